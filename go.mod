@@ -1,0 +1,3 @@
+module github.com/steward-sre/steward
+
+go 1.26.8

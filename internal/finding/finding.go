@@ -1,0 +1,120 @@
+// Package finding owns the Finding (a policy that matched a resource), its
+// Severity and Category. It is the shared language of policy (which makes
+// findings), store (which keeps their first-seen, last-seen and resolved
+// times) and report (which prints them). It knows nothing of CEL, SQL or AWS.
+package finding
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Severity orders findings. The zero value is Info.
+type Severity int
+
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+func (s Severity) String() string {
+	if s < Info || s > Critical {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity reads a severity name, case-insensitively.
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if strings.EqualFold(strings.TrimSpace(s), n) {
+			return Severity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (valid: %s)", s, strings.Join(severityNames[:], ", "))
+}
+
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Category groups policies by the problem they find.
+type Category string
+
+const (
+	Naming   Category = "naming"
+	Tagging  Category = "tagging"
+	Waste    Category = "waste"
+	Idle     Category = "idle"
+	Security Category = "security"
+	IaC      Category = "iac"
+	Cost     Category = "cost"
+)
+
+// Categories lists the valid categories.
+var Categories = []Category{Naming, Tagging, Waste, Idle, Security, IaC, Cost}
+
+// ParseCategory validates a category name.
+func ParseCategory(s string) (Category, error) {
+	for _, c := range Categories {
+		if string(c) == s {
+			return c, nil
+		}
+	}
+	names := make([]string, len(Categories))
+	for i, c := range Categories {
+		names[i] = string(c)
+	}
+	return "", fmt.Errorf("unknown category %q (valid: %s)", s, strings.Join(names, ", "))
+}
+
+// Finding is one policy that matched one resource.
+type Finding struct {
+	Policy   string   `json:"policy"`
+	Title    string   `json:"title"`
+	Category Category `json:"category"`
+	Severity Severity `json:"severity"`
+
+	ARN     string `json:"arn"`
+	Type    string `json:"type"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	Name    string `json:"name"`
+
+	// Owner, System and Env say who answers for the resource; OwnerSource
+	// says where that came from: tag, naming, creator, or empty if unknown.
+	Owner       string `json:"owner"`
+	System      string `json:"system"`
+	Env         string `json:"env"`
+	OwnerSource string `json:"owner_source,omitempty"`
+
+	// MonthlyWaste is the estimated money recoverable per month, in Currency.
+	MonthlyWaste float64 `json:"monthly_waste"`
+	Currency     string  `json:"currency"`
+
+	Message     string   `json:"message"`
+	Remediation string   `json:"remediation,omitempty"`
+	References  []string `json:"references,omitempty"`
+	Actions     []string `json:"actions,omitempty"`
+
+	// Set by the store.
+	FirstSeen  time.Time  `json:"first_seen,omitzero"`
+	LastSeen   time.Time  `json:"last_seen,omitzero"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+}
+
+// Key identifies a finding across scans.
+func (f *Finding) Key() string { return f.Policy + "\x00" + f.ARN }

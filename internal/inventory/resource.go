@@ -1,0 +1,149 @@
+package inventory
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Resource is one cloud object. Its key is the ARN.
+type Resource struct {
+	ARN     string `json:"arn"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	// Type is the CloudFormation type name, as AWS Config uses them
+	// (AWS::EC2::Instance). See types.go for the types steward knows.
+	Type string `json:"type"`
+	// ID is the native identifier (i-0abc..., vol-..., the bucket name).
+	ID      string            `json:"id"`
+	Name    string            `json:"name,omitempty"`
+	Tags    map[string]string `json:"tags,omitempty"`
+	Created time.Time         `json:"created,omitzero"`
+	// State is the lifecycle state in the service's own words, lower case
+	// (running, stopped, available, in-use ...). Empty when the type has none.
+	State string `json:"state,omitempty"`
+	// Attrs is the normalized describe output. Values are JSON values only:
+	// string, float64, bool, nil, []any, map[string]any. Keys are snake_case
+	// and documented per type in types.go.
+	Attrs     map[string]any `json:"attrs,omitempty"`
+	Relations []Relation     `json:"relations,omitempty"`
+	ManagedBy ManagedBy      `json:"managed_by,omitzero"`
+	Creator   *Creator       `json:"creator,omitempty"`
+	// MonthlyCost is an estimate in USD per month; 0 when unknown.
+	MonthlyCost float64 `json:"monthly_cost,omitempty"`
+}
+
+// Relation is a typed edge from a resource to another, by ARN.
+type Relation struct {
+	Kind   string `json:"kind"`
+	Target string `json:"target"`
+}
+
+// Relation kinds. An edge points from the dependent to what it depends on.
+const (
+	RelAttachedTo = "attached-to" // volume -> instance, EIP -> instance, target group -> load balancer
+	RelTargetOf   = "target-of"   // instance -> target group or classic load balancer
+	RelInSubnet   = "in-subnet"   // instance, NAT gateway, DB instance -> subnet
+	RelInVPC      = "in-vpc"      // subnet, security group -> VPC
+	RelUsesSG     = "uses-sg"     // instance, DB, load balancer, service -> security group
+	RelInCluster  = "in-cluster"  // ECS service -> ECS cluster
+	RelMemberOf   = "member-of"   // DB instance -> Aurora cluster, instance -> ASG
+	RelUses       = "uses"        // ECS service -> task definition, function -> role
+	RelSnapshotOf = "snapshot-of" // EBS/RDS snapshot -> volume/DB
+)
+
+// ManagedBy says which infrastructure-as-code tool manages a resource.
+// The zero value means "not yet known" (no IaC source was read); Kind "none"
+// means sources were read and none manages it.
+type ManagedBy struct {
+	Kind   string `json:"kind,omitempty"`   // terraform, cloudformation, service, none
+	Ref    string `json:"ref,omitempty"`    // Terraform address, stack name, parent ARN
+	Source string `json:"source,omitempty"` // state file, stack ARN
+}
+
+// Creator is who made a resource and how, from CloudTrail.
+type Creator struct {
+	Principal string    `json:"principal,omitempty"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	Via       string    `json:"via,omitempty"` // console, cloudformation, terraform, cli, sdk, service, unknown
+	At        time.Time `json:"at,omitzero"`
+}
+
+// Tag returns the value of a tag, matching the key exactly first and then
+// case-insensitively (teams write Env, env and ENV for the same thing).
+func (r *Resource) Tag(key string) (string, bool) {
+	if v, ok := r.Tags[key]; ok {
+		return v, true
+	}
+	for k, v := range r.Tags {
+		if strings.EqualFold(strings.TrimSpace(k), key) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// Service is the coverage service of the resource's type (see ServiceOf).
+func (r *Resource) Service() string { return ServiceOf(r.Type) }
+
+// Validate checks the fields every resource must carry.
+func (r *Resource) Validate() error {
+	switch {
+	case r.ARN == "":
+		return fmt.Errorf("arn is empty")
+	case r.Type == "":
+		return fmt.Errorf("%s: type is empty", r.ARN)
+	case !KnownType(r.Type):
+		return fmt.Errorf("%s: unknown resource type %q (known: %s)", r.ARN, r.Type, strings.Join(TypeNames(), ", "))
+	case r.Account == "":
+		return fmt.Errorf("%s: account is empty", r.ARN)
+	}
+	for i, rel := range r.Relations {
+		if rel.Kind == "" || rel.Target == "" {
+			return fmt.Errorf("%s: relations[%d]: kind and target are required", r.ARN, i)
+		}
+	}
+	return nil
+}
+
+// Hash is a content hash of the resource: equal resources hash equal, so a
+// store keeps one copy per version and history is a comparison of hashes.
+// JSON of maps is key-sorted, and relations are sorted first, so the hash
+// does not depend on collection order.
+func (r *Resource) Hash() string {
+	c := *r
+	if len(c.Relations) > 1 {
+		c.Relations = append([]Relation(nil), c.Relations...)
+		sort.Slice(c.Relations, func(i, j int) bool {
+			if c.Relations[i].Kind != c.Relations[j].Kind {
+				return c.Relations[i].Kind < c.Relations[j].Kind
+			}
+			return c.Relations[i].Target < c.Relations[j].Target
+		})
+	}
+	b, err := json.Marshal(&c)
+	if err != nil {
+		// Attrs hold JSON values only; a marshal failure is a programming error.
+		panic(fmt.Sprintf("inventory: hash %s: %v", r.ARN, err))
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// ServiceOf maps a type name to the service name used in coverage rows:
+// the lower-cased middle segment (AWS::EC2::Instance -> ec2). Collectors use
+// the same names, so a gap in coverage can be matched to the resources it hides.
+func ServiceOf(typ string) string {
+	parts := strings.Split(typ, "::")
+	if len(parts) != 3 {
+		return strings.ToLower(typ)
+	}
+	if parts[1] == "" {
+		return "account"
+	}
+	return strings.ToLower(parts[1])
+}

@@ -1,0 +1,231 @@
+package inventory
+
+import "sort"
+
+// TypeInfo documents one resource type and the attrs collectors fill for it.
+// It is the contract between collectors (demo, AWS APIs, AWS Config files)
+// and policies: a policy may rely on exactly these keys, and a collector that
+// cannot read one leaves it out (policies test with has()) rather than
+// writing a zero that would read as a fact.
+type TypeInfo struct {
+	Type  string
+	Attrs map[string]string // key -> meaning and JSON kind
+}
+
+// Types steward knows. Times in attrs are RFC 3339 strings; sizes are
+// numbers (JSON numbers decode as float64); booleans are booleans.
+var types = []TypeInfo{
+	{"AWS::::Account", map[string]string{
+		"alias":            "string: account alias, if any",
+		"root_mfa_enabled": "bool: the root user has MFA",
+	}},
+	{"Steward::Account::Region", map[string]string{
+		// One per account x enabled region, so that "not enabled" has a subject.
+		"guardduty_enabled":       "bool: a GuardDuty detector is enabled in the region",
+		"securityhub_enabled":     "bool: Security Hub is enabled in the region",
+		"inspector_enabled":       "bool: Inspector (EC2 or ECR scanning) is enabled in the region",
+		"cloudtrail_enabled":      "bool: a logging trail covers the region (a multi-region trail counts)",
+		"config_recorder_enabled": "bool: an AWS Config recorder is recording in the region",
+	}},
+	{"AWS::IAM::User", map[string]string{
+		"mfa_enabled":             "bool: the user has an MFA device",
+		"console_access":          "bool: the user has a login profile (console password)",
+		"access_key_max_age_days": "number: age in days of the oldest active access key; absent when none",
+		"password_last_used":      "string(time): last console sign-in",
+	}},
+	{"AWS::EC2::Instance", map[string]string{
+		"instance_type": "string: t3.micro ...",
+		"launch_time":   "string(time)",
+		"stopped_at":    "string(time): when the instance last stopped (state reason), if stopped",
+		"public_ip":     "string: public IPv4, empty when none",
+		"vpc_id":        "string",
+		"subnet_id":     "string",
+		"asg_name":      "string: the Auto Scaling group that launched it, if any",
+		"platform":      "string: linux or windows",
+	}},
+	{"AWS::EC2::Volume", map[string]string{
+		"volume_type":       "string: gp2, gp3, io1, io2, st1, sc1, standard",
+		"size_gb":           "number",
+		"iops":              "number",
+		"encrypted":         "bool",
+		"availability_zone": "string",
+	}},
+	{"AWS::EC2::Snapshot", map[string]string{
+		"volume_size_gb": "number",
+		"volume_id":      "string: source volume",
+		"encrypted":      "bool",
+		"manual":         "bool: created by a person or a script, not by Data Lifecycle Manager or AWS Backup",
+	}},
+	{"AWS::EC2::EIP", map[string]string{
+		"public_ip":      "string",
+		"association_id": "string: empty when the address is not associated",
+		"allocation_id":  "string",
+	}},
+	{"AWS::EC2::SecurityGroup", map[string]string{
+		"group_name": "string",
+		"vpc_id":     "string",
+		"is_default": "bool: the VPC's default group",
+		"ingress":    "list of {protocol: string (tcp, udp, icmp, -1 for all), from_port: number, to_port: number, cidr: string (IPv4 or IPv6 range), source_sg: string}",
+	}},
+	{"AWS::EC2::VPC", map[string]string{
+		"cidr":       "string",
+		"is_default": "bool",
+	}},
+	{"AWS::EC2::Subnet", map[string]string{
+		"vpc_id":            "string",
+		"cidr":              "string",
+		"availability_zone": "string",
+		"public":            "bool: its route table sends 0.0.0.0/0 or ::/0 to an internet gateway",
+		"default_for_az":    "bool",
+	}},
+	{"AWS::EC2::NatGateway", map[string]string{
+		"connectivity_type": "string: public or private",
+		"bytes_out_14d":     "number: BytesOutToDestination summed over the last 14 days",
+	}},
+	{"AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]string{
+		"lb_type":             "string: application, network, gateway",
+		"scheme":              "string: internet-facing or internal",
+		"access_logs_enabled": "bool",
+		"request_count_14d":   "number: RequestCount (ALB) or new flows (NLB) summed over 14 days",
+	}},
+	{"AWS::ElasticLoadBalancingV2::TargetGroup", map[string]string{
+		// The target group points at its load balancer(s) with attached-to;
+		// each instance target points at the group with target-of.
+		"target_type": "string: instance, ip, lambda, alb",
+		"targets":     "list of {id: string, port: number, health: string (healthy, unhealthy, unused, draining, initial, unavailable)}",
+	}},
+	{"AWS::ElasticLoadBalancing::LoadBalancer", map[string]string{
+		"scheme":              "string",
+		"access_logs_enabled": "bool",
+		"instances":           "list of {id: string, state: string (InService, OutOfService, Unknown)}",
+	}},
+	{"AWS::RDS::DBInstance", map[string]string{
+		"engine":                    "string: mysql, postgres, aurora-mysql ...",
+		"engine_version":            "string",
+		"instance_class":            "string: db.t3.medium ...",
+		"storage_type":              "string",
+		"allocated_gb":              "number",
+		"storage_encrypted":         "bool",
+		"publicly_accessible":       "bool",
+		"multi_az":                  "bool",
+		"stopped_at":                "string(time): when it was stopped, if stopped",
+		"connections_lookback_days": "number: days of DatabaseConnections history read",
+		"connections_max":           "number: maximum daily DatabaseConnections over that window",
+		"cluster_id":                "string: the Aurora cluster, if a member",
+	}},
+	{"AWS::RDS::DBCluster", map[string]string{
+		"engine":                    "string",
+		"engine_version":            "string",
+		"storage_encrypted":         "bool",
+		"members":                   "number: instances in the cluster",
+		"stopped_at":                "string(time)",
+		"connections_lookback_days": "number",
+		"connections_max":           "number",
+	}},
+	{"AWS::RDS::DBSnapshot", map[string]string{
+		"snapshot_type": "string: manual or automated",
+		"allocated_gb":  "number",
+		"encrypted":     "bool",
+		"db_instance":   "string",
+	}},
+	{"AWS::RDS::DBClusterSnapshot", map[string]string{
+		"snapshot_type": "string: manual or automated",
+		"allocated_gb":  "number",
+		"encrypted":     "bool",
+		"db_cluster":    "string",
+	}},
+	{"AWS::S3::Bucket", map[string]string{
+		"public_access_block": "bool: all four Block Public Access settings on (bucket or account level)",
+		"policy_public":       "bool: the bucket policy grants public access",
+		"acl_public":          "bool: the ACL grants AllUsers or AuthenticatedUsers",
+		"encryption":          "string: default encryption (AES256, aws:kms, aws:kms:dsse); empty when none",
+		"versioning":          "string: Enabled, Suspended or empty",
+		"logging_enabled":     "bool: server access logging on",
+		"lifecycle_rules":     "number: lifecycle rules configured",
+		"size_bytes":          "number: BucketSizeBytes, all storage classes",
+	}},
+	{"AWS::Logs::LogGroup", map[string]string{
+		"retention_days": "number: 0 when logs never expire",
+		"stored_bytes":   "number",
+	}},
+	{"AWS::ECS::Cluster", map[string]string{
+		"active_services":    "number",
+		"running_tasks":      "number",
+		"capacity_providers": "list of string",
+	}},
+	{"AWS::ECS::Service", map[string]string{
+		"cluster":            "string: cluster name",
+		"desired_count":      "number",
+		"running_count":      "number",
+		"launch_type":        "string: FARGATE, EC2, EXTERNAL, or empty with capacity providers",
+		"capacity_providers": "list of string: FARGATE, FARGATE_SPOT ...",
+		"task_definition":    "string: family:revision",
+		"cpu":                "number: task CPU units",
+		"memory_mb":          "number: task memory",
+	}},
+	{"AWS::ECS::TaskDefinition", map[string]string{
+		"family":    "string",
+		"revision":  "number",
+		"cpu":       "number",
+		"memory_mb": "number",
+	}},
+	{"AWS::Lambda::Function", map[string]string{
+		"runtime":       "string",
+		"memory_mb":     "number",
+		"last_modified": "string(time)",
+	}},
+	{"AWS::ECR::Repository", map[string]string{
+		"scan_on_push":     "bool",
+		"lifecycle_policy": "bool",
+		"image_count":      "number",
+	}},
+	{"AWS::AutoScaling::AutoScalingGroup", map[string]string{
+		"min_size":         "number",
+		"max_size":         "number",
+		"desired_capacity": "number",
+		"instance_types":   "list of string",
+	}},
+	{"AWS::CloudFront::Distribution", map[string]string{
+		"web_acl_id":      "string: empty when no WAF is attached",
+		"logging_enabled": "bool",
+		"enabled":         "bool",
+	}},
+	{"AWS::CloudTrail::Trail", map[string]string{
+		"multi_region": "bool",
+		"logging":      "bool",
+		"s3_bucket":    "string",
+	}},
+	{"AWS::GuardDuty::Detector", map[string]string{
+		"status": "string: ENABLED or DISABLED",
+	}},
+}
+
+var typeIndex = func() map[string]*TypeInfo {
+	m := make(map[string]*TypeInfo, len(types))
+	for i := range types {
+		m[types[i].Type] = &types[i]
+	}
+	return m
+}()
+
+// KnownType reports whether steward knows the type.
+func KnownType(t string) bool { _, ok := typeIndex[t]; return ok }
+
+// Type returns the documentation of a type.
+func Type(t string) (TypeInfo, bool) {
+	ti, ok := typeIndex[t]
+	if !ok {
+		return TypeInfo{}, false
+	}
+	return *ti, true
+}
+
+// TypeNames lists the known types, sorted.
+func TypeNames() []string {
+	names := make([]string, 0, len(types))
+	for _, t := range types {
+		names = append(names, t.Type)
+	}
+	sort.Strings(names)
+	return names
+}
