@@ -1,0 +1,304 @@
+// Package config owns steward.yaml: its schema, strict loading, defaults and
+// validation with messages that name the file, line and field. It knows
+// nothing of AWS, policies or the store; other packages receive the values
+// they need, not the Config.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/steward-sre/steward/internal/naming"
+	"github.com/steward-sre/steward/internal/yamlfile"
+)
+
+// Config is the content of steward.yaml.
+type Config struct {
+	// Accounts to scan. Empty means the account of the default credentials.
+	Accounts []Account `yaml:"accounts"`
+	// Organization, when set, discovers accounts with AWS Organizations.
+	Organization *Organization `yaml:"organization"`
+	// Regions to scan. Empty means every enabled region.
+	Regions  []string `yaml:"regions"`
+	Naming   Naming   `yaml:"naming"`
+	Tags     Tags     `yaml:"tags"`
+	Currency Currency `yaml:"currency"`
+	// Store is a path to the SQLite database (or a DSN). Empty: the user's
+	// data directory.
+	Store    string   `yaml:"store"`
+	Policies Policies `yaml:"policies"`
+	// Lang is the language of messages: en (default) or ja.
+	Lang string `yaml:"lang"`
+
+	file *yamlfile.File
+	rule naming.Rule
+}
+
+// Account is one AWS account to scan and how to reach it.
+type Account struct {
+	ID          string `yaml:"id"`
+	Name        string `yaml:"name"`
+	Profile     string `yaml:"profile"`
+	RoleARN     string `yaml:"role_arn"`
+	ExternalID  string `yaml:"external_id"`
+	SessionName string `yaml:"session_name"`
+}
+
+// Organization discovers member accounts and assumes RoleName in each.
+type Organization struct {
+	RoleName   string `yaml:"role_name"`
+	ExternalID string `yaml:"external_id"`
+}
+
+// Naming is the naming rule: a template or a regex, and the types it binds.
+type Naming struct {
+	Template string `yaml:"template"`
+	Regex    string `yaml:"regex"`
+	// Types the rule applies to; empty means every type that has a name.
+	Types []string `yaml:"types"`
+}
+
+// Tags says which tags every resource must carry and which keys say who
+// owns it.
+type Tags struct {
+	// Required maps a tag key to its allowed values; an empty list allows
+	// any non-empty value. Values may use ranges: qa1..qa10.
+	Required map[string][]string `yaml:"required"`
+	// OwnerKey, SystemKey and EnvKey name the tags that say who owns a
+	// resource (defaults: owner, system, env).
+	OwnerKey  string `yaml:"owner_key"`
+	SystemKey string `yaml:"system_key"`
+	EnvKey    string `yaml:"env_key"`
+}
+
+// Currency is how money is shown. Prices are kept in USD; Rate converts.
+type Currency struct {
+	Code string  `yaml:"code"` // USD or JPY
+	Rate float64 `yaml:"rate"` // units of Code per USD (1 for USD)
+}
+
+// Policies says which policy files to load and how to tune the built-ins.
+type Policies struct {
+	// Paths are files or folders of policy YAML, added to the built-in packs.
+	Paths []string `yaml:"paths"`
+	// Disable lists policy ids (or pack names) not to evaluate.
+	Disable []string `yaml:"disable"`
+	// NoBuiltin turns the embedded packs off.
+	NoBuiltin bool `yaml:"no_builtin"`
+	// Params overrides a policy's parameters: policy id -> name -> value.
+	Params map[string]map[string]any `yaml:"params"`
+	// Severity overrides a policy's severity: policy id -> severity.
+	Severity map[string]string `yaml:"severity"`
+}
+
+// DefaultEnvs are the env values allowed when the config says nothing.
+var DefaultEnvs = []string{"prod", "stg", "dev", "qa1..qa10"}
+
+// Default returns the configuration used when there is no steward.yaml.
+func Default() *Config {
+	c := &Config{}
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		panic(fmt.Sprintf("config: defaults do not validate: %v", err))
+	}
+	return c
+}
+
+func (c *Config) applyDefaults() {
+	if c.Naming.Template == "" && c.Naming.Regex == "" {
+		c.Naming.Template = "{system}-{env}-{role}"
+	}
+	if c.Tags.Required == nil {
+		c.Tags.Required = map[string][]string{
+			"env":    slices.Clone(DefaultEnvs),
+			"system": nil,
+			"owner":  nil,
+		}
+	}
+	if c.Tags.OwnerKey == "" {
+		c.Tags.OwnerKey = "owner"
+	}
+	if c.Tags.SystemKey == "" {
+		c.Tags.SystemKey = "system"
+	}
+	if c.Tags.EnvKey == "" {
+		c.Tags.EnvKey = "env"
+	}
+	if c.Currency.Code == "" {
+		c.Currency.Code = "USD"
+	}
+	if c.Currency.Rate == 0 && c.Currency.Code == "USD" {
+		c.Currency.Rate = 1
+	}
+	if c.Lang == "" {
+		c.Lang = "en"
+	}
+}
+
+// Load reads, defaults and validates a configuration file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("config %s does not exist (run without --config to use the defaults)", path)
+		}
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes, defaults and validates configuration from data; name is
+// used in error messages.
+func Parse(name string, data []byte) (*Config, error) {
+	c := &Config{}
+	f, err := yamlfile.Decode(name, data, c)
+	if err != nil {
+		return nil, err
+	}
+	c.file = f
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var (
+	accountID = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRe  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
+	roleARN   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
+)
+
+// Validate checks every field and returns the first problem, naming the
+// field and the fix.
+func (c *Config) Validate() error {
+	f := c.file
+	if f == nil {
+		f = &yamlfile.File{Name: "steward.yaml (defaults)"}
+	}
+	seen := map[string]bool{}
+	for i, a := range c.Accounts {
+		field := fmt.Sprintf("accounts[%d]", i)
+		if a.ID != "" && !accountID.MatchString(a.ID) {
+			return f.Errorf(field+".id", "%q is not a 12-digit AWS account id", a.ID)
+		}
+		if a.RoleARN != "" && !roleARN.MatchString(a.RoleARN) {
+			return f.Errorf(field+".role_arn", "%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", a.RoleARN)
+		}
+		if a.ID == "" && a.Profile == "" && a.RoleARN == "" {
+			return f.Errorf(field, "an account needs an id, a profile or a role_arn")
+		}
+		key := a.ID + "|" + a.Profile + "|" + a.RoleARN
+		if seen[key] {
+			return f.Errorf(field, "account listed twice")
+		}
+		seen[key] = true
+	}
+	if c.Organization != nil && c.Organization.RoleName == "" {
+		return f.Errorf("organization.role_name", "is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)")
+	}
+	for i, r := range c.Regions {
+		if !regionRe.MatchString(r) {
+			return f.Errorf(fmt.Sprintf("regions[%d]", i), "%q is not an AWS region name (e.g. ap-northeast-1)", r)
+		}
+	}
+	allowed := map[string][]string{}
+	for _, key := range sortedKeys(c.Tags.Required) {
+		vals, err := ExpandValues(c.Tags.Required[key])
+		if err != nil {
+			return f.Errorf("tags.required."+key, "%v", err)
+		}
+		allowed[key] = vals
+	}
+	c.Tags.Required = allowed
+	// A naming field that is also a required tag takes the tag's allowed
+	// values, so "{system}-{env}-{role}" rejects shop-production-web when
+	// env allows prod, stg and dev only.
+	rule, err := naming.Compile(c.Naming.Template, c.Naming.Regex, allowed)
+	if err != nil {
+		field := "naming.template"
+		if c.Naming.Regex != "" {
+			field = "naming.regex"
+		}
+		return f.Errorf(field, "%v", err)
+	}
+	c.rule = rule
+	switch c.Currency.Code {
+	case "USD":
+		if c.Currency.Rate != 1 && c.Currency.Rate != 0 {
+			return f.Errorf("currency.rate", "must be 1 (or unset) for USD, got %v", c.Currency.Rate)
+		}
+		c.Currency.Rate = 1
+	case "JPY":
+		if c.Currency.Rate <= 0 {
+			return f.Errorf("currency.rate", "JPY needs a rate in yen per US dollar, e.g. rate: 150")
+		}
+	default:
+		return f.Errorf("currency.code", "%q is not supported (valid: USD, JPY)", c.Currency.Code)
+	}
+	switch c.Lang {
+	case "en", "ja":
+	default:
+		return f.Errorf("lang", "%q is not supported (valid: en, ja)", c.Lang)
+	}
+	for _, id := range sortedKeys(c.Policies.Severity) {
+		switch strings.ToLower(c.Policies.Severity[id]) {
+		case "info", "low", "medium", "high", "critical":
+		default:
+			return f.Errorf("policies.severity."+id, "%q is not a severity (valid: info, low, medium, high, critical)", c.Policies.Severity[id])
+		}
+	}
+	return nil
+}
+
+// NamingRule is the compiled naming rule.
+func (c *Config) NamingRule() naming.Rule { return c.rule }
+
+// File returns the decoded file, so later checks (policy ids in
+// policies.params, say) can point at the line; nil for defaults.
+func (c *Config) File() *yamlfile.File { return c.file }
+
+var rangeRe = regexp.MustCompile(`^([a-z_-]*?)([0-9]+)\.\.([a-z_-]*?)([0-9]+)$`)
+
+// ExpandValues expands ranges such as qa1..qa10 into qa1, qa2 ... qa10.
+func ExpandValues(vals []string) ([]string, error) {
+	var out []string
+	for _, v := range vals {
+		if !strings.Contains(v, "..") {
+			out = append(out, v)
+			continue
+		}
+		m := rangeRe.FindStringSubmatch(v)
+		if m == nil || m[1] != m[3] {
+			return nil, fmt.Errorf("%q is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)", v)
+		}
+		lo, _ := strconv.Atoi(m[2])
+		hi, _ := strconv.Atoi(m[4])
+		if lo > hi || hi-lo > 1000 {
+			return nil, fmt.Errorf("range %q must go up, by at most 1000 values", v)
+		}
+		for n := lo; n <= hi; n++ {
+			out = append(out, m[1]+strconv.Itoa(n))
+		}
+	}
+	return out, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ToCurrency converts a USD amount to the configured currency.
+func (c Currency) ToCurrency(usd float64) float64 { return usd * c.Rate }

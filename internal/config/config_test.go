@@ -1,0 +1,156 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDefault(t *testing.T) {
+	c := Default()
+	if got, want := c.Naming.Template, "{system}-{env}-{role}"; got != want {
+		t.Errorf("template = %q, want %q", got, want)
+	}
+	envs := c.Tags.Required["env"]
+	if len(envs) != 13 || envs[3] != "qa1" || envs[12] != "qa10" {
+		t.Errorf("env values = %v, want prod stg dev qa1..qa10 expanded", envs)
+	}
+	if !c.NamingRule().Match("shop-qa3-web") || c.NamingRule().Match("shop-production-web") {
+		t.Errorf("default naming rule must take env's allowed values")
+	}
+	if c.Currency.Code != "USD" || c.Currency.Rate != 1 {
+		t.Errorf("currency = %+v, want USD at 1", c.Currency)
+	}
+}
+
+func TestParse(t *testing.T) {
+	src := `
+accounts:
+  - id: "111111111111"
+    name: dev
+    profile: dev
+  - role_arn: arn:aws:iam::333333333333:role/steward-read
+    external_id: x
+regions: [ap-northeast-1, us-east-1]
+naming:
+  template: "{system}-{env}-{role}"
+tags:
+  required:
+    env: [prod, dev, qa1..qa3]
+    owner: []
+currency:
+  code: JPY
+  rate: 150
+policies:
+  paths: [policies/]
+  params:
+    ec2-stopped-long: {days: 30}
+  severity:
+    s3-no-encryption: critical
+lang: ja
+`
+	c, err := Parse("steward.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"env": {"prod", "dev", "qa1", "qa2", "qa3"}, "owner": nil}
+	if diff := cmp.Diff(want, c.Tags.Required); diff != "" {
+		t.Errorf("required tags (-want +got):\n%s", diff)
+	}
+	if len(c.Accounts) != 2 || c.Accounts[1].ExternalID != "x" {
+		t.Errorf("accounts = %+v", c.Accounts)
+	}
+	if c.Currency.ToCurrency(2) != 300 {
+		t.Errorf("2 USD in JPY = %v, want 300", c.Currency.ToCurrency(2))
+	}
+	if got := c.Policies.Params["ec2-stopped-long"]["days"]; got != uint64(30) {
+		t.Errorf("params = %#v", got)
+	}
+	if c.Tags.OwnerKey != "owner" || c.Lang != "ja" {
+		t.Errorf("defaults not applied: %+v", c.Tags)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := map[string]struct {
+		src  string
+		want string // the whole error, file:line:col: field: message
+	}{
+		"unknown key":     {"regions: [ap-northeast-1]\nregoins: [us-east-1]\n", `steward.yaml:2:1: unknown field "regoins"`},
+		"bad region":      {"regions:\n  - ap-northeast-1\n  - tokyo\n", `steward.yaml:3:5: regions[1]: "tokyo" is not an AWS region name (e.g. ap-northeast-1)`},
+		"bad account":     {"accounts:\n  - id: 1234\n", `steward.yaml:2:9: accounts[0].id: "1234" is not a 12-digit AWS account id`},
+		"empty account":   {"accounts:\n  - name: x\n", `steward.yaml:2:9: accounts[0]: an account needs an id, a profile or a role_arn`},
+		"bad role":        {"accounts:\n  - role_arn: arn:aws:iam::1:user/x\n", `steward.yaml:2:15: accounts[0].role_arn: "arn:aws:iam::1:user/x" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`},
+		"currency":        {"currency:\n  code: EUR\n", `steward.yaml:2:9: currency.code: "EUR" is not supported (valid: USD, JPY)`},
+		"jpy needs rate":  {"currency: {code: JPY}\n", `steward.yaml:1:11: currency.rate: JPY needs a rate in yen per US dollar, e.g. rate: 150`},
+		"bad range":       {"tags:\n  required:\n    env: [qa1..dev3]\n", `steward.yaml:3:10: tags.required.env: "qa1..dev3" is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)`},
+		"bad template":    {"naming:\n  template: fixed\n", `steward.yaml:2:13: naming.template: template "fixed" has no {field} placeholders (e.g. {system}-{env}-{role})`},
+		"both rules":      {"naming:\n  template: \"{a}\"\n  regex: x\n", `steward.yaml:3:10: naming.regex: set either template or regex, not both`},
+		"bad severity":    {"policies:\n  severity:\n    x: urgent\n", `steward.yaml:3:8: policies.severity.x: "urgent" is not a severity (valid: info, low, medium, high, critical)`},
+		"wrong type":      {"regions: ap-northeast-1\n", `steward.yaml:1:10: string was used where sequence is expected`},
+		"org needs role":  {"organization: {external_id: x}\n", `steward.yaml:1:15: organization.role_name: is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)`},
+		"lang":            {"lang: fr\n", `steward.yaml:1:7: lang: "fr" is not supported (valid: en, ja)`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse("steward.yaml", []byte(tc.src))
+			if err == nil {
+				t.Fatal("Parse succeeded, want an error")
+			}
+			if got := err.Error(); got != tc.want {
+				t.Errorf("error:\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("Load of a missing file: %v", err)
+	}
+	p := filepath.Join(t.TempDir(), "steward.yaml")
+	if err := os.WriteFile(p, []byte("# defaults only\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Naming.Template == "" {
+		t.Error("a comment-only file must get the defaults")
+	}
+}
+
+func TestExpandValues(t *testing.T) {
+	got, err := ExpandValues([]string{"prod", "qa8..qa10", "9..10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"prod", "qa8", "qa9", "qa10", "9", "10"}, got); diff != "" {
+		t.Error(diff)
+	}
+	if _, err := ExpandValues([]string{"qa10..qa1"}); err == nil {
+		t.Error("a descending range must be an error")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("regions: [ap-northeast-1]\ntags: {required: {env: [qa1..qa3]}}\n"))
+	f.Add([]byte("naming: {regex: '(?P<a>x)'}\ncurrency: {code: JPY, rate: 150}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("f.yaml", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "f.yaml") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("a parsed config must validate again: %v", err)
+		}
+	})
+}

@@ -1,0 +1,121 @@
+// Package naming owns the naming rule: a template such as
+// "{system}-{env}-{role}" or a regular expression with named groups, and
+// the parsing of a resource name into the fields the rule names (so a name
+// can tell who owns a resource). It knows nothing of AWS or policies.
+package naming
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Rule is a compiled naming rule. The zero Rule matches everything and
+// extracts nothing.
+type Rule struct {
+	source string
+	re     *regexp.Regexp
+}
+
+var placeholder = regexp.MustCompile(`\{([a-z_][a-z0-9_]*)\}`)
+
+// Compile builds a rule from either a template or a regex (not both).
+// In a template each {field} matches lower-case letters and digits; a field
+// whose allowed values are given matches exactly those values; the last
+// field may also contain hyphens, so "{system}-{env}-{role}" accepts
+// "shop-prod-web-01". A regex must use named groups for the fields.
+func Compile(template, regex string, allowed map[string][]string) (Rule, error) {
+	switch {
+	case template != "" && regex != "":
+		return Rule{}, fmt.Errorf("set either template or regex, not both")
+	case template == "" && regex == "":
+		return Rule{}, nil
+	case regex != "":
+		re, err := regexp.Compile(regex)
+		if err != nil {
+			return Rule{}, fmt.Errorf("regex %q: %w", regex, err)
+		}
+		if len(re.SubexpNames()) <= 1 {
+			return Rule{}, fmt.Errorf("regex %q has no named groups such as (?P<system>[a-z]+)", regex)
+		}
+		return Rule{source: regex, re: re}, nil
+	}
+	locs := placeholder.FindAllStringSubmatchIndex(template, -1)
+	if len(locs) == 0 {
+		return Rule{}, fmt.Errorf("template %q has no {field} placeholders (e.g. {system}-{env}-{role})", template)
+	}
+	var b strings.Builder
+	b.WriteString("^")
+	prev := 0
+	seen := map[string]bool{}
+	for i, loc := range locs {
+		b.WriteString(regexp.QuoteMeta(template[prev:loc[0]]))
+		field := template[loc[2]:loc[3]]
+		if seen[field] {
+			return Rule{}, fmt.Errorf("template %q names {%s} twice", template, field)
+		}
+		seen[field] = true
+		switch vals := allowed[field]; {
+		case len(vals) > 0:
+			q := make([]string, len(vals))
+			for j, v := range vals {
+				q[j] = regexp.QuoteMeta(v)
+			}
+			fmt.Fprintf(&b, "(?P<%s>%s)", field, strings.Join(q, "|"))
+		case i == len(locs)-1 && loc[1] == len(template):
+			fmt.Fprintf(&b, "(?P<%s>[a-z0-9]+(?:-[a-z0-9]+)*)", field)
+		default:
+			fmt.Fprintf(&b, "(?P<%s>[a-z0-9]+)", field)
+		}
+		prev = loc[1]
+	}
+	if rest := template[prev:]; strings.ContainsAny(rest, "{}") {
+		return Rule{}, fmt.Errorf("template %q: %q is not a {field} placeholder (fields are lower-case letters, digits and _)", template, rest)
+	}
+	b.WriteString(regexp.QuoteMeta(template[prev:]))
+	b.WriteString("$")
+	re, err := regexp.Compile(b.String())
+	if err != nil {
+		return Rule{}, fmt.Errorf("template %q: %w", template, err)
+	}
+	return Rule{source: template, re: re}, nil
+}
+
+// MustCompile is Compile for rules known to be valid (tests, defaults).
+func MustCompile(template, regex string, allowed map[string][]string) Rule {
+	r, err := Compile(template, regex, allowed)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// Empty reports whether the rule was never set.
+func (r Rule) Empty() bool { return r.re == nil }
+
+// String returns the template or regex the rule came from.
+func (r Rule) String() string { return r.source }
+
+// Match reports whether name follows the rule. The empty rule matches all.
+func (r Rule) Match(name string) bool {
+	return r.re == nil || r.re.MatchString(name)
+}
+
+// Parse returns the fields a name carries, or ok=false when the name does
+// not follow the rule.
+func (r Rule) Parse(name string) (fields map[string]string, ok bool) {
+	if r.re == nil {
+		return nil, false
+	}
+	m := r.re.FindStringSubmatch(name)
+	if m == nil {
+		return nil, false
+	}
+	fields = make(map[string]string, len(m)-1)
+	for i, n := range r.re.SubexpNames() {
+		if i > 0 && n != "" {
+			fields[n] = m[i]
+		}
+	}
+	return fields, true
+}

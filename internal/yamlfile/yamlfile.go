@@ -1,0 +1,179 @@
+// Package yamlfile decodes the YAML files people write for steward (the
+// configuration, policy packs) strictly, and turns every problem into an
+// error that names the file, the line and the field. It knows nothing of
+// what the files mean.
+package yamlfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Error is a problem at a place in a file.
+type Error struct {
+	File   string
+	Line   int // 1-based; 0 when unknown
+	Column int
+	Field  string // dotted path such as tags.required.env; may be empty
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, ":%d", e.Column)
+		}
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// File is a decoded YAML file that can still say where a field was written.
+type File struct {
+	Name string
+	ast  *ast.File
+}
+
+// Decode decodes data into v, rejecting unknown fields and duplicate keys.
+// An empty document leaves v as it was.
+func Decode(name string, data []byte, v any) (*File, error) {
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, wrap(name, err)
+	}
+	if empty(f) {
+		return &File{Name: name, ast: f}, nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict())
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return nil, wrap(name, err)
+	}
+	return &File{Name: name, ast: f}, nil
+}
+
+// Errorf returns an error at the place the field was written. field is a
+// dotted path (tags.required.env, policies[2].where); when it cannot be
+// found the error names the file only.
+func (f *File) Errorf(field, format string, args ...any) error {
+	e := &Error{File: f.Name, Field: field, Msg: fmt.Sprintf(format, args...)}
+	e.Line, e.Column = f.Pos(field)
+	return e
+}
+
+// Pos returns the line and column where field was written. A field that
+// was left out (a required key) is placed at its nearest written parent;
+// 0, 0 when nothing of the path was written.
+func (f *File) Pos(field string) (line, col int) {
+	for field != "" {
+		if line, col = f.pos(field); line > 0 {
+			return line, col
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return 0, 0
+}
+
+func (f *File) pos(field string) (line, col int) {
+	if f == nil || f.ast == nil || field == "" {
+		return 0, 0
+	}
+	p, err := yaml.PathString("$." + quotePath(field))
+	if err != nil {
+		return 0, 0
+	}
+	n, err := p.FilterFile(f.ast)
+	if err != nil || n == nil || n.GetToken() == nil {
+		return 0, 0
+	}
+	tk := n.GetToken()
+	return tk.Position.Line, tk.Position.Column
+}
+
+// quotePath quotes the keys of a dotted path that YAML path syntax would
+// misread (keys with dots, slashes or colons such as AWS::EC2::Instance).
+func quotePath(field string) string {
+	var out []string
+	for _, part := range strings.Split(field, ".") {
+		key, idx, _ := strings.Cut(part, "[")
+		if strings.ContainsAny(key, ":/ -") {
+			key = "'" + key + "'"
+		}
+		if idx != "" {
+			key += "[" + idx
+		}
+		out = append(out, key)
+	}
+	return strings.Join(out, ".")
+}
+
+func wrap(name string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		e := &Error{File: name, Msg: ye.GetMessage()}
+		var te *yaml.TypeError
+		if errors.As(err, &te) && te.Token != nil {
+			// The library speaks of Go struct fields; people wrote YAML.
+			e.Msg = fmt.Sprintf("%q is not %s", te.Token.Value, kind(te.DstType))
+		}
+		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+			e.Line, e.Column = tk.Position.Line, tk.Position.Column
+		}
+		return e
+	}
+	return &Error{File: name, Msg: err.Error()}
+}
+
+func kind(t reflect.Type) string {
+	if t == nil {
+		return "valid here"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping (key: value)"
+	}
+	return "a " + t.String()
+}
+
+// empty reports whether a file holds no document but comments.
+func empty(f *ast.File) bool {
+	for _, d := range f.Docs {
+		if d.Body == nil {
+			continue
+		}
+		if _, isComment := d.Body.(*ast.CommentGroupNode); !isComment {
+			return false
+		}
+	}
+	return true
+}
