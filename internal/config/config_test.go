@@ -79,20 +79,20 @@ func TestParseErrors(t *testing.T) {
 		src  string
 		want string // the whole error, file:line:col: field: message
 	}{
-		"unknown key":     {"regions: [ap-northeast-1]\nregoins: [us-east-1]\n", `steward.yaml:2:1: unknown field "regoins"`},
-		"bad region":      {"regions:\n  - ap-northeast-1\n  - tokyo\n", `steward.yaml:3:5: regions[1]: "tokyo" is not an AWS region name (e.g. ap-northeast-1)`},
-		"bad account":     {"accounts:\n  - id: 1234\n", `steward.yaml:2:9: accounts[0].id: "1234" is not a 12-digit AWS account id`},
-		"empty account":   {"accounts:\n  - name: x\n", `steward.yaml:2:9: accounts[0]: an account needs an id, a profile or a role_arn`},
-		"bad role":        {"accounts:\n  - role_arn: arn:aws:iam::1:user/x\n", `steward.yaml:2:15: accounts[0].role_arn: "arn:aws:iam::1:user/x" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`},
-		"currency":        {"currency:\n  code: EUR\n", `steward.yaml:2:9: currency.code: "EUR" is not supported (valid: USD, JPY)`},
-		"jpy needs rate":  {"currency: {code: JPY}\n", `steward.yaml:1:11: currency.rate: JPY needs a rate in yen per US dollar, e.g. rate: 150`},
-		"bad range":       {"tags:\n  required:\n    env: [qa1..dev3]\n", `steward.yaml:3:10: tags.required.env: "qa1..dev3" is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)`},
-		"bad template":    {"naming:\n  template: fixed\n", `steward.yaml:2:13: naming.template: template "fixed" has no {field} placeholders (e.g. {system}-{env}-{role})`},
-		"both rules":      {"naming:\n  template: \"{a}\"\n  regex: x\n", `steward.yaml:3:10: naming.regex: set either template or regex, not both`},
-		"bad severity":    {"policies:\n  severity:\n    x: urgent\n", `steward.yaml:3:8: policies.severity.x: "urgent" is not a severity (valid: info, low, medium, high, critical)`},
-		"wrong type":      {"regions: ap-northeast-1\n", `steward.yaml:1:10: string was used where sequence is expected`},
-		"org needs role":  {"organization: {external_id: x}\n", `steward.yaml:1:15: organization.role_name: is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)`},
-		"lang":            {"lang: fr\n", `steward.yaml:1:7: lang: "fr" is not supported (valid: en, ja)`},
+		"unknown key":    {"regions: [ap-northeast-1]\nregoins: [us-east-1]\n", `steward.yaml:2:1: unknown field "regoins"`},
+		"bad region":     {"regions:\n  - ap-northeast-1\n  - tokyo\n", `steward.yaml:3:5: regions[1]: "tokyo" is not an AWS region name (e.g. ap-northeast-1)`},
+		"bad account":    {"accounts:\n  - id: 1234\n", `steward.yaml:2:9: accounts[0].id: "1234" is not a 12-digit AWS account id`},
+		"empty account":  {"accounts:\n  - name: x\n", `steward.yaml:2:9: accounts[0]: an account needs an id, a profile or a role_arn`},
+		"bad role":       {"accounts:\n  - role_arn: arn:aws:iam::1:user/x\n", `steward.yaml:2:15: accounts[0].role_arn: "arn:aws:iam::1:user/x" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`},
+		"currency":       {"currency:\n  code: EUR\n", `steward.yaml:2:9: currency.code: "EUR" is not supported (valid: USD, JPY)`},
+		"jpy needs rate": {"currency: {code: JPY}\n", `steward.yaml:1:11: currency.rate: JPY needs a rate in yen per US dollar, e.g. rate: 150`},
+		"bad range":      {"tags:\n  required:\n    env: [qa1..dev3]\n", `steward.yaml:3:10: tags.required.env: "qa1..dev3" is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)`},
+		"bad template":   {"naming:\n  template: fixed\n", `steward.yaml:2:13: naming.template: template "fixed" has no {field} placeholders (e.g. {system}-{env}-{role})`},
+		"both rules":     {"naming:\n  template: \"{a}\"\n  regex: x\n", `steward.yaml:3:10: naming.regex: set either template or regex, not both`},
+		"bad severity":   {"policies:\n  severity:\n    x: urgent\n", `steward.yaml:3:8: policies.severity.x: "urgent" is not a severity (valid: info, low, medium, high, critical)`},
+		"wrong type":     {"regions: ap-northeast-1\n", `steward.yaml:1:10: string was used where sequence is expected`},
+		"org needs role": {"organization: {external_id: x}\n", `steward.yaml:1:15: organization.role_name: is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)`},
+		"lang":           {"lang: fr\n", `steward.yaml:1:7: lang: "fr" is not supported (valid: en, ja)`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
