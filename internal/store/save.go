@@ -1,0 +1,371 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// checkScan rejects what the store cannot keep consistently.
+func checkScan(scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) error {
+	switch {
+	case scan == nil:
+		return errors.New("scan is nil")
+	case scan.ID == "":
+		return errors.New("scan id is empty")
+	case scan.Started.IsZero():
+		return fmt.Errorf("scan %s: started time is zero", scan.ID)
+	case scan.Resources != 0 && scan.Resources != len(resources):
+		return fmt.Errorf("scan %s: scan.resources says %d, %d resources given", scan.ID, scan.Resources, len(resources))
+	}
+	for i := range resources {
+		if err := resources[i].Validate(); err != nil {
+			return fmt.Errorf("scan %s: resources[%d]: %w", scan.ID, i, err)
+		}
+	}
+	if err := inventory.CheckUnique(resources); err != nil {
+		return fmt.Errorf("scan %s: %w", scan.ID, err)
+	}
+	seen := make(map[string]struct{}, len(findings))
+	for i := range findings {
+		f := &findings[i]
+		if f.Policy == "" || f.ARN == "" {
+			return fmt.Errorf("scan %s: findings[%d]: policy and arn are required", scan.ID, i)
+		}
+		if _, dup := seen[f.Key()]; dup {
+			return fmt.Errorf("scan %s: findings[%d]: policy %s on %s appears twice", scan.ID, i, f.Policy, f.ARN)
+		}
+		seen[f.Key()] = struct{}{}
+	}
+	return nil
+}
+
+// episode is an open finding as stored.
+type episode struct {
+	id              int64
+	account, region string
+	firstSeen       int64
+	lastSeen        int64
+	bodyHash        string
+	produced        bool
+}
+
+func (s *sqliteStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
+	if err := checkScan(scan, resources, findings); err != nil {
+		return nil, fmt.Errorf("save scan: %w", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("save scan %s: begin: %w", scan.ID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	out, err := s.saveScan(ctx, tx, scan, resources, findings)
+	if err != nil {
+		return nil, fmt.Errorf("save scan %s: %w", scan.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("save scan %s: commit: %w", scan.ID, err)
+	}
+	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings))
+	return out, nil
+}
+
+func (s *sqliteStore) saveScan(ctx context.Context, tx *sql.Tx, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
+	started := scan.Started.UnixNano()
+
+	// Finding lifecycle needs scans in time order: saving an older scan
+	// after a newer one would resolve and reopen findings backwards.
+	var (
+		latestID      string
+		latestStarted int64
+	)
+	switch err := tx.QueryRowContext(ctx, `SELECT id, started_at FROM scans ORDER BY seq DESC LIMIT 1`).Scan(&latestID, &latestStarted); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, fmt.Errorf("read latest scan: %w", err)
+	case latestID == scan.ID:
+		return nil, fmt.Errorf("a scan with id %s is already stored", scan.ID)
+	case started < latestStarted:
+		return nil, fmt.Errorf("scan started at %s, before the latest stored scan %s (%s): scans are saved in time order",
+			scan.Started.UTC().Format(time.RFC3339), latestID, time.Unix(0, latestStarted).UTC().Format(time.RFC3339))
+	}
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM scans WHERE id = ?`, scan.ID).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("check scan id: %w", err)
+	}
+	if exists > 0 {
+		return nil, fmt.Errorf("a scan with id %s is already stored", scan.ID)
+	}
+
+	apiCalls := []byte("{}")
+	if len(scan.APICalls) > 0 {
+		var err error
+		if apiCalls, err = json.Marshal(scan.APICalls); err != nil {
+			return nil, fmt.Errorf("encode api calls: %w", err)
+		}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO scans (id, source, started_at, finished_at, resources, api_calls)
+		VALUES (?, ?, ?, ?, ?, ?)`, scan.ID, scan.Source, started, nanos(scan.Finished), len(resources), string(apiCalls))
+	if err != nil {
+		return nil, fmt.Errorf("insert scan: %w", err)
+	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return nil, fmt.Errorf("insert scan: %w", err)
+	}
+
+	if err := insertCoverage(ctx, tx, seq, scan.Coverage); err != nil {
+		return nil, err
+	}
+	if err := insertResources(ctx, tx, seq, resources); err != nil {
+		return nil, err
+	}
+	return saveFindings(ctx, tx, seq, scan, findings)
+}
+
+func insertCoverage(ctx context.Context, tx *sql.Tx, seq int64, cov []inventory.Coverage) error {
+	if len(cov) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO scan_coverage
+		(scan_seq, pos, account, region, service, ok, error_kind, error, resources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("insert coverage: %w", err)
+	}
+	defer st.Close()
+	for i, c := range cov {
+		if _, err := st.ExecContext(ctx, seq, i, c.Account, c.Region, c.Service, c.OK, c.ErrorKind, c.Error, c.Resources); err != nil {
+			return fmt.Errorf("insert coverage %s/%s/%s: %w", c.Account, c.Region, c.Service, err)
+		}
+	}
+	return nil
+}
+
+// insertResources keeps each distinct resource content once and records
+// which version each ARN had in this scan.
+func insertResources(ctx context.Context, tx *sql.Tx, seq int64, resources []inventory.Resource) error {
+	if len(resources) == 0 {
+		return nil
+	}
+	known, err := tx.PrepareContext(ctx, `SELECT 1 FROM resource_versions WHERE hash = ?`)
+	if err != nil {
+		return fmt.Errorf("insert resources: %w", err)
+	}
+	defer known.Close()
+	version, err := tx.PrepareContext(ctx, `INSERT INTO resource_versions (hash, arn, account, region, body) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("insert resources: %w", err)
+	}
+	defer version.Close()
+	member, err := tx.PrepareContext(ctx, `INSERT INTO scan_resources (scan_seq, arn, hash) VALUES (?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("insert resources: %w", err)
+	}
+	defer member.Close()
+	for i := range resources {
+		r := &resources[i]
+		h := r.Hash()
+		// Most resources do not change between scans: a lookup is cheaper
+		// than encoding a body that would be thrown away.
+		var one int
+		switch err := known.QueryRowContext(ctx, h).Scan(&one); {
+		case errors.Is(err, sql.ErrNoRows):
+			body, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("encode resource %s: %w", r.ARN, err)
+			}
+			if _, err := version.ExecContext(ctx, h, r.ARN, r.Account, r.Region, body); err != nil {
+				return fmt.Errorf("insert resource %s: %w", r.ARN, err)
+			}
+		case err != nil:
+			return fmt.Errorf("look up resource %s: %w", r.ARN, err)
+		}
+		if _, err := member.ExecContext(ctx, seq, r.ARN, h); err != nil {
+			return fmt.Errorf("insert resource %s: %w", r.ARN, err)
+		}
+	}
+	return nil
+}
+
+// findingBody is what a finding says, without the times the store owns.
+func findingBody(f finding.Finding) ([]byte, string, error) {
+	f.FirstSeen, f.LastSeen, f.ResolvedAt = time.Time{}, time.Time{}, nil
+	b, err := json.Marshal(&f)
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(b)
+	return b, hex.EncodeToString(sum[:16]), nil
+}
+
+func saveFindings(ctx context.Context, tx *sql.Tx, seq int64, scan *inventory.Scan, findings []finding.Finding) ([]finding.Finding, error) {
+	started := scan.Started.UnixNano()
+	open, err := openEpisodes(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	stmts := []string{
+		`INSERT OR IGNORE INTO finding_versions (hash, body) VALUES (?, ?)`,
+		`INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`UPDATE finding_episodes SET last_seen = ?, last_seq = ?, body_hash = ?, account = ?, region = ? WHERE id = ?`,
+		`INSERT INTO scan_findings (scan_seq, episode_id, body_hash, last_seen) VALUES (?, ?, ?, ?)`,
+		`UPDATE finding_episodes SET resolved_at = ?, resolved_seq = ? WHERE id = ?`,
+	}
+	prepared := make([]*sql.Stmt, len(stmts))
+	for i, q := range stmts {
+		if prepared[i], err = tx.PrepareContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("save findings: %w", err)
+		}
+		defer prepared[i].Close()
+	}
+	insVersion, insEpisode, seen, insMember, resolve := prepared[0], prepared[1], prepared[2], prepared[3], prepared[4]
+
+	out := make([]finding.Finding, len(findings))
+	for i, f := range findings {
+		body, h, err := findingBody(f)
+		if err != nil {
+			return nil, fmt.Errorf("encode finding %s on %s: %w", f.Policy, f.ARN, err)
+		}
+		if _, err := insVersion.ExecContext(ctx, h, body); err != nil {
+			return nil, fmt.Errorf("insert finding %s on %s: %w", f.Policy, f.ARN, err)
+		}
+		ep, ok := open[f.Key()]
+		if ok {
+			ep.produced = true
+			if _, err := seen.ExecContext(ctx, started, seq, h, f.Account, f.Region, ep.id); err != nil {
+				return nil, fmt.Errorf("update finding %s on %s: %w", f.Policy, f.ARN, err)
+			}
+		} else {
+			res, err := insEpisode.ExecContext(ctx, f.Policy, f.ARN, f.Account, f.Region, started, seq, started, seq, h)
+			if err != nil {
+				return nil, fmt.Errorf("insert finding %s on %s: %w", f.Policy, f.ARN, err)
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return nil, fmt.Errorf("insert finding %s on %s: %w", f.Policy, f.ARN, err)
+			}
+			ep = &episode{id: id, firstSeen: started}
+		}
+		if _, err := insMember.ExecContext(ctx, seq, ep.id, h, started); err != nil {
+			return nil, fmt.Errorf("insert finding %s on %s: %w", f.Policy, f.ARN, err)
+		}
+		f.FirstSeen = time.Unix(0, ep.firstSeen).UTC()
+		f.LastSeen = time.Unix(0, started).UTC()
+		f.ResolvedAt = nil
+		out[i] = f
+	}
+
+	// What this scan did not produce is resolved where it looked, and
+	// carried unchanged where it could not look. Sorted, so the order of
+	// writes (and of episode ids) does not depend on map order.
+	var missing []*episode
+	for _, ep := range open {
+		if !ep.produced {
+			missing = append(missing, ep)
+		}
+	}
+	sort.Slice(missing, func(i, j int) bool { return missing[i].id < missing[j].id })
+	for _, ep := range missing {
+		if scan.Covered(ep.account, ep.region) {
+			if _, err := resolve.ExecContext(ctx, started, seq, ep.id); err != nil {
+				return nil, fmt.Errorf("resolve finding %d: %w", ep.id, err)
+			}
+			continue
+		}
+		if _, err := insMember.ExecContext(ctx, seq, ep.id, ep.bodyHash, ep.lastSeen); err != nil {
+			return nil, fmt.Errorf("carry finding %d: %w", ep.id, err)
+		}
+	}
+	return out, nil
+}
+
+func openEpisodes(ctx context.Context, tx *sql.Tx) (map[string]*episode, error) {
+	q, err := tx.QueryContext(ctx, `SELECT id, policy, arn, account, region, first_seen, last_seen, body_hash
+		FROM finding_episodes WHERE resolved_seq IS NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("read open findings: %w", err)
+	}
+	defer q.Close()
+	open := map[string]*episode{}
+	for q.Next() {
+		var (
+			ep          episode
+			policy, arn string
+		)
+		if err := q.Scan(&ep.id, &policy, &arn, &ep.account, &ep.region, &ep.firstSeen, &ep.lastSeen, &ep.bodyHash); err != nil {
+			return nil, fmt.Errorf("read open findings: %w", err)
+		}
+		open[(&finding.Finding{Policy: policy, ARN: arn}).Key()] = &ep
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("read open findings: %w", err)
+	}
+	return open, nil
+}
+
+// Findings and ResolvedFindings read episodes joined with the finding body
+// they had at the scan asked for.
+func (s *sqliteStore) Findings(ctx context.Context, scanID string) ([]finding.Finding, error) {
+	row, err := s.scanByID(ctx, scanID)
+	if err != nil {
+		return nil, err
+	}
+	return s.readFindings(ctx, scanID, `SELECT fv.body, e.first_seen, sf.last_seen, NULL
+		FROM scan_findings sf
+		JOIN finding_episodes e ON e.id = sf.episode_id
+		JOIN finding_versions fv ON fv.hash = sf.body_hash
+		WHERE sf.scan_seq = ? ORDER BY e.policy, e.arn`, row.seq)
+}
+
+func (s *sqliteStore) ResolvedFindings(ctx context.Context, scanID string) ([]finding.Finding, error) {
+	row, err := s.scanByID(ctx, scanID)
+	if err != nil {
+		return nil, err
+	}
+	return s.readFindings(ctx, scanID, `SELECT fv.body, e.first_seen, e.last_seen, e.resolved_at
+		FROM finding_episodes e
+		JOIN finding_versions fv ON fv.hash = e.body_hash
+		WHERE e.resolved_seq = ? ORDER BY e.policy, e.arn`, row.seq)
+}
+
+func (s *sqliteStore) readFindings(ctx context.Context, scanID, query string, seq int64) ([]finding.Finding, error) {
+	q, err := s.db.QueryContext(ctx, query, seq)
+	if err != nil {
+		return nil, fmt.Errorf("read findings of scan %q: %w", scanID, err)
+	}
+	defer q.Close()
+	out := []finding.Finding{}
+	for q.Next() {
+		var (
+			body                  []byte
+			first, last, resolved sql.NullInt64
+			f                     finding.Finding
+		)
+		if err := q.Scan(&body, &first, &last, &resolved); err != nil {
+			return nil, fmt.Errorf("read findings of scan %q: %w", scanID, err)
+		}
+		if err := json.Unmarshal(body, &f); err != nil {
+			return nil, fmt.Errorf("decode finding of scan %q: %w", scanID, err)
+		}
+		f.FirstSeen, f.LastSeen = fromNanos(first), fromNanos(last)
+		if resolved.Valid {
+			t := fromNanos(resolved)
+			f.ResolvedAt = &t
+		}
+		out = append(out, f)
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("read findings of scan %q: %w", scanID, err)
+	}
+	return out, nil
+}

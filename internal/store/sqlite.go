@@ -1,0 +1,455 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// sqliteStore is the embedded backend. Scans are immutable once committed,
+// so reads need no transaction: every read names one committed scan.
+type sqliteStore struct {
+	db     *sql.DB
+	path   string
+	logger *slog.Logger
+}
+
+// sqliteOptions are applied to every connection the pool opens. WAL lets
+// readers go on while a scan is being saved; synchronous=FULL makes a
+// committed scan survive power loss (one fsync per scan, cheap);
+// _txlock=immediate takes the write lock at BEGIN so two writers queue on
+// busy_timeout instead of failing to upgrade a read lock.
+const sqliteOptions = "?_pragma=busy_timeout(10000)" +
+	"&_pragma=journal_mode(WAL)" +
+	"&_pragma=synchronous(FULL)" +
+	"&_pragma=foreign_keys(1)" +
+	"&_txlock=immediate"
+
+func openSQLite(ctx context.Context, path string, logger *slog.Logger) (*sqliteStore, error) {
+	return openSQLiteWith(ctx, path, migrationFS, time.Now, logger)
+}
+
+func openSQLiteWith(ctx context.Context, path string, fsys fs.FS, now func() time.Time, logger *slog.Logger) (*sqliteStore, error) {
+	ms, err := loadMigrations(fsys)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", path+sqliteOptions)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	s := &sqliteStore{db: db, path: path, logger: logger}
+	if err := s.check(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	if err := migrate(ctx, db, ms, now, logger); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	logger.Debug("store opened", "backend", "sqlite", "path", path)
+	return s, nil
+}
+
+// check makes sure the file is an SQLite database in WAL mode with foreign
+// keys on: a pragma that silently did not apply would weaken every promise
+// the store makes.
+func (s *sqliteStore) check(ctx context.Context) error {
+	var mode string
+	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return fmt.Errorf("read journal mode (is it an SQLite database?): %w", err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("journal mode is %q, want wal", mode)
+	}
+	var fk int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil {
+		return fmt.Errorf("read foreign_keys: %w", err)
+	}
+	if fk != 1 {
+		return errors.New("foreign keys are off")
+	}
+	return nil
+}
+
+func (s *sqliteStore) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// nanos stores a time as Unix nanoseconds; a zero time is NULL.
+func nanos(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixNano(), Valid: true}
+}
+
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
+
+// scanRow is a scan as stored, with the store's own sequence number.
+type scanRow struct {
+	seq  int64
+	scan inventory.Scan
+}
+
+const scanColumns = `seq, id, source, started_at, finished_at, resources, api_calls`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func readScanRow(r rowScanner) (scanRow, error) {
+	var (
+		row               scanRow
+		started, finished sql.NullInt64
+		apiCalls          string
+	)
+	if err := r.Scan(&row.seq, &row.scan.ID, &row.scan.Source, &started, &finished, &row.scan.Resources, &apiCalls); err != nil {
+		return row, err
+	}
+	row.scan.Started = fromNanos(started)
+	row.scan.Finished = fromNanos(finished)
+	if apiCalls != "" && apiCalls != "{}" {
+		if err := json.Unmarshal([]byte(apiCalls), &row.scan.APICalls); err != nil {
+			return row, fmt.Errorf("scan %s: decode api_calls: %w", row.scan.ID, err)
+		}
+	}
+	return row, nil
+}
+
+// coverage loads the coverage rows of the given scans, in saved order.
+func (s *sqliteStore) loadCoverage(ctx context.Context, rows []scanRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	idx := make(map[int64]*inventory.Scan, len(rows))
+	lo, hi := rows[0].seq, rows[0].seq
+	for i := range rows {
+		idx[rows[i].seq] = &rows[i].scan
+		rows[i].scan.Coverage = []inventory.Coverage{}
+		lo, hi = min(lo, rows[i].seq), max(hi, rows[i].seq)
+	}
+	q, err := s.db.QueryContext(ctx, `SELECT scan_seq, account, region, service, ok, error_kind, error, resources
+		FROM scan_coverage WHERE scan_seq BETWEEN ? AND ? ORDER BY scan_seq, pos`, lo, hi)
+	if err != nil {
+		return fmt.Errorf("read coverage: %w", err)
+	}
+	defer q.Close()
+	for q.Next() {
+		var (
+			seq int64
+			c   inventory.Coverage
+		)
+		if err := q.Scan(&seq, &c.Account, &c.Region, &c.Service, &c.OK, &c.ErrorKind, &c.Error, &c.Resources); err != nil {
+			return fmt.Errorf("read coverage: %w", err)
+		}
+		if sc, ok := idx[seq]; ok {
+			sc.Coverage = append(sc.Coverage, c)
+		}
+	}
+	if err := q.Err(); err != nil {
+		return fmt.Errorf("read coverage: %w", err)
+	}
+	return nil
+}
+
+// scanByID finds a scan's row; ErrNotFound when there is none.
+func (s *sqliteStore) scanByID(ctx context.Context, id string) (scanRow, error) {
+	row, err := readScanRow(s.db.QueryRowContext(ctx, `SELECT `+scanColumns+` FROM scans WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return row, fmt.Errorf("scan %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return row, fmt.Errorf("read scan %q: %w", id, err)
+	}
+	return row, nil
+}
+
+func (s *sqliteStore) Scan(ctx context.Context, id string) (*inventory.Scan, error) {
+	row, err := s.scanByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rows := []scanRow{row}
+	if err := s.loadCoverage(ctx, rows); err != nil {
+		return nil, err
+	}
+	return &rows[0].scan, nil
+}
+
+func (s *sqliteStore) LatestScan(ctx context.Context) (*inventory.Scan, error) {
+	row, err := readScanRow(s.db.QueryRowContext(ctx, `SELECT `+scanColumns+` FROM scans ORDER BY seq DESC LIMIT 1`))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("latest scan: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read latest scan: %w", err)
+	}
+	rows := []scanRow{row}
+	if err := s.loadCoverage(ctx, rows); err != nil {
+		return nil, err
+	}
+	return &rows[0].scan, nil
+}
+
+func (s *sqliteStore) Scans(ctx context.Context, limit int) ([]inventory.Scan, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := s.scanRows(ctx, `SELECT `+scanColumns+` FROM scans ORDER BY seq DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.loadCoverage(ctx, rows); err != nil {
+		return nil, err
+	}
+	out := make([]inventory.Scan, len(rows))
+	for i := range rows {
+		out[i] = rows[i].scan
+	}
+	return out, nil
+}
+
+func (s *sqliteStore) scanRows(ctx context.Context, query string, args ...any) ([]scanRow, error) {
+	q, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list scans: %w", err)
+	}
+	defer q.Close()
+	var rows []scanRow
+	for q.Next() {
+		row, err := readScanRow(q)
+		if err != nil {
+			return nil, fmt.Errorf("list scans: %w", err)
+		}
+		rows = append(rows, row)
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("list scans: %w", err)
+	}
+	return rows, nil
+}
+
+func (s *sqliteStore) Resources(ctx context.Context, scanID string) ([]inventory.Resource, error) {
+	row, err := s.scanByID(ctx, scanID)
+	if err != nil {
+		return nil, err
+	}
+	q, err := s.db.QueryContext(ctx, `SELECT sr.arn, rv.body FROM scan_resources sr
+		JOIN resource_versions rv ON rv.hash = sr.hash
+		WHERE sr.scan_seq = ? ORDER BY sr.arn`, row.seq)
+	if err != nil {
+		return nil, fmt.Errorf("read resources of scan %q: %w", scanID, err)
+	}
+	defer q.Close()
+	out := make([]inventory.Resource, 0, row.scan.Resources)
+	for q.Next() {
+		var (
+			arn  string
+			body []byte
+		)
+		if err := q.Scan(&arn, &body); err != nil {
+			return nil, fmt.Errorf("read resources of scan %q: %w", scanID, err)
+		}
+		var r inventory.Resource
+		if err := json.Unmarshal(body, &r); err != nil {
+			return nil, fmt.Errorf("decode resource %s of scan %q: %w", arn, scanID, err)
+		}
+		out = append(out, r)
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("read resources of scan %q: %w", scanID, err)
+	}
+	return out, nil
+}
+
+// gapIndex answers scan.Covered for many stored scans without loading them
+// whole: only their failed coverage rows.
+type gapIndex map[int64]*inventory.Scan
+
+func (s *sqliteStore) gaps(ctx context.Context, fromSeq, toSeq int64) (gapIndex, error) {
+	q, err := s.db.QueryContext(ctx, `SELECT scan_seq, account, region, service, error_kind
+		FROM scan_coverage WHERE ok = 0 AND scan_seq BETWEEN ? AND ?`, fromSeq, toSeq)
+	if err != nil {
+		return nil, fmt.Errorf("read coverage gaps: %w", err)
+	}
+	defer q.Close()
+	g := gapIndex{}
+	for q.Next() {
+		var (
+			seq int64
+			c   inventory.Coverage
+		)
+		if err := q.Scan(&seq, &c.Account, &c.Region, &c.Service, &c.ErrorKind); err != nil {
+			return nil, fmt.Errorf("read coverage gaps: %w", err)
+		}
+		sc := g[seq]
+		if sc == nil {
+			sc = &inventory.Scan{}
+			g[seq] = sc
+		}
+		sc.Coverage = append(sc.Coverage, c)
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("read coverage gaps: %w", err)
+	}
+	return g, nil
+}
+
+func (g gapIndex) covered(seq int64, account, region string) bool {
+	sc, ok := g[seq]
+	return !ok || sc.Covered(account, region)
+}
+
+func (s *sqliteStore) ResourceHistory(ctx context.Context, arn string) ([]Version, error) {
+	var account, region string
+	err := s.db.QueryRowContext(ctx, `SELECT rv.account, rv.region FROM scan_resources sr
+		JOIN resource_versions rv ON rv.hash = sr.hash
+		WHERE sr.arn = ? ORDER BY sr.scan_seq LIMIT 1`, arn).Scan(&account, &region)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("resource %s: %w", arn, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read history of %s: %w", arn, err)
+	}
+	var first int64
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(scan_seq) FROM scan_resources WHERE arn = ?`, arn).Scan(&first); err != nil {
+		return nil, fmt.Errorf("read history of %s: %w", arn, err)
+	}
+	gaps, err := s.gaps(ctx, first, 1<<62)
+	if err != nil {
+		return nil, err
+	}
+	q, err := s.db.QueryContext(ctx, `SELECT s.seq, s.id, s.started_at, COALESCE(sr.hash, '')
+		FROM scans s LEFT JOIN scan_resources sr ON sr.scan_seq = s.seq AND sr.arn = ?
+		WHERE s.seq >= ? ORDER BY s.seq`, arn, first)
+	if err != nil {
+		return nil, fmt.Errorf("read history of %s: %w", arn, err)
+	}
+	defer q.Close()
+	var (
+		out  []Version
+		prev string
+	)
+	for q.Next() {
+		var (
+			seq     int64
+			id      string
+			started sql.NullInt64
+			hash    string
+		)
+		if err := q.Scan(&seq, &id, &started, &hash); err != nil {
+			return nil, fmt.Errorf("read history of %s: %w", arn, err)
+		}
+		v := Version{ScanID: id, At: fromNanos(started), Hash: hash}
+		switch {
+		case hash == prev:
+			continue
+		case hash == "" && !gaps.covered(seq, account, region):
+			continue // not seen, but not looked for either
+		case hash == "":
+			v.Event = Disappeared
+		case prev == "":
+			v.Event = Appeared
+		default:
+			v.Event = Changed
+		}
+		out = append(out, v)
+		prev = hash
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("read history of %s: %w", arn, err)
+	}
+	return out, nil
+}
+
+// member is one resource of a scan, as the diff needs it.
+type member struct {
+	hash, account, region string
+}
+
+func (s *sqliteStore) members(ctx context.Context, seq int64) (map[string]member, error) {
+	q, err := s.db.QueryContext(ctx, `SELECT sr.arn, sr.hash, rv.account, rv.region FROM scan_resources sr
+		JOIN resource_versions rv ON rv.hash = sr.hash WHERE sr.scan_seq = ?`, seq)
+	if err != nil {
+		return nil, err
+	}
+	defer q.Close()
+	m := map[string]member{}
+	for q.Next() {
+		var (
+			arn string
+			v   member
+		)
+		if err := q.Scan(&arn, &v.hash, &v.account, &v.region); err != nil {
+			return nil, err
+		}
+		m[arn] = v
+	}
+	return m, q.Err()
+}
+
+func (s *sqliteStore) Diff(ctx context.Context, fromScanID, toScanID string) (Diff, error) {
+	d := Diff{From: fromScanID, To: toScanID, Added: []string{}, Changed: []string{}, Removed: []string{}}
+	from, err := s.scanByID(ctx, fromScanID)
+	if err != nil {
+		return d, fmt.Errorf("diff: %w", err)
+	}
+	toRow, err := s.scanByID(ctx, toScanID)
+	if err != nil {
+		return d, fmt.Errorf("diff: %w", err)
+	}
+	toRows := []scanRow{toRow}
+	if err := s.loadCoverage(ctx, toRows); err != nil {
+		return d, fmt.Errorf("diff: %w", err)
+	}
+	to := &toRows[0].scan
+	a, err := s.members(ctx, from.seq)
+	if err != nil {
+		return d, fmt.Errorf("diff: read scan %q: %w", fromScanID, err)
+	}
+	b, err := s.members(ctx, toRow.seq)
+	if err != nil {
+		return d, fmt.Errorf("diff: read scan %q: %w", toScanID, err)
+	}
+	for arn, mb := range b {
+		ma, ok := a[arn]
+		switch {
+		case !ok:
+			d.Added = append(d.Added, arn)
+		case ma.hash != mb.hash:
+			d.Changed = append(d.Changed, arn)
+		}
+	}
+	for arn, ma := range a {
+		if _, ok := b[arn]; ok {
+			continue
+		}
+		if to.Covered(ma.account, ma.region) {
+			d.Removed = append(d.Removed, arn)
+		} else {
+			d.Hidden = append(d.Hidden, arn)
+		}
+	}
+	sort.Strings(d.Added)
+	sort.Strings(d.Changed)
+	sort.Strings(d.Removed)
+	sort.Strings(d.Hidden)
+	return d, nil
+}

@@ -1,0 +1,104 @@
+// Package store owns steward's persistence: scans with their coverage,
+// resources kept once per content hash (so history and "what changed" are
+// queries), and the lifecycle of findings (first seen, last seen, resolved).
+//
+// Callers use the Store interface and Open; the backend is picked from the
+// DSN. SQLite (pure Go) is the embedded default; PostgreSQL can be added
+// behind the same interface and the conformance suite in storetest.
+//
+// The store knows the inventory and finding models and nothing of AWS,
+// policies, CEL or how findings are reported.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// ErrNotFound is returned when a scan (or anything asked for by key) does not
+// exist. Test with errors.Is.
+var ErrNotFound = errors.New("not found")
+
+// ErrNotSupported is returned by Open for a backend steward does not have yet.
+var ErrNotSupported = errors.New("not supported yet")
+
+// Store keeps scans, resources and findings.
+//
+// Scans are immutable once saved and are saved in time order; every read is
+// "as of" one scan, so readers never see a scan half-written.
+type Store interface {
+	// SaveScan writes a scan, its resources and the findings evaluated on it
+	// in one transaction: either all of it is stored or none. Finding
+	// lifecycle is keyed by (policy, ARN):
+	//   - a finding not open before is new: FirstSeen = scan.Started;
+	//   - an open finding produced again keeps FirstSeen, LastSeen moves on;
+	//   - an open finding not produced by this scan is resolved at
+	//     scan.Started, unless the scan did not cover its account and region
+	//     (scan.Covered): a gap is no evidence, so it stays open untouched;
+	//   - a finding that comes back after being resolved opens a new
+	//     episode with a new FirstSeen; the resolved one stays in history.
+	// It returns the findings, in input order, with FirstSeen and LastSeen set.
+	SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error)
+
+	// LatestScan is the last scan saved; ErrNotFound when there is none.
+	LatestScan(ctx context.Context) (*inventory.Scan, error)
+	// Scan returns one scan by ID; ErrNotFound when it does not exist.
+	Scan(ctx context.Context, id string) (*inventory.Scan, error)
+	// Scans lists scans newest first; limit <= 0 means all.
+	Scans(ctx context.Context, limit int) ([]inventory.Scan, error)
+
+	// Resources returns the resources of a scan, sorted by ARN.
+	Resources(ctx context.Context, scanID string) ([]inventory.Resource, error)
+	// Findings returns the findings open as of a scan, sorted by policy then
+	// ARN, with FirstSeen and LastSeen as they were at that scan. Findings
+	// kept open through a coverage gap are included with their older LastSeen.
+	Findings(ctx context.Context, scanID string) ([]finding.Finding, error)
+	// ResolvedFindings returns the findings that scan resolved, with
+	// ResolvedAt set, sorted by policy then ARN.
+	ResolvedFindings(ctx context.Context, scanID string) ([]finding.Finding, error)
+
+	// ResourceHistory says when a resource appeared, each change and when
+	// it disappeared, oldest first. A scan that did not cover the resource's
+	// account and region says nothing about it. ErrNotFound when no scan
+	// ever had the ARN.
+	ResourceHistory(ctx context.Context, arn string) ([]Version, error)
+	// Diff compares the resources of two scans.
+	Diff(ctx context.Context, fromScanID, toScanID string) (Diff, error)
+
+	Close() error
+}
+
+// Event is what happened to a resource at one scan.
+type Event string
+
+const (
+	Appeared    Event = "appeared"
+	Changed     Event = "changed"
+	Disappeared Event = "disappeared"
+)
+
+// Version is one event in a resource's history. Hash is the resource's
+// content hash after the event; empty for Disappeared.
+type Version struct {
+	ScanID string    `json:"scan_id"`
+	At     time.Time `json:"at"`
+	Hash   string    `json:"hash,omitempty"`
+	Event  Event     `json:"event"`
+}
+
+// Diff is the change in resources between two scans. Lists hold ARNs,
+// sorted. Hidden lists resources of the first scan that the second did not
+// see because it did not cover their account and region: they are not
+// called removed.
+type Diff struct {
+	From    string   `json:"from"`
+	To      string   `json:"to"`
+	Added   []string `json:"added"`
+	Changed []string `json:"changed"`
+	Removed []string `json:"removed"`
+	Hidden  []string `json:"hidden,omitempty"`
+}
