@@ -1,0 +1,67 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// markdownTop is how many findings the Markdown summary lists; the rest are
+// counted. It is a summary for a chat message or an issue, not a listing.
+const markdownTop = 10
+
+func renderMarkdown(w io.Writer, v *view) error {
+	var b strings.Builder
+	s := v.summary
+	fmt.Fprintf(&b, "### steward: %s, %s/month of waste\n\n", plural(s.Total, "finding"), FormatMoney(s.MonthlyWaste, v.currency))
+	var counts []string
+	for _, sev := range severitiesDesc {
+		if n := s.BySeverity[sev.String()]; n > 0 {
+			counts = append(counts, fmt.Sprintf("%s %d", sev, n))
+		}
+	}
+	if len(counts) > 0 {
+		b.WriteString(strings.Join(counts, " · ") + "\n\n")
+	}
+	if sc := v.rep.Scan; sc != nil {
+		if gaps := sc.Gaps(); len(gaps) > 0 {
+			var where []string
+			for i, g := range gaps {
+				if i == 3 {
+					where = append(where, fmt.Sprintf("%d more", len(gaps)-3))
+					break
+				}
+				where = append(where, mdEscape(fmt.Sprintf("%s/%s/%s: %s", g.Account, regionLabel(g.Region), g.Service, gapError(g))))
+			}
+			fmt.Fprintf(&b, "**Partial scan:** %d of %s failed (%s); findings there may be missing.\n\n",
+				len(gaps), plural(len(sc.Coverage), "check"), strings.Join(where, "; "))
+		}
+	}
+	for i := range v.findings {
+		if i == markdownTop {
+			fmt.Fprintf(&b, "- …and %d more\n", len(v.findings)-markdownTop)
+			break
+		}
+		f := &v.findings[i]
+		fmt.Fprintf(&b, "- **%s** `%s` %s (%s, %s): %s", f.Severity, mdCode(f.Policy), mdEscape(resourceLabel(f)),
+			mdEscape(f.Account), regionLabel(mdEscape(f.Region)), mdEscape(f.Message))
+		if f.MonthlyWaste != 0 {
+			fmt.Fprintf(&b, " (%s/month)", FormatMoney(f.MonthlyWaste, f.Currency))
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", "&lt;", ">", "&gt;", "#", `\#`, "|", `\|`, "~", `\~`,
+)
+
+// mdEscape keeps estate text (names, tags, messages) from turning into
+// links, mentions or formatting, and keeps it on one line.
+func mdEscape(s string) string { return mdEscaper.Replace(cleanText(s)) }
+
+// mdCode makes s safe inside a backtick code span.
+func mdCode(s string) string { return strings.ReplaceAll(cleanText(s), "`", "'") }

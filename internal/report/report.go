@@ -1,0 +1,305 @@
+package report
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// Output formats accepted by Render.
+const (
+	FormatTable    = "table"
+	FormatJSON     = "json"
+	FormatCSV      = "csv"
+	FormatSARIF    = "sarif"
+	FormatMarkdown = "markdown"
+)
+
+var formats = []string{FormatTable, FormatJSON, FormatCSV, FormatSARIF, FormatMarkdown}
+
+// Formats lists the output formats Render accepts.
+func Formats() []string { return slices.Clone(formats) }
+
+// ParseFormat validates a format name, case-insensitively.
+func ParseFormat(s string) (string, error) {
+	f := strings.ToLower(strings.TrimSpace(s))
+	if slices.Contains(formats, f) {
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q (valid: %s)", s, strings.Join(formats, ", "))
+}
+
+// Ways the table can group findings. The default is GroupCategory.
+const (
+	GroupCategory = "category"
+	GroupSeverity = "severity"
+	GroupPolicy   = "policy"
+	GroupOwner    = "owner"
+	GroupSystem   = "system"
+	GroupEnv      = "env"
+	GroupAccount  = "account"
+)
+
+var groupBys = []string{GroupCategory, GroupSeverity, GroupPolicy, GroupOwner, GroupSystem, GroupEnv, GroupAccount}
+
+// GroupBys lists the valid values of Report.GroupBy.
+func GroupBys() []string { return slices.Clone(groupBys) }
+
+// ParseGroupBy validates a group-by key; empty means GroupCategory.
+func ParseGroupBy(s string) (string, error) {
+	g := strings.ToLower(strings.TrimSpace(s))
+	if g == "" {
+		return GroupCategory, nil
+	}
+	if slices.Contains(groupBys, g) {
+		return g, nil
+	}
+	return "", fmt.Errorf("unknown group-by %q (valid: %s)", s, strings.Join(groupBys, ", "))
+}
+
+// DefaultCurrency is used when a report names none: inventory cost
+// estimates are in US dollars.
+const DefaultCurrency = "USD"
+
+// PolicyInfo describes one policy that was evaluated. SARIF output lists
+// every evaluated policy as a rule, including those that found nothing, so
+// code scanning can close alerts whose problem went away.
+type PolicyInfo struct {
+	ID          string
+	Title       string
+	Description string
+	Category    finding.Category
+	Severity    finding.Severity
+	Remediation string
+	References  []string
+	HelpURI     string
+}
+
+// Report is what gets rendered: one scan, its findings and the policies
+// that produced them.
+type Report struct {
+	Scan     *inventory.Scan
+	Findings []finding.Finding
+	Policies []PolicyInfo
+	// Currency is the currency of the waste totals; findings with an empty
+	// currency are taken to be in it. Empty means DefaultCurrency.
+	Currency string
+	// GroupBy is how the table groups findings (see GroupBys); empty means
+	// by category.
+	GroupBy string
+	// Generated is when the report was made; the caller's clock decides.
+	Generated time.Time
+	// ToolVersion is steward's version, written into SARIF output.
+	ToolVersion string
+}
+
+// Options are how the caller's terminal looks; they change only the table.
+type Options struct {
+	// TTY says the output is a terminal: the table may use colours and is
+	// fitted to Width. Otherwise it is plain aligned text, never truncated.
+	TTY bool
+	// Width is the terminal width in columns; 0 means 100. Used only with TTY.
+	Width int
+	// NoColor turns colours off on a terminal (the NO_COLOR convention).
+	NoColor bool
+}
+
+// Render writes rep to w in the given format.
+func Render(w io.Writer, format string, rep *Report, opts Options) error {
+	f, err := ParseFormat(format)
+	if err != nil {
+		return err
+	}
+	v, err := prepare(rep)
+	if err != nil {
+		return fmt.Errorf("render %s: %w", f, err)
+	}
+	switch f {
+	case FormatTable:
+		err = renderTable(w, v, opts)
+	case FormatJSON:
+		err = renderJSON(w, v)
+	case FormatCSV:
+		err = renderCSV(w, v)
+	case FormatSARIF:
+		err = renderSARIF(w, v)
+	case FormatMarkdown:
+		err = renderMarkdown(w, v)
+	}
+	if err != nil {
+		return fmt.Errorf("render %s: %w", f, err)
+	}
+	return nil
+}
+
+// view is a report checked and put in the order every format shares.
+type view struct {
+	rep      *Report
+	groupBy  string
+	currency string
+	findings []finding.Finding // sorted, currency filled in
+	summary  Summary
+}
+
+func prepare(rep *Report) (*view, error) {
+	if rep == nil {
+		return nil, errors.New("report is nil")
+	}
+	g, err := ParseGroupBy(rep.GroupBy)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := normalizeCurrency(rep.Currency)
+	if err != nil {
+		return nil, fmt.Errorf("report currency: %w", err)
+	}
+	fs := slices.Clone(rep.Findings)
+	for i := range fs {
+		f := &fs[i]
+		if math.IsNaN(f.MonthlyWaste) || math.IsInf(f.MonthlyWaste, 0) {
+			return nil, fmt.Errorf("findings[%d] (policy %q, arn %q): monthly_waste is %v, want a finite number", i, f.Policy, f.ARN, f.MonthlyWaste)
+		}
+		if f.Currency == "" {
+			f.Currency = cur
+		} else if f.Currency, err = normalizeCurrency(f.Currency); err != nil {
+			return nil, fmt.Errorf("findings[%d] (policy %q, arn %q): currency: %w", i, f.Policy, f.ARN, err)
+		}
+	}
+	sortFindings(fs)
+	return &view{rep: rep, groupBy: g, currency: cur, findings: fs, summary: summarize(fs, cur)}, nil
+}
+
+// sortFindings puts the worst first; the rest of the key makes the order
+// total, so every format lists findings the same way on every run.
+func sortFindings(fs []finding.Finding) {
+	slices.SortStableFunc(fs, func(a, b finding.Finding) int {
+		return cmp.Or(
+			cmp.Compare(b.Severity, a.Severity),
+			cmp.Compare(a.Policy, b.Policy),
+			cmp.Compare(a.Account, b.Account),
+			cmp.Compare(a.Region, b.Region),
+			cmp.Compare(a.ARN, b.ARN),
+		)
+	})
+}
+
+// Summary counts findings and adds up their waste.
+type Summary struct {
+	Total int `json:"total"`
+	// BySeverity and ByCategory always hold every known severity and
+	// category, zero or not, so readers need not test for missing keys.
+	BySeverity map[string]int `json:"by_severity"`
+	ByCategory map[string]int `json:"by_category"`
+	// MonthlyWaste is the total in Currency, rounded to its minor unit.
+	MonthlyWaste float64 `json:"monthly_waste"`
+	Currency     string  `json:"currency"`
+	// OtherCurrencies holds waste in currencies other than Currency, which
+	// cannot be added to it without an exchange rate steward does not have.
+	OtherCurrencies map[string]float64 `json:"other_currencies,omitempty"`
+}
+
+func summarize(fs []finding.Finding, currency string) Summary {
+	s := Summary{
+		Total:      len(fs),
+		BySeverity: make(map[string]int),
+		ByCategory: make(map[string]int),
+		Currency:   currency,
+	}
+	for sev := finding.Info; sev <= finding.Critical; sev++ {
+		s.BySeverity[sev.String()] = 0
+	}
+	for _, c := range finding.Categories {
+		s.ByCategory[string(c)] = 0
+	}
+	for _, f := range fs {
+		s.BySeverity[f.Severity.String()]++
+		s.ByCategory[string(f.Category)]++
+		if f.Currency == currency {
+			s.MonthlyWaste += f.MonthlyWaste
+			continue
+		}
+		if s.OtherCurrencies == nil {
+			s.OtherCurrencies = make(map[string]float64)
+		}
+		s.OtherCurrencies[f.Currency] += f.MonthlyWaste
+	}
+	s.MonthlyWaste = roundMoney(s.MonthlyWaste, currency)
+	for c, v := range s.OtherCurrencies {
+		s.OtherCurrencies[c] = roundMoney(v, c)
+	}
+	return s
+}
+
+// Summarize counts rep's findings by severity and category and totals their
+// monthly waste, as the JSON summary does.
+func Summarize(rep *Report) (Summary, error) {
+	v, err := prepare(rep)
+	if err != nil {
+		return Summary{}, err
+	}
+	return v.summary, nil
+}
+
+// severitiesDesc lists severities worst first, for totals lines.
+var severitiesDesc = []finding.Severity{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Info}
+
+// groupKey returns the value a finding is grouped under.
+func groupKey(f *finding.Finding, by string) string {
+	var k string
+	switch by {
+	case GroupSeverity:
+		k = f.Severity.String()
+	case GroupPolicy:
+		k = f.Policy
+	case GroupOwner:
+		k = f.Owner
+	case GroupSystem:
+		k = f.System
+	case GroupEnv:
+		k = f.Env
+	case GroupAccount:
+		k = f.Account
+	default:
+		k = string(f.Category)
+	}
+	if k == "" {
+		return "(no " + by + ")"
+	}
+	return k
+}
+
+type group struct {
+	key      string
+	worst    finding.Severity
+	findings []finding.Finding
+}
+
+// groupFindings splits sorted findings into groups, worst group first; ties
+// go by name so the order is stable.
+func groupFindings(fs []finding.Finding, by string) []group {
+	idx := make(map[string]int)
+	var gs []group
+	for _, f := range fs {
+		k := groupKey(&f, by)
+		i, ok := idx[k]
+		if !ok {
+			i = len(gs)
+			idx[k] = i
+			gs = append(gs, group{key: k, worst: f.Severity})
+		}
+		gs[i].findings = append(gs[i].findings, f)
+		gs[i].worst = max(gs[i].worst, f.Severity)
+	}
+	slices.SortStableFunc(gs, func(a, b group) int {
+		return cmp.Or(cmp.Compare(b.worst, a.worst), cmp.Compare(a.key, b.key))
+	})
+	return gs
+}

@@ -1,0 +1,141 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// loadFixture reads the one report every format is tested on.
+func loadFixture(t testing.TB) *Report {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("testdata/report.json: %v", err)
+	}
+	return &rep
+}
+
+func render(t testing.TB, format string, rep *Report, opts Options) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Render(&buf, format, rep, opts); err != nil {
+		t.Fatalf("Render(%s): %v", format, err)
+	}
+	return buf.Bytes()
+}
+
+func TestGolden(t *testing.T) {
+	tests := map[string]struct {
+		format  string
+		groupBy string
+		opts    Options
+	}{
+		"table.golden":          {format: FormatTable},
+		"table-owner.golden":    {format: FormatTable, groupBy: GroupOwner},
+		"table-severity.golden": {format: FormatTable, groupBy: GroupSeverity},
+		"table-tty.golden":      {format: FormatTable, opts: Options{TTY: true, Width: 100}},
+		"table-tty-80.golden":   {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}},
+		"report.json.golden":    {format: FormatJSON},
+		"report.csv.golden":     {format: FormatCSV},
+		"report.sarif.golden":   {format: FormatSARIF},
+		"report.md.golden":      {format: FormatMarkdown},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			rep := loadFixture(t)
+			rep.GroupBy = tt.groupBy
+			got := render(t, tt.format, rep, tt.opts)
+			path := filepath.Join("testdata", name)
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s differs (-want +got):\n%s", path, diff)
+			}
+		})
+	}
+}
+
+var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+func TestTableTerminal(t *testing.T) {
+	tests := map[string]struct {
+		opts      Options
+		wantColor bool
+		maxWidth  int // 0: no limit
+	}{
+		"pipe":               {opts: Options{}, wantColor: false},
+		"pipe ignores width": {opts: Options{Width: 40}, wantColor: false},
+		"tty":                {opts: Options{TTY: true, Width: 120}, wantColor: true, maxWidth: 120},
+		"tty narrow":         {opts: Options{TTY: true, Width: 72}, wantColor: true, maxWidth: 72},
+		"tty no color":       {opts: Options{TTY: true, Width: 90, NoColor: true}, wantColor: false, maxWidth: 90},
+		"tty default width":  {opts: Options{TTY: true}, wantColor: true, maxWidth: defaultWidth},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			out := string(render(t, FormatTable, loadFixture(t), tt.opts))
+			if got := ansiRE.MatchString(out); got != tt.wantColor {
+				t.Errorf("colour escapes present = %v, want %v", got, tt.wantColor)
+			}
+			plain := ansiRE.ReplaceAllString(out, "")
+			if strings.ContainsAny(plain, "\x1b\r\t") {
+				t.Errorf("output holds a control character outside colour codes:\n%q", plain)
+			}
+			longest := 0
+			for _, line := range strings.Split(plain, "\n") {
+				longest = max(longest, displayWidth(line))
+				if strings.HasSuffix(line, " ") {
+					t.Errorf("trailing space in %q", line)
+				}
+			}
+			if tt.maxWidth > 0 && longest > tt.maxWidth {
+				t.Errorf("longest line is %d columns, want at most %d", longest, tt.maxWidth)
+			}
+			if tt.maxWidth == 0 && strings.Contains(plain, "…") {
+				t.Errorf("plain output was truncated:\n%s", plain)
+			}
+		})
+	}
+}
+
+func TestTableAlignsWideCharacters(t *testing.T) {
+	rep := loadFixture(t)
+	out := string(render(t, FormatTable, rep, Options{}))
+	// In the waste group, the column after RESOURCE must start at the same
+	// terminal column on every row, whatever script the names are in.
+	var starts []int
+	for _, line := range strings.Split(out, "\n") {
+		if i := strings.Index(line, "111122223333"); i >= 0 && strings.Contains(line, "EC2::Volume") {
+			starts = append(starts, displayWidth(line[:i]))
+		}
+		if i := strings.Index(line, "222233334444"); i >= 0 && strings.Contains(line, "EC2::Volume") {
+			starts = append(starts, displayWidth(line[:i]))
+		}
+	}
+	if len(starts) != 2 {
+		t.Fatalf("found %d volume rows, want 2:\n%s", len(starts), out)
+	}
+	if starts[0] != starts[1] {
+		t.Errorf("ACCOUNT starts at columns %v, want equal:\n%s", starts, out)
+	}
+}

@@ -1,0 +1,263 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// ANSI styles for the terminal table.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiBRed   = "\x1b[1;31m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+)
+
+var severityStyle = map[finding.Severity]string{
+	finding.Critical: ansiBRed,
+	finding.High:     ansiRed,
+	finding.Medium:   ansiYellow,
+	finding.Low:      ansiCyan,
+	finding.Info:     ansiDim,
+}
+
+const defaultWidth = 100
+
+// tableColumns are the finding columns; the one the table is grouped by is
+// left out, since its group header already says it.
+var tableColumns = []struct {
+	column
+	groupedBy string
+	value     func(f *finding.Finding) string
+}{
+	{column{title: "SEVERITY"}, GroupSeverity, func(f *finding.Finding) string { return f.Severity.String() }},
+	{column{title: "POLICY", shrink: 3, min: 12}, GroupPolicy, func(f *finding.Finding) string { return f.Policy }},
+	{column{title: "TYPE", shrink: 4, min: 10, drop: 1}, "", func(f *finding.Finding) string { return shortType(f.Type) }},
+	{column{title: "RESOURCE", shrink: 2, min: 14}, "", resourceLabel},
+	{column{title: "ACCOUNT"}, GroupAccount, func(f *finding.Finding) string { return f.Account }},
+	{column{title: "REGION", drop: 2}, "", func(f *finding.Finding) string { return regionLabel(f.Region) }},
+	{column{title: "OWNER", shrink: 5, min: 8, drop: 3}, GroupOwner, func(f *finding.Finding) string { return dash(f.Owner) }},
+	{column{title: "WASTE/MO", right: true}, "", nil}, // filled in with the currency
+	{column{title: "MESSAGE", shrink: 1, min: 30}, "", func(f *finding.Finding) string { return f.Message }},
+}
+
+func renderTable(w io.Writer, v *view, opts Options) error {
+	color := opts.TTY && !opts.NoColor
+	width := 0
+	if opts.TTY {
+		width = opts.Width
+		if width <= 0 {
+			width = defaultWidth
+		}
+	}
+	paint := func(style, s string) string {
+		if !color || style == "" {
+			return s
+		}
+		return style + s + ansiReset
+	}
+	var b strings.Builder
+	b.WriteString(paint(ansiBold, wrap(cleanText(headline(v)), width)) + "\n")
+
+	if len(v.findings) == 0 {
+		b.WriteString("\nNo findings.\n")
+	}
+	var cols []column
+	var pick []int
+	for i, tc := range tableColumns {
+		if tc.groupedBy != "" && tc.groupedBy == v.groupBy {
+			continue
+		}
+		cols = append(cols, tc.column)
+		pick = append(pick, i)
+	}
+	groups := groupFindings(v.findings, v.groupBy)
+	secs := make([]section, len(groups))
+	for gi, g := range groups {
+		rows := make([][]string, len(g.findings))
+		for ri := range g.findings {
+			f := &g.findings[ri]
+			row := make([]string, len(pick))
+			for ci, ti := range pick {
+				if tableColumns[ti].value == nil {
+					row[ci] = wasteCell(f)
+				} else {
+					row[ci] = cleanText(tableColumns[ti].value(f))
+				}
+			}
+			rows[ri] = row
+		}
+		secs[gi] = section{title: cleanText(groupHeader(v, g)), rows: rows}
+	}
+	if len(secs) > 0 {
+		style := func(si, ri, ci int, s string) string {
+			if ri < 0 {
+				return paint(ansiDim, s)
+			}
+			if cols[ci].title == "SEVERITY" {
+				return paint(severityStyle[groups[si].findings[ri].Severity], s)
+			}
+			return s
+		}
+		b.WriteString("\n")
+		title := func(s string) string { return paint(ansiBold, s) }
+		if err := writeTable(&b, "  ", cols, secs, width, title, style); err != nil {
+			return err
+		}
+	}
+
+	b.WriteString("\n" + wrap(totalsLine(v), width) + "\n")
+	b.WriteString(wrap(wasteLine(v), width) + "\n")
+	b.WriteString(coverageText(v, width, paint))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func headline(v *view) string {
+	s := v.rep.Scan
+	if s == nil {
+		return "steward report (no scan information)"
+	}
+	parts := []string{fmt.Sprintf("steward report: scan %s from %s", dash(s.ID), dash(s.Source))}
+	if !s.Finished.IsZero() {
+		parts = append(parts, "finished "+humanTime(s.Finished))
+	} else if !s.Started.IsZero() {
+		parts = append(parts, "started "+humanTime(s.Started))
+	}
+	parts = append(parts, plural(s.Resources, "resource"))
+	return strings.Join(parts, ", ")
+}
+
+func groupHeader(v *view, g group) string {
+	var waste float64
+	for _, f := range g.findings {
+		if f.Currency == v.currency {
+			waste += f.MonthlyWaste
+		}
+	}
+	h := fmt.Sprintf("%s: %s (%s, worst %s", v.groupBy, g.key, plural(len(g.findings), "finding"), g.worst)
+	if waste != 0 {
+		h += ", waste " + FormatMoney(waste, v.currency) + "/month"
+	}
+	return h + ")"
+}
+
+func totalsLine(v *view) string {
+	var parts []string
+	for _, sev := range severitiesDesc {
+		if n := v.summary.BySeverity[sev.String()]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	s := "Findings: " + plural(v.summary.Total, "finding")
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return s
+}
+
+func wasteLine(v *view) string {
+	s := "Monthly waste: " + FormatMoney(v.summary.MonthlyWaste, v.currency)
+	for _, c := range sortedKeys(v.summary.OtherCurrencies) {
+		s += " + " + FormatMoney(v.summary.OtherCurrencies[c], c)
+	}
+	return s
+}
+
+func coverageText(v *view, width int, paint func(style, s string) string) string {
+	s := v.rep.Scan
+	if s == nil {
+		return ""
+	}
+	gaps := s.Gaps()
+	if len(gaps) == 0 {
+		return wrap(fmt.Sprintf("Coverage: complete, %s read", plural(len(s.Coverage), "account x region x service check")), width) + "\n"
+	}
+	var b strings.Builder
+	b.WriteString(paint(ansiYellow, wrap(fmt.Sprintf("Coverage: partial, %d of %s failed; findings there may be missing:",
+		len(gaps), plural(len(s.Coverage), "account x region x service check")), width)) + "\n")
+	cols := []column{{title: "ACCOUNT"}, {title: "REGION"}, {title: "SERVICE"}, {title: "ERROR", shrink: 1, min: 20}}
+	rows := make([][]string, len(gaps))
+	for i, g := range gaps {
+		rows[i] = []string{cleanText(g.Account), regionLabel(cleanText(g.Region)), cleanText(g.Service), cleanText(gapError(g))}
+	}
+	_ = writeTable(&b, "  ", cols, []section{{rows: rows}}, width, nil, nil) // a strings.Builder does not fail
+	return b.String()
+}
+
+func gapError(g inventory.Coverage) string {
+	switch {
+	case g.ErrorKind != "" && g.Error != "":
+		return g.ErrorKind + ": " + g.Error
+	case g.ErrorKind != "":
+		return g.ErrorKind
+	case g.Error != "":
+		return g.Error
+	}
+	return "error"
+}
+
+func wasteCell(f *finding.Finding) string {
+	if f.MonthlyWaste == 0 {
+		return "-"
+	}
+	return FormatMoney(f.MonthlyWaste, f.Currency)
+}
+
+// resourceLabel names a resource for people: its name, else the last part
+// of its ARN (the native id).
+func resourceLabel(f *finding.Finding) string {
+	if f.Name != "" {
+		return f.Name
+	}
+	arn := f.ARN
+	if i := strings.LastIndexAny(arn, "/:"); i >= 0 && i < len(arn)-1 {
+		return arn[i+1:]
+	}
+	return dash(arn)
+}
+
+// shortType drops the "AWS::" every type shares.
+func shortType(t string) string { return strings.TrimPrefix(t, "AWS::") }
+
+// regionLabel names the region of global resources (IAM, CloudFront).
+func regionLabel(r string) string {
+	if r == "" {
+		return "global"
+	}
+	return r
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func humanTime(t time.Time) string { return t.Format("2006-01-02 15:04 MST") }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
