@@ -1,0 +1,225 @@
+package awsconfig
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+)
+
+// routeTable is what a route table says about the subnets it serves.
+type routeTable struct {
+	vpc     string
+	main    bool     // the VPC's main table: serves subnets with no explicit association
+	subnets []string // explicitly associated subnets
+	igw     bool     // routes 0.0.0.0/0 or ::/0 to an internet gateway
+}
+
+func readRouteTable(r *reader, it *item) routeTable {
+	c := it.conf
+	rt := routeTable{}
+	rt.vpc, _ = r.str(c, "vpcId")
+	routes, _ := r.objects(c, "routes")
+	for _, ro := range routes {
+		v4, _ := r.str(ro, "destinationCidrBlock")
+		v6, _ := r.str(ro, "destinationIpv6CidrBlock")
+		gw, _ := r.str(ro, "gatewayId")
+		state, _ := r.str(ro, "state")
+		if (v4 == "0.0.0.0/0" || v6 == "::/0") && strings.HasPrefix(gw, "igw-") && !strings.EqualFold(state, "blackhole") {
+			rt.igw = true
+		}
+	}
+	assocs, _ := r.objects(c, "associations")
+	for _, a := range assocs {
+		if main, _ := r.boolean(a, "main"); main {
+			rt.main = true
+		}
+		if s, _ := r.str(a, "subnetId"); s != "" {
+			rt.subnets = append(rt.subnets, s)
+		}
+	}
+	return rt
+}
+
+// subnetPublic tells whether a subnet routes to an internet gateway, from
+// its explicitly associated table or else its VPC's main table. ok is false
+// when the files hold neither, so public stays unknown.
+func (e *estate) subnetPublic(account, region, vpc, subnet string) (public, ok bool) {
+	tables := e.routeTables[account+"|"+region+"|"+vpc]
+	for _, rt := range tables {
+		if slices.Contains(rt.subnets, subnet) {
+			return rt.igw, true
+		}
+	}
+	for _, rt := range tables {
+		if rt.main {
+			return rt.igw, true
+		}
+	}
+	return false, false
+}
+
+// allBlocked reads a public access block configuration: whether all four
+// settings are on. A setting that is absent is off.
+func allBlocked(r *reader, o obj) (on, known bool) {
+	if !o.present() {
+		return false, false
+	}
+	on = true
+	for _, k := range []string{"blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets"} {
+		if b, _ := r.boolean(o, k); !b {
+			on = false
+		}
+	}
+	return on, true
+}
+
+func (m *mapping) bucket(c obj) {
+	m.created(c, "creationDate")
+	s := m.it.supp
+	if len(s.m) == 0 {
+		return // Config recorded no bucket settings: all unknown
+	}
+
+	// Public access block: on at either level protects the bucket; off at
+	// the bucket level says nothing until the account level is known.
+	bucketOn, bucketKnown := false, false
+	if pab, ok := m.r.object(s, "PublicAccessBlockConfiguration"); ok {
+		bucketOn, bucketKnown = allBlocked(m.r, pab)
+	}
+	acctOn, acctKnown := m.e.accountBlock[m.it.account]
+	switch {
+	case (bucketKnown && bucketOn) || (acctKnown && acctOn):
+		m.set("public_access_block", true)
+	case acctKnown:
+		m.set("public_access_block", false)
+	}
+
+	if bp, ok := m.r.object(s, "BucketPolicy"); ok {
+		text, _ := m.r.str(bp, "policyText")
+		m.set("policy_public", m.policyPublic(join(bp.path, "policyText"), text))
+	}
+
+	acl, ok := m.r.object(s, "AccessControlList")
+	if !ok {
+		acl, ok = m.r.object(s, "BucketAcl")
+	}
+	if ok {
+		grants, _ := m.r.objects(acl, "grantList")
+		public := false
+		for _, g := range grants {
+			_, grantee, _ := g.lookup("grantee")
+			if mentionsPublicGroup(grantee) {
+				public = true
+			}
+		}
+		m.set("acl_public", public)
+	}
+
+	// Config lists the encryption and lifecycle settings only when the
+	// bucket has them, so with supplementary configuration recorded their
+	// absence means none.
+	encryption := ""
+	if sse, ok := m.r.object(s, "ServerSideEncryptionConfiguration"); ok {
+		rules, _ := m.r.objects(sse, "rules")
+		for _, rule := range rules {
+			if def, ok := m.r.object(rule, "applyServerSideEncryptionByDefault"); ok {
+				if alg, _ := m.r.str(def, "sseAlgorithm"); alg != "" && encryption == "" {
+					encryption = alg
+				}
+			}
+		}
+	}
+	m.set("encryption", encryption)
+
+	if v, ok := m.r.object(s, "BucketVersioningConfiguration"); ok {
+		status, _ := m.r.str(v, "status")
+		if strings.EqualFold(status, "Off") {
+			status = "" // never enabled
+		}
+		m.set("versioning", status)
+	}
+
+	if l, ok := m.r.object(s, "BucketLoggingConfiguration"); ok {
+		dest, _ := m.r.str(l, "destinationBucketName")
+		m.set("logging_enabled", dest != "")
+	}
+
+	rules := 0
+	if lc, ok := m.r.object(s, "BucketLifecycleConfiguration"); ok {
+		l, _, _ := m.r.list(lc, "rules")
+		rules = len(l)
+	}
+	m.set("lifecycle_rules", float64(rules))
+}
+
+// mentionsPublicGroup reports whether an ACL grantee is the AllUsers or
+// AuthenticatedUsers group, however Config spelled it ("AllUsers", a URI,
+// or an object holding either).
+func mentionsPublicGroup(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.Contains(v, "AllUsers") || strings.Contains(v, "AuthenticatedUsers")
+	case map[string]any:
+		for _, x := range v {
+			if mentionsPublicGroup(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// policyPublic reports whether a bucket policy allows anyone ("*") without
+// a condition. A condition (source VPC, account, organization, IP) narrows
+// who can use the grant, so such statements are not counted as public.
+func (m *mapping) policyPublic(path, text string) bool {
+	if strings.TrimSpace(text) == "" {
+		return false
+	}
+	var doc struct {
+		Statement json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(text), &doc); err != nil {
+		m.r.failf(path, "expected a bucket policy as JSON text: %v", err)
+		return false
+	}
+	var stmts []map[string]any
+	if err := json.Unmarshal(doc.Statement, &stmts); err != nil {
+		var one map[string]any
+		if err := json.Unmarshal(doc.Statement, &one); err != nil {
+			return false // no statements: nothing granted
+		}
+		stmts = []map[string]any{one}
+	}
+	for _, st := range stmts {
+		if st == nil {
+			continue
+		}
+		if eff, _ := st["Effect"].(string); eff != "Allow" {
+			continue
+		}
+		if _, cond := st["Condition"]; cond {
+			continue
+		}
+		if wildcard(st["Principal"]) {
+			return true
+		}
+	}
+	return false
+}
+
+func wildcard(p any) bool {
+	switch p := p.(type) {
+	case string:
+		return p == "*"
+	case []any:
+		for _, x := range p {
+			if wildcard(x) {
+				return true
+			}
+		}
+	case map[string]any:
+		return wildcard(p["AWS"])
+	}
+	return false
+}
