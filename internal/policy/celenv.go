@@ -1,0 +1,624 @@
+package policy
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+	"cel.dev/cel-go/ext"
+
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/naming"
+)
+
+// resourceTypeName is the CEL object type of `r` and of the elements of
+// related() and referrers(). Declaring it as an object type (rather than a
+// dyn map) lets the checker reject r.atrs or r.tag at compile time.
+const resourceTypeName = "steward.Resource"
+
+var resourceType = types.NewObjectType(resourceTypeName)
+
+// resVal is one resource as a CEL value. It is built once per resource per
+// evaluation and shared by every policy of the resource's type; ev gives
+// related() and referrers() the ARN index of the same evaluation without any
+// state kept in the compiled programs.
+type resVal struct {
+	r  *inventory.Resource
+	ev *evalState
+}
+
+func (v *resVal) ConvertToNative(typeDesc reflect.Type) (any, error) {
+	return nil, fmt.Errorf("a resource cannot be converted to %v", typeDesc)
+}
+
+func (v *resVal) ConvertToType(t ref.Type) ref.Val {
+	if t == types.TypeType {
+		return resourceType
+	}
+	return types.NewErr("a resource cannot be converted to %s", t.TypeName())
+}
+
+func (v *resVal) Equal(other ref.Val) ref.Val {
+	o, ok := other.(*resVal)
+	return types.Bool(ok && o.r.ARN == v.r.ARN)
+}
+
+func (v *resVal) Type() ref.Type { return resourceType }
+func (v *resVal) Value() any     { return v }
+
+// evalState is what one Evaluate call shares between workers: the resources
+// and, built on first use, the indexes that related() and referrers() read.
+type evalState struct {
+	rs []inventory.Resource
+
+	arnOnce sync.Once
+	byARN   map[string]int
+
+	refOnce sync.Once
+	refs    map[string][]edge // target ARN -> resources pointing at it
+}
+
+type edge struct {
+	kind string
+	from int
+}
+
+func newEvalState(rs []inventory.Resource) *evalState { return &evalState{rs: rs} }
+
+func (ev *evalState) index() map[string]int {
+	ev.arnOnce.Do(func() {
+		ev.byARN = make(map[string]int, len(ev.rs))
+		for i := range ev.rs {
+			ev.byARN[ev.rs[i].ARN] = i
+		}
+	})
+	return ev.byARN
+}
+
+func (ev *evalState) referrers() map[string][]edge {
+	ev.refOnce.Do(func() {
+		ev.refs = make(map[string][]edge)
+		for i := range ev.rs {
+			for _, rel := range ev.rs[i].Relations {
+				ev.refs[rel.Target] = append(ev.refs[rel.Target], edge{rel.Kind, i})
+			}
+		}
+	})
+	return ev.refs
+}
+
+// resourceField is one field of `r` as policies see it.
+type resourceField struct {
+	t   *types.Type
+	get func(r *inventory.Resource) any
+	set func(r *inventory.Resource) bool
+}
+
+var resourceFields = map[string]resourceField{
+	"arn":     {types.StringType, func(r *inventory.Resource) any { return r.ARN }, nil},
+	"account": {types.StringType, func(r *inventory.Resource) any { return r.Account }, nil},
+	"region":  {types.StringType, func(r *inventory.Resource) any { return r.Region }, nil},
+	"type":    {types.StringType, func(r *inventory.Resource) any { return r.Type }, nil},
+	"id":      {types.StringType, func(r *inventory.Resource) any { return r.ID }, nil},
+	"name":    {types.StringType, func(r *inventory.Resource) any { return r.Name }, nil},
+	"state":   {types.StringType, func(r *inventory.Resource) any { return r.State }, nil},
+	"tags": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
+		if r.Tags == nil {
+			return map[string]string{}
+		}
+		return r.Tags
+	}, nil},
+	"created": {types.TimestampType, func(r *inventory.Resource) any { return r.Created },
+		func(r *inventory.Resource) bool { return !r.Created.IsZero() }},
+	"attrs": {types.NewMapType(types.StringType, types.DynType), func(r *inventory.Resource) any {
+		if r.Attrs == nil {
+			return map[string]any{}
+		}
+		return r.Attrs
+	}, nil},
+	"relations": {types.NewListType(types.NewMapType(types.StringType, types.StringType)), func(r *inventory.Resource) any {
+		out := make([]any, len(r.Relations))
+		for i, rel := range r.Relations {
+			out[i] = map[string]string{"kind": rel.Kind, "target": rel.Target}
+		}
+		return out
+	}, nil},
+	"managed_by": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
+		return map[string]string{"kind": r.ManagedBy.Kind, "ref": r.ManagedBy.Ref, "source": r.ManagedBy.Source}
+	}, nil},
+	"creator": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
+		if r.Creator == nil {
+			return map[string]string{}
+		}
+		at := ""
+		if !r.Creator.At.IsZero() {
+			at = r.Creator.At.Format(time.RFC3339)
+		}
+		return map[string]string{"principal": r.Creator.Principal, "user_agent": r.Creator.UserAgent, "via": r.Creator.Via, "at": at}
+	}, func(r *inventory.Resource) bool { return r.Creator != nil }},
+	"monthly_cost": {types.DoubleType, func(r *inventory.Resource) any { return r.MonthlyCost }, nil},
+}
+
+// provider adds steward.Resource to CEL's standard type registry.
+type provider struct {
+	*types.Registry
+}
+
+func (p provider) FindStructType(name string) (*types.Type, bool) {
+	if name == resourceTypeName {
+		return types.NewTypeTypeWithParam(resourceType), true
+	}
+	return p.Registry.FindStructType(name)
+}
+
+func (p provider) FindStructFieldNames(name string) ([]string, bool) {
+	if name == resourceTypeName {
+		names := make([]string, 0, len(resourceFields))
+		for n := range resourceFields {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return names, true
+	}
+	return p.Registry.FindStructFieldNames(name)
+}
+
+func (p provider) FindStructFieldType(name, field string) (*types.FieldType, bool) {
+	if name != resourceTypeName {
+		return p.Registry.FindStructFieldType(name, field)
+	}
+	f, ok := resourceFields[field]
+	if !ok {
+		return nil, false
+	}
+	return &types.FieldType{
+		Type: f.t,
+		IsSet: func(obj any) bool {
+			v, ok := obj.(*resVal)
+			if !ok {
+				return false
+			}
+			return f.set == nil || f.set(v.r)
+		},
+		GetFrom: func(obj any) (any, error) {
+			v, ok := obj.(*resVal)
+			if !ok {
+				return nil, fmt.Errorf("field %s: not a resource", field)
+			}
+			return f.get(v.r), nil
+		},
+	}, true
+}
+
+func (p provider) NewValue(name string, fields map[string]ref.Val) ref.Val {
+	if name == resourceTypeName {
+		return types.NewErr("resources cannot be built in an expression")
+	}
+	return p.Registry.NewValue(name, fields)
+}
+
+// Pricer is where price(), gp3_savings(), previous_generation() and
+// current_generation() get their numbers, in USD per month. The engine takes
+// it as an interface so that it knows prices, not a price list.
+type Pricer interface {
+	Estimate(r *inventory.Resource) (usdPerMonth float64, ok bool)
+	GP3Savings(r *inventory.Resource) (usdPerMonth float64, ok bool)
+	PreviousGeneration(instanceType string) bool
+	CurrentGenerationOf(instanceType string) (string, bool)
+}
+
+// funcs holds what the CEL helper functions need from the options. It is
+// immutable after Compile, so the functions are safe for concurrent use.
+type funcs struct {
+	now         time.Time
+	rule        naming.Rule
+	namingTypes map[string]bool // empty: the rule applies to every type
+	required    map[string][]string
+	requiredKey []string
+	pricer      Pricer
+	currency    string
+	rate        float64
+}
+
+func (f *funcs) env() (*cel.Env, error) {
+	reg, err := types.NewRegistry()
+	if err != nil {
+		return nil, fmt.Errorf("cel registry: %w", err)
+	}
+	prov := provider{reg}
+	resT := cel.ObjectType(resourceTypeName)
+	resList := cel.ListType(resT)
+	return cel.NewEnv(
+		cel.CustomTypeProvider(prov),
+		cel.CustomTypeAdapter(reg),
+		cel.CrossTypeNumericComparisons(true),
+		cel.OptionalTypes(),
+		ext.Strings(),
+		ext.Math(),
+		ext.Lists(),
+		ext.Sets(),
+		ext.Bindings(),
+		cel.Variable("r", resT),
+		cel.Variable("params", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("now", cel.TimestampType),
+
+		cel.Function("age",
+			cel.Overload("age_resource", []*cel.Type{resT}, cel.DurationType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					r := v.(*resVal).r
+					if r.Created.IsZero() {
+						return types.NewErr("age: %s has no created time; test has(r.created) first", r.ARN)
+					}
+					return types.Duration{Duration: f.now.Sub(r.Created)}
+				}))),
+		cel.Function("since",
+			cel.Overload("since_dyn", []*cel.Type{cel.DynType}, cel.DurationType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					switch t := v.(type) {
+					case types.String:
+						return f.since(string(t))
+					case types.Timestamp:
+						return types.Duration{Duration: f.now.Sub(t.Time)}
+					}
+					return types.NewErr("since: want an RFC 3339 time, got %s", v.Type().TypeName())
+				}))),
+		cel.Function("days",
+			cel.Overload("days_dyn", []*cel.Type{cel.DynType}, cel.DurationType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					switch n := v.(type) {
+					case types.Int:
+						return types.Duration{Duration: time.Duration(n) * 24 * time.Hour}
+					case types.Uint:
+						return types.Duration{Duration: time.Duration(n) * 24 * time.Hour}
+					case types.Double:
+						return types.Duration{Duration: time.Duration(float64(n) * 24 * float64(time.Hour))}
+					}
+					return types.NewErr("days: want a number, got %s", v.Type().TypeName())
+				}))),
+		cel.Function("in_days",
+			cel.Overload("in_days_duration", []*cel.Type{cel.DurationType}, cel.IntType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					return types.Int(v.(types.Duration).Duration / (24 * time.Hour))
+				}))),
+		cel.Function("tag",
+			cel.Overload("tag_resource_string", []*cel.Type{resT, cel.StringType}, cel.StringType,
+				cel.BinaryBinding(func(v, k ref.Val) ref.Val {
+					s, _ := v.(*resVal).r.Tag(string(k.(types.String)))
+					return types.String(s)
+				}))),
+		cel.Function("has_tag",
+			cel.Overload("has_tag_resource_string", []*cel.Type{resT, cel.StringType}, cel.BoolType,
+				cel.BinaryBinding(func(v, k ref.Val) ref.Val {
+					s, ok := v.(*resVal).r.Tag(string(k.(types.String)))
+					return types.Bool(ok && strings.TrimSpace(s) != "")
+				}))),
+		cel.Function("related",
+			cel.Overload("related_resource_string", []*cel.Type{resT, cel.StringType}, resList,
+				cel.BinaryBinding(func(v, k ref.Val) ref.Val { return related(reg, v.(*resVal), string(k.(types.String))) }))),
+		cel.Function("referrers",
+			cel.Overload("referrers_resource_string", []*cel.Type{resT, cel.StringType}, resList,
+				cel.BinaryBinding(func(v, k ref.Val) ref.Val { return referrers(reg, v.(*resVal), string(k.(types.String))) }))),
+		cel.Function("name_ok",
+			cel.Overload("name_ok_resource", []*cel.Type{resT}, cel.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(f.nameOK(v.(*resVal).r)) }))),
+		cel.Function("tag_problems",
+			cel.Overload("tag_problems_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					return types.NewStringList(reg, f.tagProblems(v.(*resVal).r))
+				}))),
+		cel.Function("missing_tags",
+			cel.Overload("missing_tags_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					return types.NewStringList(reg, f.missingTags(v.(*resVal).r))
+				}))),
+		cel.Function("invalid_tags",
+			cel.Overload("invalid_tags_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					return types.NewStringList(reg, f.invalidTags(v.(*resVal).r))
+				}))),
+		cel.Function("sum",
+			cel.Overload("sum_list", []*cel.Type{cel.ListType(cel.DynType)}, cel.DoubleType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					l := v.(traits.Lister)
+					total := 0.0
+					for i := range int(l.Size().(types.Int)) {
+						n, ok := number(l.Get(types.Int(i)))
+						if !ok {
+							return types.NewErr("sum: element %d is not a number", i)
+						}
+						total += n
+					}
+					return types.Double(total)
+				}))),
+		cel.Function("generation_savings",
+			cel.Overload("generation_savings_resource", []*cel.Type{resT}, cel.DoubleType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Double(f.generationSavings(v.(*resVal).r)) }))),
+		cel.Function("price",
+			cel.Overload("price_resource", []*cel.Type{resT}, cel.DoubleType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Double(f.price(v.(*resVal).r)) }))),
+		cel.Function("gp3_savings",
+			cel.Overload("gp3_savings_resource", []*cel.Type{resT}, cel.DoubleType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					if f.pricer == nil {
+						return types.Double(0)
+					}
+					usd, _ := f.pricer.GP3Savings(v.(*resVal).r)
+					return types.Double(usd)
+				}))),
+		cel.Function("previous_generation",
+			cel.Overload("previous_generation_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					s, ok := v.(types.String)
+					return types.Bool(ok && f.pricer != nil && f.pricer.PreviousGeneration(string(s)))
+				}))),
+		cel.Function("current_generation",
+			cel.Overload("current_generation_dyn", []*cel.Type{cel.DynType}, cel.StringType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					s, ok := v.(types.String)
+					if !ok || f.pricer == nil {
+						return types.String("")
+					}
+					c, _ := f.pricer.CurrentGenerationOf(string(s))
+					return types.String(c)
+				}))),
+		cel.Function("world_open_ports",
+			cel.Overload("world_open_ports_resource_list", []*cel.Type{resT, cel.ListType(cel.IntType)}, cel.ListType(cel.IntType),
+				cel.BinaryBinding(func(v, ports ref.Val) ref.Val {
+					open, err := worldOpenPorts(v.(*resVal).r, ports.(traits.Lister))
+					if err != nil {
+						return types.WrapErr(err)
+					}
+					return types.NewDynamicList(reg, open)
+				}))),
+		cel.Function("open_to_world",
+			cel.Overload("open_to_world_resource_list", []*cel.Type{resT, cel.ListType(cel.IntType)}, cel.BoolType,
+				cel.BinaryBinding(func(v, ports ref.Val) ref.Val {
+					open, err := worldOpenPorts(v.(*resVal).r, ports.(traits.Lister))
+					if err != nil {
+						return types.WrapErr(err)
+					}
+					return types.Bool(len(open) > 0)
+				}))),
+		cel.Function("bytes_human",
+			cel.Overload("bytes_human_dyn", []*cel.Type{cel.DynType}, cel.StringType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					n, ok := number(v)
+					if !ok {
+						return types.NewErr("bytes_human: want a number, got %s", v.Type().TypeName())
+					}
+					return types.String(bytesHuman(n))
+				}))),
+		cel.Function("money",
+			cel.Overload("money_dyn", []*cel.Type{cel.DynType}, cel.StringType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					n, ok := number(v)
+					if !ok {
+						return types.NewErr("money: want a number of US dollars, got %s", v.Type().TypeName())
+					}
+					return types.String(formatMoney(n*f.rate, f.currency))
+				}))),
+	)
+}
+
+// since is the time elapsed since an RFC 3339 attr. An empty or malformed
+// time is an evaluation error, never a zero or huge duration: a policy that
+// forgets has(r.attrs.x) is reported in the log instead of silently matching
+// every resource or none.
+func (f *funcs) since(s string) ref.Val {
+	if s == "" {
+		return types.NewErr("since: empty time; test has() and != '' first")
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return types.NewErr("since: %q is not an RFC 3339 time", s)
+	}
+	return types.Duration{Duration: f.now.Sub(t)}
+}
+
+func (f *funcs) nameOK(r *inventory.Resource) bool {
+	if len(f.namingTypes) > 0 && !f.namingTypes[r.Type] {
+		return true
+	}
+	return f.rule.Match(r.Name)
+}
+
+// tagProblems names each required tag that is missing, empty or outside its
+// allowed values, in the order of the required keys.
+func (f *funcs) tagProblems(r *inventory.Resource) []string {
+	var out []string
+	for _, key := range f.requiredKey {
+		v, ok := r.Tag(key)
+		v = strings.TrimSpace(v)
+		allowed := f.required[key]
+		switch {
+		case !ok:
+			out = append(out, "missing tag "+key)
+		case v == "":
+			out = append(out, "tag "+key+" is empty")
+		case len(allowed) > 0 && !slices.Contains(allowed, v):
+			out = append(out, fmt.Sprintf("%s=%q is not allowed (%s)", key, v, summarize(allowed, 6)))
+		}
+	}
+	return out
+}
+
+// missingTags lists the required keys that are absent or blank.
+func (f *funcs) missingTags(r *inventory.Resource) []string {
+	var out []string
+	for _, key := range f.requiredKey {
+		if v, ok := r.Tag(key); !ok || strings.TrimSpace(v) == "" {
+			out = append(out, key)
+		}
+	}
+	return out
+}
+
+// invalidTags lists key=value for required tags whose value is outside the
+// allowed set.
+func (f *funcs) invalidTags(r *inventory.Resource) []string {
+	var out []string
+	for _, key := range f.requiredKey {
+		allowed := f.required[key]
+		v, ok := r.Tag(key)
+		v = strings.TrimSpace(v)
+		if ok && v != "" && len(allowed) > 0 && !slices.Contains(allowed, v) {
+			out = append(out, key+"="+v)
+		}
+	}
+	return out
+}
+
+// generationSavings is what moving an instance to the current generation
+// of its family would save per month, from the price table; 0 when either
+// price is unknown.
+func (f *funcs) generationSavings(r *inventory.Resource) float64 {
+	if f.pricer == nil {
+		return 0
+	}
+	it, _ := r.Attrs["instance_type"].(string)
+	next, ok := f.pricer.CurrentGenerationOf(it)
+	if !ok {
+		return 0
+	}
+	now, ok := f.pricer.Estimate(r)
+	if !ok {
+		return 0
+	}
+	c := *r
+	c.Attrs = maps.Clone(r.Attrs)
+	c.Attrs["instance_type"] = next
+	then, ok := f.pricer.Estimate(&c)
+	if !ok || then >= now {
+		return 0
+	}
+	return now - then
+}
+
+func (f *funcs) price(r *inventory.Resource) float64 {
+	if f.pricer == nil {
+		return r.MonthlyCost
+	}
+	if usd, ok := f.pricer.Estimate(r); ok {
+		return usd
+	}
+	return r.MonthlyCost
+}
+
+func related(a types.Adapter, v *resVal, kind string) ref.Val {
+	idx := v.ev.index()
+	var out []ref.Val
+	for _, rel := range v.r.Relations {
+		if rel.Kind != kind {
+			continue
+		}
+		if i, ok := idx[rel.Target]; ok {
+			out = append(out, &resVal{r: &v.ev.rs[i], ev: v.ev})
+		}
+	}
+	return types.NewRefValList(a, out)
+}
+
+func referrers(a types.Adapter, v *resVal, kind string) ref.Val {
+	var out []ref.Val
+	for _, e := range v.ev.referrers()[v.r.ARN] {
+		if e.kind == kind {
+			out = append(out, &resVal{r: &v.ev.rs[e.from], ev: v.ev})
+		}
+	}
+	return types.NewRefValList(a, out)
+}
+
+// worldOpenPorts returns the ports of want that a security group's ingress
+// opens to 0.0.0.0/0 or ::/0, over TCP or all protocols.
+func worldOpenPorts(r *inventory.Resource, want traits.Lister) ([]int64, error) {
+	rules, _ := r.Attrs["ingress"].([]any)
+	var ports []int64
+	n := int(want.Size().(types.Int))
+	for i := range n {
+		p, ok := want.Get(types.Int(i)).(types.Int)
+		if !ok {
+			return nil, fmt.Errorf("open_to_world: ports must be whole numbers")
+		}
+		ports = append(ports, int64(p))
+	}
+	var open []int64
+	for _, p := range ports {
+		for _, x := range rules {
+			rule, ok := x.(map[string]any)
+			if !ok {
+				continue
+			}
+			cidr, _ := rule["cidr"].(string)
+			if cidr != "0.0.0.0/0" && cidr != "::/0" {
+				continue
+			}
+			proto, _ := rule["protocol"].(string)
+			if proto == "-1" || proto == "all" {
+				open = append(open, p)
+				break
+			}
+			if proto != "tcp" && proto != "6" {
+				continue
+			}
+			from, _ := rule["from_port"].(float64)
+			to, _ := rule["to_port"].(float64)
+			if float64(p) >= from && float64(p) <= to {
+				open = append(open, p)
+				break
+			}
+		}
+	}
+	return open, nil
+}
+
+func number(v ref.Val) (float64, bool) {
+	switch n := v.(type) {
+	case types.Double:
+		return float64(n), true
+	case types.Int:
+		return float64(n), true
+	case types.Uint:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+func bytesHuman(n float64) string {
+	units := []string{"B", "KB", "MB", "GB", "TB", "PB"}
+	i := 0
+	for math.Abs(n) >= 1000 && i < len(units)-1 {
+		n /= 1000
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f B", n)
+	}
+	return fmt.Sprintf("%.1f %s", n, units[i])
+}
+
+// formatMoney prints an amount already converted to the currency.
+func formatMoney(n float64, currency string) string {
+	switch currency {
+	case "JPY":
+		return fmt.Sprintf("¥%.0f", math.Round(n))
+	case "", "USD":
+		return fmt.Sprintf("$%.2f", n)
+	}
+	return fmt.Sprintf("%.2f %s", n, currency)
+}
+
+func summarize(vals []string, max int) string {
+	if len(vals) <= max {
+		return strings.Join(vals, ", ")
+	}
+	return strings.Join(vals[:max], ", ") + fmt.Sprintf(" and %d more", len(vals)-max)
+}

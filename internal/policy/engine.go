@@ -1,0 +1,539 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
+
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/naming"
+)
+
+// Options are what the engine needs from configuration. Nothing here is
+// read from a global: the caller (main) passes the loaded configuration in.
+type Options struct {
+	// Naming is the naming rule name_ok() checks; NamingTypes limits it to
+	// some types (empty: every type).
+	Naming      naming.Rule
+	NamingTypes []string
+	// Required maps a required tag key to its allowed values (empty: any
+	// non-empty value); ranges must already be expanded.
+	Required map[string][]string
+	// OwnerKey, SystemKey and EnvKey name the tags that say who owns a
+	// resource (defaults: owner, system, env).
+	OwnerKey, SystemKey, EnvKey string
+	// Currency is the code findings carry (default USD) and Rate converts
+	// USD to it (default 1).
+	Currency string
+	Rate     float64
+	// Params overrides policy parameters: policy id -> name -> value.
+	Params map[string]map[string]any
+	// Severity overrides policy severities: policy id -> severity name.
+	Severity map[string]string
+	// Disable removes policies by id or by pack name.
+	Disable []string
+	// Now is the time ages are measured against.
+	Now time.Time
+	// Workers bounds evaluation parallelism (default GOMAXPROCS).
+	Workers int
+	// Pricer gives price() and gp3_savings() their numbers; nil falls back
+	// to the resource's own MonthlyCost and no savings.
+	Pricer Pricer
+	// Logger receives evaluation errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// Engine evaluates compiled policies. It is safe for concurrent use.
+type Engine struct {
+	policies []*compiled
+	byType   map[string][]*compiled
+	opts     Options
+	fn       *funcs
+	log      *slog.Logger
+}
+
+type compiled struct {
+	p       *Policy
+	sev     finding.Severity
+	where   cel.Program
+	waste   cel.Program // nil when the policy has no waste expression
+	message []segment
+	params  ref.Val
+}
+
+// segment is one piece of a message: literal text or an expression.
+type segment struct {
+	text string
+	prog cel.Program
+}
+
+// Compile checks and compiles every policy once. Every problem names the
+// file and line of the expression and CEL's own message; a policy that does
+// not compile is an error, never a policy that silently matches nothing.
+func Compile(ps []*Policy, opts Options) (*Engine, error) {
+	if opts.OwnerKey == "" {
+		opts.OwnerKey = "owner"
+	}
+	if opts.SystemKey == "" {
+		opts.SystemKey = "system"
+	}
+	if opts.EnvKey == "" {
+		opts.EnvKey = "env"
+	}
+	if opts.Currency == "" {
+		opts.Currency = "USD"
+	}
+	if opts.Rate == 0 {
+		if opts.Currency != "USD" {
+			return nil, fmt.Errorf("currency %s needs a rate (units per US dollar)", opts.Currency)
+		}
+		opts.Rate = 1
+	}
+	if opts.Now.IsZero() {
+		return nil, fmt.Errorf("policy options: Now is required (the time ages are measured against)")
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	fn := &funcs{
+		now: opts.Now, rule: opts.Naming, required: opts.Required,
+		pricer: opts.Pricer, currency: opts.Currency, rate: opts.Rate,
+		namingTypes: map[string]bool{},
+	}
+	for _, t := range opts.NamingTypes {
+		fn.namingTypes[t] = true
+	}
+	fn.requiredKey = slices.Sorted(maps.Keys(opts.Required))
+	env, err := fn.env()
+	if err != nil {
+		return nil, fmt.Errorf("policy environment: %w", err)
+	}
+
+	ps, err = applyOverrides(ps, opts)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{opts: opts, fn: fn, log: log, byType: map[string][]*compiled{}}
+	var errs []error
+	for _, p := range ps {
+		c, err := compile(env, p, opts)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		e.policies = append(e.policies, c)
+		for _, t := range p.Types {
+			e.byType[t] = append(e.byType[t], c)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return e, nil
+}
+
+// applyOverrides returns copies of the policies with configuration applied:
+// disabled ones removed, params and severities overridden. Every id or name
+// the configuration mentions must exist, so a typo is an error and not an
+// override that silently does nothing.
+func applyOverrides(ps []*Policy, opts Options) ([]*Policy, error) {
+	ids, packs := map[string]*Policy{}, map[string]bool{}
+	for _, p := range ps {
+		ids[p.ID] = p
+		packs[p.Pack] = true
+	}
+	disabled := map[string]bool{}
+	for _, d := range opts.Disable {
+		if ids[d] == nil && !packs[d] {
+			return nil, fmt.Errorf("policies.disable: %q is neither a policy id nor a pack name", d)
+		}
+		disabled[d] = true
+	}
+	for _, id := range slices.Sorted(maps.Keys(opts.Params)) {
+		p := ids[id]
+		if p == nil {
+			return nil, fmt.Errorf("policies.params.%s: no policy has this id", id)
+		}
+		for _, k := range slices.Sorted(maps.Keys(opts.Params[id])) {
+			if _, ok := p.Params[k]; !ok {
+				return nil, fmt.Errorf("policies.params.%s.%s: policy %s has no parameter %q (it has: %s)", id, k, id, k, strings.Join(slices.Sorted(maps.Keys(p.Params)), ", "))
+			}
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(opts.Severity)) {
+		if ids[id] == nil {
+			return nil, fmt.Errorf("policies.severity.%s: no policy has this id", id)
+		}
+		if _, err := finding.ParseSeverity(opts.Severity[id]); err != nil {
+			return nil, fmt.Errorf("policies.severity.%s: %w", id, err)
+		}
+	}
+	var out []*Policy
+	for _, p := range ps {
+		if disabled[p.ID] || disabled[p.Pack] {
+			continue
+		}
+		c := *p
+		c.Params = maps.Clone(p.Params)
+		for k, v := range opts.Params[p.ID] {
+			nv, err := normalizeParam(v)
+			if err != nil {
+				return nil, fmt.Errorf("policies.params.%s.%s: %w", p.ID, k, err)
+			}
+			c.Params[k] = nv
+		}
+		if s, ok := opts.Severity[p.ID]; ok {
+			c.Severity, _ = finding.ParseSeverity(s)
+		}
+		out = append(out, &c)
+	}
+	return out, nil
+}
+
+func compile(env *cel.Env, p *Policy, opts Options) (*compiled, error) {
+	c := &compiled{p: p, sev: p.Severity}
+	var err error
+	if c.where, err = compileExpr(env, p, "where", p.Where, 0, cel.BoolType); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(p.Waste) != "" {
+		if c.waste, err = compileExpr(env, p, "waste", p.Waste, 0, nil); err != nil {
+			return nil, err
+		}
+	}
+	msg := p.Message
+	if strings.TrimSpace(msg) == "" {
+		msg = p.Title
+	}
+	if c.message, err = compileMessage(env, p, strings.TrimSpace(msg)); err != nil {
+		return nil, err
+	}
+	c.params = types.DefaultTypeAdapter.NativeToValue(p.Params)
+	return c, nil
+}
+
+// compileExpr parses, checks and plans one expression. offset is where the
+// expression starts inside the field's text (for message interpolations).
+func compileExpr(env *cel.Env, p *Policy, field, src string, offset int, want *cel.Type) (cel.Program, error) {
+	checked, iss := env.Compile(src)
+	if iss != nil && iss.Err() != nil {
+		first := iss.Errors()[0]
+		return nil, p.exprError(field, src, offset, first.Location.Line(), first.Location.Column(), first.Message)
+	}
+	if want != nil && !checked.OutputType().IsEquivalentType(want) && checked.OutputType() != cel.DynType {
+		return nil, p.exprError(field, src, offset, 1, 0, fmt.Sprintf("must be a %s expression, this one is %s", want, checked.OutputType()))
+	}
+	if want == nil && field == "waste" {
+		switch checked.OutputType() {
+		case cel.DoubleType, cel.IntType, cel.UintType, cel.DynType:
+		default:
+			return nil, p.exprError(field, src, offset, 1, 0, fmt.Sprintf("must be a number of US dollars per month, this one is %s", checked.OutputType()))
+		}
+	}
+	if err := p.checkNames(checked, field, src, offset); err != nil {
+		return nil, err
+	}
+	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, p.exprError(field, src, offset, 1, 0, err.Error())
+	}
+	return prg, nil
+}
+
+// exprError places a CEL problem in the YAML file: the field's line plus the
+// line inside the expression (one more for block scalars).
+func (p *Policy) exprError(field, src string, offset, line, col int, msg string) error {
+	pos := p.pos[field]
+	fileLine := pos.line
+	if pos.line > 0 {
+		// A message interpolation starts part-way into the field's text.
+		text := p.fieldText(field)
+		line += strings.Count(text[:min(offset, len(text))], "\n")
+		fileLine = pos.line + line - 1
+		if pos.block {
+			fileLine++
+		}
+	}
+	loc := p.File
+	if fileLine > 0 {
+		loc = fmt.Sprintf("%s:%d", p.File, fileLine)
+	}
+	return fmt.Errorf("%s: policy %s: %s: %s", loc, p.ID, field, msg)
+}
+
+func (p *Policy) fieldText(field string) string {
+	switch field {
+	case "where":
+		return p.Where
+	case "waste":
+		return p.Waste
+	case "message":
+		return p.Message
+	}
+	return ""
+}
+
+// checkNames catches what CEL's checker cannot see through a map type:
+// r.attrs.KEY must be an attr documented for one of the policy's types, and
+// params.KEY must be one of its parameters.
+func (p *Policy) checkNames(checked *cel.Ast, field, src string, offset int) error {
+	known := map[string]bool{}
+	for _, t := range p.Types {
+		ti, _ := inventory.Type(t)
+		for k := range ti.Attrs {
+			known[k] = true
+		}
+	}
+	var err error
+	native := checked.NativeRep()
+	visit := func(e celExpr) {
+		if err != nil {
+			return
+		}
+		name, key, ok := selectOn(e)
+		if !ok {
+			return
+		}
+		loc := native.SourceInfo().GetStartLocation(e.ID())
+		switch {
+		case name == "r.attrs" && !known[key]:
+			err = p.exprError(field, src, offset, loc.Line(), loc.Column(), fmt.Sprintf("r.attrs.%s: no type of this policy (%s) has attribute %q (known: %s)", key, strings.Join(p.Types, ", "), key, strings.Join(slices.Sorted(maps.Keys(known)), ", ")))
+		case name == "params":
+			if _, ok := p.Params[key]; !ok {
+				err = p.exprError(field, src, offset, loc.Line(), loc.Column(), fmt.Sprintf("params.%s: the policy has no parameter %q (declare it under params:)", key, key))
+			}
+		}
+	}
+	walk(native.Expr(), visit)
+	return err
+}
+
+// Evaluate runs every policy over the resources its types select and
+// returns the findings, sorted by severity (highest first), policy id and
+// ARN. Each resource's CEL value is built once and shared by its policies.
+// An expression that fails on one resource (a malformed time, say) is
+// logged with the policy and ARN and yields no finding; the error result is
+// only for a cancelled ctx.
+func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
+	ev := newEvalState(rs)
+	workers := min(e.opts.Workers, max(1, len(rs)/256))
+	const chunk = 512
+	var (
+		next    int64
+		mu      sync.Mutex
+		results [][]finding.Finding
+		wg      sync.WaitGroup
+		nextMu  sync.Mutex
+	)
+	take := func() (int, int, bool) {
+		nextMu.Lock()
+		defer nextMu.Unlock()
+		lo := int(next)
+		if lo >= len(rs) {
+			return 0, 0, false
+		}
+		next += chunk
+		return lo, min(lo+chunk, len(rs)), true
+	}
+	for range workers {
+		wg.Go(func() {
+			w := &worker{e: e, ev: ev, act: &activation{now: types.Timestamp{Time: e.opts.Now}}}
+			for ctx.Err() == nil {
+				lo, hi, ok := take()
+				if !ok {
+					break
+				}
+				for i := lo; i < hi; i++ {
+					w.resource(&rs[i])
+				}
+			}
+			mu.Lock()
+			results = append(results, w.out)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	n := 0
+	for _, r := range results {
+		n += len(r)
+	}
+	out := make([]finding.Finding, 0, n)
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	SortFindings(out)
+	return out, nil
+}
+
+// SortFindings orders findings by severity (highest first), policy and ARN.
+func SortFindings(fs []finding.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Policy != b.Policy {
+			return a.Policy < b.Policy
+		}
+		return a.ARN < b.ARN
+	})
+}
+
+// Policies returns the compiled policies (after disable and overrides), in
+// load order.
+func (e *Engine) Policies() []*Policy {
+	out := make([]*Policy, len(e.policies))
+	for i, c := range e.policies {
+		p := *c.p
+		out[i] = &p
+	}
+	return out
+}
+
+type worker struct {
+	e   *Engine
+	ev  *evalState
+	act *activation
+	out []finding.Finding
+}
+
+func (w *worker) resource(r *inventory.Resource) {
+	cs := w.e.byType[r.Type]
+	if len(cs) == 0 {
+		return
+	}
+	rv := &resVal{r: r, ev: w.ev}
+	w.act.r = rv
+	var owner *ownerInfo
+	for _, c := range cs {
+		w.act.params = c.params
+		out, _, err := c.where.Eval(w.act)
+		if err != nil {
+			w.e.log.Warn("policy evaluation failed", "policy", c.p.ID, "arn", r.ARN, "err", err)
+			continue
+		}
+		if out != types.True {
+			continue
+		}
+		if owner == nil {
+			o := w.e.resolveOwner(r)
+			owner = &o
+		}
+		w.out = append(w.out, w.e.finding(c, r, w.act, owner))
+	}
+	w.act.r = nil
+}
+
+func (e *Engine) finding(c *compiled, r *inventory.Resource, act *activation, o *ownerInfo) finding.Finding {
+	f := finding.Finding{
+		Policy: c.p.ID, Title: c.p.Title, Category: c.p.Category, Severity: c.sev,
+		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: r.Name,
+		Owner: o.owner, System: o.system, Env: o.env, OwnerSource: o.source,
+		Currency: e.opts.Currency, Remediation: c.p.Remediation,
+		References: c.p.References, Actions: c.p.Actions,
+	}
+	if c.waste != nil {
+		v, _, err := c.waste.Eval(act)
+		if err != nil {
+			e.log.Warn("policy waste estimate failed", "policy", c.p.ID, "arn", r.ARN, "err", err)
+		} else if usd, ok := number(v); ok && !math.IsNaN(usd) && !math.IsInf(usd, 0) {
+			f.MonthlyWaste = math.Round(usd*e.opts.Rate*100) / 100
+		}
+	}
+	f.Message = e.render(c, r, act)
+	return f
+}
+
+// activation gives a program r, params and now without allocating a map
+// per evaluation; each worker reuses one.
+type activation struct {
+	r      ref.Val
+	params ref.Val
+	now    ref.Val
+}
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	switch name {
+	case "r":
+		return a.r, a.r != nil
+	case "params":
+		return a.params, a.params != nil
+	case "now":
+		return a.now, true
+	}
+	return nil, false
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }
+
+// ownerInfo is who answers for a resource and where that came from.
+type ownerInfo struct {
+	owner, system, env, source string
+}
+
+// resolveOwner looks at the configured tags first, then the fields the
+// naming rule reads from the name, then the CloudTrail creator (owner
+// only). source says where the owner came from, or where system/env came
+// from when there is no owner.
+func (e *Engine) resolveOwner(r *inventory.Resource) ownerInfo {
+	var o ownerInfo
+	tag := func(k string) string { v, _ := r.Tag(k); return strings.TrimSpace(v) }
+	o.owner, o.system, o.env = tag(e.opts.OwnerKey), tag(e.opts.SystemKey), tag(e.opts.EnvKey)
+	ownerSrc, otherSrc := "", ""
+	if o.owner != "" {
+		ownerSrc = "tag"
+	}
+	if o.system != "" || o.env != "" {
+		otherSrc = "tag"
+	}
+	if o.owner == "" || o.system == "" || o.env == "" {
+		if fields, ok := e.opts.Naming.Parse(r.Name); ok {
+			fill := func(dst *string, key string) bool {
+				if *dst == "" && fields[key] != "" {
+					*dst = fields[key]
+					return true
+				}
+				return false
+			}
+			if fill(&o.owner, "owner") {
+				ownerSrc = "naming"
+			}
+			s := fill(&o.system, "system")
+			if fill(&o.env, "env") || s {
+				if otherSrc == "" {
+					otherSrc = "naming"
+				}
+			}
+		}
+	}
+	if o.owner == "" && r.Creator != nil && r.Creator.Principal != "" {
+		o.owner, ownerSrc = r.Creator.Principal, "creator"
+	}
+	o.source = ownerSrc
+	if o.source == "" {
+		o.source = otherSrc
+	}
+	return o
+}

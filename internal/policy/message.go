@@ -1,0 +1,179 @@
+package policy
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+type celExpr = ast.Expr
+
+// walk visits every expression under e.
+func walk(e ast.Expr, visit func(ast.Expr)) {
+	ast.PostOrderVisit(e, ast.NewExprVisitor(visit))
+}
+
+// selectOn recognises r.attrs.KEY and params.KEY, returning the operand
+// path ("r.attrs" or "params") and the key.
+func selectOn(e ast.Expr) (operand, key string, ok bool) {
+	if e.Kind() != ast.SelectKind {
+		return "", "", false
+	}
+	sel := e.AsSelect()
+	op := sel.Operand()
+	switch op.Kind() {
+	case ast.IdentKind:
+		if op.AsIdent() == "params" {
+			return "params", sel.FieldName(), true
+		}
+	case ast.SelectKind:
+		inner := op.AsSelect()
+		if inner.FieldName() == "attrs" && inner.Operand().Kind() == ast.IdentKind && inner.Operand().AsIdent() == "r" {
+			return "r.attrs", sel.FieldName(), true
+		}
+	}
+	return "", "", false
+}
+
+// splitMessage cuts a message into literal text and ${expression} parts.
+// Braces inside an expression nest and quoted strings are skipped, so
+// ${ {'a': 1}['a'] } and ${'}'} work. It returns the parts and, for each,
+// its byte offset in msg.
+func splitMessage(msg string) (parts []string, exprs []bool, offsets []int, err error) {
+	i, lit := 0, 0
+	for i < len(msg) {
+		if !strings.HasPrefix(msg[i:], "${") {
+			i++
+			continue
+		}
+		if i > lit {
+			parts, exprs, offsets = append(parts, msg[lit:i]), append(exprs, false), append(offsets, lit)
+		}
+		start := i + 2
+		depth, j := 1, start
+		var quote byte
+		for j < len(msg) && depth > 0 {
+			c := msg[j]
+			switch {
+			case quote != 0:
+				if c == '\\' {
+					j++
+				} else if c == quote {
+					quote = 0
+				}
+			case c == '\'' || c == '"':
+				quote = c
+			case c == '{':
+				depth++
+			case c == '}':
+				depth--
+			}
+			j++
+		}
+		if depth > 0 {
+			return nil, nil, nil, fmt.Errorf("${ at byte %d is never closed with }", i)
+		}
+		expr := msg[start : j-1]
+		if strings.TrimSpace(expr) == "" {
+			return nil, nil, nil, fmt.Errorf("empty ${} at byte %d", i)
+		}
+		parts, exprs, offsets = append(parts, expr), append(exprs, true), append(offsets, start)
+		i, lit = j, j
+	}
+	if lit < len(msg) {
+		parts, exprs, offsets = append(parts, msg[lit:]), append(exprs, false), append(offsets, lit)
+	}
+	return parts, exprs, offsets, nil
+}
+
+func compileMessage(env *cel.Env, p *Policy, msg string) ([]segment, error) {
+	parts, exprs, offsets, err := splitMessage(msg)
+	if err != nil {
+		return nil, p.exprError("message", msg, 0, 1, 0, err.Error())
+	}
+	segs := make([]segment, len(parts))
+	for i, part := range parts {
+		if !exprs[i] {
+			segs[i].text = part
+			continue
+		}
+		prg, err := compileExpr(env, p, "message", part, offsets[i], nil)
+		if err != nil {
+			return nil, err
+		}
+		segs[i].prog = prg
+	}
+	return segs, nil
+}
+
+// render builds a finding's message. An interpolation that fails shows
+// as <error: ...> in the text and in the log: the finding itself stands.
+func (e *Engine) render(c *compiled, r *inventory.Resource, act *activation) string {
+	var b strings.Builder
+	for _, s := range c.message {
+		if s.prog == nil {
+			b.WriteString(s.text)
+			continue
+		}
+		v, _, err := s.prog.Eval(act)
+		if err != nil {
+			e.log.Warn("policy message failed", "policy", c.p.ID, "arn", r.ARN, "err", err)
+			b.WriteString("<error: " + err.Error() + ">")
+			continue
+		}
+		b.WriteString(display(v))
+	}
+	return b.String()
+}
+
+// display prints a CEL value the way a person reads it in a message.
+func display(v ref.Val) string {
+	switch t := v.(type) {
+	case types.String:
+		return string(t)
+	case types.Int:
+		return strconv.FormatInt(int64(t), 10)
+	case types.Uint:
+		return strconv.FormatUint(uint64(t), 10)
+	case types.Double:
+		f := float64(t)
+		if f == float64(int64(f)) && f < 1e15 && f > -1e15 {
+			return strconv.FormatInt(int64(f), 10)
+		}
+		return strconv.FormatFloat(f, 'f', 2, 64)
+	case types.Bool:
+		return strconv.FormatBool(bool(t))
+	case types.Duration:
+		d := t.Duration
+		if d >= 48*time.Hour {
+			return fmt.Sprintf("%d days", int64(d/(24*time.Hour)))
+		}
+		return d.Round(time.Minute).String()
+	case types.Timestamp:
+		return t.UTC().Format("2006-01-02")
+	case types.Null:
+		return "null"
+	case *resVal:
+		if t.r.Name != "" {
+			return t.r.Name
+		}
+		return t.r.ID
+	case traits.Lister:
+		n := int(t.Size().(types.Int))
+		items := make([]string, n)
+		for i := range n {
+			items[i] = display(t.Get(types.Int(i)))
+		}
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprint(v.Value())
+}
