@@ -119,7 +119,7 @@ func build(items []item) (*result, error) {
 			res.skipped[it.typ]++
 			continue
 		}
-		if it.arn == "" {
+		if it.arn == "" && inventory.KnownType(typ) {
 			id := it.id
 			if needsName(typ) && it.name != "" {
 				id = it.name

@@ -91,11 +91,9 @@ func (e *estate) mapItem(it *item) (inventory.Resource, error) {
 	if needsName(it.typ) && it.name != "" {
 		rs.ID = it.name // resourceId is an internal id (db-ABC..., AIDA...)
 	}
-	if rs.Name == it.id && !needsName(it.typ) {
-		rs.Name = ""
-	}
-	if rs.Name == "" {
-		rs.Name = it.tags["Name"]
+	// A Name tag says more than a name that only repeats the id.
+	if tag := it.tags["Name"]; tag != "" && (rs.Name == "" || rs.Name == it.id) {
+		rs.Name = tag
 	}
 	m := &mapping{r: &r, e: e, it: it, rs: &rs, attrs: map[string]any{}, part: partitionOf(it.arn)}
 
