@@ -171,13 +171,19 @@ func tokenKind(tok json.Token) string {
 
 // jsonError turns a decoding error into one naming the line and column.
 func jsonError(name string, text []byte, dec *json.Decoder, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: invalid JSON: the file ends early (truncated download?)", name)
+	}
 	off := dec.InputOffset()
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		off = se.Offset
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: invalid JSON: the file ends early (truncated download?)", name)
+		// A streaming decoder's offsets are relative to its buffer; the
+		// error path can afford one whole-text pass for an exact place.
+		var v any
+		var whole *json.SyntaxError
+		if errors.As(json.Unmarshal(text, &v), &whole) {
+			off = whole.Offset - 1 // Offset counts the offending byte
+		}
 	}
 	line, col := lineCol(text, off)
 	return fmt.Errorf("%s:%d:%d: invalid JSON: %w", name, line, col, err)
