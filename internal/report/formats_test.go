@@ -431,7 +431,9 @@ func TestRenderErrors(t *testing.T) {
 		"bad group":      {"table", &Report{GroupBy: "team"}, `render table: unknown group-by "team" (valid: category, severity, policy, owner, system, env, account)`},
 		"bad currency":   {"csv", &Report{Currency: "dollars"}, `render csv: report currency: "DOLLARS" is not an ISO 4217 code (three letters, like USD or JPY)`},
 		"NaN waste": {"json", &Report{Findings: []finding.Finding{{}, {Policy: "p", ARN: "arn:x", MonthlyWaste: math.NaN()}}},
-			`render json: findings[1] (policy "p", arn "arn:x"): monthly_waste is NaN, want a finite number`},
+			`render json: findings[1] (policy "p", arn "arn:x"): monthly_waste is NaN, want a number between -1e+12 and 1e+12`},
+		"huge waste": {"csv", &Report{Findings: []finding.Finding{{Policy: "p", ARN: "arn:x", MonthlyWaste: 1e308}}},
+			`render csv: findings[0] (policy "p", arn "arn:x"): monthly_waste is 1e+308, want a number between -1e+12 and 1e+12`},
 		"bad finding currency": {"sarif", &Report{Findings: []finding.Finding{{Policy: "p", ARN: "arn:x", Currency: "¥"}}},
 			`render sarif: findings[0] (policy "p", arn "arn:x"): currency: "¥" is not an ISO 4217 code (three letters, like USD or JPY)`},
 	}

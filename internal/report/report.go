@@ -140,6 +140,10 @@ func Render(w io.Writer, format string, rep *Report, opts Options) error {
 	return nil
 }
 
+// maxWaste bounds a finding's monthly waste. Nothing real comes near it;
+// the bound keeps sums finite, since JSON has no Inf.
+const maxWaste = 1e12
+
 // view is a report checked and put in the order every format shares.
 type view struct {
 	rep      *Report
@@ -164,8 +168,9 @@ func prepare(rep *Report) (*view, error) {
 	fs := slices.Clone(rep.Findings)
 	for i := range fs {
 		f := &fs[i]
-		if math.IsNaN(f.MonthlyWaste) || math.IsInf(f.MonthlyWaste, 0) {
-			return nil, fmt.Errorf("findings[%d] (policy %q, arn %q): monthly_waste is %v, want a finite number", i, f.Policy, f.ARN, f.MonthlyWaste)
+		if !(math.Abs(f.MonthlyWaste) <= maxWaste) { // also catches NaN
+			return nil, fmt.Errorf("findings[%d] (policy %q, arn %q): monthly_waste is %v, want a number between -%g and %g",
+				i, f.Policy, f.ARN, f.MonthlyWaste, maxWaste, maxWaste)
 		}
 		if f.Currency == "" {
 			f.Currency = cur
