@@ -1,8 +1,12 @@
 package policy
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/naming"
 )
@@ -13,16 +17,44 @@ func testOptions() Options {
 		Now:      time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
 		Naming:   naming.MustCompile("{system}-{env}-{role}", "", required),
 		Required: required,
+		Pricer:   ListPrices{},
 	}
 }
 
-func TestBuiltinCompiles(t *testing.T) {
+// TestBuiltinFixtures runs every built-in pack's fixture file and fails when
+// a built-in policy lacks a matching or a non-matching fixture.
+func TestBuiltinFixtures(t *testing.T) {
+	res, err := RunTestsFS(context.Background(), BuiltinFS(), "packs/", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Failures {
+		t.Error(f)
+	}
+	if diff := cmp.Diff([]string(nil), res.Untested); diff != "" {
+		t.Errorf("built-in policies without both a match and a no_match fixture (-want +got):\n%s", diff)
+	}
+	if res.Passed < 100 {
+		t.Errorf("only %d expectations ran; the fixture files were not all read", res.Passed)
+	}
+	t.Log(res.Summary())
+}
+
+// TestBuiltinMetadata checks what every built-in policy must carry.
+func TestBuiltinMetadata(t *testing.T) {
 	ps, err := Load(nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Compile(ps, testOptions()); err != nil {
-		t.Fatal(err)
+	for _, p := range ps {
+		if p.Remediation == "" {
+			t.Errorf("%s: no remediation", p.ID)
+		}
+		if strings.TrimSpace(p.Message) == "" {
+			t.Errorf("%s: no message", p.ID)
+		}
+		if (p.Category == "waste" || p.Category == "idle") && p.Waste == "" {
+			t.Errorf("%s: a %s policy needs a waste estimate", p.ID, p.Category)
+		}
 	}
-	t.Log(len(ps))
 }

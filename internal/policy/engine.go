@@ -51,8 +51,9 @@ type Options struct {
 	Now time.Time
 	// Workers bounds evaluation parallelism (default GOMAXPROCS).
 	Workers int
-	// Pricer gives price() and gp3_savings() their numbers; nil falls back
-	// to the resource's own MonthlyCost and no savings.
+	// Pricer gives price() and gp3_savings() their numbers (ListPrices in
+	// steward); nil falls back to the resource's own MonthlyCost and no
+	// savings.
 	Pricer Pricer
 	// Logger receives evaluation errors; nil discards them.
 	Logger *slog.Logger
