@@ -248,7 +248,7 @@ func (b *builder) shop(s stack) {
 			b.mark(db, "rds-unencrypted")
 		}
 	}
-	b.clusterSnapshot(w, "rds:"+cid+"-"+b.ago(1).Format("2006-01-02"), s.untagged(), false, 1, cluster, cid, 1)
+	b.clusterSnapshot(w, "rds:"+cid+"-daily", s.untagged(), false, 1, cluster, cid, 1)
 
 	bs := cleanBucket(b.scale(float64(s.size)*8.5e10), 800)
 	if s.env == "stg" {
@@ -297,7 +297,7 @@ func (b *builder) api(s stack) int {
 	db := b.dbInstance(w, dbSpec{id: s.name("db"), tags: s.untagged(), engine: "postgres", version: "16.4", class: class,
 		storageType: "gp3", gb: gb, encrypted: true, mAZ: mAZ, connMax: float64(s.size * 80),
 		subnet: s.n.private[0], sgs: []string{b.arn(dbSG)}, cluster: -1, createdDays: 500})
-	b.dbSnapshot(w, "rds:"+s.name("db")+"-"+b.ago(1).Format("2006-01-02"), s.untagged(), false, gb, db, s.name("db"), 1)
+	b.dbSnapshot(w, "rds:"+s.name("db")+"-daily", s.untagged(), false, gb, db, s.name("db"), 1)
 	b.ecrRepository(w, s.name("app"), s.untagged(), true, true, b.scale(40))
 	b.logGroup(w, "/ecs/"+s.name("app"), s.untagged(), map[bool]float64{true: 90, false: 14}[s.env == "prod"],
 		b.scale(float64(s.size)*3.3e10), 500)
