@@ -43,6 +43,9 @@ func cleanText(s string) string {
 // runeWidth is the number of terminal columns a rune takes: 2 for East
 // Asian wide and fullwidth characters, 0 for combining marks, else 1.
 func runeWidth(r rune) int {
+	if r < 0x300 { // Latin: no wide or combining characters below U+0300
+		return 1
+	}
 	switch {
 	case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == '\u200B':
 		return 0
@@ -67,6 +70,16 @@ func runeWidth(r rune) int {
 
 // displayWidth is how many terminal columns s takes.
 func displayWidth(s string) int {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return len(s)
+	}
 	n := 0
 	for _, r := range s {
 		n += runeWidth(r)
