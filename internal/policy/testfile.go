@@ -42,17 +42,17 @@ type testCase struct {
 }
 
 type testResource struct {
-	ARN         string            `yaml:"arn"`
-	Account     string            `yaml:"account"`
-	Region      string            `yaml:"region"`
-	Type        string            `yaml:"type"`
-	ID          string            `yaml:"id"`
-	Name        string            `yaml:"name"`
-	Tags        map[string]string `yaml:"tags"`
-	Created     string            `yaml:"created"`
-	State       string            `yaml:"state"`
-	Attrs       map[string]any    `yaml:"attrs"`
-	Relations   []struct {
+	ARN       string            `yaml:"arn"`
+	Account   string            `yaml:"account"`
+	Region    string            `yaml:"region"`
+	Type      string            `yaml:"type"`
+	ID        string            `yaml:"id"`
+	Name      string            `yaml:"name"`
+	Tags      map[string]string `yaml:"tags"`
+	Created   string            `yaml:"created"`
+	State     string            `yaml:"state"`
+	Attrs     map[string]any    `yaml:"attrs"`
+	Relations []struct {
 		Kind   string `yaml:"kind"`
 		Target string `yaml:"target"`
 	} `yaml:"relations"`

@@ -1,0 +1,352 @@
+package policy
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/naming"
+)
+
+const goodPolicy = `pack: custom
+policies:
+  - id: big-volume
+    title: Big volume
+    types: [AWS::EC2::Volume]
+    severity: low
+    category: cost
+    params: {max_gb: 100}
+    where: r.attrs.size_gb > params.max_gb
+`
+
+// TestBadInput checks that every kind of bad policy file is an error that
+// names the file and line and says what is wrong.
+func TestBadInput(t *testing.T) {
+	tests := map[string]struct {
+		src  string
+		want string // substring of the error
+	}{
+		"malformed yaml": {
+			src:  "pack: x\npolicies:\n  - id: [unclosed\n",
+			want: "p.yaml:3",
+		},
+		"unknown field": {
+			src:  strings.Replace(goodPolicy, "    severity: low", "    severity: low\n    sevrity: low", 1),
+			want: "p.yaml:7",
+		},
+		"unknown type": {
+			src:  strings.Replace(goodPolicy, "AWS::EC2::Volume", "AWS::EC2::Volum", 1),
+			want: `p.yaml:5:13: policies[0].types[0]: unknown resource type "AWS::EC2::Volum"`,
+		},
+		"unknown severity": {
+			src:  strings.Replace(goodPolicy, "severity: low", "severity: urgent", 1),
+			want: `p.yaml:6:15: policies[0].severity: unknown severity "urgent" (valid: info, low, medium, high, critical)`,
+		},
+		"unknown category": {
+			src:  strings.Replace(goodPolicy, "category: cost", "category: money", 1),
+			want: `p.yaml:7:15: policies[0].category: unknown category "money"`,
+		},
+		"duplicate id": {
+			src:  goodPolicy + "  - id: big-volume\n    title: again\n    types: [AWS::EC2::Volume]\n    severity: low\n    category: cost\n    where: 'true'\n",
+			want: `p.yaml:10: policy id "big-volume" is already defined at p.yaml:3`,
+		},
+		"bad id": {
+			src:  strings.Replace(goodPolicy, "id: big-volume", "id: Big_Volume", 1),
+			want: `p.yaml:3:9: policies[0].id: "Big_Volume" is not a policy id`,
+		},
+		"missing where": {
+			src:  strings.Replace(goodPolicy, "    where: r.attrs.size_gb > params.max_gb\n", "", 1),
+			want: "where is required",
+		},
+		"no pack": {
+			src:  strings.Replace(goodPolicy, "pack: custom", "", 1),
+			want: "pack: is required",
+		},
+		"cel syntax": {
+			src:  strings.Replace(goodPolicy, "r.attrs.size_gb > params.max_gb", "r.attrs.size_gb >", 1),
+			want: "p.yaml:9: policy big-volume: where: Syntax error",
+		},
+		"cel unknown field of r": {
+			src:  strings.Replace(goodPolicy, "r.attrs.size_gb > params.max_gb", "r.atrs.size_gb > 1", 1),
+			want: "p.yaml:9: policy big-volume: where: undefined field 'atrs'",
+		},
+		"cel unknown attr": {
+			src:  strings.Replace(goodPolicy, "r.attrs.size_gb > params.max_gb", "r.attrs.size_gib > 1", 1),
+			want: `p.yaml:9: policy big-volume: where: r.attrs.size_gib: no type of this policy (AWS::EC2::Volume) has attribute "size_gib"`,
+		},
+		"cel unknown param": {
+			src:  strings.Replace(goodPolicy, "r.attrs.size_gb > params.max_gb", "r.attrs.size_gb > params.max", 1),
+			want: `params.max: the policy has no parameter "max"`,
+		},
+		"cel not bool": {
+			src:  strings.Replace(goodPolicy, "r.attrs.size_gb > params.max_gb", "r.name", 1),
+			want: "where: must be a bool expression, this one is string",
+		},
+		"cel error on a later block line": {
+			src:  strings.Replace(goodPolicy, "    where: r.attrs.size_gb > params.max_gb\n", "    where: |\n      r.attrs.size_gb > 1 &&\n        nosuch(r)\n", 1),
+			want: "p.yaml:11: policy big-volume: where: undeclared reference to 'nosuch'",
+		},
+		"message unclosed": {
+			src:  goodPolicy + "    message: \"${r.id\"\n",
+			want: "p.yaml:10: policy big-volume: message: ${ at byte 0 is never closed",
+		},
+		"message bad expression": {
+			src:  goodPolicy + "    message: \"volume ${r.idd} is big\"\n",
+			want: "p.yaml:10: policy big-volume: message: undefined field 'idd'",
+		},
+		"waste not a number": {
+			src:  goodPolicy + "    waste: r.name\n",
+			want: "p.yaml:10: policy big-volume: waste: must be a number of US dollars per month",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ps, err := Parse("p.yaml", []byte(tc.src))
+			if err == nil {
+				_, err = Compile(ps, testOptions())
+			}
+			if err == nil {
+				t.Fatalf("no error, want one containing %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q\ndoes not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestOverrides checks configuration's params, severity and disable, and
+// that a typo in any of them is an error rather than a silent no-op.
+func TestOverrides(t *testing.T) {
+	ps, err := Load(nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		mod     func(*Options)
+		wantErr string
+		check   func(t *testing.T, e *Engine)
+	}{
+		"disable pack": {
+			mod: func(o *Options) { o.Disable = []string{"security", "ebs-gp2"} },
+			check: func(t *testing.T, e *Engine) {
+				for _, p := range e.Policies() {
+					if p.Pack == "security" || p.ID == "ebs-gp2" {
+						t.Errorf("%s is still enabled", p.ID)
+					}
+				}
+			},
+		},
+		"unknown disable": {mod: func(o *Options) { o.Disable = []string{"nosuch"} }, wantErr: `policies.disable: "nosuch" is neither a policy id nor a pack name`},
+		"unknown param policy": {mod: func(o *Options) { o.Params = map[string]map[string]any{"nosuch": {"days": 1}} }, wantErr: "policies.params.nosuch: no policy has this id"},
+		"unknown param name": {mod: func(o *Options) { o.Params = map[string]map[string]any{"ebs-unattached": {"dayz": 1}} }, wantErr: `policies.params.ebs-unattached.dayz: policy ebs-unattached has no parameter "dayz" (it has: days)`},
+		"unknown severity policy": {mod: func(o *Options) { o.Severity = map[string]string{"nosuch": "high"} }, wantErr: "policies.severity.nosuch: no policy has this id"},
+		"severity and params": {
+			mod: func(o *Options) {
+				o.Severity = map[string]string{"ebs-unattached": "critical"}
+				o.Params = map[string]map[string]any{"ebs-unattached": {"days": 60}}
+			},
+			check: func(t *testing.T, e *Engine) {
+				now := e.opts.Now
+				rs := []inventory.Resource{
+					{ARN: "a", Account: "1", Type: "AWS::EC2::Volume", ID: "vol-a", State: "available", Created: now.Add(-41 * 24 * time.Hour)},
+					{ARN: "b", Account: "1", Type: "AWS::EC2::Volume", ID: "vol-b", State: "available", Created: now.Add(-61 * 24 * time.Hour)},
+				}
+				fs, err := e.Evaluate(context.Background(), rs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, f := range fs {
+					if f.Policy == "ebs-unattached" {
+						got = append(got, f.ARN+" "+f.Severity.String())
+					}
+				}
+				if diff := cmp.Diff([]string{"b critical"}, got); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+			},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			o := testOptions()
+			tc.mod(&o)
+			e, err := Compile(ps, o)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, e)
+		})
+	}
+}
+
+// TestOwner checks where owner, system and env come from.
+func TestOwner(t *testing.T) {
+	required := map[string][]string{"env": {"prod", "stg", "dev"}}
+	e := &Engine{opts: Options{OwnerKey: "owner", SystemKey: "system", EnvKey: "env",
+		Naming: naming.MustCompile("{system}-{env}-{role}", "", required)}}
+	tests := map[string]struct {
+		r    inventory.Resource
+		want ownerInfo
+	}{
+		"tags": {
+			r:    inventory.Resource{Name: "shop-prod-web", Tags: map[string]string{"Owner": "sato", "system": "shop", "env": "prod"}},
+			want: ownerInfo{owner: "sato", system: "shop", env: "prod", source: "tag"},
+		},
+		"naming fills system and env, creator the owner": {
+			r:    inventory.Resource{Name: "api-stg-worker", Creator: &inventory.Creator{Principal: "arn:aws:iam::1:user/tanaka"}},
+			want: ownerInfo{owner: "arn:aws:iam::1:user/tanaka", system: "api", env: "stg", source: "creator"},
+		},
+		"naming only": {
+			r:    inventory.Resource{Name: "api-dev-worker"},
+			want: ownerInfo{system: "api", env: "dev", source: "naming"},
+		},
+		"tag beats naming": {
+			r:    inventory.Resource{Name: "api-dev-worker", Tags: map[string]string{"env": "stg"}},
+			want: ownerInfo{system: "api", env: "stg", source: "tag"},
+		},
+		"nothing": {
+			r:    inventory.Resource{Name: "kobayashi-test"},
+			want: ownerInfo{},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := e.resolveOwner(&tc.r)
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(ownerInfo{})); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestEvaluate checks a whole finding: sort order, owner, money in the
+// configured currency, message and related resources.
+func TestEvaluate(t *testing.T) {
+	ps, err := Parse("p.yaml", []byte(`pack: t
+policies:
+  - id: vol-free
+    title: Free volume
+    types: [AWS::EC2::Volume]
+    severity: medium
+    category: waste
+    where: r.state == 'available'
+    waste: r.monthly_cost
+    message: "${r.id} (${r.attrs.size_gb} GB) free for ${age(r)}, ${money(r.monthly_cost)}"
+  - id: inst-has-volumes
+    title: Instance volumes
+    types: [AWS::EC2::Instance]
+    severity: high
+    category: cost
+    where: size(referrers(r, 'attached-to')) > 0
+    message: "${referrers(r, 'attached-to').map(v, v.id)} on ${r.id}; first ${related(referrers(r, 'attached-to')[0], 'attached-to')[0].id}"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions()
+	o.Currency, o.Rate = "JPY", 150
+	e, err := Compile(ps, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := o.Now
+	rs := []inventory.Resource{
+		{ARN: "v2", Account: "1", Region: "ap-northeast-1", Type: "AWS::EC2::Volume", ID: "vol-2", State: "available", Created: now.Add(-3 * 24 * time.Hour), MonthlyCost: 10, Attrs: map[string]any{"size_gb": 100.0}},
+		{ARN: "v1", Account: "1", Region: "ap-northeast-1", Type: "AWS::EC2::Volume", ID: "vol-1", Name: "shop-prod-data", State: "in-use", Relations: []inventory.Relation{{Kind: "attached-to", Target: "i1"}}},
+		{ARN: "i1", Account: "1", Region: "ap-northeast-1", Type: "AWS::EC2::Instance", ID: "i-1", Tags: map[string]string{"owner": "sato"}},
+	}
+	got, err := e.Evaluate(context.Background(), rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []finding.Finding{
+		{Policy: "inst-has-volumes", Title: "Instance volumes", Category: "cost", Severity: finding.High, ARN: "i1", Type: "AWS::EC2::Instance",
+			Account: "1", Region: "ap-northeast-1", Owner: "sato", OwnerSource: "tag", Currency: "JPY", Message: "vol-1 on i-1; first i-1"},
+		{Policy: "vol-free", Title: "Free volume", Category: "waste", Severity: finding.Medium, ARN: "v2", Type: "AWS::EC2::Volume",
+			Account: "1", Region: "ap-northeast-1", Currency: "JPY", MonthlyWaste: 1500, Message: "vol-2 (100 GB) free for 3 days, ¥1500"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.Evaluate(ctx, rs); err == nil {
+		t.Error("a cancelled context did not stop the evaluation")
+	}
+}
+
+func TestSplitMessage(t *testing.T) {
+	tests := map[string]struct {
+		in    string
+		parts []string
+		exprs []bool
+	}{
+		"plain":        {"no vars", []string{"no vars"}, []bool{false}},
+		"one":          {"a ${r.id} b", []string{"a ", "r.id", " b"}, []bool{false, true, false}},
+		"nested brace": {"${ {'a': 1}['a'] }!", []string{" {'a': 1}['a'] ", "!"}, []bool{true, false}},
+		"quoted brace": {"${'}'}", []string{"'}'"}, []bool{true}},
+		"dollar alone": {"$5 ${x}", []string{"$5 ", "x"}, []bool{false, true}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			parts, exprs, _, err := splitMessage(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.parts, parts); diff != "" {
+				t.Errorf("parts (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.exprs, exprs); diff != "" {
+				t.Errorf("exprs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(goodPolicy))
+	f.Add([]byte("pack: x\npolicies:\n  - id: a1\n    title: t\n    types: [AWS::S3::Bucket]\n    severity: low\n    category: cost\n    where: \"true\"\n    message: \"${r.name} ${'}'}\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ps, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			return
+		}
+		// Whatever parses must compile or fail with an error, never panic.
+		_, _ = Compile(ps, testOptions())
+	})
+}
+
+func FuzzParseTestFile(f *testing.F) {
+	for _, name := range []string{"waste_test.yaml", "security_test.yaml"} {
+		data, err := builtinFS.ReadFile("packs/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := ParseTestFile("fuzz_test.yaml", data)
+		if err != nil {
+			return
+		}
+		for i := range rs {
+			if err := rs[i].Validate(); err != nil {
+				t.Fatalf("ParseTestFile returned an invalid resource: %v", err)
+			}
+		}
+	})
+}
