@@ -1,0 +1,243 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// loadConfig builds the SDK config of one profile ("" is the default chain)
+// with adaptive retries for throttling and steward's call counter.
+func (s *source) loadConfig(ctx context.Context, profile string) (sdkaws.Config, error) {
+	lo := []func(*config.LoadOptions) error{
+		config.WithRetryMode(sdkaws.RetryModeAdaptive),
+		config.WithAPIOptions([]func(*middleware.Stack) error{countCalls}),
+	}
+	if profile != "" {
+		lo = append(lo, config.WithSharedConfigProfile(profile))
+	}
+	if s.opts.MaxAttempts > 0 {
+		lo = append(lo, config.WithRetryMaxAttempts(s.opts.MaxAttempts))
+	}
+	if s.opts.EndpointURL != "" {
+		lo = append(lo, config.WithBaseEndpoint(s.opts.EndpointURL))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, lo...)
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+		if len(s.opts.Regions) > 0 {
+			cfg.Region = s.opts.Regions[0]
+		}
+	}
+	return cfg, nil
+}
+
+// usesEmulator reports whether calls go to a custom endpoint, where S3
+// bucket names cannot be host names.
+func (s *source) usesEmulator() bool {
+	return s.opts.EndpointURL != "" || os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
+}
+
+func profileLabel(p string) string {
+	if p == "" {
+		return "default credential chain"
+	}
+	return fmt.Sprintf("profile %q", p)
+}
+
+func profileFix(p string) string {
+	if p == "" {
+		return `set AWS_PROFILE, run "aws sso login", or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`
+	}
+	return fmt.Sprintf(`run "aws sso login --profile %s" or "aws configure --profile %s"`, p, p)
+}
+
+// identify checks the credentials of cfg with sts:GetCallerIdentity, which
+// needs no permission, and returns the account and partition.
+func identify(ctx context.Context, cfg sdkaws.Config) (acct, partition, caller string, err error) {
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", "", "", err
+	}
+	arn := sdkaws.ToString(out.Arn)
+	partition = "aws"
+	if parts := strings.SplitN(arn, ":", 3); len(parts) == 3 && parts[1] != "" {
+		partition = parts[1]
+	}
+	return sdkaws.ToString(out.Account), partition, arn, nil
+}
+
+func (s *source) assume(src sdkaws.Config, r Role) sdkaws.Config {
+	cfg := src.Copy()
+	session := r.SessionName
+	if session == "" {
+		session = "steward"
+	}
+	prov := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(src), r.ARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = session
+		if r.ExternalID != "" {
+			o.ExternalID = sdkaws.String(r.ExternalID)
+		}
+	})
+	cfg.Credentials = sdkaws.NewCredentialsCache(prov)
+	return cfg
+}
+
+func (s *source) resolveAccounts(ctx context.Context) error {
+	profiles := s.opts.Profiles
+	if len(profiles) == 0 {
+		profiles = []string{""}
+	}
+	type base struct {
+		acct   *account
+		caller string
+	}
+	var bases []base
+	for _, p := range profiles {
+		cfg, err := s.loadConfig(ctx, p)
+		if err != nil {
+			return fmt.Errorf("aws %s: load config: %w; fix: %s", profileLabel(p), err, profileFix(p))
+		}
+		id, part, caller, err := identify(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("aws %s: credentials do not work: %w; fix: %s", profileLabel(p), err, profileFix(p))
+		}
+		bases = append(bases, base{&account{id: id, partition: part, label: profileLabel(p), cfg: cfg}, caller})
+	}
+	src := bases[0]
+	var accts []*account
+	if len(s.opts.Profiles) > 0 || (len(s.opts.Roles) == 0 && s.opts.OrgRoleName == "") {
+		for _, b := range bases {
+			accts = append(accts, b.acct)
+		}
+	}
+	for _, r := range s.opts.Roles {
+		cfg := s.assume(src.acct.cfg, r)
+		id, part, _, err := identify(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("aws role %s: assume role as %s failed: %w; fix: the role's trust policy must allow %s%s",
+				r.ARN, src.caller, err, src.caller, externalIDHint(r))
+		}
+		accts = append(accts, &account{id: id, partition: part, label: "role " + r.ARN, cfg: cfg})
+	}
+	if s.opts.OrgRoleName != "" {
+		org, err := s.orgAccounts(ctx, src.acct, src.caller)
+		if err != nil {
+			return err
+		}
+		accts = append(accts, org...)
+	}
+	seen := map[string]bool{}
+	for _, a := range accts {
+		if seen[a.id] {
+			continue
+		}
+		seen[a.id] = true
+		s.accounts = append(s.accounts, a)
+	}
+	if len(s.accounts) == 0 {
+		return fmt.Errorf("aws: %w (see the gaps: %d accounts failed)", errNoAccounts, len(s.setupGaps))
+	}
+	return s.resolveRegions(ctx)
+}
+
+func externalIDHint(r Role) string {
+	if r.ExternalID != "" {
+		return " with the external id given"
+	}
+	return " (add an external id if the trust policy requires one)"
+}
+
+// orgAccounts lists the organization's active accounts and assumes the
+// role into each. An account that cannot be entered is a coverage gap, not
+// a failed scan: organizations often hold accounts steward has no role in.
+func (s *source) orgAccounts(ctx context.Context, mgmt *account, caller string) ([]*account, error) {
+	pg := organizations.NewListAccountsPaginator(organizations.NewFromConfig(mgmt.cfg), &organizations.ListAccountsInput{})
+	var ids []string
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws organizations: list accounts as %s: %w; fix: run from the management account or a delegated administrator, or list roles instead", caller, err)
+		}
+		for _, a := range page.Accounts {
+			if a.Status == orgtypes.AccountStatusActive || a.State == orgtypes.AccountStateActive {
+				ids = append(ids, sdkaws.ToString(a.Id))
+			}
+		}
+	}
+	accts := make([]*account, len(ids))
+	var mu sync.Mutex
+	parallel(ctx, len(ids), s.opts.Concurrency, func(i int) {
+		id := ids[i]
+		if id == mgmt.id {
+			accts[i] = mgmt
+			return
+		}
+		arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", mgmt.partition, id, s.opts.OrgRoleName)
+		cfg := s.assume(mgmt.cfg, Role{ARN: arn})
+		got, part, _, err := identify(ctx, cfg)
+		if err != nil {
+			mu.Lock()
+			s.setupGaps = append(s.setupGaps, inventory.Coverage{Account: id, Region: "global", Service: "sts",
+				ErrorKind: Classify(err), Error: fmt.Sprintf("assume %s: %v", arn, err)})
+			mu.Unlock()
+			s.logger.Warn("organization account not reachable", "account", id, "role", arn, "err", err)
+			return
+		}
+		accts[i] = &account{id: got, partition: part, label: "role " + arn, cfg: cfg}
+	})
+	var out []*account
+	for _, a := range accts {
+		if a != nil {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// resolveRegions fills each account's regions: the configured list, or
+// every region enabled in the account.
+func (s *source) resolveRegions(ctx context.Context) error {
+	errs := make([]error, len(s.accounts))
+	parallel(ctx, len(s.accounts), s.opts.Concurrency, func(i int) {
+		a := s.accounts[i]
+		if len(s.opts.Regions) > 0 {
+			a.regions = append([]string(nil), s.opts.Regions...)
+			return
+		}
+		out, err := ec2.NewFromConfig(a.cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
+		if err != nil {
+			errs[i] = fmt.Errorf("aws account %s (%s): list enabled regions: %w; fix: allow ec2:DescribeRegions or set the regions to scan", a.id, a.label, err)
+			return
+		}
+		for _, r := range out.Regions {
+			a.regions = append(a.regions, sdkaws.ToString(r.RegionName))
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("aws: resolve regions: %w", err)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+

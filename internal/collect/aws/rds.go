@@ -1,0 +1,213 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// rdsAPI is the RDS calls the collector makes.
+type rdsAPI interface {
+	rds.DescribeDBInstancesAPIClient
+	rds.DescribeDBClustersAPIClient
+	rds.DescribeDBSnapshotsAPIClient
+	rds.DescribeDBClusterSnapshotsAPIClient
+}
+
+// connectionsLookbackDays is the window idle databases are judged on.
+const connectionsLookbackDays = 30
+
+func runRDS(ctx context.Context, t *target, out *unitOut) error {
+	return collectRDS(ctx, t, out, rds.NewFromConfig(t.cfg), cloudwatch.NewFromConfig(t.cfg))
+}
+
+func rdsTags(tags []rdstypes.Tag) map[string]string {
+	return tagMap(tags, func(t rdstypes.Tag) (*string, *string) { return t.Key, t.Value })
+}
+
+func collectRDS(ctx context.Context, t *target, out *unitOut, api rdsAPI, cw metricsAPI) error {
+	var errs []error
+	var dbs []inventory.Resource
+	var qs []metricQuery
+	pg := rds.NewDescribeDBInstancesPaginator(api, &rds.DescribeDBInstancesInput{})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("describe db instances: %w", err))
+			break
+		}
+		for _, d := range page.DBInstances {
+			dbs = append(dbs, dbInstance(t, d))
+			qs = append(qs, metricQuery{namespace: "AWS/RDS", metric: "DatabaseConnections", dims: map[string]string{"DBInstanceIdentifier": str(d.DBInstanceIdentifier)}, stat: "Maximum"})
+		}
+	}
+	cpg := rds.NewDescribeDBClustersPaginator(api, &rds.DescribeDBClustersInput{})
+	for cpg.HasMorePages() {
+		page, err := cpg.NextPage(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("describe db clusters: %w", err))
+			break
+		}
+		for _, c := range page.DBClusters {
+			dbs = append(dbs, dbCluster(t, c))
+			qs = append(qs, metricQuery{namespace: "AWS/RDS", metric: "DatabaseConnections", dims: map[string]string{"DBClusterIdentifier": str(c.DBClusterIdentifier)}, stat: "Maximum"})
+		}
+	}
+	if len(qs) > 0 {
+		vals, err := getMetrics(ctx, cw, qs, lookbackStart(t.now, connectionsLookbackDays), t.now)
+		out.sideRead(t, "cloudwatch", err)
+		if err == nil {
+			for i := range dbs {
+				dbs[i].Attrs["connections_lookback_days"] = lookbackDays(dbs[i].Created, t.now)
+				dbs[i].Attrs["connections_max"] = maxOf(vals[i])
+			}
+		}
+	}
+	for _, d := range dbs {
+		out.add(d)
+	}
+	if err := rdsSnapshots(ctx, t, out, api); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// lookbackDays is how many days of metrics exist: the whole window, or
+// fewer for a database younger than it.
+func lookbackDays(created, now time.Time) float64 {
+	if created.IsZero() {
+		return connectionsLookbackDays
+	}
+	return math.Min(connectionsLookbackDays, math.Floor(now.Sub(created).Hours()/24))
+}
+
+func dbInstance(t *target, d rdstypes.DBInstance) inventory.Resource {
+	id := str(d.DBInstanceIdentifier)
+	attrs := map[string]any{
+		"engine":              str(d.Engine),
+		"engine_version":      str(d.EngineVersion),
+		"instance_class":      str(d.DBInstanceClass),
+		"storage_type":        str(d.StorageType),
+		"allocated_gb":        f32(d.AllocatedStorage),
+		"storage_encrypted":   boolv(d.StorageEncrypted),
+		"publicly_accessible": boolv(d.PubliclyAccessible),
+		"multi_az":            boolv(d.MultiAZ),
+	}
+	r := inventory.Resource{
+		ARN: str(d.DBInstanceArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBInstance",
+		ID: id, Name: id, Tags: rdsTags(d.TagList), State: lower(str(d.DBInstanceStatus)), Attrs: attrs,
+	}
+	if r.ARN == "" {
+		r.ARN = t.arn("rds", "db:"+id)
+	}
+	if d.InstanceCreateTime != nil {
+		r.Created = d.InstanceCreateTime.UTC()
+	}
+	if c := str(d.DBClusterIdentifier); c != "" {
+		attrs["cluster_id"] = c
+		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelMemberOf, Target: t.arn("rds", "cluster:"+c)})
+	}
+	if d.DBSubnetGroup != nil {
+		for _, s := range d.DBSubnetGroup.Subnets {
+			r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelInSubnet, Target: t.arn("ec2", "subnet/"+str(s.SubnetIdentifier))})
+		}
+	}
+	for _, sg := range d.VpcSecurityGroups {
+		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUsesSG, Target: t.arn("ec2", "security-group/"+str(sg.VpcSecurityGroupId))})
+	}
+	return r
+}
+
+func dbCluster(t *target, c rdstypes.DBCluster) inventory.Resource {
+	id := str(c.DBClusterIdentifier)
+	r := inventory.Resource{
+		ARN: str(c.DBClusterArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBCluster",
+		ID: id, Name: id, Tags: rdsTags(c.TagList), State: lower(str(c.Status)),
+		Attrs: map[string]any{
+			"engine":            str(c.Engine),
+			"engine_version":    str(c.EngineVersion),
+			"storage_encrypted": boolv(c.StorageEncrypted),
+			"members":           float64(len(c.DBClusterMembers)),
+		},
+	}
+	if r.ARN == "" {
+		r.ARN = t.arn("rds", "cluster:"+id)
+	}
+	if c.ClusterCreateTime != nil {
+		r.Created = c.ClusterCreateTime.UTC()
+	}
+	for _, sg := range c.VpcSecurityGroups {
+		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUsesSG, Target: t.arn("ec2", "security-group/"+str(sg.VpcSecurityGroupId))})
+	}
+	return r
+}
+
+// rdsSnapshots reads manual snapshots only: automated ones expire by
+// themselves and cost nothing beyond the retention the owner chose.
+func rdsSnapshots(ctx context.Context, t *target, out *unitOut, api rdsAPI) error {
+	pg := rds.NewDescribeDBSnapshotsPaginator(api, &rds.DescribeDBSnapshotsInput{SnapshotType: strp("manual")})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("describe db snapshots: %w", err)
+		}
+		for _, s := range page.DBSnapshots {
+			id := str(s.DBSnapshotIdentifier)
+			r := inventory.Resource{
+				ARN: str(s.DBSnapshotArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBSnapshot",
+				ID: id, Name: id, Tags: rdsTags(s.TagList), State: lower(str(s.Status)),
+				Attrs: map[string]any{
+					"snapshot_type": str(s.SnapshotType),
+					"allocated_gb":  f32(s.AllocatedStorage),
+					"encrypted":     boolv(s.Encrypted),
+					"db_instance":   str(s.DBInstanceIdentifier),
+				},
+			}
+			if s.SnapshotCreateTime != nil {
+				r.Created = s.SnapshotCreateTime.UTC()
+			}
+			if db := str(s.DBInstanceIdentifier); db != "" {
+				r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelSnapshotOf, Target: t.arn("rds", "db:"+db)})
+			}
+			out.add(r)
+		}
+	}
+	cpg := rds.NewDescribeDBClusterSnapshotsPaginator(api, &rds.DescribeDBClusterSnapshotsInput{SnapshotType: strp("manual")})
+	for cpg.HasMorePages() {
+		page, err := cpg.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("describe db cluster snapshots: %w", err)
+		}
+		for _, s := range page.DBClusterSnapshots {
+			id := str(s.DBClusterSnapshotIdentifier)
+			r := inventory.Resource{
+				ARN: str(s.DBClusterSnapshotArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBClusterSnapshot",
+				ID: id, Name: id, Tags: rdsTags(s.TagList), State: lower(str(s.Status)),
+				Attrs: map[string]any{
+					"snapshot_type": str(s.SnapshotType),
+					"allocated_gb":  f32(s.AllocatedStorage),
+					"encrypted":     boolv(s.StorageEncrypted),
+					"db_cluster":    str(s.DBClusterIdentifier),
+				},
+			}
+			if s.SnapshotCreateTime != nil {
+				r.Created = s.SnapshotCreateTime.UTC()
+			}
+			if c := str(s.DBClusterIdentifier); c != "" {
+				r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelSnapshotOf, Target: t.arn("rds", "cluster:"+c)})
+			}
+			out.add(r)
+		}
+	}
+	return nil
+}
+
+func strp(s string) *string { return &s }

@@ -1,0 +1,188 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// s3API is the S3 calls the collector makes.
+type s3API interface {
+	s3.ListBucketsAPIClient
+	GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, optFns ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
+	GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput, optFns ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error)
+	GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlockInput, optFns ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
+	GetBucketPolicyStatus(ctx context.Context, in *s3.GetBucketPolicyStatusInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyStatusOutput, error)
+	GetBucketAcl(ctx context.Context, in *s3.GetBucketAclInput, optFns ...func(*s3.Options)) (*s3.GetBucketAclOutput, error)
+	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, optFns ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	GetBucketLogging(ctx context.Context, in *s3.GetBucketLoggingInput, optFns ...func(*s3.Options)) (*s3.GetBucketLoggingOutput, error)
+	GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, optFns ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	GetBucketLifecycleConfiguration(ctx context.Context, in *s3.GetBucketLifecycleConfigurationInput, optFns ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error)
+}
+
+// s3BucketConcurrency bounds the per-bucket reads in flight inside one S3 unit.
+const s3BucketConcurrency = 8
+
+func runS3(ctx context.Context, t *target, out *unitOut) error {
+	api := s3.NewFromConfig(t.cfg, func(o *s3.Options) { o.UsePathStyle = t.pathStyle })
+	return collectS3(ctx, t, out, api)
+}
+
+// Error codes S3 uses to say "this bucket has none of that": absence is a
+// fact about the bucket, not a failed read.
+var (
+	s3NoTags       = []string{"NoSuchTagSet", "NoSuchTagSetError"}
+	s3NoPAB        = []string{"NoSuchPublicAccessBlockConfiguration"}
+	s3NoPolicy     = []string{"NoSuchBucketPolicy"}
+	s3NoEncryption = []string{"ServerSideEncryptionConfigurationNotFoundError"}
+	s3NoLifecycle  = []string{"NoSuchLifecycleConfiguration"}
+)
+
+// collectS3 lists buckets once per account and reads each bucket's settings
+// in the bucket's own region. A setting that cannot be read is left out of
+// attrs and its error fails the unit; the other settings still count.
+func collectS3(ctx context.Context, t *target, out *unitOut, api s3API) error {
+	var buckets []s3types.Bucket
+	pg := s3.NewListBucketsPaginator(api, &s3.ListBucketsInput{})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list buckets: %w", err)
+		}
+		buckets = append(buckets, page.Buckets...)
+	}
+	rs := make([]inventory.Resource, len(buckets))
+	errs := make([]error, len(buckets))
+	parallel(ctx, len(buckets), s3BucketConcurrency, func(i int) {
+		rs[i], errs[i] = bucket(ctx, t, api, buckets[i])
+	})
+	for _, r := range rs {
+		if r.ARN != "" {
+			out.add(r)
+		}
+	}
+	return joinFew(errs, 3)
+}
+
+func bucket(ctx context.Context, t *target, api s3API, b s3types.Bucket) (inventory.Resource, error) {
+	name := str(b.Name)
+	region := str(b.BucketRegion)
+	var errs []error
+	if region == "" {
+		loc, err := api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: b.Name})
+		if err != nil {
+			return inventory.Resource{}, fmt.Errorf("bucket %s: get location: %w", name, err)
+		}
+		region = string(loc.LocationConstraint)
+		if region == "" {
+			region = "us-east-1" // S3 reports the oldest region as no constraint
+		}
+	}
+	inRegion := func(o *s3.Options) { o.Region = region }
+	r := inventory.Resource{
+		ARN: "arn:" + t.partition + ":s3:::" + name, Account: t.account, Region: region, Type: "AWS::S3::Bucket",
+		ID: name, Name: name, Attrs: map[string]any{},
+	}
+	if b.CreationDate != nil {
+		r.Created = b.CreationDate.UTC()
+	}
+	fail := func(what string, err error) { errs = append(errs, fmt.Errorf("bucket %s: %s: %w", name, what, err)) }
+
+	if tg, err := api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b.Name}, inRegion); err == nil {
+		r.Tags = tagMap(tg.TagSet, func(t s3types.Tag) (*string, *string) { return t.Key, t.Value })
+	} else if !isCode(err, s3NoTags...) {
+		fail("get tagging", err)
+	}
+	if p, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b.Name}, inRegion); err == nil {
+		c := p.PublicAccessBlockConfiguration
+		r.Attrs["public_access_block"] = c != nil && boolv(c.BlockPublicAcls) && boolv(c.IgnorePublicAcls) && boolv(c.BlockPublicPolicy) && boolv(c.RestrictPublicBuckets)
+	} else if isCode(err, s3NoPAB...) {
+		r.Attrs["public_access_block"] = false
+	} else {
+		fail("get public access block", err)
+	}
+	if p, err := api.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: b.Name}, inRegion); err == nil {
+		r.Attrs["policy_public"] = p.PolicyStatus != nil && boolv(p.PolicyStatus.IsPublic)
+	} else if isCode(err, s3NoPolicy...) {
+		r.Attrs["policy_public"] = false
+	} else {
+		fail("get policy status", err)
+	}
+	if a, err := api.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b.Name}, inRegion); err == nil {
+		r.Attrs["acl_public"] = aclPublic(a.Grants)
+	} else {
+		fail("get acl", err)
+	}
+	if e, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b.Name}, inRegion); err == nil {
+		enc := ""
+		if c := e.ServerSideEncryptionConfiguration; c != nil {
+			for _, rule := range c.Rules {
+				if d := rule.ApplyServerSideEncryptionByDefault; d != nil && enc == "" {
+					enc = string(d.SSEAlgorithm)
+				}
+			}
+		}
+		r.Attrs["encryption"] = enc
+	} else if isCode(err, s3NoEncryption...) {
+		r.Attrs["encryption"] = ""
+	} else {
+		fail("get encryption", err)
+	}
+	if l, err := api.GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: b.Name}, inRegion); err == nil {
+		r.Attrs["logging_enabled"] = l.LoggingEnabled != nil
+	} else {
+		fail("get logging", err)
+	}
+	if v, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b.Name}, inRegion); err == nil {
+		r.Attrs["versioning"] = string(v.Status)
+	} else {
+		fail("get versioning", err)
+	}
+	if l, err := api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b.Name}, inRegion); err == nil {
+		r.Attrs["lifecycle_rules"] = float64(len(l.Rules))
+	} else if isCode(err, s3NoLifecycle...) {
+		r.Attrs["lifecycle_rules"] = 0.0
+	} else {
+		fail("get lifecycle", err)
+	}
+	return r, errors.Join(errs...)
+}
+
+func aclPublic(grants []s3types.Grant) bool {
+	for _, g := range grants {
+		if g.Grantee == nil {
+			continue
+		}
+		switch str(g.Grantee.URI) {
+		case "http://acs.amazonaws.com/groups/global/AllUsers", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers":
+			return true
+		}
+	}
+	return false
+}
+
+// joinFew joins the first n errors and counts the rest, so one coverage
+// row stays readable when a policy denies the same call on 500 buckets.
+func joinFew(errs []error, n int) error {
+	var kept []error
+	more := 0
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if len(kept) < n {
+			kept = append(kept, err)
+		} else {
+			more++
+		}
+	}
+	if more > 0 {
+		kept = append(kept, fmt.Errorf("and %d more", more))
+	}
+	return errors.Join(kept...)
+}
