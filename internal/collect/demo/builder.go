@@ -19,6 +19,9 @@ type builder struct {
 	rng      *rand.Rand
 	res      []inventory.Resource
 	problems map[string][]string // nil when not recorded
+	// bucketSuffix keeps bucket names, which are global, unique across
+	// the copies Generate makes; empty for the demo.
+	bucketSuffix string
 }
 
 // mark records that the resource at i exhibits a problem (see Problems).

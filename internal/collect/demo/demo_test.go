@@ -78,7 +78,9 @@ func TestCollectHonoursCancellation(t *testing.T) {
 
 type progress struct{ Done, Total, Calls int }
 
-func (p *progress) Update(done, total, calls, errors int) { p.Done, p.Total, p.Calls = done, total, calls }
+func (p *progress) Update(done, total, calls, errors int) {
+	p.Done, p.Total, p.Calls = done, total, calls
+}
 
 func TestCollectReportsProgress(t *testing.T) {
 	var p progress

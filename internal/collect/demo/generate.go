@@ -27,6 +27,7 @@ func Generate(n int, seed int64, now time.Time) []inventory.Resource {
 	}
 	for copyN := 0; len(b.res) < n; copyN++ {
 		base := 400000000000 + int64(copyN)*3
+		b.bucketSuffix = "-" + strconv.Itoa(copyN)
 		b.estate(accountSet{
 			dev:  strconv.FormatInt(base, 10),
 			stg:  strconv.FormatInt(base+1, 10),

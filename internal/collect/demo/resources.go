@@ -412,6 +412,7 @@ func cleanBucket(sizeBytes, createdDays float64) bucketSpec {
 }
 
 func (b *builder) bucket(w where, name string, t map[string]string, sp bucketSpec) int {
+	name += b.bucketSuffix
 	return b.add(inventory.Resource{
 		ARN: "arn:aws:s3:::" + name, Account: w.account, Region: w.region,
 		Type: "AWS::S3::Bucket", ID: name, Name: name, Tags: t, Created: b.ago(sp.createdDays),
