@@ -142,9 +142,9 @@ func TestOverrides(t *testing.T) {
 				}
 			},
 		},
-		"unknown disable": {mod: func(o *Options) { o.Disable = []string{"nosuch"} }, wantErr: `policies.disable: "nosuch" is neither a policy id nor a pack name`},
-		"unknown param policy": {mod: func(o *Options) { o.Params = map[string]map[string]any{"nosuch": {"days": 1}} }, wantErr: "policies.params.nosuch: no policy has this id"},
-		"unknown param name": {mod: func(o *Options) { o.Params = map[string]map[string]any{"ebs-unattached": {"dayz": 1}} }, wantErr: `policies.params.ebs-unattached.dayz: policy ebs-unattached has no parameter "dayz" (it has: days)`},
+		"unknown disable":         {mod: func(o *Options) { o.Disable = []string{"nosuch"} }, wantErr: `policies.disable: "nosuch" is neither a policy id nor a pack name`},
+		"unknown param policy":    {mod: func(o *Options) { o.Params = map[string]map[string]any{"nosuch": {"days": 1}} }, wantErr: "policies.params.nosuch: no policy has this id"},
+		"unknown param name":      {mod: func(o *Options) { o.Params = map[string]map[string]any{"ebs-unattached": {"dayz": 1}} }, wantErr: `policies.params.ebs-unattached.dayz: policy ebs-unattached has no parameter "dayz" (it has: days)`},
 		"unknown severity policy": {mod: func(o *Options) { o.Severity = map[string]string{"nosuch": "high"} }, wantErr: "policies.severity.nosuch: no policy has this id"},
 		"severity and params": {
 			mod: func(o *Options) {

@@ -1,0 +1,126 @@
+package policy
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/steward-sre/steward/internal/collect/demo"
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// demoPolicies maps each problem key of the demo estate to the built-in
+// policy that must find it. Several keys may share a policy.
+var demoPolicies = map[string]string{
+	"name-breaks-rule":          "naming-rule",
+	"name-tag-missing":          "naming-no-name-tag",
+	"tag-missing-required":      "tagging-missing",
+	"tag-env-invalid":           "tagging-invalid-value",
+	"alb-no-targets":            "lb-no-targets",
+	"alb-targets-stopped":       "lb-targets-down",
+	"alb-targets-unhealthy":     "lb-targets-down",
+	"ebs-unattached":            "ebs-unattached",
+	"eip-unassociated":          "eip-unassociated",
+	"ec2-stopped-long":          "ec2-stopped-long",
+	"rds-idle":                  "rds-idle",
+	"rds-stopped-long":          "rds-stopped-long",
+	"ebs-snapshot-old":          "snapshot-old",
+	"rds-snapshot-old":          "snapshot-old",
+	"logs-no-retention":         "logs-no-retention",
+	"logs-huge":                 "logs-large",
+	"nat-idle":                  "nat-idle",
+	"ebs-gp2":                   "ebs-gp2",
+	"ec2-previous-generation":   "ec2-previous-generation",
+	"s3-no-public-access-block": "s3-public-access-block",
+	"s3-public-policy":          "s3-public-policy",
+	"s3-public-acl":             "s3-public-acl",
+	"s3-no-encryption":          "s3-no-encryption",
+	"rds-unencrypted":           "rds-unencrypted",
+	"rds-public":                "rds-public",
+	"db-in-public-subnet":       "db-public-subnet",
+	"sg-open-ssh":               "sg-open-admin",
+	"sg-open-rdp":               "sg-open-admin",
+	"sg-open-db":                "sg-open-database",
+	"guardduty-disabled":        "guardduty-disabled",
+	"securityhub-disabled":      "securityhub-disabled",
+	"inspector-disabled":        "inspector-disabled",
+	"cloudtrail-disabled":       "cloudtrail-disabled",
+	"config-disabled":           "config-disabled",
+	"lb-no-access-logs":         "lb-no-access-logs",
+	"iam-user-console-no-mfa":   "iam-user-no-mfa",
+	"iam-access-key-old":        "iam-access-key-old",
+	"root-no-mfa":               "root-no-mfa",
+	"cloudfront-no-waf":         "cloudfront-no-waf",
+}
+
+// demoExtras are findings of a policy on demo resources that no problem
+// key lists, each checked by hand to be right.
+var demoExtras = map[string][]string{}
+
+// TestDemoEstate evaluates the built-in packs over the demo estate with the
+// demo's configuration: each policy must find exactly the ARNs its problem
+// keys list, plus the extras checked above.
+func TestDemoEstate(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	col, err := demo.New(now).Collect(context.Background(), inventory.NoProgress{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	ps, err := Load(nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Compile(ps, Options{
+		Now: now, Naming: cfg.NamingRule(), Required: cfg.Tags.Required, Pricer: ListPrices{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := e.Evaluate(context.Background(), col.Resources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byARN := map[string]*inventory.Resource{}
+	for i := range col.Resources {
+		byARN[col.Resources[i].ARN] = &col.Resources[i]
+	}
+	got := map[string][]string{}
+	for _, f := range fs {
+		got[f.Policy] = append(got[f.Policy], f.ARN)
+		if f.Category == "waste" || f.Category == "idle" {
+			// Where the price table knows the resource, its waste is priced.
+			if usd, ok := (ListPrices{}).Estimate(byARN[f.ARN]); ok && usd > 0 && f.MonthlyWaste <= 0 && f.Policy != "ec2-stopped-long" {
+				t.Errorf("%s on %s: no waste estimate though it costs %.2f USD/month", f.Policy, f.ARN, usd)
+			}
+		}
+	}
+	want := map[string][]string{}
+	for key, arns := range demo.Problems {
+		id, ok := demoPolicies[key]
+		if !ok {
+			t.Errorf("demo problem %q has no policy", key)
+			continue
+		}
+		want[id] = append(want[id], arns...)
+	}
+	for id, extra := range demoExtras {
+		want[id] = append(want[id], extra...)
+	}
+	for id := range want {
+		slices.Sort(want[id])
+		want[id] = slices.Compact(want[id])
+	}
+	for id := range got {
+		slices.Sort(got[id])
+	}
+	for _, p := range e.Policies() {
+		if diff := cmp.Diff(want[p.ID], got[p.ID]); diff != "" {
+			t.Errorf("%s: (-want +got):\n%s", p.ID, diff)
+		}
+	}
+}
