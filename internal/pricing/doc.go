@@ -15,11 +15,13 @@
 // /ebs/pricing/, /vpc/pricing/, /elasticloadbalancing/pricing/,
 // /rds/mysql/pricing/, /rds/aurora/pricing/, /cloudwatch/pricing/,
 // /s3/pricing/, /fargate/pricing/) and in the Price List API offer files
-// (https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/index.json), as of
-// 2025 (the rates of these families have not moved since they launched).
-// They were transcribed by hand, not fetched at run time: treat every figure
-// as an approximate list price, and check the offer file before quoting a
-// cent. Taxes, Savings Plans, Reserved Instances, credits and the free tier
+// (https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/index.json), as
+// published in 2025; on-demand rates of these families rarely change. They
+// were transcribed by hand, not fetched at run time, and have not been
+// re-checked against the offer file since: treat every figure as an
+// approximate list price, and check the offer file before quoting a cent.
+// The Tokyo RDS and Aurora rates are the least certain and the first to
+// check. Taxes, Savings Plans, Reserved Instances, credits and the free tier
 // are all ignored.
 //
 // # What an estimate covers and leaves out
