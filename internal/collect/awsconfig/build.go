@@ -88,6 +88,26 @@ func fold(items []item) []*item {
 // build maps folded items to resources and coverage. Any error names the
 // file, the item and the field; nothing partial is returned.
 func build(items []item) (*result, error) {
+	// Settle each item's type and ARN before folding, so that two spellings
+	// of one resource fold into one and never surface as a duplicate.
+	for i := range items {
+		it := &items[i]
+		if typ := canonicalType(it.typ); typ != "" {
+			it.typ = typ
+		}
+		if it.typ == tLogGroup {
+			// Config's log group ARN ends in :* (the streams); the
+			// resource is the group.
+			it.arn = strings.TrimSuffix(it.arn, ":*")
+		}
+		if it.arn == "" && inventory.KnownType(it.typ) {
+			id := it.id
+			if needsName(it.typ) && it.name != "" {
+				id = it.name
+			}
+			it.arn = buildARN(it.typ, "aws", it.region, it.account, id)
+		}
+	}
 	all := fold(items)
 	e := &estate{
 		arns:         map[string]string{},
@@ -103,9 +123,6 @@ func build(items []item) (*result, error) {
 	var live []*item
 	for _, it := range all {
 		typ := canonicalType(it.typ)
-		if typ != "" {
-			it.typ = typ
-		}
 		if inventory.KnownType(typ) {
 			if it.account == "" {
 				return nil, fmt.Errorf("%s: %s.awsAccountId: required for %s", it.file, it.where(), it.typ)
@@ -120,14 +137,7 @@ func build(items []item) (*result, error) {
 			continue
 		}
 		if it.arn == "" && inventory.KnownType(typ) {
-			id := it.id
-			if needsName(typ) && it.name != "" {
-				id = it.name
-			}
-			it.arn = buildARN(typ, "aws", it.region, it.account, id)
-			if it.arn == "" {
-				return nil, fmt.Errorf("%s: %s.ARN: required for %s (the ARN cannot be derived from resourceId %q)", it.file, it.where(), typ, it.id)
-			}
+			return nil, fmt.Errorf("%s: %s.ARN: required for %s (the ARN cannot be derived from resourceId %q)", it.file, it.where(), typ, it.id)
 		}
 		live = append(live, it)
 		for _, id := range []string{it.id, it.name} {
@@ -172,7 +182,12 @@ func build(items []item) (*result, error) {
 	}
 	for i := range res.resources {
 		rs := &res.resources[i]
-		rs.Relations = dedupeRelations(append(rs.Relations, e.reverse[rs.ARN]...))
+		for _, rel := range e.reverse[rs.ARN] {
+			if rel.Target != rs.ARN {
+				rs.Relations = append(rs.Relations, rel)
+			}
+		}
+		rs.Relations = dedupeRelations(rs.Relations)
 	}
 	sort.Slice(res.resources, func(i, j int) bool { return res.resources[i].ARN < res.resources[j].ARN })
 	if err := inventory.CheckUnique(res.resources); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,5 +188,54 @@ func TestBadPath(t *testing.T) {
 				t.Errorf("error mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestFoldSpellings checks that one resource spelled two ways across files
+// (a log group ARN with and without :*, an item with and without an ARN)
+// folds into one, the latest capture winning.
+func TestFoldSpellings(t *testing.T) {
+	lg := func(arn, captured string, days int) string {
+		return fmt.Sprintf(`{"resourceType":"AWS::Logs::LogGroup","resourceId":"/app","resourceName":"/app","ARN":%q,
+ "awsAccountId":"111122223333","awsRegion":"ap-northeast-1","configurationItemCaptureTime":%q,
+ "configuration":{"LogGroupName":"/app","RetentionInDays":%d}}`, arn, captured, days)
+	}
+	vpc := func(arn, captured, cidr string) string {
+		return fmt.Sprintf(`{"resourceType":"AWS::EC2::VPC","resourceId":"vpc-9","ARN":%q,
+ "awsAccountId":"111122223333","awsRegion":"ap-northeast-1","configurationItemCaptureTime":%q,
+ "configuration":{"cidrBlock":%q}}`, arn, captured, cidr)
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"1.json": snapshot(
+			lg("arn:aws:logs:ap-northeast-1:111122223333:log-group:/app", "2024-03-02T00:00:00Z", 14),
+			vpc("", "2024-03-01T00:00:00Z", "10.0.0.0/16"),
+		),
+		"2.json": snapshot(
+			lg("arn:aws:logs:ap-northeast-1:111122223333:log-group:/app:*", "2024-03-01T00:00:00Z", 7),
+			vpc("arn:aws:ec2:ap-northeast-1:111122223333:vpc/vpc-9", "2024-03-03T00:00:00Z", "10.9.0.0/16"),
+		),
+	}
+	for f, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	col, err := NewSource(dir, nil).Collect(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	for _, r := range col.Resources {
+		for k, v := range r.Attrs {
+			got[r.ARN+" "+k] = v
+		}
+	}
+	want := map[string]any{
+		"arn:aws:logs:ap-northeast-1:111122223333:log-group:/app retention_days": 14.0,
+		"arn:aws:ec2:ap-northeast-1:111122223333:vpc/vpc-9 cidr":                 "10.9.0.0/16",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("folded attrs mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -517,9 +517,6 @@ func (m *mapping) dbClusterSnapshot(c obj) {
 }
 
 func (m *mapping) logGroup(c obj) {
-	// The log group ARN Config reports ends in :* (the streams); the
-	// resource itself is the ARN without it.
-	m.rs.ARN = strings.TrimSuffix(m.rs.ARN, ":*")
 	if n, ok := m.r.str(c, "logGroupName"); ok && m.rs.Name == "" {
 		m.rs.Name = n
 	}

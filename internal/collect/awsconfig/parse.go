@@ -54,7 +54,7 @@ var goneStatuses = map[string]bool{
 
 // maxFileBytes bounds one decompressed file. Config splits snapshots far
 // below this; a larger file is a mistake or a gzip bomb.
-const maxFileBytes = 2 << 30
+const maxFileBytes = 1 << 30
 
 // notConfigError says a file is JSON but not a Config delivery.
 func notConfigError(name, found string) error {
