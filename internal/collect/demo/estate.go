@@ -470,6 +470,9 @@ func (b *builder) devMess(n, sn *network) {
 	bi := b.instance(n, instanceSpec{key: bk, tags: ss.tags(bk), typ: "t3.nano", subnet: n.public[2], sgs: []string{b.arn(bastionSG)},
 		createdDays: b.days(300), publicIP: true})
 	b.volume(w, bk+"-root", ss.tags(bk+"-root"), bi, "gp3", 8, n.public[2].az, 300)
+	// Its address is an Elastic IP, so the allow-lists that name it survive a stop.
+	bip := b.eip(w, bk, ss.tags(bk), bi, 300)
+	b.res[bi].Attrs["public_ip"] = b.res[bip].Attrs["public_ip"]
 
 	// A Windows jump host's group; the host is gone, the rule is not.
 	jump := b.securityGroup(n, "windows-jump", tags("", "dev", "platform", ownerOf("platform")), rule("tcp", 3389, 3389, "0.0.0.0/0", ""))
