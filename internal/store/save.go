@@ -85,10 +85,11 @@ func (s *sqliteStore) saveScan(ctx context.Context, tx *sql.Tx, scan *inventory.
 	// Finding lifecycle needs scans in time order: saving an older scan
 	// after a newer one would resolve and reopen findings backwards.
 	var (
+		latestSeq     int64
 		latestID      string
 		latestStarted int64
 	)
-	switch err := tx.QueryRowContext(ctx, `SELECT id, started_at FROM scans ORDER BY seq DESC LIMIT 1`).Scan(&latestID, &latestStarted); {
+	switch err := tx.QueryRowContext(ctx, `SELECT seq, id, started_at FROM scans ORDER BY seq DESC LIMIT 1`).Scan(&latestSeq, &latestID, &latestStarted); {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return nil, fmt.Errorf("read latest scan: %w", err)
@@ -126,7 +127,7 @@ func (s *sqliteStore) saveScan(ctx context.Context, tx *sql.Tx, scan *inventory.
 	if err := insertCoverage(ctx, tx, seq, scan.Coverage); err != nil {
 		return nil, err
 	}
-	if err := insertResources(ctx, tx, seq, resources); err != nil {
+	if err := insertResources(ctx, tx, seq, latestSeq, resources); err != nil {
 		return nil, err
 	}
 	return saveFindings(ctx, tx, seq, scan, findings)
@@ -150,50 +151,131 @@ func insertCoverage(ctx context.Context, tx *sql.Tx, seq int64, cov []inventory.
 	return nil
 }
 
+// known is what the store already has for one resource version.
+type known struct {
+	versionID, resourceID int64
+}
+
 // insertResources keeps each distinct resource content once and records
-// which version each ARN had in this scan.
-func insertResources(ctx context.Context, tx *sql.Tx, seq int64, resources []inventory.Resource) error {
+// which version each ARN had in this scan. Resources are written in ARN
+// order so the membership rows and history index grow in key order.
+func insertResources(ctx context.Context, tx *sql.Tx, seq, prevSeq int64, resources []inventory.Resource) error {
 	if len(resources) == 0 {
 		return nil
 	}
-	known, err := tx.PrepareContext(ctx, `SELECT 1 FROM resource_versions WHERE hash = ?`)
+	// Most resources are unchanged since the previous scan: one sequential
+	// read of its versions answers most lookups without a query each.
+	prevVersions, prevARNs, err := previousVersions(ctx, tx, prevSeq)
 	if err != nil {
-		return fmt.Errorf("insert resources: %w", err)
+		return err
 	}
-	defer known.Close()
-	version, err := tx.PrepareContext(ctx, `INSERT INTO resource_versions (hash, arn, account, region, body) VALUES (?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("insert resources: %w", err)
+	stmts := []string{
+		`SELECT id, resource_id FROM resource_versions WHERE hash = ?`,
+		`SELECT id FROM resources WHERE arn = ?`,
+		`INSERT INTO resources (arn, account, region) VALUES (?, ?, ?)`,
+		`INSERT INTO resource_versions (hash, resource_id, body) VALUES (?, ?, ?)`,
+		`INSERT INTO scan_resources (scan_seq, resource_id, version_id) VALUES (?, ?, ?)`,
 	}
-	defer version.Close()
-	member, err := tx.PrepareContext(ctx, `INSERT INTO scan_resources (scan_seq, arn, hash) VALUES (?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("insert resources: %w", err)
+	prepared := make([]*sql.Stmt, len(stmts))
+	for i, q := range stmts {
+		if prepared[i], err = tx.PrepareContext(ctx, q); err != nil {
+			return fmt.Errorf("insert resources: %w", err)
+		}
+		defer prepared[i].Close()
 	}
-	defer member.Close()
-	for i := range resources {
+	findVersion, findResource, insResource, insVersion, insMember := prepared[0], prepared[1], prepared[2], prepared[3], prepared[4]
+
+	order := make([]int, len(resources))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return resources[order[a]].ARN < resources[order[b]].ARN })
+	for _, i := range order {
 		r := &resources[i]
 		h := r.Hash()
-		// Most resources do not change between scans: a lookup is cheaper
-		// than encoding a body that would be thrown away.
-		var one int
-		switch err := known.QueryRowContext(ctx, h).Scan(&one); {
-		case errors.Is(err, sql.ErrNoRows):
+		k, ok := prevVersions[h]
+		if !ok {
+			switch err := findVersion.QueryRowContext(ctx, h).Scan(&k.versionID, &k.resourceID); {
+			case err == nil:
+				ok = true
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("look up resource %s: %w", r.ARN, err)
+			}
+		}
+		if !ok {
+			if k.resourceID, err = resourceID(ctx, findResource, insResource, prevARNs, r); err != nil {
+				return err
+			}
 			body, err := json.Marshal(r)
 			if err != nil {
 				return fmt.Errorf("encode resource %s: %w", r.ARN, err)
 			}
-			if _, err := version.ExecContext(ctx, h, r.ARN, r.Account, r.Region, body); err != nil {
+			res, err := insVersion.ExecContext(ctx, h, k.resourceID, body)
+			if err != nil {
 				return fmt.Errorf("insert resource %s: %w", r.ARN, err)
 			}
-		case err != nil:
-			return fmt.Errorf("look up resource %s: %w", r.ARN, err)
+			if k.versionID, err = res.LastInsertId(); err != nil {
+				return fmt.Errorf("insert resource %s: %w", r.ARN, err)
+			}
 		}
-		if _, err := member.ExecContext(ctx, seq, r.ARN, h); err != nil {
+		if _, err := insMember.ExecContext(ctx, seq, k.resourceID, k.versionID); err != nil {
 			return fmt.Errorf("insert resource %s: %w", r.ARN, err)
 		}
 	}
 	return nil
+}
+
+// resourceID finds or makes the row for an ARN.
+func resourceID(ctx context.Context, find, insert *sql.Stmt, prevARNs map[string]int64, r *inventory.Resource) (int64, error) {
+	if id, ok := prevARNs[r.ARN]; ok {
+		return id, nil
+	}
+	var id int64
+	switch err := find.QueryRowContext(ctx, r.ARN).Scan(&id); {
+	case err == nil:
+		return id, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return 0, fmt.Errorf("look up resource %s: %w", r.ARN, err)
+	}
+	res, err := insert.ExecContext(ctx, r.ARN, r.Account, r.Region)
+	if err != nil {
+		return 0, fmt.Errorf("insert resource %s: %w", r.ARN, err)
+	}
+	if id, err = res.LastInsertId(); err != nil {
+		return 0, fmt.Errorf("insert resource %s: %w", r.ARN, err)
+	}
+	return id, nil
+}
+
+// previousVersions reads the versions and ARNs of a scan; none for seq 0.
+func previousVersions(ctx context.Context, tx *sql.Tx, seq int64) (map[string]known, map[string]int64, error) {
+	versions, arns := map[string]known{}, map[string]int64{}
+	if seq == 0 {
+		return versions, arns, nil
+	}
+	q, err := tx.QueryContext(ctx, `SELECT v.hash, v.id, r.id, r.arn FROM scan_resources sr
+		JOIN resource_versions v ON v.id = sr.version_id
+		JOIN resources r ON r.id = sr.resource_id
+		WHERE sr.scan_seq = ?`, seq)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read previous scan: %w", err)
+	}
+	defer q.Close()
+	for q.Next() {
+		var (
+			hash, arn string
+			k         known
+		)
+		if err := q.Scan(&hash, &k.versionID, &k.resourceID, &arn); err != nil {
+			return nil, nil, fmt.Errorf("read previous scan: %w", err)
+		}
+		versions[hash] = k
+		arns[arn] = k.resourceID
+	}
+	if err := q.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read previous scan: %w", err)
+	}
+	return versions, arns, nil
 }
 
 // findingBody is what a finding says, without the times the store owns.

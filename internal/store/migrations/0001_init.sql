@@ -23,29 +23,39 @@ CREATE TABLE scan_coverage (
     PRIMARY KEY (scan_seq, pos)
 ) WITHOUT ROWID;
 
--- One row per distinct resource content; scans point at it by hash.
+-- One row per ARN ever seen, so the per-scan membership rows stay small.
+CREATE TABLE resources (
+    id      INTEGER PRIMARY KEY,
+    arn     TEXT    NOT NULL UNIQUE,
+    account TEXT    NOT NULL,
+    region  TEXT    NOT NULL
+);
+
+-- One row per distinct resource content (inventory.Resource.Hash), kept once
+-- however many scans saw it.
 CREATE TABLE resource_versions (
-    hash    TEXT PRIMARY KEY,
-    arn     TEXT NOT NULL,
-    account TEXT NOT NULL,
-    region  TEXT NOT NULL,
-    body    BLOB NOT NULL
-) WITHOUT ROWID;
+    id          INTEGER PRIMARY KEY,
+    hash        TEXT    NOT NULL UNIQUE,
+    resource_id INTEGER NOT NULL REFERENCES resources(id),
+    body        BLOB    NOT NULL
+);
 
+-- Which version of each resource a scan saw.
 CREATE TABLE scan_resources (
-    scan_seq INTEGER NOT NULL REFERENCES scans(seq) ON DELETE CASCADE,
-    arn      TEXT    NOT NULL,
-    hash     TEXT    NOT NULL REFERENCES resource_versions(hash),
-    PRIMARY KEY (scan_seq, arn)
+    scan_seq    INTEGER NOT NULL REFERENCES scans(seq) ON DELETE CASCADE,
+    resource_id INTEGER NOT NULL REFERENCES resources(id),
+    version_id  INTEGER NOT NULL REFERENCES resource_versions(id),
+    PRIMARY KEY (scan_seq, resource_id)
 ) WITHOUT ROWID;
 
-CREATE INDEX scan_resources_arn ON scan_resources(arn, scan_seq);
+CREATE INDEX scan_resources_history ON scan_resources(resource_id, scan_seq);
 
 -- One row per distinct finding content (message, waste, owner ...).
 CREATE TABLE finding_versions (
-    hash TEXT PRIMARY KEY,
-    body BLOB NOT NULL
-) WITHOUT ROWID;
+    id   INTEGER PRIMARY KEY,
+    hash TEXT    NOT NULL UNIQUE,
+    body BLOB    NOT NULL
+);
 
 -- An episode is one stretch during which a (policy, arn) finding is open:
 -- from first_seen until resolved_at. A finding that comes back after being

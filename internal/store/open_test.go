@@ -1,0 +1,241 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseDSN(t *testing.T) {
+	tests := map[string]struct {
+		dsn         string
+		backend     string
+		rest        string
+		errContains string
+	}{
+		"plain path":       {dsn: "/var/lib/steward/steward.db", backend: "sqlite", rest: "/var/lib/steward/steward.db"},
+		"relative path":    {dsn: "steward.db", backend: "sqlite", rest: "steward.db"},
+		"sqlite prefix":    {dsn: "sqlite:/tmp/s.db", backend: "sqlite", rest: "/tmp/s.db"},
+		"sqlite slashes":   {dsn: "sqlite:///tmp/s.db", backend: "sqlite", rest: "/tmp/s.db"},
+		"spaces trimmed":   {dsn: "  s.db ", backend: "sqlite", rest: "s.db"},
+		"postgres":         {dsn: "postgres://u:p@db/steward", backend: "postgres", rest: "postgres://u:p@db/steward"},
+		"postgresql":       {dsn: "postgresql://db/steward", backend: "postgres", rest: "postgresql://db/steward"},
+		"empty":            {dsn: "", errContains: "DSN is empty"},
+		"empty sqlite":     {dsn: "sqlite:", errContains: "sqlite path is empty"},
+		"unknown scheme":   {dsn: "mysql://u:secret@db/x", errContains: `unknown scheme "mysql"`},
+		"query in path":    {dsn: "s.db?mode=ro", errContains: "may not contain '?'"},
+		"fragment in path": {dsn: "sqlite:s.db#x", errContains: "may not contain"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			backend, rest, err := parseDSN(tc.dsn)
+			if tc.errContains != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.errContains) {
+					t.Fatalf("parseDSN(%q) err = %v, want it to contain %q", tc.dsn, err, tc.errContains)
+				}
+				if strings.Contains(err.Error(), "secret") {
+					t.Errorf("error shows the password: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseDSN(%q): %v", tc.dsn, err)
+			}
+			if diff := cmp.Diff([2]string{tc.backend, tc.rest}, [2]string{backend, rest}); diff != "" {
+				t.Errorf("parseDSN(%q) (-want +got):\n%s", tc.dsn, diff)
+			}
+		})
+	}
+}
+
+func TestOpenPostgresNotSupported(t *testing.T) {
+	_, err := Open(context.Background(), "postgres://steward:hunter2@db:5432/steward", nil)
+	if !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("err = %v, want ErrNotSupported", err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error shows the password: %v", err)
+	}
+}
+
+func TestDefaultPath(t *testing.T) {
+	tests := map[string]struct {
+		goos    string
+		env     map[string]string
+		home    string
+		homeErr error
+		want    string
+		wantErr bool
+	}{
+		"linux xdg":       {goos: "linux", env: map[string]string{"XDG_DATA_HOME": "/data"}, home: "/home/u", want: "/data/steward/steward.db"},
+		"linux default":   {goos: "linux", home: "/home/u", want: "/home/u/.local/share/steward/steward.db"},
+		"relative xdg":    {goos: "linux", env: map[string]string{"XDG_DATA_HOME": "data"}, home: "/home/u", want: "/home/u/.local/share/steward/steward.db"},
+		"darwin default":  {goos: "darwin", home: "/Users/u", want: "/Users/u/Library/Application Support/steward/steward.db"},
+		"darwin xdg wins": {goos: "darwin", env: map[string]string{"XDG_DATA_HOME": "/x"}, home: "/Users/u", want: "/x/steward/steward.db"},
+		"no home":         {goos: "linux", homeErr: errors.New("$HOME is not defined"), wantErr: true},
+		"empty home":      {goos: "linux", home: "", wantErr: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := defaultPath(tc.goos, func(k string) string { return tc.env[k] }, func() (string, error) { return tc.home, tc.homeErr })
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("defaultPath = %q, want an error", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != filepath.FromSlash(tc.want) {
+				t.Errorf("defaultPath = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOpenCreatesParentDirs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b", "steward.db")
+	s, err := Open(context.Background(), "sqlite:"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database file: %v", err)
+	}
+}
+
+func TestOpenNotADatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(path, []byte(strings.Repeat("not sqlite\n", 200)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), path, nil)
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("err = %v, want an error naming %s", err, path)
+	}
+}
+
+func TestLoadMigrations(t *testing.T) {
+	sql := &fstest.MapFile{Data: []byte("CREATE TABLE t (x INTEGER);")}
+	tests := map[string]struct {
+		files       fstest.MapFS
+		want        []int
+		errContains string
+	}{
+		"embedded": {files: nil, want: nil},
+		"ordered":  {files: fstest.MapFS{"migrations/0002_b.sql": sql, "migrations/0001_a.sql": sql, "migrations/README": sql}, want: []int{1, 2}},
+		"gap":      {files: fstest.MapFS{"migrations/0001_a.sql": sql, "migrations/0003_c.sql": sql}, errContains: "0003_c.sql: expected version 2"},
+		"dup":      {files: fstest.MapFS{"migrations/0001_a.sql": sql, "migrations/1_again.sql": sql}, errContains: "expected version 2"},
+		"bad name": {files: fstest.MapFS{"migrations/init.sql": sql}, errContains: "init.sql: name must be NNNN_description.sql"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var (
+				ms  []migration
+				err error
+			)
+			if tc.files == nil {
+				ms, err = loadMigrations(migrationFS)
+				if err != nil || len(ms) == 0 {
+					t.Fatalf("embedded migrations: %d, %v", len(ms), err)
+				}
+				return
+			}
+			ms, err = loadMigrations(tc.files)
+			if tc.errContains != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.errContains) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.errContains)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, m := range ms {
+				got = append(got, m.version)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("versions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMigrations opens a database with one migration, then with two, then
+// with one again: the second open applies only the new one, the third is
+// refused because the database is newer than what it knows.
+func TestMigrations(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	now := func() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }
+	v1 := fstest.MapFS{"migrations/0001_a.sql": {Data: []byte("CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1);")}}
+	v2 := fstest.MapFS{
+		"migrations/0001_a.sql": v1["migrations/0001_a.sql"],
+		"migrations/0002_b.sql": {Data: []byte("CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (2);")},
+	}
+	bad := fstest.MapFS{
+		"migrations/0001_a.sql": v1["migrations/0001_a.sql"],
+		"migrations/0002_b.sql": v2["migrations/0002_b.sql"],
+		"migrations/0003_c.sql": {Data: []byte("CREATE TABLE c (z INTEGER); SELECT nonsense FROM nowhere;")},
+	}
+	logger := slog.New(slog.DiscardHandler)
+
+	steps := []struct {
+		fs          fstest.MapFS
+		errContains string
+		wantVersion int
+		wantRowsA   int
+	}{
+		{fs: v1, wantVersion: 1, wantRowsA: 1},
+		{fs: v1, wantVersion: 1, wantRowsA: 1}, // reopening applies nothing
+		{fs: v2, wantVersion: 2, wantRowsA: 2},
+		{fs: bad, errContains: "apply migration 0003_c.sql", wantVersion: 2, wantRowsA: 2},
+		{fs: v1, errContains: "database schema version 2 is newer than this steward knows (1)", wantVersion: 2, wantRowsA: 2},
+	}
+	for i, st := range steps {
+		s, err := openSQLiteWith(ctx, path, st.fs, now, logger)
+		if st.errContains != "" {
+			if err == nil || !strings.Contains(err.Error(), st.errContains) {
+				t.Fatalf("step %d: err = %v, want it to contain %q", i, err, st.errContains)
+			}
+		} else {
+			if err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+			s.Close()
+		}
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var version, rows int
+		if err := db.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&version); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT COUNT(*) FROM a`).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		var cTables int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'c'`).Scan(&cTables); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if diff := cmp.Diff([3]int{st.wantVersion, st.wantRowsA, 0}, [3]int{version, rows, cTables}); diff != "" {
+			t.Errorf("step %d: [version, rows in a, table c] (-want +got):\n%s", i, diff)
+		}
+	}
+}
