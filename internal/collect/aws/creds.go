@@ -240,4 +240,3 @@ func (s *source) resolveRegions(ctx context.Context) error {
 	}
 	return nil
 }
-

@@ -355,7 +355,7 @@ func (s *source) runUnit(ctx context.Context, u unit, now time.Time) (*unitOut, 
 		cfg.Region = homeRegion(u.acct)
 	}
 	t := &target{account: u.acct.id, partition: u.acct.partition, region: u.region, cfg: cfg, now: now,
-		logger: s.logger.With("account", u.acct.id, "region", u.region, "service", u.c.service),
+		logger:    s.logger.With("account", u.acct.id, "region", u.region, "service", u.c.service),
 		pathStyle: s.usesEmulator()}
 	uctx, cancel := context.WithTimeout(ctx, s.opts.UnitTimeout)
 	defer cancel()
