@@ -168,7 +168,8 @@ func externalIDHint(r Role) string {
 // role into each. An account that cannot be entered is a coverage gap, not
 // a failed scan: organizations often hold accounts steward has no role in.
 func (s *source) orgAccounts(ctx context.Context, mgmt *account, caller string) ([]*account, error) {
-	pg := organizations.NewListAccountsPaginator(organizations.NewFromConfig(mgmt.cfg), &organizations.ListAccountsInput{})
+	var api organizationsAPI = organizations.NewFromConfig(mgmt.cfg)
+	pg := organizations.NewListAccountsPaginator(api, &organizations.ListAccountsInput{})
 	var ids []string
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
@@ -211,6 +212,16 @@ func (s *source) orgAccounts(ctx context.Context, mgmt *account, caller string) 
 	return out, nil
 }
 
+// regionsAPI is the call that lists an account's enabled regions.
+type regionsAPI interface {
+	DescribeRegions(ctx context.Context, in *ec2.DescribeRegionsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error)
+}
+
+// organizationsAPI is the call that lists an organization's accounts.
+type organizationsAPI interface {
+	organizations.ListAccountsAPIClient
+}
+
 // resolveRegions fills each account's regions: the configured list, or
 // every region enabled in the account.
 func (s *source) resolveRegions(ctx context.Context) error {
@@ -221,7 +232,8 @@ func (s *source) resolveRegions(ctx context.Context) error {
 			a.regions = append([]string(nil), s.opts.Regions...)
 			return
 		}
-		out, err := ec2.NewFromConfig(a.cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
+		var api regionsAPI = ec2.NewFromConfig(a.cfg)
+		out, err := api.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
 		if err != nil {
 			errs[i] = fmt.Errorf("aws account %s (%s): list enabled regions: %w; fix: allow ec2:DescribeRegions or set the regions to scan", a.id, a.label, err)
 			return

@@ -242,8 +242,11 @@ func (s *source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 	if p == nil {
 		p = inventory.NoProgress{}
 	}
-	counter := newCallCounter()
-	ctx = withCounter(ctx, counter)
+	counter, ok := ctx.Value(counterKey{}).(*callCounter)
+	if !ok {
+		counter = newCallCounter()
+		ctx = withCounter(ctx, counter)
+	}
 	now := s.opts.Now()
 
 	var units []unit
