@@ -1,0 +1,371 @@
+// Package snapshot owns steward's saved scan files: a scan written as JSON
+// Lines (optionally gzipped) so it can be kept, shared, diffed in git and
+// read back later as a Source, with the original scan's coverage.
+//
+// The format, one JSON object per line:
+//
+//	{"steward_scan": 1, "scan": {...inventory.Scan...}}
+//	{"resource": {...inventory.Resource...}}          one per resource
+//	{"end": {"resources": N}}
+//
+// The end line makes a file cut anywhere, even at a line boundary, an error
+// instead of a smaller estate. The package knows the inventory model and
+// nothing of AWS, policies or the store.
+package snapshot
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// Version is the format version steward writes and the newest it reads.
+const Version = 1
+
+// MaxLine is the longest line a reader accepts; a resource is a few KiB.
+const MaxLine = 16 << 20
+
+type header struct {
+	StewardScan int             `json:"steward_scan"`
+	Scan        *inventory.Scan `json:"scan"`
+}
+
+type entry struct {
+	Resource *inventory.Resource `json:"resource,omitempty"`
+	End      *end                `json:"end,omitempty"`
+}
+
+type end struct {
+	Resources *int `json:"resources"`
+}
+
+// Write writes a scan and its resources, sorted by ARN so two saves of one
+// estate differ only where the estate does. It refuses resources that
+// would not read back (invalid or duplicate), so every file it writes is one
+// Read accepts. The scan's resource count is written as len(rs).
+func Write(w io.Writer, scan *inventory.Scan, rs []inventory.Resource) error {
+	if scan == nil {
+		return errors.New("write scan file: scan is nil")
+	}
+	if scan.ID == "" {
+		return errors.New("write scan file: scan id is empty")
+	}
+	for i := range rs {
+		if err := rs[i].Validate(); err != nil {
+			return fmt.Errorf("write scan file: resources[%d]: %w", i, err)
+		}
+	}
+	if err := inventory.CheckUnique(rs); err != nil {
+		return fmt.Errorf("write scan file: %w", err)
+	}
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return rs[order[a]].ARN < rs[order[b]].ARN })
+
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	sc := *scan
+	sc.Resources = len(rs)
+	if sc.Coverage == nil {
+		sc.Coverage = []inventory.Coverage{}
+	}
+	if err := enc.Encode(header{StewardScan: Version, Scan: &sc}); err != nil {
+		return fmt.Errorf("write scan file: header: %w", err)
+	}
+	for _, i := range order {
+		if err := enc.Encode(entry{Resource: &rs[i]}); err != nil {
+			return fmt.Errorf("write scan file: resource %s: %w", rs[i].ARN, err)
+		}
+	}
+	n := len(rs)
+	if err := enc.Encode(entry{End: &end{Resources: &n}}); err != nil {
+		return fmt.Errorf("write scan file: end: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write scan file: %w", err)
+	}
+	return nil
+}
+
+// WriteFile writes a scan file, gzipped when the path ends in .gz. It
+// writes a temporary file beside the target and renames it into place, so
+// a reader never sees half a file under the real name.
+func WriteFile(path string, scan *inventory.Scan, rs []inventory.Resource) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	var w io.Writer = tmp
+	var zw *gzip.Writer
+	if strings.HasSuffix(path, ".gz") {
+		zw = gzip.NewWriter(tmp)
+		w = zw
+	}
+	if err := Write(w, scan, rs); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return fmt.Errorf("write %s: gzip: %w", path, err)
+		}
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// Error is a problem in a scan file, at a line when Line > 0.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// ReadFile reads a scan file, gunzipping it when the path ends in .gz.
+func ReadFile(ctx context.Context, path string) (*inventory.Scan, []inventory.Resource, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read scan file: %w", err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, nil, &Error{File: path, Msg: fmt.Sprintf("not a gzip file (the name ends in .gz): %v", err)}
+		}
+		defer zr.Close()
+		r = zr
+	}
+	return read(ctx, r, path)
+}
+
+// Read reads a scan file from r; name is what errors call it. It returns
+// the whole scan or an error, never part of one.
+func Read(r io.Reader, name string) (*inventory.Scan, []inventory.Resource, error) {
+	return read(context.Background(), r, name)
+}
+
+func read(ctx context.Context, r io.Reader, name string) (*inventory.Scan, []inventory.Resource, error) {
+	er := &errReader{r: r}
+	sc := bufio.NewScanner(er)
+	sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
+	fail := func(line int, format string, args ...any) (*inventory.Scan, []inventory.Resource, error) {
+		// The scanner hands over the piece of line before a read error; a
+		// compressed stream cut short is the real problem, not that piece.
+		if errors.Is(er.err, io.ErrUnexpectedEOF) {
+			return nil, nil, &Error{File: name, Msg: fmt.Sprintf("file is truncated: the compressed stream ends early, in line %d", line)}
+		}
+		return nil, nil, &Error{File: name, Line: line, Msg: fmt.Sprintf(format, args...)}
+	}
+	var (
+		line    int
+		scan    *inventory.Scan
+		rs      []inventory.Resource
+		firstAt = map[string]int{}
+		endLine int
+	)
+	for sc.Scan() {
+		line++
+		if line%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, fmt.Errorf("read %s: %w", name, err)
+			}
+		}
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		if endLine > 0 {
+			return fail(line, "data after the end line (line %d)", endLine)
+		}
+		if scan == nil {
+			h, msg := parseHeader(text)
+			if msg != "" {
+				return fail(line, "%s", msg)
+			}
+			scan = h
+			continue
+		}
+		var e entry
+		if msg := decodeStrict(text, &e); msg != "" {
+			return fail(line, "%s", msg)
+		}
+		switch {
+		case e.Resource != nil && e.End != nil:
+			return fail(line, `a line holds either "resource" or "end", not both`)
+		case e.Resource != nil:
+			res := *e.Resource
+			if err := res.Validate(); err != nil {
+				return fail(line, "resource: %v", err)
+			}
+			if first, dup := firstAt[res.ARN]; dup {
+				return fail(line, "duplicate ARN %s (first on line %d)", res.ARN, first)
+			}
+			firstAt[res.ARN] = line
+			rs = append(rs, res)
+		case e.End != nil:
+			if e.End.Resources == nil {
+				return fail(line, `end line: "resources" is missing (want {"end": {"resources": N}})`)
+			}
+			if n := *e.End.Resources; n != len(rs) {
+				return fail(line, "end line says %d resources, found %d: the file is damaged", n, len(rs))
+			}
+			endLine = line
+		default:
+			return fail(line, `expected {"resource": {...}} or {"end": {...}}`)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fail(line+1, "line longer than %d MiB", MaxLine>>20)
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return fail(line+1, "")
+		}
+		return nil, nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	switch {
+	case scan == nil:
+		return fail(0, `empty file (want a first line {"steward_scan": %d, "scan": {...}})`, Version)
+	case endLine == 0:
+		return fail(0, "file is truncated: expected %d resources, found %d, and no end line", scan.Resources, len(rs))
+	case scan.Resources != len(rs):
+		return fail(1, "scan.resources says %d, the file has %d", scan.Resources, len(rs))
+	}
+	if rs == nil {
+		rs = []inventory.Resource{}
+	}
+	return scan, rs, nil
+}
+
+// errReader remembers the first error of the reader under the scanner.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// parseHeader reads the first line. The version is read on its own first:
+// a newer file may hold fields this steward does not know, and saying
+// "upgrade" is more useful than naming the unknown field.
+func parseHeader(text []byte) (*inventory.Scan, string) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(text, &probe); err != nil {
+		return nil, fmt.Sprintf(`not a steward scan file: the first line must be {"steward_scan": %d, "scan": {...}}: %v`, Version, err)
+	}
+	raw, ok := probe["steward_scan"]
+	if !ok {
+		return nil, fmt.Sprintf(`not a steward scan file: "steward_scan" is missing from the first line (want {"steward_scan": %d, "scan": {...}})`, Version)
+	}
+	var v int
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, fmt.Sprintf(`"steward_scan" must be a whole number (the format version), got %s`, raw)
+	}
+	if v > Version {
+		return nil, fmt.Sprintf("format version %d is newer than this steward reads (%d): upgrade steward", v, Version)
+	}
+	if v < 1 {
+		return nil, fmt.Sprintf(`"steward_scan" is %d, want %d`, v, Version)
+	}
+	var h header
+	if msg := decodeStrict(text, &h); msg != "" {
+		return nil, msg
+	}
+	switch {
+	case h.Scan == nil:
+		return nil, `"scan" is missing from the first line`
+	case h.Scan.ID == "":
+		return nil, "scan.id is empty"
+	case h.Scan.Resources < 0:
+		return nil, fmt.Sprintf("scan.resources is %d, want 0 or more", h.Scan.Resources)
+	}
+	return h.Scan, ""
+}
+
+// decodeStrict decodes one JSON value, rejecting unknown fields and
+// anything after the value, and returns a message for the user.
+func decodeStrict(text []byte, v any) string {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return "invalid JSON: " + err.Error()
+	}
+	if dec.InputOffset() != int64(len(text)) {
+		return "invalid JSON: more than one value on the line"
+	}
+	return ""
+}
+
+// source reads a saved scan file as if it were the estate.
+type source struct {
+	path string
+}
+
+// NewSource returns a Source that reads a saved scan file (gzipped when the
+// path ends in .gz). Its collection has the file's resources and the
+// original scan's coverage rows; API calls are empty, as for any offline
+// source.
+func NewSource(path string) inventory.Source { return source{path: path} }
+
+func (s source) Name() string { return "file:" + s.path }
+
+func (s source) Collect(ctx context.Context, p inventory.Progress) (*inventory.Collection, error) {
+	if p == nil {
+		p = inventory.NoProgress{}
+	}
+	p.Update(0, 1, 0, 0)
+	scan, rs, err := ReadFile(ctx, s.path)
+	if err != nil {
+		p.Update(1, 1, 0, 1)
+		return nil, err
+	}
+	p.Update(1, 1, 0, 0)
+	cov := scan.Coverage
+	if cov == nil {
+		cov = []inventory.Coverage{}
+	}
+	return &inventory.Collection{Resources: rs, Coverage: cov}, nil
+}
