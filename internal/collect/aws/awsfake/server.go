@@ -161,7 +161,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	if _, ok := s.byAccount[q.account]; !ok && q.service != "sts" {
+	if _, ok := s.byAccount[q.account]; !ok {
 		q.fail(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
 		return
 	}
