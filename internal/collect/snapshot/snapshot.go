@@ -61,6 +61,9 @@ func Write(w io.Writer, scan *inventory.Scan, rs []inventory.Resource) error {
 	if scan.ID == "" {
 		return errors.New("write scan file: scan id is empty")
 	}
+	if scan.Started.IsZero() {
+		return fmt.Errorf("write scan file: scan %s: started time is zero", scan.ID)
+	}
 	for i := range rs {
 		if err := rs[i].Validate(); err != nil {
 			return fmt.Errorf("write scan file: resources[%d]: %w", i, err)
@@ -319,8 +322,14 @@ func parseHeader(text []byte) (*inventory.Scan, string) {
 		return nil, `"scan" is missing from the first line`
 	case h.Scan.ID == "":
 		return nil, "scan.id is empty"
+	case h.Scan.Started.IsZero():
+		return nil, `scan.started is missing (want an RFC 3339 time, like "2025-01-06T09:00:00Z")`
 	case h.Scan.Resources < 0:
 		return nil, fmt.Sprintf("scan.resources is %d, want 0 or more", h.Scan.Resources)
+	}
+	if h.Scan.Coverage == nil {
+		// Written as [], read as []: a file means the same after a round trip.
+		h.Scan.Coverage = []inventory.Coverage{}
 	}
 	return h.Scan, ""
 }
