@@ -80,9 +80,9 @@ func (fakeRDS) DescribeDBInstances(context.Context, *rds.DescribeDBInstancesInpu
 		StorageType: sdkaws.String("aurora"), AllocatedStorage: sdkaws.Int32(1), StorageEncrypted: sdkaws.Bool(false),
 		PubliclyAccessible: sdkaws.Bool(true), MultiAZ: sdkaws.Bool(false), DBInstanceStatus: sdkaws.String("Available"),
 		InstanceCreateTime: sdkaws.Time(testNow.AddDate(0, 0, -10)), DBClusterIdentifier: sdkaws.String("shop-prod"),
-		DBSubnetGroup:      &rdstypes.DBSubnetGroup{Subnets: []rdstypes.Subnet{{SubnetIdentifier: sdkaws.String("subnet-1")}}},
-		VpcSecurityGroups:  []rdstypes.VpcSecurityGroupMembership{{VpcSecurityGroupId: sdkaws.String("sg-1")}},
-		TagList:            []rdstypes.Tag{{Key: sdkaws.String("env"), Value: sdkaws.String("prod")}},
+		DBSubnetGroup:     &rdstypes.DBSubnetGroup{Subnets: []rdstypes.Subnet{{SubnetIdentifier: sdkaws.String("subnet-1")}}},
+		VpcSecurityGroups: []rdstypes.VpcSecurityGroupMembership{{VpcSecurityGroupId: sdkaws.String("sg-1")}},
+		TagList:           []rdstypes.Tag{{Key: sdkaws.String("env"), Value: sdkaws.String("prod")}},
 	}}}, nil
 }
 
@@ -188,4 +188,3 @@ func TestCollectELBv2(t *testing.T) {
 		t.Errorf("target-of edges (-want +got):\n%s", diff)
 	}
 }
-
