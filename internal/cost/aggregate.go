@@ -1,0 +1,402 @@
+package cost
+
+import (
+	"cmp"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// BadRow is a line that could not be read; the rest of the file still is.
+type BadRow struct {
+	File   string `json:"file"`
+	Line   int64  `json:"line"`
+	Reason string `json:"reason"`
+}
+
+func (b BadRow) String() string { return fmt.Sprintf("%s:%d: %s", b.File, b.Line, b.Reason) }
+
+// FileStats is what one file contributed.
+type FileStats struct {
+	Name    string `json:"name"`
+	Format  Format `json:"format"`
+	Lines   int64  `json:"lines"`
+	Skipped int64  `json:"skipped"`
+	Billed  Money  `json:"billed"`
+}
+
+// Stats sums an ingest: lines read and skipped, the billed total of what
+// was read and of what was skipped (where its cost could be read), and
+// the first bad rows.
+type Stats struct {
+	Files   []FileStats `json:"files"`
+	Lines   int64       `json:"lines"`
+	Skipped int64       `json:"skipped"`
+	// SkippedBilled is the billed cost of skipped lines whose cost parsed
+	// (a bad date); lines with a bad cost cannot say what they were worth.
+	SkippedBilled Money    `json:"skipped_billed"`
+	Billed        Money    `json:"billed"`
+	BadRows       []BadRow `json:"bad_rows,omitempty"`
+	// EffectiveFromBilled counts usage lines whose EffectiveCost was
+	// missing or zero with no commitment discount, where billed cost was
+	// used as the amortised cost (the FOCUS sample has many).
+	EffectiveFromBilled int64 `json:"effective_from_billed"`
+}
+
+// maxBadRows is how many bad rows Stats keeps to show.
+const maxBadRows = 10
+
+type aggKey struct {
+	day      int32
+	kind     Kind
+	source   string
+	period   string
+	account  string
+	region   string
+	service  string
+	usage    string
+	resource string
+	rname    string
+	tags     Tags
+	currency string
+}
+
+type aggVal struct {
+	billed, effective Money
+	lines             int64
+}
+
+// Aggregator rolls billing lines up as they stream past. Its memory
+// grows with the number of distinct rollup keys (days x resources x usage
+// types x tag sets), never with the number of lines.
+type Aggregator struct {
+	source string
+	m      map[aggKey]*aggVal
+	stats  Stats
+	// tagCache maps a raw tag cell to its canonical form; exports repeat
+	// the same few tag sets on every line.
+	tagCache map[string]Tags
+}
+
+// NewAggregator starts an aggregation. source names where the bill comes
+// from; empty means "payer:<payer account>" per line (or "bill" when the
+// export has no payer column), so two payers never replace each other.
+func NewAggregator(source string) *Aggregator {
+	return &Aggregator{source: source, m: make(map[aggKey]*aggVal), tagCache: make(map[string]Tags)}
+}
+
+// Stats returns the running totals.
+func (a *Aggregator) Stats() Stats { return a.stats }
+
+// Len is the number of distinct rollups so far.
+func (a *Aggregator) Len() int { return len(a.m) }
+
+// Batch is the rollups of one source and billing period: the unit that
+// a store replaces as a whole.
+type Batch struct {
+	Source  string
+	Period  string
+	Rollups []Rollup
+}
+
+// Batches returns the rollups grouped by source and period, sorted.
+func (a *Aggregator) Batches() []Batch {
+	idx := map[[2]string]int{}
+	var out []Batch
+	for k, v := range a.m {
+		bk := [2]string{k.source, k.period}
+		i, ok := idx[bk]
+		if !ok {
+			i = len(out)
+			idx[bk] = i
+			out = append(out, Batch{Source: k.source, Period: k.period})
+		}
+		out[i].Rollups = append(out[i].Rollups, Rollup{
+			Day: dayTime(k.day), Source: k.source, Period: k.period, Account: k.account,
+			Region: k.region, Service: k.service, UsageType: k.usage, Resource: k.resource,
+			ResourceName: k.rname, Tags: k.tags, Kind: k.kind, Currency: k.currency,
+			Billed: v.billed, Effective: v.effective, Lines: v.lines,
+		})
+	}
+	slices.SortFunc(out, func(x, y Batch) int {
+		return cmp.Or(cmp.Compare(x.Source, y.Source), cmp.Compare(x.Period, y.Period))
+	})
+	for i := range out {
+		SortRollups(out[i].Rollups)
+	}
+	return out
+}
+
+// SortRollups orders rollups by day, account, service, usage type,
+// resource, tags and kind, so output and tests are stable.
+func SortRollups(rs []Rollup) {
+	slices.SortFunc(rs, func(x, y Rollup) int {
+		return cmp.Or(x.Day.Compare(y.Day), cmp.Compare(x.Source, y.Source), cmp.Compare(x.Account, y.Account),
+			cmp.Compare(x.Service, y.Service), cmp.Compare(x.UsageType, y.UsageType),
+			cmp.Compare(x.Resource, y.Resource), cmp.Compare(x.Tags, y.Tags), cmp.Compare(x.Kind, y.Kind),
+			cmp.Compare(x.Region, y.Region), cmp.Compare(x.Currency, y.Currency))
+	})
+}
+
+func (a *Aggregator) bad(fs *FileStats, line int64, reason string) {
+	fs.Skipped++
+	a.stats.Skipped++
+	if len(a.stats.BadRows) < maxBadRows {
+		a.stats.BadRows = append(a.stats.BadRows, BadRow{File: fs.Name, Line: line, Reason: reason})
+	}
+}
+
+func isNull(s string) bool { return s == "" || s == "NULL" || s == "null" || s == "\\N" }
+
+// add reads one line through get (which returns a column by index, "" when
+// absent) and adds it to the rollups; a line that cannot be read is
+// counted as bad.
+func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, get func(int) string, tagsOf func() (Tags, error)) {
+	val := func(f field) string {
+		i := c.idx[f]
+		if i < 0 {
+			return ""
+		}
+		s := get(i)
+		if isNull(s) {
+			return ""
+		}
+		return s
+	}
+	fs.Lines++
+	a.stats.Lines++
+	billedS := val(fBilled)
+	billed, err := ParseMoney(billedS)
+	if billedS == "" {
+		billed, err = Money{}, nil
+	}
+	if err != nil {
+		a.bad(fs, lineNo, fmt.Sprintf("%s %q is not a number", c.name(fBilled), truncate(billedS, 40)))
+		return
+	}
+	day, y, mo, err := parseDay(val(fStart))
+	if err != nil {
+		a.bad(fs, lineNo, fmt.Sprintf("%s: %v", c.name(fStart), err))
+		a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
+		return
+	}
+	period := ""
+	if p := val(fPeriod); p != "" {
+		_, py, pm, err := parseDay(p)
+		if err != nil {
+			a.bad(fs, lineNo, fmt.Sprintf("%s: %v", c.name(fPeriod), err))
+			a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
+			return
+		}
+		period = periodString(py, pm)
+	} else {
+		period = periodString(y, mo)
+	}
+	cat := val(fCategory)
+	kind := kindOf(cat)
+	effective, err := a.effective(c, cat, kind, billed, val)
+	if err != nil {
+		a.bad(fs, lineNo, err.Error())
+		a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
+		return
+	}
+	var tags Tags
+	if tagsOf != nil {
+		tags, err = tagsOf()
+		if err != nil {
+			a.bad(fs, lineNo, fmt.Sprintf("%s: %v", c.name(fTags), err))
+			a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
+			return
+		}
+	}
+	source := a.source
+	if source == "" {
+		if p := val(fPayer); p != "" {
+			source = "payer:" + p
+		} else {
+			source = "bill"
+		}
+	}
+	usage := val(fUsageType)
+	if usage == "" {
+		usage = val(fDescription)
+	}
+	k := aggKey{
+		day: day, kind: kind, source: source, period: period,
+		account: val(fAccount), region: val(fRegion), service: val(fService), usage: usage,
+		resource: val(fResource), rname: val(fResourceName), tags: tags, currency: val(fCurrency),
+	}
+	v := a.m[k]
+	if v == nil {
+		v = &aggVal{}
+		a.m[k] = v
+	}
+	v.billed = v.billed.Add(billed)
+	v.effective = v.effective.Add(effective)
+	v.lines++
+	fs.Billed = fs.Billed.Add(billed)
+	a.stats.Billed = a.stats.Billed.Add(billed)
+}
+
+func (c *columns) name(f field) string {
+	for _, l := range layouts {
+		if l.format == c.format || (c.format == FOCUS11 || c.format == FOCUS12) && l.format == FOCUS10 {
+			if n := l.names[f]; len(n) > 0 {
+				return n[0]
+			}
+		}
+	}
+	return fieldNames[f]
+}
+
+// effective is the amortised cost of a line. FOCUS carries it; CUR spreads
+// commitments over covered usage, so covered lines take the commitment's
+// effective cost and the fees and negations that pay for it count zero.
+func (a *Aggregator) effective(c *columns, cat string, kind Kind, billed Money, val func(field) string) (Money, error) {
+	parse := func(f field) (Money, bool, error) {
+		s := val(f)
+		if s == "" {
+			return Money{}, false, nil
+		}
+		m, err := ParseMoney(s)
+		if err != nil {
+			return Money{}, false, fmt.Errorf("%s %q is not a number", c.name(f), truncate(s, 40))
+		}
+		return m, true, nil
+	}
+	switch c.format {
+	case CUR2, CURLegacy:
+		switch cat {
+		case "SavingsPlanCoveredUsage":
+			m, _, err := parse(fSPEffective)
+			return m, err
+		case "DiscountedUsage":
+			m, _, err := parse(fRIEffective)
+			return m, err
+		case "SavingsPlanNegation", "SavingsPlanRecurringFee", "SavingsPlanUpfrontFee", "RIFee":
+			return Money{}, nil
+		}
+		return billed, nil
+	}
+	m, ok, err := parse(fEffective)
+	if err != nil {
+		return Money{}, err
+	}
+	if kind == KindUsage && (!ok || m.IsZero()) && !billed.IsZero() && val(fCommitment) == "" {
+		a.stats.EffectiveFromBilled++
+		return billed, nil
+	}
+	if !ok {
+		return billed, nil
+	}
+	return m, nil
+}
+
+// tags reads the tag cell (FOCUS Tags, CUR 2.0 resource_tags) or the
+// per-key columns (legacy CUR) of a CSV record.
+func (a *Aggregator) csvTags(c *columns, rec []string) (Tags, error) {
+	if len(c.tagCols) > 0 {
+		var m map[string]string
+		for _, tc := range c.tagCols {
+			if tc.idx < len(rec) && !isNull(rec[tc.idx]) {
+				if m == nil {
+					m = map[string]string{}
+				}
+				m[tc.key] = rec[tc.idx]
+			}
+		}
+		return MakeTags(m), nil
+	}
+	i := c.idx[fTags]
+	if i < 0 || i >= len(rec) || isNull(rec[i]) || rec[i] == "{}" {
+		return "", nil
+	}
+	return a.tagJSON(c, rec[i])
+}
+
+func (a *Aggregator) tagJSON(c *columns, raw string) (Tags, error) {
+	if t, ok := a.tagCache[raw]; ok {
+		return t, nil
+	}
+	m, err := parseTagJSON(raw)
+	if err != nil {
+		return "", err
+	}
+	if c.tagStrip != "" {
+		for k, v := range m {
+			if s, ok := strings.CutPrefix(k, c.tagStrip); ok {
+				delete(m, k)
+				m[s] = v
+			}
+		}
+	}
+	t := MakeTags(m)
+	if len(a.tagCache) > 100_000 {
+		clear(a.tagCache)
+	}
+	a.tagCache[raw] = t
+	return t, nil
+}
+
+// ReadCSV aggregates one CSV export (already decompressed). A header that
+// is no known format is an error naming the missing columns; bad lines are
+// counted and skipped.
+func (a *Aggregator) ReadCSV(ctx context.Context, name string, r io.Reader) (FileStats, error) {
+	fs := FileStats{Name: name}
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return fs, fmt.Errorf("%s: empty file, expected a FOCUS or CUR header", name)
+		}
+		return fs, fmt.Errorf("%s: read header: %w", name, err)
+	}
+	c, err := detect(slices.Clone(header))
+	if err != nil {
+		return fs, fmt.Errorf("%s: %w", name, err)
+	}
+	fs.Format = c.format
+	var rec []string
+	get := func(i int) string {
+		if i < len(rec) {
+			return rec[i]
+		}
+		return ""
+	}
+	tagsOf := func() (Tags, error) { return a.csvTags(c, rec) }
+	for n := 0; ; n++ {
+		if n&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fs, fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		rec, err = cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
+				continue
+			}
+			fs.Lines++
+			a.stats.Lines++
+			a.bad(&fs, int64(line), fmt.Sprintf("unreadable CSV: %v", err))
+			if errors.As(err, &pe) {
+				continue
+			}
+			return fs, fmt.Errorf("%s: %w", name, err)
+		}
+		a.add(&fs, c, int64(line), get, tagsOf)
+	}
+	a.stats.Files = append(a.stats.Files, fs)
+	return fs, nil
+}

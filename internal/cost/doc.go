@@ -1,0 +1,15 @@
+// Package cost owns steward's view of actual spend: it reads billing exports
+// (FOCUS 1.0-1.2 and AWS CUR 2.0 as CSV or Parquet, legacy CUR as CSV, from
+// local paths or S3), rolls lines up by day x account x service x usage type
+// x resource x tag set, and answers what each system, environment and owner
+// costs, what the waste found by policies is worth on the bill, what rose
+// and why, and whether a budget is breached.
+//
+// Money is exact (see Money): nothing is rounded before display.
+//
+// cost knows inventory resources, findings, the naming rule and the AWS SDK
+// for S3 reads. It must not know the policy engine, the store's own schema
+// (it keeps its rollups behind RollupStore; costdb implements it on its own
+// cost_* tables) or the CLI: each command is a Run* function taking a
+// context, options and an io.Writer.
+package cost
