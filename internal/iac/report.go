@@ -1,0 +1,360 @@
+package iac
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// RunOptions are the options of `steward iac`.
+type RunOptions struct {
+	// Source is where resources come from (demo, aws, file:, config:).
+	Source inventory.Source
+	// States are state specs as LoadStates takes them.
+	States []string
+	// Stacks reads CloudFormation stacks, one client per account x region.
+	Stacks []CloudFormationAPI
+	// Trails looks creators up, one client per account x region.
+	Trails []CloudTrailAPI
+	// TrailLogs are trail log specs as LoadTrailLogs takes them.
+	TrailLogs []string
+	// IgnoreFile is a .driftignore-syntax file; empty for none.
+	IgnoreFile      string
+	IncludeDefaults bool
+	// Format is table, json or imports (Terraform import blocks).
+	Format string
+	// Import selects the resources of the imports format.
+	Import ImportFilter
+	S3     S3API
+	Stdin  io.Reader
+	Now    time.Time
+	Logger *slog.Logger
+}
+
+// Formats Run writes.
+var Formats = []string{"table", "json", "imports"}
+
+// Validate names the missing or bad option.
+func (o *RunOptions) Validate() error {
+	switch {
+	case o.Source == nil:
+		return errors.New("iac: no resource source (--source demo|aws|file:PATH|config:PATH)")
+	case len(o.States) == 0 && len(o.Stacks) == 0:
+		return errors.New("iac: no state to compare with (--state PATH|GLOB|s3://BUCKET/KEY, repeatable)")
+	case o.Now.IsZero():
+		return errors.New("iac: now is not set")
+	}
+	for _, f := range Formats {
+		if o.Format == f {
+			return nil
+		}
+	}
+	return fmt.Errorf("iac: unknown format %q (valid: %s)", o.Format, strings.Join(Formats, ", "))
+}
+
+// Outcome is what Run found: the result, the bad inputs that were reported
+// and skipped, and the findings.
+type Outcome struct {
+	Result   *Result
+	Problems []error
+	Findings []finding.Finding
+}
+
+// Run collects resources, reads states, stacks and creators, attributes
+// them and writes the report in the chosen format. Bad states are reported
+// in the output and in Outcome.Problems, and the others still count.
+func Run(ctx context.Context, o RunOptions, w io.Writer) (*Outcome, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "iac")
+	var ig *Ignore
+	if o.IgnoreFile != "" {
+		data, err := os.ReadFile(o.IgnoreFile)
+		if err != nil {
+			return nil, fmt.Errorf("ignore file: %w", err)
+		}
+		if ig, err = ParseIgnore(o.IgnoreFile, data); err != nil {
+			return nil, fmt.Errorf("ignore file: %w", err)
+		}
+	}
+	col, err := o.Source.Collect(ctx, inventory.NoProgress{})
+	if err != nil {
+		return nil, fmt.Errorf("collect %s: %w", o.Source.Name(), err)
+	}
+	loaded, err := LoadStates(ctx, o.States, o.S3, o.Stdin, log)
+	if err != nil {
+		return nil, err
+	}
+	in := Inputs{Resources: col.Resources, Coverage: col.Coverage, States: loaded.States, Gaps: loaded.Gaps}
+	problems := loaded.Errors
+	for i, c := range o.Stacks {
+		stacks, err := LoadStacks(ctx, c)
+		if err != nil {
+			log.Warn("stacks not read", "client", i, "err", err)
+			in.Gaps = append(in.Gaps, Gap{Source: fmt.Sprintf("cloudformation #%d", i+1), Error: err.Error()})
+			continue
+		}
+		in.Stacks = append(in.Stacks, stacks...)
+	}
+	events, errs := LoadTrailLogs(ctx, o.TrailLogs, o.S3)
+	problems = append(problems, errs...)
+	if len(o.Trails) > 0 {
+		names := CreationEventNames(typesOf(col.Resources))
+		for _, c := range o.Trails {
+			evs, err := LookupCreations(ctx, c, names, o.Now.Add(-LookupWindow), o.Now)
+			if err != nil {
+				problems = append(problems, fmt.Errorf("cloudtrail: %w", err))
+				continue
+			}
+			events = append(events, evs...)
+		}
+	}
+	if len(o.Trails) > 0 || len(o.TrailLogs) > 0 {
+		SetCreators(col.Resources, events, o.Now, LookupWindow)
+	}
+	for _, p := range problems {
+		log.Warn("input skipped", "err", p)
+	}
+	res := Attribute(in, Options{IncludeDefaults: o.IncludeDefaults, Ignore: ig, Now: o.Now})
+	out := &Outcome{Result: res, Problems: problems, Findings: Findings(res)}
+	switch o.Format {
+	case "json":
+		err = WriteJSON(w, res, problems)
+	case "imports":
+		_, err = WriteImports(w, res.Unmanaged, o.Import)
+	default:
+		err = WriteTable(w, res, problems)
+	}
+	return out, err
+}
+
+func typesOf(rs []inventory.Resource) []string {
+	seen := map[string]bool{}
+	var out []string
+	for i := range rs {
+		if !seen[rs[i].Type] {
+			seen[rs[i].Type] = true
+			out = append(out, rs[i].Type)
+		}
+	}
+	return out
+}
+
+// jsonReport is the --format json document.
+type jsonReport struct {
+	// Coverage is managed / (managed + unmanaged + missing), in percent.
+	Coverage   float64        `json:"coverage"`
+	Partial    bool           `json:"partial"`
+	Total      Ratio          `json:"total"`
+	ByAccount  []Ratio        `json:"by_account"`
+	BySystem   []Ratio        `json:"by_system"`
+	ByType     []Ratio        `json:"by_type"`
+	Managed    []Entry        `json:"managed"`
+	Unmanaged  []Entry        `json:"unmanaged"`
+	Missing    []Entry        `json:"missing"`
+	Attributed []Entry        `json:"attributed"`
+	Duplicates []Duplicate    `json:"duplicates"`
+	Unchecked  map[string]int `json:"unchecked"`
+	Untracked  map[string]int `json:"untracked"`
+	Excluded   int            `json:"excluded_defaults"`
+	Ignored    int            `json:"ignored"`
+	Gaps       []Gap          `json:"gaps"`
+	Errors     []string       `json:"errors"`
+}
+
+// WriteJSON writes the result as one JSON document. Lists are [] rather
+// than null when empty, so readers need no special case.
+func WriteJSON(w io.Writer, res *Result, problems []error) error {
+	rep := jsonReport{
+		Coverage: res.Total.Percent, Partial: res.Partial(), Total: res.Total,
+		ByAccount: nonNil(res.ByAccount), BySystem: nonNil(res.BySystem), ByType: nonNil(res.ByType),
+		Managed: nonNil(res.Managed), Unmanaged: nonNil(res.Unmanaged), Missing: nonNil(res.Missing),
+		Attributed: nonNil(res.Attributed), Duplicates: nonNil(res.Duplicates),
+		Unchecked: res.Unchecked, Untracked: res.Untracked, Excluded: res.Excluded, Ignored: res.Ignored,
+		Gaps: nonNil(res.Gaps), Errors: []string{},
+	}
+	for _, p := range problems {
+		rep.Errors = append(rep.Errors, p.Error())
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return fmt.Errorf("write iac json: %w", err)
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// WriteTable writes the result for people: coverage, then what to act on.
+func WriteTable(w io.Writer, res *Result, problems []error) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "IaC coverage: %s\n", res.Total)
+	if res.Partial() {
+		fmt.Fprintf(ew, "PARTIAL: %d IaC source(s) could not be read; resources they manage show as unmanaged below\n", len(res.Gaps))
+	}
+	for _, g := range []struct {
+		title string
+		rows  []Ratio
+	}{{"ACCOUNT", res.ByAccount}, {"SYSTEM", res.BySystem}, {"TYPE", res.ByType}} {
+		fmt.Fprintln(ew)
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "%s\tMANAGED\tUNMANAGED\tMISSING\tCOVERAGE\t\n", g.title)
+		for _, r := range g.rows {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f%%\t\n", r.Key, r.Managed, r.Unmanaged, r.Missing, r.Percent)
+		}
+		tw.Flush()
+	}
+	if len(res.Unmanaged) > 0 {
+		fmt.Fprintf(ew, "\nUnmanaged (%d): in no Terraform state or CloudFormation stack\n", len(res.Unmanaged))
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ARN\tCREATOR\tVIA\tAGE\tTAGS\tCOST/MO")
+		for _, e := range res.Unmanaged {
+			who, via := "-", "-"
+			if e.Creator != nil {
+				via = e.Creator.Via
+				if e.Creator.Principal != "" {
+					who = e.Creator.Principal
+				}
+			}
+			age := "-"
+			if !e.Created.IsZero() {
+				age = fmt.Sprintf("%dd", e.AgeDays)
+			}
+			cost := "-"
+			if e.MonthlyCost > 0 {
+				cost = fmt.Sprintf("$%.2f", e.MonthlyCost)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ARN, who, via, age, tagSummary(e.Tags), cost)
+		}
+		tw.Flush()
+	}
+	if len(res.Missing) > 0 {
+		fmt.Fprintf(ew, "\nMissing in the account (%d): in a state, not in AWS\n", len(res.Missing))
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ADDRESS\tSTATE\tARN")
+		for _, e := range res.Missing {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Address, e.StateFile, e.ARN)
+		}
+		tw.Flush()
+	}
+	if len(res.Duplicates) > 0 {
+		fmt.Fprintf(ew, "\nDeclared in two places (%d)\n", len(res.Duplicates))
+		for _, d := range res.Duplicates {
+			fmt.Fprintf(ew, "  %s\n", d.ARN)
+			for _, p := range d.Places {
+				fmt.Fprintf(ew, "    %s  %s\n", p.StateFile, p.Address)
+			}
+		}
+	}
+	var notes []string
+	if n := len(res.Attributed); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d made by AWS services for a parent resource count as their parent", n))
+	}
+	if res.Excluded > 0 {
+		notes = append(notes, fmt.Sprintf("%d default resources (default VPC, its subnets, default security groups) left out", res.Excluded))
+	}
+	if res.Ignored > 0 {
+		notes = append(notes, fmt.Sprintf("%d ignored by the ignore file", res.Ignored))
+	}
+	if s := countSummary(res.Unchecked); s != "" {
+		notes = append(notes, "not checked against the account (not scanned or not collected): "+s)
+	}
+	if s := countSummary(res.Untracked); s != "" {
+		notes = append(notes, "Terraform types steward does not match: "+s)
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(ew)
+		for _, n := range notes {
+			fmt.Fprintf(ew, "Note: %s\n", n)
+		}
+	}
+	if len(res.Gaps) > 0 || len(problems) > 0 {
+		fmt.Fprintln(ew)
+		for _, g := range res.Gaps {
+			fmt.Fprintf(ew, "Not read: %s: %s\n", g.Source, g.Error)
+		}
+		for _, p := range problems {
+			if !isGap(res.Gaps, p) {
+				fmt.Fprintf(ew, "Skipped: %s\n", p)
+			}
+		}
+	}
+	return ew.err
+}
+
+func isGap(gaps []Gap, p error) bool {
+	for _, g := range gaps {
+		if g.Error == p.Error() {
+			return true
+		}
+	}
+	return false
+}
+
+func tagSummary(tags map[string]string) string {
+	var parts []string
+	for _, k := range []string{"system", "env", "owner"} {
+		if v := tagFold(tags, k); v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	if len(parts) == 0 {
+		if len(tags) == 0 {
+			return "(none)"
+		}
+		return fmt.Sprintf("%d tags", len(tags))
+	}
+	return strings.Join(parts, ",")
+}
+
+func countSummary(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// errWriter keeps the first write error, so rendering code stays readable.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = fmt.Errorf("write iac report: %w", err)
+	}
+	return n, err
+}
