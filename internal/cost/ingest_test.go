@@ -1,0 +1,206 @@
+package cost
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var testNow = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// summary is what a test checks of an ingest: totals, and per rollup the
+// fields attribution uses.
+type summary struct {
+	Format  Format
+	Lines   int64
+	Skipped int64
+	Billed  string
+	BadRows []string
+	Rollups []string
+}
+
+func summarize(t *testing.T, st *MemStore, res *IngestResult) summary {
+	t.Helper()
+	s := summary{Lines: res.Stats.Lines, Skipped: res.Stats.Skipped, Billed: res.Stats.Billed.String()}
+	if len(res.Stats.Files) > 0 {
+		s.Format = res.Stats.Files[0].Format
+	}
+	for _, b := range res.Stats.BadRows {
+		s.BadRows = append(s.BadRows, b.String())
+	}
+	err := st.Scan(context.Background(), Filter{}, func(r Rollup) error {
+		s.Rollups = append(s.Rollups, strings.Join([]string{
+			r.Day.Format(time.DateOnly), r.Source, r.Period, r.Account, r.Service, r.UsageType,
+			r.Resource, string(r.Tags), string(r.Kind), r.Currency, r.Billed.String(), r.Effective.String(),
+		}, " | "))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestIngestFormats(t *testing.T) {
+	tests := map[string]struct {
+		file string
+		want summary
+	}{
+		"legacy CUR with a bad cost and a bad date": {
+			file: "testdata/bills/cur-legacy.csv",
+			want: summary{
+				Format: CURLegacy, Lines: 7, Skipped: 2, Billed: "1.5272",
+				BadRows: []string{
+					`testdata/bills/cur-legacy.csv:7: lineItem/UnblendedCost "abc" is not a number`,
+					`testdata/bills/cur-legacy.csv:8: lineItem/UsageStartDate: "2024-13-04T00:00:00Z" is not a date (want YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`,
+				},
+				Rollups: []string{
+					"2024-09-01 | payer:111111111111 | 2024-09 | 222222222222 | AmazonEC2 |  |  |  | tax | USD | 1.5 | 1.5",
+					"2024-09-03 | payer:111111111111 | 2024-09 | 222222222222 | AmazonEC2 | APN1-BoxUsage:m5.large | i-0def | {\"aws:createdBy\":\"root\"} | usage | USD | 0.124 | 0.08",
+					"2024-09-03 | payer:111111111111 | 2024-09 | 222222222222 | AmazonEC2 | APN1-BoxUsage:t3.micro | i-0abc | {\"env\":\"prod\",\"system\":\"shop\"} | usage | USD | 0.0272 | 0.0272",
+					"2024-09-03 | payer:111111111111 | 2024-09 | 222222222222 | ComputeSavingsPlans | APN1-BoxUsage:m5.large | i-0def |  | credit | USD | -0.124 | 0",
+				},
+			},
+		},
+		"CUR 2.0 CSV with a tag map and a reservation": {
+			file: "testdata/bills/cur2.csv",
+			want: summary{
+				Format: CUR2, Lines: 3, Billed: "-4.896",
+				Rollups: []string{
+					"2024-10-01 | payer:111111111111 | 2024-10 | 222222222222 | AmazonRDS |  |  |  | credit | USD | -5 | -5",
+					"2024-10-02 | payer:111111111111 | 2024-10 | 222222222222 | AmazonRDS | APN1-InstanceUsage:db.t3.medium | arn:aws:rds:ap-northeast-1:222222222222:db:shop-prod-db | {\"env\":\"prod\",\"system\":\"shop\"} | usage | USD | 0.104 | 0.165",
+				},
+			},
+		},
+		"gzipped FOCUS 1.2 in yen": {
+			file: "testdata/bills/focus-1.2.csv.gz",
+			want: summary{
+				Format: FOCUS12, Lines: 2, Billed: "150.5",
+				Rollups: []string{
+					"2024-11-05 | payer:111111111111 | 2024-11 | 222222222222 | Amazon Elastic Compute Cloud | APN1-BoxUsage:t3.small | arn:aws:ec2:ap-northeast-1:222222222222:instance/i-0aaa | {\"env\":\"dev\",\"system\":\"shop\"} | usage | JPY | 120.5 | 120.5",
+					"2024-11-05 | payer:111111111111 | 2024-11 | 222222222222 | Amazon Elastic Compute Cloud | APN1-EBS:VolumeUsage.gp2 | arn:aws:ec2:ap-northeast-1:222222222222:volume/vol-0bbb |  | usage | JPY | 30 | 30",
+				},
+			},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			st := NewMemStore()
+			res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{tc.file}, Now: testNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, summarize(t, st, res)); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestIngestParquet(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "focus.parquet")
+	var buf bytes.Buffer
+	if err := WriteSyntheticFOCUSParquet(&buf, 40_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := NewMemStore()
+	res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{dir}, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{res.Stats.Files[0].Format, res.Stats.Lines, res.Stats.Skipped, res.Stats.Billed.String()}
+	want := []any{FOCUS12, int64(40_000), int64(0), SynthTotal(40_000).String()}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	var tagged, untagged int
+	st.Scan(context.Background(), Filter{}, func(r Rollup) error {
+		if r.Tags == "" {
+			untagged++
+		} else if v, _ := r.Tags.Get("system"); v == "" {
+			t.Errorf("tags %s have no system", r.Tags)
+		} else {
+			tagged++
+		}
+		return nil
+	})
+	if tagged == 0 || untagged == 0 {
+		t.Errorf("tagged %d, untagged %d: want both", tagged, untagged)
+	}
+}
+
+func TestIngestCURCSVTotal(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSyntheticCUR(&buf, 50_000); err != nil {
+		t.Fatal(err)
+	}
+	a := NewAggregator("")
+	fs, err := a.ReadCSV(context.Background(), "synthetic", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{fs.Format, fs.Lines, fs.Billed.String(), a.Len()}
+	want := []any{CURLegacy, int64(50_000), SynthTotal(50_000).String(), SynthKeys}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func TestReingestReplaces(t *testing.T) {
+	st := NewMemStore()
+	ctx := context.Background()
+	for range 3 {
+		if _, err := Ingest(ctx, st, IngestOptions{Paths: []string{"testdata/bills/cur2.csv"}, Now: testNow}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := st.Periods(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []PeriodInfo{{Source: "payer:111111111111", Period: "2024-10", Rollups: 2, Billed: MustMoney("-4.896"), Ingested: testNow}}
+	if d := cmp.Diff(want, ps, cmp.AllowUnexported(Money{})); d != "" {
+		t.Errorf("after three ingests (-want +got):\n%s", d)
+	}
+}
+
+func TestIngestRejects(t *testing.T) {
+	tests := map[string]struct {
+		paths []string
+		want  string
+	}{
+		"not a bill": {
+			paths: []string{"testdata/bills/not-a-bill.csv"},
+			want:  "testdata/bills/not-a-bill.csv: not a FOCUS or CUR export: closest is FOCUS 1.0, which needs the missing column(s) BilledCost, ChargePeriodStart, ServiceName, ChargeCategory",
+		},
+		"missing file": {paths: []string{"testdata/bills/nope.csv"}, want: "billing export: stat testdata/bills/nope.csv: no such file or directory"},
+		"no paths":     {want: errNoFiles.Error()},
+		"bad s3":       {paths: []string{"s3:///x"}, want: "s3:///x: want s3://bucket/prefix"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			st := NewMemStore()
+			_, err := Ingest(context.Background(), st, IngestOptions{Paths: tc.paths, Now: testNow})
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if got := strings.TrimPrefix(err.Error(), "ingest: "); got != tc.want {
+				t.Errorf("error\n got %s\nwant %s", got, tc.want)
+			}
+			ps, _ := st.Periods(context.Background())
+			if len(ps) != 0 {
+				t.Errorf("stored %v after a failed ingest", ps)
+			}
+		})
+	}
+}

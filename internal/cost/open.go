@@ -1,0 +1,189 @@
+package cost
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// S3API is the part of the S3 client ingest uses, so tests can fake it.
+type S3API interface {
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// billFile is one export file to read, wherever it lives.
+type billFile struct {
+	name string
+	open func(ctx context.Context) (io.ReadCloser, error)
+	// local is set for files on disk, so Parquet can read them in place.
+	local string
+}
+
+// billExt reports whether a name looks like an export file.
+func billExt(name string) bool {
+	n := strings.ToLower(name)
+	n = strings.TrimSuffix(n, ".gz")
+	return strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".parquet") || strings.HasSuffix(n, ".snappy.parquet")
+}
+
+// listFiles expands paths: a file is itself, a folder is every export
+// file under it, s3://bucket/prefix is every export object under prefix.
+func listFiles(ctx context.Context, paths []string, client func(ctx context.Context) (S3API, error)) ([]billFile, error) {
+	var out []billFile
+	for _, p := range paths {
+		if rest, ok := strings.CutPrefix(p, "s3://"); ok {
+			bucket, prefix, _ := strings.Cut(rest, "/")
+			if bucket == "" {
+				return nil, fmt.Errorf("%s: want s3://bucket/prefix", p)
+			}
+			c, err := client(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+			fs, err := listS3(ctx, c, bucket, prefix)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+			if len(fs) == 0 {
+				return nil, fmt.Errorf("%s: no .csv, .csv.gz or .parquet objects under that prefix", p)
+			}
+			out = append(out, fs...)
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("billing export: %w", err)
+		}
+		if !st.IsDir() {
+			out = append(out, localFile(p))
+			continue
+		}
+		n := len(out)
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && billExt(d.Name()) {
+				out = append(out, localFile(path))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("billing export folder: %w", err)
+		}
+		if len(out) == n {
+			return nil, fmt.Errorf("%s: no .csv, .csv.gz or .parquet files in that folder", p)
+		}
+	}
+	return out, nil
+}
+
+func localFile(p string) billFile {
+	return billFile{name: p, local: p, open: func(context.Context) (io.ReadCloser, error) { return os.Open(p) }}
+}
+
+func listS3(ctx context.Context, c S3API, bucket, prefix string) ([]billFile, error) {
+	var out []billFile
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}
+	for {
+		page, err := c.ListObjectsV2(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("list objects: %w", err)
+		}
+		for _, o := range page.Contents {
+			key := aws.ToString(o.Key)
+			if !billExt(key) {
+				continue
+			}
+			out = append(out, billFile{
+				name: "s3://" + bucket + "/" + key,
+				open: func(ctx context.Context) (io.ReadCloser, error) {
+					res, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+					if err != nil {
+						return nil, fmt.Errorf("get object: %w", err)
+					}
+					return res.Body, nil
+				},
+			})
+		}
+		if !aws.ToBool(page.IsTruncated) || page.NextContinuationToken == nil {
+			break
+		}
+		in.ContinuationToken = page.NextContinuationToken
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, nil
+}
+
+var parquetMagic = []byte("PAR1")
+
+// readFile aggregates one file, telling gzip, Parquet and CSV apart by
+// their first bytes rather than by the name.
+func (a *Aggregator) readFile(ctx context.Context, f billFile) error {
+	rc, err := f.open(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.name, err)
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 1<<20)
+	head, _ := br.Peek(4)
+	var r io.Reader = br
+	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("%s: gzip: %w", f.name, err)
+		}
+		defer zr.Close()
+		zbr := bufio.NewReaderSize(zr, 1<<20)
+		head, _ = zbr.Peek(4)
+		r = zbr
+		f.local = "" // the bytes on disk are compressed
+	}
+	if bytes.Equal(head, parquetMagic) {
+		// Parquet needs random access: read a local file in place, and
+		// spool anything else (S3, gzip) to a temporary file.
+		if f.local != "" {
+			of, err := os.Open(f.local)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+			defer of.Close()
+			st, err := of.Stat()
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+			_, err = a.ReadParquet(ctx, f.name, of, st.Size())
+			return err
+		}
+		tmp, err := os.CreateTemp("", "steward-cost-*.parquet")
+		if err != nil {
+			return fmt.Errorf("%s: spool parquet: %w", f.name, err)
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		size, err := io.Copy(tmp, r)
+		if err != nil {
+			return fmt.Errorf("%s: spool parquet: %w", f.name, err)
+		}
+		_, err = a.ReadParquet(ctx, f.name, tmp, size)
+		return err
+	}
+	_, err = a.ReadCSV(ctx, f.name, r)
+	return err
+}
+
+// errNoFiles is returned when ingest is given nothing to read.
+var errNoFiles = errors.New("no billing files given (pass paths, folders or s3://bucket/prefix)")
