@@ -288,7 +288,10 @@ func jsonError(data []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		off = se.Offset
+		off = se.Offset - 1 // Offset is just after the offending byte
+		if off < 0 {
+			off = 0
+		}
 	case errors.As(err, &te):
 		off = te.Offset
 		if te.Field != "" {
