@@ -1,0 +1,209 @@
+// Package costdb keeps cost rollups in SQLite (modernc.org/sqlite, pure
+// Go). It owns only its own cost_* tables and their migration table
+// cost_schema_migrations, so it can share steward.db with the store
+// without knowing or touching the store's schema. It knows cost.Rollup,
+// nothing of billing file formats or attribution.
+package costdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/steward-sre/steward/internal/cost"
+)
+
+// migrations are applied in order; each runs once, in a transaction.
+var migrations = []string{
+	`CREATE TABLE cost_periods (
+		source   TEXT NOT NULL,
+		period   TEXT NOT NULL,
+		ingested TEXT NOT NULL,
+		rollups  INTEGER NOT NULL,
+		billed   TEXT NOT NULL,
+		PRIMARY KEY (source, period)
+	);
+	CREATE TABLE cost_rollups (
+		source        TEXT NOT NULL,
+		period        TEXT NOT NULL,
+		day           TEXT NOT NULL,
+		account       TEXT NOT NULL,
+		region        TEXT NOT NULL,
+		service       TEXT NOT NULL,
+		usage_type    TEXT NOT NULL,
+		resource      TEXT NOT NULL,
+		resource_name TEXT NOT NULL,
+		tags          TEXT NOT NULL,
+		kind          TEXT NOT NULL,
+		currency      TEXT NOT NULL,
+		-- Amounts are exact decimal text: SQLite's REAL would drift.
+		billed        TEXT NOT NULL,
+		effective     TEXT NOT NULL,
+		lines         INTEGER NOT NULL
+	);
+	CREATE INDEX cost_rollups_period ON cost_rollups (source, period);
+	CREATE INDEX cost_rollups_day ON cost_rollups (day);`,
+}
+
+// DB is a cost.RollupStore on a *sql.DB opened with driver "sqlite".
+type DB struct {
+	db *sql.DB
+}
+
+var _ cost.RollupStore = (*DB)(nil)
+
+// Open migrates the cost tables in db and returns the store. The caller
+// owns db and closes it.
+func Open(ctx context.Context, db *sql.DB) (*DB, error) {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS cost_schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("cost migrations table: %w", err)
+	}
+	var have int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM cost_schema_migrations`).Scan(&have); err != nil {
+		return nil, fmt.Errorf("cost schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return nil, fmt.Errorf("cost schema is version %d, newer than this steward knows (%d): upgrade steward", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("cost migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("cost migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cost_schema_migrations (version, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))`, v); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("cost migration %d: %w", v, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("cost migration %d: %w", v, err)
+		}
+	}
+	return &DB{db: db}, nil
+}
+
+// ReplacePeriod deletes and inserts in one transaction: a reader sees the
+// old month or the new one, never both and never half.
+func (d *DB) ReplacePeriod(ctx context.Context, source, period string, ingested time.Time, rows []cost.Rollup) (err error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("replace period: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if _, err = tx.ExecContext(ctx, `DELETE FROM cost_rollups WHERE source = ? AND period = ?`, source, period); err != nil {
+		return fmt.Errorf("replace period: delete: %w", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO cost_rollups (source, period, day, account, region, service,
+		usage_type, resource, resource_name, tags, kind, currency, billed, effective, lines)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("replace period: %w", err)
+	}
+	defer stmt.Close()
+	var billed cost.Money
+	for i, r := range rows {
+		if r.Source != source || r.Period != period {
+			return fmt.Errorf("replace %s %s: row %d belongs to %s %s", source, period, i, r.Source, r.Period)
+		}
+		billed = billed.Add(r.Billed)
+		if _, err = stmt.ExecContext(ctx, r.Source, r.Period, r.Day.UTC().Format(time.DateOnly), r.Account, r.Region,
+			r.Service, r.UsageType, r.Resource, r.ResourceName, string(r.Tags), string(r.Kind), r.Currency,
+			r.Billed.String(), r.Effective.String(), r.Lines); err != nil {
+			return fmt.Errorf("replace period: insert: %w", err)
+		}
+	}
+	if _, err = tx.ExecContext(ctx, `INSERT INTO cost_periods (source, period, ingested, rollups, billed)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, period) DO UPDATE SET
+		ingested = excluded.ingested, rollups = excluded.rollups, billed = excluded.billed`,
+		source, period, ingested.UTC().Format(time.RFC3339Nano), len(rows), billed.String()); err != nil {
+		return fmt.Errorf("replace period: %w", err)
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("replace period: commit: %w", err)
+	}
+	return nil
+}
+
+// Scan streams rollups in day order.
+func (d *DB) Scan(ctx context.Context, f cost.Filter, fn func(cost.Rollup) error) error {
+	from, to := "0000-00-00", "9999-99-99"
+	if !f.From.IsZero() {
+		from = f.From.UTC().Format(time.DateOnly)
+	}
+	if !f.To.IsZero() {
+		to = f.To.UTC().Format(time.DateOnly)
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT source, period, day, account, region, service, usage_type, resource,
+		resource_name, tags, kind, currency, billed, effective, lines FROM cost_rollups
+		WHERE day >= ? AND day < ?
+		ORDER BY day, source, account, service, usage_type, resource, tags, kind, region, currency`, from, to)
+	if err != nil {
+		return fmt.Errorf("scan rollups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r cost.Rollup
+		var day, tags, kind, billed, effective string
+		if err := rows.Scan(&r.Source, &r.Period, &day, &r.Account, &r.Region, &r.Service, &r.UsageType, &r.Resource,
+			&r.ResourceName, &tags, &kind, &r.Currency, &billed, &effective, &r.Lines); err != nil {
+			return fmt.Errorf("scan rollups: %w", err)
+		}
+		if r.Day, err = time.Parse(time.DateOnly, day); err != nil {
+			return fmt.Errorf("scan rollups: day %q: %w", day, err)
+		}
+		r.Tags, r.Kind = cost.Tags(tags), cost.Kind(kind)
+		if r.Billed, err = cost.ParseMoney(billed); err != nil {
+			return fmt.Errorf("scan rollups: billed %q: %w", billed, err)
+		}
+		if r.Effective, err = cost.ParseMoney(effective); err != nil {
+			return fmt.Errorf("scan rollups: effective %q: %w", effective, err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("scan rollups: %w", err)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// Periods lists what is stored, by source and period.
+func (d *DB) Periods(ctx context.Context) ([]cost.PeriodInfo, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT source, period, ingested, rollups, billed FROM cost_periods ORDER BY source, period`)
+	if err != nil {
+		return nil, fmt.Errorf("list periods: %w", err)
+	}
+	defer rows.Close()
+	var out []cost.PeriodInfo
+	for rows.Next() {
+		var p cost.PeriodInfo
+		var at, billed string
+		if err := rows.Scan(&p.Source, &p.Period, &at, &p.Rollups, &billed); err != nil {
+			return nil, fmt.Errorf("list periods: %w", err)
+		}
+		if p.Ingested, err = time.Parse(time.RFC3339Nano, at); err != nil {
+			return nil, fmt.Errorf("list periods: ingested %q: %w", at, err)
+		}
+		if p.Billed, err = cost.ParseMoney(billed); err != nil {
+			return nil, fmt.Errorf("list periods: billed %q: %w", billed, err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list periods: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,125 @@
+// Package costtest is the conformance suite every cost.RollupStore must
+// pass: the in-memory store and the SQLite one run the same cases. It
+// knows only the cost.RollupStore interface.
+package costtest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/steward-sre/steward/internal/cost"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func row(source, period, d, res, billed string) cost.Rollup {
+	return cost.Rollup{
+		Day: day(d), Source: source, Period: period, Account: "111111111111", Region: "ap-northeast-1",
+		Service: "AmazonEC2", UsageType: "BoxUsage", Resource: res, Tags: cost.MakeTags(map[string]string{"system": "shop"}),
+		Kind: cost.KindUsage, Currency: "USD", Billed: cost.MustMoney(billed), Effective: cost.MustMoney(billed), Lines: 3,
+	}
+}
+
+var at = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+
+// Run runs the suite; newStore returns an empty store.
+func Run(t *testing.T, newStore func(t *testing.T) cost.RollupStore) {
+	ctx := context.Background()
+	t.Run("replace never doubles", func(t *testing.T) {
+		st := newStore(t)
+		sep := []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-1", "1.000000000001"), row("a", "2024-09", "2024-09-02", "i-1", "2")}
+		oct := []cost.Rollup{row("a", "2024-10", "2024-10-01", "i-1", "5")}
+		other := []cost.Rollup{row("b", "2024-09", "2024-09-01", "i-9", "7")}
+		for _, step := range []struct {
+			p    string
+			src  string
+			rows []cost.Rollup
+		}{{"2024-09", "a", sep}, {"2024-10", "a", oct}, {"2024-09", "b", other}, {"2024-09", "a", sep[:1]}} {
+			if err := st.ReplacePeriod(ctx, step.src, step.p, at, step.rows); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []cost.Rollup
+		if err := st.Scan(ctx, cost.Filter{}, func(r cost.Rollup) error { got = append(got, r); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		want := []cost.Rollup{sep[0], other[0], oct[0]}
+		if d := cmp.Diff(want, got, cmp.Comparer(func(a, b cost.Money) bool { return a.Cmp(b) == 0 })); d != "" {
+			t.Errorf("rollups (-want +got):\n%s", d)
+		}
+		ps, err := st.Periods(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotP []string
+		for _, p := range ps {
+			gotP = append(gotP, p.Source+" "+p.Period+" "+p.Billed.String())
+		}
+		if d := cmp.Diff([]string{"a 2024-09 1.000000000001", "a 2024-10 5", "b 2024-09 7"}, gotP); d != "" {
+			t.Errorf("periods (-want +got):\n%s", d)
+		}
+	})
+	t.Run("filter by day", func(t *testing.T) {
+		st := newStore(t)
+		rows := []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-1", "1"), row("a", "2024-09", "2024-09-02", "i-1", "2"), row("a", "2024-09", "2024-09-03", "i-1", "3")}
+		if err := st.ReplacePeriod(ctx, "a", "2024-09", at, rows); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		err := st.Scan(ctx, cost.Filter{From: day("2024-09-02"), To: day("2024-09-03")}, func(r cost.Rollup) error {
+			got = append(got, r.Day.Format(time.DateOnly))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff([]string{"2024-09-02"}, got); d != "" {
+			t.Errorf("(-want +got):\n%s", d)
+		}
+	})
+	t.Run("a row of another period is refused and nothing changes", func(t *testing.T) {
+		st := newStore(t)
+		good := []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-1", "1")}
+		if err := st.ReplacePeriod(ctx, "a", "2024-09", at, good); err != nil {
+			t.Fatal(err)
+		}
+		bad := []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-2", "9"), row("a", "2024-10", "2024-10-01", "i-2", "9")}
+		if err := st.ReplacePeriod(ctx, "a", "2024-09", at, bad); err == nil {
+			t.Fatal("want an error for a row of another period")
+		}
+		var n int
+		st.Scan(ctx, cost.Filter{}, func(r cost.Rollup) error {
+			if r.Resource != "i-1" {
+				t.Errorf("half a replace is visible: %s", r.Resource)
+			}
+			n++
+			return nil
+		})
+		if n != 1 {
+			t.Errorf("%d rollups after a refused replace, want 1", n)
+		}
+	})
+	t.Run("scan stops on the callback's error", func(t *testing.T) {
+		st := newStore(t)
+		rows := []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-1", "1"), row("a", "2024-09", "2024-09-02", "i-1", "2")}
+		if err := st.ReplacePeriod(ctx, "a", "2024-09", at, rows); err != nil {
+			t.Fatal(err)
+		}
+		stop := errors.New("stop")
+		n := 0
+		err := st.Scan(ctx, cost.Filter{}, func(cost.Rollup) error { n++; return stop })
+		if !errors.Is(err, stop) || n != 1 {
+			t.Errorf("err %v after %d calls, want stop after 1", err, n)
+		}
+	})
+}
