@@ -239,3 +239,34 @@ func TestMigrations(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseDSN: any string either parses to a known backend with a usable
+// path, or is refused with an error that does not leak a password.
+//
+//	go test -run '^$' -fuzz FuzzParseDSN -fuzztime 60s ./internal/store/
+func FuzzParseDSN(f *testing.F) {
+	for _, s := range []string{"steward.db", "sqlite:/x.db", "sqlite://x", "postgres://u:pw@h/db", "mysql://u:pw@h", "", "sqlite:", "a?b", "x://"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, dsn string) {
+		backend, rest, err := parseDSN(dsn)
+		if err != nil {
+			if backend != "" || rest != "" {
+				t.Fatalf("error %v with a result %q %q", err, backend, rest)
+			}
+			return
+		}
+		switch backend {
+		case "sqlite":
+			if rest == "" || strings.ContainsAny(rest, "?#") {
+				t.Fatalf("sqlite path %q from %q", rest, dsn)
+			}
+		case "postgres":
+			if !strings.HasPrefix(strings.ToLower(rest), "postgres") {
+				t.Fatalf("postgres dsn %q from %q", rest, dsn)
+			}
+		default:
+			t.Fatalf("unknown backend %q from %q", backend, dsn)
+		}
+	})
+}
