@@ -59,6 +59,17 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// OptionError is a problem with Options that came from configuration;
+// Field is the configuration key (policies.params.ID.NAME), so the caller
+// can point at the line where it was written.
+type OptionError struct {
+	Field string
+	Err   error
+}
+
+func (e *OptionError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
 // Engine evaluates compiled policies. It is safe for concurrent use.
 type Engine struct {
 	policies []*compiled
@@ -165,27 +176,27 @@ func applyOverrides(ps []*Policy, opts Options) ([]*Policy, error) {
 	disabled := map[string]bool{}
 	for _, d := range opts.Disable {
 		if ids[d] == nil && !packs[d] {
-			return nil, fmt.Errorf("policies.disable: %q is neither a policy id nor a pack name", d)
+			return nil, &OptionError{Field: "policies.disable", Err: fmt.Errorf("%q is neither a policy id nor a pack name", d)}
 		}
 		disabled[d] = true
 	}
 	for _, id := range slices.Sorted(maps.Keys(opts.Params)) {
 		p := ids[id]
 		if p == nil {
-			return nil, fmt.Errorf("policies.params.%s: no policy has this id", id)
+			return nil, &OptionError{Field: "policies.params." + id, Err: errors.New("no policy has this id")}
 		}
 		for _, k := range slices.Sorted(maps.Keys(opts.Params[id])) {
 			if _, ok := p.Params[k]; !ok {
-				return nil, fmt.Errorf("policies.params.%s.%s: policy %s has no parameter %q (it has: %s)", id, k, id, k, strings.Join(slices.Sorted(maps.Keys(p.Params)), ", "))
+				return nil, &OptionError{Field: "policies.params." + id + "." + k, Err: fmt.Errorf("policy %s has no parameter %q (it has: %s)", id, k, strings.Join(slices.Sorted(maps.Keys(p.Params)), ", "))}
 			}
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(opts.Severity)) {
 		if ids[id] == nil {
-			return nil, fmt.Errorf("policies.severity.%s: no policy has this id", id)
+			return nil, &OptionError{Field: "policies.severity." + id, Err: errors.New("no policy has this id")}
 		}
 		if _, err := finding.ParseSeverity(opts.Severity[id]); err != nil {
-			return nil, fmt.Errorf("policies.severity.%s: %w", id, err)
+			return nil, &OptionError{Field: "policies.severity." + id, Err: err}
 		}
 	}
 	var out []*Policy
@@ -198,7 +209,7 @@ func applyOverrides(ps []*Policy, opts Options) ([]*Policy, error) {
 		for k, v := range opts.Params[p.ID] {
 			nv, err := normalizeParam(v)
 			if err != nil {
-				return nil, fmt.Errorf("policies.params.%s.%s: %w", p.ID, k, err)
+				return nil, &OptionError{Field: "policies.params." + p.ID + "." + k, Err: err}
 			}
 			c.Params[k] = nv
 		}

@@ -204,7 +204,7 @@ var (
 // without compiling CEL. name is used in errors and Policy.File.
 func Parse(name string, data []byte) ([]*Policy, error) {
 	var pf packFile
-	f, err := decode(name, data, &pf)
+	f, err := yamlfile.Decode(name, data, &pf)
 	if err != nil {
 		return nil, err
 	}
@@ -362,14 +362,3 @@ func checkUnique(ps []*Policy) error {
 
 // packOf returns the pack name of a built-in file (waste.yaml -> waste).
 
-// decode is yamlfile.Decode that turns a panic inside the YAML library
-// (a tagged null where a list belongs, say) into an error naming the file:
-// a bad policy file must never crash steward.
-func decode(name string, data []byte, v any) (f *yamlfile.File, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			f, err = nil, fmt.Errorf("%s: cannot be read as YAML (%v); check its indentation and tags", name, p)
-		}
-	}()
-	return yamlfile.Decode(name, data, v)
-}

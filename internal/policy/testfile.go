@@ -178,7 +178,7 @@ func untested(ps []*Policy, tests []string, read func(string) ([]byte, error)) [
 			continue
 		}
 		var tf testFile
-		if _, err := decode(t, data, &tf); err != nil {
+		if _, err := yamlfile.Decode(t, data, &tf); err != nil {
 			continue
 		}
 		for _, c := range tf.Cases {
@@ -201,7 +201,7 @@ func untested(ps []*Policy, tests []string, read func(string) ([]byte, error)) [
 // RunTests reads, exported for the fuzz test and for tools.
 func ParseTestFile(name string, data []byte) ([]inventory.Resource, error) {
 	var tf testFile
-	f, err := decode(name, data, &tf)
+	f, err := yamlfile.Decode(name, data, &tf)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +290,7 @@ func jsonValue(v any) (any, error) {
 
 func runTestFile(ctx context.Context, name string, data []byte, ps []*Policy, opts Options, res *Results) error {
 	var tf testFile
-	f, err := decode(name, data, &tf)
+	f, err := yamlfile.Decode(name, data, &tf)
 	if err != nil {
 		return err
 	}

@@ -51,8 +51,15 @@ type File struct {
 }
 
 // Decode decodes data into v, rejecting unknown fields and duplicate keys.
-// An empty document leaves v as it was.
-func Decode(name string, data []byte, v any) (*File, error) {
+// An empty document leaves v as it was. A panic inside the YAML library
+// (seen on a tagged null where a list belongs) becomes an error naming the
+// file: a bad file must never crash steward.
+func Decode(name string, data []byte, v any) (file *File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			file, err = nil, &Error{File: name, Msg: fmt.Sprintf("cannot be read as YAML (%v); check its indentation and tags", p)}
+		}
+	}()
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, wrap(name, err)

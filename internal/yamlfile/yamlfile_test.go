@@ -89,3 +89,16 @@ func FuzzDecode(f *testing.F) {
 		file.Pos("items[0].id")
 	})
 }
+
+func TestLibraryPanicBecomesError(t *testing.T) {
+	var v struct {
+		Policies []struct {
+			Title string   `yaml:"title"`
+			Types []string `yaml:"types"`
+		} `yaml:"policies"`
+	}
+	_, err := Decode("p.yaml", []byte("policies:\n  - title: A\n    types: !00\n    00000000000000000000000000000000000000"), &v)
+	if err == nil || !strings.HasPrefix(err.Error(), "p.yaml") {
+		t.Fatalf("Decode = %v, want an error naming p.yaml", err)
+	}
+}
