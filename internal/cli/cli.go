@@ -1,0 +1,180 @@
+// Package cli owns steward's command line: the commands and flags, parsing
+// them, wiring config, sources, policies, store and reports for each
+// command, and mapping outcomes to exit codes. It holds no domain logic:
+// every command calls into the packages that own the work.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+)
+
+// Exit codes. Scripts and CI gates rely on them.
+const (
+	ExitOK          = 0 // done, nothing at or above --fail-on
+	ExitFindings    = 1 // findings at or above --fail-on
+	ExitUsage       = 2 // bad input: flags, config, policy files, snapshot files
+	ExitIncomplete  = 3 // the scan has coverage gaps
+	ExitFailure     = 4 // steward itself failed (store, I/O)
+	ExitInterrupted = 130
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
+var Version = "dev"
+
+// Env is what a command may touch of the outside world. Tests fill it
+// with buffers and a fixed clock.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Now    func() time.Time
+	// IsTTY says whether a writer is a terminal.
+	IsTTY func(w io.Writer) (tty bool, width int)
+}
+
+// Globals are the flags every command takes.
+type Globals struct {
+	Store    string `help:"Database: a SQLite file path (default: steward.db in your data directory)." env:"STEWARD_STORE" placeholder:"PATH"`
+	Config   string `help:"steward.yaml to use (default: ./steward.yaml when present, else built-in defaults)." env:"STEWARD_CONFIG" short:"c" placeholder:"FILE"`
+	LogLevel string `help:"Log level on stderr: debug, info, warn, error." default:"warn" enum:"debug,info,warn,error" env:"STEWARD_LOG_LEVEL"`
+	NoColor  bool   `help:"No colours in tables, even on a terminal." env:"NO_COLOR"`
+}
+
+// CLI is the command tree.
+type CLI struct {
+	Globals
+
+	Demo      DemoCmd      `cmd:"" help:"Scan a built-in synthetic estate (no AWS account needed) and print the report."`
+	Scan      ScanCmd      `cmd:"" help:"Collect resources from a source, evaluate policies, store and report."`
+	Findings  FindingsCmd  `cmd:"" help:"Print the findings of the latest scan in the store."`
+	History   HistoryCmd   `cmd:"" help:"Show when a resource appeared, changed and disappeared."`
+	Policy    PolicyCmd    `cmd:"" help:"List policies or test them against fixtures."`
+	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
+	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege IAM policy steward's AWS scan needs."`
+	Version   VersionCmd   `cmd:"" help:"Print steward's version."`
+}
+
+// usageError marks bad input: exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitError carries a non-zero exit code for an outcome that is not a
+// failure of steward (findings above the gate, an incomplete scan).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+// Parse parses args into a CLI. It is pure: no command runs. Help and
+// parse errors are written to env.Stdout/Stderr; exit is called for --help.
+func Parse(args []string, env Env, exit func(int)) (*CLI, *kong.Context, error) {
+	var c CLI
+	p, err := kong.New(&c,
+		kong.Name("steward"),
+		kong.Description("steward keeps an AWS estate known, owned, cheap, secure and shippable.\n\n"+
+			"Start with `steward demo`: it scans a synthetic estate, no AWS account needed."),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(exit),
+		kong.Vars{"formats": "table, json, csv, sarif, markdown"},
+	)
+	if err != nil {
+		return nil, nil, err
+	}
+	kctx, err := p.Parse(args)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	return &c, kctx, nil
+}
+
+// Main runs steward with args and returns the exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	if env.IsTTY == nil {
+		env.IsTTY = func(io.Writer) (bool, int) { return false, 0 }
+	}
+	exited := -1
+	c, kctx, err := Parse(args, env, func(code int) { exited = code })
+	if exited >= 0 {
+		return exited
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "steward: %v\n", err)
+		return ExitUsage
+	}
+	logger := newLogger(env.Stderr, c.LogLevel)
+	r := &runner{ctx: ctx, env: env, g: &c.Globals, log: logger}
+	err = kctx.Run(r)
+	return exitCode(ctx, env.Stderr, err)
+}
+
+// runner is what every command's Run receives.
+type runner struct {
+	ctx context.Context //nolint:containedctx // one command invocation, not stored beyond it
+	env Env
+	g   *Globals
+	log *slog.Logger
+	// cfgPath is the configuration file in use; empty for the defaults.
+	cfgPath string
+}
+
+func exitCode(ctx context.Context, stderr io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee exitError
+	var ue usageError
+	switch {
+	case errors.As(err, &ee):
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, ee.msg)
+		}
+		return ee.code
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()), errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "steward: interrupted")
+		return ExitInterrupted
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "steward: %v\n", err)
+		return ExitUsage
+	default:
+		fmt.Fprintf(stderr, "steward: %v\n", err)
+		return ExitFailure
+	}
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// VersionCmd prints the version.
+type VersionCmd struct{}
+
+func (VersionCmd) Run(r *runner) error {
+	_, err := fmt.Fprintf(r.env.Stdout, "steward %s\n", Version)
+	return err
+}

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/steward-sre/steward/internal/store"
+)
+
+// FindingsCmd prints the findings of the latest stored scan.
+type FindingsCmd struct {
+	OutputFlags
+	ScanID string `name:"scan" help:"Show this scan instead of the latest." placeholder:"ID"`
+}
+
+// Run prints findings from the store.
+func (c *FindingsCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	failOn, err := parseFailOn(c.FailOn)
+	if err != nil {
+		return err
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s, err := st.LatestScan(r.ctx)
+	if c.ScanID != "" {
+		s, err = st.Scan(r.ctx, c.ScanID)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		if c.ScanID != "" {
+			return usagef("no scan %q in the store", c.ScanID)
+		}
+		return usagef("the store has no scan yet: run `steward scan` or `steward demo` first")
+	}
+	if err != nil {
+		return fmt.Errorf("read scan: %w", err)
+	}
+	fs, err := st.Findings(r.ctx, s.ID)
+	if err != nil {
+		return fmt.Errorf("read findings: %w", err)
+	}
+	eng, err := r.engine(cfg)
+	if err != nil {
+		return err
+	}
+	if err := r.render(c.OutputFlags, cfg, s, fs, eng.Policies()); err != nil {
+		return err
+	}
+	return gate(s, fs, failOn, c.FailOn)
+}
+
+// HistoryCmd shows a resource's history.
+type HistoryCmd struct {
+	ARN  string `arg:"" help:"The resource's ARN."`
+	JSON bool   `help:"Print JSON."`
+}
+
+// Run prints the history.
+func (c *HistoryCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	vs, err := st.ResourceHistory(r.ctx, c.ARN)
+	if errors.Is(err, store.ErrNotFound) {
+		return usagef("no scan in the store has seen %s", c.ARN)
+	}
+	if err != nil {
+		return fmt.Errorf("read history: %w", err)
+	}
+	if c.JSON {
+		enc := json.NewEncoder(r.env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(vs)
+	}
+	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "WHEN\tEVENT\tSCAN\tVERSION")
+	for _, v := range vs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.At.Format("2006-01-02 15:04 MST"), v.Event, v.ScanID, v.Hash)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"fmt"
+)
+
+// ConfigCmd groups the config subcommands.
+type ConfigCmd struct {
+	Validate ConfigValidateCmd `cmd:"" help:"Check steward.yaml and the policy files it names; exit 2 with file:line on the first problem."`
+}
+
+// ConfigValidateCmd validates the configuration and the policies it loads.
+type ConfigValidateCmd struct {
+	Path string `arg:"" optional:"" help:"The file to check (default: --config, else ./steward.yaml)." placeholder:"FILE"`
+}
+
+// Run validates.
+func (c *ConfigValidateCmd) Run(r *runner) error {
+	if c.Path != "" {
+		r.g.Config = c.Path
+	}
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	eng, err := r.engine(cfg)
+	if err != nil {
+		return err
+	}
+	name := r.cfgPath
+	if name == "" {
+		name = "built-in defaults"
+	}
+	_, err = fmt.Fprintf(r.env.Stdout, "%s: ok (%d policies, naming rule %q, currency %s)\n",
+		name, len(eng.Policies()), cfg.NamingRule().String(), cfg.Currency.Code)
+	return err
+}

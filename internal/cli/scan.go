@@ -1,0 +1,300 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/steward-sre/steward/internal/collect/awsconfig"
+	"github.com/steward-sre/steward/internal/collect/demo"
+	"github.com/steward-sre/steward/internal/collect/snapshot"
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/policy"
+	"github.com/steward-sre/steward/internal/report"
+	"github.com/steward-sre/steward/internal/scan"
+	"github.com/steward-sre/steward/internal/store"
+)
+
+// OutputFlags are how a command prints findings.
+type OutputFlags struct {
+	Format  string `help:"Output: ${formats}." default:"table" short:"f" enum:"table,json,csv,sarif,markdown"`
+	GroupBy string `help:"Group the table by category, severity, policy, owner, system, env or account." default:"category" enum:"category,severity,policy,owner,system,env,account"`
+	FailOn  string `help:"Exit 1 when a finding is at or above this severity (info, low, medium, high, critical)." placeholder:"SEVERITY" enum:",info,low,medium,high,critical" default:""`
+}
+
+// ScanCmd collects, evaluates, stores and reports.
+type ScanCmd struct {
+	Source string `help:"Where resources come from: demo, aws, file:scan.jsonl (a saved scan), config:PATH (AWS Config snapshot files)." default:"aws" short:"s"`
+	OutputFlags
+	Out     string `help:"Also write the scan's resources to this file (JSON Lines), to scan again later with --source file:PATH." placeholder:"FILE"`
+	NoStore bool   `help:"Do not keep the scan in the store."`
+}
+
+// Run runs the scan command.
+func (c *ScanCmd) Run(r *runner) error {
+	return r.scanAndReport(c.Source, c.OutputFlags, c.Out, c.NoStore)
+}
+
+// DemoCmd is scan --source demo.
+type DemoCmd struct {
+	OutputFlags
+	Out     string `help:"Also write the demo estate to this file (JSON Lines)." placeholder:"FILE"`
+	NoStore bool   `help:"Do not keep the scan in the store."`
+}
+
+// Run runs the demo.
+func (c *DemoCmd) Run(r *runner) error {
+	return r.scanAndReport("demo", c.OutputFlags, c.Out, c.NoStore)
+}
+
+func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, outFile string, noStore bool) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	failOn, err := parseFailOn(out.FailOn)
+	if err != nil {
+		return err
+	}
+	src, err := r.source(sourceSpec, cfg)
+	if err != nil {
+		return err
+	}
+	eng, err := r.engine(cfg)
+	if err != nil {
+		return err
+	}
+	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log}
+	if !noStore {
+		st, err := r.openStore(cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		opts.Saver = st
+	}
+	prog := report.NewProgress(r.env.Stderr, r.isTTY(r.env.Stderr), r.env.Now, "scan")
+	opts.Progress = prog
+	res, err := scan.Run(r.ctx, opts)
+	prog.Finish()
+	if err != nil {
+		var ie *scan.InputError
+		if errors.As(err, &ie) {
+			return usageError{err}
+		}
+		return err
+	}
+	if outFile != "" {
+		if err := writeScanFile(outFile, res.Scan, res.Resources); err != nil {
+			return err
+		}
+	}
+	if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies()); err != nil {
+		return err
+	}
+	return gate(res.Scan, res.Findings, failOn, out.FailOn)
+}
+
+// gate maps a finished scan to its exit code: findings at or above
+// --fail-on win over gaps, since they are a certain failure while a gap
+// only means the answer may be incomplete.
+func gate(s *inventory.Scan, fs []finding.Finding, failOn *finding.Severity, failOnName string) error {
+	if failOn != nil && report.ExceedsThreshold(fs, *failOn) {
+		n := 0
+		for _, f := range fs {
+			if f.Severity >= *failOn {
+				n++
+			}
+		}
+		return exitError{ExitFindings, fmt.Sprintf("steward: %d finding(s) at or above %s", n, failOnName)}
+	}
+	if !s.Complete() {
+		gaps := s.Gaps()
+		return exitError{ExitIncomplete, fmt.Sprintf("steward: scan incomplete: %d of %d account/region/service reads failed (see coverage above)", len(gaps), len(s.Coverage))}
+	}
+	return nil
+}
+
+func parseFailOn(s string) (*finding.Severity, error) {
+	if s == "" {
+		return nil, nil
+	}
+	sev, err := finding.ParseSeverity(s)
+	if err != nil {
+		return nil, usagef("--fail-on: %v", err)
+	}
+	return &sev, nil
+}
+
+func writeScanFile(path string, s *inventory.Scan, rs []inventory.Resource) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".steward-scan-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := snapshot.Write(tmp, s, rs); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// Rename last, so a scan file is whole or absent, never cut.
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, fs []finding.Finding, ps []*policy.Policy) error {
+	rep := &report.Report{
+		Scan:        s,
+		Findings:    fs,
+		Policies:    policyInfos(ps),
+		Currency:    cfg.Currency.Code,
+		GroupBy:     out.GroupBy,
+		Generated:   r.env.Now().UTC(),
+		ToolVersion: Version,
+	}
+	tty, width := r.env.IsTTY(r.env.Stdout)
+	return report.Render(r.env.Stdout, out.Format, rep, report.Options{TTY: tty, Width: width, NoColor: r.g.NoColor})
+}
+
+func policyInfos(ps []*policy.Policy) []report.PolicyInfo {
+	infos := make([]report.PolicyInfo, 0, len(ps))
+	for _, p := range ps {
+		infos = append(infos, report.PolicyInfo{
+			ID: p.ID, Title: p.Title, Description: p.Description, Category: p.Category,
+			Severity: p.Severity, Remediation: p.Remediation, References: p.References,
+		})
+	}
+	return infos
+}
+
+func (r *runner) isTTY(w io.Writer) bool {
+	tty, _ := r.env.IsTTY(w)
+	return tty
+}
+
+// config loads --config, else ./steward.yaml when present, else defaults.
+func (r *runner) config() (*config.Config, error) {
+	path := r.g.Config
+	if path == "" {
+		if _, err := os.Stat("steward.yaml"); err == nil {
+			path = "steward.yaml"
+		}
+	}
+	r.cfgPath = path
+	if path == "" {
+		return config.Default(), nil
+	}
+	c, err := config.Load(path)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return c, nil
+}
+
+func (r *runner) openStore(cfg *config.Config) (store.Store, error) {
+	dsn := r.g.Store
+	if dsn == "" {
+		dsn = cfg.Store
+	}
+	if dsn == "" {
+		p, err := store.DefaultPath()
+		if err != nil {
+			return nil, fmt.Errorf("find a place for the store (set --store or STEWARD_STORE): %w", err)
+		}
+		dsn = p
+	}
+	st, err := store.Open(r.ctx, dsn, r.log)
+	if err != nil {
+		if errors.Is(err, store.ErrNotSupported) {
+			return nil, usageError{err}
+		}
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return st, nil
+}
+
+// ParseSource splits a --source value into its kind and path.
+func ParseSource(s string) (kind, path string, err error) {
+	switch {
+	case s == "demo" || s == "aws":
+		return s, "", nil
+	case strings.HasPrefix(s, "file:"), strings.HasPrefix(s, "config:"):
+		kind, path, _ = strings.Cut(s, ":")
+		if path == "" {
+			return "", "", usagef("--source %s needs a path, e.g. %s:scan.jsonl", s, kind)
+		}
+		return kind, path, nil
+	}
+	return "", "", usagef("--source %q is not a source (valid: demo, aws, file:PATH, config:PATH)", s)
+}
+
+func (r *runner) source(spec string, cfg *config.Config) (inventory.Source, error) {
+	kind, path, err := ParseSource(spec)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "demo":
+		return demo.New(r.env.Now().UTC()), nil
+	case "file":
+		if _, err := os.Stat(path); err != nil {
+			return nil, usagef("--source %s: %v", spec, unwrapPathError(err))
+		}
+		return inputSource{snapshot.NewSource(path)}, nil
+	case "config":
+		if _, err := os.Stat(path); err != nil {
+			return nil, usagef("--source %s: %v", spec, unwrapPathError(err))
+		}
+		return inputSource{awsconfig.NewSource(path, r.log)}, nil
+	default: // aws
+		return r.awsSource(cfg)
+	}
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
+}
+
+// inputSource marks every collection error of a file source as bad input:
+// a file that does not parse is the user's to fix (exit 2), not a failure.
+type inputSource struct{ inventory.Source }
+
+func (s inputSource) Collect(ctx context.Context, p inventory.Progress) (*inventory.Collection, error) {
+	c, err := s.Source.Collect(ctx, p)
+	if err != nil && ctx.Err() == nil {
+		return nil, &scan.InputError{Err: err}
+	}
+	return c, err
+}
+
+func (r *runner) engine(cfg *config.Config) (*policy.Engine, error) {
+	ps, err := policy.Load(cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	eng, err := policy.Compile(ps, policyOptions(cfg, r))
+	var oe *policy.OptionError
+	switch {
+	case errors.As(err, &oe) && cfg.File() != nil:
+		return nil, usageError{cfg.File().Errorf(oe.Field, "%v", oe.Err)}
+	case err != nil:
+		// Policies are the user's files: one that does not compile is bad input.
+		return nil, usageError{err}
+	}
+	return eng, nil
+}

@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"github.com/steward-sre/steward/internal/collect/aws"
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/policy"
+)
+
+// policyOptions hands the policy engine what it needs of the configuration.
+func policyOptions(cfg *config.Config, r *runner) policy.Options {
+	return policy.Options{
+		Naming:      cfg.NamingRule(),
+		NamingTypes: cfg.Naming.Types,
+		Required:    cfg.Tags.Required,
+		OwnerKey:    cfg.Tags.OwnerKey,
+		SystemKey:   cfg.Tags.SystemKey,
+		EnvKey:      cfg.Tags.EnvKey,
+		Currency:    cfg.Currency.Code,
+		Rate:        cfg.Currency.Rate,
+		Params:      cfg.Policies.Params,
+		Severity:    cfg.Policies.Severity,
+		Disable:     cfg.Policies.Disable,
+		Now:         r.env.Now().UTC(),
+		Pricer:      policy.ListPrices{},
+		Logger:      r.log,
+	}
+}
+
+// awsSource builds the live collector from the accounts and regions of the
+// configuration. Credentials are checked here, before any scanning starts.
+func (r *runner) awsSource(cfg *config.Config) (inventory.Source, error) {
+	opts := aws.Options{Regions: cfg.Regions, Now: r.env.Now}
+	for _, a := range cfg.Accounts {
+		switch {
+		case a.RoleARN != "":
+			opts.Roles = append(opts.Roles, aws.Role{ARN: a.RoleARN, ExternalID: a.ExternalID, SessionName: a.SessionName})
+		case a.Profile != "":
+			opts.Profiles = append(opts.Profiles, a.Profile)
+		}
+	}
+	if cfg.Organization != nil {
+		opts.OrgRoleName = cfg.Organization.RoleName
+	}
+	src, err := aws.New(r.ctx, opts, r.log)
+	if err != nil {
+		// Credentials and account discovery fail before any scanning: the
+		// message says which profile or role and how to fix it.
+		return nil, usageError{err}
+	}
+	return src, nil
+}

@@ -1,0 +1,119 @@
+// Package scan owns one scan run: collect from a source, check what came
+// back, evaluate the policies, and keep the result in the store. The CLI and
+// the server both run scans through it. It knows the stages' interfaces,
+// not how any of them works inside (no SDK, CEL or SQL here).
+package scan
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// Evaluator turns resources into findings (the policy engine).
+type Evaluator interface {
+	Evaluate(ctx context.Context, rs []inventory.Resource) ([]finding.Finding, error)
+}
+
+// Saver keeps a finished scan (the store). SaveScan returns the findings
+// with their first-seen and last-seen times.
+type Saver interface {
+	SaveScan(ctx context.Context, s *inventory.Scan, rs []inventory.Resource, fs []finding.Finding) ([]finding.Finding, error)
+}
+
+// Options are the parts of a run.
+type Options struct {
+	Source    inventory.Source
+	Evaluator Evaluator
+	// Saver may be nil: the scan is then evaluated and returned, not kept.
+	Saver    Saver
+	Progress inventory.Progress
+	Now      func() time.Time
+	// NewID makes scan ids; nil means time-ordered random ids.
+	NewID  func(t time.Time) string
+	Logger *slog.Logger
+}
+
+// Result is a finished scan with its resources and findings.
+type Result struct {
+	Scan      *inventory.Scan
+	Resources []inventory.Resource
+	Findings  []finding.Finding
+}
+
+// InputError is a problem with what the source returned (an unknown type,
+// a duplicate ARN): bad input, not a failure of steward.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Run collects, validates, evaluates and saves. Nothing is saved unless every
+// stage succeeded, so an interrupted or failed run leaves the store as it was.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Source == nil || o.Evaluator == nil {
+		return nil, fmt.Errorf("scan: Source and Evaluator are required")
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	newID := o.NewID
+	if newID == nil {
+		newID = NewID
+	}
+	progress := o.Progress
+	if progress == nil {
+		progress = inventory.NoProgress{}
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	started := now().UTC()
+	s := &inventory.Scan{ID: newID(started), Source: o.Source.Name(), Started: started}
+	log = log.With("component", "scan", "scan", s.ID, "source", s.Source)
+
+	coll, err := o.Source.Collect(ctx, progress)
+	if err != nil {
+		return nil, fmt.Errorf("collect from %s: %w", s.Source, err)
+	}
+	for i := range coll.Resources {
+		if err := coll.Resources[i].Validate(); err != nil {
+			return nil, &InputError{fmt.Errorf("%s: resource %d: %w", s.Source, i, err)}
+		}
+	}
+	if err := inventory.CheckUnique(coll.Resources); err != nil {
+		return nil, &InputError{fmt.Errorf("%s: %w", s.Source, err)}
+	}
+	s.Coverage = coll.Coverage
+	s.APICalls = coll.APICalls
+	s.Resources = len(coll.Resources)
+	log.Info("collected", "resources", s.Resources, "gaps", len(s.Gaps()))
+
+	fs, err := o.Evaluator.Evaluate(ctx, coll.Resources)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	s.Finished = now().UTC()
+	if o.Saver != nil {
+		if fs, err = o.Saver.SaveScan(ctx, s, coll.Resources, fs); err != nil {
+			return nil, fmt.Errorf("save scan: %w", err)
+		}
+	}
+	log.Info("scanned", "findings", len(fs), "complete", s.Complete())
+	return &Result{Scan: s, Resources: coll.Resources, Findings: fs}, nil
+}
+
+// NewID returns a scan id that sorts by time: 20261122T013000Z-1a2b3c.
+func NewID(t time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
