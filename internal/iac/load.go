@@ -248,9 +248,11 @@ func loadS3(ctx context.Context, spec string, c S3API, out *Loaded, read func(st
 				}
 			}
 		}
-		kept := keys[:0]
+		// A prefix of "" lists the workspaces too: keep each key once.
+		kept, seen := keys[:0], map[string]bool{}
 		for _, k := range keys {
-			if strings.HasSuffix(k, ".tfstate") {
+			if strings.HasSuffix(k, ".tfstate") && !seen[k] {
+				seen[k] = true
 				kept = append(kept, k)
 			}
 		}
