@@ -298,3 +298,24 @@ func (m *Money) UnmarshalText(b []byte) error {
 	*m = v
 	return nil
 }
+
+// MarshalJSON writes the exact decimal as a JSON number: no float ever
+// stands between the bill and the reader.
+func (m Money) MarshalJSON() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalJSON reads a JSON number or string.
+func (m *Money) UnmarshalJSON(b []byte) error {
+	return m.UnmarshalText([]byte(strings.Trim(string(b), `"`)))
+}
+
+// UnmarshalYAML reads `monthly: 500` or `monthly: "500.25"` exactly, from
+// the YAML text rather than through a float.
+func (m *Money) UnmarshalYAML(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"'`)
+	v, err := ParseMoney(s)
+	if err != nil {
+		return fmt.Errorf("%q is not an amount (e.g. 500 or 1234.56): %w", s, err)
+	}
+	*m = v
+	return nil
+}

@@ -1,0 +1,191 @@
+package cost
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/steward-sre/steward/internal/collect/demo"
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/finding"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
+
+var demoNow = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// demoCommon ingests the demo bill for the demo estate.
+func demoCommon(t *testing.T) Common {
+	t.Helper()
+	rs := demo.Estate(demoNow)
+	var bill bytes.Buffer
+	if err := GenerateDemoBill(demoNow, rs, &bill); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "demo-focus.csv")
+	if err := os.WriteFile(p, bill.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := NewMemStore()
+	res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{p}, Now: demoNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stats.Skipped != 0 || res.Stats.Files[0].Format != FOCUS12 {
+		t.Fatalf("demo bill: %+v", res.Stats)
+	}
+	return Common{Store: st, Global: config.Default(), Resources: rs, Now: demoNow}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", "golden", name)
+	if *update {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s (-want +got):\n%s", name, d)
+	}
+}
+
+func TestDemoShow(t *testing.T) {
+	c := demoCommon(t)
+	for _, tc := range []struct{ by, format string }{
+		{"system", "table"}, {"env", "markdown"}, {"service", "csv"}, {"owner", "json"},
+	} {
+		t.Run(tc.by+"-"+tc.format, func(t *testing.T) {
+			o := ShowOptions{Common: c, By: tc.by}
+			o.Format = tc.format
+			var out bytes.Buffer
+			if err := RunShow(context.Background(), o, &out); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "show-"+tc.by+"."+tc.format, out.Bytes())
+		})
+	}
+}
+
+// TestDemoShowAddsUp checks the breakdown against the bill itself:
+// groups sum to usage, usage and other kinds to the total.
+func TestDemoShowAddsUp(t *testing.T) {
+	c := demoCommon(t)
+	r, err := Show(context.Background(), ShowOptions{Common: c, By: "system"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var groups, other Money
+	for _, g := range r.Groups {
+		groups = groups.Add(g.Cost)
+	}
+	for _, g := range r.Other {
+		other = other.Add(g.Cost)
+	}
+	if groups.Cmp(r.Usage) != 0 || r.Usage.Add(other).Cmp(r.Total) != 0 {
+		t.Errorf("groups %s, usage %s, other %s, total %s do not add up", groups, r.Usage, other, r.Total)
+	}
+	if r.Untagged.Sign() <= 0 || len(r.TopUntagged) == 0 || r.TopUntagged[0].Fix == "" {
+		t.Errorf("demo has untagged resources, got untagged %s, top %v", r.Untagged, r.TopUntagged)
+	}
+}
+
+func TestDemoAnomalies(t *testing.T) {
+	c := demoCommon(t)
+	r, err := Anomalies(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NotEnough != "" || len(r.Anomalies) == 0 {
+		t.Fatalf("want an anomaly, got %+v", r)
+	}
+	for _, a := range r.Anomalies {
+		if a.System != DemoRiseSystem {
+			t.Errorf("anomaly in %s (%s %s), only %s rose", a.System, a.Service, a.UsageType, DemoRiseSystem)
+		}
+		if a.Since != demoNow.AddDate(0, 0, -detectDays).Format(time.DateOnly) || a.Impact.Sign() <= 0 || len(a.Top) == 0 {
+			t.Errorf("anomaly %+v: want since the start of the window, positive impact, top resources", a)
+		}
+	}
+	// Three days of history are not enough.
+	short := c
+	short.Now = demoNow.AddDate(0, 0, -80)
+	r, err = Anomalies(context.Background(), short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NotEnough == "" || len(r.Anomalies) != 0 {
+		t.Errorf("with 3 days of history: %+v, want a not-enough-history note", r)
+	}
+}
+
+func TestDemoCheck(t *testing.T) {
+	c := demoCommon(t)
+	c.Now = demoNow.AddDate(0, 0, -9) // mid-February: the bill has the month so far
+	c.Cost.Budgets = []Budget{{System: "shop", Env: "prod", Monthly: MustMoney("1")}, {System: "auth", Monthly: MustMoney("100000")}}
+	var out bytes.Buffer
+	err := RunCheck(context.Background(), c, &out)
+	if !errors.Is(err, ErrCheckFailed) {
+		t.Fatalf("err = %v, want ErrCheckFailed", err)
+	}
+	r, err := Check(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []bool{r.Budgets[0].Breached, r.Budgets[1].Breached}
+	if d := cmp.Diff([]bool{true, false}, got); d != "" {
+		t.Errorf("breached (-want +got):\n%s", d)
+	}
+	c.Cost.Budgets = nil
+	c.Cost.Anomaly.FailImpact = MustMoney("1000000")
+	if err := RunCheck(context.Background(), c, &out); err != nil {
+		t.Errorf("no budgets and a high anomaly bar: %v", err)
+	}
+}
+
+func TestDemoWaste(t *testing.T) {
+	c := demoCommon(t)
+	var billed, priced string
+	for _, r := range c.Resources {
+		if r.MonthlyCost > 0 && billed == "" {
+			billed = r.ARN
+		}
+	}
+	priced = "arn:aws:ec2:ap-northeast-1:111111111111:volume/vol-not-in-bill"
+	c.Findings = []finding.Finding{
+		{Policy: "ebs-unattached", Category: finding.Waste, ARN: billed, Owner: "alice", MonthlyWaste: 1},
+		{Policy: "eip-idle", Category: finding.Idle, ARN: priced, MonthlyWaste: 3.6},
+		{Policy: "sg-open", Category: finding.Security, ARN: billed, MonthlyWaste: 99},
+	}
+	r, err := Waste(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range r.Items {
+		got = append(got, it.Policy+" "+it.Owner+" "+it.Basis)
+	}
+	want := []string{"ebs-unattached alice bill (last 30 days)", "eip-idle (unattributed) price table"}
+	if r.Items[0].Policy != "ebs-unattached" {
+		want = []string{want[1], want[0]}
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if !strings.HasPrefix(r.Bases["price table"].String(), "3.6") {
+		t.Errorf("price table basis %s, want 3.6", r.Bases["price table"])
+	}
+}

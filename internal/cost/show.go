@@ -1,0 +1,317 @@
+package cost
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// Common is what every cost command reads: the store, the inventory and
+// findings of the last scan, steward.yaml and its cost section, a clock.
+type Common struct {
+	Store     RollupStore
+	Global    *config.Config
+	Cost      Config
+	Resources []inventory.Resource
+	Findings  []finding.Finding
+	Now       time.Time
+	// Format is table (default), json, csv or markdown.
+	Format string
+	Logger *slog.Logger
+}
+
+func (c *Common) validate() error {
+	switch {
+	case c.Store == nil:
+		return fmt.Errorf("cost: Store is required")
+	case c.Global == nil:
+		return fmt.Errorf("cost: Global config is required (config.Default() when there is no steward.yaml)")
+	case c.Now.IsZero():
+		return fmt.Errorf("cost: Now is required")
+	}
+	switch c.Format {
+	case "", "table", "json", "csv", "markdown":
+	default:
+		return fmt.Errorf("--format %q is not supported (valid: table, json, csv, markdown)", c.Format)
+	}
+	c.Cost.Defaults()
+	return c.Cost.Validate()
+}
+
+func (c *Common) attributor() *Attributor {
+	g := c.Global
+	return NewAttributor(Keys{System: g.Tags.SystemKey, Env: g.Tags.EnvKey, Owner: g.Tags.OwnerKey}, g.NamingRule(), c.Resources, c.Cost.VirtualTags)
+}
+
+// converter turns amounts in the bill's currency into the display
+// currency at the configured rate (USD <-> JPY); same currency is exact.
+type converter struct {
+	to   string
+	rate *big.Rat // display units per bill unit; nil means 1
+}
+
+func (c *Common) converter(billCurrency string) (converter, error) {
+	cur := c.Global.Currency
+	if billCurrency == "" || billCurrency == cur.Code {
+		return converter{to: cmp.Or(billCurrency, cur.Code)}, nil
+	}
+	r := new(big.Rat).SetFloat64(cur.Rate)
+	if r == nil || r.Sign() <= 0 {
+		return converter{}, fmt.Errorf("the bill is in %s and currency.rate is not set: set currency.code and rate in steward.yaml", billCurrency)
+	}
+	switch {
+	case billCurrency == "USD" && cur.Code == "JPY":
+		return converter{to: "JPY", rate: r}, nil
+	case billCurrency == "JPY" && cur.Code == "USD":
+		// Config keeps a rate only for JPY, so USD display of a yen bill
+		// is not configurable: show it as billed.
+		return converter{to: "JPY"}, nil
+	}
+	return converter{to: billCurrency}, nil
+}
+
+func (cv converter) conv(m Money) Money {
+	if cv.rate == nil {
+		return m
+	}
+	return m.MulRat(cv.rate)
+}
+
+// window is the [from, to) day range of a command: the last 30 days by
+// default.
+func window(now, from, to time.Time) (time.Time, time.Time) {
+	if to.IsZero() {
+		to = dayTime(dayOf(now) + 1)
+	}
+	if from.IsZero() {
+		from = to.AddDate(0, 0, -30)
+	}
+	return dayTime(dayOf(from)), dayTime(dayOf(to))
+}
+
+// ShowOptions are the inputs of `steward cost show`.
+type ShowOptions struct {
+	Common
+	// By is system, env, owner, service, account, resource or tag:KEY.
+	By string
+	// From and To bound the days shown, [From, To); zero means the last 30 days.
+	From, To time.Time
+	// Amortized shows effective cost instead of billed.
+	Amortized bool
+	// Top limits the untagged resources listed (default 10).
+	Top int
+}
+
+// Group is one line of a breakdown.
+type Group struct {
+	Key   string  `json:"key"`
+	Cost  Money   `json:"cost"`
+	Share float64 `json:"share"`
+	// Via counts how the group's spend was attributed, by source.
+	Via map[string]Money `json:"via,omitempty"`
+}
+
+// UntaggedResource is spend whose bill tags lack an owner key, with the
+// fix: the missing keys and, where steward can tell, the value to set.
+type UntaggedResource struct {
+	Resource string   `json:"resource"`
+	Service  string   `json:"service"`
+	Account  string   `json:"account"`
+	Cost     Money    `json:"cost"`
+	Missing  []string `json:"missing"`
+	Fix      string   `json:"fix"`
+}
+
+// ShowResult is a cost breakdown.
+type ShowResult struct {
+	From     string  `json:"from"`
+	To       string  `json:"to"` // exclusive
+	By       string  `json:"by"`
+	Basis    string  `json:"basis"` // billed or amortized
+	Currency string  `json:"currency"`
+	Total    Money   `json:"total"` // usage plus every other kind
+	Usage    Money   `json:"usage"`
+	Groups   []Group `json:"groups"` // usage only
+	// Other holds credits, taxes, fees, purchases and adjustments, apart
+	// from usage so the untagged share means something.
+	Other         []Group            `json:"other"`
+	Untagged      Money              `json:"untagged"`
+	UntaggedShare float64            `json:"untagged_share"`
+	TopUntagged   []UntaggedResource `json:"top_untagged"`
+}
+
+func validBy(by string) error {
+	switch by {
+	case "system", "env", "owner", "service", "account", "resource":
+		return nil
+	}
+	if k, ok := strings.CutPrefix(by, "tag:"); ok && k != "" {
+		return nil
+	}
+	return fmt.Errorf("--by %q is not supported (valid: system, env, owner, service, account, resource, tag:KEY)", by)
+}
+
+// Show computes a breakdown.
+func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	o.By = cmp.Or(o.By, "system")
+	if err := validBy(o.By); err != nil {
+		return nil, err
+	}
+	if o.Top == 0 {
+		o.Top = 10
+	}
+	from, to := window(o.Now, o.From, o.To)
+	if !from.Before(to) {
+		return nil, fmt.Errorf("--from %s is not before --to %s", from.Format(time.DateOnly), to.Format(time.DateOnly))
+	}
+	at := o.attributor()
+	res := &ShowResult{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), By: o.By, Basis: "billed"}
+	if o.Amortized {
+		res.Basis = "amortized"
+	}
+	groups := map[string]*Group{}
+	other := map[string]*Group{}
+	untagged := map[string]*UntaggedResource{}
+	currency := ""
+	err := o.Store.Scan(ctx, Filter{From: from, To: to}, func(r Rollup) error {
+		if currency == "" {
+			currency = r.Currency
+		} else if r.Currency != "" && r.Currency != currency {
+			return fmt.Errorf("the bill mixes currencies %s and %s between %s and %s; show one period at a time", currency, r.Currency, res.From, res.To)
+		}
+		c := r.Cost(o.Amortized)
+		res.Total = res.Total.Add(c)
+		if r.Kind != KindUsage {
+			g := other[string(r.Kind)]
+			if g == nil {
+				g = &Group{Key: string(r.Kind)}
+				other[string(r.Kind)] = g
+			}
+			g.Cost = g.Cost.Add(c)
+			return nil
+		}
+		res.Usage = res.Usage.Add(c)
+		a := at.Attribute(&r)
+		key := groupKey(o.By, &r, a)
+		g := groups[key]
+		if g == nil {
+			g = &Group{Key: key, Via: map[string]Money{}}
+			groups[key] = g
+		}
+		g.Cost = g.Cost.Add(c)
+		g.Via[a.Via] = g.Via[a.Via].Add(c)
+		if miss := at.MissingTags(&r); slices.Contains(miss, at.keys.System) {
+			res.Untagged = res.Untagged.Add(c)
+			id := cmp.Or(r.Resource, "(no resource id) "+r.Service+" "+r.UsageType)
+			u := untagged[id]
+			if u == nil {
+				u = &UntaggedResource{Resource: id, Service: r.Service, Account: r.Account, Missing: miss, Fix: fixFor(at.keys, miss, a)}
+				untagged[id] = u
+			}
+			u.Cost = u.Cost.Add(c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cost show: %w", err)
+	}
+	cv, err := o.converter(currency)
+	if err != nil {
+		return nil, err
+	}
+	res.Currency = cv.to
+	res.Total, res.Usage, res.Untagged = cv.conv(res.Total), cv.conv(res.Usage), cv.conv(res.Untagged)
+	for _, g := range groups {
+		g.Cost = cv.conv(g.Cost)
+		for k, v := range g.Via {
+			g.Via[k] = cv.conv(v)
+		}
+		g.Share = share(g.Cost, res.Usage)
+		res.Groups = append(res.Groups, *g)
+	}
+	for _, g := range other {
+		g.Cost = cv.conv(g.Cost)
+		res.Other = append(res.Other, *g)
+	}
+	for _, u := range untagged {
+		u.Cost = cv.conv(u.Cost)
+		res.TopUntagged = append(res.TopUntagged, *u)
+	}
+	byCost := func(a, b Group) int { return cmp.Or(b.Cost.Cmp(a.Cost), cmp.Compare(a.Key, b.Key)) }
+	slices.SortFunc(res.Groups, byCost)
+	slices.SortFunc(res.Other, byCost)
+	slices.SortFunc(res.TopUntagged, func(a, b UntaggedResource) int {
+		return cmp.Or(b.Cost.Cmp(a.Cost), cmp.Compare(a.Resource, b.Resource))
+	})
+	if len(res.TopUntagged) > o.Top {
+		res.TopUntagged = res.TopUntagged[:o.Top]
+	}
+	res.UntaggedShare = share(res.Untagged, res.Usage)
+	return res, nil
+}
+
+func share(part, whole Money) float64 {
+	if whole.Sign() == 0 {
+		return 0
+	}
+	return part.Float64() / whole.Float64()
+}
+
+func groupKey(by string, r *Rollup, a Attribution) string {
+	var k string
+	switch by {
+	case "system":
+		k = a.System
+	case "env":
+		k = a.Env
+	case "owner":
+		k = a.Owner
+	case "service":
+		k = r.Service
+	case "account":
+		k = r.Account
+	case "resource":
+		k = r.Resource
+	default:
+		k, _ = r.Tags.Get(strings.TrimPrefix(by, "tag:"))
+	}
+	if k == "" {
+		return Unattributed
+	}
+	return k
+}
+
+// fixFor says which tags to add, with the values steward inferred from
+// naming, managed-by or virtual tags when it could.
+func fixFor(keys Keys, missing []string, a Attribution) string {
+	var parts []string
+	for _, k := range missing {
+		v := ""
+		switch k {
+		case keys.System:
+			v = a.System
+		case keys.Env:
+			v = a.Env
+		case keys.Owner:
+			v = a.Owner
+		}
+		parts = append(parts, k+"="+cmp.Or(v, "?"))
+	}
+	s := "add tags " + strings.Join(parts, " ")
+	if a.Via != "tag" && a.Via != "unattributed" {
+		s += " (values from " + a.Via + ")"
+	}
+	return s
+}
