@@ -1,0 +1,99 @@
+package cost
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// peakHeap samples live heap every millisecond while fn runs.
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	var peak atomic.Uint64
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	wg.Wait()
+	return peak.Load()
+}
+
+func synthFile(b *testing.B, name string, n int, write func(*bytes.Buffer, int) error) string {
+	b.Helper()
+	p := filepath.Join(b.TempDir(), name)
+	var buf bytes.Buffer
+	if err := write(&buf, n); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func benchIngest(b *testing.B, p string, n int) {
+	b.ReportAllocs()
+	var peak uint64
+	for b.Loop() {
+		agg := NewAggregator("")
+		peak = max(peak, peakHeap(func() {
+			if err := agg.readFile(context.Background(), localFile(p)); err != nil {
+				b.Fatal(err)
+			}
+		}))
+		if got := agg.Stats().Lines; got != int64(n) {
+			b.Fatalf("read %d lines, want %d", got, n)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkIngestCURCSV and BenchmarkIngestFOCUSParquet read synthetic
+// bills of 100k and 1M lines with the same number of rollup keys: peak
+// heap must stay flat from one size to the other.
+func BenchmarkIngestCURCSV(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		p := synthFile(b, "cur.csv", n, func(w *bytes.Buffer, n int) error { return WriteSyntheticCUR(w, n) })
+		b.Run(itoa(n), func(b *testing.B) { benchIngest(b, p, n) })
+	}
+}
+
+func BenchmarkIngestFOCUSParquet(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		p := synthFile(b, "focus.parquet", n, func(w *bytes.Buffer, n int) error { return WriteSyntheticFOCUSParquet(w, n) })
+		b.Run(itoa(n), func(b *testing.B) { benchIngest(b, p, n) })
+	}
+}
+
+func itoa(n int) string {
+	if n%1_000_000 == 0 {
+		return string(rune('0'+n/1_000_000)) + "M"
+	}
+	return string(rune('0'+n/100_000)) + "00k"
+}
