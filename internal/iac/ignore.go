@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Ignore is a parsed ignore file in the .driftignore syntax: one rule a
@@ -34,6 +35,9 @@ func ParseIgnore(name string, data []byte) (*Ignore, error) {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
+		}
+		if !utf8.ValidString(line) {
+			return nil, fmt.Errorf("%s:%d: not valid UTF-8 text", name, n)
 		}
 		r := ignoreRule{line: n, original: line}
 		if strings.HasPrefix(line, "!") {

@@ -58,6 +58,7 @@ func TestParseIgnoreErrors(t *testing.T) {
 		"no dot":     {"aws_s3_bucket\n", `.driftignore:1: "aws_s3_bucket": want TYPE.ID`},
 		"empty id":   {"# c\n\naws_vpc.\n", `.driftignore:3: "aws_vpc.": want TYPE.ID`},
 		"empty type": {".x\n", `.driftignore:1: ".x": want TYPE.ID`},
+		"not UTF-8":  {"ok.x\n\x92.0\n", `.driftignore:2: not valid UTF-8 text`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
