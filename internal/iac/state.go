@@ -122,15 +122,20 @@ func ParseState(source string, data []byte) (*State, error) {
 			return nil, fmt.Errorf("%s: unknown `terraform show -json` format_version %q (steward reads 0.x and 1.x)", source, raw.FormatVersion)
 		}
 		if raw.Values != nil {
-			walkShow(&raw.Values.RootModule, st, add)
+			if err := walkShow(&raw.Values.RootModule, st, add); err != nil {
+				return nil, fmt.Errorf("%s: %w", source, err)
+			}
 		}
 	case raw.Version == nil:
 		return nil, fmt.Errorf("%s: no \"version\" field: not a Terraform state (want a .tfstate file or `terraform show -json` output)", source)
 	case *raw.Version == 4:
-		for _, r := range raw.Resources {
+		for i, r := range raw.Resources {
 			if r.Mode != "managed" {
 				st.Skipped += len(r.Instances)
 				continue
+			}
+			if r.Type == "" || r.Name == "" {
+				return nil, fmt.Errorf("%s: resources[%d]: type and name are required", source, i)
 			}
 			base := r.Type + "." + r.Name
 			if r.Module != "" {
@@ -168,19 +173,25 @@ func ParseState(source string, data []byte) (*State, error) {
 	return st, nil
 }
 
-func walkShow(m *showModule, st *State, add func(addr, typ, provider string, attrs map[string]any)) {
-	for _, r := range m.Resources {
+func walkShow(m *showModule, st *State, add func(addr, typ, provider string, attrs map[string]any)) error {
+	for i, r := range m.Resources {
 		if r.Mode != "managed" {
 			st.Skipped++
 			continue
+		}
+		if r.Address == "" || r.Type == "" {
+			return fmt.Errorf("module %q: resources[%d]: address and type are required", m.Address, i)
 		}
 		// show -json names no provider alias; the module path stands in for
 		// the configuration, which is the usual granularity of region.
 		add(r.Address, r.Type, r.ProviderName, r.Values)
 	}
 	for i := range m.ChildModules {
-		walkShow(&m.ChildModules[i], st, add)
+		if err := walkShow(&m.ChildModules[i], st, add); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // readV3Module reads a Terraform 0.11 module, whose resources are keyed
