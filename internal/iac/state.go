@@ -153,8 +153,10 @@ func ParseState(source string, data []byte) (*State, error) {
 		if !atLeast011(raw.TerraformVersion) {
 			return nil, fmt.Errorf("%s: written by Terraform %s: %w; apply it once with Terraform 0.11 or later to upgrade it", source, raw.TerraformVersion, ErrTooOld)
 		}
-		for _, m := range raw.Modules {
-			readV3Module(m, add)
+		for i, m := range raw.Modules {
+			if err := readV3Module(m, add); err != nil {
+				return nil, fmt.Errorf("%s: modules[%d]: %w", source, i, err)
+			}
 		}
 	case *raw.Version >= 0 && *raw.Version < 3:
 		return nil, fmt.Errorf("%s: state format version %d: %w; apply it once with Terraform 0.11 or later to upgrade it", source, *raw.Version, ErrTooOld)
@@ -197,7 +199,7 @@ func walkShow(m *showModule, st *State, add func(addr, typ, provider string, att
 // readV3Module reads a Terraform 0.11 module, whose resources are keyed
 // "aws_instance.web" or "aws_instance.web.1" and whose attributes are
 // flattened to strings.
-func readV3Module(m rawModuleV3, add func(addr, typ, provider string, attrs map[string]any)) {
+func readV3Module(m rawModuleV3, add func(addr, typ, provider string, attrs map[string]any)) error {
 	var prefix strings.Builder
 	for _, p := range m.Path {
 		if p == "root" {
@@ -215,8 +217,12 @@ func readV3Module(m rawModuleV3, add func(addr, typ, provider string, attrs map[
 		if strings.HasPrefix(k, "data.") || r.Primary == nil {
 			continue
 		}
+		parts := strings.Split(k, ".")
+		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+			return fmt.Errorf("resource key %q: want TYPE.NAME or TYPE.NAME.INDEX", k)
+		}
 		addr := k
-		if parts := strings.Split(k, "."); len(parts) == 3 {
+		if len(parts) == 3 {
 			addr = parts[0] + "." + parts[1] + "[" + parts[2] + "]"
 		}
 		attrs := make(map[string]any, len(r.Primary.Attributes)+1)
@@ -226,7 +232,7 @@ func readV3Module(m rawModuleV3, add func(addr, typ, provider string, attrs map[
 		attrs["id"] = r.Primary.ID
 		typ := r.Type
 		if typ == "" {
-			typ, _, _ = strings.Cut(k, ".")
+			typ = parts[0]
 		}
 		provider := r.Provider
 		if provider == "" {
@@ -234,6 +240,7 @@ func readV3Module(m rawModuleV3, add func(addr, typ, provider string, attrs map[
 		}
 		add(prefix.String()+addr, typ, provider, attrs)
 	}
+	return nil
 }
 
 // instanceAddress appends a count or for_each key the way Terraform
