@@ -125,3 +125,6 @@ func WriteSyntheticFOCUSParquet(w io.Writer, n int) error {
 	}
 	return nil
 }
+
+// SynthNow is a clock for ingesting synthetic bills.
+var SynthNow = synthStart.AddDate(0, 2, 0)

@@ -1,0 +1,81 @@
+package costbench
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/steward-sre/steward/internal/cost"
+)
+
+const rows = 1_000_000
+
+func write(b *testing.B, name string, fn func(*os.File) error) string {
+	b.Helper()
+	p := filepath.Join(b.TempDir(), name)
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := fn(f); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func steward(b *testing.B, p string) {
+	for b.Loop() {
+		if _, err := cost.Ingest(context.Background(), cost.NewMemStore(), cost.IngestOptions{Paths: []string{p}, Now: cost.SynthNow}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// duck runs the same daily rollup in DuckDB and checks it counts every row.
+func duck(b *testing.B, query string) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		var n int64
+		if err := db.QueryRow(query).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		if n != rows {
+			b.Fatalf("duckdb counted %d rows, want %d", n, rows)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkCURCSV(b *testing.B) {
+	p := write(b, "cur.csv", func(f *os.File) error { return cost.WriteSyntheticCUR(f, rows) })
+	b.Run("steward", func(b *testing.B) { steward(b, p) })
+	b.Run("duckdb", func(b *testing.B) {
+		duck(b, `SELECT SUM(n) FROM (SELECT CAST("lineItem/UsageStartDate"[1:10] AS DATE) d, "lineItem/UsageAccountId",
+			"lineItem/ProductCode", "lineItem/UsageType", "lineItem/ResourceId", "resourceTags/user:system",
+			"resourceTags/user:env", "resourceTags/user:owner", "lineItem/LineItemType",
+			SUM(CAST("lineItem/UnblendedCost" AS DECIMAL(38,15))) c, COUNT(*) n
+			FROM read_csv('`+p+`', header=true, all_varchar=true) GROUP BY ALL)`)
+	})
+}
+
+func BenchmarkFOCUSParquet(b *testing.B) {
+	p := write(b, "focus.parquet", func(f *os.File) error { return cost.WriteSyntheticFOCUSParquet(f, rows) })
+	b.Run("steward", func(b *testing.B) { steward(b, p) })
+	b.Run("duckdb", func(b *testing.B) {
+		duck(b, `SELECT SUM(n) FROM (SELECT CAST(ChargePeriodStart AS DATE) d, SubAccountId, ServiceName, x_UsageType,
+			ResourceId, Tags, ChargeCategory, SUM(BilledCost) c, SUM(EffectiveCost) e, COUNT(*) n
+			FROM read_parquet('`+p+`') GROUP BY ALL)`)
+	})
+}
