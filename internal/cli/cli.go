@@ -47,7 +47,9 @@ type Globals struct {
 	Store    string `help:"Database: a SQLite file path (default: steward.db in your data directory)." env:"STEWARD_STORE" placeholder:"PATH"`
 	Config   string `help:"steward.yaml to use (default: ./steward.yaml when present, else built-in defaults)." env:"STEWARD_CONFIG" short:"c" placeholder:"FILE"`
 	LogLevel string `help:"Log level on stderr: debug, info, warn, error." default:"warn" enum:"debug,info,warn,error" env:"STEWARD_LOG_LEVEL"`
-	NoColor  bool   `help:"No colours in tables, even on a terminal." env:"NO_COLOR"`
+	// NO_COLOR is read by hand: the convention is "any non-empty value",
+	// which a bool flag's env parsing would reject for NO_COLOR=yes.
+	NoColor bool `help:"No colours in tables, even on a terminal (also when NO_COLOR is set)."`
 }
 
 // CLI is the command tree.
@@ -88,7 +90,9 @@ func Parse(args []string, env Env, exit func(int)) (*CLI, *kong.Context, error) 
 	p, err := kong.New(&c,
 		kong.Name("steward"),
 		kong.Description("steward keeps an AWS estate known, owned, cheap, secure and shippable.\n\n"+
-			"Start with `steward demo`: it scans a synthetic estate, no AWS account needed."),
+			"Start with `steward demo`: it scans a synthetic estate, no AWS account needed.\n\n"+
+			"Exit codes: 0 ok; 1 findings at or above --fail-on; 2 bad input (flags, config,\n"+
+			"policy or scan files); 3 scan incomplete (coverage gaps); 4 steward failed."),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Writers(env.Stdout, env.Stderr),
@@ -124,6 +128,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "steward: %v\n", err)
 		return ExitUsage
+	}
+	if env.Getenv("NO_COLOR") != "" {
+		c.NoColor = true
 	}
 	logger := newLogger(env.Stderr, c.LogLevel)
 	r := &runner{ctx: ctx, env: env, g: &c.Globals, log: logger}

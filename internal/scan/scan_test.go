@@ -1,0 +1,123 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+type fakeSource struct {
+	c   *inventory.Collection
+	err error
+}
+
+func (fakeSource) Name() string { return "fake" }
+func (s fakeSource) Collect(context.Context, inventory.Progress) (*inventory.Collection, error) {
+	return s.c, s.err
+}
+
+type evalFunc func([]inventory.Resource) ([]finding.Finding, error)
+
+func (f evalFunc) Evaluate(_ context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
+	return f(rs)
+}
+
+type fakeSaver struct {
+	saved *inventory.Scan
+	err   error
+}
+
+func (s *fakeSaver) SaveScan(_ context.Context, sc *inventory.Scan, _ []inventory.Resource, fs []finding.Finding) ([]finding.Finding, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	s.saved = sc
+	out := append([]finding.Finding(nil), fs...)
+	for i := range out {
+		out[i].FirstSeen = sc.Started
+	}
+	return out, nil
+}
+
+func vol(arn string) inventory.Resource {
+	return inventory.Resource{ARN: arn, Account: "111111111111", Region: "ap-northeast-1", Type: "AWS::EC2::Volume", ID: arn}
+}
+
+func TestRun(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	clock := []time.Time{t0, t0.Add(3 * time.Second)}
+	now := func() time.Time { t := clock[0]; clock = clock[1:]; return t }
+	cov := []inventory.Coverage{{Account: "111111111111", Region: "ap-northeast-1", Service: "ec2", OK: true, Resources: 2},
+		{Account: "111111111111", Region: "ap-northeast-1", Service: "s3", Error: "AccessDenied", ErrorKind: "access-denied"}}
+	src := fakeSource{c: &inventory.Collection{Resources: []inventory.Resource{vol("a"), vol("b")}, Coverage: cov, APICalls: map[string]int{"ec2": 3}}}
+	eval := evalFunc(func(rs []inventory.Resource) ([]finding.Finding, error) {
+		return []finding.Finding{{Policy: "p", ARN: rs[1].ARN}}, nil
+	})
+	saver := &fakeSaver{}
+	res, err := Run(context.Background(), Options{Source: src, Evaluator: eval, Saver: saver, Now: now,
+		NewID: func(t time.Time) string { return "id-" + t.Format("150405") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &inventory.Scan{ID: "id-010000", Source: "fake", Started: t0, Finished: t0.Add(3 * time.Second),
+		Coverage: cov, APICalls: map[string]int{"ec2": 3}, Resources: 2}
+	if diff := cmp.Diff(want, res.Scan); diff != "" {
+		t.Errorf("scan (-want +got):\n%s", diff)
+	}
+	if saver.saved != res.Scan {
+		t.Error("the saved scan is not the returned one")
+	}
+	if len(res.Findings) != 1 || res.Findings[0].ARN != "b" || !res.Findings[0].FirstSeen.Equal(t0) {
+		t.Errorf("findings = %+v, want the saver's (first seen set)", res.Findings)
+	}
+	if res.Scan.Complete() {
+		t.Error("a scan with a gap must not be complete")
+	}
+}
+
+func TestRunNothingSavedOnFailure(t *testing.T) {
+	ok := evalFunc(func([]inventory.Resource) ([]finding.Finding, error) { return nil, nil })
+	good := &inventory.Collection{Resources: []inventory.Resource{vol("a")}}
+	tests := map[string]struct {
+		src       inventory.Source
+		eval      Evaluator
+		inputErr  bool
+		errSubstr string
+	}{
+		"collect fails":  {src: fakeSource{err: errors.New("no credentials")}, eval: ok, errSubstr: "collect from fake: no credentials"},
+		"unknown type":   {src: fakeSource{c: &inventory.Collection{Resources: []inventory.Resource{{ARN: "x", Account: "1", Type: "AWS::Nope::Thing"}}}}, eval: ok, inputErr: true, errSubstr: `unknown resource type "AWS::Nope::Thing"`},
+		"duplicate arn":  {src: fakeSource{c: &inventory.Collection{Resources: []inventory.Resource{vol("a"), vol("a")}}}, eval: ok, inputErr: true, errSubstr: "a appears twice"},
+		"evaluate fails": {src: fakeSource{c: good}, eval: evalFunc(func([]inventory.Resource) ([]finding.Finding, error) { return nil, errors.New("boom") }), errSubstr: "evaluate policies: boom"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			saver := &fakeSaver{}
+			_, err := Run(context.Background(), Options{Source: tc.src, Evaluator: tc.eval, Saver: saver})
+			if err == nil || !strings.Contains(err.Error(), tc.errSubstr) {
+				t.Fatalf("error = %v, want %q", err, tc.errSubstr)
+			}
+			var ie *InputError
+			if errors.As(err, &ie) != tc.inputErr {
+				t.Errorf("InputError = %v, want %v", errors.As(err, &ie), tc.inputErr)
+			}
+			if saver.saved != nil {
+				t.Error("nothing may be saved when a stage fails")
+			}
+		})
+	}
+}
+
+func TestNewIDSortsByTime(t *testing.T) {
+	a := NewID(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	b := NewID(time.Date(2026, 1, 2, 3, 4, 6, 0, time.UTC))
+	if !strings.HasPrefix(a, "20260102T030405Z-") || a >= b {
+		t.Errorf("ids %q, %q must sort by time", a, b)
+	}
+}
