@@ -361,4 +361,3 @@ func checkUnique(ps []*Policy) error {
 }
 
 // packOf returns the pack name of a built-in file (waste.yaml -> waste).
-
