@@ -359,5 +359,3 @@ func checkUnique(ps []*Policy) error {
 	}
 	return nil
 }
-
-// packOf returns the pack name of a built-in file (waste.yaml -> waste).

@@ -248,6 +248,17 @@ func testRejects(t *testing.T, open Opener) {
 		"finding no policy": {scan("nop", 6), []inventory.Resource{r}, []finding.Finding{find("", r)}},
 		"count mismatch":    {&inventory.Scan{ID: "cnt", Started: at(6), Resources: 3}, []inventory.Resource{r}, nil},
 	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	t.Run("canceled context", func(t *testing.T) {
+		rs, fs := Estate(50, 0)
+		if _, err := s.SaveScan(canceled, scan("late", 6), rs, fs); err == nil {
+			t.Fatal("SaveScan with a canceled context succeeded")
+		}
+		if _, err := s.Scan(ctx, "late"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("scan of a canceled save: err = %v, want ErrNotFound", err)
+		}
+	})
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			if _, err := s.SaveScan(ctx, tc.scan, tc.rs, tc.fs); err == nil {
