@@ -170,6 +170,9 @@ type matcher struct {
 	claims  map[int][]claim
 	missing []Entry
 	res     *Result
+	// families maps account, region and task definition family to the
+	// managed revision, built on first use once all claims are in.
+	families map[[3]string]string
 }
 
 // Attribute matches IaC sources to resources: it sets ManagedBy on every
@@ -509,12 +512,18 @@ func (m *matcher) parent(r *inventory.Resource) string {
 	case "AWS::ECS::TaskDefinition":
 		// Terraform keeps only the latest revision; older ones of a managed
 		// family are its history.
-		family, _ := r.Attrs["family"].(string)
-		for i := range m.rs {
-			o := &m.rs[i]
-			if o.Type == r.Type && o.Account == r.Account && o.Region == r.Region && len(m.claims[i]) > 0 && o.Attrs["family"] == family && family != "" {
-				return o.ARN
+		if m.families == nil {
+			m.families = map[[3]string]string{}
+			for i := range m.rs {
+				o := &m.rs[i]
+				if f, _ := o.Attrs["family"].(string); o.Type == r.Type && f != "" && len(m.claims[i]) > 0 {
+					m.families[[3]string{o.Account, o.Region, f}] = o.ARN
+				}
 			}
+		}
+		family, _ := r.Attrs["family"].(string)
+		if family != "" {
+			return m.families[[3]string{r.Account, r.Region, family}]
 		}
 	}
 	return ""
