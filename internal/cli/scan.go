@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/collect/awsconfig"
@@ -92,8 +91,8 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, outFile strin
 		return err
 	}
 	if outFile != "" {
-		if err := writeScanFile(outFile, res.Scan, res.Resources); err != nil {
-			return err
+		if err := snapshot.WriteFile(outFile, res.Scan, res.Resources); err != nil {
+			return fmt.Errorf("write scan file: %w", err)
 		}
 	}
 	if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies()); err != nil {
@@ -133,25 +132,6 @@ func parseFailOn(s string) (*finding.Severity, error) {
 	return &sev, nil
 }
 
-func writeScanFile(path string, s *inventory.Scan, rs []inventory.Resource) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".steward-scan-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := snapshot.Write(tmp, s, rs); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	// Rename last, so a scan file is whole or absent, never cut.
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
 
 func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, fs []finding.Finding, ps []*policy.Policy) error {
 	rep := &report.Report{
