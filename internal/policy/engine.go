@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -86,6 +86,9 @@ type compiled struct {
 	waste   cel.Program // nil when the policy has no waste expression
 	message []segment
 	params  ref.Val
+	// goRule replaces where, waste and message in an engine built by
+	// CompileGo.
+	goRule *GoRule
 }
 
 // segment is one piece of a message: literal text or an expression.
@@ -98,6 +101,37 @@ type segment struct {
 // file and line of the expression and CEL's own message; a policy that does
 // not compile is an error, never a policy that silently matches nothing.
 func Compile(ps []*Policy, opts Options) (*Engine, error) {
+	opts, fn, log, err := prepare(opts)
+	if err != nil {
+		return nil, err
+	}
+	env, err := fn.env()
+	if err != nil {
+		return nil, fmt.Errorf("policy environment: %w", err)
+	}
+	ps, err = applyOverrides(ps, opts)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{opts: opts, fn: fn, log: log, byType: map[string][]*compiled{}}
+	var errs []error
+	for _, p := range ps {
+		c, err := compile(env, p, opts)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		e.add(c)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return e, nil
+}
+
+// prepare fills the options' defaults and checks them, and builds what the
+// helper functions need.
+func prepare(opts Options) (Options, *funcs, *slog.Logger, error) {
 	if opts.OwnerKey == "" {
 		opts.OwnerKey = "owner"
 	}
@@ -112,12 +146,12 @@ func Compile(ps []*Policy, opts Options) (*Engine, error) {
 	}
 	if opts.Rate == 0 {
 		if opts.Currency != "USD" {
-			return nil, fmt.Errorf("currency %s needs a rate (units per US dollar)", opts.Currency)
+			return opts, nil, nil, fmt.Errorf("currency %s needs a rate (units per US dollar)", opts.Currency)
 		}
 		opts.Rate = 1
 	}
 	if opts.Now.IsZero() {
-		return nil, fmt.Errorf("policy options: Now is required (the time ages are measured against)")
+		return opts, nil, nil, fmt.Errorf("policy options: Now is required (the time ages are measured against)")
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
@@ -135,32 +169,15 @@ func Compile(ps []*Policy, opts Options) (*Engine, error) {
 		fn.namingTypes[t] = true
 	}
 	fn.requiredKey = slices.Sorted(maps.Keys(opts.Required))
-	env, err := fn.env()
-	if err != nil {
-		return nil, fmt.Errorf("policy environment: %w", err)
-	}
+	return opts, fn, log, nil
+}
 
-	ps, err = applyOverrides(ps, opts)
-	if err != nil {
-		return nil, err
+// add indexes a compiled policy by the types it is evaluated on.
+func (e *Engine) add(c *compiled) {
+	e.policies = append(e.policies, c)
+	for _, t := range c.p.Types {
+		e.byType[t] = append(e.byType[t], c)
 	}
-	e := &Engine{opts: opts, fn: fn, log: log, byType: map[string][]*compiled{}}
-	var errs []error
-	for _, p := range ps {
-		c, err := compile(env, p, opts)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		e.policies = append(e.policies, c)
-		for _, t := range p.Types {
-			e.byType[t] = append(e.byType[t], c)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return e, nil
 }
 
 // applyOverrides returns copies of the policies with configuration applied:
@@ -347,19 +364,21 @@ func (p *Policy) checkNames(checked *cel.Ast, field, src string, offset int) err
 // only for a cancelled ctx.
 func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
 	ev := newEvalState(rs)
+	genv := &GoEnv{ev: ev, fn: e.fn}
 	workers := min(e.opts.Workers, max(1, len(rs)/256))
 	const chunk = 512
 	var (
-		next    int64
+		next    int
 		mu      sync.Mutex
 		results [][]finding.Finding
 		wg      sync.WaitGroup
 		nextMu  sync.Mutex
+		errs    []error
 	)
 	take := func() (int, int, bool) {
 		nextMu.Lock()
 		defer nextMu.Unlock()
-		lo := int(next)
+		lo := next
 		if lo >= len(rs) {
 			return 0, 0, false
 		}
@@ -368,7 +387,14 @@ func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]findi
 	}
 	for range workers {
 		wg.Go(func() {
-			w := &worker{e: e, ev: ev, act: &activation{now: types.Timestamp{Time: e.opts.Now}}}
+			w, err := newWorker(e, ev, genv)
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				return
+			}
+			defer w.close()
 			for ctx.Err() == nil {
 				lo, hi, ok := take()
 				if !ok {
@@ -387,30 +413,47 @@ func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]findi
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("evaluate policies: %w", errors.Join(errs...))
+	}
+	return mergeSorted(results), nil
+}
+
+// mergeSorted concatenates the workers' findings in SortFindings order. It
+// sorts pointers and copies each finding once: moving whole findings
+// around in a sort costs more than the sort's comparisons.
+func mergeSorted(results [][]finding.Finding) []finding.Finding {
 	n := 0
 	for _, r := range results {
 		n += len(r)
 	}
-	out := make([]finding.Finding, 0, n)
+	ptrs := make([]*finding.Finding, 0, n)
 	for _, r := range results {
-		out = append(out, r...)
+		for i := range r {
+			ptrs = append(ptrs, &r[i])
+		}
 	}
-	SortFindings(out)
-	return out, nil
+	slices.SortStableFunc(ptrs, compareFindings)
+	out := make([]finding.Finding, n)
+	for i, f := range ptrs {
+		out[i] = *f
+	}
+	return out
 }
 
 // SortFindings orders findings by severity (highest first), policy and ARN.
 func SortFindings(fs []finding.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := &fs[i], &fs[j]
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if a.Policy != b.Policy {
-			return a.Policy < b.Policy
-		}
-		return a.ARN < b.ARN
-	})
+	slices.SortStableFunc(fs, func(a, b finding.Finding) int { return compareFindings(&a, &b) })
+}
+
+func compareFindings(a, b *finding.Finding) int {
+	if a.Severity != b.Severity {
+		return cmp.Compare(b.Severity, a.Severity)
+	}
+	if c := strings.Compare(a.Policy, b.Policy); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ARN, b.ARN)
 }
 
 // Policies returns the compiled policies (after disable and overrides), in
@@ -424,41 +467,69 @@ func (e *Engine) Policies() []*Policy {
 	return out
 }
 
+// worker evaluates a share of the resources. Its activation, execution
+// frame and resource value are reused for every evaluation it makes, so a
+// CEL evaluation allocates only what the expression itself builds.
 type worker struct {
-	e   *Engine
-	ev  *evalState
-	act *activation
-	out []finding.Finding
+	e     *Engine
+	ev    *evalState
+	genv  *GoEnv
+	act   *activation
+	frame *interpreter.ExecutionFrame
+	rv    resVal
+	out   []finding.Finding
 }
+
+func newWorker(e *Engine, ev *evalState, genv *GoEnv) (*worker, error) {
+	w := &worker{e: e, ev: ev, genv: genv, act: &activation{now: types.Timestamp{Time: e.opts.Now}}}
+	frame, err := interpreter.NewExecutionFrame(w.act)
+	if err != nil {
+		return nil, fmt.Errorf("cel activation: %w", err)
+	}
+	w.frame = frame
+	return w, nil
+}
+
+func (w *worker) close() { w.frame.Close() }
 
 func (w *worker) resource(r *inventory.Resource) {
 	cs := w.e.byType[r.Type]
 	if len(cs) == 0 {
 		return
 	}
-	rv := &resVal{r: r, ev: w.ev}
-	w.act.r = rv
+	// The resource value lives in the worker: nothing an expression returns
+	// keeps it past this resource, since results become strings and numbers.
+	w.rv = resVal{r: r, ev: w.ev}
+	w.act.r = &w.rv
 	var owner *ownerInfo
 	for _, c := range cs {
-		w.act.params = c.params
-		out, _, err := c.where.Eval(w.act)
-		if err != nil {
-			w.e.log.Warn("policy evaluation failed", "policy", c.p.ID, "arn", r.ARN, "err", err)
-			continue
-		}
-		if out != types.True {
+		if !w.match(c, r) {
 			continue
 		}
 		if owner == nil {
 			o := w.e.resolveOwner(r)
 			owner = &o
 		}
-		w.out = append(w.out, w.e.finding(c, r, w.act, owner))
+		w.out = append(w.out, w.finding(c, r, owner))
 	}
 	w.act.r = nil
 }
 
-func (e *Engine) finding(c *compiled, r *inventory.Resource, act *activation, o *ownerInfo) finding.Finding {
+func (w *worker) match(c *compiled, r *inventory.Resource) bool {
+	if c.goRule != nil {
+		return c.goRule.Where(w.genv, r)
+	}
+	w.act.params = c.params
+	out, _, err := c.where.Eval(w.frame)
+	if err != nil {
+		w.e.log.Warn("policy evaluation failed", "policy", c.p.ID, "arn", r.ARN, "err", err)
+		return false
+	}
+	return out == types.True
+}
+
+func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) finding.Finding {
+	e := w.e
 	f := finding.Finding{
 		Policy: c.p.ID, Title: c.p.Title, Category: c.p.Category, Severity: c.sev,
 		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: r.Name,
@@ -466,15 +537,26 @@ func (e *Engine) finding(c *compiled, r *inventory.Resource, act *activation, o 
 		Currency: e.opts.Currency, Remediation: c.p.Remediation,
 		References: c.p.References, Actions: c.p.Actions,
 	}
-	if c.waste != nil {
-		v, _, err := c.waste.Eval(act)
+	usd, ok := 0.0, false
+	switch {
+	case c.goRule != nil && c.goRule.Waste != nil:
+		usd, ok = c.goRule.Waste(w.genv, r), true
+	case c.waste != nil:
+		v, _, err := c.waste.Eval(w.frame)
 		if err != nil {
 			e.log.Warn("policy waste estimate failed", "policy", c.p.ID, "arn", r.ARN, "err", err)
-		} else if usd, ok := number(v); ok && !math.IsNaN(usd) && !math.IsInf(usd, 0) {
-			f.MonthlyWaste = math.Round(usd*e.opts.Rate*100) / 100
+		} else {
+			usd, ok = number(v)
 		}
 	}
-	f.Message = e.render(c, r, act)
+	if ok && !math.IsNaN(usd) && !math.IsInf(usd, 0) {
+		f.MonthlyWaste = math.Round(usd*e.opts.Rate*100) / 100
+	}
+	if c.goRule != nil {
+		f.Message = c.goRule.Message(w.genv, r)
+	} else {
+		f.Message = e.render(c, r, w.frame)
+	}
 	return f
 }
 

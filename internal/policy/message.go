@@ -117,7 +117,7 @@ func compileMessage(env *cel.Env, p *Policy, msg string) ([]segment, error) {
 
 // render builds a finding's message. An interpolation that fails shows
 // as <error: ...> in the text and in the log: the finding itself stands.
-func (e *Engine) render(c *compiled, r *inventory.Resource, act *activation) string {
+func (e *Engine) render(c *compiled, r *inventory.Resource, act cel.Activation) string {
 	var b strings.Builder
 	for _, s := range c.message {
 		if s.prog == nil {
