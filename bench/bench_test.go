@@ -5,66 +5,104 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/collect/demo"
-	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/policy"
 )
 
 var now = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
-func engine(tb testing.TB) (*policy.Engine, *config.Config) {
+func engines(tb testing.TB) (celEngine, goEngine *policy.Engine) {
 	tb.Helper()
-	cfg := config.Default()
-	ps, err := policy.Load(nil, true)
+	c, g, err := Engines(now)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e, err := policy.Compile(ps, policy.Options{
-		Now: now, Naming: cfg.NamingRule(), Required: cfg.Tags.Required, Pricer: policy.ListPrices{},
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return e, cfg
+	return c, g
 }
 
-// TestGoRulesAgree checks that the hand-written rules find exactly what the
-// packs find, so the benchmark compares the same work.
+// TestGoRulesAgree checks that the hand-written rules produce exactly the
+// findings the packs produce (policy, resource, owner, waste, message and
+// order), so the benchmark compares the same work.
 func TestGoRulesAgree(t *testing.T) {
-	e, cfg := engine(t)
-	if got, want := len(goRules), len(e.Policies()); got != want {
+	celEngine, goEngine := engines(t)
+	if got, want := len(goRules), len(celEngine.Policies()); got != want {
 		t.Fatalf("%d hand-written rules for %d built-in policies", got, want)
 	}
+	for _, p := range celEngine.Policies() {
+		if goMessages[p.ID] == nil {
+			t.Errorf("policy %s has no hand-written message", p.ID)
+		}
+	}
 	rs := demo.Generate(20000, 1, now)
-	fs, err := e.Evaluate(context.Background(), rs)
+	want, err := celEngine.Evaluate(context.Background(), rs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var celKeys, goKeys []string
-	for _, f := range fs {
-		celKeys = append(celKeys, fmt.Sprintf("%s %s %.2f", f.Policy, f.ARN, f.MonthlyWaste))
+	got, err := goEngine.Evaluate(context.Background(), rs)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, f := range evaluateGo(now, cfg.NamingRule(), cfg.Tags.Required, rs, 2) {
-		goKeys = append(goKeys, fmt.Sprintf("%s %s %.2f", f.Policy, f.ARN, float64(int64(f.Waste*100+0.5))/100))
+	policies := map[string]bool{}
+	for _, f := range want {
+		policies[f.Policy] = true
 	}
-	slices.Sort(celKeys)
-	slices.Sort(goKeys)
-	if len(celKeys) == 0 {
-		t.Fatal("no findings at all")
+	// Every policy must find something, or a rule that never matches on
+	// either side would pass unnoticed.
+	for _, p := range celEngine.Policies() {
+		if !policies[p.ID] {
+			t.Errorf("policy %s finds nothing in the synthetic estate", p.ID)
+		}
 	}
-	if diff := cmp.Diff(goKeys, celKeys); diff != "" {
-		t.Errorf("CEL and Go disagree (-go +cel):\n%s", diff)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CEL and Go disagree (-cel +go):\n%s", diff)
 	}
 }
 
+// TestCompileGoChecksRules checks that a Go rule set must cover exactly the
+// policies, with a waste function exactly where the policy has one.
+func TestCompileGoChecksRules(t *testing.T) {
+	ps, err := policy.Load(nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := handRules(now, policy.Options{}.Naming, nil)
+	tests := map[string]struct {
+		edit func(map[string]policy.GoRule)
+		want string
+	}{
+		"missing rule":   {func(m map[string]policy.GoRule) { delete(m, "rds-public") }, "policy rds-public: no Go rule"},
+		"unknown rule":   {func(m map[string]policy.GoRule) { m["nope"] = m["rds-public"] }, "Go rule nope: no policy has this id"},
+		"no message":     {func(m map[string]policy.GoRule) { g := m["rds-public"]; g.Message = nil; m["rds-public"] = g }, "policy rds-public: Go rule needs Where and Message"},
+		"waste missing":  {func(m map[string]policy.GoRule) { g := m["ebs-gp2"]; g.Waste = nil; m["ebs-gp2"] = g }, "policy ebs-gp2: Go rule must have a Waste exactly when the policy has a waste expression"},
+		"waste unwanted": {func(m map[string]policy.GoRule) { g := m["rds-public"]; g.Waste = m["ebs-gp2"].Waste; m["rds-public"] = g }, "policy rds-public: Go rule must have a Waste exactly when the policy has a waste expression"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			rules := map[string]policy.GoRule{}
+			for k, v := range full {
+				rules[k] = v
+			}
+			tc.edit(rules)
+			_, err := policy.CompileGo(ps, rules, policy.Options{Now: now})
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// sizes are the estates the benchmarks use: 100k always, 1M when
+// STEWARD_BENCH_1M is set (it needs about 3 GB and a minute per run).
 func sizes() []int {
 	if os.Getenv("STEWARD_BENCH_1M") != "" {
 		return []int{100_000, 1_000_000}
@@ -72,59 +110,35 @@ func sizes() []int {
 	return []int{100_000}
 }
 
-// report adds resources x policies per second and the peak RSS so far.
-func report(b *testing.B, rs []inventory.Resource, perResource float64) {
-	b.ReportMetric(float64(len(rs))*perResource*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
-		b.ReportMetric(float64(ru.Maxrss)/1024, "peakRSS-MB")
-	}
-}
-
-// policiesPerResource is how many policies a resource meets on average
-// (policies are indexed by type), the honest denominator of pairs/s.
-func policiesPerResource(e *policy.Engine, rs []inventory.Resource) float64 {
-	n := map[string]int{}
-	for _, p := range e.Policies() {
-		for _, t := range p.Types {
-			n[t]++
+// BenchmarkEvaluate runs the built-in packs as CEL and as hand-written Go
+// over the same estate, through the same engine. Compare the two with
+// benchstat, or run cmd/policybench for the ratio in one process.
+func BenchmarkEvaluate(b *testing.B) {
+	celEngine, goEngine := engines(b)
+	for _, n := range sizes() {
+		rs := demo.Generate(n, 1, now)
+		pairs := Pairs(celEngine, rs)
+		for _, c := range []struct {
+			name string
+			e    *policy.Engine
+		}{{"go", goEngine}, {"cel", celEngine}} {
+			runtime.GC()
+			b.Run(fmt.Sprintf("%s/%d", c.name, n), func(b *testing.B) {
+				evaluate(b, c.e, rs, pairs)
+			})
 		}
 	}
-	total := 0
-	for i := range rs {
-		total += n[rs[i].Type]
-	}
-	return float64(total) / float64(len(rs))
 }
 
-func BenchmarkCEL(b *testing.B) {
-	e, _ := engine(b)
-	for _, n := range sizes() {
-		rs := demo.Generate(n, 1, now)
-		per := policiesPerResource(e, rs)
-		runtime.GC()
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := e.Evaluate(context.Background(), rs); err != nil {
-					b.Fatal(err)
-				}
-			}
-			report(b, rs, per)
-		})
+func evaluate(b *testing.B, e *policy.Engine, rs []inventory.Resource, pairs int) {
+	ResetPeakRSS()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if _, err := e.Evaluate(context.Background(), rs); err != nil {
+			b.Fatal(err)
+		}
 	}
-}
-
-func BenchmarkGo(b *testing.B) {
-	e, cfg := engine(b)
-	for _, n := range sizes() {
-		rs := demo.Generate(n, 1, now)
-		per := policiesPerResource(e, rs)
-		runtime.GC()
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			for b.Loop() {
-				evaluateGo(now, cfg.NamingRule(), cfg.Tags.Required, rs, runtime.GOMAXPROCS(0))
-			}
-			report(b, rs, per)
-		})
-	}
+	b.ReportMetric(float64(pairs)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+	b.ReportMetric(float64(pairs)*float64(b.N)/(cpuTime()-cpu0).Seconds(), "pairs/cpu-s")
+	b.ReportMetric(float64(PeakRSS())/(1<<20), "peakRSS-MB")
 }

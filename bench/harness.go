@@ -1,0 +1,204 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/policy"
+)
+
+// Engines compiles the built-in packs twice with the same options: once
+// as CEL (what steward runs) and once with the hand-written Go rules. Both
+// evaluate through the same engine, so the only difference between them is
+// who computes where, waste and message.
+func Engines(now time.Time) (celEngine, goEngine *policy.Engine, err error) {
+	cfg := config.Default()
+	ps, err := policy.Load(nil, true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load built-in packs: %w", err)
+	}
+	opts := policy.Options{
+		Now: now, Naming: cfg.NamingRule(), Required: cfg.Tags.Required, Pricer: policy.ListPrices{},
+	}
+	celEngine, err = policy.Compile(ps, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("compile built-in packs: %w", err)
+	}
+	goEngine, err = policy.CompileGo(ps, handRules(now, cfg.NamingRule(), cfg.Tags.Required), opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("compile hand-written rules: %w", err)
+	}
+	return celEngine, goEngine, nil
+}
+
+// Pairs is the number of resource x policy evaluations one Evaluate makes:
+// policies are indexed by type, so a resource meets only its type's
+// policies. It is the honest numerator of pairs per second.
+func Pairs(e *policy.Engine, rs []inventory.Resource) int {
+	n := map[string]int{}
+	for _, p := range e.Policies() {
+		for _, t := range p.Types {
+			n[t]++
+		}
+	}
+	total := 0
+	for i := range rs {
+		total += n[rs[i].Type]
+	}
+	return total
+}
+
+// Run is one measured Evaluate.
+type Run struct {
+	Findings int
+	Pairs    int
+	Wall     time.Duration
+	// CPU is the process's user+system time during the run: on a shared
+	// machine it measures the work, where wall time also measures the
+	// neighbours.
+	CPU time.Duration
+	// PeakHeap is the most heap in use (live and not yet collected objects)
+	// seen while the run went, sampled every few milliseconds.
+	PeakHeap uint64
+	// PeakRSS is the process's peak resident set since the last
+	// ResetPeakRSS (or since it started, where resetting is not possible).
+	PeakRSS uint64
+}
+
+// PairsPerSecond is resource x policy evaluations per wall-clock second.
+func (r Run) PairsPerSecond() float64 { return float64(r.Pairs) / r.Wall.Seconds() }
+
+// PairsPerCPUSecond is resource x policy evaluations per CPU second.
+func (r Run) PairsPerCPUSecond() float64 { return float64(r.Pairs) / r.CPU.Seconds() }
+
+// Measure runs one Evaluate and measures it. It collects garbage first, so
+// that the peak heap is this run's and not the previous one's.
+func Measure(ctx context.Context, e *policy.Engine, rs []inventory.Resource, pairs int) (Run, []finding.Finding, error) {
+	runtime.GC()
+	ResetPeakRSS()
+	stop := sampleHeap()
+	cpu0 := cpuTime()
+	t0 := time.Now()
+	fs, err := e.Evaluate(ctx, rs)
+	wall := time.Since(t0)
+	cpu := cpuTime() - cpu0
+	peak := stop()
+	if err != nil {
+		return Run{}, nil, fmt.Errorf("evaluate: %w", err)
+	}
+	return Run{Findings: len(fs), Pairs: pairs, Wall: wall, CPU: cpu, PeakHeap: peak, PeakRSS: PeakRSS()}, fs, nil
+}
+
+// sampleHeap watches heap in use until the returned function is called,
+// which returns the largest value seen.
+func sampleHeap() func() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return sample[0].Value.Uint64()
+	}
+	var (
+		mu   sync.Mutex
+		peak = read()
+		done = make(chan struct{})
+		wg   sync.WaitGroup
+	)
+	wg.Go(func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				v := read()
+				mu.Lock()
+				peak = max(peak, v)
+				mu.Unlock()
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return max(peak, read())
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// ResetPeakRSS starts a new peak resident set measurement where Linux
+// allows it (writing 5 to /proc/self/clear_refs); elsewhere the peak stays
+// the process's lifetime peak.
+func ResetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// PeakRSS is the peak resident set in bytes: VmHWM from /proc/self/status,
+// or getrusage's lifetime maximum where /proc is not there.
+func PeakRSS() uint64 {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+				if err == nil {
+					return kb * 1024
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return uint64(ru.Maxrss) * 1024
+}
+
+// Compare runs the CEL and the Go engine rounds times each, alternating so
+// that a change in the machine's load hits both alike, and returns the
+// fastest run of each (by CPU time: the least disturbed one).
+func Compare(ctx context.Context, celEngine, goEngine *policy.Engine, rs []inventory.Resource, rounds int) (celRun, goRun Run, err error) {
+	if rounds < 1 {
+		return Run{}, Run{}, errors.New("compare: rounds must be at least 1")
+	}
+	pairs := Pairs(celEngine, rs)
+	best := func(cur, r Run) Run {
+		if cur.CPU == 0 || r.CPU < cur.CPU {
+			return r
+		}
+		return cur
+	}
+	for range rounds {
+		g, _, err := Measure(ctx, goEngine, rs, pairs)
+		if err != nil {
+			return Run{}, Run{}, fmt.Errorf("go rules: %w", err)
+		}
+		c, _, err := Measure(ctx, celEngine, rs, pairs)
+		if err != nil {
+			return Run{}, Run{}, fmt.Errorf("cel: %w", err)
+		}
+		goRun, celRun = best(goRun, g), best(celRun, c)
+	}
+	return celRun, goRun, nil
+}
