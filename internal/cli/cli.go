@@ -61,6 +61,8 @@ type CLI struct {
 	Findings  FindingsCmd  `cmd:"" help:"Print the findings of the latest scan in the store."`
 	History   HistoryCmd   `cmd:"" help:"Show when a resource appeared, changed and disappeared."`
 	Policy    PolicyCmd    `cmd:"" help:"List policies or test them against fixtures."`
+	Cost      CostCmd      `cmd:"" help:"Cost from billing exports: by system, env and owner; waste priced; anomalies; budgets."`
+	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
 	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege IAM policy steward's AWS scan needs."`
 	Version   VersionCmd   `cmd:"" help:"Print steward's version."`

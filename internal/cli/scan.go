@@ -132,7 +132,6 @@ func parseFailOn(s string) (*finding.Severity, error) {
 	return &sev, nil
 }
 
-
 func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, fs []finding.Finding, ps []*policy.Policy) error {
 	rep := &report.Report{
 		Scan:        s,

@@ -1,7 +1,8 @@
 // Package config owns steward.yaml: its schema, strict loading, defaults and
 // validation with messages that name the file, line and field. It knows
 // nothing of AWS, policies or the store; other packages receive the values
-// they need, not the Config.
+// they need, not the Config. The cost section's types belong to package
+// cost (they carry exact money amounts); config only places and checks them.
 package config
 
 import (
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/yamlfile"
 )
@@ -36,6 +38,8 @@ type Config struct {
 	Policies Policies `yaml:"policies"`
 	// Lang is the language of messages: en (default) or ja.
 	Lang string `yaml:"lang"`
+	// Cost holds budgets, virtual tags and anomaly tuning.
+	Cost cost.Config `yaml:"cost"`
 
 	file *yamlfile.File
 	rule naming.Rule
@@ -140,6 +144,7 @@ func (c *Config) applyDefaults() {
 	if c.Lang == "" {
 		c.Lang = "en"
 	}
+	c.Cost.Defaults()
 }
 
 // Load reads, defaults and validates a configuration file.
@@ -247,6 +252,13 @@ func (c *Config) Validate() error {
 	case "en", "ja":
 	default:
 		return f.Errorf("lang", "%q is not supported (valid: en, ja)", c.Lang)
+	}
+	if err := c.Cost.Validate(); err != nil {
+		var fe *cost.FieldError
+		if errors.As(err, &fe) {
+			return f.Errorf(fe.Field, "%v", fe.Err)
+		}
+		return f.Errorf("cost", "%v", err)
 	}
 	for _, id := range sortedKeys(c.Policies.Severity) {
 		switch strings.ToLower(c.Policies.Severity[id]) {

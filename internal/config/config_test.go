@@ -154,3 +154,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCostSection(t *testing.T) {
+	src := "cost:\n  budgets:\n    - {system: shop, monthly: 1234.56}\n  anomaly:\n    score: 3\n"
+	c, err := Parse("steward.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Cost.Budgets[0].Monthly.String(); got != "1234.56" {
+		t.Errorf("budget = %s, want the exact 1234.56", got)
+	}
+	if c.Cost.Anomaly.Score != 3 || c.Cost.Anomaly.WindowDays != 56 {
+		t.Errorf("anomaly = %+v, want score 3 and the default window", c.Cost.Anomaly)
+	}
+	_, err = Parse("steward.yaml", []byte("cost:\n  anomaly:\n    window_days: 7\n"))
+	if want := `steward.yaml:3:18: cost.anomaly.window_days: 7 is too short, use at least 14`; err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %s", err, want)
+	}
+}

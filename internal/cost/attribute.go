@@ -70,34 +70,45 @@ func (c *Config) Defaults() {
 	}
 }
 
+// FieldError is a problem with one field of the cost section; Field is
+// its path in steward.yaml (cost.budgets[0].monthly), so the caller can
+// point at the line.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
 // Validate names the field and the fix.
 func (c *Config) Validate() error {
 	for i, b := range c.Budgets {
 		if b.System == "" && b.Env == "" {
-			return fmt.Errorf("cost.budgets[%d]: set system, env or both", i)
+			return &FieldError{Field: fmt.Sprintf("cost.budgets[%d]", i), Err: fmt.Errorf("set system, env or both")}
 		}
 		if b.Monthly.Sign() <= 0 {
-			return fmt.Errorf("cost.budgets[%d].monthly: must be a positive amount, e.g. monthly: 500", i)
+			return &FieldError{Field: fmt.Sprintf("cost.budgets[%d].monthly", i), Err: fmt.Errorf("must be a positive amount, e.g. monthly: 500")}
 		}
 	}
 	for i, v := range c.VirtualTags {
 		for _, g := range []struct{ name, glob string }{{"account", v.Account}, {"service", v.Service}, {"usage_type", v.UsageType}, {"resource", v.Resource}} {
 			if _, err := path.Match(g.glob, ""); err != nil {
-				return fmt.Errorf("cost.virtual_tags[%d].%s: %q is not a glob: %w", i, g.name, g.glob, err)
+				return &FieldError{Field: fmt.Sprintf("cost.virtual_tags[%d].%s", i, g.name), Err: fmt.Errorf("%q is not a glob: %w", g.glob, err)}
 			}
 		}
 		if v.System == "" && v.Env == "" && v.Owner == "" {
-			return fmt.Errorf("cost.virtual_tags[%d]: set system, env or owner", i)
+			return &FieldError{Field: fmt.Sprintf("cost.virtual_tags[%d]", i), Err: fmt.Errorf("set system, env or owner")}
 		}
 	}
 	a := c.Anomaly
 	switch {
 	case a.WindowDays < 14:
-		return fmt.Errorf("cost.anomaly.window_days: %d is too short, use at least 14", a.WindowDays)
+		return &FieldError{Field: "cost.anomaly.window_days", Err: fmt.Errorf("%d is too short, use at least 14", a.WindowDays)}
 	case a.MinHistoryDays < 7 || a.MinHistoryDays > a.WindowDays:
-		return fmt.Errorf("cost.anomaly.min_history_days: %d must be between 7 and window_days (%d)", a.MinHistoryDays, a.WindowDays)
+		return &FieldError{Field: "cost.anomaly.min_history_days", Err: fmt.Errorf("%d must be between 7 and window_days (%d)", a.MinHistoryDays, a.WindowDays)}
 	case a.Score <= 0:
-		return fmt.Errorf("cost.anomaly.score: must be positive, e.g. 4")
+		return &FieldError{Field: "cost.anomaly.score", Err: fmt.Errorf("must be positive, e.g. 4")}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/collect/demo"
-	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/naming"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
@@ -42,7 +43,12 @@ func demoCommon(t *testing.T) Common {
 	if res.Stats.Skipped != 0 || res.Stats.Files[0].Format != FOCUS12 {
 		t.Fatalf("demo bill: %+v", res.Stats)
 	}
-	return Common{Store: st, Global: config.Default(), Resources: rs, Now: demoNow}
+	// steward's default owner keys and naming rule (config.Default()),
+	// spelled out: config imports this package for its cost section.
+	envs, _ := expandForTest("prod", "stg", "dev", "qa", 10)
+	return Common{Store: st, Keys: Keys{System: "system", Env: "env", Owner: "owner"},
+		Naming:   naming.MustCompile("{system}-{env}-{role}", "", map[string][]string{"env": envs}),
+		Currency: "USD", Rate: 1, Resources: rs, Now: demoNow}
 }
 
 func golden(t *testing.T, name string, got []byte) {
@@ -188,4 +194,13 @@ func TestDemoWaste(t *testing.T) {
 	if !strings.HasPrefix(r.Bases["price table"].String(), "3.6") {
 		t.Errorf("price table basis %s, want 3.6", r.Bases["price table"])
 	}
+}
+
+// expandForTest lists fixed values then prefix1..prefixN.
+func expandForTest(a, b, c, prefix string, n int) ([]string, error) {
+	out := []string{a, b, c}
+	for i := 1; i <= n; i++ {
+		out = append(out, fmt.Sprintf("%s%d", prefix, i))
+	}
+	return out, nil
 }

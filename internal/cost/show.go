@@ -10,16 +10,21 @@ import (
 	"strings"
 	"time"
 
-	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/naming"
 )
 
 // Common is what every cost command reads: the store, the inventory and
 // findings of the last scan, steward.yaml and its cost section, a clock.
 type Common struct {
-	Store     RollupStore
-	Global    *config.Config
+	Store RollupStore
+	// Keys and Naming say who owns a resource (steward.yaml's tags and
+	// naming sections); Currency and Rate are the display currency.
+	Keys      Keys
+	Naming    naming.Rule
+	Currency  string
+	Rate      float64
 	Cost      Config
 	Resources []inventory.Resource
 	Findings  []finding.Finding
@@ -33,8 +38,8 @@ func (c *Common) validate() error {
 	switch {
 	case c.Store == nil:
 		return fmt.Errorf("cost: Store is required")
-	case c.Global == nil:
-		return fmt.Errorf("cost: Global config is required (config.Default() when there is no steward.yaml)")
+	case c.Keys == (Keys{}):
+		return fmt.Errorf("cost: Keys are required (the owner, system and env tag keys)")
 	case c.Now.IsZero():
 		return fmt.Errorf("cost: Now is required")
 	}
@@ -48,8 +53,7 @@ func (c *Common) validate() error {
 }
 
 func (c *Common) attributor() *Attributor {
-	g := c.Global
-	return NewAttributor(Keys{System: g.Tags.SystemKey, Env: g.Tags.EnvKey, Owner: g.Tags.OwnerKey}, g.NamingRule(), c.Resources, c.Cost.VirtualTags)
+	return NewAttributor(c.Keys, c.Naming, c.Resources, c.Cost.VirtualTags)
 }
 
 // converter turns amounts in the bill's currency into the display
@@ -60,7 +64,10 @@ type converter struct {
 }
 
 func (c *Common) converter(billCurrency string) (converter, error) {
-	cur := c.Global.Currency
+	cur := struct {
+		Code string
+		Rate float64
+	}{cmp.Or(c.Currency, "USD"), c.Rate}
 	if billCurrency == "" || billCurrency == cur.Code {
 		return converter{to: cmp.Or(billCurrency, cur.Code)}, nil
 	}

@@ -87,6 +87,9 @@ func (s *sqliteStore) check(ctx context.Context) error {
 	return nil
 }
 
+// SQLDB returns the database handle (see SQLDatabase).
+func (s *sqliteStore) SQLDB() *sql.DB { return s.db }
+
 func (s *sqliteStore) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)

@@ -12,6 +12,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -101,4 +102,12 @@ type Diff struct {
 	Changed []string `json:"changed"`
 	Removed []string `json:"removed"`
 	Hidden  []string `json:"hidden,omitempty"`
+}
+
+// SQLDatabase is implemented by backends built on database/sql, so that a
+// package with tables of its own (cost rollups) can keep them in the same
+// database file. Such a package owns its tables and migrations and never
+// touches the store's.
+type SQLDatabase interface {
+	SQLDB() *sql.DB
 }

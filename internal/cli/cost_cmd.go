@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/steward-sre/steward/internal/collect/demo"
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/cost/costdb"
+	"github.com/steward-sre/steward/internal/store"
+)
+
+// CostCmd groups the cost subcommands.
+type CostCmd struct {
+	Ingest    CostIngestCmd `cmd:"" help:"Read FOCUS or CUR billing exports (CSV, Parquet, gzipped; files, folders, s3://) into the store."`
+	Show      CostShowCmd   `cmd:"" help:"Cost by system, env, owner, service, account, resource or tag."`
+	Waste     CostCommonCmd `cmd:"" help:"Money recoverable per month from waste findings, by owner, priced from the bill where it can be."`
+	Anomalies CostCommonCmd `cmd:"" help:"Rises in spend that stand out from each system's own history, with what is behind them."`
+	Check     CostCommonCmd `cmd:"" help:"Exit 1 when a budget or an anomaly threshold is breached (for CI and cron)."`
+}
+
+// CostIngestCmd ingests billing files.
+type CostIngestCmd struct {
+	Paths  []string `arg:"" optional:"" help:"Export files, folders or s3://bucket/prefix." placeholder:"PATH"`
+	Source string   `help:"Name of the bill (default: the payer account of each line)."`
+	Demo   bool     `help:"Ingest a synthetic bill that matches the demo estate (see steward demo)."`
+	JSON   bool     `help:"Print JSON."`
+}
+
+// Run ingests.
+func (c *CostIngestCmd) Run(r *runner) error {
+	if len(c.Paths) == 0 && !c.Demo {
+		return usagef("cost ingest: give billing export paths, or --demo")
+	}
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	st, cs, err := r.costStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	paths := c.Paths
+	if c.Demo {
+		p, cleanup, err := r.writeDemoBill()
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		paths = append(paths, p)
+	}
+	format := "table"
+	if c.JSON {
+		format = "json"
+	}
+	err = cost.RunIngest(r.ctx, cs, cost.IngestOptions{Paths: paths, Source: c.Source, Now: r.env.Now().UTC(), Logger: r.log}, format, r.env.Stdout)
+	if err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// writeDemoBill writes the demo estate's bill to a temporary file.
+func (r *runner) writeDemoBill() (string, func(), error) {
+	dir, err := os.MkdirTemp("", "steward-demo-bill-")
+	if err != nil {
+		return "", nil, fmt.Errorf("demo bill: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	p := filepath.Join(dir, "demo-focus.csv")
+	f, err := os.Create(p)
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("demo bill: %w", err)
+	}
+	now := r.env.Now().UTC()
+	err = cost.GenerateDemoBill(now, demo.Estate(now), f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("demo bill: %w", err)
+	}
+	return p, cleanup, nil
+}
+
+// CostFlags are the flags every reporting cost command takes.
+type CostFlags struct {
+	Format string `help:"Output: table, json, csv, markdown." default:"table" enum:"table,json,csv,markdown" short:"f"`
+}
+
+// CostCommonCmd is waste, anomalies and check.
+type CostCommonCmd struct {
+	CostFlags
+}
+
+// Run dispatches on the command name.
+func (c *CostCommonCmd) Run(r *runner, cli *CLI) error {
+	o, closeFn, err := r.costCommon(c.Format)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	switch {
+	case c == &cli.Cost.Waste:
+		return cost.RunWaste(r.ctx, o, r.env.Stdout)
+	case c == &cli.Cost.Anomalies:
+		return cost.RunAnomalies(r.ctx, o, r.env.Stdout)
+	default:
+		err := cost.RunCheck(r.ctx, o, r.env.Stdout)
+		if errors.Is(err, cost.ErrCheckFailed) {
+			return exitError{ExitFindings, "steward: " + err.Error()}
+		}
+		return err
+	}
+}
+
+// CostShowCmd breaks cost down.
+type CostShowCmd struct {
+	CostFlags
+	By        string `help:"system, env, owner, service, account, resource, or tag:KEY." default:"system"`
+	From      string `help:"First day (YYYY-MM-DD); default 30 days before --to." placeholder:"DATE"`
+	To        string `help:"Day after the last (YYYY-MM-DD); default today." placeholder:"DATE"`
+	Amortized bool   `help:"Show amortised (effective) cost instead of billed."`
+	Top       int    `help:"Untagged resources to list." default:"10"`
+}
+
+// Run shows.
+func (c *CostShowCmd) Run(r *runner) error {
+	from, err := parseDay("--from", c.From)
+	if err != nil {
+		return err
+	}
+	to, err := parseDay("--to", c.To)
+	if err != nil {
+		return err
+	}
+	o, closeFn, err := r.costCommon(c.Format)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	err = cost.RunShow(r.ctx, cost.ShowOptions{Common: o, By: c.By, From: from, To: to, Amortized: c.Amortized, Top: c.Top}, r.env.Stdout)
+	var fe *cost.FieldError
+	if errors.As(err, &fe) {
+		return usageError{err}
+	}
+	return err
+}
+
+func parseDay(flag, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, usagef("%s %q: want a date as YYYY-MM-DD", flag, s)
+	}
+	return t, nil
+}
+
+// costStore opens the store and the cost tables kept in the same database.
+func (r *runner) costStore(cfg *config.Config) (store.Store, cost.RollupStore, error) {
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	sd, ok := st.(store.SQLDatabase)
+	if !ok {
+		st.Close()
+		return nil, nil, usagef("this store backend cannot keep cost data yet (use a SQLite store)")
+	}
+	cs, err := costdb.Open(r.ctx, sd.SQLDB())
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("open cost tables: %w", err)
+	}
+	return st, cs, nil
+}
+
+// costCommon gathers what the reporting commands share: the rollups, the
+// configuration, and the latest scan's resources and findings (which name
+// owners and price waste), when there is a scan.
+func (r *runner) costCommon(format string) (cost.Common, func(), error) {
+	cfg, err := r.config()
+	if err != nil {
+		return cost.Common{}, nil, err
+	}
+	st, cs, err := r.costStore(cfg)
+	if err != nil {
+		return cost.Common{}, nil, err
+	}
+	o := cost.Common{
+		Store: cs, Cost: cfg.Cost,
+		Keys:     cost.Keys{System: cfg.Tags.SystemKey, Env: cfg.Tags.EnvKey, Owner: cfg.Tags.OwnerKey},
+		Naming:   cfg.NamingRule(),
+		Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate,
+		Now: r.env.Now().UTC(), Format: format, Logger: r.log,
+	}
+	s, err := st.LatestScan(r.ctx)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		r.log.Info("no scan in the store: costs are attributed from bill tags and the naming rule only")
+	case err != nil:
+		st.Close()
+		return cost.Common{}, nil, fmt.Errorf("read latest scan: %w", err)
+	default:
+		if o.Resources, err = st.Resources(r.ctx, s.ID); err == nil {
+			o.Findings, err = st.Findings(r.ctx, s.ID)
+		}
+		if err != nil {
+			st.Close()
+			return cost.Common{}, nil, fmt.Errorf("read latest scan: %w", err)
+		}
+	}
+	return o, func() { st.Close() }, nil
+}

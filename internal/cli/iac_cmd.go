@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/steward-sre/steward/internal/iac"
+)
+
+// IaCCmd reports which resources infrastructure-as-code manages.
+type IaCCmd struct {
+	Source     string   `help:"Where resources come from: demo, aws, file:PATH, config:PATH." default:"aws" short:"s"`
+	State      []string `help:"Terraform/OpenTofu state: a file, a glob (states/**/*.tfstate), s3://bucket/key or s3://bucket/prefix/, or - for terraform show -json on stdin. Repeatable." placeholder:"PATH"`
+	TrailLog   []string `help:"CloudTrail log files (local or s3://) to learn who created what. Repeatable." name:"trail-log" placeholder:"PATH"`
+	Ignore     string   `help:"An ignore file in .driftignore syntax (type.id, *, !)." placeholder:"FILE" type:"path"`
+	Defaults   bool     `help:"Count the default VPC, its subnets and security group too."`
+	Format     string   `help:"Output: table, json." default:"table" enum:"table,json" short:"f"`
+	Import     bool     `help:"Print Terraform import {} blocks for the unmanaged resources instead of the report."`
+	System     string   `help:"With --import: only this system." placeholder:"NAME"`
+	Env        string   `help:"With --import: only this env." placeholder:"NAME"`
+	Account    string   `help:"With --import: only this account." placeholder:"ID"`
+	Type       string   `help:"With --import: only this resource type (AWS::EC2::Instance or aws_instance)." placeholder:"TYPE"`
+	FailOnGaps bool     `help:"Exit 3 when a state could not be read." default:"true" negatable:""`
+}
+
+// Run runs the IaC report.
+func (c *IaCCmd) Run(r *runner) error {
+	if len(c.State) == 0 {
+		return usagef("iac: give at least one --state (a .tfstate file, a glob, s3://bucket/key, or - for stdin)")
+	}
+	if !c.Import && (c.System != "" || c.Env != "" || c.Account != "" || c.Type != "") {
+		return usagef("iac: --system, --env, --account and --type select import blocks; add --import")
+	}
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	src, err := r.source(c.Source, cfg)
+	if err != nil {
+		return err
+	}
+	format := c.Format
+	if c.Import {
+		format = "imports"
+	}
+	opts := iac.RunOptions{
+		Source: src, States: c.State, TrailLogs: c.TrailLog, IgnoreFile: c.Ignore,
+		IncludeDefaults: c.Defaults, Format: format,
+		Import: iac.ImportFilter{System: c.System, Env: c.Env, Account: c.Account, Type: c.Type},
+		Stdin:  r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log,
+	}
+	if slices.ContainsFunc(append(slices.Clone(c.State), c.TrailLog...), func(s string) bool { return strings.HasPrefix(s, "s3://") }) {
+		client, err := s3Client(r.ctx)
+		if err != nil {
+			return err
+		}
+		opts.S3 = client
+	}
+	out, err := iac.Run(r.ctx, opts, r.env.Stdout)
+	if err != nil {
+		return usageError{err}
+	}
+	if len(out.Problems) > 0 {
+		for _, p := range out.Problems {
+			r.log.Warn("iac input skipped", "err", p)
+		}
+		if c.FailOnGaps {
+			return exitError{ExitIncomplete, fmt.Sprintf("steward: %d state or log input(s) could not be read (listed above); coverage leaves them out", len(out.Problems))}
+		}
+	}
+	return nil
+}
+
+// s3Client reads state and trail objects with the SDK's default credential
+// chain; AWS_ENDPOINT_URL is honoured by the SDK itself.
+func s3Client(ctx context.Context) (*s3.Client, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("aws credentials for s3:// inputs: %w", err)}
+	}
+	if cfg.Credentials == nil {
+		return nil, usageError{errors.New("aws credentials for s3:// inputs: none found (set AWS_PROFILE or run aws sso login)")}
+	}
+	return s3.NewFromConfig(cfg), nil
+}
