@@ -131,6 +131,7 @@ func BenchmarkEvaluate(b *testing.B) {
 }
 
 func evaluate(b *testing.B, e *policy.Engine, rs []inventory.Resource, pairs int) {
+	b.ReportAllocs()
 	ResetPeakRSS()
 	cpu0 := cpuTime()
 	for b.Loop() {

@@ -34,6 +34,9 @@ var resourceType = types.NewObjectType(resourceTypeName)
 type resVal struct {
 	r  *inventory.Resource
 	ev *evalState
+	// boxed holds the scalar fields already read as CEL values, so the
+	// policies of one resource box r.name or r.state once between them.
+	boxed [cachedFields]ref.Val
 }
 
 func (v *resVal) ConvertToNative(typeDesc reflect.Type) (any, error) {
@@ -96,45 +99,52 @@ func (ev *evalState) referrers() map[string][]edge {
 	return ev.refs
 }
 
-// resourceField is one field of `r` as policies see it.
+// resourceField is one field of `r` as policies see it. Scalar getters
+// return CEL values rather than Go ones: the interpreter would convert a Go
+// string anyway, and boxing it twice costs an allocation per field read.
 type resourceField struct {
 	t   *types.Type
 	get func(r *inventory.Resource) any
 	set func(r *inventory.Resource) bool
+	// slot, when above zero, is where resVal.boxed keeps the value (+1).
+	slot int
 }
 
+// cachedFields is how many fields resVal.boxed keeps.
+const cachedFields = 7
+
 var resourceFields = map[string]resourceField{
-	"arn":     {types.StringType, func(r *inventory.Resource) any { return r.ARN }, nil},
-	"account": {types.StringType, func(r *inventory.Resource) any { return r.Account }, nil},
-	"region":  {types.StringType, func(r *inventory.Resource) any { return r.Region }, nil},
-	"type":    {types.StringType, func(r *inventory.Resource) any { return r.Type }, nil},
-	"id":      {types.StringType, func(r *inventory.Resource) any { return r.ID }, nil},
-	"name":    {types.StringType, func(r *inventory.Resource) any { return r.Name }, nil},
-	"state":   {types.StringType, func(r *inventory.Resource) any { return r.State }, nil},
+	"arn":     {types.StringType, func(r *inventory.Resource) any { return types.String(r.ARN) }, nil, 1},
+	"account": {types.StringType, func(r *inventory.Resource) any { return types.String(r.Account) }, nil, 2},
+	"region":  {types.StringType, func(r *inventory.Resource) any { return types.String(r.Region) }, nil, 3},
+	"type":    {types.StringType, func(r *inventory.Resource) any { return types.String(r.Type) }, nil, 4},
+	"id":      {types.StringType, func(r *inventory.Resource) any { return types.String(r.ID) }, nil, 5},
+	"name":    {types.StringType, func(r *inventory.Resource) any { return types.String(r.Name) }, nil, 6},
+	"state":   {types.StringType, func(r *inventory.Resource) any { return types.String(r.State) }, nil, 7},
 	"tags": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
 		if r.Tags == nil {
 			return map[string]string{}
 		}
 		return r.Tags
-	}, nil},
-	"created": {types.TimestampType, func(r *inventory.Resource) any { return r.Created },
-		func(r *inventory.Resource) bool { return !r.Created.IsZero() }},
+	}, nil, 0},
+	"created": {types.TimestampType, func(r *inventory.Resource) any { return types.Timestamp{Time: r.Created} },
+		func(r *inventory.Resource) bool { return !r.Created.IsZero() }, 0},
 	"attrs": {types.NewMapType(types.StringType, types.DynType), func(r *inventory.Resource) any {
 		if r.Attrs == nil {
 			return map[string]any{}
 		}
 		return r.Attrs
-	}, nil},
+	}, nil, 0},
 	"relations": {types.NewListType(types.NewMapType(types.StringType, types.StringType)), func(r *inventory.Resource) any {
 		out := make([]any, len(r.Relations))
 		for i, rel := range r.Relations {
 			out[i] = map[string]string{"kind": rel.Kind, "target": rel.Target}
 		}
 		return out
-	}, nil},
+	}, nil, 0},
 	"managed_by": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
 		return map[string]string{"kind": r.ManagedBy.Kind, "ref": r.ManagedBy.Ref, "source": r.ManagedBy.Source}
-	}, nil},
+	}, nil, 0},
 	"creator": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
 		if r.Creator == nil {
 			return map[string]string{}
@@ -144,8 +154,8 @@ var resourceFields = map[string]resourceField{
 			at = r.Creator.At.Format(time.RFC3339)
 		}
 		return map[string]string{"principal": r.Creator.Principal, "user_agent": r.Creator.UserAgent, "via": r.Creator.Via, "at": at}
-	}, func(r *inventory.Resource) bool { return r.Creator != nil }},
-	"monthly_cost": {types.DoubleType, func(r *inventory.Resource) any { return r.MonthlyCost }, nil},
+	}, func(r *inventory.Resource) bool { return r.Creator != nil }, 0},
+	"monthly_cost": {types.DoubleType, func(r *inventory.Resource) any { return types.Double(r.MonthlyCost) }, nil, 0},
 }
 
 // provider adds steward.Resource to CEL's standard type registry.
@@ -194,7 +204,15 @@ func (p provider) FindStructFieldType(name, field string) (*types.FieldType, boo
 			if !ok {
 				return nil, fmt.Errorf("field %s: not a resource", field)
 			}
-			return f.get(v.r), nil
+			if f.slot == 0 {
+				return f.get(v.r), nil
+			}
+			if b := v.boxed[f.slot-1]; b != nil {
+				return b, nil
+			}
+			b := f.get(v.r).(ref.Val)
+			v.boxed[f.slot-1] = b
+			return b, nil
 		},
 	}, true
 }
@@ -313,17 +331,17 @@ func (f *funcs) env() (*cel.Env, error) {
 		cel.Function("tag_problems",
 			cel.Overload("tag_problems_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
-					return types.NewStringList(reg, f.tagProblems(v.(*resVal).r))
+					return stringList(reg, f.tagProblems(v.(*resVal).r))
 				}))),
 		cel.Function("missing_tags",
 			cel.Overload("missing_tags_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
-					return types.NewStringList(reg, f.missingTags(v.(*resVal).r))
+					return stringList(reg, f.missingTags(v.(*resVal).r))
 				}))),
 		cel.Function("invalid_tags",
 			cel.Overload("invalid_tags_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
-					return types.NewStringList(reg, f.invalidTags(v.(*resVal).r))
+					return stringList(reg, f.invalidTags(v.(*resVal).r))
 				}))),
 		cel.Function("sum",
 			cel.Overload("sum_list", []*cel.Type{cel.ListType(cel.DynType)}, cel.DoubleType,
@@ -511,6 +529,17 @@ func (f *funcs) price(r *inventory.Resource) float64 {
 		return usd
 	}
 	return r.MonthlyCost
+}
+
+// noStrings is the value of a helper that finds nothing, which is what
+// most resources get: one shared immutable list instead of one per call.
+var noStrings = types.NewStringList(types.DefaultTypeAdapter, []string{})
+
+func stringList(a types.Adapter, ss []string) ref.Val {
+	if len(ss) == 0 {
+		return noStrings
+	}
+	return types.NewStringList(a, ss)
 }
 
 func related(a types.Adapter, v *resVal, kind string) ref.Val {
