@@ -17,9 +17,11 @@ type Source struct {
 }
 
 // New returns the demo source. Every time in the estate (creation, launch,
-// stop, last use) is relative to now, so the same findings come out whatever
-// the date: a snapshot is always 400 days old.
-func New(now time.Time) inventory.Source { return &Source{now: now} }
+// stop, last use) is relative to the start of now's day (UTC), so the same
+// findings come out whatever the date (a snapshot is always 400 days old),
+// and two demo scans on one day see identical resources: history shows no
+// change that did not happen.
+func New(now time.Time) inventory.Source { return &Source{now: now.UTC().Truncate(24 * time.Hour)} }
 
 // Name is "demo".
 func (s *Source) Name() string { return "demo" }
