@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -147,7 +148,9 @@ func (c *Config) applyDefaults() {
 	c.Cost.Defaults()
 }
 
-// Load reads, defaults and validates a configuration file.
+// Load reads, defaults and validates a configuration file. Relative policy
+// paths are taken from the file's folder, as people expect of a config kept
+// in a repository next to its policies, and must exist.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -156,7 +159,21 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(path, data)
+	c, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(path)
+	for i, p := range c.Policies.Paths {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return nil, c.file.Errorf(fmt.Sprintf("policies.paths[%d]", i), "%s does not exist (paths are relative to the config file's folder)", p)
+		}
+		c.Policies.Paths[i] = p
+	}
+	return c, nil
 }
 
 // Parse decodes, defaults and validates configuration from data; name is

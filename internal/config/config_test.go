@@ -172,3 +172,29 @@ func TestCostSection(t *testing.T) {
 		t.Errorf("error = %v, want %s", err, want)
 	}
 }
+
+func TestPolicyPathsRelativeToConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "policies"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "steward.yaml")
+	if err := os.WriteFile(p, []byte("policies:\n  paths: [policies, missing]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p)
+	want := p + ":2:21: policies.paths[1]: " + filepath.Join(dir, "missing") + " does not exist (paths are relative to the config file's folder)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error = %v\nwant %s", err, want)
+	}
+	if err := os.WriteFile(p, []byte("policies:\n  paths: [policies]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Policies.Paths[0]; got != filepath.Join(dir, "policies") {
+		t.Errorf("path = %q, want it under the config's folder", got)
+	}
+}
