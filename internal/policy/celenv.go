@@ -66,8 +66,12 @@ type evalState struct {
 	arnOnce sync.Once
 	byARN   map[string]int
 
-	refOnce sync.Once
-	refs    map[string][]edge // target ARN -> resources pointing at it
+	// refs lists, for the resource at index i, the relations pointing at it
+	// in refs[refStart[i]:refStart[i+1]]: one allocation for the whole
+	// estate instead of a slice per target.
+	refOnce  sync.Once
+	refStart []int32
+	refs     []edge
 }
 
 type edge struct {
@@ -87,16 +91,43 @@ func (ev *evalState) index() map[string]int {
 	return ev.byARN
 }
 
-func (ev *evalState) referrers() map[string][]edge {
-	ev.refOnce.Do(func() {
-		ev.refs = make(map[string][]edge)
-		for i := range ev.rs {
-			for _, rel := range ev.rs[i].Relations {
-				ev.refs[rel.Target] = append(ev.refs[rel.Target], edge{rel.Kind, i})
+// referrersOf returns the relations that point at the resource with this
+// ARN (at any index, should ARNs repeat), from any resource of the estate.
+func (ev *evalState) referrersOf(arn string) []edge {
+	ev.refOnce.Do(ev.buildReferrers)
+	i, ok := ev.index()[arn]
+	if !ok {
+		return nil
+	}
+	return ev.refs[ev.refStart[i]:ev.refStart[i+1]]
+}
+
+// buildReferrers counts the relations per target, then places them, in
+// resource order, so the edges come out as the map-of-slices built them.
+func (ev *evalState) buildReferrers() {
+	idx := ev.index()
+	start := make([]int32, len(ev.rs)+1)
+	for i := range ev.rs {
+		for _, rel := range ev.rs[i].Relations {
+			if t, ok := idx[rel.Target]; ok {
+				start[t+1]++
 			}
 		}
-	})
-	return ev.refs
+	}
+	for i := range len(ev.rs) {
+		start[i+1] += start[i]
+	}
+	refs := make([]edge, start[len(ev.rs)])
+	fill := slices.Clone(start[:len(ev.rs)])
+	for i := range ev.rs {
+		for _, rel := range ev.rs[i].Relations {
+			if t, ok := idx[rel.Target]; ok {
+				refs[fill[t]] = edge{rel.Kind, i}
+				fill[t]++
+			}
+		}
+	}
+	ev.refStart, ev.refs = start, refs
 }
 
 // resourceField is one field of `r` as policies see it. Scalar getters
@@ -558,7 +589,7 @@ func related(a types.Adapter, v *resVal, kind string) ref.Val {
 
 func referrers(a types.Adapter, v *resVal, kind string) ref.Val {
 	var out []ref.Val
-	for _, e := range v.ev.referrers()[v.r.ARN] {
+	for _, e := range v.ev.referrersOf(v.r.ARN) {
 		if e.kind == kind {
 			out = append(out, &resVal{r: &v.ev.rs[e.from], ev: v.ev})
 		}

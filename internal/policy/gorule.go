@@ -55,7 +55,7 @@ func (x *GoEnv) Related(r *inventory.Resource, kind string) []*inventory.Resourc
 // as referrers(r, kind) does.
 func (x *GoEnv) Referrers(r *inventory.Resource, kind string) []*inventory.Resource {
 	var out []*inventory.Resource
-	for _, e := range x.ev.referrers()[r.ARN] {
+	for _, e := range x.ev.referrersOf(r.ARN) {
 		if e.kind == kind {
 			out = append(out, &x.ev.rs[e.from])
 		}
