@@ -76,11 +76,15 @@ func TestCompileGoChecksRules(t *testing.T) {
 		edit func(map[string]policy.GoRule)
 		want string
 	}{
-		"missing rule":   {func(m map[string]policy.GoRule) { delete(m, "rds-public") }, "policy rds-public: no Go rule"},
-		"unknown rule":   {func(m map[string]policy.GoRule) { m["nope"] = m["rds-public"] }, "Go rule nope: no policy has this id"},
-		"no message":     {func(m map[string]policy.GoRule) { g := m["rds-public"]; g.Message = nil; m["rds-public"] = g }, "policy rds-public: Go rule needs Where and Message"},
-		"waste missing":  {func(m map[string]policy.GoRule) { g := m["ebs-gp2"]; g.Waste = nil; m["ebs-gp2"] = g }, "policy ebs-gp2: Go rule must have a Waste exactly when the policy has a waste expression"},
-		"waste unwanted": {func(m map[string]policy.GoRule) { g := m["rds-public"]; g.Waste = m["ebs-gp2"].Waste; m["rds-public"] = g }, "policy rds-public: Go rule must have a Waste exactly when the policy has a waste expression"},
+		"missing rule":  {func(m map[string]policy.GoRule) { delete(m, "rds-public") }, "policy rds-public: no Go rule"},
+		"unknown rule":  {func(m map[string]policy.GoRule) { m["nope"] = m["rds-public"] }, "Go rule nope: no policy has this id"},
+		"no message":    {func(m map[string]policy.GoRule) { g := m["rds-public"]; g.Message = nil; m["rds-public"] = g }, "policy rds-public: Go rule needs Where and Message"},
+		"waste missing": {func(m map[string]policy.GoRule) { g := m["ebs-gp2"]; g.Waste = nil; m["ebs-gp2"] = g }, "policy ebs-gp2: Go rule must have a Waste exactly when the policy has a waste expression"},
+		"waste unwanted": {func(m map[string]policy.GoRule) {
+			g := m["rds-public"]
+			g.Waste = m["ebs-gp2"].Waste
+			m["rds-public"] = g
+		}, "policy rds-public: Go rule must have a Waste exactly when the policy has a waste expression"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,131 @@
+// Command policybench evaluates steward's built-in policy packs over
+// synthetic estates, as CEL and as the same rules hand-written in Go
+// through the same engine, and prints one table: resources x policies per
+// second, wall and CPU time, peak heap and peak RSS, and the CEL/Go ratio
+// measured in the same process.
+//
+//	go run ./bench/cmd/policybench -sizes 100000,1000000 -rounds 3
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/steward-sre/steward/bench"
+	"github.com/steward-sre/steward/internal/collect/demo"
+)
+
+// options are the command's flags, parsed.
+type options struct {
+	sizes  []int
+	rounds int
+	seed   int64
+}
+
+func parse(args []string) (options, error) {
+	fs := flag.NewFlagSet("policybench", flag.ContinueOnError)
+	sizes := fs.String("sizes", "100000,1000000", "comma-separated estate sizes (resources)")
+	rounds := fs.Int("rounds", 3, "runs of each engine per size; the fastest (by CPU time) is reported")
+	seed := fs.Int64("seed", 1, "seed of the synthetic estate")
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	o := options{rounds: *rounds, seed: *seed}
+	for s := range strings.SplitSeq(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return options{}, fmt.Errorf("-sizes: %q is not a positive number of resources", s)
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	if o.rounds < 1 {
+		return options{}, fmt.Errorf("-rounds: %d; it must be at least 1", o.rounds)
+	}
+	return o, nil
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	o, err := parse(os.Args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "policybench:", err)
+		os.Exit(2)
+	}
+	if err := run(ctx, os.Stdout, o); err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(os.Stderr, "policybench: interrupted")
+			os.Exit(130)
+		}
+		fmt.Fprintln(os.Stderr, "policybench:", err)
+		os.Exit(1)
+	}
+}
+
+// now is the synthetic estate's "today", fixed so runs are comparable.
+var now = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+
+func run(ctx context.Context, out io.Writer, o options) error {
+	celEngine, goEngine, err := bench.Engines(now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%d built-in policies, GOMAXPROCS=%d, %s, fastest of %d rounds by CPU time\n\n",
+		len(celEngine.Policies()), runtime.GOMAXPROCS(0), runtime.Version(), o.rounds)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "resources\tgenerated\testate heap\tengine\tfindings\tpairs\twall\tCPU\tpairs/s\tpairs/CPU-s\tpeak heap\tpeak RSS\tCEL/Go wall\tCEL/Go CPU\t")
+	for _, n := range o.sizes {
+		t0 := time.Now()
+		rs := demo.Generate(n, o.seed, now)
+		gen := time.Since(t0)
+		runtime.GC()
+		estate := heapInUse()
+		celRun, goRun, err := bench.Compare(ctx, celEngine, goEngine, rs, o.rounds)
+		if err != nil {
+			return fmt.Errorf("%d resources: %w", n, err)
+		}
+		for _, r := range []struct {
+			name string
+			run  bench.Run
+		}{{"go", goRun}, {"cel", celRun}} {
+			ratioWall, ratioCPU := "", ""
+			if r.name == "cel" {
+				ratioWall = fmt.Sprintf("%.2fx", celRun.Wall.Seconds()/goRun.Wall.Seconds())
+				ratioCPU = fmt.Sprintf("%.2fx", celRun.CPU.Seconds()/goRun.CPU.Seconds())
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t\n",
+				n, gen.Round(time.Millisecond), mb(estate), r.name, r.run.Findings, r.run.Pairs,
+				r.run.Wall.Round(time.Millisecond), r.run.CPU.Round(time.Millisecond),
+				r.run.PairsPerSecond(), r.run.PairsPerCPUSecond(),
+				mb(r.run.PeakHeap), mb(r.run.PeakRSS), ratioWall, ratioCPU)
+		}
+		rs = nil
+		debug.FreeOSMemory()
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	return nil
+}
+
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+func mb(b uint64) string { return fmt.Sprintf("%.0f MB", float64(b)/(1<<20)) }
