@@ -16,11 +16,12 @@ import (
 
 // CostCmd groups the cost subcommands.
 type CostCmd struct {
-	Ingest    CostIngestCmd `cmd:"" help:"Read FOCUS or CUR billing exports (CSV, Parquet, gzipped; files, folders, s3://) into the store."`
-	Show      CostShowCmd   `cmd:"" help:"Cost by system, env, owner, service, account, resource or tag."`
-	Waste     CostCommonCmd `cmd:"" help:"Money recoverable per month from waste findings, by owner, priced from the bill where it can be."`
-	Anomalies CostCommonCmd `cmd:"" help:"Rises in spend that stand out from each system's own history, with what is behind them."`
-	Check     CostCommonCmd `cmd:"" help:"Exit 1 when a budget or an anomaly threshold is breached (for CI and cron)."`
+	Ingest    CostIngestCmd    `cmd:"" help:"Read FOCUS or CUR billing exports (CSV, Parquet, gzipped; files, folders, s3://) into the store."`
+	Show      CostShowCmd      `cmd:"" help:"Cost by system, env, owner, service, account, resource or tag."`
+	Waste     CostCommonCmd    `cmd:"" help:"Money recoverable per month from waste findings, by owner, priced from the bill where it can be."`
+	Anomalies CostCommonCmd    `cmd:"" help:"Rises in spend that stand out from each system's own history, with what is behind them."`
+	Check     CostCommonCmd    `cmd:"" help:"Exit 1 when a budget or an anomaly threshold is breached (for CI and cron)."`
+	Recommend CostRecommendCmd `cmd:"" help:"Changes that save money per month (gp3, newer instances, Fargate Spot, office hours, idle NAT and databases), each explained."`
 }
 
 // CostIngestCmd ingests billing files.

@@ -17,6 +17,9 @@ type Config struct {
 	// support fees) by rules over account, service, usage type, resource.
 	VirtualTags []VirtualTag `yaml:"virtual_tags"`
 	Anomaly     Anomaly      `yaml:"anomaly"`
+	// Recommend tunes recommendations: office hours, production envs,
+	// the Fargate Spot discount.
+	Recommend RecommendConfig `yaml:"recommend"`
 }
 
 // Budget is a monthly limit. System and Env may each be empty (any); at
@@ -68,6 +71,7 @@ func (c *Config) Defaults() {
 	if c.Anomaly.MinImpact.IsZero() {
 		c.Anomaly.MinImpact = MustMoney("1")
 	}
+	c.Recommend.defaults()
 }
 
 // FieldError is a problem with one field of the cost section; Field is
@@ -110,7 +114,7 @@ func (c *Config) Validate() error {
 	case a.Score <= 0:
 		return &FieldError{Field: "cost.anomaly.score", Err: fmt.Errorf("must be positive, e.g. 4")}
 	}
-	return nil
+	return c.Recommend.validate()
 }
 
 // Keys name the tags that say who owns a resource (config.Tags).

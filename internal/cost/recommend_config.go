@@ -1,0 +1,140 @@
+package cost
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+	// Office hours name a time zone; the binary must resolve it on hosts
+	// without a zoneinfo database (distroless images, Windows).
+	_ "time/tzdata"
+)
+
+// RecommendConfig tunes `steward cost recommend` (cost.recommend in steward.yaml).
+type RecommendConfig struct {
+	OfficeHours OfficeHours `yaml:"office_hours"`
+	// ProductionEnvs are env values (globs, case-insensitive) that are
+	// never told to run on Spot (default prod, prd, production).
+	ProductionEnvs []string `yaml:"production_envs"`
+	// FargateSpotDiscount is the share of the Fargate price Spot saves
+	// (default 0.7: AWS advertises up to 70% off; the real discount moves
+	// with spare capacity).
+	FargateSpotDiscount float64 `yaml:"fargate_spot_discount"`
+}
+
+// OfficeHours are when dev and QA environments need to run; the rest of
+// the week they can be stopped.
+type OfficeHours struct {
+	// TimeZone of Start and End (default Asia/Tokyo).
+	TimeZone string `yaml:"time_zone"`
+	// Days are the working days, mon to sun (default mon-fri).
+	Days []string `yaml:"days"`
+	// Start and End as HH:MM, End after Start (default 09:00 and 20:00).
+	Start string `yaml:"start"`
+	End   string `yaml:"end"`
+	// Envs are the env values (globs, case-insensitive) to stop outside
+	// office hours (default dev*, qa*, test*).
+	Envs []string `yaml:"envs"`
+}
+
+var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+func (r *RecommendConfig) defaults() {
+	oh := &r.OfficeHours
+	if oh.TimeZone == "" {
+		oh.TimeZone = "Asia/Tokyo"
+	}
+	if len(oh.Days) == 0 {
+		oh.Days = []string{"mon", "tue", "wed", "thu", "fri"}
+	}
+	if oh.Start == "" {
+		oh.Start = "09:00"
+	}
+	if oh.End == "" {
+		oh.End = "20:00"
+	}
+	if len(oh.Envs) == 0 {
+		oh.Envs = []string{"dev*", "qa*", "test*"}
+	}
+	if len(r.ProductionEnvs) == 0 {
+		r.ProductionEnvs = []string{"prod", "prd", "production"}
+	}
+	if r.FargateSpotDiscount == 0 {
+		r.FargateSpotDiscount = 0.7
+	}
+}
+
+func (r *RecommendConfig) validate() error {
+	oh := r.OfficeHours
+	if _, err := time.LoadLocation(oh.TimeZone); err != nil {
+		return &FieldError{Field: "cost.recommend.office_hours.time_zone", Err: fmt.Errorf("%q is not a time zone (e.g. Asia/Tokyo, UTC): %w", oh.TimeZone, err)}
+	}
+	for i, d := range oh.Days {
+		if !slices.Contains(weekdays, strings.ToLower(d)) {
+			return &FieldError{Field: fmt.Sprintf("cost.recommend.office_hours.days[%d]", i), Err: fmt.Errorf("%q is not a day (valid: %s)", d, strings.Join(weekdays, ", "))}
+		}
+	}
+	start, err := clockMinutes(oh.Start)
+	if err != nil {
+		return &FieldError{Field: "cost.recommend.office_hours.start", Err: err}
+	}
+	end, err := clockMinutes(oh.End)
+	if err != nil {
+		return &FieldError{Field: "cost.recommend.office_hours.end", Err: err}
+	}
+	if end <= start {
+		return &FieldError{Field: "cost.recommend.office_hours.end", Err: fmt.Errorf("%s is not after start %s", oh.End, oh.Start)}
+	}
+	for name, globs := range map[string][]string{"office_hours.envs": oh.Envs, "production_envs": r.ProductionEnvs} {
+		for i, g := range globs {
+			if _, err := path.Match(g, ""); err != nil {
+				return &FieldError{Field: fmt.Sprintf("cost.recommend.%s[%d]", name, i), Err: fmt.Errorf("%q is not a glob: %w", g, err)}
+			}
+		}
+	}
+	if r.FargateSpotDiscount <= 0 || r.FargateSpotDiscount >= 1 {
+		return &FieldError{Field: "cost.recommend.fargate_spot_discount", Err: fmt.Errorf("%g must be between 0 and 1, e.g. 0.7", r.FargateSpotDiscount)}
+	}
+	return nil
+}
+
+// clockMinutes reads HH:MM (24:00 allowed as the end of a day).
+func clockMinutes(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err == nil {
+		return t.Hour()*60 + t.Minute(), nil
+	}
+	if s == "24:00" {
+		return 24 * 60, nil
+	}
+	return 0, fmt.Errorf("%q is not a time of day (want HH:MM, e.g. 09:00)", s)
+}
+
+// OnMinutesPerWeek is how long office hours last in a week, in minutes.
+// It assumes a validated configuration.
+func (oh OfficeHours) OnMinutesPerWeek() int {
+	start, _ := clockMinutes(oh.Start)
+	end, _ := clockMinutes(oh.End)
+	days := map[string]bool{}
+	for _, d := range oh.Days {
+		days[strings.ToLower(d)] = true
+	}
+	return len(days) * (end - start)
+}
+
+// String is the office hours as a person reads them.
+func (oh OfficeHours) String() string {
+	return fmt.Sprintf("%s %s-%s %s", strings.Join(oh.Days, ","), oh.Start, oh.End, oh.TimeZone)
+}
+
+// matchEnv reports whether env matches any glob, ignoring case.
+func matchEnv(globs []string, env string) bool {
+	env = strings.ToLower(env)
+	for _, g := range globs {
+		if ok, _ := path.Match(strings.ToLower(g), env); ok {
+			return true
+		}
+	}
+	return false
+}
