@@ -89,6 +89,9 @@ type compiled struct {
 	// goRule replaces where, waste and message in an engine built by
 	// CompileGo.
 	goRule *GoRule
+	// rank is the policy's place in finding order: severity (highest
+	// first), then id.
+	rank int
 }
 
 // segment is one piece of a message: literal text or an expression.
@@ -126,6 +129,7 @@ func Compile(ps []*Policy, opts Options) (*Engine, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	e.rank()
 	return e, nil
 }
 
@@ -170,6 +174,17 @@ func prepare(opts Options) (Options, *funcs, *slog.Logger, error) {
 	}
 	fn.requiredKey = slices.Sorted(maps.Keys(opts.Required))
 	return opts, fn, log, nil
+}
+
+// rank numbers the policies in the order their findings are sorted.
+func (e *Engine) rank() {
+	byOrder := slices.Clone(e.policies)
+	slices.SortStableFunc(byOrder, func(a, b *compiled) int {
+		return cmp.Or(cmp.Compare(b.sev, a.sev), strings.Compare(a.p.ID, b.p.ID))
+	})
+	for i, c := range byOrder {
+		c.rank = i
+	}
 }
 
 // add indexes a compiled policy by the types it is evaluated on.
@@ -370,7 +385,7 @@ func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]findi
 	var (
 		next    int
 		mu      sync.Mutex
-		results [][]finding.Finding
+		results []*worker
 		wg      sync.WaitGroup
 		nextMu  sync.Mutex
 		errs    []error
@@ -405,7 +420,7 @@ func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]findi
 				}
 			}
 			mu.Lock()
-			results = append(results, w.out)
+			results = append(results, w)
 			mu.Unlock()
 		})
 	}
@@ -416,24 +431,40 @@ func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]findi
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("evaluate policies: %w", errors.Join(errs...))
 	}
-	return mergeSorted(results), nil
+	return e.mergeSorted(results), nil
 }
 
-// mergeSorted concatenates the workers' findings in SortFindings order. It
-// sorts pointers and copies each finding once: moving whole findings
-// around in a sort costs more than the sort's comparisons.
-func mergeSorted(results [][]finding.Finding) []finding.Finding {
-	n := 0
-	for _, r := range results {
-		n += len(r)
-	}
-	ptrs := make([]*finding.Finding, 0, n)
-	for _, r := range results {
-		for i := range r {
-			ptrs = append(ptrs, &r[i])
+// mergeSorted concatenates the workers' findings in SortFindings order.
+// Severity and policy come from the policy alone, so findings are first
+// put in buckets by their policy's rank, and only each bucket is sorted (by
+// ARN). It sorts pointers and copies each finding once: moving whole
+// findings around costs more than comparing them.
+func (e *Engine) mergeSorted(ws []*worker) []finding.Finding {
+	start := make([]int, len(e.policies)+1)
+	for _, w := range ws {
+		for _, c := range w.outPolicy {
+			start[c.rank+1]++
 		}
 	}
-	slices.SortStableFunc(ptrs, compareFindings)
+	for i := range len(e.policies) {
+		start[i+1] += start[i]
+	}
+	n := start[len(e.policies)]
+	ptrs := make([]*finding.Finding, n)
+	fill := slices.Clone(start[:len(e.policies)])
+	for _, w := range ws {
+		for i, c := range w.outPolicy {
+			ptrs[fill[c.rank]] = &w.out[i]
+			fill[c.rank]++
+		}
+	}
+	for i := range len(e.policies) {
+		// ARNs are unique in an estate; should one repeat, name and
+		// message keep the order the same from run to run.
+		slices.SortFunc(ptrs[start[i]:start[i+1]], func(a, b *finding.Finding) int {
+			return cmp.Or(strings.Compare(a.ARN, b.ARN), strings.Compare(a.Name, b.Name), strings.Compare(a.Message, b.Message))
+		})
+	}
 	out := make([]finding.Finding, n)
 	for i, f := range ptrs {
 		out[i] = *f
@@ -478,6 +509,8 @@ type worker struct {
 	frame *interpreter.ExecutionFrame
 	rv    resVal
 	out   []finding.Finding
+	// outPolicy is the policy of each finding in out, for mergeSorted.
+	outPolicy []*compiled
 }
 
 func newWorker(e *Engine, ev *evalState, genv *GoEnv) (*worker, error) {
@@ -511,6 +544,7 @@ func (w *worker) resource(r *inventory.Resource) {
 			owner = &o
 		}
 		w.out = append(w.out, w.finding(c, r, owner))
+		w.outPolicy = append(w.outPolicy, c)
 	}
 	w.act.r = nil
 }

@@ -107,5 +107,6 @@ func CompileGo(ps []*Policy, rules map[string]GoRule, opts Options) (*Engine, er
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	e.rank()
 	return e, nil
 }

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -349,4 +351,65 @@ func FuzzParseTestFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEvaluateOrder checks that findings from several workers come out in
+// SortFindings order: severity (highest first), policy id, then ARN, with
+// a severity override moving a policy's findings.
+func TestEvaluateOrder(t *testing.T) {
+	ps, err := Parse("p.yaml", []byte(`pack: t
+policies:
+  - {id: b-low, title: B, types: ["AWS::EC2::Volume"], severity: low, category: waste, where: "true"}
+  - {id: a-low, title: A, types: ["AWS::EC2::Volume"], severity: low, category: waste, where: "r.state == 'available'"}
+  - {id: c-high, title: C, types: ["AWS::EC2::Volume"], severity: high, category: waste, where: "r.id.endsWith('7')"}
+  - {id: d-medium, title: D, types: ["AWS::EC2::Volume"], severity: medium, category: waste, where: "r.id.endsWith('3')"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []inventory.Resource
+	for i := range 3000 {
+		// Descending ARNs, so resource order is never the sorted order.
+		rs = append(rs, inventory.Resource{ARN: fmt.Sprintf("arn:v/%05d", 3000-i), Type: "AWS::EC2::Volume", ID: fmt.Sprintf("vol-%d", i), State: []string{"available", "in-use"}[i%2]})
+	}
+	tests := map[string]struct {
+		severity map[string]string
+		order    []string
+	}{
+		"as written":    {order: []string{"c-high", "d-medium", "a-low", "b-low"}},
+		"with override": {severity: map[string]string{"b-low": "critical"}, order: []string{"b-low", "c-high", "d-medium", "a-low"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			o := testOptions()
+			o.Workers, o.Severity = 4, tc.severity
+			e, err := Compile(ps, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.Evaluate(context.Background(), rs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := slices.Clone(got)
+			SortFindings(want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("not in SortFindings order (-want +got):\n%s", diff)
+			}
+			var order []string
+			count := map[string]int{}
+			for _, f := range got {
+				if len(order) == 0 || order[len(order)-1] != f.Policy {
+					order = append(order, f.Policy)
+				}
+				count[f.Policy]++
+			}
+			if diff := cmp.Diff(tc.order, order); diff != "" {
+				t.Errorf("policy order (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(map[string]int{"a-low": 1500, "b-low": 3000, "c-high": 300, "d-medium": 300}, count); diff != "" {
+				t.Errorf("findings per policy (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
