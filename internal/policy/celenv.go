@@ -104,14 +104,24 @@ func (ev *evalState) referrersOf(arn string) []edge {
 
 // buildReferrers counts the relations per target, then places them, in
 // resource order, so the edges come out as the map-of-slices built them.
+// Each target is looked up once: the first pass keeps what it found.
 func (ev *evalState) buildReferrers() {
 	idx := ev.index()
+	nrel := 0
+	for i := range ev.rs {
+		nrel += len(ev.rs[i].Relations)
+	}
+	target := make([]int32, 0, nrel)
 	start := make([]int32, len(ev.rs)+1)
 	for i := range ev.rs {
 		for _, rel := range ev.rs[i].Relations {
-			if t, ok := idx[rel.Target]; ok {
-				start[t+1]++
+			t, ok := idx[rel.Target]
+			if !ok {
+				target = append(target, -1)
+				continue
 			}
+			target = append(target, int32(t))
+			start[t+1]++
 		}
 	}
 	for i := range len(ev.rs) {
@@ -119,12 +129,14 @@ func (ev *evalState) buildReferrers() {
 	}
 	refs := make([]edge, start[len(ev.rs)])
 	fill := slices.Clone(start[:len(ev.rs)])
+	k := 0
 	for i := range ev.rs {
 		for _, rel := range ev.rs[i].Relations {
-			if t, ok := idx[rel.Target]; ok {
+			if t := target[k]; t >= 0 {
 				refs[fill[t]] = edge{rel.Kind, i}
 				fill[t]++
 			}
+			k++
 		}
 	}
 	ev.refStart, ev.refs = start, refs
