@@ -30,10 +30,17 @@ type CostIngestCmd struct {
 	Source string   `help:"Name of the bill (default: the payer account of each line)."`
 	Demo   bool     `help:"Ingest a synthetic bill that matches the demo estate (see steward demo)."`
 	JSON   bool     `help:"Print JSON."`
+	// Cost Explorer instead of export files (cost_costexplorer_cmd.go).
+	CostExplorer bool   `name:"cost-explorer" help:"Read daily cost by system tag and service from the Cost Explorer API instead of files: coarser than an export, and each request costs $0.01."`
+	From         string `help:"With --cost-explorer: first day (YYYY-MM-DD), widened to the start of its month." placeholder:"DATE"`
+	To           string `help:"With --cost-explorer: day after the last (YYYY-MM-DD)." placeholder:"DATE"`
 }
 
 // Run ingests.
 func (c *CostIngestCmd) Run(r *runner) error {
+	if c.CostExplorer || c.From != "" || c.To != "" {
+		return c.runCostExplorer(r)
+	}
 	if len(c.Paths) == 0 && !c.Demo {
 		return usagef("cost ingest: give billing export paths, or --demo")
 	}

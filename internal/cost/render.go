@@ -121,6 +121,19 @@ func RunIngest(ctx context.Context, st RollupStore, o IngestOptions, format stri
 	if err != nil {
 		return err
 	}
+	return renderIngest(w, res, format)
+}
+
+// RunCostExplorer is `steward cost ingest --cost-explorer`.
+func RunCostExplorer(ctx context.Context, st RollupStore, o CostExplorerOptions, format string, w io.Writer) error {
+	res, err := IngestCostExplorer(ctx, st, o)
+	if err != nil {
+		return err
+	}
+	return renderIngest(w, res, format)
+}
+
+func renderIngest(w io.Writer, res *IngestResult, format string) error {
 	if format == "json" {
 		return writeJSON(w, res)
 	}
@@ -139,6 +152,10 @@ func RunIngest(ctx context.Context, st RollupStore, o IngestOptions, format stri
 	}
 	if s.EffectiveFromBilled > 0 {
 		fmt.Fprintf(w, "%d usage lines had no effective cost and no commitment discount: their billed cost stands in for amortised cost\n", s.EffectiveFromBilled)
+	}
+	if res.Requests > 0 {
+		fmt.Fprintf(w, "Cost Explorer: %d paid request(s), $%s; its data is daily by one tag and service only (no account, usage type or resource): use a FOCUS or CUR export for anything finer\n",
+			res.Requests, res.RequestCost)
 	}
 	return nil
 }

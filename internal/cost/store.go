@@ -144,6 +144,10 @@ func (o *IngestOptions) Validate() error {
 type IngestResult struct {
 	Stats   Stats        `json:"stats"`
 	Periods []PeriodInfo `json:"periods"`
+	// Requests and RequestCost (USD) count the paid Cost Explorer
+	// requests an ingest made; zero for exports.
+	Requests    int   `json:"cost_explorer_requests,omitempty"`
+	RequestCost Money `json:"cost_explorer_request_cost_usd,omitzero"`
 }
 
 // Ingest reads every file, then replaces each source x billing period it

@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"github.com/steward-sre/steward/internal/cost"
+)
+
+// runCostExplorer is `steward cost ingest --cost-explorer --from --to`.
+func (c *CostIngestCmd) runCostExplorer(r *runner) error {
+	switch {
+	case !c.CostExplorer:
+		return usagef("cost ingest: --from and --to go with --cost-explorer")
+	case len(c.Paths) > 0 || c.Demo:
+		return usagef("cost ingest: give export paths or --cost-explorer, not both")
+	}
+	from, err := parseDay("--from", c.From)
+	if err != nil {
+		return err
+	}
+	to, err := parseDay("--to", c.To)
+	if err != nil {
+		return err
+	}
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	o := cost.CostExplorerOptions{From: from, To: to, TagKey: cfg.Tags.SystemKey, Now: r.env.Now().UTC(), Logger: r.log}
+	if err := o.Validate(); err != nil {
+		return usageError{err}
+	}
+	st, cs, err := r.costStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	format := "table"
+	if c.JSON {
+		format = "json"
+	}
+	return cost.RunCostExplorer(r.ctx, cs, o, format, r.env.Stdout)
+}
