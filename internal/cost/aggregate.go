@@ -3,6 +3,7 @@ package cost
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -80,6 +81,13 @@ type Aggregator struct {
 	// tagCache maps a raw tag cell to its canonical form; exports repeat
 	// the same few tag sets on every line.
 	tagCache map[string]Tags
+	// The last payer's source and the last month's period name: both are
+	// the same for long runs of lines, so each line need not build them.
+	lastPayer, lastSource string
+	lastY, lastM          int
+	lastPeriod            string
+	// tagKey is a scratch buffer for legacy CUR tag cells, joined.
+	tagKey []byte
 }
 
 // NewAggregator starts an aggregation. source names where the bill comes
@@ -192,9 +200,9 @@ func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, get func(int) 
 			a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
 			return
 		}
-		period = periodString(py, pm)
+		period = a.period(py, pm)
 	} else {
-		period = periodString(y, mo)
+		period = a.period(y, mo)
 	}
 	cat := val(fCategory)
 	kind := kindOf(cat)
@@ -216,7 +224,10 @@ func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, get func(int) 
 	source := a.source
 	if source == "" {
 		if p := val(fPayer); p != "" {
-			source = "payer:" + p
+			if p != a.lastPayer {
+				a.lastPayer, a.lastSource = p, "payer:"+p
+			}
+			source = a.lastSource
 		} else {
 			source = "bill"
 		}
@@ -240,6 +251,13 @@ func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, get func(int) 
 	v.lines++
 	fs.Billed = fs.Billed.Add(billed)
 	a.stats.Billed = a.stats.Billed.Add(billed)
+}
+
+func (a *Aggregator) period(y, m int) string {
+	if y != a.lastY || m != a.lastM || a.lastPeriod == "" {
+		a.lastY, a.lastM, a.lastPeriod = y, m, periodString(y, m)
+	}
+	return a.lastPeriod
 }
 
 func (c *columns) name(f field) string {
@@ -300,6 +318,21 @@ func (a *Aggregator) effective(c *columns, cat string, kind Kind, billed Money, 
 // per-key columns (legacy CUR) of a CSV record.
 func (a *Aggregator) csvTags(c *columns, rec []string) (Tags, error) {
 	if len(c.tagCols) > 0 {
+		// Lines repeat a few tag sets: key the cache by the cells, each
+		// length-prefixed so no two rows share a key, and a line costs a
+		// map lookup rather than a canonical encoding.
+		a.tagKey = append(a.tagKey[:0], "legacy:"...)
+		for _, tc := range c.tagCols {
+			cell := ""
+			if tc.idx < len(rec) {
+				cell = rec[tc.idx]
+			}
+			a.tagKey = binary.AppendUvarint(a.tagKey, uint64(len(cell)))
+			a.tagKey = append(a.tagKey, cell...)
+		}
+		if t, ok := a.tagCache[string(a.tagKey)]; ok {
+			return t, nil
+		}
 		var m map[string]string
 		for _, tc := range c.tagCols {
 			if tc.idx < len(rec) && !isNull(rec[tc.idx]) {
@@ -309,7 +342,9 @@ func (a *Aggregator) csvTags(c *columns, rec []string) (Tags, error) {
 				m[tc.key] = rec[tc.idx]
 			}
 		}
-		return MakeTags(m), nil
+		t := MakeTags(m)
+		a.cacheTags(string(a.tagKey), t)
+		return t, nil
 	}
 	i := c.idx[fTags]
 	if i < 0 || i >= len(rec) || isNull(rec[i]) || rec[i] == "{}" {
@@ -335,11 +370,17 @@ func (a *Aggregator) tagJSON(c *columns, raw string) (Tags, error) {
 		}
 	}
 	t := MakeTags(m)
+	a.cacheTags(raw, t)
+	return t, nil
+}
+
+// cacheTags remembers a tag cell's canonical form, forgetting all when
+// the cache grows past a bound so memory stays flat.
+func (a *Aggregator) cacheTags(raw string, t Tags) {
 	if len(a.tagCache) > 100_000 {
 		clear(a.tagCache)
 	}
 	a.tagCache[raw] = t
-	return t, nil
 }
 
 // ReadCSV aggregates one CSV export (already decompressed). A header that

@@ -32,8 +32,14 @@ func convFor(leaf parquet.LeafColumn) leafConv {
 			if x.Unit.Value != nil {
 				unit = x.Unit.Value.Duration()
 			}
+			// Lines of one hour or day share a timestamp: format each once.
+			var last int64
+			lastS := ""
 			return func(v parquet.Value) string {
-				return time.Unix(0, 0).Add(time.Duration(v.Int64()) * unit).UTC().Format(time.RFC3339)
+				if n := v.Int64(); n != last || lastS == "" {
+					last, lastS = n, time.Unix(0, 0).Add(time.Duration(n)*unit).UTC().Format(time.RFC3339)
+				}
+				return lastS
 			}
 		case *format.DateType:
 			return func(v parquet.Value) string {
@@ -41,10 +47,22 @@ func convFor(leaf parquet.LeafColumn) leafConv {
 			}
 		}
 	}
+	// Text columns repeat a few values (services, accounts, usage types,
+	// tag sets): intern them so a line allocates no string.
+	interned := map[string]string{}
 	return func(v parquet.Value) string {
 		switch v.Kind() {
 		case parquet.ByteArray, parquet.FixedLenByteArray:
-			return string(v.ByteArray())
+			b := v.ByteArray()
+			if s, ok := interned[string(b)]; ok {
+				return s
+			}
+			s := string(b)
+			if len(interned) >= 50_000 {
+				clear(interned)
+			}
+			interned[s] = s
+			return s
 		case parquet.Double:
 			return strconv.FormatFloat(v.Double(), 'g', -1, 64)
 		case parquet.Float:
@@ -75,9 +93,9 @@ func decimalString(v parquet.Value, scale int) string {
 	var n *big.Int
 	switch v.Kind() {
 	case parquet.Int32:
-		n = big.NewInt(int64(v.Int32()))
+		return decimalInt64(int64(v.Int32()), scale)
 	case parquet.Int64:
-		n = big.NewInt(v.Int64())
+		return decimalInt64(v.Int64(), scale)
 	default:
 		b := v.ByteArray()
 		n = new(big.Int).SetBytes(b)
@@ -85,6 +103,10 @@ func decimalString(v parquet.Value, scale int) string {
 			n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(len(b)*8)))
 		}
 	}
+	return decimalBig(n, scale)
+}
+
+func decimalBig(n *big.Int, scale int) string {
 	s := n.String()
 	if scale <= 0 {
 		return s
@@ -99,6 +121,73 @@ func decimalString(v parquet.Value, scale int) string {
 		s = "-" + s
 	}
 	return s
+}
+
+// projection is the conversion from a file's schema to the top-level
+// fields holding the wanted leaves, and for each leaf of the projection
+// the index of the same leaf in the file (-1 for none).
+func projection(schema *parquet.Schema, paths [][]string, want func(int) bool) (parquet.Conversion, []int, error) {
+	group := parquet.Group{}
+	for i, p := range paths {
+		if !want(i) {
+			continue
+		}
+		for _, f := range schema.Fields() {
+			if f.Name() == p[0] {
+				group[p[0]] = f
+			}
+		}
+	}
+	target := parquet.NewSchema(schema.Name(), group)
+	conv, err := parquet.Convert(target, schema)
+	if err != nil {
+		return nil, nil, fmt.Errorf("project columns: %w", err)
+	}
+	orig := make(map[string]int, len(paths))
+	for i, p := range paths {
+		orig[strings.Join(p, "\x00")] = i
+	}
+	var toOrig []int
+	for _, p := range target.Columns() {
+		i, ok := orig[strings.Join(p, "\x00")]
+		if !ok {
+			i = -1
+		}
+		toOrig = append(toOrig, i)
+	}
+	return conv, toOrig, nil
+}
+
+// decimalInt64 formats n x 10^-scale exactly, without big.Int: costs are
+// int64 decimals in most exports, and this runs for every line.
+func decimalInt64(n int64, scale int) string {
+	if scale <= 0 || scale > 18 {
+		return decimalBig(big.NewInt(n), scale)
+	}
+	var buf [48]byte
+	neg := n < 0
+	u := uint64(n)
+	if neg {
+		u = -u
+	}
+	i := len(buf)
+	for d := 0; d < scale || u > 0 || d <= scale; d++ {
+		if d == scale {
+			i--
+			buf[i] = '.'
+		}
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+		if d >= scale && u == 0 {
+			break
+		}
+	}
+	if neg {
+		i--
+		buf[i] = '-'
+	}
+	return string(buf[i:])
 }
 
 // ReadParquet aggregates one Parquet export. Rows stream one row group at
@@ -184,13 +273,26 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 		}
 		return MakeTags(m), nil
 	}
+	// Read only the columns steward uses: exports carry a hundred or more,
+	// and decoding the rest is most of the work. The projection keeps
+	// whole top-level fields (a MAP keeps its key and value leaves).
+	proj, toOrig, err := projection(schema, paths, func(i int) bool { return conv[i] != nil })
+	if err != nil {
+		return fs, fmt.Errorf("%s: %w", name, err)
+	}
+	projConv := make([]leafConv, len(toOrig))
+	for j, i := range toOrig {
+		if i >= 0 {
+			projConv[j] = conv[i]
+		}
+	}
 	buf := make([]parquet.Row, 512)
 	var line int64 = 1
 	for _, rg := range pf.RowGroups() {
 		if err := ctx.Err(); err != nil {
 			return fs, fmt.Errorf("%s: %w", name, err)
 		}
-		rows := rg.Rows()
+		rows := parquet.NewRowGroupRowReader(parquet.ConvertRowGroup(rg, proj))
 		for {
 			n, err := rows.ReadRows(buf)
 			for _, row := range buf[:n] {
@@ -198,11 +300,12 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 				clear(vals)
 				tkeys, tvals = tkeys[:0], tvals[:0]
 				for _, v := range row {
-					col := v.Column()
-					if col < 0 || col >= len(conv) || conv[col] == nil || v.IsNull() {
+					pc := v.Column()
+					if pc < 0 || pc >= len(projConv) || projConv[pc] == nil || v.IsNull() {
 						continue
 					}
-					s := conv[col](v)
+					col := toOrig[pc]
+					s := projConv[pc](v)
 					switch col {
 					case keyLeaf:
 						tkeys = append(tkeys, s)

@@ -1,0 +1,80 @@
+package cost
+
+import (
+	"bytes"
+	"context"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/parquet-go/parquet-go"
+)
+
+// cur2Row is a CUR 2.0 line as Parquet writes it: resource_tags is a
+// MAP, and columns steward does not read sit between those it does.
+type cur2Row struct {
+	Identity     string            `parquet:"identity_line_item_id"`
+	Payer        string            `parquet:"bill_payer_account_id"`
+	Account      string            `parquet:"line_item_usage_account_id"`
+	Type         string            `parquet:"line_item_line_item_type"`
+	Start        time.Time         `parquet:"line_item_usage_start_date,timestamp(millisecond)"`
+	Product      string            `parquet:"line_item_product_code"`
+	UsageType    string            `parquet:"line_item_usage_type"`
+	Resource     string            `parquet:"line_item_resource_id"`
+	Amount       float64           `parquet:"line_item_usage_amount"`
+	Cost         int64             `parquet:"line_item_unblended_cost,decimal(8:18)"`
+	Currency     string            `parquet:"line_item_currency_code"`
+	Tags         map[string]string `parquet:"resource_tags"`
+	ProductFamly string            `parquet:"product_product_family"`
+}
+
+func TestIngestCUR2Parquet(t *testing.T) {
+	day := time.Date(2025, 1, 5, 3, 0, 0, 0, time.UTC)
+	rows := []cur2Row{
+		{"a", "999", "111", "Usage", day, "AmazonEC2", "BoxUsage:t3.micro", "i-1", 1, 1_360_000, "USD", map[string]string{"user_system": "shop", "user_env": "prod"}, "Compute"},
+		{"b", "999", "111", "Usage", day.Add(time.Hour), "AmazonEC2", "BoxUsage:t3.micro", "i-1", 1, 1_360_000, "USD", map[string]string{"user_env": "prod", "user_system": "shop"}, "Compute"},
+		{"c", "999", "111", "Usage", day, "AmazonS3", "TimedStorage", "bucket", 1, -250, "USD", nil, "Storage"},
+		{"d", "999", "111", "Tax", day, "AmazonEC2", "", "", 0, 10_000_000, "USD", nil, ""},
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[cur2Row](&buf)
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a := NewAggregator("")
+	fs, err := a.ReadParquet(context.Background(), "cur2.parquet", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range a.Batches() {
+		for _, r := range b.Rollups {
+			got = append(got, r.Day.Format(time.DateOnly)+" "+r.Source+" "+r.Account+" "+r.Service+" "+r.UsageType+" "+r.Resource+" "+string(r.Tags)+" "+string(r.Kind)+" "+r.Billed.String())
+		}
+	}
+	want := []string{
+		`2025-01-05 payer:999 111 AmazonEC2    tax 0.1`,
+		`2025-01-05 payer:999 111 AmazonEC2 BoxUsage:t3.micro i-1 {"env":"prod","system":"shop"} usage 0.0272`,
+		`2025-01-05 payer:999 111 AmazonS3 TimedStorage bucket  usage -0.0000025`,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("rollups (-want +got):\n%s", d)
+	}
+	if fs.Format != CUR2 || fs.Lines != 4 || fs.Billed.String() != "0.1271975" {
+		t.Errorf("file stats %+v", fs)
+	}
+}
+
+func TestDecimalInt64(t *testing.T) {
+	for _, n := range []int64{0, 1, -1, 7, 12345678901, -12345678901, 1 << 62, -1 << 63, 10_000_000_000, -5} {
+		for _, scale := range []int{1, 2, 10, 18} {
+			if got, want := decimalInt64(n, scale), decimalBig(big.NewInt(n), scale); got != want {
+				t.Errorf("decimalInt64(%d, %d) = %s, want %s", n, scale, got, want)
+			}
+		}
+	}
+}
