@@ -37,6 +37,46 @@ type resVal struct {
 	// boxed holds the scalar fields already read as CEL values, so the
 	// policies of one resource box r.name or r.state once between them.
 	boxed [cachedFields]ref.Val
+	// memo holds what helpers returned for this resource: a policy's where
+	// and its message often ask the same (missing_tags(r), price(r),
+	// referrers(r, 'attached-to')), and so do several policies of a type.
+	memo []memoEntry
+}
+
+// memoEntry is one helper result: the helper, its string argument (or
+// none), and the value.
+type memoEntry struct {
+	helper helper
+	arg    string
+	val    ref.Val
+}
+
+// helper names the helper functions whose results are memoized.
+type helper uint8
+
+const (
+	helperMissingTags helper = iota
+	helperInvalidTags
+	helperTagProblems
+	helperPrice
+	helperGP3Savings
+	helperGenerationSavings
+	helperRelated
+	helperReferrers
+)
+
+// memoized returns the helper's value for this resource, computing it once.
+// Helpers depend only on the resource, the estate and the options, all
+// fixed during an evaluation, so the value cannot go stale.
+func (v *resVal) memoized(h helper, arg string, compute func() ref.Val) ref.Val {
+	for i := range v.memo {
+		if m := &v.memo[i]; m.helper == h && m.arg == arg {
+			return m.val
+		}
+	}
+	val := compute()
+	v.memo = append(v.memo, memoEntry{h, arg, val})
+	return val
 }
 
 func (v *resVal) ConvertToNative(typeDesc reflect.Type) (any, error) {
@@ -364,27 +404,36 @@ func (f *funcs) env() (*cel.Env, error) {
 				}))),
 		cel.Function("related",
 			cel.Overload("related_resource_string", []*cel.Type{resT, cel.StringType}, resList,
-				cel.BinaryBinding(func(v, k ref.Val) ref.Val { return related(reg, v.(*resVal), string(k.(types.String))) }))),
+				cel.BinaryBinding(func(v, k ref.Val) ref.Val {
+					rv, kind := v.(*resVal), string(k.(types.String))
+					return rv.memoized(helperRelated, kind, func() ref.Val { return related(reg, rv, kind) })
+				}))),
 		cel.Function("referrers",
 			cel.Overload("referrers_resource_string", []*cel.Type{resT, cel.StringType}, resList,
-				cel.BinaryBinding(func(v, k ref.Val) ref.Val { return referrers(reg, v.(*resVal), string(k.(types.String))) }))),
+				cel.BinaryBinding(func(v, k ref.Val) ref.Val {
+					rv, kind := v.(*resVal), string(k.(types.String))
+					return rv.memoized(helperReferrers, kind, func() ref.Val { return referrers(reg, rv, kind) })
+				}))),
 		cel.Function("name_ok",
 			cel.Overload("name_ok_resource", []*cel.Type{resT}, cel.BoolType,
 				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(f.nameOK(v.(*resVal).r)) }))),
 		cel.Function("tag_problems",
 			cel.Overload("tag_problems_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
-					return stringList(reg, f.tagProblems(v.(*resVal).r))
+					rv := v.(*resVal)
+					return rv.memoized(helperTagProblems, "", func() ref.Val { return stringList(reg, f.tagProblems(rv.r)) })
 				}))),
 		cel.Function("missing_tags",
 			cel.Overload("missing_tags_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
-					return stringList(reg, f.missingTags(v.(*resVal).r))
+					rv := v.(*resVal)
+					return rv.memoized(helperMissingTags, "", func() ref.Val { return stringList(reg, f.missingTags(rv.r)) })
 				}))),
 		cel.Function("invalid_tags",
 			cel.Overload("invalid_tags_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
-					return stringList(reg, f.invalidTags(v.(*resVal).r))
+					rv := v.(*resVal)
+					return rv.memoized(helperInvalidTags, "", func() ref.Val { return stringList(reg, f.invalidTags(rv.r)) })
 				}))),
 		cel.Function("sum",
 			cel.Overload("sum_list", []*cel.Type{cel.ListType(cel.DynType)}, cel.DoubleType,
@@ -402,18 +451,27 @@ func (f *funcs) env() (*cel.Env, error) {
 				}))),
 		cel.Function("generation_savings",
 			cel.Overload("generation_savings_resource", []*cel.Type{resT}, cel.DoubleType,
-				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Double(f.generationSavings(v.(*resVal).r)) }))),
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					rv := v.(*resVal)
+					return rv.memoized(helperGenerationSavings, "", func() ref.Val { return types.Double(f.generationSavings(rv.r)) })
+				}))),
 		cel.Function("price",
 			cel.Overload("price_resource", []*cel.Type{resT}, cel.DoubleType,
-				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Double(f.price(v.(*resVal).r)) }))),
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					rv := v.(*resVal)
+					return rv.memoized(helperPrice, "", func() ref.Val { return types.Double(f.price(rv.r)) })
+				}))),
 		cel.Function("gp3_savings",
 			cel.Overload("gp3_savings_resource", []*cel.Type{resT}, cel.DoubleType,
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
 					if f.pricer == nil {
 						return types.Double(0)
 					}
-					usd, _ := f.pricer.GP3Savings(v.(*resVal).r)
-					return types.Double(usd)
+					rv := v.(*resVal)
+					return rv.memoized(helperGP3Savings, "", func() ref.Val {
+						usd, _ := f.pricer.GP3Savings(rv.r)
+						return types.Double(usd)
+					})
 				}))),
 		cel.Function("previous_generation",
 			cel.Overload("previous_generation_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
@@ -587,24 +645,39 @@ func stringList(a types.Adapter, ss []string) ref.Val {
 
 func related(a types.Adapter, v *resVal, kind string) ref.Val {
 	idx := v.ev.index()
-	var out []ref.Val
+	var to []int
 	for _, rel := range v.r.Relations {
 		if rel.Kind != kind {
 			continue
 		}
 		if i, ok := idx[rel.Target]; ok {
-			out = append(out, &resVal{r: &v.ev.rs[i], ev: v.ev})
+			to = append(to, i)
 		}
 	}
-	return types.NewRefValList(a, out)
+	return resList(a, v.ev, to)
 }
 
 func referrers(a types.Adapter, v *resVal, kind string) ref.Val {
-	var out []ref.Val
+	var from []int
 	for _, e := range v.ev.referrersOf(v.r.ARN) {
 		if e.kind == kind {
-			out = append(out, &resVal{r: &v.ev.rs[e.from], ev: v.ev})
+			from = append(from, e.from)
 		}
+	}
+	return resList(a, v.ev, from)
+}
+
+// resList is a CEL list of the resources at these indexes, their values
+// allocated together.
+func resList(a types.Adapter, ev *evalState, at []int) ref.Val {
+	if len(at) == 0 {
+		return types.NewRefValList(a, nil)
+	}
+	vals := make([]resVal, len(at))
+	out := make([]ref.Val, len(at))
+	for j, i := range at {
+		vals[j] = resVal{r: &ev.rs[i], ev: ev}
+		out[j] = &vals[j]
 	}
 	return types.NewRefValList(a, out)
 }

@@ -532,7 +532,7 @@ func (w *worker) resource(r *inventory.Resource) {
 	}
 	// The resource value lives in the worker: nothing an expression returns
 	// keeps it past this resource, since results become strings and numbers.
-	w.rv = resVal{r: r, ev: w.ev}
+	w.rv = resVal{r: r, ev: w.ev, memo: w.rv.memo[:0]}
 	w.act.r = &w.rv
 	var owner *ownerInfo
 	for _, c := range cs {
