@@ -10,7 +10,9 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/iac"
+	"github.com/steward-sre/steward/internal/inventory"
 )
 
 // IaCCmd reports which resources infrastructure-as-code manages.
@@ -88,4 +90,38 @@ func s3Client(ctx context.Context) (*s3.Client, error) {
 		return nil, usageError{errors.New("aws credentials for s3:// inputs: none found (set AWS_PROFILE or run aws sso login)")}
 	}
 	return s3.NewFromConfig(cfg), nil
+}
+
+// iacEnricher sets managed-by and creators during a scan and adds the iac
+// findings; states or logs it could not read become coverage gaps, so the
+// scan says it is partial instead of calling resources unmanaged.
+type iacEnricher struct {
+	opts iac.RunOptions
+}
+
+func (r *runner) iacEnricher(f IaCFlags) (*iacEnricher, error) {
+	o := iac.RunOptions{States: f.State, TrailLogs: f.TrailLog, IgnoreFile: f.Ignore,
+		Stdin: r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log}
+	if slices.ContainsFunc(append(slices.Clone(f.State), f.TrailLog...), func(s string) bool { return strings.HasPrefix(s, "s3://") }) {
+		client, err := s3Client(r.ctx)
+		if err != nil {
+			return nil, err
+		}
+		o.S3 = client
+	}
+	return &iacEnricher{opts: o}, nil
+}
+
+func (e *iacEnricher) Enrich(ctx context.Context, c *inventory.Collection) ([]finding.Finding, error) {
+	out, err := iac.Enrich(ctx, e.opts, c)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	for _, p := range out.Problems {
+		c.Coverage = append(c.Coverage, inventory.Coverage{Service: "iac", Error: p.Error(), ErrorKind: "error"})
+	}
+	for _, g := range out.Result.Gaps {
+		c.Coverage = append(c.Coverage, inventory.Coverage{Service: "iac", Error: g.Source + ": " + g.Error, ErrorKind: "error"})
+	}
+	return out.Findings, nil
 }

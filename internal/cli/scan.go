@@ -28,17 +28,26 @@ type OutputFlags struct {
 	FailOn  string `help:"Exit 1 when a finding is at or above this severity (info, low, medium, high, critical)." placeholder:"SEVERITY" enum:",info,low,medium,high,critical" default:""`
 }
 
+// IaCFlags name the IaC inputs a scan reads to say who manages each
+// resource.
+type IaCFlags struct {
+	State    []string `help:"Terraform/OpenTofu state to learn which resources code manages: a file, a glob, s3://bucket/key or prefix. Repeatable." placeholder:"PATH" group:"IaC"`
+	TrailLog []string `help:"CloudTrail log files (local or s3://) to learn who created what. Repeatable." name:"trail-log" placeholder:"PATH" group:"IaC"`
+	Ignore   string   `help:"An ignore file in .driftignore syntax for IaC findings." placeholder:"FILE" type:"path" group:"IaC"`
+}
+
 // ScanCmd collects, evaluates, stores and reports.
 type ScanCmd struct {
 	Source string `help:"Where resources come from: demo, aws, file:scan.jsonl (a saved scan), config:PATH (AWS Config snapshot files)." default:"aws" short:"s"`
 	OutputFlags
+	IaCFlags
 	Out     string `help:"Also write the scan's resources to this file (JSON Lines), to scan again later with --source file:PATH." placeholder:"FILE"`
 	NoStore bool   `help:"Do not keep the scan in the store."`
 }
 
 // Run runs the scan command.
 func (c *ScanCmd) Run(r *runner) error {
-	return r.scanAndReport(c.Source, c.OutputFlags, c.Out, c.NoStore)
+	return r.scanAndReport(c.Source, c.OutputFlags, c.IaCFlags, c.Out, c.NoStore)
 }
 
 // DemoCmd is scan --source demo.
@@ -50,10 +59,10 @@ type DemoCmd struct {
 
 // Run runs the demo.
 func (c *DemoCmd) Run(r *runner) error {
-	return r.scanAndReport("demo", c.OutputFlags, c.Out, c.NoStore)
+	return r.scanAndReport("demo", c.OutputFlags, IaCFlags{}, c.Out, c.NoStore)
 }
 
-func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, outFile string, noStore bool) error {
+func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCFlags, outFile string, noStore bool) error {
 	cfg, err := r.config()
 	if err != nil {
 		return err
@@ -71,6 +80,13 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, outFile strin
 		return err
 	}
 	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log}
+	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 {
+		e, err := r.iacEnricher(iacFlags)
+		if err != nil {
+			return err
+		}
+		opts.Enrichers = append(opts.Enrichers, e)
+	}
 	if !noStore {
 		st, err := r.openStore(cfg)
 		if err != nil {

@@ -78,6 +78,25 @@ func Run(ctx context.Context, o RunOptions, w io.Writer) (*Outcome, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
+	col, err := o.Source.Collect(ctx, inventory.NoProgress{})
+	if err != nil {
+		return nil, fmt.Errorf("collect %s: %w", o.Source.Name(), err)
+	}
+	out, err := Enrich(ctx, o, col)
+	if err != nil {
+		return nil, err
+	}
+	return out, render(w, o, out)
+}
+
+// Enrich reads the states, stacks and trail logs o names, sets ManagedBy
+// (and Creator, where trails say) on col's resources in place, and returns
+// the attribution and its findings. o.Source and o.Format are not used, so
+// a scan can call it between collection and policy evaluation.
+func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outcome, error) {
+	if o.Now.IsZero() {
+		return nil, errors.New("iac: now is not set")
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -92,10 +111,6 @@ func Run(ctx context.Context, o RunOptions, w io.Writer) (*Outcome, error) {
 		if ig, err = ParseIgnore(o.IgnoreFile, data); err != nil {
 			return nil, fmt.Errorf("ignore file: %w", err)
 		}
-	}
-	col, err := o.Source.Collect(ctx, inventory.NoProgress{})
-	if err != nil {
-		return nil, fmt.Errorf("collect %s: %w", o.Source.Name(), err)
 	}
 	loaded, err := LoadStates(ctx, o.States, o.S3, o.Stdin, log)
 	if err != nil {
@@ -132,7 +147,13 @@ func Run(ctx context.Context, o RunOptions, w io.Writer) (*Outcome, error) {
 		log.Warn("input skipped", "err", p)
 	}
 	res := Attribute(in, Options{IncludeDefaults: o.IncludeDefaults, Ignore: ig, Now: o.Now})
-	out := &Outcome{Result: res, Problems: problems, Findings: Findings(res)}
+	return &Outcome{Result: res, Problems: problems, Findings: Findings(res)}, nil
+}
+
+// render writes an Outcome in o.Format.
+func render(w io.Writer, o RunOptions, out *Outcome) error {
+	res, problems := out.Result, out.Problems
+	var err error
 	switch o.Format {
 	case "json":
 		err = WriteJSON(w, res, problems)
@@ -141,7 +162,7 @@ func Run(ctx context.Context, o RunOptions, w io.Writer) (*Outcome, error) {
 	default:
 		err = WriteTable(w, res, problems)
 	}
-	return out, err
+	return err
 }
 
 func typesOf(rs []inventory.Resource) []string {

@@ -27,9 +27,17 @@ type Saver interface {
 	SaveScan(ctx context.Context, s *inventory.Scan, rs []inventory.Resource, fs []finding.Finding) ([]finding.Finding, error)
 }
 
+// Enricher adds to collected resources before policies see them (which
+// IaC manages each, who created it) and may return findings of its own
+// and coverage rows for inputs it could not read.
+type Enricher interface {
+	Enrich(ctx context.Context, c *inventory.Collection) ([]finding.Finding, error)
+}
+
 // Options are the parts of a run.
 type Options struct {
 	Source    inventory.Source
+	Enrichers []Enricher
 	Evaluator Evaluator
 	// Saver may be nil: the scan is then evaluated and returned, not kept.
 	Saver    Saver
@@ -92,6 +100,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := inventory.CheckUnique(coll.Resources); err != nil {
 		return nil, &InputError{fmt.Errorf("%s: %w", s.Source, err)}
 	}
+	var extra []finding.Finding
+	for _, e := range o.Enrichers {
+		fs, err := e.Enrich(ctx, coll)
+		if err != nil {
+			return nil, fmt.Errorf("enrich: %w", err)
+		}
+		extra = append(extra, fs...)
+	}
 	s.Coverage = coll.Coverage
 	s.APICalls = coll.APICalls
 	s.Resources = len(coll.Resources)
@@ -101,6 +117,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
+	fs = append(fs, extra...)
 	s.Finished = now().UTC()
 	if o.Saver != nil {
 		if fs, err = o.Saver.SaveScan(ctx, s, coll.Resources, fs); err != nil {

@@ -121,3 +121,36 @@ func TestNewIDSortsByTime(t *testing.T) {
 		t.Errorf("ids %q, %q must sort by time", a, b)
 	}
 }
+
+type enrichFunc func(*inventory.Collection) ([]finding.Finding, error)
+
+func (f enrichFunc) Enrich(_ context.Context, c *inventory.Collection) ([]finding.Finding, error) {
+	return f(c)
+}
+
+func TestRunEnrichersSeeResourcesBeforePolicies(t *testing.T) {
+	src := fakeSource{c: &inventory.Collection{Resources: []inventory.Resource{vol("a")}}}
+	tagManaged := enrichFunc(func(c *inventory.Collection) ([]finding.Finding, error) {
+		c.Resources[0].ManagedBy = inventory.ManagedBy{Kind: "terraform", Ref: "aws_ebs_volume.a"}
+		c.Coverage = append(c.Coverage, inventory.Coverage{Service: "iac", Error: "state s3://x unreadable"})
+		return []finding.Finding{{Policy: "iac-extra", ARN: "a"}}, nil
+	})
+	var seen string
+	eval := evalFunc(func(rs []inventory.Resource) ([]finding.Finding, error) {
+		seen = rs[0].ManagedBy.Kind
+		return []finding.Finding{{Policy: "p", ARN: "a"}}, nil
+	})
+	res, err := Run(context.Background(), Options{Source: src, Enrichers: []Enricher{tagManaged}, Evaluator: eval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != "terraform" {
+		t.Errorf("policies saw managed-by %q, want the enricher's", seen)
+	}
+	if len(res.Findings) != 2 || res.Findings[1].Policy != "iac-extra" {
+		t.Errorf("findings = %+v, want the policy's and the enricher's", res.Findings)
+	}
+	if res.Scan.Complete() {
+		t.Error("an enricher's gap must make the scan partial")
+	}
+}
