@@ -296,11 +296,39 @@ func compileExpr(env *cel.Env, p *Policy, field, src string, offset int, want *c
 	if err := p.checkNames(checked, field, src, offset); err != nil {
 		return nil, err
 	}
-	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+	prg, err := env.Program(foldConstants(env, p, checked), cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return nil, p.exprError(field, src, offset, 1, 0, err.Error())
 	}
 	return prg, nil
+}
+
+// foldConstants evaluates at compile time what does not depend on the
+// resource: a policy's params are fixed once configuration is applied, so
+// days(params.days) becomes a duration literal instead of a variable
+// lookup, a map read and a call on every resource. Every helper is a pure
+// function of its arguments and the options, so folding changes no result.
+// Where folding fails (a parameter overridden with a value of the wrong
+// type, say), the expression is kept as written, so the problem shows when
+// it is evaluated, as it would without folding.
+func foldConstants(env *cel.Env, p *Policy, checked *cel.Ast) *cel.Ast {
+	known, err := cel.NewActivation(map[string]any{"params": p.Params})
+	if err != nil {
+		return checked
+	}
+	folder, err := cel.NewConstantFoldingOptimizer(cel.FoldKnownValues(known))
+	if err != nil {
+		return checked
+	}
+	opt, err := cel.NewStaticOptimizer(folder)
+	if err != nil {
+		return checked
+	}
+	folded, iss := opt.Optimize(env, checked)
+	if iss != nil && iss.Err() != nil {
+		return checked
+	}
+	return folded
 }
 
 // exprError places a CEL problem in the YAML file: the field's line plus the

@@ -413,3 +413,58 @@ policies:
 		})
 	}
 }
+
+// TestFoldedParams checks that params folded into expressions at compile
+// time give the same findings as reading them, and that a parameter whose
+// value cannot be folded still compiles and fails only at evaluation.
+func TestFoldedParams(t *testing.T) {
+	ps, err := Parse("p.yaml", []byte(`pack: t
+policies:
+  - id: vol-old
+    title: Old volume
+    types: ["AWS::EC2::Volume"]
+    severity: low
+    category: waste
+    params: {days: 7, ports: [22, 80]}
+    where: age(r) > days(params.days) && 80 in params.ports
+    message: "${r.id} is older than ${days(params.days)} (ports ${params.ports})"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := testOptions().Now
+	rs := []inventory.Resource{
+		{ARN: "old", Type: "AWS::EC2::Volume", ID: "vol-old", Created: now.Add(-10 * 24 * time.Hour)},
+		{ARN: "new", Type: "AWS::EC2::Volume", ID: "vol-new", Created: now.Add(-3 * 24 * time.Hour)},
+	}
+	tests := map[string]struct {
+		params map[string]map[string]any
+		want   []string
+	}{
+		"defaults":       {want: []string{"old: vol-old is older than 7 days (ports 22, 80)"}},
+		"override":       {params: map[string]map[string]any{"vol-old": {"days": 2}}, want: []string{"new: vol-new is older than 2 days (ports 22, 80)", "old: vol-old is older than 2 days (ports 22, 80)"}},
+		"not a number":   {params: map[string]map[string]any{"vol-old": {"days": "soon"}}},
+		"port not there": {params: map[string]map[string]any{"vol-old": {"ports": []any{22}}}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			o := testOptions()
+			o.Params = tc.params
+			e, err := Compile(ps, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, err := e.Evaluate(context.Background(), rs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range fs {
+				got = append(got, f.ARN+": "+f.Message)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
