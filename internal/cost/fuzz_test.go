@@ -41,3 +41,55 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCostExplorerGroup feeds arbitrary Cost Explorer groups to the
+// reader: each is either rolled up or counted as skipped, and the
+// rollups total what the stats say was read.
+func FuzzCostExplorerGroup(f *testing.F) {
+	f.Add("2025-02-01", "system$shop", "Amazon EC2", "10.5", "9.25", true)
+	f.Add("2025-02-30", "Credit", "Tax", "-1E-3", "x", false)
+	f.Add("", "$", "", "", "1", true)
+	f.Fuzz(func(t *testing.T, day, k1, k2, billed, amortized string, usage bool) {
+		a := NewAggregator(CostExplorerSource)
+		var fs FileStats
+		g := ceGroup(k1, k2, billed, amortized)
+		a.addCostExplorer(&fs, 1, "system", usage, day, g)
+		a.addCostExplorer(&fs, 1, "system", usage, day, g)
+		var lines int64
+		var sum Money
+		for _, b := range a.Batches() {
+			for _, r := range b.Rollups {
+				lines += r.Lines
+				sum = sum.Add(r.Billed)
+				if r.Source != CostExplorerSource || (usage != (r.Kind == KindUsage)) {
+					t.Fatalf("rollup %+v from a usage=%v group", r, usage)
+				}
+			}
+		}
+		if lines+fs.Skipped != fs.Lines || fs.Lines != 2 {
+			t.Fatalf("%d rolled up + %d skipped != %d read", lines, fs.Skipped, fs.Lines)
+		}
+		if sum != fs.Billed {
+			t.Fatalf("rollups total %s, read %s", sum, fs.Billed)
+		}
+	})
+}
+
+// FuzzClockMinutes holds office-hours times to HH:MM within a day.
+func FuzzClockMinutes(f *testing.F) {
+	for _, s := range []string{"09:00", "24:00", "9:00", "23:59", "25:00", "", "12:60"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := clockMinutes(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "is not a time of day") {
+				t.Fatalf("error %q does not say what is valid", err)
+			}
+			return
+		}
+		if m < 0 || m > 24*60 {
+			t.Fatalf("%q read as %d minutes", s, m)
+		}
+	})
+}
