@@ -8,6 +8,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -28,20 +30,27 @@ import (
 
 // options are the command's flags, parsed.
 type options struct {
-	sizes  []int
-	rounds int
-	seed   int64
+	sizes     []int
+	rounds    int
+	seed      int64
+	perPolicy bool
 }
 
-func parse(args []string) (options, error) {
+// parse reads the flags; usage receives -h's text and flag errors.
+func parse(args []string, usage io.Writer) (options, error) {
 	fs := flag.NewFlagSet("policybench", flag.ContinueOnError)
+	fs.SetOutput(usage)
 	sizes := fs.String("sizes", "100000,1000000", "comma-separated estate sizes (resources)")
 	rounds := fs.Int("rounds", 3, "runs of each engine per size; the fastest (by CPU time) is reported")
 	seed := fs.Int64("seed", 1, "seed of the synthetic estate")
+	perPolicy := fs.Bool("per-policy", false, "also time each policy alone at the first size, to show where CEL's time goes")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
-	o := options{rounds: *rounds, seed: *seed}
+	if fs.NArg() > 0 {
+		return options{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	o := options{rounds: *rounds, seed: *seed, perPolicy: *perPolicy}
 	for s := range strings.SplitSeq(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n <= 0 {
@@ -58,7 +67,7 @@ func parse(args []string) (options, error) {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	o, err := parse(os.Args[1:])
+	o, err := parse(os.Args[1:], os.Stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
@@ -113,8 +122,33 @@ func run(ctx context.Context, out io.Writer, o options) error {
 				r.run.PairsPerSecond(), r.run.PairsPerCPUSecond(),
 				mb(r.run.PeakHeap), mb(r.run.PeakRSS), ratioWall, ratioCPU)
 		}
-		rs = nil
 		debug.FreeOSMemory()
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	if o.perPolicy {
+		return perPolicy(ctx, out, o)
+	}
+	return nil
+}
+
+// perPolicy prints each policy's CPU time alone as CEL and as Go, largest
+// difference first.
+func perPolicy(ctx context.Context, out io.Writer, o options) error {
+	rs := demo.Generate(o.sizes[0], o.seed, now)
+	runs, err := bench.PerPolicy(ctx, now, rs, o.rounds)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(runs, func(a, b bench.PolicyRun) int { return cmp.Compare(b.CEL.CPU-b.Go.CPU, a.CEL.CPU-a.Go.CPU) })
+	fmt.Fprintf(out, "\neach policy alone over %d resources (CPU time, fastest of %d rounds)\n", len(rs), o.rounds)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "policy\tpairs\tfindings\tCEL\tGo\tCEL-Go\tCEL/Go\t")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%.2fx\t\n", r.ID, r.CEL.Pairs, r.CEL.Findings,
+			r.CEL.CPU.Round(time.Millisecond), r.Go.CPU.Round(time.Millisecond),
+			(r.CEL.CPU - r.Go.CPU).Round(time.Millisecond), r.CEL.CPU.Seconds()/r.Go.CPU.Seconds())
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
