@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -738,27 +739,27 @@ func number(v ref.Val) (float64, bool) {
 }
 
 func bytesHuman(n float64) string {
-	units := []string{"B", "KB", "MB", "GB", "TB", "PB"}
+	units := [...]string{"B", "KB", "MB", "GB", "TB", "PB"}
 	i := 0
 	for math.Abs(n) >= 1000 && i < len(units)-1 {
 		n /= 1000
 		i++
 	}
 	if i == 0 {
-		return fmt.Sprintf("%.0f B", n)
+		return strconv.FormatFloat(n, 'f', 0, 64) + " B"
 	}
-	return fmt.Sprintf("%.1f %s", n, units[i])
+	return strconv.FormatFloat(n, 'f', 1, 64) + " " + units[i]
 }
 
 // formatMoney prints an amount already converted to the currency.
 func formatMoney(n float64, currency string) string {
 	switch currency {
 	case "JPY":
-		return fmt.Sprintf("¥%.0f", math.Round(n))
+		return "¥" + strconv.FormatFloat(math.Round(n), 'f', 0, 64)
 	case "", "USD":
-		return fmt.Sprintf("$%.2f", n)
+		return "$" + strconv.FormatFloat(n, 'f', 2, 64)
 	}
-	return fmt.Sprintf("%.2f %s", n, currency)
+	return strconv.FormatFloat(n, 'f', 2, 64) + " " + currency
 }
 
 func summarize(vals []string, max int) string {

@@ -85,7 +85,9 @@ type compiled struct {
 	where   cel.Program
 	waste   cel.Program // nil when the policy has no waste expression
 	message []segment
-	params  ref.Val
+	// messageSize is the buffer a rendered message starts with.
+	messageSize int
+	params      ref.Val
 	// goRule replaces where, waste and message in an engine built by
 	// CompileGo.
 	goRule *GoRule
@@ -270,6 +272,11 @@ func compile(env *cel.Env, p *Policy, opts Options) (*compiled, error) {
 	}
 	if c.message, err = compileMessage(env, p, strings.TrimSpace(msg)); err != nil {
 		return nil, err
+	}
+	for _, seg := range c.message {
+		// A guess at an interpolation's length, so most messages are built
+		// in one allocation.
+		c.messageSize += len(seg.text) + 24
 	}
 	c.params = types.DefaultTypeAdapter.NativeToValue(p.Params)
 	return c, nil

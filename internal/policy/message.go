@@ -119,6 +119,7 @@ func compileMessage(env *cel.Env, p *Policy, msg string) ([]segment, error) {
 // as <error: ...> in the text and in the log: the finding itself stands.
 func (e *Engine) render(c *compiled, r *inventory.Resource, act cel.Activation) string {
 	var b strings.Builder
+	b.Grow(c.messageSize)
 	for _, s := range c.message {
 		if s.prog == nil {
 			b.WriteString(s.text)
@@ -155,7 +156,7 @@ func display(v ref.Val) string {
 	case types.Duration:
 		d := t.Duration
 		if d >= 48*time.Hour {
-			return fmt.Sprintf("%d days", int64(d/(24*time.Hour)))
+			return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + " days"
 		}
 		return d.Round(time.Minute).String()
 	case types.Timestamp:

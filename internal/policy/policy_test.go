@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"cel.dev/cel-go/common/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/finding"
@@ -463,6 +464,38 @@ policies:
 				got = append(got, f.ARN+": "+f.Message)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestFormat pins the text of money, sizes and durations in messages, so a
+// faster formatter cannot change what people read.
+func TestFormat(t *testing.T) {
+	tests := map[string]struct {
+		got, want string
+	}{
+		"usd":           {formatMoney(12.345, "USD"), "$12.35"},
+		"usd default":   {formatMoney(0, ""), "$0.00"},
+		"usd negative":  {formatMoney(-3.5, "USD"), "$-3.50"},
+		"jpy rounds":    {formatMoney(1499.5, "JPY"), "¥1500"},
+		"other":         {formatMoney(7.1, "EUR"), "7.10 EUR"},
+		"bytes":         {bytesHuman(999), "999 B"},
+		"kilobytes":     {bytesHuman(1000), "1.0 KB"},
+		"terabytes":     {bytesHuman(1.5e12), "1.5 TB"},
+		"beyond PB":     {bytesHuman(2e18), "2000.0 PB"},
+		"zero":          {bytesHuman(0), "0 B"},
+		"days":          {display(types.Duration{Duration: 50 * time.Hour}), "2 days"},
+		"hours":         {display(types.Duration{Duration: 47*time.Hour + 29*time.Second}), "47h0m0s"},
+		"whole double":  {display(types.Double(100)), "100"},
+		"double":        {display(types.Double(2.345)), "2.35"},
+		"list of ints":  {display(types.NewDynamicList(types.DefaultTypeAdapter, []int64{22, 3389})), "22, 3389"},
+		"timestamp day": {display(types.Timestamp{Time: time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC)}), "2026-03-01"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, tc.got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
