@@ -18,6 +18,7 @@ var serviceNames = map[string]string{
 	"Elastic Load Balancing":      "elasticloadbalancing",
 	"RDS":                         "rds",
 	"S3":                          "s3",
+	"S3 Control":                  "s3control",
 	"CloudWatch Logs":             "logs",
 	"ECS":                         "ecs",
 	"Lambda":                      "lambda",

@@ -191,7 +191,8 @@ func ec2Snapshots(ctx context.Context, t *target, out *unitOut, api ec2API) erro
 				"manual":         !dlm && !backup,
 			}
 			r := inventory.Resource{
-				ARN: t.arn("ec2", "snapshot/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::Snapshot",
+				// EBS snapshot ARNs carry no account: arn:aws:ec2:REGION::snapshot/ID.
+				ARN: fmt.Sprintf("arn:%s:ec2:%s::snapshot/%s", t.partition, t.region, id), Account: t.account, Region: t.region, Type: "AWS::EC2::Snapshot",
 				ID: id, Name: nameTag(tags), Tags: tags, State: string(s.State), Attrs: attrs,
 			}
 			if s.StartTime != nil {

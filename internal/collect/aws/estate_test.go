@@ -124,7 +124,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 				if n%5 == 0 {
 					snap := fmt.Sprintf("snap-%s%02d%04d", acct[:4], ri, n)
 					rs = append(rs, inventory.Resource{
-						ARN: arn(region, "ec2", "snapshot/"+snap), Account: acct, Region: region, Type: "AWS::EC2::Snapshot",
+						ARN: "arn:aws:ec2:" + region + "::snapshot/" + snap, Account: acct, Region: region, Type: "AWS::EC2::Snapshot",
 						ID: snap, Created: day(400), State: "completed",
 						Attrs:     map[string]any{"volume_size_gb": 20.0, "volume_id": vol, "encrypted": true, "manual": n%10 == 0},
 						Relations: []inventory.Relation{{Kind: inventory.RelSnapshotOf, Target: arn(region, "ec2", "volume/"+vol)}},
@@ -163,7 +163,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 				Tags: btags,
 				Attrs: map[string]any{"public_access_block": ri == 0, "policy_public": ri == 1, "acl_public": ai == 1 && ri == 1,
 					"encryption": []string{"AES256", ""}[ri%2], "versioning": []string{"Enabled", ""}[ri%2], "logging_enabled": ri == 0,
-					"lifecycle_rules": float64(ri)},
+					"lifecycle_rules": float64(ri), "size_bytes": float64(ai+1) * 1e9},
 			})
 		}
 	}

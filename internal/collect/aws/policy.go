@@ -20,7 +20,14 @@ var apiSurfaces = []apiSurface{
 	{"ec2", reflect.TypeFor[regionsAPI]()},
 	{"elasticloadbalancingv2", reflect.TypeFor[elbv2API]()},
 	{"rds", reflect.TypeFor[rdsAPI]()},
+	{"elasticloadbalancing", reflect.TypeFor[elbAPI]()},
 	{"s3", reflect.TypeFor[s3API]()},
+	{"s3control", reflect.TypeFor[s3ControlAPI]()},
+	{"ecs", reflect.TypeFor[ecsAPI]()},
+	{"lambda", reflect.TypeFor[lambdaAPI]()},
+	{"ecr", reflect.TypeFor[ecrAPI]()},
+	{"autoscaling", reflect.TypeFor[autoScalingAPI]()},
+	{"cloudfront", reflect.TypeFor[cloudFrontAPI]()},
 	{"logs", reflect.TypeFor[logsAPI]()},
 	{"guardduty", reflect.TypeFor[guardDutyAPI]()},
 	{"securityhub", reflect.TypeFor[securityHubAPI]()},
@@ -38,6 +45,7 @@ var apiSurfaces = []apiSurface{
 var iamPrefixes = map[string]string{
 	"elasticloadbalancingv2": "elasticloadbalancing",
 	"tagging":                "tag",
+	"s3control":              "s3",
 }
 
 // s3Actions are the S3 operations whose IAM action has another name.
@@ -63,6 +71,9 @@ func iamAction(service, op string) (string, bool) {
 		if a, ok := s3Actions[op]; ok {
 			op = a
 		}
+	}
+	if service == "s3control" && op == "GetPublicAccessBlock" {
+		op = "GetAccountPublicAccessBlock"
 	}
 	return prefix + ":" + op, true
 }

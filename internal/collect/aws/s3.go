@@ -5,8 +5,14 @@ import (
 	"errors"
 	"fmt"
 
+	"net/url"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
 	"github.com/steward-sre/steward/internal/inventory"
 )
@@ -28,9 +34,36 @@ type s3API interface {
 // s3BucketConcurrency bounds the per-bucket reads in flight inside one S3 unit.
 const s3BucketConcurrency = 8
 
+// s3ControlAPI is the S3 Control call for the account-level Block Public
+// Access setting, which overrides every bucket's own.
+type s3ControlAPI interface {
+	GetPublicAccessBlock(ctx context.Context, in *s3control.GetPublicAccessBlockInput, optFns ...func(*s3control.Options)) (*s3control.GetPublicAccessBlockOutput, error)
+}
+
 func runS3(ctx context.Context, t *target, out *unitOut) error {
 	api := s3.NewFromConfig(t.cfg, func(o *s3.Options) { o.UsePathStyle = t.pathStyle })
-	return collectS3(ctx, t, out, api)
+	ctl := s3control.NewFromConfig(t.cfg, func(o *s3control.Options) {
+		// S3 Control puts the account id in the host name, which an
+		// emulator on an address cannot answer; send it to the endpoint as given.
+		if t.pathStyle && o.BaseEndpoint != nil {
+			o.EndpointResolverV2 = fixedEndpoint(*o.BaseEndpoint)
+		}
+	})
+	cw := func(region string) metricsAPI {
+		return cloudwatch.NewFromConfig(t.cfg, func(o *cloudwatch.Options) { o.Region = region })
+	}
+	return collectS3(ctx, t, out, api, ctl, cw)
+}
+
+// fixedEndpoint resolves every S3 Control call to one URL.
+type fixedEndpoint string
+
+func (e fixedEndpoint) ResolveEndpoint(context.Context, s3control.EndpointParameters) (smithyendpoints.Endpoint, error) {
+	u, err := url.Parse(string(e))
+	if err != nil {
+		return smithyendpoints.Endpoint{}, fmt.Errorf("s3 control endpoint %q: %w", string(e), err)
+	}
+	return smithyendpoints.Endpoint{URI: *u}, nil
 }
 
 // Error codes S3 uses to say "this bucket has none of that": absence is a
@@ -46,7 +79,11 @@ var (
 // collectS3 lists buckets once per account and reads each bucket's settings
 // in the bucket's own region. A setting that cannot be read is left out of
 // attrs and its error fails the unit; the other settings still count.
-func collectS3(ctx context.Context, t *target, out *unitOut, api s3API) error {
+//
+// The account-level Block Public Access setting, when all four are on,
+// makes every bucket's public_access_block true. size_bytes comes from
+// CloudWatch's daily BucketSizeBytes in each bucket's region, batched.
+func collectS3(ctx context.Context, t *target, out *unitOut, api s3API, ctl s3ControlAPI, cw func(region string) metricsAPI) error {
 	var buckets []s3types.Bucket
 	pg := s3.NewListBucketsPaginator(api, &s3.ListBucketsInput{})
 	for pg.HasMorePages() {
@@ -56,17 +93,104 @@ func collectS3(ctx context.Context, t *target, out *unitOut, api s3API) error {
 		}
 		buckets = append(buckets, page.Buckets...)
 	}
+	accountPAB, pabErr := accountBlocksPublicAccess(ctx, t, ctl)
 	rs := make([]inventory.Resource, len(buckets))
 	errs := make([]error, len(buckets))
 	parallel(ctx, len(buckets), s3BucketConcurrency, func(i int) {
 		rs[i], errs[i] = bucket(ctx, t, api, buckets[i])
 	})
+	var kept []inventory.Resource
 	for _, r := range rs {
-		if r.ARN != "" {
-			out.add(r)
+		if r.ARN == "" {
+			continue
 		}
+		if accountPAB {
+			r.Attrs["public_access_block"] = true
+		}
+		kept = append(kept, r)
+	}
+	bucketSizes(ctx, t, out, cw, kept)
+	for _, r := range kept {
+		out.add(r)
+	}
+	if pabErr != nil {
+		errs = append(errs, pabErr)
 	}
 	return joinFew(errs, 3)
+}
+
+// accountBlocksPublicAccess reads the account-level Block Public Access
+// setting; an account without one blocks nothing by itself.
+func accountBlocksPublicAccess(ctx context.Context, t *target, ctl s3ControlAPI) (bool, error) {
+	p, err := ctl.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: &t.account})
+	if isCode(err, s3NoPAB...) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("get account public access block: %w", err)
+	}
+	c := p.PublicAccessBlockConfiguration
+	return c != nil && boolv(c.BlockPublicAcls) && boolv(c.IgnorePublicAcls) && boolv(c.BlockPublicPolicy) && boolv(c.RestrictPublicBuckets), nil
+}
+
+// s3StorageTypes are the BucketSizeBytes storage types summed into
+// size_bytes: every class S3 bills storage for, overheads included.
+var s3StorageTypes = []string{
+	"StandardStorage", "IntelligentTieringFAStorage", "IntelligentTieringIAStorage", "IntelligentTieringAAStorage",
+	"IntelligentTieringAIAStorage", "IntelligentTieringDAAStorage", "StandardIAStorage", "StandardIASizeOverhead",
+	"OneZoneIAStorage", "OneZoneIASizeOverhead", "ReducedRedundancyStorage", "GlacierInstantRetrievalStorage",
+	"GlacierStorage", "GlacierStagingStorage", "GlacierObjectOverhead", "GlacierS3ObjectOverhead",
+	"DeepArchiveStorage", "DeepArchiveObjectOverhead", "DeepArchiveS3ObjectOverhead", "DeepArchiveStagingStorage",
+}
+
+// s3SizeLookbackDays covers the daily BucketSizeBytes datapoint even when
+// the latest one is late.
+const s3SizeLookbackDays = 3
+
+// bucketSizes fills size_bytes with the latest daily BucketSizeBytes summed
+// over storage types, one batch of GetMetricData calls per region (S3
+// metrics live in the bucket's region). A region whose metrics cannot be
+// read leaves its buckets' size out and shows as a cloudwatch gap.
+func bucketSizes(ctx context.Context, t *target, out *unitOut, cw func(region string) metricsAPI, rs []inventory.Resource) {
+	byRegion := map[string][]int{}
+	for i := range rs {
+		byRegion[rs[i].Region] = append(byRegion[rs[i].Region], i)
+	}
+	regions := make([]string, 0, len(byRegion))
+	for r := range byRegion {
+		regions = append(regions, r)
+	}
+	sort.Strings(regions)
+	start := lookbackStart(t.now, s3SizeLookbackDays)
+	for _, region := range regions {
+		idx := byRegion[region]
+		qs := make([]metricQuery, 0, len(idx)*len(s3StorageTypes))
+		for _, i := range idx {
+			for _, st := range s3StorageTypes {
+				qs = append(qs, metricQuery{namespace: "AWS/S3", metric: "BucketSizeBytes", dims: map[string]string{"BucketName": rs[i].ID, "StorageType": st}, stat: "Average"})
+			}
+		}
+		vals, err := getMetrics(ctx, cw(region), qs, start, t.now)
+		out.sideRead(&target{account: t.account, region: region}, "cloudwatch", err)
+		if err != nil {
+			continue
+		}
+		for k, i := range idx {
+			size := 0.0
+			for j := range s3StorageTypes {
+				size += latest(vals[k*len(s3StorageTypes)+j])
+			}
+			rs[i].Attrs["size_bytes"] = size
+		}
+	}
+}
+
+// latest is the newest of daily values, which CloudWatch returns newest first.
+func latest(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	return vs[0]
 }
 
 func bucket(ctx context.Context, t *target, api s3API, b s3types.Bucket) (inventory.Resource, error) {

@@ -330,6 +330,11 @@ func (s *source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 				resources[i].Tags = t
 			}
 		}
+		// A resource without a name of its own (a CloudFront
+		// distribution) is called by its Name tag, as in the console.
+		if resources[i].Name == "" {
+			resources[i].Name = nameTag(resources[i].Tags)
+		}
 	}
 	if s.baselineSelected() {
 		for _, a := range s.accounts {

@@ -139,7 +139,15 @@ func instanceXML(r *inventory.Resource) string {
 	for _, sg := range relTargets(r, inventory.RelUsesSG) {
 		b.WriteString("<item><groupId>" + sg + "</groupId></item>")
 	}
-	b.WriteString("</groupSet>" + tagSet(r.Tags) + "</item></instancesSet></item>")
+	tags := r.Tags
+	if asg := astr(r, "asg_name"); asg != "" {
+		// Auto Scaling tags what it launches with its group's name.
+		tags = map[string]string{"aws:autoscaling:groupName": asg}
+		for k, v := range r.Tags {
+			tags[k] = v
+		}
+	}
+	b.WriteString("</groupSet>" + tagSet(tags) + "</item></instancesSet></item>")
 	return b.String()
 }
 

@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/smithy-go/encoding/cbor"
+
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -59,6 +61,9 @@ type Options struct {
 	Regions map[string][]string
 	// Now is the time metrics windows end at.
 	Now time.Time
+	// AccountBlockPublicAccess lists accounts whose account-level S3
+	// Block Public Access has all four settings on; others have none.
+	AccountBlockPublicAccess map[string]bool
 }
 
 // Server is a running fake.
@@ -116,6 +121,7 @@ type req struct {
 	account, region, service, op string
 	form                         url.Values
 	body                         map[string]any
+	cbor                         cbor.Value
 	w                            http.ResponseWriter
 }
 
@@ -135,6 +141,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
 		q.form, _ = url.ParseQuery(string(raw))
 		q.op = q.form.Get("Action")
+	case r.Header.Get("Smithy-Protocol") == "rpc-v2-cbor":
+		q.op = r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+		if len(raw) > 0 {
+			q.cbor, _ = cbor.Decode(raw)
+		}
 	case r.Header.Get("X-Amz-Target") != "":
 		t := r.Header.Get("X-Amz-Target")
 		q.op = t[strings.LastIndexByte(t, '.')+1:]
@@ -220,11 +231,25 @@ func restOperation(service string, r *http.Request) string {
 		return "DescribeHub"
 	case "inspector2":
 		return "BatchGetAccountStatus"
+	case "lambda":
+		if strings.HasPrefix(p, "/2015-03-31/functions") && r.Method == http.MethodGet {
+			return "ListFunctions"
+		}
+	case "cloudfront":
+		if strings.HasSuffix(p, "/config") {
+			return "GetDistributionConfig"
+		}
+		if strings.HasSuffix(p, "/distribution") {
+			return "ListDistributions"
+		}
 	}
 	return r.Method + " " + p
 }
 
 func s3Operation(r *http.Request) string {
+	if r.URL.Path == "/v20180820/configuration/publicAccessBlock" {
+		return "GetAccountPublicAccessBlock" // S3 Control, signed as s3
+	}
 	if r.URL.Path == "/" || r.URL.Path == "" {
 		return "ListBuckets"
 	}
@@ -249,7 +274,17 @@ func (q *req) fail(status int, code, msg string) {
 	case "query":
 		q.xml(status, fmt.Sprintf("<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fake</RequestId></ErrorResponse>", code, esc(msg)))
 	case "restxml":
+		if q.op == "GetAccountPublicAccessBlock" {
+			// S3 Control wraps its errors as the query protocols do.
+			q.xml(status, fmt.Sprintf("<ErrorResponse><Error><Code>%s</Code><Message>%s</Message></Error><RequestId>fake</RequestId></ErrorResponse>", code, esc(msg)))
+			return
+		}
 		q.xml(status, fmt.Sprintf("<Error><Code>%s</Code><Message>%s</Message><RequestId>fake</RequestId></Error>", code, esc(msg)))
+	case "cbor":
+		q.w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
+		q.w.Header().Set("Content-Type", "application/cbor")
+		q.w.WriteHeader(status)
+		q.w.Write(cbor.Encode(cbor.Map{"__type": cbor.String(code), "message": cbor.String(msg)}))
 	case "restjson":
 		q.w.Header().Set("X-Amzn-Errortype", code)
 		q.json(status, map[string]any{"message": msg, "Message": msg})
@@ -262,6 +297,7 @@ var protocols = map[string]string{
 	"ec2": "ec2", "sts": "query", "iam": "query", "rds": "query", "elasticloadbalancing": "query",
 	"elasticloadbalancingv2": "query", "autoscaling": "query", "s3": "restxml",
 	"guardduty": "restjson", "securityhub": "restjson", "inspector2": "restjson", "lambda": "restjson",
+	"cloudfront": "restxml", "monitoring": "cbor",
 }
 
 func (q *req) xml(status int, body string) {

@@ -23,6 +23,14 @@ func init() {
 
 // s3 serves buckets path-style: GET / lists, GET /bucket?sub reads one setting.
 func (s *Server) s3(q *req) {
+	if q.op == "GetAccountPublicAccessBlock" {
+		if !s.opts.AccountBlockPublicAccess[q.account] {
+			q.fail(404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")
+			return
+		}
+		q.xml(200, "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>")
+		return
+	}
 	if q.op == "ListBuckets" {
 		var bs []*inventory.Resource
 		for _, r := range s.byAccount[q.account] {
@@ -138,7 +146,9 @@ func (s *Server) logs(q *req) {
 func (s *Server) tagging(q *req) {
 	var rs []*inventory.Resource
 	for _, r := range s.byAccount[q.account] {
-		if r.Region == q.region && len(r.Tags) > 0 {
+		// CloudFront's tags are read in us-east-1, its home region.
+		home := r.Region == "global" && r.Type == "AWS::CloudFront::Distribution" && q.region == "us-east-1"
+		if (r.Region == q.region || home) && len(r.Tags) > 0 {
 			rs = append(rs, r)
 		}
 	}

@@ -1,0 +1,58 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// lambdaAPI is the Lambda call the collector makes. Tags come from the
+// tagging API in bulk rather than one ListTags call per function.
+type lambdaAPI interface {
+	lambda.ListFunctionsAPIClient
+}
+
+func runLambda(ctx context.Context, t *target, out *unitOut) error {
+	return collectLambda(ctx, t, out, lambda.NewFromConfig(t.cfg))
+}
+
+// lambdaTime is how Lambda writes LastModified: 2024-03-01T10:00:00.000+0000.
+const lambdaTime = "2006-01-02T15:04:05.000-0700"
+
+// collectLambda reads every function. Lambda tells when a function last
+// changed but not when it was created, so Created stays unknown.
+func collectLambda(ctx context.Context, t *target, out *unitOut, api lambdaAPI) error {
+	pg := lambda.NewListFunctionsPaginator(api, &lambda.ListFunctionsInput{})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list functions: %w", err)
+		}
+		for _, f := range page.Functions {
+			name := str(f.FunctionName)
+			attrs := map[string]any{"runtime": string(f.Runtime), "memory_mb": f32(f.MemorySize)}
+			if lm := str(f.LastModified); lm != "" {
+				at, err := time.Parse(lambdaTime, lm)
+				if err != nil {
+					at, err = time.Parse(time.RFC3339, lm)
+				}
+				if err == nil {
+					attrs["last_modified"] = at.UTC().Format(time.RFC3339)
+				}
+			}
+			r := inventory.Resource{
+				ARN: str(f.FunctionArn), Account: t.account, Region: t.region, Type: "AWS::Lambda::Function",
+				ID: name, Name: name, State: lower(string(f.State)), Attrs: attrs,
+			}
+			if r.ARN == "" {
+				r.ARN = t.arn("lambda", "function:"+name)
+			}
+			out.add(r)
+		}
+	}
+	return nil
+}
