@@ -42,6 +42,9 @@ type resVal struct {
 	// and its message often ask the same (missing_tags(r), price(r),
 	// referrers(r, 'attached-to')), and so do several policies of a type.
 	memo []memoEntry
+	// req is the resource's required tags once requiredTags has read them.
+	req    []reqTag
+	reqSet bool
 }
 
 // memoEntry is one helper result: the helper, its string argument (or
@@ -422,19 +425,19 @@ func (f *funcs) env() (*cel.Env, error) {
 			cel.Overload("tag_problems_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
 					rv := v.(*resVal)
-					return rv.memoized(helperTagProblems, "", func() ref.Val { return stringList(reg, f.tagProblems(rv.r)) })
+					return rv.memoized(helperTagProblems, "", func() ref.Val { return stringList(reg, f.tagProblems(f.requiredTags(rv))) })
 				}))),
 		cel.Function("missing_tags",
 			cel.Overload("missing_tags_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
 					rv := v.(*resVal)
-					return rv.memoized(helperMissingTags, "", func() ref.Val { return stringList(reg, f.missingTags(rv.r)) })
+					return rv.memoized(helperMissingTags, "", func() ref.Val { return stringList(reg, f.missingTags(f.requiredTags(rv))) })
 				}))),
 		cel.Function("invalid_tags",
 			cel.Overload("invalid_tags_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
 					rv := v.(*resVal)
-					return rv.memoized(helperInvalidTags, "", func() ref.Val { return stringList(reg, f.invalidTags(rv.r)) })
+					return rv.memoized(helperInvalidTags, "", func() ref.Val { return stringList(reg, f.invalidTags(f.requiredTags(rv))) })
 				}))),
 		cel.Function("sum",
 			cel.Overload("sum_list", []*cel.Type{cel.ListType(cel.DynType)}, cel.DoubleType,
@@ -551,13 +554,33 @@ func (f *funcs) nameOK(r *inventory.Resource) bool {
 	return f.rule.Match(r.Name)
 }
 
+// reqTag is one required tag as a resource has it: the trimmed value and
+// whether the key is there at all.
+type reqTag struct {
+	v  string
+	ok bool
+}
+
+// requiredTags looks each required key up once per resource: Tag falls back
+// to a case-insensitive scan of every tag when a key is missing, and the
+// tagging helpers of a resource's policies and messages all ask.
+func (f *funcs) requiredTags(v *resVal) []reqTag {
+	if !v.reqSet {
+		for _, key := range f.requiredKey {
+			val, ok := v.r.Tag(key)
+			v.req = append(v.req, reqTag{strings.TrimSpace(val), ok})
+		}
+		v.reqSet = true
+	}
+	return v.req
+}
+
 // tagProblems names each required tag that is missing, empty or outside its
 // allowed values, in the order of the required keys.
-func (f *funcs) tagProblems(r *inventory.Resource) []string {
+func (f *funcs) tagProblems(tags []reqTag) []string {
 	var out []string
-	for _, key := range f.requiredKey {
-		v, ok := r.Tag(key)
-		v = strings.TrimSpace(v)
+	for i, key := range f.requiredKey {
+		v, ok := tags[i].v, tags[i].ok
 		allowed := f.required[key]
 		switch {
 		case !ok:
@@ -572,10 +595,10 @@ func (f *funcs) tagProblems(r *inventory.Resource) []string {
 }
 
 // missingTags lists the required keys that are absent or blank.
-func (f *funcs) missingTags(r *inventory.Resource) []string {
+func (f *funcs) missingTags(tags []reqTag) []string {
 	var out []string
-	for _, key := range f.requiredKey {
-		if v, ok := r.Tag(key); !ok || strings.TrimSpace(v) == "" {
+	for i, key := range f.requiredKey {
+		if !tags[i].ok || tags[i].v == "" {
 			out = append(out, key)
 		}
 	}
@@ -584,13 +607,11 @@ func (f *funcs) missingTags(r *inventory.Resource) []string {
 
 // invalidTags lists key=value for required tags whose value is outside the
 // allowed set.
-func (f *funcs) invalidTags(r *inventory.Resource) []string {
+func (f *funcs) invalidTags(tags []reqTag) []string {
 	var out []string
-	for _, key := range f.requiredKey {
+	for i, key := range f.requiredKey {
 		allowed := f.required[key]
-		v, ok := r.Tag(key)
-		v = strings.TrimSpace(v)
-		if ok && v != "" && len(allowed) > 0 && !slices.Contains(allowed, v) {
+		if v := tags[i].v; tags[i].ok && v != "" && len(allowed) > 0 && !slices.Contains(allowed, v) {
 			out = append(out, key+"="+v)
 		}
 	}

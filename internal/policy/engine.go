@@ -567,7 +567,7 @@ func (w *worker) resource(r *inventory.Resource) {
 	}
 	// The resource value lives in the worker: nothing an expression returns
 	// keeps it past this resource, since results become strings and numbers.
-	w.rv = resVal{r: r, ev: w.ev, memo: w.rv.memo[:0]}
+	w.rv = resVal{r: r, ev: w.ev, memo: w.rv.memo[:0], req: w.rv.req[:0]}
 	w.act.r = &w.rv
 	var owner *ownerInfo
 	for _, c := range cs {
