@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -46,10 +47,13 @@ func collectGuardDuty(ctx context.Context, t *target, out *unitOut, api guardDut
 			enabled = enabled || d.Status == gdtypes.DetectorStatusEnabled
 			r := inventory.Resource{
 				ARN: t.arn("guardduty", "detector/"+id), Account: t.account, Region: t.region, Type: "AWS::GuardDuty::Detector",
-				ID: id, Name: id, State: lower(string(d.Status)), Attrs: map[string]any{"status": string(d.Status)},
+				ID: id, State: lower(string(d.Status)), Attrs: map[string]any{"status": string(d.Status)},
 			}
 			if len(d.Tags) > 0 {
 				r.Tags = d.Tags
+			}
+			if at, err := time.Parse(time.RFC3339, str(d.CreatedAt)); err == nil {
+				r.Created = at.UTC()
 			}
 			out.add(r)
 		}

@@ -413,6 +413,13 @@ func ec2NATs(ctx context.Context, t *target, out *unitOut, api ec2API, cw metric
 			if s := str(n.SubnetId); s != "" {
 				r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelInSubnet, Target: t.arn("ec2", "subnet/"+s)})
 			}
+			// An Elastic IP on a NAT gateway names only a network
+			// interface; the gateway names the address.
+			for _, a := range n.NatGatewayAddresses {
+				if id := str(a.AllocationId); id != "" {
+					out.edge(t.arn("ec2", "elastic-ip/"+id), inventory.RelAttachedTo, r.ARN)
+				}
+			}
 			nats = append(nats, r)
 		}
 	}

@@ -49,7 +49,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 			}
 			rs = append(rs, inventory.Resource{
 				ARN: arn(region, "guardduty", "detector/"+det), Account: acct, Region: region, Type: "AWS::GuardDuty::Detector",
-				ID: det, Name: det, State: lower(status), Attrs: map[string]any{"status": status},
+				ID: det, State: lower(status), Attrs: map[string]any{"status": status},
 			})
 			if ri == 0 {
 				// Account 0 has one multi-region trail; others trail their first region only.

@@ -22,6 +22,7 @@ type iamAPI interface {
 	GetLoginProfile(ctx context.Context, in *iam.GetLoginProfileInput, optFns ...func(*iam.Options)) (*iam.GetLoginProfileOutput, error)
 	ListAccountAliases(ctx context.Context, in *iam.ListAccountAliasesInput, optFns ...func(*iam.Options)) (*iam.ListAccountAliasesOutput, error)
 	GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, optFns ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error)
+	iam.ListUserTagsAPIClient
 }
 
 const iamUserConcurrency = 8
@@ -93,6 +94,21 @@ func iamUser(ctx context.Context, t *target, api iamAPI, u iamtypes.User) (inven
 		r.Attrs["console_access"] = false
 	} else {
 		errs = append(errs, fmt.Errorf("user %s: get login profile: %w", name, err))
+	}
+	// IAM tags are not in the tagging API; a user holds at most 50.
+	tpg := iam.NewListUserTagsPaginator(api, &iam.ListUserTagsInput{UserName: u.UserName})
+	for tpg.HasMorePages() {
+		page, err := tpg.NextPage(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("user %s: list user tags: %w", name, err))
+			break
+		}
+		for k, v := range tagMap(page.Tags, func(t iamtypes.Tag) (*string, *string) { return t.Key, t.Value }) {
+			if r.Tags == nil {
+				r.Tags = map[string]string{}
+			}
+			r.Tags[k] = v
+		}
 	}
 	keys, err := api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: u.UserName})
 	if err != nil {

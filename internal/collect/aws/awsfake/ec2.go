@@ -82,10 +82,13 @@ func (s *Server) ec2(q *req) {
 		s.ec2List(q, "snapshotSet", items, true)
 	case "DescribeAddresses":
 		each("AWS::EC2::EIP", func(r *inventory.Resource) string {
-			inst := relTargets(r, inventory.RelAttachedTo)
+			// An address on a NAT gateway names only its network
+			// interface; the gateway names the address instead.
 			i := ""
-			if len(inst) > 0 {
-				i = inst[0]
+			for _, rel := range r.Relations {
+				if rel.Kind == inventory.RelAttachedTo && strings.Contains(rel.Target, ":instance/") {
+					i = rel.Target[strings.LastIndexByte(rel.Target, '/')+1:]
+				}
 			}
 			return fmt.Sprintf("<item><publicIp>%s</publicIp><allocationId>%s</allocationId>%s%s<domain>vpc</domain>%s</item>",
 				astr(r, "public_ip"), astr(r, "allocation_id"), opt("associationId", astr(r, "association_id")), opt("instanceId", i), tagSet(r.Tags))
@@ -114,8 +117,16 @@ func (s *Server) ec2(q *req) {
 			if s := relTargets(r, inventory.RelInSubnet); len(s) > 0 {
 				subnet = s[0]
 			}
-			return fmt.Sprintf("<item><natGatewayId>%s</natGatewayId><subnetId>%s</subnetId><state>%s</state><connectivityType>%s</connectivityType><createTime>%s</createTime>%s</item>",
-				r.ID, subnet, r.State, astr(r, "connectivity_type"), ts(r.Created), tagSet(r.Tags))
+			var addrs strings.Builder
+			for _, e := range s.resources(q, "AWS::EC2::EIP") {
+				for _, rel := range e.Relations {
+					if rel.Kind == inventory.RelAttachedTo && rel.Target == r.ARN {
+						fmt.Fprintf(&addrs, "<item><allocationId>%s</allocationId><publicIp>%s</publicIp><isPrimary>true</isPrimary></item>", astr(e, "allocation_id"), astr(e, "public_ip"))
+					}
+				}
+			}
+			return fmt.Sprintf("<item><natGatewayId>%s</natGatewayId><subnetId>%s</subnetId><state>%s</state><connectivityType>%s</connectivityType><createTime>%s</createTime><natGatewayAddressSet>%s</natGatewayAddressSet>%s</item>",
+				r.ID, subnet, r.State, astr(r, "connectivity_type"), ts(r.Created), addrs.String(), tagSet(r.Tags))
 		})
 		s.ec2List(q, "natGatewaySet", items, true)
 	default:

@@ -331,6 +331,15 @@ func (s *Server) iam(q *req) {
 			return
 		}
 		result("<LoginProfile><UserName>" + u.Name + "</UserName><CreateDate>2024-01-01T00:00:00Z</CreateDate></LoginProfile>")
+	case "ListUserTags":
+		u := user()
+		var b strings.Builder
+		if u != nil {
+			for _, k := range sortedKeys(u.Tags) {
+				fmt.Fprintf(&b, "<member><Key>%s</Key><Value>%s</Value></member>", esc(k), esc(u.Tags[k]))
+			}
+		}
+		result("<Tags>" + b.String() + "</Tags><IsTruncated>false</IsTruncated>")
 	case "ListAccessKeys":
 		u := user()
 		key := ""
