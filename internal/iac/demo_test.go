@@ -4,22 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/steward-sre/steward/internal/golden"
 
 	"github.com/steward-sre/steward/internal/collect/demo"
 	"github.com/steward-sre/steward/internal/inventory"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/demo states and golden reports")
 
 // demoNow fixes the demo estate's clock for the fixtures.
 var demoNow = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -127,23 +123,7 @@ func TestDemoStates(t *testing.T) {
 		t.Fatalf("demo states = %d files, want 3 (shop, api, platform)", len(got))
 	}
 	for file, data := range got {
-		path := filepath.Join("testdata", "demo", file)
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./internal/iac -run TestDemo -update)", err)
-		}
-		if diff := cmp.Diff(string(want), string(data)); diff != "" {
-			t.Errorf("%s is stale (-file +generated), run with -update:\n%s", path, diff)
-		}
+		golden.Check(t, filepath.Join("testdata", "demo", file), data)
 	}
 }
 
@@ -163,22 +143,7 @@ func TestDemoReport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "golden", "demo-"+name+".txt")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-				t.Errorf("%s (-golden +got), run with -update if intended:\n%s", golden, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", "golden", "demo-"+name+".txt"), buf.Bytes())
 			res := out.Result
 			if len(res.Missing) != 2 || len(res.Duplicates) != 1 || len(out.Problems) != 0 {
 				t.Errorf("missing %d, duplicates %d, problems %v; want 2, 1, none", len(res.Missing), len(res.Duplicates), out.Problems)

@@ -3,17 +3,14 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/steward-sre/steward/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // loadFixture reads the one report every format is tested on.
 func loadFixture(t testing.TB) *Report {
@@ -59,19 +56,7 @@ func TestGolden(t *testing.T) {
 			rep := loadFixture(t)
 			rep.GroupBy = tt.groupBy
 			got := render(t, tt.format, rep, tt.opts)
-			path := filepath.Join("testdata", name)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("%s differs (-want +got):\n%s", path, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", name), got)
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"log/slog"
 	"os"
@@ -14,11 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-sre/steward/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/steward-sre/steward/internal/inventory"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
 
 const (
 	acct      = "111122223333"
@@ -468,22 +468,7 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "golden", "estate.json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("collection differs from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", "estate.json"), got)
 }
 
 func TestSkippedTypesLoggedOnce(t *testing.T) {

@@ -3,10 +3,8 @@ package demo
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,13 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-sre/steward/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/pricing"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 var testNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
@@ -356,25 +354,10 @@ func TestSummaryGolden(t *testing.T) {
 			fmt.Fprintf(&sb, "  %s\n", arn)
 		}
 	}
-	golden(t, "summary.golden", sb.String())
+	checkGolden(t, "summary.golden", sb.String())
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", name), []byte(got))
 }

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,12 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-sre/steward/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/inventory"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 var timeEqual = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })
 
@@ -71,19 +70,7 @@ func encode(t testing.TB, scan *inventory.Scan, rs []inventory.Resource) []byte 
 func TestWriteGolden(t *testing.T) {
 	scan, rs := fixture()
 	got := encode(t, scan, rs)
-	golden := filepath.Join("testdata", "scan.jsonl")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("Write output differs from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "scan.jsonl"), got)
 }
 
 func TestRoundTrip(t *testing.T) {
