@@ -98,11 +98,13 @@ func localFile(p string) billFile {
 func listS3(ctx context.Context, c S3API, bucket, prefix string) ([]billFile, error) {
 	var out []billFile
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}
+	keys := 0
 	for {
 		page, err := c.ListObjectsV2(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("list objects: %w", err)
 		}
+		keys += len(page.Contents)
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
 			if !billExt(key) {
@@ -119,10 +121,15 @@ func listS3(ctx context.Context, c S3API, bucket, prefix string) ([]billFile, er
 				},
 			})
 		}
-		if !aws.ToBool(page.IsTruncated) || page.NextContinuationToken == nil {
+		if !aws.ToBool(page.IsTruncated) {
 			break
 		}
-		in.ContinuationToken = page.NextContinuationToken
+		// Stopping early would read a partial month as a fall in spend.
+		tok := aws.ToString(page.NextContinuationToken)
+		if tok == "" || tok == aws.ToString(in.ContinuationToken) {
+			return nil, fmt.Errorf("list objects: listing is truncated but gives no new continuation token after %d keys", keys)
+		}
+		in.ContinuationToken = aws.String(tok)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out, nil
