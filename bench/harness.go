@@ -217,16 +217,19 @@ func PeakRSS() uint64 {
 
 // Compare runs the CEL and the Go engine rounds times each, alternating so
 // that a change in the machine's load hits both alike, and returns the
-// fastest run of each (by CPU time: the least disturbed one).
+// fastest run of each (by CPU time: the least disturbed one) with the
+// highest peaks of memory seen over all its rounds.
 func Compare(ctx context.Context, celEngine, goEngine *policy.Engine, rs []inventory.Resource, rounds int) (celRun, goRun Run, err error) {
 	if rounds < 1 {
 		return Run{}, Run{}, errors.New("compare: rounds must be at least 1")
 	}
 	pairs := Pairs(celEngine, rs)
 	best := func(cur, r Run) Run {
+		heap, rss := max(cur.PeakHeap, r.PeakHeap), max(cur.PeakRSS, r.PeakRSS)
 		if cur.CPU == 0 || r.CPU < cur.CPU {
-			return r
+			cur = r
 		}
+		cur.PeakHeap, cur.PeakRSS = heap, rss
 		return cur
 	}
 	for range rounds {
