@@ -216,20 +216,21 @@ func PeakRSS() uint64 {
 }
 
 // Compare runs the CEL and the Go engine rounds times each, alternating so
-// that a change in the machine's load hits both alike, and returns the
-// fastest run of each (by CPU time: the least disturbed one) with the
-// highest peaks of memory seen over all its rounds.
+// that a change in the machine's load hits both alike. For each it returns
+// the shortest wall time and the shortest CPU time seen (the least
+// disturbed by other work on the machine, each on its own) and the highest
+// peaks of memory.
 func Compare(ctx context.Context, celEngine, goEngine *policy.Engine, rs []inventory.Resource, rounds int) (celRun, goRun Run, err error) {
 	if rounds < 1 {
 		return Run{}, Run{}, errors.New("compare: rounds must be at least 1")
 	}
 	pairs := Pairs(celEngine, rs)
 	best := func(cur, r Run) Run {
-		heap, rss := max(cur.PeakHeap, r.PeakHeap), max(cur.PeakRSS, r.PeakRSS)
-		if cur.CPU == 0 || r.CPU < cur.CPU {
-			cur = r
+		if cur.Wall == 0 {
+			return r
 		}
-		cur.PeakHeap, cur.PeakRSS = heap, rss
+		cur.Wall, cur.CPU = min(cur.Wall, r.Wall), min(cur.CPU, r.CPU)
+		cur.PeakHeap, cur.PeakRSS = max(cur.PeakHeap, r.PeakHeap), max(cur.PeakRSS, r.PeakRSS)
 		return cur
 	}
 	for range rounds {
