@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,7 +234,13 @@ func ecsUnits(s string, perUnit float64) (float64, bool) {
 	if s == "" {
 		return 0, false
 	}
+	// A size is a finite, non-negative number; NaN or Inf would not
+	// survive JSON.
+	valid := func(v float64) bool { return v >= 0 && !math.IsInf(v, 0) }
 	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		if !valid(v) {
+			return 0, false
+		}
 		return v, true
 	}
 	num, unit, ok := strings.Cut(s, " ")
@@ -241,7 +248,7 @@ func ecsUnits(s string, perUnit float64) (float64, bool) {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(num, 64)
-	if err != nil {
+	if err != nil || !valid(v*perUnit) {
 		return 0, false
 	}
 	switch strings.ToLower(unit) {

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -59,6 +60,85 @@ func FuzzSplitARN(f *testing.F) {
 		}
 		if colons >= 5 && joined != arn {
 			t.Errorf("splitARN(%q) = %q, joins to %q", arn, p, joined)
+		}
+	})
+}
+
+func TestECSUnits(t *testing.T) {
+	tests := map[string]struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		"units":      {"512", 512, true},
+		"vcpu":       {"0.5 vCPU", 512, true},
+		"gb":         {"2 GB", 2048, true},
+		"spaces":     {" 1024 ", 1024, true},
+		"empty":      {"", 0, false},
+		"unit only":  {"vCPU", 0, false},
+		"bad number": {"x GB", 0, false},
+		"bad unit":   {"2 TB", 0, false},
+		"nan":        {"NaN", 0, false},
+		"inf":        {"+Inf GB", 0, false},
+		"negative":   {"-512", 0, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, ok := ecsUnits(tc.in, 1024)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("ecsUnits(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// FuzzECSUnits: any task size parses without panic, and a size read from a
+// plain number is that number.
+func FuzzECSUnits(f *testing.F) {
+	for _, s := range []string{"512", "0.5 vCPU", "2 GB", "", " ", "1e3 gb", "NaN", "-512"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := ecsUnits(s, 1024)
+		if ok && (v < 0 || math.IsNaN(v) || math.IsInf(v, 0)) {
+			t.Errorf("ecsUnits(%q) = %v: not a size", s, v)
+		}
+	})
+}
+
+func TestLambdaModified(t *testing.T) {
+	tests := map[string]struct {
+		in, want string
+		ok       bool
+	}{
+		"lambda form": {"2025-05-01T10:20:30.000+0900", "2025-05-01T01:20:30Z", true},
+		"rfc 3339":    {"2025-05-01T10:20:30Z", "2025-05-01T10:20:30Z", true},
+		"empty":       {"", "", false},
+		"garbled":     {"yesterday", "", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, ok := lambdaModified(tc.in)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("lambdaModified(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// FuzzLambdaModified: any LastModified parses without panic, and what it
+// gives back is RFC 3339 that parses again to the same instant.
+func FuzzLambdaModified(f *testing.F) {
+	f.Add("2025-05-01T10:20:30.000+0900")
+	f.Add("2025-05-01T10:20:30Z")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := lambdaModified(s)
+		if !ok {
+			return
+		}
+		if _, err := time.Parse(time.RFC3339, got); err != nil {
+			t.Errorf("lambdaModified(%q) = %q, not RFC 3339: %v", s, got, err)
 		}
 	})
 }

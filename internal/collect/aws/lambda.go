@@ -35,14 +35,8 @@ func collectLambda(ctx context.Context, t *target, out *unitOut, api lambdaAPI) 
 		for _, f := range page.Functions {
 			name := str(f.FunctionName)
 			attrs := map[string]any{"runtime": string(f.Runtime), "memory_mb": f32(f.MemorySize)}
-			if lm := str(f.LastModified); lm != "" {
-				at, err := time.Parse(lambdaTime, lm)
-				if err != nil {
-					at, err = time.Parse(time.RFC3339, lm)
-				}
-				if err == nil {
-					attrs["last_modified"] = at.UTC().Format(time.RFC3339)
-				}
+			if lm, ok := lambdaModified(str(f.LastModified)); ok {
+				attrs["last_modified"] = lm
 			}
 			r := inventory.Resource{
 				ARN: str(f.FunctionArn), Account: t.account, Region: t.region, Type: "AWS::Lambda::Function",
@@ -55,4 +49,17 @@ func collectLambda(ctx context.Context, t *target, out *unitOut, api lambdaAPI) 
 		}
 	}
 	return nil
+}
+
+// lambdaModified turns Lambda's LastModified into RFC 3339 in UTC; an
+// unreadable value is reported as unknown.
+func lambdaModified(s string) (string, bool) {
+	at, err := time.Parse(lambdaTime, s)
+	if err != nil {
+		at, err = time.Parse(time.RFC3339, s)
+	}
+	if err != nil {
+		return "", false
+	}
+	return at.UTC().Format(time.RFC3339), true
 }
