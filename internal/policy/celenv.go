@@ -45,6 +45,9 @@ type resVal struct {
 	// req is the resource's required tags once requiredTags has read them.
 	req    []reqTag
 	reqSet bool
+	// nameMatch is 1 when the name follows the naming rule, -1 when it
+	// does not, 0 before name_ok() asked.
+	nameMatch int8
 }
 
 // memoEntry is one helper result: the helper, its string argument (or
@@ -420,7 +423,7 @@ func (f *funcs) env() (*cel.Env, error) {
 				}))),
 		cel.Function("name_ok",
 			cel.Overload("name_ok_resource", []*cel.Type{resT}, cel.BoolType,
-				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(f.nameOK(v.(*resVal).r)) }))),
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(f.nameOK(v.(*resVal))) }))),
 		cel.Function("tag_problems",
 			cel.Overload("tag_problems_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
@@ -547,11 +550,20 @@ func (f *funcs) since(s string) ref.Val {
 	return types.Duration{Duration: f.now.Sub(t)}
 }
 
-func (f *funcs) nameOK(r *inventory.Resource) bool {
-	if len(f.namingTypes) > 0 && !f.namingTypes[r.Type] {
+// nameOK reports whether the resource's name follows the naming rule, for
+// types the rule applies to. It keeps the answer on the value, so that
+// resolving the owner of the finding it causes need not run the rule again.
+func (f *funcs) nameOK(v *resVal) bool {
+	if len(f.namingTypes) > 0 && !f.namingTypes[v.r.Type] {
 		return true
 	}
-	return f.rule.Match(r.Name)
+	if v.nameMatch == 0 {
+		v.nameMatch = -1
+		if f.rule.Match(v.r.Name) {
+			v.nameMatch = 1
+		}
+	}
+	return v.nameMatch > 0
 }
 
 // reqTag is one required tag as a resource has it: the trimmed value and

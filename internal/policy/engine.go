@@ -575,7 +575,7 @@ func (w *worker) resource(r *inventory.Resource) {
 			continue
 		}
 		if owner == nil {
-			o := w.e.resolveOwner(r)
+			o := w.e.resolveOwner(r, w.rv.nameMatch)
 			owner = &o
 		}
 		w.out = append(w.out, w.finding(c, r, owner))
@@ -659,8 +659,9 @@ type ownerInfo struct {
 // resolveOwner looks at the configured tags first, then the fields the
 // naming rule reads from the name, then the CloudTrail creator (owner
 // only). source says where the owner came from, or where system/env came
-// from when there is no owner.
-func (e *Engine) resolveOwner(r *inventory.Resource) ownerInfo {
+// from when there is no owner. nameMatch is what name_ok() found (-1: the
+// name breaks the rule, so it has no fields to read; 0: not asked).
+func (e *Engine) resolveOwner(r *inventory.Resource, nameMatch int8) ownerInfo {
 	var o ownerInfo
 	tag := func(k string) string { v, _ := r.Tag(k); return strings.TrimSpace(v) }
 	o.owner, o.system, o.env = tag(e.opts.OwnerKey), tag(e.opts.SystemKey), tag(e.opts.EnvKey)
@@ -671,7 +672,7 @@ func (e *Engine) resolveOwner(r *inventory.Resource) ownerInfo {
 	if o.system != "" || o.env != "" {
 		otherSrc = "tag"
 	}
-	if o.owner == "" || o.system == "" || o.env == "" {
+	if (o.owner == "" || o.system == "" || o.env == "") && nameMatch >= 0 {
 		if fields, ok := e.opts.Naming.Parse(r.Name); ok {
 			fill := func(dst *string, key string) bool {
 				if *dst == "" && fields[key] != "" {

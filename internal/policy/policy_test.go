@@ -227,7 +227,7 @@ func TestOwner(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := e.resolveOwner(&tc.r)
+			got := e.resolveOwner(&tc.r, 0)
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(ownerInfo{})); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -496,6 +496,42 @@ func TestFormat(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, tc.got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestOwnerAfterNameOK checks that the owner read from the name is the same
+// whether or not a policy asked name_ok() first (which keeps its answer for
+// the owner resolution).
+func TestOwnerAfterNameOK(t *testing.T) {
+	for _, where := range []string{"true", "name_ok(r) || true", "!name_ok(r) || true"} {
+		t.Run(where, func(t *testing.T) {
+			ps, err := Parse("p.yaml", []byte(`pack: t
+policies:
+  - {id: any, title: Any, types: ["AWS::EC2::Instance"], severity: low, category: naming, where: "`+where+`"}
+`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := Compile(ps, testOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, err := e.Evaluate(context.Background(), []inventory.Resource{
+				{ARN: "a", Type: "AWS::EC2::Instance", Name: "shop-prod-web-01"},
+				{ARN: "b", Type: "AWS::EC2::Instance", Name: "Shop_Web", Creator: &inventory.Creator{Principal: "sato"}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range fs {
+				got = append(got, strings.Join([]string{f.ARN, f.Owner, f.System, f.Env, f.OwnerSource}, "/"))
+			}
+			want := []string{"a//shop/prod/naming", "b/sato///creator"}
+			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
