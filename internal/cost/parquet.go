@@ -1,14 +1,19 @@
 package cost
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -32,14 +37,20 @@ func convFor(leaf parquet.LeafColumn) leafConv {
 			if x.Unit.Value != nil {
 				unit = x.Unit.Value.Duration()
 			}
-			// Lines of one hour or day share a timestamp: format each once.
-			var last int64
-			lastS := ""
+			// Lines of one hour or day share a timestamp, and a bill
+			// has a few thousand hours: format each once.
+			seen := map[int64]string{}
 			return func(v parquet.Value) string {
-				if n := v.Int64(); n != last || lastS == "" {
-					last, lastS = n, time.Unix(0, 0).Add(time.Duration(n)*unit).UTC().Format(time.RFC3339)
+				n := v.Int64()
+				if s, ok := seen[n]; ok {
+					return s
 				}
-				return lastS
+				s := time.Unix(0, 0).Add(time.Duration(n) * unit).UTC().Format(time.RFC3339)
+				if len(seen) >= 10_000 {
+					clear(seen)
+				}
+				seen[n] = s
+				return s
 			}
 		case *format.DateType:
 			return func(v parquet.Value) string {
@@ -49,12 +60,19 @@ func convFor(leaf parquet.LeafColumn) leafConv {
 	}
 	// Text columns repeat a few values (services, accounts, usage types,
 	// tag sets): intern them so a line allocates no string.
+	// Sorted exports repeat a value over runs of lines: compare with the
+	// last one before hashing.
 	interned := map[string]string{}
+	last := ""
 	return func(v parquet.Value) string {
 		switch v.Kind() {
 		case parquet.ByteArray, parquet.FixedLenByteArray:
 			b := v.ByteArray()
+			if string(b) == last {
+				return last
+			}
 			if s, ok := interned[string(b)]; ok {
+				last = s
 				return s
 			}
 			s := string(b)
@@ -62,6 +80,7 @@ func convFor(leaf parquet.LeafColumn) leafConv {
 				clear(interned)
 			}
 			interned[s] = s
+			last = s
 			return s
 		case parquet.Double:
 			return strconv.FormatFloat(v.Double(), 'g', -1, 64)
@@ -123,41 +142,6 @@ func decimalBig(n *big.Int, scale int) string {
 	return s
 }
 
-// projection is the conversion from a file's schema to the top-level
-// fields holding the wanted leaves, and for each leaf of the projection
-// the index of the same leaf in the file (-1 for none).
-func projection(schema *parquet.Schema, paths [][]string, want func(int) bool) (parquet.Conversion, []int, error) {
-	group := parquet.Group{}
-	for i, p := range paths {
-		if !want(i) {
-			continue
-		}
-		for _, f := range schema.Fields() {
-			if f.Name() == p[0] {
-				group[p[0]] = f
-			}
-		}
-	}
-	target := parquet.NewSchema(schema.Name(), group)
-	conv, err := parquet.Convert(target, schema)
-	if err != nil {
-		return nil, nil, fmt.Errorf("project columns: %w", err)
-	}
-	orig := make(map[string]int, len(paths))
-	for i, p := range paths {
-		orig[strings.Join(p, "\x00")] = i
-	}
-	var toOrig []int
-	for _, p := range target.Columns() {
-		i, ok := orig[strings.Join(p, "\x00")]
-		if !ok {
-			i = -1
-		}
-		toOrig = append(toOrig, i)
-	}
-	return conv, toOrig, nil
-}
-
 // decimalInt64 formats n x 10^-scale exactly, without big.Int: costs are
 // int64 decimals in most exports, and this runs for every line.
 func decimalInt64(n int64, scale int) string {
@@ -190,8 +174,13 @@ func decimalInt64(n int64, scale int) string {
 	return string(buf[i:])
 }
 
-// ReadParquet aggregates one Parquet export. Rows stream one row group at
-// a time in small batches, so memory follows the row group, not the file.
+// ReadParquet aggregates one Parquet export. It reads only the column
+// chunks steward uses (exports carry a hundred or more columns, and
+// decoding the rest was most of the work), turns each dictionary entry
+// into text once rather than once per line, and spreads row groups over
+// the available cores, each worker rolling up into its own map; the maps
+// are merged at the end, so totals stay exact. Memory follows the row
+// group and the number of rollups, not the file.
 // The tag column may be a JSON string (FOCUS) or a MAP (CUR 2.0).
 func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt, size int64) (FileStats, error) {
 	fs := FileStats{Name: name}
@@ -219,38 +208,176 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 			}
 		}
 	}
-	keyLeaf, valLeaf := -1, -1
+	plan := parquetPlan{c: c, keyLeaf: -1, valLeaf: -1, width: len(paths)}
 	if c.idx[fTags] < 0 && tagName != "" {
 		for i, p := range paths {
 			if len(p) > 1 && strings.EqualFold(p[0], tagName) {
 				switch p[len(p)-1] {
 				case "key":
-					keyLeaf = i
+					plan.keyLeaf = i
 				case "value":
-					valLeaf = i
+					plan.valLeaf = i
 				}
 			}
 		}
 	}
 	needed := make([]bool, len(paths))
-	conv := make([]leafConv, len(paths))
 	for f := range nFields {
 		if i := c.idx[f]; i >= 0 {
 			needed[i] = true
 		}
 	}
 	for i, p := range paths {
-		if needed[i] || i == keyLeaf || i == valLeaf {
+		if needed[i] || i == plan.keyLeaf || i == plan.valLeaf {
 			leaf, ok := schema.Lookup(p...)
 			if !ok {
 				return fs, fmt.Errorf("%s: column %s not found in schema", name, header[i])
 			}
-			conv[i] = convFor(leaf)
+			plan.leaves = append(plan.leaves, planLeaf{col: i, leaf: leaf, name: header[i]})
 		}
 	}
-	vals := make([]string, len(paths))
+
+	rgs := pf.RowGroups()
+	firstLine := make([]int64, len(rgs))
+	var line int64 = 2 // line 1 stands for the header a CSV would have
+	for i, rg := range rgs {
+		firstLine[i] = line
+		line += rg.NumRows()
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(rgs))
+	if workers <= 1 {
+		for i, rg := range rgs {
+			if err := a.readRowGroup(ctx, &fs, &plan, plan.newConvs(), rg, firstLine[i]); err != nil {
+				return fs, fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		a.stats.Files = append(a.stats.Files, fs)
+		return fs, nil
+	}
+	// Each worker takes the next row group; its own aggregator and
+	// converters (which cache) keep the hot path free of locks.
+	type result struct {
+		agg *Aggregator
+		fs  FileStats
+		err error
+	}
+	results := make([]result, workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sub := NewAggregator(a.source)
+			wfs := FileStats{Name: name}
+			convs := plan.newConvs()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(rgs) {
+					break
+				}
+				if err := sub.readRowGroup(ctx, &wfs, &plan, convs, rgs[i], firstLine[i]); err != nil {
+					// Stop the others too: the file is unreadable.
+					next.Store(int64(len(rgs)))
+					results[w] = result{err: err}
+					return
+				}
+			}
+			results[w] = result{agg: sub, fs: wfs}
+		}()
+	}
+	wg.Wait()
+	for _, res := range results {
+		if res.err != nil {
+			return fs, fmt.Errorf("%s: %w", name, res.err)
+		}
+	}
+	var bad []BadRow
+	for _, res := range results {
+		a.merge(res.agg)
+		fs.Lines += res.fs.Lines
+		fs.Skipped += res.fs.Skipped
+		fs.Billed = fs.Billed.Add(res.fs.Billed)
+		bad = append(bad, res.agg.stats.BadRows...)
+	}
+	// Each worker kept its first bad rows; the first of all are among them.
+	slices.SortFunc(bad, func(x, y BadRow) int { return cmp.Compare(x.Line, y.Line) })
+	for _, b := range bad {
+		if len(a.stats.BadRows) >= maxBadRows {
+			break
+		}
+		a.stats.BadRows = append(a.stats.BadRows, b)
+	}
+	a.stats.Files = append(a.stats.Files, fs)
+	return fs, nil
+}
+
+// merge adds another aggregator's rollups and line counts to a. Bad rows
+// and file stats are left to the caller, which knows their order.
+func (a *Aggregator) merge(o *Aggregator) {
+	for k, v := range o.m {
+		if w := a.m[k]; w != nil {
+			w.billed = w.billed.Add(v.billed)
+			w.effective = w.effective.Add(v.effective)
+			w.lines += v.lines
+		} else {
+			a.m[k] = v
+		}
+	}
+	a.stats.Lines += o.stats.Lines
+	a.stats.Skipped += o.stats.Skipped
+	a.stats.SkippedBilled = a.stats.SkippedBilled.Add(o.stats.SkippedBilled)
+	a.stats.Billed = a.stats.Billed.Add(o.stats.Billed)
+	a.stats.EffectiveFromBilled += o.stats.EffectiveFromBilled
+}
+
+// parquetPlan is what a file needs read: its leaves by file column index.
+type parquetPlan struct {
+	c                *columns
+	leaves           []planLeaf
+	keyLeaf, valLeaf int
+	width            int
+}
+
+type planLeaf struct {
+	col  int
+	leaf parquet.LeafColumn
+	name string
+}
+
+// newConvs builds one converter per leaf; converters cache and are not
+// safe for concurrent use, so each worker has its own.
+func (p *parquetPlan) newConvs() []leafConv {
+	out := make([]leafConv, len(p.leaves))
+	for i, l := range p.leaves {
+		out[i] = convFor(l.leaf)
+	}
+	return out
+}
+
+// readRowGroup aggregates one row group, walking the needed column
+// chunks side by side, one line at a time.
+func (a *Aggregator) readRowGroup(ctx context.Context, fs *FileStats, p *parquetPlan, convs []leafConv, rg parquet.RowGroup, firstLine int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	chunks := rg.ColumnChunks()
+	curs := make([]*chunkCursor, len(p.leaves))
+	for i, l := range p.leaves {
+		curs[i] = &chunkCursor{
+			name: l.name, pages: chunks[l.leaf.ColumnIndex].Pages(), conv: convs[i],
+			maxDef: byte(l.leaf.MaxDefinitionLevel), maxRep: byte(l.leaf.MaxRepetitionLevel),
+		}
+	}
+	defer func() {
+		for _, cur := range curs {
+			cur.close()
+		}
+	}()
+	vals := make([]string, p.width)
 	var tkeys, tvals []string
 	get := func(i int) string { return vals[i] }
+	c := p.c
 	tagsOf := func() (Tags, error) {
 		if c.idx[fTags] >= 0 {
 			raw := vals[c.idx[fTags]]
@@ -273,60 +400,220 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 		}
 		return MakeTags(m), nil
 	}
-	// Read only the columns steward uses: exports carry a hundred or more,
-	// and decoding the rest is most of the work. The projection keeps
-	// whole top-level fields (a MAP keeps its key and value leaves).
-	proj, toOrig, err := projection(schema, paths, func(i int) bool { return conv[i] != nil })
-	if err != nil {
-		return fs, fmt.Errorf("%s: %w", name, err)
-	}
-	projConv := make([]leafConv, len(toOrig))
-	for j, i := range toOrig {
-		if i >= 0 {
-			projConv[j] = conv[i]
-		}
-	}
-	buf := make([]parquet.Row, 512)
-	var line int64 = 1
-	for _, rg := range pf.RowGroups() {
-		if err := ctx.Err(); err != nil {
-			return fs, fmt.Errorf("%s: %w", name, err)
-		}
-		rows := parquet.NewRowGroupRowReader(parquet.ConvertRowGroup(rg, proj))
-		for {
-			n, err := rows.ReadRows(buf)
-			for _, row := range buf[:n] {
-				line++
-				clear(vals)
-				tkeys, tvals = tkeys[:0], tvals[:0]
-				for _, v := range row {
-					pc := v.Column()
-					if pc < 0 || pc >= len(projConv) || projConv[pc] == nil || v.IsNull() {
-						continue
-					}
-					col := toOrig[pc]
-					s := projConv[pc](v)
-					switch col {
-					case keyLeaf:
-						tkeys = append(tkeys, s)
-					case valLeaf:
-						tvals = append(tvals, s)
-					default:
-						vals[col] = s
-					}
-				}
-				a.add(&fs, c, line, get, tagsOf)
+	n := rg.NumRows()
+	for r := range n {
+		if r&8191 == 8191 {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			if errors.Is(err, io.EOF) {
-				break
+		}
+		tkeys, tvals = tkeys[:0], tvals[:0]
+		for i, cur := range curs {
+			var err error
+			switch col := p.leaves[i].col; col {
+			case p.keyLeaf:
+				tkeys, err = cur.row(tkeys)
+			case p.valLeaf:
+				tvals, err = cur.row(tvals)
+			default:
+				vals[col], err = cur.one()
 			}
 			if err != nil {
-				rows.Close()
-				return fs, fmt.Errorf("%s: read rows: %w", name, err)
+				return fmt.Errorf("line %d: %w", firstLine+r, err)
 			}
 		}
-		rows.Close()
+		a.add(fs, c, firstLine+r, get, tagsOf)
 	}
-	a.stats.Files = append(a.stats.Files, fs)
-	return fs, nil
+	return nil
+}
+
+// chunkCursor reads one column chunk a line at a time. A page with a
+// dictionary is read as indexes into the dictionary's entries, each
+// turned into text once per chunk; any other page is read in small
+// batches of values, turned into text one by one.
+type chunkCursor struct {
+	name           string
+	pages          parquet.Pages
+	conv           leafConv
+	maxDef, maxRep byte
+
+	page parquet.Page
+	// Dictionary pages: levels, and the indexes of non-null values.
+	def, rep []byte
+	n        int // levels in page
+	pos      int // next level
+	vpos     int // next non-null value
+	idx      []int32
+	dict     parquet.Dictionary
+	dictText []string
+	// Other pages: a batch of values (levels included) read from vr.
+	vr   parquet.ValueReader
+	buf  []parquet.Value
+	bpos int
+}
+
+// plainBatch is how many values of a page without dictionary are held
+// at once, so memory follows neither the page nor the file.
+const plainBatch = 1024
+
+func (c *chunkCursor) close() {
+	c.release()
+	c.pages.Close()
+}
+
+func (c *chunkCursor) release() {
+	if c.page != nil {
+		parquet.Release(c.page)
+		c.page = nil
+	}
+	c.vr, c.idx, c.def, c.rep = nil, nil, nil, nil
+	c.n, c.pos, c.vpos = 0, 0, 0
+	c.buf, c.bpos = c.buf[:0], 0
+}
+
+// errColumnEnd is a column chunk with no more pages.
+var errColumnEnd = errors.New("no more pages")
+
+// load moves to the next page.
+func (c *chunkCursor) load() error {
+	c.release()
+	pg, err := c.pages.ReadPage()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("column %s ends before its row group: %w", c.name, errColumnEnd)
+		}
+		return fmt.Errorf("column %s: %w", c.name, err)
+	}
+	c.page = pg
+	d := pg.Dictionary()
+	if d == nil {
+		c.vr = pg.Values()
+		return nil
+	}
+	if d != c.dict {
+		c.dict = d
+		c.dictText = c.dictText[:0]
+		for i := range d.Len() {
+			c.dictText = append(c.dictText, c.conv(d.Index(int32(i))))
+		}
+	}
+	if c.maxDef > 0 {
+		c.def = pg.DefinitionLevels()
+	}
+	if c.maxRep > 0 {
+		c.rep = pg.RepetitionLevels()
+	}
+	data := pg.Data()
+	c.idx = data.Int32()
+	c.n = int(pg.NumValues())
+	return nil
+}
+
+// fill makes sure a level is ready to read, moving through batches and
+// pages; it returns errColumnEnd (wrapped) after the chunk's last value.
+func (c *chunkCursor) fill() error {
+	for {
+		if c.vr == nil {
+			if c.page != nil && c.pos < c.n {
+				return nil
+			}
+		} else {
+			if c.bpos < len(c.buf) {
+				return nil
+			}
+			if cap(c.buf) < plainBatch {
+				c.buf = make([]parquet.Value, plainBatch)
+			}
+			k, err := c.vr.ReadValues(c.buf[:plainBatch])
+			c.buf, c.bpos = c.buf[:k], 0
+			if k > 0 {
+				return nil
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("column %s: %w", c.name, err)
+			}
+		}
+		if err := c.load(); err != nil {
+			return err
+		}
+	}
+}
+
+// startsLine reports whether the next level starts a new line.
+func (c *chunkCursor) startsLine() bool {
+	if c.vr != nil {
+		return c.buf[c.bpos].RepetitionLevel() == 0
+	}
+	return c.rep == nil || c.rep[c.pos] == 0
+}
+
+// next returns the next level's value and whether it is set.
+func (c *chunkCursor) next() (string, bool, error) {
+	if err := c.fill(); err != nil {
+		return "", false, err
+	}
+	if c.vr != nil {
+		v := c.buf[c.bpos]
+		c.bpos++
+		if v.IsNull() {
+			return "", false, nil
+		}
+		return c.conv(v), true, nil
+	}
+	i := c.pos
+	c.pos++
+	if c.def != nil && c.def[i] < c.maxDef {
+		return "", false, nil
+	}
+	v := c.vpos
+	c.vpos++
+	if v >= len(c.idx) || int(c.idx[v]) >= len(c.dictText) {
+		return "", false, fmt.Errorf("column %s: dictionary index out of range", c.name)
+	}
+	return c.dictText[c.idx[v]], true, nil
+}
+
+// one reads a line's single value ("" for null). A repeated column
+// keeps the first value of the line.
+func (c *chunkCursor) one() (string, error) {
+	if c.maxRep > 0 {
+		vs, err := c.row(nil)
+		if err != nil || len(vs) == 0 {
+			return "", err
+		}
+		return vs[0], nil
+	}
+	s, _, err := c.next()
+	return s, err
+}
+
+// row appends a line's values of a repeated column (a MAP's keys or
+// values): the level that starts the line, then every level that
+// continues it, possibly on the next pages.
+func (c *chunkCursor) row(dst []string) ([]string, error) {
+	s, ok, err := c.next()
+	if err != nil {
+		return dst, err
+	}
+	if ok {
+		dst = append(dst, s)
+	}
+	for {
+		if err := c.fill(); err != nil {
+			if errors.Is(err, errColumnEnd) {
+				return dst, nil // the chunk ends with this line
+			}
+			return dst, err
+		}
+		if c.startsLine() {
+			return dst, nil
+		}
+		s, ok, err := c.next()
+		if err != nil {
+			return dst, err
+		}
+		if ok {
+			dst = append(dst, s)
+		}
+	}
 }

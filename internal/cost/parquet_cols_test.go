@@ -1,0 +1,220 @@
+package cost
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/parquet-go/parquet-go"
+)
+
+// focusLine is one generated FOCUS line, written both as CSV and as
+// Parquet so the two readers can be held to the same rollups.
+type focusLine struct {
+	payer, currency, category, service, account, resource, region, usage string
+	start                                                                *time.Time
+	billed, effective                                                    int64
+	tags                                                                 map[string]string
+}
+
+// Parquet layouts of the same line: plain pages with a MAP tag column,
+// and dictionary pages with a JSON tag column.
+type focusMapRow struct {
+	BillingAccountID  string            `parquet:"BillingAccountId"`
+	BillingCurrency   string            `parquet:"BillingCurrency"`
+	ChargeCategory    string            `parquet:"ChargeCategory"`
+	ChargePeriodStart *time.Time        `parquet:"ChargePeriodStart,optional,timestamp(millisecond)"`
+	ServiceName       string            `parquet:"ServiceName"`
+	SubAccountID      string            `parquet:"SubAccountId"`
+	ResourceID        string            `parquet:"ResourceId,optional"`
+	RegionID          string            `parquet:"RegionId"`
+	UsageType         string            `parquet:"x_UsageType"`
+	BilledCost        int64             `parquet:"BilledCost,decimal(10:18)"`
+	EffectiveCost     int64             `parquet:"EffectiveCost,decimal(10:18)"`
+	Tags              map[string]string `parquet:"Tags"`
+}
+
+type focusDictRow struct {
+	BillingAccountID  string     `parquet:"BillingAccountId,dict"`
+	BillingCurrency   string     `parquet:"BillingCurrency,dict"`
+	ChargeCategory    string     `parquet:"ChargeCategory,dict"`
+	ChargePeriodStart *time.Time `parquet:"ChargePeriodStart,optional,timestamp(millisecond)"`
+	ServiceName       string     `parquet:"ServiceName,dict"`
+	SubAccountID      string     `parquet:"SubAccountId,dict"`
+	ResourceID        string     `parquet:"ResourceId,optional,dict"`
+	RegionID          string     `parquet:"RegionId,dict"`
+	UsageType         string     `parquet:"x_UsageType,dict"`
+	BilledCost        int64      `parquet:"BilledCost,decimal(10:18)"`
+	EffectiveCost     int64      `parquet:"EffectiveCost,decimal(10:18)"`
+	Tags              string     `parquet:"Tags,optional,dict"`
+}
+
+func genFocusLines(n int) []focusLine {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	out := make([]focusLine, n)
+	for i := range out {
+		l := focusLine{
+			payer: pick("111111111111", "999999999999"), currency: "USD",
+			category: pick("Usage", "Usage", "Usage", "Tax", "Credit"),
+			service:  pick("Amazon Elastic Compute Cloud", "Amazon Simple Storage Service", "AWS Lambda"),
+			account:  pick("222222222201", "222222222202"),
+			resource: pick("", "i-0a", "i-0b", "i-0c", "bucket-logs"),
+			region:   pick("ap-northeast-1", "us-east-1"),
+			usage:    pick("APN1-BoxUsage:t3.micro", "TimedStorage-ByteHrs", "Request"),
+			billed:   rng.Int64N(2e10) - 5e9, effective: rng.Int64N(1e10),
+		}
+		if rng.IntN(10) == 0 {
+			l.effective = 0 // counted as billed for usage without commitment
+		}
+		if rng.IntN(300) != 0 { // a few lines have no start: bad rows, spread over row groups
+			t := base.Add(time.Duration(rng.IntN(60*24)) * time.Hour)
+			l.start = &t
+		}
+		switch rng.IntN(4) {
+		case 0:
+		case 1:
+			l.tags = map[string]string{}
+		default:
+			l.tags = map[string]string{"system": pick("shop", "blog")}
+			if rng.IntN(2) == 0 {
+				l.tags["env"] = pick("prod", "dev")
+				l.tags["owner"] = pick("team-a", "team-b")
+			}
+		}
+		out[i] = l
+	}
+	return out
+}
+
+func tagJSON(m map[string]string) string {
+	if m == nil {
+		return ""
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func focusCSV(t *testing.T, lines []focusLine) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write([]string{"BillingAccountId", "BillingCurrency", "ChargeCategory", "ChargePeriodStart", "ServiceName", "SubAccountId", "ResourceId", "RegionId", "x_UsageType", "BilledCost", "EffectiveCost", "Tags"})
+	for _, l := range lines {
+		start := ""
+		if l.start != nil {
+			start = l.start.Format(time.RFC3339)
+		}
+		w.Write([]string{l.payer, l.currency, l.category, start, l.service, l.account, l.resource, l.region, l.usage,
+			decimalInt64(l.billed, 10), decimalInt64(l.effective, 10), tagJSON(l.tags)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func writeParquetRows[T any](t *testing.T, rows []T, opts ...parquet.WriterOption) []byte {
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[T](&buf, opts...)
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestParquetMatchesCSV holds the column-chunk reader to the CSV reader:
+// several row groups read by parallel workers, pages of a few dozen
+// values (so a line's MAP entries straddle pages), plain and dictionary
+// pages, nulls, and bad lines that must be reported in file order.
+func TestParquetMatchesCSV(t *testing.T) {
+	lines := genFocusLines(5000)
+	var mapRows []focusMapRow
+	var dictRows []focusDictRow
+	for _, l := range lines {
+		mapRows = append(mapRows, focusMapRow{l.payer, l.currency, l.category, l.start, l.service, l.account, l.resource, l.region, l.usage, l.billed, l.effective, l.tags})
+		dictRows = append(dictRows, focusDictRow{l.payer, l.currency, l.category, l.start, l.service, l.account, l.resource, l.region, l.usage, l.billed, l.effective, tagJSON(l.tags)})
+	}
+	small := []parquet.WriterOption{parquet.PageBufferSize(256), parquet.MaxRowsPerRowGroup(700)}
+	files := map[string][]byte{
+		"map tags, plain pages":       writeParquetRows(t, mapRows, small...),
+		"JSON tags, dictionary pages": writeParquetRows(t, dictRows, small...),
+		"one row group":               writeParquetRows(t, dictRows),
+	}
+	if !hasDictPages(t, files["JSON tags, dictionary pages"]) || hasDictPages(t, files["map tags, plain pages"]) {
+		t.Fatal("the files do not have the page encodings under test")
+	}
+	// The CSV has no nulls: an absent ResourceId and an empty one are the
+	// same to a rollup.
+	want := NewAggregator("")
+	if _, err := want.ReadCSV(context.Background(), "bill", bytes.NewReader(focusCSV(t, lines))); err != nil {
+		t.Fatal(err)
+	}
+	wantStats := want.Stats()
+	if wantStats.Skipped == 0 || wantStats.EffectiveFromBilled == 0 || len(wantStats.BadRows) != maxBadRows {
+		t.Fatalf("generated bill lacks the cases under test: %+v", wantStats)
+	}
+	for _, procs := range []int{1, 2, 3} {
+		for name, b := range files {
+			t.Run(fmt.Sprintf("%s, %d procs", name, procs), func(t *testing.T) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				got := NewAggregator("")
+				fs, err := got.ReadParquet(context.Background(), "bill", bytes.NewReader(b), int64(len(b)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fs.Lines != int64(len(lines)) {
+					t.Errorf("read %d lines, want %d", fs.Lines, len(lines))
+				}
+				gs := got.Stats()
+				gs.Files[0].Format = wantStats.Files[0].Format
+				if d := cmp.Diff(wantStats, gs, cmp.AllowUnexported(Money{})); d != "" {
+					t.Errorf("stats (-csv +parquet):\n%s", d)
+				}
+				if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(Money{})); d != "" {
+					t.Errorf("rollups (-csv +parquet):\n%s", d)
+				}
+			})
+		}
+	}
+}
+
+func TestParquetCancelled(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSyntheticFOCUSParquet(&buf, 300_000); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := NewAggregator("").ReadParquet(ctx, "bill", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if want := "bill: " + context.Canceled.Error(); err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
+
+func hasDictPages(t *testing.T, b []byte) bool {
+	t.Helper()
+	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := f.RowGroups()[0].ColumnChunks()[0].Pages()
+	defer pages.Close()
+	pg, err := pages.ReadPage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pg.Dictionary() != nil
+}
