@@ -203,7 +203,6 @@ func TestParquetCancelled(t *testing.T) {
 	}
 }
 
-
 func hasDictPages(t *testing.T, b []byte) bool {
 	t.Helper()
 	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
