@@ -94,6 +94,15 @@ var types = []TypeInfo{
 		"target_type": "string: instance, ip, lambda, alb",
 		"targets":     "list of {id: string, port: number, health: string (healthy, unhealthy, unused, draining, initial, unavailable)}",
 	}},
+	{"AWS::ElasticLoadBalancingV2::Listener", map[string]string{
+		// The listener is attached-to its load balancer and uses the target
+		// groups its default actions forward to.
+		"protocol":         "string: HTTP, HTTPS, TCP, TLS, UDP, TCP_UDP, GENEVE",
+		"port":             "number",
+		"ssl_policy":       "string: the TLS policy name, empty for plain protocols",
+		"certificate_arns": "list of string: the default certificates",
+		"default_actions":  "list of {type: string (forward, redirect, fixed-response, authenticate-oidc, authenticate-cognito), target_group_arn: string, redirect_protocol: string (HTTPS, HTTP, #{protocol}; empty unless a redirect)}",
+	}},
 	{"AWS::ElasticLoadBalancing::LoadBalancer", map[string]string{
 		"scheme":              "string",
 		"access_logs_enabled": "bool",

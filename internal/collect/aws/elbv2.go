@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -17,6 +18,7 @@ import (
 type elbv2API interface {
 	elbv2.DescribeLoadBalancersAPIClient
 	elbv2.DescribeTargetGroupsAPIClient
+	elbv2.DescribeListenersAPIClient
 	DescribeLoadBalancerAttributes(ctx context.Context, in *elbv2.DescribeLoadBalancerAttributesInput, optFns ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancerAttributesOutput, error)
 	DescribeTargetHealth(ctx context.Context, in *elbv2.DescribeTargetHealthInput, optFns ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error)
 	DescribeTags(ctx context.Context, in *elbv2.DescribeTagsInput, optFns ...func(*elbv2.Options)) (*elbv2.DescribeTagsOutput, error)
@@ -34,6 +36,9 @@ func elbID(arn string) string {
 	}
 	if i := strings.Index(arn, ":targetgroup/"); i >= 0 {
 		return arn[i+len(":targetgroup/"):]
+	}
+	if i := strings.Index(arn, ":listener/"); i >= 0 {
+		return arn[i+len(":listener/"):]
 	}
 	return arn
 }
@@ -95,7 +100,16 @@ func collectELBv2(ctx context.Context, t *target, out *unitOut, api elbv2API, cw
 		}
 	}
 
-	all := append(lbs, tgs...)
+	var listeners []inventory.Resource
+	for _, lb := range lbs {
+		ls, err := lbListeners(ctx, t, api, lb)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		listeners = append(listeners, ls...)
+	}
+
+	all := append(append(lbs, tgs...), listeners...)
 	if err := elbv2Tags(ctx, api, all); err != nil {
 		errs = append(errs, err)
 	}
@@ -193,4 +207,76 @@ func lbRequestCounts(ctx context.Context, t *target, out *unitOut, cw metricsAPI
 	for k, i := range which {
 		lbs[i].Attrs["request_count_14d"] = sum(vals[k])
 	}
+}
+
+// lbListeners reads the listeners of one load balancer, page by page: the
+// API lists listeners only per load balancer (or by listener ARN).
+func lbListeners(ctx context.Context, t *target, api elbv2API, lb inventory.Resource) ([]inventory.Resource, error) {
+	var out []inventory.Resource
+	pg := elbv2.NewDescribeListenersPaginator(api, &elbv2.DescribeListenersInput{LoadBalancerArn: &lb.ARN})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return out, fmt.Errorf("describe listeners of %s: %w", lb.Name, err)
+		}
+		for _, l := range page.Listeners {
+			out = append(out, listener(t, lb.ARN, l))
+		}
+	}
+	return out, nil
+}
+
+func listener(t *target, lbARN string, l elbv2types.Listener) inventory.Resource {
+	arn := str(l.ListenerArn)
+	certs := []any{}
+	for _, c := range l.Certificates {
+		if a := str(c.CertificateArn); a != "" {
+			certs = append(certs, a)
+		}
+	}
+	r := inventory.Resource{
+		ARN: arn, Account: t.account, Region: t.region, Type: "AWS::ElasticLoadBalancingV2::Listener",
+		ID: elbID(arn),
+		Attrs: map[string]any{
+			"protocol": string(l.Protocol), "port": f32(l.Port), "ssl_policy": str(l.SslPolicy),
+			"certificate_arns": certs,
+		},
+		Relations: []inventory.Relation{{Kind: inventory.RelAttachedTo, Target: lbARN}},
+	}
+	actions := []any{}
+	seen := map[string]bool{}
+	use := func(tg string) {
+		if tg != "" && !seen[tg] {
+			seen[tg] = true
+			r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUses, Target: tg})
+		}
+	}
+	for _, a := range l.DefaultActions {
+		redirect := ""
+		if a.RedirectConfig != nil {
+			redirect = str(a.RedirectConfig.Protocol)
+		}
+		var tgs []string
+		if tg := str(a.TargetGroupArn); tg != "" {
+			tgs = append(tgs, tg)
+		}
+		if a.ForwardConfig != nil {
+			for _, w := range a.ForwardConfig.TargetGroups {
+				if tg := str(w.TargetGroupArn); tg != "" && !slices.Contains(tgs, tg) {
+					tgs = append(tgs, tg)
+				}
+			}
+		}
+		if len(tgs) == 0 {
+			tgs = []string{""}
+		}
+		// A forward to weighted target groups is one entry per group, so
+		// a policy sees every group the listener sends traffic to.
+		for _, tg := range tgs {
+			actions = append(actions, map[string]any{"type": string(a.Type), "target_group_arn": tg, "redirect_protocol": redirect})
+			use(tg)
+		}
+	}
+	r.Attrs["default_actions"] = actions
+	return r
 }

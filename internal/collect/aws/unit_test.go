@@ -164,6 +164,33 @@ func (fakeELBv2) DescribeTags(_ context.Context, in *elbv2.DescribeTagsInput, _ 
 	return out, nil
 }
 
+const (
+	httpARN  = "arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:listener/app/shop/abc/l80"
+	httpsARN = "arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:listener/app/shop/abc/l443"
+	tg2ARN   = "arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:targetgroup/shop-canary/ghi"
+)
+
+// DescribeListeners answers one listener per page, so the collector must
+// follow NextMarker to see both.
+func (fakeELBv2) DescribeListeners(_ context.Context, in *elbv2.DescribeListenersInput, _ ...func(*elbv2.Options)) (*elbv2.DescribeListenersOutput, error) {
+	if sdkaws.ToString(in.LoadBalancerArn) != lbARN {
+		return nil, fmt.Errorf("describe listeners of %q: want the load balancer's arn", sdkaws.ToString(in.LoadBalancerArn))
+	}
+	if in.Marker == nil {
+		return &elbv2.DescribeListenersOutput{NextMarker: sdkaws.String("2"), Listeners: []elbv2types.Listener{{
+			ListenerArn: sdkaws.String(httpARN), LoadBalancerArn: sdkaws.String(lbARN), Port: sdkaws.Int32(80), Protocol: elbv2types.ProtocolEnumHttp,
+			DefaultActions: []elbv2types.Action{{Type: elbv2types.ActionTypeEnumRedirect, RedirectConfig: &elbv2types.RedirectActionConfig{Protocol: sdkaws.String("HTTPS")}}},
+		}}}, nil
+	}
+	return &elbv2.DescribeListenersOutput{Listeners: []elbv2types.Listener{{
+		ListenerArn: sdkaws.String(httpsARN), LoadBalancerArn: sdkaws.String(lbARN), Port: sdkaws.Int32(443), Protocol: elbv2types.ProtocolEnumHttps,
+		SslPolicy:    sdkaws.String("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+		Certificates: []elbv2types.Certificate{{CertificateArn: sdkaws.String("arn:aws:acm:ap-northeast-1:111111111111:certificate/c1")}},
+		DefaultActions: []elbv2types.Action{{Type: elbv2types.ActionTypeEnumForward, TargetGroupArn: sdkaws.String(tgARN),
+			ForwardConfig: &elbv2types.ForwardActionConfig{TargetGroups: []elbv2types.TargetGroupTuple{{TargetGroupArn: sdkaws.String(tgARN)}, {TargetGroupArn: sdkaws.String(tg2ARN)}}}}},
+	}}}, nil
+}
+
 func TestCollectELBv2(t *testing.T) {
 	tgt := &target{account: "111111111111", partition: "aws", region: "ap-northeast-1", now: testNow}
 	out := &unitOut{}
@@ -179,6 +206,21 @@ func TestCollectELBv2(t *testing.T) {
 			ID: "shop/def", Name: "shop", Tags: tags,
 			Attrs:     map[string]any{"target_type": "instance", "targets": []any{map[string]any{"id": "i-1", "port": 80.0, "health": "unused"}}},
 			Relations: []inventory.Relation{{Kind: inventory.RelAttachedTo, Target: lbARN}}},
+		{ARN: httpARN, Account: "111111111111", Region: "ap-northeast-1", Type: "AWS::ElasticLoadBalancingV2::Listener",
+			ID: "app/shop/abc/l80", Tags: tags,
+			Attrs: map[string]any{"protocol": "HTTP", "port": 80.0, "ssl_policy": "", "certificate_arns": []any{},
+				"default_actions": []any{map[string]any{"type": "redirect", "target_group_arn": "", "redirect_protocol": "HTTPS"}}},
+			Relations: []inventory.Relation{{Kind: inventory.RelAttachedTo, Target: lbARN}}},
+		{ARN: httpsARN, Account: "111111111111", Region: "ap-northeast-1", Type: "AWS::ElasticLoadBalancingV2::Listener",
+			ID: "app/shop/abc/l443", Tags: tags,
+			Attrs: map[string]any{"protocol": "HTTPS", "port": 443.0, "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+				"certificate_arns": []any{"arn:aws:acm:ap-northeast-1:111111111111:certificate/c1"},
+				"default_actions": []any{
+					map[string]any{"type": "forward", "target_group_arn": tgARN, "redirect_protocol": ""},
+					map[string]any{"type": "forward", "target_group_arn": tg2ARN, "redirect_protocol": ""},
+				}},
+			Relations: []inventory.Relation{{Kind: inventory.RelAttachedTo, Target: lbARN},
+				{Kind: inventory.RelUses, Target: tgARN}, {Kind: inventory.RelUses, Target: tg2ARN}}},
 	}
 	if diff := cmp.Diff(want, out.resources); diff != "" {
 		t.Errorf("elbv2 (-want +got):\n%s", diff)

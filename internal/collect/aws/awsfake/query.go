@@ -89,6 +89,43 @@ func (s *Server) elbv2(q *req) {
 				r.ARN, esc(r.Name), astr(r, "target_type"), members("LoadBalancerArns", lbs))
 		}
 		q.result("<TargetGroups>" + b.String() + "</TargetGroups>" + opt("NextMarker", next))
+	case "DescribeListeners":
+		lb := q.form.Get("LoadBalancerArn")
+		if s.byARN(q.account, lb) == nil {
+			q.fail(400, "LoadBalancerNotFound", "no load balancer "+lb)
+			return
+		}
+		var ls []*inventory.Resource
+		for _, r := range s.resources(q, "AWS::ElasticLoadBalancingV2::Listener") {
+			for _, rel := range r.Relations {
+				if rel.Kind == inventory.RelAttachedTo && rel.Target == lb {
+					ls = append(ls, r)
+					break
+				}
+			}
+		}
+		lo, hi, next := s.page(len(ls), q.form.Get("Marker"))
+		var b strings.Builder
+		for _, r := range ls[lo:hi] {
+			var certs, actions strings.Builder
+			for _, c := range alist(r, "certificate_arns") {
+				fmt.Fprintf(&certs, "<member><CertificateArn>%s</CertificateArn></member>", esc(fmt.Sprint(c)))
+			}
+			for _, x := range alist(r, "default_actions") {
+				m, _ := x.(map[string]any)
+				tg, _ := m["target_group_arn"].(string)
+				redirect, _ := m["redirect_protocol"].(string)
+				fmt.Fprintf(&actions, "<member><Type>%s</Type>%s", m["type"], opt("TargetGroupArn", tg))
+				if redirect != "" {
+					fmt.Fprintf(&actions, "<RedirectConfig><Protocol>%s</Protocol><StatusCode>HTTP_301</StatusCode></RedirectConfig>", esc(redirect))
+				}
+				actions.WriteString("</member>")
+			}
+			port, _ := r.Attrs["port"].(float64)
+			fmt.Fprintf(&b, "<member><ListenerArn>%s</ListenerArn><LoadBalancerArn>%s</LoadBalancerArn><Port>%d</Port><Protocol>%s</Protocol>%s<Certificates>%s</Certificates><DefaultActions>%s</DefaultActions></member>",
+				r.ARN, lb, int(port), astr(r, "protocol"), opt("SslPolicy", astr(r, "ssl_policy")), certs.String(), actions.String())
+		}
+		q.result("<Listeners>" + b.String() + "</Listeners>" + opt("NextMarker", next))
 	case "DescribeTargetHealth":
 		r := s.byARN(q.account, q.form.Get("TargetGroupArn"))
 		if r == nil {
@@ -306,4 +343,26 @@ func (s *Server) autoscaling(q *req) {
 	default:
 		q.fail(400, "InvalidAction", "the fake does not serve autoscaling "+q.op)
 	}
+}
+
+// alist reads a list attr whether the estate holds it as []any or as a
+// typed slice.
+func alist(r *inventory.Resource, k string) []any {
+	switch v := r.Attrs[k].(type) {
+	case []any:
+		return v
+	case []string:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = x
+		}
+		return out
+	case []map[string]any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = x
+		}
+		return out
+	}
+	return nil
 }
