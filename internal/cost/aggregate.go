@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -385,8 +386,14 @@ func (a *Aggregator) cacheTags(raw string, t Tags) {
 
 // ReadCSV aggregates one CSV export (already decompressed). A header that
 // is no known format is an error naming the missing columns; bad lines are
-// counted and skipped.
+// counted and skipped. With more than one core, one goroutine splits
+// lines into fields while this one rolls them up: the two halves cost
+// about the same.
 func (a *Aggregator) ReadCSV(ctx context.Context, name string, r io.Reader) (FileStats, error) {
+	return a.readCSV(ctx, name, r, runtime.GOMAXPROCS(0) > 1)
+}
+
+func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, piped bool) (FileStats, error) {
 	fs := FileStats{Name: name}
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
@@ -412,15 +419,46 @@ func (a *Aggregator) ReadCSV(ctx context.Context, name string, r io.Reader) (Fil
 		return ""
 	}
 	tagsOf := func() (Tags, error) { return a.csvTags(c, rec) }
+	// take handles one read: a record, a bad line, or the end.
+	take := func(rec0 []string, line int64, bad string, err error) error {
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if bad != "" {
+			fs.Lines++
+			a.stats.Lines++
+			a.bad(&fs, line, bad)
+			return nil
+		}
+		rec = rec0
+		a.add(&fs, c, line, get, tagsOf)
+		return nil
+	}
+	if piped {
+		err = readCSVPiped(ctx, cr, take)
+	} else {
+		err = readCSVRecords(ctx, cr, take)
+	}
+	if err != nil {
+		return fs, err
+	}
+	a.stats.Files = append(a.stats.Files, fs)
+	return fs, nil
+}
+
+// readCSVRecords reads every record after the header and hands each to
+// take, in order: a record with its line, a line that is not CSV (bad),
+// or an error that ends the file.
+func readCSVRecords(ctx context.Context, cr *csv.Reader, take func(rec []string, line int64, bad string, err error) error) error {
 	for n := 0; ; n++ {
 		if n&4095 == 0 {
 			if err := ctx.Err(); err != nil {
-				return fs, fmt.Errorf("%s: %w", name, err)
+				return take(nil, 0, "", err)
 			}
 		}
-		rec, err = cr.Read()
+		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
@@ -428,16 +466,110 @@ func (a *Aggregator) ReadCSV(ctx context.Context, name string, r io.Reader) (Fil
 			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
 				continue
 			}
-			fs.Lines++
-			a.stats.Lines++
-			a.bad(&fs, int64(line), fmt.Sprintf("unreadable CSV: %v", err))
+			if err := take(nil, int64(line), fmt.Sprintf("unreadable CSV: %v", err), nil); err != nil {
+				return err
+			}
 			if errors.As(err, &pe) {
 				continue
 			}
-			return fs, fmt.Errorf("%s: %w", name, err)
+			return take(nil, 0, "", err)
 		}
-		a.add(&fs, c, int64(line), get, tagsOf)
+		if err := take(rec, int64(line), "", nil); err != nil {
+			return err
+		}
 	}
-	a.stats.Files = append(a.stats.Files, fs)
-	return fs, nil
 }
+
+// csvBatch is a run of reads passed from the reading goroutine to the
+// rolling-up one. Fields of all records sit in one slice: the strings
+// point into the line csv.Reader allocates per record, so no field is
+// copied, only its header.
+type csvBatch struct {
+	fields []string
+	ends   []int // end of each read's fields in fields
+	lines  []int64
+	bad    []string // per read: why the line is bad, or ""
+	err    error    // ends the file after the reads above
+}
+
+const csvBatchSize = 1024
+
+// readCSVPiped is readCSVRecords split in two goroutines with a few
+// recycled batches in flight, so memory stays flat in the number of
+// lines.
+func readCSVPiped(ctx context.Context, cr *csv.Reader, take func(rec []string, line int64, bad string, err error) error) error {
+	const inFlight = 4
+	full := make(chan *csvBatch, inFlight)
+	free := make(chan *csvBatch, inFlight)
+	for range inFlight {
+		free <- &csvBatch{}
+	}
+	done, exited := make(chan struct{}), make(chan struct{})
+	defer func() {
+		close(done)
+		<-exited // never return while the reader may still read r
+	}()
+	go func() {
+		defer close(exited)
+		defer close(full)
+		var b *csvBatch
+		get := func() bool {
+			select {
+			case b = <-free:
+			case <-done:
+				return false
+			}
+			b.fields, b.ends, b.lines, b.bad, b.err = b.fields[:0], b.ends[:0], b.lines[:0], b.bad[:0], nil
+			return true
+		}
+		send := func() bool {
+			select {
+			case full <- b:
+				return true
+			case <-done:
+				return false
+			}
+		}
+		if !get() {
+			return
+		}
+		b.err = readCSVRecords(ctx, cr, func(rec []string, line int64, bad string, err error) error {
+			if err != nil {
+				return err
+			}
+			b.fields = append(b.fields, rec...)
+			b.ends = append(b.ends, len(b.fields))
+			b.lines = append(b.lines, line)
+			b.bad = append(b.bad, bad)
+			if len(b.ends) < csvBatchSize {
+				return nil
+			}
+			if !send() || !get() {
+				return errPipeClosed
+			}
+			return nil
+		})
+		if errors.Is(b.err, errPipeClosed) {
+			return
+		}
+		send()
+	}()
+	for b := range full {
+		start := 0
+		for i, end := range b.ends {
+			if err := take(b.fields[start:end:end], b.lines[i], b.bad[i], nil); err != nil {
+				return err
+			}
+			start = end
+		}
+		if b.err != nil {
+			return take(nil, 0, "", b.err)
+		}
+		clear(b.fields) // let the lines go
+		free <- b
+	}
+	return nil
+}
+
+// errPipeClosed stops the reading goroutine once rolling up has ended.
+var errPipeClosed = errors.New("csv pipe closed")

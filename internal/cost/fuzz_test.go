@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // FuzzReadCSV feeds arbitrary exports to the CSV reader: it may refuse a
@@ -21,7 +23,7 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add("BilledCost,ChargePeriodStart,ServiceName,ChargeCategory,Tags\n1,2024-02-30,x,Usage,\"{\"\" k\"\":1}\"\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		a := NewAggregator("")
-		fs, err := a.ReadCSV(context.Background(), "fuzz.csv", strings.NewReader(s))
+		fs, err := a.readCSV(context.Background(), "fuzz.csv", strings.NewReader(s), true)
 		if err != nil {
 			return
 		}
@@ -38,6 +40,17 @@ func FuzzReadCSV(f *testing.F) {
 		}
 		if sum != fs.Billed {
 			t.Fatalf("rollups total %s, file total %s", sum, fs.Billed)
+		}
+		// Reading in one goroutine or two gives the same answer.
+		seq := NewAggregator("")
+		if _, err := seq.readCSV(context.Background(), "fuzz.csv", strings.NewReader(s), false); err != nil {
+			t.Fatalf("piped read succeeded, sequential failed: %v", err)
+		}
+		if d := cmp.Diff(seq.Stats(), a.Stats(), cmp.AllowUnexported(Money{})); d != "" {
+			t.Fatalf("stats (-sequential +piped):\n%s", d)
+		}
+		if d := cmp.Diff(seq.Batches(), a.Batches(), cmp.AllowUnexported(Money{})); d != "" {
+			t.Fatalf("rollups (-sequential +piped):\n%s", d)
 		}
 	})
 }

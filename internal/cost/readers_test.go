@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -216,4 +217,55 @@ func hasDictPages(t *testing.T, b []byte) bool {
 		t.Fatal(err)
 	}
 	return pg.Dictionary() != nil
+}
+
+// TestCSVPipedMatchesSequential holds the two-goroutine CSV reader to
+// the one-goroutine one on a bill of many batches with lines that are
+// cut short, a bad cost and a bad date among them.
+func TestCSVPipedMatchesSequential(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSyntheticCUR(&buf, 5_000); err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(buf.Bytes(), []byte("\n"))
+	for _, i := range []int{1500, 3100, 4999} {
+		lines[i] = []byte(`li,x,111111111111,2025-01-01T00:00:00Z,,2222222222,Usage,2025-01-0` + "\"" + `5T00:00:00Z,,AmazonEC2` + "\n")
+	}
+	lines[2000] = bytes.Replace(lines[2000], []byte(",USD,0.0136000000,"), []byte(",USD,0.0136000000,abc"), 1)
+	lines[2500] = bytes.Replace(lines[2500], []byte(",Usage,2025-01-"), []byte(",Usage,2025-13-"), 1)
+	bill := bytes.Join(lines, nil)
+	for name, tc := range map[string]struct {
+		r       func() io.Reader
+		wantErr string
+	}{
+		"whole bill": {r: func() io.Reader { return bytes.NewReader(bill) }},
+		"body cut": {
+			r:       func() io.Reader { return io.MultiReader(bytes.NewReader(bill[:len(bill)/2]), errReader{errBodyCut}) },
+			wantErr: "bill: " + errBodyCut.Error(),
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var aggs [2]*Aggregator
+			for i, piped := range []bool{false, true} {
+				aggs[i] = NewAggregator("")
+				_, err := aggs[i].readCSV(context.Background(), "bill", tc.r(), piped)
+				if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr) {
+					t.Fatalf("piped %t: error %v, want %q", piped, err, tc.wantErr)
+				}
+			}
+			seq, piped := aggs[0], aggs[1]
+			if tc.wantErr == "" {
+				st := seq.Stats()
+				if st.Lines != 5_000 || st.Skipped != 5 {
+					t.Errorf("sequential read %d lines, %d skipped; want 5000, 5", st.Lines, st.Skipped)
+				}
+			}
+			if d := cmp.Diff(seq.Stats(), piped.Stats(), cmp.AllowUnexported(Money{})); d != "" {
+				t.Errorf("stats (-sequential +piped):\n%s", d)
+			}
+			if d := cmp.Diff(seq.Batches(), piped.Batches(), cmp.AllowUnexported(Money{})); d != "" {
+				t.Errorf("rollups (-sequential +piped):\n%s", d)
+			}
+		})
+	}
 }
