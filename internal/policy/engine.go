@@ -488,9 +488,14 @@ func (e *Engine) mergeSorted(ws []*worker) []finding.Finding {
 	ptrs := make([]*finding.Finding, n)
 	fill := slices.Clone(start[:len(e.policies)])
 	for _, w := range ws {
-		for i, c := range w.outPolicy {
-			ptrs[fill[c.rank]] = &w.out[i]
-			fill[c.rank]++
+		k := 0
+		for _, chunk := range w.out {
+			for i := range chunk {
+				rank := w.outPolicy[k].rank
+				ptrs[fill[rank]] = &chunk[i]
+				fill[rank]++
+				k++
+			}
 		}
 	}
 	for i := range len(e.policies) {
@@ -533,6 +538,9 @@ func (e *Engine) Policies() []*Policy {
 	return out
 }
 
+// findingChunk is the most findings a worker keeps per allocation.
+const findingChunk = 1024
+
 // worker evaluates a share of the resources. Its activation, execution
 // frame and resource value are reused for every evaluation it makes, so a
 // CEL evaluation allocates only what the expression itself builds.
@@ -543,7 +551,11 @@ type worker struct {
 	act   *activation
 	frame *interpreter.ExecutionFrame
 	rv    resVal
-	out   []finding.Finding
+	// out holds the findings in chunks of up to findingChunk: a slice grown
+	// by append would copy every finding again at each doubling and leave
+	// the old arrays as garbage, which at a million resources is hundreds
+	// of MB.
+	out [][]finding.Finding
 	// outPolicy is the policy of each finding in out, for mergeSorted.
 	outPolicy []*compiled
 }
@@ -578,7 +590,17 @@ func (w *worker) resource(r *inventory.Resource) {
 			o := w.e.resolveOwner(r, w.rv.nameMatch)
 			owner = &o
 		}
-		w.out = append(w.out, w.finding(c, r, owner))
+		if n := len(w.out); n == 0 || len(w.out[n-1]) == cap(w.out[n-1]) {
+			// Chunks start small, for the many evaluations of a few
+			// resources, and grow to findingChunk.
+			size := 16
+			if n > 0 {
+				size = min(2*cap(w.out[n-1]), findingChunk)
+			}
+			w.out = append(w.out, make([]finding.Finding, 0, size))
+		}
+		last := &w.out[len(w.out)-1]
+		*last = append(*last, w.finding(c, r, owner))
 		w.outPolicy = append(w.outPolicy, c)
 	}
 	w.act.r = nil
