@@ -27,6 +27,7 @@ var serviceNames = map[string]string{
 	"CloudFront":                  "cloudfront",
 	"IAM":                         "iam",
 	"CloudTrail":                  "cloudtrail",
+	"CloudFormation":              "cloudformation",
 	"GuardDuty":                   "guardduty",
 	"SecurityHub":                 "securityhub",
 	"Inspector2":                  "inspector2",

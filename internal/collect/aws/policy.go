@@ -38,6 +38,8 @@ var apiSurfaces = []apiSurface{
 	{"tagging", reflect.TypeFor[taggingAPI]()},
 	{"cloudwatch", reflect.TypeFor[metricsAPI]()},
 	{"organizations", reflect.TypeFor[organizationsAPI]()},
+	{"cloudformation", reflect.TypeFor[StacksAPI]()},
+	{"cloudtrail", reflect.TypeFor[EventsAPI]()},
 }
 
 // iamPrefixes maps call-count service names to IAM action prefixes where

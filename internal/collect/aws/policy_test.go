@@ -18,7 +18,9 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files under testdata")
 
 // readOnlyVerbs are the only verbs steward's actions may start with.
-var readOnlyVerbs = []string{"Describe", "List", "Get", "BatchGet"}
+// Lookup (cloudtrail:LookupEvents) and Select (AWS Config's advanced
+// queries) are queries over recorded history: they read, like Get.
+var readOnlyVerbs = []string{"Describe", "List", "Get", "BatchGet", "Lookup", "Select"}
 
 // mutating catches actions that read like reads but change state or mint data.
 var mutating = []string{"GenerateCredentialReport", "GetSessionToken", "GetFederationToken", "GetObject", "GetSecretValue", "GetParameter"}
@@ -27,7 +29,7 @@ func TestIAMPolicyIsReadOnly(t *testing.T) {
 	for _, a := range Actions() {
 		_, op, _ := strings.Cut(a, ":")
 		if !slices.ContainsFunc(readOnlyVerbs, func(v string) bool { return strings.HasPrefix(op, v) }) {
-			t.Errorf("action %s is not a Describe/List/Get/BatchGet call", a)
+			t.Errorf("action %s is not a Describe/List/Get/BatchGet/Lookup/Select call", a)
 		}
 		if slices.Contains(mutating, op) {
 			t.Errorf("action %s changes state or exposes data and must not be in the policy", a)

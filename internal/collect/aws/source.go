@@ -42,6 +42,9 @@ type Options struct {
 	Concurrency int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Wait pauses a throttled call for d (LookupEvents' quota); nil means
+	// a timer. Tests pass one that advances their clock instead.
+	Wait func(ctx context.Context, d time.Duration) error
 	// EndpointURL sends every call to one endpoint (an emulator).
 	// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> work without it.
 	EndpointURL string

@@ -64,6 +64,8 @@ type Options struct {
 	// AccountBlockPublicAccess lists accounts whose account-level S3
 	// Block Public Access has all four settings on; others have none.
 	AccountBlockPublicAccess map[string]bool
+	// TrailEvents are what CloudTrail LookupEvents returns.
+	TrailEvents []TrailEvent
 }
 
 // Server is a running fake.

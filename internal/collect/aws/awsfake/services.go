@@ -265,6 +265,8 @@ func (s *Server) cloudtrail(q *req) {
 			}
 		}
 		q.fail(400, "TrailNotFoundException", "no trail "+name)
+	case "LookupEvents":
+		s.lookupEvents(q)
 	default:
 		q.fail(400, "UnknownOperationException", "the fake does not serve cloudtrail "+q.op)
 	}
