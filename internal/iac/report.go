@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -118,26 +119,35 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 	}
 	in := Inputs{Resources: col.Resources, Coverage: col.Coverage, States: loaded.States, Gaps: loaded.Gaps}
 	problems := loaded.Errors
-	for i, c := range o.Stacks {
-		stacks, err := LoadStacks(ctx, c)
+	// One client per account x region: read them side by side, since each
+	// has its own quota, and keep their results in the order given.
+	stackRes := make([][]Stack, len(o.Stacks))
+	stackErr := make([]error, len(o.Stacks))
+	each(len(o.Stacks), func(i int) { stackRes[i], stackErr[i] = LoadStacks(ctx, o.Stacks[i]) })
+	for i, err := range stackErr {
 		if err != nil {
-			log.Warn("stacks not read", "client", i, "err", err)
-			in.Gaps = append(in.Gaps, Gap{Source: fmt.Sprintf("cloudformation #%d", i+1), Error: err.Error()})
+			src := clientLabel("cloudformation", i, o.Stacks[i])
+			log.Warn("stacks not read", "client", src, "err", err)
+			in.Gaps = append(in.Gaps, Gap{Source: src, Error: err.Error()})
 			continue
 		}
-		in.Stacks = append(in.Stacks, stacks...)
+		in.Stacks = append(in.Stacks, stackRes[i]...)
 	}
 	events, errs := LoadTrailLogs(ctx, o.TrailLogs, o.S3)
 	problems = append(problems, errs...)
 	if len(o.Trails) > 0 {
 		names := CreationEventNames(typesOf(col.Resources))
-		for _, c := range o.Trails {
-			evs, err := LookupCreations(ctx, c, names, o.Now.Add(-LookupWindow), o.Now)
+		evRes := make([][]Event, len(o.Trails))
+		evErr := make([]error, len(o.Trails))
+		each(len(o.Trails), func(i int) {
+			evRes[i], evErr[i] = LookupCreations(ctx, o.Trails[i], names, o.Now.Add(-LookupWindow), o.Now)
+		})
+		for i, err := range evErr {
 			if err != nil {
-				problems = append(problems, fmt.Errorf("cloudtrail: %w", err))
+				problems = append(problems, fmt.Errorf("%s: %w", clientLabel("cloudtrail", i, o.Trails[i]), err))
 				continue
 			}
-			events = append(events, evs...)
+			events = append(events, evRes[i]...)
 		}
 	}
 	if len(o.Trails) > 0 || len(o.TrailLogs) > 0 {
@@ -148,6 +158,33 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 	}
 	res := Attribute(in, Options{IncludeDefaults: o.IncludeDefaults, Ignore: ig, Now: o.Now})
 	return &Outcome{Result: res, Problems: problems, Findings: Findings(res)}, nil
+}
+
+// clientLimit bounds the account x region clients read at once.
+const clientLimit = 8
+
+// each runs f(0..n-1), at most clientLimit at a time.
+func each(n int, f func(i int)) {
+	sem := make(chan struct{}, clientLimit)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// clientLabel names a client in gaps and errors: its account and region
+// when it says them (fmt.Stringer), else its position.
+func clientLabel(service string, i int, c any) string {
+	if s, ok := c.(fmt.Stringer); ok {
+		return service + " " + s.String()
+	}
+	return fmt.Sprintf("%s #%d", service, i+1)
 }
 
 // render writes an Outcome in o.Format.
