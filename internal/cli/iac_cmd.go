@@ -29,12 +29,14 @@ type IaCCmd struct {
 	Account    string   `help:"With --import: only this account." placeholder:"ID"`
 	Type       string   `help:"With --import: only this resource type (AWS::EC2::Instance or aws_instance)." placeholder:"TYPE"`
 	FailOnGaps bool     `help:"Exit 3 when a state could not be read." default:"true" negatable:""`
+	Creators   bool     `help:"With --source aws: look up who created each resource in CloudTrail (LookupEvents, 2 calls a second per account and region)." default:"true" negatable:""`
 }
 
 // Run runs the IaC report.
 func (c *IaCCmd) Run(r *runner) error {
-	if len(c.State) == 0 {
-		return usagef("iac: give at least one --state (a .tfstate file, a glob, s3://bucket/key, or - for stdin)")
+	live := c.Source == "aws"
+	if len(c.State) == 0 && !live {
+		return usagef("iac: give at least one --state (a .tfstate file, a glob, s3://bucket/key, or - for stdin), or read CloudFormation stacks with --source aws")
 	}
 	if !c.Import && (c.System != "" || c.Env != "" || c.Account != "" || c.Type != "") {
 		return usagef("iac: --system, --env, --account and --type select import blocks; add --import")
@@ -56,6 +58,11 @@ func (c *IaCCmd) Run(r *runner) error {
 		IncludeDefaults: c.Defaults, Format: format,
 		Import: iac.ImportFilter{System: c.System, Env: c.Env, Account: c.Account, Type: c.Type},
 		Stdin:  r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log,
+	}
+	if live {
+		if opts.Stacks, opts.Trails, err = liveIaC(src, c.Creators); err != nil {
+			return err
+		}
 	}
 	if slices.ContainsFunc(append(slices.Clone(c.State), c.TrailLog...), func(s string) bool { return strings.HasPrefix(s, "s3://") }) {
 		client, err := s3Client(r.ctx)
@@ -99,9 +106,16 @@ type iacEnricher struct {
 	opts iac.RunOptions
 }
 
-func (r *runner) iacEnricher(f IaCFlags) (*iacEnricher, error) {
+// iacEnricher reads the IaC inputs f names and, when src is the live AWS
+// source, the CloudFormation stacks and CloudTrail creators of the accounts
+// and regions src reads, with the same credentials.
+func (r *runner) iacEnricher(f IaCFlags, src inventory.Source) (*iacEnricher, error) {
 	o := iac.RunOptions{States: f.State, TrailLogs: f.TrailLog, IgnoreFile: f.Ignore,
 		Stdin: r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log}
+	var err error
+	if o.Stacks, o.Trails, err = liveIaC(src, true); err != nil {
+		return nil, err
+	}
 	if slices.ContainsFunc(append(slices.Clone(f.State), f.TrailLog...), func(s string) bool { return strings.HasPrefix(s, "s3://") }) {
 		client, err := s3Client(r.ctx)
 		if err != nil {

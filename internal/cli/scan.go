@@ -81,7 +81,7 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	}
 	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log}
 	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 {
-		e, err := r.iacEnricher(iacFlags)
+		e, err := r.iacEnricher(iacFlags, src)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/iac"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/policy"
 )
@@ -49,4 +50,26 @@ func (r *runner) awsSource(cfg *config.Config) (inventory.Source, error) {
 		return nil, usageError{err}
 	}
 	return src, nil
+}
+
+// liveIaC gives IaC coverage the CloudFormation (and, with creators,
+// CloudTrail) clients of every account and region the live AWS source
+// reads; other sources have none.
+func liveIaC(src inventory.Source, creators bool) ([]iac.CloudFormationAPI, []iac.CloudTrailAPI, error) {
+	if src == nil || src.Name() != "aws" {
+		return nil, nil, nil
+	}
+	clients, err := aws.Clients(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	var stacks []iac.CloudFormationAPI
+	var trails []iac.CloudTrailAPI
+	for _, c := range clients {
+		stacks = append(stacks, c.Stacks)
+		if creators {
+			trails = append(trails, c.Events)
+		}
+	}
+	return stacks, trails, nil
 }
