@@ -163,8 +163,9 @@ func isNull(s string) bool { return s == "" || s == "NULL" || s == "null" || s =
 
 // add reads one line through get (which returns a column by index, "" when
 // absent) and adds it to the rollups; a line that cannot be read is
-// counted as bad.
-func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, get func(int) string, tagsOf func() (Tags, error)) {
+// counted as bad. money, when not nil, gives amounts a reader already
+// holds as numbers (Parquet decimals), so they need no text round trip.
+func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, get func(int) string, money func(int) (Money, bool), tagsOf func() (Tags, error)) {
 	val := func(f field) string {
 		i := c.idx[f]
 		if i < 0 {
@@ -176,16 +177,26 @@ func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, get func(int) 
 		}
 		return s
 	}
+	pre := func(f field) (Money, bool) {
+		if money == nil || c.idx[f] < 0 {
+			return Money{}, false
+		}
+		return money(c.idx[f])
+	}
 	fs.Lines++
 	a.stats.Lines++
-	billedS := val(fBilled)
-	billed, err := ParseMoney(billedS)
-	if billedS == "" {
-		billed, err = Money{}, nil
-	}
-	if err != nil {
-		a.bad(fs, lineNo, fmt.Sprintf("%s %q is not a number", c.name(fBilled), truncate(billedS, 40)))
-		return
+	billed, ok := pre(fBilled)
+	if !ok {
+		billedS := val(fBilled)
+		var err error
+		billed, err = ParseMoney(billedS)
+		if billedS == "" {
+			billed, err = Money{}, nil
+		}
+		if err != nil {
+			a.bad(fs, lineNo, fmt.Sprintf("%s %q is not a number", c.name(fBilled), truncate(billedS, 40)))
+			return
+		}
 	}
 	day, y, mo, err := parseDay(val(fStart))
 	if err != nil {
@@ -207,7 +218,7 @@ func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, get func(int) 
 	}
 	cat := val(fCategory)
 	kind := kindOf(cat)
-	effective, err := a.effective(c, cat, kind, billed, val)
+	effective, err := a.effective(c, cat, kind, billed, val, pre)
 	if err != nil {
 		a.bad(fs, lineNo, err.Error())
 		a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
@@ -275,8 +286,11 @@ func (c *columns) name(f field) string {
 // effective is the amortised cost of a line. FOCUS carries it; CUR spreads
 // commitments over covered usage, so covered lines take the commitment's
 // effective cost and the fees and negations that pay for it count zero.
-func (a *Aggregator) effective(c *columns, cat string, kind Kind, billed Money, val func(field) string) (Money, error) {
+func (a *Aggregator) effective(c *columns, cat string, kind Kind, billed Money, val func(field) string, pre func(field) (Money, bool)) (Money, error) {
 	parse := func(f field) (Money, bool, error) {
+		if m, ok := pre(f); ok {
+			return m, true, nil
+		}
 		s := val(f)
 		if s == "" {
 			return Money{}, false, nil
@@ -431,7 +445,7 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 			return nil
 		}
 		rec = rec0
-		a.add(&fs, c, line, get, tagsOf)
+		a.add(&fs, c, line, get, nil, tagsOf)
 		return nil
 	}
 	if piped {

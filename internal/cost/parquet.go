@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"runtime"
 	"slices"
@@ -233,7 +234,7 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 			if !ok {
 				return fs, fmt.Errorf("%s: column %s not found in schema", name, header[i])
 			}
-			plan.leaves = append(plan.leaves, planLeaf{col: i, leaf: leaf, name: header[i]})
+			plan.leaves = append(plan.leaves, planLeaf{col: i, leaf: leaf, name: header[i], scale: moneyScale(leaf)})
 		}
 	}
 
@@ -343,6 +344,50 @@ type planLeaf struct {
 	col  int
 	leaf parquet.LeafColumn
 	name string
+	// scale of an int32/int64 DECIMAL that Money holds exactly, else -1.
+	scale int
+}
+
+// moneyScale is the scale of an integer DECIMAL leaf Money can take
+// without text, or -1.
+func moneyScale(leaf parquet.LeafColumn) int {
+	t := leaf.Node.Type()
+	lt := t.LogicalType()
+	if lt == nil || leaf.MaxRepetitionLevel > 0 {
+		return -1
+	}
+	d, ok := lt.Value.(*format.DecimalType)
+	if !ok {
+		return -1
+	}
+	if k := t.Kind(); k != parquet.Int32 && k != parquet.Int64 {
+		return -1
+	}
+	if sc := int(d.Scale); sc >= 0 && sc <= fracDigits {
+		return sc
+	}
+	return -1
+}
+
+var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// moneyFromDecimal is n x 10^-scale as Money, exactly; false when the
+// amount is out of Money's range.
+func moneyFromDecimal(n int64, scale int) (Money, bool) {
+	neg := n < 0
+	u := uint64(n)
+	if neg {
+		u = -u
+	}
+	units := u / pow10[scale]
+	if units > math.MaxInt64 {
+		return Money{}, false
+	}
+	m := Money{units: int64(units), frac: int64(u%pow10[scale]) * int64(pow10[fracDigits-scale])}
+	if neg {
+		m = m.Neg()
+	}
+	return m, true
 }
 
 // newConvs builds one converter per leaf; converters cache and are not
@@ -375,8 +420,11 @@ func (a *Aggregator) readRowGroup(ctx context.Context, fs *FileStats, p *parquet
 		}
 	}()
 	vals := make([]string, p.width)
+	moneys := make([]Money, p.width)
+	isMoney := make([]bool, p.width)
 	var tkeys, tvals []string
 	get := func(i int) string { return vals[i] }
+	money := func(i int) (Money, bool) { return moneys[i], isMoney[i] }
 	c := p.c
 	tagsOf := func() (Tags, error) {
 		if c.idx[fTags] >= 0 {
@@ -416,13 +464,17 @@ func (a *Aggregator) readRowGroup(ctx context.Context, fs *FileStats, p *parquet
 			case p.valLeaf:
 				tvals, err = cur.row(tvals)
 			default:
-				vals[col], err = cur.one()
+				if sc := p.leaves[i].scale; sc >= 0 {
+					vals[col], moneys[col], isMoney[col], err = cur.oneDecimal(sc)
+				} else {
+					vals[col], err = cur.one()
+				}
 			}
 			if err != nil {
 				return fmt.Errorf("line %d: %w", firstLine+r, err)
 			}
 		}
-		a.add(fs, c, firstLine+r, get, tagsOf)
+		a.add(fs, c, firstLine+r, get, money, tagsOf)
 	}
 	return nil
 }
@@ -585,6 +637,36 @@ func (c *chunkCursor) one() (string, error) {
 	}
 	s, _, err := c.next()
 	return s, err
+}
+
+// oneDecimal reads a line's integer DECIMAL as Money where it can, else
+// as text (a dictionary page, or an amount out of Money's range).
+func (c *chunkCursor) oneDecimal(scale int) (string, Money, bool, error) {
+	if err := c.fill(); err != nil {
+		return "", Money{}, false, err
+	}
+	if c.vr == nil {
+		s, _, err := c.next()
+		return s, Money{}, false, err
+	}
+	v := c.buf[c.bpos]
+	c.bpos++
+	if v.IsNull() {
+		return "", Money{}, false, nil
+	}
+	var n int64
+	switch v.Kind() {
+	case parquet.Int32:
+		n = int64(v.Int32())
+	case parquet.Int64:
+		n = v.Int64()
+	default:
+		return c.conv(v), Money{}, false, nil
+	}
+	if m, ok := moneyFromDecimal(n, scale); ok {
+		return "", m, true, nil
+	}
+	return c.conv(v), Money{}, false, nil
 }
 
 // row appends a line's values of a repeated column (a MAP's keys or

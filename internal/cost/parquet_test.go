@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math/big"
+	"strconv"
 	"testing"
 	"time"
 
@@ -74,6 +75,31 @@ func TestDecimalInt64(t *testing.T) {
 		for _, scale := range []int{1, 2, 10, 18} {
 			if got, want := decimalInt64(n, scale), decimalBig(big.NewInt(n), scale); got != want {
 				t.Errorf("decimalInt64(%d, %d) = %s, want %s", n, scale, got, want)
+			}
+		}
+	}
+}
+
+func TestMoneyFromDecimal(t *testing.T) {
+	for _, n := range []int64{0, 1, -1, 7, 12345678901, -12345678901, 1 << 62, -1 << 63, 1<<63 - 1, 10_000_000_000, -5} {
+		for _, scale := range []int{0, 1, 2, 10, 15} {
+			want, werr := ParseMoney(decimalInt64(n, scale))
+			if scale == 0 {
+				want, werr = ParseMoney(strconv.FormatInt(n, 10))
+			}
+			got, ok := moneyFromDecimal(n, scale)
+			if werr != nil {
+				t.Fatalf("ParseMoney(%d, %d): %v", n, scale, werr)
+			}
+			if !ok {
+				// Only -2^63 units is left to the text route.
+				if scale != 0 || n != -1<<63 {
+					t.Errorf("moneyFromDecimal(%d, %d) refused an amount Money holds (%s)", n, scale, want)
+				}
+				continue
+			}
+			if got != want {
+				t.Errorf("moneyFromDecimal(%d, %d) = %s, want %s", n, scale, got, want)
 			}
 		}
 	}
