@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 	"testing"
@@ -28,7 +29,9 @@ func engines(tb testing.TB) (celEngine, goEngine *policy.Engine) {
 
 // TestGoRulesAgree checks that the hand-written rules produce exactly the
 // findings the packs produce (policy, resource, owner, waste, message and
-// order), so the benchmark compares the same work.
+// order), so the benchmark compares the same work. It runs on the synthetic
+// estate and on every pack's fixture resources, and every policy must find
+// something in one of them, so no rule agrees only by never matching.
 func TestGoRulesAgree(t *testing.T) {
 	celEngine, goEngine := engines(t)
 	if got, want := len(goRules), len(celEngine.Policies()); got != want {
@@ -39,28 +42,45 @@ func TestGoRulesAgree(t *testing.T) {
 			t.Errorf("policy %s has no hand-written message", p.ID)
 		}
 	}
-	rs := demo.Generate(20000, 1, now)
-	want, err := celEngine.Evaluate(context.Background(), rs)
+	estates := map[string][]inventory.Resource{"synthetic 20k": demo.Generate(20000, 1, now)}
+	fixtures, err := fs.Glob(policy.BuiltinFS(), "*_test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := goEngine.Evaluate(context.Background(), rs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	policies := map[string]bool{}
-	for _, f := range want {
-		policies[f.Policy] = true
-	}
-	// Every policy must find something, or a rule that never matches on
-	// either side would pass unnoticed.
-	for _, p := range celEngine.Policies() {
-		if !policies[p.ID] {
-			t.Errorf("policy %s finds nothing in the synthetic estate", p.ID)
+	for _, name := range fixtures {
+		data, err := fs.ReadFile(policy.BuiltinFS(), name)
+		if err != nil {
+			t.Fatal(err)
 		}
+		rs, err := policy.ParseTestFile(name, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		estates[name] = rs
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("CEL and Go disagree (-cel +go):\n%s", diff)
+	found := map[string]bool{}
+	for name, rs := range estates {
+		t.Run(name, func(t *testing.T) {
+			want, err := celEngine.Evaluate(context.Background(), rs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := goEngine.Evaluate(context.Background(), rs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range want {
+				found[f.Policy] = true
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("CEL and Go disagree (-cel +go):\n%s", diff)
+			}
+		})
+	}
+	for _, p := range celEngine.Policies() {
+		if !found[p.ID] {
+			t.Errorf("policy %s finds nothing in the synthetic estate or the fixtures", p.ID)
+		}
 	}
 }
 

@@ -142,9 +142,10 @@ func openPorts(r *inventory.Resource, want []float64) []float64 {
 }
 
 const (
-	alb = "AWS::ElasticLoadBalancingV2::LoadBalancer"
-	clb = "AWS::ElasticLoadBalancing::LoadBalancer"
-	acr = "Steward::Account::Region"
+	targetGroup = "AWS::ElasticLoadBalancingV2::TargetGroup"
+	alb         = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+	clb         = "AWS::ElasticLoadBalancing::LoadBalancer"
+	acr         = "Steward::Account::Region"
 )
 
 var named = []string{"AWS::EC2::Instance", "AWS::EC2::Volume", "AWS::EC2::EIP", "AWS::EC2::SecurityGroup", "AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::NatGateway", alb, "AWS::ElasticLoadBalancingV2::TargetGroup", clb, "AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::S3::Bucket", "AWS::ECS::Cluster", "AWS::ECS::Service", "AWS::Lambda::Function", "AWS::ECR::Repository", "AWS::AutoScaling::AutoScalingGroup", "AWS::CloudFront::Distribution", "AWS::CloudTrail::Trail"}
@@ -176,6 +177,9 @@ var goRules = []goRule{
 			return ok && len(l) == 0
 		}
 		for _, tg := range env.Referrers(r, "attached-to") {
+			if tg.Type != targetGroup {
+				continue
+			}
 			l, ok := tg.Attrs["targets"].([]any)
 			if !ok || len(l) > 0 {
 				return false
@@ -199,6 +203,9 @@ var goRules = []goRule{
 		tgs := env.Referrers(r, "attached-to")
 		some := false
 		for _, tg := range tgs {
+			if tg.Type != targetGroup {
+				continue
+			}
 			l, ok := tg.Attrs["targets"].([]any)
 			if !ok {
 				continue
@@ -331,6 +338,38 @@ var goRules = []goRule{
 	{"cloudfront-no-waf", []string{"AWS::CloudFront::Distribution"}, func(x *goEval, env *policy.GoEnv, r *inventory.Resource) bool {
 		s, ok := str(r, "web_acl_id")
 		return ok && s == ""
+	}, nil},
+	{"elb-http-no-redirect", []string{"AWS::ElasticLoadBalancingV2::Listener"}, func(x *goEval, env *policy.GoEnv, r *inventory.Resource) bool {
+		if s, ok := str(r, "protocol"); !ok || s != "HTTP" {
+			return false
+		}
+		actions, ok := r.Attrs["default_actions"].([]any)
+		if !ok {
+			return false
+		}
+		failed := false
+		for _, v := range actions {
+			m, _ := v.(map[string]any)
+			typ, ok := m["type"]
+			if !ok {
+				// CEL reads a.type on a missing key as an error, which
+				// fails the expression unless another action redirects.
+				failed = true
+				continue
+			}
+			if typ != "redirect" {
+				continue
+			}
+			proto, ok := m["redirect_protocol"]
+			if !ok {
+				failed = true
+				continue
+			}
+			if proto == "HTTPS" {
+				return false
+			}
+		}
+		return !failed
 	}, nil},
 }
 
@@ -483,6 +522,9 @@ var goMessages = map[string]messageFunc{
 		return r.Name + " has an active access key " + attr(r, "access_key_max_age_days") + " days old"
 	},
 	"cloudfront-no-waf": func(x *goEval, env *policy.GoEnv, r *inventory.Resource) string { return r.ID + " has no web ACL" },
+	"elb-http-no-redirect": func(x *goEval, env *policy.GoEnv, r *inventory.Resource) string {
+		return "Listener " + r.ID + " serves plain HTTP on port " + attr(r, "port") + " without redirecting to HTTPS"
+	},
 }
 
 var (
