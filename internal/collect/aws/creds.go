@@ -121,6 +121,7 @@ func (s *source) resolveAccounts(ctx context.Context) error {
 		bases = append(bases, base{&account{id: id, partition: part, label: profileLabel(p), cfg: cfg}, caller})
 	}
 	src := bases[0]
+	s.baseAccount, s.baseRegion, s.baseCfg = src.acct.id, src.acct.cfg.Region, src.acct.cfg
 	var accts []*account
 	if len(s.opts.Profiles) > 0 || (len(s.opts.Roles) == 0 && s.opts.OrgRoleName == "") {
 		for _, b := range bases {

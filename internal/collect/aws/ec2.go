@@ -423,21 +423,55 @@ func ec2NATs(ctx context.Context, t *target, out *unitOut, api ec2API, cw metric
 			nats = append(nats, r)
 		}
 	}
-	if len(nats) > 0 {
-		qs := make([]metricQuery, len(nats))
-		for i, n := range nats {
-			qs[i] = metricQuery{namespace: "AWS/NATGateway", metric: "BytesOutToDestination", dims: map[string]string{"NatGatewayId": n.ID}, stat: "Sum"}
-		}
-		vals, err := getMetrics(ctx, cw, qs, lookbackStart(t.now, 14), t.now)
-		out.sideRead(t, "cloudwatch", err)
-		if err == nil {
-			for i := range nats {
-				nats[i].Attrs["bytes_out_14d"] = sum(vals[i])
-			}
-		}
-	}
+	natBytes(ctx, t, out, cw, nats)
 	for _, n := range nats {
 		out.add(n)
 	}
 	return nil
+}
+
+// natBytes fills bytes_out_14d of NAT gateways from CloudWatch, in
+// batches; a failed read leaves it out and shows as a cloudwatch gap.
+func natBytes(ctx context.Context, t *target, out *unitOut, cw metricsAPI, nats []inventory.Resource) {
+	if len(nats) == 0 {
+		return
+	}
+	qs := make([]metricQuery, len(nats))
+	for i, n := range nats {
+		qs[i] = metricQuery{namespace: "AWS/NATGateway", metric: "BytesOutToDestination", dims: map[string]string{"NatGatewayId": n.ID}, stat: "Sum"}
+	}
+	vals, err := getMetrics(ctx, cw, qs, lookbackStart(t.now, 14), t.now)
+	out.sideRead(t, "cloudwatch", err)
+	if err != nil {
+		return
+	}
+	for i := range nats {
+		if nats[i].Attrs == nil {
+			nats[i].Attrs = map[string]any{}
+		}
+		nats[i].Attrs["bytes_out_14d"] = sum(vals[i])
+	}
+}
+
+func runEC2FromConfig(ctx context.Context, t *target, out *unitOut, rs []inventory.Resource) error {
+	return collectEC2FromConfig(ctx, t, out, rs, ec2.NewFromConfig(t.cfg), cloudwatch.NewFromConfig(t.cfg))
+}
+
+// collectEC2FromConfig takes the EC2 resources a configuration aggregator
+// gave and reads what Config does not record: EBS snapshots (no Config
+// type) and NAT gateway traffic (CloudWatch).
+func collectEC2FromConfig(ctx context.Context, t *target, out *unitOut, rs []inventory.Resource, api ec2API, cw metricsAPI) error {
+	var nats []inventory.Resource
+	for _, r := range rs {
+		if r.Type == "AWS::EC2::NatGateway" {
+			nats = append(nats, r)
+			continue
+		}
+		out.add(r)
+	}
+	natBytes(ctx, t, out, cw, nats)
+	for _, n := range nats {
+		out.add(n)
+	}
+	return ec2Snapshots(ctx, t, out, api)
 }

@@ -34,6 +34,7 @@ var apiSurfaces = []apiSurface{
 	{"inspector2", reflect.TypeFor[inspectorAPI]()},
 	{"cloudtrail", reflect.TypeFor[cloudTrailAPI]()},
 	{"config", reflect.TypeFor[configAPI]()},
+	{"config", reflect.TypeFor[aggregatorAPI]()},
 	{"iam", reflect.TypeFor[iamAPI]()},
 	{"tagging", reflect.TypeFor[taggingAPI]()},
 	{"cloudwatch", reflect.TypeFor[metricsAPI]()},

@@ -36,7 +36,6 @@ func rdsTags(tags []rdstypes.Tag) map[string]string {
 func collectRDS(ctx context.Context, t *target, out *unitOut, api rdsAPI, cw metricsAPI) error {
 	var errs []error
 	var dbs []inventory.Resource
-	var qs []metricQuery
 	pg := rds.NewDescribeDBInstancesPaginator(api, &rds.DescribeDBInstancesInput{})
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
@@ -46,7 +45,6 @@ func collectRDS(ctx context.Context, t *target, out *unitOut, api rdsAPI, cw met
 		}
 		for _, d := range page.DBInstances {
 			dbs = append(dbs, dbInstance(t, d))
-			qs = append(qs, metricQuery{namespace: "AWS/RDS", metric: "DatabaseConnections", dims: map[string]string{"DBInstanceIdentifier": str(d.DBInstanceIdentifier)}, stat: "Maximum"})
 		}
 	}
 	cpg := rds.NewDescribeDBClustersPaginator(api, &rds.DescribeDBClustersInput{})
@@ -58,19 +56,9 @@ func collectRDS(ctx context.Context, t *target, out *unitOut, api rdsAPI, cw met
 		}
 		for _, c := range page.DBClusters {
 			dbs = append(dbs, dbCluster(t, c))
-			qs = append(qs, metricQuery{namespace: "AWS/RDS", metric: "DatabaseConnections", dims: map[string]string{"DBClusterIdentifier": str(c.DBClusterIdentifier)}, stat: "Maximum"})
 		}
 	}
-	if len(qs) > 0 {
-		vals, err := getMetrics(ctx, cw, qs, lookbackStart(t.now, connectionsLookbackDays), t.now)
-		out.sideRead(t, "cloudwatch", err)
-		if err == nil {
-			for i := range dbs {
-				dbs[i].Attrs["connections_lookback_days"] = lookbackDays(dbs[i].Created, t.now)
-				dbs[i].Attrs["connections_max"] = maxOf(vals[i])
-			}
-		}
-	}
+	dbConnections(ctx, t, out, cw, dbs)
 	for _, d := range dbs {
 		out.add(d)
 	}
@@ -78,6 +66,35 @@ func collectRDS(ctx context.Context, t *target, out *unitOut, api rdsAPI, cw met
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// dbConnections fills connections_max and connections_lookback_days of
+// database instances and clusters from CloudWatch, in batches; a failed
+// read leaves them out and shows as a cloudwatch gap.
+func dbConnections(ctx context.Context, t *target, out *unitOut, cw metricsAPI, dbs []inventory.Resource) {
+	if len(dbs) == 0 {
+		return
+	}
+	qs := make([]metricQuery, len(dbs))
+	for i, d := range dbs {
+		dim := "DBInstanceIdentifier"
+		if d.Type == "AWS::RDS::DBCluster" {
+			dim = "DBClusterIdentifier"
+		}
+		qs[i] = metricQuery{namespace: "AWS/RDS", metric: "DatabaseConnections", dims: map[string]string{dim: d.ID}, stat: "Maximum"}
+	}
+	vals, err := getMetrics(ctx, cw, qs, lookbackStart(t.now, connectionsLookbackDays), t.now)
+	out.sideRead(t, "cloudwatch", err)
+	if err != nil {
+		return
+	}
+	for i := range dbs {
+		if dbs[i].Attrs == nil {
+			dbs[i].Attrs = map[string]any{}
+		}
+		dbs[i].Attrs["connections_lookback_days"] = lookbackDays(dbs[i].Created, t.now)
+		dbs[i].Attrs["connections_max"] = maxOf(vals[i])
+	}
 }
 
 // lookbackDays is how many days of metrics exist: the whole window, or
@@ -211,3 +228,27 @@ func rdsSnapshots(ctx context.Context, t *target, out *unitOut, api rdsAPI) erro
 }
 
 func strp(s string) *string { return &s }
+
+func runRDSFromConfig(ctx context.Context, t *target, out *unitOut, rs []inventory.Resource) error {
+	collectRDSFromConfig(ctx, t, out, rs, cloudwatch.NewFromConfig(t.cfg))
+	return nil
+}
+
+// collectRDSFromConfig takes the databases and manual snapshots a
+// configuration aggregator gave and reads what Config does not record:
+// database connections (CloudWatch).
+func collectRDSFromConfig(ctx context.Context, t *target, out *unitOut, rs []inventory.Resource, cw metricsAPI) {
+	var dbs []inventory.Resource
+	for _, r := range rs {
+		switch r.Type {
+		case "AWS::RDS::DBInstance", "AWS::RDS::DBCluster":
+			dbs = append(dbs, r)
+		default:
+			out.add(r)
+		}
+	}
+	dbConnections(ctx, t, out, cw, dbs)
+	for _, d := range dbs {
+		out.add(d)
+	}
+}

@@ -2,9 +2,9 @@ package aws
 
 // collectors are every service steward reads, by coverage name.
 var collectors = []collector{
-	{service: "ec2", run: runEC2},
+	{service: "ec2", run: runEC2, fromConfig: runEC2FromConfig},
 	{service: "elasticloadbalancingv2", run: runELBv2},
-	{service: "rds", run: runRDS},
+	{service: "rds", run: runRDS, fromConfig: runRDSFromConfig},
 	{service: "s3", global: true, run: runS3},
 	{service: "elasticloadbalancing", run: runELB},
 	{service: "logs", untagged: true, run: runLogs},

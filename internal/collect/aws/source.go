@@ -12,6 +12,7 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 
 	"github.com/steward-sre/steward/internal/inventory"
 )
@@ -52,6 +53,12 @@ type Options struct {
 	MaxAttempts int
 	// UnitTimeout bounds one account x region x service; 0 means 5 minutes.
 	UnitTimeout time.Duration
+	// ConfigAggregator names an AWS Config configuration aggregator in the
+	// account and default region of the first credentials. When set, the
+	// EC2 and RDS resources of every account and region it holds up to
+	// date are read from it with one advanced query per service instead
+	// of the services' describe calls (see the package doc).
+	ConfigAggregator string
 }
 
 // Services lists the service names Options.Services accepts.
@@ -86,6 +93,9 @@ func (o *Options) Validate() error {
 	if strings.ContainsAny(o.OrgRoleName, ":/ ") {
 		return fmt.Errorf("org role name %q: give the role name only (e.g. OrganizationAccountAccessRole), not an ARN or path", o.OrgRoleName)
 	}
+	if o.ConfigAggregator != "" && !aggregatorNameRe.MatchString(o.ConfigAggregator) {
+		return fmt.Errorf("config aggregator %q: give the aggregator's name (letters, digits, _ and -, at most 256), not an ARN", o.ConfigAggregator)
+	}
 	for i, r := range o.Regions {
 		if r == "" || strings.ContainsAny(r, " /:") {
 			return fmt.Errorf("regions[%d]: %q is not a region name (e.g. ap-northeast-1)", i, r)
@@ -119,6 +129,11 @@ type source struct {
 	// setupGaps are accounts found (in the organization) but not reachable.
 	setupGaps []inventory.Coverage
 	selected  []collector
+	// base is the first credentials (profile or default chain): where the
+	// configuration aggregator lives.
+	baseAccount string
+	baseRegion  string
+	baseCfg     sdkaws.Config
 }
 
 // New resolves credentials, accounts and regions before any scanning, so a
@@ -231,6 +246,10 @@ type collector struct {
 	// from the Resource Groups Tagging API in one bulk read per region.
 	untagged bool
 	run      func(ctx context.Context, t *target, out *unitOut) error
+	// fromConfig, when set, runs instead of run for a unit whose resource
+	// listing a configuration aggregator gave: it adds those resources and
+	// reads only what Config does not record.
+	fromConfig func(ctx context.Context, t *target, out *unitOut, rs []inventory.Resource) error
 }
 
 type unit struct {
@@ -251,6 +270,11 @@ func (s *source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 		ctx = withCounter(ctx, counter)
 	}
 	now := s.opts.Now()
+
+	var fromConfig *configRead
+	if s.opts.ConfigAggregator != "" {
+		fromConfig = s.readAggregator(ctx, configservice.NewFromConfig(s.baseCfg))
+	}
 
 	var units []unit
 	needTags := map[string]bool{} // account/region -> a tag-less service reads there
@@ -284,7 +308,7 @@ func (s *source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 	p.Update(0, len(units), 0, 0)
 	parallel(ctx, len(units), s.opts.Concurrency, func(i int) {
 		u := units[i]
-		out, row := s.runUnit(ctx, u, now)
+		out, row := s.runUnit(ctx, u, now, fromConfig)
 		outs[i], rows[i] = out, row
 		mu.Lock()
 		done++
@@ -299,6 +323,9 @@ func (s *source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 	}
 
 	coverage := append([]inventory.Coverage(nil), s.setupGaps...)
+	if fromConfig != nil {
+		coverage = append(coverage, fromConfig.rows...)
+	}
 	coverage = append(coverage, rows...)
 	var resources []inventory.Resource
 	tags := map[string]map[string]string{}
@@ -359,7 +386,7 @@ func (s *source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 	return &inventory.Collection{Resources: resources, Coverage: coverage, APICalls: counter.byService()}, nil
 }
 
-func (s *source) runUnit(ctx context.Context, u unit, now time.Time) (*unitOut, inventory.Coverage) {
+func (s *source) runUnit(ctx context.Context, u unit, now time.Time, fromConfig *configRead) (*unitOut, inventory.Coverage) {
 	cfg := u.acct.cfg.Copy()
 	cfg.Region = u.region
 	if u.region == "global" {
@@ -371,8 +398,22 @@ func (s *source) runUnit(ctx context.Context, u unit, now time.Time) (*unitOut, 
 	uctx, cancel := context.WithTimeout(ctx, s.opts.UnitTimeout)
 	defer cancel()
 	out := &unitOut{}
-	err := u.c.run(uctx, t, out)
-	row := inventory.Coverage{Account: u.acct.id, Region: u.region, Service: u.c.service, OK: err == nil, Resources: len(out.resources)}
+	var err error
+	given := 0
+	if rs, ok := fromConfig.fromConfig(u.acct.id, u.region, u.c.service); ok && u.c.fromConfig != nil {
+		for from, rels := range fromConfig.edges[unitKey(u.acct.id, u.region, u.c.service)] {
+			for _, rel := range rels {
+				out.edge(from, rel.Kind, rel.Target)
+			}
+		}
+		err = u.c.fromConfig(uctx, t, out, slices.Clone(rs))
+		given = len(rs)
+	} else {
+		err = u.c.run(uctx, t, out)
+	}
+	// The config row counts what Config gave; the service's row what its
+	// API read.
+	row := inventory.Coverage{Account: u.acct.id, Region: u.region, Service: u.c.service, OK: err == nil, Resources: len(out.resources) - given}
 	if err != nil {
 		row.ErrorKind = Classify(err)
 		row.Error = err.Error()

@@ -66,6 +66,13 @@ type Options struct {
 	AccountBlockPublicAccess map[string]bool
 	// TrailEvents are what CloudTrail LookupEvents returns.
 	TrailEvents []TrailEvent
+	// ConfigAggregator names the AWS Config aggregator the fake serves
+	// (from any of its accounts); it holds every account and region of
+	// the estate. Empty: no aggregator exists.
+	ConfigAggregator string
+	// StaleSources are "account/region" sources the aggregator reports
+	// as failed to update.
+	StaleSources []string
 }
 
 // Server is a running fake.

@@ -272,7 +272,7 @@ func (s *Server) cloudtrail(q *req) {
 	}
 }
 
-func (s *Server) config(q *req) {
+func (s *Server) configRecorder(q *req) {
 	on, known := s.regionAttr(q, "config_recorder_enabled")
 	var st []map[string]any
 	if known {
