@@ -31,7 +31,7 @@ func policyOptions(cfg *config.Config, r *runner) policy.Options {
 // awsSource builds the live collector from the accounts and regions of the
 // configuration. Credentials are checked here, before any scanning starts.
 func (r *runner) awsSource(cfg *config.Config) (inventory.Source, error) {
-	opts := aws.Options{Regions: cfg.Regions, Now: r.env.Now}
+	opts := aws.Options{Regions: cfg.Regions, Now: r.env.Now, ConfigAggregator: cfg.ConfigAggregator}
 	for _, a := range cfg.Accounts {
 		switch {
 		case a.RoleARN != "":

@@ -29,10 +29,14 @@ type Config struct {
 	// Organization, when set, discovers accounts with AWS Organizations.
 	Organization *Organization `yaml:"organization"`
 	// Regions to scan. Empty means every enabled region.
-	Regions  []string `yaml:"regions"`
-	Naming   Naming   `yaml:"naming"`
-	Tags     Tags     `yaml:"tags"`
-	Currency Currency `yaml:"currency"`
+	Regions []string `yaml:"regions"`
+	// ConfigAggregator names an AWS Config aggregator in the account and
+	// default region of the first credentials; when set, resources it
+	// records are read from it in bulk instead of service by service.
+	ConfigAggregator string   `yaml:"config_aggregator"`
+	Naming           Naming   `yaml:"naming"`
+	Tags             Tags     `yaml:"tags"`
+	Currency         Currency `yaml:"currency"`
 	// Store is a path to the SQLite database (or a DSN). Empty: the user's
 	// data directory.
 	Store    string   `yaml:"store"`
@@ -196,6 +200,8 @@ var (
 	accountID = regexp.MustCompile(`^[0-9]{12}$`)
 	regionRe  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
 	roleARN   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
+	// aggregatorName is what AWS Config accepts as an aggregator name.
+	aggregatorName = regexp.MustCompile(`^[\w-]{1,256}$`)
 )
 
 // Validate checks every field and returns the first problem, naming the
@@ -225,6 +231,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Organization != nil && c.Organization.RoleName == "" {
 		return f.Errorf("organization.role_name", "is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)")
+	}
+	if c.ConfigAggregator != "" && !aggregatorName.MatchString(c.ConfigAggregator) {
+		return f.Errorf("config_aggregator", "%q is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)", c.ConfigAggregator)
 	}
 	for i, r := range c.Regions {
 		if !regionRe.MatchString(r) {

@@ -93,6 +93,8 @@ func TestParseErrors(t *testing.T) {
 		"wrong type":     {"regions: ap-northeast-1\n", `steward.yaml:1:10: string was used where sequence is expected`},
 		"org needs role": {"organization: {external_id: x}\n", `steward.yaml:1:15: organization.role_name: is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)`},
 		"lang":           {"lang: fr\n", `steward.yaml:1:7: lang: "fr" is not supported (valid: en, ja)`},
+		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
+			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -196,5 +198,26 @@ func TestPolicyPathsRelativeToConfig(t *testing.T) {
 	}
 	if got := c.Policies.Paths[0]; got != filepath.Join(dir, "policies") {
 		t.Errorf("path = %q, want it under the config's folder", got)
+	}
+}
+
+func TestConfigAggregator(t *testing.T) {
+	tests := map[string]struct {
+		src  string
+		want string
+	}{
+		"named":   {"config_aggregator: org-all_1\n", "org-all_1"},
+		"not set": {"regions: [ap-northeast-1]\n", ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c, err := Parse("steward.yaml", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, c.ConfigAggregator); diff != "" {
+				t.Errorf("config_aggregator (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
