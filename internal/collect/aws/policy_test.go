@@ -37,34 +37,43 @@ func TestIAMPolicyIsReadOnly(t *testing.T) {
 	}
 }
 
-// TestIAMPolicyCoversCalls scans the fake estate and checks that every
-// operation the SDK actually sent is allowed by the policy.
+// TestIAMPolicyCoversCalls scans the fake estate, through the services'
+// APIs and through a Config aggregator, and checks that every operation
+// the SDK actually sent is allowed by the policy.
 func TestIAMPolicyCoversCalls(t *testing.T) {
 	estate := testEstate(testNow, testAccounts, testRegions, 3)
-	fake := awsfake.New(estate, awsfake.Options{PageSize: 2, Now: testNow})
+	fake := awsfake.New(estate, awsfake.Options{PageSize: 2, Now: testNow, ConfigAggregator: "org-all"})
 	defer fake.Close()
 	awsEnv(t, testAccounts)
-	opts := testOptions(fake.URL, testAccounts)
-	opts.Regions = nil // exercise DescribeRegions too
-	opts.Services = nil
-	counter := newCallCounter()
-	ctx := withCounter(context.Background(), counter)
-	src, err := New(ctx, opts, nil)
-	must(t, err)
-	if _, err := src.Collect(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	allowed := Actions()
-	ops := counter.operations()
-	if len(ops) < 20 {
-		t.Fatalf("only %d operations recorded; the scan did not run: %v", len(ops), ops)
-	}
-	for _, so := range ops {
-		svc, op, _ := strings.Cut(so, ":")
-		a, needed := iamAction(svc, op)
-		if needed && !slices.Contains(allowed, a) {
-			t.Errorf("the scan called %s but the policy lacks %s", so, a)
-		}
+	for name, aggregator := range map[string]string{"apis": "", "aggregator": "org-all"} {
+		t.Run(name, func(t *testing.T) {
+			opts := testOptions(fake.URL, testAccounts)
+			opts.Regions = nil // exercise DescribeRegions too
+			opts.Services = nil
+			opts.ConfigAggregator = aggregator
+			counter := newCallCounter()
+			ctx := withCounter(context.Background(), counter)
+			src, err := New(ctx, opts, nil)
+			must(t, err)
+			if _, err := src.Collect(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			allowed := Actions()
+			ops := counter.operations()
+			if len(ops) < 20 {
+				t.Fatalf("only %d operations recorded; the scan did not run: %v", len(ops), ops)
+			}
+			if aggregator != "" && !slices.Contains(ops, "config:SelectAggregateResourceConfig") {
+				t.Errorf("the aggregator was not queried: %v", ops)
+			}
+			for _, so := range ops {
+				svc, op, _ := strings.Cut(so, ":")
+				a, needed := iamAction(svc, op)
+				if needed && !slices.Contains(allowed, a) {
+					t.Errorf("the scan called %s but the policy lacks %s", so, a)
+				}
+			}
+		})
 	}
 }
 
