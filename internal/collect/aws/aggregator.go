@@ -126,8 +126,15 @@ func (s *source) readAggregator(ctx context.Context, api aggregatorAPI) *configR
 		return read
 	}
 
-	for _, g := range groups {
-		items, err := selectTypes(ctx, api, name, g.types, accounts)
+	// The groups' queries go side by side: each is a chain of pages that
+	// cannot be split, and the scan's units wait for all of them.
+	results := make([][]json.RawMessage, len(groups))
+	errs := make([]error, len(groups))
+	parallel(ctx, len(groups), len(groups), func(i int) {
+		results[i], errs[i] = selectTypes(ctx, api, name, groups[i].types, accounts)
+	})
+	for i, g := range groups {
+		items, err := results[i], errs[i]
 		if err != nil {
 			gap(fmt.Errorf("%s (%s read by its API instead): %w", name, g.service, err))
 			continue
