@@ -409,10 +409,7 @@ func (a *Aggregator) ReadCSV(ctx context.Context, name string, r io.Reader) (Fil
 
 func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, piped bool) (FileStats, error) {
 	fs := FileStats{Name: name}
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
+	cr := newCSVRecords(r)
 	header, err := cr.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
@@ -463,7 +460,7 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 // readCSVRecords reads every record after the header and hands each to
 // take, in order: a record with its line, a line that is not CSV (bad),
 // or an error that ends the file.
-func readCSVRecords(ctx context.Context, cr *csv.Reader, take func(rec []string, line int64, bad string, err error) error) error {
+func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string, line int64, bad string, err error) error) error {
 	for n := 0; ; n++ {
 		if n&4095 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -474,7 +471,7 @@ func readCSVRecords(ctx context.Context, cr *csv.Reader, take func(rec []string,
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
+		line := cr.Pos()
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
@@ -511,7 +508,7 @@ const csvBatchSize = 1024
 // readCSVPiped is readCSVRecords split in two goroutines with a few
 // recycled batches in flight, so memory stays flat in the number of
 // lines.
-func readCSVPiped(ctx context.Context, cr *csv.Reader, take func(rec []string, line int64, bad string, err error) error) error {
+func readCSVPiped(ctx context.Context, cr *csvRecords, take func(rec []string, line int64, bad string, err error) error) error {
 	const inFlight = 4
 	full := make(chan *csvBatch, inFlight)
 	free := make(chan *csvBatch, inFlight)

@@ -9,6 +9,7 @@ import (
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -56,9 +57,20 @@ func synthFile(b *testing.B, name string, n int, write func(*bytes.Buffer, int) 
 	return p
 }
 
+// cpuTime is the CPU this process has used, all threads: on a shared
+// machine wall time swings with the neighbours' load, CPU time much less.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func benchIngest(b *testing.B, p string, n int) {
 	b.ReportAllocs()
 	var peak uint64
+	cpu0 := cpuTime(b)
 	for b.Loop() {
 		agg := NewAggregator("")
 		peak = max(peak, peakHeap(func() {
@@ -70,6 +82,7 @@ func benchIngest(b *testing.B, p string, n int) {
 			b.Fatalf("read %d lines, want %d", got, n)
 		}
 	}
+	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 }

@@ -1,0 +1,105 @@
+package cost
+
+import (
+	"encoding/csv"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// stdRecords and ourRecords read every record with the line it starts on, as
+// "line: field|field|...", both from encoding/csv and from csvRecords.
+func stdRecords(s string) ([]string, error) {
+	cr := csv.NewReader(strings.NewReader(s))
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	var out []string
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		line, _ := cr.FieldPos(0)
+		out = append(out, strconv.Itoa(line)+": "+strings.Join(rec, "|"))
+	}
+}
+
+func ourRecords(s string, size int) ([]string, error) {
+	cr := newCSVRecordsSize(strings.NewReader(s), size)
+	var out []string
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, strconv.FormatInt(cr.Pos(), 10)+": "+strings.Join(rec, "|"))
+	}
+}
+
+var csvCases = map[string]string{
+	"plain":                                "a,b,c\n1,2,3\n",
+	"no final newline":                     "a,b\n1,2",
+	"crlf":                                 "a,b\r\n1,2\r\n",
+	"cr before EOF":                        "a,b\n1,2\r",
+	"empty lines":                          "a\n\n\r\nb\n\n",
+	"empty fields":                         ",,\n,\n",
+	"quoted":                               "\"a,b\",c\n\"x\"\"y\",\"\"\n",
+	"quoted last field":                    "a,\"{\"\"k\"\":\"\"v\"\"}\"\n",
+	"quoted then comma at end":             "\"a\",\n",
+	"bare quote in a field":                "a\"b,c\"\n",
+	"quote inside quoted field":            "\"a\"b\",c\n",
+	"quote then cr":                        "\"a\"\r,b\n",
+	"multi-line field":                     "a,\"b\nc\",d\ne,f\n",
+	"multi-line field with crlf":           "a,\"b\r\nc\"\r\nd\r\n",
+	"unclosed quote at EOF":                "a,\"b\nc\n",
+	"multi-line then quoted":               "\"x\ny\",\"z\"\n\"p\",q\n",
+	"cr before crlf in a multi-line field": ",\r\na,\r\n\"\"\"\"\"\r,\r\r\na,\r,aa\n,\n\"\r\r,\r\n,,,\"\n\"\ra",
+	"long line":                            "a," + strings.Repeat("x", 100) + ",\"" + strings.Repeat("y\n", 40) + "\"\n" + strings.Repeat("z", 70) + "\n",
+}
+
+func TestCSVRecordsMatchEncodingCSV(t *testing.T) {
+	for name, in := range csvCases {
+		t.Run(name, func(t *testing.T) {
+			want, werr := stdRecords(in)
+			for _, size := range []int{16, 4096} {
+				got, err := ourRecords(in, size)
+				if (err == nil) != (werr == nil) {
+					t.Fatalf("buffer %d: error %v, encoding/csv says %v", size, err, werr)
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("buffer %d (-encoding/csv +ours):\n%s", size, d)
+				}
+			}
+		})
+	}
+}
+
+// FuzzCSVRecords holds csvRecords to encoding/csv: the same records,
+// starting on the same lines, with a buffer large or tiny.
+func FuzzCSVRecords(f *testing.F) {
+	for _, in := range csvCases {
+		f.Add(in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		want, werr := stdRecords(in)
+		for _, size := range []int{16, 4096} {
+			got, err := ourRecords(in, size)
+			if (err == nil) != (werr == nil) {
+				t.Fatalf("buffer %d: error %v, encoding/csv says %v", size, err, werr)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Fatalf("buffer %d (-encoding/csv +ours):\n%s", size, d)
+			}
+		}
+	})
+}
