@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
@@ -30,7 +32,24 @@ func write(b *testing.B, name string, fn func(*os.File) error) string {
 	return p
 }
 
+// cpuTime is the CPU this process has used, all threads: under a shared
+// machine's load, wall time swings with the neighbours while the CPU a
+// run costs does not.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime(b)-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
 func steward(b *testing.B, p string) {
+	start := cpuTime(b)
+	defer reportCPU(b, start)
 	for b.Loop() {
 		if _, err := cost.Ingest(context.Background(), cost.NewMemStore(), cost.IngestOptions{Paths: []string{p}, Now: cost.SynthNow}); err != nil {
 			b.Fatal(err)
@@ -46,6 +65,8 @@ func duck(b *testing.B, query string) {
 		b.Fatal(err)
 	}
 	defer db.Close()
+	start := cpuTime(b)
+	defer reportCPU(b, start)
 	for b.Loop() {
 		var n int64
 		if err := db.QueryRow(query).Scan(&n); err != nil {
