@@ -51,6 +51,11 @@ func TestAggregatorParity(t *testing.T) {
 			fromConfig: func(key string) bool { return recording[key] && key != stale },
 			fewerCalls: true,
 		},
+		"unreadable sources are a config gap and the APIs read everything": {
+			fault:      &awsfake.Fault{Service: "config", Operation: "DescribeConfigurationAggregatorSourcesStatus", Code: "NoSuchConfigurationAggregatorException"},
+			fromConfig: func(string) bool { return false },
+			wantGap:    "config",
+		},
 		"a denied query is a config gap and the APIs read everything": {
 			fault:      &awsfake.Fault{Service: "config", Operation: "SelectAggregateResourceConfig", Code: "AccessDeniedException"},
 			fromConfig: func(string) bool { return false },
