@@ -423,15 +423,27 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 	}
 	fs.Format = c.format
 	var rec []string
+	var pre csvPre
 	get := func(i int) string {
 		if i < len(rec) {
 			return rec[i]
 		}
 		return ""
 	}
-	tagsOf := func() (Tags, error) { return a.csvTags(c, rec) }
+	tagsOf := func() (Tags, error) {
+		if pre.ready {
+			return pre.tags, pre.tagErr
+		}
+		return a.csvTags(c, rec)
+	}
+	money := func(i int) (Money, bool) {
+		if !pre.ready {
+			return Money{}, false
+		}
+		return pre.amount(i)
+	}
 	// take handles one read: a record, a bad line, or the end.
-	take := func(rec0 []string, line int64, bad string, err error) error {
+	take := func(rec0 []string, p csvPre, line int64, bad string, err error) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -441,14 +453,16 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 			a.bad(&fs, line, bad)
 			return nil
 		}
-		rec = rec0
-		a.add(&fs, c, line, get, nil, tagsOf)
+		rec, pre = rec0, p
+		a.add(&fs, c, line, get, money, tagsOf)
 		return nil
 	}
 	if piped {
-		err = readCSVPiped(ctx, cr, take)
+		err = readCSVPiped(ctx, cr, newCSVPrep(c), take)
 	} else {
-		err = readCSVRecords(ctx, cr, take)
+		err = readCSVRecords(ctx, cr, func(rec []string, line int64, bad string, err error) error {
+			return take(rec, csvPre{}, line, bad, err)
+		})
 	}
 	if err != nil {
 		return fs, err
@@ -491,16 +505,67 @@ func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string,
 	}
 }
 
+// csvPrep is the work on a record that needs nothing of the rollups
+// (reading amounts and tags), done by the reading goroutine so the
+// rolling-up one, the slower of the two, has less to do. It gives the
+// same answers add would find itself: an amount that does not parse is
+// left for add to report.
+type csvPrep struct {
+	c *columns
+	// cols are the amount columns; at maps a column to its place in cols.
+	cols []int
+	at   []int
+	// tagger keeps its own tag cache: caches are not shared between
+	// goroutines.
+	tagger *Aggregator
+}
+
+func newCSVPrep(c *columns) *csvPrep {
+	p := &csvPrep{c: c, tagger: NewAggregator("")}
+	for _, f := range []field{fBilled, fEffective, fSPEffective, fRIEffective} {
+		if i := c.idx[f]; i >= 0 {
+			for len(p.at) <= i {
+				p.at = append(p.at, -1)
+			}
+			p.at[i] = len(p.cols)
+			p.cols = append(p.cols, i)
+		}
+	}
+	return p
+}
+
+// csvPre is what csvPrep found for one record.
+type csvPre struct {
+	ready   bool
+	tags    Tags
+	tagErr  error
+	at      []int
+	amounts []Money
+	ok      []bool
+}
+
+func (p csvPre) amount(col int) (Money, bool) {
+	if col >= len(p.at) || p.at[col] < 0 {
+		return Money{}, false
+	}
+	j := p.at[col]
+	return p.amounts[j], p.ok[j]
+}
+
 // csvBatch is a run of reads passed from the reading goroutine to the
 // rolling-up one. Fields of all records sit in one slice: the strings
-// point into the line csv.Reader allocates per record, so no field is
-// copied, only its header.
+// point into the line each record was read from, so no field is copied,
+// only its header.
 type csvBatch struct {
-	fields []string
-	ends   []int // end of each read's fields in fields
-	lines  []int64
-	bad    []string // per read: why the line is bad, or ""
-	err    error    // ends the file after the reads above
+	fields  []string
+	ends    []int // end of each read's fields in fields
+	lines   []int64
+	bad     []string // per read: why the line is bad, or ""
+	tags    []Tags
+	tagErrs []error
+	amounts []Money // len(prep.cols) per read
+	ok      []bool
+	err     error // ends the file after the reads above
 }
 
 const csvBatchSize = 1024
@@ -508,7 +573,7 @@ const csvBatchSize = 1024
 // readCSVPiped is readCSVRecords split in two goroutines with a few
 // recycled batches in flight, so memory stays flat in the number of
 // lines.
-func readCSVPiped(ctx context.Context, cr *csvRecords, take func(rec []string, line int64, bad string, err error) error) error {
+func readCSVPiped(ctx context.Context, cr *csvRecords, prep *csvPrep, take func(rec []string, pre csvPre, line int64, bad string, err error) error) error {
 	const inFlight = 4
 	full := make(chan *csvBatch, inFlight)
 	free := make(chan *csvBatch, inFlight)
@@ -531,6 +596,7 @@ func readCSVPiped(ctx context.Context, cr *csvRecords, take func(rec []string, l
 				return false
 			}
 			b.fields, b.ends, b.lines, b.bad, b.err = b.fields[:0], b.ends[:0], b.lines[:0], b.bad[:0], nil
+			b.tags, b.tagErrs, b.amounts, b.ok = b.tags[:0], b.tagErrs[:0], b.amounts[:0], b.ok[:0]
 			return true
 		}
 		send := func() bool {
@@ -552,6 +618,24 @@ func readCSVPiped(ctx context.Context, cr *csvRecords, take func(rec []string, l
 			b.ends = append(b.ends, len(b.fields))
 			b.lines = append(b.lines, line)
 			b.bad = append(b.bad, bad)
+			var t Tags
+			var terr error
+			if bad == "" {
+				t, terr = prep.tagger.csvTags(prep.c, rec)
+			}
+			b.tags = append(b.tags, t)
+			b.tagErrs = append(b.tagErrs, terr)
+			for _, col := range prep.cols {
+				var m Money
+				ok := false
+				if col < len(rec) && !isNull(rec[col]) {
+					var err error
+					m, err = ParseMoney(rec[col])
+					ok = err == nil
+				}
+				b.amounts = append(b.amounts, m)
+				b.ok = append(b.ok, ok)
+			}
 			if len(b.ends) < csvBatchSize {
 				return nil
 			}
@@ -565,18 +649,21 @@ func readCSVPiped(ctx context.Context, cr *csvRecords, take func(rec []string, l
 		}
 		send()
 	}()
+	n := len(prep.cols)
 	for b := range full {
 		start := 0
 		for i, end := range b.ends {
-			if err := take(b.fields[start:end:end], b.lines[i], b.bad[i], nil); err != nil {
+			pre := csvPre{ready: true, tags: b.tags[i], tagErr: b.tagErrs[i], at: prep.at, amounts: b.amounts[i*n : i*n+n], ok: b.ok[i*n : i*n+n]}
+			if err := take(b.fields[start:end:end], pre, b.lines[i], b.bad[i], nil); err != nil {
 				return err
 			}
 			start = end
 		}
 		if b.err != nil {
-			return take(nil, 0, "", b.err)
+			return take(nil, csvPre{}, 0, "", b.err)
 		}
 		clear(b.fields) // let the lines go
+		clear(b.tagErrs)
 		free <- b
 	}
 	return nil
