@@ -100,3 +100,15 @@ func BenchmarkFOCUSParquet(b *testing.B) {
 			FROM read_parquet('`+p+`') GROUP BY ALL)`)
 	})
 }
+
+// BenchmarkFOCUSParquetDict reads the same bill with its text columns
+// dictionary-encoded, as parquet-mr and Arrow write by default.
+func BenchmarkFOCUSParquetDict(b *testing.B) {
+	p := write(b, "focus.parquet", func(f *os.File) error { return cost.WriteSyntheticFOCUSParquetDict(f, rows) })
+	b.Run("steward", func(b *testing.B) { steward(b, p) })
+	b.Run("duckdb", func(b *testing.B) {
+		duck(b, `SELECT SUM(n) FROM (SELECT CAST(ChargePeriodStart AS DATE) d, SubAccountId, ServiceName, x_UsageType,
+			ResourceId, Tags, ChargeCategory, SUM(BilledCost) c, SUM(EffectiveCost) e, COUNT(*) n
+			FROM read_parquet('`+p+`') GROUP BY ALL)`)
+	})
+}

@@ -104,6 +104,15 @@ func BenchmarkIngestFOCUSParquet(b *testing.B) {
 	}
 }
 
+// BenchmarkIngestFOCUSParquetDict is the same bill with dictionary-
+// encoded text columns, as most Parquet writers produce.
+func BenchmarkIngestFOCUSParquetDict(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		p := synthFile(b, "focus.parquet", n, func(w *bytes.Buffer, n int) error { return WriteSyntheticFOCUSParquetDict(w, n) })
+		b.Run(itoa(n), func(b *testing.B) { benchIngest(b, p, n) })
+	}
+}
+
 func itoa(n int) string {
 	if n%1_000_000 == 0 {
 		return string(rune('0'+n/1_000_000)) + "M"

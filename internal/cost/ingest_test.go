@@ -204,3 +204,30 @@ func TestIngestRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestIngestParquetEncodings reads the synthetic bill written with plain
+// and with dictionary pages: the rollups must be the same to the digit.
+func TestIngestParquetEncodings(t *testing.T) {
+	var plain, dict bytes.Buffer
+	if err := WriteSyntheticFOCUSParquet(&plain, 150_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSyntheticFOCUSParquetDict(&dict, 150_000); err != nil {
+		t.Fatal(err)
+	}
+	var got [2][]Batch
+	for i, b := range []*bytes.Buffer{&plain, &dict} {
+		a := NewAggregator("")
+		fs, err := a.ReadParquet(context.Background(), "bill", bytes.NewReader(b.Bytes()), int64(b.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fs.Lines != 150_000 || fs.Billed != SynthTotal(150_000) || a.Len() != SynthKeys {
+			t.Errorf("file %d: %d lines, billed %s, %d rollups; want 150000, %s, %d", i, fs.Lines, fs.Billed, a.Len(), SynthTotal(150_000), SynthKeys)
+		}
+		got[i] = a.Batches()
+	}
+	if d := cmp.Diff(got[0], got[1], cmp.AllowUnexported(Money{})); d != "" {
+		t.Errorf("rollups (-plain +dictionary):\n%s", d)
+	}
+}

@@ -89,11 +89,42 @@ type synthFOCUS struct {
 	InvoiceID         string    `parquet:"InvoiceId"`
 }
 
+// synthFOCUSDict is synthFOCUS with its text columns dictionary-encoded,
+// as Parquet writers such as parquet-mr and Arrow do by default.
+type synthFOCUSDict struct {
+	BillingAccountID  string    `parquet:"BillingAccountId,dict"`
+	BillingCurrency   string    `parquet:"BillingCurrency,dict"`
+	BillingPeriod     time.Time `parquet:"BillingPeriodStart,timestamp(millisecond)"`
+	ChargeCategory    string    `parquet:"ChargeCategory,dict"`
+	ChargePeriodStart time.Time `parquet:"ChargePeriodStart,timestamp(millisecond)"`
+	ServiceName       string    `parquet:"ServiceName,dict"`
+	SubAccountID      string    `parquet:"SubAccountId,dict"`
+	ResourceID        string    `parquet:"ResourceId,dict"`
+	RegionID          string    `parquet:"RegionId,dict"`
+	UsageType         string    `parquet:"x_UsageType,dict"`
+	BilledCost        int64     `parquet:"BilledCost,decimal(10:18)"`
+	EffectiveCost     int64     `parquet:"EffectiveCost,decimal(10:18)"`
+	ListCost          float64   `parquet:"ListCost"`
+	Tags              string    `parquet:"Tags,optional,dict"`
+	InvoiceID         string    `parquet:"InvoiceId,dict"`
+}
+
 // WriteSyntheticFOCUSParquet writes a FOCUS 1.2 Parquet file of n lines
-// (row groups of 128k rows, as exporters write them).
+// (row groups of 128k rows, as exporters write them), every column
+// PLAIN-encoded.
 func WriteSyntheticFOCUSParquet(w io.Writer, n int) error {
-	pw := parquet.NewGenericWriter[synthFOCUS](w, parquet.MaxRowsPerRowGroup(128*1024))
-	buf := make([]synthFOCUS, 0, 4096)
+	return writeSynthFOCUS(w, n, func(r synthFOCUS) synthFOCUS { return r })
+}
+
+// WriteSyntheticFOCUSParquetDict writes the same lines with the text
+// columns dictionary-encoded.
+func WriteSyntheticFOCUSParquetDict(w io.Writer, n int) error {
+	return writeSynthFOCUS(w, n, func(r synthFOCUS) synthFOCUSDict { return synthFOCUSDict(r) })
+}
+
+func writeSynthFOCUS[T any](w io.Writer, n int, conv func(synthFOCUS) T) error {
+	pw := parquet.NewGenericWriter[T](w, parquet.MaxRowsPerRowGroup(128*1024))
+	buf := make([]T, 0, 4096)
 	systems := []string{"shop", "blog", "auth", "search", "batch"}
 	for i := range n {
 		day, res := synthKey(i)
@@ -103,13 +134,13 @@ func WriteSyntheticFOCUSParquet(w io.Writer, n int) error {
 			tags = ""
 		}
 		c := synthCost(i)
-		buf = append(buf, synthFOCUS{
+		buf = append(buf, conv(synthFOCUS{
 			BillingAccountID: "111111111111", BillingCurrency: "USD", BillingPeriod: synthStart,
 			ChargeCategory: "Usage", ChargePeriodStart: d.Add(time.Duration((i/SynthKeys)%24) * time.Hour),
 			ServiceName: "Amazon Elastic Compute Cloud", SubAccountID: fmt.Sprintf("2222222222%02d", res%3),
 			ResourceID: fmt.Sprintf("i-%08x", res), RegionID: "ap-northeast-1", UsageType: "APN1-BoxUsage:t3.micro",
 			BilledCost: c, EffectiveCost: c, ListCost: float64(c) / 1e10, Tags: tags, InvoiceID: "INV-1",
-		})
+		}))
 		if len(buf) == cap(buf) {
 			if _, err := pw.Write(buf); err != nil {
 				return fmt.Errorf("write parquet: %w", err)
