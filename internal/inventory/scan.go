@@ -1,9 +1,10 @@
 package inventory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -53,17 +54,16 @@ func (s *Scan) Gaps() []Coverage {
 			gaps = append(gaps, c)
 		}
 	}
-	sort.Slice(gaps, func(i, j int) bool {
-		a, b := gaps[i], gaps[j]
-		if a.Account != b.Account {
-			return a.Account < b.Account
-		}
-		if a.Region != b.Region {
-			return a.Region < b.Region
-		}
-		return a.Service < b.Service
-	})
+	SortCoverage(gaps)
 	return gaps
+}
+
+// SortCoverage orders coverage rows by account, region and service, the
+// order every report and file shows them in.
+func SortCoverage(cs []Coverage) {
+	slices.SortFunc(cs, func(a, b Coverage) int {
+		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service))
+	})
 }
 
 // Covered reports whether the scan read the account and region without any

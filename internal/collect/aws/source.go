@@ -503,16 +503,7 @@ func mergeCoverage(rows []inventory.Coverage) []inventory.Coverage {
 			m.OK, m.ErrorKind, m.Error = false, c.ErrorKind, c.Error
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Account != b.Account {
-			return a.Account < b.Account
-		}
-		if a.Region != b.Region {
-			return a.Region < b.Region
-		}
-		return a.Service < b.Service
-	})
+	inventory.SortCoverage(out)
 	return out
 }
 

@@ -199,16 +199,7 @@ func build(items []item) (*result, error) {
 			Account: k.account, Region: k.region, Service: k.service, OK: true, Resources: n,
 		})
 	}
-	sort.Slice(res.coverage, func(i, j int) bool {
-		a, b := res.coverage[i], res.coverage[j]
-		if a.Account != b.Account {
-			return a.Account < b.Account
-		}
-		if a.Region != b.Region {
-			return a.Region < b.Region
-		}
-		return a.Service < b.Service
-	})
+	inventory.SortCoverage(res.coverage)
 	return res, nil
 }
 

@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/steward-sre/steward/internal/inventory"
@@ -92,24 +91,6 @@ func Coverage(rs []inventory.Resource) []inventory.Coverage {
 	for k := range rows {
 		cov = append(cov, inventory.Coverage{Account: k.account, Region: k.region, Service: k.service, OK: true, Resources: counts[k]})
 	}
-	slices.SortFunc(cov, func(a, b inventory.Coverage) int {
-		switch {
-		case a.Account != b.Account:
-			return cmpString(a.Account, b.Account)
-		case a.Region != b.Region:
-			return cmpString(a.Region, b.Region)
-		}
-		return cmpString(a.Service, b.Service)
-	})
+	inventory.SortCoverage(cov)
 	return cov
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
