@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"strings"
@@ -103,6 +104,50 @@ func FuzzClockMinutes(f *testing.F) {
 		}
 		if m < 0 || m > 24*60 {
 			t.Fatalf("%q read as %d minutes", s, m)
+		}
+	})
+}
+
+// FuzzReadParquet feeds damaged Parquet files to the column-chunk
+// reader: it may refuse a file, but it must never panic, and what it
+// reads is either rolled up or counted as skipped.
+func FuzzReadParquet(f *testing.F) {
+	var plain, dict bytes.Buffer
+	if err := WriteSyntheticFOCUSParquet(&plain, 50); err != nil {
+		f.Fatal(err)
+	}
+	if err := WriteSyntheticFOCUSParquetDict(&dict, 50); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(plain.Bytes(), uint32(0), byte(0))
+	f.Add(dict.Bytes(), uint32(0), byte(0))
+	f.Add(plain.Bytes(), uint32(700), byte(0xff))
+	f.Add(dict.Bytes(), uint32(1200), byte(3))
+	f.Fuzz(func(t *testing.T, b []byte, at uint32, x byte) {
+		// Flip one byte, so most inputs keep a readable footer and the
+		// damage lands in pages, where the reader does its own work.
+		if len(b) > 0 {
+			b = bytes.Clone(b)
+			b[int(at)%len(b)] ^= x
+		}
+		a := NewAggregator("")
+		fs, err := a.ReadParquet(context.Background(), "fuzz.parquet", bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		var lines int64
+		var sum Money
+		for _, bt := range a.Batches() {
+			for _, r := range bt.Rollups {
+				lines += r.Lines
+				sum = sum.Add(r.Billed)
+			}
+		}
+		if lines+fs.Skipped != fs.Lines {
+			t.Fatalf("%d rolled up + %d skipped != %d read", lines, fs.Skipped, fs.Lines)
+		}
+		if sum != fs.Billed {
+			t.Fatalf("rollups total %s, file total %s", sum, fs.Billed)
 		}
 	})
 }

@@ -437,6 +437,22 @@ func (a *Aggregator) readRowGroup(ctx context.Context, fs *FileStats, p *parquet
 		if len(tkeys) == 0 {
 			return "", nil
 		}
+		// Lines repeat a few tag maps: key the cache by the entries,
+		// each length-prefixed so no two maps share a key.
+		a.tagKey = append(a.tagKey[:0], "map:"...)
+		for j, k := range tkeys {
+			a.tagKey = binary.AppendUvarint(a.tagKey, uint64(len(k)))
+			a.tagKey = append(a.tagKey, k...)
+			if j >= len(tvals) {
+				a.tagKey = append(a.tagKey, 0) // a key without a value
+				continue
+			}
+			a.tagKey = binary.AppendUvarint(a.tagKey, uint64(len(tvals[j]))+1)
+			a.tagKey = append(a.tagKey, tvals[j]...)
+		}
+		if t, ok := a.tagCache[string(a.tagKey)]; ok {
+			return t, nil
+		}
 		m := make(map[string]string, len(tkeys))
 		for j, k := range tkeys {
 			if j < len(tvals) {
@@ -446,7 +462,9 @@ func (a *Aggregator) readRowGroup(ctx context.Context, fs *FileStats, p *parquet
 				m[k] = tvals[j]
 			}
 		}
-		return MakeTags(m), nil
+		t := MakeTags(m)
+		a.cacheTags(string(a.tagKey), t)
+		return t, nil
 	}
 	n := rg.NumRows()
 	for r := range n {
