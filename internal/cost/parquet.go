@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -185,7 +186,7 @@ func decimalInt64(n int64, scale int) string {
 // The tag column may be a JSON string (FOCUS) or a MAP (CUR 2.0).
 func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt, size int64) (FileStats, error) {
 	fs := FileStats{Name: name}
-	pf, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	pf, err := openParquet(r, size)
 	if err != nil {
 		return fs, fmt.Errorf("%s: not a readable Parquet file: %w", name, err)
 	}
@@ -248,7 +249,7 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 	workers := min(runtime.GOMAXPROCS(0), len(rgs))
 	if workers <= 1 {
 		for i, rg := range rgs {
-			if err := a.readRowGroup(ctx, &fs, &plan, plan.newConvs(), rg, firstLine[i]); err != nil {
+			if err := a.readRowGroupSafe(ctx, &fs, &plan, plan.newConvs(), rg, firstLine[i]); err != nil {
 				return fs, fmt.Errorf("%s: %w", name, err)
 			}
 		}
@@ -277,7 +278,7 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 				if i >= len(rgs) {
 					break
 				}
-				if err := sub.readRowGroup(ctx, &wfs, &plan, convs, rgs[i], firstLine[i]); err != nil {
+				if err := sub.readRowGroupSafe(ctx, &wfs, &plan, convs, rgs[i], firstLine[i]); err != nil {
 					// Stop the others too: the file is unreadable.
 					next.Store(int64(len(rgs)))
 					results[w] = result{err: err}
@@ -398,6 +399,52 @@ func (p *parquetPlan) newConvs() []leafConv {
 		out[i] = convFor(l.leaf)
 	}
 	return out
+}
+
+// openParquet opens a file after checking its footer: a damaged footer
+// length makes the Parquet library read without end, a damaged count in
+// the footer makes it allocate without bound, and other damage can make
+// it panic.
+func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
+	if size < 12 {
+		return nil, fmt.Errorf("%d bytes is too short for Parquet", size)
+	}
+	var tail [8]byte
+	if _, err := r.ReadAt(tail[:], size-8); err != nil {
+		return nil, fmt.Errorf("read footer: %w", err)
+	}
+	if !bytes.Equal(tail[4:], parquetMagic) {
+		return nil, fmt.Errorf("no PAR1 at the end of the file")
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[:4]))
+	if n > size-12 {
+		return nil, fmt.Errorf("footer of %d bytes does not fit in a file of %d bytes", n, size)
+	}
+	footer := make([]byte, n)
+	if _, err := r.ReadAt(footer, size-8-n); err != nil {
+		return nil, fmt.Errorf("read footer: %w", err)
+	}
+	if err := checkThriftCompact(footer); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			pf, err = nil, fmt.Errorf("damaged footer: %v", p)
+		}
+	}()
+	return parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+}
+
+// readRowGroupSafe is readRowGroup turning a panic of the Parquet
+// library on damaged pages into an error, so one bad file cannot stop
+// steward (or a worker goroutine take the process down).
+func (a *Aggregator) readRowGroupSafe(ctx context.Context, fs *FileStats, p *parquetPlan, convs []leafConv, rg parquet.RowGroup, firstLine int64) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("damaged row group at line %d: %v", firstLine, r)
+		}
+	}()
+	return a.readRowGroup(ctx, fs, p, convs, rg, firstLine)
 }
 
 // readRowGroup aggregates one row group, walking the needed column

@@ -5,6 +5,7 @@ import (
 	"context"
 	"math/big"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,55 @@ func TestMoneyFromDecimal(t *testing.T) {
 				t.Errorf("moneyFromDecimal(%d, %d) = %s, want %s", n, scale, got, want)
 			}
 		}
+	}
+}
+
+func TestOpenParquetRejectsDamagedFooters(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSyntheticFOCUSParquet(&buf, 10); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	footerLen := int(good[len(good)-8]) | int(good[len(good)-7])<<8
+	footerAt := len(good) - 8 - footerLen
+	damage := func(f func(b []byte)) []byte {
+		b := bytes.Clone(good)
+		f(b)
+		return b
+	}
+	tests := map[string]struct {
+		file []byte
+		want string
+	}{
+		"sound": {file: good},
+		"footer length past the file": {
+			file: damage(func(b []byte) { b[len(b)-5] = 0x7f }),
+			want: "bytes does not fit in a file of 5500 bytes",
+		},
+		"no magic": {file: damage(func(b []byte) { b[len(b)-1] = 'X' }), want: "no PAR1 at the end of the file"},
+		"list count past the footer": {
+			// The schema list header: a big count (0xf = "size follows")
+			// with a varint of 2^28.
+			file: damage(func(b []byte) {
+				i := bytes.IndexByte(b[footerAt:], 0x19) + footerAt // field 2 (schema), type list
+				copy(b[i+1:], []byte{0xfc, 0x80, 0x80, 0x80, 0x80, 0x01})
+			}),
+			want: "count 268435456 is larger than",
+		},
+		"too short": {file: []byte("PAR1PAR1"), want: "8 bytes is too short for Parquet"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := openParquet(bytes.NewReader(tc.file), int64(len(tc.file)))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
 	}
 }
