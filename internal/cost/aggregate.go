@@ -89,13 +89,18 @@ type Aggregator struct {
 	lastPeriod            string
 	// tagKey is a scratch buffer for legacy CUR tag cells, joined.
 	tagKey []byte
+	// classes are the lines of the file being read by their line keys;
+	// keyBuf and scratch are buffers for building and decoding a key.
+	classes map[string]*lineClass
+	keyBuf  []byte
+	scratch []string
 }
 
 // NewAggregator starts an aggregation. source names where the bill comes
 // from; empty means "payer:<payer account>" per line (or "bill" when the
 // export has no payer column), so two payers never replace each other.
 func NewAggregator(source string) *Aggregator {
-	return &Aggregator{source: source, m: make(map[aggKey]*aggVal), tagCache: make(map[string]Tags)}
+	return &Aggregator{source: source, m: make(map[aggKey]*aggVal), tagCache: make(map[string]Tags), classes: make(map[string]*lineClass)}
 }
 
 // Stats returns the running totals.
@@ -161,102 +166,62 @@ func (a *Aggregator) bad(fs *FileStats, line int64, reason string) {
 
 func isNull(s string) bool { return s == "" || s == "NULL" || s == "null" || s == "\\N" }
 
-// add reads one line through get (which returns a column by index, "" when
-// absent) and adds it to the rollups; a line that cannot be read is
-// counted as bad. money, when not nil, gives amounts a reader already
-// holds as numbers (Parquet decimals), so they need no text round trip.
-func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, get func(int) string, money func(int) (Money, bool), tagsOf func() (Tags, error)) {
-	val := func(f field) string {
+// add rolls one line up: its class (see classOf) says what its text
+// fields do, get and money give its amounts (money, when not nil, gives
+// amounts a reader already holds as numbers, such as Parquet decimals,
+// so they need no text round trip). A line that cannot be read is
+// counted as bad, with the first reason in the order the fields are read:
+// billed cost, dates, effective cost, tags.
+func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass, get func(int) string, money func(int) (Money, bool)) {
+	amount := func(f field) (Money, bool, error) {
 		i := c.idx[f]
 		if i < 0 {
-			return ""
+			return Money{}, false, nil
+		}
+		if money != nil {
+			if m, ok := money(i); ok {
+				return m, true, nil
+			}
 		}
 		s := get(i)
 		if isNull(s) {
-			return ""
+			return Money{}, false, nil
 		}
-		return s
-	}
-	pre := func(f field) (Money, bool) {
-		if money == nil || c.idx[f] < 0 {
-			return Money{}, false
+		m, err := ParseMoney(s)
+		if err != nil {
+			return Money{}, false, fmt.Errorf("%s %q is not a number", c.name(f), truncate(s, 40))
 		}
-		return money(c.idx[f])
+		return m, true, nil
 	}
 	fs.Lines++
 	a.stats.Lines++
-	billed, ok := pre(fBilled)
-	if !ok {
-		billedS := val(fBilled)
-		var err error
-		billed, err = ParseMoney(billedS)
-		if billedS == "" {
-			billed, err = Money{}, nil
-		}
-		if err != nil {
-			a.bad(fs, lineNo, fmt.Sprintf("%s %q is not a number", c.name(fBilled), truncate(billedS, 40)))
-			return
-		}
-	}
-	day, y, mo, err := parseDay(val(fStart))
+	billed, _, err := amount(fBilled)
 	if err != nil {
-		a.bad(fs, lineNo, fmt.Sprintf("%s: %v", c.name(fStart), err))
+		a.bad(fs, lineNo, err.Error())
+		return
+	}
+	if cl.bad != "" {
+		a.bad(fs, lineNo, cl.bad)
 		a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
 		return
 	}
-	period := ""
-	if p := val(fPeriod); p != "" {
-		_, py, pm, err := parseDay(p)
-		if err != nil {
-			a.bad(fs, lineNo, fmt.Sprintf("%s: %v", c.name(fPeriod), err))
-			a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
-			return
-		}
-		period = a.period(py, pm)
-	} else {
-		period = a.period(y, mo)
+	effective, err := a.effective(c, cl, billed, amount)
+	if err == nil && cl.tagErr != "" {
+		err = errors.New(cl.tagErr)
 	}
-	cat := val(fCategory)
-	kind := kindOf(cat)
-	effective, err := a.effective(c, cat, kind, billed, val, pre)
 	if err != nil {
 		a.bad(fs, lineNo, err.Error())
 		a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
 		return
 	}
-	var tags Tags
-	if tagsOf != nil {
-		tags, err = tagsOf()
-		if err != nil {
-			a.bad(fs, lineNo, fmt.Sprintf("%s: %v", c.name(fTags), err))
-			a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
-			return
-		}
-	}
-	source := a.source
-	if source == "" {
-		if p := val(fPayer); p != "" {
-			if p != a.lastPayer {
-				a.lastPayer, a.lastSource = p, "payer:"+p
-			}
-			source = a.lastSource
-		} else {
-			source = "bill"
-		}
-	}
-	usage := val(fUsageType)
-	if usage == "" {
-		usage = val(fDescription)
-	}
-	k := aggKey{
-		day: day, kind: kind, source: source, period: period,
-		account: val(fAccount), region: val(fRegion), service: val(fService), usage: usage,
-		resource: val(fResource), rname: val(fResourceName), tags: tags, currency: val(fCurrency),
-	}
-	v := a.m[k]
+	v := cl.val
 	if v == nil {
-		v = &aggVal{}
-		a.m[k] = v
+		v = a.m[cl.key]
+		if v == nil {
+			v = &aggVal{}
+			a.m[cl.key] = v
+		}
+		cl.val = v
 	}
 	v.billed = v.billed.Add(billed)
 	v.effective = v.effective.Add(effective)
@@ -286,40 +251,26 @@ func (c *columns) name(f field) string {
 // effective is the amortised cost of a line. FOCUS carries it; CUR spreads
 // commitments over covered usage, so covered lines take the commitment's
 // effective cost and the fees and negations that pay for it count zero.
-func (a *Aggregator) effective(c *columns, cat string, kind Kind, billed Money, val func(field) string, pre func(field) (Money, bool)) (Money, error) {
-	parse := func(f field) (Money, bool, error) {
-		if m, ok := pre(f); ok {
-			return m, true, nil
-		}
-		s := val(f)
-		if s == "" {
-			return Money{}, false, nil
-		}
-		m, err := ParseMoney(s)
-		if err != nil {
-			return Money{}, false, fmt.Errorf("%s %q is not a number", c.name(f), truncate(s, 40))
-		}
-		return m, true, nil
-	}
+func (a *Aggregator) effective(c *columns, cl *lineClass, billed Money, amount func(field) (Money, bool, error)) (Money, error) {
 	switch c.format {
 	case CUR2, CURLegacy:
-		switch cat {
+		switch cl.cat {
 		case "SavingsPlanCoveredUsage":
-			m, _, err := parse(fSPEffective)
+			m, _, err := amount(fSPEffective)
 			return m, err
 		case "DiscountedUsage":
-			m, _, err := parse(fRIEffective)
+			m, _, err := amount(fRIEffective)
 			return m, err
 		case "SavingsPlanNegation", "SavingsPlanRecurringFee", "SavingsPlanUpfrontFee", "RIFee":
 			return Money{}, nil
 		}
 		return billed, nil
 	}
-	m, ok, err := parse(fEffective)
+	m, ok, err := amount(fEffective)
 	if err != nil {
 		return Money{}, err
 	}
-	if kind == KindUsage && (!ok || m.IsZero()) && !billed.IsZero() && val(fCommitment) == "" {
+	if cl.kind == KindUsage && (!ok || m.IsZero()) && !billed.IsZero() && !cl.commitment {
 		a.stats.EffectiveFromBilled++
 		return billed, nil
 	}
@@ -422,6 +373,8 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 		return fs, fmt.Errorf("%s: %w", name, err)
 	}
 	fs.Format = c.format
+	a.startFile()
+	plan := newLinePlan(c, false)
 	var rec []string
 	var pre csvPre
 	get := func(i int) string {
@@ -429,12 +382,6 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 			return rec[i]
 		}
 		return ""
-	}
-	tagsOf := func() (Tags, error) {
-		if pre.ready {
-			return pre.tags, pre.tagErr
-		}
-		return a.csvTags(c, rec)
 	}
 	money := func(i int) (Money, bool) {
 		if !pre.ready {
@@ -454,11 +401,17 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 			return nil
 		}
 		rec, pre = rec0, p
-		a.add(&fs, c, line, get, money, tagsOf)
+		cl := p.class
+		if cl == nil {
+			if cl, err = a.classOf(plan, a.lineKey(plan, rec)); err != nil {
+				return fmt.Errorf("%s:%d: %w", name, line, err)
+			}
+		}
+		a.add(&fs, c, line, cl, get, money)
 		return nil
 	}
 	if piped {
-		err = readCSVPiped(ctx, cr, newCSVPrep(c), take)
+		err = readCSVPiped(ctx, cr, newCSVPrep(c, plan), take)
 	} else {
 		err = readCSVRecords(ctx, cr, func(rec []string, line int64, bad string, err error) error {
 			return take(rec, csvPre{}, line, bad, err)
@@ -506,22 +459,23 @@ func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string,
 }
 
 // csvPrep is the work on a record that needs nothing of the rollups
-// (reading amounts and tags), done by the reading goroutine so the
-// rolling-up one, the slower of the two, has less to do. It gives the
-// same answers add would find itself: an amount that does not parse is
-// left for add to report.
+// (reading amounts, finding the line's class), done by the reading
+// goroutine so the rolling-up one has less to do. It gives the same
+// answers add would find itself: an amount that does not parse is left
+// for add to report.
 type csvPrep struct {
-	c *columns
+	c    *columns
+	plan *linePlan
 	// cols are the amount columns; at maps a column to its place in cols.
 	cols []int
 	at   []int
-	// tagger keeps its own tag cache: caches are not shared between
+	// classer keeps its own caches: caches are not shared between
 	// goroutines.
-	tagger *Aggregator
+	classer *Aggregator
 }
 
-func newCSVPrep(c *columns) *csvPrep {
-	p := &csvPrep{c: c, tagger: NewAggregator("")}
+func newCSVPrep(c *columns, plan *linePlan) *csvPrep {
+	p := &csvPrep{c: c, plan: plan, classer: NewAggregator("")}
 	for _, f := range []field{fBilled, fEffective, fSPEffective, fRIEffective} {
 		if i := c.idx[f]; i >= 0 {
 			for len(p.at) <= i {
@@ -537,8 +491,7 @@ func newCSVPrep(c *columns) *csvPrep {
 // csvPre is what csvPrep found for one record.
 type csvPre struct {
 	ready   bool
-	tags    Tags
-	tagErr  error
+	class   *lineClass
 	at      []int
 	amounts []Money
 	ok      []bool
@@ -561,8 +514,7 @@ type csvBatch struct {
 	ends    []int // end of each read's fields in fields
 	lines   []int64
 	bad     []string // per read: why the line is bad, or ""
-	tags    []Tags
-	tagErrs []error
+	classes []*lineClass
 	amounts []Money // len(prep.cols) per read
 	ok      []bool
 	err     error // ends the file after the reads above
@@ -596,7 +548,7 @@ func readCSVPiped(ctx context.Context, cr *csvRecords, prep *csvPrep, take func(
 				return false
 			}
 			b.fields, b.ends, b.lines, b.bad, b.err = b.fields[:0], b.ends[:0], b.lines[:0], b.bad[:0], nil
-			b.tags, b.tagErrs, b.amounts, b.ok = b.tags[:0], b.tagErrs[:0], b.amounts[:0], b.ok[:0]
+			b.classes, b.amounts, b.ok = b.classes[:0], b.amounts[:0], b.ok[:0]
 			return true
 		}
 		send := func() bool {
@@ -618,13 +570,14 @@ func readCSVPiped(ctx context.Context, cr *csvRecords, prep *csvPrep, take func(
 			b.ends = append(b.ends, len(b.fields))
 			b.lines = append(b.lines, line)
 			b.bad = append(b.bad, bad)
-			var t Tags
-			var terr error
+			var cl *lineClass
 			if bad == "" {
-				t, terr = prep.tagger.csvTags(prep.c, rec)
+				var err error
+				if cl, err = prep.classer.classOf(prep.plan, prep.classer.lineKey(prep.plan, rec)); err != nil {
+					return fmt.Errorf("line %d: %w", line, err)
+				}
 			}
-			b.tags = append(b.tags, t)
-			b.tagErrs = append(b.tagErrs, terr)
+			b.classes = append(b.classes, cl)
 			for _, col := range prep.cols {
 				var m Money
 				ok := false
@@ -653,7 +606,7 @@ func readCSVPiped(ctx context.Context, cr *csvRecords, prep *csvPrep, take func(
 	for b := range full {
 		start := 0
 		for i, end := range b.ends {
-			pre := csvPre{ready: true, tags: b.tags[i], tagErr: b.tagErrs[i], at: prep.at, amounts: b.amounts[i*n : i*n+n], ok: b.ok[i*n : i*n+n]}
+			pre := csvPre{ready: true, class: b.classes[i], at: prep.at, amounts: b.amounts[i*n : i*n+n], ok: b.ok[i*n : i*n+n]}
 			if err := take(b.fields[start:end:end], pre, b.lines[i], b.bad[i], nil); err != nil {
 				return err
 			}
@@ -663,7 +616,7 @@ func readCSVPiped(ctx context.Context, cr *csvRecords, prep *csvPrep, take func(
 			return take(nil, csvPre{}, 0, "", b.err)
 		}
 		clear(b.fields) // let the lines go
-		clear(b.tagErrs)
+		clear(b.classes)
 		free <- b
 	}
 	return nil

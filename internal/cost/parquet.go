@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -178,11 +177,12 @@ func decimalInt64(n int64, scale int) string {
 
 // ReadParquet aggregates one Parquet export. It reads only the column
 // chunks steward uses (exports carry a hundred or more columns, and
-// decoding the rest was most of the work), turns each dictionary entry
-// into text once rather than once per line, and spreads row groups over
-// the available cores, each worker rolling up into its own map; the maps
-// are merged at the end, so totals stay exact. Memory follows the row
-// group and the number of rollups, not the file.
+// decoding the rest was most of the work), a batch of lines at a time
+// and a column at a time, giving each text an ID so that a line's class
+// is found by a short key (see parquetread.go); it spreads row groups
+// over the available cores, each worker rolling up into its own map; the
+// maps are merged at the end, so totals stay exact. Memory follows the
+// row group and the number of rollups, not the file.
 // The tag column may be a JSON string (FOCUS) or a MAP (CUR 2.0).
 func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt, size int64) (FileStats, error) {
 	fs := FileStats{Name: name}
@@ -223,22 +223,30 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 			}
 		}
 	}
-	needed := make([]bool, len(paths))
-	for f := range nFields {
+	plan.lp = newLinePlan(c, plan.keyLeaf >= 0 || plan.valLeaf >= 0)
+	isKey := make([]bool, len(paths))
+	for _, col := range plan.lp.cols {
+		isKey[col] = true
+	}
+	isAmount := make([]bool, len(paths))
+	for _, f := range []field{fBilled, fEffective, fSPEffective, fRIEffective} {
 		if i := c.idx[f]; i >= 0 {
-			needed[i] = true
+			isAmount[i] = true
 		}
 	}
 	for i, p := range paths {
-		if needed[i] || i == plan.keyLeaf || i == plan.valLeaf {
+		if isKey[i] || isAmount[i] || i == plan.keyLeaf || i == plan.valLeaf {
 			leaf, ok := schema.Lookup(p...)
 			if !ok {
 				return fs, fmt.Errorf("%s: column %s not found in schema", name, header[i])
 			}
-			plan.leaves = append(plan.leaves, planLeaf{col: i, leaf: leaf, name: header[i], scale: moneyScale(leaf)})
+			pl := planLeaf{col: i, leaf: leaf, name: header[i], scale: -1, key: isKey[i], amount: isAmount[i]}
+			if pl.amount && !pl.key {
+				pl.scale = moneyScale(leaf)
+			}
+			plan.leaves = append(plan.leaves, pl)
 		}
 	}
-
 	rgs := pf.RowGroups()
 	firstLine := make([]int64, len(rgs))
 	var line int64 = 2 // line 1 stands for the header a CSV would have
@@ -248,8 +256,9 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(rgs))
 	if workers <= 1 {
+		w := newParquetWorker(&plan)
 		for i, rg := range rgs {
-			if err := a.readRowGroupSafe(ctx, &fs, &plan, plan.newConvs(), rg, firstLine[i]); err != nil {
+			if err := w.readRowGroupSafe(ctx, a, &fs, rg, firstLine[i]); err != nil {
 				return fs, fmt.Errorf("%s: %w", name, err)
 			}
 		}
@@ -272,13 +281,13 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 			defer wg.Done()
 			sub := NewAggregator(a.source)
 			wfs := FileStats{Name: name}
-			convs := plan.newConvs()
+			pw := newParquetWorker(&plan)
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(rgs) {
 					break
 				}
-				if err := sub.readRowGroupSafe(ctx, &wfs, &plan, convs, rgs[i], firstLine[i]); err != nil {
+				if err := pw.readRowGroupSafe(ctx, sub, &wfs, rgs[i], firstLine[i]); err != nil {
 					// Stop the others too: the file is unreadable.
 					next.Store(int64(len(rgs)))
 					results[w] = result{err: err}
@@ -336,6 +345,7 @@ func (a *Aggregator) merge(o *Aggregator) {
 // parquetPlan is what a file needs read: its leaves by file column index.
 type parquetPlan struct {
 	c                *columns
+	lp               *linePlan
 	leaves           []planLeaf
 	keyLeaf, valLeaf int
 	width            int
@@ -347,6 +357,9 @@ type planLeaf struct {
 	name string
 	// scale of an int32/int64 DECIMAL that Money holds exactly, else -1.
 	scale int
+	// key: the column is part of the line key; amount: it holds an
+	// amount.
+	key, amount bool
 }
 
 // moneyScale is the scale of an integer DECIMAL leaf Money can take
@@ -391,16 +404,6 @@ func moneyFromDecimal(n int64, scale int) (Money, bool) {
 	return m, true
 }
 
-// newConvs builds one converter per leaf; converters cache and are not
-// safe for concurrent use, so each worker has its own.
-func (p *parquetPlan) newConvs() []leafConv {
-	out := make([]leafConv, len(p.leaves))
-	for i, l := range p.leaves {
-		out[i] = convFor(l.leaf)
-	}
-	return out
-}
-
 // openParquet opens a file after checking its footer: a damaged footer
 // length makes the Parquet library read without end, a damaged count in
 // the footer makes it allocate without bound, and other damage can make
@@ -433,334 +436,4 @@ func openParquet(r io.ReaderAt, size int64) (pf *parquet.File, err error) {
 		}
 	}()
 	return parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-}
-
-// readRowGroupSafe is readRowGroup turning a panic of the Parquet
-// library on damaged pages into an error, so one bad file cannot stop
-// steward (or a worker goroutine take the process down).
-func (a *Aggregator) readRowGroupSafe(ctx context.Context, fs *FileStats, p *parquetPlan, convs []leafConv, rg parquet.RowGroup, firstLine int64) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("damaged row group at line %d: %v", firstLine, r)
-		}
-	}()
-	return a.readRowGroup(ctx, fs, p, convs, rg, firstLine)
-}
-
-// readRowGroup aggregates one row group, walking the needed column
-// chunks side by side, one line at a time.
-func (a *Aggregator) readRowGroup(ctx context.Context, fs *FileStats, p *parquetPlan, convs []leafConv, rg parquet.RowGroup, firstLine int64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	chunks := rg.ColumnChunks()
-	curs := make([]*chunkCursor, len(p.leaves))
-	for i, l := range p.leaves {
-		curs[i] = &chunkCursor{
-			name: l.name, pages: chunks[l.leaf.ColumnIndex].Pages(), conv: convs[i],
-			maxDef: byte(l.leaf.MaxDefinitionLevel), maxRep: byte(l.leaf.MaxRepetitionLevel),
-		}
-	}
-	defer func() {
-		for _, cur := range curs {
-			cur.close()
-		}
-	}()
-	vals := make([]string, p.width)
-	moneys := make([]Money, p.width)
-	isMoney := make([]bool, p.width)
-	var tkeys, tvals []string
-	get := func(i int) string { return vals[i] }
-	money := func(i int) (Money, bool) { return moneys[i], isMoney[i] }
-	c := p.c
-	tagsOf := func() (Tags, error) {
-		if c.idx[fTags] >= 0 {
-			raw := vals[c.idx[fTags]]
-			if isNull(raw) || raw == "{}" {
-				return "", nil
-			}
-			return a.tagJSON(c, raw)
-		}
-		if len(tkeys) == 0 {
-			return "", nil
-		}
-		// Lines repeat a few tag maps: key the cache by the entries,
-		// each length-prefixed so no two maps share a key.
-		a.tagKey = append(a.tagKey[:0], "map:"...)
-		for j, k := range tkeys {
-			a.tagKey = binary.AppendUvarint(a.tagKey, uint64(len(k)))
-			a.tagKey = append(a.tagKey, k...)
-			if j >= len(tvals) {
-				a.tagKey = append(a.tagKey, 0) // a key without a value
-				continue
-			}
-			a.tagKey = binary.AppendUvarint(a.tagKey, uint64(len(tvals[j]))+1)
-			a.tagKey = append(a.tagKey, tvals[j]...)
-		}
-		if t, ok := a.tagCache[string(a.tagKey)]; ok {
-			return t, nil
-		}
-		m := make(map[string]string, len(tkeys))
-		for j, k := range tkeys {
-			if j < len(tvals) {
-				if s, ok := strings.CutPrefix(k, c.tagStrip); ok && c.tagStrip != "" {
-					k = s
-				}
-				m[k] = tvals[j]
-			}
-		}
-		t := MakeTags(m)
-		a.cacheTags(string(a.tagKey), t)
-		return t, nil
-	}
-	n := rg.NumRows()
-	for r := range n {
-		if r&8191 == 8191 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		tkeys, tvals = tkeys[:0], tvals[:0]
-		for i, cur := range curs {
-			var err error
-			switch col := p.leaves[i].col; col {
-			case p.keyLeaf:
-				tkeys, err = cur.row(tkeys)
-			case p.valLeaf:
-				tvals, err = cur.row(tvals)
-			default:
-				if sc := p.leaves[i].scale; sc >= 0 {
-					vals[col], moneys[col], isMoney[col], err = cur.oneDecimal(sc)
-				} else {
-					vals[col], err = cur.one()
-				}
-			}
-			if err != nil {
-				return fmt.Errorf("line %d: %w", firstLine+r, err)
-			}
-		}
-		a.add(fs, c, firstLine+r, get, money, tagsOf)
-	}
-	return nil
-}
-
-// chunkCursor reads one column chunk a line at a time. A page with a
-// dictionary is read as indexes into the dictionary's entries, each
-// turned into text once per chunk; any other page is read in small
-// batches of values, turned into text one by one.
-type chunkCursor struct {
-	name           string
-	pages          parquet.Pages
-	conv           leafConv
-	maxDef, maxRep byte
-
-	page parquet.Page
-	// Dictionary pages: levels, and the indexes of non-null values.
-	def, rep []byte
-	n        int // levels in page
-	pos      int // next level
-	vpos     int // next non-null value
-	idx      []int32
-	dict     parquet.Dictionary
-	dictText []string
-	// Other pages: a batch of values (levels included) read from vr.
-	vr   parquet.ValueReader
-	buf  []parquet.Value
-	bpos int
-}
-
-// plainBatch is how many values of a page without dictionary are held
-// at once, so memory follows neither the page nor the file.
-const plainBatch = 1024
-
-func (c *chunkCursor) close() {
-	c.release()
-	c.pages.Close()
-}
-
-func (c *chunkCursor) release() {
-	if c.page != nil {
-		parquet.Release(c.page)
-		c.page = nil
-	}
-	c.vr, c.idx, c.def, c.rep = nil, nil, nil, nil
-	c.n, c.pos, c.vpos = 0, 0, 0
-	c.buf, c.bpos = c.buf[:0], 0
-}
-
-// errColumnEnd is a column chunk with no more pages.
-var errColumnEnd = errors.New("no more pages")
-
-// load moves to the next page.
-func (c *chunkCursor) load() error {
-	c.release()
-	pg, err := c.pages.ReadPage()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("column %s ends before its row group: %w", c.name, errColumnEnd)
-		}
-		return fmt.Errorf("column %s: %w", c.name, err)
-	}
-	c.page = pg
-	d := pg.Dictionary()
-	if d == nil {
-		c.vr = pg.Values()
-		return nil
-	}
-	if d != c.dict {
-		c.dict = d
-		c.dictText = c.dictText[:0]
-		for i := range d.Len() {
-			c.dictText = append(c.dictText, c.conv(d.Index(int32(i))))
-		}
-	}
-	if c.maxDef > 0 {
-		c.def = pg.DefinitionLevels()
-	}
-	if c.maxRep > 0 {
-		c.rep = pg.RepetitionLevels()
-	}
-	data := pg.Data()
-	c.idx = data.Int32()
-	c.n = int(pg.NumValues())
-	return nil
-}
-
-// fill makes sure a level is ready to read, moving through batches and
-// pages; it returns errColumnEnd (wrapped) after the chunk's last value.
-func (c *chunkCursor) fill() error {
-	for {
-		if c.vr == nil {
-			if c.page != nil && c.pos < c.n {
-				return nil
-			}
-		} else {
-			if c.bpos < len(c.buf) {
-				return nil
-			}
-			if cap(c.buf) < plainBatch {
-				c.buf = make([]parquet.Value, plainBatch)
-			}
-			k, err := c.vr.ReadValues(c.buf[:plainBatch])
-			c.buf, c.bpos = c.buf[:k], 0
-			if k > 0 {
-				return nil
-			}
-			if err != nil && !errors.Is(err, io.EOF) {
-				return fmt.Errorf("column %s: %w", c.name, err)
-			}
-		}
-		if err := c.load(); err != nil {
-			return err
-		}
-	}
-}
-
-// startsLine reports whether the next level starts a new line.
-func (c *chunkCursor) startsLine() bool {
-	if c.vr != nil {
-		return c.buf[c.bpos].RepetitionLevel() == 0
-	}
-	return c.rep == nil || c.rep[c.pos] == 0
-}
-
-// next returns the next level's value and whether it is set.
-func (c *chunkCursor) next() (string, bool, error) {
-	if err := c.fill(); err != nil {
-		return "", false, err
-	}
-	if c.vr != nil {
-		v := c.buf[c.bpos]
-		c.bpos++
-		if v.IsNull() {
-			return "", false, nil
-		}
-		return c.conv(v), true, nil
-	}
-	i := c.pos
-	c.pos++
-	if c.def != nil && c.def[i] < c.maxDef {
-		return "", false, nil
-	}
-	v := c.vpos
-	c.vpos++
-	if v >= len(c.idx) || int(c.idx[v]) >= len(c.dictText) {
-		return "", false, fmt.Errorf("column %s: dictionary index out of range", c.name)
-	}
-	return c.dictText[c.idx[v]], true, nil
-}
-
-// one reads a line's single value ("" for null). A repeated column
-// keeps the first value of the line.
-func (c *chunkCursor) one() (string, error) {
-	if c.maxRep > 0 {
-		vs, err := c.row(nil)
-		if err != nil || len(vs) == 0 {
-			return "", err
-		}
-		return vs[0], nil
-	}
-	s, _, err := c.next()
-	return s, err
-}
-
-// oneDecimal reads a line's integer DECIMAL as Money where it can, else
-// as text (a dictionary page, or an amount out of Money's range).
-func (c *chunkCursor) oneDecimal(scale int) (string, Money, bool, error) {
-	if err := c.fill(); err != nil {
-		return "", Money{}, false, err
-	}
-	if c.vr == nil {
-		s, _, err := c.next()
-		return s, Money{}, false, err
-	}
-	v := c.buf[c.bpos]
-	c.bpos++
-	if v.IsNull() {
-		return "", Money{}, false, nil
-	}
-	var n int64
-	switch v.Kind() {
-	case parquet.Int32:
-		n = int64(v.Int32())
-	case parquet.Int64:
-		n = v.Int64()
-	default:
-		return c.conv(v), Money{}, false, nil
-	}
-	if m, ok := moneyFromDecimal(n, scale); ok {
-		return "", m, true, nil
-	}
-	return c.conv(v), Money{}, false, nil
-}
-
-// row appends a line's values of a repeated column (a MAP's keys or
-// values): the level that starts the line, then every level that
-// continues it, possibly on the next pages.
-func (c *chunkCursor) row(dst []string) ([]string, error) {
-	s, ok, err := c.next()
-	if err != nil {
-		return dst, err
-	}
-	if ok {
-		dst = append(dst, s)
-	}
-	for {
-		if err := c.fill(); err != nil {
-			if errors.Is(err, errColumnEnd) {
-				return dst, nil // the chunk ends with this line
-			}
-			return dst, err
-		}
-		if c.startsLine() {
-			return dst, nil
-		}
-		s, ok, err := c.next()
-		if err != nil {
-			return dst, err
-		}
-		if ok {
-			dst = append(dst, s)
-		}
-	}
 }

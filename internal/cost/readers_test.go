@@ -168,25 +168,31 @@ func TestParquetMatchesCSV(t *testing.T) {
 	}
 	for _, procs := range []int{1, 2, 3} {
 		for name, b := range files {
-			t.Run(fmt.Sprintf("%s, %d procs", name, procs), func(t *testing.T) {
-				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-				got := NewAggregator("")
-				fs, err := got.ReadParquet(context.Background(), "bill", bytes.NewReader(b), int64(len(b)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if fs.Lines != int64(len(lines)) {
-					t.Errorf("read %d lines, want %d", fs.Lines, len(lines))
-				}
-				gs := got.Stats()
-				gs.Files[0].Format = wantStats.Files[0].Format
-				if d := cmp.Diff(wantStats, gs, cmp.AllowUnexported(Money{})); d != "" {
-					t.Errorf("stats (-csv +parquet):\n%s", d)
-				}
-				if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(Money{})); d != "" {
-					t.Errorf("rollups (-csv +parquet):\n%s", d)
-				}
-			})
+			// Caches of one start every ID (or class) afresh each batch
+			// (or line): the answer must not change.
+			for _, cache := range []struct{ ids, classes int }{{maxIDs, maxClasses}, {1, maxClasses}, {maxIDs, 1}} {
+				t.Run(fmt.Sprintf("%s, %d procs, %d IDs, %d classes", name, procs, cache.ids, cache.classes), func(t *testing.T) {
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+					defer func(ids, classes int) { maxIDs, maxClasses = ids, classes }(maxIDs, maxClasses)
+					maxIDs, maxClasses = cache.ids, cache.classes
+					got := NewAggregator("")
+					fs, err := got.ReadParquet(context.Background(), "bill", bytes.NewReader(b), int64(len(b)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if fs.Lines != int64(len(lines)) {
+						t.Errorf("read %d lines, want %d", fs.Lines, len(lines))
+					}
+					gs := got.Stats()
+					gs.Files[0].Format = wantStats.Files[0].Format
+					if d := cmp.Diff(wantStats, gs, cmp.AllowUnexported(Money{})); d != "" {
+						t.Errorf("stats (-csv +parquet):\n%s", d)
+					}
+					if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(Money{})); d != "" {
+						t.Errorf("rollups (-csv +parquet):\n%s", d)
+					}
+				})
+			}
 		}
 	}
 }

@@ -1,26 +1,45 @@
 package cost
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-const focusSample = "../../../shared/testdata/focus-1.0-sample.csv"
+// focusSample is the FinOps Foundation's public FOCUS 1.0 sample: 1,000
+// lines of anonymised real billing data (AWS, Microsoft, Oracle;
+// September 2024), gzipped.
+const focusSample = "testdata/bills/focus-1.0-sample.csv.gz"
+
+func readSample(t *testing.T) []byte {
+	t.Helper()
+	f, err := os.Open(focusSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 // TestFOCUSSample reads data steward did not write: the FinOps
 // Foundation's FOCUS 1.0 sample. Its BilledCost must total to the digit
 // (20.52022672899, summed independently with Python's decimal module).
 func TestFOCUSSample(t *testing.T) {
-	f, err := os.Open(focusSample)
-	if err != nil {
-		t.Skipf("FOCUS sample not present: %v", err)
-	}
-	defer f.Close()
 	a := NewAggregator("")
-	fs, err := a.ReadCSV(context.Background(), "focus-1.0-sample.csv", f)
+	fs, err := a.ReadCSV(context.Background(), "focus-1.0-sample.csv", bytes.NewReader(readSample(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,5 +95,39 @@ func TestFOCUSSample(t *testing.T) {
 	}
 	if a.Stats().EffectiveFromBilled == 0 {
 		t.Error("EffectiveCost is 0 on most AWS rows of the sample, yet no line fell back to billed cost")
+	}
+}
+
+// TestClassCacheChangesNothing reads the FOCUS sample and a synthetic
+// legacy CUR with the line class cache starting again at every line and
+// at every other line: the rollups and stats must be the ones the cache
+// gives, line for line.
+func TestClassCacheChangesNothing(t *testing.T) {
+	var cur bytes.Buffer
+	if err := WriteSyntheticCUR(&cur, 20_000); err != nil {
+		t.Fatal(err)
+	}
+	for name, bill := range map[string][]byte{"FOCUS sample": readSample(t), "synthetic CUR": cur.Bytes()} {
+		for _, piped := range []bool{false, true} {
+			read := func(classes int) *Aggregator {
+				defer func(n int) { maxClasses = n }(maxClasses)
+				maxClasses = classes
+				a := NewAggregator("")
+				if _, err := a.readCSV(context.Background(), "bill", bytes.NewReader(bill), piped); err != nil {
+					t.Fatal(err)
+				}
+				return a
+			}
+			want := read(maxClasses)
+			for _, n := range []int{1, 2} {
+				got := read(n)
+				if d := cmp.Diff(want.Stats(), got.Stats(), cmp.AllowUnexported(Money{})); d != "" {
+					t.Errorf("%s, piped %t, cache of %d: stats (-cached +uncached):\n%s", name, piped, n, d)
+				}
+				if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(Money{})); d != "" {
+					t.Errorf("%s, piped %t, cache of %d: rollups (-cached +uncached):\n%s", name, piped, n, d)
+				}
+			}
+		}
 	}
 }

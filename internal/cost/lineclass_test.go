@@ -1,0 +1,88 @@
+package cost
+
+import (
+	"testing"
+)
+
+// FuzzDayKey holds a line key's charge start to parseDay: a start cut
+// to its date must read as the same day, and one kept whole must be one
+// parseDay refuses or a bare date.
+func FuzzDayKey(f *testing.F) {
+	for _, s := range []string{
+		"2025-01-01T05:00:00Z", "2024-09-01 00:00:00", "2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z",
+		"2025-13-01T00:00:00Z", "1969-12-31T23:00:00Z", "2025-01-01", "2025-01-01X", "NULL", "",
+		"2025-1-01T00:00:00Z", "+2025-01-01T00:00:00Z",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		day, y, m, err := parseDay(s)
+		k := dayKey(s)
+		if kb := string(dayKey([]byte(s))); kb != k {
+			t.Fatalf("dayKey(%q) is %q as a string, %q as bytes", s, k, kb)
+		}
+		if k == s {
+			if err == nil && len(s) != 10 {
+				t.Fatalf("%q reads as a date but is kept whole", s)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("%q is cut to %q, but does not read: %v", s, k, err)
+		}
+		kday, ky, km, kerr := parseDay(k)
+		if kerr != nil || kday != day || ky != y || km != m {
+			t.Fatalf("%q reads as day %d (%d-%d), its key %q as %d (%d-%d), %v", s, day, y, m, k, kday, ky, km, kerr)
+		}
+		if len(s) >= 10 {
+			if _, _, _, err := parseDay(s[:10]); validDay(s[:10]) != (err == nil) {
+				t.Fatalf("validDay(%q) = %t, parseDay error %v", s[:10], validDay(s[:10]), err)
+			}
+		}
+	})
+}
+
+// TestLineKeyDistinct: texts that join to the same bytes without their
+// lengths must still give different keys.
+func TestLineKeyDistinct(t *testing.T) {
+	c := &columns{}
+	for i := range c.idx {
+		c.idx[i] = -1
+	}
+	c.idx[fAccount], c.idx[fService] = 0, 1
+	p := newLinePlan(c, false)
+	a := NewAggregator("")
+	k1 := string(a.lineKey(p, []string{"ab", "c"}))
+	k2 := string(a.lineKey(p, []string{"a", "bc"}))
+	k3 := string(a.lineKey(p, []string{"a"}))
+	k4 := string(a.lineKey(p, []string{"a", ""}))
+	if k1 == k2 {
+		t.Errorf("%q and %q share a key", []string{"ab", "c"}, []string{"a", "bc"})
+	}
+	if k3 != k4 {
+		t.Errorf("a short record and one with an empty last field differ: %q, %q", k3, k4)
+	}
+	vals, rest, err := p.decode(k1, nil)
+	if err != nil || vals[0] != "ab" || vals[1] != "c" || rest != "" {
+		t.Errorf("decode(%q) = %q, %q, %v", k1, vals, rest, err)
+	}
+	if _, _, err := p.decode(k1[:len(k1)-1], nil); err == nil {
+		t.Error("a key cut short decodes")
+	}
+}
+
+// TestMapTagsRoundTrip: a MAP tag set through a line key comes back the
+// tags the entries say, a key without a value left out.
+func TestMapTagsRoundTrip(t *testing.T) {
+	c := &columns{tagStrip: "user_"}
+	got, err := mapTags(c, string(appendMapTags(nil, []string{"user_system", "env", "orphan"}, []string{"shop", "prod"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := MakeTags(map[string]string{"system": "shop", "env": "prod"}); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if _, err := mapTags(c, "\x05ab"); err == nil {
+		t.Error("a cut entry list reads")
+	}
+}
