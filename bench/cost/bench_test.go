@@ -5,6 +5,10 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -47,7 +51,36 @@ func reportCPU(b *testing.B, start time.Duration) {
 	b.ReportMetric(float64(cpuTime(b)-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }
 
+// resetPeakRSS returns what the process holds to the system and starts
+// the kernel's peak resident set size (VmHWM) afresh, so peakRSS reports
+// the peak of what runs next, Go heap and DuckDB's C heap alike.
+func resetPeakRSS() {
+	runtime.GC()
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakRSS is VmHWM in MiB, or -1 where /proc does not have it.
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			if err != nil {
+				return -1
+			}
+			return kb / 1024
+		}
+	}
+	return -1
+}
+
 func steward(b *testing.B, p string) {
+	resetPeakRSS()
+	defer func() { b.ReportMetric(peakRSS(), "peakRSS-MiB") }()
 	start := cpuTime(b)
 	defer reportCPU(b, start)
 	for b.Loop() {
@@ -65,6 +98,8 @@ func duck(b *testing.B, query string) {
 		b.Fatal(err)
 	}
 	defer db.Close()
+	resetPeakRSS()
+	defer func() { b.ReportMetric(peakRSS(), "peakRSS-MiB") }()
 	start := cpuTime(b)
 	defer reportCPU(b, start)
 	for b.Loop() {

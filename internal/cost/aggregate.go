@@ -368,60 +368,58 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 		}
 		return fs, fmt.Errorf("%s: read header: %w", name, err)
 	}
-	c, err := detect(slices.Clone(header))
+	// Fields live only until the next read: the header is kept.
+	header = slices.Clone(header)
+	for i, h := range header {
+		header[i] = strings.Clone(h)
+	}
+	c, err := detect(header)
 	if err != nil {
 		return fs, fmt.Errorf("%s: %w", name, err)
 	}
 	fs.Format = c.format
 	a.startFile()
 	plan := newLinePlan(c, false)
-	var rec []string
-	var pre csvPre
-	get := func(i int) string {
-		if i < len(rec) {
-			return rec[i]
-		}
-		return ""
-	}
-	money := func(i int) (Money, bool) {
-		if !pre.ready {
-			return Money{}, false
-		}
-		return pre.amount(i)
-	}
-	// take handles one read: a record, a bad line, or the end.
-	take := func(rec0 []string, p csvPre, line int64, bad string, err error) error {
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if bad != "" {
-			fs.Lines++
-			a.stats.Lines++
-			a.bad(&fs, line, bad)
-			return nil
-		}
-		rec, pre = rec0, p
-		cl := p.class
-		if cl == nil {
-			if cl, err = a.classOf(plan, a.lineKey(plan, rec)); err != nil {
-				return fmt.Errorf("%s:%d: %w", name, line, err)
-			}
-		}
-		a.add(&fs, c, line, cl, get, money)
-		return nil
-	}
 	if piped {
-		err = readCSVPiped(ctx, cr, newCSVPrep(c, plan), take)
+		err = a.readCSVPiped(ctx, cr, &fs, newCSVPrep(c, plan))
 	} else {
-		err = readCSVRecords(ctx, cr, func(rec []string, line int64, bad string, err error) error {
-			return take(rec, csvPre{}, line, bad, err)
+		var rec []string
+		get := func(i int) string {
+			if i < len(rec) {
+				return rec[i]
+			}
+			return ""
+		}
+		err = readCSVRecords(ctx, cr, func(rec0 []string, line int64, bad string, err error) error {
+			if err != nil {
+				return err
+			}
+			if bad != "" {
+				a.badLine(&fs, line, bad)
+				return nil
+			}
+			rec = rec0
+			a.keyBuf = plan.appendKey(a.keyBuf[:0], rec)
+			cl, err := a.classOf(plan, a.keyBuf)
+			if err != nil {
+				return fmt.Errorf("line %d: %w", line, err)
+			}
+			a.add(&fs, c, line, cl, get, nil)
+			return nil
 		})
 	}
 	if err != nil {
-		return fs, err
+		return fs, fmt.Errorf("%s: %w", name, err)
 	}
 	a.stats.Files = append(a.stats.Files, fs)
 	return fs, nil
+}
+
+// badLine counts a line that is not CSV.
+func (a *Aggregator) badLine(fs *FileStats, line int64, why string) {
+	fs.Lines++
+	a.stats.Lines++
+	a.bad(fs, line, why)
 }
 
 // readCSVRecords reads every record after the header and hands each to
@@ -459,23 +457,20 @@ func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string,
 }
 
 // csvPrep is the work on a record that needs nothing of the rollups
-// (reading amounts, finding the line's class), done by the reading
-// goroutine so the rolling-up one has less to do. It gives the same
-// answers add would find itself: an amount that does not parse is left
-// for add to report.
+// (joining its line key, reading its amounts), done by the reading
+// goroutine so the rolling-up one, which finds the line's class and
+// adds, has about as much to do. An amount that does not parse is left
+// for add to report, with its text.
 type csvPrep struct {
 	c    *columns
 	plan *linePlan
 	// cols are the amount columns; at maps a column to its place in cols.
 	cols []int
 	at   []int
-	// classer keeps its own caches: caches are not shared between
-	// goroutines.
-	classer *Aggregator
 }
 
 func newCSVPrep(c *columns, plan *linePlan) *csvPrep {
-	p := &csvPrep{c: c, plan: plan, classer: NewAggregator("")}
+	p := &csvPrep{c: c, plan: plan}
 	for _, f := range []field{fBilled, fEffective, fSPEffective, fRIEffective} {
 		if i := c.idx[f]; i >= 0 {
 			for len(p.at) <= i {
@@ -488,36 +483,19 @@ func newCSVPrep(c *columns, plan *linePlan) *csvPrep {
 	return p
 }
 
-// csvPre is what csvPrep found for one record.
-type csvPre struct {
-	ready   bool
-	class   *lineClass
-	at      []int
-	amounts []Money
-	ok      []bool
-}
-
-func (p csvPre) amount(col int) (Money, bool) {
-	if col >= len(p.at) || p.at[col] < 0 {
-		return Money{}, false
-	}
-	j := p.at[col]
-	return p.amounts[j], p.ok[j]
-}
-
 // csvBatch is a run of reads passed from the reading goroutine to the
-// rolling-up one. Fields of all records sit in one slice: the strings
-// point into the line each record was read from, so no field is copied,
-// only its header.
+// rolling-up one: per read, its line key, its amounts, or why the line is
+// bad. No field of a record is kept: records live only until the next
+// read.
 type csvBatch struct {
-	fields  []string
-	ends    []int // end of each read's fields in fields
+	keys    []byte
+	ends    []int // end of each read's key in keys
 	lines   []int64
 	bad     []string // per read: why the line is bad, or ""
-	classes []*lineClass
-	amounts []Money // len(prep.cols) per read
+	amounts []Money  // len(prep.cols) per read
 	ok      []bool
-	err     error // ends the file after the reads above
+	text    []string // an amount that did not parse, else ""
+	err     error    // ends the file after the reads above
 }
 
 const csvBatchSize = 1024
@@ -525,7 +503,7 @@ const csvBatchSize = 1024
 // readCSVPiped is readCSVRecords split in two goroutines with a few
 // recycled batches in flight, so memory stays flat in the number of
 // lines.
-func readCSVPiped(ctx context.Context, cr *csvRecords, prep *csvPrep, take func(rec []string, pre csvPre, line int64, bad string, err error) error) error {
+func (a *Aggregator) readCSVPiped(ctx context.Context, cr *csvRecords, fs *FileStats, prep *csvPrep) error {
 	const inFlight = 4
 	full := make(chan *csvBatch, inFlight)
 	free := make(chan *csvBatch, inFlight)
@@ -547,8 +525,8 @@ func readCSVPiped(ctx context.Context, cr *csvRecords, prep *csvPrep, take func(
 			case <-done:
 				return false
 			}
-			b.fields, b.ends, b.lines, b.bad, b.err = b.fields[:0], b.ends[:0], b.lines[:0], b.bad[:0], nil
-			b.classes, b.amounts, b.ok = b.classes[:0], b.amounts[:0], b.ok[:0]
+			b.keys, b.ends, b.lines, b.bad, b.err = b.keys[:0], b.ends[:0], b.lines[:0], b.bad[:0], nil
+			b.amounts, b.ok, b.text = b.amounts[:0], b.ok[:0], b.text[:0]
 			return true
 		}
 		send := func() bool {
@@ -566,28 +544,26 @@ func readCSVPiped(ctx context.Context, cr *csvRecords, prep *csvPrep, take func(
 			if err != nil {
 				return err
 			}
-			b.fields = append(b.fields, rec...)
-			b.ends = append(b.ends, len(b.fields))
+			if bad == "" {
+				b.keys = prep.plan.appendKey(b.keys, rec)
+			}
+			b.ends = append(b.ends, len(b.keys))
 			b.lines = append(b.lines, line)
 			b.bad = append(b.bad, bad)
-			var cl *lineClass
-			if bad == "" {
-				var err error
-				if cl, err = prep.classer.classOf(prep.plan, prep.classer.lineKey(prep.plan, rec)); err != nil {
-					return fmt.Errorf("line %d: %w", line, err)
-				}
-			}
-			b.classes = append(b.classes, cl)
 			for _, col := range prep.cols {
 				var m Money
-				ok := false
-				if col < len(rec) && !isNull(rec[col]) {
+				ok, text := false, ""
+				if bad == "" && col < len(rec) && !isNull(rec[col]) {
 					var err error
-					m, err = ParseMoney(rec[col])
-					ok = err == nil
+					if m, err = ParseMoney(rec[col]); err == nil {
+						ok = true
+					} else {
+						text = strings.Clone(rec[col])
+					}
 				}
 				b.amounts = append(b.amounts, m)
 				b.ok = append(b.ok, ok)
+				b.text = append(b.text, text)
 			}
 			if len(b.ends) < csvBatchSize {
 				return nil
@@ -603,20 +579,41 @@ func readCSVPiped(ctx context.Context, cr *csvRecords, prep *csvPrep, take func(
 		send()
 	}()
 	n := len(prep.cols)
+	var amounts []Money
+	var ok []bool
+	var text []string
+	get := func(col int) string {
+		if col < len(prep.at) && prep.at[col] >= 0 {
+			return text[prep.at[col]]
+		}
+		return ""
+	}
+	money := func(col int) (Money, bool) {
+		if col < len(prep.at) && prep.at[col] >= 0 {
+			return amounts[prep.at[col]], ok[prep.at[col]]
+		}
+		return Money{}, false
+	}
 	for b := range full {
 		start := 0
 		for i, end := range b.ends {
-			pre := csvPre{ready: true, class: b.classes[i], at: prep.at, amounts: b.amounts[i*n : i*n+n], ok: b.ok[i*n : i*n+n]}
-			if err := take(b.fields[start:end:end], pre, b.lines[i], b.bad[i], nil); err != nil {
-				return err
+			if b.bad[i] != "" {
+				a.badLine(fs, b.lines[i], b.bad[i])
+				start = end
+				continue
 			}
+			cl, err := a.classOf(prep.plan, b.keys[start:end])
+			if err != nil {
+				return fmt.Errorf("line %d: %w", b.lines[i], err)
+			}
+			amounts, ok, text = b.amounts[i*n:i*n+n], b.ok[i*n:i*n+n], b.text[i*n:i*n+n]
+			a.add(fs, prep.c, b.lines[i], cl, get, money)
 			start = end
 		}
 		if b.err != nil {
-			return take(nil, csvPre{}, 0, "", b.err)
+			return b.err
 		}
-		clear(b.fields) // let the lines go
-		clear(b.classes)
+		clear(b.text)
 		free <- b
 	}
 	return nil

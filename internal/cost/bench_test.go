@@ -1,12 +1,13 @@
 package cost
 
 import (
-	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -44,14 +45,17 @@ func peakHeap(fn func()) uint64 {
 	return peak.Load()
 }
 
-func synthFile(b *testing.B, name string, n int, write func(*bytes.Buffer, int) error) string {
+func synthFile(b *testing.B, name string, n int, write func(io.Writer, int) error) string {
 	b.Helper()
 	p := filepath.Join(b.TempDir(), name)
-	var buf bytes.Buffer
-	if err := write(&buf, n); err != nil {
+	f, err := os.Create(p)
+	if err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+	if err := write(f, n); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
 		b.Fatal(err)
 	}
 	return p
@@ -88,18 +92,20 @@ func benchIngest(b *testing.B, p string, n int) {
 }
 
 // BenchmarkIngestCURCSV and BenchmarkIngestFOCUSParquet read synthetic
-// bills of 100k and 1M lines with the same number of rollup keys: peak
-// heap must stay flat from one size to the other.
+// bills of 250k and 2M lines with the same number of rollup keys: peak
+// heap must stay flat from one size to the other. (Both sizes have
+// several Parquet row groups, so both keep every core busy: a bill of one
+// row group would need less memory for want of parallel workers.)
 func BenchmarkIngestCURCSV(b *testing.B) {
-	for _, n := range []int{100_000, 1_000_000} {
-		p := synthFile(b, "cur.csv", n, func(w *bytes.Buffer, n int) error { return WriteSyntheticCUR(w, n) })
+	for _, n := range benchSizes {
+		p := synthFile(b, "cur.csv", n, WriteSyntheticCUR)
 		b.Run(itoa(n), func(b *testing.B) { benchIngest(b, p, n) })
 	}
 }
 
 func BenchmarkIngestFOCUSParquet(b *testing.B) {
-	for _, n := range []int{100_000, 1_000_000} {
-		p := synthFile(b, "focus.parquet", n, func(w *bytes.Buffer, n int) error { return WriteSyntheticFOCUSParquet(w, n) })
+	for _, n := range benchSizes {
+		p := synthFile(b, "focus.parquet", n, WriteSyntheticFOCUSParquet)
 		b.Run(itoa(n), func(b *testing.B) { benchIngest(b, p, n) })
 	}
 }
@@ -107,15 +113,17 @@ func BenchmarkIngestFOCUSParquet(b *testing.B) {
 // BenchmarkIngestFOCUSParquetDict is the same bill with dictionary-
 // encoded text columns, as most Parquet writers produce.
 func BenchmarkIngestFOCUSParquetDict(b *testing.B) {
-	for _, n := range []int{100_000, 1_000_000} {
-		p := synthFile(b, "focus.parquet", n, func(w *bytes.Buffer, n int) error { return WriteSyntheticFOCUSParquetDict(w, n) })
+	for _, n := range benchSizes {
+		p := synthFile(b, "focus.parquet", n, WriteSyntheticFOCUSParquetDict)
 		b.Run(itoa(n), func(b *testing.B) { benchIngest(b, p, n) })
 	}
 }
 
+var benchSizes = []int{250_000, 2_000_000}
+
 func itoa(n int) string {
 	if n%1_000_000 == 0 {
-		return string(rune('0'+n/1_000_000)) + "M"
+		return strconv.Itoa(n/1_000_000) + "M"
 	}
-	return string(rune('0'+n/100_000)) + "00k"
+	return strconv.Itoa(n/1000) + "k"
 }

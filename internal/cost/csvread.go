@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"unsafe"
 )
 
 // csvRecords splits CSV into records exactly as encoding/csv does with
@@ -14,8 +15,9 @@ import (
 // byte-at-a-time field assembly: a line is split with IndexByte, quoted
 // fields that close on their line are unquoted in place, and only a
 // record whose quoted field runs over several lines is handed to
-// encoding/csv itself. Like encoding/csv, it allocates one string per
-// record and every field is a substring of it.
+// encoding/csv itself. Unlike encoding/csv it allocates nothing per
+// record: fields point into its buffers and live only until the next
+// Read, so a caller that keeps one must copy it.
 type csvRecords struct {
 	br     *bufio.Reader
 	line   int64 // number of the last line read
@@ -77,7 +79,8 @@ func content(line []byte) []byte {
 	return line
 }
 
-// Read returns the next record; its slice is reused by the next call.
+// Read returns the next record; its slice and its fields are valid only
+// until the next call.
 func (c *csvRecords) Read() ([]string, error) {
 	for {
 		raw, err := c.readLine()
@@ -108,9 +111,9 @@ func (c *csvRecords) Read() ([]string, error) {
 // Pos is the line the last record started on.
 func (c *csvRecords) Pos() int64 { return c.start }
 
-// split cuts a line without quotes at every comma.
+// split cuts a line without quotes at every comma; line is not empty.
 func (c *csvRecords) split(line []byte) []string {
-	s := string(line)
+	s := unsafe.String(&line[0], len(line))
 	c.fields = c.fields[:0]
 	for {
 		i := strings.IndexByte(s, ',')
@@ -175,7 +178,10 @@ func (c *csvRecords) splitQuoted(line []byte) ([]string, bool) {
 }
 
 func (c *csvRecords) record() []string {
-	s := string(c.buf)
+	s := ""
+	if len(c.buf) > 0 {
+		s = unsafe.String(&c.buf[0], len(c.buf))
+	}
 	c.fields = c.fields[:0]
 	start := 0
 	for _, end := range c.ends {

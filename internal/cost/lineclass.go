@@ -76,11 +76,6 @@ func appendSlot[T string | []byte](dst []byte, s T) []byte {
 	return append(dst, s...)
 }
 
-// appendStart appends a charge start to a line key (see dayKey).
-func (a *Aggregator) appendStart(dst []byte, s string) []byte {
-	return appendSlot(dst, dayKey(s))
-}
-
 // dayKey is what of a charge start a line key holds. Only its date
 // counts (parseDay reads no further), so lines of one day share a key
 // whatever the hour: a valid date is cut from the time after it.
@@ -92,23 +87,21 @@ func dayKey[T string | []byte](s T) T {
 	return s
 }
 
-// lineKey joins the class columns of a CSV record; a column past the
-// end of a short record is empty.
-func (a *Aggregator) lineKey(p *linePlan, rec []string) []byte {
-	k := a.keyBuf[:0]
+// appendKey appends the line key of a CSV record: its class columns
+// joined, a column past the end of a short record empty, the charge
+// start cut to its date (see dayKey).
+func (p *linePlan) appendKey(dst []byte, rec []string) []byte {
 	for _, col := range p.cols {
 		s := ""
 		if col < len(rec) {
 			s = rec[col]
 		}
 		if col == p.start {
-			k = a.appendStart(k, s)
-		} else {
-			k = appendSlot(k, s)
+			s = dayKey(s)
 		}
+		dst = appendSlot(dst, s)
 	}
-	a.keyBuf = k
-	return k
+	return dst
 }
 
 // validDay reports whether parseDay reads d, a YYYY-MM-DD date, without

@@ -51,11 +51,10 @@ func TestLineKeyDistinct(t *testing.T) {
 	}
 	c.idx[fAccount], c.idx[fService] = 0, 1
 	p := newLinePlan(c, false)
-	a := NewAggregator("")
-	k1 := string(a.lineKey(p, []string{"ab", "c"}))
-	k2 := string(a.lineKey(p, []string{"a", "bc"}))
-	k3 := string(a.lineKey(p, []string{"a"}))
-	k4 := string(a.lineKey(p, []string{"a", ""}))
+	k1 := string(p.appendKey(nil, []string{"ab", "c"}))
+	k2 := string(p.appendKey(nil, []string{"a", "bc"}))
+	k3 := string(p.appendKey(nil, []string{"a"}))
+	k4 := string(p.appendKey(nil, []string{"a", ""}))
 	if k1 == k2 {
 		t.Errorf("%q and %q share a key", []string{"ab", "c"}, []string{"a", "bc"})
 	}

@@ -47,9 +47,11 @@ type parquetWorker struct {
 	// slice, ends[i] closing line i.
 	mapKeys, mapVals []string
 	keyEnds, valEnds []int
-	// Per line: an amount leaf by its file column, for add.
-	amtAt []int
-	row   int
+	// An amount leaf, or a key leaf, by its file column, for add to find
+	// a line's amounts (an amount column that is also a key column, which
+	// no known layout has, is read as a key).
+	amtAt, keyAt []int
+	row          int
 }
 
 type amountCol struct {
@@ -62,10 +64,10 @@ func newParquetWorker(p *parquetPlan) *parquetWorker {
 	w := &parquetWorker{
 		p: p, classes: make(map[string]*lineClass), tagMaps: newLeafState(nil, false),
 		ids: make([][]uint32, len(p.leaves)), amts: make([]amountCol, len(p.leaves)),
-		amtAt: make([]int, p.width),
+		amtAt: make([]int, p.width), keyAt: make([]int, p.width),
 	}
 	for i := range w.amtAt {
-		w.amtAt[i] = -1
+		w.amtAt[i], w.keyAt[i] = -1, -1
 	}
 	for i, l := range p.leaves {
 		st := newLeafState(convFor(l.leaf), l.col == p.lp.start)
@@ -75,6 +77,7 @@ func newParquetWorker(p *parquetPlan) *parquetWorker {
 		case l.col == p.keyLeaf || l.col == p.valLeaf:
 		case l.key:
 			w.ids[i] = make([]uint32, parquetBatch)
+			w.keyAt[l.col] = i
 		default:
 			w.amts[i] = amountCol{m: make([]Money, parquetBatch), ok: make([]bool, parquetBatch), text: make([]string, parquetBatch)}
 			w.amtAt[l.col] = i
@@ -184,6 +187,9 @@ func (w *parquetWorker) readRowGroup(ctx context.Context, a *Aggregator, fs *Fil
 	get := func(col int) string {
 		if j := w.amtAt[col]; j >= 0 {
 			return w.amts[j].text[w.row]
+		}
+		if j := w.keyAt[col]; j >= 0 {
+			return w.leaves[j].strs[w.ids[j][w.row]]
 		}
 		return ""
 	}
