@@ -5,7 +5,9 @@
 // costs, what the waste found by policies is worth on the bill, what rose
 // and why, and whether a budget is breached.
 //
-// Money is exact (see Money): nothing is rounded before display.
+// Money is exact (see Money): nothing is rounded before display. A folder or
+// prefix holding several versions of a legacy CUR month is read at the
+// version its manifest names (see versions.go), never at all of them.
 //
 // cost knows inventory resources, findings, the naming rule and the AWS SDK
 // for S3 reads. It must not know the policy engine, the store's own schema

@@ -53,12 +53,15 @@ func listFiles(ctx context.Context, paths []string, client func(ctx context.Cont
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", p, err)
 			}
-			fs, err := listS3(ctx, c, bucket, prefix)
+			fs, manifests, err := listS3(ctx, c, bucket, prefix)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", p, err)
 			}
 			if len(fs) == 0 {
 				return nil, fmt.Errorf("%s: no .csv, .csv.gz or .parquet objects under that prefix", p)
+			}
+			if fs, err = currentVersions(ctx, fs, manifests); err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
 			}
 			out = append(out, fs...)
 			continue
@@ -71,22 +74,30 @@ func listFiles(ctx context.Context, paths []string, client func(ctx context.Cont
 			out = append(out, localFile(p))
 			continue
 		}
-		n := len(out)
+		var found, manifests []billFile
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && billExt(d.Name()) {
-				out = append(out, localFile(path))
+			switch {
+			case d.IsDir():
+			case billExt(d.Name()):
+				found = append(found, localFile(path))
+			case isManifest(d.Name()):
+				manifests = append(manifests, localFile(path))
 			}
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("billing export folder: %w", err)
 		}
-		if len(out) == n {
+		if len(found) == 0 {
 			return nil, fmt.Errorf("%s: no .csv, .csv.gz or .parquet files in that folder", p)
 		}
+		if found, err = currentVersions(ctx, found, manifests); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		out = append(out, found...)
 	}
 	return out, nil
 }
@@ -95,22 +106,23 @@ func localFile(p string) billFile {
 	return billFile{name: p, local: p, open: func(context.Context) (io.ReadCloser, error) { return os.Open(p) }}
 }
 
-func listS3(ctx context.Context, c S3API, bucket, prefix string) ([]billFile, error) {
-	var out []billFile
+// listS3 lists the export files under a prefix, and the report manifests
+// beside them.
+func listS3(ctx context.Context, c S3API, bucket, prefix string) (out, manifests []billFile, err error) {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}
 	keys := 0
 	for {
 		page, err := c.ListObjectsV2(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("list objects: %w", err)
+			return nil, nil, fmt.Errorf("list objects: %w", err)
 		}
 		keys += len(page.Contents)
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
-			if !billExt(key) {
+			if !billExt(key) && !isManifest(key) {
 				continue
 			}
-			out = append(out, billFile{
+			f := billFile{
 				name: "s3://" + bucket + "/" + key,
 				open: func(ctx context.Context) (io.ReadCloser, error) {
 					res, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
@@ -119,7 +131,12 @@ func listS3(ctx context.Context, c S3API, bucket, prefix string) ([]billFile, er
 					}
 					return res.Body, nil
 				},
-			})
+			}
+			if billExt(key) {
+				out = append(out, f)
+			} else {
+				manifests = append(manifests, f)
+			}
 		}
 		if !aws.ToBool(page.IsTruncated) {
 			break
@@ -127,12 +144,12 @@ func listS3(ctx context.Context, c S3API, bucket, prefix string) ([]billFile, er
 		// Stopping early would read a partial month as a fall in spend.
 		tok := aws.ToString(page.NextContinuationToken)
 		if tok == "" || tok == aws.ToString(in.ContinuationToken) {
-			return nil, fmt.Errorf("list objects: listing is truncated but gives no new continuation token after %d keys", keys)
+			return nil, nil, fmt.Errorf("list objects: listing is truncated but gives no new continuation token after %d keys", keys)
 		}
 		in.ContinuationToken = aws.String(tok)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out, nil
+	return out, manifests, nil
 }
 
 var parquetMagic = []byte("PAR1")

@@ -1,0 +1,113 @@
+package cost
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestCURVersions: of a legacy CUR delivered as new versions, only the
+// version the period's manifest names is read, from disk and from S3
+// alike; with no manifest, ingest refuses rather than count the month
+// once per version.
+func TestCURVersions(t *testing.T) {
+	var old bytes.Buffer
+	if err := WriteSyntheticCUR(&old, 500); err != nil {
+		t.Fatal(err)
+	}
+	current := readTestdata(t, "testdata/bills/cur-legacy.csv")
+	const period = "cur/report/20240901-20241001"
+	base := map[string][]byte{
+		period + "/11111111-aaaa/report-1.csv":    old.Bytes(),
+		period + "/22222222-bbbb/report-1.csv.gz": gzipped(t, current),
+		period + "/22222222-bbbb/report-2.csv":    current,
+		// A version folder's own manifest is not the period's.
+		period + "/11111111-aaaa/report-Manifest.json": []byte(`{"assemblyId":"11111111-aaaa"}`),
+		// Another period with a single version needs no manifest.
+		"cur/report/20241001-20241101/33333333-cccc/report-1.csv": current,
+	}
+	with := func(extra map[string][]byte) map[string][]byte {
+		m := map[string][]byte{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	cases := []struct {
+		name      string
+		objects   map[string][]byte
+		wantFiles []string // under the root
+		wantErr   string
+	}{{
+		name:    "manifest names the current version",
+		objects: with(map[string][]byte{period + "/report-Manifest.json": []byte(`{"assemblyId":"22222222-bbbb","reportKeys":["x"]}`)}),
+		wantFiles: []string{
+			period + "/22222222-bbbb/report-1.csv.gz", period + "/22222222-bbbb/report-2.csv",
+			"cur/report/20241001-20241101/33333333-cccc/report-1.csv",
+		},
+	}, {
+		name:    "no manifest",
+		objects: base,
+		wantErr: period + " holds 2 versions of the report (11111111-aaaa, 22222222-bbbb) and no manifest to say which is current: reading them all would count the month 2 times; give the current version's folder",
+	}, {
+		name:    "manifest names a version that is not there",
+		objects: with(map[string][]byte{period + "/report-Manifest.json": []byte(`{"assemblyId":"99999999-zzzz"}`)}),
+		wantErr: period + `/report-Manifest.json: manifest names version "99999999-zzzz", which is not among the version folders (11111111-aaaa, 22222222-bbbb)`,
+	}, {
+		name:    "manifest without an assembly id",
+		objects: with(map[string][]byte{period + "/report-Manifest.json": []byte(`{"reportKeys":[]}`)}),
+		wantErr: period + "/report-Manifest.json: manifest has no assemblyId, so it cannot say which version is current",
+	}, {
+		name:    "manifest that is not JSON",
+		objects: with(map[string][]byte{period + "/report-Manifest.json": []byte(`<html>`)}),
+		wantErr: period + "/report-Manifest.json: not a report manifest: invalid character '<' looking for beginning of value",
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for k, b := range tc.objects {
+				p := filepath.Join(dir, filepath.FromSlash(k))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, src := range []struct {
+				root string
+				opt  IngestOptions
+			}{
+				{root: dir + "/", opt: IngestOptions{Paths: []string{filepath.Join(dir, "cur")}}},
+				{root: "s3://bills/", opt: IngestOptions{Paths: []string{"s3://bills/cur/"}, S3: &fakeS3{bucket: "bills", objects: tc.objects, pageSize: 2}}},
+			} {
+				src.opt.Now = testNow
+				res, err := Ingest(context.Background(), NewMemStore(), src.opt)
+				if tc.wantErr != "" {
+					if err == nil || !strings.HasSuffix(err.Error(), src.root+tc.wantErr) {
+						t.Errorf("%s: error %v, want one ending %q", src.root, err, src.root+tc.wantErr)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", src.root, err)
+				}
+				var files []string
+				for _, f := range res.Stats.Files {
+					files = append(files, strings.TrimPrefix(f.Name, src.root))
+				}
+				if d := cmp.Diff(tc.wantFiles, files); d != "" {
+					t.Errorf("%s: files read (-want +got):\n%s", src.root, d)
+				}
+			}
+		})
+	}
+}
