@@ -238,6 +238,9 @@ func (a *Aggregator) period(y, m int) string {
 }
 
 func (c *columns) name(f field) string {
+	if c.names[f] != "" {
+		return c.names[f]
+	}
 	for _, l := range layouts {
 		if l.format == c.format || (c.format == FOCUS11 || c.format == FOCUS12) && l.format == FOCUS10 {
 			if n := l.names[f]; len(n) > 0 {

@@ -132,6 +132,8 @@ var layouts = []*layout{
 type columns struct {
 	format Format
 	idx    [nFields]int
+	// names are the columns' names as the header writes them.
+	names [nFields]string
 	// tagCols are legacy CUR's one-column-per-tag: index and tag key.
 	tagCols  []tagCol
 	tagStrip string
@@ -162,6 +164,7 @@ func detect(header []string) (*columns, error) {
 			for _, n := range l.names[f] {
 				if i, ok := pos[strings.ToLower(n)]; ok {
 					c.idx[f] = i
+					c.names[f] = strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))
 					break
 				}
 			}
@@ -183,6 +186,9 @@ func detect(header []string) (*columns, error) {
 			if l.format == FOCUS10 {
 				c.format = focusVersion(pos)
 			}
+			if l.format == CUR2 && c.idx[fTags] < 0 {
+				snakeTags(c, header, pos)
+			}
 			return c, nil
 		}
 		if best == nil || len(missing) < len(bestMissing) {
@@ -190,6 +196,31 @@ func detect(header []string) (*columns, error) {
 		}
 	}
 	return nil, fmt.Errorf("not a FOCUS or CUR export: closest is %s, which needs the missing column(s) %s", best.format, strings.Join(bestMissing, ", "))
+}
+
+// snakeTags reads tags from one column per key in snake case, as legacy
+// CUR delivered for Athena (Parquet) writes them, and as CUR 2.0 does
+// when its tag map is exported split into columns:
+// resource_tags_user_<key> for a user tag, resource_tags_aws_<key> for
+// an AWS one (kept as aws:<key>). Keys come back lowercased, as the
+// column names have them. Legacy CUR lacks the account name columns CUR
+// 2.0 added, which is how the two are told apart.
+func snakeTags(c *columns, header []string, pos map[string]int) {
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if k, ok := strings.CutPrefix(h, "resource_tags_user_"); ok && k != "" {
+			c.tagCols = append(c.tagCols, tagCol{idx: i, key: k})
+		} else if k, ok := strings.CutPrefix(h, "resource_tags_aws_"); ok && k != "" {
+			c.tagCols = append(c.tagCols, tagCol{idx: i, key: "aws:" + k})
+		}
+	}
+	_, cur2 := pos["bill_payer_account_name"]
+	if _, ok := pos["line_item_usage_account_name"]; ok {
+		cur2 = true
+	}
+	if len(c.tagCols) > 0 && !cur2 {
+		c.format = CURLegacy
+	}
 }
 
 // focusVersion tells FOCUS versions apart by columns each one added.

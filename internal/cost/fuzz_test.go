@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/parquet-go/parquet-go"
 )
 
 // FuzzReadCSV feeds arbitrary exports to the CSV reader: it may refuse a
@@ -121,6 +122,15 @@ func FuzzReadParquet(f *testing.F) {
 	}
 	f.Add(plain.Bytes(), uint32(0), byte(0))
 	f.Add(dict.Bytes(), uint32(0), byte(0))
+	// Repeated MAP tags over small pages, and legacy CUR's Athena layout
+	// (doubles, text dates, dictionary pages, nulls), so every page
+	// reader is fuzzed.
+	var mapRows []focusMapRow
+	for _, l := range genFocusLines(60) {
+		mapRows = append(mapRows, focusMapRow{l.payer, l.currency, l.category, l.start, l.service, l.account, l.resource, l.region, l.usage, l.billed, l.effective, l.tags})
+	}
+	f.Add(writeParquetRows(f, mapRows, parquet.PageBufferSize(256), parquet.MaxRowsPerRowGroup(25)), uint32(0), byte(0))
+	f.Add(athenaParquet(f), uint32(0), byte(0))
 	f.Add(plain.Bytes(), uint32(700), byte(0xff))
 	f.Add(dict.Bytes(), uint32(1200), byte(3))
 	f.Fuzz(func(t *testing.T, b []byte, at uint32, x byte) {

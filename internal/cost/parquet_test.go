@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -153,5 +154,94 @@ func TestOpenParquetRejectsDamagedFooters(t *testing.T) {
 				t.Errorf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// curAthenaRow is a legacy CUR line as its Athena (Parquet) delivery
+// writes it: snake-case names, one column per tag, a double cost, dates
+// as text, and some columns dictionary-encoded.
+type curAthenaRow struct {
+	Identity  string  `parquet:"identity_line_item_id"`
+	Payer     string  `parquet:"bill_payer_account_id,dict"`
+	Period    string  `parquet:"bill_billing_period_start_date,dict"`
+	Account   string  `parquet:"line_item_usage_account_id,dict"`
+	Type      string  `parquet:"line_item_line_item_type,dict"`
+	Start     string  `parquet:"line_item_usage_start_date"`
+	Product   string  `parquet:"line_item_product_code,dict"`
+	UsageType string  `parquet:"line_item_usage_type"`
+	Resource  string  `parquet:"line_item_resource_id,optional"`
+	Cost      float64 `parquet:"line_item_unblended_cost"`
+	Hours     int32   `parquet:"line_item_usage_hours"`
+	Currency  string  `parquet:"line_item_currency_code,dict"`
+	System    string  `parquet:"resource_tags_user_system,optional,dict"`
+	Env       string  `parquet:"resource_tags_user_env,optional"`
+	CreatedBy string  `parquet:"resource_tags_aws_created_by,optional"`
+}
+
+// athenaParquet is a small legacy CUR Athena delivery: plain and
+// dictionary pages of a few values, nulls, a double cost, a bad date.
+func athenaParquet(t testing.TB) []byte {
+	rows := []curAthenaRow{
+		{"a", "999", "2025-01-01T00:00:00Z", "111", "Usage", "2025-01-05T03:00:00Z", "AmazonEC2", "BoxUsage:t3.micro", "i-1", 0.0136, 1, "USD", "shop", "prod", "AssumedRole:x"},
+		{"b", "999", "2025-01-01T00:00:00Z", "111", "Usage", "2025-01-05T04:00:00Z", "AmazonEC2", "BoxUsage:t3.micro", "i-1", 0.0136, 1, "USD", "shop", "prod", "AssumedRole:x"},
+		{"c", "999", "2025-01-01T00:00:00Z", "111", "Usage", "2025-01-05T03:00:00Z", "AmazonS3", "TimedStorage", "", 1e-7, 0, "USD", "", "", ""},
+		{"d", "999", "2025-01-01T00:00:00Z", "111", "Usage", "2025-13-05T03:00:00Z", "AmazonS3", "TimedStorage", "", 2, 0, "USD", "", "", ""},
+	}
+	return writeParquetRows(t, rows, parquet.PageBufferSize(64))
+}
+
+// TestIngestLegacyCURParquet reads legacy CUR's Athena delivery, whose
+// tags are columns rather than a map: without them every yen would be
+// untagged.
+func TestIngestLegacyCURParquet(t *testing.T) {
+	buf := bytes.NewBuffer(athenaParquet(t))
+	a := NewAggregator("")
+	fs, err := a.ReadParquet(context.Background(), "cur.parquet", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range a.Batches() {
+		for _, r := range b.Rollups {
+			got = append(got, r.Day.Format(time.DateOnly)+" "+r.Period+" "+r.Service+" "+r.Resource+" "+string(r.Tags)+" "+r.Billed.String())
+		}
+	}
+	want := []string{
+		`2025-01-05 2025-01 AmazonEC2 i-1 {"aws:created_by":"AssumedRole:x","env":"prod","system":"shop"} 0.0272`,
+		`2025-01-05 2025-01 AmazonS3   0.0000001`,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("rollups (-want +got):\n%s", d)
+	}
+	if fs.Format != CURLegacy || fs.Lines != 4 || fs.Skipped != 1 {
+		t.Errorf("file stats %+v", fs)
+	}
+	wantBad := []BadRow{{File: "cur.parquet", Line: 5, Reason: `line_item_usage_start_date: "2025-13-05T03:00:00Z" is not a date (want YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`}}
+	if d := cmp.Diff(wantBad, a.Stats().BadRows); d != "" {
+		t.Errorf("bad rows (-want +got):\n%s", d)
+	}
+}
+
+// TestDetectSnakeTags: CUR 2.0 with its tag map split into columns stays
+// CUR 2.0; the same columns without CUR 2.0's account names are legacy.
+func TestDetectSnakeTags(t *testing.T) {
+	base := []string{"line_item_unblended_cost", "line_item_usage_start_date", "line_item_usage_account_id", "line_item_product_code", "line_item_line_item_type", "resource_tags_user_Env"}
+	for _, tc := range []struct {
+		extra []string
+		want  Format
+	}{{nil, CURLegacy}, {[]string{"bill_payer_account_name"}, CUR2}, {[]string{"resource_tags"}, CUR2}} {
+		c, err := detect(append(slices.Clone(base), tc.extra...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.format != tc.want {
+			t.Errorf("with %v: format %s, want %s", tc.extra, c.format, tc.want)
+		}
+		if tc.extra == nil && (len(c.tagCols) != 1 || c.tagCols[0].key != "env" || c.tagCols[0].idx != 5) {
+			t.Errorf("tag columns %+v, want env at 5", c.tagCols)
+		}
+		if len(tc.extra) == 1 && tc.extra[0] == "resource_tags" && len(c.tagCols) != 0 {
+			t.Errorf("a file with the tag map also read tag columns: %+v", c.tagCols)
+		}
 	}
 }

@@ -123,7 +123,7 @@ func focusCSV(t *testing.T, lines []focusLine) []byte {
 	return buf.Bytes()
 }
 
-func writeParquetRows[T any](t *testing.T, rows []T, opts ...parquet.WriterOption) []byte {
+func writeParquetRows[T any](t testing.TB, rows []T, opts ...parquet.WriterOption) []byte {
 	var buf bytes.Buffer
 	w := parquet.NewGenericWriter[T](&buf, opts...)
 	if _, err := w.Write(rows); err != nil {
