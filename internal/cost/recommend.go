@@ -95,6 +95,9 @@ type recommender struct {
 	at     *Attributor
 	byARN  map[string]*inventory.Resource
 	cv, pv converter // bill currency and USD list prices to the result's
+	// daysOff are office days off in the coming year (holidays, closed
+	// days).
+	daysOff int
 }
 
 // bill is the resource's usage over the bill window, by ARN then native id.
@@ -202,8 +205,9 @@ func ratio(num, den float64) *big.Rat {
 //   - idle-nat-gateway and idle-database: what an idle finding's resource
 //     costs, saved by deleting (or stopping) it.
 //
-// Holidays are not counted as off hours, so office-hours savings are a
-// floor.
+// Office days that are holidays (cost.recommend.office_hours.holidays,
+// jp by default) or closed count as off hours too, averaged over the
+// coming year.
 func Recommend(ctx context.Context, o Common) (*RecommendResult, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
@@ -221,6 +225,7 @@ func Recommend(ctx context.Context, o Common) (*RecommendResult, error) {
 		return nil, err
 	}
 	rc := &recommender{o: &o, cfg: o.Cost.Recommend, bills: bills, at: o.attributor(), byARN: map[string]*inventory.Resource{}, cv: cv, pv: pv}
+	rc.daysOff = rc.cfg.OfficeHours.DaysOff(o.Now)
 	for i := range o.Resources {
 		rc.byARN[o.Resources[i].ARN] = &o.Resources[i]
 	}
@@ -463,12 +468,19 @@ func (rc *recommender) officeHours(r *inventory.Resource) (Recommendation, bool)
 		return Recommendation{}, false
 	}
 	const week = 7 * 24 * 60
-	off := week - rc.cfg.OfficeHours.OnMinutesPerWeek()
+	oh := rc.cfg.OfficeHours
+	on := oh.OnMinutesPerWeek()
+	off := week - on
 	if off <= 0 {
 		return Recommendation{}, false
 	}
+	// Off hours a month: the week's off share of a month's hours, plus
+	// the office hours of a year's days off, a twelfth of them.
 	offShare := big.NewRat(int64(off), week)
 	offHours := new(big.Rat).Mul(offShare, big.NewRat(pricing.HoursPerMonth, 1))
+	if rc.daysOff > 0 {
+		offHours.Add(offHours, big.NewRat(int64(rc.daysOff)*int64(oh.DayMinutes()), 60*12))
+	}
 	offH, _ := offHours.Float64()
 	it := rc.item(RecOfficeHours, r)
 	switch r.Type {
@@ -477,8 +489,12 @@ func (rc *recommender) officeHours(r *inventory.Resource) (Recommendation, bool)
 	default:
 		it.Action = "stop it outside office hours and start it in the morning"
 	}
-	why := fmt.Sprintf("env %s runs around the clock; outside office hours (%s) it could be off %d of 168 hours a week, %.1f hours a month",
-		env, rc.cfg.OfficeHours, off/60, offH)
+	why := fmt.Sprintf("env %s runs around the clock; outside office hours (%s) it could be off %d of 168 hours a week",
+		env, oh, off/60)
+	if rc.daysOff > 0 {
+		why += fmt.Sprintf(" and all of %d office days off in the coming year", rc.daysOff)
+	}
+	why += fmt.Sprintf(", %.1f hours a month", offH)
 	rs := rc.withMembers(r)
 	if b, ok := rc.billOf(rs); ok && b.hourly.Sign() > 0 {
 		perHour := b.hourly.MulRat(big.NewRat(1, billDays*24))
@@ -571,7 +587,7 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string) error {
 		sum.rows = append(sum.rows, []string{g.Key, g.Cost.Round(p), pct(g.Share)})
 	}
 	sum.rows = append(sum.rows, []string{"total", r.Total.Round(p), ""})
-	sum.notes = append(sum.notes, "The total counts each resource once, at its largest saving; office hours exclude holidays ("+r.OfficeHours+").")
+	sum.notes = append(sum.notes, "The total counts each resource once, at its largest saving; office hours: "+r.OfficeHours+".")
 	sum.notes = append(sum.notes, r.Notes...)
 	if err := sum.render(w, format); err != nil {
 		return err

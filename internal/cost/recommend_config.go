@@ -6,6 +6,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rickar/cal/v2"
+	"github.com/rickar/cal/v2/jp"
+	"github.com/rickar/cal/v2/us"
+
 	// Office hours name a time zone; the binary must resolve it on hosts
 	// without a zoneinfo database (distroless images, Windows).
 	_ "time/tzdata"
@@ -36,7 +41,16 @@ type OfficeHours struct {
 	// Envs are the env values (globs, case-insensitive) to stop outside
 	// office hours (default dev*, qa*, test*).
 	Envs []string `yaml:"envs"`
+	// Holidays names the public holidays that are off too: jp (default),
+	// us or none.
+	Holidays string `yaml:"holidays"`
+	// Closed are more days off every year, as MM-DD (e.g. 12-29 to 01-03
+	// for a year-end break).
+	Closed []string `yaml:"closed"`
 }
+
+// holidayCalendars are the public holiday calendars office hours know.
+var holidayCalendars = map[string][]*cal.Holiday{"jp": jp.Holidays, "us": us.Holidays, "none": nil}
 
 var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 
@@ -56,6 +70,9 @@ func (r *RecommendConfig) defaults() {
 	}
 	if len(oh.Envs) == 0 {
 		oh.Envs = []string{"dev*", "qa*", "test*"}
+	}
+	if oh.Holidays == "" {
+		oh.Holidays = "jp"
 	}
 	if len(r.ProductionEnvs) == 0 {
 		r.ProductionEnvs = []string{"prod", "prd", "production"}
@@ -86,6 +103,14 @@ func (r *RecommendConfig) validate() error {
 	if end <= start {
 		return &FieldError{Field: "cost.recommend.office_hours.end", Err: fmt.Errorf("%s is not after start %s", oh.End, oh.Start)}
 	}
+	if _, ok := holidayCalendars[strings.ToLower(oh.Holidays)]; !ok {
+		return &FieldError{Field: "cost.recommend.office_hours.holidays", Err: fmt.Errorf("%q is not a holiday calendar (valid: jp, us, none)", oh.Holidays)}
+	}
+	for i, d := range oh.Closed {
+		if t, err := time.Parse("01-02", d); err != nil || t.Format("01-02") != d {
+			return &FieldError{Field: fmt.Sprintf("cost.recommend.office_hours.closed[%d]", i), Err: fmt.Errorf("%q is not a day of the year (want MM-DD, e.g. 12-29)", d)}
+		}
+	}
 	for name, globs := range map[string][]string{"office_hours.envs": oh.Envs, "production_envs": r.ProductionEnvs} {
 		for i, g := range globs {
 			if _, err := path.Match(g, ""); err != nil {
@@ -114,18 +139,66 @@ func clockMinutes(s string) (int, error) {
 // OnMinutesPerWeek is how long office hours last in a week, in minutes.
 // It assumes a validated configuration.
 func (oh OfficeHours) OnMinutesPerWeek() int {
-	start, _ := clockMinutes(oh.Start)
-	end, _ := clockMinutes(oh.End)
 	days := map[string]bool{}
 	for _, d := range oh.Days {
 		days[strings.ToLower(d)] = true
 	}
-	return len(days) * (end - start)
+	return len(days) * oh.DayMinutes()
+}
+
+// DayMinutes is how long office hours last in a day, in minutes. It
+// assumes a validated configuration.
+func (oh OfficeHours) DayMinutes() int {
+	start, _ := clockMinutes(oh.Start)
+	end, _ := clockMinutes(oh.End)
+	return end - start
+}
+
+// DaysOff counts the office days in the year from the day of from (in
+// the office time zone) that are off all the same: public holidays of
+// the calendar (on the day or the day they move to) and Closed days. It
+// assumes a validated configuration.
+func (oh OfficeHours) DaysOff(from time.Time) int {
+	loc, err := time.LoadLocation(oh.TimeZone)
+	if err != nil {
+		return 0
+	}
+	c := &cal.Calendar{}
+	c.AddHoliday(holidayCalendars[strings.ToLower(oh.Holidays)]...)
+	office := map[string]bool{}
+	for _, d := range oh.Days {
+		office[strings.ToLower(d)] = true
+	}
+	closed := map[string]bool{}
+	for _, d := range oh.Closed {
+		closed[d] = true
+	}
+	y, m, d := from.In(loc).Date()
+	day := time.Date(y, m, d, 12, 0, 0, 0, loc)
+	end := day.AddDate(1, 0, 0)
+	n := 0
+	for ; day.Before(end); day = day.AddDate(0, 0, 1) {
+		if !office[weekdays[day.Weekday()]] {
+			continue
+		}
+		actual, observed, _ := c.IsHoliday(day)
+		if actual || observed || closed[day.Format("01-02")] {
+			n++
+		}
+	}
+	return n
 }
 
 // String is the office hours as a person reads them.
 func (oh OfficeHours) String() string {
-	return fmt.Sprintf("%s %s-%s %s", strings.Join(oh.Days, ","), oh.Start, oh.End, oh.TimeZone)
+	s := fmt.Sprintf("%s %s-%s %s", strings.Join(oh.Days, ","), oh.Start, oh.End, oh.TimeZone)
+	if h := strings.ToLower(oh.Holidays); h != "" && h != "none" {
+		s += ", " + h + " holidays off"
+	}
+	if len(oh.Closed) > 0 {
+		s += ", closed " + strings.Join(oh.Closed, ",")
+	}
+	return s
 }
 
 // matchEnv reports whether env matches any glob, ignoring case.

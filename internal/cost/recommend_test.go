@@ -123,7 +123,10 @@ func TestRecommend(t *testing.T) {
 	type row struct{ Kind, ID, Monthly, Basis string }
 	// Hand-computed (Tokyo list prices; 730 hours a month; office hours
 	// mon-fri 09:00-20:00 leave 113 of 168 hours a week off, so
-	// 113/168 x 730 = 491.0119 hours a month):
+	// 113/168 x 730 = 491.0119 hours a month; and the 16 weekday
+	// holidays of Japan from 2025-06-30 to 2026-06-29 (see
+	// TestOfficeDaysOff) add 16 x 11 hours / 12 = 14.6667, so
+	// 84954/168 = 505.6786 hours a month):
 	want := []row{
 		// Aurora cluster idle: member db.r5.large 0.35/h x 730.
 		{RecIdleDB, "legacy", "255.50", BasisPrices},
@@ -132,17 +135,17 @@ func TestRecommend(t *testing.T) {
 		// api-dev: 2 tasks x (0.25 vCPU x 0.05056 + 0.5 GB x 0.00553) = 0.03081/h,
 		// x 730 = 22.4913 a month, x 70% = 15.74391.
 		{RecFargateSpot, "api-dev", "15.74", BasisPrices},
-		// 0.03081/h x 491.0119 hours.
-		{RecOfficeHours, "api-dev", "15.13", BasisPrices},
+		// 0.03081/h x 505.6786 hours.
+		{RecOfficeHours, "api-dev", "15.58", BasisPrices},
 		// vol-big: gp2 1000 GB x 0.12 = 120, gp3 1000 x 0.096 + 125 MB/s x 0.048 = 102,
 		// 15% less; billed 100 -> 15.
 		{RecGP3, "big", "15.00", BasisBill},
-		// dev-db: db.t3.micro 0.026/h x 491.0119 hours.
-		{RecOfficeHours, "dev-db", "12.77", BasisPrices},
+		// dev-db: db.t3.micro 0.026/h x 505.6786 hours.
+		{RecOfficeHours, "dev-db", "13.15", BasisPrices},
 		// ora: no bill, no list price: the policy's 10.
 		{RecIdleDB, "ora", "10.00", BasisPolicy},
-		// devbox: 9 billed for running hours in 30 days = 9/720 per hour x 491.0119.
-		{RecOfficeHours, "devbox", "6.14", BasisBill},
+		// devbox: 9 billed for running hours in 30 days = 9/720 per hour x 505.6786.
+		{RecOfficeHours, "devbox", "6.32", BasisBill},
 		// legacy m4.large 0.129/h -> m6i.large 0.124/h: 0.005 x 730.
 		{RecGeneration, "legacy", "3.65", BasisPrices},
 		// vol-small: 100 GB x (0.12 - 0.096).
@@ -165,17 +168,17 @@ func TestRecommend(t *testing.T) {
 		t.Errorf("recommendations (-want +got):\n%s", d)
 	}
 	// Each resource once, at its largest saving: 255.5 + 46 + 15.74391 +
-	// 15 + 12.76631 + 10 + 6.13765 + 3.65 + 2.4 = 367.19787.
-	if got := r.Total.Round(2); got != "367.20" {
-		t.Errorf("total %s, want 367.20", got)
+	// 15 + 13.14764 + 10 + 6.32098 + 3.65 + 2.4 = 367.76253.
+	if got := r.Total.Round(2); got != "367.76" {
+		t.Errorf("total %s, want 367.76", got)
 	}
-	// devbox office hours exactly: 9 x (82490/168) / 720.
+	// devbox office hours exactly: 9 x (84954/168) / 720.
 	for _, it := range r.Items {
 		if it.Kind == RecOfficeHours && it.Name == "devbox" {
-			if want := MustMoney("9").MulRat(bigRat(82490, 168*720)); it.Monthly.Cmp(want) != 0 {
+			if want := MustMoney("9").MulRat(bigRat(84954, 168*720)); it.Monthly.Cmp(want) != 0 {
 				t.Errorf("devbox office hours %s, want exactly %s", it.Monthly, want)
 			}
-			if it.Env != "dev" || it.Owner != "alice" || !strings.Contains(it.Why, "113 of 168 hours") {
+			if it.Env != "dev" || it.Owner != "alice" || !strings.Contains(it.Why, "113 of 168 hours a week and all of 16 office days off") {
 				t.Errorf("devbox: %+v", it)
 			}
 		}
@@ -191,8 +194,9 @@ func TestRecommendCurrencyAndConfig(t *testing.T) {
 	st := recBill(t, [][3]string{{recARN("ec2", "natgateway/nat-1"), "APN1-NatGateway-Hours", "46"}})
 	c := recCommon(st)
 	c.Currency, c.Rate = "JPY", 150
-	// Office hours every day 08:00-20:00 leave 12 of 24 hours off.
-	c.Cost.Recommend.OfficeHours = OfficeHours{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, Start: "08:00", End: "20:00", Envs: []string{"DEV"}}
+	// Office hours every day 08:00-20:00 leave 12 of 24 hours off; no
+	// holidays.
+	c.Cost.Recommend.OfficeHours = OfficeHours{Days: []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, Start: "08:00", End: "20:00", Envs: []string{"DEV"}, Holidays: "none"}
 	c.Findings = c.Findings[:1]
 	r, err := Recommend(context.Background(), c)
 	if err != nil {
@@ -276,5 +280,52 @@ func TestRecommendNoBillNoScan(t *testing.T) {
 	}
 	if len(r.Items) != 0 || len(r.Notes) != 2 || !r.Total.IsZero() {
 		t.Errorf("want no items and two notes, got %+v", r)
+	}
+}
+
+// TestOfficeDaysOff counts 2025's days off by hand: Japan's 15 public
+// holidays on weekdays (Feb 23 and Nov 23 fall on Sundays and move to
+// Monday; May 4, a Sunday, moves to Tuesday May 6 since Monday is a
+// holiday already), and a year-end break adds its five weekdays.
+func TestOfficeDaysOff(t *testing.T) {
+	from := time.Date(2024, 12, 31, 20, 0, 0, 0, time.UTC) // 2025-01-01 in Tokyo
+	rc := RecommendConfig{}
+	rc.defaults()
+	if got := rc.OfficeHours.DaysOff(from); got != 15 {
+		t.Errorf("jp, 2025: %d office days off, want 15", got)
+	}
+	// From recNow (2025-06-30): Jul 21, Aug 11, Sep 15, Sep 23, Oct 13,
+	// Nov 3, Nov 24 (for Sunday 23); Jan 1, Jan 12, Feb 11, Feb 23,
+	// Mar 20, Apr 29, May 4, May 5, May 6 (for Sunday May 3).
+	if got := rc.OfficeHours.DaysOff(recNow); got != 16 {
+		t.Errorf("jp, from %s: %d office days off, want 16", recNow.Format(time.DateOnly), got)
+	}
+	rc.OfficeHours.Closed = []string{"12-29", "12-30", "12-31", "01-02", "01-03"}
+	if got := rc.OfficeHours.DaysOff(from); got != 20 {
+		t.Errorf("jp and a year-end break, 2025: %d office days off, want 20", got)
+	}
+	rc.OfficeHours.Holidays, rc.OfficeHours.Closed = "none", nil
+	if got := rc.OfficeHours.DaysOff(from); got != 0 {
+		t.Errorf("no holidays: %d office days off, want 0", got)
+	}
+	rc.OfficeHours.Holidays = "us"
+	// New Year's Day, MLK, Presidents', Memorial, Juneteenth, July 4,
+	// Labor, Columbus, Veterans, Thanksgiving, Christmas: all weekdays.
+	if got := rc.OfficeHours.DaysOff(from); got != 11 {
+		t.Errorf("us, 2025: %d office days off, want 11", got)
+	}
+	for _, tc := range []struct {
+		oh   OfficeHours
+		want string
+	}{
+		{OfficeHours{Holidays: "fr"}, `cost.recommend.office_hours.holidays: "fr" is not a holiday calendar (valid: jp, us, none)`},
+		{OfficeHours{Closed: []string{"12-32"}}, `cost.recommend.office_hours.closed[0]: "12-32" is not a day of the year (want MM-DD, e.g. 12-29)`},
+		{OfficeHours{Closed: []string{"1-3"}}, `cost.recommend.office_hours.closed[0]: "1-3" is not a day of the year (want MM-DD, e.g. 12-29)`},
+	} {
+		c := RecommendConfig{OfficeHours: tc.oh}
+		c.defaults()
+		if err := c.validate(); err == nil || err.Error() != tc.want {
+			t.Errorf("%+v: error %v, want %s", tc.oh, err, tc.want)
+		}
 	}
 }
