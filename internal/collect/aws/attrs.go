@@ -71,5 +71,3 @@ func tagMap[T any](tags []T, kv func(T) (*string, *string)) map[string]string {
 }
 
 func nameTag(tags map[string]string) string { return tags["Name"] }
-
-func timePtr(t time.Time) *time.Time { return &t }
