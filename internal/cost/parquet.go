@@ -248,6 +248,19 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 		}
 	}
 	rgs := pf.RowGroups()
+	// The library allocates what a page header claims before it reads
+	// the page: check the headers of the chunks to be read first.
+	meta := pf.Metadata().RowGroups
+	for i := range rgs {
+		for _, l := range plan.leaves {
+			if i >= len(meta) || l.leaf.ColumnIndex >= len(meta[i].Columns) {
+				return fs, fmt.Errorf("%s: row group %d has no column %s", name, i, l.name)
+			}
+			if err := checkChunkPages(r, size, &meta[i].Columns[l.leaf.ColumnIndex].MetaData); err != nil {
+				return fs, fmt.Errorf("%s: column %s: %w", name, l.name, err)
+			}
+		}
+	}
 	firstLine := make([]int64, len(rgs))
 	var line int64 = 2 // line 1 stands for the header a CSV would have
 	for i, rg := range rgs {

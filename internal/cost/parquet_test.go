@@ -3,6 +3,7 @@ package cost
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"math/big"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // cur2Row is a CUR 2.0 line as Parquet writes it: resource_tags is a
@@ -243,5 +245,92 @@ func TestDetectSnakeTags(t *testing.T) {
 		if len(tc.extra) == 1 && tc.extra[0] == "resource_tags" && len(c.tagCols) != 0 {
 			t.Errorf("a file with the tag map also read tag columns: %+v", c.tagCols)
 		}
+	}
+}
+
+// TestCheckChunkPages walks the page headers of sound files (every
+// chunk must end on a page boundary) and of damaged ones.
+func TestCheckChunkPages(t *testing.T) {
+	var plain, dict bytes.Buffer
+	if err := WriteSyntheticFOCUSParquet(&plain, 20_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSyntheticFOCUSParquetDict(&dict, 20_000); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{"plain": plain.Bytes(), "dict": dict.Bytes(), "athena": athenaParquet(t)} {
+		pf, err := openParquet(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks := 0
+		for _, rg := range pf.Metadata().RowGroups {
+			for i := range rg.Columns {
+				chunks++
+				if err := checkChunkPages(bytes.NewReader(b), int64(len(b)), &rg.Columns[i].MetaData); err != nil {
+					t.Errorf("%s: column %d: %v", name, i, err)
+				}
+			}
+		}
+		if chunks == 0 {
+			t.Errorf("%s: no column chunks", name)
+		}
+	}
+
+	// A header: type 0, uncompressed u, compressed c (zigzag varints of
+	// compact i32 fields 1-3), then a stop.
+	header := func(u, c int64) []byte {
+		h := []byte{0x15, 0x00, 0x15}
+		h = binary.AppendUvarint(h, uint64(u<<1^u>>63))
+		h = append(h, 0x15)
+		h = binary.AppendUvarint(h, uint64(c<<1^c>>63))
+		return append(h, 0x00)
+	}
+	// bigHeader carries a 10 kB field 8 (binary) after the sizes, as
+	// statistics can make a header large.
+	bigHeader := func(u, c int64, n int) []byte {
+		h := header(u, c)
+		h = append(h[:len(h)-1], 0x58)
+		h = binary.AppendUvarint(h, uint64(n))
+		return append(append(h, make([]byte, n)...), 0x00)
+	}
+	file := func(pages ...[]byte) ([]byte, *format.ColumnMetaData) {
+		b := []byte("PAR1")
+		for _, p := range pages {
+			b = append(b, p...)
+		}
+		md := &format.ColumnMetaData{DataPageOffset: 4, TotalCompressedSize: int64(len(b) - 4)}
+		return append(b, make([]byte, 8)...), md
+	}
+	body := func(n int) []byte { return make([]byte, n) }
+	for name, tc := range map[string]struct {
+		pages [][]byte
+		size  int64 // TotalCompressedSize, if not the pages'
+		want  string
+	}{
+		"sound":             {pages: [][]byte{append(header(100, 10), body(10)...), append(header(5, 5), body(5)...)}},
+		"header over 4 KiB": {pages: [][]byte{append(bigHeader(100, 10, 10_000), body(10)...), append(header(5, 5), body(5)...)}},
+		"huge uncompressed": {pages: [][]byte{append(header(300<<20, 10), body(10)...)}, want: "page at byte 4 claims 314572800 bytes (10 compressed), more than the 256 MiB a page may have"},
+		"negative":          {pages: [][]byte{append(header(-1, 10), body(10)...)}, want: "page at byte 4 claims a negative size"},
+		"past the chunk":    {pages: [][]byte{append(header(100, 50), body(10)...)}, want: "page at byte 4 runs 40 bytes past the end of its column chunk"},
+		"header cut":        {pages: [][]byte{header(100, 10)[:4]}, want: "page header at byte 4: ends early"},
+		"chunk past file":   {pages: [][]byte{append(header(1, 1), body(1)...)}, size: 1 << 20, want: "lies outside the file"},
+	} {
+		b, md := file(tc.pages...)
+		if tc.size != 0 {
+			md.TotalCompressedSize = tc.size
+		}
+		err := checkChunkPages(bytes.NewReader(b), int64(len(b)), md)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: error %v, want %q", name, err, tc.want)
+		}
+	}
+
+	// Through ReadParquet, the column and byte are named.
+	defer func(n int64) { maxPageBytes = n }(maxPageBytes)
+	maxPageBytes = 1000
+	_, err := NewAggregator("").ReadParquet(context.Background(), "bill.parquet", bytes.NewReader(plain.Bytes()), int64(plain.Len()))
+	if err == nil || !strings.HasPrefix(err.Error(), "bill.parquet: column ") || !strings.Contains(err.Error(), "more than the 0 MiB a page may have") {
+		t.Errorf("error %v", err)
 	}
 }

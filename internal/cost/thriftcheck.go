@@ -4,6 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // checkThriftCompact walks a Thrift compact-protocol struct (a Parquet
@@ -39,7 +42,10 @@ func (c *thriftChecker) byte1() (byte, error) {
 
 func (c *thriftChecker) uvarint() (uint64, error) {
 	v, n := binary.Uvarint(c.b[c.pos:])
-	if n <= 0 {
+	if n == 0 {
+		return 0, errThriftShort
+	}
+	if n < 0 {
 		return 0, errors.New("bad varint")
 	}
 	c.pos += n
@@ -49,7 +55,7 @@ func (c *thriftChecker) uvarint() (uint64, error) {
 // count reads a length or element count and checks it fits.
 func (c *thriftChecker) fits(n uint64) error {
 	if n > uint64(len(c.b)-c.pos) {
-		return fmt.Errorf("count %d is larger than the %d bytes left", n, len(c.b)-c.pos)
+		return fmt.Errorf("count %d is larger than the %d bytes left (%w)", n, len(c.b)-c.pos, errThriftShort)
 	}
 	return nil
 }
@@ -159,3 +165,94 @@ func (c *thriftChecker) value(t byte, depth int) error {
 	}
 	return fmt.Errorf("unknown type %d", t)
 }
+
+// maxPageBytes bounds the size a page header may claim, compressed or
+// not. Writers make pages of about a megabyte; a header claiming more is
+// damage, and the Parquet library would allocate what it claims before
+// finding that out.
+var maxPageBytes int64 = 256 << 20 // a variable so tests can lower it
+
+// maxPageHeader bounds a page header (statistics make it grow).
+const maxPageHeader = 16 << 20
+
+// checkChunkPages walks the page headers of one column chunk from the
+// footer's offsets, reading only the headers, and fails when a page
+// claims more than maxPageBytes or runs past its chunk.
+func checkChunkPages(r io.ReaderAt, size int64, md *format.ColumnMetaData) error {
+	start := md.DataPageOffset
+	if d := md.DictionaryPageOffset; d > 0 && d < start {
+		start = d
+	}
+	end := start + md.TotalCompressedSize
+	if start < 4 || md.TotalCompressedSize < 0 || end > size-8 || end < start {
+		return fmt.Errorf("column chunk at bytes %d-%d lies outside the file's %d bytes", start, end, size)
+	}
+	buf := make([]byte, 4<<10)
+	for pos := start; pos < end; {
+		n := min(int64(len(buf)), end-pos)
+		if _, err := r.ReadAt(buf[:n], pos); err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("page header at byte %d: %w", pos, err)
+		}
+		uncompressed, compressed, hlen, err := pageHeader(buf[:n])
+		if errors.Is(err, errThriftShort) && n == int64(len(buf)) && len(buf) < maxPageHeader {
+			buf = make([]byte, len(buf)*4)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("page header at byte %d: %w", pos, err)
+		}
+		switch {
+		case compressed < 0 || uncompressed < 0:
+			return fmt.Errorf("page at byte %d claims a negative size", pos)
+		case compressed > maxPageBytes || uncompressed > maxPageBytes:
+			return fmt.Errorf("page at byte %d claims %d bytes (%d compressed), more than the %d MiB a page may have", pos, uncompressed, compressed, maxPageBytes>>20)
+		case pos+int64(hlen)+compressed > end:
+			return fmt.Errorf("page at byte %d runs %d bytes past the end of its column chunk", pos, pos+int64(hlen)+compressed-end)
+		}
+		pos += int64(hlen) + compressed
+	}
+	return nil
+}
+
+// pageHeader reads a Parquet PageHeader's uncompressed and compressed
+// sizes (fields 2 and 3) and the header's length, skipping the rest.
+func pageHeader(b []byte) (uncompressed, compressed int64, n int, err error) {
+	c := thriftChecker{b: b}
+	var id int64
+	for {
+		h, err := c.byte1()
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		if h == 0 {
+			return uncompressed, compressed, c.pos, nil
+		}
+		if d := h >> 4; d != 0 {
+			id += int64(d)
+		} else {
+			v, err := c.uvarint()
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			id = zigzag(v)
+		}
+		t := h & 0x0f
+		if (id == 2 || id == 3) && t == 5 {
+			v, err := c.uvarint()
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			if id == 2 {
+				uncompressed = zigzag(v)
+			} else {
+				compressed = zigzag(v)
+			}
+			continue
+		}
+		if err := c.value(t, 1); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+}
+
+func zigzag(v uint64) int64 { return int64(v>>1) ^ -int64(v&1) }
