@@ -6,8 +6,9 @@
 // and why, and whether a budget is breached.
 //
 // Money is exact (see Money): nothing is rounded before display. A folder or
-// prefix holding several versions of a legacy CUR month is read at the
-// version its manifest names (see versions.go), never at all of them.
+// prefix holding several versions of a month (legacy CUR report versions,
+// Data Exports refreshes kept as new files) is read at the version its
+// manifest names (see versions.go), never at all of them.
 //
 // cost knows inventory resources, findings, the naming rule and the AWS SDK
 // for S3 reads. It must not know the policy engine, the store's own schema

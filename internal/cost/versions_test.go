@@ -3,6 +3,7 @@ package cost
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,4 +111,121 @@ func TestCURVersions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestExportManifests: of a Data Exports partition, only the files its
+// manifest lists are read (an export that creates new files keeps every
+// refresh); with no manifest, two files of one name stop ingest.
+func TestExportManifests(t *testing.T) {
+	bill := readTestdata(t, "testdata/bills/cur2.csv")
+	const data = "exp/cur2/data/BILLING_PERIOD=2024-10"
+	const meta = "exp/cur2/metadata/BILLING_PERIOD=2024-10/cur2-Manifest.json"
+	versions := map[string][]byte{
+		data + "/20241002T0101Z/cur2-00001.csv.gz": gzipped(t, bill),
+		data + "/20241003T0101Z/cur2-00001.csv.gz": gzipped(t, bill),
+		data + "/20241003T0101Z/cur2-00002.csv":    bill,
+		// Another partition, overwritten in place: no manifest needed.
+		"exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00001.csv": bill,
+		"exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00002.csv": bill,
+	}
+	with := func(extra map[string][]byte) map[string][]byte {
+		m := map[string][]byte{}
+		for k, v := range versions {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	manifest := `{"executionId":"x","dataFiles":["s3://elsewhere/exp/cur2/data/BILLING_PERIOD=2024-10/20241003T0101Z/cur2-00001.csv.gz",
+		"s3://elsewhere/exp/cur2/data/BILLING_PERIOD=2024-10/20241003T0101Z/cur2-00002.csv"],"columns":[{"name":"line_item_unblended_cost"}]}`
+	cases := []struct {
+		name      string
+		objects   map[string][]byte
+		wantFiles []string
+		wantErr   string
+	}{{
+		name:    "manifest lists the current refresh",
+		objects: with(map[string][]byte{meta: []byte(manifest)}),
+		wantFiles: []string{
+			data + "/20241003T0101Z/cur2-00001.csv.gz", data + "/20241003T0101Z/cur2-00002.csv",
+			"exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00001.csv", "exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00002.csv",
+		},
+	}, {
+		name:    "no manifest, two versions of a file",
+		objects: versions,
+		wantErr: data + "/20241003T0101Z/cur2-00001.csv.gz are two versions of one part of the export",
+	}, {
+		name:    "manifest lists files that are not there",
+		objects: with(map[string][]byte{meta: []byte(`{"dataFiles":["s3://b/exp/cur2/data/BILLING_PERIOD=2024-10/gone/cur2-00001.csv.gz"]}`)}),
+		wantErr: meta + " lists 1 data files, none of them among the 3 found under ",
+	}, {
+		name:    "manifest lists no files",
+		objects: with(map[string][]byte{meta: []byte(`{"dataFiles":[]}`)}),
+		wantErr: meta + ": manifest lists no data files, so it cannot say which are current",
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for k, b := range tc.objects {
+				p := filepath.Join(dir, filepath.FromSlash(k))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, src := range []struct {
+				root string
+				opt  IngestOptions
+			}{
+				{root: dir + "/", opt: IngestOptions{Paths: []string{filepath.Join(dir, "exp")}}},
+				{root: "s3://bills/", opt: IngestOptions{Paths: []string{"s3://bills/exp/"}, S3: &fakeS3{bucket: "bills", objects: tc.objects, pageSize: 3}}},
+			} {
+				src.opt.Now = testNow
+				res, err := Ingest(context.Background(), NewMemStore(), src.opt)
+				if tc.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+						t.Errorf("%s: error %v, want one containing %q", src.root, err, tc.wantErr)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", src.root, err)
+				}
+				var files []string
+				for _, f := range res.Stats.Files {
+					files = append(files, strings.TrimPrefix(f.Name, src.root))
+				}
+				if d := cmp.Diff(tc.wantFiles, files); d != "" {
+					t.Errorf("%s: files read (-want +got):\n%s", src.root, d)
+				}
+			}
+		})
+	}
+}
+
+// FuzzManifests feeds arbitrary manifests to both readers: an error or
+// an answer, never a panic, and an answer is what the manifest says.
+func FuzzManifests(f *testing.F) {
+	f.Add([]byte(`{"assemblyId":"a-1","reportKeys":["p/r/20250101-20250201/a-1/r-1.csv.gz"]}`))
+	f.Add([]byte(`{"dataFiles":["s3://b/p/e/data/BILLING_PERIOD=2025-01/e-00001.parquet"],"columns":[]}`))
+	f.Add([]byte(`[["s3://b/e/data/X=1/f.csv"]]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		file := billFile{name: "m.json", open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }}
+		if id, err := manifestAssembly(context.Background(), file); err == nil && (id == "" || !bytes.Contains(b, []byte("assemblyId"))) {
+			t.Fatalf("assembly %q from %q", id, b)
+		}
+		listed, err := manifestFiles(context.Background(), file)
+		if err != nil {
+			return
+		}
+		for rel := range listed {
+			if _, _, r, ok := exportPartition(rel); !ok || r != rel || !billExt(rel) {
+				t.Fatalf("listed %q, which is not a data file path", rel)
+			}
+		}
+	})
 }
