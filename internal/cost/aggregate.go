@@ -355,8 +355,9 @@ func (a *Aggregator) cacheTags(raw string, t Tags) {
 // ReadCSV aggregates one CSV export (already decompressed). A header that
 // is no known format is an error naming the missing columns; bad lines are
 // counted and skipped. With more than one core, one goroutine splits
-// lines into fields while this one rolls them up: the two halves cost
-// about the same.
+// lines, joins their line keys and reads their amounts while this one
+// finds each line's class and rolls it up: the two halves cost about the
+// same.
 func (a *Aggregator) ReadCSV(ctx context.Context, name string, r io.Reader) (FileStats, error) {
 	return a.readCSV(ctx, name, r, runtime.GOMAXPROCS(0) > 1)
 }
