@@ -482,6 +482,9 @@ func (c *chunkCursor) fill() error {
 // step moves past the next level. It returns where the level's value
 // is (an index into the page's values, or into buf), or -1 for a null.
 func (c *chunkCursor) step() (int, error) {
+	if v, ok := c.quickStep(); ok {
+		return v, nil
+	}
 	if err := c.fill(); err != nil {
 		return 0, err
 	}
@@ -492,13 +495,24 @@ func (c *chunkCursor) step() (int, error) {
 		}
 		return c.bpos - 1, nil
 	}
+	v, _ := c.quickStep()
+	return v, nil
+}
+
+// quickStep is step for a level on the page already read, small enough
+// to be inlined in the loops that read a batch; false means step must
+// move to the next page (or batch of values) first.
+func (c *chunkCursor) quickStep() (int, bool) {
+	if c.pos >= c.n || c.mode == modeValues {
+		return 0, false
+	}
 	i := c.pos
 	c.pos++
 	if c.def != nil && c.def[i] < c.maxDef {
-		return -1, nil
+		return -1, true
 	}
 	c.vpos++
-	return c.vpos - 1, nil
+	return c.vpos - 1, true
 }
 
 // startsLine reports whether the next level starts a new line.
@@ -594,9 +608,12 @@ func (c *chunkCursor) readIDs(dst []uint32) (int, error) {
 		return len(dst), nil
 	}
 	for r := range dst {
-		v, err := c.step()
-		if err != nil {
-			return r, err
+		v, ok := c.quickStep()
+		if !ok {
+			var err error
+			if v, err = c.step(); err != nil {
+				return r, err
+			}
 		}
 		if v < 0 {
 			dst[r] = 0
@@ -676,14 +693,18 @@ func (c *chunkCursor) readAmounts(dst *amountCol, k, scale int) (int, error) {
 			dst.text[r] = s
 			continue
 		}
-		v, err := c.step()
-		if err != nil {
-			return r, err
+		v, ok := c.quickStep()
+		if !ok {
+			var err error
+			if v, err = c.step(); err != nil {
+				return r, err
+			}
 		}
 		if v < 0 {
 			continue
 		}
 		var n int64
+		var err error
 		switch {
 		case scale >= 0 && c.mode == modeInt64 && v < len(c.i64):
 			n = c.i64[v]
