@@ -40,35 +40,37 @@ func billExt(name string) bool {
 }
 
 // listFiles expands paths: a file is itself, a folder is every export
-// file under it, s3://bucket/prefix is every export object under prefix.
-func listFiles(ctx context.Context, paths []string, client func(ctx context.Context) (S3API, error)) ([]billFile, error) {
-	var out []billFile
+// file under it, s3://bucket/prefix is every export object under prefix,
+// less the files of versions a manifest says are superseded (returned
+// apart, by name, so ingest can say what it left out).
+func listFiles(ctx context.Context, paths []string, client func(ctx context.Context) (S3API, error)) (out []billFile, superseded []string, err error) {
 	for _, p := range paths {
 		if rest, ok := strings.CutPrefix(p, "s3://"); ok {
 			bucket, prefix, _ := strings.Cut(rest, "/")
 			if bucket == "" {
-				return nil, fmt.Errorf("%s: want s3://bucket/prefix", p)
+				return nil, nil, fmt.Errorf("%s: want s3://bucket/prefix", p)
 			}
 			c, err := client(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
+				return nil, nil, fmt.Errorf("%s: %w", p, err)
 			}
 			fs, manifests, err := listS3(ctx, c, bucket, prefix)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
+				return nil, nil, fmt.Errorf("%s: %w", p, err)
 			}
 			if len(fs) == 0 {
-				return nil, fmt.Errorf("%s: no .csv, .csv.gz or .parquet objects under that prefix", p)
+				return nil, nil, fmt.Errorf("%s: no .csv, .csv.gz or .parquet objects under that prefix", p)
 			}
-			if fs, err = currentVersions(ctx, fs, manifests); err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
+			current, err := currentVersions(ctx, fs, manifests)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", p, err)
 			}
-			out = append(out, fs...)
+			out, superseded = append(out, current...), append(superseded, leftOut(fs, current)...)
 			continue
 		}
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("billing export: %w", err)
+			return nil, nil, fmt.Errorf("billing export: %w", err)
 		}
 		if !st.IsDir() {
 			out = append(out, localFile(p))
@@ -89,17 +91,33 @@ func listFiles(ctx context.Context, paths []string, client func(ctx context.Cont
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("billing export folder: %w", err)
+			return nil, nil, fmt.Errorf("billing export folder: %w", err)
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("%s: no .csv, .csv.gz or .parquet files in that folder", p)
+			return nil, nil, fmt.Errorf("%s: no .csv, .csv.gz or .parquet files in that folder", p)
 		}
-		if found, err = currentVersions(ctx, found, manifests); err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+		current, err := currentVersions(ctx, found, manifests)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
 		}
-		out = append(out, found...)
+		out, superseded = append(out, current...), append(superseded, leftOut(found, current)...)
 	}
-	return out, nil
+	return out, superseded, nil
+}
+
+// leftOut names the files of all that are not in kept.
+func leftOut(all, kept []billFile) []string {
+	in := make(map[string]bool, len(kept))
+	for _, f := range kept {
+		in[f.name] = true
+	}
+	var out []string
+	for _, f := range all {
+		if !in[f.name] {
+			out = append(out, f.name)
+		}
+	}
+	return out
 }
 
 func localFile(p string) billFile {

@@ -143,6 +143,12 @@ func renderIngest(w io.Writer, res *IngestResult, format string) error {
 	for _, p := range res.Periods {
 		fmt.Fprintf(w, "stored %s %s: %d daily rollups, billed %s (replacing any earlier ingest of that period)\n", p.Source, p.Period, p.Rollups, p.Billed)
 	}
+	if n := len(res.Superseded); n > 0 {
+		fmt.Fprintf(w, "not read: %d file(s) of superseded versions, as the manifests name the current ones; first ones:\n", n)
+		for _, f := range res.Superseded[:min(n, maxBadRows)] {
+			fmt.Fprintf(w, "  %s\n", f)
+		}
+	}
 	s := res.Stats
 	if s.Skipped > 0 {
 		fmt.Fprintf(w, "skipped %d of %d lines (billed cost of skipped lines that could be read: %s); first ones:\n", s.Skipped, s.Lines, s.SkippedBilled)

@@ -148,6 +148,9 @@ type IngestResult struct {
 	// requests an ingest made; zero for exports.
 	Requests    int   `json:"cost_explorer_requests,omitempty"`
 	RequestCost Money `json:"cost_explorer_request_cost_usd,omitzero"`
+	// Superseded are files found but not read: older versions of a
+	// month that a manifest says the files read replace.
+	Superseded []string `json:"superseded,omitempty"`
 }
 
 // Ingest reads every file, then replaces each source x billing period it
@@ -173,7 +176,7 @@ func Ingest(ctx context.Context, st RollupStore, o IngestOptions) (*IngestResult
 		o.S3 = s3.NewFromConfig(cfg)
 		return o.S3, nil
 	}
-	files, err := listFiles(ctx, o.Paths, client)
+	files, superseded, err := listFiles(ctx, o.Paths, client)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +187,7 @@ func Ingest(ctx context.Context, st RollupStore, o IngestOptions) (*IngestResult
 			return nil, fmt.Errorf("ingest: %w", err)
 		}
 	}
-	res := &IngestResult{Stats: agg.Stats()}
+	res := &IngestResult{Stats: agg.Stats(), Superseded: superseded}
 	for _, b := range agg.Batches() {
 		if err := st.ReplacePeriod(ctx, b.Source, b.Period, o.Now, b.Rollups); err != nil {
 			return nil, fmt.Errorf("store %s %s: %w", b.Source, b.Period, err)

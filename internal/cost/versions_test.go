@@ -43,10 +43,11 @@ func TestCURVersions(t *testing.T) {
 		return m
 	}
 	cases := []struct {
-		name      string
-		objects   map[string][]byte
-		wantFiles []string // under the root
-		wantErr   string
+		name           string
+		objects        map[string][]byte
+		wantFiles      []string // under the root
+		wantSuperseded []string
+		wantErr        string
 	}{{
 		name:    "manifest names the current version",
 		objects: with(map[string][]byte{period + "/report-Manifest.json": []byte(`{"assemblyId":"22222222-bbbb","reportKeys":["x"]}`)}),
@@ -54,6 +55,7 @@ func TestCURVersions(t *testing.T) {
 			period + "/22222222-bbbb/report-1.csv.gz", period + "/22222222-bbbb/report-2.csv",
 			"cur/report/20241001-20241101/33333333-cccc/report-1.csv",
 		},
+		wantSuperseded: []string{period + "/11111111-aaaa/report-1.csv"},
 	}, {
 		name:    "no manifest",
 		objects: base,
@@ -108,6 +110,20 @@ func TestCURVersions(t *testing.T) {
 				if d := cmp.Diff(tc.wantFiles, files); d != "" {
 					t.Errorf("%s: files read (-want +got):\n%s", src.root, d)
 				}
+				var superseded []string
+				for _, f := range res.Superseded {
+					superseded = append(superseded, strings.TrimPrefix(f, src.root))
+				}
+				if d := cmp.Diff(tc.wantSuperseded, superseded); d != "" {
+					t.Errorf("%s: superseded (-want +got):\n%s", src.root, d)
+				}
+				var out bytes.Buffer
+				if err := renderIngest(&out, res, "table"); err != nil {
+					t.Fatal(err)
+				}
+				if len(tc.wantSuperseded) > 0 && !strings.Contains(out.String(), "not read: 1 file(s) of superseded versions, as the manifests name the current ones; first ones:\n  "+res.Superseded[0]+"\n") {
+					t.Errorf("%s: output does not say what was left out:\n%s", src.root, out.String())
+				}
 			}
 		})
 	}
@@ -141,10 +157,11 @@ func TestExportManifests(t *testing.T) {
 	manifest := `{"executionId":"x","dataFiles":["s3://elsewhere/exp/cur2/data/BILLING_PERIOD=2024-10/20241003T0101Z/cur2-00001.csv.gz",
 		"s3://elsewhere/exp/cur2/data/BILLING_PERIOD=2024-10/20241003T0101Z/cur2-00002.csv"],"columns":[{"name":"line_item_unblended_cost"}]}`
 	cases := []struct {
-		name      string
-		objects   map[string][]byte
-		wantFiles []string
-		wantErr   string
+		name           string
+		objects        map[string][]byte
+		wantFiles      []string
+		wantSuperseded []string
+		wantErr        string
 	}{{
 		name:    "manifest lists the current refresh",
 		objects: with(map[string][]byte{meta: []byte(manifest)}),
@@ -152,6 +169,7 @@ func TestExportManifests(t *testing.T) {
 			data + "/20241003T0101Z/cur2-00001.csv.gz", data + "/20241003T0101Z/cur2-00002.csv",
 			"exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00001.csv", "exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00002.csv",
 		},
+		wantSuperseded: []string{data + "/20241002T0101Z/cur2-00001.csv.gz"},
 	}, {
 		name:    "no manifest, two versions of a file",
 		objects: versions,
@@ -201,6 +219,20 @@ func TestExportManifests(t *testing.T) {
 				}
 				if d := cmp.Diff(tc.wantFiles, files); d != "" {
 					t.Errorf("%s: files read (-want +got):\n%s", src.root, d)
+				}
+				var superseded []string
+				for _, f := range res.Superseded {
+					superseded = append(superseded, strings.TrimPrefix(f, src.root))
+				}
+				if d := cmp.Diff(tc.wantSuperseded, superseded); d != "" {
+					t.Errorf("%s: superseded (-want +got):\n%s", src.root, d)
+				}
+				var out bytes.Buffer
+				if err := renderIngest(&out, res, "table"); err != nil {
+					t.Fatal(err)
+				}
+				if len(tc.wantSuperseded) > 0 && !strings.Contains(out.String(), "not read: 1 file(s) of superseded versions, as the manifests name the current ones; first ones:\n  "+res.Superseded[0]+"\n") {
+					t.Errorf("%s: output does not say what was left out:\n%s", src.root, out.String())
 				}
 			}
 		})
