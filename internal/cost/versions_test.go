@@ -12,6 +12,88 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// versionCase is a tree of export objects and what ingesting it gives:
+// the files read and left out (under the root), or an error.
+type versionCase struct {
+	name           string
+	objects        map[string][]byte
+	wantFiles      []string
+	wantSuperseded []string
+	wantErr        string
+}
+
+// withObjects is base with extra added.
+func withObjects(base, extra map[string][]byte) map[string][]byte {
+	m := map[string][]byte{}
+	for k, v := range base {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+// runVersionCase ingests tc's objects from a folder on disk and from S3
+// under top; errorEnds says the error must end with the root and
+// wantErr, rather than contain wantErr.
+func runVersionCase(t *testing.T, tc versionCase, top string, pageSize int, errorEnds bool) {
+	t.Helper()
+	dir := t.TempDir()
+	for k, b := range tc.objects {
+		p := filepath.Join(dir, filepath.FromSlash(k))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, src := range []struct {
+		root string
+		opt  IngestOptions
+	}{
+		{root: dir + "/", opt: IngestOptions{Paths: []string{filepath.Join(dir, top)}}},
+		{root: "s3://bills/", opt: IngestOptions{Paths: []string{"s3://bills/" + top + "/"}, S3: &fakeS3{bucket: "bills", objects: tc.objects, pageSize: pageSize}}},
+	} {
+		src.opt.Now = testNow
+		res, err := Ingest(context.Background(), NewMemStore(), src.opt)
+		if tc.wantErr != "" {
+			if errorEnds && (err == nil || !strings.HasSuffix(err.Error(), src.root+tc.wantErr)) {
+				t.Errorf("%s: error %v, want one ending %q", src.root, err, src.root+tc.wantErr)
+			}
+			if !errorEnds && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("%s: error %v, want one containing %q", src.root, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", src.root, err)
+		}
+		var files []string
+		for _, f := range res.Stats.Files {
+			files = append(files, strings.TrimPrefix(f.Name, src.root))
+		}
+		if d := cmp.Diff(tc.wantFiles, files); d != "" {
+			t.Errorf("%s: files read (-want +got):\n%s", src.root, d)
+		}
+		var superseded []string
+		for _, f := range res.Superseded {
+			superseded = append(superseded, strings.TrimPrefix(f, src.root))
+		}
+		if d := cmp.Diff(tc.wantSuperseded, superseded); d != "" {
+			t.Errorf("%s: superseded (-want +got):\n%s", src.root, d)
+		}
+		var out bytes.Buffer
+		if err := renderIngest(&out, res, "table"); err != nil {
+			t.Fatal(err)
+		}
+		if len(tc.wantSuperseded) > 0 && !strings.Contains(out.String(), "not read: 1 file(s) of superseded versions, as the manifests name the current ones; first ones:\n  "+res.Superseded[0]+"\n") {
+			t.Errorf("%s: output does not say what was left out:\n%s", src.root, out.String())
+		}
+	}
+}
+
 // TestCURVersions: of a legacy CUR delivered as new versions, only the
 // version the period's manifest names is read, from disk and from S3
 // alike; with no manifest, ingest refuses rather than count the month
@@ -32,23 +114,8 @@ func TestCURVersions(t *testing.T) {
 		// Another period with a single version needs no manifest.
 		"cur/report/20241001-20241101/33333333-cccc/report-1.csv": current,
 	}
-	with := func(extra map[string][]byte) map[string][]byte {
-		m := map[string][]byte{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for k, v := range extra {
-			m[k] = v
-		}
-		return m
-	}
-	cases := []struct {
-		name           string
-		objects        map[string][]byte
-		wantFiles      []string // under the root
-		wantSuperseded []string
-		wantErr        string
-	}{{
+	with := func(extra map[string][]byte) map[string][]byte { return withObjects(base, extra) }
+	cases := []versionCase{{
 		name:    "manifest names the current version",
 		objects: with(map[string][]byte{period + "/report-Manifest.json": []byte(`{"assemblyId":"22222222-bbbb","reportKeys":["x"]}`)}),
 		wantFiles: []string{
@@ -74,58 +141,7 @@ func TestCURVersions(t *testing.T) {
 		wantErr: period + "/report-Manifest.json: not a report manifest: invalid character '<' looking for beginning of value",
 	}}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for k, b := range tc.objects {
-				p := filepath.Join(dir, filepath.FromSlash(k))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, b, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for _, src := range []struct {
-				root string
-				opt  IngestOptions
-			}{
-				{root: dir + "/", opt: IngestOptions{Paths: []string{filepath.Join(dir, "cur")}}},
-				{root: "s3://bills/", opt: IngestOptions{Paths: []string{"s3://bills/cur/"}, S3: &fakeS3{bucket: "bills", objects: tc.objects, pageSize: 2}}},
-			} {
-				src.opt.Now = testNow
-				res, err := Ingest(context.Background(), NewMemStore(), src.opt)
-				if tc.wantErr != "" {
-					if err == nil || !strings.HasSuffix(err.Error(), src.root+tc.wantErr) {
-						t.Errorf("%s: error %v, want one ending %q", src.root, err, src.root+tc.wantErr)
-					}
-					continue
-				}
-				if err != nil {
-					t.Fatalf("%s: %v", src.root, err)
-				}
-				var files []string
-				for _, f := range res.Stats.Files {
-					files = append(files, strings.TrimPrefix(f.Name, src.root))
-				}
-				if d := cmp.Diff(tc.wantFiles, files); d != "" {
-					t.Errorf("%s: files read (-want +got):\n%s", src.root, d)
-				}
-				var superseded []string
-				for _, f := range res.Superseded {
-					superseded = append(superseded, strings.TrimPrefix(f, src.root))
-				}
-				if d := cmp.Diff(tc.wantSuperseded, superseded); d != "" {
-					t.Errorf("%s: superseded (-want +got):\n%s", src.root, d)
-				}
-				var out bytes.Buffer
-				if err := renderIngest(&out, res, "table"); err != nil {
-					t.Fatal(err)
-				}
-				if len(tc.wantSuperseded) > 0 && !strings.Contains(out.String(), "not read: 1 file(s) of superseded versions, as the manifests name the current ones; first ones:\n  "+res.Superseded[0]+"\n") {
-					t.Errorf("%s: output does not say what was left out:\n%s", src.root, out.String())
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { runVersionCase(t, tc, "cur", 2, true) })
 	}
 }
 
@@ -144,25 +160,10 @@ func TestExportManifests(t *testing.T) {
 		"exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00001.csv": bill,
 		"exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00002.csv": bill,
 	}
-	with := func(extra map[string][]byte) map[string][]byte {
-		m := map[string][]byte{}
-		for k, v := range versions {
-			m[k] = v
-		}
-		for k, v := range extra {
-			m[k] = v
-		}
-		return m
-	}
+	with := func(extra map[string][]byte) map[string][]byte { return withObjects(versions, extra) }
 	manifest := `{"executionId":"x","dataFiles":["s3://elsewhere/exp/cur2/data/BILLING_PERIOD=2024-10/20241003T0101Z/cur2-00001.csv.gz",
 		"s3://elsewhere/exp/cur2/data/BILLING_PERIOD=2024-10/20241003T0101Z/cur2-00002.csv"],"columns":[{"name":"line_item_unblended_cost"}]}`
-	cases := []struct {
-		name           string
-		objects        map[string][]byte
-		wantFiles      []string
-		wantSuperseded []string
-		wantErr        string
-	}{{
+	cases := []versionCase{{
 		name:    "manifest lists the current refresh",
 		objects: with(map[string][]byte{meta: []byte(manifest)}),
 		wantFiles: []string{
@@ -184,58 +185,7 @@ func TestExportManifests(t *testing.T) {
 		wantErr: meta + ": manifest lists no data files, so it cannot say which are current",
 	}}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for k, b := range tc.objects {
-				p := filepath.Join(dir, filepath.FromSlash(k))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, b, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for _, src := range []struct {
-				root string
-				opt  IngestOptions
-			}{
-				{root: dir + "/", opt: IngestOptions{Paths: []string{filepath.Join(dir, "exp")}}},
-				{root: "s3://bills/", opt: IngestOptions{Paths: []string{"s3://bills/exp/"}, S3: &fakeS3{bucket: "bills", objects: tc.objects, pageSize: 3}}},
-			} {
-				src.opt.Now = testNow
-				res, err := Ingest(context.Background(), NewMemStore(), src.opt)
-				if tc.wantErr != "" {
-					if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-						t.Errorf("%s: error %v, want one containing %q", src.root, err, tc.wantErr)
-					}
-					continue
-				}
-				if err != nil {
-					t.Fatalf("%s: %v", src.root, err)
-				}
-				var files []string
-				for _, f := range res.Stats.Files {
-					files = append(files, strings.TrimPrefix(f.Name, src.root))
-				}
-				if d := cmp.Diff(tc.wantFiles, files); d != "" {
-					t.Errorf("%s: files read (-want +got):\n%s", src.root, d)
-				}
-				var superseded []string
-				for _, f := range res.Superseded {
-					superseded = append(superseded, strings.TrimPrefix(f, src.root))
-				}
-				if d := cmp.Diff(tc.wantSuperseded, superseded); d != "" {
-					t.Errorf("%s: superseded (-want +got):\n%s", src.root, d)
-				}
-				var out bytes.Buffer
-				if err := renderIngest(&out, res, "table"); err != nil {
-					t.Fatal(err)
-				}
-				if len(tc.wantSuperseded) > 0 && !strings.Contains(out.String(), "not read: 1 file(s) of superseded versions, as the manifests name the current ones; first ones:\n  "+res.Superseded[0]+"\n") {
-					t.Errorf("%s: output does not say what was left out:\n%s", src.root, out.String())
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { runVersionCase(t, tc, "exp", 3, false) })
 	}
 }
 
