@@ -27,8 +27,11 @@ const (
 	ExitInterrupted = 130
 )
 
-// Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
-var Version = "dev"
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3"
+// (the Makefile's release target does); when it is not, versionString falls
+// back to what the Go toolchain recorded, so `go install ...@v1.2.3` reports
+// v1.2.3 too.
+var Version = ""
 
 // Env is what a command may touch of the outside world. Tests fill it
 // with buffers and a fixed clock.
@@ -66,6 +69,8 @@ type CLI struct {
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
 	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege IAM policy steward's AWS scan needs."`
 	Version   VersionCmd   `cmd:"" help:"Print steward's version."`
+
+	ShowVersion kong.VersionFlag `name:"version" help:"Print steward's version and exit."`
 }
 
 // usageError marks bad input: exit code 2.
@@ -99,7 +104,7 @@ func Parse(args []string, env Env, exit func(int)) (*CLI, *kong.Context, error) 
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Exit(exit),
-		kong.Vars{"formats": "table, json, csv, sarif, markdown"},
+		kong.Vars{"formats": "table, json, csv, sarif, markdown", "version": "steward " + versionString()},
 	)
 	if err != nil {
 		return nil, nil, err
@@ -184,6 +189,6 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 type VersionCmd struct{}
 
 func (VersionCmd) Run(r *runner) error {
-	_, err := fmt.Fprintf(r.env.Stdout, "steward %s\n", Version)
+	_, err := fmt.Fprintf(r.env.Stdout, "steward %s\n", versionString())
 	return err
 }

@@ -156,7 +156,7 @@ func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, 
 		Currency:    cfg.Currency.Code,
 		GroupBy:     out.GroupBy,
 		Generated:   r.env.Now().UTC(),
-		ToolVersion: Version,
+		ToolVersion: versionString(),
 	}
 	tty, width := r.env.IsTTY(r.env.Stdout)
 	return report.Render(r.env.Stdout, out.Format, rep, report.Options{TTY: tty, Width: width, NoColor: r.g.NoColor})
