@@ -161,12 +161,14 @@ func regionFlag(k string) func(*goEval, *policy.GoEnv, *inventory.Resource) bool
 // goRules are the built-in packs, by hand.
 var goRules = []goRule{
 	{"naming-rule", named, func(x *goEval, env *policy.GoEnv, r *inventory.Resource) bool {
-		return r.Name != "" && !x.rule.Match(r.Name)
+		return r.Name != "" && !r.AWSDefault() && !x.rule.Match(r.Name)
 	}, nil},
 	{"naming-no-name-tag", named, func(x *goEval, env *policy.GoEnv, r *inventory.Resource) bool {
-		return r.Name == "" && !hasTag(r, "Name")
+		return r.Name == "" && !r.AWSDefault() && !hasTag(r, "Name")
 	}, nil},
-	{"tagging-missing", taggable, func(x *goEval, env *policy.GoEnv, r *inventory.Resource) bool { return x.missing(r) }, nil},
+	{"tagging-missing", taggable, func(x *goEval, env *policy.GoEnv, r *inventory.Resource) bool {
+		return !r.AWSDefault() && x.missing(r)
+	}, nil},
 	{"tagging-invalid-value", taggable, func(x *goEval, env *policy.GoEnv, r *inventory.Resource) bool { return x.invalid(r) }, nil},
 	{"lb-no-targets", []string{alb, clb}, func(x *goEval, env *policy.GoEnv, r *inventory.Resource) bool {
 		if r.Created.IsZero() || x.now.Sub(r.Created) <= days(7) {

@@ -155,6 +155,40 @@ func TestScanAgainstMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// An account holding only what AWS made (default VPCs, subnets and
+	// security groups in every region) has nothing wrong with its names,
+	// tags or spending: only account-level baseline findings.
+	t.Run("only AWS-made defaults", func(t *testing.T) {
+		conf := filepath.Join(dir, "defaults.yaml")
+		if err := os.WriteFile(conf, []byte("regions: [ap-northeast-1, us-east-1, eu-west-1]\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env, out, errb := testEnv()
+		env.Now = time.Now
+		code := Main(ctx, []string{"--store", filepath.Join(dir, "defaults.db"), "--config", conf, "scan", "--source", "aws", "--format", "json"}, env)
+		if code != ExitIncomplete { // Inspector is unreadable, as below
+			t.Fatalf("scan exit %d; stderr:\n%s", code, errb)
+		}
+		var rep struct {
+			Findings []struct{ Policy, Category, Type, Name string }
+		}
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatal(err)
+		}
+		byPolicy := map[string]int{}
+		for _, f := range rep.Findings {
+			byPolicy[f.Policy]++
+			switch f.Category {
+			case "naming", "tagging", "waste", "idle":
+				t.Errorf("%s finding on an AWS-made default: %+v", f.Category, f)
+			}
+		}
+		if byPolicy["vpc-default-unused"] != 3 || byPolicy["guardduty-disabled"] != 3 {
+			t.Errorf("want an unused default VPC and GuardDuty off in each of 3 regions, got %v", byPolicy)
+		}
+	})
+
 	seedMessyEstate(t, ctx, cfg)
 
 	conf := filepath.Join(dir, "steward.yaml")

@@ -87,6 +87,26 @@ func (r *Resource) Tag(key string) (string, bool) {
 	return "", false
 }
 
+// AWSDefault reports whether AWS made the resource itself rather than
+// somebody in the account: the default VPC of a region, its default
+// subnets and the default security group every VPC gets. Nobody chose
+// their names or tags, so naming and tagging rules do not hold them; what
+// matters about them (a default group that allows traffic, a default VPC
+// nothing uses) is checked by policies of their own.
+func (r *Resource) AWSDefault() bool {
+	var key string
+	switch r.Type {
+	case "AWS::EC2::VPC", "AWS::EC2::SecurityGroup":
+		key = "is_default"
+	case "AWS::EC2::Subnet":
+		key = "default_for_az"
+	default:
+		return false
+	}
+	b, _ := r.Attrs[key].(bool)
+	return b
+}
+
 // Service is the coverage service of the resource's type (see ServiceOf).
 func (r *Resource) Service() string { return ServiceOf(r.Type) }
 

@@ -403,6 +403,11 @@ func (f *funcs) env() (*cel.Env, error) {
 					s, _ := v.(*resVal).r.Tag(string(k.(types.String)))
 					return types.String(s)
 				}))),
+		cel.Function("aws_default",
+			cel.Overload("aws_default_resource", []*cel.Type{resT}, cel.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					return types.Bool(v.(*resVal).r.AWSDefault())
+				}))),
 		cel.Function("has_tag",
 			cel.Overload("has_tag_resource_string", []*cel.Type{resT, cel.StringType}, cel.BoolType,
 				cel.BinaryBinding(func(v, k ref.Val) ref.Val {
