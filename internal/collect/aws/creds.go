@@ -3,7 +3,9 @@ package aws
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -224,24 +226,23 @@ type organizationsAPI interface {
 }
 
 // resolveRegions fills each account's regions: the configured list, or
-// every region enabled in the account.
+// every region enabled in the account. Only regions of the account's
+// partition are read (commercial credentials cannot sign in to aws-cn), and
+// a configured region the account has not enabled is said once, in the log,
+// rather than as one failed read per service. The list and where it came
+// from are logged once per account.
 func (s *source) resolveRegions(ctx context.Context) error {
 	errs := make([]error, len(s.accounts))
 	parallel(ctx, len(s.accounts), s.opts.Concurrency, func(i int) {
 		a := s.accounts[i]
-		if len(s.opts.Regions) > 0 {
-			a.regions = append([]string(nil), s.opts.Regions...)
-			return
-		}
 		var api regionsAPI = ec2.NewFromConfig(a.cfg)
-		out, err := api.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
+		regions, from, err := accountRegions(ctx, api, a, s.opts.Regions, s.logger)
 		if err != nil {
-			errs[i] = fmt.Errorf("aws account %s (%s): list enabled regions: %w; fix: allow ec2:DescribeRegions or set the regions to scan", a.id, a.label, err)
+			errs[i] = err
 			return
 		}
-		for _, r := range out.Regions {
-			a.regions = append(a.regions, sdkaws.ToString(r.RegionName))
-		}
+		a.regions = regions
+		s.logger.Info("regions to read", "account", a.id, "partition", a.partition, "from", from, "regions", strings.Join(regions, ","))
 	})
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("aws: resolve regions: %w", err)
@@ -252,4 +253,66 @@ func (s *source) resolveRegions(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// accountRegions decides the regions of one account and says where the
+// list came from.
+func accountRegions(ctx context.Context, api regionsAPI, a *account, configured []string, logger *slog.Logger) (regions []string, from string, err error) {
+	// AllRegions lists the regions an account has not opted in to as well,
+	// with their status, so a configured one can be told apart.
+	out, derr := api.DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: sdkaws.Bool(len(configured) > 0)})
+	status := map[string]string{}
+	if derr == nil {
+		for _, r := range out.Regions {
+			status[sdkaws.ToString(r.RegionName)] = sdkaws.ToString(r.OptInStatus)
+		}
+	}
+	if len(configured) == 0 {
+		if derr != nil {
+			return nil, "", fmt.Errorf("aws account %s (%s): list enabled regions: %w; fix: allow ec2:DescribeRegions or set the regions to scan", a.id, a.label, derr)
+		}
+		for r, st := range status {
+			if st != "not-opted-in" && regionPartition(r) == a.partition {
+				regions = append(regions, r)
+			}
+		}
+		slices.Sort(regions)
+		return regions, "the account's enabled regions (ec2:DescribeRegions)", nil
+	}
+	if derr != nil {
+		logger.Debug("cannot list the account's regions; reading the configured ones as they are", "account", a.id, "err", derr)
+	}
+	for _, r := range configured {
+		switch {
+		case regionPartition(r) != a.partition:
+			logger.Warn("region not read: it is in another partition than the account's credentials",
+				"account", a.id, "region", r, "region_partition", regionPartition(r), "partition", a.partition)
+		case status[r] == "not-opted-in":
+			logger.Warn("region not read: not enabled for this account, so nothing can run there (enable it in the account settings to scan it)",
+				"account", a.id, "region", r)
+		default:
+			regions = append(regions, r)
+		}
+	}
+	return regions, "the configured regions", nil
+}
+
+// regionPartition names the partition a region belongs to, by the
+// documented prefixes of the partitions other than the commercial one.
+func regionPartition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "eu-isoe-"):
+		return "aws-iso-e"
+	case strings.HasPrefix(region, "us-isof-"):
+		return "aws-iso-f"
+	}
+	return "aws"
 }
