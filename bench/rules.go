@@ -457,7 +457,10 @@ var goMessages = map[string]messageFunc{
 	"ec2-previous-generation": func(x *goEval, env *policy.GoEnv, r *inventory.Resource) string {
 		it, _ := str(r, "instance_type")
 		next, _ := pricing.CurrentGenerationOf(it)
-		m := nameOrID(r) + " runs " + it + "; " + next + " is the current generation"
+		m := nameOrID(r) + " runs " + it + ", a previous-generation type"
+		if next != "" {
+			m = nameOrID(r) + " runs " + it + "; " + next + " is the current generation"
+		}
 		if s, _ := pricing.CurrentGenerationSavings(r); s > 0 {
 			m += " and would save " + env.Money(s) + "/month"
 		}

@@ -171,6 +171,7 @@ var types = []TypeInfo{
 		"task_definition":    "string: family:revision",
 		"cpu":                "number: task CPU units",
 		"memory_mb":          "number: task memory",
+		"last_changed":       "string(time): when a deployment last changed (desired count or task definition)",
 	}},
 	{"AWS::ECS::TaskDefinition", map[string]string{
 		"family":    "string",

@@ -642,7 +642,11 @@ func (f *funcs) generationSavings(r *inventory.Resource) float64 {
 	if f.pricer == nil {
 		return 0
 	}
-	it, _ := r.Attrs["instance_type"].(string)
+	key := "instance_type"
+	if r.Type == "AWS::RDS::DBInstance" {
+		key = "instance_class"
+	}
+	it, _ := r.Attrs[key].(string)
 	next, ok := f.pricer.CurrentGenerationOf(it)
 	if !ok {
 		return 0
@@ -653,7 +657,7 @@ func (f *funcs) generationSavings(r *inventory.Resource) float64 {
 	}
 	c := *r
 	c.Attrs = maps.Clone(r.Attrs)
-	c.Attrs["instance_type"] = next
+	c.Attrs[key] = next
 	then, ok := f.pricer.Estimate(&c)
 	if !ok || then >= now {
 		return 0

@@ -195,6 +195,20 @@ var previousToCurrent = map[string]string{
 	"r4": "r6i",
 }
 
+// dbPreviousToCurrent maps a previous-generation RDS class family to the
+// current one it moves to like for like (same vCPU and memory, x86).
+var dbPreviousToCurrent = map[string]string{
+	"t2": "t3",
+	"m4": "m5",
+	"r4": "r5",
+	"m3": "m5",
+	"r3": "r5",
+}
+
+// dbOlderFamilies are previous-generation RDS families with no like-for-like
+// successor.
+var dbOlderFamilies = map[string]bool{"t1": true, "m1": true, "m2": true}
+
 // olderFamilies are previous-generation families steward recognises but
 // does not price, so no saving is computed for them.
 var olderFamilies = map[string]bool{

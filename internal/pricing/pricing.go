@@ -140,40 +140,62 @@ func GP3Savings(r *inventory.Resource) (float64, bool) {
 	return gp2 - gp3, true
 }
 
-// PreviousGeneration reports whether an instance type belongs to a family
-// AWS lists as previous generation (t2, m4, c4, r4 and older).
+// PreviousGeneration reports whether an EC2 instance type or an RDS
+// instance class belongs to a family AWS lists as previous generation
+// (t2, m4, c4, r4 and older; db.t2, db.m4, db.r4 and older).
 func PreviousGeneration(instanceType string) bool {
-	fam, _, ok := strings.Cut(instanceType, ".")
+	successors, older, _, fam, _, ok := generationTables(instanceType)
 	if !ok {
 		return false
 	}
-	_, priced := previousToCurrent[fam]
-	return priced || olderFamilies[fam]
+	_, mapped := successors[fam]
+	return mapped || older[fam]
 }
 
 // CurrentGenerationOf is the current-generation type a previous-generation
-// instance type moves to like for like (m4.large -> m6i.large, t2.micro ->
-// t3.micro, c4.xlarge -> c6i.xlarge, r4.2xlarge -> r6i.2xlarge). ok is false
-// when the type is not previous generation or when the table cannot price
-// both types, so a saving is always computable when ok is true.
-func CurrentGenerationOf(instanceType string) (string, bool) {
-	fam, size, ok := strings.Cut(instanceType, ".")
-	if !ok {
+// type moves to like for like (m4.large -> m6i.large, t2.micro -> t3.micro,
+// db.m4.large -> db.m5.large). ok is false, and next empty, when the type
+// is not previous generation or when the table cannot price both types: the
+// table is what proves the successor exists in that size, and a saving is
+// always computable when ok is true.
+func CurrentGenerationOf(instanceType string) (next string, ok bool) {
+	successors, _, db, fam, size, found := generationTables(instanceType)
+	if !found {
 		return "", false
 	}
-	cur, ok := previousToCurrent[fam]
-	if !ok {
+	cur, mapped := successors[fam]
+	if !mapped || size == "" {
 		return "", false
 	}
-	next := cur + "." + size
+	next = cur + "." + size
+	if db {
+		next = "db." + next
+	}
 	for _, p := range regions {
-		_, old := p.ec2[instanceType]
-		_, nw := p.ec2[next]
-		if old && nw {
+		table := p.ec2
+		if db {
+			table = p.rds
+		}
+		_, o := table[instanceType]
+		_, n := table[next]
+		if o && n {
 			return next, true
 		}
 	}
 	return "", false
+}
+
+// generationTables splits a type into family and size and returns the
+// successor and older-family tables that apply to it: RDS classes carry a
+// "db." prefix.
+func generationTables(instanceType string) (successors map[string]string, older map[string]bool, db bool, fam, size string, ok bool) {
+	successors, older = previousToCurrent, olderFamilies
+	if rest, isDB := strings.CutPrefix(instanceType, "db."); isDB {
+		instanceType, db = rest, true
+		successors, older = dbPreviousToCurrent, dbOlderFamilies
+	}
+	fam, size, ok = strings.Cut(instanceType, ".")
+	return successors, older, db, fam, size, ok
 }
 
 // CurrentGenerationSavings is the monthly saving of moving a running

@@ -186,7 +186,7 @@ func TestGenerations(t *testing.T) {
 		"m6g.large":   {false, "", false},
 		"":            {false, "", false},
 		"m4":          {false, "", false},
-		"db.m4.large": {false, "", false},
+		"db.m4.large": {true, "", false}, // an RDS class: previous generation, not priced
 	}
 	for typ, want := range tests {
 		t.Run(typ, func(t *testing.T) {
@@ -277,7 +277,7 @@ func TestTableIsComplete(t *testing.T) {
 }
 
 func FuzzCurrentGenerationOf(f *testing.F) {
-	for _, s := range []string{"m4.large", "t2.micro", "c4.8xlarge", "m5.large", "", ".", "m4.", ".large", "db.m4.large", "m4.large.x"} {
+	for _, s := range []string{"m4.large", "t2.micro", "c4.8xlarge", "m5.large", "", ".", "m4.", ".large", "db.m4.large", "m4.large.x", "db.t2.micro", "db.m1.small", "db."} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, typ string) {
@@ -294,9 +294,38 @@ func FuzzCurrentGenerationOf(f *testing.F) {
 		if PreviousGeneration(next) {
 			t.Fatalf("CurrentGenerationOf(%q) = %q, itself previous generation", typ, next)
 		}
-		_, size, _ := strings.Cut(typ, ".")
+		_, size, _ := strings.Cut(strings.TrimPrefix(typ, "db."), ".")
+		if strings.HasPrefix(typ, "db.") != strings.HasPrefix(next, "db.") {
+			t.Fatalf("CurrentGenerationOf(%q) = %q crosses between EC2 types and RDS classes", typ, next)
+		}
 		if !strings.HasSuffix(next, "."+size) {
 			t.Fatalf("CurrentGenerationOf(%q) = %q changes the size", typ, next)
 		}
 	})
+}
+
+func TestRDSGenerations(t *testing.T) {
+	tests := map[string]struct {
+		class    string
+		previous bool
+		next     string
+	}{
+		"burstable":      {"db.t2.medium", true, ""},
+		// The table does not price db.m4 or db.r4, so no size is promised.
+		"general":        {"db.m4.xlarge", true, ""},
+		"memory":         {"db.r4.large", true, ""},
+		"older, no move": {"db.m1.small", true, ""},
+		"current":        {"db.t3.medium", false, ""},
+		"ec2 type alone": {"t2.medium", true, "t3.medium"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := PreviousGeneration(tc.class); got != tc.previous {
+				t.Errorf("PreviousGeneration(%q) = %v, want %v", tc.class, got, tc.previous)
+			}
+			if got, _ := CurrentGenerationOf(tc.class); got != tc.next {
+				t.Errorf("CurrentGenerationOf(%q) = %q, want %q", tc.class, got, tc.next)
+			}
+		})
+	}
 }

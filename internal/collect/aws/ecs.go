@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -188,6 +189,9 @@ func ecsService(t *target, c ecstypes.Cluster, s ecstypes.Service) inventory.Res
 	if s.CreatedAt != nil {
 		r.Created = s.CreatedAt.UTC()
 	}
+	if t := lastDeploymentChange(s.Deployments); !t.IsZero() {
+		attrs["last_changed"] = t.UTC().Format(time.RFC3339)
+	}
 	if td != "" {
 		if !strings.HasPrefix(td, "arn:") {
 			td = t.arn("ecs", "task-definition/"+td)
@@ -256,4 +260,20 @@ func ecsUnits(s string, perUnit float64) (float64, bool) {
 		return v * perUnit, true
 	}
 	return 0, false
+}
+
+// lastDeploymentChange is when the service's deployments last changed:
+// ECS updates the primary deployment when the desired count or the task
+// definition changes, so for a service at desired count 0 it tells since
+// when it has been scaled in.
+func lastDeploymentChange(ds []ecstypes.Deployment) time.Time {
+	var last time.Time
+	for _, d := range ds {
+		for _, t := range []*time.Time{d.UpdatedAt, d.CreatedAt} {
+			if t != nil && t.After(last) {
+				last = *t
+			}
+		}
+	}
+	return last
 }
