@@ -1,0 +1,75 @@
+package schedule
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// FuzzParseOffhours: any tag value is a schedule, an opt-out or a
+// *TagError; never a panic; and a schedule evaluates to a state whose
+// since is not after the instant and whose next is after it.
+func FuzzParseOffhours(f *testing.F) {
+	for _, s := range []string{
+		"", "off", "on", "off=(M-F,19);on=(M-F,7);tz=jst", "off=[(M-F,21),(U,18)];on=[(M-F,6),(U,10)];tz=pt",
+		"off=(M-F,19)", "tz=est", "off=disabled;on=disabled", "off=(F-M,23);on=(S,0)", "off=u28m-fu2c19u29",
+		"off=(M-F,19) on=(M-F,7)", "off=;", "=", ";;;", "off=(,)", "on=[(m,1),(t,2),(w,3)]", "tz=america/port-au-prince",
+	} {
+		f.Add(s, int64(1796000000))
+	}
+	at0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, value string, sec int64) {
+		s, opted, err := ParseOffhours(value, DefaultOffhours("Asia/Tokyo"))
+		if err != nil {
+			var te *TagError
+			if !errors.As(err, &te) || te.Part == "" && te.Err == nil {
+				t.Fatalf("error %v is not a *TagError naming a part", err)
+			}
+			return
+		}
+		if opted {
+			if s != nil {
+				t.Fatal("opted out with a schedule")
+			}
+			return
+		}
+		at := at0.Add(time.Duration(sec%(20*365*24*3600)) * time.Second)
+		st := s.Eval(at)
+		switch st.State {
+		case None:
+			if !st.Since.IsZero() || st.Next != nil {
+				t.Fatalf("none with since or next: %+v", st)
+			}
+		case On, Off:
+			if st.Since.After(at) || at.Sub(st.Since) > 7*24*time.Hour {
+				t.Fatalf("since %s not within 7 days before %s", st.Since, at)
+			}
+			if st.Next == nil || !st.Next.At.After(at) {
+				t.Fatalf("next %v not after %s", st.Next, at)
+			}
+		default:
+			t.Fatalf("state %q", st.State)
+		}
+	})
+}
+
+// FuzzParseWindow: any window text parses or fails, and a parsed window
+// prints as text that parses to the same window.
+func FuzzParseWindow(f *testing.F) {
+	for _, s := range []string{"mon-fri 09:00-20:00", "sat,sun 10:00-18:00", "fri-mon 22:00-06:00", "mon 00:00-24:00", "x", "mon 9:00-10:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := ParseWindow(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseWindow(w.String())
+		if err != nil || back != w {
+			t.Fatalf("%q -> %q -> %v, %v", s, w.String(), back, err)
+		}
+		if m := w.Minutes(); m <= 0 || m >= 24*60+1 {
+			t.Fatalf("%q lasts %d minutes", s, m)
+		}
+	})
+}
