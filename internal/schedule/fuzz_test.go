@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,6 +71,25 @@ func FuzzParseWindow(f *testing.F) {
 		}
 		if m := w.Minutes(); m <= 0 || m >= 24*60+1 {
 			t.Fatalf("%q lasts %d minutes", s, m)
+		}
+	})
+}
+
+// FuzzParseClock holds times of day to HH:MM within a day.
+func FuzzParseClock(f *testing.F) {
+	for _, s := range []string{"09:00", "24:00", "9:00", "23:59", "25:00", "", "12:60"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseClock(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "is not a time of day") {
+				t.Fatalf("error %q does not say what is valid", err)
+			}
+			return
+		}
+		if m < 0 || m > 24*60 {
+			t.Fatalf("%q read as %d minutes", s, m)
 		}
 	})
 }

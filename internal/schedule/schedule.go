@@ -440,3 +440,24 @@ func (s *Schedule) WeeklyOnMinutes() int {
 	}
 	return int(on / time.Minute)
 }
+
+// DaysOff counts the days from the day of from up to the day of to (not
+// included), in the schedule's zone, on which a window of a named
+// schedule starts but which are off all day: public holidays (on the day
+// or the day they are observed) and closed days.
+func (s *Schedule) DaysOff(from, to time.Time) int {
+	if !s.named {
+		return 0
+	}
+	end := noonOf(to.In(s.loc))
+	n := 0
+	for d := noonOf(from.In(s.loc)); d.Before(end); d = d.AddDate(0, 0, 1) {
+		if !slices.ContainsFunc(s.windows, func(w Window) bool { return w.Days[d.Weekday()] }) {
+			continue
+		}
+		if _, off := s.DayOff(d); off {
+			n++
+		}
+	}
+	return n
+}
