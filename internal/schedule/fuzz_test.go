@@ -93,3 +93,69 @@ func FuzzParseClock(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNamedEval checks a named schedule's state against a direct reading
+// of its windows (in Tokyo, which has no daylight saving, with Japan's
+// holidays): on inside a window of a day that is not off, off outside;
+// since is at or before the instant and next after it.
+func FuzzNamedEval(f *testing.F) {
+	f.Add("mon-fri 09:00-20:00", "sat 10:00-14:00", int64(1796000000))
+	f.Add("mon-fri 22:00-06:00", "sun 00:00-24:00", int64(1793700000))
+	f.Add("fri-mon 23:30-00:30", "tue 12:00-12:01", int64(1800000000))
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	at0 := time.Date(2026, 1, 1, 0, 0, 0, 0, tokyo)
+	f.Fuzz(func(t *testing.T, w1, w2 string, sec int64) {
+		var windows []string
+		for _, w := range []string{w1, w2} {
+			if _, err := ParseWindow(w); err == nil {
+				windows = append(windows, w)
+			}
+		}
+		if len(windows) == 0 {
+			return
+		}
+		s, err := Compile(Spec{Name: "x", Windows: windows, TimeZone: "Asia/Tokyo", Holidays: "jp", Closed: []string{"12-31"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sec < 0 {
+			sec = -sec
+		}
+		at := at0.Add(time.Duration(sec%(3*365*24*3600)) * time.Second).In(tokyo)
+		want := Off
+		if onAt(s, at) {
+			want = On
+		}
+		st := s.Eval(at)
+		if st.State == None {
+			return // windows that cover the whole week and no day off near
+		}
+		if st.State != want {
+			t.Fatalf("%v at %s: %s, want %s", windows, at, st.State, want)
+		}
+		if st.Since.After(at) || st.Next == nil || !st.Next.At.After(at) || st.Next.State == st.State {
+			t.Fatalf("%v at %s: %+v", windows, at, st)
+		}
+	})
+}
+
+// onAt reads the windows directly: a window on a day that is not off
+// covers its minutes; an overnight window's morning part belongs to the
+// day before, and is off when either day is.
+func onAt(s *Schedule, at time.Time) bool {
+	_, offToday := s.DayOff(at)
+	prev := at.AddDate(0, 0, -1)
+	_, offPrev := s.DayOff(prev)
+	m := at.Hour()*60 + at.Minute()
+	for _, w := range s.windows {
+		if w.Days[at.Weekday()] && !offToday {
+			if !w.overnight() && m >= w.Start && m < w.End || w.overnight() && m >= w.Start {
+				return true
+			}
+		}
+		if w.overnight() && w.Days[prev.Weekday()] && !offPrev && !offToday && m < w.End {
+			return true
+		}
+	}
+	return false
+}

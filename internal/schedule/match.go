@@ -144,12 +144,15 @@ func tag(tags map[string]string, key string) (string, bool) {
 	if v, ok := tags[key]; ok {
 		return v, true
 	}
+	// Keys that differ only in case: the first in sorted order, so the
+	// answer does not change from run to run.
+	found, value := "", ""
 	for k, v := range tags {
-		if strings.EqualFold(k, key) {
-			return v, true
+		if strings.EqualFold(k, key) && (found == "" || k < found) {
+			found, value = k, v
 		}
 	}
-	return "", false
+	return value, found != ""
 }
 
 // matchGlob returns the first glob that matches v, ignoring case; an
