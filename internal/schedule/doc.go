@@ -29,11 +29,12 @@
 // # Manual changes
 //
 // Someone who starts a resource by hand during an off period (or stops
-// it during a window) is respected until the next transition: the runner
+// it during a window) is respected until the next transition: a run
 // changes a resource only when the desired state differs from its state
-// and the resource did not change after [Status.Since], the last
+// and it was not changed by hand after [Status.Since], the last
 // transition. A schedule with enforced: true has no such grace: every run
-// puts the resource back in the desired state.
+// puts the resource back in the desired state. [Decide] holds this rule
+// for the runner.
 //
 // # Time zones
 //
