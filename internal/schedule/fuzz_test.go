@@ -159,3 +159,37 @@ func onAt(s *Schedule, at time.Time) bool {
 	}
 	return false
 }
+
+// FuzzParseMonthDay: a closed day parses only as MM-DD and prints back
+// as it was written.
+func FuzzParseMonthDay(f *testing.F) {
+	for _, s := range []string{"12-29", "02-29", "1-3", "13-01", "12-32", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		md, err := ParseMonthDay(s)
+		if err != nil {
+			return
+		}
+		if md.String() != s {
+			t.Fatalf("%q read as %s", s, md)
+		}
+	})
+}
+
+// FuzzLoadZone: any text is a zone or an error, never this machine's
+// zone or a file outside the zone database.
+func FuzzLoadZone(f *testing.F) {
+	for _, s := range []string{"jst", "Asia/Tokyo", "asia/tokyo", "Local", "", "../../etc/passwd", "EST5EDT", "etc/gmt+9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		loc, err := LoadZone(s)
+		if err != nil {
+			return
+		}
+		if loc == time.Local && loc.String() == "Local" {
+			t.Fatalf("%q resolved to the machine's zone", s)
+		}
+	})
+}
