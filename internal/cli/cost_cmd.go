@@ -210,6 +210,7 @@ func (r *runner) costCommon(format string) (cost.Common, func(), error) {
 		Naming:   cfg.NamingRule(),
 		Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate,
 		Now: r.env.Now().UTC(), Format: format, Logger: r.log,
+		Schedules: cfg.ScheduleResolver(),
 	}
 	s, err := st.LatestScan(r.ctx)
 	switch {

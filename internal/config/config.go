@@ -19,6 +19,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/naming"
+	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/yamlfile"
 )
 
@@ -45,9 +46,37 @@ type Config struct {
 	Lang string `yaml:"lang"`
 	// Cost holds budgets, virtual tags and anomaly tuning.
 	Cost cost.Config `yaml:"cost"`
+	// TimeZone is the default zone of schedules, offhours tags and office
+	// hours: an IANA name such as Asia/Tokyo.
+	TimeZone string `yaml:"time_zone"`
+	// Schedules are named off-hours schedules, by name.
+	Schedules map[string]Schedule `yaml:"schedules"`
 
-	file *yamlfile.File
-	rule naming.Rule
+	file      *yamlfile.File
+	rule      naming.Rule
+	schedules *schedule.Resolver
+}
+
+// Schedule is a named off-hours schedule: when the resources that follow
+// it are on. Holidays and closed days are off all day.
+type Schedule struct {
+	// Windows are when resources are on, e.g. "mon-fri 09:00-20:00".
+	Windows []string `yaml:"windows"`
+	// TimeZone of the windows (default: the top-level time_zone).
+	TimeZone string `yaml:"time_zone"`
+	// Holidays are the public holidays off all day: jp, us or none
+	// (default none).
+	Holidays string `yaml:"holidays"`
+	// Closed are more days off every year, as MM-DD.
+	Closed []string `yaml:"closed"`
+	// Enforced: every run puts resources back in the scheduled state, even
+	// after a manual change.
+	Enforced bool `yaml:"enforced"`
+	// Env and System are globs of the env and system tags of the
+	// resources that follow the schedule (both must match when both are
+	// given). A resource tagged steward:schedule=NAME follows it too.
+	Env    []string `yaml:"env"`
+	System []string `yaml:"system"`
 }
 
 // Account is one AWS account to scan and how to reach it.
@@ -85,6 +114,11 @@ type Tags struct {
 	OwnerKey  string `yaml:"owner_key"`
 	SystemKey string `yaml:"system_key"`
 	EnvKey    string `yaml:"env_key"`
+	// ScheduleKey names the schedule a resource follows (default
+	// steward:schedule); OffhoursKey holds a Cloud Custodian offhours
+	// schedule (default maid_offhours).
+	ScheduleKey string `yaml:"schedule_key"`
+	OffhoursKey string `yaml:"offhours_key"`
 }
 
 // Currency is how money is shown. Prices are kept in USD; Rate converts.
@@ -148,6 +182,15 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Lang == "" {
 		c.Lang = "en"
+	}
+	if c.Tags.ScheduleKey == "" {
+		c.Tags.ScheduleKey = schedule.DefaultScheduleKey
+	}
+	if c.Tags.OffhoursKey == "" {
+		c.Tags.OffhoursKey = schedule.DefaultOffhoursKey
+	}
+	if c.TimeZone != "" && c.Cost.Recommend.OfficeHours.TimeZone == "" {
+		c.Cost.Recommend.OfficeHours.TimeZone = c.TimeZone
 	}
 	c.Cost.Defaults()
 }
@@ -279,6 +322,9 @@ func (c *Config) Validate() error {
 	default:
 		return f.Errorf("lang", "%q is not supported (valid: en, ja)", c.Lang)
 	}
+	if err := c.validateSchedules(f); err != nil {
+		return err
+	}
 	if err := c.Cost.Validate(); err != nil {
 		var fe *cost.FieldError
 		if errors.As(err, &fe) {
@@ -295,6 +341,63 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// scheduleName is what a schedule may be called: it is written as a tag
+// value.
+var scheduleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/+=@-]{0,127}$`)
+
+// validateSchedules compiles the named schedules and the tag keys.
+func (c *Config) validateSchedules(f *yamlfile.File) error {
+	if c.TimeZone != "" {
+		if _, err := schedule.LoadZone(c.TimeZone); err != nil {
+			return f.Errorf("time_zone", "%v", err)
+		}
+	}
+	if c.Tags.ScheduleKey == c.Tags.OffhoursKey {
+		field := "tags.offhours_key"
+		if c.Tags.OffhoursKey == schedule.DefaultOffhoursKey {
+			field = "tags.schedule_key"
+		}
+		return f.Errorf(field, "schedule_key and offhours_key are both %q; use two keys", c.Tags.OffhoursKey)
+	}
+	r := &schedule.Resolver{
+		ScheduleKey: c.Tags.ScheduleKey,
+		OffhoursKey: c.Tags.OffhoursKey,
+		Offhours:    schedule.DefaultOffhours(c.TimeZone),
+	}
+	for _, name := range sortedKeys(c.Schedules) {
+		field := "schedules." + name
+		if !scheduleName.MatchString(name) {
+			return f.Errorf(field, "%q is not a schedule name (letters, digits and _ . : / + = @ -, as a tag value allows; e.g. office-hours)", name)
+		}
+		sc := c.Schedules[name]
+		tz := sc.TimeZone
+		if tz == "" {
+			tz = c.TimeZone
+		}
+		s, err := schedule.Compile(schedule.Spec{
+			Name: name, Windows: sc.Windows, TimeZone: tz, Holidays: sc.Holidays, Closed: sc.Closed,
+			Enforced: sc.Enforced, Env: sc.Env, System: sc.System,
+		})
+		var fe *schedule.FieldError
+		if errors.As(err, &fe) {
+			if fe.Field != "name" {
+				field += "." + fe.Field
+			}
+			return f.Errorf(field, "%v", fe.Err)
+		}
+		if err != nil {
+			return f.Errorf(field, "%v", err)
+		}
+		r.Named = append(r.Named, s)
+	}
+	c.schedules = r
+	return nil
+}
+
+// ScheduleResolver says which schedule a resource follows: the named
+// schedules and the tag keys of this configuration.
+func (c *Config) ScheduleResolver() *schedule.Resolver { return c.schedules }
 
 // NamingRule is the compiled naming rule.
 func (c *Config) NamingRule() naming.Rule { return c.rule }

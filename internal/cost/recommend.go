@@ -12,6 +12,7 @@ import (
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/pricing"
+	"github.com/steward-sre/steward/internal/schedule"
 )
 
 // Recommendation kinds.
@@ -428,15 +429,22 @@ func (rc *recommender) fargateSpot(r *inventory.Resource) (Recommendation, bool)
 	return it, true
 }
 
-// scheduled reports whether a resource already carries a stop schedule.
-func scheduled(r *inventory.Resource) bool {
+// scheduled reports whether a resource already carries a stop schedule:
+// a steward schedule tag or a Custodian offhours tag (even one that opts
+// out or does not parse: someone decided), or another scheduler's tag.
+func (rc *recommender) scheduled(r *inventory.Resource) bool {
 	for k := range r.Tags {
 		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "offhours", "onhours", "schedule", "steward:schedule", "instance-scheduler":
+		case "offhours", "onhours", "schedule", "instance-scheduler":
 			return true
 		}
 	}
-	return false
+	res := rc.o.Schedules
+	if res == nil {
+		res = &schedule.Resolver{}
+	}
+	m, err := res.For(schedule.Target{Tags: r.Tags})
+	return err != nil || m.Schedule != nil || m.OptedOut
 }
 
 // canStop reports whether a resource is running now and is something one
@@ -460,7 +468,7 @@ func canStop(r *inventory.Resource) bool {
 }
 
 func (rc *recommender) officeHours(r *inventory.Resource) (Recommendation, bool) {
-	if !canStop(r) || scheduled(r) {
+	if !canStop(r) || rc.scheduled(r) {
 		return Recommendation{}, false
 	}
 	env := rc.env(r)

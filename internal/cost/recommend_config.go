@@ -3,17 +3,10 @@ package cost
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/rickar/cal/v2"
-	"github.com/rickar/cal/v2/jp"
-	"github.com/rickar/cal/v2/us"
-
-	// Office hours name a time zone; the binary must resolve it on hosts
-	// without a zoneinfo database (distroless images, Windows).
-	_ "time/tzdata"
+	"github.com/steward-sre/steward/internal/schedule"
 )
 
 // RecommendConfig tunes `steward cost recommend` (cost.recommend in steward.yaml).
@@ -49,11 +42,6 @@ type OfficeHours struct {
 	Closed []string `yaml:"closed"`
 }
 
-// holidayCalendars are the public holiday calendars office hours know.
-var holidayCalendars = map[string][]*cal.Holiday{"jp": jp.Holidays, "us": us.Holidays, "none": nil}
-
-var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
 func (r *RecommendConfig) defaults() {
 	oh := &r.OfficeHours
 	if oh.TimeZone == "" {
@@ -88,28 +76,31 @@ func (r *RecommendConfig) validate() error {
 		return &FieldError{Field: "cost.recommend.office_hours.time_zone", Err: fmt.Errorf("%q is not a time zone (e.g. Asia/Tokyo, UTC): %w", oh.TimeZone, err)}
 	}
 	for i, d := range oh.Days {
-		if !slices.Contains(weekdays, strings.ToLower(d)) {
-			return &FieldError{Field: fmt.Sprintf("cost.recommend.office_hours.days[%d]", i), Err: fmt.Errorf("%q is not a day (valid: %s)", d, strings.Join(weekdays, ", "))}
+		if _, err := schedule.ParseWeekday(d); err != nil {
+			return &FieldError{Field: fmt.Sprintf("cost.recommend.office_hours.days[%d]", i), Err: err}
 		}
 	}
-	start, err := clockMinutes(oh.Start)
+	start, err := schedule.ParseClock(oh.Start)
 	if err != nil {
 		return &FieldError{Field: "cost.recommend.office_hours.start", Err: err}
 	}
-	end, err := clockMinutes(oh.End)
+	end, err := schedule.ParseClock(oh.End)
 	if err != nil {
 		return &FieldError{Field: "cost.recommend.office_hours.end", Err: err}
 	}
 	if end <= start {
 		return &FieldError{Field: "cost.recommend.office_hours.end", Err: fmt.Errorf("%s is not after start %s", oh.End, oh.Start)}
 	}
-	if _, ok := holidayCalendars[strings.ToLower(oh.Holidays)]; !ok {
-		return &FieldError{Field: "cost.recommend.office_hours.holidays", Err: fmt.Errorf("%q is not a holiday calendar (valid: jp, us, none)", oh.Holidays)}
+	if _, err := schedule.HolidayCalendar(oh.Holidays); err != nil || oh.Holidays == "" {
+		return &FieldError{Field: "cost.recommend.office_hours.holidays", Err: fmt.Errorf("%q is not a holiday calendar (valid: %s)", oh.Holidays, schedule.CalendarNames)}
 	}
 	for i, d := range oh.Closed {
-		if t, err := time.Parse("01-02", d); err != nil || t.Format("01-02") != d {
-			return &FieldError{Field: fmt.Sprintf("cost.recommend.office_hours.closed[%d]", i), Err: fmt.Errorf("%q is not a day of the year (want MM-DD, e.g. 12-29)", d)}
+		if _, err := schedule.ParseMonthDay(d); err != nil {
+			return &FieldError{Field: fmt.Sprintf("cost.recommend.office_hours.closed[%d]", i), Err: err}
 		}
+	}
+	if _, err := oh.Schedule(); err != nil {
+		return &FieldError{Field: "cost.recommend.office_hours", Err: err}
 	}
 	for name, globs := range map[string][]string{"office_hours.envs": oh.Envs, "production_envs": r.ProductionEnvs} {
 		for i, g := range globs {
@@ -124,34 +115,38 @@ func (r *RecommendConfig) validate() error {
 	return nil
 }
 
-// clockMinutes reads HH:MM (24:00 allowed as the end of a day).
-func clockMinutes(s string) (int, error) {
-	t, err := time.Parse("15:04", s)
-	if err == nil {
-		return t.Hour()*60 + t.Minute(), nil
-	}
-	if s == "24:00" {
-		return 24 * 60, nil
-	}
-	return 0, fmt.Errorf("%q is not a time of day (want HH:MM, e.g. 09:00)", s)
+// Schedule is the office hours as a schedule: one window on Days from
+// Start to End, with the holidays and closed days off. Savings are
+// computed from it, so cost recommend and the off-hours runner share one
+// reading of a schedule.
+func (oh OfficeHours) Schedule() (*schedule.Schedule, error) {
+	return schedule.Compile(schedule.Spec{
+		Name:     "office-hours",
+		Windows:  []string{strings.Join(oh.Days, ",") + " " + oh.Start + "-" + oh.End},
+		TimeZone: oh.TimeZone,
+		Holidays: oh.Holidays,
+		Closed:   oh.Closed,
+	})
 }
 
 // OnMinutesPerWeek is how long office hours last in a week, in minutes.
 // It assumes a validated configuration.
 func (oh OfficeHours) OnMinutesPerWeek() int {
-	days := map[string]bool{}
-	for _, d := range oh.Days {
-		days[strings.ToLower(d)] = true
+	s, err := oh.Schedule()
+	if err != nil {
+		return 0
 	}
-	return len(days) * oh.DayMinutes()
+	return s.WeeklyOnMinutes()
 }
 
 // DayMinutes is how long office hours last in a day, in minutes. It
 // assumes a validated configuration.
 func (oh OfficeHours) DayMinutes() int {
-	start, _ := clockMinutes(oh.Start)
-	end, _ := clockMinutes(oh.End)
-	return end - start
+	s, err := oh.Schedule()
+	if err != nil {
+		return 0
+	}
+	return s.Windows()[0].Minutes()
 }
 
 // DaysOff counts the office days in the year from the day of from (in
@@ -159,34 +154,12 @@ func (oh OfficeHours) DayMinutes() int {
 // the calendar (on the day or the day they move to) and Closed days. It
 // assumes a validated configuration.
 func (oh OfficeHours) DaysOff(from time.Time) int {
-	loc, err := time.LoadLocation(oh.TimeZone)
+	s, err := oh.Schedule()
 	if err != nil {
 		return 0
 	}
-	c := &cal.Calendar{}
-	c.AddHoliday(holidayCalendars[strings.ToLower(oh.Holidays)]...)
-	office := map[string]bool{}
-	for _, d := range oh.Days {
-		office[strings.ToLower(d)] = true
-	}
-	closed := map[string]bool{}
-	for _, d := range oh.Closed {
-		closed[d] = true
-	}
-	y, m, d := from.In(loc).Date()
-	day := time.Date(y, m, d, 12, 0, 0, 0, loc)
-	end := day.AddDate(1, 0, 0)
-	n := 0
-	for ; day.Before(end); day = day.AddDate(0, 0, 1) {
-		if !office[weekdays[day.Weekday()]] {
-			continue
-		}
-		actual, observed, _ := c.IsHoliday(day)
-		if actual || observed || closed[day.Format("01-02")] {
-			n++
-		}
-	}
-	return n
+	start := from.In(s.Location())
+	return s.DaysOff(start, start.AddDate(1, 0, 0))
 }
 
 // String is the office hours as a person reads them.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/schedule"
 )
 
 const tokyo = "ap-northeast-1"
@@ -327,5 +329,46 @@ func TestOfficeDaysOff(t *testing.T) {
 		if err := c.validate(); err == nil || err.Error() != tc.want {
 			t.Errorf("%+v: error %v, want %s", tc.oh, err, tc.want)
 		}
+	}
+}
+
+// A resource already on a schedule by tag gets no office-hours saving:
+// steward's schedule tag, Custodian's offhours tag (even off, or a value
+// that does not parse: someone decided), under the configured keys.
+func TestOfficeHoursLeaveScheduledOut(t *testing.T) {
+	tests := map[string]struct {
+		tags      map[string]string
+		schedules *schedule.Resolver
+		want      bool // devbox gets an office-hours saving
+	}{
+		"no schedule tag":          {tags: nil, want: true},
+		"custodian tag":            {tags: map[string]string{"maid_offhours": "off=(M-F,19);on=(M-F,7);tz=jst"}, want: false},
+		"custodian opt-out":        {tags: map[string]string{"Maid_Offhours": "off"}, want: false},
+		"custodian tag that fails": {tags: map[string]string{"maid_offhours": "off=(M-X,19)"}, want: false},
+		"steward schedule tag":     {tags: map[string]string{"steward:schedule": "office-hours"}, want: false},
+		"configured key":           {tags: map[string]string{"downtime": ""}, schedules: &schedule.Resolver{OffhoursKey: "downtime"}, want: false},
+		"default key not configured": {tags: map[string]string{"maid_offhours": "off=(M-F,19)"},
+			schedules: &schedule.Resolver{OffhoursKey: "downtime"}, want: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := recCommon(recBill(t, [][3]string{{"i-t2", "APN1-BoxUsage:t2.micro", "9"}}))
+			c.Schedules = tc.schedules
+			for i := range c.Resources {
+				if c.Resources[i].Name == "devbox" {
+					for k, v := range tc.tags {
+						c.Resources[i].Tags[k] = v
+					}
+				}
+			}
+			r, err := Recommend(context.Background(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := slices.ContainsFunc(r.Items, func(it Recommendation) bool { return it.Kind == RecOfficeHours && it.Name == "devbox" })
+			if got != tc.want {
+				t.Errorf("devbox office-hours saving: %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

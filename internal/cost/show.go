@@ -13,6 +13,7 @@ import (
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
+	"github.com/steward-sre/steward/internal/schedule"
 )
 
 // Common is what every cost command reads: the store, the inventory and
@@ -32,6 +33,10 @@ type Common struct {
 	// Format is table (default), json, csv or markdown.
 	Format string
 	Logger *slog.Logger
+	// Schedules reads the tags that put a resource on an off-hours
+	// schedule (steward.yaml's tags.schedule_key and offhours_key); nil
+	// reads the default keys.
+	Schedules *schedule.Resolver
 }
 
 func (c *Common) validate() error {
