@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		"ResourceHistory": testResourceHistory,
 		"Diff":            testDiff,
 		"DedupByHash":     testDedupByHash,
+		"OutOfOrder":      testOutOfOrder,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open) })
@@ -241,7 +242,6 @@ func testRejects(t *testing.T, open Opener) {
 		"empty id":          {scan("", 6), nil, nil},
 		"zero start":        {&inventory.Scan{ID: "z"}, nil, nil},
 		"duplicate id":      {scan("first", 6), nil, nil},
-		"older than latest": {scan("old", 4), nil, nil},
 		"duplicate arn":     {scan("dup", 6), []inventory.Resource{r, r}, nil},
 		"unknown type":      {scan("unk", 6), []inventory.Resource{unknown}, nil},
 		"duplicate finding": {scan("dupf", 6), []inventory.Resource{r}, []finding.Finding{find("p", r), find("p", r)}},

@@ -1,0 +1,147 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/store"
+)
+
+// orderScan is one scan of the out-of-order test: what it saw and what it
+// produced.
+type orderScan struct {
+	scan      *inventory.Scan
+	resources []inventory.Resource
+	findings  []finding.Finding
+}
+
+// orderScans makes scans of a small estate where resources come and go,
+// findings open, change message, resolve and come back, and regions
+// sometimes cannot be read.
+func orderScans(rng *rand.Rand, n int) []orderScan {
+	const acct = "111111111111"
+	regions := []string{"us-east-1", "eu-west-1"}
+	var pool []inventory.Resource
+	for i := range 4 {
+		pool = append(pool, instance(acct, regions[i%2], fmt.Sprintf("i-%d", i)))
+	}
+	out := make([]orderScan, n)
+	for i := range out {
+		var cov []inventory.Coverage
+		for _, region := range regions {
+			if rng.IntN(4) == 0 {
+				cov = append(cov, gap(acct, region, "ec2"))
+			} else {
+				cov = append(cov, ok(acct, region, "ec2"))
+			}
+		}
+		os := orderScan{scan: scan(fmt.Sprintf("o%d", i), i, cov...)}
+		for _, r := range pool {
+			if !os.scan.Covered(r.Account, r.Region) || rng.IntN(4) == 0 {
+				continue
+			}
+			if rng.IntN(3) == 0 {
+				r.State = "stopped"
+			}
+			os.resources = append(os.resources, r)
+			for _, policy := range []string{"idle", "untagged"} {
+				if rng.IntN(2) == 0 {
+					f := find(policy, r)
+					f.Message = fmt.Sprintf("%s on %s, state %s", policy, r.ID, r.State)
+					os.findings = append(os.findings, f)
+				}
+			}
+		}
+		out[i] = os
+	}
+	return out
+}
+
+// testOutOfOrder saves the same scans in start order into one store and in
+// other orders into others (two runs overlapped and the one that started
+// first was saved last): every store must then say the same thing. The
+// scans are placed by start time; first seen, last seen and resolved are
+// what saving them in start order gives.
+func testOutOfOrder(t *testing.T, open Opener) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	scans := orderScans(rng, 6)
+	want := newStore(t, open)
+	for _, sc := range scans {
+		save(t, want, sc.scan, sc.resources, sc.findings)
+	}
+	orders := [][]int{{5, 4, 3, 2, 1, 0}, {0, 2, 1, 3, 5, 4}, {1, 2, 3, 4, 5, 0}}
+	for range 5 {
+		orders = append(orders, rng.Perm(len(scans)))
+	}
+	for _, order := range orders {
+		t.Run(fmt.Sprint(order), func(t *testing.T) {
+			got := newStore(t, open)
+			var last []finding.Finding
+			for _, i := range order {
+				last = save(t, got, scans[i].scan, scans[i].resources, scans[i].findings)
+			}
+			// The last scan saved has every scan before it in place: what
+			// SaveScan returned is what the store says of it.
+			lastID := scans[order[len(order)-1]].scan.ID
+			wantLast, err := want.Findings(ctx, lastID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byKey := cmpopts.SortSlices(func(a, b finding.Finding) bool { return a.Key() < b.Key() })
+			if diff := cmp.Diff(onlyProduced(wantLast, scans[order[len(order)-1]].scan), last, timeEqual, byKey, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("SaveScan(%s) findings (-in order +out of order):\n%s", lastID, diff)
+			}
+			compareStores(t, want, got, scans)
+		})
+	}
+}
+
+// onlyProduced keeps the findings a scan produced (last seen at its start),
+// not those carried through a gap.
+func onlyProduced(fs []finding.Finding, sc *inventory.Scan) []finding.Finding {
+	return slices.DeleteFunc(slices.Clone(fs), func(f finding.Finding) bool { return !f.LastSeen.Equal(sc.Started) })
+}
+
+func compareStores(t *testing.T, want, got store.Store, scans []orderScan) {
+	t.Helper()
+	ctx := context.Background()
+	reads := map[string]func(s store.Store) (any, error){
+		"Scans": func(s store.Store) (any, error) { return s.Scans(ctx, 0) },
+		"LatestScan": func(s store.Store) (any, error) {
+			sc, err := s.LatestScan(ctx)
+			return sc.ID, err
+		},
+	}
+	for _, sc := range scans {
+		id := sc.scan.ID
+		reads["Findings("+id+")"] = func(s store.Store) (any, error) { return s.Findings(ctx, id) }
+		reads["ResolvedFindings("+id+")"] = func(s store.Store) (any, error) { return s.ResolvedFindings(ctx, id) }
+		reads["Resources("+id+")"] = func(s store.Store) (any, error) { return s.Resources(ctx, id) }
+		for _, r := range sc.resources {
+			arn := r.ARN
+			reads["ResourceHistory("+arn+")"] = func(s store.Store) (any, error) { return s.ResourceHistory(ctx, arn) }
+		}
+	}
+	for name, read := range reads {
+		w, err := read(want)
+		if err != nil {
+			t.Fatalf("%s in start order: %v", name, err)
+		}
+		g, err := read(got)
+		if err != nil {
+			t.Fatalf("%s out of order: %v", name, err)
+		}
+		if diff := cmp.Diff(w, g, timeEqual, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s (-in order +out of order):\n%s", name, diff)
+		}
+	}
+}
