@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/steward-sre/steward/internal/collect/awsconfig"
 	"github.com/steward-sre/steward/internal/collect/demo"
@@ -117,10 +116,14 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	}
 	if n := res.Newer; n != nil {
 		fmt.Fprintf(r.env.Stderr, "steward: scan %s started at %s, before scan %s (started %s), which was saved while this one ran: this scan is kept in history and `steward findings` shows %s\n",
-			res.Scan.ID, res.Scan.Started.UTC().Format(time.RFC3339), n.ID, n.Started.UTC().Format(time.RFC3339), n.ID)
+			res.Scan.ID, res.Scan.Started.UTC().Format(stampMilli), n.ID, n.Started.UTC().Format(stampMilli), n.ID)
 	}
 	return gate(res.Scan, res.Findings, failOn, out.FailOn)
 }
+
+// stampMilli shows scan starts to the millisecond: overlapping scans often
+// start within the same second.
+const stampMilli = "2006-01-02T15:04:05.000Z07:00"
 
 // gate maps a finished scan to its exit code: findings at or above
 // --fail-on win over gaps, since they are a certain failure while a gap

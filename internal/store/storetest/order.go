@@ -15,25 +15,29 @@ import (
 	"github.com/steward-sre/steward/internal/store"
 )
 
-// orderScan is one scan of the out-of-order test: what it saw and what it
-// produced.
-type orderScan struct {
-	scan      *inventory.Scan
-	resources []inventory.Resource
-	findings  []finding.Finding
+// SeriesScan is one scan of a Series: what it saw and what it produced.
+type SeriesScan struct {
+	Scan      *inventory.Scan
+	Resources []inventory.Resource
+	Findings  []finding.Finding
 }
 
-// orderScans makes scans of a small estate where resources come and go,
-// findings open, change message, resolve and come back, and regions
-// sometimes cannot be read.
-func orderScans(rng *rand.Rand, n int) []orderScan {
+// Series makes n scans of a small estate, one a day, where resources come
+// and go, findings open, change message, resolve and come back, and regions
+// sometimes cannot be read. The same seed gives the same scans, so separate
+// processes can each save one of them.
+func Series(seed uint64, n int) []SeriesScan {
+	return series(rand.New(rand.NewPCG(seed, 2)), n)
+}
+
+func series(rng *rand.Rand, n int) []SeriesScan {
 	const acct = "111111111111"
 	regions := []string{"us-east-1", "eu-west-1"}
 	var pool []inventory.Resource
 	for i := range 4 {
 		pool = append(pool, instance(acct, regions[i%2], fmt.Sprintf("i-%d", i)))
 	}
-	out := make([]orderScan, n)
+	out := make([]SeriesScan, n)
 	for i := range out {
 		var cov []inventory.Coverage
 		for _, region := range regions {
@@ -43,24 +47,24 @@ func orderScans(rng *rand.Rand, n int) []orderScan {
 				cov = append(cov, ok(acct, region, "ec2"))
 			}
 		}
-		os := orderScan{scan: scan(fmt.Sprintf("o%d", i), i, cov...)}
+		sc := SeriesScan{Scan: scan(fmt.Sprintf("o%d", i), i, cov...)}
 		for _, r := range pool {
-			if !os.scan.Covered(r.Account, r.Region) || rng.IntN(4) == 0 {
+			if !sc.Scan.Covered(r.Account, r.Region) || rng.IntN(4) == 0 {
 				continue
 			}
 			if rng.IntN(3) == 0 {
 				r.State = "stopped"
 			}
-			os.resources = append(os.resources, r)
+			sc.Resources = append(sc.Resources, r)
 			for _, policy := range []string{"idle", "untagged"} {
 				if rng.IntN(2) == 0 {
 					f := find(policy, r)
 					f.Message = fmt.Sprintf("%s on %s, state %s", policy, r.ID, r.State)
-					os.findings = append(os.findings, f)
+					sc.Findings = append(sc.Findings, f)
 				}
 			}
 		}
-		out[i] = os
+		out[i] = sc
 	}
 	return out
 }
@@ -73,10 +77,10 @@ func orderScans(rng *rand.Rand, n int) []orderScan {
 func testOutOfOrder(t *testing.T, open Opener) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
-	scans := orderScans(rng, 6)
+	scans := series(rng, 6)
 	want := newStore(t, open)
 	for _, sc := range scans {
-		save(t, want, sc.scan, sc.resources, sc.findings)
+		save(t, want, sc.Scan, sc.Resources, sc.Findings)
 	}
 	orders := [][]int{{5, 4, 3, 2, 1, 0}, {0, 2, 1, 3, 5, 4}, {1, 2, 3, 4, 5, 0}}
 	for range 5 {
@@ -87,20 +91,20 @@ func testOutOfOrder(t *testing.T, open Opener) {
 			got := newStore(t, open)
 			var last []finding.Finding
 			for _, i := range order {
-				last = save(t, got, scans[i].scan, scans[i].resources, scans[i].findings)
+				last = save(t, got, scans[i].Scan, scans[i].Resources, scans[i].Findings)
 			}
 			// The last scan saved has every scan before it in place: what
 			// SaveScan returned is what the store says of it.
-			lastID := scans[order[len(order)-1]].scan.ID
+			lastID := scans[order[len(order)-1]].Scan.ID
 			wantLast, err := want.Findings(ctx, lastID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			byKey := cmpopts.SortSlices(func(a, b finding.Finding) bool { return a.Key() < b.Key() })
-			if diff := cmp.Diff(onlyProduced(wantLast, scans[order[len(order)-1]].scan), last, timeEqual, byKey, cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(onlyProduced(wantLast, scans[order[len(order)-1]].Scan), last, timeEqual, byKey, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("SaveScan(%s) findings (-in order +out of order):\n%s", lastID, diff)
 			}
-			compareStores(t, want, got, scans)
+			SameHistory(t, want, got, scans)
 		})
 	}
 }
@@ -111,7 +115,11 @@ func onlyProduced(fs []finding.Finding, sc *inventory.Scan) []finding.Finding {
 	return slices.DeleteFunc(slices.Clone(fs), func(f finding.Finding) bool { return !f.LastSeen.Equal(sc.Started) })
 }
 
-func compareStores(t *testing.T, want, got store.Store, scans []orderScan) {
+// SameHistory fails the test unless two stores holding the scans of a
+// series say the same of every scan and resource: scans in the same order,
+// the same latest scan, findings open and resolved with the same times,
+// the same resources and resource histories.
+func SameHistory(t *testing.T, want, got store.Store, scans []SeriesScan) {
 	t.Helper()
 	ctx := context.Background()
 	reads := map[string]func(s store.Store) (any, error){
@@ -122,11 +130,11 @@ func compareStores(t *testing.T, want, got store.Store, scans []orderScan) {
 		},
 	}
 	for _, sc := range scans {
-		id := sc.scan.ID
+		id := sc.Scan.ID
 		reads["Findings("+id+")"] = func(s store.Store) (any, error) { return s.Findings(ctx, id) }
 		reads["ResolvedFindings("+id+")"] = func(s store.Store) (any, error) { return s.ResolvedFindings(ctx, id) }
 		reads["Resources("+id+")"] = func(s store.Store) (any, error) { return s.Resources(ctx, id) }
-		for _, r := range sc.resources {
+		for _, r := range sc.Resources {
 			arn := r.ARN
 			reads["ResourceHistory("+arn+")"] = func(s store.Store) (any, error) { return s.ResourceHistory(ctx, arn) }
 		}
