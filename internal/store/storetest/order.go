@@ -88,6 +88,7 @@ func testOutOfOrder(t *testing.T, open Opener) {
 	}
 	for _, order := range orders {
 		t.Run(fmt.Sprint(order), func(t *testing.T) {
+			t.Parallel()
 			got := newStore(t, open)
 			var last []finding.Finding
 			for _, i := range order {

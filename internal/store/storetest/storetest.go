@@ -19,7 +19,8 @@ import (
 	"github.com/steward-sre/steward/internal/store"
 )
 
-// Opener returns a new, empty store; the suite closes it.
+// Opener returns a new, empty store; the suite closes it. Tests run in
+// parallel, each with stores of its own.
 type Opener func(t *testing.T) store.Store
 
 // Run runs every conformance test against the backend open makes.
@@ -36,8 +37,12 @@ func Run(t *testing.T, open Opener) {
 		"DedupByHash":     testDedupByHash,
 		"OutOfOrder":      testOutOfOrder,
 	}
+	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {
-		t.Run(name, func(t *testing.T) { fn(t, open) })
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, open)
+		})
 	}
 }
 
