@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -189,4 +191,65 @@ func TestOverlappingScans(t *testing.T) {
 		}
 	}
 	storetest.SameHistory(t, want, got, series)
+}
+
+// TestSaveWaitsForAnotherWriter: while another process holds the write
+// lock, a save waits for it rather than failing, for as long as its context
+// allows, and a save that gives up stores nothing.
+func TestSaveWaitsForAnotherWriter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "steward.db")
+	s, err := store.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Another writer as SQLite sees it: a write transaction on a
+	// connection of its own.
+	other, err := sql.Open("sqlite", path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	rs, fs := storetest.Estate(10, 0)
+
+	dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = s.SaveScan(dctx, &inventory.Scan{ID: "gave-up", Started: time.Unix(1, 0)}, rs, fs)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("save while another writes, with a deadline: err = %v, want the deadline", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("the save waited %v, past its deadline", waited)
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.SaveScan(ctx, &inventory.Scan{ID: "waited", Started: time.Unix(2, 0)}, rs, fs)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the save finished while another process held the write lock: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the save did not wait for the other writer: %v", err)
+	}
+	if _, err := s.Scan(ctx, "gave-up"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the save that gave up: err = %v, want ErrNotFound", err)
+	}
+	if latest, err := s.LatestScan(ctx); err != nil || latest.ID != "waited" {
+		t.Errorf("latest = %v, %v; want the save that waited", latest, err)
+	}
 }
