@@ -15,3 +15,9 @@ ALTER TABLE scan_findings ADD COLUMN last_seq INTEGER REFERENCES scans(seq);
 UPDATE scan_findings SET last_seq = COALESCE(
     (SELECT MAX(s.seq) FROM scans s WHERE s.started_at = scan_findings.last_seen AND s.seq <= scan_findings.scan_seq),
     scan_seq);
+
+-- The replay deletes the episodes that later scans opened: found by
+-- first_seq, and checked against scan_findings (foreign key) by episode.
+-- Without these, each deleted episode would read all of scan_findings.
+CREATE INDEX finding_episodes_first ON finding_episodes(first_seq);
+CREATE INDEX scan_findings_episode ON scan_findings(episode_id);
