@@ -43,9 +43,11 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (Store, error) {
 
 // OpenReadOnly opens an existing store for reading only, for commands that
 // never write (findings, history, cost reports): it works on a store whose
-// file or folder is read-only to this user, never creates or migrates
-// anything, and refuses every write with ErrReadOnly. A store that does not
-// exist yet is ErrNotFound.
+// file or folder is read-only to this user, never creates anything, and
+// refuses every write with ErrReadOnly. A store written by an older
+// steward is first upgraded when this user may write it, and refused
+// (saying how to upgrade it) when not. A store that does not exist yet is
+// ErrNotFound.
 func OpenReadOnly(ctx context.Context, dsn string, logger *slog.Logger) (Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

@@ -306,6 +306,17 @@ func TestMigrateScanOrder(t *testing.T) {
 	}
 	s.Close()
 
+	// The first command after upgrading steward may only read: a store
+	// this user may write is upgraded for it.
+	ro, err := openSQLite(ctx, path, true, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("open the old store read-only: %v", err)
+	}
+	if fs, err := ro.Findings(ctx, "s2"); err != nil || len(fs) != 1 {
+		t.Errorf("Findings(s2) before the older scan = %v, %v; want the carried finding", fs, err)
+	}
+	ro.Close()
+
 	s, err = openSQLite(ctx, path, false, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -67,6 +67,22 @@ func openSQLiteWith(ctx context.Context, path string, readOnly bool, fsys fs.FS,
 		return nil, err
 	}
 	if readOnly {
+		s, err := openSQLiteReadOnly(ctx, path, len(ms), logger)
+		if !errors.Is(err, errSchemaOlder) {
+			return s, err
+		}
+		// Reading comes first after an upgrade of steward: a store this
+		// user may write is brought up to date, as any writer would.
+		if _, ro := cannotWrite(path); ro {
+			return nil, err
+		}
+		rw, err := openSQLiteWith(ctx, path, false, fsys, now, logger)
+		if err != nil {
+			return nil, err
+		}
+		if err := rw.Close(); err != nil {
+			return nil, err
+		}
 		return openSQLiteReadOnly(ctx, path, len(ms), logger)
 	}
 	if why, ok := cannotWrite(path); ok {
@@ -123,6 +139,9 @@ func openReadOnlyAs(ctx context.Context, path string, immutable bool, known int,
 	return s, nil
 }
 
+// errSchemaOlder is a store written by an older steward, opened read-only.
+var errSchemaOlder = errors.New("older than this steward's")
+
 // checkSchema makes sure a store opened read-only has the schema this
 // steward reads: it cannot migrate it.
 func (s *sqliteStore) checkSchema(ctx context.Context, known int) error {
@@ -145,7 +164,7 @@ func (s *sqliteStore) checkSchema(ctx context.Context, known int) error {
 	case version > known:
 		return fmt.Errorf("database schema version %d is newer than this steward knows (%d): upgrade steward, or point it at another database", version, known)
 	case version < known:
-		return fmt.Errorf("database schema version %d is older than this steward's (%d): open it once with write access (any command that saves, such as `steward scan`) to upgrade it", version, known)
+		return fmt.Errorf("database schema version %d is %w (%d): open it once with write access (any command that saves, such as `steward scan`) to upgrade it", version, errSchemaOlder, known)
 	}
 	return nil
 }
