@@ -94,6 +94,13 @@ func (s *sqliteStore) beginWrite(ctx context.Context) (*sql.Tx, error) {
 			s.logger.Warn("another steward is writing to the store: waiting for it to finish", "path", s.path)
 			warned = true
 		}
+		// SQLite may report busy without waiting (a lock it cannot wait
+		// for): never spin.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
 
