@@ -132,6 +132,27 @@ func TestReadOnlyStore(t *testing.T) {
 			checkReadOnly(t, "SaveScan", err, path, "opened for reading only")
 		})
 	}
+	t.Run("older schema", func(t *testing.T) {
+		// A store an older steward wrote, which this user may not write:
+		// it cannot be upgraded for reading, and the error says how to.
+		path := filepath.Join(t.TempDir(), "steward.db")
+		s, err := store.Open(ctx, path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := s.(store.SQLDatabase).SQLDB()
+		if _, err := db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version > 1`); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if err := os.Chmod(path, 0o400); err != nil {
+			t.Fatal(err)
+		}
+		_, err = store.OpenReadOnly(ctx, path, nil)
+		if err == nil || !strings.Contains(err.Error(), "older than this steward's") || !strings.Contains(err.Error(), "write access") {
+			t.Errorf("OpenReadOnly of an older read-only store: err = %v, want it to say the schema is older and how to upgrade it", err)
+		}
+	})
 	t.Run("missing", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "none", "steward.db")
 		if _, err := store.OpenReadOnly(ctx, path, nil); !errors.Is(err, store.ErrNotFound) {
