@@ -25,7 +25,10 @@ func (c *FindingsCmd) Run(r *runner) error {
 	if err != nil {
 		return err
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStoreForReading(cfg)
+	if errors.Is(err, store.ErrNotFound) {
+		return usagef("the store has no scan yet: run `steward scan` or `steward demo` first")
+	}
 	if err != nil {
 		return err
 	}
@@ -69,7 +72,10 @@ func (c *HistoryCmd) Run(r *runner) error {
 	if err != nil {
 		return err
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStoreForReading(cfg)
+	if errors.Is(err, store.ErrNotFound) {
+		return usagef("the store has no scan yet: run `steward scan` or `steward demo` first")
+	}
 	if err != nil {
 		return err
 	}

@@ -192,6 +192,38 @@ func (r *runner) costStore(cfg *config.Config) (store.Store, cost.RollupStore, e
 	return st, cs, nil
 }
 
+// costStoreForReading opens the store and its cost tables for a report,
+// which never writes: it works on a store this user may only read.
+func (r *runner) costStoreForReading(cfg *config.Config) (store.Store, cost.RollupStore, error) {
+	st, err := r.openStoreForReading(cfg)
+	if errors.Is(err, store.ErrNotFound) {
+		return r.costStore(cfg) // nothing saved yet: an empty store, as a writer makes it
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	sd, ok := st.(store.SQLDatabase)
+	if !ok {
+		st.Close()
+		return nil, nil, usagef("this store backend cannot keep cost data yet (use a SQLite store)")
+	}
+	cs, err := costdb.Open(r.ctx, sd.SQLDB())
+	if err == nil {
+		return st, cs, nil
+	}
+	st.Close()
+	if !store.IsReadOnly(err) {
+		return nil, nil, fmt.Errorf("open cost tables: %w", err)
+	}
+	// The cost tables are missing or older than this steward's: a writable
+	// store gets them made as for any writer.
+	wst, wcs, werr := r.costStore(cfg)
+	if werr != nil && store.IsReadOnly(werr) {
+		return nil, nil, fmt.Errorf("open cost tables: %w (its cost tables are missing or older than this steward's: run `steward cost ingest` once with write access)", werr)
+	}
+	return wst, wcs, werr
+}
+
 // costCommon gathers what the reporting commands share: the rollups, the
 // configuration, and the latest scan's resources and findings (which name
 // owners and price waste), when there is a scan.
@@ -200,7 +232,7 @@ func (r *runner) costCommon(format string) (cost.Common, func(), error) {
 	if err != nil {
 		return cost.Common{}, nil, err
 	}
-	st, cs, err := r.costStore(cfg)
+	st, cs, err := r.costStoreForReading(cfg)
 	if err != nil {
 		return cost.Common{}, nil, err
 	}

@@ -114,8 +114,16 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies()); err != nil {
 		return err
 	}
+	if n := res.Newer; n != nil {
+		fmt.Fprintf(r.env.Stderr, "steward: scan %s started at %s, before scan %s (started %s), which was saved while this one ran: this scan is kept in history and `steward findings` shows %s\n",
+			res.Scan.ID, res.Scan.Started.UTC().Format(stampMilli), n.ID, n.Started.UTC().Format(stampMilli), n.ID)
+	}
 	return gate(res.Scan, res.Findings, failOn, out.FailOn)
 }
+
+// stampMilli shows scan starts to the millisecond: overlapping scans often
+// start within the same second.
+const stampMilli = "2006-01-02T15:04:05.000Z07:00"
 
 // gate maps a finished scan to its exit code: findings at or above
 // --fail-on win over gaps, since they are a certain failure while a gap
@@ -198,16 +206,9 @@ func (r *runner) config() (*config.Config, error) {
 }
 
 func (r *runner) openStore(cfg *config.Config) (store.Store, error) {
-	dsn := r.g.Store
-	if dsn == "" {
-		dsn = cfg.Store
-	}
-	if dsn == "" {
-		p, err := store.DefaultPath()
-		if err != nil {
-			return nil, fmt.Errorf("find a place for the store (set --store or STEWARD_STORE): %w", err)
-		}
-		dsn = p
+	dsn, err := storeDSN(r.g.Store, cfg)
+	if err != nil {
+		return nil, err
 	}
 	st, err := store.Open(r.ctx, dsn, r.log)
 	if err != nil {
@@ -217,6 +218,39 @@ func (r *runner) openStore(cfg *config.Config) (store.Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	return st, nil
+}
+
+// openStoreForReading opens the store for a command that never writes, so
+// that it works on a store this user may only read. The error wraps
+// store.ErrNotFound when nothing was ever saved there.
+func (r *runner) openStoreForReading(cfg *config.Config) (store.Store, error) {
+	dsn, err := storeDSN(r.g.Store, cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.OpenReadOnly(r.ctx, dsn, r.log)
+	if err != nil {
+		if errors.Is(err, store.ErrNotSupported) {
+			return nil, usageError{err}
+		}
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return st, nil
+}
+
+// storeDSN is --store, else the config's store, else the default path.
+func storeDSN(flag string, cfg *config.Config) (string, error) {
+	switch {
+	case flag != "":
+		return flag, nil
+	case cfg.Store != "":
+		return cfg.Store, nil
+	}
+	p, err := store.DefaultPath()
+	if err != nil {
+		return "", fmt.Errorf("find a place for the store (set --store or STEWARD_STORE): %w", err)
+	}
+	return p, nil
 }
 
 // ParseSource splits a --source value into its kind and path.

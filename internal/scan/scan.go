@@ -22,9 +22,12 @@ type Evaluator interface {
 }
 
 // Saver keeps a finished scan (the store). SaveScan returns the findings
-// with their first-seen and last-seen times.
+// with their first-seen and last-seen times. LatestScan is the scan that
+// started last, which is not this one when a newer scan was saved while
+// this one ran.
 type Saver interface {
 	SaveScan(ctx context.Context, s *inventory.Scan, rs []inventory.Resource, fs []finding.Finding) ([]finding.Finding, error)
+	LatestScan(ctx context.Context) (*inventory.Scan, error)
 }
 
 // Enricher adds to collected resources before policies see them (which
@@ -53,6 +56,10 @@ type Result struct {
 	Scan      *inventory.Scan
 	Resources []inventory.Resource
 	Findings  []finding.Finding
+	// Newer is set when another scan that started after this one was saved
+	// while this one ran: this scan is kept in history, and the newer one
+	// is what the store shows as latest.
+	Newer *inventory.Scan
 }
 
 // InputError is a problem with what the source returned (an unknown type,
@@ -119,13 +126,23 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	fs = append(fs, extra...)
 	s.Finished = now().UTC()
+	res := &Result{Scan: s, Resources: coll.Resources}
 	if o.Saver != nil {
 		if fs, err = o.Saver.SaveScan(ctx, s, coll.Resources, fs); err != nil {
 			return nil, fmt.Errorf("save scan: %w", err)
 		}
+		// The scan is saved: failing to read the latest only loses the note.
+		switch latest, err := o.Saver.LatestScan(ctx); {
+		case err != nil:
+			log.Warn("saved, but could not read which scan is the latest", "err", err)
+		case latest.ID != s.ID:
+			res.Newer = latest
+			log.Info("a newer scan was saved while this one ran: this one is kept in history", "newer", latest.ID)
+		}
 	}
+	res.Findings = fs
 	log.Info("scanned", "findings", len(fs), "complete", s.Complete())
-	return &Result{Scan: s, Resources: coll.Resources, Findings: fs}, nil
+	return res, nil
 }
 
 // NewID returns a scan id that sorts by time: 20261122T013000Z-1a2b3c.

@@ -30,8 +30,16 @@ func (f evalFunc) Evaluate(_ context.Context, rs []inventory.Resource) ([]findin
 }
 
 type fakeSaver struct {
-	saved *inventory.Scan
-	err   error
+	saved  *inventory.Scan
+	latest *inventory.Scan // what LatestScan says; the saved scan when nil
+	err    error
+}
+
+func (s *fakeSaver) LatestScan(context.Context) (*inventory.Scan, error) {
+	if s.latest != nil {
+		return s.latest, nil
+	}
+	return s.saved, nil
 }
 
 func (s *fakeSaver) SaveScan(_ context.Context, sc *inventory.Scan, _ []inventory.Resource, fs []finding.Finding) ([]finding.Finding, error) {
@@ -152,5 +160,32 @@ func TestRunEnrichersSeeResourcesBeforePolicies(t *testing.T) {
 	}
 	if res.Scan.Complete() {
 		t.Error("an enricher's gap must make the scan partial")
+	}
+}
+
+// TestRunNewerScan: when a scan that started later was saved while this one
+// ran, the result says which, so the user learns that this scan is kept as
+// history and is not what `findings` shows.
+func TestRunNewerScan(t *testing.T) {
+	src := fakeSource{c: &inventory.Collection{Resources: []inventory.Resource{vol("a")}}}
+	eval := evalFunc(func([]inventory.Resource) ([]finding.Finding, error) { return nil, nil })
+	newer := &inventory.Scan{ID: "newer"}
+	tests := map[string]struct {
+		latest *inventory.Scan
+		want   *inventory.Scan
+	}{
+		"this is the latest": {latest: nil, want: nil},
+		"a newer one exists": {latest: newer, want: newer},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			res, err := Run(context.Background(), Options{Source: src, Evaluator: eval, Saver: &fakeSaver{latest: tc.latest}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Newer != tc.want {
+				t.Errorf("Newer = %v, want %v", res.Newer, tc.want)
+			}
+		})
 	}
 }

@@ -25,7 +25,14 @@ import (
 // TestCrashDuringSave: it saves a big scan into the database it names.
 const crashChildEnv = "STEWARD_STORE_CRASH_CHILD"
 
-const crashResources = 200_000
+// crashResources is big enough that the child's save is still running long
+// after its WAL passed crashWAL: the child's one connection has a 1 MiB page
+// cache, so the transaction spills pages into the WAL as it goes instead of
+// all at commit.
+const (
+	crashResources = 20_000
+	crashWAL       = 2 << 20
+)
 
 var crashStart = time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
 
@@ -38,6 +45,12 @@ func TestCrashChild(t *testing.T) {
 	ctx := context.Background()
 	s, err := store.Open(ctx, path, slog.New(slog.DiscardHandler))
 	if err != nil {
+		t.Fatal(err)
+	}
+	// One connection, so the small cache applies to the one the save uses.
+	db := s.(store.SQLDatabase).SQLDB()
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, `PRAGMA cache_size = -1024`); err != nil {
 		t.Fatal(err)
 	}
 	rs, fs := storetest.Estate(crashResources, 1)
@@ -54,15 +67,16 @@ func TestCrashChild(t *testing.T) {
 // answers with the previous complete scan.
 func TestCrashDuringSave(t *testing.T) {
 	if testing.Short() {
-		t.Skip("saves a 200k-resource scan")
+		t.Skip("starts a process and kills it")
 	}
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "steward.db")
 	s, err := store.Open(ctx, path, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, fs := storetest.Estate(2_000, 0)
+	rs, fs := storetest.Estate(500, 0)
 	prev := &inventory.Scan{ID: "prev", Source: "test", Started: crashStart, Coverage: []inventory.Coverage{{Account: "111111111111", Region: "us-east-1", Service: "ec2", OK: true}}}
 	if _, err := s.SaveScan(ctx, prev, rs, fs); err != nil {
 		t.Fatal(err)
@@ -104,12 +118,12 @@ func TestCrashDuringSave(t *testing.T) {
 	wal := path + "-wal"
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		if fi, err := os.Stat(wal); err == nil && fi.Size() > 16<<20 {
+		if fi, err := os.Stat(wal); err == nil && fi.Size() > crashWAL {
 			break
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
-			t.Fatal("the WAL never grew past 16 MiB: the child is not saving")
+			t.Fatalf("the WAL never grew past %d bytes: the child is not saving", crashWAL)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -68,6 +68,15 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration, now func() time.Ti
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	known := len(ms)
+	// Most opens find the schema current: they need no write lock, which
+	// another process saving a big scan may hold for a while.
+	var current int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current == known {
+		return nil
+	}
 	for {
 		applied, err := migrateOne(ctx, db, ms, now)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,11 +12,16 @@ import (
 	"strings"
 )
 
-// Open opens the store a DSN names, creating it (and its parent directories)
-// when it does not exist, and brings its schema up to date.
+// Open opens the store a DSN names, creating it when it does not exist, and
+// brings its schema up to date. A new SQLite file is readable by its owner
+// only (0600, and so are its -wal and -shm files), in folders made 0700:
+// it holds the estate's inventory and weak spots.
 //
 //	/path/to/steward.db, sqlite:/path/to/steward.db   SQLite
 //	postgres://..., postgresql://...                 not supported yet
+//
+// A store that cannot be written fails with ErrReadOnly, naming the file
+// and why; OpenReadOnly still reads it.
 func Open(ctx context.Context, dsn string, logger *slog.Logger) (Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -26,15 +32,65 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (Store, error) {
 	}
 	switch backend {
 	case "sqlite":
-		if dir := filepath.Dir(path); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("create store directory: %w", err)
-			}
+		if err := createPrivate(path); err != nil {
+			return nil, err
 		}
-		return openSQLite(ctx, path, logger.With("component", "store"))
+		return openSQLite(ctx, path, false, logger.With("component", "store"))
 	default:
 		return nil, fmt.Errorf("store %q: %s backend is %w (use a file path or sqlite:PATH)", redact(dsn), backend, ErrNotSupported)
 	}
+}
+
+// OpenReadOnly opens an existing store for reading only, for commands that
+// never write (findings, history, cost reports): it works on a store whose
+// file or folder is read-only to this user, never creates anything, and
+// refuses every write with ErrReadOnly. A store written by an older
+// steward is first upgraded when this user may write it, and refused
+// (saying how to upgrade it) when not. A store that does not exist yet is
+// ErrNotFound.
+func OpenReadOnly(ctx context.Context, dsn string, logger *slog.Logger) (Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	backend, path, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	switch backend {
+	case "sqlite":
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("store %s: %w (nothing has been saved there yet)", path, ErrNotFound)
+		}
+		return openSQLite(ctx, path, true, logger.With("component", "store"))
+	default:
+		return nil, fmt.Errorf("store %q: %s backend is %w (use a file path or sqlite:PATH)", redact(dsn), backend, ErrNotSupported)
+	}
+}
+
+// createPrivate makes a missing database file 0600 and its missing folders
+// 0700 before SQLite opens it: SQLite would create it 0644 (less the
+// umask), and gives the -wal and -shm files the database file's mode.
+// Existing files and folders keep the mode their owner gave them.
+func createPrivate(path string) error {
+	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return nil // exists, or SQLite will say what is wrong with it
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create store folder: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return nil // another steward made it first
+	case err != nil:
+		return fmt.Errorf("create store: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create store: %w", err)
+	}
+	return nil
 }
 
 // parseDSN splits a DSN into the backend name and what the backend needs.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/steward-sre/steward/internal/inventory"
 )
 
 func TestParseDSN(t *testing.T) {
@@ -207,7 +209,7 @@ func TestMigrations(t *testing.T) {
 		{fs: v1, errContains: "database schema version 2 is newer than this steward knows (1)", wantVersion: 2, wantRowsA: 2},
 	}
 	for i, st := range steps {
-		s, err := openSQLiteWith(ctx, path, st.fs, now, logger)
+		s, err := openSQLiteWith(ctx, path, false, st.fs, now, logger)
 		if st.errContains != "" {
 			if err == nil || !strings.Contains(err.Error(), st.errContains) {
 				t.Fatalf("step %d: err = %v, want it to contain %q", i, err, st.errContains)
@@ -269,4 +271,86 @@ func FuzzParseDSN(f *testing.F) {
 			t.Fatalf("unknown backend %q from %q", backend, dsn)
 		}
 	})
+}
+
+// TestMigrateScanOrder upgrades a store written before scans were ordered
+// by start time: the migration works out which scan last produced each
+// finding, so an older scan saved afterwards replays the history right.
+func TestMigrateScanOrder(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	now := func() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }
+	initSQL, err := migrationFS.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := fstest.MapFS{"migrations/0001_init.sql": {Data: initSQL}}
+	s, err := openSQLiteWith(ctx, path, false, v1, now, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two scans as the old code saved them: s1 produced the finding, s2
+	// could not read its region and carried it with s1's last seen.
+	t1, t2 := int64(1_000), int64(3_000)
+	for _, q := range []string{
+		`INSERT INTO scans (seq, id, source, started_at, resources) VALUES (1, 's1', 'test', 1000, 0), (2, 's2', 'test', 3000, 0)`,
+		`INSERT INTO scan_coverage (scan_seq, pos, account, region, service, ok) VALUES (1, 0, 'a', 'r', 'ec2', 1), (2, 0, 'a', 'r', 'ec2', 0)`,
+		`INSERT INTO finding_versions (hash, body) VALUES ('h', '{"policy":"p","arn":"arn:x","account":"a","region":"r"}')`,
+		`INSERT INTO finding_episodes (id, policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
+			VALUES (1, 'p', 'arn:x', 'a', 'r', 1000, 1, 1000, 1, 'h')`,
+		`INSERT INTO scan_findings (scan_seq, episode_id, body_hash, last_seen) VALUES (1, 1, 'h', 1000), (2, 1, 'h', 1000)`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+
+	// The first command after upgrading steward may only read: a store
+	// this user may write is upgraded for it.
+	ro, err := openSQLite(ctx, path, true, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("open the old store read-only: %v", err)
+	}
+	if fs, err := ro.Findings(ctx, "s2"); err != nil || len(fs) != 1 {
+		t.Errorf("Findings(s2) before the older scan = %v, %v; want the carried finding", fs, err)
+	}
+	ro.Close()
+
+	s, err = openSQLite(ctx, path, false, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var lastSeqs []int64
+	rows, err := s.db.QueryContext(ctx, `SELECT last_seq FROM scan_findings ORDER BY scan_seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		lastSeqs = append(lastSeqs, v)
+	}
+	rows.Close()
+	if diff := cmp.Diff([]int64{1, 1}, lastSeqs); diff != "" {
+		t.Fatalf("last_seq after migration (-want +got):\n%s", diff)
+	}
+
+	// A scan that started between them and read the region without
+	// finding it resolves the finding there: s2 has nothing left to carry.
+	mid := &inventory.Scan{ID: "mid", Started: time.Unix(0, (t1+t2)/2), Coverage: []inventory.Coverage{{Account: "a", Region: "r", Service: "ec2", OK: true}}}
+	if _, err := s.SaveScan(ctx, mid, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	resolved, err := s.ResolvedFindings(ctx, "mid")
+	if err != nil || len(resolved) != 1 || resolved[0].ResolvedAt == nil || !resolved[0].ResolvedAt.Equal(mid.Started) {
+		t.Errorf("ResolvedFindings(mid) = %v, %v; want p on arn:x resolved at %v", resolved, err, mid.Started)
+	}
+	open, err := s.Findings(ctx, "s2")
+	if err != nil || len(open) != 0 {
+		t.Errorf("Findings(s2) = %v, %v; want none", open, err)
+	}
 }

@@ -49,56 +49,63 @@ func checkScan(scan *inventory.Scan, resources []inventory.Resource, findings []
 	return nil
 }
 
-// episode is an open finding as stored.
+// episode is an open finding: its stored row as of one scan.
 type episode struct {
 	id              int64
+	key             string
 	account, region string
 	firstSeen       int64
 	lastSeen        int64
+	lastSeq         int64
 	bodyHash        string
-	produced        bool
 }
 
 func (s *sqliteStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
 	if err := checkScan(scan, resources, findings); err != nil {
 		return nil, fmt.Errorf("save scan: %w", err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("save scan %s: begin: %w", scan.ID, err)
+		return nil, fmt.Errorf("save scan %s: begin: %w", scan.ID, s.describe(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	out, err := s.saveScan(ctx, tx, scan, resources, findings)
 	if err != nil {
-		return nil, fmt.Errorf("save scan %s: %w", scan.ID, err)
+		return nil, fmt.Errorf("save scan %s: %w", scan.ID, s.describe(err))
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("save scan %s: commit: %w", scan.ID, err)
+		return nil, fmt.Errorf("save scan %s: commit: %w", scan.ID, s.describe(err))
 	}
 	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings))
 	return out, nil
 }
 
+// beginWrite starts a write transaction. Another process saving a big scan
+// may hold the write lock for longer than busy_timeout: the wait goes on,
+// said once in the log, until the lock is free or ctx ends.
+func (s *sqliteStore) beginWrite(ctx context.Context) (*sql.Tx, error) {
+	warned := false
+	for {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err == nil || !isBusy(err) || ctx.Err() != nil {
+			return tx, err
+		}
+		if !warned {
+			s.logger.Warn("another steward is writing to the store: waiting for it to finish", "path", s.path)
+			warned = true
+		}
+		// SQLite may report busy without waiting (a lock it cannot wait
+		// for): never spin.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 func (s *sqliteStore) saveScan(ctx context.Context, tx *sql.Tx, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
 	started := scan.Started.UnixNano()
-
-	// Finding lifecycle needs scans in time order: saving an older scan
-	// after a newer one would resolve and reopen findings backwards.
-	var (
-		latestSeq     int64
-		latestID      string
-		latestStarted int64
-	)
-	switch err := tx.QueryRowContext(ctx, `SELECT seq, id, started_at FROM scans ORDER BY seq DESC LIMIT 1`).Scan(&latestSeq, &latestID, &latestStarted); {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return nil, fmt.Errorf("read latest scan: %w", err)
-	case latestID == scan.ID:
-		return nil, fmt.Errorf("a scan with id %s is already stored", scan.ID)
-	case started < latestStarted:
-		return nil, fmt.Errorf("scan started at %s, before the latest stored scan %s (%s): scans are saved in time order",
-			scan.Started.UTC().Format(time.RFC3339), latestID, time.Unix(0, latestStarted).UTC().Format(time.RFC3339))
-	}
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM scans WHERE id = ?`, scan.ID).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("check scan id: %w", err)
@@ -124,13 +131,49 @@ func (s *sqliteStore) saveScan(ctx context.Context, tx *sql.Tx, scan *inventory.
 		return nil, fmt.Errorf("insert scan: %w", err)
 	}
 
+	// Scans are in start order (save order among equal starts). This one
+	// has the highest seq, so the scans after it are those that started
+	// later: saved while this one was still running.
+	var prevSeq int64
+	switch err := tx.QueryRowContext(ctx, `SELECT seq FROM scans WHERE started_at <= ? AND seq < ?
+		ORDER BY started_at DESC, seq DESC LIMIT 1`, started, seq).Scan(&prevSeq); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, fmt.Errorf("read previous scan: %w", err)
+	}
+	later, err := laterScans(ctx, tx, started)
+	if err != nil {
+		return nil, err
+	}
+
 	if err := insertCoverage(ctx, tx, seq, scan.Coverage); err != nil {
 		return nil, err
 	}
-	if err := insertResources(ctx, tx, seq, latestSeq, resources); err != nil {
+	if err := insertResources(ctx, tx, seq, prevSeq, resources); err != nil {
 		return nil, err
 	}
-	return saveFindings(ctx, tx, seq, scan, findings)
+	return saveFindings(ctx, tx, seq, prevSeq, later, scan, findings)
+}
+
+// laterScans lists the scans that started after a time, in scan order.
+func laterScans(ctx context.Context, tx *sql.Tx, started int64) ([]int64, error) {
+	q, err := tx.QueryContext(ctx, `SELECT seq FROM scans WHERE started_at > ? ORDER BY started_at, seq`, started)
+	if err != nil {
+		return nil, fmt.Errorf("read later scans: %w", err)
+	}
+	defer q.Close()
+	var seqs []int64
+	for q.Next() {
+		var seq int64
+		if err := q.Scan(&seq); err != nil {
+			return nil, fmt.Errorf("read later scans: %w", err)
+		}
+		seqs = append(seqs, seq)
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("read later scans: %w", err)
+	}
+	return seqs, nil
 }
 
 func insertCoverage(ctx context.Context, tx *sql.Tx, seq int64, cov []inventory.Coverage) error {
@@ -287,112 +330,6 @@ func findingBody(f finding.Finding) ([]byte, string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return b, hex.EncodeToString(sum[:16]), nil
-}
-
-func saveFindings(ctx context.Context, tx *sql.Tx, seq int64, scan *inventory.Scan, findings []finding.Finding) ([]finding.Finding, error) {
-	started := scan.Started.UnixNano()
-	open, err := openEpisodes(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	stmts := []string{
-		`INSERT OR IGNORE INTO finding_versions (hash, body) VALUES (?, ?)`,
-		`INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		`UPDATE finding_episodes SET last_seen = ?, last_seq = ?, body_hash = ?, account = ?, region = ? WHERE id = ?`,
-		`INSERT INTO scan_findings (scan_seq, episode_id, body_hash, last_seen) VALUES (?, ?, ?, ?)`,
-		`UPDATE finding_episodes SET resolved_at = ?, resolved_seq = ? WHERE id = ?`,
-	}
-	prepared := make([]*sql.Stmt, len(stmts))
-	for i, q := range stmts {
-		if prepared[i], err = tx.PrepareContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("save findings: %w", err)
-		}
-		defer prepared[i].Close()
-	}
-	insVersion, insEpisode, seen, insMember, resolve := prepared[0], prepared[1], prepared[2], prepared[3], prepared[4]
-
-	out := make([]finding.Finding, len(findings))
-	for i, f := range findings {
-		body, h, err := findingBody(f)
-		if err != nil {
-			return nil, fmt.Errorf("encode finding %s on %s: %w", f.Policy, f.ARN, err)
-		}
-		if _, err := insVersion.ExecContext(ctx, h, body); err != nil {
-			return nil, fmt.Errorf("insert finding %s on %s: %w", f.Policy, f.ARN, err)
-		}
-		ep, ok := open[f.Key()]
-		if ok {
-			ep.produced = true
-			if _, err := seen.ExecContext(ctx, started, seq, h, f.Account, f.Region, ep.id); err != nil {
-				return nil, fmt.Errorf("update finding %s on %s: %w", f.Policy, f.ARN, err)
-			}
-		} else {
-			res, err := insEpisode.ExecContext(ctx, f.Policy, f.ARN, f.Account, f.Region, started, seq, started, seq, h)
-			if err != nil {
-				return nil, fmt.Errorf("insert finding %s on %s: %w", f.Policy, f.ARN, err)
-			}
-			id, err := res.LastInsertId()
-			if err != nil {
-				return nil, fmt.Errorf("insert finding %s on %s: %w", f.Policy, f.ARN, err)
-			}
-			ep = &episode{id: id, firstSeen: started}
-		}
-		if _, err := insMember.ExecContext(ctx, seq, ep.id, h, started); err != nil {
-			return nil, fmt.Errorf("insert finding %s on %s: %w", f.Policy, f.ARN, err)
-		}
-		f.FirstSeen = time.Unix(0, ep.firstSeen).UTC()
-		f.LastSeen = time.Unix(0, started).UTC()
-		f.ResolvedAt = nil
-		out[i] = f
-	}
-
-	// What this scan did not produce is resolved where it looked, and
-	// carried unchanged where it could not look. Sorted, so the order of
-	// writes (and of episode ids) does not depend on map order.
-	var missing []*episode
-	for _, ep := range open {
-		if !ep.produced {
-			missing = append(missing, ep)
-		}
-	}
-	sort.Slice(missing, func(i, j int) bool { return missing[i].id < missing[j].id })
-	for _, ep := range missing {
-		if scan.Covered(ep.account, ep.region) {
-			if _, err := resolve.ExecContext(ctx, started, seq, ep.id); err != nil {
-				return nil, fmt.Errorf("resolve finding %d: %w", ep.id, err)
-			}
-			continue
-		}
-		if _, err := insMember.ExecContext(ctx, seq, ep.id, ep.bodyHash, ep.lastSeen); err != nil {
-			return nil, fmt.Errorf("carry finding %d: %w", ep.id, err)
-		}
-	}
-	return out, nil
-}
-
-func openEpisodes(ctx context.Context, tx *sql.Tx) (map[string]*episode, error) {
-	q, err := tx.QueryContext(ctx, `SELECT id, policy, arn, account, region, first_seen, last_seen, body_hash
-		FROM finding_episodes WHERE resolved_seq IS NULL`)
-	if err != nil {
-		return nil, fmt.Errorf("read open findings: %w", err)
-	}
-	defer q.Close()
-	open := map[string]*episode{}
-	for q.Next() {
-		var (
-			ep          episode
-			policy, arn string
-		)
-		if err := q.Scan(&ep.id, &policy, &arn, &ep.account, &ep.region, &ep.firstSeen, &ep.lastSeen, &ep.bodyHash); err != nil {
-			return nil, fmt.Errorf("read open findings: %w", err)
-		}
-		open[(&finding.Finding{Policy: policy, ARN: arn}).Key()] = &ep
-	}
-	if err := q.Err(); err != nil {
-		return nil, fmt.Errorf("read open findings: %w", err)
-	}
-	return open, nil
 }
 
 // Findings and ResolvedFindings read episodes joined with the finding body

@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/steward-sre/steward/internal/inventory"
 )
@@ -19,9 +23,10 @@ import (
 // sqliteStore is the embedded backend. Scans are immutable once committed,
 // so reads need no transaction: every read names one committed scan.
 type sqliteStore struct {
-	db     *sql.DB
-	path   string
-	logger *slog.Logger
+	db       *sql.DB
+	path     string
+	readOnly bool
+	logger   *slog.Logger
 }
 
 // sqliteOptions are applied to every connection the pool opens. WAL lets
@@ -40,30 +45,128 @@ const sqliteOptions = "?_pragma=busy_timeout(10000)" +
 	"&_pragma=foreign_keys(1)" +
 	"&_txlock=immediate"
 
-func openSQLite(ctx context.Context, path string, logger *slog.Logger) (*sqliteStore, error) {
-	return openSQLiteWith(ctx, path, migrationFS, time.Now, logger)
+// readOnlyDSN opens a database for reading only (a SQLite URI, so that
+// mode=ro reaches SQLite). immutable tells SQLite the file cannot change,
+// so it needs no -wal or -shm file: the only way to read a WAL database in
+// a folder this user cannot write, used when no -wal file holds changes.
+func readOnlyDSN(path string, immutable bool) string {
+	u := "file:" + strings.ReplaceAll(filepath.ToSlash(filepath.Clean(path)), "%", "%25") + "?mode=ro"
+	if immutable {
+		u += "&immutable=1"
+	}
+	return u + "&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)&_pragma=temp_store(memory)"
 }
 
-func openSQLiteWith(ctx context.Context, path string, fsys fs.FS, now func() time.Time, logger *slog.Logger) (*sqliteStore, error) {
+func openSQLite(ctx context.Context, path string, readOnly bool, logger *slog.Logger) (*sqliteStore, error) {
+	return openSQLiteWith(ctx, path, readOnly, migrationFS, time.Now, logger)
+}
+
+func openSQLiteWith(ctx context.Context, path string, readOnly bool, fsys fs.FS, now func() time.Time, logger *slog.Logger) (*sqliteStore, error) {
 	ms, err := loadMigrations(fsys)
 	if err != nil {
 		return nil, err
+	}
+	if readOnly {
+		s, err := openSQLiteReadOnly(ctx, path, len(ms), logger)
+		if !errors.Is(err, errSchemaOlder) {
+			return s, err
+		}
+		// Reading comes first after an upgrade of steward: a store this
+		// user may write is brought up to date, as any writer would.
+		if _, ro := cannotWrite(path); ro {
+			return nil, err
+		}
+		rw, err := openSQLiteWith(ctx, path, false, fsys, now, logger)
+		if err != nil {
+			return nil, err
+		}
+		if err := rw.Close(); err != nil {
+			return nil, err
+		}
+		return openSQLiteReadOnly(ctx, path, len(ms), logger)
+	}
+	if why, ok := cannotWrite(path); ok {
+		return nil, &readOnlyError{path: path, why: why, err: ErrReadOnly}
 	}
 	db, err := sql.Open("sqlite", path+sqliteOptions)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	s := &sqliteStore{db: db, path: path, logger: logger}
-	if err := s.check(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	err = s.check(ctx)
+	if err == nil {
+		err = migrate(ctx, db, ms, now, logger)
 	}
-	if err := migrate(ctx, db, ms, now, logger); err != nil {
+	if err != nil {
 		db.Close()
+		if err := s.describe(err); errors.Is(err, ErrReadOnly) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	logger.Debug("store opened", "backend", "sqlite", "path", path)
 	return s, nil
+}
+
+func openSQLiteReadOnly(ctx context.Context, path string, known int, logger *slog.Logger) (*sqliteStore, error) {
+	s, err := openReadOnlyAs(ctx, path, false, known, logger)
+	// SQLite cannot make the -shm file in a read-only folder; with no -wal
+	// file there is nothing it would need the -shm for.
+	if _, walErr := os.Stat(path + "-wal"); sqliteCode(err) == sqlite3.SQLITE_READONLY && errors.Is(walErr, fs.ErrNotExist) {
+		s, err = openReadOnlyAs(ctx, path, true, known, logger)
+	}
+	switch {
+	case err == nil:
+		return s, nil
+	case errors.Is(err, ErrNotFound):
+		return nil, err
+	default:
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+}
+
+func openReadOnlyAs(ctx context.Context, path string, immutable bool, known int, logger *slog.Logger) (*sqliteStore, error) {
+	db, err := sql.Open("sqlite", readOnlyDSN(path, immutable))
+	if err != nil {
+		return nil, err
+	}
+	s := &sqliteStore{db: db, path: path, readOnly: true, logger: logger}
+	if err := s.checkSchema(ctx, known); err != nil {
+		db.Close()
+		return nil, err
+	}
+	logger.Debug("store opened", "backend", "sqlite", "path", path, "read_only", true, "immutable", immutable)
+	return s, nil
+}
+
+// errSchemaOlder is a store written by an older steward, opened read-only.
+var errSchemaOlder = errors.New("older than this steward's")
+
+// checkSchema makes sure a store opened read-only has the schema this
+// steward reads: it cannot migrate it.
+func (s *sqliteStore) checkSchema(ctx context.Context, known int) error {
+	var tables int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'`).Scan(&tables); err != nil {
+		if sqliteCode(err) == sqlite3.SQLITE_READONLY {
+			return err
+		}
+		return fmt.Errorf("read schema (is it an SQLite database?): %w", err)
+	}
+	var version int
+	if tables > 0 {
+		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+	}
+	switch {
+	case version == 0:
+		return fmt.Errorf("store %s: %w (it is empty)", s.path, ErrNotFound)
+	case version > known:
+		return fmt.Errorf("database schema version %d is newer than this steward knows (%d): upgrade steward, or point it at another database", version, known)
+	case version < known:
+		return fmt.Errorf("database schema version %d is %w (%d): open it once with write access (any command that saves, such as `steward scan`) to upgrade it", version, errSchemaOlder, known)
+	}
+	return nil
 }
 
 // check makes sure the file is an SQLite database in WAL mode with foreign
@@ -72,6 +175,9 @@ func openSQLiteWith(ctx context.Context, path string, fsys fs.FS, now func() tim
 func (s *sqliteStore) check(ctx context.Context) error {
 	var mode string
 	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		if sqliteCode(err) == sqlite3.SQLITE_READONLY {
+			return err
+		}
 		return fmt.Errorf("read journal mode (is it an SQLite database?): %w", err)
 	}
 	if mode != "wal" {
@@ -202,7 +308,7 @@ func (s *sqliteStore) Scan(ctx context.Context, id string) (*inventory.Scan, err
 }
 
 func (s *sqliteStore) LatestScan(ctx context.Context) (*inventory.Scan, error) {
-	row, err := readScanRow(s.db.QueryRowContext(ctx, `SELECT `+scanColumns+` FROM scans ORDER BY seq DESC LIMIT 1`))
+	row, err := readScanRow(s.db.QueryRowContext(ctx, `SELECT `+scanColumns+` FROM scans ORDER BY started_at DESC, seq DESC LIMIT 1`))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("latest scan: %w", ErrNotFound)
 	}
@@ -220,7 +326,7 @@ func (s *sqliteStore) Scans(ctx context.Context, limit int) ([]inventory.Scan, e
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.scanRows(ctx, `SELECT `+scanColumns+` FROM scans ORDER BY seq DESC LIMIT ?`, limit)
+	rows, err := s.scanRows(ctx, `SELECT `+scanColumns+` FROM scans ORDER BY started_at DESC, seq DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -292,20 +398,22 @@ func (s *sqliteStore) Resources(ctx context.Context, scanID string) ([]inventory
 // whole: only their failed coverage rows.
 type gapIndex map[int64]*inventory.Scan
 
-func (s *sqliteStore) gaps(ctx context.Context, fromSeq, toSeq int64) (gapIndex, error) {
-	q, err := s.db.QueryContext(ctx, `SELECT scan_seq, account, region, service, error_kind
-		FROM scan_coverage WHERE ok = 0 AND scan_seq BETWEEN ? AND ?`, fromSeq, toSeq)
+// loadGaps reads the failed coverage rows of the scans that started at or
+// after a time (Unix nanoseconds).
+func loadGaps(ctx context.Context, q querier, fromStarted int64) (gapIndex, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.scan_seq, c.account, c.region, c.service, c.error_kind
+		FROM scan_coverage c JOIN scans s ON s.seq = c.scan_seq WHERE c.ok = 0 AND s.started_at >= ?`, fromStarted)
 	if err != nil {
 		return nil, fmt.Errorf("read coverage gaps: %w", err)
 	}
-	defer q.Close()
+	defer rows.Close()
 	g := gapIndex{}
-	for q.Next() {
+	for rows.Next() {
 		var (
 			seq int64
 			c   inventory.Coverage
 		)
-		if err := q.Scan(&seq, &c.Account, &c.Region, &c.Service, &c.ErrorKind); err != nil {
+		if err := rows.Scan(&seq, &c.Account, &c.Region, &c.Service, &c.ErrorKind); err != nil {
 			return nil, fmt.Errorf("read coverage gaps: %w", err)
 		}
 		sc := g[seq]
@@ -315,7 +423,7 @@ func (s *sqliteStore) gaps(ctx context.Context, fromSeq, toSeq int64) (gapIndex,
 		}
 		sc.Coverage = append(sc.Coverage, c)
 	}
-	if err := q.Err(); err != nil {
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read coverage gaps: %w", err)
 	}
 	return g, nil
@@ -338,11 +446,13 @@ func (s *sqliteStore) ResourceHistory(ctx context.Context, arn string) ([]Versio
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s: %w", arn, err)
 	}
+	// Scans before the first one that saw the resource say nothing of it.
 	var first int64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(scan_seq) FROM scan_resources WHERE resource_id = ?`, resourceID).Scan(&first); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(s.started_at) FROM scan_resources sr
+		JOIN scans s ON s.seq = sr.scan_seq WHERE sr.resource_id = ?`, resourceID).Scan(&first); err != nil {
 		return nil, fmt.Errorf("read history of %s: %w", arn, err)
 	}
-	gaps, err := s.gaps(ctx, first, 1<<62)
+	gaps, err := loadGaps(ctx, s.db, first)
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +460,7 @@ func (s *sqliteStore) ResourceHistory(ctx context.Context, arn string) ([]Versio
 		FROM scans s
 		LEFT JOIN scan_resources sr ON sr.scan_seq = s.seq AND sr.resource_id = ?
 		LEFT JOIN resource_versions v ON v.id = sr.version_id
-		WHERE s.seq >= ? ORDER BY s.seq`, resourceID, first)
+		WHERE s.started_at >= ? ORDER BY s.started_at, s.seq`, resourceID, first)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s: %w", arn, err)
 	}

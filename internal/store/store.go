@@ -29,12 +29,18 @@ var ErrNotSupported = errors.New("not supported yet")
 
 // Store keeps scans, resources and findings.
 //
-// Scans are immutable once saved and are saved in time order; every read is
-// "as of" one scan, so readers never see a scan half-written.
+// Scans are kept in scan order: by start time, then by save order among
+// scans that started at the same instant. Every read is "as of" one scan,
+// so readers never see a scan half-written. Two scans may run at once (cron
+// and a person): the one that started first may be saved last. It is then
+// placed where it started, in history, and the finding lifecycle of the
+// scans after it is worked out again with it in place; their resources and
+// coverage never change once saved.
 type Store interface {
 	// SaveScan writes a scan, its resources and the findings evaluated on it
-	// in one transaction: either all of it is stored or none. Finding
-	// lifecycle is keyed by (policy, ARN):
+	// in one transaction: either all of it is stored or none. While another
+	// process is saving, it waits (as long as ctx allows). Finding
+	// lifecycle is keyed by (policy, ARN), over scans in scan order:
 	//   - a finding not open before is new: FirstSeen = scan.Started;
 	//   - an open finding produced again keeps FirstSeen, LastSeen moves on;
 	//   - an open finding not produced by this scan is resolved at
@@ -42,14 +48,16 @@ type Store interface {
 	//     (scan.Covered): a gap is no evidence, so it stays open untouched;
 	//   - a finding that comes back after being resolved opens a new
 	//     episode with a new FirstSeen; the resolved one stays in history.
-	// It returns the findings, in input order, with FirstSeen and LastSeen set.
+	// It returns the findings, in input order, with FirstSeen and LastSeen
+	// as of this scan.
 	SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error)
 
-	// LatestScan is the last scan saved; ErrNotFound when there is none.
+	// LatestScan is the last scan in scan order (the one that started
+	// last); ErrNotFound when there is none.
 	LatestScan(ctx context.Context) (*inventory.Scan, error)
 	// Scan returns one scan by ID; ErrNotFound when it does not exist.
 	Scan(ctx context.Context, id string) (*inventory.Scan, error)
-	// Scans lists scans newest first; limit <= 0 means all.
+	// Scans lists scans, the latest in scan order first; limit <= 0 means all.
 	Scans(ctx context.Context, limit int) ([]inventory.Scan, error)
 
 	// Resources returns the resources of a scan, sorted by ARN.

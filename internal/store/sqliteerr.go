@@ -1,0 +1,100 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// ErrReadOnly is returned when the store cannot be written: its file or
+// its folder is read-only to this user, or it was opened with
+// OpenReadOnly. Test with errors.Is.
+var ErrReadOnly = errors.New("read-only")
+
+// readOnlyError says plainly which file cannot be written and why.
+type readOnlyError struct {
+	path, why string
+	err       error
+}
+
+func (e *readOnlyError) Error() string {
+	if e.why == openedReadOnly {
+		return fmt.Sprintf("store %s is read-only (%s)", e.path, e.why)
+	}
+	return fmt.Sprintf("store %s is read-only (%s): commands that only read it (findings, history, cost show) still work", e.path, e.why)
+}
+
+const openedReadOnly = "opened for reading only"
+
+func (e *readOnlyError) Unwrap() []error { return []error{ErrReadOnly, e.err} }
+
+// sqliteCode is the primary SQLite result code of err, or 0.
+func sqliteCode(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code() & 0xff
+	}
+	return 0
+}
+
+func isBusy(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_BUSY }
+
+// IsReadOnly says whether err is a write refused because the database is
+// read-only, whoever made the write (the store, or a package keeping its
+// own tables in the store's database).
+func IsReadOnly(err error) bool {
+	return errors.Is(err, ErrReadOnly) || sqliteCode(err) == sqlite3.SQLITE_READONLY
+}
+
+// describe turns SQLite's "attempt to write a readonly database" into an
+// error naming the file and the reason; other errors pass unchanged.
+func (s *sqliteStore) describe(err error) error {
+	if err == nil || errors.Is(err, ErrReadOnly) || sqliteCode(err) != sqlite3.SQLITE_READONLY {
+		return err
+	}
+	return &readOnlyError{path: s.path, why: readOnlyReason(s.path, s.readOnly), err: err}
+}
+
+// causeOf drops the operation and path a *PathError repeats.
+func causeOf(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// readOnlyReason says why a database cannot be written.
+func readOnlyReason(path string, readOnly bool) string {
+	if readOnly {
+		return openedReadOnly
+	}
+	if why, ok := cannotWrite(path); ok {
+		return why
+	}
+	return "the database refused a write"
+}
+
+// cannotWrite says whether this user cannot write the database file or
+// the folder SQLite makes its -wal and -shm files in, and why. SQLite
+// itself opens a read-only file without complaint and refuses only the
+// first write, which for a scan comes after all the collecting.
+func cannotWrite(path string) (string, bool) {
+	if err := canWrite(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		mode := ""
+		if fi, err := os.Stat(path); err == nil {
+			mode = fmt.Sprintf("mode %04o, ", fi.Mode().Perm())
+		}
+		return fmt.Sprintf("the file cannot be written: %s%v", mode, causeOf(err)), true
+	}
+	dir := filepath.Dir(path)
+	if err := canWrite(dir); err != nil {
+		return fmt.Sprintf("its folder %s cannot be written: %v", dir, causeOf(err)), true
+	}
+	return "", false
+}
