@@ -11,20 +11,22 @@ import (
 // policyOptions hands the policy engine what it needs of the configuration.
 func policyOptions(cfg *config.Config, r *runner) policy.Options {
 	return policy.Options{
-		Naming:      cfg.NamingRule(),
-		NamingTypes: cfg.Naming.Types,
-		Required:    cfg.Tags.Required,
-		OwnerKey:    cfg.Tags.OwnerKey,
-		SystemKey:   cfg.Tags.SystemKey,
-		EnvKey:      cfg.Tags.EnvKey,
-		Currency:    cfg.Currency.Code,
-		Rate:        cfg.Currency.Rate,
-		Params:      cfg.Policies.Params,
-		Severity:    cfg.Policies.Severity,
-		Disable:     cfg.Policies.Disable,
-		Now:         r.env.Now().UTC(),
-		Pricer:      policy.ListPrices{},
-		Logger:      r.log,
+		Naming:         cfg.NamingRule(),
+		NamingTypes:    cfg.Naming.Types,
+		Required:       cfg.Tags.Required,
+		RequiredOn:     cfg.Tags.RequiredOn,
+		RequiredExempt: cfg.Tags.Exempt,
+		OwnerKey:       cfg.Tags.OwnerKey,
+		SystemKey:      cfg.Tags.SystemKey,
+		EnvKey:         cfg.Tags.EnvKey,
+		Currency:       cfg.Currency.Code,
+		Rate:           cfg.Currency.Rate,
+		Params:         cfg.Policies.Params,
+		Severity:       cfg.Policies.Severity,
+		Disable:        cfg.Policies.Disable,
+		Now:            r.env.Now().UTC(),
+		Pricer:         policy.ListPrices{},
+		Logger:         r.log,
 	}
 }
 

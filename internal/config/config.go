@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/yamlfile"
@@ -109,6 +111,13 @@ type Tags struct {
 	// Required maps a tag key to its allowed values; an empty list allows
 	// any non-empty value. Values may use ranges: qa1..qa10.
 	Required map[string][]string `yaml:"required"`
+	// RequiredOn limits a required key to some resource types, as type
+	// names or patterns (AWS::EC2::*); a key it does not list is required
+	// on every taggable type.
+	RequiredOn map[string][]string `yaml:"required_on"`
+	// Exempt lists resource types (names or patterns) that no required tag
+	// applies to, e.g. AWS::RDS::DBSnapshot.
+	Exempt []string `yaml:"exempt"`
 	// OwnerKey, SystemKey and EnvKey name the tags that say who owns a
 	// resource (defaults: owner, system, env).
 	OwnerKey  string `yaml:"owner_key"`
@@ -292,6 +301,22 @@ func (c *Config) Validate() error {
 		allowed[key] = vals
 	}
 	c.Tags.Required = allowed
+	for _, key := range sortedKeys(c.Tags.RequiredOn) {
+		field := "tags.required_on." + key
+		if _, ok := allowed[key]; !ok {
+			return f.Errorf(field, "%q is not a key of tags.required (required: %s)", key, strings.Join(sortedKeys(allowed), ", "))
+		}
+		for i, pat := range c.Tags.RequiredOn[key] {
+			if err := checkTypePattern(pat); err != nil {
+				return f.Errorf(fmt.Sprintf("%s[%d]", field, i), "%v", err)
+			}
+		}
+	}
+	for i, pat := range c.Tags.Exempt {
+		if err := checkTypePattern(pat); err != nil {
+			return f.Errorf(fmt.Sprintf("tags.exempt[%d]", i), "%v", err)
+		}
+	}
 	// A naming field that is also a required tag takes the tag's allowed
 	// values, so "{system}-{env}-{role}" rejects shop-production-web when
 	// env allows prod, stg and dev only.
@@ -443,3 +468,17 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // ToCurrency converts a USD amount to the configured currency.
 func (c Currency) ToCurrency(usd float64) float64 { return usd * c.Rate }
+
+// checkTypePattern accepts a resource type name or a pattern (path.Match
+// syntax: AWS::EC2::*) that names at least one type steward collects.
+func checkTypePattern(pat string) error {
+	if _, err := path.Match(pat, ""); err != nil {
+		return fmt.Errorf("%q is not a valid type pattern (e.g. AWS::EC2::* or AWS::RDS::DBSnapshot)", pat)
+	}
+	for _, t := range inventory.TypeNames() {
+		if ok, _ := path.Match(pat, t); ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q names no resource type steward collects (type names are CloudFormation's, e.g. AWS::EC2::Volume, AWS::RDS::DBSnapshot, AWS::Logs::LogGroup)", pat)
+}

@@ -93,6 +93,12 @@ func TestParseErrors(t *testing.T) {
 		"wrong type":     {"regions: ap-northeast-1\n", `steward.yaml:1:10: string was used where sequence is expected`},
 		"org needs role": {"organization: {external_id: x}\n", `steward.yaml:1:15: organization.role_name: is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)`},
 		"lang":           {"lang: fr\n", `steward.yaml:1:7: lang: "fr" is not supported (valid: en, ja)`},
+		"required_on unknown key": {"tags:\n  required: {env: []}\n  required_on:\n    owner: [AWS::EC2::Instance]\n",
+			`steward.yaml:4:12: tags.required_on.owner: "owner" is not a key of tags.required (required: env)`},
+		"required_on unknown type": {"tags:\n  required: {owner: []}\n  required_on:\n    owner: [AWS::EC2::Instance, AWS::EC2::Instances]\n",
+			`steward.yaml:4:33: tags.required_on.owner[1]: "AWS::EC2::Instances" names no resource type steward collects (type names are CloudFormation's, e.g. AWS::EC2::Volume, AWS::RDS::DBSnapshot, AWS::Logs::LogGroup)`},
+		"exempt bad pattern": {"tags:\n  exempt: [\"AWS::RDS::[\"]\n",
+			`steward.yaml:2:12: tags.exempt[0]: "AWS::RDS::[" is not a valid type pattern (e.g. AWS::EC2::* or AWS::RDS::DBSnapshot)`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"path"
 	"reflect"
 	"slices"
 	"strconv"
@@ -332,6 +333,12 @@ type funcs struct {
 	namingTypes map[string]bool // empty: the rule applies to every type
 	required    map[string][]string
 	requiredKey []string
+	// requiredOn and requiredExempt scope required keys to types;
+	// requiredFor caches, per type, which keys apply (a []bool beside
+	// requiredKey), since evaluation is parallel.
+	requiredOn     map[string][]string
+	requiredExempt []string
+	requiredFor    sync.Map
 	pricer      Pricer
 	currency    string
 	rate        float64
@@ -576,6 +583,26 @@ func (f *funcs) nameOK(v *resVal) bool {
 type reqTag struct {
 	v  string
 	ok bool
+	// na is set when the key is not required on the resource's type.
+	na bool
+}
+
+// keysFor reports, beside requiredKey, which keys are required on a type.
+func (f *funcs) keysFor(typ string) []bool {
+	if v, ok := f.requiredFor.Load(typ); ok {
+		return v.([]bool)
+	}
+	matches := func(pats []string) bool {
+		return slices.ContainsFunc(pats, func(p string) bool { ok, _ := path.Match(p, typ); return ok })
+	}
+	exempt := matches(f.requiredExempt)
+	out := make([]bool, len(f.requiredKey))
+	for i, key := range f.requiredKey {
+		pats, scoped := f.requiredOn[key]
+		out[i] = !exempt && (!scoped || matches(pats))
+	}
+	f.requiredFor.Store(typ, out)
+	return out
 }
 
 // requiredTags looks each required key up once per resource: Tag falls back
@@ -583,9 +610,14 @@ type reqTag struct {
 // tagging helpers of a resource's policies and messages all ask.
 func (f *funcs) requiredTags(v *resVal) []reqTag {
 	if !v.reqSet {
-		for _, key := range f.requiredKey {
+		applies := f.keysFor(v.r.Type)
+		for i, key := range f.requiredKey {
+			if !applies[i] {
+				v.req = append(v.req, reqTag{na: true})
+				continue
+			}
 			val, ok := v.r.Tag(key)
-			v.req = append(v.req, reqTag{strings.TrimSpace(val), ok})
+			v.req = append(v.req, reqTag{v: strings.TrimSpace(val), ok: ok})
 		}
 		v.reqSet = true
 	}
@@ -600,6 +632,7 @@ func (f *funcs) tagProblems(tags []reqTag) []string {
 		v, ok := tags[i].v, tags[i].ok
 		allowed := f.required[key]
 		switch {
+		case tags[i].na:
 		case !ok:
 			out = append(out, "missing tag "+key)
 		case v == "":
@@ -615,7 +648,7 @@ func (f *funcs) tagProblems(tags []reqTag) []string {
 func (f *funcs) missingTags(tags []reqTag) []string {
 	var out []string
 	for i, key := range f.requiredKey {
-		if !tags[i].ok || tags[i].v == "" {
+		if !tags[i].na && (!tags[i].ok || tags[i].v == "") {
 			out = append(out, key)
 		}
 	}

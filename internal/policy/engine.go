@@ -34,6 +34,11 @@ type Options struct {
 	// Required maps a required tag key to its allowed values (empty: any
 	// non-empty value); ranges must already be expanded.
 	Required map[string][]string
+	// RequiredOn limits a required key to resource types matching one of
+	// its patterns (path.Match syntax); a key it does not list applies to
+	// every type. RequiredExempt lists type patterns no key applies to.
+	RequiredOn     map[string][]string
+	RequiredExempt []string
 	// OwnerKey, SystemKey and EnvKey name the tags that say who owns a
 	// resource (defaults: owner, system, env).
 	OwnerKey, SystemKey, EnvKey string
@@ -175,6 +180,7 @@ func prepare(opts Options) (Options, *funcs, *slog.Logger, error) {
 		fn.namingTypes[t] = true
 	}
 	fn.requiredKey = slices.Sorted(maps.Keys(opts.Required))
+	fn.requiredOn, fn.requiredExempt = opts.RequiredOn, opts.RequiredExempt
 	return opts, fn, log, nil
 }
 

@@ -26,10 +26,14 @@ type testFile struct {
 	Now string `yaml:"now"`
 	// Naming and Required replace the caller's naming rule and required
 	// tags, so a test file means the same on every machine.
-	Naming    string              `yaml:"naming"`
-	Required  map[string][]string `yaml:"required"`
-	Resources []testResource      `yaml:"resources"`
-	Cases     []testCase          `yaml:"cases"`
+	Naming   string              `yaml:"naming"`
+	Required map[string][]string `yaml:"required"`
+	// RequiredOn and Exempt scope the required tags to types, as
+	// tags.required_on and tags.exempt do in steward.yaml.
+	RequiredOn map[string][]string `yaml:"required_on"`
+	Exempt     []string            `yaml:"exempt"`
+	Resources  []testResource      `yaml:"resources"`
+	Cases      []testCase          `yaml:"cases"`
 }
 
 type testCase struct {
@@ -315,6 +319,9 @@ func runTestFile(ctx context.Context, name string, data []byte, ps []*Policy, op
 			req[k] = vals
 		}
 		opts.Required = req
+	}
+	if tf.RequiredOn != nil || tf.Exempt != nil {
+		opts.RequiredOn, opts.RequiredExempt = tf.RequiredOn, tf.Exempt
 	}
 	if tf.Naming != "" {
 		rule, err := naming.Compile(tf.Naming, "", opts.Required)
