@@ -339,9 +339,9 @@ type funcs struct {
 	requiredOn     map[string][]string
 	requiredExempt []string
 	requiredFor    sync.Map
-	pricer      Pricer
-	currency    string
-	rate        float64
+	pricer         Pricer
+	currency       string
+	rate           float64
 }
 
 func (f *funcs) env() (*cel.Env, error) {
