@@ -310,7 +310,7 @@ func TestRDSGenerations(t *testing.T) {
 		previous bool
 		next     string
 	}{
-		"burstable":      {"db.t2.medium", true, ""},
+		"burstable": {"db.t2.medium", true, ""},
 		// The table does not price db.m4 or db.r4, so no size is promised.
 		"general":        {"db.m4.xlarge", true, ""},
 		"memory":         {"db.r4.large", true, ""},
