@@ -79,7 +79,7 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	if err != nil {
 		return err
 	}
-	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log}
+	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate}
 	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 {
 		e, err := r.iacEnricher(iacFlags, src)
 		if err != nil {
@@ -154,6 +154,7 @@ func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, 
 		Findings:    fs,
 		Policies:    policyInfos(ps),
 		Currency:    cfg.Currency.Code,
+		Rate:        cfg.Currency.Rate,
 		GroupBy:     out.GroupBy,
 		Generated:   r.env.Now().UTC(),
 		ToolVersion: Version,

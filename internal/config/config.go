@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/yamlfile"
 )
@@ -88,6 +90,7 @@ type Tags struct {
 }
 
 // Currency is how money is shown. Prices are kept in USD; Rate converts.
+// The codes accepted are those of package money.
 type Currency struct {
 	Code string  `yaml:"code"` // USD or JPY
 	Rate float64 `yaml:"rate"` // units of Code per USD (1 for USD)
@@ -261,18 +264,19 @@ func (c *Config) Validate() error {
 		return f.Errorf(field, "%v", err)
 	}
 	c.rule = rule
-	switch c.Currency.Code {
-	case "USD":
+	cur, err := money.Lookup(c.Currency.Code)
+	if err != nil {
+		return f.Errorf("currency.code", "%v", err)
+	}
+	c.Currency.Code = cur.Code
+	switch {
+	case cur.Code == money.USD:
 		if c.Currency.Rate != 1 && c.Currency.Rate != 0 {
 			return f.Errorf("currency.rate", "must be 1 (or unset) for USD, got %v", c.Currency.Rate)
 		}
 		c.Currency.Rate = 1
-	case "JPY":
-		if c.Currency.Rate <= 0 {
-			return f.Errorf("currency.rate", "JPY needs a rate in yen per US dollar, e.g. rate: 150")
-		}
-	default:
-		return f.Errorf("currency.code", "%q is not supported (valid: USD, JPY)", c.Currency.Code)
+	case !(c.Currency.Rate > 0) || math.IsInf(c.Currency.Rate, 0):
+		return f.Errorf("currency.rate", "%s needs a rate in %s per US dollar, e.g. rate: 150", cur.Code, cur.Code)
 	}
 	switch c.Lang {
 	case "en", "ja":

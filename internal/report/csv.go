@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // csvHeader is the CSV interface: append columns, never reorder them.
@@ -24,7 +26,7 @@ func csvRow(f *finding.Finding) []string {
 		csvText(f.Policy), f.Severity.String(), csvText(string(f.Category)),
 		csvText(f.Account), csvText(f.Region), csvText(f.Type), csvText(f.ARN), csvText(f.Name),
 		csvText(f.Owner), csvText(f.System), csvText(f.Env),
-		plainMoney(f.MonthlyWaste, f.Currency), f.Currency, csvText(f.Message), firstSeen,
+		money.PlainFloat(f.MonthlyWaste, f.Currency), f.Currency, csvText(f.Message), firstSeen,
 	}
 }
 

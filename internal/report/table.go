@@ -9,6 +9,8 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // ANSI styles for the terminal table.
@@ -146,7 +148,7 @@ func groupHeader(v *view, g group) string {
 	}
 	h := fmt.Sprintf("%s: %s (%s, worst %s", v.groupBy, g.key, plural(len(g.findings), "finding"), g.worst)
 	if waste != 0 {
-		h += ", waste " + FormatMoney(waste, v.currency) + "/month"
+		h += ", waste " + money.FormatFloat(waste, v.currency) + "/month"
 	}
 	return h + ")"
 }
@@ -166,9 +168,9 @@ func totalsLine(v *view) string {
 }
 
 func wasteLine(v *view) string {
-	s := "Monthly waste: " + FormatMoney(v.summary.MonthlyWaste, v.currency)
+	s := "Monthly waste: " + money.FormatFloat(v.summary.MonthlyWaste, v.currency)
 	for _, c := range sortedKeys(v.summary.OtherCurrencies) {
-		s += " + " + FormatMoney(v.summary.OtherCurrencies[c], c)
+		s += " + " + money.FormatFloat(v.summary.OtherCurrencies[c], c)
 	}
 	return s
 }
@@ -210,7 +212,7 @@ func wasteCell(f *finding.Finding) string {
 	if f.MonthlyWaste == 0 {
 		return "-"
 	}
-	return FormatMoney(f.MonthlyWaste, f.Currency)
+	return money.FormatFloat(f.MonthlyWaste, f.Currency)
 }
 
 // resourceLabel names a resource for people: its name, else the last part
