@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/money"
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 // markdownTop is how many findings the Markdown summary lists; the rest are
@@ -56,14 +57,9 @@ func renderMarkdown(w io.Writer, v *view) error {
 	return err
 }
 
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", "&lt;", ">", "&gt;", "#", `\#`, "|", `\|`, "~", `\~`,
-)
-
 // mdEscape keeps estate text (names, tags, messages) from turning into
-// links, mentions or formatting, and keeps it on one line.
-func mdEscape(s string) string { return mdEscaper.Replace(cleanText(s)) }
+// links, mentions, HTML or formatting, and keeps it on one line.
+func mdEscape(s string) string { return table.Markdown(s) }
 
 // mdCode makes s safe inside a backtick code span.
-func mdCode(s string) string { return strings.ReplaceAll(cleanText(s), "`", "'") }
+func mdCode(s string) string { return table.MarkdownCode(s) }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/steward-sre/steward/internal/golden"
+
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 // loadFixture reads the one report every format is tested on.
@@ -88,7 +90,7 @@ func TestTableTerminal(t *testing.T) {
 			}
 			longest := 0
 			for _, line := range strings.Split(plain, "\n") {
-				longest = max(longest, displayWidth(line))
+				longest = max(longest, table.Width(line))
 				if strings.HasSuffix(line, " ") {
 					t.Errorf("trailing space in %q", line)
 				}
@@ -111,10 +113,10 @@ func TestTableAlignsWideCharacters(t *testing.T) {
 	var starts []int
 	for _, line := range strings.Split(out, "\n") {
 		if i := strings.Index(line, "111122223333"); i >= 0 && strings.Contains(line, "EC2::Volume") {
-			starts = append(starts, displayWidth(line[:i]))
+			starts = append(starts, table.Width(line[:i]))
 		}
 		if i := strings.Index(line, "222233334444"); i >= 0 && strings.Contains(line, "EC2::Volume") {
-			starts = append(starts, displayWidth(line[:i]))
+			starts = append(starts, table.Width(line[:i]))
 		}
 	}
 	if len(starts) != 2 {
