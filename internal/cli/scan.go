@@ -174,6 +174,19 @@ func policyInfos(ps []*policy.Policy) []report.PolicyInfo {
 	return infos
 }
 
+// tableWidth is the width tables are fitted to: the terminal's when
+// stdout is one, else 0, so piped output is never cut or wrapped.
+func (r *runner) tableWidth() int {
+	tty, width := r.env.IsTTY(r.env.Stdout)
+	switch {
+	case !tty:
+		return 0
+	case width <= 0:
+		return 100
+	}
+	return width
+}
+
 func (r *runner) isTTY(w io.Writer) bool {
 	tty, _ := r.env.IsTTY(w)
 	return tty

@@ -79,6 +79,18 @@ func Format(a Amount, code string) string {
 	return decorate(a.Round(c.Decimals), c)
 }
 
+// FormatPrice is Format for a unit price (per hour, per GB), which needs
+// more places than the currency's minor unit: at least that many, and
+// places when more are needed to show the price exactly ("$0.0456").
+func FormatPrice(a Amount, code string, places int) string {
+	c := known(code)
+	p := c.Decimals
+	for p < places && a.Round(p) != a.Round(places) {
+		p++
+	}
+	return decorate(a.Round(p), c)
+}
+
 // FormatFloat is Format for amounts computed as floats (estimates, sums
 // of estimates). NaN and infinities print as "n/a".
 func FormatFloat(v float64, code string) string {

@@ -108,3 +108,24 @@ func TestConvert(t *testing.T) {
 		})
 	}
 }
+
+func TestFormatPrice(t *testing.T) {
+	tests := map[string]struct {
+		amount, code string
+		places       int
+		want         string
+	}{
+		"hourly":              {"0.0456", "USD", 4, "$0.0456"},
+		"no more than needed": {"0.05", "USD", 4, "$0.05"},
+		"rounded at places":   {"0.123456", "USD", 4, "$0.1235"},
+		"yen hourly":          {"6.84", "JPY", 4, "¥6.84"},
+		"whole yen":           {"1200", "JPY", 4, "¥1,200"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := FormatPrice(MustParse(tc.amount), tc.code, tc.places); got != tc.want {
+				t.Errorf("FormatPrice(%s, %s, %d) = %q, want %q", tc.amount, tc.code, tc.places, got, tc.want)
+			}
+		})
+	}
+}
