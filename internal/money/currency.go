@@ -85,7 +85,8 @@ func Format(a Amount, code string) string {
 func FormatPrice(a Amount, code string, places int) string {
 	c := known(code)
 	p := c.Decimals
-	for p < places && a.Round(p) != a.Round(places) {
+	want := MustParse(a.Round(places))
+	for p < places && MustParse(a.Round(p)) != want {
 		p++
 	}
 	return decorate(a.Round(p), c)
