@@ -26,6 +26,7 @@ type OutputFlags struct {
 	Format  string `help:"Output: ${formats}." default:"table" short:"f" enum:"table,json,csv,sarif,markdown"`
 	GroupBy string `help:"Group the table by category, severity, policy, owner, system, env or account." default:"category" enum:"category,severity,policy,owner,system,env,account"`
 	FailOn  string `help:"Exit 1 when a finding is at or above this severity (info, low, medium, high, critical)." placeholder:"SEVERITY" enum:",info,low,medium,high,critical" default:""`
+	Wide    bool   `help:"On a terminal, print the full table, one line per finding (as piped output always is) instead of fitting it to the width."`
 }
 
 // IaCFlags name the IaC inputs a scan reads to say who manages each
@@ -160,7 +161,7 @@ func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, 
 		ToolVersion: Version,
 	}
 	tty, width := r.env.IsTTY(r.env.Stdout)
-	return report.Render(r.env.Stdout, out.Format, rep, report.Options{TTY: tty, Width: width, NoColor: r.g.NoColor})
+	return report.Render(r.env.Stdout, out.Format, rep, report.Options{TTY: tty, Width: width, NoColor: r.g.NoColor, Wide: out.Wide})
 }
 
 func policyInfos(ps []*policy.Policy) []report.PolicyInfo {

@@ -115,6 +115,11 @@ type Options struct {
 	Width int
 	// NoColor turns colours off on a terminal (the NO_COLOR convention).
 	NoColor bool
+	// Wide prints the findings table whole on a terminal too: one line
+	// per finding, nothing cut or moved, as when output is piped.
+	// Otherwise a message that does not fit goes on its own line under
+	// its finding.
+	Wide bool
 }
 
 // Render writes rep to w in the given format.

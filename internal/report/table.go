@@ -43,14 +43,14 @@ var tableColumns = []struct {
 	value     func(f *finding.Finding) string
 }{
 	{table.Column{Title: "SEVERITY"}, GroupSeverity, func(f *finding.Finding) string { return f.Severity.String() }},
-	{table.Column{Title: "POLICY", Shrink: 3, Min: 12}, GroupPolicy, func(f *finding.Finding) string { return f.Policy }},
+	{table.Column{Title: "POLICY", Shrink: 3, Min: 20}, GroupPolicy, func(f *finding.Finding) string { return f.Policy }},
 	{table.Column{Title: "TYPE", Shrink: 4, Min: 10, Drop: 1}, "", func(f *finding.Finding) string { return shortType(f.Type) }},
-	{table.Column{Title: "RESOURCE", Shrink: 2, Min: 14}, "", resourceLabel},
+	{table.Column{Title: "RESOURCE", Shrink: 2, Min: 18}, "", resourceLabel},
 	{table.Column{Title: "ACCOUNT"}, GroupAccount, func(f *finding.Finding) string { return f.Account }},
 	{table.Column{Title: "REGION", Drop: 2}, "", func(f *finding.Finding) string { return regionLabel(f.Region) }},
 	{table.Column{Title: "OWNER", Shrink: 5, Min: 8, Drop: 3}, GroupOwner, func(f *finding.Finding) string { return dash(f.Owner) }},
 	{table.Column{Title: "WASTE/MO", Number: true}, "", nil}, // filled in with the currency
-	{table.Column{Title: "MESSAGE", Shrink: 1, Min: 30}, "", func(f *finding.Finding) string { return f.Message }},
+	{table.Column{Title: "MESSAGE", Shrink: 1, Min: 30, Below: true}, "", func(f *finding.Finding) string { return f.Message }},
 }
 
 func renderTable(w io.Writer, v *view, opts Options) error {
@@ -114,7 +114,11 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 		b.WriteString("\n")
 		title := func(s string) string { return paint(ansiBold, s) }
 		t := &table.Table{Columns: cols, Sections: secs}
-		if err := table.Render(&b, table.FormatTable, t, table.Options{Width: width, Indent: "  ", Style: style, TitleStyle: title}); err != nil {
+		fit := width
+		if opts.Wide {
+			fit = 0
+		}
+		if err := table.Render(&b, table.FormatTable, t, table.Options{Width: fit, Indent: "  ", Style: style, TitleStyle: title}); err != nil {
 			return err
 		}
 	}
