@@ -48,7 +48,8 @@ func (c *PolicyListCmd) Run(r *runner) error {
 	if c.Format == "json" {
 		return r.writeJSON(rows)
 	}
-	cols := []table.Column{{Title: "ID", Shrink: 2, Min: 16}, {Title: "PACK", Drop: 1}, {Title: "CATEGORY", Drop: 2}, {Title: "SEVERITY"}, {Title: "TITLE", Shrink: 1, Min: 20}}
+	cols := []table.Column{{Title: "ID", Shrink: 2, Min: 24}, {Title: "PACK", Drop: 1}, {Title: "CATEGORY", Drop: 2}, {Title: "SEVERITY"},
+		{Title: "TITLE", Shrink: 1, Min: 40, Below: true}}
 	cells := make([][]string, len(rows))
 	for i, row := range rows {
 		cells[i] = []string{row.ID, row.Pack, row.Category, row.Severity, row.Title}

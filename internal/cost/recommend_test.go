@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 const tokyo = "ap-northeast-1"
@@ -259,14 +261,29 @@ func TestRecommendConfigErrors(t *testing.T) {
 func TestRecommendRender(t *testing.T) {
 	c := demoCommon(t)
 	c.Findings = []finding.Finding{}
-	for _, format := range []string{"table", "markdown", "csv", "json"} {
-		t.Run(format, func(t *testing.T) {
-			c.Format = format
+	for _, tc := range []struct {
+		format string
+		width  int
+	}{{"table", 0}, {"table", 80}, {"markdown", 0}, {"csv", 0}, {"json", 0}} {
+		name := tc.format
+		if tc.width > 0 {
+			name += fmt.Sprintf("-%d", tc.width)
+		}
+		t.Run(name, func(t *testing.T) {
+			c.Format, c.Width = tc.format, tc.width
 			var out bytes.Buffer
 			if err := RunRecommend(context.Background(), c, &out); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "recommend."+format, out.Bytes())
+			golden(t, "recommend."+name, out.Bytes())
+			if tc.width == 0 {
+				return
+			}
+			for _, line := range strings.Split(out.String(), "\n") {
+				if w := table.Width(line); w > tc.width {
+					t.Errorf("line of %d columns at width %d: %q", w, tc.width, line)
+				}
+			}
 		})
 	}
 }

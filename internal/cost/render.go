@@ -93,7 +93,7 @@ func RenderShow(w io.Writer, r *ShowResult, format string, width int) error {
 	if len(r.TopUntagged) > 0 {
 		u := &table.Table{
 			Title:   "Largest untagged spend",
-			Columns: []table.Column{{Title: "RESOURCE", Shrink: 2, Min: 20}, text("SERVICE"), text("ACCOUNT"), num("COST"), wide("FIX")},
+			Columns: []table.Column{{Title: "RESOURCE", Shrink: 3, Min: 40}, {Title: "SERVICE", Shrink: 2, Min: 12}, {Title: "ACCOUNT", Drop: 1}, num("COST"), wide("FIX")},
 		}
 		var urows [][]string
 		for _, x := range r.TopUntagged {
@@ -241,13 +241,22 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int) 
 	sum.Notes = append([]string{"The total counts each resource once, at its largest saving; office hours: " + r.OfficeHours + "."}, r.Notes...)
 	items := &table.Table{
 		Title: "Recommendations",
-		Columns: []table.Column{text("KIND"), {Title: "RESOURCE", Shrink: 2, Min: 16}, text("SYSTEM"), text("ENV"), {Title: "OWNER", Drop: 1},
-			num("PER MONTH"), {Title: "FROM", Drop: 2}, {Title: "ACTION", Shrink: 3, Min: 20}, wide("WHY")},
+		Columns: []table.Column{text("KIND"), {Title: "RESOURCE", Shrink: 2, Min: 20}, {Title: "SYSTEM", Drop: 3}, {Title: "ENV", Drop: 4},
+			{Title: "OWNER", Drop: 1}, num("PER MONTH"), {Title: "FROM", Drop: 2}, text("ACTION"), text("WHY")},
+	}
+	if format == table.FormatTable || format == "" {
+		// On a terminal the action and its reason read as one sentence,
+		// under the row when the row is too wide for them.
+		items.Columns = append(items.Columns[:7], wide("ACTION AND WHY"))
 	}
 	var irows [][]string
 	for _, it := range r.Items {
-		irows = append(irows, []string{it.Kind, cmp.Or(it.Name, it.ARN), cmp.Or(it.System, "-"), cmp.Or(it.Env, "-"),
-			cmp.Or(it.Owner, "-"), c.money(it.Monthly), it.Basis, it.Action, it.Why})
+		row := []string{it.Kind, cmp.Or(it.Name, it.ARN), cmp.Or(it.System, "-"), cmp.Or(it.Env, "-"),
+			cmp.Or(it.Owner, "-"), c.money(it.Monthly), it.Basis, it.Action, it.Why}
+		if len(items.Columns) == 8 {
+			row = append(row[:7], it.Action+"; why: "+it.Why)
+		}
+		irows = append(irows, row)
 	}
 	items.Sections = []table.Section{{Rows: irows}}
 	if len(r.Items) == 0 {

@@ -302,8 +302,10 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int) error {
 	}
 	if len(res.Unmanaged) > 0 {
 		io.WriteString(ew, "\n")
-		cols := []table.Column{{Title: "ARN", Shrink: 1, Min: 24}, {Title: "CREATOR", Shrink: 2, Min: 12, Drop: 2}, {Title: "VIA", Drop: 1},
-			{Title: "AGE", Number: true}, {Title: "TAGS", Shrink: 3, Min: 12, Drop: 3}, {Title: "COST/MO", Number: true}}
+		// The ARN says which resource; on a narrow terminal the tags go
+		// first, then who made it.
+		cols := []table.Column{{Title: "ARN", Shrink: 3, Min: 40}, {Title: "CREATOR", Shrink: 2, Min: 12, Drop: 2}, {Title: "VIA", Drop: 3},
+			{Title: "AGE", Number: true}, {Title: "TAGS", Shrink: 1, Min: 12, Drop: 1}, {Title: "COST/MO", Number: true}}
 		rows := make([][]string, len(res.Unmanaged))
 		for i, e := range res.Unmanaged {
 			who, via := "-", "-"
