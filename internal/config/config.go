@@ -2,7 +2,7 @@
 // validation with messages that name the file, line and field. It knows
 // nothing of AWS, policies or the store; other packages receive the values
 // they need, not the Config. The cost section's types belong to package
-// cost (they carry exact money amounts); config only places and checks them.
+// costconfig, a leaf of package cost; config only places and checks them.
 package config
 
 import (
@@ -18,7 +18,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/cost/costconfig"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/yamlfile"
@@ -46,7 +46,7 @@ type Config struct {
 	// Lang is the language of messages: en (default) or ja.
 	Lang string `yaml:"lang"`
 	// Cost holds budgets, virtual tags and anomaly tuning.
-	Cost cost.Config `yaml:"cost"`
+	Cost costconfig.Config `yaml:"cost"`
 
 	file *yamlfile.File
 	rule naming.Rule
@@ -284,7 +284,7 @@ func (c *Config) Validate() error {
 		return f.Errorf("lang", "%q is not supported (valid: en, ja)", c.Lang)
 	}
 	if err := c.Cost.Validate(); err != nil {
-		var fe *cost.FieldError
+		var fe *costconfig.FieldError
 		if errors.As(err, &fe) {
 			return f.Errorf(fe.Field, "%v", fe.Err)
 		}

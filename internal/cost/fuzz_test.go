@@ -90,25 +90,6 @@ func FuzzCostExplorerGroup(f *testing.F) {
 	})
 }
 
-// FuzzClockMinutes holds office-hours times to HH:MM within a day.
-func FuzzClockMinutes(f *testing.F) {
-	for _, s := range []string{"09:00", "24:00", "9:00", "23:59", "25:00", "", "12:60"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		m, err := clockMinutes(s)
-		if err != nil {
-			if !strings.Contains(err.Error(), "is not a time of day") {
-				t.Fatalf("error %q does not say what is valid", err)
-			}
-			return
-		}
-		if m < 0 || m > 24*60 {
-			t.Fatalf("%q read as %d minutes", s, m)
-		}
-	})
-}
-
 // FuzzReadParquet feeds damaged Parquet files to the column-chunk
 // reader: it may refuse a file, but it must never panic, and what it
 // reads is either rolled up or counted as skipped.

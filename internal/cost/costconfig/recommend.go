@@ -1,4 +1,4 @@
-package cost
+package costconfig
 
 import (
 	"fmt"
@@ -92,11 +92,11 @@ func (r *RecommendConfig) validate() error {
 			return &FieldError{Field: fmt.Sprintf("cost.recommend.office_hours.days[%d]", i), Err: fmt.Errorf("%q is not a day (valid: %s)", d, strings.Join(weekdays, ", "))}
 		}
 	}
-	start, err := clockMinutes(oh.Start)
+	start, err := ClockMinutes(oh.Start)
 	if err != nil {
 		return &FieldError{Field: "cost.recommend.office_hours.start", Err: err}
 	}
-	end, err := clockMinutes(oh.End)
+	end, err := ClockMinutes(oh.End)
 	if err != nil {
 		return &FieldError{Field: "cost.recommend.office_hours.end", Err: err}
 	}
@@ -124,8 +124,8 @@ func (r *RecommendConfig) validate() error {
 	return nil
 }
 
-// clockMinutes reads HH:MM (24:00 allowed as the end of a day).
-func clockMinutes(s string) (int, error) {
+// ClockMinutes reads HH:MM (24:00 allowed as the end of a day).
+func ClockMinutes(s string) (int, error) {
 	t, err := time.Parse("15:04", s)
 	if err == nil {
 		return t.Hour()*60 + t.Minute(), nil
@@ -149,8 +149,8 @@ func (oh OfficeHours) OnMinutesPerWeek() int {
 // DayMinutes is how long office hours last in a day, in minutes. It
 // assumes a validated configuration.
 func (oh OfficeHours) DayMinutes() int {
-	start, _ := clockMinutes(oh.Start)
-	end, _ := clockMinutes(oh.End)
+	start, _ := ClockMinutes(oh.Start)
+	end, _ := ClockMinutes(oh.End)
 	return end - start
 }
 
@@ -199,15 +199,4 @@ func (oh OfficeHours) String() string {
 		s += ", closed " + strings.Join(oh.Closed, ",")
 	}
 	return s
-}
-
-// matchEnv reports whether env matches any glob, ignoring case.
-func matchEnv(globs []string, env string) bool {
-	env = strings.ToLower(env)
-	for _, g := range globs {
-		if ok, _ := path.Match(strings.ToLower(g), env); ok {
-			return true
-		}
-	}
-	return false
 }
