@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"text/tabwriter"
 
+	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -62,8 +62,8 @@ func (c *FindingsCmd) Run(r *runner) error {
 
 // HistoryCmd shows a resource's history.
 type HistoryCmd struct {
-	ARN  string `arg:"" help:"The resource's ARN."`
-	JSON bool   `help:"Print JSON."`
+	ARN    string `arg:"" help:"The resource's ARN."`
+	Format string `help:"Output: table, json, csv, markdown." default:"table" enum:"table,json,csv,markdown" short:"f"`
 }
 
 // Run prints the history.
@@ -87,15 +87,21 @@ func (c *HistoryCmd) Run(r *runner) error {
 	if err != nil {
 		return fmt.Errorf("read history: %w", err)
 	}
-	if c.JSON {
-		enc := json.NewEncoder(r.env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(vs)
+	if c.Format == "json" {
+		return r.writeJSON(vs)
 	}
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "WHEN\tEVENT\tSCAN\tVERSION")
-	for _, v := range vs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.At.Format("2006-01-02 15:04 MST"), v.Event, v.ScanID, v.Hash)
+	cols := []table.Column{{Title: "WHEN"}, {Title: "EVENT"}, {Title: "SCAN"}, {Title: "VERSION", Shrink: 1, Min: 12}}
+	rows := make([][]string, len(vs))
+	for i, v := range vs {
+		rows[i] = []string{v.At.Format("2006-01-02 15:04 MST"), string(v.Event), v.ScanID, v.Hash}
 	}
-	return tw.Flush()
+	return table.Render(r.env.Stdout, c.Format, table.Rows("", cols, rows), table.Options{Width: r.tableWidth()})
+}
+
+// writeJSON prints v as indented JSON, the JSON of every command that is
+// not a report.
+func (r *runner) writeJSON(v any) error {
+	enc := json.NewEncoder(r.env.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -29,7 +29,7 @@ type CostIngestCmd struct {
 	Paths  []string `arg:"" optional:"" help:"Export files, folders or s3://bucket/prefix." placeholder:"PATH"`
 	Source string   `help:"Name of the bill (default: the payer account of each line)."`
 	Demo   bool     `help:"Ingest a synthetic bill that matches the demo estate (see steward demo)."`
-	JSON   bool     `help:"Print JSON."`
+	Format string   `help:"Output: table or json." default:"table" enum:"table,json" short:"f"`
 	// Cost Explorer instead of export files (cost_costexplorer_cmd.go).
 	CostExplorer bool   `name:"cost-explorer" help:"Read daily cost by system tag and service from the Cost Explorer API instead of files: coarser than an export, and each request costs $0.01."`
 	From         string `help:"With --cost-explorer: first day (YYYY-MM-DD), widened to the start of its month." placeholder:"DATE"`
@@ -62,11 +62,7 @@ func (c *CostIngestCmd) Run(r *runner) error {
 		defer cleanup()
 		paths = append(paths, p)
 	}
-	format := "table"
-	if c.JSON {
-		format = "json"
-	}
-	err = cost.RunIngest(r.ctx, cs, cost.IngestOptions{Paths: paths, Source: c.Source, Now: r.env.Now().UTC(), Logger: r.log}, format, r.env.Stdout)
+	err = cost.RunIngest(r.ctx, cs, cost.IngestOptions{Paths: paths, Source: c.Source, Now: r.env.Now().UTC(), Logger: r.log}, c.Format, r.env.Stdout)
 	if err != nil {
 		return usageError{err}
 	}
@@ -244,6 +240,7 @@ func (r *runner) costCommon(format string) (cost.Common, func(), error) {
 		Now: r.env.Now().UTC(), Format: format, Logger: r.log,
 		Schedules: cfg.ScheduleResolver(),
 	}
+	o.Width = r.tableWidth()
 	s, err := st.LatestScan(r.ctx)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

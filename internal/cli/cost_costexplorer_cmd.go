@@ -33,9 +33,5 @@ func (c *CostIngestCmd) runCostExplorer(r *runner) error {
 		return err
 	}
 	defer st.Close()
-	format := "table"
-	if c.JSON {
-		format = "json"
-	}
-	return cost.RunCostExplorer(r.ctx, cs, o, format, r.env.Stdout)
+	return cost.RunCostExplorer(r.ctx, cs, o, c.Format, r.env.Stdout)
 }

@@ -57,7 +57,7 @@ func (c *IaCCmd) Run(r *runner) error {
 		Source: src, States: c.State, TrailLogs: c.TrailLog, IgnoreFile: c.Ignore,
 		IncludeDefaults: c.Defaults, Format: format,
 		Import: iac.ImportFilter{System: c.System, Env: c.Env, Account: c.Account, Type: c.Type},
-		Stdin:  r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log,
+		Stdin:  r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log, Width: r.tableWidth(),
 	}
 	if live {
 		if opts.Stacks, opts.Trails, err = liveIaC(src, c.Creators); err != nil {

@@ -1,11 +1,10 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/steward-sre/steward/internal/policy"
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 // PolicyCmd groups the policy subcommands.
@@ -16,7 +15,7 @@ type PolicyCmd struct {
 
 // PolicyListCmd lists policies.
 type PolicyListCmd struct {
-	JSON bool `help:"Print JSON."`
+	Format string `help:"Output: table, json, csv, markdown." default:"table" enum:"table,json,csv,markdown" short:"f"`
 }
 
 type policyRow struct {
@@ -46,17 +45,16 @@ func (c *PolicyListCmd) Run(r *runner) error {
 			Severity: p.Severity.String(), Types: p.Types, Title: p.Title,
 			References: p.References, File: fmt.Sprintf("%s:%d", p.File, p.Line)})
 	}
-	if c.JSON {
-		enc := json.NewEncoder(r.env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+	if c.Format == "json" {
+		return r.writeJSON(rows)
 	}
-	cols := []string{"ID", "PACK", "CATEGORY", "SEVERITY", "TITLE"}
-	table := [][]string{cols}
-	for _, row := range rows {
-		table = append(table, []string{row.ID, row.Pack, row.Category, row.Severity, row.Title})
+	cols := []table.Column{{Title: "ID", Shrink: 2, Min: 24}, {Title: "PACK", Drop: 1}, {Title: "CATEGORY", Drop: 2}, {Title: "SEVERITY"},
+		{Title: "TITLE", Shrink: 1, Min: 40, Below: true}}
+	cells := make([][]string, len(rows))
+	for i, row := range rows {
+		cells[i] = []string{row.ID, row.Pack, row.Category, row.Severity, row.Title}
 	}
-	return writeAligned(r.env.Stdout, table)
+	return table.Render(r.env.Stdout, c.Format, table.Rows("", cols, cells), table.Options{Width: r.tableWidth()})
 }
 
 // PolicyTestCmd runs policy tests.
@@ -85,27 +83,4 @@ func (c *PolicyTestCmd) Run(r *runner) error {
 		return exitError{ExitFindings, ""}
 	}
 	return nil
-}
-
-func writeAligned(w interface{ Write([]byte) (int, error) }, rows [][]string) error {
-	widths := make([]int, len(rows[0]))
-	for _, row := range rows {
-		for i, cell := range row {
-			widths[i] = max(widths[i], len(cell))
-		}
-	}
-	var b strings.Builder
-	for _, row := range rows {
-		for i, cell := range row {
-			if i == len(row)-1 {
-				b.WriteString(cell)
-				break
-			}
-			b.WriteString(cell)
-			b.WriteString(strings.Repeat(" ", widths[i]-len(cell)+2))
-		}
-		b.WriteString("\n")
-	}
-	_, err := w.Write([]byte(b.String()))
-	return err
 }

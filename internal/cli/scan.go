@@ -26,6 +26,7 @@ type OutputFlags struct {
 	Format  string `help:"Output: ${formats}." default:"table" short:"f" enum:"table,json,csv,sarif,markdown"`
 	GroupBy string `help:"Group the table by category, severity, policy, owner, system, env or account." default:"category" enum:"category,severity,policy,owner,system,env,account"`
 	FailOn  string `help:"Exit 1 when a finding is at or above this severity (info, low, medium, high, critical)." placeholder:"SEVERITY" enum:",info,low,medium,high,critical" default:""`
+	Wide    bool   `help:"On a terminal, print the full table, one line per finding (as piped output always is) instead of fitting it to the width."`
 }
 
 // IaCFlags name the IaC inputs a scan reads to say who manages each
@@ -79,7 +80,7 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	if err != nil {
 		return err
 	}
-	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log}
+	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate}
 	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 {
 		e, err := r.iacEnricher(iacFlags, src)
 		if err != nil {
@@ -162,12 +163,13 @@ func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, 
 		Findings:    fs,
 		Policies:    policyInfos(ps),
 		Currency:    cfg.Currency.Code,
+		Rate:        cfg.Currency.Rate,
 		GroupBy:     out.GroupBy,
 		Generated:   r.env.Now().UTC(),
 		ToolVersion: versionString(),
 	}
 	tty, width := r.env.IsTTY(r.env.Stdout)
-	return report.Render(r.env.Stdout, out.Format, rep, report.Options{TTY: tty, Width: width, NoColor: r.g.NoColor})
+	return report.Render(r.env.Stdout, out.Format, rep, report.Options{TTY: tty, Width: width, NoColor: r.g.NoColor, Wide: out.Wide})
 }
 
 func policyInfos(ps []*policy.Policy) []report.PolicyInfo {
@@ -179,6 +181,19 @@ func policyInfos(ps []*policy.Policy) []report.PolicyInfo {
 		})
 	}
 	return infos
+}
+
+// tableWidth is the width tables are fitted to: the terminal's when
+// stdout is one, else 0, so piped output is never cut or wrapped.
+func (r *runner) tableWidth() int {
+	tty, width := r.env.IsTTY(r.env.Stdout)
+	switch {
+	case !tty:
+		return 0
+	case width <= 0:
+		return 100
+	}
+	return width
 }
 
 func (r *runner) isTTY(w io.Writer) bool {

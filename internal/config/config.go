@@ -2,13 +2,14 @@
 // validation with messages that name the file, line and field. It knows
 // nothing of AWS, policies or the store; other packages receive the values
 // they need, not the Config. The cost section's types belong to package
-// cost (they carry exact money amounts); config only places and checks them.
+// costconfig, a leaf of package cost; config only places and checks them.
 package config
 
 import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -18,8 +19,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/cost/costconfig"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/yamlfile"
@@ -47,7 +49,7 @@ type Config struct {
 	// Lang is the language of messages: en (default) or ja.
 	Lang string `yaml:"lang"`
 	// Cost holds budgets, virtual tags and anomaly tuning.
-	Cost cost.Config `yaml:"cost"`
+	Cost costconfig.Config `yaml:"cost"`
 	// TimeZone is the default zone of schedules, offhours tags and office
 	// hours: an IANA name such as Asia/Tokyo.
 	TimeZone string `yaml:"time_zone"`
@@ -131,6 +133,7 @@ type Tags struct {
 }
 
 // Currency is how money is shown. Prices are kept in USD; Rate converts.
+// The codes accepted are those of package money.
 type Currency struct {
 	Code string  `yaml:"code"` // USD or JPY
 	Rate float64 `yaml:"rate"` // units of Code per USD (1 for USD)
@@ -329,18 +332,19 @@ func (c *Config) Validate() error {
 		return f.Errorf(field, "%v", err)
 	}
 	c.rule = rule
-	switch c.Currency.Code {
-	case "USD":
+	cur, err := money.Lookup(c.Currency.Code)
+	if err != nil {
+		return f.Errorf("currency.code", "%v", err)
+	}
+	c.Currency.Code = cur.Code
+	switch {
+	case cur.Code == money.USD:
 		if c.Currency.Rate != 1 && c.Currency.Rate != 0 {
 			return f.Errorf("currency.rate", "must be 1 (or unset) for USD, got %v", c.Currency.Rate)
 		}
 		c.Currency.Rate = 1
-	case "JPY":
-		if c.Currency.Rate <= 0 {
-			return f.Errorf("currency.rate", "JPY needs a rate in yen per US dollar, e.g. rate: 150")
-		}
-	default:
-		return f.Errorf("currency.code", "%q is not supported (valid: USD, JPY)", c.Currency.Code)
+	case !(c.Currency.Rate > 0) || math.IsInf(c.Currency.Rate, 0):
+		return f.Errorf("currency.rate", "%s needs a rate in %s per US dollar, e.g. rate: 150", cur.Code, cur.Code)
 	}
 	switch c.Lang {
 	case "en", "ja":
@@ -351,7 +355,7 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Cost.Validate(); err != nil {
-		var fe *cost.FieldError
+		var fe *costconfig.FieldError
 		if errors.As(err, &fe) {
 			return f.Errorf(fe.Field, "%v", fe.Err)
 		}

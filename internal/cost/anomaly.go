@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -198,37 +197,11 @@ func median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// RenderAnomalies writes anomalies in the given format.
-func RenderAnomalies(w io.Writer, r *AnomalyResult, format string) error {
-	if format == "json" {
-		return writeJSON(w, r)
-	}
-	if r.NotEnough != "" {
-		_, err := fmt.Fprintln(w, "No anomaly check: "+r.NotEnough+".")
-		return err
-	}
-	p := places(r.Currency)
-	t := &table{title: fmt.Sprintf("Cost anomalies (%s, last %d days against the same weekdays of the %d before)", r.Currency, detectDays, r.HistoryDays),
-		header: []string{"SYSTEM", "SERVICE", "USAGE TYPE", "SINCE", "EXPECTED", "ACTUAL", "IMPACT", "SCORE", "TOP RESOURCES"}}
-	for _, a := range r.Anomalies {
-		var top []string
-		for _, x := range a.Top {
-			top = append(top, x.Resource+" +"+x.Increase.Round(p))
-		}
-		t.rows = append(t.rows, []string{a.System, a.Service, a.UsageType, a.Since, a.Expected.Round(p), a.Actual.Round(p),
-			a.Impact.Round(p), fmt.Sprintf("%.1f", a.Score), strings.Join(top, ", ")})
-	}
-	if len(r.Anomalies) == 0 {
-		t.notes = append(t.notes, "No anomalies.")
-	}
-	return t.render(w, format)
-}
-
 // RunAnomalies is `steward cost anomalies`.
 func RunAnomalies(ctx context.Context, o Common, w io.Writer) error {
 	r, err := Anomalies(ctx, o)
 	if err != nil {
 		return err
 	}
-	return RenderAnomalies(w, r, o.Format)
+	return RenderAnomalies(w, r, o.Format, o.Width)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // ErrCheckFailed is returned by RunCheck when a budget or an anomaly
@@ -82,7 +84,7 @@ func Check(ctx context.Context, o Common) (*CheckResult, error) {
 		st.Breached = td.Cmp(b.Monthly) > 0
 		st.OnTrackToBreach = !st.Breached && st.Forecast.Cmp(b.Monthly) > 0
 		if st.Breached {
-			res.Failures = append(res.Failures, fmt.Sprintf("budget system=%s env=%s: %s spent this month, over %s", cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), td.Round(places(cv.to)), b.Monthly.Round(places(cv.to))))
+			res.Failures = append(res.Failures, fmt.Sprintf("budget system=%s env=%s: %s spent this month, over %s", cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), money.Format(td, cv.to), money.Format(b.Monthly, cv.to)))
 		}
 		res.Budgets = append(res.Budgets, st)
 	}
@@ -93,7 +95,7 @@ func Check(ctx context.Context, o Common) (*CheckResult, error) {
 	res.Anomalies = an
 	for _, a := range an.Anomalies {
 		if a.Impact.Cmp(o.Cost.Anomaly.FailImpact) >= 0 {
-			res.Failures = append(res.Failures, fmt.Sprintf("anomaly in %s / %s / %s since %s: %s above expected", a.System, a.Service, a.UsageType, a.Since, a.Impact.Round(places(an.Currency))))
+			res.Failures = append(res.Failures, fmt.Sprintf("anomaly in %s / %s / %s since %s: %s above expected", a.System, a.Service, a.UsageType, a.Since, money.Format(a.Impact, an.Currency)))
 		}
 	}
 	return res, nil
@@ -106,32 +108,8 @@ func RunCheck(ctx context.Context, o Common, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if o.Format == "json" {
-		if err := writeJSON(w, r); err != nil {
-			return err
-		}
-	} else {
-		p := places(r.Currency)
-		t := &table{title: fmt.Sprintf("Budgets for %s (%s)", r.Month, r.Currency), header: []string{"SYSTEM", "ENV", "BUDGET", "TO DATE", "FORECAST", "STATUS"}}
-		for _, b := range r.Budgets {
-			status := "ok"
-			if b.Breached {
-				status = "BREACHED"
-			} else if b.OnTrackToBreach {
-				status = "on track to exceed"
-			}
-			t.rows = append(t.rows, []string{cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), b.Monthly.Round(p), b.ToDate.Round(p), b.Forecast.Round(p), status})
-		}
-		if len(r.Budgets) == 0 {
-			t.notes = append(t.notes, "No budgets configured (cost.budgets in steward.yaml).")
-		}
-		if err := t.render(w, o.Format); err != nil {
-			return err
-		}
-		fmt.Fprintln(w)
-		if err := RenderAnomalies(w, r.Anomalies, o.Format); err != nil {
-			return err
-		}
+	if err := RenderCheck(w, r, o.Format, o.Width); err != nil {
+		return err
 	}
 	if len(r.Failures) > 0 {
 		return fmt.Errorf("%w: %d problem(s), first: %s", ErrCheckFailed, len(r.Failures), r.Failures[0])
@@ -241,22 +219,5 @@ func RunWaste(ctx context.Context, o Common, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if o.Format == "json" {
-		return writeJSON(w, r)
-	}
-	p := places(r.Currency)
-	t := &table{title: fmt.Sprintf("Waste recoverable per month, by owner (%s)", r.Currency), header: []string{"OWNER", "PER MONTH", "SHARE"}}
-	for _, g := range r.ByOwner {
-		t.rows = append(t.rows, []string{g.Key, g.Cost.Round(p), pct(g.Share)})
-	}
-	t.rows = append(t.rows, []string{"total", r.Total.Round(p), ""})
-	if err := t.render(w, o.Format); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	d := &table{title: "Findings priced", header: []string{"OWNER", "POLICY", "RESOURCE", "PER MONTH", "FROM"}}
-	for _, it := range r.Items {
-		d.rows = append(d.rows, []string{it.Owner, it.Policy, cmp.Or(it.Name, it.ARN), it.Monthly.Round(p), it.Basis})
-	}
-	return d.render(w, o.Format)
+	return RenderWaste(w, r, o.Format, o.Width)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // CostExplorer is the format of rollups read from the Cost Explorer API:
@@ -50,7 +52,7 @@ type CostExplorerOptions struct {
 func (o *CostExplorerOptions) Validate() error {
 	switch {
 	case o.From.IsZero() || o.To.IsZero():
-		return fmt.Errorf("cost explorer: --from and --to are required (each request costs $%s)", CostExplorerRequestPrice)
+		return fmt.Errorf("cost explorer: --from and --to are required (each request costs %s)", money.Format(MustMoney(CostExplorerRequestPrice), money.USD))
 	case !o.From.Before(o.To):
 		return fmt.Errorf("cost explorer: --from %s is not before --to %s", o.From.Format(time.DateOnly), o.To.Format(time.DateOnly))
 	case o.TagKey == "":

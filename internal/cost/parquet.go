@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
 	"math/big"
 	"runtime"
 	"slices"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // leafConv turns a Parquet value of one leaf column into the text a CSV
@@ -390,32 +391,15 @@ func moneyScale(leaf parquet.LeafColumn) int {
 	if k := t.Kind(); k != parquet.Int32 && k != parquet.Int64 {
 		return -1
 	}
-	if sc := int(d.Scale); sc >= 0 && sc <= fracDigits {
+	if sc := int(d.Scale); sc >= 0 && sc <= money.MaxScale {
 		return sc
 	}
 	return -1
 }
 
-var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
-
 // moneyFromDecimal is n x 10^-scale as Money, exactly; false when the
 // amount is out of Money's range.
-func moneyFromDecimal(n int64, scale int) (Money, bool) {
-	neg := n < 0
-	u := uint64(n)
-	if neg {
-		u = -u
-	}
-	units := u / pow10[scale]
-	if units > math.MaxInt64 {
-		return Money{}, false
-	}
-	m := Money{units: int64(units), frac: int64(u%pow10[scale]) * int64(pow10[fracDigits-scale])}
-	if neg {
-		m = m.Neg()
-	}
-	return m, true
-}
+func moneyFromDecimal(n int64, scale int) (Money, bool) { return money.FromDecimal(n, scale) }
 
 // openParquet opens a file after checking its footer: a damaged footer
 // length makes the Parquet library read without end, a damaged count in

@@ -13,6 +13,8 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/pricing"
 	"github.com/steward-sre/steward/internal/schedule"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // Recommendation kinds.
@@ -324,10 +326,13 @@ func (c *Common) usdTo(to string) (converter, error) {
 	return converter{}, fmt.Errorf("list prices are in USD and cannot be shown in %s: steward converts only between USD and JPY", to)
 }
 
-func (rc *recommender) money(m Money) string { return m.Round(places(rc.cv.to)) + " " + rc.cv.to }
+func (rc *recommender) money(m Money) string { return money.Format(m, rc.cv.to) }
 
 // rate prints a list price per hour with the precision the table has.
-func rate(usd float64) string { return "$" + MoneyFromFloat(usd).String() }
+func rate(usd float64) string { return money.FormatPrice(MoneyFromFloat(usd), money.USD, 6) }
+
+// usd prints a list price in US dollars.
+func usd(v float64) string { return money.FormatFloat(v, money.USD) }
 
 func (rc *recommender) gp3(r *inventory.Resource) (Recommendation, bool) {
 	save, ok := pricing.GP3Savings(r)
@@ -340,13 +345,13 @@ func (rc *recommender) gp3(r *inventory.Resource) (Recommendation, bool) {
 	full, fullOK := pricing.Estimate(r)
 	if b, ok := rc.bill(r); ok && fullOK && full > 0 && b.total.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.total.MulRat(ratio(save, full))), BasisBill
-		it.Why = fmt.Sprintf("billed %s in the last 30 days; gp3 with the same baseline lists %s below gp2 for %g GB in %s ($%s of $%s a month)",
-			rc.money(rc.cv.conv(b.total)), pctRat(ratio(save, full)), gb, r.Region, MoneyFromFloat(save).Round(2), MoneyFromFloat(full).Round(2))
+		it.Why = fmt.Sprintf("billed %s in the last 30 days; gp3 with the same baseline lists %s below gp2 for %g GB in %s (%s of %s a month)",
+			rc.money(rc.cv.conv(b.total)), pctRat(ratio(save, full)), gb, r.Region, usd(save), usd(full))
 		return it, it.Monthly.Sign() > 0
 	}
 	it.Monthly, it.Basis = rc.pv.conv(MoneyFromFloat(save)), BasisPrices
-	it.Why = fmt.Sprintf("%g GB gp2 in %s lists at $%s a month; gp3 with the same baseline IOPS and throughput at $%s",
-		gb, r.Region, MoneyFromFloat(full).Round(2), MoneyFromFloat(full-save).Round(2))
+	it.Why = fmt.Sprintf("%g GB gp2 in %s lists at %s a month; gp3 with the same baseline IOPS and throughput at %s",
+		gb, r.Region, usd(full), usd(full-save))
 	return it, true
 }
 
@@ -425,7 +430,7 @@ func (rc *recommender) fargateSpot(r *inventory.Resource) (Recommendation, bool)
 	}
 	monthly := MoneyFromFloat(h).MulRat(big.NewRat(pricing.HoursPerMonth, 1))
 	it.Monthly, it.Basis = rc.pv.conv(monthly.MulRat(disc)), BasisPrices
-	it.Why = fmt.Sprintf("%s; its running tasks list at %s/hour, $%s a month", why, rate(h), monthly.Round(2))
+	it.Why = fmt.Sprintf("%s; its running tasks list at %s/hour, %s a month", why, rate(h), money.Format(monthly, money.USD))
 	return it, true
 }
 
@@ -508,7 +513,7 @@ func (rc *recommender) officeHours(r *inventory.Resource) (Recommendation, bool)
 		perHour := b.hourly.MulRat(big.NewRat(1, billDays*24))
 		it.Monthly, it.Basis = rc.cv.conv(b.hourly.MulRat(new(big.Rat).Quo(offHours, big.NewRat(billDays*24, 1)))), BasisBill
 		it.Why = fmt.Sprintf("%s, at %s/hour (running hours billed %s in the last 30 days / %d hours)",
-			why, rc.cv.conv(perHour).Round(4), rc.money(rc.cv.conv(b.hourly)), billDays*24)
+			why, money.FormatPrice(rc.cv.conv(perHour), rc.cv.to, 4), rc.money(rc.cv.conv(b.hourly)), billDays*24)
 		return it, it.Monthly.Sign() > 0
 	}
 	h, ok := priceOf(rs, pricing.Hourly)
@@ -557,7 +562,7 @@ func (rc *recommender) idle(f finding.Finding) (Recommendation, bool) {
 	}
 	if usd, ok := priceOf(rs, pricing.Estimate); ok && usd > 0 {
 		it.Monthly, it.Basis = rc.pv.conv(MoneyFromFloat(usd)), BasisPrices
-		it.Why = fmt.Sprintf("%s; deleting it saves its list price, $%s a month", why, MoneyFromFloat(usd).Round(2))
+		it.Why = fmt.Sprintf("%s; deleting it saves its list price, %s a month", why, money.FormatFloat(usd, money.USD))
 		return it, true
 	}
 	if f.MonthlyWaste <= 0 {
@@ -565,46 +570,8 @@ func (rc *recommender) idle(f finding.Finding) (Recommendation, bool) {
 	}
 	// Findings carry waste in the display currency already.
 	it.Monthly, it.Basis = MoneyFromFloat(f.MonthlyWaste), BasisPolicy
-	it.Why = fmt.Sprintf("%s; the policy prices it at %s a month", why, it.Monthly.Round(places(rc.cv.to)))
+	it.Why = fmt.Sprintf("%s; the policy prices it at %s a month", why, rc.money(it.Monthly))
 	return it, true
-}
-
-// RenderRecommend writes recommendations in the given format; CSV is one
-// line per recommendation.
-func RenderRecommend(w io.Writer, r *RecommendResult, format string) error {
-	if format == "json" {
-		return writeJSON(w, r)
-	}
-	p := places(r.Currency)
-	items := &table{title: "Recommendations", header: []string{"KIND", "RESOURCE", "SYSTEM", "ENV", "OWNER", "PER MONTH", "FROM", "ACTION", "WHY"}}
-	for _, it := range r.Items {
-		items.rows = append(items.rows, []string{it.Kind, cmp.Or(it.Name, it.ARN), cmp.Or(it.System, "-"), cmp.Or(it.Env, "-"),
-			cmp.Or(it.Owner, "-"), it.Monthly.Round(p), it.Basis, it.Action, it.Why})
-	}
-	if format == "csv" {
-		items.header = []string{"kind", "arn", "name", "type", "account", "region", "system", "env", "owner", "monthly", "currency", "basis", "action", "why"}
-		items.rows = items.rows[:0]
-		for _, it := range r.Items {
-			items.rows = append(items.rows, []string{it.Kind, it.ARN, it.Name, it.Type, it.Account, it.Region, it.System, it.Env, it.Owner,
-				it.Monthly.String(), r.Currency, it.Basis, it.Action, it.Why})
-		}
-		return items.render(w, format)
-	}
-	sum := &table{title: fmt.Sprintf("Savings per month (%s)", r.Currency), header: []string{"KIND", "PER MONTH", "SHARE OF ALL"}}
-	for _, g := range r.ByKind {
-		sum.rows = append(sum.rows, []string{g.Key, g.Cost.Round(p), pct(g.Share)})
-	}
-	sum.rows = append(sum.rows, []string{"total", r.Total.Round(p), ""})
-	sum.notes = append(sum.notes, "The total counts each resource once, at its largest saving; office hours: "+r.OfficeHours+".")
-	sum.notes = append(sum.notes, r.Notes...)
-	if err := sum.render(w, format); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	if len(r.Items) == 0 {
-		items.notes = append(items.notes, "Nothing to recommend.")
-	}
-	return items.render(w, format)
 }
 
 // RunRecommend is `steward cost recommend`.
@@ -613,5 +580,5 @@ func RunRecommend(ctx context.Context, o Common, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return RenderRecommend(w, r, o.Format)
+	return RenderRecommend(w, r, o.Format, o.Width)
 }

@@ -1,62 +1,63 @@
 package cost
 
 import (
+	"cmp"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/steward-sre/steward/internal/money"
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
-// places is how many decimals money is shown with: none for yen.
-func places(currency string) int {
-	if currency == "JPY" {
-		return 0
-	}
-	return 2
-}
+// This file is the only one in package cost that prints: every command
+// computes a result, and these functions turn it into JSON or into tables
+// rendered by package table, with amounts formatted by package money. No
+// other file here formats an amount or lays out a column.
 
 func pct(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
 
-// table is rows of cells rendered as an aligned table, CSV or Markdown.
-type table struct {
-	title  string
-	header []string
-	rows   [][]string
-	notes  []string
+// cells formats amounts for one output: for people ($1,234.50, ¥12,345)
+// in tables and Markdown, plain decimals (1234.50) in CSV so spreadsheets
+// read numbers.
+type cells struct {
+	currency string
+	csv      bool
 }
 
-func (t *table) render(w io.Writer, format string) error {
-	switch format {
-	case "csv":
-		cw := csv.NewWriter(w)
-		cw.Write(t.header)
-		cw.WriteAll(t.rows)
-		return cw.Error()
-	case "markdown":
-		fmt.Fprintf(w, "**%s**\n\n", t.title)
-		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(t.header, " | "), strings.Repeat("---|", len(t.header)))
-		for _, r := range t.rows {
-			fmt.Fprintf(w, "| %s |\n", strings.Join(r, " | "))
+func (c cells) money(m Money) string {
+	if c.csv {
+		return money.Plain(m, c.currency)
+	}
+	return money.Format(m, c.currency)
+}
+
+func num(title string) table.Column { return table.Column{Title: title, Number: true} }
+
+func text(title string) table.Column { return table.Column{Title: title} }
+
+// wide is a long text column that goes under its row on a narrow terminal.
+func wide(title string) table.Column {
+	return table.Column{Title: title, Shrink: 1, Min: 20, Below: true}
+}
+
+// render writes tables in order, a blank line between them in text and
+// Markdown. CSV is one table only: the first.
+func render(w io.Writer, format string, width int, ts ...*table.Table) error {
+	if format == table.FormatCSV {
+		ts = ts[:1]
+	}
+	for i, t := range ts {
+		if i > 0 {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
 		}
-		for _, n := range t.notes {
-			fmt.Fprintf(w, "\n%s\n", n)
+		if err := table.Render(w, cmp.Or(format, table.FormatTable), t, table.Options{Width: width}); err != nil {
+			return err
 		}
-		return nil
-	}
-	fmt.Fprintln(w, t.title)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(t.header, "\t"))
-	for _, r := range t.rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, n := range t.notes {
-		fmt.Fprintln(w, n)
 	}
 	return nil
 }
@@ -68,42 +69,40 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // RenderShow writes a breakdown in the given format.
-func RenderShow(w io.Writer, r *ShowResult, format string) error {
+func RenderShow(w io.Writer, r *ShowResult, format string, width int) error {
 	if format == "json" {
 		return writeJSON(w, r)
 	}
-	p := places(r.Currency)
-	t := &table{
-		title:  fmt.Sprintf("Cost by %s, %s to %s (%s, %s)", r.By, r.From, r.To, r.Basis, r.Currency),
-		header: []string{strings.ToUpper(r.By), "COST", "SHARE"},
+	c := cells{currency: r.Currency, csv: format == table.FormatCSV}
+	t := &table.Table{
+		Title:   fmt.Sprintf("Cost by %s, %s to %s (%s, %s)", r.By, r.From, r.To, r.Basis, r.Currency),
+		Columns: []table.Column{text(strings.ToUpper(r.By)), num("COST"), num("SHARE")},
 	}
+	var rows [][]string
 	for _, g := range r.Groups {
-		t.rows = append(t.rows, []string{g.Key, g.Cost.Round(p), pct(g.Share)})
+		rows = append(rows, []string{g.Key, c.money(g.Cost), pct(g.Share)})
 	}
-	t.rows = append(t.rows, []string{"usage total", r.Usage.Round(p), pct(1)})
+	rows = append(rows, []string{"usage total", c.money(r.Usage), pct(1)})
 	for _, g := range r.Other {
-		t.rows = append(t.rows, []string{g.Key + " (not usage)", g.Cost.Round(p), ""})
+		rows = append(rows, []string{g.Key + " (not usage)", c.money(g.Cost), ""})
 	}
-	t.rows = append(t.rows, []string{"total", r.Total.Round(p), ""})
-	if format == "csv" {
-		return t.render(w, format)
+	rows = append(rows, []string{"total", c.money(r.Total), ""})
+	t.Sections = []table.Section{{Rows: rows}}
+	t.Notes = []string{fmt.Sprintf("Untagged usage: %s (%s of usage).", money.Format(r.Untagged, r.Currency), pct(r.UntaggedShare))}
+	ts := []*table.Table{t}
+	if len(r.TopUntagged) > 0 {
+		u := &table.Table{
+			Title:   "Largest untagged spend",
+			Columns: []table.Column{{Title: "RESOURCE", Shrink: 3, Min: 40}, {Title: "SERVICE", Shrink: 2, Min: 12}, {Title: "ACCOUNT", Drop: 1}, num("COST"), wide("FIX")},
+		}
+		var urows [][]string
+		for _, x := range r.TopUntagged {
+			urows = append(urows, []string{x.Resource, x.Service, x.Account, c.money(x.Cost), x.Fix})
+		}
+		u.Sections = []table.Section{{Rows: urows}}
+		ts = append(ts, u)
 	}
-	t.notes = append(t.notes, fmt.Sprintf("Untagged usage: %s %s (%s of usage).", r.Untagged.Round(p), r.Currency, pct(r.UntaggedShare)))
-	if err := t.render(w, format); err != nil {
-		return err
-	}
-	if len(r.TopUntagged) == 0 {
-		return nil
-	}
-	u := &table{title: "\nLargest untagged spend", header: []string{"RESOURCE", "SERVICE", "ACCOUNT", "COST", "FIX"}}
-	if format == "markdown" {
-		u.title = "Largest untagged spend"
-		fmt.Fprintln(w)
-	}
-	for _, x := range r.TopUntagged {
-		u.rows = append(u.rows, []string{x.Resource, x.Service, x.Account, x.Cost.Round(p), x.Fix})
-	}
-	return u.render(w, format)
+	return render(w, format, width, ts...)
 }
 
 // RunShow is `steward cost show`.
@@ -112,7 +111,158 @@ func RunShow(ctx context.Context, o ShowOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return RenderShow(w, r, o.Format)
+	return RenderShow(w, r, o.Format, o.Width)
+}
+
+// RenderAnomalies writes anomalies in the given format.
+func RenderAnomalies(w io.Writer, r *AnomalyResult, format string, width int) error {
+	if format == "json" {
+		return writeJSON(w, r)
+	}
+	if r.NotEnough != "" && format != table.FormatCSV {
+		_, err := fmt.Fprintln(w, table.Terminal("No anomaly check: "+r.NotEnough+"."))
+		return err
+	}
+	c := cells{currency: r.Currency, csv: format == table.FormatCSV}
+	t := &table.Table{
+		Title: fmt.Sprintf("Cost anomalies (%s, last %d days against the same weekdays of the %d before)", r.Currency, detectDays, r.HistoryDays),
+		Columns: []table.Column{text("SYSTEM"), text("SERVICE"), {Title: "USAGE TYPE", Shrink: 2, Min: 12}, text("SINCE"),
+			num("EXPECTED"), num("ACTUAL"), num("IMPACT"), num("SCORE"), wide("TOP RESOURCES")},
+	}
+	var rows [][]string
+	for _, a := range r.Anomalies {
+		var top []string
+		for _, x := range a.Top {
+			top = append(top, x.Resource+" +"+money.Format(x.Increase, r.Currency))
+		}
+		rows = append(rows, []string{a.System, a.Service, a.UsageType, a.Since, c.money(a.Expected), c.money(a.Actual),
+			c.money(a.Impact), fmt.Sprintf("%.1f", a.Score), strings.Join(top, ", ")})
+	}
+	t.Sections = []table.Section{{Rows: rows}}
+	if len(r.Anomalies) == 0 {
+		t.Notes = append(t.Notes, "No anomalies.")
+	}
+	return render(w, format, width, t)
+}
+
+// RenderCheck writes budgets and anomalies in the given format; CSV holds
+// the budgets.
+func RenderCheck(w io.Writer, r *CheckResult, format string, width int) error {
+	if format == "json" {
+		return writeJSON(w, r)
+	}
+	c := cells{currency: r.Currency, csv: format == table.FormatCSV}
+	t := &table.Table{
+		Title:   fmt.Sprintf("Budgets for %s (%s)", r.Month, r.Currency),
+		Columns: []table.Column{text("SYSTEM"), text("ENV"), num("BUDGET"), num("TO DATE"), num("FORECAST"), text("STATUS")},
+	}
+	var rows [][]string
+	for _, b := range r.Budgets {
+		status := "ok"
+		if b.Breached {
+			status = "BREACHED"
+		} else if b.OnTrackToBreach {
+			status = "on track to exceed"
+		}
+		rows = append(rows, []string{cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), c.money(b.Monthly), c.money(b.ToDate), c.money(b.Forecast), status})
+	}
+	t.Sections = []table.Section{{Rows: rows}}
+	if len(r.Budgets) == 0 {
+		t.Notes = append(t.Notes, "No budgets configured (cost.budgets in steward.yaml).")
+	}
+	if err := render(w, format, width, t); err != nil || format == table.FormatCSV {
+		return err
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	return RenderAnomalies(w, r.Anomalies, format, width)
+}
+
+// RenderWaste writes waste by owner and the priced findings; CSV holds the
+// priced findings, one per line.
+func RenderWaste(w io.Writer, r *WasteResult, format string, width int) error {
+	if format == "json" {
+		return writeJSON(w, r)
+	}
+	c := cells{currency: r.Currency, csv: format == table.FormatCSV}
+	sum := &table.Table{
+		Title:   fmt.Sprintf("Waste recoverable per month, by owner (%s)", r.Currency),
+		Columns: []table.Column{text("OWNER"), num("PER MONTH"), num("SHARE")},
+	}
+	var rows [][]string
+	for _, g := range r.ByOwner {
+		rows = append(rows, []string{g.Key, c.money(g.Cost), pct(g.Share)})
+	}
+	rows = append(rows, []string{"total", c.money(r.Total), ""})
+	sum.Sections = []table.Section{{Rows: rows}}
+	d := &table.Table{
+		Title:   "Findings priced",
+		Columns: []table.Column{text("OWNER"), text("POLICY"), {Title: "RESOURCE", Shrink: 1, Min: 20}, num("PER MONTH"), text("FROM")},
+	}
+	var items [][]string
+	for _, it := range r.Items {
+		items = append(items, []string{it.Owner, it.Policy, cmp.Or(it.Name, it.ARN), c.money(it.Monthly), it.Basis})
+	}
+	d.Sections = []table.Section{{Rows: items}}
+	if format == table.FormatCSV {
+		return render(w, format, width, d)
+	}
+	return render(w, format, width, sum, d)
+}
+
+// RenderRecommend writes recommendations in the given format; CSV is one
+// line per recommendation, with every field.
+func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int) error {
+	if format == "json" {
+		return writeJSON(w, r)
+	}
+	c := cells{currency: r.Currency, csv: format == table.FormatCSV}
+	if c.csv {
+		cols := []table.Column{text("kind"), text("arn"), text("name"), text("type"), text("account"), text("region"), text("system"),
+			text("env"), text("owner"), num("monthly"), text("currency"), text("basis"), text("action"), text("why")}
+		var rows [][]string
+		for _, it := range r.Items {
+			rows = append(rows, []string{it.Kind, it.ARN, it.Name, it.Type, it.Account, it.Region, it.System, it.Env, it.Owner,
+				c.money(it.Monthly), r.Currency, it.Basis, it.Action, it.Why})
+		}
+		return render(w, format, width, table.Rows("", cols, rows))
+	}
+	sum := &table.Table{
+		Title:   fmt.Sprintf("Savings per month (%s)", r.Currency),
+		Columns: []table.Column{text("KIND"), num("PER MONTH"), num("SHARE OF ALL")},
+	}
+	var rows [][]string
+	for _, g := range r.ByKind {
+		rows = append(rows, []string{g.Key, c.money(g.Cost), pct(g.Share)})
+	}
+	rows = append(rows, []string{"total", c.money(r.Total), ""})
+	sum.Sections = []table.Section{{Rows: rows}}
+	sum.Notes = append([]string{"The total counts each resource once, at its largest saving; office hours: " + r.OfficeHours + "."}, r.Notes...)
+	items := &table.Table{
+		Title: "Recommendations",
+		Columns: []table.Column{text("KIND"), {Title: "RESOURCE", Shrink: 2, Min: 20}, {Title: "SYSTEM", Drop: 3}, {Title: "ENV", Drop: 4},
+			{Title: "OWNER", Drop: 1}, num("PER MONTH"), {Title: "FROM", Drop: 2}, text("ACTION"), text("WHY")},
+	}
+	if format == table.FormatTable || format == "" {
+		// On a terminal the action and its reason read as one sentence,
+		// under the row when the row is too wide for them.
+		items.Columns = append(items.Columns[:7], wide("ACTION AND WHY"))
+	}
+	var irows [][]string
+	for _, it := range r.Items {
+		row := []string{it.Kind, cmp.Or(it.Name, it.ARN), cmp.Or(it.System, "-"), cmp.Or(it.Env, "-"),
+			cmp.Or(it.Owner, "-"), c.money(it.Monthly), it.Basis, it.Action, it.Why}
+		if len(items.Columns) == 8 {
+			row = append(row[:7], it.Action+"; why: "+it.Why)
+		}
+		irows = append(irows, row)
+	}
+	items.Sections = []table.Section{{Rows: irows}}
+	if len(r.Items) == 0 {
+		items.Notes = append(items.Notes, "Nothing to recommend.")
+	}
+	return render(w, format, width, sum, items)
 }
 
 // RunIngest is `steward cost ingest PATH...`.
@@ -133,35 +283,42 @@ func RunCostExplorer(ctx context.Context, st RollupStore, o CostExplorerOptions,
 	return renderIngest(w, res, format)
 }
 
+// renderIngest says what was read and stored. Billed amounts are in each
+// bill's own currency, which the summary lines do not carry, so they are
+// printed as plain decimals; file names come from the user and are made
+// safe for the terminal.
 func renderIngest(w io.Writer, res *IngestResult, format string) error {
 	if format == "json" {
 		return writeJSON(w, res)
 	}
+	var b strings.Builder
+	line := func(format string, a ...any) { b.WriteString(table.Terminal(fmt.Sprintf(format, a...)) + "\n") }
 	for _, f := range res.Stats.Files {
-		fmt.Fprintf(w, "%s: %s, %d lines, %d skipped, billed %s\n", f.Name, f.Format, f.Lines, f.Skipped, f.Billed)
+		line("%s: %s, %d lines, %d skipped, billed %s", f.Name, f.Format, f.Lines, f.Skipped, f.Billed)
 	}
 	for _, p := range res.Periods {
-		fmt.Fprintf(w, "stored %s %s: %d daily rollups, billed %s (replacing any earlier ingest of that period)\n", p.Source, p.Period, p.Rollups, p.Billed)
+		line("stored %s %s: %d daily rollups, billed %s (replacing any earlier ingest of that period)", p.Source, p.Period, p.Rollups, p.Billed)
 	}
 	if n := len(res.Superseded); n > 0 {
-		fmt.Fprintf(w, "not read: %d file(s) of superseded versions, as the manifests name the current ones; first ones:\n", n)
+		line("not read: %d file(s) of superseded versions, as the manifests name the current ones; first ones:", n)
 		for _, f := range res.Superseded[:min(n, maxBadRows)] {
-			fmt.Fprintf(w, "  %s\n", f)
+			line("  %s", f)
 		}
 	}
 	s := res.Stats
 	if s.Skipped > 0 {
-		fmt.Fprintf(w, "skipped %d of %d lines (billed cost of skipped lines that could be read: %s); first ones:\n", s.Skipped, s.Lines, s.SkippedBilled)
-		for _, b := range s.BadRows {
-			fmt.Fprintf(w, "  %s\n", b)
+		line("skipped %d of %d lines (billed cost of skipped lines that could be read: %s); first ones:", s.Skipped, s.Lines, s.SkippedBilled)
+		for _, r := range s.BadRows {
+			line("  %s", r)
 		}
 	}
 	if s.EffectiveFromBilled > 0 {
-		fmt.Fprintf(w, "%d usage lines had no effective cost and no commitment discount: their billed cost stands in for amortised cost\n", s.EffectiveFromBilled)
+		line("%d usage lines had no effective cost and no commitment discount: their billed cost stands in for amortised cost", s.EffectiveFromBilled)
 	}
 	if res.Requests > 0 {
-		fmt.Fprintf(w, "Cost Explorer: %d paid request(s), $%s; its data is daily by one tag and service only (no account, usage type or resource): use a FOCUS or CUR export for anything finer\n",
-			res.Requests, res.RequestCost)
+		line("Cost Explorer: %d paid request(s), %s; its data is daily by one tag and service only (no account, usage type or resource): use a FOCUS or CUR export for anything finer",
+			res.Requests, money.Format(res.RequestCost, money.USD))
 	}
-	return nil
+	_, err := io.WriteString(w, b.String())
+	return err
 }

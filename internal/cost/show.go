@@ -32,6 +32,9 @@ type Common struct {
 	Now       time.Time
 	// Format is table (default), json, csv or markdown.
 	Format string
+	// Width fits tables to a terminal this wide; 0 (not a terminal)
+	// never cuts or wraps a line.
+	Width  int
 	Logger *slog.Logger
 	// Schedules reads the tags that put a resource on an off-hours
 	// schedule (steward.yaml's tags.schedule_key and offhours_key); nil

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // Synthetic bills for benchmarks and tests. Row i belongs to rollup key
@@ -39,7 +41,8 @@ func SynthTotal(n int) Money {
 }
 
 func tenths(v int64) Money {
-	return Money{units: v / 1e10, frac: (v % 1e10) * 1e5}
+	m, _ := money.FromDecimal(v, 10)
+	return m
 }
 
 func tenthsString(v int64) string {

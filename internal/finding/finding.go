@@ -102,8 +102,14 @@ type Finding struct {
 	OwnerSource string `json:"owner_source,omitempty"`
 
 	// MonthlyWaste is the estimated money recoverable per month, in Currency.
+	// Estimates are made in US dollars; Rate is the units of Currency per
+	// dollar they were converted at, so a finding stored under one currency
+	// can be shown under another. Rate 0 means unknown (a finding saved
+	// before steward recorded it): such an amount is shown as it is, in
+	// its own currency.
 	MonthlyWaste float64 `json:"monthly_waste"`
 	Currency     string  `json:"currency"`
+	Rate         float64 `json:"rate,omitempty"`
 
 	Message     string   `json:"message"`
 	Remediation string   `json:"remediation,omitempty"`

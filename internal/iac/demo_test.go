@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/golden"
+	"github.com/steward-sre/steward/internal/report/table"
 
 	"github.com/steward-sre/steward/internal/collect/demo"
 	"github.com/steward-sre/steward/internal/inventory"
@@ -132,6 +133,7 @@ func TestDemoStates(t *testing.T) {
 func TestDemoReport(t *testing.T) {
 	tests := map[string]RunOptions{
 		"table":       {Format: "table"},
+		"table-80":    {Format: "table", Width: 80},
 		"json":        {Format: "json"},
 		"imports-api": {Format: "imports", Import: ImportFilter{System: "api"}},
 	}
@@ -144,6 +146,11 @@ func TestDemoReport(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden.Check(t, filepath.Join("testdata", "golden", "demo-"+name+".txt"), buf.Bytes())
+			for _, line := range strings.Split(buf.String(), "\n") {
+				if o.Width > 0 && table.Width(line) > o.Width {
+					t.Errorf("line of %d columns at width %d: %q", table.Width(line), o.Width, line)
+				}
+			}
 			res := out.Result
 			if len(res.Missing) != 2 || len(res.Duplicates) != 1 || len(out.Problems) != 0 {
 				t.Errorf("missing %d, duplicates %d, problems %v; want 2, 1, none", len(res.Missing), len(res.Duplicates), out.Problems)

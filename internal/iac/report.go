@@ -9,13 +9,15 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/money"
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 // RunOptions are the options of `steward iac`.
@@ -35,6 +37,8 @@ type RunOptions struct {
 	IncludeDefaults bool
 	// Format is table, json or imports (Terraform import blocks).
 	Format string
+	// Width fits the table to a terminal this wide; 0 leaves lines whole.
+	Width int
 	// Import selects the resources of the imports format.
 	Import ImportFilter
 	S3     S3API
@@ -197,7 +201,7 @@ func render(w io.Writer, o RunOptions, out *Outcome) error {
 	case "imports":
 		_, err = WriteImports(w, res.Unmanaged, o.Import)
 	default:
-		err = WriteTable(w, res, problems)
+		err = WriteTable(w, res, problems, o.Width)
 	}
 	return err
 }
@@ -266,29 +270,44 @@ func nonNil[T any](s []T) []T {
 }
 
 // WriteTable writes the result for people: coverage, then what to act on.
-func WriteTable(w io.Writer, res *Result, problems []error) error {
+// Tables go through package table (alignment, widths, escaping of names
+// and tags that come from the account); width fits them to a terminal,
+// 0 leaves lines whole.
+func WriteTable(w io.Writer, res *Result, problems []error, width int) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "IaC coverage: %s\n", res.Total)
+	line := func(format string, a ...any) {
+		io.WriteString(ew, table.Wrap(table.Terminal(fmt.Sprintf(format, a...)), width, "  ")+"\n")
+	}
+	render := func(t *table.Table) {
+		if ew.err == nil {
+			_ = table.Render(ew, table.FormatTable, t, table.Options{Width: width}) // errWriter keeps the error
+		}
+	}
+	line("IaC coverage: %s", res.Total)
 	if res.Partial() {
-		fmt.Fprintf(ew, "PARTIAL: %d IaC source(s) could not be read; resources they manage show as unmanaged below\n", len(res.Gaps))
+		line("PARTIAL: %d IaC source(s) could not be read; resources they manage show as unmanaged below", len(res.Gaps))
 	}
 	for _, g := range []struct {
 		title string
 		rows  []Ratio
 	}{{"ACCOUNT", res.ByAccount}, {"SYSTEM", res.BySystem}, {"TYPE", res.ByType}} {
-		fmt.Fprintln(ew)
-		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "%s\tMANAGED\tUNMANAGED\tMISSING\tCOVERAGE\t\n", g.title)
-		for _, r := range g.rows {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f%%\t\n", r.Key, r.Managed, r.Unmanaged, r.Missing, r.Percent)
+		io.WriteString(ew, "\n")
+		cols := []table.Column{{Title: g.title, Shrink: 1, Min: 16}, {Title: "MANAGED", Number: true}, {Title: "UNMANAGED", Number: true},
+			{Title: "MISSING", Number: true}, {Title: "COVERAGE", Number: true}}
+		rows := make([][]string, len(g.rows))
+		for i, r := range g.rows {
+			rows[i] = []string{r.Key, strconv.Itoa(r.Managed), strconv.Itoa(r.Unmanaged), strconv.Itoa(r.Missing), fmt.Sprintf("%.1f%%", r.Percent)}
 		}
-		tw.Flush()
+		render(table.Rows("", cols, rows))
 	}
 	if len(res.Unmanaged) > 0 {
-		fmt.Fprintf(ew, "\nUnmanaged (%d): in no Terraform state or CloudFormation stack\n", len(res.Unmanaged))
-		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ARN\tCREATOR\tVIA\tAGE\tTAGS\tCOST/MO")
-		for _, e := range res.Unmanaged {
+		io.WriteString(ew, "\n")
+		// The ARN says which resource; on a narrow terminal the tags go
+		// first, then who made it.
+		cols := []table.Column{{Title: "ARN", Shrink: 3, Min: 40}, {Title: "CREATOR", Shrink: 2, Min: 12, Drop: 2}, {Title: "VIA", Drop: 3},
+			{Title: "AGE", Number: true}, {Title: "TAGS", Shrink: 1, Min: 12, Drop: 1}, {Title: "COST/MO", Number: true}}
+		rows := make([][]string, len(res.Unmanaged))
+		for i, e := range res.Unmanaged {
 			who, via := "-", "-"
 			if e.Creator != nil {
 				via = e.Creator.Via
@@ -302,27 +321,29 @@ func WriteTable(w io.Writer, res *Result, problems []error) error {
 			}
 			cost := "-"
 			if e.MonthlyCost > 0 {
-				cost = fmt.Sprintf("$%.2f", e.MonthlyCost)
+				// Inventory estimates are list prices, in US dollars.
+				cost = money.FormatFloat(e.MonthlyCost, money.USD)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ARN, who, via, age, tagSummary(e.Tags), cost)
+			rows[i] = []string{e.ARN, who, via, age, tagSummary(e.Tags), cost}
 		}
-		tw.Flush()
+		render(table.Rows(fmt.Sprintf("Unmanaged (%d): in no Terraform state or CloudFormation stack", len(res.Unmanaged)), cols, rows))
 	}
 	if len(res.Missing) > 0 {
-		fmt.Fprintf(ew, "\nMissing in the account (%d): in a state, not in AWS\n", len(res.Missing))
-		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ADDRESS\tSTATE\tARN")
-		for _, e := range res.Missing {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Address, e.StateFile, e.ARN)
+		io.WriteString(ew, "\n")
+		cols := []table.Column{{Title: "ADDRESS", Shrink: 2, Min: 20}, {Title: "STATE", Shrink: 3, Min: 12, Drop: 1}, {Title: "ARN", Shrink: 1, Min: 24}}
+		rows := make([][]string, len(res.Missing))
+		for i, e := range res.Missing {
+			rows[i] = []string{e.Address, e.StateFile, e.ARN}
 		}
-		tw.Flush()
+		render(table.Rows(fmt.Sprintf("Missing in the account (%d): in a state, not in AWS", len(res.Missing)), cols, rows))
 	}
 	if len(res.Duplicates) > 0 {
-		fmt.Fprintf(ew, "\nDeclared in two places (%d)\n", len(res.Duplicates))
+		io.WriteString(ew, "\n")
+		line("Declared in two places (%d)", len(res.Duplicates))
 		for _, d := range res.Duplicates {
-			fmt.Fprintf(ew, "  %s\n", d.ARN)
+			line("  %s", d.ARN)
 			for _, p := range d.Places {
-				fmt.Fprintf(ew, "    %s  %s\n", p.StateFile, p.Address)
+				line("    %s  %s", p.StateFile, p.Address)
 			}
 		}
 	}
@@ -343,19 +364,19 @@ func WriteTable(w io.Writer, res *Result, problems []error) error {
 		notes = append(notes, "Terraform types steward does not match: "+s)
 	}
 	if len(notes) > 0 {
-		fmt.Fprintln(ew)
+		io.WriteString(ew, "\n")
 		for _, n := range notes {
-			fmt.Fprintf(ew, "Note: %s\n", n)
+			line("Note: %s", n)
 		}
 	}
 	if len(res.Gaps) > 0 || len(problems) > 0 {
-		fmt.Fprintln(ew)
+		io.WriteString(ew, "\n")
 		for _, g := range res.Gaps {
-			fmt.Fprintf(ew, "Not read: %s: %s\n", g.Source, g.Error)
+			line("Not read: %s: %s", g.Source, g.Error)
 		}
 		for _, p := range problems {
 			if !isGap(res.Gaps, p) {
-				fmt.Fprintf(ew, "Skipped: %s\n", p)
+				line("Skipped: %s", p)
 			}
 		}
 	}

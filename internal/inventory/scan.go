@@ -20,6 +20,11 @@ type Scan struct {
 	APICalls map[string]int `json:"api_calls,omitempty"`
 	// Resources is how many resources the scan collected.
 	Resources int `json:"resources"`
+	// Currency and Rate are what the scan's amounts (findings' waste) were
+	// converted into from US dollars: the code and its units per dollar.
+	// Empty and 0 for scans stored before steward recorded them.
+	Currency string  `json:"currency,omitempty"`
+	Rate     float64 `json:"rate,omitempty"`
 }
 
 // Coverage is whether one account x region x service was read.

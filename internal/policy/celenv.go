@@ -20,6 +20,8 @@ import (
 
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // resourceTypeName is the CEL object type of `r` and of the elements of
@@ -826,16 +828,9 @@ func bytesHuman(n float64) string {
 	return strconv.FormatFloat(n, 'f', 1, 64) + " " + units[i]
 }
 
-// formatMoney prints an amount already converted to the currency.
-func formatMoney(n float64, currency string) string {
-	switch currency {
-	case "JPY":
-		return "¥" + strconv.FormatFloat(math.Round(n), 'f', 0, 64)
-	case "", "USD":
-		return "$" + strconv.FormatFloat(n, 'f', 2, 64)
-	}
-	return strconv.FormatFloat(n, 'f', 2, 64) + " " + currency
-}
+// formatMoney prints an amount already converted to the currency, as
+// every amount a person reads is printed.
+func formatMoney(n float64, currency string) string { return money.FormatFloat(n, currency) }
 
 func summarize(vals []string, max int) string {
 	if len(vals) <= max {

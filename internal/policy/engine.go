@@ -22,6 +22,8 @@ import (
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // Options are what the engine needs from configuration. Nothing here is
@@ -631,7 +633,7 @@ func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) findi
 		Policy: c.p.ID, Title: c.p.Title, Category: c.p.Category, Severity: c.sev,
 		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: r.Name,
 		Owner: o.owner, System: o.system, Env: o.env, OwnerSource: o.source,
-		Currency: e.opts.Currency, Remediation: c.p.Remediation,
+		Currency: e.opts.Currency, Rate: e.opts.Rate, Remediation: c.p.Remediation,
 		References: c.p.References, Actions: c.p.Actions,
 	}
 	usd, ok := 0.0, false
@@ -647,7 +649,7 @@ func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) findi
 		}
 	}
 	if ok && !math.IsNaN(usd) && !math.IsInf(usd, 0) {
-		f.MonthlyWaste = math.Round(usd*e.opts.Rate*100) / 100
+		f.MonthlyWaste = money.RoundFloat(usd*e.opts.Rate, e.opts.Currency)
 	}
 	if c.goRule != nil {
 		f.Message = c.goRule.Message(w.genv, r)

@@ -277,9 +277,9 @@ policies:
 	}
 	want := []finding.Finding{
 		{Policy: "inst-has-volumes", Title: "Instance volumes", Category: "cost", Severity: finding.High, ARN: "i1", Type: "AWS::EC2::Instance",
-			Account: "1", Region: "ap-northeast-1", Owner: "sato", OwnerSource: "tag", Currency: "JPY", Message: "vol-1 on i-1; first i-1"},
+			Account: "1", Region: "ap-northeast-1", Owner: "sato", OwnerSource: "tag", Currency: "JPY", Rate: 150, Message: "vol-1 on i-1; first i-1"},
 		{Policy: "vol-free", Title: "Free volume", Category: "waste", Severity: finding.Medium, ARN: "v2", Type: "AWS::EC2::Volume",
-			Account: "1", Region: "ap-northeast-1", Currency: "JPY", MonthlyWaste: 1500, Message: "vol-2 (100 GB) free for 3 days, ¥1500"},
+			Account: "1", Region: "ap-northeast-1", Currency: "JPY", Rate: 150, MonthlyWaste: 1500, Message: "vol-2 (100 GB) free for 3 days, ¥1,500"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -476,10 +476,10 @@ func TestFormat(t *testing.T) {
 	tests := map[string]struct {
 		got, want string
 	}{
-		"usd":           {formatMoney(12.345, "USD"), "$12.35"},
+		"usd":           {formatMoney(1234.345, "USD"), "$1,234.35"},
 		"usd default":   {formatMoney(0, ""), "$0.00"},
-		"usd negative":  {formatMoney(-3.5, "USD"), "$-3.50"},
-		"jpy rounds":    {formatMoney(1499.5, "JPY"), "¥1500"},
+		"usd negative":  {formatMoney(-3.5, "USD"), "-$3.50"},
+		"jpy rounds":    {formatMoney(1499.5, "JPY"), "¥1,500"},
 		"other":         {formatMoney(7.1, "EUR"), "7.10 EUR"},
 		"bytes":         {bytesHuman(999), "999 B"},
 		"kilobytes":     {bytesHuman(1000), "1.0 KB"},

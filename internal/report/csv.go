@@ -1,18 +1,19 @@
 package report
 
 import (
-	"encoding/csv"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/money"
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
-// csvHeader is the CSV interface: append columns, never reorder them.
-var csvHeader = []string{
-	"policy", "severity", "category", "account", "region", "type", "arn", "name",
-	"owner", "system", "env", "monthly_waste", "currency", "message", "first_seen",
+// csvColumns are the CSV interface: append columns, never reorder them.
+var csvColumns = []table.Column{
+	{Title: "policy"}, {Title: "severity"}, {Title: "category"}, {Title: "account"}, {Title: "region"},
+	{Title: "type"}, {Title: "arn"}, {Title: "name"}, {Title: "owner"}, {Title: "system"}, {Title: "env"},
+	{Title: "monthly_waste", Number: true}, {Title: "currency"}, {Title: "message"}, {Title: "first_seen"},
 }
 
 func csvRow(f *finding.Finding) []string {
@@ -21,34 +22,19 @@ func csvRow(f *finding.Finding) []string {
 		firstSeen = f.FirstSeen.UTC().Format(time.RFC3339)
 	}
 	return []string{
-		csvText(f.Policy), f.Severity.String(), csvText(string(f.Category)),
-		csvText(f.Account), csvText(f.Region), csvText(f.Type), csvText(f.ARN), csvText(f.Name),
-		csvText(f.Owner), csvText(f.System), csvText(f.Env),
-		plainMoney(f.MonthlyWaste, f.Currency), f.Currency, csvText(f.Message), firstSeen,
+		f.Policy, f.Severity.String(), string(f.Category),
+		f.Account, f.Region, f.Type, f.ARN, f.Name,
+		f.Owner, f.System, f.Env,
+		money.PlainFloat(f.MonthlyWaste, f.Currency), f.Currency, f.Message, firstSeen,
 	}
 }
 
+// renderCSV writes one line per finding through the one table layer,
+// which escapes every cell (formula injection, control characters).
 func renderCSV(w io.Writer, v *view) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
-		return err
-	}
+	rows := make([][]string, len(v.findings))
 	for i := range v.findings {
-		if err := cw.Write(csvRow(&v.findings[i])); err != nil {
-			return err
-		}
+		rows[i] = csvRow(&v.findings[i])
 	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// csvText defuses formula injection: names, tags and messages come from the
-// estate, and a cell starting with = + - @ is run as a formula when the file
-// is opened in a spreadsheet. A leading apostrophe makes it text (the OWASP
-// advice). Numeric columns are written by steward and never pass through here.
-func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return table.Render(w, table.FormatCSV, table.Rows("", csvColumns, rows), table.Options{})
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 // FuzzRender feeds estate text (names, tags, messages come from users) and
@@ -80,15 +82,15 @@ func FuzzRender(f *testing.F) {
 		if err != nil {
 			t.Fatalf("csv: %v\n%q", err, outputs[FormatCSV])
 		}
-		if len(recs) != 2 || len(recs[1]) != len(csvHeader) {
+		if len(recs) != 2 || len(recs[1]) != len(csvTitles()) {
 			t.Fatalf("csv: %d records, want header and one row", len(recs))
 		}
 		// encoding/csv reads a quoted \r\n back as \n.
 		crlf := strings.NewReplacer("\r\n", "\n")
-		if got, want := recs[1][7], crlf.Replace(csvText(name)); got != want {
+		if got, want := recs[1][7], crlf.Replace(table.CSVText(name)); got != want {
 			t.Errorf("csv name = %q, want %q", got, want)
 		}
-		if got, want := recs[1][13], crlf.Replace(csvText(message)); got != want {
+		if got, want := recs[1][13], crlf.Replace(table.CSVText(message)); got != want {
 			t.Errorf("csv message = %q, want %q", got, want)
 		}
 

@@ -32,6 +32,10 @@ type jsonScan struct {
 	APICalls  map[string]int       `json:"api_calls,omitempty"`
 	Coverage  []inventory.Coverage `json:"coverage"`
 	Gaps      []inventory.Coverage `json:"gaps"`
+	// Currency and Rate are what the scan's amounts were converted into
+	// when it ran; the findings below are in the summary's currency.
+	Currency string  `json:"currency,omitempty"`
+	Rate     float64 `json:"rate,omitempty"`
 }
 
 func renderJSON(w io.Writer, v *view) error {
@@ -65,6 +69,8 @@ func renderJSON(w io.Writer, v *view) error {
 			APICalls:  s.APICalls,
 			Coverage:  cov,
 			Gaps:      gaps,
+			Currency:  s.Currency,
+			Rate:      s.Rate,
 		}
 	}
 	enc := json.NewEncoder(w)

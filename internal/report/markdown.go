@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/steward-sre/steward/internal/money"
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 // markdownTop is how many findings the Markdown summary lists; the rest are
@@ -13,7 +16,7 @@ const markdownTop = 10
 func renderMarkdown(w io.Writer, v *view) error {
 	var b strings.Builder
 	s := v.summary
-	fmt.Fprintf(&b, "### steward: %s, %s/month of waste\n\n", plural(s.Total, "finding"), FormatMoney(s.MonthlyWaste, v.currency))
+	fmt.Fprintf(&b, "### steward: %s, %s/month of waste\n\n", plural(s.Total, "finding"), money.FormatFloat(s.MonthlyWaste, v.currency))
 	var counts []string
 	for _, sev := range severitiesDesc {
 		if n := s.BySeverity[sev.String()]; n > 0 {
@@ -46,7 +49,7 @@ func renderMarkdown(w io.Writer, v *view) error {
 		fmt.Fprintf(&b, "- **%s** `%s` %s (%s, %s): %s", f.Severity, mdCode(f.Policy), mdEscape(resourceLabel(f)),
 			mdEscape(f.Account), regionLabel(mdEscape(f.Region)), mdEscape(f.Message))
 		if f.MonthlyWaste != 0 {
-			fmt.Fprintf(&b, " (%s/month)", FormatMoney(f.MonthlyWaste, f.Currency))
+			fmt.Fprintf(&b, " (%s/month)", money.FormatFloat(f.MonthlyWaste, f.Currency))
 		}
 		b.WriteByte('\n')
 	}
@@ -54,14 +57,9 @@ func renderMarkdown(w io.Writer, v *view) error {
 	return err
 }
 
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", "&lt;", ">", "&gt;", "#", `\#`, "|", `\|`, "~", `\~`,
-)
-
 // mdEscape keeps estate text (names, tags, messages) from turning into
-// links, mentions or formatting, and keeps it on one line.
-func mdEscape(s string) string { return mdEscaper.Replace(cleanText(s)) }
+// links, mentions, HTML or formatting, and keeps it on one line.
+func mdEscape(s string) string { return table.Markdown(s) }
 
 // mdCode makes s safe inside a backtick code span.
-func mdCode(s string) string { return strings.ReplaceAll(cleanText(s), "`", "'") }
+func mdCode(s string) string { return table.MarkdownCode(s) }

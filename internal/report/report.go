@@ -12,6 +12,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // Output formats accepted by Render.
@@ -92,6 +93,10 @@ type Report struct {
 	// Currency is the currency of the waste totals; findings with an empty
 	// currency are taken to be in it. Empty means DefaultCurrency.
 	Currency string
+	// Rate is units of Currency per US dollar (the configured rate; 0 is
+	// unknown, 1 is implied for USD). Findings in another currency that
+	// carry their own rate are converted into Currency.
+	Rate float64
 	// GroupBy is how the table groups findings (see GroupBys); empty means
 	// by category.
 	GroupBy string
@@ -110,6 +115,11 @@ type Options struct {
 	Width int
 	// NoColor turns colours off on a terminal (the NO_COLOR convention).
 	NoColor bool
+	// Wide prints the findings table whole on a terminal too: one line
+	// per finding, nothing cut or moved, as when output is piped.
+	// Otherwise a message that does not fit goes on its own line under
+	// its finding.
+	Wide bool
 }
 
 // Render writes rep to w in the given format.
@@ -177,6 +187,7 @@ func prepare(rep *Report) (*view, error) {
 		} else if f.Currency, err = normalizeCurrency(f.Currency); err != nil {
 			return nil, fmt.Errorf("findings[%d] (policy %q, arn %q): currency: %w", i, f.Policy, f.ARN, err)
 		}
+		toReportCurrency(f, cur, rep.Rate)
 	}
 	sortFindings(fs)
 	return &view{rep: rep, groupBy: g, currency: cur, findings: fs, summary: summarize(fs, cur)}, nil
@@ -236,9 +247,9 @@ func summarize(fs []finding.Finding, currency string) Summary {
 		}
 		s.OtherCurrencies[f.Currency] += f.MonthlyWaste
 	}
-	s.MonthlyWaste = roundMoney(s.MonthlyWaste, currency)
+	s.MonthlyWaste = money.RoundFloat(s.MonthlyWaste, currency)
 	for c, v := range s.OtherCurrencies {
-		s.OtherCurrencies[c] = roundMoney(v, c)
+		s.OtherCurrencies[c] = money.RoundFloat(v, c)
 	}
 	return s
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/steward-sre/steward/internal/golden"
+
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 // loadFixture reads the one report every format is tested on.
@@ -46,6 +48,8 @@ func TestGolden(t *testing.T) {
 		"table-severity.golden": {format: FormatTable, groupBy: GroupSeverity},
 		"table-tty.golden":      {format: FormatTable, opts: Options{TTY: true, Width: 100}},
 		"table-tty-80.golden":   {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}},
+		"table-tty-160.golden":  {format: FormatTable, opts: Options{TTY: true, Width: 160, NoColor: true}},
+		"table-tty-wide.golden": {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true, Wide: true}},
 		"report.json.golden":    {format: FormatJSON},
 		"report.csv.golden":     {format: FormatCSV},
 		"report.sarif.golden":   {format: FormatSARIF},
@@ -88,7 +92,7 @@ func TestTableTerminal(t *testing.T) {
 			}
 			longest := 0
 			for _, line := range strings.Split(plain, "\n") {
-				longest = max(longest, displayWidth(line))
+				longest = max(longest, table.Width(line))
 				if strings.HasSuffix(line, " ") {
 					t.Errorf("trailing space in %q", line)
 				}
@@ -103,6 +107,45 @@ func TestTableTerminal(t *testing.T) {
 	}
 }
 
+// On a narrow terminal no message is cut: each goes whole (wrapped) under
+// its finding. Piped and --wide output keep one line per finding.
+func TestTableMessages(t *testing.T) {
+	rep := loadFixture(t)
+	sevs := regexp.MustCompile(`^  (critical|high|medium|low|info) `)
+	for name, tc := range map[string]struct {
+		opts    Options
+		oneLine bool
+	}{
+		"80 columns":  {opts: Options{TTY: true, Width: 80, NoColor: true}},
+		"120 columns": {opts: Options{TTY: true, Width: 120, NoColor: true}},
+		"wide":        {opts: Options{TTY: true, Width: 80, NoColor: true, Wide: true}, oneLine: true},
+		"piped":       {opts: Options{}, oneLine: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := string(render(t, FormatTable, rep, tc.opts))
+			rows := 0
+			for _, line := range strings.Split(out, "\n") {
+				if sevs.MatchString(line) {
+					rows++
+				}
+			}
+			if rows != len(rep.Findings) {
+				t.Errorf("%d finding rows, want %d:\n%s", rows, len(rep.Findings), out)
+			}
+			joined := strings.Join(strings.Fields(out), " ")
+			for _, f := range rep.Findings {
+				msg := strings.Join(strings.Fields(table.Terminal(f.Message)), " ")
+				if !strings.Contains(joined, msg) {
+					t.Errorf("message %q is not printed whole:\n%s", msg, out)
+				}
+			}
+			if below := strings.Contains(out, "\n      "); below == tc.oneLine {
+				t.Errorf("messages on their own lines = %v, want %v:\n%s", below, !tc.oneLine, out)
+			}
+		})
+	}
+}
+
 func TestTableAlignsWideCharacters(t *testing.T) {
 	rep := loadFixture(t)
 	out := string(render(t, FormatTable, rep, Options{}))
@@ -111,10 +154,10 @@ func TestTableAlignsWideCharacters(t *testing.T) {
 	var starts []int
 	for _, line := range strings.Split(out, "\n") {
 		if i := strings.Index(line, "111122223333"); i >= 0 && strings.Contains(line, "EC2::Volume") {
-			starts = append(starts, displayWidth(line[:i]))
+			starts = append(starts, table.Width(line[:i]))
 		}
 		if i := strings.Index(line, "222233334444"); i >= 0 && strings.Contains(line, "EC2::Volume") {
-			starts = append(starts, displayWidth(line[:i]))
+			starts = append(starts, table.Width(line[:i]))
 		}
 	}
 	if len(starts) != 2 {

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/finding"
+
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 // SARIF 2.1.0, in the subset GitHub code scanning reads. Findings are cloud
@@ -291,7 +293,7 @@ func artifactURI(f *finding.Finding) string {
 		if s == "" {
 			return empty
 		}
-		return url.PathEscape(cleanText(s))
+		return url.PathEscape(table.Terminal(s))
 	}
 	return "aws/" + seg(f.Account, "unknown-account") + "/" + seg(f.Region, "global") + "/" + seg(f.Type, "unknown-type")
 }

@@ -9,6 +9,9 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+
+	"github.com/steward-sre/steward/internal/money"
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 // ANSI styles for the terminal table.
@@ -35,19 +38,19 @@ const defaultWidth = 100
 // tableColumns are the finding columns; the one the table is grouped by is
 // left out, since its group header already says it.
 var tableColumns = []struct {
-	column
+	table.Column
 	groupedBy string
 	value     func(f *finding.Finding) string
 }{
-	{column{title: "SEVERITY"}, GroupSeverity, func(f *finding.Finding) string { return f.Severity.String() }},
-	{column{title: "POLICY", shrink: 3, min: 12}, GroupPolicy, func(f *finding.Finding) string { return f.Policy }},
-	{column{title: "TYPE", shrink: 4, min: 10, drop: 1}, "", func(f *finding.Finding) string { return shortType(f.Type) }},
-	{column{title: "RESOURCE", shrink: 2, min: 14}, "", resourceLabel},
-	{column{title: "ACCOUNT"}, GroupAccount, func(f *finding.Finding) string { return f.Account }},
-	{column{title: "REGION", drop: 2}, "", func(f *finding.Finding) string { return regionLabel(f.Region) }},
-	{column{title: "OWNER", shrink: 5, min: 8, drop: 3}, GroupOwner, func(f *finding.Finding) string { return dash(f.Owner) }},
-	{column{title: "WASTE/MO", right: true}, "", nil}, // filled in with the currency
-	{column{title: "MESSAGE", shrink: 1, min: 30}, "", func(f *finding.Finding) string { return f.Message }},
+	{table.Column{Title: "SEVERITY"}, GroupSeverity, func(f *finding.Finding) string { return f.Severity.String() }},
+	{table.Column{Title: "POLICY", Shrink: 3, Min: 20}, GroupPolicy, func(f *finding.Finding) string { return f.Policy }},
+	{table.Column{Title: "TYPE", Shrink: 4, Min: 10, Drop: 1}, "", func(f *finding.Finding) string { return shortType(f.Type) }},
+	{table.Column{Title: "RESOURCE", Shrink: 2, Min: 18}, "", resourceLabel},
+	{table.Column{Title: "ACCOUNT"}, GroupAccount, func(f *finding.Finding) string { return f.Account }},
+	{table.Column{Title: "REGION", Drop: 2}, "", func(f *finding.Finding) string { return regionLabel(f.Region) }},
+	{table.Column{Title: "OWNER", Shrink: 5, Min: 8, Drop: 3}, GroupOwner, func(f *finding.Finding) string { return dash(f.Owner) }},
+	{table.Column{Title: "WASTE/MO", Number: true}, "", nil}, // filled in with the currency
+	{table.Column{Title: "MESSAGE", Shrink: 1, Min: 30, Below: true}, "", func(f *finding.Finding) string { return f.Message }},
 }
 
 func renderTable(w io.Writer, v *view, opts Options) error {
@@ -66,22 +69,22 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 		return style + s + ansiReset
 	}
 	var b strings.Builder
-	b.WriteString(paint(ansiBold, wrap(cleanText(headline(v)), width)) + "\n")
+	b.WriteString(paint(ansiBold, wrap(table.Terminal(headline(v)), width)) + "\n")
 
 	if len(v.findings) == 0 {
 		b.WriteString("\nNo findings.\n")
 	}
-	var cols []column
+	var cols []table.Column
 	var pick []int
 	for i, tc := range tableColumns {
 		if tc.groupedBy != "" && tc.groupedBy == v.groupBy {
 			continue
 		}
-		cols = append(cols, tc.column)
+		cols = append(cols, tc.Column)
 		pick = append(pick, i)
 	}
 	groups := groupFindings(v.findings, v.groupBy)
-	secs := make([]section, len(groups))
+	secs := make([]table.Section, len(groups))
 	for gi, g := range groups {
 		rows := make([][]string, len(g.findings))
 		for ri := range g.findings {
@@ -91,26 +94,31 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 				if tableColumns[ti].value == nil {
 					row[ci] = wasteCell(f)
 				} else {
-					row[ci] = cleanText(tableColumns[ti].value(f))
+					row[ci] = tableColumns[ti].value(f)
 				}
 			}
 			rows[ri] = row
 		}
-		secs[gi] = section{title: cleanText(groupHeader(v, g)), rows: rows}
+		secs[gi] = table.Section{Title: groupHeader(v, g), Rows: rows}
 	}
 	if len(secs) > 0 {
 		style := func(si, ri, ci int, s string) string {
 			if ri < 0 {
 				return paint(ansiDim, s)
 			}
-			if cols[ci].title == "SEVERITY" {
+			if cols[ci].Title == "SEVERITY" {
 				return paint(severityStyle[groups[si].findings[ri].Severity], s)
 			}
 			return s
 		}
 		b.WriteString("\n")
 		title := func(s string) string { return paint(ansiBold, s) }
-		if err := writeTable(&b, "  ", cols, secs, width, title, style); err != nil {
+		t := &table.Table{Columns: cols, Sections: secs}
+		fit := width
+		if opts.Wide {
+			fit = 0
+		}
+		if err := table.Render(&b, table.FormatTable, t, table.Options{Width: fit, Indent: "  ", Style: style, TitleStyle: title}); err != nil {
 			return err
 		}
 	}
@@ -146,7 +154,7 @@ func groupHeader(v *view, g group) string {
 	}
 	h := fmt.Sprintf("%s: %s (%s, worst %s", v.groupBy, g.key, plural(len(g.findings), "finding"), g.worst)
 	if waste != 0 {
-		h += ", waste " + FormatMoney(waste, v.currency) + "/month"
+		h += ", waste " + money.FormatFloat(waste, v.currency) + "/month"
 	}
 	return h + ")"
 }
@@ -166,9 +174,9 @@ func totalsLine(v *view) string {
 }
 
 func wasteLine(v *view) string {
-	s := "Monthly waste: " + FormatMoney(v.summary.MonthlyWaste, v.currency)
+	s := "Monthly waste: " + money.FormatFloat(v.summary.MonthlyWaste, v.currency)
 	for _, c := range sortedKeys(v.summary.OtherCurrencies) {
-		s += " + " + FormatMoney(v.summary.OtherCurrencies[c], c)
+		s += " + " + money.FormatFloat(v.summary.OtherCurrencies[c], c)
 	}
 	return s
 }
@@ -185,12 +193,12 @@ func coverageText(v *view, width int, paint func(style, s string) string) string
 	var b strings.Builder
 	b.WriteString(paint(ansiYellow, wrap(fmt.Sprintf("Coverage: partial, %d of %s failed; findings there may be missing:",
 		len(gaps), plural(len(s.Coverage), "account x region x service check")), width)) + "\n")
-	cols := []column{{title: "ACCOUNT"}, {title: "REGION"}, {title: "SERVICE"}, {title: "ERROR", shrink: 1, min: 20}}
+	cols := []table.Column{{Title: "ACCOUNT"}, {Title: "REGION"}, {Title: "SERVICE"}, {Title: "ERROR", Shrink: 1, Min: 20}}
 	rows := make([][]string, len(gaps))
 	for i, g := range gaps {
-		rows[i] = []string{cleanText(g.Account), regionLabel(cleanText(g.Region)), cleanText(g.Service), cleanText(gapError(g))}
+		rows[i] = []string{g.Account, regionLabel(g.Region), g.Service, gapError(g)}
 	}
-	_ = writeTable(&b, "  ", cols, []section{{rows: rows}}, width, nil, nil) // a strings.Builder does not fail
+	_ = table.Render(&b, table.FormatTable, table.Rows("", cols, rows), table.Options{Width: width, Indent: "  "}) // a strings.Builder does not fail
 	return b.String()
 }
 
@@ -210,7 +218,7 @@ func wasteCell(f *finding.Finding) string {
 	if f.MonthlyWaste == 0 {
 		return "-"
 	}
-	return FormatMoney(f.MonthlyWaste, f.Currency)
+	return money.FormatFloat(f.MonthlyWaste, f.Currency)
 }
 
 // resourceLabel names a resource for people: its name, else the last part
@@ -261,3 +269,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// wrap breaks s at spaces to fit width, continuing lines indented by two.
+func wrap(s string, width int) string { return table.Wrap(s, width, "  ") }

@@ -41,6 +41,10 @@ type Enricher interface {
 type Options struct {
 	Source    inventory.Source
 	Enrichers []Enricher
+	// Currency and Rate are what the evaluator converts amounts into from
+	// US dollars (code, units per dollar); the scan records them.
+	Currency  string
+	Rate      float64
 	Evaluator Evaluator
 	// Saver may be nil: the scan is then evaluated and returned, not kept.
 	Saver    Saver
@@ -92,7 +96,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	started := now().UTC()
-	s := &inventory.Scan{ID: newID(started), Source: o.Source.Name(), Started: started}
+	s := &inventory.Scan{ID: newID(started), Source: o.Source.Name(), Started: started, Currency: o.Currency, Rate: o.Rate}
 	log = log.With("component", "scan", "scan", s.ID, "source", s.Source)
 
 	coll, err := o.Source.Collect(ctx, progress)

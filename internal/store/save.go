@@ -121,8 +121,8 @@ func (s *sqliteStore) saveScan(ctx context.Context, tx *sql.Tx, scan *inventory.
 			return nil, fmt.Errorf("encode api calls: %w", err)
 		}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO scans (id, source, started_at, finished_at, resources, api_calls)
-		VALUES (?, ?, ?, ?, ?, ?)`, scan.ID, scan.Source, started, nanos(scan.Finished), len(resources), string(apiCalls))
+	res, err := tx.ExecContext(ctx, `INSERT INTO scans (id, source, started_at, finished_at, resources, api_calls, currency, rate)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, scan.ID, scan.Source, started, nanos(scan.Finished), len(resources), string(apiCalls), scan.Currency, scan.Rate)
 	if err != nil {
 		return nil, fmt.Errorf("insert scan: %w", err)
 	}

@@ -224,7 +224,7 @@ type scanRow struct {
 	scan inventory.Scan
 }
 
-const scanColumns = `seq, id, source, started_at, finished_at, resources, api_calls`
+const scanColumns = `seq, id, source, started_at, finished_at, resources, api_calls, currency, rate`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -234,7 +234,7 @@ func readScanRow(r rowScanner) (scanRow, error) {
 		started, finished sql.NullInt64
 		apiCalls          string
 	)
-	if err := r.Scan(&row.seq, &row.scan.ID, &row.scan.Source, &started, &finished, &row.scan.Resources, &apiCalls); err != nil {
+	if err := r.Scan(&row.seq, &row.scan.ID, &row.scan.Source, &started, &finished, &row.scan.Resources, &apiCalls, &row.scan.Currency, &row.scan.Rate); err != nil {
 		return row, err
 	}
 	row.scan.Started = fromNanos(started)

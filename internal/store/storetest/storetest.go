@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		"Diff":            testDiff,
 		"DedupByHash":     testDedupByHash,
 		"OutOfOrder":      testOutOfOrder,
+		"Currency":        testCurrency,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {
@@ -515,5 +516,48 @@ func testDedupByHash(t *testing.T, open Opener) {
 	fs, err := s.Findings(ctx, "g2")
 	if err != nil || len(fs) != len(fs1) {
 		t.Errorf("Findings(g2) = %d, %v; want %d", len(fs), err, len(fs1))
+	}
+}
+
+// testCurrency: a scan and its findings keep the currency their amounts
+// were converted into and the rate used, so a later reader under another
+// currency can convert them; a scan saved under USD does not pick up the
+// yen of the one before it.
+func testCurrency(t *testing.T, open Opener) {
+	s := newStore(t, open)
+	ctx := context.Background()
+	r := instance("111111111111", "ap-northeast-1", "i-yen")
+	yen := scan("yen", 0, ok("111111111111", "ap-northeast-1", "ec2"))
+	yen.Currency, yen.Rate = "JPY", 151.25
+	f := find("ebs-unattached", r)
+	f.MonthlyWaste, f.Currency, f.Rate = 1891, "JPY", 151.25
+	save(t, s, yen, []inventory.Resource{r}, []finding.Finding{f})
+
+	dollars := scan("usd", 1, ok("111111111111", "ap-northeast-1", "ec2"))
+	dollars.Currency, dollars.Rate = "USD", 1
+	g := f
+	g.MonthlyWaste, g.Currency, g.Rate = 12.5, "USD", 1
+	save(t, s, dollars, []inventory.Resource{r}, []finding.Finding{g})
+
+	for _, tc := range []struct {
+		id       string
+		currency string
+		rate     float64
+		waste    float64
+	}{{"yen", "JPY", 151.25, 1891}, {"usd", "USD", 1, 12.5}} {
+		sc, err := s.Scan(ctx, tc.id)
+		if err != nil {
+			t.Fatalf("Scan %s: %v", tc.id, err)
+		}
+		if sc.Currency != tc.currency || sc.Rate != tc.rate {
+			t.Errorf("scan %s: currency %q rate %v, want %q %v", tc.id, sc.Currency, sc.Rate, tc.currency, tc.rate)
+		}
+		fs, err := s.Findings(ctx, tc.id)
+		if err != nil {
+			t.Fatalf("Findings %s: %v", tc.id, err)
+		}
+		if len(fs) != 1 || fs[0].Currency != tc.currency || fs[0].Rate != tc.rate || fs[0].MonthlyWaste != tc.waste {
+			t.Errorf("findings of %s = %+v, want one of %v %s at rate %v", tc.id, fs, tc.waste, tc.currency, tc.rate)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package cost
+package money
 
 import (
 	"errors"
@@ -33,10 +33,10 @@ func TestParseMoney(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := ParseMoney(tc.in)
+			got, err := Parse(tc.in)
 			if tc.wantErr {
 				if err == nil {
-					t.Fatalf("ParseMoney(%q) = %s, want an error", tc.in, got)
+					t.Fatalf("Parse(%q) = %s, want an error", tc.in, got)
 				}
 				return
 			}
@@ -48,7 +48,7 @@ func TestParseMoney(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ParseMoney("0.0000000000000001"); !errors.Is(err, ErrPrecision) {
+	if _, err := Parse("0.0000000000000001"); !errors.Is(err, ErrPrecision) {
 		t.Errorf("16th place: err = %v, want ErrPrecision", err)
 	}
 }
@@ -68,7 +68,7 @@ func TestMoneyArithmetic(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			a, b := MustMoney(tc.a), MustMoney(tc.b)
+			a, b := MustParse(tc.a), MustParse(tc.b)
 			got := []any{a.Add(b).String(), a.Sub(b).String(), a.Cmp(b), a.Round(2), a.Round(0)}
 			want := []any{tc.sum, tc.diff, tc.cmp, tc.round2, tc.round0}
 			if d := cmp.Diff(want, got); d != "" {
@@ -90,7 +90,7 @@ func TestMoneyScale(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if d := cmp.Diff(tc.want, MustMoney(tc.in).Scale(tc.factor).String()); d != "" {
+			if d := cmp.Diff(tc.want, MustParse(tc.in).Scale(tc.factor).String()); d != "" {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
@@ -102,14 +102,14 @@ func FuzzParseMoney(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		m, err := ParseMoney(s)
+		m, err := Parse(s)
 		if err != nil {
 			return
 		}
 		// What parses prints back to the same value, and negation undoes.
-		back, err := ParseMoney(m.String())
+		back, err := Parse(m.String())
 		if err != nil {
-			t.Fatalf("ParseMoney(%q) = %s, which does not parse: %v", s, m, err)
+			t.Fatalf("Parse(%q) = %s, which does not parse: %v", s, m, err)
 		}
 		if back != m {
 			t.Fatalf("round trip %q: %s != %s", s, back, m)

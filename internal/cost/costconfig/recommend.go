@@ -1,4 +1,4 @@
-package cost
+package costconfig
 
 import (
 	"fmt"
@@ -172,15 +172,4 @@ func (oh OfficeHours) String() string {
 		s += ", closed " + strings.Join(oh.Closed, ",")
 	}
 	return s
-}
-
-// matchEnv reports whether env matches any glob, ignoring case.
-func matchEnv(globs []string, env string) bool {
-	env = strings.ToLower(env)
-	for _, g := range globs {
-		if ok, _ := path.Match(strings.ToLower(g), env); ok {
-			return true
-		}
-	}
-	return false
 }

@@ -1,0 +1,99 @@
+package cost
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// Bill tags, resource names and usage types are written by whoever owns
+// the account: every cost output must neutralise them as the findings
+// report does (formula injection in CSV, HTML and broken tables in
+// Markdown, escape sequences and bidi overrides on a terminal).
+func TestRenderEscapesBillText(t *testing.T) {
+	hostile := []string{
+		"=cmd|' /C calc'!A0",
+		"a|b\nc",
+		"<img src=x onerror=alert(1)>",
+		"\x1b[2J\x1b]0;pwned\x07",
+		"invoice\u202Egpj.exe",
+		"@SUM(1+1)",
+	}
+	show := &ShowResult{By: "system", From: "2025-01-01", To: "2025-02-01", Basis: "billed", Currency: "USD",
+		Total: MustMoney("10"), Usage: MustMoney("10")}
+	rec := &RecommendResult{Currency: "JPY", Total: MustMoney("1500"), OfficeHours: "mon-fri"}
+	anomalies := &AnomalyResult{Currency: "USD", HistoryDays: 56}
+	for _, h := range hostile {
+		show.Groups = append(show.Groups, Group{Key: h, Cost: MustMoney("1"), Share: 0.1})
+		show.TopUntagged = append(show.TopUntagged, UntaggedResource{Resource: h, Service: h, Account: h, Cost: MustMoney("1"), Fix: h})
+		rec.Items = append(rec.Items, Recommendation{Kind: "gp2-to-gp3", ARN: h, Name: h, System: h, Env: h, Owner: h,
+			Monthly: MustMoney("1500"), Basis: h, Action: h, Why: h})
+		anomalies.Anomalies = append(anomalies.Anomalies, AnomalyItem{System: h, Service: h, UsageType: h, Since: h,
+			Expected: MustMoney("1"), Actual: MustMoney("2"), Impact: MustMoney("1"), Top: []ResourceDelta{{Resource: h, Increase: MustMoney("1")}}})
+	}
+	renders := map[string]func(format string, width int) (string, error){
+		"show": func(f string, w int) (string, error) {
+			var b bytes.Buffer
+			err := RenderShow(&b, show, f, w)
+			return b.String(), err
+		},
+		"recommend": func(f string, w int) (string, error) {
+			var b bytes.Buffer
+			err := RenderRecommend(&b, rec, f, w)
+			return b.String(), err
+		},
+		"anomalies": func(f string, w int) (string, error) {
+			var b bytes.Buffer
+			err := RenderAnomalies(&b, anomalies, f, w)
+			return b.String(), err
+		},
+	}
+	for name, run := range renders {
+		for _, format := range []string{"table", "csv", "markdown"} {
+			for _, width := range []int{0, 80} {
+				out, err := run(format, width)
+				if err != nil {
+					t.Fatalf("%s %s: %v", name, format, err)
+				}
+				for _, r := range out {
+					if r == '\u202E' || (unicode.IsControl(r) && r != '\n' && !(format == "csv" && r == '\r')) {
+						t.Errorf("%s %s: raw %U in output:\n%q", name, format, r, out)
+						break
+					}
+				}
+				switch format {
+				case "csv":
+					recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+					if err != nil {
+						t.Fatalf("%s csv: %v", name, err)
+					}
+					for _, rec := range recs {
+						for _, cell := range rec {
+							if cell != "" && strings.ContainsRune("=+@\t\r", rune(cell[0])) {
+								t.Errorf("%s csv: cell %q starts a formula", name, cell)
+							}
+						}
+					}
+				case "markdown":
+					if strings.Contains(out, "<img") || strings.Contains(out, "a|b") {
+						t.Errorf("%s markdown: HTML or a raw | passed through:\n%s", name, out)
+					}
+				case "table":
+					if strings.Contains(out, "\x1b") {
+						t.Errorf("%s table: escape sequence reached the terminal", name)
+					}
+				}
+			}
+		}
+	}
+	// Yen are shown as yen, whole, wherever the result is in JPY.
+	var b bytes.Buffer
+	if err := RenderRecommend(&b, rec, "table", 0); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "¥1,500") || strings.Contains(b.String(), "$") {
+		t.Errorf("recommendations in JPY:\n%s", b.String())
+	}
+}
