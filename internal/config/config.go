@@ -19,6 +19,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/naming"
+	"github.com/steward-sre/steward/internal/quote"
 	"github.com/steward-sre/steward/internal/yamlfile"
 )
 
@@ -156,8 +157,12 @@ func (c *Config) applyDefaults() {
 // paths are taken from the file's folder, as people expect of a config kept
 // in a repository next to its policies, and must exist.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamlfile.ReadFile(path)
 	if err != nil {
+		var ye *yamlfile.Error
+		if errors.As(err, &ye) {
+			return nil, err
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("config %s does not exist (run without --config to use the defaults)", path)
 		}
@@ -215,10 +220,15 @@ func (c *Config) Validate() error {
 	for i, a := range c.Accounts {
 		field := fmt.Sprintf("accounts[%d]", i)
 		if a.ID != "" && !accountID.MatchString(a.ID) {
-			return f.Errorf(field+".id", "%q is not a 12-digit AWS account id", a.ID)
+			return f.Errorf(field+".id", "%s is not a 12-digit AWS account id", quote.Value(a.ID))
 		}
 		if a.RoleARN != "" && !roleARN.MatchString(a.RoleARN) {
-			return f.Errorf(field+".role_arn", "%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", a.RoleARN)
+			return f.Errorf(field+".role_arn", "%s is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", quote.Value(a.RoleARN))
+		}
+		if a.ExternalID != "" && a.RoleARN == "" {
+			// An external id is sent only when assuming a role; without
+			// one it would be silently ignored.
+			return f.Errorf(field+".external_id", "is set without role_arn; an external id is only used to assume a role (add role_arn, or remove external_id)")
 		}
 		if a.ID == "" && a.Profile == "" && a.RoleARN == "" {
 			return f.Errorf(field, "an account needs an id, a profile or a role_arn")
@@ -233,11 +243,11 @@ func (c *Config) Validate() error {
 		return f.Errorf("organization.role_name", "is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)")
 	}
 	if c.ConfigAggregator != "" && !aggregatorName.MatchString(c.ConfigAggregator) {
-		return f.Errorf("config_aggregator", "%q is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)", c.ConfigAggregator)
+		return f.Errorf("config_aggregator", "%s is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)", quote.Value(c.ConfigAggregator))
 	}
 	for i, r := range c.Regions {
 		if !regionRe.MatchString(r) {
-			return f.Errorf(fmt.Sprintf("regions[%d]", i), "%q is not an AWS region name (e.g. ap-northeast-1)", r)
+			return f.Errorf(fmt.Sprintf("regions[%d]", i), "%s is not an AWS region name (e.g. ap-northeast-1)", quote.Value(r))
 		}
 	}
 	allowed := map[string][]string{}
@@ -272,12 +282,12 @@ func (c *Config) Validate() error {
 			return f.Errorf("currency.rate", "JPY needs a rate in yen per US dollar, e.g. rate: 150")
 		}
 	default:
-		return f.Errorf("currency.code", "%q is not supported (valid: USD, JPY)", c.Currency.Code)
+		return f.Errorf("currency.code", "%s is not supported (valid: USD, JPY)", quote.Value(c.Currency.Code))
 	}
 	switch c.Lang {
 	case "en", "ja":
 	default:
-		return f.Errorf("lang", "%q is not supported (valid: en, ja)", c.Lang)
+		return f.Errorf("lang", "%s is not supported (valid: en, ja)", quote.Value(c.Lang))
 	}
 	if err := c.Cost.Validate(); err != nil {
 		var fe *cost.FieldError
@@ -290,7 +300,7 @@ func (c *Config) Validate() error {
 		switch strings.ToLower(c.Policies.Severity[id]) {
 		case "info", "low", "medium", "high", "critical":
 		default:
-			return f.Errorf("policies.severity."+id, "%q is not a severity (valid: info, low, medium, high, critical)", c.Policies.Severity[id])
+			return f.Errorf("policies.severity."+id, "%s is not a severity (valid: info, low, medium, high, critical)", quote.Value(c.Policies.Severity[id]))
 		}
 	}
 	return nil
@@ -315,12 +325,12 @@ func ExpandValues(vals []string) ([]string, error) {
 		}
 		m := rangeRe.FindStringSubmatch(v)
 		if m == nil || m[1] != m[3] {
-			return nil, fmt.Errorf("%q is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)", v)
+			return nil, fmt.Errorf("%s is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)", quote.Value(v))
 		}
 		lo, _ := strconv.Atoi(m[2])
 		hi, _ := strconv.Atoi(m[4])
 		if lo > hi || hi-lo > 1000 {
-			return nil, fmt.Errorf("range %q must go up, by at most 1000 values", v)
+			return nil, fmt.Errorf("range %s must go up, by at most 1000 values", quote.Value(v))
 		}
 		for n := lo; n <= hi; n++ {
 			out = append(out, m[1]+strconv.Itoa(n))

@@ -93,6 +93,15 @@ func TestParseErrors(t *testing.T) {
 		"wrong type":     {"regions: ap-northeast-1\n", `steward.yaml:1:10: string was used where sequence is expected`},
 		"org needs role": {"organization: {external_id: x}\n", `steward.yaml:1:15: organization.role_name: is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)`},
 		"lang":           {"lang: fr\n", `steward.yaml:1:7: lang: "fr" is not supported (valid: en, ja)`},
+		"external id without role": {"accounts:\n  - profile: dev\n    external_id: x\n",
+			`steward.yaml:3:18: accounts[0].external_id: is set without role_arn; an external id is only used to assume a role (add role_arn, or remove external_id)`},
+		"deep nesting": {"regions: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n",
+			`steward.yaml:1: nested more than 100 levels deep; steward's files need far fewer (is the file generated or damaged?)`},
+		// A huge value is quoted by its start only.
+		"long template": {"naming:\n  template: " + strings.Repeat("x", 1<<20) + "\n",
+			`steward.yaml:2:13: naming.template: template "` + strings.Repeat("x", 120) + `"... (1048576 bytes) has no {field} placeholders (e.g. {system}-{env}-{role})`},
+		"long region": {"regions: [" + strings.Repeat("r", 1<<20) + "]\n",
+			`steward.yaml:1:11: regions[0]: "` + strings.Repeat("r", 120) + `"... (1048576 bytes) is not an AWS region name (e.g. ap-northeast-1)`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}
@@ -124,6 +133,25 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 	if c.Naming.Template == "" {
 		t.Error("a comment-only file must get the defaults")
+	}
+}
+
+// TestLoadRefusesHostileFiles: Load reads no more than the YAML limit, so a
+// device or a huge file is refused before it fills memory.
+func TestLoadRefusesHostileFiles(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", 5<<20)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{big}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		paths = append(paths, "/dev/zero")
+	}
+	for _, path := range paths {
+		_, err := Load(path)
+		if err == nil || !strings.Contains(err.Error(), path+": is larger than the 4 MiB") {
+			t.Errorf("Load(%s) = %v, want it refused as too large", path, err)
+		}
 	}
 }
 

@@ -122,7 +122,7 @@ func Load(paths []string, builtin bool) ([]*Policy, error) {
 			return nil, err
 		}
 		for _, f := range files {
-			data, err := os.ReadFile(f)
+			data, err := yamlfile.ReadFile(f)
 			if err != nil {
 				return nil, fmt.Errorf("read policy file: %w", err)
 			}

@@ -102,6 +102,10 @@ func TestBadInput(t *testing.T) {
 			src:  goodPolicy + "    message: \"volume ${r.idd} is big\"\n",
 			want: "p.yaml:10: policy big-volume: message: undefined field 'idd'",
 		},
+		"deeply nested": {
+			src:  goodPolicy + "    params: {x: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "}\n",
+			want: "p.yaml:10: nested more than 100 levels deep",
+		},
 		"waste not a number": {
 			src:  goodPolicy + "    waste: r.name\n",
 			want: "p.yaml:10: policy big-volume: waste: must be a number of US dollars per month",

@@ -127,7 +127,7 @@ func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 	}
 	var res Results
 	for _, t := range tests {
-		data, err := os.ReadFile(t)
+		data, err := yamlfile.ReadFile(t)
 		if err != nil {
 			return Results{}, fmt.Errorf("read policy test: %w", err)
 		}
@@ -135,7 +135,7 @@ func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 			return Results{}, err
 		}
 	}
-	res.Untested = untested(ps, tests, func(p string) ([]byte, error) { return os.ReadFile(p) })
+	res.Untested = untested(ps, tests, yamlfile.ReadFile)
 	return res, nil
 }
 

@@ -9,12 +9,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"reflect"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/steward-sre/steward/internal/quote"
 )
 
 // Error is a problem at a place in a file.
@@ -51,7 +54,9 @@ type File struct {
 }
 
 // Decode decodes data into v, rejecting unknown fields and duplicate keys.
-// An empty document leaves v as it was. A panic inside the YAML library
+// An empty document leaves v as it was. A file larger than MaxBytes, nested
+// deeper than MaxDepth or with more than MaxAliases aliases is refused before
+// the YAML library reads it. A panic inside the YAML library
 // (seen on a tagged null where a list belongs) becomes an error naming the
 // file: a bad file must never crash steward.
 func Decode(name string, data []byte, v any) (file *File, err error) {
@@ -60,6 +65,12 @@ func Decode(name string, data []byte, v any) (file *File, err error) {
 			file, err = nil, &Error{File: name, Msg: fmt.Sprintf("cannot be read as YAML (%v); check its indentation and tags", p)}
 		}
 	}()
+	if len(data) > MaxBytes {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("is %d bytes, more than the %d MiB steward reads from a YAML file", len(data), MaxBytes>>20)}
+	}
+	if err := checkShape(name, data, MaxDepth); err != nil {
+		return nil, err
+	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, wrap(name, err)
@@ -72,6 +83,24 @@ func Decode(name string, data []byte, v any) (file *File, err error) {
 		return nil, wrap(name, err)
 	}
 	return &File{Name: name, ast: f}, nil
+}
+
+// ReadFile reads a YAML file of at most MaxBytes. It reads no further than
+// that, so /dev/zero or a huge file is refused before it fills memory.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxBytes {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("is larger than the %d MiB steward reads from a YAML file", MaxBytes>>20)}
+	}
+	return data, nil
 }
 
 // Errorf returns an error at the place the field was written. field is a
@@ -140,7 +169,7 @@ func wrap(name string, err error) error {
 		var te *yaml.TypeError
 		if errors.As(err, &te) && te.Token != nil {
 			// The library speaks of Go struct fields; people wrote YAML.
-			e.Msg = fmt.Sprintf("%q is not %s", te.Token.Value, kind(te.DstType))
+			e.Msg = fmt.Sprintf("%s is not %s", quote.Value(te.Token.Value), kind(te.DstType))
 		}
 		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 			e.Line, e.Column = tk.Position.Line, tk.Position.Column
