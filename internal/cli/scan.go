@@ -246,12 +246,20 @@ func (r *runner) source(spec string, cfg *config.Config) (inventory.Source, erro
 		if _, err := os.Stat(path); err != nil {
 			return nil, usagef("--source %s: %v", spec, unwrapPathError(err))
 		}
-		return inputSource{snapshot.NewSource(path)}, nil
+		max, err := r.g.maxInput()
+		if err != nil {
+			return nil, err
+		}
+		return inputSource{snapshot.NewSource(path, max)}, nil
 	case "config":
 		if _, err := os.Stat(path); err != nil {
 			return nil, usagef("--source %s: %v", spec, unwrapPathError(err))
 		}
-		return inputSource{awsconfig.NewSource(path, r.log)}, nil
+		max, err := r.g.maxInput()
+		if err != nil {
+			return nil, err
+		}
+		return inputSource{awsconfig.NewSource(path, max, r.log)}, nil
 	default: // aws
 		return r.awsSource(cfg)
 	}

@@ -39,8 +39,11 @@ type RunOptions struct {
 	Import ImportFilter
 	S3     S3API
 	Stdin  io.Reader
-	Now    time.Time
-	Logger *slog.Logger
+	// MaxBytes bounds each state and log read, after decompression
+	// (objstore.DefaultMaxBytes when 0).
+	MaxBytes int64
+	Now      time.Time
+	Logger   *slog.Logger
 }
 
 // Formats Run writes.
@@ -113,7 +116,7 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 			return nil, fmt.Errorf("ignore file: %w", err)
 		}
 	}
-	loaded, err := LoadStates(ctx, o.States, o.S3, o.Stdin, log)
+	loaded, err := LoadStates(ctx, o.States, o.S3, o.Stdin, o.MaxBytes, log)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +136,7 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 		}
 		in.Stacks = append(in.Stacks, stackRes[i]...)
 	}
-	events, errs := LoadTrailLogs(ctx, o.TrailLogs, o.S3)
+	events, errs := LoadTrailLogs(ctx, o.TrailLogs, o.S3, o.MaxBytes)
 	problems = append(problems, errs...)
 	if len(o.Trails) > 0 {
 		names := CreationEventNames(typesOf(col.Resources))
@@ -153,9 +156,7 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 	if len(o.Trails) > 0 || len(o.TrailLogs) > 0 {
 		SetCreators(col.Resources, events, o.Now, LookupWindow)
 	}
-	for _, p := range problems {
-		log.Warn("input skipped", "err", p)
-	}
+	// Problems are reported once, by the caller (Unread), not logged here.
 	res := Attribute(in, Options{IncludeDefaults: o.IncludeDefaults, Ignore: ig, Now: o.Now})
 	return &Outcome{Result: res, Problems: problems, Findings: Findings(res)}, nil
 }
@@ -351,7 +352,7 @@ func WriteTable(w io.Writer, res *Result, problems []error) error {
 	if len(res.Gaps) > 0 || len(problems) > 0 {
 		fmt.Fprintln(ew)
 		for _, g := range res.Gaps {
-			fmt.Fprintf(ew, "Not read: %s: %s\n", g.Source, g.Error)
+			fmt.Fprintf(ew, "Not read: %s\n", g)
 		}
 		for _, p := range problems {
 			if !isGap(res.Gaps, p) {
@@ -364,11 +365,26 @@ func WriteTable(w io.Writer, res *Result, problems []error) error {
 
 func isGap(gaps []Gap, p error) bool {
 	for _, g := range gaps {
-		if g.Error == p.Error() {
+		if g.String() == p.Error() || g.Error == p.Error() {
 			return true
 		}
 	}
 	return false
+}
+
+// Unread lists each input that could not be read or was skipped, once:
+// a state that is a gap is also a problem, and must not be told twice.
+func (o *Outcome) Unread() []string {
+	var out []string
+	for _, g := range o.Result.Gaps {
+		out = append(out, g.String())
+	}
+	for _, p := range o.Problems {
+		if !isGap(o.Result.Gaps, p) {
+			out = append(out, p.Error())
+		}
+	}
+	return out
 }
 
 func tagSummary(tags map[string]string) string {

@@ -48,8 +48,8 @@ func TestBuiltinsEvaluateCleanly(t *testing.T) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	sources := map[string]inventory.Source{
 		"demo":   demo.New(now),
-		"config": awsconfig.NewSource("../collect/awsconfig/testdata/src", nil),
-		"estate": awsconfig.NewSource("../collect/awsconfig/testdata/estate", nil),
+		"config": awsconfig.NewSource("../collect/awsconfig/testdata/src", 0, nil),
+		"estate": awsconfig.NewSource("../collect/awsconfig/testdata/estate", 0, nil),
 	}
 	ps, err := Load(nil, true)
 	if err != nil {
