@@ -190,7 +190,7 @@ func (r *runner) config() (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
 	}
-	c, err := config.Load(path)
+	c, err := config.Load(r.ctx, path)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -286,7 +286,7 @@ func (s inputSource) Collect(ctx context.Context, p inventory.Progress) (*invent
 }
 
 func (r *runner) engine(cfg *config.Config) (*policy.Engine, error) {
-	ps, err := policy.Load(cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
+	ps, err := policy.Load(r.ctx, cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
 	if err != nil {
 		return nil, usageError{err}
 	}

@@ -6,6 +6,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -156,8 +157,8 @@ func (c *Config) applyDefaults() {
 // Load reads, defaults and validates a configuration file. Relative policy
 // paths are taken from the file's folder, as people expect of a config kept
 // in a repository next to its policies, and must exist.
-func Load(path string) (*Config, error) {
-	data, err := yamlfile.ReadFile(path)
+func Load(ctx context.Context, path string) (*Config, error) {
+	data, err := yamlfile.ReadFile(ctx, path)
 	if err != nil {
 		var ye *yamlfile.Error
 		if errors.As(err, &ye) {

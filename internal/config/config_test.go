@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,7 +120,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := Load(context.Background(), filepath.Join(t.TempDir(), "nope.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("Load of a missing file: %v", err)
 	}
@@ -127,7 +128,7 @@ func TestLoadMissingFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte("# defaults only\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(p)
+	c, err := Load(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,9 +149,9 @@ func TestLoadRefusesHostileFiles(t *testing.T) {
 		paths = append(paths, "/dev/zero")
 	}
 	for _, path := range paths {
-		_, err := Load(path)
+		_, err := Load(context.Background(), path)
 		if err == nil || !strings.Contains(err.Error(), path+": is larger than the 4 MiB") {
-			t.Errorf("Load(%s) = %v, want it refused as too large", path, err)
+			t.Errorf("Load(context.Background(), %s) = %v, want it refused as too large", path, err)
 		}
 	}
 }
@@ -212,7 +213,7 @@ func TestPolicyPathsRelativeToConfig(t *testing.T) {
 	if err := os.WriteFile(p, []byte("policies:\n  paths: [policies, missing]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Load(p)
+	_, err := Load(context.Background(), p)
 	want := p + ":2:21: policies.paths[1]: " + filepath.Join(dir, "missing") + " does not exist (paths are relative to the config file's folder)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error = %v\nwant %s", err, want)
@@ -220,7 +221,7 @@ func TestPolicyPathsRelativeToConfig(t *testing.T) {
 	if err := os.WriteFile(p, []byte("policies:\n  paths: [policies]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(p)
+	c, err := Load(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/objstore"
 )
 
 // RunOptions are the options of `steward iac`.
@@ -108,7 +108,7 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 	log = log.With("component", "iac")
 	var ig *Ignore
 	if o.IgnoreFile != "" {
-		data, err := os.ReadFile(o.IgnoreFile)
+		data, err := objstore.ReadFile(ctx, o.IgnoreFile, o.MaxBytes)
 		if err != nil {
 			return nil, fmt.Errorf("ignore file: %w", err)
 		}

@@ -51,7 +51,7 @@ func TestBuiltinsEvaluateCleanly(t *testing.T) {
 		"config": awsconfig.NewSource("../collect/awsconfig/testdata/src", 0, nil),
 		"estate": awsconfig.NewSource("../collect/awsconfig/testdata/estate", 0, nil),
 	}
-	ps, err := Load(nil, true)
+	ps, err := Load(context.Background(), nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}

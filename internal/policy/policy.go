@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -107,7 +108,7 @@ func isYAML(name string) bool {
 // Load reads the built-in packs (when builtin is true) and then every pack
 // file in paths (files, or folders read recursively; test files are
 // skipped). Policy ids must be unique across everything loaded.
-func Load(paths []string, builtin bool) ([]*Policy, error) {
+func Load(ctx context.Context, paths []string, builtin bool) ([]*Policy, error) {
 	var all []*Policy
 	if builtin {
 		ps, err := LoadFS(BuiltinFS(), "builtin:")
@@ -122,7 +123,7 @@ func Load(paths []string, builtin bool) ([]*Policy, error) {
 			return nil, err
 		}
 		for _, f := range files {
-			data, err := yamlfile.ReadFile(f)
+			data, err := yamlfile.ReadFile(ctx, f)
 			if err != nil {
 				return nil, fmt.Errorf("read policy file: %w", err)
 			}

@@ -130,7 +130,7 @@ func TestBadInput(t *testing.T) {
 // TestOverrides checks configuration's params, severity and disable, and
 // that a typo in any of them is an error rather than a silent no-op.
 func TestOverrides(t *testing.T) {
-	ps, err := Load(nil, true)
+	ps, err := Load(context.Background(), nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,13 +121,13 @@ func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 		}
 		dir, tests = filepath.Dir(path), []string{path}
 	}
-	ps, err := Load([]string{dir}, false)
+	ps, err := Load(ctx, []string{dir}, false)
 	if err != nil {
 		return Results{}, err
 	}
 	var res Results
 	for _, t := range tests {
-		data, err := yamlfile.ReadFile(t)
+		data, err := yamlfile.ReadFile(ctx, t)
 		if err != nil {
 			return Results{}, fmt.Errorf("read policy test: %w", err)
 		}
@@ -135,7 +135,7 @@ func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 			return Results{}, err
 		}
 	}
-	res.Untested = untested(ps, tests, yamlfile.ReadFile)
+	res.Untested = untested(ps, tests, func(p string) ([]byte, error) { return yamlfile.ReadFile(ctx, p) })
 	return res, nil
 }
 

@@ -6,10 +6,10 @@ package yamlfile
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"strings"
 
@@ -17,6 +17,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/steward-sre/steward/internal/objstore"
 	"github.com/steward-sre/steward/internal/quote"
 )
 
@@ -86,21 +87,15 @@ func Decode(name string, data []byte, v any) (file *File, err error) {
 }
 
 // ReadFile reads a YAML file of at most MaxBytes. It reads no further than
-// that, so /dev/zero or a huge file is refused before it fills memory.
-func ReadFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxBytes {
+// that, so /dev/zero or a huge file is refused before it fills memory, and
+// it gives way to ctx while waiting on a FIFO.
+func ReadFile(ctx context.Context, path string) ([]byte, error) {
+	data, err := objstore.ReadFile(ctx, path, MaxBytes)
+	var tl *objstore.TooLargeError
+	if errors.As(err, &tl) {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("is larger than the %d MiB steward reads from a YAML file", MaxBytes>>20)}
 	}
-	return data, nil
+	return data, err
 }
 
 // Errorf returns an error at the place the field was written. field is a
