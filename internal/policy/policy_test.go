@@ -3,6 +3,8 @@ package policy
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -539,5 +541,19 @@ policies:
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestRunTestsCompilesUntested: a policy whose expression does not compile
+// fails policy test even when no test file covers it.
+func TestRunTestsCompilesUntested(t *testing.T) {
+	dir := t.TempDir()
+	bad := strings.Replace(goodPolicy, "where: r.attrs.size_gb > params.max_gb", "where: r.attrs.size_gb >", 1)
+	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := RunTests(context.Background(), dir, testOptions())
+	if err == nil || !strings.Contains(err.Error(), "p.yaml:9: policy big-volume: where: Syntax error") {
+		t.Fatalf("RunTests = %v, want the syntax error at p.yaml:9", err)
 	}
 }

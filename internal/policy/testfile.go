@@ -125,6 +125,11 @@ func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 	if err != nil {
 		return Results{}, err
 	}
+	// Every policy must compile, tested or not: a policy without a test
+	// file would otherwise pass here and fail the next scan.
+	if _, err := Compile(ps, opts); err != nil {
+		return Results{}, err
+	}
 	var res Results
 	for _, t := range tests {
 		data, err := yamlfile.ReadFile(ctx, t)
@@ -144,6 +149,9 @@ func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 func RunTestsFS(ctx context.Context, fsys fs.FS, prefix string, opts Options) (Results, error) {
 	ps, err := LoadFS(fsys, prefix)
 	if err != nil {
+		return Results{}, err
+	}
+	if _, err := Compile(ps, opts); err != nil {
 		return Results{}, err
 	}
 	entries, err := fs.ReadDir(fsys, ".")
