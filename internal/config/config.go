@@ -221,10 +221,10 @@ func (c *Config) Validate() error {
 	for i, a := range c.Accounts {
 		field := fmt.Sprintf("accounts[%d]", i)
 		if a.ID != "" && !accountID.MatchString(a.ID) {
-			return f.Errorf(field+".id", "%s is not a 12-digit AWS account id", quote.Value(a.ID))
+			return f.Errorf(field+".id", "%q is not a 12-digit AWS account id", a.ID)
 		}
 		if a.RoleARN != "" && !roleARN.MatchString(a.RoleARN) {
-			return f.Errorf(field+".role_arn", "%s is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", quote.Value(a.RoleARN))
+			return f.Errorf(field+".role_arn", "%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", a.RoleARN)
 		}
 		if a.ExternalID != "" && a.RoleARN == "" {
 			// An external id is sent only when assuming a role; without
@@ -244,11 +244,11 @@ func (c *Config) Validate() error {
 		return f.Errorf("organization.role_name", "is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)")
 	}
 	if c.ConfigAggregator != "" && !aggregatorName.MatchString(c.ConfigAggregator) {
-		return f.Errorf("config_aggregator", "%s is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)", quote.Value(c.ConfigAggregator))
+		return f.Errorf("config_aggregator", "%q is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)", c.ConfigAggregator)
 	}
 	for i, r := range c.Regions {
 		if !regionRe.MatchString(r) {
-			return f.Errorf(fmt.Sprintf("regions[%d]", i), "%s is not an AWS region name (e.g. ap-northeast-1)", quote.Value(r))
+			return f.Errorf(fmt.Sprintf("regions[%d]", i), "%q is not an AWS region name (e.g. ap-northeast-1)", r)
 		}
 	}
 	allowed := map[string][]string{}
@@ -283,12 +283,12 @@ func (c *Config) Validate() error {
 			return f.Errorf("currency.rate", "JPY needs a rate in yen per US dollar, e.g. rate: 150")
 		}
 	default:
-		return f.Errorf("currency.code", "%s is not supported (valid: USD, JPY)", quote.Value(c.Currency.Code))
+		return f.Errorf("currency.code", "%q is not supported (valid: USD, JPY)", c.Currency.Code)
 	}
 	switch c.Lang {
 	case "en", "ja":
 	default:
-		return f.Errorf("lang", "%s is not supported (valid: en, ja)", quote.Value(c.Lang))
+		return f.Errorf("lang", "%q is not supported (valid: en, ja)", c.Lang)
 	}
 	if err := c.Cost.Validate(); err != nil {
 		var fe *cost.FieldError
@@ -301,7 +301,7 @@ func (c *Config) Validate() error {
 		switch strings.ToLower(c.Policies.Severity[id]) {
 		case "info", "low", "medium", "high", "critical":
 		default:
-			return f.Errorf("policies.severity."+id, "%s is not a severity (valid: info, low, medium, high, critical)", quote.Value(c.Policies.Severity[id]))
+			return f.Errorf("policies.severity."+id, "%q is not a severity (valid: info, low, medium, high, critical)", c.Policies.Severity[id])
 		}
 	}
 	return nil

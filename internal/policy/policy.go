@@ -15,6 +15,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/quote"
 	"github.com/steward-sre/steward/internal/yamlfile"
 )
 
@@ -354,7 +355,7 @@ func checkUnique(ps []*Policy) error {
 	seen := map[string]*Policy{}
 	for _, p := range ps {
 		if prev, dup := seen[p.ID]; dup {
-			return fmt.Errorf("%s:%d: policy id %q is already defined at %s:%d; ids must be unique", p.File, p.Line, p.ID, prev.File, prev.Line)
+			return fmt.Errorf("%s:%d: policy id %s is already defined at %s:%d; ids must be unique", p.File, p.Line, quote.Value(p.ID), prev.File, prev.Line)
 		}
 		seen[p.ID] = p
 	}

@@ -100,8 +100,15 @@ func ReadFile(ctx context.Context, path string) ([]byte, error) {
 
 // Errorf returns an error at the place the field was written. field is a
 // dotted path (tags.required.env, policies[2].where); when it cannot be
-// found the error names the file only.
+// found the error names the file only. String arguments are cut to a short
+// prefix (quote.Short).
 func (f *File) Errorf(field, format string, args ...any) error {
+	// Values people wrote may be megabytes long: a message shows their start.
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = quote.Short(s)
+		}
+	}
 	e := &Error{File: f.Name, Field: field, Msg: fmt.Sprintf(format, args...)}
 	e.Line, e.Column = f.Pos(field)
 	return e

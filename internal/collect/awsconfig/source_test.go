@@ -567,3 +567,17 @@ type recordProgress struct{ updates [][2]int }
 func (r *recordProgress) Update(done, total, calls, errors int) {
 	r.updates = append(r.updates, [2]int{done, total})
 }
+
+// TestAttrsFollowTheTypeTable: what Config files map to has the kinds the
+// type table gives each attr, as a saved scan must; a string where a bool
+// belongs would make policies quietly not match.
+func TestAttrsFollowTheTypeTable(t *testing.T) {
+	for _, path := range []string{estateDir, "testdata/src"} {
+		col := collect(t, path, nil)
+		for i := range col.Resources {
+			if err := inventory.CheckAttrs(&col.Resources[i]); err != nil {
+				t.Errorf("%s: %s: %v", path, col.Resources[i].ARN, err)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,5 +122,24 @@ func TestReadFIFOInterrupted(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("writer opened %v: ReadFile did not return after cancel", opened)
 		}
+	}
+}
+
+// TestLongValuesQuotedShort: a bad value megabytes long is named by its
+// start, not echoed whole.
+func TestLongValuesQuotedShort(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	tests := map[string]string{
+		"bad attr":     `{"resource": {"arn": "arn:` + long + `", "account": "1", "type": "AWS::RDS::DBInstance", "attrs": {"multi_az": "` + long + `"}}}`,
+		"unknown type": `{"resource": {"arn": "arn:a", "account": "1", "type": "` + long + `"}}`,
+		"no account":   `{"resource": {"arn": "arn:` + long + `", "type": "AWS::S3::Bucket"}}`,
+	}
+	for name, res := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := Read(strings.NewReader(file(hdr, res, end1)), "f.jsonl")
+			if err == nil || len(err.Error()) > 2000 {
+				t.Fatalf("error of %d bytes: %.300s", len(fmt.Sprint(err)), err)
+			}
+		})
 	}
 }

@@ -29,6 +29,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/objstore"
+	"github.com/steward-sre/steward/internal/quote"
 )
 
 // Version is the format version steward writes and the newest it reads.
@@ -254,10 +255,10 @@ func read(ctx context.Context, r io.Reader, name string) (*inventory.Scan, []inv
 			// A value of the wrong kind ("yes" for a bool) would make
 			// every policy reading it quietly not match.
 			if err := inventory.CheckAttrs(&res); err != nil {
-				return fail(line, "resource %s: %v (see the attribute table of %s)", res.ARN, err, res.Type)
+				return fail(line, "resource %s: %v (see the attribute table of %s)", quote.Clip(res.ARN), err, res.Type)
 			}
 			if first, dup := firstAt[res.ARN]; dup {
-				return fail(line, "duplicate ARN %s (first on line %d)", res.ARN, first)
+				return fail(line, "duplicate ARN %s (first on line %d)", quote.Clip(res.ARN), first)
 			}
 			firstAt[res.ARN] = line
 			rs = append(rs, res)
