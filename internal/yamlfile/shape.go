@@ -56,15 +56,19 @@ type level struct {
 	// bare is a "- " with nothing after it on its line: the library reads
 	// a key on the next line at the same column as the entry's value.
 	bare bool
+	// tagged is a node that ended its line with only an anchor or a tag:
+	// the library reads whatever comes next at the same column as its
+	// value.
+	tagged bool
 }
 
 type shapeScan struct {
 	maxDepth int
 	line     int
 	stack    []level // open block collections
-	// flow holds the open flow collections: '[', '{', and ':' for a
-	// "key: value" pair inside a list, which the library reads as a
-	// mapping of its own.
+	// flow holds the open flow collections: '[', '{', ':' for a "key:
+	// value" pair inside a list, which the library reads as a mapping of
+	// its own, and '-' for a "- " entry inside one, read as a list.
 	flow  []byte
 	quote byte // the quote of a scalar still open at the end of a line
 	// blockScalar is the column a block scalar's lines must be indented
@@ -98,9 +102,11 @@ func (s *shapeScan) alias() {
 	}
 }
 
+// indent is the column of a line's first character that is not a space;
+// YAML forbids tabs there, but the library reads them as spaces.
 func indent(line []byte) int {
 	n := 0
-	for n < len(line) && line[n] == ' ' {
+	for n < len(line) && (line[n] == ' ' || line[n] == '\t') {
 		n++
 	}
 	return n
@@ -151,17 +157,33 @@ func (s *shapeScan) scanLine(line []byte) {
 	// a key; anchors and tags may come before each. "a: b: c" is no valid
 	// YAML, but it is counted as the library may read it.
 	if pos < len(line) && line[pos] == ':' && (pos+1 == len(line) || sep(line[pos+1])) {
-		s.push(max(pos, s.lastNode+1), false)
+		// The previous line's scalar becomes the key of a mapping of its
+		// own, one level deeper than where it stood.
+		col := pos
+		if s.lastNode >= 0 {
+			col = s.lastNode
+		}
+		s.stack = append(s.stack, level{col: col})
+		s.deeper()
 		pos = skipSpace(line, pos+1)
 	}
 	s.lastNode = -1
 	for {
+		// A node with an anchor or tag starts at the anchor or tag: the
+		// library places "!t key:" at the column of "!t".
+		start := pos
 		pos = skipProps(line, pos)
 		if pos >= len(line) {
+			if pos > start && len(s.stack) > 0 {
+				// "key: !tag" ending the line: the library takes the next
+				// line, even at the key's column, as the tagged value.
+				s.stack[len(s.stack)-1].tagged = true
+			}
 			return
 		}
 		if (line[pos] == '-' || line[pos] == '?') && (pos+1 == len(line) || sep(line[pos+1])) {
-			s.push(pos, true)
+			// "- " opens a list, "? " a mapping with a complex key.
+			s.push(start, line[pos] == '-')
 			pos = skipSpace(line, pos+1)
 			if pos >= len(line) {
 				s.stack[len(s.stack)-1].bare = true
@@ -172,7 +194,7 @@ func (s *shapeScan) scanLine(line []byte) {
 			if line[pos] == '*' {
 				s.alias()
 			}
-			s.push(pos, false)
+			s.push(start, false)
 			pos = skipSpace(line, colon+1)
 			continue
 		}
@@ -193,8 +215,8 @@ func (s *shapeScan) afterKey(line []byte, pos int) {
 func (s *shapeScan) push(col int, seq bool) {
 	for n := len(s.stack); n > 0; n = len(s.stack) {
 		top := s.stack[n-1]
-		s.stack[n-1].bare = false
-		if top.bare && top.col == col && !seq {
+		s.stack[n-1].bare, s.stack[n-1].tagged = false, false
+		if top.col == col && (top.tagged || top.bare && !seq) {
 			break
 		}
 		// A list may sit at its key's column ("key:\n- a"); the next key
@@ -214,8 +236,12 @@ func (s *shapeScan) push(col int, seq bool) {
 
 // value reads a node that starts at pos in block context.
 func (s *shapeScan) value(line []byte, pos int) {
+	start := pos
 	pos = skipProps(line, pos)
 	if pos >= len(line) {
+		if pos > start && len(s.stack) > 0 {
+			s.stack[len(s.stack)-1].tagged = true // as in scanLine
+		}
 		return
 	}
 	s.lastNode = pos
@@ -268,7 +294,9 @@ func (s *shapeScan) scanFlow(line []byte, pos int) {
 	for pos < len(line) {
 		c := line[pos]
 		switch {
-		case c == '"' || c == '\'':
+		case (c == '"' || c == '\'') && (pos == 0 || bytes.IndexByte([]byte(" \t[{,"), line[pos-1]) >= 0):
+			// A quote starts a quoted scalar only where a scalar starts;
+			// inside a plain one it is a character like any other.
 			s.quote = c
 			pos = s.skipQuoted(line, pos+1)
 			if s.quote != 0 {
@@ -284,12 +312,18 @@ func (s *shapeScan) scanFlow(line []byte, pos int) {
 				return
 			}
 		case c == ']' || c == '}' || c == ',':
-			if n := len(s.flow); n > 0 && s.flow[n-1] == ':' {
+			for n := len(s.flow); n > 0 && (s.flow[n-1] == ':' || s.flow[n-1] == '-'); n = len(s.flow) {
 				s.flow = s.flow[:n-1]
 			}
-			if n := len(s.flow); n > 0 && c != ',' {
+			// A bracket that closes nothing open closes nothing: the
+			// library reads "[}" as a list still open.
+			if n := len(s.flow); n > 0 && (c == ']' && s.flow[n-1] == '[' || c == '}' && s.flow[n-1] == '{') {
 				s.flow = s.flow[:n-1]
 			}
+		case c == '-' && (pos+1 == len(line) || sep(line[pos+1])) && (pos == 0 || bytes.IndexByte([]byte(" \t[{,"), line[pos-1]) >= 0):
+			// The library reads "[- x]" as a list inside the list.
+			s.flow = append(s.flow, '-')
+			s.deeper()
 		case c == ':' && (pos+1 == len(line) || sep(line[pos+1]) || bytes.IndexByte([]byte("[{,]}"), line[pos+1]) >= 0):
 			if n := len(s.flow); n > 0 && s.flow[n-1] == '[' {
 				s.flow = append(s.flow, ':')

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
@@ -111,8 +113,11 @@ func TestCheckShapePassesStewardFiles(t *testing.T) {
 	}
 }
 
-// FuzzCheckShape holds checkShape to never count fewer levels than the
-// library builds: a file it passes at depth d is at most d deep.
+// FuzzCheckShape holds checkShape to the levels the library builds. The
+// library reads some invalid YAML in odd ways (a lone ":" line, a tag
+// before a line break) that the scan follows where fuzzing found them; a
+// file it passes at depth d must be at most 2d+1 deep, so no quirk it
+// misses can be chained into the thousands of levels that exhaust memory.
 func FuzzCheckShape(f *testing.F) {
 	for _, s := range []string{
 		"a:\n  b:\n    - c: 1\n      d: [1, [2]]\n", "- - - a\n", "a: |\n  [[[\nb: {c: [d]}\n",
@@ -129,11 +134,11 @@ func FuzzCheckShape(f *testing.F) {
 			return
 		}
 		d := fileDepth(file)
-		if d == 0 {
+		if d < 2 {
 			return
 		}
-		if err := checkShape("f", data, d-1); err == nil {
-			t.Fatalf("checkShape passed %q at depth %d; the library reads it %d deep", data, d-1, d)
+		if limit := (d - 2) / 2; checkShape("f", data, limit) == nil {
+			t.Fatalf("checkShape passed %q at depth %d; the library reads it %d deep", data, limit, d)
 		}
 	})
 }
@@ -170,4 +175,45 @@ func nodeDepth(n ast.Node) int {
 		return nodeDepth(n.Value)
 	}
 	return 0
+}
+
+// TestQuirksDoNotChain repeats each odd form the fuzzer found thousands of
+// times: whatever the library makes of them, Decode must finish quickly
+// and within modest memory.
+func TestQuirksDoNotChain(t *testing.T) {
+	quirks := map[string]string{
+		"empty entry then key":  "0:\n-\n",
+		"tag before line break": "- !t\n",
+		"tagged key value":      "0: !0\n",
+		"colon line":            "0\n:\n",
+		"dash in flow":          "[- ",
+		"colon in flow":         "[0: ",
+		"wrong closer":          "[}, ",
+		"tab indent":            "\t? 0\n",
+		"question at entry":     "-\n? 0\n",
+		"tag and colon":         "! 0\n!:\n",
+	}
+	for name, q := range quirks {
+		t.Run(name, func(t *testing.T) {
+			var src strings.Builder
+			for i := range 3000 {
+				if strings.HasSuffix(q, "\n") {
+					src.WriteString(strings.Repeat(" ", i%2))
+				}
+				src.WriteString(q)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			var v any
+			_, _ = Decode("q.yaml", []byte(src.String()), &v)
+			runtime.ReadMemStats(&after)
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("Decode took %v", d)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 256<<20 {
+				t.Errorf("Decode allocated %d MiB", alloc>>20)
+			}
+		})
+	}
 }
