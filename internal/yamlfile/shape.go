@@ -3,6 +3,8 @@ package yamlfile
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/goccy/go-yaml/ast"
 )
 
 // Limits on what Decode reads. The YAML library's parser needs memory that
@@ -15,11 +17,83 @@ const (
 	MaxBytes = 4 << 20
 	// MaxDepth is the deepest nesting of lists and mappings, block or flow.
 	MaxDepth = 100
-	// MaxAliases bounds the *alias references of a file: each one copies
-	// its anchor's value when decoded, so a few nested anchors can expand
-	// into billions of values.
+	// MaxAliases bounds the *alias references of a file, and MaxValues
+	// the values the file holds once every alias is expanded: each alias
+	// stands for its anchor's whole value, so ten lines of nested anchors
+	// can stand for a billion values, and whoever walks the decoded data
+	// (policy params, say) walks them all.
 	MaxAliases = 1000
+	MaxValues  = 100_000
 )
+
+// checkExpanded counts the values of a parsed file as if every alias were
+// written out, and refuses a file over MaxValues at the alias that crosses
+// it. The count saturates, so it cannot overflow.
+func checkExpanded(name string, f *ast.File) error {
+	s := sizer{anchors: map[string]int{}}
+	for _, d := range f.Docs {
+		s.size(d.Body)
+		if s.over != nil {
+			e := &Error{File: name, Msg: fmt.Sprintf("its aliases stand for more than %d values; write the values out or use fewer anchors", MaxValues)}
+			if tk := s.over.GetToken(); tk != nil && tk.Position != nil {
+				e.Line, e.Column = tk.Position.Line, tk.Position.Column
+			}
+			return e
+		}
+	}
+	return nil
+}
+
+type sizer struct {
+	anchors map[string]int
+	total   int
+	over    ast.Node // the node at which the total passed MaxValues
+}
+
+func (s *sizer) add(a, b int) int { return min(a+b, MaxValues+1) }
+
+// size is the number of values n stands for, aliases expanded.
+func (s *sizer) size(n ast.Node) int {
+	if s.over != nil {
+		return 0
+	}
+	v := 1
+	switch n := n.(type) {
+	case nil:
+		return 0
+	case *ast.MappingNode:
+		for _, kv := range n.Values {
+			v = s.add(v, s.size(kv))
+		}
+	case *ast.MappingValueNode:
+		v = s.add(s.size(n.Key), s.size(n.Value))
+	case *ast.MappingKeyNode:
+		v = s.size(n.Value)
+	case *ast.SequenceNode:
+		for _, e := range n.Values {
+			v = s.add(v, s.size(e))
+		}
+	case *ast.TagNode:
+		v = s.size(n.Value)
+	case *ast.AnchorNode:
+		v = s.size(n.Value)
+		if n.Name != nil && n.Name.GetToken() != nil {
+			s.anchors[n.Name.GetToken().Value] = v
+		}
+	case *ast.AliasNode:
+		if n.Value != nil && n.Value.GetToken() != nil {
+			if a, ok := s.anchors[n.Value.GetToken().Value]; ok {
+				v = a
+			}
+		}
+		// Only an alias adds what is not written in the file.
+		s.total = s.add(s.total, v)
+		if s.total > MaxValues {
+			s.over = n
+		}
+	}
+	return v
+}
 
 // checkShape scans data for nesting deeper than maxDepth and for too many
 // aliases, without building anything. It follows YAML only as far as

@@ -45,6 +45,8 @@ func TestDecodeRefusesHostileShapes(t *testing.T) {
 		"over lines":          {src: "a:\n" + strings.Repeat("  [\n", 500), line: 101, msg: "nested more than 100 levels"},
 		"aliases":             {src: laughs.String(), line: 7, msg: "more than 1000 aliases"},
 		"too large":           {src: "name: " + strings.Repeat("a", MaxBytes), msg: "more than the 4 MiB"},
+		// Ninety aliases standing for a billion values.
+		"billion laughs": {src: billionLaughs(), line: 5, msg: "its aliases stand for more than 100000 values"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -216,4 +218,14 @@ func TestQuirksDoNotChain(t *testing.T) {
 			}
 		})
 	}
+}
+
+func billionLaughs() string {
+	var b strings.Builder
+	b.WriteString("a: &a [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := range 9 {
+		name, prev := string(rune('b'+i)), "*"+string(rune('a'+i))
+		b.WriteString(name + ": &" + name + " [" + strings.Repeat(prev+", ", 9) + prev + "]\n")
+	}
+	return b.String()
 }

@@ -57,7 +57,8 @@ type File struct {
 // Decode decodes data into v, rejecting unknown fields and duplicate keys.
 // An empty document leaves v as it was. A file larger than MaxBytes, nested
 // deeper than MaxDepth or with more than MaxAliases aliases is refused before
-// the YAML library reads it. A panic inside the YAML library
+// the YAML library reads it, and one whose aliases stand for more than
+// MaxValues values before it is decoded. A panic inside the YAML library
 // (seen on a tagged null where a list belongs) becomes an error naming the
 // file: a bad file must never crash steward.
 func Decode(name string, data []byte, v any) (file *File, err error) {
@@ -75,6 +76,9 @@ func Decode(name string, data []byte, v any) (file *File, err error) {
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, wrap(name, err)
+	}
+	if err := checkExpanded(name, f); err != nil {
+		return nil, err
 	}
 	if empty(f) {
 		return &File{Name: name, ast: f}, nil
