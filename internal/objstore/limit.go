@@ -141,9 +141,35 @@ func Open(ctx context.Context, path string) (*os.File, error) {
 }
 
 // ReadAll reads all of r, at most max bytes (DefaultMaxBytes when max <=
-// 0), giving way to ctx.
+// 0), giving way to ctx. It reads in chunks and copies them once into a
+// buffer of the total size, so a stream of unknown length (a device, a
+// pipe) costs about twice its size at most, not the several times a
+// doubling buffer does.
 func ReadAll(ctx context.Context, r io.Reader, name string, max int64) ([]byte, error) {
-	return io.ReadAll(Limit(Context(ctx, r), name, max))
+	const chunk = 1 << 20
+	lr := Limit(Context(ctx, r), name, max)
+	var chunks [][]byte
+	total := 0
+	for {
+		buf := make([]byte, chunk)
+		n, err := io.ReadFull(lr, buf)
+		if n > 0 {
+			chunks = append(chunks, buf[:n])
+			total += n
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]byte, 0, total)
+	for i, c := range chunks {
+		out = append(out, c...)
+		chunks[i] = nil
+	}
+	return out, nil
 }
 
 // ReadFile reads a whole file, at most max bytes (DefaultMaxBytes when
