@@ -156,6 +156,30 @@ func TestCostLimits(t *testing.T) {
 		}
 	})
 
+	t.Run("constant that grows", func(t *testing.T) {
+		// Ten replaces make a string of 10^10 bytes from constants alone:
+		// folded at compile time, with no limit, it filled memory.
+		where := "'a'" + strings.Repeat(".replace('a', 'aaaaaaaaaa')", 10) + ".size() > 0"
+		ps, err := Parse("p.yaml", []byte(bombPolicy(where)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log logBuffer
+		opts := testOptions()
+		opts.Logger = log.logger()
+		e, err := Compile(ps, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := e.Evaluate(context.Background(), []inventory.Resource{{ARN: "arn:vol/a", Type: "AWS::EC2::Volume"}})
+		if err != nil || len(fs) != 0 {
+			t.Fatalf("Evaluate = %d findings, %v; want none", len(fs), err)
+		}
+		if !strings.Contains(log.String(), "exceeded the cost limit") {
+			t.Errorf("log does not say the limit was exceeded:\n%s", log.String())
+		}
+	})
+
 	t.Run("per evaluation", func(t *testing.T) {
 		// Each evaluation has the whole limit: costs must not add up over
 		// the resources a worker evaluates.

@@ -52,6 +52,9 @@ type Policy struct {
 
 	// Where each expression was written, for compile errors.
 	pos map[string]srcPos
+	// builtin marks the embedded packs: only their expressions are folded
+	// at compile time (see foldConstants).
+	builtin bool
 }
 
 // srcPos is where a field's value was written: its line and column, and
@@ -115,6 +118,9 @@ func Load(ctx context.Context, paths []string, builtin bool) ([]*Policy, error) 
 		ps, err := LoadFS(BuiltinFS(), "builtin:")
 		if err != nil {
 			return nil, fmt.Errorf("built-in packs: %w", err)
+		}
+		for _, p := range ps {
+			p.builtin = true
 		}
 		all = append(all, ps...)
 	}
