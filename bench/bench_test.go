@@ -88,7 +88,7 @@ func TestGoRulesAgree(t *testing.T) {
 // TestCompileGoChecksRules checks that a Go rule set must cover exactly the
 // policies, with a waste function exactly where the policy has one.
 func TestCompileGoChecksRules(t *testing.T) {
-	ps, err := policy.Load(nil, true)
+	ps, err := policy.Load(context.Background(), nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}

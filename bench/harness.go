@@ -25,7 +25,7 @@ import (
 // evaluate through the same engine, so the only difference between them is
 // who computes where, waste and message.
 func Engines(now time.Time) (celEngine, goEngine *policy.Engine, err error) {
-	ps, err := policy.Load(nil, true)
+	ps, err := policy.Load(context.Background(), nil, true)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load built-in packs: %w", err)
 	}
@@ -68,7 +68,7 @@ type PolicyRun struct {
 // to show where CEL's time goes. Each engine still walks every resource,
 // so policies on rare types mostly measure that walk.
 func PerPolicy(ctx context.Context, now time.Time, rs []inventory.Resource, rounds int) ([]PolicyRun, error) {
-	ps, err := policy.Load(nil, true)
+	ps, err := policy.Load(ctx, nil, true)
 	if err != nil {
 		return nil, fmt.Errorf("load built-in packs: %w", err)
 	}

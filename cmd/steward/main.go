@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -16,6 +17,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go exitOnSecondSignal(ctx, func(c chan<- os.Signal) { signal.Notify(c, os.Interrupt, syscall.SIGTERM) }, func() {
+		fmt.Fprintln(os.Stderr, "steward: interrupted again; exiting now")
+		os.Exit(cli.ExitInterrupted)
+	})
 	code := cli.Main(ctx, os.Args[1:], cli.Env{
 		Stdin:  os.Stdin,
 		Stdout: os.Stdout,
@@ -24,6 +29,19 @@ func main() {
 	})
 	stop()
 	os.Exit(code)
+}
+
+// exitOnSecondSignal: the first SIGINT or SIGTERM cancels ctx and steward
+// stops at the next point that checks it, keeping what is stored whole. A
+// second one, from someone who will not wait (or a supervisor after its
+// grace period), calls exit at once, whatever steward is doing. notify
+// subscribes a channel to those signals.
+func exitOnSecondSignal(ctx context.Context, notify func(chan<- os.Signal), exit func()) {
+	<-ctx.Done()
+	again := make(chan os.Signal, 1)
+	notify(again)
+	<-again
+	exit()
 }
 
 func isTTY(w io.Writer) (bool, int) {

@@ -10,11 +10,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/dustin/go-humanize"
+
+	"github.com/steward-sre/steward/internal/objstore"
+	"github.com/steward-sre/steward/internal/quote"
 )
 
 // Exit codes. Scripts and CI gates rely on them.
@@ -53,6 +58,21 @@ type Globals struct {
 	// NO_COLOR is read by hand: the convention is "any non-empty value",
 	// which a bool flag's env parsing would reject for NO_COLOR=yes.
 	NoColor bool `help:"No colours in tables, even on a terminal (also when NO_COLOR is set)."`
+	// MaxInput bounds each input file: memory must not depend on what a
+	// file (or a gzip bomb) claims to hold.
+	MaxInput string `help:"Largest input file steward reads, counted after decompression: saved scans, AWS Config files, Terraform states, trail logs (e.g. 1GiB)." default:"256MiB" env:"STEWARD_MAX_INPUT" placeholder:"SIZE"`
+}
+
+// maxInput is --max-input in bytes.
+func (g *Globals) maxInput() (int64, error) {
+	if g.MaxInput == "" {
+		return objstore.DefaultMaxBytes, nil
+	}
+	n, err := humanize.ParseBytes(g.MaxInput)
+	if err != nil || n == 0 || n > math.MaxInt64 {
+		return 0, usagef("--max-input %s: want a size such as 256MiB or 2GB", quote.Value(g.MaxInput))
+	}
+	return int64(n), nil
 }
 
 // CLI is the command tree.

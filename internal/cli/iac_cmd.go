@@ -59,6 +59,9 @@ func (c *IaCCmd) Run(r *runner) error {
 		Import: iac.ImportFilter{System: c.System, Env: c.Env, Account: c.Account, Type: c.Type},
 		Stdin:  r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log, Width: r.tableWidth(),
 	}
+	if opts.MaxBytes, err = r.g.maxInput(); err != nil {
+		return err
+	}
 	if live {
 		if opts.Stacks, opts.Trails, err = liveIaC(src, c.Creators); err != nil {
 			return err
@@ -75,12 +78,16 @@ func (c *IaCCmd) Run(r *runner) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if len(out.Problems) > 0 {
-		for _, p := range out.Problems {
-			r.log.Warn("iac input skipped", "err", p)
+	if unread := out.Unread(); len(unread) > 0 {
+		// The table says which inputs were not read; other formats carry
+		// them in their own fields, so stderr says it once here.
+		if format != "table" {
+			for _, u := range unread {
+				r.log.Warn("iac input not read", "err", u)
+			}
 		}
 		if c.FailOnGaps {
-			return exitError{ExitIncomplete, fmt.Sprintf("steward: %d state or log input(s) could not be read (listed above); coverage leaves them out", len(out.Problems))}
+			return exitError{ExitIncomplete, fmt.Sprintf("steward: %d state or log input(s) could not be read (listed above); coverage leaves them out", len(unread))}
 		}
 	}
 	return nil
@@ -113,6 +120,9 @@ func (r *runner) iacEnricher(f IaCFlags, src inventory.Source) (*iacEnricher, er
 	o := iac.RunOptions{States: f.State, TrailLogs: f.TrailLog, IgnoreFile: f.Ignore,
 		Stdin: r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log}
 	var err error
+	if o.MaxBytes, err = r.g.maxInput(); err != nil {
+		return nil, err
+	}
 	if o.Stacks, o.Trails, err = liveIaC(src, true); err != nil {
 		return nil, err
 	}
@@ -131,11 +141,8 @@ func (e *iacEnricher) Enrich(ctx context.Context, c *inventory.Collection) ([]fi
 	if err != nil {
 		return nil, usageError{err}
 	}
-	for _, p := range out.Problems {
-		c.Coverage = append(c.Coverage, inventory.Coverage{Service: "iac", Error: p.Error(), ErrorKind: "error"})
-	}
-	for _, g := range out.Result.Gaps {
-		c.Coverage = append(c.Coverage, inventory.Coverage{Service: "iac", Error: g.Source + ": " + g.Error, ErrorKind: "error"})
+	for _, u := range out.Unread() {
+		c.Coverage = append(c.Coverage, inventory.Coverage{Service: "iac", Error: u, ErrorKind: "error"})
 	}
 	return out.Findings, nil
 }

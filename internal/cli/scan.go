@@ -213,7 +213,7 @@ func (r *runner) config() (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
 	}
-	c, err := config.Load(path)
+	c, err := config.Load(r.ctx, path)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -295,12 +295,20 @@ func (r *runner) source(spec string, cfg *config.Config) (inventory.Source, erro
 		if _, err := os.Stat(path); err != nil {
 			return nil, usagef("--source %s: %v", spec, unwrapPathError(err))
 		}
-		return inputSource{snapshot.NewSource(path)}, nil
+		max, err := r.g.maxInput()
+		if err != nil {
+			return nil, err
+		}
+		return inputSource{snapshot.NewSource(path, max)}, nil
 	case "config":
 		if _, err := os.Stat(path); err != nil {
 			return nil, usagef("--source %s: %v", spec, unwrapPathError(err))
 		}
-		return inputSource{awsconfig.NewSource(path, r.log)}, nil
+		max, err := r.g.maxInput()
+		if err != nil {
+			return nil, err
+		}
+		return inputSource{awsconfig.NewSource(path, max, r.log)}, nil
 	default: // aws
 		return r.awsSource(cfg)
 	}
@@ -327,7 +335,7 @@ func (s inputSource) Collect(ctx context.Context, p inventory.Progress) (*invent
 }
 
 func (r *runner) engine(cfg *config.Config) (*policy.Engine, error) {
-	ps, err := policy.Load(cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
+	ps, err := policy.Load(r.ctx, cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
 	if err != nil {
 		return nil, usageError{err}
 	}

@@ -6,6 +6,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,6 +24,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/naming"
+	"github.com/steward-sre/steward/internal/quote"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/yamlfile"
 )
@@ -210,9 +212,13 @@ func (c *Config) applyDefaults() {
 // Load reads, defaults and validates a configuration file. Relative policy
 // paths are taken from the file's folder, as people expect of a config kept
 // in a repository next to its policies, and must exist.
-func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+func Load(ctx context.Context, path string) (*Config, error) {
+	data, err := yamlfile.ReadFile(ctx, path)
 	if err != nil {
+		var ye *yamlfile.Error
+		if errors.As(err, &ye) {
+			return nil, err
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("config %s does not exist (run without --config to use the defaults)", path)
 		}
@@ -274,6 +280,11 @@ func (c *Config) Validate() error {
 		}
 		if a.RoleARN != "" && !roleARN.MatchString(a.RoleARN) {
 			return f.Errorf(field+".role_arn", "%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", a.RoleARN)
+		}
+		if a.ExternalID != "" && a.RoleARN == "" {
+			// An external id is sent only when assuming a role; without
+			// one it would be silently ignored.
+			return f.Errorf(field+".external_id", "is set without role_arn; an external id is only used to assume a role (add role_arn, or remove external_id)")
 		}
 		if a.ID == "" && a.Profile == "" && a.RoleARN == "" {
 			return f.Errorf(field, "an account needs an id, a profile or a role_arn")
@@ -447,12 +458,12 @@ func ExpandValues(vals []string) ([]string, error) {
 		}
 		m := rangeRe.FindStringSubmatch(v)
 		if m == nil || m[1] != m[3] {
-			return nil, fmt.Errorf("%q is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)", v)
+			return nil, fmt.Errorf("%s is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)", quote.Value(v))
 		}
 		lo, _ := strconv.Atoi(m[2])
 		hi, _ := strconv.Atoi(m[4])
 		if lo > hi || hi-lo > 1000 {
-			return nil, fmt.Errorf("range %q must go up, by at most 1000 values", v)
+			return nil, fmt.Errorf("range %s must go up, by at most 1000 values", quote.Value(v))
 		}
 		for n := lo; n <= hi; n++ {
 			out = append(out, m[1]+strconv.Itoa(n))

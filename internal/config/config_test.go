@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,6 +101,15 @@ func TestParseErrors(t *testing.T) {
 			`steward.yaml:4:33: tags.required_on.owner[1]: "AWS::EC2::Instances" names no resource type steward collects (type names are CloudFormation's, e.g. AWS::EC2::Volume, AWS::RDS::DBSnapshot, AWS::Logs::LogGroup)`},
 		"exempt bad pattern": {"tags:\n  exempt: [\"AWS::RDS::[\"]\n",
 			`steward.yaml:2:12: tags.exempt[0]: "AWS::RDS::[" is not a valid type pattern (e.g. AWS::EC2::* or AWS::RDS::DBSnapshot)`},
+		"external id without role": {"accounts:\n  - profile: dev\n    external_id: x\n",
+			`steward.yaml:3:18: accounts[0].external_id: is set without role_arn; an external id is only used to assume a role (add role_arn, or remove external_id)`},
+		"deep nesting": {"regions: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n",
+			`steward.yaml:1: nested more than 100 levels deep; steward's files need far fewer (is the file generated or damaged?)`},
+		// A huge value is quoted by its start only.
+		"long template": {"naming:\n  template: " + strings.Repeat("x", 1<<20) + "\n",
+			`steward.yaml:2:13: naming.template: template "` + strings.Repeat("x", 120) + `"... (1048576 bytes) has no {field} placeholders (e.g. {system}-{env}-{role})`},
+		"long region": {"regions: [" + strings.Repeat("r", 1<<20) + "]\n",
+			`steward.yaml:1:11: regions[0]: "` + strings.Repeat("r", 120) + `"... (1048576 bytes) is not an AWS region name (e.g. ap-northeast-1)`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}
@@ -117,7 +127,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := Load(context.Background(), filepath.Join(t.TempDir(), "nope.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("Load of a missing file: %v", err)
 	}
@@ -125,12 +135,31 @@ func TestLoadMissingFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte("# defaults only\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(p)
+	c, err := Load(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Naming.Template == "" {
 		t.Error("a comment-only file must get the defaults")
+	}
+}
+
+// TestLoadRefusesHostileFiles: Load reads no more than the YAML limit, so a
+// device or a huge file is refused before it fills memory.
+func TestLoadRefusesHostileFiles(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", 5<<20)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{big}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		paths = append(paths, "/dev/zero")
+	}
+	for _, path := range paths {
+		_, err := Load(context.Background(), path)
+		if err == nil || !strings.Contains(err.Error(), path+": is larger than the 4 MiB") {
+			t.Errorf("Load(context.Background(), %s) = %v, want it refused as too large", path, err)
+		}
 	}
 }
 
@@ -191,7 +220,7 @@ func TestPolicyPathsRelativeToConfig(t *testing.T) {
 	if err := os.WriteFile(p, []byte("policies:\n  paths: [policies, missing]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Load(p)
+	_, err := Load(context.Background(), p)
 	want := p + ":2:21: policies.paths[1]: " + filepath.Join(dir, "missing") + " does not exist (paths are relative to the config file's folder)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error = %v\nwant %s", err, want)
@@ -199,7 +228,7 @@ func TestPolicyPathsRelativeToConfig(t *testing.T) {
 	if err := os.WriteFile(p, []byte("policies:\n  paths: [policies]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(p)
+	c, err := Load(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}

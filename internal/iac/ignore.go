@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/steward-sre/steward/internal/quote"
 )
 
 // Ignore is a parsed ignore file in the .driftignore syntax: one rule a
@@ -51,7 +53,7 @@ func ParseIgnore(name string, data []byte) (*Ignore, error) {
 		}
 		typ, id, ok := splitUnescapedDot(line)
 		if !ok || typ == "" || id == "" {
-			return nil, fmt.Errorf("%s:%d: %q: want TYPE.ID (aws_s3_bucket.my-bucket, aws_instance.*, *) with \\. for a dot inside the id", name, n, sc.Text())
+			return nil, fmt.Errorf("%s:%d: %s: want TYPE.ID (aws_s3_bucket.my-bucket, aws_instance.*, *) with \\. for a dot inside the id", name, n, quote.Value(sc.Text()))
 		}
 		r.typ, r.id = globRegexp(typ), globRegexp(id)
 		ig.rules = append(ig.rules, r)

@@ -1,8 +1,6 @@
 package iac
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/steward-sre/steward/internal/objstore"
 )
 
 // S3API is the part of the S3 client IaC sources use: state objects of the
@@ -36,9 +36,6 @@ type Loaded struct {
 	Gaps []Gap
 }
 
-// maxStateBytes bounds one state read into memory.
-const maxStateBytes = 512 << 20
-
 // workspacePrefix is the S3 backend's default workspace_key_prefix.
 const workspacePrefix = "env:/"
 
@@ -47,8 +44,9 @@ const workspacePrefix = "env:/"
 // or s3://bucket/key (that state and the same key in every workspace) or
 // s3://bucket/prefix/ (every .tfstate below it, in every workspace). Files
 // ending in .backup are skipped. A bad state does not stop the others. s3
-// may be nil when no spec is an s3:// URL.
-func LoadStates(ctx context.Context, specs []string, s3c S3API, stdin io.Reader, log *slog.Logger) (*Loaded, error) {
+// may be nil when no spec is an s3:// URL. A state larger than maxBytes
+// (objstore.DefaultMaxBytes when 0), after decompression, is refused.
+func LoadStates(ctx context.Context, specs []string, s3c S3API, stdin io.Reader, maxBytes int64, log *slog.Logger) (*Loaded, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -58,7 +56,7 @@ func LoadStates(ctx context.Context, specs []string, s3c S3API, stdin io.Reader,
 		if err != nil {
 			out.Errors = append(out.Errors, err)
 			if !errors.Is(err, ErrNotAWS) {
-				out.Gaps = append(out.Gaps, Gap{Source: source, Error: err.Error()})
+				out.Gaps = append(out.Gaps, newGap(source, err))
 			}
 			return
 		}
@@ -76,26 +74,32 @@ func LoadStates(ctx context.Context, specs []string, s3c S3API, stdin io.Reader,
 			if stdin == nil {
 				return nil, fmt.Errorf("state -: no standard input")
 			}
-			data, err := io.ReadAll(io.LimitReader(stdin, maxStateBytes))
+			data, err := objstore.ReadAll(ctx, stdin, "standard input", maxBytes)
 			if err != nil {
-				return nil, fmt.Errorf("state -: read stdin: %w", err)
+				if ctx.Err() != nil {
+					return nil, fmt.Errorf("state -: read stdin: %w", ctx.Err())
+				}
+				return nil, fmt.Errorf("state -: %w", err)
 			}
 			read("-", data)
 		case strings.HasPrefix(spec, "s3://"):
 			if s3c == nil {
 				return nil, fmt.Errorf("state %s: no S3 client (S3 states need AWS credentials)", spec)
 			}
-			loadS3(ctx, spec, s3c, out, read, log)
+			loadS3(ctx, spec, s3c, maxBytes, out, read, log)
 		default:
 			files, err := expandLocal(spec, "*.tfstate")
 			if err != nil {
 				return nil, fmt.Errorf("state %w", err)
 			}
 			for _, f := range files {
-				data, err := readFileLimited(f)
+				data, err := readFileLimited(ctx, f, maxBytes)
 				if err != nil {
+					if ctx.Err() != nil {
+						return nil, fmt.Errorf("load states: %w", ctx.Err())
+					}
 					out.Errors = append(out.Errors, err)
-					out.Gaps = append(out.Gaps, Gap{Source: f, Error: err.Error()})
+					out.Gaps = append(out.Gaps, newGap(f, err))
 					continue
 				}
 				read(f, data)
@@ -105,17 +109,24 @@ func LoadStates(ctx context.Context, specs []string, s3c S3API, stdin io.Reader,
 	return out, nil
 }
 
-func readFileLimited(name string) ([]byte, error) {
-	f, err := os.Open(name)
+// newGap records an input that could not be read; the error's own mention
+// of the source is dropped, as the gap names it.
+func newGap(source string, err error) Gap {
+	return Gap{Source: source, Error: strings.TrimPrefix(err.Error(), source+": ")}
+}
+
+// readFileLimited reads a local state or log file, gunzipping it when it
+// is gzip, refusing more than maxBytes either way.
+func readFileLimited(ctx context.Context, name string, maxBytes int64) ([]byte, error) {
+	data, err := objstore.ReadFile(ctx, name, maxBytes)
 	if err != nil {
-		return nil, fmt.Errorf("state %s: %w", name, err)
+		var tl *objstore.TooLargeError
+		if errors.As(err, &tl) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxStateBytes))
-	if err != nil {
-		return nil, fmt.Errorf("state %s: read: %w", name, err)
-	}
-	return data, nil
+	return maybeGunzip(name, data, maxBytes)
 }
 
 // expandLocal turns a path, a directory (dirPattern below it) or a glob
@@ -207,11 +218,12 @@ func matchSegs(pat, name []string) bool {
 
 // loadS3 reads the states of one s3:// spec. A listing or object that
 // cannot be read is a gap: never "everything unmanaged".
-func loadS3(ctx context.Context, spec string, c S3API, out *Loaded, read func(string, []byte), log *slog.Logger) {
+func loadS3(ctx context.Context, spec string, c S3API, maxBytes int64, out *Loaded, read func(string, []byte), log *slog.Logger) {
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(spec, "s3://"), "/")
 	gap := func(source string, err error) {
-		log.Warn("state not read", "source", source, "err", err)
-		out.Gaps = append(out.Gaps, Gap{Source: source, Error: err.Error()})
+		// Reported once, with the others, by whoever reads out.Gaps.
+		log.Debug("state not read", "source", source, "err", err)
+		out.Gaps = append(out.Gaps, newGap(source, err))
 	}
 	var keys []string
 	if strings.HasSuffix(key, ".tfstate") {
@@ -264,7 +276,7 @@ func loadS3(ctx context.Context, spec string, c S3API, out *Loaded, read func(st
 	}
 	for _, k := range keys {
 		source := "s3://" + bucket + "/" + k
-		data, err := getObject(ctx, c, bucket, k)
+		data, err := getObject(ctx, c, bucket, k, maxBytes)
 		if err != nil {
 			gap(source, err)
 			continue
@@ -288,32 +300,29 @@ func listKeys(ctx context.Context, c S3API, bucket, prefix string) ([]string, er
 	return keys, nil
 }
 
-// getObject reads an object, gunzipping it when it is gzip (trail logs).
-func getObject(ctx context.Context, c S3API, bucket, key string) ([]byte, error) {
+// getObject reads an object, gunzipping it when it is gzip (trail logs),
+// refusing more than maxBytes either way.
+func getObject(ctx context.Context, c S3API, bucket, key string, maxBytes int64) ([]byte, error) {
+	name := "s3://" + bucket + "/" + key
 	obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
-		return nil, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
+		return nil, fmt.Errorf("get %s: %w", name, err)
 	}
 	defer obj.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(obj.Body, maxStateBytes))
+	data, err := objstore.ReadAll(ctx, obj.Body, name, maxBytes)
 	if err != nil {
-		return nil, fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
+		var tl *objstore.TooLargeError
+		if errors.As(err, &tl) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	return maybeGunzip(data)
+	return maybeGunzip(name, data, maxBytes)
 }
 
-func maybeGunzip(data []byte) ([]byte, error) {
-	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+func maybeGunzip(name string, data []byte, maxBytes int64) ([]byte, error) {
+	if !objstore.IsGzip(data) {
 		return data, nil
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("gunzip: %w", err)
-	}
-	defer zr.Close()
-	out, err := io.ReadAll(io.LimitReader(zr, maxStateBytes))
-	if err != nil {
-		return nil, fmt.Errorf("gunzip: %w", err)
-	}
-	return out, nil
+	return objstore.Gunzip(data, name, maxBytes)
 }

@@ -59,7 +59,7 @@ func TestLoadStatesLocal(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			l, err := LoadStates(context.Background(), tc.specs, nil, nil, nil)
+			l, err := LoadStates(context.Background(), tc.specs, nil, nil, 0, nil)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tc.wantErr)
@@ -88,7 +88,7 @@ func TestLoadStatesStdin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := LoadStates(context.Background(), []string{"-"}, nil, bytes.NewReader(data), nil)
+	l, err := LoadStates(context.Background(), []string{"-"}, nil, bytes.NewReader(data), 0, nil)
 	if err != nil || len(l.States) != 1 || len(l.States[0].Resources) != 2 {
 		t.Fatalf("stdin: %v, %+v", err, l)
 	}
@@ -209,7 +209,7 @@ func TestLoadStatesS3(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			f := &fakeS3{objects: objects, deny: tc.deny, denyAll: tc.denyAll}
-			l, err := LoadStates(context.Background(), []string{tc.spec}, f, nil, nil)
+			l, err := LoadStates(context.Background(), []string{tc.spec}, f, nil, 0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -48,6 +48,8 @@ type Gap struct {
 	Error  string `json:"error"`
 }
 
+func (g Gap) String() string { return g.Source + ": " + g.Error }
+
 // Inputs is what Attribute matches.
 type Inputs struct {
 	// Resources get their ManagedBy set in place.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
+	"github.com/steward-sre/steward/internal/objstore"
 	"github.com/steward-sre/steward/internal/report/table"
 )
 
@@ -43,8 +43,11 @@ type RunOptions struct {
 	Import ImportFilter
 	S3     S3API
 	Stdin  io.Reader
-	Now    time.Time
-	Logger *slog.Logger
+	// MaxBytes bounds each state and log read, after decompression
+	// (objstore.DefaultMaxBytes when 0).
+	MaxBytes int64
+	Now      time.Time
+	Logger   *slog.Logger
 }
 
 // Formats Run writes.
@@ -109,7 +112,7 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 	log = log.With("component", "iac")
 	var ig *Ignore
 	if o.IgnoreFile != "" {
-		data, err := os.ReadFile(o.IgnoreFile)
+		data, err := objstore.ReadFile(ctx, o.IgnoreFile, o.MaxBytes)
 		if err != nil {
 			return nil, fmt.Errorf("ignore file: %w", err)
 		}
@@ -117,7 +120,7 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 			return nil, fmt.Errorf("ignore file: %w", err)
 		}
 	}
-	loaded, err := LoadStates(ctx, o.States, o.S3, o.Stdin, log)
+	loaded, err := LoadStates(ctx, o.States, o.S3, o.Stdin, o.MaxBytes, log)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +140,7 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 		}
 		in.Stacks = append(in.Stacks, stackRes[i]...)
 	}
-	events, errs := LoadTrailLogs(ctx, o.TrailLogs, o.S3)
+	events, errs := LoadTrailLogs(ctx, o.TrailLogs, o.S3, o.MaxBytes)
 	problems = append(problems, errs...)
 	if len(o.Trails) > 0 {
 		names := CreationEventNames(typesOf(col.Resources))
@@ -157,9 +160,7 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 	if len(o.Trails) > 0 || len(o.TrailLogs) > 0 {
 		SetCreators(col.Resources, events, o.Now, LookupWindow)
 	}
-	for _, p := range problems {
-		log.Warn("input skipped", "err", p)
-	}
+	// Problems are reported once, by the caller (Unread), not logged here.
 	res := Attribute(in, Options{IncludeDefaults: o.IncludeDefaults, Ignore: ig, Now: o.Now})
 	return &Outcome{Result: res, Problems: problems, Findings: Findings(res)}, nil
 }
@@ -372,7 +373,7 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int) error {
 	if len(res.Gaps) > 0 || len(problems) > 0 {
 		io.WriteString(ew, "\n")
 		for _, g := range res.Gaps {
-			line("Not read: %s: %s", g.Source, g.Error)
+			line("Not read: %s", g.String())
 		}
 		for _, p := range problems {
 			if !isGap(res.Gaps, p) {
@@ -385,11 +386,26 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int) error {
 
 func isGap(gaps []Gap, p error) bool {
 	for _, g := range gaps {
-		if g.Error == p.Error() {
+		if g.String() == p.Error() || g.Error == p.Error() {
 			return true
 		}
 	}
 	return false
+}
+
+// Unread lists each input that could not be read or was skipped, once:
+// a state that is a gap is also a problem, and must not be told twice.
+func (o *Outcome) Unread() []string {
+	var out []string
+	for _, g := range o.Result.Gaps {
+		out = append(out, g.String())
+	}
+	for _, p := range o.Problems {
+		if !isGap(o.Result.Gaps, p) {
+			out = append(out, p.Error())
+		}
+	}
+	return out
 }
 
 func tagSummary(tags map[string]string) string {

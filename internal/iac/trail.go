@@ -212,9 +212,9 @@ func classifyVia(r *record) string {
 // ParseTrailLog reads a CloudTrail log file ({"Records": [...]}, gzipped
 // or not) and returns its successful creation events.
 func ParseTrailLog(name string, data []byte) ([]Event, error) {
-	data, err := maybeGunzip(data)
+	data, err := maybeGunzip(name, data, 0)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
 	var f struct {
 		Records *[]record `json:"Records"`
@@ -280,7 +280,7 @@ func LookupCreations(ctx context.Context, c CloudTrailAPI, names []string, start
 // .json and .json.gz below) and globs, and s3://bucket/prefix (every object
 // below, as CloudTrail writes them under AWSLogs/). A bad file is reported
 // and the others still read.
-func LoadTrailLogs(ctx context.Context, specs []string, s3c S3API) ([]Event, []error) {
+func LoadTrailLogs(ctx context.Context, specs []string, s3c S3API, maxBytes int64) ([]Event, []error) {
 	var out []Event
 	var errs []error
 	for _, spec := range specs {
@@ -302,7 +302,7 @@ func LoadTrailLogs(ctx context.Context, specs []string, s3c S3API) ([]Event, []e
 				if !strings.HasSuffix(k, ".json") && !strings.HasSuffix(k, ".json.gz") {
 					continue
 				}
-				data, err := getObject(ctx, s3c, bucket, k)
+				data, err := getObject(ctx, s3c, bucket, k, maxBytes)
 				if err == nil {
 					var evs []Event
 					evs, err = ParseTrailLog("s3://"+bucket+"/"+k, data)
@@ -320,7 +320,7 @@ func LoadTrailLogs(ctx context.Context, specs []string, s3c S3API) ([]Event, []e
 			continue
 		}
 		for _, f := range files {
-			data, err := readFileLimited(f)
+			data, err := readFileLimited(ctx, f, maxBytes)
 			if err == nil {
 				var evs []Event
 				evs, err = ParseTrailLog(f, data)

@@ -49,7 +49,7 @@ func TestClassifyVia(t *testing.T) {
 }
 
 func TestTrailLogsSetCreators(t *testing.T) {
-	events, errs := LoadTrailLogs(context.Background(), []string{"testdata/trail"}, nil)
+	events, errs := LoadTrailLogs(context.Background(), []string{"testdata/trail"}, nil, 0)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/quote"
 )
 
 // Resource is one cloud object. Its key is the ARN.
@@ -116,15 +118,15 @@ func (r *Resource) Validate() error {
 	case r.ARN == "":
 		return fmt.Errorf("arn is empty")
 	case r.Type == "":
-		return fmt.Errorf("%s: type is empty", r.ARN)
+		return fmt.Errorf("%s: type is empty", quote.Clip(r.ARN))
 	case !KnownType(r.Type):
-		return fmt.Errorf("%s: unknown resource type %q (known: %s)", r.ARN, r.Type, strings.Join(TypeNames(), ", "))
+		return fmt.Errorf("%s: unknown resource type %s (known: %s)", quote.Clip(r.ARN), quote.Value(r.Type), strings.Join(TypeNames(), ", "))
 	case r.Account == "":
-		return fmt.Errorf("%s: account is empty", r.ARN)
+		return fmt.Errorf("%s: account is empty", quote.Clip(r.ARN))
 	}
 	for i, rel := range r.Relations {
 		if rel.Kind == "" || rel.Target == "" {
-			return fmt.Errorf("%s: relations[%d]: kind and target are required", r.ARN, i)
+			return fmt.Errorf("%s: relations[%d]: kind and target are required", quote.Clip(r.ARN), i)
 		}
 	}
 	return nil

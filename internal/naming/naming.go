@@ -5,8 +5,11 @@
 package naming
 
 import (
+	"errors"
 	"fmt"
+	"github.com/steward-sre/steward/internal/quote"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 )
 
@@ -33,16 +36,16 @@ func Compile(template, regex string, allowed map[string][]string) (Rule, error) 
 	case regex != "":
 		re, err := regexp.Compile(regex)
 		if err != nil {
-			return Rule{}, fmt.Errorf("regex %q: %w", regex, err)
+			return Rule{}, fmt.Errorf("regex %s: %w", quote.Value(regex), shortRegexError(err))
 		}
 		if len(re.SubexpNames()) <= 1 {
-			return Rule{}, fmt.Errorf("regex %q has no named groups such as (?P<system>[a-z]+)", regex)
+			return Rule{}, fmt.Errorf("regex %s has no named groups such as (?P<system>[a-z]+)", quote.Value(regex))
 		}
 		return Rule{source: regex, re: re}, nil
 	}
 	locs := placeholder.FindAllStringSubmatchIndex(template, -1)
 	if len(locs) == 0 {
-		return Rule{}, fmt.Errorf("template %q has no {field} placeholders (e.g. {system}-{env}-{role})", template)
+		return Rule{}, fmt.Errorf("template %s has no {field} placeholders (e.g. {system}-{env}-{role})", quote.Value(template))
 	}
 	var b strings.Builder
 	b.WriteString("^")
@@ -52,7 +55,7 @@ func Compile(template, regex string, allowed map[string][]string) (Rule, error) 
 		b.WriteString(regexp.QuoteMeta(template[prev:loc[0]]))
 		field := template[loc[2]:loc[3]]
 		if seen[field] {
-			return Rule{}, fmt.Errorf("template %q names {%s} twice", template, field)
+			return Rule{}, fmt.Errorf("template %s names {%s} twice", quote.Value(template), field)
 		}
 		seen[field] = true
 		switch vals := allowed[field]; {
@@ -70,15 +73,25 @@ func Compile(template, regex string, allowed map[string][]string) (Rule, error) 
 		prev = loc[1]
 	}
 	if rest := template[prev:]; strings.ContainsAny(rest, "{}") {
-		return Rule{}, fmt.Errorf("template %q: %q is not a {field} placeholder (fields are lower-case letters, digits and _)", template, rest)
+		return Rule{}, fmt.Errorf("template %s: %s is not a {field} placeholder (fields are lower-case letters, digits and _)", quote.Value(template), quote.Value(rest))
 	}
 	b.WriteString(regexp.QuoteMeta(template[prev:]))
 	b.WriteString("$")
 	re, err := regexp.Compile(b.String())
 	if err != nil {
-		return Rule{}, fmt.Errorf("template %q: %w", template, err)
+		return Rule{}, fmt.Errorf("template %s: %w", quote.Value(template), shortRegexError(err))
 	}
 	return Rule{source: template, re: re}, nil
+}
+
+// shortRegexError cuts the expression a regexp error quotes, which is the
+// rest of the pattern from the fault on.
+func shortRegexError(err error) error {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return fmt.Errorf("%s: %s", se.Code, quote.Value(se.Expr))
+	}
+	return err
 }
 
 // MustCompile is Compile for rules known to be valid (tests, defaults).

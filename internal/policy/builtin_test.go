@@ -42,7 +42,7 @@ func TestBuiltinFixtures(t *testing.T) {
 
 // TestBuiltinMetadata checks what every built-in policy must carry.
 func TestBuiltinMetadata(t *testing.T) {
-	ps, err := Load(nil, true)
+	ps, err := Load(context.Background(), nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -355,6 +355,8 @@ func (f *funcs) env() (*cel.Env, error) {
 	resT := cel.ObjectType(resourceTypeName)
 	resList := cel.ListType(resT)
 	return cel.NewEnv(
+		cel.ParserExpressionSizeLimit(MaxExpressionSize),
+		cel.ASTValidators(cel.ValidateComprehensionNestingLimit(MaxComprehensionNesting)),
 		cel.CustomTypeProvider(prov),
 		cel.CustomTypeAdapter(reg),
 		cel.CrossTypeNumericComparisons(true),

@@ -71,7 +71,7 @@ func TestDemoEstate(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
-	ps, err := Load(nil, true)
+	ps, err := Load(context.Background(), nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}

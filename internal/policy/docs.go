@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -158,7 +159,7 @@ func Reference() (string, error) {
 		}
 	}
 
-	ps, err := Load(nil, true)
+	ps, err := Load(context.Background(), nil, true)
 	if err != nil {
 		return "", err
 	}
@@ -172,7 +173,7 @@ func Reference() (string, error) {
 // Source returns the YAML of one built-in policy as its pack file writes
 // it, from its "- id:" line to the next policy.
 func Source(id string) (string, error) {
-	ps, err := Load(nil, true)
+	ps, err := Load(context.Background(), nil, true)
 	if err != nil {
 		return "", err
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
@@ -108,6 +109,25 @@ type segment struct {
 	text string
 	prog cel.Program
 }
+
+// Limits on a policy expression. Policies come from users' repositories
+// and run unattended over every resource, so one that would run for hours or
+// fill memory (nested map() over lists, say) must fail on its own and leave
+// the scan going. The built-in packs stay far below them (tested).
+const (
+	// MaxEvalCost bounds one evaluation of one expression on one resource,
+	// in CEL's cost units (about one per value visited); a few tens of
+	// milliseconds of work.
+	MaxEvalCost = 1_000_000
+	// MaxComprehensionNesting bounds map/filter/all/exists (and cel.bind)
+	// inside one another.
+	MaxComprehensionNesting = 4
+	// MaxExpressionSize bounds an expression's length in characters.
+	MaxExpressionSize = 64 << 10
+	// interruptEvery is how many comprehension steps run between checks
+	// of cancellation (Ctrl-C).
+	interruptEvery = 1000
+)
 
 // Compile checks and compiles every policy once. Every problem names the
 // file and line of the expression and CEL's own message; a policy that does
@@ -311,11 +331,34 @@ func compileExpr(env *cel.Env, p *Policy, field, src string, offset int, want *c
 	if err := p.checkNames(checked, field, src, offset); err != nil {
 		return nil, err
 	}
-	prg, err := env.Program(foldConstants(env, p, checked), cel.EvalOptions(cel.OptOptimize))
+	if est, err := env.EstimateCost(checked, unknownSizes{}); err == nil && est.Min > MaxEvalCost {
+		return nil, p.exprError(field, src, offset, 1, 0, fmt.Sprintf("costs at least %d steps on every resource, more than the limit of %d: iterate over fewer or smaller lists", est.Min, MaxEvalCost))
+	}
+	ast := checked
+	if p.builtin {
+		// Folding runs the constant parts of an expression at compile time
+		// with no cost limit (the CEL optimizer takes none), so a user's
+		// 'a'.replace('a', 'aaaaaaaaaa') ten times over would fill memory
+		// before any limit applies. Only the packs steward ships, known to
+		// be cheap, are folded; users' expressions run under the limit.
+		ast = foldConstants(env, p, checked)
+	}
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize),
+		cel.CostLimit(MaxEvalCost), cel.InterruptCheckFrequency(interruptEvery))
 	if err != nil {
 		return nil, p.exprError(field, src, offset, 1, 0, err.Error())
 	}
 	return prg, nil
+}
+
+// unknownSizes leaves every size and call cost to CEL's defaults: what a
+// resource holds is unknown at compile time, so only literals give the
+// estimate a lower bound.
+type unknownSizes struct{}
+
+func (unknownSizes) EstimateSize(cost.AstNode) *cost.SizeEstimate { return nil }
+func (unknownSizes) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode) *cost.CallEstimate {
+	return nil
 }
 
 // foldConstants evaluates at compile time what does not depend on the
@@ -351,6 +394,8 @@ func foldConstants(env *cel.Env, p *Policy, checked *cel.Ast) *cel.Ast {
 func (p *Policy) exprError(field, src string, offset, line, col int, msg string) error {
 	pos := p.pos[field]
 	fileLine := pos.line
+	// Some problems (an expression too long) have no place inside it.
+	line = max(line, 1)
 	if pos.line > 0 {
 		// A message interpolation starts part-way into the field's text.
 		text := p.fieldText(field)
@@ -365,6 +410,21 @@ func (p *Policy) exprError(field, src string, offset, line, col int, msg string)
 		loc = fmt.Sprintf("%s:%d", p.File, fileLine)
 	}
 	return fmt.Errorf("%s: policy %s: %s: %s", loc, p.ID, field, msg)
+}
+
+// at is file:line of a field of the policy, for messages about it.
+func (p *Policy) at(field string) string {
+	line := p.Line
+	if pos := p.pos[field]; pos.line > 0 {
+		line = pos.line
+		if pos.block {
+			line++
+		}
+	}
+	if line > 0 {
+		return fmt.Sprintf("%s:%d", p.File, line)
+	}
+	return p.File
 }
 
 func (p *Policy) fieldText(field string) string {
@@ -445,7 +505,7 @@ func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]findi
 	}
 	for range workers {
 		wg.Go(func() {
-			w, err := newWorker(e, ev, genv)
+			w, err := newWorker(ctx, e, ev, genv)
 			if err != nil {
 				mu.Lock()
 				errs = append(errs, err)
@@ -568,10 +628,15 @@ type worker struct {
 	outPolicy []*compiled
 }
 
-func newWorker(e *Engine, ev *evalState, genv *GoEnv) (*worker, error) {
+func newWorker(ctx context.Context, e *Engine, ev *evalState, genv *GoEnv) (*worker, error) {
 	w := &worker{e: e, ev: ev, genv: genv, act: &activation{now: types.Timestamp{Time: e.opts.Now}}}
 	frame, err := interpreter.NewExecutionFrame(w.act)
 	if err != nil {
+		return nil, fmt.Errorf("cel activation: %w", err)
+	}
+	// A long comprehension stops at Ctrl-C, not only between resources.
+	if err := frame.SetContext(ctx, interruptEvery); err != nil {
+		frame.Close()
 		return nil, fmt.Errorf("cel activation: %w", err)
 	}
 	w.frame = frame
@@ -619,9 +684,9 @@ func (w *worker) match(c *compiled, r *inventory.Resource) bool {
 		return c.goRule.Where(w.genv, r)
 	}
 	w.act.params = c.params
-	out, _, err := c.where.Eval(w.frame)
+	out, err := eval(c.where, w.frame)
 	if err != nil {
-		w.e.log.Warn("policy evaluation failed", "policy", c.p.ID, "arn", r.ARN, "err", err)
+		w.e.evalFailed(c, "where", r, err)
 		return false
 	}
 	return out == types.True
@@ -641,9 +706,9 @@ func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) findi
 	case c.goRule != nil && c.goRule.Waste != nil:
 		usd, ok = c.goRule.Waste(w.genv, r), true
 	case c.waste != nil:
-		v, _, err := c.waste.Eval(w.frame)
+		v, err := eval(c.waste, w.frame)
 		if err != nil {
-			e.log.Warn("policy waste estimate failed", "policy", c.p.ID, "arn", r.ARN, "err", err)
+			e.evalFailed(c, "waste", r, err)
 		} else {
 			usd, ok = number(v)
 		}
@@ -657,6 +722,31 @@ func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) findi
 		f.Message = e.render(c, r, w.frame)
 	}
 	return f
+}
+
+// eval runs a program with a fresh cost count. A worker reuses one frame
+// for every evaluation, and the cost tracker CEL leaves on it would add up
+// the cost of all of them against one expression's limit.
+func eval(prg cel.Program, act cel.Activation) (ref.Val, error) {
+	if f, ok := act.(*interpreter.ExecutionFrame); ok {
+		f.SetCostTracker(nil)
+	}
+	out, _, err := prg.Eval(act)
+	return out, err
+}
+
+// evalFailed logs an expression that failed on one resource, with the
+// place the policy's field is written: the resource gets no finding (or no
+// waste figure) from it, and evaluation goes on.
+func (e *Engine) evalFailed(c *compiled, field string, r *inventory.Resource, err error) {
+	var ce interpreter.EvalCancelledError
+	if errors.As(err, &ce) {
+		if ce.Cause != interpreter.CostLimitExceeded {
+			return // interrupted: Evaluate reports it
+		}
+		err = fmt.Errorf("exceeded the cost limit of %d steps; it does too much work for one resource (nested iterations, values that grow)", MaxEvalCost)
+	}
+	e.log.Warn("policy evaluation failed", "policy", c.p.ID, "at", c.p.at(field), "field", field, "arn", r.ARN, "err", err)
 }
 
 // activation gives a program r, params and now without allocating a map

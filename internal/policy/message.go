@@ -125,9 +125,9 @@ func (e *Engine) render(c *compiled, r *inventory.Resource, act cel.Activation) 
 			b.WriteString(s.text)
 			continue
 		}
-		v, _, err := s.prog.Eval(act)
+		v, err := eval(s.prog, act)
 		if err != nil {
-			e.log.Warn("policy message failed", "policy", c.p.ID, "arn", r.ARN, "err", err)
+			e.evalFailed(c, "message", r, err)
 			b.WriteString("<error: " + err.Error() + ">")
 			continue
 		}

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/quote"
 	"github.com/steward-sre/steward/internal/yamlfile"
 )
 
@@ -50,6 +52,9 @@ type Policy struct {
 
 	// Where each expression was written, for compile errors.
 	pos map[string]srcPos
+	// builtin marks the embedded packs: only their expressions are folded
+	// at compile time (see foldConstants).
+	builtin bool
 }
 
 // srcPos is where a field's value was written: its line and column, and
@@ -107,12 +112,15 @@ func isYAML(name string) bool {
 // Load reads the built-in packs (when builtin is true) and then every pack
 // file in paths (files, or folders read recursively; test files are
 // skipped). Policy ids must be unique across everything loaded.
-func Load(paths []string, builtin bool) ([]*Policy, error) {
+func Load(ctx context.Context, paths []string, builtin bool) ([]*Policy, error) {
 	var all []*Policy
 	if builtin {
 		ps, err := LoadFS(BuiltinFS(), "builtin:")
 		if err != nil {
 			return nil, fmt.Errorf("built-in packs: %w", err)
+		}
+		for _, p := range ps {
+			p.builtin = true
 		}
 		all = append(all, ps...)
 	}
@@ -122,7 +130,7 @@ func Load(paths []string, builtin bool) ([]*Policy, error) {
 			return nil, err
 		}
 		for _, f := range files {
-			data, err := os.ReadFile(f)
+			data, err := yamlfile.ReadFile(ctx, f)
 			if err != nil {
 				return nil, fmt.Errorf("read policy file: %w", err)
 			}
@@ -353,7 +361,7 @@ func checkUnique(ps []*Policy) error {
 	seen := map[string]*Policy{}
 	for _, p := range ps {
 		if prev, dup := seen[p.ID]; dup {
-			return fmt.Errorf("%s:%d: policy id %q is already defined at %s:%d; ids must be unique", p.File, p.Line, p.ID, prev.File, prev.Line)
+			return fmt.Errorf("%s:%d: policy id %s is already defined at %s:%d; ids must be unique", p.File, p.Line, quote.Value(p.ID), prev.File, prev.Line)
 		}
 		seen[p.ID] = p
 	}

@@ -3,6 +3,8 @@ package policy
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -102,6 +104,10 @@ func TestBadInput(t *testing.T) {
 			src:  goodPolicy + "    message: \"volume ${r.idd} is big\"\n",
 			want: "p.yaml:10: policy big-volume: message: undefined field 'idd'",
 		},
+		"deeply nested": {
+			src:  goodPolicy + "    params: {x: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "}\n",
+			want: "p.yaml:10: nested more than 100 levels deep",
+		},
 		"waste not a number": {
 			src:  goodPolicy + "    waste: r.name\n",
 			want: "p.yaml:10: policy big-volume: waste: must be a number of US dollars per month",
@@ -126,7 +132,7 @@ func TestBadInput(t *testing.T) {
 // TestOverrides checks configuration's params, severity and disable, and
 // that a typo in any of them is an error rather than a silent no-op.
 func TestOverrides(t *testing.T) {
-	ps, err := Load(nil, true)
+	ps, err := Load(context.Background(), nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -535,5 +541,19 @@ policies:
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestRunTestsCompilesUntested: a policy whose expression does not compile
+// fails policy test even when no test file covers it.
+func TestRunTestsCompilesUntested(t *testing.T) {
+	dir := t.TempDir()
+	bad := strings.Replace(goodPolicy, "where: r.attrs.size_gb > params.max_gb", "where: r.attrs.size_gb >", 1)
+	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := RunTests(context.Background(), dir, testOptions())
+	if err == nil || !strings.Contains(err.Error(), "p.yaml:9: policy big-volume: where: Syntax error") {
+		t.Fatalf("RunTests = %v, want the syntax error at p.yaml:9", err)
 	}
 }

@@ -125,13 +125,18 @@ func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 		}
 		dir, tests = filepath.Dir(path), []string{path}
 	}
-	ps, err := Load([]string{dir}, false)
+	ps, err := Load(ctx, []string{dir}, false)
 	if err != nil {
+		return Results{}, err
+	}
+	// Every policy must compile, tested or not: a policy without a test
+	// file would otherwise pass here and fail the next scan.
+	if _, err := Compile(ps, opts); err != nil {
 		return Results{}, err
 	}
 	var res Results
 	for _, t := range tests {
-		data, err := os.ReadFile(t)
+		data, err := yamlfile.ReadFile(ctx, t)
 		if err != nil {
 			return Results{}, fmt.Errorf("read policy test: %w", err)
 		}
@@ -139,7 +144,7 @@ func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 			return Results{}, err
 		}
 	}
-	res.Untested = untested(ps, tests, func(p string) ([]byte, error) { return os.ReadFile(p) })
+	res.Untested = untested(ps, tests, func(p string) ([]byte, error) { return yamlfile.ReadFile(ctx, p) })
 	return res, nil
 }
 
@@ -148,6 +153,9 @@ func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 func RunTestsFS(ctx context.Context, fsys fs.FS, prefix string, opts Options) (Results, error) {
 	ps, err := LoadFS(fsys, prefix)
 	if err != nil {
+		return Results{}, err
+	}
+	if _, err := Compile(ps, opts); err != nil {
 		return Results{}, err
 	}
 	entries, err := fs.ReadDir(fsys, ".")

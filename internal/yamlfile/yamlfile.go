@@ -6,6 +6,7 @@ package yamlfile
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,9 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/steward-sre/steward/internal/objstore"
+	"github.com/steward-sre/steward/internal/quote"
 )
 
 // Error is a problem at a place in a file.
@@ -51,7 +55,10 @@ type File struct {
 }
 
 // Decode decodes data into v, rejecting unknown fields and duplicate keys.
-// An empty document leaves v as it was. A panic inside the YAML library
+// An empty document leaves v as it was. A file larger than MaxBytes, nested
+// deeper than MaxDepth or with more than MaxAliases aliases is refused before
+// the YAML library reads it, and one whose aliases stand for more than
+// MaxValues values before it is decoded. A panic inside the YAML library
 // (seen on a tagged null where a list belongs) becomes an error naming the
 // file: a bad file must never crash steward.
 func Decode(name string, data []byte, v any) (file *File, err error) {
@@ -60,9 +67,18 @@ func Decode(name string, data []byte, v any) (file *File, err error) {
 			file, err = nil, &Error{File: name, Msg: fmt.Sprintf("cannot be read as YAML (%v); check its indentation and tags", p)}
 		}
 	}()
+	if len(data) > MaxBytes {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("is %d bytes, more than the %d MiB steward reads from a YAML file", len(data), MaxBytes>>20)}
+	}
+	if err := checkShape(name, data, MaxDepth); err != nil {
+		return nil, err
+	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, wrap(name, err)
+	}
+	if err := checkExpanded(name, f); err != nil {
+		return nil, err
 	}
 	if empty(f) {
 		return &File{Name: name, ast: f}, nil
@@ -74,10 +90,29 @@ func Decode(name string, data []byte, v any) (file *File, err error) {
 	return &File{Name: name, ast: f}, nil
 }
 
+// ReadFile reads a YAML file of at most MaxBytes. It reads no further than
+// that, so /dev/zero or a huge file is refused before it fills memory, and
+// it gives way to ctx while waiting on a FIFO.
+func ReadFile(ctx context.Context, path string) ([]byte, error) {
+	data, err := objstore.ReadFile(ctx, path, MaxBytes)
+	var tl *objstore.TooLargeError
+	if errors.As(err, &tl) {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("is larger than the %d MiB steward reads from a YAML file", MaxBytes>>20)}
+	}
+	return data, err
+}
+
 // Errorf returns an error at the place the field was written. field is a
 // dotted path (tags.required.env, policies[2].where); when it cannot be
-// found the error names the file only.
+// found the error names the file only. String arguments are cut to a short
+// prefix (quote.Short).
 func (f *File) Errorf(field, format string, args ...any) error {
+	// Values people wrote may be megabytes long: a message shows their start.
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = quote.Short(s)
+		}
+	}
 	e := &Error{File: f.Name, Field: field, Msg: fmt.Sprintf(format, args...)}
 	e.Line, e.Column = f.Pos(field)
 	return e
@@ -140,7 +175,7 @@ func wrap(name string, err error) error {
 		var te *yaml.TypeError
 		if errors.As(err, &te) && te.Token != nil {
 			// The library speaks of Go struct fields; people wrote YAML.
-			e.Msg = fmt.Sprintf("%q is not %s", te.Token.Value, kind(te.DstType))
+			e.Msg = fmt.Sprintf("%s is not %s", quote.Value(te.Token.Value), kind(te.DstType))
 		}
 		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 			e.Line, e.Column = tk.Position.Line, tk.Position.Column

@@ -15,7 +15,7 @@ func bigSnapshot(b *testing.B, copies int) ([]byte, int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	items, err := parseFile("src.json", src)
+	items, err := parseFile("src.json", src, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func BenchmarkParseBuild(b *testing.B) {
 	data, n := bigSnapshot(b, 250)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		items, err := parseFile("bench.json", data)
+		items, err := parseFile("bench.json", data, 0)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -150,7 +150,7 @@ func TestBadInput(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			col, err := NewSource(dir, nil).Collect(context.Background(), nil)
+			col, err := NewSource(dir, 0, nil).Collect(context.Background(), nil)
 			if col != nil {
 				t.Errorf("got a collection of %d resources, want nothing on error", len(col.Resources))
 			}
@@ -180,7 +180,7 @@ func TestBadPath(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			col, err := NewSource(tc.path, nil).Collect(context.Background(), nil)
+			col, err := NewSource(tc.path, 0, nil).Collect(context.Background(), nil)
 			if col != nil || err == nil {
 				t.Fatalf("Collect = %v, %v; want nil and an error", col, err)
 			}
@@ -221,7 +221,7 @@ func TestFoldSpellings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	col, err := NewSource(dir, nil).Collect(context.Background(), nil)
+	col, err := NewSource(dir, 0, nil).Collect(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(gz(snapshot(okItem))))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		items, err := parseFile("fuzz.json", data)
+		items, err := parseFile("fuzz.json", data, 0)
 		if err != nil {
 			if items != nil {
 				t.Fatalf("parseFile returned %d items with error %v", len(items), err)

@@ -2,13 +2,14 @@ package awsconfig
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/objstore"
 )
 
 // item is one configuration item with its envelope read and checked. The
@@ -52,10 +53,6 @@ var goneStatuses = map[string]bool{
 	"ResourceDeletedNotRecorded": true,
 }
 
-// maxFileBytes bounds one decompressed file. Config splits snapshots far
-// below this; a larger file is a mistake or a gzip bomb.
-const maxFileBytes = 1 << 30
-
 // notConfigError says a file is JSON but not a Config delivery.
 func notConfigError(name, found string) error {
 	return fmt.Errorf("%s: not an AWS Config snapshot or history file: %s; expected a JSON object with a \"configurationItems\" list, as AWS Config delivers to S3 (ConfigSnapshot or ConfigHistory, .json or .json.gz)", name, found)
@@ -63,31 +60,22 @@ func notConfigError(name, found string) error {
 
 // decompress returns the file's JSON text, gunzipping it when it starts
 // with the gzip magic number (the name is not trusted: S3 downloads lose
-// or keep .gz unpredictably).
-func decompress(name string, data []byte) ([]byte, error) {
-	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+// or keep .gz unpredictably). The text may be at most maxBytes
+// (objstore.DefaultMaxBytes when 0): Config splits snapshots far below
+// that, so a larger file is a mistake or a gzip bomb, refused before it is
+// held in memory.
+func decompress(name string, data []byte, maxBytes int64) ([]byte, error) {
+	if !objstore.IsGzip(data) {
 		return data, nil
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: gunzip: %w", name, err)
-	}
-	defer zr.Close()
-	out, err := io.ReadAll(io.LimitReader(zr, maxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: gunzip: %w", name, err)
-	}
-	if len(out) > maxFileBytes {
-		return nil, fmt.Errorf("%s: decompressed size exceeds %d bytes", name, maxFileBytes)
-	}
-	return out, nil
+	return objstore.Gunzip(data, name, maxBytes)
 }
 
 // parseFile decodes one Config file (plain or gzipped JSON) into items.
 // Items of every type are returned, deleted ones too: deciding what to keep
 // needs the whole history.
-func parseFile(name string, data []byte) ([]item, error) {
-	text, err := decompress(name, data)
+func parseFile(name string, data []byte, maxBytes int64) ([]item, error) {
+	text, err := decompress(name, data, maxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -12,23 +12,26 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/objstore"
 )
 
 // Source reads AWS Config snapshot and history files from a file or a
 // folder walked recursively.
 type Source struct {
-	path   string
-	logger *slog.Logger
+	path     string
+	maxBytes int64
+	logger   *slog.Logger
 }
 
 // NewSource returns a source reading the Config files at path: one file,
 // or a folder (an `aws s3 sync` of the Config delivery prefix) walked
-// recursively for .json and .json.gz files.
-func NewSource(path string, logger *slog.Logger) inventory.Source {
+// recursively for .json and .json.gz files. Each file may be at most
+// maxBytes after decompression (0: objstore.DefaultMaxBytes).
+func NewSource(path string, maxBytes int64, logger *slog.Logger) inventory.Source {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Source{path: path, logger: logger.With("component", "awsconfig")}
+	return &Source{path: path, maxBytes: maxBytes, logger: logger.With("component", "awsconfig")}
 }
 
 // Name is config:PATH, as scans record their source.
@@ -50,11 +53,14 @@ func (s *Source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("read config files: %w", err)
 		}
-		data, err := os.ReadFile(f)
+		data, err := objstore.ReadFile(ctx, f, s.maxBytes)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("read config files: %w", ctx.Err())
+			}
 			return nil, fmt.Errorf("read config file: %w", err)
 		}
-		its, err := parseFile(f, data)
+		its, err := parseFile(f, data, s.maxBytes)
 		if err != nil {
 			return nil, err
 		}

@@ -34,7 +34,7 @@ func ec2ARN(kind, id string) string {
 
 func collect(t *testing.T, path string, logger *slog.Logger) *inventory.Collection {
 	t.Helper()
-	src := NewSource(path, logger)
+	src := NewSource(path, 0, logger)
 	col, err := src.Collect(context.Background(), inventory.NoProgress{})
 	if err != nil {
 		t.Fatalf("collect %s: %v", path, err)
@@ -499,7 +499,7 @@ func TestSkippedTypesLoggedOnce(t *testing.T) {
 }
 
 func TestSingleFileAndName(t *testing.T) {
-	src := NewSource(usSnap, nil)
+	src := NewSource(usSnap, 0, nil)
 	if got, want := src.Name(), "config:"+usSnap; got != want {
 		t.Errorf("Name() = %q, want %q", got, want)
 	}
@@ -548,7 +548,7 @@ func TestGzipFixtureMatchesSource(t *testing.T) {
 
 func TestProgressAndCancel(t *testing.T) {
 	var p recordProgress
-	if _, err := NewSource(estateDir, nil).Collect(context.Background(), &p); err != nil {
+	if _, err := NewSource(estateDir, 0, nil).Collect(context.Background(), &p); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([][2]int{{1, 3}, {2, 3}, {3, 3}}, p.updates); diff != "" {
@@ -556,7 +556,7 @@ func TestProgressAndCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	col, err := NewSource(estateDir, nil).Collect(ctx, nil)
+	col, err := NewSource(estateDir, 0, nil).Collect(ctx, nil)
 	if err == nil || !strings.Contains(err.Error(), "context canceled") || col != nil {
 		t.Errorf("Collect after cancel = %v, %v; want nil and a canceled error", col, err)
 	}
@@ -566,4 +566,18 @@ type recordProgress struct{ updates [][2]int }
 
 func (r *recordProgress) Update(done, total, calls, errors int) {
 	r.updates = append(r.updates, [2]int{done, total})
+}
+
+// TestAttrsFollowTheTypeTable: what Config files map to has the kinds the
+// type table gives each attr, as a saved scan must; a string where a bool
+// belongs would make policies quietly not match.
+func TestAttrsFollowTheTypeTable(t *testing.T) {
+	for _, path := range []string{estateDir, "testdata/src"} {
+		col := collect(t, path, nil)
+		for i := range col.Resources {
+			if err := inventory.CheckAttrs(&col.Resources[i]); err != nil {
+				t.Errorf("%s: %s: %v", path, col.Resources[i].ARN, err)
+			}
+		}
+	}
 }

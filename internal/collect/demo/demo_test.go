@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -136,83 +135,11 @@ func checkEstate(t *testing.T, rs []inventory.Resource) {
 				fail("%s: attr %q is not documented for %s in types.go", r.ARN, k, r.Type)
 				continue
 			}
-			if err := checkKind(doc, v); err != nil {
-				fail("%s: attr %s: %v", r.ARN, k, err)
+			if err := inventory.CheckAttr(doc, k, v); err != nil {
+				fail("%s: %v", r.ARN, err)
 			}
 		}
 	}
-}
-
-// checkKind checks a value against the kind a types.go entry starts with.
-func checkKind(doc string, v any) error {
-	switch {
-	case strings.HasPrefix(doc, "string(time)"):
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("%T, want an RFC 3339 string", v)
-		}
-		if _, err := time.Parse(time.RFC3339, s); err != nil {
-			return fmt.Errorf("%q is not RFC 3339: %w", s, err)
-		}
-	case strings.HasPrefix(doc, "string"):
-		if _, ok := v.(string); !ok {
-			return fmt.Errorf("%T, want string", v)
-		}
-	case strings.HasPrefix(doc, "number"):
-		if _, ok := v.(float64); !ok {
-			return fmt.Errorf("%T, want float64", v)
-		}
-	case strings.HasPrefix(doc, "bool"):
-		if _, ok := v.(bool); !ok {
-			return fmt.Errorf("%T, want bool", v)
-		}
-	case strings.HasPrefix(doc, "list of string"):
-		l, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("%T, want []any", v)
-		}
-		for i, e := range l {
-			if _, ok := e.(string); !ok {
-				return fmt.Errorf("[%d]: %T, want string", i, e)
-			}
-		}
-	case strings.HasPrefix(doc, "list of {"):
-		l, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("%T, want []any", v)
-		}
-		fields := listFields(doc)
-		for i, e := range l {
-			m, ok := e.(map[string]any)
-			if !ok {
-				return fmt.Errorf("[%d]: %T, want map[string]any", i, e)
-			}
-			for k, fv := range m {
-				kind, ok := fields[k]
-				if !ok {
-					return fmt.Errorf("[%d]: key %q is not documented", i, k)
-				}
-				if err := checkKind(kind, fv); err != nil {
-					return fmt.Errorf("[%d].%s: %w", i, k, err)
-				}
-			}
-		}
-	default:
-		return fmt.Errorf("types.go kind %q not understood by this test", doc)
-	}
-	return nil
-}
-
-var fieldRE = regexp.MustCompile(`(\w+): (string|number|bool)`)
-
-// listFields reads "list of {id: string, port: number ...}" into id ->
-// string, port -> number.
-func listFields(doc string) map[string]string {
-	m := map[string]string{}
-	for _, f := range fieldRE.FindAllStringSubmatch(doc, -1) {
-		m[f[1]] = f[2]
-	}
-	return m
 }
 
 func TestEstateFollowsTheContract(t *testing.T) {

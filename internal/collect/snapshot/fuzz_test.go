@@ -27,6 +27,7 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(file(hdr0, end0)))
 	f.Add([]byte(file(hdr, res1, res1, end1)))
 	f.Add([]byte(file(`{"steward_scan": 2, "scan": {}}`)))
+	f.Add([]byte(file(hdr, `{"resource": {"arn": "a", "account": "1", "type": "AWS::RDS::DBInstance", "attrs": {"publicly_accessible": "yes"}}}`, end1)))
 	f.Add([]byte(file(hdr, `{"resource": {"arn": "a", "account": "1", "type": "AWS::EC2::Instance", "created": "2024-01-01T00:00:00+23:59"}}`, end1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		scan, rs, err := Read(bytes.NewReader(data), "fuzz.jsonl")
@@ -46,6 +47,9 @@ func FuzzRead(f *testing.F) {
 		for i := range rs {
 			if err := rs[i].Validate(); err != nil {
 				t.Fatalf("accepted an invalid resource: %v", err)
+			}
+			if err := inventory.CheckAttrs(&rs[i]); err != nil {
+				t.Fatalf("accepted attrs of the wrong kind: %v", err)
 			}
 		}
 		if err := inventory.CheckUnique(rs); err != nil {

@@ -28,6 +28,8 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/objstore"
+	"github.com/steward-sre/steward/internal/quote"
 )
 
 // Version is the format version steward writes and the newest it reads.
@@ -159,21 +161,26 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
-// ReadFile reads a scan file, gunzipping it when the path ends in .gz.
-func ReadFile(ctx context.Context, path string) (*inventory.Scan, []inventory.Resource, error) {
-	f, err := os.Open(path)
+// ReadFile reads a scan file, gunzipping it when the path ends in .gz. It
+// reads at most maxBytes (objstore.DefaultMaxBytes when 0), counted after
+// decompression, and gives way to ctx even while blocked on a FIFO.
+func ReadFile(ctx context.Context, path string, maxBytes int64) (*inventory.Scan, []inventory.Resource, error) {
+	f, err := objstore.Open(ctx, path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read scan file: %w", err)
 	}
 	defer f.Close()
-	var r io.Reader = f
+	r := objstore.Limit(objstore.Context(ctx, f), path, maxBytes)
 	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(f)
+		zr, err := gzip.NewReader(r)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("read %s: %w", path, ctx.Err())
+			}
 			return nil, nil, &Error{File: path, Msg: fmt.Sprintf("not a gzip file (the name ends in .gz): %v", err)}
 		}
 		defer zr.Close()
-		r = zr
+		r = objstore.Limit(zr, path+" (decompressed)", maxBytes)
 	}
 	return read(ctx, r, path)
 }
@@ -193,6 +200,14 @@ func read(ctx context.Context, r io.Reader, name string) (*inventory.Scan, []inv
 		// compressed stream cut short is the real problem, not that piece.
 		if errors.Is(er.err, io.ErrUnexpectedEOF) {
 			return nil, nil, &Error{File: name, Msg: fmt.Sprintf("file is truncated: the compressed stream ends early, in line %d", line)}
+		}
+		// Likewise a file refused as too large, or a read interrupted.
+		var tl *objstore.TooLargeError
+		if errors.As(er.err, &tl) {
+			return nil, nil, er.err
+		}
+		if errors.Is(er.err, context.Canceled) || errors.Is(er.err, context.DeadlineExceeded) {
+			return nil, nil, fmt.Errorf("read %s: %w", name, er.err)
 		}
 		return nil, nil, &Error{File: name, Line: line, Msg: fmt.Sprintf(format, args...)}
 	}
@@ -237,8 +252,13 @@ func read(ctx context.Context, r io.Reader, name string) (*inventory.Scan, []inv
 			if err := res.Validate(); err != nil {
 				return fail(line, "resource: %v", err)
 			}
+			// A value of the wrong kind ("yes" for a bool) would make
+			// every policy reading it quietly not match.
+			if err := inventory.CheckAttrs(&res); err != nil {
+				return fail(line, "resource %s: %v (see the attribute table of %s)", quote.Clip(res.ARN), err, res.Type)
+			}
 			if first, dup := firstAt[res.ARN]; dup {
-				return fail(line, "duplicate ARN %s (first on line %d)", res.ARN, first)
+				return fail(line, "duplicate ARN %s (first on line %d)", quote.Clip(res.ARN), first)
 			}
 			firstAt[res.ARN] = line
 			rs = append(rs, res)
@@ -255,6 +275,10 @@ func read(ctx context.Context, r io.Reader, name string) (*inventory.Scan, []inv
 		}
 	}
 	if err := sc.Err(); err != nil {
+		var tl *objstore.TooLargeError
+		if errors.As(err, &tl) {
+			return nil, nil, err
+		}
 		if errors.Is(err, bufio.ErrTooLong) {
 			return fail(line+1, "line longer than %d MiB", MaxLine>>20)
 		}
@@ -350,14 +374,17 @@ func decodeStrict(text []byte, v any) string {
 
 // source reads a saved scan file as if it were the estate.
 type source struct {
-	path string
+	path     string
+	maxBytes int64
 }
 
 // NewSource returns a Source that reads a saved scan file (gzipped when the
-// path ends in .gz). Its collection has the file's resources and the
-// original scan's coverage rows; API calls are empty, as for any offline
-// source.
-func NewSource(path string) inventory.Source { return source{path: path} }
+// path ends in .gz) of at most maxBytes (0: objstore.DefaultMaxBytes). Its
+// collection has the file's resources and the original scan's coverage
+// rows; API calls are empty, as for any offline source.
+func NewSource(path string, maxBytes int64) inventory.Source {
+	return source{path: path, maxBytes: maxBytes}
+}
 
 func (s source) Name() string { return "file:" + s.path }
 
@@ -366,7 +393,7 @@ func (s source) Collect(ctx context.Context, p inventory.Progress) (*inventory.C
 		p = inventory.NoProgress{}
 	}
 	p.Update(0, 1, 0, 0)
-	scan, rs, err := ReadFile(ctx, s.path)
+	scan, rs, err := ReadFile(ctx, s.path, s.maxBytes)
 	if err != nil {
 		p.Update(1, 1, 0, 1)
 		return nil, err

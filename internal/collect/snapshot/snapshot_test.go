@@ -100,7 +100,7 @@ func TestRoundTrip(t *testing.T) {
 			if gz := bytes.HasPrefix(raw, []byte{0x1f, 0x8b}); gz != strings.HasSuffix(name, ".gz") {
 				t.Errorf("%s: gzipped = %v", name, gz)
 			}
-			gotScan, gotRs, err := ReadFile(context.Background(), path)
+			gotScan, gotRs, err := ReadFile(context.Background(), path, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func TestRoundTrip(t *testing.T) {
 				}
 			}
 
-			src := NewSource(path)
+			src := NewSource(path, 0)
 			if src.Name() != "file:"+path {
 				t.Errorf("Name() = %q", src.Name())
 			}
@@ -278,16 +278,16 @@ func TestGzipErrors(t *testing.T) {
 			if err := os.WriteFile(path, tc.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, _, err := ReadFile(context.Background(), path)
+			_, _, err := ReadFile(context.Background(), path, 0)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), path) {
 				t.Fatalf("err = %v, want %s: ...%s...", err, path, tc.want)
 			}
-			if _, err := NewSource(path).Collect(context.Background(), nil); err == nil {
+			if _, err := NewSource(path, 0).Collect(context.Background(), nil); err == nil {
 				t.Error("Collect accepted it")
 			}
 		})
 	}
-	if _, err := NewSource(filepath.Join(dir, "missing.jsonl")).Collect(context.Background(), nil); !errors.Is(err, os.ErrNotExist) {
+	if _, err := NewSource(filepath.Join(dir, "missing.jsonl"), 0).Collect(context.Background(), nil); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: err = %v, want not exist", err)
 	}
 }
@@ -304,10 +304,10 @@ func TestReadCanceled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := ReadFile(ctx, path); !errors.Is(err, context.Canceled) {
+	if _, _, err := ReadFile(ctx, path, 0); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
-	if _, _, err := ReadFile(context.Background(), path); err != nil {
+	if _, _, err := ReadFile(context.Background(), path, 0); err != nil {
 		t.Errorf("the same file without cancel: %v", err)
 	}
 }

@@ -67,7 +67,7 @@ func TestDemoParity(t *testing.T) {
 func findings(t *testing.T, rs []inventory.Resource) map[string]bool {
 	t.Helper()
 	cfg := config.Default()
-	ps, err := policy.Load(nil, true)
+	ps, err := policy.Load(context.Background(), nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
