@@ -385,7 +385,7 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 	a.startFile()
 	plan := newLinePlan(c, false)
 	if piped {
-		err = a.readCSVPiped(ctx, cr, &fs, newCSVPrep(c, plan))
+		err = a.readCSVPiped(ctx, cr, &fs, newCSVPrep(c, plan, len(header)))
 	} else {
 		var rec []string
 		get := func(i int) string {
@@ -394,7 +394,7 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 			}
 			return ""
 		}
-		err = readCSVRecords(ctx, cr, func(rec0 []string, line int64, bad string, err error) error {
+		err = readCSVRecords(ctx, cr, len(header), func(rec0 []string, line int64, bad string, err error) error {
 			if err != nil {
 				return err
 			}
@@ -412,6 +412,11 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 			return nil
 		})
 	}
+	var te *TruncatedError
+	if errors.As(err, &te) {
+		te.File = name
+		return fs, err
+	}
 	if err != nil {
 		return fs, fmt.Errorf("%s: %w", name, err)
 	}
@@ -427,9 +432,12 @@ func (a *Aggregator) badLine(fs *FileStats, line int64, why string) {
 }
 
 // readCSVRecords reads every record after the header and hands each to
-// take, in order: a record with its line, a line that is not CSV (bad),
-// or an error that ends the file.
-func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string, line int64, bad string, err error) error) error {
+// take, in order: a record with its line, a line that is not CSV or has
+// not the header's width fields (bad), or an error that ends the file. A
+// last record cut short (see csvRecords.Cut) with the wrong width or an
+// open quote ends the file with a TruncatedError: its missing part may
+// have held anything, so nothing of the file may be trusted as complete.
+func readCSVRecords(ctx context.Context, cr *csvRecords, width int, take func(rec []string, line int64, bad string, err error) error) error {
 	for n := 0; ; n++ {
 		if n&4095 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -443,10 +451,7 @@ func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string,
 		line := cr.Pos()
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
-				continue
-			}
-			if err := take(nil, int64(line), fmt.Sprintf("unreadable CSV: %v", err), nil); err != nil {
+			if err := take(nil, line, fmt.Sprintf("unreadable CSV: %v", err), nil); err != nil {
 				return err
 			}
 			if errors.As(err, &pe) {
@@ -454,10 +459,34 @@ func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string,
 			}
 			return take(nil, 0, "", err)
 		}
-		if err := take(rec, int64(line), "", nil); err != nil {
+		if len(rec) != width {
+			if cut, _ := cr.Cut(); cut {
+				return take(nil, 0, "", &TruncatedError{Line: line, Why: fmt.Sprintf("its last row has %d of the header's %d fields and no line ending", len(rec), width)})
+			}
+			if err := take(nil, line, fmt.Sprintf("%d fields where the header has %d", len(rec), width), nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, open := cr.Cut(); open {
+			return take(nil, 0, "", &TruncatedError{Line: line, Why: "its last row ends inside a quoted field"})
+		}
+		if err := take(rec, line, "", nil); err != nil {
 			return err
 		}
 	}
+}
+
+// TruncatedError is a file that ends inside a row: a copy or a download
+// that stopped. File is set by the caller that knows the name.
+type TruncatedError struct {
+	File string
+	Line int64
+	Why  string
+}
+
+func (e *TruncatedError) Error() string {
+	return fmt.Sprintf("%s:%d: the file looks truncated: %s; nothing of it is stored (fetch the file again)", e.File, e.Line, e.Why)
 }
 
 // csvPrep is the work on a record that needs nothing of the rollups
@@ -468,13 +497,15 @@ func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string,
 type csvPrep struct {
 	c    *columns
 	plan *linePlan
+	// width is the header's number of fields.
+	width int
 	// cols are the amount columns; at maps a column to its place in cols.
 	cols []int
 	at   []int
 }
 
-func newCSVPrep(c *columns, plan *linePlan) *csvPrep {
-	p := &csvPrep{c: c, plan: plan}
+func newCSVPrep(c *columns, plan *linePlan, width int) *csvPrep {
+	p := &csvPrep{c: c, plan: plan, width: width}
 	for _, f := range []field{fBilled, fEffective, fSPEffective, fRIEffective} {
 		if i := c.idx[f]; i >= 0 {
 			for len(p.at) <= i {
@@ -544,7 +575,7 @@ func (a *Aggregator) readCSVPiped(ctx context.Context, cr *csvRecords, fs *FileS
 		if !get() {
 			return
 		}
-		b.err = readCSVRecords(ctx, cr, func(rec []string, line int64, bad string, err error) error {
+		b.err = readCSVRecords(ctx, cr, prep.width, func(rec []string, line int64, bad string, err error) error {
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package cost
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -229,5 +230,93 @@ func TestIngestParquetEncodings(t *testing.T) {
 	}
 	if d := cmp.Diff(got[0], got[1], cmp.AllowUnexported(Money{})); d != "" {
 		t.Errorf("rollups (-plain +dictionary):\n%s", d)
+	}
+}
+
+// TestIngestRaggedAndTruncated: a row with too few or too many fields is
+// a bad row, named by file and line; a file that ends inside its last row
+// is refused whole, as a truncated copy, and nothing of it is stored.
+func TestIngestRaggedAndTruncated(t *testing.T) {
+	const head = "BilledCost,ChargePeriodStart,ServiceName,ChargeCategory,Tags\n"
+	const good = "1000,2024-11-01,EC2,Usage,\"{\"\"system\"\":\"\"shop\"\"}\"\n"
+	tests := map[string]struct {
+		body      string
+		truncated string // the error, when the file is refused
+		skipped   []string
+		billed    string
+	}{
+		"cut inside the last row's cost": {
+			body:      good + "98",
+			truncated: "bill.csv:3: the file looks truncated: its last row has 1 of the header's 5 fields and no line ending",
+		},
+		"cut inside the last row's tags": {
+			body:      good + "987.25,2024-11-01,EC2,Usage,\"{\"\"sys",
+			truncated: "bill.csv:3: the file looks truncated: its last row ends inside a quoted field",
+		},
+		"cut inside a multi-line quoted field": {
+			body:      good + "987.25,2024-11-01,EC2,Usage,\"{\"\"system\"\":\n\"\"shop\"\"}\n",
+			truncated: "bill.csv:3: the file looks truncated: its last row ends inside a quoted field",
+		},
+		"short row in the middle": {
+			body:    good + "987.25,2024-11-01,EC2\n" + good,
+			skipped: []string{"bill.csv:3: 3 fields where the header has 5"},
+			billed:  "2000",
+		},
+		"long row in the middle": {
+			body:    good + "987.25,2024-11-01,EC2,Usage,{},extra\n" + good,
+			skipped: []string{"bill.csv:3: 6 fields where the header has 5"},
+			billed:  "2000",
+		},
+		"whole last row without a line ending": {
+			body:   good + strings.TrimSuffix(good, "\n"),
+			billed: "2000",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "bill.csv")
+			if err := os.WriteFile(p, []byte(head+tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, piped := range []bool{false, true} {
+				a := NewAggregator("")
+				f, err := os.Open(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = a.readCSV(context.Background(), "bill.csv", f, piped)
+				f.Close()
+				if tc.truncated != "" {
+					var te *TruncatedError
+					if !errors.As(err, &te) || !strings.HasPrefix(err.Error(), tc.truncated) {
+						t.Fatalf("piped %v: error %v, want %q", piped, err, tc.truncated)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("piped %v: %v", piped, err)
+				}
+				var got []string
+				for _, b := range a.Stats().BadRows {
+					got = append(got, b.String())
+				}
+				if d := cmp.Diff(tc.skipped, got); d != "" {
+					t.Errorf("piped %v: bad rows (-want +got):\n%s", piped, d)
+				}
+				if s := a.Stats().Billed.String(); s != tc.billed {
+					t.Errorf("piped %v: billed %s, want %s", piped, s, tc.billed)
+				}
+			}
+			// Ingest refuses a truncated file before storing anything.
+			if tc.truncated != "" {
+				st := NewMemStore()
+				if _, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{p}, Now: testNow}); err == nil {
+					t.Fatal("ingest of a truncated bill succeeded")
+				}
+				if ps, _ := st.Periods(context.Background()); len(ps) != 0 {
+					t.Errorf("a truncated bill stored %v", ps)
+				}
+			}
+		})
 	}
 }
