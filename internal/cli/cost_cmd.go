@@ -30,6 +30,8 @@ type CostIngestCmd struct {
 	Source string   `help:"Name of the bill (default: the payer account of each line)."`
 	Demo   bool     `help:"Ingest a synthetic bill that matches the demo estate (see steward demo)."`
 	JSON   bool     `help:"Print JSON."`
+	// AcceptSkipped stores a bill however many of its lines are unreadable.
+	AcceptSkipped bool `name:"accept-skipped" help:"Store what was read even when more of a file's lines are unreadable than cost.max_skipped allows (default 1%); by default nothing is stored then."`
 	// Cost Explorer instead of export files (cost_costexplorer_cmd.go).
 	CostExplorer bool   `name:"cost-explorer" help:"Read daily cost by system tag and service from the Cost Explorer API instead of files: coarser than an export, and each request costs $0.01."`
 	From         string `help:"With --cost-explorer: first day (YYYY-MM-DD), widened to the start of its month." placeholder:"DATE"`
@@ -66,11 +68,21 @@ func (c *CostIngestCmd) Run(r *runner) error {
 	if c.JSON {
 		format = "json"
 	}
-	err = cost.RunIngest(r.ctx, cs, cost.IngestOptions{Paths: paths, Source: c.Source, Now: r.env.Now().UTC(), Logger: r.log}, format, r.env.Stdout)
-	if err != nil {
-		return usageError{err}
+	o := cost.IngestOptions{
+		Paths: paths, Source: c.Source, Now: r.env.Now().UTC(), Logger: r.log,
+		MaxSkipped: cfg.Cost.MaxSkippedShare(), AcceptSkipped: c.AcceptSkipped,
 	}
-	return nil
+	return ingestError(cost.RunIngest(r.ctx, cs, o, format, r.env.Stdout))
+}
+
+// ingestError sorts an ingest's failure: the store's is steward's own
+// (exit 4), anything else is the bill's or the paths' (exit 2).
+func ingestError(err error) error {
+	var se *cost.StoreError
+	if err == nil || errors.As(err, &se) {
+		return err
+	}
+	return usageError{err}
 }
 
 // writeDemoBill writes the demo estate's bill to a temporary file.

@@ -28,7 +28,13 @@ type FileStats struct {
 	Format  Format `json:"format"`
 	Lines   int64  `json:"lines"`
 	Skipped int64  `json:"skipped"`
-	Billed  Money  `json:"billed"`
+	// BadTags counts lines kept as untagged: their cost was readable,
+	// their tags were not.
+	BadTags int64 `json:"bad_tags"`
+	Billed  Money `json:"billed"`
+	// BadRows are the file's first skipped lines, so a refused ingest
+	// can say why for each file.
+	BadRows []BadRow `json:"bad_rows,omitempty"`
 }
 
 // Stats sums an ingest: lines read and skipped, the billed total of what
@@ -43,14 +49,23 @@ type Stats struct {
 	SkippedBilled Money    `json:"skipped_billed"`
 	Billed        Money    `json:"billed"`
 	BadRows       []BadRow `json:"bad_rows,omitempty"`
+	// BadTags counts lines whose tags could not be read, kept as
+	// untagged rather than dropped (their spend is real); BadTagRows are
+	// the first of them.
+	BadTags    int64    `json:"bad_tags"`
+	BadTagRows []BadRow `json:"bad_tag_rows,omitempty"`
 	// EffectiveFromBilled counts usage lines whose EffectiveCost was
 	// missing or zero with no commitment discount, where billed cost was
 	// used as the amortised cost (the FOCUS sample has many).
 	EffectiveFromBilled int64 `json:"effective_from_billed"`
 }
 
-// maxBadRows is how many bad rows Stats keeps to show.
-const maxBadRows = 10
+// maxBadRows is how many bad rows Stats keeps to show, maxFileBadRows
+// how many FileStats keeps.
+const (
+	maxBadRows     = 10
+	maxFileBadRows = 3
+)
 
 type aggKey struct {
 	day      int32
@@ -117,6 +132,16 @@ type Batch struct {
 	Rollups []Rollup
 }
 
+// Check refuses a batch holding a rollup of another source or period.
+func (b Batch) Check() error {
+	for i, r := range b.Rollups {
+		if r.Source != b.Source || r.Period != b.Period {
+			return fmt.Errorf("replace %s %s: row %d belongs to %s %s", b.Source, b.Period, i, r.Source, r.Period)
+		}
+	}
+	return nil
+}
+
 // Batches returns the rollups grouped by source and period, sorted.
 func (a *Aggregator) Batches() []Batch {
 	idx := map[[2]string]int{}
@@ -162,6 +187,18 @@ func (a *Aggregator) bad(fs *FileStats, line int64, reason string) {
 	if len(a.stats.BadRows) < maxBadRows {
 		a.stats.BadRows = append(a.stats.BadRows, BadRow{File: fs.Name, Line: line, Reason: reason})
 	}
+	if len(fs.BadRows) < maxFileBadRows {
+		fs.BadRows = append(fs.BadRows, BadRow{File: fs.Name, Line: line, Reason: reason})
+	}
+}
+
+// badTags counts a line kept as untagged because its tags cannot be read.
+func (a *Aggregator) badTags(fs *FileStats, line int64, reason string) {
+	fs.BadTags++
+	a.stats.BadTags++
+	if len(a.stats.BadTagRows) < maxBadRows {
+		a.stats.BadTagRows = append(a.stats.BadTagRows, BadRow{File: fs.Name, Line: line, Reason: reason})
+	}
 }
 
 func isNull(s string) bool { return s == "" || s == "NULL" || s == "null" || s == "\\N" }
@@ -171,7 +208,8 @@ func isNull(s string) bool { return s == "" || s == "NULL" || s == "null" || s =
 // amounts a reader already holds as numbers, such as Parquet decimals,
 // so they need no text round trip). A line that cannot be read is
 // counted as bad, with the first reason in the order the fields are read:
-// billed cost, dates, effective cost, tags.
+// billed cost, dates, effective cost. A line whose tags cannot be read is
+// kept as untagged and counted apart: dropping it would drop real spend.
 func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass, get func(int) string, money func(int) (Money, bool)) {
 	amount := func(f field) (Money, bool, error) {
 		i := c.idx[f]
@@ -206,13 +244,13 @@ func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass,
 		return
 	}
 	effective, err := a.effective(c, cl, billed, amount)
-	if err == nil && cl.tagErr != "" {
-		err = errors.New(cl.tagErr)
-	}
 	if err != nil {
 		a.bad(fs, lineNo, err.Error())
 		a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
 		return
+	}
+	if cl.tagErr != "" {
+		a.badTags(fs, lineNo, cl.tagErr)
 	}
 	v := cl.val
 	if v == nil {

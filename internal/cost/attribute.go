@@ -20,6 +20,19 @@ type Config struct {
 	// Recommend tunes recommendations: office hours, production envs,
 	// the Fargate Spot discount.
 	Recommend RecommendConfig `yaml:"recommend"`
+	// MaxSkipped is the share of a bill file's lines that may be
+	// unreadable (bad cost or date) before `cost ingest` stores nothing,
+	// as a percentage (default 1%); see MaxSkippedShare.
+	MaxSkipped string `yaml:"max_skipped"`
+}
+
+// MaxSkippedShare is MaxSkipped read (Validate has checked it).
+func (c *Config) MaxSkippedShare() Percent {
+	p, err := ParsePercent(c.MaxSkipped)
+	if err != nil {
+		return DefaultMaxSkipped
+	}
+	return p
 }
 
 // Budget is a monthly limit. System and Env may each be empty (any); at
@@ -72,6 +85,9 @@ func (c *Config) Defaults() {
 		c.Anomaly.MinImpact = MustMoney("1")
 	}
 	c.Recommend.defaults()
+	if c.MaxSkipped == "" {
+		c.MaxSkipped = DefaultMaxSkipped.String()
+	}
 }
 
 // FieldError is a problem with one field of the cost section; Field is
@@ -104,6 +120,9 @@ func (c *Config) Validate() error {
 		if v.System == "" && v.Env == "" && v.Owner == "" {
 			return &FieldError{Field: fmt.Sprintf("cost.virtual_tags[%d]", i), Err: fmt.Errorf("set system, env or owner")}
 		}
+	}
+	if _, err := ParsePercent(c.MaxSkipped); err != nil && c.MaxSkipped != "" {
+		return &FieldError{Field: "cost.max_skipped", Err: err}
 	}
 	a := c.Anomaly
 	switch {

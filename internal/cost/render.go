@@ -156,6 +156,12 @@ func renderIngest(w io.Writer, res *IngestResult, format string) error {
 			fmt.Fprintf(w, "  %s\n", b)
 		}
 	}
+	if s.BadTags > 0 {
+		fmt.Fprintf(w, "%d lines had tags that could not be read: their cost is kept as untagged; first ones:\n", s.BadTags)
+		for _, b := range s.BadTagRows {
+			fmt.Fprintf(w, "  %s\n", b)
+		}
+	}
 	if s.EffectiveFromBilled > 0 {
 		fmt.Fprintf(w, "%d usage lines had no effective cost and no commitment discount: their billed cost stands in for amortised cost\n", s.EffectiveFromBilled)
 	}

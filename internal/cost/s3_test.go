@@ -169,7 +169,7 @@ func TestIngestS3(t *testing.T) {
 		}
 	}
 	local := NewMemStore()
-	wantRes, err := Ingest(context.Background(), local, IngestOptions{Paths: []string{filepath.Join(dir, "exports")}, Now: testNow})
+	wantRes, err := Ingest(context.Background(), local, IngestOptions{Paths: []string{filepath.Join(dir, "exports")}, Now: testNow, AcceptSkipped: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestIngestS3(t *testing.T) {
 		t.Run("page size "+strconv.Itoa(pageSize), func(t *testing.T) {
 			fake := &fakeS3{bucket: "bills", objects: objects, pageSize: pageSize}
 			st := NewMemStore()
-			res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{"s3://bills/exports/"}, Now: testNow, S3: fake})
+			res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{"s3://bills/exports/"}, Now: testNow, S3: fake, AcceptSkipped: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -393,7 +393,7 @@ func TestIngestS3ThroughSDK(t *testing.T) {
 		HTTPClient:   srv.Client(),
 	})
 	st := NewMemStore()
-	res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{"s3://bills/cur/"}, Now: testNow, S3: client})
+	res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{"s3://bills/cur/"}, Now: testNow, S3: client, AcceptSkipped: true})
 	if err != nil {
 		t.Fatal(err)
 	}

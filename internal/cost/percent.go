@@ -1,0 +1,32 @@
+package cost
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Percent is a share, written in steward.yaml as a percentage (1% or
+// 0.5%) so that no one reads 0.01 as one percent or 1 as a hundred. It
+// holds the fraction: 1% is 0.01.
+type Percent float64
+
+// ParsePercent reads "1%", "0.5%" or "0"; the sign is required for any
+// other number.
+func ParsePercent(s string) (Percent, error) {
+	s = strings.TrimSpace(s)
+	num, ok := strings.CutSuffix(s, "%")
+	if !ok && s != "0" {
+		return 0, fmt.Errorf("%q is not a percentage (e.g. 1%% or 0.5%%)", truncate(s, 40))
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || math.IsNaN(v) || v < 0 || v > 100 {
+		return 0, fmt.Errorf("%q is not a percentage from 0%% to 100%% (e.g. 1%% or 0.5%%)", truncate(s, 40))
+	}
+	return Percent(v / 100), nil
+}
+
+func (p Percent) String() string {
+	return strconv.FormatFloat(float64(p)*100, 'f', -1, 64) + "%"
+}
