@@ -64,7 +64,7 @@ type CLI struct {
 	Cost      CostCmd      `cmd:"" help:"Cost from billing exports: by system, env and owner; waste priced; anomalies; budgets."`
 	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
-	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege IAM policy steward's AWS scan needs."`
+	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege, read-only IAM policy steward needs: the scan by default, or --feature cost,cost-explorer,iac, or --all."`
 	Version   VersionCmd   `cmd:"" help:"Print steward's version."`
 }
 
