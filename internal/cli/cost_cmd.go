@@ -75,11 +75,13 @@ func (c *CostIngestCmd) Run(r *runner) error {
 	return ingestError(cost.RunIngest(r.ctx, cs, o, format, r.env.Stdout))
 }
 
-// ingestError sorts an ingest's failure: the store's is steward's own
-// (exit 4), anything else is the bill's or the paths' (exit 2).
+// ingestError sorts an ingest's failure: the store's, the disk's or the
+// network's is steward's own (exit 4, worth a retry), anything else is
+// the bill's or the paths' (exit 2).
 func ingestError(err error) error {
 	var se *cost.StoreError
-	if err == nil || errors.As(err, &se) {
+	var ie *cost.IOError
+	if err == nil || errors.As(err, &se) || errors.As(err, &ie) {
 		return err
 	}
 	return usageError{err}

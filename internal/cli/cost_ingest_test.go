@@ -3,10 +3,15 @@ package cli
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/steward-sre/steward/internal/cost"
 )
 
 // bill writes a FOCUS bill of 100 lines of 2 on 2024-11-05, bad of which
@@ -126,4 +131,24 @@ func storedNovember(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return billed
+}
+
+func TestIngestErrorExitCodes(t *testing.T) {
+	tests := map[string]struct {
+		err  error
+		want int
+	}{
+		"network":   {fmt.Errorf("ingest: s3://b/k: %w", &cost.IOError{Err: errors.New("connection reset by peer")}), ExitFailure},
+		"store":     {&cost.StoreError{Err: errors.New("disk full")}, ExitFailure},
+		"truncated": {fmt.Errorf("ingest: %w", &cost.TruncatedError{File: "b.csv", Line: 3, Why: "cut"}), ExitUsage},
+		"skipped":   {&cost.SkippedError{Max: cost.DefaultMaxSkipped}, ExitUsage},
+		"no header": {errors.New("b.csv: not a FOCUS or CUR header"), ExitUsage},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := exitCode(context.Background(), io.Discard, ingestError(tc.err)); got != tc.want {
+				t.Errorf("exit %d, want %d", got, tc.want)
+			}
+		})
+	}
 }
