@@ -30,6 +30,8 @@ type CostIngestCmd struct {
 	Source string   `help:"Name of the bill (default: the payer account of each line)."`
 	Demo   bool     `help:"Ingest a synthetic bill that matches the demo estate (see steward demo)."`
 	Format string   `help:"Output: table or json." default:"table" enum:"table,json" short:"f"`
+	// AcceptSkipped stores a bill however many of its lines are unreadable.
+	AcceptSkipped bool `name:"accept-skipped" help:"Store what was read even when more of a file's lines are unreadable than cost.max_skipped allows (default 1%); by default nothing is stored then."`
 	// Cost Explorer instead of export files (cost_costexplorer_cmd.go).
 	CostExplorer bool   `name:"cost-explorer" help:"Read daily cost by system tag and service from the Cost Explorer API instead of files: coarser than an export, and each request costs $0.01."`
 	From         string `help:"With --cost-explorer: first day (YYYY-MM-DD), widened to the start of its month." placeholder:"DATE"`
@@ -62,11 +64,23 @@ func (c *CostIngestCmd) Run(r *runner) error {
 		defer cleanup()
 		paths = append(paths, p)
 	}
-	err = cost.RunIngest(r.ctx, cs, cost.IngestOptions{Paths: paths, Source: c.Source, Now: r.env.Now().UTC(), Logger: r.log}, c.Format, r.env.Stdout)
-	if err != nil {
-		return usageError{err}
+	o := cost.IngestOptions{
+		Paths: paths, Source: c.Source, Now: r.env.Now().UTC(), Logger: r.log,
+		MaxSkipped: cfg.Cost.MaxSkippedShare(), AcceptSkipped: c.AcceptSkipped,
 	}
-	return nil
+	return ingestError(cost.RunIngest(r.ctx, cs, o, c.Format, r.env.Stdout))
+}
+
+// ingestError sorts an ingest's failure: the store's, the disk's or the
+// network's is steward's own (exit 4, worth a retry), anything else is
+// the bill's or the paths' (exit 2).
+func ingestError(err error) error {
+	var se *cost.StoreError
+	var ie *cost.IOError
+	if err == nil || errors.As(err, &se) || errors.As(err, &ie) {
+		return err
+	}
+	return usageError{err}
 }
 
 // writeDemoBill writes the demo estate's bill to a temporary file.

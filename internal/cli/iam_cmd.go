@@ -3,18 +3,33 @@ package cli
 import (
 	"fmt"
 
-	"github.com/steward-sre/steward/internal/collect/aws"
+	"github.com/steward-sre/steward/internal/iampolicy"
 )
 
-// IAMPolicyCmd prints the read-only IAM policy a live scan needs.
-type IAMPolicyCmd struct{}
+// IAMPolicyCmd prints the read-only IAM policy steward's features need.
+type IAMPolicyCmd struct {
+	Feature   []string `help:"Features to allow, comma-separated: scan (the default), cost (billing exports in S3), cost-explorer (cost ingest --cost-explorer), iac (CloudFormation stacks, CloudTrail creators, states and trail logs in S3)." enum:"scan,cost,cost-explorer,iac" placeholder:"FEATURE" sep:","`
+	All       bool     `help:"Allow every feature."`
+	Bills     []string `help:"With the cost feature: s3://bucket/prefix of the billing exports; object reads are scoped to them (default: any object). Repeatable." placeholder:"URL"`
+	States    []string `help:"With the iac feature: s3://bucket/key or prefix of Terraform states (their workspaces too). Repeatable." placeholder:"URL"`
+	TrailLogs []string `name:"trail-logs" help:"With the iac feature: s3://bucket/prefix of CloudTrail log files. Repeatable." placeholder:"URL"`
+	Partition string   `help:"ARN partition of the S3 locations: aws, aws-cn, aws-us-gov." default:"aws" enum:"aws,aws-cn,aws-us-gov"`
+}
 
 // Run prints the policy.
-func (IAMPolicyCmd) Run(r *runner) error {
-	doc, err := aws.IAMPolicy()
-	if err != nil {
-		return fmt.Errorf("build iam policy: %w", err)
+func (c *IAMPolicyCmd) Run(r *runner) error {
+	o := iampolicy.Options{Features: c.Feature, Bills: c.Bills, States: c.States, TrailLogs: c.TrailLogs, Partition: c.Partition}
+	if c.All {
+		o.Features = iampolicy.Features
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "%s\n", doc)
+	doc, err := iampolicy.Build(o)
+	if err != nil {
+		return usageError{fmt.Errorf("iam-policy: %w", err)}
+	}
+	b, err := doc.JSON()
+	if err != nil {
+		return err
+	}
+	_, err = r.env.Stdout.Write(b)
 	return err
 }

@@ -28,7 +28,13 @@ type FileStats struct {
 	Format  Format `json:"format"`
 	Lines   int64  `json:"lines"`
 	Skipped int64  `json:"skipped"`
-	Billed  Money  `json:"billed"`
+	// BadTags counts lines kept as untagged: their cost was readable,
+	// their tags were not.
+	BadTags int64 `json:"bad_tags"`
+	Billed  Money `json:"billed"`
+	// BadRows are the file's first skipped lines, so a refused ingest
+	// can say why for each file.
+	BadRows []BadRow `json:"bad_rows,omitempty"`
 }
 
 // Stats sums an ingest: lines read and skipped, the billed total of what
@@ -43,14 +49,23 @@ type Stats struct {
 	SkippedBilled Money    `json:"skipped_billed"`
 	Billed        Money    `json:"billed"`
 	BadRows       []BadRow `json:"bad_rows,omitempty"`
+	// BadTags counts lines whose tags could not be read, kept as
+	// untagged rather than dropped (their spend is real); BadTagRows are
+	// the first of them.
+	BadTags    int64    `json:"bad_tags"`
+	BadTagRows []BadRow `json:"bad_tag_rows,omitempty"`
 	// EffectiveFromBilled counts usage lines whose EffectiveCost was
 	// missing or zero with no commitment discount, where billed cost was
 	// used as the amortised cost (the FOCUS sample has many).
 	EffectiveFromBilled int64 `json:"effective_from_billed"`
 }
 
-// maxBadRows is how many bad rows Stats keeps to show.
-const maxBadRows = 10
+// maxBadRows is how many bad rows Stats keeps to show, maxFileBadRows
+// how many FileStats keeps.
+const (
+	maxBadRows     = 10
+	maxFileBadRows = 3
+)
 
 type aggKey struct {
 	day      int32
@@ -117,6 +132,16 @@ type Batch struct {
 	Rollups []Rollup
 }
 
+// Check refuses a batch holding a rollup of another source or period.
+func (b Batch) Check() error {
+	for i, r := range b.Rollups {
+		if r.Source != b.Source || r.Period != b.Period {
+			return fmt.Errorf("replace %s %s: row %d belongs to %s %s", b.Source, b.Period, i, r.Source, r.Period)
+		}
+	}
+	return nil
+}
+
 // Batches returns the rollups grouped by source and period, sorted.
 func (a *Aggregator) Batches() []Batch {
 	idx := map[[2]string]int{}
@@ -162,6 +187,18 @@ func (a *Aggregator) bad(fs *FileStats, line int64, reason string) {
 	if len(a.stats.BadRows) < maxBadRows {
 		a.stats.BadRows = append(a.stats.BadRows, BadRow{File: fs.Name, Line: line, Reason: reason})
 	}
+	if len(fs.BadRows) < maxFileBadRows {
+		fs.BadRows = append(fs.BadRows, BadRow{File: fs.Name, Line: line, Reason: reason})
+	}
+}
+
+// badTags counts a line kept as untagged because its tags cannot be read.
+func (a *Aggregator) badTags(fs *FileStats, line int64, reason string) {
+	fs.BadTags++
+	a.stats.BadTags++
+	if len(a.stats.BadTagRows) < maxBadRows {
+		a.stats.BadTagRows = append(a.stats.BadTagRows, BadRow{File: fs.Name, Line: line, Reason: reason})
+	}
 }
 
 func isNull(s string) bool { return s == "" || s == "NULL" || s == "null" || s == "\\N" }
@@ -171,7 +208,8 @@ func isNull(s string) bool { return s == "" || s == "NULL" || s == "null" || s =
 // amounts a reader already holds as numbers, such as Parquet decimals,
 // so they need no text round trip). A line that cannot be read is
 // counted as bad, with the first reason in the order the fields are read:
-// billed cost, dates, effective cost, tags.
+// billed cost, dates, effective cost. A line whose tags cannot be read is
+// kept as untagged and counted apart: dropping it would drop real spend.
 func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass, get func(int) string, money func(int) (Money, bool)) {
 	amount := func(f field) (Money, bool, error) {
 		i := c.idx[f]
@@ -206,13 +244,13 @@ func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass,
 		return
 	}
 	effective, err := a.effective(c, cl, billed, amount)
-	if err == nil && cl.tagErr != "" {
-		err = errors.New(cl.tagErr)
-	}
 	if err != nil {
 		a.bad(fs, lineNo, err.Error())
 		a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
 		return
+	}
+	if cl.tagErr != "" {
+		a.badTags(fs, lineNo, cl.tagErr)
 	}
 	v := cl.val
 	if v == nil {
@@ -385,7 +423,7 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 	a.startFile()
 	plan := newLinePlan(c, false)
 	if piped {
-		err = a.readCSVPiped(ctx, cr, &fs, newCSVPrep(c, plan))
+		err = a.readCSVPiped(ctx, cr, &fs, newCSVPrep(c, plan, len(header)))
 	} else {
 		var rec []string
 		get := func(i int) string {
@@ -394,7 +432,7 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 			}
 			return ""
 		}
-		err = readCSVRecords(ctx, cr, func(rec0 []string, line int64, bad string, err error) error {
+		err = readCSVRecords(ctx, cr, len(header), func(rec0 []string, line int64, bad string, err error) error {
 			if err != nil {
 				return err
 			}
@@ -412,6 +450,11 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 			return nil
 		})
 	}
+	var te *TruncatedError
+	if errors.As(err, &te) {
+		te.File = name
+		return fs, err
+	}
 	if err != nil {
 		return fs, fmt.Errorf("%s: %w", name, err)
 	}
@@ -427,9 +470,12 @@ func (a *Aggregator) badLine(fs *FileStats, line int64, why string) {
 }
 
 // readCSVRecords reads every record after the header and hands each to
-// take, in order: a record with its line, a line that is not CSV (bad),
-// or an error that ends the file.
-func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string, line int64, bad string, err error) error) error {
+// take, in order: a record with its line, a line that is not CSV or has
+// not the header's width fields (bad), or an error that ends the file. A
+// last record cut short (see csvRecords.Cut) with the wrong width or an
+// open quote ends the file with a TruncatedError: its missing part may
+// have held anything, so nothing of the file may be trusted as complete.
+func readCSVRecords(ctx context.Context, cr *csvRecords, width int, take func(rec []string, line int64, bad string, err error) error) error {
 	for n := 0; ; n++ {
 		if n&4095 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -443,10 +489,7 @@ func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string,
 		line := cr.Pos()
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
-				continue
-			}
-			if err := take(nil, int64(line), fmt.Sprintf("unreadable CSV: %v", err), nil); err != nil {
+			if err := take(nil, line, fmt.Sprintf("unreadable CSV: %v", err), nil); err != nil {
 				return err
 			}
 			if errors.As(err, &pe) {
@@ -454,10 +497,34 @@ func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string,
 			}
 			return take(nil, 0, "", err)
 		}
-		if err := take(rec, int64(line), "", nil); err != nil {
+		if len(rec) != width {
+			if cut, _ := cr.Cut(); cut {
+				return take(nil, 0, "", &TruncatedError{Line: line, Why: fmt.Sprintf("its last row has %d of the header's %d fields and no line ending", len(rec), width)})
+			}
+			if err := take(nil, line, fmt.Sprintf("%d fields where the header has %d", len(rec), width), nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, open := cr.Cut(); open {
+			return take(nil, 0, "", &TruncatedError{Line: line, Why: "its last row ends inside a quoted field"})
+		}
+		if err := take(rec, line, "", nil); err != nil {
 			return err
 		}
 	}
+}
+
+// TruncatedError is a file that ends inside a row: a copy or a download
+// that stopped. File is set by the caller that knows the name.
+type TruncatedError struct {
+	File string
+	Line int64
+	Why  string
+}
+
+func (e *TruncatedError) Error() string {
+	return fmt.Sprintf("%s:%d: the file looks truncated: %s; nothing of it is stored (fetch the file again)", e.File, e.Line, e.Why)
 }
 
 // csvPrep is the work on a record that needs nothing of the rollups
@@ -468,13 +535,15 @@ func readCSVRecords(ctx context.Context, cr *csvRecords, take func(rec []string,
 type csvPrep struct {
 	c    *columns
 	plan *linePlan
+	// width is the header's number of fields.
+	width int
 	// cols are the amount columns; at maps a column to its place in cols.
 	cols []int
 	at   []int
 }
 
-func newCSVPrep(c *columns, plan *linePlan) *csvPrep {
-	p := &csvPrep{c: c, plan: plan}
+func newCSVPrep(c *columns, plan *linePlan, width int) *csvPrep {
+	p := &csvPrep{c: c, plan: plan, width: width}
 	for _, f := range []field{fBilled, fEffective, fSPEffective, fRIEffective} {
 		if i := c.idx[f]; i >= 0 {
 			for len(p.at) <= i {
@@ -544,7 +613,7 @@ func (a *Aggregator) readCSVPiped(ctx context.Context, cr *csvRecords, fs *FileS
 		if !get() {
 			return
 		}
-		b.err = readCSVRecords(ctx, cr, func(rec []string, line int64, bad string, err error) error {
+		b.err = readCSVRecords(ctx, cr, prep.width, func(rec []string, line int64, bad string, err error) error {
 			if err != nil {
 				return err
 			}

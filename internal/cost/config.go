@@ -17,7 +17,15 @@ type (
 	RecommendConfig = costconfig.RecommendConfig
 	OfficeHours     = costconfig.OfficeHours
 	FieldError      = costconfig.FieldError
+	Percent         = costconfig.Percent
 )
+
+// DefaultMaxSkipped is the share of a file's lines that may be skipped
+// before ingest stores nothing of it.
+const DefaultMaxSkipped = costconfig.DefaultMaxSkipped
+
+// ParsePercent reads a percentage as steward.yaml writes it.
+func ParsePercent(s string) (Percent, error) { return costconfig.ParsePercent(s) }
 
 // matchEnv reports whether env matches any glob, ignoring case.
 func matchEnv(globs []string, env string) bool {

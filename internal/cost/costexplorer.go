@@ -147,15 +147,8 @@ func IngestCostExplorer(ctx context.Context, st RollupStore, o CostExplorerOptio
 	log.Info("read Cost Explorer", "requests", requests, "from", from.Format(time.DateOnly), "to", to.Format(time.DateOnly))
 	res := &IngestResult{Stats: agg.Stats(), Requests: requests}
 	res.RequestCost = MustMoney(CostExplorerRequestPrice).MulRat(big.NewRat(int64(requests), 1))
-	for _, b := range agg.Batches() {
-		if err := st.ReplacePeriod(ctx, b.Source, b.Period, o.Now, b.Rollups); err != nil {
-			return nil, fmt.Errorf("store %s %s: %w", b.Source, b.Period, err)
-		}
-		p := PeriodInfo{Source: b.Source, Period: b.Period, Rollups: int64(len(b.Rollups)), Ingested: o.Now}
-		for _, r := range b.Rollups {
-			p.Billed = p.Billed.Add(r.Billed)
-		}
-		res.Periods = append(res.Periods, p)
+	if err := storeBatches(ctx, st, o.Now, agg.Batches(), res); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,17 +33,70 @@ func stdRecords(s string) ([]string, error) {
 }
 
 func ourRecords(s string, size int) ([]string, error) {
+	out, _, err := ourRecordsCut(s, size)
+	return out, err
+}
+
+// ourRecordsCut also says how the last record ended: "" when whole,
+// "cut" without a line ending, "open" inside a quoted field.
+func ourRecordsCut(s string, size int) ([]string, string, error) {
 	cr := newCSVRecordsSize(strings.NewReader(s), size)
 	var out []string
+	end := ""
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return out, nil
+			return out, end, nil
 		}
 		if err != nil {
-			return out, err
+			return out, end, err
 		}
 		out = append(out, strconv.FormatInt(cr.Pos(), 10)+": "+strings.Join(rec, "|"))
+		switch cut, open := cr.Cut(); {
+		case open:
+			end = "open"
+		case cut:
+			end = "cut"
+		default:
+			end = ""
+		}
+	}
+}
+
+// stdOpen says, from encoding/csv alone, whether s ends inside a quoted
+// field: a line ending added there is text, so the records change.
+func stdOpen(s string) bool {
+	a, _ := stdRecords(s)
+	b, _ := stdRecords(s + "\n")
+	return !slices.Equal(a, b)
+}
+
+func TestCSVRecordsCut(t *testing.T) {
+	tests := map[string]struct{ in, want string }{
+		"whole":                          {"a,b\n1,2\n", ""},
+		"no final newline":               {"a,b\n1,2", "cut"},
+		"cr before EOF":                  {"a,b\n1,2\r", "cut"},
+		"closed quote, no newline":       {"a,b\n1,\"x\"", "cut"},
+		"open quote on the last line":    {"a,b\n1,\"x", "open"},
+		"open quote with a newline":      {"a,b\n1,\"x\n", "open"},
+		"open quote over lines":          {"a,b\n1,\"x\ny\nz", "open"},
+		"multi-line closed, no newline":  {"a,b\n1,\"x\ny\"", "cut"},
+		"multi-line closed with newline": {"a,b\n1,\"x\ny\"\n", ""},
+		"escaped quote left open":        {"a,b\n1,\"x\"\"", "open"},
+		"trailing empty lines":           {"a,b\n1,2\n\n\r\n", ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			for _, size := range []int{16, 4096} {
+				_, end, err := ourRecordsCut(tc.in, size)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if end != tc.want {
+					t.Errorf("buffer %d: last record %q, want %q", size, end, tc.want)
+				}
+			}
+		})
 	}
 }
 
@@ -93,12 +147,15 @@ func FuzzCSVRecords(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		want, werr := stdRecords(in)
 		for _, size := range []int{16, 4096} {
-			got, err := ourRecords(in, size)
+			got, end, err := ourRecordsCut(in, size)
 			if (err == nil) != (werr == nil) {
 				t.Fatalf("buffer %d: error %v, encoding/csv says %v", size, err, werr)
 			}
 			if d := cmp.Diff(want, got); d != "" {
 				t.Fatalf("buffer %d (-encoding/csv +ours):\n%s", size, d)
+			}
+			if err == nil && (end == "open") != stdOpen(in) {
+				t.Fatalf("buffer %d: last record %q, encoding/csv says open %v", size, end, stdOpen(in))
 			}
 		}
 	})

@@ -23,6 +23,9 @@ func FuzzReadCSV(f *testing.F) {
 		f.Add(string(b))
 	}
 	f.Add("BilledCost,ChargePeriodStart,ServiceName,ChargeCategory,Tags\n1,2024-02-30,x,Usage,\"{\"\" k\"\":1}\"\n")
+	// Ragged rows, and files cut inside their last row.
+	f.Add("BilledCost,ChargePeriodStart,ServiceName,ChargeCategory\n1,2024-11-01,x\n2,2024-11-01,x,Usage,y\n98")
+	f.Add("BilledCost,ChargePeriodStart,ServiceName,ChargeCategory,Tags\n1,2024-11-01,x,Usage,\"{\"\"a\"\":\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		a := NewAggregator("")
 		fs, err := a.readCSV(context.Background(), "fuzz.csv", strings.NewReader(s), true)

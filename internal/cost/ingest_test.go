@@ -3,6 +3,7 @@ package cost
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,7 +93,7 @@ func TestIngestFormats(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			st := NewMemStore()
-			res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{tc.file}, Now: testNow})
+			res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{tc.file}, Now: testNow, AcceptSkipped: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -229,5 +230,253 @@ func TestIngestParquetEncodings(t *testing.T) {
 	}
 	if d := cmp.Diff(got[0], got[1], cmp.AllowUnexported(Money{})); d != "" {
 		t.Errorf("rollups (-plain +dictionary):\n%s", d)
+	}
+}
+
+// TestIngestRaggedAndTruncated: a row with too few or too many fields is
+// a bad row, named by file and line; a file that ends inside its last row
+// is refused whole, as a truncated copy, and nothing of it is stored.
+func TestIngestRaggedAndTruncated(t *testing.T) {
+	const head = "BilledCost,ChargePeriodStart,ServiceName,ChargeCategory,Tags\n"
+	const good = "1000,2024-11-01,EC2,Usage,\"{\"\"system\"\":\"\"shop\"\"}\"\n"
+	tests := map[string]struct {
+		body      string
+		truncated string // the error, when the file is refused
+		skipped   []string
+		billed    string
+	}{
+		"cut inside the last row's cost": {
+			body:      good + "98",
+			truncated: "bill.csv:3: the file looks truncated: its last row has 1 of the header's 5 fields and no line ending",
+		},
+		"cut inside the last row's tags": {
+			body:      good + "987.25,2024-11-01,EC2,Usage,\"{\"\"sys",
+			truncated: "bill.csv:3: the file looks truncated: its last row ends inside a quoted field",
+		},
+		"cut inside a multi-line quoted field": {
+			body:      good + "987.25,2024-11-01,EC2,Usage,\"{\"\"system\"\":\n\"\"shop\"\"}\n",
+			truncated: "bill.csv:3: the file looks truncated: its last row ends inside a quoted field",
+		},
+		"short row in the middle": {
+			body:    good + "987.25,2024-11-01,EC2\n" + good,
+			skipped: []string{"bill.csv:3: 3 fields where the header has 5"},
+			billed:  "2000",
+		},
+		"long row in the middle": {
+			body:    good + "987.25,2024-11-01,EC2,Usage,{},extra\n" + good,
+			skipped: []string{"bill.csv:3: 6 fields where the header has 5"},
+			billed:  "2000",
+		},
+		"whole last row without a line ending": {
+			body:   good + strings.TrimSuffix(good, "\n"),
+			billed: "2000",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "bill.csv")
+			if err := os.WriteFile(p, []byte(head+tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, piped := range []bool{false, true} {
+				a := NewAggregator("")
+				f, err := os.Open(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = a.readCSV(context.Background(), "bill.csv", f, piped)
+				f.Close()
+				if tc.truncated != "" {
+					var te *TruncatedError
+					if !errors.As(err, &te) || !strings.HasPrefix(err.Error(), tc.truncated) {
+						t.Fatalf("piped %v: error %v, want %q", piped, err, tc.truncated)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("piped %v: %v", piped, err)
+				}
+				var got []string
+				for _, b := range a.Stats().BadRows {
+					got = append(got, b.String())
+				}
+				if d := cmp.Diff(tc.skipped, got); d != "" {
+					t.Errorf("piped %v: bad rows (-want +got):\n%s", piped, d)
+				}
+				if s := a.Stats().Billed.String(); s != tc.billed {
+					t.Errorf("piped %v: billed %s, want %s", piped, s, tc.billed)
+				}
+			}
+			// Ingest refuses a truncated file before storing anything.
+			if tc.truncated != "" {
+				st := NewMemStore()
+				if _, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{p}, Now: testNow}); err == nil {
+					t.Fatal("ingest of a truncated bill succeeded")
+				}
+				if ps, _ := st.Periods(context.Background()); len(ps) != 0 {
+					t.Errorf("a truncated bill stored %v", ps)
+				}
+			}
+		})
+	}
+}
+
+// novemberBill is a FOCUS bill of n lines of 2 each on 2024-11-05; line
+// i (from 0) is written by bad when it returns true.
+func novemberBill(t *testing.T, n int, bad func(i int) (string, bool)) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("BilledCost,ChargePeriodStart,ServiceName,ChargeCategory,Tags\n")
+	for i := range n {
+		if s, ok := bad(i); ok {
+			b.WriteString(s + "\n")
+			continue
+		}
+		b.WriteString("2,2024-11-05,EC2,Usage,\"{\"\"system\"\":\"\"shop\"\"}\"\n")
+	}
+	p := filepath.Join(t.TempDir(), "november.csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func storedBilled(t *testing.T, st *MemStore) []string {
+	t.Helper()
+	ps, err := st.Periods(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Period+" "+p.Billed.String())
+	}
+	return out
+}
+
+// TestIngestKeepsAGoodMonth: a bill whose lines are mostly unreadable
+// does not replace the month already stored; a line whose tags are
+// unreadable is kept as untagged spend, not dropped.
+func TestIngestKeepsAGoodMonth(t *testing.T) {
+	none := func(int) (string, bool) { return "", false }
+	costs := []string{"NaN", "Inf", "-Inf", "1e308", "abc"}
+	tests := map[string]struct {
+		bad    func(i int) (string, bool)
+		opt    IngestOptions
+		refuse []string // what the error must say, when refused
+		want   []string // the stored periods after
+		// badTags is how many lines were kept untagged.
+		badTags int64
+	}{
+		"999 of 1,000 with unreadable tags are kept untagged": {
+			bad: func(i int) (string, bool) {
+				return "2,2024-11-05,EC2,Usage,\"{\"\"system\"\":\"", i > 0
+			},
+			opt:     IngestOptions{MaxSkipped: DefaultMaxSkipped},
+			want:    []string{"2024-11 2000"},
+			badTags: 999,
+		},
+		"every cost unreadable": {
+			bad: func(i int) (string, bool) {
+				return costs[i%len(costs)] + ",2024-11-05,EC2,Usage,", true
+			},
+			opt:    IngestOptions{MaxSkipped: DefaultMaxSkipped},
+			refuse: []string{"november.csv: 1000 of 1000 lines skipped", `line 2: BilledCost "NaN" is not a number`, `line 3: BilledCost "Inf" is not a number`, "more than the 1% that cost.max_skipped allows", "nothing was stored", "--accept-skipped"},
+			want:   []string{"2024-11 2000"},
+		},
+		"2% of dates unreadable": {
+			bad: func(i int) (string, bool) {
+				return "2,2024-11-31,EC2,Usage,", i%50 == 7
+			},
+			opt:    IngestOptions{MaxSkipped: DefaultMaxSkipped},
+			refuse: []string{"november.csv: 20 of 1000 lines skipped", "line 9: ChargePeriodStart"},
+			want:   []string{"2024-11 2000"},
+		},
+		"2% under a 5% threshold": {
+			bad: func(i int) (string, bool) {
+				return "2,2024-11-31,EC2,Usage,", i%50 == 7
+			},
+			opt:  IngestOptions{MaxSkipped: 0.05},
+			want: []string{"2024-11 1960"},
+		},
+		"2% accepted": {
+			bad: func(i int) (string, bool) {
+				return "2,2024-11-31,EC2,Usage,", i%50 == 7
+			},
+			opt:  IngestOptions{MaxSkipped: DefaultMaxSkipped, AcceptSkipped: true},
+			want: []string{"2024-11 1960"},
+		},
+		"1% exactly is allowed": {
+			bad: func(i int) (string, bool) {
+				return "x,2024-11-05,EC2,Usage,", i%100 == 7
+			},
+			opt:  IngestOptions{MaxSkipped: DefaultMaxSkipped},
+			want: []string{"2024-11 1980"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := NewMemStore()
+			if _, err := Ingest(ctx, st, IngestOptions{Paths: []string{novemberBill(t, 1000, none)}, Now: testNow}); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff([]string{"2024-11 2000"}, storedBilled(t, st)); d != "" {
+				t.Fatalf("good month (-want +got):\n%s", d)
+			}
+			o := tc.opt
+			o.Paths, o.Now = []string{novemberBill(t, 1000, tc.bad)}, testNow
+			res, err := Ingest(ctx, st, o)
+			if tc.refuse != nil {
+				var se *SkippedError
+				if !errors.As(err, &se) {
+					t.Fatalf("error %v, want a refusal for skipped lines", err)
+				}
+				for _, s := range tc.refuse {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q does not say %q", err, s)
+					}
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			} else if res.Stats.BadTags != tc.badTags || res.Stats.Files[0].BadTags != tc.badTags {
+				t.Errorf("%d lines kept untagged (file: %d), want %d", res.Stats.BadTags, res.Stats.Files[0].BadTags, tc.badTags)
+			}
+			if d := cmp.Diff(tc.want, storedBilled(t, st)); d != "" {
+				t.Errorf("stored after (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestIngestSeveralPeriodsAtOnce: an ingest that is refused or
+// interrupted leaves every period as it was, not some replaced.
+func TestIngestSeveralPeriodsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	write := func(name, body string) string {
+		p := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(p, []byte("BilledCost,ChargePeriodStart,ServiceName,ChargeCategory\n"+body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	st := NewMemStore()
+	first := write("a.csv", "1,2024-10-05,EC2,Usage\n1,2024-11-05,EC2,Usage\n")
+	if _, err := Ingest(ctx, st, IngestOptions{Paths: []string{first}, Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	// Two good periods, then a file with a bad line: none is replaced.
+	again := write("b.csv", "5,2024-10-05,EC2,Usage\n5,2024-11-05,EC2,Usage\n")
+	bad := write("c.csv", "5,2024-12-05,EC2,Usage\nx,2024-12-06,EC2,Usage\n")
+	if _, err := Ingest(ctx, st, IngestOptions{Paths: []string{again, bad}, Now: testNow}); err == nil {
+		t.Fatal("ingest with a bad file succeeded")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := Ingest(cctx, st, IngestOptions{Paths: []string{again}, Now: testNow}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted ingest: %v, want context.Canceled", err)
+	}
+	if d := cmp.Diff([]string{"2024-10 1", "2024-11 1"}, storedBilled(t, st)); d != "" {
+		t.Errorf("stored (-want +got):\n%s", d)
 	}
 }

@@ -21,8 +21,8 @@ type lineClass struct {
 	cat        string
 	kind       Kind
 	commitment bool // the line names a commitment discount
-	// bad says why the line's dates cannot be read, tagErr why its tags
-	// cannot; either skips the line.
+	// bad says why the line's dates cannot be read, which skips the
+	// line; tagErr why its tags cannot, which leaves it untagged.
 	bad, tagErr string
 	// val is the rollup the class adds to, found on first use by the
 	// aggregator that rolls up (which, reading CSV, is not the one that

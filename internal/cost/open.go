@@ -15,8 +15,49 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 )
+
+// IOError is a bill that could not be read for a reason outside it and
+// outside the user's paths: the network, the disk, or S3 failing on its
+// side. Trying again may help; the CLI exits 4 on it, where a bad bill or
+// a wrong path exits 2.
+type IOError struct{ Err error }
+
+func (e *IOError) Error() string { return e.Err.Error() }
+func (e *IOError) Unwrap() error { return e.Err }
+
+// s3Fault marks an S3 call's error as an IOError unless S3 answered that
+// the request is wrong (a 4xx: denied, no such bucket or key), which is
+// the user's to fix.
+func s3Fault(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return &IOError{Err: err} // no answer: the network
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
+		return &IOError{Err: err}
+	}
+	return err
+}
+
+// ioReader marks its reader's errors as IOErrors: a body or a file that
+// fails part way is the network's or the disk's doing, not the bill's.
+type ioReader struct{ io.ReadCloser }
+
+func (r ioReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && !errors.Is(err, context.Canceled) {
+		err = &IOError{Err: err}
+	}
+	return n, err
+}
 
 // S3API is the part of the S3 client ingest uses, so tests can fake it.
 type S3API interface {
@@ -121,7 +162,16 @@ func leftOut(all, kept []billFile) []string {
 }
 
 func localFile(p string) billFile {
-	return billFile{name: p, local: p, open: func(context.Context) (io.ReadCloser, error) { return os.Open(p) }}
+	return billFile{name: p, local: p, open: func(context.Context) (io.ReadCloser, error) {
+		f, err := os.Open(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+				return nil, err
+			}
+			return nil, &IOError{Err: err}
+		}
+		return ioReader{f}, nil
+	}}
 }
 
 // listS3 lists the export files under a prefix, and the report manifests
@@ -132,7 +182,7 @@ func listS3(ctx context.Context, c S3API, bucket, prefix string) (out, manifests
 	for {
 		page, err := c.ListObjectsV2(ctx, in)
 		if err != nil {
-			return nil, nil, fmt.Errorf("list objects: %w", err)
+			return nil, nil, fmt.Errorf("list objects: %w", s3Fault(err))
 		}
 		keys += len(page.Contents)
 		for _, o := range page.Contents {
@@ -145,9 +195,9 @@ func listS3(ctx context.Context, c S3API, bucket, prefix string) (out, manifests
 				open: func(ctx context.Context) (io.ReadCloser, error) {
 					res, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 					if err != nil {
-						return nil, fmt.Errorf("get object: %w", err)
+						return nil, fmt.Errorf("get object: %w", s3Fault(err))
 					}
-					return res.Body, nil
+					return ioReader{res.Body}, nil
 				},
 			}
 			if billExt(key) {
@@ -212,11 +262,15 @@ func (a *Aggregator) readFile(ctx context.Context, f billFile) error {
 		}
 		tmp, err := os.CreateTemp("", "steward-cost-*.parquet")
 		if err != nil {
-			return fmt.Errorf("%s: spool parquet: %w", f.name, err)
+			return fmt.Errorf("%s: spool parquet: %w", f.name, &IOError{Err: err})
 		}
 		defer os.Remove(tmp.Name())
 		defer tmp.Close()
 		size, err := io.Copy(tmp, r)
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Op == "write" {
+			err = &IOError{Err: err} // the disk is full, not the bill bad
+		}
 		if err != nil {
 			return fmt.Errorf("%s: spool parquet: %w", f.name, err)
 		}

@@ -317,24 +317,34 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 			return fs, fmt.Errorf("%s: %w", name, res.err)
 		}
 	}
-	var bad []BadRow
+	var bad, badTags []BadRow
 	for _, res := range results {
 		a.merge(res.agg)
 		fs.Lines += res.fs.Lines
 		fs.Skipped += res.fs.Skipped
+		fs.BadTags += res.fs.BadTags
 		fs.Billed = fs.Billed.Add(res.fs.Billed)
 		bad = append(bad, res.agg.stats.BadRows...)
+		badTags = append(badTags, res.agg.stats.BadTagRows...)
 	}
 	// Each worker kept its first bad rows; the first of all are among them.
-	slices.SortFunc(bad, func(x, y BadRow) int { return cmp.Compare(x.Line, y.Line) })
-	for _, b := range bad {
-		if len(a.stats.BadRows) >= maxBadRows {
-			break
-		}
-		a.stats.BadRows = append(a.stats.BadRows, b)
-	}
+	a.stats.BadRows = firstRows(a.stats.BadRows, bad, maxBadRows)
+	a.stats.BadTagRows = firstRows(a.stats.BadTagRows, badTags, maxBadRows)
+	fs.BadRows = firstRows(nil, bad, maxFileBadRows)
 	a.stats.Files = append(a.stats.Files, fs)
 	return fs, nil
+}
+
+// firstRows appends to dst the first of rows by line, up to n in all.
+func firstRows(dst, rows []BadRow, n int) []BadRow {
+	slices.SortFunc(rows, func(x, y BadRow) int { return cmp.Compare(x.Line, y.Line) })
+	for _, b := range rows {
+		if len(dst) >= n {
+			break
+		}
+		dst = append(dst, b)
+	}
+	return dst
 }
 
 // merge adds another aggregator's rollups and line counts to a. Bad rows
@@ -354,6 +364,7 @@ func (a *Aggregator) merge(o *Aggregator) {
 	a.stats.SkippedBilled = a.stats.SkippedBilled.Add(o.stats.SkippedBilled)
 	a.stats.Billed = a.stats.Billed.Add(o.stats.Billed)
 	a.stats.EffectiveFromBilled += o.stats.EffectiveFromBilled
+	a.stats.BadTags += o.stats.BadTags
 }
 
 // parquetPlan is what a file needs read: its leaves by file column index.

@@ -275,3 +275,33 @@ func TestCSVPipedMatchesSequential(t *testing.T) {
 		})
 	}
 }
+
+// TestParquetKeepsBadTagsUntagged: a Parquet line whose JSON tags cannot
+// be read is rolled up untagged and counted, as in CSV, never dropped.
+func TestParquetKeepsBadTagsUntagged(t *testing.T) {
+	lines := genFocusLines(300)
+	var good, bad []focusDictRow
+	for i, l := range lines {
+		r := focusDictRow{l.payer, l.currency, l.category, l.start, l.service, l.account, l.resource, l.region, l.usage, l.billed, l.effective, tagJSON(l.tags)}
+		good = append(good, r)
+		if i%10 == 3 {
+			r.Tags = `{"system":`
+		}
+		bad = append(bad, r)
+	}
+	read := func(rows []focusDictRow) Stats {
+		b := writeParquetRows(t, rows, parquet.MaxRowsPerRowGroup(70))
+		a := NewAggregator("")
+		if _, err := a.ReadParquet(context.Background(), "bill", bytes.NewReader(b), int64(len(b))); err != nil {
+			t.Fatal(err)
+		}
+		return a.Stats()
+	}
+	want, got := read(good), read(bad)
+	if got.Skipped != want.Skipped || got.Billed != want.Billed {
+		t.Errorf("bad tags: %d skipped, billed %s; with good tags %d, %s", got.Skipped, got.Billed, want.Skipped, want.Billed)
+	}
+	if got.BadTags != 30 || got.Files[0].BadTags != 30 || len(got.BadTagRows) != maxBadRows || got.BadTagRows[0].Line != 5 {
+		t.Errorf("bad tags counted %d (file %d), first rows %v; want 30 from line 5", got.BadTags, got.Files[0].BadTags, got.BadTagRows)
+	}
+}

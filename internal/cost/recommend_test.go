@@ -103,7 +103,7 @@ func recBill(t *testing.T, lines [][3]string) *MemStore {
 				part = append(part, r)
 			}
 		}
-		if err := st.ReplacePeriod(context.Background(), "bill", p, recNow, part); err != nil {
+		if err := st.ReplacePeriods(context.Background(), recNow, []Batch{{Source: "bill", Period: p, Rollups: part}}); err != nil {
 			t.Fatal(err)
 		}
 	}

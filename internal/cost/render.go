@@ -312,6 +312,12 @@ func renderIngest(w io.Writer, res *IngestResult, format string) error {
 			line("  %s", r)
 		}
 	}
+	if s.BadTags > 0 {
+		fmt.Fprintf(w, "%d lines had tags that could not be read: their cost is kept as untagged; first ones:\n", s.BadTags)
+		for _, b := range s.BadTagRows {
+			fmt.Fprintf(w, "  %s\n", b)
+		}
+	}
 	if s.EffectiveFromBilled > 0 {
 		line("%d usage lines had no effective cost and no commitment discount: their billed cost stands in for amortised cost", s.EffectiveFromBilled)
 	}

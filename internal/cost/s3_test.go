@@ -54,7 +54,7 @@ func (f *fakeS3) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, _
 		return nil, f.listErr
 	}
 	if aws.ToString(in.Bucket) != f.bucket {
-		return nil, fmt.Errorf("NoSuchBucket: %s", aws.ToString(in.Bucket))
+		return nil, &smithy.GenericAPIError{Code: "NoSuchBucket", Message: aws.ToString(in.Bucket)}
 	}
 	var keys []string
 	for k := range f.objects {
@@ -169,7 +169,7 @@ func TestIngestS3(t *testing.T) {
 		}
 	}
 	local := NewMemStore()
-	wantRes, err := Ingest(context.Background(), local, IngestOptions{Paths: []string{filepath.Join(dir, "exports")}, Now: testNow})
+	wantRes, err := Ingest(context.Background(), local, IngestOptions{Paths: []string{filepath.Join(dir, "exports")}, Now: testNow, AcceptSkipped: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestIngestS3(t *testing.T) {
 		t.Run("page size "+strconv.Itoa(pageSize), func(t *testing.T) {
 			fake := &fakeS3{bucket: "bills", objects: objects, pageSize: pageSize}
 			st := NewMemStore()
-			res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{"s3://bills/exports/"}, Now: testNow, S3: fake})
+			res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{"s3://bills/exports/"}, Now: testNow, S3: fake, AcceptSkipped: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -224,13 +224,23 @@ func TestIngestS3(t *testing.T) {
 
 func TestIngestS3Errors(t *testing.T) {
 	objects := billObjects(t)
-	denied := errors.New("AccessDenied: not authorized to perform s3:ListBucket")
+	denied := &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform s3:ListBucket"}
+	unreachable := errors.New("dial tcp: lookup s3.amazonaws.com: no such host")
 	tests := map[string]struct {
 		path string
 		fake *fakeS3
 		want string
 		is   error
+		// io: the failure is the network's (exit 4), not the input's.
+		io bool
 	}{
+		"S3 unreachable": {
+			path: "s3://bills/exports/",
+			fake: &fakeS3{listErr: unreachable},
+			want: "s3://bills/exports/: list objects: " + unreachable.Error(),
+			is:   unreachable,
+			io:   true,
+		},
 		"no bill files under the prefix": {
 			path: "s3://bills/exports/focus/_",
 			want: "s3://bills/exports/focus/_: no .csv, .csv.gz or .parquet objects under that prefix",
@@ -261,30 +271,35 @@ func TestIngestS3Errors(t *testing.T) {
 			fake: &fakeS3{cutAt: map[string]int{"exports/cur/2024-09/cur-legacy.csv": 10}},
 			want: "ingest: s3://bills/exports/cur/2024-09/cur-legacy.csv: read header: " + errBodyCut.Error(),
 			is:   errBodyCut,
+			io:   true,
 		},
 		"CSV body cut after some lines": {
 			path: "s3://bills/exports/cur/2025-01/",
 			fake: &fakeS3{cutAt: map[string]int{"exports/cur/2025-01/synthetic-00001.csv": 100_000}},
 			want: "ingest: s3://bills/exports/cur/2025-01/synthetic-00001.csv: " + errBodyCut.Error(),
 			is:   errBodyCut,
+			io:   true,
 		},
 		"gzip body cut in the header": {
 			path: "s3://bills/exports/cur/2024-10/",
 			fake: &fakeS3{cutAt: map[string]int{"exports/cur/2024-10/cur2-00001.csv.gz": 40}},
 			want: "ingest: s3://bills/exports/cur/2024-10/cur2-00001.csv.gz: read header: " + errBodyCut.Error(),
 			is:   errBodyCut,
+			io:   true,
 		},
 		"gzip body cut after some lines": {
 			path: "s3://bills/big.csv.gz",
 			fake: &fakeS3{cutAt: map[string]int{"big.csv.gz": 9_000}},
 			want: "ingest: s3://bills/big.csv.gz: " + errBodyCut.Error(),
 			is:   errBodyCut,
+			io:   true,
 		},
 		"Parquet body cut": {
 			path: "s3://bills/exports/focus/",
 			fake: &fakeS3{cutAt: map[string]int{"exports/focus/2025-01/part-00001.parquet.gz": 1000}},
 			want: "ingest: s3://bills/exports/focus/2025-01/part-00001.parquet.gz: spool parquet: " + errBodyCut.Error(),
 			is:   errBodyCut,
+			io:   true,
 		},
 		"Parquet body truncated without an error": {
 			path: "s3://bills/exports/focus/2025-01/part-00000",
@@ -293,7 +308,7 @@ func TestIngestS3Errors(t *testing.T) {
 		},
 		"wrong bucket": {
 			path: "s3://other-bucket/exports/",
-			want: "s3://other-bucket/exports/: list objects: NoSuchBucket: other-bucket",
+			want: "s3://other-bucket/exports/: list objects: api error NoSuchBucket: other-bucket",
 		},
 	}
 	for name, tc := range tests {
@@ -316,6 +331,10 @@ func TestIngestS3Errors(t *testing.T) {
 			}
 			if tc.is != nil && !errors.Is(err, tc.is) {
 				t.Errorf("error %v does not wrap %v", err, tc.is)
+			}
+			var ie *IOError
+			if errors.As(err, &ie) != tc.io {
+				t.Errorf("error %v: an I/O failure is %v, want %v", err, !tc.io, tc.io)
 			}
 			ps, _ := st.Periods(context.Background())
 			if len(ps) != 0 {
@@ -393,7 +412,7 @@ func TestIngestS3ThroughSDK(t *testing.T) {
 		HTTPClient:   srv.Client(),
 	})
 	st := NewMemStore()
-	res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{"s3://bills/cur/"}, Now: testNow, S3: client})
+	res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{"s3://bills/cur/"}, Now: testNow, S3: client, AcceptSkipped: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,5 +433,8 @@ func TestIngestS3ThroughSDK(t *testing.T) {
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "NoSuchBucket" {
 		t.Errorf("missing bucket: got %v, want a NoSuchBucket API error", err)
+	}
+	if ie := (*IOError)(nil); errors.As(err, &ie) {
+		t.Errorf("missing bucket: %v is the user's to fix, not an I/O failure", err)
 	}
 }

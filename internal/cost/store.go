@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,13 +32,14 @@ type PeriodInfo struct {
 	Ingested time.Time `json:"ingested"`
 }
 
-// RollupStore keeps rollups. ReplacePeriod swaps everything stored for one
-// source and billing period for rows, atomically, so re-ingesting a month
-// replaces it and never doubles it. Scan streams rollups to fn in the
-// order of SortRollups within a day; fn's error stops the scan and is
-// returned.
+// RollupStore keeps rollups. ReplacePeriods swaps everything stored for
+// each batch's source and billing period for the batch's rollups, all
+// batches at once or none (an ingest of several months never leaves some
+// replaced and some not), so re-ingesting a month replaces it and never
+// doubles it. Scan streams rollups to fn in the order of SortRollups
+// within a day; fn's error stops the scan and is returned.
 type RollupStore interface {
-	ReplacePeriod(ctx context.Context, source, period string, ingested time.Time, rows []Rollup) error
+	ReplacePeriods(ctx context.Context, ingested time.Time, batches []Batch) error
 	Scan(ctx context.Context, f Filter, fn func(Rollup) error) error
 	Periods(ctx context.Context) ([]PeriodInfo, error)
 }
@@ -54,20 +56,22 @@ func NewMemStore() *MemStore {
 	return &MemStore{periods: map[[2]string][]Rollup{}, at: map[[2]string]time.Time{}}
 }
 
-func (m *MemStore) ReplacePeriod(ctx context.Context, source, period string, ingested time.Time, rows []Rollup) error {
+func (m *MemStore) ReplacePeriods(ctx context.Context, ingested time.Time, batches []Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	for i := range rows {
-		if rows[i].Source != source || rows[i].Period != period {
-			return fmt.Errorf("replace %s %s: row %d belongs to %s %s", source, period, i, rows[i].Source, rows[i].Period)
+	for _, b := range batches {
+		if err := b.Check(); err != nil {
+			return err
 		}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	k := [2]string{source, period}
-	m.periods[k] = slices.Clone(rows)
-	m.at[k] = ingested
+	for _, b := range batches {
+		k := [2]string{b.Source, b.Period}
+		m.periods[k] = slices.Clone(b.Rollups)
+		m.at[k] = ingested
+	}
 	return nil
 }
 
@@ -127,6 +131,11 @@ type IngestOptions struct {
 	// AWS credential chain when an s3:// path is given.
 	S3     S3API
 	Logger *slog.Logger
+	// MaxSkipped is the share of a file's lines that may be skipped (bad
+	// cost, bad date, not CSV) before nothing is stored; zero allows none.
+	// AcceptSkipped stores what was read however many were skipped.
+	MaxSkipped    Percent
+	AcceptSkipped bool
 }
 
 // Validate names the missing field.
@@ -154,9 +163,11 @@ type IngestResult struct {
 }
 
 // Ingest reads every file, then replaces each source x billing period it
-// found in the store. Nothing is stored when a file cannot be read at all
-// (a header that is not FOCUS or CUR, an unreadable object): a partial
-// month would read as a fall in spend.
+// found in the store, all in one transaction. Nothing is stored when a
+// file cannot be read at all (a header that is not FOCUS or CUR, an
+// unreadable object, a truncated file) or when a file has more skipped
+// lines than o.MaxSkipped allows: a partial month would read as a fall in
+// spend.
 func Ingest(ctx context.Context, st RollupStore, o IngestOptions) (*IngestResult, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -187,17 +198,96 @@ func Ingest(ctx context.Context, st RollupStore, o IngestOptions) (*IngestResult
 			return nil, fmt.Errorf("ingest: %w", err)
 		}
 	}
-	res := &IngestResult{Stats: agg.Stats(), Superseded: superseded}
-	for _, b := range agg.Batches() {
-		if err := st.ReplacePeriod(ctx, b.Source, b.Period, o.Now, b.Rollups); err != nil {
-			return nil, fmt.Errorf("store %s %s: %w", b.Source, b.Period, err)
+	stats := agg.Stats()
+	if !o.AcceptSkipped {
+		if err := checkSkipped(stats, o.MaxSkipped); err != nil {
+			return nil, err
 		}
-		p := PeriodInfo{Source: b.Source, Period: b.Period, Rollups: int64(len(b.Rollups)), Ingested: o.Now}
+	}
+	res := &IngestResult{Stats: stats, Superseded: superseded}
+	if err := storeBatches(ctx, st, o.Now, agg.Batches(), res); err != nil {
+		return nil, err
+	}
+	for _, p := range res.Periods {
+		log.Info("stored billing period", "source", p.Source, "period", p.Period, "rollups", p.Rollups)
+	}
+	return res, nil
+}
+
+// storeBatches replaces the batches' periods in one transaction and
+// lists them in res.
+func storeBatches(ctx context.Context, st RollupStore, now time.Time, batches []Batch, res *IngestResult) error {
+	if len(batches) == 0 {
+		return nil
+	}
+	if err := st.ReplacePeriods(ctx, now, batches); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("store: interrupted, no period was replaced: %w", err)
+		}
+		return &StoreError{Err: fmt.Errorf("no period was replaced: %w", err)}
+	}
+	for _, b := range batches {
+		p := PeriodInfo{Source: b.Source, Period: b.Period, Rollups: int64(len(b.Rollups)), Ingested: now}
 		for _, r := range b.Rollups {
 			p.Billed = p.Billed.Add(r.Billed)
 		}
 		res.Periods = append(res.Periods, p)
-		log.Info("stored billing period", "source", b.Source, "period", b.Period, "rollups", len(b.Rollups))
 	}
-	return res, nil
+	return nil
+}
+
+// StoreError is a failure of the store rather than of the bill: the CLI
+// exits with its failure code, not its bad-input one.
+type StoreError struct{ Err error }
+
+func (e *StoreError) Error() string { return "store: " + e.Err.Error() }
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// SkippedError is an ingest refused because files had more skipped lines
+// than allowed: storing them would replace good months with a fraction
+// of their spend.
+type SkippedError struct {
+	Files []FileStats
+	Max   Percent
+}
+
+func (e *SkippedError) Error() string {
+	var b strings.Builder
+	for i, f := range e.Files {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s: %d of %d lines skipped", f.Name, f.Skipped, f.Lines)
+		for j, r := range f.BadRows {
+			if j == 0 {
+				b.WriteString(" (")
+			} else {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "line %d: %s", r.Line, r.Reason)
+		}
+		if len(f.BadRows) > 0 {
+			if int64(len(f.BadRows)) < f.Skipped {
+				b.WriteString(", ...")
+			}
+			b.WriteString(")")
+		}
+	}
+	fmt.Fprintf(&b, ": more than the %s that cost.max_skipped allows, so nothing was stored and the periods keep what they had; fix the bill, or pass --accept-skipped to store the lines that were read", e.Max)
+	return b.String()
+}
+
+// checkSkipped refuses an ingest where a file skipped more than max of
+// its lines.
+func checkSkipped(s Stats, max Percent) error {
+	var over []FileStats
+	for _, f := range s.Files {
+		if f.Skipped > 0 && float64(f.Skipped) > float64(max)*float64(f.Lines) {
+			over = append(over, f)
+		}
+	}
+	if len(over) == 0 {
+		return nil
+	}
+	return &SkippedError{Files: over, Max: max}
 }

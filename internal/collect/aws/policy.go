@@ -49,6 +49,7 @@ var iamPrefixes = map[string]string{
 	"elasticloadbalancingv2": "elasticloadbalancing",
 	"tagging":                "tag",
 	"s3control":              "s3",
+	"costexplorer":           "ce",
 }
 
 // s3Actions are the S3 operations whose IAM action has another name.
@@ -57,7 +58,13 @@ var s3Actions = map[string]string{
 	"GetPublicAccessBlock":            "GetBucketPublicAccessBlock",
 	"GetBucketEncryption":             "GetEncryptionConfiguration",
 	"GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
+	"ListObjectsV2":                   "ListBucket",
 }
+
+// IAMAction is the IAM action that allows an SDK operation of a service
+// (by its call-count name: s3, costexplorer, cloudformation ...); false
+// when none is needed.
+func IAMAction(service, op string) (string, bool) { return iamAction(service, op) }
 
 // iamAction is the IAM action that allows an SDK operation. sts calls need
 // none: GetCallerIdentity is always allowed and AssumeRole is granted by the

@@ -24,6 +24,10 @@ type Config struct {
 	// Recommend tunes recommendations: office hours, production envs,
 	// the Fargate Spot discount.
 	Recommend RecommendConfig `yaml:"recommend"`
+	// MaxSkipped is the share of a bill file's lines that may be
+	// unreadable (bad cost or date) before `cost ingest` stores nothing,
+	// as a percentage (default 1%); see MaxSkippedShare.
+	MaxSkipped string `yaml:"max_skipped"`
 }
 
 // Budget is a monthly limit. System and Env may each be empty (any); at
@@ -76,6 +80,9 @@ func (c *Config) Defaults() {
 		c.Anomaly.MinImpact = money.MustParse("1")
 	}
 	c.Recommend.defaults()
+	if c.MaxSkipped == "" {
+		c.MaxSkipped = DefaultMaxSkipped.String()
+	}
 }
 
 // FieldError is a problem with one field of the cost section; Field is
@@ -91,6 +98,9 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 // Validate names the field and the fix.
 func (c *Config) Validate() error {
+	if _, err := ParsePercent(c.MaxSkipped); err != nil && c.MaxSkipped != "" {
+		return &FieldError{Field: "cost.max_skipped", Err: err}
+	}
 	for i, b := range c.Budgets {
 		if b.System == "" && b.Env == "" {
 			return &FieldError{Field: fmt.Sprintf("cost.budgets[%d]", i), Err: fmt.Errorf("set system, env or both")}

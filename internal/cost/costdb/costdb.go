@@ -88,48 +88,60 @@ func Open(ctx context.Context, db *sql.DB) (*DB, error) {
 	return &DB{db: db}, nil
 }
 
-// ReplacePeriod deletes and inserts in one transaction: a reader sees the
-// old month or the new one, never both and never half.
-func (d *DB) ReplacePeriod(ctx context.Context, source, period string, ingested time.Time, rows []cost.Rollup) (err error) {
+// ReplacePeriods deletes and inserts every batch in one transaction: a
+// reader sees the old months or the new ones, never both and never half,
+// and an ingest stopped halfway replaces none.
+func (d *DB) ReplacePeriods(ctx context.Context, ingested time.Time, batches []cost.Batch) (err error) {
+	for _, b := range batches {
+		if err := b.Check(); err != nil {
+			return err
+		}
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("replace period: %w", err)
+		return fmt.Errorf("replace periods: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			tx.Rollback()
 		}
 	}()
-	if _, err = tx.ExecContext(ctx, `DELETE FROM cost_rollups WHERE source = ? AND period = ?`, source, period); err != nil {
-		return fmt.Errorf("replace period: delete: %w", err)
-	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO cost_rollups (source, period, day, account, region, service,
 		usage_type, resource, resource_name, tags, kind, currency, billed, effective, lines)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
-		return fmt.Errorf("replace period: %w", err)
+		return fmt.Errorf("replace periods: %w", err)
 	}
 	defer stmt.Close()
-	var billed cost.Money
-	for i, r := range rows {
-		if r.Source != source || r.Period != period {
-			return fmt.Errorf("replace %s %s: row %d belongs to %s %s", source, period, i, r.Source, r.Period)
+	for _, b := range batches {
+		if err = replacePeriod(ctx, tx, stmt, ingested, b); err != nil {
+			return fmt.Errorf("replace %s %s: %w", b.Source, b.Period, err)
 		}
-		billed = billed.Add(r.Billed)
-		if _, err = stmt.ExecContext(ctx, r.Source, r.Period, r.Day.UTC().Format(time.DateOnly), r.Account, r.Region,
-			r.Service, r.UsageType, r.Resource, r.ResourceName, string(r.Tags), string(r.Kind), r.Currency,
-			r.Billed.String(), r.Effective.String(), r.Lines); err != nil {
-			return fmt.Errorf("replace period: insert: %w", err)
-		}
-	}
-	if _, err = tx.ExecContext(ctx, `INSERT INTO cost_periods (source, period, ingested, rollups, billed)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, period) DO UPDATE SET
-		ingested = excluded.ingested, rollups = excluded.rollups, billed = excluded.billed`,
-		source, period, ingested.UTC().Format(time.RFC3339Nano), len(rows), billed.String()); err != nil {
-		return fmt.Errorf("replace period: %w", err)
 	}
 	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("replace period: commit: %w", err)
+		return fmt.Errorf("replace periods: commit: %w", err)
+	}
+	return nil
+}
+
+func replacePeriod(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, ingested time.Time, b cost.Batch) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM cost_rollups WHERE source = ? AND period = ?`, b.Source, b.Period); err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	var billed cost.Money
+	for _, r := range b.Rollups {
+		billed = billed.Add(r.Billed)
+		if _, err := insert.ExecContext(ctx, r.Source, r.Period, r.Day.UTC().Format(time.DateOnly), r.Account, r.Region,
+			r.Service, r.UsageType, r.Resource, r.ResourceName, string(r.Tags), string(r.Kind), r.Currency,
+			r.Billed.String(), r.Effective.String(), r.Lines); err != nil {
+			return fmt.Errorf("insert: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cost_periods (source, period, ingested, rollups, billed)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, period) DO UPDATE SET
+		ingested = excluded.ingested, rollups = excluded.rollups, billed = excluded.billed`,
+		b.Source, b.Period, ingested.UTC().Format(time.RFC3339Nano), len(b.Rollups), billed.String()); err != nil {
+		return fmt.Errorf("period: %w", err)
 	}
 	return nil
 }

@@ -32,6 +32,11 @@ func row(source, period, d, res, billed string) cost.Rollup {
 
 var at = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 
+// replace stores one period.
+func replace(ctx context.Context, st cost.RollupStore, source, period string, ingested time.Time, rows []cost.Rollup) error {
+	return st.ReplacePeriods(ctx, ingested, []cost.Batch{{Source: source, Period: period, Rollups: rows}})
+}
+
 // Run runs the suite; newStore returns an empty store.
 func Run(t *testing.T, newStore func(t *testing.T) cost.RollupStore) {
 	ctx := context.Background()
@@ -45,7 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) cost.RollupStore) {
 			src  string
 			rows []cost.Rollup
 		}{{"2024-09", "a", sep}, {"2024-10", "a", oct}, {"2024-09", "b", other}, {"2024-09", "a", sep[:1]}} {
-			if err := st.ReplacePeriod(ctx, step.src, step.p, at, step.rows); err != nil {
+			if err := replace(ctx, st, step.src, step.p, at, step.rows); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -72,7 +77,7 @@ func Run(t *testing.T, newStore func(t *testing.T) cost.RollupStore) {
 	t.Run("filter by day", func(t *testing.T) {
 		st := newStore(t)
 		rows := []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-1", "1"), row("a", "2024-09", "2024-09-02", "i-1", "2"), row("a", "2024-09", "2024-09-03", "i-1", "3")}
-		if err := st.ReplacePeriod(ctx, "a", "2024-09", at, rows); err != nil {
+		if err := replace(ctx, st, "a", "2024-09", at, rows); err != nil {
 			t.Fatal(err)
 		}
 		var got []string
@@ -90,11 +95,11 @@ func Run(t *testing.T, newStore func(t *testing.T) cost.RollupStore) {
 	t.Run("a row of another period is refused and nothing changes", func(t *testing.T) {
 		st := newStore(t)
 		good := []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-1", "1")}
-		if err := st.ReplacePeriod(ctx, "a", "2024-09", at, good); err != nil {
+		if err := replace(ctx, st, "a", "2024-09", at, good); err != nil {
 			t.Fatal(err)
 		}
 		bad := []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-2", "9"), row("a", "2024-10", "2024-10-01", "i-2", "9")}
-		if err := st.ReplacePeriod(ctx, "a", "2024-09", at, bad); err == nil {
+		if err := replace(ctx, st, "a", "2024-09", at, bad); err == nil {
 			t.Fatal("want an error for a row of another period")
 		}
 		var n int
@@ -109,10 +114,52 @@ func Run(t *testing.T, newStore func(t *testing.T) cost.RollupStore) {
 			t.Errorf("%d rollups after a refused replace, want 1", n)
 		}
 	})
+	t.Run("periods are replaced all together or not at all", func(t *testing.T) {
+		st := newStore(t)
+		old := []cost.Batch{
+			{Source: "a", Period: "2024-09", Rollups: []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-old", "1")}},
+			{Source: "a", Period: "2024-10", Rollups: []cost.Rollup{row("a", "2024-10", "2024-10-01", "i-old", "2")}},
+		}
+		if err := st.ReplacePeriods(ctx, at, old); err != nil {
+			t.Fatal(err)
+		}
+		// The second batch is refused: the first must not be replaced.
+		bad := []cost.Batch{
+			{Source: "a", Period: "2024-09", Rollups: []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-new", "5")}},
+			{Source: "a", Period: "2024-10", Rollups: []cost.Rollup{row("a", "2024-11", "2024-11-01", "i-new", "5")}},
+		}
+		if err := st.ReplacePeriods(ctx, at, bad); err == nil {
+			t.Fatal("want an error for a row of another period")
+		}
+		// A cancelled context replaces nothing either.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := st.ReplacePeriods(cctx, at, bad[:1]); err == nil {
+			t.Fatal("a cancelled replace succeeded")
+		}
+		var got []string
+		if err := st.Scan(ctx, cost.Filter{}, func(r cost.Rollup) error { got = append(got, r.Period+" "+r.Resource); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff([]string{"2024-09 i-old", "2024-10 i-old"}, got); d != "" {
+			t.Errorf("after refused replaces (-want +got):\n%s", d)
+		}
+		good := []cost.Batch{bad[0], {Source: "a", Period: "2024-10", Rollups: []cost.Rollup{row("a", "2024-10", "2024-10-02", "i-new", "6")}}}
+		if err := st.ReplacePeriods(ctx, at, good); err != nil {
+			t.Fatal(err)
+		}
+		got = nil
+		if err := st.Scan(ctx, cost.Filter{}, func(r cost.Rollup) error { got = append(got, r.Period+" "+r.Resource); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff([]string{"2024-09 i-new", "2024-10 i-new"}, got); d != "" {
+			t.Errorf("after a replace of two periods (-want +got):\n%s", d)
+		}
+	})
 	t.Run("scan stops on the callback's error", func(t *testing.T) {
 		st := newStore(t)
 		rows := []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-1", "1"), row("a", "2024-09", "2024-09-02", "i-1", "2")}
-		if err := st.ReplacePeriod(ctx, "a", "2024-09", at, rows); err != nil {
+		if err := replace(ctx, st, "a", "2024-09", at, rows); err != nil {
 			t.Fatal(err)
 		}
 		stop := errors.New("stop")
