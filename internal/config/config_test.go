@@ -79,20 +79,24 @@ func TestParseErrors(t *testing.T) {
 		src  string
 		want string // the whole error, file:line:col: field: message
 	}{
-		"unknown key":    {"regions: [ap-northeast-1]\nregoins: [us-east-1]\n", `steward.yaml:2:1: unknown field "regoins"`},
-		"bad region":     {"regions:\n  - ap-northeast-1\n  - tokyo\n", `steward.yaml:3:5: regions[1]: "tokyo" is not an AWS region name (e.g. ap-northeast-1)`},
-		"bad account":    {"accounts:\n  - id: 1234\n", `steward.yaml:2:9: accounts[0].id: "1234" is not a 12-digit AWS account id`},
-		"empty account":  {"accounts:\n  - name: x\n", `steward.yaml:2:9: accounts[0]: an account needs an id, a profile or a role_arn`},
-		"bad role":       {"accounts:\n  - role_arn: arn:aws:iam::1:user/x\n", `steward.yaml:2:15: accounts[0].role_arn: "arn:aws:iam::1:user/x" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`},
-		"currency":       {"currency:\n  code: EUR\n", `steward.yaml:2:9: currency.code: "EUR" is not supported (valid: USD, JPY)`},
-		"jpy needs rate": {"currency: {code: JPY}\n", `steward.yaml:1:11: currency.rate: JPY needs a rate in yen per US dollar, e.g. rate: 150`},
-		"bad range":      {"tags:\n  required:\n    env: [qa1..dev3]\n", `steward.yaml:3:10: tags.required.env: "qa1..dev3" is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)`},
-		"bad template":   {"naming:\n  template: fixed\n", `steward.yaml:2:13: naming.template: template "fixed" has no {field} placeholders (e.g. {system}-{env}-{role})`},
-		"both rules":     {"naming:\n  template: \"{a}\"\n  regex: x\n", `steward.yaml:3:10: naming.regex: set either template or regex, not both`},
-		"bad severity":   {"policies:\n  severity:\n    x: urgent\n", `steward.yaml:3:8: policies.severity.x: "urgent" is not a severity (valid: info, low, medium, high, critical)`},
-		"wrong type":     {"regions: ap-northeast-1\n", `steward.yaml:1:10: string was used where sequence is expected`},
-		"org needs role": {"organization: {external_id: x}\n", `steward.yaml:1:15: organization.role_name: is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)`},
-		"lang":           {"lang: fr\n", `steward.yaml:1:7: lang: "fr" is not supported (valid: en, ja)`},
+		"unknown key":          {"regions: [ap-northeast-1]\nregoins: [us-east-1]\n", `steward.yaml:2:1: unknown field "regoins"`},
+		"bad region":           {"regions:\n  - ap-northeast-1\n  - tokyo\n", `steward.yaml:3:5: regions[1]: "tokyo" is not an AWS region name (e.g. ap-northeast-1)`},
+		"bad account":          {"accounts:\n  - id: 1234\n", `steward.yaml:2:9: accounts[0].id: "1234" is not a 12-digit AWS account id`},
+		"empty account":        {"accounts:\n  - name: x\n", `steward.yaml:2:9: accounts[0]: an account needs an id, a profile or a role_arn`},
+		"bad role":             {"accounts:\n  - role_arn: arn:aws:iam::1:user/x\n", `steward.yaml:2:15: accounts[0].role_arn: "arn:aws:iam::1:user/x" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`},
+		"currency":             {"currency:\n  code: EUR\n", `steward.yaml:2:9: currency.code: "EUR" is not supported (valid: USD, JPY)`},
+		"jpy needs rate":       {"currency: {code: JPY}\n", `steward.yaml:1:11: currency.rate: JPY needs a rate in yen per US dollar, e.g. rate: 150`},
+		"bad range":            {"tags:\n  required:\n    env: [qa1..dev3]\n", `steward.yaml:3:10: tags.required.env: "qa1..dev3" is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)`},
+		"bad template":         {"naming:\n  template: fixed\n", `steward.yaml:2:13: naming.template: template "fixed" has no {field} placeholders (e.g. {system}-{env}-{role})`},
+		"both rules":           {"naming:\n  template: \"{a}\"\n  regex: x\n", `steward.yaml:3:10: naming.regex: set either template or regex, not both`},
+		"bad severity":         {"policies:\n  severity:\n    x: urgent\n", `steward.yaml:3:8: policies.severity.x: "urgent" is not a severity (valid: info, low, medium, high, critical)`},
+		"wrong type":           {"regions: ap-northeast-1\n", `steward.yaml:1:10: string was used where sequence is expected`},
+		"org needs role":       {"organization: {external_id: x}\n", `steward.yaml:1:15: organization.role_name: is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)`},
+		"lang":                 {"lang: fr\n", `steward.yaml:1:7: lang: "fr" is not supported (valid: en, ja)`},
+		"team no services":     {"teams:\n  team-api: {}\n", `steward.yaml:2:13: teams.team-api.services: a team needs at least one service (the names deployments are recorded under)`},
+		"team unknown key":     {"teams:\n  team-api:\n    service: [api]\n", `steward.yaml:3:5: unknown field "service"`},
+		"service in two teams": {"teams:\n  a:\n    services: [api]\n  b:\n    services: [web, api]\n", `steward.yaml:5:21: teams.b.services[1]: service "api" is already in team a; a service belongs to one team`},
+		"bad team name":        {"teams:\n  \"team api\":\n    services: [api]\n", `steward.yaml:3:13: teams.team api: "team api" is not a team name (letters, digits, _ . -; at most 64, e.g. team-api)`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}
@@ -106,6 +110,20 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error:\n got %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestTeams(t *testing.T) {
+	c, err := Parse("steward.yaml", []byte("teams:\n  team-api:\n    services: [api, auth]\n  team-shop:\n    services: [shop]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := c.TeamServices("team-api")
+	if diff := cmp.Diff([]string{"api", "auth"}, got); !ok || diff != "" {
+		t.Errorf("TeamServices(team-api) = %v, %v (-want +got):\n%s", got, ok, diff)
+	}
+	if _, ok := c.TeamServices("team-none"); ok {
+		t.Errorf("TeamServices(team-none) found a team")
 	}
 }
 
