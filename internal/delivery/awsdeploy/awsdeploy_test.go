@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -208,4 +209,21 @@ func TestCodeDeployDeployments(t *testing.T) {
 			t.Errorf("%s: %v", d.ID, err)
 		}
 	}
+}
+
+// FuzzCommitOfImage: whatever the image string, the commit read from it is
+// empty or hex letters-and-digits taken from the end of its tag.
+func FuzzCommitOfImage(f *testing.F) {
+	for _, s := range []string{"api:3f9a1c2", "a:b:c", "x@sha256:ab", ":", "api:v1-deadbeef"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, image string) {
+		sha := commitOfImage(image)
+		if sha == "" {
+			return
+		}
+		if !shaTag.MatchString(sha) || len(sha) < 7 || len(sha) > 40 || !strings.HasSuffix(strings.SplitN(image, "@", 2)[0], sha) {
+			t.Fatalf("commitOfImage(%q) = %q", image, sha)
+		}
+	})
 }
