@@ -33,13 +33,14 @@ const (
 	minutesPerMonth = 30 * minutesPerDay
 )
 
-// The levels follow the DORA 2023 Accelerate State of DevOps report
-// (dora.dev, "performance levels"): its clusters name on-demand / daily to
-// weekly / weekly to monthly deploys, lead times under a day / a week / a
-// month, change failure rates of 5 / 10 / 15 %, and recovery under an hour /
-// a day / a week. Where the report's clusters overlap (its medium and low
-// share ranges) the boundaries are those of Apache DevLake's DORA 2023
-// benchmarks, which also take the median for lead and recovery time:
+// The levels are the DORA performance bands of the Accelerate State of
+// DevOps reports (2021-2023; dora.dev): deploys on demand / between daily
+// and weekly / between weekly and monthly / less often; lead time under a
+// day / a day to a week / a week to a month / longer; change failure rate
+// of the 2023 clusters, 5 / 10 / 15 %; recovery under an hour / under a day
+// / a day to a week / longer. The 2023 report's low and medium clusters
+// overlap, so each band here ends where the next begins, and lead and
+// recovery time are graded on their median, as Apache DevLake does:
 //
 //	deployment frequency  elite >= 1/day   high >= 1/week  medium >= 1/month  low below
 //	lead time (median)    elite < 1 day    high < 1 week   medium < 1 month   low above
