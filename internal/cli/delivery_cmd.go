@@ -20,6 +20,71 @@ import (
 type DoraCmd struct {
 	Show   DoraShowCmd   `cmd:"" default:"withargs" help:"Show the Four Keys (the default)."`
 	Import DoraImportCmd `cmd:"" help:"Import deployments, main-branch commits, merged changes and incidents from CSV or JSON files."`
+	GitHub DoraGitHubCmd `cmd:"" name:"github" help:"Record a GitHub webhook payload: deployment_status, pull_request (merged), push (default branch), issues (labelled incident)."`
+}
+
+// DoraGitHubCmd records one GitHub webhook payload from a file: in GitHub
+// Actions, $GITHUB_EVENT_NAME and $GITHUB_EVENT_PATH; a payload relayed
+// from elsewhere is checked against its X-Hub-Signature-256.
+type DoraGitHubCmd struct {
+	Event     string `help:"The event name (X-GitHub-Event)." required:"" env:"GITHUB_EVENT_NAME" placeholder:"NAME"`
+	Payload   string `arg:"" help:"The payload file." env:"GITHUB_EVENT_PATH"`
+	Signature string `help:"X-Hub-Signature-256 of the payload, checked with the secret in STEWARD_GITHUB_WEBHOOK_SECRET." placeholder:"sha256=HEX"`
+}
+
+// Run reads, checks and stores the payload's records.
+func (c *DoraGitHubCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(c.Payload)
+	if err != nil {
+		return usagef("payload: %v", unwrapPathError(err))
+	}
+	body, err := io.ReadAll(io.LimitReader(f, delivery.MaxWebhookBytes+1))
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("read payload %s: %w", c.Payload, err)
+	}
+	if c.Signature != "" {
+		if err := delivery.VerifySignature([]byte(r.env.Getenv("STEWARD_GITHUB_WEBHOOK_SECRET")), body, c.Signature); err != nil {
+			return usagef("%s: %v", c.Payload, err)
+		}
+	}
+	d, err := delivery.ParseGitHub(c.Event, body)
+	if err != nil {
+		return usagef("%s: %v", c.Payload, err)
+	}
+	if d.Len() == 0 {
+		_, err := fmt.Fprintf(r.env.Stdout, "nothing to record from this %s event\n", c.Event)
+		return err
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SaveDelivery(r.ctx, d); err != nil {
+		return err
+	}
+	for _, x := range d.Deployments {
+		fmt.Fprintf(r.env.Stdout, "recorded deployment %s: %s to %s, %s, %s\n", x.ID, x.Service, x.Environment, short(x.CommitSHA), x.Result)
+	}
+	for _, x := range d.Changes {
+		fmt.Fprintf(r.env.Stdout, "recorded change %s of %s: merged as %s\n", x.ID, x.Service, short(x.MergeSHA))
+	}
+	if n := len(d.Commits); n > 0 {
+		fmt.Fprintf(r.env.Stdout, "recorded %d commits of %s on the main branch\n", n, d.Commits[0].Service)
+	}
+	for _, x := range d.Incidents {
+		state := "open"
+		if !x.ResolvedAt.IsZero() {
+			state = "resolved"
+		}
+		fmt.Fprintf(r.env.Stdout, "recorded incident %s on %s (%s)\n", x.ID, x.Service, state)
+	}
+	return nil
 }
 
 // DoraShowCmd prints the Four Keys over a window.
