@@ -10,9 +10,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/collect/demo"
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/delivery"
+	"github.com/steward-sre/steward/internal/delivery/awsdeploy"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -341,7 +343,65 @@ func readImportFile(path string, kind delivery.Kind) (delivery.Data, error) {
 
 // DeployCmd records deployments.
 type DeployCmd struct {
-	Record DeployRecordCmd `cmd:"" help:"Record one deployment (from any CI, ecspresso in GitHub Actions, or by hand)."`
+	Record  DeployRecordCmd  `cmd:"" help:"Record one deployment (from any CI, ecspresso in GitHub Actions, or by hand)."`
+	Collect DeployCollectCmd `cmd:"" help:"Record the deployments ECS keeps for the services of the latest AWS scan (read-only)."`
+}
+
+// DeployCollectCmd reads ECS service deployments with the scan's
+// credentials, for the ECS services the latest live scan found.
+type DeployCollectCmd struct{}
+
+// Run collects and stores the deployments.
+func (c *DeployCollectCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sc, err := st.LatestScan(r.ctx)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.Source != "aws") {
+		return usagef("deploy collect reads the ECS services of the latest AWS scan: run `steward scan` first")
+	}
+	if err != nil {
+		return fmt.Errorf("read latest scan: %w", err)
+	}
+	rs, err := st.Resources(r.ctx, sc.ID)
+	if err != nil {
+		return fmt.Errorf("read resources of scan %s: %w", sc.ID, err)
+	}
+	byAccount := awsdeploy.ECSServicesOf(rs, cfg.Tags.SystemKey, cfg.Tags.EnvKey)
+	src, err := r.awsSource(cfg)
+	if err != nil {
+		return err
+	}
+	clients, err := aws.Clients(src)
+	if err != nil {
+		return err
+	}
+	var d delivery.Data
+	for _, cl := range clients {
+		svcs := byAccount[cl.Account][cl.Region]
+		if len(svcs) == 0 {
+			continue
+		}
+		deps, skipped, err := awsdeploy.ECSDeployments(r.ctx, cl.Deployments, svcs)
+		if err != nil {
+			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
+		}
+		for _, s := range skipped {
+			r.log.Info("ecs deployment not recorded", "account", cl.Account, "region", cl.Region, "deployment", s.ID, "reason", s.Reason)
+		}
+		d.Deployments = append(d.Deployments, deps...)
+	}
+	if err := st.SaveDelivery(r.ctx, d); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(r.env.Stdout, "recorded %d ECS deployments\n", len(d.Deployments))
+	return err
 }
 
 // DeployRecordCmd records one deployment.

@@ -23,6 +23,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/steward-sre/steward/internal/delivery"
+	"github.com/steward-sre/steward/internal/inventory"
 )
 
 // Skipped is a deployment AWS reported that could not become a record,
@@ -283,4 +284,34 @@ func codeDeployment(ctx context.Context, ecsAPI ECSAPI, images map[string]string
 		Version: version, Actor: string(info.Creator), Tool: "codedeploy",
 		Link: "https://console.aws.amazon.com/codesuite/codedeploy/deployments/" + id,
 	}, "", nil
+}
+
+// ECSServicesOf picks the ECS services of a scan to read deployments from,
+// by account and then region: each recorded under its system tag (else its
+// name) and its env tag. A service with no env tag is left out: a
+// deployment needs an environment.
+func ECSServicesOf(rs []inventory.Resource, systemKey, envKey string) map[string]map[string][]ECSService {
+	out := map[string]map[string][]ECSService{}
+	for _, r := range rs {
+		if r.Type != "AWS::ECS::Service" || r.Tags[envKey] == "" {
+			continue
+		}
+		cluster, _ := r.Attrs["cluster"].(string)
+		if cluster == "" {
+			continue
+		}
+		name := r.Name
+		if name == "" {
+			name = r.ID
+		}
+		svc := r.Tags[systemKey]
+		if svc == "" {
+			svc = name
+		}
+		if out[r.Account] == nil {
+			out[r.Account] = map[string][]ECSService{}
+		}
+		out[r.Account][r.Region] = append(out[r.Account][r.Region], ECSService{Cluster: cluster, Name: name, Service: svc, Environment: r.Tags[envKey]})
+	}
+	return out
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/delivery"
+	"github.com/steward-sre/steward/internal/inventory"
 )
 
 func TestCommitOfImage(t *testing.T) {
@@ -226,4 +227,29 @@ func FuzzCommitOfImage(f *testing.F) {
 			t.Fatalf("commitOfImage(%q) = %q", image, sha)
 		}
 	})
+}
+
+func TestECSServicesOf(t *testing.T) {
+	rs := []inventory.Resource{
+		{Type: "AWS::ECS::Service", Account: "333333333333", Region: "ap-northeast-1", ID: "api-prod-web", Name: "api-prod-web",
+			Tags: map[string]string{"system": "api", "env": "prod"}, Attrs: map[string]any{"cluster": "prod"}},
+		{Type: "AWS::ECS::Service", Account: "333333333333", Region: "ap-northeast-1", ID: "hand-made",
+			Tags: map[string]string{"env": "prod"}, Attrs: map[string]any{"cluster": "prod"}},
+		{Type: "AWS::ECS::Service", Account: "333333333333", Region: "ap-northeast-1", ID: "no-env",
+			Tags: map[string]string{"system": "api"}, Attrs: map[string]any{"cluster": "prod"}},
+		{Type: "AWS::ECS::Cluster", Account: "333333333333", Region: "ap-northeast-1", ID: "prod", Tags: map[string]string{"env": "prod"}},
+		{Type: "AWS::ECS::Service", Account: "222222222222", Region: "us-east-1", ID: "shop-stg-web", Name: "shop-stg-web",
+			Tags: map[string]string{"sys": "shop", "env": "stg"}, Attrs: map[string]any{"cluster": "stg"}},
+	}
+	got := ECSServicesOf(rs, "system", "env")
+	want := map[string]map[string][]ECSService{
+		"333333333333": {"ap-northeast-1": {
+			{Cluster: "prod", Name: "api-prod-web", Service: "api", Environment: "prod"},
+			{Cluster: "prod", Name: "hand-made", Service: "hand-made", Environment: "prod"},
+		}},
+		"222222222222": {"us-east-1": {{Cluster: "stg", Name: "shop-stg-web", Service: "shop-stg-web", Environment: "stg"}}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
 }
