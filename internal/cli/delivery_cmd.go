@@ -344,12 +344,15 @@ func readImportFile(path string, kind delivery.Kind) (delivery.Data, error) {
 // DeployCmd records deployments.
 type DeployCmd struct {
 	Record  DeployRecordCmd  `cmd:"" help:"Record one deployment (from any CI, ecspresso in GitHub Actions, or by hand)."`
-	Collect DeployCollectCmd `cmd:"" help:"Record the deployments ECS keeps for the services of the latest AWS scan (read-only)."`
+	Collect DeployCollectCmd `cmd:"" help:"Record deployments AWS knows of, read-only: ECS deployments of the latest AWS scan's services, and CodeDeploy deployments."`
 }
 
-// DeployCollectCmd reads ECS service deployments with the scan's
-// credentials, for the ECS services the latest live scan found.
-type DeployCollectCmd struct{}
+// DeployCollectCmd reads ECS service deployments, for the ECS services the
+// latest live scan found, and CodeDeploy deployments, with the scan's
+// credentials.
+type DeployCollectCmd struct {
+	Since string `help:"CodeDeploy deployments created since: a date or an RFC3339 time (default: 7 days ago)." placeholder:"DATE"`
+}
 
 // Run collects and stores the deployments.
 func (c *DeployCollectCmd) Run(r *runner) error {
@@ -382,25 +385,46 @@ func (c *DeployCollectCmd) Run(r *runner) error {
 	if err != nil {
 		return err
 	}
-	var d delivery.Data
-	for _, cl := range clients {
-		svcs := byAccount[cl.Account][cl.Region]
-		if len(svcs) == 0 {
-			continue
+	now := r.env.Now().UTC()
+	since := now.AddDate(0, 0, -7)
+	if c.Since != "" {
+		if since, _, err = delivery.ParseWindow(c.Since, now.Format(time.RFC3339), now); err != nil {
+			return usagef("--since: %v", strings.TrimPrefix(err.Error(), "--from: "))
 		}
-		deps, skipped, err := awsdeploy.ECSDeployments(r.ctx, cl.Deployments, svcs)
+	}
+	var d delivery.Data
+	var fromECS, fromCodeDeploy int
+	for _, cl := range clients {
+		logSkipped := func(source string, skipped []awsdeploy.Skipped) {
+			for _, s := range skipped {
+				r.log.Info(source+" deployment not recorded", "account", cl.Account, "region", cl.Region, "deployment", s.ID, "reason", s.Reason)
+			}
+		}
+		if svcs := byAccount[cl.Account][cl.Region]; len(svcs) > 0 {
+			deps, skipped, err := awsdeploy.ECSDeployments(r.ctx, cl.Deployments, svcs)
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
+			}
+			logSkipped("ecs", skipped)
+			d.Deployments = append(d.Deployments, deps...)
+			fromECS += len(deps)
+		}
+		groups, err := awsdeploy.CodeDeployGroups(r.ctx, cl.CodeDeploy)
 		if err != nil {
 			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
 		}
-		for _, s := range skipped {
-			r.log.Info("ecs deployment not recorded", "account", cl.Account, "region", cl.Region, "deployment", s.ID, "reason", s.Reason)
+		deps, skipped, err := awsdeploy.CodeDeployDeployments(r.ctx, cl.CodeDeploy, cl.Deployments, groups, since, now)
+		if err != nil {
+			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
 		}
+		logSkipped("codedeploy", skipped)
 		d.Deployments = append(d.Deployments, deps...)
+		fromCodeDeploy += len(deps)
 	}
 	if err := st.SaveDelivery(r.ctx, d); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "recorded %d ECS deployments\n", len(d.Deployments))
+	_, err = fmt.Fprintf(r.env.Stdout, "recorded %d ECS deployments and %d CodeDeploy deployments\n", fromECS, fromCodeDeploy)
 	return err
 }
 

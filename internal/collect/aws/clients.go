@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/steward-sre/steward/internal/inventory"
@@ -32,6 +33,15 @@ type DeploymentsAPI interface {
 	DescribeTaskDefinition(ctx context.Context, in *ecs.DescribeTaskDefinitionInput, optFns ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
 }
 
+// CodeDeployAPI is the CodeDeploy calls that read deployments: the
+// applications, their groups, and each group's deployments.
+type CodeDeployAPI interface {
+	ListApplications(ctx context.Context, in *codedeploy.ListApplicationsInput, optFns ...func(*codedeploy.Options)) (*codedeploy.ListApplicationsOutput, error)
+	ListDeploymentGroups(ctx context.Context, in *codedeploy.ListDeploymentGroupsInput, optFns ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentGroupsOutput, error)
+	ListDeployments(ctx context.Context, in *codedeploy.ListDeploymentsInput, optFns ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentsOutput, error)
+	BatchGetDeployments(ctx context.Context, in *codedeploy.BatchGetDeploymentsInput, optFns ...func(*codedeploy.Options)) (*codedeploy.BatchGetDeploymentsOutput, error)
+}
+
 // RegionClients read one account and region's IaC inputs with the
 // credentials the scan of that account uses (profile, assumed role or
 // organization role).
@@ -42,8 +52,10 @@ type RegionClients struct {
 	// Events is throttled to LookupEvents' quota of 2 requests a second
 	// per account and region.
 	Events EventsAPI
-	// Deployments reads ECS service deployments, for delivery records.
+	// Deployments reads ECS service deployments, and CodeDeploy
+	// deployments, for delivery records.
 	Deployments DeploymentsAPI
+	CodeDeploy  CodeDeployAPI
 }
 
 // Clients returns CloudFormation and CloudTrail clients for every account
@@ -69,6 +81,7 @@ func (s *source) clients() []RegionClients {
 				Events: &throttledEvents{api: cloudtrail.NewFromConfig(cfg), label: label,
 					bucket: newTokenBucket(lookupEventsRate, lookupEventsBurst, s.opts.Now, s.opts.Wait)},
 				Deployments: ecs.NewFromConfig(cfg),
+				CodeDeploy:  codedeploy.NewFromConfig(cfg),
 			})
 		}
 	}

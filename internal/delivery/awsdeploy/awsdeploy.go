@@ -173,8 +173,45 @@ func ecsDeployment(ctx context.Context, api ECSAPI, images map[string]string, ta
 
 // CodeDeployAPI is what the CodeDeploy source calls.
 type CodeDeployAPI interface {
+	codedeploy.ListApplicationsAPIClient
+	codedeploy.ListDeploymentGroupsAPIClient
 	codedeploy.ListDeploymentsAPIClient
 	BatchGetDeployments(ctx context.Context, in *codedeploy.BatchGetDeploymentsInput, opts ...func(*codedeploy.Options)) (*codedeploy.BatchGetDeploymentsOutput, error)
+}
+
+// CodeDeployGroups lists every deployment group of every application, each
+// recorded under its application's name as the service and, as the
+// environment, the group's name less the application's ("api-prod" of
+// application api is prod; a group not named after its application keeps
+// its name).
+func CodeDeployGroups(ctx context.Context, api CodeDeployAPI) ([]CodeDeployGroup, error) {
+	var apps []string
+	ap := codedeploy.NewListApplicationsPaginator(api, &codedeploy.ListApplicationsInput{})
+	for ap.HasMorePages() {
+		page, err := ap.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("codedeploy list applications: %w", err)
+		}
+		apps = append(apps, page.Applications...)
+	}
+	var out []CodeDeployGroup
+	for _, app := range apps {
+		gp := codedeploy.NewListDeploymentGroupsPaginator(api, &codedeploy.ListDeploymentGroupsInput{ApplicationName: aws.String(app)})
+		for gp.HasMorePages() {
+			page, err := gp.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("codedeploy list deployment groups of %s: %w", app, err)
+			}
+			for _, g := range page.DeploymentGroups {
+				env := g
+				if rest, ok := strings.CutPrefix(g, app); ok && len(rest) > 1 && strings.ContainsRune("-_.", rune(rest[0])) {
+					env = rest[1:]
+				}
+				out = append(out, CodeDeployGroup{Application: app, Group: g, Service: app, Environment: env})
+			}
+		}
+	}
+	return out, nil
 }
 
 // CodeDeployGroup names one deployment group to read and the delivery

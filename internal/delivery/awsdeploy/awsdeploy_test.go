@@ -3,6 +3,7 @@ package awsdeploy
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -130,9 +131,50 @@ func TestECSDeployments(t *testing.T) {
 }
 
 type fakeCodeDeploy struct {
-	ids   []string
-	infos map[string]cdtypes.DeploymentInfo
-	pages int
+	ids    []string
+	infos  map[string]cdtypes.DeploymentInfo
+	pages  int
+	groups map[string][]string // application -> groups
+}
+
+func (f *fakeCodeDeploy) ListApplications(_ context.Context, in *codedeploy.ListApplicationsInput, _ ...func(*codedeploy.Options)) (*codedeploy.ListApplicationsOutput, error) {
+	// One application a page, to walk the pages.
+	var apps []string
+	for a := range f.groups {
+		apps = append(apps, a)
+	}
+	slices.Sort(apps)
+	i := 0
+	if in.NextToken != nil {
+		i, _ = strconv.Atoi(*in.NextToken)
+	}
+	out := &codedeploy.ListApplicationsOutput{Applications: apps[i : i+1]}
+	if i+1 < len(apps) {
+		out.NextToken = aws.String(strconv.Itoa(i + 1))
+	}
+	return out, nil
+}
+
+func (f *fakeCodeDeploy) ListDeploymentGroups(_ context.Context, in *codedeploy.ListDeploymentGroupsInput, _ ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentGroupsOutput, error) {
+	return &codedeploy.ListDeploymentGroupsOutput{DeploymentGroups: f.groups[aws.ToString(in.ApplicationName)]}, nil
+}
+
+func TestCodeDeployGroups(t *testing.T) {
+	f := &fakeCodeDeploy{groups: map[string][]string{"api": {"api-prod", "api_stg", "blue-green"}, "auth": {"auth-qa3", "auth"}}}
+	got, err := CodeDeployGroups(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []CodeDeployGroup{
+		{Application: "api", Group: "api-prod", Service: "api", Environment: "prod"},
+		{Application: "api", Group: "api_stg", Service: "api", Environment: "stg"},
+		{Application: "api", Group: "blue-green", Service: "api", Environment: "blue-green"},
+		{Application: "auth", Group: "auth-qa3", Service: "auth", Environment: "qa3"},
+		{Application: "auth", Group: "auth", Service: "auth", Environment: "auth"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
 }
 
 func (f *fakeCodeDeploy) ListDeployments(_ context.Context, in *codedeploy.ListDeploymentsInput, _ ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentsOutput, error) {
