@@ -71,7 +71,7 @@ type CLI struct {
 	Incident  IncidentCmd  `cmd:"" help:"Open and resolve incidents."`
 	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
-	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege IAM policy steward's AWS scan needs."`
+	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege IAM policy steward's AWS scan and deploy collect need."`
 	Version   VersionCmd   `cmd:"" help:"Print steward's version."`
 
 	ShowVersion kong.VersionFlag `name:"version" help:"Print steward's version and exit."`

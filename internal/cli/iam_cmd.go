@@ -6,7 +6,8 @@ import (
 	"github.com/steward-sre/steward/internal/collect/aws"
 )
 
-// IAMPolicyCmd prints the read-only IAM policy a live scan needs.
+// IAMPolicyCmd prints the read-only IAM policy a live scan (and deploy
+// collect) needs.
 type IAMPolicyCmd struct{}
 
 // Run prints the policy.
