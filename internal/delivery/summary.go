@@ -65,7 +65,7 @@ const DefaultWindowDays = 90
 // time. A date as --to includes that whole day. Empty --to is now; empty
 // --from is DefaultWindowDays before --to.
 func ParseWindow(from, to string, now time.Time) (time.Time, time.Time, error) {
-	end := now.UTC()
+	end := now.UTC().Truncate(time.Second)
 	if to != "" {
 		t, date, err := parseWhen(to)
 		if err != nil {
