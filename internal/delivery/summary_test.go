@@ -59,3 +59,17 @@ func TestHumanMinutes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseWindow: any --from and --to give an error or a window that
+// starts before it ends.
+func FuzzParseWindow(f *testing.F) {
+	f.Add("2026-01-01", "2026-01-31")
+	f.Add("", "2026-01-31T09:00:00+09:00")
+	f.Add("0000-01-01", "9999-12-31")
+	f.Fuzz(func(t *testing.T, from, to string) {
+		start, end, err := ParseWindow(from, to, ts("2026-06-10T12:00:00Z"))
+		if err == nil && !start.Before(end) {
+			t.Fatalf("ParseWindow(%q, %q) = %s, %s: not a window", from, to, start, end)
+		}
+	})
+}
