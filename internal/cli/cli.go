@@ -86,6 +86,9 @@ type CLI struct {
 	Policy    PolicyCmd    `cmd:"" help:"List policies or test them against fixtures."`
 	Cost      CostCmd      `cmd:"" help:"Cost from billing exports: by system, env and owner; waste priced; anomalies; budgets."`
 	Schedule  ScheduleCmd  `cmd:"" help:"Off-hours schedules: evaluate a tag or a named schedule, preview the days ahead, list them."`
+	Dora      DoraCmd      `cmd:"" help:"The Four Keys (DORA) per service and team: deployment frequency, lead time, change failure rate, recovery time."`
+	Deploy    DeployCmd    `cmd:"" help:"Record deployments."`
+	Incident  IncidentCmd  `cmd:"" help:"Open and resolve incidents."`
 	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
 	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege, read-only IAM policy steward needs: the scan by default, or --feature cost,cost-explorer,iac, or --all."`

@@ -58,9 +58,28 @@ type DemoCmd struct {
 	NoStore bool   `help:"Do not keep the scan in the store."`
 }
 
-// Run runs the demo.
+// Run runs the demo. With the store, the demo's delivery history is kept
+// too, so `steward dora` shows its Four Keys next.
 func (c *DemoCmd) Run(r *runner) error {
+	if !c.NoStore {
+		if err := r.saveDemoDelivery(); err != nil {
+			return err
+		}
+	}
 	return r.scanAndReport("demo", c.OutputFlags, IaCFlags{}, c.Out, c.NoStore)
+}
+
+func (r *runner) saveDemoDelivery() error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return st.SaveDelivery(r.ctx, demoDelivery(r.env.Now()))
 }
 
 func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCFlags, outFile string, noStore bool) error {

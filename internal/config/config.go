@@ -57,6 +57,9 @@ type Config struct {
 	TimeZone string `yaml:"time_zone"`
 	// Schedules are named off-hours schedules, by name.
 	Schedules map[string]Schedule `yaml:"schedules"`
+	// Teams maps a team name to the services it answers for, for the Four
+	// Keys by team.
+	Teams map[string]Team `yaml:"teams"`
 
 	file      *yamlfile.File
 	rule      naming.Rule
@@ -83,6 +86,46 @@ type Schedule struct {
 	// given). A resource tagged steward:schedule=NAME follows it too.
 	Env    []string `yaml:"env"`
 	System []string `yaml:"system"`
+}
+
+// Team is a team and the services (deployment service names) it answers
+// for. A service belongs to one team at most.
+type Team struct {
+	Services []string `yaml:"services"`
+}
+
+// TeamServices returns the services of a team, and false when the
+// configuration has no such team.
+func (c *Config) TeamServices(team string) ([]string, bool) {
+	t, ok := c.Teams[team]
+	return t.Services, ok
+}
+
+// teamName is what a team may be called.
+var teamName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+func (c *Config) validateTeams(f *yamlfile.File) error {
+	teamOf := map[string]string{}
+	for _, name := range sortedKeys(c.Teams) {
+		field := "teams." + name
+		if !teamName.MatchString(name) {
+			return f.Errorf(field, "%q is not a team name (letters, digits, _ . -; at most 64, e.g. team-api)", name)
+		}
+		svcs := c.Teams[name].Services
+		if len(svcs) == 0 {
+			return f.Errorf(field+".services", "a team needs at least one service (the names deployments are recorded under)")
+		}
+		for i, s := range svcs {
+			if strings.TrimSpace(s) == "" {
+				return f.Errorf(fmt.Sprintf("%s.services[%d]", field, i), "is empty")
+			}
+			if other, dup := teamOf[s]; dup {
+				return f.Errorf(fmt.Sprintf("%s.services[%d]", field, i), "service %q is already in team %s; a service belongs to one team", s, other)
+			}
+			teamOf[s] = name
+		}
+	}
+	return nil
 }
 
 // Account is one AWS account to scan and how to reach it.
@@ -363,6 +406,9 @@ func (c *Config) Validate() error {
 		return f.Errorf("lang", "%q is not supported (valid: en, ja)", c.Lang)
 	}
 	if err := c.validateSchedules(f); err != nil {
+		return err
+	}
+	if err := c.validateTeams(f); err != nil {
 		return err
 	}
 	if err := c.Cost.Validate(); err != nil {

@@ -110,6 +110,10 @@ func TestParseErrors(t *testing.T) {
 			`steward.yaml:2:13: naming.template: template "` + strings.Repeat("x", 120) + `"... (1048576 bytes) has no {field} placeholders (e.g. {system}-{env}-{role})`},
 		"long region": {"regions: [" + strings.Repeat("r", 1<<20) + "]\n",
 			`steward.yaml:1:11: regions[0]: "` + strings.Repeat("r", 120) + `"... (1048576 bytes) is not an AWS region name (e.g. ap-northeast-1)`},
+		"team no services":     {"teams:\n  team-api: {}\n", `steward.yaml:2:13: teams.team-api.services: a team needs at least one service (the names deployments are recorded under)`},
+		"team unknown key":     {"teams:\n  team-api:\n    service: [api]\n", `steward.yaml:3:5: unknown field "service"`},
+		"service in two teams": {"teams:\n  a:\n    services: [api]\n  b:\n    services: [web, api]\n", `steward.yaml:5:21: teams.b.services[1]: service "api" is already in team a; a service belongs to one team`},
+		"bad team name":        {"teams:\n  \"team api\":\n    services: [api]\n", `steward.yaml:3:13: teams.team api: "team api" is not a team name (letters, digits, _ . -; at most 64, e.g. team-api)`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}
@@ -123,6 +127,20 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error:\n got %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestTeams(t *testing.T) {
+	c, err := Parse("steward.yaml", []byte("teams:\n  team-api:\n    services: [api, auth]\n  team-shop:\n    services: [shop]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := c.TeamServices("team-api")
+	if diff := cmp.Diff([]string{"api", "auth"}, got); !ok || diff != "" {
+		t.Errorf("TeamServices(team-api) = %v, %v (-want +got):\n%s", got, ok, diff)
+	}
+	if _, ok := c.TeamServices("team-none"); ok {
+		t.Errorf("TeamServices(team-none) found a team")
 	}
 }
 

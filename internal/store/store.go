@@ -78,6 +78,8 @@ type Store interface {
 	// Diff compares the resources of two scans.
 	Diff(ctx context.Context, fromScanID, toScanID string) (Diff, error)
 
+	DeliveryStore
+
 	Close() error
 }
 

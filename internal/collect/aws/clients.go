@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/steward-sre/steward/internal/inventory"
 )
@@ -24,6 +26,22 @@ type EventsAPI interface {
 	LookupEvents(ctx context.Context, in *cloudtrail.LookupEventsInput, optFns ...func(*cloudtrail.Options)) (*cloudtrail.LookupEventsOutput, error)
 }
 
+// DeploymentsAPI is the ECS calls that read a service's deployments and
+// the image each deployed (both already in the scan's IAM policy).
+type DeploymentsAPI interface {
+	DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, optFns ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+	DescribeTaskDefinition(ctx context.Context, in *ecs.DescribeTaskDefinitionInput, optFns ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+}
+
+// CodeDeployAPI is the CodeDeploy calls that read deployments: the
+// applications, their groups, and each group's deployments.
+type CodeDeployAPI interface {
+	ListApplications(ctx context.Context, in *codedeploy.ListApplicationsInput, optFns ...func(*codedeploy.Options)) (*codedeploy.ListApplicationsOutput, error)
+	ListDeploymentGroups(ctx context.Context, in *codedeploy.ListDeploymentGroupsInput, optFns ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentGroupsOutput, error)
+	ListDeployments(ctx context.Context, in *codedeploy.ListDeploymentsInput, optFns ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentsOutput, error)
+	BatchGetDeployments(ctx context.Context, in *codedeploy.BatchGetDeploymentsInput, optFns ...func(*codedeploy.Options)) (*codedeploy.BatchGetDeploymentsOutput, error)
+}
+
 // RegionClients read one account and region's IaC inputs with the
 // credentials the scan of that account uses (profile, assumed role or
 // organization role).
@@ -34,6 +52,10 @@ type RegionClients struct {
 	// Events is throttled to LookupEvents' quota of 2 requests a second
 	// per account and region.
 	Events EventsAPI
+	// Deployments reads ECS service deployments, and CodeDeploy
+	// deployments, for delivery records.
+	Deployments DeploymentsAPI
+	CodeDeploy  CodeDeployAPI
 }
 
 // Clients returns CloudFormation and CloudTrail clients for every account
@@ -58,6 +80,8 @@ func (s *source) clients() []RegionClients {
 				Stacks: labelledStacks{cloudformation.NewFromConfig(cfg), label},
 				Events: &throttledEvents{api: cloudtrail.NewFromConfig(cfg), label: label,
 					bucket: newTokenBucket(lookupEventsRate, lookupEventsBurst, s.opts.Now, s.opts.Wait)},
+				Deployments: ecs.NewFromConfig(cfg),
+				CodeDeploy:  codedeploy.NewFromConfig(cfg),
 			})
 		}
 	}

@@ -41,6 +41,8 @@ var apiSurfaces = []apiSurface{
 	{"organizations", reflect.TypeFor[organizationsAPI]()},
 	{"cloudformation", reflect.TypeFor[StacksAPI]()},
 	{"cloudtrail", reflect.TypeFor[EventsAPI]()},
+	{"ecs", reflect.TypeFor[DeploymentsAPI]()},
+	{"codedeploy", reflect.TypeFor[CodeDeployAPI]()},
 }
 
 // iamPrefixes maps call-count service names to IAM action prefixes where

@@ -6,7 +6,11 @@
 // test assert against (Problems says which ARN has which problem), and,
 // through Generate, the synthetic estate of any size that benchmarks use.
 //
-// It builds inventory resources only, following the attrs contract in
+// Delivery is the matching delivery history (deployments from three
+// tools, main-branch commits, merged pull requests, incidents) that
+// `steward dora` shows after `steward demo`.
+//
+// It builds inventory resources and delivery records only, following the attrs contract in
 // internal/inventory/types.go exactly, and prices them with
 // internal/pricing. It must not know about the AWS SDK, policies, the store
 // or reports.

@@ -27,16 +27,19 @@ type Opener func(t *testing.T) store.Store
 func Run(t *testing.T, open Opener) {
 	t.Helper()
 	tests := map[string]func(*testing.T, Opener){
-		"Empty":           testEmpty,
-		"RoundTrip":       testRoundTrip,
-		"Scans":           testScans,
-		"Rejects":         testRejects,
-		"Lifecycle":       testLifecycle,
-		"ResourceHistory": testResourceHistory,
-		"Diff":            testDiff,
-		"DedupByHash":     testDedupByHash,
-		"OutOfOrder":      testOutOfOrder,
-		"Currency":        testCurrency,
+		"Empty":             testEmpty,
+		"RoundTrip":         testRoundTrip,
+		"Scans":             testScans,
+		"Rejects":           testRejects,
+		"Lifecycle":         testLifecycle,
+		"ResourceHistory":   testResourceHistory,
+		"Diff":              testDiff,
+		"DedupByHash":       testDedupByHash,
+		"OutOfOrder":        testOutOfOrder,
+		"Currency":          testCurrency,
+		"DeliveryRoundTrip": testDeliveryRoundTrip,
+		"DeliveryReplace":   testDeliveryReplace,
+		"DeliveryRejects":   testDeliveryRejects,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {

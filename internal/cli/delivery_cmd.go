@@ -1,0 +1,592 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/steward-sre/steward/internal/collect/aws"
+	"github.com/steward-sre/steward/internal/collect/demo"
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/delivery"
+	"github.com/steward-sre/steward/internal/delivery/awsdeploy"
+	"github.com/steward-sre/steward/internal/store"
+)
+
+// DoraCmd shows the Four Keys, or imports delivery history.
+type DoraCmd struct {
+	Show   DoraShowCmd   `cmd:"" default:"withargs" help:"Show the Four Keys (the default)."`
+	Import DoraImportCmd `cmd:"" help:"Import deployments, main-branch commits, merged changes and incidents from CSV or JSON files."`
+	GitHub DoraGitHubCmd `cmd:"" name:"github" help:"Record a GitHub webhook payload: deployment_status, pull_request (merged), push (default branch), issues (labelled incident)."`
+}
+
+// DoraGitHubCmd records one GitHub webhook payload from a file: in GitHub
+// Actions, $GITHUB_EVENT_NAME and $GITHUB_EVENT_PATH; a payload relayed
+// from elsewhere is checked against its X-Hub-Signature-256.
+type DoraGitHubCmd struct {
+	Event     string `help:"The event name (X-GitHub-Event)." required:"" env:"GITHUB_EVENT_NAME" placeholder:"NAME"`
+	Payload   string `arg:"" help:"The payload file." env:"GITHUB_EVENT_PATH"`
+	Signature string `help:"X-Hub-Signature-256 of the payload, checked with the secret in STEWARD_GITHUB_WEBHOOK_SECRET." placeholder:"sha256=HEX"`
+}
+
+// Run reads, checks and stores the payload's records.
+func (c *DoraGitHubCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(c.Payload)
+	if err != nil {
+		return usagef("payload: %v", unwrapPathError(err))
+	}
+	body, err := io.ReadAll(io.LimitReader(f, delivery.MaxWebhookBytes+1))
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("read payload %s: %w", c.Payload, err)
+	}
+	if c.Signature != "" {
+		if err := delivery.VerifySignature([]byte(r.env.Getenv("STEWARD_GITHUB_WEBHOOK_SECRET")), body, c.Signature); err != nil {
+			return usagef("%s: %v", c.Payload, err)
+		}
+	}
+	d, err := delivery.ParseGitHub(c.Event, body)
+	if err != nil {
+		return usagef("%s: %v", c.Payload, err)
+	}
+	if d.Len() == 0 {
+		_, err := fmt.Fprintf(r.env.Stdout, "nothing to record from this %s event\n", c.Event)
+		return err
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SaveDelivery(r.ctx, d); err != nil {
+		return err
+	}
+	for _, x := range d.Deployments {
+		fmt.Fprintf(r.env.Stdout, "recorded deployment %s: %s to %s, %s, %s\n", x.ID, x.Service, x.Environment, short(x.CommitSHA), x.Result)
+	}
+	for _, x := range d.Changes {
+		fmt.Fprintf(r.env.Stdout, "recorded change %s of %s: merged as %s\n", x.ID, x.Service, short(x.MergeSHA))
+	}
+	if n := len(d.Commits); n > 0 {
+		fmt.Fprintf(r.env.Stdout, "recorded %d commits of %s on the main branch\n", n, d.Commits[0].Service)
+	}
+	for _, x := range d.Incidents {
+		state := "open"
+		if !x.ResolvedAt.IsZero() {
+			state = "resolved"
+		}
+		fmt.Fprintf(r.env.Stdout, "recorded incident %s on %s (%s)\n", x.ID, x.Service, state)
+	}
+	return nil
+}
+
+// DoraShowCmd prints the Four Keys over a window.
+type DoraShowCmd struct {
+	From        string `help:"Start of the window: a date (2026-01-31, UTC) or an RFC3339 time (default: 90 days before --to)." placeholder:"DATE"`
+	To          string `help:"End of the window; a date includes that day (default: now)." placeholder:"DATE"`
+	Service     string `help:"Only this service." placeholder:"NAME"`
+	Team        string `help:"Only the services of this team (teams: in steward.yaml)." placeholder:"NAME"`
+	Environment string `help:"The environment deployments go to (prod and production are the same)." default:"production" placeholder:"ENV"`
+	Format      string `help:"Output: table or json." default:"table" short:"f" enum:"table,json"`
+	Explain     bool   `help:"List the deployments, changes and incidents behind each figure."`
+}
+
+// Run computes and prints the Four Keys.
+func (c *DoraShowCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	from, to, err := delivery.ParseWindow(c.From, c.To, r.env.Now())
+	if err != nil {
+		return usageError{err}
+	}
+	q := delivery.Query{From: from, To: to, Environment: c.Environment}
+	if c.Service != "" {
+		q.Services = []string{c.Service}
+	}
+	if c.Team != "" {
+		svcs, ok := cfg.TeamServices(c.Team)
+		if !ok {
+			return usagef("--team %s: no such team in %s (teams: maps a team to its services)", c.Team, configName(r))
+		}
+		if c.Service != "" {
+			return usagef("--service and --team: give one of them")
+		}
+		q.Services = svcs
+	}
+	d, err := r.readDelivery(cfg)
+	if err != nil {
+		return err
+	}
+	teams := map[string][]string{}
+	for name, t := range cfg.Teams {
+		teams[name] = t.Services
+	}
+	sum := delivery.Summarize(d, q, teams)
+	if !c.Explain {
+		sum.Explain = nil
+	}
+	if c.Format == "json" {
+		enc := json.NewEncoder(r.env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	}
+	return writeFourKeys(r.env.Stdout, sum)
+}
+
+func configName(r *runner) string {
+	if r.cfgPath == "" {
+		return "the configuration (none loaded)"
+	}
+	return r.cfgPath
+}
+
+// readDelivery reads every delivery record; an absent store holds none.
+func (r *runner) readDelivery(cfg *config.Config) (delivery.Data, error) {
+	st, err := r.openStoreForReading(cfg)
+	if errors.Is(err, store.ErrNotFound) {
+		return delivery.Data{}, nil
+	}
+	if err != nil {
+		return delivery.Data{}, err
+	}
+	defer st.Close()
+	return st.Delivery(r.ctx)
+}
+
+func levelCell(l delivery.Level) string { return string(l) }
+
+func minutesCell(m *float64) string {
+	if m == nil {
+		return "-"
+	}
+	return delivery.HumanMinutes(*m)
+}
+
+func writeFourKeys(w io.Writer, s delivery.Summary) error {
+	fmt.Fprintf(w, "Four Keys: %s, %s to %s (%g days), deployments finished in the window\n\n",
+		s.Environment, s.Window.From.Format(time.DateOnly), s.Window.To.Add(-time.Nanosecond).Format(time.DateOnly), s.Window.Days)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCOPE\tDEPLOYS\tFREQUENCY\tLEVEL\tLEAD TIME median / p90\tLEVEL\tCHANGE FAILURE RATE\tLEVEL\tRECOVERY median\tLEVEL")
+	row := func(scope string, r delivery.Report) {
+		cfr := "-"
+		if r.ChangeFailureRate.Ratio != nil {
+			cfr = fmt.Sprintf("%.1f%% (%d/%d)", *r.ChangeFailureRate.Ratio*100, r.ChangeFailureRate.Failed, r.ChangeFailureRate.Total)
+		}
+		lead := minutesCell(r.LeadTime.MedianMinutes) + " / " + minutesCell(r.LeadTime.P90Minutes)
+		fmt.Fprintf(tw, "%s\t%d\t%.2f/day %.1f/week\t%s\t%s (%d changes)\t%s\t%s\t%s\t%s (%d)\t%s\n", scope, r.Deployments,
+			r.DeploymentFrequency.PerDay, r.DeploymentFrequency.PerWeek, levelCell(r.DeploymentFrequency.Level),
+			lead, r.LeadTime.Changes, levelCell(r.LeadTime.Level), cfr, levelCell(r.ChangeFailureRate.Level),
+			minutesCell(r.RecoveryTime.MedianMinutes), r.RecoveryTime.Recoveries, levelCell(r.RecoveryTime.Level))
+	}
+	row("all", s.Report)
+	for _, b := range s.ByTeam {
+		row("team "+b.Name, b.Report)
+	}
+	for _, b := range s.ByService {
+		row("service "+b.Name, b.Report)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(s.Services) == 0 {
+		fmt.Fprintln(w, "\nNo deployments on record for this scope: record them with `steward deploy record` or import them with `steward dora import`.")
+	}
+	if s.Explain == nil {
+		return nil
+	}
+	return writeExplain(w, s.Explain)
+}
+
+func writeExplain(w io.Writer, ex *delivery.Explanation) error {
+	const stamp = "2006-01-02 15:04"
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nDeployments (%d): frequency counts the successes; change failure rate the failed of all\n", len(ex.Deployments))
+	fmt.Fprintln(tw, "FINISHED\tID\tSERVICE\tRESULT\tTOOL\tCOMMIT\tFAILED\tSHIPPED")
+	for _, d := range ex.Deployments {
+		failed := "-"
+		if d.Failed {
+			failed = "yes: " + d.Why
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Finished.Format(stamp), d.ID, d.Service, d.Result, dash(d.Tool), short(d.CommitSHA),
+			failed, dash(strings.Join(d.Changes, " ")))
+	}
+	fmt.Fprintf(tw, "\nChanges (%d): lead time from first commit to the successful deployment that shipped it\n", len(ex.Changes))
+	fmt.Fprintln(tw, "SERVICE\tCHANGE\tKIND\tCOMMIT\tFIRST COMMIT\tDEPLOYMENT\tDEPLOYED\tLEAD TIME")
+	for _, c := range ex.Changes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Service, c.ID, c.Kind, short(c.SHA), c.FirstCommitAt.Format(stamp), c.DeploymentID,
+			c.DeployedAt.Format(stamp), delivery.HumanMinutes(c.LeadMinutes))
+	}
+	fmt.Fprintf(tw, "\nIncidents (%d): laid at the deployment named, else the service's latest successful deployment before it\n", len(ex.Incidents))
+	fmt.Fprintln(tw, "CREATED\tID\tSERVICE\tRESOLVED\tDEPLOYMENT\tLINK\tCOUNTED")
+	for _, i := range ex.Incidents {
+		resolved := "open"
+		if !i.ResolvedAt.IsZero() {
+			resolved = i.ResolvedAt.Format(stamp)
+		}
+		counted := "no (its deployment is outside the window or scope)"
+		if i.Counted {
+			counted = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i.CreatedAt.Format(stamp), i.ID, i.Service, resolved, dash(i.LinkedTo), i.Link, counted)
+	}
+	fmt.Fprintf(tw, "\nRecoveries (%d): time from failure to recovery of each failed deployment\n", len(ex.Recoveries))
+	fmt.Fprintln(tw, "DEPLOYMENT\tFROM\tTO\tTIME\tVIA")
+	for _, rc := range ex.Recoveries {
+		to := "not recovered"
+		if !rc.To.IsZero() {
+			to = rc.To.Format(stamp)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", rc.DeploymentID, rc.From.Format(stamp), to, minutesCell(rc.Minutes), rc.Via)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range ex.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func short(sha string) string {
+	if len(sha) > 8 {
+		return sha[:8]
+	}
+	return sha
+}
+
+// DoraImportCmd imports delivery records.
+type DoraImportCmd struct {
+	Deployments string `help:"deployments.csv or .json: id,service,environment,finished_at,result,commit_sha (started_at,version,actor,tool,link optional)." placeholder:"FILE"`
+	Commits     string `help:"commits.csv or .json: service,sha,parent_sha,committed_at (each service's main-branch first-parent history)." placeholder:"FILE"`
+	Changes     string `help:"changes.csv or .json: service,id,merge_sha,first_commit_at,merged_at (one row per merged pull request)." placeholder:"FILE"`
+	Incidents   string `help:"incidents.csv or .json: id,service,created_at,resolved_at,deployment_id." placeholder:"FILE"`
+	Demo        bool   `help:"Import the demo estate's three months of deliveries instead of files."`
+}
+
+// Run reads every file given and stores their records in one go: all or
+// none.
+func (c *DoraImportCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	var d delivery.Data
+	if c.Demo {
+		if c.Deployments+c.Commits+c.Changes+c.Incidents != "" {
+			return usagef("--demo imports the demo history: give it without files")
+		}
+		d = demoDelivery(r.env.Now())
+	}
+	files := []struct {
+		path string
+		kind delivery.Kind
+	}{{c.Deployments, delivery.KindDeployments}, {c.Commits, delivery.KindCommits}, {c.Changes, delivery.KindChanges}, {c.Incidents, delivery.KindIncidents}}
+	for _, f := range files {
+		if f.path == "" {
+			continue
+		}
+		part, err := readImportFile(f.path, f.kind)
+		if err != nil {
+			return err
+		}
+		d.Deployments = append(d.Deployments, part.Deployments...)
+		d.Commits = append(d.Commits, part.Commits...)
+		d.Changes = append(d.Changes, part.Changes...)
+		d.Incidents = append(d.Incidents, part.Incidents...)
+	}
+	if !c.Demo && d.Len() == 0 && c.Deployments+c.Commits+c.Changes+c.Incidents == "" {
+		return usagef("nothing to import: give --deployments, --commits, --changes or --incidents (or --demo)")
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SaveDelivery(r.ctx, d); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(r.env.Stdout, "imported %d deployments, %d commits, %d changes, %d incidents\n",
+		len(d.Deployments), len(d.Commits), len(d.Changes), len(d.Incidents))
+	return err
+}
+
+func readImportFile(path string, kind delivery.Kind) (delivery.Data, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return delivery.Data{}, usagef("--%s: %v", kind, unwrapPathError(err))
+	}
+	defer f.Close()
+	d, err := delivery.ReadImport(path, kind, f)
+	if err != nil {
+		return delivery.Data{}, usageError{err}
+	}
+	return d, nil
+}
+
+// DeployCmd records deployments.
+type DeployCmd struct {
+	Record  DeployRecordCmd  `cmd:"" help:"Record one deployment (from any CI, ecspresso in GitHub Actions, or by hand)."`
+	Collect DeployCollectCmd `cmd:"" help:"Record deployments AWS knows of, read-only: ECS deployments of the latest AWS scan's services, and CodeDeploy deployments."`
+}
+
+// DeployCollectCmd reads ECS service deployments, for the ECS services the
+// latest live scan found, and CodeDeploy deployments, with the scan's
+// credentials.
+type DeployCollectCmd struct {
+	Since string `help:"CodeDeploy deployments created since: a date or an RFC3339 time (default: 7 days ago)." placeholder:"DATE"`
+}
+
+// Run collects and stores the deployments.
+func (c *DeployCollectCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sc, err := st.LatestScan(r.ctx)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.Source != "aws") {
+		return usagef("deploy collect reads the ECS services of the latest AWS scan: run `steward scan` first")
+	}
+	if err != nil {
+		return fmt.Errorf("read latest scan: %w", err)
+	}
+	rs, err := st.Resources(r.ctx, sc.ID)
+	if err != nil {
+		return fmt.Errorf("read resources of scan %s: %w", sc.ID, err)
+	}
+	byAccount := awsdeploy.ECSServicesOf(rs, cfg.Tags.SystemKey, cfg.Tags.EnvKey)
+	src, err := r.awsSource(cfg)
+	if err != nil {
+		return err
+	}
+	clients, err := aws.Clients(src)
+	if err != nil {
+		return err
+	}
+	now := r.env.Now().UTC()
+	since := now.AddDate(0, 0, -7)
+	if c.Since != "" {
+		if since, _, err = delivery.ParseWindow(c.Since, now.Format(time.RFC3339), now); err != nil {
+			return usagef("--since: %v", strings.TrimPrefix(err.Error(), "--from: "))
+		}
+	}
+	var d delivery.Data
+	var fromECS, fromCodeDeploy int
+	for _, cl := range clients {
+		logSkipped := func(source string, skipped []awsdeploy.Skipped) {
+			for _, s := range skipped {
+				r.log.Info(source+" deployment not recorded", "account", cl.Account, "region", cl.Region, "deployment", s.ID, "reason", s.Reason)
+			}
+		}
+		if svcs := byAccount[cl.Account][cl.Region]; len(svcs) > 0 {
+			deps, skipped, err := awsdeploy.ECSDeployments(r.ctx, cl.Deployments, svcs)
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
+			}
+			logSkipped("ecs", skipped)
+			d.Deployments = append(d.Deployments, deps...)
+			fromECS += len(deps)
+		}
+		groups, err := awsdeploy.CodeDeployGroups(r.ctx, cl.CodeDeploy)
+		if err != nil {
+			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
+		}
+		deps, skipped, err := awsdeploy.CodeDeployDeployments(r.ctx, cl.CodeDeploy, cl.Deployments, groups, since, now)
+		if err != nil {
+			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
+		}
+		logSkipped("codedeploy", skipped)
+		d.Deployments = append(d.Deployments, deps...)
+		fromCodeDeploy += len(deps)
+	}
+	if err := st.SaveDelivery(r.ctx, d); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(r.env.Stdout, "recorded %d ECS deployments and %d CodeDeploy deployments\n", fromECS, fromCodeDeploy)
+	return err
+}
+
+// DeployRecordCmd records one deployment.
+type DeployRecordCmd struct {
+	Service  string `help:"The service deployed." required:"" placeholder:"NAME"`
+	Env      string `help:"The environment deployed to (prod, stg, qa3 ...)." required:"" placeholder:"ENV"`
+	SHA      string `name:"sha" help:"The commit deployed (hex)." required:"" placeholder:"SHA"`
+	Result   string `help:"success, failure or rolled_back." required:"" placeholder:"RESULT"`
+	ID       string `help:"The deployment's id (default: service, env, finish time and commit, so recording it again replaces it)." placeholder:"ID"`
+	Version  string `help:"Version or image deployed." placeholder:"V"`
+	Actor    string `help:"Who deployed." env:"GITHUB_ACTOR" placeholder:"NAME"`
+	Tool     string `help:"What deployed it (ecspresso, codedeploy, genova ...)." default:"cli" placeholder:"NAME"`
+	Link     string `help:"A link to the run or log." placeholder:"URL"`
+	Started  string `help:"When it started (RFC3339)." placeholder:"TIME"`
+	Finished string `help:"When it finished (RFC3339; default: now)." placeholder:"TIME"`
+}
+
+// Run stores the deployment.
+func (c *DeployRecordCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	res, err := delivery.ParseResult(c.Result)
+	if err != nil {
+		return usagef("--result: %v", err)
+	}
+	d := delivery.Deployment{
+		ID: c.ID, Service: c.Service, Environment: c.Env, Result: res, CommitSHA: strings.ToLower(c.SHA),
+		Version: c.Version, Actor: c.Actor, Tool: c.Tool, Link: c.Link, Finished: r.env.Now().UTC().Truncate(time.Second),
+	}
+	if d.Started, err = flagTime("--started", c.Started); err != nil {
+		return err
+	}
+	if c.Finished != "" {
+		if d.Finished, err = flagTime("--finished", c.Finished); err != nil {
+			return err
+		}
+	}
+	if d.ID == "" {
+		d.ID = delivery.DeploymentID(d)
+	}
+	if err := d.Validate(); err != nil {
+		return usagef("deployment: %v", err)
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SaveDelivery(r.ctx, delivery.Data{Deployments: []delivery.Deployment{d}}); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(r.env.Stdout, "recorded deployment %s: %s to %s, %s, %s\n", d.ID, d.Service, d.Environment, short(d.CommitSHA), d.Result)
+	return err
+}
+
+func flagTime(flag, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, usagef("%s: %q is not an RFC3339 time (e.g. 2026-01-02T15:04:05Z)", flag, v)
+	}
+	return t.UTC(), nil
+}
+
+// IncidentCmd opens and resolves incidents.
+type IncidentCmd struct {
+	Open    IncidentOpenCmd    `cmd:"" help:"Open an incident on a service."`
+	Resolve IncidentResolveCmd `cmd:"" help:"Resolve an open incident."`
+}
+
+// IncidentOpenCmd opens an incident.
+type IncidentOpenCmd struct {
+	Service    string `help:"The service failing." required:"" placeholder:"NAME"`
+	ID         string `help:"The incident's id (default: inc-SERVICE-TIME)." placeholder:"ID"`
+	Deployment string `help:"The deployment that caused it, when known (else the service's latest successful production deployment before it)." placeholder:"ID"`
+	At         string `help:"When it began (RFC3339; default: now)." placeholder:"TIME"`
+}
+
+// Run stores the incident.
+func (c *IncidentOpenCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	at := r.env.Now().UTC().Truncate(time.Second)
+	if c.At != "" {
+		if at, err = flagTime("--at", c.At); err != nil {
+			return err
+		}
+	}
+	inc := delivery.Incident{ID: c.ID, Service: c.Service, CreatedAt: at, DeploymentID: c.Deployment}
+	if inc.ID == "" {
+		inc.ID = "inc-" + c.Service + "-" + at.Format("20060102T150405Z")
+	}
+	if err := inc.Validate(); err != nil {
+		return usagef("incident: %v", err)
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Incident(r.ctx, inc.ID); err == nil {
+		return usagef("incident %s is already on record", inc.ID)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err := st.SaveDelivery(r.ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(r.env.Stdout, "opened incident %s on %s at %s\n", inc.ID, inc.Service, inc.CreatedAt.Format(time.RFC3339))
+	return err
+}
+
+// IncidentResolveCmd resolves an incident.
+type IncidentResolveCmd struct {
+	ID string `arg:"" help:"The incident's id."`
+	At string `help:"When it was resolved (RFC3339; default: now)." placeholder:"TIME"`
+}
+
+// Run marks the incident resolved.
+func (c *IncidentResolveCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	at := r.env.Now().UTC().Truncate(time.Second)
+	if c.At != "" {
+		if at, err = flagTime("--at", c.At); err != nil {
+			return err
+		}
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	inc, err := st.Incident(r.ctx, c.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return usagef("no incident %q on record (see `steward dora --explain`)", c.ID)
+	}
+	if err != nil {
+		return err
+	}
+	if !inc.ResolvedAt.IsZero() {
+		return usagef("incident %s was already resolved at %s", inc.ID, inc.ResolvedAt.Format(time.RFC3339))
+	}
+	inc.ResolvedAt = at
+	if err := inc.Validate(); err != nil {
+		return usagef("incident %s: %v", inc.ID, err)
+	}
+	if err := st.SaveDelivery(r.ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(r.env.Stdout, "resolved incident %s after %s\n", inc.ID, delivery.HumanMinutes(inc.ResolvedAt.Sub(inc.CreatedAt).Minutes()))
+	return err
+}
+
+// demoDelivery is the demo estate's delivery history as of now.
+func demoDelivery(now time.Time) delivery.Data { return demo.Delivery(now) }
