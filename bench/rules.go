@@ -217,7 +217,9 @@ var goRules = []goRule{
 			}
 			for _, v := range l {
 				m, _ := v.(map[string]any)
-				if m["health"] != "healthy" {
+				// A target down by its health, when the health is known
+				// (AWS Config records no health).
+				if h, ok := m["health"]; ok && h != "healthy" {
 					continue
 				}
 				stopped := false
