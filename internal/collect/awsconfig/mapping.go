@@ -170,11 +170,16 @@ func (e *estate) mapItem(it *item) (inventory.Resource, error) {
 		m.num(c, "desiredCapacity", "desired_capacity")
 		m.created(c, "createdTime")
 	case tClassicLB:
-		m.str(c, "scheme", "scheme")
-		m.created(c, "createdTime")
-	case "AWS::CloudTrail::Trail":
+		m.classicLB(c)
+	case tTrail:
 		m.boolean(c, "isMultiRegionTrail", "multi_region")
+		m.boolean(c, "isLogging", "logging")
 		m.str(c, "s3BucketName", "s3_bucket")
+		if n, ok := m.r.str(c, "trailName"); ok && m.rs.Name == "" {
+			m.rs.Name = n
+		}
+	case tDetector:
+		m.detector(c)
 	}
 	if r.err != nil {
 		return rs, fmt.Errorf("%s: %w", it.file, r.err)
@@ -543,8 +548,14 @@ func (m *mapping) ecsCluster(c obj) {
 	if cps, ok := m.r.strings(c, "CapacityProviders"); ok {
 		m.set("capacity_providers", stringsToAny(cps))
 	}
-	m.num(c, "activeServicesCount", "active_services")
+	// Config's cluster item (its CloudFormation properties) has no counts;
+	// the services are counted from their own items. Standalone tasks are
+	// not Config items, so running_tasks is known only when recorded.
+	if _, ok := m.num(c, "activeServicesCount", "active_services"); !ok {
+		m.set("active_services", float64(m.e.services[arnKey(tECSCluster, m.it.account, m.it.region, m.rs.Name)]))
+	}
 	m.num(c, "runningTasksCount", "running_tasks")
+	m.rs.State = "active" // a live item is an existing cluster; deleted ones are ResourceDeleted
 	if s, ok := m.r.str(c, "status"); ok {
 		m.rs.State = strings.ToLower(s)
 	}
@@ -571,11 +582,20 @@ func (m *mapping) ecsService(c obj) {
 	if n, ok := m.r.str(c, "ServiceName"); ok && m.rs.Name == "" {
 		m.rs.Name = n
 	}
+	m.rs.State = "active" // as for clusters: Config records no status
+	if s, ok := m.r.str(c, "Status"); ok {
+		m.rs.State = strings.ToLower(s)
+	}
 	if cl, ok := m.r.str(c, "Cluster"); ok && cl != "" {
 		m.set("cluster", lastSegment(cl))
 		m.rel(inventory.RelInCluster, tECSCluster, cl) // an ARN or a name
 	}
-	m.num(c, "DesiredCount", "desired_count")
+	if _, ok := m.num(c, "DesiredCount", "desired_count"); ok && !m.it.captured.IsZero() {
+		// Config records a new item when the desired count or the task
+		// definition changes, so the item's capture time is no earlier
+		// than the last such change: the age it gives is never too long.
+		m.set("last_changed", m.it.captured.UTC().Format(time.RFC3339))
+	}
 	m.num(c, "RunningCount", "running_count")
 	lt, hasLT := m.r.str(c, "LaunchType")
 	strategy, hasStrategy := m.r.objects(c, "CapacityProviderStrategy")
@@ -655,5 +675,61 @@ func (m *mapping) function(c obj) {
 		for _, s := range subnets {
 			m.rel(inventory.RelInSubnet, tSubnet, s)
 		}
+	}
+}
+
+// classicLB reads a Classic Load Balancer. Config records the describe
+// output (registered instances) and, as supplementary configuration, the
+// attributes (access log). Instance health is not recorded: a registered
+// instance counts as out of service only when its own item says it is
+// stopped or gone, so the instances attr is written only when every
+// registered instance's state is known that way (or none is registered).
+func (m *mapping) classicLB(c obj) {
+	m.str(c, "scheme", "scheme")
+	m.created(c, "createdTime")
+	if n, ok := m.r.str(c, "loadBalancerName"); ok && m.rs.Name == "" {
+		m.rs.Name = n
+	}
+	if attrs, ok := m.r.object(m.it.supp, "LoadBalancerAttributes"); ok {
+		if al, ok := m.r.object(attrs, "accessLog"); ok {
+			m.boolean(al, "enabled", "access_logs_enabled")
+		}
+	}
+	sgs, _ := m.r.strings(c, "securityGroups")
+	for _, sg := range sgs {
+		m.rel(inventory.RelUsesSG, tSG, sg)
+	}
+	insts, ok := m.r.objects(c, "instances")
+	if !ok {
+		return
+	}
+	list := []any{}
+	for _, in := range insts {
+		id, _ := m.r.str(in, "instanceId")
+		if id == "" {
+			continue
+		}
+		state, known := m.e.instanceStates[arnKey(tInstance, m.it.account, m.it.region, id)]
+		if !known || (state != "stopped" && state != "stopping" && state != "terminated" && state != "shutting-down") {
+			return // health unknown: leave instances out
+		}
+		list = append(list, map[string]any{"id": id, "state": "OutOfService"})
+	}
+	m.set("instances", list)
+}
+
+// detector reads a GuardDuty detector; Config records its CloudFormation
+// properties, where Enable says whether it is on.
+func (m *mapping) detector(c obj) {
+	if on, ok := m.r.boolean(c, "Enable"); ok {
+		status := "DISABLED"
+		if on {
+			status = "ENABLED"
+		}
+		m.set("status", status)
+		m.rs.State = strings.ToLower(status)
+	} else if s, ok := m.r.str(c, "status"); ok {
+		m.set("status", strings.ToUpper(s))
+		m.rs.State = strings.ToLower(s)
 	}
 }

@@ -35,6 +35,9 @@ const (
 	tTaskDef      = "AWS::ECS::TaskDefinition"
 	tFunction     = "AWS::Lambda::Function"
 	tASG          = "AWS::AutoScaling::AutoScalingGroup"
+	tTrail        = "AWS::CloudTrail::Trail"
+	tDetector     = "AWS::GuardDuty::Detector"
+	tAccountRgn   = "Steward::Account::Region"
 )
 
 // helperTypes are read for what they tell about other resources (route
