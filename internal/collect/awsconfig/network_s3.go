@@ -80,19 +80,18 @@ func (m *mapping) bucket(c obj) {
 		return // Config recorded no bucket settings: all unknown
 	}
 
-	// Public access block: on at either level protects the bucket; off at
-	// the bucket level says nothing until the account level is known.
-	bucketOn, bucketKnown := false, false
+	// Public access block: on at either level protects the bucket. Config
+	// lists the bucket-level block in the supplementary configuration when
+	// the bucket has one, and records the account-level block as its own
+	// item when the account has one, so with supplementary configuration
+	// recorded, a block missing at both levels (or with a setting off) is
+	// off.
+	bucketOn := false
 	if pab, ok := m.r.object(s, "PublicAccessBlockConfiguration"); ok {
-		bucketOn, bucketKnown = allBlocked(m.r, pab)
+		bucketOn, _ = allBlocked(m.r, pab)
 	}
-	acctOn, acctKnown := m.e.accountBlock[m.it.account]
-	switch {
-	case (bucketKnown && bucketOn) || (acctKnown && acctOn):
-		m.set("public_access_block", true)
-	case acctKnown:
-		m.set("public_access_block", false)
-	}
+	acctOn := m.e.accountBlock[m.it.account]
+	m.set("public_access_block", bucketOn || acctOn)
 
 	if bp, ok := m.r.object(s, "BucketPolicy"); ok {
 		text, _ := m.r.str(bp, "policyText")

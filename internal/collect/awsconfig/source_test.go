@@ -521,9 +521,11 @@ func TestSingleFileAndName(t *testing.T) {
 	if diff := cmp.Diff(want, arns); diff != "" {
 		t.Errorf("resources mismatch (-want +got):\n%s", diff)
 	}
-	// Read alone, the bucket has no account-level block to lean on: unknown.
-	if _, ok := col.Resources[2].Attrs["public_access_block"]; ok {
-		t.Errorf("public_access_block = %v, want it absent when neither level says", col.Resources[2].Attrs["public_access_block"])
+	// Config records the account-level block in every region it records,
+	// and only when the account has one; this delivery holds none and the
+	// bucket has no block of its own, so the bucket is not protected.
+	if got, ok := col.Resources[2].Attrs["public_access_block"]; !ok || got != false {
+		t.Errorf("public_access_block = %v (present %v), want false when neither level has a block", got, ok)
 	}
 }
 
