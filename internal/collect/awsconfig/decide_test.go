@@ -1,0 +1,161 @@
+package awsconfig
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// cfgItem is one live item of the test account in Tokyo.
+func cfgItem(typ, id, arn, conf, supp string) string {
+	if supp == "" {
+		supp = "{}"
+	}
+	return fmt.Sprintf(`{"resourceType":%q,"resourceId":%q,"ARN":%q,"awsAccountId":"111122223333","awsRegion":"ap-northeast-1",
+ "configurationItemStatus":"OK","configurationItemCaptureTime":"2024-03-01T00:00:00.000Z","configuration":%s,"supplementaryConfiguration":%s}`,
+		typ, id, arn, conf, supp)
+}
+
+const (
+	tokyoRegion = "arn:aws:steward:ap-northeast-1:111122223333:account-region/ap-northeast-1"
+	clb         = "arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:loadbalancer/old-web"
+	bucketARN   = "arn:aws:s3:::shop-assets"
+	clusterARN  = "arn:aws:ecs:ap-northeast-1:111122223333:cluster/batch"
+	serviceARN  = "arn:aws:ecs:ap-northeast-1:111122223333:service/batch/report"
+)
+
+func instanceItem(id, state string) string {
+	return cfgItem("AWS::EC2::Instance", id, "arn:aws:ec2:ap-northeast-1:111122223333:instance/"+id,
+		`{"instanceId":"`+id+`","instanceType":"t3.micro","state":{"code":80,"name":"`+state+`"}}`, "")
+}
+
+func clbItem(accessLog bool, instances ...string) string {
+	list := ""
+	for i, id := range instances {
+		if i > 0 {
+			list += ","
+		}
+		list += `{"instanceId":"` + id + `"}`
+	}
+	return cfgItem("AWS::ElasticLoadBalancing::LoadBalancer", "old-web", clb,
+		`{"loadBalancerName":"old-web","scheme":"internet-facing","instances":[`+list+`]}`,
+		fmt.Sprintf(`{"LoadBalancerAttributes":{"accessLog":{"enabled":%t},"crossZoneLoadBalancing":{"enabled":true}}}`, accessLog))
+}
+
+// TestDecidedFromItems checks the attrs that a Config delivery decides for
+// the checks the API collector makes, and those it must leave unknown.
+func TestDecidedFromItems(t *testing.T) {
+	const absent = "<absent>"
+	tests := map[string]struct {
+		items []string
+		arn   string
+		want  map[string]any // attr -> value, or absent
+	}{
+		"a detector that exists but is disabled": {
+			items: []string{cfgItem("AWS::GuardDuty::Detector", "abc", "arn:aws:guardduty:ap-northeast-1:111122223333:detector/abc",
+				`{"Enable":false,"FindingPublishingFrequency":"SIX_HOURS"}`, "")},
+			arn:  tokyoRegion,
+			want: map[string]any{"guardduty_enabled": false, "cloudtrail_enabled": false},
+		},
+		"no detector item leaves GuardDuty unknown; a multi-region trail elsewhere covers the region": {
+			items: []string{okItem, `{"resourceType":"AWS::CloudTrail::Trail","resourceId":"org","ARN":"arn:aws:cloudtrail:us-east-1:111122223333:trail/org",
+ "awsAccountId":"111122223333","awsRegion":"us-east-1","configurationItemStatus":"OK","configurationItemCaptureTime":"2024-03-01T00:00:00Z",
+ "configuration":{"TrailName":"org","IsMultiRegionTrail":true,"IsLogging":true,"S3BucketName":"logs"}}`},
+			arn:  tokyoRegion,
+			want: map[string]any{"guardduty_enabled": absent, "cloudtrail_enabled": true},
+		},
+		"a trail that does not log covers nothing": {
+			items: []string{cfgItem("AWS::CloudTrail::Trail", "t", "arn:aws:cloudtrail:ap-northeast-1:111122223333:trail/t",
+				`{"TrailName":"t","IsMultiRegionTrail":true,"IsLogging":false}`, "")},
+			arn:  tokyoRegion,
+			want: map[string]any{"cloudtrail_enabled": false},
+		},
+		"bucket block with a setting off and no account block": {
+			items: []string{cfgItem("AWS::S3::Bucket", "shop-assets", bucketARN, `{"name":"shop-assets"}`,
+				`{"PublicAccessBlockConfiguration":{"blockPublicAcls":true,"ignorePublicAcls":true,"blockPublicPolicy":false,"restrictPublicBuckets":true}}`)},
+			arn:  bucketARN,
+			want: map[string]any{"public_access_block": false},
+		},
+		"bucket block with a setting off under a full account block": {
+			items: []string{
+				cfgItem("AWS::S3::AccountPublicAccessBlock", "111122223333", "", `{"blockPublicAcls":true,"ignorePublicAcls":true,"blockPublicPolicy":true,"restrictPublicBuckets":true}`, ""),
+				cfgItem("AWS::S3::Bucket", "shop-assets", bucketARN, `{"name":"shop-assets"}`,
+					`{"PublicAccessBlockConfiguration":{"blockPublicAcls":false}}`),
+			},
+			arn:  bucketARN,
+			want: map[string]any{"public_access_block": true},
+		},
+		"classic load balancer whose instances are all stopped, access log off": {
+			items: []string{instanceItem("i-1", "stopped"), instanceItem("i-2", "stopped"), clbItem(false, "i-1", "i-2")},
+			arn:   clb,
+			want: map[string]any{"access_logs_enabled": false, "instances": []any{
+				map[string]any{"id": "i-1", "state": "OutOfService"}, map[string]any{"id": "i-2", "state": "OutOfService"},
+			}},
+		},
+		"classic load balancer with a running instance: health unknown": {
+			items: []string{instanceItem("i-1", "stopped"), instanceItem("i-2", "running"), clbItem(true, "i-1", "i-2")},
+			arn:   clb,
+			want:  map[string]any{"access_logs_enabled": true, "instances": absent},
+		},
+		"classic load balancer whose instance is not in the files: health unknown": {
+			items: []string{clbItem(true, "i-9")},
+			arn:   clb,
+			want:  map[string]any{"instances": absent},
+		},
+		"classic load balancer with no instances": {
+			items: []string{clbItem(true)},
+			arn:   clb,
+			want:  map[string]any{"instances": []any{}},
+		},
+		"ecs cluster with no services": {
+			items: []string{cfgItem("AWS::ECS::Cluster", "batch", clusterARN, `{"ClusterName":"batch"}`, "")},
+			arn:   clusterARN,
+			want:  map[string]any{"active_services": 0.0, "running_tasks": absent},
+		},
+		"ecs service at desired count 0": {
+			items: []string{
+				cfgItem("AWS::ECS::Cluster", "batch", clusterARN, `{"ClusterName":"batch"}`, ""),
+				cfgItem("AWS::ECS::Service", serviceARN, serviceARN, `{"ServiceName":"report","Cluster":"`+clusterARN+`","DesiredCount":0,"LaunchType":"FARGATE"}`, ""),
+			},
+			arn:  serviceARN,
+			want: map[string]any{"desired_count": 0.0, "last_changed": "2024-03-01T00:00:00Z"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "s.json"), []byte(snapshot(tc.items...)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			col, err := NewSource(dir, 0, nil).Collect(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]any{}
+			found := false
+			for _, r := range col.Resources {
+				if r.ARN != tc.arn {
+					continue
+				}
+				found = true
+				for k := range tc.want {
+					v, ok := r.Attrs[k]
+					if !ok {
+						v = absent
+					}
+					got[k] = v
+				}
+			}
+			if !found {
+				t.Fatalf("no resource %s", tc.arn)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("attrs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
