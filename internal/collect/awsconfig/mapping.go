@@ -180,6 +180,8 @@ func (e *estate) mapItem(it *item) (inventory.Resource, error) {
 		}
 	case tDetector:
 		m.detector(c)
+	case tDistribution:
+		m.distribution(c)
 	}
 	if r.err != nil {
 		return rs, fmt.Errorf("%s: %w", it.file, r.err)
@@ -730,6 +732,28 @@ func (m *mapping) detector(c obj) {
 		m.rs.State = strings.ToLower(status)
 	} else if s, ok := m.r.str(c, "status"); ok {
 		m.set("status", strings.ToUpper(s))
+		m.rs.State = strings.ToLower(s)
+	}
+}
+
+// distribution reads a CloudFront distribution: Config records the
+// GetDistribution output, whose distributionConfig holds the web ACL
+// (empty when none), logging and whether it is enabled.
+func (m *mapping) distribution(c obj) {
+	dc, ok := m.r.object(c, "distributionConfig")
+	if !ok {
+		return
+	}
+	if acl, ok := m.r.str(dc, "webACLId"); ok {
+		m.set("web_acl_id", acl)
+	} else {
+		m.set("web_acl_id", "") // the whole config is recorded: no web ACL
+	}
+	m.boolean(dc, "enabled", "enabled")
+	if l, ok := m.r.object(dc, "logging"); ok {
+		m.boolean(l, "enabled", "logging_enabled")
+	}
+	if s, ok := m.r.str(c, "status"); ok {
 		m.rs.State = strings.ToLower(s)
 	}
 }

@@ -38,6 +38,7 @@ const (
 	tTrail        = "AWS::CloudTrail::Trail"
 	tDetector     = "AWS::GuardDuty::Detector"
 	tAccountRgn   = "Steward::Account::Region"
+	tDistribution = "AWS::CloudFront::Distribution"
 )
 
 // helperTypes are read for what they tell about other resources (route
