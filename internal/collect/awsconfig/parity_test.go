@@ -58,13 +58,15 @@ func TestConfigParity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := findings(t, estate)
-	got := findings(t, col.Resources)
+	eval := evaluator(t)
+	want := findings(t, eval, estate)
+	got := findings(t, eval, col.Resources)
 	lost := map[string]bool{}
 	for key := range want {
 		pol := key[:strings.IndexByte(key, ' ')]
 		if _, ok := undecidable[pol]; ok && !got[key] {
 			lost[pol] = true
+			t.Logf("not decidable from Config: %s", key)
 			delete(want, key)
 		}
 	}
@@ -78,7 +80,9 @@ func TestConfigParity(t *testing.T) {
 	}
 }
 
-func findings(t *testing.T, rs []inventory.Resource) map[string]bool {
+// evaluator compiles the built-in policies as steward's defaults
+// configure them.
+func evaluator(t *testing.T) *policy.Engine {
 	t.Helper()
 	cfg := config.Default()
 	ps, err := policy.Load(context.Background(), nil, true)
@@ -89,6 +93,12 @@ func findings(t *testing.T, rs []inventory.Resource) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+// findings returns "policy ARN" keys.
+func findings(t *testing.T, e *policy.Engine, rs []inventory.Resource) map[string]bool {
+	t.Helper()
 	fs, err := e.Evaluate(context.Background(), rs)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +123,9 @@ func sorted(m map[string]bool) []string {
 // under the delivery prefix AWS Config uses:
 // AWSLogs/ACCOUNT/Config/REGION/Y/M/D/ConfigSnapshot/ACCOUNT_Config_REGION_ConfigSnapshot_TIMESTAMP_UUID.json.gz.
 // Global resources (IAM, CloudFront) go with the account's first region,
-// as Config records them in one region.
+// as Config records them in one region. Regions whose recorder the demo
+// has off are written too (a real one would deliver nothing): the test is
+// about the mapping of what is delivered.
 func writeSnapshots(t *testing.T, dir string, estate []inventory.Resource) {
 	t.Helper()
 	x := newExporter(estate)
