@@ -140,6 +140,11 @@ func build(items []item) (*result, error) {
 			cov[covKey{it.account, it.region, inventory.ServiceOf(typ)}] += 0
 		}
 		if goneStatuses[it.status] {
+			if typ == tInstance && strings.HasPrefix(it.status, "ResourceDeleted") {
+				// A Classic Load Balancer still lists a terminated instance,
+				// out of service.
+				e.instanceStates[arnKey(tInstance, it.account, it.region, it.id)] = "terminated"
+			}
 			continue
 		}
 		if typ == "" {

@@ -96,6 +96,15 @@ func TestDecidedFromItems(t *testing.T) {
 				map[string]any{"id": "i-1", "state": "OutOfService"}, map[string]any{"id": "i-2", "state": "OutOfService"},
 			}},
 		},
+		"classic load balancer whose instances are stopped or terminated": {
+			items: []string{instanceItem("i-1", "stopped"), clbItem(true, "i-1", "i-2"),
+				`{"resourceType":"AWS::EC2::Instance","resourceId":"i-2","ARN":"arn:aws:ec2:ap-northeast-1:111122223333:instance/i-2",
+ "awsAccountId":"111122223333","awsRegion":"ap-northeast-1","configurationItemStatus":"ResourceDeleted","configurationItemCaptureTime":"2024-03-01T00:00:00Z"}`},
+			arn: clb,
+			want: map[string]any{"instances": []any{
+				map[string]any{"id": "i-1", "state": "OutOfService"}, map[string]any{"id": "i-2", "state": "OutOfService"},
+			}},
+		},
 		"classic load balancer with a running instance: health unknown": {
 			items: []string{instanceItem("i-1", "stopped"), instanceItem("i-2", "running"), clbItem(true, "i-1", "i-2")},
 			arn:   clb,
