@@ -26,6 +26,8 @@ const (
 	bucketARN   = "arn:aws:s3:::shop-assets"
 	clusterARN  = "arn:aws:ecs:ap-northeast-1:111122223333:cluster/batch"
 	serviceARN  = "arn:aws:ecs:ap-northeast-1:111122223333:service/batch/report"
+	listenerARN = "arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:listener/app/web/1/3"
+	repoARN     = "arn:aws:ecr:ap-northeast-1:111122223333:repository/app"
 )
 
 func instanceItem(id, state string) string {
@@ -119,6 +121,34 @@ func TestDecidedFromItems(t *testing.T) {
 			items: []string{clbItem(true)},
 			arn:   clb,
 			want:  map[string]any{"instances": []any{}},
+		},
+		"listener serving HTTP with a forward": {
+			items: []string{cfgItem("AWS::ElasticLoadBalancingV2::Listener", listenerARN, listenerARN,
+				`{"ListenerArn":"`+listenerARN+`","LoadBalancerArn":"arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:loadbalancer/app/web/1",
+				  "Port":80,"Protocol":"HTTP","DefaultActions":[{"Type":"forward","TargetGroupArn":"arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:targetgroup/web/2"}]}`, "")},
+			arn: listenerARN,
+			want: map[string]any{"protocol": "HTTP", "port": 80.0, "ssl_policy": "", "certificate_arns": []any{}, "default_actions": []any{
+				map[string]any{"type": "forward", "target_group_arn": "arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:targetgroup/web/2", "redirect_protocol": ""},
+			}},
+		},
+		"listener redirecting to HTTPS": {
+			items: []string{cfgItem("AWS::ElasticLoadBalancingV2::Listener", listenerARN, listenerARN,
+				`{"Port":80,"Protocol":"HTTP","DefaultActions":[{"Type":"redirect","RedirectConfig":{"Protocol":"HTTPS","Port":"443","StatusCode":"HTTP_301"}}]}`, "")},
+			arn: listenerARN,
+			want: map[string]any{"default_actions": []any{
+				map[string]any{"type": "redirect", "target_group_arn": "", "redirect_protocol": "HTTPS"},
+			}},
+		},
+		"repository without a lifecycle policy": {
+			items: []string{cfgItem("AWS::ECR::Repository", "app", repoARN, `{"RepositoryName":"app","ImageScanningConfiguration":{"ScanOnPush":false}}`, "")},
+			arn:   repoARN,
+			want:  map[string]any{"scan_on_push": false, "lifecycle_policy": false, "image_count": absent},
+		},
+		"repository with a lifecycle policy": {
+			items: []string{cfgItem("AWS::ECR::Repository", "app", repoARN,
+				`{"RepositoryName":"app","ImageScanningConfiguration":{"ScanOnPush":true},"LifecyclePolicy":{"LifecyclePolicyText":"{\"rules\":[]}"}}`, "")},
+			arn:  repoARN,
+			want: map[string]any{"scan_on_push": true, "lifecycle_policy": true},
 		},
 		"ecs cluster with no services": {
 			items: []string{cfgItem("AWS::ECS::Cluster", "batch", clusterARN, `{"ClusterName":"batch"}`, "")},

@@ -3,6 +3,7 @@ package awsconfig
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,6 +183,10 @@ func (e *estate) mapItem(it *item) (inventory.Resource, error) {
 		m.detector(c)
 	case tDistribution:
 		m.distribution(c)
+	case tListener:
+		m.listener(c)
+	case tRepository:
+		m.repository(c)
 	}
 	if r.err != nil {
 		return rs, fmt.Errorf("%s: %w", it.file, r.err)
@@ -756,4 +761,82 @@ func (m *mapping) distribution(c obj) {
 	if s, ok := m.r.str(c, "status"); ok {
 		m.rs.State = strings.ToLower(s)
 	}
+}
+
+// listener reads a load balancer listener, recorded with its
+// CloudFormation properties (Protocol, Port, DefaultActions ...), into
+// the attrs and edges the API collector gives it.
+func (m *mapping) listener(c obj) {
+	m.str(c, "Protocol", "protocol")
+	m.num(c, "Port", "port")
+	if c.present() {
+		policy, _ := m.r.str(c, "SslPolicy")
+		m.set("ssl_policy", policy)
+		certs := []any{}
+		list, _ := m.r.objects(c, "Certificates")
+		for _, cert := range list {
+			if a, _ := m.r.str(cert, "CertificateArn"); a != "" {
+				certs = append(certs, a)
+			}
+		}
+		m.set("certificate_arns", certs)
+	}
+	if lb, ok := m.r.str(c, "LoadBalancerArn"); ok && strings.HasPrefix(lb, "arn:") {
+		m.rs.Relations = append(m.rs.Relations, inventory.Relation{Kind: inventory.RelAttachedTo, Target: lb})
+	}
+	acts, ok := m.r.objects(c, "DefaultActions")
+	if !ok {
+		return
+	}
+	actions := []any{}
+	for _, a := range acts {
+		typ, _ := m.r.str(a, "Type")
+		redirect := ""
+		if rc, ok := m.r.object(a, "RedirectConfig"); ok {
+			redirect, _ = m.r.str(rc, "Protocol")
+		}
+		var tgs []string
+		if tg, _ := m.r.str(a, "TargetGroupArn"); tg != "" {
+			tgs = append(tgs, tg)
+		}
+		if fc, ok := m.r.object(a, "ForwardConfig"); ok {
+			groups, _ := m.r.objects(fc, "TargetGroups")
+			for _, g := range groups {
+				if tg, _ := m.r.str(g, "TargetGroupArn"); tg != "" && !slices.Contains(tgs, tg) {
+					tgs = append(tgs, tg)
+				}
+			}
+		}
+		if len(tgs) == 0 {
+			tgs = []string{""}
+		}
+		for _, tg := range tgs {
+			actions = append(actions, map[string]any{"type": typ, "target_group_arn": tg, "redirect_protocol": redirect})
+			if strings.HasPrefix(tg, "arn:") {
+				m.rs.Relations = append(m.rs.Relations, inventory.Relation{Kind: inventory.RelUses, Target: tg})
+			}
+		}
+	}
+	m.set("default_actions", actions)
+}
+
+// repository reads an ECR repository (CloudFormation properties). Its
+// image count is not recorded and stays unknown.
+func (m *mapping) repository(c obj) {
+	if n, ok := m.r.str(c, "RepositoryName"); ok && m.rs.Name == "" {
+		m.rs.Name = n
+	}
+	if sc, ok := m.r.object(c, "ImageScanningConfiguration"); ok {
+		m.boolean(sc, "ScanOnPush", "scan_on_push")
+	}
+	if !c.present() {
+		return
+	}
+	// The whole configuration is recorded: no lifecycle policy text means
+	// none.
+	text := ""
+	if lp, ok := m.r.object(c, "LifecyclePolicy"); ok {
+		text, _ = m.r.str(lp, "LifecyclePolicyText")
+	}
+	m.set("lifecycle_policy", strings.TrimSpace(text) != "")
 }

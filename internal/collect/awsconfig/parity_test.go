@@ -463,8 +463,11 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 	case "AWS::GuardDuty::Detector":
 		return one(r.ID, "", map[string]any{"Enable": astr(rp, "status") == "ENABLED", "FindingPublishingFrequency": "SIX_HOURS"}, nil)
 	case "AWS::ECR::Repository":
-		return one(r.ID, r.ID, map[string]any{"RepositoryName": r.ID,
-			"ImageScanningConfiguration": map[string]any{"ScanOnPush": abool(rp, "scan_on_push")}}, nil)
+		c := map[string]any{"RepositoryName": r.ID, "ImageScanningConfiguration": map[string]any{"ScanOnPush": abool(rp, "scan_on_push")}}
+		if abool(rp, "lifecycle_policy") {
+			c["LifecyclePolicy"] = map[string]any{"LifecyclePolicyText": `{"rules":[]}`, "RegistryId": r.Account}
+		}
+		return one(r.ID, r.ID, c, nil)
 	}
 	return nil
 }

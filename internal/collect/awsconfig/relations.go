@@ -39,6 +39,8 @@ const (
 	tDetector     = "AWS::GuardDuty::Detector"
 	tAccountRgn   = "Steward::Account::Region"
 	tDistribution = "AWS::CloudFront::Distribution"
+	tListener     = "AWS::ElasticLoadBalancingV2::Listener"
+	tRepository   = "AWS::ECR::Repository"
 )
 
 // helperTypes are read for what they tell about other resources (route
