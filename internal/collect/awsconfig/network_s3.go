@@ -82,10 +82,13 @@ func (m *mapping) bucket(c obj) {
 
 	// Public access block: on at either level protects the bucket. Config
 	// lists the bucket-level block in the supplementary configuration when
-	// the bucket has one, and records the account-level block as its own
-	// item when the account has one, so with supplementary configuration
-	// recorded, a block missing at both levels (or with a setting off) is
-	// off.
+	// the bucket has one, and records the account-level block as an
+	// AWS::S3::AccountPublicAccessBlock item only when the account has one
+	// (its managed rule reads INSUFFICIENT_DATA otherwise). So with the
+	// bucket's settings recorded and no account-level item anywhere in the
+	// files, a block missing at both levels (or with a setting off) is off.
+	// This reads the whole delivery: files of some regions only may lack
+	// the region that holds the account-level item.
 	bucketOn := false
 	if pab, ok := m.r.object(s, "PublicAccessBlockConfiguration"); ok {
 		bucketOn, _ = allBlocked(m.r, pab)

@@ -521,9 +521,9 @@ func TestSingleFileAndName(t *testing.T) {
 	if diff := cmp.Diff(want, arns); diff != "" {
 		t.Errorf("resources mismatch (-want +got):\n%s", diff)
 	}
-	// Config records the account-level block in every region it records,
-	// and only when the account has one; this delivery holds none and the
-	// bucket has no block of its own, so the bucket is not protected.
+	// Config records the account-level block only when the account has
+	// one; these files hold none and the bucket has no block of its own,
+	// so the bucket is not protected.
 	if got, ok := col.Resources[2].Attrs["public_access_block"]; !ok || got != false {
 		t.Errorf("public_access_block = %v (present %v), want false when neither level has a block", got, ok)
 	}
