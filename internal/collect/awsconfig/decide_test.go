@@ -82,6 +82,17 @@ func TestDecidedFromItems(t *testing.T) {
 			arn:  bucketARN,
 			want: map[string]any{"public_access_block": false},
 		},
+		"bucket settings recorded without a policy": {
+			items: []string{cfgItem("AWS::S3::Bucket", "shop-assets", bucketARN, `{"name":"shop-assets"}`,
+				`{"BucketVersioningConfiguration":{"status":"Off"}}`)},
+			arn:  bucketARN,
+			want: map[string]any{"policy_public": false, "encryption": "", "versioning": ""},
+		},
+		"bucket with no settings recorded": {
+			items: []string{cfgItem("AWS::S3::Bucket", "shop-assets", bucketARN, `{"name":"shop-assets"}`, "")},
+			arn:   bucketARN,
+			want:  map[string]any{"policy_public": absent, "public_access_block": absent},
+		},
 		"bucket block with a setting off under a full account block": {
 			items: []string{
 				cfgItem("AWS::S3::AccountPublicAccessBlock", "111122223333", "", `{"blockPublicAcls":true,"ignorePublicAcls":true,"blockPublicPolicy":true,"restrictPublicBuckets":true}`, ""),
@@ -161,7 +172,7 @@ func TestDecidedFromItems(t *testing.T) {
 				cfgItem("AWS::ECS::Service", serviceARN, serviceARN, `{"ServiceName":"report","Cluster":"`+clusterARN+`","DesiredCount":0,"LaunchType":"FARGATE"}`, ""),
 			},
 			arn:  serviceARN,
-			want: map[string]any{"desired_count": 0.0, "last_changed": "2024-03-01T00:00:00Z"},
+			want: map[string]any{"desired_count": 0.0, "last_changed": "2024-03-01T00:00:00Z", "launch_type": "FARGATE", "capacity_providers": []any{}, "running_count": absent},
 		},
 	}
 	for name, tc := range tests {

@@ -618,7 +618,9 @@ func (m *mapping) ecsService(c obj) {
 	case hasStrategy && len(cps) > 0:
 		m.set("launch_type", "")
 	}
-	if hasStrategy {
+	if hasStrategy || hasLT {
+		// The whole service is recorded: a launch type and no strategy
+		// means no capacity providers.
 		m.set("capacity_providers", stringsToAny(cps))
 	}
 	if td, ok := m.r.str(c, "TaskDefinition"); ok && td != "" {

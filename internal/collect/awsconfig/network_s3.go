@@ -96,10 +96,14 @@ func (m *mapping) bucket(c obj) {
 	acctOn := m.e.accountBlock[m.it.account]
 	m.set("public_access_block", bucketOn || acctOn)
 
+	// As with encryption below: with the settings recorded, no policy
+	// means none, which grants nothing.
+	public := false
 	if bp, ok := m.r.object(s, "BucketPolicy"); ok {
 		text, _ := m.r.str(bp, "policyText")
-		m.set("policy_public", m.policyPublic(join(bp.path, "policyText"), text))
+		public = m.policyPublic(join(bp.path, "policyText"), text)
 	}
+	m.set("policy_public", public)
 
 	acl, ok := m.r.object(s, "AccessControlList")
 	if !ok {
