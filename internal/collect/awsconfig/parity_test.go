@@ -542,3 +542,142 @@ func (x *exporter) routeTables(subnet inventory.Resource) []map[string]any {
 	}
 	return out
 }
+
+// notRecorded are the demo's types that are no Config items.
+var notRecorded = map[string]string{
+	"AWS::::Account":     "the account and its root user are no Config resource",
+	"AWS::EC2::Snapshot": "EBS snapshots are no Config resource type",
+}
+
+// unknownAttrs are the demo's attrs a Config item does not hold, by
+// "type attr", each with the reason. The test fails if one of them comes
+// back, so the list stays true.
+var unknownAttrs = map[string]string{
+	"AWS::AutoScaling::AutoScalingGroup instance_types":           "the launch template's types are not in the group's item",
+	"AWS::EC2::NatGateway bytes_out_14d":                          "CloudWatch metric",
+	"AWS::ECR::Repository image_count":                            "images are no Config items",
+	"AWS::ECS::Cluster running_tasks":                             "tasks are no Config items",
+	"AWS::ECS::Service running_count":                             "the service item records the desired count only",
+	"AWS::ElasticLoadBalancing::LoadBalancer instances":           "instance health is not recorded; decided only when every instance is stopped or gone",
+	"AWS::ElasticLoadBalancingV2::LoadBalancer request_count_14d": "CloudWatch metric",
+	"AWS::IAM::User access_key_max_age_days":                      "access keys are not in the user's item",
+	"AWS::IAM::User console_access":                               "login profiles are not in the user's item",
+	"AWS::IAM::User mfa_enabled":                                  "MFA devices are not in the user's item",
+	"AWS::IAM::User password_last_used":                           "sign-ins are not in the user's item",
+	"AWS::Logs::LogGroup stored_bytes":                            "not in the log group's item",
+	"AWS::RDS::DBCluster connections_lookback_days":               "CloudWatch metric",
+	"AWS::RDS::DBCluster connections_max":                         "CloudWatch metric",
+	"AWS::RDS::DBCluster stopped_at":                              "the item says stopped, not since when",
+	"AWS::RDS::DBInstance connections_lookback_days":              "CloudWatch metric",
+	"AWS::RDS::DBInstance connections_max":                        "CloudWatch metric",
+	"AWS::RDS::DBInstance stopped_at":                             "the item says stopped, not since when",
+	"AWS::S3::Bucket size_bytes":                                  "CloudWatch metric",
+	"Steward::Account::Region config_recorder_enabled":            "Config cannot report on its own recorder",
+	"Steward::Account::Region guardduty_enabled":                  "a region with no detector item is unknown",
+	"Steward::Account::Region inspector_enabled":                  "Inspector's state is no Config item",
+	"Steward::Account::Region securityhub_enabled":                "Security Hub's state is no Config item",
+}
+
+// withoutHealth drops the health of each target: Config records a target
+// group's targets but not their health.
+func withoutHealth(v any) any {
+	list, _ := v.([]any)
+	out := make([]any, 0, len(list))
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		c := map[string]any{}
+		for k, x := range m {
+			if k != "health" {
+				c[k] = x
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// extraAttrs are attrs the Config source adds that the demo does not set.
+var extraAttrs = map[string]string{
+	"AWS::ECS::Service last_changed": "the item's capture time; the demo's services have no deployment time",
+}
+
+// TestConfigParityAttrs compares the demo's resources with what the Config
+// source reads back from their snapshot files, attr by attr: every attr
+// must come back with its value, but for those a Config item does not
+// hold (unknownAttrs), which must come back absent, never as a zero.
+func TestConfigParityAttrs(t *testing.T) {
+	estate := demo.Estate(now)
+	dir := t.TempDir()
+	writeSnapshots(t, dir, estate)
+	col, err := awsconfig.NewSource(dir, 0, nil).Collect(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]inventory.Resource{}
+	for _, r := range col.Resources {
+		got[r.ARN] = r
+	}
+	used := map[string]bool{}
+	for _, want := range estate {
+		g, ok := got[want.ARN]
+		if _, skip := notRecorded[want.Type]; skip {
+			if ok {
+				t.Errorf("%s (%s) is listed as not recorded by Config but was read", want.ARN, want.Type)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("%s (%s) was not read back", want.ARN, want.Type)
+			continue
+		}
+		for k, wv := range want.Attrs {
+			key := want.Type + " " + k
+			gv, has := g.Attrs[k]
+			if _, unknown := unknownAttrs[key]; unknown {
+				if has && !cmp.Equal(norm(t, wv), norm(t, gv)) {
+					t.Errorf("%s: %s = %v, want it absent (%s) or %v", want.ARN, k, gv, unknownAttrs[key], wv)
+				}
+				if !has {
+					used[key] = true
+				}
+				continue
+			}
+			if !has {
+				t.Errorf("%s: %s absent, want %v", want.ARN, k, wv)
+				continue
+			}
+			if key == "AWS::ElasticLoadBalancingV2::TargetGroup targets" {
+				wv = withoutHealth(wv)
+			}
+			if diff := cmp.Diff(norm(t, wv), norm(t, gv)); diff != "" {
+				t.Errorf("%s: %s differs (-demo +config):\n%s", want.ARN, k, diff)
+			}
+		}
+		for k := range g.Attrs {
+			if _, ok := want.Attrs[k]; !ok {
+				if _, ok := extraAttrs[want.Type+" "+k]; !ok {
+					t.Errorf("%s: %s = %v, which the demo does not set", want.ARN, k, g.Attrs[k])
+				}
+			}
+		}
+	}
+	for key, why := range unknownAttrs {
+		if !used[key] {
+			t.Errorf("%s is listed as unknown to Config (%s) but always comes back", key, why)
+		}
+	}
+}
+
+// norm makes attr values comparable across JSON and Go spellings.
+func norm(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
