@@ -2,12 +2,15 @@ package awsconfig
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/steward-sre/steward/internal/inventory"
 )
 
 // cfgItem is one live item of the test account in Tokyo.
@@ -207,5 +210,39 @@ func TestDecidedFromItems(t *testing.T) {
 				t.Errorf("attrs (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestEdgesFromTheOtherSide checks the edges drawn from the item that
+// names them: a NAT gateway names its Elastic IPs, a Classic Load Balancer
+// its instances, as the API collector draws them.
+func TestEdgesFromTheOtherSide(t *testing.T) {
+	const (
+		nat  = "arn:aws:ec2:ap-northeast-1:111122223333:natgateway/nat-1"
+		eip  = "arn:aws:ec2:ap-northeast-1:111122223333:elastic-ip/eipalloc-1"
+		inst = "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-1"
+	)
+	items := []json.RawMessage{
+		json.RawMessage(cfgItem("AWS::EC2::NatGateway", "nat-1", nat, `{"natGatewayId":"nat-1","state":"available","natGatewayAddresses":[{"allocationId":"eipalloc-1"},{"publicIp":"1.2.3.4"}]}`, "")),
+		json.RawMessage(cfgItem("AWS::EC2::EIP", "eipalloc-1", eip, `{"allocationId":"eipalloc-1","associationId":"eipassoc-1"}`, "")),
+		json.RawMessage(instanceItem("i-1", "running")),
+		json.RawMessage(clbItem(true, "i-1")),
+	}
+	rs, err := MapItems(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]inventory.Relation{}
+	for _, r := range rs {
+		got[r.ARN] = r.Relations
+	}
+	want := map[string][]inventory.Relation{
+		eip:  {{Kind: inventory.RelAttachedTo, Target: nat}},
+		inst: {{Kind: inventory.RelTargetOf, Target: clb}},
+	}
+	for arn, rels := range want {
+		if diff := cmp.Diff(rels, got[arn]); diff != "" {
+			t.Errorf("%s relations (-want +got):\n%s", arn, diff)
+		}
 	}
 }

@@ -374,6 +374,15 @@ func (m *mapping) natGateway(c obj) {
 	m.created(c, "createTime")
 	subnet, _ := m.r.str(c, "subnetId")
 	m.rel(inventory.RelInSubnet, tSubnet, subnet)
+	// The address's own item does not name the gateway; the gateway lists
+	// its addresses, so the edge is drawn from here.
+	addrs, _ := m.r.objects(c, "natGatewayAddresses")
+	for _, a := range addrs {
+		if alloc, _ := m.r.str(a, "allocationId"); alloc != "" {
+			eip := m.e.resolve(tEIP, m.part, m.it.region, m.it.account, alloc)
+			m.e.reverse[eip] = append(m.e.reverse[eip], inventory.Relation{Kind: inventory.RelAttachedTo, Target: m.rs.ARN})
+		}
+	}
 }
 
 func (m *mapping) loadBalancer(c obj) {
@@ -711,6 +720,12 @@ func (m *mapping) classicLB(c obj) {
 	insts, ok := m.r.objects(c, "instances")
 	if !ok {
 		return
+	}
+	for _, in := range insts {
+		if id, _ := m.r.str(in, "instanceId"); id != "" {
+			inst := m.e.resolve(tInstance, m.part, m.it.region, m.it.account, id)
+			m.e.reverse[inst] = append(m.e.reverse[inst], inventory.Relation{Kind: inventory.RelTargetOf, Target: m.rs.ARN})
+		}
 	}
 	list := []any{}
 	for _, in := range insts {

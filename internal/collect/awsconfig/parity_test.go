@@ -322,8 +322,16 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 		if sn := targets(rp, inventory.RelInSubnet); len(sn) > 0 {
 			subnet = sn[0]
 		}
+		var addrs []any
+		for _, e := range x.byARN {
+			for _, rel := range e.Relations {
+				if e.Type == "AWS::EC2::EIP" && rel.Kind == inventory.RelAttachedTo && rel.Target == r.ARN {
+					addrs = append(addrs, map[string]any{"allocationId": astr(e, "allocation_id"), "publicIp": astr(e, "public_ip")})
+				}
+			}
+		}
 		return one(r.ID, "", map[string]any{"natGatewayId": r.ID, "subnetId": subnet, "state": r.State,
-			"connectivityType": astr(rp, "connectivity_type"), "createTime": ts(r.Created)}, nil)
+			"connectivityType": astr(rp, "connectivity_type"), "createTime": ts(r.Created), "natGatewayAddresses": addrs}, nil)
 	case "AWS::ElasticLoadBalancingV2::LoadBalancer":
 		var sgs []any
 		for _, sg := range targets(rp, inventory.RelUsesSG) {
@@ -602,7 +610,8 @@ var extraAttrs = map[string]string{
 }
 
 // TestConfigParityAttrs compares the demo's resources with what the Config
-// source reads back from their snapshot files, attr by attr: every attr
+// source reads back from their snapshot files, relations and attr by
+// attr: every attr
 // must come back with its value, but for those a Config item does not
 // hold (unknownAttrs), which must come back absent, never as a zero.
 func TestConfigParityAttrs(t *testing.T) {
@@ -653,6 +662,9 @@ func TestConfigParityAttrs(t *testing.T) {
 				t.Errorf("%s: %s differs (-demo +config):\n%s", want.ARN, k, diff)
 			}
 		}
+		if diff := cmp.Diff(relations(want), relations(g)); diff != "" {
+			t.Errorf("%s: relations differ (-demo +config):\n%s", want.ARN, diff)
+		}
 		for k := range g.Attrs {
 			if _, ok := want.Attrs[k]; !ok {
 				if _, ok := extraAttrs[want.Type+" "+k]; !ok {
@@ -666,6 +678,15 @@ func TestConfigParityAttrs(t *testing.T) {
 			t.Errorf("%s is listed as unknown to Config (%s) but always comes back", key, why)
 		}
 	}
+}
+
+func relations(r inventory.Resource) []string {
+	var out []string
+	for _, rel := range r.Relations {
+		out = append(out, rel.Kind+" "+rel.Target)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // norm makes attr values comparable across JSON and Go spellings.
