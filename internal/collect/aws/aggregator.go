@@ -60,9 +60,7 @@ type configRead struct {
 	// a fact: Config holds none).
 	covered   map[string]bool
 	resources map[string][]inventory.Resource
-	// edges found in the items that the mapping does not draw, by unit.
-	edges map[string]map[string][]inventory.Relation
-	rows  []inventory.Coverage
+	rows      []inventory.Coverage
 }
 
 func unitKey(account, region, service string) string { return account + "/" + region + "/" + service }
@@ -85,8 +83,7 @@ func (c *configRead) fromConfig(account, region, service string) ([]inventory.Re
 // collector as without an aggregator. A failed call is a gap of the
 // aggregator's account and region under "config", never a failed scan.
 func (s *source) readAggregator(ctx context.Context, api aggregatorAPI) *configRead {
-	read := &configRead{covered: map[string]bool{}, resources: map[string][]inventory.Resource{},
-		edges: map[string]map[string][]inventory.Relation{}}
+	read := &configRead{covered: map[string]bool{}, resources: map[string][]inventory.Resource{}}
 	name := s.opts.ConfigAggregator
 	gap := func(err error) {
 		read.rows = append(read.rows, inventory.Coverage{Account: s.baseAccount, Region: s.baseRegion, Service: "config",
@@ -157,16 +154,6 @@ func (s *source) readAggregator(ctx context.Context, api aggregatorAPI) *configR
 			nameAsAPI(&r)
 			read.resources[k] = append(read.resources[k], r)
 			counts[r.Account+"/"+r.Region]++
-		}
-		for _, e := range natAddressEdges(items) {
-			k := unitKey(e.account, e.region, g.service)
-			if !read.covered[k] {
-				continue
-			}
-			if read.edges[k] == nil {
-				read.edges[k] = map[string][]inventory.Relation{}
-			}
-			read.edges[k][e.from] = append(read.edges[k][e.from], inventory.Relation{Kind: inventory.RelAttachedTo, Target: e.to})
 		}
 		for key := range scanned {
 			acct, region, _ := strings.Cut(key, "/")
@@ -259,41 +246,4 @@ func nameAsAPI(r *inventory.Resource) {
 	case "rds":
 		r.Name = r.ID
 	}
-}
-
-// natEdge is an Elastic IP attached to a NAT gateway: the gateway's item
-// names the address, which the snapshot mapping does not draw.
-type natEdge struct {
-	account, region, from, to string
-}
-
-func natAddressEdges(items []json.RawMessage) []natEdge {
-	var out []natEdge
-	for _, raw := range items {
-		if !strings.Contains(string(raw), "AWS::EC2::NatGateway") {
-			continue
-		}
-		var it struct {
-			ResourceType  string `json:"resourceType"`
-			ARN           string `json:"arn"`
-			Account       string `json:"accountId"`
-			Region        string `json:"awsRegion"`
-			Configuration struct {
-				Addresses []struct {
-					AllocationID string `json:"allocationId"`
-				} `json:"natGatewayAddresses"`
-			} `json:"configuration"`
-		}
-		if json.Unmarshal(raw, &it) != nil || it.ResourceType != "AWS::EC2::NatGateway" || it.ARN == "" {
-			continue // the mapping has judged the item already
-		}
-		part := splitARN(it.ARN)[1]
-		for _, a := range it.Configuration.Addresses {
-			if a.AllocationID != "" {
-				from := fmt.Sprintf("arn:%s:ec2:%s:%s:elastic-ip/%s", part, it.Region, it.Account, a.AllocationID)
-				out = append(out, natEdge{account: it.Account, region: it.Region, from: from, to: it.ARN})
-			}
-		}
-	}
-	return out
 }

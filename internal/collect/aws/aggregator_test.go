@@ -1,7 +1,6 @@
 package aws
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -70,35 +69,4 @@ func TestKeepAndNameFromConfig(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestNATAddressEdges(t *testing.T) {
-	items := []json.RawMessage{
-		json.RawMessage(`{"resourceType": "AWS::EC2::NatGateway", "arn": "arn:aws:ec2:ap-northeast-1:111111111111:natgateway/nat-1",
-		  "accountId": "111111111111", "awsRegion": "ap-northeast-1",
-		  "configuration": {"natGatewayAddresses": [{"allocationId": "eipalloc-1"}, {"publicIp": "1.2.3.4"}]}}`),
-		json.RawMessage(`{"resourceType": "AWS::EC2::VPC", "arn": "arn:aws:ec2:ap-northeast-1:111111111111:vpc/vpc-1", "configuration": {"natGatewayAddresses": [{"allocationId": "x"}]}}`),
-		json.RawMessage(`{"resourceType": "AWS::EC2::NatGateway", "configuration": {"natGatewayAddresses": [{"allocationId": "no-arn"}]}}`),
-		json.RawMessage(`{"resourceType": "AWS::EC2::NatGateway", "arn": 12}`),
-	}
-	want := []natEdge{{account: "111111111111", region: "ap-northeast-1",
-		from: "arn:aws:ec2:ap-northeast-1:111111111111:elastic-ip/eipalloc-1", to: "arn:aws:ec2:ap-northeast-1:111111111111:natgateway/nat-1"}}
-	if diff := cmp.Diff(want, natAddressEdges(items), cmp.AllowUnexported(natEdge{})); diff != "" {
-		t.Errorf("edges (-want +got):\n%s", diff)
-	}
-}
-
-// FuzzNATAddressEdges feeds arbitrary select results: the reader never
-// panics and every edge names both ends.
-func FuzzNATAddressEdges(f *testing.F) {
-	f.Add(`{"resourceType": "AWS::EC2::NatGateway", "arn": "arn:aws:ec2:r:1:natgateway/n", "configuration": {"natGatewayAddresses": [{"allocationId": "a"}]}}`)
-	f.Add(`{"resourceType": "AWS::EC2::NatGateway", "arn": ":::"}`)
-	f.Add(`AWS::EC2::NatGateway`)
-	f.Fuzz(func(t *testing.T, s string) {
-		for _, e := range natAddressEdges([]json.RawMessage{json.RawMessage(s)}) {
-			if e.from == "" || e.to == "" || !strings.Contains(e.from, ":elastic-ip/") {
-				t.Fatalf("edge %+v", e)
-			}
-		}
-	})
 }

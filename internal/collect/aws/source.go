@@ -401,11 +401,6 @@ func (s *source) runUnit(ctx context.Context, u unit, now time.Time, fromConfig 
 	var err error
 	given := 0
 	if rs, ok := fromConfig.fromConfig(u.acct.id, u.region, u.c.service); ok && u.c.fromConfig != nil {
-		for from, rels := range fromConfig.edges[unitKey(u.acct.id, u.region, u.c.service)] {
-			for _, rel := range rels {
-				out.edge(from, rel.Kind, rel.Target)
-			}
-		}
 		err = u.c.fromConfig(uctx, t, out, slices.Clone(rs))
 		given = len(rs)
 	} else {

@@ -14,6 +14,8 @@ type result struct {
 	coverage  []inventory.Coverage
 	// skipped counts live items of types steward does not know, by type.
 	skipped map[string]int
+	// live are the folded items that describe live resources.
+	live []*item
 }
 
 // estate is what mapping one item may need to know about the others.
@@ -28,6 +30,11 @@ type estate struct {
 	accountBlock map[string]bool
 	// taskDefs by ARN, so a service can carry its task size.
 	taskDefs map[string]*item
+	// instanceStates by arnKey(instance type, account, region, id), so a
+	// Classic Load Balancer can tell its registered instances are stopped.
+	instanceStates map[string]string
+	// services counts live ECS services by the arnKey of their cluster.
+	services map[string]int
 	// reverse holds edges found on the target's side (a target group lists
 	// its instances), added to their source resources after mapping.
 	reverse map[string][]inventory.Relation
@@ -115,6 +122,9 @@ func build(items []item) (*result, error) {
 		accountBlock: map[string]bool{},
 		taskDefs:     map[string]*item{},
 		reverse:      map[string][]inventory.Relation{},
+
+		instanceStates: map[string]string{},
+		services:       map[string]int{},
 	}
 	res := &result{skipped: map[string]int{}}
 
@@ -130,6 +140,11 @@ func build(items []item) (*result, error) {
 			cov[covKey{it.account, it.region, inventory.ServiceOf(typ)}] += 0
 		}
 		if goneStatuses[it.status] {
+			if typ == tInstance && strings.HasPrefix(it.status, "ResourceDeleted") {
+				// A Classic Load Balancer still lists a terminated instance,
+				// out of service.
+				e.instanceStates[arnKey(tInstance, it.account, it.region, it.id)] = "terminated"
+			}
 			continue
 		}
 		if typ == "" {
@@ -163,6 +178,12 @@ func build(items []item) (*result, error) {
 			}
 		case tTaskDef:
 			e.taskDefs[it.arn] = it
+		case tInstance:
+			e.instanceStates[arnKey(tInstance, it.account, it.region, it.id)] = r.state(it.conf, "state")
+		case tECSService:
+			if cl, ok := r.str(it.conf, "Cluster"); ok && cl != "" {
+				e.services[arnKey(tECSCluster, it.account, it.region, lastSegment(cl))]++
+			}
 		}
 		if r.err != nil {
 			return nil, fmt.Errorf("%s: %w", it.file, r.err)
@@ -194,6 +215,7 @@ func build(items []item) (*result, error) {
 		return nil, err
 	}
 
+	res.live = live
 	for k, n := range cov {
 		res.coverage = append(res.coverage, inventory.Coverage{
 			Account: k.account, Region: k.region, Service: k.service, OK: true, Resources: n,
@@ -241,4 +263,71 @@ func skippedSummary(skipped map[string]int) string {
 		parts[i] = fmt.Sprintf("%s=%d", t, skipped[t])
 	}
 	return strings.Join(parts, " ")
+}
+
+// accountRegions gives each account and region the files hold items for
+// its Steward::Account::Region resource, with the baseline attrs a Config
+// item decides:
+//   - guardduty_enabled, where the region holds a detector item (Config
+//     records a detector that exists; a region with none is left unknown,
+//     since a recorder that skips the type looks the same);
+//   - cloudtrail_enabled: a trail covers the region when it lives there or
+//     is multi-region, and is not recorded as not logging. An account with
+//     no trail item in any region has none: trails are recorded in their
+//     home region, and a Config delivery with no trail anywhere means the
+//     account has no trail.
+//
+// Security Hub, Inspector and the recorder's own state are not Config
+// items and stay unknown.
+func accountRegions(live []*item, rs []inventory.Resource) []inventory.Resource {
+	type key struct{ account, region string }
+	regions := map[key]string{} // -> partition
+	for _, it := range live {
+		if it.account == "" || it.region == "" || it.region == "global" || it.region == "aws-global" {
+			continue
+		}
+		k := key{it.account, it.region}
+		if _, ok := regions[k]; !ok || it.arn != "" {
+			regions[k] = partitionOf(it.arn)
+		}
+	}
+	detectors := map[key]bool{}
+	hasTrail := map[string]bool{}
+	covered := map[key]bool{}
+	everywhere := map[string]bool{}
+	for _, r := range rs {
+		k := key{r.Account, r.Region}
+		switch r.Type {
+		case tDetector:
+			status, ok := r.Attrs["status"].(string)
+			if !ok {
+				continue
+			}
+			detectors[k] = detectors[k] || status == "ENABLED"
+		case tTrail:
+			hasTrail[r.Account] = true
+			if logging, ok := r.Attrs["logging"].(bool); ok && !logging {
+				continue
+			}
+			if multi, _ := r.Attrs["multi_region"].(bool); multi {
+				everywhere[r.Account] = true
+			}
+			covered[k] = true
+		}
+	}
+	out := make([]inventory.Resource, 0, len(regions))
+	for k, part := range regions {
+		attrs := map[string]any{
+			"cloudtrail_enabled": everywhere[k.account] || covered[k],
+		}
+		if on, ok := detectors[k]; ok {
+			attrs["guardduty_enabled"] = on
+		}
+		out = append(out, inventory.Resource{
+			ARN:     fmt.Sprintf("arn:%s:steward:%s:%s:account-region/%s", part, k.region, k.account, k.region),
+			Account: k.account, Region: k.region, Type: tAccountRgn,
+			ID: k.account + "/" + k.region, Name: k.region, Attrs: attrs,
+		})
+	}
+	return out
 }

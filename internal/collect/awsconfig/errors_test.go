@@ -234,6 +234,8 @@ func TestFoldSpellings(t *testing.T) {
 	want := map[string]any{
 		"arn:aws:logs:ap-northeast-1:111122223333:log-group:/app retention_days": 14.0,
 		"arn:aws:ec2:ap-northeast-1:111122223333:vpc/vpc-9 cidr":                 "10.9.0.0/16",
+		// The files hold no trail for the account.
+		"arn:aws:steward:ap-northeast-1:111122223333:account-region/ap-northeast-1 cloudtrail_enabled": false,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("folded attrs mismatch (-want +got):\n%s", diff)

@@ -100,6 +100,14 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(snapshot(`{"resourceType":"AWS::S3::Bucket","resourceId":"b","awsAccountId":"1","configuration":"{\"name\":\"b\"}",
 		"supplementaryConfiguration":{"BucketPolicy":"{\"policyText\":\"{\\\"Statement\\\":{\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":{\\\"AWS\\\":[\\\"*\\\"]}}}\"}"}}`)))
 	f.Add([]byte(gz(snapshot(okItem))))
+	f.Add([]byte(snapshot(instanceItem("i-1", "stopped"), clbItem(false, "i-1"),
+		cfgItem("AWS::GuardDuty::Detector", "d", "arn:aws:guardduty:ap-northeast-1:111122223333:detector/d", `{"Enable":false}`, ""),
+		cfgItem("AWS::CloudTrail::Trail", "t", "arn:aws:cloudtrail:ap-northeast-1:111122223333:trail/t", `{"IsMultiRegionTrail":true,"IsLogging":true}`, ""),
+		cfgItem("AWS::ECS::Cluster", "batch", clusterARN, `{"ClusterName":"batch"}`, ""),
+		cfgItem("AWS::ECS::Service", serviceARN, serviceARN, `{"ServiceName":"report","Cluster":"batch","DesiredCount":0}`, ""),
+		cfgItem("AWS::CloudFront::Distribution", "E1", "arn:aws:cloudfront::111122223333:distribution/E1",
+			`{"distributionConfig":{"webACLId":"","enabled":true,"logging":{"enabled":false}}}`, ""),
+	)))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		items, err := parseFile("fuzz.json", data, 0)
@@ -119,6 +127,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		res.resources = append(res.resources, accountRegions(res.live, res.resources)...)
 		if err := checkContract(res.resources); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package awsconfig
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -170,11 +171,22 @@ func (e *estate) mapItem(it *item) (inventory.Resource, error) {
 		m.num(c, "desiredCapacity", "desired_capacity")
 		m.created(c, "createdTime")
 	case tClassicLB:
-		m.str(c, "scheme", "scheme")
-		m.created(c, "createdTime")
-	case "AWS::CloudTrail::Trail":
+		m.classicLB(c)
+	case tTrail:
 		m.boolean(c, "isMultiRegionTrail", "multi_region")
+		m.boolean(c, "isLogging", "logging")
 		m.str(c, "s3BucketName", "s3_bucket")
+		if n, ok := m.r.str(c, "trailName"); ok && m.rs.Name == "" {
+			m.rs.Name = n
+		}
+	case tDetector:
+		m.detector(c)
+	case tDistribution:
+		m.distribution(c)
+	case tListener:
+		m.listener(c)
+	case tRepository:
+		m.repository(c)
 	}
 	if r.err != nil {
 		return rs, fmt.Errorf("%s: %w", it.file, r.err)
@@ -362,6 +374,15 @@ func (m *mapping) natGateway(c obj) {
 	m.created(c, "createTime")
 	subnet, _ := m.r.str(c, "subnetId")
 	m.rel(inventory.RelInSubnet, tSubnet, subnet)
+	// The address's own item does not name the gateway; the gateway lists
+	// its addresses, so the edge is drawn from here.
+	addrs, _ := m.r.objects(c, "natGatewayAddresses")
+	for _, a := range addrs {
+		if alloc, _ := m.r.str(a, "allocationId"); alloc != "" {
+			eip := m.e.resolve(tEIP, m.part, m.it.region, m.it.account, alloc)
+			m.e.reverse[eip] = append(m.e.reverse[eip], inventory.Relation{Kind: inventory.RelAttachedTo, Target: m.rs.ARN})
+		}
+	}
 }
 
 func (m *mapping) loadBalancer(c obj) {
@@ -543,8 +564,14 @@ func (m *mapping) ecsCluster(c obj) {
 	if cps, ok := m.r.strings(c, "CapacityProviders"); ok {
 		m.set("capacity_providers", stringsToAny(cps))
 	}
-	m.num(c, "activeServicesCount", "active_services")
+	// Config's cluster item (its CloudFormation properties) has no counts;
+	// the services are counted from their own items. Standalone tasks are
+	// not Config items, so running_tasks is known only when recorded.
+	if _, ok := m.num(c, "activeServicesCount", "active_services"); !ok {
+		m.set("active_services", float64(m.e.services[arnKey(tECSCluster, m.it.account, m.it.region, m.rs.Name)]))
+	}
 	m.num(c, "runningTasksCount", "running_tasks")
+	m.rs.State = "active" // a live item is an existing cluster; deleted ones are ResourceDeleted
 	if s, ok := m.r.str(c, "status"); ok {
 		m.rs.State = strings.ToLower(s)
 	}
@@ -571,11 +598,20 @@ func (m *mapping) ecsService(c obj) {
 	if n, ok := m.r.str(c, "ServiceName"); ok && m.rs.Name == "" {
 		m.rs.Name = n
 	}
+	m.rs.State = "active" // as for clusters: Config records no status
+	if s, ok := m.r.str(c, "Status"); ok {
+		m.rs.State = strings.ToLower(s)
+	}
 	if cl, ok := m.r.str(c, "Cluster"); ok && cl != "" {
 		m.set("cluster", lastSegment(cl))
 		m.rel(inventory.RelInCluster, tECSCluster, cl) // an ARN or a name
 	}
-	m.num(c, "DesiredCount", "desired_count")
+	if _, ok := m.num(c, "DesiredCount", "desired_count"); ok && !m.it.captured.IsZero() {
+		// Config records a new item when the desired count or the task
+		// definition changes, so the item's capture time is no earlier
+		// than the last such change: the age it gives is never too long.
+		m.set("last_changed", m.it.captured.UTC().Format(time.RFC3339))
+	}
 	m.num(c, "RunningCount", "running_count")
 	lt, hasLT := m.r.str(c, "LaunchType")
 	strategy, hasStrategy := m.r.objects(c, "CapacityProviderStrategy")
@@ -591,7 +627,9 @@ func (m *mapping) ecsService(c obj) {
 	case hasStrategy && len(cps) > 0:
 		m.set("launch_type", "")
 	}
-	if hasStrategy {
+	if hasStrategy || hasLT {
+		// The whole service is recorded: a launch type and no strategy
+		// means no capacity providers.
 		m.set("capacity_providers", stringsToAny(cps))
 	}
 	if td, ok := m.r.str(c, "TaskDefinition"); ok && td != "" {
@@ -656,4 +694,166 @@ func (m *mapping) function(c obj) {
 			m.rel(inventory.RelInSubnet, tSubnet, s)
 		}
 	}
+}
+
+// classicLB reads a Classic Load Balancer. Config records the describe
+// output (registered instances) and, as supplementary configuration, the
+// attributes (access log). Instance health is not recorded: a registered
+// instance counts as out of service only when its own item says it is
+// stopped or gone, so the instances attr is written only when every
+// registered instance's state is known that way (or none is registered).
+func (m *mapping) classicLB(c obj) {
+	m.str(c, "scheme", "scheme")
+	m.created(c, "createdTime")
+	if n, ok := m.r.str(c, "loadBalancerName"); ok && m.rs.Name == "" {
+		m.rs.Name = n
+	}
+	if attrs, ok := m.r.object(m.it.supp, "LoadBalancerAttributes"); ok {
+		if al, ok := m.r.object(attrs, "accessLog"); ok {
+			m.boolean(al, "enabled", "access_logs_enabled")
+		}
+	}
+	sgs, _ := m.r.strings(c, "securityGroups")
+	for _, sg := range sgs {
+		m.rel(inventory.RelUsesSG, tSG, sg)
+	}
+	insts, ok := m.r.objects(c, "instances")
+	if !ok {
+		return
+	}
+	for _, in := range insts {
+		if id, _ := m.r.str(in, "instanceId"); id != "" {
+			inst := m.e.resolve(tInstance, m.part, m.it.region, m.it.account, id)
+			m.e.reverse[inst] = append(m.e.reverse[inst], inventory.Relation{Kind: inventory.RelTargetOf, Target: m.rs.ARN})
+		}
+	}
+	list := []any{}
+	for _, in := range insts {
+		id, _ := m.r.str(in, "instanceId")
+		if id == "" {
+			continue
+		}
+		state, known := m.e.instanceStates[arnKey(tInstance, m.it.account, m.it.region, id)]
+		if !known || (state != "stopped" && state != "stopping" && state != "terminated" && state != "shutting-down") {
+			return // health unknown: leave instances out
+		}
+		list = append(list, map[string]any{"id": id, "state": "OutOfService"})
+	}
+	m.set("instances", list)
+}
+
+// detector reads a GuardDuty detector; Config records its CloudFormation
+// properties, where Enable says whether it is on.
+func (m *mapping) detector(c obj) {
+	if on, ok := m.r.boolean(c, "Enable"); ok {
+		status := "DISABLED"
+		if on {
+			status = "ENABLED"
+		}
+		m.set("status", status)
+		m.rs.State = strings.ToLower(status)
+	} else if s, ok := m.r.str(c, "status"); ok {
+		m.set("status", strings.ToUpper(s))
+		m.rs.State = strings.ToLower(s)
+	}
+}
+
+// distribution reads a CloudFront distribution: Config records the
+// GetDistribution output, whose distributionConfig holds the web ACL
+// (empty when none), logging and whether it is enabled.
+func (m *mapping) distribution(c obj) {
+	dc, ok := m.r.object(c, "distributionConfig")
+	if !ok {
+		return
+	}
+	if acl, ok := m.r.str(dc, "webACLId"); ok {
+		m.set("web_acl_id", acl)
+	} else {
+		m.set("web_acl_id", "") // the whole config is recorded: no web ACL
+	}
+	m.boolean(dc, "enabled", "enabled")
+	if l, ok := m.r.object(dc, "logging"); ok {
+		m.boolean(l, "enabled", "logging_enabled")
+	}
+	if s, ok := m.r.str(c, "status"); ok {
+		m.rs.State = strings.ToLower(s)
+	}
+}
+
+// listener reads a load balancer listener, recorded with its
+// CloudFormation properties (Protocol, Port, DefaultActions ...), into
+// the attrs and edges the API collector gives it.
+func (m *mapping) listener(c obj) {
+	m.str(c, "Protocol", "protocol")
+	m.num(c, "Port", "port")
+	if c.present() {
+		policy, _ := m.r.str(c, "SslPolicy")
+		m.set("ssl_policy", policy)
+		certs := []any{}
+		list, _ := m.r.objects(c, "Certificates")
+		for _, cert := range list {
+			if a, _ := m.r.str(cert, "CertificateArn"); a != "" {
+				certs = append(certs, a)
+			}
+		}
+		m.set("certificate_arns", certs)
+	}
+	if lb, ok := m.r.str(c, "LoadBalancerArn"); ok && strings.HasPrefix(lb, "arn:") {
+		m.rs.Relations = append(m.rs.Relations, inventory.Relation{Kind: inventory.RelAttachedTo, Target: lb})
+	}
+	acts, ok := m.r.objects(c, "DefaultActions")
+	if !ok {
+		return
+	}
+	actions := []any{}
+	for _, a := range acts {
+		typ, _ := m.r.str(a, "Type")
+		redirect := ""
+		if rc, ok := m.r.object(a, "RedirectConfig"); ok {
+			redirect, _ = m.r.str(rc, "Protocol")
+		}
+		var tgs []string
+		if tg, _ := m.r.str(a, "TargetGroupArn"); tg != "" {
+			tgs = append(tgs, tg)
+		}
+		if fc, ok := m.r.object(a, "ForwardConfig"); ok {
+			groups, _ := m.r.objects(fc, "TargetGroups")
+			for _, g := range groups {
+				if tg, _ := m.r.str(g, "TargetGroupArn"); tg != "" && !slices.Contains(tgs, tg) {
+					tgs = append(tgs, tg)
+				}
+			}
+		}
+		if len(tgs) == 0 {
+			tgs = []string{""}
+		}
+		for _, tg := range tgs {
+			actions = append(actions, map[string]any{"type": typ, "target_group_arn": tg, "redirect_protocol": redirect})
+			if strings.HasPrefix(tg, "arn:") {
+				m.rs.Relations = append(m.rs.Relations, inventory.Relation{Kind: inventory.RelUses, Target: tg})
+			}
+		}
+	}
+	m.set("default_actions", actions)
+}
+
+// repository reads an ECR repository (CloudFormation properties). Its
+// image count is not recorded and stays unknown.
+func (m *mapping) repository(c obj) {
+	if n, ok := m.r.str(c, "RepositoryName"); ok && m.rs.Name == "" {
+		m.rs.Name = n
+	}
+	if sc, ok := m.r.object(c, "ImageScanningConfiguration"); ok {
+		m.boolean(sc, "ScanOnPush", "scan_on_push")
+	}
+	if !c.present() {
+		return
+	}
+	// The whole configuration is recorded: no lifecycle policy text means
+	// none.
+	text := ""
+	if lp, ok := m.r.object(c, "LifecyclePolicy"); ok {
+		text, _ = m.r.str(lp, "LifecyclePolicyText")
+	}
+	m.set("lifecycle_policy", strings.TrimSpace(text) != "")
 }

@@ -80,24 +80,30 @@ func (m *mapping) bucket(c obj) {
 		return // Config recorded no bucket settings: all unknown
 	}
 
-	// Public access block: on at either level protects the bucket; off at
-	// the bucket level says nothing until the account level is known.
-	bucketOn, bucketKnown := false, false
+	// Public access block: on at either level protects the bucket. Config
+	// lists the bucket-level block in the supplementary configuration when
+	// the bucket has one, and records the account-level block as an
+	// AWS::S3::AccountPublicAccessBlock item only when the account has one
+	// (its managed rule reads INSUFFICIENT_DATA otherwise). So with the
+	// bucket's settings recorded and no account-level item anywhere in the
+	// files, a block missing at both levels (or with a setting off) is off.
+	// This reads the whole delivery: files of some regions only may lack
+	// the region that holds the account-level item.
+	bucketOn := false
 	if pab, ok := m.r.object(s, "PublicAccessBlockConfiguration"); ok {
-		bucketOn, bucketKnown = allBlocked(m.r, pab)
+		bucketOn, _ = allBlocked(m.r, pab)
 	}
-	acctOn, acctKnown := m.e.accountBlock[m.it.account]
-	switch {
-	case (bucketKnown && bucketOn) || (acctKnown && acctOn):
-		m.set("public_access_block", true)
-	case acctKnown:
-		m.set("public_access_block", false)
-	}
+	acctOn := m.e.accountBlock[m.it.account]
+	m.set("public_access_block", bucketOn || acctOn)
 
+	// As with encryption below: with the settings recorded, no policy
+	// means none, which grants nothing.
+	public := false
 	if bp, ok := m.r.object(s, "BucketPolicy"); ok {
 		text, _ := m.r.str(bp, "policyText")
-		m.set("policy_public", m.policyPublic(join(bp.path, "policyText"), text))
+		public = m.policyPublic(join(bp.path, "policyText"), text)
 	}
+	m.set("policy_public", public)
 
 	acl, ok := m.r.object(s, "AccessControlList")
 	if !ok {

@@ -35,6 +35,12 @@ const (
 	tTaskDef      = "AWS::ECS::TaskDefinition"
 	tFunction     = "AWS::Lambda::Function"
 	tASG          = "AWS::AutoScaling::AutoScalingGroup"
+	tTrail        = "AWS::CloudTrail::Trail"
+	tDetector     = "AWS::GuardDuty::Detector"
+	tAccountRgn   = "Steward::Account::Region"
+	tDistribution = "AWS::CloudFront::Distribution"
+	tListener     = "AWS::ElasticLoadBalancingV2::Listener"
+	tRepository   = "AWS::ECR::Repository"
 )
 
 // helperTypes are read for what they tell about other resources (route

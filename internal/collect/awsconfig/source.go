@@ -75,6 +75,11 @@ func (s *Source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 	if err != nil {
 		return nil, err
 	}
+	// Whole deliveries say what an account lacks (no trail anywhere); the
+	// aggregator's per-type queries (MapItems) do not, so only files get
+	// account-region resources.
+	res.resources = append(res.resources, accountRegions(res.live, res.resources)...)
+	sort.Slice(res.resources, func(i, j int) bool { return res.resources[i].ARN < res.resources[j].ARN })
 	if len(res.skipped) > 0 {
 		n := 0
 		for _, c := range res.skipped {

@@ -360,8 +360,10 @@ func TestResources(t *testing.T) {
 			arn: ecsCluster,
 			want: inventory.Resource{
 				ARN: ecsCluster, Account: acct, Region: tokyo, Type: "AWS::ECS::Cluster", ID: "shop", Name: "shop",
-				Tags:  map[string]string{"system": "shop"},
-				Attrs: map[string]any{"capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}},
+				Tags: map[string]string{"system": "shop"}, State: "active",
+				// The one service in the files is counted; tasks are no
+				// Config items, so running_tasks stays unknown.
+				Attrs: map[string]any{"capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}, "active_services": 1.0},
 			},
 		},
 		"ecs service: size from its task definition, capacity providers instead of a launch type": {
@@ -369,10 +371,11 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:ecs:ap-northeast-1:111122223333:service/shop/shop-api", Account: acct, Region: tokyo,
 				Type: "AWS::ECS::Service", ID: "arn:aws:ecs:ap-northeast-1:111122223333:service/shop/shop-api", Name: "shop-api",
-				Tags: map[string]string{"system": "shop", "env": "prod"},
+				Tags: map[string]string{"system": "shop", "env": "prod"}, State: "active",
 				Attrs: map[string]any{
 					"cluster": "shop", "desired_count": 2.0, "launch_type": "", "capacity_providers": []any{"FARGATE_SPOT", "FARGATE"},
 					"task_definition": "shop-api:42", "cpu": 512.0, "memory_mb": 1024.0,
+					"last_changed": "2024-03-01T00:00:10Z", // the item's capture time
 				},
 				Relations: []inventory.Relation{
 					{Kind: "in-cluster", Target: ecsCluster},
@@ -429,7 +432,8 @@ func TestFolded(t *testing.T) {
 			t.Errorf("resource %s is present, want it left out", arn)
 		}
 	}
-	if n, want := len(got), 31; n != want {
+	// 29 resources and the account-region of each of the two regions.
+	if n, want := len(got), 31+2; n != want {
 		t.Errorf("got %d resources, want %d", n, want)
 	}
 }
@@ -512,13 +516,16 @@ func TestSingleFileAndName(t *testing.T) {
 		"arn:aws:iam::111122223333:user/deploy-bot",
 		"arn:aws:lambda:us-east-1:111122223333:function:edge-redirect",
 		"arn:aws:s3:::cf-templates-1abc2def3ghi-us-east-1",
+		"arn:aws:steward:us-east-1:111122223333:account-region/us-east-1",
 	}
 	if diff := cmp.Diff(want, arns); diff != "" {
 		t.Errorf("resources mismatch (-want +got):\n%s", diff)
 	}
-	// Read alone, the bucket has no account-level block to lean on: unknown.
-	if _, ok := col.Resources[2].Attrs["public_access_block"]; ok {
-		t.Errorf("public_access_block = %v, want it absent when neither level says", col.Resources[2].Attrs["public_access_block"])
+	// Config records the account-level block only when the account has
+	// one; these files hold none and the bucket has no block of its own,
+	// so the bucket is not protected.
+	if got, ok := col.Resources[2].Attrs["public_access_block"]; !ok || got != false {
+		t.Errorf("public_access_block = %v (present %v), want false when neither level has a block", got, ok)
 	}
 }
 
