@@ -10,6 +10,9 @@ var catalog = map[string]text{
 	"sep":    {", ", "、"},
 	"global": {"global", "グローバル"},
 
+	// policy: values interpolated into finding messages.
+	"policy.days": {"%d days", "%d日"},
+
 	// report: the findings table and Markdown summary.
 	"report.headline.none":   {"steward report (no scan information)", "steward レポート（スキャン情報なし）"},
 	"report.headline":        {"steward report: scan %s from %s", "steward レポート: スキャン %s（ソース %s）"},
