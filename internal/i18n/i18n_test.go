@@ -122,8 +122,8 @@ func TestT(t *testing.T) {
 	}{
 		"english plural":   {EN, "report.findings", 3, nil, "3 findings"},
 		"english singular": {EN, "report.findings", 1, nil, "1 finding"},
-		"japanese count":   {JA, "report.findings", 1, nil, "1 件"},
-		"reordered args":   {JA, "cli.failon", 0, []any{4, "high"}, "steward: 重大度 high 以上の検出事項が 4 件あります"},
+		"japanese count":   {JA, "report.findings", 1, nil, "1件"},
+		"reordered args":   {JA, "cli.failon", 0, []any{4, "high"}, "steward: 重大度 high 以上の検出事項が 4件あります"},
 		"unknown key":      {JA, "no.such.key", 0, nil, "no.such.key"},
 	}
 	for name, tc := range tests {
