@@ -124,12 +124,21 @@ var catalog = map[string]text{
 	"cost.budgets.none":         {"No budgets configured (cost.budgets in steward.yaml).", "予算が設定されていません（steward.yaml の cost.budgets）。"},
 
 	// iac: coverage report.
-	"iac.coverage":   {"IaC coverage: %s", "IaC カバレッジ: %s"},
-	"iac.partial":    {"PARTIAL: %d IaC source(s) could not be read; resources they manage show as unmanaged below", "不完全: IaC ソース %d件を読めませんでした。それらが管理するリソースは以下で管理外と表示されます"},
-	"iac.duplicates": {"Declared in two places (%d)", "二重に宣言されたリソース（%d件）"},
-	"iac.note":       {"Note: %s", "注意: %s"},
-	"iac.notread":    {"Not read: %s: %s", "読めなかったもの: %s: %s"},
-	"iac.skipped":    {"Skipped: %s", "スキップ: %s"},
+	"iac.coverage":        {"IaC coverage: %s", "IaC カバレッジ: %s"},
+	"iac.ratio":           {"%.1f%% (%d managed, %d unmanaged, %d missing)", "%.1f%%（管理下 %d、管理外 %d、実体なし %d）"},
+	"iac.age":             {"%dd", "%d日"},
+	"iac.unmanaged":       {"Unmanaged (%d): in no Terraform state or CloudFormation stack", "管理外（%d件）: Terraform ステートにも CloudFormation スタックにもないリソース"},
+	"iac.missing":         {"Missing in the account (%d): in a state, not in AWS", "アカウントに実体なし（%d件）: ステートにはあるが AWS にはありません"},
+	"iac.note.attributed": {"%d made by AWS services for a parent resource count as their parent", "AWS サービスが親リソースのために作った %d件は親リソースとして数えています"},
+	"iac.note.excluded":   {"%d default resources (default VPC, its subnets, default security groups) left out", "デフォルトのリソース %d件（デフォルト VPC、そのサブネット、デフォルトセキュリティグループ）は除外しています"},
+	"iac.note.ignored":    {"%d ignored by the ignore file", "%d件は ignore ファイルで除外しています"},
+	"iac.note.unchecked":  {"not checked against the account (not scanned or not collected): %s", "アカウントと照合していないもの（スキャン対象外または未収集）: %s"},
+	"iac.note.untracked":  {"Terraform types steward does not match: %s", "steward が照合しない Terraform のタイプ: %s"},
+	"iac.partial":         {"PARTIAL: %d IaC source(s) could not be read; resources they manage show as unmanaged below", "不完全: IaC ソース %d件を読めませんでした。それらが管理するリソースは以下で管理外と表示されます"},
+	"iac.duplicates":      {"Declared in two places (%d)", "二重に宣言されたリソース（%d件）"},
+	"iac.note":            {"Note: %s", "注意: %s"},
+	"iac.notread":         {"Not read: %s: %s", "読めなかったもの: %s: %s"},
+	"iac.skipped":         {"Skipped: %s", "スキップ: %s"},
 
 	// cli: errors and outcomes people see often.
 	"cli.noscan":      {"the store has no scan yet: run `steward scan` or `steward demo` first", "ストアにスキャンがまだありません。先に `steward scan` か `steward demo` を実行してください"},

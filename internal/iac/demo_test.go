@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/golden"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/table"
 
 	"github.com/steward-sre/steward/internal/collect/demo"
@@ -132,10 +134,13 @@ func TestDemoStates(t *testing.T) {
 // checks every format against golden files.
 func TestDemoReport(t *testing.T) {
 	tests := map[string]RunOptions{
-		"table":       {Format: "table"},
-		"table-80":    {Format: "table", Width: 80},
-		"json":        {Format: "json"},
-		"imports-api": {Format: "imports", Import: ImportFilter{System: "api"}},
+		"table":        {Format: "table"},
+		"table-80":     {Format: "table", Width: 80},
+		"json":         {Format: "json"},
+		"imports-api":  {Format: "imports", Import: ImportFilter{System: "api"}},
+		"ja-table-80":  {Format: "table", Width: 80, Lang: i18n.JA},
+		"ja-table-160": {Format: "table", Width: 160, Lang: i18n.JA},
+		"ja-json":      {Format: "json", Lang: i18n.JA},
 	}
 	for name, o := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -151,6 +156,13 @@ func TestDemoReport(t *testing.T) {
 					t.Errorf("line of %d columns at width %d: %q", table.Width(line), o.Width, line)
 				}
 			}
+			if o.Lang == i18n.JA && o.Format == "table" {
+				for _, want := range []string{"IaC カバレッジ: ", "管理下", "管理外（", "アカウントに実体なし（", "二重に宣言されたリソース（1件）", "作成者"} {
+					if !strings.Contains(buf.String(), want) {
+						t.Errorf("no %q in the Japanese table", want)
+					}
+				}
+			}
 			res := out.Result
 			if len(res.Missing) != 2 || len(res.Duplicates) != 1 || len(out.Problems) != 0 {
 				t.Errorf("missing %d, duplicates %d, problems %v; want 2, 1, none", len(res.Missing), len(res.Duplicates), out.Problems)
@@ -161,5 +173,20 @@ func TestDemoReport(t *testing.T) {
 				t.Errorf("coverage %.1f, by hand %s", res.Total.Percent, want)
 			}
 		})
+	}
+}
+
+// TestDemoJSONSameInEveryLanguage: JSON is read by programs.
+func TestDemoJSONSameInEveryLanguage(t *testing.T) {
+	en, err := os.ReadFile(filepath.Join("testdata", "golden", "demo-json.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, err := os.ReadFile(filepath.Join("testdata", "golden", "demo-ja-json.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(en, ja) {
+		t.Error("iac JSON changes with the language")
 	}
 }
