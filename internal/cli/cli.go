@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Exit codes. Scripts and CI gates rely on them.
@@ -53,6 +55,9 @@ type Globals struct {
 	// NO_COLOR is read by hand: the convention is "any non-empty value",
 	// which a bool flag's env parsing would reject for NO_COLOR=yes.
 	NoColor bool `help:"No colours in tables, even on a terminal (also when NO_COLOR is set)."`
+	// Lang is read with STEWARD_LANG by i18n.Select, not by an env: tag,
+	// so the order flag, STEWARD_LANG, steward.yaml, locale is one place.
+	Lang string `help:"Language of output for people: en or ja (else STEWARD_LANG, then lang: in steward.yaml, then LC_ALL/LC_MESSAGES/LANG; default en). JSON keys, CSV headers and policy ids stay English." placeholder:"LANG"`
 }
 
 // CLI is the command tree.
@@ -142,8 +147,13 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	logger := newLogger(env.Stderr, c.LogLevel)
 	r := &runner{ctx: ctx, env: env, g: &c.Globals, log: logger}
+	// The language before steward.yaml is read; config() settles it.
+	if r.lang, err = r.selectLang(""); err != nil {
+		fmt.Fprintf(env.Stderr, "steward: %v\n", err)
+		return ExitUsage
+	}
 	err = kctx.Run(r)
-	return exitCode(ctx, env.Stderr, err)
+	return exitCode(ctx, env.Stderr, err, r.lang)
 }
 
 // runner is what every command's Run receives.
@@ -154,9 +164,26 @@ type runner struct {
 	log *slog.Logger
 	// cfgPath is the configuration file in use; empty for the defaults.
 	cfgPath string
+	// lang is the language of output for people.
+	lang i18n.Lang
 }
 
-func exitCode(ctx context.Context, stderr io.Writer, err error) int {
+// selectLang picks the run's language from --lang, STEWARD_LANG, the
+// configuration's lang and the locale, in that order.
+func (r *runner) selectLang(configLang string) (i18n.Lang, error) {
+	l, err := i18n.Select(i18n.Settings{Flag: r.g.Lang, Env: r.env.Getenv("STEWARD_LANG"), Config: configLang, Getenv: r.env.Getenv})
+	if err != nil {
+		return "", usageError{err}
+	}
+	return l, nil
+}
+
+// usage is a usage error whose message comes from the catalog.
+func (r *runner) usage(key string, args ...any) error {
+	return usageError{errors.New(r.lang.T(key, args...))}
+}
+
+func exitCode(ctx context.Context, stderr io.Writer, err error, lang i18n.Lang) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -169,7 +196,7 @@ func exitCode(ctx context.Context, stderr io.Writer, err error) int {
 		}
 		return ee.code
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()), errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "steward: interrupted")
+		fmt.Fprintln(stderr, lang.T("cli.interrupted"))
 		return ExitInterrupted
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "steward: %v\n", err)

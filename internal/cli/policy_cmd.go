@@ -42,7 +42,7 @@ func (c *PolicyListCmd) Run(r *runner) error {
 	var rows []policyRow
 	for _, p := range eng.Policies() {
 		rows = append(rows, policyRow{ID: p.ID, Pack: p.Pack, Category: string(p.Category),
-			Severity: p.Severity.String(), Types: p.Types, Title: p.Title,
+			Severity: p.Severity.String(), Types: p.Types, Title: p.In(r.lang).Title,
 			References: p.References, File: fmt.Sprintf("%s:%d", p.File, p.Line)})
 	}
 	if c.Format == "json" {
