@@ -163,3 +163,22 @@ func TestJapaneseErrors(t *testing.T) {
 		t.Errorf("demo --fail-on high: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestPolicyListJapanese: titles in Japanese in every format, headings
+// too in the table, but CSV headers stay as programs read them.
+func TestPolicyListJapanese(t *testing.T) {
+	code, out, errs := runLang(t, nil, 0, "--lang", "ja", "policy", "list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "タイトル") || !regexp.MustCompile(`(?m)^ebs-unattached +waste +waste +medium +未使用の EBS ボリューム$`).MatchString(out) {
+		t.Errorf("policy list in Japanese:\n%s", out)
+	}
+	code, out, errs = runLang(t, nil, 0, "--lang", "ja", "policy", "list", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.HasPrefix(out, "ID,PACK,CATEGORY,SEVERITY,TITLE\n") || !strings.Contains(out, "ebs-unattached,waste,waste,medium,未使用の EBS ボリューム") {
+		t.Errorf("policy list CSV in Japanese:\n%.300s", out)
+	}
+}

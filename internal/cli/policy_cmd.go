@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/report/table"
 )
@@ -48,8 +49,12 @@ func (c *PolicyListCmd) Run(r *runner) error {
 	if c.Format == "json" {
 		return r.writeJSON(rows)
 	}
-	cols := []table.Column{{Title: "ID", Shrink: 2, Min: 24}, {Title: "PACK", Drop: 1}, {Title: "CATEGORY", Drop: 2}, {Title: "SEVERITY"},
-		{Title: "TITLE", Shrink: 1, Min: 40, Below: true}}
+	lang := r.lang
+	if c.Format == table.FormatCSV {
+		lang = i18n.EN // CSV headers are read by programs
+	}
+	cols := []table.Column{{Title: "ID", Shrink: 2, Min: 24}, {Title: lang.T("col.pack"), Drop: 1}, {Title: lang.T("col.category"), Drop: 2},
+		{Title: lang.T("col.severity")}, {Title: lang.T("col.title"), Shrink: 1, Min: 40, Below: true}}
 	cells := make([][]string, len(rows))
 	for i, row := range rows {
 		cells[i] = []string{row.ID, row.Pack, row.Category, row.Severity, row.Title}
