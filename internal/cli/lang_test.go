@@ -182,3 +182,14 @@ func TestPolicyListJapanese(t *testing.T) {
 		t.Errorf("policy list CSV in Japanese:\n%.300s", out)
 	}
 }
+
+func TestConfigValidateJapanese(t *testing.T) {
+	cfg := writeConfig(t, "lang: ja\ncurrency: {code: JPY, rate: 150}\n")
+	code, out, errs := runLang(t, nil, 0, "config", "validate", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !regexp.MustCompile(`^.*steward\.yaml: OK（ポリシー \d+件、命名規則 "\{system\}-\{env\}-\{role\}"、通貨 JPY）\n$`).MatchString(out) {
+		t.Errorf("config validate with lang: ja: %q", out)
+	}
+}

@@ -81,9 +81,9 @@ func (c *PolicyTestCmd) Run(r *runner) error {
 		fmt.Fprintf(r.env.Stdout, "FAIL %s\n", f)
 	}
 	for _, id := range res.Untested {
-		fmt.Fprintf(r.env.Stdout, "UNTESTED %s: needs a matching and a non-matching fixture\n", id)
+		fmt.Fprintln(r.env.Stdout, r.lang.T("cli.policytest.untested", id))
 	}
-	fmt.Fprintf(r.env.Stdout, "%d passed, %d failed\n", res.Passed, len(res.Failures))
+	fmt.Fprintln(r.env.Stdout, r.lang.T("cli.policytest.summary", res.Passed, len(res.Failures)))
 	if !res.OK() {
 		return exitError{ExitFindings, ""}
 	}
