@@ -98,6 +98,7 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 		opts.Saver = st
 	}
 	prog := report.NewProgress(r.env.Stderr, r.isTTY(r.env.Stderr), r.env.Now, "scan")
+	prog.Lang = r.lang
 	opts.Progress = prog
 	res, err := scan.Run(r.ctx, opts)
 	prog.Finish()

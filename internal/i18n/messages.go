@@ -40,6 +40,14 @@ var catalog = map[string]text{
 	"report.md.rest":    {"- …and %d more", "- …ほか %d件"},
 	"report.md.waste":   {" (%s/month)", "（%s/月）"},
 
+	// progress: the scan's status line on stderr.
+	"progress.final":      {"%s: %s units done, %s, %s in %s", "%s: %s 単位完了、%s、%s、所要 %s"},
+	"progress.status":     {"%s: %s units · %s · %s · %s", "%s: %s 単位 · %s · %s · %s"},
+	"progress.calls":      {"%d API calls", "API 呼び出し %d回"},
+	"progress.calls.one":  {"%d API call", "API 呼び出し %d回"},
+	"progress.errors":     {"%d errors", "エラー %d件"},
+	"progress.errors.one": {"%d error", "エラー %d件"},
+
 	// Group-by names as group headers show them.
 	"group.category": {"category", "カテゴリ"},
 	"group.severity": {"severity", "重大度"},
