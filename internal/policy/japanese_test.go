@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 	"unicode"
 
@@ -173,5 +174,39 @@ func mapKeys(m map[string]string) func(func(string) bool) {
 				return
 			}
 		}
+	}
+}
+
+// TestJapaneseMessageErrors: a Japanese message that does not compile is
+// reported at its own line, as ja.message, when the run is in Japanese.
+func TestJapaneseMessageErrors(t *testing.T) {
+	pack := `pack: mine
+policies:
+  - id: vol-big
+    title: Big volume
+    types: [AWS::EC2::Volume]
+    severity: low
+    category: cost
+    where: r.attrs.size_gb > 100
+    message: "${r.id} is big"
+    ja:
+      title: 大きなボリューム
+      message: "${r.id} は ${r.attrs.size_gb GB} です"
+`
+	ps, err := LoadFS(fstest.MapFS{"mine.yaml": {Data: []byte(pack)}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Compile(ps, testOptions()); err != nil {
+		t.Fatalf("in English the Japanese message is not compiled, got %v", err)
+	}
+	o := testOptions()
+	o.Lang = i18n.JA
+	_, err = Compile(ps, o)
+	if err == nil || !strings.Contains(err.Error(), "mine.yaml:12: policy vol-big: ja.message:") {
+		t.Errorf("error = %v, want it at mine.yaml:12 naming ja.message", err)
+	}
+	if got := ps[0].In(i18n.JA).Remediation; got != "" {
+		t.Errorf("remediation = %q, want the (empty) English one", got)
 	}
 }
