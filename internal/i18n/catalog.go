@@ -40,12 +40,3 @@ func (l Lang) N(key string, n int, args ...any) string {
 	}
 	return l.T(key, append([]any{n}, args...)...)
 }
-
-// Keys lists the catalog's keys, for tests in other packages.
-func Keys() []string {
-	keys := make([]string, 0, len(catalog))
-	for k := range catalog {
-		keys = append(keys, k)
-	}
-	return keys
-}
