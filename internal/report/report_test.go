@@ -61,8 +61,6 @@ func TestGolden(t *testing.T) {
 		"ja/table-tty-80.golden":  {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}, lang: i18n.JA},
 		"ja/table-tty-160.golden": {format: FormatTable, opts: Options{TTY: true, Width: 160, NoColor: true}, lang: i18n.JA},
 		"ja/report.md.golden":     {format: FormatMarkdown, lang: i18n.JA},
-		"ja/report.json.golden":   {format: FormatJSON, lang: i18n.JA},
-		"ja/report.csv.golden":    {format: FormatCSV, lang: i18n.JA},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
