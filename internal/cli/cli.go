@@ -20,6 +20,8 @@ import (
 
 	"github.com/steward-sre/steward/internal/objstore"
 	"github.com/steward-sre/steward/internal/quote"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Exit codes. Scripts and CI gates rely on them.
@@ -61,6 +63,9 @@ type Globals struct {
 	// MaxInput bounds each input file: memory must not depend on what a
 	// file (or a gzip bomb) claims to hold.
 	MaxInput string `help:"Largest input file steward reads, counted after decompression: saved scans, AWS Config files, Terraform states, trail logs (e.g. 1GiB)." default:"256MiB" env:"STEWARD_MAX_INPUT" placeholder:"SIZE"`
+	// Lang is read with STEWARD_LANG by i18n.Select, not by an env: tag,
+	// so the order flag, STEWARD_LANG, steward.yaml, locale is one place.
+	Lang string `help:"Language of output for people: en or ja (else STEWARD_LANG, then lang: in steward.yaml, then LC_ALL/LC_MESSAGES/LANG; default en). JSON keys, CSV headers and policy ids stay English." placeholder:"LANG"`
 }
 
 // maxInput is --max-input in bytes.
@@ -165,8 +170,13 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	logger := newLogger(env.Stderr, c.LogLevel)
 	r := &runner{ctx: ctx, env: env, g: &c.Globals, log: logger}
+	// The language before steward.yaml is read; config() settles it.
+	if r.lang, err = r.selectLang(""); err != nil {
+		fmt.Fprintf(env.Stderr, "steward: %v\n", err)
+		return ExitUsage
+	}
 	err = kctx.Run(r)
-	return exitCode(ctx, env.Stderr, err)
+	return exitCode(ctx, env.Stderr, err, r.lang)
 }
 
 // runner is what every command's Run receives.
@@ -177,9 +187,26 @@ type runner struct {
 	log *slog.Logger
 	// cfgPath is the configuration file in use; empty for the defaults.
 	cfgPath string
+	// lang is the language of output for people.
+	lang i18n.Lang
 }
 
-func exitCode(ctx context.Context, stderr io.Writer, err error) int {
+// selectLang picks the run's language from --lang, STEWARD_LANG, the
+// configuration's lang and the locale, in that order.
+func (r *runner) selectLang(configLang string) (i18n.Lang, error) {
+	l, err := i18n.Select(i18n.Settings{Flag: r.g.Lang, Env: r.env.Getenv("STEWARD_LANG"), Config: configLang, Getenv: r.env.Getenv})
+	if err != nil {
+		return "", usageError{err}
+	}
+	return l, nil
+}
+
+// usage is a usage error whose message comes from the catalog.
+func (r *runner) usage(key string, args ...any) error {
+	return usageError{errors.New(r.lang.T(key, args...))}
+}
+
+func exitCode(ctx context.Context, stderr io.Writer, err error, lang i18n.Lang) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -192,7 +219,7 @@ func exitCode(ctx context.Context, stderr io.Writer, err error) int {
 		}
 		return ee.code
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()), errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "steward: interrupted")
+		fmt.Fprintln(stderr, lang.T("cli.interrupted"))
 		return ExitInterrupted
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "steward: %v\n", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -130,7 +131,7 @@ func TestGate(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var errb bytes.Buffer
-			got := exitCode(context.Background(), &errb, gate(tc.scan, tc.fs, tc.failOn, "x"))
+			got := exitCode(context.Background(), &errb, gate(tc.scan, tc.fs, tc.failOn, "x", i18n.EN), i18n.EN)
 			if got != tc.want {
 				t.Errorf("exit code = %d, want %d (%s)", got, tc.want, errb.String())
 			}
@@ -142,7 +143,7 @@ func TestInterruptedIsNotAFailure(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var errb bytes.Buffer
-	if got := exitCode(ctx, &errb, context.Canceled); got != ExitInterrupted {
+	if got := exitCode(ctx, &errb, context.Canceled, i18n.EN); got != ExitInterrupted {
 		t.Errorf("exit code = %d, want %d", got, ExitInterrupted)
 	}
 	if diff := cmp.Diff("steward: interrupted\n", errb.String()); diff != "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -27,7 +28,7 @@ func (c *FindingsCmd) Run(r *runner) error {
 	}
 	st, err := r.openStoreForReading(cfg)
 	if errors.Is(err, store.ErrNotFound) {
-		return usagef("the store has no scan yet: run `steward scan` or `steward demo` first")
+		return r.usage("cli.noscan")
 	}
 	if err != nil {
 		return err
@@ -39,9 +40,9 @@ func (c *FindingsCmd) Run(r *runner) error {
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		if c.ScanID != "" {
-			return usagef("no scan %q in the store", c.ScanID)
+			return r.usage("cli.noscanid", c.ScanID)
 		}
-		return usagef("the store has no scan yet: run `steward scan` or `steward demo` first")
+		return r.usage("cli.noscan")
 	}
 	if err != nil {
 		return fmt.Errorf("read scan: %w", err)
@@ -57,7 +58,7 @@ func (c *FindingsCmd) Run(r *runner) error {
 	if err := r.render(c.OutputFlags, cfg, s, fs, eng.Policies()); err != nil {
 		return err
 	}
-	return gate(s, fs, failOn, c.FailOn)
+	return gate(s, fs, failOn, c.FailOn, r.lang)
 }
 
 // HistoryCmd shows a resource's history.
@@ -74,7 +75,7 @@ func (c *HistoryCmd) Run(r *runner) error {
 	}
 	st, err := r.openStoreForReading(cfg)
 	if errors.Is(err, store.ErrNotFound) {
-		return usagef("the store has no scan yet: run `steward scan` or `steward demo` first")
+		return r.usage("cli.noscan")
 	}
 	if err != nil {
 		return err
@@ -82,7 +83,7 @@ func (c *HistoryCmd) Run(r *runner) error {
 	defer st.Close()
 	vs, err := st.ResourceHistory(r.ctx, c.ARN)
 	if errors.Is(err, store.ErrNotFound) {
-		return usagef("no scan in the store has seen %s", c.ARN)
+		return r.usage("cli.nohistory", c.ARN)
 	}
 	if err != nil {
 		return fmt.Errorf("read history: %w", err)
@@ -90,7 +91,12 @@ func (c *HistoryCmd) Run(r *runner) error {
 	if c.Format == "json" {
 		return r.writeJSON(vs)
 	}
-	cols := []table.Column{{Title: "WHEN"}, {Title: "EVENT"}, {Title: "SCAN"}, {Title: "VERSION", Shrink: 1, Min: 12}}
+	lang := r.lang
+	if c.Format == table.FormatCSV {
+		lang = i18n.EN // CSV headers are read by programs
+	}
+	cols := []table.Column{{Title: lang.T("col.when")}, {Title: lang.T("col.event")}, {Title: lang.T("col.scan")},
+		{Title: lang.T("col.version"), Shrink: 1, Min: 12}}
 	rows := make([][]string, len(vs))
 	for i, v := range vs {
 		rows[i] = []string{v.At.Format("2006-01-02 15:04 MST"), string(v.Event), v.ScanID, v.Hash}

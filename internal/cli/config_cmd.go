@@ -29,9 +29,8 @@ func (c *ConfigValidateCmd) Run(r *runner) error {
 	}
 	name := r.cfgPath
 	if name == "" {
-		name = "built-in defaults"
+		name = r.lang.T("cli.config.defaults")
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "%s: ok (%d policies, naming rule %q, currency %s)\n",
-		name, len(eng.Policies()), cfg.NamingRule().String(), cfg.Currency.Code)
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("cli.config.ok", name, len(eng.Policies()), cfg.NamingRule().String(), cfg.Currency.Code))
 	return err
 }

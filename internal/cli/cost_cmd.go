@@ -44,7 +44,7 @@ func (c *CostIngestCmd) Run(r *runner) error {
 		return c.runCostExplorer(r)
 	}
 	if len(c.Paths) == 0 && !c.Demo {
-		return usagef("cost ingest: give billing export paths, or --demo")
+		return r.usage("cli.ingestpaths")
 	}
 	cfg, err := r.config()
 	if err != nil {
@@ -251,7 +251,7 @@ func (r *runner) costCommon(format string) (cost.Common, func(), error) {
 		Keys:     cost.Keys{System: cfg.Tags.SystemKey, Env: cfg.Tags.EnvKey, Owner: cfg.Tags.OwnerKey},
 		Naming:   cfg.NamingRule(),
 		Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate,
-		Now: r.env.Now().UTC(), Format: format, Logger: r.log,
+		Now: r.env.Now().UTC(), Format: format, Logger: r.log, Lang: r.lang,
 		Schedules: cfg.ScheduleResolver(),
 	}
 	o.Width = r.tableWidth()

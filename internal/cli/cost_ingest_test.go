@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // bill writes a FOCUS bill of 100 lines of 2 on 2024-11-05, bad of which
@@ -146,7 +147,7 @@ func TestIngestErrorExitCodes(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := exitCode(context.Background(), io.Discard, ingestError(tc.err)); got != tc.want {
+			if got := exitCode(context.Background(), io.Discard, ingestError(tc.err), i18n.EN); got != tc.want {
 				t.Errorf("exit %d, want %d", got, tc.want)
 			}
 		})

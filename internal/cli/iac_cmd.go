@@ -36,7 +36,7 @@ type IaCCmd struct {
 func (c *IaCCmd) Run(r *runner) error {
 	live := c.Source == "aws"
 	if len(c.State) == 0 && !live {
-		return usagef("iac: give at least one --state (a .tfstate file, a glob, s3://bucket/key, or - for stdin), or read CloudFormation stacks with --source aws")
+		return r.usage("cli.iacinput")
 	}
 	if !c.Import && (c.System != "" || c.Env != "" || c.Account != "" || c.Type != "") {
 		return usagef("iac: --system, --env, --account and --type select import blocks; add --import")
@@ -57,7 +57,7 @@ func (c *IaCCmd) Run(r *runner) error {
 		Source: src, States: c.State, TrailLogs: c.TrailLog, IgnoreFile: c.Ignore,
 		IncludeDefaults: c.Defaults, Format: format,
 		Import: iac.ImportFilter{System: c.System, Env: c.Env, Account: c.Account, Type: c.Type},
-		Stdin:  r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log, Width: r.tableWidth(),
+		Stdin:  r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log, Width: r.tableWidth(), Lang: r.lang,
 	}
 	if opts.MaxBytes, err = r.g.maxInput(); err != nil {
 		return err
@@ -87,7 +87,7 @@ func (c *IaCCmd) Run(r *runner) error {
 			}
 		}
 		if c.FailOnGaps {
-			return exitError{ExitIncomplete, fmt.Sprintf("steward: %d state or log input(s) could not be read (listed above); coverage leaves them out", len(unread))}
+			return exitError{ExitIncomplete, r.lang.T("cli.iacproblems", len(unread))}
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/report/table"
 )
@@ -42,14 +43,18 @@ func (c *PolicyListCmd) Run(r *runner) error {
 	var rows []policyRow
 	for _, p := range eng.Policies() {
 		rows = append(rows, policyRow{ID: p.ID, Pack: p.Pack, Category: string(p.Category),
-			Severity: p.Severity.String(), Types: p.Types, Title: p.Title,
+			Severity: p.Severity.String(), Types: p.Types, Title: p.In(r.lang).Title,
 			References: p.References, File: fmt.Sprintf("%s:%d", p.File, p.Line)})
 	}
 	if c.Format == "json" {
 		return r.writeJSON(rows)
 	}
-	cols := []table.Column{{Title: "ID", Shrink: 2, Min: 24}, {Title: "PACK", Drop: 1}, {Title: "CATEGORY", Drop: 2}, {Title: "SEVERITY"},
-		{Title: "TITLE", Shrink: 1, Min: 40, Below: true}}
+	lang := r.lang
+	if c.Format == table.FormatCSV {
+		lang = i18n.EN // CSV headers are read by programs
+	}
+	cols := []table.Column{{Title: "ID", Shrink: 2, Min: 24}, {Title: lang.T("col.pack"), Drop: 1}, {Title: lang.T("col.category"), Drop: 2},
+		{Title: lang.T("col.severity")}, {Title: lang.T("col.title"), Shrink: 1, Min: 40, Below: true}}
 	cells := make([][]string, len(rows))
 	for i, row := range rows {
 		cells[i] = []string{row.ID, row.Pack, row.Category, row.Severity, row.Title}
@@ -76,9 +81,9 @@ func (c *PolicyTestCmd) Run(r *runner) error {
 		fmt.Fprintf(r.env.Stdout, "FAIL %s\n", f)
 	}
 	for _, id := range res.Untested {
-		fmt.Fprintf(r.env.Stdout, "UNTESTED %s: needs a matching and a non-matching fixture\n", id)
+		fmt.Fprintln(r.env.Stdout, r.lang.T("cli.policytest.untested", id))
 	}
-	fmt.Fprintf(r.env.Stdout, "%d passed, %d failed\n", res.Passed, len(res.Failures))
+	fmt.Fprintln(r.env.Stdout, r.lang.T("cli.policytest.summary", res.Passed, len(res.Failures)))
 	if !res.OK() {
 		return exitError{ExitFindings, ""}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/steward-sre/steward/internal/collect/snapshot"
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/report"
@@ -116,6 +117,7 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 		opts.Saver = st
 	}
 	prog := report.NewProgress(r.env.Stderr, r.isTTY(r.env.Stderr), r.env.Now, "scan")
+	prog.Lang = r.lang
 	opts.Progress = prog
 	res, err := scan.Run(r.ctx, opts)
 	prog.Finish()
@@ -138,7 +140,7 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 		fmt.Fprintf(r.env.Stderr, "steward: scan %s started at %s, before scan %s (started %s), which was saved while this one ran: this scan is kept in history and `steward findings` shows %s\n",
 			res.Scan.ID, res.Scan.Started.UTC().Format(stampMilli), n.ID, n.Started.UTC().Format(stampMilli), n.ID)
 	}
-	return gate(res.Scan, res.Findings, failOn, out.FailOn)
+	return gate(res.Scan, res.Findings, failOn, out.FailOn, r.lang)
 }
 
 // stampMilli shows scan starts to the millisecond: overlapping scans often
@@ -148,7 +150,7 @@ const stampMilli = "2006-01-02T15:04:05.000Z07:00"
 // gate maps a finished scan to its exit code: findings at or above
 // --fail-on win over gaps, since they are a certain failure while a gap
 // only means the answer may be incomplete.
-func gate(s *inventory.Scan, fs []finding.Finding, failOn *finding.Severity, failOnName string) error {
+func gate(s *inventory.Scan, fs []finding.Finding, failOn *finding.Severity, failOnName string, lang i18n.Lang) error {
 	if failOn != nil && report.ExceedsThreshold(fs, *failOn) {
 		n := 0
 		for _, f := range fs {
@@ -156,11 +158,11 @@ func gate(s *inventory.Scan, fs []finding.Finding, failOn *finding.Severity, fai
 				n++
 			}
 		}
-		return exitError{ExitFindings, fmt.Sprintf("steward: %d finding(s) at or above %s", n, failOnName)}
+		return exitError{ExitFindings, lang.T("cli.failon", n, failOnName)}
 	}
 	if !s.Complete() {
 		gaps := s.Gaps()
-		return exitError{ExitIncomplete, fmt.Sprintf("steward: scan incomplete: %d of %d account/region/service reads failed (see coverage above)", len(gaps), len(s.Coverage))}
+		return exitError{ExitIncomplete, lang.T("cli.incomplete", len(gaps), len(s.Coverage))}
 	}
 	return nil
 }
@@ -180,23 +182,25 @@ func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, 
 	rep := &report.Report{
 		Scan:        s,
 		Findings:    fs,
-		Policies:    policyInfos(ps),
+		Policies:    policyInfos(ps, r.lang),
 		Currency:    cfg.Currency.Code,
 		Rate:        cfg.Currency.Rate,
 		GroupBy:     out.GroupBy,
 		Generated:   r.env.Now().UTC(),
 		ToolVersion: versionString(),
+		Lang:        r.lang,
 	}
 	tty, width := r.env.IsTTY(r.env.Stdout)
 	return report.Render(r.env.Stdout, out.Format, rep, report.Options{TTY: tty, Width: width, NoColor: r.g.NoColor, Wide: out.Wide})
 }
 
-func policyInfos(ps []*policy.Policy) []report.PolicyInfo {
+func policyInfos(ps []*policy.Policy, lang i18n.Lang) []report.PolicyInfo {
 	infos := make([]report.PolicyInfo, 0, len(ps))
 	for _, p := range ps {
+		text := p.In(lang)
 		infos = append(infos, report.PolicyInfo{
-			ID: p.ID, Title: p.Title, Description: p.Description, Category: p.Category,
-			Severity: p.Severity, Remediation: p.Remediation, References: p.References,
+			ID: p.ID, Title: text.Title, Description: text.Description, Category: p.Category,
+			Severity: p.Severity, Remediation: text.Remediation, References: p.References,
 		})
 	}
 	return infos
@@ -229,13 +233,18 @@ func (r *runner) config() (*config.Config, error) {
 		}
 	}
 	r.cfgPath = path
-	if path == "" {
-		return config.Default(), nil
+	c := config.Default()
+	if path != "" {
+		var err error
+		if c, err = config.Load(r.ctx, path); err != nil {
+			return nil, usageError{err}
+		}
 	}
-	c, err := config.Load(r.ctx, path)
+	lang, err := r.selectLang(c.Lang)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
+	r.lang = lang
 	return c, nil
 }
 

@@ -48,7 +48,9 @@ type Config struct {
 	// data directory.
 	Store    string   `yaml:"store"`
 	Policies Policies `yaml:"policies"`
-	// Lang is the language of messages: en (default) or ja.
+	// Lang is the language of output for people: en or ja. Empty lets
+	// --lang, STEWARD_LANG and the locale decide (see i18n.Select); the
+	// first two win over it.
 	Lang string `yaml:"lang"`
 	// Cost holds budgets, virtual tags and anomaly tuning.
 	Cost costconfig.Config `yaml:"cost"`
@@ -237,9 +239,6 @@ func (c *Config) applyDefaults() {
 	if c.Currency.Rate == 0 && c.Currency.Code == "USD" {
 		c.Currency.Rate = 1
 	}
-	if c.Lang == "" {
-		c.Lang = "en"
-	}
 	if c.Tags.ScheduleKey == "" {
 		c.Tags.ScheduleKey = schedule.DefaultScheduleKey
 	}
@@ -401,7 +400,7 @@ func (c *Config) Validate() error {
 		return f.Errorf("currency.rate", "%s needs a rate in %s per US dollar, e.g. rate: 150", cur.Code, cur.Code)
 	}
 	switch c.Lang {
-	case "en", "ja":
+	case "", "en", "ja": // empty: --lang, STEWARD_LANG or the locale decide
 	default:
 		return f.Errorf("lang", "%q is not supported (valid: en, ja)", c.Lang)
 	}

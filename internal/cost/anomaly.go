@@ -203,5 +203,5 @@ func RunAnomalies(ctx context.Context, o Common, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return RenderAnomalies(w, r, o.Format, o.Width)
+	return RenderAnomalies(w, r, o.Format, o.Width, o.Lang)
 }

@@ -108,7 +108,7 @@ func RunCheck(ctx context.Context, o Common, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := RenderCheck(w, r, o.Format, o.Width); err != nil {
+	if err := RenderCheck(w, r, o.Format, o.Width, o.Lang); err != nil {
 		return err
 	}
 	if len(r.Failures) > 0 {
@@ -219,5 +219,5 @@ func RunWaste(ctx context.Context, o Common, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return RenderWaste(w, r, o.Format, o.Width)
+	return RenderWaste(w, r, o.Format, o.Width, o.Lang)
 }

@@ -580,5 +580,5 @@ func RunRecommend(ctx context.Context, o Common, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return RenderRecommend(w, r, o.Format, o.Width)
+	return RenderRecommend(w, r, o.Format, o.Width, o.Lang)
 }

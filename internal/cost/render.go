@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/report/table"
 )
@@ -25,6 +26,16 @@ func pct(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
 type cells struct {
 	currency string
 	csv      bool
+	lang     i18n.Lang
+}
+
+// t looks up a heading or label in the output's language; CSV headers are
+// read by programs and stay English.
+func (c cells) t(key string, args ...any) string {
+	if c.csv {
+		return i18n.EN.T(key, args...)
+	}
+	return c.lang.T(key, args...)
 }
 
 func (c cells) money(m Money) string {
@@ -69,31 +80,31 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // RenderShow writes a breakdown in the given format.
-func RenderShow(w io.Writer, r *ShowResult, format string, width int) error {
+func RenderShow(w io.Writer, r *ShowResult, format string, width int, lang i18n.Lang) error {
 	if format == "json" {
 		return writeJSON(w, r)
 	}
-	c := cells{currency: r.Currency, csv: format == table.FormatCSV}
+	c := cells{currency: r.Currency, csv: format == table.FormatCSV, lang: lang}
 	t := &table.Table{
-		Title:   fmt.Sprintf("Cost by %s, %s to %s (%s, %s)", r.By, r.From, r.To, r.Basis, r.Currency),
-		Columns: []table.Column{text(strings.ToUpper(r.By)), num("COST"), num("SHARE")},
+		Title:   c.t("cost.show.title", c.t("group."+r.By), r.From, r.To, r.Basis, r.Currency),
+		Columns: []table.Column{text(c.t("col." + r.By)), num(c.t("col.cost")), num(c.t("col.share"))},
 	}
 	var rows [][]string
 	for _, g := range r.Groups {
 		rows = append(rows, []string{g.Key, c.money(g.Cost), pct(g.Share)})
 	}
-	rows = append(rows, []string{"usage total", c.money(r.Usage), pct(1)})
+	rows = append(rows, []string{c.t("cost.usage.total"), c.money(r.Usage), pct(1)})
 	for _, g := range r.Other {
 		rows = append(rows, []string{g.Key + " (not usage)", c.money(g.Cost), ""})
 	}
-	rows = append(rows, []string{"total", c.money(r.Total), ""})
+	rows = append(rows, []string{c.t("cost.total"), c.money(r.Total), ""})
 	t.Sections = []table.Section{{Rows: rows}}
-	t.Notes = []string{fmt.Sprintf("Untagged usage: %s (%s of usage).", money.Format(r.Untagged, r.Currency), pct(r.UntaggedShare))}
+	t.Notes = []string{c.t("cost.untagged.note", money.Format(r.Untagged, r.Currency), pct(r.UntaggedShare))}
 	ts := []*table.Table{t}
 	if len(r.TopUntagged) > 0 {
 		u := &table.Table{
-			Title:   "Largest untagged spend",
-			Columns: []table.Column{{Title: "RESOURCE", Shrink: 3, Min: 40}, {Title: "SERVICE", Shrink: 2, Min: 12}, {Title: "ACCOUNT", Drop: 1}, num("COST"), wide("FIX")},
+			Title:   c.t("cost.untagged.title"),
+			Columns: []table.Column{{Title: c.t("col.resource"), Shrink: 3, Min: 40}, {Title: c.t("col.service"), Shrink: 2, Min: 12}, {Title: c.t("col.account"), Drop: 1}, num(c.t("col.cost")), wide(c.t("col.fix"))},
 		}
 		var urows [][]string
 		for _, x := range r.TopUntagged {
@@ -111,23 +122,23 @@ func RunShow(ctx context.Context, o ShowOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return RenderShow(w, r, o.Format, o.Width)
+	return RenderShow(w, r, o.Format, o.Width, o.Lang)
 }
 
 // RenderAnomalies writes anomalies in the given format.
-func RenderAnomalies(w io.Writer, r *AnomalyResult, format string, width int) error {
+func RenderAnomalies(w io.Writer, r *AnomalyResult, format string, width int, lang i18n.Lang) error {
 	if format == "json" {
 		return writeJSON(w, r)
 	}
 	if r.NotEnough != "" && format != table.FormatCSV {
-		_, err := fmt.Fprintln(w, table.Terminal("No anomaly check: "+r.NotEnough+"."))
+		_, err := fmt.Fprintln(w, table.Terminal(lang.T("cost.anomalies.none.check", r.NotEnough)))
 		return err
 	}
-	c := cells{currency: r.Currency, csv: format == table.FormatCSV}
+	c := cells{currency: r.Currency, csv: format == table.FormatCSV, lang: lang}
 	t := &table.Table{
-		Title: fmt.Sprintf("Cost anomalies (%s, last %d days against the same weekdays of the %d before)", r.Currency, detectDays, r.HistoryDays),
-		Columns: []table.Column{text("SYSTEM"), text("SERVICE"), {Title: "USAGE TYPE", Shrink: 2, Min: 12}, text("SINCE"),
-			num("EXPECTED"), num("ACTUAL"), num("IMPACT"), num("SCORE"), wide("TOP RESOURCES")},
+		Title: c.t("cost.anomalies.title", r.Currency, detectDays, r.HistoryDays),
+		Columns: []table.Column{text(c.t("col.system")), text(c.t("col.service")), {Title: c.t("col.usagetype"), Shrink: 2, Min: 12}, text(c.t("col.since")),
+			num(c.t("col.expected")), num(c.t("col.actual")), num(c.t("col.impact")), num(c.t("col.score")), wide(c.t("col.top"))},
 	}
 	var rows [][]string
 	for _, a := range r.Anomalies {
@@ -140,35 +151,35 @@ func RenderAnomalies(w io.Writer, r *AnomalyResult, format string, width int) er
 	}
 	t.Sections = []table.Section{{Rows: rows}}
 	if len(r.Anomalies) == 0 {
-		t.Notes = append(t.Notes, "No anomalies.")
+		t.Notes = append(t.Notes, c.t("cost.anomalies.none"))
 	}
 	return render(w, format, width, t)
 }
 
 // RenderCheck writes budgets and anomalies in the given format; CSV holds
 // the budgets.
-func RenderCheck(w io.Writer, r *CheckResult, format string, width int) error {
+func RenderCheck(w io.Writer, r *CheckResult, format string, width int, lang i18n.Lang) error {
 	if format == "json" {
 		return writeJSON(w, r)
 	}
-	c := cells{currency: r.Currency, csv: format == table.FormatCSV}
+	c := cells{currency: r.Currency, csv: format == table.FormatCSV, lang: lang}
 	t := &table.Table{
-		Title:   fmt.Sprintf("Budgets for %s (%s)", r.Month, r.Currency),
-		Columns: []table.Column{text("SYSTEM"), text("ENV"), num("BUDGET"), num("TO DATE"), num("FORECAST"), text("STATUS")},
+		Title:   c.t("cost.budgets.title", r.Month, r.Currency),
+		Columns: []table.Column{text(c.t("col.system")), text(c.t("col.env")), num(c.t("col.budget")), num(c.t("col.todate")), num(c.t("col.forecast")), text(c.t("col.status"))},
 	}
 	var rows [][]string
 	for _, b := range r.Budgets {
 		status := "ok"
 		if b.Breached {
-			status = "BREACHED"
+			status = c.t("cost.budget.breached")
 		} else if b.OnTrackToBreach {
-			status = "on track to exceed"
+			status = c.t("cost.budget.exceed")
 		}
 		rows = append(rows, []string{cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), c.money(b.Monthly), c.money(b.ToDate), c.money(b.Forecast), status})
 	}
 	t.Sections = []table.Section{{Rows: rows}}
 	if len(r.Budgets) == 0 {
-		t.Notes = append(t.Notes, "No budgets configured (cost.budgets in steward.yaml).")
+		t.Notes = append(t.Notes, c.t("cost.budgets.none"))
 	}
 	if err := render(w, format, width, t); err != nil || format == table.FormatCSV {
 		return err
@@ -176,29 +187,29 @@ func RenderCheck(w io.Writer, r *CheckResult, format string, width int) error {
 	if _, err := io.WriteString(w, "\n"); err != nil {
 		return err
 	}
-	return RenderAnomalies(w, r.Anomalies, format, width)
+	return RenderAnomalies(w, r.Anomalies, format, width, lang)
 }
 
 // RenderWaste writes waste by owner and the priced findings; CSV holds the
 // priced findings, one per line.
-func RenderWaste(w io.Writer, r *WasteResult, format string, width int) error {
+func RenderWaste(w io.Writer, r *WasteResult, format string, width int, lang i18n.Lang) error {
 	if format == "json" {
 		return writeJSON(w, r)
 	}
-	c := cells{currency: r.Currency, csv: format == table.FormatCSV}
+	c := cells{currency: r.Currency, csv: format == table.FormatCSV, lang: lang}
 	sum := &table.Table{
-		Title:   fmt.Sprintf("Waste recoverable per month, by owner (%s)", r.Currency),
-		Columns: []table.Column{text("OWNER"), num("PER MONTH"), num("SHARE")},
+		Title:   c.t("cost.waste.title", r.Currency),
+		Columns: []table.Column{text(c.t("col.owner")), num(c.t("col.permonth")), num(c.t("col.share"))},
 	}
 	var rows [][]string
 	for _, g := range r.ByOwner {
 		rows = append(rows, []string{g.Key, c.money(g.Cost), pct(g.Share)})
 	}
-	rows = append(rows, []string{"total", c.money(r.Total), ""})
+	rows = append(rows, []string{c.t("cost.total"), c.money(r.Total), ""})
 	sum.Sections = []table.Section{{Rows: rows}}
 	d := &table.Table{
-		Title:   "Findings priced",
-		Columns: []table.Column{text("OWNER"), text("POLICY"), {Title: "RESOURCE", Shrink: 1, Min: 20}, num("PER MONTH"), text("FROM")},
+		Title:   c.t("cost.priced.title"),
+		Columns: []table.Column{text(c.t("col.owner")), text(c.t("col.policy")), {Title: c.t("col.resource"), Shrink: 1, Min: 20}, num(c.t("col.permonth")), text(c.t("col.from"))},
 	}
 	var items [][]string
 	for _, it := range r.Items {
@@ -213,11 +224,11 @@ func RenderWaste(w io.Writer, r *WasteResult, format string, width int) error {
 
 // RenderRecommend writes recommendations in the given format; CSV is one
 // line per recommendation, with every field.
-func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int) error {
+func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int, lang i18n.Lang) error {
 	if format == "json" {
 		return writeJSON(w, r)
 	}
-	c := cells{currency: r.Currency, csv: format == table.FormatCSV}
+	c := cells{currency: r.Currency, csv: format == table.FormatCSV, lang: lang}
 	if c.csv {
 		cols := []table.Column{text("kind"), text("arn"), text("name"), text("type"), text("account"), text("region"), text("system"),
 			text("env"), text("owner"), num("monthly"), text("currency"), text("basis"), text("action"), text("why")}
@@ -229,38 +240,38 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int) 
 		return render(w, format, width, table.Rows("", cols, rows))
 	}
 	sum := &table.Table{
-		Title:   fmt.Sprintf("Savings per month (%s)", r.Currency),
-		Columns: []table.Column{text("KIND"), num("PER MONTH"), num("SHARE OF ALL")},
+		Title:   c.t("cost.savings.title", r.Currency),
+		Columns: []table.Column{text(c.t("col.kind")), num(c.t("col.permonth")), num(c.t("col.shareall"))},
 	}
 	var rows [][]string
 	for _, g := range r.ByKind {
 		rows = append(rows, []string{g.Key, c.money(g.Cost), pct(g.Share)})
 	}
-	rows = append(rows, []string{"total", c.money(r.Total), ""})
+	rows = append(rows, []string{c.t("cost.total"), c.money(r.Total), ""})
 	sum.Sections = []table.Section{{Rows: rows}}
-	sum.Notes = append([]string{"The total counts each resource once, at its largest saving; office hours: " + r.OfficeHours + "."}, r.Notes...)
+	sum.Notes = append([]string{c.t("cost.savings.note", r.OfficeHours)}, r.Notes...)
 	items := &table.Table{
-		Title: "Recommendations",
-		Columns: []table.Column{text("KIND"), {Title: "RESOURCE", Shrink: 2, Min: 20}, {Title: "SYSTEM", Drop: 3}, {Title: "ENV", Drop: 4},
-			{Title: "OWNER", Drop: 1}, num("PER MONTH"), {Title: "FROM", Drop: 2}, text("ACTION"), text("WHY")},
+		Title: c.t("cost.recs.title"),
+		Columns: []table.Column{text(c.t("col.kind")), {Title: c.t("col.resource"), Shrink: 2, Min: 20}, {Title: c.t("col.system"), Drop: 3}, {Title: c.t("col.env"), Drop: 4},
+			{Title: c.t("col.owner"), Drop: 1}, num(c.t("col.permonth")), {Title: c.t("col.from"), Drop: 2}, text(c.t("col.action")), text(c.t("col.why"))},
 	}
 	if format == table.FormatTable || format == "" {
 		// On a terminal the action and its reason read as one sentence,
 		// under the row when the row is too wide for them.
-		items.Columns = append(items.Columns[:7], wide("ACTION AND WHY"))
+		items.Columns = append(items.Columns[:7], wide(c.t("col.actionwhy")))
 	}
 	var irows [][]string
 	for _, it := range r.Items {
 		row := []string{it.Kind, cmp.Or(it.Name, it.ARN), cmp.Or(it.System, "-"), cmp.Or(it.Env, "-"),
 			cmp.Or(it.Owner, "-"), c.money(it.Monthly), it.Basis, it.Action, it.Why}
 		if len(items.Columns) == 8 {
-			row = append(row[:7], it.Action+"; why: "+it.Why)
+			row = append(row[:7], c.t("cost.recs.actionwhy", it.Action, it.Why))
 		}
 		irows = append(irows, row)
 	}
 	items.Sections = []table.Section{{Rows: irows}}
 	if len(r.Items) == 0 {
-		items.Notes = append(items.Notes, "Nothing to recommend.")
+		items.Notes = append(items.Notes, c.t("cost.recs.none"))
 	}
 	return render(w, format, width, sum, items)
 }

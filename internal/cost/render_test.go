@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Bill tags, resource names and usage types are written by whoever owns
@@ -36,17 +38,17 @@ func TestRenderEscapesBillText(t *testing.T) {
 	renders := map[string]func(format string, width int) (string, error){
 		"show": func(f string, w int) (string, error) {
 			var b bytes.Buffer
-			err := RenderShow(&b, show, f, w)
+			err := RenderShow(&b, show, f, w, i18n.JA)
 			return b.String(), err
 		},
 		"recommend": func(f string, w int) (string, error) {
 			var b bytes.Buffer
-			err := RenderRecommend(&b, rec, f, w)
+			err := RenderRecommend(&b, rec, f, w, i18n.JA)
 			return b.String(), err
 		},
 		"anomalies": func(f string, w int) (string, error) {
 			var b bytes.Buffer
-			err := RenderAnomalies(&b, anomalies, f, w)
+			err := RenderAnomalies(&b, anomalies, f, w, i18n.JA)
 			return b.String(), err
 		},
 	}
@@ -90,7 +92,7 @@ func TestRenderEscapesBillText(t *testing.T) {
 	}
 	// Yen are shown as yen, whole, wherever the result is in JPY.
 	var b bytes.Buffer
-	if err := RenderRecommend(&b, rec, "table", 0); err != nil {
+	if err := RenderRecommend(&b, rec, "table", 0, i18n.EN); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "¥1,500") || strings.Contains(b.String(), "$") {

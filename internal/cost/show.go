@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/schedule"
@@ -36,6 +37,9 @@ type Common struct {
 	// never cuts or wraps a line.
 	Width  int
 	Logger *slog.Logger
+	// Lang is the language of table titles and headings (CSV headers and
+	// JSON keys stay English).
+	Lang i18n.Lang
 	// Schedules reads the tags that put a resource on an off-hours
 	// schedule (steward.yaml's tags.schedule_key and offhours_key); nil
 	// reads the default keys.

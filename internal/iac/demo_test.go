@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/golden"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/table"
 
 	"github.com/steward-sre/steward/internal/collect/demo"
@@ -132,10 +133,12 @@ func TestDemoStates(t *testing.T) {
 // checks every format against golden files.
 func TestDemoReport(t *testing.T) {
 	tests := map[string]RunOptions{
-		"table":       {Format: "table"},
-		"table-80":    {Format: "table", Width: 80},
-		"json":        {Format: "json"},
-		"imports-api": {Format: "imports", Import: ImportFilter{System: "api"}},
+		"table":        {Format: "table"},
+		"table-80":     {Format: "table", Width: 80},
+		"json":         {Format: "json"},
+		"imports-api":  {Format: "imports", Import: ImportFilter{System: "api"}},
+		"ja-table-80":  {Format: "table", Width: 80, Lang: i18n.JA},
+		"ja-table-160": {Format: "table", Width: 160, Lang: i18n.JA},
 	}
 	for name, o := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -151,6 +154,13 @@ func TestDemoReport(t *testing.T) {
 					t.Errorf("line of %d columns at width %d: %q", table.Width(line), o.Width, line)
 				}
 			}
+			if o.Lang == i18n.JA && o.Format == "table" {
+				for _, want := range []string{"IaC カバレッジ: ", "管理下", "管理外（", "アカウントに実体なし（", "二重に宣言されたリソース（1件）", "作成者"} {
+					if !strings.Contains(buf.String(), want) {
+						t.Errorf("no %q in the Japanese table", want)
+					}
+				}
+			}
 			res := out.Result
 			if len(res.Missing) != 2 || len(res.Duplicates) != 1 || len(out.Problems) != 0 {
 				t.Errorf("missing %d, duplicates %d, problems %v; want 2, 1, none", len(res.Missing), len(res.Duplicates), out.Problems)
@@ -161,5 +171,22 @@ func TestDemoReport(t *testing.T) {
 				t.Errorf("coverage %.1f, by hand %s", res.Total.Percent, want)
 			}
 		})
+	}
+}
+
+// TestDemoJSONSameInEveryLanguage: JSON is read by programs; it does
+// not change with the language.
+func TestDemoJSONSameInEveryLanguage(t *testing.T) {
+	out := map[i18n.Lang]string{}
+	for _, lang := range []i18n.Lang{i18n.EN, i18n.JA} {
+		o := RunOptions{Format: "json", Lang: lang, Source: demo.New(demoNow), Now: demoNow, States: []string{"testdata/demo/*.tfstate"}}
+		var buf bytes.Buffer
+		if _, err := Run(context.Background(), o, &buf); err != nil {
+			t.Fatal(err)
+		}
+		out[lang] = buf.String()
+	}
+	if len(out[i18n.EN]) < 1000 || out[i18n.EN] != out[i18n.JA] {
+		t.Error("iac JSON changes with the language")
 	}
 }

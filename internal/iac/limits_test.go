@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/objstore"
 )
@@ -127,7 +128,7 @@ func TestUnreadStateToldOnce(t *testing.T) {
 		t.Errorf("logged:\n%s", log.String())
 	}
 	var report bytes.Buffer
-	if err := WriteTable(&report, out.Result, out.Problems, 0); err != nil {
+	if err := WriteTable(&report, out.Result, out.Problems, 0, i18n.EN); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(report.String(), bad); n != 1 {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/objstore"
@@ -39,6 +40,9 @@ type RunOptions struct {
 	Format string
 	// Width fits the table to a terminal this wide; 0 leaves lines whole.
 	Width int
+	// Lang is the language of the table (JSON and import blocks stay as
+	// they are).
+	Lang i18n.Lang
 	// Import selects the resources of the imports format.
 	Import ImportFilter
 	S3     S3API
@@ -202,7 +206,7 @@ func render(w io.Writer, o RunOptions, out *Outcome) error {
 	case "imports":
 		_, err = WriteImports(w, res.Unmanaged, o.Import)
 	default:
-		err = WriteTable(w, res, problems, o.Width)
+		err = WriteTable(w, res, problems, o.Width, o.Lang)
 	}
 	return err
 }
@@ -274,7 +278,7 @@ func nonNil[T any](s []T) []T {
 // Tables go through package table (alignment, widths, escaping of names
 // and tags that come from the account); width fits them to a terminal,
 // 0 leaves lines whole.
-func WriteTable(w io.Writer, res *Result, problems []error, width int) error {
+func WriteTable(w io.Writer, res *Result, problems []error, width int, lang i18n.Lang) error {
 	ew := &errWriter{w: w}
 	line := func(format string, a ...any) {
 		io.WriteString(ew, table.Wrap(table.Terminal(fmt.Sprintf(format, a...)), width, "  ")+"\n")
@@ -284,17 +288,17 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int) error {
 			_ = table.Render(ew, table.FormatTable, t, table.Options{Width: width}) // errWriter keeps the error
 		}
 	}
-	line("IaC coverage: %s", res.Total)
+	io.WriteString(ew, table.Wrap(table.Terminal(lang.T("iac.coverage", ratioText(res.Total, lang))), width, "  ")+"\n")
 	if res.Partial() {
-		line("PARTIAL: %d IaC source(s) could not be read; resources they manage show as unmanaged below", len(res.Gaps))
+		io.WriteString(ew, table.Wrap(lang.T("iac.partial", len(res.Gaps)), width, "  ")+"\n")
 	}
 	for _, g := range []struct {
 		title string
 		rows  []Ratio
-	}{{"ACCOUNT", res.ByAccount}, {"SYSTEM", res.BySystem}, {"TYPE", res.ByType}} {
+	}{{lang.T("col.account"), res.ByAccount}, {lang.T("col.system"), res.BySystem}, {lang.T("col.type"), res.ByType}} {
 		io.WriteString(ew, "\n")
-		cols := []table.Column{{Title: g.title, Shrink: 1, Min: 16}, {Title: "MANAGED", Number: true}, {Title: "UNMANAGED", Number: true},
-			{Title: "MISSING", Number: true}, {Title: "COVERAGE", Number: true}}
+		cols := []table.Column{{Title: g.title, Shrink: 1, Min: 16}, {Title: lang.T("col.managed"), Number: true}, {Title: lang.T("col.unmanaged"), Number: true},
+			{Title: lang.T("col.missing"), Number: true}, {Title: lang.T("col.coverage"), Number: true}}
 		rows := make([][]string, len(g.rows))
 		for i, r := range g.rows {
 			rows[i] = []string{r.Key, strconv.Itoa(r.Managed), strconv.Itoa(r.Unmanaged), strconv.Itoa(r.Missing), fmt.Sprintf("%.1f%%", r.Percent)}
@@ -305,8 +309,8 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int) error {
 		io.WriteString(ew, "\n")
 		// The ARN says which resource; on a narrow terminal the tags go
 		// first, then who made it.
-		cols := []table.Column{{Title: "ARN", Shrink: 3, Min: 40}, {Title: "CREATOR", Shrink: 2, Min: 12, Drop: 2}, {Title: "VIA", Drop: 3},
-			{Title: "AGE", Number: true}, {Title: "TAGS", Shrink: 1, Min: 12, Drop: 1}, {Title: "COST/MO", Number: true}}
+		cols := []table.Column{{Title: "ARN", Shrink: 3, Min: 40}, {Title: lang.T("col.creator"), Shrink: 2, Min: 12, Drop: 2}, {Title: lang.T("col.via"), Drop: 3},
+			{Title: lang.T("col.age"), Number: true}, {Title: lang.T("col.tags"), Shrink: 1, Min: 12, Drop: 1}, {Title: lang.T("col.costmo"), Number: true}}
 		rows := make([][]string, len(res.Unmanaged))
 		for i, e := range res.Unmanaged {
 			who, via := "-", "-"
@@ -318,7 +322,7 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int) error {
 			}
 			age := "-"
 			if !e.Created.IsZero() {
-				age = fmt.Sprintf("%dd", e.AgeDays)
+				age = lang.T("iac.age", e.AgeDays)
 			}
 			cost := "-"
 			if e.MonthlyCost > 0 {
@@ -327,20 +331,20 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int) error {
 			}
 			rows[i] = []string{e.ARN, who, via, age, tagSummary(e.Tags), cost}
 		}
-		render(table.Rows(fmt.Sprintf("Unmanaged (%d): in no Terraform state or CloudFormation stack", len(res.Unmanaged)), cols, rows))
+		render(table.Rows(lang.T("iac.unmanaged", len(res.Unmanaged)), cols, rows))
 	}
 	if len(res.Missing) > 0 {
 		io.WriteString(ew, "\n")
-		cols := []table.Column{{Title: "ADDRESS", Shrink: 2, Min: 20}, {Title: "STATE", Shrink: 3, Min: 12, Drop: 1}, {Title: "ARN", Shrink: 1, Min: 24}}
+		cols := []table.Column{{Title: lang.T("col.address"), Shrink: 2, Min: 20}, {Title: lang.T("col.state"), Shrink: 3, Min: 12, Drop: 1}, {Title: "ARN", Shrink: 1, Min: 24}}
 		rows := make([][]string, len(res.Missing))
 		for i, e := range res.Missing {
 			rows[i] = []string{e.Address, e.StateFile, e.ARN}
 		}
-		render(table.Rows(fmt.Sprintf("Missing in the account (%d): in a state, not in AWS", len(res.Missing)), cols, rows))
+		render(table.Rows(lang.T("iac.missing", len(res.Missing)), cols, rows))
 	}
 	if len(res.Duplicates) > 0 {
 		io.WriteString(ew, "\n")
-		line("Declared in two places (%d)", len(res.Duplicates))
+		line("%s", lang.T("iac.duplicates", len(res.Duplicates)))
 		for _, d := range res.Duplicates {
 			line("  %s", d.ARN)
 			for _, p := range d.Places {
@@ -350,38 +354,43 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int) error {
 	}
 	var notes []string
 	if n := len(res.Attributed); n > 0 {
-		notes = append(notes, fmt.Sprintf("%d made by AWS services for a parent resource count as their parent", n))
+		notes = append(notes, lang.T("iac.note.attributed", n))
 	}
 	if res.Excluded > 0 {
-		notes = append(notes, fmt.Sprintf("%d default resources (default VPC, its subnets, default security groups) left out", res.Excluded))
+		notes = append(notes, lang.T("iac.note.excluded", res.Excluded))
 	}
 	if res.Ignored > 0 {
-		notes = append(notes, fmt.Sprintf("%d ignored by the ignore file", res.Ignored))
+		notes = append(notes, lang.T("iac.note.ignored", res.Ignored))
 	}
 	if s := countSummary(res.Unchecked); s != "" {
-		notes = append(notes, "not checked against the account (not scanned or not collected): "+s)
+		notes = append(notes, lang.T("iac.note.unchecked", s))
 	}
 	if s := countSummary(res.Untracked); s != "" {
-		notes = append(notes, "Terraform types steward does not match: "+s)
+		notes = append(notes, lang.T("iac.note.untracked", s))
 	}
 	if len(notes) > 0 {
 		io.WriteString(ew, "\n")
 		for _, n := range notes {
-			line("Note: %s", n)
+			line("%s", lang.T("iac.note", n))
 		}
 	}
 	if len(res.Gaps) > 0 || len(problems) > 0 {
 		io.WriteString(ew, "\n")
 		for _, g := range res.Gaps {
-			line("Not read: %s", g.String())
+			line("%s", lang.T("iac.notread", g.Source, g.Error))
 		}
 		for _, p := range problems {
 			if !isGap(res.Gaps, p) {
-				line("Skipped: %s", p)
+				line("%s", lang.T("iac.skipped", p))
 			}
 		}
 	}
 	return ew.err
+}
+
+// ratioText is Ratio.String in the table's language.
+func ratioText(r Ratio, lang i18n.Lang) string {
+	return lang.T("iac.ratio", r.Percent, r.Managed, r.Unmanaged, r.Missing)
 }
 
 func isGap(gaps []Gap, p error) bool {

@@ -32,6 +32,7 @@ var policyFields = []fieldDoc{
 	{"remediation", "How to fix it, in words; never promise an action steward does not have.", "Snapshot the volume, then delete it."},
 	{"references", "Control ids it implements: Security Hub FSBP (S3.8) and CIS AWS Foundations (CIS 2.1.4).", "[EC2.55]"},
 	{"actions", "Actions a person may take on a finding (tag, stop, snapshot-delete, delete, notify).", "[snapshot-delete]"},
+	{"ja", "Japanese texts, shown with lang: ja or --lang ja: title, description, message (with the same ${...} data as message) and remediation; a text left out is shown in English.", "{title: 未使用の EBS ボリューム, message: \"${r.id} はどこにもアタッチされていません\"}"},
 }
 
 // fixtureFields documents the keys of a NAME_test.yaml file (testFile).

@@ -24,6 +24,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/money"
 )
 
@@ -65,6 +66,8 @@ type Options struct {
 	Pricer Pricer
 	// Logger receives evaluation errors; nil discards them.
 	Logger *slog.Logger
+	// Lang is the language of finding messages (default English).
+	Lang i18n.Lang
 }
 
 // OptionError is a problem with Options that came from configuration;
@@ -294,11 +297,15 @@ func compile(env *cel.Env, p *Policy, opts Options) (*compiled, error) {
 			return nil, err
 		}
 	}
-	msg := p.Message
-	if strings.TrimSpace(msg) == "" {
-		msg = p.Title
+	text, field := p.In(opts.Lang), "message"
+	if opts.Lang != i18n.EN && p.Translations[opts.Lang].Message != "" {
+		field = string(opts.Lang) + ".message"
 	}
-	if c.message, err = compileMessage(env, p, strings.TrimSpace(msg)); err != nil {
+	msg := text.Message
+	if strings.TrimSpace(msg) == "" {
+		msg = text.Title
+	}
+	if c.message, err = compileMessage(env, p, field, strings.TrimSpace(msg)); err != nil {
 		return nil, err
 	}
 	for _, seg := range c.message {
@@ -435,6 +442,8 @@ func (p *Policy) fieldText(field string) string {
 		return p.Waste
 	case "message":
 		return p.Message
+	case "ja.message":
+		return p.Translations[i18n.JA].Message
 	}
 	return ""
 }

@@ -12,6 +12,7 @@ import (
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -95,10 +96,10 @@ func splitMessage(msg string) (parts []string, exprs []bool, offsets []int, err 
 	return parts, exprs, offsets, nil
 }
 
-func compileMessage(env *cel.Env, p *Policy, msg string) ([]segment, error) {
+func compileMessage(env *cel.Env, p *Policy, field, msg string) ([]segment, error) {
 	parts, exprs, offsets, err := splitMessage(msg)
 	if err != nil {
-		return nil, p.exprError("message", msg, 0, 1, 0, err.Error())
+		return nil, p.exprError(field, msg, 0, 1, 0, err.Error())
 	}
 	segs := make([]segment, len(parts))
 	for i, part := range parts {
@@ -106,7 +107,7 @@ func compileMessage(env *cel.Env, p *Policy, msg string) ([]segment, error) {
 			segs[i].text = part
 			continue
 		}
-		prg, err := compileExpr(env, p, "message", part, offsets[i], nil)
+		prg, err := compileExpr(env, p, field, part, offsets[i], nil)
 		if err != nil {
 			return nil, err
 		}
@@ -131,13 +132,13 @@ func (e *Engine) render(c *compiled, r *inventory.Resource, act cel.Activation) 
 			b.WriteString("<error: " + err.Error() + ">")
 			continue
 		}
-		b.WriteString(display(v))
+		b.WriteString(display(v, e.opts.Lang))
 	}
 	return b.String()
 }
 
 // display prints a CEL value the way a person reads it in a message.
-func display(v ref.Val) string {
+func display(v ref.Val, lang i18n.Lang) string {
 	switch t := v.(type) {
 	case types.String:
 		return string(t)
@@ -156,7 +157,7 @@ func display(v ref.Val) string {
 	case types.Duration:
 		d := t.Duration
 		if d >= 48*time.Hour {
-			return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + " days"
+			return lang.T("policy.days", int64(d/(24*time.Hour)))
 		}
 		return d.Round(time.Minute).String()
 	case types.Timestamp:
@@ -172,7 +173,7 @@ func display(v ref.Val) string {
 		n := int(t.Size().(types.Int))
 		items := make([]string, n)
 		for i := range n {
-			items[i] = display(t.Get(types.Int(i)))
+			items[i] = display(t.Get(types.Int(i)), lang)
 		}
 		return strings.Join(items, ", ")
 	}

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/quote"
 	"github.com/steward-sre/steward/internal/yamlfile"
@@ -45,6 +47,9 @@ type Policy struct {
 	Actions []string
 	// Params are defaults that configuration may override.
 	Params map[string]any
+	// Translations are the policy's texts in other languages (the ja:
+	// block of its YAML); the fields above are English.
+	Translations map[i18n.Lang]Text
 
 	Pack string
 	File string
@@ -55,6 +60,29 @@ type Policy struct {
 	// builtin marks the embedded packs: only their expressions are folded
 	// at compile time (see foldConstants).
 	builtin bool
+}
+
+// Text is what people read of a policy, in one language. Message has the
+// same ${...} interpolations in every language.
+type Text struct {
+	Title       string
+	Description string
+	Message     string
+	Remediation string
+}
+
+// In returns p's texts in lang; a text not translated is the English one.
+func (p *Policy) In(lang i18n.Lang) Text {
+	t := Text{Title: p.Title, Description: p.Description, Message: p.Message, Remediation: p.Remediation}
+	tr, ok := p.Translations[lang]
+	if !ok {
+		return t
+	}
+	t.Title = cmp.Or(tr.Title, t.Title)
+	t.Description = cmp.Or(tr.Description, t.Description)
+	t.Message = cmp.Or(tr.Message, t.Message)
+	t.Remediation = cmp.Or(tr.Remediation, t.Remediation)
+	return t
 }
 
 // srcPos is where a field's value was written: its line and column, and
@@ -85,6 +113,16 @@ type policyYAML struct {
 	Remediation string         `yaml:"remediation"`
 	References  []string       `yaml:"references"`
 	Actions     []string       `yaml:"actions"`
+	// JA holds the Japanese texts; message keeps the English one's
+	// ${...} interpolations.
+	JA *textYAML `yaml:"ja"`
+}
+
+type textYAML struct {
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+	Message     string `yaml:"message"`
+	Remediation string `yaml:"remediation"`
 }
 
 //go:embed packs/*.yaml
@@ -299,7 +337,13 @@ func (py policyYAML) policy(f *yamlfile.File, lines []string, field string) (*Po
 		References:  py.References, Actions: py.Actions, Params: params,
 		pos: map[string]srcPos{},
 	}
-	for _, k := range []string{"where", "waste", "message"} {
+	if py.JA != nil {
+		p.Translations = map[i18n.Lang]Text{i18n.JA: {
+			Title: strings.TrimSpace(py.JA.Title), Description: strings.TrimSpace(py.JA.Description),
+			Message: py.JA.Message, Remediation: strings.TrimSpace(py.JA.Remediation),
+		}}
+	}
+	for _, k := range []string{"where", "waste", "message", "ja.message"} {
 		line, col := f.Pos(field + "." + k)
 		p.pos[k] = srcPos{line: line, col: col, block: blockScalar(lines, line, col)}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
 )
@@ -492,12 +493,12 @@ func TestFormat(t *testing.T) {
 		"terabytes":     {bytesHuman(1.5e12), "1.5 TB"},
 		"beyond PB":     {bytesHuman(2e18), "2000.0 PB"},
 		"zero":          {bytesHuman(0), "0 B"},
-		"days":          {display(types.Duration{Duration: 50 * time.Hour}), "2 days"},
-		"hours":         {display(types.Duration{Duration: 47*time.Hour + 29*time.Second}), "47h0m0s"},
-		"whole double":  {display(types.Double(100)), "100"},
-		"double":        {display(types.Double(2.345)), "2.35"},
-		"list of ints":  {display(types.NewDynamicList(types.DefaultTypeAdapter, []int64{22, 3389})), "22, 3389"},
-		"timestamp day": {display(types.Timestamp{Time: time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC)}), "2026-03-01"},
+		"days":          {display(types.Duration{Duration: 50 * time.Hour}, i18n.EN), "2 days"},
+		"hours":         {display(types.Duration{Duration: 47*time.Hour + 29*time.Second}, i18n.EN), "47h0m0s"},
+		"whole double":  {display(types.Double(100), i18n.EN), "100"},
+		"double":        {display(types.Double(2.345), i18n.EN), "2.35"},
+		"list of ints":  {display(types.NewDynamicList(types.DefaultTypeAdapter, []int64{22, 3389}), i18n.EN), "22, 3389"},
+		"timestamp day": {display(types.Timestamp{Time: time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC)}, i18n.EN), "2026-03-01"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -444,7 +445,7 @@ func TestGroupOrder(t *testing.T) {
 		t.Run(by, func(t *testing.T) {
 			var got []string
 			n := 0
-			for _, g := range groupFindings(fs, by) {
+			for _, g := range groupFindings(fs, by, i18n.EN) {
 				got = append(got, g.key)
 				n += len(g.findings)
 			}

@@ -15,8 +15,9 @@ const markdownTop = 10
 
 func renderMarkdown(w io.Writer, v *view) error {
 	var b strings.Builder
+	lang := v.rep.Lang
 	s := v.summary
-	fmt.Fprintf(&b, "### steward: %s, %s/month of waste\n\n", plural(s.Total, "finding"), money.FormatFloat(s.MonthlyWaste, v.currency))
+	b.WriteString(lang.T("report.md.title", lang.N("report.findings", s.Total), money.FormatFloat(s.MonthlyWaste, v.currency)) + "\n\n")
 	var counts []string
 	for _, sev := range severitiesDesc {
 		if n := s.BySeverity[sev.String()]; n > 0 {
@@ -31,25 +32,24 @@ func renderMarkdown(w io.Writer, v *view) error {
 			var where []string
 			for i, g := range gaps {
 				if i == 3 {
-					where = append(where, fmt.Sprintf("%d more", len(gaps)-3))
+					where = append(where, lang.T("report.md.more", len(gaps)-3))
 					break
 				}
-				where = append(where, mdEscape(fmt.Sprintf("%s/%s/%s: %s", g.Account, regionLabel(g.Region), g.Service, gapError(g))))
+				where = append(where, mdEscape(fmt.Sprintf("%s/%s/%s: %s", g.Account, regionLabel(g.Region, lang), g.Service, gapError(g))))
 			}
-			fmt.Fprintf(&b, "**Partial scan:** %d of %s failed (%s); findings there may be missing.\n\n",
-				len(gaps), plural(len(sc.Coverage), "check"), strings.Join(where, "; "))
+			b.WriteString(lang.T("report.md.partial", len(gaps), len(sc.Coverage), strings.Join(where, "; ")) + "\n\n")
 		}
 	}
 	for i := range v.findings {
 		if i == markdownTop {
-			fmt.Fprintf(&b, "- …and %d more\n", len(v.findings)-markdownTop)
+			b.WriteString(lang.T("report.md.rest", len(v.findings)-markdownTop) + "\n")
 			break
 		}
 		f := &v.findings[i]
 		fmt.Fprintf(&b, "- **%s** `%s` %s (%s, %s): %s", f.Severity, mdCode(f.Policy), mdEscape(resourceLabel(f)),
-			mdEscape(f.Account), regionLabel(mdEscape(f.Region)), mdEscape(f.Message))
+			mdEscape(f.Account), regionLabel(mdEscape(f.Region), lang), mdEscape(f.Message))
 		if f.MonthlyWaste != 0 {
-			fmt.Fprintf(&b, " (%s/month)", money.FormatFloat(f.MonthlyWaste, f.Currency))
+			b.WriteString(lang.T("report.md.waste", money.FormatFloat(f.MonthlyWaste, f.Currency)))
 		}
 		b.WriteByte('\n')
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -22,6 +23,8 @@ type Progress struct {
 	tty   bool
 	now   func() time.Time
 	label string
+	// Lang is the language of the lines; set it before the first Update.
+	Lang i18n.Lang
 
 	mu                       sync.Mutex
 	start, lastDraw          time.Time
@@ -82,12 +85,11 @@ func (p *Progress) line(now time.Time, final bool) string {
 	if p.total > 0 {
 		units += fmt.Sprintf(" (%d%%)", p.done*100/p.total)
 	}
+	calls, errs := p.Lang.N("progress.calls", p.calls), p.Lang.N("progress.errors", p.errs)
 	if final {
-		return fmt.Sprintf("%s: %s units done, %s, %s in %s", p.label, units,
-			plural(p.calls, "API call"), plural(p.errs, "error"), elapsed)
+		return p.Lang.T("progress.final", p.label, units, calls, errs, elapsed)
 	}
-	return fmt.Sprintf("%s: %s units · %s · %s · %s", p.label, units,
-		plural(p.calls, "API call"), plural(p.errs, "error"), elapsed)
+	return p.Lang.T("progress.status", p.label, units, calls, errs, elapsed)
 }
 
 // formatElapsed keeps tenths under a minute and whole seconds above.

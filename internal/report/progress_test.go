@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // fakeClock is a clock tests move by hand.
@@ -66,6 +68,20 @@ func TestProgressFinishWithoutUpdates(t *testing.T) {
 	clock.advance(1500 * time.Millisecond)
 	p.Finish()
 	want := "collect: 0/0 units done, 0 API calls, 0 errors in 1.5s\n"
+	if diff := cmp.Diff(want, buf.String()); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+}
+
+func TestProgressJapanese(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2025, 6, 2, 3, 0, 0, 0, time.UTC)}
+	var buf bytes.Buffer
+	p := NewProgress(&buf, false, clock.now, "scan")
+	p.Lang = i18n.JA
+	p.Update(105, 105, 1, 2)
+	clock.advance(1500 * time.Millisecond)
+	p.Finish()
+	want := "scan: 105/105 (100%) 単位完了、API 呼び出し 1回、エラー 2件、所要 1.5s\n"
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
 )
@@ -104,6 +105,11 @@ type Report struct {
 	Generated time.Time
 	// ToolVersion is steward's version, written into SARIF output.
 	ToolVersion string
+	// Lang is the language of the table and Markdown (headings, counts,
+	// summaries); JSON keys, CSV headers and SARIF stay as they are. The
+	// findings' messages and the policies' texts come in the language they
+	// were made in. Empty means English.
+	Lang i18n.Lang
 }
 
 // Options are how the caller's terminal looks; they change only the table.
@@ -268,7 +274,7 @@ func Summarize(rep *Report) (Summary, error) {
 var severitiesDesc = []finding.Severity{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Info}
 
 // groupKey returns the value a finding is grouped under.
-func groupKey(f *finding.Finding, by string) string {
+func groupKey(f *finding.Finding, by string, lang i18n.Lang) string {
 	var k string
 	switch by {
 	case GroupSeverity:
@@ -287,7 +293,7 @@ func groupKey(f *finding.Finding, by string) string {
 		k = string(f.Category)
 	}
 	if k == "" {
-		return "(no " + by + ")"
+		return lang.T("report.group.missing", lang.T("group."+by))
 	}
 	return k
 }
@@ -300,11 +306,11 @@ type group struct {
 
 // groupFindings splits sorted findings into groups, worst group first; ties
 // go by name so the order is stable.
-func groupFindings(fs []finding.Finding, by string) []group {
+func groupFindings(fs []finding.Finding, by string, lang i18n.Lang) []group {
 	idx := make(map[string]int)
 	var gs []group
 	for _, f := range fs {
-		k := groupKey(&f, by)
+		k := groupKey(&f, by, lang)
 		i, ok := idx[k]
 		if !ok {
 			i = len(gs)

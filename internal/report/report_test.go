@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/steward-sre/steward/internal/golden"
+	"github.com/steward-sre/steward/internal/i18n"
 
 	"github.com/steward-sre/steward/internal/report/table"
 )
@@ -42,23 +43,30 @@ func TestGolden(t *testing.T) {
 		format  string
 		groupBy string
 		opts    Options
+		lang    i18n.Lang
 	}{
-		"table.golden":          {format: FormatTable},
-		"table-owner.golden":    {format: FormatTable, groupBy: GroupOwner},
-		"table-severity.golden": {format: FormatTable, groupBy: GroupSeverity},
-		"table-tty.golden":      {format: FormatTable, opts: Options{TTY: true, Width: 100}},
-		"table-tty-80.golden":   {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}},
-		"table-tty-160.golden":  {format: FormatTable, opts: Options{TTY: true, Width: 160, NoColor: true}},
-		"table-tty-wide.golden": {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true, Wide: true}},
-		"report.json.golden":    {format: FormatJSON},
-		"report.csv.golden":     {format: FormatCSV},
-		"report.sarif.golden":   {format: FormatSARIF},
-		"report.md.golden":      {format: FormatMarkdown},
+		"table.golden":            {format: FormatTable},
+		"table-owner.golden":      {format: FormatTable, groupBy: GroupOwner},
+		"table-severity.golden":   {format: FormatTable, groupBy: GroupSeverity},
+		"table-tty.golden":        {format: FormatTable, opts: Options{TTY: true, Width: 100}},
+		"table-tty-80.golden":     {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}},
+		"table-tty-160.golden":    {format: FormatTable, opts: Options{TTY: true, Width: 160, NoColor: true}},
+		"table-tty-wide.golden":   {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true, Wide: true}},
+		"report.json.golden":      {format: FormatJSON},
+		"report.csv.golden":       {format: FormatCSV},
+		"report.sarif.golden":     {format: FormatSARIF},
+		"report.md.golden":        {format: FormatMarkdown},
+		"ja/table.golden":         {format: FormatTable, lang: i18n.JA},
+		"ja/table-owner.golden":   {format: FormatTable, groupBy: GroupOwner, lang: i18n.JA},
+		"ja/table-tty-80.golden":  {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}, lang: i18n.JA},
+		"ja/table-tty-160.golden": {format: FormatTable, opts: Options{TTY: true, Width: 160, NoColor: true}, lang: i18n.JA},
+		"ja/report.md.golden":     {format: FormatMarkdown, lang: i18n.JA},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			rep := loadFixture(t)
 			rep.GroupBy = tt.groupBy
+			rep.Lang = tt.lang
 			got := render(t, tt.format, rep, tt.opts)
 			golden.Check(t, filepath.Join("testdata", name), got)
 		})
@@ -165,5 +173,62 @@ func TestTableAlignsWideCharacters(t *testing.T) {
 	}
 	if starts[0] != starts[1] {
 		t.Errorf("ACCOUNT starts at columns %v, want equal:\n%s", starts, out)
+	}
+}
+
+// TestJapaneseTable checks the Japanese table: headings and summaries in
+// Japanese, machine-read output untouched, and every column lined up under
+// its Japanese heading (two terminal columns a character) at 80 and 160
+// columns and piped.
+func TestJapaneseTable(t *testing.T) {
+	acct := regexp.MustCompile(`\b\d{12}\b`)
+	for name, opts := range map[string]Options{
+		"piped":       {},
+		"80 columns":  {TTY: true, Width: 80, NoColor: true},
+		"160 columns": {TTY: true, Width: 160, NoColor: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rep := loadFixture(t)
+			rep.Lang = i18n.JA
+			out := string(render(t, FormatTable, rep, opts))
+			for _, want := range []string{"steward レポート: スキャン", "カテゴリ: ", "重大度", "アカウント", "検出事項: ", "無駄なコスト（月額）: "} {
+				if !strings.Contains(out, want) {
+					t.Errorf("no %q in:\n%s", want, out)
+				}
+			}
+			for _, en := range []string{"SEVERITY", "Findings:", "Monthly waste", "worst"} {
+				if strings.Contains(out, en) {
+					t.Errorf("English %q left in the Japanese table:\n%s", en, out)
+				}
+			}
+			header, rows := -1, 0
+			for _, line := range strings.Split(out, "\n") {
+				if opts.Width > 0 && table.Width(line) > opts.Width {
+					t.Errorf("line is %d columns, wider than %d: %q", table.Width(line), opts.Width, line)
+				}
+				if i := strings.Index(line, "アカウント"); i >= 0 && (strings.Contains(line, "重大度") || strings.Contains(line, "サービス")) {
+					header = table.Width(line[:i])
+					continue
+				}
+				if loc := acct.FindStringIndex(line); loc != nil && header >= 0 && strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "      ") {
+					rows++
+					if got := table.Width(line[:loc[0]]); got != header {
+						t.Errorf("account starts at column %d, its heading at %d:\n%s", got, header, line)
+					}
+				}
+			}
+			if rows < len(rep.Findings) {
+				t.Errorf("checked %d rows, want %d:\n%s", rows, len(rep.Findings), out)
+			}
+		})
+	}
+	// CSV and JSON are read by programs: the same bytes in every language.
+	for _, f := range []string{FormatCSV, FormatJSON, FormatSARIF} {
+		en := render(t, f, loadFixture(t), Options{})
+		rep := loadFixture(t)
+		rep.Lang = i18n.JA
+		if ja := render(t, f, rep, Options{}); !bytes.Equal(en, ja) {
+			t.Errorf("%s output changes with the language", f)
+		}
 	}
 }

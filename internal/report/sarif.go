@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 
 	"github.com/steward-sre/steward/internal/report/table"
 )
@@ -178,7 +179,7 @@ func renderSARIF(w io.Writer, v *view) error {
 			}},
 			PartialFingerprints: map[string]string{fingerprintKey: Fingerprint(f.Policy, f.ARN)},
 			Properties: sarifResultProps{
-				Account: f.Account, Region: regionLabel(f.Region), Type: f.Type,
+				Account: f.Account, Region: regionLabel(f.Region, i18n.EN), Type: f.Type,
 				Owner: f.Owner, System: f.System, Env: f.Env,
 				MonthlyWaste: f.MonthlyWaste, Currency: wasteCurrency(f),
 			},

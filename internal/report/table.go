@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 
 	"github.com/steward-sre/steward/internal/money"
@@ -35,22 +36,22 @@ var severityStyle = map[finding.Severity]string{
 
 const defaultWidth = 100
 
-// tableColumns are the finding columns; the one the table is grouped by is
-// left out, since its group header already says it.
+// tableColumns are the finding columns, titled by catalog key; the one the
+// table is grouped by is left out, since its group header already says it.
 var tableColumns = []struct {
 	table.Column
 	groupedBy string
 	value     func(f *finding.Finding) string
 }{
-	{table.Column{Title: "SEVERITY"}, GroupSeverity, func(f *finding.Finding) string { return f.Severity.String() }},
-	{table.Column{Title: "POLICY", Shrink: 3, Min: 20}, GroupPolicy, func(f *finding.Finding) string { return f.Policy }},
-	{table.Column{Title: "TYPE", Shrink: 4, Min: 10, Drop: 1}, "", func(f *finding.Finding) string { return shortType(f.Type) }},
-	{table.Column{Title: "RESOURCE", Shrink: 2, Min: 18}, "", resourceLabel},
-	{table.Column{Title: "ACCOUNT"}, GroupAccount, func(f *finding.Finding) string { return f.Account }},
-	{table.Column{Title: "REGION", Drop: 2}, "", func(f *finding.Finding) string { return regionLabel(f.Region) }},
-	{table.Column{Title: "OWNER", Shrink: 5, Min: 8, Drop: 3}, GroupOwner, func(f *finding.Finding) string { return dash(f.Owner) }},
-	{table.Column{Title: "WASTE/MO", Number: true}, "", nil}, // filled in with the currency
-	{table.Column{Title: "MESSAGE", Shrink: 1, Min: 30, Below: true}, "", func(f *finding.Finding) string { return f.Message }},
+	{table.Column{Title: "col.severity"}, GroupSeverity, func(f *finding.Finding) string { return f.Severity.String() }},
+	{table.Column{Title: "col.policy", Shrink: 3, Min: 20}, GroupPolicy, func(f *finding.Finding) string { return f.Policy }},
+	{table.Column{Title: "col.type", Shrink: 4, Min: 10, Drop: 1}, "", func(f *finding.Finding) string { return shortType(f.Type) }},
+	{table.Column{Title: "col.resource", Shrink: 2, Min: 18}, "", resourceLabel},
+	{table.Column{Title: "col.account"}, GroupAccount, func(f *finding.Finding) string { return f.Account }},
+	{table.Column{Title: "col.region", Drop: 2}, "", nil}, // global in the report's language
+	{table.Column{Title: "col.owner", Shrink: 5, Min: 8, Drop: 3}, GroupOwner, func(f *finding.Finding) string { return dash(f.Owner) }},
+	{table.Column{Title: "col.waste", Number: true}, "", nil}, // in the finding's currency
+	{table.Column{Title: "col.message", Shrink: 1, Min: 30, Below: true}, "", func(f *finding.Finding) string { return f.Message }},
 }
 
 func renderTable(w io.Writer, v *view, opts Options) error {
@@ -69,10 +70,11 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 		return style + s + ansiReset
 	}
 	var b strings.Builder
+	lang := v.rep.Lang
 	b.WriteString(paint(ansiBold, wrap(table.Terminal(headline(v)), width)) + "\n")
 
 	if len(v.findings) == 0 {
-		b.WriteString("\nNo findings.\n")
+		b.WriteString("\n" + lang.T("report.none") + "\n")
 	}
 	var cols []table.Column
 	var pick []int
@@ -80,10 +82,12 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 		if tc.groupedBy != "" && tc.groupedBy == v.groupBy {
 			continue
 		}
-		cols = append(cols, tc.Column)
+		c := tc.Column
+		c.Title = lang.T(c.Title)
+		cols = append(cols, c)
 		pick = append(pick, i)
 	}
-	groups := groupFindings(v.findings, v.groupBy)
+	groups := groupFindings(v.findings, v.groupBy, lang)
 	secs := make([]table.Section, len(groups))
 	for gi, g := range groups {
 		rows := make([][]string, len(g.findings))
@@ -91,10 +95,13 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 			f := &g.findings[ri]
 			row := make([]string, len(pick))
 			for ci, ti := range pick {
-				if tableColumns[ti].value == nil {
+				switch tc := tableColumns[ti]; {
+				case tc.value != nil:
+					row[ci] = tc.value(f)
+				case tc.Title == "col.region":
+					row[ci] = regionLabel(f.Region, lang)
+				default:
 					row[ci] = wasteCell(f)
-				} else {
-					row[ci] = tableColumns[ti].value(f)
 				}
 			}
 			rows[ri] = row
@@ -106,7 +113,7 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 			if ri < 0 {
 				return paint(ansiDim, s)
 			}
-			if cols[ci].Title == "SEVERITY" {
+			if tableColumns[pick[ci]].Title == "col.severity" {
 				return paint(severityStyle[groups[si].findings[ri].Severity], s)
 			}
 			return s
@@ -131,18 +138,19 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 }
 
 func headline(v *view) string {
+	lang := v.rep.Lang
 	s := v.rep.Scan
 	if s == nil {
-		return "steward report (no scan information)"
+		return lang.T("report.headline.none")
 	}
-	parts := []string{fmt.Sprintf("steward report: scan %s from %s", dash(s.ID), dash(s.Source))}
+	parts := []string{lang.T("report.headline", dash(s.ID), dash(s.Source))}
 	if !s.Finished.IsZero() {
-		parts = append(parts, "finished "+humanTime(s.Finished))
+		parts = append(parts, lang.T("report.finished", humanTime(s.Finished)))
 	} else if !s.Started.IsZero() {
-		parts = append(parts, "started "+humanTime(s.Started))
+		parts = append(parts, lang.T("report.started", humanTime(s.Started)))
 	}
-	parts = append(parts, plural(s.Resources, "resource"))
-	return strings.Join(parts, ", ")
+	parts = append(parts, lang.N("report.resources", s.Resources))
+	return strings.Join(parts, lang.T("sep"))
 }
 
 func groupHeader(v *view, g group) string {
@@ -152,11 +160,12 @@ func groupHeader(v *view, g group) string {
 			waste += f.MonthlyWaste
 		}
 	}
-	h := fmt.Sprintf("%s: %s (%s, worst %s", v.groupBy, g.key, plural(len(g.findings), "finding"), g.worst)
+	lang := v.rep.Lang
+	h := lang.T("report.group", lang.T("group."+v.groupBy), g.key, lang.N("report.findings", len(g.findings)), g.worst)
 	if waste != 0 {
-		h += ", waste " + money.FormatFloat(waste, v.currency) + "/month"
+		h += lang.T("report.group.waste", money.FormatFloat(waste, v.currency))
 	}
-	return h + ")"
+	return h + lang.T("report.group.end")
 }
 
 func totalsLine(v *view) string {
@@ -166,15 +175,16 @@ func totalsLine(v *view) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 		}
 	}
-	s := "Findings: " + plural(v.summary.Total, "finding")
+	lang := v.rep.Lang
+	s := lang.T("report.totals", lang.N("report.findings", v.summary.Total))
 	if len(parts) > 0 {
-		s += " (" + strings.Join(parts, ", ") + ")"
+		s += lang.T("report.totals.more", strings.Join(parts, lang.T("sep")))
 	}
 	return s
 }
 
 func wasteLine(v *view) string {
-	s := "Monthly waste: " + money.FormatFloat(v.summary.MonthlyWaste, v.currency)
+	s := v.rep.Lang.T("report.waste", money.FormatFloat(v.summary.MonthlyWaste, v.currency))
 	for _, c := range sortedKeys(v.summary.OtherCurrencies) {
 		s += " + " + money.FormatFloat(v.summary.OtherCurrencies[c], c)
 	}
@@ -186,17 +196,18 @@ func coverageText(v *view, width int, paint func(style, s string) string) string
 	if s == nil {
 		return ""
 	}
+	lang := v.rep.Lang
 	gaps := s.Gaps()
 	if len(gaps) == 0 {
-		return wrap(fmt.Sprintf("Coverage: complete, %s read", plural(len(s.Coverage), "account x region x service check")), width) + "\n"
+		return wrap(lang.N("report.coverage.ok", len(s.Coverage)), width) + "\n"
 	}
 	var b strings.Builder
-	b.WriteString(paint(ansiYellow, wrap(fmt.Sprintf("Coverage: partial, %d of %s failed; findings there may be missing:",
-		len(gaps), plural(len(s.Coverage), "account x region x service check")), width)) + "\n")
-	cols := []table.Column{{Title: "ACCOUNT"}, {Title: "REGION"}, {Title: "SERVICE"}, {Title: "ERROR", Shrink: 1, Min: 20}}
+	b.WriteString(paint(ansiYellow, wrap(lang.T("report.coverage.partial", len(gaps), len(s.Coverage)), width)) + "\n")
+	cols := []table.Column{{Title: lang.T("col.account")}, {Title: lang.T("col.region")}, {Title: lang.T("col.service")},
+		{Title: lang.T("col.error"), Shrink: 1, Min: 20}}
 	rows := make([][]string, len(gaps))
 	for i, g := range gaps {
-		rows[i] = []string{g.Account, regionLabel(g.Region), g.Service, gapError(g)}
+		rows[i] = []string{g.Account, regionLabel(g.Region, lang), g.Service, gapError(g)}
 	}
 	_ = table.Render(&b, table.FormatTable, table.Rows("", cols, rows), table.Options{Width: width, Indent: "  "}) // a strings.Builder does not fail
 	return b.String()
@@ -238,9 +249,9 @@ func resourceLabel(f *finding.Finding) string {
 func shortType(t string) string { return strings.TrimPrefix(t, "AWS::") }
 
 // regionLabel names the region of global resources (IAM, CloudFront).
-func regionLabel(r string) string {
+func regionLabel(r string, lang i18n.Lang) string {
 	if r == "" {
-		return "global"
+		return lang.T("global")
 	}
 	return r
 }

@@ -141,3 +141,31 @@ func borders(line string) int {
 	}
 	return n
 }
+
+// FuzzWrap: no text, in any script, makes a line wider than the width
+// unless one unbreakable piece is wider by itself; no character is lost.
+func FuzzWrap(f *testing.F) {
+	for _, s := range []string{"カバレッジ: 不完全。6件中2件の取得に失敗しました", "あいうえお。かきくけこ", "abc（あい）def", "steward report", "（（（）））", "ｱｲｳ 한국어 中文"} {
+		f.Add(s, 10)
+	}
+	f.Fuzz(func(t *testing.T, s string, w int) {
+		if w < 1 || w > 200 || !utf8.ValidString(s) {
+			return
+		}
+		got := Wrap(s, w, "  ")
+		if strings.Join(strings.Fields(got), "") != strings.Join(strings.Fields(s), "") {
+			t.Fatalf("Wrap(%q, %d) = %q changed the text", s, w, got)
+		}
+		widest := 0
+		for _, word := range strings.Fields(s) {
+			for _, p := range pieces(word) {
+				widest = max(widest, Width(p))
+			}
+		}
+		for _, line := range strings.Split(got, "\n") {
+			if Width(line) > max(w, widest+2) {
+				t.Fatalf("Wrap(%q, %d): line %q is %d columns", s, w, line, Width(line))
+			}
+		}
+	})
+}

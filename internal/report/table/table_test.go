@@ -207,3 +207,31 @@ func TestRenderRejects(t *testing.T) {
 		t.Errorf("unknown format: err = %v", err)
 	}
 }
+
+func TestWrapJapanese(t *testing.T) {
+	tests := map[string]struct {
+		in    string
+		width int
+		want  string
+	}{
+		"breaks between kana and kanji": {"カバレッジ: 不完全。6件中2件の取得に失敗しました", 20,
+			"カバレッジ: 不完全。\n  6件中2件の取得に失\n  敗しました"},
+		"never starts a line with 。": {"あいうえお。かきくけこ", 10, "あいうえ\n  お。かき\n  くけこ"},
+		"never ends a line with （":   {"abcdefg（あい）", 9, "abcdefg\n  （あ\n  い）"},
+		"latin words stay whole":     {"steward report scan", 10, "steward\n  report\n  scan"},
+		"fits":                       {"日本語", 6, "日本語"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := Wrap(tc.in, tc.width, "  ")
+			if got != tc.want {
+				t.Errorf("Wrap(%q, %d) =\n%s\nwant\n%s", tc.in, tc.width, got, tc.want)
+			}
+			for _, line := range strings.Split(got, "\n") {
+				if Width(line) > tc.width && !strings.Contains(tc.in, " ") {
+					t.Errorf("line %q is %d columns, wider than %d", line, Width(line), tc.width)
+				}
+			}
+		})
+	}
+}

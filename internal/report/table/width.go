@@ -68,26 +68,64 @@ func Truncate(s string, w int) string {
 	return b.String()
 }
 
-// Wrap breaks s at spaces so no line is wider than w (a word longer than w
-// gets a line of its own); w <= 0 leaves s alone. Following lines start
-// with indent.
+// Wrap breaks s at spaces, and between the characters of Japanese and
+// other East Asian text, which has no spaces to break at, so no line is
+// wider than w (a Latin word longer than w gets a line of its own); w <= 0
+// leaves s alone. Following lines start with indent. A line never starts
+// with closing punctuation (、。）」) nor ends with opening punctuation
+// (（「), as Japanese typesetting requires.
 func Wrap(s string, w int, indent string) string {
 	if w <= 0 || Width(s) <= w {
 		return s
 	}
 	var b strings.Builder
 	col := 0
-	for i, word := range strings.Fields(s) {
-		ww := Width(word)
-		if i > 0 && col+1+ww > w {
-			b.WriteString("\n" + indent)
-			col = Width(indent)
-		} else if i > 0 {
-			b.WriteByte(' ')
-			col++
+	for wi, word := range strings.Fields(s) {
+		for pi, piece := range pieces(word) {
+			pw := Width(piece)
+			space := wi > 0 && pi == 0
+			if (wi > 0 || pi > 0) && col+btoi(space)+pw > w {
+				b.WriteString("\n" + indent)
+				col = Width(indent)
+				space = false
+			}
+			if space {
+				b.WriteByte(' ')
+				col++
+			}
+			b.WriteString(piece)
+			col += pw
 		}
-		b.WriteString(word)
-		col += ww
 	}
 	return b.String()
+}
+
+// pieces splits a word where a line may break inside it: next to a wide
+// character, unless the break would start a line with closing punctuation
+// or end one with opening punctuation.
+func pieces(word string) []string {
+	var out []string
+	start, prev := 0, rune(-1)
+	for i, r := range word {
+		if prev >= 0 && (RuneWidth(prev) == 2 || RuneWidth(r) == 2) &&
+			!strings.ContainsRune(noLineStart, r) && !strings.ContainsRune(noLineEnd, prev) {
+			out = append(out, word[start:i])
+			start = i
+		}
+		prev = r
+	}
+	return append(out, word[start:])
+}
+
+// Kinsoku: characters that may not start, or end, a line.
+const (
+	noLineStart = "、。，．）」』】〕〉》！？：；ー々ぁぃぅぇぉっゃゅょァィゥェォッャュョ…・,.)]:;!?%"
+	noLineEnd   = "（「『【〔〈《([$¥"
+)
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

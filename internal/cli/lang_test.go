@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/steward-sre/steward/internal/golden"
+	"github.com/steward-sre/steward/internal/report/table"
+)
+
+// runLang runs steward with environment variables and a terminal of the
+// given width (0: piped) and returns the exit code, stdout and stderr.
+func runLang(t *testing.T, vars map[string]string, width int, args ...string) (int, string, string) {
+	t.Helper()
+	env, out, errb := testEnv()
+	env.Getenv = func(k string) string { return vars[k] }
+	if width > 0 {
+		env.IsTTY = func(w io.Writer) (bool, int) { return w == env.Stdout, width }
+	}
+	code := Main(context.Background(), args, env)
+	return code, out.String(), errb.String()
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "steward.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestLangSelection runs the demo with the language set in each place:
+// --lang, then STEWARD_LANG, then lang: in steward.yaml, then the locale.
+func TestLangSelection(t *testing.T) {
+	jaCfg := writeConfig(t, "lang: ja\n")
+	enCfg := writeConfig(t, "lang: en\n")
+	tests := map[string]struct {
+		vars     map[string]string
+		args     []string
+		wantJA   bool
+		wantCode int
+		wantErr  string
+	}{
+		"default english":           {},
+		"flag":                      {args: []string{"--lang", "ja"}, wantJA: true},
+		"STEWARD_LANG":              {vars: map[string]string{"STEWARD_LANG": "ja"}, wantJA: true},
+		"flag beats STEWARD_LANG":   {vars: map[string]string{"STEWARD_LANG": "ja"}, args: []string{"--lang", "en"}},
+		"config":                    {args: []string{"--config", jaCfg}, wantJA: true},
+		"STEWARD_LANG beats config": {vars: map[string]string{"STEWARD_LANG": "en"}, args: []string{"--config", jaCfg}},
+		"flag beats config":         {args: []string{"--config", enCfg, "--lang", "ja"}, wantJA: true},
+		"LANG locale":               {vars: map[string]string{"LANG": "ja_JP.UTF-8"}, wantJA: true},
+		"config beats LANG":         {vars: map[string]string{"LANG": "ja_JP.UTF-8"}, args: []string{"--config", enCfg}},
+		"LC_ALL beats LANG":         {vars: map[string]string{"LANG": "ja_JP.UTF-8", "LC_ALL": "C"}},
+		"bad flag":                  {args: []string{"--lang", "fr"}, wantCode: ExitUsage, wantErr: `--lang: language "fr" is not supported (valid: en, ja)`},
+		"bad STEWARD_LANG":          {vars: map[string]string{"STEWARD_LANG": "xx"}, wantCode: ExitUsage, wantErr: "STEWARD_LANG: "},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			args := append(append([]string{}, tc.args...), "demo", "--no-store")
+			code, out, errs := runLang(t, tc.vars, 0, args...)
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d: %s", code, tc.wantCode, errs)
+			}
+			if tc.wantErr != "" {
+				if !strings.Contains(errs, tc.wantErr) {
+					t.Errorf("stderr %q, want it to contain %q", errs, tc.wantErr)
+				}
+				return
+			}
+			ja := strings.Contains(out, "steward レポート") && strings.Contains(out, "未使用の") == false && strings.Contains(out, "はどこにもアタッチされていません")
+			en := strings.Contains(out, "steward report") && strings.Contains(out, "is attached to nothing")
+			if ja != tc.wantJA || en == tc.wantJA {
+				t.Errorf("Japanese %v, English %v; want Japanese %v:\n%.600s", ja, en, tc.wantJA, out)
+			}
+		})
+	}
+}
+
+var scanIDRe = regexp.MustCompile(`\d{8}T\d{6}Z-[0-9a-f]{6}`)
+
+// TestDemoGolden keeps the demo report in both languages at 80 and 160
+// columns, and checks that every line fits and every finding row lines up
+// under its headings whatever the language.
+func TestDemoGolden(t *testing.T) {
+	yen := writeConfig(t, "currency: {code: JPY, rate: 150}\n")
+	for _, lang := range []string{"en", "ja"} {
+		for _, width := range []int{80, 160} {
+			name := lang + "-" + map[int]string{80: "80", 160: "160"}[width]
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				code, out, errs := runLang(t, nil, width, "--no-color", "--lang", lang, "--config", yen, "demo", "--no-store")
+				if code != 0 {
+					t.Fatalf("exit %d: %s", code, errs)
+				}
+				out = scanIDRe.ReplaceAllString(out, "SCAN-ID")
+				golden.Check(t, filepath.Join("testdata", "demo-"+name+".golden"), []byte(out))
+				for _, line := range strings.Split(out, "\n") {
+					if w := table.Width(line); w > width {
+						t.Errorf("line of %d columns: %q", w, line)
+					}
+				}
+				if !strings.Contains(out, "¥") || strings.Contains(out, "$") {
+					t.Errorf("a JPY configuration must print yen and no dollars")
+				}
+				if lang == "ja" {
+					for _, want := range []string{"重大度", "カテゴリ: security", "無駄なコスト（月額）: ¥", "30日間接続がありません", "必須タグ"} {
+						if !strings.Contains(out, want) {
+							t.Errorf("no %q in the Japanese demo", want)
+						}
+					}
+				}
+				checkColumns(t, out)
+			})
+		}
+	}
+}
+
+// checkColumns checks that in every header and row of a findings table
+// the account (12 digits) starts at the same terminal column as the
+// header's account heading.
+func checkColumns(t *testing.T, out string) {
+	t.Helper()
+	acct := regexp.MustCompile(`  (\d{12})  `)
+	head := -1
+	rows := 0
+	for _, line := range strings.Split(out, "\n") {
+		for _, h := range []string{"  ACCOUNT  ", "  アカウント  "} {
+			if i := strings.Index(line, h); i >= 0 && strings.HasPrefix(line, "  ") {
+				head = table.Width(line[:i+2])
+			}
+		}
+		if strings.HasPrefix(line, "      ") || head < 0 {
+			continue
+		}
+		if m := acct.FindStringSubmatchIndex(line); m != nil && regexp.MustCompile(`^  (critical|high|medium|low|info) `).MatchString(line) {
+			rows++
+			if got := table.Width(line[:m[2]]); got != head {
+				t.Errorf("account at column %d, heading at %d: %q", got, head, line)
+			}
+		}
+	}
+	if rows < 50 {
+		t.Errorf("checked %d finding rows, want the demo's", rows)
+	}
+}
+
+// TestJapaneseErrors: errors people hit often come in their language.
+func TestJapaneseErrors(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "empty.db")
+	code, _, errs := runLang(t, map[string]string{"STEWARD_LANG": "ja"}, 0, "--store", store, "findings")
+	if code != ExitUsage || !strings.Contains(errs, "ストアにスキャンがまだありません。先に `steward scan` か `steward demo` を実行してください") {
+		t.Errorf("findings on an empty store: exit %d, stderr %q", code, errs)
+	}
+	code, _, errs = runLang(t, nil, 0, "--lang", "ja", "demo", "--no-store", "--fail-on", "high")
+	if code != ExitFindings || !strings.Contains(errs, "steward: 重大度 high 以上の検出事項が 20件あります") {
+		t.Errorf("demo --fail-on high: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestPolicyListJapanese: titles in Japanese in every format, headings
+// too in the table, but CSV headers stay as programs read them.
+func TestPolicyListJapanese(t *testing.T) {
+	code, out, errs := runLang(t, nil, 0, "--lang", "ja", "policy", "list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "タイトル") || !regexp.MustCompile(`(?m)^ebs-unattached +waste +waste +medium +未使用の EBS ボリューム$`).MatchString(out) {
+		t.Errorf("policy list in Japanese:\n%s", out)
+	}
+	code, out, errs = runLang(t, nil, 0, "--lang", "ja", "policy", "list", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.HasPrefix(out, "ID,PACK,CATEGORY,SEVERITY,TITLE\n") || !strings.Contains(out, "ebs-unattached,waste,waste,medium,未使用の EBS ボリューム") {
+		t.Errorf("policy list CSV in Japanese:\n%.300s", out)
+	}
+}
+
+func TestConfigValidateJapanese(t *testing.T) {
+	cfg := writeConfig(t, "lang: ja\ncurrency: {code: JPY, rate: 150}\n")
+	code, out, errs := runLang(t, nil, 0, "config", "validate", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !regexp.MustCompile(`^.*steward\.yaml: OK（ポリシー \d+件、命名規則 "\{system\}-\{env\}-\{role\}"、通貨 JPY）\n$`).MatchString(out) {
+		t.Errorf("config validate with lang: ja: %q", out)
+	}
+}

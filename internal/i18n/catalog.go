@@ -1,0 +1,42 @@
+package i18n
+
+import (
+	"fmt"
+)
+
+// text is one message in every language. Arguments are fmt verbs; where
+// Japanese needs them in another order it uses explicit indexes (%[2]s).
+type text struct{ en, ja string }
+
+// T returns the message key in l, formatted with args. A key missing from
+// the catalog comes back as itself, so a slip shows in output and golden
+// files rather than as an empty string; the catalog test keeps every key
+// in both languages.
+func (l Lang) T(key string, args ...any) string {
+	m, ok := catalog[key]
+	if !ok {
+		if len(args) > 0 {
+			return key + fmt.Sprint(args...)
+		}
+		return key
+	}
+	s := m.en
+	if l == JA && m.ja != "" {
+		s = m.ja
+	}
+	if len(args) == 0 {
+		return s
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+// N is T for a count: it uses key+".one" when n is 1 and that key exists,
+// so English can say "1 finding" and "2 findings". n is the first argument.
+func (l Lang) N(key string, n int, args ...any) string {
+	if n == 1 {
+		if _, ok := catalog[key+".one"]; ok {
+			key += ".one"
+		}
+	}
+	return l.T(key, append([]any{n}, args...)...)
+}
