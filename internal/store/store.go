@@ -1,6 +1,8 @@
 // Package store owns steward's persistence: scans with their coverage,
 // resources kept once per content hash (so history and "what changed" are
-// queries), and the lifecycle of findings (first seen, last seen, resolved).
+// queries), the lifecycle of findings (first seen, last seen, resolved), and
+// the journal of changes steward makes to resources (written before and
+// after each change).
 //
 // Callers use the Store interface and Open; the backend is picked from the
 // DSN. SQLite (pure Go) is the embedded default; PostgreSQL can be added
@@ -77,6 +79,8 @@ type Store interface {
 	ResourceHistory(ctx context.Context, arn string) ([]Version, error)
 	// Diff compares the resources of two scans.
 	Diff(ctx context.Context, fromScanID, toScanID string) (Diff, error)
+
+	Journal
 
 	Close() error
 }

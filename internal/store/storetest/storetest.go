@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		"Diff":            testDiff,
 		"DedupByHash":     testDedupByHash,
 		"OutOfOrder":      testOutOfOrder,
+		"Journal":         testJournal,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {
