@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/schedule"
@@ -51,6 +53,8 @@ type Config struct {
 	TimeZone string `yaml:"time_zone"`
 	// Schedules are named off-hours schedules, by name.
 	Schedules map[string]Schedule `yaml:"schedules"`
+	// Notify says where run summaries go.
+	Notify Notify `yaml:"notify"`
 
 	file      *yamlfile.File
 	rule      naming.Rule
@@ -139,6 +143,24 @@ type Policies struct {
 	Params map[string]map[string]any `yaml:"params"`
 	// Severity overrides a policy's severity: policy id -> severity.
 	Severity map[string]string `yaml:"severity"`
+	// Actions limits what steward may change.
+	Actions Actions `yaml:"actions"`
+}
+
+// Actions limits the changes steward makes (schedules, apply, undo).
+type Actions struct {
+	// Exclude names resources no action touches: ARN or name globs, or
+	// tag:KEY=VALUE. Resources tagged steward:protect=true are excluded too.
+	Exclude []string `yaml:"exclude"`
+	// MaxChanges is the blast-radius cap: the most changes one apply makes
+	// (default 20); a plan with more is refused whole.
+	MaxChanges int `yaml:"max_changes"`
+}
+
+// Notify says where run summaries go.
+type Notify struct {
+	// WebhookURL receives each schedule run's summary as JSON (POST).
+	WebhookURL string `yaml:"webhook_url"`
 }
 
 // DefaultEnvs are the env values allowed when the config says nothing.
@@ -188,6 +210,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Tags.OffhoursKey == "" {
 		c.Tags.OffhoursKey = schedule.DefaultOffhoursKey
+	}
+	if c.Policies.Actions.MaxChanges == 0 {
+		c.Policies.Actions.MaxChanges = action.DefaultMaxChanges
 	}
 	if c.TimeZone != "" && c.Cost.Recommend.OfficeHours.TimeZone == "" {
 		c.Cost.Recommend.OfficeHours.TimeZone = c.TimeZone
@@ -337,6 +362,20 @@ func (c *Config) Validate() error {
 		case "info", "low", "medium", "high", "critical":
 		default:
 			return f.Errorf("policies.severity."+id, "%q is not a severity (valid: info, low, medium, high, critical)", c.Policies.Severity[id])
+		}
+	}
+	for i, p := range c.Policies.Actions.Exclude {
+		if err := action.CheckPattern(p); err != nil {
+			return f.Errorf(fmt.Sprintf("policies.actions.exclude[%d]", i), "%v", err)
+		}
+	}
+	if c.Policies.Actions.MaxChanges < 1 {
+		return f.Errorf("policies.actions.max_changes", "%d: want 1 or more (the most changes one apply makes; default %d)", c.Policies.Actions.MaxChanges, action.DefaultMaxChanges)
+	}
+	if u := c.Notify.WebhookURL; u != "" {
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			return f.Errorf("notify.webhook_url", "%q is not an http(s) URL", u)
 		}
 	}
 	return nil
