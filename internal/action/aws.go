@@ -1,7 +1,9 @@
 package action
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -75,4 +77,27 @@ var IAMActions = map[string][]string{
 	TypeDBCluster:  {"rds:StopDBCluster", "rds:StartDBCluster"},
 	TypeInstance:   {"ec2:StopInstances", "ec2:StartInstances"},
 	TypeASG:        {"autoscaling:UpdateAutoScalingGroup", "autoscaling:CreateOrUpdateTags", "autoscaling:DeleteTags"},
+}
+
+// IAMPolicy is the policy the targets need on top of the scan's read-only
+// one: the write actions of every type steward can stop and start, and the
+// reads the scan does not make. It is a separate document, so write
+// permissions are granted only where actions run.
+func IAMPolicy() ([]byte, error) {
+	var acts []string
+	for _, typ := range Types {
+		acts = append(acts, IAMActions[typ]...)
+	}
+	slices.Sort(acts)
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Sid": "StewardActions", "Effect": "Allow", "Action": slices.Compact(acts), "Resource": "*",
+		}},
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode iam policy: %w", err)
+	}
+	return append(b, '\n'), nil
 }

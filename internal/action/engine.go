@@ -249,3 +249,8 @@ func newID(prefix string, t time.Time) string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return fmt.Sprintf("%s%s-%x", prefix, t.UTC().Format("20060102T150405"), b)
 }
+
+// SetAfterIntent sets a function run between a change's journal intent
+// and the change itself. Only tests use it, to end the process there as a
+// crash would.
+func SetAfterIntent(e *Engine, f func(Change)) { e.afterIntent = f }

@@ -389,3 +389,33 @@ func TestPlanFile(t *testing.T) {
 		}
 	}
 }
+
+// TestIAMActionsCoverCalls: every mutating call the targets made in a full
+// stop and start is in the policy iam-policy --actions prints.
+func TestIAMActionsCoverCalls(t *testing.T) {
+	c := newCloud()
+	rs := estate(c)
+	e, _ := newEngine(t, c)
+	for _, at := range []time.Time{evening, morning} {
+		if _, err := e.Apply(context.Background(), plan(t, e, rs, at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc, err := IAMPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, op := range c.calls {
+		if strings.Contains(op, ":Describe") && op != "application-autoscaling:DescribeScalableTargets" {
+			continue
+		}
+		n++
+		if !strings.Contains(string(doc), `"`+op+`"`) {
+			t.Errorf("%s is called but not in iam-policy --actions", op)
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d write calls seen: the estate did not exercise every target", n)
+	}
+}

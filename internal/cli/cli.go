@@ -66,6 +66,10 @@ type CLI struct {
 	Policy    PolicyCmd    `cmd:"" help:"List policies or test them against fixtures."`
 	Cost      CostCmd      `cmd:"" help:"Cost from billing exports: by system, env and owner; waste priced; anomalies; budgets."`
 	Schedule  ScheduleCmd  `cmd:"" help:"Off-hours schedules: evaluate a tag or a named schedule, preview the days ahead, list them."`
+	Plan      PlanCmd      `cmd:"" help:"Plan the changes the schedules want now (stop, start): print them, or save them for apply."`
+	Apply     ApplyCmd     `cmd:"" help:"Make exactly the changes of a saved plan, after checking nothing changed since."`
+	Journal   JournalCmd   `cmd:"" help:"List the changes steward made, with what each replaced."`
+	Undo      UndoCmd      `cmd:"" help:"Undo a change of the journal: restore what it replaced."`
 	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
 	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege IAM policy steward's AWS scan needs."`
