@@ -272,6 +272,66 @@ func TestScheduleRunAgainstMoto(t *testing.T) {
 	if got := dev.state(t, ctx); got != before {
 		t.Errorf("after the catch-up run:\n got %s\nwant %s", got, before)
 	}
+
+	// plan --out, then apply exactly that plan.
+	planFile := filepath.Join(dir, "plan.json")
+	if code, _, errb := run("plan", "--at", "2026-11-24T20:30:00+09:00", "--out", planFile); code != ExitOK {
+		t.Fatalf("plan: exit %d\n%s", code, errb)
+	}
+	b, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved action.Plan
+	if err := json.Unmarshal(b, &saved); err != nil || len(saved.Changes) != 4 || saved.Changes[0].Name != "shop-dev-web" {
+		t.Fatalf("saved plan: %v\n%s", err, b)
+	}
+	setDesired := func(n int32) {
+		t.Helper()
+		if _, err := dev.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: sdkaws.String("shop-dev"), Service: sdkaws.String("shop-dev-web"), DesiredCount: &n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setDesired(3) // someone scales the service after the plan
+	if code, _, errb := run("apply", planFile, "--auto-approve"); code != ExitUsage || !strings.Contains(errb, "changed since the plan") || !strings.Contains(errb, "desired: 2 -> 3") {
+		t.Errorf("apply of a stale plan: exit %d\n%s", code, errb)
+	}
+	setDesired(2)
+	if got := dev.state(t, ctx); got != before {
+		t.Errorf("a refused apply changed something: %s", got)
+	}
+	if code, _, errb := run("apply", planFile); code != ExitUsage || !strings.Contains(errb, "--auto-approve") {
+		t.Errorf("apply without a terminal or --auto-approve: exit %d\n%s", code, errb)
+	}
+	capped := filepath.Join(dir, "capped.yaml")
+	src, _ := os.ReadFile(conf)
+	if err := os.WriteFile(capped, append(src, []byte("policies:\n  actions:\n    max_changes: 3\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, _, errb := testEnv()
+	env.Now = time.Now
+	if code := Main(ctx, []string{"--store", db, "--config", capped, "apply", planFile, "--auto-approve"}, env); code != ExitUsage || !strings.Contains(errb.String(), "blast-radius cap of 3") {
+		t.Errorf("apply of 4 changes with max_changes 3: exit %d\n%s", code, errb)
+	}
+	if code, _, errb := run("apply", planFile, "--auto-approve"); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s", code, errb)
+	}
+	if got := dev.state(t, ctx); !strings.HasPrefix(got, "web desired=0") || !strings.Contains(got, "db stopped") {
+		t.Errorf("after apply: %s", got)
+	}
+	if code, _, errb := run("apply", planFile, "--auto-approve"); code != ExitUsage || !strings.Contains(errb, "changed since the plan") {
+		t.Errorf("a plan applied twice: exit %d\n%s", code, errb)
+	}
+	// Undo the stop of the service: its desired count and autoscaling come back.
+	if code, out, errb := run("undo", saved.Changes[0].ID, "--auto-approve"); code != ExitOK || !strings.Contains(out, "done: start shop-dev-web") {
+		t.Fatalf("undo: exit %d\n%s%s", code, out, errb)
+	}
+	if got := dev.state(t, ctx); !strings.HasPrefix(got, "web desired=2 min=1 max=4 suspended=false saved=-") {
+		t.Errorf("after undo: %s", got)
+	}
+	if code, _, errb := run("undo", "no-such-change", "--auto-approve"); code != ExitUsage || !strings.Contains(errb, "no change") {
+		t.Errorf("undo of an unknown change: exit %d\n%s", code, errb)
+	}
 }
 
 const crashExit = 7

@@ -93,6 +93,10 @@ func TestParseErrors(t *testing.T) {
 		"wrong type":     {"regions: ap-northeast-1\n", `steward.yaml:1:10: string was used where sequence is expected`},
 		"org needs role": {"organization: {external_id: x}\n", `steward.yaml:1:15: organization.role_name: is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)`},
 		"lang":           {"lang: fr\n", `steward.yaml:1:7: lang: "fr" is not supported (valid: en, ja)`},
+		"bad exclude":    {"policies:\n  actions:\n    exclude: [\"arn:[x\"]\n", `steward.yaml:3:15: policies.actions.exclude[0]: "arn:[x": syntax error in pattern`},
+		"exclude tag":    {"policies:\n  actions:\n    exclude: [\"tag:=x\"]\n", `steward.yaml:3:15: policies.actions.exclude[0]: "tag:=x": want tag:KEY=VALUE`},
+		"max changes":    {"policies:\n  actions:\n    max_changes: -1\n", `steward.yaml:3:18: policies.actions.max_changes: -1: want 1 or more (the most changes one apply makes; default 20)`},
+		"webhook url":    {"notify:\n  webhook_url: hooks.example.com/x\n", `steward.yaml:2:16: notify.webhook_url: "hooks.example.com/x" is not an http(s) URL`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}
@@ -219,5 +223,18 @@ func TestConfigAggregator(t *testing.T) {
 				t.Errorf("config_aggregator (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestActionsSection(t *testing.T) {
+	c, err := Parse("steward.yaml", []byte("policies:\n  actions:\n    exclude: [\"arn:aws:rds:*\", \"tag:team=data\"]\n    max_changes: 5\nnotify:\n  webhook_url: https://hooks.example.com/x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Policies.Actions.MaxChanges != 5 || len(c.Policies.Actions.Exclude) != 2 || c.Notify.WebhookURL != "https://hooks.example.com/x" {
+		t.Errorf("actions %+v notify %+v", c.Policies.Actions, c.Notify)
+	}
+	if d := Default(); d.Policies.Actions.MaxChanges != 20 {
+		t.Errorf("default max_changes %d, want 20", d.Policies.Actions.MaxChanges)
 	}
 }
