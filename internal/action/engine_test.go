@@ -419,3 +419,37 @@ func TestIAMActionsCoverCalls(t *testing.T) {
 		t.Errorf("only %d write calls seen: the estate did not exercise every target", n)
 	}
 }
+
+// TestRDSAutoStartStoppedAgain: AWS starts a database stopped for 7 days;
+// that is not a change by hand, so a run in a long closed period stops it
+// again, while a start by hand a day after the stop is respected.
+func TestRDSAutoStartStoppedAgain(t *testing.T) {
+	ctx := context.Background()
+	c := newCloud()
+	rs := estate(c)
+	e, _ := newEngine(t, c)
+	friday := time.Date(2026, 12, 25, 20, 30, 0, 0, tokyo)
+	s, err := schedule.Compile(schedule.Spec{Name: "office-hours", Windows: []string{"mon-fri 09:00-20:00"}, TimeZone: "Asia/Tokyo",
+		Closed: []string{"12-28", "12-29", "12-30", "12-31", "01-01", "01-02", "01-03", "01-04", "01-05"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &schedule.Resolver{Named: []*schedule.Schedule{s}}
+	planAt := func(at time.Time) *Plan {
+		p, err := e.PlanSchedules(ctx, ScheduleInput{Resources: rs, Resolver: res, At: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if _, err := e.Apply(ctx, planAt(friday)); err != nil {
+		t.Fatal(err)
+	}
+	c.dbs["dev-db"].DBInstanceStatus = sdkaws.String("available")
+	if p := planAt(friday.Add(24 * time.Hour)); slices.Contains(summary(p), "stop dev-db") {
+		t.Errorf("a start by hand the next day was not respected: %v", summary(p))
+	}
+	if p := planAt(friday.Add(7*24*time.Hour + time.Hour)); !slices.Contains(summary(p), "stop dev-db") {
+		t.Errorf("after AWS's automatic start at 7 days: %v, %q", summary(p), skipped(p)["dev-db"])
+	}
+}

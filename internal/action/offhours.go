@@ -70,7 +70,7 @@ func (e *Engine) PlanSchedules(ctx context.Context, in ScheduleInput) (*Plan, er
 			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: why})
 			continue
 		}
-		manual, err := e.changedByHand(ctx, ref, o.Power)
+		manual, err := e.changedByHand(ctx, ref, o.Power, in.At)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +111,10 @@ func isTarget(typ string) bool {
 // last completed change to it when that change left it in another state
 // than it is now; zero when steward made its current state (or never
 // touched it, so nothing says when it changed).
-func (e *Engine) changedByHand(ctx context.Context, r Ref, now schedule.State) (time.Time, error) {
+//
+// AWS starts a database that has been stopped for 7 days by itself: that
+// is not a change by hand, so the run stops it again.
+func (e *Engine) changedByHand(ctx context.Context, r Ref, now schedule.State, at time.Time) (time.Time, error) {
 	if e.Journal == nil {
 		return time.Time{}, nil
 	}
@@ -127,6 +130,9 @@ func (e *Engine) changedByHand(ctx context.Context, r Ref, now schedule.State) (
 		if Verb(en.Action) == Stop {
 			left = schedule.Off
 		}
+		if left != now && left == schedule.Off && isDatabase(r.Type) && at.Sub(en.AsOf) >= rdsAutoStart {
+			return time.Time{}, nil
+		}
 		if left != now {
 			// Changed after steward's change, so strictly later.
 			return en.AsOf.Add(time.Nanosecond), nil
@@ -135,3 +141,9 @@ func (e *Engine) changedByHand(ctx context.Context, r Ref, now schedule.State) (
 	}
 	return time.Time{}, nil
 }
+
+// rdsAutoStart is how long AWS lets a database stay stopped before it
+// starts it again by itself.
+const rdsAutoStart = 7 * 24 * time.Hour
+
+func isDatabase(typ string) bool { return typ == TypeDBInstance || typ == TypeDBCluster }
