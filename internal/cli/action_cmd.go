@@ -17,6 +17,7 @@ import (
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/notify"
+	"github.com/steward-sre/steward/internal/report"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -95,7 +96,9 @@ func (r *runner) inventory(cfg *config.Config, st store.Store, source string) ([
 		if err != nil {
 			return nil, err
 		}
-		col, err := src.Collect(r.ctx, nil)
+		prog := report.NewProgress(r.env.Stderr, r.isTTY(r.env.Stderr), r.env.Now, "inventory")
+		col, err := src.Collect(r.ctx, prog)
+		prog.Finish()
 		if err != nil {
 			return nil, fmt.Errorf("collect %s: %w", source, err)
 		}

@@ -243,6 +243,10 @@ func TestScheduleRunAgainstMoto(t *testing.T) {
 	}
 	mu.Unlock()
 
+	// The inventory read live instead of from the last scan.
+	if code, out, errb := run("schedule", "run", "--source", "aws", "--at", "2026-11-24T09:30:00+09:00", "--dry-run", "--format", "json"); code != ExitOK || !strings.Contains(out, `"action": "start"`) {
+		t.Errorf("dry run from --source aws: exit %d\n%s%s", code, out, errb)
+	}
 	// The table a person reads.
 	if code, out, _ := run("schedule", "run", "--at", "2026-11-24T09:30:00+09:00", "--dry-run"); code != ExitOK || !strings.Contains(out, "start") || !strings.Contains(out, "Dry run: nothing was changed.") {
 		t.Errorf("dry run table: exit %d\n%s", code, out)
