@@ -94,6 +94,10 @@ type CLI struct {
 	Dora      DoraCmd      `cmd:"" help:"The Four Keys (DORA) per service and team: deployment frequency, lead time, change failure rate, recovery time."`
 	Deploy    DeployCmd    `cmd:"" help:"Record deployments."`
 	Incident  IncidentCmd  `cmd:"" help:"Open and resolve incidents."`
+	Plan      PlanCmd      `cmd:"" help:"Plan the changes the schedules want now (stop, start): print them, or save them for apply."`
+	Apply     ApplyCmd     `cmd:"" help:"Make exactly the changes of a saved plan, after checking nothing changed since."`
+	Journal   JournalCmd   `cmd:"" help:"List the changes steward made, with what each replaced."`
+	Undo      UndoCmd      `cmd:"" help:"Undo a change of the journal: restore what it replaced."`
 	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
 	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege, read-only IAM policy steward needs: the scan by default, or --feature cost,cost-explorer,iac, or --all."`

@@ -46,13 +46,28 @@ func TestParse(t *testing.T) {
 				t.Errorf("store = %q", c.Store)
 			}
 		}},
-		"policy test":   {args: []string{"policy", "test", "p/"}, command: "policy test <path>"},
-		"bad format":    {args: []string{"demo", "--format", "xml"}, wantErr: "--format"},
-		"bad fail-on":   {args: []string{"demo", "--fail-on", "urgent"}, wantErr: "--fail-on"},
-		"bad group-by":  {args: []string{"findings", "--group-by", "colour"}, wantErr: "--group-by"},
-		"no command":    {args: nil, wantErr: "expected one of"},
-		"unknown flag":  {args: []string{"demo", "--colour"}, wantErr: "unknown flag"},
-		"history needs": {args: []string{"history"}, wantErr: "expected \"<arn>\""},
+		"policy test": {args: []string{"policy", "test", "p/"}, command: "policy test <path>"},
+		"schedule run": {args: []string{"schedule", "run", "--dry-run", "--at", "2026-11-19T20:30:00+09:00", "--source", "aws"}, command: "schedule run", check: func(t *testing.T, c *CLI) {
+			if !c.Schedule.Run.DryRun || c.Schedule.Run.At != "2026-11-19T20:30:00+09:00" || c.Schedule.Run.Source != "aws" || c.Schedule.Run.Format != "table" {
+				t.Errorf("schedule run flags = %+v", c.Schedule.Run)
+			}
+		}},
+		"plan out": {args: []string{"plan", "--out", "p.json", "-f", "json"}, command: "plan", check: func(t *testing.T, c *CLI) {
+			if c.Plan.Out != "p.json" || c.Plan.Format != "json" {
+				t.Errorf("plan flags = %+v", c.Plan)
+			}
+		}},
+		"undo":           {args: []string{"undo", "p1.2", "--auto-approve"}, command: "undo <change-id>"},
+		"iam actions":    {args: []string{"iam-policy", "--actions"}, command: "iam-policy"},
+		"apply needs":    {args: []string{"apply"}, wantErr: "expected \"<file>\""},
+		"apply missing":  {args: []string{"apply", "/nonexistent/plan.json"}, wantErr: "no such file"},
+		"journal format": {args: []string{"journal", "--format", "xml"}, wantErr: "--format"},
+		"bad format":     {args: []string{"demo", "--format", "xml"}, wantErr: "--format"},
+		"bad fail-on":    {args: []string{"demo", "--fail-on", "urgent"}, wantErr: "--fail-on"},
+		"bad group-by":   {args: []string{"findings", "--group-by", "colour"}, wantErr: "--group-by"},
+		"no command":     {args: nil, wantErr: "expected one of"},
+		"unknown flag":   {args: []string{"demo", "--colour"}, wantErr: "unknown flag"},
+		"history needs":  {args: []string{"history"}, wantErr: "expected \"<arn>\""},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/iampolicy"
 )
 
@@ -14,10 +15,19 @@ type IAMPolicyCmd struct {
 	States    []string `help:"With the iac feature: s3://bucket/key or prefix of Terraform states (their workspaces too). Repeatable." placeholder:"URL"`
 	TrailLogs []string `name:"trail-logs" help:"With the iac feature: s3://bucket/prefix of CloudTrail log files. Repeatable." placeholder:"URL"`
 	Partition string   `help:"ARN partition of the S3 locations: aws, aws-cn, aws-us-gov." default:"aws" enum:"aws,aws-cn,aws-us-gov"`
+	Actions   bool     `help:"Print instead the separate policy the actions need (stop and start: ECS, RDS, EC2, Auto Scaling), to grant only where schedules run."`
 }
 
 // Run prints the policy.
 func (c *IAMPolicyCmd) Run(r *runner) error {
+	if c.Actions {
+		doc, err := action.IAMPolicy()
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(r.env.Stdout, "%s", doc)
+		return err
+	}
 	o := iampolicy.Options{Features: c.Feature, Bills: c.Bills, States: c.States, TrailLogs: c.TrailLogs, Partition: c.Partition}
 	if c.All {
 		o.Features = iampolicy.Features

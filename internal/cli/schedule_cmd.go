@@ -17,6 +17,7 @@ type ScheduleCmd struct {
 	Eval    ScheduleEvalCmd    `cmd:"" help:"Say what a schedule wants at an instant: on, off or none, since when, and the next transition."`
 	Preview SchedulePreviewCmd `cmd:"" help:"Show a named schedule's transitions and days off for the days ahead."`
 	List    ScheduleListCmd    `cmd:"" help:"List the schedules of steward.yaml and which resources follow them."`
+	Run     ScheduleRunCmd     `cmd:"" help:"Stop and start what the schedules want now (journaled); --dry-run plans only."`
 }
 
 // ScheduleEvalCmd evaluates an offhours tag or a named schedule.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/action/guard"
 	"github.com/steward-sre/steward/internal/cost/costconfig"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
@@ -62,6 +64,8 @@ type Config struct {
 	// Teams maps a team name to the services it answers for, for the Four
 	// Keys by team.
 	Teams map[string]Team `yaml:"teams"`
+	// Notify says where run summaries go.
+	Notify Notify `yaml:"notify"`
 
 	file      *yamlfile.File
 	rule      naming.Rule
@@ -198,6 +202,24 @@ type Policies struct {
 	Params map[string]map[string]any `yaml:"params"`
 	// Severity overrides a policy's severity: policy id -> severity.
 	Severity map[string]string `yaml:"severity"`
+	// Actions limits what steward may change.
+	Actions Actions `yaml:"actions"`
+}
+
+// Actions limits the changes steward makes (schedules, apply, undo).
+type Actions struct {
+	// Exclude names resources no action touches: ARN or name globs, or
+	// tag:KEY=VALUE. Resources tagged steward:protect=true are excluded too.
+	Exclude []string `yaml:"exclude"`
+	// MaxChanges is the blast-radius cap: the most changes one apply makes
+	// (default 20); a plan with more is refused whole.
+	MaxChanges int `yaml:"max_changes"`
+}
+
+// Notify says where run summaries go.
+type Notify struct {
+	// WebhookURL receives each schedule run's summary as JSON (POST).
+	WebhookURL string `yaml:"webhook_url"`
 }
 
 // DefaultEnvs are the env values allowed when the config says nothing.
@@ -244,6 +266,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Tags.OffhoursKey == "" {
 		c.Tags.OffhoursKey = schedule.DefaultOffhoursKey
+	}
+	if c.Policies.Actions.MaxChanges == 0 {
+		c.Policies.Actions.MaxChanges = guard.DefaultMaxChanges
 	}
 	if c.TimeZone != "" && c.Cost.Recommend.OfficeHours.TimeZone == "" {
 		c.Cost.Recommend.OfficeHours.TimeZone = c.TimeZone
@@ -422,6 +447,20 @@ func (c *Config) Validate() error {
 		case "info", "low", "medium", "high", "critical":
 		default:
 			return f.Errorf("policies.severity."+id, "%q is not a severity (valid: info, low, medium, high, critical)", c.Policies.Severity[id])
+		}
+	}
+	for i, p := range c.Policies.Actions.Exclude {
+		if err := guard.CheckPattern(p); err != nil {
+			return f.Errorf(fmt.Sprintf("policies.actions.exclude[%d]", i), "%v", err)
+		}
+	}
+	if c.Policies.Actions.MaxChanges < 1 {
+		return f.Errorf("policies.actions.max_changes", "%d: want 1 or more (the most changes one apply makes; default %d)", c.Policies.Actions.MaxChanges, guard.DefaultMaxChanges)
+	}
+	if u := c.Notify.WebhookURL; u != "" {
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			return f.Errorf("notify.webhook_url", "%q is not an http(s) URL", u)
 		}
 	}
 	return nil

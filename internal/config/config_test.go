@@ -114,6 +114,10 @@ func TestParseErrors(t *testing.T) {
 		"team unknown key":     {"teams:\n  team-api:\n    service: [api]\n", `steward.yaml:3:5: unknown field "service"`},
 		"service in two teams": {"teams:\n  a:\n    services: [api]\n  b:\n    services: [web, api]\n", `steward.yaml:5:21: teams.b.services[1]: service "api" is already in team a; a service belongs to one team`},
 		"bad team name":        {"teams:\n  \"team api\":\n    services: [api]\n", `steward.yaml:3:13: teams.team api: "team api" is not a team name (letters, digits, _ . -; at most 64, e.g. team-api)`},
+		"bad exclude":          {"policies:\n  actions:\n    exclude: [\"arn:[x\"]\n", `steward.yaml:3:15: policies.actions.exclude[0]: "arn:[x": syntax error in pattern`},
+		"exclude tag":          {"policies:\n  actions:\n    exclude: [\"tag:=x\"]\n", `steward.yaml:3:15: policies.actions.exclude[0]: "tag:=x": want tag:KEY=VALUE`},
+		"max changes":          {"policies:\n  actions:\n    max_changes: -1\n", `steward.yaml:3:18: policies.actions.max_changes: -1: want 1 or more (the most changes one apply makes; default 20)`},
+		"webhook url":          {"notify:\n  webhook_url: hooks.example.com/x\n", `steward.yaml:2:16: notify.webhook_url: "hooks.example.com/x" is not an http(s) URL`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}
@@ -273,5 +277,18 @@ func TestConfigAggregator(t *testing.T) {
 				t.Errorf("config_aggregator (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestActionsSection(t *testing.T) {
+	c, err := Parse("steward.yaml", []byte("policies:\n  actions:\n    exclude: [\"arn:aws:rds:*\", \"tag:team=data\"]\n    max_changes: 5\nnotify:\n  webhook_url: https://hooks.example.com/x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Policies.Actions.MaxChanges != 5 || len(c.Policies.Actions.Exclude) != 2 || c.Notify.WebhookURL != "https://hooks.example.com/x" {
+		t.Errorf("actions %+v notify %+v", c.Policies.Actions, c.Notify)
+	}
+	if d := Default(); d.Policies.Actions.MaxChanges != 20 {
+		t.Errorf("default max_changes %d, want 20", d.Policies.Actions.MaxChanges)
 	}
 }

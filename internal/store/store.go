@@ -1,6 +1,8 @@
 // Package store owns steward's persistence: scans with their coverage,
 // resources kept once per content hash (so history and "what changed" are
-// queries), and the lifecycle of findings (first seen, last seen, resolved).
+// queries), the lifecycle of findings (first seen, last seen, resolved), and
+// the journal of changes steward makes to resources (written before and
+// after each change).
 //
 // Callers use the Store interface and Open; the backend is picked from the
 // DSN. SQLite (pure Go) is the embedded default; PostgreSQL can be added
@@ -79,6 +81,7 @@ type Store interface {
 	Diff(ctx context.Context, fromScanID, toScanID string) (Diff, error)
 
 	DeliveryStore
+	Journal
 
 	Close() error
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
@@ -183,4 +184,31 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// RegionConfig is the SDK configuration steward uses for one account and
+// region: the credentials the scan of that account uses, with Region set.
+type RegionConfig struct {
+	Account string
+	Region  string
+	Config  sdkaws.Config
+}
+
+// Configs returns the SDK configuration of every account and region src
+// reads, for the packages that act on what the scan found. src must come
+// from New.
+func Configs(src inventory.Source) ([]RegionConfig, error) {
+	s, ok := src.(*source)
+	if !ok {
+		return nil, fmt.Errorf("aws configs: source %q is not a live aws source", src.Name())
+	}
+	var out []RegionConfig
+	for _, a := range s.accounts {
+		for _, r := range a.regions {
+			cfg := a.cfg.Copy()
+			cfg.Region = r
+			out = append(out, RegionConfig{Account: a.id, Region: r, Config: cfg})
+		}
+	}
+	return out, nil
 }

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		"DeliveryRoundTrip": testDeliveryRoundTrip,
 		"DeliveryReplace":   testDeliveryReplace,
 		"DeliveryRejects":   testDeliveryRejects,
+		"Journal":           testJournal,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {

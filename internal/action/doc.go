@@ -1,0 +1,16 @@
+// Package action owns the changes steward makes to resources: a [Plan] is
+// the exact list of changes (resource, action, before -> after, why, and
+// the state of the resource it was made from); an [Engine] checks a plan
+// against the resources as they are now, refuses it when one changed,
+// journals every change before making it and after, and undoes a change
+// from its journal entry. One file per target type holds how that type is
+// stopped and started, with the SDK calls behind a small interface.
+//
+// Planning only reads: every target's Observe makes read calls only, so a
+// dry run never changes anything. Exclusions (the steward:protect=true tag
+// and policies.actions.exclude) are checked when planning and again, on the
+// resource as it is then, when applying.
+//
+// It knows schedules (package schedule), the store's journal and the AWS
+// SDK, and nothing of the command line, policies or reports.
+package action

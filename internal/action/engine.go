@@ -1,0 +1,257 @@
+package action
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/steward-sre/steward/internal/action/guard"
+	"github.com/steward-sre/steward/internal/store"
+)
+
+// DefaultMaxChanges is the blast-radius cap: the most changes one apply
+// makes unless steward.yaml says otherwise.
+const DefaultMaxChanges = guard.DefaultMaxChanges
+
+// Engine applies plans and undoes changes, journaling each one.
+type Engine struct {
+	Targets Targets
+	Journal store.Journal
+	Exclude Exclusions
+	// MaxChanges is the blast-radius cap; 0 means DefaultMaxChanges.
+	MaxChanges int
+	// Actor is who asks for the changes, recorded in the journal.
+	Actor  string
+	Now    func() time.Time
+	Logger *slog.Logger
+	// afterIntent runs between a change's journal intent and the change:
+	// tests make it fail there, as a process that dies would.
+	afterIntent func(Change)
+}
+
+// ErrTooMany is a plan over the blast-radius cap.
+var ErrTooMany = errors.New("over the blast-radius cap")
+
+// ErrChanged is a plan whose resources changed since it was made.
+var ErrChanged = errors.New("resources changed since the plan was made")
+
+// Outcome is what happened to one change.
+type Outcome struct {
+	Change   Change              `json:"change"`
+	Status   store.JournalStatus `json:"status"`
+	Previous map[string]string   `json:"previous,omitempty"`
+	Error    string              `json:"error,omitempty"`
+}
+
+func (e *Engine) max() int {
+	if e.MaxChanges > 0 {
+		return e.MaxChanges
+	}
+	return DefaultMaxChanges
+}
+
+func (e *Engine) target(r Ref) (Target, error) {
+	return e.Targets.Target(r.Account(), r.Region(), r.Type)
+}
+
+// Check reads every resource of the plan again and returns an error
+// wrapping ErrChanged, naming each resource and what changed, when one is
+// no longer in the state the plan recorded or is now excluded; ErrTooMany
+// when the plan is over the cap. It only reads.
+func (e *Engine) Check(ctx context.Context, p *Plan) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if n := len(p.Changes); n > e.max() {
+		return fmt.Errorf("the plan has %d changes, %w of %d per apply (policies.actions.max_changes in steward.yaml): split it or raise the cap", n, ErrTooMany, e.max())
+	}
+	var drifts []string
+	for _, c := range p.Changes {
+		d, err := e.check(ctx, c)
+		if err != nil {
+			return err
+		}
+		if d != "" {
+			drifts = append(drifts, d)
+		}
+	}
+	if len(drifts) > 0 {
+		return fmt.Errorf("%w: %s; make a new plan", ErrChanged, strings.Join(drifts, "; "))
+	}
+	return nil
+}
+
+// check returns why c may not be applied now, or "".
+func (e *Engine) check(ctx context.Context, c Change) (string, error) {
+	t, err := e.target(c.Ref)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", c.ARN, err)
+	}
+	o, err := t.Observe(ctx, c.Ref)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", nameOr(c.Ref), err)
+	}
+	if why := e.Exclude.Excluded(c.Ref, o.Tags); why != "" {
+		return fmt.Sprintf("%s (%s): %s", nameOr(c.Ref), c.ARN, why), nil
+	}
+	if ds := diff(c.Recorded, o.State); len(ds) > 0 {
+		return Drift{Ref: c.Ref, Diffs: ds}.String(), nil
+	}
+	return "", nil
+}
+
+// Apply makes exactly the changes of p, in order, after checking them
+// all (see Check). Each change is journaled before it is made and its
+// result after. A change that fails is journaled as failed and the others
+// go on; the error then says how many failed.
+func (e *Engine) Apply(ctx context.Context, p *Plan) ([]Outcome, error) {
+	if err := e.Check(ctx, p); err != nil {
+		return nil, err
+	}
+	var out []Outcome
+	failed := 0
+	for _, c := range p.Changes {
+		// Read once more right before the change: a resource that changed
+		// since Check is left alone.
+		why, err := e.check(ctx, c)
+		if err == nil && why != "" {
+			err = fmt.Errorf("%w: %s", ErrChanged, why)
+		}
+		if err != nil {
+			out = append(out, Outcome{Change: c, Status: store.JournalFailed, Error: err.Error()})
+			failed++
+			continue
+		}
+		o, err := e.apply(ctx, p, c, "")
+		if err != nil {
+			return out, err
+		}
+		if o.Status == store.JournalFailed {
+			failed++
+		}
+		out = append(out, o)
+	}
+	if failed > 0 {
+		return out, fmt.Errorf("%d of %d changes failed", failed, len(p.Changes))
+	}
+	return out, nil
+}
+
+// apply journals c, makes it and journals the result. An error is
+// returned only when the journal cannot be written: then nothing more may
+// be changed.
+func (e *Engine) apply(ctx context.Context, p *Plan, c Change, undoOf string) (Outcome, error) {
+	t, err := e.target(c.Ref)
+	if err != nil {
+		return Outcome{}, err
+	}
+	entry := store.JournalEntry{
+		ID: c.ID, PlanID: p.ID, ARN: c.ARN, Type: c.Type, Name: c.Name, Action: string(c.Action),
+		Why: c.Why, Actor: e.Actor, Before: c.Before, After: c.After, AsOf: p.AsOf, IntentAt: e.Now(), UndoOf: undoOf,
+	}
+	if err := e.Journal.JournalIntent(ctx, entry); err != nil {
+		return Outcome{}, fmt.Errorf("journal before %s %s (nothing was changed): %w", c.Action, nameOr(c.Ref), err)
+	}
+	if e.afterIntent != nil {
+		e.afterIntent(c)
+	}
+	prev, applyErr := t.Apply(ctx, c.Ref, c.Action)
+	o := Outcome{Change: c, Status: store.JournalDone, Previous: prev}
+	if applyErr != nil {
+		o.Status, o.Error = store.JournalFailed, applyErr.Error()
+		e.log().Warn("change failed", "change", c.ID, "arn", c.ARN, "action", c.Action, "err", applyErr)
+	}
+	// The result is written even when ctx ended: the change was made.
+	if err := e.Journal.JournalResult(context.WithoutCancel(ctx), c.ID, o.Status, e.Now(), prev, o.Error); err != nil {
+		return o, fmt.Errorf("journal after %s %s (the change was %s; `steward journal` shows it as may have happened): %w", c.Action, nameOr(c.Ref), o.Status, err)
+	}
+	return o, nil
+}
+
+func (e *Engine) log() *slog.Logger {
+	if e.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Logger
+}
+
+// ErrNotReversible is a change undo cannot reverse.
+var ErrNotReversible = errors.New("not reversible")
+
+// Undo reverses a change recorded in the journal: a stop is undone by a
+// start, which restores the values the stop saved, and the other way
+// round. Only a change that was done can be undone; an undo is journaled
+// like any change, with UndoOf naming the change it reverses.
+func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
+	en, err := e.Journal.JournalEntry(ctx, id)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if en.Status != store.JournalDone {
+		return Outcome{}, fmt.Errorf("change %s is %s, not done: %w (check the resource by hand)", id, statusText(en.Status), ErrNotReversible)
+	}
+	inv, ok := Verb(en.Action).inverse()
+	if !ok {
+		return Outcome{}, fmt.Errorf("change %s (%s): %w", id, en.Action, ErrNotReversible)
+	}
+	r := Ref{ARN: en.ARN, Type: en.Type, Name: en.Name}
+	t, err := e.target(r)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("%s: %w", r.ARN, err)
+	}
+	o, err := t.Observe(ctx, r)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read %s: %w", nameOr(r), err)
+	}
+	if why := e.Exclude.Excluded(r, o.Tags); why != "" {
+		return Outcome{}, fmt.Errorf("undo %s: %s is %s", id, nameOr(r), why)
+	}
+	if o.Skip != "" {
+		return Outcome{}, fmt.Errorf("undo %s: %s: %s", id, nameOr(r), o.Skip)
+	}
+	now := e.Now()
+	c := Change{ID: newID("u", now), Ref: r, Action: inv, Before: o.State, After: t.After(o, inv),
+		Why: "undo of " + id, Recorded: o.State}
+	p := &Plan{Format: planFormat, ID: c.ID, Created: now, AsOf: now, Changes: []Change{c}}
+	out, err := e.apply(ctx, p, c, id)
+	if err != nil {
+		return out, err
+	}
+	if out.Status == store.JournalFailed {
+		return out, fmt.Errorf("undo %s: %s", id, out.Error)
+	}
+	return out, nil
+}
+
+// statusText is how people read a journal status.
+func statusText(s store.JournalStatus) string {
+	if s == store.JournalIntent {
+		return "may have happened (steward stopped between recording the intent and the result)"
+	}
+	return string(s)
+}
+
+// StatusText is how `steward journal` shows a status.
+func StatusText(s store.JournalStatus) string {
+	if s == store.JournalIntent {
+		return "may have happened"
+	}
+	return string(s)
+}
+
+// newID makes a plan or change id: the time, sortable, and a random
+// part, so two plans made in the same second differ.
+func newID(prefix string, t time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return fmt.Sprintf("%s%s-%x", prefix, t.UTC().Format("20060102T150405"), b)
+}
+
+// SetAfterIntent sets a function run between a change's journal intent
+// and the change itself. Only tests use it, to end the process there as a
+// crash would.
+func SetAfterIntent(e *Engine, f func(Change)) { e.afterIntent = f }

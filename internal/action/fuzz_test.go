@@ -1,0 +1,72 @@
+package action
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// FuzzReadPlan: any file either is refused with an error or reads into a
+// plan that validates and survives a write and read back unchanged.
+func FuzzReadPlan(f *testing.F) {
+	f.Add(`{"format":1,"id":"p1","created":"2026-11-19T11:30:00Z","as_of":"2026-11-19T20:30:00+09:00","changes":[{"id":"p1.1","arn":"arn:aws:rds:ap-northeast-1:111111111111:db:x","type":"AWS::RDS::DBInstance","action":"stop","before":{"status":"available"},"after":{"status":"stopped"},"why":"w","recorded":{"status":"available"}}]}`)
+	f.Add(`{"format":1,"id":"p1","created":"2026-11-19T11:30:00Z","as_of":"2026-11-19T20:30:00Z","changes":[]}`)
+	f.Add(`{"format":2}`)
+	f.Add(`{"format":1,"id":"p","created":"2026-11-19T11:30:00Z","as_of":"2026-11-19T20:30:00Z","changes":[{"id":"a","arn":"arn:","type":"AWS::EC2::Instance","action":"start","recorded":{}}]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ReadPlan(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("read a plan that does not validate: %v", err)
+		}
+		for _, c := range p.Changes {
+			_ = c.Account() + c.Region()
+		}
+		var b bytes.Buffer
+		if err := p.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadPlan(&b); err != nil {
+			t.Fatalf("a plan written does not read back: %v", err)
+		}
+	})
+}
+
+// FuzzParseSaved: a saved tag either parses with its required counts, or
+// is refused; what parses encodes back to the same values.
+func FuzzParseSaved(f *testing.F) {
+	f.Add("desired=2 max=4 min=1 suspended=false/false/false")
+	f.Add("desired=0")
+	f.Add("desired=-1")
+	f.Add("desired=2 desired=3")
+	f.Add("=")
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseSaved(s, "desired")
+		if err != nil {
+			return
+		}
+		if atoi32(v["desired"]) < 0 {
+			t.Fatalf("negative desired accepted: %q", s)
+		}
+		again, err := parseSaved(encodeSaved(v), "desired")
+		if err != nil || len(again) != len(v) {
+			t.Fatalf("%q: encoded %q does not read back: %v", s, encodeSaved(v), err)
+		}
+	})
+}
+
+// FuzzExclusions: a pattern CheckPattern accepts never makes Excluded
+// fail or panic.
+func FuzzExclusions(f *testing.F) {
+	f.Add("arn:aws:rds:*", "arn:aws:rds:ap-northeast-1:1:db:x", "team", "data")
+	f.Add("tag:team=da*", "arn:x", "team", "data")
+	f.Add("[", "x", "", "")
+	f.Fuzz(func(t *testing.T, p, arn, k, v string) {
+		if CheckPattern(p) != nil {
+			return
+		}
+		_ = Exclusions{Patterns: []string{p}}.Excluded(Ref{ARN: arn, Name: arn}, map[string]string{k: v})
+	})
+}

@@ -1,0 +1,229 @@
+package action
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Verb is what a change does to a resource.
+type Verb string
+
+const (
+	Stop  Verb = "stop"
+	Start Verb = "start"
+)
+
+// inverse is the verb that undoes v.
+func (v Verb) inverse() (Verb, bool) {
+	switch v {
+	case Stop:
+		return Start, true
+	case Start:
+		return Stop, true
+	}
+	return "", false
+}
+
+// Resource types steward can act on.
+const (
+	TypeECSService = "AWS::ECS::Service"
+	TypeDBInstance = "AWS::RDS::DBInstance"
+	TypeDBCluster  = "AWS::RDS::DBCluster"
+	TypeInstance   = "AWS::EC2::Instance"
+	TypeASG        = "AWS::AutoScaling::AutoScalingGroup"
+)
+
+// Types are the resource types with a target, in stop order: services
+// before what they use, databases last.
+var Types = []string{TypeECSService, TypeASG, TypeInstance, TypeDBInstance, TypeDBCluster}
+
+// Ref names one resource a change applies to. Account, region and native
+// id come from the ARN.
+type Ref struct {
+	ARN  string `json:"arn"`
+	Type string `json:"type"`
+	Name string `json:"name,omitempty"`
+	// Cluster is an ECS service's cluster (also in a new-format ARN).
+	Cluster string `json:"cluster,omitempty"`
+}
+
+// arnParts splits arn:partition:service:region:account:resource.
+func (r Ref) arnParts() (region, account, resource string, err error) {
+	p := strings.SplitN(r.ARN, ":", 6)
+	if len(p) != 6 || p[0] != "arn" {
+		return "", "", "", fmt.Errorf("%q is not an ARN", r.ARN)
+	}
+	return p[3], p[4], p[5], nil
+}
+
+// Region is the resource's region.
+func (r Ref) Region() string { reg, _, _, _ := r.arnParts(); return reg }
+
+// Account is the resource's account.
+func (r Ref) Account() string { _, a, _, _ := r.arnParts(); return a }
+
+// Change is one change of a plan.
+type Change struct {
+	ID string `json:"id"`
+	Ref
+	Action Verb `json:"action"`
+	// Before and After are what the change does, as people read it.
+	Before map[string]string `json:"before"`
+	After  map[string]string `json:"after"`
+	Why    string            `json:"why"`
+	// Recorded is the state of the resource the plan was made from; apply
+	// refuses the plan when the resource is no longer in it.
+	Recorded map[string]string `json:"recorded"`
+}
+
+// Skip is a resource a plan leaves alone, and why.
+type Skip struct {
+	Ref
+	Reason string `json:"reason"`
+}
+
+// Plan is the exact list of changes an apply makes, nothing else.
+type Plan struct {
+	Format  int       `json:"format"`
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	// AsOf is the instant the plan was made for (a schedule evaluated at
+	// --at); Created is when it was made.
+	AsOf    time.Time `json:"as_of"`
+	Changes []Change  `json:"changes"`
+	Skipped []Skip    `json:"skipped,omitempty"`
+}
+
+// planFormat is the version of the plan file; a file of another version is
+// refused rather than half-understood.
+const planFormat = 1
+
+// Write saves the plan as JSON.
+func (p *Plan) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}
+
+// ReadPlan reads a plan written by Write and checks it is complete, so an
+// edited or truncated file is refused before anything runs.
+func ReadPlan(r io.Reader) (*Plan, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("read plan: more than one JSON value")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Validate checks every field an apply relies on and names the first
+// missing or wrong one.
+func (p *Plan) Validate() error {
+	if p.Format != planFormat {
+		return fmt.Errorf("plan: format %d, want %d (make the plan again with this steward)", p.Format, planFormat)
+	}
+	if p.ID == "" || p.Created.IsZero() || p.AsOf.IsZero() {
+		return errors.New("plan: id, created and as_of are required")
+	}
+	ids := map[string]bool{}
+	for i, c := range p.Changes {
+		field := fmt.Sprintf("plan: changes[%d]", i)
+		switch {
+		case c.ID == "":
+			return fmt.Errorf("%s: id is required", field)
+		case ids[c.ID]:
+			return fmt.Errorf("%s: id %s appears twice", field, c.ID)
+		case !slices.Contains(Types, c.Type):
+			return fmt.Errorf("%s: type %q has no action (known: %s)", field, c.Type, strings.Join(Types, ", "))
+		case c.Action != Stop && c.Action != Start:
+			return fmt.Errorf("%s: action %q (want stop or start)", field, c.Action)
+		case c.Recorded == nil:
+			return fmt.Errorf("%s: recorded state is required (it is what apply compares)", field)
+		}
+		if _, _, _, err := c.arnParts(); err != nil {
+			return fmt.Errorf("%s: arn: %w", field, err)
+		}
+		ids[c.ID] = true
+	}
+	return nil
+}
+
+// Drift is how a resource differs from the state a plan recorded.
+type Drift struct {
+	Ref
+	Diffs []string `json:"diffs"`
+}
+
+func (d Drift) String() string {
+	return fmt.Sprintf("%s (%s): %s", nameOr(d.Ref), d.ARN, strings.Join(d.Diffs, "; "))
+}
+
+// diff lists the keys whose values differ, as "key: was -> now".
+func diff(recorded, now map[string]string) []string {
+	keys := slices.Sorted(maps.Keys(recorded))
+	for k := range now {
+		if _, ok := recorded[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out []string
+	for _, k := range slices.Compact(keys) {
+		a, aok := recorded[k]
+		b, bok := now[k]
+		switch {
+		case aok && bok && a == b:
+		case !aok:
+			out = append(out, fmt.Sprintf("%s: (none) -> %s", k, b))
+		case !bok:
+			out = append(out, fmt.Sprintf("%s: %s -> (none)", k, a))
+		default:
+			out = append(out, fmt.Sprintf("%s: %s -> %s", k, a, b))
+		}
+	}
+	return out
+}
+
+func nameOr(r Ref) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.ARN
+}
+
+// order sorts changes: stops of services before databases, starts the
+// other way round, so a database is up before what uses it.
+func order(cs []Change) {
+	rank := func(c Change) int {
+		i := slices.Index(Types, c.Type)
+		if c.Action == Start {
+			i = len(Types) - i
+		}
+		return i
+	}
+	slices.SortStableFunc(cs, func(a, b Change) int {
+		if a.Action != b.Action { // stops first: they free what starts may need
+			if a.Action == Stop {
+				return -1
+			}
+			return 1
+		}
+		if d := rank(a) - rank(b); d != 0 {
+			return d
+		}
+		return strings.Compare(a.ARN, b.ARN)
+	})
+}

@@ -1,0 +1,470 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/steward-sre/steward/internal/action"
+	"github.com/steward-sre/steward/internal/collect/aws"
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/notify"
+	"github.com/steward-sre/steward/internal/report"
+	"github.com/steward-sre/steward/internal/store"
+)
+
+// PlanFlags choose the inventory and instant a schedule plan is made from.
+type PlanFlags struct {
+	Source string `help:"Inventory to plan from: the latest scan in the store (default), or a source as scan takes (aws, file:PATH, config:PATH)." placeholder:"SOURCE"`
+	At     string `help:"Evaluate schedules at this instant, RFC 3339 (default: now), e.g. to catch up or to test." placeholder:"TIME"`
+	Format string `help:"Output: table, json." default:"table" enum:"table,json" short:"f"`
+}
+
+// PlanCmd plans what the schedules want now.
+type PlanCmd struct {
+	PlanFlags
+	Out string `help:"Save the plan to this file, for steward apply." placeholder:"FILE"`
+}
+
+// ApplyCmd executes a saved plan.
+type ApplyCmd struct {
+	File        string `arg:"" help:"A plan saved by steward plan --out." type:"existingfile"`
+	AutoApprove bool   `name:"auto-approve" help:"Do not ask for confirmation (needed when stdin is not a terminal)."`
+	Format      string `help:"Output: table, json." default:"table" enum:"table,json" short:"f"`
+}
+
+// JournalCmd lists changes steward made.
+type JournalCmd struct {
+	ARN    string `help:"Only the changes to this resource." placeholder:"ARN"`
+	Limit  int    `help:"At most this many entries, the latest first (0: all)." default:"50"`
+	Format string `help:"Output: table, json." default:"table" enum:"table,json" short:"f"`
+}
+
+// UndoCmd reverses a journaled change.
+type UndoCmd struct {
+	ID          string `arg:"" name:"change-id" help:"The change to undo, as steward journal shows it."`
+	AutoApprove bool   `name:"auto-approve" help:"Do not ask for confirmation."`
+}
+
+// actionEngine opens the store (the journal is written) and builds the
+// targets from the credentials and accounts a live scan uses.
+func (r *runner) actionEngine(cfg *config.Config) (*action.Engine, store.Store, error) {
+	src, err := r.awsSource(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfgs, err := aws.Configs(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	targets := &action.AWSTargets{Wait: action.DefaultWait}
+	for _, c := range cfgs {
+		targets.Add(c.Account, c.Region, c.Config)
+	}
+	st, err := r.openStore(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	actor := r.env.Getenv("STEWARD_ACTOR")
+	if actor == "" {
+		actor = r.env.Getenv("USER")
+	}
+	e := &action.Engine{Targets: targets, Journal: st, Exclude: action.Exclusions{Patterns: cfg.Policies.Actions.Exclude},
+		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: actor, Now: r.env.Now, Logger: r.log.With("component", "action")}
+	if afterIntent != nil {
+		action.SetAfterIntent(e, afterIntent)
+	}
+	return e, st, nil
+}
+
+// afterIntent, when set, runs between a change's journal intent and the
+// change; the crash test sets it to end the process there.
+var afterIntent func(action.Change)
+
+// inventory is the resources of --source, else of the latest scan.
+func (r *runner) inventory(cfg *config.Config, st store.Store, source string) ([]inventory.Resource, error) {
+	if source != "" {
+		src, err := r.source(source, cfg)
+		if err != nil {
+			return nil, err
+		}
+		prog := report.NewProgress(r.env.Stderr, r.isTTY(r.env.Stderr), r.env.Now, "inventory")
+		col, err := src.Collect(r.ctx, prog)
+		prog.Finish()
+		if err != nil {
+			return nil, fmt.Errorf("collect %s: %w", source, err)
+		}
+		return col.Resources, nil
+	}
+	sc, err := st.LatestScan(r.ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, usagef("the store has no scan yet: run `steward scan` first, or give --source")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read latest scan: %w", err)
+	}
+	return st.Resources(r.ctx, sc.ID)
+}
+
+func (r *runner) planSchedules(cfg *config.Config, e *action.Engine, st store.Store, f PlanFlags) (*action.Plan, error) {
+	at, err := instant("--at", f.At, r.env.Now)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := r.inventory(cfg, st, f.Source)
+	if err != nil {
+		return nil, err
+	}
+	return e.PlanSchedules(r.ctx, action.ScheduleInput{Resources: rs, Resolver: cfg.ScheduleResolver(),
+		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at})
+}
+
+// Run plans.
+func (c *PlanCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	e, st, err := r.actionEngine(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := r.planSchedules(cfg, e, st, c.PlanFlags)
+	if err != nil {
+		return err
+	}
+	if c.Out != "" {
+		if err := writePlan(c.Out, p); err != nil {
+			return err
+		}
+	}
+	if err := r.printPlan(c.Format, p); err != nil {
+		return err
+	}
+	if n := len(p.Changes); n > e.MaxChanges {
+		fmt.Fprintf(r.env.Stderr, "steward: %d changes is over the cap of %d per apply (policies.actions.max_changes): apply will refuse this plan\n", n, e.MaxChanges)
+	}
+	if c.Out != "" {
+		fmt.Fprintf(r.env.Stderr, "Plan saved to %s: run `steward apply %s` to make these %d change(s).\n", c.Out, c.Out, len(p.Changes))
+	}
+	return nil
+}
+
+func writePlan(path string, p *action.Plan) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	if err := p.Write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("save plan: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	return nil
+}
+
+// Run applies a saved plan.
+func (c *ApplyCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(c.File)
+	if err != nil {
+		return usagef("%v", unwrapPathError(err))
+	}
+	p, err := action.ReadPlan(f)
+	f.Close()
+	if err != nil {
+		return usagef("%s: %v", c.File, err)
+	}
+	e, st, err := r.actionEngine(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := e.Check(r.ctx, p); err != nil {
+		return refusal(err)
+	}
+	if len(p.Changes) == 0 {
+		_, err := fmt.Fprintln(r.env.Stdout, "The plan has no changes.")
+		return err
+	}
+	if err := r.printPlan("table", p); err != nil {
+		return err
+	}
+	if err := r.confirm(c.AutoApprove, fmt.Sprintf("Make these %d change(s)?", len(p.Changes))); err != nil {
+		return err
+	}
+	outs, err := e.Apply(r.ctx, p)
+	if perr := r.printOutcomes(c.Format, outs); perr != nil && err == nil {
+		err = perr
+	}
+	return refusal(err)
+}
+
+// refusal makes a plan that may not be applied bad input (exit 2).
+func refusal(err error) error {
+	if errors.Is(err, action.ErrChanged) || errors.Is(err, action.ErrTooMany) {
+		return usageError{err}
+	}
+	return err
+}
+
+// confirm asks on a terminal; elsewhere it needs --auto-approve.
+func (r *runner) confirm(auto bool, question string) error {
+	if auto {
+		return nil
+	}
+	w, ok := r.env.Stdin.(io.Writer)
+	tty := false
+	if ok {
+		tty, _ = r.env.IsTTY(w)
+	}
+	if !tty {
+		return usagef("stdin is not a terminal, so steward cannot ask: pass --auto-approve to make the changes")
+	}
+	fmt.Fprintf(r.env.Stderr, "%s Only 'yes' is accepted: ", question)
+	line, _ := bufio.NewReader(r.env.Stdin).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return exitError{ExitUsage, "steward: not confirmed: nothing was changed"}
+	}
+	return nil
+}
+
+// Run lists the journal.
+func (c *JournalCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	st, err := r.openStoreForReading(cfg)
+	if errors.Is(err, store.ErrNotFound) {
+		return usagef("the store is empty: steward has made no change")
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	es, err := st.JournalEntries(r.ctx, store.JournalFilter{ARN: c.ARN, Limit: c.Limit})
+	if err != nil {
+		return err
+	}
+	if c.Format == "json" {
+		type row struct {
+			store.JournalEntry
+			State string `json:"state"`
+		}
+		rows := []row{}
+		for _, e := range es {
+			rows = append(rows, row{e, action.StatusText(e.Status)})
+		}
+		return writeJSON(r.env.Stdout, rows)
+	}
+	if len(es) == 0 {
+		_, err := fmt.Fprintln(r.env.Stdout, "The journal is empty: steward has made no change.")
+		return err
+	}
+	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHANGE\tAT (UTC)\tACTION\tTYPE\tNAME\tSTATUS\tCHANGE MADE\tWHY")
+	for _, e := range es {
+		status := action.StatusText(e.Status)
+		if e.Error != "" {
+			status += ": " + e.Error
+		}
+		why := e.Why
+		if e.UndoOf != "" {
+			why = "undo of " + e.UndoOf
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.IntentAt.Format("2006-01-02 15:04:05"), e.Action, e.Type,
+			dashIfEmpty(e.Name), status, dashIfEmpty(changeText(e.Before, e.After)), why)
+	}
+	return tw.Flush()
+}
+
+// Run undoes a change.
+func (c *UndoCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	e, st, err := r.actionEngine(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	en, err := st.JournalEntry(r.ctx, c.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return usagef("no change %q in the journal (see steward journal)", c.ID)
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.confirm(c.AutoApprove, fmt.Sprintf("Undo %s (%s %s)?", en.ID, en.Action, en.Name)); err != nil {
+		return err
+	}
+	o, err := e.Undo(r.ctx, c.ID)
+	if errors.Is(err, action.ErrNotReversible) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(r.env.Stdout, "%s: %s %s (%s), journaled as %s\n", o.Status, o.Change.Action, nameOf(o.Change.Ref), changeText(o.Change.Before, o.Change.After), o.Change.ID)
+	return err
+}
+
+func nameOf(r action.Ref) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.ARN
+}
+
+// changeText shows the values a change moves, "desired 2 -> 0, min 1 -> 0".
+func changeText(before, after map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(after)) {
+		if before[k] != after[k] {
+			b := before[k]
+			if b == "" {
+				b = "(none)"
+			}
+			a := after[k]
+			if a == "" {
+				a = "(none)"
+			}
+			parts = append(parts, fmt.Sprintf("%s %s -> %s", k, b, a))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (r *runner) printPlan(format string, p *action.Plan) error {
+	if format == "json" {
+		return writeJSON(r.env.Stdout, p)
+	}
+	fmt.Fprintf(r.env.Stdout, "Plan %s for %s: %d change(s), %d left alone.\n", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped))
+	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
+	if len(p.Changes) > 0 {
+		fmt.Fprintln(tw, "CHANGE\tACTION\tTYPE\tNAME\tBEFORE -> AFTER\tWHY")
+		for _, c := range p.Changes {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Action, c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why)
+		}
+	}
+	if len(p.Skipped) > 0 {
+		fmt.Fprintln(tw, "\nLEFT ALONE\tTYPE\tNAME\tWHY\t\t")
+		for _, s := range p.Skipped {
+			fmt.Fprintf(tw, "-\t%s\t%s\t%s\t\t\n", s.Type, nameOf(s.Ref), s.Reason)
+		}
+	}
+	return tw.Flush()
+}
+
+func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
+	if format == "json" {
+		if outs == nil {
+			outs = []action.Outcome{}
+		}
+		return writeJSON(r.env.Stdout, outs)
+	}
+	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHANGE\tACTION\tNAME\tRESULT")
+	for _, o := range outs {
+		res := string(o.Status)
+		if o.Error != "" {
+			res += ": " + o.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Change.ID, o.Change.Action, nameOf(o.Change.Ref), res)
+	}
+	return tw.Flush()
+}
+
+// ScheduleRunCmd plans and applies what the schedules want now.
+type ScheduleRunCmd struct {
+	PlanFlags
+	DryRun bool `name:"dry-run" help:"Plan only: print what would change and change nothing."`
+}
+
+// runSummary is what a run reports on stdout (JSON) and to the webhook.
+type runSummary struct {
+	At       time.Time        `json:"at"`
+	Plan     string           `json:"plan"`
+	DryRun   bool             `json:"dry_run"`
+	Actor    string           `json:"actor,omitempty"`
+	Planned  []action.Change  `json:"planned"`
+	Outcomes []action.Outcome `json:"outcomes"`
+	Skipped  []action.Skip    `json:"skipped"`
+	Failed   int              `json:"failed"`
+	Error    string           `json:"error,omitempty"`
+}
+
+// Run runs the schedules once.
+func (c *ScheduleRunCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	e, st, err := r.actionEngine(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := r.planSchedules(cfg, e, st, c.PlanFlags)
+	if err != nil {
+		return err
+	}
+	sum := runSummary{At: p.AsOf, Plan: p.ID, DryRun: c.DryRun, Actor: e.Actor, Planned: p.Changes, Skipped: p.Skipped, Outcomes: []action.Outcome{}}
+	if sum.Skipped == nil {
+		sum.Skipped = []action.Skip{}
+	}
+	var applyErr error
+	if !c.DryRun && len(p.Changes) > 0 {
+		sum.Outcomes, applyErr = e.Apply(r.ctx, p)
+		for _, o := range sum.Outcomes {
+			if o.Status != store.JournalDone {
+				sum.Failed++
+			}
+		}
+		if applyErr != nil {
+			sum.Error = applyErr.Error()
+		}
+	}
+	if c.Format == "json" {
+		err = writeJSON(r.env.Stdout, sum)
+	} else {
+		err = r.printPlan("table", p)
+		if err == nil && len(sum.Outcomes) > 0 {
+			fmt.Fprintln(r.env.Stdout)
+			err = r.printOutcomes("table", sum.Outcomes)
+		}
+		if err == nil && c.DryRun {
+			fmt.Fprintln(r.env.Stdout, "Dry run: nothing was changed.")
+		}
+	}
+	if u := cfg.Notify.WebhookURL; u != "" && (len(p.Changes) > 0 || applyErr != nil) {
+		if werr := notify.Webhook(r.ctx, nil, u, sum); werr != nil {
+			r.log.Warn("run summary not delivered", "err", werr)
+			fmt.Fprintf(r.env.Stderr, "steward: %v\n", werr)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return refusal(applyErr)
+}
