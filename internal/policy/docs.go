@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -177,23 +178,61 @@ func Source(id string) (string, error) {
 		return "", err
 	}
 	for _, p := range ps {
-		if p.ID != id {
-			continue
+		if p.ID == id {
+			return SourceOf(p)
 		}
-		data, err := fs.ReadFile(BuiltinFS(), strings.TrimPrefix(p.File, "builtin:"))
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", p.File, err)
-		}
-		lines := strings.Split(string(data), "\n")
-		start := p.Line - 1
-		if start < 0 || start >= len(lines) {
-			return "", fmt.Errorf("policy %s: line %d is outside %s", id, p.Line, p.File)
-		}
-		end := start + 1
-		for end < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[end]), "- id:") {
-			end++
-		}
-		return strings.TrimRight(strings.Join(lines[start:end], "\n"), "\n") + "\n", nil
 	}
 	return "", fmt.Errorf("no built-in policy %q (steward policy list shows them)", id)
+}
+
+// SourceOf returns the lines of p's pack file that write it, from its
+// "- id:" line to the next policy: the embedded file for a built-in policy,
+// the user's file for one loaded from policies.paths.
+func SourceOf(p *Policy) (string, error) {
+	var data []byte
+	var err error
+	if name, ok := strings.CutPrefix(p.File, "builtin:"); ok {
+		data, err = fs.ReadFile(BuiltinFS(), name)
+	} else {
+		data, err = os.ReadFile(p.File)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", p.File, err)
+	}
+	lines := strings.Split(string(data), "\n")
+	start := p.Line - 1
+	if start < 0 || start >= len(lines) {
+		return "", fmt.Errorf("policy %s: line %d is outside %s", p.ID, p.Line, p.File)
+	}
+	indent := len(lines[start]) - len(strings.TrimLeft(lines[start], " "))
+	end := start + 1
+	for end < len(lines) {
+		l := lines[end]
+		trimmed := strings.TrimLeft(l, " ")
+		// The policy ends at the next list item at its indentation, or at a
+		// key less indented than its "- id:" (the file's next top-level key).
+		if trimmed != "" && !strings.HasPrefix(trimmed, "#") {
+			in := len(l) - len(trimmed)
+			if in < indent || (in == indent && strings.HasPrefix(trimmed, "- ")) {
+				break
+			}
+		}
+		end++
+	}
+	// Blank lines and comments before the next policy belong to it.
+	for end > start+1 {
+		if t := strings.TrimSpace(lines[end-1]); t != "" && !strings.HasPrefix(t, "#") {
+			break
+		}
+		end--
+	}
+	out := slices.Clone(lines[start:end])
+	for i, l := range out {
+		// A pack may share a types list through a YAML alias to an earlier
+		// policy; shown alone the alias would not parse, so it is written out.
+		if k, v, ok := strings.Cut(l, "types: *"); ok && strings.TrimSpace(k) == "" && !strings.ContainsAny(v, " #") {
+			out[i] = k + "types: [" + strings.Join(p.Types, ", ") + "]"
+		}
+	}
+	return strings.Join(out, "\n") + "\n", nil
 }
