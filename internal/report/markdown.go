@@ -53,6 +53,12 @@ func renderMarkdown(w io.Writer, v *view) error {
 		}
 		b.WriteByte('\n')
 	}
+	if fx := fixes(v); len(fx) > 0 {
+		fmt.Fprintf(&b, "\n**%s**\n\n", wordsFixMarkdown)
+		for _, x := range fx {
+			b.WriteString("- `" + mdCode(x.policy) + "`" + strings.TrimPrefix(x.line(mdEscape), x.policy) + "\n")
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -319,3 +319,47 @@ func groupFindings(fs []finding.Finding, by string) []group {
 	})
 	return gs
 }
+
+// fix is what a person needs to act on one policy's findings: how to fix
+// them and the controls the policy implements.
+type fix struct {
+	policy      string
+	remediation string
+	references  []string
+}
+
+// fixes lists, once per policy and in the order the findings are listed,
+// the remediation and references of every policy that found something.
+func fixes(v *view) []fix {
+	info := make(map[string]*PolicyInfo, len(v.rep.Policies))
+	for i := range v.rep.Policies {
+		info[v.rep.Policies[i].ID] = &v.rep.Policies[i]
+	}
+	seen := make(map[string]bool)
+	var out []fix
+	for _, f := range v.findings {
+		if seen[f.Policy] {
+			continue
+		}
+		seen[f.Policy] = true
+		p := info[f.Policy]
+		if p == nil || (p.Remediation == "" && len(p.References) == 0) {
+			continue
+		}
+		out = append(out, fix{policy: f.Policy, remediation: strings.Join(strings.Fields(p.Remediation), " "), references: p.References})
+	}
+	return out
+}
+
+// fixLine is one fix in words: "policy [refs]: remediation".
+func (x fix) line(esc func(string) string) string {
+	s := x.policy
+	if len(x.references) > 0 {
+		s += " [" + esc(strings.Join(x.references, ", ")) + "]"
+	}
+	r := x.remediation
+	if r == "" {
+		r = wordsNoRemedation
+	}
+	return s + ": " + esc(r)
+}

@@ -167,3 +167,21 @@ func TestTableAlignsWideCharacters(t *testing.T) {
 		t.Errorf("ACCOUNT starts at columns %v, want equal:\n%s", starts, out)
 	}
 }
+
+// Remediation and references are shown once per policy that found
+// something, in the table and in Markdown, not once per finding.
+func TestFixesOncePerPolicy(t *testing.T) {
+	for _, format := range []string{FormatTable, FormatMarkdown} {
+		out := string(render(t, format, loadFixture(t), Options{}))
+		_, after, ok := strings.Cut(out, "How to fix")
+		if !ok {
+			t.Fatalf("%s: no How to fix section:\n%s", format, out)
+		}
+		if n := strings.Count(after, "Snapshot the volume and delete it."); n != 1 {
+			t.Errorf("%s: ebs-volume-unattached's remediation shown %d times, want once (two findings):\n%s", format, n, after)
+		}
+		if !strings.Contains(after, "s3-bucket-public") || !strings.Contains(after, "access-control-block-public-access.html]") {
+			t.Errorf("%s: s3-bucket-public's references missing:\n%s", format, after)
+		}
+	}
+}

@@ -123,6 +123,22 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 		}
 	}
 
+	if fx := fixes(v); len(fx) > 0 {
+		b.WriteString("\n" + paint(ansiBold, wordsFixHeading) + "\n")
+		fit := width
+		if opts.Wide {
+			fit = 0
+		}
+		for _, x := range fx {
+			for _, l := range strings.Split(table.Wrap(x.line(table.Terminal), fit-2, "  "), "\n") {
+				if fit > 0 {
+					l = table.Truncate(l, fit-2) // a word wider than the terminal (a URL)
+				}
+				b.WriteString("  " + l + "\n")
+			}
+		}
+	}
+
 	b.WriteString("\n" + wrap(totalsLine(v), width) + "\n")
 	b.WriteString(wrap(wasteLine(v), width) + "\n")
 	b.WriteString(coverageText(v, width, paint))
