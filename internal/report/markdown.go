@@ -40,12 +40,15 @@ func renderMarkdown(w io.Writer, v *view) error {
 				len(gaps), plural(len(sc.Coverage), "check"), strings.Join(where, "; "))
 		}
 	}
-	for i := range v.findings {
-		if i == markdownTop {
-			fmt.Fprintf(&b, "- …and %d more\n", len(v.findings)-markdownTop)
-			break
-		}
-		f := &v.findings[i]
+	if c := changesLine(s.Changes); c != "" {
+		b.WriteString(mdEscape(c) + "\n\n")
+	}
+	if v.rep.Listing != "" {
+		b.WriteString(mdEscape(fmt.Sprintf(wordsListing, v.rep.Listing)) + "\n\n")
+	}
+	shown := v.limited(markdownTop)
+	for i := range shown {
+		f := &shown[i]
 		fmt.Fprintf(&b, "- **%s** `%s` %s (%s, %s): %s", f.Severity, mdCode(f.Policy), mdEscape(resourceLabel(f)),
 			mdEscape(f.Account), regionLabel(mdEscape(f.Region)), mdEscape(f.Message))
 		if f.MonthlyWaste != 0 {
@@ -53,7 +56,10 @@ func renderMarkdown(w io.Writer, v *view) error {
 		}
 		b.WriteByte('\n')
 	}
-	if fx := fixes(v); len(fx) > 0 {
+	if v.more > 0 {
+		b.WriteString("- " + mdEscape(fmt.Sprintf(wordsMore, v.more)) + "\n")
+	}
+	if fx := fixes(v, shown); len(fx) > 0 {
 		fmt.Fprintf(&b, "\n**%s**\n\n", wordsFixMarkdown)
 		for _, x := range fx {
 			b.WriteString("- `" + mdCode(x.policy) + "`" + strings.TrimPrefix(x.line(mdEscape), x.policy) + "\n")

@@ -104,6 +104,24 @@ type Report struct {
 	Generated time.Time
 	// ToolVersion is steward's version, written into SARIF output.
 	ToolVersion string
+	// Changes says how the findings differ from the previous complete
+	// scan; nil when the caller does not know (a scan not stored).
+	Changes *Changes
+	// Listing names what Findings hold when it is not every open finding
+	// (e.g. "new since scan X", "resolved since scan X", "filtered").
+	Listing string
+	// Limit is how many findings are listed; the rest are counted. 0 is
+	// the format's default (every finding; Markdown, a summary, lists
+	// markdownTop); a negative limit lists all in every format.
+	Limit int
+}
+
+// Changes counts what changed since the previous complete scan.
+type Changes struct {
+	// Previous is that scan's id; empty when there is none (all new).
+	Previous string `json:"previous_scan,omitempty"`
+	New      int    `json:"new"`
+	Resolved int    `json:"resolved"`
 }
 
 // Options are how the caller's terminal looks; they change only the table.
@@ -161,6 +179,22 @@ type view struct {
 	currency string
 	findings []finding.Finding // sorted, currency filled in
 	summary  Summary
+	// more is how many sorted findings the limit left out of findings.
+	more int
+}
+
+// limited cuts v's findings to the report's limit (or def when it has
+// none), counting the rest.
+func (v *view) limited(def int) []finding.Finding {
+	n := v.rep.Limit
+	if n == 0 {
+		n = def
+	}
+	if n <= 0 || n >= len(v.findings) {
+		return v.findings
+	}
+	v.more = len(v.findings) - n
+	return v.findings[:n]
 }
 
 func prepare(rep *Report) (*view, error) {
@@ -190,7 +224,9 @@ func prepare(rep *Report) (*view, error) {
 		toReportCurrency(f, cur, rep.Rate)
 	}
 	sortFindings(fs)
-	return &view{rep: rep, groupBy: g, currency: cur, findings: fs, summary: summarize(fs, cur)}, nil
+	v := &view{rep: rep, groupBy: g, currency: cur, findings: fs, summary: summarize(fs, cur)}
+	v.summary.Changes = rep.Changes
+	return v, nil
 }
 
 // sortFindings puts the worst first; the rest of the key makes the order
@@ -220,6 +256,9 @@ type Summary struct {
 	// OtherCurrencies holds waste in currencies other than Currency, which
 	// cannot be added to it without an exchange rate steward does not have.
 	OtherCurrencies map[string]float64 `json:"other_currencies,omitempty"`
+	// Changes are the new and resolved counts since the previous complete
+	// scan, when known.
+	Changes *Changes `json:"since_previous,omitempty"`
 }
 
 func summarize(fs []finding.Finding, currency string) Summary {
@@ -330,14 +369,14 @@ type fix struct {
 
 // fixes lists, once per policy and in the order the findings are listed,
 // the remediation and references of every policy that found something.
-func fixes(v *view) []fix {
+func fixes(v *view, shown []finding.Finding) []fix {
 	info := make(map[string]*PolicyInfo, len(v.rep.Policies))
 	for i := range v.rep.Policies {
 		info[v.rep.Policies[i].ID] = &v.rep.Policies[i]
 	}
 	seen := make(map[string]bool)
 	var out []fix
-	for _, f := range v.findings {
+	for _, f := range shown {
 		if seen[f.Policy] {
 			continue
 		}
@@ -362,4 +401,15 @@ func (x fix) line(esc func(string) string) string {
 		r = wordsNoRemedation
 	}
 	return s + ": " + esc(r)
+}
+
+// changesLine says what changed since the previous complete scan.
+func changesLine(c *Changes) string {
+	if c == nil {
+		return ""
+	}
+	if c.Previous == "" {
+		return fmt.Sprintf(wordsFirstScan, c.New)
+	}
+	return fmt.Sprintf(wordsChanges, c.New, c.Resolved, c.Previous)
 }

@@ -42,23 +42,29 @@ func TestGolden(t *testing.T) {
 		format  string
 		groupBy string
 		opts    Options
+		limit   int
+		changes *Changes
 	}{
-		"table.golden":          {format: FormatTable},
-		"table-owner.golden":    {format: FormatTable, groupBy: GroupOwner},
-		"table-severity.golden": {format: FormatTable, groupBy: GroupSeverity},
-		"table-tty.golden":      {format: FormatTable, opts: Options{TTY: true, Width: 100}},
-		"table-tty-80.golden":   {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}},
-		"table-tty-160.golden":  {format: FormatTable, opts: Options{TTY: true, Width: 160, NoColor: true}},
-		"table-tty-wide.golden": {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true, Wide: true}},
-		"report.json.golden":    {format: FormatJSON},
-		"report.csv.golden":     {format: FormatCSV},
-		"report.sarif.golden":   {format: FormatSARIF},
-		"report.md.golden":      {format: FormatMarkdown},
+		"table-limit-80.golden":  {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}, limit: 3, changes: &Changes{Previous: "scan-20250601-0300", New: 2, Resolved: 5}},
+		"report-limit.md.golden": {format: FormatMarkdown, limit: 2, changes: &Changes{Previous: "scan-20250601-0300", New: 2, Resolved: 5}},
+		"report-all.md.golden":   {format: FormatMarkdown, limit: -1, changes: &Changes{New: 8}},
+		"table.golden":           {format: FormatTable},
+		"table-owner.golden":     {format: FormatTable, groupBy: GroupOwner},
+		"table-severity.golden":  {format: FormatTable, groupBy: GroupSeverity},
+		"table-tty.golden":       {format: FormatTable, opts: Options{TTY: true, Width: 100}},
+		"table-tty-80.golden":    {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}},
+		"table-tty-160.golden":   {format: FormatTable, opts: Options{TTY: true, Width: 160, NoColor: true}},
+		"table-tty-wide.golden":  {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true, Wide: true}},
+		"report.json.golden":     {format: FormatJSON},
+		"report.csv.golden":      {format: FormatCSV},
+		"report.sarif.golden":    {format: FormatSARIF},
+		"report.md.golden":       {format: FormatMarkdown},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			rep := loadFixture(t)
 			rep.GroupBy = tt.groupBy
+			rep.Limit, rep.Changes = tt.limit, tt.changes
 			got := render(t, tt.format, rep, tt.opts)
 			golden.Check(t, filepath.Join("testdata", name), got)
 		})
@@ -183,5 +189,47 @@ func TestFixesOncePerPolicy(t *testing.T) {
 		if !strings.Contains(after, "s3-bucket-public") || !strings.Contains(after, "access-control-block-public-access.html]") {
 			t.Errorf("%s: s3-bucket-public's references missing:\n%s", format, after)
 		}
+	}
+}
+
+// A limit lists the worst findings and counts the rest in every format
+// that lists findings; the totals still count every finding.
+func TestLimit(t *testing.T) {
+	for _, format := range []string{FormatTable, FormatMarkdown, FormatCSV, FormatJSON} {
+		rep := loadFixture(t)
+		rep.Limit = 3
+		out := string(render(t, format, rep, Options{}))
+		switch format {
+		case FormatCSV:
+			if n := strings.Count(out, "\n"); n != 4 {
+				t.Errorf("csv: %d lines, want a header and 3 findings:\n%s", n, out)
+			}
+		case FormatJSON:
+			var got struct {
+				Summary  Summary
+				Findings []json.RawMessage
+			}
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Findings) != 3 || got.Summary.Total != 8 {
+				t.Errorf("json: %d findings, total %d; want 3 of 8", len(got.Findings), got.Summary.Total)
+			}
+		default:
+			if !strings.Contains(out, "and 5 more") || !strings.Contains(out, "8 findings") {
+				t.Errorf("%s: want the 5 left out counted and 8 in the totals:\n%s", format, out)
+			}
+		}
+	}
+	// Markdown lists 10 by default and says how many more; -1 lists all.
+	rep := loadFixture(t)
+	rep.Findings = append(rep.Findings, rep.Findings...)
+	rep.Findings = append(rep.Findings, rep.Findings...)
+	if out := string(render(t, FormatMarkdown, rep, Options{})); !strings.Contains(out, "and 22 more (--limit N") {
+		t.Errorf("markdown default: want 10 listed and 22 counted:\n%s", out)
+	}
+	rep.Limit = -1
+	if out := string(render(t, FormatMarkdown, rep, Options{})); strings.Contains(out, "more (--limit") {
+		t.Errorf("markdown --limit -1 still cut:\n%s", out)
 	}
 }

@@ -70,6 +70,10 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 	}
 	var b strings.Builder
 	b.WriteString(paint(ansiBold, wrap(table.Terminal(headline(v)), width)) + "\n")
+	if v.rep.Listing != "" {
+		b.WriteString(wrap(table.Terminal(fmt.Sprintf(wordsListing, v.rep.Listing)), width) + "\n")
+	}
+	shown := v.limited(0)
 
 	if len(v.findings) == 0 {
 		b.WriteString("\nNo findings.\n")
@@ -83,7 +87,7 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 		cols = append(cols, tc.Column)
 		pick = append(pick, i)
 	}
-	groups := groupFindings(v.findings, v.groupBy)
+	groups := groupFindings(shown, v.groupBy)
 	secs := make([]table.Section, len(groups))
 	for gi, g := range groups {
 		rows := make([][]string, len(g.findings))
@@ -123,7 +127,10 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 		}
 	}
 
-	if fx := fixes(v); len(fx) > 0 {
+	if v.more > 0 {
+		b.WriteString("\n" + fmt.Sprintf(wordsMore, v.more) + "\n")
+	}
+	if fx := fixes(v, shown); len(fx) > 0 {
 		b.WriteString("\n" + paint(ansiBold, wordsFixHeading) + "\n")
 		fit := width
 		if opts.Wide {
@@ -141,6 +148,9 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 
 	b.WriteString("\n" + wrap(totalsLine(v), width) + "\n")
 	b.WriteString(wrap(wasteLine(v), width) + "\n")
+	if c := changesLine(v.summary.Changes); c != "" {
+		b.WriteString(wrap(c, width) + "\n")
+	}
 	b.WriteString(coverageText(v, width, paint))
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -6,4 +6,12 @@ const (
 	wordsFixHeading   = "How to fix (steward explain POLICY says more):"
 	wordsFixMarkdown  = "How to fix"
 	wordsNoRemedation = "no remediation written"
+	// wordsChanges: new count, resolved count, previous scan id.
+	wordsChanges = "Since the previous complete scan (%[3]s): %[1]d new, %[2]d resolved"
+	// wordsFirstScan: new count.
+	wordsFirstScan = "Since the previous complete scan: none to compare with, all %d new"
+	// wordsMore: how many findings the limit left out.
+	wordsMore = "…and %d more (--limit N lists more, --limit=-1 all)"
+	// wordsListing: what the findings are, e.g. "new since scan X".
+	wordsListing = "Showing %s."
 )
