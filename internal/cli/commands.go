@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -106,8 +108,14 @@ var findingsWords = struct{ New, Resolved, Filtered string }{
 
 // HistoryCmd shows a resource's history.
 type HistoryCmd struct {
-	ARN    string `arg:"" help:"The resource's ARN."`
-	Format string `help:"Output: table, json, csv, markdown." default:"table" enum:"table,json,csv,markdown" short:"f"`
+	Resource string `arg:"" help:"The resource: its ARN, native id (vol-0abc...) or name."`
+	Format   string `help:"Output: table, json, csv, markdown." default:"table" enum:"table,json,csv,markdown" short:"f"`
+}
+
+// historyVersion is one event with what changed since the version before.
+type historyVersion struct {
+	store.Version
+	Changes []inventory.FieldChange `json:"changes,omitempty"`
 }
 
 // Run prints the history.
@@ -124,22 +132,132 @@ func (c *HistoryCmd) Run(r *runner) error {
 		return err
 	}
 	defer st.Close()
-	vs, err := st.ResourceHistory(r.ctx, c.ARN)
+	arn, err := resolveResource(r.ctx, st, c.Resource)
+	if err != nil {
+		return err
+	}
+	vs, err := st.ResourceHistory(r.ctx, arn)
 	if errors.Is(err, store.ErrNotFound) {
-		return usagef("no scan in the store has seen %s", c.ARN)
+		return usagef("no scan in the store has seen %s", arn)
 	}
 	if err != nil {
 		return fmt.Errorf("read history: %w", err)
 	}
+	hv, err := versionChanges(r.ctx, st, arn, vs)
+	if err != nil {
+		return err
+	}
 	if c.Format == "json" {
-		return r.writeJSON(vs)
+		return r.writeJSON(hv)
 	}
-	cols := []table.Column{{Title: "WHEN"}, {Title: "EVENT"}, {Title: "SCAN"}, {Title: "VERSION", Shrink: 1, Min: 12}}
-	rows := make([][]string, len(vs))
+	cols := []table.Column{{Title: "WHEN"}, {Title: "EVENT"}, {Title: "SCAN", Drop: 1}, {Title: "WHAT CHANGED", Shrink: 1, Min: 30, Below: true}}
+	var rows [][]string
+	for _, v := range hv {
+		what := v.Hash
+		if len(what) > 12 {
+			what = historyWords.Version + " " + what[:12]
+		}
+		if v.Event == store.Changed && len(v.Changes) > 0 {
+			parts := make([]string, len(v.Changes))
+			for i, ch := range v.Changes {
+				parts[i] = fmt.Sprintf("%s: %s -> %s", ch.Path, orNone(ch.From), orNone(ch.To))
+			}
+			what = strings.Join(parts, "; ")
+		}
+		rows = append(rows, []string{v.At.Format("2006-01-02 15:04 MST"), string(v.Event), v.ScanID, what})
+	}
+	title := arn
+	return table.Render(r.env.Stdout, c.Format, table.Rows(title, cols, rows), table.Options{Width: r.tableWidth()})
+}
+
+// historyWords are history's fixed words, in one place for translation.
+var historyWords = struct{ Version, None, Ambiguous, NotFound string }{
+	Version:   "version",
+	None:      "(none)",
+	Ambiguous: "%q names %d resources; give one of these ARNs:\n%s",
+	NotFound:  "no resource with ARN, id or name %q in the store's scans",
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return historyWords.None
+	}
+	return s
+}
+
+// resolveResource turns an ARN, native id or name into an ARN: an ARN is
+// taken as it is; otherwise the latest scan that has a resource with that
+// id or name decides, and more than one match is an error listing them.
+func resolveResource(ctx context.Context, st store.Store, ref string) (string, error) {
+	if strings.HasPrefix(ref, "arn:") {
+		return ref, nil
+	}
+	scans, err := st.Scans(ctx, 0)
+	if err != nil {
+		return "", fmt.Errorf("list scans: %w", err)
+	}
+	for _, sc := range scans {
+		rs, err := st.Resources(ctx, sc.ID)
+		if err != nil {
+			return "", fmt.Errorf("resources of %s: %w", sc.ID, err)
+		}
+		var hits []inventory.Resource
+		for _, res := range rs {
+			if res.ID == ref || res.Name == ref {
+				hits = append(hits, res)
+			}
+		}
+		switch len(hits) {
+		case 0:
+			continue
+		case 1:
+			return hits[0].ARN, nil
+		}
+		var b strings.Builder
+		for _, h := range hits {
+			fmt.Fprintf(&b, "  %s  (%s, %s, %s)\n", h.ARN, h.Type, h.Account, h.Region)
+		}
+		return "", usagef(historyWords.Ambiguous, ref, len(hits), strings.TrimRight(b.String(), "\n"))
+	}
+	return "", usagef(historyWords.NotFound, ref)
+}
+
+// versionChanges adds to each changed version the fields that differ
+// from the version before it.
+func versionChanges(ctx context.Context, st store.Store, arn string, vs []store.Version) ([]historyVersion, error) {
+	out := make([]historyVersion, len(vs))
+	var prev *inventory.Resource
 	for i, v := range vs {
-		rows[i] = []string{v.At.Format("2006-01-02 15:04 MST"), string(v.Event), v.ScanID, v.Hash}
+		out[i].Version = v
+		if v.Event == store.Disappeared {
+			prev = nil
+			continue
+		}
+		cur, err := resourceAt(ctx, st, v.ScanID, arn)
+		if err != nil {
+			return nil, err
+		}
+		if v.Event == store.Changed && prev != nil && cur != nil {
+			if out[i].Changes, err = inventory.Changes(prev, cur); err != nil {
+				return nil, err
+			}
+		}
+		prev = cur
 	}
-	return table.Render(r.env.Stdout, c.Format, table.Rows("", cols, rows), table.Options{Width: r.tableWidth()})
+	return out, nil
+}
+
+func resourceAt(ctx context.Context, st store.Store, scanID, arn string) (*inventory.Resource, error) {
+	rs, err := st.Resources(ctx, scanID)
+	if err != nil {
+		return nil, fmt.Errorf("resources of %s: %w", scanID, err)
+	}
+	for i := range rs {
+		if rs[i].ARN == arn {
+			return &rs[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // writeJSON prints v as indented JSON, the JSON of every command that is
