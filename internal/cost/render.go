@@ -141,8 +141,30 @@ func RenderAnomalies(w io.Writer, r *AnomalyResult, format string, width int) er
 	t.Sections = []table.Section{{Rows: rows}}
 	if len(r.Anomalies) == 0 {
 		t.Notes = append(t.Notes, "No anomalies.")
+	} else {
+		t.Notes = append(t.Notes, scoreLegend(r.Threshold))
 	}
 	return render(w, format, width, t)
+}
+
+// recommendKindWords say in words what each kind of recommendation does,
+// for the legend under the savings table.
+var recommendKindWords = map[string]string{
+	RecGP3:         "move a gp2 volume to gp3",
+	RecGeneration:  "move to the current instance generation",
+	RecFargateSpot: "run a non-production ECS service on Fargate Spot",
+	RecOfficeHours: "stop a non-production resource outside office hours",
+	RecIdleNAT:     "delete a NAT gateway that sends nothing",
+	RecIdleDB:      "delete or stop a database nobody connects to",
+}
+
+// scoreLegend says in words what the anomaly SCORE column means.
+func scoreLegend(threshold float64) string {
+	s := "SCORE: how far the actual spend is above the expected (the median of the same weekdays before), in spreads (robust standard deviations); higher is more unusual."
+	if threshold > 0 {
+		s += fmt.Sprintf(" A day counts from %g (cost.anomaly.score in steward.yaml).", threshold)
+	}
+	return s
 }
 
 // RenderCheck writes budgets and anomalies in the given format; CSV holds
@@ -233,12 +255,19 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int) 
 		Columns: []table.Column{text("KIND"), num("PER MONTH"), num("SHARE OF ALL")},
 	}
 	var rows [][]string
+	var legend []string
 	for _, g := range r.ByKind {
 		rows = append(rows, []string{g.Key, c.money(g.Cost), pct(g.Share)})
+		if words, ok := recommendKindWords[g.Key]; ok {
+			legend = append(legend, g.Key+": "+words)
+		}
 	}
 	rows = append(rows, []string{"total", c.money(r.Total), ""})
 	sum.Sections = []table.Section{{Rows: rows}}
 	sum.Notes = append([]string{"The total counts each resource once, at its largest saving; office hours: " + r.OfficeHours + "."}, r.Notes...)
+	if len(legend) > 0 {
+		sum.Notes = append(sum.Notes, "KIND: "+strings.Join(legend, "; ")+".")
+	}
 	items := &table.Table{
 		Title: "Recommendations",
 		Columns: []table.Column{text("KIND"), {Title: "RESOURCE", Shrink: 2, Min: 20}, {Title: "SYSTEM", Drop: 3}, {Title: "ENV", Drop: 4},
