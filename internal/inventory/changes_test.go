@@ -33,3 +33,22 @@ func TestChanges(t *testing.T) {
 		t.Errorf("Changes(a, a) = %v, want none", same)
 	}
 }
+
+func TestDisplayType(t *testing.T) {
+	tests := map[string]string{
+		"AWS::::Account":           "account",
+		"Steward::Account::Region": "region",
+		"AWS::EC2::Volume":         "EC2::Volume",
+		"Custom::Thing":            "Custom::Thing",
+	}
+	for in, want := range tests {
+		if got := DisplayType(in); got != want {
+			t.Errorf("DisplayType(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for typ := range displayTypes {
+		if !KnownType(typ) {
+			t.Errorf("display name for %s, which is not in the type table", typ)
+		}
+	}
+}

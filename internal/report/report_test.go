@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/golden"
 
 	"github.com/steward-sre/steward/internal/report/table"
@@ -231,5 +232,26 @@ func TestLimit(t *testing.T) {
 	rep.Limit = -1
 	if out := string(render(t, FormatMarkdown, rep, Options{})); strings.Contains(out, "more (--limit") {
 		t.Errorf("markdown --limit -1 still cut:\n%s", out)
+	}
+}
+
+// Types steward made up are shown in words, and a finding about a whole
+// region does not show the region as if it were a resource's name.
+func TestPlainTypeWords(t *testing.T) {
+	rep := &Report{Findings: []finding.Finding{
+		{Policy: "guardduty-disabled", Severity: finding.High, Category: finding.Security, Type: "Steward::Account::Region",
+			ARN: "arn:aws:steward:us-east-1:111111111111:account-region/us-east-1", Name: "us-east-1", Account: "111111111111", Region: "us-east-1", Message: "GuardDuty is off"},
+		{Policy: "root-no-mfa", Severity: finding.Critical, Category: finding.Security, Type: "AWS::::Account",
+			ARN: "arn:aws:iam::111111111111:root", Name: "hanamaru-dev", Account: "111111111111", Message: "no MFA"},
+	}}
+	out := string(render(t, FormatTable, rep, Options{}))
+	for _, bad := range []string{"Steward::", "AWS::::", "::Account"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("table shows the internal type name %q:\n%s", bad, out)
+		}
+	}
+	if !regexp.MustCompile(`high +guardduty-disabled +region +\(whole region\) +111111111111 +us-east-1`).MatchString(out) ||
+		!regexp.MustCompile(`critical +root-no-mfa +account +hanamaru-dev`).MatchString(out) {
+		t.Errorf("want the types as region and account:\n%s", out)
 	}
 }

@@ -250,6 +250,10 @@ func wasteCell(f *finding.Finding) string {
 // resourceLabel names a resource for people: its name, else the last part
 // of its ARN (the native id).
 func resourceLabel(f *finding.Finding) string {
+	if inventory.RegionWide(f.Type) {
+		// Its name is the region, which the REGION column already says.
+		return wordsWholeRegion
+	}
 	if f.Name != "" {
 		return f.Name
 	}
@@ -260,8 +264,8 @@ func resourceLabel(f *finding.Finding) string {
 	return dash(arn)
 }
 
-// shortType drops the "AWS::" every type shares.
-func shortType(t string) string { return strings.TrimPrefix(t, "AWS::") }
+// shortType is the type's name for people (inventory owns it).
+func shortType(t string) string { return inventory.DisplayType(t) }
 
 // regionLabel names the region of global resources (IAM, CloudFront).
 func regionLabel(r string) string {

@@ -6,6 +6,9 @@ const (
 	wordsFixHeading   = "How to fix (steward explain POLICY says more):"
 	wordsFixMarkdown  = "How to fix"
 	wordsNoRemedation = "no remediation written"
+	// wordsWholeRegion is the resource of a finding about a whole region
+	// (GuardDuty off in it).
+	wordsWholeRegion = "(whole region)"
 	// wordsChanges: new count, resolved count, previous scan id.
 	wordsChanges = "Since the previous complete scan (%[3]s): %[1]d new, %[2]d resolved"
 	// wordsFirstScan: new count.
