@@ -63,6 +63,7 @@ var helperDocs = map[string]helperDoc{
 	"related":             {"related(r, kind) -> list of resources", "Resources r points at with relations of kind (attached-to, in-subnet, uses-sg ...).", "related(r, 'in-subnet').exists(s, s.attrs.public)"},
 	"referrers":           {"referrers(r, kind) -> list of resources", "Resources that point at r with relations of kind.", "size(referrers(r, 'attached-to')) == 0"},
 	"name_ok":             {"name_ok(r) -> bool", "Whether the name follows the naming rule (true for types the rule does not cover).", "r.name != '' && !name_ok(r)"},
+	"name_problem":        {"name_problem(r) -> string", "Which part of the name breaks the naming rule and what it may be, in words; empty when the name follows it.", "name_problem(r)"},
 	"tag_problems":        {"tag_problems(r) -> list of string", "Every required tag that is missing, empty or outside its allowed values, in words.", "tag_problems(r).join('; ')"},
 	"missing_tags":        {"missing_tags(r) -> list of string", "Required tag keys that are absent or blank on r's type.", "size(missing_tags(r)) > 0"},
 	"invalid_tags":        {"invalid_tags(r) -> list of string", "key=value of required tags whose value is not allowed.", "size(invalid_tags(r)) > 0"},
