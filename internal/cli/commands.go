@@ -103,7 +103,7 @@ func (c *FindingsCmd) Run(r *runner) error {
 var findingsWords = struct{ New, Resolved, Filtered string }{
 	New:      "only findings new since the previous complete scan",
 	Resolved: "only findings resolved since the previous complete scan",
-	Filtered: "filtered by --severity, --category, --policy, --account or --owner",
+	Filtered: "findings matching --severity, --category, --policy, --account or --owner",
 }
 
 // HistoryCmd shows a resource's history.
