@@ -383,7 +383,7 @@ type messageFunc = func(x *goEval, env *policy.GoEnv, r *inventory.Resource) str
 // ${...} interpolations produce, built with string concatenation.
 var goMessages = map[string]messageFunc{
 	"naming-rule": func(x *goEval, env *policy.GoEnv, r *inventory.Resource) string {
-		return r.Name + " does not follow the naming rule"
+		return r.Name + " does not follow the naming rule: " + x.rule.Explain(r.Name)
 	},
 	"naming-no-name-tag": func(x *goEval, env *policy.GoEnv, r *inventory.Resource) string { return r.ID + " has no Name tag" },
 	"tagging-missing": func(x *goEval, env *policy.GoEnv, r *inventory.Resource) string {

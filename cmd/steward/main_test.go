@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -15,6 +16,10 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){"steward": main})
 }
+
+// -update rewrites the expected files inside the scripts (cmp stdout FILE
+// against a file in the txtar archive) instead of comparing with them.
+var update = flag.Bool("update", false, "rewrite the golden files inside testdata/script/*.txtar")
 
 func TestScripts(t *testing.T) {
 	repo, err := filepath.Abs("../..")
@@ -36,6 +41,7 @@ func TestScripts(t *testing.T) {
 			"exitcode": exitcode,
 		},
 		RequireUniqueNames: true,
+		UpdateScripts:      *update,
 	})
 }
 

@@ -67,7 +67,7 @@ func TestParse(t *testing.T) {
 		"bad group-by":   {args: []string{"findings", "--group-by", "colour"}, wantErr: "--group-by"},
 		"no command":     {args: nil, wantErr: "expected one of"},
 		"unknown flag":   {args: []string{"demo", "--colour"}, wantErr: "unknown flag"},
-		"history needs":  {args: []string{"history"}, wantErr: "expected \"<arn>\""},
+		"history needs":  {args: []string{"history"}, wantErr: "expected \"<resource>\""},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

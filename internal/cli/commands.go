@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/i18n"
+	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -13,7 +17,14 @@ import (
 // FindingsCmd prints the findings of the latest stored scan.
 type FindingsCmd struct {
 	OutputFlags
-	ScanID string `name:"scan" help:"Show this scan instead of the latest." placeholder:"ID"`
+	ScanID   string   `name:"scan" help:"Show this scan instead of the latest." placeholder:"ID"`
+	New      bool     `help:"Only findings new since the previous complete scan." xor:"listing"`
+	Resolved bool     `help:"Only findings resolved since the previous complete scan." xor:"listing"`
+	Severity []string `help:"Only these severities (info, low, medium, high, critical); comma-separated or repeated." placeholder:"LEVEL" group:"Filters"`
+	Policy   []string `help:"Only these policy ids." placeholder:"ID" group:"Filters"`
+	Account  []string `help:"Only these account ids." placeholder:"ID" group:"Filters"`
+	Owner    []string `help:"Only findings these owners answer for." placeholder:"NAME" group:"Filters"`
+	Category []string `help:"Only these categories (naming, tagging, waste, idle, security, iac, cost)." placeholder:"NAME" group:"Filters"`
 }
 
 // Run prints findings from the store.
@@ -25,6 +36,10 @@ func (c *FindingsCmd) Run(r *runner) error {
 	failOn, err := parseFailOn(c.FailOn)
 	if err != nil {
 		return err
+	}
+	filter, err := finding.NewFilter(c.Severity, c.Category, c.Policy, c.Account, c.Owner)
+	if err != nil {
+		return usageError{err}
 	}
 	st, err := r.openStoreForReading(cfg)
 	if errors.Is(err, store.ErrNotFound) {
@@ -51,20 +66,57 @@ func (c *FindingsCmd) Run(r *runner) error {
 	if err != nil {
 		return fmt.Errorf("read findings: %w", err)
 	}
+	since, err := store.FindingsSince(r.ctx, st, s.ID)
+	if err != nil {
+		return fmt.Errorf("compare with the previous scan: %w", err)
+	}
 	eng, err := r.engine(cfg)
 	if err != nil {
 		return err
 	}
-	if err := r.render(c.OutputFlags, cfg, s, fs, eng.Policies()); err != nil {
+	// The gate is on every open finding of the scan, whatever is listed:
+	// a filter narrows what a person reads, not what CI fails on.
+	all := fs
+	var listing []string
+	switch {
+	case c.New:
+		fs = since.New
+		listing = append(listing, findingsWords.New)
+	case c.Resolved:
+		fs = since.Resolved
+		listing = append(listing, findingsWords.Resolved)
+	}
+	if (c.New || c.Resolved) && since.Previous != nil {
+		listing[0] += " " + since.Previous.ID
+	}
+	if !filter.Empty() {
+		fs = filter.Apply(fs)
+		listing = append(listing, findingsWords.Filtered)
+	}
+	if err := r.render(c.OutputFlags, cfg, s, fs, eng.Policies(), reportChanges(since), strings.Join(listing, ", ")); err != nil {
 		return err
 	}
-	return gate(s, fs, failOn, c.FailOn, r.lang)
+	return gate(s, all, failOn, c.FailOn, r.lang)
+}
+
+// findingsWords describe what `findings` lists when it is not every open
+// finding, in one place so they can be translated together.
+var findingsWords = struct{ New, Resolved, Filtered string }{
+	New:      "only findings new since the previous complete scan",
+	Resolved: "only findings resolved since the previous complete scan",
+	Filtered: "findings matching --severity, --category, --policy, --account or --owner",
 }
 
 // HistoryCmd shows a resource's history.
 type HistoryCmd struct {
-	ARN    string `arg:"" help:"The resource's ARN."`
-	Format string `help:"Output: table, json, csv, markdown." default:"table" enum:"table,json,csv,markdown" short:"f"`
+	Resource string `arg:"" help:"The resource: its ARN, native id (vol-0abc...) or name."`
+	Format   string `help:"Output: table, json, csv, markdown." default:"table" enum:"table,json,csv,markdown" short:"f"`
+}
+
+// historyVersion is one event with what changed since the version before.
+type historyVersion struct {
+	store.Version
+	Changes []inventory.FieldChange `json:"changes,omitempty"`
 }
 
 // Run prints the history.
@@ -81,27 +133,136 @@ func (c *HistoryCmd) Run(r *runner) error {
 		return err
 	}
 	defer st.Close()
-	vs, err := st.ResourceHistory(r.ctx, c.ARN)
+	arn, err := resolveResource(r.ctx, st, c.Resource)
+	if err != nil {
+		return err
+	}
+	vs, err := st.ResourceHistory(r.ctx, arn)
 	if errors.Is(err, store.ErrNotFound) {
-		return r.usage("cli.nohistory", c.ARN)
+		return r.usage("cli.nohistory", arn)
 	}
 	if err != nil {
 		return fmt.Errorf("read history: %w", err)
 	}
+	hv, err := versionChanges(r.ctx, st, arn, vs)
+	if err != nil {
+		return err
+	}
 	if c.Format == "json" {
-		return r.writeJSON(vs)
+		return r.writeJSON(hv)
 	}
 	lang := r.lang
 	if c.Format == table.FormatCSV {
 		lang = i18n.EN // CSV headers are read by programs
 	}
-	cols := []table.Column{{Title: lang.T("col.when")}, {Title: lang.T("col.event")}, {Title: lang.T("col.scan")},
-		{Title: lang.T("col.version"), Shrink: 1, Min: 12}}
-	rows := make([][]string, len(vs))
-	for i, v := range vs {
-		rows[i] = []string{v.At.Format("2006-01-02 15:04 MST"), string(v.Event), v.ScanID, v.Hash}
+	cols := []table.Column{{Title: lang.T("col.when")}, {Title: lang.T("col.event")}, {Title: lang.T("col.scan"), Drop: 1}, {Title: "WHAT CHANGED", Shrink: 1, Min: 30, Below: true}}
+	var rows [][]string
+	for _, v := range hv {
+		what := v.Hash
+		if len(what) > 12 {
+			what = historyWords.Version + " " + what[:12]
+		}
+		if v.Event == store.Changed && len(v.Changes) > 0 {
+			parts := make([]string, len(v.Changes))
+			for i, ch := range v.Changes {
+				parts[i] = fmt.Sprintf("%s: %s -> %s", ch.Path, orNone(ch.From), orNone(ch.To))
+			}
+			what = strings.Join(parts, "; ")
+		}
+		rows = append(rows, []string{v.At.Format("2006-01-02 15:04 MST"), string(v.Event), v.ScanID, what})
 	}
-	return table.Render(r.env.Stdout, c.Format, table.Rows("", cols, rows), table.Options{Width: r.tableWidth()})
+	title := arn
+	return table.Render(r.env.Stdout, c.Format, table.Rows(title, cols, rows), table.Options{Width: r.tableWidth()})
+}
+
+// historyWords are history's fixed words, in one place for translation.
+var historyWords = struct{ Version, None, Ambiguous, NotFound string }{
+	Version:   "version",
+	None:      "(none)",
+	Ambiguous: "%q names %d resources; give one of these ARNs:\n%s",
+	NotFound:  "no resource with ARN, id or name %q in the store's scans",
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return historyWords.None
+	}
+	return s
+}
+
+// resolveResource turns an ARN, native id or name into an ARN: an ARN is
+// taken as it is; otherwise the latest scan that has a resource with that
+// id or name decides, and more than one match is an error listing them.
+func resolveResource(ctx context.Context, st store.Store, ref string) (string, error) {
+	if strings.HasPrefix(ref, "arn:") {
+		return ref, nil
+	}
+	scans, err := st.Scans(ctx, 0)
+	if err != nil {
+		return "", fmt.Errorf("list scans: %w", err)
+	}
+	for _, sc := range scans {
+		rs, err := st.Resources(ctx, sc.ID)
+		if err != nil {
+			return "", fmt.Errorf("resources of %s: %w", sc.ID, err)
+		}
+		var hits []inventory.Resource
+		for _, res := range rs {
+			if res.ID == ref || res.Name == ref {
+				hits = append(hits, res)
+			}
+		}
+		switch len(hits) {
+		case 0:
+			continue
+		case 1:
+			return hits[0].ARN, nil
+		}
+		var b strings.Builder
+		for _, h := range hits {
+			fmt.Fprintf(&b, "  %s  (%s, %s, %s)\n", h.ARN, h.Type, h.Account, h.Region)
+		}
+		return "", usagef(historyWords.Ambiguous, ref, len(hits), strings.TrimRight(b.String(), "\n"))
+	}
+	return "", usagef(historyWords.NotFound, ref)
+}
+
+// versionChanges adds to each changed version the fields that differ
+// from the version before it.
+func versionChanges(ctx context.Context, st store.Store, arn string, vs []store.Version) ([]historyVersion, error) {
+	out := make([]historyVersion, len(vs))
+	var prev *inventory.Resource
+	for i, v := range vs {
+		out[i].Version = v
+		if v.Event == store.Disappeared {
+			prev = nil
+			continue
+		}
+		cur, err := resourceAt(ctx, st, v.ScanID, arn)
+		if err != nil {
+			return nil, err
+		}
+		if v.Event == store.Changed && prev != nil && cur != nil {
+			if out[i].Changes, err = inventory.Changes(prev, cur); err != nil {
+				return nil, err
+			}
+		}
+		prev = cur
+	}
+	return out, nil
+}
+
+func resourceAt(ctx context.Context, st store.Store, scanID, arn string) (*inventory.Resource, error) {
+	rs, err := st.Resources(ctx, scanID)
+	if err != nil {
+		return nil, fmt.Errorf("resources of %s: %w", scanID, err)
+	}
+	for i := range rs {
+		if rs[i].ARN == arn {
+			return &rs[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // writeJSON prints v as indented JSON, the JSON of every command that is

@@ -125,10 +125,26 @@ func (c *CostCommonCmd) Run(r *runner, cli *CLI) error {
 		return err
 	}
 	defer closeFn()
+	end, err := cost.DataEnd(r.ctx, o.Store)
+	noBill := errors.Is(err, cost.ErrNoBill)
+	if err != nil && !noBill {
+		return err
+	}
 	switch {
 	case c == &cli.Cost.Waste:
+		// Waste is priced from the price table where there is no bill: it
+		// still answers, and says how to make it exact.
+		if noBill {
+			fmt.Fprintln(r.env.Stderr, "steward: "+err.Error())
+		} else {
+			o.Now = dataNow(o.Now, end)
+		}
 		return cost.RunWaste(r.ctx, o, r.env.Stdout)
+	case noBill:
+		// Nothing to compare: a check must not pass every CI gate.
+		return exitError{ExitIncomplete, "steward: " + err.Error()}
 	case c == &cli.Cost.Anomalies:
+		o.Now = dataNow(o.Now, end)
 		return cost.RunAnomalies(r.ctx, o, r.env.Stdout)
 	default:
 		err := cost.RunCheck(r.ctx, o, r.env.Stdout)
@@ -144,7 +160,7 @@ type CostShowCmd struct {
 	CostFlags
 	By        string `help:"system, env, owner, service, account, resource, or tag:KEY." default:"system"`
 	From      string `help:"First day (YYYY-MM-DD); default 30 days before --to." placeholder:"DATE"`
-	To        string `help:"Day after the last (YYYY-MM-DD); default today." placeholder:"DATE"`
+	To        string `help:"Day after the last (YYYY-MM-DD); default the day after the last day of ingested bills (or today, if sooner)." placeholder:"DATE"`
 	Amortized bool   `help:"Show amortised (effective) cost instead of billed."`
 	Top       int    `help:"Untagged resources to list." default:"10"`
 }
@@ -164,12 +180,34 @@ func (c *CostShowCmd) Run(r *runner) error {
 		return err
 	}
 	defer closeFn()
+	end, err := cost.DataEnd(r.ctx, o.Store)
+	if errors.Is(err, cost.ErrNoBill) {
+		return exitError{ExitIncomplete, "steward: " + err.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	if from.IsZero() && to.IsZero() {
+		// With no dates: the last 30 days of the data there is, not of
+		// the calendar (a bill from an earlier month would show nothing).
+		to = dataNow(o.Now, end).AddDate(0, 0, 1)
+		to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC)
+	}
 	err = cost.RunShow(r.ctx, cost.ShowOptions{Common: o, By: c.By, From: from, To: to, Amortized: c.Amortized, Top: c.Top}, r.env.Stdout)
 	var fe *cost.FieldError
 	if errors.As(err, &fe) {
 		return usageError{err}
 	}
 	return err
+}
+
+// dataNow is "today" for a report over bills: now, or the last day billed
+// when the bills end before now.
+func dataNow(now, end time.Time) time.Time {
+	if last := end.AddDate(0, 0, -1); last.Before(now) {
+		return last
+	}
+	return now
 }
 
 func parseDay(flag, s string) (time.Time, error) {

@@ -2,6 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/policy"
@@ -12,6 +16,89 @@ import (
 type PolicyCmd struct {
 	List PolicyListCmd `cmd:"" help:"List the policies steward evaluates (built-in packs and your files)."`
 	Test PolicyTestCmd `cmd:"" help:"Run policy tests: NAME_test.yaml fixtures next to the policies."`
+	Show PolicyShowCmd `cmd:"" help:"Print a policy's YAML (built-in or from policies.paths), to read or start from."`
+	New  PolicyNewCmd  `cmd:"" help:"Write NAME.yaml and NAME_test.yaml: a policy and its fixtures that pass policy test."`
+}
+
+// PolicyShowCmd prints one policy's source.
+type PolicyShowCmd struct {
+	ID string `arg:"" help:"The policy id (steward policy list shows them)."`
+}
+
+// Run prints the lines of the pack file that write the policy.
+func (c *PolicyShowCmd) Run(r *runner) error {
+	cfg, err := r.config()
+	if err != nil {
+		return err
+	}
+	eng, err := r.engine(cfg)
+	if err != nil {
+		return err
+	}
+	p, err := findPolicy(eng.Policies(), c.ID)
+	if err != nil {
+		return err
+	}
+	src, err := policy.SourceOf(p)
+	if err != nil {
+		return fmt.Errorf("show %s: %w", c.ID, err)
+	}
+	if _, err := fmt.Fprintf(r.env.Stdout, "# %s:%d\n", p.File, p.Line); err != nil {
+		return err
+	}
+	_, err = io.WriteString(r.env.Stdout, src)
+	return err
+}
+
+// findPolicy finds a loaded policy by id, or says which ids are close.
+func findPolicy(ps []*policy.Policy, id string) (*policy.Policy, error) {
+	var near []string
+	for _, p := range ps {
+		if p.ID == id {
+			return p, nil
+		}
+		if strings.Contains(p.ID, id) || strings.Contains(id, p.ID) {
+			near = append(near, p.ID)
+		}
+	}
+	if len(near) > 0 {
+		return nil, usagef("no policy %q; did you mean %s?", id, strings.Join(near, ", "))
+	}
+	return nil, usagef("no policy %q: steward policy list shows the ids", id)
+}
+
+// PolicyNewCmd writes a policy skeleton and its fixtures.
+type PolicyNewCmd struct {
+	Name string `arg:"" help:"The new policy's id: lower-case words joined by -."`
+	Dir  string `help:"Folder to write into (made if missing)." default:"."`
+}
+
+// Run writes NAME.yaml and NAME_test.yaml, refusing to overwrite either.
+func (c *PolicyNewCmd) Run(r *runner) error {
+	pack, test, err := policy.Skeleton(c.Name)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return fmt.Errorf("policy new: %w", err)
+	}
+	files := []struct{ path, data string }{
+		{filepath.Join(c.Dir, c.Name+".yaml"), pack},
+		{filepath.Join(c.Dir, c.Name+"_test.yaml"), test},
+	}
+	for _, f := range files {
+		if _, err := os.Stat(f.path); err == nil {
+			return usagef("%s exists already: choose another name or --dir", f.path)
+		}
+	}
+	for _, f := range files {
+		if err := os.WriteFile(f.path, []byte(f.data), 0o644); err != nil {
+			return fmt.Errorf("policy new: %w", err)
+		}
+		fmt.Fprintf(r.env.Stdout, "wrote %s\n", f.path)
+	}
+	fmt.Fprintf(r.env.Stdout, "next: edit them, then run `steward policy test %s`; add %s to policies.paths in steward.yaml to use it\n", c.Dir, c.Dir)
+	return nil
 }
 
 // PolicyListCmd lists policies.
@@ -64,7 +151,9 @@ func (c *PolicyListCmd) Run(r *runner) error {
 
 // PolicyTestCmd runs policy tests.
 type PolicyTestCmd struct {
-	Path string `arg:"" help:"A NAME_test.yaml file, or a folder of policies and tests." type:"path"`
+	// Optional for kong so that a missing path gets a message that says
+	// what to give rather than a bare parse error.
+	Path string `arg:"" optional:"" help:"A NAME_test.yaml file, or a folder of policies and tests." type:"path"`
 }
 
 // Run tests.
@@ -72,6 +161,9 @@ func (c *PolicyTestCmd) Run(r *runner) error {
 	cfg, err := r.config()
 	if err != nil {
 		return err
+	}
+	if c.Path == "" {
+		return usagef("policy test needs PATH: a NAME_test.yaml file or a folder of policies and their tests, e.g. `steward policy test ./policies` (`steward policy new NAME` writes a first pair)")
 	}
 	res, err := policy.RunTests(r.ctx, c.Path, policyOptions(cfg, r))
 	if err != nil {

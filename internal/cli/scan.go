@@ -28,6 +28,7 @@ type OutputFlags struct {
 	GroupBy string `help:"Group the table by category, severity, policy, owner, system, env or account." default:"category" enum:"category,severity,policy,owner,system,env,account"`
 	FailOn  string `help:"Exit 1 when a finding is at or above this severity (info, low, medium, high, critical)." placeholder:"SEVERITY" enum:",info,low,medium,high,critical" default:""`
 	Wide    bool   `help:"On a terminal, print the full table, one line per finding (as piped output always is) instead of fitting it to the width."`
+	Limit   int    `help:"List at most N findings, worst first; the rest are counted. Default: all (Markdown: 10); --limit=-1 lists all in Markdown too." placeholder:"N"`
 }
 
 // IaCFlags name the IaC inputs a scan reads to say who manages each
@@ -108,8 +109,9 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 		}
 		opts.Enrichers = append(opts.Enrichers, e)
 	}
+	var st store.Store
 	if !noStore {
-		st, err := r.openStore(cfg)
+		st, err = r.openStore(cfg)
 		if err != nil {
 			return err
 		}
@@ -133,7 +135,15 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 			return fmt.Errorf("write scan file: %w", err)
 		}
 	}
-	if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies()); err != nil {
+	var changes *report.Changes
+	if st != nil {
+		since, err := store.FindingsSince(r.ctx, st, res.Scan.ID)
+		if err != nil {
+			return fmt.Errorf("compare with the previous scan: %w", err)
+		}
+		changes = reportChanges(since)
+	}
+	if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies(), changes, ""); err != nil {
 		return err
 	}
 	if n := res.Newer; n != nil {
@@ -178,7 +188,17 @@ func parseFailOn(s string) (*finding.Severity, error) {
 	return &sev, nil
 }
 
-func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, fs []finding.Finding, ps []*policy.Policy) error {
+// reportChanges is what the report says of the findings since the
+// previous complete scan.
+func reportChanges(s store.Since) *report.Changes {
+	c := &report.Changes{New: len(s.New), Resolved: len(s.Resolved)}
+	if s.Previous != nil {
+		c.Previous = s.Previous.ID
+	}
+	return c
+}
+
+func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, fs []finding.Finding, ps []*policy.Policy, changes *report.Changes, listing string) error {
 	rep := &report.Report{
 		Scan:        s,
 		Findings:    fs,
@@ -189,6 +209,9 @@ func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, 
 		Generated:   r.env.Now().UTC(),
 		ToolVersion: versionString(),
 		Lang:        r.lang,
+		Changes:     changes,
+		Listing:     listing,
+		Limit:       out.Limit,
 	}
 	tty, width := r.env.IsTTY(r.env.Stdout)
 	return report.Render(r.env.Stdout, out.Format, rep, report.Options{TTY: tty, Width: width, NoColor: r.g.NoColor, Wide: out.Wide})

@@ -39,6 +39,9 @@ type AnomalyResult struct {
 	HistoryDays int           `json:"history_days"`
 	NotEnough   string        `json:"not_enough_history,omitempty"`
 	Anomalies   []AnomalyItem `json:"anomalies"`
+	// Threshold is the score a day must reach to be an anomaly
+	// (cost.anomaly.score).
+	Threshold float64 `json:"score_threshold,omitempty"`
 }
 
 type series struct {
@@ -96,7 +99,7 @@ func Anomalies(ctx context.Context, o Common) (*AnomalyResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &AnomalyResult{Currency: cv.to}
+	res := &AnomalyResult{Currency: cv.to, Threshold: cfg.Score}
 	for d := range seen {
 		if d < detStart {
 			res.HistoryDays++

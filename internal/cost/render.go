@@ -152,8 +152,30 @@ func RenderAnomalies(w io.Writer, r *AnomalyResult, format string, width int, la
 	t.Sections = []table.Section{{Rows: rows}}
 	if len(r.Anomalies) == 0 {
 		t.Notes = append(t.Notes, c.t("cost.anomalies.none"))
+	} else {
+		t.Notes = append(t.Notes, c.scoreLegend(r.Threshold))
 	}
 	return render(w, format, width, t)
+}
+
+// recommendKinds are the recommendation kinds the legend under the savings
+// table explains, each with its catalog key.
+var recommendKinds = map[string]string{
+	RecGP3:         "cost.kind.gp3",
+	RecGeneration:  "cost.kind.generation",
+	RecFargateSpot: "cost.kind.fargatespot",
+	RecOfficeHours: "cost.kind.officehours",
+	RecIdleNAT:     "cost.kind.idlenat",
+	RecIdleDB:      "cost.kind.idledb",
+}
+
+// scoreLegend says in words what the anomaly SCORE column means.
+func (c cells) scoreLegend(threshold float64) string {
+	s := c.t("cost.anomalies.score")
+	if threshold > 0 {
+		s += c.t("cost.anomalies.threshold", threshold)
+	}
+	return s
 }
 
 // RenderCheck writes budgets and anomalies in the given format; CSV holds
@@ -244,12 +266,19 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int, 
 		Columns: []table.Column{text(c.t("col.kind")), num(c.t("col.permonth")), num(c.t("col.shareall"))},
 	}
 	var rows [][]string
+	var legend []string
 	for _, g := range r.ByKind {
 		rows = append(rows, []string{g.Key, c.money(g.Cost), pct(g.Share)})
+		if key, ok := recommendKinds[g.Key]; ok {
+			legend = append(legend, g.Key+": "+c.t(key))
+		}
 	}
 	rows = append(rows, []string{c.t("cost.total"), c.money(r.Total), ""})
 	sum.Sections = []table.Section{{Rows: rows}}
 	sum.Notes = append([]string{c.t("cost.savings.note", r.OfficeHours)}, r.Notes...)
+	if len(legend) > 0 {
+		sum.Notes = append(sum.Notes, c.t("cost.kind.legend", strings.Join(legend, c.t("cost.kind.sep"))))
+	}
 	items := &table.Table{
 		Title: c.t("cost.recs.title"),
 		Columns: []table.Column{text(c.t("col.kind")), {Title: c.t("col.resource"), Shrink: 2, Min: 20}, {Title: c.t("col.system"), Drop: 3}, {Title: c.t("col.env"), Drop: 4},

@@ -99,3 +99,36 @@ func TestRenderEscapesBillText(t *testing.T) {
 		t.Errorf("recommendations in JPY:\n%s", b.String())
 	}
 }
+
+// The anomaly SCORE is a number a newcomer cannot read alone: the table
+// says in words what it measures and where anomalies start.
+func TestAnomalyScoreExplained(t *testing.T) {
+	r := &AnomalyResult{Currency: "USD", HistoryDays: 56, Threshold: 4, Anomalies: []AnomalyItem{{System: "shop", Service: "EC2", Score: 7.5,
+		Expected: MustMoney("10"), Actual: MustMoney("30"), Impact: MustMoney("20")}}}
+	for _, format := range []string{"table", "markdown"} {
+		var b bytes.Buffer
+		if err := RenderAnomalies(&b, r, format, 0, i18n.EN); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "SCORE: how far the actual spend is above the expected") || !strings.Contains(b.String(), "counts from 4 (cost.anomaly.score") {
+			t.Errorf("%s: SCORE not explained:\n%s", format, b.String())
+		}
+	}
+}
+
+// Every kind of recommendation has words for the legend.
+func TestRecommendKindsExplained(t *testing.T) {
+	for _, k := range []string{RecGP3, RecGeneration, RecFargateSpot, RecOfficeHours, RecIdleNAT, RecIdleDB} {
+		if recommendKinds[k] == "" {
+			t.Errorf("kind %s has no words in recommendKinds", k)
+		}
+	}
+	r := &RecommendResult{Currency: "USD", ByKind: []Group{{Key: RecGP3, Cost: MustMoney("5"), Share: 1}}}
+	var b bytes.Buffer
+	if err := RenderRecommend(&b, r, "table", 0, i18n.EN); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "KIND: gp2-to-gp3: move a gp2 volume to gp3.") {
+		t.Errorf("no legend:\n%s", b.String())
+	}
+}

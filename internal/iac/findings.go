@@ -37,14 +37,17 @@ func Findings(res *Result) []finding.Finding {
 			f := base(e)
 			f.Policy, f.Title, f.Severity = PolicyUnmanaged, "Resource not managed by any IaC", finding.Low
 			how := "creator unknown"
-			if c := e.Creator; c != nil && c.Via != "" {
-				how = "made via " + c.Via
+			if c := e.Creator; c != nil && (c.Principal != "" || c.Via != "") {
+				how = "created"
 				if c.Principal != "" {
 					how += " by " + c.Principal
 				}
+				if c.Via != "" {
+					how += " via " + c.Via
+				}
 			}
 			f.Message = fmt.Sprintf("%s is in no Terraform state or CloudFormation stack (%s)", e.ARN, how)
-			f.Remediation = "Import it into Terraform (`steward iac import` prints the import block), or delete it if nobody needs it."
+			f.Remediation = "Import it into Terraform (`steward iac --import` prints the import block), or delete it if nobody needs it."
 			out = append(out, f)
 		}
 	}

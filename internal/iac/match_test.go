@@ -3,6 +3,7 @@ package iac
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -326,5 +327,32 @@ func TestFindings(t *testing.T) {
 		if f.Policy == PolicyUnmanaged {
 			t.Errorf("unmanaged finding %s with a state not read", f.ARN)
 		}
+	}
+}
+
+// An unmanaged finding names its creator when CloudTrail told who it was,
+// even without the tool it was made with.
+func TestFindingsNameCreator(t *testing.T) {
+	tests := map[string]struct {
+		creator *inventory.Creator
+		want    string
+	}{
+		"both":          {&inventory.Creator{Principal: "alice", Via: "console"}, "(created by alice via console)"},
+		"principal":     {&inventory.Creator{Principal: "ci-deployer"}, "(created by ci-deployer)"},
+		"via":           {&inventory.Creator{Via: "console"}, "(created via console)"},
+		"none":          {nil, "(creator unknown)"},
+		"empty creator": {&inventory.Creator{}, "(creator unknown)"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			res := &Result{Unmanaged: []Entry{{ARN: "arn:aws:s3:::b", Type: "AWS::S3::Bucket", Creator: tc.creator}}}
+			fs := Findings(res)
+			if len(fs) != 1 || !strings.HasSuffix(fs[0].Message, tc.want) {
+				t.Fatalf("findings = %+v, want a message ending %q", fs, tc.want)
+			}
+			if !strings.Contains(fs[0].Remediation, "`steward iac --import`") {
+				t.Errorf("remediation names a command steward lacks: %s", fs[0].Remediation)
+			}
+		})
 	}
 }

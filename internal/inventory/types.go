@@ -1,6 +1,9 @@
 package inventory
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // TypeInfo documents one resource type and the attrs collectors fill for it.
 // It is the contract between collectors (demo, AWS APIs, AWS Config files)
@@ -239,3 +242,34 @@ func TypeNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// Types steward made up to give account- and region-wide settings a
+// subject; they are not AWS resource types.
+const (
+	TypeAccount       = "AWS::::Account"
+	TypeAccountRegion = "Steward::Account::Region"
+)
+
+// displayTypes name, in words, types whose CloudFormation-style name would
+// mean nothing to a person. Other types are shown without the "AWS::"
+// every type shares (EC2::Volume).
+var displayTypes = map[string]string{
+	TypeAccount:       "account",
+	TypeAccountRegion: "region",
+}
+
+// DisplayType is the one name of a type that people read in tables and
+// messages; JSON, CSV and SARIF keep the full type name.
+func DisplayType(t string) string {
+	if d, ok := displayTypes[t]; ok {
+		return d
+	}
+	if rest, ok := strings.CutPrefix(t, "AWS::"); ok && rest != "" {
+		return rest
+	}
+	return t
+}
+
+// RegionWide reports whether a resource of type t stands for a whole
+// account x region (its name is the region, not a resource's name).
+func RegionWide(t string) bool { return t == TypeAccountRegion }

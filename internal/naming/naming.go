@@ -18,7 +18,23 @@ import (
 type Rule struct {
 	source string
 	re     *regexp.Regexp
+	// parts are a template's fields in order, each with the literal text
+	// before it, so a name that fails can be told which part is wrong.
+	parts []part
+	tail  string // literal text after the last field
 }
+
+type part struct {
+	before  string
+	field   string
+	allowed []string
+	last    bool
+}
+
+var (
+	wordRe     = regexp.MustCompile(`^[a-z0-9]+$`)
+	lastWordRe = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+)
 
 var placeholder = regexp.MustCompile(`\{([a-z_][a-z0-9_]*)\}`)
 
@@ -51,9 +67,12 @@ func Compile(template, regex string, allowed map[string][]string) (Rule, error) 
 	b.WriteString("^")
 	prev := 0
 	seen := map[string]bool{}
+	var parts []part
 	for i, loc := range locs {
 		b.WriteString(regexp.QuoteMeta(template[prev:loc[0]]))
 		field := template[loc[2]:loc[3]]
+		parts = append(parts, part{before: template[prev:loc[0]], field: field, allowed: allowed[field],
+			last: i == len(locs)-1 && loc[1] == len(template)})
 		if seen[field] {
 			return Rule{}, fmt.Errorf("template %s names {%s} twice", quote.Value(template), field)
 		}
@@ -81,7 +100,7 @@ func Compile(template, regex string, allowed map[string][]string) (Rule, error) 
 	if err != nil {
 		return Rule{}, fmt.Errorf("template %s: %w", quote.Value(template), shortRegexError(err))
 	}
-	return Rule{source: template, re: re}, nil
+	return Rule{source: template, re: re, parts: parts, tail: template[prev:]}, nil
 }
 
 // shortRegexError cuts the expression a regexp error quotes, which is the
@@ -131,4 +150,74 @@ func (r Rule) Parse(name string) (fields map[string]string, ok bool) {
 		}
 	}
 	return fields, true
+}
+
+// Explain says in words why name does not follow the rule: which part of
+// a template is wrong and what it may be ("env part 'production' is not
+// one of prod, stg, dev"). It is empty when the name follows the rule.
+func (r Rule) Explain(name string) string {
+	if r.Match(name) {
+		return ""
+	}
+	if name == "" {
+		return "the name is empty"
+	}
+	if len(r.parts) == 0 {
+		return fmt.Sprintf("%q does not match the rule %s", name, r.source)
+	}
+	rest := name
+	for i, p := range r.parts {
+		if p.before != "" {
+			if !strings.HasPrefix(rest, p.before) {
+				return fmt.Sprintf("expected %q before the %s part; the rule is %s", p.before, p.field, r.source)
+			}
+			rest = rest[len(p.before):]
+		}
+		var value string
+		switch {
+		case p.last:
+			value, rest = rest, ""
+		case i+1 < len(r.parts) && r.parts[i+1].before != "":
+			sep := r.parts[i+1].before
+			j := strings.Index(rest, sep)
+			if j < 0 {
+				return fmt.Sprintf("no %s part: the name has %d of the %d parts of %s", r.parts[i+1].field, i+1, len(r.parts), r.source)
+			}
+			value, rest = rest[:j], rest[j:]
+		default:
+			value, rest = rest, ""
+		}
+		if msg := p.check(value); msg != "" {
+			return msg
+		}
+	}
+	if rest != r.tail {
+		return fmt.Sprintf("%q after the last part does not follow the rule %s", rest, r.source)
+	}
+	return fmt.Sprintf("%q does not follow the rule %s", name, r.source)
+}
+
+// check says what is wrong with one part's value, or "".
+func (p part) check(v string) string {
+	switch {
+	case v == "":
+		return fmt.Sprintf("the %s part is empty", p.field)
+	case len(p.allowed) > 0:
+		for _, a := range p.allowed {
+			if v == a {
+				return ""
+			}
+		}
+		shown := p.allowed
+		more := ""
+		if len(shown) > 6 {
+			shown, more = shown[:6], ", ..."
+		}
+		return fmt.Sprintf("%s part %q is not one of %s%s", p.field, v, strings.Join(shown, ", "), more)
+	case p.last && !lastWordRe.MatchString(v):
+		return fmt.Sprintf("%s part %q may hold only lower-case letters, digits and -", p.field, v)
+	case !p.last && !wordRe.MatchString(v):
+		return fmt.Sprintf("%s part %q may hold only lower-case letters and digits", p.field, v)
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,24 @@ func TestBuiltinMetadata(t *testing.T) {
 		}
 		if (p.Category == "waste" || p.Category == "idle") && p.Waste == "" {
 			t.Errorf("%s: a %s policy needs a waste estimate", p.ID, p.Category)
+		}
+	}
+}
+
+// A remediation tells a person what to do; it must not promise something
+// steward cannot do today (it has no command that changes resources yet).
+func TestRemediationPromisesNoMissingAction(t *testing.T) {
+	ps, err := Load(context.Background(), nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	promise := regexp.MustCompile(`(?i)steward (can|will|does)|\b(tag|mark|stop|start|delete|snapshot-delete|notify|scale) action\b|steward (tag|act|fix|apply)\b`)
+	for _, p := range ps {
+		if p.Remediation == "" {
+			t.Errorf("%s has no remediation", p.ID)
+		}
+		if m := promise.FindString(p.Remediation); m != "" {
+			t.Errorf("%s's remediation promises %q, which steward does not do: %s", p.ID, m, p.Remediation)
 		}
 	}
 }

@@ -440,6 +440,15 @@ func (f *funcs) env() (*cel.Env, error) {
 		cel.Function("name_ok",
 			cel.Overload("name_ok_resource", []*cel.Type{resT}, cel.BoolType,
 				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(f.nameOK(v.(*resVal))) }))),
+		cel.Function("name_problem",
+			cel.Overload("name_problem_resource", []*cel.Type{resT}, cel.StringType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					rv := v.(*resVal)
+					if f.nameOK(rv) {
+						return types.String("")
+					}
+					return types.String(f.rule.Explain(rv.r.Name))
+				}))),
 		cel.Function("tag_problems",
 			cel.Overload("tag_problems_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),
 				cel.UnaryBinding(func(v ref.Val) ref.Val {

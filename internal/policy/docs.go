@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -64,6 +65,7 @@ var helperDocs = map[string]helperDoc{
 	"related":             {"related(r, kind) -> list of resources", "Resources r points at with relations of kind (attached-to, in-subnet, uses-sg ...).", "related(r, 'in-subnet').exists(s, s.attrs.public)"},
 	"referrers":           {"referrers(r, kind) -> list of resources", "Resources that point at r with relations of kind.", "size(referrers(r, 'attached-to')) == 0"},
 	"name_ok":             {"name_ok(r) -> bool", "Whether the name follows the naming rule (true for types the rule does not cover).", "r.name != '' && !name_ok(r)"},
+	"name_problem":        {"name_problem(r) -> string", "Which part of the name breaks the naming rule and what it may be, in words; empty when the name follows it.", "name_problem(r)"},
 	"tag_problems":        {"tag_problems(r) -> list of string", "Every required tag that is missing, empty or outside its allowed values, in words.", "tag_problems(r).join('; ')"},
 	"missing_tags":        {"missing_tags(r) -> list of string", "Required tag keys that are absent or blank on r's type.", "size(missing_tags(r)) > 0"},
 	"invalid_tags":        {"invalid_tags(r) -> list of string", "key=value of required tags whose value is not allowed.", "size(invalid_tags(r)) > 0"},
@@ -179,23 +181,61 @@ func Source(id string) (string, error) {
 		return "", err
 	}
 	for _, p := range ps {
-		if p.ID != id {
-			continue
+		if p.ID == id {
+			return SourceOf(p)
 		}
-		data, err := fs.ReadFile(BuiltinFS(), strings.TrimPrefix(p.File, "builtin:"))
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", p.File, err)
-		}
-		lines := strings.Split(string(data), "\n")
-		start := p.Line - 1
-		if start < 0 || start >= len(lines) {
-			return "", fmt.Errorf("policy %s: line %d is outside %s", id, p.Line, p.File)
-		}
-		end := start + 1
-		for end < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[end]), "- id:") {
-			end++
-		}
-		return strings.TrimRight(strings.Join(lines[start:end], "\n"), "\n") + "\n", nil
 	}
 	return "", fmt.Errorf("no built-in policy %q (steward policy list shows them)", id)
+}
+
+// SourceOf returns the lines of p's pack file that write it, from its
+// "- id:" line to the next policy: the embedded file for a built-in policy,
+// the user's file for one loaded from policies.paths.
+func SourceOf(p *Policy) (string, error) {
+	var data []byte
+	var err error
+	if name, ok := strings.CutPrefix(p.File, "builtin:"); ok {
+		data, err = fs.ReadFile(BuiltinFS(), name)
+	} else {
+		data, err = os.ReadFile(p.File)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", p.File, err)
+	}
+	lines := strings.Split(string(data), "\n")
+	start := p.Line - 1
+	if start < 0 || start >= len(lines) {
+		return "", fmt.Errorf("policy %s: line %d is outside %s", p.ID, p.Line, p.File)
+	}
+	indent := len(lines[start]) - len(strings.TrimLeft(lines[start], " "))
+	end := start + 1
+	for end < len(lines) {
+		l := lines[end]
+		trimmed := strings.TrimLeft(l, " ")
+		// The policy ends at the next list item at its indentation, or at a
+		// key less indented than its "- id:" (the file's next top-level key).
+		if trimmed != "" && !strings.HasPrefix(trimmed, "#") {
+			in := len(l) - len(trimmed)
+			if in < indent || (in == indent && strings.HasPrefix(trimmed, "- ")) {
+				break
+			}
+		}
+		end++
+	}
+	// Blank lines and comments before the next policy belong to it.
+	for end > start+1 {
+		if t := strings.TrimSpace(lines[end-1]); t != "" && !strings.HasPrefix(t, "#") {
+			break
+		}
+		end--
+	}
+	out := slices.Clone(lines[start:end])
+	for i, l := range out {
+		// A pack may share a types list through a YAML alias to an earlier
+		// policy; shown alone the alias would not parse, so it is written out.
+		if k, v, ok := strings.Cut(l, "types: *"); ok && strings.TrimSpace(k) == "" && !strings.ContainsAny(v, " #") {
+			out[i] = k + "types: [" + strings.Join(p.Types, ", ") + "]"
+		}
+	}
+	return strings.Join(out, "\n") + "\n", nil
 }

@@ -1,11 +1,15 @@
 package policy
 
 import (
+	"context"
 	"maps"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/ext"
@@ -106,5 +110,99 @@ func TestSource(t *testing.T) {
 	}
 	if _, err := Source("no-such"); err == nil || !strings.Contains(err.Error(), `no built-in policy "no-such"`) {
 		t.Errorf("Source(no-such) error = %v", err)
+	}
+}
+
+// Every built-in policy's source reads back as that policy and no other.
+func TestSourceOfBuiltins(t *testing.T) {
+	ps, err := Load(context.Background(), nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		src, err := SourceOf(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(src, "- id:") != 1 || !strings.HasPrefix(strings.TrimSpace(src), "- id: "+p.ID+"\n") {
+			t.Errorf("SourceOf(%s) =\n%s", p.ID, src)
+		}
+		got, err := Parse("show.yaml", []byte("pack: x\npolicies:\n"+src))
+		if err != nil {
+			t.Errorf("SourceOf(%s) does not parse: %v\n%s", p.ID, err, src)
+			continue
+		}
+		if len(got) != 1 || got[0].ID != p.ID || got[0].Where != p.Where || got[0].Message != p.Message || got[0].Remediation != p.Remediation {
+			t.Errorf("SourceOf(%s) reads back as %+v", p.ID, got)
+		}
+	}
+}
+
+func TestSourceOfUserFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "mine.yaml")
+	data := `pack: mine
+policies:
+  - id: first
+    title: First
+    types: [AWS::S3::Bucket]
+    severity: low
+    category: tagging
+    where: |
+      r.name == ''
+    message: unnamed
+
+  # the second one
+  - id: second
+    title: Second
+    types: [AWS::S3::Bucket]
+    severity: low
+    category: tagging
+    where: "true"
+    message: all
+description: after the list
+`
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := Load(context.Background(), []string{file}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"first":  "  - id: first\n    title: First\n    types: [AWS::S3::Bucket]\n    severity: low\n    category: tagging\n    where: |\n      r.name == ''\n    message: unnamed\n",
+		"second": "  - id: second\n    title: Second\n    types: [AWS::S3::Bucket]\n    severity: low\n    category: tagging\n    where: \"true\"\n    message: all\n",
+	}
+	for _, p := range ps {
+		got, err := SourceOf(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want[p.ID], got); diff != "" {
+			t.Errorf("SourceOf(%s) (-want +got):\n%s", p.ID, diff)
+		}
+	}
+}
+
+// What `steward policy new` writes passes `steward policy test` as it is.
+func TestSkeletonPasses(t *testing.T) {
+	dir := t.TempDir()
+	pack, test, err := Skeleton("vol-left-over")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"vol-left-over.yaml": pack, "vol-left-over_test.yaml": test} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := RunTests(t.Context(), dir, Options{Now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() || res.Passed == 0 || len(res.Untested) > 0 {
+		t.Errorf("skeleton tests: %+v", res)
+	}
+	if _, _, err := Skeleton("Bad Name"); err == nil || !strings.Contains(err.Error(), `"Bad Name"`) {
+		t.Errorf("Skeleton(Bad Name) error = %v", err)
 	}
 }

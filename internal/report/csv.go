@@ -32,9 +32,10 @@ func csvRow(f *finding.Finding) []string {
 // renderCSV writes one line per finding through the one table layer,
 // which escapes every cell (formula injection, control characters).
 func renderCSV(w io.Writer, v *view) error {
-	rows := make([][]string, len(v.findings))
-	for i := range v.findings {
-		rows[i] = csvRow(&v.findings[i])
+	shown := v.limited(0)
+	rows := make([][]string, len(shown))
+	for i := range shown {
+		rows[i] = csvRow(&shown[i])
 	}
 	return table.Render(w, table.FormatCSV, table.Rows("", csvColumns, rows), table.Options{})
 }

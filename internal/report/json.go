@@ -42,7 +42,7 @@ func renderJSON(w io.Writer, v *view) error {
 	out := jsonReport{
 		Generated: timePtr(v.rep.Generated),
 		Summary:   v.summary,
-		Findings:  v.findings,
+		Findings:  v.limited(0),
 	}
 	if out.Findings == nil {
 		out.Findings = []finding.Finding{}

@@ -40,18 +40,30 @@ func renderMarkdown(w io.Writer, v *view) error {
 			b.WriteString(lang.T("report.md.partial", len(gaps), len(sc.Coverage), strings.Join(where, "; ")) + "\n\n")
 		}
 	}
-	for i := range v.findings {
-		if i == markdownTop {
-			b.WriteString(lang.T("report.md.rest", len(v.findings)-markdownTop) + "\n")
-			break
-		}
-		f := &v.findings[i]
+	if c := changesLine(s.Changes); c != "" {
+		b.WriteString(mdEscape(c) + "\n\n")
+	}
+	if v.rep.Listing != "" {
+		b.WriteString(mdEscape(fmt.Sprintf(wordsListing, v.rep.Listing)) + "\n\n")
+	}
+	shown := v.limited(markdownTop)
+	for i := range shown {
+		f := &shown[i]
 		fmt.Fprintf(&b, "- **%s** `%s` %s (%s, %s): %s", f.Severity, mdCode(f.Policy), mdEscape(resourceLabel(f)),
 			mdEscape(f.Account), regionLabel(mdEscape(f.Region), lang), mdEscape(f.Message))
 		if f.MonthlyWaste != 0 {
 			b.WriteString(lang.T("report.md.waste", money.FormatFloat(f.MonthlyWaste, f.Currency)))
 		}
 		b.WriteByte('\n')
+	}
+	if v.more > 0 {
+		b.WriteString("- " + mdEscape(fmt.Sprintf(wordsMore, v.more)) + "\n")
+	}
+	if fx := fixes(v, shown); len(fx) > 0 {
+		fmt.Fprintf(&b, "\n**%s**\n\n", wordsFixMarkdown)
+		for _, x := range fx {
+			b.WriteString("- `" + mdCode(x.policy) + "`" + strings.TrimPrefix(x.line(mdEscape), x.policy) + "\n")
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

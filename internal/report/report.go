@@ -110,6 +110,24 @@ type Report struct {
 	// findings' messages and the policies' texts come in the language they
 	// were made in. Empty means English.
 	Lang i18n.Lang
+	// Changes says how the findings differ from the previous complete
+	// scan; nil when the caller does not know (a scan not stored).
+	Changes *Changes
+	// Listing names what Findings hold when it is not every open finding
+	// (e.g. "new since scan X", "resolved since scan X", "filtered").
+	Listing string
+	// Limit is how many findings are listed; the rest are counted. 0 is
+	// the format's default (every finding; Markdown, a summary, lists
+	// markdownTop); a negative limit lists all in every format.
+	Limit int
+}
+
+// Changes counts what changed since the previous complete scan.
+type Changes struct {
+	// Previous is that scan's id; empty when there is none (all new).
+	Previous string `json:"previous_scan,omitempty"`
+	New      int    `json:"new"`
+	Resolved int    `json:"resolved"`
 }
 
 // Options are how the caller's terminal looks; they change only the table.
@@ -167,6 +185,22 @@ type view struct {
 	currency string
 	findings []finding.Finding // sorted, currency filled in
 	summary  Summary
+	// more is how many sorted findings the limit left out of findings.
+	more int
+}
+
+// limited cuts v's findings to the report's limit (or def when it has
+// none), counting the rest.
+func (v *view) limited(def int) []finding.Finding {
+	n := v.rep.Limit
+	if n == 0 {
+		n = def
+	}
+	if n <= 0 || n >= len(v.findings) {
+		return v.findings
+	}
+	v.more = len(v.findings) - n
+	return v.findings[:n]
 }
 
 func prepare(rep *Report) (*view, error) {
@@ -196,7 +230,9 @@ func prepare(rep *Report) (*view, error) {
 		toReportCurrency(f, cur, rep.Rate)
 	}
 	sortFindings(fs)
-	return &view{rep: rep, groupBy: g, currency: cur, findings: fs, summary: summarize(fs, cur)}, nil
+	v := &view{rep: rep, groupBy: g, currency: cur, findings: fs, summary: summarize(fs, cur)}
+	v.summary.Changes = rep.Changes
+	return v, nil
 }
 
 // sortFindings puts the worst first; the rest of the key makes the order
@@ -226,6 +262,9 @@ type Summary struct {
 	// OtherCurrencies holds waste in currencies other than Currency, which
 	// cannot be added to it without an exchange rate steward does not have.
 	OtherCurrencies map[string]float64 `json:"other_currencies,omitempty"`
+	// Changes are the new and resolved counts since the previous complete
+	// scan, when known.
+	Changes *Changes `json:"since_previous,omitempty"`
 }
 
 func summarize(fs []finding.Finding, currency string) Summary {
@@ -324,4 +363,59 @@ func groupFindings(fs []finding.Finding, by string, lang i18n.Lang) []group {
 		return cmp.Or(cmp.Compare(b.worst, a.worst), cmp.Compare(a.key, b.key))
 	})
 	return gs
+}
+
+// fix is what a person needs to act on one policy's findings: how to fix
+// them and the controls the policy implements.
+type fix struct {
+	policy      string
+	remediation string
+	references  []string
+}
+
+// fixes lists, once per policy and in the order the findings are listed,
+// the remediation and references of every policy that found something.
+func fixes(v *view, shown []finding.Finding) []fix {
+	info := make(map[string]*PolicyInfo, len(v.rep.Policies))
+	for i := range v.rep.Policies {
+		info[v.rep.Policies[i].ID] = &v.rep.Policies[i]
+	}
+	seen := make(map[string]bool)
+	var out []fix
+	for _, f := range shown {
+		if seen[f.Policy] {
+			continue
+		}
+		seen[f.Policy] = true
+		p := info[f.Policy]
+		if p == nil || (p.Remediation == "" && len(p.References) == 0) {
+			continue
+		}
+		out = append(out, fix{policy: f.Policy, remediation: strings.Join(strings.Fields(p.Remediation), " "), references: p.References})
+	}
+	return out
+}
+
+// fixLine is one fix in words: "policy [refs]: remediation".
+func (x fix) line(esc func(string) string) string {
+	s := x.policy
+	if len(x.references) > 0 {
+		s += " [" + esc(strings.Join(x.references, ", ")) + "]"
+	}
+	r := x.remediation
+	if r == "" {
+		r = wordsNoRemedation
+	}
+	return s + ": " + esc(r)
+}
+
+// changesLine says what changed since the previous complete scan.
+func changesLine(c *Changes) string {
+	if c == nil {
+		return ""
+	}
+	if c.Previous == "" {
+		return fmt.Sprintf(wordsFirstScan, c.New)
+	}
+	return fmt.Sprintf(wordsChanges, c.New, c.Resolved, c.Previous)
 }

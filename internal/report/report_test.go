@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/golden"
 	"github.com/steward-sre/steward/internal/i18n"
 
@@ -44,6 +45,8 @@ func TestGolden(t *testing.T) {
 		groupBy string
 		opts    Options
 		lang    i18n.Lang
+		limit   int
+		changes *Changes
 	}{
 		"table.golden":            {format: FormatTable},
 		"table-owner.golden":      {format: FormatTable, groupBy: GroupOwner},
@@ -61,12 +64,16 @@ func TestGolden(t *testing.T) {
 		"ja/table-tty-80.golden":  {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}, lang: i18n.JA},
 		"ja/table-tty-160.golden": {format: FormatTable, opts: Options{TTY: true, Width: 160, NoColor: true}, lang: i18n.JA},
 		"ja/report.md.golden":     {format: FormatMarkdown, lang: i18n.JA},
+		"table-limit-80.golden":   {format: FormatTable, opts: Options{TTY: true, Width: 80, NoColor: true}, limit: 3, changes: &Changes{Previous: "scan-20250601-0300", New: 2, Resolved: 5}},
+		"report-limit.md.golden":  {format: FormatMarkdown, limit: 2, changes: &Changes{Previous: "scan-20250601-0300", New: 2, Resolved: 5}},
+		"report-all.md.golden":    {format: FormatMarkdown, limit: -1, changes: &Changes{New: 8}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			rep := loadFixture(t)
 			rep.GroupBy = tt.groupBy
 			rep.Lang = tt.lang
+			rep.Limit, rep.Changes = tt.limit, tt.changes
 			got := render(t, tt.format, rep, tt.opts)
 			golden.Check(t, filepath.Join("testdata", name), got)
 		})
@@ -230,5 +237,86 @@ func TestJapaneseTable(t *testing.T) {
 		if ja := render(t, f, rep, Options{}); !bytes.Equal(en, ja) {
 			t.Errorf("%s output changes with the language", f)
 		}
+	}
+}
+
+// Remediation and references are shown once per policy that found
+// something, in the table and in Markdown, not once per finding.
+func TestFixesOncePerPolicy(t *testing.T) {
+	for _, format := range []string{FormatTable, FormatMarkdown} {
+		out := string(render(t, format, loadFixture(t), Options{}))
+		_, after, ok := strings.Cut(out, "How to fix")
+		if !ok {
+			t.Fatalf("%s: no How to fix section:\n%s", format, out)
+		}
+		if n := strings.Count(after, "Snapshot the volume and delete it."); n != 1 {
+			t.Errorf("%s: ebs-volume-unattached's remediation shown %d times, want once (two findings):\n%s", format, n, after)
+		}
+		if !strings.Contains(after, "s3-bucket-public") || !strings.Contains(after, "access-control-block-public-access.html]") {
+			t.Errorf("%s: s3-bucket-public's references missing:\n%s", format, after)
+		}
+	}
+}
+
+// A limit lists the worst findings and counts the rest in every format
+// that lists findings; the totals still count every finding.
+func TestLimit(t *testing.T) {
+	for _, format := range []string{FormatTable, FormatMarkdown, FormatCSV, FormatJSON} {
+		rep := loadFixture(t)
+		rep.Limit = 3
+		out := string(render(t, format, rep, Options{}))
+		switch format {
+		case FormatCSV:
+			if n := strings.Count(out, "\n"); n != 4 {
+				t.Errorf("csv: %d lines, want a header and 3 findings:\n%s", n, out)
+			}
+		case FormatJSON:
+			var got struct {
+				Summary  Summary
+				Findings []json.RawMessage
+			}
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Findings) != 3 || got.Summary.Total != 8 {
+				t.Errorf("json: %d findings, total %d; want 3 of 8", len(got.Findings), got.Summary.Total)
+			}
+		default:
+			if !strings.Contains(out, "and 5 more") || !strings.Contains(out, "8 findings") {
+				t.Errorf("%s: want the 5 left out counted and 8 in the totals:\n%s", format, out)
+			}
+		}
+	}
+	// Markdown lists 10 by default and says how many more; -1 lists all.
+	rep := loadFixture(t)
+	rep.Findings = append(rep.Findings, rep.Findings...)
+	rep.Findings = append(rep.Findings, rep.Findings...)
+	if out := string(render(t, FormatMarkdown, rep, Options{})); !strings.Contains(out, "and 22 more (--limit N") {
+		t.Errorf("markdown default: want 10 listed and 22 counted:\n%s", out)
+	}
+	rep.Limit = -1
+	if out := string(render(t, FormatMarkdown, rep, Options{})); strings.Contains(out, "more (--limit") {
+		t.Errorf("markdown --limit -1 still cut:\n%s", out)
+	}
+}
+
+// Types steward made up are shown in words, and a finding about a whole
+// region does not show the region as if it were a resource's name.
+func TestPlainTypeWords(t *testing.T) {
+	rep := &Report{Findings: []finding.Finding{
+		{Policy: "guardduty-disabled", Severity: finding.High, Category: finding.Security, Type: "Steward::Account::Region",
+			ARN: "arn:aws:steward:us-east-1:111111111111:account-region/us-east-1", Name: "us-east-1", Account: "111111111111", Region: "us-east-1", Message: "GuardDuty is off"},
+		{Policy: "root-no-mfa", Severity: finding.Critical, Category: finding.Security, Type: "AWS::::Account",
+			ARN: "arn:aws:iam::111111111111:root", Name: "hanamaru-dev", Account: "111111111111", Message: "no MFA"},
+	}}
+	out := string(render(t, FormatTable, rep, Options{}))
+	for _, bad := range []string{"Steward::", "AWS::::", "::Account"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("table shows the internal type name %q:\n%s", bad, out)
+		}
+	}
+	if !regexp.MustCompile(`high +guardduty-disabled +region +\(whole region\) +111111111111 +us-east-1`).MatchString(out) ||
+		!regexp.MustCompile(`critical +root-no-mfa +account +hanamaru-dev`).MatchString(out) {
+		t.Errorf("want the types as region and account:\n%s", out)
 	}
 }

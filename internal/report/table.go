@@ -72,6 +72,10 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 	var b strings.Builder
 	lang := v.rep.Lang
 	b.WriteString(paint(ansiBold, wrap(table.Terminal(headline(v)), width)) + "\n")
+	if v.rep.Listing != "" {
+		b.WriteString(wrap(table.Terminal(fmt.Sprintf(wordsListing, v.rep.Listing)), width) + "\n")
+	}
+	shown := v.limited(0)
 
 	if len(v.findings) == 0 {
 		b.WriteString("\n" + lang.T("report.none") + "\n")
@@ -87,7 +91,7 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 		cols = append(cols, c)
 		pick = append(pick, i)
 	}
-	groups := groupFindings(v.findings, v.groupBy, lang)
+	groups := groupFindings(shown, v.groupBy, lang)
 	secs := make([]table.Section, len(groups))
 	for gi, g := range groups {
 		rows := make([][]string, len(g.findings))
@@ -130,8 +134,30 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 		}
 	}
 
+	if v.more > 0 {
+		b.WriteString("\n" + fmt.Sprintf(wordsMore, v.more) + "\n")
+	}
+	if fx := fixes(v, shown); len(fx) > 0 {
+		b.WriteString("\n" + paint(ansiBold, wordsFixHeading) + "\n")
+		fit := width
+		if opts.Wide {
+			fit = 0
+		}
+		for _, x := range fx {
+			for _, l := range strings.Split(table.Wrap(x.line(table.Terminal), fit-2, "  "), "\n") {
+				if fit > 0 {
+					l = table.Truncate(l, fit-2) // a word wider than the terminal (a URL)
+				}
+				b.WriteString("  " + l + "\n")
+			}
+		}
+	}
+
 	b.WriteString("\n" + wrap(totalsLine(v), width) + "\n")
 	b.WriteString(wrap(wasteLine(v), width) + "\n")
+	if c := changesLine(v.summary.Changes); c != "" {
+		b.WriteString(wrap(c, width) + "\n")
+	}
 	b.WriteString(coverageText(v, width, paint))
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -235,6 +261,10 @@ func wasteCell(f *finding.Finding) string {
 // resourceLabel names a resource for people: its name, else the last part
 // of its ARN (the native id).
 func resourceLabel(f *finding.Finding) string {
+	if inventory.RegionWide(f.Type) {
+		// Its name is the region, which the REGION column already says.
+		return wordsWholeRegion
+	}
 	if f.Name != "" {
 		return f.Name
 	}
@@ -245,8 +275,8 @@ func resourceLabel(f *finding.Finding) string {
 	return dash(arn)
 }
 
-// shortType drops the "AWS::" every type shares.
-func shortType(t string) string { return strings.TrimPrefix(t, "AWS::") }
+// shortType is the type's name for people (inventory owns it).
+func shortType(t string) string { return inventory.DisplayType(t) }
 
 // regionLabel names the region of global resources (IAM, CloudFront).
 func regionLabel(r string, lang i18n.Lang) string {

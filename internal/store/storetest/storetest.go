@@ -8,6 +8,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		"DeliveryReplace":   testDeliveryReplace,
 		"DeliveryRejects":   testDeliveryRejects,
 		"Journal":           testJournal,
+		"FindingsSince":     testFindingsSince,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {
@@ -563,5 +566,56 @@ func testCurrency(t *testing.T, open Opener) {
 		if len(fs) != 1 || fs[0].Currency != tc.currency || fs[0].Rate != tc.rate || fs[0].MonthlyWaste != tc.waste {
 			t.Errorf("findings of %s = %+v, want one of %v %s at rate %v", tc.id, fs, tc.waste, tc.currency, tc.rate)
 		}
+	}
+}
+
+// FindingsSince compares with the previous complete scan: a partial scan
+// in between is no baseline, a finding resolved and back again is open,
+// and the first scan makes everything new.
+func testFindingsSince(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := newStore(t, open)
+	a, b, c, d := instance("1", "r1", "i-a"), instance("1", "r1", "i-b"), instance("1", "r1", "i-c"), instance("1", "r1", "i-d")
+	rs := []inventory.Resource{a, b, c, d}
+	cov := ok("1", "r1", "ec2")
+	save(t, s, scan("s1", 1, cov), rs, []finding.Finding{find("p", a), find("p", b), find("p", c)})
+	first, err := store.FindingsSince(ctx, s, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Previous != nil || len(first.New) != 3 || len(first.Resolved) != 0 {
+		t.Errorf("first scan: previous %v, %d new, %d resolved; want none, 3, 0", first.Previous, len(first.New), len(first.Resolved))
+	}
+	// s2 is partial (another region failed): b is resolved there, c too.
+	save(t, s, scan("s2", 2, cov, gap("1", "r2", "ec2")), rs, []finding.Finding{find("p", a)})
+	// s3 is complete: c is back, d is new; b stays resolved.
+	save(t, s, scan("s3", 3, cov), rs, []finding.Finding{find("p", a), find("p", c), find("p", d)})
+	got, err := store.FindingsSince(ctx, s, "s3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := func(fs []finding.Finding) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.ARN[strings.LastIndex(f.ARN, "/")+1:])
+		}
+		sort.Strings(out)
+		return out
+	}
+	if got.Previous == nil || got.Previous.ID != "s1" {
+		t.Fatalf("previous = %v, want s1 (s2 is partial)", got.Previous)
+	}
+	// c came back after being resolved in s2: a new episode, so new.
+	if diff := cmp.Diff([]string{"i-c", "i-d"}, keys(got.New)); diff != "" {
+		t.Errorf("new (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"i-b"}, keys(got.Resolved)); diff != "" {
+		t.Errorf("resolved (-want +got):\n%s", diff)
+	}
+	if len(got.Resolved) == 1 && (got.Resolved[0].ResolvedAt == nil || !got.Resolved[0].ResolvedAt.Equal(at(2))) {
+		t.Errorf("resolved at %v, want %v (the partial scan that resolved it)", got.Resolved[0].ResolvedAt, at(2))
+	}
+	if _, err := store.FindingsSince(ctx, s, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("FindingsSince(nope) error = %v, want ErrNotFound", err)
 	}
 }
