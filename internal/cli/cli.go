@@ -84,6 +84,7 @@ type CLI struct {
 	Findings  FindingsCmd  `cmd:"" help:"Print the findings of the latest scan in the store."`
 	History   HistoryCmd   `cmd:"" help:"Show when a resource appeared, changed and disappeared."`
 	Policy    PolicyCmd    `cmd:"" help:"List policies or test them against fixtures."`
+	Framework FrameworkCmd `cmd:"" name:"frameworks" help:"Security frameworks (FSBP, CIS): list them, or show each control and how steward checks it."`
 	Cost      CostCmd      `cmd:"" help:"Cost from billing exports: by system, env and owner; waste priced; anomalies; budgets."`
 	Schedule  ScheduleCmd  `cmd:"" help:"Off-hours schedules: evaluate a tag or a named schedule, preview the days ahead, list them."`
 	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`

@@ -14,6 +14,7 @@ import (
 	"github.com/steward-sre/steward/internal/collect/snapshot"
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/framework"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/report"
@@ -42,28 +43,30 @@ type ScanCmd struct {
 	Source string `help:"Where resources come from: demo, aws, file:scan.jsonl (a saved scan), config:PATH (AWS Config snapshot files)." default:"aws" short:"s"`
 	OutputFlags
 	IaCFlags
-	Out     string `help:"Also write the scan's resources to this file (JSON Lines), to scan again later with --source file:PATH." placeholder:"FILE"`
-	NoStore bool   `help:"Do not keep the scan in the store."`
+	Out       string `help:"Also write the scan's resources to this file (JSON Lines), to scan again later with --source file:PATH." placeholder:"FILE"`
+	NoStore   bool   `help:"Do not keep the scan in the store."`
+	Framework string `help:"Also judge the scan by a control framework: fsbp (AWS Foundational Security Best Practices) or cis (CIS AWS Foundations v3.0): each control passed, failed, not applicable or not checked, and a score. With csv, only the controls are written." enum:",fsbp,cis" default:"" placeholder:"ID"`
 }
 
 // Run runs the scan command.
 func (c *ScanCmd) Run(r *runner) error {
-	return r.scanAndReport(c.Source, c.OutputFlags, c.IaCFlags, c.Out, c.NoStore)
+	return r.scanAndReport(c.Source, c.OutputFlags, c.IaCFlags, c.Out, c.NoStore, c.Framework)
 }
 
 // DemoCmd is scan --source demo.
 type DemoCmd struct {
 	OutputFlags
-	Out     string `help:"Also write the demo estate to this file (JSON Lines)." placeholder:"FILE"`
-	NoStore bool   `help:"Do not keep the scan in the store."`
+	Out       string `help:"Also write the demo estate to this file (JSON Lines)." placeholder:"FILE"`
+	NoStore   bool   `help:"Do not keep the scan in the store."`
+	Framework string `help:"Also judge the scan by a control framework: fsbp or cis (see steward scan --help)." enum:",fsbp,cis" default:"" placeholder:"ID"`
 }
 
 // Run runs the demo.
 func (c *DemoCmd) Run(r *runner) error {
-	return r.scanAndReport("demo", c.OutputFlags, IaCFlags{}, c.Out, c.NoStore)
+	return r.scanAndReport("demo", c.OutputFlags, IaCFlags{}, c.Out, c.NoStore, c.Framework)
 }
 
-func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCFlags, outFile string, noStore bool) error {
+func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCFlags, outFile string, noStore bool, frameworkID string) error {
 	cfg, err := r.config()
 	if err != nil {
 		return err
@@ -71,6 +74,15 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	failOn, err := parseFailOn(out.FailOn)
 	if err != nil {
 		return err
+	}
+	var fw *framework.Framework
+	if frameworkID != "" {
+		if out.Format == report.FormatSARIF {
+			return usagef("--framework: sarif output holds findings only; use table, json, csv or markdown")
+		}
+		if fw, err = framework.Get(frameworkID); err != nil {
+			return usagef("--framework: %v", err)
+		}
 	}
 	src, err := r.source(sourceSpec, cfg)
 	if err != nil {
@@ -112,7 +124,11 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 			return fmt.Errorf("write scan file: %w", err)
 		}
 	}
-	if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies()); err != nil {
+	if fw != nil {
+		if err := r.renderFramework(out, cfg, fw, res, eng.Policies()); err != nil {
+			return err
+		}
+	} else if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies()); err != nil {
 		return err
 	}
 	if n := res.Newer; n != nil {
@@ -158,7 +174,11 @@ func parseFailOn(s string) (*finding.Severity, error) {
 }
 
 func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, fs []finding.Finding, ps []*policy.Policy) error {
-	rep := &report.Report{
+	return r.renderReport(out, r.newReport(out, cfg, s, fs, ps))
+}
+
+func (r *runner) newReport(out OutputFlags, cfg *config.Config, s *inventory.Scan, fs []finding.Finding, ps []*policy.Policy) *report.Report {
+	return &report.Report{
 		Scan:        s,
 		Findings:    fs,
 		Policies:    policyInfos(ps),
@@ -168,6 +188,9 @@ func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, 
 		Generated:   r.env.Now().UTC(),
 		ToolVersion: versionString(),
 	}
+}
+
+func (r *runner) renderReport(out OutputFlags, rep *report.Report) error {
 	tty, width := r.env.IsTTY(r.env.Stdout)
 	return report.Render(r.env.Stdout, out.Format, rep, report.Options{TTY: tty, Width: width, NoColor: r.g.NoColor, Wide: out.Wide})
 }

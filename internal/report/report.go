@@ -104,6 +104,10 @@ type Report struct {
 	Generated time.Time
 	// ToolVersion is steward's version, written into SARIF output.
 	ToolVersion string
+	// Framework, when set, is the scan judged by a control framework
+	// (framework.Result): the json format writes it as "framework" next to
+	// the scan and findings. report does not know its shape.
+	Framework any
 }
 
 // Options are how the caller's terminal looks; they change only the table.
