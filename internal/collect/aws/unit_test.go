@@ -83,6 +83,9 @@ func (fakeRDS) DescribeDBInstances(context.Context, *rds.DescribeDBInstancesInpu
 		DBSubnetGroup:     &rdstypes.DBSubnetGroup{Subnets: []rdstypes.Subnet{{SubnetIdentifier: sdkaws.String("subnet-1")}}},
 		VpcSecurityGroups: []rdstypes.VpcSecurityGroupMembership{{VpcSecurityGroupId: sdkaws.String("sg-1")}},
 		TagList:           []rdstypes.Tag{{Key: sdkaws.String("env"), Value: sdkaws.String("prod")}},
+		// Settings the response holds become attrs; the ones it leaves out
+		// (IAM auth, copy tags, monitoring) stay absent, not false.
+		DeletionProtection: sdkaws.Bool(false), AutoMinorVersionUpgrade: sdkaws.Bool(true), BackupRetentionPeriod: sdkaws.Int32(7),
 	}}}, nil
 }
 
@@ -109,7 +112,8 @@ func TestCollectRDS(t *testing.T) {
 		Created: testNow.AddDate(0, 0, -10), State: "available",
 		Attrs: map[string]any{"engine": "aurora-mysql", "engine_version": "8.0", "instance_class": "db.r6g.large", "storage_type": "aurora",
 			"allocated_gb": 1.0, "storage_encrypted": false, "publicly_accessible": true, "multi_az": false, "cluster_id": "shop-prod",
-			"connections_lookback_days": 10.0, "connections_max": 1.0},
+			"connections_lookback_days": 10.0, "connections_max": 1.0,
+			"deletion_protection": false, "auto_minor_version_upgrade": true, "backup_retention_days": 7.0},
 		Relations: []inventory.Relation{
 			{Kind: inventory.RelMemberOf, Target: "arn:aws:rds:ap-northeast-1:111111111111:cluster:shop-prod"},
 			{Kind: inventory.RelInSubnet, Target: "arn:aws:ec2:ap-northeast-1:111111111111:subnet/subnet-1"},
