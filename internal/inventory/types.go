@@ -204,6 +204,7 @@ var types = []TypeInfo{
 	{"AWS::ECR::Repository", map[string]string{
 		"scan_on_push":     "bool",
 		"lifecycle_policy": "bool",
+		"tag_immutable":    "bool: image tags cannot be overwritten",
 		"image_count":      "number",
 	}},
 	{"AWS::AutoScaling::AutoScalingGroup", map[string]string{
@@ -218,9 +219,12 @@ var types = []TypeInfo{
 		"enabled":         "bool",
 	}},
 	{"AWS::CloudTrail::Trail", map[string]string{
-		"multi_region": "bool",
-		"logging":      "bool",
-		"s3_bucket":    "string",
+		"multi_region":        "bool",
+		"logging":             "bool",
+		"s3_bucket":           "string",
+		"log_file_validation": "bool: log file integrity validation on",
+		"kms_encrypted":       "bool: log files are encrypted with a KMS key",
+		"cloudwatch_logs":     "bool: the trail delivers to a CloudWatch Logs group",
 	}},
 	{"AWS::GuardDuty::Detector", map[string]string{
 		"status": "string: ENABLED or DISABLED",
