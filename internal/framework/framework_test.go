@@ -126,3 +126,30 @@ func TestEvaluate(t *testing.T) {
 		t.Errorf("coverage = %+v", c)
 	}
 }
+
+// TestPassNeedsData: a control passes only when the scan holds the data its
+// policies read; a source that records none of it leaves the control not
+// checked.
+func TestPassNeedsData(t *testing.T) {
+	fw := &Framework{ID: "fsbp", Name: "F", Controls: []Control{
+		{ID: "RDS.8", Title: "dp", Severity: finding.Low, Types: []string{"AWS::RDS::DBInstance"}},
+	}}
+	ps := []PolicyRef{{ID: "dp", References: []string{"RDS.8"}, Builtin: true, Enabled: true, Attrs: attrsRead("has(r.attrs.deletion_protection) && r.attrs.deletion_protection == false")}}
+	s := &inventory.Scan{Coverage: []inventory.Coverage{{Account: "1", Region: "r", Service: "rds", OK: true}}}
+	tests := map[string]struct {
+		attrs  map[string]any
+		status Status
+		reason string
+	}{
+		"recorded":     {attrs: map[string]any{"deletion_protection": true}, status: Passed},
+		"not recorded": {attrs: map[string]any{"engine": "mysql"}, status: NotChecked, reason: "this source does not record deletion_protection"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := Evaluate(fw, ps, s, []inventory.Resource{{Type: "AWS::RDS::DBInstance", Attrs: tc.attrs}}, nil).Controls[0]
+			if got.Status != tc.status || got.Reason != tc.reason {
+				t.Errorf("status %s (%q), want %s (%q)", got.Status, got.Reason, tc.status, tc.reason)
+			}
+		})
+	}
+}

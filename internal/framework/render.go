@@ -2,6 +2,8 @@ package framework
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/policy"
@@ -20,7 +22,7 @@ func PolicyRefs(builtins, enabled []*policy.Policy) []PolicyRef {
 	}
 	refs := make([]PolicyRef, 0, len(builtins))
 	for _, p := range builtins {
-		refs = append(refs, PolicyRef{ID: p.ID, References: p.References, Builtin: true, Enabled: on[p.ID]})
+		refs = append(refs, PolicyRef{ID: p.ID, References: p.References, Builtin: true, Enabled: on[p.ID], Attrs: attrsRead(p.Where)})
 	}
 	return refs
 }
@@ -70,4 +72,18 @@ func inSteward(m Mapping) string {
 func (c Coverage) String() string {
 	return fmt.Sprintf("%d of %d controls checked (%.0f%%); %d of %d whose data steward collects",
 		c.Checked, c.Controls, c.Percent(), c.Checked, c.Decidable)
+}
+
+var attrRef = regexp.MustCompile(`\br\.attrs\.([a-z0-9_]+)`)
+
+// attrsRead lists the attrs a where expression names directly; helpers
+// (open_to_world ...) read theirs out of sight and add none.
+func attrsRead(where string) []string {
+	var out []string
+	for _, m := range attrRef.FindAllStringSubmatch(where, -1) {
+		if !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
 }

@@ -30,6 +30,10 @@ type PolicyRef struct {
 	Builtin bool
 	// Enabled is false for a built-in policy the configuration disables.
 	Enabled bool
+	// Attrs are the resource attrs the policy reads. A control passes only
+	// when some resource of its types carries one of them: a source that
+	// does not record the data has not shown the control holds.
+	Attrs []string
 }
 
 // Mapping is how steward decides one control without a scan: the policies
@@ -176,6 +180,11 @@ func Evaluate(fw *Framework, ps []PolicyRef, s *inventory.Scan, rs []inventory.R
 					cr.Status, cr.Reason = Passed, ""
 				}
 			}
+			if cr.Status == Passed {
+				if attrs := readAttrs(ps, m.Policies); len(attrs) > 0 && !carries(rs, c.Types, attrs) {
+					cr.Status, cr.Reason = NotChecked, "this source does not record "+strings.Join(attrs, ", ")
+				}
+			}
 		}
 		switch cr.Status {
 		case Passed:
@@ -218,4 +227,36 @@ func unread(s *inventory.Scan, services []string) string {
 		}
 	}
 	return ""
+}
+
+// readAttrs lists the attrs the named policies read.
+func readAttrs(ps []PolicyRef, ids []string) []string {
+	var out []string
+	for _, p := range ps {
+		if !slices.Contains(ids, p.ID) {
+			continue
+		}
+		for _, a := range p.Attrs {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// carries reports whether a resource of one of the types has one of attrs.
+func carries(rs []inventory.Resource, types, attrs []string) bool {
+	for i := range rs {
+		if !slices.Contains(types, rs[i].Type) {
+			continue
+		}
+		for _, a := range attrs {
+			if _, ok := rs[i].Attrs[a]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
