@@ -90,6 +90,7 @@ type CLI struct {
 	History   HistoryCmd   `cmd:"" help:"Show when a resource appeared, changed and disappeared."`
 	Policy    PolicyCmd    `cmd:"" help:"List, show, write and test policies."`
 	Explain   ExplainCmd   `cmd:"" help:"Explain a policy: what it checks, why it matters, how to fix it, its parameters and CEL."`
+	Framework FrameworkCmd `cmd:"" name:"frameworks" help:"Security frameworks (FSBP, CIS): list them, or show each control and how steward checks it."`
 	Cost      CostCmd      `cmd:"" help:"Cost from billing exports: by system, env and owner; waste priced; anomalies; budgets."`
 	Schedule  ScheduleCmd  `cmd:"" help:"Off-hours schedules: evaluate a tag or a named schedule, preview the days ahead, list them."`
 	Dora      DoraCmd      `cmd:"" help:"The Four Keys (DORA) per service and team: deployment frequency, lead time, change failure rate, recovery time."`

@@ -14,6 +14,7 @@ import (
 	"github.com/steward-sre/steward/internal/collect/snapshot"
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/framework"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/policy"
@@ -44,20 +45,22 @@ type ScanCmd struct {
 	Source string `help:"Where resources come from: demo, aws, file:scan.jsonl (a saved scan), config:PATH (AWS Config snapshot files)." default:"aws" short:"s"`
 	OutputFlags
 	IaCFlags
-	Out     string `help:"Also write the scan's resources to this file (JSON Lines), to scan again later with --source file:PATH." placeholder:"FILE"`
-	NoStore bool   `help:"Do not keep the scan in the store."`
+	Out       string `help:"Also write the scan's resources to this file (JSON Lines), to scan again later with --source file:PATH." placeholder:"FILE"`
+	NoStore   bool   `help:"Do not keep the scan in the store."`
+	Framework string `help:"Also judge the scan by a control framework: fsbp (AWS Foundational Security Best Practices) or cis (CIS AWS Foundations v3.0): each control passed, failed, not applicable or not checked, and a score. With csv, only the controls are written." enum:",fsbp,cis" default:"" placeholder:"ID"`
 }
 
 // Run runs the scan command.
 func (c *ScanCmd) Run(r *runner) error {
-	return r.scanAndReport(c.Source, c.OutputFlags, c.IaCFlags, c.Out, c.NoStore)
+	return r.scanAndReport(c.Source, c.OutputFlags, c.IaCFlags, c.Out, c.NoStore, c.Framework)
 }
 
 // DemoCmd is scan --source demo.
 type DemoCmd struct {
 	OutputFlags
-	Out     string `help:"Also write the demo estate to this file (JSON Lines)." placeholder:"FILE"`
-	NoStore bool   `help:"Do not keep the scan in the store."`
+	Out       string `help:"Also write the demo estate to this file (JSON Lines)." placeholder:"FILE"`
+	NoStore   bool   `help:"Do not keep the scan in the store."`
+	Framework string `help:"Also judge the scan by a control framework: fsbp or cis (see steward scan --help)." enum:",fsbp,cis" default:"" placeholder:"ID"`
 }
 
 // Run runs the demo. With the store, the demo's delivery history is kept
@@ -68,7 +71,7 @@ func (c *DemoCmd) Run(r *runner) error {
 			return err
 		}
 	}
-	return r.scanAndReport("demo", c.OutputFlags, IaCFlags{}, c.Out, c.NoStore)
+	return r.scanAndReport("demo", c.OutputFlags, IaCFlags{}, c.Out, c.NoStore, c.Framework)
 }
 
 func (r *runner) saveDemoDelivery() error {
@@ -84,7 +87,7 @@ func (r *runner) saveDemoDelivery() error {
 	return st.SaveDelivery(r.ctx, demoDelivery(r.env.Now()))
 }
 
-func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCFlags, outFile string, noStore bool) error {
+func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCFlags, outFile string, noStore bool, frameworkID string) error {
 	cfg, err := r.config()
 	if err != nil {
 		return err
@@ -92,6 +95,15 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	failOn, err := parseFailOn(out.FailOn)
 	if err != nil {
 		return err
+	}
+	var fw *framework.Framework
+	if frameworkID != "" {
+		if out.Format == report.FormatSARIF {
+			return usagef("--framework: sarif output holds findings only; use table, json, csv or markdown")
+		}
+		if fw, err = framework.Get(frameworkID); err != nil {
+			return usagef("--framework: %v", err)
+		}
 	}
 	src, err := r.source(sourceSpec, cfg)
 	if err != nil {
@@ -143,7 +155,11 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 		}
 		changes = reportChanges(since)
 	}
-	if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies(), changes, ""); err != nil {
+	if fw != nil {
+		if err := r.renderFramework(out, cfg, fw, res, eng.Policies(), changes); err != nil {
+			return err
+		}
+	} else if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies(), changes, ""); err != nil {
 		return err
 	}
 	if n := res.Newer; n != nil {
@@ -199,7 +215,11 @@ func reportChanges(s store.Since) *report.Changes {
 }
 
 func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, fs []finding.Finding, ps []*policy.Policy, changes *report.Changes, listing string) error {
-	rep := &report.Report{
+	return r.renderReport(out, r.newReport(out, cfg, s, fs, ps, changes, listing))
+}
+
+func (r *runner) newReport(out OutputFlags, cfg *config.Config, s *inventory.Scan, fs []finding.Finding, ps []*policy.Policy, changes *report.Changes, listing string) *report.Report {
+	return &report.Report{
 		Scan:        s,
 		Findings:    fs,
 		Policies:    policyInfos(ps, r.lang),
@@ -213,6 +233,9 @@ func (r *runner) render(out OutputFlags, cfg *config.Config, s *inventory.Scan, 
 		Listing:     listing,
 		Limit:       out.Limit,
 	}
+}
+
+func (r *runner) renderReport(out OutputFlags, rep *report.Report) error {
 	tty, width := r.env.IsTTY(r.env.Stdout)
 	return report.Render(r.env.Stdout, out.Format, rep, report.Options{TTY: tty, Width: width, NoColor: r.g.NoColor, Wide: out.Wide})
 }

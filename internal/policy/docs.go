@@ -31,7 +31,7 @@ var policyFields = []fieldDoc{
 	{"waste", "Optional CEL expression: US dollars recoverable per month (shown in the configured currency). waste and idle policies need one.", "price(r)"},
 	{"message", "The finding's text, with ${expression} parts evaluated for each match.", "${r.id} is attached to nothing"},
 	{"remediation", "How to fix it, in words; never promise an action steward does not have.", "Snapshot the volume, then delete it."},
-	{"references", "Control ids it implements: Security Hub FSBP (S3.8) and CIS AWS Foundations (CIS 2.1.4).", "[EC2.55]"},
+	{"references", "Control ids it implements: Security Hub FSBP (S3.8) and CIS AWS Foundations (CIS 2.1.4).", "[RDS.3, CIS 2.3.1]"},
 	{"actions", "Actions a person may take on a finding (tag, stop, snapshot-delete, delete, notify).", "[snapshot-delete]"},
 	{"ja", "Japanese texts, shown with lang: ja or --lang ja: title, description, message (with the same ${...} data as message) and remediation; a text left out is shown in English.", "{title: 未使用の EBS ボリューム, message: \"${r.id} はどこにもアタッチされていません\"}"},
 }

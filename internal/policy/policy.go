@@ -85,6 +85,9 @@ func (p *Policy) In(lang i18n.Lang) Text {
 	return t
 }
 
+// Builtin reports whether the policy comes from the embedded packs.
+func (p *Policy) Builtin() bool { return p.builtin }
+
 // srcPos is where a field's value was written: its line and column, and
 // whether it is a block scalar (| or >) whose text starts a line below.
 type srcPos struct {

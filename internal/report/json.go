@@ -18,6 +18,7 @@ type jsonReport struct {
 	Scan      *jsonScan         `json:"scan"`
 	Summary   Summary           `json:"summary"`
 	Findings  []finding.Finding `json:"findings"`
+	Framework any               `json:"framework,omitempty"`
 }
 
 type jsonScan struct {
@@ -43,6 +44,7 @@ func renderJSON(w io.Writer, v *view) error {
 		Generated: timePtr(v.rep.Generated),
 		Summary:   v.summary,
 		Findings:  v.limited(0),
+		Framework: v.rep.Framework,
 	}
 	if out.Findings == nil {
 		out.Findings = []finding.Finding{}

@@ -120,6 +120,10 @@ type Report struct {
 	// the format's default (every finding; Markdown, a summary, lists
 	// markdownTop); a negative limit lists all in every format.
 	Limit int
+	// Framework, when set, is the scan judged by a control framework
+	// (framework.Result): the json format writes it as "framework" next to
+	// the scan and findings. report does not know its shape.
+	Framework any
 }
 
 // Changes counts what changed since the previous complete scan.

@@ -146,14 +146,22 @@ func collectCloudTrail(ctx context.Context, t *target, out *unitOut, api cloudTr
 		if str(tr.HomeRegion) != t.region || !sameAccount(str(tr.TrailARN), t.account) {
 			continue
 		}
+		attrs := map[string]any{
+			"multi_region": boolv(tr.IsMultiRegionTrail),
+			"logging":      logging,
+			"s3_bucket":    str(tr.S3BucketName),
+		}
+		// A response that says whether log files are validated describes
+		// the trail's settings; only then does a missing KMS key or log
+		// group mean "none" rather than "not told".
+		if tr.LogFileValidationEnabled != nil {
+			attrs["log_file_validation"] = *tr.LogFileValidationEnabled
+			attrs["kms_encrypted"] = str(tr.KmsKeyId) != ""
+			attrs["cloudwatch_logs"] = str(tr.CloudWatchLogsLogGroupArn) != ""
+		}
 		out.add(inventory.Resource{
 			ARN: str(tr.TrailARN), Account: t.account, Region: t.region, Type: "AWS::CloudTrail::Trail",
-			ID: str(tr.Name), Name: str(tr.Name),
-			Attrs: map[string]any{
-				"multi_region": boolv(tr.IsMultiRegionTrail),
-				"logging":      logging,
-				"s3_bucket":    str(tr.S3BucketName),
-			},
+			ID: str(tr.Name), Name: str(tr.Name), Attrs: attrs,
 		})
 	}
 	out.setRegionAttr("cloudtrail_enabled", enabled)

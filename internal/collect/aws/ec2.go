@@ -92,6 +92,17 @@ func instanceResource(t *target, in ec2types.Instance) inventory.Resource {
 	if v, ok := tags["aws:autoscaling:groupName"]; ok {
 		attrs["asg_name"] = v
 	}
+	// Settings the response leaves out stay absent: an emulator that does
+	// not model them must not read as an instance that breaks a control.
+	if m := in.MetadataOptions; m != nil && m.HttpTokens != "" {
+		attrs["imdsv2_required"] = m.HttpTokens == ec2types.HttpTokensStateRequired
+	}
+	if v := string(in.VirtualizationType); v != "" {
+		attrs["virtualization_type"] = v
+	}
+	if n := len(in.NetworkInterfaces); n > 0 {
+		attrs["network_interfaces"] = float64(n)
+	}
 	state := ""
 	if in.State != nil {
 		state = string(in.State.Name)
@@ -341,6 +352,7 @@ func ec2Subnets(ctx context.Context, t *target, out *unitOut, api ec2API) error 
 			"availability_zone": str(s.AvailabilityZone),
 			"default_for_az":    boolv(s.DefaultForAz),
 		}
+		setBool(attrs, "map_public_ip_on_launch", s.MapPublicIpOnLaunch)
 		if rtErr == nil {
 			public, ok := explicit[id]
 			if !ok {

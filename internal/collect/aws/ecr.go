@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -37,6 +38,9 @@ func collectECR(ctx context.Context, t *target, out *unitOut, api ecrAPI) error 
 			attrs := map[string]any{}
 			if c := repo.ImageScanningConfiguration; c != nil {
 				attrs["scan_on_push"] = c.ScanOnPush
+			}
+			if m := string(repo.ImageTagMutability); m != "" {
+				attrs["tag_immutable"] = strings.HasPrefix(m, "IMMUTABLE")
 			}
 			r := inventory.Resource{
 				ARN: str(repo.RepositoryArn), Account: t.account, Region: t.region, Type: "AWS::ECR::Repository",

@@ -74,10 +74,18 @@ func collectELBv2(ctx context.Context, t *target, out *unitOut, api elbv2API, cw
 			} else {
 				r.Attrs["access_logs_enabled"] = false
 				for _, a := range attrs.Attributes {
-					if str(a.Key) == "access_logs.s3.enabled" {
+					switch str(a.Key) {
+					case "access_logs.s3.enabled":
 						r.Attrs["access_logs_enabled"] = str(a.Value) == "true"
+					case "routing.http.drop_invalid_header_fields.enabled":
+						r.Attrs["drop_invalid_header_fields"] = str(a.Value) == "true"
+					case "routing.http.desync_mitigation_mode":
+						r.Attrs["desync_mitigation_mode"] = str(a.Value)
 					}
 				}
+			}
+			if n := len(lb.AvailabilityZones); n > 0 {
+				r.Attrs["availability_zones"] = float64(n)
 			}
 			lbs = append(lbs, r)
 		}

@@ -128,6 +128,12 @@ func dbInstance(t *target, d rdstypes.DBInstance) inventory.Resource {
 	if d.InstanceCreateTime != nil {
 		r.Created = d.InstanceCreateTime.UTC()
 	}
+	setBool(attrs, "deletion_protection", d.DeletionProtection)
+	setBool(attrs, "auto_minor_version_upgrade", d.AutoMinorVersionUpgrade)
+	setBool(attrs, "iam_auth_enabled", d.IAMDatabaseAuthenticationEnabled)
+	setBool(attrs, "copy_tags_to_snapshot", d.CopyTagsToSnapshot)
+	setNum(attrs, "backup_retention_days", d.BackupRetentionPeriod)
+	setNum(attrs, "monitoring_interval", d.MonitoringInterval)
 	if c := str(d.DBClusterIdentifier); c != "" {
 		attrs["cluster_id"] = c
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelMemberOf, Target: t.arn("rds", "cluster:"+c)})
@@ -161,6 +167,10 @@ func dbCluster(t *target, c rdstypes.DBCluster) inventory.Resource {
 	if c.ClusterCreateTime != nil {
 		r.Created = c.ClusterCreateTime.UTC()
 	}
+	setBool(r.Attrs, "deletion_protection", c.DeletionProtection)
+	setBool(r.Attrs, "iam_auth_enabled", c.IAMDatabaseAuthenticationEnabled)
+	setBool(r.Attrs, "copy_tags_to_snapshot", c.CopyTagsToSnapshot)
+	setBool(r.Attrs, "multi_az", c.MultiAZ)
 	for _, sg := range c.VpcSecurityGroups {
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUsesSG, Target: t.arn("ec2", "security-group/"+str(sg.VpcSecurityGroupId))})
 	}
@@ -250,5 +260,20 @@ func collectRDSFromConfig(ctx context.Context, t *target, out *unitOut, rs []inv
 	dbConnections(ctx, t, out, cw, dbs)
 	for _, d := range dbs {
 		out.add(d)
+	}
+}
+
+// setBool and setNum record a setting only when the response holds it: a
+// reader (an emulator, an older API) that leaves it out must not turn into
+// "off" and a finding.
+func setBool(attrs map[string]any, key string, p *bool) {
+	if p != nil {
+		attrs[key] = *p
+	}
+}
+
+func setNum(attrs map[string]any, key string, p *int32) {
+	if p != nil {
+		attrs[key] = float64(*p)
 	}
 }

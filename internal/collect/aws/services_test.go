@@ -180,7 +180,7 @@ type fakeECR struct{ denyLifecycle bool }
 func (fakeECR) DescribeRepositories(_ context.Context, in *ecr.DescribeRepositoriesInput, _ ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error) {
 	items, next := onePage([]ecrtypes.Repository{
 		{RepositoryName: sdkaws.String("shop"), RepositoryArn: sdkaws.String(arnOf("ecr", "repository/shop")), CreatedAt: sdkaws.Time(testNow.AddDate(-1, 0, 0)),
-			ImageScanningConfiguration: &ecrtypes.ImageScanningConfiguration{ScanOnPush: true}},
+			ImageScanningConfiguration: &ecrtypes.ImageScanningConfiguration{ScanOnPush: true}, ImageTagMutability: ecrtypes.ImageTagMutabilityImmutable},
 		{RepositoryName: sdkaws.String("old"), RepositoryArn: sdkaws.String(arnOf("ecr", "repository/old")),
 			ImageScanningConfiguration: &ecrtypes.ImageScanningConfiguration{}},
 	}, in.NextToken)
@@ -209,6 +209,10 @@ func TestCollectECR(t *testing.T) {
 			Attrs: map[string]any{"scan_on_push": scan, "lifecycle_policy": lifecycle, "image_count": images}}
 		if created != 0 {
 			r.Created = testNow.AddDate(created, 0, 0)
+		}
+		if name == "shop" {
+			// Only shop's response says how tags behave; old's stays absent.
+			r.Attrs["tag_immutable"] = true
 		}
 		return r
 	}

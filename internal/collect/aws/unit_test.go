@@ -83,6 +83,9 @@ func (fakeRDS) DescribeDBInstances(context.Context, *rds.DescribeDBInstancesInpu
 		DBSubnetGroup:     &rdstypes.DBSubnetGroup{Subnets: []rdstypes.Subnet{{SubnetIdentifier: sdkaws.String("subnet-1")}}},
 		VpcSecurityGroups: []rdstypes.VpcSecurityGroupMembership{{VpcSecurityGroupId: sdkaws.String("sg-1")}},
 		TagList:           []rdstypes.Tag{{Key: sdkaws.String("env"), Value: sdkaws.String("prod")}},
+		// Settings the response holds become attrs; the ones it leaves out
+		// (IAM auth, copy tags, monitoring) stay absent, not false.
+		DeletionProtection: sdkaws.Bool(false), AutoMinorVersionUpgrade: sdkaws.Bool(true), BackupRetentionPeriod: sdkaws.Int32(7),
 	}}}, nil
 }
 
@@ -109,7 +112,8 @@ func TestCollectRDS(t *testing.T) {
 		Created: testNow.AddDate(0, 0, -10), State: "available",
 		Attrs: map[string]any{"engine": "aurora-mysql", "engine_version": "8.0", "instance_class": "db.r6g.large", "storage_type": "aurora",
 			"allocated_gb": 1.0, "storage_encrypted": false, "publicly_accessible": true, "multi_az": false, "cluster_id": "shop-prod",
-			"connections_lookback_days": 10.0, "connections_max": 1.0},
+			"connections_lookback_days": 10.0, "connections_max": 1.0,
+			"deletion_protection": false, "auto_minor_version_upgrade": true, "backup_retention_days": 7.0},
 		Relations: []inventory.Relation{
 			{Kind: inventory.RelMemberOf, Target: "arn:aws:rds:ap-northeast-1:111111111111:cluster:shop-prod"},
 			{Kind: inventory.RelInSubnet, Target: "arn:aws:ec2:ap-northeast-1:111111111111:subnet/subnet-1"},
@@ -136,11 +140,16 @@ func (fakeELBv2) DescribeLoadBalancers(context.Context, *elbv2.DescribeLoadBalan
 		LoadBalancerArn: sdkaws.String(lbARN), LoadBalancerName: sdkaws.String("shop"), Type: elbv2types.LoadBalancerTypeEnumApplication,
 		Scheme: elbv2types.LoadBalancerSchemeEnumInternetFacing, State: &elbv2types.LoadBalancerState{Code: elbv2types.LoadBalancerStateEnumActive},
 		CreatedTime: sdkaws.Time(testNow.AddDate(-1, 0, 0)), SecurityGroups: []string{"sg-1"},
+		AvailabilityZones: []elbv2types.AvailabilityZone{{ZoneName: sdkaws.String("ap-northeast-1a")}, {ZoneName: sdkaws.String("ap-northeast-1c")}},
 	}}}, nil
 }
 
 func (fakeELBv2) DescribeLoadBalancerAttributes(context.Context, *elbv2.DescribeLoadBalancerAttributesInput, ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancerAttributesOutput, error) {
-	return &elbv2.DescribeLoadBalancerAttributesOutput{Attributes: []elbv2types.LoadBalancerAttribute{{Key: sdkaws.String("access_logs.s3.enabled"), Value: sdkaws.String("false")}}}, nil
+	return &elbv2.DescribeLoadBalancerAttributesOutput{Attributes: []elbv2types.LoadBalancerAttribute{
+		{Key: sdkaws.String("access_logs.s3.enabled"), Value: sdkaws.String("false")},
+		{Key: sdkaws.String("routing.http.drop_invalid_header_fields.enabled"), Value: sdkaws.String("false")},
+		{Key: sdkaws.String("routing.http.desync_mitigation_mode"), Value: sdkaws.String("defensive")},
+	}}, nil
 }
 
 func (fakeELBv2) DescribeTargetGroups(context.Context, *elbv2.DescribeTargetGroupsInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupsOutput, error) {
@@ -200,7 +209,8 @@ func TestCollectELBv2(t *testing.T) {
 	want := []inventory.Resource{
 		{ARN: lbARN, Account: "111111111111", Region: "ap-northeast-1", Type: "AWS::ElasticLoadBalancingV2::LoadBalancer",
 			ID: "app/shop/abc", Name: "shop", Tags: tags, Created: testNow.AddDate(-1, 0, 0), State: "active",
-			Attrs:     map[string]any{"lb_type": "application", "scheme": "internet-facing", "access_logs_enabled": false, "request_count_14d": 42.0},
+			Attrs: map[string]any{"lb_type": "application", "scheme": "internet-facing", "access_logs_enabled": false, "request_count_14d": 42.0,
+				"drop_invalid_header_fields": false, "desync_mitigation_mode": "defensive", "availability_zones": 2.0},
 			Relations: []inventory.Relation{{Kind: inventory.RelUsesSG, Target: "arn:aws:ec2:ap-northeast-1:111111111111:security-group/sg-1"}}},
 		{ARN: tgARN, Account: "111111111111", Region: "ap-northeast-1", Type: "AWS::ElasticLoadBalancingV2::TargetGroup",
 			ID: "shop/def", Name: "shop", Tags: tags,
