@@ -68,6 +68,11 @@ func (c *CostIngestCmd) Run(r *runner) error {
 		Paths: paths, Source: c.Source, Now: r.env.Now().UTC(), Logger: r.log,
 		MaxSkipped: cfg.Cost.MaxSkippedShare(), AcceptSkipped: c.AcceptSkipped,
 	}
+	if anyS3(paths) {
+		if o.S3, err = r.s3Client(cfg); err != nil {
+			return err
+		}
+	}
 	return ingestError(cost.RunIngest(r.ctx, cs, o, c.Format, r.env.Stdout))
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 
@@ -315,4 +316,33 @@ func regionPartition(region string) string {
 		return "aws-iso-f"
 	}
 	return "aws"
+}
+
+// BaseConfig is the SDK config the scan starts from under opts, for
+// steward's other AWS inputs (bills, states and trail logs in S3, Cost
+// Explorer): the first profile, else the default chain with the first
+// role assumed when the accounts are roles, with the scan's retries and
+// endpoint. So `cost ingest s3://...` reads with the credentials of
+// steward.yaml's accounts, not only whatever the default chain finds.
+func BaseConfig(ctx context.Context, opts Options) (sdkaws.Config, error) {
+	s := &source{opts: opts}
+	profile := ""
+	if len(opts.Profiles) > 0 {
+		profile = opts.Profiles[0]
+	}
+	cfg, err := s.loadConfig(ctx, profile)
+	if err != nil {
+		return cfg, fmt.Errorf("aws credentials (%s): %w; %s", profileLabel(profile), err, profileFix(profile))
+	}
+	if profile == "" && len(opts.Roles) > 0 {
+		cfg = s.assume(cfg, opts.Roles[0])
+	}
+	return cfg, nil
+}
+
+// NewS3 is an S3 client of cfg, with path-style addressing when calls go
+// to an emulator (where bucket names cannot be host names).
+func NewS3(cfg sdkaws.Config, opts Options) *s3.Client {
+	s := &source{opts: opts}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = s.usesEmulator() })
 }
