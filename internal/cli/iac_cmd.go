@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/finding"
