@@ -58,7 +58,7 @@ func (c *Common) validate() error {
 	switch c.Format {
 	case "", "table", "json", "csv", "markdown":
 	default:
-		return fmt.Errorf("--format %q is not supported (valid: table, json, csv, markdown)", c.Format)
+		return &FieldError{Field: "--format", Err: fmt.Errorf("%q is not supported (valid: table, json, csv, markdown)", c.Format)}
 	}
 	c.Cost.Defaults()
 	return c.Cost.Validate()
@@ -176,7 +176,7 @@ func validBy(by string) error {
 	if k, ok := strings.CutPrefix(by, "tag:"); ok && k != "" {
 		return nil
 	}
-	return fmt.Errorf("--by %q is not supported (valid: system, env, owner, service, account, resource, tag:KEY)", by)
+	return &FieldError{Field: "--by", Err: fmt.Errorf("%q is not supported (valid: system, env, owner, service, account, resource, tag:KEY)", by)}
 }
 
 // Show computes a breakdown.
