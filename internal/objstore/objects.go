@@ -253,30 +253,31 @@ func globRoot(pattern string) string {
 }
 
 // MatchGlob matches slash-separated paths; "**" matches any number of
-// directories, other segments follow path.Match.
+// directories, other segments follow path.Match. It runs in time
+// proportional to pattern x path segments, however many ** there are.
 func MatchGlob(pattern, name string) bool {
 	pattern = strings.TrimPrefix(pattern, "./")
 	name = strings.TrimPrefix(name, "./")
-	return matchSegs(strings.Split(pattern, "/"), strings.Split(name, "/"))
-}
-
-func matchSegs(pat, name []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" {
-			for i := 0; i <= len(name); i++ {
-				if matchSegs(pat[1:], name[i:]) {
-					return true
-				}
+	pat, segs := strings.Split(pattern, "/"), strings.Split(name, "/")
+	// ok[j] says whether pat[i:] matches segs[j:], filled from the end.
+	ok := make([]bool, len(segs)+1)
+	ok[len(segs)] = true // an empty pattern matches the empty rest only
+	next := make([]bool, len(segs)+1)
+	for i := len(pat) - 1; i >= 0; i-- {
+		if pat[i] == "**" {
+			// ** matches segs[j:k] for any k >= j.
+			next[len(segs)] = ok[len(segs)]
+			for j := len(segs) - 1; j >= 0; j-- {
+				next[j] = ok[j] || next[j+1]
 			}
-			return false
+		} else {
+			next[len(segs)] = false
+			for j := len(segs) - 1; j >= 0; j-- {
+				m, err := path.Match(pat[i], segs[j])
+				next[j] = err == nil && m && ok[j+1]
+			}
 		}
-		if len(name) == 0 {
-			return false
-		}
-		if ok, err := path.Match(pat[0], name[0]); err != nil || !ok {
-			return false
-		}
-		pat, name = pat[1:], name[1:]
+		ok, next = next, ok
 	}
-	return len(name) == 0
+	return ok[0]
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -203,4 +204,42 @@ func TestExpand(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzMatchGlob holds MatchGlob to a plain recursive reading of the rule
+// on short inputs, and to finishing at once on long ones.
+func FuzzMatchGlob(f *testing.F) {
+	f.Add("states/**/*.tfstate", "states/x/y/a.tfstate")
+	f.Add("**/**/**/**/**/**/**/**/**/**/x", strings.Repeat("a/", 40)+"b")
+	f.Add("a/[", "a/b")
+	f.Fuzz(func(t *testing.T, pattern, name string) {
+		got := MatchGlob(pattern, name)
+		if strings.Count(pattern, "/")+strings.Count(name, "/") > 24 {
+			return // the reference below is exponential
+		}
+		if want := slowMatch(strings.Split(strings.TrimPrefix(pattern, "./"), "/"), strings.Split(strings.TrimPrefix(name, "./"), "/")); got != want {
+			t.Errorf("MatchGlob(%q, %q) = %v, want %v", pattern, name, got, want)
+		}
+	})
+}
+
+func slowMatch(pat, name []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(name); i++ {
+				if slowMatch(pat[1:], name[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		if ok, err := path.Match(pat[0], name[0]); err != nil || !ok {
+			return false
+		}
+		pat, name = pat[1:], name[1:]
+	}
+	return len(name) == 0
 }
