@@ -203,6 +203,9 @@ type CostShowCmd struct {
 
 // Run shows.
 func (c *CostShowCmd) Run(r *runner) error {
+	if err := cost.ValidBy(c.By); err != nil {
+		return err
+	}
 	from, err := parseDay("--from", c.From)
 	if err != nil {
 		return err

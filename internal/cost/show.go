@@ -168,7 +168,8 @@ type ShowResult struct {
 	TopUntagged   []UntaggedResource `json:"top_untagged"`
 }
 
-func validBy(by string) error {
+// ValidBy checks a --by value before any data is read.
+func ValidBy(by string) error {
 	switch by {
 	case "system", "env", "owner", "service", "account", "resource":
 		return nil
@@ -185,7 +186,7 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 		return nil, err
 	}
 	o.By = cmp.Or(o.By, "system")
-	if err := validBy(o.By); err != nil {
+	if err := ValidBy(o.By); err != nil {
 		return nil, err
 	}
 	if o.Top == 0 {
