@@ -18,6 +18,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/dustin/go-humanize"
 
+	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/objstore"
 	"github.com/steward-sre/steward/internal/quote"
 
@@ -217,7 +218,6 @@ func exitCode(ctx context.Context, stderr io.Writer, err error, lang i18n.Lang) 
 		return ExitOK
 	}
 	var ee exitError
-	var ue usageError
 	switch {
 	case errors.As(err, &ee):
 		if ee.msg != "" {
@@ -227,13 +227,29 @@ func exitCode(ctx context.Context, stderr io.Writer, err error, lang i18n.Lang) 
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()), errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, lang.T("cli.interrupted"))
 		return ExitInterrupted
-	case errors.As(err, &ue):
+	case badInput(err):
 		fmt.Fprintf(stderr, "steward: %v\n", err)
 		return ExitUsage
 	default:
 		fmt.Fprintf(stderr, "steward: %v\n", err)
 		return ExitFailure
 	}
+}
+
+// badInput reports whether err is the user's to fix, by its type wherever
+// it was made: a usageError, or a field of steward.yaml or a flag that a
+// domain package refused (cost.FieldError). A store, disk or network
+// failure (cost.StoreError, objstore.IOError) is steward's own: exit 4,
+// even inside a usageError.
+func badInput(err error) bool {
+	var se *cost.StoreError
+	var ie *objstore.IOError
+	if errors.As(err, &se) || errors.As(err, &ie) {
+		return false
+	}
+	var ue usageError
+	var fe *cost.FieldError
+	return errors.As(err, &ue) || errors.As(err, &fe)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

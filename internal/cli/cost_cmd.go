@@ -18,9 +18,9 @@ import (
 type CostCmd struct {
 	Ingest    CostIngestCmd    `cmd:"" help:"Read FOCUS or CUR billing exports (CSV, Parquet, gzipped; files, folders, s3://) into the store."`
 	Show      CostShowCmd      `cmd:"" help:"Cost by system, env, owner, service, account, resource or tag."`
-	Waste     CostCommonCmd    `cmd:"" help:"Money recoverable per month from waste findings, by owner, priced from the bill where it can be."`
-	Anomalies CostCommonCmd    `cmd:"" help:"Rises in spend that stand out from each system's own history, with what is behind them."`
-	Check     CostCommonCmd    `cmd:"" help:"Exit 1 when a budget or an anomaly threshold is breached (for CI and cron)."`
+	Waste     CostWasteCmd     `cmd:"" help:"Money recoverable per month from waste findings, by owner, priced from the bill where it can be."`
+	Anomalies CostAnomaliesCmd `cmd:"" help:"Rises in spend that stand out from each system's own history, with what is behind them."`
+	Check     CostCheckCmd     `cmd:"" help:"Exit 1 when a budget or an anomaly threshold is breached (for CI and cron)."`
 	Recommend CostRecommendCmd `cmd:"" help:"Changes that save money per month (gp3, newer instances, Fargate Spot, office hours, idle NAT and databases), each explained."`
 }
 
@@ -68,6 +68,11 @@ func (c *CostIngestCmd) Run(r *runner) error {
 		Paths: paths, Source: c.Source, Now: r.env.Now().UTC(), Logger: r.log,
 		MaxSkipped: cfg.Cost.MaxSkippedShare(), AcceptSkipped: c.AcceptSkipped,
 	}
+	if anyS3(paths) {
+		if o.S3, err = r.s3Client(cfg); err != nil {
+			return err
+		}
+	}
 	return ingestError(cost.RunIngest(r.ctx, cs, o, c.Format, r.env.Stdout))
 }
 
@@ -113,46 +118,77 @@ type CostFlags struct {
 	Format string `help:"Output: table, json, csv, markdown." default:"table" enum:"table,json,csv,markdown" short:"f"`
 }
 
-// CostCommonCmd is waste, anomalies and check.
-type CostCommonCmd struct {
-	CostFlags
-}
+// CostWasteCmd prices waste findings by owner.
+type CostWasteCmd struct{ CostFlags }
 
-// Run dispatches on the command name.
-func (c *CostCommonCmd) Run(r *runner, cli *CLI) error {
-	o, closeFn, err := r.costCommon(c.Format)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	end, err := cost.DataEnd(r.ctx, o.Store)
-	noBill := errors.Is(err, cost.ErrNoBill)
-	if err != nil && !noBill {
-		return err
-	}
-	switch {
-	case c == &cli.Cost.Waste:
-		// Waste is priced from the price table where there is no bill: it
-		// still answers, and says how to make it exact.
-		if noBill {
+// Run reports waste. It is priced from the price table where there is no
+// bill: it still answers, and says how to make it exact.
+func (c *CostWasteCmd) Run(r *runner) error {
+	return r.withCostCommon(c.Format, func(o cost.Common) error {
+		end, err := cost.DataEnd(r.ctx, o.Store)
+		switch {
+		case errors.Is(err, cost.ErrNoBill):
 			fmt.Fprintln(r.env.Stderr, "steward: "+err.Error())
-		} else {
+		case err != nil:
+			return err
+		default:
 			o.Now = dataNow(o.Now, end)
 		}
 		return cost.RunWaste(r.ctx, o, r.env.Stdout)
-	case noBill:
-		// Nothing to compare: a check must not pass every CI gate.
-		return exitError{ExitIncomplete, "steward: " + err.Error()}
-	case c == &cli.Cost.Anomalies:
+	})
+}
+
+// CostAnomaliesCmd finds rises in spend.
+type CostAnomaliesCmd struct{ CostFlags }
+
+// Run reports anomalies, measured from the last day billed.
+func (c *CostAnomaliesCmd) Run(r *runner) error {
+	return r.withCostCommon(c.Format, func(o cost.Common) error {
+		end, err := billedEnd(r, o)
+		if err != nil {
+			return err
+		}
 		o.Now = dataNow(o.Now, end)
 		return cost.RunAnomalies(r.ctx, o, r.env.Stdout)
-	default:
+	})
+}
+
+// billedEnd is the day after the last day billed. With no bill ingested
+// there is nothing to compare: the exit is "incomplete", so that a check
+// cannot pass every CI gate.
+func billedEnd(r *runner, o cost.Common) (time.Time, error) {
+	end, err := cost.DataEnd(r.ctx, o.Store)
+	if errors.Is(err, cost.ErrNoBill) {
+		return time.Time{}, exitError{ExitIncomplete, "steward: " + err.Error()}
+	}
+	return end, err
+}
+
+// CostCheckCmd is the budget and anomaly gate for CI.
+type CostCheckCmd struct{ CostFlags }
+
+// Run checks; a breach exits 1.
+func (c *CostCheckCmd) Run(r *runner) error {
+	return r.withCostCommon(c.Format, func(o cost.Common) error {
+		if _, err := billedEnd(r, o); err != nil {
+			return err
+		}
 		err := cost.RunCheck(r.ctx, o, r.env.Stdout)
 		if errors.Is(err, cost.ErrCheckFailed) {
 			return exitError{ExitFindings, "steward: " + err.Error()}
 		}
 		return err
+	})
+}
+
+// withCostCommon runs f with what the reporting commands share.
+func (r *runner) withCostCommon(format string, f func(cost.Common) error) error {
+	o, closeFn, err := r.costCommon(format)
+	if err != nil {
+		return err
 	}
+	defer closeFn()
+	return f(o)
 }
 
 // CostShowCmd breaks cost down.
@@ -167,6 +203,9 @@ type CostShowCmd struct {
 
 // Run shows.
 func (c *CostShowCmd) Run(r *runner) error {
+	if err := cost.ValidBy(c.By); err != nil {
+		return err
+	}
 	from, err := parseDay("--from", c.From)
 	if err != nil {
 		return err
@@ -193,12 +232,7 @@ func (c *CostShowCmd) Run(r *runner) error {
 		to = dataNow(o.Now, end).AddDate(0, 0, 1)
 		to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	err = cost.RunShow(r.ctx, cost.ShowOptions{Common: o, By: c.By, From: from, To: to, Amortized: c.Amortized, Top: c.Top}, r.env.Stdout)
-	var fe *cost.FieldError
-	if errors.As(err, &fe) {
-		return usageError{err}
-	}
-	return err
+	return cost.RunShow(r.ctx, cost.ShowOptions{Common: o, By: c.By, From: from, To: to, Amortized: c.Amortized, Top: c.Top}, r.env.Stdout)
 }
 
 // dataNow is "today" for a report over bills: now, or the last day billed

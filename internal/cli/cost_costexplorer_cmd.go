@@ -1,6 +1,11 @@
 package cli
 
 import (
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
+
+	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/cost"
 )
 
@@ -28,6 +33,13 @@ func (c *CostIngestCmd) runCostExplorer(r *runner) error {
 	if err := o.Validate(); err != nil {
 		return usageError{err}
 	}
+	// Cost Explorer answers in us-east-1, with the accounts' credentials.
+	acfg, err := aws.BaseConfig(r.ctx, r.awsOptions(cfg))
+	if err != nil {
+		return usageError{fmt.Errorf("cost explorer: %w", err)}
+	}
+	acfg.Region = "us-east-1"
+	o.Client = costexplorer.NewFromConfig(acfg)
 	st, cs, err := r.costStore(cfg)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/i18n"
+	"github.com/steward-sre/steward/internal/objstore"
 )
 
 // bill writes a FOCUS bill of 100 lines of 2 on 2024-11-05, bad of which
@@ -151,5 +152,43 @@ func TestIngestErrorExitCodes(t *testing.T) {
 				t.Errorf("exit %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestExitCodeByType: the exit code comes from the error's type wherever
+// it was made: bad input 2, the store, the disk or the network 4.
+func TestExitCodeByType(t *testing.T) {
+	tests := map[string]struct {
+		err  error
+		want int
+	}{
+		"usage":                      {usagef("bad flag"), ExitUsage},
+		"field of a domain package":  {fmt.Errorf("cost show: %w", &cost.FieldError{Field: "--by", Err: errors.New("no")}), ExitUsage},
+		"io inside a usage error":    {usageError{fmt.Errorf("state: %w", &objstore.IOError{Err: errors.New("reset")})}, ExitFailure},
+		"store inside a usage error": {usageError{&cost.StoreError{Err: errors.New("locked")}}, ExitFailure},
+		"unclassified":               {errors.New("boom"), ExitFailure},
+		"interrupted":                {fmt.Errorf("scan: %w", context.Canceled), ExitInterrupted},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := exitCode(context.Background(), io.Discard, tc.err, i18n.EN); got != tc.want {
+				t.Errorf("exit %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCostShowBadByIsUsage: an unknown --by is the user's to fix (it
+// exited 4, as if steward had failed).
+func TestCostShowBadByIsUsage(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "steward.yaml")
+	if err := os.WriteFile(cfg, []byte("store: "+filepath.Join(dir, "steward.db")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, _, errb := testEnv()
+	code := Main(context.Background(), []string{"--config", cfg, "cost", "show", "--by", "region"}, env)
+	if code != ExitUsage || !strings.Contains(errb.String(), `--by: "region" is not supported`) {
+		t.Errorf("exit %d, stderr %q; want %d and the valid values", code, errb.String(), ExitUsage)
 	}
 }

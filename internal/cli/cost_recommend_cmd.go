@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"errors"
-
 	"github.com/steward-sre/steward/internal/cost"
 )
 
@@ -18,10 +16,5 @@ func (c *CostRecommendCmd) Run(r *runner) error {
 		return err
 	}
 	defer closeFn()
-	err = cost.RunRecommend(r.ctx, o, r.env.Stdout)
-	var fe *cost.FieldError
-	if errors.As(err, &fe) {
-		return usageError{err}
-	}
-	return err
+	return cost.RunRecommend(r.ctx, o, r.env.Stdout)
 }

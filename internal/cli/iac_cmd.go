@@ -2,14 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"slices"
-	"strings"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
+	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/iac"
 	"github.com/steward-sre/steward/internal/inventory"
@@ -67,8 +61,8 @@ func (c *IaCCmd) Run(r *runner) error {
 			return err
 		}
 	}
-	if slices.ContainsFunc(append(slices.Clone(c.State), c.TrailLog...), func(s string) bool { return strings.HasPrefix(s, "s3://") }) {
-		client, err := s3Client(r.ctx)
+	if anyS3(c.State, c.TrailLog) {
+		client, err := r.s3Client(cfg)
 		if err != nil {
 			return err
 		}
@@ -93,19 +87,6 @@ func (c *IaCCmd) Run(r *runner) error {
 	return nil
 }
 
-// s3Client reads state and trail objects with the SDK's default credential
-// chain; AWS_ENDPOINT_URL is honoured by the SDK itself.
-func s3Client(ctx context.Context) (*s3.Client, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("aws credentials for s3:// inputs: %w", err)}
-	}
-	if cfg.Credentials == nil {
-		return nil, usageError{errors.New("aws credentials for s3:// inputs: none found (set AWS_PROFILE or run aws sso login)")}
-	}
-	return s3.NewFromConfig(cfg), nil
-}
-
 // iacEnricher sets managed-by and creators during a scan and adds the iac
 // findings; states or logs it could not read become coverage gaps, so the
 // scan says it is partial instead of calling resources unmanaged.
@@ -116,7 +97,7 @@ type iacEnricher struct {
 // iacEnricher reads the IaC inputs f names and, when src is the live AWS
 // source, the CloudFormation stacks and CloudTrail creators of the accounts
 // and regions src reads, with the same credentials.
-func (r *runner) iacEnricher(f IaCFlags, src inventory.Source) (*iacEnricher, error) {
+func (r *runner) iacEnricher(f IaCFlags, src inventory.Source, cfg *config.Config) (*iacEnricher, error) {
 	o := iac.RunOptions{States: f.State, TrailLogs: f.TrailLog, IgnoreFile: f.Ignore,
 		Stdin: r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log}
 	var err error
@@ -126,8 +107,8 @@ func (r *runner) iacEnricher(f IaCFlags, src inventory.Source) (*iacEnricher, er
 	if o.Stacks, o.Trails, err = liveIaC(src, true); err != nil {
 		return nil, err
 	}
-	if slices.ContainsFunc(append(slices.Clone(f.State), f.TrailLog...), func(s string) bool { return strings.HasPrefix(s, "s3://") }) {
-		client, err := s3Client(r.ctx)
+	if anyS3(f.State, f.TrailLog) {
+		client, err := r.s3Client(cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -115,7 +115,7 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	}
 	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate}
 	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 {
-		e, err := r.iacEnricher(iacFlags, src)
+		e, err := r.iacEnricher(iacFlags, src, cfg)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,13 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/iac"
@@ -34,6 +41,18 @@ func policyOptions(cfg *config.Config, r *runner) policy.Options {
 // awsSource builds the live collector from the accounts and regions of the
 // configuration. Credentials are checked here, before any scanning starts.
 func (r *runner) awsSource(cfg *config.Config) (inventory.Source, error) {
+	src, err := aws.New(r.ctx, r.awsOptions(cfg), r.log)
+	if err != nil {
+		// Credentials and account discovery fail before any scanning: the
+		// message says which profile or role and how to fix it.
+		return nil, usageError{err}
+	}
+	return src, nil
+}
+
+// awsOptions are the accounts, roles and regions of the configuration:
+// the scan's and, through aws.BaseConfig, those of every other AWS read.
+func (r *runner) awsOptions(cfg *config.Config) aws.Options {
 	opts := aws.Options{Regions: cfg.Regions, Now: r.env.Now, ConfigAggregator: cfg.ConfigAggregator}
 	for _, a := range cfg.Accounts {
 		switch {
@@ -46,13 +65,32 @@ func (r *runner) awsSource(cfg *config.Config) (inventory.Source, error) {
 	if cfg.Organization != nil {
 		opts.OrgRoleName = cfg.Organization.RoleName
 	}
-	src, err := aws.New(r.ctx, opts, r.log)
+	return opts
+}
+
+// s3Client reads bills, states and trail objects in S3 with the
+// credentials of the configuration's accounts (aws.BaseConfig);
+// AWS_ENDPOINT_URL is honoured.
+func (r *runner) s3Client(cfg *config.Config) (*s3.Client, error) {
+	opts := r.awsOptions(cfg)
+	acfg, err := aws.BaseConfig(r.ctx, opts)
 	if err != nil {
-		// Credentials and account discovery fail before any scanning: the
-		// message says which profile or role and how to fix it.
-		return nil, usageError{err}
+		return nil, usageError{fmt.Errorf("s3:// inputs: %w", err)}
 	}
-	return src, nil
+	if acfg.Credentials == nil {
+		return nil, usageError{errors.New("aws credentials for s3:// inputs: none found (set AWS_PROFILE or run aws sso login)")}
+	}
+	return aws.NewS3(acfg, opts), nil
+}
+
+// anyS3 reports whether any path is an s3:// URL.
+func anyS3(paths ...[]string) bool {
+	for _, ps := range paths {
+		if slices.ContainsFunc(ps, func(s string) bool { return strings.HasPrefix(s, "s3://") }) {
+			return true
+		}
+	}
+	return false
 }
 
 // liveIaC gives IaC coverage the CloudFormation (and, with creators,

@@ -1,11 +1,13 @@
 package cost
 
 import (
+	"cmp"
 	"path"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
+	"github.com/steward-sre/steward/internal/owner"
 )
 
 // Keys name the tags that say who owns a resource (config.Tags).
@@ -14,8 +16,9 @@ type Keys struct {
 }
 
 // Attribution is who a cost belongs to. Via says where the system (or,
-// without one, the owner) came from: tag, inventory-tag, naming,
-// managed-by, virtual-tag or unattributed.
+// without one, the owner) came from: one of the owner package's sources
+// (tag, inventory-tag, naming, managed-by, creator, virtual-tag) or
+// unattributed.
 type Attribution struct {
 	System string `json:"system"`
 	Env    string `json:"env"`
@@ -26,15 +29,12 @@ type Attribution struct {
 // Unattributed is the label of spend no rule could place.
 const Unattributed = "(unattributed)"
 
-// Attributor resolves rollups to system, env and owner in the order the
-// issue fixes: the bill's tags (and the inventory's tags for the same
-// resource, for tags not activated for cost allocation), the naming rule,
-// the inventory's managed-by (CloudFormation stack, parent service),
-// virtual tags, else unattributed. Each field takes the first source
-// that has it.
+// Attributor resolves rollups to system, env and owner in the owner
+// package's order (the one findings use), the bill's tags first; virtual
+// tags come last, for spend nothing else places.
 type Attributor struct {
 	keys    Keys
-	rule    naming.Rule
+	owners  *owner.Resolver
 	byID    map[string]*inventory.Resource
 	virtual []VirtualTag
 	cache   map[attrKey]Attribution
@@ -57,7 +57,7 @@ func NewAttributor(keys Keys, rule naming.Rule, resources []inventory.Resource, 
 	if keys.Owner == "" {
 		keys.Owner = "owner"
 	}
-	a := &Attributor{keys: keys, rule: rule, byID: map[string]*inventory.Resource{}, virtual: virtual, cache: map[attrKey]Attribution{}}
+	a := &Attributor{keys: keys, owners: owner.New(owner.Keys{Owner: keys.Owner, System: keys.System, Env: keys.Env}, rule), byID: map[string]*inventory.Resource{}, virtual: virtual, cache: map[attrKey]Attribution{}}
 	for i := range resources {
 		r := &resources[i]
 		a.byID[r.ARN] = r
@@ -84,33 +84,7 @@ func (a *Attributor) Resource(id string) *inventory.Resource {
 	return nil
 }
 
-type fields struct{ sys, env, own, sysVia, ownVia string }
-
-func (f *fields) fill(sys, env, own, via string) {
-	if f.sys == "" && sys != "" {
-		f.sys, f.sysVia = sys, via
-	}
-	if f.env == "" {
-		f.env = env
-	}
-	if f.own == "" && own != "" {
-		f.own, f.ownVia = own, via
-	}
-}
-
-func (f *fields) done() bool { return f.sys != "" && f.env != "" && f.own != "" }
-
-func tagOf(m map[string]string, key string) string {
-	if v, ok := m[key]; ok {
-		return strings.TrimSpace(v)
-	}
-	for k, v := range m {
-		if strings.EqualFold(strings.TrimSpace(k), key) {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
+func tagOf(m map[string]string, key string) string { return owner.TagValue(m, key) }
 
 // Attribute resolves one rollup.
 func (a *Attributor) Attribute(r *Rollup) Attribution {
@@ -127,60 +101,27 @@ func (a *Attributor) Attribute(r *Rollup) Attribution {
 }
 
 func (a *Attributor) resolve(r *Rollup) Attribution {
-	var f fields
 	tags := r.Tags.Map()
-	f.fill(tagOf(tags, a.keys.System), tagOf(tags, a.keys.Env), tagOf(tags, a.keys.Owner), "tag")
-	inv := a.Resource(r.Resource)
-	if !f.done() && inv != nil {
-		f.fill(tagOf(inv.Tags, a.keys.System), tagOf(inv.Tags, a.keys.Env), tagOf(inv.Tags, a.keys.Owner), "inventory-tag")
+	if tags == nil {
+		tags = map[string]string{}
 	}
-	if !f.done() {
-		if p, ok := a.rule.Parse(a.name(r, inv)); ok {
-			f.fill(p["system"], p["env"], p["owner"], "naming")
-		}
-	}
-	if !f.done() && inv != nil {
-		switch inv.ManagedBy.Kind {
-		case "cloudformation":
-			if p, ok := a.rule.Parse(inv.ManagedBy.Ref); ok {
-				f.fill(p["system"], p["env"], p["owner"], "managed-by")
-			} else {
-				f.fill(inv.ManagedBy.Ref, "", "", "managed-by")
-			}
-		case "service":
-			if parent := a.Resource(inv.ManagedBy.Ref); parent != nil {
-				f.fill(tagOf(parent.Tags, a.keys.System), tagOf(parent.Tags, a.keys.Env), tagOf(parent.Tags, a.keys.Owner), "managed-by")
-				if p, ok := a.rule.Parse(parent.Name); ok {
-					f.fill(p["system"], p["env"], p["owner"], "managed-by")
-				}
-			}
-		}
-	}
-	if !f.done() {
+	o := a.owners.Resolve(owner.Subject{Tags: tags, Resource: a.Resource(r.Resource), Name: a.name(r), Lookup: a.Resource})
+	if !o.Done() {
 		for _, v := range a.virtual {
 			if glob(v.Account, r.Account) && glob(v.Service, r.Service) && glob(v.UsageType, r.UsageType) && glob(v.Resource, r.Resource) {
-				f.fill(v.System, v.Env, v.Owner, "virtual-tag")
+				o.Fill(v.Owner, v.System, v.Env, owner.VirtualTag)
 			}
 		}
 	}
-	via := f.sysVia
-	if via == "" {
-		via = f.ownVia
-	}
-	if via == "" {
-		via = "unattributed"
-	}
-	return Attribution{System: f.sys, Env: f.env, Owner: f.own, Via: via}
+	return Attribution{System: o.System, Env: o.Env, Owner: o.Owner, Via: cmp.Or(o.SystemVia, o.OwnerVia, "unattributed")}
 }
 
-// name is what the naming rule reads: the bill's resource name, the
-// inventory's name, else the id's last segment (a bucket, a function).
-func (a *Attributor) name(r *Rollup, inv *inventory.Resource) string {
-	switch {
-	case r.ResourceName != "":
+// name is what the naming rule reads when the inventory has no name for
+// the resource: the bill's resource name, else the id's last segment (a
+// bucket, a function).
+func (a *Attributor) name(r *Rollup) string {
+	if r.ResourceName != "" {
 		return r.ResourceName
-	case inv != nil && inv.Name != "":
-		return inv.Name
 	}
 	id := r.Resource
 	if i := strings.LastIndexAny(id, "/:"); i >= 0 {

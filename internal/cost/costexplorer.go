@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
 
@@ -43,7 +42,8 @@ type CostExplorerOptions struct {
 	// TagKey is the tag spend is grouped by (the system tag key).
 	TagKey string
 	Now    time.Time
-	// Client is nil to build one from the default AWS credential chain.
+	// Client reads Cost Explorer, built by the caller with the scan's
+	// credentials (aws.BaseConfig); required.
 	Client CostExplorerAPI
 	Logger *slog.Logger
 }
@@ -76,16 +76,12 @@ func IngestCostExplorer(ctx context.Context, st RollupStore, o CostExplorerOptio
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
+	if o.Client == nil {
+		return nil, fmt.Errorf("cost explorer: Client is required")
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
-	}
-	if o.Client == nil {
-		cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
-		if err != nil {
-			return nil, fmt.Errorf("aws config: %w", err)
-		}
-		o.Client = costexplorer.NewFromConfig(cfg)
 	}
 	from := o.From.UTC()
 	from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)

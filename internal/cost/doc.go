@@ -10,8 +10,11 @@
 // Data Exports refreshes kept as new files) is read at the version its
 // manifest names (see versions.go), never at all of them.
 //
-// cost knows inventory resources, findings, the naming rule and the AWS SDK
-// for S3 reads. It must not know the policy engine, the store's own schema
+// cost knows inventory resources, findings and the naming rule; files and
+// S3 objects are read through objstore, owners are resolved by the owner
+// package (the order findings use), savings come from pricing, and AWS
+// clients are handed in by the caller with the scan's credentials. It must
+// not know the policy engine, the store's own schema
 // (it keeps its rollups behind RollupStore; costdb implements it on its own
 // cost_* tables) or the CLI: each command is a Run* function taking a
 // context, options and an io.Writer.

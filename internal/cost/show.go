@@ -58,7 +58,7 @@ func (c *Common) validate() error {
 	switch c.Format {
 	case "", "table", "json", "csv", "markdown":
 	default:
-		return fmt.Errorf("--format %q is not supported (valid: table, json, csv, markdown)", c.Format)
+		return &FieldError{Field: "--format", Err: fmt.Errorf("%q is not supported (valid: table, json, csv, markdown)", c.Format)}
 	}
 	c.Cost.Defaults()
 	return c.Cost.Validate()
@@ -168,7 +168,8 @@ type ShowResult struct {
 	TopUntagged   []UntaggedResource `json:"top_untagged"`
 }
 
-func validBy(by string) error {
+// ValidBy checks a --by value before any data is read.
+func ValidBy(by string) error {
 	switch by {
 	case "system", "env", "owner", "service", "account", "resource":
 		return nil
@@ -176,7 +177,7 @@ func validBy(by string) error {
 	if k, ok := strings.CutPrefix(by, "tag:"); ok && k != "" {
 		return nil
 	}
-	return fmt.Errorf("--by %q is not supported (valid: system, env, owner, service, account, resource, tag:KEY)", by)
+	return &FieldError{Field: "--by", Err: fmt.Errorf("%q is not supported (valid: system, env, owner, service, account, resource, tag:KEY)", by)}
 }
 
 // Show computes a breakdown.
@@ -185,7 +186,7 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 		return nil, err
 	}
 	o.By = cmp.Or(o.By, "system")
-	if err := validBy(o.By); err != nil {
+	if err := ValidBy(o.By); err != nil {
 		return nil, err
 	}
 	if o.Top == 0 {

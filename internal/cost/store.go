@@ -9,9 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // Filter selects rollups: days in [From, To) (zero means unbounded).
@@ -127,8 +124,8 @@ type IngestOptions struct {
 	Source string
 	// Now stamps the ingest.
 	Now time.Time
-	// S3 is the client for s3:// paths; nil builds one from the default
-	// AWS credential chain when an s3:// path is given.
+	// S3 is the client for s3:// paths, built by the caller with the
+	// scan's credentials (aws.BaseConfig); required when one is given.
 	S3     S3API
 	Logger *slog.Logger
 	// MaxSkipped is the share of a file's lines that may be skipped (bad
@@ -176,15 +173,10 @@ func Ingest(ctx context.Context, st RollupStore, o IngestOptions) (*IngestResult
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	client := func(ctx context.Context) (S3API, error) {
-		if o.S3 != nil {
-			return o.S3, nil
+	client := func(context.Context) (S3API, error) {
+		if o.S3 == nil {
+			return nil, fmt.Errorf("no S3 client: s3:// paths are read with the credentials of steward.yaml's accounts, which the caller provides")
 		}
-		cfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("aws config: %w", err)
-		}
-		o.S3 = s3.NewFromConfig(cfg)
 		return o.S3, nil
 	}
 	files, superseded, err := listFiles(ctx, o.Paths, client)

@@ -5,26 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path"
-	"path/filepath"
-	"sort"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/steward-sre/steward/internal/objstore"
 )
 
 // S3API is the part of the S3 client IaC sources use: state objects of the
 // S3 backend and CloudTrail log files.
-type S3API interface {
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
-}
+type S3API = objstore.S3API
 
 // Loaded is what LoadStates read.
 type Loaded struct {
@@ -118,102 +107,26 @@ func newGap(source string, err error) Gap {
 // readFileLimited reads a local state or log file, gunzipping it when it
 // is gzip, refusing more than maxBytes either way.
 func readFileLimited(ctx context.Context, name string, maxBytes int64) ([]byte, error) {
-	data, err := objstore.ReadFile(ctx, name, maxBytes)
-	if err != nil {
-		var tl *objstore.TooLargeError
-		if errors.As(err, &tl) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	return maybeGunzip(name, data, maxBytes)
+	return objstore.ReadLocal(ctx, name, maxBytes)
 }
 
 // expandLocal turns a path, a directory (dirPattern below it) or a glob
-// into files, sorted. A glob or directory that matches nothing is an error:
-// a typo must not read as "nothing is managed".
+// into files, sorted, leaving out Terraform's .backup files.
 func expandLocal(spec, dirPattern string) ([]string, error) {
-	if !strings.ContainsAny(spec, "*?[") {
-		fi, err := os.Stat(spec)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", spec, err)
-		}
-		if !fi.IsDir() {
-			return []string{spec}, nil
-		}
-		spec = filepath.Join(spec, "**", dirPattern)
+	files, err := objstore.Expand(spec, dirPattern)
+	if err != nil || len(files) == 1 && files[0] == spec {
+		return files, err // a file named on its own is read whatever its name
 	}
-	pattern := filepath.ToSlash(spec)
-	root := globRoot(pattern)
-	var files []string
-	err := filepath.WalkDir(filepath.FromSlash(root), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	kept := files[:0]
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".backup") {
+			kept = append(kept, f)
 		}
-		if d.IsDir() || strings.HasSuffix(p, ".backup") {
-			return nil
-		}
-		if matchGlob(pattern, filepath.ToSlash(p)) {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", spec, err)
 	}
-	if len(files) == 0 {
+	if len(kept) == 0 {
 		return nil, fmt.Errorf("%s: no files match", spec)
 	}
-	sort.Strings(files)
-	return files, nil
-}
-
-// globRoot is the directory part of a pattern before its first wildcard.
-func globRoot(pattern string) string {
-	segs := strings.Split(pattern, "/")
-	var root []string
-	for _, s := range segs[:len(segs)-1] {
-		if strings.ContainsAny(s, "*?[") {
-			break
-		}
-		root = append(root, s)
-	}
-	switch {
-	case len(root) == 0:
-		return "."
-	case len(root) == 1 && root[0] == "":
-		return "/"
-	}
-	return strings.Join(root, "/")
-}
-
-// matchGlob matches slash-separated paths; "**" matches any number of
-// directories, other segments follow path.Match.
-func matchGlob(pattern, name string) bool {
-	pattern = strings.TrimPrefix(pattern, "./")
-	name = strings.TrimPrefix(name, "./")
-	return matchSegs(strings.Split(pattern, "/"), strings.Split(name, "/"))
-}
-
-func matchSegs(pat, name []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == "**" {
-			for i := 0; i <= len(name); i++ {
-				if matchSegs(pat[1:], name[i:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(name) == 0 {
-			return false
-		}
-		if ok, err := path.Match(pat[0], name[0]); err != nil || !ok {
-			return false
-		}
-		pat, name = pat[1:], name[1:]
-	}
-	return len(name) == 0
+	return kept, nil
 }
 
 // loadS3 reads the states of one s3:// spec. A listing or object that
@@ -286,16 +199,9 @@ func loadS3(ctx context.Context, spec string, c S3API, maxBytes int64, out *Load
 }
 
 func listKeys(ctx context.Context, c S3API, bucket, prefix string) ([]string, error) {
-	var keys []string
-	pg := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
-		}
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
+	keys, err := objstore.ListS3(ctx, c, bucket, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, prefix, err)
 	}
 	return keys, nil
 }
@@ -303,26 +209,5 @@ func listKeys(ctx context.Context, c S3API, bucket, prefix string) ([]string, er
 // getObject reads an object, gunzipping it when it is gzip (trail logs),
 // refusing more than maxBytes either way.
 func getObject(ctx context.Context, c S3API, bucket, key string, maxBytes int64) ([]byte, error) {
-	name := "s3://" + bucket + "/" + key
-	obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", name, err)
-	}
-	defer obj.Body.Close()
-	data, err := objstore.ReadAll(ctx, obj.Body, name, maxBytes)
-	if err != nil {
-		var tl *objstore.TooLargeError
-		if errors.As(err, &tl) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	return maybeGunzip(name, data, maxBytes)
-}
-
-func maybeGunzip(name string, data []byte, maxBytes int64) ([]byte, error) {
-	if !objstore.IsGzip(data) {
-		return data, nil
-	}
-	return objstore.Gunzip(data, name, maxBytes)
+	return objstore.ReadS3(ctx, c, bucket, key, maxBytes)
 }

@@ -94,25 +94,6 @@ func TestLoadStatesStdin(t *testing.T) {
 	}
 }
 
-func TestMatchGlob(t *testing.T) {
-	tests := []struct {
-		pattern, name string
-		want          bool
-	}{
-		{"states/**/*.tfstate", "states/a.tfstate", true},
-		{"states/**/*.tfstate", "states/x/y/a.tfstate", true},
-		{"states/**/*.tfstate", "other/a.tfstate", false},
-		{"states/*.tfstate", "states/x/a.tfstate", false},
-		{"./s/*.tfstate", "s/a.tfstate", true},
-		{"**", "a/b", true},
-	}
-	for _, tc := range tests {
-		if got := matchGlob(tc.pattern, tc.name); got != tc.want {
-			t.Errorf("matchGlob(%q, %q) = %v, want %v", tc.pattern, tc.name, got, tc.want)
-		}
-	}
-}
-
 // fakeS3 serves objects, listing them two keys a page; keys in deny fail.
 type fakeS3 struct {
 	objects map[string][]byte

@@ -13,6 +13,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/objstore"
 )
 
 // CloudTrailAPI is the part of the CloudTrail client steward uses.
@@ -212,7 +213,7 @@ func classifyVia(r *record) string {
 // ParseTrailLog reads a CloudTrail log file ({"Records": [...]}, gzipped
 // or not) and returns its successful creation events.
 func ParseTrailLog(name string, data []byte) ([]Event, error) {
-	data, err := maybeGunzip(name, data, 0)
+	data, err := objstore.MaybeGunzip(data, name, 0)
 	if err != nil {
 		return nil, err
 	}

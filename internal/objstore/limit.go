@@ -1,8 +1,12 @@
-// Package objstore reads the files steward is given (saved scans, AWS
-// Config deliveries, Terraform states, trail logs) without trusting them:
-// every read is bounded in size, a gzip stream is counted as it is
-// inflated, and a read blocked on a FIFO or an idle stdin gives way when the
-// context is cancelled. It knows nothing of what the files hold.
+// Package objstore reads the inputs steward is given (saved scans, AWS
+// Config deliveries, bills, Terraform states, trail logs) without trusting
+// them. It is the one place that lists and opens local files, folders,
+// globs with ** and s3://bucket/prefix, with gzip told by its first bytes
+// and inflated transparently. Every read is bounded in size, a gzip stream
+// is counted as it is inflated, a read blocked on a FIFO or an idle stdin
+// gives way when the context is cancelled, and failures of the network or
+// the disk are told apart from bad paths (IOError). It knows nothing of
+// what the files hold.
 package objstore
 
 import (

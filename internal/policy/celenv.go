@@ -2,7 +2,6 @@ package policy
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"path"
 	"reflect"
@@ -317,12 +316,14 @@ func (p provider) NewValue(name string, fields map[string]ref.Val) ref.Val {
 	return p.Registry.NewValue(name, fields)
 }
 
-// Pricer is where price(), gp3_savings(), previous_generation() and
-// current_generation() get their numbers, in USD per month. The engine takes
-// it as an interface so that it knows prices, not a price list.
+// Pricer is where price(), gp3_savings(), generation_savings(),
+// previous_generation() and current_generation() get their numbers, in USD
+// per month. The engine takes it as an interface so that it knows prices,
+// not a price list; savings are computed by the pricer, never here.
 type Pricer interface {
 	Estimate(r *inventory.Resource) (usdPerMonth float64, ok bool)
 	GP3Savings(r *inventory.Resource) (usdPerMonth float64, ok bool)
+	GenerationSavings(r *inventory.Resource) (usdPerMonth float64, ok bool)
 	PreviousGeneration(instanceType string) bool
 	CurrentGenerationOf(instanceType string) (string, bool)
 }
@@ -682,33 +683,17 @@ func (f *funcs) invalidTags(tags []reqTag) []string {
 }
 
 // generationSavings is what moving an instance to the current generation
-// of its family would save per month, from the price table; 0 when either
-// price is unknown.
+// of its family would save per month (the Pricer computes it); 0 when
+// either price is unknown.
 func (f *funcs) generationSavings(r *inventory.Resource) float64 {
 	if f.pricer == nil {
 		return 0
 	}
-	key := "instance_type"
-	if r.Type == "AWS::RDS::DBInstance" {
-		key = "instance_class"
-	}
-	it, _ := r.Attrs[key].(string)
-	next, ok := f.pricer.CurrentGenerationOf(it)
+	usd, ok := f.pricer.GenerationSavings(r)
 	if !ok {
 		return 0
 	}
-	now, ok := f.pricer.Estimate(r)
-	if !ok {
-		return 0
-	}
-	c := *r
-	c.Attrs = maps.Clone(r.Attrs)
-	c.Attrs[key] = next
-	then, ok := f.pricer.Estimate(&c)
-	if !ok || then >= now {
-		return 0
-	}
-	return now - then
+	return usd
 }
 
 func (f *funcs) price(r *inventory.Resource) float64 {

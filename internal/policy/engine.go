@@ -23,6 +23,7 @@ import (
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
+	"github.com/steward-sre/steward/internal/owner"
 
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/money"
@@ -88,6 +89,7 @@ type Engine struct {
 	opts     Options
 	fn       *funcs
 	log      *slog.Logger
+	owners   *owner.Resolver
 }
 
 type compiled struct {
@@ -148,7 +150,7 @@ func Compile(ps []*Policy, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{opts: opts, fn: fn, log: log, byType: map[string][]*compiled{}}
+	e := &Engine{opts: opts, fn: fn, log: log, byType: map[string][]*compiled{}, owners: newOwners(opts)}
 	var errs []error
 	for _, p := range ps {
 		c, err := compile(env, p, opts)
@@ -163,6 +165,12 @@ func Compile(ps []*Policy, opts Options) (*Engine, error) {
 	}
 	e.rank()
 	return e, nil
+}
+
+// newOwners is the owner resolver for the configured tag keys and naming
+// rule.
+func newOwners(opts Options) *owner.Resolver {
+	return owner.New(owner.Keys{Owner: opts.OwnerKey, System: opts.SystemKey, Env: opts.EnvKey}, opts.Naming)
 }
 
 // prepare fills the options' defaults and checks them, and builds what the
@@ -669,7 +677,7 @@ func (w *worker) resource(r *inventory.Resource) {
 			continue
 		}
 		if owner == nil {
-			o := w.e.resolveOwner(r, w.rv.nameMatch)
+			o := w.resolveOwner(r, w.rv.nameMatch)
 			owner = &o
 		}
 		if n := len(w.out); n == 0 || len(w.out[n-1]) == cap(w.out[n-1]) {
@@ -785,48 +793,20 @@ type ownerInfo struct {
 	owner, system, env, source string
 }
 
-// resolveOwner looks at the configured tags first, then the fields the
-// naming rule reads from the name, then the CloudTrail creator (owner
-// only). source says where the owner came from, or where system/env came
-// from when there is no owner. nameMatch is what name_ok() found (-1: the
-// name breaks the rule, so it has no fields to read; 0: not asked).
-func (e *Engine) resolveOwner(r *inventory.Resource, nameMatch int8) ownerInfo {
-	var o ownerInfo
-	tag := func(k string) string { v, _ := r.Tag(k); return strings.TrimSpace(v) }
-	o.owner, o.system, o.env = tag(e.opts.OwnerKey), tag(e.opts.SystemKey), tag(e.opts.EnvKey)
-	ownerSrc, otherSrc := "", ""
-	if o.owner != "" {
-		ownerSrc = "tag"
+// resolveOwner asks the owner package (the one resolution order). source
+// says where the owner came from, or where system/env came from when
+// there is no owner. nameMatch is what name_ok() found (-1: the name
+// breaks the rule, so it has no fields to read; 0: not asked).
+func (w *worker) resolveOwner(r *inventory.Resource, nameMatch int8) ownerInfo {
+	o := w.e.owners.Resolve(owner.Subject{Resource: r, NameBroken: nameMatch < 0, Lookup: w.lookup})
+	return ownerInfo{owner: o.Owner, system: o.System, env: o.Env, source: cmp.Or(o.OwnerVia, o.SystemVia, o.EnvVia)}
+}
+
+// lookup finds a resource of the evaluated estate by ARN, for the owner
+// of a service-managed resource.
+func (w *worker) lookup(arn string) *inventory.Resource {
+	if i, ok := w.ev.index()[arn]; ok {
+		return &w.ev.rs[i]
 	}
-	if o.system != "" || o.env != "" {
-		otherSrc = "tag"
-	}
-	if (o.owner == "" || o.system == "" || o.env == "") && nameMatch >= 0 {
-		if fields, ok := e.opts.Naming.Parse(r.Name); ok {
-			fill := func(dst *string, key string) bool {
-				if *dst == "" && fields[key] != "" {
-					*dst = fields[key]
-					return true
-				}
-				return false
-			}
-			if fill(&o.owner, "owner") {
-				ownerSrc = "naming"
-			}
-			s := fill(&o.system, "system")
-			if fill(&o.env, "env") || s {
-				if otherSrc == "" {
-					otherSrc = "naming"
-				}
-			}
-		}
-	}
-	if o.owner == "" && r.Creator != nil && r.Creator.Principal != "" {
-		o.owner, ownerSrc = r.Creator.Principal, "creator"
-	}
-	o.source = ownerSrc
-	if o.source == "" {
-		o.source = otherSrc
-	}
-	return o
+	return nil
 }

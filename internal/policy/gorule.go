@@ -80,7 +80,7 @@ func CompileGo(ps []*Policy, rules map[string]GoRule, opts Options) (*Engine, er
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{opts: opts, fn: fn, log: log, byType: map[string][]*compiled{}}
+	e := &Engine{opts: opts, fn: fn, log: log, byType: map[string][]*compiled{}, owners: newOwners(opts)}
 	var errs []error
 	seen := map[string]bool{}
 	for _, p := range ps {

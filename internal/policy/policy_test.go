@@ -16,7 +16,6 @@ import (
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
-	"github.com/steward-sre/steward/internal/naming"
 )
 
 const goodPolicy = `pack: custom
@@ -198,46 +197,6 @@ func TestOverrides(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.check(t, e)
-		})
-	}
-}
-
-// TestOwner checks where owner, system and env come from.
-func TestOwner(t *testing.T) {
-	required := map[string][]string{"env": {"prod", "stg", "dev"}}
-	e := &Engine{opts: Options{OwnerKey: "owner", SystemKey: "system", EnvKey: "env",
-		Naming: naming.MustCompile("{system}-{env}-{role}", "", required)}}
-	tests := map[string]struct {
-		r    inventory.Resource
-		want ownerInfo
-	}{
-		"tags": {
-			r:    inventory.Resource{Name: "shop-prod-web", Tags: map[string]string{"Owner": "sato", "system": "shop", "env": "prod"}},
-			want: ownerInfo{owner: "sato", system: "shop", env: "prod", source: "tag"},
-		},
-		"naming fills system and env, creator the owner": {
-			r:    inventory.Resource{Name: "api-stg-worker", Creator: &inventory.Creator{Principal: "arn:aws:iam::1:user/tanaka"}},
-			want: ownerInfo{owner: "arn:aws:iam::1:user/tanaka", system: "api", env: "stg", source: "creator"},
-		},
-		"naming only": {
-			r:    inventory.Resource{Name: "api-dev-worker"},
-			want: ownerInfo{system: "api", env: "dev", source: "naming"},
-		},
-		"tag beats naming": {
-			r:    inventory.Resource{Name: "api-dev-worker", Tags: map[string]string{"env": "stg"}},
-			want: ownerInfo{system: "api", env: "stg", source: "tag"},
-		},
-		"nothing": {
-			r:    inventory.Resource{Name: "kobayashi-test"},
-			want: ownerInfo{},
-		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got := e.resolveOwner(&tc.r, 0)
-			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(ownerInfo{})); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -198,27 +199,40 @@ func generationTables(instanceType string) (successors map[string]string, older 
 	return successors, older, db, fam, size, ok
 }
 
-// CurrentGenerationSavings is the monthly saving of moving a running
-// previous-generation instance to CurrentGenerationOf its type. A stopped
-// instance saves nothing now and gets 0 with ok=true.
+// CurrentGenerationSavings is the monthly saving of moving an EC2
+// instance or an RDS DB instance of a previous-generation type to
+// CurrentGenerationOf its type: its Estimate now less the Estimate of the
+// same resource with the new type, so the same rules apply as to every
+// other price (platform, engine, Multi-AZ, state). A stopped instance saves
+// nothing now and gets 0 with ok=true; ok is false when the type is not
+// previous generation or either price is unknown. This is the one place
+// the saving is computed: the generation_savings() policy helper and
+// `cost recommend` both call it.
 func CurrentGenerationSavings(r *inventory.Resource) (float64, bool) {
-	if r.Type != "AWS::EC2::Instance" {
+	key := "instance_type"
+	switch r.Type {
+	case "AWS::EC2::Instance":
+	case "AWS::RDS::DBInstance":
+		key = "instance_class"
+	default:
 		return 0, false
 	}
-	typ := str(r.Attrs, "instance_type")
-	next, ok := CurrentGenerationOf(typ)
+	next, ok := CurrentGenerationOf(str(r.Attrs, key))
 	if !ok {
 		return 0, false
 	}
-	old, ok1 := InstanceHourly(r.Region, typ)
-	nw, ok2 := InstanceHourly(r.Region, next)
-	if !ok1 || !ok2 {
+	now, ok := Estimate(r)
+	if !ok {
 		return 0, false
 	}
-	if !running(r.State) {
-		return 0, true
+	c := *r
+	c.Attrs = maps.Clone(r.Attrs)
+	c.Attrs[key] = next
+	then, ok := Estimate(&c)
+	if !ok {
+		return 0, false
 	}
-	return (old - nw) * HoursPerMonth, true
+	return max(now-then, 0), true
 }
 
 func instanceHourly(p *regionPrices, r *inventory.Resource) (float64, bool) {

@@ -208,12 +208,15 @@ func TestCurrentGenerationSavings(t *testing.T) {
 		r    *inventory.Resource
 		want result
 	}{
-		"m4.large tokyo":        {inst(tokyo, "running", "m4.large"), result{(0.129 - 0.124) * 730, true}},
-		"c4.xlarge virginia":    {inst(virginia, "running", "c4.xlarge"), result{(0.199 - 0.17) * 730, true}},
-		"t2.medium tokyo":       {inst(tokyo, "running", "t2.medium"), result{(0.0608 - 0.0544) * 730, true}},
-		"stopped saves nothing": {inst(tokyo, "stopped", "r4.large"), result{0, true}},
-		"current generation":    {inst(tokyo, "running", "m6i.large"), result{0, false}},
-		"unknown region":        {inst("eu-west-1", "running", "m4.large"), result{0, false}},
+		"m4.large tokyo":                      {inst(tokyo, "running", "m4.large"), result{(0.129 - 0.124) * 730, true}},
+		"c4.xlarge virginia":                  {inst(virginia, "running", "c4.xlarge"), result{(0.199 - 0.17) * 730, true}},
+		"t2.medium tokyo":                     {inst(tokyo, "running", "t2.medium"), result{(0.0608 - 0.0544) * 730, true}},
+		"stopped saves nothing":               {inst(tokyo, "stopped", "r4.large"), result{0, true}},
+		"current generation":                  {inst(tokyo, "running", "m6i.large"), result{0, false}},
+		"unknown region":                      {inst("eu-west-1", "running", "m4.large"), result{0, false}},
+		"windows is not in the table":         {res("AWS::EC2::Instance", tokyo, "running", map[string]any{"instance_type": "m4.large", "platform": "windows"}), result{0, false}},
+		"db class without a priced successor": {res("AWS::RDS::DBInstance", tokyo, "available", map[string]any{"instance_class": "db.m4.large", "engine": "mysql"}), result{0, false}},
+		"not an instance":                     {res("AWS::EC2::Volume", tokyo, "", map[string]any{"instance_type": "m4.large"}), result{0, false}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -82,7 +82,7 @@ func (c *configRead) fromConfig(account, region, service string) ([]inventory.Re
 // the group's query succeeded; every other unit is read by its API
 // collector as without an aggregator. A failed call is a gap of the
 // aggregator's account and region under "config", never a failed scan.
-func (s *source) readAggregator(ctx context.Context, api aggregatorAPI) *configRead {
+func (s *Source) readAggregator(ctx context.Context, api aggregatorAPI) *configRead {
 	read := &configRead{covered: map[string]bool{}, resources: map[string][]inventory.Resource{}}
 	name := s.opts.ConfigAggregator
 	gap := func(err error) {

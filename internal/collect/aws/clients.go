@@ -62,14 +62,14 @@ type RegionClients struct {
 // Clients returns CloudFormation and CloudTrail clients for every account
 // and region src reads. src must come from New.
 func Clients(src inventory.Source) ([]RegionClients, error) {
-	s, ok := src.(*source)
+	s, ok := src.(*Source)
 	if !ok {
 		return nil, fmt.Errorf("aws clients: source %q is not a live aws source", src.Name())
 	}
 	return s.clients(), nil
 }
 
-func (s *source) clients() []RegionClients {
+func (s *Source) clients() []RegionClients {
 	var out []RegionClients
 	for _, a := range s.accounts {
 		for _, r := range a.regions {
@@ -198,7 +198,7 @@ type RegionConfig struct {
 // reads, for the packages that act on what the scan found. src must come
 // from New.
 func Configs(src inventory.Source) ([]RegionConfig, error) {
-	s, ok := src.(*source)
+	s, ok := src.(*Source)
 	if !ok {
 		return nil, fmt.Errorf("aws configs: source %q is not a live aws source", src.Name())
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 
@@ -23,7 +24,7 @@ import (
 
 // loadConfig builds the SDK config of one profile ("" is the default chain)
 // with adaptive retries for throttling and steward's call counter.
-func (s *source) loadConfig(ctx context.Context, profile string) (sdkaws.Config, error) {
+func (s *Source) loadConfig(ctx context.Context, profile string) (sdkaws.Config, error) {
 	lo := []func(*config.LoadOptions) error{
 		config.WithRetryMode(sdkaws.RetryModeAdaptive),
 		config.WithAPIOptions([]func(*middleware.Stack) error{countCalls}),
@@ -52,7 +53,7 @@ func (s *source) loadConfig(ctx context.Context, profile string) (sdkaws.Config,
 
 // usesEmulator reports whether calls go to a custom endpoint, where S3
 // bucket names cannot be host names.
-func (s *source) usesEmulator() bool {
+func (s *Source) usesEmulator() bool {
 	return s.opts.EndpointURL != "" || os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
 }
 
@@ -85,7 +86,7 @@ func identify(ctx context.Context, cfg sdkaws.Config) (acct, partition, caller s
 	return sdkaws.ToString(out.Account), partition, arn, nil
 }
 
-func (s *source) assume(src sdkaws.Config, r Role) sdkaws.Config {
+func (s *Source) assume(src sdkaws.Config, r Role) sdkaws.Config {
 	cfg := src.Copy()
 	session := r.SessionName
 	if session == "" {
@@ -101,7 +102,7 @@ func (s *source) assume(src sdkaws.Config, r Role) sdkaws.Config {
 	return cfg
 }
 
-func (s *source) resolveAccounts(ctx context.Context) error {
+func (s *Source) resolveAccounts(ctx context.Context) error {
 	profiles := s.opts.Profiles
 	if len(profiles) == 0 {
 		profiles = []string{""}
@@ -170,7 +171,7 @@ func externalIDHint(r Role) string {
 // orgAccounts lists the organization's active accounts and assumes the
 // role into each. An account that cannot be entered is a coverage gap, not
 // a failed scan: organizations often hold accounts steward has no role in.
-func (s *source) orgAccounts(ctx context.Context, mgmt *account, caller string) ([]*account, error) {
+func (s *Source) orgAccounts(ctx context.Context, mgmt *account, caller string) ([]*account, error) {
 	var api organizationsAPI = organizations.NewFromConfig(mgmt.cfg)
 	pg := organizations.NewListAccountsPaginator(api, &organizations.ListAccountsInput{})
 	var ids []string
@@ -231,7 +232,7 @@ type organizationsAPI interface {
 // a configured region the account has not enabled is said once, in the log,
 // rather than as one failed read per service. The list and where it came
 // from are logged once per account.
-func (s *source) resolveRegions(ctx context.Context) error {
+func (s *Source) resolveRegions(ctx context.Context) error {
 	errs := make([]error, len(s.accounts))
 	parallel(ctx, len(s.accounts), s.opts.Concurrency, func(i int) {
 		a := s.accounts[i]
@@ -315,4 +316,33 @@ func regionPartition(region string) string {
 		return "aws-iso-f"
 	}
 	return "aws"
+}
+
+// BaseConfig is the SDK config the scan starts from under opts, for
+// steward's other AWS inputs (bills, states and trail logs in S3, Cost
+// Explorer): the first profile, else the default chain with the first
+// role assumed when the accounts are roles, with the scan's retries and
+// endpoint. So `cost ingest s3://...` reads with the credentials of
+// steward.yaml's accounts, not only whatever the default chain finds.
+func BaseConfig(ctx context.Context, opts Options) (sdkaws.Config, error) {
+	s := &Source{opts: opts}
+	profile := ""
+	if len(opts.Profiles) > 0 {
+		profile = opts.Profiles[0]
+	}
+	cfg, err := s.loadConfig(ctx, profile)
+	if err != nil {
+		return cfg, fmt.Errorf("aws credentials (%s): %w; %s", profileLabel(profile), err, profileFix(profile))
+	}
+	if profile == "" && len(opts.Roles) > 0 {
+		cfg = s.assume(cfg, opts.Roles[0])
+	}
+	return cfg, nil
+}
+
+// NewS3 is an S3 client of cfg, with path-style addressing when calls go
+// to an emulator (where bucket names cannot be host names).
+func NewS3(cfg sdkaws.Config, opts Options) *s3.Client {
+	s := &Source{opts: opts}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = s.usesEmulator() })
 }

@@ -121,8 +121,11 @@ type account struct {
 	regions   []string
 }
 
-// source collects live AWS. It holds resolved accounts, never a context.
-type source struct {
+var _ inventory.Source = (*Source)(nil)
+
+// Source collects live AWS (an inventory.Source). It holds the accounts,
+// regions and SDK clients New resolved, never a context.
+type Source struct {
 	opts     Options
 	logger   *slog.Logger
 	accounts []*account
@@ -138,15 +141,11 @@ type source struct {
 
 // New resolves credentials, accounts and regions before any scanning, so a
 // bad profile or role fails at once with one line naming it and the fix.
-func New(ctx context.Context, opts Options, logger *slog.Logger) (inventory.Source, error) {
-	s, err := newSource(ctx, opts, logger)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+func New(ctx context.Context, opts Options, logger *slog.Logger) (*Source, error) {
+	return newSource(ctx, opts, logger)
 }
 
-func newSource(ctx context.Context, opts Options, logger *slog.Logger) (*source, error) {
+func newSource(ctx context.Context, opts Options, logger *slog.Logger) (*Source, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("aws options: %w", err)
 	}
@@ -162,7 +161,7 @@ func newSource(ctx context.Context, opts Options, logger *slog.Logger) (*source,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &source{opts: opts, logger: logger.With("component", "collect/aws")}
+	s := &Source{opts: opts, logger: logger.With("component", "collect/aws")}
 	for _, c := range collectors {
 		if len(opts.Services) == 0 || slices.Contains(opts.Services, c.service) {
 			s.selected = append(s.selected, c)
@@ -174,7 +173,7 @@ func newSource(ctx context.Context, opts Options, logger *slog.Logger) (*source,
 	return s, nil
 }
 
-func (s *source) Name() string { return "aws" }
+func (s *Source) Name() string { return "aws" }
 
 // target is what one unit of work reads: an account in a region.
 type target struct {
@@ -260,7 +259,7 @@ type unit struct {
 
 // Collect reads every selected service in every account and region. Failed
 // units become coverage gaps; Collect fails only when nothing was read.
-func (s *source) Collect(ctx context.Context, p inventory.Progress) (*inventory.Collection, error) {
+func (s *Source) Collect(ctx context.Context, p inventory.Progress) (*inventory.Collection, error) {
 	if p == nil {
 		p = inventory.NoProgress{}
 	}
@@ -386,7 +385,7 @@ func (s *source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 	return &inventory.Collection{Resources: resources, Coverage: coverage, APICalls: counter.byService()}, nil
 }
 
-func (s *source) runUnit(ctx context.Context, u unit, now time.Time, fromConfig *configRead) (*unitOut, inventory.Coverage) {
+func (s *Source) runUnit(ctx context.Context, u unit, now time.Time, fromConfig *configRead) (*unitOut, inventory.Coverage) {
 	cfg := u.acct.cfg.Copy()
 	cfg.Region = u.region
 	if u.region == "global" {
@@ -417,7 +416,7 @@ func (s *source) runUnit(ctx context.Context, u unit, now time.Time, fromConfig 
 	return out, row
 }
 
-func (s *source) baselineSelected() bool {
+func (s *Source) baselineSelected() bool {
 	for _, c := range s.selected {
 		if slices.Contains(baselineServices, c.service) {
 			return true
