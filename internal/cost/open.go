@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/objstore"
+	"github.com/steward-sre/steward/internal/objstore/s3obj"
 )
 
 // IOError is a bill that could not be read for a reason outside it and
@@ -22,7 +23,7 @@ import (
 type IOError = objstore.IOError
 
 // S3API is the part of the S3 client ingest uses, so tests can fake it.
-type S3API = objstore.S3API
+type S3API = s3obj.S3API
 
 // billFile is one export file to read, wherever it lives.
 type billFile struct {
@@ -129,7 +130,7 @@ func localFile(p string) billFile {
 // listS3 lists the export files under a prefix, and the report manifests
 // beside them.
 func listS3(ctx context.Context, c S3API, bucket, prefix string) (out, manifests []billFile, err error) {
-	keys, err := objstore.ListS3(ctx, c, bucket, prefix)
+	keys, err := s3obj.List(ctx, c, bucket, prefix)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,7 +141,7 @@ func listS3(ctx context.Context, c S3API, bucket, prefix string) (out, manifests
 		f := billFile{
 			name: "s3://" + bucket + "/" + key,
 			open: func(ctx context.Context) (io.ReadCloser, error) {
-				return objstore.OpenS3(ctx, c, bucket, key)
+				return s3obj.Open(ctx, c, bucket, key)
 			},
 		}
 		if billExt(key) {

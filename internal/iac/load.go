@@ -9,11 +9,12 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/objstore"
+	"github.com/steward-sre/steward/internal/objstore/s3obj"
 )
 
 // S3API is the part of the S3 client IaC sources use: state objects of the
 // S3 backend and CloudTrail log files.
-type S3API = objstore.S3API
+type S3API = s3obj.S3API
 
 // Loaded is what LoadStates read.
 type Loaded struct {
@@ -199,7 +200,7 @@ func loadS3(ctx context.Context, spec string, c S3API, maxBytes int64, out *Load
 }
 
 func listKeys(ctx context.Context, c S3API, bucket, prefix string) ([]string, error) {
-	keys, err := objstore.ListS3(ctx, c, bucket, prefix)
+	keys, err := s3obj.List(ctx, c, bucket, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, prefix, err)
 	}
@@ -209,5 +210,5 @@ func listKeys(ctx context.Context, c S3API, bucket, prefix string) ([]string, er
 // getObject reads an object, gunzipping it when it is gzip (trail logs),
 // refusing more than maxBytes either way.
 func getObject(ctx context.Context, c S3API, bucket, key string, maxBytes int64) ([]byte, error) {
-	return objstore.ReadS3(ctx, c, bucket, key, maxBytes)
+	return s3obj.Read(ctx, c, bucket, key, maxBytes)
 }

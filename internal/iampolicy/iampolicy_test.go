@@ -94,7 +94,7 @@ func TestPolicyCoversDeclaredCalls(t *testing.T) {
 	for _, st := range doc.Statement {
 		allowed = append(allowed, st.Action...)
 	}
-	calls := append(append(sdkCalls(t, "../cost"), sdkCalls(t, "../iac")...), sdkCalls(t, "../objstore")...)
+	calls := append(append(sdkCalls(t, "../cost"), sdkCalls(t, "../iac")...), sdkCalls(t, "../objstore/s3obj")...)
 	for _, want := range []string{"s3:GetObject", "s3:ListObjectsV2", "costexplorer:GetCostAndUsage", "cloudformation:ListStacks", "cloudtrail:LookupEvents"} {
 		if !slices.Contains(calls, want) {
 			t.Fatalf("the source walk did not find %s: %v", want, calls)

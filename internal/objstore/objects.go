@@ -13,17 +13,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 )
 
 // This file is the one place steward lists and opens its inputs: local
 // files, folders and globs (with **), and s3://bucket/prefix, gzip or not.
 // Cost ingest, Terraform state loading and CloudTrail log reading all use
-// it; what the bytes mean is theirs.
+// it; what the bytes mean is theirs. Objects in S3 are read by the
+// subpackage s3obj, so that packages reading only local files (config,
+// policies) do not carry the AWS SDK.
 
 // IOError is an input that could not be read for a reason outside it and
 // outside the user's paths: the network, the disk, or S3 failing on its
@@ -33,12 +30,6 @@ type IOError struct{ Err error }
 
 func (e *IOError) Error() string { return e.Err.Error() }
 func (e *IOError) Unwrap() error { return e.Err }
-
-// S3API is the part of the S3 client objstore uses, so tests can fake it.
-type S3API interface {
-	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-}
 
 // ParseS3 splits s3://bucket/key; ok is false for anything else. An
 // s3:// URL with no bucket is an error.
@@ -52,60 +43,6 @@ func ParseS3(url string) (bucket, key string, ok bool, err error) {
 		return "", "", true, fmt.Errorf("%s: want s3://bucket/prefix", url)
 	}
 	return bucket, key, true, nil
-}
-
-// S3Fault marks an S3 call's error as an IOError unless S3 answered that
-// the request is wrong (a 4xx: denied, no such bucket or key), which is
-// the user's to fix. Cancellation stays as it is.
-func S3Fault(err error) error {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return &IOError{Err: err} // no answer: the network
-	}
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
-		return &IOError{Err: err}
-	}
-	return err
-}
-
-// ListS3 lists every key under a prefix, page by page; errors do not name
-// the prefix, which the caller knows. A listing that
-// says it is truncated but gives no new continuation token is an error:
-// stopping early would read part of the input as all of it.
-func ListS3(ctx context.Context, c S3API, bucket, prefix string) ([]string, error) {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}
-	var keys []string
-	for {
-		page, err := c.ListObjectsV2(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("list objects: %w", S3Fault(err))
-		}
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
-		if !aws.ToBool(page.IsTruncated) {
-			return keys, nil
-		}
-		tok := aws.ToString(page.NextContinuationToken)
-		if tok == "" || tok == aws.ToString(in.ContinuationToken) {
-			return nil, fmt.Errorf("list objects: listing is truncated but gives no new continuation token after %d keys", len(keys))
-		}
-		in.ContinuationToken = aws.String(tok)
-	}
-}
-
-// OpenS3 opens an object for reading; errors do not name the object.
-// Errors of the body part way are IOErrors.
-func OpenS3(ctx context.Context, c S3API, bucket, key string) (io.ReadCloser, error) {
-	res, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		return nil, fmt.Errorf("get object: %w", S3Fault(err))
-	}
-	return ioReader{res.Body}, nil
 }
 
 // OpenLocal opens a local file for reading, giving way to ctx. A missing
@@ -122,6 +59,10 @@ func OpenLocal(ctx context.Context, name string) (io.ReadCloser, error) {
 	return ioReader{f}, nil
 }
 
+// IOReader marks r's read errors as IOErrors (a body or a file failing
+// part way), as OpenLocal's reader does; for readers of other stores.
+func IOReader(r io.ReadCloser) io.ReadCloser { return ioReader{r} }
+
 // ioReader marks its reader's errors as IOErrors: a body or a file that
 // fails part way is the network's or the disk's doing, not the input's.
 type ioReader struct{ io.ReadCloser }
@@ -135,26 +76,6 @@ func (r ioReader) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
-}
-
-// ReadS3 reads a whole object, inflating it when it is gzip, refusing more
-// than max bytes (DefaultMaxBytes when max <= 0) either way.
-func ReadS3(ctx context.Context, c S3API, bucket, key string, max int64) ([]byte, error) {
-	name := "s3://" + bucket + "/" + key
-	rc, err := OpenS3(ctx, c, bucket, key)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	defer rc.Close()
-	data, err := ReadAll(ctx, rc, name, max)
-	if err != nil {
-		var tl *TooLargeError
-		if errors.As(err, &tl) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	return MaybeGunzip(data, name, max)
 }
 
 // ReadLocal reads a whole local file, inflating it when it is gzip,

@@ -4,19 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -39,42 +33,6 @@ func TestMatchGlob(t *testing.T) {
 	}
 }
 
-type fakeS3 struct {
-	pages   [][]string // keys of each listing page
-	noToken bool       // truncated pages give no continuation token
-	objects map[string][]byte
-	listErr error
-}
-
-func (f *fakeS3) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
-	if f.listErr != nil {
-		return nil, f.listErr
-	}
-	i := 0
-	if in.ContinuationToken != nil {
-		i, _ = strconv.Atoi(*in.ContinuationToken)
-	}
-	out := &s3.ListObjectsV2Output{}
-	for _, k := range f.pages[i] {
-		out.Contents = append(out.Contents, types.Object{Key: aws.String(k)})
-	}
-	if i+1 < len(f.pages) {
-		out.IsTruncated = aws.Bool(true)
-		if !f.noToken {
-			out.NextContinuationToken = aws.String(strconv.Itoa(i + 1))
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	b, ok := f.objects[*in.Key]
-	if !ok {
-		return nil, &smithy.GenericAPIError{Code: "NoSuchKey", Message: *in.Key}
-	}
-	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(b))}, nil
-}
-
 func gzipOf(t *testing.T, s string) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -86,38 +44,6 @@ func gzipOf(t *testing.T, s string) []byte {
 	return b.Bytes()
 }
 
-func TestListS3(t *testing.T) {
-	tests := map[string]struct {
-		s3      *fakeS3
-		want    []string
-		wantErr string
-		ioErr   bool
-	}{
-		"pages":                 {s3: &fakeS3{pages: [][]string{{"a", "b"}, {"c"}}}, want: []string{"a", "b", "c"}},
-		"truncated no token":    {s3: &fakeS3{pages: [][]string{{"a", "b"}, {"c"}}, noToken: true}, wantErr: "list objects: listing is truncated but gives no new continuation token after 2 keys"},
-		"denied is the user's":  {s3: &fakeS3{listErr: &smithy.GenericAPIError{Code: "AccessDenied"}}, wantErr: "list objects: api error AccessDenied: "},
-		"network is an IOError": {s3: &fakeS3{listErr: errors.New("dial tcp: no route")}, wantErr: "list objects: dial tcp: no route", ioErr: true},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, err := ListS3(context.Background(), tc.s3, "b", "p/")
-			if tc.wantErr != "" {
-				var ie *IOError
-				if err == nil || err.Error() != tc.wantErr || errors.As(err, &ie) != tc.ioErr {
-					t.Fatalf("err = %v (IOError %v), want %q (IOError %v)", err, errors.As(err, &ie), tc.wantErr, tc.ioErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 func TestReadGzipTransparent(t *testing.T) {
 	dir := t.TempDir()
 	plain, zipped := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json.gz")
@@ -125,7 +51,6 @@ func TestReadGzipTransparent(t *testing.T) {
 	os.WriteFile(zipped, gzipOf(t, "zipped"), 0o644)
 	bomb := filepath.Join(dir, "c.json.gz")
 	os.WriteFile(bomb, gzipOf(t, strings.Repeat("z", 10000)), 0o644)
-	c := &fakeS3{objects: map[string][]byte{"k.gz": gzipOf(t, "from s3"), "k": []byte("raw")}}
 	ctx := context.Background()
 	tests := map[string]struct {
 		read    func() ([]byte, error)
@@ -134,9 +59,6 @@ func TestReadGzipTransparent(t *testing.T) {
 	}{
 		"local plain":  {read: func() ([]byte, error) { return ReadLocal(ctx, plain, 0) }, want: "plain"},
 		"local gzip":   {read: func() ([]byte, error) { return ReadLocal(ctx, zipped, 0) }, want: "zipped"},
-		"s3 gzip":      {read: func() ([]byte, error) { return ReadS3(ctx, c, "b", "k.gz", 0) }, want: "from s3"},
-		"s3 plain":     {read: func() ([]byte, error) { return ReadS3(ctx, c, "b", "k", 0) }, want: "raw"},
-		"s3 missing":   {read: func() ([]byte, error) { return ReadS3(ctx, c, "b", "nope", 0) }, wantErr: "s3://b/nope: get object: api error NoSuchKey: nope"},
 		"gzip too big": {read: func() ([]byte, error) { return ReadLocal(ctx, bomb, 200) }, wantErr: "(decompressed): larger than"},
 	}
 	for name, tc := range tests {
