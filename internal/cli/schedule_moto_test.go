@@ -145,7 +145,7 @@ func TestScheduleRunAgainstMoto(t *testing.T) {
 		"AWS_CONFIG_FILE": awsConfig, "AWS_SHARED_CREDENTIALS_FILE": awsConfig,
 		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": region,
 		"AWS_ENDPOINT_URL": url, "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "",
-		"AWS_MAX_ATTEMPTS": "1",
+		"AWS_MAX_ATTEMPTS": "3", // moto may close a kept-alive connection; the SDK retries that
 	} {
 		t.Setenv(k, v)
 	}
