@@ -9,8 +9,6 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
@@ -24,24 +22,8 @@ func TestDeployCollectAgainstMoto(t *testing.T) {
 	url := startMoto(t)
 	const region = "ap-northeast-1"
 	dir := t.TempDir()
-	awsConfig := filepath.Join(dir, "aws-config")
-	if err := os.WriteFile(awsConfig, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{
-		"AWS_CONFIG_FILE": awsConfig, "AWS_SHARED_CREDENTIALS_FILE": awsConfig,
-		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": region,
-		"AWS_ENDPOINT_URL": url, "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "",
-		"AWS_MAX_ATTEMPTS": "3", // moto may close a kept-alive connection; the SDK retries that
-	} {
-		t.Setenv(k, v)
-	}
 	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := motoEnv(t, ctx, dir, url, region, nil)
 	ec := ecs.NewFromConfig(cfg)
 	if _, err := ec.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: sdkaws.String("api-prod")}); err != nil {
 		t.Fatal(err)

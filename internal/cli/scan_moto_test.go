@@ -76,6 +76,35 @@ func startMoto(t *testing.T) string {
 	}
 }
 
+// motoEnv points the SDK, and so steward, at the emulator with test
+// credentials and no files of the machine's; more overrides env. It
+// returns an SDK configuration for the test's own calls.
+func motoEnv(t *testing.T, ctx context.Context, dir, url, region string, more map[string]string) sdkaws.Config {
+	t.Helper()
+	awsConfig := filepath.Join(dir, "aws-config")
+	if err := os.WriteFile(awsConfig, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"AWS_CONFIG_FILE": awsConfig, "AWS_SHARED_CREDENTIALS_FILE": awsConfig,
+		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": region,
+		"AWS_ENDPOINT_URL": url, "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "",
+		"AWS_MAX_ATTEMPTS": "3", // moto may close a kept-alive connection; the SDK retries that
+	}
+	for k, v := range more {
+		env[k] = v
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 // seedMessyEstate makes, through the AWS SDK, a small estate with the
 // problems a hand-run account collects.
 func seedMessyEstate(t *testing.T, ctx context.Context, cfg sdkaws.Config) {
@@ -135,26 +164,11 @@ func TestScanAgainstMoto(t *testing.T) {
 	url := startMoto(t)
 	const region = "ap-northeast-1"
 	dir := t.TempDir()
-	awsConfig := filepath.Join(dir, "aws-config")
-	if err := os.WriteFile(awsConfig, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{
-		"AWS_CONFIG_FILE": awsConfig, "AWS_SHARED_CREDENTIALS_FILE": awsConfig,
-		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": region,
-		"AWS_ENDPOINT_URL": url, "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "",
-		"AWS_MAX_ATTEMPTS": "3", // moto may close a kept-alive connection; the SDK retries that
+	ctx := context.Background()
+	cfg := motoEnv(t, ctx, dir, url, region, map[string]string{
 		// Nothing listens on port 9: Inspector cannot be read at all.
 		"AWS_ENDPOINT_URL_INSPECTOR2": "http://127.0.0.1:9",
-	} {
-		t.Setenv(k, v)
-	}
-	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	// An account holding only what AWS made (default VPCs, subnets and
 	// security groups in every region) has nothing wrong with its names,
