@@ -182,6 +182,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "steward: %v\n", err)
 		return ExitUsage
 	}
+	// Commands take the invocation's context as their first parameter:
+	// Run(ctx context.Context, r *runner) error.
+	kctx.BindTo(ctx, (*context.Context)(nil))
 	err = kctx.Run(r)
 	return exitCode(ctx, env.Stderr, err, r.lang)
 }
