@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -56,8 +57,8 @@ type UndoCmd struct {
 
 // actionEngine opens the store (the journal is written) and builds the
 // targets from the credentials and accounts a live scan uses.
-func (r *runner) actionEngine(cfg *config.Config) (*action.Engine, store.Store, error) {
-	src, err := r.awsSource(cfg)
+func (r *runner) actionEngine(ctx context.Context, cfg *config.Config) (*action.Engine, store.Store, error) {
+	src, err := r.awsSource(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,7 +70,7 @@ func (r *runner) actionEngine(cfg *config.Config) (*action.Engine, store.Store, 
 	for _, c := range cfgs {
 		targets.Add(c.Account, c.Region, c.Config)
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,55 +91,55 @@ func (r *runner) actionEngine(cfg *config.Config) (*action.Engine, store.Store, 
 var afterIntent func(action.Change)
 
 // inventory is the resources of --source, else of the latest scan.
-func (r *runner) inventory(cfg *config.Config, st store.Store, source string) ([]inventory.Resource, error) {
+func (r *runner) inventory(ctx context.Context, cfg *config.Config, st store.Store, source string) ([]inventory.Resource, error) {
 	if source != "" {
-		src, err := r.source(source, cfg)
+		src, err := r.source(ctx, source, cfg)
 		if err != nil {
 			return nil, err
 		}
 		prog := report.NewProgress(r.env.Stderr, r.isTTY(r.env.Stderr), r.env.Now, "inventory")
-		col, err := src.Collect(r.ctx, prog)
+		col, err := src.Collect(ctx, prog)
 		prog.Finish()
 		if err != nil {
 			return nil, fmt.Errorf("collect %s: %w", source, err)
 		}
 		return col.Resources, nil
 	}
-	sc, err := st.LatestScan(r.ctx)
+	sc, err := st.LatestScan(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, usagef("the store has no scan yet: run `steward scan` first, or give --source")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read latest scan: %w", err)
 	}
-	return st.Resources(r.ctx, sc.ID)
+	return st.Resources(ctx, sc.ID)
 }
 
-func (r *runner) planSchedules(cfg *config.Config, e *action.Engine, st store.Store, f PlanFlags) (*action.Plan, error) {
+func (r *runner) planSchedules(ctx context.Context, cfg *config.Config, e *action.Engine, st store.Store, f PlanFlags) (*action.Plan, error) {
 	at, err := instant("--at", f.At, r.env.Now)
 	if err != nil {
 		return nil, err
 	}
-	rs, err := r.inventory(cfg, st, f.Source)
+	rs, err := r.inventory(ctx, cfg, st, f.Source)
 	if err != nil {
 		return nil, err
 	}
-	return e.PlanSchedules(r.ctx, action.ScheduleInput{Resources: rs, Resolver: cfg.ScheduleResolver(),
+	return e.PlanSchedules(ctx, action.ScheduleInput{Resources: rs, Resolver: cfg.ScheduleResolver(),
 		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at})
 }
 
 // Run plans.
-func (c *PlanCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *PlanCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	e, st, err := r.actionEngine(cfg)
+	e, st, err := r.actionEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, err := r.planSchedules(cfg, e, st, c.PlanFlags)
+	p, err := r.planSchedules(ctx, cfg, e, st, c.PlanFlags)
 	if err != nil {
 		return err
 	}
@@ -179,8 +180,8 @@ func writePlan(path string, p *action.Plan) error {
 }
 
 // Run applies a saved plan.
-func (c *ApplyCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *ApplyCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -193,12 +194,12 @@ func (c *ApplyCmd) Run(r *runner) error {
 	if err != nil {
 		return usagef("%s: %v", c.File, err)
 	}
-	e, st, err := r.actionEngine(cfg)
+	e, st, err := r.actionEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := e.Check(r.ctx, p); err != nil {
+	if err := e.Check(ctx, p); err != nil {
 		return refusal(err)
 	}
 	if len(p.Changes) == 0 {
@@ -211,7 +212,7 @@ func (c *ApplyCmd) Run(r *runner) error {
 	if err := r.confirm(c.AutoApprove, fmt.Sprintf("Make these %d change(s)?", len(p.Changes))); err != nil {
 		return err
 	}
-	outs, err := e.Apply(r.ctx, p)
+	outs, err := e.Apply(ctx, p)
 	if perr := r.printOutcomes(c.Format, outs); perr != nil && err == nil {
 		err = perr
 	}
@@ -248,12 +249,12 @@ func (r *runner) confirm(auto bool, question string) error {
 }
 
 // Run lists the journal.
-func (c *JournalCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := r.openStoreForReading(cfg)
+	st, err := r.openStoreForReading(ctx, cfg)
 	if errors.Is(err, store.ErrNotFound) {
 		return usagef("the store is empty: steward has made no change")
 	}
@@ -261,7 +262,7 @@ func (c *JournalCmd) Run(r *runner) error {
 		return err
 	}
 	defer st.Close()
-	es, err := st.JournalEntries(r.ctx, store.JournalFilter{ARN: c.ARN, Limit: c.Limit})
+	es, err := st.JournalEntries(ctx, store.JournalFilter{ARN: c.ARN, Limit: c.Limit})
 	if err != nil {
 		return err
 	}
@@ -298,17 +299,17 @@ func (c *JournalCmd) Run(r *runner) error {
 }
 
 // Run undoes a change.
-func (c *UndoCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	e, st, err := r.actionEngine(cfg)
+	e, st, err := r.actionEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	en, err := st.JournalEntry(r.ctx, c.ID)
+	en, err := st.JournalEntry(ctx, c.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return usagef("no change %q in the journal (see steward journal)", c.ID)
 	}
@@ -318,7 +319,7 @@ func (c *UndoCmd) Run(r *runner) error {
 	if err := r.confirm(c.AutoApprove, fmt.Sprintf("Undo %s (%s %s)?", en.ID, en.Action, en.Name)); err != nil {
 		return err
 	}
-	o, err := e.Undo(r.ctx, c.ID)
+	o, err := e.Undo(ctx, c.ID)
 	if errors.Is(err, action.ErrNotReversible) {
 		return usageError{err}
 	}
@@ -415,17 +416,17 @@ type runSummary struct {
 }
 
 // Run runs the schedules once.
-func (c *ScheduleRunCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *ScheduleRunCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	e, st, err := r.actionEngine(cfg)
+	e, st, err := r.actionEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, err := r.planSchedules(cfg, e, st, c.PlanFlags)
+	p, err := r.planSchedules(ctx, cfg, e, st, c.PlanFlags)
 	if err != nil {
 		return err
 	}
@@ -435,7 +436,7 @@ func (c *ScheduleRunCmd) Run(r *runner) error {
 	}
 	var applyErr error
 	if !c.DryRun && len(p.Changes) > 0 {
-		sum.Outcomes, applyErr = e.Apply(r.ctx, p)
+		sum.Outcomes, applyErr = e.Apply(ctx, p)
 		for _, o := range sum.Outcomes {
 			if o.Status != store.JournalDone {
 				sum.Failed++
@@ -458,7 +459,7 @@ func (c *ScheduleRunCmd) Run(r *runner) error {
 		}
 	}
 	if u := cfg.Notify.WebhookURL; u != "" && (len(p.Changes) > 0 || applyErr != nil) {
-		if werr := notify.Webhook(r.ctx, nil, u, sum); werr != nil {
+		if werr := notify.Webhook(ctx, nil, u, sum); werr != nil {
 			r.log.Warn("run summary not delivered", "err", werr)
 			fmt.Fprintf(r.env.Stderr, "steward: %v\n", werr)
 		}

@@ -176,7 +176,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		c.NoColor = true
 	}
 	logger := newLogger(env.Stderr, c.LogLevel)
-	r := &runner{ctx: ctx, env: env, g: &c.Globals, log: logger}
+	r := &runner{env: env, g: &c.Globals, log: logger}
 	// The language before steward.yaml is read; config() settles it.
 	if r.lang, err = r.selectLang(""); err != nil {
 		fmt.Fprintf(env.Stderr, "steward: %v\n", err)
@@ -191,7 +191,6 @@ func Main(ctx context.Context, args []string, env Env) int {
 
 // runner is what every command's Run receives.
 type runner struct {
-	ctx context.Context //nolint:containedctx // one command invocation, not stored beyond it
 	env Env
 	g   *Globals
 	log *slog.Logger
@@ -264,7 +263,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // VersionCmd prints the version.
 type VersionCmd struct{}
 
-func (VersionCmd) Run(r *runner) error {
+func (VersionCmd) Run(ctx context.Context, r *runner) error {
 	_, err := fmt.Fprintf(r.env.Stdout, "steward %s\n", versionString())
 	return err
 }

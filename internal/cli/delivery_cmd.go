@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,8 +36,8 @@ type DoraGitHubCmd struct {
 }
 
 // Run reads, checks and stores the payload's records.
-func (c *DoraGitHubCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *DoraGitHubCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -62,12 +63,12 @@ func (c *DoraGitHubCmd) Run(r *runner) error {
 		_, err := fmt.Fprintf(r.env.Stdout, "nothing to record from this %s event\n", c.Event)
 		return err
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.SaveDelivery(r.ctx, d); err != nil {
+	if err := st.SaveDelivery(ctx, d); err != nil {
 		return err
 	}
 	for _, x := range d.Deployments {
@@ -101,8 +102,8 @@ type DoraShowCmd struct {
 }
 
 // Run computes and prints the Four Keys.
-func (c *DoraShowCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *DoraShowCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func (c *DoraShowCmd) Run(r *runner) error {
 		}
 		q.Services = svcs
 	}
-	d, err := r.readDelivery(cfg)
+	d, err := r.readDelivery(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -152,8 +153,8 @@ func configName(r *runner) string {
 }
 
 // readDelivery reads every delivery record; an absent store holds none.
-func (r *runner) readDelivery(cfg *config.Config) (delivery.Data, error) {
-	st, err := r.openStoreForReading(cfg)
+func (r *runner) readDelivery(ctx context.Context, cfg *config.Config) (delivery.Data, error) {
+	st, err := r.openStoreForReading(ctx, cfg)
 	if errors.Is(err, store.ErrNotFound) {
 		return delivery.Data{}, nil
 	}
@@ -161,7 +162,7 @@ func (r *runner) readDelivery(cfg *config.Config) (delivery.Data, error) {
 		return delivery.Data{}, err
 	}
 	defer st.Close()
-	return st.Delivery(r.ctx)
+	return st.Delivery(ctx)
 }
 
 func levelCell(l delivery.Level) string { return string(l) }
@@ -283,8 +284,8 @@ type DoraImportCmd struct {
 
 // Run reads every file given and stores their records in one go: all or
 // none.
-func (c *DoraImportCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *DoraImportCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -315,12 +316,12 @@ func (c *DoraImportCmd) Run(r *runner) error {
 	if !c.Demo && d.Len() == 0 && c.Deployments+c.Commits+c.Changes+c.Incidents == "" {
 		return usagef("nothing to import: give --deployments, --commits, --changes or --incidents (or --demo)")
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.SaveDelivery(r.ctx, d); err != nil {
+	if err := st.SaveDelivery(ctx, d); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(r.env.Stdout, "imported %d deployments, %d commits, %d changes, %d incidents\n",
@@ -355,29 +356,29 @@ type DeployCollectCmd struct {
 }
 
 // Run collects and stores the deployments.
-func (c *DeployCollectCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *DeployCollectCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	sc, err := st.LatestScan(r.ctx)
+	sc, err := st.LatestScan(ctx)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.Source != "aws") {
 		return usagef("deploy collect reads the ECS services of the latest AWS scan: run `steward scan` first")
 	}
 	if err != nil {
 		return fmt.Errorf("read latest scan: %w", err)
 	}
-	rs, err := st.Resources(r.ctx, sc.ID)
+	rs, err := st.Resources(ctx, sc.ID)
 	if err != nil {
 		return fmt.Errorf("read resources of scan %s: %w", sc.ID, err)
 	}
 	byAccount := awsdeploy.ECSServicesOf(rs, cfg.Tags.SystemKey, cfg.Tags.EnvKey)
-	src, err := r.awsSource(cfg)
+	src, err := r.awsSource(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -401,7 +402,7 @@ func (c *DeployCollectCmd) Run(r *runner) error {
 			}
 		}
 		if svcs := byAccount[cl.Account][cl.Region]; len(svcs) > 0 {
-			deps, skipped, err := awsdeploy.ECSDeployments(r.ctx, cl.Deployments, svcs)
+			deps, skipped, err := awsdeploy.ECSDeployments(ctx, cl.Deployments, svcs)
 			if err != nil {
 				return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
 			}
@@ -409,11 +410,11 @@ func (c *DeployCollectCmd) Run(r *runner) error {
 			d.Deployments = append(d.Deployments, deps...)
 			fromECS += len(deps)
 		}
-		groups, err := awsdeploy.CodeDeployGroups(r.ctx, cl.CodeDeploy)
+		groups, err := awsdeploy.CodeDeployGroups(ctx, cl.CodeDeploy)
 		if err != nil {
 			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
 		}
-		deps, skipped, err := awsdeploy.CodeDeployDeployments(r.ctx, cl.CodeDeploy, cl.Deployments, groups, since, now)
+		deps, skipped, err := awsdeploy.CodeDeployDeployments(ctx, cl.CodeDeploy, cl.Deployments, groups, since, now)
 		if err != nil {
 			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
 		}
@@ -421,7 +422,7 @@ func (c *DeployCollectCmd) Run(r *runner) error {
 		d.Deployments = append(d.Deployments, deps...)
 		fromCodeDeploy += len(deps)
 	}
-	if err := st.SaveDelivery(r.ctx, d); err != nil {
+	if err := st.SaveDelivery(ctx, d); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(r.env.Stdout, "recorded %d ECS deployments and %d CodeDeploy deployments\n", fromECS, fromCodeDeploy)
@@ -444,8 +445,8 @@ type DeployRecordCmd struct {
 }
 
 // Run stores the deployment.
-func (c *DeployRecordCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *DeployRecordCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -471,12 +472,12 @@ func (c *DeployRecordCmd) Run(r *runner) error {
 	if err := d.Validate(); err != nil {
 		return usagef("deployment: %v", err)
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.SaveDelivery(r.ctx, delivery.Data{Deployments: []delivery.Deployment{d}}); err != nil {
+	if err := st.SaveDelivery(ctx, delivery.Data{Deployments: []delivery.Deployment{d}}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(r.env.Stdout, "recorded deployment %s: %s to %s, %s, %s\n", d.ID, d.Service, d.Environment, short(d.CommitSHA), d.Result)
@@ -509,8 +510,8 @@ type IncidentOpenCmd struct {
 }
 
 // Run stores the incident.
-func (c *IncidentOpenCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *IncidentOpenCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -527,17 +528,17 @@ func (c *IncidentOpenCmd) Run(r *runner) error {
 	if err := inc.Validate(); err != nil {
 		return usagef("incident: %v", err)
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Incident(r.ctx, inc.ID); err == nil {
+	if _, err := st.Incident(ctx, inc.ID); err == nil {
 		return usagef("incident %s is already on record", inc.ID)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if err := st.SaveDelivery(r.ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
+	if err := st.SaveDelivery(ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(r.env.Stdout, "opened incident %s on %s at %s\n", inc.ID, inc.Service, inc.CreatedAt.Format(time.RFC3339))
@@ -551,8 +552,8 @@ type IncidentResolveCmd struct {
 }
 
 // Run marks the incident resolved.
-func (c *IncidentResolveCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *IncidentResolveCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -562,12 +563,12 @@ func (c *IncidentResolveCmd) Run(r *runner) error {
 			return err
 		}
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	inc, err := st.Incident(r.ctx, c.ID)
+	inc, err := st.Incident(ctx, c.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return usagef("no incident %q on record (see `steward dora --explain`)", c.ID)
 	}
@@ -581,7 +582,7 @@ func (c *IncidentResolveCmd) Run(r *runner) error {
 	if err := inc.Validate(); err != nil {
 		return usagef("incident %s: %v", inc.ID, err)
 	}
-	if err := st.SaveDelivery(r.ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
+	if err := st.SaveDelivery(ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(r.env.Stdout, "resolved incident %s after %s\n", inc.ID, delivery.HumanMinutes(inc.ResolvedAt.Sub(inc.CreatedAt).Minutes()))

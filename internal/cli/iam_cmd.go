@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/steward-sre/steward/internal/action"
@@ -19,7 +20,7 @@ type IAMPolicyCmd struct {
 }
 
 // Run prints the policy.
-func (c *IAMPolicyCmd) Run(r *runner) error {
+func (c *IAMPolicyCmd) Run(ctx context.Context, r *runner) error {
 	if c.Actions {
 		doc, err := action.IAMPolicy()
 		if err != nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,12 +31,12 @@ type ScheduleEvalCmd struct {
 }
 
 // Run evaluates.
-func (c *ScheduleEvalCmd) Run(r *runner) error {
+func (c *ScheduleEvalCmd) Run(ctx context.Context, r *runner) error {
 	at, err := instant("--at", c.At, r.env.Now)
 	if err != nil {
 		return err
 	}
-	cfg, err := r.config()
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ type SchedulePreviewCmd struct {
 }
 
 // Run previews.
-func (c *SchedulePreviewCmd) Run(r *runner) error {
+func (c *SchedulePreviewCmd) Run(ctx context.Context, r *runner) error {
 	if c.Days < 1 || c.Days > 366 {
 		return usagef("--days %d: want 1 to 366", c.Days)
 	}
@@ -111,7 +112,7 @@ func (c *SchedulePreviewCmd) Run(r *runner) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := r.config()
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -166,8 +167,8 @@ type scheduleInfo struct {
 }
 
 // Run lists.
-func (c *ScheduleListCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *ScheduleListCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
