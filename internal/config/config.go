@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"path"
@@ -20,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/steward-sre/steward/internal/action/guard"
 	"github.com/steward-sre/steward/internal/cost/costconfig"
@@ -66,6 +68,8 @@ type Config struct {
 	Teams map[string]Team `yaml:"teams"`
 	// Notify says where run summaries go.
 	Notify Notify `yaml:"notify"`
+	// Serve says what `steward serve` runs and how often.
+	Serve Serve `yaml:"serve"`
 
 	file      *yamlfile.File
 	rule      naming.Rule
@@ -221,6 +225,46 @@ type Notify struct {
 	// WebhookURL receives each schedule run's summary as JSON (POST).
 	WebhookURL string `yaml:"webhook_url"`
 }
+
+// Serve says what `steward serve` runs by itself and how often. Intervals
+// are Go durations (30m, 6h); "0" turns a job off.
+type Serve struct {
+	// Listen is the address to answer on (default 127.0.0.1:8080).
+	Listen string `yaml:"listen"`
+	// ScanEvery is the interval between scans of the configured accounts
+	// (default 6h).
+	ScanEvery string `yaml:"scan_every"`
+	// ScheduleEvery is the interval between schedule runs: off-hours stops
+	// and starts, overrides and leases that end (default 5m).
+	ScheduleEvery string `yaml:"schedule_every"`
+	// CostIngest lists billing export paths or s3:// prefixes ingested
+	// every CostEvery (default 24h); empty: no cost job.
+	CostIngest []string `yaml:"cost_ingest"`
+	CostEvery  string   `yaml:"cost_every"`
+}
+
+// ServeInterval parses one of Serve's intervals: the default when empty, 0
+// when the job is off.
+func ServeInterval(v string, def time.Duration) (time.Duration, error) {
+	if v == "" {
+		return def, nil
+	}
+	if v == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute {
+		return 0, fmt.Errorf("%q: want a duration of a minute or more such as 30m or 6h, or 0 to turn the job off", v)
+	}
+	return d, nil
+}
+
+// Serve's default intervals.
+const (
+	DefaultScanEvery     = 6 * time.Hour
+	DefaultScheduleEvery = 5 * time.Minute
+	DefaultCostEvery     = 24 * time.Hour
+)
 
 // DefaultEnvs are the env values allowed when the config says nothing.
 var DefaultEnvs = []string{"prod", "stg", "dev", "qa1..qa10"}
@@ -456,6 +500,19 @@ func (c *Config) Validate() error {
 	}
 	if c.Policies.Actions.MaxChanges < 1 {
 		return f.Errorf("policies.actions.max_changes", "%d: want 1 or more (the most changes one apply makes; default %d)", c.Policies.Actions.MaxChanges, guard.DefaultMaxChanges)
+	}
+	for _, iv := range []struct {
+		field, v string
+		def      time.Duration
+	}{{"serve.scan_every", c.Serve.ScanEvery, DefaultScanEvery}, {"serve.schedule_every", c.Serve.ScheduleEvery, DefaultScheduleEvery}, {"serve.cost_every", c.Serve.CostEvery, DefaultCostEvery}} {
+		if _, err := ServeInterval(iv.v, iv.def); err != nil {
+			return f.Errorf(iv.field, "%v", err)
+		}
+	}
+	if a := c.Serve.Listen; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return f.Errorf("serve.listen", "%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", a)
+		}
 	}
 	if u := c.Notify.WebhookURL; u != "" {
 		pu, err := url.Parse(u)

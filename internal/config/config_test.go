@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -117,6 +118,8 @@ func TestParseErrors(t *testing.T) {
 		"bad exclude":          {"policies:\n  actions:\n    exclude: [\"arn:[x\"]\n", `steward.yaml:3:15: policies.actions.exclude[0]: "arn:[x": syntax error in pattern`},
 		"exclude tag":          {"policies:\n  actions:\n    exclude: [\"tag:=x\"]\n", `steward.yaml:3:15: policies.actions.exclude[0]: "tag:=x": want tag:KEY=VALUE`},
 		"max changes":          {"policies:\n  actions:\n    max_changes: -1\n", `steward.yaml:3:18: policies.actions.max_changes: -1: want 1 or more (the most changes one apply makes; default 20)`},
+		"serve interval":       {"serve:\n  scan_every: 30s\n", `steward.yaml:2:15: serve.scan_every: "30s": want a duration of a minute or more such as 30m or 6h, or 0 to turn the job off`},
+		"serve listen":         {"serve:\n  listen: localhost\n", `steward.yaml:2:11: serve.listen: "localhost" is not host:port (e.g. 127.0.0.1:8080 or :8080)`},
 		"webhook url":          {"notify:\n  webhook_url: hooks.example.com/x\n", `steward.yaml:2:16: notify.webhook_url: "hooks.example.com/x" is not an http(s) URL`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
@@ -290,5 +293,24 @@ func TestActionsSection(t *testing.T) {
 	}
 	if d := Default(); d.Policies.Actions.MaxChanges != 20 {
 		t.Errorf("default max_changes %d, want 20", d.Policies.Actions.MaxChanges)
+	}
+}
+
+func TestServeSection(t *testing.T) {
+	c, err := Parse("steward.yaml", []byte("serve:\n  listen: :9090\n  scan_every: 2h\n  schedule_every: \"0\"\n  cost_ingest: [s3://bills/cur/]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := ServeInterval(c.Serve.ScanEvery, DefaultScanEvery); d != 2*time.Hour {
+		t.Errorf("scan_every %v, want 2h", d)
+	}
+	if d, _ := ServeInterval(c.Serve.ScheduleEvery, DefaultScheduleEvery); d != 0 {
+		t.Errorf("schedule_every %v, want 0 (off)", d)
+	}
+	if d, _ := ServeInterval(c.Serve.CostEvery, DefaultCostEvery); d != DefaultCostEvery {
+		t.Errorf("cost_every %v, want the default", d)
+	}
+	if c.Serve.Listen != ":9090" || len(c.Serve.CostIngest) != 1 {
+		t.Errorf("serve %+v", c.Serve)
 	}
 }

@@ -1,0 +1,187 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/i18n"
+	"github.com/steward-sre/steward/internal/store"
+)
+
+// Options is what a server is built from.
+type Options struct {
+	Config *config.Config
+	Store  store.Store
+	// Cost holds the bill rollups; nil when the store cannot keep them.
+	Cost   cost.RollupStore
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Lang is the language pages use when the browser does not ask for
+	// one the catalogue has.
+	Lang i18n.Lang
+	// Jobs run on their intervals while Serve runs.
+	Jobs []Job
+	// ShutdownTimeout bounds how long Serve waits for requests and jobs in
+	// flight once its context ends; 0 means 30 seconds.
+	ShutdownTimeout time.Duration
+}
+
+// Server is one steward serve process.
+type Server struct {
+	cfg     *config.Config
+	store   store.Store
+	cost    cost.RollupStore
+	log     *slog.Logger
+	now     func() time.Time
+	lang    i18n.Lang
+	mux     *http.ServeMux
+	handler http.Handler
+	metrics *metrics
+	sched   *scheduler
+	stop    time.Duration
+
+	readyMu sync.Mutex
+	ready   bool
+}
+
+// New builds a server and registers every route.
+func New(o Options) (*Server, error) {
+	if o.Config == nil || o.Store == nil {
+		return nil, errors.New("server: a configuration and a store are required")
+	}
+	s := &Server{
+		cfg:   o.Config,
+		store: o.Store,
+		cost:  o.Cost,
+		log:   o.Logger,
+		now:   o.Now,
+		lang:  o.Lang,
+		mux:   http.NewServeMux(),
+		stop:  o.ShutdownTimeout,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.stop == 0 {
+		s.stop = 30 * time.Second
+	}
+	s.metrics = newMetrics(prometheus.NewRegistry(), s)
+	sched, err := newScheduler(o.Jobs, s.log, s.now, s.metrics)
+	if err != nil {
+		return nil, err
+	}
+	s.sched = sched
+	s.routes()
+	s.handler = s.metrics.instrument(s.logRequests(s.mux))
+	return s, nil
+}
+
+// routes registers every surface's routes on the mux.
+func (s *Server) routes() {
+	s.healthRoutes()
+	s.metricsRoutes()
+	s.jobRoutes()
+}
+
+// Handler is the server's HTTP handler, for tests and for embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve answers on ln and runs the jobs until ctx ends, then stops taking
+// requests, lets those in flight and running jobs finish (up to the
+// shutdown timeout) and returns. A job cut short by the timeout sees its
+// context cancelled and records itself as such.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	jobsCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		s.sched.run(jobsCtx, ctx.Done())
+	}()
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	s.setReady(true)
+	s.log.Info("serving", "addr", ln.Addr().String(), "jobs", len(s.sched.jobs))
+
+	var serveErr error
+	select {
+	case err := <-served:
+		serveErr = err
+	case <-ctx.Done():
+	}
+	s.setReady(false)
+	sctx, cancel := context.WithTimeout(context.Background(), s.stop)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		s.log.Warn("shutdown: requests still in flight were cut", "err", err)
+	}
+	select {
+	case <-jobsDone:
+	case <-sctx.Done():
+		s.log.Warn("shutdown: jobs still running were cancelled")
+		cancelJobs()
+		<-jobsDone
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	return nil
+}
+
+func (s *Server) setReady(v bool) {
+	s.readyMu.Lock()
+	s.ready = v
+	s.readyMu.Unlock()
+}
+
+func (s *Server) isReady() bool {
+	s.readyMu.Lock()
+	defer s.readyMu.Unlock()
+	return s.ready
+}
+
+// logRequests logs each request once it is answered.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rw, r)
+		s.log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", rw.status, "duration", time.Since(start))
+	})
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
