@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a bytes.Buffer safe to read while a command writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// steward serve --demo seeds the store, answers, runs its scan job and
+// stops cleanly on interrupt.
+func TestServeDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("serves the demo estate")
+	}
+	dir := t.TempDir()
+	var stderr lockedBuffer
+	env := Env{
+		Stdout: io.Discard, Stderr: &stderr,
+		Getenv: func(string) string { return "" },
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	code := make(chan int, 1)
+	go func() { code <- Main(ctx, []string{"--store", filepath.Join(dir, "steward.db"), "serve", "--demo", "--listen", "127.0.0.1:0"}, env) }()
+
+	addr := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+	var base string
+	deadline := time.Now().Add(60 * time.Second)
+	for base == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no address printed within 60s; stderr:\n%s", stderr.String())
+		}
+		select {
+		case c := <-code:
+			t.Fatalf("serve exited %d; stderr:\n%s", c, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		base = addr.FindString(stderr.String())
+	}
+	var jobs struct {
+		Jobs []struct {
+			Name string `json:"name"`
+			Last *struct {
+				Result string `json:"result"`
+			} `json:"last"`
+		} `json:"jobs"`
+	}
+	for {
+		resp, err := http.Get(base + "/api/jobs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&jobs)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs.Jobs) != 1 || jobs.Jobs[0].Name != "scan" {
+			t.Fatalf("demo jobs = %+v, want the scan only (nothing to stop or start without AWS)", jobs.Jobs)
+		}
+		if l := jobs.Jobs[0].Last; l != nil && l.Result != "" {
+			if l.Result != "ok" {
+				t.Fatalf("demo scan job result %q, want ok", l.Result)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scan job did not finish within 60s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`steward_resources [1-9]`).Match(body) || !strings.Contains(string(body), `steward_job_runs_total{job="scan",result="ok"} 1`) {
+		t.Errorf("/metrics after the demo scan:\n%s", body)
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != ExitOK && c != ExitInterrupted {
+			t.Errorf("serve exited %d after interrupt; stderr:\n%s", c, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop within 30s of the interrupt")
+	}
+}
+
+func TestServeRefusesAnAddressOthersCanReach(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:8080", ":8080", "192.0.2.1:8080", "example.com:80", "nonsense"} {
+		env, _, errb := testEnv()
+		if code := Main(context.Background(), []string{"--store", filepath.Join(t.TempDir(), "s.db"), "serve", "--listen", addr}, env); code != ExitUsage {
+			t.Errorf("serve --listen %s exited %d, want %d", addr, code, ExitUsage)
+		}
+		if !strings.Contains(errb.String(), "--listen") {
+			t.Errorf("serve --listen %s: %q", addr, errb.String())
+		}
+	}
+}
