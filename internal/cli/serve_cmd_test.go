@@ -47,7 +47,9 @@ func TestServeDemo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	code := make(chan int, 1)
-	go func() { code <- Main(ctx, []string{"--store", filepath.Join(dir, "steward.db"), "serve", "--demo", "--listen", "127.0.0.1:0"}, env) }()
+	go func() {
+		code <- Main(ctx, []string{"--store", filepath.Join(dir, "steward.db"), "serve", "--demo", "--listen", "127.0.0.1:0"}, env)
+	}()
 
 	addr := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 	var base string
