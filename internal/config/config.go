@@ -241,7 +241,62 @@ type Serve struct {
 	// every CostEvery (default 24h); empty: no cost job.
 	CostIngest []string `yaml:"cost_ingest"`
 	CostEvery  string   `yaml:"cost_every"`
+	// Auth says who may read the pages and API and press their buttons.
+	Auth Auth `yaml:"auth"`
 }
+
+// Auth is the server's login and roles. People log in with OIDC;
+// machines send an API token. A role is viewer (read), operator (leases,
+// overrides, bastion, schedule runs) or admin (actions that delete).
+type Auth struct {
+	// PublicURL is where people reach the server (https://steward.example.com):
+	// the OIDC redirect is made from it and cookies are Secure under https.
+	PublicURL string `yaml:"public_url"`
+	OIDC      *OIDC  `yaml:"oidc"`
+	// Users gives a role to a person by e-mail address.
+	Users map[string]string `yaml:"users"`
+	// Domains gives a role to everyone whose verified address is in a
+	// domain (example.co.jp: viewer).
+	Domains map[string]string `yaml:"domains"`
+	// Tokens are API tokens for machines, kept as their SHA-256 only
+	// (`steward token new` makes one).
+	Tokens []Token `yaml:"tokens"`
+	// SessionKeyEnv names the environment variable holding the key that
+	// signs login cookies (32 bytes or more; default STEWARD_SESSION_KEY).
+	// Without it a key is made at start and logins end with the process.
+	SessionKeyEnv string `yaml:"session_key_env"`
+}
+
+// OIDC is an OpenID Connect provider: Google Workspace, Okta, GitHub
+// through an OIDC bridge, Entra ID, Keycloak...
+type OIDC struct {
+	Issuer   string `yaml:"issuer"`
+	ClientID string `yaml:"client_id"`
+	// ClientSecretEnv names the environment variable holding the client
+	// secret (default STEWARD_OIDC_CLIENT_SECRET); the secret is never
+	// written in steward.yaml.
+	ClientSecretEnv string `yaml:"client_secret_env"`
+}
+
+// Token is one API token: a name for the logs, the SHA-256 of the token
+// (sha256:HEX) and its role.
+type Token struct {
+	Name   string `yaml:"name"`
+	SHA256 string `yaml:"sha256"`
+	Role   string `yaml:"role"`
+}
+
+// Roles, from least to most allowed.
+var Roles = []string{"viewer", "operator", "admin"}
+
+// Defaults of Auth's environment variable names.
+const (
+	DefaultSessionKeyEnv = "STEWARD_SESSION_KEY"
+	DefaultOIDCSecretEnv = "STEWARD_OIDC_CLIENT_SECRET"
+)
+
+// Configured says whether anyone can log in: through OIDC or a token.
+func (a Auth) Configured() bool { return a.OIDC != nil || len(a.Tokens) > 0 }
 
 // ServeInterval parses one of Serve's intervals: the default when empty, 0
 // when the job is off.
@@ -509,6 +564,9 @@ func (c *Config) Validate() error {
 			return f.Errorf(iv.field, "%v", err)
 		}
 	}
+	if err := c.validateAuth(f); err != nil {
+		return err
+	}
 	if a := c.Serve.Listen; a != "" {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return f.Errorf("serve.listen", "%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", a)
@@ -637,4 +695,78 @@ func checkTypePattern(pat string) error {
 		}
 	}
 	return fmt.Errorf("%q names no resource type steward collects (type names are CloudFormation's, e.g. AWS::EC2::Volume, AWS::RDS::DBSnapshot, AWS::Logs::LogGroup)", pat)
+}
+
+var (
+	tokenHash = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	envName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	emailish  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	domainish = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+)
+
+func validRole(r string) bool { return slices.Contains(Roles, r) }
+
+// validateAuth checks serve.auth.
+func (c *Config) validateAuth(f *yamlfile.File) error {
+	a := &c.Serve.Auth
+	if a.PublicURL != "" {
+		u, err := url.Parse(a.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return f.Errorf("serve.auth.public_url", "%q is not an http(s) URL", a.PublicURL)
+		}
+	}
+	if a.SessionKeyEnv != "" && !envName.MatchString(a.SessionKeyEnv) {
+		return f.Errorf("serve.auth.session_key_env", "%q is not an environment variable name", a.SessionKeyEnv)
+	}
+	if o := a.OIDC; o != nil {
+		u, err := url.Parse(o.Issuer)
+		if err != nil || u.Scheme != "https" && !(u.Scheme == "http" && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost")) || u.Host == "" {
+			return f.Errorf("serve.auth.oidc.issuer", "%q is not an https URL (the provider's issuer, e.g. https://accounts.google.com)", o.Issuer)
+		}
+		if o.ClientID == "" {
+			return f.Errorf("serve.auth.oidc", "client_id is required")
+		}
+		if o.ClientSecretEnv != "" && !envName.MatchString(o.ClientSecretEnv) {
+			return f.Errorf("serve.auth.oidc.client_secret_env", "%q is not an environment variable name", o.ClientSecretEnv)
+		}
+		if a.PublicURL == "" {
+			return f.Errorf("serve.auth", "public_url is required with oidc: the provider sends people back to PUBLIC_URL/auth/callback")
+		}
+		if len(a.Users) == 0 && len(a.Domains) == 0 {
+			return f.Errorf("serve.auth.oidc", "nobody could log in: give roles in serve.auth.users or serve.auth.domains")
+		}
+	}
+	roleList := strings.Join(Roles, ", ")
+	for _, e := range sortedKeys(a.Users) {
+		if !emailish.MatchString(e) {
+			return f.Errorf("serve.auth.users."+e, "%q is not an e-mail address", e)
+		}
+		if !validRole(a.Users[e]) {
+			return f.Errorf("serve.auth.users."+e, "%q is not a role (valid: %s)", a.Users[e], roleList)
+		}
+	}
+	for _, d := range sortedKeys(a.Domains) {
+		if !domainish.MatchString(d) {
+			return f.Errorf("serve.auth.domains."+d, "%q is not a domain name (lower case, e.g. example.co.jp)", d)
+		}
+		if !validRole(a.Domains[d]) {
+			return f.Errorf("serve.auth.domains."+d, "%q is not a role (valid: %s)", a.Domains[d], roleList)
+		}
+	}
+	seen := map[string]bool{}
+	for i, t := range a.Tokens {
+		field := fmt.Sprintf("serve.auth.tokens[%d]", i)
+		switch {
+		case t.Name == "":
+			return f.Errorf(field, "name is required (it names the token in logs)")
+		case seen[t.Name]:
+			return f.Errorf(field+".name", "%q is given twice", t.Name)
+		case !tokenHash.MatchString(t.SHA256):
+			return f.Errorf(field+".sha256", "want sha256: and 64 lower-case hex digits (the hash `steward token new` prints), not the token itself")
+		case !validRole(t.Role):
+			return f.Errorf(field+".role", "%q is not a role (valid: %s)", t.Role, roleList)
+		}
+		seen[t.Name] = true
+	}
+	return nil
 }
