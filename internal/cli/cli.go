@@ -86,6 +86,7 @@ type CLI struct {
 	Globals
 
 	Demo      DemoCmd      `cmd:"" help:"Scan a built-in synthetic estate (no AWS account needed) and print the report."`
+	Token     TokenCmd     `cmd:"" help:"API tokens for machines that call steward serve."`
 	Serve     ServeCmd     `cmd:"" help:"Serve the dashboard, API and health/metrics endpoints, and run scans, cost ingest and schedules on their intervals."`
 	Scan      ScanCmd      `cmd:"" help:"Collect resources from a source, evaluate policies, store and report."`
 	Findings  FindingsCmd  `cmd:"" help:"Print the findings of the latest scan in the store."`

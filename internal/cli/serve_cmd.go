@@ -16,7 +16,8 @@ import (
 // one process.
 type ServeCmd struct {
 	Listen string `help:"Address to answer on (default: serve.listen in steward.yaml, else 127.0.0.1:8080)." placeholder:"HOST:PORT"`
-	Demo   bool   `help:"Serve the demo estate with its bill and delivery history: no AWS account needed."`
+	Demo   bool   `help:"Serve the demo estate with its bill and delivery history: no AWS account needed, no login (loopback only)."`
+	Dev    bool   `help:"No login: everyone who reaches the server is admin. Loopback addresses only, for local use."`
 }
 
 // Run serves until interrupted.
@@ -32,8 +33,13 @@ func (c *ServeCmd) Run(ctx context.Context, r *runner) error {
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
-	if err := loopbackOnly(addr); err != nil {
-		return usageError{err}
+	dev := c.Dev || c.Demo
+	if dev {
+		if err := loopbackOnly(addr); err != nil {
+			return usageError{err}
+		}
+	} else if !cfg.Serve.Auth.Configured() {
+		return usagef("serve: no login is configured: set serve.auth in steward.yaml (oidc, or tokens made with `steward token new`), or run with --dev on a loopback address")
 	}
 	if c.Demo {
 		if err := r.seedDemo(ctx); err != nil {
@@ -49,7 +55,7 @@ func (c *ServeCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, Jobs: jobs})
+	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, Jobs: jobs, Dev: dev, Getenv: r.env.Getenv})
 	if err != nil {
 		return err
 	}
@@ -58,13 +64,15 @@ func (c *ServeCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if dev {
+		fmt.Fprintf(r.env.Stderr, "%s\n", r.lang.T("cli.servedev"))
+	}
 	fmt.Fprintf(r.env.Stderr, "%s\n", r.lang.T("cli.serving", "http://"+ln.Addr().String()))
 	return srv.Serve(ctx, ln)
 }
 
-// loopbackOnly refuses an address other machines can reach: until
-// logins and roles guard the pages and buttons, the estate is shown only
-// to this machine.
+// loopbackOnly refuses an address other machines can reach: without a
+// login, the estate is shown only to this machine.
 func loopbackOnly(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -76,7 +84,7 @@ func loopbackOnly(addr string) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("--listen %q: steward serve answers on a loopback address only (127.0.0.1, ::1, localhost) until login is configured", addr)
+	return fmt.Errorf("--listen %q: without login (--dev, --demo) steward serve answers on a loopback address only (127.0.0.1, ::1, localhost); configure serve.auth to serve others", addr)
 }
 
 // seedDemo fills the store as `steward demo` and `steward cost ingest

@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/steward-sre/steward/internal/config"
 )
 
 // lockedBuffer is a bytes.Buffer safe to read while a command writes it.
@@ -120,11 +124,43 @@ func TestServeDemo(t *testing.T) {
 func TestServeRefusesAnAddressOthersCanReach(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:8080", ":8080", "192.0.2.1:8080", "example.com:80", "nonsense"} {
 		env, _, errb := testEnv()
-		if code := Main(context.Background(), []string{"--store", filepath.Join(t.TempDir(), "s.db"), "serve", "--listen", addr}, env); code != ExitUsage {
+		if code := Main(context.Background(), []string{"--store", filepath.Join(t.TempDir(), "s.db"), "serve", "--dev", "--listen", addr}, env); code != ExitUsage {
 			t.Errorf("serve --listen %s exited %d, want %d", addr, code, ExitUsage)
 		}
 		if !strings.Contains(errb.String(), "--listen") {
 			t.Errorf("serve --listen %s: %q", addr, errb.String())
 		}
+	}
+}
+
+func TestServeWantsALogin(t *testing.T) {
+	env, _, errb := testEnv()
+	if code := Main(context.Background(), []string{"--store", filepath.Join(t.TempDir(), "s.db"), "serve"}, env); code != ExitUsage {
+		t.Errorf("serve without login or --dev exited %d, want %d", code, ExitUsage)
+	}
+	if !strings.Contains(errb.String(), "serve.auth") || !strings.Contains(errb.String(), "--dev") {
+		t.Errorf("stderr %q does not say how to configure a login", errb.String())
+	}
+}
+
+func TestTokenNew(t *testing.T) {
+	env, out, _ := testEnv()
+	if code := Main(context.Background(), []string{"token", "new", "github-actions", "--role", "operator"}, env); code != ExitOK {
+		t.Fatalf("token new exited %d", code)
+	}
+	lines := strings.Split(out.String(), "\n")
+	tok := lines[0]
+	if !strings.HasPrefix(tok, "stw_") || len(tok) < 40 {
+		t.Fatalf("token %q", tok)
+	}
+	sum := sha256.Sum256([]byte(tok))
+	want := "sha256: sha256:" + hex.EncodeToString(sum[:])
+	if !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "role: operator") || !strings.Contains(out.String(), `name: "github-actions"`) {
+		t.Errorf("output lacks the hash line %q:\n%s", want, out.String())
+	}
+	// The printed YAML is accepted as it is.
+	yml := out.String()[strings.Index(out.String(), "serve:"):]
+	if _, err := config.Parse("steward.yaml", []byte(yml)); err != nil {
+		t.Errorf("the printed steward.yaml lines do not parse: %v\n%s", err, yml)
 	}
 }

@@ -167,6 +167,8 @@ var catalog = map[string]text{
 	"cli.nohistory":           {"no scan in the store has seen %s", "%s はどのスキャンにも現れていません"},
 	"cli.failon":              {"steward: %d finding(s) at or above %s", "steward: 重大度 %[2]s 以上の検出事項が %[1]d件あります"},
 	"cli.serving":             {"steward: serving on %s (Ctrl-C to stop)", "steward: %s で待ち受けています（Ctrl-C で停止）"},
+	"cli.servedev":            {"steward: DEV MODE: no login; anyone on this machine can read everything and press every button", "steward: 開発モード: ログインなしで動いています。このマシンの誰でもすべてを閲覧・操作できます"},
+	"cli.tokennew":            {"Keep the token above secret: it is shown only this once. Add its hash to steward.yaml:", "上のトークンは今回しか表示されません。安全な場所に保管し、ハッシュを steward.yaml に追加してください:"},
 	"cli.incomplete":          {"steward: scan incomplete: %d of %d account/region/service reads failed (see coverage above)", "steward: スキャンが不完全です。アカウント/リージョン/サービス %[2]d件中 %[1]d件の取得に失敗しました（上のカバレッジを参照）"},
 	"cli.ingestpaths":         {"cost ingest: give billing export paths, or --demo", "cost ingest: 請求エクスポートのパスか --demo を指定してください"},
 	"cli.iacinput":            {"iac: give at least one --state (a .tfstate file, a glob, s3://bucket/key, or - for stdin), or read CloudFormation stacks with --source aws", "iac: --state（.tfstate ファイル、glob、s3://bucket/key、標準入力なら -）を 1 つ以上指定するか、--source aws で CloudFormation スタックを読み込んでください"},

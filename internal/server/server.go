@@ -32,6 +32,12 @@ type Options struct {
 	Lang i18n.Lang
 	// Jobs run on their intervals while Serve runs.
 	Jobs []Job
+	// Dev turns login off: everyone who reaches the server is admin. For a
+	// loopback address only; the caller checks that.
+	Dev bool
+	// Getenv reads the secrets steward.yaml names (session key, OIDC
+	// client secret); nil reads none.
+	Getenv func(string) string
 	// ShutdownTimeout bounds how long Serve waits for requests and jobs in
 	// flight once its context ends; 0 means 30 seconds.
 	ShutdownTimeout time.Duration
@@ -49,6 +55,7 @@ type Server struct {
 	handler http.Handler
 	metrics *metrics
 	sched   *scheduler
+	auth    *auth
 	stop    time.Duration
 
 	readyMu sync.Mutex
@@ -85,8 +92,11 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.sched = sched
+	if s.auth, err = newAuth(o, s.now); err != nil {
+		return nil, err
+	}
 	s.routes()
-	s.handler = s.metrics.instrument(s.logRequests(s.mux))
+	s.handler = s.metrics.instrument(s.logRequests(http.NewCrossOriginProtection().Handler(s.authenticate(s.mux))))
 	return s, nil
 }
 
@@ -94,6 +104,7 @@ func New(o Options) (*Server, error) {
 func (s *Server) routes() {
 	s.healthRoutes()
 	s.metricsRoutes()
+	s.authRoutes()
 	s.jobRoutes()
 }
 

@@ -32,7 +32,7 @@ func openStore(t *testing.T) store.Store {
 
 func newServer(t *testing.T, st store.Store, jobs ...Job) *Server {
 	t.Helper()
-	s, err := New(Options{Config: config.Default(), Store: st, Jobs: jobs, ShutdownTimeout: 2 * time.Second})
+	s, err := New(Options{Config: config.Default(), Store: st, Jobs: jobs, Dev: true, ShutdownTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestJobsRejected(t *testing.T) {
 	}
 	for name, jobs := range tests {
 		t.Run(name, func(t *testing.T) {
-			if _, err := New(Options{Config: config.Default(), Store: openStore(t), Jobs: jobs}); err == nil {
+			if _, err := New(Options{Config: config.Default(), Store: openStore(t), Jobs: jobs, Dev: true}); err == nil {
 				t.Error("New accepted the jobs")
 			}
 		})
@@ -267,7 +267,7 @@ func TestShutdownCancelsAJobPastTheTimeout(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	}}
-	s, err := New(Options{Config: config.Default(), Store: openStore(t), Jobs: []Job{job}, ShutdownTimeout: 100 * time.Millisecond})
+	s, err := New(Options{Config: config.Default(), Store: openStore(t), Jobs: []Job{job}, Dev: true, ShutdownTimeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
