@@ -357,9 +357,6 @@ func (s *Server) authRoutes() {
 	s.mux.HandleFunc("GET /auth/login", s.login)
 	s.mux.HandleFunc("GET /auth/callback", s.callback)
 	s.mux.HandleFunc("POST /auth/logout", s.logout)
-	s.mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, UserFrom(r.Context()))
-	})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -209,10 +208,4 @@ func (sc *scheduler) runs() []JobRun {
 		out[len(out)-1-i] = r
 	}
 	return out
-}
-
-func (s *Server) jobRoutes() {
-	s.mux.HandleFunc("GET /api/jobs", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"jobs": s.sched.status(), "runs": s.sched.runs()})
-	})
 }

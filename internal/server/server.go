@@ -56,7 +56,10 @@ type Server struct {
 	metrics *metrics
 	sched   *scheduler
 	auth    *auth
-	stop    time.Duration
+	getenv  func(string) string
+	// apiRoutes are the JSON API's routes, as s.api registered them.
+	apiRoutes []apiRoute
+	stop      time.Duration
 
 	readyMu sync.Mutex
 	ready   bool
@@ -83,6 +86,10 @@ func New(o Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.getenv = o.Getenv
+	if s.getenv == nil {
+		s.getenv = func(string) string { return "" }
+	}
 	if s.stop == 0 {
 		s.stop = 30 * time.Second
 	}
@@ -105,7 +112,8 @@ func (s *Server) routes() {
 	s.healthRoutes()
 	s.metricsRoutes()
 	s.authRoutes()
-	s.jobRoutes()
+	s.registerAPI()
+	s.hookRoutes()
 }
 
 // Handler is the server's HTTP handler, for tests and for embedding.
