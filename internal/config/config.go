@@ -70,6 +70,9 @@ type Config struct {
 	Notify Notify `yaml:"notify"`
 	// Serve says what `steward serve` runs and how often.
 	Serve Serve `yaml:"serve"`
+	// Slack is the Slack app: its secrets (by environment variable) and
+	// who is who.
+	Slack Slack `yaml:"slack"`
 
 	file      *yamlfile.File
 	rule      naming.Rule
@@ -102,7 +105,35 @@ type Schedule struct {
 // for. A service belongs to one team at most.
 type Team struct {
 	Services []string `yaml:"services"`
+	// SlackChannel receives the team's digests and notices (#team-shop).
+	SlackChannel string `yaml:"slack_channel"`
 }
+
+// Slack configures the Slack app. The signing secret and bot token are
+// read from environment variables, never from steward.yaml.
+type Slack struct {
+	// SigningSecretEnv names the variable holding the app's signing
+	// secret (default STEWARD_SLACK_SIGNING_SECRET).
+	SigningSecretEnv string `yaml:"signing_secret_env"`
+	// BotTokenEnv names the variable holding the bot token, xoxb-...
+	// (default STEWARD_SLACK_BOT_TOKEN).
+	BotTokenEnv string `yaml:"bot_token_env"`
+	// Users maps Slack user ids (U0123ABCD) to the e-mail address whose
+	// role serve.auth gives.
+	Users map[string]string `yaml:"users"`
+	// DefaultRole is the role of a Slack user not in Users: none (the
+	// default: they are asked to be added), viewer or operator.
+	DefaultRole string `yaml:"default_role"`
+	// Channel receives what belongs to no team: schedule run summaries,
+	// bastion audit posts (#sre).
+	Channel string `yaml:"channel"`
+}
+
+// Defaults of Slack's environment variable names.
+const (
+	DefaultSlackSigningSecretEnv = "STEWARD_SLACK_SIGNING_SECRET"
+	DefaultSlackBotTokenEnv      = "STEWARD_SLACK_BOT_TOKEN"
+)
 
 // TeamServices returns the services of a team, and false when the
 // configuration has no such team.
@@ -567,6 +598,9 @@ func (c *Config) Validate() error {
 	if err := c.validateAuth(f); err != nil {
 		return err
 	}
+	if err := c.validateSlack(f); err != nil {
+		return err
+	}
 	if a := c.Serve.Listen; a != "" {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return f.Errorf("serve.listen", "%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", a)
@@ -767,6 +801,43 @@ func (c *Config) validateAuth(f *yamlfile.File) error {
 			return f.Errorf(field+".role", "%q is not a role (valid: %s)", t.Role, roleList)
 		}
 		seen[t.Name] = true
+	}
+	return nil
+}
+
+var (
+	slackUserID  = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
+	slackChannel = regexp.MustCompile(`^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,20})$`)
+)
+
+// validateSlack checks the slack section and the teams' channels.
+func (c *Config) validateSlack(f *yamlfile.File) error {
+	sl := &c.Slack
+	for field, v := range map[string]string{"slack.signing_secret_env": sl.SigningSecretEnv, "slack.bot_token_env": sl.BotTokenEnv} {
+		if v != "" && !envName.MatchString(v) {
+			return f.Errorf(field, "%q is not an environment variable name (the secret itself never goes in steward.yaml)", v)
+		}
+	}
+	for _, id := range sortedKeys(sl.Users) {
+		if !slackUserID.MatchString(id) {
+			return f.Errorf("slack.users."+id, "%q is not a Slack user id (U0123ABCD: the member id in the profile, not the display name)", id)
+		}
+		if !emailish.MatchString(sl.Users[id]) {
+			return f.Errorf("slack.users."+id, "%q is not an e-mail address", sl.Users[id])
+		}
+	}
+	switch sl.DefaultRole {
+	case "", "none", "viewer", "operator":
+	default:
+		return f.Errorf("slack.default_role", "%q: want none, viewer or operator (admin is given by name only)", sl.DefaultRole)
+	}
+	if sl.Channel != "" && !slackChannel.MatchString(sl.Channel) {
+		return f.Errorf("slack.channel", "%q is not a channel (#name in lower case, or an id such as C0123ABCD)", sl.Channel)
+	}
+	for _, name := range sortedKeys(c.Teams) {
+		if ch := c.Teams[name].SlackChannel; ch != "" && !slackChannel.MatchString(ch) {
+			return f.Errorf("teams."+name+".slack_channel", "%q is not a channel (#name in lower case, or an id such as C0123ABCD)", ch)
+		}
 	}
 	return nil
 }

@@ -57,6 +57,12 @@ type Server struct {
 	sched   *scheduler
 	auth    *auth
 	getenv  func(string) string
+	slackSeen seen
+	// bg counts work started by a request that outlives it (Slack
+	// answers); Serve waits for it on shutdown.
+	bg     sync.WaitGroup
+	bgCtx  context.Context
+	bgStop context.CancelFunc
 	// apiRoutes are the JSON API's routes, as s.api registered them.
 	apiRoutes []apiRoute
 	stop      time.Duration
@@ -99,6 +105,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.sched = sched
+	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
 	if s.auth, err = newAuth(o, s.now); err != nil {
 		return nil, err
 	}
@@ -114,6 +121,7 @@ func (s *Server) routes() {
 	s.authRoutes()
 	s.registerAPI()
 	s.hookRoutes()
+	s.slackRoutes()
 }
 
 // Handler is the server's HTTP handler, for tests and for embedding.
@@ -157,17 +165,37 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := hs.Shutdown(sctx); err != nil {
 		s.log.Warn("shutdown: requests still in flight were cut", "err", err)
 	}
-	select {
-	case <-jobsDone:
-	case <-sctx.Done():
-		s.log.Warn("shutdown: jobs still running were cancelled")
-		cancelJobs()
-		<-jobsDone
+	bgDone := make(chan struct{})
+	go func() { s.bg.Wait(); close(bgDone) }()
+	for _, w := range []struct {
+		done   chan struct{}
+		cancel context.CancelFunc
+		what   string
+	}{{jobsDone, cancelJobs, "jobs"}, {bgDone, s.bgStop, "answers to Slack"}} {
+		select {
+		case <-w.done:
+		case <-sctx.Done():
+			s.log.Warn("shutdown: cancelled what was still running", "what", w.what)
+			w.cancel()
+			<-w.done
+		}
 	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", serveErr)
 	}
 	return nil
+}
+
+// background runs f after the request that started it has been
+// answered; Serve waits for it when shutting down.
+func (s *Server) background(f func(ctx context.Context)) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ctx, cancel := context.WithTimeout(s.bgCtx, time.Minute)
+		defer cancel()
+		f(ctx)
+	}()
 }
 
 func (s *Server) setReady(v bool) {

@@ -1,0 +1,38 @@
+package i18n
+
+import "maps"
+
+// serverMessages are what steward serve says in pages and in Slack.
+var serverMessages = map[string]text{
+	"slack.ack":               {"Working on `/steward %s`…", "`/steward %s` を処理しています…"},
+	"slack.norole":            {"Your Slack account is not linked to a steward user, so steward cannot tell what you may see. Ask an admin to add your member id (%s) to slack.users in steward.yaml.", "この Slack アカウントは steward のユーザーに紐づいていないため、表示できる内容を判断できません。管理者に依頼して、メンバー ID（%s）を steward.yaml の slack.users に追加してください。"},
+	"slack.forbidden":         {"`/steward %s` needs the %s role; you have %s.", "`/steward %s` には %s ロールが必要です（あなたのロールは %s です）。"},
+	"slack.unknown":           {"I don't know `%s`. Try `/steward help`.", "`%s` というコマンドはありません。`/steward help` で使い方を確認できます。"},
+	"slack.failed":            {"Sorry, `/steward %s` failed: %s", "`/steward %s` に失敗しました: %s"},
+	"slack.help":              {"*steward* commands:\n%s", "*steward* のコマンド:\n%s"},
+	"slack.help.findings":     {"`/steward findings mine`: the open findings you own", "`/steward findings mine`: あなたが担当している未解決の検出事項"},
+	"slack.help.dora":         {"`/steward dora SERVICE [DAYS]`: the Four Keys of a service (default: last 30 days)", "`/steward dora サービス名 [日数]`: サービスの Four Keys（既定は直近 30 日）"},
+	"slack.help.help":         {"`/steward help`: this list", "`/steward help`: この一覧"},
+	"slack.noscan":            {"No scan yet: steward has not looked at the estate.", "まだスキャンがありません。steward はまだ環境を調べていません。"},
+	"slack.mine.none":         {"No open findings owned by %s. :tada:", "%s が担当する未解決の検出事項はありません。:tada:"},
+	"slack.mine.head":         {"*%d open findings owned by %s* (scan %s)", "*%[2]s が担当する未解決の検出事項: %[1]d 件*（スキャン %[3]s）"},
+	"slack.mine.more":         {"…and %d more: `steward findings --owner %s`", "…ほか %d 件: `steward findings --owner %s`"},
+	"slack.dora.usage":        {"Which service? `/steward dora SERVICE [DAYS]`", "どのサービスですか？ `/steward dora サービス名 [日数]`"},
+	"slack.dora.days":         {"%q is not a number of days (1 to 365).", "%q は日数として読めません（1〜365）。"},
+	"slack.dora.head":         {"*Four Keys of %s*, last %d days (production)", "*%s の Four Keys*（直近 %d 日、本番）"},
+	"slack.dora.none":         {"No deployments of %s to production in the last %d days.", "直近 %[2]d 日間に %[1]s の本番デプロイはありません。"},
+	"slack.dora.freq":         {"Deployment frequency", "デプロイ頻度"},
+	"slack.dora.lead":         {"Lead time for changes", "変更のリードタイム"},
+	"slack.dora.cfr":          {"Change failure rate", "変更失敗率"},
+	"slack.dora.mttr":         {"Failed deployment recovery time", "デプロイ失敗からの復旧時間"},
+	"slack.dora.insufficient": {"insufficient data", "データ不足"},
+}
+
+func init() {
+	for k := range serverMessages {
+		if _, dup := catalog[k]; dup {
+			panic("i18n: message " + k + " is defined twice")
+		}
+	}
+	maps.Copy(catalog, serverMessages)
+}
