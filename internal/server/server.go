@@ -45,18 +45,18 @@ type Options struct {
 
 // Server is one steward serve process.
 type Server struct {
-	cfg     *config.Config
-	store   store.Store
-	cost    cost.RollupStore
-	log     *slog.Logger
-	now     func() time.Time
-	lang    i18n.Lang
-	mux     *http.ServeMux
-	handler http.Handler
-	metrics *metrics
-	sched   *scheduler
-	auth    *auth
-	getenv  func(string) string
+	cfg       *config.Config
+	store     store.Store
+	cost      cost.RollupStore
+	log       *slog.Logger
+	now       func() time.Time
+	lang      i18n.Lang
+	mux       *http.ServeMux
+	handler   http.Handler
+	metrics   *metrics
+	sched     *scheduler
+	auth      *auth
+	getenv    func(string) string
 	slackSeen seen
 	// bg counts work started by a request that outlives it (Slack
 	// answers); Serve waits for it on shutdown.
