@@ -43,6 +43,8 @@ require (
 	modernc.org/sqlite v1.61.1
 )
 
+require github.com/aws/aws-sdk-go-v2/service/codepipeline v1.47.0 // indirect
+
 require (
 	cel.dev/expr v0.25.1 // indirect
 	github.com/andybalholm/brotli v1.1.1 // indirect

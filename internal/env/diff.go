@@ -172,7 +172,9 @@ func Diff(a, b Definition, rs []inventory.Resource, o DiffOptions) DiffResult {
 }
 
 func sortUnmatched(us []Unmatched) {
-	sort.Slice(us, func(i, j int) bool { return us[i].Type < us[j].Type || us[i].Type == us[j].Type && us[i].Name < us[j].Name })
+	sort.Slice(us, func(i, j int) bool {
+		return us[i].Type < us[j].Type || us[i].Type == us[j].Type && us[i].Name < us[j].Name
+	})
 }
 
 func label(r *inventory.Resource) string {

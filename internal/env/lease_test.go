@@ -94,7 +94,6 @@ func TestClaimRefusals(t *testing.T) {
 	}
 }
 
-
 func TestClaimAgainRenews(t *testing.T) {
 	ctx := context.Background()
 	m, c, _, st := newLeases()
