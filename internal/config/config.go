@@ -23,6 +23,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/action/guard"
 	"github.com/steward-sre/steward/internal/cost/costconfig"
+	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/naming"
@@ -66,10 +67,19 @@ type Config struct {
 	Teams map[string]Team `yaml:"teams"`
 	// Notify says where run summaries go.
 	Notify Notify `yaml:"notify"`
+	// Environments define environments beyond one per env tag value.
+	Environments map[string]Environment `yaml:"environments"`
+	// Leases tunes environment leases.
+	Leases Leases `yaml:"leases"`
+	// EnvDiff tunes steward env diff.
+	EnvDiff EnvDiff `yaml:"env_diff"`
 
-	file      *yamlfile.File
-	rule      naming.Rule
-	schedules *schedule.Resolver
+	file        *yamlfile.File
+	rule        naming.Rule
+	schedules   *schedule.Resolver
+	envDefs     []env.Definition
+	leasePolicy env.Policy
+	diffOptions env.DiffOptions
 }
 
 // Schedule is a named off-hours schedule: when the resources that follow
@@ -433,6 +443,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateTeams(f); err != nil {
+		return err
+	}
+	if err := c.validateEnvironments(f); err != nil {
 		return err
 	}
 	if err := c.Cost.Validate(); err != nil {
