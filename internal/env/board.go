@@ -170,8 +170,9 @@ type Row struct {
 	// Schedules are the schedules its resources follow and what each wants
 	// now: "office-hours: off".
 	Schedules []string `json:"schedules,omitempty"`
-	// Hold is what a schedule run does instead: "on: leased" or "off: idle".
-	Hold       string               `json:"hold,omitempty"`
+	// Hold is what a schedule run does instead of the schedules: keep it
+	// on (leased) or stop it (idle).
+	Hold       *Hold                `json:"hold,omitempty"`
 	Lease      *Lease               `json:"lease,omitempty"`
 	LastDeploy *delivery.Deployment `json:"last_deploy,omitempty"`
 	Leasable   bool                 `json:"leasable"`
@@ -215,8 +216,8 @@ func Board(in BoardInput) []Row {
 			if err == nil && m.Schedule != nil {
 				sched[m.Schedule.Name()+": "+string(m.Schedule.Eval(in.Now).State)] = true
 			}
-			if h, ok := holds[r.ARN]; ok && row.Hold == "" {
-				row.Hold = string(h.Status.State) + ": " + h.Why
+			if h, ok := holds[r.ARN]; ok && row.Hold == nil && (m.Schedule != nil || h.Unscheduled) {
+				row.Hold = &h
 			}
 		}
 		for s := range sched {
@@ -269,11 +270,11 @@ func target(r *inventory.Resource, keys Keys) schedule.Target {
 type Hold struct {
 	// Status is the state wanted and since when: a lease wants on since
 	// it began; an idle environment wants off since it became idle.
-	Status schedule.Status
-	Why    string
+	Status schedule.Status `json:"status"`
+	Why    string          `json:"why"`
 	// Unscheduled: the hold applies to a resource that follows no
 	// schedule too (idle stop does; a lease only overrides a schedule).
-	Unscheduled bool
+	Unscheduled bool `json:"unscheduled,omitempty"`
 }
 
 // Holds are, by ARN, the resources a schedule run must treat otherwise

@@ -81,3 +81,14 @@ func FormatDuration(d time.Duration) string {
 	}
 	return b.String()
 }
+
+// FormatAgo is a rough age for people: 45m, 5h, 3d.
+func FormatAgo(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+}

@@ -165,6 +165,15 @@ func (e *NotHolderError) Error() string {
 	return fmt.Sprintf("%s is leased by %s, not by you", e.Environment, e.Holder)
 }
 
+// RefusedError is a claim or extension the policy refuses: an
+// environment that cannot be leased, a lease too long, no holder.
+type RefusedError struct{ Err error }
+
+func (e *RefusedError) Error() string { return e.Err.Error() }
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+func refusef(format string, args ...any) error { return &RefusedError{Err: fmt.Errorf(format, args...)} }
+
 // ErrReasonRequired refuses a steal without a reason.
 var ErrReasonRequired = errors.New("a steal needs a reason (--reason), which the holder is told")
 
@@ -223,13 +232,13 @@ func (p Policy) CanLease(name string) bool {
 
 func (m *Leases) check(envName, who string) error {
 	if strings.TrimSpace(who) == "" {
-		return errors.New("who is claiming is unknown: give --as NAME or set STEWARD_USER")
+		return refusef("who is claiming is unknown: give --as NAME or set STEWARD_USER")
 	}
 	if m.Known != nil && !m.Known(envName) {
 		return &UnknownError{Name: envName}
 	}
 	if !m.Policy.CanLease(envName) {
-		return fmt.Errorf("%s cannot be leased (leases.environments allows %s)", envName, strings.Join(m.Policy.Leasable, ", "))
+		return refusef("%s cannot be leased (leases.environments allows %s)", envName, strings.Join(m.Policy.Leasable, ", "))
 	}
 	return nil
 }
@@ -253,7 +262,7 @@ func (m *Leases) Claim(ctx context.Context, c Claim) (Result, error) {
 		c.For = m.Policy.Default
 	}
 	if c.For < 0 || (m.Policy.Max > 0 && c.For > m.Policy.Max) {
-		return Result{}, fmt.Errorf("a lease runs at most %s (leases.max_duration); asked for %s", FormatDuration(m.Policy.Max), FormatDuration(c.For))
+		return Result{}, refusef("a lease runs at most %s (leases.max_duration); asked for %s", FormatDuration(m.Policy.Max), FormatDuration(c.For))
 	}
 	if c.Steal && strings.TrimSpace(c.Reason) == "" {
 		return Result{}, ErrReasonRequired
@@ -337,7 +346,7 @@ func (m *Leases) Extend(ctx context.Context, environment, holder string, by time
 			from = now
 		}
 		if m.Policy.Max > 0 && from.Add(by).Sub(now) > m.Policy.Max {
-			return Change{}, fmt.Errorf("a lease runs at most %s from now (leases.max_duration); %s would end %s",
+			return Change{}, refusef("a lease runs at most %s from now (leases.max_duration); %s would end %s",
 				FormatDuration(m.Policy.Max), environment, from.Add(by).Format(time.RFC3339))
 		}
 		l.Until = from.Add(by)
