@@ -172,7 +172,9 @@ type RefusedError struct{ Err error }
 func (e *RefusedError) Error() string { return e.Err.Error() }
 func (e *RefusedError) Unwrap() error { return e.Err }
 
-func refusef(format string, args ...any) error { return &RefusedError{Err: fmt.Errorf(format, args...)} }
+func refusef(format string, args ...any) error {
+	return &RefusedError{Err: fmt.Errorf(format, args...)}
+}
 
 // ErrReasonRequired refuses a steal without a reason.
 var ErrReasonRequired = errors.New("a steal needs a reason (--reason), which the holder is told")
