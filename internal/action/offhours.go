@@ -21,6 +21,18 @@ type ScheduleInput struct {
 	EnvKey, SystemKey string
 	// At is the instant the schedules are evaluated at.
 	At time.Time
+	// Holds, by ARN, replace what a resource's schedule wants: a leased
+	// environment stays on until its lease ends, an idle one is stopped
+	// (env.Holds). A hold marked Unscheduled applies to a resource that
+	// follows no schedule too.
+	Holds map[string]Hold
+}
+
+// Hold is what a run wants of one resource instead of its schedule.
+type Hold struct {
+	Status      schedule.Status
+	Why         string
+	Unscheduled bool
 }
 
 // PlanSchedules plans what the schedules want at in.At: a stop or start
@@ -38,6 +50,7 @@ func (e *Engine) PlanSchedules(ctx context.Context, in ScheduleInput) (*Plan, er
 			ref.Cluster = c
 		}
 		m, err := in.Resolver.For(schedule.Target{Tags: r.Tags, Env: r.Tags[in.EnvKey], System: r.Tags[in.SystemKey]})
+		hold, held := in.Holds[r.ARN]
 		switch {
 		case err != nil:
 			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: "schedule: " + err.Error()})
@@ -45,12 +58,22 @@ func (e *Engine) PlanSchedules(ctx context.Context, in ScheduleInput) (*Plan, er
 		case m.OptedOut:
 			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: "opted out (" + m.By + ")"})
 			continue
-		case m.Schedule == nil:
+		case m.Schedule == nil && !(held && hold.Unscheduled):
 			continue
 		}
-		st := m.Schedule.Eval(in.At)
+		var st schedule.Status
+		name, by, enforced := "", m.By, false
+		if m.Schedule != nil {
+			st, name, enforced = m.Schedule.Eval(in.At), m.Schedule.Name(), m.Schedule.Enforced()
+		}
+		if held {
+			st, by = hold.Status, hold.Why
+			if name == "" {
+				name = "(none)"
+			}
+		}
 		if st.State == schedule.None {
-			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: fmt.Sprintf("schedule %s has no transition in the last 7 days", m.Schedule.Name())})
+			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: fmt.Sprintf("schedule %s has no transition in the last 7 days", name)})
 			continue
 		}
 		t, err := e.target(ref)
@@ -74,8 +97,8 @@ func (e *Engine) PlanSchedules(ctx context.Context, in ScheduleInput) (*Plan, er
 		if err != nil {
 			return nil, err
 		}
-		d := schedule.Decide(st, m.Schedule.Enforced(), o.Power, manual)
-		why := fmt.Sprintf("%s (schedule %s, by %s)", d.Reason, m.Schedule.Name(), m.By)
+		d := schedule.Decide(st, enforced, o.Power, manual)
+		why := fmt.Sprintf("%s (schedule %s, by %s)", d.Reason, name, by)
 		if !d.Act {
 			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: why})
 			continue

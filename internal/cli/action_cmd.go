@@ -124,8 +124,12 @@ func (r *runner) planSchedules(ctx context.Context, cfg *config.Config, e *actio
 	if err != nil {
 		return nil, err
 	}
+	holds, err := r.leaseHolds(ctx, cfg, st, rs, at)
+	if err != nil {
+		return nil, err
+	}
 	return e.PlanSchedules(ctx, action.ScheduleInput{Resources: rs, Resolver: cfg.ScheduleResolver(),
-		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at})
+		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at, Holds: holds})
 }
 
 // Run plans.
@@ -426,6 +430,9 @@ func (c *ScheduleRunCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	defer st.Close()
+	if err := r.leaseChores(ctx, cfg, st, c.At, c.DryRun); err != nil {
+		return err
+	}
 	p, err := r.planSchedules(ctx, cfg, e, st, c.PlanFlags)
 	if err != nil {
 		return err

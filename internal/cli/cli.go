@@ -99,6 +99,7 @@ type CLI struct {
 	Dora      DoraCmd      `cmd:"" help:"The Four Keys (DORA) per service and team: deployment frequency, lead time, change failure rate, recovery time."`
 	Deploy    DeployCmd    `cmd:"" help:"Record deployments."`
 	Incident  IncidentCmd  `cmd:"" help:"Open and resolve incidents."`
+	Env       EnvCmd       `cmd:"" help:"Environments and their leases: who uses qa3, for what, until when; compare stg with prod."`
 	Plan      PlanCmd      `cmd:"" help:"Plan the changes the schedules want now (stop, start): print them, or save them for apply."`
 	Apply     ApplyCmd     `cmd:"" help:"Make exactly the changes of a saved plan, after checking nothing changed since."`
 	Journal   JournalCmd   `cmd:"" help:"List the changes steward made, with what each replaced."`

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -477,10 +478,17 @@ func (c *DeployRecordCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	defer st.Close()
+	leaseLines, err := r.deployLease(ctx, cfg, st, &d, cmp.Or(d.Actor, r.whoami("")))
+	if err != nil {
+		return err
+	}
 	if err := st.SaveDelivery(ctx, delivery.Data{Deployments: []delivery.Deployment{d}}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(r.env.Stdout, "recorded deployment %s: %s to %s, %s, %s\n", d.ID, d.Service, d.Environment, short(d.CommitSHA), d.Result)
+	for _, l := range leaseLines {
+		fmt.Fprintln(r.env.Stdout, l)
+	}
 	return err
 }
 

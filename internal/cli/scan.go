@@ -84,7 +84,10 @@ func (r *runner) saveDemoDelivery(ctx context.Context) error {
 		return err
 	}
 	defer st.Close()
-	return st.SaveDelivery(ctx, demoDelivery(r.env.Now()))
+	if err := st.SaveDelivery(ctx, demoDelivery(r.env.Now())); err != nil {
+		return err
+	}
+	return r.saveDemoLeases(ctx, st)
 }
 
 func (r *runner) scanAndReport(ctx context.Context, sourceSpec string, out OutputFlags, iacFlags IaCFlags, outFile string, noStore bool, frameworkID string) error {

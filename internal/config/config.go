@@ -25,6 +25,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/action/guard"
 	"github.com/steward-sre/steward/internal/cost/costconfig"
+	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/naming"
@@ -73,10 +74,19 @@ type Config struct {
 	// Slack is the Slack app: its secrets (by environment variable) and
 	// who is who.
 	Slack Slack `yaml:"slack"`
+	// Environments define environments beyond one per env tag value.
+	Environments map[string]Environment `yaml:"environments"`
+	// Leases tunes environment leases.
+	Leases Leases `yaml:"leases"`
+	// EnvDiff tunes steward env diff.
+	EnvDiff EnvDiff `yaml:"env_diff"`
 
-	file      *yamlfile.File
-	rule      naming.Rule
-	schedules *schedule.Resolver
+	file        *yamlfile.File
+	rule        naming.Rule
+	schedules   *schedule.Resolver
+	envDefs     []env.Definition
+	leasePolicy env.Policy
+	diffOptions env.DiffOptions
 }
 
 // Schedule is a named off-hours schedule: when the resources that follow
@@ -565,6 +575,9 @@ func (c *Config) Validate() error {
 	if err := c.validateTeams(f); err != nil {
 		return err
 	}
+	if err := c.validateEnvironments(f); err != nil {
+		return err
+	}
 	if err := c.Cost.Validate(); err != nil {
 		var fe *costconfig.FieldError
 		if errors.As(err, &fe) {
@@ -733,7 +746,7 @@ func checkTypePattern(pat string) error {
 
 var (
 	tokenHash = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	envName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	envVarName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	emailish  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	domainish = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 )
@@ -749,7 +762,7 @@ func (c *Config) validateAuth(f *yamlfile.File) error {
 			return f.Errorf("serve.auth.public_url", "%q is not an http(s) URL", a.PublicURL)
 		}
 	}
-	if a.SessionKeyEnv != "" && !envName.MatchString(a.SessionKeyEnv) {
+	if a.SessionKeyEnv != "" && !envVarName.MatchString(a.SessionKeyEnv) {
 		return f.Errorf("serve.auth.session_key_env", "%q is not an environment variable name", a.SessionKeyEnv)
 	}
 	if o := a.OIDC; o != nil {
@@ -760,7 +773,7 @@ func (c *Config) validateAuth(f *yamlfile.File) error {
 		if o.ClientID == "" {
 			return f.Errorf("serve.auth.oidc", "client_id is required")
 		}
-		if o.ClientSecretEnv != "" && !envName.MatchString(o.ClientSecretEnv) {
+		if o.ClientSecretEnv != "" && !envVarName.MatchString(o.ClientSecretEnv) {
 			return f.Errorf("serve.auth.oidc.client_secret_env", "%q is not an environment variable name", o.ClientSecretEnv)
 		}
 		if a.PublicURL == "" {
@@ -814,7 +827,7 @@ var (
 func (c *Config) validateSlack(f *yamlfile.File) error {
 	sl := &c.Slack
 	for field, v := range map[string]string{"slack.signing_secret_env": sl.SigningSecretEnv, "slack.bot_token_env": sl.BotTokenEnv} {
-		if v != "" && !envName.MatchString(v) {
+		if v != "" && !envVarName.MatchString(v) {
 			return f.Errorf(field, "%q is not an environment variable name (the secret itself never goes in steward.yaml)", v)
 		}
 	}

@@ -52,10 +52,10 @@ func saveDelivery(ctx context.Context, tx *sql.Tx, d delivery.Data) error {
 		args  func(i int) []any
 	}
 	batches := []batch{
-		{`INSERT OR REPLACE INTO deployments (id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link)
-		  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(d.Deployments), func(i int) []any {
+		{`INSERT OR REPLACE INTO deployments (id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link, leased_by)
+		  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(d.Deployments), func(i int) []any {
 			x := d.Deployments[i]
-			return []any{x.ID, x.Service, x.Environment, nanos(x.Started), nanos(x.Finished), string(x.Result), x.CommitSHA, x.Version, x.Actor, x.Tool, x.Link}
+			return []any{x.ID, x.Service, x.Environment, nanos(x.Started), nanos(x.Finished), string(x.Result), x.CommitSHA, x.Version, x.Actor, x.Tool, x.Link, x.LeasedBy}
 		}},
 		{`INSERT OR REPLACE INTO commits (service, sha, parent_sha, committed_at) VALUES (?, ?, ?, ?)`, len(d.Commits), func(i int) []any {
 			x := d.Commits[i]
@@ -93,11 +93,11 @@ func saveDelivery(ctx context.Context, tx *sql.Tx, d delivery.Data) error {
 
 func (s *sqliteStore) Delivery(ctx context.Context) (delivery.Data, error) {
 	var d delivery.Data
-	err := queryRows(ctx, s.db, `SELECT id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link
+	err := queryRows(ctx, s.db, `SELECT id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link, leased_by
 		FROM deployments ORDER BY finished_at, id`, func(rows *sql.Rows) error {
 		var x delivery.Deployment
 		var started, finished sql.NullInt64
-		if err := rows.Scan(&x.ID, &x.Service, &x.Environment, &started, &finished, &x.Result, &x.CommitSHA, &x.Version, &x.Actor, &x.Tool, &x.Link); err != nil {
+		if err := rows.Scan(&x.ID, &x.Service, &x.Environment, &started, &finished, &x.Result, &x.CommitSHA, &x.Version, &x.Actor, &x.Tool, &x.Link, &x.LeasedBy); err != nil {
 			return err
 		}
 		x.Started, x.Finished = fromNanos(started), fromNanos(finished)

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		"DeliveryRejects":   testDeliveryRejects,
 		"Journal":           testJournal,
 		"FindingsSince":     testFindingsSince,
+		"Leases":            testLeases,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {

@@ -1,0 +1,214 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/user"
+	"strings"
+	"time"
+
+	"github.com/steward-sre/steward/internal/action"
+	"github.com/steward-sre/steward/internal/collect/demo"
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/cost/costdb"
+	"github.com/steward-sre/steward/internal/delivery"
+	"github.com/steward-sre/steward/internal/env"
+	"github.com/steward-sre/steward/internal/i18n"
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/notify"
+	"github.com/steward-sre/steward/internal/store"
+)
+
+// whoami is who runs a command: --as, else STEWARD_USER, else the OS
+// user. Every command that records a person (a lease, a deploy's claim)
+// asks here, so the server can put its Slack or OIDC identity in one
+// place.
+func (r *runner) whoami(as string) string {
+	if v := strings.TrimSpace(as); v != "" {
+		return v
+	}
+	if v := strings.TrimSpace(r.env.Getenv("STEWARD_USER")); v != "" {
+		return v
+	}
+	if v := strings.TrimSpace(cmp.Or(r.env.Getenv("USER"), r.env.Getenv("USERNAME"))); v != "" {
+		return v
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
+}
+
+// leaseManager decides leases on st with the configuration's policy;
+// notices go to stdout and the configured webhook.
+func (r *runner) leaseManager(cfg *config.Config, st store.Store, defs []env.Definition) *env.Leases {
+	known := map[string]bool{}
+	for _, d := range defs {
+		known[d.Name] = true
+	}
+	m := &env.Leases{Store: st, Policy: cfg.LeasePolicy(), Now: r.env.Now,
+		Notifier: &leaseNotifier{w: r.env.Stdout, lang: r.lang, webhook: cfg.Notify.WebhookURL, loc: r.zone(cfg)}}
+	if len(known) > 0 {
+		m.Known = func(name string) bool { return known[name] }
+	}
+	return m
+}
+
+// leaseNotifier tells a holder on stdout and, when notify.webhook_url is
+// set, by a JSON POST (Slack comes with the server).
+type leaseNotifier struct {
+	w       io.Writer
+	lang    i18n.Lang
+	webhook string
+	loc     *time.Location
+}
+
+// leaseMessage is what the webhook receives.
+type leaseMessage struct {
+	Event  string     `json:"event"`
+	Text   string     `json:"text"`
+	Notice env.Notice `json:"notice"`
+}
+
+func (n *leaseNotifier) Notify(ctx context.Context, x env.Notice) error {
+	until := x.Lease.Until.In(n.loc).Format("2006-01-02 15:04 MST")
+	var text string
+	switch x.Kind {
+	case env.NoticeStolen:
+		text = n.lang.T("env.notice.stolen", x.To, x.Lease.Environment, x.By, x.Reason)
+	case env.NoticeReminder:
+		text = n.lang.T("env.notice.reminder", x.To, x.Lease.Environment, until, env.FormatDuration(x.Left))
+	default:
+		text = n.lang.T("env.notice.expired", x.To, x.Lease.Environment, until)
+	}
+	fmt.Fprintln(n.w, text)
+	if n.webhook == "" {
+		return nil
+	}
+	return notify.Webhook(ctx, nil, n.webhook, leaseMessage{Event: "lease." + x.Kind, Text: text, Notice: x})
+}
+
+// leaseChores are a schedule run's part in leases: leases whose time is
+// up end (their holders are told) and reminders go out before a lease
+// ends. A dry run changes no lease and tells nobody.
+func (r *runner) leaseChores(ctx context.Context, cfg *config.Config, st store.Store, atFlag string, dryRun bool) error {
+	if dryRun {
+		return nil
+	}
+	at, err := instant("--at", atFlag, r.env.Now)
+	if err != nil {
+		return err
+	}
+	m := r.leaseManager(cfg, st, nil)
+	m.Now = func() time.Time { return at }
+	ended, err := m.Expire(ctx)
+	if err != nil {
+		return err
+	}
+	if err := m.NotifyExpired(ctx, ended); err != nil {
+		r.log.Warn("lease notice not delivered", "err", err)
+		fmt.Fprintf(r.env.Stderr, "steward: %v\n", err)
+	}
+	if _, err := m.Remind(ctx); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		r.log.Warn("lease reminder not delivered", "err", err)
+		fmt.Fprintf(r.env.Stderr, "steward: %v\n", err)
+	}
+	return nil
+}
+
+// leaseHolds are the holds leases and idle environments put on a
+// schedule plan at at: a leased environment stays on, an unleased one
+// with idle_stop_after is stopped once idle that long. It only reads.
+func (r *runner) leaseHolds(ctx context.Context, cfg *config.Config, st store.Store, rs []inventory.Resource, at time.Time) (map[string]action.Hold, error) {
+	keys := env.Keys{Env: cfg.Tags.EnvKey, System: cfg.Tags.SystemKey}
+	defs := env.Definitions(cfg.EnvDefinitions(), cfg.Tags.Required[cfg.Tags.EnvKey], rs, keys)
+	history, err := st.Leases(ctx, "", false)
+	if err != nil {
+		return nil, err
+	}
+	live := map[string]env.Lease{}
+	for _, l := range history {
+		if l.Live(at) {
+			live[l.Environment] = l
+		}
+	}
+	d, err := st.Delivery(ctx)
+	if err != nil {
+		return nil, err
+	}
+	holds := env.Holds(env.BoardInput{Definitions: defs, Resources: rs, Keys: keys, Live: live, History: history, Deployments: d.Deployments, Now: at})
+	out := make(map[string]action.Hold, len(holds))
+	for arn, h := range holds {
+		out[arn] = action.Hold{Status: h.Status, Why: h.Why, Unscheduled: h.Unscheduled}
+	}
+	return out, nil
+}
+
+// deployLease flags a deployment to an environment someone else holds
+// (the record keeps their name) and, for a leasable environment nobody
+// holds, leases it to the deployer for leases.claim_on_deploy. It returns
+// the lines to print.
+func (r *runner) deployLease(ctx context.Context, cfg *config.Config, st store.Store, d *delivery.Deployment, deployer string) ([]string, error) {
+	m := r.leaseManager(cfg, st, nil)
+	live, err := m.Live(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if l, ok := live[d.Environment]; ok {
+		if l.Holder != deployer {
+			d.LeasedBy = l.Holder
+			out = append(out, r.lang.T("env.deploy.flagged", d.Environment, l.Holder, dash(l.Purpose), l.Until.In(r.zone(cfg)).Format("2006-01-02 15:04 MST")))
+		}
+		return out, nil
+	}
+	p := cfg.LeasePolicy()
+	if p.OnDeploy <= 0 || !p.CanLease(d.Environment) || deployer == "" {
+		return nil, nil
+	}
+	res, err := m.Claim(ctx, env.Claim{Environment: d.Environment, Holder: deployer, For: p.OnDeploy, Via: env.ViaDeploy,
+		Purpose: fmt.Sprintf("deploy %s %s", d.Service, short(d.CommitSHA))})
+	var held *env.HeldError
+	if errors.As(err, &held) { // claimed meanwhile by someone else
+		d.LeasedBy = held.Lease.Holder
+		return []string{r.lang.T("env.deploy.flagged", d.Environment, held.Lease.Holder, dash(held.Lease.Purpose), held.Lease.Until.In(r.zone(cfg)).Format("2006-01-02 15:04 MST"))}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []string{r.lang.T("env.deploy.claimed", d.Environment, deployer, res.Lease.Until.In(r.zone(cfg)).Format("2006-01-02 15:04 MST"))}, nil
+}
+
+func costdbOpen(ctx context.Context, sd store.SQLDatabase) (cost.RollupStore, error) {
+	cs, err := costdb.Open(ctx, sd.SQLDB())
+	if err != nil {
+		return nil, fmt.Errorf("open cost tables: %w", err)
+	}
+	return cs, nil
+}
+
+// saveDemoLeases puts the demo's QA board in a store that has no lease
+// yet (a store with leases keeps its own), with the deploys behind it.
+func (r *runner) saveDemoLeases(ctx context.Context, st store.Store) error {
+	have, err := st.Leases(ctx, "", false)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	now := r.env.Now()
+	if err := st.SaveDelivery(ctx, delivery.Data{Deployments: demo.QADeployments(now)}); err != nil {
+		return err
+	}
+	for _, ch := range demo.Leases(now) {
+		if err := st.ChangeLeases(ctx, ch.Leases[0].Environment, func(*env.Lease) (env.Change, error) { return ch, nil }); err != nil {
+			return fmt.Errorf("demo leases: %w", err)
+		}
+	}
+	return nil
+}
