@@ -136,21 +136,11 @@ func (c *EnvListCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	defer s.st.Close()
-	live, err := s.lease.Live(ctx)
-	if err != nil {
-		return err
-	}
-	history, err := s.st.Leases(ctx, "", false)
-	if err != nil {
-		return err
-	}
-	d, err := s.st.Delivery(ctx)
+	rows, err := s.lease.BoardOf(ctx, env.View{Resources: s.rs, Definitions: s.defs, Keys: s.keys, Resolver: s.cfg.ScheduleResolver()}, s.st)
 	if err != nil {
 		return err
 	}
 	now := r.env.Now().UTC()
-	rows := env.Board(env.BoardInput{Definitions: s.defs, Resources: s.rs, Keys: s.keys, Resolver: s.cfg.ScheduleResolver(),
-		Live: live, History: history, Deployments: d.Deployments, Policy: s.cfg.LeasePolicy(), Now: now})
 	costs, period, err := r.envCosts(ctx, s)
 	if err != nil {
 		return err
@@ -344,29 +334,11 @@ func (c *EnvClaimCmd) Run(ctx context.Context, r *runner) error {
 	return err
 }
 
-// leaseError turns a refusal into a message that says what to do.
+// leaseError turns a refusal into a message that says what to do (exit
+// 2); other errors are steward's own.
 func (r *runner) leaseError(err error, cfg *config.Config) error {
-	var held *env.HeldError
-	var nh *env.NotHolderError
-	var unknown *env.UnknownError
-	switch {
-	case errors.As(err, &held):
-		l := held.Lease
-		return usageError{errors.New(r.lang.T("env.err.held", l.Environment, l.Holder, l.Until.In(r.zone(cfg)).Format("2006-01-02 15:04 MST"), dash(l.Purpose)))}
-	case errors.As(err, &nh) && nh.Holder == "":
-		return usageError{errors.New(r.lang.T("env.err.free", nh.Environment))}
-	case errors.As(err, &nh):
-		return usageError{errors.New(r.lang.T("env.err.notyours", nh.Environment, nh.Holder))}
-	case errors.As(err, &unknown):
-		return usageError{errors.New(r.lang.T("env.err.unknown", unknown.Name))}
-	case errors.Is(err, env.ErrReasonRequired):
-		return usageError{errors.New(r.lang.T("env.err.reason"))}
-	case errors.Is(err, store.ErrLeaseConflict):
-		return err
-	}
-	var refused *env.RefusedError
-	if errors.As(err, &refused) {
-		return usageError{err}
+	if msg, ok := env.Refusal(err, r.lang, r.zone(cfg)); ok {
+		return usageError{errors.New(msg)}
 	}
 	return err
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Lease is one holding of an environment: who, for what, from when until
@@ -542,4 +544,34 @@ func digits(s string) int {
 		i++
 	}
 	return i
+}
+
+// Refusal is what to tell a person whose claim, extension or release was
+// refused, in their language, with times in loc; ok is false for an error
+// that is not a refusal (the store's, the network's).
+func Refusal(err error, lang i18n.Lang, loc *time.Location) (msg string, ok bool) {
+	var held *HeldError
+	var nh *NotHolderError
+	var unknown *UnknownError
+	var refused *RefusedError
+	switch {
+	case errors.As(err, &held):
+		l := held.Lease
+		purpose := l.Purpose
+		if purpose == "" {
+			purpose = "-"
+		}
+		return lang.T("env.err.held", l.Environment, l.Holder, l.Until.In(loc).Format("2006-01-02 15:04 MST"), purpose), true
+	case errors.As(err, &nh) && nh.Holder == "":
+		return lang.T("env.err.free", nh.Environment), true
+	case errors.As(err, &nh):
+		return lang.T("env.err.notyours", nh.Environment, nh.Holder), true
+	case errors.As(err, &unknown):
+		return lang.T("env.err.unknown", unknown.Name), true
+	case errors.Is(err, ErrReasonRequired):
+		return lang.T("env.err.reason"), true
+	case errors.As(err, &refused):
+		return err.Error(), true
+	}
+	return "", false
 }
