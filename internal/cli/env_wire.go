@@ -75,16 +75,7 @@ type leaseMessage struct {
 }
 
 func (n *leaseNotifier) Notify(ctx context.Context, x env.Notice) error {
-	until := x.Lease.Until.In(n.loc).Format("2006-01-02 15:04 MST")
-	var text string
-	switch x.Kind {
-	case env.NoticeStolen:
-		text = n.lang.T("env.notice.stolen", x.To, x.Lease.Environment, x.By, x.Reason)
-	case env.NoticeReminder:
-		text = n.lang.T("env.notice.reminder", x.To, x.Lease.Environment, until, env.FormatDuration(x.Left))
-	default:
-		text = n.lang.T("env.notice.expired", x.To, x.Lease.Environment, until)
-	}
+	text := env.NoticeText(x, n.lang, n.loc)
 	fmt.Fprintln(n.w, text)
 	if n.webhook == "" {
 		return nil

@@ -575,3 +575,15 @@ func Refusal(err error, lang i18n.Lang, loc *time.Location) (msg string, ok bool
 	}
 	return "", false
 }
+
+// NoticeText is a notice as its holder reads it, times in loc.
+func NoticeText(n Notice, lang i18n.Lang, loc *time.Location) string {
+	until := n.Lease.Until.In(loc).Format("2006-01-02 15:04 MST")
+	switch n.Kind {
+	case NoticeStolen:
+		return lang.T("env.notice.stolen", n.To, n.Lease.Environment, n.By, n.Reason)
+	case NoticeReminder:
+		return lang.T("env.notice.reminder", n.To, n.Lease.Environment, until, FormatDuration(n.Left))
+	}
+	return lang.T("env.notice.expired", n.To, n.Lease.Environment, until)
+}

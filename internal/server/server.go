@@ -38,6 +38,8 @@ type Options struct {
 	// Getenv reads the secrets steward.yaml names (session key, OIDC
 	// client secret); nil reads none.
 	Getenv func(string) string
+	// SlackAPIURL replaces Slack's Web API address (tests' fake Slack).
+	SlackAPIURL string
 	// ShutdownTimeout bounds how long Serve waits for requests and jobs in
 	// flight once its context ends; 0 means 30 seconds.
 	ShutdownTimeout time.Duration
@@ -58,6 +60,8 @@ type Server struct {
 	auth      *auth
 	getenv    func(string) string
 	slackSeen seen
+	slackAPI  string
+	envs      envCache
 	// bg counts work started by a request that outlives it (Slack
 	// answers); Serve waits for it on shutdown.
 	bg     sync.WaitGroup
@@ -92,6 +96,7 @@ func New(o Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.slackAPI = o.SlackAPIURL
 	s.getenv = o.Getenv
 	if s.getenv == nil {
 		s.getenv = func(string) string { return "" }
@@ -122,6 +127,7 @@ func (s *Server) routes() {
 	s.registerAPI()
 	s.hookRoutes()
 	s.slackRoutes()
+	s.envRoutes()
 }
 
 // Handler is the server's HTTP handler, for tests and for embedding.

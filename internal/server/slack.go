@@ -116,6 +116,7 @@ type slackCommand struct {
 func (s *Server) slackCommandTable() map[string]slackCommand {
 	return map[string]slackCommand{
 		"help":     {RoleNone, "slack.help.help", s.slackHelp},
+		"env":      {RoleViewer, "slack.help.env", s.slackEnv},
 		"findings": {RoleViewer, "slack.help.findings", s.slackFindings},
 		"dora":     {RoleViewer, "slack.help.dora", s.slackDora},
 	}
@@ -184,7 +185,7 @@ func section(text string) slack.Block {
 
 func (s *Server) slackHelp(_ context.Context, _ User, _ []string) (*slack.WebhookMessage, error) {
 	var lines []string
-	for _, name := range []string{"findings", "dora", "help"} {
+	for _, name := range []string{"env", "findings", "dora", "help"} {
 		lines = append(lines, s.lang.T(s.slackCommandTable()[name].help))
 	}
 	return ephemeral(s.lang.T("slack.help", strings.Join(lines, "\n"))), nil
@@ -348,7 +349,7 @@ type slackAction struct {
 
 // slackActions are the buttons steward's messages carry, by action id.
 func (s *Server) slackActions() map[string]slackAction {
-	return map[string]slackAction{}
+	return s.envSlackActions()
 }
 
 // slackInteractions takes button presses: checked like commands,
