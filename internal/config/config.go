@@ -745,10 +745,10 @@ func checkTypePattern(pat string) error {
 }
 
 var (
-	tokenHash = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	envVarName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	emailish  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	domainish = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+	tokenHash  = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	emailish   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	domainish  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 )
 
 func validRole(r string) bool { return slices.Contains(Roles, r) }
