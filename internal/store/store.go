@@ -82,6 +82,7 @@ type Store interface {
 
 	DeliveryStore
 	Journal
+	Overrides
 
 	Close() error
 }

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		"DeliveryReplace":   testDeliveryReplace,
 		"DeliveryRejects":   testDeliveryRejects,
 		"Journal":           testJournal,
+		"Overrides":         testOverrides,
 		"FindingsSince":     testFindingsSince,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
