@@ -360,3 +360,5 @@ func hasWrite(ops []string) bool {
 	}
 	return false
 }
+
+var rdsInstanceAvailable = rdstypes.DBInstance{DBInstanceIdentifier: sdkaws.String("db"), DBInstanceStatus: sdkaws.String("available")}
