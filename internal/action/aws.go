@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 )
 
@@ -67,6 +68,8 @@ func (a *AWSTargets) Target(account, region, typ string) (Target, error) {
 		t = &Instance{EC2: ec2.NewFromConfig(cfg)}
 	case TypeASG:
 		t = &ASG{AutoScaling: autoscaling.NewFromConfig(cfg)}
+	case TypeEventsRule:
+		t = &EventsRule{Events: eventbridge.NewFromConfig(cfg)}
 	default:
 		return nil, fmt.Errorf("type %s: %w", typ, ErrNoTarget)
 	}
@@ -96,6 +99,7 @@ var IAMActions = map[string][]string{
 	TypeDBCluster:  {"rds:StopDBCluster", "rds:StartDBCluster"},
 	TypeInstance:   {"ec2:StopInstances", "ec2:StartInstances"},
 	TypeASG:        {"autoscaling:UpdateAutoScalingGroup", "autoscaling:CreateOrUpdateTags", "autoscaling:DeleteTags"},
+	TypeEventsRule: {"events:DescribeRule", "events:DisableRule", "events:EnableRule"},
 }
 
 // IAMPolicy is the policy the targets need on top of the scan's read-only
