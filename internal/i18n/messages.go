@@ -221,4 +221,10 @@ var catalog = map[string]text{
 	"cli.bastion.alreadydown": {"The bastion %s was already at 0 (%d lease(s) ended).", "踏み台 %s はすでに 0 です（終了したリース %d件）。"},
 	"cli.bastion.isdown":      {"The bastion %s is down (0 tasks): steward bastion up --ttl 1h --reason TEXT starts it.", "踏み台 %s は停止中です（タスク 0）。起動: steward bastion up --ttl 1h --reason TEXT"},
 	"cli.bastion.nolease":     {"The bastion %s is up (desired %s) with no lease: started by hand; a schedule run leaves it as it is.", "踏み台 %s はリースなしで起動しています（desired %s）。手動で起動されたもので、schedule run はそのままにします。"},
+
+	// action: the schedule finding of the scan.
+	"finding.schedule.title":   {"Schedule tag steward cannot read", "読み取れないスケジュールタグ"},
+	"finding.schedule.message": {"%v; the resource follows no schedule and runs around the clock", "%v。このリソースはどのスケジュールにも従わず、常時稼働します"},
+	"finding.schedule.remediation": {"Fix the tag: `steward schedule eval --tag VALUE` names the wrong part (Cloud Custodian rejects the same values), or tag steward:schedule with a schedule of steward.yaml.",
+		"タグを修正してください。`steward schedule eval --tag 値` で誤っている箇所がわかります（Cloud Custodian も同じ値を受け付けません）。または steward.yaml のスケジュール名を steward:schedule タグに指定してください。"},
 }
