@@ -19,6 +19,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/report"
+	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -476,8 +477,11 @@ type runSummary struct {
 	Planned  []action.Change  `json:"planned"`
 	Outcomes []action.Outcome `json:"outcomes"`
 	Skipped  []action.Skip    `json:"skipped"`
-	Failed   int              `json:"failed"`
-	Error    string           `json:"error,omitempty"`
+	// Overrides are the timed overrides in force: who set the schedule
+	// aside, why and until when.
+	Overrides []schedule.Override `json:"overrides"`
+	Failed    int                 `json:"failed"`
+	Error     string              `json:"error,omitempty"`
 }
 
 // Run runs the schedules once.
@@ -495,7 +499,11 @@ func (c *ScheduleRunCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	sum := runSummary{At: p.AsOf, Plan: p.ID, DryRun: c.DryRun, Actor: e.Actor, Planned: p.Changes, Skipped: p.Skipped, Outcomes: []action.Outcome{}}
+	sum := runSummary{At: p.AsOf, Plan: p.ID, DryRun: c.DryRun, Actor: e.Actor, Planned: p.Changes, Skipped: p.Skipped, Outcomes: []action.Outcome{},
+		Overrides: p.Overrides}
+	if sum.Overrides == nil {
+		sum.Overrides = []schedule.Override{}
+	}
 	if sum.Skipped == nil {
 		sum.Skipped = []action.Skip{}
 	}

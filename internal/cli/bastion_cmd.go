@@ -280,6 +280,9 @@ func (c *BastionStatusCmd) Run(ctx context.Context, r *runner) error {
 		taskErr = r.bastionTask(ctx, cfg, e, ref, c.Container, &rep)
 	}
 	if c.Format == "json" {
+		if taskErr != nil {
+			rep.Warnings = append(rep.Warnings, taskErr.Error())
+		}
 		return writeJSON(r.env.Stdout, rep)
 	}
 	l := r.lang
