@@ -141,6 +141,13 @@ func TestDevEnvironmentAgainstMoto(t *testing.T) {
 	}
 	// Thursday 19 November 2026, 20:30 in Tokyo.
 	thu := time.Date(2026, 11, 19, 20, 30, 0, 0, tokyo)
+	if code, out, _ := run(thu, "schedule", "run", "--at", thu.Format(time.RFC3339), "--dry-run"); code != ExitOK || !strings.Contains(out, "Dry run: nothing was changed.") ||
+		strings.Index(out, "shop-dev-worker") > strings.Index(out, "shop-dev-nightly") {
+		t.Errorf("dry run: exit %d\n%s", code, out)
+	}
+	if got := dev.state(t, ctx); got != up {
+		t.Errorf("the dry run changed something: %s", got)
+	}
 	code, out, _ := run(thu, "schedule", "run", "--at", thu.Format(time.RFC3339), "--format", "json")
 	if got, want := strings.Join(order(out), ", "), "stop shop-dev-web, stop shop-dev-worker, stop shop-dev-nightly, stop shop-dev-aurora"; code != ExitOK || got != want {
 		t.Errorf("evening: exit %d, order %s; want %s", code, got, want)
@@ -228,5 +235,8 @@ func TestDevEnvironmentAgainstMoto(t *testing.T) {
 	}
 	if code, _, errb := run(later, "bastion", "up", "--ttl", "9h", "--reason", "x"); code != ExitUsage || !strings.Contains(errb, "max_ttl") {
 		t.Errorf("bastion up over max_ttl: exit %d %s", code, errb)
+	}
+	if code, out, _ := run(later, "journal", "--limit", "4"); code != ExitOK || !strings.Contains(out, "bastion down by alice: done") {
+		t.Errorf("journal: exit %d\n%s", code, out)
 	}
 }
