@@ -6,6 +6,13 @@
 // from its journal entry. One file per target type holds how that type is
 // stopped and started, with the SDK calls behind a small interface.
 //
+// A schedule plan honours the timed overrides in force (package schedule
+// holds them, the store keeps them) and the bastion's lease: the bastion
+// ECS service is off unless a lease holds it on, so the first run after
+// a lease ends scales it back to 0. Stops go services, workers, the
+// EventBridge rules of scheduled tasks, then databases; starts the other
+// way round.
+//
 // Planning only reads: every target's Observe makes read calls only, so a
 // dry run never changes anything. Exclusions (the steward:protect=true tag
 // and policies.actions.exclude) are checked when planning and again, on the

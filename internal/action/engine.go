@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/action/guard"
+	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -255,3 +256,42 @@ func newID(prefix string, t time.Time) string {
 // and the change itself. Only tests use it, to end the process there as a
 // crash would.
 func SetAfterIntent(e *Engine, f func(Change)) { e.afterIntent = f }
+
+// PlanOne plans one change to one resource, asked for by a person (the
+// bastion's up and down): no change when the resource is already in the
+// state v leaves it in. It only reads, and refuses an excluded resource
+// or one that may not be changed now.
+func (e *Engine) PlanOne(ctx context.Context, r Ref, v Verb, why string) (*Plan, error) {
+	now := e.Now()
+	p := &Plan{Format: planFormat, ID: newID("p", now), Created: now, AsOf: now, Changes: []Change{}}
+	t, err := e.target(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.ARN, err)
+	}
+	o, err := t.Observe(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", nameOr(r), err)
+	}
+	if x := e.Exclude.Excluded(r, o.Tags); x != "" {
+		return nil, fmt.Errorf("%s is %s: %w", nameOr(r), x, ErrExcluded)
+	}
+	if (v == Start && o.Power == schedule.On) || (v == Stop && o.Power == schedule.Off) {
+		p.Skipped = append(p.Skipped, Skip{Ref: r, Reason: "already " + string(o.Power)})
+		return p, nil
+	}
+	if o.Skip != "" {
+		return nil, fmt.Errorf("%s: %s", nameOr(r), o.Skip)
+	}
+	p.Changes = append(p.Changes, Change{ID: p.ID + ".1", Ref: r, Action: v, Before: o.State, After: t.After(o, v), Why: why, Recorded: o.State})
+	return p, nil
+}
+
+// ErrExcluded is a resource no action may touch.
+var ErrExcluded = errors.New("excluded from actions")
+
+// Until calls done every w.Interval until it reports true, an error, or
+// w.Timeout has passed; status says how far it got, for the timeout
+// error.
+func (w Wait) Until(ctx context.Context, what string, done func(context.Context) (ok bool, status string, err error)) error {
+	return w.until(ctx, what, done)
+}

@@ -70,3 +70,18 @@ func FuzzExclusions(f *testing.F) {
 		_ = Exclusions{Patterns: []string{p}}.Excluded(Ref{ARN: arn, Name: arn}, map[string]string{k: v})
 	})
 }
+
+func FuzzRuleName(f *testing.F) {
+	for _, s := range []string{"arn:aws:events:ap-northeast-1:111111111111:rule/nightly", "arn:aws:events:us-east-1:1:rule/bus/r", "arn:aws:events:x:y:rule/", "rule/x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, arn string) {
+		bus, name, err := ruleName(Ref{ARN: arn, Type: TypeEventsRule})
+		if err != nil {
+			return
+		}
+		if name == "" || strings.Contains(name, "/") || strings.Contains(bus, "/") {
+			t.Fatalf("ruleName(%q) = %q, %q", arn, bus, name)
+		}
+	})
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/report"
+	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -58,32 +59,75 @@ type UndoCmd struct {
 // actionEngine opens the store (the journal is written) and builds the
 // targets from the credentials and accounts a live scan uses.
 func (r *runner) actionEngine(ctx context.Context, cfg *config.Config) (*action.Engine, store.Store, error) {
+	e, st, _, err := r.actionSetup(ctx, cfg)
+	return e, st, err
+}
+
+// actionSetup is actionEngine with the bastion's place: its ARN in the
+// account and region steward reaches it in, nil when steward.yaml has
+// no bastion.
+func (r *runner) actionSetup(ctx context.Context, cfg *config.Config) (*action.Engine, store.Store, *action.Ref, error) {
 	src, err := r.awsSource(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cfgs, err := aws.Configs(src)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	targets := &action.AWSTargets{Wait: action.DefaultWait}
+	bastion, err := r.bastionRef(cfg, cfgs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dbWait, ecsWait := action.DefaultWait, action.DefaultWait
+	dbWait.Timeout, ecsWait.Timeout = cfg.Policies.Actions.DBWait(), cfg.Policies.Actions.ECSWait()
+	targets := &action.AWSTargets{Wait: dbWait, ECSWait: ecsWait}
 	for _, c := range cfgs {
 		targets.Add(c.Account, c.Region, c.Config)
 	}
 	st, err := r.openStore(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
-	}
-	actor := r.env.Getenv("STEWARD_ACTOR")
-	if actor == "" {
-		actor = r.env.Getenv("USER")
+		return nil, nil, nil, err
 	}
 	e := &action.Engine{Targets: targets, Journal: st, Exclude: action.Exclusions{Patterns: cfg.Policies.Actions.Exclude},
-		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: actor, Now: r.env.Now, Logger: r.log.With("component", "action")}
+		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: r.actor(), Now: r.env.Now, Logger: r.log.With("component", "action")}
 	if afterIntent != nil {
 		action.SetAfterIntent(e, afterIntent)
 	}
-	return e, st, nil
+	return e, st, bastion, nil
+}
+
+// bastionRef places the bastion of steward.yaml in the one account and
+// region it names or steward reaches.
+func (r *runner) bastionRef(cfg *config.Config, cfgs []aws.RegionConfig) (*action.Ref, error) {
+	b := cfg.Bastion
+	if b == nil {
+		return nil, nil
+	}
+	pick := func(field, set string, of func(aws.RegionConfig) string) (string, error) {
+		if set != "" {
+			return set, nil
+		}
+		var seen []string
+		for _, c := range cfgs {
+			if v := of(c); !slices.Contains(seen, v) {
+				seen = append(seen, v)
+			}
+		}
+		if len(seen) != 1 {
+			return "", r.usage("cli.bastion.where", field, strings.Join(seen, ", "))
+		}
+		return seen[0], nil
+	}
+	account, err := pick("bastion.account", b.Account, func(c aws.RegionConfig) string { return c.Account })
+	if err != nil {
+		return nil, err
+	}
+	region, err := pick("bastion.region", b.Region, func(c aws.RegionConfig) string { return c.Region })
+	if err != nil {
+		return nil, err
+	}
+	return &action.Ref{ARN: b.ARN(account, region), Type: action.TypeECSService, Name: b.Service, Cluster: b.Cluster, Count: 1}, nil
 }
 
 // afterIntent, when set, runs between a change's journal intent and the
@@ -115,7 +159,11 @@ func (r *runner) inventory(ctx context.Context, cfg *config.Config, st store.Sto
 	return st.Resources(ctx, sc.ID)
 }
 
-func (r *runner) planSchedules(ctx context.Context, cfg *config.Config, e *action.Engine, st store.Store, f PlanFlags) (*action.Plan, error) {
+// overrideLookback is how far before a run's instant overrides are read:
+// a bastion lease that ended within it still brings the bastion back to 0.
+const overrideLookback = 8 * 24 * time.Hour
+
+func (r *runner) planSchedules(ctx context.Context, cfg *config.Config, e *action.Engine, st store.Store, bastion *action.Ref, f PlanFlags) (*action.Plan, error) {
 	at, err := instant("--at", f.At, r.env.Now)
 	if err != nil {
 		return nil, err
@@ -128,8 +176,12 @@ func (r *runner) planSchedules(ctx context.Context, cfg *config.Config, e *actio
 	if err != nil {
 		return nil, err
 	}
+	ovs, err := st.OverridesSince(ctx, at.Add(-overrideLookback))
+	if err != nil {
+		return nil, err
+	}
 	return e.PlanSchedules(ctx, action.ScheduleInput{Resources: rs, Resolver: cfg.ScheduleResolver(),
-		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at, Holds: holds})
+		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at, Holds: holds, Overrides: ovs, Bastion: bastion})
 }
 
 // Run plans.
@@ -138,12 +190,12 @@ func (c *PlanCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	e, st, err := r.actionEngine(ctx, cfg)
+	e, st, bastion, err := r.actionSetup(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, err := r.planSchedules(ctx, cfg, e, st, c.PlanFlags)
+	p, err := r.planSchedules(ctx, cfg, e, st, bastion, c.PlanFlags)
 	if err != nil {
 		return err
 	}
@@ -364,21 +416,35 @@ func (r *runner) printPlan(format string, p *action.Plan) error {
 	if format == "json" {
 		return writeJSON(r.env.Stdout, p)
 	}
-	fmt.Fprintf(r.env.Stdout, "Plan %s for %s: %d change(s), %d left alone.\n", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped))
+	l := r.lang
+	fmt.Fprintln(r.env.Stdout, l.T("cli.plan.head", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped)))
 	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
 	if len(p.Changes) > 0 {
-		fmt.Fprintln(tw, "CHANGE\tACTION\tTYPE\tNAME\tBEFORE -> AFTER\tWHY")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.T("col.change"), l.T("col.action"), l.T("col.type"), l.T("col.name"), l.T("col.beforeafter"), l.T("col.why"))
 		for _, c := range p.Changes {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Action, c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why)
 		}
 	}
 	if len(p.Skipped) > 0 {
-		fmt.Fprintln(tw, "\nLEFT ALONE\tTYPE\tNAME\tWHY\t\t")
+		fmt.Fprintf(tw, "\n%s\t%s\t%s\t%s\t\t\n", l.T("col.leftalone"), l.T("col.type"), l.T("col.name"), l.T("col.why"))
 		for _, s := range p.Skipped {
 			fmt.Fprintf(tw, "-\t%s\t%s\t%s\t\t\n", s.Type, nameOf(s.Ref), s.Reason)
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, c := range p.Changes {
+		for _, w := range c.Warnings {
+			fmt.Fprintln(r.env.Stdout, l.T("cli.plan.warning", c.ID, nameOf(c.Ref), w))
+		}
+	}
+	if len(p.Overrides) > 0 {
+		fmt.Fprintln(r.env.Stdout)
+		fmt.Fprintln(r.env.Stdout, l.T("cli.plan.overrides", len(p.Overrides)))
+		return r.printOverrides(p.Overrides, p.AsOf, p.AsOf.Location())
+	}
+	return nil
 }
 
 func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
@@ -415,8 +481,11 @@ type runSummary struct {
 	Planned  []action.Change  `json:"planned"`
 	Outcomes []action.Outcome `json:"outcomes"`
 	Skipped  []action.Skip    `json:"skipped"`
-	Failed   int              `json:"failed"`
-	Error    string           `json:"error,omitempty"`
+	// Overrides are the timed overrides in force: who set the schedule
+	// aside, why and until when.
+	Overrides []schedule.Override `json:"overrides"`
+	Failed    int                 `json:"failed"`
+	Error     string              `json:"error,omitempty"`
 }
 
 // Run runs the schedules once.
@@ -425,7 +494,7 @@ func (c *ScheduleRunCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	e, st, err := r.actionEngine(ctx, cfg)
+	e, st, bastion, err := r.actionSetup(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -433,11 +502,15 @@ func (c *ScheduleRunCmd) Run(ctx context.Context, r *runner) error {
 	if err := r.leaseChores(ctx, cfg, st, c.At, c.DryRun); err != nil {
 		return err
 	}
-	p, err := r.planSchedules(ctx, cfg, e, st, c.PlanFlags)
+	p, err := r.planSchedules(ctx, cfg, e, st, bastion, c.PlanFlags)
 	if err != nil {
 		return err
 	}
-	sum := runSummary{At: p.AsOf, Plan: p.ID, DryRun: c.DryRun, Actor: e.Actor, Planned: p.Changes, Skipped: p.Skipped, Outcomes: []action.Outcome{}}
+	sum := runSummary{At: p.AsOf, Plan: p.ID, DryRun: c.DryRun, Actor: e.Actor, Planned: p.Changes, Skipped: p.Skipped, Outcomes: []action.Outcome{},
+		Overrides: p.Overrides}
+	if sum.Overrides == nil {
+		sum.Overrides = []schedule.Override{}
+	}
 	if sum.Skipped == nil {
 		sum.Skipped = []action.Skip{}
 	}
@@ -462,7 +535,7 @@ func (c *ScheduleRunCmd) Run(ctx context.Context, r *runner) error {
 			err = r.printOutcomes("table", sum.Outcomes)
 		}
 		if err == nil && c.DryRun {
-			fmt.Fprintln(r.env.Stdout, "Dry run: nothing was changed.")
+			fmt.Fprintln(r.env.Stdout, r.lang.T("cli.run.dryrun"))
 		}
 	}
 	if u := cfg.Notify.WebhookURL; u != "" && (len(p.Changes) > 0 || applyErr != nil) {

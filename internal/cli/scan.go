@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/collect/awsconfig"
 	"github.com/steward-sre/steward/internal/collect/demo"
 	"github.com/steward-sre/steward/internal/collect/snapshot"
@@ -17,6 +18,7 @@ import (
 	"github.com/steward-sre/steward/internal/framework"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/owner"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/report"
 	"github.com/steward-sre/steward/internal/scan"
@@ -117,6 +119,7 @@ func (r *runner) scanAndReport(ctx context.Context, sourceSpec string, out Outpu
 		return err
 	}
 	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate}
+	opts.Enrichers = append(opts.Enrichers, scheduleEnricher{cfg: cfg, lang: r.lang})
 	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 {
 		e, err := r.iacEnricher(ctx, iacFlags, src, cfg)
 		if err != nil {
@@ -426,4 +429,17 @@ func (r *runner) engine(ctx context.Context, cfg *config.Config) (*policy.Engine
 		return nil, usageError{err}
 	}
 	return eng, nil
+}
+
+// scheduleEnricher reports, as findings, the resources whose schedule
+// steward cannot tell (a tag Cloud Custodian would reject too), so that
+// none is left running around the clock unnoticed.
+type scheduleEnricher struct {
+	cfg  *config.Config
+	lang i18n.Lang
+}
+
+func (e scheduleEnricher) Enrich(_ context.Context, c *inventory.Collection) ([]finding.Finding, error) {
+	keys := owner.Keys{Owner: e.cfg.Tags.OwnerKey, System: e.cfg.Tags.SystemKey, Env: e.cfg.Tags.EnvKey}
+	return action.ScheduleFindings(c.Resources, e.cfg.ScheduleResolver(), keys, e.lang), nil
 }

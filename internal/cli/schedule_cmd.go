@@ -15,10 +15,11 @@ import (
 
 // ScheduleCmd groups the schedule subcommands.
 type ScheduleCmd struct {
-	Eval    ScheduleEvalCmd    `cmd:"" help:"Say what a schedule wants at an instant: on, off or none, since when, and the next transition."`
-	Preview SchedulePreviewCmd `cmd:"" help:"Show a named schedule's transitions and days off for the days ahead."`
-	List    ScheduleListCmd    `cmd:"" help:"List the schedules of steward.yaml and which resources follow them."`
-	Run     ScheduleRunCmd     `cmd:"" help:"Stop and start what the schedules want now (journaled); --dry-run plans only."`
+	Eval     ScheduleEvalCmd     `cmd:"" help:"Say what a schedule wants at an instant: on, off or none, since when, and the next transition."`
+	Preview  SchedulePreviewCmd  `cmd:"" help:"Show a named schedule's transitions and days off for the days ahead."`
+	List     ScheduleListCmd     `cmd:"" help:"List the schedules of steward.yaml and which resources follow them."`
+	Run      ScheduleRunCmd      `cmd:"" help:"Stop and start what the schedules want now (journaled); --dry-run plans only."`
+	Override ScheduleOverrideCmd `cmd:"" help:"Hold a resource or env on or off until a time, with who and why; list and cancel overrides."`
 }
 
 // ScheduleEvalCmd evaluates an offhours tag or a named schedule.

@@ -80,6 +80,9 @@ type Config struct {
 	Leases Leases `yaml:"leases"`
 	// EnvDiff tunes steward env diff.
 	EnvDiff EnvDiff `yaml:"env_diff"`
+	// Bastion is the ECS service `steward bastion up` scales from 0 to 1
+	// to reach a database.
+	Bastion *Bastion `yaml:"bastion"`
 
 	file        *yamlfile.File
 	rule        naming.Rule
@@ -259,6 +262,62 @@ type Actions struct {
 	// MaxChanges is the blast-radius cap: the most changes one apply makes
 	// (default 20); a plan with more is refused whole.
 	MaxChanges int `yaml:"max_changes"`
+	// ECSStartTimeout is how long a start waits for an ECS service to run
+	// its desired count (a Go duration, default 10m); DBStartTimeout for
+	// a database to be available (default 15m).
+	ECSStartTimeout string `yaml:"ecs_start_timeout"`
+	DBStartTimeout  string `yaml:"db_start_timeout"`
+
+	ecsWait, dbWait time.Duration
+}
+
+// ECSWait is how long a start waits for an ECS service.
+func (a Actions) ECSWait() time.Duration { return a.ecsWait }
+
+// DBWait is how long a start waits for a database.
+func (a Actions) DBWait() time.Duration { return a.dbWait }
+
+// Default start timeouts.
+const (
+	DefaultECSStartTimeout = 10 * time.Minute
+	DefaultDBStartTimeout  = 15 * time.Minute
+)
+
+// Bastion is the ECS service kept at 0 that `steward bastion up` scales
+// to 1 for a while, and the database it reaches.
+type Bastion struct {
+	Cluster string `yaml:"cluster"`
+	Service string `yaml:"service"`
+	// Account and Region of the service; each may be left out when
+	// steward.yaml names only one.
+	Account string `yaml:"account"`
+	Region  string `yaml:"region"`
+	// MaxTTL is the longest --ttl allowed (default 8h); DefaultTTL the
+	// --ttl when none is given (default 1h).
+	MaxTTL     string          `yaml:"max_ttl"`
+	DefaultTTL string          `yaml:"default_ttl"`
+	Database   BastionDatabase `yaml:"database"`
+
+	maxTTL, defaultTTL time.Duration
+}
+
+// BastionDatabase is where the port forwarding through the bastion goes.
+type BastionDatabase struct {
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+	// LocalPort is the port on the user's machine (default: Port).
+	LocalPort int `yaml:"local_port"`
+}
+
+// MaxTTLDuration is the longest lease.
+func (b *Bastion) MaxTTLDuration() time.Duration { return b.maxTTL }
+
+// DefaultTTLDuration is the lease when --ttl is not given.
+func (b *Bastion) DefaultTTLDuration() time.Duration { return b.defaultTTL }
+
+// ARN is the bastion service's ARN in account and region.
+func (b *Bastion) ARN(account, region string) string {
+	return "arn:aws:ecs:" + region + ":" + account + ":service/" + b.Cluster + "/" + b.Service
 }
 
 // Notify says where run summaries go.
@@ -597,6 +656,12 @@ func (c *Config) Validate() error {
 			return f.Errorf(fmt.Sprintf("policies.actions.exclude[%d]", i), "%v", err)
 		}
 	}
+	if err := c.validateActionWaits(f); err != nil {
+		return err
+	}
+	if err := c.validateBastion(f); err != nil {
+		return err
+	}
 	if c.Policies.Actions.MaxChanges < 1 {
 		return f.Errorf("policies.actions.max_changes", "%d: want 1 or more (the most changes one apply makes; default %d)", c.Policies.Actions.MaxChanges, guard.DefaultMaxChanges)
 	}
@@ -818,6 +883,33 @@ func (c *Config) validateAuth(f *yamlfile.File) error {
 	return nil
 }
 
+// positiveDuration reads a duration setting; empty is def.
+func positiveDuration(f *yamlfile.File, field, v string, def, most time.Duration) (time.Duration, error) {
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, f.Errorf(field, "%q is not a positive duration (e.g. 90s, 10m, 1h)", v)
+	}
+	if most > 0 && d > most {
+		return 0, f.Errorf(field, "%s is over the most of %s", v, most)
+	}
+	return d, nil
+}
+
+func (c *Config) validateActionWaits(f *yamlfile.File) error {
+	a := &c.Policies.Actions
+	var err error
+	if a.ecsWait, err = positiveDuration(f, "policies.actions.ecs_start_timeout", a.ECSStartTimeout, DefaultECSStartTimeout, 2*time.Hour); err != nil {
+		return err
+	}
+	if a.dbWait, err = positiveDuration(f, "policies.actions.db_start_timeout", a.DBStartTimeout, DefaultDBStartTimeout, 2*time.Hour); err != nil {
+		return err
+	}
+	return nil
+}
+
 var (
 	slackUserID  = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
 	slackChannel = regexp.MustCompile(`^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,20})$`)
@@ -851,6 +943,56 @@ func (c *Config) validateSlack(f *yamlfile.File) error {
 		if ch := c.Teams[name].SlackChannel; ch != "" && !slackChannel.MatchString(ch) {
 			return f.Errorf("teams."+name+".slack_channel", "%q is not a channel (#name in lower case, or an id such as C0123ABCD)", ch)
 		}
+	}
+	return nil
+}
+
+var ecsNameRule = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+func (c *Config) validateBastion(f *yamlfile.File) error {
+	b := c.Bastion
+	if b == nil {
+		return nil
+	}
+	for _, fl := range []struct{ field, v string }{{"bastion.cluster", b.Cluster}, {"bastion.service", b.Service}} {
+		if fl.v == "" {
+			return f.Errorf(fl.field, "is required: the ECS %s of the bastion", strings.TrimPrefix(fl.field, "bastion."))
+		}
+		if !ecsNameRule.MatchString(fl.v) {
+			return f.Errorf(fl.field, "%q is not an ECS name (letters, digits, - and _, up to 255)", fl.v)
+		}
+	}
+	if b.Account != "" && !accountID.MatchString(b.Account) {
+		return f.Errorf("bastion.account", "%q is not a 12-digit AWS account id", b.Account)
+	}
+	if b.Region != "" && !regionRe.MatchString(b.Region) {
+		return f.Errorf("bastion.region", "%q is not an AWS region (e.g. ap-northeast-1)", b.Region)
+	}
+	var err error
+	if b.maxTTL, err = positiveDuration(f, "bastion.max_ttl", b.MaxTTL, 8*time.Hour, 7*24*time.Hour); err != nil {
+		return err
+	}
+	if b.defaultTTL, err = positiveDuration(f, "bastion.default_ttl", b.DefaultTTL, time.Hour, b.maxTTL); err != nil {
+		return err
+	}
+	if b.defaultTTL > b.maxTTL {
+		return f.Errorf("bastion.default_ttl", "%s is over max_ttl %s", b.defaultTTL, b.maxTTL)
+	}
+	d := &b.Database
+	if d.Host == "" {
+		return f.Errorf("bastion.database.host", "is required: the database host the port forwarding reaches (e.g. the Aurora cluster endpoint)")
+	}
+	if strings.ContainsAny(d.Host, " \t\n\"'`$;|&") {
+		return f.Errorf("bastion.database.host", "%q is not a host name", d.Host)
+	}
+	if d.Port < 1 || d.Port > 65535 {
+		return f.Errorf("bastion.database.port", "%d: want a port from 1 to 65535 (5432 for PostgreSQL, 3306 for MySQL)", d.Port)
+	}
+	if d.LocalPort == 0 {
+		d.LocalPort = d.Port
+	}
+	if d.LocalPort < 1 || d.LocalPort > 65535 {
+		return f.Errorf("bastion.database.local_port", "%d: want a port from 1 to 65535", d.LocalPort)
 	}
 	return nil
 }

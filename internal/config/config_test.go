@@ -129,6 +129,15 @@ func TestParseErrors(t *testing.T) {
 		"slack admin default":  {"slack:\n  default_role: admin\n", `steward.yaml:2:17: slack.default_role: "admin": want none, viewer or operator (admin is given by name only)`},
 		"team channel":         {"teams:\n  shop:\n    services: [api]\n    slack_channel: Shop Team\n", `steward.yaml:4:20: teams.shop.slack_channel: "Shop Team" is not a channel (#name in lower case, or an id such as C0123ABCD)`},
 		"webhook url":          {"notify:\n  webhook_url: hooks.example.com/x\n", `steward.yaml:2:16: notify.webhook_url: "hooks.example.com/x" is not an http(s) URL`},
+		"ecs timeout":          {"policies:\n  actions:\n    ecs_start_timeout: 10\n", `steward.yaml:3:24: policies.actions.ecs_start_timeout: "10" is not a positive duration (e.g. 90s, 10m, 1h)`},
+		"db timeout too long":  {"policies:\n  actions:\n    db_start_timeout: 5h\n", `steward.yaml:3:23: policies.actions.db_start_timeout: 5h is over the most of 2h0m0s`},
+		"bastion no service":   {"bastion:\n  cluster: ops\n  database: {host: db, port: 5432}\n", `steward.yaml:2:10: bastion.service: is required: the ECS service of the bastion`},
+		"bastion bad account":  {"bastion:\n  cluster: ops\n  service: bastion\n  account: 1234\n  database: {host: db, port: 5432}\n", `steward.yaml:4:12: bastion.account: "1234" is not a 12-digit AWS account id`},
+		"bastion bad port":     {"bastion:\n  cluster: ops\n  service: bastion\n  database:\n    host: db.example.com\n    port: 70000\n", `steward.yaml:6:11: bastion.database.port: 70000: want a port from 1 to 65535 (5432 for PostgreSQL, 3306 for MySQL)`},
+		"bastion no host":      {"bastion:\n  cluster: ops\n  service: bastion\n  database:\n    port: 5432\n", `steward.yaml:5:9: bastion.database.host: is required: the database host the port forwarding reaches (e.g. the Aurora cluster endpoint)`},
+		"bastion host shell":   {"bastion:\n  cluster: ops\n  service: bastion\n  database:\n    host: \"db;rm -rf /\"\n    port: 5432\n", `steward.yaml:5:11: bastion.database.host: "db;rm -rf /" is not a host name`},
+		"bastion ttl":          {"bastion:\n  cluster: ops\n  service: bastion\n  default_ttl: 9h\n  database: {host: db, port: 5432}\n", `steward.yaml:4:16: bastion.default_ttl: 9h is over the most of 8h0m0s`},
+		"bastion unknown key":  {"bastion:\n  cluster: ops\n  services: bastion\n", `steward.yaml:3:3: unknown field "services"`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}
@@ -212,6 +221,7 @@ func TestExpandValues(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("regions: [ap-northeast-1]\ntags: {required: {env: [qa1..qa3]}}\n"))
 	f.Add([]byte("naming: {regex: '(?P<a>x)'}\ncurrency: {code: JPY, rate: 150}\n"))
+	f.Add([]byte("bastion: {cluster: ops, service: b, max_ttl: 2h, database: {host: db, port: 5432}}\npolicies: {actions: {ecs_start_timeout: 3m}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.yaml", data)
 		if err != nil {
@@ -320,5 +330,28 @@ func TestServeSection(t *testing.T) {
 	}
 	if c.Serve.Listen != ":9090" || len(c.Serve.CostIngest) != 1 {
 		t.Errorf("serve %+v", c.Serve)
+	}
+}
+
+func TestBastionAndWaits(t *testing.T) {
+	c, err := Parse("steward.yaml", []byte("policies:\n  actions:\n    ecs_start_timeout: 3m\nbastion:\n  cluster: ops\n  service: bastion\n  region: ap-northeast-1\n  max_ttl: 4h\n  database:\n    host: shop-dev.cluster-x.ap-northeast-1.rds.amazonaws.com\n    port: 5432\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Policies.Actions.ECSWait(); got != 3*time.Minute {
+		t.Errorf("ecs wait %s, want 3m", got)
+	}
+	if got := c.Policies.Actions.DBWait(); got != DefaultDBStartTimeout {
+		t.Errorf("db wait %s, want the default", got)
+	}
+	b := c.Bastion
+	if b.MaxTTLDuration() != 4*time.Hour || b.DefaultTTLDuration() != time.Hour || b.Database.LocalPort != 5432 {
+		t.Errorf("bastion = %+v", b)
+	}
+	if got := b.ARN("111111111111", "ap-northeast-1"); got != "arn:aws:ecs:ap-northeast-1:111111111111:service/ops/bastion" {
+		t.Errorf("ARN = %s", got)
+	}
+	if d := Default(); d.Bastion != nil || d.Policies.Actions.ECSWait() != DefaultECSStartTimeout {
+		t.Errorf("defaults: bastion %+v, ecs wait %s", d.Bastion, d.Policies.Actions.ECSWait())
 	}
 }

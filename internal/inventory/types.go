@@ -192,6 +192,14 @@ var types = []TypeInfo{
 		"cpu":                "number: task CPU units",
 		"memory_mb":          "number: task memory",
 		"last_changed":       "string(time): when a deployment last changed (desired count or task definition)",
+		"load_balancers":     "number: target groups and load balancers it serves (0: a worker)",
+		"iac_desired_count":  "number: the desired_count its Terraform state sets (the next apply puts it back)",
+	}},
+	{"AWS::Events::Rule", map[string]string{
+		"schedule_expression": "string: cron(...) or rate(...)",
+		"event_bus":           "string: the event bus (default)",
+		"ecs_task_count":      "number: ECS tasks each run starts",
+		"task_definitions":    "list of string: task definition ARNs it runs",
 	}},
 	{"AWS::ECS::TaskDefinition", map[string]string{
 		"family":    "string",

@@ -83,6 +83,7 @@ type Store interface {
 	DeliveryStore
 	Journal
 	LeaseStore
+	Overrides
 
 	Close() error
 }

@@ -177,6 +177,7 @@ func ecsService(t *target, c ecstypes.Cluster, s ecstypes.Service) inventory.Res
 		"launch_type":        string(s.LaunchType),
 		"capacity_providers": stringList(providers),
 		"task_definition":    td[strings.LastIndexByte(td, '/')+1:],
+		"load_balancers":     float64(len(s.LoadBalancers)),
 	}
 	r := inventory.Resource{
 		ARN: str(s.ServiceArn), Account: t.account, Region: t.region, Type: "AWS::ECS::Service",

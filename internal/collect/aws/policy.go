@@ -24,6 +24,7 @@ var apiSurfaces = []apiSurface{
 	{"s3", reflect.TypeFor[s3API]()},
 	{"s3control", reflect.TypeFor[s3ControlAPI]()},
 	{"ecs", reflect.TypeFor[ecsAPI]()},
+	{"events", reflect.TypeFor[eventsAPI]()},
 	{"lambda", reflect.TypeFor[lambdaAPI]()},
 	{"ecr", reflect.TypeFor[ecrAPI]()},
 	{"autoscaling", reflect.TypeFor[autoScalingAPI]()},

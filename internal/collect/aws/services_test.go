@@ -130,7 +130,7 @@ func TestCollectECS(t *testing.T) {
 		return inventory.Resource{ARN: arnOf("ecs", "service/shop-prod-cluster/"+name), Account: acct, Region: region, Type: "AWS::ECS::Service",
 			ID: name, Name: name, Created: testNow.AddDate(0, 0, -9), State: "active",
 			Attrs: map[string]any{"cluster": "shop-prod-cluster", "desired_count": 2.0, "running_count": 1.0, "launch_type": launch,
-				"capacity_providers": providers, "task_definition": "shop:7", "cpu": 512.0, "memory_mb": 1024.0},
+				"capacity_providers": providers, "task_definition": "shop:7", "cpu": 512.0, "memory_mb": 1024.0, "load_balancers": 0.0},
 			Relations: append([]inventory.Relation{{Kind: inventory.RelInCluster, Target: cluster}, {Kind: inventory.RelUses, Target: td}}, rels...)}
 	}
 	want := []inventory.Resource{

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		"DeliveryReplace":   testDeliveryReplace,
 		"DeliveryRejects":   testDeliveryRejects,
 		"Journal":           testJournal,
+		"Overrides":         testOverrides,
 		"FindingsSince":     testFindingsSince,
 		"Leases":            testLeases,
 	}
