@@ -90,7 +90,7 @@ func (r *runner) actionSetup(ctx context.Context, cfg *config.Config) (*action.E
 		return nil, nil, nil, err
 	}
 	e := &action.Engine{Targets: targets, Journal: st, Exclude: action.Exclusions{Patterns: cfg.Policies.Actions.Exclude},
-		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: r.actor(), Now: r.env.Now, Logger: r.log.With("component", "action")}
+		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: r.whoami(""), Now: r.env.Now, Logger: r.log.With("component", "action")}
 	if afterIntent != nil {
 		action.SetAfterIntent(e, afterIntent)
 	}

@@ -109,7 +109,7 @@ func (c *BastionUpCmd) Run(ctx context.Context, r *runner) error {
 	}
 	now := r.env.Now()
 	lease := schedule.Override{ID: newOverrideID("b", now), Target: ref.ARN, Kind: schedule.OverrideResource, State: schedule.On,
-		Reason: strings.TrimSpace(c.Reason), Actor: r.actor(), Created: now, Until: now.Add(ttl)}
+		Reason: strings.TrimSpace(c.Reason), Actor: r.whoami(""), Created: now, Until: now.Add(ttl)}
 	why := fmt.Sprintf("bastion up by %s for %s: %s (lease %s)", orSomeone(lease.Actor), ttl, lease.Reason, lease.ID)
 	p, err := e.PlanOne(ctx, ref, action.Start, why)
 	if err != nil {
@@ -218,7 +218,7 @@ func (c *BastionDownCmd) Run(ctx context.Context, r *runner) error {
 	if reason == "" {
 		reason = "done"
 	}
-	p, err := e.PlanOne(ctx, ref, action.Stop, fmt.Sprintf("bastion down by %s: %s", orSomeone(r.actor()), reason))
+	p, err := e.PlanOne(ctx, ref, action.Stop, fmt.Sprintf("bastion down by %s: %s", orSomeone(r.whoami("")), reason))
 	if err != nil {
 		return bastionError(err)
 	}
@@ -229,7 +229,7 @@ func (c *BastionDownCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	for _, l := range ls {
-		if _, err := st.CancelOverride(ctx, l.ID, r.actor(), now); err != nil {
+		if _, err := st.CancelOverride(ctx, l.ID, r.whoami(""), now); err != nil {
 			return err
 		}
 	}

@@ -279,15 +279,8 @@ func (r *runner) envCosts(ctx context.Context, s *envScene) (*envCostTable, stri
 	return t, from.Format("2006-01"), nil
 }
 
-// zone is where people read times: steward.yaml's time_zone, else UTC.
-func (r *runner) zone(cfg *config.Config) *time.Location {
-	if cfg.TimeZone != "" {
-		if loc, err := time.LoadLocation(cfg.TimeZone); err == nil {
-			return loc
-		}
-	}
-	return time.UTC
-}
+// zone is where people read and type times: see zone.
+func (r *runner) zone(cfg *config.Config) *time.Location { return zone(cfg) }
 
 // Run claims.
 func (c *EnvClaimCmd) Run(ctx context.Context, r *runner) error {

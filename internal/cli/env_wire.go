@@ -23,16 +23,18 @@ import (
 	"github.com/steward-sre/steward/internal/store"
 )
 
-// whoami is who runs a command: --as, else STEWARD_USER, else the OS
-// user. Every command that records a person (a lease, a deploy's claim)
+// whoami is who runs a command: --as, else STEWARD_USER (STEWARD_ACTOR
+// is read too, as an older name), else the OS user. Every command that records a person (a lease, a deploy's claim)
 // asks here, so the server can put its Slack or OIDC identity in one
 // place.
 func (r *runner) whoami(as string) string {
 	if v := strings.TrimSpace(as); v != "" {
 		return v
 	}
-	if v := strings.TrimSpace(r.env.Getenv("STEWARD_USER")); v != "" {
-		return v
+	for _, k := range []string{"STEWARD_USER", "STEWARD_ACTOR"} {
+		if v := strings.TrimSpace(r.env.Getenv(k)); v != "" {
+			return v
+		}
 	}
 	if v := strings.TrimSpace(cmp.Or(r.env.Getenv("USER"), r.env.Getenv("USERNAME"))); v != "" {
 		return v

@@ -45,13 +45,6 @@ type OverrideCancelCmd struct {
 	ID string `arg:"" name:"override-id" help:"The override to end, as schedule override list shows it."`
 }
 
-// actor is who asks for a change: STEWARD_ACTOR, else the OS user.
-func (r *runner) actor() string {
-	if a := r.env.Getenv("STEWARD_ACTOR"); a != "" {
-		return a
-	}
-	return r.env.Getenv("USER")
-}
 
 // zone is the time zone of times people type: steward.yaml's time_zone,
 // else the machine's.
@@ -148,7 +141,7 @@ func (c *OverrideAddCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	o := schedule.Override{ID: newOverrideID("o", now), Target: target, Kind: kind, State: schedule.Off, Reason: strings.TrimSpace(c.Reason),
-		Actor: r.actor(), Created: now, Until: until}
+		Actor: r.whoami(""), Created: now, Until: until}
 	if c.On {
 		o.State = schedule.On
 	}
@@ -242,7 +235,7 @@ func (c *OverrideCancelCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	defer st.Close()
-	o, err := st.CancelOverride(ctx, c.ID, r.actor(), r.env.Now())
+	o, err := st.CancelOverride(ctx, c.ID, r.whoami(""), r.env.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		return r.usage("cli.override.unknown", c.ID)
 	}

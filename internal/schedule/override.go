@@ -21,7 +21,7 @@ type Override struct {
 	Kind   OverrideKind `json:"kind"`
 	State  State        `json:"state"`
 	Reason string       `json:"reason"`
-	// Actor is who asked (STEWARD_ACTOR, else the OS user).
+	// Actor is who asked (STEWARD_USER, else the OS user).
 	Actor   string    `json:"actor"`
 	Created time.Time `json:"created"`
 	Until   time.Time `json:"until"`
