@@ -366,7 +366,7 @@ func (r *runner) leaseError(err error, cfg *config.Config) error {
 	}
 	var refused *env.RefusedError
 	if errors.As(err, &refused) {
-		return usageError{err}
+		return usageError{errors.New(r.lang.T("env.err."+refused.Reason, refused.Args...))}
 	}
 	return err
 }
