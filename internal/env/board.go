@@ -333,16 +333,5 @@ func Holds(in BoardInput) map[string]Hold {
 	return out
 }
 
-// HolderLabel is a lease's holder and how it began, for a table.
-func HolderLabel(l *Lease) string {
-	if l == nil {
-		return ""
-	}
-	if l.Via == ViaDeploy {
-		return l.Holder + " (deploy)"
-	}
-	return l.Holder
-}
-
-// Summarize joins a row's schedules for a table cell.
+// ScheduleText joins a row's schedules for a table cell.
 func (r Row) ScheduleText() string { return strings.Join(r.Schedules, ", ") }
