@@ -276,7 +276,7 @@ func short(sha string) string {
 
 // DoraImportCmd imports delivery records.
 type DoraImportCmd struct {
-	Deployments string `help:"deployments.csv or .json: id,service,environment,finished_at,result,commit_sha (started_at,version,actor,tool,link optional)." placeholder:"FILE"`
+	Deployments string `help:"deployments.csv or .json: id,service,environment,finished_at,result,commit_sha (started_at,version,actor,tool,link,leased_by optional)." placeholder:"FILE"`
 	Commits     string `help:"commits.csv or .json: service,sha,parent_sha,committed_at (each service's main-branch first-parent history)." placeholder:"FILE"`
 	Changes     string `help:"changes.csv or .json: service,id,merge_sha,first_commit_at,merged_at (one row per merged pull request)." placeholder:"FILE"`
 	Incidents   string `help:"incidents.csv or .json: id,service,created_at,resolved_at,deployment_id." placeholder:"FILE"`
