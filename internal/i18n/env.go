@@ -74,7 +74,7 @@ var envCatalog = map[string]text{
 	"env.deploy.flagged": {"warning: %s is leased by %s (%s) until %s; this deployment is flagged on the record", "警告: %s は %s さん（%s）が %s まで利用中です。このデプロイは記録上で警告扱いになります"},
 	"env.deploy.claimed": {"%s had no lease: leased to %s until %s (claim on deploy)", "%s は未使用だったため、%s さんに %s まで貸し出しました（デプロイ時の自動確保）"},
 
-	"env.diff.title":       {"%s vs %s: %d matched, %d drift, %d parameters, %d only in the first, %d only in the second", "%s と %s の比較: 対応 %d件、ドリフト %d件、パラメータ差 %d件、前者のみ %d件、後者のみ %d件"},
+	"env.diff.title":       {"%[1]s vs %[2]s: %[3]d matched, %[4]d drift, %[5]d parameters, %[6]d only in %[1]s, %[7]d only in %[2]s", "%[1]s と %[2]s の比較: 対応 %[3]d件、ドリフト %[4]d件、パラメータ差 %[5]d件、%[1]s のみ %[6]d件、%[2]s のみ %[7]d件"},
 	"env.diff.sec.drift":   {"Drift (%d): should be the same", "ドリフト（%d件）: 本来同じであるべき差分"},
 	"env.diff.sec.params":  {"Expected parameters (%d)", "想定内のパラメータ差（%d件）"},
 	"env.diff.sec.missing": {"Only on one side (%d)", "片方にのみ存在（%d件）"},
