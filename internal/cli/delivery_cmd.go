@@ -276,7 +276,7 @@ func short(sha string) string {
 
 // DoraImportCmd imports delivery records.
 type DoraImportCmd struct {
-	Deployments string `help:"deployments.csv or .json: id,service,environment,finished_at,result,commit_sha (started_at,version,actor,tool,link optional)." placeholder:"FILE"`
+	Deployments string `help:"deployments.csv or .json: id,service,environment,finished_at,result,commit_sha (started_at,version,actor,tool,link,leased_by optional)." placeholder:"FILE"`
 	Commits     string `help:"commits.csv or .json: service,sha,parent_sha,committed_at (each service's main-branch first-parent history)." placeholder:"FILE"`
 	Changes     string `help:"changes.csv or .json: service,id,merge_sha,first_commit_at,merged_at (one row per merged pull request)." placeholder:"FILE"`
 	Incidents   string `help:"incidents.csv or .json: id,service,created_at,resolved_at,deployment_id." placeholder:"FILE"`
@@ -346,14 +346,14 @@ func readImportFile(path string, kind delivery.Kind) (delivery.Data, error) {
 // DeployCmd records deployments.
 type DeployCmd struct {
 	Record  DeployRecordCmd  `cmd:"" help:"Record one deployment (from any CI, ecspresso in GitHub Actions, or by hand)."`
-	Collect DeployCollectCmd `cmd:"" help:"Record deployments AWS knows of, read-only: ECS deployments of the latest AWS scan's services, and CodeDeploy deployments."`
+	Collect DeployCollectCmd `cmd:"" help:"Record deployments AWS knows of, read-only: ECS deployments of the latest AWS scan's services, CodeDeploy deployments and CodePipeline executions."`
 }
 
 // DeployCollectCmd reads ECS service deployments, for the ECS services the
 // latest live scan found, and CodeDeploy deployments, with the scan's
 // credentials.
 type DeployCollectCmd struct {
-	Since string `help:"CodeDeploy deployments created since: a date or an RFC3339 time (default: 7 days ago)." placeholder:"DATE"`
+	Since string `help:"CodeDeploy deployments and CodePipeline executions started since: a date or an RFC3339 time (default: 7 days ago)." placeholder:"DATE"`
 }
 
 // Run collects and stores the deployments.
@@ -396,6 +396,7 @@ func (c *DeployCollectCmd) Run(ctx context.Context, r *runner) error {
 	}
 	var d delivery.Data
 	var fromECS, fromCodeDeploy int
+	var pipelines []delivery.Deployment
 	for _, cl := range clients {
 		logSkipped := func(source string, skipped []awsdeploy.Skipped) {
 			for _, s := range skipped {
@@ -422,11 +423,21 @@ func (c *DeployCollectCmd) Run(ctx context.Context, r *runner) error {
 		logSkipped("codedeploy", skipped)
 		d.Deployments = append(d.Deployments, deps...)
 		fromCodeDeploy += len(deps)
+		piped, skipped, err := awsdeploy.CodePipelineDeployments(ctx, cl.CodePipeline, pipelineEnvs(cfg, rs), since, now)
+		if err != nil {
+			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
+		}
+		logSkipped("codepipeline", skipped)
+		pipelines = append(pipelines, piped...)
+	}
+	fromPipeline, err := r.keepNewPipelineDeployments(ctx, st, &d, pipelines)
+	if err != nil {
+		return err
 	}
 	if err := st.SaveDelivery(ctx, d); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "recorded %d ECS deployments and %d CodeDeploy deployments\n", fromECS, fromCodeDeploy)
+	_, err = fmt.Fprintf(r.env.Stdout, "recorded %d ECS deployments, %d CodeDeploy deployments and %d CodePipeline executions\n", fromECS, fromCodeDeploy, fromPipeline)
 	return err
 }
 

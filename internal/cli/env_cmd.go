@@ -188,7 +188,7 @@ func (c *EnvListCmd) Run(ctx context.Context, r *runner) error {
 	for _, row := range rows {
 		holder, purpose, branch, until := "-", "-", "-", "-"
 		if l := row.Lease; l != nil {
-			holder = env.HolderLabel(l)
+			holder = env.HolderText(l, lang)
 			purpose, branch = dash(l.Purpose), dash(l.Branch)
 			until = lang.T("env.until", l.Until.In(loc).Format("01-02 15:04"), env.FormatDuration(l.Until.Sub(now)))
 		} else if !row.Leasable {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -313,5 +315,35 @@ func TestLeaseHoldsAndChores(t *testing.T) {
 	}
 	if h, ok := holds["i-qa2"]; ok {
 		t.Errorf("qa2 deployed an hour ago is held: %+v", h)
+	}
+}
+
+// TestLeaseNoticeWebhook: the holder of a stolen lease is told through
+// notify.webhook_url, with the text and the lease as JSON.
+func TestLeaseNoticeWebhook(t *testing.T) {
+	var got []leaseMessage
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m leaseMessage
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		got = append(got, m)
+	}))
+	defer hook.Close()
+	w := newEnvWorld(t)
+	w.cfg = filepath.Join(t.TempDir(), "steward.yaml")
+	if err := os.WriteFile(w.cfg, []byte("notify:\n  webhook_url: "+hook.URL+"/lease\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w.ok("env", "claim", "qa2", "--for", "1h", "--purpose", "PR #9")
+	w.user = "bob"
+	w.ok("env", "claim", "qa2", "--steal", "--reason", "incident repro")
+	if len(got) != 1 {
+		t.Fatalf("webhook got %d posts, want 1: %+v", len(got), got)
+	}
+	m := got[0]
+	if m.Event != "lease.stolen" || m.Notice.To != "alice" || m.Notice.By != "bob" || m.Notice.Lease.Purpose != "PR #9" ||
+		!strings.Contains(m.Text, "qa2 was taken from you by bob: incident repro") {
+		t.Errorf("webhook message = %+v", m)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/cost/costdb"
 	"github.com/steward-sre/steward/internal/delivery"
+	"github.com/steward-sre/steward/internal/delivery/awsdeploy"
 	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
@@ -204,4 +205,31 @@ func (r *runner) saveDemoLeases(ctx context.Context, st store.Store) error {
 		}
 	}
 	return nil
+}
+
+// pipelineEnvs are the environment names a pipeline's name is read for:
+// the env tag's allowed values, the environments: of steward.yaml and the
+// env tag values of the inventory.
+func pipelineEnvs(cfg *config.Config, rs []inventory.Resource) []string {
+	var out []string
+	for _, d := range env.Definitions(cfg.EnvDefinitions(), cfg.Tags.Required[cfg.Tags.EnvKey], rs, env.Keys{Env: cfg.Tags.EnvKey, System: cfg.Tags.SystemKey}) {
+		out = append(out, d.Name)
+	}
+	return append(out, "production", "staging")
+}
+
+// keepNewPipelineDeployments adds to d the pipeline executions no other
+// source recorded (a pipeline deploying with CodeDeploy or ECS is seen by
+// those too) and returns how many it added.
+func (r *runner) keepNewPipelineDeployments(ctx context.Context, st store.Store, d *delivery.Data, found []delivery.Deployment) (int, error) {
+	have, err := st.Delivery(ctx)
+	if err != nil {
+		return 0, err
+	}
+	kept, dropped := awsdeploy.DropRepeats(found, append(have.Deployments, d.Deployments...))
+	if dropped > 0 {
+		r.log.Info("pipeline executions another source recorded", "count", dropped)
+	}
+	d.Deployments = append(d.Deployments, kept...)
+	return len(kept), nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/delivery"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/schedule"
 )
@@ -333,16 +334,14 @@ func Holds(in BoardInput) map[string]Hold {
 	return out
 }
 
-// HolderLabel is a lease's holder and how it began, for a table.
-func HolderLabel(l *Lease) string {
-	if l == nil {
-		return ""
-	}
+// ScheduleText joins a row's schedules for a table cell.
+func (r Row) ScheduleText() string { return strings.Join(r.Schedules, ", ") }
+
+// HolderText is a lease's holder as a person reads it, saying when the
+// lease was made by a deploy.
+func HolderText(l *Lease, lang i18n.Lang) string {
 	if l.Via == ViaDeploy {
-		return l.Holder + " (deploy)"
+		return lang.T("env.holder.deploy", l.Holder)
 	}
 	return l.Holder
 }
-
-// Summarize joins a row's schedules for a table cell.
-func (r Row) ScheduleText() string { return strings.Join(r.Schedules, ", ") }

@@ -169,13 +169,19 @@ func (e *NotHolderError) Error() string {
 
 // RefusedError is a claim or extension the policy refuses: an
 // environment that cannot be leased, a lease too long, no holder.
-type RefusedError struct{ Err error }
+type RefusedError struct {
+	// Reason is no-holder, not-leasable or too-long; Args are the values
+	// its message names, for a caller that words it in another language.
+	Reason string
+	Args   []any
+	Err    error
+}
 
 func (e *RefusedError) Error() string { return e.Err.Error() }
 func (e *RefusedError) Unwrap() error { return e.Err }
 
-func refusef(format string, args ...any) error {
-	return &RefusedError{Err: fmt.Errorf(format, args...)}
+func refusef(reason, format string, args ...any) error {
+	return &RefusedError{Reason: reason, Args: args, Err: fmt.Errorf(format, args...)}
 }
 
 // ErrReasonRequired refuses a steal without a reason.
@@ -236,13 +242,13 @@ func (p Policy) CanLease(name string) bool {
 
 func (m *Leases) check(envName, who string) error {
 	if strings.TrimSpace(who) == "" {
-		return refusef("who is claiming is unknown: give --as NAME or set STEWARD_USER")
+		return refusef("no-holder", "who is claiming is unknown: give --as NAME or set STEWARD_USER")
 	}
 	if m.Known != nil && !m.Known(envName) {
 		return &UnknownError{Name: envName}
 	}
 	if !m.Policy.CanLease(envName) {
-		return refusef("%s cannot be leased (leases.environments allows %s)", envName, strings.Join(m.Policy.Leasable, ", "))
+		return refusef("not-leasable", "%s cannot be leased (leases.environments allows %s)", envName, strings.Join(m.Policy.Leasable, ", "))
 	}
 	return nil
 }
@@ -266,7 +272,7 @@ func (m *Leases) Claim(ctx context.Context, c Claim) (Result, error) {
 		c.For = m.Policy.Default
 	}
 	if c.For < 0 || (m.Policy.Max > 0 && c.For > m.Policy.Max) {
-		return Result{}, refusef("a lease runs at most %s (leases.max_duration); asked for %s", FormatDuration(m.Policy.Max), FormatDuration(c.For))
+		return Result{}, refusef("too-long", "a lease runs at most %s (leases.max_duration); asked for %s", FormatDuration(m.Policy.Max), FormatDuration(c.For))
 	}
 	if c.Steal && strings.TrimSpace(c.Reason) == "" {
 		return Result{}, ErrReasonRequired
@@ -350,7 +356,7 @@ func (m *Leases) Extend(ctx context.Context, environment, holder string, by time
 			from = now
 		}
 		if m.Policy.Max > 0 && from.Add(by).Sub(now) > m.Policy.Max {
-			return Change{}, refusef("a lease runs at most %s from now (leases.max_duration); %s would end %s",
+			return Change{}, refusef("too-long-extend", "a lease runs at most %s from now (leases.max_duration); %s would end %s",
 				FormatDuration(m.Policy.Max), environment, from.Add(by).Format(time.RFC3339))
 		}
 		l.Until = from.Add(by)
@@ -571,7 +577,7 @@ func Refusal(err error, lang i18n.Lang, loc *time.Location) (msg string, ok bool
 	case errors.Is(err, ErrReasonRequired):
 		return lang.T("env.err.reason"), true
 	case errors.As(err, &refused):
-		return err.Error(), true
+		return lang.T("env.err."+refused.Reason, refused.Args...), true
 	}
 	return "", false
 }

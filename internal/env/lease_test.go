@@ -72,13 +72,14 @@ func TestClaimConflictAndSteal(t *testing.T) {
 func TestClaimRefusals(t *testing.T) {
 	ctx := context.Background()
 	tests := map[string]struct {
-		claim Claim
-		want  string
+		claim  Claim
+		want   string
+		reason string // of a RefusedError; "" for another error
 	}{
-		"unknown environment": {Claim{Environment: "qa99", Holder: "a"}, `no environment "qa99"`},
-		"not leasable":        {Claim{Environment: "prod", Holder: "a"}, "prod cannot be leased"},
-		"no holder":           {Claim{Environment: "qa1", Holder: " "}, "who is claiming is unknown"},
-		"too long":            {Claim{Environment: "qa1", Holder: "a", For: 8 * 24 * time.Hour}, "at most 7d"},
+		"unknown environment": {Claim{Environment: "qa99", Holder: "a"}, `no environment "qa99"`, ""},
+		"not leasable":        {Claim{Environment: "prod", Holder: "a"}, "prod cannot be leased", "not-leasable"},
+		"no holder":           {Claim{Environment: "qa1", Holder: " "}, "who is claiming is unknown", "no-holder"},
+		"too long":            {Claim{Environment: "qa1", Holder: "a", For: 8 * 24 * time.Hour}, "at most 7d", "too-long"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -86,6 +87,10 @@ func TestClaimRefusals(t *testing.T) {
 			_, err := m.Claim(ctx, tc.claim)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want one saying %q", err, tc.want)
+			}
+			var refused *RefusedError
+			if got := errors.As(err, &refused); got != (tc.reason != "") || got && refused.Reason != tc.reason {
+				t.Errorf("err = %#v, want a refusal %q", err, tc.reason)
 			}
 			if ls, _ := st.Leases(ctx, "", false); len(ls) != 0 {
 				t.Fatalf("a refused claim stored %+v", ls)

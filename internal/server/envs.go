@@ -285,7 +285,7 @@ func (s *Server) slackBoard(ctx context.Context) (*slack.WebhookMessage, error) 
 		var buttons []slack.BlockElement
 		switch l := row.Lease; {
 		case l != nil:
-			line += "\n" + s.lang.T("slack.env.held", escapeSlack(env.HolderLabel(l)), escapeSlack(orDash(l.Purpose)), l.Until.In(s.zone()).Format("01-02 15:04"), env.FormatDuration(l.Until.Sub(now)))
+			line += "\n" + s.lang.T("slack.env.held", escapeSlack(env.HolderText(l, s.lang)), escapeSlack(orDash(l.Purpose)), l.Until.In(s.zone()).Format("01-02 15:04"), env.FormatDuration(l.Until.Sub(now)))
 			buttons = append(buttons,
 				slack.NewButtonBlockElement("env.extend", row.Name, slack.NewTextBlockObject(slack.PlainTextType, s.lang.T("slack.env.button.extend"), false, false)),
 				slack.NewButtonBlockElement("env.release", row.Name, slack.NewTextBlockObject(slack.PlainTextType, s.lang.T("slack.env.button.release"), false, false)))

@@ -44,6 +44,7 @@ var apiSurfaces = []apiSurface{
 	{"cloudtrail", reflect.TypeFor[EventsAPI]()},
 	{"ecs", reflect.TypeFor[DeploymentsAPI]()},
 	{"codedeploy", reflect.TypeFor[CodeDeployAPI]()},
+	{"codepipeline", reflect.TypeFor[CodePipelineAPI]()},
 }
 
 // iamPrefixes maps call-count service names to IAM action prefixes where
