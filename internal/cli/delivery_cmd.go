@@ -267,12 +267,7 @@ func dash(s string) string {
 	return s
 }
 
-func short(sha string) string {
-	if len(sha) > 8 {
-		return sha[:8]
-	}
-	return sha
-}
+func short(sha string) string { return delivery.ShortSHA(sha) }
 
 // DoraImportCmd imports delivery records.
 type DoraImportCmd struct {

@@ -3,7 +3,6 @@ package cli
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os/user"
@@ -150,34 +149,19 @@ func (r *runner) leaseHolds(ctx context.Context, cfg *config.Config, st store.St
 // holds, leases it to the deployer for leases.claim_on_deploy. It returns
 // the lines to print.
 func (r *runner) deployLease(ctx context.Context, cfg *config.Config, st store.Store, d *delivery.Deployment, deployer string) ([]string, error) {
-	m := r.leaseManager(cfg, st, nil)
-	live, err := m.Live(ctx)
+	out, err := r.leaseManager(cfg, st, nil).OnDeploy(ctx, d, deployer)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	if l, ok := live[d.Environment]; ok {
-		if l.Holder != deployer {
-			d.LeasedBy = l.Holder
-			out = append(out, r.lang.T("env.deploy.flagged", d.Environment, l.Holder, dash(l.Purpose), l.Until.In(r.zone(cfg)).Format("2006-01-02 15:04 MST")))
-		}
-		return out, nil
+	loc := r.zone(cfg)
+	switch {
+	case out.Foreign != nil:
+		l := out.Foreign
+		return []string{r.lang.T("env.deploy.flagged", d.Environment, l.Holder, dash(l.Purpose), l.Until.In(loc).Format("2006-01-02 15:04 MST"))}, nil
+	case out.Claimed != nil:
+		return []string{r.lang.T("env.deploy.claimed", d.Environment, deployer, out.Claimed.Until.In(loc).Format("2006-01-02 15:04 MST"))}, nil
 	}
-	p := cfg.LeasePolicy()
-	if p.OnDeploy <= 0 || !p.CanLease(d.Environment) || deployer == "" {
-		return nil, nil
-	}
-	res, err := m.Claim(ctx, env.Claim{Environment: d.Environment, Holder: deployer, For: p.OnDeploy, Via: env.ViaDeploy,
-		Purpose: fmt.Sprintf("deploy %s %s", d.Service, short(d.CommitSHA))})
-	var held *env.HeldError
-	if errors.As(err, &held) { // claimed meanwhile by someone else
-		d.LeasedBy = held.Lease.Holder
-		return []string{r.lang.T("env.deploy.flagged", d.Environment, held.Lease.Holder, dash(held.Lease.Purpose), held.Lease.Until.In(r.zone(cfg)).Format("2006-01-02 15:04 MST"))}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return []string{r.lang.T("env.deploy.claimed", d.Environment, deployer, res.Lease.Until.In(r.zone(cfg)).Format("2006-01-02 15:04 MST"))}, nil
+	return nil, nil
 }
 
 func costdbOpen(ctx context.Context, sd store.SQLDatabase) (cost.RollupStore, error) {

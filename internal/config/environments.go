@@ -43,6 +43,10 @@ type Leases struct {
 	// Environments are globs of the environments that may be leased
 	// (default qa*, dev*).
 	Environments []string `yaml:"environments"`
+	// RefuseForeignDeploys makes the server's deploy check
+	// (POST /api/deployments/check) refuse a deploy to an environment
+	// someone else holds; by default it is allowed and flagged.
+	RefuseForeignDeploys bool `yaml:"refuse_foreign_deploys"`
 }
 
 // EnvDiff tunes steward env diff. Each list given replaces the default.

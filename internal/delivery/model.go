@@ -254,3 +254,11 @@ func firstErr(errs ...error) error {
 	}
 	return nil
 }
+
+// ShortSHA is a commit as people read it: its first 8 hex digits.
+func ShortSHA(sha string) string {
+	if len(sha) > 8 {
+		return sha[:8]
+	}
+	return sha
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-sre/steward/internal/delivery"
 	"github.com/steward-sre/steward/internal/i18n"
 )
 
@@ -592,4 +593,46 @@ func NoticeText(n Notice, lang i18n.Lang, loc *time.Location) string {
 		return lang.T("env.notice.reminder", n.To, n.Lease.Environment, until, FormatDuration(n.Left))
 	}
 	return lang.T("env.notice.expired", n.To, n.Lease.Environment, until)
+}
+
+// DeployOutcome is what a deploy did to leases: Foreign is the lease of
+// someone else who holds the environment (the deploy is flagged with
+// them); Claimed is the lease a deploy to a free environment made for its
+// deployer.
+type DeployOutcome struct {
+	Foreign *Lease `json:"foreign,omitempty"`
+	Claimed *Lease `json:"claimed,omitempty"`
+}
+
+// OnDeploy is a deploy's part in leases: a deploy to an environment
+// someone else holds is flagged on the record (LeasedBy); one to a free
+// environment that may be leased is leased to its deployer for the
+// policy's OnDeploy. The command line and the server's deploy endpoint
+// both come here.
+func (m *Leases) OnDeploy(ctx context.Context, d *delivery.Deployment, deployer string) (DeployOutcome, error) {
+	live, err := m.Live(ctx)
+	if err != nil {
+		return DeployOutcome{}, err
+	}
+	if l, ok := live[d.Environment]; ok {
+		if l.Holder == deployer {
+			return DeployOutcome{}, nil
+		}
+		d.LeasedBy = l.Holder
+		return DeployOutcome{Foreign: &l}, nil
+	}
+	if m.Policy.OnDeploy <= 0 || !m.Policy.CanLease(d.Environment) || deployer == "" {
+		return DeployOutcome{}, nil
+	}
+	res, err := m.Claim(ctx, Claim{Environment: d.Environment, Holder: deployer, For: m.Policy.OnDeploy, Via: ViaDeploy,
+		Purpose: fmt.Sprintf("deploy %s %s", d.Service, delivery.ShortSHA(d.CommitSHA))})
+	var held *HeldError
+	if errors.As(err, &held) { // claimed meanwhile by someone else
+		d.LeasedBy = held.Lease.Holder
+		return DeployOutcome{Foreign: &held.Lease}, nil
+	}
+	if err != nil {
+		return DeployOutcome{}, err
+	}
+	return DeployOutcome{Claimed: &res.Lease}, nil
 }

@@ -24,6 +24,7 @@ var serverMessages = map[string]text{
 	"slack.env.state.no_resources":   {"no resources", "リソースなし"},
 	"slack.env.held":                 {"held by %s: %s, until %s (%s left)", "%s さんが利用中: %s（%s まで、残り %s）"},
 	"slack.env.more":                 {"…and %d more: `steward env list`", "…ほか %d 件: `steward env list`"},
+	"env.deploy.foreign":             {"%s is leased by %s (%s) until %s: ask them before deploying there", "%s は %s さんが利用中です（%s、%s まで）。デプロイする前に確認してください"},
 	"slack.env.free":                 {"free", "空き"},
 	"slack.env.deploy":               {"last deploy: %s %s %s, %s ago", "最終デプロイ: %s %s %s（%s 前）"},
 	"slack.env.button.claim":         {"Claim", "確保する"},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/delivery"
+	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/store"
@@ -54,6 +55,7 @@ func (s *Server) registerAPI() {
 	s.api("GET", "/api/resource", RoleViewer, s.apiResource)
 	s.api("GET", "/api/fourkeys", RoleViewer, s.apiFourKeys)
 	s.api("POST", "/api/deployments", RoleOperator, s.apiRecordDeployment)
+	s.api("POST", "/api/deployments/check", RoleOperator, s.apiCheckDeployment)
 	s.api("POST", "/api/incidents", RoleOperator, s.apiRecordIncident)
 }
 
@@ -311,11 +313,72 @@ func (s *Server) apiRecordDeployment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequestf("deployment: %v", err))
 		return
 	}
+	v, err := s.envView(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.leaseManager(v).OnDeploy(r.Context(), &d, d.Actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if err := s.store.SaveDelivery(r.Context(), delivery.Data{Deployments: []delivery.Deployment{d}}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, d)
+	writeJSON(w, http.StatusCreated, struct {
+		delivery.Deployment
+		Lease env.DeployOutcome `json:"lease"`
+	}{d, out})
+}
+
+// deployCheck is what a pipeline asks before it deploys.
+type deployCheck struct {
+	Service     string `json:"service"`
+	Environment string `json:"environment"`
+	// Actor is who deploys (default: the caller).
+	Actor string `json:"actor,omitempty"`
+}
+
+// apiCheckDeployment says whether a deploy may go ahead: an environment
+// someone else holds is refused (409) when leases.refuse_foreign_deploys
+// is set, else allowed with a warning. It records nothing.
+func (s *Server) apiCheckDeployment(w http.ResponseWriter, r *http.Request) {
+	var c deployCheck
+	if err := decodeRecord(w, r, &c); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if c.Environment == "" {
+		s.fail(w, r, badRequestf("environment is required"))
+		return
+	}
+	who := c.Actor
+	if who == "" {
+		who = UserFrom(r.Context()).Name
+	}
+	v, err := s.envView(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	live, err := s.leaseManager(v).Live(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	l, held := live[c.Environment]
+	if !held || l.Holder == who {
+		writeJSON(w, http.StatusOK, map[string]any{"allowed": true})
+		return
+	}
+	msg := s.lang.T("env.deploy.foreign", c.Environment, l.Holder, orDash(l.Purpose), l.Until.In(s.zone()).Format("2006-01-02 15:04 MST"))
+	if s.cfg.Leases.RefuseForeignDeploys {
+		writeJSON(w, http.StatusConflict, map[string]any{"allowed": false, "error": msg, "lease": l})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"allowed": true, "warning": msg, "lease": l})
 }
 
 // apiRecordIncident opens or resolves an incident (the same id replaces).

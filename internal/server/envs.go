@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/delivery"
 	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/store"
@@ -296,7 +297,7 @@ func (s *Server) slackBoard(ctx context.Context) (*slack.WebhookMessage, error) 
 			buttons = append(buttons, b)
 		}
 		if d := row.LastDeploy; d != nil {
-			line += "\n" + s.lang.T("slack.env.deploy", escapeSlack(d.Service), shortSHA(d.CommitSHA), string(d.Result), env.FormatAgo(now.Sub(d.Finished)))
+			line += "\n" + s.lang.T("slack.env.deploy", escapeSlack(d.Service), delivery.ShortSHA(d.CommitSHA), string(d.Result), env.FormatAgo(now.Sub(d.Finished)))
 		}
 		blocks = append(blocks, section(line))
 		if len(buttons) > 0 {
@@ -313,13 +314,6 @@ const maxBoardBlocks = 46
 func orDash(s string) string {
 	if s == "" {
 		return "-"
-	}
-	return s
-}
-
-func shortSHA(s string) string {
-	if len(s) > 8 {
-		return s[:8]
 	}
 	return s
 }

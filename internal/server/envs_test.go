@@ -216,3 +216,37 @@ func TestSlackBoardFitsAMessage(t *testing.T) {
 		t.Errorf("no note of the environments left out:\n%s", m)
 	}
 }
+
+// A pipeline asks before deploying and records after: a deploy to an
+// environment someone else holds is flagged (refused by the check when
+// configured), and one to a free environment leases it to the deployer.
+func TestDeploysAndLeases(t *testing.T) {
+	s, _ := envServer(t)
+	if code, b := post(t, s.Handler(), "/api/environments/qa1/claim", `{"purpose":"PR #9"}`); code != 200 {
+		t.Fatalf("claim: %d %s", code, b)
+	}
+	code, b := post(t, s.Handler(), "/api/deployments/check", `{"service":"shop","environment":"qa1","actor":"erin"}`)
+	if code != 200 || !strings.Contains(b, `"allowed": true`) || !strings.Contains(b, "qa1 is leased by dev (PR #9)") {
+		t.Errorf("check, allowed with a warning: %d %s", code, b)
+	}
+	if code, b := post(t, s.Handler(), "/api/deployments/check", `{"service":"shop","environment":"qa1"}`); code != 200 || strings.Contains(b, "warning") {
+		t.Errorf("check by the holder: %d %s", code, b)
+	}
+	s.cfg.Leases.RefuseForeignDeploys = true
+	if code, b := post(t, s.Handler(), "/api/deployments/check", `{"service":"shop","environment":"qa1","actor":"erin"}`); code != http.StatusConflict || !strings.Contains(b, `"allowed": false`) {
+		t.Errorf("check, refused: %d %s", code, b)
+	}
+	sha := `"commit_sha":"0123456789abcdef0123456789abcdef01234567"`
+	code, b = post(t, s.Handler(), "/api/deployments", `{"service":"shop","environment":"qa1","result":"success","actor":"erin",`+sha+`}`)
+	if code != 201 || !strings.Contains(b, `"leased_by": "dev"`) || !strings.Contains(b, `"foreign"`) {
+		t.Errorf("record to a held environment: %d %s", code, b)
+	}
+	code, b = post(t, s.Handler(), "/api/deployments", `{"service":"shop","environment":"qa2","result":"success","actor":"erin",`+sha+`}`)
+	if code != 201 || !strings.Contains(b, `"claimed"`) {
+		t.Fatalf("record to a free environment: %d %s", code, b)
+	}
+	_, b = get(t, s.Handler(), "/api/environments")
+	if !strings.Contains(b, `"holder": "erin"`) || !strings.Contains(b, `"via": "deploy"`) {
+		t.Errorf("qa2 is not leased to erin by the deploy:\n%s", b)
+	}
+}
