@@ -45,7 +45,6 @@ type OverrideCancelCmd struct {
 	ID string `arg:"" name:"override-id" help:"The override to end, as schedule override list shows it."`
 }
 
-
 // zone is the time zone of times people type: steward.yaml's time_zone,
 // else the machine's.
 func zone(cfg *config.Config) *time.Location {
