@@ -257,6 +257,16 @@ func TestGitHubHook(t *testing.T) {
 	if len(d.Deployments) != 1 || d.Deployments[0].Service != "api" || d.Deployments[0].Result != "success" {
 		t.Errorf("stored deployments %+v: want one (a redelivery replaces it)", d.Deployments)
 	}
+	// A deploy to production leases nothing; one to a QA environment
+	// leases it to its deployer, like any deploy.
+	qa := strings.Replace(payload, `"environment":"production"`, `"environment":"qa5"`, 1)
+	if code, b := post(t, s.Handler(), "/hooks/github", qa, "X-GitHub-Event", "deployment_status", "X-Hub-Signature-256", sign(secret, qa)); code != 200 {
+		t.Fatalf("qa deploy: %d %s", code, b)
+	}
+	ls, err := st.Leases(context.Background(), "qa5", true)
+	if err != nil || len(ls) != 1 || ls[0].Holder != "hanako" {
+		t.Errorf("leases of qa5 after a GitHub deploy: %+v %v", ls, err)
+	}
 
 	off := newServer(t, openStore(t))
 	if code, b := post(t, off.Handler(), "/hooks/github", payload, "X-GitHub-Event", "deployment_status", "X-Hub-Signature-256", sign("", payload)); code != http.StatusServiceUnavailable {

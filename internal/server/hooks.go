@@ -51,6 +51,21 @@ func (s *Server) githubHook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if len(d.Deployments) > 0 {
+		// A deploy from GitHub takes part in leases as any other.
+		v, err := s.envView(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		m := s.leaseManager(v)
+		for i := range d.Deployments {
+			if _, err := m.OnDeploy(r.Context(), &d.Deployments[i], d.Deployments[i].Actor); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+	}
 	if d.Len() > 0 {
 		if err := s.store.SaveDelivery(r.Context(), d); err != nil {
 			s.fail(w, r, err)
