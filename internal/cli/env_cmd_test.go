@@ -321,6 +321,11 @@ func TestLeaseHoldsAndChores(t *testing.T) {
 // TestLeaseNoticeWebhook: the holder of a stolen lease is told through
 // notify.webhook_url, with the text and the lease as JSON.
 func TestLeaseNoticeWebhook(t *testing.T) {
+	type leaseMessage struct {
+		Event  string     `json:"event"`
+		Text   string     `json:"text"`
+		Notice env.Notice `json:"notice"`
+	}
 	var got []leaseMessage
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var m leaseMessage

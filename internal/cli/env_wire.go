@@ -45,6 +45,16 @@ func (r *runner) whoami(as string) string {
 	return ""
 }
 
+// tellPeople is where lease notices go from the command line: stdout,
+// Slack when its bot token is set, the webhook when configured.
+func tellPeople(cfg *config.Config, out io.Writer, getenv func(string) string, lang i18n.Lang, loc *time.Location) env.Tell {
+	t := env.Tell{Out: out, Webhook: cfg.Notify.WebhookURL, Lang: lang, Loc: loc, Channel: cfg.Slack.Channel, MemberOf: cfg.Slack.MemberOf}
+	if tok := cfg.Slack.BotToken(getenv); tok != "" {
+		t.Slack = notify.NewSlack(tok, "")
+	}
+	return t
+}
+
 // leaseManager decides leases on st with the configuration's policy;
 // notices go to stdout and the configured webhook.
 func (r *runner) leaseManager(cfg *config.Config, st store.Store, defs []env.Definition) *env.Leases {
@@ -53,36 +63,11 @@ func (r *runner) leaseManager(cfg *config.Config, st store.Store, defs []env.Def
 		known[d.Name] = true
 	}
 	m := &env.Leases{Store: st, Policy: cfg.LeasePolicy(), Now: r.env.Now,
-		Notifier: &leaseNotifier{w: r.env.Stdout, lang: r.lang, webhook: cfg.Notify.WebhookURL, loc: r.zone(cfg)}}
+		Notifier: tellPeople(cfg, r.env.Stdout, r.env.Getenv, r.lang, r.zone(cfg))}
 	if len(known) > 0 {
 		m.Known = func(name string) bool { return known[name] }
 	}
 	return m
-}
-
-// leaseNotifier tells a holder on stdout and, when notify.webhook_url is
-// set, by a JSON POST (Slack comes with the server).
-type leaseNotifier struct {
-	w       io.Writer
-	lang    i18n.Lang
-	webhook string
-	loc     *time.Location
-}
-
-// leaseMessage is what the webhook receives.
-type leaseMessage struct {
-	Event  string     `json:"event"`
-	Text   string     `json:"text"`
-	Notice env.Notice `json:"notice"`
-}
-
-func (n *leaseNotifier) Notify(ctx context.Context, x env.Notice) error {
-	text := env.NoticeText(x, n.lang, n.loc)
-	fmt.Fprintln(n.w, text)
-	if n.webhook == "" {
-		return nil
-	}
-	return notify.Webhook(ctx, nil, n.webhook, leaseMessage{Event: "lease." + x.Kind, Text: text, Notice: x})
 }
 
 // leaseChores are a schedule run's part in leases: leases whose time is

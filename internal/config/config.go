@@ -142,6 +142,27 @@ type Slack struct {
 	Channel string `yaml:"channel"`
 }
 
+// MemberOf is the Slack member id slack.users maps to a person's
+// address; empty when none does.
+func (s Slack) MemberOf(email string) string {
+	for id, e := range s.Users {
+		if strings.EqualFold(e, email) {
+			return id
+		}
+	}
+	return ""
+}
+
+// BotToken reads the bot token from its environment variable; empty
+// when Slack is not set up.
+func (s Slack) BotToken(getenv func(string) string) string {
+	name := s.BotTokenEnv
+	if name == "" {
+		name = DefaultSlackBotTokenEnv
+	}
+	return getenv(name)
+}
+
 // Defaults of Slack's environment variable names.
 const (
 	DefaultSlackSigningSecretEnv = "STEWARD_SLACK_SIGNING_SECRET"

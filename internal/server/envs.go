@@ -11,7 +11,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/delivery"
 	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/notify"
@@ -75,52 +74,16 @@ func (s *Server) zone() *time.Location {
 	return time.UTC
 }
 
-// serverNotifier tells people of their leases from the server.
-type serverNotifier struct{ s *Server }
-
-func (s *Server) notifier() env.Notifier { return serverNotifier{s} }
-
-func (n serverNotifier) Notify(ctx context.Context, x env.Notice) error {
-	s := n.s
-	text := env.NoticeText(x, s.lang, s.zone())
-	var errs []error
-	if sl := s.slackPoster(); sl != nil {
-		to := s.cfg.Slack.Channel
-		if id := s.slackIDOf(x.To); id != "" {
-			to = id
-		}
-		if to != "" {
-			if _, err := sl.Post(ctx, to, text); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	if u := s.cfg.Notify.WebhookURL; u != "" {
-		if err := notify.Webhook(ctx, nil, u, map[string]any{"event": "lease." + x.Kind, "text": text, "notice": x}); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// slackIDOf is the Slack member a steward user name (an address) is, if
-// slack.users says so.
-func (s *Server) slackIDOf(name string) string {
-	for id, email := range s.cfg.Slack.Users {
-		if strings.EqualFold(email, name) {
-			return id
-		}
-	}
-	return ""
+// notifier tells people of their leases from the server: Slack and the
+// webhook, as the command line does.
+func (s *Server) notifier() env.Notifier {
+	return env.Tell{Slack: s.slackPoster(), MemberOf: s.cfg.Slack.MemberOf, Channel: s.cfg.Slack.Channel,
+		Webhook: s.cfg.Notify.WebhookURL, Lang: s.lang, Loc: s.zone()}
 }
 
 // slackPoster posts as the bot; nil without a bot token.
 func (s *Server) slackPoster() *notify.Slack {
-	envName := s.cfg.Slack.BotTokenEnv
-	if envName == "" {
-		envName = config.DefaultSlackBotTokenEnv
-	}
-	tok := s.getenv(envName)
+	tok := s.cfg.Slack.BotToken(s.getenv)
 	if tok == "" {
 		return nil
 	}
