@@ -26,6 +26,10 @@ func (v Verb) inverse() (Verb, bool) {
 		return Start, true
 	case Start:
 		return Stop, true
+	case Mark:
+		return Unmark, true
+	case Unmark:
+		return Mark, true
 	}
 	return "", false
 }
@@ -51,6 +55,8 @@ type Ref struct {
 	Name string `json:"name,omitempty"`
 	// Cluster is an ECS service's cluster (also in a new-format ARN).
 	Cluster string `json:"cluster,omitempty"`
+	// AccountID is the account when the ARN has none (EBS snapshots).
+	AccountID string `json:"account,omitempty"`
 }
 
 // arnParts splits arn:partition:service:region:account:resource.
@@ -66,7 +72,13 @@ func (r Ref) arnParts() (region, account, resource string, err error) {
 func (r Ref) Region() string { reg, _, _, _ := r.arnParts(); return reg }
 
 // Account is the resource's account.
-func (r Ref) Account() string { _, a, _, _ := r.arnParts(); return a }
+func (r Ref) Account() string {
+	if r.AccountID != "" {
+		return r.AccountID
+	}
+	_, a, _, _ := r.arnParts()
+	return a
+}
 
 // Change is one change of a plan.
 type Change struct {
@@ -146,10 +158,11 @@ func (p *Plan) Validate() error {
 			return fmt.Errorf("%s: id is required", field)
 		case ids[c.ID]:
 			return fmt.Errorf("%s: id %s appears twice", field, c.ID)
-		case !slices.Contains(Types, c.Type):
-			return fmt.Errorf("%s: type %q has no action (known: %s)", field, c.Type, strings.Join(Types, ", "))
-		case c.Action != Stop && c.Action != Start:
-			return fmt.Errorf("%s: action %q (want stop or start)", field, c.Action)
+		case !slices.Contains(Types, c.Type) && !CanClean(c.Type):
+			return fmt.Errorf("%s: type %q has no action (known: %s)", field, c.Type, strings.Join(append(slices.Clone(Types), CleanupTypes...), ", "))
+		case !verbAllowed(c.Type, c.Action):
+			return fmt.Errorf("%s: action %q is not one steward makes on %s (stop and start: %s; mark, unmark, delete: %s; snapshot-then-delete: %s)",
+				field, c.Action, c.Type, strings.Join(Types, ", "), strings.Join(CleanupTypes, ", "), strings.Join(snapshotTypes, ", "))
 		case c.Recorded == nil:
 			return fmt.Errorf("%s: recorded state is required (it is what apply compares)", field)
 		}
