@@ -1,6 +1,7 @@
 package action
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-sre/steward/internal/action/guard"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/store"
@@ -38,7 +40,7 @@ const (
 )
 
 // DefaultGraceDays is how long a marked resource waits before a delete.
-const DefaultGraceDays = 7
+const DefaultGraceDays = guard.DefaultGraceDays
 
 // Resource types mark-then-delete acts on.
 const (
@@ -200,7 +202,8 @@ func (e *Engine) PlanCleanup(ctx context.Context, in CleanupInput) (*Plan, error
 		if !flagged && r.Tags[MarkTag] == "" {
 			continue
 		}
-		ref := Ref{ARN: r.ARN, Type: r.Type, Name: r.Name, AccountID: r.Account}
+		// A volume or an address often has no Name tag: its id is what people know.
+		ref := Ref{ARN: r.ARN, Type: r.Type, Name: cmp.Or(r.Name, r.ID), AccountID: r.Account}
 		skip := func(reason string) { p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: reason}) }
 		if !CanClean(r.Type) {
 			skip(l.T("cleanup.skip.type", r.Type))
@@ -273,7 +276,11 @@ func (e *Engine) PlanCleanup(ctx context.Context, in CleanupInput) (*Plan, error
 			}
 			v = SnapshotDelete
 		}
-		add(v, map[string]string{"state": "deleted"}, l.T("cleanup.why.delete", due.Format(time.DateOnly), by))
+		after := cl.After(o, v)
+		if r.Type == TypeDBInstance {
+			after = map[string]string{"status": "deleted"}
+		}
+		add(v, after, l.T("cleanup.why.delete", due.Format(time.DateOnly), by))
 	}
 	orderCleanup(p.Changes)
 	for i := range p.Changes {

@@ -41,8 +41,9 @@ func leftoverEstate(c *cloud) ([]inventory.Resource, []Match) {
 	c.dbs["legacy-db"] = &rdstypes.DBInstance{DBInstanceIdentifier: sdkaws.String("legacy-db"), DBInstanceStatus: sdkaws.String("stopped")}
 
 	rs := []inventory.Resource{
-		{ARN: arnOf("ec2", "volume/vol-1"), Type: TypeVolume, Name: "vol-1"},
-		{ARN: arnOf("ec2", "elastic-ip/eipalloc-1"), Type: TypeEIP, Name: "eipalloc-1"},
+		// No Name tag: plans show the id.
+		{ARN: arnOf("ec2", "volume/vol-1"), Type: TypeVolume, ID: "vol-1"},
+		{ARN: arnOf("ec2", "elastic-ip/eipalloc-1"), Type: TypeEIP, ID: "eipalloc-1"},
 		{ARN: "arn:aws:ec2:" + region + "::snapshot/snap-old", Type: TypeEBSSnapshot, Name: "snap-old"},
 		{ARN: arnOf("rds", "snapshot:old-manual"), Type: TypeDBSnapshot, Name: "old-manual"},
 		{ARN: lbARN, Type: TypeLoadBalancer, Name: "old-alb"},

@@ -196,7 +196,7 @@ func (t *Address) Observe(ctx context.Context, r Ref) (Observed, error) {
 	}
 	a := out.Addresses[0]
 	assoc := sdkaws.ToString(a.AssociationId)
-	o := Observed{Tags: ec2TagMap(a.Tags), State: map[string]string{"public_ip": sdkaws.ToString(a.PublicIp), "association": assoc}}
+	o := Observed{Tags: ec2TagMap(a.Tags), State: map[string]string{"state": "allocated", "public_ip": sdkaws.ToString(a.PublicIp), "association": assoc}}
 	if assoc != "" {
 		o.Skip = "associated (" + assoc + ")"
 	}

@@ -214,6 +214,9 @@ type Actions struct {
 	// MaxChanges is the blast-radius cap: the most changes one apply makes
 	// (default 20); a plan with more is refused whole.
 	MaxChanges int `yaml:"max_changes"`
+	// GraceDays is how long a resource marked for deletion (steward
+	// cleanup plan) waits before a plan may delete it (default 7).
+	GraceDays int `yaml:"grace_days"`
 }
 
 // Notify says where run summaries go.
@@ -269,6 +272,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Policies.Actions.MaxChanges == 0 {
 		c.Policies.Actions.MaxChanges = guard.DefaultMaxChanges
+	}
+	if c.Policies.Actions.GraceDays == 0 {
+		c.Policies.Actions.GraceDays = guard.DefaultGraceDays
 	}
 	if c.TimeZone != "" && c.Cost.Recommend.OfficeHours.TimeZone == "" {
 		c.Cost.Recommend.OfficeHours.TimeZone = c.TimeZone
@@ -456,6 +462,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Policies.Actions.MaxChanges < 1 {
 		return f.Errorf("policies.actions.max_changes", "%d: want 1 or more (the most changes one apply makes; default %d)", c.Policies.Actions.MaxChanges, guard.DefaultMaxChanges)
+	}
+	if g := c.Policies.Actions.GraceDays; g < 1 || g > 3650 {
+		return f.Errorf("policies.actions.grace_days", "%d: want 1 to 3650 (days a resource marked for deletion waits; default %d)", g, guard.DefaultGraceDays)
 	}
 	if u := c.Notify.WebhookURL; u != "" {
 		pu, err := url.Parse(u)

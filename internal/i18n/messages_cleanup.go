@@ -25,6 +25,8 @@ var cleanupCatalog = map[string]text{
 	"cleanup.saved": {"Plan saved to %s: run `steward apply %s` to make these %d change(s).",
 		"プランを %s に保存しました。`steward apply %s` で %d件の変更を実行します。"},
 	"cleanup.policies": {"Policies that mark: %s (grace %d days).", "マークするポリシー: %s（猶予 %d日）"},
+	"cleanup.overcap": {"steward: %d changes is over the cap of %d per apply (policies.actions.max_changes): apply will refuse this plan",
+		"steward: 変更 %d件は 1 回の apply の上限 %d件（policies.actions.max_changes）を超えているため、apply はこのプランを拒否します"},
 	"cleanup.nopolicies": {"No loaded policy marks resources (actions: [mark, delete] or [mark, snapshot-then-delete]): nothing to plan.",
 		"リソースをマークするポリシー（actions: [mark, delete] または [mark, snapshot-then-delete]）が読み込まれていないため、計画するものはありません。"},
 }
