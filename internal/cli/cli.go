@@ -101,6 +101,7 @@ type CLI struct {
 	Apply     ApplyCmd     `cmd:"" help:"Make exactly the changes of a saved plan, after checking nothing changed since."`
 	Journal   JournalCmd   `cmd:"" help:"List the changes steward made, with what each replaced."`
 	Undo      UndoCmd      `cmd:"" help:"Undo a change of the journal: restore what it replaced."`
+	Cleanup   CleanupCmd   `cmd:"" help:"Mark the leftovers policies flag (unattached volumes, unassociated Elastic IPs, old snapshots, idle load balancers) and plan their delete after the grace days, for steward apply."`
 	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
 	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege, read-only IAM policy steward needs: the scan by default, or --feature cost,cost-explorer,iac, or --all."`
