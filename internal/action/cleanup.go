@@ -161,6 +161,10 @@ type CleanupInput struct {
 	// Scanned is when that scan was made: a delete needs a scan on or
 	// after the mark's day to confirm the resource still matches.
 	Scanned time.Time
+	// Coverage is that scan's coverage: a delete waits while the scan
+	// could not read the resource's service in its account and region,
+	// since a finding there may rest on a half-read estate.
+	Coverage []inventory.Coverage
 	// At is the instant the plan is made for (marks count from it).
 	At time.Time
 	// GraceDays is how long a mark waits; 0 means DefaultGraceDays.
@@ -268,6 +272,10 @@ func (e *Engine) PlanCleanup(ctx context.Context, in CleanupInput) (*Plan, error
 			skip(o.Skip)
 			continue
 		}
+		if g, ok := gap(in.Coverage, r); ok {
+			skip(l.T("cleanup.skip.gap", g.Service, g.Account, g.Region, g.Error))
+			continue
+		}
 		v := Delete
 		if h.snapshot {
 			if !CanSnapshot(r.Type) {
@@ -291,6 +299,25 @@ func (e *Engine) PlanCleanup(ctx context.Context, in CleanupInput) (*Plan, error
 		}
 	}
 	return p, nil
+}
+
+// coverageService is the scan's coverage name of the service that reads
+// each type mark-then-delete acts on.
+var coverageService = map[string]string{
+	TypeVolume: "ec2", TypeEIP: "ec2", TypeEBSSnapshot: "ec2",
+	TypeDBInstance: "rds", TypeDBSnapshot: "rds", TypeDBClusterSnapshot: "rds",
+	TypeLoadBalancer: "elasticloadbalancingv2",
+}
+
+// gap returns the coverage row that failed for r's service, account and
+// region, if one did.
+func gap(cov []inventory.Coverage, r inventory.Resource) (inventory.Coverage, bool) {
+	for _, c := range cov {
+		if !c.OK && c.Service == coverageService[r.Type] && c.Account == r.Account && c.Region == r.Region {
+			return c, true
+		}
+	}
+	return inventory.Coverage{}, false
 }
 
 // beforeOf is what a change shows as before: the mark tags for a mark or

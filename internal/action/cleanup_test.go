@@ -324,6 +324,27 @@ func TestCleanupSkips(t *testing.T) {
 	if d := cmp.Diff([]string{"mark snap-old", "mark legacy-db", "mark old-manual"}, summary(p)); d != "" {
 		t.Errorf("plan (-want +got):\n%s", d)
 	}
+	// A scan that could not read RDS in the account and region: its
+	// findings there do not delete anything; EC2's still do.
+	c.left.protected[lbARN] = false
+	c.left.volumes["vol-1"].Attachments = nil
+	c.left.addresses["eipalloc-1"].Tags = nil
+	if _, err := e.Apply(context.Background(), planCleanup(t, e, rs[:6], ms[:6], day0, day0)); err != nil {
+		t.Fatal(err)
+	}
+	cov := []inventory.Coverage{{Account: acct, Region: region, Service: "ec2", OK: true},
+		{Account: acct, Region: region, Service: "rds", ErrorKind: "throttled", Error: "Throttling: rate exceeded"}}
+	p, err := e.PlanCleanup(context.Background(), CleanupInput{Resources: rs[:6], Matches: ms[:6], Scanned: day(8), Coverage: cov, At: day(8), Lang: i18n.EN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"delete old-alb", "snapshot-then-delete vol-1", "delete eipalloc-1", "delete snap-old"}, summary(p)); d != "" {
+		t.Errorf("plan with RDS unread (-want +got):\n%s", d)
+	}
+	if s := skipped(p)["old-manual"]; !strings.Contains(s, "could not read rds in "+acct+" "+region+" (Throttling: rate exceeded)") {
+		t.Errorf("old-manual: %q", s)
+	}
+
 	// A policy asking for a snapshot of a type steward cannot snapshot.
 	c.left.addresses["eipalloc-1"].Tags = []ec2types.Tag{{Key: sdkaws.String(MarkTag), Value: sdkaws.String("delete@2026-12-07")}}
 	p = planCleanup(t, e, rs, ms, day(2), day(2))

@@ -86,7 +86,7 @@ func (c *CleanupPlanCmd) Run(ctx context.Context, r *runner) error {
 			ms = append(ms, action.Match{ARN: f.ARN, Policy: f.Policy, Snapshot: snap})
 		}
 	}
-	p, err := e.PlanCleanup(ctx, action.CleanupInput{Resources: rs, Matches: ms, Scanned: sc.Started, At: at, GraceDays: grace, Lang: r.lang})
+	p, err := e.PlanCleanup(ctx, action.CleanupInput{Resources: rs, Matches: ms, Scanned: sc.Started, Coverage: sc.Coverage, At: at, GraceDays: grace, Lang: r.lang})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ var cleanupCatalog = map[string]text{
 		"マーク済み: %s から削除可能（残り %d日）"},
 	"cleanup.skip.stale": {"due since %s, but the latest scan (%s) is older: scan again to confirm it still matches",
 		"%s から削除可能ですが、最新のスキャン（%s）がそれより古いため、再度スキャンしてまだ該当するか確認してください"},
+	"cleanup.skip.gap": {"due, but the latest scan could not read %s in %s %s (%s): deletes wait for a scan that reads it",
+		"削除可能ですが、最新のスキャンで %s（%s %s）を読み取れませんでした（%s）。読み取れるスキャンまで削除を待ちます"},
 	"cleanup.skip.nosnapshot": {"%s asks for a snapshot first, which steward cannot take of a %s",
 		"%s は削除前のスナップショットを求めていますが、%s のスナップショットには対応していません"},
 	"cleanup.saved": {"Plan saved to %s: run `steward apply %s` to make these %d change(s).",
