@@ -400,20 +400,33 @@ func splitTags(after map[string]string) (set map[string]string, remove []string)
 	return set, remove
 }
 
-// notReversible is undo's answer for a change it cannot reverse: a delete
-// is never reversible; when a snapshot was taken first, it says how to
-// restore from it.
+// DeleteNotReversible is undo's answer for a delete: it cannot be
+// undone; Snapshot, when one was taken first, holds the data and Restore
+// says how to make the resource again from it.
+type DeleteNotReversible struct {
+	ChangeID, Name    string
+	Snapshot, Restore string
+}
+
+func (e *DeleteNotReversible) Error() string {
+	if e.Snapshot == "" {
+		return fmt.Sprintf("change %s deleted %s: a delete cannot be undone and no snapshot was taken", e.ChangeID, e.Name)
+	}
+	return fmt.Sprintf("change %s deleted %s: a delete cannot be undone; snapshot %s holds its data: %s", e.ChangeID, e.Name, e.Snapshot, e.Restore)
+}
+
+func (e *DeleteNotReversible) Unwrap() error { return ErrNotReversible }
+
+// notReversible is undo's answer for a change it cannot reverse.
 func notReversible(en store.JournalEntry) error {
-	v := Verb(en.Action)
-	if !isDelete(v) {
+	if !isDelete(Verb(en.Action)) {
 		return fmt.Errorf("change %s (%s): %w", en.ID, en.Action, ErrNotReversible)
 	}
-	snap := en.Previous["snapshot"]
-	if snap == "" {
-		return fmt.Errorf("change %s deleted %s: %w: a delete cannot be undone and no snapshot was taken", en.ID, nameOr(Ref{ARN: en.ARN, Name: en.Name}), ErrNotReversible)
+	e := &DeleteNotReversible{ChangeID: en.ID, Name: nameOr(Ref{ARN: en.ARN, Name: en.Name}), Snapshot: en.Previous["snapshot"]}
+	if e.Snapshot != "" {
+		e.Restore = restoreHint(en.Type, e.Snapshot, en.Previous)
 	}
-	return fmt.Errorf("change %s deleted %s: %w: a delete cannot be undone; snapshot %s holds its data: %s", en.ID, nameOr(Ref{ARN: en.ARN, Name: en.Name}),
-		ErrNotReversible, snap, restoreHint(en.Type, snap, en.Previous))
+	return e
 }
 
 // restoreHint says how to make a resource again from the snapshot taken

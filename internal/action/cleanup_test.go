@@ -201,6 +201,21 @@ func TestCleanupMarkGraceDelete(t *testing.T) {
 	}
 }
 
+// TestCleanupJapanese: why a change is planned, and why a resource is
+// left alone, read in the run's language.
+func TestCleanupJapanese(t *testing.T) {
+	c := newCloud()
+	rs, ms := leftoverEstate(c)
+	e, _ := newEngine(t, c)
+	p, err := e.PlanCleanup(context.Background(), CleanupInput{Resources: rs, Matches: ms, Scanned: day0, At: day0, GraceDays: 14, Lang: i18n.JA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := p.Changes[1].Why; w != "ebs-unattached に該当: 2026-12-20 に削除予定としてマーク（猶予 14日）" {
+		t.Errorf("why in Japanese: %q", w)
+	}
+}
+
 // TestCleanupUnmark: a marked resource the scan no longer flags loses its
 // mark; undo puts it back.
 func TestCleanupUnmark(t *testing.T) {

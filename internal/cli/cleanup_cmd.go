@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/action"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -25,6 +26,14 @@ type CleanupPlanCmd struct {
 	GraceDays int    `name:"grace-days" help:"Days a mark waits before its delete (default: policies.actions.grace_days in steward.yaml, 7)." placeholder:"N"`
 	Format    string `help:"Output: table, json." default:"table" enum:"table,json" short:"f"`
 	Out       string `help:"Save the plan to this file, for steward apply." placeholder:"FILE"`
+}
+
+// undoDeleteText is undo's answer for a delete, in lang.
+func undoDeleteText(lang i18n.Lang, e *action.DeleteNotReversible) string {
+	if e.Snapshot == "" {
+		return lang.T("cleanup.undo.nosnapshot", e.ChangeID, e.Name)
+	}
+	return lang.T("cleanup.undo.snapshot", e.ChangeID, e.Name, e.Snapshot, e.Restore)
 }
 
 // Run plans mark-then-delete.

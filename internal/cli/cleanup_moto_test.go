@@ -298,4 +298,10 @@ func TestCleanupAgainstMoto(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(errb, "a delete cannot be undone") || !strings.Contains(errb, "aws ec2 create-volume --snapshot-id "+snap+" --availability-zone "+region+"a") {
 		t.Errorf("undo of the volume's delete: exit %d\n%s", code, errb)
 	}
+	if code, _, errb := run("--lang", "ja", "undo", dels.Changes[1].ID, "--auto-approve"); code != ExitUsage || !strings.Contains(errb, "削除は元に戻せません。データはスナップショット "+snap+" に残っています") {
+		t.Errorf("undo of the volume's delete in Japanese: exit %d\n%s", code, errb)
+	}
+	if code, out, _ := run("--lang", "ja", "cleanup", "plan"); code != ExitOK || !strings.Contains(out, "マークするポリシー: ebs-unattached") {
+		t.Errorf("cleanup plan in Japanese: exit %d\n%s", code, out)
+	}
 }

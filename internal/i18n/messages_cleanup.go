@@ -29,6 +29,10 @@ var cleanupCatalog = map[string]text{
 	"cleanup.policies": {"Policies that mark: %s (grace %d days).", "マークするポリシー: %s（猶予 %d日）"},
 	"cleanup.overcap": {"steward: %d changes is over the cap of %d per apply (policies.actions.max_changes): apply will refuse this plan",
 		"steward: 変更 %d件は 1 回の apply の上限 %d件（policies.actions.max_changes）を超えているため、apply はこのプランを拒否します"},
+	"cleanup.undo.snapshot": {"change %s deleted %s, and a delete cannot be undone; snapshot %s holds its data: %s",
+		"変更 %s は %s を削除しました。削除は元に戻せません。データはスナップショット %s に残っています: %s"},
+	"cleanup.undo.nosnapshot": {"change %s deleted %s, and a delete cannot be undone (no snapshot was taken)",
+		"変更 %s は %s を削除しました。削除は元に戻せません（スナップショットは取得していません）"},
 	"cleanup.nopolicies": {"No loaded policy marks resources (actions: [mark, delete] or [mark, snapshot-then-delete]): nothing to plan.",
 		"リソースをマークするポリシー（actions: [mark, delete] または [mark, snapshot-then-delete]）が読み込まれていないため、計画するものはありません。"},
 }
