@@ -249,7 +249,12 @@ func TestCleanupAgainstMoto(t *testing.T) {
 			t.Errorf("first plan: %s %s", c.Action, c.Name)
 		}
 	}
-	apply("marks")
+	// The marks are made by the unattended form, as cron would.
+	code, out, errb := run("cleanup", "run", "--auto-approve", "--format", "json")
+	var sum runSummary
+	if err := json.Unmarshal([]byte(out), &sum); code != ExitOK || err != nil || len(sum.Outcomes) != 5 || sum.Failed != 0 {
+		t.Fatalf("cleanup run: exit %d, %v\n%s%s", code, err, out, errb)
+	}
 	due := "delete@" + t0.AddDate(0, 0, 7).Format(time.DateOnly)
 	marked := []string{"volume " + due, "eip " + due, "kept ", "snapshot " + due, "db snapshot " + due, "lb " + due}
 	if got := l.state(t, ctx); !slices.Equal(got, marked) {
@@ -276,6 +281,16 @@ func TestCleanupAgainstMoto(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("delete plan:\n got %q\nwant %q", got, want)
 	}
+	// The unattended form: a dry run plans the same and changes nothing;
+	// without a terminal it needs --auto-approve.
+	code, out, errb = run("cleanup", "run", "--dry-run", "--format", "json")
+	sum = runSummary{}
+	if err := json.Unmarshal([]byte(out), &sum); code != ExitOK || err != nil || len(sum.Planned) != 5 || len(sum.Outcomes) != 0 || !sum.DryRun {
+		t.Errorf("cleanup run --dry-run: exit %d, %v\n%s%s", code, err, out, errb)
+	}
+	if code, _, errb := run("cleanup", "run"); code != ExitUsage || !strings.Contains(errb, "--auto-approve") {
+		t.Errorf("cleanup run without a terminal: exit %d\n%s", code, errb)
+	}
 	if got := l.state(t, ctx); !slices.Equal(got, marked) {
 		t.Errorf("the delete plan changed something: %q", got)
 	}
@@ -290,11 +305,11 @@ func TestCleanupAgainstMoto(t *testing.T) {
 	}
 	snap := *ss.Snapshots[0].SnapshotId
 
-	code, out, _ := run("journal", "--format", "json", "--limit", "5")
+	code, out, _ = run("journal", "--format", "json", "--limit", "5")
 	if code != ExitOK || !strings.Contains(out, `"snapshot": "`+snap+`"`) {
 		t.Errorf("journal does not hold the snapshot %s: exit %d\n%s", snap, code, out)
 	}
-	code, _, errb := run("undo", dels.Changes[1].ID, "--auto-approve")
+	code, _, errb = run("undo", dels.Changes[1].ID, "--auto-approve")
 	if code != ExitUsage || !strings.Contains(errb, "a delete cannot be undone") || !strings.Contains(errb, "aws ec2 create-volume --snapshot-id "+snap+" --availability-zone "+region+"a") {
 		t.Errorf("undo of the volume's delete: exit %d\n%s", code, errb)
 	}

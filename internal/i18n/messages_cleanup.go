@@ -33,6 +33,8 @@ var cleanupCatalog = map[string]text{
 		"変更 %s は %s を削除しました。削除は元に戻せません。データはスナップショット %s に残っています: %s"},
 	"cleanup.undo.nosnapshot": {"change %s deleted %s, and a delete cannot be undone (no snapshot was taken)",
 		"変更 %s は %s を削除しました。削除は元に戻せません（スナップショットは取得していません）"},
+	"cleanup.confirm": {"Make these %d change(s)? Deletes cannot be undone.", "%d件の変更を実行しますか？削除は元に戻せません。"},
+	"cleanup.dryrun":  {"Dry run: nothing was changed.", "ドライラン: 何も変更していません。"},
 	"cleanup.nopolicies": {"No loaded policy marks resources (actions: [mark, delete] or [mark, snapshot-then-delete]): nothing to plan.",
 		"リソースをマークするポリシー（actions: [mark, delete] または [mark, snapshot-then-delete]）が読み込まれていないため、計画するものはありません。"},
 }
