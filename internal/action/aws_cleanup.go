@@ -6,6 +6,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 )
@@ -26,6 +27,8 @@ func cleanupTarget(cfg sdkaws.Config, typ string, w Wait) (Target, error) {
 		return &DBSnapshot{RDS: rds.NewFromConfig(cfg), Cluster: true}, nil
 	case TypeLoadBalancer:
 		return &LoadBalancer{ELB: elbv2.NewFromConfig(cfg)}, nil
+	case TypeClassicLoadBalancer:
+		return &ClassicLoadBalancer{ELB: elb.NewFromConfig(cfg)}, nil
 	}
 	return nil, fmt.Errorf("type %s: %w", typ, ErrNoTarget)
 }
@@ -59,4 +62,6 @@ var CleanupIAMActions = map[string][]string{
 	TypeDBClusterSnapshot: {"rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:DeleteDBClusterSnapshot"},
 	TypeLoadBalancer: {"elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags", "elasticloadbalancing:DeleteListener",
 		"elasticloadbalancing:DeleteLoadBalancer"},
+	TypeClassicLoadBalancer: {"elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags", "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+		"elasticloadbalancing:DeleteLoadBalancerListeners", "elasticloadbalancing:DeleteLoadBalancer"},
 }

@@ -56,7 +56,7 @@ const (
 // order: what uses others before what it uses (a load balancer before
 // the addresses and volumes of its instances, a database and a volume
 // before snapshots).
-var CleanupTypes = []string{TypeLoadBalancer, TypeDBInstance, TypeVolume, TypeEIP, TypeEBSSnapshot, TypeDBSnapshot, TypeDBClusterSnapshot}
+var CleanupTypes = []string{TypeLoadBalancer, TypeClassicLoadBalancer, TypeDBInstance, TypeVolume, TypeEIP, TypeEBSSnapshot, TypeDBSnapshot, TypeDBClusterSnapshot}
 
 // snapshotTypes are the types steward can snapshot before a delete.
 var snapshotTypes = []string{TypeVolume, TypeDBInstance}
@@ -306,7 +306,7 @@ func (e *Engine) PlanCleanup(ctx context.Context, in CleanupInput) (*Plan, error
 var coverageService = map[string]string{
 	TypeVolume: "ec2", TypeEIP: "ec2", TypeEBSSnapshot: "ec2",
 	TypeDBInstance: "rds", TypeDBSnapshot: "rds", TypeDBClusterSnapshot: "rds",
-	TypeLoadBalancer: "elasticloadbalancingv2",
+	TypeLoadBalancer: "elasticloadbalancingv2", TypeClassicLoadBalancer: "elasticloadbalancing",
 }
 
 // gap returns the coverage row that failed for r's service, account and

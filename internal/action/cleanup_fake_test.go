@@ -7,6 +7,8 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -15,14 +17,16 @@ import (
 
 // leftovers is the part of the fake cloud mark-then-delete acts on.
 type leftovers struct {
-	volumes   map[string]*ec2types.Volume
-	snaps     map[string]*ec2types.Snapshot
-	addresses map[string]*ec2types.Address
-	dbSnaps   map[string]*rdstypes.DBSnapshot
-	lbs       map[string]*elbv2types.LoadBalancer
-	lbTags    map[string]map[string]string
-	listeners map[string][]string // load balancer ARN -> listener ARNs
-	protected map[string]bool     // load balancers with deletion protection
+	volumes     map[string]*ec2types.Volume
+	snaps       map[string]*ec2types.Snapshot
+	addresses   map[string]*ec2types.Address
+	dbSnaps     map[string]*rdstypes.DBSnapshot
+	lbs         map[string]*elbv2types.LoadBalancer
+	lbTags      map[string]map[string]string
+	listeners   map[string][]string // load balancer ARN -> listener ARNs
+	protected   map[string]bool     // load balancers with deletion protection
+	classic     map[string]*elbtypes.LoadBalancerDescription
+	classicTags map[string]map[string]string
 	// snapLag is how many describes a new snapshot stays pending;
 	// snapFail makes it end in error instead.
 	snapLag  int
@@ -34,7 +38,8 @@ type leftovers struct {
 func newLeftovers() *leftovers {
 	return &leftovers{volumes: map[string]*ec2types.Volume{}, snaps: map[string]*ec2types.Snapshot{}, addresses: map[string]*ec2types.Address{},
 		dbSnaps: map[string]*rdstypes.DBSnapshot{}, lbs: map[string]*elbv2types.LoadBalancer{}, lbTags: map[string]map[string]string{},
-		listeners: map[string][]string{}, protected: map[string]bool{}, pending: map[string]int{}}
+		listeners: map[string][]string{}, protected: map[string]bool{}, pending: map[string]int{},
+		classic: map[string]*elbtypes.LoadBalancerDescription{}, classicTags: map[string]map[string]string{}}
 }
 
 // ec2Cleanup is the fake's EC2 as the cleanup targets see it (its
@@ -55,6 +60,8 @@ func (c *cloud) cleanupTarget(typ string, w Wait) (Target, error) {
 		return &DBSnapshot{RDS: c, Cluster: true}, nil
 	case TypeLoadBalancer:
 		return &LoadBalancer{ELB: c}, nil
+	case TypeClassicLoadBalancer:
+		return &ClassicLoadBalancer{ELB: classicELB{c}}, nil
 	}
 	return nil, ErrNoTarget
 }
@@ -409,4 +416,89 @@ func (c *cloud) RemoveTags(_ context.Context, in *elbv2.RemoveTagsInput, _ ...fu
 		}
 	}
 	return &elbv2.RemoveTagsOutput{}, nil
+}
+
+// --- Classic Load Balancing
+
+// classicELB is the fake's Classic Load Balancing (its calls share names
+// with v2's).
+type classicELB struct{ *cloud }
+
+func (e classicELB) DescribeLoadBalancers(_ context.Context, in *elb.DescribeLoadBalancersInput, _ ...func(*elb.Options)) (*elb.DescribeLoadBalancersOutput, error) {
+	e.read("elasticloadbalancing:DescribeLoadBalancers")
+	out := &elb.DescribeLoadBalancersOutput{}
+	for _, n := range in.LoadBalancerNames {
+		if lb, ok := e.left.classic[n]; ok {
+			out.LoadBalancerDescriptions = append(out.LoadBalancerDescriptions, *lb)
+		}
+	}
+	return out, nil
+}
+
+func (e classicELB) DescribeTags(_ context.Context, in *elb.DescribeTagsInput, _ ...func(*elb.Options)) (*elb.DescribeTagsOutput, error) {
+	e.read("elasticloadbalancing:DescribeTags")
+	out := &elb.DescribeTagsOutput{}
+	for _, n := range in.LoadBalancerNames {
+		d := elbtypes.TagDescription{LoadBalancerName: sdkaws.String(n)}
+		for k, v := range e.left.classicTags[n] {
+			d.Tags = append(d.Tags, elbtypes.Tag{Key: sdkaws.String(k), Value: sdkaws.String(v)})
+		}
+		out.TagDescriptions = append(out.TagDescriptions, d)
+	}
+	return out, nil
+}
+
+func (e classicELB) AddTags(_ context.Context, in *elb.AddTagsInput, _ ...func(*elb.Options)) (*elb.AddTagsOutput, error) {
+	if err := e.write("elasticloadbalancing:AddTags"); err != nil {
+		return nil, err
+	}
+	for _, n := range in.LoadBalancerNames {
+		if e.left.classicTags[n] == nil {
+			e.left.classicTags[n] = map[string]string{}
+		}
+		for _, t := range in.Tags {
+			e.left.classicTags[n][*t.Key] = *t.Value
+		}
+	}
+	return &elb.AddTagsOutput{}, nil
+}
+
+func (e classicELB) RemoveTags(_ context.Context, in *elb.RemoveTagsInput, _ ...func(*elb.Options)) (*elb.RemoveTagsOutput, error) {
+	if err := e.write("elasticloadbalancing:RemoveTags"); err != nil {
+		return nil, err
+	}
+	for _, n := range in.LoadBalancerNames {
+		for _, t := range in.Tags {
+			delete(e.left.classicTags[n], *t.Key)
+		}
+	}
+	return &elb.RemoveTagsOutput{}, nil
+}
+
+func (e classicELB) DeregisterInstancesFromLoadBalancer(_ context.Context, in *elb.DeregisterInstancesFromLoadBalancerInput, _ ...func(*elb.Options)) (*elb.DeregisterInstancesFromLoadBalancerOutput, error) {
+	if err := e.write("elasticloadbalancing:DeregisterInstancesFromLoadBalancer"); err != nil {
+		return nil, err
+	}
+	e.left.classic[*in.LoadBalancerName].Instances = nil
+	return &elb.DeregisterInstancesFromLoadBalancerOutput{}, nil
+}
+
+func (e classicELB) DeleteLoadBalancerListeners(_ context.Context, in *elb.DeleteLoadBalancerListenersInput, _ ...func(*elb.Options)) (*elb.DeleteLoadBalancerListenersOutput, error) {
+	if err := e.write("elasticloadbalancing:DeleteLoadBalancerListeners"); err != nil {
+		return nil, err
+	}
+	e.left.classic[*in.LoadBalancerName].ListenerDescriptions = nil
+	return &elb.DeleteLoadBalancerListenersOutput{}, nil
+}
+
+func (e classicELB) DeleteLoadBalancer(_ context.Context, in *elb.DeleteLoadBalancerInput, _ ...func(*elb.Options)) (*elb.DeleteLoadBalancerOutput, error) {
+	if err := e.write("elasticloadbalancing:DeleteLoadBalancer"); err != nil {
+		return nil, err
+	}
+	lb := e.left.classic[*in.LoadBalancerName]
+	if len(lb.Instances) > 0 || len(lb.ListenerDescriptions) > 0 {
+		return nil, fmt.Errorf("fake: load balancer deleted before its instances and listeners")
+	}
+	delete(e.left.classic, *in.LoadBalancerName)
+	return &elb.DeleteLoadBalancerOutput{}, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing/types"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/google/go-cmp/cmp"
@@ -477,5 +478,52 @@ func TestAccountlessARN(t *testing.T) {
 	a.Add("222222222222", region, sdkaws.Config{})
 	if _, err := a.Target("", region, TypeEBSSnapshot); !errors.Is(err, ErrNoTarget) {
 		t.Errorf("two accounts: %v", err)
+	}
+}
+
+// TestClassicLoadBalancer: a classic load balancer is marked, then its
+// instances are detached and its listeners deleted before it is; the
+// calls are all in iam-policy --actions.
+func TestClassicLoadBalancer(t *testing.T) {
+	ctx := context.Background()
+	c := newCloud()
+	arn := arnOf("elasticloadbalancing", "loadbalancer/legacy-clb")
+	c.left.classic["legacy-clb"] = &elbtypes.LoadBalancerDescription{LoadBalancerName: sdkaws.String("legacy-clb"),
+		Instances:            []elbtypes.Instance{{InstanceId: sdkaws.String("i-stopped")}},
+		ListenerDescriptions: []elbtypes.ListenerDescription{{Listener: &elbtypes.Listener{LoadBalancerPort: 80}}, {Listener: &elbtypes.Listener{LoadBalancerPort: 443}}}}
+	rs := []inventory.Resource{{ARN: arn, Type: TypeClassicLoadBalancer, Name: "legacy-clb", Account: acct, Region: region}}
+	ms := []Match{{ARN: arn, Policy: "lb-targets-down"}}
+	e, _ := newEngine(t, c)
+	c.readOnly = true
+	marks := planCleanup(t, e, rs, ms, day0, day0)
+	c.readOnly = false
+	if _, err := e.Apply(ctx, marks); err != nil {
+		t.Fatal(err)
+	}
+	if c.left.classicTags["legacy-clb"][MarkTag] != "delete@2026-12-13" {
+		t.Fatalf("tags after the mark: %v", c.left.classicTags["legacy-clb"])
+	}
+	c.readOnly = true
+	del := planCleanup(t, e, rs, ms, day(7), day(7))
+	c.readOnly = false
+	if d := cmp.Diff([]string{"delete legacy-clb"}, summary(del)); d != "" || len(c.writes) > 0 {
+		t.Fatalf("delete plan (-want +got):\n%s\nwrites while planning: %v", d, c.writes)
+	}
+	c.calls = nil
+	if _, err := e.Apply(ctx, del); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"elasticloadbalancing:DeregisterInstancesFromLoadBalancer", "elasticloadbalancing:DeleteLoadBalancerListeners", "elasticloadbalancing:DeleteLoadBalancer"}
+	if d := cmp.Diff(want, writes(c)); d != "" || c.left.classic["legacy-clb"] != nil {
+		t.Errorf("delete calls (-want +got):\n%s", d)
+	}
+	doc, err := IAMPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range append(want, "elasticloadbalancing:AddTags") {
+		if !strings.Contains(string(doc), `"`+op+`"`) {
+			t.Errorf("%s is called but not in iam-policy --actions", op)
+		}
 	}
 }
