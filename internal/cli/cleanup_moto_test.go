@@ -13,6 +13,8 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -28,6 +30,7 @@ type leftovers struct {
 	ec2                        *ec2.Client
 	rds                        *rds.Client
 	elb                        *elbv2.Client
+	clb                        *elb.Client
 	volume, eip, kept, oldSnap string
 	lb                         string
 }
@@ -40,7 +43,7 @@ func seedLeftovers(t *testing.T, ctx context.Context, cfg sdkaws.Config, region 
 			t.Fatalf("seed: %v", err)
 		}
 	}
-	l := leftovers{ec2: ec2.NewFromConfig(cfg), rds: rds.NewFromConfig(cfg), elb: elbv2.NewFromConfig(cfg)}
+	l := leftovers{ec2: ec2.NewFromConfig(cfg), rds: rds.NewFromConfig(cfg), elb: elbv2.NewFromConfig(cfg), clb: elb.NewFromConfig(cfg)}
 	vol, err := l.ec2.CreateVolume(ctx, &ec2.CreateVolumeInput{AvailabilityZone: sdkaws.String(region + "a"), Size: sdkaws.Int32(10), VolumeType: ec2types.VolumeTypeGp3})
 	must(err)
 	l.volume = *vol.VolumeId
@@ -78,6 +81,9 @@ func seedLeftovers(t *testing.T, ctx context.Context, cfg sdkaws.Config, region 
 	l.lb = *lb.LoadBalancers[0].LoadBalancerArn
 	_, err = l.elb.CreateListener(ctx, &elbv2.CreateListenerInput{LoadBalancerArn: &l.lb, Protocol: elbv2types.ProtocolEnumHttp, Port: sdkaws.Int32(80),
 		DefaultActions: []elbv2types.Action{{Type: elbv2types.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbv2types.FixedResponseActionConfig{StatusCode: sdkaws.String("404")}}}})
+	must(err)
+	_, err = l.clb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{LoadBalancerName: sdkaws.String("legacy-clb"), AvailabilityZones: []string{region + "a"},
+		Listeners: []elbtypes.Listener{{Protocol: sdkaws.String("HTTP"), LoadBalancerPort: 80, InstancePort: sdkaws.Int32(8080)}}})
 	must(err)
 	return l
 }
@@ -151,6 +157,24 @@ func (l leftovers) state(t *testing.T, ctx context.Context) []string {
 		t.Fatal(err)
 	}
 	lb := "lb gone"
+	clb := "clb gone"
+	cs, err := l.clb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs.LoadBalancerDescriptions) > 0 {
+		tags, err := l.clb.DescribeTags(ctx, &elb.DescribeTagsInput{LoadBalancerNames: []string{"legacy-clb"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clb = "clb "
+		for _, tg := range tags.TagDescriptions[0].Tags {
+			if *tg.Key == action.MarkTag {
+				clb += *tg.Value
+			}
+		}
+	}
+	out = append(out, clb)
 	if len(lbs.LoadBalancers) > 0 {
 		tags, err := l.elb.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: []string{l.lb}})
 		if err != nil {
@@ -234,13 +258,13 @@ func TestCleanupAgainstMoto(t *testing.T) {
 			t.Fatalf("apply %s: exit %d\n%s", name, code, errb)
 		}
 	}
-	untouched := []string{"volume ", "eip ", "kept ", "snapshot ", "db snapshot ", "lb "}
+	untouched := []string{"volume ", "eip ", "kept ", "snapshot ", "db snapshot ", "clb ", "lb "}
 	if got := l.state(t, ctx); !slices.Equal(got, untouched) {
 		t.Fatalf("seeded: %q", got)
 	}
 
 	scan()
-	marks := cleanup("marks", 5)
+	marks := cleanup("marks", 6)
 	if got := l.state(t, ctx); !slices.Equal(got, untouched) {
 		t.Errorf("the plan changed something: %q", got)
 	}
@@ -252,11 +276,11 @@ func TestCleanupAgainstMoto(t *testing.T) {
 	// The marks are made by the unattended form, as cron would.
 	code, out, errb := run("cleanup", "run", "--auto-approve", "--format", "json")
 	var sum runSummary
-	if err := json.Unmarshal([]byte(out), &sum); code != ExitOK || err != nil || len(sum.Outcomes) != 5 || sum.Failed != 0 {
+	if err := json.Unmarshal([]byte(out), &sum); code != ExitOK || err != nil || len(sum.Outcomes) != 6 || sum.Failed != 0 {
 		t.Fatalf("cleanup run: exit %d, %v\n%s%s", code, err, out, errb)
 	}
 	due := "delete@" + t0.AddDate(0, 0, 7).Format(time.DateOnly)
-	marked := []string{"volume " + due, "eip " + due, "kept ", "snapshot " + due, "db snapshot " + due, "lb " + due}
+	marked := []string{"volume " + due, "eip " + due, "kept ", "snapshot " + due, "db snapshot " + due, "clb " + due, "lb " + due}
 	if got := l.state(t, ctx); !slices.Equal(got, marked) {
 		t.Fatalf("after the marks:\n got %q\nwant %q", got, marked)
 	}
@@ -271,12 +295,12 @@ func TestCleanupAgainstMoto(t *testing.T) {
 		t.Errorf("cleanup plan on a stale scan: exit %d\n%s", code, out)
 	}
 	scan()
-	dels := cleanup("deletes", 5)
+	dels := cleanup("deletes", 6)
 	var got []string
 	for _, c := range dels.Changes {
 		got = append(got, string(c.Action)+" "+c.Type)
 	}
-	want := []string{"delete AWS::ElasticLoadBalancingV2::LoadBalancer", "snapshot-then-delete AWS::EC2::Volume", "delete AWS::EC2::EIP",
+	want := []string{"delete AWS::ElasticLoadBalancingV2::LoadBalancer", "delete AWS::ElasticLoadBalancing::LoadBalancer", "snapshot-then-delete AWS::EC2::Volume", "delete AWS::EC2::EIP",
 		"delete AWS::EC2::Snapshot", "delete AWS::RDS::DBSnapshot"}
 	if !slices.Equal(got, want) {
 		t.Errorf("delete plan:\n got %q\nwant %q", got, want)
@@ -285,7 +309,7 @@ func TestCleanupAgainstMoto(t *testing.T) {
 	// without a terminal it needs --auto-approve.
 	code, out, errb = run("cleanup", "run", "--dry-run", "--format", "json")
 	sum = runSummary{}
-	if err := json.Unmarshal([]byte(out), &sum); code != ExitOK || err != nil || len(sum.Planned) != 5 || len(sum.Outcomes) != 0 || !sum.DryRun {
+	if err := json.Unmarshal([]byte(out), &sum); code != ExitOK || err != nil || len(sum.Planned) != 6 || len(sum.Outcomes) != 0 || !sum.DryRun {
 		t.Errorf("cleanup run --dry-run: exit %d, %v\n%s%s", code, err, out, errb)
 	}
 	if code, _, errb := run("cleanup", "run"); code != ExitUsage || !strings.Contains(errb, "--auto-approve") {
@@ -295,12 +319,12 @@ func TestCleanupAgainstMoto(t *testing.T) {
 		t.Errorf("the delete plan changed something: %q", got)
 	}
 	apply("deletes")
-	if got, want := l.state(t, ctx), []string{"volume gone", "eip gone", "kept ", "snapshot gone", "db snapshot gone", "lb gone"}; !slices.Equal(got, want) {
+	if got, want := l.state(t, ctx), []string{"volume gone", "eip gone", "kept ", "snapshot gone", "db snapshot gone", "clb gone", "lb gone"}; !slices.Equal(got, want) {
 		t.Errorf("after the deletes:\n got %q\nwant %q", got, want)
 	}
 	// The snapshot of the volume exists, complete, and names the change.
 	ss, err := l.ec2.DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{Filters: []ec2types.Filter{{Name: sdkaws.String("volume-id"), Values: []string{l.volume}}}})
-	if err != nil || len(ss.Snapshots) != 1 || ss.Snapshots[0].State != ec2types.SnapshotStateCompleted || ec2Tag(ss.Snapshots[0].Tags, action.SnapshotOfTag) != dels.Changes[1].ID {
+	if err != nil || len(ss.Snapshots) != 1 || ss.Snapshots[0].State != ec2types.SnapshotStateCompleted || ec2Tag(ss.Snapshots[0].Tags, action.SnapshotOfTag) != dels.Changes[2].ID {
 		t.Fatalf("the volume's snapshot: %+v, %v", ss, err)
 	}
 	snap := *ss.Snapshots[0].SnapshotId
@@ -309,11 +333,11 @@ func TestCleanupAgainstMoto(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, `"snapshot": "`+snap+`"`) {
 		t.Errorf("journal does not hold the snapshot %s: exit %d\n%s", snap, code, out)
 	}
-	code, _, errb = run("undo", dels.Changes[1].ID, "--auto-approve")
+	code, _, errb = run("undo", dels.Changes[2].ID, "--auto-approve")
 	if code != ExitUsage || !strings.Contains(errb, "a delete cannot be undone") || !strings.Contains(errb, "aws ec2 create-volume --snapshot-id "+snap+" --availability-zone "+region+"a") {
 		t.Errorf("undo of the volume's delete: exit %d\n%s", code, errb)
 	}
-	if code, _, errb := run("--lang", "ja", "undo", dels.Changes[1].ID, "--auto-approve"); code != ExitUsage || !strings.Contains(errb, "削除は元に戻せません。データはスナップショット "+snap+" に残っています") {
+	if code, _, errb := run("--lang", "ja", "undo", dels.Changes[2].ID, "--auto-approve"); code != ExitUsage || !strings.Contains(errb, "削除は元に戻せません。データはスナップショット "+snap+" に残っています") {
 		t.Errorf("undo of the volume's delete in Japanese: exit %d\n%s", code, errb)
 	}
 	if code, out, _ := run("--lang", "ja", "cleanup", "plan"); code != ExitOK || !strings.Contains(out, "マークするポリシー: ebs-unattached") {
