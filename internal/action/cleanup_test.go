@@ -244,6 +244,8 @@ func TestCleanupUnmark(t *testing.T) {
 	if tags := ec2TagMap(c.left.volumes["vol-1"].Tags); len(tags) != 0 {
 		t.Errorf("vol-1 tags after unmark: %v", tags)
 	}
+	// Put back although the volume is attached now: it is its tags.
+	c.left.volumes["vol-1"].Attachments = []ec2types.VolumeAttachment{{InstanceId: sdkaws.String("i-9")}}
 	if _, err := e.Undo(ctx, p.Changes[0].ID); err != nil {
 		t.Fatal(err)
 	}

@@ -210,7 +210,9 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 	if why := e.Exclude.Excluded(r, o.Tags); why != "" {
 		return Outcome{}, fmt.Errorf("undo %s: %s is %s", id, nameOr(r), why)
 	}
-	if o.Skip != "" {
+	// Why a resource may not be stopped, started or deleted now does not
+	// keep its mark tags from being put back.
+	if o.Skip != "" && inv != Mark && inv != Unmark {
 		return Outcome{}, fmt.Errorf("undo %s: %s: %s", id, nameOr(r), o.Skip)
 	}
 	now := e.Now()
