@@ -44,6 +44,9 @@ func (a *AWSTargets) Add(account, region string, cfg sdkaws.Config) {
 func (a *AWSTargets) Target(account, region, typ string) (Target, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if account == "" {
+		account = a.only(region)
+	}
 	key := account + "/" + region + "/" + typ
 	if t, ok := a.built[key]; ok {
 		return t, nil
@@ -71,7 +74,10 @@ func (a *AWSTargets) Target(account, region, typ string) (Target, error) {
 	case TypeEventsRule:
 		t = &EventsRule{Events: eventbridge.NewFromConfig(cfg)}
 	default:
-		return nil, fmt.Errorf("type %s: %w", typ, ErrNoTarget)
+		var err error
+		if t, err = cleanupTarget(cfg, typ, a.Wait); err != nil {
+			return nil, err
+		}
 	}
 	a.built[key] = t
 	return t, nil
@@ -110,6 +116,9 @@ func IAMPolicy() ([]byte, error) {
 	var acts []string
 	for _, typ := range Types {
 		acts = append(acts, IAMActions[typ]...)
+	}
+	for _, typ := range CleanupTypes {
+		acts = append(acts, CleanupIAMActions[typ]...)
 	}
 	slices.Sort(acts)
 	doc := map[string]any{

@@ -99,7 +99,7 @@ func (e *Engine) check(ctx context.Context, c Change) (string, error) {
 	if why := e.Exclude.Excluded(c.Ref, o.Tags); why != "" {
 		return fmt.Sprintf("%s (%s): %s", nameOr(c.Ref), c.ARN, why), nil
 	}
-	if ds := diff(c.Recorded, o.State); len(ds) > 0 {
+	if ds := diff(c.Recorded, markState(c.Action, o)); len(ds) > 0 {
 		return Drift{Ref: c.Ref, Diffs: ds}.String(), nil
 	}
 	return "", nil
@@ -160,7 +160,7 @@ func (e *Engine) apply(ctx context.Context, p *Plan, c Change, undoOf string) (O
 	if e.afterIntent != nil {
 		e.afterIntent(c)
 	}
-	prev, applyErr := t.Apply(ctx, c.Ref, c.Action)
+	prev, applyErr := makeChange(ctx, t, c)
 	o := Outcome{Change: c, Status: store.JournalDone, Previous: prev}
 	if applyErr != nil {
 		o.Status, o.Error = store.JournalFailed, applyErr.Error()
@@ -197,7 +197,7 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 	}
 	inv, ok := Verb(en.Action).inverse()
 	if !ok {
-		return Outcome{}, fmt.Errorf("change %s (%s): %w", id, en.Action, ErrNotReversible)
+		return Outcome{}, notReversible(en)
 	}
 	r := Ref{ARN: en.ARN, Type: en.Type, Name: en.Name}
 	t, err := e.target(r)
@@ -211,12 +211,18 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 	if why := e.Exclude.Excluded(r, o.Tags); why != "" {
 		return Outcome{}, fmt.Errorf("undo %s: %s is %s", id, nameOr(r), why)
 	}
-	if o.Skip != "" {
+	// Why a resource may not be stopped, started or deleted now does not
+	// keep its mark tags from being put back.
+	if o.Skip != "" && inv != Mark && inv != Unmark {
 		return Outcome{}, fmt.Errorf("undo %s: %s: %s", id, nameOr(r), o.Skip)
 	}
 	now := e.Now()
 	c := Change{ID: newID("u", now), Ref: r, Action: inv, Before: o.State, After: t.After(o, inv),
-		Why: "undo of " + id, Recorded: o.State}
+		Why: "undo of " + id, Recorded: markState(inv, o)}
+	if inv == Mark || inv == Unmark {
+		// A mark is undone by putting the tags back as they were.
+		c.Before, c.After = markValues(o.Tags), en.Before
+	}
 	p := &Plan{Format: planFormat, ID: c.ID, Created: now, AsOf: now, Changes: []Change{c}}
 	out, err := e.apply(ctx, p, c, id)
 	if err != nil {

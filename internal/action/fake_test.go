@@ -46,13 +46,15 @@ type cloud struct {
 	ruleTags map[string][]ebtypes.Tag                   // by ARN
 	// lag is how many describes a started service takes to run all its tasks.
 	lag int
+	// left holds what mark-then-delete acts on (cleanup_fake_test.go).
+	left *leftovers
 }
 
 func newCloud() *cloud {
 	return &cloud{services: map[string]*ecstypes.Service{}, scaling: map[string]*aastypes.ScalableTarget{},
 		dbs: map[string]*rdstypes.DBInstance{}, clusters: map[string]*rdstypes.DBCluster{},
 		vms: map[string]*ec2types.Instance{}, groups: map[string]*astypes.AutoScalingGroup{},
-		rules: map[string]*eventbridge.DescribeRuleOutput{}, ruleTags: map[string][]ebtypes.Tag{}}
+		rules: map[string]*eventbridge.DescribeRuleOutput{}, ruleTags: map[string][]ebtypes.Tag{}, left: newLeftovers()}
 }
 
 func (c *cloud) write(op string) error {
@@ -73,7 +75,9 @@ func (c *cloud) read(op string) {
 }
 
 func (c *cloud) Target(account, reg, typ string) (Target, error) {
-	if account != acct || reg != region {
+	// An ARN without an account (an EBS snapshot's) reaches the one
+	// account of the region, as AWSTargets does.
+	if account != acct && account != "" || reg != region {
 		return nil, ErrNoTarget
 	}
 	w := Wait{Interval: 1, Timeout: 10, Sleep: func(context.Context, time.Duration) error { return nil }}
@@ -91,7 +95,7 @@ func (c *cloud) Target(account, reg, typ string) (Target, error) {
 	case TypeEventsRule:
 		return &EventsRule{Events: c}, nil
 	}
-	return nil, ErrNoTarget
+	return c.cleanupTarget(typ, w)
 }
 
 // --- ECS

@@ -28,6 +28,10 @@ func (v Verb) inverse() (Verb, bool) {
 		return Start, true
 	case Start:
 		return Stop, true
+	case Mark:
+		return Unmark, true
+	case Unmark:
+		return Mark, true
 	}
 	return "", false
 }
@@ -61,6 +65,8 @@ type Ref struct {
 	// Count is the desired count a start sets on an ECS service that has
 	// no saved count (a bastion kept at 0: 1).
 	Count int32 `json:"count,omitempty"`
+	// AccountID is the account when the ARN has none (EBS snapshots).
+	AccountID string `json:"account,omitempty"`
 }
 
 // arnParts splits arn:partition:service:region:account:resource.
@@ -76,7 +82,13 @@ func (r Ref) arnParts() (region, account, resource string, err error) {
 func (r Ref) Region() string { reg, _, _, _ := r.arnParts(); return reg }
 
 // Account is the resource's account.
-func (r Ref) Account() string { _, a, _, _ := r.arnParts(); return a }
+func (r Ref) Account() string {
+	if r.AccountID != "" {
+		return r.AccountID
+	}
+	_, a, _, _ := r.arnParts()
+	return a
+}
 
 // Change is one change of a plan.
 type Change struct {
@@ -161,10 +173,11 @@ func (p *Plan) Validate() error {
 			return fmt.Errorf("%s: id is required", field)
 		case ids[c.ID]:
 			return fmt.Errorf("%s: id %s appears twice", field, c.ID)
-		case !slices.Contains(Types, c.Type):
-			return fmt.Errorf("%s: type %q has no action (known: %s)", field, c.Type, strings.Join(Types, ", "))
-		case c.Action != Stop && c.Action != Start:
-			return fmt.Errorf("%s: action %q (want stop or start)", field, c.Action)
+		case !slices.Contains(Types, c.Type) && !CanClean(c.Type):
+			return fmt.Errorf("%s: type %q has no action (known: %s)", field, c.Type, strings.Join(append(slices.Clone(Types), CleanupTypes...), ", "))
+		case !verbAllowed(c.Type, c.Action):
+			return fmt.Errorf("%s: action %q is not one steward makes on %s (stop and start: %s; mark, unmark, delete: %s; snapshot-then-delete: %s)",
+				field, c.Action, c.Type, strings.Join(Types, ", "), strings.Join(CleanupTypes, ", "), strings.Join(snapshotTypes, ", "))
 		case c.Recorded == nil:
 			return fmt.Errorf("%s: recorded state is required (it is what apply compares)", field)
 		}

@@ -376,6 +376,9 @@ func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	o, err := e.Undo(ctx, c.ID)
+	if dn := (*action.DeleteNotReversible)(nil); errors.As(err, &dn) {
+		return usageError{errors.New(undoDeleteText(r.lang, dn))}
+	}
 	if errors.Is(err, action.ErrNotReversible) {
 		return usageError{err}
 	}

@@ -105,6 +105,7 @@ type CLI struct {
 	Journal   JournalCmd   `cmd:"" help:"List the changes steward made, with what each replaced."`
 	Undo      UndoCmd      `cmd:"" help:"Undo a change of the journal: restore what it replaced."`
 	Bastion   BastionCmd   `cmd:"" help:"Bastion on demand: scale the bastion ECS service to 1 for a while to reach a database, and back to 0."`
+	Cleanup   CleanupCmd   `cmd:"" help:"Mark the leftovers policies flag (unattached volumes, unassociated Elastic IPs, old snapshots, idle load balancers) and plan their delete after the grace days, for steward apply."`
 	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
 	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege, read-only IAM policy steward needs: the scan by default, or --feature cost,cost-explorer,iac, or --all."`

@@ -16,7 +16,7 @@ type IAMPolicyCmd struct {
 	States    []string `help:"With the iac feature: s3://bucket/key or prefix of Terraform states (their workspaces too). Repeatable." placeholder:"URL"`
 	TrailLogs []string `name:"trail-logs" help:"With the iac feature: s3://bucket/prefix of CloudTrail log files. Repeatable." placeholder:"URL"`
 	Partition string   `help:"ARN partition of the S3 locations: aws, aws-cn, aws-us-gov." default:"aws" enum:"aws,aws-cn,aws-us-gov"`
-	Actions   bool     `help:"Print instead the separate policy the actions need (stop and start: ECS, RDS, EC2, Auto Scaling), to grant only where schedules run."`
+	Actions   bool     `help:"Print instead the separate policy the actions need (stop and start: ECS, RDS, EC2, Auto Scaling; mark, snapshot and delete: EBS, Elastic IPs, RDS, load balancers), to grant only where schedules and cleanups run."`
 }
 
 // Run prints the policy.

@@ -283,6 +283,9 @@ type Actions struct {
 	// MaxChanges is the blast-radius cap: the most changes one apply makes
 	// (default 20); a plan with more is refused whole.
 	MaxChanges int `yaml:"max_changes"`
+	// GraceDays is how long a resource marked for deletion (steward
+	// cleanup plan) waits before a plan may delete it (default 7).
+	GraceDays int `yaml:"grace_days"`
 	// ECSStartTimeout is how long a start waits for an ECS service to run
 	// its desired count (a Go duration, default 10m); DBStartTimeout for
 	// a database to be available (default 15m).
@@ -489,6 +492,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Policies.Actions.MaxChanges == 0 {
 		c.Policies.Actions.MaxChanges = guard.DefaultMaxChanges
+	}
+	if c.Policies.Actions.GraceDays == 0 {
+		c.Policies.Actions.GraceDays = guard.DefaultGraceDays
 	}
 	if c.TimeZone != "" && c.Cost.Recommend.OfficeHours.TimeZone == "" {
 		c.Cost.Recommend.OfficeHours.TimeZone = c.TimeZone
@@ -704,6 +710,9 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return f.Errorf("serve.listen", "%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", a)
 		}
+	}
+	if g := c.Policies.Actions.GraceDays; g < 1 || g > 3650 {
+		return f.Errorf("policies.actions.grace_days", "%d: want 1 to 3650 (days a resource marked for deletion waits; default %d)", g, guard.DefaultGraceDays)
 	}
 	if u := c.Notify.WebhookURL; u != "" {
 		pu, err := url.Parse(u)

@@ -310,8 +310,18 @@ func TestActionsSection(t *testing.T) {
 	if c.Policies.Actions.MaxChanges != 5 || len(c.Policies.Actions.Exclude) != 2 || c.Notify.WebhookURL != "https://hooks.example.com/x" {
 		t.Errorf("actions %+v notify %+v", c.Policies.Actions, c.Notify)
 	}
-	if d := Default(); d.Policies.Actions.MaxChanges != 20 {
-		t.Errorf("default max_changes %d, want 20", d.Policies.Actions.MaxChanges)
+	if d := Default(); d.Policies.Actions.MaxChanges != 20 || d.Policies.Actions.GraceDays != 7 {
+		t.Errorf("default max_changes %d, grace_days %d; want 20, 7", d.Policies.Actions.MaxChanges, d.Policies.Actions.GraceDays)
+	}
+	c, err = Parse("steward.yaml", []byte("policies:\n  actions:\n    grace_days: 14\n"))
+	if err != nil || c.Policies.Actions.GraceDays != 14 {
+		t.Errorf("grace_days 14: %+v, %v", c.Policies.Actions, err)
+	}
+	for _, bad := range []string{"-1", "4000"} {
+		_, err := Parse("steward.yaml", []byte("policies:\n  actions:\n    grace_days: "+bad+"\n"))
+		if err == nil || !strings.Contains(err.Error(), "steward.yaml:3:17: policies.actions.grace_days: "+bad+": want 1 to 3650") {
+			t.Errorf("grace_days %s: %v", bad, err)
+		}
 	}
 }
 
