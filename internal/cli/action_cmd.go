@@ -207,7 +207,7 @@ func (c *PlanCmd) Run(ctx context.Context, r *runner) error {
 		fmt.Fprintf(r.env.Stderr, "steward: %d changes is over the cap of %d per apply (policies.actions.max_changes): apply will refuse this plan\n", n, e.MaxChanges)
 	}
 	if c.Out != "" {
-		fmt.Fprintf(r.env.Stderr, "Plan saved to %s: run `steward apply %s` to make these %d change(s).\n", c.Out, c.Out, len(p.Changes))
+		fmt.Fprintln(r.env.Stderr, r.lang.T("cli.plan.saved", c.Out, len(p.Changes)))
 	}
 	return nil
 }
@@ -255,7 +255,7 @@ func (c *ApplyCmd) Run(ctx context.Context, r *runner) error {
 		return refusal(err)
 	}
 	if len(p.Changes) == 0 {
-		_, err := fmt.Fprintln(r.env.Stdout, "The plan has no changes.")
+		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("cli.plan.nochanges"))
 		return err
 	}
 	if err := r.printPlan("table", p); err != nil {
@@ -330,11 +330,13 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 		return writeJSON(r.env.Stdout, rows)
 	}
 	if len(es) == 0 {
-		_, err := fmt.Fprintln(r.env.Stdout, "The journal is empty: steward has made no change.")
+		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("cli.journal.empty"))
 		return err
 	}
 	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHANGE\tAT (UTC)\tACTION\tTYPE\tNAME\tSTATUS\tCHANGE MADE\tWHY")
+	l := r.lang
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.T("col.change"), l.T("col.atutc"), l.T("col.action"), l.T("col.type"), l.T("col.name"),
+		l.T("col.status"), l.T("col.changemade"), l.T("col.why"))
 	for _, e := range es {
 		status := action.StatusText(e.Status)
 		if e.Error != "" {
@@ -451,7 +453,7 @@ func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
 		return writeJSON(r.env.Stdout, outs)
 	}
 	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHANGE\tACTION\tNAME\tRESULT")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.lang.T("col.change"), r.lang.T("col.action"), r.lang.T("col.name"), r.lang.T("col.result"))
 	for _, o := range outs {
 		res := string(o.Status)
 		if o.Error != "" {
