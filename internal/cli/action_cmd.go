@@ -19,6 +19,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/report"
+	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -415,26 +416,36 @@ func (r *runner) printPlan(format string, p *action.Plan) error {
 		return writeJSON(r.env.Stdout, p)
 	}
 	l := r.lang
+	opts := table.Options{Width: r.tableWidth()}
 	fmt.Fprintln(r.env.Stdout, l.T("cli.plan.head", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped)))
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
 	if len(p.Changes) > 0 {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.T("col.change"), l.T("col.action"), l.T("col.type"), l.T("col.name"), l.T("col.beforeafter"), l.T("col.why"))
+		cols := []table.Column{{Title: l.T("col.change")}, {Title: l.T("col.action")}, {Title: l.T("col.type"), Drop: 1}, {Title: l.T("col.name"), Shrink: 2, Min: 16},
+			{Title: l.T("col.beforeafter"), Shrink: 3, Min: 20}, {Title: l.T("col.why"), Shrink: 1, Min: 30, Below: true}}
+		var rows [][]string
 		for _, c := range p.Changes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Action, c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why)
+			rows = append(rows, []string{c.ID, string(c.Action), c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why})
+		}
+		if err := table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), opts); err != nil {
+			return err
 		}
 	}
 	if len(p.Skipped) > 0 {
-		fmt.Fprintf(tw, "\n%s\t%s\t%s\t%s\t\t\n", l.T("col.leftalone"), l.T("col.type"), l.T("col.name"), l.T("col.why"))
-		for _, s := range p.Skipped {
-			fmt.Fprintf(tw, "-\t%s\t%s\t%s\t\t\n", s.Type, nameOf(s.Ref), s.Reason)
+		if len(p.Changes) > 0 {
+			fmt.Fprintln(r.env.Stdout)
 		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+		cols := []table.Column{{Title: l.T("col.leftalone")}, {Title: l.T("col.type"), Drop: 1}, {Title: l.T("col.name"), Shrink: 2, Min: 16},
+			{Title: l.T("col.why"), Shrink: 1, Min: 30, Below: true}}
+		var rows [][]string
+		for _, s := range p.Skipped {
+			rows = append(rows, []string{"-", s.Type, nameOf(s.Ref), s.Reason})
+		}
+		if err := table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), opts); err != nil {
+			return err
+		}
 	}
 	for _, c := range p.Changes {
 		for _, w := range c.Warnings {
-			fmt.Fprintln(r.env.Stdout, l.T("cli.plan.warning", c.ID, nameOf(c.Ref), w))
+			fmt.Fprintln(r.env.Stdout, table.Terminal(l.T("cli.plan.warning", c.ID, nameOf(c.Ref), w)))
 		}
 	}
 	if len(p.Overrides) > 0 {
