@@ -69,3 +69,28 @@ func TestRunningTaskAndPortForward(t *testing.T) {
 		t.Errorf("a missing container: %v", err)
 	}
 }
+
+// TestPlanOne: a change asked for by a person is planned only when the
+// resource is not already in that state, and never for an excluded one.
+func TestPlanOne(t *testing.T) {
+	ctx := context.Background()
+	c := newCloud()
+	arn := c.addService("ops", "bastion", 0, nil)
+	ref := Ref{ARN: arn, Type: TypeECSService, Name: "bastion", Count: 1}
+	e, _ := newEngine(t, c)
+	c.readOnly = true
+	p, err := e.PlanOne(ctx, ref, Start, "bastion up by alice")
+	if err != nil || len(p.Changes) != 1 || p.Changes[0].After["desired"] != "1" || p.Changes[0].Why != "bastion up by alice" {
+		t.Fatalf("PlanOne start: %+v, %v", p, err)
+	}
+	if len(c.writes) > 0 {
+		t.Errorf("planning wrote: %v", c.writes)
+	}
+	if p, err := e.PlanOne(ctx, ref, Stop, "down"); err != nil || len(p.Changes) != 0 || len(p.Skipped) != 1 {
+		t.Errorf("PlanOne stop of a stopped service: %+v, %v", p, err)
+	}
+	e.Exclude = Exclusions{Patterns: []string{"bastion"}}
+	if _, err := e.PlanOne(ctx, ref, Start, "x"); !errors.Is(err, ErrExcluded) {
+		t.Errorf("PlanOne of an excluded service: %v, want ErrExcluded", err)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/report"
+	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -211,7 +212,7 @@ func (c *PlanCmd) Run(ctx context.Context, r *runner) error {
 		fmt.Fprintf(r.env.Stderr, "steward: %d changes is over the cap of %d per apply (policies.actions.max_changes): apply will refuse this plan\n", n, e.MaxChanges)
 	}
 	if c.Out != "" {
-		fmt.Fprintf(r.env.Stderr, "Plan saved to %s: run `steward apply %s` to make these %d change(s).\n", c.Out, c.Out, len(p.Changes))
+		fmt.Fprintln(r.env.Stderr, r.lang.T("cli.plan.saved", c.Out, len(p.Changes)))
 	}
 	return nil
 }
@@ -259,7 +260,7 @@ func (c *ApplyCmd) Run(ctx context.Context, r *runner) error {
 		return refusal(err)
 	}
 	if len(p.Changes) == 0 {
-		_, err := fmt.Fprintln(r.env.Stdout, "The plan has no changes.")
+		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("cli.plan.nochanges"))
 		return err
 	}
 	if err := r.printPlan("table", p); err != nil {
@@ -334,11 +335,13 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 		return writeJSON(r.env.Stdout, rows)
 	}
 	if len(es) == 0 {
-		_, err := fmt.Fprintln(r.env.Stdout, "The journal is empty: steward has made no change.")
+		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("cli.journal.empty"))
 		return err
 	}
 	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHANGE\tAT (UTC)\tACTION\tTYPE\tNAME\tSTATUS\tCHANGE MADE\tWHY")
+	l := r.lang
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.T("col.change"), l.T("col.atutc"), l.T("col.action"), l.T("col.type"), l.T("col.name"),
+		l.T("col.status"), l.T("col.changemade"), l.T("col.why"))
 	for _, e := range es {
 		status := action.StatusText(e.Status)
 		if e.Error != "" {
@@ -420,26 +423,36 @@ func (r *runner) printPlan(format string, p *action.Plan) error {
 		return writeJSON(r.env.Stdout, p)
 	}
 	l := r.lang
+	opts := table.Options{Width: r.tableWidth()}
 	fmt.Fprintln(r.env.Stdout, l.T("cli.plan.head", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped)))
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
 	if len(p.Changes) > 0 {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.T("col.change"), l.T("col.action"), l.T("col.type"), l.T("col.name"), l.T("col.beforeafter"), l.T("col.why"))
+		cols := []table.Column{{Title: l.T("col.change")}, {Title: l.T("col.action")}, {Title: l.T("col.type"), Drop: 1}, {Title: l.T("col.name"), Shrink: 2, Min: 16},
+			{Title: l.T("col.beforeafter"), Shrink: 3, Min: 20}, {Title: l.T("col.why"), Shrink: 1, Min: 30, Below: true}}
+		var rows [][]string
 		for _, c := range p.Changes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Action, c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why)
+			rows = append(rows, []string{c.ID, string(c.Action), c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why})
+		}
+		if err := table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), opts); err != nil {
+			return err
 		}
 	}
 	if len(p.Skipped) > 0 {
-		fmt.Fprintf(tw, "\n%s\t%s\t%s\t%s\t\t\n", l.T("col.leftalone"), l.T("col.type"), l.T("col.name"), l.T("col.why"))
-		for _, s := range p.Skipped {
-			fmt.Fprintf(tw, "-\t%s\t%s\t%s\t\t\n", s.Type, nameOf(s.Ref), s.Reason)
+		if len(p.Changes) > 0 {
+			fmt.Fprintln(r.env.Stdout)
 		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+		cols := []table.Column{{Title: l.T("col.leftalone")}, {Title: l.T("col.type"), Drop: 1}, {Title: l.T("col.name"), Shrink: 2, Min: 16},
+			{Title: l.T("col.why"), Shrink: 1, Min: 30, Below: true}}
+		var rows [][]string
+		for _, s := range p.Skipped {
+			rows = append(rows, []string{"-", s.Type, nameOf(s.Ref), s.Reason})
+		}
+		if err := table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), opts); err != nil {
+			return err
+		}
 	}
 	for _, c := range p.Changes {
 		for _, w := range c.Warnings {
-			fmt.Fprintln(r.env.Stdout, l.T("cli.plan.warning", c.ID, nameOf(c.Ref), w))
+			fmt.Fprintln(r.env.Stdout, table.Terminal(l.T("cli.plan.warning", c.ID, nameOf(c.Ref), w)))
 		}
 	}
 	if len(p.Overrides) > 0 {
@@ -458,7 +471,7 @@ func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
 		return writeJSON(r.env.Stdout, outs)
 	}
 	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHANGE\tACTION\tNAME\tRESULT")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.lang.T("col.change"), r.lang.T("col.action"), r.lang.T("col.name"), r.lang.T("col.result"))
 	for _, o := range outs {
 		res := string(o.Status)
 		if o.Error != "" {

@@ -161,7 +161,8 @@ func (r *runner) bastionTask(ctx context.Context, cfg *config.Config, e *action.
 		return err
 	}
 	w := action.DefaultWait
-	w.Interval, w.Timeout = 3*time.Second, cfg.Policies.Actions.ECSWait()
+	w.Timeout = cfg.Policies.Actions.ECSWait()
+	w.Interval = min(3*time.Second, max(w.Timeout/4, 100*time.Millisecond))
 	var task action.Task
 	err = w.Until(ctx, "wait for the bastion's task", func(ctx context.Context) (bool, string, error) {
 		t, err := action.RunningTask(ctx, api, ref.Cluster, ref.Name, container)

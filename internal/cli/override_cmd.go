@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -206,10 +206,12 @@ func (c *OverrideListCmd) Run(ctx context.Context, r *runner) error {
 }
 
 // printOverrides is the table of overrides plans and the list show.
+// Reasons are what people typed: the table layer escapes them.
 func (r *runner) printOverrides(list []schedule.Override, now time.Time, loc *time.Location) error {
 	l := r.lang
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.T("col.override"), l.T("col.target"), l.T("col.state"), l.T("col.until"), l.T("col.by"), l.T("col.reason"))
+	cols := []table.Column{{Title: l.T("col.override")}, {Title: l.T("col.target"), Shrink: 2, Min: 20}, {Title: l.T("col.state")},
+		{Title: l.T("col.until")}, {Title: l.T("col.by"), Drop: 1}, {Title: l.T("col.reason"), Shrink: 1, Min: 20, Below: true}}
+	var rows [][]string
 	for _, o := range list {
 		until := when(o.Until.In(loc))
 		switch {
@@ -218,9 +220,9 @@ func (r *runner) printOverrides(list []schedule.Override, now time.Time, loc *ti
 		case !o.Until.After(now):
 			until = l.T("cli.override.ended", until)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, overrideTarget(o), l.T("state."+string(o.State)), until, orDash(o.Actor), o.Reason)
+		rows = append(rows, []string{o.ID, overrideTarget(o), l.T("state." + string(o.State)), until, orDash(o.Actor), o.Reason})
 	}
-	return tw.Flush()
+	return table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{Width: r.tableWidth()})
 }
 
 // Run cancels an override.

@@ -62,7 +62,13 @@ func TestScheduleOverrideCommands(t *testing.T) {
 		!strings.Contains(out, "env:qa3 held off until 2026-12-07 21:00 JST (Mon), by alice: load test over") {
 		t.Errorf("override by env: exit %d\n%s%s", code, out, errb)
 	}
+	if code, _, errb := run("", "schedule", "override", "api-qa1-app", "--off", "--until", "1h", "--reason", "\x1b[2Jwiped"); code != ExitOK {
+		t.Fatalf("override with a control sequence in its reason: exit %d %s", code, errb)
+	}
 	code, out, _ = run("", "schedule", "override", "list")
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("the list prints a reason's escape sequence as it is:\n%q", out)
+	}
 	if code != ExitOK || !strings.Contains(out, "env:qa3") || !strings.Contains(out, "api-dev-app") || !strings.Contains(out, "customer demo") {
 		t.Errorf("list: exit %d\n%s", code, out)
 	}
@@ -78,7 +84,7 @@ func TestScheduleOverrideCommands(t *testing.T) {
 	}
 	code, out, _ = run("", "schedule", "override", "list", "--format", "json")
 	var live []schedule.Override
-	if err := json.Unmarshal([]byte(out), &live); code != ExitOK || err != nil || len(live) != 1 || live[0].Kind != schedule.OverrideEnv {
+	if err := json.Unmarshal([]byte(out), &live); code != ExitOK || err != nil || len(live) != 2 || live[0].ID == o.ID || live[1].ID == o.ID {
 		t.Errorf("list after cancel: exit %d %v\n%s", code, err, out)
 	}
 	if code, out, _ := run("", "schedule", "override", "list", "--all"); code != ExitOK || !strings.Contains(out, "cancelled 2026-12-07 19:00 JST (Mon) by alice") {

@@ -230,4 +230,10 @@ var catalog = map[string]text{
 	"finding.schedule.message": {"%v; the resource follows no schedule and runs around the clock", "%v。このリソースはどのスケジュールにも従わず、常時稼働します"},
 	"finding.schedule.remediation": {"Fix the tag: `steward schedule eval --tag VALUE` names the wrong part (Cloud Custodian rejects the same values), or tag steward:schedule with a schedule of steward.yaml.",
 		"タグを修正してください。`steward schedule eval --tag 値` で誤っている箇所がわかります（Cloud Custodian も同じ値を受け付けません）。または steward.yaml のスケジュール名を steward:schedule タグに指定してください。"},
+	"col.atutc":          {"AT (UTC)", "日時（UTC）"},
+	"col.changemade":     {"CHANGE MADE", "変更内容"},
+	"col.result":         {"RESULT", "結果"},
+	"cli.plan.saved":     {"Plan saved to %[1]s: run `steward apply %[1]s` to make these %[2]d change(s).", "プランを %[1]s に保存しました。`steward apply %[1]s` で %[2]d件の変更を実行します。"},
+	"cli.plan.nochanges": {"The plan has no changes.", "プランに変更はありません。"},
+	"cli.journal.empty":  {"The journal is empty: steward has made no change.", "ジャーナルは空です。steward はまだ何も変更していません。"},
 }
