@@ -19,12 +19,12 @@ trap 'rm -rf "$work"' EXIT
 run() {
 	name=$1
 	shift
-	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
+	/usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
 		cat "$work/out" "$work/err" >&2
 		exit 1
 	}
 	set -- $(tail -1 "$work/time")
-	printf '%-28s %8.2f s %8.0f MB  %s\n' "$name" "$1" "$(($2 / 1024))" "$(head -c 100 "$work/out" | head -1)"
+	printf '%-26s %7.2f s wall %7.2f s CPU %6d MB peak RSS  %s\n' "$name" "$1" "$(echo "$3 + $4" | bc)" "$(($2 / 1024))" "$(head -c 90 "$work/out" | head -1)"
 	echo "${name%% *} $1 $(($2 / 1024))" >>"$work/runs"
 }
 

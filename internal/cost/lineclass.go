@@ -28,6 +28,7 @@ type lineClass struct {
 	// aggregator that rolls up (which, reading CSV, is not the one that
 	// classified the line).
 	val *aggVal
+	gen int // the aggregator's generation val belongs to
 }
 
 // classFields are the fields a line's class depends on.

@@ -224,7 +224,7 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 		}
 		res.Usage = res.Usage.Add(c)
 		a := at.Attribute(&r)
-		key := groupKey(o.By, &r, a)
+		key := groupKey(o.By, &r, a, at)
 		g := groups[key]
 		if g == nil {
 			g = &Group{Key: key, Via: map[string]Money{}}
@@ -289,7 +289,7 @@ func share(part, whole Money) float64 {
 	return part.Float64() / whole.Float64()
 }
 
-func groupKey(by string, r *Rollup, a Attribution) string {
+func groupKey(by string, r *Rollup, a Attribution, at *Attributor) string {
 	var k string
 	switch by {
 	case "system":
@@ -305,7 +305,7 @@ func groupKey(by string, r *Rollup, a Attribution) string {
 	case "resource":
 		k = r.Resource
 	default:
-		k, _ = r.Tags.Get(strings.TrimPrefix(by, "tag:"))
+		k, _ = at.Tag(r, strings.TrimPrefix(by, "tag:"))
 	}
 	if k == "" {
 		return Unattributed

@@ -160,6 +160,9 @@ func writeSynthFOCUS[T any](w io.Writer, n int, conv func(synthFOCUS) T) error {
 	return nil
 }
 
+// SynthStart is the first day of synthetic bills.
+var SynthStart = synthStart
+
 // SynthNow is a clock for ingesting synthetic bills.
 var SynthNow = synthStart.AddDate(0, 2, 0)
 
