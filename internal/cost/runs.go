@@ -366,5 +366,8 @@ func (a *Aggregator) runBytes() int64 {
 	if a.runs == nil {
 		return 0
 	}
+	if err := a.runs.wait(); err != nil {
+		a.spillErr = err
+	}
 	return a.runs.size
 }
