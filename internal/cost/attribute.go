@@ -44,6 +44,15 @@ type Attributor struct {
 	// JSON of each rollup's was most of a report's time.
 	tagMaps map[Tags]map[string]string
 	missing map[Tags][]string
+	// byTags are the attributions the bill's tags make on their own: with
+	// owner, system and env all tagged, nothing else is asked, so the
+	// resource need not be looked up.
+	byTags map[Tags]tagAttribution
+}
+
+type tagAttribution struct {
+	done bool
+	at   Attribution
 }
 
 type attrKey struct {
@@ -64,7 +73,7 @@ func NewAttributor(keys Keys, rule naming.Rule, resources []inventory.Resource, 
 		keys.Owner = "owner"
 	}
 	a := &Attributor{keys: keys, owners: owner.New(owner.Keys{Owner: keys.Owner, System: keys.System, Env: keys.Env}, rule), byID: map[string]*inventory.Resource{}, virtual: virtual, cache: map[attrKey]Attribution{},
-		tagMaps: map[Tags]map[string]string{}, missing: map[Tags][]string{}}
+		tagMaps: map[Tags]map[string]string{}, missing: map[Tags][]string{}, byTags: map[Tags]tagAttribution{}}
 	for i := range resources {
 		r := &resources[i]
 		a.byID[r.ARN] = r
@@ -95,6 +104,19 @@ func tagOf(m map[string]string, key string) string { return owner.TagValue(m, ke
 
 // Attribute resolves one rollup.
 func (a *Attributor) Attribute(r *Rollup) Attribution {
+	ta, ok := a.byTags[r.Tags]
+	if !ok {
+		tags := a.tagMap(r.Tags)
+		o := a.owners.Resolve(owner.Subject{Tags: tags})
+		ta = tagAttribution{done: o.Done(), at: Attribution{System: o.System, Env: o.Env, Owner: o.Owner, Via: cmp.Or(o.SystemVia, o.OwnerVia, "unattributed")}}
+		if len(a.byTags) >= maxTagSets {
+			clear(a.byTags)
+		}
+		a.byTags[r.Tags] = ta
+	}
+	if ta.done {
+		return ta.at
+	}
 	k := attrKey{r.Account, r.Service, r.UsageType, r.Resource, r.ResourceName, r.Tags}
 	if at, ok := a.cache[k]; ok {
 		return at

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/steward-sre/steward/internal/cost"
@@ -505,6 +506,42 @@ func (d *DB) Scan(ctx context.Context, f cost.Filter, fn func(cost.Rollup) error
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("scan rollups: %w", err)
 	}
+	// Each period's blocks are read and decoded a block ahead by a
+	// goroutine of its own, so decoding runs on another core than fn.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(stop)
+	for _, s := range streams {
+		s.ch, s.free = make(chan decoded, 1), make(chan []cost.Rollup, 2)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(s.ch)
+			var data []byte
+			for _, id := range s.ids {
+				var rows []cost.Rollup
+				select {
+				case rows = <-s.free:
+				default:
+				}
+				err := conn.QueryRowContext(ctx, `SELECT data FROM cost_blocks WHERE rowid = ?`, id).Scan(&data)
+				if err == nil {
+					if rows, err = cost.DecodeRollupBlock(data, rows[:0]); err != nil {
+						err = fmt.Errorf("%s %s block %d: %w", s.source, s.period, id, err)
+					}
+				}
+				select {
+				case s.ch <- decoded{rows, err}:
+				case <-stop:
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
 	fromDay, toDay := f.From, f.To
 	next := func(s *blockStream) (*cost.Rollup, error) {
 		for {
@@ -515,17 +552,21 @@ func (d *DB) Scan(ctx context.Context, f cost.Filter, fn func(cost.Rollup) error
 					return r, nil
 				}
 			}
-			if len(s.ids) == 0 {
+			if s.rows != nil {
+				select {
+				case s.free <- s.rows:
+				default:
+				}
+				s.rows = nil
+			}
+			d, ok := <-s.ch
+			if !ok {
 				return nil, nil
 			}
-			if err := conn.QueryRowContext(ctx, `SELECT data FROM cost_blocks WHERE rowid = ?`, s.ids[0]).Scan(&s.data); err != nil {
-				return nil, err
+			if d.err != nil {
+				return nil, d.err
 			}
-			var err error
-			if s.rows, err = cost.DecodeRollupBlock(s.data, s.rows[:0]); err != nil {
-				return nil, fmt.Errorf("%s %s block %d: %w", s.source, s.period, s.ids[0], err)
-			}
-			s.ids, s.i = s.ids[1:], 0
+			s.rows, s.i = d.rows, 0
 		}
 	}
 	heads := make([]*cost.Rollup, len(streams))
@@ -562,9 +603,15 @@ func (d *DB) Scan(ctx context.Context, f cost.Filter, fn func(cost.Rollup) error
 type blockStream struct {
 	source, period string
 	ids            []int64
-	data           []byte
 	rows           []cost.Rollup
 	i              int
+	ch             chan decoded
+	free           chan []cost.Rollup
+}
+
+type decoded struct {
+	rows []cost.Rollup
+	err  error
 }
 
 // Periods lists what is stored, by source and period.
