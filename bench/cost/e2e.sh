@@ -24,8 +24,13 @@ run() {
 		exit 1
 	}
 	set -- $(tail -1 "$work/time")
-	printf '%-26s %7.2f s wall %7.2f s CPU %6d MB peak RSS  %s\n' "$name" "$1" "$(echo "$3 + $4" | bc)" "$(($2 / 1024))" "$(head -c 90 "$work/out" | head -1)"
-	echo "${name%% *} $1 $(($2 / 1024))" >>"$work/runs"
+	printf '%-42s %7.2f s wall %7.2f s CPU %6d MB peak RSS  %s\n' "$name" "$1" "$(echo "$3 + $4" | bc)" "$(($2 / 1024))" "$(head -c 90 "$work/out" | head -1)"
+	case "$name" in
+	"steward cost ingest") key=steward ;;
+	duckdb*) key=duckdb ;;
+	*) key=show ;;
+	esac
+	echo "$key $1 $(($2 / 1024)) $(echo "$3 + $4" | bc)" >>"$work/runs"
 }
 
 for shape in wide narrow; do
@@ -40,11 +45,20 @@ for shape in wide narrow; do
 		rm -f "$work/steward.db" "$work/steward.db-wal" "$work/steward.db-shm"
 		run "steward cost ingest" "$work/steward" --store "$work/steward.db" cost ingest --source bench "$bill"
 		run "duckdb (persisted table)" "$work/costbench" duck -db "$work/duck.db" "$bill"
+		if [ "$shape" = wide ]; then
+			# reports over the month just stored
+			run "steward cost show --by system" "$work/steward" --store "$work/steward.db" cost show --by system
+			run "steward cost show --by resource --top 20" "$work/steward" --store "$work/steward.db" cost show --by resource --top 20
+			run "steward cost show --by tag:env" "$work/steward" --store "$work/steward.db" cost show --by tag:env
+		fi
 		i=$((i + 1))
 	done
 	awk -v shape="$shape" '
-		$1 == "steward" { if (!s || $2 < s) s = $2; if ($3 > sm) sm = $3 }
-		$1 == "duckdb"  { if (!d || $2 < d) d = $2; if ($3 > dm) dm = $3 }
-		END { printf "%s: best steward %.2f s (peak %d MB), best duckdb %.2f s (peak %d MB): steward/duckdb %.2fx\n", shape, s, sm, d, dm, s / d }
+		$1 == "steward" { if (!s || $2 < s) s = $2; if ($3 > sm) sm = $3; if (!sc || $4 < sc) sc = $4 }
+		$1 == "duckdb"  { if (!d || $2 < d) d = $2; if ($3 > dm) dm = $3; if (!dc || $4 < dc) dc = $4 }
+		END {
+			printf "%s: best steward %.2f s wall, %.2f s CPU, peak %d MB; best duckdb %.2f s wall, %.2f s CPU, peak %d MB\n", shape, s, sc, sm, d, dc, dm
+			printf "%s: steward/duckdb %.2fx wall, %.2fx CPU\n", shape, s / d, sc / dc
+		}
 	' "$work/runs"
 done

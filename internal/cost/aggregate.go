@@ -107,8 +107,10 @@ type Aggregator struct {
 	// classes are the lines of the file being read by their line keys;
 	// keyBuf and scratch are buffers for building and decoding a key.
 	classes map[string]*lineClass
-	keyBuf  []byte
-	scratch []string
+	// interned are the texts of intern.
+	interned map[string]string
+	keyBuf   []byte
+	scratch  []string
 	// spillAt is how many rollups are held before they are written as a
 	// sorted run (see runs.go); zero holds them all. gen counts the runs,
 	// so a class knows its rollup was written out.
