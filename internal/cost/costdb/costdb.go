@@ -198,14 +198,21 @@ func (d *DB) ReplacePeriods(ctx context.Context, ingested time.Time, batches []c
 		all = append(all, b.Rollups...)
 	}
 	slices.SortStableFunc(all, func(x, y cost.Rollup) int { return cost.ComparePeriodRollups(&x, &y) })
-	_, err := d.ReplaceSorted(ctx, ingested, func(yield func(*cost.Rollup) error) error {
+	// A batch without rollups empties its period, as it always did.
+	var empty [][2]string
+	for _, b := range batches {
+		if len(b.Rollups) == 0 {
+			empty = append(empty, [2]string{b.Source, b.Period})
+		}
+	}
+	_, err := d.replace(ctx, ingested, func(yield func(*cost.Rollup) error) error {
 		for i := range all {
 			if err := yield(&all[i]); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}, empty)
 	return err
 }
 
@@ -213,7 +220,13 @@ func (d *DB) ReplacePeriods(ctx context.Context, ingested time.Time, batches []c
 // come, in one transaction: the old periods stay visible to readers
 // until it commits, and a process killed before then leaves them as
 // they were.
-func (d *DB) ReplaceSorted(ctx context.Context, ingested time.Time, rollups func(yield func(*cost.Rollup) error) error) (_ []cost.PeriodInfo, err error) {
+func (d *DB) ReplaceSorted(ctx context.Context, ingested time.Time, rollups func(yield func(*cost.Rollup) error) error) ([]cost.PeriodInfo, error) {
+	return d.replace(ctx, ingested, rollups, nil)
+}
+
+// replace is ReplaceSorted that also empties the periods of empty (those
+// the rollups leave out).
+func (d *DB) replace(ctx context.Context, ingested time.Time, rollups func(yield func(*cost.Rollup) error) error, empty [][2]string) (_ []cost.PeriodInfo, err error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("replace periods: %w", err)
@@ -241,6 +254,16 @@ func (d *DB) ReplaceSorted(ctx context.Context, ingested time.Time, rollups func
 	})
 	if err == nil {
 		err = w.flush(ctx)
+	}
+	for _, k := range empty {
+		if err != nil || w.seen[k] {
+			continue
+		}
+		p := cost.PeriodInfo{Source: k[0], Period: k[1]}
+		w.periods = append(w.periods, p)
+		if err = w.do(ctx, blockOp{deletePeriod: &k}); err == nil {
+			err = w.do(ctx, blockOp{period: &p})
+		}
 	}
 	if werr := w.wait(); err == nil {
 		err = werr

@@ -291,4 +291,24 @@ func Run(t *testing.T, newStore func(t *testing.T) cost.RollupStore) {
 			t.Errorf("stored %+v, want one period of 2 rollups billed 3.5", ps)
 		}
 	})
+	t.Run("a batch without rollups empties its period", func(t *testing.T) {
+		st := newStore(t)
+		if err := replace(ctx, st, "a", "2024-09", at, []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-1", "1")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := replace(ctx, st, "a", "2024-09", at, nil); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		if err := st.Scan(ctx, cost.Filter{}, func(cost.Rollup) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := st.Periods(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 || len(ps) != 1 || ps[0].Rollups != 0 || !ps[0].Billed.IsZero() {
+			t.Errorf("%d rollups, periods %+v; want none and one empty period", n, ps)
+		}
+	})
 }
