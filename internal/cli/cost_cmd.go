@@ -199,7 +199,7 @@ type CostShowCmd struct {
 	From      string `help:"First day (YYYY-MM-DD); default 30 days before --to." placeholder:"DATE"`
 	To        string `help:"Day after the last (YYYY-MM-DD); default the day after the last day of ingested bills (or today, if sooner)." placeholder:"DATE"`
 	Amortized bool   `help:"Show amortised (effective) cost instead of billed."`
-	Top       int    `help:"Untagged resources to list." default:"10"`
+	Top       int    `help:"Largest groups and untagged resources to list (default: every group and 10 untagged resources)."`
 }
 
 // Run shows.

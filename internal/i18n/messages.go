@@ -117,6 +117,7 @@ var catalog = map[string]text{
 	"cost.show.title":           {"Cost by %s, %s to %s (%s, %s)", "%s別コスト（%s〜%s、%s、%s）"},
 	"cost.usage.total":          {"usage total", "利用額合計"},
 	"cost.total":                {"total", "合計"},
+	"cost.show.more":            {"%d more (--top)", "ほか %d件（--top）"},
 	"cost.untagged.title":       {"Largest untagged spend", "タグのない支出（上位）"},
 	"cost.anomalies.title":      {"Cost anomalies (%s, last %d days against the same weekdays of the %d before)", "コスト異常（%s、直近 %d日を前 %d日の同じ曜日と比較）"},
 	"cost.budgets.title":        {"Budgets for %s (%s)", "%s の予算（%s）"},
