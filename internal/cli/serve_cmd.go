@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/steward-sre/steward/internal/config"
@@ -55,7 +57,7 @@ func (c *ServeCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, Jobs: jobs, Dev: dev, Getenv: r.env.Getenv})
+	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, Jobs: jobs, Dev: dev, Getenv: r.env.Getenv, RunCommand: r.runAs})
 	if err != nil {
 		return err
 	}
@@ -166,4 +168,37 @@ func jobError(err error) error {
 func passed(err error) bool {
 	var ee exitError
 	return errors.As(err, &ee) && (ee.code == ExitFindings || ee.code == ExitIncomplete)
+}
+
+// runAs runs a steward command for a person of the server (a Slack user
+// asking for the bastion or an override): the very command line, with the
+// same store, configuration and language, STEWARD_USER set to who, and
+// its output captured for the answer.
+func (r *runner) runAs(ctx context.Context, who string, args []string) (string, error) {
+	var out bytes.Buffer
+	e := r.env
+	e.Stdout, e.Stderr, e.IsTTY = &out, &out, nil
+	getenv := r.env.Getenv
+	e.Getenv = func(k string) string {
+		switch k {
+		case "STEWARD_USER":
+			return who
+		case "STEWARD_ACTOR":
+			return ""
+		}
+		return getenv(k)
+	}
+	var global []string
+	if r.g.Store != "" {
+		global = append(global, "--store", r.g.Store)
+	}
+	if r.cfgPath != "" {
+		global = append(global, "--config", r.cfgPath)
+	}
+	global = append(global, "--lang", string(r.lang))
+	code := Main(ctx, append(global, args...), e)
+	if code != ExitOK && code != ExitFindings && code != ExitIncomplete {
+		return out.String(), fmt.Errorf("steward %s: exit %d", strings.Join(args, " "), code)
+	}
+	return out.String(), nil
 }

@@ -164,3 +164,27 @@ func TestTokenNew(t *testing.T) {
 		t.Errorf("the printed steward.yaml lines do not parse: %v\n%s", err, yml)
 	}
 }
+
+// runAs runs the command line for a person of the server: same store,
+// their name as who asked, output captured.
+func TestRunAs(t *testing.T) {
+	dir := t.TempDir()
+	env, _, _ := testEnv()
+	env.Now = time.Now
+	r := &runner{env: env, g: &Globals{Store: filepath.Join(dir, "steward.db")}, lang: "en"}
+	if _, err := r.runAs(context.Background(), "hanako@example.co.jp", []string{"demo", "--format", "json"}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.runAs(context.Background(), "hanako@example.co.jp", []string{"schedule", "override", "add", "env:qa3", "--on", "--until", "2h", "--reason", "asked in Slack"})
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	out, err = r.runAs(context.Background(), "taro", []string{"schedule", "override", "list", "--format", "json"})
+	if err != nil || !strings.Contains(out, `"actor": "hanako@example.co.jp"`) || !strings.Contains(out, "asked in Slack") {
+		t.Errorf("override list: %v\n%s", err, out)
+	}
+	out, err = r.runAs(context.Background(), "taro", []string{"schedule", "override", "add", "env:qa3", "--until", "2h"})
+	if err == nil || !strings.Contains(out, "--reason") {
+		t.Errorf("a refused command: %v\n%s", err, out)
+	}
+}

@@ -38,6 +38,11 @@ type Options struct {
 	// Getenv reads the secrets steward.yaml names (session key, OIDC
 	// client secret); nil reads none.
 	Getenv func(string) string
+	// RunCommand runs a steward command line for who and returns what it
+	// printed; Slack commands that act (bastion, overrides) and read
+	// reports (cost) go through it, so they do what the command line does.
+	// Nil: those Slack commands are not offered.
+	RunCommand func(ctx context.Context, who string, args []string) (string, error)
 	// SlackAPIURL replaces Slack's Web API address (tests' fake Slack).
 	SlackAPIURL string
 	// ShutdownTimeout bounds how long Serve waits for requests and jobs in
@@ -61,6 +66,7 @@ type Server struct {
 	getenv    func(string) string
 	slackSeen seen
 	slackAPI  string
+	run       func(ctx context.Context, who string, args []string) (string, error)
 	envs      envCache
 	// bg counts work started by a request that outlives it (Slack
 	// answers); Serve waits for it on shutdown.
@@ -97,6 +103,7 @@ func New(o Options) (*Server, error) {
 		s.now = time.Now
 	}
 	s.slackAPI = o.SlackAPIURL
+	s.run = o.RunCommand
 	s.getenv = o.Getenv
 	if s.getenv == nil {
 		s.getenv = func(string) string { return "" }

@@ -114,13 +114,22 @@ type slackCommand struct {
 }
 
 func (s *Server) slackCommandTable() map[string]slackCommand {
-	return map[string]slackCommand{
+	t := map[string]slackCommand{
 		"help":     {RoleNone, "slack.help.help", s.slackHelp},
 		"env":      {RoleViewer, "slack.help.env", s.slackEnv},
 		"findings": {RoleViewer, "slack.help.findings", s.slackFindings},
 		"dora":     {RoleViewer, "slack.help.dora", s.slackDora},
 	}
+	if s.run != nil {
+		t["bastion"] = slackCommand{RoleViewer, "slack.help.bastion", s.slackBastion}
+		t["schedule"] = slackCommand{RoleViewer, "slack.help.schedule", s.slackSchedule}
+		t["cost"] = slackCommand{RoleViewer, "slack.help.cost", s.slackCost}
+	}
+	return t
 }
+
+// slackHelpOrder is the order of /steward help.
+var slackHelpOrder = []string{"env", "bastion", "schedule", "findings", "cost", "dora", "help"}
 
 // slackCommands answers a slash command: at once with an acknowledgement
 // (Slack gives up after 3 seconds), then with the result through the
@@ -185,8 +194,11 @@ func section(text string) slack.Block {
 
 func (s *Server) slackHelp(_ context.Context, _ User, _ []string) (*slack.WebhookMessage, error) {
 	var lines []string
-	for _, name := range []string{"env", "findings", "dora", "help"} {
-		lines = append(lines, s.lang.T(s.slackCommandTable()[name].help))
+	table := s.slackCommandTable()
+	for _, name := range slackHelpOrder {
+		if c, ok := table[name]; ok {
+			lines = append(lines, s.lang.T(c.help))
+		}
 	}
 	return ephemeral(s.lang.T("slack.help", strings.Join(lines, "\n"))), nil
 }
