@@ -21,6 +21,7 @@ var types = []TypeInfo{
 	{"AWS::::Account", map[string]string{
 		"alias":            "string: account alias, if any",
 		"root_mfa_enabled": "bool: the root user has MFA",
+		"root_access_keys": "bool: the root user has access keys",
 	}},
 	{"Steward::Account::Region", map[string]string{
 		// One per account x enabled region, so that "not enabled" has a subject.
@@ -97,6 +98,7 @@ var types = []TypeInfo{
 		"drop_invalid_header_fields": "bool: the ALB drops HTTP headers with invalid names",
 		"desync_mitigation_mode":     "string: monitor, defensive or strictest (ALB)",
 		"availability_zones":         "number: Availability Zones the load balancer is enabled in",
+		"deletion_protection":        "bool: deletion protection on",
 	}},
 	{"AWS::ElasticLoadBalancingV2::TargetGroup", map[string]string{
 		// The target group points at its load balancer(s) with attached-to;
@@ -114,9 +116,14 @@ var types = []TypeInfo{
 		"default_actions":  "list of {type: string (forward, redirect, fixed-response, authenticate-oidc, authenticate-cognito), target_group_arn: string, redirect_protocol: string (HTTPS, HTTP, #{protocol}; empty unless a redirect)}",
 	}},
 	{"AWS::ElasticLoadBalancing::LoadBalancer", map[string]string{
-		"scheme":              "string",
-		"access_logs_enabled": "bool",
-		"instances":           "list of {id: string, state: string (InService, OutOfService, Unknown)}",
+		"scheme":                 "string",
+		"access_logs_enabled":    "bool",
+		"instances":              "list of {id: string, state: string (InService, OutOfService, Unknown)}",
+		"listeners":              "list of {protocol: string (HTTP, HTTPS, TCP, SSL), port: number, certificate: string (ARN, empty for plain protocols), policies: list of string}",
+		"availability_zones":     "number: Availability Zones the load balancer is enabled in",
+		"connection_draining":    "bool: connection draining on",
+		"cross_zone":             "bool: cross-zone load balancing on",
+		"desync_mitigation_mode": "string: monitor, defensive or strictest",
 	}},
 	{"AWS::RDS::DBInstance", map[string]string{
 		"engine":                     "string: mysql, postgres, aurora-mysql ...",
@@ -137,6 +144,10 @@ var types = []TypeInfo{
 		"copy_tags_to_snapshot":      "bool: snapshots get the instance's tags",
 		"backup_retention_days":      "number: days automated backups are kept; 0 when off",
 		"monitoring_interval":        "number: Enhanced Monitoring interval in seconds; 0 when off",
+		"log_exports":                "list of string: log types exported to CloudWatch Logs (error, general, postgresql ...)",
+		"vpc_id":                     "string: the VPC of its subnet group; empty when it is in none",
+		"master_username":            "string: the administrator user name",
+		"port":                       "number: the port its endpoint listens on",
 	}},
 	{"AWS::RDS::DBCluster", map[string]string{
 		"engine":                    "string",
@@ -147,6 +158,8 @@ var types = []TypeInfo{
 		"deletion_protection":       "bool: deletion protection on",
 		"iam_auth_enabled":          "bool: IAM database authentication on",
 		"copy_tags_to_snapshot":     "bool: snapshots get the cluster's tags",
+		"master_username":           "string: the administrator user name",
+		"backtrack_window":          "number: Aurora MySQL backtrack window in seconds; 0 when off",
 		"multi_az":                  "bool: the cluster has instances in more than one Availability Zone",
 		"connections_lookback_days": "number",
 		"connections_max":           "number",
@@ -167,6 +180,7 @@ var types = []TypeInfo{
 		"public_access_block": "bool: all four Block Public Access settings on (bucket or account level)",
 		"policy_public":       "bool: the bucket policy grants public access",
 		"acl_public":          "bool: the ACL grants AllUsers or AuthenticatedUsers",
+		"acl_grants_others":   "bool: the ACL grants access to anyone but the bucket owner",
 		"encryption":          "string: default encryption (AES256, aws:kms, aws:kms:dsse); empty when none",
 		"versioning":          "string: Enabled, Suspended or empty",
 		"logging_enabled":     "bool: server access logging on",
@@ -181,6 +195,7 @@ var types = []TypeInfo{
 		"active_services":    "number",
 		"running_tasks":      "number",
 		"capacity_providers": "list of string",
+		"container_insights": "bool: CloudWatch Container Insights on",
 	}},
 	{"AWS::ECS::Service", map[string]string{
 		"cluster":            "string: cluster name",
@@ -192,17 +207,24 @@ var types = []TypeInfo{
 		"cpu":                "number: task CPU units",
 		"memory_mb":          "number: task memory",
 		"last_changed":       "string(time): when a deployment last changed (desired count or task definition)",
+		"assign_public_ip":   "bool: tasks get a public IP address (awsvpc network mode)",
+		"platform_version":   "string: Fargate platform version (LATEST, 1.4.0 ...)",
+		"platform_family":    "string: Fargate platform family (Linux, Windows ...)",
 	}},
 	{"AWS::ECS::TaskDefinition", map[string]string{
-		"family":    "string",
-		"revision":  "number",
-		"cpu":       "number",
-		"memory_mb": "number",
+		"family":       "string",
+		"revision":     "number",
+		"cpu":          "number",
+		"memory_mb":    "number",
+		"network_mode": "string: awsvpc, bridge, host, none; empty for the default",
+		"pid_mode":     "string: host or task; empty for the default",
+		"containers":   "list of {name: string, privileged: bool, user: string, readonly_root_fs: bool, env_names: list of string (names of plain environment variables)}",
 	}},
 	{"AWS::Lambda::Function", map[string]string{
 		"runtime":       "string",
 		"memory_mb":     "number",
 		"last_modified": "string(time)",
+		"vpc_subnets":   "number: subnets of its VPC configuration; absent when not in a VPC",
 	}},
 	{"AWS::ECR::Repository", map[string]string{
 		"scan_on_push":     "bool",
@@ -217,9 +239,15 @@ var types = []TypeInfo{
 		"instance_types":   "list of string",
 	}},
 	{"AWS::CloudFront::Distribution", map[string]string{
-		"web_acl_id":      "string: empty when no WAF is attached",
-		"logging_enabled": "bool",
-		"enabled":         "bool",
+		"web_acl_id":          "string: empty when no WAF is attached",
+		"logging_enabled":     "bool",
+		"enabled":             "bool",
+		"default_root_object": "string: object served for the root URL; empty when none",
+		"allows_http":         "bool: a cache behavior lets viewers use plain HTTP (allow-all)",
+		"origins":             "list of {id: string, domain: string, type: string (s3, custom, vpc), access_control: bool (S3: an origin access identity or control), protocol_policy: string (custom: http-only, match-viewer, https-only), ssl_protocols: list of string (custom)}",
+		"origin_groups":       "number: origin groups (failover) configured",
+		"default_certificate": "bool: viewers get the *.cloudfront.net certificate",
+		"ssl_support_method":  "string: sni-only, vip or static-ip; empty with the default certificate",
 	}},
 	{"AWS::CloudTrail::Trail", map[string]string{
 		"multi_region":        "bool",

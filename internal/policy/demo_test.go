@@ -80,6 +80,8 @@ var demoExtras = map[string][]string{
 	"s3-no-access-logging":  {"arn:aws:s3:::marketing-campaign-2023", "arn:aws:s3:::shop-prod-static-old"},
 	"s3-no-lifecycle":       {"arn:aws:s3:::marketing-campaign-2023", "arn:aws:s3:::shop-prod-static-old"},
 	"cloudfront-no-logging": {"arn:aws:cloudfront::222222222222:distribution/E787FE59D2A083"},
+	// The bucket whose ACL is public grants through an ACL as well.
+	"s3-acl-in-use": {"arn:aws:s3:::marketing-campaign-2023"},
 }
 
 // TestDemoEstate evaluates the built-in packs over the demo estate with the

@@ -161,7 +161,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 			rs = append(rs, inventory.Resource{
 				ARN: "arn:aws:s3:::" + b, Account: acct, Region: region, Type: "AWS::S3::Bucket", ID: b, Name: b, Created: day(300),
 				Tags: btags,
-				Attrs: map[string]any{"public_access_block": ri == 0, "policy_public": ri == 1, "acl_public": ai == 1 && ri == 1,
+				Attrs: map[string]any{"public_access_block": ri == 0, "policy_public": ri == 1, "acl_public": ai == 1 && ri == 1, "acl_grants_others": ai == 1 && ri == 1,
 					"encryption": []string{"AES256", ""}[ri%2], "versioning": []string{"Enabled", ""}[ri%2], "logging_enabled": ri == 0,
 					"lifecycle_rules": float64(ri), "size_bytes": float64(ai+1) * 1e9},
 			})

@@ -47,6 +47,9 @@ func collectIAM(ctx context.Context, t *target, out *unitOut, api iamAPI) error 
 		errs = append(errs, fmt.Errorf("get account summary: %w", err))
 	} else {
 		acct.Attrs["root_mfa_enabled"] = sum.SummaryMap[string(iamtypes.SummaryKeyTypeAccountMFAEnabled)] == 1
+		if n, ok := sum.SummaryMap[string(iamtypes.SummaryKeyTypeAccountAccessKeysPresent)]; ok {
+			acct.Attrs["root_access_keys"] = n > 0
+		}
 	}
 	out.add(acct)
 

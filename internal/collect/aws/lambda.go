@@ -45,6 +45,12 @@ func collectLambda(ctx context.Context, t *target, out *unitOut, api lambdaAPI) 
 			if r.ARN == "" {
 				r.ARN = t.arn("lambda", "function:"+name)
 			}
+			if v := f.VpcConfig; v != nil && len(v.SubnetIds) > 0 {
+				attrs["vpc_subnets"] = float64(len(v.SubnetIds))
+				for _, sn := range v.SubnetIds {
+					r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelInSubnet, Target: t.arn("ec2", "subnet/"+sn)})
+				}
+			}
 			out.add(r)
 		}
 	}

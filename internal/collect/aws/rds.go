@@ -134,6 +134,23 @@ func dbInstance(t *target, d rdstypes.DBInstance) inventory.Resource {
 	setBool(attrs, "copy_tags_to_snapshot", d.CopyTagsToSnapshot)
 	setNum(attrs, "backup_retention_days", d.BackupRetentionPeriod)
 	setNum(attrs, "monitoring_interval", d.MonitoringInterval)
+	// The automatic-upgrade flag is in every DescribeDBInstances answer;
+	// when it is there, an empty export list or subnet group means none,
+	// rather than "not told".
+	if d.AutoMinorVersionUpgrade != nil {
+		attrs["log_exports"] = stringList(d.EnabledCloudwatchLogsExports)
+		vpc := ""
+		if d.DBSubnetGroup != nil {
+			vpc = str(d.DBSubnetGroup.VpcId)
+		}
+		attrs["vpc_id"] = vpc
+	}
+	if d.MasterUsername != nil {
+		attrs["master_username"] = *d.MasterUsername
+	}
+	if d.Endpoint != nil && d.Endpoint.Port != nil {
+		attrs["port"] = float64(*d.Endpoint.Port)
+	}
 	if c := str(d.DBClusterIdentifier); c != "" {
 		attrs["cluster_id"] = c
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelMemberOf, Target: t.arn("rds", "cluster:"+c)})
@@ -171,6 +188,14 @@ func dbCluster(t *target, c rdstypes.DBCluster) inventory.Resource {
 	setBool(r.Attrs, "iam_auth_enabled", c.IAMDatabaseAuthenticationEnabled)
 	setBool(r.Attrs, "copy_tags_to_snapshot", c.CopyTagsToSnapshot)
 	setBool(r.Attrs, "multi_az", c.MultiAZ)
+	if c.MasterUsername != nil {
+		r.Attrs["master_username"] = *c.MasterUsername
+	}
+	// Backtracking exists for Aurora MySQL only; the deletion protection
+	// flag, in every answer, tells that a missing window means none.
+	if c.DeletionProtection != nil {
+		r.Attrs["backtrack_window"] = f64(c.BacktrackWindow)
+	}
 	for _, sg := range c.VpcSecurityGroups {
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUsesSG, Target: t.arn("ec2", "security-group/"+str(sg.VpcSecurityGroupId))})
 	}

@@ -239,6 +239,7 @@ func bucket(ctx context.Context, t *target, api s3API, b s3types.Bucket) (invent
 	}
 	if a, err := api.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b.Name}, inRegion); err == nil {
 		r.Attrs["acl_public"] = aclPublic(a.Grants)
+		r.Attrs["acl_grants_others"] = aclGrantsOthers(a.Owner, a.Grants)
 	} else {
 		fail("get acl", err)
 	}
@@ -286,6 +287,21 @@ func aclPublic(grants []s3types.Grant) bool {
 		case "http://acs.amazonaws.com/groups/global/AllUsers", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers":
 			return true
 		}
+	}
+	return false
+}
+
+// aclGrantsOthers reports whether the ACL gives access to anyone but the
+// bucket owner: a group, another account, an e-mail address.
+func aclGrantsOthers(owner *s3types.Owner, grants []s3types.Grant) bool {
+	for _, g := range grants {
+		if g.Grantee == nil {
+			continue
+		}
+		if g.Grantee.Type == s3types.TypeCanonicalUser && owner != nil && str(g.Grantee.ID) == str(owner.ID) {
+			continue
+		}
+		return true
 	}
 	return false
 }

@@ -113,7 +113,8 @@ func TestCollectRDS(t *testing.T) {
 		Attrs: map[string]any{"engine": "aurora-mysql", "engine_version": "8.0", "instance_class": "db.r6g.large", "storage_type": "aurora",
 			"allocated_gb": 1.0, "storage_encrypted": false, "publicly_accessible": true, "multi_az": false, "cluster_id": "shop-prod",
 			"connections_lookback_days": 10.0, "connections_max": 1.0,
-			"deletion_protection": false, "auto_minor_version_upgrade": true, "backup_retention_days": 7.0},
+			"deletion_protection": false, "auto_minor_version_upgrade": true, "backup_retention_days": 7.0,
+			"log_exports": []any{}, "vpc_id": ""},
 		Relations: []inventory.Relation{
 			{Kind: inventory.RelMemberOf, Target: "arn:aws:rds:ap-northeast-1:111111111111:cluster:shop-prod"},
 			{Kind: inventory.RelInSubnet, Target: "arn:aws:ec2:ap-northeast-1:111111111111:subnet/subnet-1"},

@@ -111,14 +111,25 @@ func (m *mapping) bucket(c obj) {
 	}
 	if ok {
 		grants, _ := m.r.objects(acl, "grantList")
-		public := false
+		owner := ""
+		if o, ok := m.r.object(acl, "owner"); ok {
+			owner, _ = m.r.str(o, "id")
+		} else if o, ok := m.r.object(c, "owner"); ok {
+			owner, _ = m.r.str(o, "id")
+		}
+		public, others := false, false
 		for _, g := range grants {
 			_, grantee, _ := g.lookup("grantee")
 			if mentionsPublicGroup(grantee) {
 				public = true
 			}
+			gm, _ := grantee.(map[string]any)
+			if id, _ := gm["id"].(string); id == "" || id != owner {
+				others = true
+			}
 		}
 		m.set("acl_public", public)
+		m.set("acl_grants_others", others)
 	}
 
 	// Config lists the encryption and lifecycle settings only when the

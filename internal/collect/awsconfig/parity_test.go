@@ -504,7 +504,7 @@ func bucketSupp(r *inventory.Resource) map[string]any {
 		"PublicAccessBlockConfiguration": map[string]any{"blockPublicAcls": on, "ignorePublicAcls": on, "blockPublicPolicy": on, "restrictPublicBuckets": on},
 		"BucketLoggingConfiguration":     map[string]any{},
 		"BucketVersioningConfiguration":  map[string]any{"status": "Off"},
-		"AccessControlList":              map[string]any{"grantList": []any{map[string]any{"grantee": map[string]any{"id": "owner"}, "permission": "FullControl"}}},
+		"AccessControlList":              map[string]any{"owner": map[string]any{"id": "owner"}, "grantList": []any{map[string]any{"grantee": map[string]any{"id": "owner"}, "permission": "FullControl"}}},
 	}
 	if abool(r, "acl_public") {
 		s["AccessControlList"] = map[string]any{"grantList": []any{map[string]any{"grantee": "AllUsers", "permission": "Read"}}}

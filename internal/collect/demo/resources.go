@@ -418,7 +418,7 @@ func (b *builder) bucket(w where, name string, t map[string]string, sp bucketSpe
 		Type: "AWS::S3::Bucket", ID: name, Name: name, Tags: t, Created: b.ago(sp.createdDays),
 		Attrs: map[string]any{
 			"public_access_block": sp.publicAccessBlock, "policy_public": sp.policyPublic, "acl_public": sp.aclPublic,
-			"encryption": sp.encryption, "versioning": sp.versioning, "logging_enabled": sp.logging,
+			"acl_grants_others": sp.aclPublic, "encryption": sp.encryption, "versioning": sp.versioning, "logging_enabled": sp.logging,
 			"lifecycle_rules": float64(sp.lifecycleRules), "size_bytes": sp.sizeBytes,
 		},
 	})

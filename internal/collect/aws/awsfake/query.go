@@ -73,7 +73,13 @@ func (s *Server) elbv2(q *req) {
 			q.fail(400, "LoadBalancerNotFound", "no load balancer "+q.form.Get("LoadBalancerArn"))
 			return
 		}
-		q.result(fmt.Sprintf("<Attributes><member><Key>access_logs.s3.enabled</Key><Value>%t</Value></member><member><Key>deletion_protection.enabled</Key><Value>false</Value></member></Attributes>", abool(r, "access_logs_enabled")))
+		// Settings the estate does not hold are left out, as an older
+		// API would, so that no collector reads them as "off".
+		extra := ""
+		if v, ok := r.Attrs["deletion_protection"].(bool); ok {
+			extra = fmt.Sprintf("<member><Key>deletion_protection.enabled</Key><Value>%t</Value></member>", v)
+		}
+		q.result(fmt.Sprintf("<Attributes><member><Key>access_logs.s3.enabled</Key><Value>%t</Value></member>%s</Attributes>", abool(r, "access_logs_enabled"), extra))
 	case "DescribeTargetGroups":
 		tgs := s.resources(q, "AWS::ElasticLoadBalancingV2::TargetGroup")
 		lo, hi, next := s.page(len(tgs), q.form.Get("Marker"))
