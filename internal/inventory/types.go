@@ -19,9 +19,13 @@ type TypeInfo struct {
 // numbers (JSON numbers decode as float64); booleans are booleans.
 var types = []TypeInfo{
 	{"AWS::::Account", map[string]string{
-		"alias":            "string: account alias, if any",
-		"root_mfa_enabled": "bool: the root user has MFA",
-		"root_access_keys": "bool: the root user has access keys",
+		"alias":                     "string: account alias, if any",
+		"root_mfa_enabled":          "bool: the root user has MFA",
+		"root_access_keys":          "bool: the root user has access keys",
+		"root_hardware_mfa":         "bool: the root user's MFA is a hardware device (not a virtual one)",
+		"password_min_length":       "number: the password policy's minimum length; 0 when the account has no policy",
+		"password_reuse_prevention": "number: previous passwords a new one may not repeat; 0 when unlimited",
+		"password_complexity":       "bool: passwords need upper and lower case letters, numbers and symbols",
 	}},
 	{"Steward::Account::Region", map[string]string{
 		// One per account x enabled region, so that "not enabled" has a subject.
@@ -30,12 +34,16 @@ var types = []TypeInfo{
 		"inspector_enabled":       "bool: Inspector (EC2 or ECR scanning) is enabled in the region",
 		"cloudtrail_enabled":      "bool: a logging trail covers the region (a multi-region trail counts)",
 		"config_recorder_enabled": "bool: an AWS Config recorder is recording in the region",
+		"ebs_default_encryption":  "bool: new EBS volumes are encrypted by default",
+		"rds_event_subscriptions": "list of {source_type: string (db-instance, db-cluster, db-parameter-group, db-security-group), categories: list of string (empty for all), enabled: bool}; only in regions holding databases",
 	}},
 	{"AWS::IAM::User", map[string]string{
 		"mfa_enabled":             "bool: the user has an MFA device",
 		"console_access":          "bool: the user has a login profile (console password)",
 		"access_key_max_age_days": "number: age in days of the oldest active access key; absent when none",
 		"password_last_used":      "string(time): last console sign-in",
+		"attached_policies":       "list of string: names of the managed policies attached to the user itself",
+		"inline_policies":         "number: inline policies of the user itself",
 	}},
 	{"AWS::EC2::Instance", map[string]string{
 		"instance_type":       "string: t3.micro ...",
@@ -62,6 +70,7 @@ var types = []TypeInfo{
 		"volume_id":      "string: source volume",
 		"encrypted":      "bool",
 		"manual":         "bool: created by a person or a script, not by Data Lifecycle Manager or AWS Backup",
+		"public":         "bool: any AWS account may restore or copy it",
 	}},
 	{"AWS::EC2::EIP", map[string]string{
 		"public_ip":      "string",
@@ -77,6 +86,7 @@ var types = []TypeInfo{
 	{"AWS::EC2::VPC", map[string]string{
 		"cidr":       "string",
 		"is_default": "bool",
+		"flow_logs":  "bool: an active flow log records the VPC's traffic",
 	}},
 	{"AWS::EC2::Subnet", map[string]string{
 		"vpc_id":                  "string",
@@ -169,23 +179,28 @@ var types = []TypeInfo{
 		"allocated_gb":  "number",
 		"encrypted":     "bool",
 		"db_instance":   "string",
+		"public":        "bool: any AWS account may restore or copy it",
 	}},
 	{"AWS::RDS::DBClusterSnapshot", map[string]string{
 		"snapshot_type": "string: manual or automated",
 		"allocated_gb":  "number",
 		"encrypted":     "bool",
 		"db_cluster":    "string",
+		"public":        "bool: any AWS account may restore or copy it",
 	}},
 	{"AWS::S3::Bucket", map[string]string{
-		"public_access_block": "bool: all four Block Public Access settings on (bucket or account level)",
-		"policy_public":       "bool: the bucket policy grants public access",
-		"acl_public":          "bool: the ACL grants AllUsers or AuthenticatedUsers",
-		"acl_grants_others":   "bool: the ACL grants access to anyone but the bucket owner",
-		"encryption":          "string: default encryption (AES256, aws:kms, aws:kms:dsse); empty when none",
-		"versioning":          "string: Enabled, Suspended or empty",
-		"logging_enabled":     "bool: server access logging on",
-		"lifecycle_rules":     "number: lifecycle rules configured",
-		"size_bytes":          "number: BucketSizeBytes, all storage classes",
+		"public_access_block":          "bool: all four Block Public Access settings on (bucket or account level)",
+		"policy_public":                "bool: the bucket policy grants public access",
+		"acl_public":                   "bool: the ACL grants AllUsers or AuthenticatedUsers",
+		"acl_grants_others":            "bool: the ACL grants access to anyone but the bucket owner",
+		"policy_denies_http":           "bool: the bucket policy refuses requests without TLS (aws:SecureTransport false)",
+		"policy_cross_account_control": "bool: the bucket policy lets another account change its policy, ACLs or encryption",
+		"event_notifications":          "bool: the bucket sends event notifications (SNS, SQS, Lambda or EventBridge)",
+		"encryption":                   "string: default encryption (AES256, aws:kms, aws:kms:dsse); empty when none",
+		"versioning":                   "string: Enabled, Suspended or empty",
+		"logging_enabled":              "bool: server access logging on",
+		"lifecycle_rules":              "number: lifecycle rules configured",
+		"size_bytes":                   "number: BucketSizeBytes, all storage classes",
 	}},
 	{"AWS::Logs::LogGroup", map[string]string{
 		"retention_days": "number: 0 when logs never expire",
@@ -224,6 +239,7 @@ var types = []TypeInfo{
 		"runtime":       "string",
 		"memory_mb":     "number",
 		"last_modified": "string(time)",
+		"policy_public": "bool: the function's resource policy lets anyone invoke it",
 		"vpc_subnets":   "number: subnets of its VPC configuration; absent when not in a VPC",
 	}},
 	{"AWS::ECR::Repository", map[string]string{
