@@ -41,6 +41,7 @@ var types = []TypeInfo{
 		"mfa_enabled":             "bool: the user has an MFA device",
 		"console_access":          "bool: the user has a login profile (console password)",
 		"access_key_max_age_days": "number: age in days of the oldest active access key; absent when none",
+		"access_key_unused_days":  "number: days the least used active access key has gone unused (since creation if never used); absent when none",
 		"password_last_used":      "string(time): last console sign-in",
 		"attached_policies":       "list of string: names of the managed policies attached to the user itself",
 		"inline_policies":         "number: inline policies of the user itself",

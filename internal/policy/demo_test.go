@@ -107,6 +107,9 @@ var demoExtras = map[string][]string{
 	"iam-password-short":       {devRoot, stgRoot},
 	"iam-password-reuse":       {devRoot, stgRoot},
 	"root-no-hardware-mfa":     {devRoot, stgRoot},
+	// kobayashi last signed in 200 days ago.
+	"iam-credentials-unused":    {"arn:aws:iam::111111111111:user/kobayashi"},
+	"iam-credentials-unused-45": {"arn:aws:iam::111111111111:user/kobayashi"},
 	// The deploy user of each account holds its permissions directly.
 	"iam-user-direct-policies": {
 		"arn:aws:iam::111111111111:user/ci-deploy",

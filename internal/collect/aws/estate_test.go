@@ -29,6 +29,8 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 			}
 			if u != 3 {
 				attrs["access_key_max_age_days"] = float64(30 * (u + 1))
+				// user2's key was never used: idle since it was made.
+				attrs["access_key_unused_days"] = []float64{1, 10, 90}[u]
 			}
 			if u < 2 {
 				attrs["password_last_used"] = day(u + 1).Format(time.RFC3339)

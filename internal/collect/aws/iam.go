@@ -27,6 +27,7 @@ type iamAPI interface {
 	iam.ListVirtualMFADevicesAPIClient
 	iam.ListAttachedUserPoliciesAPIClient
 	iam.ListUserPoliciesAPIClient
+	GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, optFns ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error)
 	GetAccountPasswordPolicy(ctx context.Context, in *iam.GetAccountPasswordPolicyInput, optFns ...func(*iam.Options)) (*iam.GetAccountPasswordPolicyOutput, error)
 }
 
@@ -172,8 +173,15 @@ func iamUser(ctx context.Context, t *target, api iamAPI, u iamtypes.User) (inven
 	keys, err := api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: u.UserName})
 	if err != nil {
 		errs = append(errs, fmt.Errorf("user %s: list access keys: %w", name, err))
-	} else if age, ok := oldestActiveKeyDays(keys.AccessKeyMetadata, t.now); ok {
-		r.Attrs["access_key_max_age_days"] = age
+	} else {
+		if age, ok := oldestActiveKeyDays(keys.AccessKeyMetadata, t.now); ok {
+			r.Attrs["access_key_max_age_days"] = age
+		}
+		if idle, ok, err := idlestActiveKeyDays(ctx, api, keys.AccessKeyMetadata, t.now); err != nil {
+			errs = append(errs, fmt.Errorf("user %s: %w", name, err))
+		} else if ok {
+			r.Attrs["access_key_unused_days"] = idle
+		}
 	}
 	return r, errors.Join(errs...)
 }
@@ -201,6 +209,28 @@ func userPolicies(ctx context.Context, api iamAPI, user *string) (attached []str
 		inline += len(page.PolicyNames)
 	}
 	return attached, inline, nil
+}
+
+// idlestActiveKeyDays is how long the least used active key has gone
+// unused: days since its last use, or since its creation if never used.
+func idlestActiveKeyDays(ctx context.Context, api iamAPI, keys []iamtypes.AccessKeyMetadata, now time.Time) (float64, bool, error) {
+	idle, found := 0.0, false
+	for _, k := range keys {
+		if k.Status != iamtypes.StatusTypeActive || k.CreateDate == nil {
+			continue
+		}
+		u, err := api.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: k.AccessKeyId})
+		if err != nil {
+			return 0, false, fmt.Errorf("get access key last used: %w", err)
+		}
+		since := *k.CreateDate
+		if u.AccessKeyLastUsed != nil && u.AccessKeyLastUsed.LastUsedDate != nil {
+			since = *u.AccessKeyLastUsed.LastUsedDate
+		}
+		found = true
+		idle = math.Max(idle, math.Floor(now.Sub(since).Hours()/24))
+	}
+	return idle, found, nil
 }
 
 func oldestActiveKeyDays(keys []iamtypes.AccessKeyMetadata, now time.Time) (float64, bool) {

@@ -560,6 +560,8 @@ func (b *builder) iamUser(account string, sp userSpec) int {
 		"attached_policies": strs(sp.policies...), "inline_policies": float64(sp.inline)}
 	if sp.keyAgeDays > 0 {
 		a["access_key_max_age_days"] = sp.keyAgeDays
+		// Keys in the demo are in daily use.
+		a["access_key_unused_days"] = 1.0
 	}
 	if sp.passwordUsedDays > 0 {
 		a["password_last_used"] = b.ts(sp.passwordUsedDays)

@@ -414,6 +414,18 @@ func (s *Server) iam(q *req) {
 			key = fmt.Sprintf("<member><UserName>%s</UserName><AccessKeyId>AKIA%s</AccessKeyId><Status>Active</Status><CreateDate>%s</CreateDate></member>", u.Name, u.ID, ts(created))
 		}
 		result("<AccessKeyMetadata>" + key + "</AccessKeyMetadata><IsTruncated>false</IsTruncated>")
+	case "GetAccessKeyLastUsed":
+		id := strings.TrimPrefix(q.form.Get("AccessKeyId"), "AKIA")
+		u := s.find(q.account, "AWS::IAM::User", func(r *inventory.Resource) bool { return r.ID == id })
+		if u == nil {
+			q.fail(404, "NoSuchEntity", "no access key "+q.form.Get("AccessKeyId"))
+			return
+		}
+		used := ""
+		if ahas(u, "access_key_unused_days") && anum(u, "access_key_unused_days") < anum(u, "access_key_max_age_days") {
+			used = "<LastUsedDate>" + ts(s.opts.Now.AddDate(0, 0, -int(anum(u, "access_key_unused_days")))) + "</LastUsedDate>"
+		}
+		result("<UserName>" + u.Name + "</UserName><AccessKeyLastUsed>" + used + "<ServiceName>s3</ServiceName><Region>us-east-1</Region></AccessKeyLastUsed>")
 	default:
 		q.fail(400, "InvalidAction", "the fake does not serve iam "+q.op)
 	}
