@@ -58,11 +58,12 @@ var iamPrefixes = map[string]string{
 
 // s3Actions are the S3 operations whose IAM action has another name.
 var s3Actions = map[string]string{
-	"ListBuckets":                     "ListAllMyBuckets",
-	"GetPublicAccessBlock":            "GetBucketPublicAccessBlock",
-	"GetBucketEncryption":             "GetEncryptionConfiguration",
-	"GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
-	"ListObjectsV2":                   "ListBucket",
+	"ListBuckets":                        "ListAllMyBuckets",
+	"GetPublicAccessBlock":               "GetBucketPublicAccessBlock",
+	"GetBucketEncryption":                "GetEncryptionConfiguration",
+	"GetBucketLifecycleConfiguration":    "GetLifecycleConfiguration",
+	"ListObjectsV2":                      "ListBucket",
+	"GetBucketNotificationConfiguration": "GetBucketNotification",
 }
 
 // IAMAction is the IAM action that allows an SDK operation of a service
