@@ -49,6 +49,8 @@ type Server struct {
 	handler http.Handler
 	metrics *metrics
 	sched   *scheduler
+	dash    *dashCache
+	costs   costViews
 	stop    time.Duration
 
 	readyMu sync.Mutex
@@ -79,6 +81,7 @@ func New(o Options) (*Server, error) {
 	if s.stop == 0 {
 		s.stop = 30 * time.Second
 	}
+	s.dash = newDashCache(s.store, s.cfg.Currency.Code, s.cfg.Currency.Rate, s.now)
 	s.metrics = newMetrics(prometheus.NewRegistry(), s)
 	sched, err := newScheduler(o.Jobs, s.log, s.now, s.metrics)
 	if err != nil {
@@ -95,6 +98,7 @@ func (s *Server) routes() {
 	s.healthRoutes()
 	s.metricsRoutes()
 	s.jobRoutes()
+	s.dashboardRoutes()
 }
 
 // Handler is the server's HTTP handler, for tests and for embedding.
