@@ -28,7 +28,9 @@ const hostile = `<script>alert("x")</script>`
 
 var testNow = time.Date(2026, 3, 18, 3, 0, 0, 0, time.UTC)
 
-func arn(n int) string { return fmt.Sprintf("arn:aws:ec2:ap-northeast-1:111111111111:instance/i-%04d", n) }
+func arn(n int) string {
+	return fmt.Sprintf("arn:aws:ec2:ap-northeast-1:111111111111:instance/i-%04d", n)
+}
 
 // testServer is a server over a store with two scans (the second adds a
 // finding and changes a resource's tag), a bill over two months, and a
@@ -160,7 +162,7 @@ func TestPages(t *testing.T) {
 			"Findings by severity", `href="/findings?severity=critical"`, "55", "Findings over recent scans", `id="trend-data"`,
 			"Largest rises by service", "AmazonRDS", "66.7% managed by IaC", "Four Keys by service", `href="/delivery?service=api"`,
 		}},
-		"findings first page": {target: "/findings", status: 200, want: []string{"1–50 of 55 findings", "Page 1 of 2", `rel="next"`}},
+		"findings first page":  {target: "/findings", status: 200, want: []string{"1–50 of 55 findings", "Page 1 of 2", `rel="next"`}},
 		"findings second page": {target: "/findings?page=2", status: 200, want: []string{"51–55 of 55 findings", `rel="prev"`}, not: []string{`rel="next"`}},
 		"filter severity":      {target: "/findings?severity=critical", status: 200, want: []string{"1–14 of 14 findings"}},
 		"filter owner and category": {target: "/findings?owner=sato&category=waste", status: 200,
@@ -175,9 +177,9 @@ func TestPages(t *testing.T) {
 			"Daily usage spend", `id="daily-data"`, "AmazonEC2", "Untagged spend", "Anomalies", "No budgets configured",
 		}},
 		"cost bad by": {target: "/cost?by=colour", status: 400, want: []string{"by: &#34;colour&#34; is not valid"}},
-		"iac": {target: "/iac", status: 200, want: []string{"66.7% managed by IaC (40 managed, 20 unmanaged)", "Unmanaged resources (20)", "web-03"}},
-		"delivery": {target: "/delivery?service=api", status: 200, want: []string{"Four Keys by service", "Deployments (", "d1"}},
-		"schedules": {target: "/schedules", status: 200, want: []string{"No schedules in steward.yaml", "steward has changed nothing yet."}},
+		"iac":         {target: "/iac", status: 200, want: []string{"66.7% managed by IaC (40 managed, 20 unmanaged)", "Unmanaged resources (20)", "web-03"}},
+		"delivery":    {target: "/delivery?service=api", status: 200, want: []string{"Four Keys by service", "Deployments (", "d1"}},
+		"schedules":   {target: "/schedules", status: 200, want: []string{"No schedules in steward.yaml", "steward has changed nothing yet."}},
 		"resource": {target: "/resource?arn=" + url.QueryEscape(arn(3)), status: 200, want: []string{
 			"web-03", "t3.micro", "History", "tags.env", "stg", "prod", "changed",
 		}},
