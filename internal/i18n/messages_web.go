@@ -93,6 +93,7 @@ var webCatalog = map[string]text{
 
 	"web.findings.all":      {"All", "すべて"},
 	"web.findings.apply":    {"Apply", "絞り込む"},
+	"web.findings.exact":    {"exact value", "完全一致"},
 	"web.findings.clear":    {"Clear filters", "条件をクリア"},
 	"web.findings.newonly":  {"New in this scan only", "今回の新規のみ"},
 	"web.findings.newbadge": {"new", "新規"},
@@ -128,6 +129,7 @@ var webCatalog = map[string]text{
 	"web.iac.managed":      {"Managed", "管理下"},
 	"web.iac.unmanagedcol": {"Unmanaged", "管理外"},
 	"web.iac.unmanaged":    {"Unmanaged resources (%d)", "管理外のリソース（%d件）"},
+	"web.iac.rest":         {"…and %d more, with fewer unmanaged.", "…ほか %d件（管理外がより少ないもの）。"},
 	"web.iac.more":         {"…and %d more: `steward iac` lists them all, with import blocks.", "…ほか %d件。`steward iac` で全件と import ブロックを出力できます。"},
 
 	"web.delivery.window":      {"Environment %s, deployments finished %s to %s", "環境 %s、%s〜%s に完了したデプロイ"},

@@ -3,7 +3,9 @@ package server
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -68,6 +70,7 @@ type facets struct {
 // dashCache keeps snapshots by scan ID.
 type dashCache struct {
 	store    store.Store
+	log      *slog.Logger
 	currency string
 	rate     float64
 	now      func() time.Time
@@ -76,7 +79,23 @@ type dashCache struct {
 	snaps  map[string]*snapEntry
 	order  []string // least recently used first
 	counts map[string]scanCounts
+	// head is the latest scan as last read, and when; refreshing marks a
+	// read in flight.
+	head       *inventory.Scan
+	headAt     time.Time
+	refreshing bool
+	// trendOf is the trend as of the head scan it was read at.
+	trendOf   string
+	trendVals []scanCounts
 }
+
+// headTTL is how long the latest scan, once read, is taken as the latest.
+// Reading it means reading its coverage rows (one per account x region x
+// service: thousands on a large estate), too slow to do on every page
+// view. A reader after that still gets the one known at once while it is
+// read again in the background, so a new scan shows within a few seconds
+// and no page waits for the check.
+const headTTL = 5 * time.Second
 
 type snapEntry struct {
 	done chan struct{}
@@ -84,18 +103,57 @@ type snapEntry struct {
 	err  error
 }
 
-func newDashCache(st store.Store, currency string, rate float64, now func() time.Time) *dashCache {
-	return &dashCache{store: st, currency: currency, rate: rate, now: now, snaps: map[string]*snapEntry{}, counts: map[string]scanCounts{}}
+func newDashCache(st store.Store, log *slog.Logger, currency string, rate float64, now func() time.Time) *dashCache {
+	return &dashCache{store: st, log: log, currency: currency, rate: rate, now: now, snaps: map[string]*snapEntry{}, counts: map[string]scanCounts{}}
 }
 
 // latest is the snapshot of the latest scan; store.ErrNotFound when the
 // store has none.
 func (c *dashCache) latest(ctx context.Context) (*snapshot, error) {
-	sc, err := c.store.LatestScan(ctx)
+	sc, err := c.latestScan(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return c.get(ctx, sc)
+}
+
+// latestScan is the latest scan: read at the first call, then refreshed
+// in the background once headTTL has passed. Until a scan is found, every
+// call reads the store, so the first scan shows at once.
+func (c *dashCache) latestScan(ctx context.Context) (*inventory.Scan, error) {
+	c.mu.Lock()
+	head, at := c.head, c.headAt
+	stale := head != nil && c.now().Sub(at) >= headTTL && !c.refreshing
+	if stale {
+		c.refreshing = true
+	}
+	c.mu.Unlock()
+	if head == nil {
+		sc, err := c.store.LatestScan(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.setHead(sc)
+		return sc, nil
+	}
+	if stale {
+		go func() {
+			sc, err := c.store.LatestScan(context.WithoutCancel(ctx))
+			c.mu.Lock()
+			c.refreshing = false
+			c.mu.Unlock()
+			if err == nil {
+				c.setHead(sc)
+			}
+		}()
+	}
+	return head, nil
+}
+
+func (c *dashCache) setHead(sc *inventory.Scan) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.head, c.headAt = sc, c.now()
 }
 
 // get returns sc's snapshot, building it once: readers that ask while it
@@ -145,14 +203,17 @@ func (c *dashCache) touch(id string) {
 }
 
 func (c *dashCache) build(ctx context.Context, sc *inventory.Scan) (*snapshot, error) {
+	began := time.Now()
 	rs, err := c.store.Resources(ctx, sc.ID)
 	if err != nil {
 		return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
 	}
+	readRes := time.Since(began)
 	fs, err := c.store.Findings(ctx, sc.ID)
 	if err != nil {
 		return nil, fmt.Errorf("findings of scan %s: %w", sc.ID, err)
 	}
+	readFind := time.Since(began) - readRes
 	sn := &snapshot{
 		scan: sc, resources: rs, findings: fs,
 		isNew: make([]bool, len(fs)), waste: make([]float64, len(fs)),
@@ -184,6 +245,9 @@ func (c *dashCache) build(ctx context.Context, sc *inventory.Scan) (*snapshot, e
 	c.mu.Lock()
 	c.counts[sc.ID] = sn.counts
 	c.mu.Unlock()
+	c.log.Info("dashboard: scan loaded", "scan", sc.ID, "resources", len(rs), "findings", len(fs),
+		"read_resources", readRes.Round(time.Millisecond), "read_findings", readFind.Round(time.Millisecond),
+		"took", time.Since(began).Round(time.Millisecond))
 	return sn, nil
 }
 
@@ -249,7 +313,14 @@ func (sn *snapshot) resource(arn string) *inventory.Resource {
 
 // trend is the severity counts of the latest scans, oldest first. Counts
 // of scans not yet seen are read once and kept.
-func (c *dashCache) trend(ctx context.Context) ([]scanCounts, error) {
+func (c *dashCache) trend(ctx context.Context, head string) ([]scanCounts, error) {
+	c.mu.Lock()
+	if c.trendOf == head && c.trendVals != nil {
+		v := c.trendVals
+		c.mu.Unlock()
+		return v, nil
+	}
+	c.mu.Unlock()
 	scans, err := c.store.Scans(ctx, trendScans)
 	if err != nil {
 		return nil, fmt.Errorf("list scans: %w", err)
@@ -280,5 +351,16 @@ func (c *dashCache) trend(ctx context.Context) ([]scanCounts, error) {
 		}
 		out = append(out, n)
 	}
+	c.mu.Lock()
+	c.trendOf, c.trendVals = head, out
+	c.mu.Unlock()
 	return out, nil
+}
+
+// warm loads the latest scan before anyone asks, so the first page view
+// of a large estate does not wait for it.
+func (c *dashCache) warm(ctx context.Context) {
+	if _, err := c.latest(ctx); err != nil && !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
+		c.log.Warn("dashboard: latest scan not loaded", "err", err)
+	}
 }

@@ -65,7 +65,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	for _, c := range finding.Categories {
 		d.Categories = append(d.Categories, catCount{c, sn.byCategory[c], sn.wasteByCat[c]})
 	}
-	trend, err := s.dash.trend(ctx)
+	trend, err := s.dash.trend(ctx, sn.scan.ID)
 	if err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
@@ -143,10 +143,29 @@ func (s *Server) deliveryPage(w http.ResponseWriter, r *http.Request) {
 // unmanagedShown bounds the unmanaged list of the coverage page.
 const unmanagedShown = 200
 
+// ratiosShown bounds each coverage table: the groups with the most
+// unmanaged resources first.
+const ratiosShown = 50
+
 type iacData struct {
 	Coverage  *iac.Result
 	Unmanaged []iac.Entry
 	More      int
+	// ByAccount, BySystem and ByType are the tables as shown; Rest
+	// counts the rows left out of each.
+	ByAccount, BySystem, ByType []iac.Ratio
+	Rest                        [3]int
+}
+
+// worstRatios is the n groups with the most unmanaged resources, and how
+// many were left out.
+func worstRatios(rs []iac.Ratio, n int) ([]iac.Ratio, int) {
+	if len(rs) <= n {
+		return rs, 0
+	}
+	out := slices.Clone(rs)
+	slices.SortStableFunc(out, func(a, b iac.Ratio) int { return b.Unmanaged - a.Unmanaged })
+	return out[:n], len(rs) - n
 }
 
 func (s *Server) iacPage(w http.ResponseWriter, r *http.Request) {
@@ -159,6 +178,9 @@ func (s *Server) iacPage(w http.ResponseWriter, r *http.Request) {
 	d := &iacData{Coverage: sn.coverage}
 	if sn.coverage != nil {
 		d.Unmanaged = sn.coverage.Unmanaged
+		d.ByAccount, d.Rest[0] = worstRatios(sn.coverage.ByAccount, ratiosShown)
+		d.BySystem, d.Rest[1] = worstRatios(sn.coverage.BySystem, ratiosShown)
+		d.ByType, d.Rest[2] = worstRatios(sn.coverage.ByType, ratiosShown)
 		if len(d.Unmanaged) > unmanagedShown {
 			d.More = len(d.Unmanaged) - unmanagedShown
 			d.Unmanaged = d.Unmanaged[:unmanagedShown]

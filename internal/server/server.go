@@ -81,7 +81,7 @@ func New(o Options) (*Server, error) {
 	if s.stop == 0 {
 		s.stop = 30 * time.Second
 	}
-	s.dash = newDashCache(s.store, s.cfg.Currency.Code, s.cfg.Currency.Rate, s.now)
+	s.dash = newDashCache(s.store, s.log, s.cfg.Currency.Code, s.cfg.Currency.Rate, s.now)
 	s.metrics = newMetrics(prometheus.NewRegistry(), s)
 	sched, err := newScheduler(o.Jobs, s.log, s.now, s.metrics)
 	if err != nil {
@@ -128,6 +128,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	s.setReady(true)
+	go s.dash.warm(ctx)
 	s.log.Info("serving", "addr", ln.Addr().String(), "jobs", len(s.sched.jobs))
 
 	var serveErr error
