@@ -39,6 +39,11 @@ type snapshot struct {
 	isNew []bool
 	waste []float64
 	byARN map[string][]int32
+	// keys are the findings' filterable fields, compact, so a filter walks
+	// a few megabytes rather than every finding; dict numbers the values
+	// of each string field (field -> value -> number).
+	keys []findingKeys
+	dict [nFields]map[string]uint32
 
 	counts     scanCounts
 	byCategory map[finding.Category]int
@@ -60,6 +65,23 @@ type scanCounts struct {
 	Started time.Time
 	BySev   [finding.Critical + 1]int
 	Total   int
+}
+
+// The string fields a findings filter matches exactly.
+const (
+	fOwner = iota
+	fSystem
+	fEnv
+	fAccount
+	fCategory
+	nFields
+)
+
+// findingKeys is one finding as the filter reads it.
+type findingKeys struct {
+	field [nFields]uint32
+	sev   finding.Severity
+	isNew bool
 }
 
 // facets are the values a findings filter offers, sorted.
@@ -220,7 +242,18 @@ func (c *dashCache) build(ctx context.Context, sc *inventory.Scan) (*snapshot, e
 		byARN: make(map[string][]int32), byCategory: map[finding.Category]int{}, wasteByCat: map[finding.Category]float64{},
 	}
 	sn.counts = scanCounts{ScanID: sc.ID, Started: sc.Started, Total: len(fs)}
-	owners, systems, envs, accounts := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	sn.keys = make([]findingKeys, len(fs))
+	for k := range sn.dict {
+		sn.dict[k] = map[string]uint32{}
+	}
+	intern := func(field int, v string) uint32 {
+		n, ok := sn.dict[field][v]
+		if !ok {
+			n = uint32(len(sn.dict[field]))
+			sn.dict[field][v] = n
+		}
+		return n
+	}
 	for i := range fs {
 		f := &fs[i]
 		sn.isNew[i] = f.FirstSeen.Equal(sc.Started)
@@ -237,9 +270,15 @@ func (c *dashCache) build(ctx context.Context, sc *inventory.Scan) (*snapshot, e
 		}
 		sn.byCategory[f.Category]++
 		sn.byARN[f.ARN] = append(sn.byARN[f.ARN], int32(i))
-		owners[f.Owner], systems[f.System], envs[f.Env], accounts[f.Account] = true, true, true, true
+		k := &sn.keys[i]
+		k.sev, k.isNew = f.Severity, sn.isNew[i]
+		k.field[fOwner] = intern(fOwner, f.Owner)
+		k.field[fSystem] = intern(fSystem, f.System)
+		k.field[fEnv] = intern(fEnv, f.Env)
+		k.field[fAccount] = intern(fAccount, f.Account)
+		k.field[fCategory] = intern(fCategory, string(f.Category))
 	}
-	sn.facets = facets{Owners: keys(owners), Systems: keys(systems), Envs: keys(envs), Accounts: keys(accounts)}
+	sn.facets = facets{Owners: keys(sn.dict[fOwner]), Systems: keys(sn.dict[fSystem]), Envs: keys(sn.dict[fEnv]), Accounts: keys(sn.dict[fAccount])}
 	sn.orders = sortOrders(fs, sn.waste)
 	sn.coverage, _ = iac.Tally(rs, c.now())
 	c.mu.Lock()
@@ -251,7 +290,7 @@ func (c *dashCache) build(ctx context.Context, sc *inventory.Scan) (*snapshot, e
 	return sn, nil
 }
 
-func keys(m map[string]bool) []string {
+func keys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		if k != "" {

@@ -82,15 +82,38 @@ func parseFindingQuery(q url.Values) (findingQuery, error) {
 	return fq, nil
 }
 
-func (fq findingQuery) match(sn *snapshot, i int32) bool {
-	f := &sn.findings[i]
-	return (fq.Owner == "" || f.Owner == fq.Owner) &&
-		(fq.System == "" || f.System == fq.System) &&
-		(fq.Env == "" || f.Env == fq.Env) &&
-		(fq.Account == "" || f.Account == fq.Account) &&
-		(fq.Category == "" || string(f.Category) == fq.Category) &&
-		(!fq.hasSev || f.Severity == fq.sev) &&
-		(!fq.New || sn.isNew[i])
+// matcher is the query in the snapshot's numbers; ok is false when a
+// value asked for is in no finding, so nothing can match.
+type matcher struct {
+	want  [nFields]uint32
+	check [nFields]bool
+	sev   finding.Severity
+	bySev bool
+	isNew bool
+}
+
+func (fq findingQuery) matcher(sn *snapshot) (m matcher, ok bool) {
+	for field, v := range [nFields]string{fOwner: fq.Owner, fSystem: fq.System, fEnv: fq.Env, fAccount: fq.Account, fCategory: fq.Category} {
+		if v == "" {
+			continue
+		}
+		n, found := sn.dict[field][v]
+		if !found {
+			return m, false
+		}
+		m.want[field], m.check[field] = n, true
+	}
+	m.sev, m.bySev, m.isNew = fq.sev, fq.hasSev, fq.New
+	return m, true
+}
+
+func (m *matcher) match(k *findingKeys) bool {
+	for f := range nFields {
+		if m.check[f] && k.field[f] != m.want[f] {
+			return false
+		}
+	}
+	return (!m.bySev || k.sev == m.sev) && (!m.isNew || k.isNew)
 }
 
 // values is the query as URL parameters, with overrides.
@@ -202,10 +225,14 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	order := sn.orders[fq.Sort]
+	m, possible := fq.matcher(sn)
+	if !possible {
+		order = nil
+	}
 	start := (fq.Page - 1) * pageSize
 	n := 0
 	visit := func(i int32) {
-		if !fq.match(sn, i) {
+		if !m.match(&sn.keys[i]) {
 			return
 		}
 		if n >= start && n < start+pageSize {
