@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/steward-sre/steward/internal/cli"
 )
 
 // TestDashboardInBrowser drives headless Chromium against `steward serve
@@ -27,11 +29,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	if browser == "" {
 		t.Skip("SKIPPED: no chromium on this machine, so the dashboard was NOT tested in a browser (apt-get install -y chromium)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	began := time.Now()
 	base := startDemo(ctx, t)
-	t.Logf("steward serve --demo answers on %s (%s to build and start)", base, time.Since(began).Round(time.Millisecond))
+	t.Logf("steward serve --demo answers on %s (%s to seed the demo and start)", base, time.Since(began).Round(time.Millisecond))
 
 	artifacts := os.Getenv("STEWARD_E2E_ARTIFACTS")
 	if artifacts == "" {
@@ -184,39 +186,31 @@ func findChromium() string {
 	return ""
 }
 
-// startDemo builds steward, starts `steward serve --demo` on a free
-// loopback port with a fresh store, and returns its base URL.
+// startDemo runs `steward serve --demo` (the command itself, in this
+// process) on a free loopback port with a fresh store, and returns its
+// base URL. It stops when the test ends.
 func startDemo(ctx context.Context, t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "steward")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/steward-sre/steward/cmd/steward")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build steward: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "serve", "--demo", "--listen", "127.0.0.1:0")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "STEWARD_STORE="+filepath.Join(dir, "steward.db"), "STEWARD_CONFIG=", "STEWARD_LANG=en")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	sctx, stop := context.WithCancel(ctx)
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(sctx, []string{"--store", filepath.Join(dir, "steward.db"), "--lang", "en", "serve", "--demo", "--listen", "127.0.0.1:0"},
+			cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: pw, Getenv: func(string) string { return "" }})
+		pw.Close()
+	}()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
+		stop()
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
+		case <-time.After(30 * time.Second):
+			t.Error("steward serve did not stop within 30 s of being asked")
 		}
 	})
 	addr := make(chan string, 1)
 	go func() {
-		sc := bufio.NewScanner(stderr)
+		sc := bufio.NewScanner(pr)
 		re := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`)
 		for sc.Scan() {
 			if m := re.FindString(sc.Text()); m != "" {
@@ -224,15 +218,15 @@ func startDemo(ctx context.Context, t *testing.T) string {
 				break
 			}
 		}
-		_, _ = io.Copy(io.Discard, stderr)
+		_, _ = io.Copy(io.Discard, pr)
 	}()
 	select {
 	case a := <-addr:
 		return a
+	case code := <-done:
+		t.Fatalf("steward serve --demo exited with %d before serving", code)
 	case <-time.After(60 * time.Second):
 		t.Fatal("steward serve --demo did not say where it serves within 60 s")
-	case <-ctx.Done():
-		t.Fatal(ctx.Err())
 	}
 	return ""
 }
