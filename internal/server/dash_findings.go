@@ -87,7 +87,7 @@ func parseFindingQuery(q url.Values) (findingQuery, error) {
 type matcher struct {
 	want  [nFields]uint32
 	check [nFields]bool
-	sev   finding.Severity
+	sev   uint8
 	bySev bool
 	isNew bool
 }
@@ -103,7 +103,7 @@ func (fq findingQuery) matcher(sn *snapshot) (m matcher, ok bool) {
 		}
 		m.want[field], m.check[field] = n, true
 	}
-	m.sev, m.bySev, m.isNew = fq.sev, fq.hasSev, fq.New
+	m.sev, m.bySev, m.isNew = uint8(fq.sev), fq.hasSev, fq.New
 	return m, true
 }
 
@@ -231,22 +231,23 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	start := (fq.Page - 1) * pageSize
 	n := 0
-	visit := func(i int32) {
-		if !m.match(&sn.keys[i]) {
+	visit := func(o *orderedKey) {
+		if !m.match(&o.findingKeys) {
 			return
 		}
 		if n >= start && n < start+pageSize {
+			i := o.i
 			d.Rows = append(d.Rows, findingRow{Finding: &sn.findings[i], New: sn.isNew[i], Waste: sn.waste[i]})
 		}
 		n++
 	}
 	if fq.Desc {
 		for k := len(order) - 1; k >= 0; k-- {
-			visit(order[k])
+			visit(&order[k])
 		}
 	} else {
-		for _, i := range order {
-			visit(i)
+		for k := range order {
+			visit(&order[k])
 		}
 	}
 	d.Total = n

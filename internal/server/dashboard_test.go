@@ -35,7 +35,7 @@ func arn(n int) string {
 // testServer is a server over a store with two scans (the second adds a
 // finding and changes a resource's tag), a bill over two months, and a
 // few deployments.
-func testServer(t *testing.T, yaml string) *Server {
+func testServer(t testing.TB, yaml string) *Server {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "steward.db"), nil)
