@@ -130,6 +130,8 @@ var webCatalog = map[string]text{
 	"web.iac.unmanagedcol": {"Unmanaged", "管理外"},
 	"web.iac.unmanaged":    {"Unmanaged resources (%d)", "管理外のリソース（%d件）"},
 	"web.iac.rest":         {"…and %d more, with fewer unmanaged.", "…ほか %d件（管理外がより少ないもの）。"},
+	"web.iac.imports":      {"Import blocks to copy", "コピー用の import ブロック"},
+	"web.iac.imports.show": {"Show Terraform import blocks for the resources above", "上のリソースの Terraform import ブロックを表示"},
 	"web.iac.more":         {"…and %d more: `steward iac` lists them all, with import blocks.", "…ほか %d件。`steward iac` で全件と import ブロックを出力できます。"},
 
 	"web.delivery.window":      {"Environment %s, deployments finished %s to %s", "環境 %s、%s〜%s に完了したデプロイ"},

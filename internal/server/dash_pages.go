@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/steward-sre/steward/internal/cost"
@@ -155,6 +156,8 @@ type iacData struct {
 	// counts the rows left out of each.
 	ByAccount, BySystem, ByType []iac.Ratio
 	Rest                        [3]int
+	// Imports are Terraform import blocks for the unmanaged shown.
+	Imports string
 }
 
 // worstRatios is the n groups with the most unmanaged resources, and how
@@ -181,6 +184,12 @@ func (s *Server) iacPage(w http.ResponseWriter, r *http.Request) {
 		d.ByAccount, d.Rest[0] = worstRatios(sn.coverage.ByAccount, ratiosShown)
 		d.BySystem, d.Rest[1] = worstRatios(sn.coverage.BySystem, ratiosShown)
 		d.ByType, d.Rest[2] = worstRatios(sn.coverage.ByType, ratiosShown)
+		var b strings.Builder
+		if _, err := iac.WriteImports(&b, d.Unmanaged, iac.ImportFilter{}); err != nil {
+			s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+			return
+		}
+		d.Imports = b.String()
 		if len(d.Unmanaged) > unmanagedShown {
 			d.More = len(d.Unmanaged) - unmanagedShown
 			d.Unmanaged = d.Unmanaged[:unmanagedShown]
