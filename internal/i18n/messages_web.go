@@ -24,6 +24,8 @@ var webCatalog = map[string]text{
 	"web.prev":                  {"Previous", "前へ"},
 	"web.next":                  {"Next", "次へ"},
 	"web.page":                  {"Page %d of %d", "%d / %d ページ"},
+	"web.chart.day":             {"Day", "日付"},
+	"web.chart.scan":            {"Scan", "スキャン"},
 	"web.days":                  {"%d days", "%d日"},
 
 	"web.sev.critical": {"critical", "緊急"},

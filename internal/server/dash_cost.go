@@ -160,7 +160,7 @@ func (s *Server) costPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, "cost", "", v)
 		return
 	}
-	d.Chart = chartData{Kind: "money", Currency: d.Daily.Currency, Series: []chartSeries{{Label: v.L.T("web.cost.daily.series")}}}
+	d.Chart = chartData{Kind: "money", XLabel: v.L.T("web.chart.day"), Currency: d.Daily.Currency, Series: []chartSeries{{Label: v.L.T("web.cost.daily.series")}}}
 	for _, day := range d.Daily.Days {
 		t, _ := time.Parse(time.DateOnly, day.Day)
 		d.Chart.X = append(d.Chart.X, t.Unix())
@@ -173,6 +173,7 @@ func (s *Server) costPage(w http.ResponseWriter, r *http.Request) {
 // line, labels already in the page's language.
 type chartData struct {
 	Kind     string        `json:"kind"` // count or money
+	XLabel   string        `json:"x_label"`
 	Currency string        `json:"currency,omitempty"`
 	X        []int64       `json:"x"`
 	Series   []chartSeries `json:"series"`

@@ -71,7 +71,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
 	}
-	d.Trend = chartData{Kind: "count"}
+	d.Trend = chartData{Kind: "count", XLabel: v.L.T("web.chart.scan")}
 	for sev := finding.Critical; sev >= finding.Low; sev-- {
 		cs := chartSeries{Label: v.L.T("web.sev." + sev.String()), Color: severityColors[sev]}
 		for _, t := range trend {

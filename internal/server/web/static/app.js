@@ -18,7 +18,7 @@
     if (!data.x || data.x.length === 0) { el.textContent = el.dataset.empty || ""; return; }
     var f = fmt(data);
     var palette = ["#0b6bcb", "#dc2626", "#f97316", "#ca8a04", "#3b82f6", "#8a94a6"];
-    var series = [{}];
+    var series = [{ label: data.x_label || "" }];
     var cols = [data.x];
     data.series.forEach(function (s, i) {
       series.push({ label: s.label, stroke: s.color || palette[i % palette.length], width: 2, points: { show: data.x.length < 40 }, value: function (u, v) { return f(v); } });
