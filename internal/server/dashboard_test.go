@@ -336,3 +336,32 @@ func TestNoScan(t *testing.T) {
 		t.Errorf("/delivery: status %d, body lacks the no-deployments message", code)
 	}
 }
+
+// TestSchedulesPage: each named schedule with what follows it and its
+// starts and stops in the days ahead, and the journal of what steward did.
+func TestSchedulesPage(t *testing.T) {
+	s := testServer(t, "time_zone: Asia/Tokyo\nschedules:\n  office:\n    windows: [\"mon-fri 09:00-20:00\"]\n    holidays: jp\n    env: [\"prod\"]\n")
+	ctx := context.Background()
+	at := testNow.Add(-time.Hour)
+	e := store.JournalEntry{ID: "j1", PlanID: "p1", ARN: arn(2), Type: "AWS::EC2::Instance", Name: "web-02", Action: "stop",
+		Why: "office: off outside mon-fri 09:00-20:00", Actor: "steward serve", AsOf: at, IntentAt: at, Status: store.JournalIntent}
+	if err := s.store.JournalIntent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.JournalResult(ctx, "j1", store.JournalDone, at.Add(time.Second), map[string]string{"state": "running"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, s, "/schedules")
+	if code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	for _, want := range []string{
+		"<h2>office</h2>", "mon-fri 09:00-20:00", "Asia/Tokyo", "60 resources follow it:", // every test resource is env=prod
+		"2026-03-18 Wed", "start 09:00", "stop 20:00", "2026-03-20 Fri</td><td>-</td><td>Vernal Equinox Day", // a Japanese public holiday: off all day
+		"web-02", "stop", "done", "office: off outside mon-fri 09:00-20:00",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("schedules page lacks %q", want)
+		}
+	}
+}
