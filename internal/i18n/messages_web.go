@@ -19,6 +19,7 @@ var webCatalog = map[string]text{
 	"web.footer":                {"Times in %s · money in %s", "時刻は %s · 金額は %s"},
 	"web.error.title":           {"Cannot show this page", "ページを表示できません"},
 	"web.noscan":                {"The store has no scan yet: run `steward scan` (or start with `steward serve --demo`).", "ストアにスキャンがまだありません。`steward scan` を実行してください（`steward serve --demo` でデモも見られます）。"},
+	"web.loading":               {"The latest scan is still being loaded (a large estate takes a few minutes after the server starts); reload in a moment.", "最新のスキャンを読み込み中です（大規模な環境ではサーバー起動後に数分かかります）。しばらくしてから再読み込みしてください。"},
 	"web.storeerror":            {"The store could not be read; the server log has the details.", "ストアを読み込めませんでした。詳しくはサーバーのログを確認してください。"},
 	"web.more":                  {"Details", "詳細"},
 	"web.prev":                  {"Previous", "前へ"},

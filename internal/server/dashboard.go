@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -285,11 +286,23 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, status int, k
 	_, _ = w.Write(buf.Bytes())
 }
 
+// loadWait is how long a page waits for the latest scan to load.
+var loadWait = 5 * time.Second // a variable so tests need not wait
+
 // latest is the snapshot of the latest scan, or an error page when there
 // is none (false).
 func (s *Server) latest(w http.ResponseWriter, r *http.Request) (*snapshot, bool) {
-	sn, err := s.dash.latest(r.Context())
+	ctx, cancel := context.WithTimeout(r.Context(), loadWait)
+	defer cancel()
+	sn, err := s.dash.latest(ctx)
 	switch {
+	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
+		// A large scan takes minutes to load the first time; the load
+		// goes on, and the reader is told to come back rather than kept
+		// waiting past the server's write timeout.
+		w.Header().Set("Retry-After", "10")
+		s.pageError(w, r, http.StatusServiceUnavailable, "web.loading", nil)
+		return nil, false
 	case errors.Is(err, store.ErrNotFound):
 		s.pageError(w, r, http.StatusNotFound, "web.noscan", nil)
 		return nil, false

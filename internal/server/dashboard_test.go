@@ -365,3 +365,40 @@ func TestSchedulesPage(t *testing.T) {
 		}
 	}
 }
+
+// slowStore holds back a scan's resources until released, as a large scan
+// does on its first load.
+type slowStore struct {
+	store.Store
+	release chan struct{}
+}
+
+func (s slowStore) Resources(ctx context.Context, scanID string) ([]inventory.Resource, error) {
+	<-s.release
+	return s.Store.Resources(ctx, scanID)
+}
+
+// TestLoading: while the latest scan loads, a page says so at once (503,
+// Retry-After) and shows the scan once it is in.
+func TestLoading(t *testing.T) {
+	base := testServer(t, "")
+	slow := slowStore{Store: base.store, release: make(chan struct{})}
+	s, err := New(Options{Config: base.cfg, Store: slow, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := loadWait
+	loadWait = 50 * time.Millisecond
+	defer func() { loadWait = old }()
+	req := httptest.NewRequest(http.MethodGet, "/findings", nil)
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "still being loaded") {
+		t.Errorf("while loading: status %d, Retry-After %q, body has the loading message: %v", rec.Code, rec.Header().Get("Retry-After"), strings.Contains(rec.Body.String(), "still being loaded"))
+	}
+	close(slow.release)
+	loadWait = 10 * time.Second
+	if code, body := get(t, s, "/findings"); code != 200 || !strings.Contains(body, "of 55 findings") {
+		t.Errorf("once loaded: status %d", code)
+	}
+}
