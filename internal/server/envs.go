@@ -64,16 +64,6 @@ func (s *Server) leaseManager(v env.View) *env.Leases {
 		Known: func(name string) bool { return known[name] }}
 }
 
-// zone is where people read times: time_zone, else UTC.
-func (s *Server) zone() *time.Location {
-	if s.cfg.TimeZone != "" {
-		if loc, err := time.LoadLocation(s.cfg.TimeZone); err == nil {
-			return loc
-		}
-	}
-	return time.UTC
-}
-
 // notifier tells people of their leases from the server: Slack and the
 // webhook, as the command line does.
 func (s *Server) notifier() env.Notifier {

@@ -76,6 +76,8 @@ type Server struct {
 	// apiRoutes are the JSON API's routes, as s.api registered them.
 	apiRoutes []apiRoute
 	stop      time.Duration
+	dash      *dashCache
+	costs     costViews
 
 	readyMu sync.Mutex
 	ready   bool
@@ -111,6 +113,7 @@ func New(o Options) (*Server, error) {
 	if s.stop == 0 {
 		s.stop = 30 * time.Second
 	}
+	s.dash = newDashCache(s.store, s.log, s.cfg.Currency.Code, s.cfg.Currency.Rate, s.now)
 	s.metrics = newMetrics(prometheus.NewRegistry(), s)
 	sched, err := newScheduler(o.Jobs, s.log, s.now, s.metrics)
 	if err != nil {
@@ -135,6 +138,7 @@ func (s *Server) routes() {
 	s.hookRoutes()
 	s.slackRoutes()
 	s.envRoutes()
+	s.dashboardRoutes()
 }
 
 // Handler is the server's HTTP handler, for tests and for embedding.
@@ -164,6 +168,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	s.setReady(true)
+	go s.dash.warm(ctx)
 	s.log.Info("serving", "addr", ln.Addr().String(), "jobs", len(s.sched.jobs))
 
 	var serveErr error
