@@ -114,7 +114,7 @@ func (r *runner) scanAndReport(ctx context.Context, sourceSpec string, out Outpu
 		return err
 	}
 	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate}
-	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 {
+	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 || src.Name() == "demo" {
 		e, err := r.iacEnricher(ctx, iacFlags, src, cfg)
 		if err != nil {
 			return err

@@ -161,6 +161,21 @@ var catalog = map[string]text{
 	"iac.notread":         {"Not read: %s: %s", "読めなかったもの: %s: %s"},
 	"iac.skipped":         {"Skipped: %s", "スキップ: %s"},
 
+	// iac: findings of the iac category.
+	"iac.f.creator.unknown": {"creator unknown", "作成者不明"},
+	"iac.f.creator.byvia":   {"created by %s via %s", "%s が %s で作成"},
+	"iac.f.creator.by":      {"created by %s", "%s が作成"},
+	"iac.f.creator.via":     {"created via %s", "%s で作成"},
+	"iac.f.unmanaged":       {"%s is in no Terraform state or CloudFormation stack (%s)", "%s はどの Terraform ステートにも CloudFormation スタックにも含まれていません（%s）"},
+	"iac.f.unmanaged.fix": {"Import it into Terraform (`steward iac --import` prints the import block), or delete it if nobody needs it.",
+		"Terraform にインポートしてください（import ブロックは `steward iac --import` で出力できます）。誰も使っていなければ削除してください。"},
+	"iac.f.duplicate": {"%s is declared in %d places: %s", "%s が %d か所で宣言されています: %s"},
+	"iac.f.duplicate.fix": {"Keep it in one state: `terraform state rm` it from the others (or remove it from the other stack with DeletionPolicy: Retain).",
+		"管理するステートを 1 つに絞ってください。ほかのステートからは `terraform state rm` で外します（CloudFormation なら DeletionPolicy: Retain を付けてからスタックから外します）。"},
+	"iac.f.missing": {"%s in %s is not in the account: deleted by hand, or the state is stale", "%[2]s の %[1]s がアカウントに存在しません。手作業で削除されたか、ステートが古くなっています"},
+	"iac.f.missing.fix": {"Run `terraform plan` for that state: re-create it with apply, or drop it with `terraform state rm` if it is gone for good.",
+		"そのステートで `terraform plan` を実行してください。必要なら apply で作り直し、不要になったものなら `terraform state rm` でステートから外してください。"},
+
 	// cli: errors and outcomes people see often.
 	"cli.noscan":              {"the store has no scan yet: run `steward scan` or `steward demo` first", "ストアにスキャンがまだありません。先に `steward scan` か `steward demo` を実行してください"},
 	"cli.noscanid":            {"no scan %q in the store", "スキャン %q はストアにありません"},
@@ -168,7 +183,7 @@ var catalog = map[string]text{
 	"cli.failon":              {"steward: %d finding(s) at or above %s", "steward: 重大度 %[2]s 以上の検出事項が %[1]d件あります"},
 	"cli.incomplete":          {"steward: scan incomplete: %d of %d account/region/service reads failed (see coverage above)", "steward: スキャンが不完全です。アカウント/リージョン/サービス %[2]d件中 %[1]d件の取得に失敗しました（上のカバレッジを参照）"},
 	"cli.ingestpaths":         {"cost ingest: give billing export paths, or --demo", "cost ingest: 請求エクスポートのパスか --demo を指定してください"},
-	"cli.iacinput":            {"iac: give at least one --state (a .tfstate file, a glob, s3://bucket/key, or - for stdin), or read CloudFormation stacks with --source aws", "iac: --state（.tfstate ファイル、glob、s3://bucket/key、標準入力なら -）を 1 つ以上指定するか、--source aws で CloudFormation スタックを読み込んでください"},
+	"cli.iacinput":            {"iac: give at least one --state (a .tfstate file, a glob, s3://bucket/key, or - for stdin), or read CloudFormation stacks with --source aws (--source demo brings its own states)", "iac: --state（.tfstate ファイル、glob、s3://bucket/key、標準入力なら -）を 1 つ以上指定するか、--source aws で CloudFormation スタックを読み込んでください（--source demo ならデモ用のステートが付属しています）"},
 	"cli.iacproblems":         {"steward: %d state or log input(s) could not be read (listed above); coverage leaves them out", "steward: ステートまたはログの入力 %d件を読めませんでした（上に一覧）。カバレッジには含まれていません"},
 	"cli.config.defaults":     {"built-in defaults", "組み込みのデフォルト設定"},
 	"cli.config.ok":           {"%s: ok (%d policies, naming rule %q, currency %s)", "%s: OK（ポリシー %d件、命名規則 %q、通貨 %s）"},

@@ -718,6 +718,9 @@ func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) findi
 		Currency: e.opts.Currency, Rate: e.opts.Rate, Remediation: c.p.Remediation,
 		References: c.p.References, Actions: c.p.Actions,
 	}
+	if r.Creator != nil {
+		f.Creator = r.Creator.Principal
+	}
 	usd, ok := 0.0, false
 	switch {
 	case c.goRule != nil && c.goRule.Waste != nil:
