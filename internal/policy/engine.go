@@ -207,7 +207,7 @@ func prepare(opts Options) (Options, *funcs, *slog.Logger, error) {
 	fn := &funcs{
 		now: opts.Now, rule: opts.Naming, required: opts.Required,
 		pricer: opts.Pricer, currency: opts.Currency, rate: opts.Rate,
-		namingTypes: map[string]bool{},
+		namingTypes: map[string]bool{}, lang: opts.Lang,
 	}
 	for _, t := range opts.NamingTypes {
 		fn.namingTypes[t] = true
