@@ -181,7 +181,7 @@ var catalog = map[string]text{
 	"cost.rec.oh.action.ecs":   {"scale the service to 0 tasks outside office hours and back in the morning", "業務時間外はサービスのタスク数を 0 にし、朝に戻す"},
 	"cost.rec.oh.daysoff":      {" and all of %d office days off in the coming year", "、加えて今後 1 年の休業日 %d日は終日"},
 	"cost.rec.oh.base": {"env %s runs around the clock; outside office hours (%s) it could be off %d of 168 hours a week%s, %.1f hours a month",
-		"環境 %[1]s は 24 時間稼働しています。業務時間外（%[2]s）は週 168 時間のうち %[3]d 時間%[4]s停止でき、月 %[5].1f 時間になります"},
+		"環境 %[1]s は 24 時間稼働しています。業務時間外（%[2]s）は週 168 時間のうち %[3]d 時間%[4]s停止でき、月 %.1f 時間になります"},
 	"cost.rec.oh.why.bill": {"%s, at %s/hour (running hours billed %s in the last 30 days / %d hours)",
 		"%s。単価 %s/時（直近 30日の稼働時間の請求額 %s ÷ %d 時間）"},
 	"cost.rec.oh.why.prices":    {"%s, at the list price of %s/hour", "%s。定価 %s/時"},
