@@ -195,3 +195,34 @@ func TestConfigValidateJapanese(t *testing.T) {
 		t.Errorf("config validate with lang: ja: %q", out)
 	}
 }
+
+// TestFrameworksJapanese: framework tables speak Japanese; CSV headers stay
+// as programs read them.
+func TestFrameworksJapanese(t *testing.T) {
+	tests := map[string]struct {
+		args      []string
+		want, not []string
+	}{
+		"list":     {args: []string{"frameworks", "list"}, want: []string{"判定可能", "チェック済み", "カバー率", "判定可能: steward がデータを収集している"}, not: []string{"DECIDABLE"}},
+		"show":     {args: []string{"frameworks", "show", "cis"}, want: []string{"チェック済みのコントロール ", "steward での扱い", "cloudtrail-disabled でチェック", "未チェック: "}, not: []string{"IN STEWARD", "checked by"}},
+		"show csv": {args: []string{"frameworks", "show", "cis", "--format", "csv"}, want: []string{"CONTROL,SEVERITY,IN STEWARD,TITLE"}, not: []string{"コントロール"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			code, out, errs := runLang(t, nil, 0, append([]string{"--lang", "ja"}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("no %q in:\n%s", w, out)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(out, n) {
+					t.Errorf("%q in:\n%s", n, out)
+				}
+			}
+		})
+	}
+}
