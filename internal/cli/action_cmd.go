@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/steward-sre/steward/internal/action"
@@ -19,6 +18,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/report"
+	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -203,13 +203,13 @@ func (c *ApplyCmd) Run(ctx context.Context, r *runner) error {
 		return refusal(err)
 	}
 	if len(p.Changes) == 0 {
-		_, err := fmt.Fprintln(r.env.Stdout, "The plan has no changes.")
+		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("plan.nochanges"))
 		return err
 	}
 	if err := r.printPlan("table", p); err != nil {
 		return err
 	}
-	if err := r.confirm(c.AutoApprove, fmt.Sprintf("Make these %d change(s)?", len(p.Changes))); err != nil {
+	if err := r.confirm(c.AutoApprove, r.lang.T("plan.confirm", len(p.Changes))); err != nil {
 		return err
 	}
 	outs, err := e.Apply(ctx, p)
@@ -256,7 +256,7 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 	}
 	st, err := r.openStoreForReading(ctx, cfg)
 	if errors.Is(err, store.ErrNotFound) {
-		return usagef("the store is empty: steward has made no change")
+		return r.usage("journal.nostore")
 	}
 	if err != nil {
 		return err
@@ -278,11 +278,13 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 		return writeJSON(r.env.Stdout, rows)
 	}
 	if len(es) == 0 {
-		_, err := fmt.Fprintln(r.env.Stdout, "The journal is empty: steward has made no change.")
+		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("journal.empty"))
 		return err
 	}
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHANGE\tAT (UTC)\tACTION\tTYPE\tNAME\tSTATUS\tCHANGE MADE\tWHY")
+	lang := r.lang
+	cols := []table.Column{{Title: lang.T("action.col.change")}, {Title: lang.T("journal.col.at")}, {Title: lang.T("action.col.action")}, {Title: lang.T("col.type")},
+		{Title: lang.T("action.col.name")}, {Title: lang.T("journal.col.status")}, {Title: lang.T("journal.col.made")}, {Title: lang.T("action.col.why")}}
+	var rows [][]string
 	for _, e := range es {
 		status := action.StatusText(e.Status)
 		if e.Error != "" {
@@ -290,12 +292,12 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 		}
 		why := e.Why
 		if e.UndoOf != "" {
-			why = "undo of " + e.UndoOf
+			why = lang.T("journal.undoof", e.UndoOf)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.IntentAt.Format("2006-01-02 15:04:05"), e.Action, e.Type,
-			dashIfEmpty(e.Name), status, dashIfEmpty(changeText(e.Before, e.After)), why)
+		rows = append(rows, []string{e.ID, e.IntentAt.Format("2006-01-02 15:04:05"), e.Action, e.Type,
+			dashIfEmpty(e.Name), status, dashIfEmpty(changeText(e.Before, e.After)), why})
 	}
-	return tw.Flush()
+	return table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{})
 }
 
 // Run undoes a change.
@@ -316,7 +318,7 @@ func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	if err := r.confirm(c.AutoApprove, fmt.Sprintf("Undo %s (%s %s)?", en.ID, en.Action, en.Name)); err != nil {
+	if err := r.confirm(c.AutoApprove, r.lang.T("undo.confirm", en.ID, en.Action, en.Name)); err != nil {
 		return err
 	}
 	o, err := e.Undo(ctx, c.ID)
@@ -360,21 +362,31 @@ func (r *runner) printPlan(format string, p *action.Plan) error {
 	if format == "json" {
 		return writeJSON(r.env.Stdout, p)
 	}
-	fmt.Fprintf(r.env.Stdout, "Plan %s for %s: %d change(s), %d left alone.\n", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped))
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
+	lang := r.lang
+	fmt.Fprintln(r.env.Stdout, lang.T("plan.head", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped)))
 	if len(p.Changes) > 0 {
-		fmt.Fprintln(tw, "CHANGE\tACTION\tTYPE\tNAME\tBEFORE -> AFTER\tWHY")
+		cols := []table.Column{{Title: lang.T("action.col.change")}, {Title: lang.T("action.col.action")}, {Title: lang.T("col.type")}, {Title: lang.T("action.col.name")},
+			{Title: lang.T("plan.col.beforeafter")}, {Title: lang.T("action.col.why")}}
+		var rows [][]string
 		for _, c := range p.Changes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Action, c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why)
+			rows = append(rows, []string{c.ID, string(c.Action), c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why})
+		}
+		if err := table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{}); err != nil {
+			return err
 		}
 	}
 	if len(p.Skipped) > 0 {
-		fmt.Fprintln(tw, "\nLEFT ALONE\tTYPE\tNAME\tWHY\t\t")
-		for _, s := range p.Skipped {
-			fmt.Fprintf(tw, "-\t%s\t%s\t%s\t\t\n", s.Type, nameOf(s.Ref), s.Reason)
+		if len(p.Changes) > 0 {
+			fmt.Fprintln(r.env.Stdout)
 		}
+		cols := []table.Column{{Title: lang.T("plan.col.leftalone")}, {Title: lang.T("col.type")}, {Title: lang.T("action.col.name")}, {Title: lang.T("action.col.why")}}
+		var rows [][]string
+		for _, s := range p.Skipped {
+			rows = append(rows, []string{"-", s.Type, nameOf(s.Ref), s.Reason})
+		}
+		return table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{})
 	}
-	return tw.Flush()
+	return nil
 }
 
 func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
@@ -384,16 +396,17 @@ func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
 		}
 		return writeJSON(r.env.Stdout, outs)
 	}
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHANGE\tACTION\tNAME\tRESULT")
+	lang := r.lang
+	cols := []table.Column{{Title: lang.T("action.col.change")}, {Title: lang.T("action.col.action")}, {Title: lang.T("action.col.name")}, {Title: lang.T("apply.col.result")}}
+	var rows [][]string
 	for _, o := range outs {
 		res := string(o.Status)
 		if o.Error != "" {
 			res += ": " + o.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Change.ID, o.Change.Action, nameOf(o.Change.Ref), res)
+		rows = append(rows, []string{o.Change.ID, string(o.Change.Action), nameOf(o.Change.Ref), res})
 	}
-	return tw.Flush()
+	return table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{})
 }
 
 // ScheduleRunCmd plans and applies what the schedules want now.
@@ -455,7 +468,7 @@ func (c *ScheduleRunCmd) Run(ctx context.Context, r *runner) error {
 			err = r.printOutcomes("table", sum.Outcomes)
 		}
 		if err == nil && c.DryRun {
-			fmt.Fprintln(r.env.Stdout, "Dry run: nothing was changed.")
+			fmt.Fprintln(r.env.Stdout, r.lang.T("plan.dryrun"))
 		}
 	}
 	if u := cfg.Notify.WebhookURL; u != "" && (len(p.Changes) > 0 || applyErr != nil) {

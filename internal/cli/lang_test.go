@@ -226,3 +226,17 @@ func TestFrameworksJapanese(t *testing.T) {
 		})
 	}
 }
+
+// TestDeliveryAndJournalJapanese: the Four Keys table and the journal
+// speak Japanese, aligned by the table package.
+func TestDeliveryAndJournalJapanese(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "s.db")
+	code, out, errs := runLang(t, nil, 0, "--lang", "ja", "--store", store, "journal")
+	if code != ExitUsage || !strings.Contains(errs, "ストアが空です") {
+		t.Errorf("journal on no store: exit %d, out %q, err %q", code, out, errs)
+	}
+	code, out, errs = runLang(t, nil, 0, "--lang", "ja", "--store", store, "dora")
+	if code != 0 || !strings.Contains(out, "デプロイ頻度") || !strings.Contains(out, "この範囲のデプロイ記録がありません") || strings.Contains(out, "SCOPE") {
+		t.Errorf("dora: exit %d, out %q, err %q", code, out, errs)
+	}
+}
