@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/steward-sre/steward/internal/action"
@@ -266,7 +265,7 @@ func (c *ApplyCmd) Run(ctx context.Context, r *runner) error {
 	if err := r.printPlan("table", p); err != nil {
 		return err
 	}
-	if err := r.confirm(c.AutoApprove, fmt.Sprintf("Make these %d change(s)?", len(p.Changes))); err != nil {
+	if err := r.confirm(c.AutoApprove, r.lang.T("plan.confirm", len(p.Changes))); err != nil {
 		return err
 	}
 	outs, err := e.Apply(ctx, p)
@@ -313,7 +312,7 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 	}
 	st, err := r.openStoreForReading(ctx, cfg)
 	if errors.Is(err, store.ErrNotFound) {
-		return usagef("the store is empty: steward has made no change")
+		return r.usage("journal.nostore")
 	}
 	if err != nil {
 		return err
@@ -335,13 +334,13 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 		return writeJSON(r.env.Stdout, rows)
 	}
 	if len(es) == 0 {
-		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("cli.journal.empty"))
+		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("journal.empty"))
 		return err
 	}
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	l := r.lang
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.T("col.change"), l.T("col.atutc"), l.T("col.action"), l.T("col.type"), l.T("col.name"),
-		l.T("col.status"), l.T("col.changemade"), l.T("col.why"))
+	lang := r.lang
+	cols := []table.Column{{Title: lang.T("action.col.change")}, {Title: lang.T("journal.col.at")}, {Title: lang.T("action.col.action")}, {Title: lang.T("col.type")},
+		{Title: lang.T("action.col.name")}, {Title: lang.T("journal.col.status")}, {Title: lang.T("journal.col.made")}, {Title: lang.T("action.col.why")}}
+	var rows [][]string
 	for _, e := range es {
 		status := action.StatusText(e.Status)
 		if e.Error != "" {
@@ -349,12 +348,12 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 		}
 		why := e.Why
 		if e.UndoOf != "" {
-			why = "undo of " + e.UndoOf
+			why = lang.T("journal.undoof", e.UndoOf)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.IntentAt.Format("2006-01-02 15:04:05"), e.Action, e.Type,
-			dashIfEmpty(e.Name), status, dashIfEmpty(changeText(e.Before, e.After)), why)
+		rows = append(rows, []string{e.ID, e.IntentAt.Format("2006-01-02 15:04:05"), e.Action, e.Type,
+			dashIfEmpty(e.Name), status, dashIfEmpty(changeText(e.Before, e.After)), why})
 	}
-	return tw.Flush()
+	return table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{})
 }
 
 // Run undoes a change.
@@ -375,7 +374,7 @@ func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	if err := r.confirm(c.AutoApprove, fmt.Sprintf("Undo %s (%s %s)?", en.ID, en.Action, en.Name)); err != nil {
+	if err := r.confirm(c.AutoApprove, r.lang.T("undo.confirm", en.ID, en.Action, en.Name)); err != nil {
 		return err
 	}
 	o, err := e.Undo(ctx, c.ID)
@@ -470,16 +469,17 @@ func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
 		}
 		return writeJSON(r.env.Stdout, outs)
 	}
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.lang.T("col.change"), r.lang.T("col.action"), r.lang.T("col.name"), r.lang.T("col.result"))
+	lang := r.lang
+	cols := []table.Column{{Title: lang.T("action.col.change")}, {Title: lang.T("action.col.action")}, {Title: lang.T("action.col.name")}, {Title: lang.T("apply.col.result")}}
+	var rows [][]string
 	for _, o := range outs {
 		res := string(o.Status)
 		if o.Error != "" {
 			res += ": " + o.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Change.ID, o.Change.Action, nameOf(o.Change.Ref), res)
+		rows = append(rows, []string{o.Change.ID, string(o.Change.Action), nameOf(o.Change.Ref), res})
 	}
-	return tw.Flush()
+	return table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{})
 }
 
 // ScheduleRunCmd plans and applies what the schedules want now.
@@ -551,7 +551,7 @@ func (c *ScheduleRunCmd) Run(ctx context.Context, r *runner) error {
 			err = r.printOutcomes("table", sum.Outcomes)
 		}
 		if err == nil && c.DryRun {
-			fmt.Fprintln(r.env.Stdout, r.lang.T("cli.run.dryrun"))
+			fmt.Fprintln(r.env.Stdout, r.lang.T("plan.dryrun"))
 		}
 	}
 	if u := cfg.Notify.WebhookURL; u != "" && (len(p.Changes) > 0 || applyErr != nil) {

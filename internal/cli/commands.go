@@ -81,30 +81,30 @@ func (c *FindingsCmd) Run(ctx context.Context, r *runner) error {
 	switch {
 	case c.New:
 		fs = since.New
-		listing = append(listing, findingsWords.New)
+		listing = append(listing, r.lang.T(findingsWords.New))
 	case c.Resolved:
 		fs = since.Resolved
-		listing = append(listing, findingsWords.Resolved)
+		listing = append(listing, r.lang.T(findingsWords.Resolved))
 	}
 	if (c.New || c.Resolved) && since.Previous != nil {
-		listing[0] += " " + since.Previous.ID
+		listing[0] = r.lang.T("findings.since", listing[0], since.Previous.ID)
 	}
 	if !filter.Empty() {
 		fs = filter.Apply(fs)
-		listing = append(listing, findingsWords.Filtered)
+		listing = append(listing, r.lang.T(findingsWords.Filtered))
 	}
-	if err := r.render(c.OutputFlags, cfg, s, fs, eng.Policies(), reportChanges(since), strings.Join(listing, ", ")); err != nil {
+	if err := r.render(c.OutputFlags, cfg, s, fs, eng.Policies(), reportChanges(since), strings.Join(listing, r.lang.T("sep"))); err != nil {
 		return err
 	}
 	return gate(s, all, failOn, c.FailOn, r.lang)
 }
 
 // findingsWords describe what `findings` lists when it is not every open
-// finding, in one place so they can be translated together.
+// finding: catalog keys.
 var findingsWords = struct{ New, Resolved, Filtered string }{
-	New:      "only findings new since the previous complete scan",
-	Resolved: "only findings resolved since the previous complete scan",
-	Filtered: "findings matching --severity, --category, --policy, --account or --owner",
+	New:      "findings.new",
+	Resolved: "findings.resolved",
+	Filtered: "findings.filtered",
 }
 
 // HistoryCmd shows a resource's history.
@@ -133,7 +133,7 @@ func (c *HistoryCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	defer st.Close()
-	arn, err := resolveResource(ctx, st, c.Resource)
+	arn, err := resolveResource(ctx, st, c.Resource, r.lang)
 	if err != nil {
 		return err
 	}
@@ -155,37 +155,41 @@ func (c *HistoryCmd) Run(ctx context.Context, r *runner) error {
 	if c.Format == table.FormatCSV {
 		lang = i18n.EN // CSV headers are read by programs
 	}
-	cols := []table.Column{{Title: lang.T("col.when")}, {Title: lang.T("col.event")}, {Title: lang.T("col.scan"), Drop: 1}, {Title: "WHAT CHANGED", Shrink: 1, Min: 30, Below: true}}
+	cols := []table.Column{{Title: lang.T("col.when")}, {Title: lang.T("col.event")}, {Title: lang.T("col.scan"), Drop: 1}, {Title: lang.T("col.whatchanged"), Shrink: 1, Min: 30, Below: true}}
 	var rows [][]string
 	for _, v := range hv {
 		what := v.Hash
 		if len(what) > 12 {
-			what = historyWords.Version + " " + what[:12]
+			what = lang.T(historyWords.Version, what[:12])
 		}
 		if v.Event == store.Changed && len(v.Changes) > 0 {
 			parts := make([]string, len(v.Changes))
 			for i, ch := range v.Changes {
-				parts[i] = fmt.Sprintf("%s: %s -> %s", ch.Path, orNone(ch.From), orNone(ch.To))
+				parts[i] = fmt.Sprintf("%s: %s -> %s", ch.Path, orNone(ch.From, lang), orNone(ch.To, lang))
 			}
 			what = strings.Join(parts, "; ")
 		}
-		rows = append(rows, []string{v.At.Format("2006-01-02 15:04 MST"), string(v.Event), v.ScanID, what})
+		event := string(v.Event)
+		if k := "history.event." + event; c.Format != table.FormatCSV && lang.Has(k) {
+			event = lang.T(k)
+		}
+		rows = append(rows, []string{v.At.Format("2006-01-02 15:04 MST"), event, v.ScanID, what})
 	}
 	title := arn
 	return table.Render(r.env.Stdout, c.Format, table.Rows(title, cols, rows), table.Options{Width: r.tableWidth()})
 }
 
-// historyWords are history's fixed words, in one place for translation.
+// historyWords are history's fixed words: catalog keys.
 var historyWords = struct{ Version, None, Ambiguous, NotFound string }{
-	Version:   "version",
-	None:      "(none)",
-	Ambiguous: "%q names %d resources; give one of these ARNs:\n%s",
-	NotFound:  "no resource with ARN, id or name %q in the store's scans",
+	Version:   "history.version",
+	None:      "history.none",
+	Ambiguous: "history.ambiguous",
+	NotFound:  "history.notfound",
 }
 
-func orNone(s string) string {
+func orNone(s string, lang i18n.Lang) string {
 	if s == "" {
-		return historyWords.None
+		return lang.T(historyWords.None)
 	}
 	return s
 }
@@ -193,7 +197,7 @@ func orNone(s string) string {
 // resolveResource turns an ARN, native id or name into an ARN: an ARN is
 // taken as it is; otherwise the latest scan that has a resource with that
 // id or name decides, and more than one match is an error listing them.
-func resolveResource(ctx context.Context, st store.Store, ref string) (string, error) {
+func resolveResource(ctx context.Context, st store.Store, ref string, lang i18n.Lang) (string, error) {
 	if strings.HasPrefix(ref, "arn:") {
 		return ref, nil
 	}
@@ -222,9 +226,9 @@ func resolveResource(ctx context.Context, st store.Store, ref string) (string, e
 		for _, h := range hits {
 			fmt.Fprintf(&b, "  %s  (%s, %s, %s)\n", h.ARN, h.Type, h.Account, h.Region)
 		}
-		return "", usagef(historyWords.Ambiguous, ref, len(hits), strings.TrimRight(b.String(), "\n"))
+		return "", usageError{errors.New(lang.T(historyWords.Ambiguous, ref, len(hits), strings.TrimRight(b.String(), "\n")))}
 	}
-	return "", usagef(historyWords.NotFound, ref)
+	return "", usageError{errors.New(lang.T(historyWords.NotFound, ref))}
 }
 
 // versionChanges adds to each changed version the fields that differ

@@ -74,7 +74,7 @@ func (c *CostIngestCmd) Run(ctx context.Context, r *runner) error {
 			return err
 		}
 	}
-	return ingestError(cost.RunIngest(ctx, cs, o, c.Format, r.env.Stdout))
+	return ingestError(cost.RunIngest(ctx, cs, o, c.Format, r.lang, r.env.Stdout))
 }
 
 // ingestError sorts an ingest's failure: the store's, the disk's or the

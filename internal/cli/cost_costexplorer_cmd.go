@@ -46,5 +46,5 @@ func (c *CostIngestCmd) runCostExplorer(ctx context.Context, r *runner) error {
 		return err
 	}
 	defer st.Close()
-	return cost.RunCostExplorer(ctx, cs, o, c.Format, r.env.Stdout)
+	return cost.RunCostExplorer(ctx, cs, o, c.Format, r.lang, r.env.Stdout)
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/delivery"
 	"github.com/steward-sre/steward/internal/delivery/awsdeploy"
+	"github.com/steward-sre/steward/internal/i18n"
+	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -143,7 +145,7 @@ func (c *DoraShowCmd) Run(ctx context.Context, r *runner) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(sum)
 	}
-	return writeFourKeys(r.env.Stdout, sum)
+	return writeFourKeys(r.env.Stdout, sum, r.lang)
 }
 
 func configName(r *runner) string {
@@ -175,34 +177,35 @@ func minutesCell(m *float64) string {
 	return delivery.HumanMinutes(*m)
 }
 
-func writeFourKeys(w io.Writer, s delivery.Summary) error {
-	fmt.Fprintf(w, "Four Keys: %s, %s to %s (%g days), deployments finished in the window\n\n",
-		s.Environment, s.Window.From.Format(time.DateOnly), s.Window.To.Add(-time.Nanosecond).Format(time.DateOnly), s.Window.Days)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCOPE\tDEPLOYS\tFREQUENCY\tLEVEL\tLEAD TIME median / p90\tLEVEL\tCHANGE FAILURE RATE\tLEVEL\tRECOVERY median\tLEVEL")
+func writeFourKeys(w io.Writer, s delivery.Summary, lang i18n.Lang) error {
+	fmt.Fprint(w, table.Terminal(lang.T("dora.title", s.Environment, s.Window.From.Format(time.DateOnly), s.Window.To.Add(-time.Nanosecond).Format(time.DateOnly), s.Window.Days))+"\n\n")
+	level := lang.T("dora.col.level")
+	cols := []table.Column{{Title: lang.T("dora.col.scope")}, {Title: lang.T("dora.col.deploys")}, {Title: lang.T("dora.col.frequency")}, {Title: level},
+		{Title: lang.T("dora.col.lead")}, {Title: level}, {Title: lang.T("dora.col.cfr")}, {Title: level}, {Title: lang.T("dora.col.recovery")}, {Title: level}}
+	var rows [][]string
 	row := func(scope string, r delivery.Report) {
 		cfr := "-"
 		if r.ChangeFailureRate.Ratio != nil {
 			cfr = fmt.Sprintf("%.1f%% (%d/%d)", *r.ChangeFailureRate.Ratio*100, r.ChangeFailureRate.Failed, r.ChangeFailureRate.Total)
 		}
 		lead := minutesCell(r.LeadTime.MedianMinutes) + " / " + minutesCell(r.LeadTime.P90Minutes)
-		fmt.Fprintf(tw, "%s\t%d\t%.2f/day %.1f/week\t%s\t%s (%d changes)\t%s\t%s\t%s\t%s (%d)\t%s\n", scope, r.Deployments,
-			r.DeploymentFrequency.PerDay, r.DeploymentFrequency.PerWeek, levelCell(r.DeploymentFrequency.Level),
-			lead, r.LeadTime.Changes, levelCell(r.LeadTime.Level), cfr, levelCell(r.ChangeFailureRate.Level),
-			minutesCell(r.RecoveryTime.MedianMinutes), r.RecoveryTime.Recoveries, levelCell(r.RecoveryTime.Level))
+		rows = append(rows, []string{scope, fmt.Sprint(r.Deployments),
+			lang.T("dora.frequency", r.DeploymentFrequency.PerDay, r.DeploymentFrequency.PerWeek), levelCell(r.DeploymentFrequency.Level),
+			lang.T("dora.lead", lead, r.LeadTime.Changes), levelCell(r.LeadTime.Level), cfr, levelCell(r.ChangeFailureRate.Level),
+			fmt.Sprintf("%s (%d)", minutesCell(r.RecoveryTime.MedianMinutes), r.RecoveryTime.Recoveries), levelCell(r.RecoveryTime.Level)})
 	}
-	row("all", s.Report)
+	row(lang.T("dora.scope.all"), s.Report)
 	for _, b := range s.ByTeam {
-		row("team "+b.Name, b.Report)
+		row(lang.T("dora.scope.team", b.Name), b.Report)
 	}
 	for _, b := range s.ByService {
-		row("service "+b.Name, b.Report)
+		row(lang.T("dora.scope.service", b.Name), b.Report)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := table.Render(w, table.FormatTable, table.Rows("", cols, rows), table.Options{}); err != nil {
 		return err
 	}
 	if len(s.Services) == 0 {
-		fmt.Fprintln(w, "\nNo deployments on record for this scope: record them with `steward deploy record` or import them with `steward dora import`.")
+		fmt.Fprintln(w, "\n"+lang.T("dora.none"))
 	}
 	if s.Explain == nil {
 		return nil

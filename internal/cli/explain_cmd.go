@@ -7,30 +7,32 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/report/table"
 )
 
-// explainWords are the labels of `steward explain`, in one place so they
-// can be translated together.
+// explainWords are the labels of `steward explain`: catalog keys, looked
+// up in the run's language.
 var explainWords = struct {
-	Why, Fix, References, Params, Types, Where, Waste, Message, Actions, Source, Disabled, Default, Configured, None, Severity string
+	Why, Fix, References, Params, Types, Where, Waste, Message, Actions, Source, Disabled, Default, Configured, None, Severity, Prints string
 }{
-	Why:        "Why it matters",
-	Fix:        "How to fix",
-	References: "Controls",
-	Params:     "Parameters",
-	Types:      "Evaluated on",
-	Where:      "Matches when (CEL)",
-	Waste:      "Waste per month, USD (CEL)",
-	Message:    "Message",
-	Actions:    "Actions",
-	Source:     "Defined in",
-	Disabled:   "disabled in steward.yaml (policies.disable): it is not evaluated",
-	Default:    "default",
-	Configured: "set in steward.yaml",
-	None:       "none written",
-	Severity:   "severity %s, category %s",
+	Why:        "explain.why",
+	Fix:        "explain.fix",
+	References: "explain.refs",
+	Params:     "explain.params",
+	Types:      "explain.types",
+	Where:      "explain.where",
+	Waste:      "explain.waste",
+	Message:    "explain.message",
+	Actions:    "explain.actions",
+	Source:     "explain.source",
+	Disabled:   "explain.disabled",
+	Default:    "explain.default",
+	Configured: "explain.configured",
+	None:       "explain.none",
+	Severity:   "explain.severity",
+	Prints:     "explain.prints",
 }
 
 // ExplainCmd prints what a policy checks, why, and how to fix it.
@@ -86,6 +88,8 @@ func (c *ExplainCmd) Run(ctx context.Context, r *runner) error {
 			sev, disabled = ep.Severity.String(), false
 		}
 	}
+	// JSON is read by programs and stays English; the text is in the
+	// run's language.
 	e := explainJSON{ID: p.ID, Title: p.Title, Severity: sev, Category: string(p.Category),
 		Description: oneLine(p.Description), Remediation: oneLine(p.Remediation), References: p.References,
 		Types: p.Types, Params: p.Params, Configured: cfg.Policies.Params[p.ID], Where: strings.TrimSpace(p.Where),
@@ -94,6 +98,13 @@ func (c *ExplainCmd) Run(ctx context.Context, r *runner) error {
 	if c.Format == "json" {
 		return r.writeJSON(e)
 	}
+	lang := r.lang
+	tx := p.In(lang)
+	e.Title, e.Description, e.Remediation = tx.Title, oneLine(tx.Description), oneLine(tx.Remediation)
+	if lang != i18n.EN {
+		e.Message = tx.Message
+	}
+	w := func(key string) string { return lang.T(key) }
 	width := r.tableWidth()
 	var b strings.Builder
 	para := func(label, text string) {
@@ -103,24 +114,24 @@ func (c *ExplainCmd) Run(ctx context.Context, r *runner) error {
 		b.WriteString("\n" + label + ":\n  " + table.Wrap(table.Terminal(text), width-2, "  ") + "\n")
 	}
 	b.WriteString(table.Terminal(e.ID+": "+e.Title) + "\n")
-	b.WriteString(fmt.Sprintf(explainWords.Severity, e.Severity, e.Category) + "\n")
+	b.WriteString(lang.T(explainWords.Severity, e.Severity, e.Category) + "\n")
 	if disabled {
-		b.WriteString(explainWords.Disabled + "\n")
+		b.WriteString(w(explainWords.Disabled) + "\n")
 	}
-	para(explainWords.Why, e.Description)
+	para(w(explainWords.Why), e.Description)
 	fix := e.Remediation
 	if fix == "" {
-		fix = explainWords.None
+		fix = w(explainWords.None)
 	}
-	para(explainWords.Fix, fix)
-	para(explainWords.References, strings.Join(e.References, ", "))
-	para(explainWords.Types, strings.Join(e.Types, ", "))
+	para(w(explainWords.Fix), fix)
+	para(w(explainWords.References), strings.Join(e.References, ", "))
+	para(w(explainWords.Types), strings.Join(e.Types, ", "))
 	if len(e.Params) > 0 {
-		b.WriteString("\n" + explainWords.Params + ":\n")
+		b.WriteString("\n" + w(explainWords.Params) + ":\n")
 		for _, k := range slices.Sorted(maps.Keys(e.Params)) {
-			line := fmt.Sprintf("  %s = %v (%s)", k, e.Params[k], explainWords.Default)
+			line := fmt.Sprintf("  %s = %v (%s)", k, e.Params[k], w(explainWords.Default))
 			if v, ok := e.Configured[k]; ok {
-				line = fmt.Sprintf("  %s = %v (%s; %s %v)", k, v, explainWords.Configured, explainWords.Default, e.Params[k])
+				line = fmt.Sprintf("  %s = %v (%s; %s %v)", k, v, w(explainWords.Configured), w(explainWords.Default), e.Params[k])
 			}
 			b.WriteString(table.Terminal(line) + "\n")
 		}
@@ -134,11 +145,11 @@ func (c *ExplainCmd) Run(ctx context.Context, r *runner) error {
 			b.WriteString("  " + table.Terminal(l) + "\n")
 		}
 	}
-	code(explainWords.Where, e.Where)
-	code(explainWords.Waste, e.Waste)
-	code(explainWords.Message, e.Message)
-	para(explainWords.Actions, strings.Join(e.Actions, ", "))
-	para(explainWords.Source, e.File+" (steward policy show "+e.ID+" prints it)")
+	code(w(explainWords.Where), e.Where)
+	code(w(explainWords.Waste), e.Waste)
+	code(w(explainWords.Message), e.Message)
+	para(w(explainWords.Actions), strings.Join(e.Actions, ", "))
+	para(w(explainWords.Source), lang.T(explainWords.Prints, e.File, e.ID))
 	_, err = fmt.Fprint(r.env.Stdout, b.String())
 	return err
 }

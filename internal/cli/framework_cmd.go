@@ -6,6 +6,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/framework"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/report"
 	"github.com/steward-sre/steward/internal/report/table"
@@ -47,15 +48,19 @@ func (c *FrameworksListCmd) Run(ctx context.Context, r *runner) error {
 	if c.Format == "json" {
 		return r.writeJSON(rows)
 	}
-	cols := []table.Column{{Title: "ID"}, {Title: "NAME", Shrink: 1, Min: 20}, {Title: "VERSION"}, {Title: "CONTROLS", Number: true},
-		{Title: "DECIDABLE", Number: true}, {Title: "CHECKED", Number: true}, {Title: "COVERAGE", Number: true}}
+	lang := r.lang
+	if c.Format == table.FormatCSV {
+		lang = i18n.EN // CSV headers are read by programs
+	}
+	cols := []table.Column{{Title: "ID"}, {Title: lang.T("fw.col.name"), Shrink: 1, Min: 20}, {Title: lang.T("fw.col.version")}, {Title: lang.T("fw.col.controls"), Number: true},
+		{Title: lang.T("fw.col.decidable"), Number: true}, {Title: lang.T("fw.col.checked"), Number: true}, {Title: lang.T("col.coverage"), Number: true}}
 	cells := make([][]string, len(rows))
 	for i, row := range rows {
 		cv := row.Coverage
 		cells[i] = []string{row.ID, row.Name, row.Version, fmt.Sprint(cv.Controls), fmt.Sprint(cv.Decidable), fmt.Sprint(cv.Checked), fmt.Sprintf("%.0f%%", cv.Percent())}
 	}
 	return table.Render(r.env.Stdout, c.Format, table.Rows("", cols, cells,
-		"DECIDABLE: controls whose data steward collects; CHECKED: controls an enabled built-in policy decides."), table.Options{Width: r.tableWidth()})
+		lang.T("fw.list.note")), table.Options{Width: r.tableWidth()})
 }
 
 // FrameworksShowCmd lists one catalogue's controls.
@@ -84,7 +89,11 @@ func (c *FrameworksShowCmd) Run(ctx context.Context, r *runner) error {
 			Controls []framework.Mapping `json:"controls"`
 		}{fw.ID, fw.Name, fw.Version, framework.CoverageOf(ms), ms})
 	}
-	return table.Render(r.env.Stdout, c.Format, framework.MappingTable(fw, ms), table.Options{Width: r.tableWidth()})
+	lang := r.lang
+	if c.Format == table.FormatCSV {
+		lang = i18n.EN
+	}
+	return table.Render(r.env.Stdout, c.Format, framework.MappingTable(fw, ms, lang), table.Options{Width: r.tableWidth()})
 }
 
 // frameworkRefs maps the built-in policies with the configuration's
@@ -124,11 +133,11 @@ func (r *runner) renderFramework(ctx context.Context, out OutputFlags, cfg *conf
 		rep.Framework = result
 		return r.renderReport(out, rep)
 	case report.FormatCSV:
-		return table.Render(r.env.Stdout, table.FormatCSV, result.Table(), table.Options{})
+		return table.Render(r.env.Stdout, table.FormatCSV, result.Table(i18n.EN), table.Options{})
 	}
 	if err := r.renderReport(out, rep); err != nil {
 		return err
 	}
 	fmt.Fprintln(r.env.Stdout)
-	return table.Render(r.env.Stdout, out.Format, result.Table(), table.Options{Width: r.tableWidth()})
+	return table.Render(r.env.Stdout, out.Format, result.Table(r.lang), table.Options{Width: r.tableWidth()})
 }

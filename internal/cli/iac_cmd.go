@@ -28,8 +28,8 @@ type IaCCmd struct {
 
 // Run runs the IaC report.
 func (c *IaCCmd) Run(ctx context.Context, r *runner) error {
-	live := c.Source == "aws"
-	if len(c.State) == 0 && !live {
+	live, isDemo := c.Source == "aws", c.Source == "demo"
+	if len(c.State) == 0 && !live && !isDemo {
 		return r.usage("cli.iacinput")
 	}
 	if !c.Import && (c.System != "" || c.Env != "" || c.Account != "" || c.Type != "") {
@@ -50,6 +50,8 @@ func (c *IaCCmd) Run(ctx context.Context, r *runner) error {
 	opts := iac.RunOptions{
 		Source: src, States: c.State, TrailLogs: c.TrailLog, IgnoreFile: c.Ignore,
 		IncludeDefaults: c.Defaults, Format: format,
+		// The demo comes with the states and trail log its team would have.
+		DemoStates: isDemo && len(c.State) == 0, DemoTrail: isDemo && len(c.TrailLog) == 0,
 		Import: iac.ImportFilter{System: c.System, Env: c.Env, Account: c.Account, Type: c.Type},
 		Stdin:  r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log, Width: r.tableWidth(), Lang: r.lang,
 	}
@@ -96,10 +98,15 @@ type iacEnricher struct {
 
 // iacEnricher reads the IaC inputs f names and, when src is the live AWS
 // source, the CloudFormation stacks and CloudTrail creators of the accounts
-// and regions src reads, with the same credentials.
+// and regions src reads, with the same credentials; for the demo source,
+// the demo's trail log.
 func (r *runner) iacEnricher(ctx context.Context, f IaCFlags, src inventory.Source, cfg *config.Config) (*iacEnricher, error) {
 	o := iac.RunOptions{States: f.State, TrailLogs: f.TrailLog, IgnoreFile: f.Ignore,
-		Stdin: r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log}
+		Stdin: r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log, Lang: r.lang,
+		// The demo's trail log says who made its resources; its states
+		// only when asked for (--state), as every unmanaged resource
+		// would otherwise be a finding of the demo's report.
+		DemoTrail: src.Name() == "demo" && len(f.TrailLog) == 0}
 	var err error
 	if o.MaxBytes, err = r.g.maxInput(); err != nil {
 		return nil, err

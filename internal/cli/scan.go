@@ -120,7 +120,7 @@ func (r *runner) scanAndReport(ctx context.Context, sourceSpec string, out Outpu
 	}
 	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate}
 	opts.Enrichers = append(opts.Enrichers, scheduleEnricher{cfg: cfg, lang: r.lang})
-	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 {
+	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 || src.Name() == "demo" {
 		e, err := r.iacEnricher(ctx, iacFlags, src, cfg)
 		if err != nil {
 			return err

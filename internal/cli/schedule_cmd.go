@@ -191,7 +191,7 @@ func (c *ScheduleListCmd) Run(ctx context.Context, r *runner) error {
 		return writeJSON(r.env.Stdout, infos)
 	}
 	if len(infos) == 0 {
-		fmt.Fprintln(r.env.Stdout, "No schedules in steward.yaml (add them under schedules:).")
+		fmt.Fprintln(r.env.Stdout, r.lang.T("schedule.none"))
 	} else {
 		tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tWINDOWS\tTIME ZONE\tHOLIDAYS\tCLOSED\tENFORCED\tFOLLOWED BY")

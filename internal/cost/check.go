@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 
 	"github.com/steward-sre/steward/internal/money"
 )
@@ -37,6 +38,14 @@ type CheckResult struct {
 	Budgets   []BudgetStatus `json:"budgets"`
 	Anomalies *AnomalyResult `json:"anomalies"`
 	Failures  []string       `json:"failures"`
+	// failures are Failures for saying in another language.
+	failures []phrase
+}
+
+// fail records a failure, in English for JSON and as a phrase for people.
+func (r *CheckResult) fail(p phrase) {
+	r.Failures = append(r.Failures, p.in(i18n.EN))
+	r.failures = append(r.failures, p)
 }
 
 // Check compares month-to-date usage of each budget's system/env with its
@@ -84,7 +93,7 @@ func Check(ctx context.Context, o Common) (*CheckResult, error) {
 		st.Breached = td.Cmp(b.Monthly) > 0
 		st.OnTrackToBreach = !st.Breached && st.Forecast.Cmp(b.Monthly) > 0
 		if st.Breached {
-			res.Failures = append(res.Failures, fmt.Sprintf("budget system=%s env=%s: %s spent this month, over %s", cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), money.Format(td, cv.to), money.Format(b.Monthly, cv.to)))
+			res.fail(say("cost.check.budget", cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), money.Format(td, cv.to), money.Format(b.Monthly, cv.to)))
 		}
 		res.Budgets = append(res.Budgets, st)
 	}
@@ -95,7 +104,7 @@ func Check(ctx context.Context, o Common) (*CheckResult, error) {
 	res.Anomalies = an
 	for _, a := range an.Anomalies {
 		if a.Impact.Cmp(o.Cost.Anomaly.FailImpact) >= 0 {
-			res.Failures = append(res.Failures, fmt.Sprintf("anomaly in %s / %s / %s since %s: %s above expected", a.System, a.Service, a.UsageType, a.Since, money.Format(a.Impact, an.Currency)))
+			res.fail(say("cost.check.anomaly", a.System, a.Service, a.UsageType, a.Since, money.Format(a.Impact, an.Currency)))
 		}
 	}
 	return res, nil
@@ -112,10 +121,20 @@ func RunCheck(ctx context.Context, o Common, w io.Writer) error {
 		return err
 	}
 	if len(r.Failures) > 0 {
-		return fmt.Errorf("%w: %d problem(s), first: %s", ErrCheckFailed, len(r.Failures), r.Failures[0])
+		first := r.Failures[0]
+		if len(r.failures) == len(r.Failures) {
+			first = r.failures[0].in(o.Lang)
+		}
+		return checkFailed(o.Lang.T("cost.check.failed", len(r.Failures), first))
 	}
 	return nil
 }
+
+// checkFailed is ErrCheckFailed told in the reader's language.
+type checkFailed string
+
+func (e checkFailed) Error() string { return string(e) }
+func (e checkFailed) Unwrap() error { return ErrCheckFailed }
 
 // WasteItem is one waste or idle finding priced.
 type WasteItem struct {

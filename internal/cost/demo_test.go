@@ -16,6 +16,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/collect/demo"
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/naming"
 )
 
@@ -146,6 +147,16 @@ func TestDemoCheck(t *testing.T) {
 	err := RunCheck(context.Background(), c, &out)
 	if !errors.Is(err, ErrCheckFailed) {
 		t.Fatalf("err = %v, want ErrCheckFailed", err)
+	}
+	if want := "cost check failed: "; !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "budget system=shop env=prod: ") {
+		t.Errorf("err = %q, want it to start %q and name the shop budget", err, want)
+	}
+	// The reader's language says it; it is still ErrCheckFailed.
+	ja := c
+	ja.Lang = i18n.JA
+	err = RunCheck(context.Background(), ja, &out)
+	if !errors.Is(err, ErrCheckFailed) || !strings.Contains(err.Error(), "cost check: 問題が ") || !strings.Contains(err.Error(), "予算 system=shop env=prod: 当月の支出 ") {
+		t.Errorf("ja: err = %v", err)
 	}
 	r, err := Check(context.Background(), c)
 	if err != nil {

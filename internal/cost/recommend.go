@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/pricing"
 	"github.com/steward-sre/steward/internal/schedule"
@@ -56,6 +57,15 @@ type Recommendation struct {
 	Action string `json:"action"`
 	// Why says how Monthly was reached, with the numbers.
 	Why string `json:"why"`
+	// action and why are Action and Why for saying in another language.
+	action, why phrase
+}
+
+// says sets the action and why, in English for JSON and as phrases for
+// the table.
+func (it *Recommendation) says(action, why phrase) {
+	it.action, it.why = action, why
+	it.Action, it.Why = action.in(i18n.EN), why.in(i18n.EN)
 }
 
 // RecommendResult is every recommendation, largest saving first.
@@ -69,6 +79,8 @@ type RecommendResult struct {
 	Bases  map[string]Money `json:"by_basis"`
 	Items  []Recommendation `json:"items"`
 	Notes  []string         `json:"notes,omitempty"`
+	// notes are Notes for saying in another language.
+	notes []phrase
 }
 
 // resBill is one resource's usage over the bill window: all of it, and
@@ -235,9 +247,11 @@ func Recommend(ctx context.Context, o Common) (*RecommendResult, error) {
 	res := &RecommendResult{Currency: cv.to, OfficeHours: rc.cfg.OfficeHours.String(), Bases: map[string]Money{}}
 	if len(o.Resources) == 0 {
 		res.Notes = append(res.Notes, "No scan in the store: run steward scan (or steward demo) so there are resources to recommend for.")
+		res.notes = append(res.notes, say("cost.rec.noscan"))
 	}
 	if len(bills) == 0 {
 		res.Notes = append(res.Notes, "No bill for the last 30 days: every saving is from the price table (steward cost ingest).")
+		res.notes = append(res.notes, say("cost.rec.nobill"))
 	}
 	for i := range o.Resources {
 		r := &o.Resources[i]
@@ -340,18 +354,16 @@ func (rc *recommender) gp3(r *inventory.Resource) (Recommendation, bool) {
 		return Recommendation{}, false
 	}
 	it := rc.item(RecGP3, r)
-	it.Action = "modify the volume to gp3 (online, no downtime)"
 	gb, _ := r.Attrs["size_gb"].(float64)
 	full, fullOK := pricing.Estimate(r)
 	if b, ok := rc.bill(r); ok && fullOK && full > 0 && b.total.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.total.MulRat(ratio(save, full))), BasisBill
-		it.Why = fmt.Sprintf("billed %s in the last 30 days; gp3 with the same baseline lists %s below gp2 for %g GB in %s (%s of %s a month)",
-			rc.money(rc.cv.conv(b.total)), pctRat(ratio(save, full)), gb, r.Region, usd(save), usd(full))
+		it.says(say("cost.rec.gp3.action"), say("cost.rec.gp3.why.bill",
+			rc.money(rc.cv.conv(b.total)), pctRat(ratio(save, full)), gb, r.Region, usd(save), usd(full)))
 		return it, it.Monthly.Sign() > 0
 	}
 	it.Monthly, it.Basis = rc.pv.conv(MoneyFromFloat(save)), BasisPrices
-	it.Why = fmt.Sprintf("%g GB gp2 in %s lists at %s a month; gp3 with the same baseline IOPS and throughput at %s",
-		gb, r.Region, usd(full), usd(full-save))
+	it.says(say("cost.rec.gp3.action"), say("cost.rec.gp3.why.prices", gb, r.Region, usd(full), usd(full-save)))
 	return it, true
 }
 
@@ -373,17 +385,17 @@ func (rc *recommender) generation(r *inventory.Resource) (Recommendation, bool) 
 	oldH, _ := pricing.InstanceHourly(r.Region, typ)
 	newH, _ := pricing.InstanceHourly(r.Region, next)
 	it := rc.item(RecGeneration, r)
-	it.Action = fmt.Sprintf("change the instance type to %s (stop, change, start)", next)
+	action := say("cost.rec.gen.action", next)
 	cut := ratio(oldH-newH, oldH)
 	if b, ok := rc.bill(r); ok && b.hourly.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.hourly.MulRat(cut)), BasisBill
-		it.Why = fmt.Sprintf("instance hours billed %s in the last 30 days; %s lists at %s/hour against %s for %s in %s, %s less",
-			rc.money(rc.cv.conv(b.hourly)), next, rate(newH), rate(oldH), typ, r.Region, pctRat(cut))
+		it.says(action, say("cost.rec.gen.why.bill",
+			rc.money(rc.cv.conv(b.hourly)), next, rate(newH), rate(oldH), typ, r.Region, pctRat(cut)))
 		return it, it.Monthly.Sign() > 0
 	}
 	it.Monthly, it.Basis = rc.pv.conv(MoneyFromFloat(save)), BasisPrices
-	it.Why = fmt.Sprintf("%s lists at %s/hour against %s for %s in %s: %s/hour x %d hours a month",
-		next, rate(newH), rate(oldH), typ, r.Region, rate(oldH-newH), pricing.HoursPerMonth)
+	it.says(action, say("cost.rec.gen.why.prices",
+		next, rate(newH), rate(oldH), typ, r.Region, rate(oldH-newH), pricing.HoursPerMonth))
 	return it, true
 }
 
@@ -416,12 +428,12 @@ func (rc *recommender) fargateSpot(r *inventory.Resource) (Recommendation, bool)
 		return Recommendation{}, false
 	}
 	it := rc.item(RecFargateSpot, r)
-	it.Action = "run the service on the FARGATE_SPOT capacity provider (tasks can be stopped with two minutes' notice)"
+	action := say("cost.rec.spot.action")
 	disc := ratio(rc.cfg.FargateSpotDiscount, 1)
-	why := fmt.Sprintf("env %s is not production; Fargate Spot runs the same tasks up to %s cheaper (cost.recommend.fargate_spot_discount)", env, pctRat(disc))
+	why := say("cost.rec.spot.base", env, pctRat(disc))
 	if b, ok := rc.bill(r); ok && b.hourly.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.hourly.MulRat(disc)), BasisBill
-		it.Why = fmt.Sprintf("%s; Fargate billed %s in the last 30 days", why, rc.money(rc.cv.conv(b.hourly)))
+		it.says(action, say("cost.rec.spot.why.bill", why, rc.money(rc.cv.conv(b.hourly))))
 		return it, true
 	}
 	h, ok := pricing.Hourly(r)
@@ -430,7 +442,7 @@ func (rc *recommender) fargateSpot(r *inventory.Resource) (Recommendation, bool)
 	}
 	monthly := MoneyFromFloat(h).MulRat(big.NewRat(pricing.HoursPerMonth, 1))
 	it.Monthly, it.Basis = rc.pv.conv(monthly.MulRat(disc)), BasisPrices
-	it.Why = fmt.Sprintf("%s; its running tasks list at %s/hour, %s a month", why, rate(h), money.Format(monthly, money.USD))
+	it.says(action, say("cost.rec.spot.why.prices", why, rate(h), money.Format(monthly, money.USD)))
 	return it, true
 }
 
@@ -496,24 +508,21 @@ func (rc *recommender) officeHours(r *inventory.Resource) (Recommendation, bool)
 	}
 	offH, _ := offHours.Float64()
 	it := rc.item(RecOfficeHours, r)
-	switch r.Type {
-	case "AWS::ECS::Service":
-		it.Action = "scale the service to 0 tasks outside office hours and back in the morning"
-	default:
-		it.Action = "stop it outside office hours and start it in the morning"
+	action := say("cost.rec.oh.action")
+	if r.Type == "AWS::ECS::Service" {
+		action = say("cost.rec.oh.action.ecs")
 	}
-	why := fmt.Sprintf("env %s runs around the clock; outside office hours (%s) it could be off %d of 168 hours a week",
-		env, oh, off/60)
+	var daysOff any = "" // a phrase when there are days off
 	if rc.daysOff > 0 {
-		why += fmt.Sprintf(" and all of %d office days off in the coming year", rc.daysOff)
+		daysOff = say("cost.rec.oh.daysoff", rc.daysOff)
 	}
-	why += fmt.Sprintf(", %.1f hours a month", offH)
+	why := say("cost.rec.oh.base", env, oh.String(), off/60, daysOff, offH)
 	rs := rc.withMembers(r)
 	if b, ok := rc.billOf(rs); ok && b.hourly.Sign() > 0 {
 		perHour := b.hourly.MulRat(big.NewRat(1, billDays*24))
 		it.Monthly, it.Basis = rc.cv.conv(b.hourly.MulRat(new(big.Rat).Quo(offHours, big.NewRat(billDays*24, 1)))), BasisBill
-		it.Why = fmt.Sprintf("%s, at %s/hour (running hours billed %s in the last 30 days / %d hours)",
-			why, money.FormatPrice(rc.cv.conv(perHour), rc.cv.to, 4), rc.money(rc.cv.conv(b.hourly)), billDays*24)
+		it.says(action, say("cost.rec.oh.why.bill",
+			why, money.FormatPrice(rc.cv.conv(perHour), rc.cv.to, 4), rc.money(rc.cv.conv(b.hourly)), billDays*24))
 		return it, it.Monthly.Sign() > 0
 	}
 	h, ok := priceOf(rs, pricing.Hourly)
@@ -521,7 +530,7 @@ func (rc *recommender) officeHours(r *inventory.Resource) (Recommendation, bool)
 		return Recommendation{}, false
 	}
 	it.Monthly, it.Basis = rc.pv.conv(MoneyFromFloat(h).MulRat(offHours)), BasisPrices
-	it.Why = fmt.Sprintf("%s, at the list price of %s/hour", why, rate(h))
+	it.says(action, say("cost.rec.oh.why.prices", why, rate(h)))
 	return it, true
 }
 
@@ -548,21 +557,20 @@ func (rc *recommender) idle(f finding.Finding) (Recommendation, bool) {
 	it.Owner = cmp.Or(it.Owner, f.Owner)
 	it.System = cmp.Or(it.System, f.System)
 	it.Env = cmp.Or(it.Env, f.Env)
+	action := say("cost.rec.db.action")
 	if kind == RecIdleNAT {
-		it.Action = "delete the NAT gateway (use VPC endpoints for AWS APIs if private subnets still need them)"
-	} else {
-		it.Action = "take a final snapshot and delete the database (or stop it if it is needed again soon)"
+		action = say("cost.rec.nat.action")
 	}
-	why := fmt.Sprintf("%s: %s", f.Policy, strings.TrimSpace(f.Message))
+	why := say("cost.rec.idle.base", f.Policy, strings.TrimSpace(f.Message))
 	rs := rc.withMembers(r)
 	if b, ok := rc.billOf(rs); ok && b.total.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.total), BasisBill
-		it.Why = fmt.Sprintf("%s; deleting it saves all it billed in the last 30 days", why)
+		it.says(action, say("cost.rec.idle.why.bill", why))
 		return it, true
 	}
 	if usd, ok := priceOf(rs, pricing.Estimate); ok && usd > 0 {
 		it.Monthly, it.Basis = rc.pv.conv(MoneyFromFloat(usd)), BasisPrices
-		it.Why = fmt.Sprintf("%s; deleting it saves its list price, %s a month", why, money.FormatFloat(usd, money.USD))
+		it.says(action, say("cost.rec.idle.why.prices", why, money.FormatFloat(usd, money.USD)))
 		return it, true
 	}
 	if f.MonthlyWaste <= 0 {
@@ -570,7 +578,7 @@ func (rc *recommender) idle(f finding.Finding) (Recommendation, bool) {
 	}
 	// Findings carry waste in the display currency already.
 	it.Monthly, it.Basis = MoneyFromFloat(f.MonthlyWaste), BasisPolicy
-	it.Why = fmt.Sprintf("%s; the policy prices it at %s a month", why, rc.money(it.Monthly))
+	it.says(action, say("cost.rec.idle.why.policy", why, rc.money(it.Monthly)))
 	return it, true
 }
 

@@ -38,6 +38,27 @@ func (c cells) t(key string, args ...any) string {
 	return c.lang.T(key, args...)
 }
 
+// key is a group key for people: the unattributed group in the output's
+// language, any other key as the bill has it.
+func (c cells) key(k string) string {
+	if k == Unattributed {
+		return c.t("cost.unattributed")
+	}
+	return k
+}
+
+// basis says where an amount comes from, in the output's language; CSV
+// keeps the English words programs match.
+func (c cells) basis(b string) string {
+	switch b {
+	case BasisBill:
+		return c.t("cost.basis.bill30")
+	case BasisPrices:
+		return c.t("cost.basis.prices")
+	}
+	return b
+}
+
 func (c cells) money(m Money) string {
 	if c.csv {
 		return money.Plain(m, c.currency)
@@ -86,19 +107,19 @@ func RenderShow(w io.Writer, r *ShowResult, format string, width int, lang i18n.
 	}
 	c := cells{currency: r.Currency, csv: format == table.FormatCSV, lang: lang}
 	t := &table.Table{
-		Title:   c.t("cost.show.title", c.t("group."+r.By), r.From, r.To, r.Basis, r.Currency),
+		Title:   c.t("cost.show.title", c.t("group."+r.By), r.From, r.To, c.t("cost.basis."+r.Basis), r.Currency),
 		Columns: []table.Column{text(c.t("col." + r.By)), num(c.t("col.cost")), num(c.t("col.share"))},
 	}
 	var rows [][]string
 	for _, g := range r.Groups {
-		rows = append(rows, []string{g.Key, c.money(g.Cost), pct(g.Share)})
+		rows = append(rows, []string{c.key(g.Key), c.money(g.Cost), pct(g.Share)})
 	}
 	if r.MoreGroups > 0 {
 		rows = append(rows, []string{c.t("cost.show.more", r.MoreGroups), c.money(r.MoreCost), pct(share(r.MoreCost, r.Usage))})
 	}
 	rows = append(rows, []string{c.t("cost.usage.total"), c.money(r.Usage), pct(1)})
 	for _, g := range r.Other {
-		rows = append(rows, []string{g.Key + " (not usage)", c.money(g.Cost), ""})
+		rows = append(rows, []string{c.t("cost.notusage", g.Key), c.money(g.Cost), ""})
 	}
 	rows = append(rows, []string{c.t("cost.total"), c.money(r.Total), ""})
 	t.Sections = []table.Section{{Rows: rows}}
@@ -111,7 +132,14 @@ func RenderShow(w io.Writer, r *ShowResult, format string, width int, lang i18n.
 		}
 		var urows [][]string
 		for _, x := range r.TopUntagged {
-			urows = append(urows, []string{x.Resource, x.Service, x.Account, c.money(x.Cost), x.Fix})
+			fix := x.Fix
+			if !c.csv {
+				fix = c.t("cost.fix.tags", x.fixTags)
+				if x.fixVia != "" {
+					fix += c.t("cost.fix.via", c.t("owner.via."+x.fixVia))
+				}
+			}
+			urows = append(urows, []string{x.Resource, x.Service, x.Account, c.money(x.Cost), fix})
 		}
 		u.Sections = []table.Section{{Rows: urows}}
 		ts = append(ts, u)
@@ -238,7 +266,7 @@ func RenderWaste(w io.Writer, r *WasteResult, format string, width int, lang i18
 	}
 	var items [][]string
 	for _, it := range r.Items {
-		items = append(items, []string{it.Owner, it.Policy, cmp.Or(it.Name, it.ARN), c.money(it.Monthly), it.Basis})
+		items = append(items, []string{it.Owner, it.Policy, cmp.Or(it.Name, it.ARN), c.money(it.Monthly), c.basis(it.Basis)})
 	}
 	d.Sections = []table.Section{{Rows: items}}
 	if format == table.FormatCSV {
@@ -278,7 +306,14 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int, 
 	}
 	rows = append(rows, []string{c.t("cost.total"), c.money(r.Total), ""})
 	sum.Sections = []table.Section{{Rows: rows}}
-	sum.Notes = append([]string{c.t("cost.savings.note", r.OfficeHours)}, r.Notes...)
+	sum.Notes = []string{c.t("cost.savings.note", r.OfficeHours)}
+	if len(r.notes) == len(r.Notes) {
+		for _, n := range r.notes {
+			sum.Notes = append(sum.Notes, n.in(c.lang))
+		}
+	} else {
+		sum.Notes = append(sum.Notes, r.Notes...)
+	}
 	if len(legend) > 0 {
 		sum.Notes = append(sum.Notes, c.t("cost.kind.legend", strings.Join(legend, c.t("cost.kind.sep"))))
 	}
@@ -294,10 +329,14 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int, 
 	}
 	var irows [][]string
 	for _, it := range r.Items {
+		action, why := it.Action, it.Why
+		if it.action.key != "" {
+			action, why = it.action.in(c.lang), it.why.in(c.lang)
+		}
 		row := []string{it.Kind, cmp.Or(it.Name, it.ARN), cmp.Or(it.System, "-"), cmp.Or(it.Env, "-"),
-			cmp.Or(it.Owner, "-"), c.money(it.Monthly), it.Basis, it.Action, it.Why}
+			cmp.Or(it.Owner, "-"), c.money(it.Monthly), c.basis(it.Basis), action, why}
 		if len(items.Columns) == 8 {
-			row = append(row[:7], c.t("cost.recs.actionwhy", it.Action, it.Why))
+			row = append(row[:7], c.t("cost.recs.actionwhy", action, why))
 		}
 		irows = append(irows, row)
 	}
@@ -309,64 +348,63 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int, 
 }
 
 // RunIngest is `steward cost ingest PATH...`.
-func RunIngest(ctx context.Context, st RollupStore, o IngestOptions, format string, w io.Writer) error {
+func RunIngest(ctx context.Context, st RollupStore, o IngestOptions, format string, lang i18n.Lang, w io.Writer) error {
 	res, err := Ingest(ctx, st, o)
 	if err != nil {
 		return err
 	}
-	return renderIngest(w, res, format)
+	return renderIngest(w, res, format, lang)
 }
 
 // RunCostExplorer is `steward cost ingest --cost-explorer`.
-func RunCostExplorer(ctx context.Context, st RollupStore, o CostExplorerOptions, format string, w io.Writer) error {
+func RunCostExplorer(ctx context.Context, st RollupStore, o CostExplorerOptions, format string, lang i18n.Lang, w io.Writer) error {
 	res, err := IngestCostExplorer(ctx, st, o)
 	if err != nil {
 		return err
 	}
-	return renderIngest(w, res, format)
+	return renderIngest(w, res, format, lang)
 }
 
 // renderIngest says what was read and stored. Billed amounts are in each
 // bill's own currency, which the summary lines do not carry, so they are
 // printed as plain decimals; file names come from the user and are made
 // safe for the terminal.
-func renderIngest(w io.Writer, res *IngestResult, format string) error {
+func renderIngest(w io.Writer, res *IngestResult, format string, lang i18n.Lang) error {
 	if format == "json" {
 		return writeJSON(w, res)
 	}
 	var b strings.Builder
-	line := func(format string, a ...any) { b.WriteString(table.Terminal(fmt.Sprintf(format, a...)) + "\n") }
+	line := func(key string, a ...any) { b.WriteString(table.Terminal(lang.T(key, a...)) + "\n") }
 	for _, f := range res.Stats.Files {
-		line("%s: %s, %d lines, %d skipped, billed %s", f.Name, f.Format, f.Lines, f.Skipped, f.Billed)
+		line("cost.ingest.file", f.Name, f.Format, f.Lines, f.Skipped, f.Billed)
 	}
 	for _, p := range res.Periods {
-		line("stored %s %s: %d daily rollups, billed %s (replacing any earlier ingest of that period)", p.Source, p.Period, p.Rollups, p.Billed)
+		line("cost.ingest.stored", p.Source, p.Period, p.Rollups, p.Billed)
 	}
 	if n := len(res.Superseded); n > 0 {
-		line("not read: %d file(s) of superseded versions, as the manifests name the current ones; first ones:", n)
+		line("cost.ingest.superseded", n)
 		for _, f := range res.Superseded[:min(n, maxBadRows)] {
-			line("  %s", f)
+			b.WriteString(table.Terminal("  "+f) + "\n")
 		}
 	}
 	s := res.Stats
 	if s.Skipped > 0 {
-		line("skipped %d of %d lines (billed cost of skipped lines that could be read: %s); first ones:", s.Skipped, s.Lines, s.SkippedBilled)
+		line("cost.ingest.skipped", s.Skipped, s.Lines, s.SkippedBilled)
 		for _, r := range s.BadRows {
-			line("  %s", r)
+			b.WriteString(table.Terminal(fmt.Sprintf("  %s", r)) + "\n")
 		}
 	}
 	if s.BadTags > 0 {
-		fmt.Fprintf(w, "%d lines had tags that could not be read: their cost is kept as untagged; first ones:\n", s.BadTags)
-		for _, b := range s.BadTagRows {
-			fmt.Fprintf(w, "  %s\n", b)
+		line("cost.ingest.badtags", s.BadTags)
+		for _, r := range s.BadTagRows {
+			b.WriteString(table.Terminal(fmt.Sprintf("  %s", r)) + "\n")
 		}
 	}
 	if s.EffectiveFromBilled > 0 {
-		line("%d usage lines had no effective cost and no commitment discount: their billed cost stands in for amortised cost", s.EffectiveFromBilled)
+		line("cost.ingest.effective", s.EffectiveFromBilled)
 	}
 	if res.Requests > 0 {
-		line("Cost Explorer: %d paid request(s), %s; its data is daily by one tag and service only (no account, usage type or resource): use a FOCUS or CUR export for anything finer",
-			res.Requests, money.Format(res.RequestCost, money.USD))
+		line("cost.ingest.ce", res.Requests, money.Format(res.RequestCost, money.USD))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

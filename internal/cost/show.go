@@ -149,6 +149,10 @@ type UntaggedResource struct {
 	Cost     Money    `json:"cost"`
 	Missing  []string `json:"missing"`
 	Fix      string   `json:"fix"`
+	// fixTags and fixVia are Fix's parts, for saying it in another
+	// language: the tags to add (key=value ...) and where the values came
+	// from (an owner source; empty when from tags or nowhere).
+	fixTags, fixVia string
 }
 
 // ShowResult is a cost breakdown.
@@ -243,7 +247,8 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 			id := cmp.Or(r.Resource, "(no resource id) "+r.Service+" "+r.UsageType)
 			u := untagged[id]
 			if u == nil {
-				u = &UntaggedResource{Resource: id, Service: r.Service, Account: r.Account, Missing: miss, Fix: fixFor(at.keys, miss, a)}
+				u = &UntaggedResource{Resource: id, Service: r.Service, Account: r.Account, Missing: miss}
+				u.Fix, u.fixTags, u.fixVia = fixFor(at.keys, miss, a)
 				untagged[id] = u
 			}
 			u.Cost = u.Cost.Add(c)
@@ -328,7 +333,7 @@ func groupKey(by string, r *Rollup, a Attribution, at *Attributor) string {
 
 // fixFor says which tags to add, with the values steward inferred from
 // naming, managed-by or virtual tags when it could.
-func fixFor(keys Keys, missing []string, a Attribution) string {
+func fixFor(keys Keys, missing []string, a Attribution) (fix, tags, via string) {
 	var parts []string
 	for _, k := range missing {
 		v := ""
@@ -342,9 +347,11 @@ func fixFor(keys Keys, missing []string, a Attribution) string {
 		}
 		parts = append(parts, k+"="+cmp.Or(v, "?"))
 	}
-	s := "add tags " + strings.Join(parts, " ")
+	tags = strings.Join(parts, " ")
+	fix = "add tags " + tags
 	if a.Via != "tag" && a.Via != "unattributed" {
-		s += " (values from " + a.Via + ")"
+		fix += " (values from " + a.Via + ")"
+		via = a.Via
 	}
-	return s
+	return fix, tags, via
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // versionCase is a tree of export objects and what ingesting it gives:
@@ -86,7 +88,7 @@ func runVersionCase(t *testing.T, tc versionCase, top string, pageSize int, erro
 			t.Errorf("%s: superseded (-want +got):\n%s", src.root, d)
 		}
 		var out bytes.Buffer
-		if err := renderIngest(&out, res, "table"); err != nil {
+		if err := renderIngest(&out, res, "table", i18n.EN); err != nil {
 			t.Fatal(err)
 		}
 		if len(tc.wantSuperseded) > 0 && !strings.Contains(out.String(), "not read: 1 file(s) of superseded versions, as the manifests name the current ones; first ones:\n  "+res.Superseded[0]+"\n") {

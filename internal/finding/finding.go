@@ -102,6 +102,9 @@ type Finding struct {
 	System      string `json:"system"`
 	Env         string `json:"env"`
 	OwnerSource string `json:"owner_source,omitempty"`
+	// Creator is who made the resource, from CloudTrail (a principal's
+	// ARN), when a trail said.
+	Creator string `json:"creator,omitempty"`
 
 	// MonthlyWaste is the estimated money recoverable per month, in Currency.
 	// Estimates are made in US dollars; Rate is the units of Currency per

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/steward-sre/steward/internal/i18n"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/policy"
@@ -51,7 +52,7 @@ data it needs (named below).
 		fw := &fws[i]
 		ms := Map(fw, refs)
 		fmt.Fprintf(&b, "## %s %s\n\nSource: %s\n\nCoverage: %s.\n\n", fw.Name, fw.Version, fw.Source, CoverageOf(ms))
-		t := MappingTable(fw, ms)
+		t := MappingTable(fw, ms, i18n.EN)
 		t.Title = ""
 		if err := table.Render(&b, table.FormatMarkdown, t, table.Options{}); err != nil {
 			return "", err

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/report/table"
 )
@@ -27,51 +28,54 @@ func PolicyRefs(builtins, enabled []*policy.Policy) []PolicyRef {
 	return refs
 }
 
-// Summary is one line on a result: its score and counts.
-func (r *Result) Summary() string {
-	score := "n/a (no control decided)"
+// Summary is one line on a result: its score and counts, in lang.
+func (r *Result) Summary(lang i18n.Lang) string {
+	score := lang.T("fw.score.none")
 	if r.Score != nil {
 		score = fmt.Sprintf("%.0f%%", 100**r.Score)
 	}
-	return fmt.Sprintf("%s %s: score %s (passed / (passed + failed)); %d passed, %d failed, %d not applicable, %d not checked",
-		r.Name, r.Version, score, r.Passed, r.Failed, r.NotAppl, r.Unknown)
+	return lang.T("fw.summary", r.Name, r.Version, score, r.Passed, r.Failed, r.NotAppl, r.Unknown)
 }
 
-// Table lays a result out for the table, CSV and Markdown formats.
-func (r *Result) Table() *table.Table {
-	cols := []table.Column{{Title: "CONTROL"}, {Title: "SEVERITY", Drop: 2}, {Title: "STATUS"}, {Title: "FINDINGS", Number: true},
-		{Title: "TITLE", Shrink: 1, Min: 30, Drop: 3}, {Title: "REASON", Shrink: 2, Min: 20, Below: true}}
+// Table lays a result out for the table, CSV and Markdown formats, with
+// headings and summary in lang (CSV callers pass English: programs read
+// its headers).
+func (r *Result) Table(lang i18n.Lang) *table.Table {
+	cols := []table.Column{{Title: lang.T("fw.col.control")}, {Title: lang.T("col.severity"), Drop: 2}, {Title: lang.T("fw.col.status")}, {Title: lang.T("fw.col.findings"), Number: true},
+		{Title: lang.T("fw.col.title"), Shrink: 1, Min: 30, Drop: 3}, {Title: lang.T("fw.col.reason"), Shrink: 2, Min: 20, Below: true}}
 	rows := make([][]string, 0, len(r.Controls))
 	for _, c := range r.Controls {
 		rows = append(rows, []string{c.ID, c.Severity.String(), string(c.Status), fmt.Sprint(c.Findings), c.Title, c.Reason})
 	}
-	return table.Rows(r.Summary(), cols, rows)
+	return table.Rows(r.Summary(lang), cols, rows)
 }
 
 // MappingTable lists a framework's controls and how steward checks each:
-// the policies, or why not.
-func MappingTable(fw *Framework, ms []Mapping) *table.Table {
-	cols := []table.Column{{Title: "CONTROL"}, {Title: "SEVERITY", Drop: 2}, {Title: "IN STEWARD", Shrink: 2, Min: 16},
-		{Title: "TITLE", Shrink: 1, Min: 30, Below: true}}
+// the policies, or why not; in lang.
+func MappingTable(fw *Framework, ms []Mapping, lang i18n.Lang) *table.Table {
+	cols := []table.Column{{Title: lang.T("fw.col.control")}, {Title: lang.T("col.severity"), Drop: 2}, {Title: lang.T("fw.col.insteward"), Shrink: 2, Min: 16},
+		{Title: lang.T("fw.col.title"), Shrink: 1, Min: 30, Below: true}}
 	rows := make([][]string, 0, len(ms))
 	for _, m := range ms {
-		rows = append(rows, []string{m.Control.ID, m.Control.Severity.String(), inSteward(m), m.Control.Title})
+		rows = append(rows, []string{m.Control.ID, m.Control.Severity.String(), inSteward(m, lang), m.Control.Title})
 	}
-	return table.Rows(fmt.Sprintf("%s %s: %s", fw.Name, fw.Version, CoverageOf(ms)), cols, rows)
+	return table.Rows(fmt.Sprintf("%s %s: %s", fw.Name, fw.Version, CoverageOf(ms).In(lang)), cols, rows)
 }
 
-func inSteward(m Mapping) string {
+func inSteward(m Mapping, lang i18n.Lang) string {
 	if m.Checked() {
-		return "checked by " + strings.Join(m.Policies, ", ")
+		return lang.T("fw.checkedby", strings.Join(m.Policies, ", "))
 	}
-	return "not checked: " + m.Reason
+	return lang.T("fw.notchecked", m.Reason)
 }
 
 // String is the coverage figure: checked controls out of all, and out of
 // those whose data steward collects.
-func (c Coverage) String() string {
-	return fmt.Sprintf("%d of %d controls checked (%.0f%%); %d of %d whose data steward collects",
-		c.Checked, c.Controls, c.Percent(), c.Checked, c.Decidable)
+func (c Coverage) String() string { return c.In(i18n.EN) }
+
+// In is String in lang.
+func (c Coverage) In(lang i18n.Lang) string {
+	return lang.T("fw.coverage", c.Checked, c.Controls, c.Percent(), c.Checked, c.Decidable)
 }
 
 var attrRef = regexp.MustCompile(`\br\.attrs\.([a-z0-9_]+)`)

@@ -40,3 +40,11 @@ func (l Lang) N(key string, n int, args ...any) string {
 	}
 	return l.T(key, append([]any{n}, args...)...)
 }
+
+// Has reports whether key is in the catalog, for text that is translated
+// only where the catalog has it (words made from data, such as a type's
+// display name).
+func (l Lang) Has(key string) bool {
+	_, ok := catalog[key]
+	return ok
+}

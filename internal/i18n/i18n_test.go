@@ -140,3 +140,34 @@ func TestT(t *testing.T) {
 		})
 	}
 }
+
+// TestCatalogFormats formats every message with arguments of its verbs:
+// no language may print fmt's %!verb(BADINDEX) or similar complaints.
+func TestCatalogFormats(t *testing.T) {
+	for _, k := range slices.Sorted(maps.Keys(catalog)) {
+		verbs, err := Verbs(catalog[k].en)
+		if err != nil {
+			continue // TestCatalogComplete reports it
+		}
+		args := make([]any, len(verbs))
+		for n, v := range verbs {
+			if n < 1 || n > len(args) {
+				t.Errorf("%s: argument %d of %d", k, n, len(args))
+				continue
+			}
+			switch v {
+			case "d":
+				args[n-1] = 2
+			case "f", "g", "e":
+				args[n-1] = 2.5
+			default:
+				args[n-1] = "x"
+			}
+		}
+		for _, l := range Langs {
+			if got := l.T(k, args...); strings.Contains(got, "%!") {
+				t.Errorf("%s in %s: %q", k, l, got)
+			}
+		}
+	}
+}

@@ -3,10 +3,8 @@ package iac
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -22,105 +20,8 @@ import (
 // demoNow fixes the demo estate's clock for the fixtures.
 var demoNow = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 
-// demoStates builds the Terraform states the demo estate would have: prod's
-// shop and api systems and its platform network, with two instances
-// deleted by hand since (missing), the api's first security group also in
-// the platform state (declared twice), and everything else unmanaged.
-func demoStates(rs []inventory.Resource) map[string][]byte {
-	type inst struct {
-		module, typ, name string
-		key               any
-		attrs             map[string]any
-	}
-	files := map[string][]inst{}
-	counts := map[string]int{}
-	var firstAPISG *inventory.Resource
-	for i := range rs {
-		r := &rs[i]
-		row, ok := byCFN[r.Type]
-		system, _ := r.Tag("system")
-		if !ok || r.Account != demo.ProdAccount || (system != "shop" && system != "api" && system != "platform") || isDefault(r) {
-			continue
-		}
-		file := system + "-prod.tfstate"
-		attrs := map[string]any{"id": r.ID, "arn": r.ARN}
-		if strings.HasPrefix(row.importIDOf(r.ARN, r.ID), "arn:") || r.Type == "AWS::ECS::Service" || r.Type == "AWS::ECS::Cluster" {
-			attrs["id"] = r.ARN
-		}
-		if len(r.Tags) > 0 {
-			tags := map[string]any{}
-			for k, v := range r.Tags {
-				tags[k] = v
-			}
-			attrs["tags"] = tags
-		}
-		in := inst{typ: row.tf, name: "this", attrs: attrs}
-		if system == "platform" {
-			// The network module, with count over its resources.
-			in.module, in.name = "module.network", strings.TrimPrefix(row.tf, "aws_")
-			k := file + in.typ
-			in.key = float64(counts[k])
-			counts[k]++
-		} else {
-			in.name = suggestName(&Entry{Name: r.Name, ID: r.ID, Tags: r.Tags})
-		}
-		if r.Type == "AWS::EC2::SecurityGroup" && system == "api" && firstAPISG == nil {
-			firstAPISG = r
-			dup := in
-			dup.module, dup.name, dup.key = "", "api_legacy", nil
-			files["platform-prod.tfstate"] = append(files["platform-prod.tfstate"], dup)
-		}
-		files[file] = append(files[file], in)
-	}
-	for _, id := range []string{"i-0deleted00000001", "i-0deleted00000002"} {
-		files["shop-prod.tfstate"] = append(files["shop-prod.tfstate"], inst{typ: "aws_instance", name: "batch_worker", key: id, attrs: map[string]any{
-			"id": id, "arn": "arn:aws:ec2:ap-northeast-1:" + demo.ProdAccount + ":instance/" + id, "tags": map[string]any{"system": "shop", "env": "prod"},
-		}})
-	}
-	out := map[string][]byte{}
-	for file, insts := range files {
-		type resource struct {
-			Module    string           `json:"module,omitempty"`
-			Mode      string           `json:"mode"`
-			Type      string           `json:"type"`
-			Name      string           `json:"name"`
-			Provider  string           `json:"provider"`
-			Instances []map[string]any `json:"instances"`
-		}
-		byAddr := map[string]*resource{}
-		var order []string
-		for _, in := range insts {
-			addr := in.module + "." + in.typ + "." + in.name
-			r := byAddr[addr]
-			if r == nil {
-				r = &resource{Module: in.module, Mode: "managed", Type: in.typ, Name: in.name, Provider: `provider["registry.terraform.io/hashicorp/aws"]`}
-				byAddr[addr] = r
-				order = append(order, addr)
-			}
-			m := map[string]any{"schema_version": 0, "attributes": in.attrs}
-			if in.key != nil {
-				m["index_key"] = in.key
-			}
-			r.Instances = append(r.Instances, m)
-		}
-		sort.Strings(order)
-		doc := map[string]any{"version": 4, "terraform_version": "1.7.5", "serial": 1, "lineage": "demo-" + strings.TrimSuffix(file, ".tfstate"), "outputs": map[string]any{}}
-		var resources []*resource
-		for _, a := range order {
-			resources = append(resources, byAddr[a])
-		}
-		doc["resources"] = resources
-		b, err := json.MarshalIndent(doc, "", "  ")
-		if err != nil {
-			panic(err)
-		}
-		out[file] = append(b, '\n')
-	}
-	return out
-}
-
 func TestDemoStates(t *testing.T) {
-	got := demoStates(demo.Estate(demoNow))
+	got := DemoStates(demo.Estate(demoNow))
 	if len(got) != 3 {
 		t.Fatalf("demo states = %d files, want 3 (shop, api, platform)", len(got))
 	}
@@ -188,5 +89,121 @@ func TestDemoJSONSameInEveryLanguage(t *testing.T) {
 	}
 	if len(out[i18n.EN]) < 1000 || out[i18n.EN] != out[i18n.JA] {
 		t.Error("iac JSON changes with the language")
+	}
+}
+
+// TestDemoBuiltIn runs `steward iac --source demo` with no input named: the
+// demo's own states give the coverage the state files do, and its trail
+// log says who made the unmanaged resources.
+func TestDemoBuiltIn(t *testing.T) {
+	run := func(o RunOptions) (*Outcome, string) {
+		t.Helper()
+		o.Source, o.Now = demo.New(demoNow), demoNow
+		var buf bytes.Buffer
+		out, err := Run(context.Background(), o, &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out, buf.String()
+	}
+	files, _ := run(RunOptions{Format: "json", States: []string{"testdata/demo/*.tfstate"}})
+	built, _ := run(RunOptions{Format: "json", DemoStates: true})
+	if f, b := files.Result.Total, built.Result.Total; f != b || len(files.Findings) != len(built.Findings) {
+		t.Errorf("built-in states: %+v, %d findings; state files: %+v, %d findings", b, len(built.Findings), f, len(files.Findings))
+	}
+
+	for name, lang := range map[string]i18n.Lang{"en": i18n.EN, "ja": i18n.JA} {
+		t.Run(name, func(t *testing.T) {
+			_, text := run(RunOptions{Format: "table", Width: 160, DemoStates: true, DemoTrail: true, Lang: lang})
+			golden.Check(t, filepath.Join("testdata", "golden", "demo-creators-"+name+".txt"), []byte(text))
+			for _, line := range strings.Split(text, "\n") {
+				if table.Width(line) > 160 {
+					t.Errorf("line of %d columns at width 160: %q", table.Width(line), line)
+				}
+			}
+		})
+	}
+
+	out, _ := run(RunOptions{Format: "json", DemoStates: true, DemoTrail: true})
+	by := map[string]*Entry{}
+	known := 0
+	for i := range out.Result.Unmanaged {
+		e := &out.Result.Unmanaged[i]
+		by[e.Type+" "+e.Name] = e
+		if e.Creator != nil && e.Creator.Principal != "" {
+			known++
+		}
+		if e.Creator != nil && e.Creator.Via == ViaTerraform {
+			t.Errorf("%s: unmanaged, yet made by Terraform", e.ARN)
+		}
+	}
+	if n := len(out.Result.Unmanaged); known < n*9/10 {
+		t.Errorf("%d of %d unmanaged resources have a creator, want at least 90%%", known, n)
+	}
+	want := map[string]inventory.Creator{
+		// Made by hand in dev after sato, the first console user, joined.
+		"AWS::EC2::SecurityGroup launch-wizard-1": {Principal: "arn:aws:iam::" + demo.DevAccount + ":user/sato", Via: ViaConsole},
+		// kobayashi's own test box, by its name.
+		"AWS::EC2::Instance kobayashi-test": {Principal: "arn:aws:iam::" + demo.DevAccount + ":user/kobayashi", Via: ViaConsole},
+		// Before any IAM user existed: the root user.
+		"AWS::S3::Bucket marketing-campaign-2023": {Principal: "arn:aws:iam::" + demo.ProdAccount + ":root", Via: ViaConsole},
+		// Deployments register task definitions.
+		"AWS::ECS::TaskDefinition api-dev-app": {Principal: "arn:aws:iam::" + demo.DevAccount + ":user/ci-deploy", Via: ViaSDK},
+		// Older than the account's trail: nobody can say.
+		"AWS::EC2::Instance test-server": {Via: ViaUnknown},
+	}
+	for key, w := range want {
+		e := by[key]
+		if e == nil || e.Creator == nil {
+			t.Errorf("%s: not unmanaged, or no creator: %+v", key, e)
+			continue
+		}
+		if got := (inventory.Creator{Principal: e.Creator.Principal, Via: e.Creator.Via}); got != w {
+			t.Errorf("%s: creator %+v, want %+v", key, got, w)
+		}
+		if w.Principal != "" && !e.Creator.At.Equal(e.Created) {
+			t.Errorf("%s: created at %v by the trail, %v by the inventory", key, e.Creator.At, e.Created)
+		}
+	}
+	// The finding of an unmanaged resource names its creator too.
+	for _, f := range out.Findings {
+		if f.Policy == PolicyUnmanaged && f.Name == "launch-wizard-1" {
+			if f.Creator != want["AWS::EC2::SecurityGroup launch-wizard-1"].Principal || !strings.Contains(f.Message, "created by arn:aws:iam::"+demo.DevAccount+":user/sato via console") {
+				t.Errorf("launch-wizard-1 finding: creator %q, message %q", f.Creator, f.Message)
+			}
+		}
+	}
+}
+
+// TestDemoTrailLogParses: the demo's trail log is a CloudTrail log file
+// steward reads like any other, and every event is in its resource's
+// account and names it.
+func TestDemoTrailLogParses(t *testing.T) {
+	rs := demo.Estate(demoNow)
+	data := DemoTrailLog(rs)
+	if !bytes.Equal(data, DemoTrailLog(demo.Estate(demoNow))) {
+		t.Error("the demo trail log changes between two calls")
+	}
+	evs, err := ParseTrailLog(DemoTrailLogName, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) < 200 {
+		t.Fatalf("%d creation events, want one per resource made since the trail (200+)", len(evs))
+	}
+	arns := map[string]string{}
+	for _, r := range rs {
+		arns[r.ARN], arns[r.ID] = r.Account, r.Account
+	}
+	for _, e := range evs {
+		named := false
+		for _, id := range e.IDs {
+			if acct, ok := arns[id]; ok && acct == e.Account {
+				named = true
+			}
+		}
+		if !named || e.Principal == "" || e.Via == ViaUnknown {
+			t.Errorf("event %s at %v (%s, %s) names no resource of account %s", e.Name, e.Time, e.Principal, e.Via, e.Account)
+		}
 	}
 }

@@ -1,10 +1,10 @@
 package iac
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Policy ids of the iac category.
@@ -17,8 +17,9 @@ const (
 // Findings turns a result into iac findings: one per unmanaged resource,
 // per resource declared in two places, and per state resource missing in
 // the account. When an IaC source could not be read, unmanaged findings are
-// left out: the unread state may manage those resources.
-func Findings(res *Result) []finding.Finding {
+// left out: the unread state may manage those resources. Messages and
+// remediation are in lang.
+func Findings(res *Result, lang i18n.Lang) []finding.Finding {
 	var out []finding.Finding
 	base := func(e *Entry) finding.Finding {
 		owner := e.Tags["owner"]
@@ -26,28 +27,33 @@ func Findings(res *Result) []finding.Finding {
 		if owner != "" {
 			src = "tag"
 		}
-		return finding.Finding{
+		f := finding.Finding{
 			Category: finding.IaC, ARN: e.ARN, Type: e.Type, Account: e.Account, Region: e.Region,
 			Name: e.Name, Owner: owner, OwnerSource: src, System: e.System, Env: e.Env, Currency: "USD",
 		}
+		if e.Creator != nil {
+			f.Creator = e.Creator.Principal
+		}
+		return f
 	}
 	if !res.Partial() {
 		for i := range res.Unmanaged {
 			e := &res.Unmanaged[i]
 			f := base(e)
 			f.Policy, f.Title, f.Severity = PolicyUnmanaged, "Resource not managed by any IaC", finding.Low
-			how := "creator unknown"
+			how := lang.T("iac.f.creator.unknown")
 			if c := e.Creator; c != nil && (c.Principal != "" || c.Via != "") {
-				how = "created"
-				if c.Principal != "" {
-					how += " by " + c.Principal
-				}
-				if c.Via != "" {
-					how += " via " + c.Via
+				switch {
+				case c.Principal != "" && c.Via != "":
+					how = lang.T("iac.f.creator.byvia", c.Principal, c.Via)
+				case c.Principal != "":
+					how = lang.T("iac.f.creator.by", c.Principal)
+				default:
+					how = lang.T("iac.f.creator.via", c.Via)
 				}
 			}
-			f.Message = fmt.Sprintf("%s is in no Terraform state or CloudFormation stack (%s)", e.ARN, how)
-			f.Remediation = "Import it into Terraform (`steward iac --import` prints the import block), or delete it if nobody needs it."
+			f.Message = lang.T("iac.f.unmanaged", e.ARN, how)
+			f.Remediation = lang.T("iac.f.unmanaged.fix")
 			out = append(out, f)
 		}
 	}
@@ -59,16 +65,16 @@ func Findings(res *Result) []finding.Finding {
 		e := Entry{ARN: d.ARN, Type: d.Type, Account: d.Account, Region: d.Region, System: d.System}
 		f := base(&e)
 		f.Policy, f.Title, f.Severity = PolicyDuplicate, "Resource declared in two IaC states", finding.High
-		f.Message = fmt.Sprintf("%s is declared in %d places: %s", d.ARN, len(d.Places), strings.Join(places, "; "))
-		f.Remediation = "Keep it in one state: `terraform state rm` it from the others (or remove it from the other stack with DeletionPolicy: Retain)."
+		f.Message = lang.T("iac.f.duplicate", d.ARN, len(d.Places), strings.Join(places, "; "))
+		f.Remediation = lang.T("iac.f.duplicate.fix")
 		out = append(out, f)
 	}
 	for i := range res.Missing {
 		e := &res.Missing[i]
 		f := base(e)
 		f.Policy, f.Title, f.Severity = PolicyMissing, "State resource missing in the account", finding.Medium
-		f.Message = fmt.Sprintf("%s in %s is not in the account: deleted by hand, or the state is stale", e.Address, e.StateFile)
-		f.Remediation = "Run `terraform plan` for that state: re-create it with apply, or drop it with `terraform state rm` if it is gone for good."
+		f.Message = lang.T("iac.f.missing", e.Address, e.StateFile)
+		f.Remediation = lang.T("iac.f.missing.fix")
 		out = append(out, f)
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -303,7 +304,7 @@ func TestFindings(t *testing.T) {
 		Category    finding.Category
 	}
 	var got []short
-	for _, f := range Findings(res) {
+	for _, f := range Findings(res, i18n.EN) {
 		got = append(got, short{f.Policy, f.ARN, f.Severity, f.Category})
 	}
 	var want []short
@@ -323,7 +324,7 @@ func TestFindings(t *testing.T) {
 
 	// With an unread state, unmanaged findings would be guesses: none.
 	res.Gaps = []Gap{{Source: "s3://tf/prod.tfstate", Error: "access denied"}}
-	for _, f := range Findings(res) {
+	for _, f := range Findings(res, i18n.EN) {
 		if f.Policy == PolicyUnmanaged {
 			t.Errorf("unmanaged finding %s with a state not read", f.ARN)
 		}
@@ -346,7 +347,7 @@ func TestFindingsNameCreator(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			res := &Result{Unmanaged: []Entry{{ARN: "arn:aws:s3:::b", Type: "AWS::S3::Bucket", Creator: tc.creator}}}
-			fs := Findings(res)
+			fs := Findings(res, i18n.EN)
 			if len(fs) != 1 || !strings.HasSuffix(fs[0].Message, tc.want) {
 				t.Fatalf("findings = %+v, want a message ending %q", fs, tc.want)
 			}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +35,10 @@ type RunOptions struct {
 	Trails []CloudTrailAPI
 	// TrailLogs are trail log specs as LoadTrailLogs takes them.
 	TrailLogs []string
+	// DemoStates and DemoTrail add the demo's Terraform states and trail
+	// log (DemoStates, DemoTrailLog), made from the collected resources:
+	// for the demo source, when no state or trail log is named.
+	DemoStates, DemoTrail bool
 	// IgnoreFile is a .driftignore-syntax file; empty for none.
 	IgnoreFile      string
 	IncludeDefaults bool
@@ -62,7 +68,7 @@ func (o *RunOptions) Validate() error {
 	switch {
 	case o.Source == nil:
 		return errors.New("iac: no resource source (--source demo|aws|file:PATH|config:PATH)")
-	case len(o.States) == 0 && len(o.Stacks) == 0:
+	case len(o.States) == 0 && len(o.Stacks) == 0 && !o.DemoStates:
 		return errors.New("iac: no state to compare with (--state PATH|GLOB|s3://BUCKET/KEY, repeatable)")
 	case o.Now.IsZero():
 		return errors.New("iac: now is not set")
@@ -128,8 +134,18 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 	if err != nil {
 		return nil, err
 	}
-	in := Inputs{Resources: col.Resources, Coverage: col.Coverage, States: loaded.States, Gaps: loaded.Gaps}
 	problems := loaded.Errors
+	if o.DemoStates {
+		files := DemoStates(col.Resources)
+		for _, name := range slices.Sorted(maps.Keys(files)) {
+			st, err := ParseState("demo/"+name, files[name])
+			if err != nil {
+				return nil, fmt.Errorf("demo state: %w", err)
+			}
+			loaded.States = append(loaded.States, st)
+		}
+	}
+	in := Inputs{Resources: col.Resources, Coverage: col.Coverage, States: loaded.States, Gaps: loaded.Gaps}
 	// One client per account x region: read them side by side, since each
 	// has its own quota, and keep their results in the order given.
 	stackRes := make([][]Stack, len(o.Stacks))
@@ -146,6 +162,13 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 	}
 	events, errs := LoadTrailLogs(ctx, o.TrailLogs, o.S3, o.MaxBytes)
 	problems = append(problems, errs...)
+	if o.DemoTrail {
+		evs, err := ParseTrailLog(DemoTrailLogName, DemoTrailLog(col.Resources))
+		if err != nil {
+			return nil, fmt.Errorf("demo trail log: %w", err)
+		}
+		events = append(events, evs...)
+	}
 	if len(o.Trails) > 0 {
 		names := CreationEventNames(typesOf(col.Resources))
 		evRes := make([][]Event, len(o.Trails))
@@ -161,12 +184,18 @@ func Enrich(ctx context.Context, o RunOptions, col *inventory.Collection) (*Outc
 			events = append(events, evRes[i]...)
 		}
 	}
-	if len(o.Trails) > 0 || len(o.TrailLogs) > 0 {
+	if len(o.Trails) > 0 || len(o.TrailLogs) > 0 || o.DemoTrail {
 		SetCreators(col.Resources, events, o.Now, LookupWindow)
 	}
 	// Problems are reported once, by the caller (Unread), not logged here.
 	res := Attribute(in, Options{IncludeDefaults: o.IncludeDefaults, Ignore: ig, Now: o.Now})
-	return &Outcome{Result: res, Problems: problems, Findings: Findings(res)}, nil
+	out := &Outcome{Result: res, Problems: problems}
+	if len(o.States) > 0 || len(o.Stacks) > 0 || o.DemoStates {
+		// With no state or stack named, nothing says what code manages:
+		// trail logs alone set creators and make no finding.
+		out.Findings = Findings(res, o.Lang)
+	}
+	return out, nil
 }
 
 // clientLimit bounds the account x region clients read at once.
@@ -307,9 +336,10 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int, lang i18n
 	}
 	if len(res.Unmanaged) > 0 {
 		io.WriteString(ew, "\n")
-		// The ARN says which resource; on a narrow terminal the tags go
-		// first, then who made it.
-		cols := []table.Column{{Title: "ARN", Shrink: 3, Min: 40}, {Title: lang.T("col.creator"), Shrink: 2, Min: 12, Drop: 2}, {Title: lang.T("col.via"), Drop: 3},
+		// The ARN says which resource and who made it is what this table
+		// is read for: on a narrow terminal the tags give up width first,
+		// then the ARN; the tags are left out first, then the creator.
+		cols := []table.Column{{Title: "ARN", Shrink: 2, Min: 40}, {Title: lang.T("col.creator"), Shrink: 3, Min: 12, Drop: 2}, {Title: lang.T("col.via"), Drop: 3},
 			{Title: lang.T("col.age"), Number: true}, {Title: lang.T("col.tags"), Shrink: 1, Min: 12, Drop: 1}, {Title: lang.T("col.costmo"), Number: true}}
 		rows := make([][]string, len(res.Unmanaged))
 		for i, e := range res.Unmanaged {
@@ -317,7 +347,7 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int, lang i18n
 			if e.Creator != nil {
 				via = e.Creator.Via
 				if e.Creator.Principal != "" {
-					who = e.Creator.Principal
+					who = shortPrincipal(e.Creator.Principal, e.Account)
 				}
 			}
 			age := "-"
@@ -415,6 +445,19 @@ func (o *Outcome) Unread() []string {
 		}
 	}
 	return out
+}
+
+// shortPrincipal is a principal as the table shows it: without the
+// "arn:aws:iam::ACCOUNT:" of the resource's own account (user/sato,
+// assumed-role/terraform-apply/github-actions, root), so the name shows
+// on a terminal; a principal of another account stays whole.
+func shortPrincipal(p, account string) string {
+	for _, svc := range []string{"iam", "sts"} {
+		if rest, ok := strings.CutPrefix(p, "arn:aws:"+svc+"::"+account+":"); ok && account != "" && rest != "" {
+			return rest
+		}
+	}
+	return p
 }
 
 func tagSummary(tags map[string]string) string {

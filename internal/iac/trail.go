@@ -111,6 +111,9 @@ type Event struct {
 	Principal string
 	UserAgent string
 	Via       string
+	// Account is the account the event was recorded in, when the record
+	// says; a resource of another account is never matched to it.
+	Account string
 	// IDs are the strings the request and response name: ids, names, ARNs.
 	IDs []string
 }
@@ -120,6 +123,7 @@ type Event struct {
 type record struct {
 	EventTime    time.Time `json:"eventTime"`
 	EventName    string    `json:"eventName"`
+	Recipient    string    `json:"recipientAccountId"`
 	UserAgent    string    `json:"userAgent"`
 	ErrorCode    string    `json:"errorCode"`
 	UserIdentity struct {
@@ -139,7 +143,7 @@ func (r *record) event() (Event, bool) {
 	if r.ErrorCode != "" || !creationNames[r.EventName] {
 		return Event{}, false
 	}
-	e := Event{Name: r.EventName, Time: r.EventTime, UserAgent: r.UserAgent, Principal: r.UserIdentity.ARN}
+	e := Event{Name: r.EventName, Time: r.EventTime, UserAgent: r.UserAgent, Principal: r.UserIdentity.ARN, Account: r.Recipient}
 	if e.Principal == "" {
 		e.Principal = r.UserIdentity.InvokedBy
 	}
@@ -337,7 +341,8 @@ func LoadTrailLogs(ctx context.Context, specs []string, s3c S3API, maxBytes int6
 
 // SetCreators fills Creator on resources that have none, from the
 // earliest creation event naming the resource's id or ARN with an event
-// name of its type. A resource with no such event that is older than
+// name of its type, recorded in the resource's account (names such as a
+// log group's repeat across accounts). A resource with no such event that is older than
 // lookback (or of unknown age) gets Via "unknown": its event is past what
 // the history keeps. Younger ones without an event are left alone. It
 // returns how many creators it set from events.
@@ -359,7 +364,7 @@ func SetCreators(rs []inventory.Resource, events []Event, now time.Time, lookbac
 		for _, key := range []string{r.ARN, r.ID} {
 			for _, ei := range byID[key] {
 				e := &events[ei]
-				if contains(names, e.Name) && (best == nil || e.Time.Before(best.Time)) {
+				if contains(names, e.Name) && (e.Account == "" || r.Account == "" || e.Account == r.Account) && (best == nil || e.Time.Before(best.Time)) {
 					best = e
 				}
 			}

@@ -166,3 +166,24 @@ func TestLookupCreations(t *testing.T) {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
 }
+
+// TestSetCreatorsSameAccount: names repeat across accounts (log groups,
+// functions); an event of one account never makes the creator of
+// another account's resource.
+func TestSetCreatorsSameAccount(t *testing.T) {
+	made := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
+	rs := []inventory.Resource{
+		{ARN: "arn:aws:logs:ap-northeast-1:111111111111:log-group:/app", ID: "/app", Account: "111111111111", Type: "AWS::Logs::LogGroup", Created: made},
+		{ARN: "arn:aws:logs:ap-northeast-1:222222222222:log-group:/app", ID: "/app", Account: "222222222222", Type: "AWS::Logs::LogGroup", Created: made},
+	}
+	events := []Event{{Name: "CreateLogGroup", Time: made, Principal: "arn:aws:iam::111111111111:user/a", Via: ViaCLI, Account: "111111111111", IDs: []string{"/app"}}}
+	if n := SetCreators(rs, events, made.AddDate(0, 0, 10), LookupWindow); n != 1 {
+		t.Errorf("creators set = %d, want 1", n)
+	}
+	if rs[0].Creator == nil || rs[0].Creator.Principal != "arn:aws:iam::111111111111:user/a" {
+		t.Errorf("account 1's log group: creator %+v", rs[0].Creator)
+	}
+	if rs[1].Creator != nil {
+		t.Errorf("account 2's log group took account 1's event: %+v", rs[1].Creator)
+	}
+}

@@ -7,10 +7,12 @@ package naming
 import (
 	"errors"
 	"fmt"
-	"github.com/steward-sre/steward/internal/quote"
 	"regexp"
 	"regexp/syntax"
 	"strings"
+
+	"github.com/steward-sre/steward/internal/i18n"
+	"github.com/steward-sre/steward/internal/quote"
 )
 
 // Rule is a compiled naming rule. The zero Rule matches everything and
@@ -155,21 +157,24 @@ func (r Rule) Parse(name string) (fields map[string]string, ok bool) {
 // Explain says in words why name does not follow the rule: which part of
 // a template is wrong and what it may be ("env part 'production' is not
 // one of prod, stg, dev"). It is empty when the name follows the rule.
-func (r Rule) Explain(name string) string {
+func (r Rule) Explain(name string) string { return r.ExplainIn(name, i18n.EN) }
+
+// ExplainIn is Explain in lang.
+func (r Rule) ExplainIn(name string, lang i18n.Lang) string {
 	if r.Match(name) {
 		return ""
 	}
 	if name == "" {
-		return "the name is empty"
+		return lang.T("naming.empty")
 	}
 	if len(r.parts) == 0 {
-		return fmt.Sprintf("%q does not match the rule %s", name, r.source)
+		return lang.T("naming.nomatch", name, r.source)
 	}
 	rest := name
 	for i, p := range r.parts {
 		if p.before != "" {
 			if !strings.HasPrefix(rest, p.before) {
-				return fmt.Sprintf("expected %q before the %s part; the rule is %s", p.before, p.field, r.source)
+				return lang.T("naming.before", p.before, p.field, r.source)
 			}
 			rest = rest[len(p.before):]
 		}
@@ -181,27 +186,27 @@ func (r Rule) Explain(name string) string {
 			sep := r.parts[i+1].before
 			j := strings.Index(rest, sep)
 			if j < 0 {
-				return fmt.Sprintf("no %s part: the name has %d of the %d parts of %s", r.parts[i+1].field, i+1, len(r.parts), r.source)
+				return lang.T("naming.nopart", r.parts[i+1].field, i+1, len(r.parts), r.source)
 			}
 			value, rest = rest[:j], rest[j:]
 		default:
 			value, rest = rest, ""
 		}
-		if msg := p.check(value); msg != "" {
+		if msg := p.check(value, lang); msg != "" {
 			return msg
 		}
 	}
 	if rest != r.tail {
-		return fmt.Sprintf("%q after the last part does not follow the rule %s", rest, r.source)
+		return lang.T("naming.tail", rest, r.source)
 	}
-	return fmt.Sprintf("%q does not follow the rule %s", name, r.source)
+	return lang.T("naming.nofollow", name, r.source)
 }
 
 // check says what is wrong with one part's value, or "".
-func (p part) check(v string) string {
+func (p part) check(v string, lang i18n.Lang) string {
 	switch {
 	case v == "":
-		return fmt.Sprintf("the %s part is empty", p.field)
+		return lang.T("naming.part.empty", p.field)
 	case len(p.allowed) > 0:
 		for _, a := range p.allowed {
 			if v == a {
@@ -213,11 +218,11 @@ func (p part) check(v string) string {
 		if len(shown) > 6 {
 			shown, more = shown[:6], ", ..."
 		}
-		return fmt.Sprintf("%s part %q is not one of %s%s", p.field, v, strings.Join(shown, ", "), more)
+		return lang.T("naming.part.notone", p.field, v, strings.Join(shown, ", ")+more)
 	case p.last && !lastWordRe.MatchString(v):
-		return fmt.Sprintf("%s part %q may hold only lower-case letters, digits and -", p.field, v)
+		return lang.T("naming.part.lastword", p.field, v)
 	case !p.last && !wordRe.MatchString(v):
-		return fmt.Sprintf("%s part %q may hold only lower-case letters and digits", p.field, v)
+		return lang.T("naming.part.word", p.field, v)
 	}
 	return ""
 }

@@ -17,7 +17,8 @@
 //     fields the naming rule reads from the stack name, else the stack name
 //     as the system. A service-managed resource: its parent's tags, then the
 //     fields of the parent's name.
-//  4. creator: the CloudTrail creator's principal (owner only).
+//  4. creator: the name of the CloudTrail creator's principal (owner
+//     only; PrincipalName).
 //  5. virtual-tag: rules in steward.yaml over bill lines (cost only; the
 //     caller applies them with Fill after Resolve, since they match bill
 //     fields a resource does not have).
@@ -156,9 +157,34 @@ func (r *Resolver) Resolve(s Subject) Owner {
 		}
 	}
 	if res != nil && res.Creator != nil {
-		o.Fill(strings.TrimSpace(res.Creator.Principal), "", "", Creator)
+		o.Fill(PrincipalName(res.Creator.Principal), "", "", Creator)
 	}
 	return o
+}
+
+// PrincipalName is the name a CloudTrail principal goes by as an owner:
+// an IAM user's name (arn:aws:iam::1:user/ops/sato: sato), an assumed
+// role's session name (under IAM Identity Center, the person's sign-in
+// name), "root" for an account's root user; anything else (a service
+// such as autoscaling.amazonaws.com) as it is, trimmed.
+func PrincipalName(p string) string {
+	p = strings.TrimSpace(p)
+	parts := strings.SplitN(p, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || (parts[2] != "iam" && parts[2] != "sts") {
+		return p
+	}
+	res := parts[5]
+	switch {
+	case res == "root":
+		return "root"
+	case strings.HasPrefix(res, "user/"):
+		return res[strings.LastIndex(res, "/")+1:]
+	case strings.HasPrefix(res, "assumed-role/"):
+		if f := strings.Split(res, "/"); len(f) >= 3 && f[len(f)-1] != "" {
+			return f[len(f)-1]
+		}
+	}
+	return p
 }
 
 func (r *Resolver) fillNaming(o *Owner, name, via string) bool {

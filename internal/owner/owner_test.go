@@ -36,7 +36,7 @@ func TestResolve(t *testing.T) {
 		},
 		"naming fills system and env, creator the owner": {
 			s:    Subject{Resource: &inventory.Resource{Name: "api-stg-worker", Creator: creator}},
-			want: Owner{Owner: creator.Principal, System: "api", Env: "stg", OwnerVia: Creator, SystemVia: Naming, EnvVia: Naming},
+			want: Owner{Owner: "tanaka", System: "api", Env: "stg", OwnerVia: Creator, SystemVia: Naming, EnvVia: Naming},
 		},
 		"naming owner beats creator": {
 			rule: ownerRule,
@@ -104,5 +104,25 @@ func TestFillKeepsFirst(t *testing.T) {
 	}
 	if !o.Done() {
 		t.Error("Done() = false with every field set")
+	}
+}
+
+func TestPrincipalName(t *testing.T) {
+	tests := map[string]string{
+		"arn:aws:iam::111111111111:user/sato":                                              "sato",
+		"arn:aws:iam::111111111111:user/ops/suzuki":                                        "suzuki",
+		"arn:aws:iam::111111111111:root":                                                   "root",
+		"arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0a1b/sato@example.jp": "sato@example.jp",
+		"arn:aws:sts::111111111111:assumed-role/terraform-apply/github-actions":            "github-actions",
+		" arn:aws:iam::111111111111:role/deploy ":                                          "arn:aws:iam::111111111111:role/deploy",
+		"autoscaling.amazonaws.com":                                                        "autoscaling.amazonaws.com",
+		"arn:aws:sts::111111111111:assumed-role/no-session/":                               "arn:aws:sts::111111111111:assumed-role/no-session/",
+		"arn:aws:s3:::bucket/user/x":                                                       "arn:aws:s3:::bucket/user/x",
+		"":                                                                                 "",
+	}
+	for in, want := range tests {
+		if got := PrincipalName(in); got != want {
+			t.Errorf("PrincipalName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

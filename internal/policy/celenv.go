@@ -17,6 +17,7 @@ import (
 	"cel.dev/cel-go/common/types/traits"
 	"cel.dev/cel-go/ext"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
 
@@ -345,6 +346,8 @@ type funcs struct {
 	pricer         Pricer
 	currency       string
 	rate           float64
+	// lang is the language of the texts helpers write (name_problem).
+	lang i18n.Lang
 }
 
 func (f *funcs) env() (*cel.Env, error) {
@@ -448,7 +451,7 @@ func (f *funcs) env() (*cel.Env, error) {
 					if f.nameOK(rv) {
 						return types.String("")
 					}
-					return types.String(f.rule.Explain(rv.r.Name))
+					return types.String(f.rule.ExplainIn(rv.r.Name, f.lang))
 				}))),
 		cel.Function("tag_problems",
 			cel.Overload("tag_problems_resource", []*cel.Type{resT}, cel.ListType(cel.StringType),

@@ -207,7 +207,7 @@ func prepare(opts Options) (Options, *funcs, *slog.Logger, error) {
 	fn := &funcs{
 		now: opts.Now, rule: opts.Naming, required: opts.Required,
 		pricer: opts.Pricer, currency: opts.Currency, rate: opts.Rate,
-		namingTypes: map[string]bool{},
+		namingTypes: map[string]bool{}, lang: opts.Lang,
 	}
 	for _, t := range opts.NamingTypes {
 		fn.namingTypes[t] = true
@@ -717,6 +717,9 @@ func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) findi
 		Owner: o.owner, System: o.system, Env: o.env, OwnerSource: o.source,
 		Currency: e.opts.Currency, Rate: e.opts.Rate, Remediation: c.p.Remediation,
 		References: c.p.References, Actions: c.p.Actions,
+	}
+	if r.Creator != nil {
+		f.Creator = r.Creator.Principal
 	}
 	usd, ok := 0.0, false
 	switch {

@@ -40,16 +40,16 @@ func renderMarkdown(w io.Writer, v *view) error {
 			b.WriteString(lang.T("report.md.partial", len(gaps), len(sc.Coverage), strings.Join(where, "; ")) + "\n\n")
 		}
 	}
-	if c := changesLine(s.Changes); c != "" {
+	if c := changesLine(s.Changes, lang); c != "" {
 		b.WriteString(mdEscape(c) + "\n\n")
 	}
 	if v.rep.Listing != "" {
-		b.WriteString(mdEscape(fmt.Sprintf(wordsListing, v.rep.Listing)) + "\n\n")
+		b.WriteString(mdEscape(lang.T(wordsListing, v.rep.Listing)) + "\n\n")
 	}
 	shown := v.limited(markdownTop)
 	for i := range shown {
 		f := &shown[i]
-		fmt.Fprintf(&b, "- **%s** `%s` %s (%s, %s): %s", f.Severity, mdCode(f.Policy), mdEscape(resourceLabel(f)),
+		fmt.Fprintf(&b, "- **%s** `%s` %s (%s, %s): %s", f.Severity, mdCode(f.Policy), mdEscape(resourceLabel(f, lang)),
 			mdEscape(f.Account), regionLabel(mdEscape(f.Region), lang), mdEscape(f.Message))
 		if f.MonthlyWaste != 0 {
 			b.WriteString(lang.T("report.md.waste", money.FormatFloat(f.MonthlyWaste, f.Currency)))
@@ -57,12 +57,12 @@ func renderMarkdown(w io.Writer, v *view) error {
 		b.WriteByte('\n')
 	}
 	if v.more > 0 {
-		b.WriteString("- " + mdEscape(fmt.Sprintf(wordsMore, v.more)) + "\n")
+		b.WriteString("- " + mdEscape(lang.T(wordsMore, v.more)) + "\n")
 	}
 	if fx := fixes(v, shown); len(fx) > 0 {
-		fmt.Fprintf(&b, "\n**%s**\n\n", wordsFixMarkdown)
+		fmt.Fprintf(&b, "\n**%s**\n\n", lang.T(wordsFixMarkdown))
 		for _, x := range fx {
-			b.WriteString("- `" + mdCode(x.policy) + "`" + strings.TrimPrefix(x.line(mdEscape), x.policy) + "\n")
+			b.WriteString("- `" + mdCode(x.policy) + "`" + strings.TrimPrefix(x.line(mdEscape, lang), x.policy) + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())

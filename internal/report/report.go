@@ -387,25 +387,25 @@ func fixes(v *view, shown []finding.Finding) []fix {
 }
 
 // fixLine is one fix in words: "policy [refs]: remediation".
-func (x fix) line(esc func(string) string) string {
+func (x fix) line(esc func(string) string, lang i18n.Lang) string {
 	s := x.policy
 	if len(x.references) > 0 {
 		s += " [" + esc(strings.Join(x.references, ", ")) + "]"
 	}
 	r := x.remediation
 	if r == "" {
-		r = wordsNoRemedation
+		r = lang.T(wordsNoRemedation)
 	}
 	return s + ": " + esc(r)
 }
 
 // changesLine says what changed since the previous complete scan.
-func changesLine(c *Changes) string {
+func changesLine(c *Changes, lang i18n.Lang) string {
 	if c == nil {
 		return ""
 	}
 	if c.Previous == "" {
-		return fmt.Sprintf(wordsFirstScan, c.New)
+		return lang.T(wordsFirstScan, c.New)
 	}
-	return fmt.Sprintf(wordsChanges, c.New, c.Resolved, c.Previous)
+	return lang.T(wordsChanges, c.New, c.Resolved, c.Previous)
 }

@@ -172,7 +172,7 @@ func renderSARIF(w io.Writer, v *view) error {
 					Region:           sarifRegion{StartLine: 1},
 				},
 				LogicalLocations: []sarifLogicalLocation{{
-					Name:               resourceLabel(f),
+					Name:               resourceLabel(f, i18n.EN),
 					FullyQualifiedName: f.ARN,
 					Kind:               "resource",
 				}},
@@ -284,7 +284,7 @@ func ruleName(id string) string {
 
 func sarifMessage(f *finding.Finding) string {
 	msg := cmp.Or(f.Message, f.Title, f.Policy)
-	return msg + " (resource " + cmp.Or(f.ARN, resourceLabel(f)) + ")"
+	return msg + " (resource " + cmp.Or(f.ARN, resourceLabel(f, i18n.EN)) + ")"
 }
 
 // artifactURI is the pseudo-path of a finding's resource. It must stay the

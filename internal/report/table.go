@@ -45,8 +45,8 @@ var tableColumns = []struct {
 }{
 	{table.Column{Title: "col.severity"}, GroupSeverity, func(f *finding.Finding) string { return f.Severity.String() }},
 	{table.Column{Title: "col.policy", Shrink: 3, Min: 20}, GroupPolicy, func(f *finding.Finding) string { return f.Policy }},
-	{table.Column{Title: "col.type", Shrink: 4, Min: 10, Drop: 1}, "", func(f *finding.Finding) string { return shortType(f.Type) }},
-	{table.Column{Title: "col.resource", Shrink: 2, Min: 18}, "", resourceLabel},
+	{table.Column{Title: "col.type", Shrink: 4, Min: 10, Drop: 1}, "", nil}, // in the report's language
+	{table.Column{Title: "col.resource", Shrink: 2, Min: 18}, "", nil},      // in the report's language
 	{table.Column{Title: "col.account"}, GroupAccount, func(f *finding.Finding) string { return f.Account }},
 	{table.Column{Title: "col.region", Drop: 2}, "", nil}, // global in the report's language
 	{table.Column{Title: "col.owner", Shrink: 5, Min: 8, Drop: 3}, GroupOwner, func(f *finding.Finding) string { return dash(f.Owner) }},
@@ -73,7 +73,7 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 	lang := v.rep.Lang
 	b.WriteString(paint(ansiBold, wrap(table.Terminal(headline(v)), width)) + "\n")
 	if v.rep.Listing != "" {
-		b.WriteString(wrap(table.Terminal(fmt.Sprintf(wordsListing, v.rep.Listing)), width) + "\n")
+		b.WriteString(wrap(table.Terminal(lang.T(wordsListing, v.rep.Listing)), width) + "\n")
 	}
 	shown := v.limited(0)
 
@@ -104,6 +104,10 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 					row[ci] = tc.value(f)
 				case tc.Title == "col.region":
 					row[ci] = regionLabel(f.Region, lang)
+				case tc.Title == "col.type":
+					row[ci] = typeLabel(f.Type, lang)
+				case tc.Title == "col.resource":
+					row[ci] = resourceLabel(f, lang)
 				default:
 					row[ci] = wasteCell(f)
 				}
@@ -135,16 +139,16 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 	}
 
 	if v.more > 0 {
-		b.WriteString("\n" + fmt.Sprintf(wordsMore, v.more) + "\n")
+		b.WriteString("\n" + lang.T(wordsMore, v.more) + "\n")
 	}
 	if fx := fixes(v, shown); len(fx) > 0 {
-		b.WriteString("\n" + paint(ansiBold, wordsFixHeading) + "\n")
+		b.WriteString("\n" + paint(ansiBold, lang.T(wordsFixHeading)) + "\n")
 		fit := width
 		if opts.Wide {
 			fit = 0
 		}
 		for _, x := range fx {
-			for _, l := range strings.Split(table.Wrap(x.line(table.Terminal), fit-2, "  "), "\n") {
+			for _, l := range strings.Split(table.Wrap(x.line(table.Terminal, lang), fit-2, "  "), "\n") {
 				if fit > 0 {
 					l = table.Truncate(l, fit-2) // a word wider than the terminal (a URL)
 				}
@@ -155,7 +159,7 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 
 	b.WriteString("\n" + wrap(totalsLine(v), width) + "\n")
 	b.WriteString(wrap(wasteLine(v), width) + "\n")
-	if c := changesLine(v.summary.Changes); c != "" {
+	if c := changesLine(v.summary.Changes, lang); c != "" {
 		b.WriteString(wrap(c, width) + "\n")
 	}
 	b.WriteString(coverageText(v, width, paint))
@@ -260,10 +264,10 @@ func wasteCell(f *finding.Finding) string {
 
 // resourceLabel names a resource for people: its name, else the last part
 // of its ARN (the native id).
-func resourceLabel(f *finding.Finding) string {
+func resourceLabel(f *finding.Finding, lang i18n.Lang) string {
 	if inventory.RegionWide(f.Type) {
 		// Its name is the region, which the REGION column already says.
-		return wordsWholeRegion
+		return lang.T(wordsWholeRegion)
 	}
 	if f.Name != "" {
 		return f.Name
@@ -275,8 +279,8 @@ func resourceLabel(f *finding.Finding) string {
 	return dash(arn)
 }
 
-// shortType is the type's name for people (inventory owns it).
-func shortType(t string) string { return inventory.DisplayType(t) }
+// inventoryDisplayType is the type's name for people (inventory owns it).
+func inventoryDisplayType(t string) string { return inventory.DisplayType(t) }
 
 // regionLabel names the region of global resources (IAM, CloudFront).
 func regionLabel(r string, lang i18n.Lang) string {

@@ -1,20 +1,32 @@
 package report
 
-// The report's headings and fixed phrases added for the "how to fix"
-// section, in one place so they can be translated together.
+import "github.com/steward-sre/steward/internal/i18n"
+
+// The report's fixed phrases are catalog keys (internal/i18n), looked up
+// in the report's language where they are written.
 const (
-	wordsFixHeading   = "How to fix (steward explain POLICY says more):"
-	wordsFixMarkdown  = "How to fix"
-	wordsNoRemedation = "no remediation written"
+	wordsFixHeading   = "report.fix.heading"
+	wordsFixMarkdown  = "report.fix.md"
+	wordsNoRemedation = "report.fix.none"
 	// wordsWholeRegion is the resource of a finding about a whole region
 	// (GuardDuty off in it).
-	wordsWholeRegion = "(whole region)"
+	wordsWholeRegion = "report.wholeregion"
 	// wordsChanges: new count, resolved count, previous scan id.
-	wordsChanges = "Since the previous complete scan (%[3]s): %[1]d new, %[2]d resolved"
+	wordsChanges = "report.changes"
 	// wordsFirstScan: new count.
-	wordsFirstScan = "Since the previous complete scan: none to compare with, all %d new"
+	wordsFirstScan = "report.changes.first"
 	// wordsMore: how many findings the limit left out.
-	wordsMore = "…and %d more (--limit N lists more, --limit=-1 all)"
+	wordsMore = "report.more"
 	// wordsListing: what the findings are, e.g. "new since scan X".
-	wordsListing = "Showing %s."
+	wordsListing = "report.listing"
 )
+
+// typeLabel is a type's name for people, in lang: the words inventory
+// gives made-up types (account, region) are translated.
+func typeLabel(t string, lang i18n.Lang) string {
+	d := inventoryDisplayType(t)
+	if k := "type." + d; lang.Has(k) {
+		return lang.T(k)
+	}
+	return d
+}

@@ -193,7 +193,7 @@ func (b *builder) users(account, env string) {
 	case "dev":
 		i := b.iamUser(account, userSpec{name: "tanaka", tags: t, console: true, passwordUsedDays: 5, createdDays: 300})
 		b.mark(i, "iam-user-console-no-mfa")
-		b.iamUser(account, userSpec{name: "kobayashi", tags: t, console: true, mfa: true, passwordUsedDays: 200, createdDays: 500})
+		b.iamUser(account, userSpec{name: "kobayashi", tags: t, console: true, mfa: true, passwordUsedDays: 200, createdDays: 700})
 	}
 }
 
