@@ -31,6 +31,15 @@ type cells struct {
 
 // t looks up a heading or label in the output's language; CSV headers are
 // read by programs and stay English.
+// byWord names what a breakdown is by (system, env, tag:KEY ...) for a
+// title (prefix group.) or a column heading (prefix col.).
+func (c cells) byWord(prefix, by string) string {
+	if key, ok := strings.CutPrefix(by, "tag:"); ok {
+		return c.t(prefix+"tag", key)
+	}
+	return c.t(prefix + by)
+}
+
 func (c cells) t(key string, args ...any) string {
 	if c.csv {
 		return i18n.EN.T(key, args...)
@@ -107,8 +116,8 @@ func RenderShow(w io.Writer, r *ShowResult, format string, width int, lang i18n.
 	}
 	c := cells{currency: r.Currency, csv: format == table.FormatCSV, lang: lang}
 	t := &table.Table{
-		Title:   c.t("cost.show.title", c.t("group."+r.By), r.From, r.To, c.t("cost.basis."+r.Basis), r.Currency),
-		Columns: []table.Column{text(c.t("col." + r.By)), num(c.t("col.cost")), num(c.t("col.share"))},
+		Title:   c.t("cost.show.title", c.byWord("group.", r.By), r.From, r.To, c.t("cost.basis."+r.Basis), r.Currency),
+		Columns: []table.Column{text(c.byWord("col.", r.By)), num(c.t("col.cost")), num(c.t("col.share"))},
 	}
 	var rows [][]string
 	for _, g := range r.Groups {

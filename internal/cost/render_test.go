@@ -132,3 +132,24 @@ func TestRecommendKindsExplained(t *testing.T) {
 		t.Errorf("no legend:\n%s", b.String())
 	}
 }
+
+// A breakdown by a tag names the tag in its title and column, in both
+// languages.
+func TestRenderShowByTag(t *testing.T) {
+	show := &ShowResult{By: "tag:env", From: "2026-11-01", To: "2026-12-01", Basis: "billed", Currency: "USD",
+		Total: MustMoney("10"), Usage: MustMoney("10"), Groups: []Group{{Key: "prod", Cost: MustMoney("10"), Share: 1}}}
+	for lang, want := range map[i18n.Lang][]string{i18n.EN: {"Cost by tag env,", "TAG env"}, i18n.JA: {"タグ env別コスト", "タグ env"}} {
+		var b bytes.Buffer
+		if err := RenderShow(&b, show, "table", 0, lang); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s: lacks %q:\n%s", lang, w, b.String())
+			}
+		}
+		if strings.Contains(b.String(), "group.") || strings.Contains(b.String(), "col.") {
+			t.Errorf("%s: a message key shows:\n%s", lang, b.String())
+		}
+	}
+}

@@ -125,6 +125,8 @@ var catalog = map[string]text{
 	"col.via":       {"VIA", "作成経路"},
 	"col.age":       {"AGE", "経過"},
 	"col.tags":      {"TAGS", "タグ"},
+	"col.tag":       {"TAG %s", "タグ %s"},
+	"group.tag":     {"tag %s", "タグ %s"},
 	"col.costmo":    {"COST/MO", "コスト/月"},
 	"col.address":   {"ADDRESS", "アドレス"},
 	"col.state":     {"STATE", "ステート"},
