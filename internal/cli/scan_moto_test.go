@@ -198,6 +198,7 @@ func TestScanAgainstMoto(t *testing.T) {
 				t.Errorf("%s finding on an AWS-made default: %+v", f.Category, f)
 			}
 		}
+		t.Logf("an account of AWS-made defaults in 3 regions: %d findings, by policy %v", len(rep.Findings), byPolicy)
 		if byPolicy["vpc-default-unused"] != 3 || byPolicy["guardduty-disabled"] != 3 {
 			t.Errorf("want an unused default VPC and GuardDuty off in each of 3 regions, got %v", byPolicy)
 		}
