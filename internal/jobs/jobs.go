@@ -51,8 +51,8 @@ type Config struct {
 	// interval; 0 means 30 seconds.
 	RetryBase time.Duration
 	// MinTimeout is the least time a run may take before it is cut:
-	// a run may take its interval or this, whichever is longer; 0 means
-	// 30 minutes (a scan of many accounts takes minutes).
+	// a run may take its interval (up to an hour) or this, whichever is
+	// longer; 0 means 30 minutes (a scan of many accounts takes minutes).
 	MinTimeout time.Duration
 	// RescueAfter is how long a run may stay running before river takes
 	// it for the work of a dead process and runs it again; 0 means the
@@ -129,7 +129,7 @@ func (r *Runner) riverConfig() *river.Config {
 	}
 	return &river.Config{
 		ID:                   r.cfg.ID,
-		Logger:               r.log,
+		Logger:               slog.New(atLeast{slog.LevelWarn, r.log.Handler()}),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(len(r.jobs), 1)}},
 		Workers:              workers,
 		PeriodicJobs:         periodic,
@@ -151,13 +151,10 @@ func newRunner(jobs []Job, cfg Config) (*Runner, error) {
 	}
 	if cfg.RescueAfter > 0 {
 		for _, j := range jobs {
+			// A run cut at its timeout must not also be rescued while it
+			// is still running.
 			if t := r.timeout(j); t >= cfg.RescueAfter {
-				// A run cut at its timeout must not also be rescued
-				// while it is still running.
-				r.cfg.MinTimeout = cfg.RescueAfter / 2
-				if r.timeout(j) >= cfg.RescueAfter {
-					return nil, fmt.Errorf("jobs: job %q: rescue-after %s must exceed its interval %s", j.Name, cfg.RescueAfter, j.Every)
-				}
+				return nil, fmt.Errorf("jobs: job %q: rescue-after %s must exceed its timeout %s", j.Name, cfg.RescueAfter, t)
 			}
 		}
 	}
@@ -171,8 +168,11 @@ func tick(every time.Duration) time.Duration {
 	return min(every, max(every/10, time.Second), time.Minute)
 }
 
+// timeout is how long a run may take: its interval, at most an hour, but
+// never less than MinTimeout. A run of a job killed with its process is
+// rescued (run again) once this and a margin have passed.
 func (r *Runner) timeout(j Job) time.Duration {
-	return max(j.Every, cmp.Or(r.cfg.MinTimeout, 30*time.Minute))
+	return max(min(j.Every, time.Hour), cmp.Or(r.cfg.MinTimeout, 30*time.Minute))
 }
 
 // uniqueStates: while a run of a job is waiting, running or waiting to be
@@ -240,6 +240,22 @@ func (r *Runner) Stop(ctx context.Context, grace time.Duration) error {
 	}
 	return nil
 }
+
+// atLeast passes on records of level min and above: river's own info
+// lines (job counts every few seconds) would drown the server's.
+type atLeast struct {
+	min slog.Level
+	slog.Handler
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
+	return atLeast{h.min, h.Handler.WithAttrs(as)}
+}
+func (h atLeast) WithGroup(g string) slog.Handler { return atLeast{h.min, h.Handler.WithGroup(g)} }
 
 // worker runs one job's runs.
 type worker struct {
