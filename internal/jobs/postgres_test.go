@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -43,12 +44,12 @@ func postgresDB(t *testing.T) string {
 			c.Close(context.Background())
 		}
 	})
-	cfg, err := pgx.ParseConfig(dsn)
+	u, err := url.Parse(dsn)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("STEWARD_TEST_POSTGRES: %v", err)
 	}
-	cfg.Database = name
-	url := cfg.ConnString()
+	u.Path = "/" + name
+	url := u.String()
 	pool := openPool(t, url)
 	if err := MigratePostgres(ctx, pool, 0); err != nil {
 		t.Fatal(err)
@@ -103,8 +104,8 @@ func TestPostgresReplicasShareTheWork(t *testing.T) {
 		t.Cleanup(func() { stop(t, r) })
 		runners = append(runners, r)
 	}
-	waitFor(t, 30*time.Second, "five runs", func() bool { return calls.Load() >= 5 })
-	time.Sleep(time.Second)
+	waitFor(t, 30*time.Second, "five runs and the hourly one", func() bool { return calls.Load() >= 5 && hourly.Load() >= 1 })
+	time.Sleep(2 * time.Second)
 	if m := maxRunning.Load(); m != 1 {
 		t.Errorf("%d runs of one job at once across two replicas, want 1", m)
 	}
