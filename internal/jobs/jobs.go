@@ -120,8 +120,9 @@ type Runner struct {
 func (r *Runner) riverConfig() *river.Config {
 	workers := river.NewWorkers()
 	var periodic []*river.PeriodicJob
-	longest := time.Duration(0)
+	longest, every := time.Duration(0), time.Duration(0)
 	for _, j := range r.jobs {
+		every = max(every, j.Every)
 		river.AddWorkerArgs(workers, runArgs{Name: j.Name}, &worker{job: j, r: r})
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(tick(j.Every)), r.construct(j),
 			&river.PeriodicJobOpts{ID: j.Name, RunOnStart: true}))
@@ -137,7 +138,13 @@ func (r *Runner) riverConfig() *river.Config {
 		JobTimeout:           longest,
 		RescueStuckJobsAfter: cmp.Or(r.cfg.RescueAfter, longest+10*time.Minute),
 		FetchPollInterval:    cmp.Or(r.cfg.PollInterval, time.Second),
-		FetchCooldown:        min(cmp.Or(r.cfg.PollInterval, time.Second), river.FetchCooldownDefault),
+		// A job is due when its latest run is an interval old, so runs
+		// are kept (river deletes finished ones after a while) for two
+		// intervals of the slowest job, and at least a week.
+		CompletedJobRetentionPeriod: max(2*every, 7*24*time.Hour),
+		CancelledJobRetentionPeriod: max(2*every, 7*24*time.Hour),
+		DiscardedJobRetentionPeriod: max(2*every, 7*24*time.Hour),
+		FetchCooldown:               min(cmp.Or(r.cfg.PollInterval, time.Second), river.FetchCooldownDefault),
 	}
 }
 

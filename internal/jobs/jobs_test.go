@@ -319,3 +319,22 @@ func TestChildProcess(t *testing.T) {
 	}})
 	time.Sleep(time.Minute)
 }
+
+// River keeps a job's latest run at least as long as the job's interval:
+// a monthly job whose run was deleted after a day would run again daily.
+func TestRunsAreKeptLongerThanTheInterval(t *testing.T) {
+	run := func(context.Context) error { return nil }
+	r, err := newRunner([]Job{{Name: "digest", Every: 30 * 24 * time.Hour, Run: run}, {Name: "scan", Every: time.Hour, Run: run}}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.riverConfig()
+	for what, d := range map[string]time.Duration{"completed": c.CompletedJobRetentionPeriod, "cancelled": c.CancelledJobRetentionPeriod, "discarded": c.DiscardedJobRetentionPeriod} {
+		if d <= 30*24*time.Hour {
+			t.Errorf("%s runs kept %s, want longer than the monthly job's interval", what, d)
+		}
+	}
+	if c.RescueStuckJobsAfter <= c.JobTimeout || c.JobTimeout < 30*time.Minute {
+		t.Errorf("timeout %s, rescue after %s: want a timeout of at least 30 minutes and rescue after it", c.JobTimeout, c.RescueStuckJobsAfter)
+	}
+}
