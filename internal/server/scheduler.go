@@ -2,210 +2,98 @@ package server
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
-	"sort"
-	"sync"
 	"time"
+
+	"github.com/steward-sre/steward/internal/jobs"
 )
 
 // Job is recurring work the server runs: a scan, a cost ingest, a
-// schedule run. Run must stop when its context ends.
-type Job struct {
-	// Name identifies the job in logs, metrics and /api/jobs.
-	Name string
-	// Every is the interval between the starts of two runs.
-	Every time.Duration
-	Run   func(ctx context.Context) error
-}
+// schedule run. Run must stop when its context ends. Name identifies the
+// job in logs, metrics and /api/jobs; Every is the interval between the
+// starts of two runs.
+type Job = jobs.Job
 
 const (
-	resultOK        = "ok"
-	resultFailed    = "failed"
-	resultCancelled = "cancelled"
+	resultOK        = jobs.ResultOK
+	resultFailed    = jobs.ResultFailed
+	resultCancelled = jobs.ResultCancelled
 )
 
 // JobRun is one run of a job, as /api/jobs reports it.
-type JobRun struct {
-	Job      string    `json:"job"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished,omitzero"`
-	// Result is ok, failed or cancelled; empty while running.
-	Result string `json:"result,omitempty"`
-	Error  string `json:"error,omitempty"`
-}
+type JobRun = jobs.Run
 
 // JobStatus is a job, its interval, its last run and when it runs next.
-type JobStatus struct {
-	Name    string    `json:"name"`
-	Every   string    `json:"every"`
-	Running bool      `json:"running"`
-	Last    *JobRun   `json:"last,omitempty"`
-	Next    time.Time `json:"next,omitzero"`
-}
+type JobStatus = jobs.Status
 
-// scheduler runs each job on its interval, one run of a job at a time: a
-// run still going when the next is due makes that one wait, and a run
-// that was missed (the process was down, or a run took longer than the
-// interval) happens as soon as possible, once, not once per missed slot.
-// The first run of every job is at start, so a restarted server catches up.
+// scheduler runs the jobs on river (see internal/jobs) in the store's
+// database: one run of a job at a time across every process on the
+// store, a missed run caught up once at start, a failed one retried, the
+// runs recorded in the store.
 type scheduler struct {
-	jobs    []Job
-	log     *slog.Logger
-	now     func() time.Time
-	metrics *metrics
-
-	mu      sync.Mutex
-	running map[string]bool
-	last    map[string]JobRun
-	next    map[string]time.Time
-	history []JobRun // the latest runs, newest last, at most keepRuns
-	wake    chan struct{}
+	jobs   []Job
+	runner *jobs.Runner // nil when there are no jobs
+	log    *slog.Logger
 }
 
 const keepRuns = 200
 
-func newScheduler(jobs []Job, log *slog.Logger, now func() time.Time, m *metrics) (*scheduler, error) {
-	seen := map[string]bool{}
-	for _, j := range jobs {
-		switch {
-		case j.Name == "":
-			return nil, errors.New("server: a job has no name")
-		case seen[j.Name]:
-			return nil, fmt.Errorf("server: job %q is given twice", j.Name)
-		case j.Every <= 0:
-			return nil, fmt.Errorf("server: job %q: interval must be positive, got %s", j.Name, j.Every)
-		case j.Run == nil:
-			return nil, fmt.Errorf("server: job %q has nothing to run", j.Name)
-		}
-		seen[j.Name] = true
+func newScheduler(js []Job, db any, log *slog.Logger, m *metrics) (*scheduler, error) {
+	if err := jobs.Check(js); err != nil {
+		return nil, err
 	}
-	return &scheduler{
-		jobs: jobs, log: log, now: now, metrics: m,
-		running: map[string]bool{}, last: map[string]JobRun{}, next: map[string]time.Time{},
-		wake: make(chan struct{}, 1),
-	}, nil
-}
-
-// run starts due jobs until stop is closed, then waits for the runs in
-// flight, which end early only if ctx is cancelled.
-func (sc *scheduler) run(ctx context.Context, stop <-chan struct{}) {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	start := sc.now()
-	sc.mu.Lock()
-	for _, j := range sc.jobs {
-		sc.next[j.Name] = start
+	sc := &scheduler{jobs: js, log: log}
+	if len(js) == 0 {
+		return sc, nil
 	}
-	sc.mu.Unlock()
-	for {
-		now := sc.now()
-		wait := time.Hour
-		sc.mu.Lock()
-		for _, j := range sc.jobs {
-			due := sc.next[j.Name]
-			if sc.running[j.Name] {
-				continue
-			}
-			if !due.After(now) {
-				sc.running[j.Name] = true
-				sc.next[j.Name] = now.Add(j.Every)
-				wg.Add(1)
-				go func(j Job) {
-					defer wg.Done()
-					sc.runOnce(ctx, j)
-				}(j)
-				due = sc.next[j.Name]
-			}
-			if d := due.Sub(now); d < wait {
-				wait = d
-			}
-		}
-		sc.mu.Unlock()
-		t := time.NewTimer(max(wait, 10*time.Millisecond))
-		select {
-		case <-stop:
-			t.Stop()
-			return
-		case <-sc.wake:
-		case <-t.C:
-		}
-		t.Stop()
-	}
-}
-
-func (sc *scheduler) runOnce(ctx context.Context, j Job) {
-	r := JobRun{Job: j.Name, Started: sc.now()}
-	sc.mu.Lock()
-	sc.last[j.Name] = r
-	sc.mu.Unlock()
-	sc.log.Info("job started", "job", j.Name)
-	err := safeRun(ctx, j)
-	r.Finished = sc.now()
-	switch {
-	case err == nil:
-		r.Result = resultOK
-	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		r.Result, r.Error = resultCancelled, err.Error()
-	default:
-		r.Result, r.Error = resultFailed, err.Error()
-	}
-	took := r.Finished.Sub(r.Started)
+	r, err := jobs.New(db, js, jobs.Config{Logger: log, Finished: m.jobFinished})
 	if err != nil {
-		sc.log.Warn("job finished", "job", j.Name, "result", r.Result, "duration", took, "err", err)
-	} else {
-		sc.log.Info("job finished", "job", j.Name, "result", r.Result, "duration", took)
+		return nil, err
 	}
-	sc.metrics.jobFinished(j.Name, r.Result, took, r.Finished)
-	sc.mu.Lock()
-	sc.running[j.Name] = false
-	sc.last[j.Name] = r
-	sc.history = append(sc.history, r)
-	if len(sc.history) > keepRuns {
-		sc.history = sc.history[len(sc.history)-keepRuns:]
+	sc.runner = r
+	return sc, nil
+}
+
+// run takes work until stop is closed, then waits for the runs in flight,
+// which are cancelled (and recorded so) only if ctx is cancelled.
+func (sc *scheduler) run(ctx context.Context, stop <-chan struct{}, grace time.Duration) {
+	if sc.runner == nil {
+		<-stop
+		return
 	}
-	sc.mu.Unlock()
-	select {
-	case sc.wake <- struct{}{}:
-	default:
+	if err := sc.runner.Start(ctx); err != nil {
+		sc.log.Error("jobs are not running", "err", err)
+		<-stop
+		return
+	}
+	<-stop
+	if err := sc.runner.Stop(ctx, grace); err != nil {
+		sc.log.Warn("jobs: stop", "err", err)
 	}
 }
 
-// safeRun turns a panic in a job into its error: one broken job must not
-// take the server and every other job down.
-func safeRun(ctx context.Context, j Job) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("job %s panicked: %v", j.Name, p)
-		}
-	}()
-	return j.Run(ctx)
-}
-
-// status lists the jobs by name with their last run.
+// status lists the jobs with their last run, as recorded in the store.
 func (sc *scheduler) status() []JobStatus {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	out := make([]JobStatus, 0, len(sc.jobs))
-	for _, j := range sc.jobs {
-		st := JobStatus{Name: j.Name, Every: j.Every.String(), Running: sc.running[j.Name], Next: sc.next[j.Name]}
-		if r, ok := sc.last[j.Name]; ok {
-			st.Last = &r
-		}
-		out = append(out, st)
+	if sc.runner == nil {
+		return []JobStatus{}
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
-	return out
+	st, err := sc.runner.Status(context.Background())
+	if err != nil {
+		sc.log.Warn("jobs: status", "err", err)
+		return []JobStatus{}
+	}
+	return st
 }
 
 // runs is the latest runs, newest first.
 func (sc *scheduler) runs() []JobRun {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	out := make([]JobRun, len(sc.history))
-	for i, r := range sc.history {
-		out[len(out)-1-i] = r
+	if sc.runner == nil {
+		return []JobRun{}
 	}
-	return out
+	rs, err := sc.runner.Runs(context.Background(), keepRuns)
+	if err != nil {
+		sc.log.Warn("jobs: runs", "err", err)
+		return []JobRun{}
+	}
+	return rs
 }

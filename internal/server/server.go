@@ -115,7 +115,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.dash = newDashCache(s.store, s.log, s.cfg.Currency.Code, s.cfg.Currency.Rate, s.now)
 	s.metrics = newMetrics(prometheus.NewRegistry(), s)
-	sched, err := newScheduler(o.Jobs, s.log, s.now, s.metrics)
+	sched, err := newScheduler(o.Jobs, o.Store, s.log, s.metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	jobsDone := make(chan struct{})
 	go func() {
 		defer close(jobsDone)
-		s.sched.run(jobsCtx, ctx.Done())
+		s.sched.run(jobsCtx, ctx.Done(), s.stop)
 	}()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

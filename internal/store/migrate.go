@@ -22,6 +22,9 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// river is the river migration version this migration brings the
+	// job queue's tables to (its "-- river: N" line), 0 for none.
+	river int
 }
 
 // loadMigrations reads NNNN_name.sql files and checks they are numbered
@@ -46,7 +49,11 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
+		rv, err := riverTarget(name, string(b))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: name, sql: string(b), river: rv})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	for i, m := range ms {
@@ -112,6 +119,11 @@ func migrateOne(ctx context.Context, db *sql.DB, ms []migration, now func() time
 	m := ms[current]
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return 0, fmt.Errorf("apply migration %s: %w", m.name, err)
+	}
+	if m.river > 0 {
+		if err := migrateRiver(ctx, db, tx, m.river); err != nil {
+			return 0, fmt.Errorf("apply migration %s: %w", m.name, err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		m.version, m.name, now().UnixNano()); err != nil {
