@@ -264,7 +264,7 @@ func (r *runner) costStore(cfg *config.Config) (store.Store, cost.RollupStore, e
 	sd, ok := st.(store.SQLDatabase)
 	if !ok {
 		st.Close()
-		return nil, nil, usagef("this store backend cannot keep cost data yet (use a SQLite store)")
+		return nil, nil, usagef("this store backend cannot keep cost data")
 	}
 	cs, err := costdb.Open(r.ctx, sd.SQLDB())
 	if err != nil {
@@ -287,7 +287,7 @@ func (r *runner) costStoreForReading(cfg *config.Config) (store.Store, cost.Roll
 	sd, ok := st.(store.SQLDatabase)
 	if !ok {
 		st.Close()
-		return nil, nil, usagef("this store backend cannot keep cost data yet (use a SQLite store)")
+		return nil, nil, usagef("this store backend cannot keep cost data")
 	}
 	cs, err := costdb.Open(r.ctx, sd.SQLDB())
 	if err == nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -12,10 +11,25 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
-//go:embed migrations/*.sql
-var migrationFS embed.FS
+// Each backend has its own migrations, numbered alike: migrations/NNNN_*.sql
+// for SQLite and migrations/postgres/NNNN_*.sql, the same change in
+// PostgreSQL's types, under the same number and name (a test holds them
+// to it). A schema version means the same tables on both.
+var (
+	//go:embed migrations/*.sql
+	migrationFS embed.FS
+	//go:embed migrations/postgres/*.sql
+	pgMigrationFS embed.FS
+)
+
+const (
+	sqliteMigrations   = "migrations"
+	postgresMigrations = "migrations/postgres"
+)
 
 // migration is one numbered schema change.
 type migration struct {
@@ -24,10 +38,11 @@ type migration struct {
 	sql     string
 }
 
-// loadMigrations reads NNNN_name.sql files and checks they are numbered
-// 1, 2, 3 ... without gaps, so a missing file cannot go unnoticed.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, "migrations")
+// loadMigrations reads the NNNN_name.sql files of a folder and checks they
+// are numbered 1, 2, 3 ... without gaps, so a missing file cannot go
+// unnoticed.
+func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
@@ -42,7 +57,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", name)
 		}
-		b, err := fs.ReadFile(fsys, path.Join("migrations", name))
+		b, err := fs.ReadFile(fsys, path.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
@@ -57,24 +72,29 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies the migrations the database does not have yet, each in its
-// own transaction, and refuses a database written by a newer steward.
-func migrate(ctx context.Context, db *sql.DB, ms []migration, now func() time.Time, logger *slog.Logger) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+// schemaMigrations is the table that records which migrations a store has.
+var schemaMigrations = map[sqldb.Dialect]string{
+	sqldb.SQLite: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT    NOT NULL,
 		applied_at INTEGER NOT NULL
-	)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
+	)`,
+	sqldb.Postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    BIGINT PRIMARY KEY,
+		name       TEXT   NOT NULL,
+		applied_at BIGINT NOT NULL
+	)`,
+}
+
+// migrate applies the migrations the database does not have yet, each in its
+// own transaction, and refuses a database written by a newer steward.
+func migrate(ctx context.Context, db *sqldb.DB, ms []migration, now func() time.Time, logger *slog.Logger) error {
 	known := len(ms)
 	// Most opens find the schema current: they need no write lock, which
-	// another process saving a big scan may hold for a while.
+	// another process saving a big scan may hold for a while. A store with
+	// no schema_migrations table yet fails here and gets it below.
 	var current int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if current == known {
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err == nil && current == known {
 		return nil
 	}
 	for {
@@ -93,12 +113,15 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration, now func() time.Ti
 // when the schema is current. The version is read inside the write
 // transaction, so two processes opening one database at once cannot apply
 // the same migration twice.
-func migrateOne(ctx context.Context, db *sql.DB, ms []migration, now func() time.Time) (int, error) {
-	tx, err := db.BeginTx(ctx, nil)
+func migrateOne(ctx context.Context, db *sqldb.DB, ms []migration, now func() time.Time) (int, error) {
+	tx, err := db.BeginWrite(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("begin migration: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, schemaMigrations[db.Dialect()]); err != nil {
+		return 0, fmt.Errorf("create schema_migrations: %w", err)
+	}
 	var current int
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)

@@ -48,13 +48,23 @@ func isBusy(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_BUSY }
 // read-only, whoever made the write (the store, or a package keeping its
 // own tables in the store's database).
 func IsReadOnly(err error) bool {
-	return errors.Is(err, ErrReadOnly) || sqliteCode(err) == sqlite3.SQLITE_READONLY
+	return errors.Is(err, ErrReadOnly) || sqliteCode(err) == sqlite3.SQLITE_READONLY || pgReadOnly(err)
 }
 
-// describe turns SQLite's "attempt to write a readonly database" into an
-// error naming the file and the reason; other errors pass unchanged.
-func (s *sqliteStore) describe(err error) error {
-	if err == nil || errors.Is(err, ErrReadOnly) || sqliteCode(err) != sqlite3.SQLITE_READONLY {
+// describe turns a refused write (SQLite's "attempt to write a readonly
+// database", PostgreSQL's read-only transaction or missing privilege) into
+// an error naming the store and the reason; other errors pass unchanged.
+func (s *sqlStore) describe(err error) error {
+	switch {
+	case err == nil || errors.Is(err, ErrReadOnly):
+		return err
+	case pgReadOnly(err):
+		why := "PostgreSQL refused a write: " + err.Error()
+		if s.readOnly {
+			why = openedReadOnly
+		}
+		return &readOnlyError{path: s.path, why: why, err: err}
+	case sqliteCode(err) != sqlite3.SQLITE_READONLY:
 		return err
 	}
 	return &readOnlyError{path: s.path, why: readOnlyReason(s.path, s.readOnly), err: err}

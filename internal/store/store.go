@@ -14,12 +14,12 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
 // ErrNotFound is returned when a scan (or anything asked for by key) does not
@@ -122,5 +122,5 @@ type Diff struct {
 // database file. Such a package owns its tables and migrations and never
 // touches the store's.
 type SQLDatabase interface {
-	SQLDB() *sql.DB
+	SQLDB() *sqldb.DB
 }

@@ -2,13 +2,12 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/steward-sre/steward/internal/store"
+	"github.com/steward-sre/steward/internal/store/pgtest"
 	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
@@ -25,21 +24,19 @@ func TestSQLite(t *testing.T) {
 	storetest.Run(t, openSQLite)
 }
 
-// TestPostgres runs the same suite on PostgreSQL when a DSN is given:
-// STEWARD_TEST_POSTGRES=postgres://user:pass@localhost/steward_test.
+// TestPostgres runs the same suite on PostgreSQL, each test in a schema of
+// its own, on the server STEWARD_TEST_POSTGRES names (.ci/postgres starts
+// one); skipped loudly without it.
 func TestPostgres(t *testing.T) {
-	dsn := os.Getenv("STEWARD_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("STEWARD_TEST_POSTGRES is not set")
+	pgtest.ServerDSN(t)
+	storetest.Run(t, openPostgres)
+}
+
+func openPostgres(t *testing.T) store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), pgtest.DSN(t), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("open: %v", err)
 	}
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := store.Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
-		if errors.Is(err, store.ErrNotSupported) {
-			t.Skipf("postgres backend: %v", err)
-		}
-		if err != nil {
-			t.Fatalf("open: %v", err)
-		}
-		return s
-	})
+	return s
 }

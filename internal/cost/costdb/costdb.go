@@ -1,8 +1,14 @@
-// Package costdb keeps cost rollups in SQLite (modernc.org/sqlite, pure
-// Go). It owns only its own cost_* tables and their migration table
-// cost_schema_migrations, so it can share steward.db with the store
-// without knowing or touching the store's schema. It knows cost.Rollup,
-// nothing of billing file formats or attribution.
+// Package costdb keeps cost rollups in the store's database, SQLite or
+// PostgreSQL (through store/sqldb, which speaks both). It owns only its own
+// cost_* tables and their migration table cost_schema_migrations, so it
+// can share the database with the store without knowing or touching the
+// store's schema. It knows cost.Rollup, nothing of billing file formats or
+// attribution.
+//
+// Amounts are kept as exact decimal text on both backends (a float would
+// drift). Each migration has a version per dialect: the same columns, with
+// text compared and sorted byte by byte on PostgreSQL (COLLATE "C") as it
+// is on SQLite.
 package costdb
 
 import (
@@ -13,11 +19,13 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
 // migrations are applied in order; each runs once, in a transaction.
-var migrations = []string{
-	`CREATE TABLE cost_periods (
+var migrations = []map[sqldb.Dialect]string{
+	{
+		sqldb.SQLite: `CREATE TABLE cost_periods (
 		source   TEXT NOT NULL,
 		period   TEXT NOT NULL,
 		ingested TEXT NOT NULL,
@@ -45,47 +53,111 @@ var migrations = []string{
 	);
 	CREATE INDEX cost_rollups_period ON cost_rollups (source, period);
 	CREATE INDEX cost_rollups_day ON cost_rollups (day);`,
+		sqldb.Postgres: `CREATE TABLE cost_periods (
+		source   TEXT COLLATE "C" NOT NULL,
+		period   TEXT COLLATE "C" NOT NULL,
+		ingested TEXT NOT NULL,
+		rollups  BIGINT NOT NULL,
+		billed   TEXT NOT NULL,
+		PRIMARY KEY (source, period)
+	);
+	CREATE TABLE cost_rollups (
+		source        TEXT COLLATE "C" NOT NULL,
+		period        TEXT COLLATE "C" NOT NULL,
+		day           TEXT COLLATE "C" NOT NULL,
+		account       TEXT COLLATE "C" NOT NULL,
+		region        TEXT COLLATE "C" NOT NULL,
+		service       TEXT COLLATE "C" NOT NULL,
+		usage_type    TEXT COLLATE "C" NOT NULL,
+		resource      TEXT COLLATE "C" NOT NULL,
+		resource_name TEXT COLLATE "C" NOT NULL,
+		tags          TEXT COLLATE "C" NOT NULL,
+		kind          TEXT COLLATE "C" NOT NULL,
+		currency      TEXT COLLATE "C" NOT NULL,
+		-- Amounts are exact decimal text, as on SQLite.
+		billed        TEXT NOT NULL,
+		effective     TEXT NOT NULL,
+		lines         BIGINT NOT NULL
+	);
+	CREATE INDEX cost_rollups_period ON cost_rollups (source, period);
+	CREATE INDEX cost_rollups_day ON cost_rollups (day);`,
+	},
 }
 
-// DB is a cost.RollupStore on a *sql.DB opened with driver "sqlite".
+// migrationsTable records the cost schema version; the same on both.
+const migrationsTable = `CREATE TABLE IF NOT EXISTS cost_schema_migrations (
+	version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`
+
+// DB is a cost.RollupStore in the store's database.
 type DB struct {
-	db *sql.DB
+	db *sqldb.DB
 }
 
 var _ cost.RollupStore = (*DB)(nil)
 
 // Open migrates the cost tables in db and returns the store. The caller
-// owns db and closes it.
-func Open(ctx context.Context, db *sql.DB) (*DB, error) {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS cost_schema_migrations (
-		version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
-		return nil, fmt.Errorf("cost migrations table: %w", err)
+// owns db and closes it. When the tables are current Open only reads, so
+// it works on a store opened for reading only.
+func Open(ctx context.Context, db *sqldb.DB) (*DB, error) {
+	for _, m := range migrations {
+		if m[db.Dialect()] == "" {
+			return nil, fmt.Errorf("cost tables: no migrations for %s", db.Dialect())
+		}
 	}
 	var have int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM cost_schema_migrations`).Scan(&have); err != nil {
-		return nil, fmt.Errorf("cost schema version: %w", err)
-	}
-	if have > len(migrations) {
+	err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM cost_schema_migrations`).Scan(&have)
+	switch {
+	case err == nil && have == len(migrations):
+		return &DB{db: db}, nil
+	case err == nil && have > len(migrations):
 		return nil, fmt.Errorf("cost schema is version %d, newer than this steward knows (%d): upgrade steward", have, len(migrations))
 	}
-	for v := have + 1; v <= len(migrations); v++ {
-		tx, err := db.BeginTx(ctx, nil)
+	// Missing (err), older or newer: decided under the write lock, so two
+	// stewards opening one database at once migrate it once.
+	for {
+		done, err := migrateOne(ctx, db)
 		if err != nil {
-			return nil, fmt.Errorf("cost migration %d: %w", v, err)
+			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("cost migration %d: %w", v, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cost_schema_migrations (version, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))`, v); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("cost migration %d: %w", v, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, fmt.Errorf("cost migration %d: %w", v, err)
+		if done {
+			return &DB{db: db}, nil
 		}
 	}
-	return &DB{db: db}, nil
+}
+
+// migrateOne applies the next cost migration, or says the tables are
+// current.
+func migrateOne(ctx context.Context, db *sqldb.DB) (done bool, err error) {
+	tx, err := db.BeginWrite(ctx)
+	if err != nil {
+		return false, fmt.Errorf("cost migrations: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, migrationsTable); err != nil {
+		return false, fmt.Errorf("cost migrations table: %w", err)
+	}
+	var have int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM cost_schema_migrations`).Scan(&have); err != nil {
+		return false, fmt.Errorf("cost schema version: %w", err)
+	}
+	switch {
+	case have > len(migrations):
+		return false, fmt.Errorf("cost schema is version %d, newer than this steward knows (%d): upgrade steward", have, len(migrations))
+	case have == len(migrations):
+		return true, nil
+	}
+	v := have + 1
+	if _, err := tx.ExecContext(ctx, migrations[v-1][db.Dialect()]); err != nil {
+		return false, fmt.Errorf("cost migration %d: %w", v, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cost_schema_migrations (version, applied_at) VALUES (?, ?)`,
+		v, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return false, fmt.Errorf("cost migration %d: %w", v, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("cost migration %d: %w", v, err)
+	}
+	return false, nil
 }
 
 // ReplacePeriods deletes and inserts every batch in one transaction: a
@@ -97,7 +169,9 @@ func (d *DB) ReplacePeriods(ctx context.Context, ingested time.Time, batches []c
 			return err
 		}
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
+	// The write lock keeps two ingests of one period from interleaving
+	// their deletes and inserts (PostgreSQL would otherwise let both in).
+	tx, err := d.db.BeginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("replace periods: %w", err)
 	}
@@ -124,7 +198,7 @@ func (d *DB) ReplacePeriods(ctx context.Context, ingested time.Time, batches []c
 	return nil
 }
 
-func replacePeriod(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, ingested time.Time, b cost.Batch) error {
+func replacePeriod(ctx context.Context, tx *sqldb.Tx, insert *sql.Stmt, ingested time.Time, b cost.Batch) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM cost_rollups WHERE source = ? AND period = ?`, b.Source, b.Period); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}

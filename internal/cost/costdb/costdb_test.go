@@ -2,65 +2,152 @@ package costdb
 
 import (
 	"context"
-	"database/sql"
+	"fmt"
+	"log/slog"
 	"path/filepath"
+	"sync"
 	"testing"
-
-	_ "modernc.org/sqlite"
+	"time"
 
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/cost/costtest"
+	"github.com/steward-sre/steward/internal/store"
+	"github.com/steward-sre/steward/internal/store/pgtest"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
-func open(t *testing.T, path string) *sql.DB {
+// backends open a new, empty store (as steward does) and return its
+// database, where the cost tables live; pgtest skips PostgreSQL loudly when
+// no server is given.
+var backends = map[string]func(t *testing.T) string{
+	"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "steward.db") },
+	"postgres": func(t *testing.T) string { return pgtest.DSN(t) },
+}
+
+func openDB(t *testing.T, dsn string) *sqldb.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", path)
+	st, err := store.Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	t.Cleanup(func() { st.Close() })
+	return st.(store.SQLDatabase).SQLDB()
+}
+
+func forEachBackend(t *testing.T, fn func(t *testing.T, newDSN func(t *testing.T) string)) {
+	for name, newDSN := range backends {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newDSN)
+		})
+	}
 }
 
 func TestConformance(t *testing.T) {
-	costtest.Run(t, func(t *testing.T) cost.RollupStore {
-		st, err := Open(context.Background(), open(t, filepath.Join(t.TempDir(), "steward.db")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
+	forEachBackend(t, func(t *testing.T, newDSN func(t *testing.T) string) {
+		costtest.Run(t, func(t *testing.T) cost.RollupStore {
+			st, err := Open(context.Background(), openDB(t, newDSN(t)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		})
 	})
 }
 
-// TestSharesTheFile opens the same file twice (a second steward run) and
-// next to a table of another owner: migrations run once and touch only
-// cost_* tables.
-func TestSharesTheFile(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "steward.db")
-	db := open(t, path)
-	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER); INSERT INTO schema_migrations VALUES (7)`); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if _, err := Open(ctx, db); err != nil {
+// TestSharesTheDatabase opens the cost tables twice (a second steward run)
+// in a store's database: migrations run once and touch only cost_* tables,
+// and a cost schema newer than this steward's is refused.
+func TestSharesTheDatabase(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, newDSN func(t *testing.T) string) {
+		ctx := context.Background()
+		db := openDB(t, newDSN(t))
+		var storeBefore int
+		if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&storeBefore); err != nil {
 			t.Fatal(err)
 		}
-	}
-	var costV, storeV int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM cost_schema_migrations`).Scan(&costV); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.QueryRow(`SELECT version FROM schema_migrations`).Scan(&storeV); err != nil {
-		t.Fatal(err)
-	}
-	if costV != len(migrations) || storeV != 7 {
-		t.Errorf("cost migrations %d (want %d), store version %d (want 7)", costV, len(migrations), storeV)
-	}
-	if _, err := db.Exec(`INSERT INTO cost_schema_migrations VALUES (99, 'x')`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Open(ctx, db); err == nil {
-		t.Error("a newer cost schema opened without an error")
-	}
+		for range 2 {
+			if _, err := Open(ctx, db); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var costV, storeV int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM cost_schema_migrations`).Scan(&costV); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&storeV); err != nil {
+			t.Fatal(err)
+		}
+		if costV != len(migrations) || storeV != storeBefore {
+			t.Errorf("cost migrations %d (want %d), store version %d (want %d)", costV, len(migrations), storeV, storeBefore)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO cost_schema_migrations VALUES (99, 'x')`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(ctx, db); err == nil {
+			t.Error("a newer cost schema opened without an error")
+		}
+	})
+}
+
+// TestConcurrentIngests: two ingests of the same billing period at once
+// (cron and a person) leave one of them whole, never both interleaved: on
+// PostgreSQL each would otherwise delete only the rows it can see and
+// insert its own beside the other's.
+func TestConcurrentIngests(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, newDSN func(t *testing.T) string) {
+		ctx := context.Background()
+		dsn := newDSN(t)
+		const perIngest = 50
+		rows := func(who int) []cost.Rollup {
+			out := make([]cost.Rollup, perIngest)
+			for i := range out {
+				out[i] = cost.Rollup{
+					Day: time.Date(2025, 3, 1+i%28, 0, 0, 0, 0, time.UTC), Source: "cur", Period: "2025-03",
+					Account: "111111111111", Service: "AmazonEC2", Resource: fmt.Sprintf("i-%d-%d", who, i),
+					Kind: cost.KindUsage, Currency: "USD", Billed: cost.MustMoney("0.10"), Effective: cost.MustMoney("0.10"), Lines: 1,
+				}
+			}
+			return out
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*5)
+		for who := range 2 {
+			// Each ingest has its own connection pool, as two processes would.
+			cs, err := Open(ctx, openDB(t, dsn))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 5 {
+					errs <- cs.ReplacePeriods(ctx, time.Now(), []cost.Batch{{Source: "cur", Period: "2025-03", Rollups: rows(who)}})
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		cs, err := Open(ctx, openDB(t, dsn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		owners := map[string]int{}
+		total := cost.Money{}
+		if err := cs.Scan(ctx, cost.Filter{}, func(r cost.Rollup) error {
+			owners[r.Resource[:4]]++
+			total = total.Add(r.Billed)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(owners) != 1 || total.Cmp(cost.MustMoney("5.00")) != 0 {
+			t.Errorf("after concurrent ingests: rows by ingest %v, total %s; want one ingest's %d rows totalling 5.00", owners, total, perIngest)
+		}
+	})
 }
