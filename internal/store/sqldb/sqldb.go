@@ -34,7 +34,8 @@ const (
 )
 
 // Rebind rewrites '?' placeholders into the dialect's own: unchanged for
-// SQLite, $1, $2 ... for PostgreSQL. A '?' inside a string literal, a quoted
+// SQLite, $1, $2 ... for PostgreSQL. SQLite's numbered ?NNN is not
+// supported. A '?' inside a string literal, a quoted
 // identifier or a comment is left alone.
 func (d Dialect) Rebind(query string) string {
 	if d != Postgres || !strings.Contains(query, "?") {
