@@ -77,6 +77,9 @@ func openPostgresWith(ctx context.Context, dsn string, readOnly bool, now func()
 		if err := s.describe(err); errors.Is(err, ErrReadOnly) {
 			return nil, err
 		}
+		if pgCode(err) == pgNoSchema {
+			return nil, fmt.Errorf("open postgres store %s: %w (the schema search_path names must exist: CREATE SCHEMA it first)", name, redactErr(err, dsn))
+		}
 		return nil, fmt.Errorf("open postgres store %s: %w", name, redactErr(err, dsn))
 	}
 	logger.Debug("store opened", "backend", "postgres", "dsn", name)
@@ -90,10 +93,23 @@ const (
 	pgInsufficientPrivilege = "42501"
 )
 
+// pgNoSchema is PostgreSQL's "no schema has been selected to create in":
+// search_path names no schema that exists.
+const pgNoSchema = "3F000"
+
+// pgCode is the SQLSTATE of a PostgreSQL error, or "".
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
 // pgReadOnly says whether err is PostgreSQL refusing a write.
 func pgReadOnly(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == pgReadOnlyTransaction || pe.Code == pgInsufficientPrivilege)
+	c := pgCode(err)
+	return c == pgReadOnlyTransaction || c == pgInsufficientPrivilege
 }
 
 // redactErr keeps a password out of an error that might quote the DSN it

@@ -2,10 +2,15 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/store"
 	"github.com/steward-sre/steward/internal/store/pgtest"
 	"github.com/steward-sre/steward/internal/store/storetest"
@@ -39,4 +44,81 @@ func openPostgres(t *testing.T) store.Store {
 		t.Fatalf("open: %v", err)
 	}
 	return s
+}
+
+// TestPostgresReadOnly: a PostgreSQL store opened for reading only reads
+// what was saved and refuses every write with ErrReadOnly (PostgreSQL
+// itself refuses them); an empty schema is ErrNotFound, as an SQLite file
+// that does not exist.
+func TestPostgresReadOnly(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	if _, err := store.OpenReadOnly(ctx, dsn, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("read-only open of an empty schema: err = %v, want ErrNotFound", err)
+	}
+	rw, err := store.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, fs := storetest.Estate(5, 0)
+	if _, err := rw.SaveScan(ctx, &inventory.Scan{ID: "one", Started: time.Unix(1, 0)}, rs, fs); err != nil {
+		t.Fatal(err)
+	}
+	rw.Close()
+
+	ro, err := store.OpenReadOnly(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	got, err := ro.Resources(ctx, "one")
+	if err != nil || len(got) != len(rs) {
+		t.Fatalf("read-only Resources = %d resources, %v; want %d", len(got), err, len(rs))
+	}
+	_, err = ro.SaveScan(ctx, &inventory.Scan{ID: "two", Started: time.Unix(2, 0)}, rs, fs)
+	if !errors.Is(err, store.ErrReadOnly) || !store.IsReadOnly(err) {
+		t.Errorf("SaveScan on a read-only store: err = %v, want ErrReadOnly", err)
+	}
+	err = ro.JournalIntent(ctx, store.JournalEntry{ID: "j1", PlanID: "p", ARN: rs[0].ARN, Type: rs[0].Type, Action: "tag", AsOf: time.Unix(3, 0), IntentAt: time.Unix(3, 0)})
+	if !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("JournalIntent on a read-only store: err = %v, want ErrReadOnly", err)
+	}
+	if scans, err := ro.Scans(ctx, 0); err != nil || len(scans) != 1 {
+		t.Errorf("after refused writes: %d scans, %v; want the one saved", len(scans), err)
+	}
+}
+
+// TestPostgresNewerSchema: a store migrated by a newer steward is refused,
+// saying so, rather than read with the wrong tables.
+func TestPostgresNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	s, err := store.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.(store.SQLDatabase).SQLDB().ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for name, open := range map[string]func(context.Context, string, *slog.Logger) (store.Store, error){"Open": store.Open, "OpenReadOnly": store.OpenReadOnly} {
+		if _, err := open(ctx, dsn, nil); err == nil || !strings.Contains(err.Error(), "newer than this steward knows") {
+			t.Errorf("%s of a newer schema: err = %v, want it refused as newer", name, err)
+		}
+	}
+}
+
+// TestPostgresMissingSchema: a search_path naming no schema says what to do.
+func TestPostgresMissingSchema(t *testing.T) {
+	u, err := url.Parse(pgtest.ServerDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", "steward_no_such_schema")
+	u.RawQuery = q.Encode()
+	_, err = store.Open(context.Background(), u.String(), nil)
+	if err == nil || !strings.Contains(err.Error(), "CREATE SCHEMA") {
+		t.Errorf("open with a missing schema: err = %v, want it to say to create the schema", err)
+	}
 }
