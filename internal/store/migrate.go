@@ -114,7 +114,7 @@ func migrate(ctx context.Context, db *sqldb.DB, ms []migration, now func() time.
 // transaction, so two processes opening one database at once cannot apply
 // the same migration twice.
 func migrateOne(ctx context.Context, db *sqldb.DB, ms []migration, now func() time.Time) (int, error) {
-	tx, err := db.BeginWrite(ctx)
+	tx, err := db.BeginWrite(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("begin migration: %w", err)
 	}

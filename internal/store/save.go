@@ -86,15 +86,18 @@ func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources
 // said once in the log, until the lock is free or ctx ends.
 func (s *sqlStore) beginWrite(ctx context.Context) (*sqldb.Tx, error) {
 	warned := false
-	for {
-		tx, err := s.db.BeginWrite(ctx)
-		if err == nil || !isBusy(err) || ctx.Err() != nil {
-			return tx, err
-		}
+	warn := func() {
 		if !warned {
 			s.logger.Warn("another steward is writing to the store: waiting for it to finish", "path", s.path)
 			warned = true
 		}
+	}
+	for {
+		tx, err := s.db.BeginWrite(ctx, warn)
+		if err == nil || !isBusy(err) || ctx.Err() != nil {
+			return tx, err
+		}
+		warn()
 		// SQLite may report busy without waiting (a lock it cannot wait
 		// for): never spin.
 		select {

@@ -122,3 +122,72 @@ func TestPostgresMissingSchema(t *testing.T) {
 		t.Errorf("open with a missing schema: err = %v, want it to say to create the schema", err)
 	}
 }
+
+// TestPostgresSaveWaitsForAnotherWriter: while another steward holds the
+// store's write lock, a save waits for it, says so once in the log, gives
+// up when its context ends and then stores nothing.
+func TestPostgresSaveWaitsForAnotherWriter(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	var logs strings.Builder
+	s, err := store.Open(ctx, dsn, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other, err := store.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.(store.SQLDatabase).SQLDB().BeginWrite(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	rs, fs := storetest.Estate(10, 0)
+
+	dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = s.SaveScan(dctx, &inventory.Scan{ID: "gave-up", Started: time.Unix(1, 0)}, rs, fs)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("save while another writes, with a deadline: err = %v, want the deadline", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("the save waited %v, past its deadline", waited)
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.SaveScan(ctx, &inventory.Scan{ID: "waited", Started: time.Unix(2, 0)}, rs, fs)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the save finished while another steward held the write lock: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the save did not wait for the other writer: %v", err)
+	}
+	if _, err := s.Scan(ctx, "gave-up"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the save that gave up: err = %v, want ErrNotFound", err)
+	}
+	if latest, err := s.LatestScan(ctx); err != nil || latest.ID != "waited" {
+		t.Errorf("latest = %v, %v; want the save that waited", latest, err)
+	}
+	if n := strings.Count(logs.String(), "waiting for it to finish"); n != 2 {
+		t.Errorf("the log says %d times that a save waits, want once per save:\n%s", n, logs.String())
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pw, ok := u.User.Password(); ok && strings.Contains(logs.String(), pw) {
+		t.Errorf("the log shows the password:\n%s", logs.String())
+	}
+}

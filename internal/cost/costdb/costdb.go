@@ -128,7 +128,7 @@ func Open(ctx context.Context, db *sqldb.DB) (*DB, error) {
 // migrateOne applies the next cost migration, or says the tables are
 // current.
 func migrateOne(ctx context.Context, db *sqldb.DB) (done bool, err error) {
-	tx, err := db.BeginWrite(ctx)
+	tx, err := db.BeginWrite(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("cost migrations: %w", err)
 	}
@@ -171,7 +171,7 @@ func (d *DB) ReplacePeriods(ctx context.Context, ingested time.Time, batches []c
 	}
 	// The write lock keeps two ingests of one period from interleaving
 	// their deletes and inserts (PostgreSQL would otherwise let both in).
-	tx, err := d.db.BeginWrite(ctx)
+	tx, err := d.db.BeginWrite(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("replace periods: %w", err)
 	}

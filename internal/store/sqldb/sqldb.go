@@ -82,10 +82,15 @@ func (d Dialect) Rebind(query string) string {
 	return b.String()
 }
 
-// writeLock is what BeginWrite runs first on PostgreSQL: one advisory lock
-// per schema (a store is a schema: search_path picks it), held until the
-// transaction ends.
-const writeLock = `SELECT pg_advisory_xact_lock(hashtextextended('steward.store:' || current_schema(), 0))`
+// The lock BeginWrite takes first on PostgreSQL: one advisory lock per
+// schema (a store is a schema: search_path picks it), held until the
+// transaction ends. tryWriteLock takes it if it is free, so that a writer
+// about to wait can say so.
+const (
+	lockKey      = `hashtextextended('steward.store:' || current_schema(), 0)`
+	tryWriteLock = `SELECT pg_try_advisory_xact_lock(` + lockKey + `)`
+	writeLock    = `SELECT pg_advisory_xact_lock(` + lockKey + `)`
+)
 
 // DB is a *sql.DB that speaks one dialect. Only the context-taking methods
 // are offered, so that no query can skip Rebind.
@@ -139,16 +144,27 @@ func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 // until it ends (see the package doc). On SQLite the lock is taken at BEGIN
 // when the connection says _txlock=immediate, else at the first write; a
 // busy SQLite database fails here, and the caller decides whether to wait.
-func (db *DB) BeginWrite(ctx context.Context) (*Tx, error) {
+// On PostgreSQL it waits for the lock as long as ctx allows, calling
+// waiting (when not nil) once before it does.
+func (db *DB) BeginWrite(ctx context.Context, waiting func()) (*Tx, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	if db.dialect == Postgres {
-		if _, err := tx.tx.ExecContext(ctx, writeLock); err != nil {
-			tx.tx.Rollback() //nolint:errcheck // the lock's error is the one to report
-			return nil, fmt.Errorf("wait for other writers: %w", err)
+	if db.dialect != Postgres {
+		return tx, nil
+	}
+	var got bool
+	err = tx.tx.QueryRowContext(ctx, tryWriteLock).Scan(&got)
+	if err == nil && !got {
+		if waiting != nil {
+			waiting()
 		}
+		_, err = tx.tx.ExecContext(ctx, writeLock)
+	}
+	if err != nil {
+		tx.tx.Rollback() //nolint:errcheck // the lock's error is the one to report
+		return nil, fmt.Errorf("wait for other writers: %w", err)
 	}
 	return tx, nil
 }
