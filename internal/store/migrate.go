@@ -5,7 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"path"
 	"sort"
 	"strconv"
@@ -87,8 +86,11 @@ var schemaMigrations = map[sqldb.Dialect]string{
 }
 
 // migrate applies the migrations the database does not have yet, each in its
-// own transaction, and refuses a database written by a newer steward.
-func migrate(ctx context.Context, db *sqldb.DB, ms []migration, now func() time.Time, logger *slog.Logger) error {
+// own transaction, and refuses a database written by a newer steward. Like
+// a save, it waits for another steward writing to the store (stewards
+// started at once on a new store all migrate it) as long as ctx allows.
+func (s *sqlStore) migrate(ctx context.Context, ms []migration, now func() time.Time) error {
+	db, logger := s.db, s.logger
 	known := len(ms)
 	// Most opens find the schema current: they need no write lock, which
 	// another process saving a big scan may hold for a while. A store with
@@ -98,7 +100,7 @@ func migrate(ctx context.Context, db *sqldb.DB, ms []migration, now func() time.
 		return nil
 	}
 	for {
-		applied, err := migrateOne(ctx, db, ms, now)
+		applied, err := s.migrateOne(ctx, ms, now)
 		if err != nil {
 			return err
 		}
@@ -113,13 +115,13 @@ func migrate(ctx context.Context, db *sqldb.DB, ms []migration, now func() time.
 // when the schema is current. The version is read inside the write
 // transaction, so two processes opening one database at once cannot apply
 // the same migration twice.
-func migrateOne(ctx context.Context, db *sqldb.DB, ms []migration, now func() time.Time) (int, error) {
-	tx, err := db.BeginWrite(ctx, nil)
+func (s *sqlStore) migrateOne(ctx context.Context, ms []migration, now func() time.Time) (int, error) {
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("begin migration: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if _, err := tx.ExecContext(ctx, schemaMigrations[db.Dialect()]); err != nil {
+	if _, err := tx.ExecContext(ctx, schemaMigrations[s.db.Dialect()]); err != nil {
 		return 0, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var current int

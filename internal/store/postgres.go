@@ -72,7 +72,7 @@ func openPostgresWith(ctx context.Context, dsn string, readOnly bool, now func()
 		}
 		return openPostgresWith(ctx, dsn, true, now, logger)
 	}
-	if err := migrate(ctx, db, ms, now, logger); err != nil {
+	if err := s.migrate(ctx, ms, now); err != nil {
 		db.Close()
 		if err := s.describe(err); errors.Is(err, ErrReadOnly) {
 			return nil, err

@@ -101,7 +101,7 @@ func openSQLiteWith(ctx context.Context, path string, readOnly bool, fsys fs.FS,
 	s := &sqlStore{db: db, path: path, logger: logger}
 	err = s.check(ctx)
 	if err == nil {
-		err = migrate(ctx, db, ms, now, logger)
+		err = s.migrate(ctx, ms, now)
 	}
 	if err != nil {
 		db.Close()

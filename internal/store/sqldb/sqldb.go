@@ -83,11 +83,11 @@ func (d Dialect) Rebind(query string) string {
 }
 
 // The lock BeginWrite takes first on PostgreSQL: one advisory lock per
-// schema (a store is a schema: search_path picks it), held until the
-// transaction ends. tryWriteLock takes it if it is free, so that a writer
+// schema (a store is a schema: search_path picks it; none when search_path
+// names no schema that exists), held until the transaction ends. tryWriteLock takes it if it is free, so that a writer
 // about to wait can say so.
 const (
-	lockKey      = `hashtextextended('steward.store:' || current_schema(), 0)`
+	lockKey      = `hashtextextended('steward.store:' || COALESCE(current_schema(), ''), 0)`
 	tryWriteLock = `SELECT pg_try_advisory_xact_lock(` + lockKey + `)`
 	writeLock    = `SELECT pg_advisory_xact_lock(` + lockKey + `)`
 )
