@@ -99,7 +99,7 @@ func openSQLiteWith(ctx context.Context, path string, readOnly bool, fsys fs.FS,
 	}
 	db := sqldb.New(raw, sqldb.SQLite)
 	s := &sqlStore{db: db, path: path, logger: logger}
-	err = s.check(ctx)
+	err = s.checkWaiting(ctx)
 	if err == nil {
 		err = s.migrate(ctx, ms, now)
 	}
@@ -184,6 +184,29 @@ func (s *sqlStore) checkSchema(ctx context.Context, known int) error {
 		return fmt.Errorf("database schema version %d is %w (%d): open it once with write access (any command that saves, such as `steward scan`) to upgrade it", version, errSchemaOlder, known)
 	}
 	return nil
+}
+
+// checkWaiting is check, waiting while another steward holds a lock it
+// needs: the first connections to a new database switch it to WAL, which
+// takes the database for a moment, and many stewards started at once on a
+// new store wait for one another there as they do for writes.
+func (s *sqlStore) checkWaiting(ctx context.Context) error {
+	warned := false
+	for {
+		err := s.check(ctx)
+		if err == nil || !isBusy(err) || ctx.Err() != nil {
+			return err
+		}
+		if !warned {
+			s.logger.Warn("another steward is writing to the store: waiting for it to finish", "path", s.path)
+			warned = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // check makes sure the file is an SQLite database in WAL mode with foreign
