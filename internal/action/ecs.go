@@ -132,7 +132,7 @@ func (t *ECSService) Observe(ctx context.Context, r Ref) (Observed, error) {
 	if err != nil {
 		return Observed{}, err
 	}
-	o := Observed{Power: power(st.svc.DesiredCount > 0), State: st.values(), Tags: st.tags}
+	o := Observed{Power: power(st.svc.DesiredCount > 0), State: st.values(), Tags: st.tags, count: r.Count}
 	if s := sdkaws.ToString(st.svc.Status); s != "ACTIVE" {
 		o.Skip = "service is " + strings.ToLower(s)
 	} else if d := deploying(st.svc); d != "" {
@@ -155,6 +155,10 @@ func (t *ECSService) After(o Observed, v Verb) map[string]string {
 		return after
 	}
 	saved, err := parseSaved(o.State["saved"], "desired")
+	if _, ok := o.State["saved"]; !ok && o.count > 0 {
+		after["desired"] = itoa(o.count)
+		return after
+	}
 	if err != nil {
 		after["desired"] = o.State["desired"]
 		return after
@@ -193,7 +197,7 @@ func (t *ECSService) Apply(ctx context.Context, r Ref, v Verb) (map[string]strin
 	case Stop:
 		return prev, t.stop(ctx, st, cluster, name, arn)
 	case Start:
-		return prev, t.start(ctx, st, cluster, name, arn)
+		return prev, t.start(ctx, st, cluster, name, arn, r.Count)
 	}
 	return nil, fmt.Errorf("ecs service: no action %q", v)
 }
@@ -225,11 +229,14 @@ func (t *ECSService) stop(ctx context.Context, st ecsState, cluster, name, arn s
 	return nil
 }
 
-func (t *ECSService) start(ctx context.Context, st ecsState, cluster, name, arn string) error {
+func (t *ECSService) start(ctx context.Context, st ecsState, cluster, name, arn string, count int32) error {
 	raw, ok := st.tags[SavedTag]
 	if !ok {
 		if st.svc.DesiredCount > 0 {
 			return nil // already running
+		}
+		if count > 0 {
+			return t.scaleUp(ctx, cluster, name, count)
 		}
 		return fmt.Errorf("no %s tag: steward did not stop this service, so it does not know its desired count", SavedTag)
 	}
@@ -263,7 +270,27 @@ func (t *ECSService) start(ctx context.Context, st ecsState, cluster, name, arn 
 			return fmt.Errorf("restore autoscaling: %w", err)
 		}
 	}
-	if err := t.Wait.until(ctx, "wait for "+name+" to run "+itoa(desired)+" tasks", func(ctx context.Context) (bool, string, error) {
+	if err := t.waitRunning(ctx, cluster, name, desired); err != nil {
+		return err
+	}
+	if _, err := t.ECS.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: &arn, TagKeys: []string{SavedTag}}); err != nil {
+		return fmt.Errorf("remove %s: %w", SavedTag, err)
+	}
+	return nil
+}
+
+// scaleUp sets the desired count of a service steward did not stop (a
+// bastion kept at 0) and waits until its tasks run.
+func (t *ECSService) scaleUp(ctx context.Context, cluster, name string, count int32) error {
+	if _, err := t.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: &cluster, Service: &name, DesiredCount: &count}); err != nil {
+		return fmt.Errorf("set desired count %d: %w", count, err)
+	}
+	return t.waitRunning(ctx, cluster, name, count)
+}
+
+// waitRunning waits until the service is stable with running == desired.
+func (t *ECSService) waitRunning(ctx context.Context, cluster, name string, desired int32) error {
+	return t.Wait.until(ctx, "wait for "+name+" to run "+itoa(desired)+" tasks", func(ctx context.Context) (bool, string, error) {
 		out, err := t.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: &cluster, Services: []string{name}})
 		if err != nil {
 			return false, "", err
@@ -273,11 +300,5 @@ func (t *ECSService) start(ctx context.Context, st ecsState, cluster, name, arn 
 		}
 		s := out.Services[0]
 		return s.RunningCount == desired && deploying(s) == "", fmt.Sprintf("running %d of %d", s.RunningCount, desired), nil
-	}); err != nil {
-		return err
-	}
-	if _, err := t.ECS.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: &arn, TagKeys: []string{SavedTag}}); err != nil {
-		return fmt.Errorf("remove %s: %w", SavedTag, err)
-	}
-	return nil
+	})
 }

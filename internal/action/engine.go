@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/action/guard"
+	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -98,7 +99,7 @@ func (e *Engine) check(ctx context.Context, c Change) (string, error) {
 	if why := e.Exclude.Excluded(c.Ref, o.Tags); why != "" {
 		return fmt.Sprintf("%s (%s): %s", nameOr(c.Ref), c.ARN, why), nil
 	}
-	if ds := diff(c.Recorded, o.State); len(ds) > 0 {
+	if ds := diff(c.Recorded, markState(c.Action, o)); len(ds) > 0 {
 		return Drift{Ref: c.Ref, Diffs: ds}.String(), nil
 	}
 	return "", nil
@@ -159,7 +160,7 @@ func (e *Engine) apply(ctx context.Context, p *Plan, c Change, undoOf string) (O
 	if e.afterIntent != nil {
 		e.afterIntent(c)
 	}
-	prev, applyErr := t.Apply(ctx, c.Ref, c.Action)
+	prev, applyErr := makeChange(ctx, t, c)
 	o := Outcome{Change: c, Status: store.JournalDone, Previous: prev}
 	if applyErr != nil {
 		o.Status, o.Error = store.JournalFailed, applyErr.Error()
@@ -196,7 +197,7 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 	}
 	inv, ok := Verb(en.Action).inverse()
 	if !ok {
-		return Outcome{}, fmt.Errorf("change %s (%s): %w", id, en.Action, ErrNotReversible)
+		return Outcome{}, notReversible(en)
 	}
 	r := Ref{ARN: en.ARN, Type: en.Type, Name: en.Name}
 	t, err := e.target(r)
@@ -210,12 +211,18 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 	if why := e.Exclude.Excluded(r, o.Tags); why != "" {
 		return Outcome{}, fmt.Errorf("undo %s: %s is %s", id, nameOr(r), why)
 	}
-	if o.Skip != "" {
+	// Why a resource may not be stopped, started or deleted now does not
+	// keep its mark tags from being put back.
+	if o.Skip != "" && inv != Mark && inv != Unmark {
 		return Outcome{}, fmt.Errorf("undo %s: %s: %s", id, nameOr(r), o.Skip)
 	}
 	now := e.Now()
 	c := Change{ID: newID("u", now), Ref: r, Action: inv, Before: o.State, After: t.After(o, inv),
-		Why: "undo of " + id, Recorded: o.State}
+		Why: "undo of " + id, Recorded: markState(inv, o)}
+	if inv == Mark || inv == Unmark {
+		// A mark is undone by putting the tags back as they were.
+		c.Before, c.After = markValues(o.Tags), en.Before
+	}
 	p := &Plan{Format: planFormat, ID: c.ID, Created: now, AsOf: now, Changes: []Change{c}}
 	out, err := e.apply(ctx, p, c, id)
 	if err != nil {
@@ -255,3 +262,42 @@ func newID(prefix string, t time.Time) string {
 // and the change itself. Only tests use it, to end the process there as a
 // crash would.
 func SetAfterIntent(e *Engine, f func(Change)) { e.afterIntent = f }
+
+// PlanOne plans one change to one resource, asked for by a person (the
+// bastion's up and down): no change when the resource is already in the
+// state v leaves it in. It only reads, and refuses an excluded resource
+// or one that may not be changed now.
+func (e *Engine) PlanOne(ctx context.Context, r Ref, v Verb, why string) (*Plan, error) {
+	now := e.Now()
+	p := &Plan{Format: planFormat, ID: newID("p", now), Created: now, AsOf: now, Changes: []Change{}}
+	t, err := e.target(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.ARN, err)
+	}
+	o, err := t.Observe(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", nameOr(r), err)
+	}
+	if x := e.Exclude.Excluded(r, o.Tags); x != "" {
+		return nil, fmt.Errorf("%s is %s: %w", nameOr(r), x, ErrExcluded)
+	}
+	if (v == Start && o.Power == schedule.On) || (v == Stop && o.Power == schedule.Off) {
+		p.Skipped = append(p.Skipped, Skip{Ref: r, Reason: "already " + string(o.Power)})
+		return p, nil
+	}
+	if o.Skip != "" {
+		return nil, fmt.Errorf("%s: %s", nameOr(r), o.Skip)
+	}
+	p.Changes = append(p.Changes, Change{ID: p.ID + ".1", Ref: r, Action: v, Before: o.State, After: t.After(o, v), Why: why, Recorded: o.State})
+	return p, nil
+}
+
+// ErrExcluded is a resource no action may touch.
+var ErrExcluded = errors.New("excluded from actions")
+
+// Until calls done every w.Interval until it reports true, an error, or
+// w.Timeout has passed; status says how far it got, for the timeout
+// error.
+func (w Wait) Until(ctx context.Context, what string, done func(context.Context) (ok bool, status string, err error)) error {
+	return w.until(ctx, what, done)
+}

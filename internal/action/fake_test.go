@@ -16,6 +16,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 )
@@ -40,14 +42,19 @@ type cloud struct {
 	clusters map[string]*rdstypes.DBCluster
 	vms      map[string]*ec2types.Instance
 	groups   map[string]*astypes.AutoScalingGroup
+	rules    map[string]*eventbridge.DescribeRuleOutput // by name
+	ruleTags map[string][]ebtypes.Tag                   // by ARN
 	// lag is how many describes a started service takes to run all its tasks.
 	lag int
+	// left holds what mark-then-delete acts on (cleanup_fake_test.go).
+	left *leftovers
 }
 
 func newCloud() *cloud {
 	return &cloud{services: map[string]*ecstypes.Service{}, scaling: map[string]*aastypes.ScalableTarget{},
 		dbs: map[string]*rdstypes.DBInstance{}, clusters: map[string]*rdstypes.DBCluster{},
-		vms: map[string]*ec2types.Instance{}, groups: map[string]*astypes.AutoScalingGroup{}}
+		vms: map[string]*ec2types.Instance{}, groups: map[string]*astypes.AutoScalingGroup{},
+		rules: map[string]*eventbridge.DescribeRuleOutput{}, ruleTags: map[string][]ebtypes.Tag{}, left: newLeftovers()}
 }
 
 func (c *cloud) write(op string) error {
@@ -68,7 +75,9 @@ func (c *cloud) read(op string) {
 }
 
 func (c *cloud) Target(account, reg, typ string) (Target, error) {
-	if account != acct || reg != region {
+	// An ARN without an account (an EBS snapshot's) reaches the one
+	// account of the region, as AWSTargets does.
+	if account != acct && account != "" || reg != region {
 		return nil, ErrNoTarget
 	}
 	w := Wait{Interval: 1, Timeout: 10, Sleep: func(context.Context, time.Duration) error { return nil }}
@@ -83,8 +92,10 @@ func (c *cloud) Target(account, reg, typ string) (Target, error) {
 		return &Instance{EC2: c}, nil
 	case TypeASG:
 		return &ASG{AutoScaling: c}, nil
+	case TypeEventsRule:
+		return &EventsRule{Events: c}, nil
 	}
-	return nil, ErrNoTarget
+	return c.cleanupTarget(typ, w)
 }
 
 // --- ECS
@@ -354,9 +365,59 @@ func (c *cloud) serviceTag(cluster, name, key string) (string, bool) {
 
 func hasWrite(ops []string) bool {
 	for _, o := range ops {
-		if !strings.Contains(o, ":Describe") {
+		if !isRead(o) {
 			return true
 		}
 	}
 	return false
+}
+
+var rdsInstanceAvailable = rdstypes.DBInstance{DBInstanceIdentifier: sdkaws.String("db"), DBInstanceStatus: sdkaws.String("available")}
+
+// --- EventBridge
+
+func (c *cloud) addRule(name string, tags map[string]string) string {
+	arn := arnOf("events", "rule/"+name)
+	c.rules[name] = &eventbridge.DescribeRuleOutput{Name: sdkaws.String(name), Arn: &arn, State: ebtypes.RuleStateEnabled, ScheduleExpression: sdkaws.String("cron(0 18 * * ? *)")}
+	for k, v := range tags {
+		c.ruleTags[arn] = append(c.ruleTags[arn], ebtypes.Tag{Key: sdkaws.String(k), Value: sdkaws.String(v)})
+	}
+	return arn
+}
+
+func (c *cloud) DescribeRule(_ context.Context, in *eventbridge.DescribeRuleInput, _ ...func(*eventbridge.Options)) (*eventbridge.DescribeRuleOutput, error) {
+	c.read("events:DescribeRule")
+	r, ok := c.rules[*in.Name]
+	if !ok {
+		return nil, fmt.Errorf("fake: no rule %s", *in.Name)
+	}
+	out := *r
+	return &out, nil
+}
+
+func (c *cloud) ListTagsForResource(_ context.Context, in *eventbridge.ListTagsForResourceInput, _ ...func(*eventbridge.Options)) (*eventbridge.ListTagsForResourceOutput, error) {
+	c.read("events:ListTagsForResource")
+	return &eventbridge.ListTagsForResourceOutput{Tags: c.ruleTags[*in.ResourceARN]}, nil
+}
+
+func (c *cloud) DisableRule(_ context.Context, in *eventbridge.DisableRuleInput, _ ...func(*eventbridge.Options)) (*eventbridge.DisableRuleOutput, error) {
+	if err := c.write("events:DisableRule"); err != nil {
+		return nil, err
+	}
+	c.rules[*in.Name].State = ebtypes.RuleStateDisabled
+	return &eventbridge.DisableRuleOutput{}, nil
+}
+
+func (c *cloud) EnableRule(_ context.Context, in *eventbridge.EnableRuleInput, _ ...func(*eventbridge.Options)) (*eventbridge.EnableRuleOutput, error) {
+	if err := c.write("events:EnableRule"); err != nil {
+		return nil, err
+	}
+	c.rules[*in.Name].State = ebtypes.RuleStateEnabled
+	return &eventbridge.EnableRuleOutput{}, nil
+}
+
+// isRead says whether an "svc:Operation" call only reads.
+func isRead(op string) bool {
+	_, name, _ := strings.Cut(op, ":")
+	return strings.HasPrefix(name, "Describe") || strings.HasPrefix(name, "List") || strings.HasPrefix(name, "Get")
 }

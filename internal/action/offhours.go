@@ -21,80 +21,197 @@ type ScheduleInput struct {
 	EnvKey, SystemKey string
 	// At is the instant the schedules are evaluated at.
 	At time.Time
+	// Overrides are the timed overrides that had not ended some time
+	// before At; those in force at At win over the schedules.
+	Overrides []schedule.Override
+	// Bastion, when set, is the bastion ECS service: off unless a lease
+	// (an override of it) holds it on, so a run after the lease ends
+	// brings it back to 0.
+	Bastion *Ref
+	// Holds, by ARN, replace what a resource's schedule wants: a leased
+	// environment stays on until its lease ends, an idle one is stopped
+	// (env.Holds). A hold marked Unscheduled applies to a resource that
+	// follows no schedule too. A timed override wins over a hold.
+	Holds map[string]Hold
+}
+
+// Hold is what a run wants of one resource instead of its schedule.
+type Hold struct {
+	Status      schedule.Status
+	Why         string
+	Unscheduled bool
 }
 
 // PlanSchedules plans what the schedules want at in.At: a stop or start
 // for every scheduled resource not in its desired state. State, not exact
-// hours: a run that was missed is caught up by the next one. It only reads.
+// hours: a run that was missed is caught up by the next one. A timed
+// override in force decides instead of the schedule, and is shown in the
+// plan. It only reads.
 func (e *Engine) PlanSchedules(ctx context.Context, in ScheduleInput) (*Plan, error) {
 	now := e.Now()
 	p := &Plan{Format: planFormat, ID: newID("p", now), Created: now, AsOf: in.At, Changes: []Change{}}
+	for _, o := range in.Overrides {
+		if o.Active(in.At) {
+			p.Overrides = append(p.Overrides, o)
+		}
+	}
+	bastionSeen := false
 	for _, r := range in.Resources {
 		if !isTarget(r.Type) {
 			continue
 		}
 		ref := Ref{ARN: r.ARN, Type: r.Type, Name: r.Name}
-		if c, ok := r.Attrs["cluster"].(string); ok && r.Type == TypeECSService {
-			ref.Cluster = c
-		}
-		m, err := in.Resolver.For(schedule.Target{Tags: r.Tags, Env: r.Tags[in.EnvKey], System: r.Tags[in.SystemKey]})
-		switch {
-		case err != nil:
-			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: "schedule: " + err.Error()})
-			continue
-		case m.OptedOut:
-			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: "opted out (" + m.By + ")"})
-			continue
-		case m.Schedule == nil:
-			continue
-		}
-		st := m.Schedule.Eval(in.At)
-		if st.State == schedule.None {
-			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: fmt.Sprintf("schedule %s has no transition in the last 7 days", m.Schedule.Name())})
-			continue
-		}
-		t, err := e.target(ref)
-		if err != nil {
-			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: err.Error()})
-			continue
-		}
-		o, err := t.Observe(ctx, ref)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+		if r.Type == TypeECSService {
+			if c, ok := r.Attrs["cluster"].(string); ok {
+				ref.Cluster = c
 			}
-			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: "could not read it: " + err.Error()})
-			continue
+			if n, ok := r.Attrs["load_balancers"].(float64); ok && n == 0 {
+				ref.Worker = true
+			}
 		}
-		if why := e.Exclude.Excluded(ref, o.Tags); why != "" {
-			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: why})
-			continue
+		if in.Bastion != nil && r.ARN == in.Bastion.ARN {
+			ref, bastionSeen = *in.Bastion, true
 		}
-		manual, err := e.changedByHand(ctx, ref, o.Power, in.At)
-		if err != nil {
+		if err := e.planOne(ctx, in, p, ref, r); err != nil {
 			return nil, err
 		}
-		d := schedule.Decide(st, m.Schedule.Enforced(), o.Power, manual)
-		why := fmt.Sprintf("%s (schedule %s, by %s)", d.Reason, m.Schedule.Name(), m.By)
-		if !d.Act {
-			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: why})
-			continue
+	}
+	if in.Bastion != nil && !bastionSeen {
+		if err := e.planOne(ctx, in, p, *in.Bastion, inventory.Resource{ARN: in.Bastion.ARN, Type: in.Bastion.Type, Name: in.Bastion.Name}); err != nil {
+			return nil, err
 		}
-		if o.Skip != "" {
-			p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: o.Skip})
-			continue
-		}
-		v := Stop
-		if d.Want == schedule.On {
-			v = Start
-		}
-		p.Changes = append(p.Changes, Change{Ref: ref, Action: v, Before: o.State, After: t.After(o, v), Why: why, Recorded: o.State})
 	}
 	order(p.Changes)
 	for i := range p.Changes {
 		p.Changes[i].ID = fmt.Sprintf("%s.%d", p.ID, i+1)
 	}
 	return p, nil
+}
+
+// planOne adds to p what r needs: a change, a skip with its reason, or
+// nothing when it follows no schedule.
+func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref, r inventory.Resource) error {
+	skip := func(reason string) { p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: reason}) }
+	env := r.Tags[in.EnvKey]
+	bastion := in.Bastion != nil && ref.ARN == in.Bastion.ARN
+	m, err := in.Resolver.For(schedule.Target{Tags: r.Tags, Env: env, System: r.Tags[in.SystemKey]})
+	ov, overridden := schedule.Governing(in.Overrides, ref.ARN, ref.Name, env, in.At)
+	hold, held := in.Holds[ref.ARN]
+	var (
+		st       schedule.Status
+		enforced bool
+		label    string
+	)
+	switch {
+	case overridden && (m.Schedule != nil || bastion):
+		st, enforced = ov.Status(m.Schedule), true
+		label = fmt.Sprintf("override %s by %s until %s: %s", ov.ID, orSomeone(ov.Actor), ov.End().Format(time.RFC3339), ov.Reason)
+		if bastion {
+			label = fmt.Sprintf("bastion lease %s by %s until %s: %s", ov.ID, orSomeone(ov.Actor), ov.End().Format(time.RFC3339), ov.Reason)
+		}
+	case overridden:
+		skip(fmt.Sprintf("override %s ignored: the resource follows no schedule, so nothing would put it back when the override ends", ov.ID))
+		return nil
+	case bastion:
+		last, ok := schedule.LastEnded(in.Overrides, ref.ARN, ref.Name, env, in.At)
+		if !ok {
+			skip("bastion: no lease ended recently (steward bastion up starts it, bastion down stops it)")
+			return nil
+		}
+		st = schedule.Status{State: schedule.Off, Since: last.End()}
+		label = fmt.Sprintf("bastion lease %s by %s ended at %s", last.ID, orSomeone(last.Actor), last.End().Format(time.RFC3339))
+	case err != nil:
+		skip("schedule: " + err.Error())
+		return nil
+	case m.OptedOut:
+		skip("opted out (" + m.By + ")")
+		return nil
+	case held && (m.Schedule != nil || hold.Unscheduled):
+		name := "(none)"
+		if m.Schedule != nil {
+			name, enforced = m.Schedule.Name(), m.Schedule.Enforced()
+		}
+		st = hold.Status
+		label = fmt.Sprintf("schedule %s, by %s", name, hold.Why)
+		if st.State == schedule.None {
+			skip(fmt.Sprintf("schedule %s has no transition in the last 7 days", name))
+			return nil
+		}
+	case m.Schedule == nil:
+		return nil
+	default:
+		st, enforced = m.Schedule.Eval(in.At), m.Schedule.Enforced()
+		label = fmt.Sprintf("schedule %s, by %s", m.Schedule.Name(), m.By)
+		if st.State == schedule.None {
+			skip(fmt.Sprintf("schedule %s has no transition in the last 7 days", m.Schedule.Name()))
+			return nil
+		}
+	}
+	t, err := e.target(ref)
+	if err != nil {
+		skip(err.Error())
+		return nil
+	}
+	o, err := t.Observe(ctx, ref)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		skip("could not read it: " + err.Error())
+		return nil
+	}
+	if why := e.Exclude.Excluded(ref, o.Tags); why != "" {
+		skip(why)
+		return nil
+	}
+	manual, err := e.changedByHand(ctx, ref, o.Power, in.At)
+	if err != nil {
+		return err
+	}
+	d := schedule.Decide(st, enforced, o.Power, manual)
+	why := fmt.Sprintf("%s (%s)", d.Reason, label)
+	if !d.Act {
+		skip(why)
+		return nil
+	}
+	if o.Skip != "" {
+		skip(o.Skip)
+		return nil
+	}
+	v := Stop
+	if d.Want == schedule.On {
+		v = Start
+	}
+	c := Change{Ref: ref, Action: v, Before: o.State, After: t.After(o, v), Why: why, Recorded: o.State}
+	if w := iacWarning(r, v); w != "" {
+		c.Warnings = append(c.Warnings, w)
+	}
+	p.Changes = append(p.Changes, c)
+	return nil
+}
+
+// iacWarning says when the IaC that manages an ECS service sets its
+// desired count: its next deploy would start what a stop stopped.
+func iacWarning(r inventory.Resource, v Verb) string {
+	if r.Type != TypeECSService || v != Stop {
+		return ""
+	}
+	switch r.ManagedBy.Kind {
+	case "terraform":
+		if n, ok := r.Attrs["iac_desired_count"].(float64); ok && n > 0 {
+			return fmt.Sprintf("Terraform (%s) sets desired_count = %d: the next terraform apply starts it again; add desired_count to lifecycle.ignore_changes", r.ManagedBy.Ref, int(n))
+		}
+	case "cloudformation":
+		return fmt.Sprintf("CloudFormation stack %s manages it: a stack update that sets DesiredCount starts it again; leave DesiredCount out of the template", r.ManagedBy.Ref)
+	}
+	return ""
+}
+
+func orSomeone(actor string) string {
+	if actor == "" {
+		return "someone"
+	}
+	return actor
 }
 
 func isTarget(typ string) bool {

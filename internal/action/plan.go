@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/schedule"
 )
 
 // Verb is what a change does to a resource.
@@ -26,6 +28,10 @@ func (v Verb) inverse() (Verb, bool) {
 		return Start, true
 	case Start:
 		return Stop, true
+	case Mark:
+		return Unmark, true
+	case Unmark:
+		return Mark, true
 	}
 	return "", false
 }
@@ -37,11 +43,13 @@ const (
 	TypeDBCluster  = "AWS::RDS::DBCluster"
 	TypeInstance   = "AWS::EC2::Instance"
 	TypeASG        = "AWS::AutoScaling::AutoScalingGroup"
+	TypeEventsRule = "AWS::Events::Rule"
 )
 
 // Types are the resource types with a target, in stop order: services
-// before what they use, databases last.
-var Types = []string{TypeECSService, TypeASG, TypeInstance, TypeDBInstance, TypeDBCluster}
+// (those behind a load balancer, then workers), instances, the
+// EventBridge rules of scheduled tasks, databases last.
+var Types = []string{TypeECSService, TypeASG, TypeInstance, TypeEventsRule, TypeDBInstance, TypeDBCluster}
 
 // Ref names one resource a change applies to. Account, region and native
 // id come from the ARN.
@@ -51,6 +59,14 @@ type Ref struct {
 	Name string `json:"name,omitempty"`
 	// Cluster is an ECS service's cluster (also in a new-format ARN).
 	Cluster string `json:"cluster,omitempty"`
+	// Worker: an ECS service behind no load balancer, stopped after the
+	// services that take traffic and started before them.
+	Worker bool `json:"worker,omitempty"`
+	// Count is the desired count a start sets on an ECS service that has
+	// no saved count (a bastion kept at 0: 1).
+	Count int32 `json:"count,omitempty"`
+	// AccountID is the account when the ARN has none (EBS snapshots).
+	AccountID string `json:"account,omitempty"`
 }
 
 // arnParts splits arn:partition:service:region:account:resource.
@@ -66,7 +82,13 @@ func (r Ref) arnParts() (region, account, resource string, err error) {
 func (r Ref) Region() string { reg, _, _, _ := r.arnParts(); return reg }
 
 // Account is the resource's account.
-func (r Ref) Account() string { _, a, _, _ := r.arnParts(); return a }
+func (r Ref) Account() string {
+	if r.AccountID != "" {
+		return r.AccountID
+	}
+	_, a, _, _ := r.arnParts()
+	return a
+}
 
 // Change is one change of a plan.
 type Change struct {
@@ -77,6 +99,9 @@ type Change struct {
 	Before map[string]string `json:"before"`
 	After  map[string]string `json:"after"`
 	Why    string            `json:"why"`
+	// Warnings are what a person should know before applying, such as
+	// an IaC definition that would undo the change at its next deploy.
+	Warnings []string `json:"warnings,omitempty"`
 	// Recorded is the state of the resource the plan was made from; apply
 	// refuses the plan when the resource is no longer in it.
 	Recorded map[string]string `json:"recorded"`
@@ -98,6 +123,8 @@ type Plan struct {
 	AsOf    time.Time `json:"as_of"`
 	Changes []Change  `json:"changes"`
 	Skipped []Skip    `json:"skipped,omitempty"`
+	// Overrides are the timed overrides in force at AsOf.
+	Overrides []schedule.Override `json:"overrides,omitempty"`
 }
 
 // planFormat is the version of the plan file; a file of another version is
@@ -146,10 +173,11 @@ func (p *Plan) Validate() error {
 			return fmt.Errorf("%s: id is required", field)
 		case ids[c.ID]:
 			return fmt.Errorf("%s: id %s appears twice", field, c.ID)
-		case !slices.Contains(Types, c.Type):
-			return fmt.Errorf("%s: type %q has no action (known: %s)", field, c.Type, strings.Join(Types, ", "))
-		case c.Action != Stop && c.Action != Start:
-			return fmt.Errorf("%s: action %q (want stop or start)", field, c.Action)
+		case !slices.Contains(Types, c.Type) && !CanClean(c.Type):
+			return fmt.Errorf("%s: type %q has no action (known: %s)", field, c.Type, strings.Join(append(slices.Clone(Types), CleanupTypes...), ", "))
+		case !verbAllowed(c.Type, c.Action):
+			return fmt.Errorf("%s: action %q is not one steward makes on %s (stop and start: %s; mark, unmark, delete: %s; snapshot-then-delete: %s)",
+				field, c.Action, c.Type, strings.Join(Types, ", "), strings.Join(CleanupTypes, ", "), strings.Join(snapshotTypes, ", "))
 		case c.Recorded == nil:
 			return fmt.Errorf("%s: recorded state is required (it is what apply compares)", field)
 		}
@@ -204,13 +232,17 @@ func nameOr(r Ref) string {
 	return r.ARN
 }
 
-// order sorts changes: stops of services before databases, starts the
-// other way round, so a database is up before what uses it.
+// order sorts changes: stops of services, then workers, then scheduled
+// tasks, then databases; starts the other way round, so a database is up
+// before what uses it.
 func order(cs []Change) {
 	rank := func(c Change) int {
-		i := slices.Index(Types, c.Type)
+		i := 2 * slices.Index(Types, c.Type)
+		if c.Worker {
+			i++
+		}
 		if c.Action == Start {
-			i = len(Types) - i
+			i = 2*len(Types) - i
 		}
 		return i
 	}

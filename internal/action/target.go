@@ -20,6 +20,8 @@ type Observed struct {
 	// Skip, when set, is why no change may be made now (a deployment in
 	// progress, a read replica, a transitional state).
 	Skip string
+	// count is what a start sets when nothing was saved (Ref.Count).
+	count int32
 }
 
 // Target stops and starts one resource type.

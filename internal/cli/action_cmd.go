@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,8 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/report"
+	"github.com/steward-sre/steward/internal/report/table"
+	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -56,33 +59,76 @@ type UndoCmd struct {
 
 // actionEngine opens the store (the journal is written) and builds the
 // targets from the credentials and accounts a live scan uses.
-func (r *runner) actionEngine(cfg *config.Config) (*action.Engine, store.Store, error) {
-	src, err := r.awsSource(cfg)
+func (r *runner) actionEngine(ctx context.Context, cfg *config.Config) (*action.Engine, store.Store, error) {
+	e, st, _, err := r.actionSetup(ctx, cfg)
+	return e, st, err
+}
+
+// actionSetup is actionEngine with the bastion's place: its ARN in the
+// account and region steward reaches it in, nil when steward.yaml has
+// no bastion.
+func (r *runner) actionSetup(ctx context.Context, cfg *config.Config) (*action.Engine, store.Store, *action.Ref, error) {
+	src, err := r.awsSource(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cfgs, err := aws.Configs(src)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	targets := &action.AWSTargets{Wait: action.DefaultWait}
+	bastion, err := r.bastionRef(cfg, cfgs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dbWait, ecsWait := action.DefaultWait, action.DefaultWait
+	dbWait.Timeout, ecsWait.Timeout = cfg.Policies.Actions.DBWait(), cfg.Policies.Actions.ECSWait()
+	targets := &action.AWSTargets{Wait: dbWait, ECSWait: ecsWait}
 	for _, c := range cfgs {
 		targets.Add(c.Account, c.Region, c.Config)
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
-	}
-	actor := r.env.Getenv("STEWARD_ACTOR")
-	if actor == "" {
-		actor = r.env.Getenv("USER")
+		return nil, nil, nil, err
 	}
 	e := &action.Engine{Targets: targets, Journal: st, Exclude: action.Exclusions{Patterns: cfg.Policies.Actions.Exclude},
-		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: actor, Now: r.env.Now, Logger: r.log.With("component", "action")}
+		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: r.whoami(""), Now: r.env.Now, Logger: r.log.With("component", "action")}
 	if afterIntent != nil {
 		action.SetAfterIntent(e, afterIntent)
 	}
-	return e, st, nil
+	return e, st, bastion, nil
+}
+
+// bastionRef places the bastion of steward.yaml in the one account and
+// region it names or steward reaches.
+func (r *runner) bastionRef(cfg *config.Config, cfgs []aws.RegionConfig) (*action.Ref, error) {
+	b := cfg.Bastion
+	if b == nil {
+		return nil, nil
+	}
+	pick := func(field, set string, of func(aws.RegionConfig) string) (string, error) {
+		if set != "" {
+			return set, nil
+		}
+		var seen []string
+		for _, c := range cfgs {
+			if v := of(c); !slices.Contains(seen, v) {
+				seen = append(seen, v)
+			}
+		}
+		if len(seen) != 1 {
+			return "", r.usage("cli.bastion.where", field, strings.Join(seen, ", "))
+		}
+		return seen[0], nil
+	}
+	account, err := pick("bastion.account", b.Account, func(c aws.RegionConfig) string { return c.Account })
+	if err != nil {
+		return nil, err
+	}
+	region, err := pick("bastion.region", b.Region, func(c aws.RegionConfig) string { return c.Region })
+	if err != nil {
+		return nil, err
+	}
+	return &action.Ref{ARN: b.ARN(account, region), Type: action.TypeECSService, Name: b.Service, Cluster: b.Cluster, Count: 1}, nil
 }
 
 // afterIntent, when set, runs between a change's journal intent and the
@@ -90,55 +136,67 @@ func (r *runner) actionEngine(cfg *config.Config) (*action.Engine, store.Store, 
 var afterIntent func(action.Change)
 
 // inventory is the resources of --source, else of the latest scan.
-func (r *runner) inventory(cfg *config.Config, st store.Store, source string) ([]inventory.Resource, error) {
+func (r *runner) inventory(ctx context.Context, cfg *config.Config, st store.Store, source string) ([]inventory.Resource, error) {
 	if source != "" {
-		src, err := r.source(source, cfg)
+		src, err := r.source(ctx, source, cfg)
 		if err != nil {
 			return nil, err
 		}
 		prog := report.NewProgress(r.env.Stderr, r.isTTY(r.env.Stderr), r.env.Now, "inventory")
-		col, err := src.Collect(r.ctx, prog)
+		col, err := src.Collect(ctx, prog)
 		prog.Finish()
 		if err != nil {
 			return nil, fmt.Errorf("collect %s: %w", source, err)
 		}
 		return col.Resources, nil
 	}
-	sc, err := st.LatestScan(r.ctx)
+	sc, err := st.LatestScan(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, usagef("the store has no scan yet: run `steward scan` first, or give --source")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read latest scan: %w", err)
 	}
-	return st.Resources(r.ctx, sc.ID)
+	return st.Resources(ctx, sc.ID)
 }
 
-func (r *runner) planSchedules(cfg *config.Config, e *action.Engine, st store.Store, f PlanFlags) (*action.Plan, error) {
+// overrideLookback is how far before a run's instant overrides are read:
+// a bastion lease that ended within it still brings the bastion back to 0.
+const overrideLookback = 8 * 24 * time.Hour
+
+func (r *runner) planSchedules(ctx context.Context, cfg *config.Config, e *action.Engine, st store.Store, bastion *action.Ref, f PlanFlags) (*action.Plan, error) {
 	at, err := instant("--at", f.At, r.env.Now)
 	if err != nil {
 		return nil, err
 	}
-	rs, err := r.inventory(cfg, st, f.Source)
+	rs, err := r.inventory(ctx, cfg, st, f.Source)
 	if err != nil {
 		return nil, err
 	}
-	return e.PlanSchedules(r.ctx, action.ScheduleInput{Resources: rs, Resolver: cfg.ScheduleResolver(),
-		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at})
+	holds, err := r.leaseHolds(ctx, cfg, st, rs, at)
+	if err != nil {
+		return nil, err
+	}
+	ovs, err := st.OverridesSince(ctx, at.Add(-overrideLookback))
+	if err != nil {
+		return nil, err
+	}
+	return e.PlanSchedules(ctx, action.ScheduleInput{Resources: rs, Resolver: cfg.ScheduleResolver(),
+		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at, Holds: holds, Overrides: ovs, Bastion: bastion})
 }
 
 // Run plans.
-func (c *PlanCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *PlanCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	e, st, err := r.actionEngine(cfg)
+	e, st, bastion, err := r.actionSetup(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, err := r.planSchedules(cfg, e, st, c.PlanFlags)
+	p, err := r.planSchedules(ctx, cfg, e, st, bastion, c.PlanFlags)
 	if err != nil {
 		return err
 	}
@@ -154,7 +212,7 @@ func (c *PlanCmd) Run(r *runner) error {
 		fmt.Fprintf(r.env.Stderr, "steward: %d changes is over the cap of %d per apply (policies.actions.max_changes): apply will refuse this plan\n", n, e.MaxChanges)
 	}
 	if c.Out != "" {
-		fmt.Fprintf(r.env.Stderr, "Plan saved to %s: run `steward apply %s` to make these %d change(s).\n", c.Out, c.Out, len(p.Changes))
+		fmt.Fprintln(r.env.Stderr, r.lang.T("cli.plan.saved", c.Out, len(p.Changes)))
 	}
 	return nil
 }
@@ -179,8 +237,8 @@ func writePlan(path string, p *action.Plan) error {
 }
 
 // Run applies a saved plan.
-func (c *ApplyCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *ApplyCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -193,16 +251,16 @@ func (c *ApplyCmd) Run(r *runner) error {
 	if err != nil {
 		return usagef("%s: %v", c.File, err)
 	}
-	e, st, err := r.actionEngine(cfg)
+	e, st, err := r.actionEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := e.Check(r.ctx, p); err != nil {
+	if err := e.Check(ctx, p); err != nil {
 		return refusal(err)
 	}
 	if len(p.Changes) == 0 {
-		_, err := fmt.Fprintln(r.env.Stdout, "The plan has no changes.")
+		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("cli.plan.nochanges"))
 		return err
 	}
 	if err := r.printPlan("table", p); err != nil {
@@ -211,7 +269,7 @@ func (c *ApplyCmd) Run(r *runner) error {
 	if err := r.confirm(c.AutoApprove, fmt.Sprintf("Make these %d change(s)?", len(p.Changes))); err != nil {
 		return err
 	}
-	outs, err := e.Apply(r.ctx, p)
+	outs, err := e.Apply(ctx, p)
 	if perr := r.printOutcomes(c.Format, outs); perr != nil && err == nil {
 		err = perr
 	}
@@ -248,12 +306,12 @@ func (r *runner) confirm(auto bool, question string) error {
 }
 
 // Run lists the journal.
-func (c *JournalCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := r.openStoreForReading(cfg)
+	st, err := r.openStoreForReading(ctx, cfg)
 	if errors.Is(err, store.ErrNotFound) {
 		return usagef("the store is empty: steward has made no change")
 	}
@@ -261,7 +319,7 @@ func (c *JournalCmd) Run(r *runner) error {
 		return err
 	}
 	defer st.Close()
-	es, err := st.JournalEntries(r.ctx, store.JournalFilter{ARN: c.ARN, Limit: c.Limit})
+	es, err := st.JournalEntries(ctx, store.JournalFilter{ARN: c.ARN, Limit: c.Limit})
 	if err != nil {
 		return err
 	}
@@ -277,11 +335,13 @@ func (c *JournalCmd) Run(r *runner) error {
 		return writeJSON(r.env.Stdout, rows)
 	}
 	if len(es) == 0 {
-		_, err := fmt.Fprintln(r.env.Stdout, "The journal is empty: steward has made no change.")
+		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("cli.journal.empty"))
 		return err
 	}
 	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHANGE\tAT (UTC)\tACTION\tTYPE\tNAME\tSTATUS\tCHANGE MADE\tWHY")
+	l := r.lang
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.T("col.change"), l.T("col.atutc"), l.T("col.action"), l.T("col.type"), l.T("col.name"),
+		l.T("col.status"), l.T("col.changemade"), l.T("col.why"))
 	for _, e := range es {
 		status := action.StatusText(e.Status)
 		if e.Error != "" {
@@ -298,17 +358,17 @@ func (c *JournalCmd) Run(r *runner) error {
 }
 
 // Run undoes a change.
-func (c *UndoCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	e, st, err := r.actionEngine(cfg)
+	e, st, err := r.actionEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	en, err := st.JournalEntry(r.ctx, c.ID)
+	en, err := st.JournalEntry(ctx, c.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return usagef("no change %q in the journal (see steward journal)", c.ID)
 	}
@@ -318,7 +378,10 @@ func (c *UndoCmd) Run(r *runner) error {
 	if err := r.confirm(c.AutoApprove, fmt.Sprintf("Undo %s (%s %s)?", en.ID, en.Action, en.Name)); err != nil {
 		return err
 	}
-	o, err := e.Undo(r.ctx, c.ID)
+	o, err := e.Undo(ctx, c.ID)
+	if dn := (*action.DeleteNotReversible)(nil); errors.As(err, &dn) {
+		return usageError{errors.New(undoDeleteText(r.lang, dn))}
+	}
 	if errors.Is(err, action.ErrNotReversible) {
 		return usageError{err}
 	}
@@ -359,21 +422,45 @@ func (r *runner) printPlan(format string, p *action.Plan) error {
 	if format == "json" {
 		return writeJSON(r.env.Stdout, p)
 	}
-	fmt.Fprintf(r.env.Stdout, "Plan %s for %s: %d change(s), %d left alone.\n", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped))
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
+	l := r.lang
+	opts := table.Options{Width: r.tableWidth()}
+	fmt.Fprintln(r.env.Stdout, l.T("cli.plan.head", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped)))
 	if len(p.Changes) > 0 {
-		fmt.Fprintln(tw, "CHANGE\tACTION\tTYPE\tNAME\tBEFORE -> AFTER\tWHY")
+		cols := []table.Column{{Title: l.T("col.change")}, {Title: l.T("col.action")}, {Title: l.T("col.type"), Drop: 1}, {Title: l.T("col.name"), Shrink: 2, Min: 16},
+			{Title: l.T("col.beforeafter"), Shrink: 3, Min: 20}, {Title: l.T("col.why"), Shrink: 1, Min: 30, Below: true}}
+		var rows [][]string
 		for _, c := range p.Changes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Action, c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why)
+			rows = append(rows, []string{c.ID, string(c.Action), c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why})
+		}
+		if err := table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), opts); err != nil {
+			return err
 		}
 	}
 	if len(p.Skipped) > 0 {
-		fmt.Fprintln(tw, "\nLEFT ALONE\tTYPE\tNAME\tWHY\t\t")
+		if len(p.Changes) > 0 {
+			fmt.Fprintln(r.env.Stdout)
+		}
+		cols := []table.Column{{Title: l.T("col.leftalone")}, {Title: l.T("col.type"), Drop: 1}, {Title: l.T("col.name"), Shrink: 2, Min: 16},
+			{Title: l.T("col.why"), Shrink: 1, Min: 30, Below: true}}
+		var rows [][]string
 		for _, s := range p.Skipped {
-			fmt.Fprintf(tw, "-\t%s\t%s\t%s\t\t\n", s.Type, nameOf(s.Ref), s.Reason)
+			rows = append(rows, []string{"-", s.Type, nameOf(s.Ref), s.Reason})
+		}
+		if err := table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), opts); err != nil {
+			return err
 		}
 	}
-	return tw.Flush()
+	for _, c := range p.Changes {
+		for _, w := range c.Warnings {
+			fmt.Fprintln(r.env.Stdout, table.Terminal(l.T("cli.plan.warning", c.ID, nameOf(c.Ref), w)))
+		}
+	}
+	if len(p.Overrides) > 0 {
+		fmt.Fprintln(r.env.Stdout)
+		fmt.Fprintln(r.env.Stdout, l.T("cli.plan.overrides", len(p.Overrides)))
+		return r.printOverrides(p.Overrides, p.AsOf, p.AsOf.Location())
+	}
+	return nil
 }
 
 func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
@@ -384,7 +471,7 @@ func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
 		return writeJSON(r.env.Stdout, outs)
 	}
 	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHANGE\tACTION\tNAME\tRESULT")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.lang.T("col.change"), r.lang.T("col.action"), r.lang.T("col.name"), r.lang.T("col.result"))
 	for _, o := range outs {
 		res := string(o.Status)
 		if o.Error != "" {
@@ -410,32 +497,42 @@ type runSummary struct {
 	Planned  []action.Change  `json:"planned"`
 	Outcomes []action.Outcome `json:"outcomes"`
 	Skipped  []action.Skip    `json:"skipped"`
-	Failed   int              `json:"failed"`
-	Error    string           `json:"error,omitempty"`
+	// Overrides are the timed overrides in force: who set the schedule
+	// aside, why and until when.
+	Overrides []schedule.Override `json:"overrides"`
+	Failed    int                 `json:"failed"`
+	Error     string              `json:"error,omitempty"`
 }
 
 // Run runs the schedules once.
-func (c *ScheduleRunCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *ScheduleRunCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	e, st, err := r.actionEngine(cfg)
+	e, st, bastion, err := r.actionSetup(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, err := r.planSchedules(cfg, e, st, c.PlanFlags)
+	if err := r.leaseChores(ctx, cfg, st, c.At, c.DryRun); err != nil {
+		return err
+	}
+	p, err := r.planSchedules(ctx, cfg, e, st, bastion, c.PlanFlags)
 	if err != nil {
 		return err
 	}
-	sum := runSummary{At: p.AsOf, Plan: p.ID, DryRun: c.DryRun, Actor: e.Actor, Planned: p.Changes, Skipped: p.Skipped, Outcomes: []action.Outcome{}}
+	sum := runSummary{At: p.AsOf, Plan: p.ID, DryRun: c.DryRun, Actor: e.Actor, Planned: p.Changes, Skipped: p.Skipped, Outcomes: []action.Outcome{},
+		Overrides: p.Overrides}
+	if sum.Overrides == nil {
+		sum.Overrides = []schedule.Override{}
+	}
 	if sum.Skipped == nil {
 		sum.Skipped = []action.Skip{}
 	}
 	var applyErr error
 	if !c.DryRun && len(p.Changes) > 0 {
-		sum.Outcomes, applyErr = e.Apply(r.ctx, p)
+		sum.Outcomes, applyErr = e.Apply(ctx, p)
 		for _, o := range sum.Outcomes {
 			if o.Status != store.JournalDone {
 				sum.Failed++
@@ -454,11 +551,11 @@ func (c *ScheduleRunCmd) Run(r *runner) error {
 			err = r.printOutcomes("table", sum.Outcomes)
 		}
 		if err == nil && c.DryRun {
-			fmt.Fprintln(r.env.Stdout, "Dry run: nothing was changed.")
+			fmt.Fprintln(r.env.Stdout, r.lang.T("cli.run.dryrun"))
 		}
 	}
 	if u := cfg.Notify.WebhookURL; u != "" && (len(p.Changes) > 0 || applyErr != nil) {
-		if werr := notify.Webhook(r.ctx, nil, u, sum); werr != nil {
+		if werr := notify.Webhook(ctx, nil, u, sum); werr != nil {
 			r.log.Warn("run summary not delivered", "err", werr)
 			fmt.Fprintf(r.env.Stderr, "steward: %v\n", werr)
 		}

@@ -86,6 +86,8 @@ type CLI struct {
 	Globals
 
 	Demo      DemoCmd      `cmd:"" help:"Scan a built-in synthetic estate (no AWS account needed) and print the report."`
+	Token     TokenCmd     `cmd:"" help:"API tokens for machines that call steward serve."`
+	Serve     ServeCmd     `cmd:"" help:"Serve the dashboard, API and health/metrics endpoints, and run scans, cost ingest and schedules on their intervals."`
 	Scan      ScanCmd      `cmd:"" help:"Collect resources from a source, evaluate policies, store and report."`
 	Findings  FindingsCmd  `cmd:"" help:"Print the findings of the latest scan in the store."`
 	History   HistoryCmd   `cmd:"" help:"Show when a resource appeared, changed and disappeared."`
@@ -97,10 +99,13 @@ type CLI struct {
 	Dora      DoraCmd      `cmd:"" help:"The Four Keys (DORA) per service and team: deployment frequency, lead time, change failure rate, recovery time."`
 	Deploy    DeployCmd    `cmd:"" help:"Record deployments."`
 	Incident  IncidentCmd  `cmd:"" help:"Open and resolve incidents."`
+	Env       EnvCmd       `cmd:"" help:"Environments and their leases: who uses qa3, for what, until when; compare stg with prod."`
 	Plan      PlanCmd      `cmd:"" help:"Plan the changes the schedules want now (stop, start): print them, or save them for apply."`
 	Apply     ApplyCmd     `cmd:"" help:"Make exactly the changes of a saved plan, after checking nothing changed since."`
 	Journal   JournalCmd   `cmd:"" help:"List the changes steward made, with what each replaced."`
 	Undo      UndoCmd      `cmd:"" help:"Undo a change of the journal: restore what it replaced."`
+	Bastion   BastionCmd   `cmd:"" help:"Bastion on demand: scale the bastion ECS service to 1 for a while to reach a database, and back to 0."`
+	Cleanup   CleanupCmd   `cmd:"" help:"Mark the leftovers policies flag (unattached volumes, unassociated Elastic IPs, old snapshots, idle load balancers) and plan their delete after the grace days, for steward apply."`
 	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
 	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege, read-only IAM policy steward needs: the scan by default, or --feature cost,cost-explorer,iac, or --all."`
@@ -176,7 +181,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		c.NoColor = true
 	}
 	logger := newLogger(env.Stderr, c.LogLevel)
-	r := &runner{ctx: ctx, env: env, g: &c.Globals, log: logger}
+	r := &runner{env: env, g: &c.Globals, log: logger}
 	// The language before steward.yaml is read; config() settles it.
 	if r.lang, err = r.selectLang(""); err != nil {
 		fmt.Fprintf(env.Stderr, "steward: %v\n", err)
@@ -191,7 +196,6 @@ func Main(ctx context.Context, args []string, env Env) int {
 
 // runner is what every command's Run receives.
 type runner struct {
-	ctx context.Context //nolint:containedctx // one command invocation, not stored beyond it
 	env Env
 	g   *Globals
 	log *slog.Logger
@@ -264,7 +268,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // VersionCmd prints the version.
 type VersionCmd struct{}
 
-func (VersionCmd) Run(r *runner) error {
+func (VersionCmd) Run(ctx context.Context, r *runner) error {
 	_, err := fmt.Fprintf(r.env.Stdout, "steward %s\n", versionString())
 	return err
 }

@@ -28,8 +28,8 @@ type FindingsCmd struct {
 }
 
 // Run prints findings from the store.
-func (c *FindingsCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *FindingsCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (c *FindingsCmd) Run(r *runner) error {
 	if err != nil {
 		return usageError{err}
 	}
-	st, err := r.openStoreForReading(cfg)
+	st, err := r.openStoreForReading(ctx, cfg)
 	if errors.Is(err, store.ErrNotFound) {
 		return r.usage("cli.noscan")
 	}
@@ -49,9 +49,9 @@ func (c *FindingsCmd) Run(r *runner) error {
 		return err
 	}
 	defer st.Close()
-	s, err := st.LatestScan(r.ctx)
+	s, err := st.LatestScan(ctx)
 	if c.ScanID != "" {
-		s, err = st.Scan(r.ctx, c.ScanID)
+		s, err = st.Scan(ctx, c.ScanID)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		if c.ScanID != "" {
@@ -62,15 +62,15 @@ func (c *FindingsCmd) Run(r *runner) error {
 	if err != nil {
 		return fmt.Errorf("read scan: %w", err)
 	}
-	fs, err := st.Findings(r.ctx, s.ID)
+	fs, err := st.Findings(ctx, s.ID)
 	if err != nil {
 		return fmt.Errorf("read findings: %w", err)
 	}
-	since, err := store.FindingsSince(r.ctx, st, s.ID)
+	since, err := store.FindingsSince(ctx, st, s.ID)
 	if err != nil {
 		return fmt.Errorf("compare with the previous scan: %w", err)
 	}
-	eng, err := r.engine(cfg)
+	eng, err := r.engine(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -120,12 +120,12 @@ type historyVersion struct {
 }
 
 // Run prints the history.
-func (c *HistoryCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *HistoryCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := r.openStoreForReading(cfg)
+	st, err := r.openStoreForReading(ctx, cfg)
 	if errors.Is(err, store.ErrNotFound) {
 		return r.usage("cli.noscan")
 	}
@@ -133,18 +133,18 @@ func (c *HistoryCmd) Run(r *runner) error {
 		return err
 	}
 	defer st.Close()
-	arn, err := resolveResource(r.ctx, st, c.Resource)
+	arn, err := resolveResource(ctx, st, c.Resource)
 	if err != nil {
 		return err
 	}
-	vs, err := st.ResourceHistory(r.ctx, arn)
+	vs, err := st.ResourceHistory(ctx, arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return r.usage("cli.nohistory", arn)
 	}
 	if err != nil {
 		return fmt.Errorf("read history: %w", err)
 	}
-	hv, err := versionChanges(r.ctx, st, arn, vs)
+	hv, err := versionChanges(ctx, st, arn, vs)
 	if err != nil {
 		return err
 	}

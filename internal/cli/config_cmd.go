@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 )
 
@@ -15,15 +16,15 @@ type ConfigValidateCmd struct {
 }
 
 // Run validates.
-func (c *ConfigValidateCmd) Run(r *runner) error {
+func (c *ConfigValidateCmd) Run(ctx context.Context, r *runner) error {
 	if c.Path != "" {
 		r.g.Config = c.Path
 	}
-	cfg, err := r.config()
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	eng, err := r.engine(cfg)
+	eng, err := r.engine(ctx, cfg)
 	if err != nil {
 		return err
 	}

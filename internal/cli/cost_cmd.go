@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -39,18 +40,18 @@ type CostIngestCmd struct {
 }
 
 // Run ingests.
-func (c *CostIngestCmd) Run(r *runner) error {
+func (c *CostIngestCmd) Run(ctx context.Context, r *runner) error {
 	if c.CostExplorer || c.From != "" || c.To != "" {
-		return c.runCostExplorer(r)
+		return c.runCostExplorer(ctx, r)
 	}
 	if len(c.Paths) == 0 && !c.Demo {
 		return r.usage("cli.ingestpaths")
 	}
-	cfg, err := r.config()
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	st, cs, err := r.costStore(cfg)
+	st, cs, err := r.costStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -69,11 +70,11 @@ func (c *CostIngestCmd) Run(r *runner) error {
 		MaxSkipped: cfg.Cost.MaxSkippedShare(), AcceptSkipped: c.AcceptSkipped,
 	}
 	if anyS3(paths) {
-		if o.S3, err = r.s3Client(cfg); err != nil {
+		if o.S3, err = r.s3Client(ctx, cfg); err != nil {
 			return err
 		}
 	}
-	return ingestError(cost.RunIngest(r.ctx, cs, o, c.Format, r.env.Stdout))
+	return ingestError(cost.RunIngest(ctx, cs, o, c.Format, r.env.Stdout))
 }
 
 // ingestError sorts an ingest's failure: the store's, the disk's or the
@@ -123,9 +124,9 @@ type CostWasteCmd struct{ CostFlags }
 
 // Run reports waste. It is priced from the price table where there is no
 // bill: it still answers, and says how to make it exact.
-func (c *CostWasteCmd) Run(r *runner) error {
-	return r.withCostCommon(c.Format, func(o cost.Common) error {
-		end, err := cost.DataEnd(r.ctx, o.Store)
+func (c *CostWasteCmd) Run(ctx context.Context, r *runner) error {
+	return r.withCostCommon(ctx, c.Format, func(o cost.Common) error {
+		end, err := cost.DataEnd(ctx, o.Store)
 		switch {
 		case errors.Is(err, cost.ErrNoBill):
 			fmt.Fprintln(r.env.Stderr, "steward: "+err.Error())
@@ -134,7 +135,7 @@ func (c *CostWasteCmd) Run(r *runner) error {
 		default:
 			o.Now = dataNow(o.Now, end)
 		}
-		return cost.RunWaste(r.ctx, o, r.env.Stdout)
+		return cost.RunWaste(ctx, o, r.env.Stdout)
 	})
 }
 
@@ -142,22 +143,22 @@ func (c *CostWasteCmd) Run(r *runner) error {
 type CostAnomaliesCmd struct{ CostFlags }
 
 // Run reports anomalies, measured from the last day billed.
-func (c *CostAnomaliesCmd) Run(r *runner) error {
-	return r.withCostCommon(c.Format, func(o cost.Common) error {
-		end, err := billedEnd(r, o)
+func (c *CostAnomaliesCmd) Run(ctx context.Context, r *runner) error {
+	return r.withCostCommon(ctx, c.Format, func(o cost.Common) error {
+		end, err := billedEnd(ctx, r, o)
 		if err != nil {
 			return err
 		}
 		o.Now = dataNow(o.Now, end)
-		return cost.RunAnomalies(r.ctx, o, r.env.Stdout)
+		return cost.RunAnomalies(ctx, o, r.env.Stdout)
 	})
 }
 
 // billedEnd is the day after the last day billed. With no bill ingested
 // there is nothing to compare: the exit is "incomplete", so that a check
 // cannot pass every CI gate.
-func billedEnd(r *runner, o cost.Common) (time.Time, error) {
-	end, err := cost.DataEnd(r.ctx, o.Store)
+func billedEnd(ctx context.Context, r *runner, o cost.Common) (time.Time, error) {
+	end, err := cost.DataEnd(ctx, o.Store)
 	if errors.Is(err, cost.ErrNoBill) {
 		return time.Time{}, exitError{ExitIncomplete, "steward: " + err.Error()}
 	}
@@ -168,12 +169,12 @@ func billedEnd(r *runner, o cost.Common) (time.Time, error) {
 type CostCheckCmd struct{ CostFlags }
 
 // Run checks; a breach exits 1.
-func (c *CostCheckCmd) Run(r *runner) error {
-	return r.withCostCommon(c.Format, func(o cost.Common) error {
-		if _, err := billedEnd(r, o); err != nil {
+func (c *CostCheckCmd) Run(ctx context.Context, r *runner) error {
+	return r.withCostCommon(ctx, c.Format, func(o cost.Common) error {
+		if _, err := billedEnd(ctx, r, o); err != nil {
 			return err
 		}
-		err := cost.RunCheck(r.ctx, o, r.env.Stdout)
+		err := cost.RunCheck(ctx, o, r.env.Stdout)
 		if errors.Is(err, cost.ErrCheckFailed) {
 			return exitError{ExitFindings, "steward: " + err.Error()}
 		}
@@ -182,8 +183,8 @@ func (c *CostCheckCmd) Run(r *runner) error {
 }
 
 // withCostCommon runs f with what the reporting commands share.
-func (r *runner) withCostCommon(format string, f func(cost.Common) error) error {
-	o, closeFn, err := r.costCommon(format)
+func (r *runner) withCostCommon(ctx context.Context, format string, f func(cost.Common) error) error {
+	o, closeFn, err := r.costCommon(ctx, format)
 	if err != nil {
 		return err
 	}
@@ -198,11 +199,11 @@ type CostShowCmd struct {
 	From      string `help:"First day (YYYY-MM-DD); default 30 days before --to." placeholder:"DATE"`
 	To        string `help:"Day after the last (YYYY-MM-DD); default the day after the last day of ingested bills (or today, if sooner)." placeholder:"DATE"`
 	Amortized bool   `help:"Show amortised (effective) cost instead of billed."`
-	Top       int    `help:"Untagged resources to list." default:"10"`
+	Top       int    `help:"Largest groups and untagged resources to list (default: every group and 10 untagged resources)."`
 }
 
 // Run shows.
-func (c *CostShowCmd) Run(r *runner) error {
+func (c *CostShowCmd) Run(ctx context.Context, r *runner) error {
 	if err := cost.ValidBy(c.By); err != nil {
 		return err
 	}
@@ -214,12 +215,12 @@ func (c *CostShowCmd) Run(r *runner) error {
 	if err != nil {
 		return err
 	}
-	o, closeFn, err := r.costCommon(c.Format)
+	o, closeFn, err := r.costCommon(ctx, c.Format)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	end, err := cost.DataEnd(r.ctx, o.Store)
+	end, err := cost.DataEnd(ctx, o.Store)
 	if errors.Is(err, cost.ErrNoBill) {
 		return exitError{ExitIncomplete, "steward: " + err.Error()}
 	}
@@ -232,7 +233,7 @@ func (c *CostShowCmd) Run(r *runner) error {
 		to = dataNow(o.Now, end).AddDate(0, 0, 1)
 		to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	return cost.RunShow(r.ctx, cost.ShowOptions{Common: o, By: c.By, From: from, To: to, Amortized: c.Amortized, Top: c.Top}, r.env.Stdout)
+	return cost.RunShow(ctx, cost.ShowOptions{Common: o, By: c.By, From: from, To: to, Amortized: c.Amortized, Top: c.Top}, r.env.Stdout)
 }
 
 // dataNow is "today" for a report over bills: now, or the last day billed
@@ -256,8 +257,8 @@ func parseDay(flag, s string) (time.Time, error) {
 }
 
 // costStore opens the store and the cost tables kept in the same database.
-func (r *runner) costStore(cfg *config.Config) (store.Store, cost.RollupStore, error) {
-	st, err := r.openStore(cfg)
+func (r *runner) costStore(ctx context.Context, cfg *config.Config) (store.Store, cost.RollupStore, error) {
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -266,7 +267,7 @@ func (r *runner) costStore(cfg *config.Config) (store.Store, cost.RollupStore, e
 		st.Close()
 		return nil, nil, usagef("this store backend cannot keep cost data")
 	}
-	cs, err := costdb.Open(r.ctx, sd.SQLDB())
+	cs, err := costdb.Open(ctx, sd.SQLDB())
 	if err != nil {
 		st.Close()
 		return nil, nil, fmt.Errorf("open cost tables: %w", err)
@@ -276,10 +277,10 @@ func (r *runner) costStore(cfg *config.Config) (store.Store, cost.RollupStore, e
 
 // costStoreForReading opens the store and its cost tables for a report,
 // which never writes: it works on a store this user may only read.
-func (r *runner) costStoreForReading(cfg *config.Config) (store.Store, cost.RollupStore, error) {
-	st, err := r.openStoreForReading(cfg)
+func (r *runner) costStoreForReading(ctx context.Context, cfg *config.Config) (store.Store, cost.RollupStore, error) {
+	st, err := r.openStoreForReading(ctx, cfg)
 	if errors.Is(err, store.ErrNotFound) {
-		return r.costStore(cfg) // nothing saved yet: an empty store, as a writer makes it
+		return r.costStore(ctx, cfg) // nothing saved yet: an empty store, as a writer makes it
 	}
 	if err != nil {
 		return nil, nil, err
@@ -289,7 +290,7 @@ func (r *runner) costStoreForReading(cfg *config.Config) (store.Store, cost.Roll
 		st.Close()
 		return nil, nil, usagef("this store backend cannot keep cost data")
 	}
-	cs, err := costdb.Open(r.ctx, sd.SQLDB())
+	cs, err := costdb.Open(ctx, sd.SQLDB())
 	if err == nil {
 		return st, cs, nil
 	}
@@ -299,7 +300,7 @@ func (r *runner) costStoreForReading(cfg *config.Config) (store.Store, cost.Roll
 	}
 	// The cost tables are missing or older than this steward's: a writable
 	// store gets them made as for any writer.
-	wst, wcs, werr := r.costStore(cfg)
+	wst, wcs, werr := r.costStore(ctx, cfg)
 	if werr != nil && store.IsReadOnly(werr) {
 		return nil, nil, fmt.Errorf("open cost tables: %w (its cost tables are missing or older than this steward's: run `steward cost ingest` once with write access)", werr)
 	}
@@ -309,12 +310,12 @@ func (r *runner) costStoreForReading(cfg *config.Config) (store.Store, cost.Roll
 // costCommon gathers what the reporting commands share: the rollups, the
 // configuration, and the latest scan's resources and findings (which name
 // owners and price waste), when there is a scan.
-func (r *runner) costCommon(format string) (cost.Common, func(), error) {
-	cfg, err := r.config()
+func (r *runner) costCommon(ctx context.Context, format string) (cost.Common, func(), error) {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return cost.Common{}, nil, err
 	}
-	st, cs, err := r.costStoreForReading(cfg)
+	st, cs, err := r.costStoreForReading(ctx, cfg)
 	if err != nil {
 		return cost.Common{}, nil, err
 	}
@@ -327,7 +328,7 @@ func (r *runner) costCommon(format string) (cost.Common, func(), error) {
 		Schedules: cfg.ScheduleResolver(),
 	}
 	o.Width = r.tableWidth()
-	s, err := st.LatestScan(r.ctx)
+	s, err := st.LatestScan(ctx)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		r.log.Info("no scan in the store: costs are attributed from bill tags and the naming rule only")
@@ -335,8 +336,8 @@ func (r *runner) costCommon(format string) (cost.Common, func(), error) {
 		st.Close()
 		return cost.Common{}, nil, fmt.Errorf("read latest scan: %w", err)
 	default:
-		if o.Resources, err = st.Resources(r.ctx, s.ID); err == nil {
-			o.Findings, err = st.Findings(r.ctx, s.ID)
+		if o.Resources, err = st.Resources(ctx, s.ID); err == nil {
+			o.Findings, err = st.Findings(ctx, s.ID)
 		}
 		if err != nil {
 			st.Close()

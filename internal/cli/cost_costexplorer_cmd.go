@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
@@ -10,7 +11,7 @@ import (
 )
 
 // runCostExplorer is `steward cost ingest --cost-explorer --from --to`.
-func (c *CostIngestCmd) runCostExplorer(r *runner) error {
+func (c *CostIngestCmd) runCostExplorer(ctx context.Context, r *runner) error {
 	switch {
 	case !c.CostExplorer:
 		return usagef("cost ingest: --from and --to go with --cost-explorer")
@@ -25,7 +26,7 @@ func (c *CostIngestCmd) runCostExplorer(r *runner) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := r.config()
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -34,16 +35,16 @@ func (c *CostIngestCmd) runCostExplorer(r *runner) error {
 		return usageError{err}
 	}
 	// Cost Explorer answers in us-east-1, with the accounts' credentials.
-	acfg, err := aws.BaseConfig(r.ctx, r.awsOptions(cfg))
+	acfg, err := aws.BaseConfig(ctx, r.awsOptions(cfg))
 	if err != nil {
 		return usageError{fmt.Errorf("cost explorer: %w", err)}
 	}
 	acfg.Region = "us-east-1"
 	o.Client = costexplorer.NewFromConfig(acfg)
-	st, cs, err := r.costStore(cfg)
+	st, cs, err := r.costStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return cost.RunCostExplorer(r.ctx, cs, o, c.Format, r.env.Stdout)
+	return cost.RunCostExplorer(ctx, cs, o, c.Format, r.env.Stdout)
 }

@@ -112,7 +112,7 @@ func breakInserts(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`CREATE TRIGGER full BEFORE INSERT ON cost_rollups BEGIN SELECT RAISE(FAIL, 'disk full'); END`); err != nil {
+	if _, err := db.Exec(`CREATE TRIGGER full BEFORE INSERT ON cost_blocks BEGIN SELECT RAISE(FAIL, 'disk full'); END`); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/steward-sre/steward/internal/cost"
 )
 
@@ -10,11 +12,11 @@ type CostRecommendCmd struct {
 }
 
 // Run recommends.
-func (c *CostRecommendCmd) Run(r *runner) error {
-	o, closeFn, err := r.costCommon(c.Format)
+func (c *CostRecommendCmd) Run(ctx context.Context, r *runner) error {
+	o, closeFn, err := r.costCommon(ctx, c.Format)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	return cost.RunRecommend(r.ctx, o, r.env.Stdout)
+	return cost.RunRecommend(ctx, o, r.env.Stdout)
 }

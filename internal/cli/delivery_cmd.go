@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,8 +37,8 @@ type DoraGitHubCmd struct {
 }
 
 // Run reads, checks and stores the payload's records.
-func (c *DoraGitHubCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *DoraGitHubCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -62,12 +64,12 @@ func (c *DoraGitHubCmd) Run(r *runner) error {
 		_, err := fmt.Fprintf(r.env.Stdout, "nothing to record from this %s event\n", c.Event)
 		return err
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.SaveDelivery(r.ctx, d); err != nil {
+	if err := st.SaveDelivery(ctx, d); err != nil {
 		return err
 	}
 	for _, x := range d.Deployments {
@@ -101,8 +103,8 @@ type DoraShowCmd struct {
 }
 
 // Run computes and prints the Four Keys.
-func (c *DoraShowCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *DoraShowCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -124,7 +126,7 @@ func (c *DoraShowCmd) Run(r *runner) error {
 		}
 		q.Services = svcs
 	}
-	d, err := r.readDelivery(cfg)
+	d, err := r.readDelivery(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -152,8 +154,8 @@ func configName(r *runner) string {
 }
 
 // readDelivery reads every delivery record; an absent store holds none.
-func (r *runner) readDelivery(cfg *config.Config) (delivery.Data, error) {
-	st, err := r.openStoreForReading(cfg)
+func (r *runner) readDelivery(ctx context.Context, cfg *config.Config) (delivery.Data, error) {
+	st, err := r.openStoreForReading(ctx, cfg)
 	if errors.Is(err, store.ErrNotFound) {
 		return delivery.Data{}, nil
 	}
@@ -161,7 +163,7 @@ func (r *runner) readDelivery(cfg *config.Config) (delivery.Data, error) {
 		return delivery.Data{}, err
 	}
 	defer st.Close()
-	return st.Delivery(r.ctx)
+	return st.Delivery(ctx)
 }
 
 func levelCell(l delivery.Level) string { return string(l) }
@@ -265,16 +267,11 @@ func dash(s string) string {
 	return s
 }
 
-func short(sha string) string {
-	if len(sha) > 8 {
-		return sha[:8]
-	}
-	return sha
-}
+func short(sha string) string { return delivery.ShortSHA(sha) }
 
 // DoraImportCmd imports delivery records.
 type DoraImportCmd struct {
-	Deployments string `help:"deployments.csv or .json: id,service,environment,finished_at,result,commit_sha (started_at,version,actor,tool,link optional)." placeholder:"FILE"`
+	Deployments string `help:"deployments.csv or .json: id,service,environment,finished_at,result,commit_sha (started_at,version,actor,tool,link,leased_by optional)." placeholder:"FILE"`
 	Commits     string `help:"commits.csv or .json: service,sha,parent_sha,committed_at (each service's main-branch first-parent history)." placeholder:"FILE"`
 	Changes     string `help:"changes.csv or .json: service,id,merge_sha,first_commit_at,merged_at (one row per merged pull request)." placeholder:"FILE"`
 	Incidents   string `help:"incidents.csv or .json: id,service,created_at,resolved_at,deployment_id." placeholder:"FILE"`
@@ -283,8 +280,8 @@ type DoraImportCmd struct {
 
 // Run reads every file given and stores their records in one go: all or
 // none.
-func (c *DoraImportCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *DoraImportCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -315,12 +312,12 @@ func (c *DoraImportCmd) Run(r *runner) error {
 	if !c.Demo && d.Len() == 0 && c.Deployments+c.Commits+c.Changes+c.Incidents == "" {
 		return usagef("nothing to import: give --deployments, --commits, --changes or --incidents (or --demo)")
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.SaveDelivery(r.ctx, d); err != nil {
+	if err := st.SaveDelivery(ctx, d); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(r.env.Stdout, "imported %d deployments, %d commits, %d changes, %d incidents\n",
@@ -344,40 +341,40 @@ func readImportFile(path string, kind delivery.Kind) (delivery.Data, error) {
 // DeployCmd records deployments.
 type DeployCmd struct {
 	Record  DeployRecordCmd  `cmd:"" help:"Record one deployment (from any CI, ecspresso in GitHub Actions, or by hand)."`
-	Collect DeployCollectCmd `cmd:"" help:"Record deployments AWS knows of, read-only: ECS deployments of the latest AWS scan's services, and CodeDeploy deployments."`
+	Collect DeployCollectCmd `cmd:"" help:"Record deployments AWS knows of, read-only: ECS deployments of the latest AWS scan's services, CodeDeploy deployments and CodePipeline executions."`
 }
 
 // DeployCollectCmd reads ECS service deployments, for the ECS services the
 // latest live scan found, and CodeDeploy deployments, with the scan's
 // credentials.
 type DeployCollectCmd struct {
-	Since string `help:"CodeDeploy deployments created since: a date or an RFC3339 time (default: 7 days ago)." placeholder:"DATE"`
+	Since string `help:"CodeDeploy deployments and CodePipeline executions started since: a date or an RFC3339 time (default: 7 days ago)." placeholder:"DATE"`
 }
 
 // Run collects and stores the deployments.
-func (c *DeployCollectCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *DeployCollectCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	sc, err := st.LatestScan(r.ctx)
+	sc, err := st.LatestScan(ctx)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.Source != "aws") {
 		return usagef("deploy collect reads the ECS services of the latest AWS scan: run `steward scan` first")
 	}
 	if err != nil {
 		return fmt.Errorf("read latest scan: %w", err)
 	}
-	rs, err := st.Resources(r.ctx, sc.ID)
+	rs, err := st.Resources(ctx, sc.ID)
 	if err != nil {
 		return fmt.Errorf("read resources of scan %s: %w", sc.ID, err)
 	}
 	byAccount := awsdeploy.ECSServicesOf(rs, cfg.Tags.SystemKey, cfg.Tags.EnvKey)
-	src, err := r.awsSource(cfg)
+	src, err := r.awsSource(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -394,6 +391,7 @@ func (c *DeployCollectCmd) Run(r *runner) error {
 	}
 	var d delivery.Data
 	var fromECS, fromCodeDeploy int
+	var pipelines []delivery.Deployment
 	for _, cl := range clients {
 		logSkipped := func(source string, skipped []awsdeploy.Skipped) {
 			for _, s := range skipped {
@@ -401,7 +399,7 @@ func (c *DeployCollectCmd) Run(r *runner) error {
 			}
 		}
 		if svcs := byAccount[cl.Account][cl.Region]; len(svcs) > 0 {
-			deps, skipped, err := awsdeploy.ECSDeployments(r.ctx, cl.Deployments, svcs)
+			deps, skipped, err := awsdeploy.ECSDeployments(ctx, cl.Deployments, svcs)
 			if err != nil {
 				return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
 			}
@@ -409,22 +407,32 @@ func (c *DeployCollectCmd) Run(r *runner) error {
 			d.Deployments = append(d.Deployments, deps...)
 			fromECS += len(deps)
 		}
-		groups, err := awsdeploy.CodeDeployGroups(r.ctx, cl.CodeDeploy)
+		groups, err := awsdeploy.CodeDeployGroups(ctx, cl.CodeDeploy)
 		if err != nil {
 			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
 		}
-		deps, skipped, err := awsdeploy.CodeDeployDeployments(r.ctx, cl.CodeDeploy, cl.Deployments, groups, since, now)
+		deps, skipped, err := awsdeploy.CodeDeployDeployments(ctx, cl.CodeDeploy, cl.Deployments, groups, since, now)
 		if err != nil {
 			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
 		}
 		logSkipped("codedeploy", skipped)
 		d.Deployments = append(d.Deployments, deps...)
 		fromCodeDeploy += len(deps)
+		piped, skipped, err := awsdeploy.CodePipelineDeployments(ctx, cl.CodePipeline, pipelineEnvs(cfg, rs), since, now)
+		if err != nil {
+			return fmt.Errorf("%s/%s: %w", cl.Account, cl.Region, err)
+		}
+		logSkipped("codepipeline", skipped)
+		pipelines = append(pipelines, piped...)
 	}
-	if err := st.SaveDelivery(r.ctx, d); err != nil {
+	fromPipeline, err := r.keepNewPipelineDeployments(ctx, st, &d, pipelines)
+	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "recorded %d ECS deployments and %d CodeDeploy deployments\n", fromECS, fromCodeDeploy)
+	if err := st.SaveDelivery(ctx, d); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(r.env.Stdout, "recorded %d ECS deployments, %d CodeDeploy deployments and %d CodePipeline executions\n", fromECS, fromCodeDeploy, fromPipeline)
 	return err
 }
 
@@ -444,8 +452,8 @@ type DeployRecordCmd struct {
 }
 
 // Run stores the deployment.
-func (c *DeployRecordCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *DeployRecordCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -471,15 +479,22 @@ func (c *DeployRecordCmd) Run(r *runner) error {
 	if err := d.Validate(); err != nil {
 		return usagef("deployment: %v", err)
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.SaveDelivery(r.ctx, delivery.Data{Deployments: []delivery.Deployment{d}}); err != nil {
+	leaseLines, err := r.deployLease(ctx, cfg, st, &d, cmp.Or(d.Actor, r.whoami("")))
+	if err != nil {
+		return err
+	}
+	if err := st.SaveDelivery(ctx, delivery.Data{Deployments: []delivery.Deployment{d}}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(r.env.Stdout, "recorded deployment %s: %s to %s, %s, %s\n", d.ID, d.Service, d.Environment, short(d.CommitSHA), d.Result)
+	for _, l := range leaseLines {
+		fmt.Fprintln(r.env.Stdout, l)
+	}
 	return err
 }
 
@@ -509,8 +524,8 @@ type IncidentOpenCmd struct {
 }
 
 // Run stores the incident.
-func (c *IncidentOpenCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *IncidentOpenCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -527,17 +542,17 @@ func (c *IncidentOpenCmd) Run(r *runner) error {
 	if err := inc.Validate(); err != nil {
 		return usagef("incident: %v", err)
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Incident(r.ctx, inc.ID); err == nil {
+	if _, err := st.Incident(ctx, inc.ID); err == nil {
 		return usagef("incident %s is already on record", inc.ID)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if err := st.SaveDelivery(r.ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
+	if err := st.SaveDelivery(ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(r.env.Stdout, "opened incident %s on %s at %s\n", inc.ID, inc.Service, inc.CreatedAt.Format(time.RFC3339))
@@ -551,8 +566,8 @@ type IncidentResolveCmd struct {
 }
 
 // Run marks the incident resolved.
-func (c *IncidentResolveCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *IncidentResolveCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -562,12 +577,12 @@ func (c *IncidentResolveCmd) Run(r *runner) error {
 			return err
 		}
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	inc, err := st.Incident(r.ctx, c.ID)
+	inc, err := st.Incident(ctx, c.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return usagef("no incident %q on record (see `steward dora --explain`)", c.ID)
 	}
@@ -581,7 +596,7 @@ func (c *IncidentResolveCmd) Run(r *runner) error {
 	if err := inc.Validate(); err != nil {
 		return usagef("incident %s: %v", inc.ID, err)
 	}
-	if err := st.SaveDelivery(r.ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
+	if err := st.SaveDelivery(ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(r.env.Stdout, "resolved incident %s after %s\n", inc.ID, delivery.HumanMinutes(inc.ResolvedAt.Sub(inc.CreatedAt).Minutes()))

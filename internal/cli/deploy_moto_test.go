@@ -58,7 +58,7 @@ func TestDeployCollectAgainstMoto(t *testing.T) {
 		t.Fatalf("scan exit %d; stderr:\n%s", code, errb)
 	}
 	code, out, errb := run("deploy", "collect")
-	if code != ExitOK || !strings.Contains(out, "recorded 1 ECS deployments and 0 CodeDeploy deployments") {
+	if code != ExitOK || !strings.Contains(out, "recorded 1 ECS deployments, 0 CodeDeploy deployments and 0 CodePipeline executions") {
 		t.Fatalf("deploy collect: exit %d\nstdout %s\nstderr %s", code, out, errb)
 	}
 	code, out, errb = run("dora", "--service", "api", "--explain", "--format", "json")

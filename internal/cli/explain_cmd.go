@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -59,18 +60,18 @@ type explainJSON struct {
 
 // Run explains one policy as the configuration has it: its parameters'
 // defaults and the values steward.yaml sets.
-func (c *ExplainCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *ExplainCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
 	// Compiling checks the configuration's overrides; the explanation is
 	// of the policy as written, with the overrides beside its defaults.
-	eng, err := r.engine(cfg)
+	eng, err := r.engine(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	all, err := policy.Load(r.ctx, cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
+	all, err := policy.Load(ctx, cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
 	if err != nil {
 		return usageError{err}
 	}

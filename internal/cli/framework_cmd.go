@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/steward-sre/steward/internal/config"
@@ -30,8 +31,8 @@ type frameworkRow struct {
 }
 
 // Run lists.
-func (c *FrameworksListCmd) Run(r *runner) error {
-	refs, err := r.frameworkRefs()
+func (c *FrameworksListCmd) Run(ctx context.Context, r *runner) error {
+	refs, err := r.frameworkRefs(ctx)
 	if err != nil {
 		return err
 	}
@@ -64,12 +65,12 @@ type FrameworksShowCmd struct {
 }
 
 // Run shows.
-func (c *FrameworksShowCmd) Run(r *runner) error {
+func (c *FrameworksShowCmd) Run(ctx context.Context, r *runner) error {
 	fw, err := framework.Get(c.ID)
 	if err != nil {
 		return usagef("%v", err)
 	}
-	refs, err := r.frameworkRefs()
+	refs, err := r.frameworkRefs(ctx)
 	if err != nil {
 		return err
 	}
@@ -88,20 +89,20 @@ func (c *FrameworksShowCmd) Run(r *runner) error {
 
 // frameworkRefs maps the built-in policies with the configuration's
 // disables applied.
-func (r *runner) frameworkRefs() ([]framework.PolicyRef, error) {
-	cfg, err := r.config()
+func (r *runner) frameworkRefs(ctx context.Context) ([]framework.PolicyRef, error) {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := r.engine(cfg)
+	eng, err := r.engine(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return builtinRefs(r, eng.Policies())
+	return builtinRefs(ctx, r, eng.Policies())
 }
 
-func builtinRefs(r *runner, enabled []*policy.Policy) ([]framework.PolicyRef, error) {
-	builtins, err := policy.Load(r.ctx, nil, true)
+func builtinRefs(ctx context.Context, r *runner, enabled []*policy.Policy) ([]framework.PolicyRef, error) {
+	builtins, err := policy.Load(ctx, nil, true)
 	if err != nil {
 		return nil, fmt.Errorf("built-in policies: %w", err)
 	}
@@ -111,8 +112,8 @@ func builtinRefs(r *runner, enabled []*policy.Policy) ([]framework.PolicyRef, er
 // renderFramework prints a scan judged by fw: json carries the usual
 // report with a "framework" object; table and markdown print the report
 // and then the controls; csv, one table per file, the controls only.
-func (r *runner) renderFramework(out OutputFlags, cfg *config.Config, fw *framework.Framework, res *scan.Result, ps []*policy.Policy, changes *report.Changes) error {
-	refs, err := builtinRefs(r, ps)
+func (r *runner) renderFramework(ctx context.Context, out OutputFlags, cfg *config.Config, fw *framework.Framework, res *scan.Result, ps []*policy.Policy, changes *report.Changes) error {
+	refs, err := builtinRefs(ctx, r, ps)
 	if err != nil {
 		return err
 	}

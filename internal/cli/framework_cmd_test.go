@@ -60,9 +60,9 @@ func TestDemoFramework(t *testing.T) {
 			if c.Status != "not_checked" || !strings.Contains(c.Reason, "does not collect") {
 				t.Errorf("KMS.3 = %+v", c)
 			}
-		case "S3.10":
-			if c.Status != "not_checked" || c.Reason != "no policy yet" {
-				t.Errorf("S3.10 = %+v", c)
+		case "S3.12":
+			if c.Status != "failed" || c.Findings != byPolicy["s3-acl-in-use"] || c.Findings == 0 {
+				t.Errorf("S3.12 = %+v, want failed with the %d findings of s3-acl-in-use", c, byPolicy["s3-acl-in-use"])
 			}
 		}
 	}
@@ -92,7 +92,7 @@ func TestFrameworkOutputs(t *testing.T) {
 			has: []string{"| CONTROL | SEVERITY | STATUS | FINDINGS | TITLE | REASON |", "score "}},
 		"sarif refused":   {args: []string{"demo", "--no-store", "--framework", "fsbp", "-f", "sarif"}, code: ExitUsage},
 		"unknown refused": {args: []string{"demo", "--no-store", "--framework", "pci"}, code: ExitUsage},
-		"list":            {args: []string{"frameworks", "list", "-f", "csv"}, code: ExitOK, has: []string{"fsbp,AWS Foundational Security Best Practices,v1.0.0,113,51,50,44%"}},
+		"list":            {args: []string{"frameworks", "list", "-f", "csv"}, code: ExitOK, has: []string{"fsbp,AWS Foundational Security Best Practices,v1.0.0,113,99,99,88%"}},
 		"show":            {args: []string{"frameworks", "show", "fsbp"}, code: ExitOK, has: []string{"checked by sg-default-allows-traffic", "not checked: steward does not collect the data: KMS keys"}},
 		"show disabled":   {args: []string{"-c", cfg, "frameworks", "show", "fsbp", "-f", "csv"}, code: ExitOK, has: []string{"CloudFront.5,medium,not checked: policy cloudfront-no-logging disabled,"}},
 	}

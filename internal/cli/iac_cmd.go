@@ -27,7 +27,7 @@ type IaCCmd struct {
 }
 
 // Run runs the IaC report.
-func (c *IaCCmd) Run(r *runner) error {
+func (c *IaCCmd) Run(ctx context.Context, r *runner) error {
 	live := c.Source == "aws"
 	if len(c.State) == 0 && !live {
 		return r.usage("cli.iacinput")
@@ -35,11 +35,11 @@ func (c *IaCCmd) Run(r *runner) error {
 	if !c.Import && (c.System != "" || c.Env != "" || c.Account != "" || c.Type != "") {
 		return usagef("iac: --system, --env, --account and --type select import blocks; add --import")
 	}
-	cfg, err := r.config()
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	src, err := r.source(c.Source, cfg)
+	src, err := r.source(ctx, c.Source, cfg)
 	if err != nil {
 		return err
 	}
@@ -62,13 +62,13 @@ func (c *IaCCmd) Run(r *runner) error {
 		}
 	}
 	if anyS3(c.State, c.TrailLog) {
-		client, err := r.s3Client(cfg)
+		client, err := r.s3Client(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		opts.S3 = client
 	}
-	out, err := iac.Run(r.ctx, opts, r.env.Stdout)
+	out, err := iac.Run(ctx, opts, r.env.Stdout)
 	if err != nil {
 		return usageError{err}
 	}
@@ -97,7 +97,7 @@ type iacEnricher struct {
 // iacEnricher reads the IaC inputs f names and, when src is the live AWS
 // source, the CloudFormation stacks and CloudTrail creators of the accounts
 // and regions src reads, with the same credentials.
-func (r *runner) iacEnricher(f IaCFlags, src inventory.Source, cfg *config.Config) (*iacEnricher, error) {
+func (r *runner) iacEnricher(ctx context.Context, f IaCFlags, src inventory.Source, cfg *config.Config) (*iacEnricher, error) {
 	o := iac.RunOptions{States: f.State, TrailLogs: f.TrailLog, IgnoreFile: f.Ignore,
 		Stdin: r.env.Stdin, Now: r.env.Now().UTC(), Logger: r.log}
 	var err error
@@ -108,7 +108,7 @@ func (r *runner) iacEnricher(f IaCFlags, src inventory.Source, cfg *config.Confi
 		return nil, err
 	}
 	if anyS3(f.State, f.TrailLog) {
-		client, err := r.s3Client(cfg)
+		client, err := r.s3Client(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}

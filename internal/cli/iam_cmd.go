@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/steward-sre/steward/internal/action"
@@ -15,11 +16,11 @@ type IAMPolicyCmd struct {
 	States    []string `help:"With the iac feature: s3://bucket/key or prefix of Terraform states (their workspaces too). Repeatable." placeholder:"URL"`
 	TrailLogs []string `name:"trail-logs" help:"With the iac feature: s3://bucket/prefix of CloudTrail log files. Repeatable." placeholder:"URL"`
 	Partition string   `help:"ARN partition of the S3 locations: aws, aws-cn, aws-us-gov." default:"aws" enum:"aws,aws-cn,aws-us-gov"`
-	Actions   bool     `help:"Print instead the separate policy the actions need (stop and start: ECS, RDS, EC2, Auto Scaling), to grant only where schedules run."`
+	Actions   bool     `help:"Print instead the separate policy the actions need (stop and start: ECS, RDS, EC2, Auto Scaling; mark, snapshot and delete: EBS, Elastic IPs, RDS, load balancers), to grant only where schedules and cleanups run."`
 }
 
 // Run prints the policy.
-func (c *IAMPolicyCmd) Run(r *runner) error {
+func (c *IAMPolicyCmd) Run(ctx context.Context, r *runner) error {
 	if c.Actions {
 		doc, err := action.IAMPolicy()
 		if err != nil {

@@ -159,7 +159,7 @@ func TestJapaneseErrors(t *testing.T) {
 		t.Errorf("findings on an empty store: exit %d, stderr %q", code, errs)
 	}
 	code, _, errs = runLang(t, nil, 0, "--lang", "ja", "demo", "--no-store", "--fail-on", "high")
-	if code != ExitFindings || !strings.Contains(errs, "steward: 重大度 high 以上の検出事項が 20件あります") {
+	if code != ExitFindings || !strings.Contains(errs, "steward: 重大度 high 以上の検出事項が 22件あります") {
 		t.Errorf("demo --fail-on high: exit %d, stderr %q", code, errs)
 	}
 }

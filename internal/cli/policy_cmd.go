@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -26,12 +27,12 @@ type PolicyShowCmd struct {
 }
 
 // Run prints the lines of the pack file that write the policy.
-func (c *PolicyShowCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *PolicyShowCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	eng, err := r.engine(cfg)
+	eng, err := r.engine(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ type PolicyNewCmd struct {
 }
 
 // Run writes NAME.yaml and NAME_test.yaml, refusing to overwrite either.
-func (c *PolicyNewCmd) Run(r *runner) error {
+func (c *PolicyNewCmd) Run(ctx context.Context, r *runner) error {
 	pack, test, err := policy.Skeleton(c.Name)
 	if err != nil {
 		return usageError{err}
@@ -118,12 +119,12 @@ type policyRow struct {
 }
 
 // Run lists.
-func (c *PolicyListCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *PolicyListCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	eng, err := r.engine(cfg)
+	eng, err := r.engine(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -157,15 +158,15 @@ type PolicyTestCmd struct {
 }
 
 // Run tests.
-func (c *PolicyTestCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *PolicyTestCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
 	if c.Path == "" {
 		return usagef("policy test needs PATH: a NAME_test.yaml file or a folder of policies and their tests, e.g. `steward policy test ./policies` (`steward policy new NAME` writes a first pair)")
 	}
-	res, err := policy.RunTests(r.ctx, c.Path, policyOptions(cfg, r))
+	res, err := policy.RunTests(ctx, c.Path, policyOptions(cfg, r))
 	if err != nil {
 		return usageError{err}
 	}

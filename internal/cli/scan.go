@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/collect/awsconfig"
 	"github.com/steward-sre/steward/internal/collect/demo"
 	"github.com/steward-sre/steward/internal/collect/snapshot"
@@ -17,6 +18,7 @@ import (
 	"github.com/steward-sre/steward/internal/framework"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/owner"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/report"
 	"github.com/steward-sre/steward/internal/scan"
@@ -51,8 +53,8 @@ type ScanCmd struct {
 }
 
 // Run runs the scan command.
-func (c *ScanCmd) Run(r *runner) error {
-	return r.scanAndReport(c.Source, c.OutputFlags, c.IaCFlags, c.Out, c.NoStore, c.Framework)
+func (c *ScanCmd) Run(ctx context.Context, r *runner) error {
+	return r.scanAndReport(ctx, c.Source, c.OutputFlags, c.IaCFlags, c.Out, c.NoStore, c.Framework)
 }
 
 // DemoCmd is scan --source demo.
@@ -65,30 +67,33 @@ type DemoCmd struct {
 
 // Run runs the demo. With the store, the demo's delivery history is kept
 // too, so `steward dora` shows its Four Keys next.
-func (c *DemoCmd) Run(r *runner) error {
+func (c *DemoCmd) Run(ctx context.Context, r *runner) error {
 	if !c.NoStore {
-		if err := r.saveDemoDelivery(); err != nil {
+		if err := r.saveDemoDelivery(ctx); err != nil {
 			return err
 		}
 	}
-	return r.scanAndReport("demo", c.OutputFlags, IaCFlags{}, c.Out, c.NoStore, c.Framework)
+	return r.scanAndReport(ctx, "demo", c.OutputFlags, IaCFlags{}, c.Out, c.NoStore, c.Framework)
 }
 
-func (r *runner) saveDemoDelivery() error {
-	cfg, err := r.config()
+func (r *runner) saveDemoDelivery(ctx context.Context) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := r.openStore(cfg)
+	st, err := r.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return st.SaveDelivery(r.ctx, demoDelivery(r.env.Now()))
+	if err := st.SaveDelivery(ctx, demoDelivery(r.env.Now())); err != nil {
+		return err
+	}
+	return r.saveDemoLeases(ctx, st)
 }
 
-func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCFlags, outFile string, noStore bool, frameworkID string) error {
-	cfg, err := r.config()
+func (r *runner) scanAndReport(ctx context.Context, sourceSpec string, out OutputFlags, iacFlags IaCFlags, outFile string, noStore bool, frameworkID string) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -105,17 +110,18 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 			return usagef("--framework: %v", err)
 		}
 	}
-	src, err := r.source(sourceSpec, cfg)
+	src, err := r.source(ctx, sourceSpec, cfg)
 	if err != nil {
 		return err
 	}
-	eng, err := r.engine(cfg)
+	eng, err := r.engine(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate}
+	opts.Enrichers = append(opts.Enrichers, scheduleEnricher{cfg: cfg, lang: r.lang})
 	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 {
-		e, err := r.iacEnricher(iacFlags, src, cfg)
+		e, err := r.iacEnricher(ctx, iacFlags, src, cfg)
 		if err != nil {
 			return err
 		}
@@ -123,7 +129,7 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	}
 	var st store.Store
 	if !noStore {
-		st, err = r.openStore(cfg)
+		st, err = r.openStore(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -133,7 +139,7 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	prog := report.NewProgress(r.env.Stderr, r.isTTY(r.env.Stderr), r.env.Now, "scan")
 	prog.Lang = r.lang
 	opts.Progress = prog
-	res, err := scan.Run(r.ctx, opts)
+	res, err := scan.Run(ctx, opts)
 	prog.Finish()
 	if err != nil {
 		var ie *scan.InputError
@@ -149,14 +155,14 @@ func (r *runner) scanAndReport(sourceSpec string, out OutputFlags, iacFlags IaCF
 	}
 	var changes *report.Changes
 	if st != nil {
-		since, err := store.FindingsSince(r.ctx, st, res.Scan.ID)
+		since, err := store.FindingsSince(ctx, st, res.Scan.ID)
 		if err != nil {
 			return fmt.Errorf("compare with the previous scan: %w", err)
 		}
 		changes = reportChanges(since)
 	}
 	if fw != nil {
-		if err := r.renderFramework(out, cfg, fw, res, eng.Policies(), changes); err != nil {
+		if err := r.renderFramework(ctx, out, cfg, fw, res, eng.Policies(), changes); err != nil {
 			return err
 		}
 	} else if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies(), changes, ""); err != nil {
@@ -271,7 +277,7 @@ func (r *runner) isTTY(w io.Writer) bool {
 }
 
 // config loads --config, else ./steward.yaml when present, else defaults.
-func (r *runner) config() (*config.Config, error) {
+func (r *runner) config(ctx context.Context) (*config.Config, error) {
 	path := r.g.Config
 	if path == "" {
 		if _, err := os.Stat("steward.yaml"); err == nil {
@@ -282,7 +288,7 @@ func (r *runner) config() (*config.Config, error) {
 	c := config.Default()
 	if path != "" {
 		var err error
-		if c, err = config.Load(r.ctx, path); err != nil {
+		if c, err = config.Load(ctx, path); err != nil {
 			return nil, usageError{err}
 		}
 	}
@@ -294,12 +300,12 @@ func (r *runner) config() (*config.Config, error) {
 	return c, nil
 }
 
-func (r *runner) openStore(cfg *config.Config) (store.Store, error) {
+func (r *runner) openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	dsn, err := storeDSN(r.g.Store, cfg)
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(r.ctx, dsn, r.log)
+	st, err := store.Open(ctx, dsn, r.log)
 	if err != nil {
 		if errors.Is(err, store.ErrNotSupported) {
 			return nil, usageError{err}
@@ -312,12 +318,12 @@ func (r *runner) openStore(cfg *config.Config) (store.Store, error) {
 // openStoreForReading opens the store for a command that never writes, so
 // that it works on a store this user may only read. The error wraps
 // store.ErrNotFound when nothing was ever saved there.
-func (r *runner) openStoreForReading(cfg *config.Config) (store.Store, error) {
+func (r *runner) openStoreForReading(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	dsn, err := storeDSN(r.g.Store, cfg)
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.OpenReadOnly(r.ctx, dsn, r.log)
+	st, err := store.OpenReadOnly(ctx, dsn, r.log)
 	if err != nil {
 		if errors.Is(err, store.ErrNotSupported) {
 			return nil, usageError{err}
@@ -357,7 +363,7 @@ func ParseSource(s string) (kind, path string, err error) {
 	return "", "", usagef("--source %q is not a source (valid: demo, aws, file:PATH, config:PATH)", s)
 }
 
-func (r *runner) source(spec string, cfg *config.Config) (inventory.Source, error) {
+func (r *runner) source(ctx context.Context, spec string, cfg *config.Config) (inventory.Source, error) {
 	kind, path, err := ParseSource(spec)
 	if err != nil {
 		return nil, err
@@ -384,7 +390,7 @@ func (r *runner) source(spec string, cfg *config.Config) (inventory.Source, erro
 		}
 		return inputSource{awsconfig.NewSource(path, max, r.log)}, nil
 	default: // aws
-		return r.awsSource(cfg)
+		return r.awsSource(ctx, cfg)
 	}
 }
 
@@ -408,8 +414,8 @@ func (s inputSource) Collect(ctx context.Context, p inventory.Progress) (*invent
 	return c, err
 }
 
-func (r *runner) engine(cfg *config.Config) (*policy.Engine, error) {
-	ps, err := policy.Load(r.ctx, cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
+func (r *runner) engine(ctx context.Context, cfg *config.Config) (*policy.Engine, error) {
+	ps, err := policy.Load(ctx, cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -423,4 +429,17 @@ func (r *runner) engine(cfg *config.Config) (*policy.Engine, error) {
 		return nil, usageError{err}
 	}
 	return eng, nil
+}
+
+// scheduleEnricher reports, as findings, the resources whose schedule
+// steward cannot tell (a tag Cloud Custodian would reject too), so that
+// none is left running around the clock unnoticed.
+type scheduleEnricher struct {
+	cfg  *config.Config
+	lang i18n.Lang
+}
+
+func (e scheduleEnricher) Enrich(_ context.Context, c *inventory.Collection) ([]finding.Finding, error) {
+	keys := owner.Keys{Owner: e.cfg.Tags.OwnerKey, System: e.cfg.Tags.SystemKey, Env: e.cfg.Tags.EnvKey}
+	return action.ScheduleFindings(c.Resources, e.cfg.ScheduleResolver(), keys, e.lang), nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,10 +15,11 @@ import (
 
 // ScheduleCmd groups the schedule subcommands.
 type ScheduleCmd struct {
-	Eval    ScheduleEvalCmd    `cmd:"" help:"Say what a schedule wants at an instant: on, off or none, since when, and the next transition."`
-	Preview SchedulePreviewCmd `cmd:"" help:"Show a named schedule's transitions and days off for the days ahead."`
-	List    ScheduleListCmd    `cmd:"" help:"List the schedules of steward.yaml and which resources follow them."`
-	Run     ScheduleRunCmd     `cmd:"" help:"Stop and start what the schedules want now (journaled); --dry-run plans only."`
+	Eval     ScheduleEvalCmd     `cmd:"" help:"Say what a schedule wants at an instant: on, off or none, since when, and the next transition."`
+	Preview  SchedulePreviewCmd  `cmd:"" help:"Show a named schedule's transitions and days off for the days ahead."`
+	List     ScheduleListCmd     `cmd:"" help:"List the schedules of steward.yaml and which resources follow them."`
+	Run      ScheduleRunCmd      `cmd:"" help:"Stop and start what the schedules want now (journaled); --dry-run plans only."`
+	Override ScheduleOverrideCmd `cmd:"" help:"Hold a resource or env on or off until a time, with who and why; list and cancel overrides."`
 }
 
 // ScheduleEvalCmd evaluates an offhours tag or a named schedule.
@@ -30,12 +32,12 @@ type ScheduleEvalCmd struct {
 }
 
 // Run evaluates.
-func (c *ScheduleEvalCmd) Run(r *runner) error {
+func (c *ScheduleEvalCmd) Run(ctx context.Context, r *runner) error {
 	at, err := instant("--at", c.At, r.env.Now)
 	if err != nil {
 		return err
 	}
-	cfg, err := r.config()
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -103,7 +105,7 @@ type SchedulePreviewCmd struct {
 }
 
 // Run previews.
-func (c *SchedulePreviewCmd) Run(r *runner) error {
+func (c *SchedulePreviewCmd) Run(ctx context.Context, r *runner) error {
 	if c.Days < 1 || c.Days > 366 {
 		return usagef("--days %d: want 1 to 366", c.Days)
 	}
@@ -111,7 +113,7 @@ func (c *SchedulePreviewCmd) Run(r *runner) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := r.config()
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -166,8 +168,8 @@ type scheduleInfo struct {
 }
 
 // Run lists.
-func (c *ScheduleListCmd) Run(r *runner) error {
-	cfg, err := r.config()
+func (c *ScheduleListCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
 	}

@@ -141,3 +141,39 @@ func TestScheduleEvalJSONShape(t *testing.T) {
 		t.Errorf("json (-want +got):\n%s", diff)
 	}
 }
+
+// TestScanReportsUnreadableScheduleTags: a maid_offhours value Cloud
+// Custodian rejects is a finding on its resource, never ignored.
+func TestScanReportsUnreadableScheduleTags(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "estate.jsonl")
+	lines := []string{
+		`{"steward_scan": 1, "scan": {"id":"s1","source":"test","started":"2026-12-01T00:00:00Z","finished":"2026-12-01T00:00:01Z","resources":2,"coverage":[{"account":"111111111111","region":"ap-northeast-1","service":"ecs","ok":true,"resources":2}]}}`,
+		`{"resource":{"arn":"arn:aws:ecs:ap-northeast-1:111111111111:service/dev/web","account":"111111111111","region":"ap-northeast-1","type":"AWS::ECS::Service","id":"web","name":"web","tags":{"maid_offhours":"off=(M-X,19);on=(M-F,7)"}}}`,
+		`{"resource":{"arn":"arn:aws:ecs:ap-northeast-1:111111111111:service/dev/api","account":"111111111111","region":"ap-northeast-1","type":"AWS::ECS::Service","id":"api","name":"api","tags":{"maid_offhours":"off=(M-F,19);on=(M-F,7);tz=jst"}}}`,
+		`{"end":{"resources":2}}`,
+	}
+	if err := os.WriteFile(snap, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env, out, errb := testEnv()
+	code := Main(context.Background(), []string{"scan", "--no-store", "--source", "file:" + snap, "--format", "json"}, env)
+	if code != ExitOK && code != ExitFindings {
+		t.Fatalf("scan: exit %d\n%s", code, errb)
+	}
+	var res struct {
+		Findings []struct{ Policy, Name, Message string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		if f.Policy == "schedule-tag-invalid" {
+			got = append(got, f.Name+": "+f.Message)
+		}
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "web: ") || !strings.Contains(got[0], `"m-x" is not a day`) {
+		t.Errorf("schedule findings %q, want one on web naming the wrong part", got)
+	}
+}

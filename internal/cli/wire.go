@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -40,8 +41,8 @@ func policyOptions(cfg *config.Config, r *runner) policy.Options {
 
 // awsSource builds the live collector from the accounts and regions of the
 // configuration. Credentials are checked here, before any scanning starts.
-func (r *runner) awsSource(cfg *config.Config) (inventory.Source, error) {
-	src, err := aws.New(r.ctx, r.awsOptions(cfg), r.log)
+func (r *runner) awsSource(ctx context.Context, cfg *config.Config) (inventory.Source, error) {
+	src, err := aws.New(ctx, r.awsOptions(cfg), r.log)
 	if err != nil {
 		// Credentials and account discovery fail before any scanning: the
 		// message says which profile or role and how to fix it.
@@ -71,9 +72,9 @@ func (r *runner) awsOptions(cfg *config.Config) aws.Options {
 // s3Client reads bills, states and trail objects in S3 with the
 // credentials of the configuration's accounts (aws.BaseConfig);
 // AWS_ENDPOINT_URL is honoured.
-func (r *runner) s3Client(cfg *config.Config) (*s3.Client, error) {
+func (r *runner) s3Client(ctx context.Context, cfg *config.Config) (*s3.Client, error) {
 	opts := r.awsOptions(cfg)
-	acfg, err := aws.BaseConfig(r.ctx, opts)
+	acfg, err := aws.BaseConfig(ctx, opts)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("s3:// inputs: %w", err)}
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"path"
@@ -20,9 +21,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/steward-sre/steward/internal/action/guard"
 	"github.com/steward-sre/steward/internal/cost/costconfig"
+	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/naming"
@@ -66,10 +69,27 @@ type Config struct {
 	Teams map[string]Team `yaml:"teams"`
 	// Notify says where run summaries go.
 	Notify Notify `yaml:"notify"`
+	// Serve says what `steward serve` runs and how often.
+	Serve Serve `yaml:"serve"`
+	// Slack is the Slack app: its secrets (by environment variable) and
+	// who is who.
+	Slack Slack `yaml:"slack"`
+	// Environments define environments beyond one per env tag value.
+	Environments map[string]Environment `yaml:"environments"`
+	// Leases tunes environment leases.
+	Leases Leases `yaml:"leases"`
+	// EnvDiff tunes steward env diff.
+	EnvDiff EnvDiff `yaml:"env_diff"`
+	// Bastion is the ECS service `steward bastion up` scales from 0 to 1
+	// to reach a database.
+	Bastion *Bastion `yaml:"bastion"`
 
-	file      *yamlfile.File
-	rule      naming.Rule
-	schedules *schedule.Resolver
+	file        *yamlfile.File
+	rule        naming.Rule
+	schedules   *schedule.Resolver
+	envDefs     []env.Definition
+	leasePolicy env.Policy
+	diffOptions env.DiffOptions
 }
 
 // Schedule is a named off-hours schedule: when the resources that follow
@@ -98,7 +118,56 @@ type Schedule struct {
 // for. A service belongs to one team at most.
 type Team struct {
 	Services []string `yaml:"services"`
+	// SlackChannel receives the team's digests and notices (#team-shop).
+	SlackChannel string `yaml:"slack_channel"`
 }
+
+// Slack configures the Slack app. The signing secret and bot token are
+// read from environment variables, never from steward.yaml.
+type Slack struct {
+	// SigningSecretEnv names the variable holding the app's signing
+	// secret (default STEWARD_SLACK_SIGNING_SECRET).
+	SigningSecretEnv string `yaml:"signing_secret_env"`
+	// BotTokenEnv names the variable holding the bot token, xoxb-...
+	// (default STEWARD_SLACK_BOT_TOKEN).
+	BotTokenEnv string `yaml:"bot_token_env"`
+	// Users maps Slack user ids (U0123ABCD) to the e-mail address whose
+	// role serve.auth gives.
+	Users map[string]string `yaml:"users"`
+	// DefaultRole is the role of a Slack user not in Users: none (the
+	// default: they are asked to be added), viewer or operator.
+	DefaultRole string `yaml:"default_role"`
+	// Channel receives what belongs to no team: schedule run summaries,
+	// bastion audit posts (#sre).
+	Channel string `yaml:"channel"`
+}
+
+// MemberOf is the Slack member id slack.users maps to a person's
+// address; empty when none does.
+func (s Slack) MemberOf(email string) string {
+	for id, e := range s.Users {
+		if strings.EqualFold(e, email) {
+			return id
+		}
+	}
+	return ""
+}
+
+// BotToken reads the bot token from its environment variable; empty
+// when Slack is not set up.
+func (s Slack) BotToken(getenv func(string) string) string {
+	name := s.BotTokenEnv
+	if name == "" {
+		name = DefaultSlackBotTokenEnv
+	}
+	return getenv(name)
+}
+
+// Defaults of Slack's environment variable names.
+const (
+	DefaultSlackSigningSecretEnv = "STEWARD_SLACK_SIGNING_SECRET"
+	DefaultSlackBotTokenEnv      = "STEWARD_SLACK_BOT_TOKEN"
+)
 
 // TeamServices returns the services of a team, and false when the
 // configuration has no such team.
@@ -214,6 +283,65 @@ type Actions struct {
 	// MaxChanges is the blast-radius cap: the most changes one apply makes
 	// (default 20); a plan with more is refused whole.
 	MaxChanges int `yaml:"max_changes"`
+	// GraceDays is how long a resource marked for deletion (steward
+	// cleanup plan) waits before a plan may delete it (default 7).
+	GraceDays int `yaml:"grace_days"`
+	// ECSStartTimeout is how long a start waits for an ECS service to run
+	// its desired count (a Go duration, default 10m); DBStartTimeout for
+	// a database to be available (default 15m).
+	ECSStartTimeout string `yaml:"ecs_start_timeout"`
+	DBStartTimeout  string `yaml:"db_start_timeout"`
+
+	ecsWait, dbWait time.Duration
+}
+
+// ECSWait is how long a start waits for an ECS service.
+func (a Actions) ECSWait() time.Duration { return a.ecsWait }
+
+// DBWait is how long a start waits for a database.
+func (a Actions) DBWait() time.Duration { return a.dbWait }
+
+// Default start timeouts.
+const (
+	DefaultECSStartTimeout = 10 * time.Minute
+	DefaultDBStartTimeout  = 15 * time.Minute
+)
+
+// Bastion is the ECS service kept at 0 that `steward bastion up` scales
+// to 1 for a while, and the database it reaches.
+type Bastion struct {
+	Cluster string `yaml:"cluster"`
+	Service string `yaml:"service"`
+	// Account and Region of the service; each may be left out when
+	// steward.yaml names only one.
+	Account string `yaml:"account"`
+	Region  string `yaml:"region"`
+	// MaxTTL is the longest --ttl allowed (default 8h); DefaultTTL the
+	// --ttl when none is given (default 1h).
+	MaxTTL     string          `yaml:"max_ttl"`
+	DefaultTTL string          `yaml:"default_ttl"`
+	Database   BastionDatabase `yaml:"database"`
+
+	maxTTL, defaultTTL time.Duration
+}
+
+// BastionDatabase is where the port forwarding through the bastion goes.
+type BastionDatabase struct {
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+	// LocalPort is the port on the user's machine (default: Port).
+	LocalPort int `yaml:"local_port"`
+}
+
+// MaxTTLDuration is the longest lease.
+func (b *Bastion) MaxTTLDuration() time.Duration { return b.maxTTL }
+
+// DefaultTTLDuration is the lease when --ttl is not given.
+func (b *Bastion) DefaultTTLDuration() time.Duration { return b.defaultTTL }
+
+// ARN is the bastion service's ARN in account and region.
+func (b *Bastion) ARN(account, region string) string {
+	return "arn:aws:ecs:" + region + ":" + account + ":service/" + b.Cluster + "/" + b.Service
 }
 
 // Notify says where run summaries go.
@@ -221,6 +349,101 @@ type Notify struct {
 	// WebhookURL receives each schedule run's summary as JSON (POST).
 	WebhookURL string `yaml:"webhook_url"`
 }
+
+// Serve says what `steward serve` runs by itself and how often. Intervals
+// are Go durations (30m, 6h); "0" turns a job off.
+type Serve struct {
+	// Listen is the address to answer on (default 127.0.0.1:8080).
+	Listen string `yaml:"listen"`
+	// ScanEvery is the interval between scans of the configured accounts
+	// (default 6h).
+	ScanEvery string `yaml:"scan_every"`
+	// ScheduleEvery is the interval between schedule runs: off-hours stops
+	// and starts, overrides and leases that end (default 5m).
+	ScheduleEvery string `yaml:"schedule_every"`
+	// CostIngest lists billing export paths or s3:// prefixes ingested
+	// every CostEvery (default 24h); empty: no cost job.
+	CostIngest []string `yaml:"cost_ingest"`
+	CostEvery  string   `yaml:"cost_every"`
+	// Auth says who may read the pages and API and press their buttons.
+	Auth Auth `yaml:"auth"`
+}
+
+// Auth is the server's login and roles. People log in with OIDC;
+// machines send an API token. A role is viewer (read), operator (leases,
+// overrides, bastion, schedule runs) or admin (actions that delete).
+type Auth struct {
+	// PublicURL is where people reach the server (https://steward.example.com):
+	// the OIDC redirect is made from it and cookies are Secure under https.
+	PublicURL string `yaml:"public_url"`
+	OIDC      *OIDC  `yaml:"oidc"`
+	// Users gives a role to a person by e-mail address.
+	Users map[string]string `yaml:"users"`
+	// Domains gives a role to everyone whose verified address is in a
+	// domain (example.co.jp: viewer).
+	Domains map[string]string `yaml:"domains"`
+	// Tokens are API tokens for machines, kept as their SHA-256 only
+	// (`steward token new` makes one).
+	Tokens []Token `yaml:"tokens"`
+	// SessionKeyEnv names the environment variable holding the key that
+	// signs login cookies (32 bytes or more; default STEWARD_SESSION_KEY).
+	// Without it a key is made at start and logins end with the process.
+	SessionKeyEnv string `yaml:"session_key_env"`
+}
+
+// OIDC is an OpenID Connect provider: Google Workspace, Okta, GitHub
+// through an OIDC bridge, Entra ID, Keycloak...
+type OIDC struct {
+	Issuer   string `yaml:"issuer"`
+	ClientID string `yaml:"client_id"`
+	// ClientSecretEnv names the environment variable holding the client
+	// secret (default STEWARD_OIDC_CLIENT_SECRET); the secret is never
+	// written in steward.yaml.
+	ClientSecretEnv string `yaml:"client_secret_env"`
+}
+
+// Token is one API token: a name for the logs, the SHA-256 of the token
+// (sha256:HEX) and its role.
+type Token struct {
+	Name   string `yaml:"name"`
+	SHA256 string `yaml:"sha256"`
+	Role   string `yaml:"role"`
+}
+
+// Roles, from least to most allowed.
+var Roles = []string{"viewer", "operator", "admin"}
+
+// Defaults of Auth's environment variable names.
+const (
+	DefaultSessionKeyEnv = "STEWARD_SESSION_KEY"
+	DefaultOIDCSecretEnv = "STEWARD_OIDC_CLIENT_SECRET"
+)
+
+// Configured says whether anyone can log in: through OIDC or a token.
+func (a Auth) Configured() bool { return a.OIDC != nil || len(a.Tokens) > 0 }
+
+// ServeInterval parses one of Serve's intervals: the default when empty, 0
+// when the job is off.
+func ServeInterval(v string, def time.Duration) (time.Duration, error) {
+	if v == "" {
+		return def, nil
+	}
+	if v == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute {
+		return 0, fmt.Errorf("%q: want a duration of a minute or more such as 30m or 6h, or 0 to turn the job off", v)
+	}
+	return d, nil
+}
+
+// Serve's default intervals.
+const (
+	DefaultScanEvery     = 6 * time.Hour
+	DefaultScheduleEvery = 5 * time.Minute
+	DefaultCostEvery     = 24 * time.Hour
+)
 
 // DefaultEnvs are the env values allowed when the config says nothing.
 var DefaultEnvs = []string{"prod", "stg", "dev", "qa1..qa10"}
@@ -269,6 +492,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Policies.Actions.MaxChanges == 0 {
 		c.Policies.Actions.MaxChanges = guard.DefaultMaxChanges
+	}
+	if c.Policies.Actions.GraceDays == 0 {
+		c.Policies.Actions.GraceDays = guard.DefaultGraceDays
 	}
 	if c.TimeZone != "" && c.Cost.Recommend.OfficeHours.TimeZone == "" {
 		c.Cost.Recommend.OfficeHours.TimeZone = c.TimeZone
@@ -435,6 +661,9 @@ func (c *Config) Validate() error {
 	if err := c.validateTeams(f); err != nil {
 		return err
 	}
+	if err := c.validateEnvironments(f); err != nil {
+		return err
+	}
 	if err := c.Cost.Validate(); err != nil {
 		var fe *costconfig.FieldError
 		if errors.As(err, &fe) {
@@ -454,8 +683,36 @@ func (c *Config) Validate() error {
 			return f.Errorf(fmt.Sprintf("policies.actions.exclude[%d]", i), "%v", err)
 		}
 	}
+	if err := c.validateActionWaits(f); err != nil {
+		return err
+	}
+	if err := c.validateBastion(f); err != nil {
+		return err
+	}
 	if c.Policies.Actions.MaxChanges < 1 {
 		return f.Errorf("policies.actions.max_changes", "%d: want 1 or more (the most changes one apply makes; default %d)", c.Policies.Actions.MaxChanges, guard.DefaultMaxChanges)
+	}
+	for _, iv := range []struct {
+		field, v string
+		def      time.Duration
+	}{{"serve.scan_every", c.Serve.ScanEvery, DefaultScanEvery}, {"serve.schedule_every", c.Serve.ScheduleEvery, DefaultScheduleEvery}, {"serve.cost_every", c.Serve.CostEvery, DefaultCostEvery}} {
+		if _, err := ServeInterval(iv.v, iv.def); err != nil {
+			return f.Errorf(iv.field, "%v", err)
+		}
+	}
+	if err := c.validateAuth(f); err != nil {
+		return err
+	}
+	if err := c.validateSlack(f); err != nil {
+		return err
+	}
+	if a := c.Serve.Listen; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return f.Errorf("serve.listen", "%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", a)
+		}
+	}
+	if g := c.Policies.Actions.GraceDays; g < 1 || g > 3650 {
+		return f.Errorf("policies.actions.grace_days", "%d: want 1 to 3650 (days a resource marked for deletion waits; default %d)", g, guard.DefaultGraceDays)
 	}
 	if u := c.Notify.WebhookURL; u != "" {
 		pu, err := url.Parse(u)
@@ -580,4 +837,192 @@ func checkTypePattern(pat string) error {
 		}
 	}
 	return fmt.Errorf("%q names no resource type steward collects (type names are CloudFormation's, e.g. AWS::EC2::Volume, AWS::RDS::DBSnapshot, AWS::Logs::LogGroup)", pat)
+}
+
+var (
+	tokenHash  = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	emailish   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	domainish  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+)
+
+func validRole(r string) bool { return slices.Contains(Roles, r) }
+
+// validateAuth checks serve.auth.
+func (c *Config) validateAuth(f *yamlfile.File) error {
+	a := &c.Serve.Auth
+	if a.PublicURL != "" {
+		u, err := url.Parse(a.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return f.Errorf("serve.auth.public_url", "%q is not an http(s) URL", a.PublicURL)
+		}
+	}
+	if a.SessionKeyEnv != "" && !envVarName.MatchString(a.SessionKeyEnv) {
+		return f.Errorf("serve.auth.session_key_env", "%q is not an environment variable name", a.SessionKeyEnv)
+	}
+	if o := a.OIDC; o != nil {
+		u, err := url.Parse(o.Issuer)
+		if err != nil || u.Scheme != "https" && !(u.Scheme == "http" && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost")) || u.Host == "" {
+			return f.Errorf("serve.auth.oidc.issuer", "%q is not an https URL (the provider's issuer, e.g. https://accounts.google.com)", o.Issuer)
+		}
+		if o.ClientID == "" {
+			return f.Errorf("serve.auth.oidc", "client_id is required")
+		}
+		if o.ClientSecretEnv != "" && !envVarName.MatchString(o.ClientSecretEnv) {
+			return f.Errorf("serve.auth.oidc.client_secret_env", "%q is not an environment variable name", o.ClientSecretEnv)
+		}
+		if a.PublicURL == "" {
+			return f.Errorf("serve.auth", "public_url is required with oidc: the provider sends people back to PUBLIC_URL/auth/callback")
+		}
+		if len(a.Users) == 0 && len(a.Domains) == 0 {
+			return f.Errorf("serve.auth.oidc", "nobody could log in: give roles in serve.auth.users or serve.auth.domains")
+		}
+	}
+	roleList := strings.Join(Roles, ", ")
+	for _, e := range sortedKeys(a.Users) {
+		if !emailish.MatchString(e) {
+			return f.Errorf("serve.auth.users."+e, "%q is not an e-mail address", e)
+		}
+		if !validRole(a.Users[e]) {
+			return f.Errorf("serve.auth.users."+e, "%q is not a role (valid: %s)", a.Users[e], roleList)
+		}
+	}
+	for _, d := range sortedKeys(a.Domains) {
+		if !domainish.MatchString(d) {
+			return f.Errorf("serve.auth.domains."+d, "%q is not a domain name (lower case, e.g. example.co.jp)", d)
+		}
+		if !validRole(a.Domains[d]) {
+			return f.Errorf("serve.auth.domains."+d, "%q is not a role (valid: %s)", a.Domains[d], roleList)
+		}
+	}
+	seen := map[string]bool{}
+	for i, t := range a.Tokens {
+		field := fmt.Sprintf("serve.auth.tokens[%d]", i)
+		switch {
+		case t.Name == "":
+			return f.Errorf(field, "name is required (it names the token in logs)")
+		case seen[t.Name]:
+			return f.Errorf(field+".name", "%q is given twice", t.Name)
+		case !tokenHash.MatchString(t.SHA256):
+			return f.Errorf(field+".sha256", "want sha256: and 64 lower-case hex digits (the hash `steward token new` prints), not the token itself")
+		case !validRole(t.Role):
+			return f.Errorf(field+".role", "%q is not a role (valid: %s)", t.Role, roleList)
+		}
+		seen[t.Name] = true
+	}
+	return nil
+}
+
+// positiveDuration reads a duration setting; empty is def.
+func positiveDuration(f *yamlfile.File, field, v string, def, most time.Duration) (time.Duration, error) {
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, f.Errorf(field, "%q is not a positive duration (e.g. 90s, 10m, 1h)", v)
+	}
+	if most > 0 && d > most {
+		return 0, f.Errorf(field, "%s is over the most of %s", v, most)
+	}
+	return d, nil
+}
+
+func (c *Config) validateActionWaits(f *yamlfile.File) error {
+	a := &c.Policies.Actions
+	var err error
+	if a.ecsWait, err = positiveDuration(f, "policies.actions.ecs_start_timeout", a.ECSStartTimeout, DefaultECSStartTimeout, 2*time.Hour); err != nil {
+		return err
+	}
+	if a.dbWait, err = positiveDuration(f, "policies.actions.db_start_timeout", a.DBStartTimeout, DefaultDBStartTimeout, 2*time.Hour); err != nil {
+		return err
+	}
+	return nil
+}
+
+var (
+	slackUserID  = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
+	slackChannel = regexp.MustCompile(`^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,20})$`)
+)
+
+// validateSlack checks the slack section and the teams' channels.
+func (c *Config) validateSlack(f *yamlfile.File) error {
+	sl := &c.Slack
+	for field, v := range map[string]string{"slack.signing_secret_env": sl.SigningSecretEnv, "slack.bot_token_env": sl.BotTokenEnv} {
+		if v != "" && !envVarName.MatchString(v) {
+			return f.Errorf(field, "%q is not an environment variable name (the secret itself never goes in steward.yaml)", v)
+		}
+	}
+	for _, id := range sortedKeys(sl.Users) {
+		if !slackUserID.MatchString(id) {
+			return f.Errorf("slack.users."+id, "%q is not a Slack user id (U0123ABCD: the member id in the profile, not the display name)", id)
+		}
+		if !emailish.MatchString(sl.Users[id]) {
+			return f.Errorf("slack.users."+id, "%q is not an e-mail address", sl.Users[id])
+		}
+	}
+	switch sl.DefaultRole {
+	case "", "none", "viewer", "operator":
+	default:
+		return f.Errorf("slack.default_role", "%q: want none, viewer or operator (admin is given by name only)", sl.DefaultRole)
+	}
+	if sl.Channel != "" && !slackChannel.MatchString(sl.Channel) {
+		return f.Errorf("slack.channel", "%q is not a channel (#name in lower case, or an id such as C0123ABCD)", sl.Channel)
+	}
+	for _, name := range sortedKeys(c.Teams) {
+		if ch := c.Teams[name].SlackChannel; ch != "" && !slackChannel.MatchString(ch) {
+			return f.Errorf("teams."+name+".slack_channel", "%q is not a channel (#name in lower case, or an id such as C0123ABCD)", ch)
+		}
+	}
+	return nil
+}
+
+var ecsNameRule = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+func (c *Config) validateBastion(f *yamlfile.File) error {
+	b := c.Bastion
+	if b == nil {
+		return nil
+	}
+	for _, fl := range []struct{ field, v string }{{"bastion.cluster", b.Cluster}, {"bastion.service", b.Service}} {
+		if fl.v == "" {
+			return f.Errorf(fl.field, "is required: the ECS %s of the bastion", strings.TrimPrefix(fl.field, "bastion."))
+		}
+		if !ecsNameRule.MatchString(fl.v) {
+			return f.Errorf(fl.field, "%q is not an ECS name (letters, digits, - and _, up to 255)", fl.v)
+		}
+	}
+	if b.Account != "" && !accountID.MatchString(b.Account) {
+		return f.Errorf("bastion.account", "%q is not a 12-digit AWS account id", b.Account)
+	}
+	if b.Region != "" && !regionRe.MatchString(b.Region) {
+		return f.Errorf("bastion.region", "%q is not an AWS region (e.g. ap-northeast-1)", b.Region)
+	}
+	var err error
+	if b.maxTTL, err = positiveDuration(f, "bastion.max_ttl", b.MaxTTL, 8*time.Hour, 7*24*time.Hour); err != nil {
+		return err
+	}
+	if b.defaultTTL, err = positiveDuration(f, "bastion.default_ttl", b.DefaultTTL, time.Hour, b.maxTTL); err != nil {
+		return err
+	}
+	if b.defaultTTL > b.maxTTL {
+		return f.Errorf("bastion.default_ttl", "%s is over max_ttl %s", b.defaultTTL, b.maxTTL)
+	}
+	d := &b.Database
+	if d.Host == "" {
+		return f.Errorf("bastion.database.host", "is required: the database host the port forwarding reaches (e.g. the Aurora cluster endpoint)")
+	}
+	if strings.ContainsAny(d.Host, " \t\n\"'`$;|&") {
+		return f.Errorf("bastion.database.host", "%q is not a host name", d.Host)
+	}
+	if d.Port < 1 || d.Port > 65535 {
+		return f.Errorf("bastion.database.port", "%d: want a port from 1 to 65535 (5432 for PostgreSQL, 3306 for MySQL)", d.Port)
+	}
+	if d.LocalPort == 0 {
+		d.LocalPort = d.Port
+	}
+	if d.LocalPort < 1 || d.LocalPort > 65535 {
+		return f.Errorf("bastion.database.local_port", "%d: want a port from 1 to 65535", d.LocalPort)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -117,7 +118,26 @@ func TestParseErrors(t *testing.T) {
 		"bad exclude":          {"policies:\n  actions:\n    exclude: [\"arn:[x\"]\n", `steward.yaml:3:15: policies.actions.exclude[0]: "arn:[x": syntax error in pattern`},
 		"exclude tag":          {"policies:\n  actions:\n    exclude: [\"tag:=x\"]\n", `steward.yaml:3:15: policies.actions.exclude[0]: "tag:=x": want tag:KEY=VALUE`},
 		"max changes":          {"policies:\n  actions:\n    max_changes: -1\n", `steward.yaml:3:18: policies.actions.max_changes: -1: want 1 or more (the most changes one apply makes; default 20)`},
+		"serve interval":       {"serve:\n  scan_every: 30s\n", `steward.yaml:2:15: serve.scan_every: "30s": want a duration of a minute or more such as 30m or 6h, or 0 to turn the job off`},
+		"serve listen":         {"serve:\n  listen: localhost\n", `steward.yaml:2:11: serve.listen: "localhost" is not host:port (e.g. 127.0.0.1:8080 or :8080)`},
+		"token in clear":       {"serve:\n  auth:\n    tokens:\n      - {name: ci, sha256: stw_secret, role: operator}\n", `steward.yaml:4:28: serve.auth.tokens[0].sha256: want sha256: and 64 lower-case hex digits (the hash ` + "`steward token new`" + ` prints), not the token itself`},
+		"user role":            {"serve:\n  auth:\n    users:\n      ops@example.com: root\n", `steward.yaml:4:22: serve.auth.users.ops@example.com: "root" is not a role (valid: viewer, operator, admin)`},
+		"oidc without url":     {"serve:\n  auth:\n    oidc: {issuer: https://accounts.google.com, client_id: x}\n    domains: {example.com: viewer}\n", `steward.yaml:3:9: serve.auth: public_url is required with oidc: the provider sends people back to PUBLIC_URL/auth/callback`},
+		"oidc nobody":          {"serve:\n  auth:\n    public_url: https://s.example.com\n    oidc: {issuer: https://accounts.google.com, client_id: x}\n", `steward.yaml:4:11: serve.auth.oidc: nobody could log in: give roles in serve.auth.users or serve.auth.domains`},
+		"slack user":           {"slack:\n  users:\n    hanako: hanako@example.com\n", `steward.yaml:3:13: slack.users.hanako: "hanako" is not a Slack user id (U0123ABCD: the member id in the profile, not the display name)`},
+		"slack secret in file": {"slack:\n  signing_secret_env: 8f14e45fceea167a\n", `steward.yaml:2:23: slack.signing_secret_env: "8f14e45fceea167a" is not an environment variable name (the secret itself never goes in steward.yaml)`},
+		"slack admin default":  {"slack:\n  default_role: admin\n", `steward.yaml:2:17: slack.default_role: "admin": want none, viewer or operator (admin is given by name only)`},
+		"team channel":         {"teams:\n  shop:\n    services: [api]\n    slack_channel: Shop Team\n", `steward.yaml:4:20: teams.shop.slack_channel: "Shop Team" is not a channel (#name in lower case, or an id such as C0123ABCD)`},
 		"webhook url":          {"notify:\n  webhook_url: hooks.example.com/x\n", `steward.yaml:2:16: notify.webhook_url: "hooks.example.com/x" is not an http(s) URL`},
+		"ecs timeout":          {"policies:\n  actions:\n    ecs_start_timeout: 10\n", `steward.yaml:3:24: policies.actions.ecs_start_timeout: "10" is not a positive duration (e.g. 90s, 10m, 1h)`},
+		"db timeout too long":  {"policies:\n  actions:\n    db_start_timeout: 5h\n", `steward.yaml:3:23: policies.actions.db_start_timeout: 5h is over the most of 2h0m0s`},
+		"bastion no service":   {"bastion:\n  cluster: ops\n  database: {host: db, port: 5432}\n", `steward.yaml:2:10: bastion.service: is required: the ECS service of the bastion`},
+		"bastion bad account":  {"bastion:\n  cluster: ops\n  service: bastion\n  account: 1234\n  database: {host: db, port: 5432}\n", `steward.yaml:4:12: bastion.account: "1234" is not a 12-digit AWS account id`},
+		"bastion bad port":     {"bastion:\n  cluster: ops\n  service: bastion\n  database:\n    host: db.example.com\n    port: 70000\n", `steward.yaml:6:11: bastion.database.port: 70000: want a port from 1 to 65535 (5432 for PostgreSQL, 3306 for MySQL)`},
+		"bastion no host":      {"bastion:\n  cluster: ops\n  service: bastion\n  database:\n    port: 5432\n", `steward.yaml:5:9: bastion.database.host: is required: the database host the port forwarding reaches (e.g. the Aurora cluster endpoint)`},
+		"bastion host shell":   {"bastion:\n  cluster: ops\n  service: bastion\n  database:\n    host: \"db;rm -rf /\"\n    port: 5432\n", `steward.yaml:5:11: bastion.database.host: "db;rm -rf /" is not a host name`},
+		"bastion ttl":          {"bastion:\n  cluster: ops\n  service: bastion\n  default_ttl: 9h\n  database: {host: db, port: 5432}\n", `steward.yaml:4:16: bastion.default_ttl: 9h is over the most of 8h0m0s`},
+		"bastion unknown key":  {"bastion:\n  cluster: ops\n  services: bastion\n", `steward.yaml:3:3: unknown field "services"`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}
@@ -201,6 +221,8 @@ func TestExpandValues(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("regions: [ap-northeast-1]\ntags: {required: {env: [qa1..qa3]}}\n"))
 	f.Add([]byte("naming: {regex: '(?P<a>x)'}\ncurrency: {code: JPY, rate: 150}\n"))
+	f.Add([]byte("bastion: {cluster: ops, service: b, max_ttl: 2h, database: {host: db, port: 5432}}\npolicies: {actions: {ecs_start_timeout: 3m}}\n"))
+	f.Add([]byte("environments: {qa1..qa3: {idle_stop_after: 2h}, stg: {tags: {env: stg}, systems: [shop]}}\nleases: {default_duration: 1d2h, remind_before: off, environments: [qa*]}\nenv_diff: {parameters: [instance_class], required_types: [AWS::CloudWatch::*]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.yaml", data)
 		if err != nil {
@@ -288,7 +310,59 @@ func TestActionsSection(t *testing.T) {
 	if c.Policies.Actions.MaxChanges != 5 || len(c.Policies.Actions.Exclude) != 2 || c.Notify.WebhookURL != "https://hooks.example.com/x" {
 		t.Errorf("actions %+v notify %+v", c.Policies.Actions, c.Notify)
 	}
-	if d := Default(); d.Policies.Actions.MaxChanges != 20 {
-		t.Errorf("default max_changes %d, want 20", d.Policies.Actions.MaxChanges)
+	if d := Default(); d.Policies.Actions.MaxChanges != 20 || d.Policies.Actions.GraceDays != 7 {
+		t.Errorf("default max_changes %d, grace_days %d; want 20, 7", d.Policies.Actions.MaxChanges, d.Policies.Actions.GraceDays)
+	}
+	c, err = Parse("steward.yaml", []byte("policies:\n  actions:\n    grace_days: 14\n"))
+	if err != nil || c.Policies.Actions.GraceDays != 14 {
+		t.Errorf("grace_days 14: %+v, %v", c.Policies.Actions, err)
+	}
+	for _, bad := range []string{"-1", "4000"} {
+		_, err := Parse("steward.yaml", []byte("policies:\n  actions:\n    grace_days: "+bad+"\n"))
+		if err == nil || !strings.Contains(err.Error(), "steward.yaml:3:17: policies.actions.grace_days: "+bad+": want 1 to 3650") {
+			t.Errorf("grace_days %s: %v", bad, err)
+		}
+	}
+}
+
+func TestServeSection(t *testing.T) {
+	c, err := Parse("steward.yaml", []byte("serve:\n  listen: :9090\n  scan_every: 2h\n  schedule_every: \"0\"\n  cost_ingest: [s3://bills/cur/]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := ServeInterval(c.Serve.ScanEvery, DefaultScanEvery); d != 2*time.Hour {
+		t.Errorf("scan_every %v, want 2h", d)
+	}
+	if d, _ := ServeInterval(c.Serve.ScheduleEvery, DefaultScheduleEvery); d != 0 {
+		t.Errorf("schedule_every %v, want 0 (off)", d)
+	}
+	if d, _ := ServeInterval(c.Serve.CostEvery, DefaultCostEvery); d != DefaultCostEvery {
+		t.Errorf("cost_every %v, want the default", d)
+	}
+	if c.Serve.Listen != ":9090" || len(c.Serve.CostIngest) != 1 {
+		t.Errorf("serve %+v", c.Serve)
+	}
+}
+
+func TestBastionAndWaits(t *testing.T) {
+	c, err := Parse("steward.yaml", []byte("policies:\n  actions:\n    ecs_start_timeout: 3m\nbastion:\n  cluster: ops\n  service: bastion\n  region: ap-northeast-1\n  max_ttl: 4h\n  database:\n    host: shop-dev.cluster-x.ap-northeast-1.rds.amazonaws.com\n    port: 5432\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Policies.Actions.ECSWait(); got != 3*time.Minute {
+		t.Errorf("ecs wait %s, want 3m", got)
+	}
+	if got := c.Policies.Actions.DBWait(); got != DefaultDBStartTimeout {
+		t.Errorf("db wait %s, want the default", got)
+	}
+	b := c.Bastion
+	if b.MaxTTLDuration() != 4*time.Hour || b.DefaultTTLDuration() != time.Hour || b.Database.LocalPort != 5432 {
+		t.Errorf("bastion = %+v", b)
+	}
+	if got := b.ARN("111111111111", "ap-northeast-1"); got != "arn:aws:ecs:ap-northeast-1:111111111111:service/ops/bastion" {
+		t.Errorf("ARN = %s", got)
+	}
+	if d := Default(); d.Bastion != nil || d.Policies.Actions.ECSWait() != DefaultECSStartTimeout {
+		t.Errorf("defaults: bastion %+v, ecs wait %s", d.Bastion, d.Policies.Actions.ECSWait())
 	}
 }

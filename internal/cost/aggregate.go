@@ -107,8 +107,17 @@ type Aggregator struct {
 	// classes are the lines of the file being read by their line keys;
 	// keyBuf and scratch are buffers for building and decoding a key.
 	classes map[string]*lineClass
-	keyBuf  []byte
-	scratch []string
+	// interned are the texts of intern.
+	interned map[string]string
+	keyBuf   []byte
+	scratch  []string
+	// spillAt is how many rollups are held before they are written as a
+	// sorted run (see runs.go); zero holds them all. gen counts the runs,
+	// so a class knows its rollup was written out.
+	spillAt  int
+	spillErr error
+	runs     *runs
+	gen      int
 }
 
 // NewAggregator starts an aggregation. source names where the bill comes
@@ -142,30 +151,20 @@ func (b Batch) Check() error {
 	return nil
 }
 
-// Batches returns the rollups grouped by source and period, sorted.
+// Batches returns the rollups grouped by source and period, sorted, all
+// in memory: for tests and small bills (Ingest streams them, see Sorted).
 func (a *Aggregator) Batches() []Batch {
-	idx := map[[2]string]int{}
 	var out []Batch
-	for k, v := range a.m {
-		bk := [2]string{k.source, k.period}
-		i, ok := idx[bk]
-		if !ok {
-			i = len(out)
-			idx[bk] = i
-			out = append(out, Batch{Source: k.source, Period: k.period})
+	err := a.Sorted(context.Background(), func(r *Rollup) error {
+		if n := len(out); n == 0 || out[n-1].Source != r.Source || out[n-1].Period != r.Period {
+			out = append(out, Batch{Source: r.Source, Period: r.Period})
 		}
-		out[i].Rollups = append(out[i].Rollups, Rollup{
-			Day: dayTime(k.day), Source: k.source, Period: k.period, Account: k.account,
-			Region: k.region, Service: k.service, UsageType: k.usage, Resource: k.resource,
-			ResourceName: k.rname, Tags: k.tags, Kind: k.kind, Currency: k.currency,
-			Billed: v.billed, Effective: v.effective, Lines: v.lines,
-		})
-	}
-	slices.SortFunc(out, func(x, y Batch) int {
-		return cmp.Or(cmp.Compare(x.Source, y.Source), cmp.Compare(x.Period, y.Period))
+		b := &out[len(out)-1]
+		b.Rollups = append(b.Rollups, *r)
+		return nil
 	})
-	for i := range out {
-		SortRollups(out[i].Rollups)
+	if err != nil {
+		panic(fmt.Sprintf("cost: batches of the rollups in memory: %v", err)) // only runs can fail
 	}
 	return out
 }
@@ -253,19 +252,22 @@ func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass,
 		a.badTags(fs, lineNo, cl.tagErr)
 	}
 	v := cl.val
-	if v == nil {
+	if v == nil || cl.gen != a.gen {
 		v = a.m[cl.key]
 		if v == nil {
 			v = &aggVal{}
 			a.m[cl.key] = v
 		}
-		cl.val = v
+		cl.val, cl.gen = v, a.gen
 	}
 	v.billed = v.billed.Add(billed)
 	v.effective = v.effective.Add(effective)
 	v.lines++
 	fs.Billed = fs.Billed.Add(billed)
 	a.stats.Billed = a.stats.Billed.Add(billed)
+	if a.spillAt > 0 && len(a.m) >= a.spillAt {
+		a.maybeSpill()
+	}
 }
 
 func (a *Aggregator) period(y, m int) string {

@@ -38,6 +38,21 @@ type Attributor struct {
 	byID    map[string]*inventory.Resource
 	virtual []VirtualTag
 	cache   map[attrKey]Attribution
+	// tagMaps and missing remember, per distinct tag set, its decoded
+	// tags and the owner keys it lacks: a month of a resource-level bill
+	// is a million rollups with a few hundred tag sets, and decoding the
+	// JSON of each rollup's was most of a report's time.
+	tagMaps map[Tags]map[string]string
+	missing map[Tags][]string
+	// byTags are the attributions the bill's tags make on their own: with
+	// owner, system and env all tagged, nothing else is asked, so the
+	// resource need not be looked up.
+	byTags map[Tags]tagAttribution
+}
+
+type tagAttribution struct {
+	done bool
+	at   Attribution
 }
 
 type attrKey struct {
@@ -57,7 +72,8 @@ func NewAttributor(keys Keys, rule naming.Rule, resources []inventory.Resource, 
 	if keys.Owner == "" {
 		keys.Owner = "owner"
 	}
-	a := &Attributor{keys: keys, owners: owner.New(owner.Keys{Owner: keys.Owner, System: keys.System, Env: keys.Env}, rule), byID: map[string]*inventory.Resource{}, virtual: virtual, cache: map[attrKey]Attribution{}}
+	a := &Attributor{keys: keys, owners: owner.New(owner.Keys{Owner: keys.Owner, System: keys.System, Env: keys.Env}, rule), byID: map[string]*inventory.Resource{}, virtual: virtual, cache: map[attrKey]Attribution{},
+		tagMaps: map[Tags]map[string]string{}, missing: map[Tags][]string{}, byTags: map[Tags]tagAttribution{}}
 	for i := range resources {
 		r := &resources[i]
 		a.byID[r.ARN] = r
@@ -88,6 +104,19 @@ func tagOf(m map[string]string, key string) string { return owner.TagValue(m, ke
 
 // Attribute resolves one rollup.
 func (a *Attributor) Attribute(r *Rollup) Attribution {
+	ta, ok := a.byTags[r.Tags]
+	if !ok {
+		tags := a.tagMap(r.Tags)
+		o := a.owners.Resolve(owner.Subject{Tags: tags})
+		ta = tagAttribution{done: o.Done(), at: Attribution{System: o.System, Env: o.Env, Owner: o.Owner, Via: cmp.Or(o.SystemVia, o.OwnerVia, "unattributed")}}
+		if len(a.byTags) >= maxTagSets {
+			clear(a.byTags)
+		}
+		a.byTags[r.Tags] = ta
+	}
+	if ta.done {
+		return ta.at
+	}
 	k := attrKey{r.Account, r.Service, r.UsageType, r.Resource, r.ResourceName, r.Tags}
 	if at, ok := a.cache[k]; ok {
 		return at
@@ -100,11 +129,43 @@ func (a *Attributor) Attribute(r *Rollup) Attribution {
 	return at
 }
 
-func (a *Attributor) resolve(r *Rollup) Attribution {
-	tags := r.Tags.Map()
-	if tags == nil {
-		tags = map[string]string{}
+// tagMap is t decoded, shared: callers must not change it.
+func (a *Attributor) tagMap(t Tags) map[string]string {
+	if m, ok := a.tagMaps[t]; ok {
+		return m
 	}
+	m := t.Map()
+	if m == nil {
+		m = map[string]string{}
+	}
+	if len(a.tagMaps) >= maxTagSets {
+		clear(a.tagMaps)
+	}
+	a.tagMaps[t] = m
+	return m
+}
+
+// maxTagSets bounds the caches by tag set, so memory stays flat however
+// varied the tags.
+const maxTagSets = 50_000
+
+// Tag is a rollup's tag by exact key, then case-insensitively (as
+// Tags.Get).
+func (a *Attributor) Tag(r *Rollup, key string) (string, bool) {
+	m := a.tagMap(r.Tags)
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func (a *Attributor) resolve(r *Rollup) Attribution {
+	tags := a.tagMap(r.Tags)
 	o := a.owners.Resolve(owner.Subject{Tags: tags, Resource: a.Resource(r.Resource), Name: a.name(r), Lookup: a.Resource})
 	if !o.Done() {
 		for _, v := range a.virtual {
@@ -139,14 +200,22 @@ func glob(pattern, s string) bool {
 }
 
 // MissingTags says which of the owner keys a rollup's bill tags lack.
+// The slice is shared: callers must not change it.
 func (a *Attributor) MissingTags(r *Rollup) []string {
-	tags := r.Tags.Map()
+	if miss, ok := a.missing[r.Tags]; ok {
+		return miss
+	}
+	tags := a.tagMap(r.Tags)
 	var miss []string
 	for _, k := range []string{a.keys.System, a.keys.Env, a.keys.Owner} {
 		if tagOf(tags, k) == "" {
 			miss = append(miss, k)
 		}
 	}
+	if len(a.missing) >= maxTagSets {
+		clear(a.missing)
+	}
+	a.missing[r.Tags] = miss
 	return miss
 }
 

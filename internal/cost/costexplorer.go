@@ -143,7 +143,7 @@ func IngestCostExplorer(ctx context.Context, st RollupStore, o CostExplorerOptio
 	log.Info("read Cost Explorer", "requests", requests, "from", from.Format(time.DateOnly), "to", to.Format(time.DateOnly))
 	res := &IngestResult{Stats: agg.Stats(), Requests: requests}
 	res.RequestCost = MustMoney(CostExplorerRequestPrice).MulRat(big.NewRat(int64(requests), 1))
-	if err := storeBatches(ctx, st, o.Now, agg.Batches(), res); err != nil {
+	if err := storeRollups(ctx, st, o.Now, agg, res); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -21,19 +21,30 @@ func DataEnd(ctx context.Context, st RollupStore) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("read billing periods: %w", err)
 	}
 	latest := ""
+	var last time.Time
+	known := true // every period knows its last day
 	for _, p := range ps {
 		if p.Rollups > 0 && p.Period > latest {
 			latest = p.Period
+		}
+		if p.Rollups > 0 {
+			known = known && !p.Last.IsZero()
+			if p.Last.After(last) {
+				last = p.Last
+			}
 		}
 	}
 	if latest == "" {
 		return time.Time{}, ErrNoBill
 	}
+	if known {
+		return dayTime(dayOf(last) + 1), nil
+	}
+	last = time.Time{}
 	start, err := time.Parse("2006-01", latest)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("billing period %q: %w", latest, err)
 	}
-	var last time.Time
 	err = st.Scan(ctx, Filter{From: start.AddDate(0, -1, 0)}, func(r Rollup) error {
 		if r.Day.After(last) {
 			last = r.Day

@@ -169,7 +169,8 @@ func TestReingestReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []PeriodInfo{{Source: "payer:111111111111", Period: "2024-10", Rollups: 2, Billed: MustMoney("-4.896"), Ingested: testNow}}
+	want := []PeriodInfo{{Source: "payer:111111111111", Period: "2024-10", Rollups: 2, Billed: MustMoney("-4.896"), Ingested: testNow,
+		Last: time.Date(2024, 10, 2, 0, 0, 0, 0, time.UTC)}}
 	if d := cmp.Diff(want, ps, cmp.AllowUnexported(Money{})); d != "" {
 		t.Errorf("after three ingests (-want +got):\n%s", d)
 	}

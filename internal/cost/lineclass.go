@@ -28,6 +28,7 @@ type lineClass struct {
 	// aggregator that rolls up (which, reading CSV, is not the one that
 	// classified the line).
 	val *aggVal
+	gen int // the aggregator's generation val belongs to
 }
 
 // classFields are the fields a line's class depends on.
@@ -40,6 +41,9 @@ var classFields = []field{
 // memory stays flat however varied the bill. (A variable so tests can
 // make the cache start again often.)
 var maxClasses = 200_000
+
+// maxInterned bounds the texts intern keeps.
+const maxInterned = 10_000
 
 // linePlan is which columns of a file make up a line key, in key order.
 type linePlan struct {
@@ -302,8 +306,25 @@ func (a *Aggregator) classify(c *columns, get func(int) string, tagsOf func() (T
 	}
 	cl.key = aggKey{
 		day: day, kind: cl.kind, source: source, period: period,
-		account: val(fAccount), region: val(fRegion), service: val(fService), usage: usage,
-		resource: val(fResource), rname: val(fResourceName), tags: tags, currency: val(fCurrency),
+		account: a.intern(val(fAccount)), region: a.intern(val(fRegion)), service: a.intern(val(fService)),
+		usage: a.intern(usage), resource: val(fResource), rname: val(fResourceName), tags: tags,
+		currency: a.intern(val(fCurrency)),
 	}
 	return cl
+}
+
+// intern returns one copy of each of the few texts that repeat across
+// classes (accounts, regions, services, usage types, currencies): equal
+// texts then share their bytes, which a sort of a million rollups
+// compares by pointer rather than byte by byte.
+func (a *Aggregator) intern(s string) string {
+	if v, ok := a.interned[s]; ok {
+		return v
+	}
+	if a.interned == nil || len(a.interned) >= maxInterned {
+		a.interned = make(map[string]string)
+	}
+	s = strings.Clone(s)
+	a.interned[s] = s
+	return s
 }

@@ -357,6 +357,7 @@ func (a *Aggregator) merge(o *Aggregator) {
 			w.lines += v.lines
 		} else {
 			a.m[k] = v
+			a.maybeSpill()
 		}
 	}
 	a.stats.Lines += o.stats.Lines

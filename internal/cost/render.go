@@ -93,6 +93,9 @@ func RenderShow(w io.Writer, r *ShowResult, format string, width int, lang i18n.
 	for _, g := range r.Groups {
 		rows = append(rows, []string{g.Key, c.money(g.Cost), pct(g.Share)})
 	}
+	if r.MoreGroups > 0 {
+		rows = append(rows, []string{c.t("cost.show.more", r.MoreGroups), c.money(r.MoreCost), pct(share(r.MoreCost, r.Usage))})
+	}
 	rows = append(rows, []string{c.t("cost.usage.total"), c.money(r.Usage), pct(1)})
 	for _, g := range r.Other {
 		rows = append(rows, []string{g.Key + " (not usage)", c.money(g.Cost), ""})

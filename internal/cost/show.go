@@ -126,7 +126,8 @@ type ShowOptions struct {
 	From, To time.Time
 	// Amortized shows effective cost instead of billed.
 	Amortized bool
-	// Top limits the untagged resources listed (default 10).
+	// Top limits the groups and the untagged resources listed, largest
+	// first; zero lists every group and 10 untagged resources.
 	Top int
 }
 
@@ -160,6 +161,10 @@ type ShowResult struct {
 	Total    Money   `json:"total"` // usage plus every other kind
 	Usage    Money   `json:"usage"`
 	Groups   []Group `json:"groups"` // usage only
+	// MoreGroups and MoreCost are the groups past --top, left out of
+	// Groups, and their usage cost.
+	MoreGroups int   `json:"more_groups,omitempty"`
+	MoreCost   Money `json:"more_cost,omitzero"`
 	// Other holds credits, taxes, fees, purchases and adjustments, apart
 	// from usage so the untagged share means something.
 	Other         []Group            `json:"other"`
@@ -189,8 +194,9 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 	if err := ValidBy(o.By); err != nil {
 		return nil, err
 	}
-	if o.Top == 0 {
-		o.Top = 10
+	untaggedTop := o.Top
+	if untaggedTop <= 0 {
+		untaggedTop = 10
 	}
 	from, to := window(o.Now, o.From, o.To)
 	if !from.Before(to) {
@@ -224,7 +230,7 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 		}
 		res.Usage = res.Usage.Add(c)
 		a := at.Attribute(&r)
-		key := groupKey(o.By, &r, a)
+		key := groupKey(o.By, &r, a, at)
 		g := groups[key]
 		if g == nil {
 			g = &Group{Key: key, Via: map[string]Money{}}
@@ -275,8 +281,15 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 	slices.SortFunc(res.TopUntagged, func(a, b UntaggedResource) int {
 		return cmp.Or(b.Cost.Cmp(a.Cost), cmp.Compare(a.Resource, b.Resource))
 	})
-	if len(res.TopUntagged) > o.Top {
-		res.TopUntagged = res.TopUntagged[:o.Top]
+	if len(res.TopUntagged) > untaggedTop {
+		res.TopUntagged = res.TopUntagged[:untaggedTop]
+	}
+	if o.Top > 0 && len(res.Groups) > o.Top {
+		for _, g := range res.Groups[o.Top:] {
+			res.MoreCost = res.MoreCost.Add(g.Cost)
+		}
+		res.MoreGroups = len(res.Groups) - o.Top
+		res.Groups = res.Groups[:o.Top]
 	}
 	res.UntaggedShare = share(res.Untagged, res.Usage)
 	return res, nil
@@ -289,7 +302,7 @@ func share(part, whole Money) float64 {
 	return part.Float64() / whole.Float64()
 }
 
-func groupKey(by string, r *Rollup, a Attribution) string {
+func groupKey(by string, r *Rollup, a Attribution, at *Attributor) string {
 	var k string
 	switch by {
 	case "system":
@@ -305,7 +318,7 @@ func groupKey(by string, r *Rollup, a Attribution) string {
 	case "resource":
 		k = r.Resource
 	default:
-		k, _ = r.Tags.Get(strings.TrimPrefix(by, "tag:"))
+		k, _ = at.Tag(r, strings.TrimPrefix(by, "tag:"))
 	}
 	if k == "" {
 		return Unattributed

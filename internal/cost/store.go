@@ -3,6 +3,7 @@ package cost
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -27,6 +28,9 @@ type PeriodInfo struct {
 	Rollups  int64     `json:"rollups"`
 	Billed   Money     `json:"billed"`
 	Ingested time.Time `json:"ingested"`
+	// Last is the last day of the period's rollups; zero where a store
+	// does not know it.
+	Last time.Time `json:"-"`
 }
 
 // RollupStore keeps rollups. ReplacePeriods swaps everything stored for
@@ -35,8 +39,16 @@ type PeriodInfo struct {
 // replaced and some not), so re-ingesting a month replaces it and never
 // doubles it. Scan streams rollups to fn in the order of SortRollups
 // within a day; fn's error stops the scan and is returned.
+//
+// ReplaceSorted does what ReplacePeriods does for rollups too many to
+// hold at once: rollups calls its yield with every rollup in
+// ComparePeriodRollups order (the rollup is valid only during the call),
+// and each source x period among them replaces what was stored for it,
+// all in one transaction. It refuses rollups out of that order, and
+// returns what it stored, by source and period.
 type RollupStore interface {
 	ReplacePeriods(ctx context.Context, ingested time.Time, batches []Batch) error
+	ReplaceSorted(ctx context.Context, ingested time.Time, rollups func(yield func(*Rollup) error) error) ([]PeriodInfo, error)
 	Scan(ctx context.Context, f Filter, fn func(Rollup) error) error
 	Periods(ctx context.Context) ([]PeriodInfo, error)
 }
@@ -72,6 +84,46 @@ func (m *MemStore) ReplacePeriods(ctx context.Context, ingested time.Time, batch
 	return nil
 }
 
+func (m *MemStore) ReplaceSorted(ctx context.Context, ingested time.Time, rollups func(yield func(*Rollup) error) error) ([]PeriodInfo, error) {
+	var batches []Batch
+	var prev Rollup
+	err := rollups(func(r *Rollup) error {
+		if len(batches) > 0 && ComparePeriodRollups(&prev, r) > 0 {
+			return fmt.Errorf("replace: rollups out of order at %s %s %s", r.Source, r.Period, r.Day.Format(time.DateOnly))
+		}
+		if n := len(batches); n == 0 || batches[n-1].Source != r.Source || batches[n-1].Period != r.Period {
+			batches = append(batches, Batch{Source: r.Source, Period: r.Period})
+		}
+		b := &batches[len(batches)-1]
+		b.Rollups = append(b.Rollups, *r)
+		prev = *r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := m.ReplacePeriods(ctx, ingested, batches); err != nil {
+		return nil, err
+	}
+	return BatchPeriods(ingested, batches), nil
+}
+
+// BatchPeriods describes batches as stored at ingested.
+func BatchPeriods(ingested time.Time, batches []Batch) []PeriodInfo {
+	var out []PeriodInfo
+	for _, b := range batches {
+		p := PeriodInfo{Source: b.Source, Period: b.Period, Rollups: int64(len(b.Rollups)), Ingested: ingested}
+		for _, r := range b.Rollups {
+			p.Billed = p.Billed.Add(r.Billed)
+			if r.Day.After(p.Last) {
+				p.Last = r.Day
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 func (m *MemStore) Scan(ctx context.Context, f Filter, fn func(Rollup) error) error {
 	m.mu.Lock()
 	var all []Rollup
@@ -105,6 +157,9 @@ func (m *MemStore) Periods(ctx context.Context) ([]PeriodInfo, error) {
 		p := PeriodInfo{Source: k[0], Period: k[1], Rollups: int64(len(rs)), Ingested: m.at[k]}
 		for _, r := range rs {
 			p.Billed = p.Billed.Add(r.Billed)
+			if r.Day.After(p.Last) {
+				p.Last = r.Day
+			}
 		}
 		out = append(out, p)
 	}
@@ -184,6 +239,8 @@ func Ingest(ctx context.Context, st RollupStore, o IngestOptions) (*IngestResult
 		return nil, err
 	}
 	agg := NewAggregator(o.Source)
+	agg.spillAt = spillRollups
+	defer agg.Close()
 	for _, f := range files {
 		log.Debug("reading billing file", "file", f.name)
 		if err := agg.readFile(ctx, f); err != nil {
@@ -197,7 +254,7 @@ func Ingest(ctx context.Context, st RollupStore, o IngestOptions) (*IngestResult
 		}
 	}
 	res := &IngestResult{Stats: stats, Superseded: superseded}
-	if err := storeBatches(ctx, st, o.Now, agg.Batches(), res); err != nil {
+	if err := storeRollups(ctx, st, o.Now, agg, res); err != nil {
 		return nil, err
 	}
 	for _, p := range res.Periods {
@@ -206,25 +263,24 @@ func Ingest(ctx context.Context, st RollupStore, o IngestOptions) (*IngestResult
 	return res, nil
 }
 
-// storeBatches replaces the batches' periods in one transaction and
-// lists them in res.
-func storeBatches(ctx context.Context, st RollupStore, now time.Time, batches []Batch, res *IngestResult) error {
-	if len(batches) == 0 {
+// storeRollups replaces the periods of the aggregator's rollups in one
+// transaction, streaming them in order, and lists them in res.
+func storeRollups(ctx context.Context, st RollupStore, now time.Time, agg *Aggregator, res *IngestResult) error {
+	if agg.Len() == 0 && agg.runs == nil {
 		return nil
 	}
-	if err := st.ReplacePeriods(ctx, now, batches); err != nil {
+	periods, err := st.ReplaceSorted(ctx, now, func(yield func(*Rollup) error) error { return agg.Sorted(ctx, yield) })
+	if err != nil {
+		var ie *IOError
 		if ctx.Err() != nil {
 			return fmt.Errorf("store: interrupted, no period was replaced: %w", err)
 		}
+		if errors.As(err, &ie) {
+			return fmt.Errorf("no period was replaced: %w", err)
+		}
 		return &StoreError{Err: fmt.Errorf("no period was replaced: %w", err)}
 	}
-	for _, b := range batches {
-		p := PeriodInfo{Source: b.Source, Period: b.Period, Rollups: int64(len(b.Rollups)), Ingested: now}
-		for _, r := range b.Rollups {
-			p.Billed = p.Billed.Add(r.Billed)
-		}
-		res.Periods = append(res.Periods, p)
-	}
+	res.Periods = append(res.Periods, periods...)
 	return nil
 }
 

@@ -160,5 +160,32 @@ func writeSynthFOCUS[T any](w io.Writer, n int, conv func(synthFOCUS) T) error {
 	return nil
 }
 
+// SynthStart is the first day of synthetic bills.
+var SynthStart = synthStart
+
 // SynthNow is a clock for ingesting synthetic bills.
 var SynthNow = synthStart.AddDate(0, 2, 0)
+
+// WriteSyntheticCURWide writes a legacy CUR CSV of n usage lines at
+// resource granularity, as an account with many resources produces: line
+// i is resource i/30 on day i%30, with one of four usage types and its
+// own owner tag among many, so no two lines share a rollup and n lines
+// make n daily rollups. Its billed total is SynthTotal(n).
+func WriteSyntheticCURWide(w io.Writer, n int) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	fmt.Fprintln(bw, "identity/LineItemId,identity/TimeInterval,bill/PayerAccountId,bill/BillingPeriodStartDate,bill/BillingPeriodEndDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,lineItem/Operation,lineItem/ResourceId,lineItem/UsageAmount,lineItem/CurrencyCode,lineItem/UnblendedRate,lineItem/UnblendedCost,lineItem/LineItemDescription,product/ProductName,product/regionCode,pricing/unit,resourceTags/user:system,resourceTags/user:env,resourceTags/user:owner")
+	systems := []string{"shop", "blog", "auth", "search", "batch"}
+	envs := []string{"prod", "stg", "dev"}
+	usages := []string{"APN1-BoxUsage:t3.micro", "APN1-BoxUsage:m5.large", "APN1-EBS:VolumeUsage.gp3", "APN1-DataTransfer-Out-Bytes"}
+	for i := range n {
+		day, res := i%30, i/30
+		d := synthStart.AddDate(0, 0, day).Format(time.DateOnly)
+		sys, env := systems[res%len(systems)], envs[res%len(envs)]
+		if res%7 == 0 {
+			sys, env = "", ""
+		}
+		fmt.Fprintf(bw, "li%d,%s/%s,111111111111,2025-01-01T00:00:00Z,2025-02-01T00:00:00Z,2222222222%02d,Usage,%sT00:00:00Z,%sT23:59:59Z,AmazonEC2,%s,RunInstances,arn:aws:ec2:ap-northeast-1:2222222222%02d:instance/i-%017x,24.0000000000,USD,0.0136000000,%s,$0.0136 per On Demand Linux t3.micro Instance Hour,Amazon Elastic Compute Cloud,ap-northeast-1,Hrs,%s,%s,team-%d\n",
+			i, d, d, res%3, d, d, usages[res%len(usages)], res%3, res, tenthsString(synthCost(i)), sys, env, res%97)
+	}
+	return bw.Flush()
+}

@@ -81,6 +81,7 @@ var deploymentColumns = []column[Deployment]{
 	text("actor", false, func(r *Deployment) *string { return &r.Actor }),
 	text("tool", false, func(r *Deployment) *string { return &r.Tool }),
 	text("link", false, func(r *Deployment) *string { return &r.Link }),
+	text("leased_by", false, func(r *Deployment) *string { return &r.LeasedBy }),
 }
 
 var commitColumns = []column[Commit]{

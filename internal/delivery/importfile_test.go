@@ -86,11 +86,11 @@ func TestReadImportErrors(t *testing.T) {
 		want string // the whole message
 	}{
 		"empty file": {KindDeployments, "",
-			"deployments.csv: empty file: a header row is required (id, service, environment, finished_at, result, commit_sha, started_at, version, actor, tool, link)"},
+			"deployments.csv: empty file: a header row is required (id, service, environment, finished_at, result, commit_sha, started_at, version, actor, tool, link, leased_by)"},
 		"no header, data first": {KindCommits, "api,aaaa,,2026-01-01T00:00:00Z\n",
 			`deployments.csv: unknown column "api" (valid: service, sha, parent_sha, committed_at)`},
 		"unknown column": {KindDeployments, "id,service,environment,finished_at,result,commit_sha,region\n",
-			`deployments.csv: unknown column "region" (valid: id, service, environment, finished_at, result, commit_sha, started_at, version, actor, tool, link)`},
+			`deployments.csv: unknown column "region" (valid: id, service, environment, finished_at, result, commit_sha, started_at, version, actor, tool, link, leased_by)`},
 		"missing column": {KindIncidents, "id,service,created_at,resolved_at\n",
 			`deployments.csv: missing column "deployment_id" (the header must have id, service, created_at, resolved_at, deployment_id)`},
 		"column twice": {KindCommits, "service,sha,sha,parent_sha,committed_at\n",

@@ -42,6 +42,9 @@ type Deployment struct {
 	Actor       string    `json:"actor,omitempty"`
 	Tool        string    `json:"tool,omitempty"`
 	Link        string    `json:"link,omitempty"`
+	// LeasedBy names who held the environment, when it was leased by
+	// someone other than the deployer: the deploy is flagged.
+	LeasedBy string `json:"leased_by,omitempty"`
 }
 
 // Commit is one commit of a service's main branch, with its first parent:
@@ -250,4 +253,12 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// ShortSHA is a commit as people read it: its first 8 hex digits.
+func ShortSHA(sha string) string {
+	if len(sha) > 8 {
+		return sha[:8]
+	}
+	return sha
 }

@@ -5,7 +5,9 @@
 package finding
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -124,3 +126,18 @@ type Finding struct {
 
 // Key identifies a finding across scans.
 func (f *Finding) Key() string { return f.Policy + "\x00" + f.ARN }
+
+// SortWorstFirst orders findings by severity, worst first; policy,
+// account, region and ARN make the order total, so every format and
+// surface lists findings the same way on every run.
+func SortWorstFirst(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(b.Severity, a.Severity),
+			cmp.Compare(a.Policy, b.Policy),
+			cmp.Compare(a.Account, b.Account),
+			cmp.Compare(a.Region, b.Region),
+			cmp.Compare(a.ARN, b.ARN),
+		)
+	})
+}

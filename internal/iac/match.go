@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -294,6 +295,9 @@ func (m *matcher) matchState(st *State, cov coverageIndex) {
 			if row.tf == "aws_instance" {
 				m.claimBlockDevices(sr.Attrs, c)
 			}
+			if row.tf == "aws_ecs_service" {
+				m.noteDesiredCount(i, sr.Attrs)
+			}
 			continue
 		}
 		if err != nil || arn == "" {
@@ -320,6 +324,29 @@ func (m *matcher) matchState(st *State, cov coverageIndex) {
 		}
 		m.missing = append(m.missing, e)
 	}
+}
+
+// noteDesiredCount records on an ECS service the desired_count its state
+// sets: an apply puts it back, so a schedule that stops the service warns.
+func (m *matcher) noteDesiredCount(i int, attrs map[string]any) {
+	var n float64
+	switch v := attrs["desired_count"].(type) {
+	case float64:
+		n = v
+	case string: // Terraform 0.11 flattened attributes
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return
+		}
+		n = f
+	default:
+		return
+	}
+	r := &m.rs[i]
+	if r.Attrs == nil {
+		r.Attrs = map[string]any{}
+	}
+	r.Attrs["iac_desired_count"] = n
 }
 
 // claimBlockDevices attributes the volumes an aws_instance declares inline

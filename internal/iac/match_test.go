@@ -356,3 +356,28 @@ func TestFindingsNameCreator(t *testing.T) {
 		})
 	}
 }
+
+// TestAttributeNotesDesiredCount: an ECS service gets the desired_count
+// its state sets, which a schedule's stop warns about.
+func TestAttributeNotesDesiredCount(t *testing.T) {
+	rs := testEstate()
+	Attribute(Inputs{Resources: rs, Coverage: testCoverage(false), States: readStates(t, "show.json")}, Options{Now: testNow})
+	found := false
+	for _, r := range rs {
+		if r.Type != "AWS::ECS::Service" {
+			continue
+		}
+		got, ok := r.Attrs["iac_desired_count"]
+		if r.Name == "api-blue" || r.ID == "api-blue" {
+			found = true
+			if got != float64(2) {
+				t.Errorf("%s: iac_desired_count = %v, want 2", r.ARN, got)
+			}
+		} else if ok {
+			t.Errorf("%s is in no state but has iac_desired_count %v", r.ARN, got)
+		}
+	}
+	if !found {
+		t.Fatal("the test estate has no api-blue service")
+	}
+}

@@ -347,3 +347,16 @@ func FromDecimal(n int64, scale int) (Amount, bool) {
 	}
 	return m, true
 }
+
+// Parts are the amount's whole units and its fraction in 10^-15 units,
+// in [0, 10^15), for compact binary encodings; FromParts reads them back.
+func (m Amount) Parts() (units, frac int64) { return m.units, m.frac }
+
+// FromParts is the amount Parts returned; false when frac is outside
+// [0, 10^15).
+func FromParts(units, frac int64) (Amount, bool) {
+	if frac < 0 || frac >= fracScale {
+		return Amount{}, false
+	}
+	return Amount{units: units, frac: frac}, true
+}

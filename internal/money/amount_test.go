@@ -122,3 +122,19 @@ func FuzzParseMoney(f *testing.F) {
 		}
 	})
 }
+
+func TestParts(t *testing.T) {
+	for _, s := range []string{"0", "1.5", "-0.000000000000001", "-12.25", "123456789012345.999999999999999"} {
+		m := MustParse(s)
+		u, f := m.Parts()
+		back, ok := FromParts(u, f)
+		if !ok || back != m {
+			t.Errorf("%s: parts %d %d read back as %s (%v)", s, u, f, back, ok)
+		}
+	}
+	for _, frac := range []int64{-1, fracScale} {
+		if _, ok := FromParts(0, frac); ok {
+			t.Errorf("fraction %d accepted", frac)
+		}
+	}
+}

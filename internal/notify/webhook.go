@@ -1,6 +1,6 @@
-// Package notify owns where steward tells people what it did: for now a
-// webhook that receives JSON (Slack comes with the server). It knows
-// nothing of what the message means.
+// Package notify owns where steward tells people what it did: a webhook
+// that receives JSON, and Slack messages posted as the app's bot. It
+// knows nothing of what the message means.
 package notify
 
 import (

@@ -80,7 +80,49 @@ var demoExtras = map[string][]string{
 	"s3-no-access-logging":  {"arn:aws:s3:::marketing-campaign-2023", "arn:aws:s3:::shop-prod-static-old"},
 	"s3-no-lifecycle":       {"arn:aws:s3:::marketing-campaign-2023", "arn:aws:s3:::shop-prod-static-old"},
 	"cloudfront-no-logging": {"arn:aws:cloudfront::222222222222:distribution/E787FE59D2A083"},
+	// The bucket whose ACL is public grants through an ACL as well.
+	"s3-acl-in-use": {"arn:aws:s3:::marketing-campaign-2023"},
+	// dev hears no RDS events; prod and stg hear them all.
+	"rds-no-cluster-event-subscription":         {devHome},
+	"rds-no-instance-event-subscription":        {devHome},
+	"rds-no-parameter-group-event-subscription": {devHome},
+	"rds-no-security-group-event-subscription":  {devHome},
+	// Buckets without Block Public Access do not refuse plain HTTP either;
+	// the unlogged ones notify nobody.
+	"s3-no-tls-policy":          {"arn:aws:s3:::marketing-campaign-2023", "arn:aws:s3:::shop-prod-static-old", "arn:aws:s3:::shop-stg-assets-222222222222"},
+	"s3-no-event-notifications": {"arn:aws:s3:::marketing-campaign-2023", "arn:aws:s3:::shop-prod-static-old"},
+	// dev's VPCs keep no flow logs.
+	"vpc-no-flow-logs": {
+		"arn:aws:ec2:ap-northeast-1:111111111111:vpc/vpc-0fe54267d618628c5",
+		"arn:aws:ec2:us-east-1:111111111111:vpc/vpc-037639a8e4296dcce",
+	},
+	// Regions without Security Hub never got the EBS default either.
+	"ebs-default-encryption-off": {
+		"arn:aws:steward:ap-northeast-1:222222222222:account-region/ap-northeast-1",
+		"arn:aws:steward:us-east-1:111111111111:account-region/us-east-1",
+		"arn:aws:steward:us-east-1:222222222222:account-region/us-east-1",
+	},
+	// Only prod has a password policy and a hardware key on its root user.
+	"iam-weak-password-policy": {devRoot, stgRoot},
+	"iam-password-short":       {devRoot, stgRoot},
+	"iam-password-reuse":       {devRoot, stgRoot},
+	"root-no-hardware-mfa":     {devRoot, stgRoot},
+	// kobayashi last signed in 200 days ago.
+	"iam-credentials-unused":    {"arn:aws:iam::111111111111:user/kobayashi"},
+	"iam-credentials-unused-45": {"arn:aws:iam::111111111111:user/kobayashi"},
+	// The deploy user of each account holds its permissions directly.
+	"iam-user-direct-policies": {
+		"arn:aws:iam::111111111111:user/ci-deploy",
+		"arn:aws:iam::222222222222:user/ci-deploy",
+		"arn:aws:iam::333333333333:user/ci-deploy",
+	},
 }
+
+const (
+	devHome = "arn:aws:steward:ap-northeast-1:111111111111:account-region/ap-northeast-1"
+	devRoot = "arn:aws:iam::111111111111:root"
+	stgRoot = "arn:aws:iam::222222222222:root"
+)
 
 // TestDemoEstate evaluates the built-in packs over the demo estate with the
 // demo's configuration: each policy must find exactly the ARNs its problem

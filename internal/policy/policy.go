@@ -332,6 +332,9 @@ func (py policyYAML) policy(f *yamlfile.File, lines []string, field string) (*Po
 		}
 		params[k] = nv
 	}
+	if err := checkActions(f, field, py.ID, py.Actions); err != nil {
+		return nil, err
+	}
 	p := &Policy{
 		ID: py.ID, Title: py.Title, Description: py.Description,
 		Types: slices.Clone(py.Types), Severity: sev, Category: cat,

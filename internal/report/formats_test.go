@@ -431,7 +431,7 @@ func TestGroupOrder(t *testing.T) {
 		{Policy: "p3", Severity: finding.Low, Category: finding.Waste, Owner: "al", Account: "1"},
 		{Policy: "p4", Severity: finding.Medium, Category: finding.Waste, Owner: "zoe", Account: "2", System: "web"},
 	}
-	sortFindings(fs)
+	finding.SortWorstFirst(fs)
 	tests := map[string][]string{
 		GroupCategory: {"security", "waste", "tagging"},
 		GroupSeverity: {"high", "medium", "low"},

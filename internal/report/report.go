@@ -233,24 +233,10 @@ func prepare(rep *Report) (*view, error) {
 		}
 		toReportCurrency(f, cur, rep.Rate)
 	}
-	sortFindings(fs)
+	finding.SortWorstFirst(fs)
 	v := &view{rep: rep, groupBy: g, currency: cur, findings: fs, summary: summarize(fs, cur)}
 	v.summary.Changes = rep.Changes
 	return v, nil
-}
-
-// sortFindings puts the worst first; the rest of the key makes the order
-// total, so every format lists findings the same way on every run.
-func sortFindings(fs []finding.Finding) {
-	slices.SortStableFunc(fs, func(a, b finding.Finding) int {
-		return cmp.Or(
-			cmp.Compare(b.Severity, a.Severity),
-			cmp.Compare(a.Policy, b.Policy),
-			cmp.Compare(a.Account, b.Account),
-			cmp.Compare(a.Region, b.Region),
-			cmp.Compare(a.ARN, b.ARN),
-		)
-	})
 }
 
 // Summary counts findings and adds up their waste.

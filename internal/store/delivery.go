@@ -53,13 +53,14 @@ func saveDelivery(ctx context.Context, tx *sqldb.Tx, d delivery.Data) error {
 		args  func(i int) []any
 	}
 	batches := []batch{
-		{`INSERT INTO deployments (id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link)
-		  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
+		{`INSERT INTO deployments (id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link, leased_by)
+		  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
 		  service = excluded.service, environment = excluded.environment, started_at = excluded.started_at,
 		  finished_at = excluded.finished_at, result = excluded.result, commit_sha = excluded.commit_sha,
-		  version = excluded.version, actor = excluded.actor, tool = excluded.tool, link = excluded.link`, len(d.Deployments), func(i int) []any {
+		  version = excluded.version, actor = excluded.actor, tool = excluded.tool, link = excluded.link,
+		  leased_by = excluded.leased_by`, len(d.Deployments), func(i int) []any {
 			x := d.Deployments[i]
-			return []any{x.ID, x.Service, x.Environment, nanos(x.Started), nanos(x.Finished), string(x.Result), x.CommitSHA, x.Version, x.Actor, x.Tool, x.Link}
+			return []any{x.ID, x.Service, x.Environment, nanos(x.Started), nanos(x.Finished), string(x.Result), x.CommitSHA, x.Version, x.Actor, x.Tool, x.Link, x.LeasedBy}
 		}},
 		{`INSERT INTO commits (service, sha, parent_sha, committed_at) VALUES (?, ?, ?, ?)
 		  ON CONFLICT (service, sha) DO UPDATE SET parent_sha = excluded.parent_sha, committed_at = excluded.committed_at`, len(d.Commits), func(i int) []any {
@@ -102,11 +103,11 @@ func saveDelivery(ctx context.Context, tx *sqldb.Tx, d delivery.Data) error {
 
 func (s *sqlStore) Delivery(ctx context.Context) (delivery.Data, error) {
 	var d delivery.Data
-	err := queryRows(ctx, s.db, `SELECT id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link
+	err := queryRows(ctx, s.db, `SELECT id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link, leased_by
 		FROM deployments ORDER BY finished_at, id`, func(rows *sql.Rows) error {
 		var x delivery.Deployment
 		var started, finished sql.NullInt64
-		if err := rows.Scan(&x.ID, &x.Service, &x.Environment, &started, &finished, &x.Result, &x.CommitSHA, &x.Version, &x.Actor, &x.Tool, &x.Link); err != nil {
+		if err := rows.Scan(&x.ID, &x.Service, &x.Environment, &started, &finished, &x.Result, &x.CommitSHA, &x.Version, &x.Actor, &x.Tool, &x.Link, &x.LeasedBy); err != nil {
 			return err
 		}
 		x.Started, x.Finished = fromNanos(started), fromNanos(finished)

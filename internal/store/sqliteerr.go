@@ -44,6 +44,15 @@ func sqliteCode(err error) int {
 
 func isBusy(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_BUSY }
 
+// pgUniqueViolation is PostgreSQL's unique_violation.
+const pgUniqueViolation = "23505"
+
+// isUniqueViolation says whether err is a row refused by a unique key or
+// index (SQLite reports it as a constraint failure).
+func isUniqueViolation(err error) bool {
+	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT || pgCode(err) == pgUniqueViolation
+}
+
 // IsReadOnly says whether err is a write refused because the database is
 // read-only, whoever made the write (the store, or a package keeping its
 // own tables in the store's database).

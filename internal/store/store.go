@@ -104,6 +104,8 @@ type Store interface {
 
 	DeliveryStore
 	Journal
+	LeaseStore
+	Overrides
 
 	Close() error
 }

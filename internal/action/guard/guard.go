@@ -18,6 +18,11 @@ const ProtectTag = "steward:protect"
 // makes unless policies.actions.max_changes says otherwise.
 const DefaultMaxChanges = 20
 
+// DefaultGraceDays is how long a resource marked for deletion waits
+// before a plan may delete it, unless policies.actions.grace_days says
+// otherwise.
+const DefaultGraceDays = 7
+
 // CheckPattern says whether p is a valid exclusion pattern: a glob
 // (path.Match syntax) of ARNs or names, or tag:KEY=VALUE (the value a
 // glob too).

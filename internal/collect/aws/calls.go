@@ -21,6 +21,7 @@ var serviceNames = map[string]string{
 	"S3 Control":                  "s3control",
 	"CloudWatch Logs":             "logs",
 	"ECS":                         "ecs",
+	"EventBridge":                 "events",
 	"Lambda":                      "lambda",
 	"ECR":                         "ecr",
 	"Auto Scaling":                "autoscaling",

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/steward-sre/steward/internal/inventory"
@@ -43,6 +44,13 @@ type CodeDeployAPI interface {
 	BatchGetDeployments(ctx context.Context, in *codedeploy.BatchGetDeploymentsInput, optFns ...func(*codedeploy.Options)) (*codedeploy.BatchGetDeploymentsOutput, error)
 }
 
+// CodePipelineAPI is the CodePipeline calls that read pipeline
+// executions: the pipelines and each one's executions.
+type CodePipelineAPI interface {
+	ListPipelines(ctx context.Context, in *codepipeline.ListPipelinesInput, optFns ...func(*codepipeline.Options)) (*codepipeline.ListPipelinesOutput, error)
+	ListPipelineExecutions(ctx context.Context, in *codepipeline.ListPipelineExecutionsInput, optFns ...func(*codepipeline.Options)) (*codepipeline.ListPipelineExecutionsOutput, error)
+}
+
 // RegionClients read one account and region's IaC inputs with the
 // credentials the scan of that account uses (profile, assumed role or
 // organization role).
@@ -55,8 +63,9 @@ type RegionClients struct {
 	Events EventsAPI
 	// Deployments reads ECS service deployments, and CodeDeploy
 	// deployments, for delivery records.
-	Deployments DeploymentsAPI
-	CodeDeploy  CodeDeployAPI
+	Deployments  DeploymentsAPI
+	CodeDeploy   CodeDeployAPI
+	CodePipeline CodePipelineAPI
 }
 
 // Clients returns CloudFormation and CloudTrail clients for every account
@@ -81,8 +90,9 @@ func (s *Source) clients() []RegionClients {
 				Stacks: labelledStacks{cloudformation.NewFromConfig(cfg), label},
 				Events: &throttledEvents{api: cloudtrail.NewFromConfig(cfg), label: label,
 					bucket: newTokenBucket(lookupEventsRate, lookupEventsBurst, s.opts.Now, s.opts.Wait)},
-				Deployments: ecs.NewFromConfig(cfg),
-				CodeDeploy:  codedeploy.NewFromConfig(cfg),
+				Deployments:  ecs.NewFromConfig(cfg),
+				CodeDeploy:   codedeploy.NewFromConfig(cfg),
+				CodePipeline: codepipeline.NewFromConfig(cfg),
 			})
 		}
 	}

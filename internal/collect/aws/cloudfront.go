@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/steward-sre/steward/internal/inventory"
 )
@@ -50,9 +51,63 @@ func collectCloudFront(ctx context.Context, t *target, out *unitOut, api cloudFr
 				errs = append(errs, fmt.Errorf("get distribution config %s: %w", id, err))
 			} else if c.DistributionConfig != nil {
 				r.Attrs["logging_enabled"] = c.DistributionConfig.Logging != nil && boolv(c.DistributionConfig.Logging.Enabled)
+				distributionSettings(r.Attrs, c.DistributionConfig)
 			}
 			out.add(r)
 		}
 	}
 	return joinFew(errs, 3)
+}
+
+// distributionSettings records what the security controls judge of a
+// distribution's config. Each part goes in only when the config holds it:
+// a reader that leaves a part out must not read as "none".
+func distributionSettings(attrs map[string]any, c *cftypes.DistributionConfig) {
+	if c.DefaultRootObject != nil {
+		attrs["default_root_object"] = *c.DefaultRootObject
+	}
+	if c.DefaultCacheBehavior != nil {
+		allowsHTTP := c.DefaultCacheBehavior.ViewerProtocolPolicy == cftypes.ViewerProtocolPolicyAllowAll
+		if c.CacheBehaviors != nil {
+			for _, b := range c.CacheBehaviors.Items {
+				allowsHTTP = allowsHTTP || b.ViewerProtocolPolicy == cftypes.ViewerProtocolPolicyAllowAll
+			}
+		}
+		attrs["allows_http"] = allowsHTTP
+	}
+	if c.Origins != nil {
+		origins := []any{}
+		for _, o := range c.Origins.Items {
+			m := map[string]any{"id": str(o.Id), "domain": str(o.DomainName), "type": "custom"}
+			switch {
+			case o.S3OriginConfig != nil:
+				m["type"] = "s3"
+				m["access_control"] = str(o.S3OriginConfig.OriginAccessIdentity) != "" || str(o.OriginAccessControlId) != ""
+			case o.VpcOriginConfig != nil:
+				m["type"] = "vpc"
+			case o.CustomOriginConfig != nil:
+				m["protocol_policy"] = string(o.CustomOriginConfig.OriginProtocolPolicy)
+				ssl := []string{}
+				if p := o.CustomOriginConfig.OriginSslProtocols; p != nil {
+					for _, v := range p.Items {
+						ssl = append(ssl, string(v))
+					}
+				}
+				m["ssl_protocols"] = stringList(ssl)
+			}
+			origins = append(origins, m)
+		}
+		attrs["origins"] = origins
+	}
+	if c.Origins != nil {
+		groups := 0.0
+		if c.OriginGroups != nil {
+			groups = float64(len(c.OriginGroups.Items))
+		}
+		attrs["origin_groups"] = groups
+	}
+	if v := c.ViewerCertificate; v != nil {
+		attrs["default_certificate"] = boolv(v.CloudFrontDefaultCertificate)
+		attrs["ssl_support_method"] = string(v.SSLSupportMethod)
+	}
 }

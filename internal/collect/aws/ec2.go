@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type ec2API interface {
 	ec2.DescribeSubnetsAPIClient
 	ec2.DescribeRouteTablesAPIClient
 	ec2.DescribeNatGatewaysAPIClient
+	ec2.DescribeFlowLogsAPIClient
+	DescribeSnapshotAttribute(ctx context.Context, in *ec2.DescribeSnapshotAttributeInput, optFns ...func(*ec2.Options)) (*ec2.DescribeSnapshotAttributeOutput, error)
+	GetEbsEncryptionByDefault(ctx context.Context, in *ec2.GetEbsEncryptionByDefaultInput, optFns ...func(*ec2.Options)) (*ec2.GetEbsEncryptionByDefaultOutput, error)
 }
 
 func runEC2(ctx context.Context, t *target, out *unitOut) error {
@@ -36,7 +40,7 @@ func runEC2(ctx context.Context, t *target, out *unitOut) error {
 func collectEC2(ctx context.Context, t *target, out *unitOut, api ec2API, cw metricsAPI) error {
 	var errs []error
 	for _, step := range []func(context.Context, *target, *unitOut, ec2API) error{
-		ec2Instances, ec2Volumes, ec2Snapshots, ec2Addresses, ec2SecurityGroups, ec2VPCs, ec2Subnets,
+		ec2Instances, ec2Volumes, ec2Snapshots, ec2Addresses, ec2SecurityGroups, ec2VPCs, ec2Subnets, ebsDefaultEncryption,
 	} {
 		if err := step(ctx, t, out, api); err != nil {
 			errs = append(errs, err)
@@ -182,6 +186,7 @@ func ec2Volumes(ctx context.Context, t *target, out *unitOut, api ec2API) error 
 }
 
 func ec2Snapshots(ctx context.Context, t *target, out *unitOut, api ec2API) error {
+	var errs []error
 	pg := ec2.NewDescribeSnapshotsPaginator(api, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}})
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
@@ -213,10 +218,30 @@ func ec2Snapshots(ctx context.Context, t *target, out *unitOut, api ec2API) erro
 			if vol != "" && vol != "vol-ffffffff" {
 				r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelSnapshotOf, Target: t.arn("ec2", "volume/"+vol)})
 			}
+			if public, err := snapshotPublic(ctx, api, s.SnapshotId); err != nil {
+				errs = append(errs, fmt.Errorf("snapshot %s: %w", id, err))
+			} else {
+				attrs["public"] = public
+			}
 			out.add(r)
 		}
 	}
-	return nil
+	return joinFew(errs, 3)
+}
+
+// snapshotPublic reports whether anyone may create a volume from the
+// snapshot (the group "all" in its create-volume permissions).
+func snapshotPublic(ctx context.Context, api ec2API, id *string) (bool, error) {
+	a, err := api.DescribeSnapshotAttribute(ctx, &ec2.DescribeSnapshotAttributeInput{SnapshotId: id, Attribute: ec2types.SnapshotAttributeNameCreateVolumePermission})
+	if err != nil {
+		return false, fmt.Errorf("describe snapshot attribute: %w", err)
+	}
+	for _, p := range a.CreateVolumePermissions {
+		if p.Group == ec2types.PermissionGroupAll {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func ec2Addresses(ctx context.Context, t *target, out *unitOut, api ec2API) error {
@@ -308,7 +333,41 @@ func ingressRules(perms []ec2types.IpPermission) []any {
 	return rules
 }
 
+// ebsDefaultEncryption records whether new volumes of the region are
+// encrypted whatever their creator asks.
+func ebsDefaultEncryption(ctx context.Context, t *target, out *unitOut, api ec2API) error {
+	e, err := api.GetEbsEncryptionByDefault(ctx, &ec2.GetEbsEncryptionByDefaultInput{})
+	if err != nil {
+		return fmt.Errorf("get ebs encryption by default: %w", err)
+	}
+	if e.EbsEncryptionByDefault != nil {
+		out.setRegionAttr("ebs_default_encryption", *e.EbsEncryptionByDefault)
+	}
+	return nil
+}
+
+// vpcFlowLogs lists the VPCs that have an active flow log of their own;
+// ok is false when the flow logs could not be read, and then no VPC's
+// flow_logs is set.
+func vpcFlowLogs(ctx context.Context, api ec2API) (map[string]bool, error) {
+	on := map[string]bool{}
+	pg := ec2.NewDescribeFlowLogsPaginator(api, &ec2.DescribeFlowLogsInput{})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe flow logs: %w", err)
+		}
+		for _, f := range page.FlowLogs {
+			if strings.HasPrefix(str(f.ResourceId), "vpc-") && strings.EqualFold(str(f.FlowLogStatus), "ACTIVE") {
+				on[str(f.ResourceId)] = true
+			}
+		}
+	}
+	return on, nil
+}
+
 func ec2VPCs(ctx context.Context, t *target, out *unitOut, api ec2API) error {
+	flows, flowErr := vpcFlowLogs(ctx, api)
 	pg := ec2.NewDescribeVpcsPaginator(api, &ec2.DescribeVpcsInput{})
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
@@ -318,14 +377,17 @@ func ec2VPCs(ctx context.Context, t *target, out *unitOut, api ec2API) error {
 		for _, v := range page.Vpcs {
 			id := str(v.VpcId)
 			tags := ec2Tags(v.Tags)
+			attrs := map[string]any{"cidr": str(v.CidrBlock), "is_default": boolv(v.IsDefault)}
+			if flowErr == nil {
+				attrs["flow_logs"] = flows[id]
+			}
 			out.add(inventory.Resource{
 				ARN: t.arn("ec2", "vpc/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::VPC",
-				ID: id, Name: nameTag(tags), Tags: tags, State: string(v.State),
-				Attrs: map[string]any{"cidr": str(v.CidrBlock), "is_default": boolv(v.IsDefault)},
+				ID: id, Name: nameTag(tags), Tags: tags, State: string(v.State), Attrs: attrs,
 			})
 		}
 	}
-	return nil
+	return flowErr
 }
 
 // ec2Subnets reads subnets and route tables together: a subnet is public
@@ -471,13 +533,25 @@ func runEC2FromConfig(ctx context.Context, t *target, out *unitOut, rs []invento
 
 // collectEC2FromConfig takes the EC2 resources a configuration aggregator
 // gave and reads what Config does not record: EBS snapshots (no Config
-// type) and NAT gateway traffic (CloudWatch).
+// type), NAT gateway traffic (CloudWatch), EBS encryption by default (an
+// account setting) and the VPCs' flow logs (Config holds only those that
+// exist).
 func collectEC2FromConfig(ctx context.Context, t *target, out *unitOut, rs []inventory.Resource, api ec2API, cw metricsAPI) error {
+	var errs []error
+	flows, flowErr := vpcFlowLogs(ctx, api)
+	errs = append(errs, flowErr)
 	var nats []inventory.Resource
 	for _, r := range rs {
 		if r.Type == "AWS::EC2::NatGateway" {
 			nats = append(nats, r)
 			continue
+		}
+		if r.Type == "AWS::EC2::VPC" && flowErr == nil {
+			r.Attrs = maps.Clone(r.Attrs)
+			if r.Attrs == nil {
+				r.Attrs = map[string]any{}
+			}
+			r.Attrs["flow_logs"] = flows[r.ID]
 		}
 		out.add(r)
 	}
@@ -485,5 +559,6 @@ func collectEC2FromConfig(ctx context.Context, t *target, out *unitOut, rs []inv
 	for _, n := range nats {
 		out.add(n)
 	}
-	return ec2Snapshots(ctx, t, out, api)
+	errs = append(errs, ebsDefaultEncryption(ctx, t, out, api), ec2Snapshots(ctx, t, out, api))
+	return errors.Join(errs...)
 }

@@ -58,7 +58,7 @@ func collectECS(ctx context.Context, t *target, out *unitOut, api ecsAPI) error 
 	var clusters []ecstypes.Cluster
 	for lo := 0; lo < len(arns); lo += ecsClusterBatch {
 		hi := min(lo+ecsClusterBatch, len(arns))
-		d, err := api.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: arns[lo:hi], Include: []ecstypes.ClusterField{ecstypes.ClusterFieldTags}})
+		d, err := api.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: arns[lo:hi], Include: []ecstypes.ClusterField{ecstypes.ClusterFieldTags, ecstypes.ClusterFieldSettings}})
 		if err != nil {
 			return fmt.Errorf("describe clusters: %w", err)
 		}
@@ -135,6 +135,12 @@ func ecsCluster(t *target, c ecstypes.Cluster) inventory.Resource {
 	if r.ARN == "" {
 		r.ARN = t.arn("ecs", "cluster/"+name)
 	}
+	for _, st := range c.Settings {
+		if st.Name == ecstypes.ClusterSettingNameContainerInsights {
+			// enabled, or enhanced (observability with more metrics)
+			r.Attrs["container_insights"] = str(st.Value) == "enabled" || str(st.Value) == "enhanced"
+		}
+	}
 	return r
 }
 
@@ -177,6 +183,7 @@ func ecsService(t *target, c ecstypes.Cluster, s ecstypes.Service) inventory.Res
 		"launch_type":        string(s.LaunchType),
 		"capacity_providers": stringList(providers),
 		"task_definition":    td[strings.LastIndexByte(td, '/')+1:],
+		"load_balancers":     float64(len(s.LoadBalancers)),
 	}
 	r := inventory.Resource{
 		ARN: str(s.ServiceArn), Account: t.account, Region: t.region, Type: "AWS::ECS::Service",
@@ -198,7 +205,14 @@ func ecsService(t *target, c ecstypes.Cluster, s ecstypes.Service) inventory.Res
 		}
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUses, Target: td})
 	}
+	if v := str(s.PlatformVersion); v != "" {
+		attrs["platform_version"] = v
+		attrs["platform_family"] = str(s.PlatformFamily)
+	}
 	if n := s.NetworkConfiguration; n != nil && n.AwsvpcConfiguration != nil {
+		if ip := n.AwsvpcConfiguration.AssignPublicIp; ip != "" {
+			attrs["assign_public_ip"] = ip == ecstypes.AssignPublicIpEnabled
+		}
 		for _, sg := range n.AwsvpcConfiguration.SecurityGroups {
 			r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUsesSG, Target: t.arn("ec2", "security-group/"+sg)})
 		}
@@ -218,6 +232,13 @@ func taskDefinition(t *target, d ecstypes.TaskDefinition, tags []ecstypes.Tag) i
 	if v, ok := ecsUnits(str(d.Memory), 1024); ok {
 		attrs["memory_mb"] = v
 	}
+	// A task definition has at least one container; with them, an empty
+	// network or PID mode is the default, not "not told".
+	if len(d.ContainerDefinitions) > 0 {
+		attrs["containers"] = containerDefs(d.ContainerDefinitions)
+		attrs["network_mode"] = string(d.NetworkMode)
+		attrs["pid_mode"] = string(d.PidMode)
+	}
 	r := inventory.Resource{
 		ARN: str(d.TaskDefinitionArn), Account: t.account, Region: t.region, Type: "AWS::ECS::TaskDefinition",
 		ID: id, Name: family, Tags: ecsTags(tags), State: lower(string(d.Status)), Attrs: attrs,
@@ -229,6 +250,27 @@ func taskDefinition(t *target, d ecstypes.TaskDefinition, tags []ecstypes.Tag) i
 		r.Created = d.RegisteredAt.UTC()
 	}
 	return r
+}
+
+// containerDefs keeps what security controls judge of each container: the
+// names of its plain environment variables (never their values), whether
+// it is privileged, its user and a read-only root file system.
+func containerDefs(cs []ecstypes.ContainerDefinition) []any {
+	out := make([]any, 0, len(cs))
+	for _, c := range cs {
+		env := []string{}
+		for _, kv := range c.Environment {
+			env = append(env, str(kv.Name))
+		}
+		out = append(out, map[string]any{
+			"name":             str(c.Name),
+			"privileged":       boolv(c.Privileged),
+			"user":             str(c.User),
+			"readonly_root_fs": boolv(c.ReadonlyRootFilesystem),
+			"env_names":        stringList(env),
+		})
+	}
+	return out
 }
 
 // ecsUnits reads a task size: a plain number of CPU units or MiB, or the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing/types"
@@ -68,11 +69,31 @@ func classicELB(ctx context.Context, t *target, out *unitOut, api elbAPI, lb elb
 	for _, sg := range lb.SecurityGroups {
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUsesSG, Target: t.arn("ec2", "security-group/"+sg)})
 	}
+	// A classic load balancer has at least one listener and one zone, so
+	// an empty list is a reader that left them out, not a setting.
+	if ls := classicListeners(lb.ListenerDescriptions); len(ls) > 0 {
+		r.Attrs["listeners"] = ls
+	}
+	if n := len(lb.AvailabilityZones); n > 0 {
+		r.Attrs["availability_zones"] = float64(n)
+	}
 	var errs []error
 	if a, err := api.DescribeLoadBalancerAttributes(ctx, &elasticloadbalancing.DescribeLoadBalancerAttributesInput{LoadBalancerName: lb.LoadBalancerName}); err != nil {
 		errs = append(errs, fmt.Errorf("describe load balancer attributes %s: %w", name, err))
 	} else if a.LoadBalancerAttributes != nil {
-		r.Attrs["access_logs_enabled"] = a.LoadBalancerAttributes.AccessLog != nil && a.LoadBalancerAttributes.AccessLog.Enabled
+		la := a.LoadBalancerAttributes
+		r.Attrs["access_logs_enabled"] = la.AccessLog != nil && la.AccessLog.Enabled
+		if la.ConnectionDraining != nil {
+			r.Attrs["connection_draining"] = la.ConnectionDraining.Enabled
+		}
+		if la.CrossZoneLoadBalancing != nil {
+			r.Attrs["cross_zone"] = la.CrossZoneLoadBalancing.Enabled
+		}
+		for _, x := range la.AdditionalAttributes {
+			if str(x.Key) == "elb.http.desyncmitigationmode" {
+				r.Attrs["desync_mitigation_mode"] = str(x.Value)
+			}
+		}
 	}
 	h, err := api.DescribeInstanceHealth(ctx, &elasticloadbalancing.DescribeInstanceHealthInput{LoadBalancerName: lb.LoadBalancerName})
 	if err != nil {
@@ -87,6 +108,25 @@ func classicELB(ctx context.Context, t *target, out *unitOut, api elbAPI, lb elb
 		r.Attrs["instances"] = instances
 	}
 	return r, errors.Join(errs...)
+}
+
+// classicListeners lists a classic load balancer's listeners: front-end
+// protocol and port, and for SSL and HTTPS the certificate they serve.
+func classicListeners(ds []elbtypes.ListenerDescription) []any {
+	out := []any{}
+	for _, d := range ds {
+		l := d.Listener
+		if l == nil {
+			continue
+		}
+		out = append(out, map[string]any{
+			"protocol":    strings.ToUpper(str(l.Protocol)),
+			"port":        float64(l.LoadBalancerPort),
+			"certificate": str(l.SSLCertificateId),
+			"policies":    stringList(d.PolicyNames),
+		})
+	}
+	return out
 }
 
 // elbTags reads tags 20 load balancers per call, the API's batch size.

@@ -81,6 +81,8 @@ func collectELBv2(ctx context.Context, t *target, out *unitOut, api elbv2API, cw
 						r.Attrs["drop_invalid_header_fields"] = str(a.Value) == "true"
 					case "routing.http.desync_mitigation_mode":
 						r.Attrs["desync_mitigation_mode"] = str(a.Value)
+					case "deletion_protection.enabled":
+						r.Attrs["deletion_protection"] = str(a.Value) == "true"
 					}
 				}
 			}

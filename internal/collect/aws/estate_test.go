@@ -18,12 +18,19 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 		}
 		rs = append(rs, inventory.Resource{
 			ARN: "arn:aws:iam::" + acct + ":root", Account: acct, Region: "global", Type: "AWS::::Account",
-			ID: acct, Name: "acme-" + acct, Attrs: map[string]any{"alias": "acme-" + acct, "root_mfa_enabled": ai == 0},
+			ID: acct, Name: "acme-" + acct, Attrs: map[string]any{"alias": "acme-" + acct, "root_mfa_enabled": ai == 0, "root_hardware_mfa": false,
+				"password_min_length": float64(8 * ai), "password_reuse_prevention": float64(12 * ai), "password_complexity": ai > 0},
 		})
 		for u := 0; u < 4; u++ {
-			attrs := map[string]any{"mfa_enabled": u%2 == 0, "console_access": u < 2}
+			attrs := map[string]any{"mfa_enabled": u%2 == 0, "console_access": u < 2,
+				"attached_policies": []any{}, "inline_policies": float64(u % 2)}
+			if u == 2 {
+				attrs["attached_policies"] = []any{"AWSCloudShellFullAccess"}
+			}
 			if u != 3 {
 				attrs["access_key_max_age_days"] = float64(30 * (u + 1))
+				// user2's key was never used: idle since it was made.
+				attrs["access_key_unused_days"] = []float64{1, 10, 90}[u]
 			}
 			if u < 2 {
 				attrs["password_last_used"] = day(u + 1).Format(time.RFC3339)
@@ -40,7 +47,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 				ARN: accountRegionARN("aws", acct, region), Account: acct, Region: region, Type: "Steward::Account::Region",
 				ID: acct + "/" + region, Name: region,
 				Attrs: map[string]any{"guardduty_enabled": on, "securityhub_enabled": !on, "inspector_enabled": on,
-					"cloudtrail_enabled": ri == 0 || ai == 0, "config_recorder_enabled": !on},
+					"cloudtrail_enabled": ri == 0 || ai == 0, "config_recorder_enabled": !on, "ebs_default_encryption": on},
 			})
 			det := fmt.Sprintf("det%s%d", acct, ri)
 			status := "DISABLED"
@@ -62,7 +69,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 			vpc := fmt.Sprintf("vpc-%s%02d", acct[:4], ri)
 			rs = append(rs, inventory.Resource{
 				ARN: arn(region, "ec2", "vpc/"+vpc), Account: acct, Region: region, Type: "AWS::EC2::VPC", ID: vpc, Name: "main",
-				Tags: map[string]string{"Name": "main"}, State: "available", Attrs: map[string]any{"cidr": "10.0.0.0/16", "is_default": false},
+				Tags: map[string]string{"Name": "main"}, State: "available", Attrs: map[string]any{"cidr": "10.0.0.0/16", "is_default": false, "flow_logs": ri == 0},
 			})
 			sg := fmt.Sprintf("sg-%s%02d", acct[:4], ri)
 			rs = append(rs, inventory.Resource{
@@ -126,7 +133,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 					rs = append(rs, inventory.Resource{
 						ARN: "arn:aws:ec2:" + region + "::snapshot/" + snap, Account: acct, Region: region, Type: "AWS::EC2::Snapshot",
 						ID: snap, Created: day(400), State: "completed",
-						Attrs:     map[string]any{"volume_size_gb": 20.0, "volume_id": vol, "encrypted": true, "manual": n%10 == 0},
+						Attrs:     map[string]any{"volume_size_gb": 20.0, "volume_id": vol, "encrypted": true, "manual": n%10 == 0, "public": n == 3},
 						Relations: []inventory.Relation{{Kind: inventory.RelSnapshotOf, Target: arn(region, "ec2", "volume/"+vol)}},
 					})
 					alloc := fmt.Sprintf("eipalloc-%s%02d%04d", acct[:4], ri, n)
@@ -161,7 +168,8 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 			rs = append(rs, inventory.Resource{
 				ARN: "arn:aws:s3:::" + b, Account: acct, Region: region, Type: "AWS::S3::Bucket", ID: b, Name: b, Created: day(300),
 				Tags: btags,
-				Attrs: map[string]any{"public_access_block": ri == 0, "policy_public": ri == 1, "acl_public": ai == 1 && ri == 1,
+				Attrs: map[string]any{"public_access_block": ri == 0, "policy_public": ri == 1, "acl_public": ai == 1 && ri == 1, "acl_grants_others": ai == 1 && ri == 1,
+					"policy_denies_http": ri == 0, "policy_cross_account_control": ai == 1 && ri == 0, "event_notifications": ri == 1,
 					"encryption": []string{"AES256", ""}[ri%2], "versioning": []string{"Enabled", ""}[ri%2], "logging_enabled": ri == 0,
 					"lifecycle_rules": float64(ri), "size_bytes": float64(ai+1) * 1e9},
 			})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -23,6 +24,11 @@ type iamAPI interface {
 	ListAccountAliases(ctx context.Context, in *iam.ListAccountAliasesInput, optFns ...func(*iam.Options)) (*iam.ListAccountAliasesOutput, error)
 	GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, optFns ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error)
 	iam.ListUserTagsAPIClient
+	iam.ListVirtualMFADevicesAPIClient
+	iam.ListAttachedUserPoliciesAPIClient
+	iam.ListUserPoliciesAPIClient
+	GetAccessKeyLastUsed(ctx context.Context, in *iam.GetAccessKeyLastUsedInput, optFns ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error)
+	GetAccountPasswordPolicy(ctx context.Context, in *iam.GetAccountPasswordPolicyInput, optFns ...func(*iam.Options)) (*iam.GetAccountPasswordPolicyOutput, error)
 }
 
 const iamUserConcurrency = 8
@@ -47,6 +53,17 @@ func collectIAM(ctx context.Context, t *target, out *unitOut, api iamAPI) error 
 		errs = append(errs, fmt.Errorf("get account summary: %w", err))
 	} else {
 		acct.Attrs["root_mfa_enabled"] = sum.SummaryMap[string(iamtypes.SummaryKeyTypeAccountMFAEnabled)] == 1
+		if n, ok := sum.SummaryMap[string(iamtypes.SummaryKeyTypeAccountAccessKeysPresent)]; ok {
+			acct.Attrs["root_access_keys"] = n > 0
+		}
+		if virtual, err := rootVirtualMFA(ctx, api); err != nil {
+			errs = append(errs, err)
+		} else {
+			acct.Attrs["root_hardware_mfa"] = acct.Attrs["root_mfa_enabled"] == true && !virtual
+		}
+	}
+	if err := passwordPolicy(ctx, api, acct.Attrs); err != nil {
+		errs = append(errs, err)
 	}
 	out.add(acct)
 
@@ -69,6 +86,43 @@ func collectIAM(ctx context.Context, t *target, out *unitOut, api iamAPI) error 
 	}
 	errs = append(errs, joinFew(uerrs, 3))
 	return errors.Join(errs...)
+}
+
+// rootVirtualMFA reports whether the root user's MFA device is a virtual
+// one (an app), which FSBP wants replaced by a hardware key.
+func rootVirtualMFA(ctx context.Context, api iamAPI) (bool, error) {
+	pg := iam.NewListVirtualMFADevicesPaginator(api, &iam.ListVirtualMFADevicesInput{AssignmentStatus: iamtypes.AssignmentStatusTypeAssigned})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return false, fmt.Errorf("list virtual mfa devices: %w", err)
+		}
+		for _, d := range page.VirtualMFADevices {
+			if d.User != nil && strings.HasSuffix(str(d.User.Arn), ":root") {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// passwordPolicy records the account's password rules; an account without
+// a policy has the weakest (no minimum beyond IAM's, no reuse limit).
+func passwordPolicy(ctx context.Context, api iamAPI, attrs map[string]any) error {
+	p, err := api.GetAccountPasswordPolicy(ctx, &iam.GetAccountPasswordPolicyInput{})
+	if isCode(err, "NoSuchEntity") {
+		attrs["password_min_length"], attrs["password_reuse_prevention"], attrs["password_complexity"] = 0.0, 0.0, false
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get account password policy: %w", err)
+	}
+	if pp := p.PasswordPolicy; pp != nil {
+		attrs["password_min_length"] = f32(pp.MinimumPasswordLength)
+		attrs["password_reuse_prevention"] = f32(pp.PasswordReusePrevention)
+		attrs["password_complexity"] = pp.RequireUppercaseCharacters && pp.RequireLowercaseCharacters && pp.RequireNumbers && pp.RequireSymbols
+	}
+	return nil
 }
 
 func iamUser(ctx context.Context, t *target, api iamAPI, u iamtypes.User) (inventory.Resource, error) {
@@ -110,13 +164,73 @@ func iamUser(ctx context.Context, t *target, api iamAPI, u iamtypes.User) (inven
 			r.Tags[k] = v
 		}
 	}
+	if attached, inline, err := userPolicies(ctx, api, u.UserName); err != nil {
+		errs = append(errs, fmt.Errorf("user %s: %w", name, err))
+	} else {
+		r.Attrs["attached_policies"] = stringList(attached)
+		r.Attrs["inline_policies"] = float64(inline)
+	}
 	keys, err := api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: u.UserName})
 	if err != nil {
 		errs = append(errs, fmt.Errorf("user %s: list access keys: %w", name, err))
-	} else if age, ok := oldestActiveKeyDays(keys.AccessKeyMetadata, t.now); ok {
-		r.Attrs["access_key_max_age_days"] = age
+	} else {
+		if age, ok := oldestActiveKeyDays(keys.AccessKeyMetadata, t.now); ok {
+			r.Attrs["access_key_max_age_days"] = age
+		}
+		if idle, ok, err := idlestActiveKeyDays(ctx, api, keys.AccessKeyMetadata, t.now); err != nil {
+			errs = append(errs, fmt.Errorf("user %s: %w", name, err))
+		} else if ok {
+			r.Attrs["access_key_unused_days"] = idle
+		}
 	}
 	return r, errors.Join(errs...)
+}
+
+// userPolicies lists the names of the managed policies attached to a user
+// and counts its inline ones: permissions given to the person directly
+// rather than through a group or role.
+func userPolicies(ctx context.Context, api iamAPI, user *string) (attached []string, inline int, err error) {
+	apg := iam.NewListAttachedUserPoliciesPaginator(api, &iam.ListAttachedUserPoliciesInput{UserName: user})
+	for apg.HasMorePages() {
+		page, err := apg.NextPage(ctx)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list attached user policies: %w", err)
+		}
+		for _, p := range page.AttachedPolicies {
+			attached = append(attached, str(p.PolicyName))
+		}
+	}
+	ipg := iam.NewListUserPoliciesPaginator(api, &iam.ListUserPoliciesInput{UserName: user})
+	for ipg.HasMorePages() {
+		page, err := ipg.NextPage(ctx)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list user policies: %w", err)
+		}
+		inline += len(page.PolicyNames)
+	}
+	return attached, inline, nil
+}
+
+// idlestActiveKeyDays is how long the least used active key has gone
+// unused: days since its last use, or since its creation if never used.
+func idlestActiveKeyDays(ctx context.Context, api iamAPI, keys []iamtypes.AccessKeyMetadata, now time.Time) (float64, bool, error) {
+	idle, found := 0.0, false
+	for _, k := range keys {
+		if k.Status != iamtypes.StatusTypeActive || k.CreateDate == nil {
+			continue
+		}
+		u, err := api.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: k.AccessKeyId})
+		if err != nil {
+			return 0, false, fmt.Errorf("get access key last used: %w", err)
+		}
+		since := *k.CreateDate
+		if u.AccessKeyLastUsed != nil && u.AccessKeyLastUsed.LastUsedDate != nil {
+			since = *u.AccessKeyLastUsed.LastUsedDate
+		}
+		found = true
+		idle = math.Max(idle, math.Floor(now.Sub(since).Hours()/24))
+	}
+	return idle, found, nil
 }
 
 func oldestActiveKeyDays(keys []iamtypes.AccessKeyMetadata, now time.Time) (float64, bool) {

@@ -24,6 +24,7 @@ var apiSurfaces = []apiSurface{
 	{"s3", reflect.TypeFor[s3API]()},
 	{"s3control", reflect.TypeFor[s3ControlAPI]()},
 	{"ecs", reflect.TypeFor[ecsAPI]()},
+	{"events", reflect.TypeFor[eventsAPI]()},
 	{"lambda", reflect.TypeFor[lambdaAPI]()},
 	{"ecr", reflect.TypeFor[ecrAPI]()},
 	{"autoscaling", reflect.TypeFor[autoScalingAPI]()},
@@ -43,6 +44,7 @@ var apiSurfaces = []apiSurface{
 	{"cloudtrail", reflect.TypeFor[EventsAPI]()},
 	{"ecs", reflect.TypeFor[DeploymentsAPI]()},
 	{"codedeploy", reflect.TypeFor[CodeDeployAPI]()},
+	{"codepipeline", reflect.TypeFor[CodePipelineAPI]()},
 }
 
 // iamPrefixes maps call-count service names to IAM action prefixes where
@@ -56,11 +58,12 @@ var iamPrefixes = map[string]string{
 
 // s3Actions are the S3 operations whose IAM action has another name.
 var s3Actions = map[string]string{
-	"ListBuckets":                     "ListAllMyBuckets",
-	"GetPublicAccessBlock":            "GetBucketPublicAccessBlock",
-	"GetBucketEncryption":             "GetEncryptionConfiguration",
-	"GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
-	"ListObjectsV2":                   "ListBucket",
+	"ListBuckets":                        "ListAllMyBuckets",
+	"GetPublicAccessBlock":               "GetBucketPublicAccessBlock",
+	"GetBucketEncryption":                "GetEncryptionConfiguration",
+	"GetBucketLifecycleConfiguration":    "GetLifecycleConfiguration",
+	"ListObjectsV2":                      "ListBucket",
+	"GetBucketNotificationConfiguration": "GetBucketNotification",
 }
 
 // IAMAction is the IAM action that allows an SDK operation of a service

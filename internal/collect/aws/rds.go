@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -20,6 +22,9 @@ type rdsAPI interface {
 	rds.DescribeDBClustersAPIClient
 	rds.DescribeDBSnapshotsAPIClient
 	rds.DescribeDBClusterSnapshotsAPIClient
+	rds.DescribeEventSubscriptionsAPIClient
+	DescribeDBSnapshotAttributes(ctx context.Context, in *rds.DescribeDBSnapshotAttributesInput, optFns ...func(*rds.Options)) (*rds.DescribeDBSnapshotAttributesOutput, error)
+	DescribeDBClusterSnapshotAttributes(ctx context.Context, in *rds.DescribeDBClusterSnapshotAttributesInput, optFns ...func(*rds.Options)) (*rds.DescribeDBClusterSnapshotAttributesOutput, error)
 }
 
 // connectionsLookbackDays is the window idle databases are judged on.
@@ -62,6 +67,9 @@ func collectRDS(ctx context.Context, t *target, out *unitOut, api rdsAPI, cw met
 	for _, d := range dbs {
 		out.add(d)
 	}
+	if err := regionEventSubscriptions(ctx, out, api, len(dbs) > 0); err != nil {
+		errs = append(errs, err)
+	}
 	if err := rdsSnapshots(ctx, t, out, api); err != nil {
 		errs = append(errs, err)
 	}
@@ -95,6 +103,28 @@ func dbConnections(ctx context.Context, t *target, out *unitOut, cw metricsAPI, 
 		dbs[i].Attrs["connections_lookback_days"] = lookbackDays(dbs[i].Created, t.now)
 		dbs[i].Attrs["connections_max"] = maxOf(vals[i])
 	}
+}
+
+// rdsEventSubscriptions lists the region's event subscriptions: the kind
+// of source each hears about, its categories (none listed means all) and
+// whether it is on.
+func rdsEventSubscriptions(ctx context.Context, api rdsAPI) ([]any, error) {
+	subs := []any{}
+	pg := rds.NewDescribeEventSubscriptionsPaginator(api, &rds.DescribeEventSubscriptionsInput{})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe event subscriptions: %w", err)
+		}
+		for _, e := range page.EventSubscriptionsList {
+			subs = append(subs, map[string]any{
+				"source_type": str(e.SourceType),
+				"categories":  stringList(e.EventCategoriesList),
+				"enabled":     boolv(e.Enabled),
+			})
+		}
+	}
+	return subs, nil
 }
 
 // lookbackDays is how many days of metrics exist: the whole window, or
@@ -134,6 +164,23 @@ func dbInstance(t *target, d rdstypes.DBInstance) inventory.Resource {
 	setBool(attrs, "copy_tags_to_snapshot", d.CopyTagsToSnapshot)
 	setNum(attrs, "backup_retention_days", d.BackupRetentionPeriod)
 	setNum(attrs, "monitoring_interval", d.MonitoringInterval)
+	// The automatic-upgrade flag is in every DescribeDBInstances answer;
+	// when it is there, an empty export list or subnet group means none,
+	// rather than "not told".
+	if d.AutoMinorVersionUpgrade != nil {
+		attrs["log_exports"] = stringList(d.EnabledCloudwatchLogsExports)
+		vpc := ""
+		if d.DBSubnetGroup != nil {
+			vpc = str(d.DBSubnetGroup.VpcId)
+		}
+		attrs["vpc_id"] = vpc
+	}
+	if d.MasterUsername != nil {
+		attrs["master_username"] = *d.MasterUsername
+	}
+	if d.Endpoint != nil && d.Endpoint.Port != nil {
+		attrs["port"] = float64(*d.Endpoint.Port)
+	}
 	if c := str(d.DBClusterIdentifier); c != "" {
 		attrs["cluster_id"] = c
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelMemberOf, Target: t.arn("rds", "cluster:"+c)})
@@ -171,6 +218,14 @@ func dbCluster(t *target, c rdstypes.DBCluster) inventory.Resource {
 	setBool(r.Attrs, "iam_auth_enabled", c.IAMDatabaseAuthenticationEnabled)
 	setBool(r.Attrs, "copy_tags_to_snapshot", c.CopyTagsToSnapshot)
 	setBool(r.Attrs, "multi_az", c.MultiAZ)
+	if c.MasterUsername != nil {
+		r.Attrs["master_username"] = *c.MasterUsername
+	}
+	// Backtracking exists for Aurora MySQL only; the deletion protection
+	// flag, in every answer, tells that a missing window means none.
+	if c.DeletionProtection != nil {
+		r.Attrs["backtrack_window"] = f64(c.BacktrackWindow)
+	}
 	for _, sg := range c.VpcSecurityGroups {
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUsesSG, Target: t.arn("ec2", "security-group/"+str(sg.VpcSecurityGroupId))})
 	}
@@ -180,6 +235,7 @@ func dbCluster(t *target, c rdstypes.DBCluster) inventory.Resource {
 // rdsSnapshots reads manual snapshots only: automated ones expire by
 // themselves and cost nothing beyond the retention the owner chose.
 func rdsSnapshots(ctx context.Context, t *target, out *unitOut, api rdsAPI) error {
+	var errs []error
 	pg := rds.NewDescribeDBSnapshotsPaginator(api, &rds.DescribeDBSnapshotsInput{SnapshotType: strp("manual")})
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
@@ -204,6 +260,7 @@ func rdsSnapshots(ctx context.Context, t *target, out *unitOut, api rdsAPI) erro
 			if db := str(s.DBInstanceIdentifier); db != "" {
 				r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelSnapshotOf, Target: t.arn("rds", "db:"+db)})
 			}
+			errs = append(errs, snapshotRestorers(ctx, api, &r))
 			out.add(r)
 		}
 	}
@@ -231,28 +288,45 @@ func rdsSnapshots(ctx context.Context, t *target, out *unitOut, api rdsAPI) erro
 			if c := str(s.DBClusterIdentifier); c != "" {
 				r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelSnapshotOf, Target: t.arn("rds", "cluster:"+c)})
 			}
+			errs = append(errs, snapshotRestorers(ctx, api, &r))
 			out.add(r)
 		}
 	}
-	return nil
+	return joinFew(errs, 3)
+}
+
+// restorableByAll reports whether a snapshot's restore attribute names
+// "all": any AWS account may copy or restore it.
+func restorableByAll[T any](as []T, kv func(T) (*string, []string)) bool {
+	for _, a := range as {
+		name, values := kv(a)
+		if str(name) == "restore" && slices.Contains(values, "all") {
+			return true
+		}
+	}
+	return false
 }
 
 func strp(s string) *string { return &s }
 
 func runRDSFromConfig(ctx context.Context, t *target, out *unitOut, rs []inventory.Resource) error {
-	collectRDSFromConfig(ctx, t, out, rs, cloudwatch.NewFromConfig(t.cfg))
-	return nil
+	return collectRDSFromConfig(ctx, t, out, rs, rds.NewFromConfig(t.cfg), cloudwatch.NewFromConfig(t.cfg))
 }
 
 // collectRDSFromConfig takes the databases and manual snapshots a
 // configuration aggregator gave and reads what Config does not record:
-// database connections (CloudWatch).
-func collectRDSFromConfig(ctx context.Context, t *target, out *unitOut, rs []inventory.Resource, cw metricsAPI) {
+// database connections (CloudWatch) and, where there are databases, the
+// region's event subscriptions (Config holds only those that exist).
+func collectRDSFromConfig(ctx context.Context, t *target, out *unitOut, rs []inventory.Resource, api rdsAPI, cw metricsAPI) error {
 	var dbs []inventory.Resource
+	var errs []error
 	for _, r := range rs {
 		switch r.Type {
 		case "AWS::RDS::DBInstance", "AWS::RDS::DBCluster":
 			dbs = append(dbs, r)
+		case "AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot":
+			errs = append(errs, snapshotRestorers(ctx, api, &r))
+			out.add(r)
 		default:
 			out.add(r)
 		}
@@ -261,6 +335,54 @@ func collectRDSFromConfig(ctx context.Context, t *target, out *unitOut, rs []inv
 	for _, d := range dbs {
 		out.add(d)
 	}
+	errs = append(errs, regionEventSubscriptions(ctx, out, api, len(dbs) > 0))
+	return errors.Join(errs...)
+}
+
+// snapshotRestorers sets public on a manual snapshot: who may restore it
+// is an attribute neither the describe call nor a Config item holds.
+func snapshotRestorers(ctx context.Context, api rdsAPI, r *inventory.Resource) error {
+	r.Attrs = maps.Clone(r.Attrs)
+	if r.Attrs == nil {
+		r.Attrs = map[string]any{}
+	}
+	if r.Type == "AWS::RDS::DBClusterSnapshot" {
+		a, err := api.DescribeDBClusterSnapshotAttributes(ctx, &rds.DescribeDBClusterSnapshotAttributesInput{DBClusterSnapshotIdentifier: &r.ID})
+		if err != nil {
+			return fmt.Errorf("describe db cluster snapshot attributes %s: %w", r.ID, err)
+		}
+		if a.DBClusterSnapshotAttributesResult != nil {
+			r.Attrs["public"] = restorableByAll(a.DBClusterSnapshotAttributesResult.DBClusterSnapshotAttributes,
+				func(x rdstypes.DBClusterSnapshotAttribute) (*string, []string) {
+					return x.AttributeName, x.AttributeValues
+				})
+		}
+		return nil
+	}
+	a, err := api.DescribeDBSnapshotAttributes(ctx, &rds.DescribeDBSnapshotAttributesInput{DBSnapshotIdentifier: &r.ID})
+	if err != nil {
+		return fmt.Errorf("describe db snapshot attributes %s: %w", r.ID, err)
+	}
+	if a.DBSnapshotAttributesResult != nil {
+		r.Attrs["public"] = restorableByAll(a.DBSnapshotAttributesResult.DBSnapshotAttributes,
+			func(x rdstypes.DBSnapshotAttribute) (*string, []string) { return x.AttributeName, x.AttributeValues })
+	}
+	return nil
+}
+
+// regionEventSubscriptions records the region's event subscriptions.
+// They matter where there are databases to hear about; a region without
+// any is left out rather than flagged, and costs no call.
+func regionEventSubscriptions(ctx context.Context, out *unitOut, api rdsAPI, hasDBs bool) error {
+	if !hasDBs {
+		return nil
+	}
+	subs, err := rdsEventSubscriptions(ctx, api)
+	if err != nil {
+		return err
+	}
+	out.setRegionAttr("rds_event_subscriptions", subs)
+	return nil
 }
 
 // setBool and setNum record a setting only when the response holds it: a

@@ -9,6 +9,7 @@ var collectors = []collector{
 	{service: "elasticloadbalancing", run: runELB},
 	{service: "logs", untagged: true, run: runLogs},
 	{service: "ecs", run: runECS},
+	{service: "events", run: runEvents},
 	{service: "lambda", untagged: true, run: runLambda},
 	{service: "ecr", untagged: true, run: runECR},
 	{service: "autoscaling", run: runAutoScaling},

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
+	"github.com/steward-sre/steward/internal/awspolicy"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -29,6 +30,8 @@ type s3API interface {
 	GetBucketLogging(ctx context.Context, in *s3.GetBucketLoggingInput, optFns ...func(*s3.Options)) (*s3.GetBucketLoggingOutput, error)
 	GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, optFns ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
 	GetBucketLifecycleConfiguration(ctx context.Context, in *s3.GetBucketLifecycleConfigurationInput, optFns ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error)
+	GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	GetBucketNotificationConfiguration(ctx context.Context, in *s3.GetBucketNotificationConfigurationInput, optFns ...func(*s3.Options)) (*s3.GetBucketNotificationConfigurationOutput, error)
 }
 
 // s3BucketConcurrency bounds the per-bucket reads in flight inside one S3 unit.
@@ -237,8 +240,25 @@ func bucket(ctx context.Context, t *target, api s3API, b s3types.Bucket) (invent
 	} else {
 		fail("get policy status", err)
 	}
+	if p, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b.Name}, inRegion); err == nil {
+		if d, err := awspolicy.Parse(str(p.Policy)); err != nil {
+			fail("read policy", err)
+		} else {
+			bucketPolicyAttrs(r.Attrs, d, t.account)
+		}
+	} else if isCode(err, s3NoPolicy...) {
+		bucketPolicyAttrs(r.Attrs, &awspolicy.Doc{}, t.account)
+	} else {
+		fail("get policy", err)
+	}
+	if n, err := api.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: b.Name}, inRegion); err == nil {
+		r.Attrs["event_notifications"] = len(n.TopicConfigurations)+len(n.QueueConfigurations)+len(n.LambdaFunctionConfigurations) > 0 || n.EventBridgeConfiguration != nil
+	} else {
+		fail("get notification configuration", err)
+	}
 	if a, err := api.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b.Name}, inRegion); err == nil {
 		r.Attrs["acl_public"] = aclPublic(a.Grants)
+		r.Attrs["acl_grants_others"] = aclGrantsOthers(a.Owner, a.Grants)
 	} else {
 		fail("get acl", err)
 	}
@@ -286,6 +306,29 @@ func aclPublic(grants []s3types.Grant) bool {
 		case "http://acs.amazonaws.com/groups/global/AllUsers", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers":
 			return true
 		}
+	}
+	return false
+}
+
+// bucketPolicyAttrs records what FSBP asks of a bucket policy: that it
+// refuses plain HTTP (S3.5) and keeps other accounts from taking control
+// of the bucket's access (S3.6).
+func bucketPolicyAttrs(attrs map[string]any, d *awspolicy.Doc, account string) {
+	attrs["policy_denies_http"] = d.DeniesInsecureTransport()
+	attrs["policy_cross_account_control"] = d.GrantsOtherAccounts(account, awspolicy.BucketControlActions)
+}
+
+// aclGrantsOthers reports whether the ACL gives access to anyone but the
+// bucket owner: a group, another account, an e-mail address.
+func aclGrantsOthers(owner *s3types.Owner, grants []s3types.Grant) bool {
+	for _, g := range grants {
+		if g.Grantee == nil {
+			continue
+		}
+		if g.Grantee.Type == s3types.TypeCanonicalUser && owner != nil && str(g.Grantee.ID) == str(owner.ID) {
+			continue
+		}
+		return true
 	}
 	return false
 }

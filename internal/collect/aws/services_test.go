@@ -130,7 +130,7 @@ func TestCollectECS(t *testing.T) {
 		return inventory.Resource{ARN: arnOf("ecs", "service/shop-prod-cluster/"+name), Account: acct, Region: region, Type: "AWS::ECS::Service",
 			ID: name, Name: name, Created: testNow.AddDate(0, 0, -9), State: "active",
 			Attrs: map[string]any{"cluster": "shop-prod-cluster", "desired_count": 2.0, "running_count": 1.0, "launch_type": launch,
-				"capacity_providers": providers, "task_definition": "shop:7", "cpu": 512.0, "memory_mb": 1024.0},
+				"capacity_providers": providers, "task_definition": "shop:7", "cpu": 512.0, "memory_mb": 1024.0, "load_balancers": 0.0},
 			Relations: append([]inventory.Relation{{Kind: inventory.RelInCluster, Target: cluster}, {Kind: inventory.RelUses, Target: td}}, rels...)}
 	}
 	want := []inventory.Resource{
@@ -150,6 +150,10 @@ func TestCollectECS(t *testing.T) {
 
 type fakeLambda struct{}
 
+func (fakeLambda) GetPolicy(context.Context, *lambda.GetPolicyInput, ...func(*lambda.Options)) (*lambda.GetPolicyOutput, error) {
+	return nil, apiErr("ResourceNotFoundException")
+}
+
 func (fakeLambda) ListFunctions(_ context.Context, in *lambda.ListFunctionsInput, _ ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error) {
 	items, next := onePage([]lambdatypes.FunctionConfiguration{
 		{FunctionName: sdkaws.String("shop-prod-resize"), FunctionArn: sdkaws.String(arnOf("lambda", "function:shop-prod-resize")),
@@ -165,10 +169,10 @@ func TestCollectLambda(t *testing.T) {
 	must(t, collectLambda(context.Background(), testTarget(), out, fakeLambda{}))
 	want := []inventory.Resource{
 		{ARN: arnOf("lambda", "function:shop-prod-resize"), Account: acct, Region: region, Type: "AWS::Lambda::Function", ID: "shop-prod-resize", Name: "shop-prod-resize",
-			Attrs: map[string]any{"runtime": "python3.12", "memory_mb": 256.0, "last_modified": "2025-05-01T01:20:30Z"}},
+			Attrs: map[string]any{"runtime": "python3.12", "memory_mb": 256.0, "last_modified": "2025-05-01T01:20:30Z", "policy_public": false}},
 		// An unreadable time is left out, not guessed.
 		{ARN: arnOf("lambda", "function:odd"), Account: acct, Region: region, Type: "AWS::Lambda::Function", ID: "odd", Name: "odd",
-			Attrs: map[string]any{"runtime": "nodejs20.x", "memory_mb": 128.0}},
+			Attrs: map[string]any{"runtime": "nodejs20.x", "memory_mb": 128.0, "policy_public": false}},
 	}
 	if diff := cmp.Diff(want, out.resources); diff != "" {
 		t.Errorf("lambda (-want +got):\n%s", diff)
@@ -424,6 +428,14 @@ func (fakeBuckets) GetBucketVersioning(context.Context, *s3.GetBucketVersioningI
 
 func (fakeBuckets) GetBucketLifecycleConfiguration(context.Context, *s3.GetBucketLifecycleConfigurationInput, ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error) {
 	return nil, apiErr("NoSuchLifecycleConfiguration")
+}
+
+func (fakeBuckets) GetBucketPolicy(context.Context, *s3.GetBucketPolicyInput, ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error) {
+	return &s3.GetBucketPolicyOutput{Policy: sdkaws.String(`{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)}, nil
+}
+
+func (fakeBuckets) GetBucketNotificationConfiguration(context.Context, *s3.GetBucketNotificationConfigurationInput, ...func(*s3.Options)) (*s3.GetBucketNotificationConfigurationOutput, error) {
+	return &s3.GetBucketNotificationConfigurationOutput{}, nil
 }
 
 type fakeS3Control struct{ err error }

@@ -101,6 +101,20 @@ func (fakeRDS) DescribeDBClusterSnapshots(context.Context, *rds.DescribeDBCluste
 	return &rds.DescribeDBClusterSnapshotsOutput{}, nil
 }
 
+func (fakeRDS) DescribeEventSubscriptions(context.Context, *rds.DescribeEventSubscriptionsInput, ...func(*rds.Options)) (*rds.DescribeEventSubscriptionsOutput, error) {
+	return &rds.DescribeEventSubscriptionsOutput{EventSubscriptionsList: []rdstypes.EventSubscription{
+		{SourceType: sdkaws.String("db-instance"), Enabled: sdkaws.Bool(true), EventCategoriesList: []string{"failure"}},
+	}}, nil
+}
+
+func (fakeRDS) DescribeDBSnapshotAttributes(context.Context, *rds.DescribeDBSnapshotAttributesInput, ...func(*rds.Options)) (*rds.DescribeDBSnapshotAttributesOutput, error) {
+	return &rds.DescribeDBSnapshotAttributesOutput{}, nil
+}
+
+func (fakeRDS) DescribeDBClusterSnapshotAttributes(context.Context, *rds.DescribeDBClusterSnapshotAttributesInput, ...func(*rds.Options)) (*rds.DescribeDBClusterSnapshotAttributesOutput, error) {
+	return &rds.DescribeDBClusterSnapshotAttributesOutput{}, nil
+}
+
 func TestCollectRDS(t *testing.T) {
 	tgt := &target{account: "111111111111", partition: "aws", region: "ap-northeast-1", now: testNow}
 	out := &unitOut{}
@@ -113,7 +127,8 @@ func TestCollectRDS(t *testing.T) {
 		Attrs: map[string]any{"engine": "aurora-mysql", "engine_version": "8.0", "instance_class": "db.r6g.large", "storage_type": "aurora",
 			"allocated_gb": 1.0, "storage_encrypted": false, "publicly_accessible": true, "multi_az": false, "cluster_id": "shop-prod",
 			"connections_lookback_days": 10.0, "connections_max": 1.0,
-			"deletion_protection": false, "auto_minor_version_upgrade": true, "backup_retention_days": 7.0},
+			"deletion_protection": false, "auto_minor_version_upgrade": true, "backup_retention_days": 7.0,
+			"log_exports": []any{}, "vpc_id": ""},
 		Relations: []inventory.Relation{
 			{Kind: inventory.RelMemberOf, Target: "arn:aws:rds:ap-northeast-1:111111111111:cluster:shop-prod"},
 			{Kind: inventory.RelInSubnet, Target: "arn:aws:ec2:ap-northeast-1:111111111111:subnet/subnet-1"},
@@ -125,6 +140,10 @@ func TestCollectRDS(t *testing.T) {
 	}
 	if cw.calls != 1 {
 		t.Errorf("GetMetricData calls = %d, want 1", cw.calls)
+	}
+	wantSubs := []any{map[string]any{"source_type": "db-instance", "categories": []any{"failure"}, "enabled": true}}
+	if diff := cmp.Diff(wantSubs, out.regionAttrs["rds_event_subscriptions"]); diff != "" {
+		t.Errorf("rds_event_subscriptions (-want +got):\n%s", diff)
 	}
 }
 

@@ -84,7 +84,7 @@ func TestBadInput(t *testing.T) {
 		"a bucket policy that is not JSON": {
 			files: map[string]string{"snap.json": snapshot(`{"resourceType":"AWS::S3::Bucket","resourceId":"b","ARN":"arn:aws:s3:::b","awsAccountId":"1",
 				"configuration":{},"supplementaryConfiguration":{"BucketPolicy":{"policyText":"{not json"}}}`)},
-			want: `snap.json: configurationItems[0].supplementaryConfiguration.BucketPolicy.policyText: expected a bucket policy as JSON text: invalid character 'n' looking for beginning of object key string`,
+			want: `snap.json: configurationItems[0].supplementaryConfiguration.BucketPolicy.policyText: policy document: invalid character 'n' looking for beginning of object key string`,
 		},
 		"configuration as JSON text that does not parse": {
 			files: map[string]string{"snap.json": snapshot(`{"resourceType":"AWS::EC2::VPC","configuration":"{oops"}`)},

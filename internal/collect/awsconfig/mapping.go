@@ -555,6 +555,19 @@ func (m *mapping) user(c obj) {
 	// those attrs stay unknown.
 	m.time(c, "passwordLastUsed", "password_last_used")
 	m.created(c, "createDate")
+	// The item lists the user's own policies (empty lists when none).
+	if ps, ok := m.r.objects(c, "attachedManagedPolicies"); ok {
+		names := []any{}
+		for _, p := range ps {
+			if n, ok := m.r.str(p, "policyName"); ok {
+				names = append(names, n)
+			}
+		}
+		m.set("attached_policies", names)
+	}
+	if l, _, ok := m.r.list(c, "userPolicyList"); ok {
+		m.set("inline_policies", float64(len(l)))
+	}
 }
 
 func (m *mapping) ecsCluster(c obj) {

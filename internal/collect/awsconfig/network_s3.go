@@ -1,9 +1,10 @@
 package awsconfig
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
+
+	"github.com/steward-sre/steward/internal/awspolicy"
 )
 
 // routeTable is what a route table says about the subnets it serves.
@@ -98,12 +99,28 @@ func (m *mapping) bucket(c obj) {
 
 	// As with encryption below: with the settings recorded, no policy
 	// means none, which grants nothing.
-	public := false
+	doc := &awspolicy.Doc{}
 	if bp, ok := m.r.object(s, "BucketPolicy"); ok {
 		text, _ := m.r.str(bp, "policyText")
-		public = m.policyPublic(join(bp.path, "policyText"), text)
+		if strings.TrimSpace(text) != "" {
+			d, err := awspolicy.Parse(text)
+			if err != nil {
+				m.r.failf(join(bp.path, "policyText"), "%v", err)
+			} else {
+				doc = d
+			}
+		}
 	}
-	m.set("policy_public", public)
+	m.set("policy_public", doc.Public())
+	m.set("policy_denies_http", doc.DeniesInsecureTransport())
+	m.set("policy_cross_account_control", doc.GrantsOtherAccounts(m.it.account, awspolicy.BucketControlActions))
+
+	// Config records the notification configuration with every bucket;
+	// an empty set of configurations means none.
+	if n, ok := m.r.object(s, "BucketNotificationConfiguration"); ok {
+		confs, _ := m.r.object(n, "configurations")
+		m.set("event_notifications", len(confs.m) > 0)
+	}
 
 	acl, ok := m.r.object(s, "AccessControlList")
 	if !ok {
@@ -111,14 +128,25 @@ func (m *mapping) bucket(c obj) {
 	}
 	if ok {
 		grants, _ := m.r.objects(acl, "grantList")
-		public := false
+		owner := ""
+		if o, ok := m.r.object(acl, "owner"); ok {
+			owner, _ = m.r.str(o, "id")
+		} else if o, ok := m.r.object(c, "owner"); ok {
+			owner, _ = m.r.str(o, "id")
+		}
+		public, others := false, false
 		for _, g := range grants {
 			_, grantee, _ := g.lookup("grantee")
 			if mentionsPublicGroup(grantee) {
 				public = true
 			}
+			gm, _ := grantee.(map[string]any)
+			if id, _ := gm["id"].(string); id == "" || id != owner {
+				others = true
+			}
 		}
 		m.set("acl_public", public)
+		m.set("acl_grants_others", others)
 	}
 
 	// Config lists the encryption and lifecycle settings only when the
@@ -171,61 +199,6 @@ func mentionsPublicGroup(v any) bool {
 				return true
 			}
 		}
-	}
-	return false
-}
-
-// policyPublic reports whether a bucket policy allows anyone ("*") without
-// a condition. A condition (source VPC, account, organization, IP) narrows
-// who can use the grant, so such statements are not counted as public.
-func (m *mapping) policyPublic(path, text string) bool {
-	if strings.TrimSpace(text) == "" {
-		return false
-	}
-	var doc struct {
-		Statement json.RawMessage
-	}
-	if err := json.Unmarshal([]byte(text), &doc); err != nil {
-		m.r.failf(path, "expected a bucket policy as JSON text: %v", err)
-		return false
-	}
-	var stmts []map[string]any
-	if err := json.Unmarshal(doc.Statement, &stmts); err != nil {
-		var one map[string]any
-		if err := json.Unmarshal(doc.Statement, &one); err != nil {
-			return false // no statements: nothing granted
-		}
-		stmts = []map[string]any{one}
-	}
-	for _, st := range stmts {
-		if st == nil {
-			continue
-		}
-		if eff, _ := st["Effect"].(string); eff != "Allow" {
-			continue
-		}
-		if _, cond := st["Condition"]; cond {
-			continue
-		}
-		if wildcard(st["Principal"]) {
-			return true
-		}
-	}
-	return false
-}
-
-func wildcard(p any) bool {
-	switch p := p.(type) {
-	case string:
-		return p == "*"
-	case []any:
-		for _, x := range p {
-			if wildcard(x) {
-				return true
-			}
-		}
-	case map[string]any:
-		return wildcard(p["AWS"])
 	}
 	return false
 }

@@ -29,20 +29,36 @@ var now = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 // the Config source; the test fails if a listed policy no longer loses a
 // finding, so the list stays true.
 var undecidable = map[string]string{
-	"rds-idle":             "database connections are a CloudWatch metric, not a Config item",
-	"nat-idle":             "NAT gateway traffic is a CloudWatch metric, not a Config item",
-	"logs-large":           "Config's log group item carries no stored bytes",
-	"rds-stopped-long":     "Config's database item says stopped but not since when",
-	"snapshot-old":         "EBS snapshots are not a Config resource type (RDS snapshots are, and are decided)",
-	"lb-targets-down":      "Config records no target health; only a target group whose instances are all stopped is decided",
-	"iam-user-no-mfa":      "Config's IAM user item has no MFA devices or login profile",
-	"iam-access-key-old":   "Config's IAM user item has no access keys",
-	"root-no-mfa":          "the root user's MFA is in the IAM credential report, not in Config",
-	"securityhub-disabled": "Security Hub's state is not a Config item",
-	"inspector-disabled":   "Inspector's state is not a Config item",
-	"guardduty-disabled":   "only where a detector exists and is disabled: Config records detectors that exist, and a region with none looks the same as a recorder that skips the type",
-	"config-disabled":      "a region whose recorder is off delivers no snapshot; Config cannot report on itself",
+	"rds-idle":                                  "database connections are a CloudWatch metric, not a Config item",
+	"nat-idle":                                  "NAT gateway traffic is a CloudWatch metric, not a Config item",
+	"logs-large":                                "Config's log group item carries no stored bytes",
+	"rds-stopped-long":                          "Config's database item says stopped but not since when",
+	"snapshot-old":                              "EBS snapshots are not a Config resource type (RDS snapshots are, and are decided)",
+	"lb-targets-down":                           "Config records no target health; only a target group whose instances are all stopped is decided",
+	"iam-user-no-mfa":                           "Config's IAM user item has no MFA devices or login profile",
+	"iam-access-key-old":                        "Config's IAM user item has no access keys",
+	"iam-credentials-unused":                    "Config's IAM user item has no login profile or access key use",
+	"iam-credentials-unused-45":                 "Config's IAM user item has no login profile or access key use",
+	"root-no-mfa":                               "the root user's MFA is in the IAM credential report, not in Config",
+	"securityhub-disabled":                      "Security Hub's state is not a Config item",
+	"inspector-disabled":                        "Inspector's state is not a Config item",
+	"guardduty-disabled":                        "only where a detector exists and is disabled: Config records detectors that exist, and a region with none looks the same as a recorder that skips the type",
+	"config-disabled":                           "a region whose recorder is off delivers no snapshot; Config cannot report on itself",
+	"root-no-hardware-mfa":                      "the root user's MFA devices are not in Config",
+	"iam-weak-password-policy":                  "the account password policy is not a Config item",
+	"iam-password-short":                        "the account password policy is not a Config item",
+	"iam-password-reuse":                        "the account password policy is not a Config item",
+	"ebs-default-encryption-off":                "EBS encryption by default is an account setting, not a Config item",
+	"vpc-no-flow-logs":                          "only where a flow log exists: Config records flow logs that exist, and a VPC with none looks the same as a recorder that skips the type",
+	"rds-no-cluster-event-subscription":         rdsSubscriptions,
+	"rds-no-instance-event-subscription":        rdsSubscriptions,
+	"rds-no-parameter-group-event-subscription": rdsSubscriptions,
+	"rds-no-security-group-event-subscription":  rdsSubscriptions,
 }
+
+// rdsSubscriptions: like flow logs, a subscription Config does not hold
+// may be one its recorder skips.
+const rdsSubscriptions = "Config records event subscriptions that exist; a region with none looks the same as a recorder that skips the type"
 
 // TestConfigParity writes the demo estate out as AWS Config snapshot files
 // (one gzipped file per account and region, named and laid out as Config
@@ -429,7 +445,18 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 		}
 		return one(r.ID, r.ID, c, nil)
 	case "AWS::IAM::User":
-		return one(r.ID, r.Name, map[string]any{"userName": r.Name, "userId": r.ID, "arn": r.ARN, "createDate": ts(r.Created), "path": "/"}, nil)
+		attached := []any{}
+		list, _ := r.Attrs["attached_policies"].([]any)
+		for _, p := range list {
+			attached = append(attached, map[string]any{"policyName": p, "policyArn": fmt.Sprint("arn:aws:iam::aws:policy/", p)})
+		}
+		inline := []any{}
+		n, _ := r.Attrs["inline_policies"].(float64)
+		for i := 0; i < int(n); i++ {
+			inline = append(inline, map[string]any{"policyName": fmt.Sprint("inline-", i), "policyDocument": "%7B%7D"})
+		}
+		return one(r.ID, r.Name, map[string]any{"userName": r.Name, "userId": r.ID, "arn": r.ARN, "createDate": ts(r.Created), "path": "/",
+			"attachedManagedPolicies": attached, "userPolicyList": inline}, nil)
 	case "AWS::ECS::Cluster":
 		return one(r.ID, r.Name, map[string]any{"ClusterName": r.Name, "CapacityProviders": r.Attrs["capacity_providers"]}, nil)
 	case "AWS::ECS::Service":
@@ -504,14 +531,30 @@ func bucketSupp(r *inventory.Resource) map[string]any {
 		"PublicAccessBlockConfiguration": map[string]any{"blockPublicAcls": on, "ignorePublicAcls": on, "blockPublicPolicy": on, "restrictPublicBuckets": on},
 		"BucketLoggingConfiguration":     map[string]any{},
 		"BucketVersioningConfiguration":  map[string]any{"status": "Off"},
-		"AccessControlList":              map[string]any{"grantList": []any{map[string]any{"grantee": map[string]any{"id": "owner"}, "permission": "FullControl"}}},
+		"AccessControlList":              map[string]any{"owner": map[string]any{"id": "owner"}, "grantList": []any{map[string]any{"grantee": map[string]any{"id": "owner"}, "permission": "FullControl"}}},
 	}
 	if abool(r, "acl_public") {
 		s["AccessControlList"] = map[string]any{"grantList": []any{map[string]any{"grantee": "AllUsers", "permission": "Read"}}}
 	}
+	var stmts []string
 	if abool(r, "policy_public") {
-		s["BucketPolicy"] = map[string]any{"policyText": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"` + r.ARN + `/*"}]}`}
+		stmts = append(stmts, `{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"`+r.ARN+`/*"}`)
 	}
+	if abool(r, "policy_denies_http") {
+		stmts = append(stmts, `{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:*","Resource":["`+r.ARN+`","`+r.ARN+`/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`)
+	}
+	if abool(r, "policy_cross_account_control") {
+		stmts = append(stmts, `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":["s3:PutBucketPolicy"],"Resource":"`+r.ARN+`"}`)
+	}
+	if stmts != nil {
+		s["BucketPolicy"] = map[string]any{"policyText": `{"Version":"2012-10-17","Statement":[` + strings.Join(stmts, ",") + `]}`}
+	}
+	confs := map[string]any{}
+	if abool(r, "event_notifications") {
+		confs["deletes"] = map[string]any{"type": "TopicConfiguration", "topicARN": "arn:aws:sns:" + r.Region + ":" + r.Account + ":bucket-events",
+			"events": []any{"s3:ObjectRemoved:*"}}
+	}
+	s["BucketNotificationConfiguration"] = map[string]any{"configurations": confs}
 	if enc := astr(r, "encryption"); enc != "" {
 		s["ServerSideEncryptionConfiguration"] = map[string]any{"rules": []any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": enc}}}}
 	}
@@ -570,6 +613,7 @@ var unknownAttrs = map[string]string{
 	"AWS::ElasticLoadBalancingV2::LoadBalancer request_count_14d": "CloudWatch metric",
 	"AWS::IAM::User access_key_max_age_days":                      "access keys are not in the user's item",
 	"AWS::IAM::User console_access":                               "login profiles are not in the user's item",
+	"AWS::IAM::User access_key_unused_days":                       "access keys are not in the user's item",
 	"AWS::IAM::User mfa_enabled":                                  "MFA devices are not in the user's item",
 	"AWS::IAM::User password_last_used":                           "sign-ins are not in the user's item",
 	"AWS::Logs::LogGroup stored_bytes":                            "not in the log group's item",
@@ -584,6 +628,12 @@ var unknownAttrs = map[string]string{
 	"Steward::Account::Region guardduty_enabled":                  "a region with no detector item is unknown",
 	"Steward::Account::Region inspector_enabled":                  "Inspector's state is no Config item",
 	"Steward::Account::Region securityhub_enabled":                "Security Hub's state is no Config item",
+	"Steward::Account::Region ebs_default_encryption":             "an account setting, no Config item",
+	"Steward::Account::Region rds_event_subscriptions":            "a region with no subscription item is unknown",
+	"AWS::EC2::VPC flow_logs":                                     "a VPC with no flow log item is unknown",
+	"AWS::Lambda::Function policy_public":                         "the function's resource policy is not read from its item",
+	"AWS::RDS::DBSnapshot public":                                 "who may restore a snapshot is an attribute, not in the item",
+	"AWS::RDS::DBClusterSnapshot public":                          "who may restore a snapshot is an attribute, not in the item",
 }
 
 // withoutHealth drops the health of each target: Config records a target

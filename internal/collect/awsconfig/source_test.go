@@ -294,7 +294,7 @@ func TestResources(t *testing.T) {
 				ID: "shop-assets-prod", Name: "shop-assets-prod", Tags: map[string]string{"system": "shop", "env": "prod"},
 				Created: ts("2022-02-02T00:00:00Z"),
 				Attrs: map[string]any{
-					"public_access_block": true, "policy_public": false, "acl_public": false, "encryption": "aws:kms",
+					"public_access_block": true, "policy_public": false, "acl_public": false, "acl_grants_others": false, "policy_denies_http": false, "policy_cross_account_control": false, "event_notifications": false, "encryption": "aws:kms",
 					"versioning": "Enabled", "logging_enabled": true, "lifecycle_rules": 2.0,
 				},
 			},
@@ -305,7 +305,7 @@ func TestResources(t *testing.T) {
 				ARN: "arn:aws:s3:::campaign-2019", Account: acct, Region: tokyo, Type: "AWS::S3::Bucket",
 				ID: "campaign-2019", Name: "campaign-2019", Created: ts("2019-04-01T00:00:00Z"),
 				Attrs: map[string]any{
-					"public_access_block": false, "policy_public": true, "acl_public": true, "encryption": "",
+					"public_access_block": false, "policy_public": true, "acl_public": true, "acl_grants_others": true, "policy_denies_http": false, "policy_cross_account_control": false, "event_notifications": false, "encryption": "",
 					"versioning": "", "logging_enabled": false, "lifecycle_rules": 0.0,
 				},
 			},
@@ -316,7 +316,7 @@ func TestResources(t *testing.T) {
 				ARN: "arn:aws:s3:::internal-reports", Account: acct, Region: tokyo, Type: "AWS::S3::Bucket",
 				ID: "internal-reports", Name: "internal-reports", Created: ts("2022-02-02T00:00:00Z"),
 				Attrs: map[string]any{
-					"public_access_block": false, "policy_public": false, "acl_public": false, "encryption": "AES256",
+					"public_access_block": false, "policy_public": false, "acl_public": false, "acl_grants_others": false, "policy_denies_http": false, "policy_cross_account_control": false, "encryption": "AES256",
 					"versioning": "Suspended", "logging_enabled": false, "lifecycle_rules": 0.0,
 				},
 			},
@@ -328,7 +328,7 @@ func TestResources(t *testing.T) {
 				ID: "cf-templates-1abc2def3ghi-us-east-1", Name: "cf-templates-1abc2def3ghi-us-east-1", Created: ts("2020-12-28T03:36:13Z"),
 				Attrs: map[string]any{
 					// The account-level block is account-wide: read in Tokyo, it counts here too.
-					"public_access_block": false, "policy_public": false, "acl_public": false, "encryption": "AES256",
+					"public_access_block": false, "policy_public": false, "acl_public": false, "acl_grants_others": false, "policy_denies_http": false, "policy_cross_account_control": false, "encryption": "AES256",
 					"versioning": "", "logging_enabled": false, "lifecycle_rules": 0.0,
 				},
 			},
@@ -354,6 +354,8 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:iam::111122223333:user/deploy-bot", Account: acct, Region: "global", Type: "AWS::IAM::User",
 				ID: "deploy-bot", Name: "deploy-bot", Created: ts("2020-05-05T05:05:05Z"),
+				// The user's own policies are in the item.
+				Attrs: map[string]any{"attached_policies": []any{"PowerUserAccess"}, "inline_policies": 0.0},
 			},
 		},
 		"ecs cluster": {

@@ -84,7 +84,7 @@ func (b *builder) estate(acc accountSet) {
 			baseline{true, true, false, true, true}, baseline{false, false, false, false, false}},
 	}
 	for _, a := range accounts {
-		i := b.account(a.id, a.alias, a.rootMFA)
+		i := b.account(a.id, a.alias, a.rootMFA, a.env == "prod")
 		if !a.rootMFA {
 			b.mark(i, "root-no-mfa")
 		}
@@ -142,6 +142,7 @@ func (b *builder) estate(acc accountSet) {
 			b.devMess(hn, sn)
 		}
 	}
+	b.rdsEventSubscriptions(acc)
 }
 
 func (b *builder) markBaseline(i int, bl baseline) {
@@ -181,7 +182,8 @@ func (b *builder) securityServices(home, second where, env string, hb, sb baseli
 
 func (b *builder) users(account, env string) {
 	t := tags("", env, "platform", ownerOf("platform"))
-	b.iamUser(account, userSpec{name: "ci-deploy", tags: t, keyAgeDays: 30, createdDays: 700})
+	// The deploy user got its permissions directly, as such users often do.
+	b.iamUser(account, userSpec{name: "ci-deploy", tags: t, keyAgeDays: 30, createdDays: 700, policies: []string{"AmazonEC2ContainerRegistryPowerUser"}, inline: 1})
 	b.iamUser(account, userSpec{name: "sato", tags: t, console: true, mfa: true, passwordUsedDays: 1, createdDays: 900})
 	switch env {
 	case "prod":
@@ -650,4 +652,30 @@ func (b *builder) findName(typ string, w where, name string) int {
 		}
 	}
 	return -1
+}
+
+// rdsEventSubscriptions gives each region of the accounts that holds a
+// database its RDS event subscriptions: prod and stg hear every critical
+// event, dev none.
+func (b *builder) rdsEventSubscriptions(acc accountSet) {
+	dbs := map[[2]string]bool{}
+	for _, r := range b.res {
+		if r.Type == "AWS::RDS::DBInstance" || r.Type == "AWS::RDS::DBCluster" {
+			dbs[[2]string{r.Account, r.Region}] = true
+		}
+	}
+	for i := range b.res {
+		r := &b.res[i]
+		mine := r.Account == acc.dev || r.Account == acc.stg || r.Account == acc.prod
+		if r.Type != "Steward::Account::Region" || !mine || !dbs[[2]string{r.Account, r.Region}] {
+			continue
+		}
+		subs := []any{}
+		if r.Account != acc.dev {
+			for _, src := range []string{"db-cluster", "db-instance", "db-parameter-group", "db-security-group"} {
+				subs = append(subs, map[string]any{"source_type": src, "categories": []any{}, "enabled": true})
+			}
+		}
+		r.Attrs["rds_event_subscriptions"] = subs
+	}
 }

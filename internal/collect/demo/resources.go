@@ -41,7 +41,7 @@ func (b *builder) network(w where, env string, octet int, azs []string) *network
 	n.vpcARN = b.arn(b.add(inventory.Resource{
 		ARN: w.arn("ec2", "vpc/"+n.vpcID), Account: w.account, Region: w.region,
 		Type: "AWS::EC2::VPC", ID: n.vpcID, Name: name, Tags: t, Created: b.ago(b.days(900)), State: "available",
-		Attrs: map[string]any{"cidr": base + "0.0/16", "is_default": false},
+		Attrs: map[string]any{"cidr": base + "0.0/16", "is_default": false, "flow_logs": env != "dev"},
 	}))
 	for i, az := range azs {
 		suffix := az[len(az)-1:]
@@ -177,7 +177,7 @@ func (b *builder) ebsSnapshot(w where, key string, t map[string]string, vol int,
 		// EBS snapshot ARNs carry no account.
 		ARN: "arn:aws:ec2:" + w.region + "::snapshot/" + id, Account: w.account, Region: w.region,
 		Type: "AWS::EC2::Snapshot", ID: id, Name: t["Name"], Tags: t, Created: b.ago(createdDays), State: "completed",
-		Attrs: map[string]any{"volume_size_gb": gb, "volume_id": volID, "encrypted": true, "manual": manual},
+		Attrs: map[string]any{"volume_size_gb": gb, "volume_id": volID, "encrypted": true, "manual": manual, "public": false},
 	}
 	if vol >= 0 {
 		r.Relations = []inventory.Relation{rel(inventory.RelSnapshotOf, b.res[vol].ARN)}
@@ -370,7 +370,7 @@ func (b *builder) dbSnapshot(w where, id string, t map[string]string, manual boo
 	r := inventory.Resource{
 		ARN: w.arn("rds", "snapshot:"+id), Account: w.account, Region: w.region,
 		Type: "AWS::RDS::DBSnapshot", ID: id, Name: id, Tags: t, Created: b.ago(createdDays), State: "available",
-		Attrs: map[string]any{"snapshot_type": typ, "allocated_gb": gb, "encrypted": true, "db_instance": dbID},
+		Attrs: map[string]any{"snapshot_type": typ, "allocated_gb": gb, "encrypted": true, "db_instance": dbID, "public": false},
 	}
 	if db >= 0 {
 		r.Relations = []inventory.Relation{rel(inventory.RelSnapshotOf, b.res[db].ARN)}
@@ -386,7 +386,7 @@ func (b *builder) clusterSnapshot(w where, id string, t map[string]string, manua
 	r := inventory.Resource{
 		ARN: w.arn("rds", "cluster-snapshot:"+id), Account: w.account, Region: w.region,
 		Type: "AWS::RDS::DBClusterSnapshot", ID: id, Name: id, Tags: t, Created: b.ago(createdDays), State: "available",
-		Attrs: map[string]any{"snapshot_type": typ, "allocated_gb": gb, "encrypted": true, "db_cluster": clusterID},
+		Attrs: map[string]any{"snapshot_type": typ, "allocated_gb": gb, "encrypted": true, "db_cluster": clusterID, "public": false},
 	}
 	if cluster >= 0 {
 		r.Relations = []inventory.Relation{rel(inventory.RelSnapshotOf, b.res[cluster].ARN)}
@@ -418,7 +418,11 @@ func (b *builder) bucket(w where, name string, t map[string]string, sp bucketSpe
 		Type: "AWS::S3::Bucket", ID: name, Name: name, Tags: t, Created: b.ago(sp.createdDays),
 		Attrs: map[string]any{
 			"public_access_block": sp.publicAccessBlock, "policy_public": sp.policyPublic, "acl_public": sp.aclPublic,
-			"encryption": sp.encryption, "versioning": sp.versioning, "logging_enabled": sp.logging,
+			"acl_grants_others": sp.aclPublic,
+			// The well-kept buckets (Block Public Access on) refuse plain
+			// HTTP; the logged ones notify on deletes.
+			"policy_denies_http": sp.publicAccessBlock, "policy_cross_account_control": false,
+			"event_notifications": sp.logging, "encryption": sp.encryption, "versioning": sp.versioning, "logging_enabled": sp.logging,
 			"lifecycle_rules": float64(sp.lifecycleRules), "size_bytes": sp.sizeBytes,
 		},
 	})
@@ -482,7 +486,7 @@ func (b *builder) lambda(w where, name string, t map[string]string, runtime stri
 	return b.add(inventory.Resource{
 		ARN: w.arn("lambda", "function:"+name), Account: w.account, Region: w.region,
 		Type: "AWS::Lambda::Function", ID: name, Name: name, Tags: t, Created: b.ago(b.days(400)), State: "active",
-		Attrs: map[string]any{"runtime": runtime, "memory_mb": memMB, "last_modified": b.ts(modifiedDays)},
+		Attrs: map[string]any{"runtime": runtime, "memory_mb": memMB, "last_modified": b.ts(modifiedDays), "policy_public": false},
 	})
 }
 
@@ -547,12 +551,17 @@ type userSpec struct {
 	keyAgeDays       float64 // 0: no active access key
 	passwordUsedDays float64 // 0: never signed in
 	createdDays      float64
+	policies         []string // managed policies attached to the user itself
+	inline           int      // inline policies of the user itself
 }
 
 func (b *builder) iamUser(account string, sp userSpec) int {
-	a := map[string]any{"mfa_enabled": sp.mfa, "console_access": sp.console}
+	a := map[string]any{"mfa_enabled": sp.mfa, "console_access": sp.console,
+		"attached_policies": strs(sp.policies...), "inline_policies": float64(sp.inline)}
 	if sp.keyAgeDays > 0 {
 		a["access_key_max_age_days"] = sp.keyAgeDays
+		// Keys in the demo are in daily use.
+		a["access_key_unused_days"] = 1.0
 	}
 	if sp.passwordUsedDays > 0 {
 		a["password_last_used"] = b.ts(sp.passwordUsedDays)
@@ -574,11 +583,19 @@ func AccountRegionARN(account, region string) string {
 	return "arn:aws:steward:" + region + ":" + account + ":account-region/" + region
 }
 
-func (b *builder) account(account, alias string, rootMFA bool) int {
+// account adds an account. Its root user's MFA is a hardware key only in
+// the account with a strict password policy; the others' password rules
+// are IAM's defaults (no policy).
+func (b *builder) account(account, alias string, rootMFA, strict bool) int {
+	attrs := map[string]any{"alias": alias, "root_mfa_enabled": rootMFA, "root_access_keys": false,
+		"root_hardware_mfa":   rootMFA && strict,
+		"password_min_length": 0.0, "password_reuse_prevention": 0.0, "password_complexity": false}
+	if strict {
+		attrs["password_min_length"], attrs["password_reuse_prevention"], attrs["password_complexity"] = 14.0, 24.0, true
+	}
 	return b.add(inventory.Resource{
 		ARN: AccountARN(account), Account: account, Region: globalRegion,
-		Type: "AWS::::Account", ID: account, Name: alias, Created: b.ago(b.days(1500)),
-		Attrs: map[string]any{"alias": alias, "root_mfa_enabled": rootMFA},
+		Type: "AWS::::Account", ID: account, Name: alias, Created: b.ago(b.days(1500)), Attrs: attrs,
 	})
 }
 
@@ -594,6 +611,8 @@ func (b *builder) accountRegion(w where, bl baseline) int {
 			"guardduty_enabled": bl.guardDuty, "securityhub_enabled": bl.securityHub,
 			"inspector_enabled": bl.inspector, "cloudtrail_enabled": bl.cloudTrail,
 			"config_recorder_enabled": bl.config,
+			// Regions with Security Hub on were set up with its baseline.
+			"ebs_default_encryption": bl.securityHub,
 		},
 	})
 }

@@ -6,6 +6,8 @@ package costtest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -167,6 +169,146 @@ func Run(t *testing.T, newStore func(t *testing.T) cost.RollupStore) {
 		err := st.Scan(ctx, cost.Filter{}, func(cost.Rollup) error { n++; return stop })
 		if !errors.Is(err, stop) || n != 1 {
 			t.Errorf("err %v after %d calls, want stop after 1", err, n)
+		}
+	})
+	t.Run("many rollups of overlapping periods scan in day order", func(t *testing.T) {
+		st := newStore(t)
+		// Two sources share days; each period has more rollups than a
+		// block of the SQLite store holds, given out of order.
+		var batches []cost.Batch
+		var all []cost.Rollup
+		for _, src := range []string{"b", "a"} {
+			for _, p := range []string{"2024-10", "2024-09"} {
+				b := cost.Batch{Source: src, Period: p}
+				for i := range 9000 {
+					d := fmt.Sprintf("%s-%02d", p, 30-i%30)
+					r := row(src, p, d, fmt.Sprintf("i-%05d", (i*7919)%9000), fmt.Sprintf("%d.%03d", i, i%1000))
+					r.ResourceName = fmt.Sprint(i % 3)
+					b.Rollups = append(b.Rollups, r)
+				}
+				batches = append(batches, b)
+				all = append(all, b.Rollups...)
+			}
+		}
+		if err := st.ReplacePeriods(ctx, at, batches); err != nil {
+			t.Fatal(err)
+		}
+		from, to := day("2024-09-20"), day("2024-10-05")
+		var want []cost.Rollup
+		for _, r := range all {
+			if !r.Day.Before(from) && r.Day.Before(to) {
+				want = append(want, r)
+			}
+		}
+		var got []cost.Rollup
+		if err := st.Scan(ctx, cost.Filter{From: from, To: to}, func(r cost.Rollup) error { got = append(got, r); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].Day.Before(got[i-1].Day) {
+				t.Fatalf("rollup %d is of %s, after one of %s", i, got[i].Day, got[i-1].Day)
+			}
+		}
+		byKey := func(x, y cost.Rollup) int { return cost.CompareRollups(&x, &y) }
+		slices.SortFunc(want, byKey)
+		slices.SortFunc(got, byKey)
+		if d := cmp.Diff(want, got, cmp.Comparer(func(a, b cost.Money) bool { return a.Cmp(b) == 0 })); d != "" {
+			t.Errorf("rollups (-want +got):\n%s", d)
+		}
+		ps, err := st.Periods(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.Rollups != 9000 {
+				t.Errorf("%s %s: %d rollups, want 9000", p.Source, p.Period, p.Rollups)
+			}
+			if last := day(p.Period + "-30"); !p.Last.IsZero() && !p.Last.Equal(last) {
+				t.Errorf("%s %s: last day %s, want %s", p.Source, p.Period, p.Last, last)
+			}
+		}
+	})
+	t.Run("a sorted stream that fails or is out of order replaces nothing", func(t *testing.T) {
+		st := newStore(t)
+		old := []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-old", "1")}
+		if err := replace(ctx, st, "a", "2024-09", at, old); err != nil {
+			t.Fatal(err)
+		}
+		boom := errors.New("boom")
+		streams := map[string]func(yield func(*cost.Rollup) error) error{
+			"fails midway": func(yield func(*cost.Rollup) error) error {
+				for i := range 5000 {
+					r := row("a", "2024-09", "2024-09-02", fmt.Sprintf("i-%05d", i), "1")
+					if err := yield(&r); err != nil {
+						return err
+					}
+				}
+				return boom
+			},
+			"out of order": func(yield func(*cost.Rollup) error) error {
+				for _, d := range []string{"2024-09-02", "2024-09-01"} {
+					r := row("a", "2024-09", d, "i-new", "1")
+					if err := yield(&r); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			"a period twice": func(yield func(*cost.Rollup) error) error {
+				for _, r := range []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-new", "1"), row("a", "2024-10", "2024-10-01", "i-new", "1"),
+					row("a", "2024-09", "2024-09-02", "i-new", "1")} {
+					if err := yield(&r); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+		}
+		for name, stream := range streams {
+			if _, err := st.ReplaceSorted(ctx, at, stream); err == nil {
+				t.Errorf("%s: no error", name)
+			}
+			var got []string
+			if err := st.Scan(ctx, cost.Filter{}, func(r cost.Rollup) error { got = append(got, r.Period+" "+r.Resource); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff([]string{"2024-09 i-old"}, got); d != "" {
+				t.Errorf("%s: after a refused replace (-want +got):\n%s", name, d)
+			}
+		}
+		ps, err := st.ReplaceSorted(ctx, at, func(yield func(*cost.Rollup) error) error {
+			for _, r := range []cost.Rollup{row("a", "2024-09", "2024-09-02", "i-new", "1.5"), row("a", "2024-09", "2024-09-03", "i-new", "2")} {
+				if err := yield(&r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) != 1 || ps[0].Rollups != 2 || ps[0].Billed.String() != "3.5" || !ps[0].Ingested.Equal(at) {
+			t.Errorf("stored %+v, want one period of 2 rollups billed 3.5", ps)
+		}
+	})
+	t.Run("a batch without rollups empties its period", func(t *testing.T) {
+		st := newStore(t)
+		if err := replace(ctx, st, "a", "2024-09", at, []cost.Rollup{row("a", "2024-09", "2024-09-01", "i-1", "1")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := replace(ctx, st, "a", "2024-09", at, nil); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		if err := st.Scan(ctx, cost.Filter{}, func(cost.Rollup) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := st.Periods(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 || len(ps) != 1 || ps[0].Rollups != 0 || !ps[0].Billed.IsZero() {
+			t.Errorf("%d rollups, periods %+v; want none and one empty period", n, ps)
 		}
 	})
 }

@@ -196,3 +196,63 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
 	return tx.tx.PrepareContext(ctx, tx.dialect.Rebind(query))
 }
+
+// Snapshot is a read-only transaction: all its queries see the database as
+// one moment, whatever commits meanwhile. On SQLite it is a plain BEGIN on
+// a connection of its own (the store's connections begin immediate
+// transactions, which would take the write lock for a read); on PostgreSQL
+// a REPEATABLE READ, READ ONLY transaction. Neither waits for writers.
+type Snapshot struct {
+	conn    *sql.Conn // SQLite
+	tx      *sql.Tx   // PostgreSQL
+	dialect Dialect
+}
+
+// BeginSnapshot starts a Snapshot; Close ends it.
+func (db *DB) BeginSnapshot(ctx context.Context) (*Snapshot, error) {
+	if db.dialect == Postgres {
+		tx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		return &Snapshot{tx: tx, dialect: db.dialect}, nil
+	}
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &Snapshot{conn: conn, dialect: db.dialect}, nil
+}
+
+// Dialect is the SQL the database speaks.
+func (s *Snapshot) Dialect() Dialect { return s.dialect }
+
+func (s *Snapshot) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s.tx != nil {
+		return s.tx.QueryContext(ctx, s.dialect.Rebind(query), args...)
+	}
+	return s.conn.QueryContext(ctx, s.dialect.Rebind(query), args...)
+}
+
+func (s *Snapshot) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s.tx != nil {
+		return s.tx.QueryRowContext(ctx, s.dialect.Rebind(query), args...)
+	}
+	return s.conn.QueryRowContext(ctx, s.dialect.Rebind(query), args...)
+}
+
+// Close ends the snapshot; it never wrote, so nothing is lost.
+func (s *Snapshot) Close() error {
+	if s.tx != nil {
+		return s.tx.Rollback()
+	}
+	_, err := s.conn.ExecContext(context.Background(), `ROLLBACK`)
+	if cerr := s.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -25,7 +25,7 @@ func deliveryFixture() delivery.Data {
 		Deployments: []delivery.Deployment{
 			{ID: "d1", Service: "api", Environment: "production", Started: day(1, 1, 0), Finished: day(1, 1, 7).Add(123456789),
 				Result: delivery.Success, CommitSHA: "aaaa1111", Version: "v1.2.3", Actor: "alice", Tool: "ecspresso", Link: "https://ci.example/1"},
-			{ID: "d2", Service: "api", Environment: "production", Finished: day(2), Result: delivery.RolledBack, CommitSHA: "bbbb2222"},
+			{ID: "d2", Service: "api", Environment: "production", Finished: day(2), Result: delivery.RolledBack, CommitSHA: "bbbb2222", LeasedBy: "carol"},
 		},
 		Commits: []delivery.Commit{
 			{Service: "api", SHA: "aaaa1111", CommittedAt: day(0)},

@@ -43,7 +43,9 @@ func Run(t *testing.T, open Opener) {
 		"DeliveryReplace":   testDeliveryReplace,
 		"DeliveryRejects":   testDeliveryRejects,
 		"Journal":           testJournal,
+		"Overrides":         testOverrides,
 		"FindingsSince":     testFindingsSince,
+		"Leases":            testLeases,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {

@@ -103,6 +103,30 @@ func (s *Server) ec2(q *req) {
 				r.ID, r.State, astr(r, "cidr"), abool(r, "is_default"), tagSet(r.Tags))
 		})
 		s.ec2List(q, "vpcSet", items, true)
+	case "DescribeSnapshotAttribute":
+		id := q.form.Get("SnapshotId")
+		perm := ""
+		for _, r := range s.resources(q, "AWS::EC2::Snapshot") {
+			if r.ID == id && abool(r, "public") {
+				perm = "<item><group>all</group></item>"
+			}
+		}
+		q.xml(200, "<DescribeSnapshotAttributeResponse><requestId>fake</requestId><snapshotId>"+esc(id)+"</snapshotId><createVolumePermission>"+perm+"</createVolumePermission></DescribeSnapshotAttributeResponse>")
+	case "DescribeFlowLogs":
+		each("AWS::EC2::VPC", func(r *inventory.Resource) string {
+			if !abool(r, "flow_logs") {
+				return ""
+			}
+			return fmt.Sprintf("<item><flowLogId>fl-%s</flowLogId><resourceId>%s</resourceId><flowLogStatus>ACTIVE</flowLogStatus><trafficType>ALL</trafficType></item>", r.ID, r.ID)
+		})
+		s.ec2List(q, "flowLogSet", items, true)
+	case "GetEbsEncryptionByDefault":
+		// A region the estate says nothing of answers without the setting.
+		v := ""
+		if on, known := s.regionAttr(q, "ebs_default_encryption"); known {
+			v = fmt.Sprintf("<ebsEncryptionByDefault>%t</ebsEncryptionByDefault>", on)
+		}
+		q.xml(200, "<GetEbsEncryptionByDefaultResponse><requestId>fake</requestId>"+v+"</GetEbsEncryptionByDefaultResponse>")
 	case "DescribeSubnets":
 		each("AWS::EC2::Subnet", func(r *inventory.Resource) string {
 			return fmt.Sprintf("<item><subnetId>%s</subnetId><subnetArn>%s</subnetArn><vpcId>%s</vpcId><state>%s</state><cidrBlock>%s</cidrBlock><availabilityZone>%s</availabilityZone><defaultForAz>%t</defaultForAz>%s</item>",

@@ -222,11 +222,23 @@ func (s *Server) ecr(q *req) {
 // lambda serves GET /2015-03-31/functions/ with Marker paging. ListFunctions
 // reports neither state nor creation time, and neither does the fake.
 func (s *Server) lambda(q *req) {
+	fs := s.resources(q, "AWS::Lambda::Function")
+	if q.op == "GetPolicy" {
+		name := strings.TrimSuffix(strings.TrimPrefix(q.URL.Path, "/2015-03-31/functions/"), "/policy")
+		for _, r := range fs {
+			if r.ID == name && abool(r, "policy_public") {
+				doc := `{"Version":"2012-10-17","Statement":[{"Sid":"anyone","Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"` + r.ARN + `"}]}`
+				q.json(200, map[string]any{"Policy": doc, "RevisionId": "1"})
+				return
+			}
+		}
+		q.fail(404, "ResourceNotFoundException", "The resource you requested does not exist.")
+		return
+	}
 	if q.op != "ListFunctions" {
 		q.fail(400, "UnknownOperationException", "the fake does not serve lambda "+q.op)
 		return
 	}
-	fs := s.resources(q, "AWS::Lambda::Function")
 	lo, hi, next := s.page(len(fs), q.URL.Query().Get("Marker"))
 	var out []map[string]any
 	for _, r := range fs[lo:hi] {

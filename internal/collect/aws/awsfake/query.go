@@ -73,7 +73,13 @@ func (s *Server) elbv2(q *req) {
 			q.fail(400, "LoadBalancerNotFound", "no load balancer "+q.form.Get("LoadBalancerArn"))
 			return
 		}
-		q.result(fmt.Sprintf("<Attributes><member><Key>access_logs.s3.enabled</Key><Value>%t</Value></member><member><Key>deletion_protection.enabled</Key><Value>false</Value></member></Attributes>", abool(r, "access_logs_enabled")))
+		// Settings the estate does not hold are left out, as an older
+		// API would, so that no collector reads them as "off".
+		extra := ""
+		if v, ok := r.Attrs["deletion_protection"].(bool); ok {
+			extra = fmt.Sprintf("<member><Key>deletion_protection.enabled</Key><Value>%t</Value></member>", v)
+		}
+		q.result(fmt.Sprintf("<Attributes><member><Key>access_logs.s3.enabled</Key><Value>%t</Value></member>%s</Attributes>", abool(r, "access_logs_enabled"), extra))
 	case "DescribeTargetGroups":
 		tgs := s.resources(q, "AWS::ElasticLoadBalancingV2::TargetGroup")
 		lo, hi, next := s.page(len(tgs), q.form.Get("Marker"))
@@ -292,6 +298,36 @@ func (s *Server) rds(q *req) {
 				r.State, ts(r.Created), ms.String(), sgs(r), queryTags("TagList", "Tag", r.Tags))
 		})
 		q.result("<DBClusters>" + body + "</DBClusters>" + opt("Marker", next))
+	case "DescribeDBSnapshotAttributes", "DescribeDBClusterSnapshotAttributes":
+		kind, typ := "DBSnapshot", "AWS::RDS::DBSnapshot"
+		if q.op == "DescribeDBClusterSnapshotAttributes" {
+			kind, typ = "DBClusterSnapshot", "AWS::RDS::DBClusterSnapshot"
+		}
+		id := q.form.Get(kind + "Identifier")
+		values := ""
+		for _, r := range s.resources(q, typ) {
+			if r.ID == id && abool(r, "public") {
+				values = "<AttributeValue>all</AttributeValue>"
+			}
+		}
+		q.result(fmt.Sprintf("<%sAttributesResult><%sIdentifier>%s</%sIdentifier><%sAttributes><%sAttribute><AttributeName>restore</AttributeName><AttributeValues>%s</AttributeValues></%sAttribute></%sAttributes></%sAttributesResult>",
+			kind, kind, esc(id), kind, kind, kind, values, kind, kind, kind))
+	case "DescribeEventSubscriptions":
+		var b strings.Builder
+		if reg := s.find(q.account, "Steward::Account::Region", func(r *inventory.Resource) bool { return r.Region == q.region }); reg != nil {
+			subs, _ := reg.Attrs["rds_event_subscriptions"].([]any)
+			for i, x := range subs {
+				m, _ := x.(map[string]any)
+				var cats strings.Builder
+				list, _ := m["categories"].([]any)
+				for _, c := range list {
+					fmt.Fprintf(&cats, "<EventCategory>%v</EventCategory>", c)
+				}
+				fmt.Fprintf(&b, "<EventSubscription><CustSubscriptionId>sub-%d</CustSubscriptionId><SourceType>%v</SourceType><Enabled>%v</Enabled><EventCategoriesList>%s</EventCategoriesList><Status>active</Status></EventSubscription>",
+					i, m["source_type"], m["enabled"], cats.String())
+			}
+		}
+		q.result("<EventSubscriptionsList>" + b.String() + "</EventSubscriptionsList>")
 	case "DescribeDBSnapshots":
 		body, next := page("AWS::RDS::DBSnapshot", ofType, func(r *inventory.Resource) string {
 			return fmt.Sprintf("<DBSnapshot><DBSnapshotIdentifier>%s</DBSnapshotIdentifier><DBSnapshotArn>%s</DBSnapshotArn><SnapshotType>%s</SnapshotType><AllocatedStorage>%d</AllocatedStorage>%s%s<Status>%s</Status><SnapshotCreateTime>%s</SnapshotCreateTime>%s</DBSnapshot>",

@@ -241,6 +241,9 @@ func restOperation(service string, r *http.Request) string {
 	case "inspector2":
 		return "BatchGetAccountStatus"
 	case "lambda":
+		if strings.HasPrefix(p, "/2015-03-31/functions/") && strings.HasSuffix(p, "/policy") && r.Method == http.MethodGet {
+			return "GetPolicy"
+		}
 		if strings.HasPrefix(p, "/2015-03-31/functions") && r.Method == http.MethodGet {
 			return "ListFunctions"
 		}
@@ -267,6 +270,7 @@ func s3Operation(r *http.Request) string {
 		{"location", "GetBucketLocation"}, {"tagging", "GetBucketTagging"}, {"publicAccessBlock", "GetPublicAccessBlock"},
 		{"policyStatus", "GetBucketPolicyStatus"}, {"acl", "GetBucketAcl"}, {"encryption", "GetBucketEncryption"},
 		{"logging", "GetBucketLogging"}, {"versioning", "GetBucketVersioning"}, {"lifecycle", "GetBucketLifecycleConfiguration"},
+		{"policy", "GetBucketPolicy"}, {"notification", "GetBucketNotificationConfiguration"},
 	} {
 		if q.Has(k.param) {
 			return k.op
@@ -313,6 +317,14 @@ func (q *req) xml(status int, body string) {
 	q.w.Header().Set("Content-Type", "text/xml")
 	q.w.WriteHeader(status)
 	io.WriteString(q.w, `<?xml version="1.0" encoding="UTF-8"?>`+body)
+}
+
+// raw writes a body as it is, for operations whose payload is a document
+// (S3's GetBucketPolicy returns the policy JSON itself).
+func (q *req) raw(status int, contentType, body string) {
+	q.w.Header().Set("Content-Type", contentType)
+	q.w.WriteHeader(status)
+	io.WriteString(q.w, body)
 }
 
 func (q *req) json(status int, v any) {

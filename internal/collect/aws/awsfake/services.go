@@ -86,6 +86,28 @@ func (s *Server) s3(q *req) {
 			grant = `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>`
 		}
 		q.xml(200, `<AccessControlPolicy><Owner><ID>owner</ID></Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>owner</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>`+grant+`</AccessControlList></AccessControlPolicy>`)
+	case "GetBucketPolicy":
+		var stmts []string
+		if abool(r, "policy_public") {
+			stmts = append(stmts, `{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"`+r.ARN+`/*"}`)
+		}
+		if abool(r, "policy_denies_http") {
+			stmts = append(stmts, `{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["`+r.ARN+`","`+r.ARN+`/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`)
+		}
+		if abool(r, "policy_cross_account_control") {
+			stmts = append(stmts, `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:PutBucketPolicy","Resource":"`+r.ARN+`"}`)
+		}
+		if len(stmts) == 0 {
+			q.fail(404, "NoSuchBucketPolicy", "The bucket policy does not exist")
+			return
+		}
+		q.raw(200, "application/json", `{"Version":"2012-10-17","Statement":[`+strings.Join(stmts, ",")+`]}`)
+	case "GetBucketNotificationConfiguration":
+		n := ""
+		if abool(r, "event_notifications") {
+			n = "<TopicConfiguration><Id>events</Id><Topic>arn:aws:sns:" + r.Region + ":" + q.account + ":bucket-events</Topic><Event>s3:ObjectRemoved:*</Event></TopicConfiguration>"
+		}
+		q.xml(200, "<NotificationConfiguration>"+n+"</NotificationConfiguration>")
 	case "GetBucketEncryption":
 		enc := astr(r, "encryption")
 		if enc == "" {
@@ -304,7 +326,32 @@ func (s *Server) iam(q *req) {
 		if acct != nil && abool(acct, "root_mfa_enabled") {
 			mfa = 1
 		}
-		result(fmt.Sprintf("<SummaryMap><entry><key>AccountMFAEnabled</key><value>%d</value></entry><entry><key>Users</key><value>1</value></entry></SummaryMap>", mfa))
+		keys := ""
+		if acct != nil && ahas(acct, "root_access_keys") {
+			n := 0
+			if abool(acct, "root_access_keys") {
+				n = 1
+			}
+			keys = fmt.Sprintf("<entry><key>AccountAccessKeysPresent</key><value>%d</value></entry>", n)
+		}
+		result(fmt.Sprintf("<SummaryMap><entry><key>AccountMFAEnabled</key><value>%d</value></entry>%s<entry><key>Users</key><value>1</value></entry></SummaryMap>", mfa, keys))
+	case "ListVirtualMFADevices":
+		dev := ""
+		if acct != nil && abool(acct, "root_mfa_enabled") && ahas(acct, "root_hardware_mfa") && !abool(acct, "root_hardware_mfa") {
+			dev = "<member><SerialNumber>arn:aws:iam::" + q.account + ":mfa/root-account-mfa-device</SerialNumber><User><Arn>arn:aws:iam::" + q.account +
+				":root</Arn><UserId>" + q.account + "</UserId><UserName>root</UserName><Path>/</Path><CreateDate>2024-01-01T00:00:00Z</CreateDate></User></member>"
+		}
+		result("<VirtualMFADevices>" + dev + "</VirtualMFADevices><IsTruncated>false</IsTruncated>")
+	case "GetAccountPasswordPolicy":
+		if acct == nil || anum(acct, "password_min_length") == 0 {
+			q.fail(404, "NoSuchEntity", "The Password Policy with domain name "+q.account+" cannot be found.")
+			return
+		}
+		c := abool(acct, "password_complexity")
+		result(fmt.Sprintf("<PasswordPolicy><MinimumPasswordLength>%d</MinimumPasswordLength><PasswordReusePrevention>%d</PasswordReusePrevention>"+
+			"<RequireUppercaseCharacters>%t</RequireUppercaseCharacters><RequireLowercaseCharacters>%t</RequireLowercaseCharacters><RequireNumbers>%t</RequireNumbers><RequireSymbols>%t</RequireSymbols>"+
+			"<AllowUsersToChangePassword>true</AllowUsersToChangePassword><ExpirePasswords>false</ExpirePasswords></PasswordPolicy>",
+			int(anum(acct, "password_min_length")), int(anum(acct, "password_reuse_prevention")), c, c, c, c))
 	case "ListUsers":
 		var us []*inventory.Resource
 		for _, r := range s.byAccount[q.account] {
@@ -342,6 +389,23 @@ func (s *Server) iam(q *req) {
 			}
 		}
 		result("<Tags>" + b.String() + "</Tags><IsTruncated>false</IsTruncated>")
+	case "ListAttachedUserPolicies":
+		var b strings.Builder
+		if u := user(); u != nil {
+			list, _ := u.Attrs["attached_policies"].([]any)
+			for _, p := range list {
+				fmt.Fprintf(&b, "<member><PolicyName>%v</PolicyName><PolicyArn>arn:aws:iam::aws:policy/%v</PolicyArn></member>", p, p)
+			}
+		}
+		result("<AttachedPolicies>" + b.String() + "</AttachedPolicies><IsTruncated>false</IsTruncated>")
+	case "ListUserPolicies":
+		var b strings.Builder
+		if u := user(); u != nil {
+			for i := 0; i < int(anum(u, "inline_policies")); i++ {
+				fmt.Fprintf(&b, "<member>inline-%d</member>", i)
+			}
+		}
+		result("<PolicyNames>" + b.String() + "</PolicyNames><IsTruncated>false</IsTruncated>")
 	case "ListAccessKeys":
 		u := user()
 		key := ""
@@ -350,6 +414,18 @@ func (s *Server) iam(q *req) {
 			key = fmt.Sprintf("<member><UserName>%s</UserName><AccessKeyId>AKIA%s</AccessKeyId><Status>Active</Status><CreateDate>%s</CreateDate></member>", u.Name, u.ID, ts(created))
 		}
 		result("<AccessKeyMetadata>" + key + "</AccessKeyMetadata><IsTruncated>false</IsTruncated>")
+	case "GetAccessKeyLastUsed":
+		id := strings.TrimPrefix(q.form.Get("AccessKeyId"), "AKIA")
+		u := s.find(q.account, "AWS::IAM::User", func(r *inventory.Resource) bool { return r.ID == id })
+		if u == nil {
+			q.fail(404, "NoSuchEntity", "no access key "+q.form.Get("AccessKeyId"))
+			return
+		}
+		used := ""
+		if ahas(u, "access_key_unused_days") && anum(u, "access_key_unused_days") < anum(u, "access_key_max_age_days") {
+			used = "<LastUsedDate>" + ts(s.opts.Now.AddDate(0, 0, -int(anum(u, "access_key_unused_days")))) + "</LastUsedDate>"
+		}
+		result("<UserName>" + u.Name + "</UserName><AccessKeyLastUsed>" + used + "<ServiceName>s3</ServiceName><Region>us-east-1</Region></AccessKeyLastUsed>")
 	default:
 		q.fail(400, "InvalidAction", "the fake does not serve iam "+q.op)
 	}

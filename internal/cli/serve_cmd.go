@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/server"
+)
+
+// ServeCmd is `steward serve`: the HTTP surfaces and the recurring jobs in
+// one process.
+type ServeCmd struct {
+	Listen string `help:"Address to answer on (default: serve.listen in steward.yaml, else 127.0.0.1:8080)." placeholder:"HOST:PORT"`
+	Demo   bool   `help:"Serve the demo estate with its bill and delivery history: no AWS account needed, no login (loopback only)."`
+	Dev    bool   `help:"No login: everyone who reaches the server is admin. Loopback addresses only, for local use."`
+}
+
+// Run serves until interrupted.
+func (c *ServeCmd) Run(ctx context.Context, r *runner) error {
+	cfg, err := r.config(ctx)
+	if err != nil {
+		return err
+	}
+	addr := c.Listen
+	if addr == "" {
+		addr = cfg.Serve.Listen
+	}
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	dev := c.Dev || c.Demo
+	if dev {
+		if err := loopbackOnly(addr); err != nil {
+			return usageError{err}
+		}
+	} else if !cfg.Serve.Auth.Configured() {
+		return usagef("serve: no login is configured: set serve.auth in steward.yaml (oidc, or tokens made with `steward token new`), or run with --dev on a loopback address")
+	}
+	if c.Demo {
+		if err := r.seedDemo(ctx); err != nil {
+			return err
+		}
+	}
+	st, cs, err := r.costStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	jobs, err := r.serveJobs(cfg, c.Demo)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, Jobs: jobs, Dev: dev, Getenv: r.env.Getenv, RunCommand: r.runAs})
+	if err != nil {
+		return err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if dev {
+		fmt.Fprintf(r.env.Stderr, "%s\n", r.lang.T("cli.servedev"))
+	}
+	fmt.Fprintf(r.env.Stderr, "%s\n", r.lang.T("cli.serving", "http://"+ln.Addr().String()))
+	return srv.Serve(ctx, ln)
+}
+
+// loopbackOnly refuses an address other machines can reach: without a
+// login, the estate is shown only to this machine.
+func loopbackOnly(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:8080", addr)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--listen %q: without login (--dev, --demo) steward serve answers on a loopback address only (127.0.0.1, ::1, localhost); configure serve.auth to serve others", addr)
+}
+
+// seedDemo fills the store as `steward demo` and `steward cost ingest
+// --demo` do, so the pages have an estate, a bill and a delivery history.
+func (r *runner) seedDemo(ctx context.Context) error {
+	q := r.quiet()
+	if err := (&DemoCmd{OutputFlags: OutputFlags{Format: "json"}}).Run(ctx, q); err != nil && !passed(err) {
+		return fmt.Errorf("demo scan: %w", err)
+	}
+	if err := (&CostIngestCmd{Demo: true, Format: "json"}).Run(ctx, q); err != nil {
+		return fmt.Errorf("demo bill: %w", err)
+	}
+	return nil
+}
+
+// serveJobs are the recurring jobs steward.yaml's serve section asks for.
+// Each runs the very command a person would run, its report discarded:
+// the job's record and the log say how it went.
+func (r *runner) serveJobs(cfg *config.Config, demo bool) ([]server.Job, error) {
+	var jobs []server.Job
+	add := func(name, every string, def time.Duration, run func(context.Context) error) error {
+		d, err := config.ServeInterval(every, def)
+		if err != nil {
+			return usagef("serve: %v", err)
+		}
+		if d > 0 {
+			jobs = append(jobs, server.Job{Name: name, Every: d, Run: run})
+		}
+		return nil
+	}
+	source := "aws"
+	if demo {
+		source = "demo"
+	}
+	err := add("scan", cfg.Serve.ScanEvery, config.DefaultScanEvery, func(ctx context.Context) error {
+		return jobError((&ScanCmd{Source: source, OutputFlags: OutputFlags{Format: "json"}}).Run(ctx, r.quiet()))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if demo {
+		// The demo has no AWS account to stop or start anything in.
+		return jobs, nil
+	}
+	err = add("schedule-run", cfg.Serve.ScheduleEvery, config.DefaultScheduleEvery, func(ctx context.Context) error {
+		return jobError((&ScheduleRunCmd{PlanFlags: PlanFlags{Format: "json"}}).Run(ctx, r.quiet()))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Serve.CostIngest) > 0 {
+		err = add("cost-ingest", cfg.Serve.CostEvery, config.DefaultCostEvery, func(ctx context.Context) error {
+			return jobError((&CostIngestCmd{Paths: cfg.Serve.CostIngest, Format: "json"}).Run(ctx, r.quiet()))
+		})
+	}
+	return jobs, err
+}
+
+// quiet is a runner whose command output goes nowhere: a job's outcome is
+// its error and its log lines.
+func (r *runner) quiet() *runner {
+	q := *r
+	q.env.Stdout = io.Discard
+	q.env.Stderr = io.Discard
+	return &q
+}
+
+// jobError keeps a job's real failures: a scan that found problems or had
+// gaps did its job.
+func jobError(err error) error {
+	if passed(err) {
+		return nil
+	}
+	return err
+}
+
+// passed says err is only the exit code of a finished command: findings
+// above the gate or coverage gaps.
+func passed(err error) bool {
+	var ee exitError
+	return errors.As(err, &ee) && (ee.code == ExitFindings || ee.code == ExitIncomplete)
+}
+
+// runAs runs a steward command for a person of the server (a Slack user
+// asking for the bastion or an override): the very command line, with the
+// same store, configuration and language, STEWARD_USER set to who, and
+// its output captured for the answer.
+func (r *runner) runAs(ctx context.Context, who string, args []string) (string, error) {
+	var out bytes.Buffer
+	e := r.env
+	e.Stdout, e.Stderr, e.IsTTY = &out, &out, nil
+	getenv := r.env.Getenv
+	e.Getenv = func(k string) string {
+		switch k {
+		case "STEWARD_USER":
+			return who
+		case "STEWARD_ACTOR":
+			return ""
+		}
+		return getenv(k)
+	}
+	var global []string
+	if r.g.Store != "" {
+		global = append(global, "--store", r.g.Store)
+	}
+	if r.cfgPath != "" {
+		global = append(global, "--config", r.cfgPath)
+	}
+	global = append(global, "--lang", string(r.lang))
+	code := Main(ctx, append(global, args...), e)
+	if code != ExitOK && code != ExitFindings && code != ExitIncomplete {
+		return out.String(), fmt.Errorf("steward %s: exit %d", strings.Join(args, " "), code)
+	}
+	return out.String(), nil
+}

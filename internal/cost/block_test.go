@@ -1,0 +1,94 @@
+package cost
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func blockRollup(day time.Time, res, billed string) Rollup {
+	return Rollup{Day: day, Source: "bill", Period: Period(day), Account: "111111111111", Region: "ap-northeast-1",
+		Service: "AmazonEC2", UsageType: "BoxUsage", Resource: res, ResourceName: "web-" + res,
+		Tags: MakeTags(map[string]string{"system": "shop", "env": "prod"}), Kind: KindUsage, Currency: "USD",
+		Billed: MustMoney(billed), Effective: MustMoney(billed), Lines: 24}
+}
+
+func TestRollupBlockRoundTrip(t *testing.T) {
+	d := time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
+	odd := blockRollup(time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), "", "-0.000000000000001")
+	odd.Tags, odd.Kind, odd.Lines = "", KindCredit, -3
+	odd.Service = "日本語 サービス"
+	tests := map[string][]Rollup{
+		"none": nil,
+		"one":  {blockRollup(d, "i-1", "1.5")},
+		"texts repeat and differ": {blockRollup(d, "i-1", "1"), blockRollup(d, "i-2", "2"), blockRollup(d.AddDate(0, 0, 1), "i-1", "3"),
+			blockRollup(d.AddDate(0, 0, 1), "i-2", "123456789012345.123456789012345")},
+		"negative, empty and before 1970": {odd, blockRollup(d, "i-1", "-12.25")},
+	}
+	for name, rs := range tests {
+		t.Run(name, func(t *testing.T) {
+			b := AppendRollupBlock([]byte("prefix"), rs)
+			if !bytes.HasPrefix(b, []byte("prefix")) {
+				t.Fatal("AppendRollupBlock did not append")
+			}
+			got, err := DecodeRollupBlock(b[len("prefix"):], nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(rs, got, cmp.AllowUnexported(Money{})); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestRollupBlockCorrupt(t *testing.T) {
+	good := AppendRollupBlock(nil, []Rollup{blockRollup(time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC), "i-1", "1")})
+	tests := map[string][]byte{
+		"empty":           nil,
+		"unknown version": append([]byte{9}, good[1:]...),
+		"cut short":       good[:len(good)-1],
+		"trailing bytes":  append(append([]byte{}, good...), 0),
+		"too many texts":  {blockVersion, 0xff, 0xff, 0x03},
+		"index past texts": func() []byte {
+			// No texts, one rollup naming text 5.
+			b := []byte{blockVersion, 0, 1, 2}
+			for range blockTexts {
+				b = append(b, 5)
+			}
+			return append(b, 0, 0, 0, 0, 0)
+		}(),
+	}
+	for name, b := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := DecodeRollupBlock(b, nil); !errors.Is(err, errBlock) {
+				t.Errorf("err %v, want a corrupt block", err)
+			}
+		})
+	}
+}
+
+// FuzzDecodeRollupBlock: no input crashes the decoder, and whatever it
+// reads encodes back to a block that reads the same.
+func FuzzDecodeRollupBlock(f *testing.F) {
+	d := time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
+	f.Add(AppendRollupBlock(nil, []Rollup{blockRollup(d, "i-1", "1"), blockRollup(d, "i-2", "-2.5")}))
+	f.Add(AppendRollupBlock(nil, nil))
+	f.Add([]byte{blockVersion, 1, 0, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rs, err := DecodeRollupBlock(b, nil)
+		if err != nil {
+			return
+		}
+		again, err := DecodeRollupBlock(AppendRollupBlock(nil, rs), nil)
+		if err != nil {
+			t.Fatalf("re-encoded block: %v", err)
+		}
+		if d := cmp.Diff(rs, again, cmp.AllowUnexported(Money{})); d != "" {
+			t.Errorf("(-first +again):\n%s", d)
+		}
+	})
+}

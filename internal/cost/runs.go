@@ -1,0 +1,373 @@
+package cost
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+)
+
+// A bill at resource granularity makes about as many rollups as lines. So
+// that memory does not grow with them, an ingest's aggregator holds at
+// most spillAt rollups: past that it writes them, sorted, as a run of
+// blocks (see AppendRollupBlock) to a temporary file and starts again.
+// At the end the runs and what is left in memory are merged, rollups of
+// the same key summed, and streamed to the store in order (see
+// Aggregator.Sorted), so neither side ever holds them all.
+
+// spillRollups is where an ingest's aggregator starts a run (a variable
+// so tests can make runs of a few rollups).
+var spillRollups = 64 * 1024
+
+// runBlockRollups is how many rollups a block of a run holds.
+const runBlockRollups = 4096
+
+// runs are the sorted runs an aggregator wrote, in one temporary file.
+type runs struct {
+	f *os.File
+	// blocks[i] are the end offsets of run i's blocks in f.
+	blocks [][]int64
+	size   int64
+	enc    blockEncoder
+	buf    []byte
+	// done reports the end of the spill in flight; spare is the map it
+	// wrote, cleared for the next one.
+	done  chan error
+	spare map[aggKey]*aggVal
+}
+
+// compareKeys is ComparePeriodRollups on aggregation keys. Each field
+// is compared only when those before it are equal: most are (a bill's
+// rollups share source, period, account, service), and sorting spends
+// its time here.
+func compareKeys(x, y *aggKey) int {
+	if c := strings.Compare(x.source, y.source); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.period, y.period); c != 0 {
+		return c
+	}
+	if x.day != y.day {
+		return cmp.Compare(x.day, y.day)
+	}
+	return compareTexts(x.account, y.account, x.service, y.service, x.usage, y.usage, x.resource, y.resource,
+		string(x.tags), string(y.tags), string(x.kind), string(y.kind), x.region, y.region, x.currency, y.currency,
+		x.rname, y.rname)
+}
+
+// compareTexts compares pairs of texts in turn, up to the first that
+// differ.
+func compareTexts(pairs ...string) int {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if c := strings.Compare(pairs[i], pairs[i+1]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+type aggEntry struct {
+	k *aggKey
+	v *aggVal
+}
+
+// sortedEntries are the rollups of m in ComparePeriodRollups order.
+func sortedEntries(m map[aggKey]*aggVal) []aggEntry {
+	keys := make([]aggKey, 0, len(m))
+	es := make([]aggEntry, 0, len(m))
+	for k, v := range m {
+		keys = append(keys, k)
+		es = append(es, aggEntry{&keys[len(keys)-1], v})
+	}
+	slices.SortFunc(es, func(x, y aggEntry) int { return compareKeys(x.k, y.k) })
+	return es
+}
+
+func (e aggEntry) rollup() Rollup {
+	k, v := e.k, e.v
+	return Rollup{
+		Day: dayTime(k.day), Source: k.source, Period: k.period, Account: k.account,
+		Region: k.region, Service: k.service, UsageType: k.usage, Resource: k.resource,
+		ResourceName: k.rname, Tags: k.tags, Kind: k.kind, Currency: k.currency,
+		Billed: v.billed, Effective: v.effective, Lines: v.lines,
+	}
+}
+
+// spill hands the rollups in memory to a goroutine that writes them as a
+// sorted run, and goes on with an empty map: the sorting, which is most
+// of a spill's work, runs on another core while lines are read. One
+// spill is in flight at a time. The classes keep pointers into the
+// rollups handed over: the generation tells add to look their rollup up
+// again.
+func (a *Aggregator) spill() error {
+	if a.runs == nil {
+		f, err := os.CreateTemp("", "steward-cost-run-*")
+		if err != nil {
+			return &IOError{Err: fmt.Errorf("temporary file for sorted rollups: %w", err)}
+		}
+		// Unlinked at once where the system allows: nothing is left
+		// behind if the process is killed.
+		os.Remove(f.Name())
+		a.runs = &runs{f: f}
+	}
+	rs := a.runs
+	if err := rs.wait(); err != nil {
+		return err
+	}
+	old := a.m
+	a.m, rs.spare = rs.spare, nil
+	if a.m == nil {
+		a.m = make(map[aggKey]*aggVal, len(old))
+	}
+	clear(a.classes)
+	a.gen++
+	done := make(chan error, 1)
+	rs.done = done
+	go func() {
+		err := rs.write(old)
+		clear(old)
+		rs.spare = old
+		done <- err
+	}()
+	return nil
+}
+
+// wait waits for the spill in flight, if any.
+func (rs *runs) wait() error {
+	if rs.done == nil {
+		return nil
+	}
+	err := <-rs.done
+	rs.done = nil
+	return err
+}
+
+// write appends the rollups of m to the file as one sorted run.
+func (rs *runs) write(m map[aggKey]*aggVal) error {
+	var ends []int64
+	batch := make([]Rollup, 0, runBlockRollups)
+	flush := func() error {
+		rs.buf = rs.enc.append(rs.buf[:0], batch)
+		if _, err := rs.f.Write(rs.buf); err != nil {
+			return &IOError{Err: fmt.Errorf("write sorted rollups: %w", err)}
+		}
+		rs.size += int64(len(rs.buf))
+		ends = append(ends, rs.size)
+		batch = batch[:0]
+		return nil
+	}
+	for _, e := range sortedEntries(m) {
+		batch = append(batch, e.rollup())
+		if len(batch) == runBlockRollups {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if len(batch) > 0 {
+		if err := flush(); err != nil {
+			return err
+		}
+	}
+	rs.blocks = append(rs.blocks, ends)
+	return nil
+}
+
+// maybeSpill spills when the aggregator holds too many rollups; an error
+// is kept for Sorted to return.
+func (a *Aggregator) maybeSpill() {
+	if a.spillAt > 0 && len(a.m) >= a.spillAt && a.spillErr == nil {
+		a.spillErr = a.spill()
+	}
+}
+
+// Close removes the temporary file of sorted runs, if any.
+func (a *Aggregator) Close() error {
+	if a.runs == nil {
+		return nil
+	}
+	a.runs.wait()
+	err := a.runs.f.Close()
+	os.Remove(a.runs.f.Name())
+	a.runs = nil
+	return err
+}
+
+// runCursor walks one sorted run, a block at a time.
+type runCursor struct {
+	rs     *runs
+	ends   []int64
+	start  int64
+	buf    []byte
+	rows   []Rollup
+	i      int
+	single []aggEntry // the rollups still in memory, instead of a run
+}
+
+func (c *runCursor) next() (*Rollup, error) {
+	if c.single != nil || c.rs == nil {
+		if len(c.single) == 0 {
+			return nil, nil
+		}
+		if cap(c.rows) == 0 {
+			c.rows = make([]Rollup, 1)
+		}
+		c.rows[0] = c.single[0].rollup()
+		c.single = c.single[1:]
+		return &c.rows[0], nil
+	}
+	for c.i >= len(c.rows) {
+		if len(c.ends) == 0 {
+			return nil, nil
+		}
+		end := c.ends[0]
+		c.buf = slices.Grow(c.buf[:0], int(end-c.start))[:end-c.start]
+		if _, err := c.rs.f.ReadAt(c.buf, c.start); err != nil && err != io.EOF {
+			return nil, &IOError{Err: fmt.Errorf("read sorted rollups: %w", err)}
+		}
+		var err error
+		if c.rows, err = DecodeRollupBlock(c.buf, c.rows[:0]); err != nil {
+			return nil, fmt.Errorf("read sorted rollups: %w", err)
+		}
+		c.start, c.ends, c.i = end, c.ends[1:], 0
+	}
+	c.i++
+	return &c.rows[c.i-1], nil
+}
+
+// Sorted streams the rollups to fn in ComparePeriodRollups order, each
+// key once with its amounts and lines summed over the runs. The rollup
+// fn gets is valid only during the call. The aggregator's rollups are
+// left as they were only when there were no runs.
+func (a *Aggregator) Sorted(ctx context.Context, fn func(*Rollup) error) error {
+	if a.spillErr != nil {
+		return a.spillErr
+	}
+	if a.runs != nil {
+		if err := a.runs.wait(); err != nil {
+			a.spillErr = err
+			return err
+		}
+	}
+	mem := &runCursor{single: sortedEntries(a.m)}
+	if a.runs == nil {
+		for i, e := range mem.single {
+			if i&4095 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			r := e.rollup()
+			if err := fn(&r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	cursors := []*runCursor{mem}
+	start := int64(0)
+	for _, ends := range a.runs.blocks {
+		cursors = append(cursors, &runCursor{rs: a.runs, ends: ends, start: start})
+		if len(ends) > 0 {
+			start = ends[len(ends)-1]
+		}
+	}
+	h := mergeHeap{heads: make([]*Rollup, len(cursors))}
+	for i, c := range cursors {
+		var err error
+		if h.heads[i], err = c.next(); err != nil {
+			return err
+		}
+		if h.heads[i] != nil {
+			h.idx = append(h.idx, i)
+		}
+	}
+	h.init()
+	var out Rollup
+	have := false
+	for n := 0; len(h.idx) > 0; n++ {
+		if n&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		top := h.idx[0]
+		r := h.heads[top]
+		if have && ComparePeriodRollups(&out, r) == 0 {
+			out.Billed = out.Billed.Add(r.Billed)
+			out.Effective = out.Effective.Add(r.Effective)
+			out.Lines += r.Lines
+		} else {
+			if have {
+				if err := fn(&out); err != nil {
+					return err
+				}
+			}
+			out, have = *r, true
+		}
+		next, err := cursors[top].next()
+		if err != nil {
+			return err
+		}
+		h.heads[top] = next
+		if next == nil {
+			last := len(h.idx) - 1
+			h.idx[0] = h.idx[last]
+			h.idx = h.idx[:last]
+		}
+		h.down(0)
+	}
+	if have {
+		return fn(&out)
+	}
+	return nil
+}
+
+// mergeHeap is a min-heap of cursors (idx) by their heads: a merge of
+// many runs costs a few compares per rollup rather than one per run.
+type mergeHeap struct {
+	idx   []int
+	heads []*Rollup
+}
+
+func (h *mergeHeap) less(i, j int) bool {
+	return ComparePeriodRollups(h.heads[h.idx[i]], h.heads[h.idx[j]]) < 0
+}
+
+func (h *mergeHeap) init() {
+	for i := len(h.idx)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h *mergeHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h.idx) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h.idx) && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			return
+		}
+		h.idx[i], h.idx[m] = h.idx[m], h.idx[i]
+		i = m
+	}
+}
+
+// runBytes is for tests: the size of the runs written so far.
+func (a *Aggregator) runBytes() int64 {
+	if a.runs == nil {
+		return 0
+	}
+	if err := a.runs.wait(); err != nil {
+		a.spillErr = err
+	}
+	return a.runs.size
+}

@@ -1,0 +1,117 @@
+package cost
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestSpilledRunsMatchMemory ingests the same bills holding every rollup
+// in memory and spilling sorted runs of a few hundred: the stored
+// rollups must be the same, each key once with its amounts summed
+// across the runs, and the memory the second holds must stay bounded.
+func TestSpilledRunsMatchMemory(t *testing.T) {
+	tests := map[string]struct {
+		write func(io.Writer, int) error
+		lines int
+		// parquet bills are merged from row groups read in parallel.
+		name string
+	}{
+		"resource-level CSV, every line its own rollup": {WriteSyntheticCURWide, 5_000, "wide.csv"},
+		"CSV, the same rollups in every run":            {WriteSyntheticCUR, 40_000, "cur.csv"},
+		"Parquet row groups merged":                     {WriteSyntheticFOCUSParquet, 150_000, "focus.parquet"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), tc.name)
+			var buf bytes.Buffer
+			if err := tc.write(&buf, tc.lines); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ingest := func(spill int) ([]Rollup, []PeriodInfo) {
+				t.Helper()
+				old := spillRollups
+				spillRollups = spill
+				defer func() { spillRollups = old }()
+				st := NewMemStore()
+				res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{p}, Now: SynthNow})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []Rollup
+				if err := st.Scan(context.Background(), Filter{}, func(r Rollup) error { got = append(got, r); return nil }); err != nil {
+					t.Fatal(err)
+				}
+				return got, res.Periods
+			}
+			want, wantP := ingest(0)
+			got, gotP := ingest(300)
+			if d := cmp.Diff(want, got, cmp.AllowUnexported(Money{})); d != "" {
+				t.Errorf("rollups (-in memory +spilled):\n%s", d)
+			}
+			if d := cmp.Diff(wantP, gotP, cmp.AllowUnexported(Money{})); d != "" {
+				t.Errorf("periods (-in memory +spilled):\n%s", d)
+			}
+			var total Money
+			for _, r := range got {
+				total = total.Add(r.Billed)
+			}
+			if total != SynthTotal(tc.lines) {
+				t.Errorf("billed %s, want %s", total, SynthTotal(tc.lines))
+			}
+		})
+	}
+}
+
+// TestSpillBoundsMemory: with runs of 300 rollups, the aggregator never
+// holds many more, and writes runs to a file it removes.
+func TestSpillBoundsMemory(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSyntheticCURWide(&buf, 3_000); err != nil {
+		t.Fatal(err)
+	}
+	a := NewAggregator("")
+	a.spillAt = 300
+	if _, err := a.readCSV(context.Background(), "wide.csv", &buf, false); err != nil {
+		t.Fatal(err)
+	}
+	if a.Len() >= 300 {
+		t.Errorf("holds %d rollups, want fewer than 300", a.Len())
+	}
+	if a.runBytes() == 0 || len(a.runs.blocks) < 9 {
+		t.Fatalf("wrote no runs")
+	}
+	n := 0
+	var last Rollup
+	err := a.Sorted(context.Background(), func(r *Rollup) error {
+		if n > 0 && ComparePeriodRollups(&last, r) >= 0 {
+			t.Fatalf("rollup %d out of order", n)
+		}
+		last = *r
+		n++
+		return nil
+	})
+	if err != nil || n != 3_000 {
+		t.Fatalf("streamed %d rollups (%v), want 3000", n, err)
+	}
+	stop := errors.New("stop")
+	if err := a.Sorted(context.Background(), func(*Rollup) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("err %v, want the callback's", err)
+	}
+	name := a.runs.f.Name()
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(name); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("run file %s left behind: %v", name, err)
+	}
+}

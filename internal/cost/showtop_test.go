@@ -1,0 +1,58 @@
+package cost
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestShowTop: --top keeps the largest groups and sums the rest into one
+// line; without it every group is listed.
+func TestShowTop(t *testing.T) {
+	ctx := context.Background()
+	d := time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
+	var rs []Rollup
+	for i := range 12 {
+		r := blockRollup(d, fmt.Sprintf("i-%02d", i), fmt.Sprintf("%d", i+1))
+		r.Tags = ""
+		rs = append(rs, r)
+	}
+	st := NewMemStore()
+	if err := st.ReplacePeriods(ctx, d, []Batch{{Source: "bill", Period: "2025-01", Rollups: rs}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		top                        int
+		groups, more, untagged     int
+		first, moreCost, renderHas string
+	}{
+		"every group":  {top: 0, groups: 12, untagged: 10, first: "i-11"},
+		"top 3":        {top: 3, groups: 3, more: 9, untagged: 3, first: "i-11", moreCost: "45", renderHas: "9 more (--top)"},
+		"top past all": {top: 20, groups: 12, untagged: 12, first: "i-11"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			res, err := Show(ctx, ShowOptions{Common: Common{Store: st, Keys: Keys{System: "system", Env: "env", Owner: "owner"}, Now: d},
+				By: "resource", From: d, To: d.AddDate(0, 0, 1), Top: tc.top})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Groups) != tc.groups || res.MoreGroups != tc.more || len(res.TopUntagged) != tc.untagged || res.Groups[0].Key != tc.first {
+				t.Errorf("%d groups (first %s), %d more, %d untagged; want %d (%s), %d, %d",
+					len(res.Groups), res.Groups[0].Key, res.MoreGroups, len(res.TopUntagged), tc.groups, tc.first, tc.more, tc.untagged)
+			}
+			if tc.moreCost != "" && res.MoreCost.String() != tc.moreCost {
+				t.Errorf("more cost %s, want %s", res.MoreCost, tc.moreCost)
+			}
+			var b strings.Builder
+			if err := RenderShow(&b, res, "table", 0, "en"); err != nil {
+				t.Fatal(err)
+			}
+			if tc.renderHas != "" && !strings.Contains(b.String(), tc.renderHas) {
+				t.Errorf("table does not say %q:\n%s", tc.renderHas, b.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,186 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/steward-sre/steward/internal/cost"
+)
+
+// costViews keeps cost results for the (scan, bill, day) they were worked
+// out for: the bill changes only when an ingest replaces periods, and
+// attributing a month of spend over a large estate is too slow to redo
+// for every page view.
+type costViews struct {
+	mu   sync.Mutex
+	key  string
+	vals map[string]any
+}
+
+func (c *costViews) get(key, what string, make func() (any, error)) (any, error) {
+	c.mu.Lock()
+	if c.key != key {
+		c.key, c.vals = key, map[string]any{}
+	}
+	v, ok := c.vals[what]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := make()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.key == key {
+		c.vals[what] = v
+	}
+	c.mu.Unlock()
+	return v, nil
+}
+
+// errNoBill says no bill has been ingested.
+var errNoBill = errors.New("no bill in the store")
+
+// costCommon is what cost's computations read, for one snapshot; the key
+// says which bill and day it is for.
+func (s *Server) costCommon(ctx context.Context, sn *snapshot) (cost.Common, string, error) {
+	if s.cost == nil {
+		return cost.Common{}, "", errNoBill
+	}
+	ps, err := s.cost.Periods(ctx)
+	if err != nil {
+		return cost.Common{}, "", fmt.Errorf("read bill periods: %w", err)
+	}
+	if len(ps) == 0 {
+		return cost.Common{}, "", errNoBill
+	}
+	now := s.now().UTC()
+	var key strings.Builder
+	fmt.Fprintf(&key, "%s|%s", sn.scan.ID, now.Format(time.DateOnly))
+	for _, p := range ps {
+		fmt.Fprintf(&key, "|%s/%s@%d", p.Source, p.Period, p.Ingested.UnixNano())
+	}
+	c := s.cfg
+	return cost.Common{
+		Store: s.cost, Cost: c.Cost,
+		Keys:     cost.Keys{System: c.Tags.SystemKey, Env: c.Tags.EnvKey, Owner: c.Tags.OwnerKey},
+		Naming:   c.NamingRule(),
+		Currency: c.Currency.Code, Rate: c.Currency.Rate,
+		Resources: sn.resources, Findings: sn.findings,
+		Now: now, Logger: s.log, Schedules: c.ScheduleResolver(),
+	}, key.String(), nil
+}
+
+// monthView is this month against last, by service, for the overview.
+func (s *Server) monthView(ctx context.Context, sn *snapshot) (*cost.MonthResult, error) {
+	o, key, err := s.costCommon(ctx, sn)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.costs.get(key, "month", func() (any, error) {
+		return cost.Month(ctx, cost.ShowOptions{Common: o, By: "service"}, 5)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*cost.MonthResult), nil
+}
+
+// costBys are the breakdowns the cost page offers.
+var costBys = []string{"system", "env", "owner", "service"}
+
+type costData struct {
+	By      string
+	Bys     []string
+	Show    *cost.ShowResult
+	Daily   *cost.DailyResult
+	Check   *cost.CheckResult
+	Chart   chartData
+	NoBill  bool
+	Problem string
+}
+
+func (s *Server) costPage(w http.ResponseWriter, r *http.Request) {
+	sn, ok := s.latest(w, r)
+	if !ok {
+		return
+	}
+	v := s.newView(w, r, "cost")
+	v.Title = v.L.T("web.nav.cost")
+	d := &costData{By: r.URL.Query().Get("by"), Bys: costBys}
+	v.Data = d
+	if d.By == "" {
+		d.By = "system"
+	}
+	if !slices.Contains(costBys, d.By) {
+		w.WriteHeader(http.StatusBadRequest)
+		d.Problem = fmt.Sprintf("by: %q is not valid (valid: %s)", d.By, strings.Join(costBys, ", "))
+		s.render(w, "cost", "", v)
+		return
+	}
+	ctx := r.Context()
+	o, key, err := s.costCommon(ctx, sn)
+	if errors.Is(err, errNoBill) {
+		d.NoBill = true
+		s.render(w, "cost", "", v)
+		return
+	}
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	show, err := s.costs.get(key, "show:"+d.By, func() (any, error) {
+		return cost.Show(ctx, cost.ShowOptions{Common: o, By: d.By})
+	})
+	if err == nil {
+		d.Show = show.(*cost.ShowResult)
+		var daily any
+		daily, err = s.costs.get(key, "daily", func() (any, error) { return cost.Daily(ctx, cost.ShowOptions{Common: o}) })
+		if err == nil {
+			d.Daily = daily.(*cost.DailyResult)
+			var chk any
+			chk, err = s.costs.get(key, "check", func() (any, error) { return cost.Check(ctx, o) })
+			if err == nil {
+				d.Check = chk.(*cost.CheckResult)
+			}
+		}
+	}
+	if err != nil {
+		// A bill steward cannot show (mixed currencies, no rate) is the
+		// reader's to fix: say why on the page.
+		s.log.Warn("cost page", "err", err)
+		d.Problem = err.Error()
+		s.render(w, "cost", "", v)
+		return
+	}
+	d.Chart = chartData{Kind: "money", XLabel: v.L.T("web.chart.day"), Currency: d.Daily.Currency, Series: []chartSeries{{Label: v.L.T("web.cost.daily.series")}}}
+	for _, day := range d.Daily.Days {
+		t, _ := time.Parse(time.DateOnly, day.Day)
+		d.Chart.X = append(d.Chart.X, t.Unix())
+		d.Chart.Series[0].Values = append(d.Chart.Series[0].Values, day.Cost.Float64())
+	}
+	s.render(w, "cost", "", v)
+}
+
+// chartData is what app.js hands uPlot: x as Unix seconds, one series per
+// line, labels already in the page's language.
+type chartData struct {
+	Kind     string        `json:"kind"` // count or money
+	XLabel   string        `json:"x_label"`
+	Currency string        `json:"currency,omitempty"`
+	X        []int64       `json:"x"`
+	Series   []chartSeries `json:"series"`
+}
+
+type chartSeries struct {
+	Label  string    `json:"label"`
+	Color  string    `json:"color,omitempty"`
+	Values []float64 `json:"values"`
+}

@@ -1,0 +1,409 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/delivery"
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/iac"
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/money"
+	"github.com/steward-sre/steward/internal/schedule"
+	"github.com/steward-sre/steward/internal/store"
+)
+
+// severityColors are the trend chart's line colours, by severity.
+var severityColors = [...]string{"#8a94a6", "#3b82f6", "#eab308", "#f97316", "#dc2626"}
+
+type sevCount struct {
+	Severity finding.Severity
+	Count    int
+}
+
+type catCount struct {
+	Category finding.Category
+	Count    int
+	Waste    float64
+}
+
+type overviewData struct {
+	Scan       *inventory.Scan
+	Total      int
+	New        int
+	Severities []sevCount
+	Categories []catCount
+	Waste      float64
+	Trend      chartData
+	Month      *cost.MonthResult
+	NoBill     bool
+	CostError  string
+	Coverage   *iac.Ratio
+	Keys       []delivery.Breakdown
+	KeysWindow delivery.Window
+}
+
+func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
+	sn, ok := s.latest(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	v := s.newView(w, r, "overview")
+	v.Title = v.L.T("web.nav.overview")
+	d := &overviewData{Scan: sn.scan, Total: len(sn.findings), New: sn.newCount, Waste: sn.wasteTotal}
+	v.Data = d
+	for sev := finding.Critical; sev >= finding.Info; sev-- {
+		d.Severities = append(d.Severities, sevCount{sev, sn.counts.BySev[sev]})
+	}
+	for _, c := range finding.Categories {
+		d.Categories = append(d.Categories, catCount{c, sn.byCategory[c], sn.wasteByCat[c]})
+	}
+	trend, err := s.dash.trend(ctx, sn.scan.ID)
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	d.Trend = chartData{Kind: "count", XLabel: v.L.T("web.chart.scan")}
+	for sev := finding.Critical; sev >= finding.Low; sev-- {
+		cs := chartSeries{Label: v.L.T("web.sev." + sev.String()), Color: severityColors[sev]}
+		for _, t := range trend {
+			cs.Values = append(cs.Values, float64(t.BySev[sev]))
+		}
+		d.Trend.Series = append(d.Trend.Series, cs)
+	}
+	for _, t := range trend {
+		d.Trend.X = append(d.Trend.X, t.Started.Unix())
+	}
+	d.Month, err = s.monthView(ctx, sn)
+	switch {
+	case errors.Is(err, errNoBill):
+		d.NoBill = true
+	case err != nil:
+		s.log.Warn("overview: cost", "err", err)
+		d.CostError = err.Error()
+	}
+	if sn.coverage != nil {
+		d.Coverage = &sn.coverage.Total
+	}
+	sum, err := s.fourKeys(ctx, "")
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	d.Keys, d.KeysWindow = sum.ByService, sum.Window
+	s.render(w, "overview", "", v)
+}
+
+// fourKeys is the Four Keys over the default window (the last 90 days),
+// per service; with service set, that service's report with its explain
+// lists.
+func (s *Server) fourKeys(ctx context.Context, service string) (delivery.Summary, error) {
+	data, err := s.store.Delivery(ctx)
+	if err != nil {
+		return delivery.Summary{}, err
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	q := delivery.Query{From: now.AddDate(0, 0, -delivery.DefaultWindowDays), To: now}
+	if service != "" {
+		q.Services = []string{service}
+	}
+	teams := map[string][]string{}
+	for name, t := range s.cfg.Teams {
+		teams[name] = t.Services
+	}
+	return delivery.Summarize(data, q, teams), nil
+}
+
+type deliveryData struct {
+	Service string
+	Summary delivery.Summary
+}
+
+func (s *Server) deliveryPage(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(w, r, "delivery")
+	v.Title = v.L.T("web.nav.delivery")
+	d := &deliveryData{Service: r.URL.Query().Get("service")}
+	v.Data = d
+	sum, err := s.fourKeys(r.Context(), d.Service)
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	d.Summary = sum
+	s.render(w, "delivery", "", v)
+}
+
+// unmanagedShown bounds the unmanaged list of the coverage page.
+const unmanagedShown = 200
+
+// ratiosShown bounds each coverage table: the groups with the most
+// unmanaged resources first.
+const ratiosShown = 50
+
+type iacData struct {
+	Coverage  *iac.Result
+	Unmanaged []iac.Entry
+	More      int
+	// ByAccount, BySystem and ByType are the tables as shown; Rest
+	// counts the rows left out of each.
+	ByAccount, BySystem, ByType []iac.Ratio
+	Rest                        [3]int
+	// Imports are Terraform import blocks for the unmanaged shown.
+	Imports string
+}
+
+// worstRatios is the n groups with the most unmanaged resources, and how
+// many were left out.
+func worstRatios(rs []iac.Ratio, n int) ([]iac.Ratio, int) {
+	if len(rs) <= n {
+		return rs, 0
+	}
+	out := slices.Clone(rs)
+	slices.SortStableFunc(out, func(a, b iac.Ratio) int { return b.Unmanaged - a.Unmanaged })
+	return out[:n], len(rs) - n
+}
+
+func (s *Server) iacPage(w http.ResponseWriter, r *http.Request) {
+	sn, ok := s.latest(w, r)
+	if !ok {
+		return
+	}
+	v := s.newView(w, r, "iac")
+	v.Title = v.L.T("web.nav.iac")
+	d := &iacData{Coverage: sn.coverage}
+	if sn.coverage != nil {
+		d.Unmanaged = sn.coverage.Unmanaged
+		d.ByAccount, d.Rest[0] = worstRatios(sn.coverage.ByAccount, ratiosShown)
+		d.BySystem, d.Rest[1] = worstRatios(sn.coverage.BySystem, ratiosShown)
+		d.ByType, d.Rest[2] = worstRatios(sn.coverage.ByType, ratiosShown)
+		var b strings.Builder
+		if _, err := iac.WriteImports(&b, d.Unmanaged, iac.ImportFilter{}); err != nil {
+			s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+			return
+		}
+		d.Imports = b.String()
+		if len(d.Unmanaged) > unmanagedShown {
+			d.More = len(d.Unmanaged) - unmanagedShown
+			d.Unmanaged = d.Unmanaged[:unmanagedShown]
+		}
+	}
+	v.Data = d
+	s.render(w, "iac", "", v)
+}
+
+type scheduleView struct {
+	Name      string
+	Windows   []string
+	Zone      string
+	Holidays  string
+	Enforced  bool
+	Env       []string
+	System    []string
+	Days      []schedule.Day
+	Followers int
+	Sample    []*inventory.Resource
+}
+
+type schedulesData struct {
+	Schedules []scheduleView
+	Journal   []store.JournalEntry
+}
+
+// schedulesShown is how many resources each schedule lists by name.
+const schedulesShown = 20
+
+func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(w, r, "schedules")
+	v.Title = v.L.T("web.nav.schedules")
+	d := &schedulesData{}
+	v.Data = d
+	res := s.cfg.ScheduleResolver()
+	followers := map[string][]*inventory.Resource{}
+	counts := map[string]int{}
+	if res != nil && len(res.Named) > 0 {
+		if sn, err := s.dash.latest(r.Context()); err == nil {
+			for i := range sn.resources {
+				rs := &sn.resources[i]
+				t := schedule.Target{Tags: rs.Tags}
+				t.Env, _ = rs.Tag(s.cfg.Tags.EnvKey)
+				t.System, _ = rs.Tag(s.cfg.Tags.SystemKey)
+				m, err := res.For(t)
+				if err != nil || m.Schedule == nil {
+					continue
+				}
+				n := m.Schedule.Name()
+				counts[n]++
+				if len(followers[n]) < schedulesShown {
+					followers[n] = append(followers[n], rs)
+				}
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+			return
+		}
+	}
+	if res != nil {
+		for _, sc := range res.Named {
+			sv := scheduleView{Name: sc.Name(), Zone: sc.Location().String(), Holidays: sc.Holidays(), Enforced: sc.Enforced(),
+				Days: sc.Preview(s.now(), 7), Followers: counts[sc.Name()], Sample: followers[sc.Name()]}
+			for _, win := range sc.Windows() {
+				sv.Windows = append(sv.Windows, win.String())
+			}
+			sv.Env, sv.System = sc.Selectors()
+			d.Schedules = append(d.Schedules, sv)
+		}
+	}
+	j, err := s.store.JournalEntries(r.Context(), store.JournalFilter{Limit: 50})
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	d.Journal = j
+	s.render(w, "schedules", "", v)
+}
+
+type historyRow struct {
+	store.Version
+	Changes []inventory.FieldChange
+}
+
+type resourceData struct {
+	ARN      string
+	Resource *inventory.Resource
+	Findings []findingRow
+	History  []historyRow
+	// Cost is the resource's monthly estimate in the display currency;
+	// CostOK is false when it has none.
+	Cost   float64
+	CostOK bool
+	Attrs  []attrRow
+}
+
+type attrRow struct{ Key, Value string }
+
+// historyDiffs bounds how many of a resource's latest changes are
+// diffed field by field: each older version is read from its scan.
+const historyDiffs = 10
+
+func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
+	arn := r.URL.Query().Get("arn")
+	if arn == "" {
+		s.pageError(w, r, http.StatusBadRequest, "web.resource.noarn", nil)
+		return
+	}
+	sn, ok := s.latest(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	v := s.newView(w, r, "")
+	d := &resourceData{ARN: arn, Resource: sn.resource(arn)}
+	v.Data = d
+	v.Title = arn
+	vs, err := s.store.ResourceHistory(ctx, arn)
+	if errors.Is(err, store.ErrNotFound) {
+		s.pageError(w, r, http.StatusNotFound, "web.resource.unknown", nil, arn)
+		return
+	}
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	if d.Resource != nil {
+		v.Title = d.Resource.Name
+		if v.Title == "" {
+			v.Title = d.Resource.ID
+		}
+		if d.Resource.MonthlyCost > 0 {
+			d.Cost, d.CostOK = money.Convert(d.Resource.MonthlyCost, money.USD, 1, v.Currency, s.cfg.Currency.Rate)
+		}
+		for _, k := range sortedKeys(d.Resource.Attrs) {
+			d.Attrs = append(d.Attrs, attrRow{k, attrText(d.Resource.Attrs[k])})
+		}
+	}
+	for _, i := range sn.byARN[arn] {
+		d.Findings = append(d.Findings, findingRow{Finding: &sn.findings[i], New: sn.isNew[i], Waste: sn.waste[i]})
+	}
+	d.History, err = s.historyDiffs(ctx, sn, arn, vs)
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	s.render(w, "resource", "", v)
+}
+
+// historyDiffs pairs each version with the fields that changed from the
+// one before it (inventory.Changes), newest first. Versions of the cached
+// scans are read from memory; older ones from their scan in the store.
+func (s *Server) historyDiffs(ctx context.Context, sn *snapshot, arn string, vs []store.Version) ([]historyRow, error) {
+	out := make([]historyRow, len(vs))
+	at := func(scanID string) (*inventory.Resource, error) {
+		if scanID == sn.scan.ID {
+			return sn.resource(arn), nil
+		}
+		rs, err := s.store.Resources(ctx, scanID)
+		if err != nil {
+			return nil, err
+		}
+		i, ok := slices.BinarySearchFunc(rs, arn, func(r inventory.Resource, a string) int {
+			switch {
+			case r.ARN < a:
+				return -1
+			case r.ARN > a:
+				return 1
+			}
+			return 0
+		})
+		if !ok {
+			return nil, nil
+		}
+		return &rs[i], nil
+	}
+	first := max(0, len(vs)-historyDiffs-1)
+	var prev *inventory.Resource
+	for i, ver := range vs {
+		out[i].Version = ver
+		if i < first {
+			continue
+		}
+		if ver.Event == store.Disappeared {
+			prev = nil
+			continue
+		}
+		cur, err := at(ver.ScanID)
+		if err != nil {
+			return nil, err
+		}
+		if ver.Event == store.Changed && prev != nil && cur != nil {
+			if out[i].Changes, err = inventory.Changes(prev, cur); err != nil {
+				return nil, err
+			}
+		}
+		prev = cur
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
+
+// attrText writes an attribute value: strings as they are, anything else
+// as JSON.
+func attrText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "?"
+	}
+	return string(b)
+}
