@@ -18,7 +18,8 @@ import (
 
 // TestPostgresEndToEnd runs the commands a team runs against a PostgreSQL
 // store named by `store:` in steward.yaml (scan, findings, history, a
-// second scan, cost ingest and show) and the same commands against SQLite:
+// second scan, cost ingest and show, environment leases, schedule
+// overrides) and the same commands against SQLite:
 // what they print is the same, and the DSN's password never shows, even in
 // debug logs.
 func TestPostgresEndToEnd(t *testing.T) {
@@ -51,9 +52,9 @@ func TestPostgresEndToEnd(t *testing.T) {
 		}
 		return out.String()
 	}
-	// Scan ids end in random characters; the demo bill goes to a new
-	// temporary folder each time.
-	varying := regexp.MustCompile(`[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}|/tmp/steward-demo-bill-[0-9]+`)
+	// Scan and override ids end in random characters; the demo bill goes
+	// to a new temporary folder each time.
+	varying := regexp.MustCompile(`[0-9]{8}T[0-9]{6}Z?-[0-9a-f]{6}|/tmp/steward-demo-bill-[0-9]+`)
 	same := func(t *testing.T, args ...string) string {
 		t.Helper()
 		pg := varying.ReplaceAllString(run(t, "postgres", args...), "X")
@@ -95,4 +96,26 @@ func TestPostgresEndToEnd(t *testing.T) {
 	same(t, "history", first.Findings[0].ARN)
 	same(t, "cost", "ingest", "--demo")
 	same(t, "cost", "show", "--by", "system", "--format", "json")
+	// Leases and schedule overrides: a claim, a second claim refused while
+	// the first holds, the history, a release; an override listed.
+	same(t, "env", "claim", "qa5", "--for", "2h", "--purpose", "PR #200 refunds")
+	for backend := range backends {
+		env, _, errb := testEnv()
+		env.Now = func() time.Time { return now }
+		env.Getenv = func(k string) string {
+			if k == "STEWARD_USER" {
+				return "bob"
+			}
+			return ""
+		}
+		args := append(append([]string{}, backends[backend]...), "env", "claim", "qa5")
+		if code := Main(context.Background(), args, env); code != ExitUsage || !strings.Contains(errb.String(), "qa5 is leased by") {
+			t.Errorf("%s: bob's claim of the environment another holds: exit %d %s", backend, code, errb)
+		}
+	}
+	same(t, "env", "list", "--format", "json")
+	same(t, "env", "release", "qa5")
+	same(t, "env", "history", "qa5")
+	same(t, "schedule", "override", "qa3", "--off", "--until", "2h", "--reason", "load test over")
+	same(t, "schedule", "override", "list", "--format", "json")
 }
