@@ -55,7 +55,7 @@ type Env struct {
 
 // Globals are the flags every command takes.
 type Globals struct {
-	Store    string `help:"Database: a SQLite file path (default: steward.db in your data directory)." env:"STEWARD_STORE" placeholder:"PATH"`
+	Store    string `help:"Database: a SQLite file path (default: steward.db in your data directory), or a PostgreSQL DSN postgres://user:password@host/db." env:"STEWARD_STORE" placeholder:"PATH|DSN"`
 	Config   string `help:"steward.yaml to use (default: ./steward.yaml when present, else built-in defaults)." env:"STEWARD_CONFIG" short:"c" placeholder:"FILE"`
 	LogLevel string `help:"Log level on stderr: debug, info, warn, error." default:"warn" enum:"debug,info,warn,error" env:"STEWARD_LOG_LEVEL"`
 	// NO_COLOR is read by hand: the convention is "any non-empty value",

@@ -265,7 +265,7 @@ func (r *runner) costStore(ctx context.Context, cfg *config.Config) (store.Store
 	sd, ok := st.(store.SQLDatabase)
 	if !ok {
 		st.Close()
-		return nil, nil, usagef("this store backend cannot keep cost data yet (use a SQLite store)")
+		return nil, nil, usagef("this store backend cannot keep cost data")
 	}
 	cs, err := costdb.Open(ctx, sd.SQLDB())
 	if err != nil {
@@ -288,7 +288,7 @@ func (r *runner) costStoreForReading(ctx context.Context, cfg *config.Config) (s
 	sd, ok := st.(store.SQLDatabase)
 	if !ok {
 		st.Close()
-		return nil, nil, usagef("this store backend cannot keep cost data yet (use a SQLite store)")
+		return nil, nil, usagef("this store backend cannot keep cost data")
 	}
 	cs, err := costdb.Open(ctx, sd.SQLDB())
 	if err == nil {

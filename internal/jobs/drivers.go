@@ -10,10 +10,11 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
-// SQLiteDatabase is a store on SQLite (store.SQLDatabase).
-type SQLiteDatabase interface{ SQLDB() *sql.DB }
+// SQLDatabase is a store on database/sql (store.SQLDatabase).
+type SQLDatabase interface{ SQLDB() *sqldb.DB }
 
 // PgxPooler is a store on PostgreSQL through pgx: river's pgx driver
 // takes its pool.
@@ -24,14 +25,15 @@ type PgxPooler interface{ PgxPool() *pgxpool.Pool }
 // when it gives a *sql.DB. River's tables must exist (the store's
 // migrations make them).
 func New(db any, jobs []Job, cfg Config) (*Runner, error) {
-	switch d := db.(type) {
-	case PgxPooler:
-		return NewPostgres(d.PgxPool(), jobs, cfg)
-	case SQLiteDatabase:
-		return NewSQLite(d.SQLDB(), jobs, cfg)
-	default:
-		return nil, fmt.Errorf("jobs: the store (%T) keeps no database river can use", db)
+	if p, ok := db.(PgxPooler); ok {
+		if pool := p.PgxPool(); pool != nil {
+			return NewPostgres(pool, jobs, cfg)
+		}
 	}
+	if d, ok := db.(SQLDatabase); ok && d.SQLDB().Dialect() == sqldb.SQLite {
+		return NewSQLite(d.SQLDB().Raw(), jobs, cfg)
+	}
+	return nil, fmt.Errorf("jobs: the store (%T) keeps no database river can use", db)
 }
 
 // NewSQLite runs jobs with river's SQLite driver on db.

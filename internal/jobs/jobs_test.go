@@ -26,7 +26,7 @@ func openDB(t *testing.T, path string) *sql.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return st.(store.SQLDatabase).SQLDB()
+	return st.(store.SQLDatabase).SQLDB().Raw()
 }
 
 // fast is a configuration that notices work quickly.

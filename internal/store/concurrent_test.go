@@ -17,6 +17,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/store"
+	"github.com/steward-sre/steward/internal/store/pgtest"
 	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
@@ -81,7 +82,7 @@ func TestReadDuringSave(t *testing.T) {
 
 // overlapChildEnv switches the test binary into the child role of
 // TestOverlappingScans: "PATH INDEX": save scan INDEX of the series into the
-// store at PATH.
+// store at PATH (a file or a DSN).
 const overlapChildEnv = "STEWARD_STORE_OVERLAP_CHILD"
 
 const (
@@ -128,8 +129,18 @@ func TestOverlapChild(t *testing.T) {
 // scans been saved one after another in start order.
 func TestOverlappingScans(t *testing.T) {
 	t.Parallel()
+	testOverlappingScans(t, filepath.Join(t.TempDir(), "steward.db"))
+}
+
+// TestOverlappingScansPostgres: the same on PostgreSQL, where the
+// processes queue on the store's advisory lock instead of SQLite's.
+func TestOverlappingScansPostgres(t *testing.T) {
+	t.Parallel()
+	testOverlappingScans(t, pgtest.DSN(t))
+}
+
+func testOverlappingScans(t *testing.T, path string) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "steward.db")
 	series := storetest.Series(overlapSeed, overlapScans)
 	type result struct {
 		out []byte

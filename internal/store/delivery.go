@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/steward-sre/steward/internal/delivery"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
 // DeliveryStore keeps delivery records: deployments, main-branch commits,
@@ -25,7 +26,7 @@ type DeliveryStore interface {
 	Incident(ctx context.Context, id string) (delivery.Incident, error)
 }
 
-func (s *sqliteStore) SaveDelivery(ctx context.Context, d delivery.Data) error {
+func (s *sqlStore) SaveDelivery(ctx context.Context, d delivery.Data) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("save delivery records: %w", err)
 	}
@@ -45,27 +46,36 @@ func (s *sqliteStore) SaveDelivery(ctx context.Context, d delivery.Data) error {
 	return nil
 }
 
-func saveDelivery(ctx context.Context, tx *sql.Tx, d delivery.Data) error {
+func saveDelivery(ctx context.Context, tx *sqldb.Tx, d delivery.Data) error {
 	type batch struct {
 		query string
 		n     int
 		args  func(i int) []any
 	}
 	batches := []batch{
-		{`INSERT OR REPLACE INTO deployments (id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link, leased_by)
-		  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(d.Deployments), func(i int) []any {
+		{`INSERT INTO deployments (id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link, leased_by)
+		  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
+		  service = excluded.service, environment = excluded.environment, started_at = excluded.started_at,
+		  finished_at = excluded.finished_at, result = excluded.result, commit_sha = excluded.commit_sha,
+		  version = excluded.version, actor = excluded.actor, tool = excluded.tool, link = excluded.link,
+		  leased_by = excluded.leased_by`, len(d.Deployments), func(i int) []any {
 			x := d.Deployments[i]
 			return []any{x.ID, x.Service, x.Environment, nanos(x.Started), nanos(x.Finished), string(x.Result), x.CommitSHA, x.Version, x.Actor, x.Tool, x.Link, x.LeasedBy}
 		}},
-		{`INSERT OR REPLACE INTO commits (service, sha, parent_sha, committed_at) VALUES (?, ?, ?, ?)`, len(d.Commits), func(i int) []any {
+		{`INSERT INTO commits (service, sha, parent_sha, committed_at) VALUES (?, ?, ?, ?)
+		  ON CONFLICT (service, sha) DO UPDATE SET parent_sha = excluded.parent_sha, committed_at = excluded.committed_at`, len(d.Commits), func(i int) []any {
 			x := d.Commits[i]
 			return []any{x.Service, x.SHA, x.ParentSHA, nanos(x.CommittedAt)}
 		}},
-		{`INSERT OR REPLACE INTO changes (service, id, merge_sha, first_commit_at, merged_at) VALUES (?, ?, ?, ?, ?)`, len(d.Changes), func(i int) []any {
+		{`INSERT INTO changes (service, id, merge_sha, first_commit_at, merged_at) VALUES (?, ?, ?, ?, ?)
+		  ON CONFLICT (service, id) DO UPDATE SET merge_sha = excluded.merge_sha,
+		  first_commit_at = excluded.first_commit_at, merged_at = excluded.merged_at`, len(d.Changes), func(i int) []any {
 			x := d.Changes[i]
 			return []any{x.Service, x.ID, x.MergeSHA, nanos(x.FirstCommitAt), nanos(x.MergedAt)}
 		}},
-		{`INSERT OR REPLACE INTO incidents (id, service, created_at, resolved_at, deployment_id) VALUES (?, ?, ?, ?, ?)`, len(d.Incidents), func(i int) []any {
+		{`INSERT INTO incidents (id, service, created_at, resolved_at, deployment_id) VALUES (?, ?, ?, ?, ?)
+		  ON CONFLICT (id) DO UPDATE SET service = excluded.service, created_at = excluded.created_at,
+		  resolved_at = excluded.resolved_at, deployment_id = excluded.deployment_id`, len(d.Incidents), func(i int) []any {
 			x := d.Incidents[i]
 			return []any{x.ID, x.Service, nanos(x.CreatedAt), nanos(x.ResolvedAt), x.DeploymentID}
 		}},
@@ -91,7 +101,7 @@ func saveDelivery(ctx context.Context, tx *sql.Tx, d delivery.Data) error {
 	return nil
 }
 
-func (s *sqliteStore) Delivery(ctx context.Context) (delivery.Data, error) {
+func (s *sqlStore) Delivery(ctx context.Context) (delivery.Data, error) {
 	var d delivery.Data
 	err := queryRows(ctx, s.db, `SELECT id, service, environment, started_at, finished_at, result, commit_sha, version, actor, tool, link, leased_by
 		FROM deployments ORDER BY finished_at, id`, func(rows *sql.Rows) error {
@@ -149,7 +159,7 @@ func scanIncident(r rowScanner) (delivery.Incident, error) {
 	return x, err
 }
 
-func (s *sqliteStore) Incident(ctx context.Context, id string) (delivery.Incident, error) {
+func (s *sqlStore) Incident(ctx context.Context, id string) (delivery.Incident, error) {
 	x, err := scanIncident(s.db.QueryRowContext(ctx, `SELECT id, service, created_at, resolved_at, deployment_id FROM incidents WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return delivery.Incident{}, fmt.Errorf("incident %s: %w", id, ErrNotFound)
@@ -160,7 +170,7 @@ func (s *sqliteStore) Incident(ctx context.Context, id string) (delivery.Inciden
 	return x, nil
 }
 
-func queryRows(ctx context.Context, db *sql.DB, query string, each func(*sql.Rows) error) error {
+func queryRows(ctx context.Context, db *sqldb.DB, query string, each func(*sql.Rows) error) error {
 	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return err

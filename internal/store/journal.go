@@ -107,7 +107,7 @@ func decodeValues(s string) (map[string]string, error) {
 	return m, nil
 }
 
-func (s *sqliteStore) JournalIntent(ctx context.Context, e JournalEntry) error {
+func (s *sqlStore) JournalIntent(ctx context.Context, e JournalEntry) error {
 	if err := checkEntry(e); err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (s *sqliteStore) JournalIntent(ctx context.Context, e JournalEntry) error {
 	return nil
 }
 
-func (s *sqliteStore) JournalResult(ctx context.Context, id string, status JournalStatus, at time.Time, previous map[string]string, errText string) error {
+func (s *sqlStore) JournalResult(ctx context.Context, id string, status JournalStatus, at time.Time, previous map[string]string, errText string) error {
 	if status != JournalDone && status != JournalFailed {
 		return fmt.Errorf("journal %s: result status %q (want done or failed)", id, status)
 	}
@@ -179,7 +179,7 @@ func (s *sqliteStore) JournalResult(ctx context.Context, id string, status Journ
 
 const journalColumns = `id, plan_id, arn, type, name, action, why, actor, before, after, as_of, intent_at, status, result_at, previous, error, undo_of`
 
-func (s *sqliteStore) JournalEntries(ctx context.Context, f JournalFilter) ([]JournalEntry, error) {
+func (s *sqlStore) JournalEntries(ctx context.Context, f JournalFilter) ([]JournalEntry, error) {
 	q := `SELECT ` + journalColumns + ` FROM journal`
 	var args []any
 	if f.ARN != "" {
@@ -210,7 +210,7 @@ func (s *sqliteStore) JournalEntries(ctx context.Context, f JournalFilter) ([]Jo
 	return out, nil
 }
 
-func (s *sqliteStore) JournalEntry(ctx context.Context, id string) (JournalEntry, error) {
+func (s *sqlStore) JournalEntry(ctx context.Context, id string) (JournalEntry, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+journalColumns+` FROM journal WHERE id = ?`, id)
 	e, err := scanEntry(row)
 	if errors.Is(err, sql.ErrNoRows) {

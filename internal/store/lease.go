@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/steward-sre/steward/internal/env"
 )
 
@@ -23,7 +21,7 @@ var ErrLeaseConflict = errors.New("another lease of this environment was made me
 
 const leaseColumns = `id, environment, holder, purpose, branch, started_at, until_at, via, ended_at, end_reason, ended_by, reminded_at`
 
-func (s *sqliteStore) ChangeLeases(ctx context.Context, environment string, decide func(*env.Lease) (env.Change, error)) error {
+func (s *sqlStore) ChangeLeases(ctx context.Context, environment string, decide func(*env.Lease) (env.Change, error)) error {
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("change leases of %s: begin: %w", environment, s.describe(err))
@@ -61,7 +59,7 @@ func (s *sqliteStore) ChangeLeases(ctx context.Context, environment string, deci
 			l.ID, l.Environment, l.Holder, l.Purpose, l.Branch, nanos(l.Start), nanos(l.Until), l.Via,
 			nanos(l.Ended), l.EndReason, l.EndedBy, nanos(l.Reminded))
 		if err != nil {
-			if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT {
+			if isUniqueViolation(err) {
 				return fmt.Errorf("save lease of %s: %w", l.Environment, ErrLeaseConflict)
 			}
 			return fmt.Errorf("save lease of %s: %w", l.Environment, s.describe(err))
@@ -111,7 +109,7 @@ func scanLease(rows *sql.Rows) (env.Lease, error) {
 	return l, nil
 }
 
-func (s *sqliteStore) Leases(ctx context.Context, environment string, openOnly bool) ([]env.Lease, error) {
+func (s *sqlStore) Leases(ctx context.Context, environment string, openOnly bool) ([]env.Lease, error) {
 	q := `SELECT ` + leaseColumns + ` FROM leases WHERE (? = '' OR environment = ?)`
 	if openOnly {
 		q += ` AND ended_at IS NULL`
@@ -136,7 +134,7 @@ func (s *sqliteStore) Leases(ctx context.Context, environment string, openOnly b
 	return out, nil
 }
 
-func (s *sqliteStore) LeaseEvents(ctx context.Context, environment string) ([]env.Event, error) {
+func (s *sqlStore) LeaseEvents(ctx context.Context, environment string) ([]env.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT at, environment, lease_id, kind, actor, detail FROM lease_events
 		WHERE (? = '' OR environment = ?) ORDER BY seq`, environment, environment)
 	if err != nil {

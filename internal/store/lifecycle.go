@@ -9,6 +9,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
 // The finding lifecycle is a function of the scans in scan order (start
@@ -29,14 +30,14 @@ type replayScan struct {
 	produced     []produced
 }
 
-// querier is a *sql.DB or a *sql.Tx.
+// querier is a *sqldb.DB or a *sqldb.Tx.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func saveFindings(ctx context.Context, tx *sql.Tx, seq, prevSeq int64, later []int64, scan *inventory.Scan, findings []finding.Finding) ([]finding.Finding, error) {
+func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later []int64, scan *inventory.Scan, findings []finding.Finding) ([]finding.Finding, error) {
 	started := scan.Started.UnixNano()
-	insVersion, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO finding_versions (hash, body) VALUES (?, ?)`)
+	insVersion, err := tx.PrepareContext(ctx, `INSERT INTO finding_versions (hash, body) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`)
 	if err != nil {
 		return nil, fmt.Errorf("save findings: %w", err)
 	}
@@ -99,7 +100,7 @@ func saveFindings(ctx context.Context, tx *sql.Tx, seq, prevSeq int64, later []i
 }
 
 // openEpisodes reads the findings open after the last scan in scan order.
-func openEpisodes(ctx context.Context, tx *sql.Tx) (map[string]*episode, error) {
+func openEpisodes(ctx context.Context, tx *sqldb.Tx) (map[string]*episode, error) {
 	return readEpisodes(ctx, tx, `SELECT id, policy, arn, account, region, first_seen, last_seen, last_seq, body_hash
 		FROM finding_episodes WHERE resolved_seq IS NULL`)
 }
@@ -108,7 +109,7 @@ func openEpisodes(ctx context.Context, tx *sql.Tx) (map[string]*episode, error) 
 // lifecycle, and returns the findings open as of the scan before them
 // (prevSeq; none when it is 0). Those scans' own rows stay; their findings
 // are replayed.
-func rewind(ctx context.Context, tx *sql.Tx, prevSeq, after int64) (map[string]*episode, error) {
+func rewind(ctx context.Context, tx *sqldb.Tx, prevSeq, after int64) (map[string]*episode, error) {
 	stmts := []struct {
 		what, sql string
 		args      []any
@@ -130,7 +131,7 @@ func rewind(ctx context.Context, tx *sql.Tx, prevSeq, after int64) (map[string]*
 		WHERE sf.scan_seq = ?`, prevSeq)
 }
 
-func readEpisodes(ctx context.Context, tx *sql.Tx, query string, args ...any) (map[string]*episode, error) {
+func readEpisodes(ctx context.Context, tx *sqldb.Tx, query string, args ...any) (map[string]*episode, error) {
 	q, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read open findings: %w", err)
@@ -158,7 +159,7 @@ func readEpisodes(ctx context.Context, tx *sql.Tx, query string, args ...any) (m
 
 // loadReplay reads what each of the given scans produced, before rewind
 // forgets it.
-func loadReplay(ctx context.Context, tx *sql.Tx, seqs []int64) ([]replayScan, error) {
+func loadReplay(ctx context.Context, tx *sqldb.Tx, seqs []int64) ([]replayScan, error) {
 	out := make([]replayScan, len(seqs))
 	for i, seq := range seqs {
 		r := replayScan{seq: seq}
@@ -197,11 +198,11 @@ type lifecycle struct {
 	stmts []*sql.Stmt // insert episode, seen again, insert member, resolve
 }
 
-func newLifecycle(ctx context.Context, tx *sql.Tx, open map[string]*episode) (*lifecycle, error) {
+func newLifecycle(ctx context.Context, tx *sqldb.Tx, open map[string]*episode) (*lifecycle, error) {
 	l := &lifecycle{open: open}
 	for _, q := range []string{
 		`INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		`UPDATE finding_episodes SET last_seen = ?, last_seq = ?, body_hash = ?, account = ?, region = ? WHERE id = ?`,
 		`INSERT INTO scan_findings (scan_seq, episode_id, body_hash, last_seen, last_seq) VALUES (?, ?, ?, ?, ?)`,
 		`UPDATE finding_episodes SET resolved_at = ?, resolved_seq = ? WHERE id = ?`,
@@ -237,12 +238,8 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 				return nil, fmt.Errorf("update finding %s on %s: %w", p.policy, p.arn, err)
 			}
 		} else {
-			res, err := insEpisode.ExecContext(ctx, p.policy, p.arn, p.account, p.region, started, seq, started, seq, p.hash)
-			if err != nil {
-				return nil, fmt.Errorf("insert finding %s on %s: %w", p.policy, p.arn, err)
-			}
-			id, err := res.LastInsertId()
-			if err != nil {
+			var id int64
+			if err := insEpisode.QueryRowContext(ctx, p.policy, p.arn, p.account, p.region, started, seq, started, seq, p.hash).Scan(&id); err != nil {
 				return nil, fmt.Errorf("insert finding %s on %s: %w", p.policy, p.arn, err)
 			}
 			ep = &episode{id: id, key: p.key, firstSeen: started}

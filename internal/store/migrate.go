@@ -2,20 +2,33 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
-//go:embed migrations/*.sql
-var migrationFS embed.FS
+// Each backend has its own migrations, numbered alike: migrations/NNNN_*.sql
+// for SQLite and migrations/postgres/NNNN_*.sql, the same change in
+// PostgreSQL's types, under the same number and name (a test holds them
+// to it). A schema version means the same tables on both.
+var (
+	//go:embed migrations/*.sql
+	migrationFS embed.FS
+	//go:embed migrations/postgres/*.sql
+	pgMigrationFS embed.FS
+)
+
+const (
+	sqliteMigrations   = "migrations"
+	postgresMigrations = "migrations/postgres"
+)
 
 // migration is one numbered schema change.
 type migration struct {
@@ -27,10 +40,11 @@ type migration struct {
 	river int
 }
 
-// loadMigrations reads NNNN_name.sql files and checks they are numbered
-// 1, 2, 3 ... without gaps, so a missing file cannot go unnoticed.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, "migrations")
+// loadMigrations reads the NNNN_name.sql files of a folder and checks they
+// are numbered 1, 2, 3 ... without gaps, so a missing file cannot go
+// unnoticed.
+func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
@@ -45,7 +59,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", name)
 		}
-		b, err := fs.ReadFile(fsys, path.Join("migrations", name))
+		b, err := fs.ReadFile(fsys, path.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
@@ -64,28 +78,36 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies the migrations the database does not have yet, each in its
-// own transaction, and refuses a database written by a newer steward.
-func migrate(ctx context.Context, db *sql.DB, ms []migration, now func() time.Time, logger *slog.Logger) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+// schemaMigrations is the table that records which migrations a store has.
+var schemaMigrations = map[sqldb.Dialect]string{
+	sqldb.SQLite: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT    NOT NULL,
 		applied_at INTEGER NOT NULL
-	)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
+	)`,
+	sqldb.Postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    BIGINT PRIMARY KEY,
+		name       TEXT   NOT NULL,
+		applied_at BIGINT NOT NULL
+	)`,
+}
+
+// migrate applies the migrations the database does not have yet, each in its
+// own transaction, and refuses a database written by a newer steward. Like
+// a save, it waits for another steward writing to the store (stewards
+// started at once on a new store all migrate it) as long as ctx allows.
+func (s *sqlStore) migrate(ctx context.Context, ms []migration, now func() time.Time) error {
+	db, logger := s.db, s.logger
 	known := len(ms)
 	// Most opens find the schema current: they need no write lock, which
-	// another process saving a big scan may hold for a while.
+	// another process saving a big scan may hold for a while. A store with
+	// no schema_migrations table yet fails here and gets it below.
 	var current int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if current == known {
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err == nil && current == known {
 		return nil
 	}
 	for {
-		applied, err := migrateOne(ctx, db, ms, now)
+		applied, err := s.migrateOne(ctx, ms, now)
 		if err != nil {
 			return err
 		}
@@ -100,12 +122,15 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration, now func() time.Ti
 // when the schema is current. The version is read inside the write
 // transaction, so two processes opening one database at once cannot apply
 // the same migration twice.
-func migrateOne(ctx context.Context, db *sql.DB, ms []migration, now func() time.Time) (int, error) {
-	tx, err := db.BeginTx(ctx, nil)
+func (s *sqlStore) migrateOne(ctx context.Context, ms []migration, now func() time.Time) (int, error) {
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("begin migration: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, schemaMigrations[s.db.Dialect()]); err != nil {
+		return 0, fmt.Errorf("create schema_migrations: %w", err)
+	}
 	var current int
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
@@ -121,7 +146,7 @@ func migrateOne(ctx context.Context, db *sql.DB, ms []migration, now func() time
 		return 0, fmt.Errorf("apply migration %s: %w", m.name, err)
 	}
 	if m.river > 0 {
-		if err := migrateRiver(ctx, db, tx, m.river); err != nil {
+		if err := migrateRiver(ctx, s.db, tx, m.river); err != nil {
 			return 0, fmt.Errorf("apply migration %s: %w", m.name, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,7 +19,12 @@ import (
 // it holds the estate's inventory and weak spots.
 //
 //	/path/to/steward.db, sqlite:/path/to/steward.db   SQLite
-//	postgres://..., postgresql://...                 not supported yet
+//	postgres://..., postgresql://...                 PostgreSQL (pgx)
+//
+// A PostgreSQL DSN is a libpq URL as pgx reads it: user, password, host,
+// port, database, and parameters such as sslmode; search_path=NAME keeps
+// the store in that schema (it must exist) instead of public. Errors and
+// logs show the DSN with its password replaced by xxxxx.
 //
 // A store that cannot be written fails with ErrReadOnly, naming the file
 // and why; OpenReadOnly still reads it.
@@ -36,8 +42,10 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (Store, error) {
 			return nil, err
 		}
 		return openSQLite(ctx, path, false, logger.With("component", "store"))
+	case "postgres":
+		return openPostgres(ctx, path, false, logger.With("component", "store"))
 	default:
-		return nil, fmt.Errorf("store %q: %s backend is %w (use a file path or sqlite:PATH)", redact(dsn), backend, ErrNotSupported)
+		return nil, fmt.Errorf("store %q: %s backend is %w (use a file path, sqlite:PATH or postgres://...)", redact(dsn), backend, ErrNotSupported)
 	}
 }
 
@@ -62,8 +70,10 @@ func OpenReadOnly(ctx context.Context, dsn string, logger *slog.Logger) (Store, 
 			return nil, fmt.Errorf("store %s: %w (nothing has been saved there yet)", path, ErrNotFound)
 		}
 		return openSQLite(ctx, path, true, logger.With("component", "store"))
+	case "postgres":
+		return openPostgres(ctx, path, true, logger.With("component", "store"))
 	default:
-		return nil, fmt.Errorf("store %q: %s backend is %w (use a file path or sqlite:PATH)", redact(dsn), backend, ErrNotSupported)
+		return nil, fmt.Errorf("store %q: %s backend is %w (use a file path, sqlite:PATH or postgres://...)", redact(dsn), backend, ErrNotSupported)
 	}
 }
 
@@ -121,21 +131,41 @@ func parseDSN(dsn string) (backend, rest string, err error) {
 	return "sqlite", rest, nil
 }
 
-// redact hides a password in a URL-shaped DSN so it can be shown in errors.
+// redact hides the password of a URL-shaped DSN, in its user info or in a
+// password parameter, so the DSN can be shown in errors and logs.
 func redact(dsn string) string {
-	scheme, rest, ok := strings.Cut(dsn, "://")
-	if !ok {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		// Not a URL Go reads: keep only the scheme and the host.
+		scheme, rest, ok := strings.Cut(dsn, "://")
+		if !ok {
+			return dsn
+		}
+		if _, host, ok := strings.Cut(rest, "@"); ok {
+			return scheme + "://xxxxx@" + host
+		}
 		return dsn
 	}
-	creds, host, ok := strings.Cut(rest, "@")
-	if !ok {
-		return dsn
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
-	user, _, hasPass := strings.Cut(creds, ":")
-	if !hasPass {
-		return dsn
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
-	return scheme + "://" + user + ":xxxxx@" + host
+	return u.String()
+}
+
+// dsnPassword is the password a URL-shaped DSN carries, or "".
+func dsnPassword(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return ""
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		return pw
+	}
+	return u.Query().Get("password")
 }
 
 // DefaultPath is where steward keeps its database when none is configured:

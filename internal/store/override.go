@@ -26,7 +26,7 @@ type Overrides interface {
 
 const overrideColumns = `id, target, kind, state, reason, actor, created_at, until_at, cancelled_at, cancelled_by`
 
-func (s *sqliteStore) AddOverride(ctx context.Context, o schedule.Override) error {
+func (s *sqlStore) AddOverride(ctx context.Context, o schedule.Override) error {
 	if o.ID == "" {
 		return errors.New("override: id is required")
 	}
@@ -40,7 +40,7 @@ func (s *sqliteStore) AddOverride(ctx context.Context, o schedule.Override) erro
 	return nil
 }
 
-func (s *sqliteStore) OverridesSince(ctx context.Context, since time.Time) ([]schedule.Override, error) {
+func (s *sqlStore) OverridesSince(ctx context.Context, since time.Time) ([]schedule.Override, error) {
 	q := `SELECT ` + overrideColumns + ` FROM schedule_override`
 	var args []any
 	if !since.IsZero() {
@@ -68,7 +68,7 @@ func (s *sqliteStore) OverridesSince(ctx context.Context, since time.Time) ([]sc
 	return out, nil
 }
 
-func (s *sqliteStore) CancelOverride(ctx context.Context, id, by string, at time.Time) (schedule.Override, error) {
+func (s *sqlStore) CancelOverride(ctx context.Context, id, by string, at time.Time) (schedule.Override, error) {
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return schedule.Override{}, fmt.Errorf("cancel override %s: begin: %w", id, s.describe(err))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
 // checkScan rejects what the store cannot keep consistently.
@@ -60,7 +61,7 @@ type episode struct {
 	bodyHash        string
 }
 
-func (s *sqliteStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
+func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
 	if err := checkScan(scan, resources, findings); err != nil {
 		return nil, fmt.Errorf("save scan: %w", err)
 	}
@@ -83,17 +84,20 @@ func (s *sqliteStore) SaveScan(ctx context.Context, scan *inventory.Scan, resour
 // beginWrite starts a write transaction. Another process saving a big scan
 // may hold the write lock for longer than busy_timeout: the wait goes on,
 // said once in the log, until the lock is free or ctx ends.
-func (s *sqliteStore) beginWrite(ctx context.Context) (*sql.Tx, error) {
+func (s *sqlStore) beginWrite(ctx context.Context) (*sqldb.Tx, error) {
 	warned := false
-	for {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err == nil || !isBusy(err) || ctx.Err() != nil {
-			return tx, err
-		}
+	warn := func() {
 		if !warned {
 			s.logger.Warn("another steward is writing to the store: waiting for it to finish", "path", s.path)
 			warned = true
 		}
+	}
+	for {
+		tx, err := s.db.BeginWrite(ctx, warn)
+		if err == nil || !isBusy(err) || ctx.Err() != nil {
+			return tx, err
+		}
+		warn()
 		// SQLite may report busy without waiting (a lock it cannot wait
 		// for): never spin.
 		select {
@@ -104,7 +108,7 @@ func (s *sqliteStore) beginWrite(ctx context.Context) (*sql.Tx, error) {
 	}
 }
 
-func (s *sqliteStore) saveScan(ctx context.Context, tx *sql.Tx, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
+func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
 	started := scan.Started.UnixNano()
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM scans WHERE id = ?`, scan.ID).Scan(&exists); err != nil {
@@ -121,13 +125,9 @@ func (s *sqliteStore) saveScan(ctx context.Context, tx *sql.Tx, scan *inventory.
 			return nil, fmt.Errorf("encode api calls: %w", err)
 		}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO scans (id, source, started_at, finished_at, resources, api_calls, currency, rate)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, scan.ID, scan.Source, started, nanos(scan.Finished), len(resources), string(apiCalls), scan.Currency, scan.Rate)
-	if err != nil {
-		return nil, fmt.Errorf("insert scan: %w", err)
-	}
-	seq, err := res.LastInsertId()
-	if err != nil {
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO scans (id, source, started_at, finished_at, resources, api_calls, currency, rate)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`, scan.ID, scan.Source, started, nanos(scan.Finished), len(resources), string(apiCalls), scan.Currency, scan.Rate).Scan(&seq); err != nil {
 		return nil, fmt.Errorf("insert scan: %w", err)
 	}
 
@@ -156,7 +156,7 @@ func (s *sqliteStore) saveScan(ctx context.Context, tx *sql.Tx, scan *inventory.
 }
 
 // laterScans lists the scans that started after a time, in scan order.
-func laterScans(ctx context.Context, tx *sql.Tx, started int64) ([]int64, error) {
+func laterScans(ctx context.Context, tx *sqldb.Tx, started int64) ([]int64, error) {
 	q, err := tx.QueryContext(ctx, `SELECT seq FROM scans WHERE started_at > ? ORDER BY started_at, seq`, started)
 	if err != nil {
 		return nil, fmt.Errorf("read later scans: %w", err)
@@ -176,7 +176,7 @@ func laterScans(ctx context.Context, tx *sql.Tx, started int64) ([]int64, error)
 	return seqs, nil
 }
 
-func insertCoverage(ctx context.Context, tx *sql.Tx, seq int64, cov []inventory.Coverage) error {
+func insertCoverage(ctx context.Context, tx *sqldb.Tx, seq int64, cov []inventory.Coverage) error {
 	if len(cov) == 0 {
 		return nil
 	}
@@ -202,7 +202,7 @@ type known struct {
 // insertResources keeps each distinct resource content once and records
 // which version each ARN had in this scan. Resources are written in ARN
 // order so the membership rows and history index grow in key order.
-func insertResources(ctx context.Context, tx *sql.Tx, seq, prevSeq int64, resources []inventory.Resource) error {
+func insertResources(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, resources []inventory.Resource) error {
 	if len(resources) == 0 {
 		return nil
 	}
@@ -215,8 +215,8 @@ func insertResources(ctx context.Context, tx *sql.Tx, seq, prevSeq int64, resour
 	stmts := []string{
 		`SELECT id, resource_id FROM resource_versions WHERE hash = ?`,
 		`SELECT id FROM resources WHERE arn = ?`,
-		`INSERT INTO resources (arn, account, region) VALUES (?, ?, ?)`,
-		`INSERT INTO resource_versions (hash, resource_id, body) VALUES (?, ?, ?)`,
+		`INSERT INTO resources (arn, account, region) VALUES (?, ?, ?) RETURNING id`,
+		`INSERT INTO resource_versions (hash, resource_id, body) VALUES (?, ?, ?) RETURNING id`,
 		`INSERT INTO scan_resources (scan_seq, resource_id, version_id) VALUES (?, ?, ?)`,
 	}
 	prepared := make([]*sql.Stmt, len(stmts))
@@ -253,11 +253,7 @@ func insertResources(ctx context.Context, tx *sql.Tx, seq, prevSeq int64, resour
 			if err != nil {
 				return fmt.Errorf("encode resource %s: %w", r.ARN, err)
 			}
-			res, err := insVersion.ExecContext(ctx, h, k.resourceID, body)
-			if err != nil {
-				return fmt.Errorf("insert resource %s: %w", r.ARN, err)
-			}
-			if k.versionID, err = res.LastInsertId(); err != nil {
+			if err := insVersion.QueryRowContext(ctx, h, k.resourceID, body).Scan(&k.versionID); err != nil {
 				return fmt.Errorf("insert resource %s: %w", r.ARN, err)
 			}
 		}
@@ -280,18 +276,14 @@ func resourceID(ctx context.Context, find, insert *sql.Stmt, prevARNs map[string
 	case !errors.Is(err, sql.ErrNoRows):
 		return 0, fmt.Errorf("look up resource %s: %w", r.ARN, err)
 	}
-	res, err := insert.ExecContext(ctx, r.ARN, r.Account, r.Region)
-	if err != nil {
-		return 0, fmt.Errorf("insert resource %s: %w", r.ARN, err)
-	}
-	if id, err = res.LastInsertId(); err != nil {
+	if err := insert.QueryRowContext(ctx, r.ARN, r.Account, r.Region).Scan(&id); err != nil {
 		return 0, fmt.Errorf("insert resource %s: %w", r.ARN, err)
 	}
 	return id, nil
 }
 
 // previousVersions reads the versions and ARNs of a scan; none for seq 0.
-func previousVersions(ctx context.Context, tx *sql.Tx, seq int64) (map[string]known, map[string]int64, error) {
+func previousVersions(ctx context.Context, tx *sqldb.Tx, seq int64) (map[string]known, map[string]int64, error) {
 	versions, arns := map[string]known{}, map[string]int64{}
 	if seq == 0 {
 		return versions, arns, nil
@@ -334,7 +326,7 @@ func findingBody(f finding.Finding) ([]byte, string, error) {
 
 // Findings and ResolvedFindings read episodes joined with the finding body
 // they had at the scan asked for.
-func (s *sqliteStore) Findings(ctx context.Context, scanID string) ([]finding.Finding, error) {
+func (s *sqlStore) Findings(ctx context.Context, scanID string) ([]finding.Finding, error) {
 	row, err := s.scanByID(ctx, scanID)
 	if err != nil {
 		return nil, err
@@ -346,7 +338,7 @@ func (s *sqliteStore) Findings(ctx context.Context, scanID string) ([]finding.Fi
 		WHERE sf.scan_seq = ? ORDER BY e.policy, e.arn`, row.seq)
 }
 
-func (s *sqliteStore) ResolvedFindings(ctx context.Context, scanID string) ([]finding.Finding, error) {
+func (s *sqlStore) ResolvedFindings(ctx context.Context, scanID string) ([]finding.Finding, error) {
 	row, err := s.scanByID(ctx, scanID)
 	if err != nil {
 		return nil, err
@@ -357,7 +349,7 @@ func (s *sqliteStore) ResolvedFindings(ctx context.Context, scanID string) ([]fi
 		WHERE e.resolved_seq = ? ORDER BY e.policy, e.arn`, row.seq)
 }
 
-func (s *sqliteStore) readFindings(ctx context.Context, scanID, query string, seq int64) ([]finding.Finding, error) {
+func (s *sqlStore) readFindings(ctx context.Context, scanID, query string, seq int64) ([]finding.Finding, error) {
 	q, err := s.db.QueryContext(ctx, query, seq)
 	if err != nil {
 		return nil, fmt.Errorf("read findings of scan %q: %w", scanID, err)

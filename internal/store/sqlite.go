@@ -12,21 +12,51 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
-// sqliteStore is the embedded backend. Scans are immutable once committed,
-// so reads need no transaction: every read names one committed scan.
-type sqliteStore struct {
-	db       *sql.DB
+// sqlStore is both backends, SQLite (embedded) and PostgreSQL: one set of
+// queries on a sqldb.DB, which speaks the dialect. Scans are immutable once
+// committed, so reads need no transaction: every read names one committed
+// scan.
+type sqlStore struct {
+	db *sqldb.DB
+	// path is the SQLite file, or the PostgreSQL DSN without its password:
+	// what errors and logs name.
 	path     string
 	readOnly bool
 	logger   *slog.Logger
+
+	// pgx is the parsed PostgreSQL DSN (nil on SQLite), from which
+	// PgxPool makes a pool for the job queue on first use.
+	pgx      *pgxpool.Config
+	poolOnce sync.Once
+	pool     *pgxpool.Pool
+	poolErr  error
+}
+
+// PgxPool is a pgx pool on the PostgreSQL store's database, for river's
+// driver (the job queue shares the database); nil on SQLite or when the
+// pool cannot be made (the error is logged).
+func (s *sqlStore) PgxPool() *pgxpool.Pool {
+	if s.pgx == nil {
+		return nil
+	}
+	s.poolOnce.Do(func() {
+		s.pool, s.poolErr = pgxpool.NewWithConfig(context.Background(), s.pgx)
+		if s.poolErr != nil {
+			s.logger.Error("job queue pool", "dsn", s.path, "err", s.poolErr)
+		}
+	})
+	return s.pool
 }
 
 // sqliteOptions are applied to every connection the pool opens. WAL lets
@@ -57,12 +87,12 @@ func readOnlyDSN(path string, immutable bool) string {
 	return u + "&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)&_pragma=temp_store(memory)"
 }
 
-func openSQLite(ctx context.Context, path string, readOnly bool, logger *slog.Logger) (*sqliteStore, error) {
+func openSQLite(ctx context.Context, path string, readOnly bool, logger *slog.Logger) (*sqlStore, error) {
 	return openSQLiteWith(ctx, path, readOnly, migrationFS, time.Now, logger)
 }
 
-func openSQLiteWith(ctx context.Context, path string, readOnly bool, fsys fs.FS, now func() time.Time, logger *slog.Logger) (*sqliteStore, error) {
-	ms, err := loadMigrations(fsys)
+func openSQLiteWith(ctx context.Context, path string, readOnly bool, fsys fs.FS, now func() time.Time, logger *slog.Logger) (*sqlStore, error) {
+	ms, err := loadMigrations(fsys, sqliteMigrations)
 	if err != nil {
 		return nil, err
 	}
@@ -88,14 +118,15 @@ func openSQLiteWith(ctx context.Context, path string, readOnly bool, fsys fs.FS,
 	if why, ok := cannotWrite(path); ok {
 		return nil, &readOnlyError{path: path, why: why, err: ErrReadOnly}
 	}
-	db, err := sql.Open("sqlite", path+sqliteOptions)
+	raw, err := sql.Open("sqlite", path+sqliteOptions)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
-	s := &sqliteStore{db: db, path: path, logger: logger}
-	err = s.check(ctx)
+	db := sqldb.New(raw, sqldb.SQLite)
+	s := &sqlStore{db: db, path: path, logger: logger}
+	err = s.checkWaiting(ctx)
 	if err == nil {
-		err = migrate(ctx, db, ms, now, logger)
+		err = s.migrate(ctx, ms, now)
 	}
 	if err != nil {
 		db.Close()
@@ -108,7 +139,7 @@ func openSQLiteWith(ctx context.Context, path string, readOnly bool, fsys fs.FS,
 	return s, nil
 }
 
-func openSQLiteReadOnly(ctx context.Context, path string, known int, logger *slog.Logger) (*sqliteStore, error) {
+func openSQLiteReadOnly(ctx context.Context, path string, known int, logger *slog.Logger) (*sqlStore, error) {
 	s, err := openReadOnlyAs(ctx, path, false, known, logger)
 	// SQLite cannot make the -shm file in a read-only folder; with no -wal
 	// file there is nothing it would need the -shm for.
@@ -125,12 +156,13 @@ func openSQLiteReadOnly(ctx context.Context, path string, known int, logger *slo
 	}
 }
 
-func openReadOnlyAs(ctx context.Context, path string, immutable bool, known int, logger *slog.Logger) (*sqliteStore, error) {
-	db, err := sql.Open("sqlite", readOnlyDSN(path, immutable))
+func openReadOnlyAs(ctx context.Context, path string, immutable bool, known int, logger *slog.Logger) (*sqlStore, error) {
+	raw, err := sql.Open("sqlite", readOnlyDSN(path, immutable))
 	if err != nil {
 		return nil, err
 	}
-	s := &sqliteStore{db: db, path: path, readOnly: true, logger: logger}
+	db := sqldb.New(raw, sqldb.SQLite)
+	s := &sqlStore{db: db, path: path, readOnly: true, logger: logger}
 	if err := s.checkSchema(ctx, known); err != nil {
 		db.Close()
 		return nil, err
@@ -142,15 +174,25 @@ func openReadOnlyAs(ctx context.Context, path string, immutable bool, known int,
 // errSchemaOlder is a store written by an older steward, opened read-only.
 var errSchemaOlder = errors.New("older than this steward's")
 
+// hasSchemaMigrations counts the schema_migrations tables the store has
+// (on PostgreSQL, in the schema search_path names).
+var hasSchemaMigrations = map[sqldb.Dialect]string{
+	sqldb.SQLite:   `SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'`,
+	sqldb.Postgres: `SELECT COUNT(to_regclass('schema_migrations'))`,
+}
+
 // checkSchema makes sure a store opened read-only has the schema this
 // steward reads: it cannot migrate it.
-func (s *sqliteStore) checkSchema(ctx context.Context, known int) error {
+func (s *sqlStore) checkSchema(ctx context.Context, known int) error {
 	var tables int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'`).Scan(&tables); err != nil {
+	if err := s.db.QueryRowContext(ctx, hasSchemaMigrations[s.db.Dialect()]).Scan(&tables); err != nil {
 		if sqliteCode(err) == sqlite3.SQLITE_READONLY {
 			return err
 		}
-		return fmt.Errorf("read schema (is it an SQLite database?): %w", err)
+		if s.db.Dialect() == sqldb.SQLite {
+			return fmt.Errorf("read schema (is it an SQLite database?): %w", err)
+		}
+		return fmt.Errorf("read schema: %w", err)
 	}
 	var version int
 	if tables > 0 {
@@ -169,10 +211,33 @@ func (s *sqliteStore) checkSchema(ctx context.Context, known int) error {
 	return nil
 }
 
+// checkWaiting is check, waiting while another steward holds a lock it
+// needs: the first connections to a new database switch it to WAL, which
+// takes the database for a moment, and many stewards started at once on a
+// new store wait for one another there as they do for writes.
+func (s *sqlStore) checkWaiting(ctx context.Context) error {
+	warned := false
+	for {
+		err := s.check(ctx)
+		if err == nil || !isBusy(err) || ctx.Err() != nil {
+			return err
+		}
+		if !warned {
+			s.logger.Warn("another steward is writing to the store: waiting for it to finish", "path", s.path)
+			warned = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // check makes sure the file is an SQLite database in WAL mode with foreign
 // keys on: a pragma that silently did not apply would weaken every promise
 // the store makes.
-func (s *sqliteStore) check(ctx context.Context) error {
+func (s *sqlStore) check(ctx context.Context) error {
 	var mode string
 	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
 		if sqliteCode(err) == sqlite3.SQLITE_READONLY {
@@ -194,9 +259,12 @@ func (s *sqliteStore) check(ctx context.Context) error {
 }
 
 // SQLDB returns the database handle (see SQLDatabase).
-func (s *sqliteStore) SQLDB() *sql.DB { return s.db }
+func (s *sqlStore) SQLDB() *sqldb.DB { return s.db }
 
-func (s *sqliteStore) Close() error {
+func (s *sqlStore) Close() error {
+	if s.pool != nil {
+		s.pool.Close()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
@@ -248,7 +316,7 @@ func readScanRow(r rowScanner) (scanRow, error) {
 }
 
 // coverage loads the coverage rows of the given scans, in saved order.
-func (s *sqliteStore) loadCoverage(ctx context.Context, rows []scanRow) error {
+func (s *sqlStore) loadCoverage(ctx context.Context, rows []scanRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -284,7 +352,7 @@ func (s *sqliteStore) loadCoverage(ctx context.Context, rows []scanRow) error {
 }
 
 // scanByID finds a scan's row; ErrNotFound when there is none.
-func (s *sqliteStore) scanByID(ctx context.Context, id string) (scanRow, error) {
+func (s *sqlStore) scanByID(ctx context.Context, id string) (scanRow, error) {
 	row, err := readScanRow(s.db.QueryRowContext(ctx, `SELECT `+scanColumns+` FROM scans WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return row, fmt.Errorf("scan %q: %w", id, ErrNotFound)
@@ -295,7 +363,7 @@ func (s *sqliteStore) scanByID(ctx context.Context, id string) (scanRow, error) 
 	return row, nil
 }
 
-func (s *sqliteStore) Scan(ctx context.Context, id string) (*inventory.Scan, error) {
+func (s *sqlStore) Scan(ctx context.Context, id string) (*inventory.Scan, error) {
 	row, err := s.scanByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -307,7 +375,7 @@ func (s *sqliteStore) Scan(ctx context.Context, id string) (*inventory.Scan, err
 	return &rows[0].scan, nil
 }
 
-func (s *sqliteStore) LatestScan(ctx context.Context) (*inventory.Scan, error) {
+func (s *sqlStore) LatestScan(ctx context.Context) (*inventory.Scan, error) {
 	row, err := readScanRow(s.db.QueryRowContext(ctx, `SELECT `+scanColumns+` FROM scans ORDER BY started_at DESC, seq DESC LIMIT 1`))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("latest scan: %w", ErrNotFound)
@@ -322,11 +390,12 @@ func (s *sqliteStore) LatestScan(ctx context.Context) (*inventory.Scan, error) {
 	return &rows[0].scan, nil
 }
 
-func (s *sqliteStore) Scans(ctx context.Context, limit int) ([]inventory.Scan, error) {
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+func (s *sqlStore) Scans(ctx context.Context, limit int) ([]inventory.Scan, error) {
+	q, args := `SELECT `+scanColumns+` FROM scans ORDER BY started_at DESC, seq DESC`, []any{}
+	if limit > 0 {
+		q, args = q+` LIMIT ?`, append(args, limit)
 	}
-	rows, err := s.scanRows(ctx, `SELECT `+scanColumns+` FROM scans ORDER BY started_at DESC, seq DESC LIMIT ?`, limit)
+	rows, err := s.scanRows(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +409,7 @@ func (s *sqliteStore) Scans(ctx context.Context, limit int) ([]inventory.Scan, e
 	return out, nil
 }
 
-func (s *sqliteStore) scanRows(ctx context.Context, query string, args ...any) ([]scanRow, error) {
+func (s *sqlStore) scanRows(ctx context.Context, query string, args ...any) ([]scanRow, error) {
 	q, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list scans: %w", err)
@@ -360,7 +429,7 @@ func (s *sqliteStore) scanRows(ctx context.Context, query string, args ...any) (
 	return rows, nil
 }
 
-func (s *sqliteStore) Resources(ctx context.Context, scanID string) ([]inventory.Resource, error) {
+func (s *sqlStore) Resources(ctx context.Context, scanID string) ([]inventory.Resource, error) {
 	row, err := s.scanByID(ctx, scanID)
 	if err != nil {
 		return nil, err
@@ -402,7 +471,7 @@ type gapIndex map[int64]*inventory.Scan
 // after a time (Unix nanoseconds).
 func loadGaps(ctx context.Context, q querier, fromStarted int64) (gapIndex, error) {
 	rows, err := q.QueryContext(ctx, `SELECT c.scan_seq, c.account, c.region, c.service, c.error_kind
-		FROM scan_coverage c JOIN scans s ON s.seq = c.scan_seq WHERE c.ok = 0 AND s.started_at >= ?`, fromStarted)
+		FROM scan_coverage c JOIN scans s ON s.seq = c.scan_seq WHERE NOT c.ok AND s.started_at >= ?`, fromStarted)
 	if err != nil {
 		return nil, fmt.Errorf("read coverage gaps: %w", err)
 	}
@@ -434,7 +503,7 @@ func (g gapIndex) covered(seq int64, account, region string) bool {
 	return !ok || sc.Covered(account, region)
 }
 
-func (s *sqliteStore) ResourceHistory(ctx context.Context, arn string) ([]Version, error) {
+func (s *sqlStore) ResourceHistory(ctx context.Context, arn string) ([]Version, error) {
 	var (
 		resourceID      int64
 		account, region string
@@ -507,7 +576,7 @@ type member struct {
 	account, region string
 }
 
-func (s *sqliteStore) members(ctx context.Context, seq int64) (map[string]member, error) {
+func (s *sqlStore) members(ctx context.Context, seq int64) (map[string]member, error) {
 	q, err := s.db.QueryContext(ctx, `SELECT r.arn, sr.version_id, r.account, r.region FROM scan_resources sr
 		JOIN resources r ON r.id = sr.resource_id WHERE sr.scan_seq = ?`, seq)
 	if err != nil {
@@ -528,7 +597,7 @@ func (s *sqliteStore) members(ctx context.Context, seq int64) (map[string]member
 	return m, q.Err()
 }
 
-func (s *sqliteStore) Diff(ctx context.Context, fromScanID, toScanID string) (Diff, error) {
+func (s *sqlStore) Diff(ctx context.Context, fromScanID, toScanID string) (Diff, error) {
 	d := Diff{From: fromScanID, To: toScanID, Added: []string{}, Changed: []string{}, Removed: []string{}}
 	from, err := s.scanByID(ctx, fromScanID)
 	if err != nil {

@@ -44,17 +44,36 @@ func sqliteCode(err error) int {
 
 func isBusy(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_BUSY }
 
+// pgUniqueViolation is PostgreSQL's unique_violation.
+const pgUniqueViolation = "23505"
+
+// isUniqueViolation says whether err is a row refused by a unique key or
+// index (SQLite reports it as a constraint failure).
+func isUniqueViolation(err error) bool {
+	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT || pgCode(err) == pgUniqueViolation
+}
+
 // IsReadOnly says whether err is a write refused because the database is
 // read-only, whoever made the write (the store, or a package keeping its
 // own tables in the store's database).
 func IsReadOnly(err error) bool {
-	return errors.Is(err, ErrReadOnly) || sqliteCode(err) == sqlite3.SQLITE_READONLY
+	return errors.Is(err, ErrReadOnly) || sqliteCode(err) == sqlite3.SQLITE_READONLY || pgReadOnly(err)
 }
 
-// describe turns SQLite's "attempt to write a readonly database" into an
-// error naming the file and the reason; other errors pass unchanged.
-func (s *sqliteStore) describe(err error) error {
-	if err == nil || errors.Is(err, ErrReadOnly) || sqliteCode(err) != sqlite3.SQLITE_READONLY {
+// describe turns a refused write (SQLite's "attempt to write a readonly
+// database", PostgreSQL's read-only transaction or missing privilege) into
+// an error naming the store and the reason; other errors pass unchanged.
+func (s *sqlStore) describe(err error) error {
+	switch {
+	case err == nil || errors.Is(err, ErrReadOnly):
+		return err
+	case pgReadOnly(err):
+		why := "PostgreSQL refused a write: " + err.Error()
+		if s.readOnly {
+			why = openedReadOnly
+		}
+		return &readOnlyError{path: s.path, why: why, err: err}
+	case sqliteCode(err) != sqlite3.SQLITE_READONLY:
 		return err
 	}
 	return &readOnlyError{path: s.path, why: readOnlyReason(s.path, s.readOnly), err: err}

@@ -5,8 +5,30 @@
 // after each change).
 //
 // Callers use the Store interface and Open; the backend is picked from the
-// DSN. SQLite (pure Go) is the embedded default; PostgreSQL can be added
-// behind the same interface and the conformance suite in storetest.
+// DSN. SQLite (pure Go) is the embedded default; PostgreSQL (pgx) is picked
+// by a postgres:// or postgresql:// DSN, for a team that runs steward as a
+// service and backs its database up. Both pass the conformance suite in
+// storetest.
+//
+// One set of queries serves both backends (sqlStore on a sqldb.DB). They
+// are written in the SQL the two share: '?' placeholders, which sqldb
+// rewrites for PostgreSQL; INSERT ... ON CONFLICT for upserts; RETURNING for
+// new ids; UPDATE ... FROM; booleans tested with NOT. The differences left
+// are explicit:
+//
+//   - schema: each backend has its own migrations, migrations/NNNN_*.sql
+//     for SQLite and migrations/postgres/NNNN_*.sql for PostgreSQL, with the
+//     same numbers and names (a test holds them to it). PostgreSQL's use
+//     BIGINT for ids and times (Unix nanoseconds, as on SQLite), BOOLEAN,
+//     BYTEA for bodies kept exactly as hashed, and COLLATE "C" on text that
+//     is sorted or compared, so that orders are byte orders on both;
+//   - one writer at a time: SQLite's write lock, taken at BEGIN; on
+//     PostgreSQL a transaction advisory lock per schema (sqldb.BeginWrite).
+//     Readers are never blocked on either;
+//   - opening, read-only mode and errors: sqlite.go and postgres.go.
+//
+// A PostgreSQL store lives in the schema the DSN's search_path names
+// (public by default), so several stores can share one database.
 //
 // The store knows the inventory and finding models and nothing of AWS,
 // policies, CEL or how findings are reported.
@@ -14,12 +36,12 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
 // ErrNotFound is returned when a scan (or anything asked for by key) does not
@@ -121,8 +143,8 @@ type Diff struct {
 
 // SQLDatabase is implemented by backends built on database/sql, so that a
 // package with tables of its own (cost rollups) can keep them in the same
-// database file. Such a package owns its tables and migrations and never
+// database, in the dialect sqldb.DB speaks. Such a package owns its tables and migrations and never
 // touches the store's.
 type SQLDatabase interface {
-	SQLDB() *sql.DB
+	SQLDB() *sqldb.DB
 }

@@ -1,8 +1,14 @@
-// Package costdb keeps cost rollups in SQLite (modernc.org/sqlite, pure
-// Go). It owns only its own cost_* tables and their migration table
-// cost_schema_migrations, so it can share steward.db with the store
-// without knowing or touching the store's schema. It knows cost.Rollup,
-// nothing of billing file formats or attribution.
+// Package costdb keeps cost rollups in the store's database, SQLite or
+// PostgreSQL (through store/sqldb, which speaks both). It owns only its own
+// cost_* tables and their migration table cost_schema_migrations, so it
+// can share the database with the store without knowing or touching the
+// store's schema. It knows cost.Rollup, nothing of billing file formats or
+// attribution.
+//
+// Amounts are kept as exact decimal text on both backends (a float would
+// drift). Each SQL migration has a version per dialect: the same columns,
+// with text compared and sorted byte by byte on PostgreSQL (COLLATE "C")
+// as it is on SQLite, so that blocks sort the same way on both.
 package costdb
 
 import (
@@ -14,18 +20,19 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
-// migration is one step of the cost schema: SQL, or Go where rows must
-// be rewritten.
+// migration is one step of the cost schema: SQL per dialect, or Go where
+// rows must be rewritten.
 type migration struct {
-	sql string
-	fn  func(ctx context.Context, tx *sql.Tx) error
+	sql map[sqldb.Dialect]string
+	fn  func(ctx context.Context, tx *sqldb.Tx) error
 }
 
 // migrations are applied in order; each runs once, in a transaction.
 var migrations = []migration{
-	{sql: `CREATE TABLE cost_periods (
+	{sql: map[sqldb.Dialect]string{sqldb.SQLite: `CREATE TABLE cost_periods (
 		source   TEXT NOT NULL,
 		period   TEXT NOT NULL,
 		ingested TEXT NOT NULL,
@@ -52,7 +59,35 @@ var migrations = []migration{
 		lines         INTEGER NOT NULL
 	);
 	CREATE INDEX cost_rollups_period ON cost_rollups (source, period);
-	CREATE INDEX cost_rollups_day ON cost_rollups (day);`},
+	CREATE INDEX cost_rollups_day ON cost_rollups (day);`,
+		sqldb.Postgres: `CREATE TABLE cost_periods (
+		source   TEXT COLLATE "C" NOT NULL,
+		period   TEXT COLLATE "C" NOT NULL,
+		ingested TEXT NOT NULL,
+		rollups  BIGINT NOT NULL,
+		billed   TEXT NOT NULL,
+		PRIMARY KEY (source, period)
+	);
+	CREATE TABLE cost_rollups (
+		source        TEXT COLLATE "C" NOT NULL,
+		period        TEXT COLLATE "C" NOT NULL,
+		day           TEXT COLLATE "C" NOT NULL,
+		account       TEXT COLLATE "C" NOT NULL,
+		region        TEXT COLLATE "C" NOT NULL,
+		service       TEXT COLLATE "C" NOT NULL,
+		usage_type    TEXT COLLATE "C" NOT NULL,
+		resource      TEXT COLLATE "C" NOT NULL,
+		resource_name TEXT COLLATE "C" NOT NULL,
+		tags          TEXT COLLATE "C" NOT NULL,
+		kind          TEXT COLLATE "C" NOT NULL,
+		currency      TEXT COLLATE "C" NOT NULL,
+		-- Amounts are exact decimal text, as on SQLite.
+		billed        TEXT NOT NULL,
+		effective     TEXT NOT NULL,
+		lines         BIGINT NOT NULL
+	);
+	CREATE INDEX cost_rollups_period ON cost_rollups (source, period);
+	CREATE INDEX cost_rollups_day ON cost_rollups (day);`}},
 	// A period's rollups as a few blocks (cost.AppendRollupBlock) rather
 	// than a row each: a resource-level bill has a million rollups a
 	// month, which as rows took most of an ingest and most of a report.
@@ -63,7 +98,8 @@ var migrations = []migration{
 // rollups, sorted (cost.ComparePeriodRollups), seq from 0. first_day and
 // last_day (YYYY-MM-DD) bound the days of a block's rollups, so a scan
 // reads only the blocks of its days.
-const blocksTable = `CREATE TABLE cost_blocks (
+var blocksTable = map[sqldb.Dialect]string{
+	sqldb.SQLite: `CREATE TABLE cost_blocks (
 	source    TEXT NOT NULL,
 	period    TEXT NOT NULL,
 	seq       INTEGER NOT NULL,
@@ -72,28 +108,91 @@ const blocksTable = `CREATE TABLE cost_blocks (
 	rollups   INTEGER NOT NULL,
 	data      BLOB NOT NULL,
 	PRIMARY KEY (source, period, seq)
-)`
+)`,
+	sqldb.Postgres: `CREATE TABLE cost_blocks (
+	source    TEXT COLLATE "C" NOT NULL,
+	period    TEXT COLLATE "C" NOT NULL,
+	seq       BIGINT NOT NULL,
+	first_day TEXT COLLATE "C" NOT NULL,
+	last_day  TEXT COLLATE "C" NOT NULL,
+	rollups   BIGINT NOT NULL,
+	data      BYTEA NOT NULL,
+	PRIMARY KEY (source, period, seq)
+)`,
+}
 
 // blockRollups is how many rollups a stored block holds.
 const blockRollups = 4096
 
-// toBlocks moves the rollups of cost_rollups into cost_blocks.
-func toBlocks(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, blocksTable); err != nil {
+// toBlocks moves the rollups of cost_rollups into cost_blocks. On SQLite
+// they stream from one query while the blocks are written; a PostgreSQL
+// connection runs one statement at a time, so there each period is read
+// whole before its blocks are written.
+func toBlocks(ctx context.Context, tx *sqldb.Tx) error {
+	if _, err := tx.ExecContext(ctx, blocksTable[tx.Dialect()]); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT source, period, day, account, region, service, usage_type, resource,
-		resource_name, tags, kind, currency, billed, effective, lines FROM cost_rollups
-		ORDER BY source, period, day, account, service, usage_type, resource, tags, kind, region, currency, resource_name`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	w, err := newBlockWriter(ctx, tx)
 	if err != nil {
 		return err
 	}
 	defer w.close()
+	const sel = `SELECT source, period, day, account, region, service, usage_type, resource,
+		resource_name, tags, kind, currency, billed, effective, lines FROM cost_rollups`
+	const order = ` ORDER BY source, period, day, account, service, usage_type, resource, tags, kind, region, currency, resource_name`
+	if tx.Dialect() != sqldb.Postgres {
+		if err := copyRollups(ctx, tx, w.add, sel+order); err != nil {
+			return err
+		}
+	} else {
+		var keys [][2]string
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT source, period FROM cost_rollups ORDER BY source, period`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k [2]string
+			if err := rows.Scan(&k[0], &k[1]); err != nil {
+				rows.Close()
+				return err
+			}
+			keys = append(keys, k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			var period []cost.Rollup
+			if err := copyRollups(ctx, tx, func(_ context.Context, r *cost.Rollup) error {
+				period = append(period, *r)
+				return nil
+			}, sel+` WHERE source = ? AND period = ?`+order, k[0], k[1]); err != nil {
+				return err
+			}
+			for i := range period {
+				if err := w.add(ctx, &period[i]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	// The periods keep their ingest time and totals: only the layout of
+	// their rollups changed.
+	_, err = tx.ExecContext(ctx, `DROP TABLE cost_rollups`)
+	return err
+}
+
+// copyRollups reads rows of cost_rollups and hands each to add.
+func copyRollups(ctx context.Context, tx *sqldb.Tx, add func(context.Context, *cost.Rollup) error, query string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var r cost.Rollup
 		var day, tags, kind, billed, effective string
@@ -111,77 +210,95 @@ func toBlocks(ctx context.Context, tx *sql.Tx) error {
 		if r.Effective, err = cost.ParseMoney(effective); err != nil {
 			return fmt.Errorf("effective %q: %w", effective, err)
 		}
-		if err := w.add(ctx, &r); err != nil {
+		if err := add(ctx, &r); err != nil {
 			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	if err := w.flush(ctx); err != nil {
-		return err
-	}
-	// The periods keep their ingest time and totals: only the layout of
-	// their rollups changed.
-	_, err = tx.ExecContext(ctx, `DROP TABLE cost_rollups`)
-	return err
+	return rows.Err()
 }
 
-// DB is a cost.RollupStore on a *sql.DB opened with driver "sqlite".
+// migrationsTable records the cost schema version; the same on both.
+const migrationsTable = `CREATE TABLE IF NOT EXISTS cost_schema_migrations (
+	version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`
+
+// DB is a cost.RollupStore in the store's database.
 type DB struct {
-	db *sql.DB
+	db *sqldb.DB
 }
 
 var _ cost.RollupStore = (*DB)(nil)
 
 // Open migrates the cost tables in db and returns the store. The caller
-// owns db and closes it.
-func Open(ctx context.Context, db *sql.DB) (*DB, error) {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS cost_schema_migrations (
-		version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
-		return nil, fmt.Errorf("cost migrations table: %w", err)
+// owns db and closes it. When the tables are current Open only reads, so
+// it works on a store opened for reading only.
+func Open(ctx context.Context, db *sqldb.DB) (*DB, error) {
+	for _, m := range migrations {
+		if m.fn == nil && m.sql[db.Dialect()] == "" {
+			return nil, fmt.Errorf("cost tables: no migrations for %s", db.Dialect())
+		}
 	}
 	var have int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM cost_schema_migrations`).Scan(&have); err != nil {
-		return nil, fmt.Errorf("cost schema version: %w", err)
-	}
-	if have > len(migrations) {
+	err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM cost_schema_migrations`).Scan(&have)
+	switch {
+	case err == nil && have == len(migrations):
+		return &DB{db: db}, nil
+	case err == nil && have > len(migrations):
 		return nil, fmt.Errorf("cost schema is version %d, newer than this steward knows (%d): upgrade steward", have, len(migrations))
 	}
-	for v := have + 1; v <= len(migrations); v++ {
-		if err := migrateTo(ctx, db, v); err != nil {
-			return nil, fmt.Errorf("cost migration %d: %w", v, err)
+	// Missing (err), older or newer: decided under the write lock, so two
+	// stewards opening one database at once migrate it once.
+	for {
+		done, err := migrateOne(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			return &DB{db: db}, nil
 		}
 	}
-	return &DB{db: db}, nil
 }
 
-func migrateTo(ctx context.Context, db *sql.DB, v int) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
+// migrateOne applies the next cost migration, or says the tables are
+// current.
+func migrateOne(ctx context.Context, db *sqldb.DB) (done bool, err error) {
+	tx, err := db.BeginWrite(ctx, nil)
 	if err != nil {
-		return err
+		return false, fmt.Errorf("cost migrations: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, migrationsTable); err != nil {
+		return false, fmt.Errorf("cost migrations table: %w", err)
+	}
+	var have int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM cost_schema_migrations`).Scan(&have); err != nil {
+		return false, fmt.Errorf("cost schema version: %w", err)
+	}
+	switch {
+	case have > len(migrations):
+		return false, fmt.Errorf("cost schema is version %d, newer than this steward knows (%d): upgrade steward", have, len(migrations))
+	case have == len(migrations):
+		return true, nil
+	}
+	v := have + 1
 	m := migrations[v-1]
-	if m.sql != "" {
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return err
+	if q := m.sql[db.Dialect()]; q != "" {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return false, fmt.Errorf("cost migration %d: %w", v, err)
 		}
 	}
 	if m.fn != nil {
 		if err := m.fn(ctx, tx); err != nil {
-			return err
+			return false, fmt.Errorf("cost migration %d: %w", v, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cost_schema_migrations (version, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))`, v); err != nil {
-		return err
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cost_schema_migrations (version, applied_at) VALUES (?, ?)`,
+		v, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return false, fmt.Errorf("cost migration %d: %w", v, err)
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("cost migration %d: %w", v, err)
+	}
+	return false, nil
 }
 
 // ReplacePeriods deletes and inserts every batch in one transaction: a
@@ -227,7 +344,9 @@ func (d *DB) ReplaceSorted(ctx context.Context, ingested time.Time, rollups func
 // replace is ReplaceSorted that also empties the periods of empty (those
 // the rollups leave out).
 func (d *DB) replace(ctx context.Context, ingested time.Time, rollups func(yield func(*cost.Rollup) error) error, empty [][2]string) (_ []cost.PeriodInfo, err error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	// The write lock keeps two ingests of one period from interleaving
+	// their deletes and inserts (PostgreSQL would otherwise let both in).
+	tx, err := d.db.BeginWrite(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("replace periods: %w", err)
 	}
@@ -288,7 +407,7 @@ func (d *DB) replace(ctx context.Context, ingested time.Time, rollups func(yield
 // goroutine; encoding the blocks and the SQL run in another (see start),
 // so that an ingest's merge and its store write use two cores.
 type blockWriter struct {
-	tx       *sql.Tx
+	tx       *sqldb.Tx
 	insert   *sql.Stmt
 	ingested string // for cost_periods; empty keeps the rows there
 	rows     []cost.Rollup
@@ -314,7 +433,7 @@ type blockOp struct {
 	period       *cost.PeriodInfo
 }
 
-func newBlockWriter(ctx context.Context, tx *sql.Tx) (*blockWriter, error) {
+func newBlockWriter(ctx context.Context, tx *sqldb.Tx) (*blockWriter, error) {
 	insert, err := tx.PrepareContext(ctx, `INSERT INTO cost_blocks (source, period, seq, first_day, last_day, rollups, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
@@ -495,19 +614,20 @@ func (d *DB) Scan(ctx context.Context, f cost.Filter, fn func(cost.Rollup) error
 	if !f.To.IsZero() {
 		to = f.To.UTC().Format(time.DateOnly)
 	}
-	conn, err := d.db.Conn(ctx)
+	snap, err := d.db.BeginSnapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("scan rollups: %w", err)
 	}
-	defer conn.Close()
-	// A plain BEGIN: the store's connections begin immediate transactions,
-	// which would take the write lock for a read.
-	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
-		return fmt.Errorf("scan rollups: %w", err)
+	defer snap.Close()
+	// A block is found again by its rowid on SQLite (one lookup less than
+	// the primary key), by its seq within the period on PostgreSQL.
+	list, fetch := `SELECT rowid, source, period FROM cost_blocks
+		WHERE last_day >= ? AND first_day < ? ORDER BY source, period, seq`, `SELECT data FROM cost_blocks WHERE rowid = ?`
+	if snap.Dialect() == sqldb.Postgres {
+		list, fetch = `SELECT seq, source, period FROM cost_blocks
+		WHERE last_day >= ? AND first_day < ? ORDER BY source, period, seq`, `SELECT data FROM cost_blocks WHERE source = ? AND period = ? AND seq = ?`
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
-	rows, err := conn.QueryContext(ctx, `SELECT rowid, source, period FROM cost_blocks
-		WHERE last_day >= ? AND first_day < ? ORDER BY source, period, seq`, from, to)
+	rows, err := snap.QueryContext(ctx, list, from, to)
 	if err != nil {
 		return fmt.Errorf("scan rollups: %w", err)
 	}
@@ -531,6 +651,9 @@ func (d *DB) Scan(ctx context.Context, f cost.Filter, fn func(cost.Rollup) error
 	}
 	// Each period's blocks are read and decoded a block ahead by a
 	// goroutine of its own, so decoding runs on another core than fn.
+	// The snapshot's one connection answers one query at a time (a
+	// PostgreSQL connection cannot interleave them); decoding stays parallel.
+	var fetchMu sync.Mutex
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -548,7 +671,13 @@ func (d *DB) Scan(ctx context.Context, f cost.Filter, fn func(cost.Rollup) error
 				case rows = <-s.free:
 				default:
 				}
-				err := conn.QueryRowContext(ctx, `SELECT data FROM cost_blocks WHERE rowid = ?`, id).Scan(&data)
+				args := []any{id}
+				if snap.Dialect() == sqldb.Postgres {
+					args = []any{s.source, s.period, id}
+				}
+				fetchMu.Lock()
+				err := snap.QueryRowContext(ctx, fetch, args...).Scan(&data)
+				fetchMu.Unlock()
 				if err == nil {
 					if rows, err = cost.DecodeRollupBlock(data, rows[:0]); err != nil {
 						err = fmt.Errorf("%s %s block %d: %w", s.source, s.period, id, err)
@@ -625,7 +754,7 @@ func (d *DB) Scan(ctx context.Context, f cost.Filter, fn func(cost.Rollup) error
 // blockStream is one period's blocks in a scan.
 type blockStream struct {
 	source, period string
-	ids            []int64
+	ids            []int64 // rowid on SQLite, seq on PostgreSQL
 	rows           []cost.Rollup
 	i              int
 	ch             chan decoded

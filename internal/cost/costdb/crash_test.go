@@ -127,7 +127,7 @@ func TestCrashDuringReplace(t *testing.T) {
 	defer st.Close()
 	db := st.(store.SQLDatabase).SQLDB()
 	var integrity string
-	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
 		t.Fatalf("integrity_check %q, %v", integrity, err)
 	}
 	cs, err = Open(ctx, db)

@@ -1,0 +1,6 @@
+-- The job queue's tables (river: river_job, river_queue, river_leader,
+-- river_migration ...), made by river's own migrator up to the version
+-- named below, in this migration's transaction, so that every steward
+-- command on a store sees one schema. A later river that needs more of
+-- its migrations gets a later file with a higher version.
+-- river: 8
