@@ -626,6 +626,11 @@ func (m *mapping) ecsService(c obj) {
 		m.set("last_changed", m.it.captured.UTC().Format(time.RFC3339))
 	}
 	m.num(c, "RunningCount", "running_count")
+	// A service behind no load balancer is a worker (stopped after those
+	// that take traffic). Config records the list, empty or not.
+	if lbs, ok := m.r.objects(c, "LoadBalancers"); ok {
+		m.set("load_balancers", float64(len(lbs)))
+	}
 	lt, hasLT := m.r.str(c, "LaunchType")
 	strategy, hasStrategy := m.r.objects(c, "CapacityProviderStrategy")
 	var cps []string

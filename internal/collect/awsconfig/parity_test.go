@@ -463,6 +463,12 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 		td := fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s", r.Region, r.Account, astr(rp, "task_definition"))
 		c := map[string]any{"ServiceName": r.Name, "ServiceArn": r.ARN, "Cluster": fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", r.Region, r.Account, astr(rp, "cluster")),
 			"DesiredCount": anum(rp, "desired_count"), "TaskDefinition": td}
+		lbs := []any{}
+		n, _ := anum(rp, "load_balancers").(float64)
+		for i := range int(n) {
+			lbs = append(lbs, map[string]any{"TargetGroupArn": fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s-%d/0", r.Region, r.Account, r.Name, i), "ContainerName": "app", "ContainerPort": 8080})
+		}
+		c["LoadBalancers"] = lbs
 		if lt := astr(rp, "launch_type"); lt != "" {
 			c["LaunchType"] = lt
 		}

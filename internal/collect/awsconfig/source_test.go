@@ -376,7 +376,7 @@ func TestResources(t *testing.T) {
 				Tags: map[string]string{"system": "shop", "env": "prod"}, State: "active",
 				Attrs: map[string]any{
 					"cluster": "shop", "desired_count": 2.0, "launch_type": "", "capacity_providers": []any{"FARGATE_SPOT", "FARGATE"},
-					"task_definition": "shop-api:42", "cpu": 512.0, "memory_mb": 1024.0,
+					"task_definition": "shop-api:42", "cpu": 512.0, "memory_mb": 1024.0, "load_balancers": 1.0,
 					"last_changed": "2024-03-01T00:00:10Z", // the item's capture time
 				},
 				Relations: []inventory.Relation{

@@ -340,7 +340,7 @@ func (b *builder) batch(s stack) {
 	sg := b.securityGroup(s.n, s.name("worker"), s.untagged())
 	cluster := b.ecsCluster(w, s.name("cluster"), s.untagged(), 1, float64(s.size), "FARGATE_SPOT")
 	td := b.taskDefinition(w, s.name("worker"), 17, s.untagged(), 1024, 2048)
-	b.ecsService(w, serviceSpec{name: s.name("worker"), tags: s.untagged(), cluster: cluster, taskDef: td,
+	b.ecsService(w, serviceSpec{name: s.name("worker"), tags: s.untagged(), cluster: cluster, taskDef: td, worker: true,
 		providers: []string{"FARGATE_SPOT"}, desired: float64(s.size), running: float64(s.size), sgs: []string{b.arn(sg)}})
 	bs := cleanBucket(b.scale(float64(s.size)*1.8e11), 700)
 	bs.lifecycleRules = 2

@@ -461,6 +461,8 @@ type serviceSpec struct {
 	providers        []string
 	desired, running float64
 	sgs              []string
+	// worker: behind no load balancer (a queue consumer, a batch).
+	worker bool
 }
 
 func (b *builder) ecsService(w where, sp serviceSpec) int {
@@ -477,9 +479,19 @@ func (b *builder) ecsService(w where, sp serviceSpec) int {
 			"cluster": c.Name, "desired_count": sp.desired, "running_count": sp.running,
 			"launch_type": sp.launchType, "capacity_providers": strs(sp.providers...),
 			"task_definition": td.ID, "cpu": td.Attrs["cpu"], "memory_mb": td.Attrs["memory_mb"],
+			"load_balancers": lbCount(sp.worker),
 		},
 		Relations: rels,
 	})
+}
+
+// lbCount is how many load balancers a demo service serves: one, or none
+// for a worker.
+func lbCount(worker bool) float64 {
+	if worker {
+		return 0
+	}
+	return 1
 }
 
 func (b *builder) lambda(w where, name string, t map[string]string, runtime string, memMB, modifiedDays float64) int {

@@ -20,6 +20,22 @@ func init() {
 	handlers["lambda"] = (*Server).lambda
 	handlers["monitoring"] = (*Server).cloudwatch
 	handlers["cloudfront"] = (*Server).cloudfront
+	handlers["events"] = (*Server).events
+}
+
+// events is EventBridge: the demo estate has no scheduled rules, so every
+// list is empty.
+func (s *Server) events(q *req) {
+	switch q.op {
+	case "ListRules":
+		q.json(200, map[string]any{"Rules": []any{}})
+	case "ListTargetsByRule":
+		q.json(200, map[string]any{"Targets": []any{}})
+	case "ListTagsForResource":
+		q.json(200, map[string]any{"Tags": []any{}})
+	default:
+		q.fail(400, "UnknownOperationException", "the fake does not serve events "+q.op)
+	}
 }
 
 func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
@@ -117,6 +133,11 @@ func (s *Server) ecs(q *req) {
 			if lt := astr(sv, "launch_type"); lt != "" {
 				m["launchType"] = lt
 			}
+			lbs := []map[string]any{}
+			for i := range int(anum(sv, "load_balancers")) {
+				lbs = append(lbs, map[string]any{"targetGroupArn": fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s-%d/0", sv.Region, sv.Account, sv.ID, i), "containerName": "app", "containerPort": 8080})
+			}
+			m["loadBalancers"] = lbs
 			out = append(out, m)
 		}
 		q.json(200, map[string]any{"services": out, "failures": []any{}})
