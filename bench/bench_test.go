@@ -1,3 +1,5 @@
+//go:build gorules
+
 package bench
 
 import (
@@ -21,7 +23,7 @@ var now = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 func engines(tb testing.TB) (celEngine, goEngine *policy.Engine) {
 	tb.Helper()
-	c, g, err := Engines(now)
+	c, g, _, err := Engines(now)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -35,8 +37,16 @@ func engines(tb testing.TB) (celEngine, goEngine *policy.Engine) {
 // something in one of them, so no rule agrees only by never matching.
 func TestGoRulesAgree(t *testing.T) {
 	celEngine, goEngine := engines(t)
-	if got, want := len(goRules), len(celEngine.Policies()); got != want {
-		t.Fatalf("%d hand-written rules for %d built-in policies", got, want)
+	builtin, err := policy.Load(context.Background(), nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A twin whose policy was renamed or removed would silently stop
+	// being compared.
+	for _, g := range goRules {
+		if !slices.ContainsFunc(builtin, func(p *policy.Policy) bool { return p.ID == g.id }) {
+			t.Errorf("hand-written rule %s: no built-in policy has this id", g.id)
+		}
 	}
 	for _, p := range celEngine.Policies() {
 		if goMessages[p.ID] == nil {
@@ -82,6 +92,54 @@ func TestGoRulesAgree(t *testing.T) {
 		if !found[p.ID] {
 			t.Errorf("policy %s finds nothing in the synthetic estate or the fixtures", p.ID)
 		}
+	}
+}
+
+// TestEnginesSkipPoliciesWithoutTwin checks that a built-in policy with
+// no hand-written twin is named as skipped and left out of both engines,
+// so a new policy ships without being written twice and the comparison
+// still measures the same work on both sides.
+func TestEnginesSkipPoliciesWithoutTwin(t *testing.T) {
+	ps, err := policy.Load(context.Background(), nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := handRules(now, policy.Options{}.Naming, nil)
+	delete(rules, "rds-public")
+	var want []string
+	for _, p := range ps {
+		if _, ok := rules[p.ID]; !ok {
+			want = append(want, p.ID)
+		}
+	}
+	celEngine, goEngine, skipped, err := compileBoth(ps, rules, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, skipped); diff != "" {
+		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+	if !slices.Contains(skipped, "rds-public") {
+		t.Errorf("rds-public lost its twin but is not said to be skipped: %v", skipped)
+	}
+	ids := func(e *policy.Engine) []string {
+		var out []string
+		for _, p := range e.Policies() {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	if got, want := len(ids(celEngine)), len(ps)-len(want); got != want {
+		t.Errorf("CEL engine has %d policies, want %d", got, want)
+	}
+	if slices.Contains(ids(celEngine), "rds-public") || slices.Contains(ids(goEngine), "rds-public") {
+		t.Errorf("rds-public has no twin but is in an engine")
+	}
+	if diff := cmp.Diff(ids(celEngine), ids(goEngine)); diff != "" {
+		t.Errorf("engines differ in policies (-cel +go):\n%s", diff)
+	}
+	if _, _, _, err := compileBoth(ps, nil, now); err == nil {
+		t.Errorf("no twins at all: want an error, got none")
 	}
 }
 

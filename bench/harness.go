@@ -1,3 +1,5 @@
+//go:build gorules
+
 package bench
 
 import (
@@ -7,7 +9,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,39 +24,66 @@ import (
 // Engines compiles the built-in packs twice with the same options: once
 // as CEL (what steward runs) and once with the hand-written Go rules. Both
 // evaluate through the same engine, so the only difference between them is
-// who computes where, waste and message.
-func Engines(now time.Time) (celEngine, goEngine *policy.Engine, err error) {
+// who computes where, waste and message. A policy needs no Go twin to ship:
+// those without one are left out of both engines, so both do the same
+// work, and their ids are returned in skipped.
+func Engines(now time.Time) (celEngine, goEngine *policy.Engine, skipped []string, err error) {
 	ps, err := policy.Load(context.Background(), nil, true)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load built-in packs: %w", err)
+		return nil, nil, nil, fmt.Errorf("load built-in packs: %w", err)
 	}
-	return compileBoth(ps, now)
+	return compileBoth(ps, handRules(now, config.Default().NamingRule(), config.Default().Tags.Required), now)
 }
 
-func compileBoth(ps []*policy.Policy, now time.Time) (celEngine, goEngine *policy.Engine, err error) {
-	cfg := config.Default()
-	opts := policy.Options{
-		Now: now, Naming: cfg.NamingRule(), Required: cfg.Tags.Required, Pricer: policy.ListPrices{},
-	}
-	rules := handRules(now, cfg.NamingRule(), cfg.Tags.Required)
-	for id := range rules {
-		if !slices.ContainsFunc(ps, func(p *policy.Policy) bool { return p.ID == id }) {
-			delete(rules, id)
+// compileBoth compiles the policies of ps that have a rule in rules, as CEL
+// and as Go, and returns the ids of the others. A rule whose policy is not
+// in ps is left out.
+func compileBoth(ps []*policy.Policy, rules map[string]policy.GoRule, now time.Time) (celEngine, goEngine *policy.Engine, skipped []string, err error) {
+	opts := options(now)
+	var twinned []*policy.Policy
+	used := map[string]policy.GoRule{}
+	for _, p := range ps {
+		g, ok := rules[p.ID]
+		if !ok {
+			skipped = append(skipped, p.ID)
+			continue
 		}
+		twinned = append(twinned, p)
+		used[p.ID] = g
 	}
-	// Both engines run the policies that have a hand-written twin, so the
-	// comparison measures the same work; a new policy need not be written
-	// twice to be shipped.
-	ps = slices.DeleteFunc(slices.Clone(ps), func(p *policy.Policy) bool { _, ok := rules[p.ID]; return !ok })
-	celEngine, err = policy.Compile(ps, opts)
+	if len(twinned) == 0 {
+		return nil, nil, skipped, errors.New("no policy has a hand-written Go twin")
+	}
+	celEngine, err = policy.Compile(twinned, opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("compile built-in packs: %w", err)
+		return nil, nil, nil, fmt.Errorf("compile built-in packs: %w", err)
 	}
-	goEngine, err = policy.CompileGo(ps, rules, opts)
+	goEngine, err = policy.CompileGo(twinned, used, opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("compile hand-written rules: %w", err)
+		return nil, nil, nil, fmt.Errorf("compile hand-written rules: %w", err)
 	}
-	return celEngine, goEngine, nil
+	return celEngine, goEngine, skipped, nil
+}
+
+// AllCEL compiles every built-in policy as CEL, twin or not, with the
+// options Engines uses: what a scan of the estate evaluates.
+func AllCEL(now time.Time) (*policy.Engine, error) {
+	ps, err := policy.Load(context.Background(), nil, true)
+	if err != nil {
+		return nil, fmt.Errorf("load built-in packs: %w", err)
+	}
+	e, err := policy.Compile(ps, options(now))
+	if err != nil {
+		return nil, fmt.Errorf("compile built-in packs: %w", err)
+	}
+	return e, nil
+}
+
+// options are the engine options of every measurement: steward's default
+// configuration and list prices.
+func options(now time.Time) policy.Options {
+	cfg := config.Default()
+	return policy.Options{Now: now, Naming: cfg.NamingRule(), Required: cfg.Tags.Required, Pricer: policy.ListPrices{}}
 }
 
 // PolicyRun is one built-in policy measured alone.
@@ -64,21 +92,22 @@ type PolicyRun struct {
 	CEL, Go Run
 }
 
-// PerPolicy measures each built-in policy alone over rs, as CEL and as Go,
-// to show where CEL's time goes. Each engine still walks every resource,
-// so policies on rare types mostly measure that walk.
+// PerPolicy measures each built-in policy that has a Go twin alone over
+// rs, as CEL and as Go, to show where CEL's time goes. Each engine still
+// walks every resource, so policies on rare types mostly measure that walk.
 func PerPolicy(ctx context.Context, now time.Time, rs []inventory.Resource, rounds int) ([]PolicyRun, error) {
 	ps, err := policy.Load(ctx, nil, true)
 	if err != nil {
 		return nil, fmt.Errorf("load built-in packs: %w", err)
 	}
-	twins := handRules(now, policy.Options{}.Naming, nil)
+	cfg := config.Default()
+	twins := handRules(now, cfg.NamingRule(), cfg.Tags.Required)
 	var out []PolicyRun
 	for _, p := range ps {
 		if _, ok := twins[p.ID]; !ok {
 			continue
 		}
-		c, g, err := compileBoth([]*policy.Policy{p}, now)
+		c, g, _, err := compileBoth([]*policy.Policy{p}, twins, now)
 		if err != nil {
 			return nil, fmt.Errorf("policy %s: %w", p.ID, err)
 		}
@@ -233,14 +262,6 @@ func Compare(ctx context.Context, celEngine, goEngine *policy.Engine, rs []inven
 		return Run{}, Run{}, errors.New("compare: rounds must be at least 1")
 	}
 	pairs := Pairs(celEngine, rs)
-	best := func(cur, r Run) Run {
-		if cur.Wall == 0 {
-			return r
-		}
-		cur.Wall, cur.CPU = min(cur.Wall, r.Wall), min(cur.CPU, r.CPU)
-		cur.PeakHeap, cur.PeakRSS = max(cur.PeakHeap, r.PeakHeap), max(cur.PeakRSS, r.PeakRSS)
-		return cur
-	}
 	for range rounds {
 		g, _, err := Measure(ctx, goEngine, rs, pairs)
 		if err != nil {
@@ -253,4 +274,32 @@ func Compare(ctx context.Context, celEngine, goEngine *policy.Engine, rs []inven
 		goRun, celRun = best(goRun, g), best(celRun, c)
 	}
 	return celRun, goRun, nil
+}
+
+// best keeps the shortest times and the highest memory peaks of two runs.
+func best(cur, r Run) Run {
+	if cur.Wall == 0 {
+		return r
+	}
+	cur.Wall, cur.CPU = min(cur.Wall, r.Wall), min(cur.CPU, r.CPU)
+	cur.PeakHeap, cur.PeakRSS = max(cur.PeakHeap, r.PeakHeap), max(cur.PeakRSS, r.PeakRSS)
+	return cur
+}
+
+// Best runs one engine rounds times and returns, as Compare does, the
+// shortest wall and CPU times and the highest memory peaks.
+func Best(ctx context.Context, e *policy.Engine, rs []inventory.Resource, rounds int) (Run, error) {
+	if rounds < 1 {
+		return Run{}, errors.New("best: rounds must be at least 1")
+	}
+	pairs := Pairs(e, rs)
+	var out Run
+	for range rounds {
+		r, _, err := Measure(ctx, e, rs, pairs)
+		if err != nil {
+			return Run{}, err
+		}
+		out = best(out, r)
+	}
+	return out, nil
 }

@@ -7,9 +7,10 @@
 // CEL activation and frame, a resource's fields are boxed and its helper
 // results (tags, prices, relations) computed once for all its policies,
 // params are folded into the expressions at compile time, and messages are
-// rendered only for matches. CompileGo runs hand-written Go functions
-// through the same evaluation, so that a benchmark can hold CEL against Go
-// with everything around the rules shared.
+// rendered only for matches. A benchmark build (tag gorules) adds
+// CompileGo, which runs hand-written Go functions through the same
+// evaluation, so that CEL is held against Go with everything around the
+// rules shared; steward itself is built without it.
 //
 // policy knows resources, not AWS SDK types: everything a policy can read
 // comes from inventory.Resource and the attribute contract in

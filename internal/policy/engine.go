@@ -101,9 +101,8 @@ type compiled struct {
 	// messageSize is the buffer a rendered message starts with.
 	messageSize int
 	params      ref.Val
-	// goRule replaces where, waste and message in an engine built by
-	// CompileGo.
-	goRule *GoRule
+	// twin is empty in steward; only a benchmark build (twin.go) fills it.
+	twin twin
 	// rank is the policy's place in finding order: severity (highest
 	// first), then id.
 	rank int
@@ -499,7 +498,7 @@ func (p *Policy) checkNames(checked *cel.Ast, field, src string, offset int) err
 // only for a cancelled ctx.
 func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
 	ev := newEvalState(rs)
-	genv := &GoEnv{ev: ev, fn: e.fn}
+	tenv := newTwinEnv(ev, e.fn)
 	workers := min(e.opts.Workers, max(1, len(rs)/256))
 	const chunk = 512
 	var (
@@ -522,7 +521,7 @@ func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]findi
 	}
 	for range workers {
 		wg.Go(func() {
-			w, err := newWorker(ctx, e, ev, genv)
+			w, err := newWorker(ctx, e, ev, tenv)
 			if err != nil {
 				mu.Lock()
 				errs = append(errs, err)
@@ -632,7 +631,7 @@ const findingChunk = 1024
 type worker struct {
 	e     *Engine
 	ev    *evalState
-	genv  *GoEnv
+	tenv  twinEnv
 	act   *activation
 	frame *interpreter.ExecutionFrame
 	rv    resVal
@@ -645,8 +644,8 @@ type worker struct {
 	outPolicy []*compiled
 }
 
-func newWorker(ctx context.Context, e *Engine, ev *evalState, genv *GoEnv) (*worker, error) {
-	w := &worker{e: e, ev: ev, genv: genv, act: &activation{now: types.Timestamp{Time: e.opts.Now}}}
+func newWorker(ctx context.Context, e *Engine, ev *evalState, tenv twinEnv) (*worker, error) {
+	w := &worker{e: e, ev: ev, tenv: tenv, act: &activation{now: types.Timestamp{Time: e.opts.Now}}}
 	frame, err := interpreter.NewExecutionFrame(w.act)
 	if err != nil {
 		return nil, fmt.Errorf("cel activation: %w", err)
@@ -697,8 +696,8 @@ func (w *worker) resource(r *inventory.Resource) {
 }
 
 func (w *worker) match(c *compiled, r *inventory.Resource) bool {
-	if c.goRule != nil {
-		return c.goRule.Where(w.genv, r)
+	if match, ok := c.twin.where(w.tenv, r); ok {
+		return match
 	}
 	w.act.params = c.params
 	out, err := eval(c.where, w.frame)
@@ -721,11 +720,8 @@ func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) findi
 	if r.Creator != nil {
 		f.Creator = r.Creator.Principal
 	}
-	usd, ok := 0.0, false
-	switch {
-	case c.goRule != nil && c.goRule.Waste != nil:
-		usd, ok = c.goRule.Waste(w.genv, r), true
-	case c.waste != nil:
+	usd, ok := c.twin.waste(w.tenv, r)
+	if c.waste != nil {
 		v, err := eval(c.waste, w.frame)
 		if err != nil {
 			e.evalFailed(c, "waste", r, err)
@@ -736,8 +732,8 @@ func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) findi
 	if ok && !math.IsNaN(usd) && !math.IsInf(usd, 0) {
 		f.MonthlyWaste = money.RoundFloat(usd*e.opts.Rate, e.opts.Currency)
 	}
-	if c.goRule != nil {
-		f.Message = c.goRule.Message(w.genv, r)
+	if msg, ok := c.twin.message(w.tenv, r); ok {
+		f.Message = msg
 	} else {
 		f.Message = e.render(c, r, w.frame)
 	}

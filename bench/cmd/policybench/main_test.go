@@ -1,3 +1,5 @@
+//go:build gorules
+
 package main
 
 import (

@@ -1,3 +1,5 @@
+//go:build gorules
+
 package policy
 
 import (
@@ -9,6 +11,9 @@ import (
 
 	"github.com/steward-sre/steward/internal/inventory"
 )
+
+// This file is built only with the tag gorules, by the policy benchmark
+// (bench/): steward itself runs policies as CEL and knows no other kind.
 
 // GoRule is a policy's where, waste and message written as Go functions
 // instead of CEL. An engine built with CompileGo runs them through exactly
@@ -97,7 +102,7 @@ func CompileGo(ps []*Policy, rules map[string]GoRule, opts Options) (*Engine, er
 			errs = append(errs, fmt.Errorf("policy %s: Go rule must have a Waste exactly when the policy has a waste expression", p.ID))
 			continue
 		}
-		e.add(&compiled{p: p, sev: p.Severity, goRule: &g})
+		e.add(&compiled{p: p, sev: p.Severity, twin: twin{rule: &g}})
 	}
 	for _, id := range slices.Sorted(maps.Keys(rules)) {
 		if !seen[id] {
@@ -109,4 +114,33 @@ func CompileGo(ps []*Policy, rules map[string]GoRule, opts Options) (*Engine, er
 	}
 	e.rank()
 	return e, nil
+}
+
+// twin is a policy's Go rule in an engine built by CompileGo; an engine
+// built by Compile leaves it empty and runs CEL.
+type twin struct{ rule *GoRule }
+
+type twinEnv = *GoEnv
+
+func newTwinEnv(ev *evalState, fn *funcs) *GoEnv { return &GoEnv{ev: ev, fn: fn} }
+
+func (t twin) where(x *GoEnv, r *inventory.Resource) (match, ok bool) {
+	if t.rule == nil {
+		return false, false
+	}
+	return t.rule.Where(x, r), true
+}
+
+func (t twin) waste(x *GoEnv, r *inventory.Resource) (usd float64, ok bool) {
+	if t.rule == nil || t.rule.Waste == nil {
+		return 0, false
+	}
+	return t.rule.Waste(x, r), true
+}
+
+func (t twin) message(x *GoEnv, r *inventory.Resource) (string, bool) {
+	if t.rule == nil {
+		return "", false
+	}
+	return t.rule.Message(x, r), true
 }
