@@ -137,6 +137,13 @@ const (
 // file and line of the expression and CEL's own message; a policy that does
 // not compile is an error, never a policy that silently matches nothing.
 func Compile(ps []*Policy, opts Options) (*Engine, error) {
+	return compileAll(ps, opts, 0)
+}
+
+// compileAll is Compile with the cost limit of the built-in packs' own
+// expressions: 0 runs them unmetered, as steward does; a test runs them
+// under a limit far below MaxEvalCost to hold them cheap.
+func compileAll(ps []*Policy, opts Options, builtinLimit uint64) (*Engine, error) {
 	opts, fn, log, err := prepare(opts)
 	if err != nil {
 		return nil, err
@@ -152,7 +159,17 @@ func Compile(ps []*Policy, opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, fn: fn, log: log, byType: map[string][]*compiled{}, owners: newOwners(opts)}
 	var errs []error
 	for _, p := range ps {
-		c, err := compile(env, p, opts)
+		limit := uint64(MaxEvalCost)
+		if p.builtin && len(opts.Params[p.ID]) == 0 {
+			// Metering every step costs more than the work itself in a
+			// cheap expression (a tracker per evaluation, a cost lookup
+			// per call): at a million resources it made evaluation twice
+			// as slow. The packs steward ships are held far below the
+			// limit by a test; a pack whose params the user changed, and
+			// every user policy, stay metered.
+			limit = builtinLimit
+		}
+		c, err := compile(env, p, opts, limit)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -293,14 +310,16 @@ func applyOverrides(ps []*Policy, opts Options) ([]*Policy, error) {
 	return out, nil
 }
 
-func compile(env *cel.Env, p *Policy, opts Options) (*compiled, error) {
+// compile compiles one policy; limit is the cost limit of each of its
+// evaluations (0: none).
+func compile(env *cel.Env, p *Policy, opts Options, limit uint64) (*compiled, error) {
 	c := &compiled{p: p, sev: p.Severity}
 	var err error
-	if c.where, err = compileExpr(env, p, "where", p.Where, 0, cel.BoolType); err != nil {
+	if c.where, err = compileExpr(env, p, "where", p.Where, 0, cel.BoolType, limit); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(p.Waste) != "" {
-		if c.waste, err = compileExpr(env, p, "waste", p.Waste, 0, nil); err != nil {
+		if c.waste, err = compileExpr(env, p, "waste", p.Waste, 0, nil, limit); err != nil {
 			return nil, err
 		}
 	}
@@ -312,7 +331,7 @@ func compile(env *cel.Env, p *Policy, opts Options) (*compiled, error) {
 	if strings.TrimSpace(msg) == "" {
 		msg = text.Title
 	}
-	if c.message, err = compileMessage(env, p, field, strings.TrimSpace(msg)); err != nil {
+	if c.message, err = compileMessage(env, p, field, strings.TrimSpace(msg), limit); err != nil {
 		return nil, err
 	}
 	for _, seg := range c.message {
@@ -325,8 +344,9 @@ func compile(env *cel.Env, p *Policy, opts Options) (*compiled, error) {
 }
 
 // compileExpr parses, checks and plans one expression. offset is where the
-// expression starts inside the field's text (for message interpolations).
-func compileExpr(env *cel.Env, p *Policy, field, src string, offset int, want *cel.Type) (cel.Program, error) {
+// expression starts inside the field's text (for message interpolations);
+// limit is the cost limit of one evaluation (0: none).
+func compileExpr(env *cel.Env, p *Policy, field, src string, offset int, want *cel.Type, limit uint64) (cel.Program, error) {
 	checked, iss := env.Compile(src)
 	if iss != nil && iss.Err() != nil {
 		first := iss.Errors()[0]
@@ -357,8 +377,11 @@ func compileExpr(env *cel.Env, p *Policy, field, src string, offset int, want *c
 		// be cheap, are folded; users' expressions run under the limit.
 		ast = foldConstants(env, p, checked)
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize),
-		cel.CostLimit(MaxEvalCost), cel.InterruptCheckFrequency(interruptEvery))
+	popts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(interruptEvery)}
+	if limit > 0 {
+		popts = append(popts, cel.CostLimit(limit))
+	}
+	prg, err := env.Program(ast, popts...)
 	if err != nil {
 		return nil, p.exprError(field, src, offset, 1, 0, err.Error())
 	}

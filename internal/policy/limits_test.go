@@ -38,10 +38,11 @@ func (l *logBuffer) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-// TestBuiltinsEvaluateCleanly runs the built-in packs, under the cost and
-// nesting limits, over the demo estate and over the AWS Config files of the
-// awsconfig tests: no expression may fail on any resource (a failure is a
-// finding lost). Config leaves out what it does not record, such as target
+// TestBuiltinsEvaluateCleanly runs the built-in packs, under the nesting
+// limit and a cost limit a hundred times lower than users' policies get,
+// over the demo estate and over the AWS Config files of the awsconfig
+// tests: no expression may fail on any resource (a failure is a finding
+// lost), and none may come near the limit steward runs them without. Config leaves out what it does not record, such as target
 // health, so this also holds the packs to has() where an attr may be
 // missing.
 func TestBuiltinsEvaluateCleanly(t *testing.T) {
@@ -64,7 +65,7 @@ func TestBuiltinsEvaluateCleanly(t *testing.T) {
 			var log logBuffer
 			opts := testOptions()
 			opts.Logger = log.logger()
-			e, err := Compile(ps, opts)
+			e, err := compileAll(ps, opts, MaxEvalCost/100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,6 +154,38 @@ func TestCostLimits(t *testing.T) {
 		}
 		if strings.Contains(logged, "arn:vol/small") {
 			t.Errorf("the small volume's evaluation failed:\n%s", logged)
+		}
+	})
+
+	t.Run("built-in pack with params changed", func(t *testing.T) {
+		// The packs steward ships run unmetered; once the user changes a
+		// pack's params it is no longer the expression that was tested,
+		// so it runs under the limit like any user policy.
+		where := "lists.range(int(r.attrs.size_gb) * params.k).map(a, lists.range(int(r.attrs.size_gb)).map(b, lists.range(int(r.attrs.size_gb)).map(c, a))).size() > 0"
+		ps, err := Parse("p.yaml", []byte(bombPolicy(where)+"    params: {k: 1}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps[0].builtin = true
+		var log logBuffer
+		opts := testOptions()
+		opts.Logger = log.logger()
+		opts.Params = map[string]map[string]any{"bomb": {"k": 2}}
+		e, err := Compile(ps, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := []inventory.Resource{{ARN: "arn:vol/big", Type: "AWS::EC2::Volume", Attrs: map[string]any{"size_gb": 1000.0}}}
+		start := time.Now()
+		fs, err := e.Evaluate(context.Background(), rs)
+		if err != nil || len(fs) != 0 {
+			t.Fatalf("Evaluate = %d findings, %v; want none", len(fs), err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("Evaluate took %v", d)
+		}
+		if !strings.Contains(log.String(), "exceeded the cost limit") {
+			t.Errorf("log does not say the limit was exceeded:\n%s", log.String())
 		}
 	})
 

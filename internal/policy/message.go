@@ -96,7 +96,7 @@ func splitMessage(msg string) (parts []string, exprs []bool, offsets []int, err 
 	return parts, exprs, offsets, nil
 }
 
-func compileMessage(env *cel.Env, p *Policy, field, msg string) ([]segment, error) {
+func compileMessage(env *cel.Env, p *Policy, field, msg string, limit uint64) ([]segment, error) {
 	parts, exprs, offsets, err := splitMessage(msg)
 	if err != nil {
 		return nil, p.exprError(field, msg, 0, 1, 0, err.Error())
@@ -107,7 +107,7 @@ func compileMessage(env *cel.Env, p *Policy, field, msg string) ([]segment, erro
 			segs[i].text = part
 			continue
 		}
-		prg, err := compileExpr(env, p, field, part, offsets[i], nil)
+		prg, err := compileExpr(env, p, field, part, offsets[i], nil, limit)
 		if err != nil {
 			return nil, err
 		}
