@@ -22,6 +22,11 @@ type builder struct {
 	// bucketSuffix keeps bucket names, which are global, unique across
 	// the copies Generate makes; empty for the demo.
 	bucketSuffix string
+	// copyStart is where the resources of the estate being built start in
+	// res: what one estate looks up of its own (rdsEventSubscriptions)
+	// is in res[copyStart:], so building a million resources is not
+	// quadratic in the copies before it.
+	copyStart int
 }
 
 // mark records that the resource at i exhibits a problem (see Problems).

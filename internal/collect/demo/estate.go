@@ -69,6 +69,7 @@ type accountSet struct{ dev, stg, prod string }
 
 // estate adds one whole copy of the demo estate.
 func (b *builder) estate(acc accountSet) {
+	b.copyStart = len(b.res)
 	type acct struct {
 		id, env, alias string
 		octet          int
@@ -659,13 +660,14 @@ func (b *builder) findName(typ string, w where, name string) int {
 // event, dev none.
 func (b *builder) rdsEventSubscriptions(acc accountSet) {
 	dbs := map[[2]string]bool{}
-	for _, r := range b.res {
+	own := b.res[b.copyStart:]
+	for _, r := range own {
 		if r.Type == "AWS::RDS::DBInstance" || r.Type == "AWS::RDS::DBCluster" {
 			dbs[[2]string{r.Account, r.Region}] = true
 		}
 	}
-	for i := range b.res {
-		r := &b.res[i]
+	for i := range own {
+		r := &own[i]
 		mine := r.Account == acc.dev || r.Account == acc.stg || r.Account == acc.prod
 		if r.Type != "Steward::Account::Region" || !mine || !dbs[[2]string{r.Account, r.Region}] {
 			continue
