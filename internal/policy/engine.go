@@ -117,7 +117,8 @@ type segment struct {
 // Limits on a policy expression. Policies come from users' repositories
 // and run unattended over every resource, so one that would run for hours or
 // fill memory (nested map() over lists, say) must fail on its own and leave
-// the scan going. The built-in packs stay far below them (tested).
+// the scan going. The built-in packs stay far below them (tested), so
+// they run without CEL's cost tracker unless the user changed their params.
 const (
 	// MaxEvalCost bounds one evaluation of one expression on one resource,
 	// in CEL's cost units (about one per value visited); a few tens of
@@ -576,45 +577,46 @@ func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]findi
 	return e.mergeSorted(results), nil
 }
 
-// mergeSorted concatenates the workers' findings in SortFindings order.
-// Severity and policy come from the policy alone, so findings are first
-// put in buckets by their policy's rank, and only each bucket is sorted (by
-// ARN). It sorts pointers and copies each finding once: moving whole
-// findings around costs more than comparing them.
+// mergeSorted builds the workers' findings in SortFindings order.
+// Severity and policy come from the policy alone, so matches are first put
+// in buckets by their policy's rank, and only each bucket is sorted (by
+// ARN). It sorts pointers to the workers' small match records and builds
+// each finding once, in its final place, so the findings are never held
+// twice.
 func (e *Engine) mergeSorted(ws []*worker) []finding.Finding {
 	start := make([]int, len(e.policies)+1)
 	for _, w := range ws {
-		for _, c := range w.outPolicy {
-			start[c.rank+1]++
+		for _, chunk := range w.out {
+			for i := range chunk {
+				start[chunk[i].c.rank+1]++
+			}
 		}
 	}
 	for i := range len(e.policies) {
 		start[i+1] += start[i]
 	}
 	n := start[len(e.policies)]
-	ptrs := make([]*finding.Finding, n)
+	ptrs := make([]*match, n)
 	fill := slices.Clone(start[:len(e.policies)])
 	for _, w := range ws {
-		k := 0
 		for _, chunk := range w.out {
 			for i := range chunk {
-				rank := w.outPolicy[k].rank
+				rank := chunk[i].c.rank
 				ptrs[fill[rank]] = &chunk[i]
 				fill[rank]++
-				k++
 			}
 		}
 	}
 	for i := range len(e.policies) {
 		// ARNs are unique in an estate; should one repeat, name and
 		// message keep the order the same from run to run.
-		slices.SortFunc(ptrs[start[i]:start[i+1]], func(a, b *finding.Finding) int {
-			return cmp.Or(strings.Compare(a.ARN, b.ARN), strings.Compare(a.Name, b.Name), strings.Compare(a.Message, b.Message))
+		slices.SortFunc(ptrs[start[i]:start[i+1]], func(a, b *match) int {
+			return cmp.Or(strings.Compare(a.r.ARN, b.r.ARN), strings.Compare(a.r.Name, b.r.Name), strings.Compare(a.msg, b.msg))
 		})
 	}
 	out := make([]finding.Finding, n)
-	for i, f := range ptrs {
-		out[i] = *f
+	for i, m := range ptrs {
+		e.fill(&out[i], m)
 	}
 	return out
 }
@@ -645,8 +647,20 @@ func (e *Engine) Policies() []*Policy {
 	return out
 }
 
-// findingChunk is the most findings a worker keeps per allocation.
+// findingChunk is the most matches a worker keeps per allocation.
 const findingChunk = 1024
+
+// match is one policy that matched one resource, with what evaluation
+// found out about it: a few words where a finding is some 400 bytes, so
+// that the findings are built once, in their final order, and not held
+// twice at a million resources.
+type match struct {
+	c     *compiled
+	r     *inventory.Resource
+	owner *ownerInfo // shared by the matches of one resource
+	msg   string
+	waste float64 // in the configured currency, rounded; 0 when none
+}
 
 // worker evaluates a share of the resources. Its activation, execution
 // frame and resource value are reused for every evaluation it makes, so a
@@ -658,13 +672,10 @@ type worker struct {
 	act   *activation
 	frame *interpreter.ExecutionFrame
 	rv    resVal
-	// out holds the findings in chunks of up to findingChunk: a slice grown
-	// by append would copy every finding again at each doubling and leave
-	// the old arrays as garbage, which at a million resources is hundreds
-	// of MB.
-	out [][]finding.Finding
-	// outPolicy is the policy of each finding in out, for mergeSorted.
-	outPolicy []*compiled
+	// out holds the matches in chunks of up to findingChunk: a slice grown
+	// by append would copy every match again at each doubling and leave
+	// the old arrays as garbage.
+	out [][]match
 }
 
 func newWorker(ctx context.Context, e *Engine, ev *evalState, tenv twinEnv) (*worker, error) {
@@ -709,11 +720,10 @@ func (w *worker) resource(r *inventory.Resource) {
 			if n > 0 {
 				size = min(2*cap(w.out[n-1]), findingChunk)
 			}
-			w.out = append(w.out, make([]finding.Finding, 0, size))
+			w.out = append(w.out, make([]match, 0, size))
 		}
 		last := &w.out[len(w.out)-1]
-		*last = append(*last, w.finding(c, r, owner))
-		w.outPolicy = append(w.outPolicy, c)
+		*last = append(*last, w.record(c, r, owner))
 	}
 	w.act.r = nil
 }
@@ -731,18 +741,11 @@ func (w *worker) match(c *compiled, r *inventory.Resource) bool {
 	return out == types.True
 }
 
-func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) finding.Finding {
+// record computes what a finding of c on r needs beyond the policy and
+// the resource: its waste and its message.
+func (w *worker) record(c *compiled, r *inventory.Resource, o *ownerInfo) match {
 	e := w.e
-	f := finding.Finding{
-		Policy: c.p.ID, Title: c.p.Title, Category: c.p.Category, Severity: c.sev,
-		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: r.Name,
-		Owner: o.owner, System: o.system, Env: o.env, OwnerSource: o.source,
-		Currency: e.opts.Currency, Rate: e.opts.Rate, Remediation: c.p.Remediation,
-		References: c.p.References, Actions: c.p.Actions,
-	}
-	if r.Creator != nil {
-		f.Creator = r.Creator.Principal
-	}
+	m := match{c: c, r: r, owner: o}
 	usd, ok := c.twin.waste(w.tenv, r)
 	if c.waste != nil {
 		v, err := eval(c.waste, w.frame)
@@ -753,14 +756,30 @@ func (w *worker) finding(c *compiled, r *inventory.Resource, o *ownerInfo) findi
 		}
 	}
 	if ok && !math.IsNaN(usd) && !math.IsInf(usd, 0) {
-		f.MonthlyWaste = money.RoundFloat(usd*e.opts.Rate, e.opts.Currency)
+		m.waste = money.RoundFloat(usd*e.opts.Rate, e.opts.Currency)
 	}
 	if msg, ok := c.twin.message(w.tenv, r); ok {
-		f.Message = msg
+		m.msg = msg
 	} else {
-		f.Message = e.render(c, r, w.frame)
+		m.msg = e.render(c, r, w.frame)
 	}
-	return f
+	return m
+}
+
+// fill builds the finding of a match.
+func (e *Engine) fill(f *finding.Finding, m *match) {
+	c, r, o := m.c, m.r, m.owner
+	*f = finding.Finding{
+		Policy: c.p.ID, Title: c.p.Title, Category: c.p.Category, Severity: c.sev,
+		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: r.Name,
+		Owner: o.owner, System: o.system, Env: o.env, OwnerSource: o.source,
+		Currency: e.opts.Currency, Rate: e.opts.Rate, Remediation: c.p.Remediation,
+		References: c.p.References, Actions: c.p.Actions,
+		MonthlyWaste: m.waste, Message: m.msg,
+	}
+	if r.Creator != nil {
+		f.Creator = r.Creator.Principal
+	}
 }
 
 // eval runs a program with a fresh cost count. A worker reuses one frame
