@@ -267,7 +267,7 @@ func (r *runner) envCosts(ctx context.Context, s *envScene) (*envCostTable, stri
 	res, err := cost.Show(ctx, cost.ShowOptions{Common: cost.Common{
 		Store: cs, Cost: s.cfg.Cost, Keys: cost.Keys{System: s.cfg.Tags.SystemKey, Env: s.cfg.Tags.EnvKey, Owner: s.cfg.Tags.OwnerKey},
 		Naming: s.cfg.NamingRule(), Currency: s.cfg.Currency.Code, Rate: s.cfg.Currency.Rate, Now: r.env.Now().UTC(),
-		Resources: s.rs, Logger: r.log, Lang: r.lang, Schedules: s.cfg.ScheduleResolver(),
+		Resources: s.rs, Logger: r.log, Schedules: s.cfg.ScheduleResolver(),
 	}, By: "env", From: from, To: end.AddDate(0, 0, 1)})
 	if err != nil {
 		return nil, "", err
