@@ -279,3 +279,37 @@ func TestDeliveryExplainGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestScheduleGolden: schedule list, eval and preview in English and in
+// Japanese: headings, states, weekdays, holidays and the offhours line in
+// the reader's language, the tables aligned.
+func TestScheduleGolden(t *testing.T) {
+	cfg := writeConfig(t, scheduleConfig)
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			var all strings.Builder
+			for _, args := range [][]string{
+				{"schedule", "list"},
+				{"schedule", "eval", "--schedule", "la-support", "--at", "2026-03-09T09:00:00-07:00"},
+				{"schedule", "eval", "--tag", "off=(M-F,19);on=(M-F,7);tz=jst", "--at", "2026-12-05T12:00:00+09:00"},
+				{"schedule", "preview", "office-hours", "--from", "2026-11-01T00:00:00+09:00", "--days", "5"},
+				{"schedule", "preview", "office-hours", "--from", "2026-12-28T00:00:00+09:00", "--days", "3"},
+			} {
+				code, out, errs := runLang(t, nil, 0, append([]string{"--lang", lang, "--config", cfg}, args...)...)
+				if code != 0 {
+					t.Fatalf("%v: exit %d, err %q", args, code, errs)
+				}
+				all.WriteString("$ steward " + strings.Join(args, " ") + "\n" + out)
+			}
+			got := all.String()
+			golden.Check(t, filepath.Join("testdata", "schedule-"+lang+".golden"), []byte(got))
+			if lang == "ja" {
+				for _, english := range []string{"STATE", "SINCE", " at ", "(Mon)", "TRANSITIONS", "off all day", "A resource tagged", "FOLLOWED BY"} {
+					if strings.Contains(got, english) {
+						t.Errorf("Japanese output holds %q:\n%s", english, got)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package i18n
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Units writes a span of time for people in l from its parts, leaving out
 // the parts that are zero: "2d 4h" (sep " ") or "2d4h" (sep "") in
@@ -22,4 +25,9 @@ func (l Lang) Units(days, hours, minutes int64, sep string) string {
 		parts = append(parts, l.T("unit.m", minutes))
 	}
 	return strings.Join(parts, sep)
+}
+
+// Weekday is a day of the week, short, in l: Mon, 月.
+func (l Lang) Weekday(d time.Weekday) string {
+	return l.T("weekday." + d.String()[:3])
 }
