@@ -387,7 +387,7 @@ func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "%s: %s %s (%s), journaled as %s\n", o.Status, o.Change.Action, nameOf(o.Change.Ref), changeText(o.Change.Before, o.Change.After), o.Change.ID)
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("cli.undo.done", o.Status, o.Change.Action, nameOf(o.Change.Ref), changeText(o.Change.Before, o.Change.After), o.Change.ID))
 	return err
 }
 

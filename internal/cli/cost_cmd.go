@@ -12,6 +12,7 @@ import (
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/cost/costdb"
+	"github.com/steward-sre/steward/internal/report/costreport"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -74,7 +75,11 @@ func (c *CostIngestCmd) Run(ctx context.Context, r *runner) error {
 			return err
 		}
 	}
-	return ingestError(cost.RunIngest(ctx, cs, o, c.Format, r.lang, r.env.Stdout))
+	res, err := cost.Ingest(ctx, cs, o)
+	if err != nil {
+		return ingestError(err)
+	}
+	return costreport.Ingest(r.env.Stdout, res, r.costOutput(c.Format))
 }
 
 // ingestError sorts an ingest's failure: the store's, the disk's or the
@@ -125,7 +130,7 @@ type CostWasteCmd struct{ CostFlags }
 // Run reports waste. It is priced from the price table where there is no
 // bill: it still answers, and says how to make it exact.
 func (c *CostWasteCmd) Run(ctx context.Context, r *runner) error {
-	return r.withCostCommon(ctx, c.Format, func(o cost.Common) error {
+	return r.withCostCommon(ctx, func(o cost.Common) error {
 		end, err := cost.DataEnd(ctx, o.Store)
 		switch {
 		case errors.Is(err, cost.ErrNoBill):
@@ -135,7 +140,11 @@ func (c *CostWasteCmd) Run(ctx context.Context, r *runner) error {
 		default:
 			o.Now = dataNow(o.Now, end)
 		}
-		return cost.RunWaste(ctx, o, r.env.Stdout)
+		res, err := cost.Waste(ctx, o)
+		if err != nil {
+			return err
+		}
+		return costreport.Waste(r.env.Stdout, res, r.costOutput(c.Format))
 	})
 }
 
@@ -144,13 +153,17 @@ type CostAnomaliesCmd struct{ CostFlags }
 
 // Run reports anomalies, measured from the last day billed.
 func (c *CostAnomaliesCmd) Run(ctx context.Context, r *runner) error {
-	return r.withCostCommon(ctx, c.Format, func(o cost.Common) error {
+	return r.withCostCommon(ctx, func(o cost.Common) error {
 		end, err := billedEnd(ctx, r, o)
 		if err != nil {
 			return err
 		}
 		o.Now = dataNow(o.Now, end)
-		return cost.RunAnomalies(ctx, o, r.env.Stdout)
+		res, err := cost.Anomalies(ctx, o)
+		if err != nil {
+			return err
+		}
+		return costreport.Anomalies(r.env.Stdout, res, r.costOutput(c.Format))
 	})
 }
 
@@ -170,21 +183,28 @@ type CostCheckCmd struct{ CostFlags }
 
 // Run checks; a breach exits 1.
 func (c *CostCheckCmd) Run(ctx context.Context, r *runner) error {
-	return r.withCostCommon(ctx, c.Format, func(o cost.Common) error {
+	return r.withCostCommon(ctx, func(o cost.Common) error {
 		if _, err := billedEnd(ctx, r, o); err != nil {
 			return err
 		}
-		err := cost.RunCheck(ctx, o, r.env.Stdout)
-		if errors.Is(err, cost.ErrCheckFailed) {
+		res, err := cost.Check(ctx, o)
+		if err != nil {
+			return err
+		}
+		out := r.costOutput(c.Format)
+		if err := costreport.Check(r.env.Stdout, res, out); err != nil {
+			return err
+		}
+		if err := costreport.CheckFailed(res, out.Lang); err != nil {
 			return exitError{ExitFindings, "steward: " + err.Error()}
 		}
-		return err
+		return nil
 	})
 }
 
 // withCostCommon runs f with what the reporting commands share.
-func (r *runner) withCostCommon(ctx context.Context, format string, f func(cost.Common) error) error {
-	o, closeFn, err := r.costCommon(ctx, format)
+func (r *runner) withCostCommon(ctx context.Context, f func(cost.Common) error) error {
+	o, closeFn, err := r.costCommon(ctx)
 	if err != nil {
 		return err
 	}
@@ -215,7 +235,7 @@ func (c *CostShowCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	o, closeFn, err := r.costCommon(ctx, c.Format)
+	o, closeFn, err := r.costCommon(ctx)
 	if err != nil {
 		return err
 	}
@@ -233,7 +253,11 @@ func (c *CostShowCmd) Run(ctx context.Context, r *runner) error {
 		to = dataNow(o.Now, end).AddDate(0, 0, 1)
 		to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	return cost.RunShow(ctx, cost.ShowOptions{Common: o, By: c.By, From: from, To: to, Amortized: c.Amortized, Top: c.Top}, r.env.Stdout)
+	res, err := cost.Show(ctx, cost.ShowOptions{Common: o, By: c.By, From: from, To: to, Amortized: c.Amortized, Top: c.Top})
+	if err != nil {
+		return err
+	}
+	return costreport.Show(r.env.Stdout, res, r.costOutput(c.Format))
 }
 
 // dataNow is "today" for a report over bills: now, or the last day billed
@@ -254,6 +278,12 @@ func parseDay(flag, s string) (time.Time, error) {
 		return time.Time{}, usagef("%s %q: want a date as YYYY-MM-DD", flag, s)
 	}
 	return t, nil
+}
+
+// costOutput is how a cost command writes for its reader: the format
+// asked for, the terminal's width and the run's language.
+func (r *runner) costOutput(format string) costreport.Options {
+	return costreport.Options{Format: format, Width: r.tableWidth(), Lang: r.lang}
 }
 
 // costStore opens the store and the cost tables kept in the same database.
@@ -310,7 +340,7 @@ func (r *runner) costStoreForReading(ctx context.Context, cfg *config.Config) (s
 // costCommon gathers what the reporting commands share: the rollups, the
 // configuration, and the latest scan's resources and findings (which name
 // owners and price waste), when there is a scan.
-func (r *runner) costCommon(ctx context.Context, format string) (cost.Common, func(), error) {
+func (r *runner) costCommon(ctx context.Context) (cost.Common, func(), error) {
 	cfg, err := r.config(ctx)
 	if err != nil {
 		return cost.Common{}, nil, err
@@ -324,10 +354,9 @@ func (r *runner) costCommon(ctx context.Context, format string) (cost.Common, fu
 		Keys:     cost.Keys{System: cfg.Tags.SystemKey, Env: cfg.Tags.EnvKey, Owner: cfg.Tags.OwnerKey},
 		Naming:   cfg.NamingRule(),
 		Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate,
-		Now: r.env.Now().UTC(), Format: format, Logger: r.log, Lang: r.lang,
+		Now: r.env.Now().UTC(), Logger: r.log,
 		Schedules: cfg.ScheduleResolver(),
 	}
-	o.Width = r.tableWidth()
 	s, err := st.LatestScan(ctx)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -8,6 +8,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/report/costreport"
 )
 
 // runCostExplorer is `steward cost ingest --cost-explorer --from --to`.
@@ -46,5 +47,9 @@ func (c *CostIngestCmd) runCostExplorer(ctx context.Context, r *runner) error {
 		return err
 	}
 	defer st.Close()
-	return cost.RunCostExplorer(ctx, cs, o, c.Format, r.lang, r.env.Stdout)
+	res, err := cost.IngestCostExplorer(ctx, cs, o)
+	if err != nil {
+		return err
+	}
+	return costreport.Ingest(r.env.Stdout, res, r.costOutput(c.Format))
 }

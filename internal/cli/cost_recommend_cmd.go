@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/report/costreport"
 )
 
 // CostRecommendCmd lists savings.
@@ -13,10 +14,14 @@ type CostRecommendCmd struct {
 
 // Run recommends.
 func (c *CostRecommendCmd) Run(ctx context.Context, r *runner) error {
-	o, closeFn, err := r.costCommon(ctx, c.Format)
+	o, closeFn, err := r.costCommon(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	return cost.RunRecommend(ctx, o, r.env.Stdout)
+	res, err := cost.Recommend(ctx, o)
+	if err != nil {
+		return err
+	}
+	return costreport.Recommend(r.env.Stdout, res, r.costOutput(c.Format))
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/steward-sre/steward/internal/collect/aws"
@@ -63,7 +62,7 @@ func (c *DoraGitHubCmd) Run(ctx context.Context, r *runner) error {
 		return usagef("%s: %v", c.Payload, err)
 	}
 	if d.Len() == 0 {
-		_, err := fmt.Fprintf(r.env.Stdout, "nothing to record from this %s event\n", c.Event)
+		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("dora.rec.nothing", c.Event))
 		return err
 	}
 	st, err := r.openStore(ctx, cfg)
@@ -75,20 +74,20 @@ func (c *DoraGitHubCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	for _, x := range d.Deployments {
-		fmt.Fprintf(r.env.Stdout, "recorded deployment %s: %s to %s, %s, %s\n", x.ID, x.Service, x.Environment, short(x.CommitSHA), x.Result)
+		fmt.Fprintln(r.env.Stdout, r.lang.T("dora.rec.deploy", x.ID, x.Service, x.Environment, short(x.CommitSHA), x.Result))
 	}
 	for _, x := range d.Changes {
-		fmt.Fprintf(r.env.Stdout, "recorded change %s of %s: merged as %s\n", x.ID, x.Service, short(x.MergeSHA))
+		fmt.Fprintln(r.env.Stdout, r.lang.T("dora.rec.change", x.ID, x.Service, short(x.MergeSHA)))
 	}
 	if n := len(d.Commits); n > 0 {
-		fmt.Fprintf(r.env.Stdout, "recorded %d commits of %s on the main branch\n", n, d.Commits[0].Service)
+		fmt.Fprintln(r.env.Stdout, r.lang.T("dora.rec.commits", n, d.Commits[0].Service))
 	}
 	for _, x := range d.Incidents {
-		state := "open"
+		state := r.lang.T("dora.rec.open")
 		if !x.ResolvedAt.IsZero() {
-			state = "resolved"
+			state = r.lang.T("dora.rec.resolved")
 		}
-		fmt.Fprintf(r.env.Stdout, "recorded incident %s on %s (%s)\n", x.ID, x.Service, state)
+		fmt.Fprintln(r.env.Stdout, r.lang.T("dora.rec.incident", x.ID, x.Service, state))
 	}
 	return nil
 }
@@ -170,11 +169,11 @@ func (r *runner) readDelivery(ctx context.Context, cfg *config.Config) (delivery
 
 func levelCell(l delivery.Level) string { return string(l) }
 
-func minutesCell(m *float64) string {
+func minutesCell(m *float64, lang i18n.Lang) string {
 	if m == nil {
 		return "-"
 	}
-	return delivery.HumanMinutes(*m)
+	return delivery.HumanMinutesIn(lang, *m)
 }
 
 func writeFourKeys(w io.Writer, s delivery.Summary, lang i18n.Lang) error {
@@ -188,11 +187,11 @@ func writeFourKeys(w io.Writer, s delivery.Summary, lang i18n.Lang) error {
 		if r.ChangeFailureRate.Ratio != nil {
 			cfr = fmt.Sprintf("%.1f%% (%d/%d)", *r.ChangeFailureRate.Ratio*100, r.ChangeFailureRate.Failed, r.ChangeFailureRate.Total)
 		}
-		lead := minutesCell(r.LeadTime.MedianMinutes) + " / " + minutesCell(r.LeadTime.P90Minutes)
+		lead := minutesCell(r.LeadTime.MedianMinutes, lang) + " / " + minutesCell(r.LeadTime.P90Minutes, lang)
 		rows = append(rows, []string{scope, fmt.Sprint(r.Deployments),
 			lang.T("dora.frequency", r.DeploymentFrequency.PerDay, r.DeploymentFrequency.PerWeek), levelCell(r.DeploymentFrequency.Level),
 			lang.T("dora.lead", lead, r.LeadTime.Changes), levelCell(r.LeadTime.Level), cfr, levelCell(r.ChangeFailureRate.Level),
-			fmt.Sprintf("%s (%d)", minutesCell(r.RecoveryTime.MedianMinutes), r.RecoveryTime.Recoveries), levelCell(r.RecoveryTime.Level)})
+			fmt.Sprintf("%s (%d)", minutesCell(r.RecoveryTime.MedianMinutes, lang), r.RecoveryTime.Recoveries), levelCell(r.RecoveryTime.Level)})
 	}
 	row(lang.T("dora.scope.all"), s.Report)
 	for _, b := range s.ByTeam {
@@ -210,55 +209,69 @@ func writeFourKeys(w io.Writer, s delivery.Summary, lang i18n.Lang) error {
 	if s.Explain == nil {
 		return nil
 	}
-	return writeExplain(w, s.Explain)
+	return writeExplain(w, s.Explain, lang)
 }
 
-func writeExplain(w io.Writer, ex *delivery.Explanation) error {
+func writeExplain(w io.Writer, ex *delivery.Explanation, lang i18n.Lang) error {
 	const stamp = "2006-01-02 15:04"
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "\nDeployments (%d): frequency counts the successes; change failure rate the failed of all\n", len(ex.Deployments))
-	fmt.Fprintln(tw, "FINISHED\tID\tSERVICE\tRESULT\tTOOL\tCOMMIT\tFAILED\tSHIPPED")
+	cols := func(keys ...string) []table.Column {
+		out := make([]table.Column, len(keys))
+		for i, k := range keys {
+			out[i] = table.Column{Title: lang.T("dora.ex.col." + k)}
+		}
+		return out
+	}
+	var deploys [][]string
 	for _, d := range ex.Deployments {
 		failed := "-"
 		if d.Failed {
-			failed = "yes: " + d.Why
+			failed = lang.T("dora.ex.failed", d.Why)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Finished.Format(stamp), d.ID, d.Service, d.Result, dash(d.Tool), short(d.CommitSHA),
-			failed, dash(strings.Join(d.Changes, " ")))
+		deploys = append(deploys, []string{d.Finished.Format(stamp), d.ID, d.Service, string(d.Result), dash(d.Tool), short(d.CommitSHA),
+			failed, dash(strings.Join(d.Changes, " "))})
 	}
-	fmt.Fprintf(tw, "\nChanges (%d): lead time from first commit to the successful deployment that shipped it\n", len(ex.Changes))
-	fmt.Fprintln(tw, "SERVICE\tCHANGE\tKIND\tCOMMIT\tFIRST COMMIT\tDEPLOYMENT\tDEPLOYED\tLEAD TIME")
+	var changes [][]string
 	for _, c := range ex.Changes {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Service, c.ID, c.Kind, short(c.SHA), c.FirstCommitAt.Format(stamp), c.DeploymentID,
-			c.DeployedAt.Format(stamp), delivery.HumanMinutes(c.LeadMinutes))
+		changes = append(changes, []string{c.Service, c.ID, string(c.Kind), short(c.SHA), c.FirstCommitAt.Format(stamp), c.DeploymentID,
+			c.DeployedAt.Format(stamp), delivery.HumanMinutesIn(lang, c.LeadMinutes)})
 	}
-	fmt.Fprintf(tw, "\nIncidents (%d): laid at the deployment named, else the service's latest successful deployment before it\n", len(ex.Incidents))
-	fmt.Fprintln(tw, "CREATED\tID\tSERVICE\tRESOLVED\tDEPLOYMENT\tLINK\tCOUNTED")
+	var incidents [][]string
 	for _, i := range ex.Incidents {
-		resolved := "open"
+		resolved := lang.T("dora.ex.open")
 		if !i.ResolvedAt.IsZero() {
 			resolved = i.ResolvedAt.Format(stamp)
 		}
-		counted := "no (its deployment is outside the window or scope)"
+		counted := lang.T("dora.ex.notcounted")
 		if i.Counted {
-			counted = "yes"
+			counted = lang.T("dora.ex.counted")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i.CreatedAt.Format(stamp), i.ID, i.Service, resolved, dash(i.LinkedTo), i.Link, counted)
+		incidents = append(incidents, []string{i.CreatedAt.Format(stamp), i.ID, i.Service, resolved, dash(i.LinkedTo), i.Link, counted})
 	}
-	fmt.Fprintf(tw, "\nRecoveries (%d): time from failure to recovery of each failed deployment\n", len(ex.Recoveries))
-	fmt.Fprintln(tw, "DEPLOYMENT\tFROM\tTO\tTIME\tVIA")
+	var recoveries [][]string
 	for _, rc := range ex.Recoveries {
-		to := "not recovered"
+		to := lang.T("dora.ex.notrecovered")
 		if !rc.To.IsZero() {
 			to = rc.To.Format(stamp)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", rc.DeploymentID, rc.From.Format(stamp), to, minutesCell(rc.Minutes), rc.Via)
+		recoveries = append(recoveries, []string{rc.DeploymentID, rc.From.Format(stamp), to, minutesCell(rc.Minutes, lang), rc.Via})
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	for _, t := range []*table.Table{
+		table.Rows(lang.T("dora.ex.deploys", len(ex.Deployments)), cols("finished", "id", "service", "result", "tool", "commit", "failed", "shipped"), deploys),
+		table.Rows(lang.T("dora.ex.changes", len(ex.Changes)), cols("service", "change", "kind", "commit", "firstcommit", "deployment", "deployed", "lead"), changes),
+		table.Rows(lang.T("dora.ex.incidents", len(ex.Incidents)), cols("created", "id", "service", "resolved", "deployment", "link", "counted"), incidents),
+		table.Rows(lang.T("dora.ex.recoveries", len(ex.Recoveries)), cols("deployment", "from", "to", "time", "via"), recoveries),
+	} {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+		if err := table.Render(w, table.FormatTable, t, table.Options{}); err != nil {
+			return err
+		}
 	}
 	for _, n := range ex.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
+		if _, err := fmt.Fprintln(w, table.Terminal(lang.T("dora.ex.note", n))); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -494,7 +507,7 @@ func (c *DeployRecordCmd) Run(ctx context.Context, r *runner) error {
 	if err := st.SaveDelivery(ctx, delivery.Data{Deployments: []delivery.Deployment{d}}); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "recorded deployment %s: %s to %s, %s, %s\n", d.ID, d.Service, d.Environment, short(d.CommitSHA), d.Result)
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("dora.rec.deploy", d.ID, d.Service, d.Environment, short(d.CommitSHA), d.Result))
 	for _, l := range leaseLines {
 		fmt.Fprintln(r.env.Stdout, l)
 	}
@@ -558,7 +571,7 @@ func (c *IncidentOpenCmd) Run(ctx context.Context, r *runner) error {
 	if err := st.SaveDelivery(ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "opened incident %s on %s at %s\n", inc.ID, inc.Service, inc.CreatedAt.Format(time.RFC3339))
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("dora.rec.opened", inc.ID, inc.Service, inc.CreatedAt.Format(time.RFC3339)))
 	return err
 }
 
@@ -602,7 +615,7 @@ func (c *IncidentResolveCmd) Run(ctx context.Context, r *runner) error {
 	if err := st.SaveDelivery(ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "resolved incident %s after %s\n", inc.ID, delivery.HumanMinutes(inc.ResolvedAt.Sub(inc.CreatedAt).Minutes()))
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("dora.rec.resolvedafter", inc.ID, delivery.HumanMinutesIn(r.lang, inc.ResolvedAt.Sub(inc.CreatedAt).Minutes())))
 	return err
 }
 

@@ -190,7 +190,7 @@ func (c *EnvListCmd) Run(ctx context.Context, r *runner) error {
 		if l := row.Lease; l != nil {
 			holder = env.HolderText(l, lang)
 			purpose, branch = dash(l.Purpose), dash(l.Branch)
-			until = lang.T("env.until", l.Until.In(loc).Format("01-02 15:04"), env.FormatDuration(l.Until.Sub(now)))
+			until = lang.T("env.until", l.Until.In(loc).Format("01-02 15:04"), env.FormatDurationIn(lang, l.Until.Sub(now)))
 		} else if !row.Leasable {
 			holder = lang.T("env.not.leasable")
 		} else {
@@ -206,7 +206,7 @@ func (c *EnvListCmd) Run(ctx context.Context, r *runner) error {
 		}
 		deploy := "-"
 		if dep := row.LastDeploy; dep != nil {
-			deploy = lang.T("env.deploy", dep.Service, short(dep.CommitSHA), string(dep.Result), env.FormatAgo(now.Sub(dep.Finished)))
+			deploy = lang.T("env.deploy", dep.Service, short(dep.CommitSHA), string(dep.Result), env.FormatAgoIn(lang, now.Sub(dep.Finished)))
 		}
 		running := "-"
 		if row.Running+row.Stopped > 0 {
@@ -267,7 +267,7 @@ func (r *runner) envCosts(ctx context.Context, s *envScene) (*envCostTable, stri
 	res, err := cost.Show(ctx, cost.ShowOptions{Common: cost.Common{
 		Store: cs, Cost: s.cfg.Cost, Keys: cost.Keys{System: s.cfg.Tags.SystemKey, Env: s.cfg.Tags.EnvKey, Owner: s.cfg.Tags.OwnerKey},
 		Naming: s.cfg.NamingRule(), Currency: s.cfg.Currency.Code, Rate: s.cfg.Currency.Rate, Now: r.env.Now().UTC(),
-		Resources: s.rs, Logger: r.log, Lang: r.lang, Schedules: s.cfg.ScheduleResolver(),
+		Resources: s.rs, Logger: r.log, Schedules: s.cfg.ScheduleResolver(),
 	}, By: "env", From: from, To: end.AddDate(0, 0, 1)})
 	if err != nil {
 		return nil, "", err
@@ -323,7 +323,7 @@ func (c *EnvClaimCmd) Run(ctx context.Context, r *runner) error {
 		key = "env.claim.renewed"
 	}
 	l := res.Lease
-	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T(key, l.Environment, l.Holder, l.Until.In(loc).Format("2006-01-02 15:04 MST"), env.FormatDuration(l.Until.Sub(r.env.Now()))))
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T(key, l.Environment, l.Holder, l.Until.In(loc).Format("2006-01-02 15:04 MST"), env.FormatDurationIn(r.lang, l.Until.Sub(r.env.Now()))))
 	return err
 }
 
@@ -357,7 +357,7 @@ func (c *EnvExtendCmd) Run(ctx context.Context, r *runner) error {
 	if c.Format == "json" {
 		return r.writeJSON(l)
 	}
-	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("env.extend.ok", l.Environment, l.Until.In(r.zone(s.cfg)).Format("2006-01-02 15:04 MST"), env.FormatDuration(l.Until.Sub(r.env.Now()))))
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("env.extend.ok", l.Environment, l.Until.In(r.zone(s.cfg)).Format("2006-01-02 15:04 MST"), env.FormatDurationIn(r.lang, l.Until.Sub(r.env.Now()))))
 	return err
 }
 
@@ -375,7 +375,7 @@ func (c *EnvReleaseCmd) Run(ctx context.Context, r *runner) error {
 	if c.Format == "json" {
 		return r.writeJSON(l)
 	}
-	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("env.release.ok", l.Environment, env.FormatDuration(l.Ended.Sub(l.Start))))
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("env.release.ok", l.Environment, env.FormatDurationIn(r.lang, l.Ended.Sub(l.Start))))
 	return err
 }
 

@@ -240,3 +240,76 @@ func TestDeliveryAndJournalJapanese(t *testing.T) {
 		t.Errorf("dora: exit %d, out %q, err %q", code, out, errs)
 	}
 }
+
+// TestDeliveryExplainGolden records deployments and an incident, then
+// explains the Four Keys, in English and in Japanese: the record lines,
+// the tables behind each figure and the durations (2h 30m, 2時間30分)
+// speak the reader's language, and the tables stay aligned.
+func TestDeliveryExplainGolden(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			store := filepath.Join(t.TempDir(), "s.db")
+			var all strings.Builder
+			for _, args := range [][]string{
+				{"deploy", "record", "--service", "api", "--env", "prod", "--sha", "1a2b3c4d5e", "--result", "success", "--tool", "ecspresso", "--finished", "2026-11-18T09:00:00Z"},
+				{"deploy", "record", "--service", "api", "--env", "prod", "--sha", "2b3c4d5e6f", "--result", "failure", "--id", "api-2", "--finished", "2026-11-20T09:00:00Z"},
+				{"deploy", "record", "--service", "api", "--env", "prod", "--sha", "3c4d5e6f70", "--result", "success", "--id", "api-3", "--finished", "2026-11-20T11:00:00Z"},
+				{"incident", "open", "--service", "api", "--id", "INC-1", "--deployment", "api-3", "--at", "2026-11-20T12:00:00Z"},
+				{"incident", "resolve", "INC-1", "--at", "2026-11-20T14:30:00Z"},
+				{"dora", "show", "--explain", "--from", "2026-11-01", "--to", "2026-11-21"},
+			} {
+				code, out, errs := runLang(t, nil, 0, append([]string{"--lang", lang, "--store", store}, args...)...)
+				if code != 0 {
+					t.Fatalf("%v: exit %d, err %q", args, code, errs)
+				}
+				all.WriteString("$ steward " + strings.Join(args, " ") + "\n" + out)
+			}
+			got := all.String()
+			golden.Check(t, filepath.Join("testdata", "dora-explain-"+lang+".golden"), []byte(got))
+			if lang == "ja" {
+				for _, english := range []string{"recorded", "Deployments (", "LEAD TIME", "not recovered", "resolved incident", "2h 30m"} {
+					if strings.Contains(got, english) {
+						t.Errorf("Japanese output holds %q:\n%s", english, got)
+					}
+				}
+				if !strings.Contains(got, "2時間30分") {
+					t.Errorf("the incident's 2h30m is not said in Japanese:\n%s", got)
+				}
+			}
+		})
+	}
+}
+
+// TestScheduleGolden: schedule list, eval and preview in English and in
+// Japanese: headings, states, weekdays, holidays and the offhours line in
+// the reader's language, the tables aligned.
+func TestScheduleGolden(t *testing.T) {
+	cfg := writeConfig(t, scheduleConfig)
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			var all strings.Builder
+			for _, args := range [][]string{
+				{"schedule", "list"},
+				{"schedule", "eval", "--schedule", "la-support", "--at", "2026-03-09T09:00:00-07:00"},
+				{"schedule", "eval", "--tag", "off=(M-F,19);on=(M-F,7);tz=jst", "--at", "2026-12-05T12:00:00+09:00"},
+				{"schedule", "preview", "office-hours", "--from", "2026-11-01T00:00:00+09:00", "--days", "5"},
+				{"schedule", "preview", "office-hours", "--from", "2026-12-28T00:00:00+09:00", "--days", "3"},
+			} {
+				code, out, errs := runLang(t, nil, 0, append([]string{"--lang", lang, "--config", cfg}, args...)...)
+				if code != 0 {
+					t.Fatalf("%v: exit %d, err %q", args, code, errs)
+				}
+				all.WriteString("$ steward " + strings.Join(args, " ") + "\n" + out)
+			}
+			got := all.String()
+			golden.Check(t, filepath.Join("testdata", "schedule-"+lang+".golden"), []byte(got))
+			if lang == "ja" {
+				for _, english := range []string{"STATE", "SINCE", " at ", "(Mon)", "TRANSITIONS", "off all day", "A resource tagged", "FOLLOWED BY"} {
+					if strings.Contains(got, english) {
+						t.Errorf("Japanese output holds %q:\n%s", english, got)
+					}
+				}
+			}
+		})
+	}
+}

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/i18n"
+	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/schedule"
 )
 
@@ -78,22 +79,31 @@ func (r *runner) printStatus(format, name string, s *schedule.Schedule, st sched
 	if format == "json" {
 		return writeJSON(r.env.Stdout, st)
 	}
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
+	l := r.lang
 	if s != nil {
 		name += " (" + s.Location().String() + ")"
 	}
-	fmt.Fprintf(tw, "SCHEDULE\t%s\n", name)
-	fmt.Fprintf(tw, "STATE\t%s\n", st.State)
+	// A label and its value a line, the first line as the titles.
+	cols := []table.Column{{Title: l.T("schedule.eval.schedule")}, {Title: name}}
+	rows := [][]string{{l.T("schedule.eval.state"), stateText(l, st.State)}}
 	if !st.Since.IsZero() {
-		fmt.Fprintf(tw, "SINCE\t%s\n", when(st.Since))
+		rows = append(rows, []string{l.T("schedule.eval.since"), whenIn(l, st.Since)})
 	}
 	if st.Next != nil {
-		fmt.Fprintf(tw, "NEXT\t%s at %s\n", st.Next.State, when(st.Next.At))
+		rows = append(rows, []string{l.T("schedule.eval.next"), l.T("schedule.eval.nextat", stateText(l, st.Next.State), whenIn(l, st.Next.At))})
 	}
 	if s != nil && s.Enforced() {
-		fmt.Fprintf(tw, "ENFORCED\tyes: manual changes are undone at the next run\n")
+		rows = append(rows, []string{l.T("schedule.eval.enforced"), l.T("schedule.eval.enforcedyes")})
 	}
-	return tw.Flush()
+	return table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{})
+}
+
+// stateText is a schedule state for people: on, off, none in English.
+func stateText(l i18n.Lang, st schedule.State) string {
+	if key := "schedule.state." + string(st); l.Has(key) {
+		return l.T(key)
+	}
+	return string(st)
 }
 
 // SchedulePreviewCmd shows the days ahead of a named schedule.
@@ -125,15 +135,16 @@ func (c *SchedulePreviewCmd) Run(ctx context.Context, r *runner) error {
 	if c.Format == "json" {
 		return writeJSON(r.env.Stdout, days)
 	}
-	fmt.Fprintf(r.env.Stdout, "%s: %s\n", s.Name(), s)
-	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DATE\tDAY\tTRANSITIONS\tDAY OFF")
+	l := r.lang
+	fmt.Fprintln(r.env.Stdout, table.Terminal(fmt.Sprintf("%s: %s", s.Name(), s)))
+	cols := []table.Column{{Title: l.T("schedule.col.date")}, {Title: l.T("schedule.col.day")}, {Title: l.T("schedule.col.transitions")}, {Title: l.T("schedule.col.dayoff")}}
+	var rows [][]string
 	for _, d := range days {
 		var ts []string
 		for _, t := range d.Transitions {
-			ts = append(ts, fmt.Sprintf("%s %s", t.State, t.At.Format("15:04 MST")))
+			ts = append(ts, fmt.Sprintf("%s %s", stateText(l, t.State), t.At.Format("15:04 MST")))
 		}
-		trs := strings.Join(ts, ", ")
+		trs := strings.Join(ts, l.T("schedule.sep"))
 		if trs == "" {
 			trs = "-"
 		}
@@ -141,13 +152,13 @@ func (c *SchedulePreviewCmd) Run(ctx context.Context, r *runner) error {
 		switch off {
 		case "":
 		case "closed":
-			off = "closed day (off all day)"
+			off = l.T("schedule.closedday")
 		default:
-			off = "holiday: " + off + " (off all day)"
+			off = l.T("schedule.holiday", off)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Date.Format(time.DateOnly), d.Date.Format("Mon"), trs, off)
+		rows = append(rows, []string{d.Date.Format(time.DateOnly), l.Weekday(d.Date.Weekday()), trs, off})
 	}
-	return tw.Flush()
+	return table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{})
 }
 
 // ScheduleListCmd lists the named schedules.
@@ -193,29 +204,30 @@ func (c *ScheduleListCmd) Run(ctx context.Context, r *runner) error {
 	if len(infos) == 0 {
 		fmt.Fprintln(r.env.Stdout, r.lang.T("schedule.none"))
 	} else {
-		tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tWINDOWS\tTIME ZONE\tHOLIDAYS\tCLOSED\tENFORCED\tFOLLOWED BY")
+		l := r.lang
+		cols := []table.Column{{Title: l.T("schedule.col.name")}, {Title: l.T("schedule.col.windows")}, {Title: l.T("schedule.col.zone")}, {Title: l.T("schedule.col.holidays")},
+			{Title: l.T("schedule.col.closed")}, {Title: l.T("schedule.col.enforced")}, {Title: l.T("schedule.col.by")}}
+		var rows [][]string
 		for _, i := range infos {
-			by := []string{"tag " + i.Tag}
+			by := []string{l.T("schedule.by.tag", i.Tag)}
 			if len(i.Env) > 0 {
-				by = append(by, "env "+strings.Join(i.Env, ","))
+				by = append(by, l.T("schedule.by.env", strings.Join(i.Env, ",")))
 			}
 			if len(i.System) > 0 {
-				by = append(by, "system "+strings.Join(i.System, ","))
+				by = append(by, l.T("schedule.by.system", strings.Join(i.System, ",")))
 			}
-			enforced := "no"
+			enforced := l.T("schedule.no")
 			if i.Enforced {
-				enforced = "yes"
+				enforced = l.T("schedule.yes")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i.Name, strings.Join(i.Windows, "; "), i.TimeZone, i.Holidays,
-				dashIfEmpty(strings.Join(i.Closed, ",")), enforced, strings.Join(by, "; "))
+			rows = append(rows, []string{i.Name, strings.Join(i.Windows, "; "), i.TimeZone, i.Holidays,
+				dashIfEmpty(strings.Join(i.Closed, ",")), enforced, strings.Join(by, "; ")})
 		}
-		if err := tw.Flush(); err != nil {
+		if err := table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{}); err != nil {
 			return err
 		}
 	}
-	_, err = fmt.Fprintf(r.env.Stdout, "A resource tagged %s follows that Cloud Custodian offhours schedule (zone without tz: %s).\n",
-		res.OffhoursKey, res.Offhours.TimeZone)
+	_, err = fmt.Fprintln(r.env.Stdout, table.Terminal(r.lang.T("schedule.offhours", res.OffhoursKey, res.Offhours.TimeZone)))
 	return err
 }
 
@@ -249,7 +261,13 @@ func instant(flag, s string, now func() time.Time) (time.Time, error) {
 }
 
 // when is a time as people read it, with its day.
-func when(t time.Time) string { return t.Format("2006-01-02 15:04 MST (Mon)") }
+func when(t time.Time) string { return whenIn(i18n.EN, t) }
+
+// whenIn is an instant for people in lang, its weekday in their words:
+// 2026-12-07 19:30 JST (Mon), or (月) in Japanese.
+func whenIn(l i18n.Lang, t time.Time) string {
+	return t.Format("2006-01-02 15:04 MST") + l.T("schedule.weekday", l.Weekday(t.Weekday()))
+}
 
 func dashIfEmpty(s string) string {
 	if s == "" {

@@ -4,14 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"time"
 )
 
-// detectDays is how many recent days are checked for anomalies.
-const detectDays = 7
+// DetectDays is how many recent days are checked for anomalies.
+const DetectDays = 7
 
 // ResourceDelta is one resource's share of a rise.
 type ResourceDelta struct {
@@ -62,7 +61,7 @@ func Anomalies(ctx context.Context, o Common) (*AnomalyResult, error) {
 	}
 	cfg := o.Cost.Anomaly
 	today := dayOf(o.Now)
-	detStart := today - detectDays
+	detStart := today - DetectDays
 	from := detStart - int32(cfg.WindowDays)
 	at := o.attributor()
 	data := map[[3]string]*series{}
@@ -107,7 +106,7 @@ func Anomalies(ctx context.Context, o Common) (*AnomalyResult, error) {
 	}
 	if res.HistoryDays < cfg.MinHistoryDays {
 		res.NotEnough = fmt.Sprintf("only %d days of billing history before the last %d days; anomaly detection needs %d (ingest older months, or lower cost.anomaly.min_history_days)",
-			res.HistoryDays, detectDays, cfg.MinHistoryDays)
+			res.HistoryDays, DetectDays, cfg.MinHistoryDays)
 		return res, nil
 	}
 	minImpact := cfg.MinImpact.Float64()
@@ -198,13 +197,4 @@ func median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
-}
-
-// RunAnomalies is `steward cost anomalies`.
-func RunAnomalies(ctx context.Context, o Common, w io.Writer) error {
-	r, err := Anomalies(ctx, o)
-	if err != nil {
-		return err
-	}
-	return RenderAnomalies(w, r, o.Format, o.Width, o.Lang)
 }

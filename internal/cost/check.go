@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
@@ -38,14 +37,14 @@ type CheckResult struct {
 	Budgets   []BudgetStatus `json:"budgets"`
 	Anomalies *AnomalyResult `json:"anomalies"`
 	Failures  []string       `json:"failures"`
-	// failures are Failures for saying in another language.
-	failures []phrase
+	// FailurePhrases are Failures for saying in another language.
+	FailurePhrases []i18n.Phrase `json:"-"`
 }
 
 // fail records a failure, in English for JSON and as a phrase for people.
-func (r *CheckResult) fail(p phrase) {
-	r.Failures = append(r.Failures, p.in(i18n.EN))
-	r.failures = append(r.failures, p)
+func (r *CheckResult) fail(p i18n.Phrase) {
+	r.Failures = append(r.Failures, p.In(i18n.EN))
+	r.FailurePhrases = append(r.FailurePhrases, p)
 }
 
 // Check compares month-to-date usage of each budget's system/env with its
@@ -93,7 +92,7 @@ func Check(ctx context.Context, o Common) (*CheckResult, error) {
 		st.Breached = td.Cmp(b.Monthly) > 0
 		st.OnTrackToBreach = !st.Breached && st.Forecast.Cmp(b.Monthly) > 0
 		if st.Breached {
-			res.fail(say("cost.check.budget", cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), money.Format(td, cv.to), money.Format(b.Monthly, cv.to)))
+			res.fail(i18n.Say("cost.check.budget", cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), money.Format(td, cv.to), money.Format(b.Monthly, cv.to)))
 		}
 		res.Budgets = append(res.Budgets, st)
 	}
@@ -104,37 +103,11 @@ func Check(ctx context.Context, o Common) (*CheckResult, error) {
 	res.Anomalies = an
 	for _, a := range an.Anomalies {
 		if a.Impact.Cmp(o.Cost.Anomaly.FailImpact) >= 0 {
-			res.fail(say("cost.check.anomaly", a.System, a.Service, a.UsageType, a.Since, money.Format(a.Impact, an.Currency)))
+			res.fail(i18n.Say("cost.check.anomaly", a.System, a.Service, a.UsageType, a.Since, money.Format(a.Impact, an.Currency)))
 		}
 	}
 	return res, nil
 }
-
-// RunCheck is `steward cost check`; it returns ErrCheckFailed (wrapped)
-// after printing when anything failed.
-func RunCheck(ctx context.Context, o Common, w io.Writer) error {
-	r, err := Check(ctx, o)
-	if err != nil {
-		return err
-	}
-	if err := RenderCheck(w, r, o.Format, o.Width, o.Lang); err != nil {
-		return err
-	}
-	if len(r.Failures) > 0 {
-		first := r.Failures[0]
-		if len(r.failures) == len(r.Failures) {
-			first = r.failures[0].in(o.Lang)
-		}
-		return checkFailed(o.Lang.T("cost.check.failed", len(r.Failures), first))
-	}
-	return nil
-}
-
-// checkFailed is ErrCheckFailed told in the reader's language.
-type checkFailed string
-
-func (e checkFailed) Error() string { return string(e) }
-func (e checkFailed) Unwrap() error { return ErrCheckFailed }
 
 // WasteItem is one waste or idle finding priced.
 type WasteItem struct {
@@ -230,13 +203,4 @@ func Waste(ctx context.Context, o Common) (*WasteResult, error) {
 		return cmp.Or(b.Monthly.Cmp(a.Monthly), cmp.Compare(a.ARN, b.ARN), cmp.Compare(a.Policy, b.Policy))
 	})
 	return res, nil
-}
-
-// RunWaste is `steward cost waste`.
-func RunWaste(ctx context.Context, o Common, w io.Writer) error {
-	r, err := Waste(ctx, o)
-	if err != nil {
-		return err
-	}
-	return RenderWaste(w, r, o.Format, o.Width, o.Lang)
 }

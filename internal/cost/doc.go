@@ -16,6 +16,9 @@
 // clients are handed in by the caller with the scan's credentials. It must
 // not know the policy engine, the store's own schema
 // (it keeps its rollups behind RollupStore; costdb implements it on its own
-// cost_* tables) or the CLI: each command is a Run* function taking a
-// context, options and an io.Writer.
+// cost_* tables), the CLI, or how anything is shown: each command is a
+// function taking a context and options and returning a result, which the
+// report layer (report/costreport) lays out as a table, Markdown, CSV or
+// JSON. Text a person reads in a result is kept as an i18n.Phrase beside
+// its English words, so the report layer says it in the reader's language.
 package cost

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"math/big"
 	"slices"
 	"strings"
@@ -57,15 +56,16 @@ type Recommendation struct {
 	Action string `json:"action"`
 	// Why says how Monthly was reached, with the numbers.
 	Why string `json:"why"`
-	// action and why are Action and Why for saying in another language.
-	action, why phrase
+	// ActionPhrase and WhyPhrase are Action and Why for saying in another
+	// language.
+	ActionPhrase, WhyPhrase i18n.Phrase `json:"-"`
 }
 
 // says sets the action and why, in English for JSON and as phrases for
 // the table.
-func (it *Recommendation) says(action, why phrase) {
-	it.action, it.why = action, why
-	it.Action, it.Why = action.in(i18n.EN), why.in(i18n.EN)
+func (it *Recommendation) says(action, why i18n.Phrase) {
+	it.ActionPhrase, it.WhyPhrase = action, why
+	it.Action, it.Why = action.In(i18n.EN), why.In(i18n.EN)
 }
 
 // RecommendResult is every recommendation, largest saving first.
@@ -79,8 +79,8 @@ type RecommendResult struct {
 	Bases  map[string]Money `json:"by_basis"`
 	Items  []Recommendation `json:"items"`
 	Notes  []string         `json:"notes,omitempty"`
-	// notes are Notes for saying in another language.
-	notes []phrase
+	// NotePhrases are Notes for saying in another language.
+	NotePhrases []i18n.Phrase `json:"-"`
 }
 
 // resBill is one resource's usage over the bill window: all of it, and
@@ -247,11 +247,11 @@ func Recommend(ctx context.Context, o Common) (*RecommendResult, error) {
 	res := &RecommendResult{Currency: cv.to, OfficeHours: rc.cfg.OfficeHours.String(), Bases: map[string]Money{}}
 	if len(o.Resources) == 0 {
 		res.Notes = append(res.Notes, "No scan in the store: run steward scan (or steward demo) so there are resources to recommend for.")
-		res.notes = append(res.notes, say("cost.rec.noscan"))
+		res.NotePhrases = append(res.NotePhrases, i18n.Say("cost.rec.noscan"))
 	}
 	if len(bills) == 0 {
 		res.Notes = append(res.Notes, "No bill for the last 30 days: every saving is from the price table (steward cost ingest).")
-		res.notes = append(res.notes, say("cost.rec.nobill"))
+		res.NotePhrases = append(res.NotePhrases, i18n.Say("cost.rec.nobill"))
 	}
 	for i := range o.Resources {
 		r := &o.Resources[i]
@@ -358,18 +358,19 @@ func (rc *recommender) gp3(r *inventory.Resource) (Recommendation, bool) {
 	full, fullOK := pricing.Estimate(r)
 	if b, ok := rc.bill(r); ok && fullOK && full > 0 && b.total.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.total.MulRat(ratio(save, full))), BasisBill
-		it.says(say("cost.rec.gp3.action"), say("cost.rec.gp3.why.bill",
+		it.says(i18n.Say("cost.rec.gp3.action"), i18n.Say("cost.rec.gp3.why.bill",
 			rc.money(rc.cv.conv(b.total)), pctRat(ratio(save, full)), gb, r.Region, usd(save), usd(full)))
 		return it, it.Monthly.Sign() > 0
 	}
 	it.Monthly, it.Basis = rc.pv.conv(MoneyFromFloat(save)), BasisPrices
-	it.says(say("cost.rec.gp3.action"), say("cost.rec.gp3.why.prices", gb, r.Region, usd(full), usd(full-save)))
+	it.says(i18n.Say("cost.rec.gp3.action"), i18n.Say("cost.rec.gp3.why.prices", gb, r.Region, usd(full), usd(full-save)))
 	return it, true
 }
 
+// pctRat is a ratio as a percentage for a phrase's argument.
 func pctRat(r *big.Rat) string {
 	f, _ := r.Float64()
-	return pct(f)
+	return fmt.Sprintf("%.1f%%", f*100)
 }
 
 func (rc *recommender) generation(r *inventory.Resource) (Recommendation, bool) {
@@ -385,16 +386,16 @@ func (rc *recommender) generation(r *inventory.Resource) (Recommendation, bool) 
 	oldH, _ := pricing.InstanceHourly(r.Region, typ)
 	newH, _ := pricing.InstanceHourly(r.Region, next)
 	it := rc.item(RecGeneration, r)
-	action := say("cost.rec.gen.action", next)
+	action := i18n.Say("cost.rec.gen.action", next)
 	cut := ratio(oldH-newH, oldH)
 	if b, ok := rc.bill(r); ok && b.hourly.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.hourly.MulRat(cut)), BasisBill
-		it.says(action, say("cost.rec.gen.why.bill",
+		it.says(action, i18n.Say("cost.rec.gen.why.bill",
 			rc.money(rc.cv.conv(b.hourly)), next, rate(newH), rate(oldH), typ, r.Region, pctRat(cut)))
 		return it, it.Monthly.Sign() > 0
 	}
 	it.Monthly, it.Basis = rc.pv.conv(MoneyFromFloat(save)), BasisPrices
-	it.says(action, say("cost.rec.gen.why.prices",
+	it.says(action, i18n.Say("cost.rec.gen.why.prices",
 		next, rate(newH), rate(oldH), typ, r.Region, rate(oldH-newH), pricing.HoursPerMonth))
 	return it, true
 }
@@ -428,12 +429,12 @@ func (rc *recommender) fargateSpot(r *inventory.Resource) (Recommendation, bool)
 		return Recommendation{}, false
 	}
 	it := rc.item(RecFargateSpot, r)
-	action := say("cost.rec.spot.action")
+	action := i18n.Say("cost.rec.spot.action")
 	disc := ratio(rc.cfg.FargateSpotDiscount, 1)
-	why := say("cost.rec.spot.base", env, pctRat(disc))
+	why := i18n.Say("cost.rec.spot.base", env, pctRat(disc))
 	if b, ok := rc.bill(r); ok && b.hourly.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.hourly.MulRat(disc)), BasisBill
-		it.says(action, say("cost.rec.spot.why.bill", why, rc.money(rc.cv.conv(b.hourly))))
+		it.says(action, i18n.Say("cost.rec.spot.why.bill", why, rc.money(rc.cv.conv(b.hourly))))
 		return it, true
 	}
 	h, ok := pricing.Hourly(r)
@@ -442,7 +443,7 @@ func (rc *recommender) fargateSpot(r *inventory.Resource) (Recommendation, bool)
 	}
 	monthly := MoneyFromFloat(h).MulRat(big.NewRat(pricing.HoursPerMonth, 1))
 	it.Monthly, it.Basis = rc.pv.conv(monthly.MulRat(disc)), BasisPrices
-	it.says(action, say("cost.rec.spot.why.prices", why, rate(h), money.Format(monthly, money.USD)))
+	it.says(action, i18n.Say("cost.rec.spot.why.prices", why, rate(h), money.Format(monthly, money.USD)))
 	return it, true
 }
 
@@ -508,20 +509,20 @@ func (rc *recommender) officeHours(r *inventory.Resource) (Recommendation, bool)
 	}
 	offH, _ := offHours.Float64()
 	it := rc.item(RecOfficeHours, r)
-	action := say("cost.rec.oh.action")
+	action := i18n.Say("cost.rec.oh.action")
 	if r.Type == "AWS::ECS::Service" {
-		action = say("cost.rec.oh.action.ecs")
+		action = i18n.Say("cost.rec.oh.action.ecs")
 	}
 	var daysOff any = "" // a phrase when there are days off
 	if rc.daysOff > 0 {
-		daysOff = say("cost.rec.oh.daysoff", rc.daysOff)
+		daysOff = i18n.Say("cost.rec.oh.daysoff", rc.daysOff)
 	}
-	why := say("cost.rec.oh.base", env, oh.String(), off/60, daysOff, offH)
+	why := i18n.Say("cost.rec.oh.base", env, oh.String(), off/60, daysOff, offH)
 	rs := rc.withMembers(r)
 	if b, ok := rc.billOf(rs); ok && b.hourly.Sign() > 0 {
 		perHour := b.hourly.MulRat(big.NewRat(1, billDays*24))
 		it.Monthly, it.Basis = rc.cv.conv(b.hourly.MulRat(new(big.Rat).Quo(offHours, big.NewRat(billDays*24, 1)))), BasisBill
-		it.says(action, say("cost.rec.oh.why.bill",
+		it.says(action, i18n.Say("cost.rec.oh.why.bill",
 			why, money.FormatPrice(rc.cv.conv(perHour), rc.cv.to, 4), rc.money(rc.cv.conv(b.hourly)), billDays*24))
 		return it, it.Monthly.Sign() > 0
 	}
@@ -530,7 +531,7 @@ func (rc *recommender) officeHours(r *inventory.Resource) (Recommendation, bool)
 		return Recommendation{}, false
 	}
 	it.Monthly, it.Basis = rc.pv.conv(MoneyFromFloat(h).MulRat(offHours)), BasisPrices
-	it.says(action, say("cost.rec.oh.why.prices", why, rate(h)))
+	it.says(action, i18n.Say("cost.rec.oh.why.prices", why, rate(h)))
 	return it, true
 }
 
@@ -557,20 +558,20 @@ func (rc *recommender) idle(f finding.Finding) (Recommendation, bool) {
 	it.Owner = cmp.Or(it.Owner, f.Owner)
 	it.System = cmp.Or(it.System, f.System)
 	it.Env = cmp.Or(it.Env, f.Env)
-	action := say("cost.rec.db.action")
+	action := i18n.Say("cost.rec.db.action")
 	if kind == RecIdleNAT {
-		action = say("cost.rec.nat.action")
+		action = i18n.Say("cost.rec.nat.action")
 	}
-	why := say("cost.rec.idle.base", f.Policy, strings.TrimSpace(f.Message))
+	why := i18n.Say("cost.rec.idle.base", f.Policy, strings.TrimSpace(f.Message))
 	rs := rc.withMembers(r)
 	if b, ok := rc.billOf(rs); ok && b.total.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.total), BasisBill
-		it.says(action, say("cost.rec.idle.why.bill", why))
+		it.says(action, i18n.Say("cost.rec.idle.why.bill", why))
 		return it, true
 	}
 	if usd, ok := priceOf(rs, pricing.Estimate); ok && usd > 0 {
 		it.Monthly, it.Basis = rc.pv.conv(MoneyFromFloat(usd)), BasisPrices
-		it.says(action, say("cost.rec.idle.why.prices", why, money.FormatFloat(usd, money.USD)))
+		it.says(action, i18n.Say("cost.rec.idle.why.prices", why, money.FormatFloat(usd, money.USD)))
 		return it, true
 	}
 	if f.MonthlyWaste <= 0 {
@@ -578,15 +579,6 @@ func (rc *recommender) idle(f finding.Finding) (Recommendation, bool) {
 	}
 	// Findings carry waste in the display currency already.
 	it.Monthly, it.Basis = MoneyFromFloat(f.MonthlyWaste), BasisPolicy
-	it.says(action, say("cost.rec.idle.why.policy", why, rc.money(it.Monthly)))
+	it.says(action, i18n.Say("cost.rec.idle.why.policy", why, rc.money(it.Monthly)))
 	return it, true
-}
-
-// RunRecommend is `steward cost recommend`.
-func RunRecommend(ctx context.Context, o Common, w io.Writer) error {
-	r, err := Recommend(ctx, o)
-	if err != nil {
-		return err
-	}
-	return RenderRecommend(w, r, o.Format, o.Width, o.Lang)
 }

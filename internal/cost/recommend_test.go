@@ -1,10 +1,8 @@
 package cost
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"math/big"
 	"slices"
 	"strings"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
-	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/schedule"
 )
 
@@ -255,36 +252,6 @@ func TestRecommendConfigErrors(t *testing.T) {
 			case tc.want == "":
 			case err == nil || !strings.HasPrefix(err.Error(), tc.want) || !errors.As(err, &fe):
 				t.Errorf("err = %v, want a FieldError starting %q", err, tc.want)
-			}
-		})
-	}
-}
-
-func TestRecommendRender(t *testing.T) {
-	c := demoCommon(t)
-	c.Findings = []finding.Finding{}
-	for _, tc := range []struct {
-		format string
-		width  int
-	}{{"table", 0}, {"table", 80}, {"markdown", 0}, {"csv", 0}, {"json", 0}} {
-		name := tc.format
-		if tc.width > 0 {
-			name += fmt.Sprintf("-%d", tc.width)
-		}
-		t.Run(name, func(t *testing.T) {
-			c.Format, c.Width = tc.format, tc.width
-			var out bytes.Buffer
-			if err := RunRecommend(context.Background(), c, &out); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, "recommend."+name, out.Bytes())
-			if tc.width == 0 {
-				return
-			}
-			for _, line := range strings.Split(out.String(), "\n") {
-				if w := table.Width(line); w > tc.width {
-					t.Errorf("line of %d columns at width %d: %q", w, tc.width, line)
-				}
 			}
 		})
 	}

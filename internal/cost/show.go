@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
-	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/schedule"
@@ -31,15 +30,7 @@ type Common struct {
 	Resources []inventory.Resource
 	Findings  []finding.Finding
 	Now       time.Time
-	// Format is table (default), json, csv or markdown.
-	Format string
-	// Width fits tables to a terminal this wide; 0 (not a terminal)
-	// never cuts or wraps a line.
-	Width  int
-	Logger *slog.Logger
-	// Lang is the language of table titles and headings (CSV headers and
-	// JSON keys stay English).
-	Lang i18n.Lang
+	Logger    *slog.Logger
 	// Schedules reads the tags that put a resource on an off-hours
 	// schedule (steward.yaml's tags.schedule_key and offhours_key); nil
 	// reads the default keys.
@@ -54,11 +45,6 @@ func (c *Common) validate() error {
 		return fmt.Errorf("cost: Keys are required (the owner, system and env tag keys)")
 	case c.Now.IsZero():
 		return fmt.Errorf("cost: Now is required")
-	}
-	switch c.Format {
-	case "", "table", "json", "csv", "markdown":
-	default:
-		return &FieldError{Field: "--format", Err: fmt.Errorf("%q is not supported (valid: table, json, csv, markdown)", c.Format)}
 	}
 	c.Cost.Defaults()
 	return c.Cost.Validate()
@@ -149,10 +135,11 @@ type UntaggedResource struct {
 	Cost     Money    `json:"cost"`
 	Missing  []string `json:"missing"`
 	Fix      string   `json:"fix"`
-	// fixTags and fixVia are Fix's parts, for saying it in another
+	// FixTags and FixVia are Fix's parts, for saying it in another
 	// language: the tags to add (key=value ...) and where the values came
 	// from (an owner source; empty when from tags or nowhere).
-	fixTags, fixVia string
+	FixTags string `json:"-"`
+	FixVia  string `json:"-"`
 }
 
 // ShowResult is a cost breakdown.
@@ -248,7 +235,7 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 			u := untagged[id]
 			if u == nil {
 				u = &UntaggedResource{Resource: id, Service: r.Service, Account: r.Account, Missing: miss}
-				u.Fix, u.fixTags, u.fixVia = fixFor(at.keys, miss, a)
+				u.Fix, u.FixTags, u.FixVia = fixFor(at.keys, miss, a)
 				untagged[id] = u
 			}
 			u.Cost = u.Cost.Add(c)

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Breakdown is the Four Keys of one service or team inside a summary.
@@ -103,20 +105,20 @@ func parseWhen(s string) (time.Time, bool, error) {
 
 // HumanMinutes writes a duration in minutes the way people say it: 45m,
 // 3h 20m, 2d 4h.
-func HumanMinutes(m float64) string {
+func HumanMinutes(m float64) string { return HumanMinutesIn(i18n.EN, m) }
+
+// HumanMinutesIn is HumanMinutes for a reader of lang: Japanese says
+// 45分, 3時間20分, 2日4時間.
+func HumanMinutesIn(lang i18n.Lang, m float64) string {
 	total := int64(math.Round(m))
-	d, h, min := total/(24*60), total%(24*60)/60, total%60
-	switch {
-	case d > 0 && h > 0:
-		return fmt.Sprintf("%dd %dh", d, h)
-	case d > 0:
-		return fmt.Sprintf("%dd", d)
-	case h > 0 && min > 0:
-		return fmt.Sprintf("%dh %dm", h, min)
-	case h > 0:
-		return fmt.Sprintf("%dh", h)
+	if total < 0 {
+		return "-" + HumanMinutesIn(lang, -m)
 	}
-	return fmt.Sprintf("%dm", min)
+	d, h, min := total/(24*60), total%(24*60)/60, total%60
+	if d > 0 {
+		min = 0 // two units are enough to read
+	}
+	return lang.Units(d, h, min, " ")
 }
 
 // DeploymentID is the id of a deployment recorded without one: the same

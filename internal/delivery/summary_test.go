@@ -3,6 +3,8 @@ package delivery
 import (
 	"testing"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 func TestSummarize(t *testing.T) {
@@ -53,9 +55,14 @@ func TestParseWindow(t *testing.T) {
 }
 
 func TestHumanMinutes(t *testing.T) {
-	for m, want := range map[float64]string{0: "0m", 45: "45m", 60: "1h", 200: "3h 20m", 1440: "1d", 3120: "2d 4h", 3121: "2d 4h"} {
+	for m, want := range map[float64]string{0: "0m", 45: "45m", 60: "1h", 200: "3h 20m", 1440: "1d", 3120: "2d 4h", 3121: "2d 4h", -90: "-1h 30m"} {
 		if got := HumanMinutes(m); got != want {
 			t.Errorf("HumanMinutes(%v) = %q, want %q", m, got, want)
+		}
+	}
+	for m, want := range map[float64]string{0: "0分", 45: "45分", 60: "1時間", 200: "3時間20分", 1440: "1日", 3121: "2日4時間"} {
+		if got := HumanMinutesIn(i18n.JA, m); got != want {
+			t.Errorf("HumanMinutesIn(ja, %v) = %q, want %q", m, got, want)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // ParseDuration reads a lease length as people write it: Go's durations
@@ -57,38 +59,33 @@ const MaxDuration = 10 * 365 * 24 * time.Hour
 
 // FormatDuration writes d as ParseDuration reads it, to the minute:
 // 2d4h, 4h30m, 45m.
-func FormatDuration(d time.Duration) string {
+func FormatDuration(d time.Duration) string { return FormatDurationIn(i18n.EN, d) }
+
+// FormatDurationIn is FormatDuration for a reader of lang: Japanese says
+// 2日4時間.
+func FormatDurationIn(lang i18n.Lang, d time.Duration) string {
 	if d < 0 {
-		return "-" + FormatDuration(-d)
+		return "-" + FormatDurationIn(lang, -d)
 	}
 	d = d.Round(time.Minute)
-	if d == 0 {
-		return "0m"
-	}
 	days := d / (24 * time.Hour)
 	d -= days * 24 * time.Hour
 	h := d / time.Hour
 	m := (d - h*time.Hour) / time.Minute
-	var b strings.Builder
-	if days > 0 {
-		fmt.Fprintf(&b, "%dd", days)
-	}
-	if h > 0 {
-		fmt.Fprintf(&b, "%dh", h)
-	}
-	if m > 0 {
-		fmt.Fprintf(&b, "%dm", m)
-	}
-	return b.String()
+	return lang.Units(int64(days), int64(h), int64(m), "")
 }
 
 // FormatAgo is a rough age for people: 45m, 5h, 3d.
-func FormatAgo(d time.Duration) string {
+func FormatAgo(d time.Duration) string { return FormatAgoIn(i18n.EN, d) }
+
+// FormatAgoIn is FormatAgo for a reader of lang: Japanese says 45分, 5時間,
+// 3日.
+func FormatAgoIn(lang i18n.Lang, d time.Duration) string {
 	switch {
 	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
+		return lang.Units(0, 0, int64(d/time.Minute), "")
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
+		return lang.Units(0, int64(d/time.Hour), 0, "")
 	}
-	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	return lang.Units(int64(d/(24*time.Hour)), 0, 0, "")
 }

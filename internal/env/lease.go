@@ -590,7 +590,7 @@ func NoticeText(n Notice, lang i18n.Lang, loc *time.Location) string {
 	case NoticeStolen:
 		return lang.T("env.notice.stolen", n.To, n.Lease.Environment, n.By, n.Reason)
 	case NoticeReminder:
-		return lang.T("env.notice.reminder", n.To, n.Lease.Environment, until, FormatDuration(n.Left))
+		return lang.T("env.notice.reminder", n.To, n.Lease.Environment, until, FormatDurationIn(lang, n.Left))
 	}
 	return lang.T("env.notice.expired", n.To, n.Lease.Environment, until)
 }

@@ -5,9 +5,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/report/table"
 )
 
 func TestCatalogue(t *testing.T) {
@@ -113,8 +116,15 @@ func TestEvaluate(t *testing.T) {
 		{ID: "S3.5", Title: "ssl", Severity: finding.Medium, Status: NotChecked, Reason: "steward does not collect the data: bucket policy statements"},
 		{ID: "GuardDuty.1", Title: "gd", Severity: finding.High, Status: NotChecked, Reason: "coverage gap: guardduty not read in 1/us-east-1 (access-denied)", Policies: []string{"gd"}},
 	}
-	if diff := cmp.Diff(want, got.Controls); diff != "" {
+	// The reasons' phrases say the same in another language; the English
+	// words are compared here, the Japanese in TestReasonsJapanese.
+	if diff := cmp.Diff(want, got.Controls, cmpopts.IgnoreFields(ControlResult{}, "ReasonPhrase")); diff != "" {
 		t.Errorf("controls (-want +got):\n%s", diff)
+	}
+	for _, c := range got.Controls {
+		if c.Reason != "" && c.ReasonPhrase.In(i18n.EN) != c.Reason {
+			t.Errorf("%s: phrase says %q, reason %q", c.ID, c.ReasonPhrase.In(i18n.EN), c.Reason)
+		}
 	}
 	if got.Score == nil || *got.Score != 0.5 || got.Passed != 1 || got.Failed != 1 || got.NotAppl != 1 || got.Unknown != 4 {
 		t.Errorf("score %v passed %d failed %d n/a %d not checked %d", got.Score, got.Passed, got.Failed, got.NotAppl, got.Unknown)
@@ -149,6 +159,54 @@ func TestPassNeedsData(t *testing.T) {
 			got := Evaluate(fw, ps, s, []inventory.Resource{{Type: "AWS::RDS::DBInstance", Attrs: tc.attrs}}, nil).Controls[0]
 			if got.Status != tc.status || got.Reason != tc.reason {
 				t.Errorf("status %s (%q), want %s (%q)", got.Status, got.Reason, tc.status, tc.reason)
+			}
+		})
+	}
+}
+
+// TestReasonsJapanese: why a control is not checked reads in the reader's
+// language in the mapping and in a scan's result; JSON keeps English.
+func TestReasonsJapanese(t *testing.T) {
+	fw := &Framework{ID: "fsbp", Name: "F", Controls: []Control{
+		{ID: "S3.5", Title: "ssl", Severity: finding.Medium, Types: []string{"AWS::S3::Bucket"}, Missing: "bucket policy statements"},
+		{ID: "S3.9", Title: "log", Severity: finding.Medium, Types: []string{"AWS::S3::Bucket"}},
+		{ID: "S3.1", Title: "bpa", Severity: finding.Medium, Types: []string{"AWS::S3::Bucket"}},
+	}}
+	ps := []PolicyRef{
+		{ID: "log", References: []string{"S3.9"}, Builtin: true, Enabled: false},
+		{ID: "bpa", References: []string{"S3.1"}, Builtin: true, Enabled: true},
+	}
+	tests := map[string]struct {
+		in   func(i18n.Lang) string
+		want []string
+	}{
+		"mapping": {func(l i18n.Lang) string {
+			var b strings.Builder
+			if err := table.Render(&b, table.FormatTable, MappingTable(fw, Map(fw, ps), l), table.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			return b.String()
+		}, []string{"未チェック: steward が収集していないデータが必要: bucket policy statements", "未チェック: ポリシー log が無効"}},
+		"result": {func(l i18n.Lang) string {
+			var b strings.Builder
+			if err := table.Render(&b, table.FormatTable, Evaluate(fw, ps, nil, nil, nil).Table(l), table.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			return b.String()
+		}, []string{"スキャンの取得範囲が記録されていない", "ポリシー log が無効"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ja := tc.in(i18n.JA)
+			for _, w := range tc.want {
+				if !strings.Contains(ja, w) {
+					t.Errorf("no %q in:\n%s", w, ja)
+				}
+			}
+			for _, english := range []string{"does not collect", "disabled", "coverage"} {
+				if strings.Contains(ja, english) {
+					t.Errorf("English %q in:\n%s", english, ja)
+				}
 			}
 		})
 	}

@@ -45,7 +45,7 @@ func (r *Result) Table(lang i18n.Lang) *table.Table {
 		{Title: lang.T("fw.col.title"), Shrink: 1, Min: 30, Drop: 3}, {Title: lang.T("fw.col.reason"), Shrink: 2, Min: 20, Below: true}}
 	rows := make([][]string, 0, len(r.Controls))
 	for _, c := range r.Controls {
-		rows = append(rows, []string{c.ID, c.Severity.String(), string(c.Status), fmt.Sprint(c.Findings), c.Title, c.Reason})
+		rows = append(rows, []string{c.ID, c.Severity.String(), string(c.Status), fmt.Sprint(c.Findings), c.Title, reasonIn(c.Reason, c.ReasonPhrase, lang)})
 	}
 	return table.Rows(r.Summary(lang), cols, rows)
 }
@@ -66,7 +66,7 @@ func inSteward(m Mapping, lang i18n.Lang) string {
 	if m.Checked() {
 		return lang.T("fw.checkedby", strings.Join(m.Policies, ", "))
 	}
-	return lang.T("fw.notchecked", m.Reason)
+	return lang.T("fw.notchecked", reasonIn(m.Reason, m.ReasonPhrase, lang))
 }
 
 // String is the coverage figure: checked controls out of all, and out of
@@ -90,4 +90,13 @@ func attrsRead(where string) []string {
 		}
 	}
 	return out
+}
+
+// reasonIn is a reason in lang when its phrase is known (a result read
+// back from JSON has only the English words).
+func reasonIn(reason string, p i18n.Phrase, lang i18n.Lang) string {
+	if p.Key == "" {
+		return reason
+	}
+	return p.In(lang)
 }

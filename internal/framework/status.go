@@ -2,11 +2,11 @@ package framework
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -43,17 +43,18 @@ type Mapping struct {
 	Policies []string `json:"policies,omitempty"`
 	// Reason is why the control is not checked; empty when it is.
 	Reason string `json:"reason,omitempty"`
+	// ReasonPhrase is Reason for saying in the reader's language.
+	ReasonPhrase i18n.Phrase `json:"-"`
+}
+
+// because sets why a control is not checked or passed, in English for
+// JSON and as a phrase for people.
+func because(reason *string, phrase *i18n.Phrase, p i18n.Phrase) {
+	*reason, *phrase = p.In(i18n.EN), p
 }
 
 // Checked reports whether an enabled built-in policy decides the control.
 func (m *Mapping) Checked() bool { return len(m.Policies) > 0 }
-
-// Reasons a control is not checked.
-const (
-	reasonNotCollected = "steward does not collect the data: %s"
-	reasonNoPolicy     = "no policy yet"
-	reasonDisabled     = "policy %s disabled"
-)
 
 // Map says, for every control of fw, which enabled built-in policies check
 // it, or why it is not checked.
@@ -75,11 +76,11 @@ func Map(fw *Framework, ps []PolicyRef) []Mapping {
 		switch {
 		case m.Checked():
 		case !c.Decidable():
-			m.Reason = fmt.Sprintf(reasonNotCollected, c.Missing)
+			because(&m.Reason, &m.ReasonPhrase, i18n.Say("fw.reason.notcollected", c.Missing))
 		case len(disabled) > 0:
-			m.Reason = fmt.Sprintf(reasonDisabled, strings.Join(disabled, ", "))
+			because(&m.Reason, &m.ReasonPhrase, i18n.Say("fw.reason.disabled", strings.Join(disabled, ", ")))
 		default:
-			m.Reason = reasonNoPolicy
+			because(&m.Reason, &m.ReasonPhrase, i18n.Say("fw.reason.nopolicy"))
 		}
 		out = append(out, m)
 	}
@@ -127,6 +128,8 @@ type ControlResult struct {
 	Reason   string           `json:"reason,omitempty"`
 	Findings int              `json:"findings"`
 	Policies []string         `json:"policies,omitempty"`
+	// ReasonPhrase is Reason for saying in the reader's language.
+	ReasonPhrase i18n.Phrase `json:"-"`
 }
 
 // Result is a scan judged by a framework.
@@ -166,23 +169,26 @@ func Evaluate(fw *Framework, ps []PolicyRef, s *inventory.Scan, rs []inventory.R
 		}
 		switch {
 		case !m.Checked():
-			cr.Status, cr.Reason = NotChecked, m.Reason
+			cr.Status, cr.Reason, cr.ReasonPhrase = NotChecked, m.Reason, m.ReasonPhrase
 		case cr.Findings > 0:
 			cr.Status = Failed
 		default:
-			if why := unread(s, c.NeededServices()); why != "" {
-				cr.Status, cr.Reason = NotChecked, why
+			if why := unread(s, c.NeededServices()); why.Key != "" {
+				cr.Status = NotChecked
+				because(&cr.Reason, &cr.ReasonPhrase, why)
 				break
 			}
-			cr.Status, cr.Reason = NotApplicable, "no resource of its types"
+			cr.Status = NotApplicable
+			because(&cr.Reason, &cr.ReasonPhrase, i18n.Say("fw.reason.noresource"))
 			for _, t := range c.Types {
 				if types[t] {
-					cr.Status, cr.Reason = Passed, ""
+					cr.Status, cr.Reason, cr.ReasonPhrase = Passed, "", i18n.Phrase{}
 				}
 			}
 			if cr.Status == Passed {
 				if attrs := readAttrs(ps, m.Policies); len(attrs) > 0 && !carries(rs, c.Types, attrs) {
-					cr.Status, cr.Reason = NotChecked, "this source does not record "+strings.Join(attrs, ", ")
+					cr.Status = NotChecked
+					because(&cr.Reason, &cr.ReasonPhrase, i18n.Say("fw.reason.norecord", strings.Join(attrs, ", ")))
 				}
 			}
 		}
@@ -207,9 +213,9 @@ func Evaluate(fw *Framework, ps []PolicyRef, s *inventory.Scan, rs []inventory.R
 
 // unread says why the scan cannot vouch for services: a failed read, or no
 // read at all. Empty when every service was read everywhere it was tried.
-func unread(s *inventory.Scan, services []string) string {
+func unread(s *inventory.Scan, services []string) i18n.Phrase {
 	if s == nil {
-		return "no scan coverage recorded"
+		return i18n.Say("fw.reason.nocoverage")
 	}
 	for _, svc := range services {
 		read := false
@@ -218,15 +224,15 @@ func unread(s *inventory.Scan, services []string) string {
 				continue
 			}
 			if !c.OK {
-				return fmt.Sprintf("coverage gap: %s not read in %s/%s (%s)", svc, c.Account, c.Region, cmp.Or(c.ErrorKind, "error"))
+				return i18n.Say("fw.reason.gap", svc, c.Account, c.Region, cmp.Or(c.ErrorKind, "error"))
 			}
 			read = true
 		}
 		if !read {
-			return fmt.Sprintf("coverage gap: %s not read by this scan", svc)
+			return i18n.Say("fw.reason.notread", svc)
 		}
 	}
-	return ""
+	return i18n.Phrase{}
 }
 
 // readAttrs lists the attrs the named policies read.

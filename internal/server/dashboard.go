@@ -208,7 +208,7 @@ func (v *view) Minutes(m *float64) string {
 	if m == nil || math.IsNaN(*m) {
 		return "-"
 	}
-	return delivery.HumanMinutes(*m)
+	return delivery.HumanMinutesIn(v.L, *m)
 }
 
 // Ratio writes a share as a percentage; "-" for none.

@@ -239,7 +239,7 @@ func (s *Server) slackBoard(ctx context.Context) (*slack.WebhookMessage, error) 
 		var buttons []slack.BlockElement
 		switch l := row.Lease; {
 		case l != nil:
-			line += "\n" + s.lang.T("slack.env.held", escapeSlack(env.HolderText(l, s.lang)), escapeSlack(orDash(l.Purpose)), l.Until.In(s.zone()).Format("01-02 15:04"), env.FormatDuration(l.Until.Sub(now)))
+			line += "\n" + s.lang.T("slack.env.held", escapeSlack(env.HolderText(l, s.lang)), escapeSlack(orDash(l.Purpose)), l.Until.In(s.zone()).Format("01-02 15:04"), env.FormatDurationIn(s.lang, l.Until.Sub(now)))
 			buttons = append(buttons,
 				slack.NewButtonBlockElement("env.extend", row.Name, slack.NewTextBlockObject(slack.PlainTextType, s.lang.T("slack.env.button.extend"), false, false)),
 				slack.NewButtonBlockElement("env.release", row.Name, slack.NewTextBlockObject(slack.PlainTextType, s.lang.T("slack.env.button.release"), false, false)))
@@ -250,7 +250,7 @@ func (s *Server) slackBoard(ctx context.Context) (*slack.WebhookMessage, error) 
 			buttons = append(buttons, b)
 		}
 		if d := row.LastDeploy; d != nil {
-			line += "\n" + s.lang.T("slack.env.deploy", escapeSlack(d.Service), delivery.ShortSHA(d.CommitSHA), string(d.Result), env.FormatAgo(now.Sub(d.Finished)))
+			line += "\n" + s.lang.T("slack.env.deploy", escapeSlack(d.Service), delivery.ShortSHA(d.CommitSHA), string(d.Result), env.FormatAgoIn(s.lang, now.Sub(d.Finished)))
 		}
 		blocks = append(blocks, section(line))
 		if len(buttons) > 0 {

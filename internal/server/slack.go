@@ -298,7 +298,7 @@ func (s *Server) slackDora(ctx context.Context, _ User, args []string) (*slack.W
 		if m == nil {
 			return "-"
 		}
-		return delivery.HumanMinutes(*m)
+		return delivery.HumanMinutesIn(s.lang, *m)
 	}
 	cfr := "-"
 	if r := rep.ChangeFailureRate.Ratio; r != nil {

@@ -1,4 +1,4 @@
-package cost
+package costreport
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/table"
 )
@@ -17,22 +18,35 @@ func TestDemoJapanese(t *testing.T) {
 	c := demoCommon(t)
 	c.Currency, c.Rate = "JPY", 150
 	runs := map[string]struct {
-		run  func(o Common, w *bytes.Buffer) error
+		run  func(o Options, w *bytes.Buffer) error
 		want []string
 	}{
-		"show-system": {func(o Common, w *bytes.Buffer) error {
-			return RunShow(context.Background(), ShowOptions{Common: o, By: "system"}, w)
+		"show-system": {func(o Options, w *bytes.Buffer) error {
+			r, err := cost.Show(context.Background(), cost.ShowOptions{Common: c, By: "system"})
+			if err != nil {
+				return err
+			}
+			return Show(w, r, o)
 		}, []string{"システム別コスト", "システム", "コスト", "割合", "利用額合計", "合計", "¥"}},
-		"recommend": {func(o Common, w *bytes.Buffer) error { return RunRecommend(context.Background(), o, w) },
-			[]string{"月あたりの削減額（JPY）", "推奨事項", "種別", "月額", "¥", "理由: "}},
-		"anomalies": {func(o Common, w *bytes.Buffer) error { return RunAnomalies(context.Background(), o, w) },
-			[]string{"コスト異常（JPY、直近", "システム", "影響額", "¥"}},
+		"recommend": {func(o Options, w *bytes.Buffer) error {
+			r, err := cost.Recommend(context.Background(), c)
+			if err != nil {
+				return err
+			}
+			return Recommend(w, r, o)
+		}, []string{"月あたりの削減額（JPY）", "推奨事項", "種別", "月額", "¥", "理由: "}},
+		"anomalies": {func(o Options, w *bytes.Buffer) error {
+			r, err := cost.Anomalies(context.Background(), c)
+			if err != nil {
+				return err
+			}
+			return Anomalies(w, r, o)
+		}, []string{"コスト異常（JPY、直近", "システム", "影響額", "¥"}},
 	}
 	for name, tc := range runs {
 		t.Run(name, func(t *testing.T) {
 			for _, width := range []int{80, 160} {
-				o := c
-				o.Lang, o.Format, o.Width = i18n.JA, "table", width
+				o := Options{Lang: i18n.JA, Format: "table", Width: width}
 				var out bytes.Buffer
 				if err := tc.run(o, &out); err != nil {
 					t.Fatal(err)
@@ -58,8 +72,7 @@ func TestDemoJapanese(t *testing.T) {
 			}
 			for _, format := range []string{"csv", "json"} {
 				var en, ja bytes.Buffer
-				o := c
-				o.Format = format
+				o := Options{Format: format}
 				if err := tc.run(o, &en); err != nil {
 					t.Fatal(err)
 				}

@@ -1,22 +1,29 @@
-package cost
+package costreport
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/report/table"
 )
 
-// This file is the only one in package cost that prints: every command
-// computes a result, and these functions turn it into JSON or into tables
-// rendered by package table, with amounts formatted by package money. No
-// other file here formats an amount or lays out a column.
+// Options say how a result is written for its reader.
+type Options struct {
+	// Format is table (default), json, csv or markdown.
+	Format string
+	// Width fits tables to a terminal this wide; 0 (not a terminal)
+	// never cuts or wraps a line.
+	Width int
+	// Lang is the language of titles, headings and sentences (CSV
+	// headers and JSON keys stay English).
+	Lang i18n.Lang
+}
 
 func pct(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
 
@@ -50,7 +57,7 @@ func (c cells) t(key string, args ...any) string {
 // key is a group key for people: the unattributed group in the output's
 // language, any other key as the bill has it.
 func (c cells) key(k string) string {
-	if k == Unattributed {
+	if k == cost.Unattributed {
 		return c.t("cost.unattributed")
 	}
 	return k
@@ -60,15 +67,15 @@ func (c cells) key(k string) string {
 // keeps the English words programs match.
 func (c cells) basis(b string) string {
 	switch b {
-	case BasisBill:
+	case cost.BasisBill:
 		return c.t("cost.basis.bill30")
-	case BasisPrices:
+	case cost.BasisPrices:
 		return c.t("cost.basis.prices")
 	}
 	return b
 }
 
-func (c cells) money(m Money) string {
+func (c cells) money(m cost.Money) string {
 	if c.csv {
 		return money.Plain(m, c.currency)
 	}
@@ -103,14 +110,27 @@ func render(w io.Writer, format string, width int, ts ...*table.Table) error {
 	return nil
 }
 
+// share is part's share of whole; 0 of nothing.
+func share(part, whole cost.Money) float64 {
+	if whole.Sign() == 0 {
+		return 0
+	}
+	return part.Float64() / whole.Float64()
+}
+
+// maxListed is how many superseded files an ingest lists by name, as many
+// as the bad rows it keeps.
+const maxListed = 10
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
 
-// RenderShow writes a breakdown in the given format.
-func RenderShow(w io.Writer, r *ShowResult, format string, width int, lang i18n.Lang) error {
+// Show writes a breakdown in the given format.
+func Show(w io.Writer, r *cost.ShowResult, o Options) error {
+	format, width, lang := o.Format, o.Width, o.Lang
 	if format == "json" {
 		return writeJSON(w, r)
 	}
@@ -143,9 +163,9 @@ func RenderShow(w io.Writer, r *ShowResult, format string, width int, lang i18n.
 		for _, x := range r.TopUntagged {
 			fix := x.Fix
 			if !c.csv {
-				fix = c.t("cost.fix.tags", x.fixTags)
-				if x.fixVia != "" {
-					fix += c.t("cost.fix.via", c.t("owner.via."+x.fixVia))
+				fix = c.t("cost.fix.tags", x.FixTags)
+				if x.FixVia != "" {
+					fix += c.t("cost.fix.via", c.t("owner.via."+x.FixVia))
 				}
 			}
 			urows = append(urows, []string{x.Resource, x.Service, x.Account, c.money(x.Cost), fix})
@@ -156,17 +176,9 @@ func RenderShow(w io.Writer, r *ShowResult, format string, width int, lang i18n.
 	return render(w, format, width, ts...)
 }
 
-// RunShow is `steward cost show`.
-func RunShow(ctx context.Context, o ShowOptions, w io.Writer) error {
-	r, err := Show(ctx, o)
-	if err != nil {
-		return err
-	}
-	return RenderShow(w, r, o.Format, o.Width, o.Lang)
-}
-
-// RenderAnomalies writes anomalies in the given format.
-func RenderAnomalies(w io.Writer, r *AnomalyResult, format string, width int, lang i18n.Lang) error {
+// Anomalies writes anomalies in the given format.
+func Anomalies(w io.Writer, r *cost.AnomalyResult, o Options) error {
+	format, width, lang := o.Format, o.Width, o.Lang
 	if format == "json" {
 		return writeJSON(w, r)
 	}
@@ -176,7 +188,7 @@ func RenderAnomalies(w io.Writer, r *AnomalyResult, format string, width int, la
 	}
 	c := cells{currency: r.Currency, csv: format == table.FormatCSV, lang: lang}
 	t := &table.Table{
-		Title: c.t("cost.anomalies.title", r.Currency, detectDays, r.HistoryDays),
+		Title: c.t("cost.anomalies.title", r.Currency, cost.DetectDays, r.HistoryDays),
 		Columns: []table.Column{text(c.t("col.system")), text(c.t("col.service")), {Title: c.t("col.usagetype"), Shrink: 2, Min: 12}, text(c.t("col.since")),
 			num(c.t("col.expected")), num(c.t("col.actual")), num(c.t("col.impact")), num(c.t("col.score")), wide(c.t("col.top"))},
 	}
@@ -201,12 +213,12 @@ func RenderAnomalies(w io.Writer, r *AnomalyResult, format string, width int, la
 // recommendKinds are the recommendation kinds the legend under the savings
 // table explains, each with its catalog key.
 var recommendKinds = map[string]string{
-	RecGP3:         "cost.kind.gp3",
-	RecGeneration:  "cost.kind.generation",
-	RecFargateSpot: "cost.kind.fargatespot",
-	RecOfficeHours: "cost.kind.officehours",
-	RecIdleNAT:     "cost.kind.idlenat",
-	RecIdleDB:      "cost.kind.idledb",
+	cost.RecGP3:         "cost.kind.gp3",
+	cost.RecGeneration:  "cost.kind.generation",
+	cost.RecFargateSpot: "cost.kind.fargatespot",
+	cost.RecOfficeHours: "cost.kind.officehours",
+	cost.RecIdleNAT:     "cost.kind.idlenat",
+	cost.RecIdleDB:      "cost.kind.idledb",
 }
 
 // scoreLegend says in words what the anomaly SCORE column means.
@@ -218,9 +230,10 @@ func (c cells) scoreLegend(threshold float64) string {
 	return s
 }
 
-// RenderCheck writes budgets and anomalies in the given format; CSV holds
+// Check writes budgets and anomalies in the given format; CSV holds
 // the budgets.
-func RenderCheck(w io.Writer, r *CheckResult, format string, width int, lang i18n.Lang) error {
+func Check(w io.Writer, r *cost.CheckResult, o Options) error {
+	format, width, lang := o.Format, o.Width, o.Lang
 	if format == "json" {
 		return writeJSON(w, r)
 	}
@@ -249,12 +262,13 @@ func RenderCheck(w io.Writer, r *CheckResult, format string, width int, lang i18
 	if _, err := io.WriteString(w, "\n"); err != nil {
 		return err
 	}
-	return RenderAnomalies(w, r.Anomalies, format, width, lang)
+	return Anomalies(w, r.Anomalies, o)
 }
 
-// RenderWaste writes waste by owner and the priced findings; CSV holds the
+// Waste writes waste by owner and the priced findings; CSV holds the
 // priced findings, one per line.
-func RenderWaste(w io.Writer, r *WasteResult, format string, width int, lang i18n.Lang) error {
+func Waste(w io.Writer, r *cost.WasteResult, o Options) error {
+	format, width, lang := o.Format, o.Width, o.Lang
 	if format == "json" {
 		return writeJSON(w, r)
 	}
@@ -284,9 +298,10 @@ func RenderWaste(w io.Writer, r *WasteResult, format string, width int, lang i18
 	return render(w, format, width, sum, d)
 }
 
-// RenderRecommend writes recommendations in the given format; CSV is one
+// Recommend writes recommendations in the given format; CSV is one
 // line per recommendation, with every field.
-func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int, lang i18n.Lang) error {
+func Recommend(w io.Writer, r *cost.RecommendResult, o Options) error {
+	format, width, lang := o.Format, o.Width, o.Lang
 	if format == "json" {
 		return writeJSON(w, r)
 	}
@@ -316,9 +331,9 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int, 
 	rows = append(rows, []string{c.t("cost.total"), c.money(r.Total), ""})
 	sum.Sections = []table.Section{{Rows: rows}}
 	sum.Notes = []string{c.t("cost.savings.note", r.OfficeHours)}
-	if len(r.notes) == len(r.Notes) {
-		for _, n := range r.notes {
-			sum.Notes = append(sum.Notes, n.in(c.lang))
+	if len(r.NotePhrases) == len(r.Notes) {
+		for _, n := range r.NotePhrases {
+			sum.Notes = append(sum.Notes, n.In(c.lang))
 		}
 	} else {
 		sum.Notes = append(sum.Notes, r.Notes...)
@@ -339,8 +354,8 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int, 
 	var irows [][]string
 	for _, it := range r.Items {
 		action, why := it.Action, it.Why
-		if it.action.key != "" {
-			action, why = it.action.in(c.lang), it.why.in(c.lang)
+		if it.ActionPhrase.Key != "" {
+			action, why = it.ActionPhrase.In(c.lang), it.WhyPhrase.In(c.lang)
 		}
 		row := []string{it.Kind, cmp.Or(it.Name, it.ARN), cmp.Or(it.System, "-"), cmp.Or(it.Env, "-"),
 			cmp.Or(it.Owner, "-"), c.money(it.Monthly), c.basis(it.Basis), action, why}
@@ -356,29 +371,12 @@ func RenderRecommend(w io.Writer, r *RecommendResult, format string, width int, 
 	return render(w, format, width, sum, items)
 }
 
-// RunIngest is `steward cost ingest PATH...`.
-func RunIngest(ctx context.Context, st RollupStore, o IngestOptions, format string, lang i18n.Lang, w io.Writer) error {
-	res, err := Ingest(ctx, st, o)
-	if err != nil {
-		return err
-	}
-	return renderIngest(w, res, format, lang)
-}
-
-// RunCostExplorer is `steward cost ingest --cost-explorer`.
-func RunCostExplorer(ctx context.Context, st RollupStore, o CostExplorerOptions, format string, lang i18n.Lang, w io.Writer) error {
-	res, err := IngestCostExplorer(ctx, st, o)
-	if err != nil {
-		return err
-	}
-	return renderIngest(w, res, format, lang)
-}
-
-// renderIngest says what was read and stored. Billed amounts are in each
+// Ingest says what was read and stored. Billed amounts are in each
 // bill's own currency, which the summary lines do not carry, so they are
 // printed as plain decimals; file names come from the user and are made
 // safe for the terminal.
-func renderIngest(w io.Writer, res *IngestResult, format string, lang i18n.Lang) error {
+func Ingest(w io.Writer, res *cost.IngestResult, o Options) error {
+	format, lang := o.Format, o.Lang
 	if format == "json" {
 		return writeJSON(w, res)
 	}
@@ -392,7 +390,7 @@ func renderIngest(w io.Writer, res *IngestResult, format string, lang i18n.Lang)
 	}
 	if n := len(res.Superseded); n > 0 {
 		line("cost.ingest.superseded", n)
-		for _, f := range res.Superseded[:min(n, maxBadRows)] {
+		for _, f := range res.Superseded[:min(n, maxListed)] {
 			b.WriteString(table.Terminal("  "+f) + "\n")
 		}
 	}
@@ -418,3 +416,23 @@ func renderIngest(w io.Writer, res *IngestResult, format string, lang i18n.Lang)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// CheckFailed is the error a failed check ends with, in the reader's
+// language: how many failures and the first. It wraps
+// cost.ErrCheckFailed; nil when nothing failed.
+func CheckFailed(r *cost.CheckResult, lang i18n.Lang) error {
+	if len(r.Failures) == 0 {
+		return nil
+	}
+	first := r.Failures[0]
+	if len(r.FailurePhrases) == len(r.Failures) {
+		first = r.FailurePhrases[0].In(lang)
+	}
+	return checkFailed(lang.T("cost.check.failed", len(r.Failures), first))
+}
+
+// checkFailed is cost.ErrCheckFailed told in the reader's language.
+type checkFailed string
+
+func (e checkFailed) Error() string { return string(e) }
+func (e checkFailed) Unwrap() error { return cost.ErrCheckFailed }

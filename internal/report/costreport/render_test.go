@@ -1,4 +1,4 @@
-package cost
+package costreport
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/i18n"
 )
 
@@ -23,32 +24,32 @@ func TestRenderEscapesBillText(t *testing.T) {
 		"invoice\u202Egpj.exe",
 		"@SUM(1+1)",
 	}
-	show := &ShowResult{By: "system", From: "2025-01-01", To: "2025-02-01", Basis: "billed", Currency: "USD",
-		Total: MustMoney("10"), Usage: MustMoney("10")}
-	rec := &RecommendResult{Currency: "JPY", Total: MustMoney("1500"), OfficeHours: "mon-fri"}
-	anomalies := &AnomalyResult{Currency: "USD", HistoryDays: 56}
+	show := &cost.ShowResult{By: "system", From: "2025-01-01", To: "2025-02-01", Basis: "billed", Currency: "USD",
+		Total: cost.MustMoney("10"), Usage: cost.MustMoney("10")}
+	rec := &cost.RecommendResult{Currency: "JPY", Total: cost.MustMoney("1500"), OfficeHours: "mon-fri"}
+	anomalies := &cost.AnomalyResult{Currency: "USD", HistoryDays: 56}
 	for _, h := range hostile {
-		show.Groups = append(show.Groups, Group{Key: h, Cost: MustMoney("1"), Share: 0.1})
-		show.TopUntagged = append(show.TopUntagged, UntaggedResource{Resource: h, Service: h, Account: h, Cost: MustMoney("1"), Fix: h})
-		rec.Items = append(rec.Items, Recommendation{Kind: "gp2-to-gp3", ARN: h, Name: h, System: h, Env: h, Owner: h,
-			Monthly: MustMoney("1500"), Basis: h, Action: h, Why: h})
-		anomalies.Anomalies = append(anomalies.Anomalies, AnomalyItem{System: h, Service: h, UsageType: h, Since: h,
-			Expected: MustMoney("1"), Actual: MustMoney("2"), Impact: MustMoney("1"), Top: []ResourceDelta{{Resource: h, Increase: MustMoney("1")}}})
+		show.Groups = append(show.Groups, cost.Group{Key: h, Cost: cost.MustMoney("1"), Share: 0.1})
+		show.TopUntagged = append(show.TopUntagged, cost.UntaggedResource{Resource: h, Service: h, Account: h, Cost: cost.MustMoney("1"), Fix: h})
+		rec.Items = append(rec.Items, cost.Recommendation{Kind: "gp2-to-gp3", ARN: h, Name: h, System: h, Env: h, Owner: h,
+			Monthly: cost.MustMoney("1500"), Basis: h, Action: h, Why: h})
+		anomalies.Anomalies = append(anomalies.Anomalies, cost.AnomalyItem{System: h, Service: h, UsageType: h, Since: h,
+			Expected: cost.MustMoney("1"), Actual: cost.MustMoney("2"), Impact: cost.MustMoney("1"), Top: []cost.ResourceDelta{{Resource: h, Increase: cost.MustMoney("1")}}})
 	}
 	renders := map[string]func(format string, width int) (string, error){
 		"show": func(f string, w int) (string, error) {
 			var b bytes.Buffer
-			err := RenderShow(&b, show, f, w, i18n.JA)
+			err := Show(&b, show, Options{Format: f, Width: w, Lang: i18n.JA})
 			return b.String(), err
 		},
 		"recommend": func(f string, w int) (string, error) {
 			var b bytes.Buffer
-			err := RenderRecommend(&b, rec, f, w, i18n.JA)
+			err := Recommend(&b, rec, Options{Format: f, Width: w, Lang: i18n.JA})
 			return b.String(), err
 		},
 		"anomalies": func(f string, w int) (string, error) {
 			var b bytes.Buffer
-			err := RenderAnomalies(&b, anomalies, f, w, i18n.JA)
+			err := Anomalies(&b, anomalies, Options{Format: f, Width: w, Lang: i18n.JA})
 			return b.String(), err
 		},
 	}
@@ -92,7 +93,7 @@ func TestRenderEscapesBillText(t *testing.T) {
 	}
 	// Yen are shown as yen, whole, wherever the result is in JPY.
 	var b bytes.Buffer
-	if err := RenderRecommend(&b, rec, "table", 0, i18n.EN); err != nil {
+	if err := Recommend(&b, rec, Options{Format: "table", Width: 0, Lang: i18n.EN}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "¥1,500") || strings.Contains(b.String(), "$") {
@@ -103,11 +104,11 @@ func TestRenderEscapesBillText(t *testing.T) {
 // The anomaly SCORE is a number a newcomer cannot read alone: the table
 // says in words what it measures and where anomalies start.
 func TestAnomalyScoreExplained(t *testing.T) {
-	r := &AnomalyResult{Currency: "USD", HistoryDays: 56, Threshold: 4, Anomalies: []AnomalyItem{{System: "shop", Service: "EC2", Score: 7.5,
-		Expected: MustMoney("10"), Actual: MustMoney("30"), Impact: MustMoney("20")}}}
+	r := &cost.AnomalyResult{Currency: "USD", HistoryDays: 56, Threshold: 4, Anomalies: []cost.AnomalyItem{{System: "shop", Service: "EC2", Score: 7.5,
+		Expected: cost.MustMoney("10"), Actual: cost.MustMoney("30"), Impact: cost.MustMoney("20")}}}
 	for _, format := range []string{"table", "markdown"} {
 		var b bytes.Buffer
-		if err := RenderAnomalies(&b, r, format, 0, i18n.EN); err != nil {
+		if err := Anomalies(&b, r, Options{Format: format, Width: 0, Lang: i18n.EN}); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(b.String(), "SCORE: how far the actual spend is above the expected") || !strings.Contains(b.String(), "counts from 4 (cost.anomaly.score") {
@@ -118,14 +119,14 @@ func TestAnomalyScoreExplained(t *testing.T) {
 
 // Every kind of recommendation has words for the legend.
 func TestRecommendKindsExplained(t *testing.T) {
-	for _, k := range []string{RecGP3, RecGeneration, RecFargateSpot, RecOfficeHours, RecIdleNAT, RecIdleDB} {
+	for _, k := range []string{cost.RecGP3, cost.RecGeneration, cost.RecFargateSpot, cost.RecOfficeHours, cost.RecIdleNAT, cost.RecIdleDB} {
 		if recommendKinds[k] == "" {
 			t.Errorf("kind %s has no words in recommendKinds", k)
 		}
 	}
-	r := &RecommendResult{Currency: "USD", ByKind: []Group{{Key: RecGP3, Cost: MustMoney("5"), Share: 1}}}
+	r := &cost.RecommendResult{Currency: "USD", ByKind: []cost.Group{{Key: cost.RecGP3, Cost: cost.MustMoney("5"), Share: 1}}}
 	var b bytes.Buffer
-	if err := RenderRecommend(&b, r, "table", 0, i18n.EN); err != nil {
+	if err := Recommend(&b, r, Options{Format: "table", Width: 0, Lang: i18n.EN}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "KIND: gp2-to-gp3: move a gp2 volume to gp3.") {
@@ -136,11 +137,11 @@ func TestRecommendKindsExplained(t *testing.T) {
 // A breakdown by a tag names the tag in its title and column, in both
 // languages.
 func TestRenderShowByTag(t *testing.T) {
-	show := &ShowResult{By: "tag:env", From: "2026-11-01", To: "2026-12-01", Basis: "billed", Currency: "USD",
-		Total: MustMoney("10"), Usage: MustMoney("10"), Groups: []Group{{Key: "prod", Cost: MustMoney("10"), Share: 1}}}
+	show := &cost.ShowResult{By: "tag:env", From: "2026-11-01", To: "2026-12-01", Basis: "billed", Currency: "USD",
+		Total: cost.MustMoney("10"), Usage: cost.MustMoney("10"), Groups: []cost.Group{{Key: "prod", Cost: cost.MustMoney("10"), Share: 1}}}
 	for lang, want := range map[i18n.Lang][]string{i18n.EN: {"Cost by tag env,", "TAG env"}, i18n.JA: {"タグ env別コスト", "タグ env"}} {
 		var b bytes.Buffer
-		if err := RenderShow(&b, show, "table", 0, lang); err != nil {
+		if err := Show(&b, show, Options{Format: "table", Width: 0, Lang: lang}); err != nil {
 			t.Fatal(err)
 		}
 		for _, w := range want {
@@ -150,6 +151,27 @@ func TestRenderShowByTag(t *testing.T) {
 		}
 		if strings.Contains(b.String(), "group.") || strings.Contains(b.String(), "col.") {
 			t.Errorf("%s: a message key shows:\n%s", lang, b.String())
+		}
+	}
+}
+
+// An ingest says which files it left out as superseded versions, the
+// first ones by name, and what it read.
+func TestIngestSaysSuperseded(t *testing.T) {
+	res := &cost.IngestResult{
+		Stats:      cost.Stats{Files: []cost.FileStats{{Name: "cur/report-2.csv", Format: cost.CURLegacy, Lines: 7, Billed: cost.MustMoney("1.5")}}},
+		Superseded: []string{"cur/11111111-aaaa/report-1.csv"},
+	}
+	for lang, want := range map[i18n.Lang]string{
+		i18n.EN: "not read: 1 file(s) of superseded versions, as the manifests name the current ones; first ones:\n  cur/11111111-aaaa/report-1.csv\n",
+		i18n.JA: "cur/11111111-aaaa/report-1.csv\n",
+	} {
+		var b bytes.Buffer
+		if err := Ingest(&b, res, Options{Format: "table", Lang: lang}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) || !strings.Contains(b.String(), "cur/report-2.csv") {
+			t.Errorf("%s: output does not say what was read and left out:\n%s", lang, b.String())
 		}
 	}
 }
