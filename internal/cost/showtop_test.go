@@ -56,3 +56,10 @@ func TestShowTop(t *testing.T) {
 		})
 	}
 }
+
+func blockRollup(day time.Time, res, billed string) Rollup {
+	return Rollup{Day: day, Source: "bill", Period: Period(day), Account: "111111111111", Region: "ap-northeast-1",
+		Service: "AmazonEC2", UsageType: "BoxUsage", Resource: res, ResourceName: "web-" + res,
+		Tags: MakeTags(map[string]string{"system": "shop", "env": "prod"}), Kind: KindUsage, Currency: "USD",
+		Billed: MustMoney(billed), Effective: MustMoney(billed), Lines: 24}
+}

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"bytes"
@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/steward-sre/steward/internal/money"
 )
 
 func blockRollup(day time.Time, res, billed string) Rollup {
 	return Rollup{Day: day, Source: "bill", Period: Period(day), Account: "111111111111", Region: "ap-northeast-1",
 		Service: "AmazonEC2", UsageType: "BoxUsage", Resource: res, ResourceName: "web-" + res,
 		Tags: MakeTags(map[string]string{"system": "shop", "env": "prod"}), Kind: KindUsage, Currency: "USD",
-		Billed: MustMoney(billed), Effective: MustMoney(billed), Lines: 24}
+		Billed: money.MustParse(billed), Effective: money.MustParse(billed), Lines: 24}
 }
 
 func TestRollupBlockRoundTrip(t *testing.T) {
@@ -38,7 +39,7 @@ func TestRollupBlockRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(rs, got, cmp.AllowUnexported(Money{})); d != "" {
+			if d := cmp.Diff(rs, got, cmp.AllowUnexported(money.Amount{})); d != "" {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
@@ -87,7 +88,7 @@ func FuzzDecodeRollupBlock(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded block: %v", err)
 		}
-		if d := cmp.Diff(rs, again, cmp.AllowUnexported(Money{})); d != "" {
+		if d := cmp.Diff(rs, again, cmp.AllowUnexported(money.Amount{})); d != "" {
 			t.Errorf("(-first +again):\n%s", d)
 		}
 	})

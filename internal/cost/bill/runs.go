@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"cmp"
@@ -89,7 +89,7 @@ func sortedEntries(m map[aggKey]*aggVal) []aggEntry {
 func (e aggEntry) rollup() Rollup {
 	k, v := e.k, e.v
 	return Rollup{
-		Day: dayTime(k.day), Source: k.source, Period: k.period, Account: k.account,
+		Day: DayTime(k.day), Source: k.source, Period: k.period, Account: k.account,
 		Region: k.region, Service: k.service, UsageType: k.usage, Resource: k.resource,
 		ResourceName: k.rname, Tags: k.tags, Kind: k.kind, Currency: k.currency,
 		Billed: v.billed, Effective: v.effective, Lines: v.lines,

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"bytes"
@@ -10,11 +10,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/steward-sre/steward/internal/money"
 )
 
-// TestSpilledRunsMatchMemory ingests the same bills holding every rollup
+// TestSpilledRunsMatchMemory reads the same bills holding every rollup
 // in memory and spilling sorted runs of a few hundred: the stored
-// rollups must be the same, each key once with its amounts summed
+// rollups must be the same and in order, each key once with its amounts summed
 // across the runs, and the memory the second holds must stay bounded.
 func TestSpilledRunsMatchMemory(t *testing.T) {
 	tests := map[string]struct {
@@ -37,31 +38,26 @@ func TestSpilledRunsMatchMemory(t *testing.T) {
 			if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			ingest := func(spill int) ([]Rollup, []PeriodInfo) {
+			read := func(spill int) []Rollup {
 				t.Helper()
-				old := spillRollups
-				spillRollups = spill
-				defer func() { spillRollups = old }()
-				st := NewMemStore()
-				res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{p}, Now: SynthNow})
-				if err != nil {
+				a := NewAggregator("")
+				a.spillAt = spill
+				defer a.Close()
+				if err := a.readFile(context.Background(), localFile(p)); err != nil {
 					t.Fatal(err)
 				}
 				var got []Rollup
-				if err := st.Scan(context.Background(), Filter{}, func(r Rollup) error { got = append(got, r); return nil }); err != nil {
+				if err := a.Sorted(context.Background(), func(r *Rollup) error { got = append(got, *r); return nil }); err != nil {
 					t.Fatal(err)
 				}
-				return got, res.Periods
+				return got
 			}
-			want, wantP := ingest(0)
-			got, gotP := ingest(300)
-			if d := cmp.Diff(want, got, cmp.AllowUnexported(Money{})); d != "" {
+			want := read(0)
+			got := read(300)
+			if d := cmp.Diff(want, got, cmp.AllowUnexported(money.Amount{})); d != "" {
 				t.Errorf("rollups (-in memory +spilled):\n%s", d)
 			}
-			if d := cmp.Diff(wantP, gotP, cmp.AllowUnexported(Money{})); d != "" {
-				t.Errorf("periods (-in memory +spilled):\n%s", d)
-			}
-			var total Money
+			var total money.Amount
 			for _, r := range got {
 				total = total.Add(r.Billed)
 			}

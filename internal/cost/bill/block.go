@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"encoding/binary"
@@ -68,7 +68,7 @@ func (e *blockEncoder) append(dst []byte, rs []Rollup) []byte {
 	e.body = binary.AppendUvarint(e.body, uint64(len(rs)))
 	for i := range rs {
 		r := &rs[i]
-		e.body = binary.AppendVarint(e.body, int64(dayOf(r.Day)))
+		e.body = binary.AppendVarint(e.body, int64(DayOf(r.Day)))
 		for f, p := range rollupTexts(r) {
 			s := *p
 			// Sorted rollups repeat the text before them in most fields:
@@ -84,7 +84,7 @@ func (e *blockEncoder) append(dst []byte, rs []Rollup) []byte {
 			}
 			e.body = binary.AppendUvarint(e.body, e.lastI[f])
 		}
-		for _, m := range [2]Money{r.Billed, r.Effective} {
+		for _, m := range [2]money.Amount{r.Billed, r.Effective} {
 			units, frac := m.Parts()
 			e.body = binary.AppendVarint(e.body, units)
 			e.body = binary.AppendUvarint(e.body, uint64(frac))
@@ -184,7 +184,7 @@ func DecodeRollupBlock(b []byte, out []Rollup) ([]Rollup, error) {
 		if d < math.MinInt32 || d > math.MaxInt32 {
 			r.fail("day out of range")
 		}
-		ro.Day = dayTime(int32(d))
+		ro.Day = DayTime(int32(d))
 		for _, p := range rollupTexts(&ro) {
 			i := r.uvarint()
 			if i >= uint64(len(texts)) {
@@ -193,7 +193,7 @@ func DecodeRollupBlock(b []byte, out []Rollup) ([]Rollup, error) {
 			}
 			*p = texts[i]
 		}
-		for _, m := range [2]*Money{&ro.Billed, &ro.Effective} {
+		for _, m := range [2]*money.Amount{&ro.Billed, &ro.Effective} {
 			units := r.varint()
 			frac := r.uvarint()
 			v, ok := money.FromParts(units, int64(min(frac, math.MaxInt64)))
