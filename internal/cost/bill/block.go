@@ -230,9 +230,37 @@ func CompareRollups(x, y *Rollup) int {
 	if c := x.Day.Compare(y.Day); c != 0 {
 		return c
 	}
-	return compareTexts(x.Source, y.Source, x.Account, y.Account, x.Service, y.Service, x.UsageType, y.UsageType,
-		x.Resource, y.Resource, string(x.Tags), string(y.Tags), string(x.Kind), string(y.Kind), x.Region, y.Region,
-		x.Currency, y.Currency, x.ResourceName, y.ResourceName, x.Period, y.Period)
+	if c := strings.Compare(x.Source, y.Source); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Account, y.Account); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Service, y.Service); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.UsageType, y.UsageType); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Resource, y.Resource); c != 0 {
+		return c
+	}
+	if c := strings.Compare(string(x.Tags), string(y.Tags)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(string(x.Kind), string(y.Kind)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Region, y.Region); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Currency, y.Currency); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.ResourceName, y.ResourceName); c != 0 {
+		return c
+	}
+	return strings.Compare(x.Period, y.Period)
 }
 
 // ComparePeriodRollups is the order of an ingest's rollups as a store

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -109,5 +111,40 @@ func TestSpillBoundsMemory(t *testing.T) {
 	}
 	if _, err := os.Stat(name); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("run file %s left behind: %v", name, err)
+	}
+}
+
+// TestSortedEntriesOrder: the packed ranks sort entries as compareKeys
+// does, and so do keys too far apart for them (the fallback).
+func TestSortedEntriesOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
+	tests := map[string]struct {
+		days int32
+		n    int
+	}{
+		"a month":                    {30, 5_000},
+		"days too far apart to pack": {1 << 21, 2_000},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := make(map[aggKey]*aggVal)
+			for len(m) < tc.n {
+				k := aggKey{day: 20000 + r.Int32N(tc.days), kind: Kind(pick("usage", "tax")), source: pick("a", "b", ""),
+					period: pick("2025-01", "2024-12"), account: pick("1", "2", "10"), region: pick("", "us-east-1"),
+					service: pick("EC2", "S3", "RDS"), usage: pick("Box", "Bytes", ""), resource: fmt.Sprint(r.IntN(50)),
+					rname: pick("", "web"), tags: Tags(pick("", `{"a":"b"}`)), currency: pick("USD", "JPY")}
+				m[k] = &aggVal{}
+			}
+			es := sortedEntries(m)
+			if len(es) != len(m) {
+				t.Fatalf("%d entries of %d", len(es), len(m))
+			}
+			for i := 1; i < len(es); i++ {
+				if compareKeys(es[i-1].k, es[i].k) >= 0 {
+					t.Fatalf("entry %d %+v not before %d %+v", i-1, *es[i-1].k, i, *es[i].k)
+				}
+			}
+		})
 	}
 }
