@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/steward-sre/steward/internal/money"
 )
@@ -178,14 +179,21 @@ func DecodeRollupBlock(b []byte, out []Rollup) ([]Rollup, error) {
 		return out, fmt.Errorf("%w: %d rollups in %d bytes", errBlock, count, len(r.b))
 	}
 	out = growRollups(out, int(count))
+	// A block's rollups are in day order: most days are the last one.
+	lastDay, lastTime := int64(math.MinInt64), time.Time{}
 	for range count {
-		var ro Rollup
+		// Decoded in place: a rollup is too large to copy twice.
+		out = append(out, Rollup{})
+		ro := &out[len(out)-1]
 		d := r.varint()
 		if d < math.MinInt32 || d > math.MaxInt32 {
 			r.fail("day out of range")
 		}
-		ro.Day = DayTime(int32(d))
-		for _, p := range rollupTexts(&ro) {
+		if d != lastDay {
+			lastDay, lastTime = d, DayTime(int32(d))
+		}
+		ro.Day = lastTime
+		for _, p := range rollupTexts(ro) {
 			i := r.uvarint()
 			if i >= uint64(len(texts)) {
 				r.fail("text index out of range")
@@ -204,9 +212,8 @@ func DecodeRollupBlock(b []byte, out []Rollup) ([]Rollup, error) {
 		}
 		ro.Lines = r.varint()
 		if r.err != nil {
-			return out, r.err
+			return out[:len(out)-1], r.err
 		}
-		out = append(out, ro)
 	}
 	if len(r.b) != 0 {
 		return out, fmt.Errorf("%w: %d bytes after the last rollup", errBlock, len(r.b))
