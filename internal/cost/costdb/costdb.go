@@ -677,7 +677,7 @@ func (d *DB) Scan(ctx context.Context, f cost.Filter, fn func(cost.Rollup) error
 					args = []any{s.source, s.period, id}
 				}
 				fetchMu.Lock()
-				err := snap.QueryRowContext(ctx, fetch, args...).Scan(&data)
+				err := fetchBlock(ctx, snap, fetch, args, &data)
 				fetchMu.Unlock()
 				if err == nil {
 					if rows, err = bill.DecodeRollupBlock(data, rows[:0]); err != nil {
@@ -801,4 +801,27 @@ func (d *DB) Periods(ctx context.Context) ([]cost.PeriodInfo, error) {
 		return nil, fmt.Errorf("list periods: %w", err)
 	}
 	return out, nil
+}
+
+// fetchBlock reads one block's data into *data, reusing its memory: a
+// scan of a month reads a hundred megabytes of blocks, which copied
+// afresh each would be most of what the collector has to do.
+func fetchBlock(ctx context.Context, snap *sqldb.Snapshot, query string, args []any, data *[]byte) error {
+	rows, err := snap.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	var raw sql.RawBytes
+	if err := rows.Scan(&raw); err != nil {
+		return err
+	}
+	*data = append((*data)[:0], raw...)
+	return rows.Close()
 }
