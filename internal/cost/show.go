@@ -211,13 +211,13 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 	if o.Amortized {
 		res.Basis = "amortized"
 	}
-	groups := map[string]*Group{}
+	groups := map[string]*groupSum{}
 	other := map[string]*Group{}
 	untagged := map[string]*UntaggedResource{}
-	group := func(key string) *Group {
+	group := func(key string) *groupSum {
 		g := groups[key]
 		if g == nil {
-			g = &Group{Key: key, Via: map[string]Money{}}
+			g = &groupSum{Group: Group{Key: key, Via: map[string]Money{}}}
 			groups[key] = g
 		}
 		return g
@@ -233,9 +233,7 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 	fold := func() {
 		for _, f := range facts {
 			if f.cost.Sign() != 0 || f.n > 0 {
-				g := group(f.key)
-				g.Cost = g.Cost.Add(f.cost)
-				g.Via[f.a.Via] = g.Via[f.a.Via].Add(f.cost)
+				group(f.key).add(f.a.Via, f.cost)
 			}
 		}
 		clear(facts)
@@ -281,9 +279,7 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 			if !f.done {
 				a = at.Attribute(&r)
 			}
-			g := group(groupKey(o.By, &r, a, at))
-			g.Cost = g.Cost.Add(c)
-			g.Via[a.Via] = g.Via[a.Via].Add(c)
+			group(groupKey(o.By, &r, a, at)).add(a.Via, c)
 		}
 		if f.untagged {
 			res.Untagged = res.Untagged.Add(c)
@@ -309,12 +305,13 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 	res.Currency = cv.to
 	res.Total, res.Usage, res.Untagged = cv.conv(res.Total), cv.conv(res.Usage), cv.conv(res.Untagged)
 	for _, g := range groups {
+		g.done()
 		g.Cost = cv.conv(g.Cost)
 		for k, v := range g.Via {
 			g.Via[k] = cv.conv(v)
 		}
 		g.Share = share(g.Cost, res.Usage)
-		res.Groups = append(res.Groups, *g)
+		res.Groups = append(res.Groups, g.Group)
 	}
 	for _, g := range other {
 		g.Cost = cv.conv(g.Cost)
@@ -412,4 +409,32 @@ type tagFacts struct {
 	key  string
 	cost Money
 	n    int
+}
+
+// groupSum is a Group being summed. Its spend mostly comes one way, so
+// the last source's cost is kept beside the Via map and added to it only
+// when another source comes.
+type groupSum struct {
+	Group
+	via     string
+	viaCost Money
+	viaSet  bool
+}
+
+func (g *groupSum) add(via string, c Money) {
+	g.Cost = g.Cost.Add(c)
+	if g.viaSet && via != g.via {
+		g.Via[g.via] = g.Via[g.via].Add(g.viaCost)
+		g.viaCost = Money{}
+	}
+	g.via, g.viaSet = via, true
+	g.viaCost = g.viaCost.Add(c)
+}
+
+// done adds the last source's cost to Via.
+func (g *groupSum) done() {
+	if g.viaSet {
+		g.Via[g.via] = g.Via[g.via].Add(g.viaCost)
+		g.viaSet, g.viaCost = false, Money{}
+	}
 }
