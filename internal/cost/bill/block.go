@@ -48,8 +48,20 @@ type blockEncoder struct {
 	texts []string
 	last  [blockTexts]string
 	lastI [blockTexts]uint64
-	body  []byte
+	// tries and hits count a field's dictionary lookups in this block:
+	// a field whose texts hardly repeat (a resource-level bill's resource
+	// ids) stops being looked up and is written as new texts.
+	tries, hits [blockTexts]int
+	body        []byte
 }
+
+// A field is looked up in a block's dictionary for its first dedupTries
+// new texts, and after that only while at least one in dedupMinShare of
+// its lookups found the text.
+const (
+	dedupTries    = 256
+	dedupMinShare = 8
+)
 
 // AppendRollupBlock appends the block of rs to dst.
 func AppendRollupBlock(dst []byte, rs []Rollup) []byte {
@@ -66,6 +78,7 @@ func (e *blockEncoder) append(dst []byte, rs []Rollup) []byte {
 	for i := range e.last {
 		e.last[i], e.lastI[i] = "", math.MaxUint64
 	}
+	e.tries, e.hits = [blockTexts]int{}, [blockTexts]int{}
 	e.body = binary.AppendUvarint(e.body, uint64(len(rs)))
 	for i := range rs {
 		r := &rs[i]
@@ -75,10 +88,18 @@ func (e *blockEncoder) append(dst []byte, rs []Rollup) []byte {
 			// Sorted rollups repeat the text before them in most fields:
 			// that costs a compare rather than a map lookup.
 			if e.lastI[f] == math.MaxUint64 || s != e.last[f] {
-				n, ok := e.idx[s]
+				var n uint64
+				ok := false
+				if dedup := e.tries[f] < dedupTries || e.hits[f]*dedupMinShare >= e.tries[f]; dedup {
+					e.tries[f]++
+					if n, ok = e.idx[s]; ok {
+						e.hits[f]++
+					} else {
+						e.idx[s] = uint64(len(e.texts))
+					}
+				}
 				if !ok {
 					n = uint64(len(e.texts))
-					e.idx[s] = n
 					e.texts = append(e.texts, s)
 				}
 				e.last[f], e.lastI[f] = s, n
