@@ -16,6 +16,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/cost/bill"
 )
 
 const rows = 1_000_000
@@ -84,7 +85,7 @@ func steward(b *testing.B, p string) {
 	start := cpuTime(b)
 	defer reportCPU(b, start)
 	for b.Loop() {
-		if _, err := cost.Ingest(context.Background(), cost.NewMemStore(), cost.IngestOptions{Paths: []string{p}, Now: cost.SynthNow}); err != nil {
+		if _, err := cost.Ingest(context.Background(), cost.NewMemStore(), cost.IngestOptions{Paths: []string{p}, Now: bill.SynthNow}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -115,7 +116,7 @@ func duck(b *testing.B, query string) {
 }
 
 func BenchmarkCURCSV(b *testing.B) {
-	p := write(b, "cur.csv", func(f *os.File) error { return cost.WriteSyntheticCUR(f, rows) })
+	p := write(b, "cur.csv", func(f *os.File) error { return bill.WriteSyntheticCUR(f, rows) })
 	b.Run("steward", func(b *testing.B) { steward(b, p) })
 	b.Run("duckdb", func(b *testing.B) {
 		duck(b, `SELECT SUM(n) FROM (SELECT CAST("lineItem/UsageStartDate"[1:10] AS DATE) d, "lineItem/UsageAccountId",
@@ -127,7 +128,7 @@ func BenchmarkCURCSV(b *testing.B) {
 }
 
 func BenchmarkFOCUSParquet(b *testing.B) {
-	p := write(b, "focus.parquet", func(f *os.File) error { return cost.WriteSyntheticFOCUSParquet(f, rows) })
+	p := write(b, "focus.parquet", func(f *os.File) error { return bill.WriteSyntheticFOCUSParquet(f, rows) })
 	b.Run("steward", func(b *testing.B) { steward(b, p) })
 	b.Run("duckdb", func(b *testing.B) {
 		duck(b, `SELECT SUM(n) FROM (SELECT CAST(ChargePeriodStart AS DATE) d, SubAccountId, ServiceName, x_UsageType,
@@ -139,7 +140,7 @@ func BenchmarkFOCUSParquet(b *testing.B) {
 // BenchmarkFOCUSParquetDict reads the same bill with its text columns
 // dictionary-encoded, as parquet-mr and Arrow write by default.
 func BenchmarkFOCUSParquetDict(b *testing.B) {
-	p := write(b, "focus.parquet", func(f *os.File) error { return cost.WriteSyntheticFOCUSParquetDict(f, rows) })
+	p := write(b, "focus.parquet", func(f *os.File) error { return bill.WriteSyntheticFOCUSParquetDict(f, rows) })
 	b.Run("steward", func(b *testing.B) { steward(b, p) })
 	b.Run("duckdb", func(b *testing.B) {
 		duck(b, `SELECT SUM(n) FROM (SELECT CAST(ChargePeriodStart AS DATE) d, SubAccountId, ServiceName, x_UsageType,

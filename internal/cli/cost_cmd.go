@@ -48,6 +48,7 @@ func (c *CostIngestCmd) Run(ctx context.Context, r *runner) error {
 	if len(c.Paths) == 0 && !c.Demo {
 		return r.usage("cli.ingestpaths")
 	}
+	defer tuneGC(os.Getenv, ingestGCPercent, ingestMemLimit)()
 	cfg, err := r.config(ctx)
 	if err != nil {
 		return err
@@ -227,6 +228,7 @@ func (c *CostShowCmd) Run(ctx context.Context, r *runner) error {
 	if err := cost.ValidBy(c.By); err != nil {
 		return err
 	}
+	defer tuneGC(os.Getenv, reportGCPercent, noMemLimitChange)()
 	from, err := parseDay("--from", c.From)
 	if err != nil {
 		return err

@@ -102,20 +102,27 @@ func (a *Attributor) Resource(id string) *inventory.Resource {
 
 func tagOf(m map[string]string, key string) string { return owner.TagValue(m, key) }
 
-// Attribute resolves one rollup.
-func (a *Attributor) Attribute(r *Rollup) Attribution {
-	ta, ok := a.byTags[r.Tags]
+// TagsAttribution is what the bill tags t say on their own, and whether
+// that is whole (owner, system and env all tagged): then Attribute of any
+// rollup with these tags returns it, whatever its resource.
+func (a *Attributor) TagsAttribution(t Tags) (Attribution, bool) {
+	ta, ok := a.byTags[t]
 	if !ok {
-		tags := a.tagMap(r.Tags)
+		tags := a.tagMap(t)
 		o := a.owners.Resolve(owner.Subject{Tags: tags})
 		ta = tagAttribution{done: o.Done(), at: Attribution{System: o.System, Env: o.Env, Owner: o.Owner, Via: cmp.Or(o.SystemVia, o.OwnerVia, "unattributed")}}
 		if len(a.byTags) >= maxTagSets {
 			clear(a.byTags)
 		}
-		a.byTags[r.Tags] = ta
+		a.byTags[t] = ta
 	}
-	if ta.done {
-		return ta.at
+	return ta.at, ta.done
+}
+
+// Attribute resolves one rollup.
+func (a *Attributor) Attribute(r *Rollup) Attribution {
+	if at, done := a.TagsAttribution(r.Tags); done {
+		return at
 	}
 	k := attrKey{r.Account, r.Service, r.UsageType, r.Resource, r.ResourceName, r.Tags}
 	if at, ok := a.cache[k]; ok {

@@ -1,14 +1,11 @@
-// Package cost owns steward's view of actual spend: it reads billing exports
-// (FOCUS 1.0-1.2 and AWS CUR 2.0 as CSV or Parquet, legacy CUR as CSV, from
-// local paths or S3), rolls lines up by day x account x service x usage type
-// x resource x tag set, and answers what each system, environment and owner
+// Package cost owns steward's view of actual spend: it stores the daily
+// rollups package bill reads from billing exports (FOCUS 1.0-1.2 and AWS
+// CUR 2.0 as CSV or Parquet, legacy CUR as CSV, from local paths or S3, and
+// the Cost Explorer API), and answers what each system, environment and owner
 // costs, what the waste found by policies is worth on the bill, what rose
 // and why, and whether a budget is breached.
 //
-// Money is exact (see Money): nothing is rounded before display. A folder or
-// prefix holding several versions of a month (legacy CUR report versions,
-// Data Exports refreshes kept as new files) is read at the version its
-// manifest names (see versions.go), never at all of them.
+// Money is exact (see Money): nothing is rounded before display.
 //
 // cost knows inventory resources, findings and the naming rule; files and
 // S3 objects are read through objstore, owners are resolved by the owner

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/steward-sre/steward/internal/cost/bill"
 )
 
 var testNow = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -54,12 +55,12 @@ func TestIngestFormats(t *testing.T) {
 		want summary
 	}{
 		"legacy CUR with a bad cost and a bad date": {
-			file: "testdata/bills/cur-legacy.csv",
+			file: "bill/testdata/bills/cur-legacy.csv",
 			want: summary{
 				Format: CURLegacy, Lines: 7, Skipped: 2, Billed: "1.5272",
 				BadRows: []string{
-					`testdata/bills/cur-legacy.csv:7: lineItem/UnblendedCost "abc" is not a number`,
-					`testdata/bills/cur-legacy.csv:8: lineItem/UsageStartDate: "2024-13-04T00:00:00Z" is not a date (want YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`,
+					`bill/testdata/bills/cur-legacy.csv:7: lineItem/UnblendedCost "abc" is not a number`,
+					`bill/testdata/bills/cur-legacy.csv:8: lineItem/UsageStartDate: "2024-13-04T00:00:00Z" is not a date (want YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`,
 				},
 				Rollups: []string{
 					"2024-09-01 | payer:111111111111 | 2024-09 | 222222222222 | AmazonEC2 |  |  |  | tax | USD | 1.5 | 1.5",
@@ -70,7 +71,7 @@ func TestIngestFormats(t *testing.T) {
 			},
 		},
 		"CUR 2.0 CSV with a tag map and a reservation": {
-			file: "testdata/bills/cur2.csv",
+			file: "bill/testdata/bills/cur2.csv",
 			want: summary{
 				Format: CUR2, Lines: 3, Billed: "-4.896",
 				Rollups: []string{
@@ -80,7 +81,7 @@ func TestIngestFormats(t *testing.T) {
 			},
 		},
 		"gzipped FOCUS 1.2 in yen": {
-			file: "testdata/bills/focus-1.2.csv.gz",
+			file: "bill/testdata/bills/focus-1.2.csv.gz",
 			want: summary{
 				Format: FOCUS12, Lines: 2, Billed: "150.5",
 				Rollups: []string{
@@ -108,7 +109,7 @@ func TestIngestParquet(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "focus.parquet")
 	var buf bytes.Buffer
-	if err := WriteSyntheticFOCUSParquet(&buf, 40_000); err != nil {
+	if err := bill.WriteSyntheticFOCUSParquet(&buf, 40_000); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
@@ -120,7 +121,7 @@ func TestIngestParquet(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := []any{res.Stats.Files[0].Format, res.Stats.Lines, res.Stats.Skipped, res.Stats.Billed.String()}
-	want := []any{FOCUS12, int64(40_000), int64(0), SynthTotal(40_000).String()}
+	want := []any{FOCUS12, int64(40_000), int64(0), bill.SynthTotal(40_000).String()}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
@@ -140,28 +141,11 @@ func TestIngestParquet(t *testing.T) {
 	}
 }
 
-func TestIngestCURCSVTotal(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteSyntheticCUR(&buf, 50_000); err != nil {
-		t.Fatal(err)
-	}
-	a := NewAggregator("")
-	fs, err := a.ReadCSV(context.Background(), "synthetic", &buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := []any{fs.Format, fs.Lines, fs.Billed.String(), a.Len()}
-	want := []any{CURLegacy, int64(50_000), SynthTotal(50_000).String(), SynthKeys}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("(-want +got):\n%s", d)
-	}
-}
-
 func TestReingestReplaces(t *testing.T) {
 	st := NewMemStore()
 	ctx := context.Background()
 	for range 3 {
-		if _, err := Ingest(ctx, st, IngestOptions{Paths: []string{"testdata/bills/cur2.csv"}, Now: testNow}); err != nil {
+		if _, err := Ingest(ctx, st, IngestOptions{Paths: []string{"bill/testdata/bills/cur2.csv"}, Now: testNow}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -182,11 +166,11 @@ func TestIngestRejects(t *testing.T) {
 		want  string
 	}{
 		"not a bill": {
-			paths: []string{"testdata/bills/not-a-bill.csv"},
-			want:  "testdata/bills/not-a-bill.csv: not a FOCUS or CUR export: closest is FOCUS 1.0, which needs the missing column(s) BilledCost, ChargePeriodStart, ServiceName, ChargeCategory",
+			paths: []string{"bill/testdata/bills/not-a-bill.csv"},
+			want:  "bill/testdata/bills/not-a-bill.csv: not a FOCUS or CUR export: closest is FOCUS 1.0, which needs the missing column(s) BilledCost, ChargePeriodStart, ServiceName, ChargeCategory",
 		},
-		"missing file": {paths: []string{"testdata/bills/nope.csv"}, want: "billing export: stat testdata/bills/nope.csv: no such file or directory"},
-		"no paths":     {want: errNoFiles.Error()},
+		"missing file": {paths: []string{"bill/testdata/bills/nope.csv"}, want: "billing export: stat bill/testdata/bills/nope.csv: no such file or directory"},
+		"no paths":     {want: bill.ErrNoFiles.Error()},
 		"bad s3":       {paths: []string{"s3:///x"}, want: "s3:///x: want s3://bucket/prefix"},
 	}
 	for name, tc := range tests {
@@ -207,116 +191,30 @@ func TestIngestRejects(t *testing.T) {
 	}
 }
 
-// TestIngestParquetEncodings reads the synthetic bill written with plain
-// and with dictionary pages: the rollups must be the same to the digit.
-func TestIngestParquetEncodings(t *testing.T) {
-	var plain, dict bytes.Buffer
-	if err := WriteSyntheticFOCUSParquet(&plain, 150_000); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteSyntheticFOCUSParquetDict(&dict, 150_000); err != nil {
-		t.Fatal(err)
-	}
-	var got [2][]Batch
-	for i, b := range []*bytes.Buffer{&plain, &dict} {
-		a := NewAggregator("")
-		fs, err := a.ReadParquet(context.Background(), "bill", bytes.NewReader(b.Bytes()), int64(b.Len()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fs.Lines != 150_000 || fs.Billed != SynthTotal(150_000) || a.Len() != SynthKeys {
-			t.Errorf("file %d: %d lines, billed %s, %d rollups; want 150000, %s, %d", i, fs.Lines, fs.Billed, a.Len(), SynthTotal(150_000), SynthKeys)
-		}
-		got[i] = a.Batches()
-	}
-	if d := cmp.Diff(got[0], got[1], cmp.AllowUnexported(Money{})); d != "" {
-		t.Errorf("rollups (-plain +dictionary):\n%s", d)
-	}
-}
-
-// TestIngestRaggedAndTruncated: a row with too few or too many fields is
-// a bad row, named by file and line; a file that ends inside its last row
-// is refused whole, as a truncated copy, and nothing of it is stored.
-func TestIngestRaggedAndTruncated(t *testing.T) {
+// TestIngestRefusesTruncated: a file that ends inside its last row is
+// refused whole (see bill's TestIngestRaggedAndTruncated for what the
+// reader says), and nothing of it is stored.
+func TestIngestRefusesTruncated(t *testing.T) {
 	const head = "BilledCost,ChargePeriodStart,ServiceName,ChargeCategory,Tags\n"
 	const good = "1000,2024-11-01,EC2,Usage,\"{\"\"system\"\":\"\"shop\"\"}\"\n"
-	tests := map[string]struct {
-		body      string
-		truncated string // the error, when the file is refused
-		skipped   []string
-		billed    string
-	}{
-		"cut inside the last row's cost": {
-			body:      good + "98",
-			truncated: "bill.csv:3: the file looks truncated: its last row has 1 of the header's 5 fields and no line ending",
-		},
-		"cut inside the last row's tags": {
-			body:      good + "987.25,2024-11-01,EC2,Usage,\"{\"\"sys",
-			truncated: "bill.csv:3: the file looks truncated: its last row ends inside a quoted field",
-		},
-		"cut inside a multi-line quoted field": {
-			body:      good + "987.25,2024-11-01,EC2,Usage,\"{\"\"system\"\":\n\"\"shop\"\"}\n",
-			truncated: "bill.csv:3: the file looks truncated: its last row ends inside a quoted field",
-		},
-		"short row in the middle": {
-			body:    good + "987.25,2024-11-01,EC2\n" + good,
-			skipped: []string{"bill.csv:3: 3 fields where the header has 5"},
-			billed:  "2000",
-		},
-		"long row in the middle": {
-			body:    good + "987.25,2024-11-01,EC2,Usage,{},extra\n" + good,
-			skipped: []string{"bill.csv:3: 6 fields where the header has 5"},
-			billed:  "2000",
-		},
-		"whole last row without a line ending": {
-			body:   good + strings.TrimSuffix(good, "\n"),
-			billed: "2000",
-		},
-	}
-	for name, tc := range tests {
+	for name, body := range map[string]string{
+		"cut inside the last row's cost":       good + "98",
+		"cut inside the last row's tags":       good + "987.25,2024-11-01,EC2,Usage,\"{\"\"sys",
+		"cut inside a multi-line quoted field": good + "987.25,2024-11-01,EC2,Usage,\"{\"\"system\"\":\n\"\"shop\"\"}\n",
+	} {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "bill.csv")
-			if err := os.WriteFile(p, []byte(head+tc.body), 0o600); err != nil {
+			if err := os.WriteFile(p, []byte(head+body), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			for _, piped := range []bool{false, true} {
-				a := NewAggregator("")
-				f, err := os.Open(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, err = a.readCSV(context.Background(), "bill.csv", f, piped)
-				f.Close()
-				if tc.truncated != "" {
-					var te *TruncatedError
-					if !errors.As(err, &te) || !strings.HasPrefix(err.Error(), tc.truncated) {
-						t.Fatalf("piped %v: error %v, want %q", piped, err, tc.truncated)
-					}
-					continue
-				}
-				if err != nil {
-					t.Fatalf("piped %v: %v", piped, err)
-				}
-				var got []string
-				for _, b := range a.Stats().BadRows {
-					got = append(got, b.String())
-				}
-				if d := cmp.Diff(tc.skipped, got); d != "" {
-					t.Errorf("piped %v: bad rows (-want +got):\n%s", piped, d)
-				}
-				if s := a.Stats().Billed.String(); s != tc.billed {
-					t.Errorf("piped %v: billed %s, want %s", piped, s, tc.billed)
-				}
+			st := NewMemStore()
+			_, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{p}, Now: testNow})
+			var te *bill.TruncatedError
+			if !errors.As(err, &te) {
+				t.Fatalf("ingest of a truncated bill: error %v, want a TruncatedError", err)
 			}
-			// Ingest refuses a truncated file before storing anything.
-			if tc.truncated != "" {
-				st := NewMemStore()
-				if _, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{p}, Now: testNow}); err == nil {
-					t.Fatal("ingest of a truncated bill succeeded")
-				}
-				if ps, _ := st.Periods(context.Background()); len(ps) != 0 {
-					t.Errorf("a truncated bill stored %v", ps)
-				}
+			if ps, _ := st.Periods(context.Background()); len(ps) != 0 {
+				t.Errorf("a truncated bill stored %v", ps)
 			}
 		})
 	}

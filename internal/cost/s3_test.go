@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
+	"github.com/steward-sre/steward/internal/cost/bill"
 )
 
 // fakeS3 serves objects of one bucket the way S3 does: listings in pages
@@ -132,21 +133,21 @@ func readTestdata(t testing.TB, p string) []byte {
 func billObjects(t testing.TB) map[string][]byte {
 	t.Helper()
 	var pq, big bytes.Buffer
-	if err := WriteSyntheticFOCUSParquet(&pq, 3_000); err != nil {
+	if err := bill.WriteSyntheticFOCUSParquet(&pq, 3_000); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteSyntheticCUR(&big, 2_000); err != nil {
+	if err := bill.WriteSyntheticCUR(&big, 2_000); err != nil {
 		t.Fatal(err)
 	}
 	return map[string][]byte{
-		"exports/cur/2024-09/cur-legacy.csv":          readTestdata(t, "testdata/bills/cur-legacy.csv"),
+		"exports/cur/2024-09/cur-legacy.csv":          readTestdata(t, "bill/testdata/bills/cur-legacy.csv"),
 		"exports/cur/2024-09/cur-Manifest.json":       []byte(`{"reportKeys":[]}`),
-		"exports/cur/2024-10/cur2-00001.csv.gz":       gzipped(t, readTestdata(t, "testdata/bills/cur2.csv")),
+		"exports/cur/2024-10/cur2-00001.csv.gz":       gzipped(t, readTestdata(t, "bill/testdata/bills/cur2.csv")),
 		"exports/cur/2025-01/synthetic-00001.csv":     big.Bytes(),
 		"exports/focus/2025-01/part-00000.parquet":    pq.Bytes(),
 		"exports/focus/2025-01/part-00001.parquet.gz": gzipped(t, pq.Bytes()),
 		"exports/focus/_SUCCESS":                      nil,
-		"other/ignored.csv":                           readTestdata(t, "testdata/bills/not-a-bill.csv"),
+		"other/ignored.csv":                           readTestdata(t, "bill/testdata/bills/not-a-bill.csv"),
 		"big.csv.gz":                                  gzipped(t, big.Bytes()),
 	}
 }
@@ -196,9 +197,9 @@ func TestIngestS3(t *testing.T) {
 			wantFiles := []string{
 				"s3://bills/exports/cur/2024-09/cur-legacy.csv CUR (legacy) 7 1.5272",
 				"s3://bills/exports/cur/2024-10/cur2-00001.csv.gz CUR 2.0 3 -4.896",
-				"s3://bills/exports/cur/2025-01/synthetic-00001.csv CUR (legacy) 2000 " + SynthTotal(2_000).String(),
-				"s3://bills/exports/focus/2025-01/part-00000.parquet FOCUS 1.2 3000 " + SynthTotal(3_000).String(),
-				"s3://bills/exports/focus/2025-01/part-00001.parquet.gz FOCUS 1.2 3000 " + SynthTotal(3_000).String(),
+				"s3://bills/exports/cur/2025-01/synthetic-00001.csv CUR (legacy) 2000 " + bill.SynthTotal(2_000).String(),
+				"s3://bills/exports/focus/2025-01/part-00000.parquet FOCUS 1.2 3000 " + bill.SynthTotal(3_000).String(),
+				"s3://bills/exports/focus/2025-01/part-00001.parquet.gz FOCUS 1.2 3000 " + bill.SynthTotal(3_000).String(),
 			}
 			if d := cmp.Diff(wantFiles, files); d != "" {
 				t.Errorf("files read (-want +got):\n%s", d)
@@ -349,8 +350,8 @@ func TestIngestS3Errors(t *testing.T) {
 // through the SDK as they do against AWS.
 func TestIngestS3ThroughSDK(t *testing.T) {
 	objects := map[string][]byte{
-		"cur/a.csv":    readTestdata(t, "testdata/bills/cur-legacy.csv"),
-		"cur/b.csv.gz": gzipped(t, readTestdata(t, "testdata/bills/cur2.csv")),
+		"cur/a.csv":    readTestdata(t, "bill/testdata/bills/cur-legacy.csv"),
+		"cur/b.csv.gz": gzipped(t, readTestdata(t, "bill/testdata/bills/cur2.csv")),
 		"cur/c.json":   []byte(`{}`),
 	}
 	var mu sync.Mutex

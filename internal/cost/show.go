@@ -198,9 +198,33 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 	if o.Amortized {
 		res.Basis = "amortized"
 	}
-	groups := map[string]*Group{}
+	groups := map[string]*groupSum{}
 	other := map[string]*Group{}
 	untagged := map[string]*UntaggedResource{}
+	group := func(key string) *groupSum {
+		g := groups[key]
+		if g == nil {
+			g = &groupSum{Group: Group{Key: key, Via: map[string]Money{}}}
+			groups[key] = g
+		}
+		return g
+	}
+	// A month of a resource-level bill is a million rollups with a few
+	// hundred tag sets: what a tag set says (its attribution when the
+	// tags alone make it, the owner keys it lacks, its group when the
+	// breakdown is by what tags say) is worked out once per set, and the
+	// cost of the rollups whose group their tags decide is summed per set
+	// and added to the groups at the end (exact money, so the same sums).
+	byTags := o.By == "system" || o.By == "env" || o.By == "owner" || strings.HasPrefix(o.By, "tag:")
+	facts := map[Tags]*tagFacts{}
+	fold := func() {
+		for _, f := range facts {
+			if f.cost.Sign() != 0 || f.n > 0 {
+				group(f.key).add(f.a.Via, f.cost)
+			}
+		}
+		clear(facts)
+	}
 	currency := ""
 	err := o.Store.Scan(ctx, Filter{From: from, To: to}, func(r Rollup) error {
 		if currency == "" {
@@ -220,22 +244,37 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 			return nil
 		}
 		res.Usage = res.Usage.Add(c)
-		a := at.Attribute(&r)
-		key := groupKey(o.By, &r, a, at)
-		g := groups[key]
-		if g == nil {
-			g = &Group{Key: key, Via: map[string]Money{}}
-			groups[key] = g
+		f := facts[r.Tags]
+		if f == nil {
+			if len(facts) >= maxTagSets {
+				fold()
+			}
+			f = &tagFacts{}
+			f.a, f.done = at.TagsAttribution(r.Tags)
+			f.miss = at.MissingTags(&r)
+			f.untagged = slices.Contains(f.miss, at.keys.System)
+			if f.done && byTags {
+				f.key = groupKey(o.By, &r, f.a, at)
+			}
+			facts[r.Tags] = f
 		}
-		g.Cost = g.Cost.Add(c)
-		g.Via[a.Via] = g.Via[a.Via].Add(c)
-		if miss := at.MissingTags(&r); slices.Contains(miss, at.keys.System) {
+		a := f.a
+		if f.done && byTags {
+			f.cost = f.cost.Add(c)
+			f.n++
+		} else {
+			if !f.done {
+				a = at.Attribute(&r)
+			}
+			group(groupKey(o.By, &r, a, at)).add(a.Via, c)
+		}
+		if f.untagged {
 			res.Untagged = res.Untagged.Add(c)
 			id := cmp.Or(r.Resource, "(no resource id) "+r.Service+" "+r.UsageType)
 			u := untagged[id]
 			if u == nil {
-				u = &UntaggedResource{Resource: id, Service: r.Service, Account: r.Account, Missing: miss}
-				u.Fix, u.FixTags, u.FixVia = fixFor(at.keys, miss, a)
+				u = &UntaggedResource{Resource: id, Service: r.Service, Account: r.Account, Missing: f.miss}
+				u.Fix, u.FixTags, u.FixVia = fixFor(at.keys, f.miss, a)
 				untagged[id] = u
 			}
 			u.Cost = u.Cost.Add(c)
@@ -245,6 +284,7 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cost show: %w", err)
 	}
+	fold()
 	cv, err := o.converter(currency)
 	if err != nil {
 		return nil, err
@@ -252,12 +292,13 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 	res.Currency = cv.to
 	res.Total, res.Usage, res.Untagged = cv.conv(res.Total), cv.conv(res.Usage), cv.conv(res.Untagged)
 	for _, g := range groups {
+		g.done()
 		g.Cost = cv.conv(g.Cost)
 		for k, v := range g.Via {
 			g.Via[k] = cv.conv(v)
 		}
 		g.Share = share(g.Cost, res.Usage)
-		res.Groups = append(res.Groups, *g)
+		res.Groups = append(res.Groups, g.Group)
 	}
 	for _, g := range other {
 		g.Cost = cv.conv(g.Cost)
@@ -341,4 +382,46 @@ func fixFor(keys Keys, missing []string, a Attribution) (fix, tags, via string) 
 		via = a.Via
 	}
 	return fix, tags, via
+}
+
+// tagFacts is what Show works out once per tag set.
+type tagFacts struct {
+	a    Attribution
+	done bool // a is the tags' own, whole
+	miss []string
+	// untagged: the tags lack the system key.
+	untagged bool
+	// key is the group when the tags decide it; cost and n are the usage
+	// of the rollups added to it, not yet in the group.
+	key  string
+	cost Money
+	n    int
+}
+
+// groupSum is a Group being summed. Its spend mostly comes one way, so
+// the last source's cost is kept beside the Via map and added to it only
+// when another source comes.
+type groupSum struct {
+	Group
+	via     string
+	viaCost Money
+	viaSet  bool
+}
+
+func (g *groupSum) add(via string, c Money) {
+	g.Cost = g.Cost.Add(c)
+	if g.viaSet && via != g.via {
+		g.Via[g.via] = g.Via[g.via].Add(g.viaCost)
+		g.viaCost = Money{}
+	}
+	g.via, g.viaSet = via, true
+	g.viaCost = g.viaCost.Add(c)
+}
+
+// done adds the last source's cost to Via.
+func (g *groupSum) done() {
+	if g.viaSet {
+		g.Via[g.via] = g.Via[g.via].Add(g.viaCost)
+		g.viaSet, g.viaCost = false, Money{}
+	}
 }

@@ -48,3 +48,42 @@ func TestShowTop(t *testing.T) {
 		})
 	}
 }
+
+func blockRollup(day time.Time, res, billed string) Rollup {
+	return Rollup{Day: day, Source: "bill", Period: Period(day), Account: "111111111111", Region: "ap-northeast-1",
+		Service: "AmazonEC2", UsageType: "BoxUsage", Resource: res, ResourceName: "web-" + res,
+		Tags: MakeTags(map[string]string{"system": "shop", "env": "prod"}), Kind: KindUsage, Currency: "USD",
+		Billed: MustMoney(billed), Effective: MustMoney(billed), Lines: 24}
+}
+
+// TestGroupSumVia: however the sources of a group's spend interleave,
+// Via sums each source's spend and names every source met, even at zero.
+func TestGroupSumVia(t *testing.T) {
+	tests := map[string]struct {
+		adds [][2]string
+		want map[string]string
+	}{
+		"one source":           {[][2]string{{"tag", "1"}, {"tag", "2.5"}}, map[string]string{"tag": "3.5"}},
+		"interleaved":          {[][2]string{{"tag", "1"}, {"naming", "2"}, {"tag", "3"}, {"naming", "0.25"}}, map[string]string{"tag": "4", "naming": "2.25"}},
+		"a source at zero":     {[][2]string{{"tag", "1"}, {"unattributed", "0"}}, map[string]string{"tag": "1", "unattributed": "0"}},
+		"nothing added at all": {nil, map[string]string{}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			g := &groupSum{Group: Group{Via: map[string]Money{}}}
+			total := Money{}
+			for _, a := range tc.adds {
+				g.add(a[0], MustMoney(a[1]))
+				total = total.Add(MustMoney(a[1]))
+			}
+			g.done()
+			got := map[string]string{}
+			for k, v := range g.Via {
+				got[k] = v.String()
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) || g.Cost != total {
+				t.Errorf("via %v cost %s, want %v cost %s", got, g.Cost, tc.want, total)
+			}
+		})
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/steward-sre/steward/internal/cost/bill"
 )
 
 // Filter selects rollups: days in [From, To) (zero means unbounded).
@@ -42,7 +44,7 @@ type PeriodInfo struct {
 //
 // ReplaceSorted does what ReplacePeriods does for rollups too many to
 // hold at once: rollups calls its yield with every rollup in
-// ComparePeriodRollups order (the rollup is valid only during the call),
+// bill.ComparePeriodRollups order (the rollup is valid only during the call),
 // and each source x period among them replaces what was stored for it,
 // all in one transaction. It refuses rollups out of that order, and
 // returns what it stored, by source and period.
@@ -88,7 +90,7 @@ func (m *MemStore) ReplaceSorted(ctx context.Context, ingested time.Time, rollup
 	var batches []Batch
 	var prev Rollup
 	err := rollups(func(r *Rollup) error {
-		if len(batches) > 0 && ComparePeriodRollups(&prev, r) > 0 {
+		if len(batches) > 0 && bill.ComparePeriodRollups(&prev, r) > 0 {
 			return fmt.Errorf("replace: rollups out of order at %s %s %s", r.Source, r.Period, r.Day.Format(time.DateOnly))
 		}
 		if n := len(batches); n == 0 || batches[n-1].Source != r.Source || batches[n-1].Period != r.Period {
@@ -135,7 +137,7 @@ func (m *MemStore) Scan(ctx context.Context, f Filter, fn func(Rollup) error) er
 		}
 	}
 	m.mu.Unlock()
-	SortRollups(all)
+	bill.SortRollups(all)
 	for i, r := range all {
 		if i&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -193,7 +195,7 @@ type IngestOptions struct {
 // Validate names the missing field.
 func (o *IngestOptions) Validate() error {
 	if len(o.Paths) == 0 {
-		return errNoFiles
+		return bill.ErrNoFiles
 	}
 	if o.Now.IsZero() {
 		return fmt.Errorf("ingest options: Now is required")
@@ -234,18 +236,12 @@ func Ingest(ctx context.Context, st RollupStore, o IngestOptions) (*IngestResult
 		}
 		return o.S3, nil
 	}
-	files, superseded, err := listFiles(ctx, o.Paths, client)
+	agg := bill.NewAggregator(o.Source)
+	agg.Spill()
+	defer agg.Close()
+	superseded, err := agg.ReadPaths(ctx, o.Paths, client, log)
 	if err != nil {
 		return nil, err
-	}
-	agg := NewAggregator(o.Source)
-	agg.spillAt = spillRollups
-	defer agg.Close()
-	for _, f := range files {
-		log.Debug("reading billing file", "file", f.name)
-		if err := agg.readFile(ctx, f); err != nil {
-			return nil, fmt.Errorf("ingest: %w", err)
-		}
 	}
 	stats := agg.Stats()
 	if !o.AcceptSkipped {
@@ -265,8 +261,8 @@ func Ingest(ctx context.Context, st RollupStore, o IngestOptions) (*IngestResult
 
 // storeRollups replaces the periods of the aggregator's rollups in one
 // transaction, streaming them in order, and lists them in res.
-func storeRollups(ctx context.Context, st RollupStore, now time.Time, agg *Aggregator, res *IngestResult) error {
-	if agg.Len() == 0 && agg.runs == nil {
+func storeRollups(ctx context.Context, st RollupStore, now time.Time, agg *bill.Aggregator, res *IngestResult) error {
+	if agg.Empty() {
 		return nil
 	}
 	periods, err := st.ReplaceSorted(ctx, now, func(yield func(*Rollup) error) error { return agg.Sorted(ctx, yield) })

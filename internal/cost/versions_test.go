@@ -3,13 +3,14 @@ package cost
 import (
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/steward-sre/steward/internal/cost/bill"
 )
 
 // versionCase is a tree of export objects and what ingesting it gives:
@@ -94,10 +95,10 @@ func runVersionCase(t *testing.T, tc versionCase, top string, pageSize int, erro
 // once per version.
 func TestCURVersions(t *testing.T) {
 	var old bytes.Buffer
-	if err := WriteSyntheticCUR(&old, 500); err != nil {
+	if err := bill.WriteSyntheticCUR(&old, 500); err != nil {
 		t.Fatal(err)
 	}
-	current := readTestdata(t, "testdata/bills/cur-legacy.csv")
+	current := readTestdata(t, "bill/testdata/bills/cur-legacy.csv")
 	const period = "cur/report/20240901-20241001"
 	base := map[string][]byte{
 		period + "/11111111-aaaa/report-1.csv":    old.Bytes(),
@@ -143,16 +144,16 @@ func TestCURVersions(t *testing.T) {
 // manifest lists are read (an export that creates new files keeps every
 // refresh); with no manifest, two files of one name stop ingest.
 func TestExportManifests(t *testing.T) {
-	bill := readTestdata(t, "testdata/bills/cur2.csv")
+	cur2 := readTestdata(t, "bill/testdata/bills/cur2.csv")
 	const data = "exp/cur2/data/BILLING_PERIOD=2024-10"
 	const meta = "exp/cur2/metadata/BILLING_PERIOD=2024-10/cur2-Manifest.json"
 	versions := map[string][]byte{
-		data + "/20241002T0101Z/cur2-00001.csv.gz": gzipped(t, bill),
-		data + "/20241003T0101Z/cur2-00001.csv.gz": gzipped(t, bill),
-		data + "/20241003T0101Z/cur2-00002.csv":    bill,
+		data + "/20241002T0101Z/cur2-00001.csv.gz": gzipped(t, cur2),
+		data + "/20241003T0101Z/cur2-00001.csv.gz": gzipped(t, cur2),
+		data + "/20241003T0101Z/cur2-00002.csv":    cur2,
 		// Another partition, overwritten in place: no manifest needed.
-		"exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00001.csv": bill,
-		"exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00002.csv": bill,
+		"exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00001.csv": cur2,
+		"exp/cur2/data/BILLING_PERIOD=2024-11/cur2-00002.csv": cur2,
 	}
 	with := func(extra map[string][]byte) map[string][]byte { return withObjects(versions, extra) }
 	manifest := `{"executionId":"x","dataFiles":["s3://elsewhere/exp/cur2/data/BILLING_PERIOD=2024-10/20241003T0101Z/cur2-00001.csv.gz",
@@ -181,27 +182,4 @@ func TestExportManifests(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { runVersionCase(t, tc, "exp", 3, false) })
 	}
-}
-
-// FuzzManifests feeds arbitrary manifests to both readers: an error or
-// an answer, never a panic, and an answer is what the manifest says.
-func FuzzManifests(f *testing.F) {
-	f.Add([]byte(`{"assemblyId":"a-1","reportKeys":["p/r/20250101-20250201/a-1/r-1.csv.gz"]}`))
-	f.Add([]byte(`{"dataFiles":["s3://b/p/e/data/BILLING_PERIOD=2025-01/e-00001.parquet"],"columns":[]}`))
-	f.Add([]byte(`[["s3://b/e/data/X=1/f.csv"]]`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		file := billFile{name: "m.json", open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }}
-		if id, err := manifestAssembly(context.Background(), file); err == nil && (id == "" || !bytes.Contains(b, []byte("assemblyId"))) {
-			t.Fatalf("assembly %q from %q", id, b)
-		}
-		listed, err := manifestFiles(context.Background(), file)
-		if err != nil {
-			return
-		}
-		for rel := range listed {
-			if _, _, r, ok := exportPartition(rel); !ok || r != rel || !billExt(rel) {
-				t.Fatalf("listed %q, which is not a data file path", rel)
-			}
-		}
-	})
 }

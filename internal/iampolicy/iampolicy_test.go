@@ -83,7 +83,7 @@ func sdkCalls(t *testing.T, dir string) []string {
 	return slices.Compact(out)
 }
 
-// TestPolicyCoversDeclaredCalls: every SDK call cost and iac declare is
+// TestPolicyCoversDeclaredCalls: every SDK call cost, bill and iac declare is
 // allowed by the policy of every feature, and each is a read.
 func TestPolicyCoversDeclaredCalls(t *testing.T) {
 	doc, err := Build(Options{Features: Features})
@@ -94,7 +94,7 @@ func TestPolicyCoversDeclaredCalls(t *testing.T) {
 	for _, st := range doc.Statement {
 		allowed = append(allowed, st.Action...)
 	}
-	calls := append(append(sdkCalls(t, "../cost"), sdkCalls(t, "../iac")...), sdkCalls(t, "../objstore/s3obj")...)
+	calls := append(append(append(sdkCalls(t, "../cost"), sdkCalls(t, "../cost/bill")...), sdkCalls(t, "../iac")...), sdkCalls(t, "../objstore/s3obj")...)
 	for _, want := range []string{"s3:GetObject", "s3:ListObjectsV2", "costexplorer:GetCostAndUsage", "cloudformation:ListStacks", "cloudtrail:LookupEvents"} {
 		if !slices.Contains(calls, want) {
 			t.Fatalf("the source walk did not find %s: %v", want, calls)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/cost/bill"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -44,18 +45,18 @@ func BenchmarkIngestWide(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := cost.WriteSyntheticCURWide(f, n); err != nil {
+	if err := bill.WriteSyntheticCURWide(f, n); err != nil {
 		b.Fatal(err)
 	}
 	f.Close()
 	cs := openStore(b, ctx)
 	// The reads below read what one ingest stored, whichever runs.
-	if _, err := cost.Ingest(ctx, cs, cost.IngestOptions{Paths: []string{p}, Source: "bench", Now: cost.SynthNow}); err != nil {
+	if _, err := cost.Ingest(ctx, cs, cost.IngestOptions{Paths: []string{p}, Source: "bench", Now: bill.SynthNow}); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("ingest", func(b *testing.B) {
 		for b.Loop() {
-			res, err := cost.Ingest(ctx, cs, cost.IngestOptions{Paths: []string{p}, Source: "bench", Now: cost.SynthNow})
+			res, err := cost.Ingest(ctx, cs, cost.IngestOptions{Paths: []string{p}, Source: "bench", Now: bill.SynthNow})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -79,7 +80,7 @@ func BenchmarkIngestWide(b *testing.B) {
 		b.Run("show-"+by, func(b *testing.B) {
 			for b.Loop() {
 				res, err := cost.Show(ctx, cost.ShowOptions{Common: cost.Common{Store: cs, Keys: cost.Keys{System: "system", Env: "env", Owner: "owner"},
-					Now: cost.SynthNow}, By: by, From: cost.SynthStart, To: cost.SynthStart.AddDate(0, 1, 0), Top: 20})
+					Now: bill.SynthNow}, By: by, From: bill.SynthStart, To: bill.SynthStart.AddDate(0, 1, 0), Top: 20})
 				if err != nil {
 					b.Fatal(err)
 				}

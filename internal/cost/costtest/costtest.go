@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/cost/bill"
 )
 
 func day(s string) time.Time {
@@ -209,7 +210,7 @@ func Run(t *testing.T, newStore func(t *testing.T) cost.RollupStore) {
 				t.Fatalf("rollup %d is of %s, after one of %s", i, got[i].Day, got[i-1].Day)
 			}
 		}
-		byKey := func(x, y cost.Rollup) int { return cost.CompareRollups(&x, &y) }
+		byKey := func(x, y cost.Rollup) int { return bill.CompareRollups(&x, &y) }
 		slices.SortFunc(want, byKey)
 		slices.SortFunc(got, byKey)
 		if d := cmp.Diff(want, got, cmp.Comparer(func(a, b cost.Money) bool { return a.Cmp(b) == 0 })); d != "" {

@@ -21,8 +21,7 @@ import (
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2"
-
-	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/cost/bill"
 )
 
 func main() {
@@ -60,9 +59,9 @@ func gen(args []string) error {
 	if err != nil {
 		return err
 	}
-	write := cost.WriteSyntheticCUR
+	write := bill.WriteSyntheticCUR
 	if *wide {
-		write = cost.WriteSyntheticCURWide
+		write = bill.WriteSyntheticCURWide
 	}
 	if err := write(f, *lines); err != nil {
 		f.Close()

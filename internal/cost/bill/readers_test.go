@@ -1,19 +1,24 @@
-package cost
+package bill
 
 import (
 	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // focusLine is one generated FOCUS line, written both as CSV and as
@@ -163,7 +168,7 @@ func TestParquetMatchesCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantStats := want.Stats()
-	if wantStats.Skipped == 0 || wantStats.EffectiveFromBilled == 0 || len(wantStats.BadRows) != maxBadRows {
+	if wantStats.Skipped == 0 || wantStats.EffectiveFromBilled == 0 || len(wantStats.BadRows) != MaxBadRows {
 		t.Fatalf("generated bill lacks the cases under test: %+v", wantStats)
 	}
 	for _, procs := range []int{1, 2, 3} {
@@ -185,10 +190,10 @@ func TestParquetMatchesCSV(t *testing.T) {
 					}
 					gs := got.Stats()
 					gs.Files[0].Format = wantStats.Files[0].Format
-					if d := cmp.Diff(wantStats, gs, cmp.AllowUnexported(Money{})); d != "" {
+					if d := cmp.Diff(wantStats, gs, cmp.AllowUnexported(money.Amount{})); d != "" {
 						t.Errorf("stats (-csv +parquet):\n%s", d)
 					}
-					if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(Money{})); d != "" {
+					if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(money.Amount{})); d != "" {
 						t.Errorf("rollups (-csv +parquet):\n%s", d)
 					}
 				})
@@ -266,10 +271,10 @@ func TestCSVPipedMatchesSequential(t *testing.T) {
 					t.Errorf("sequential read %d lines, %d skipped; want 5000, 5", st.Lines, st.Skipped)
 				}
 			}
-			if d := cmp.Diff(seq.Stats(), piped.Stats(), cmp.AllowUnexported(Money{})); d != "" {
+			if d := cmp.Diff(seq.Stats(), piped.Stats(), cmp.AllowUnexported(money.Amount{})); d != "" {
 				t.Errorf("stats (-sequential +piped):\n%s", d)
 			}
-			if d := cmp.Diff(seq.Batches(), piped.Batches(), cmp.AllowUnexported(Money{})); d != "" {
+			if d := cmp.Diff(seq.Batches(), piped.Batches(), cmp.AllowUnexported(money.Amount{})); d != "" {
 				t.Errorf("rollups (-sequential +piped):\n%s", d)
 			}
 		})
@@ -301,7 +306,118 @@ func TestParquetKeepsBadTagsUntagged(t *testing.T) {
 	if got.Skipped != want.Skipped || got.Billed != want.Billed {
 		t.Errorf("bad tags: %d skipped, billed %s; with good tags %d, %s", got.Skipped, got.Billed, want.Skipped, want.Billed)
 	}
-	if got.BadTags != 30 || got.Files[0].BadTags != 30 || len(got.BadTagRows) != maxBadRows || got.BadTagRows[0].Line != 5 {
+	if got.BadTags != 30 || got.Files[0].BadTags != 30 || len(got.BadTagRows) != MaxBadRows || got.BadTagRows[0].Line != 5 {
 		t.Errorf("bad tags counted %d (file %d), first rows %v; want 30 from line 5", got.BadTags, got.Files[0].BadTags, got.BadTagRows)
 	}
 }
+
+// TestIngestParquetEncodings reads the synthetic bill written with plain
+// and with dictionary pages: the rollups must be the same to the digit.
+func TestIngestParquetEncodings(t *testing.T) {
+	var plain, dict bytes.Buffer
+	if err := WriteSyntheticFOCUSParquet(&plain, 150_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSyntheticFOCUSParquetDict(&dict, 150_000); err != nil {
+		t.Fatal(err)
+	}
+	var got [2][]Batch
+	for i, b := range []*bytes.Buffer{&plain, &dict} {
+		a := NewAggregator("")
+		fs, err := a.ReadParquet(context.Background(), "bill", bytes.NewReader(b.Bytes()), int64(b.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fs.Lines != 150_000 || fs.Billed != SynthTotal(150_000) || a.Len() != SynthKeys {
+			t.Errorf("file %d: %d lines, billed %s, %d rollups; want 150000, %s, %d", i, fs.Lines, fs.Billed, a.Len(), SynthTotal(150_000), SynthKeys)
+		}
+		got[i] = a.Batches()
+	}
+	if d := cmp.Diff(got[0], got[1], cmp.AllowUnexported(money.Amount{})); d != "" {
+		t.Errorf("rollups (-plain +dictionary):\n%s", d)
+	}
+}
+
+// TestIngestRaggedAndTruncated: a row with too few or too many fields is
+// a bad row, named by file and line; a file that ends inside its last row
+// is refused whole, as a truncated copy, and nothing of it is stored.
+func TestIngestRaggedAndTruncated(t *testing.T) {
+	const head = "BilledCost,ChargePeriodStart,ServiceName,ChargeCategory,Tags\n"
+	const good = "1000,2024-11-01,EC2,Usage,\"{\"\"system\"\":\"\"shop\"\"}\"\n"
+	tests := map[string]struct {
+		body      string
+		truncated string // the error, when the file is refused
+		skipped   []string
+		billed    string
+	}{
+		"cut inside the last row's cost": {
+			body:      good + "98",
+			truncated: "bill.csv:3: the file looks truncated: its last row has 1 of the header's 5 fields and no line ending",
+		},
+		"cut inside the last row's tags": {
+			body:      good + "987.25,2024-11-01,EC2,Usage,\"{\"\"sys",
+			truncated: "bill.csv:3: the file looks truncated: its last row ends inside a quoted field",
+		},
+		"cut inside a multi-line quoted field": {
+			body:      good + "987.25,2024-11-01,EC2,Usage,\"{\"\"system\"\":\n\"\"shop\"\"}\n",
+			truncated: "bill.csv:3: the file looks truncated: its last row ends inside a quoted field",
+		},
+		"short row in the middle": {
+			body:    good + "987.25,2024-11-01,EC2\n" + good,
+			skipped: []string{"bill.csv:3: 3 fields where the header has 5"},
+			billed:  "2000",
+		},
+		"long row in the middle": {
+			body:    good + "987.25,2024-11-01,EC2,Usage,{},extra\n" + good,
+			skipped: []string{"bill.csv:3: 6 fields where the header has 5"},
+			billed:  "2000",
+		},
+		"whole last row without a line ending": {
+			body:   good + strings.TrimSuffix(good, "\n"),
+			billed: "2000",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "bill.csv")
+			if err := os.WriteFile(p, []byte(head+tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, piped := range []bool{false, true} {
+				a := NewAggregator("")
+				f, err := os.Open(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = a.readCSV(context.Background(), "bill.csv", f, piped)
+				f.Close()
+				if tc.truncated != "" {
+					var te *TruncatedError
+					if !errors.As(err, &te) || !strings.HasPrefix(err.Error(), tc.truncated) {
+						t.Fatalf("piped %v: error %v, want %q", piped, err, tc.truncated)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("piped %v: %v", piped, err)
+				}
+				var got []string
+				for _, b := range a.Stats().BadRows {
+					got = append(got, b.String())
+				}
+				if d := cmp.Diff(tc.skipped, got); d != "" {
+					t.Errorf("piped %v: bad rows (-want +got):\n%s", piped, d)
+				}
+				if s := a.Stats().Billed.String(); s != tc.billed {
+					t.Errorf("piped %v: billed %s, want %s", piped, s, tc.billed)
+				}
+			}
+		})
+	}
+}
+
+var errBodyCut = errors.New("connection reset by peer")
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

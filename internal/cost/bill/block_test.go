@@ -1,19 +1,22 @@
-package cost
+package bill
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/steward-sre/steward/internal/money"
 )
 
 func blockRollup(day time.Time, res, billed string) Rollup {
 	return Rollup{Day: day, Source: "bill", Period: Period(day), Account: "111111111111", Region: "ap-northeast-1",
 		Service: "AmazonEC2", UsageType: "BoxUsage", Resource: res, ResourceName: "web-" + res,
 		Tags: MakeTags(map[string]string{"system": "shop", "env": "prod"}), Kind: KindUsage, Currency: "USD",
-		Billed: MustMoney(billed), Effective: MustMoney(billed), Lines: 24}
+		Billed: money.MustParse(billed), Effective: money.MustParse(billed), Lines: 24}
 }
 
 func TestRollupBlockRoundTrip(t *testing.T) {
@@ -38,7 +41,7 @@ func TestRollupBlockRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(rs, got, cmp.AllowUnexported(Money{})); d != "" {
+			if d := cmp.Diff(rs, got, cmp.AllowUnexported(money.Amount{})); d != "" {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
@@ -87,8 +90,40 @@ func FuzzDecodeRollupBlock(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded block: %v", err)
 		}
-		if d := cmp.Diff(rs, again, cmp.AllowUnexported(Money{})); d != "" {
+		if d := cmp.Diff(rs, again, cmp.AllowUnexported(money.Amount{})); d != "" {
 			t.Errorf("(-first +again):\n%s", d)
 		}
 	})
+}
+
+// TestBlockDedup: a field whose texts never repeat stops being looked up
+// in the block's dictionary, one whose texts repeat keeps being shared,
+// and the block reads back the same either way.
+func TestBlockDedup(t *testing.T) {
+	d := time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)
+	var rs []Rollup
+	for i := range 3000 {
+		r := blockRollup(d, fmt.Sprintf("i-%05d", i), "1.25")
+		r.ResourceName = ""
+		r.Tags = MakeTags(map[string]string{"system": []string{"shop", "blog", "auth"}[i%3]})
+		// The resource comes back after a while: still read right.
+		if i >= 2000 {
+			r.Resource = fmt.Sprintf("i-%05d", i-2000)
+		}
+		rs = append(rs, r)
+	}
+	b := AppendRollupBlock(nil, rs)
+	texts, _ := binary.Uvarint(b[1:])
+	// 3000 resource texts at most (some written twice), 3 tag sets and
+	// the few texts every rollup shares.
+	if texts > 3000+3+10 {
+		t.Errorf("%d texts in the block, want at most %d", texts, 3000+3+10)
+	}
+	got, err := DecodeRollupBlock(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(rs, got, cmp.AllowUnexported(money.Amount{})); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
+	}
 }

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // focusSample is the FinOps Foundation's public FOCUS 1.0 sample: 1,000
@@ -56,7 +57,7 @@ func TestFOCUSSample(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("sample (-want +got):\n%s", d)
 	}
-	var sum Money
+	var sum money.Amount
 	kinds := map[Kind]int64{}
 	spaceKey := false
 	var batches []string
@@ -121,10 +122,10 @@ func TestClassCacheChangesNothing(t *testing.T) {
 			want := read(maxClasses)
 			for _, n := range []int{1, 2} {
 				got := read(n)
-				if d := cmp.Diff(want.Stats(), got.Stats(), cmp.AllowUnexported(Money{})); d != "" {
+				if d := cmp.Diff(want.Stats(), got.Stats(), cmp.AllowUnexported(money.Amount{})); d != "" {
 					t.Errorf("%s, piped %t, cache of %d: stats (-cached +uncached):\n%s", name, piped, n, d)
 				}
-				if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(Money{})); d != "" {
+				if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(money.Amount{})); d != "" {
 					t.Errorf("%s, piped %t, cache of %d: rollups (-cached +uncached):\n%s", name, piped, n, d)
 				}
 			}

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"cmp"
@@ -41,8 +41,7 @@ type runs struct {
 
 // compareKeys is ComparePeriodRollups on aggregation keys. Each field
 // is compared only when those before it are equal: most are (a bill's
-// rollups share source, period, account, service), and sorting spends
-// its time here.
+// rollups share source, period, account, service).
 func compareKeys(x, y *aggKey) int {
 	if c := strings.Compare(x.source, y.source); c != 0 {
 		return c
@@ -53,43 +52,134 @@ func compareKeys(x, y *aggKey) int {
 	if x.day != y.day {
 		return cmp.Compare(x.day, y.day)
 	}
-	return compareTexts(x.account, y.account, x.service, y.service, x.usage, y.usage, x.resource, y.resource,
-		string(x.tags), string(y.tags), string(x.kind), string(y.kind), x.region, y.region, x.currency, y.currency,
-		x.rname, y.rname)
+	if c := strings.Compare(x.account, y.account); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.service, y.service); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.usage, y.usage); c != 0 {
+		return c
+	}
+	return compareTail(x, y)
 }
 
-// compareTexts compares pairs of texts in turn, up to the first that
-// differ.
-func compareTexts(pairs ...string) int {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if c := strings.Compare(pairs[i], pairs[i+1]); c != 0 {
-			return c
-		}
+// compareTail is compareKeys past the usage type.
+func compareTail(x, y *aggKey) int {
+	if c := strings.Compare(x.resource, y.resource); c != 0 {
+		return c
 	}
-	return 0
+	if c := strings.Compare(string(x.tags), string(y.tags)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(string(x.kind), string(y.kind)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.region, y.region); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.currency, y.currency); c != 0 {
+		return c
+	}
+	return strings.Compare(x.rname, y.rname)
 }
 
 type aggEntry struct {
-	k *aggKey
-	v *aggVal
+	// pre orders the entry by source, period, day, account, service and
+	// usage type in one integer (see sortedEntries).
+	pre uint64
+	k   *aggKey
+	v   *aggVal
 }
 
+// The bits of aggEntry.pre: the rank of the source and period, the day
+// from the earliest, the rank of the account, service and usage type.
+const (
+	preLeadBits = 12
+	preDayBits  = 20
+	preMidBits  = 32
+)
+
 // sortedEntries are the rollups of m in ComparePeriodRollups order.
+//
+// Sorting is most of a spill's work, and comparing keys field by field
+// most of sorting. The first six fields take few distinct values (one
+// source and period, the days of a month, a few hundred accounts x
+// services x usage types), so each entry gets their ranks packed in one
+// integer: most comparisons are one integer comparison and, on a tie,
+// the resource's text. The order is the same as compareKeys'.
 func sortedEntries(m map[aggKey]*aggVal) []aggEntry {
 	keys := make([]aggKey, 0, len(m))
 	es := make([]aggEntry, 0, len(m))
 	for k, v := range m {
 		keys = append(keys, k)
-		es = append(es, aggEntry{&keys[len(keys)-1], v})
+		es = append(es, aggEntry{k: &keys[len(keys)-1], v: v})
 	}
-	slices.SortFunc(es, func(x, y aggEntry) int { return compareKeys(x.k, y.k) })
+	if !rankEntries(es) {
+		slices.SortFunc(es, func(x, y aggEntry) int { return compareKeys(x.k, y.k) })
+		return es
+	}
+	slices.SortFunc(es, func(x, y aggEntry) int {
+		if x.pre != y.pre {
+			return cmp.Compare(x.pre, y.pre)
+		}
+		return compareTail(x.k, y.k)
+	})
 	return es
+}
+
+// rankEntries sets the pre of each entry, or reports false when the
+// entries have too many distinct sources and periods, or days too far
+// apart, for pre's bits.
+func rankEntries(es []aggEntry) bool {
+	if len(es) == 0 || len(es) >= 1<<preMidBits {
+		return false
+	}
+	type lead struct{ source, period string }
+	type mid struct{ account, service, usage string }
+	leads := make(map[lead]uint64)
+	mids := make(map[mid]uint64)
+	lo, hi := es[0].k.day, es[0].k.day
+	for _, e := range es {
+		k := e.k
+		leads[lead{k.source, k.period}] = 0
+		mids[mid{k.account, k.service, k.usage}] = 0
+		lo, hi = min(lo, k.day), max(hi, k.day)
+	}
+	if len(leads) > 1<<preLeadBits || int64(hi)-int64(lo) >= 1<<preDayBits {
+		return false
+	}
+	ls := make([]lead, 0, len(leads))
+	for l := range leads {
+		ls = append(ls, l)
+	}
+	slices.SortFunc(ls, func(x, y lead) int {
+		return cmp.Or(strings.Compare(x.source, y.source), strings.Compare(x.period, y.period))
+	})
+	for i, l := range ls {
+		leads[l] = uint64(i)
+	}
+	ms := make([]mid, 0, len(mids))
+	for x := range mids {
+		ms = append(ms, x)
+	}
+	slices.SortFunc(ms, func(x, y mid) int {
+		return cmp.Or(strings.Compare(x.account, y.account), strings.Compare(x.service, y.service), strings.Compare(x.usage, y.usage))
+	})
+	for i, x := range ms {
+		mids[x] = uint64(i)
+	}
+	for i := range es {
+		k := es[i].k
+		es[i].pre = leads[lead{k.source, k.period}]<<(preDayBits+preMidBits) | uint64(k.day-lo)<<preMidBits | mids[mid{k.account, k.service, k.usage}]
+	}
+	return true
 }
 
 func (e aggEntry) rollup() Rollup {
 	k, v := e.k, e.v
 	return Rollup{
-		Day: dayTime(k.day), Source: k.source, Period: k.period, Account: k.account,
+		Day: DayTime(k.day), Source: k.source, Period: k.period, Account: k.account,
 		Region: k.region, Service: k.service, UsageType: k.usage, Resource: k.resource,
 		ResourceName: k.rname, Tags: k.tags, Kind: k.kind, Currency: k.currency,
 		Billed: v.billed, Effective: v.effective, Lines: v.lines,

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // Reading a Parquet bill column by column. A row group is read in
@@ -55,7 +56,7 @@ type parquetWorker struct {
 }
 
 type amountCol struct {
-	m    []Money
+	m    []money.Amount
 	ok   []bool
 	text []string
 }
@@ -79,7 +80,7 @@ func newParquetWorker(p *parquetPlan) *parquetWorker {
 			w.ids[i] = make([]uint32, parquetBatch)
 			w.keyAt[l.col] = i
 		default:
-			w.amts[i] = amountCol{m: make([]Money, parquetBatch), ok: make([]bool, parquetBatch), text: make([]string, parquetBatch)}
+			w.amts[i] = amountCol{m: make([]money.Amount, parquetBatch), ok: make([]bool, parquetBatch), text: make([]string, parquetBatch)}
 			w.amtAt[l.col] = i
 		}
 	}
@@ -193,11 +194,11 @@ func (w *parquetWorker) readRowGroup(ctx context.Context, a *Aggregator, fs *Fil
 		}
 		return ""
 	}
-	money := func(col int) (Money, bool) {
+	amountAt := func(col int) (money.Amount, bool) {
 		if j := w.amtAt[col]; j >= 0 {
 			return w.amts[j].m[w.row], w.amts[j].ok[w.row]
 		}
-		return Money{}, false
+		return money.Amount{}, false
 	}
 	n := rg.NumRows()
 	for r0 := int64(0); r0 < n; r0 += parquetBatch {
@@ -247,7 +248,7 @@ func (w *parquetWorker) readRowGroup(ctx context.Context, a *Aggregator, fs *Fil
 				w.classes[string(key)] = cl
 			}
 			w.row = r
-			a.add(fs, p.c, firstLine+r0+int64(r), cl, get, money)
+			a.add(fs, p.c, firstLine+r0+int64(r), cl, get, amountAt)
 		}
 	}
 	return nil
@@ -684,7 +685,7 @@ func isConverted(t parquet.Type) bool {
 // anything else as text for add to parse.
 func (c *chunkCursor) readAmounts(dst *amountCol, k, scale int) (int, error) {
 	for r := range k {
-		dst.m[r], dst.ok[r], dst.text[r] = Money{}, false, ""
+		dst.m[r], dst.ok[r], dst.text[r] = money.Amount{}, false, ""
 		if c.maxRep > 0 {
 			s, err := c.one()
 			if err != nil {

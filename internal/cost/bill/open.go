@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"bytes"
@@ -210,5 +210,5 @@ func (a *Aggregator) readFile(ctx context.Context, f billFile) error {
 	return err
 }
 
-// errNoFiles is returned when ingest is given nothing to read.
-var errNoFiles = errors.New("no billing files given (pass paths, folders or s3://bucket/prefix)")
+// ErrNoFiles is returned when ingest is given nothing to read.
+var ErrNoFiles = errors.New("no billing files given (pass paths, folders or s3://bucket/prefix)")

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // cur2Row is a CUR 2.0 line as Parquet writes it: resource_tags is a
@@ -87,18 +88,18 @@ func TestDecimalInt64(t *testing.T) {
 func TestMoneyFromDecimal(t *testing.T) {
 	for _, n := range []int64{0, 1, -1, 7, 12345678901, -12345678901, 1 << 62, -1 << 63, 1<<63 - 1, 10_000_000_000, -5} {
 		for _, scale := range []int{0, 1, 2, 10, 15} {
-			want, werr := ParseMoney(decimalInt64(n, scale))
+			want, werr := money.Parse(decimalInt64(n, scale))
 			if scale == 0 {
-				want, werr = ParseMoney(strconv.FormatInt(n, 10))
+				want, werr = money.Parse(strconv.FormatInt(n, 10))
 			}
 			got, ok := moneyFromDecimal(n, scale)
 			if werr != nil {
-				t.Fatalf("ParseMoney(%d, %d): %v", n, scale, werr)
+				t.Fatalf("money.Parse(%d, %d): %v", n, scale, werr)
 			}
 			if !ok {
 				// Only -2^63 units is left to the text route.
 				if scale != 0 || n != -1<<63 {
-					t.Errorf("moneyFromDecimal(%d, %d) refused an amount Money holds (%s)", n, scale, want)
+					t.Errorf("moneyFromDecimal(%d, %d) refused an amount money.Amount holds (%s)", n, scale, want)
 				}
 				continue
 			}

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"encoding/json"
@@ -6,30 +6,32 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // Rollup is the spend of one day x account x service x usage type x
 // resource x tag set x charge kind, summed over the lines of a bill.
 type Rollup struct {
-	Day          time.Time `json:"day"` // UTC midnight
-	Source       string    `json:"source"`
-	Period       string    `json:"period"` // billing period, YYYY-MM
-	Account      string    `json:"account"`
-	Region       string    `json:"region,omitempty"`
-	Service      string    `json:"service"`
-	UsageType    string    `json:"usage_type,omitempty"`
-	Resource     string    `json:"resource,omitempty"`
-	ResourceName string    `json:"resource_name,omitempty"`
-	Tags         Tags      `json:"tags,omitempty"`
-	Kind         Kind      `json:"kind"`
-	Currency     string    `json:"currency"`
-	Billed       Money     `json:"billed"`
-	Effective    Money     `json:"effective"`
-	Lines        int64     `json:"lines"`
+	Day          time.Time    `json:"day"` // UTC midnight
+	Source       string       `json:"source"`
+	Period       string       `json:"period"` // billing period, YYYY-MM
+	Account      string       `json:"account"`
+	Region       string       `json:"region,omitempty"`
+	Service      string       `json:"service"`
+	UsageType    string       `json:"usage_type,omitempty"`
+	Resource     string       `json:"resource,omitempty"`
+	ResourceName string       `json:"resource_name,omitempty"`
+	Tags         Tags         `json:"tags,omitempty"`
+	Kind         Kind         `json:"kind"`
+	Currency     string       `json:"currency"`
+	Billed       money.Amount `json:"billed"`
+	Effective    money.Amount `json:"effective"`
+	Lines        int64        `json:"lines"`
 }
 
 // Cost is the billed or the effective (amortised) cost of the rollup.
-func (r *Rollup) Cost(amortized bool) Money {
+func (r *Rollup) Cost(amortized bool) money.Amount {
 	if amortized {
 		return r.Effective
 	}
@@ -154,9 +156,11 @@ func epochDay(y, m, d int) int32 {
 	return int32(era*146097 + doe - 719468)
 }
 
-func dayTime(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+// DayTime is the midnight UTC that starts epoch day d.
+func DayTime(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
 
-func dayOf(t time.Time) int32 {
+// DayOf is the epoch day (days since 1970-01-01 UTC) t falls on.
+func DayOf(t time.Time) int32 {
 	t = t.UTC()
 	return epochDay(t.Year(), int(t.Month()), t.Day())
 }

@@ -1,20 +1,23 @@
-package cost
+package bill
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/steward-sre/steward/internal/money"
 )
 
-// TestSpilledRunsMatchMemory ingests the same bills holding every rollup
+// TestSpilledRunsMatchMemory reads the same bills holding every rollup
 // in memory and spilling sorted runs of a few hundred: the stored
-// rollups must be the same, each key once with its amounts summed
+// rollups must be the same and in order, each key once with its amounts summed
 // across the runs, and the memory the second holds must stay bounded.
 func TestSpilledRunsMatchMemory(t *testing.T) {
 	tests := map[string]struct {
@@ -37,31 +40,26 @@ func TestSpilledRunsMatchMemory(t *testing.T) {
 			if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			ingest := func(spill int) ([]Rollup, []PeriodInfo) {
+			read := func(spill int) []Rollup {
 				t.Helper()
-				old := spillRollups
-				spillRollups = spill
-				defer func() { spillRollups = old }()
-				st := NewMemStore()
-				res, err := Ingest(context.Background(), st, IngestOptions{Paths: []string{p}, Now: SynthNow})
-				if err != nil {
+				a := NewAggregator("")
+				a.spillAt = spill
+				defer a.Close()
+				if err := a.readFile(context.Background(), localFile(p)); err != nil {
 					t.Fatal(err)
 				}
 				var got []Rollup
-				if err := st.Scan(context.Background(), Filter{}, func(r Rollup) error { got = append(got, r); return nil }); err != nil {
+				if err := a.Sorted(context.Background(), func(r *Rollup) error { got = append(got, *r); return nil }); err != nil {
 					t.Fatal(err)
 				}
-				return got, res.Periods
+				return got
 			}
-			want, wantP := ingest(0)
-			got, gotP := ingest(300)
-			if d := cmp.Diff(want, got, cmp.AllowUnexported(Money{})); d != "" {
+			want := read(0)
+			got := read(300)
+			if d := cmp.Diff(want, got, cmp.AllowUnexported(money.Amount{})); d != "" {
 				t.Errorf("rollups (-in memory +spilled):\n%s", d)
 			}
-			if d := cmp.Diff(wantP, gotP, cmp.AllowUnexported(Money{})); d != "" {
-				t.Errorf("periods (-in memory +spilled):\n%s", d)
-			}
-			var total Money
+			var total money.Amount
 			for _, r := range got {
 				total = total.Add(r.Billed)
 			}
@@ -113,5 +111,40 @@ func TestSpillBoundsMemory(t *testing.T) {
 	}
 	if _, err := os.Stat(name); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("run file %s left behind: %v", name, err)
+	}
+}
+
+// TestSortedEntriesOrder: the packed ranks sort entries as compareKeys
+// does, and so do keys too far apart for them (the fallback).
+func TestSortedEntriesOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
+	tests := map[string]struct {
+		days int32
+		n    int
+	}{
+		"a month":                    {30, 5_000},
+		"days too far apart to pack": {1 << 21, 2_000},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := make(map[aggKey]*aggVal)
+			for len(m) < tc.n {
+				k := aggKey{day: 20000 + r.Int32N(tc.days), kind: Kind(pick("usage", "tax")), source: pick("a", "b", ""),
+					period: pick("2025-01", "2024-12"), account: pick("1", "2", "10"), region: pick("", "us-east-1"),
+					service: pick("EC2", "S3", "RDS"), usage: pick("Box", "Bytes", ""), resource: fmt.Sprint(r.IntN(50)),
+					rname: pick("", "web"), tags: Tags(pick("", `{"a":"b"}`)), currency: pick("USD", "JPY")}
+				m[k] = &aggVal{}
+			}
+			es := sortedEntries(m)
+			if len(es) != len(m) {
+				t.Fatalf("%d entries of %d", len(es), len(m))
+			}
+			for i := 1; i < len(es); i++ {
+				if compareKeys(es[i-1].k, es[i].k) >= 0 {
+					t.Fatalf("entry %d %+v not before %d %+v", i-1, *es[i-1].k, i, *es[i].k)
+				}
+			}
+		})
 	}
 }

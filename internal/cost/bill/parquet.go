@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"bytes"
@@ -56,7 +56,7 @@ func convFor(leaf parquet.LeafColumn) leafConv {
 			}
 		case *format.DateType:
 			return func(v parquet.Value) string {
-				return dayTime(v.Int32()).Format(time.DateOnly)
+				return DayTime(v.Int32()).Format(time.DateOnly)
 			}
 		}
 	}
@@ -328,8 +328,8 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 		badTags = append(badTags, res.agg.stats.BadTagRows...)
 	}
 	// Each worker kept its first bad rows; the first of all are among them.
-	a.stats.BadRows = firstRows(a.stats.BadRows, bad, maxBadRows)
-	a.stats.BadTagRows = firstRows(a.stats.BadTagRows, badTags, maxBadRows)
+	a.stats.BadRows = firstRows(a.stats.BadRows, bad, MaxBadRows)
+	a.stats.BadTagRows = firstRows(a.stats.BadTagRows, badTags, MaxBadRows)
 	fs.BadRows = firstRows(nil, bad, maxFileBadRows)
 	a.stats.Files = append(a.stats.Files, fs)
 	return fs, nil
@@ -411,7 +411,7 @@ func moneyScale(leaf parquet.LeafColumn) int {
 
 // moneyFromDecimal is n x 10^-scale as Money, exactly; false when the
 // amount is out of Money's range.
-func moneyFromDecimal(n int64, scale int) (Money, bool) { return money.FromDecimal(n, scale) }
+func moneyFromDecimal(n int64, scale int) (money.Amount, bool) { return money.FromDecimal(n, scale) }
 
 // openParquet opens a file after checking its footer: a damaged footer
 // length makes the Parquet library read without end, a damaged count in

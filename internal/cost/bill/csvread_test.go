@@ -1,6 +1,8 @@
-package cost
+package bill
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -159,4 +161,21 @@ func FuzzCSVRecords(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestIngestCURCSVTotal(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSyntheticCUR(&buf, 50_000); err != nil {
+		t.Fatal(err)
+	}
+	a := NewAggregator("")
+	fs, err := a.ReadCSV(context.Background(), "synthetic", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{fs.Format, fs.Lines, fs.Billed.String(), a.Len()}
+	want := []any{CURLegacy, int64(50_000), SynthTotal(50_000).String(), SynthKeys}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
 }

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"cmp"
@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/steward-sre/steward/internal/money"
 )
 
 // BadRow is a line that could not be read; the rest of the file still is.
@@ -30,8 +32,8 @@ type FileStats struct {
 	Skipped int64  `json:"skipped"`
 	// BadTags counts lines kept as untagged: their cost was readable,
 	// their tags were not.
-	BadTags int64 `json:"bad_tags"`
-	Billed  Money `json:"billed"`
+	BadTags int64        `json:"bad_tags"`
+	Billed  money.Amount `json:"billed"`
 	// BadRows are the file's first skipped lines, so a refused ingest
 	// can say why for each file.
 	BadRows []BadRow `json:"bad_rows,omitempty"`
@@ -46,9 +48,9 @@ type Stats struct {
 	Skipped int64       `json:"skipped"`
 	// SkippedBilled is the billed cost of skipped lines whose cost parsed
 	// (a bad date); lines with a bad cost cannot say what they were worth.
-	SkippedBilled Money    `json:"skipped_billed"`
-	Billed        Money    `json:"billed"`
-	BadRows       []BadRow `json:"bad_rows,omitempty"`
+	SkippedBilled money.Amount `json:"skipped_billed"`
+	Billed        money.Amount `json:"billed"`
+	BadRows       []BadRow     `json:"bad_rows,omitempty"`
 	// BadTags counts lines whose tags could not be read, kept as
 	// untagged rather than dropped (their spend is real); BadTagRows are
 	// the first of them.
@@ -60,10 +62,10 @@ type Stats struct {
 	EffectiveFromBilled int64 `json:"effective_from_billed"`
 }
 
-// maxBadRows is how many bad rows Stats keeps to show, maxFileBadRows
+// MaxBadRows is how many bad rows Stats keeps to show, maxFileBadRows
 // how many FileStats keeps.
 const (
-	maxBadRows     = 10
+	MaxBadRows     = 10
 	maxFileBadRows = 3
 )
 
@@ -83,7 +85,7 @@ type aggKey struct {
 }
 
 type aggVal struct {
-	billed, effective Money
+	billed, effective money.Amount
 	lines             int64
 }
 
@@ -183,7 +185,7 @@ func SortRollups(rs []Rollup) {
 func (a *Aggregator) bad(fs *FileStats, line int64, reason string) {
 	fs.Skipped++
 	a.stats.Skipped++
-	if len(a.stats.BadRows) < maxBadRows {
+	if len(a.stats.BadRows) < MaxBadRows {
 		a.stats.BadRows = append(a.stats.BadRows, BadRow{File: fs.Name, Line: line, Reason: reason})
 	}
 	if len(fs.BadRows) < maxFileBadRows {
@@ -195,7 +197,7 @@ func (a *Aggregator) bad(fs *FileStats, line int64, reason string) {
 func (a *Aggregator) badTags(fs *FileStats, line int64, reason string) {
 	fs.BadTags++
 	a.stats.BadTags++
-	if len(a.stats.BadTagRows) < maxBadRows {
+	if len(a.stats.BadTagRows) < MaxBadRows {
 		a.stats.BadTagRows = append(a.stats.BadTagRows, BadRow{File: fs.Name, Line: line, Reason: reason})
 	}
 }
@@ -203,30 +205,30 @@ func (a *Aggregator) badTags(fs *FileStats, line int64, reason string) {
 func isNull(s string) bool { return s == "" || s == "NULL" || s == "null" || s == "\\N" }
 
 // add rolls one line up: its class (see classOf) says what its text
-// fields do, get and money give its amounts (money, when not nil, gives
+// fields do, get and amountAt give its amounts (amountAt, when not nil, gives
 // amounts a reader already holds as numbers, such as Parquet decimals,
 // so they need no text round trip). A line that cannot be read is
 // counted as bad, with the first reason in the order the fields are read:
 // billed cost, dates, effective cost. A line whose tags cannot be read is
 // kept as untagged and counted apart: dropping it would drop real spend.
-func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass, get func(int) string, money func(int) (Money, bool)) {
-	amount := func(f field) (Money, bool, error) {
+func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass, get func(int) string, amountAt func(int) (money.Amount, bool)) {
+	amount := func(f field) (money.Amount, bool, error) {
 		i := c.idx[f]
 		if i < 0 {
-			return Money{}, false, nil
+			return money.Amount{}, false, nil
 		}
-		if money != nil {
-			if m, ok := money(i); ok {
+		if amountAt != nil {
+			if m, ok := amountAt(i); ok {
 				return m, true, nil
 			}
 		}
 		s := get(i)
 		if isNull(s) {
-			return Money{}, false, nil
+			return money.Amount{}, false, nil
 		}
-		m, err := ParseMoney(s)
+		m, err := money.Parse(s)
 		if err != nil {
-			return Money{}, false, fmt.Errorf("%s %q is not a number", c.name(f), truncate(s, 40))
+			return money.Amount{}, false, fmt.Errorf("%s %q is not a number", c.name(f), truncate(s, 40))
 		}
 		return m, true, nil
 	}
@@ -294,7 +296,7 @@ func (c *columns) name(f field) string {
 // effective is the amortised cost of a line. FOCUS carries it; CUR spreads
 // commitments over covered usage, so covered lines take the commitment's
 // effective cost and the fees and negations that pay for it count zero.
-func (a *Aggregator) effective(c *columns, cl *lineClass, billed Money, amount func(field) (Money, bool, error)) (Money, error) {
+func (a *Aggregator) effective(c *columns, cl *lineClass, billed money.Amount, amount func(field) (money.Amount, bool, error)) (money.Amount, error) {
 	switch c.format {
 	case CUR2, CURLegacy:
 		switch cl.cat {
@@ -305,13 +307,13 @@ func (a *Aggregator) effective(c *columns, cl *lineClass, billed Money, amount f
 			m, _, err := amount(fRIEffective)
 			return m, err
 		case "SavingsPlanNegation", "SavingsPlanRecurringFee", "SavingsPlanUpfrontFee", "RIFee":
-			return Money{}, nil
+			return money.Amount{}, nil
 		}
 		return billed, nil
 	}
 	m, ok, err := amount(fEffective)
 	if err != nil {
-		return Money{}, err
+		return money.Amount{}, err
 	}
 	if cl.kind == KindUsage && (!ok || m.IsZero()) && !billed.IsZero() && !cl.commitment {
 		a.stats.EffectiveFromBilled++
@@ -566,8 +568,8 @@ type csvBatch struct {
 	keys    []byte
 	ends    []int // end of each read's key in keys
 	lines   []int64
-	bad     []string // per read: why the line is bad, or ""
-	amounts []Money  // len(prep.cols) per read
+	bad     []string       // per read: why the line is bad, or ""
+	amounts []money.Amount // len(prep.cols) per read
 	ok      []bool
 	text    []string // an amount that did not parse, else ""
 	err     error    // ends the file after the reads above
@@ -626,11 +628,11 @@ func (a *Aggregator) readCSVPiped(ctx context.Context, cr *csvRecords, fs *FileS
 			b.lines = append(b.lines, line)
 			b.bad = append(b.bad, bad)
 			for _, col := range prep.cols {
-				var m Money
+				var m money.Amount
 				ok, text := false, ""
 				if bad == "" && col < len(rec) && !isNull(rec[col]) {
 					var err error
-					if m, err = ParseMoney(rec[col]); err == nil {
+					if m, err = money.Parse(rec[col]); err == nil {
 						ok = true
 					} else {
 						text = strings.Clone(rec[col])
@@ -654,7 +656,7 @@ func (a *Aggregator) readCSVPiped(ctx context.Context, cr *csvRecords, fs *FileS
 		send()
 	}()
 	n := len(prep.cols)
-	var amounts []Money
+	var amounts []money.Amount
 	var ok []bool
 	var text []string
 	get := func(col int) string {
@@ -663,11 +665,11 @@ func (a *Aggregator) readCSVPiped(ctx context.Context, cr *csvRecords, fs *FileS
 		}
 		return ""
 	}
-	money := func(col int) (Money, bool) {
+	amountAt := func(col int) (money.Amount, bool) {
 		if col < len(prep.at) && prep.at[col] >= 0 {
 			return amounts[prep.at[col]], ok[prep.at[col]]
 		}
-		return Money{}, false
+		return money.Amount{}, false
 	}
 	for b := range full {
 		start := 0
@@ -682,7 +684,7 @@ func (a *Aggregator) readCSVPiped(ctx context.Context, cr *csvRecords, fs *FileS
 				return fmt.Errorf("line %d: %w", b.lines[i], err)
 			}
 			amounts, ok, text = b.amounts[i*n:i*n+n], b.ok[i*n:i*n+n], b.text[i*n:i*n+n]
-			a.add(fs, prep.c, b.lines[i], cl, get, money)
+			a.add(fs, prep.c, b.lines[i], cl, get, amountAt)
 			start = end
 		}
 		if b.err != nil {

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"encoding/binary"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/steward-sre/steward/internal/money"
 )
@@ -47,8 +48,20 @@ type blockEncoder struct {
 	texts []string
 	last  [blockTexts]string
 	lastI [blockTexts]uint64
-	body  []byte
+	// tries and hits count a field's dictionary lookups in this block:
+	// a field whose texts hardly repeat (a resource-level bill's resource
+	// ids) stops being looked up and is written as new texts.
+	tries, hits [blockTexts]int
+	body        []byte
 }
+
+// A field is looked up in a block's dictionary for its first dedupTries
+// new texts, and after that only while at least one in dedupMinShare of
+// its lookups found the text.
+const (
+	dedupTries    = 256
+	dedupMinShare = 8
+)
 
 // AppendRollupBlock appends the block of rs to dst.
 func AppendRollupBlock(dst []byte, rs []Rollup) []byte {
@@ -65,26 +78,35 @@ func (e *blockEncoder) append(dst []byte, rs []Rollup) []byte {
 	for i := range e.last {
 		e.last[i], e.lastI[i] = "", math.MaxUint64
 	}
+	e.tries, e.hits = [blockTexts]int{}, [blockTexts]int{}
 	e.body = binary.AppendUvarint(e.body, uint64(len(rs)))
 	for i := range rs {
 		r := &rs[i]
-		e.body = binary.AppendVarint(e.body, int64(dayOf(r.Day)))
+		e.body = binary.AppendVarint(e.body, int64(DayOf(r.Day)))
 		for f, p := range rollupTexts(r) {
 			s := *p
 			// Sorted rollups repeat the text before them in most fields:
 			// that costs a compare rather than a map lookup.
 			if e.lastI[f] == math.MaxUint64 || s != e.last[f] {
-				n, ok := e.idx[s]
+				var n uint64
+				ok := false
+				if dedup := e.tries[f] < dedupTries || e.hits[f]*dedupMinShare >= e.tries[f]; dedup {
+					e.tries[f]++
+					if n, ok = e.idx[s]; ok {
+						e.hits[f]++
+					} else {
+						e.idx[s] = uint64(len(e.texts))
+					}
+				}
 				if !ok {
 					n = uint64(len(e.texts))
-					e.idx[s] = n
 					e.texts = append(e.texts, s)
 				}
 				e.last[f], e.lastI[f] = s, n
 			}
 			e.body = binary.AppendUvarint(e.body, e.lastI[f])
 		}
-		for _, m := range [2]Money{r.Billed, r.Effective} {
+		for _, m := range [2]money.Amount{r.Billed, r.Effective} {
 			units, frac := m.Parts()
 			e.body = binary.AppendVarint(e.body, units)
 			e.body = binary.AppendUvarint(e.body, uint64(frac))
@@ -178,14 +200,21 @@ func DecodeRollupBlock(b []byte, out []Rollup) ([]Rollup, error) {
 		return out, fmt.Errorf("%w: %d rollups in %d bytes", errBlock, count, len(r.b))
 	}
 	out = growRollups(out, int(count))
+	// A block's rollups are in day order: most days are the last one.
+	lastDay, lastTime := int64(math.MinInt64), time.Time{}
 	for range count {
-		var ro Rollup
+		// Decoded in place: a rollup is too large to copy twice.
+		out = append(out, Rollup{})
+		ro := &out[len(out)-1]
 		d := r.varint()
 		if d < math.MinInt32 || d > math.MaxInt32 {
 			r.fail("day out of range")
 		}
-		ro.Day = dayTime(int32(d))
-		for _, p := range rollupTexts(&ro) {
+		if d != lastDay {
+			lastDay, lastTime = d, DayTime(int32(d))
+		}
+		ro.Day = lastTime
+		for _, p := range rollupTexts(ro) {
 			i := r.uvarint()
 			if i >= uint64(len(texts)) {
 				r.fail("text index out of range")
@@ -193,7 +222,7 @@ func DecodeRollupBlock(b []byte, out []Rollup) ([]Rollup, error) {
 			}
 			*p = texts[i]
 		}
-		for _, m := range [2]*Money{&ro.Billed, &ro.Effective} {
+		for _, m := range [2]*money.Amount{&ro.Billed, &ro.Effective} {
 			units := r.varint()
 			frac := r.uvarint()
 			v, ok := money.FromParts(units, int64(min(frac, math.MaxInt64)))
@@ -204,9 +233,8 @@ func DecodeRollupBlock(b []byte, out []Rollup) ([]Rollup, error) {
 		}
 		ro.Lines = r.varint()
 		if r.err != nil {
-			return out, r.err
+			return out[:len(out)-1], r.err
 		}
-		out = append(out, ro)
 	}
 	if len(r.b) != 0 {
 		return out, fmt.Errorf("%w: %d bytes after the last rollup", errBlock, len(r.b))
@@ -230,9 +258,37 @@ func CompareRollups(x, y *Rollup) int {
 	if c := x.Day.Compare(y.Day); c != 0 {
 		return c
 	}
-	return compareTexts(x.Source, y.Source, x.Account, y.Account, x.Service, y.Service, x.UsageType, y.UsageType,
-		x.Resource, y.Resource, string(x.Tags), string(y.Tags), string(x.Kind), string(y.Kind), x.Region, y.Region,
-		x.Currency, y.Currency, x.ResourceName, y.ResourceName, x.Period, y.Period)
+	if c := strings.Compare(x.Source, y.Source); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Account, y.Account); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Service, y.Service); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.UsageType, y.UsageType); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Resource, y.Resource); c != 0 {
+		return c
+	}
+	if c := strings.Compare(string(x.Tags), string(y.Tags)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(string(x.Kind), string(y.Kind)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Region, y.Region); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Currency, y.Currency); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.ResourceName, y.ResourceName); c != 0 {
+		return c
+	}
+	return strings.Compare(x.Period, y.Period)
 }
 
 // ComparePeriodRollups is the order of an ingest's rollups as a store

@@ -1,4 +1,4 @@
-package cost
+package bill
 
 import (
 	"bufio"
@@ -32,15 +32,15 @@ func synthKey(i int) (day int, res int) {
 func synthCost(i int) int64 { return int64(i%1_000_000)*1000 + 7 }
 
 // SynthTotal is the exact billed total of a synthetic bill of n rows.
-func SynthTotal(n int) Money {
-	var sum Money
+func SynthTotal(n int) money.Amount {
+	var sum money.Amount
 	for i := range n {
 		sum = sum.Add(tenths(synthCost(i)))
 	}
 	return sum
 }
 
-func tenths(v int64) Money {
+func tenths(v int64) money.Amount {
 	m, _ := money.FromDecimal(v, 10)
 	return m
 }

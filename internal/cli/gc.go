@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"runtime/debug"
+)
+
+// The collector's settings for the commands that stream a whole bill.
+// Ingest holds a bounded working set (the rollups of one run, the
+// store's page cache): collecting less often saves a tenth of its CPU,
+// and the soft limit keeps its peak memory where it was. A report
+// allocates a block at a time over a small live heap, so it can let the
+// heap grow further between collections.
+const (
+	ingestGCPercent  = 300
+	ingestMemLimit   = 250 << 20
+	reportGCPercent  = 400
+	noMemLimitChange = -1
+)
+
+// tuneGC sets the collector's percent and soft memory limit for this
+// process unless GOGC or GOMEMLIMIT says otherwise (getenv reads the
+// process's environment, which the runtime read them from) (each is left alone
+// when its variable is set); a negative limit leaves the limit alone. It
+// returns a function that puts back what was there before.
+func tuneGC(getenv func(string) string, percent int, limit int64) (undo func()) {
+	oldPercent, oldLimit := -2, int64(-1)
+	if getenv("GOGC") == "" {
+		oldPercent = debug.SetGCPercent(percent)
+	}
+	if limit >= 0 && getenv("GOMEMLIMIT") == "" {
+		oldLimit = debug.SetMemoryLimit(limit)
+	}
+	return func() {
+		if oldPercent != -2 {
+			debug.SetGCPercent(oldPercent)
+		}
+		if oldLimit >= 0 {
+			debug.SetMemoryLimit(oldLimit)
+		}
+	}
+}
