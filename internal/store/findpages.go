@@ -43,6 +43,9 @@ type FindingPages interface {
 	// ResourceAt is a resource as a scan saw it; ErrNotFound when the scan
 	// did not have it.
 	ResourceAt(ctx context.Context, scanID, arn string) (*inventory.Resource, error)
+	// EachResource calls fn with each resource of a scan in ARN order,
+	// holding one at a time; an error from fn stops it and is returned.
+	EachResource(ctx context.Context, scanID string, fn func(*inventory.Resource) error) error
 }
 
 // FindingCount is how many open findings of a scan share a severity,

@@ -262,6 +262,22 @@ func testFindingPages(t *testing.T, open Opener) {
 		if diff := gocmp.Diff(&rs[3], r, timeEqual); diff != "" {
 			t.Errorf("ResourceAt (-want +got):\n%s", diff)
 		}
+		var each []inventory.Resource
+		if err := s.EachResource(ctx, "s2", func(r *inventory.Resource) error { each = append(each, *r); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		all2, err := s.Resources(ctx, "s2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := gocmp.Diff(all2, each, timeEqual); diff != "" || len(each) != len(rs) {
+			t.Errorf("EachResource read %d resources, want %d (-Resources +EachResource):\n%s", len(each), len(rs), diff)
+		}
+		stop := errors.New("stop")
+		n := 0
+		if err := s.EachResource(ctx, "s2", func(*inventory.Resource) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+			t.Errorf("EachResource after fn's error: err = %v after %d calls, want stop after 1", err, n)
+		}
 		if _, err := s.ResourceAt(ctx, "s2", "arn:aws:ec2:nowhere"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("ResourceAt of an unknown ARN: err = %v, want ErrNotFound", err)
 		}
@@ -285,6 +301,7 @@ func testFindingPages(t *testing.T, open Opener) {
 			"FindingFacets":    func() error { _, err := s.FindingFacets(ctx, "nope"); return err },
 			"ResourceFindings": func() error { _, err := s.ResourceFindings(ctx, "nope", rs[0].ARN); return err },
 			"ResourceAt":       func() error { _, err := s.ResourceAt(ctx, "nope", rs[0].ARN); return err },
+			"EachResource":     func() error { return s.EachResource(ctx, "nope", func(*inventory.Resource) error { return nil }) },
 		} {
 			if err := call(); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("%s of an unknown scan: err = %v, want ErrNotFound", name, err)
