@@ -48,8 +48,8 @@ type overviewData struct {
 	Coverage   *iac.Ratio
 	// CoverageLoading says the coverage is still being counted.
 	CoverageLoading bool
-	Keys       []delivery.Breakdown
-	KeysWindow delivery.Window
+	Keys            []delivery.Breakdown
+	KeysWindow      delivery.Window
 }
 
 func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
