@@ -609,12 +609,14 @@ func (s *sqlStore) FindingPage(ctx context.Context, scanID string, fq FindingQue
 	if fq.Offset >= out.Total {
 		return out, nil
 	}
-	q, err := s.db.QueryContext(ctx, `SELECT episode_id FROM finding_pages WHERE `+where+` ORDER BY `+fq.orderBy()+` LIMIT ? OFFSET ?`,
+	// pos alone, so that an index whose prefix is the filter answers
+	// without reading the table; the page's bodies are read next.
+	q, err := s.db.QueryContext(ctx, `SELECT pos FROM finding_pages WHERE `+where+` ORDER BY `+fq.orderBy()+` LIMIT ? OFFSET ?`,
 		append(args, fq.Limit, fq.Offset)...)
 	if err != nil {
 		return out, fmt.Errorf("page findings of scan %s: %w", scanID, err)
 	}
-	var ids []int64
+	var ids []int64 // positions
 	for q.Next() {
 		var id int64
 		if err := q.Scan(&id); err != nil {
@@ -635,22 +637,23 @@ func (s *sqlStore) FindingPage(ctx context.Context, scanID string, fq FindingQue
 	for _, id := range ids {
 		bargs = append(bargs, id)
 	}
-	fs, eps, err := s.queryFindings(ctx, scanID, `SELECT fv.body, e.first_seen, sf.last_seen, NULL, e.id
-		FROM scan_findings sf
-		JOIN finding_episodes e ON e.id = sf.episode_id
+	fs, got, err := s.queryFindings(ctx, scanID, `SELECT fv.body, e.first_seen, sf.last_seen, NULL, p.pos
+		FROM finding_pages p
+		JOIN scan_findings sf ON sf.scan_seq = p.scan_seq AND sf.episode_id = p.episode_id
+		JOIN finding_episodes e ON e.id = p.episode_id
 		JOIN finding_versions fv ON fv.hash = sf.body_hash
-		WHERE sf.scan_seq = ? AND sf.episode_id IN (`+in+`)`, bargs...)
+		WHERE p.scan_seq = ? AND p.pos IN (`+in+`)`, bargs...)
 	if err != nil {
 		return out, err
 	}
-	at := make(map[int64]int, len(eps))
-	for i, id := range eps {
-		at[id] = i
+	at := make(map[int64]int, len(got))
+	for i, pos := range got {
+		at[pos] = i
 	}
-	for _, id := range ids {
-		i, ok := at[id]
+	for _, pos := range ids {
+		i, ok := at[pos]
 		if !ok {
-			return out, fmt.Errorf("page findings of scan %s: episode %d is indexed but not stored", scanID, id)
+			return out, fmt.Errorf("page findings of scan %s: finding %d is indexed but not stored", scanID, pos)
 		}
 		out.Findings = append(out.Findings, fs[i])
 	}
@@ -658,7 +661,7 @@ func (s *sqlStore) FindingPage(ctx context.Context, scanID string, fq FindingQue
 }
 
 // queryFindings reads findings from rows of (body, first_seen, last_seen,
-// resolved_at, episode id).
+// resolved_at, a number), and returns the numbers beside them.
 func (s *sqlStore) queryFindings(ctx context.Context, scanID, query string, args ...any) ([]finding.Finding, []int64, error) {
 	q, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
