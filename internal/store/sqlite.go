@@ -59,6 +59,13 @@ func (s *sqlStore) PgxPool() *pgxpool.Pool {
 	return s.pool
 }
 
+// idleConns is how many connections the pool keeps open between queries.
+// database/sql's default of 2 makes a server answering a few readers at
+// once open a connection for nearly every query: on SQLite that means
+// reading the schema again and starting with a cold page cache, which
+// cost more than the query itself.
+const idleConns = 8
+
 // sqliteOptions are applied to every connection the pool opens. WAL lets
 // readers go on while a scan is being saved; synchronous=FULL makes a
 // committed scan survive power loss (one fsync per scan, cheap);
@@ -122,6 +129,7 @@ func openSQLiteWith(ctx context.Context, path string, readOnly bool, fsys fs.FS,
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
+	raw.SetMaxIdleConns(idleConns)
 	db := sqldb.New(raw, sqldb.SQLite)
 	s := &sqlStore{db: db, path: path, logger: logger}
 	err = s.checkWaiting(ctx)
@@ -161,6 +169,7 @@ func openReadOnlyAs(ctx context.Context, path string, immutable bool, known int,
 	if err != nil {
 		return nil, err
 	}
+	raw.SetMaxIdleConns(idleConns)
 	db := sqldb.New(raw, sqldb.SQLite)
 	s := &sqlStore{db: db, path: path, readOnly: true, logger: logger}
 	if err := s.checkSchema(ctx, known); err != nil {
