@@ -71,6 +71,9 @@ type dashCache struct {
 	order []string // least recently used first
 	// covers are the IaC coverage totals by scan ID.
 	covers map[string]*coverEntry
+	// facetsOf are the findings filter's values by scan ID: thousands of
+	// accounts on a large estate, the same for every view of a scan.
+	facetsOf map[string]store.FindingFacets
 	// head is the latest scan as last read, and when; refreshing marks a
 	// read in flight.
 	head       *inventory.Scan
@@ -96,7 +99,7 @@ type snapEntry struct {
 }
 
 func newDashCache(st store.Store, log *slog.Logger, currency string, rate float64, now func() time.Time) *dashCache {
-	return &dashCache{store: st, log: log, currency: currency, rate: rate, now: now, snaps: map[string]*snapEntry{}, covers: map[string]*coverEntry{}}
+	return &dashCache{store: st, log: log, currency: currency, rate: rate, now: now, snaps: map[string]*snapEntry{}, covers: map[string]*coverEntry{}, facetsOf: map[string]store.FindingFacets{}}
 }
 
 // latest is the snapshot of the latest scan (the whole scan in memory);
@@ -265,6 +268,27 @@ func (c *dashCache) countCoverage(ctx context.Context, sc *inventory.Scan) (*iac
 		return nil, nil
 	}
 	return &t, nil
+}
+
+// facets are the values a findings filter offers for a scan, read once.
+func (c *dashCache) facets(ctx context.Context, scanID string) (store.FindingFacets, error) {
+	c.mu.Lock()
+	f, ok := c.facetsOf[scanID]
+	c.mu.Unlock()
+	if ok {
+		return f, nil
+	}
+	f, err := c.store.FindingFacets(ctx, scanID)
+	if err != nil {
+		return f, err
+	}
+	c.mu.Lock()
+	if len(c.facetsOf) >= keepSmall {
+		clear(c.facetsOf)
+	}
+	c.facetsOf[scanID] = f
+	c.mu.Unlock()
+	return f, nil
 }
 
 // trend is the severity counts of the latest scans, oldest first, read

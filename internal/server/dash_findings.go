@@ -206,7 +206,7 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := s.newView(w, r, "findings")
 	v.Title = v.L.T("web.nav.findings")
-	facets, err := s.store.FindingFacets(ctx, sc.ID)
+	facets, err := s.dash.facets(ctx, sc.ID)
 	if err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
