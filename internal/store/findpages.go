@@ -538,14 +538,14 @@ func (q *FindingQuery) check() error {
 	return nil
 }
 
-// where is the query's filter on finding_pages, and whether it filters by
-// a field finding_counts does not have (so the total must be counted).
-func (q *FindingQuery) where(seq int64) (string, []any, bool) {
+// where is the query's filter on finding_pages, and the fields it
+// filters by that finding_counts does not have, as (field, value) pairs.
+func (q *FindingQuery) where(seq int64) (string, []any, [][2]string) {
 	cond, args := []string{"scan_seq = ?"}, []any{seq}
-	fine := false
-	for _, f := range []struct{ col, v string }{{"owner", q.Owner}, {"system", q.System}, {"env", q.Env}, {"account", q.Account}} {
+	var fine [][2]string
+	for _, f := range []struct{ col, v string }{{facetOwner, q.Owner}, {facetSystem, q.System}, {facetEnv, q.Env}, {facetAccount, q.Account}} {
 		if f.v != "" {
-			cond, args, fine = append(cond, f.col+" = ?"), append(args, f.v), true
+			cond, args, fine = append(cond, f.col+" = ?"), append(args, f.v), append(fine, [2]string{f.col, f.v})
 		}
 	}
 	if q.Category != "" {
@@ -595,7 +595,13 @@ func (s *sqlStore) FindingPage(ctx context.Context, scanID string, fq FindingQue
 	switch {
 	case len(args) == 1:
 		out.Total = st.findings
-	case !fine:
+	case len(fine) == 1 && len(args) == 2:
+		// One owner, system, env or account alone: its facet counts it.
+		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(findings), 0) FROM finding_facets WHERE scan_seq = ? AND field = ? AND value = ?`,
+			row.seq, fine[0][0], fine[0][1]).Scan(&out.Total); err != nil {
+			return out, fmt.Errorf("count findings of scan %s: %w", scanID, err)
+		}
+	case len(fine) == 0:
 		// Severity, category and newness alone: the counts answer.
 		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(findings), 0) FROM finding_counts WHERE `+where, args...).Scan(&out.Total); err != nil {
 			return out, fmt.Errorf("count findings of scan %s: %w", scanID, err)
