@@ -18,20 +18,21 @@ func Tally(rs []inventory.Resource, now time.Time) (*Result, bool) {
 	known := false
 	for i := range rs {
 		r := &rs[i]
-		if notCounted[r.Type] || r.ManagedBy.Kind == "" {
+		k := savedKind(r)
+		if k == savedSkip {
 			continue
 		}
 		known = true
+		if k == savedExcluded {
+			res.Excluded++
+			continue
+		}
 		e := m.entry(r, now)
 		e.ManagedBy = r.ManagedBy
-		switch r.ManagedBy.Kind {
-		case KindNone:
+		switch k {
+		case savedUnmanaged:
 			res.Unmanaged = append(res.Unmanaged, e)
-		case KindService:
-			if r.ManagedBy.Ref == "default" {
-				res.Excluded++
-				continue
-			}
+		case savedAttributed:
 			res.Attributed = append(res.Attributed, e)
 		default:
 			e.StateFile, e.Address = r.ManagedBy.Source, r.ManagedBy.Ref
@@ -43,4 +44,59 @@ func Tally(rs []inventory.Resource, now time.Time) (*Result, bool) {
 	}
 	res.tally()
 	return res, true
+}
+
+// How Tally counts a saved resource.
+type savedClass int
+
+const (
+	savedSkip savedClass = iota // says nothing of how it is managed, or no IaC tool makes its type
+	savedManaged
+	savedUnmanaged
+	savedAttributed // made by a service for a managed parent
+	savedExcluded   // a service's default, left out
+)
+
+func savedKind(r *inventory.Resource) savedClass {
+	switch {
+	case notCounted[r.Type] || r.ManagedBy.Kind == "":
+		return savedSkip
+	case r.ManagedBy.Kind == KindNone:
+		return savedUnmanaged
+	case r.ManagedBy.Kind == KindService && r.ManagedBy.Ref == "default":
+		return savedExcluded
+	case r.ManagedBy.Kind == KindService:
+		return savedAttributed
+	}
+	return savedManaged
+}
+
+// TotalCounter is Tally's Total alone, for a caller that reads a scan's
+// resources one at a time rather than holding them all: Add each, then
+// Total.
+type TotalCounter struct {
+	total Ratio
+	known bool
+}
+
+// Add counts one resource.
+func (c *TotalCounter) Add(r *inventory.Resource) {
+	switch savedKind(r) {
+	case savedSkip:
+		return
+	case savedManaged:
+		c.total.Managed++
+	case savedUnmanaged:
+		c.total.Unmanaged++
+	}
+	c.known = true
+}
+
+// Total is the coverage of the resources added, as Tally's Total; false
+// when none of them says how it is managed.
+func (c *TotalCounter) Total() (Ratio, bool) {
+	t := c.total
+	t.Key = "total"
+	t.finish()
+	return t, c.known
 }

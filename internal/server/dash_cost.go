@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
 )
 
 // costViews keeps cost results for the (scan, bill, day) they were worked
@@ -48,9 +50,9 @@ func (c *costViews) get(key, what string, make func() (any, error)) (any, error)
 // errNoBill says no bill has been ingested.
 var errNoBill = errors.New("no bill in the store")
 
-// costCommon is what cost's computations read, for one snapshot; the key
-// says which bill and day it is for.
-func (s *Server) costCommon(ctx context.Context, sn *snapshot) (cost.Common, string, error) {
+// costCommon is what cost's computations read, for one scan's resources
+// and findings; the key says which scan, bill and day it is for.
+func (s *Server) costCommon(ctx context.Context, sc *inventory.Scan, rs []inventory.Resource, fs []finding.Finding) (cost.Common, string, error) {
 	if s.cost == nil {
 		return cost.Common{}, "", errNoBill
 	}
@@ -63,7 +65,7 @@ func (s *Server) costCommon(ctx context.Context, sn *snapshot) (cost.Common, str
 	}
 	now := s.now().UTC()
 	var key strings.Builder
-	fmt.Fprintf(&key, "%s|%s", sn.scan.ID, now.Format(time.DateOnly))
+	fmt.Fprintf(&key, "%s|%s", sc.ID, now.Format(time.DateOnly))
 	for _, p := range ps {
 		fmt.Fprintf(&key, "|%s/%s@%d", p.Source, p.Period, p.Ingested.UnixNano())
 	}
@@ -73,14 +75,16 @@ func (s *Server) costCommon(ctx context.Context, sn *snapshot) (cost.Common, str
 		Keys:     cost.Keys{System: c.Tags.SystemKey, Env: c.Tags.EnvKey, Owner: c.Tags.OwnerKey},
 		Naming:   c.NamingRule(),
 		Currency: c.Currency.Code, Rate: c.Currency.Rate,
-		Resources: sn.resources, Findings: sn.findings,
+		Resources: rs, Findings: fs,
 		Now: now, Logger: s.log, Schedules: c.ScheduleResolver(),
 	}, key.String(), nil
 }
 
 // monthView is this month against last, by service, for the overview.
-func (s *Server) monthView(ctx context.Context, sn *snapshot) (*cost.MonthResult, error) {
-	o, key, err := s.costCommon(ctx, sn)
+// Grouped by service, the bill's lines are all it reads: no resource or
+// finding is needed to attribute them, so none is loaded.
+func (s *Server) monthView(ctx context.Context, sc *inventory.Scan) (*cost.MonthResult, error) {
+	o, key, err := s.costCommon(ctx, sc, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +130,7 @@ func (s *Server) costPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	o, key, err := s.costCommon(ctx, sn)
+	o, key, err := s.costCommon(ctx, sn.scan, sn.resources, sn.findings)
 	if errors.Is(err, errNoBill) {
 		d.NoBill = true
 		s.render(w, "cost", "", v)

@@ -8,7 +8,19 @@ import (
 	"strconv"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/money"
+	"github.com/steward-sre/steward/internal/store"
 )
+
+// sortKeys are the findings table's sortable columns.
+var sortKeys = func() []string {
+	out := make([]string, len(store.FindingSorts))
+	for i, k := range store.FindingSorts {
+		out[i] = string(k)
+	}
+	return out
+}()
 
 // pageSize is how many findings a page shows: the table pages, it never
 // renders every finding of a large estate.
@@ -82,38 +94,15 @@ func parseFindingQuery(q url.Values) (findingQuery, error) {
 	return fq, nil
 }
 
-// matcher is the query in the snapshot's numbers; ok is false when a
-// value asked for is in no finding, so nothing can match.
-type matcher struct {
-	want  [nFields]uint32
-	check [nFields]bool
-	sev   uint8
-	bySev bool
-	isNew bool
-}
-
-func (fq findingQuery) matcher(sn *snapshot) (m matcher, ok bool) {
-	for field, v := range [nFields]string{fOwner: fq.Owner, fSystem: fq.System, fEnv: fq.Env, fAccount: fq.Account, fCategory: fq.Category} {
-		if v == "" {
-			continue
-		}
-		n, found := sn.dict[field][v]
-		if !found {
-			return m, false
-		}
-		m.want[field], m.check[field] = n, true
+// storeQuery is the query as the store's finding index takes it, for the
+// page asked for.
+func (fq findingQuery) storeQuery() store.FindingQuery {
+	return store.FindingQuery{
+		Owner: fq.Owner, System: fq.System, Env: fq.Env, Account: fq.Account,
+		Category: finding.Category(fq.Category), Severity: fq.sev, HasSeverity: fq.hasSev, NewOnly: fq.New,
+		Sort: store.FindingSort(fq.Sort), Desc: fq.Desc,
+		Offset: (fq.Page - 1) * pageSize, Limit: pageSize,
 	}
-	m.sev, m.bySev, m.isNew = uint8(fq.sev), fq.hasSev, fq.New
-	return m, true
-}
-
-func (m *matcher) match(k *findingKeys) bool {
-	for f := range nFields {
-		if m.check[f] && k.field[f] != m.want[f] {
-			return false
-		}
-	}
-	return (!m.bySev || k.sev == m.sev) && (!m.isNew || k.isNew)
 }
 
 // values is the query as URL parameters, with overrides.
@@ -193,7 +182,7 @@ type findingRow struct {
 
 type findingsData struct {
 	Q      findingQuery
-	Facets facets
+	Facets store.FindingFacets
 	Rows   []findingRow
 	// Total is how many findings match; First and Last number the rows
 	// shown (from 1).
@@ -206,15 +195,23 @@ type findingsData struct {
 }
 
 // findingsPage lists the latest scan's findings, filtered, sorted and
-// paged. An htmx request gets the table alone.
+// paged by the store: the page reads the findings it shows and the
+// counts, never the scan's other findings. An htmx request gets the table
+// alone.
 func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
-	sn, ok := s.latest(w, r)
+	sc, ok := s.head(w, r)
 	if !ok {
 		return
 	}
+	ctx := r.Context()
 	v := s.newView(w, r, "findings")
 	v.Title = v.L.T("web.nav.findings")
-	d := &findingsData{Facets: sn.facets, Severities: []finding.Severity{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Info}, Categories: finding.Categories}
+	facets, err := s.dash.facets(ctx, sc.ID)
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	d := &findingsData{Facets: facets, Severities: []finding.Severity{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Info}, Categories: finding.Categories}
 	v.Data = d
 	fq, err := parseFindingQuery(r.URL.Query())
 	d.Q = fq
@@ -224,36 +221,20 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, "findings", "", v)
 		return
 	}
-	order := sn.orders[fq.Sort]
-	m, possible := fq.matcher(sn)
-	if !possible {
-		order = nil
+	sq := fq.storeQuery()
+	page, err := s.store.FindingPage(ctx, sc.ID, sq)
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
 	}
-	start := (fq.Page - 1) * pageSize
-	n := 0
-	visit := func(o *orderedKey) {
-		if !m.match(&o.findingKeys) {
-			return
-		}
-		if n >= start && n < start+pageSize {
-			i := o.i
-			d.Rows = append(d.Rows, findingRow{Finding: &sn.findings[i], New: sn.isNew[i], Waste: sn.waste[i]})
-		}
-		n++
+	for i := range page.Findings {
+		d.Rows = append(d.Rows, s.findingRow(sc, &page.Findings[i]))
 	}
-	if fq.Desc {
-		for k := len(order) - 1; k >= 0; k-- {
-			visit(&order[k])
-		}
-	} else {
-		for k := range order {
-			visit(&order[k])
-		}
-	}
+	n := page.Total
 	d.Total = n
 	d.Pages = max(1, (n+pageSize-1)/pageSize)
 	if len(d.Rows) > 0 {
-		d.First, d.Last = start+1, start+len(d.Rows)
+		d.First, d.Last = sq.Offset+1, sq.Offset+len(d.Rows)
 	}
 	if fq.Page > 1 {
 		d.Prev = fq.URL("page", strconv.Itoa(fq.Page-1))
@@ -266,4 +247,12 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		block = "table"
 	}
 	s.render(w, "findings", block, v)
+}
+
+// findingRow is a finding as the tables show it: new when first seen at
+// the scan, its waste in the display currency (an amount whose rate is
+// unknown stays as it was stored, as the report does).
+func (s *Server) findingRow(sc *inventory.Scan, f *finding.Finding) findingRow {
+	w, _ := money.Convert(f.MonthlyWaste, f.Currency, f.Rate, s.dash.currency, s.dash.rate)
+	return findingRow{Finding: f, New: f.FirstSeen.Equal(sc.Started), Waste: w}
 }

@@ -46,27 +46,53 @@ type overviewData struct {
 	NoBill     bool
 	CostError  string
 	Coverage   *iac.Ratio
-	Keys       []delivery.Breakdown
-	KeysWindow delivery.Window
+	// CoverageLoading says the coverage is still being counted.
+	CoverageLoading bool
+	Keys            []delivery.Breakdown
+	KeysWindow      delivery.Window
 }
 
 func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
-	sn, ok := s.latest(w, r)
+	sc, ok := s.head(w, r)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
 	v := s.newView(w, r, "overview")
 	v.Title = v.L.T("web.nav.overview")
-	d := &overviewData{Scan: sn.scan, Total: len(sn.findings), New: sn.newCount, Waste: sn.wasteTotal}
+	sum, err := s.store.FindingSummary(ctx, sc.ID)
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	d := &overviewData{Scan: sc, Total: sum.Total}
 	v.Data = d
+	var (
+		bySev      [finding.Critical + 1]int
+		byCat      = map[finding.Category]int{}
+		wasteByCat = map[finding.Category]float64{}
+	)
+	for _, c := range sum.Counts {
+		// An amount whose rate is unknown stays as it was stored: the same
+		// choice the report makes.
+		waste, _ := money.Convert(c.Waste, c.Currency, c.Rate, s.dash.currency, s.dash.rate)
+		d.Waste += waste
+		wasteByCat[c.Category] += waste
+		byCat[c.Category] += c.Findings
+		if c.Severity >= finding.Info && c.Severity <= finding.Critical {
+			bySev[c.Severity] += c.Findings
+		}
+		if c.New {
+			d.New += c.Findings
+		}
+	}
 	for sev := finding.Critical; sev >= finding.Info; sev-- {
-		d.Severities = append(d.Severities, sevCount{sev, sn.counts.BySev[sev]})
+		d.Severities = append(d.Severities, sevCount{sev, bySev[sev]})
 	}
 	for _, c := range finding.Categories {
-		d.Categories = append(d.Categories, catCount{c, sn.byCategory[c], sn.wasteByCat[c]})
+		d.Categories = append(d.Categories, catCount{c, byCat[c], wasteByCat[c]})
 	}
-	trend, err := s.dash.trend(ctx, sn.scan.ID)
+	trend, err := s.dash.trend(ctx, sc.ID)
 	if err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
@@ -82,7 +108,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	for _, t := range trend {
 		d.Trend.X = append(d.Trend.X, t.Started.Unix())
 	}
-	d.Month, err = s.monthView(ctx, sn)
+	d.Month, err = s.monthView(ctx, sc)
 	switch {
 	case errors.Is(err, errNoBill):
 		d.NoBill = true
@@ -90,15 +116,24 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("overview: cost", "err", err)
 		d.CostError = err.Error()
 	}
-	if sn.coverage != nil {
-		d.Coverage = &sn.coverage.Total
+	cctx, cancel := context.WithTimeout(ctx, loadWait)
+	d.Coverage, err = s.dash.coverage(cctx, sc)
+	cancel()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		// A large estate's resources take a while to count the first time;
+		// the count goes on, and the rest of the page need not wait.
+		d.CoverageLoading = true
+	case err != nil:
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
 	}
-	sum, err := s.fourKeys(ctx, "")
+	keys, err := s.fourKeys(ctx, "")
 	if err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
 	}
-	d.Keys, d.KeysWindow = sum.ByService, sum.Window
+	d.Keys, d.KeysWindow = keys.ByService, keys.Window
 	s.render(w, "overview", "", v)
 }
 
@@ -290,7 +325,7 @@ type resourceData struct {
 type attrRow struct{ Key, Value string }
 
 // historyDiffs bounds how many of a resource's latest changes are
-// diffed field by field: each older version is read from its scan.
+// diffed field by field.
 const historyDiffs = 10
 
 func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
@@ -299,13 +334,13 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, http.StatusBadRequest, "web.resource.noarn", nil)
 		return
 	}
-	sn, ok := s.latest(w, r)
+	sc, ok := s.head(w, r)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
 	v := s.newView(w, r, "")
-	d := &resourceData{ARN: arn, Resource: sn.resource(arn)}
+	d := &resourceData{ARN: arn}
 	v.Data = d
 	v.Title = arn
 	vs, err := s.store.ResourceHistory(ctx, arn)
@@ -314,6 +349,10 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	if d.Resource, err = s.resourceAt(ctx, sc.ID, arn); err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
 	}
@@ -329,10 +368,15 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 			d.Attrs = append(d.Attrs, attrRow{k, attrText(d.Resource.Attrs[k])})
 		}
 	}
-	for _, i := range sn.byARN[arn] {
-		d.Findings = append(d.Findings, findingRow{Finding: &sn.findings[i], New: sn.isNew[i], Waste: sn.waste[i]})
+	fs, err := s.store.ResourceFindings(ctx, sc.ID, arn)
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
 	}
-	d.History, err = s.historyDiffs(ctx, sn, arn, vs)
+	for i := range fs {
+		d.Findings = append(d.Findings, s.findingRow(sc, &fs[i]))
+	}
+	d.History, err = s.historyDiffs(ctx, sc.ID, d.Resource, arn, vs)
 	if err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
@@ -340,32 +384,25 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, "resource", "", v)
 }
 
+// resourceAt is a resource as a scan saw it; nil when the scan did not.
+func (s *Server) resourceAt(ctx context.Context, scanID, arn string) (*inventory.Resource, error) {
+	res, err := s.store.ResourceAt(ctx, scanID, arn)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return res, err
+}
+
 // historyDiffs pairs each version with the fields that changed from the
-// one before it (inventory.Changes), newest first. Versions of the cached
-// scans are read from memory; older ones from their scan in the store.
-func (s *Server) historyDiffs(ctx context.Context, sn *snapshot, arn string, vs []store.Version) ([]historyRow, error) {
+// one before it (inventory.Changes), newest first. Each version diffed is
+// read by itself from its scan (cur is the head scan's).
+func (s *Server) historyDiffs(ctx context.Context, headID string, cur *inventory.Resource, arn string, vs []store.Version) ([]historyRow, error) {
 	out := make([]historyRow, len(vs))
 	at := func(scanID string) (*inventory.Resource, error) {
-		if scanID == sn.scan.ID {
-			return sn.resource(arn), nil
+		if scanID == headID {
+			return cur, nil
 		}
-		rs, err := s.store.Resources(ctx, scanID)
-		if err != nil {
-			return nil, err
-		}
-		i, ok := slices.BinarySearchFunc(rs, arn, func(r inventory.Resource, a string) int {
-			switch {
-			case r.ARN < a:
-				return -1
-			case r.ARN > a:
-				return 1
-			}
-			return 0
-		})
-		if !ok {
-			return nil, nil
-		}
-		return &rs[i], nil
+		return s.resourceAt(ctx, scanID, arn)
 	}
 	first := max(0, len(vs)-historyDiffs-1)
 	var prev *inventory.Resource
@@ -378,16 +415,16 @@ func (s *Server) historyDiffs(ctx context.Context, sn *snapshot, arn string, vs 
 			prev = nil
 			continue
 		}
-		cur, err := at(ver.ScanID)
+		this, err := at(ver.ScanID)
 		if err != nil {
 			return nil, err
 		}
-		if ver.Event == store.Changed && prev != nil && cur != nil {
-			if out[i].Changes, err = inventory.Changes(prev, cur); err != nil {
+		if ver.Event == store.Changed && prev != nil && this != nil {
+			if out[i].Changes, err = inventory.Changes(prev, this); err != nil {
 				return nil, err
 			}
 		}
-		prev = cur
+		prev = this
 	}
 	slices.Reverse(out)
 	return out, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/steward-sre/steward/internal/delivery"
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/i18n"
+	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
@@ -286,7 +287,9 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, status int, k
 	_, _ = w.Write(buf.Bytes())
 }
 
-// loadWait is how long a page waits for the latest scan to load.
+// loadWait is how long a page waits for the latest scan to load (the
+// cost, IaC and schedules pages, which read it whole), or the overview for
+// the coverage count.
 var loadWait = 5 * time.Second // a variable so tests need not wait
 
 // latest is the snapshot of the latest scan, or an error page when there
@@ -311,4 +314,20 @@ func (s *Server) latest(w http.ResponseWriter, r *http.Request) (*snapshot, bool
 		return nil, false
 	}
 	return sn, true
+}
+
+// head is the latest scan (its record, not its resources or findings), or
+// an error page when there is none (false). The overview, findings and
+// resource pages read the rest from the store a page at a time.
+func (s *Server) head(w http.ResponseWriter, r *http.Request) (*inventory.Scan, bool) {
+	sc, err := s.dash.latestScan(r.Context())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.pageError(w, r, http.StatusNotFound, "web.noscan", nil)
+		return nil, false
+	case err != nil:
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return nil, false
+	}
+	return sc, true
 }

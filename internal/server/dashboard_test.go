@@ -378,8 +378,16 @@ func (s slowStore) Resources(ctx context.Context, scanID string) ([]inventory.Re
 	return s.Store.Resources(ctx, scanID)
 }
 
-// TestLoading: while the latest scan loads, a page says so at once (503,
-// Retry-After) and shows the scan once it is in.
+func (s slowStore) EachResource(ctx context.Context, scanID string, fn func(*inventory.Resource) error) error {
+	<-s.release
+	return s.Store.EachResource(ctx, scanID, fn)
+}
+
+// TestLoading: while the latest scan's resources are read (minutes on a
+// large estate), the pages that read the whole scan say so at once (503,
+// Retry-After); the findings page never waits for them, and the overview
+// shows all but the coverage, which it says is loading. Once read, every
+// page shows it.
 func TestLoading(t *testing.T) {
 	base := testServer(t, "")
 	slow := slowStore{Store: base.store, release: make(chan struct{})}
@@ -390,15 +398,24 @@ func TestLoading(t *testing.T) {
 	old := loadWait
 	loadWait = 50 * time.Millisecond
 	defer func() { loadWait = old }()
-	req := httptest.NewRequest(http.MethodGet, "/findings", nil)
+	req := httptest.NewRequest(http.MethodGet, "/iac", nil)
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "still being loaded") {
-		t.Errorf("while loading: status %d, Retry-After %q, body has the loading message: %v", rec.Code, rec.Header().Get("Retry-After"), strings.Contains(rec.Body.String(), "still being loaded"))
+		t.Errorf("/iac while loading: status %d, Retry-After %q, body has the loading message: %v", rec.Code, rec.Header().Get("Retry-After"), strings.Contains(rec.Body.String(), "still being loaded"))
+	}
+	if code, body := getPage(t, s, "/findings"); code != 200 || !strings.Contains(body, "of 55 findings") {
+		t.Errorf("/findings while the resources load: status %d, want 200 with the findings", code)
+	}
+	if code, body := getPage(t, s, "/"); code != 200 || !strings.Contains(body, "still being loaded") || strings.Contains(body, "managed by IaC") {
+		t.Errorf("overview while the resources load: status %d, want 200 saying the coverage is loading:\n%s", code, body)
 	}
 	close(slow.release)
 	loadWait = 10 * time.Second
-	if code, body := getPage(t, s, "/findings"); code != 200 || !strings.Contains(body, "of 55 findings") {
-		t.Errorf("once loaded: status %d", code)
+	if code, body := getPage(t, s, "/iac"); code != 200 || strings.Contains(body, "still being loaded") {
+		t.Errorf("/iac once loaded: status %d", code)
+	}
+	if code, body := getPage(t, s, "/"); code != 200 || strings.Contains(body, "still being loaded") || !strings.Contains(body, "managed by IaC") {
+		t.Errorf("overview once loaded: status %d, or no coverage", code)
 	}
 }

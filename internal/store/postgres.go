@@ -43,7 +43,9 @@ func openPostgresWith(ctx context.Context, dsn string, readOnly bool, now func()
 	if readOnly {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
-	db := sqldb.New(stdlib.OpenDB(*cfg), sqldb.Postgres)
+	raw := stdlib.OpenDB(*cfg)
+	raw.SetMaxIdleConns(idleConns)
+	db := sqldb.New(raw, sqldb.Postgres)
 	s := &sqlStore{db: db, path: name, readOnly: readOnly, logger: logger}
 	if !readOnly {
 		if pc, err := pgxpool.ParseConfig(dsn); err == nil {

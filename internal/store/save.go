@@ -152,7 +152,14 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 	if err := insertResources(ctx, tx, seq, prevSeq, resources); err != nil {
 		return nil, err
 	}
-	return saveFindings(ctx, tx, seq, prevSeq, later, scan, findings)
+	out, err := saveFindings(ctx, tx, seq, prevSeq, later, scan, findings)
+	if err != nil {
+		return nil, err
+	}
+	if err := reindexAfterSave(ctx, tx, seq, later); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // laterScans lists the scans that started after a time, in scan order.

@@ -59,6 +59,13 @@ func (s *sqlStore) PgxPool() *pgxpool.Pool {
 	return s.pool
 }
 
+// idleConns is how many connections the pool keeps open between queries.
+// database/sql's default of 2 makes a server answering a few readers at
+// once open a connection for nearly every query: on SQLite that means
+// reading the schema again and starting with a cold page cache, which
+// cost more than the query itself.
+const idleConns = 8
+
 // sqliteOptions are applied to every connection the pool opens. WAL lets
 // readers go on while a scan is being saved; synchronous=FULL makes a
 // committed scan survive power loss (one fsync per scan, cheap);
@@ -122,6 +129,7 @@ func openSQLiteWith(ctx context.Context, path string, readOnly bool, fsys fs.FS,
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
+	raw.SetMaxIdleConns(idleConns)
 	db := sqldb.New(raw, sqldb.SQLite)
 	s := &sqlStore{db: db, path: path, logger: logger}
 	err = s.checkWaiting(ctx)
@@ -161,6 +169,7 @@ func openReadOnlyAs(ctx context.Context, path string, immutable bool, known int,
 	if err != nil {
 		return nil, err
 	}
+	raw.SetMaxIdleConns(idleConns)
 	db := sqldb.New(raw, sqldb.SQLite)
 	s := &sqlStore{db: db, path: path, readOnly: true, logger: logger}
 	if err := s.checkSchema(ctx, known); err != nil {
@@ -430,37 +439,55 @@ func (s *sqlStore) scanRows(ctx context.Context, query string, args ...any) ([]s
 }
 
 func (s *sqlStore) Resources(ctx context.Context, scanID string) ([]inventory.Resource, error) {
+	var out []inventory.Resource
+	err := s.eachResource(ctx, scanID, func(row scanRow) {
+		out = make([]inventory.Resource, 0, row.scan.Resources)
+	}, func(r *inventory.Resource) error {
+		out = append(out, *r)
+		return nil
+	})
+	return out, err
+}
+
+func (s *sqlStore) EachResource(ctx context.Context, scanID string, fn func(*inventory.Resource) error) error {
+	return s.eachResource(ctx, scanID, func(scanRow) {}, fn)
+}
+
+// eachResource reads a scan's resources in ARN order, one at a time.
+func (s *sqlStore) eachResource(ctx context.Context, scanID string, begin func(scanRow), fn func(*inventory.Resource) error) error {
 	row, err := s.scanByID(ctx, scanID)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	begin(row)
 	q, err := s.db.QueryContext(ctx, `SELECT r.arn, v.body FROM scan_resources sr
 		JOIN resources r ON r.id = sr.resource_id
 		JOIN resource_versions v ON v.id = sr.version_id
 		WHERE sr.scan_seq = ? ORDER BY r.arn`, row.seq)
 	if err != nil {
-		return nil, fmt.Errorf("read resources of scan %q: %w", scanID, err)
+		return fmt.Errorf("read resources of scan %q: %w", scanID, err)
 	}
 	defer q.Close()
-	out := make([]inventory.Resource, 0, row.scan.Resources)
 	for q.Next() {
 		var (
 			arn  string
 			body []byte
 		)
 		if err := q.Scan(&arn, &body); err != nil {
-			return nil, fmt.Errorf("read resources of scan %q: %w", scanID, err)
+			return fmt.Errorf("read resources of scan %q: %w", scanID, err)
 		}
 		var r inventory.Resource
 		if err := json.Unmarshal(body, &r); err != nil {
-			return nil, fmt.Errorf("decode resource %s of scan %q: %w", arn, scanID, err)
+			return fmt.Errorf("decode resource %s of scan %q: %w", arn, scanID, err)
 		}
-		out = append(out, r)
+		if err := fn(&r); err != nil {
+			return err
+		}
 	}
 	if err := q.Err(); err != nil {
-		return nil, fmt.Errorf("read resources of scan %q: %w", scanID, err)
+		return fmt.Errorf("read resources of scan %q: %w", scanID, err)
 	}
-	return out, nil
+	return nil
 }
 
 // gapIndex answers scan.Covered for many stored scans without loading them

@@ -1,7 +1,7 @@
 // Command seed writes a SQLite store for the dashboard's latency benchmark:
 // one scan of n resources (copies of the demo estate, demo.Generate) with
 // m findings spread over them, saved through the store API as a real scan
-// is. Every fourth resource is unmanaged by IaC and the rest managed, so
+// is. STORE may be a PostgreSQL DSN too. Every fourth resource is unmanaged by IaC and the rest managed, so
 // the coverage figures have work to do.
 //
 //	go run ./bench/serve/seed -store /tmp/serve-bench.db -resources 1000000 -findings 200000
@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -22,7 +23,8 @@ import (
 )
 
 func main() {
-	path := flag.String("store", "", "SQLite file to create (must not exist)")
+	path := flag.String("store", "", "SQLite file to create (must not exist), or a PostgreSQL DSN")
+	ifEmpty := flag.Bool("if-empty", false, "seed only when the store has no scan yet (for a PostgreSQL DSN)")
 	nres := flag.Int("resources", 1_000_000, "resources in the scan")
 	nfind := flag.Int("findings", 200_000, "findings in the scan")
 	flag.Parse()
@@ -31,6 +33,21 @@ func main() {
 	}
 	if _, err := os.Stat(*path); err == nil {
 		log.Fatalf("seed: %s exists; remove it or reuse it", *path)
+	}
+	if *ifEmpty {
+		st, err := store.Open(context.Background(), *path, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		sc, err := st.LatestScan(context.Background())
+		st.Close()
+		switch {
+		case err == nil:
+			fmt.Fprintf(os.Stderr, "seed: the store has scan %s already: kept\n", sc.ID)
+			return
+		case !errors.Is(err, store.ErrNotFound):
+			log.Fatal(err)
+		}
 	}
 	if err := seed(context.Background(), *path, *nres, *nfind); err != nil {
 		log.Fatal(err)
