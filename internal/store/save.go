@@ -117,6 +117,14 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 	if exists > 0 {
 		return nil, fmt.Errorf("a scan with id %s is already stored", scan.ID)
 	}
+	keptFrom, err := prunedBefore(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if started < keptFrom {
+		return nil, fmt.Errorf("scan started at %s, before the oldest scan kept (%s): the scans before that were pruned, so it cannot be placed in history",
+			scan.Started.UTC().Format(time.RFC3339Nano), time.Unix(0, keptFrom).UTC().Format(time.RFC3339Nano))
+	}
 
 	apiCalls := []byte("{}")
 	if len(scan.APICalls) > 0 {
@@ -403,8 +411,8 @@ func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq in
 	return nil
 }
 
-// eachRow runs a query in a transaction and calls fn on each row.
-func eachRow(ctx context.Context, tx *sqldb.Tx, query string, args []any, fn func(*sql.Rows) error) error {
+// eachRow runs a query and calls fn on each row.
+func eachRow(ctx context.Context, tx querier, query string, args []any, fn func(*sql.Rows) error) error {
 	q, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err

@@ -102,6 +102,7 @@ type Store interface {
 	// Diff compares the resources of two scans.
 	Diff(ctx context.Context, fromScanID, toScanID string) (Diff, error)
 
+	Retainer
 	DeliveryStore
 	Journal
 	LeaseStore
