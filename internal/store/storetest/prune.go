@@ -172,7 +172,7 @@ func testPrune(t *testing.T, open Opener) {
 			}
 			// A scan cannot go where the pruned ones were ...
 			early := scan("early", 0, ok("111111111111", "us-east-1", "ec2"))
-			early.Started = at(int(tc.kept[0][1]-'0')).Add(-time.Minute)
+			early.Started = at(int(tc.kept[0][1] - '0')).Add(-time.Minute)
 			if _, err := s.SaveScan(ctx, early, []inventory.Resource{stay}, nil); err == nil {
 				t.Error("a scan that started before the oldest scan kept was saved")
 			}
