@@ -65,6 +65,7 @@ func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources
 	if err := checkScan(scan, resources, findings); err != nil {
 		return nil, fmt.Errorf("save scan: %w", err)
 	}
+	began := time.Now()
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("save scan %s: begin: %w", scan.ID, s.describe(err))
@@ -77,7 +78,7 @@ func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("save scan %s: commit: %w", scan.ID, s.describe(err))
 	}
-	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings))
+	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings), "took", time.Since(began).Round(time.Millisecond))
 	return out, nil
 }
 
