@@ -108,6 +108,7 @@ type CLI struct {
 	Cleanup   CleanupCmd   `cmd:"" help:"Mark the leftovers policies flag (unattached volumes, unassociated Elastic IPs, old snapshots, idle load balancers) and plan their delete after the grace days, for steward apply."`
 	IaC       IaCCmd       `cmd:"" name:"iac" help:"Show which resources Terraform or CloudFormation manage, who made the rest, and import blocks to bring them home."`
 	ConfigCmd ConfigCmd    `cmd:"" name:"config" help:"Check steward.yaml."`
+	StoreCmd  StoreCmd     `cmd:"" name:"store" help:"Look after the store: prune old scans by the retention setting."`
 	IAMPolicy IAMPolicyCmd `cmd:"" name:"iam-policy" help:"Print the least-privilege, read-only IAM policy steward needs: the scan by default, or --feature cost,cost-explorer,iac, or --all."`
 	Version   VersionCmd   `cmd:"" help:"Print steward's version."`
 

@@ -242,11 +242,13 @@ func versionChanges(ctx context.Context, st store.Store, arn string, vs []store.
 			prev = nil
 			continue
 		}
-		cur, err := resourceAt(ctx, st, v.ScanID, arn)
+		// By content hash: one row, not the scan's whole estate, and
+		// still there once the scan itself has been pruned.
+		cur, err := st.ResourceVersion(ctx, v.Hash)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("version %s of %s: %w", v.Hash, arn, err)
 		}
-		if v.Event == store.Changed && prev != nil && cur != nil {
+		if v.Event == store.Changed && prev != nil {
 			if out[i].Changes, err = inventory.Changes(prev, cur); err != nil {
 				return nil, err
 			}
@@ -254,19 +256,6 @@ func versionChanges(ctx context.Context, st store.Store, arn string, vs []store.
 		prev = cur
 	}
 	return out, nil
-}
-
-func resourceAt(ctx context.Context, st store.Store, scanID, arn string) (*inventory.Resource, error) {
-	rs, err := st.Resources(ctx, scanID)
-	if err != nil {
-		return nil, fmt.Errorf("resources of %s: %w", scanID, err)
-	}
-	for i := range rs {
-		if rs[i].ARN == arn {
-			return &rs[i], nil
-		}
-	}
-	return nil, nil
 }
 
 // writeJSON prints v as indented JSON, the JSON of every command that is

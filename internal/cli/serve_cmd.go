@@ -122,7 +122,15 @@ func (r *runner) serveJobs(cfg *config.Config, demo bool) ([]server.Job, error) 
 		source = "demo"
 	}
 	err := add("scan", cfg.Serve.ScanEvery, config.DefaultScanEvery, func(ctx context.Context) error {
-		return jobError((&ScanCmd{Source: source, OutputFlags: OutputFlags{Format: "json"}}).Run(ctx, r.quiet()))
+		if err := jobError((&ScanCmd{Source: source, OutputFlags: OutputFlags{Format: "json"}}).Run(ctx, r.quiet())); err != nil {
+			return err
+		}
+		// Each scan adds one to the store: the retention takes the
+		// oldest away (nothing when retention is not set).
+		if err := (&StorePruneCmd{Format: "json"}).Run(ctx, r.quiet()); err != nil {
+			return fmt.Errorf("prune: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -51,8 +51,11 @@ type Config struct {
 	Currency         Currency `yaml:"currency"`
 	// Store is a path to the SQLite database (or a DSN). Empty: the user's
 	// data directory.
-	Store    string   `yaml:"store"`
-	Policies Policies `yaml:"policies"`
+	Store string `yaml:"store"`
+	// Retention says how many old scans the store keeps (steward store
+	// prune, and steward serve after each scan).
+	Retention Retention `yaml:"retention"`
+	Policies  Policies  `yaml:"policies"`
 	// Lang is the language of output for people: en or ja. Empty lets
 	// --lang, STEWARD_LANG and the locale decide (see i18n.Select); the
 	// first two win over it.
@@ -90,6 +93,14 @@ type Config struct {
 	envDefs     []env.Definition
 	leasePolicy env.Policy
 	diffOptions env.DiffOptions
+}
+
+// Retention keeps the latest Scans scans and every scan of the last Days
+// days; the others are pruned, keeping the history of what changed in
+// them. 0 turns a rule off; with both 0 (the default) every scan is kept.
+type Retention struct {
+	Scans int `yaml:"scans"`
+	Days  int `yaml:"days"`
 }
 
 // Schedule is a named off-hours schedule: when the resources that follow
@@ -593,6 +604,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ConfigAggregator != "" && !aggregatorName.MatchString(c.ConfigAggregator) {
 		return f.Errorf("config_aggregator", "%q is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)", c.ConfigAggregator)
+	}
+	if c.Retention.Scans < 0 {
+		return f.Errorf("retention.scans", "%d is negative: keep at least 1 scan, or 0 for no limit by count", c.Retention.Scans)
+	}
+	if c.Retention.Days < 0 {
+		return f.Errorf("retention.days", "%d is negative: keep at least 1 day of scans, or 0 for no limit by age", c.Retention.Days)
 	}
 	for i, r := range c.Regions {
 		if !regionRe.MatchString(r) {

@@ -138,6 +138,9 @@ func TestParseErrors(t *testing.T) {
 		"bastion host shell":   {"bastion:\n  cluster: ops\n  service: bastion\n  database:\n    host: \"db;rm -rf /\"\n    port: 5432\n", `steward.yaml:5:11: bastion.database.host: "db;rm -rf /" is not a host name`},
 		"bastion ttl":          {"bastion:\n  cluster: ops\n  service: bastion\n  default_ttl: 9h\n  database: {host: db, port: 5432}\n", `steward.yaml:4:16: bastion.default_ttl: 9h is over the most of 8h0m0s`},
 		"bastion unknown key":  {"bastion:\n  cluster: ops\n  services: bastion\n", `steward.yaml:3:3: unknown field "services"`},
+		"retention negative":   {"retention:\n  scans: -1\n", `steward.yaml:2:10: retention.scans: -1 is negative: keep at least 1 scan, or 0 for no limit by count`},
+		"retention days":       {"retention:\n  days: -7\n", `steward.yaml:2:9: retention.days: -7 is negative: keep at least 1 day of scans, or 0 for no limit by age`},
+		"retention duration":   {"retention:\n  days: 30d\n", `steward.yaml:2:9: "30d" is not a whole number`},
 		"aggregator arn": {"config_aggregator: arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x\n",
 			`steward.yaml:1:20: config_aggregator: "arn:aws:config:us-east-1:111111111111:config-aggregator/config-aggregator-x" is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)`},
 	}
@@ -297,6 +300,28 @@ func TestConfigAggregator(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, c.ConfigAggregator); diff != "" {
 				t.Errorf("config_aggregator (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRetention(t *testing.T) {
+	tests := map[string]struct {
+		src  string
+		want Retention
+	}{
+		"both":    {"retention:\n  scans: 30\n  days: 90\n", Retention{Scans: 30, Days: 90}},
+		"scans":   {"retention: {scans: 10}\n", Retention{Scans: 10}},
+		"not set": {"regions: [ap-northeast-1]\n", Retention{}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c, err := Parse("steward.yaml", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, c.Retention); diff != "" {
+				t.Errorf("retention (-want +got):\n%s", diff)
 			}
 		})
 	}

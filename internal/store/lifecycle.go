@@ -37,28 +37,39 @@ type querier interface {
 
 func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later []int64, scan *inventory.Scan, findings []finding.Finding) ([]finding.Finding, error) {
 	started := scan.Started.UnixNano()
-	insVersion, err := tx.PrepareContext(ctx, `INSERT INTO finding_versions (hash, body) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`)
-	if err != nil {
-		return nil, fmt.Errorf("save findings: %w", err)
-	}
-	defer insVersion.Close()
 	ps := make([]produced, len(findings))
+	bodies := make([][]byte, len(findings))
+	errs := make([]error, len(findings))
+	parallel(len(findings), func(i int) { bodies[i], ps[i].hash, errs[i] = findingBody(findings[i]) })
+	// Finding texts repeat from scan to scan: each distinct one is
+	// written once, a few hundred to a statement.
+	var args []any
+	fresh := make(map[string]bool, len(findings))
 	for i := range findings {
 		f := &findings[i]
-		body, h, err := findingBody(*f)
-		if err != nil {
-			return nil, fmt.Errorf("encode finding %s on %s: %w", f.Policy, f.ARN, err)
+		if errs[i] != nil {
+			return nil, fmt.Errorf("encode finding %s on %s: %w", f.Policy, f.ARN, errs[i])
 		}
-		if _, err := insVersion.ExecContext(ctx, h, body); err != nil {
-			return nil, fmt.Errorf("insert finding %s on %s: %w", f.Policy, f.ARN, err)
+		ps[i] = produced{key: f.Key(), policy: f.Policy, arn: f.ARN, account: f.Account, region: f.Region, hash: ps[i].hash}
+		if !fresh[ps[i].hash] {
+			fresh[ps[i].hash] = true
+			args = append(args, ps[i].hash, bodies[i])
 		}
-		ps[i] = produced{key: f.Key(), policy: f.Policy, arn: f.ARN, account: f.Account, region: f.Region, hash: h}
 	}
+	bodies = nil
+	if err := chunks(len(args)/2, chunkRows, func(lo, hi int) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO finding_versions (hash, body) VALUES `+values(hi-lo, 2)+` ON CONFLICT (hash) DO NOTHING`, args[2*lo:2*hi]...)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("insert finding texts: %w", err)
+	}
+	args = nil
 
 	var (
 		open   map[string]*episode
 		replay []replayScan
 		gaps   gapIndex
+		err    error
 	)
 	if len(later) == 0 {
 		open, err = openEpisodes(ctx, tx)
@@ -194,63 +205,122 @@ func loadReplay(ctx context.Context, tx *sqldb.Tx, seqs []int64) ([]replayScan, 
 // lifecycle applies scans, one after another in scan order, to the open
 // findings.
 type lifecycle struct {
-	open  map[string]*episode
-	stmts []*sql.Stmt // insert episode, seen again, insert member, resolve
+	tx   *sqldb.Tx
+	open map[string]*episode
+	seen *sql.Stmt // an open finding whose text, account or region changed
 }
 
 func newLifecycle(ctx context.Context, tx *sqldb.Tx, open map[string]*episode) (*lifecycle, error) {
-	l := &lifecycle{open: open}
-	for _, q := range []string{
-		`INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		`UPDATE finding_episodes SET last_seen = ?, last_seq = ?, body_hash = ?, account = ?, region = ? WHERE id = ?`,
-		`INSERT INTO scan_findings (scan_seq, episode_id, body_hash, last_seen, last_seq) VALUES (?, ?, ?, ?, ?)`,
-		`UPDATE finding_episodes SET resolved_at = ?, resolved_seq = ? WHERE id = ?`,
-	} {
-		st, err := tx.PrepareContext(ctx, q)
-		if err != nil {
-			l.close()
-			return nil, fmt.Errorf("save findings: %w", err)
-		}
-		l.stmts = append(l.stmts, st)
+	st, err := tx.PrepareContext(ctx, `UPDATE finding_episodes SET last_seen = ?, last_seq = ?, body_hash = ?, account = ?, region = ? WHERE id = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("save findings: %w", err)
 	}
-	return l, nil
+	return &lifecycle{tx: tx, open: open, seen: st}, nil
 }
 
-func (l *lifecycle) close() {
-	for _, st := range l.stmts {
-		st.Close()
-	}
+func (l *lifecycle) close() { l.seen.Close() }
+
+// byIDs runs a statement whose last parameters are an IN list of episode
+// ids, a few hundred ids at a time: head ends in "IN (".
+func (l *lifecycle) byIDs(ctx context.Context, head string, ids []int64, args ...any) error {
+	return chunks(len(ids), chunkRows, func(lo, hi int) error {
+		a := append([]any(nil), args...)
+		for _, id := range ids[lo:hi] {
+			a = append(a, id)
+		}
+		_, err := l.tx.ExecContext(ctx, head+list(hi-lo)+`)`, a...)
+		return err
+	})
+}
+
+// member is one scan_findings row.
+type findingMember struct {
+	episode         int64
+	hash            string
+	lastSeen, lastQ int64
+}
+
+// insertMembers writes scan_findings rows, a few hundred to a statement.
+func (l *lifecycle) insertMembers(ctx context.Context, seq int64, ms []findingMember) error {
+	return chunks(len(ms), chunkRows, func(lo, hi int) error {
+		args := make([]any, 0, 5*(hi-lo))
+		for _, m := range ms[lo:hi] {
+			args = append(args, seq, m.episode, m.hash, m.lastSeen, m.lastQ)
+		}
+		_, err := l.tx.ExecContext(ctx, `INSERT INTO scan_findings (scan_seq, episode_id, body_hash, last_seen, last_seq) VALUES `+values(hi-lo, 5), args...)
+		return err
+	})
 }
 
 // apply records one scan: a produced finding opens an episode or moves an
 // open one on; an open finding the scan did not produce is resolved where
 // the scan looked and carried, with its old last seen, where it could not.
-// It returns the episode of each produced finding, in input order.
+// It returns the episode of each produced finding, in input order. Rows
+// are written a few hundred to a statement: most findings of a scan are
+// the open ones of the scan before, unchanged.
 func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(account, region string) bool, ps []produced) ([]episode, error) {
-	insEpisode, seen, insMember, resolve := l.stmts[0], l.stmts[1], l.stmts[2], l.stmts[3]
-	eps := make([]episode, len(ps))
+	var (
+		same  []int64 // open, text unchanged: only the times move on
+		fresh []int   // not open: a new episode
+	)
 	touched := make(map[int64]bool, len(ps))
 	for i, p := range ps {
 		ep, ok := l.open[p.key]
-		if ok {
-			if _, err := seen.ExecContext(ctx, started, seq, p.hash, p.account, p.region, ep.id); err != nil {
-				return nil, fmt.Errorf("update finding %s on %s: %w", p.policy, p.arn, err)
-			}
-		} else {
-			var id int64
-			if err := insEpisode.QueryRowContext(ctx, p.policy, p.arn, p.account, p.region, started, seq, started, seq, p.hash).Scan(&id); err != nil {
-				return nil, fmt.Errorf("insert finding %s on %s: %w", p.policy, p.arn, err)
-			}
-			ep = &episode{id: id, key: p.key, firstSeen: started}
-			l.open[p.key] = ep
+		if !ok {
+			fresh = append(fresh, i)
+			continue
+		}
+		if ep.bodyHash == p.hash && ep.account == p.account && ep.region == p.region {
+			same = append(same, ep.id)
+		} else if _, err := l.seen.ExecContext(ctx, started, seq, p.hash, p.account, p.region, ep.id); err != nil {
+			return nil, fmt.Errorf("update finding %s on %s: %w", p.policy, p.arn, err)
 		}
 		ep.account, ep.region, ep.lastSeen, ep.lastSeq, ep.bodyHash = p.account, p.region, started, seq, p.hash
 		touched[ep.id] = true
-		if _, err := insMember.ExecContext(ctx, seq, ep.id, p.hash, started, seq); err != nil {
-			return nil, fmt.Errorf("insert finding %s on %s: %w", p.policy, p.arn, err)
+	}
+	if err := l.byIDs(ctx, `UPDATE finding_episodes SET last_seen = ?, last_seq = ? WHERE id IN (`, same, started, seq); err != nil {
+		return nil, fmt.Errorf("update findings: %w", err)
+	}
+	if err := chunks(len(fresh), chunkRows, func(lo, hi int) error {
+		args := make([]any, 0, 9*(hi-lo))
+		for _, i := range fresh[lo:hi] {
+			p := &ps[i]
+			args = append(args, p.policy, p.arn, p.account, p.region, started, seq, started, seq, p.hash)
 		}
+		return eachRow(ctx, l.tx, `INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
+			VALUES `+values(hi-lo, 9)+` RETURNING id, policy, arn`, args, func(q *sql.Rows) error {
+			var (
+				id          int64
+				policy, arn string
+			)
+			if err := q.Scan(&id, &policy, &arn); err != nil {
+				return err
+			}
+			key := (&finding.Finding{Policy: policy, ARN: arn}).Key()
+			l.open[key] = &episode{id: id, key: key, firstSeen: started}
+			return nil
+		})
+	}); err != nil {
+		return nil, fmt.Errorf("insert findings: %w", err)
+	}
+	eps := make([]episode, len(ps))
+	ms := make([]findingMember, 0, len(ps))
+	for _, i := range fresh {
+		p := &ps[i]
+		ep := l.open[p.key]
+		if ep == nil {
+			return nil, fmt.Errorf("insert finding %s on %s: no id came back", p.policy, p.arn)
+		}
+		ep.account, ep.region, ep.lastSeen, ep.lastSeq, ep.bodyHash = p.account, p.region, started, seq, p.hash
+		touched[ep.id] = true
+	}
+	for i, p := range ps {
+		ep := l.open[p.key]
 		eps[i] = *ep
+		ms = append(ms, findingMember{episode: ep.id, hash: p.hash, lastSeen: started, lastQ: seq})
+	}
+	if err := l.insertMembers(ctx, seq, ms); err != nil {
+		return nil, fmt.Errorf("insert findings: %w", err)
 	}
 
 	// Sorted, so the order of writes does not depend on map order.
@@ -261,17 +331,21 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 		}
 	}
 	sort.Slice(missing, func(i, j int) bool { return missing[i].id < missing[j].id })
+	var resolved []int64
+	carried := []findingMember{}
 	for _, ep := range missing {
 		if covered(ep.account, ep.region) {
-			if _, err := resolve.ExecContext(ctx, started, seq, ep.id); err != nil {
-				return nil, fmt.Errorf("resolve finding %d: %w", ep.id, err)
-			}
+			resolved = append(resolved, ep.id)
 			delete(l.open, ep.key)
 			continue
 		}
-		if _, err := insMember.ExecContext(ctx, seq, ep.id, ep.bodyHash, ep.lastSeen, ep.lastSeq); err != nil {
-			return nil, fmt.Errorf("carry finding %d: %w", ep.id, err)
-		}
+		carried = append(carried, findingMember{episode: ep.id, hash: ep.bodyHash, lastSeen: ep.lastSeen, lastQ: ep.lastSeq})
+	}
+	if err := l.byIDs(ctx, `UPDATE finding_episodes SET resolved_at = ?, resolved_seq = ? WHERE id IN (`, resolved, started, seq); err != nil {
+		return nil, fmt.Errorf("resolve findings: %w", err)
+	}
+	if err := l.insertMembers(ctx, seq, carried); err != nil {
+		return nil, fmt.Errorf("carry findings: %w", err)
 	}
 	return eps, nil
 }

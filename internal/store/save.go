@@ -65,6 +65,7 @@ func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources
 	if err := checkScan(scan, resources, findings); err != nil {
 		return nil, fmt.Errorf("save scan: %w", err)
 	}
+	began := time.Now()
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("save scan %s: begin: %w", scan.ID, s.describe(err))
@@ -77,7 +78,7 @@ func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("save scan %s: commit: %w", scan.ID, s.describe(err))
 	}
-	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings))
+	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings), "took", time.Since(began).Round(time.Millisecond))
 	return out, nil
 }
 
@@ -116,6 +117,14 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 	}
 	if exists > 0 {
 		return nil, fmt.Errorf("a scan with id %s is already stored", scan.ID)
+	}
+	keptFrom, err := prunedBefore(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if started < keptFrom {
+		return nil, fmt.Errorf("scan started at %s, before the oldest scan kept (%s): the scans before that were pruned, so it cannot be placed in history",
+			scan.Started.UTC().Format(time.RFC3339Nano), time.Unix(0, keptFrom).UTC().Format(time.RFC3339Nano))
 	}
 
 	apiCalls := []byte("{}")
@@ -201,123 +210,257 @@ func insertCoverage(ctx context.Context, tx *sqldb.Tx, seq int64, cov []inventor
 	return nil
 }
 
-// known is what the store already has for one resource version.
-type known struct {
-	versionID, resourceID int64
+// prevMember is a resource of the previous scan: its row ids and content.
+type prevMember struct {
+	resourceID, versionID int64
+	hash                  string
+	seen                  bool // in the scan being saved too
 }
 
 // insertResources keeps each distinct resource content once and records
-// which version each ARN had in this scan. Resources are written in ARN
-// order so the membership rows and history index grow in key order.
+// which version each ARN had in this scan.
+//
+// Most resources are unchanged since the previous scan (in scan order):
+// their membership rows are copied from it in one statement, and only the
+// resources whose ARN is new or whose content hash differs are looked up
+// and written, a few hundred rows per statement. Those are written in ARN
+// order, so new rows and the history index grow in key order.
 func insertResources(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, resources []inventory.Resource) error {
 	if len(resources) == 0 {
 		return nil
 	}
-	// Most resources are unchanged since the previous scan: one sequential
-	// read of its versions answers most lookups without a query each.
-	prevVersions, prevARNs, err := previousVersions(ctx, tx, prevSeq)
+	hs := hashes(resources)
+	prev, err := previousMembers(ctx, tx, prevSeq)
 	if err != nil {
 		return err
 	}
-	stmts := []string{
-		`SELECT id, resource_id FROM resource_versions WHERE hash = ?`,
-		`SELECT id FROM resources WHERE arn = ?`,
-		`INSERT INTO resources (arn, account, region) VALUES (?, ?, ?) RETURNING id`,
-		`INSERT INTO resource_versions (hash, resource_id, body) VALUES (?, ?, ?) RETURNING id`,
-		`INSERT INTO scan_resources (scan_seq, resource_id, version_id) VALUES (?, ?, ?)`,
-	}
-	prepared := make([]*sql.Stmt, len(stmts))
-	for i, q := range stmts {
-		if prepared[i], err = tx.PrepareContext(ctx, q); err != nil {
-			return fmt.Errorf("insert resources: %w", err)
+	if len(prev) > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO scan_resources (scan_seq, resource_id, version_id)
+			SELECT ?, resource_id, version_id FROM scan_resources WHERE scan_seq = ?`, seq, prevSeq); err != nil {
+			return fmt.Errorf("copy unchanged resources: %w", err)
 		}
-		defer prepared[i].Close()
 	}
-	findVersion, findResource, insResource, insVersion, insMember := prepared[0], prepared[1], prepared[2], prepared[3], prepared[4]
-
-	order := make([]int, len(resources))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return resources[order[a]].ARN < resources[order[b]].ARN })
-	for _, i := range order {
-		r := &resources[i]
-		h := r.Hash()
-		k, ok := prevVersions[h]
-		if !ok {
-			switch err := findVersion.QueryRowContext(ctx, h).Scan(&k.versionID, &k.resourceID); {
-			case err == nil:
-				ok = true
-			case !errors.Is(err, sql.ErrNoRows):
-				return fmt.Errorf("look up resource %s: %w", r.ARN, err)
+	var todo []int
+	for i := range resources {
+		if p, ok := prev[resources[i].ARN]; ok {
+			p.seen = true
+			prev[resources[i].ARN] = p
+			if p.hash == hs[i] {
+				continue
 			}
 		}
-		if !ok {
-			if k.resourceID, err = resourceID(ctx, findResource, insResource, prevARNs, r); err != nil {
+		todo = append(todo, i)
+	}
+	var gone []int64
+	for _, p := range prev {
+		if !p.seen {
+			gone = append(gone, p.resourceID)
+		}
+	}
+	sort.Slice(gone, func(a, b int) bool { return gone[a] < gone[b] })
+	if err := chunks(len(gone), chunkRows, func(lo, hi int) error {
+		args := []any{seq}
+		for _, id := range gone[lo:hi] {
+			args = append(args, id)
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM scan_resources WHERE scan_seq = ? AND resource_id IN (`+list(hi-lo)+`)`, args...)
+		return err
+	}); err != nil {
+		return fmt.Errorf("drop resources gone since the previous scan: %w", err)
+	}
+
+	sort.Slice(todo, func(a, b int) bool { return resources[todo[a]].ARN < resources[todo[b]].ARN })
+	changed, err := tx.PrepareContext(ctx, `UPDATE scan_resources SET version_id = ? WHERE scan_seq = ? AND resource_id = ?`)
+	if err != nil {
+		return fmt.Errorf("insert resources: %w", err)
+	}
+	defer changed.Close()
+	return chunks(len(todo), chunkRows, func(lo, hi int) error {
+		return writeResources(ctx, tx, changed, seq, resources, hs, todo[lo:hi], prev)
+	})
+}
+
+// writeResources writes one chunk of new or changed resources: finds the
+// versions and ARNs the store already has, inserts the others, and records
+// the membership rows.
+func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq int64, resources []inventory.Resource, hs []string, idx []int, prev map[string]prevMember) error {
+	type row struct{ versionID, resourceID int64 }
+	versions := make(map[string]row, len(idx))
+	args := make([]any, 0, 3*len(idx))
+	for _, i := range idx {
+		args = append(args, hs[i])
+	}
+	if err := eachRow(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(idx))+`)`, args, func(q *sql.Rows) error {
+		var (
+			h string
+			r row
+		)
+		if err := q.Scan(&h, &r.versionID, &r.resourceID); err != nil {
+			return err
+		}
+		versions[h] = r
+		return nil
+	}); err != nil {
+		return fmt.Errorf("look up resource versions: %w", err)
+	}
+
+	// ARNs of the versions to insert: known from the previous scan, from
+	// an older one, or new.
+	ids := map[string]int64{}
+	var lookup []any
+	for _, i := range idx {
+		if _, ok := versions[hs[i]]; ok {
+			continue
+		}
+		if p, ok := prev[resources[i].ARN]; ok {
+			ids[resources[i].ARN] = p.resourceID
+			continue
+		}
+		lookup = append(lookup, resources[i].ARN)
+	}
+	if len(lookup) > 0 {
+		if err := eachRow(ctx, tx, `SELECT arn, id FROM resources WHERE arn IN (`+list(len(lookup))+`)`, lookup, func(q *sql.Rows) error {
+			var (
+				arn string
+				id  int64
+			)
+			if err := q.Scan(&arn, &id); err != nil {
 				return err
 			}
-			body, err := json.Marshal(r)
-			if err != nil {
-				return fmt.Errorf("encode resource %s: %w", r.ARN, err)
+			ids[arn] = id
+			return nil
+		}); err != nil {
+			return fmt.Errorf("look up resources: %w", err)
+		}
+		args = args[:0]
+		n := 0
+		for _, i := range idx {
+			r := &resources[i]
+			if _, ok := versions[hs[i]]; ok {
+				continue
 			}
-			if err := insVersion.QueryRowContext(ctx, h, k.resourceID, body).Scan(&k.versionID); err != nil {
-				return fmt.Errorf("insert resource %s: %w", r.ARN, err)
+			if _, ok := ids[r.ARN]; ok {
+				continue
+			}
+			ids[r.ARN] = 0 // once, even if asked twice
+			args = append(args, r.ARN, r.Account, r.Region)
+			n++
+		}
+		if n > 0 {
+			if err := eachRow(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, args, func(q *sql.Rows) error {
+				var (
+					arn string
+					id  int64
+				)
+				if err := q.Scan(&arn, &id); err != nil {
+					return err
+				}
+				ids[arn] = id
+				return nil
+			}); err != nil {
+				return fmt.Errorf("insert resources: %w", err)
 			}
 		}
-		if _, err := insMember.ExecContext(ctx, seq, k.resourceID, k.versionID); err != nil {
-			return fmt.Errorf("insert resource %s: %w", r.ARN, err)
+	}
+
+	var fresh []int
+	for _, i := range idx {
+		if _, ok := versions[hs[i]]; !ok {
+			fresh = append(fresh, i)
+		}
+	}
+	if len(fresh) > 0 {
+		bodies := make([][]byte, len(fresh))
+		errs := make([]error, len(fresh))
+		parallel(len(fresh), func(k int) { bodies[k], errs[k] = json.Marshal(&resources[fresh[k]]) })
+		args = args[:0]
+		for k, i := range fresh {
+			if errs[k] != nil {
+				return fmt.Errorf("encode resource %s: %w", resources[i].ARN, errs[k])
+			}
+			args = append(args, hs[i], ids[resources[i].ARN], bodies[k])
+		}
+		if err := eachRow(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(len(fresh), 3)+` RETURNING hash, id, resource_id`, args, func(q *sql.Rows) error {
+			var (
+				h string
+				r row
+			)
+			if err := q.Scan(&h, &r.versionID, &r.resourceID); err != nil {
+				return err
+			}
+			versions[h] = r
+			return nil
+		}); err != nil {
+			return fmt.Errorf("insert resource versions: %w", err)
+		}
+	}
+
+	args = args[:0]
+	n := 0
+	for _, i := range idx {
+		v, ok := versions[hs[i]]
+		if !ok {
+			return fmt.Errorf("resource %s: version %s was not stored", resources[i].ARN, hs[i])
+		}
+		if _, ok := prev[resources[i].ARN]; ok {
+			if _, err := changed.ExecContext(ctx, v.versionID, seq, v.resourceID); err != nil {
+				return fmt.Errorf("update resource %s: %w", resources[i].ARN, err)
+			}
+			continue
+		}
+		args = append(args, seq, v.resourceID, v.versionID)
+		n++
+	}
+	if n > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO scan_resources (scan_seq, resource_id, version_id) VALUES `+values(n, 3), args...); err != nil {
+			return fmt.Errorf("insert scan resources: %w", err)
 		}
 	}
 	return nil
 }
 
-// resourceID finds or makes the row for an ARN.
-func resourceID(ctx context.Context, find, insert *sql.Stmt, prevARNs map[string]int64, r *inventory.Resource) (int64, error) {
-	if id, ok := prevARNs[r.ARN]; ok {
-		return id, nil
-	}
-	var id int64
-	switch err := find.QueryRowContext(ctx, r.ARN).Scan(&id); {
-	case err == nil:
-		return id, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return 0, fmt.Errorf("look up resource %s: %w", r.ARN, err)
-	}
-	if err := insert.QueryRowContext(ctx, r.ARN, r.Account, r.Region).Scan(&id); err != nil {
-		return 0, fmt.Errorf("insert resource %s: %w", r.ARN, err)
-	}
-	return id, nil
-}
-
-// previousVersions reads the versions and ARNs of a scan; none for seq 0.
-func previousVersions(ctx context.Context, tx *sqldb.Tx, seq int64) (map[string]known, map[string]int64, error) {
-	versions, arns := map[string]known{}, map[string]int64{}
-	if seq == 0 {
-		return versions, arns, nil
-	}
-	q, err := tx.QueryContext(ctx, `SELECT v.hash, v.id, r.id, r.arn FROM scan_resources sr
-		JOIN resource_versions v ON v.id = sr.version_id
-		JOIN resources r ON r.id = sr.resource_id
-		WHERE sr.scan_seq = ?`, seq)
+// eachRow runs a query and calls fn on each row.
+func eachRow(ctx context.Context, tx querier, query string, args []any, fn func(*sql.Rows) error) error {
+	q, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read previous scan: %w", err)
+		return err
 	}
 	defer q.Close()
 	for q.Next() {
-		var (
-			hash, arn string
-			k         known
-		)
-		if err := q.Scan(&hash, &k.versionID, &k.resourceID, &arn); err != nil {
-			return nil, nil, fmt.Errorf("read previous scan: %w", err)
+		if err := fn(q); err != nil {
+			return err
 		}
-		versions[hash] = k
-		arns[arn] = k.resourceID
 	}
-	if err := q.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read previous scan: %w", err)
+	return q.Err()
+}
+
+// previousMembers reads the resources of a scan; none for seq 0.
+func previousMembers(ctx context.Context, tx *sqldb.Tx, seq int64) (map[string]prevMember, error) {
+	if seq == 0 {
+		return map[string]prevMember{}, nil
 	}
-	return versions, arns, nil
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT resources FROM scans WHERE seq = ?`, seq).Scan(&n); err != nil {
+		return nil, fmt.Errorf("read previous scan: %w", err)
+	}
+	out := make(map[string]prevMember, n)
+	if err := eachRow(ctx, tx, `SELECT r.arn, r.id, v.id, v.hash FROM scan_resources sr
+		JOIN resource_versions v ON v.id = sr.version_id
+		JOIN resources r ON r.id = sr.resource_id
+		WHERE sr.scan_seq = ?`, []any{seq}, func(q *sql.Rows) error {
+		var (
+			arn string
+			p   prevMember
+		)
+		if err := q.Scan(&arn, &p.resourceID, &p.versionID, &p.hash); err != nil {
+			return err
+		}
+		out[arn] = p
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read previous scan: %w", err)
+	}
+	return out, nil
 }
 
 // findingBody is what a finding says, without the times the store owns.

@@ -542,11 +542,42 @@ func (s *sqlStore) ResourceHistory(ctx context.Context, arn string) ([]Version, 
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s: %w", arn, err)
 	}
-	// Scans before the first one that saw the resource say nothing of it.
-	var first int64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(s.started_at) FROM scan_resources sr
-		JOIN scans s ON s.seq = sr.scan_seq WHERE sr.resource_id = ?`, resourceID).Scan(&first); err != nil {
+	// Pruned scans left their events; the kept scans are read from the
+	// oldest kept, where the events leave off.
+	var (
+		out  []Version
+		prev string
+	)
+	if err := eachRow(ctx, s.db, `SELECT e.scan_id, e.at, e.event, COALESCE(v.hash, '') FROM resource_events e
+		LEFT JOIN resource_versions v ON v.id = e.version_id
+		WHERE e.resource_id = ? ORDER BY e.at, e.scan_id`, []any{resourceID}, func(q *sql.Rows) error {
+		var (
+			v  Version
+			at sql.NullInt64
+		)
+		if err := q.Scan(&v.ScanID, &at, &v.Event, &v.Hash); err != nil {
+			return err
+		}
+		v.At = fromNanos(at)
+		out = append(out, v)
+		prev = v.Hash
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("read history of %s: %w", arn, err)
+	}
+	// Scans before the first one that saw the resource say nothing of it.
+	var firstSeen sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(s.started_at) FROM scan_resources sr
+		JOIN scans s ON s.seq = sr.scan_seq WHERE sr.resource_id = ?`, resourceID).Scan(&firstSeen); err != nil {
+		return nil, fmt.Errorf("read history of %s: %w", arn, err)
+	}
+	first := firstSeen.Int64
+	if len(out) > 0 {
+		if first, err = prunedBefore(ctx, s.db); err != nil {
+			return nil, fmt.Errorf("read history of %s: %w", arn, err)
+		}
+	} else if !firstSeen.Valid {
+		return nil, fmt.Errorf("resource %s: %w", arn, ErrNotFound)
 	}
 	gaps, err := loadGaps(ctx, s.db, first)
 	if err != nil {
@@ -561,10 +592,6 @@ func (s *sqlStore) ResourceHistory(ctx context.Context, arn string) ([]Version, 
 		return nil, fmt.Errorf("read history of %s: %w", arn, err)
 	}
 	defer q.Close()
-	var (
-		out  []Version
-		prev string
-	)
 	for q.Next() {
 		var (
 			seq     int64

@@ -35,6 +35,10 @@ import (
 // Version is the format version steward writes and the newest it reads.
 const Version = 1
 
+// preallocMax bounds the resources a reader makes room for from the
+// header's count alone.
+const preallocMax = 1 << 22
+
 // MaxLine is the longest line a reader accepts; a resource is a few KiB.
 const MaxLine = 16 << 20
 
@@ -238,6 +242,14 @@ func read(ctx context.Context, r io.Reader, name string) (*inventory.Scan, []inv
 				return fail(line, "%s", msg)
 			}
 			scan = h
+			// The header says how many resources follow: one allocation
+			// instead of growing a slice of a million resources by
+			// copies (which holds old and new at once). A header that
+			// lies costs address space only, never touched, and at most
+			// preallocMax resources' worth.
+			if n := scan.Resources; n > 0 {
+				rs = make([]inventory.Resource, 0, min(n, preallocMax))
+			}
 			continue
 		}
 		var e entry

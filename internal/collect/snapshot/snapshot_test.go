@@ -198,8 +198,11 @@ func TestReadErrors(t *testing.T) {
 		"end no count":    {file(hdr, res1, `{"end": {}}`), `f.jsonl:3: end line: "resources" is missing (want {"end": {"resources": N}})`},
 		"after end":       {file(hdr, res1, end1, res1), "f.jsonl:4: data after the end line (line 3)"},
 		"header count":    {file(hdr0, res1, end1), "f.jsonl:1: scan.resources says 0, the file has 1"},
-		"negative count":  {file(strings.Replace(hdr, `"resources": 1`, `"resources": -1`, 1), end0), "f.jsonl:1: scan.resources is -1, want 0 or more"},
-		"too long":        {hdr + "\n" + `{"resource": {"arn": "` + strings.Repeat("a", MaxLine) + `"}}` + "\n", "f.jsonl:2: line longer than 16 MiB"},
+		// The count sizes the reader's first allocation: a lie is
+		// caught, never trusted.
+		"header lies":    {file(strings.Replace(hdr0, `"resources": 0`, `"resources": 9000000000`, 1), res1, end1), "f.jsonl:1: scan.resources says 9000000000, the file has 1"},
+		"negative count": {file(strings.Replace(hdr, `"resources": 1`, `"resources": -1`, 1), end0), "f.jsonl:1: scan.resources is -1, want 0 or more"},
+		"too long":       {hdr + "\n" + `{"resource": {"arn": "` + strings.Repeat("a", MaxLine) + `"}}` + "\n", "f.jsonl:2: line longer than 16 MiB"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

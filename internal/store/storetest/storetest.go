@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		"Leases":            testLeases,
 		"FindingPages":      testFindingPages,
 		"FindingPagesOrder": testFindingPagesOutOfOrder,
+		"Prune":             testPrune,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {
