@@ -63,6 +63,12 @@ type Config struct {
 	PollInterval time.Duration
 	// ID names this process in river's records; empty lets river choose.
 	ID string
+	// Scans, when set, reads scans unit by unit on this Runner (see
+	// ScanWork); its Start adds a scan.
+	Scans *ScanWork
+	// Throttled is told of every unit read that AWS throttled (for
+	// metrics and benchmarks).
+	Throttled func(unit string)
 }
 
 const kindPrefix = "steward_job."
@@ -104,6 +110,9 @@ type client interface {
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 }
 
 // Runner runs jobs on river.
@@ -112,6 +121,8 @@ type Runner struct {
 	cfg    Config
 	log    *slog.Logger
 	client client
+	// id names this process in slot holders.
+	id string
 }
 
 // riverConfig is the river configuration for jobs, with their workers and
@@ -128,7 +139,7 @@ func (r *Runner) riverConfig() *river.Config {
 			&river.PeriodicJobOpts{ID: j.Name, RunOnStart: true}))
 		longest = max(longest, r.timeout(j))
 	}
-	return &river.Config{
+	cfg := &river.Config{
 		ID:                   r.cfg.ID,
 		Logger:               slog.New(atLeast{slog.LevelWarn, r.log.Handler()}),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(len(r.jobs), 1)}},
@@ -146,15 +157,32 @@ func (r *Runner) riverConfig() *river.Config {
 		DiscardedJobRetentionPeriod: max(2*every, 7*24*time.Hour),
 		FetchCooldown:               min(cmp.Or(r.cfg.PollInterval, time.Second), river.FetchCooldownDefault),
 	}
+	if r.cfg.Scans != nil {
+		r.cfg.Scans.register(cfg)
+		cfg.RescueStuckJobsAfter = cmp.Or(r.cfg.RescueAfter, cfg.JobTimeout+10*time.Minute)
+	}
+	return cfg
 }
 
 func newRunner(jobs []Job, cfg Config) (*Runner, error) {
 	if err := Check(jobs); err != nil {
 		return nil, err
 	}
-	r := &Runner{jobs: slices.Clone(jobs), cfg: cfg, log: cfg.Logger}
+	r := &Runner{jobs: slices.Clone(jobs), cfg: cfg, log: cfg.Logger, id: cfg.ID}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.id == "" {
+		r.id = fmt.Sprintf("steward-%x", rand.Uint64())
+	}
+	if cfg.Scans != nil {
+		if err := cfg.Scans.check(); err != nil {
+			return nil, err
+		}
+		if cfg.Scans.runner != nil {
+			return nil, errors.New("jobs: scan work is given to two Runners")
+		}
+		cfg.Scans.runner = r
 	}
 	if cfg.RescueAfter > 0 {
 		for _, j := range jobs {
