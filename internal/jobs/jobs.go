@@ -159,7 +159,16 @@ func (r *Runner) riverConfig() *river.Config {
 	}
 	if r.cfg.Scans != nil {
 		r.cfg.Scans.register(cfg)
-		cfg.RescueStuckJobsAfter = cmp.Or(r.cfg.RescueAfter, cfg.JobTimeout+10*time.Minute)
+		if len(r.jobs) == 0 {
+			// Every scan worker says its own timeout; this is river's
+			// default for the others, which must not exceed the rescue.
+			cfg.JobTimeout = r.cfg.Scans.unitTimeout()
+		}
+		// A unit job of a replica that died is read again once it has
+		// been running for longer than a unit may take; an assembly cut
+		// by a rescue finds its scan saved or saves it once (the scan id
+		// is unique in the store).
+		cfg.RescueStuckJobsAfter = cmp.Or(r.cfg.RescueAfter, max(cfg.JobTimeout, r.cfg.Scans.unitTimeout())+10*time.Minute)
 	}
 	return cfg
 }
@@ -178,6 +187,9 @@ func newRunner(jobs []Job, cfg Config) (*Runner, error) {
 	if cfg.Scans != nil {
 		if err := cfg.Scans.check(); err != nil {
 			return nil, err
+		}
+		if cfg.RescueAfter > 0 && cfg.RescueAfter <= cfg.Scans.unitTimeout() {
+			return nil, fmt.Errorf("jobs: rescue-after %s must exceed the scan unit timeout %s", cfg.RescueAfter, cfg.Scans.unitTimeout())
 		}
 		if cfg.Scans.runner != nil {
 			return nil, errors.New("jobs: scan work is given to two Runners")

@@ -102,7 +102,6 @@ func (w *ScanWork) register(cfg *river.Config) {
 	river.AddWorker(cfg.Workers, &assembleWorker{w: w})
 	cfg.Queues[queueUnits] = river.QueueConfig{MaxWorkers: cmp.Or(w.Workers, 16)}
 	cfg.Queues[queueAssemble] = river.QueueConfig{MaxWorkers: 1}
-	cfg.JobTimeout = max(cfg.JobTimeout, w.unitTimeout(), w.assembleTimeout())
 }
 
 // Start plans a scan and adds its jobs: one per unit, and the assemble

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/scan"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
 var _ scan.Staging = (*sqlStore)(nil)
@@ -55,7 +56,7 @@ func (s *sqlStore) PlanScan(ctx context.Context, p scan.Plan, units []string) er
 }
 
 func (s *sqlStore) FinishUnit(ctx context.Context, scanID, unit string, record []byte, at time.Time) (bool, error) {
-	tx, err := s.beginWrite(ctx)
+	tx, err := s.beginUnitWrite(ctx)
 	if err != nil {
 		return false, fmt.Errorf("finish unit %s of scan %s: begin: %w", unit, scanID, s.describe(err))
 	}
@@ -97,26 +98,39 @@ func (s *sqlStore) FinishUnit(ctx context.Context, scanID, unit string, record [
 }
 
 func (s *sqlStore) CloseScan(ctx context.Context, scanID, reason string, at time.Time) (bool, error) {
-	tx, err := s.beginWrite(ctx)
+	tx, err := s.beginUnitWrite(ctx)
 	if err != nil {
 		return false, fmt.Errorf("close scan %s: begin: %w", scanID, s.describe(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	// Units first, then the plan: the order FinishUnit locks them in, so a
+	// unit finishing meanwhile is waited for, never deadlocked with.
+	if _, err := tx.ExecContext(ctx, `UPDATE scan_units SET state = ?, gap = ?, finished_at = ? WHERE scan_id = ? AND state = ?`,
+		unitGap, reason, nanos(at), scanID, unitPending); err != nil {
+		return false, fmt.Errorf("close scan %s: %w", scanID, s.describe(err))
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE scan_plans SET state = ? WHERE scan_id = ? AND state = ?`, scan.PlanAssembling, scanID, scan.PlanCollecting)
 	if err != nil {
 		return false, fmt.Errorf("close scan %s: %w", scanID, s.describe(err))
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		// Not collecting (its last unit finished meanwhile): nothing given up.
 		return false, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE scan_units SET state = ?, gap = ?, finished_at = ? WHERE scan_id = ? AND state = ?`,
-		unitGap, reason, nanos(at), scanID, unitPending); err != nil {
-		return false, fmt.Errorf("close scan %s: %w", scanID, s.describe(err))
 	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("close scan %s: commit: %w", scanID, s.describe(err))
 	}
 	return true, nil
+}
+
+// beginUnitWrite starts a write of scan units. On PostgreSQL it takes no
+// store-wide writer lock: row locks order the writers of one scan, and a
+// big scan being saved does not hold up the units of the next.
+func (s *sqlStore) beginUnitWrite(ctx context.Context) (*sqldb.Tx, error) {
+	if s.db.Dialect() == sqldb.Postgres {
+		return s.db.BeginTx(ctx, nil)
+	}
+	return s.beginWrite(ctx)
 }
 
 func (s *sqlStore) ScanPlan(ctx context.Context, scanID string) (scan.Plan, error) {
@@ -157,7 +171,7 @@ func (s *sqlStore) UnitRecords(ctx context.Context, scanID string) ([]scan.UnitR
 }
 
 func (s *sqlStore) ScanSaved(ctx context.Context, scanID string) error {
-	tx, err := s.beginWrite(ctx)
+	tx, err := s.beginUnitWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("scan %s saved: begin: %w", scanID, s.describe(err))
 	}

@@ -132,6 +132,69 @@ func testScanUnits(t *testing.T, open func(*testing.T) store.Store) {
 		t.Errorf("state after saved: %q", p.State)
 	}
 
+	// The deadline closing a scan while its units finish: every unit ends
+	// up done or given up, and either the close or one finisher moved it
+	// on, never both, without a deadlock.
+	if err := stg.PlanScan(ctx, scan.Plan{ScanID: "s3", Source: "aws", Started: now, Deadline: now}, units); err != nil {
+		t.Fatal(err)
+	}
+	var closed bool
+	lasts = 0
+	errs = make(chan error, 5)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(units); i += 4 {
+				last, err := stg.FinishUnit(ctx, "s3", units[i], []byte(`{}`), now)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if last {
+					mu.Lock()
+					lasts++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		time.Sleep(5 * time.Millisecond)
+		c, err := stg.CloseScan(ctx, "s3", "late", now)
+		if err != nil {
+			errs <- err
+		}
+		mu.Lock()
+		closed = c
+		mu.Unlock()
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	recs, err = stg.UnitRecords(ctx, "s3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, gaps = 0, 0
+	for _, r := range recs {
+		if r.Done {
+			done++
+		} else if r.Gap == "late" {
+			gaps++
+		}
+	}
+	if done+gaps != len(units) || closed == (lasts == 1) || (!closed && gaps > 0) {
+		t.Errorf("close racing finishers: closed=%v lasts=%d done=%d gaps=%d", closed, lasts, done, gaps)
+	}
+	if p, _ := stg.ScanPlan(ctx, "s3"); p.State != scan.PlanAssembling {
+		t.Errorf("state after close and finishers: %q", p.State)
+	}
+
 	slots, ok := st.(jobs.Slots)
 	if !ok {
 		t.Fatalf("%T keeps no slots", st)
