@@ -40,7 +40,10 @@ type driverConfig struct {
 	Latency      time.Duration
 	ThrottleRate float64
 	Timeout      time.Duration
-	Replica      replicaConfig
+	// Hang makes every EC2 call of the first account hang, so its units
+	// straggle past the deadline.
+	Hang    bool
+	Replica replicaConfig
 }
 
 // result is one run's figures and checks.
@@ -56,7 +59,8 @@ type result struct {
 	ScanCalls              int
 	Killed                 string
 	KilledRunning          int // unit jobs the killed replica was running
-	Rescued                int // unit jobs attempted by more than one replica
+	Rescued                int // unit jobs rescued from a dead replica
+	UnitJobs               int // river jobs of the scan's units
 	PeakRSS                map[string]int64
 	StoreBytes             int64
 	ScanID                 string
@@ -65,8 +69,8 @@ type result struct {
 
 func (r *result) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "accounts\t%d\nreplicas\t%d\nunits\t%d\nresources (fixture / saved)\t%d / %d\nfindings\t%d\ncoverage gaps\t%d\n",
-		r.Accounts, r.Replicas, r.Units, r.Expected, r.Saved, r.Findings, r.Gaps)
+	fmt.Fprintf(tw, "accounts\t%d\nreplicas\t%d\nunits (planned / rows / river jobs)\t%d / %d / %d\nresources (fixture / saved)\t%d / %d\nfindings\t%d\ncoverage gaps\t%d\n",
+		r.Accounts, r.Replicas, r.Units, r.UnitRows, r.UnitJobs, r.Expected, r.Saved, r.Findings, r.Gaps)
 	fmt.Fprintf(tw, "wall (plan to saved)\t%s\nAPI calls served by the fake\t%d\nAPI calls in the scan\t%d\nthrottled calls (SDK retried)\t%d\nunits read again after throttling\t%d\n",
 		r.Wall.Round(100*time.Millisecond), r.FakeCalls, r.ScanCalls, r.Throttled, r.ThrottledUnitsRequeued)
 	if r.Killed != "" {
@@ -159,29 +163,38 @@ func awsFiles(dir string, accounts []string) ([]string, error) {
 
 // freshStore makes an empty store under dsn: a new schema on PostgreSQL,
 // a new file in dsn's folder for SQLite, migrated.
-func freshStore(ctx context.Context, dsn, dir string) (string, error) {
+func freshStore(ctx context.Context, dsn, dir string) (string, func(), error) {
 	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		return filepath.Join(dir, "steward.db"), nil
+		return filepath.Join(dir, "steward.db"), func() {}, nil
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return "", fmt.Errorf("-dsn: %w", err)
+		return "", nil, fmt.Errorf("-dsn: %w", err)
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "scaleout_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return "", err
+	exec := func(ctx context.Context, q string) error {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, q)
+		return err
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return "", err
+	if err := exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, err
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String(), nil
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	}
+	return u.String(), drop, nil
 }
 
 type proc struct {
@@ -210,15 +223,19 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 	fake := awsfake.New(rs, awsfake.Options{PageSize: 100, Latency: dc.Latency, ThrottleRate: dc.ThrottleRate, Seed: 1})
 	defer fake.Close()
 	rs = nil // the fake holds them
+	if dc.Hang {
+		fake.AddFault(awsfake.Fault{Account: accounts[0], Service: "ec2", Operation: "DescribeVolumes", Hang: true})
+	}
 	env, err := awsFiles(dir, accounts)
 	if err != nil {
 		return nil, err
 	}
 	env = append(env, extraEnv...)
-	dsn, err := freshStore(ctx, dc.Replica.DSN, dir)
+	dsn, drop, err := freshStore(ctx, dc.Replica.DSN, dir)
 	if err != nil {
 		return nil, err
 	}
+	defer drop()
 	st, err := store.Open(ctx, dsn, log)
 	if err != nil {
 		return nil, err
@@ -350,9 +367,9 @@ func sqlDB(st store.Store) *sqldb.DB { return st.(interface{ SQLDB() *sqldb.DB }
 // runningUnits counts the unit jobs a replica is running now.
 func runningUnits(ctx context.Context, st store.Store, replica string) (int, error) {
 	db := sqlDB(st)
-	q := `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit' AND state = 'running' AND ? = ANY(attempted_by)`
+	q := `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit' AND state = 'running' AND attempted_by[cardinality(attempted_by)] = ?`
 	if db.Dialect() == sqldb.SQLite {
-		q = `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit' AND state = 'running' AND EXISTS (SELECT 1 FROM json_each(attempted_by) WHERE value = ?)`
+		q = `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit' AND state = 'running' AND json_extract(attempted_by, '$[#-1]') = ?`
 	}
 	var n int
 	err := db.QueryRowContext(ctx, q, replica).Scan(&n)
@@ -366,7 +383,7 @@ func jobFigures(ctx context.Context, st store.Store, res *result) error {
 	db := sqlDB(st)
 	errs := "errors::text"
 	if db.Dialect() == sqldb.SQLite {
-		errs = "errors"
+		errs = "json(errors)"
 	}
 	q := `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit' AND ` + errs + ` LIKE '%rescued%'`
 	if err := db.QueryRowContext(ctx, q).Scan(&res.Rescued); err != nil {
@@ -374,6 +391,10 @@ func jobFigures(ctx context.Context, st store.Store, res *result) error {
 	}
 	q = `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit' AND ` + errs + ` LIKE '%throttled%'`
 	if err := db.QueryRowContext(ctx, q).Scan(&res.ThrottledUnitsRequeued); err != nil {
+		return fmt.Errorf("river jobs: %w", err)
+	}
+	q = `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit'`
+	if err := db.QueryRowContext(ctx, q).Scan(&res.UnitJobs); err != nil {
 		return fmt.Errorf("river jobs: %w", err)
 	}
 	return nil

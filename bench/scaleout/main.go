@@ -45,6 +45,7 @@ func main() {
 	flag.IntVar(&rc.Workers, "workers", 16, "units one replica reads at once")
 	flag.IntVar(&rc.PerScope, "per-scope", 2, "units of one account x service read at once across replicas")
 	flag.DurationVar(&rc.UnitTimeout, "unit-timeout", 2*time.Minute, "longest one unit may take; a dead replica's unit is read again after this and a margin")
+	flag.DurationVar(&rc.RescueAfter, "rescue-after", 0, "a unit running this long is taken for a dead replica's and read again; 0: unit timeout + 30s")
 	flag.DurationVar(&rc.Deadline, "deadline", 50*time.Minute, "scan deadline: units still unread then are gaps")
 	flag.Parse()
 	var level slog.Level

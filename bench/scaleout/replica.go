@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ type replicaConfig struct {
 	Workers     int
 	PerScope    int
 	UnitTimeout time.Duration
+	RescueAfter time.Duration // 0: UnitTimeout + 30s
 	Deadline    time.Duration
 	// Accounts are read from the AWS config file the driver wrote
 	// (STEWARD_SCALEOUT_ACCOUNTS in the environment).
@@ -34,7 +36,7 @@ type replicaConfig struct {
 func (rc replicaConfig) args() []string {
 	return []string{"-replica", "-dsn", rc.DSN, "-endpoint", rc.Endpoint, "-name", rc.Name,
 		"-workers", strconv.Itoa(rc.Workers), "-per-scope", strconv.Itoa(rc.PerScope),
-		"-unit-timeout", rc.UnitTimeout.String(), "-deadline", rc.Deadline.String(), "-start", rc.ScanIDFile}
+		"-unit-timeout", rc.UnitTimeout.String(), "-rescue-after", rc.RescueAfter.String(), "-deadline", rc.Deadline.String(), "-start", rc.ScanIDFile}
 }
 
 // runReplica takes scan units (and, with ScanIDFile, plans a scan) until
@@ -74,7 +76,7 @@ func runReplica(ctx context.Context, rc replicaConfig, log *slog.Logger) error {
 		UnitTimeout: rc.UnitTimeout, RetryBase: time.Second,
 	}
 	r, err := jobs.New(st, nil, jobs.Config{Logger: log, ID: rc.Name, Scans: sw, PollInterval: 200 * time.Millisecond,
-		RescueAfter: rc.UnitTimeout + 30*time.Second})
+		RescueAfter: cmp.Or(rc.RescueAfter, rc.UnitTimeout+30*time.Second)})
 	if err != nil {
 		return err
 	}

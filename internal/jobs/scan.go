@@ -147,7 +147,7 @@ func (uw *unitWorker) Work(ctx context.Context, rj *river.Job[unitArgs]) error {
 	scope := w.Scope(rj.Args.Unit)
 	holder := fmt.Sprintf("%s/%d", r.id, rj.ID)
 	now := time.Now()
-	slot, ok, err := w.Slots.AcquireSlot(ctx, scope, cmp.Or(w.PerScope, 2), holder, now, now.Add(w.unitTimeout()+time.Minute))
+	slot, ok, err := w.Slots.AcquireSlot(ctx, scope, cmp.Or(w.PerScope, 2), holder, now, now.Add(w.unitTimeout()+10*time.Second))
 	if err != nil {
 		return err
 	}

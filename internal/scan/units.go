@@ -135,18 +135,28 @@ func (u *Units) Start(ctx context.Context) (Plan, []string, error) {
 // after a wait, unless it was the last.
 var ErrThrottled = errors.New("throttled")
 
-// Unit reads one unit and keeps its record. A throttled read returns
-// ErrThrottled and keeps nothing unless final is set (the last attempt:
-// the throttled row is then kept as the unit's gap). It reports whether
+// Unit reads one unit and keeps its record. A throttled or timed-out read
+// returns an error (ErrThrottled, or the context's) and keeps nothing
+// unless final is set (the last attempt: its row is then kept as the
+// unit's gap). It reports whether
 // this unit was the scan's last, whose finisher has the scan put together.
 func (u *Units) Unit(ctx context.Context, scanID, unit string, final bool) (last bool, err error) {
 	rec, row, err := u.Source.CollectUnit(ctx, unit)
 	if err != nil {
 		return false, err
 	}
-	if ctx.Err() != nil {
-		// Cut short (shutdown or timeout): a partial read is not a record.
-		return false, fmt.Errorf("unit %s: %w", unit, ctx.Err())
+	if err := ctx.Err(); err != nil {
+		if !final || !errors.Is(err, context.DeadlineExceeded) {
+			// Cut short (shutdown, or a timeout to try again): a partial
+			// read is not a record.
+			return false, fmt.Errorf("unit %s: %w", unit, err)
+		}
+		// The last try timed out too: its row (a timeout gap) is the
+		// unit's record, rather than leaving it pending until the
+		// scan's deadline.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		ctx = wctx
 	}
 	if !row.OK && row.ErrorKind == "throttled" && !final {
 		return false, fmt.Errorf("unit %s: %w: %s", unit, ErrThrottled, row.Error)
