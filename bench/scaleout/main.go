@@ -26,11 +26,11 @@ import (
 
 func main() {
 	var (
-		replica  = flag.Bool("replica", false, "run as one replica (started by the driver)")
-		rc       replicaConfig
-		dc       driverConfig
-		logLevel = flag.String("log", "warn", "log level: debug, info, warn, error")
+		replica = flag.Bool("replica", false, "run as one replica (started by the driver)")
+		rc      replicaConfig
+		dc      driverConfig
 	)
+	flag.StringVar(&rc.Log, "log", "warn", "log level of the driver and replicas: debug, info, warn, error")
 	flag.StringVar(&rc.DSN, "dsn", "", "store: a PostgreSQL DSN or an SQLite path (the driver makes a fresh schema or file under it)")
 	flag.StringVar(&rc.Endpoint, "endpoint", "", "replica: the fake AWS endpoint")
 	flag.StringVar(&rc.Name, "name", "r0", "replica: its name in river's records")
@@ -49,7 +49,7 @@ func main() {
 	flag.DurationVar(&rc.Deadline, "deadline", 50*time.Minute, "scan deadline: units still unread then are gaps")
 	flag.Parse()
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+	if err := level.UnmarshalText([]byte(rc.Log)); err != nil {
 		fmt.Fprintln(os.Stderr, "scaleout: -log:", err)
 		os.Exit(2)
 	}

@@ -29,6 +29,7 @@ type replicaConfig struct {
 	UnitTimeout time.Duration
 	RescueAfter time.Duration // 0: UnitTimeout + 30s
 	Deadline    time.Duration
+	Log         string // log level
 	// Accounts are read from the AWS config file the driver wrote
 	// (STEWARD_SCALEOUT_ACCOUNTS in the environment).
 }
@@ -36,7 +37,7 @@ type replicaConfig struct {
 func (rc replicaConfig) args() []string {
 	return []string{"-replica", "-dsn", rc.DSN, "-endpoint", rc.Endpoint, "-name", rc.Name,
 		"-workers", strconv.Itoa(rc.Workers), "-per-scope", strconv.Itoa(rc.PerScope),
-		"-unit-timeout", rc.UnitTimeout.String(), "-rescue-after", rc.RescueAfter.String(), "-deadline", rc.Deadline.String(), "-start", rc.ScanIDFile}
+		"-unit-timeout", rc.UnitTimeout.String(), "-rescue-after", rc.RescueAfter.String(), "-deadline", rc.Deadline.String(), "-start", rc.ScanIDFile, "-log", cmp.Or(rc.Log, "warn")}
 }
 
 // runReplica takes scan units (and, with ScanIDFile, plans a scan) until
