@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -34,8 +35,12 @@ type Slots interface {
 // ScanWork is what a Runner needs to read scans by units. Give it in
 // Config.Scans; Start adds a scan's jobs once the Runner exists.
 type ScanWork struct {
-	Units *scan.Units
-	Slots Slots
+	// Units are the scan's steps. Or NewUnits makes them afresh (resolving
+	// accounts and regions): for every scan that starts here, and in each
+	// replica for the first job of a scan planned after it last did.
+	Units    *scan.Units
+	NewUnits func(ctx context.Context) (*scan.Units, error)
+	Slots    Slots
 	// Scope names what AWS throttles a unit by (account/service); units of
 	// one scope read at once are at most PerScope across every replica.
 	Scope    func(unit string) string
@@ -54,6 +59,27 @@ type ScanWork struct {
 	AssembleTimeout time.Duration
 
 	runner *Runner
+	mu     sync.Mutex
+	cur    *scan.Units
+	curAt  time.Time
+}
+
+// units are the steps for a job added at since.
+func (w *ScanWork) units(ctx context.Context, since time.Time) (*scan.Units, error) {
+	if w.NewUnits == nil {
+		return w.Units, nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cur != nil && !w.curAt.Before(since) {
+		return w.cur, nil
+	}
+	u, err := w.NewUnits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.cur, w.curAt = u, time.Now()
+	return u, nil
 }
 
 const (
@@ -84,8 +110,8 @@ var scanUniqueStates = []rivertype.JobState{
 }
 
 func (w *ScanWork) check() error {
-	if w.Units == nil || w.Slots == nil || w.Scope == nil {
-		return errors.New("jobs: scan work needs Units, Slots and Scope")
+	if (w.Units == nil) == (w.NewUnits == nil) || w.Slots == nil || w.Scope == nil {
+		return errors.New("jobs: scan work needs Units or NewUnits (one), Slots and Scope")
 	}
 	if w.PerScope < 0 || w.Workers < 0 || w.MaxAttempts < 0 {
 		return errors.New("jobs: scan work: PerScope, Workers and MaxAttempts must be 0 (default) or more")
@@ -110,7 +136,11 @@ func (w *ScanWork) Start(ctx context.Context) (scan.Plan, error) {
 	if w.runner == nil {
 		return scan.Plan{}, errors.New("jobs: scan work is not part of a running Runner")
 	}
-	p, units, err := w.Units.Start(ctx)
+	su, err := w.units(ctx, time.Now())
+	if err != nil {
+		return scan.Plan{}, err
+	}
+	p, units, err := su.Start(ctx)
 	if err != nil {
 		return scan.Plan{}, err
 	}
@@ -163,8 +193,12 @@ func (uw *unitWorker) Work(ctx context.Context, rj *river.Job[unitArgs]) error {
 			r.log.Warn("scan: slot not released; it frees itself when its time is up", "scope", scope, "err", err)
 		}
 	}()
+	su, err := w.units(ctx, rj.CreatedAt)
+	if err != nil {
+		return err
+	}
 	final := rj.Attempt >= rj.MaxAttempts
-	last, err := w.Units.Unit(ctx, rj.Args.ScanID, rj.Args.Unit, final)
+	last, err := su.Unit(ctx, rj.Args.ScanID, rj.Args.Unit, final)
 	if err != nil {
 		if errors.Is(err, scan.ErrThrottled) && r.cfg.Throttled != nil {
 			r.cfg.Throttled(rj.Args.Unit)
@@ -195,7 +229,11 @@ type assembleWorker struct {
 }
 
 func (aw *assembleWorker) Work(ctx context.Context, rj *river.Job[assembleArgs]) error {
-	_, err := aw.w.Units.Assemble(ctx, rj.Args.ScanID)
+	su, err := aw.w.units(ctx, rj.CreatedAt)
+	if err != nil {
+		return err
+	}
+	_, err = su.Assemble(ctx, rj.Args.ScanID)
 	var early *scan.PendingError
 	if errors.As(err, &early) {
 		return river.JobSnooze(max(time.Until(early.Deadline), time.Second))
