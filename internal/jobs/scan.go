@@ -238,6 +238,10 @@ func (aw *assembleWorker) Work(ctx context.Context, rj *river.Job[assembleArgs])
 	if errors.As(err, &early) {
 		return river.JobSnooze(max(time.Until(early.Deadline), time.Second))
 	}
+	var busy *scan.BusyError
+	if errors.As(err, &busy) {
+		return river.JobSnooze(busy.Retry)
+	}
 	return err
 }
 

@@ -76,6 +76,9 @@ type Staging interface {
 	UnitRecords(ctx context.Context, scanID string) ([]UnitRecord, error)
 	// ScanSaved marks the scan saved and drops its records.
 	ScanSaved(ctx context.Context, scanID string) error
+	// ClaimAssembly makes holder the scan's one assembler until until, or
+	// extends its claim; false while another holder's claim runs.
+	ClaimAssembly(ctx context.Context, scanID, holder string, now, until time.Time) (bool, error)
 	// Scan is a saved scan; an error when there is none.
 	Scan(ctx context.Context, id string) (*inventory.Scan, error)
 }
@@ -176,6 +179,19 @@ func (e *PendingError) Error() string {
 	return fmt.Sprintf("scan %s: %d units still pending before its deadline %s", e.ScanID, e.Remaining, e.Deadline.Format(time.RFC3339))
 }
 
+// assemblyLease is how long an assembler's claim lasts unless renewed.
+const assemblyLease = 2 * time.Minute
+
+// BusyError is an assembly another replica is doing now.
+type BusyError struct {
+	ScanID string
+	Retry  time.Duration
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("scan %s is being put together by another replica", e.ScanID)
+}
+
 // Assemble puts the scan together and saves it, once: it closes the scan
 // (units still pending become gaps), evaluates the policies on the whole
 // inventory and saves scan, resources and findings in one transaction.
@@ -197,6 +213,36 @@ func (u *Units) Assemble(ctx context.Context, scanID string) (*Result, error) {
 			return nil, err
 		}
 	}
+	// One assembler at a time, even when river rescues an assemble job
+	// that is still running (a long save): the claim is renewed while
+	// this one works, and lost only if it stops renewing.
+	holder := NewID(u.now())
+	if ok, err := u.Staging.ClaimAssembly(ctx, scanID, holder, u.now(), u.now().Add(assemblyLease)); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, &BusyError{ScanID: scanID, Retry: assemblyLease / 2}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		t := time.NewTicker(assemblyLease / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			ok, err := u.Staging.ClaimAssembly(ctx, scanID, holder, u.now(), u.now().Add(assemblyLease))
+			if err == nil && !ok {
+				cancel(fmt.Errorf("scan %s: another replica took over its assembly", scanID))
+				return
+			}
+			if err != nil {
+				log.Warn("assembly claim not renewed", "err", err)
+			}
+		}
+	}()
 	// Saved by an assembly that died before marking it: done.
 	if _, err := u.Staging.Scan(ctx, scanID); err == nil {
 		return nil, u.Staging.ScanSaved(ctx, scanID)

@@ -101,8 +101,17 @@ func TestUnits(t *testing.T) {
 	if last, err := u.Unit(ctx, p.ScanID, "111111111111/b", true); err != nil || last {
 		t.Fatalf("throttled unit, last try: last=%v err=%v", last, err)
 	}
-	// Past the deadline with one unit unread.
+	// Past the deadline with one unit unread, while another replica's
+	// assembly claim runs: this one waits.
 	now = now.Add(2 * time.Minute)
+	if ok, err := st.(scan.Staging).ClaimAssembly(ctx, p.ScanID, "other", now, now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	var busy *scan.BusyError
+	if _, err := u.Assemble(ctx, p.ScanID); !errors.As(err, &busy) {
+		t.Fatalf("assembly while another runs: err = %v, want BusyError", err)
+	}
+	now = now.Add(2 * time.Minute) // the other replica's claim lapsed
 	res, err := u.Assemble(ctx, p.ScanID)
 	if err != nil {
 		t.Fatal(err)

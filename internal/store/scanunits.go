@@ -189,6 +189,16 @@ func (s *sqlStore) ScanSaved(ctx context.Context, scanID string) error {
 	return nil
 }
 
+func (s *sqlStore) ClaimAssembly(ctx context.Context, scanID, holder string, now, until time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE scan_plans SET assembler = ?, assembler_until = ? WHERE scan_id = ? AND (assembler = ? OR assembler_until < ?)`,
+		holder, nanos(until), scanID, holder, nanos(now))
+	if err != nil {
+		return false, fmt.Errorf("claim the assembly of scan %s: %w", scanID, s.describe(err))
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 func (s *sqlStore) AcquireSlot(ctx context.Context, scope string, limit int, holder string, now, until time.Time) (int, bool, error) {
 	for slot := range limit {
 		// A slot is free when never taken or its holder's time is up (a

@@ -195,6 +195,21 @@ func testScanUnits(t *testing.T, open func(*testing.T) store.Store) {
 		t.Errorf("state after close and finishers: %q", p.State)
 	}
 
+	// One assembler at a time: a second is refused while the first's
+	// claim runs, the first may renew it, and it passes on when it lapses.
+	claim := func(holder string, at time.Time) bool {
+		t.Helper()
+		ok, err := stg.ClaimAssembly(ctx, "s3", holder, at, at.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !claim("a", now) || claim("b", now.Add(30*time.Second)) || !claim("a", now.Add(50*time.Second)) ||
+		claim("b", now.Add(100*time.Second)) || !claim("b", now.Add(111*time.Second)) || claim("a", now.Add(112*time.Second)) {
+		t.Error("assembly claims: want a, not b, a renews, not b before a's renewal lapses, b after, then not a")
+	}
+
 	slots, ok := st.(jobs.Slots)
 	if !ok {
 		t.Fatalf("%T keeps no slots", st)

@@ -15,7 +15,9 @@ CREATE TABLE scan_plans (
     deadline_at INTEGER NOT NULL,
     units       INTEGER NOT NULL,
     remaining   INTEGER NOT NULL,
-    state       TEXT    NOT NULL
+    state       TEXT    NOT NULL,
+    assembler   TEXT    NOT NULL DEFAULT '',
+    assembler_until INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 
 CREATE TABLE scan_units (

@@ -8,7 +8,9 @@ CREATE TABLE scan_plans (
     deadline_at BIGINT NOT NULL,
     units       INTEGER NOT NULL,
     remaining   INTEGER NOT NULL,
-    state       TEXT   NOT NULL
+    state       TEXT   NOT NULL,
+    assembler   TEXT   NOT NULL DEFAULT '',
+    assembler_until BIGINT NOT NULL DEFAULT 0
 );
 
 CREATE TABLE scan_units (
