@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -55,6 +56,7 @@ type result struct {
 	Gaps                   int
 	UnitRows, DoneUnits    int
 	Wall                   time.Duration
+	UnitsWall              time.Duration // plan to the last unit read
 	FakeCalls, Throttled   int
 	ScanCalls              int
 	Killed                 string
@@ -64,6 +66,7 @@ type result struct {
 	PeakRSS                map[string]int64
 	StoreBytes             int64
 	ScanID                 string
+	Started                time.Time
 	ThrottledUnitsRequeued int
 }
 
@@ -71,6 +74,7 @@ func (r *result) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "accounts\t%d\nreplicas\t%d\nunits (planned / rows / river jobs)\t%d / %d / %d\nresources (fixture / saved)\t%d / %d\nfindings\t%d\ncoverage gaps\t%d\n",
 		r.Accounts, r.Replicas, r.Units, r.UnitRows, r.UnitJobs, r.Expected, r.Saved, r.Findings, r.Gaps)
+	fmt.Fprintf(tw, "units read (plan to last unit)\t%s\n", r.UnitsWall.Round(100*time.Millisecond))
 	fmt.Fprintf(tw, "wall (plan to saved)\t%s\nAPI calls served by the fake\t%d\nAPI calls in the scan\t%d\nthrottled calls (SDK retried)\t%d\nunits read again after throttling\t%d\n",
 		r.Wall.Round(100*time.Millisecond), r.FakeCalls, r.ScanCalls, r.Throttled, r.ThrottledUnitsRequeued)
 	if r.Killed != "" {
@@ -324,6 +328,7 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 		return res, err
 	}
 	res.Wall = saved.Finished.Sub(plan.Started)
+	res.Started = plan.Started
 	res.Saved = saved.Resources
 	res.Gaps = len(saved.Gaps())
 	for _, n := range saved.APICalls {
@@ -392,6 +397,13 @@ func jobFigures(ctx context.Context, st store.Store, res *result) error {
 	q = `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit' AND ` + errs + ` LIKE '%throttled%'`
 	if err := db.QueryRowContext(ctx, q).Scan(&res.ThrottledUnitsRequeued); err != nil {
 		return fmt.Errorf("river jobs: %w", err)
+	}
+	var last sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT MAX(finished_at) FROM scan_units WHERE scan_id = ? AND state = 'done'`, res.ScanID).Scan(&last); err != nil {
+		return fmt.Errorf("scan units: %w", err)
+	}
+	if last.Valid {
+		res.UnitsWall = time.Unix(0, last.Int64).Sub(res.Started)
 	}
 	q = `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit'`
 	if err := db.QueryRowContext(ctx, q).Scan(&res.UnitJobs); err != nil {

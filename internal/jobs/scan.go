@@ -55,7 +55,8 @@ type ScanWork struct {
 	RetryBase time.Duration
 	// UnitTimeout bounds one unit's read; 0 means 10 minutes.
 	UnitTimeout time.Duration
-	// AssembleTimeout bounds putting a scan together; 0 means 30 minutes.
+	// AssembleTimeout bounds putting a scan together (evaluating and saving
+	// every resource); 0 means 2 hours.
 	AssembleTimeout time.Duration
 
 	runner *Runner
@@ -120,7 +121,7 @@ func (w *ScanWork) check() error {
 }
 
 func (w *ScanWork) unitTimeout() time.Duration     { return cmp.Or(w.UnitTimeout, 10*time.Minute) }
-func (w *ScanWork) assembleTimeout() time.Duration { return cmp.Or(w.AssembleTimeout, 30*time.Minute) }
+func (w *ScanWork) assembleTimeout() time.Duration { return cmp.Or(w.AssembleTimeout, 2*time.Hour) }
 
 // register adds the scan workers and queues to a river configuration.
 func (w *ScanWork) register(cfg *river.Config) {
