@@ -161,7 +161,9 @@ func (u *Units) Unit(ctx context.Context, scanID, unit string, final bool) (last
 		defer cancel()
 		ctx = wctx
 	}
-	if !row.OK && row.ErrorKind == "throttled" && !final {
+	// A read AWS throttled, or that ran out of time (a throttled account
+	// is slow), is worth another try after a wait.
+	if !row.OK && (row.ErrorKind == "throttled" || row.ErrorKind == "timeout") && !final {
 		return false, fmt.Errorf("unit %s: %w: %s", unit, ErrThrottled, row.Error)
 	}
 	return u.Staging.FinishUnit(ctx, scanID, unit, rec, u.now())

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/collect/aws/awsfake"
+	"github.com/steward-sre/steward/internal/inventory"
 )
 
 // TestAssembleUnits reads a scan unit by unit, as replicas do, and puts
@@ -83,5 +84,41 @@ func TestAssembleUnits(t *testing.T) {
 	}
 	if _, err := src.Assemble(map[string][]byte{"999999999999/us-east-1/ec2": []byte("{}")}, nil); err == nil {
 		t.Error("a record of another account's unit was assembled")
+	}
+}
+
+// TestUnitThrottled: a unit whose calls AWS throttles (every call, or the
+// calls over an account's rate) reads as a throttled row, which the
+// server retries later rather than keeping as a gap at once.
+func TestUnitThrottled(t *testing.T) {
+	estate := testEstate(testNow, testAccounts, testRegions, 3)
+	awsEnv(t, testAccounts)
+	for name, opts := range map[string]awsfake.Options{
+		"every call":     {ThrottleRate: 1},
+		"over the quota": {RateLimit: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			opts.Now = testNow
+			fake := awsfake.New(estate, opts)
+			defer fake.Close()
+			src, err := New(context.Background(), testOptions(fake.URL, testAccounts), nil)
+			must(t, err)
+			unit := testAccounts[0] + "/" + testRegions[0] + "/logs"
+			// The quota's burst lets the first read through.
+			var row inventory.Coverage
+			for range 3 {
+				_, row, err = src.CollectUnit(context.Background(), unit)
+				must(t, err)
+				if !row.OK {
+					break
+				}
+			}
+			if row.OK || row.ErrorKind != KindThrottled {
+				t.Errorf("row = %+v, want throttled", row)
+			}
+			if fake.Throttled() == 0 {
+				t.Error("the fake counted no throttled call")
+			}
+		})
 	}
 }

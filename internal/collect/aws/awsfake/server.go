@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go/encoding/cbor"
+	"golang.org/x/time/rate"
 
 	"github.com/steward-sre/steward/internal/inventory"
 )
@@ -79,6 +80,10 @@ type Options struct {
 	// calls are never throttled. Seed makes the draws repeatable.
 	ThrottleRate float64
 	Seed         uint64
+	// RateLimit is the calls per second each account may make to each
+	// service (with a burst of as many), as AWS's per-account quotas; a
+	// call over it gets the throttling error. 0: no limit.
+	RateLimit float64
 }
 
 // Server is a running fake.
@@ -92,6 +97,7 @@ type Server struct {
 	calls     map[string]int // "service:Operation"
 	throttled int
 	rnd       *rand.Rand
+	limits    map[string]*rate.Limiter // account/service
 
 	byAccount map[string][]*inventory.Resource
 }
@@ -102,7 +108,7 @@ func New(resources []inventory.Resource, opts Options) *Server {
 		opts.PageSize = 3
 	}
 	s := &Server{opts: opts, calls: map[string]int{}, byAccount: map[string][]*inventory.Resource{},
-		rnd: rand.New(rand.NewPCG(opts.Seed, 1))}
+		rnd: rand.New(rand.NewPCG(opts.Seed, 1)), limits: map[string]*rate.Limiter{}}
 	for i := range resources {
 		r := &resources[i]
 		s.byAccount[r.Account] = append(s.byAccount[r.Account], r)
@@ -198,6 +204,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	throttle := s.opts.ThrottleRate > 0 && q.service != "sts" && s.rnd.Float64() < s.opts.ThrottleRate
+	if s.opts.RateLimit > 0 && q.service != "sts" && !throttle {
+		l := s.limits[q.account+"/"+q.service]
+		if l == nil {
+			l = rate.NewLimiter(rate.Limit(s.opts.RateLimit), max(int(s.opts.RateLimit), 1))
+			s.limits[q.account+"/"+q.service] = l
+		}
+		throttle = !l.Allow()
+	}
 	if throttle {
 		s.throttled++
 	}
