@@ -11,8 +11,9 @@ accounts=${1:-500}
 per=${PER_ACCOUNT:-2000}
 : "${STEWARD_TEST_POSTGRES:?start a server: export STEWARD_TEST_POSTGRES=\$(.ci/postgres start)}"
 go build -o /tmp/steward-scaleout ./bench/scaleout
-for run in "1 0" "3 0" "3 0.33"; do
-  set -- $run
+# RUNS picks runs: "replicas:kill-at" pairs.
+for run in ${RUNS:-1:0 3:0 3:0.33}; do
+  set -- $(echo "$run" | tr : ' ')
   echo "== $accounts accounts, $1 replica(s), kill-at $2"
   /tmp/steward-scaleout -accounts "$accounts" -per-account "$per" -replicas "$1" -kill-at "$2" \
     -latency 30ms -throttle 0.02 -dsn "$STEWARD_TEST_POSTGRES" -log error -timeout 3h -deadline 2h50m
