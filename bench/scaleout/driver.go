@@ -40,6 +40,7 @@ type driverConfig struct {
 	KillAt       float64
 	Latency      time.Duration
 	ThrottleRate float64
+	RateLimit    float64 // calls per second per account and service the fake allows
 	Timeout      time.Duration
 	// Hang makes every EC2 call of the first account hang, so its units
 	// straggle past the deadline.
@@ -226,7 +227,7 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 	accounts := accountIDs(dc.Accounts)
 	rs := estate(accounts, dc.PerAccount)
 	res := &result{Accounts: dc.Accounts, Replicas: dc.Replicas, Expected: len(rs), PeakRSS: map[string]int64{}}
-	fake := awsfake.New(rs, awsfake.Options{PageSize: 100, Latency: dc.Latency, ThrottleRate: dc.ThrottleRate, Seed: 1})
+	fake := awsfake.New(rs, awsfake.Options{PageSize: 100, Latency: dc.Latency, ThrottleRate: dc.ThrottleRate, RateLimit: dc.RateLimit, Seed: 1})
 	defer fake.Close()
 	rs = nil // the fake holds them
 	if dc.Hang {
