@@ -6,7 +6,8 @@
 // server reads its runs back from. With the SQLite store river uses its
 // SQLite driver on the store's database; with PostgreSQL, its pgx driver,
 // so replicas share the work. River's tables come with the store's
-// migrations (internal/store).
+// migrations (internal/store). A scan read by units (scan.go) is a job
+// per account x region x service and one that puts it together.
 package jobs
 
 import (
