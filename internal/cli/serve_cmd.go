@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/jobs"
+	"github.com/steward-sre/steward/internal/scan"
 	"github.com/steward-sre/steward/internal/server"
+	"github.com/steward-sre/steward/internal/store"
 )
 
 // ServeCmd is `steward serve`: the HTTP surfaces and the recurring jobs in
@@ -57,7 +62,8 @@ func (c *ServeCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, Jobs: jobs, Dev: dev, Getenv: r.env.Getenv, RunCommand: r.runAs})
+	jobs, scans := r.scanByUnits(cfg, c.Demo, st, jobs)
+	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, Jobs: jobs, Scans: scans, Dev: dev, Getenv: r.env.Getenv, RunCommand: r.runAs})
 	if err != nil {
 		return err
 	}
@@ -151,6 +157,57 @@ func (r *runner) serveJobs(cfg *config.Config, demo bool) ([]server.Job, error) 
 		})
 	}
 	return jobs, err
+}
+
+// scanByUnits makes the server's AWS scan a river job per unit (account x
+// region x service) that any replica on the store may take, put together
+// once when the last is read or at the deadline (a tenth of the interval
+// before the next scan). It leaves the scan job as it is for the demo, a
+// Config aggregator (read by one process in one go) or a store that
+// keeps no units.
+func (r *runner) scanByUnits(cfg *config.Config, demo bool, st store.Store, js []server.Job) ([]server.Job, *jobs.ScanWork) {
+	stg, ok := st.(scan.Staging)
+	slots, ok2 := st.(jobs.Slots)
+	if demo || cfg.ConfigAggregator != "" || !ok || !ok2 {
+		return js, nil
+	}
+	i := slices.IndexFunc(js, func(j server.Job) bool { return j.Name == "scan" })
+	if i < 0 {
+		return js, nil
+	}
+	every := js[i].Every
+	sw := &jobs.ScanWork{
+		NewUnits: func(ctx context.Context) (*scan.Units, error) {
+			src, err := aws.New(ctx, r.awsOptions(cfg), r.log)
+			if err != nil {
+				return nil, err
+			}
+			eng, err := r.engine(ctx, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return &scan.Units{
+				Options: scan.Options{Evaluator: eng, Saver: st, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate,
+					Enrichers: []scan.Enricher{scheduleEnricher{cfg: cfg, lang: r.lang}}},
+				Source: src, Staging: stg, Deadline: every - every/10,
+			}, nil
+		},
+		Slots: slots, Scope: aws.UnitScope,
+	}
+	out := slices.Clone(js)
+	out[i].Run = func(ctx context.Context) error {
+		if _, err := sw.Start(ctx); err != nil {
+			return err
+		}
+		// The scan is saved later, by whichever replica assembles it; the
+		// retention takes the oldest scans away as each new one starts
+		// (the latest saved scan is always kept).
+		if err := (&StorePruneCmd{Format: "json"}).Run(ctx, r.quiet()); err != nil {
+			return fmt.Errorf("prune: %w", err)
+		}
+		return nil
+	}
+	return out, sw
 }
 
 // quiet is a runner whose command output goes nowhere: a job's outcome is

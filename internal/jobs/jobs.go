@@ -6,7 +6,8 @@
 // server reads its runs back from. With the SQLite store river uses its
 // SQLite driver on the store's database; with PostgreSQL, its pgx driver,
 // so replicas share the work. River's tables come with the store's
-// migrations (internal/store).
+// migrations (internal/store). A scan read by units (scan.go) is a job
+// per account x region x service and one that puts it together.
 package jobs
 
 import (
@@ -63,6 +64,12 @@ type Config struct {
 	PollInterval time.Duration
 	// ID names this process in river's records; empty lets river choose.
 	ID string
+	// Scans, when set, reads scans unit by unit on this Runner (see
+	// ScanWork); its Start adds a scan.
+	Scans *ScanWork
+	// Throttled is told of every unit read that AWS throttled (for
+	// metrics and benchmarks).
+	Throttled func(unit string)
 }
 
 const kindPrefix = "steward_job."
@@ -104,6 +111,9 @@ type client interface {
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 }
 
 // Runner runs jobs on river.
@@ -112,6 +122,8 @@ type Runner struct {
 	cfg    Config
 	log    *slog.Logger
 	client client
+	// id names this process in slot holders.
+	id string
 }
 
 // riverConfig is the river configuration for jobs, with their workers and
@@ -128,7 +140,7 @@ func (r *Runner) riverConfig() *river.Config {
 			&river.PeriodicJobOpts{ID: j.Name, RunOnStart: true}))
 		longest = max(longest, r.timeout(j))
 	}
-	return &river.Config{
+	cfg := &river.Config{
 		ID:                   r.cfg.ID,
 		Logger:               slog.New(atLeast{slog.LevelWarn, r.log.Handler()}),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(len(r.jobs), 1)}},
@@ -146,15 +158,44 @@ func (r *Runner) riverConfig() *river.Config {
 		DiscardedJobRetentionPeriod: max(2*every, 7*24*time.Hour),
 		FetchCooldown:               min(cmp.Or(r.cfg.PollInterval, time.Second), river.FetchCooldownDefault),
 	}
+	if r.cfg.Scans != nil {
+		r.cfg.Scans.register(cfg)
+		if len(r.jobs) == 0 {
+			// Every scan worker says its own timeout; this is river's
+			// default for the others, which must not exceed the rescue.
+			cfg.JobTimeout = r.cfg.Scans.unitTimeout()
+		}
+		// A unit job of a replica that died is read again once it has
+		// been running for longer than a unit may take; an assembly cut
+		// by a rescue finds its scan saved or saves it once (the scan id
+		// is unique in the store).
+		cfg.RescueStuckJobsAfter = cmp.Or(r.cfg.RescueAfter, max(cfg.JobTimeout, r.cfg.Scans.unitTimeout())+10*time.Minute)
+	}
+	return cfg
 }
 
 func newRunner(jobs []Job, cfg Config) (*Runner, error) {
 	if err := Check(jobs); err != nil {
 		return nil, err
 	}
-	r := &Runner{jobs: slices.Clone(jobs), cfg: cfg, log: cfg.Logger}
+	r := &Runner{jobs: slices.Clone(jobs), cfg: cfg, log: cfg.Logger, id: cfg.ID}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.id == "" {
+		r.id = fmt.Sprintf("steward-%x", rand.Uint64())
+	}
+	if cfg.Scans != nil {
+		if err := cfg.Scans.check(); err != nil {
+			return nil, err
+		}
+		if cfg.RescueAfter > 0 && cfg.RescueAfter <= cfg.Scans.unitTimeout() {
+			return nil, fmt.Errorf("jobs: rescue-after %s must exceed the scan unit timeout %s", cfg.RescueAfter, cfg.Scans.unitTimeout())
+		}
+		if cfg.Scans.runner != nil {
+			return nil, errors.New("jobs: scan work is given to two Runners")
+		}
+		cfg.Scans.runner = r
 	}
 	if cfg.RescueAfter > 0 {
 		for _, j := range jobs {

@@ -38,15 +38,15 @@ type scheduler struct {
 
 const keepRuns = 200
 
-func newScheduler(js []Job, db any, log *slog.Logger, m *metrics) (*scheduler, error) {
+func newScheduler(js []Job, db any, log *slog.Logger, m *metrics, scans *jobs.ScanWork) (*scheduler, error) {
 	if err := jobs.Check(js); err != nil {
 		return nil, err
 	}
 	sc := &scheduler{jobs: js, log: log}
-	if len(js) == 0 {
+	if len(js) == 0 && scans == nil {
 		return sc, nil
 	}
-	r, err := jobs.New(db, js, jobs.Config{Logger: log, Finished: m.jobFinished})
+	r, err := jobs.New(db, js, jobs.Config{Logger: log, Finished: m.jobFinished, Scans: scans})
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/i18n"
+	"github.com/steward-sre/steward/internal/jobs"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -32,6 +33,10 @@ type Options struct {
 	Lang i18n.Lang
 	// Jobs run on their intervals while Serve runs.
 	Jobs []Job
+	// Scans, when set, reads scans unit by unit on the jobs' river (a job
+	// among Jobs calls Scans.Start): every replica on the store takes
+	// units.
+	Scans *jobs.ScanWork
 	// Dev turns login off: everyone who reaches the server is admin. For a
 	// loopback address only; the caller checks that.
 	Dev bool
@@ -115,7 +120,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.dash = newDashCache(s.store, s.log, s.cfg.Currency.Code, s.cfg.Currency.Rate, s.now)
 	s.metrics = newMetrics(prometheus.NewRegistry(), s)
-	sched, err := newScheduler(o.Jobs, o.Store, s.log, s.metrics)
+	sched, err := newScheduler(o.Jobs, o.Store, s.log, s.metrics, o.Scans)
 	if err != nil {
 		return nil, err
 	}

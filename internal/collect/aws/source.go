@@ -275,30 +275,7 @@ func (s *Source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 		fromConfig = s.readAggregator(ctx, configservice.NewFromConfig(s.baseCfg))
 	}
 
-	var units []unit
-	needTags := map[string]bool{} // account/region -> a tag-less service reads there
-	for _, a := range s.accounts {
-		for _, c := range s.selected {
-			if c.global {
-				units = append(units, unit{a, "global", c})
-				if c.untagged {
-					needTags[a.id+"/"+homeRegion(a)] = true
-				}
-				continue
-			}
-			for _, r := range a.regions {
-				units = append(units, unit{a, r, c})
-				if c.untagged {
-					needTags[a.id+"/"+r] = true
-				}
-			}
-		}
-		for _, r := range tagRegions(a) {
-			if needTags[a.id+"/"+r] {
-				units = append(units, unit{a, r, taggingCollector})
-			}
-		}
-	}
+	units := s.plan()
 
 	outs := make([]*unitOut, len(units))
 	rows := make([]inventory.Coverage, len(units))
@@ -321,68 +298,11 @@ func (s *Source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 		return nil, fmt.Errorf("aws scan interrupted: %w", err)
 	}
 
-	coverage := append([]inventory.Coverage(nil), s.setupGaps...)
+	var extra []inventory.Coverage
 	if fromConfig != nil {
-		coverage = append(coverage, fromConfig.rows...)
+		extra = fromConfig.rows
 	}
-	coverage = append(coverage, rows...)
-	var resources []inventory.Resource
-	tags := map[string]map[string]string{}
-	regionAttrs := map[string]map[string]any{}
-	edges := map[string][]inventory.Relation{}
-	for i, out := range outs {
-		if out == nil {
-			continue
-		}
-		resources = append(resources, out.resources...)
-		coverage = append(coverage, out.side...)
-		for arn, rels := range out.edges {
-			edges[arn] = append(edges[arn], rels...)
-		}
-		for arn, t := range out.tags {
-			tags[arn] = t
-		}
-		if out.regionAttrs != nil {
-			k := units[i].acct.id + "/" + units[i].region
-			if regionAttrs[k] == nil {
-				regionAttrs[k] = map[string]any{}
-			}
-			for key, v := range out.regionAttrs {
-				regionAttrs[k][key] = v
-			}
-		}
-	}
-	for i := range resources {
-		resources[i].Relations = append(resources[i].Relations, edges[resources[i].ARN]...)
-		if resources[i].Tags == nil {
-			if t, ok := tags[resources[i].ARN]; ok {
-				resources[i].Tags = t
-			}
-		}
-		// A resource without a name of its own (a CloudFront
-		// distribution) is called by its Name tag, as in the console.
-		if resources[i].Name == "" {
-			resources[i].Name = nameTag(resources[i].Tags)
-		}
-	}
-	if s.baselineSelected() {
-		for _, a := range s.accounts {
-			for _, r := range a.regions {
-				resources = append(resources, accountRegion(a, r, regionAttrs[a.id+"/"+r]))
-			}
-		}
-	}
-	resources = dedupe(resources)
-	coverage = mergeCoverage(coverage)
-	anyOK := false
-	for _, c := range coverage {
-		anyOK = anyOK || c.OK
-	}
-	if !anyOK && len(coverage) > 0 {
-		g := coverage[0]
-		return nil, fmt.Errorf("aws scan read nothing: account %s region %s %s: %s", g.Account, g.Region, g.Service, g.Error)
-	}
-	return &inventory.Collection{Resources: resources, Coverage: coverage, APICalls: counter.byService()}, nil
+	return s.merge(units, outs, rows, extra, counter.byService())
 }
 
 func (s *Source) runUnit(ctx context.Context, u unit, now time.Time, fromConfig *configRead) (*unitOut, inventory.Coverage) {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go/encoding/cbor"
+	"golang.org/x/time/rate"
 
 	"github.com/steward-sre/steward/internal/inventory"
 )
@@ -73,6 +75,15 @@ type Options struct {
 	// StaleSources are "account/region" sources the aggregator reports
 	// as failed to update.
 	StaleSources []string
+	// ThrottleRate is the share (0 to 1) of calls answered with the
+	// service's throttling error, as AWS does to a busy account; STS
+	// calls are never throttled. Seed makes the draws repeatable.
+	ThrottleRate float64
+	Seed         uint64
+	// RateLimit is the calls per second each account may make to each
+	// service (with a burst of as many), as AWS's per-account quotas; a
+	// call over it gets the throttling error. 0: no limit.
+	RateLimit float64
 }
 
 // Server is a running fake.
@@ -81,9 +92,12 @@ type Server struct {
 	srv  *httptest.Server
 	opts Options
 
-	mu     sync.Mutex
-	faults []Fault
-	calls  map[string]int // "service:Operation"
+	mu        sync.Mutex
+	faults    []Fault
+	calls     map[string]int // "service:Operation"
+	throttled int
+	rnd       *rand.Rand
+	limits    map[string]*rate.Limiter // account/service
 
 	byAccount map[string][]*inventory.Resource
 }
@@ -93,7 +107,8 @@ func New(resources []inventory.Resource, opts Options) *Server {
 	if opts.PageSize == 0 {
 		opts.PageSize = 3
 	}
-	s := &Server{opts: opts, calls: map[string]int{}, byAccount: map[string][]*inventory.Resource{}}
+	s := &Server{opts: opts, calls: map[string]int{}, byAccount: map[string][]*inventory.Resource{},
+		rnd: rand.New(rand.NewPCG(opts.Seed, 1)), limits: map[string]*rate.Limiter{}}
 	for i := range resources {
 		r := &resources[i]
 		s.byAccount[r.Account] = append(s.byAccount[r.Account], r)
@@ -122,6 +137,14 @@ func (s *Server) Calls() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// Throttled returns how many calls were answered with a throttling error
+// by ThrottleRate.
+func (s *Server) Throttled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.throttled
 }
 
 // req is one decoded request.
@@ -180,9 +203,29 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	throttle := s.opts.ThrottleRate > 0 && q.service != "sts" && s.rnd.Float64() < s.opts.ThrottleRate
+	if s.opts.RateLimit > 0 && q.service != "sts" && !throttle {
+		l := s.limits[q.account+"/"+q.service]
+		if l == nil {
+			l = rate.NewLimiter(rate.Limit(s.opts.RateLimit), max(int(s.opts.RateLimit), 1))
+			s.limits[q.account+"/"+q.service] = l
+		}
+		throttle = !l.Allow()
+	}
+	if throttle {
+		s.throttled++
+	}
 	s.mu.Unlock()
 	if _, ok := s.byAccount[q.account]; !ok {
 		q.fail(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		return
+	}
+	if throttle && fault == nil {
+		code := "ThrottlingException"
+		if q.service == "ec2" {
+			code = "RequestLimitExceeded"
+		}
+		q.fail(400, code, "Rate exceeded")
 		return
 	}
 	if fault != nil {

@@ -1,0 +1,20 @@
+#!/bin/sh
+# The scale-out runs behind bench/README.md: one replica, three replicas,
+# and three replicas with one killed a third of the way, each on a fresh
+# schema of the PostgreSQL server STEWARD_TEST_POSTGRES names
+# (export STEWARD_TEST_POSTGRES=$(.ci/postgres start)). From the repository root:
+#
+#   sh bench/scaleout/run.sh 500    # the full organisation: 500 accounts x 4 regions x 2,000 resources
+#   sh bench/scaleout/run.sh 50     # what fits a shared 2-core machine
+set -eu
+accounts=${1:-500}
+per=${PER_ACCOUNT:-2000}
+: "${STEWARD_TEST_POSTGRES:?start a server: export STEWARD_TEST_POSTGRES=\$(.ci/postgres start)}"
+go build -o /tmp/steward-scaleout ./bench/scaleout
+# RUNS picks runs: "replicas:kill-at" pairs.
+for run in ${RUNS:-1:0 3:0 3:0.33}; do
+  set -- $(echo "$run" | tr : ' ')
+  echo "== $accounts accounts, $1 replica(s), kill-at $2"
+  /tmp/steward-scaleout -accounts "$accounts" -per-account "$per" -replicas "$1" -kill-at "$2" \
+    -latency 30ms -throttle 0.02 -dsn "$STEWARD_TEST_POSTGRES" -log error -timeout 3h -deadline 2h50m
+done

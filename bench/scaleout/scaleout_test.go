@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/steward-sre/steward/internal/store/pgtest"
+)
+
+// The test binary is also the replica: the driver starts it again with
+// STEWARD_SCALEOUT_REPLICA set and the replica's flags.
+func TestMain(m *testing.M) {
+	if os.Getenv("STEWARD_SCALEOUT_REPLICA") != "" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func smallRun(dsn string, replicas int) driverConfig {
+	return driverConfig{
+		Accounts: 6, PerAccount: 200, Replicas: replicas, KillAt: 0.3,
+		Latency: 20 * time.Millisecond, ThrottleRate: 0.05, Timeout: 3 * time.Minute,
+		Replica: replicaConfig{DSN: dsn, Workers: 8, PerScope: 2, UnitTimeout: 10 * time.Second, RescueAfter: 12 * time.Second, Deadline: 10 * time.Minute},
+	}
+}
+
+func drive1(t *testing.T, dc driverConfig) *result {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	res, err := drive(context.Background(), dc, log, os.Args[0], []string{"STEWARD_SCALEOUT_REPLICA=1"})
+	if res != nil {
+		res.print(t.Output())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// checkWhole: the scan saved every resource of the organisation once,
+// every unit planned once, read once into the store, no gap.
+func checkWhole(t *testing.T, res *result) {
+	t.Helper()
+	units := res.Accounts * 4 * 3 // regions x (ec2, logs, tagging)
+	if res.Units != units || res.UnitRows != units || res.UnitJobs != units || res.DoneUnits != units {
+		t.Errorf("units planned %d, rows %d, river jobs %d, done %d; want %d each", res.Units, res.UnitRows, res.UnitJobs, res.DoneUnits, units)
+	}
+	if res.Saved != res.Expected {
+		t.Errorf("resources saved = %d, the organisation has %d", res.Saved, res.Expected)
+	}
+	if res.Gaps != 0 {
+		t.Errorf("coverage gaps = %d, want none", res.Gaps)
+	}
+	if res.Findings == 0 {
+		t.Error("no findings saved")
+	}
+	if res.Throttled == 0 {
+		t.Error("the fake throttled nothing: the run did not test throttling")
+	}
+}
+
+// TestKillReplica kills one of three replicas on PostgreSQL while it reads
+// units: the others read its units again (river's rescue) and the scan is
+// saved whole, nothing lost or counted twice.
+func TestKillReplicaPostgres(t *testing.T) {
+	res := drive1(t, smallRun(pgtest.ServerDSN(t), 3))
+	checkWhole(t, res)
+	if res.Killed == "" || res.KilledRunning == 0 || res.Rescued < res.KilledRunning {
+		t.Errorf("killed %q running %d units, rescued %d: the kill did not cut units short", res.Killed, res.KilledRunning, res.Rescued)
+	}
+}
+
+// The same with two processes on one SQLite store.
+func TestKillReplicaSQLite(t *testing.T) {
+	res := drive1(t, smallRun(t.TempDir(), 2))
+	checkWhole(t, res)
+	if res.Killed == "" || res.KilledRunning == 0 || res.Rescued < res.KilledRunning {
+		t.Errorf("killed %q running %d units, rescued %d: the kill did not cut units short", res.Killed, res.KilledRunning, res.Rescued)
+	}
+}
+
+// TestDeadline: the first account's EC2 calls never answer; at the
+// scan's deadline it is saved with those four units as gaps and every
+// other resource.
+func TestDeadline(t *testing.T) {
+	dc := smallRun(t.TempDir(), 1)
+	dc.KillAt, dc.ThrottleRate, dc.Hang = 0, 0, true
+	dc.Replica.UnitTimeout, dc.Replica.RescueAfter, dc.Replica.Deadline = 3*time.Second, 5*time.Second, 20*time.Second
+	res := drive1(t, dc)
+	perAccountEC2 := 4 * (200 / 4) * 4 / 5 // volumes: four in five resources
+	if res.Gaps != 4 {
+		t.Errorf("gaps = %d, want the first account's 4 EC2 units", res.Gaps)
+	}
+	if res.Saved != res.Expected-perAccountEC2 {
+		t.Errorf("resources saved = %d, want %d (all but the first account's volumes)", res.Saved, res.Expected-perAccountEC2)
+	}
+	if res.DoneUnits != res.Units-4 {
+		t.Errorf("units done = %d of %d, want all but 4", res.DoneUnits, res.Units)
+	}
+}

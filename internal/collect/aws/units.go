@@ -1,0 +1,220 @@
+package aws
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/steward-sre/steward/internal/inventory"
+)
+
+// A scan is made of units: one service in one account and region, as the
+// coverage rows are. Collect runs them all in this process; a server with
+// replicas runs each as a job of its own (internal/jobs), keeps what each
+// read (CollectUnit's record) in the store, and puts the scan together
+// with Assemble once every unit is done or given up. Both paths share
+// plan, runUnit and merge, so a scan of units is the scan Collect makes.
+// A configuration aggregator is read by Collect only: units read each
+// service's own API.
+
+// plan lists the scan's units: every selected service in every account
+// and region, and the tagging API's reads where a tag-less service needs
+// them.
+func (s *Source) plan() []unit {
+	var units []unit
+	for _, a := range s.accounts {
+		needTags := map[string]bool{} // region -> a tag-less service reads there
+		for _, c := range s.selected {
+			if c.global {
+				units = append(units, unit{a, "global", c})
+				if c.untagged {
+					needTags[homeRegion(a)] = true
+				}
+				continue
+			}
+			for _, r := range a.regions {
+				units = append(units, unit{a, r, c})
+				if c.untagged {
+					needTags[r] = true
+				}
+			}
+		}
+		for _, r := range tagRegions(a) {
+			if needTags[r] {
+				units = append(units, unit{a, r, taggingCollector})
+			}
+		}
+	}
+	return units
+}
+
+// name is the unit's key: account/region/service.
+func (u unit) name() string { return u.acct.id + "/" + u.region + "/" + u.c.service }
+
+// Units lists the names of the scan's units (account/region/service),
+// each read by CollectUnit.
+func (s *Source) Units() []string {
+	units := s.plan()
+	names := make([]string, len(units))
+	for i, u := range units {
+		names[i] = u.name()
+	}
+	return names
+}
+
+// UnitScope is what AWS throttles a unit's calls by: its account and
+// service (account/service), the key of the shared concurrency limit.
+func UnitScope(unit string) string {
+	parts := strings.Split(unit, "/")
+	if len(parts) != 3 {
+		return unit
+	}
+	return parts[0] + "/" + parts[2]
+}
+
+// unitRecord is what one unit read, as kept between processes.
+type unitRecord struct {
+	Coverage    inventory.Coverage              `json:"coverage"`
+	Resources   []inventory.Resource            `json:"resources,omitempty"`
+	RegionAttrs map[string]any                  `json:"region_attrs,omitempty"`
+	Side        []inventory.Coverage            `json:"side,omitempty"`
+	Tags        map[string]map[string]string    `json:"tags,omitempty"`
+	Edges       map[string][]inventory.Relation `json:"edges,omitempty"`
+	APICalls    map[string]int                  `json:"api_calls,omitempty"`
+}
+
+// CollectUnit reads one unit and returns its record (for Assemble) and
+// its coverage row. A unit that fails is not an error: its row says why
+// (a throttled row may be worth another try later); an error means the
+// unit is not one of this source's.
+func (s *Source) CollectUnit(ctx context.Context, name string) ([]byte, inventory.Coverage, error) {
+	for _, u := range s.plan() {
+		if u.name() != name {
+			continue
+		}
+		counter := newCallCounter()
+		out, row := s.runUnit(withCounter(ctx, counter), u, s.opts.Now(), nil)
+		rec := unitRecord{Coverage: row, Resources: out.resources, RegionAttrs: out.regionAttrs, Side: out.side,
+			Tags: out.tags, Edges: out.edges, APICalls: counter.byService()}
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return nil, row, fmt.Errorf("unit %s: encode: %w", name, err)
+		}
+		return b, row, nil
+	}
+	return nil, inventory.Coverage{}, fmt.Errorf("unit %q is not one of this scan's (accounts, regions or services differ from the replica that planned it)", name)
+}
+
+// Assemble puts a scan together from its units' records, as Collect does
+// from the units it ran. A unit without a record (given up: a replica died
+// with it, or it straggled past the scan's deadline) becomes a coverage
+// gap of kind gaps[name]'s words.
+func (s *Source) Assemble(records map[string][]byte, gaps map[string]string) (*inventory.Collection, error) {
+	units := s.plan()
+	outs := make([]*unitOut, len(units))
+	rows := make([]inventory.Coverage, len(units))
+	calls := map[string]int{}
+	for i, u := range units {
+		name := u.name()
+		b, ok := records[name]
+		if !ok {
+			why := gaps[name]
+			if why == "" {
+				why = "the unit was not read"
+			}
+			rows[i] = inventory.Coverage{Account: u.acct.id, Region: u.region, Service: u.c.service, ErrorKind: KindTimeout, Error: why}
+			continue
+		}
+		var rec unitRecord
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return nil, fmt.Errorf("unit %s: decode its record: %w", name, err)
+		}
+		outs[i] = &unitOut{resources: rec.Resources, regionAttrs: rec.RegionAttrs, side: rec.Side, tags: rec.Tags, edges: rec.Edges}
+		rows[i] = rec.Coverage
+		for k, v := range rec.APICalls {
+			calls[k] += v
+		}
+	}
+	for name := range records {
+		if !containsUnit(units, name) {
+			return nil, fmt.Errorf("unit %q is not one of this scan's (accounts, regions or services differ from the replica that planned it)", name)
+		}
+	}
+	return s.merge(units, outs, rows, nil, calls)
+}
+
+func containsUnit(units []unit, name string) bool {
+	for _, u := range units {
+		if u.name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// merge puts the units' reads together: coverage (setup gaps, extra rows,
+// one per unit and the side reads), resources with the tags and relations
+// other units found, and the account-region resources.
+func (s *Source) merge(units []unit, outs []*unitOut, rows, extra []inventory.Coverage, calls map[string]int) (*inventory.Collection, error) {
+	coverage := append([]inventory.Coverage(nil), s.setupGaps...)
+	coverage = append(coverage, extra...)
+	coverage = append(coverage, rows...)
+	var resources []inventory.Resource
+	tags := map[string]map[string]string{}
+	regionAttrs := map[string]map[string]any{}
+	edges := map[string][]inventory.Relation{}
+	for i, out := range outs {
+		if out == nil {
+			continue
+		}
+		resources = append(resources, out.resources...)
+		coverage = append(coverage, out.side...)
+		for arn, rels := range out.edges {
+			edges[arn] = append(edges[arn], rels...)
+		}
+		for arn, t := range out.tags {
+			tags[arn] = t
+		}
+		if out.regionAttrs != nil {
+			k := units[i].acct.id + "/" + units[i].region
+			if regionAttrs[k] == nil {
+				regionAttrs[k] = map[string]any{}
+			}
+			for key, v := range out.regionAttrs {
+				regionAttrs[k][key] = v
+			}
+		}
+	}
+	for i := range resources {
+		resources[i].Relations = append(resources[i].Relations, edges[resources[i].ARN]...)
+		if resources[i].Tags == nil {
+			if t, ok := tags[resources[i].ARN]; ok {
+				resources[i].Tags = t
+			}
+		}
+		// A resource without a name of its own (a CloudFront
+		// distribution) is called by its Name tag, as in the console.
+		if resources[i].Name == "" {
+			resources[i].Name = nameTag(resources[i].Tags)
+		}
+	}
+	if s.baselineSelected() {
+		for _, a := range s.accounts {
+			for _, r := range a.regions {
+				resources = append(resources, accountRegion(a, r, regionAttrs[a.id+"/"+r]))
+			}
+		}
+	}
+	resources = dedupe(resources)
+	coverage = mergeCoverage(coverage)
+	anyOK := false
+	for _, c := range coverage {
+		anyOK = anyOK || c.OK
+	}
+	if !anyOK && len(coverage) > 0 {
+		g := coverage[0]
+		return nil, fmt.Errorf("aws scan read nothing: account %s region %s %s: %s", g.Account, g.Region, g.Service, g.Error)
+	}
+	return &inventory.Collection{Resources: resources, Coverage: coverage, APICalls: calls}, nil
+}
