@@ -106,6 +106,7 @@ type Store interface {
 	Journal
 	LeaseStore
 	Overrides
+	Notices
 
 	Close() error
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		"Overrides":         testOverrides,
 		"FindingsSince":     testFindingsSince,
 		"Leases":            testLeases,
+		"Notices":           testNotices,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {
