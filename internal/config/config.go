@@ -365,6 +365,10 @@ type Serve struct {
 	// every CostEvery (default 24h); empty: no cost job.
 	CostIngest []string `yaml:"cost_ingest"`
 	CostEvery  string   `yaml:"cost_every"`
+	// Digest is when each team's weekly digest of new findings and waste
+	// goes to its Slack channel: a day and a time in time_zone ("mon
+	// 09:00", the default), or "off".
+	Digest string `yaml:"digest"`
 	// Auth says who may read the pages and API and press their buttons.
 	Auth Auth `yaml:"auth"`
 }
@@ -436,6 +440,32 @@ func ServeInterval(v string, def time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%q: want a duration of a minute or more such as 30m or 6h, or 0 to turn the job off", v)
 	}
 	return d, nil
+}
+
+// DefaultDigest is when the weekly digests go out.
+const DefaultDigest = "mon 09:00"
+
+// DigestTime is when in the week serve.digest sends the digests; ok is
+// false when they are off.
+func (s Serve) DigestTime() (day time.Weekday, minute int, ok bool, err error) {
+	v := strings.TrimSpace(s.Digest)
+	if v == "" {
+		v = DefaultDigest
+	}
+	if strings.EqualFold(v, "off") {
+		return 0, 0, false, nil
+	}
+	d, c, found := strings.Cut(v, " ")
+	if !found {
+		return 0, 0, false, fmt.Errorf("%q: want a day and a time such as \"mon 09:00\", or off", s.Digest)
+	}
+	if day, err = schedule.ParseWeekday(d); err != nil {
+		return 0, 0, false, err
+	}
+	if minute, err = schedule.ParseClock(strings.TrimSpace(c)); err != nil || minute >= 24*60 {
+		return 0, 0, false, fmt.Errorf("%q: want a time of day as HH:MM, such as 09:00", c)
+	}
+	return day, minute, true, nil
 }
 
 // Serve's default intervals.
@@ -699,6 +729,9 @@ func (c *Config) Validate() error {
 		if _, err := ServeInterval(iv.v, iv.def); err != nil {
 			return f.Errorf(iv.field, "%v", err)
 		}
+	}
+	if _, _, _, err := c.Serve.DigestTime(); err != nil {
+		return f.Errorf("serve.digest", "%v", err)
 	}
 	if err := c.validateAuth(f); err != nil {
 		return err

@@ -4,6 +4,19 @@ import "maps"
 
 // serverMessages are what steward serve says in pages and in Slack.
 var serverMessages = map[string]text{
+	"notice.digest.title":            {"Weekly digest: %s, %s to %s", "週次ダイジェスト: %s（%s〜%s）"},
+	"notice.digest.noteam":           {"findings no team owns", "担当チームのない検出事項"},
+	"notice.digest.new":              {"*%d* new findings", "新しい検出事項 *%d* 件"},
+	"notice.digest.waste":            {"Waste: *%s* per month in %d open findings", "無駄: 未解決の %[2]d 件で月額 *%[1]s*"},
+	"notice.digest.top":              {"Worst new findings:", "重大度の高い新しい検出事項:"},
+	"notice.digest.permonth":         {"(%s/month)", "（月額 %s）"},
+	"notice.digest.more":             {"…and %d more", "…ほか %d 件"},
+	"notice.digest.open":             {"Open the new findings on the dashboard", "ダッシュボードで新しい検出事項を見る"},
+	"notice.deploy.success":          {":white_check_mark: *%s* deployed to %s (%s) by %s", ":white_check_mark: *%s* を %s にデプロイしました（%s、実行者 %s）"},
+	"notice.deploy.failure":          {":x: *%s* failed to deploy to %s (%s) by %s", ":x: *%s* の %s へのデプロイに失敗しました（%s、実行者 %s）"},
+	"notice.incident.opened":         {":rotating_light: Incident *%s* opened on %s", ":rotating_light: %[2]s でインシデント *%[1]s* が発生しました"},
+	"notice.incident.resolved":       {":white_check_mark: Incident *%s* on %s resolved after %s", ":white_check_mark: %[2]s のインシデント *%[1]s* が解決しました（復旧まで %[3]s）"},
+	"notice.link":                    {"details", "詳細"},
 	"slack.ack":                      {"Working on `/steward %s`…", "`/steward %s` を処理しています…"},
 	"slack.norole":                   {"Your Slack account is not linked to a steward user, so steward cannot tell what you may see. Ask an admin to add your member id (%s) to slack.users in steward.yaml.", "この Slack アカウントは steward のユーザーに紐づいていないため、表示できる内容を判断できません。管理者に依頼して、メンバー ID（%s）を steward.yaml の slack.users に追加してください。"},
 	"slack.forbidden":                {"`/steward %s` needs the %s role; you have %s.", "`/steward %s` には %s ロールが必要です（あなたのロールは %s です）。"},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -115,7 +116,11 @@ func New(o Options) (*Server, error) {
 	}
 	s.dash = newDashCache(s.store, s.log, s.cfg.Currency.Code, s.cfg.Currency.Rate, s.now)
 	s.metrics = newMetrics(prometheus.NewRegistry(), s)
-	sched, err := newScheduler(o.Jobs, o.Store, s.log, s.metrics)
+	js := o.Jobs
+	if _, _, on, _ := s.cfg.Serve.DigestTime(); on && s.cfg.Slack.BotToken(s.getenv) != "" {
+		js = append(slices.Clip(js), s.digestJob())
+	}
+	sched, err := newScheduler(js, o.Store, s.log, s.metrics)
 	if err != nil {
 		return nil, err
 	}
