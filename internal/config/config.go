@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"net"
 	"net/url"
@@ -120,6 +121,36 @@ type Team struct {
 	Services []string `yaml:"services"`
 	// SlackChannel receives the team's digests and notices (#team-shop).
 	SlackChannel string `yaml:"slack_channel"`
+}
+
+// TeamOf is the team that answers for a system or a service: the team of
+// that name, else the first team (by name) whose services include it;
+// empty for none.
+func (c *Config) TeamOf(name string) string {
+	if name == "" {
+		return ""
+	}
+	names := slices.Sorted(maps.Keys(c.Teams))
+	for _, t := range names {
+		if strings.EqualFold(t, name) {
+			return t
+		}
+	}
+	for _, t := range names {
+		if slices.Contains(c.Teams[t].Services, name) {
+			return t
+		}
+	}
+	return ""
+}
+
+// SlackChannelOf is where a team's notices go: its slack_channel, else
+// slack.channel (also for no team).
+func (c *Config) SlackChannelOf(team string) string {
+	if t, ok := c.Teams[team]; ok && t.SlackChannel != "" {
+		return t.SlackChannel
+	}
+	return c.Slack.Channel
 }
 
 // Slack configures the Slack app. The signing secret and bot token are

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -23,48 +24,17 @@ import (
 // the team's channel (teams.NAME.slack_channel), else slack.channel; a
 // notice with neither, or a server with no bot token, is not sent.
 
-// teamOfService is the team whose services include svc; empty for none.
-func (s *Server) teamOfService(svc string) string {
-	for _, name := range s.teamNames() {
-		if slices.Contains(s.cfg.Teams[name].Services, svc) {
-			return name
-		}
-	}
-	return ""
-}
-
 // teamOfFinding is the team a finding belongs to: the team named as its
-// owner or its system, else the team whose services include its system.
+// owner, else the team of its system (config's TeamOf).
 func (s *Server) teamOfFinding(f *finding.Finding) string {
-	for _, name := range s.teamNames() {
-		if strings.EqualFold(f.Owner, name) || strings.EqualFold(f.System, name) {
-			return name
-		}
+	if t := s.cfg.TeamOf(f.Owner); t != "" && strings.EqualFold(t, f.Owner) {
+		return t
 	}
-	if f.System != "" {
-		return s.teamOfService(f.System)
-	}
-	return ""
+	return s.cfg.TeamOf(f.System)
 }
 
-// teamNames are the configured teams, sorted, so a finding that two
-// teams could claim always goes to the same one.
-func (s *Server) teamNames() []string {
-	names := make([]string, 0, len(s.cfg.Teams))
-	for n := range s.cfg.Teams {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// channelOf is where a team's notices go; slack.channel for no team.
-func (s *Server) channelOf(team string) string {
-	if t, ok := s.cfg.Teams[team]; ok && t.SlackChannel != "" {
-		return t.SlackChannel
-	}
-	return s.cfg.Slack.Channel
-}
+// teamNames are the configured teams, sorted.
+func (s *Server) teamNames() []string { return slices.Sorted(maps.Keys(s.cfg.Teams)) }
 
 // noticeOnce posts a notice once per key across every server on the
 // store: the key is claimed first, and given back when the post fails so
@@ -174,7 +144,7 @@ func (s *Server) sendDigests(ctx context.Context) error {
 		})
 		text, blocks := s.digestMessage(sn, d, since, due)
 		key := "digest/" + cmp.Or(t, "-") + "/" + due.Format("2006-01-02")
-		if err := s.noticeOnce(ctx, key, s.channelOf(t), text, blocks...); err != nil {
+		if err := s.noticeOnce(ctx, key, s.cfg.SlackChannelOf(t), text, blocks...); err != nil {
 			errs = append(errs, fmt.Errorf("digest for %s: %w", cmp.Or(t, "no team"), err))
 		}
 	}
@@ -247,7 +217,7 @@ func (s *Server) announceDeploys(ds []delivery.Deployment) {
 			if d.Link != "" {
 				text += " <" + d.Link + "|" + s.lang.T("notice.link") + ">"
 			}
-			if err := s.noticeOnce(ctx, key, s.channelOf(s.teamOfService(d.Service)), text); err != nil {
+			if err := s.noticeOnce(ctx, key, s.cfg.SlackChannelOf(s.cfg.TeamOf(d.Service)), text); err != nil {
 				s.log.Warn("slack: deploy notice not delivered", "deployment", d.ID, "err", err)
 			}
 		}
@@ -275,7 +245,7 @@ func (s *Server) announceIncidents(is []delivery.Incident) {
 				key = "incident/" + inc.ID + "/resolved"
 				text = s.lang.T("notice.incident.resolved", escapeSlack(inc.ID), escapeSlack(orDash(inc.Service)), env.FormatDuration(inc.ResolvedAt.Sub(inc.CreatedAt)))
 			}
-			if err := s.noticeOnce(ctx, key, s.channelOf(s.teamOfService(inc.Service)), text); err != nil {
+			if err := s.noticeOnce(ctx, key, s.cfg.SlackChannelOf(s.cfg.TeamOf(inc.Service)), text); err != nil {
 				s.log.Warn("slack: incident notice not delivered", "incident", inc.ID, "err", err)
 			}
 		}

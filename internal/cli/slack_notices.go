@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/store"
@@ -84,4 +86,50 @@ func (r *runner) postRunSummary(ctx context.Context, cfg *config.Config, sum run
 		r.log.Warn("run summary not posted to Slack", "err", err)
 		fmt.Fprintf(r.env.Stderr, "steward: %v\n", err)
 	}
+}
+
+// postCostAlerts tells each budget breach and cost anomaly (cost check's
+// failures) to the team of its system, else slack.channel, once: the
+// same budget over its limit this month, or the same anomaly, is not
+// told again after the next ingest. The server runs it after each cost
+// ingest.
+func (r *runner) postCostAlerts(ctx context.Context, cfg *config.Config) error {
+	sl := slackPoster(cfg, r.env.Getenv)
+	if sl == nil {
+		return nil
+	}
+	o, closeCommon, err := r.costCommon(ctx, "json")
+	if err != nil {
+		return err
+	}
+	defer closeCommon()
+	res, err := cost.Check(ctx, o)
+	if err != nil {
+		return err
+	}
+	if len(res.Alerts()) == 0 {
+		return nil
+	}
+	st, err := r.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var errs []error
+	for _, a := range res.Alerts() {
+		channel := cfg.SlackChannelOf(cfg.TeamOf(a.System))
+		if channel == "" {
+			continue
+		}
+		key := "cost/" + a.Key
+		ok, err := st.ClaimNotice(ctx, key, r.env.Now())
+		if err != nil || !ok {
+			errs = append(errs, err)
+			continue
+		}
+		if _, err := sl.Post(ctx, channel, ":money_with_wings: "+slackEscape(a.Text(r.lang))); err != nil {
+			errs = append(errs, err, st.ForgetNotice(context.WithoutCancel(ctx), key))
+		}
+	}
+	return errors.Join(errs...)
 }

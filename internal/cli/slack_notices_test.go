@@ -1,11 +1,21 @@
 package cli
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/action"
+	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -54,5 +64,76 @@ func TestSlackRunSummary(t *testing.T) {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
+	}
+}
+
+// After the server's cost ingest, a budget over its limit is told to
+// the team of its system, once however often the bill is ingested again.
+func TestCostIngestJobPostsAlerts(t *testing.T) {
+	dir := t.TempDir()
+	env, _, _ := testEnv()
+	var mu sync.Mutex
+	var posts []string
+	fakeSlack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			t.Errorf("fake Slack: %v", err)
+		}
+		mu.Lock()
+		posts = append(posts, r.Form.Get("channel")+" "+r.Form.Get("text"))
+		mu.Unlock()
+		w.Write([]byte(`{"ok":true,"channel":"C1","ts":"1.2"}`))
+	}))
+	defer fakeSlack.Close()
+	env.Getenv = func(k string) string {
+		switch k {
+		case config.DefaultSlackBotTokenEnv:
+			return "xoxb-test"
+		case SlackAPIURLEnv:
+			return fakeSlack.URL + "/"
+		}
+		return ""
+	}
+	env.IsTTY = func(io.Writer) (bool, int) { return false, 0 }
+	r := &runner{env: env, g: &Globals{Store: filepath.Join(dir, "steward.db")}, lang: "en", log: slog.New(slog.DiscardHandler)}
+	bill, cleanup, err := r.writeDemoBill()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	conf := filepath.Join(dir, "steward.yaml")
+	yml := "serve:\n  cost_ingest: [" + bill + "]\n" +
+		"cost:\n  budgets:\n    - {system: shop, env: prod, monthly: 1}\n  anomaly:\n    fail_impact: 1000000\n" +
+		"slack:\n  channel: \"#sre\"\nteams:\n  shop:\n    services: [api]\n    slack_channel: \"#team-shop\"\n"
+	if err := os.WriteFile(conf, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.g.Config = conf
+	ctx := context.Background()
+	cfg, err := r.config(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := r.serveJobs(cfg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ingest func(context.Context) error
+	for _, j := range jobs {
+		if j.Name == "cost-ingest" {
+			ingest = j.Run
+		}
+	}
+	if ingest == nil {
+		t.Fatal("no cost-ingest job")
+	}
+	for range 2 {
+		if err := ingest(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(posts) != 1 || !strings.HasPrefix(posts[0], "#team-shop :money_with_wings: budget system=shop env=prod: ") || !strings.Contains(posts[0], "over $1.00") {
+		t.Errorf("Slack posts after two ingests: %q", posts)
 	}
 }
