@@ -171,6 +171,21 @@ type Slack struct {
 	// Channel receives what belongs to no team: schedule run summaries,
 	// bastion audit posts (#sre).
 	Channel string `yaml:"channel"`
+	// SocketMode takes commands and button presses over a WebSocket the
+	// server opens to Slack, for a server with no public address.
+	SocketMode bool `yaml:"socket_mode"`
+	// AppTokenEnv names the variable holding the app-level token Socket
+	// Mode connects with, xapp-... (default STEWARD_SLACK_APP_TOKEN).
+	AppTokenEnv string `yaml:"app_token_env"`
+}
+
+// AppToken reads the app-level token from its environment variable.
+func (s Slack) AppToken(getenv func(string) string) string {
+	name := s.AppTokenEnv
+	if name == "" {
+		name = DefaultSlackAppTokenEnv
+	}
+	return getenv(name)
 }
 
 // MemberOf is the Slack member id slack.users maps to a person's
@@ -198,6 +213,7 @@ func (s Slack) BotToken(getenv func(string) string) string {
 const (
 	DefaultSlackSigningSecretEnv = "STEWARD_SLACK_SIGNING_SECRET"
 	DefaultSlackBotTokenEnv      = "STEWARD_SLACK_BOT_TOKEN"
+	DefaultSlackAppTokenEnv      = "STEWARD_SLACK_APP_TOKEN"
 )
 
 // TeamServices returns the services of a team, and false when the
@@ -1012,7 +1028,7 @@ var (
 // validateSlack checks the slack section and the teams' channels.
 func (c *Config) validateSlack(f *yamlfile.File) error {
 	sl := &c.Slack
-	for field, v := range map[string]string{"slack.signing_secret_env": sl.SigningSecretEnv, "slack.bot_token_env": sl.BotTokenEnv} {
+	for field, v := range map[string]string{"slack.signing_secret_env": sl.SigningSecretEnv, "slack.bot_token_env": sl.BotTokenEnv, "slack.app_token_env": sl.AppTokenEnv} {
 		if v != "" && !envVarName.MatchString(v) {
 			return f.Errorf(field, "%q is not an environment variable name (the secret itself never goes in steward.yaml)", v)
 		}

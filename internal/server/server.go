@@ -129,6 +129,10 @@ func New(o Options) (*Server, error) {
 	if s.auth, err = newAuth(o, s.now); err != nil {
 		return nil, err
 	}
+	if s.cfg.Slack.SocketMode && (s.cfg.Slack.AppToken(s.getenv) == "" || s.cfg.Slack.BotToken(s.getenv) == "") {
+		return nil, fmt.Errorf("server: slack.socket_mode needs the app-level token in %s and the bot token in %s",
+			envOr(s.cfg.Slack.AppTokenEnv, config.DefaultSlackAppTokenEnv), envOr(s.cfg.Slack.BotTokenEnv, config.DefaultSlackBotTokenEnv))
+	}
 	s.routes()
 	s.handler = s.metrics.instrument(s.logRequests(http.NewCrossOriginProtection().Handler(s.authenticate(s.mux))))
 	return s, nil
@@ -172,6 +176,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
+	socketDone := make(chan struct{})
+	go func() {
+		defer close(socketDone)
+		if err := s.socketMode(ctx); err != nil {
+			s.log.Error("slack socket mode stopped", "err", err)
+		}
+	}()
+	defer func() { <-socketDone }()
 	s.setReady(true)
 	go s.dash.warm(ctx)
 	s.log.Info("serving", "addr", ln.Addr().String(), "jobs", len(s.sched.jobs))
