@@ -155,7 +155,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	for _, p := range []struct{ path, wait, want string }{
 		{"/cost", ".chart .uplot", "Daily usage spend"},
 		{"/iac", "h1", "IaC coverage"},
-		{"/delivery", "table.keys", "Four Keys by service"},
+		{"/delivery", ".chart .uplot", "Deploys per week"},
 		{"/schedules", "h1", "Journal of actions"},
 	} {
 		name := strings.TrimPrefix(p.path, "/")
