@@ -560,6 +560,7 @@ func (c *ScheduleRunCmd) Run(ctx context.Context, r *runner) error {
 			fmt.Fprintf(r.env.Stderr, "steward: %v\n", werr)
 		}
 	}
+	r.postRunSummary(ctx, cfg, sum, applyErr)
 	if err != nil {
 		return err
 	}

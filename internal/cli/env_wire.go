@@ -19,7 +19,6 @@ import (
 	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
-	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -49,9 +48,7 @@ func (r *runner) whoami(as string) string {
 // Slack when its bot token is set, the webhook when configured.
 func tellPeople(cfg *config.Config, out io.Writer, getenv func(string) string, lang i18n.Lang, loc *time.Location) env.Tell {
 	t := env.Tell{Out: out, Webhook: cfg.Notify.WebhookURL, Lang: lang, Loc: loc, Channel: cfg.Slack.Channel, MemberOf: cfg.Slack.MemberOf}
-	if tok := cfg.Slack.BotToken(getenv); tok != "" {
-		t.Slack = notify.NewSlack(tok, "")
-	}
+	t.Slack = slackPoster(cfg, getenv)
 	return t
 }
 

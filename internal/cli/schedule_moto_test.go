@@ -26,6 +26,7 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
 	"github.com/steward-sre/steward/internal/action"
+	"github.com/steward-sre/steward/internal/config"
 )
 
 // devEstate is what the schedule test seeds: an ECS service with a
@@ -151,11 +152,24 @@ func TestScheduleRunAgainstMoto(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer hook.Close()
+	// Slack's Web API: the summaries posted to slack.channel.
+	var slackPosts []string
+	fakeSlack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			t.Errorf("fake Slack: %v", err)
+		}
+		mu.Lock()
+		slackPosts = append(slackPosts, r.Form.Get("channel")+" "+r.Form.Get("text"))
+		mu.Unlock()
+		w.Write([]byte(`{"ok":true,"channel":"C1","ts":"1.2"}`))
+	}))
+	defer fakeSlack.Close()
 
 	conf := filepath.Join(dir, "steward.yaml")
 	if err := os.WriteFile(conf, []byte("regions: ["+region+"]\n"+
 		"schedules:\n  office-hours:\n    windows: [mon-fri 09:00-20:00]\n    time_zone: Asia/Tokyo\n    holidays: jp\n"+
-		"notify:\n  webhook_url: "+hook.URL+"/steward\n"), 0o600); err != nil {
+		"notify:\n  webhook_url: "+hook.URL+"/steward\n"+
+		"slack:\n  channel: \"#sre\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(dir, "s.db")
@@ -163,6 +177,15 @@ func TestScheduleRunAgainstMoto(t *testing.T) {
 		t.Helper()
 		env, out, errb := testEnv()
 		env.Now = time.Now
+		env.Getenv = func(k string) string {
+			switch k {
+			case config.DefaultSlackBotTokenEnv:
+				return "xoxb-test"
+			case SlackAPIURLEnv:
+				return fakeSlack.URL + "/"
+			}
+			return ""
+		}
 		code := Main(ctx, append([]string{"--store", db, "--config", conf}, args...), env)
 		t.Logf("$ steward %s\n%s%s(exit %d)", strings.Join(args, " "), out, errb, code)
 		return code, out.String(), errb.String()
@@ -221,6 +244,18 @@ func TestScheduleRunAgainstMoto(t *testing.T) {
 		}
 		if order[0] != action.TypeECSService || order[3] != action.TypeDBCluster {
 			t.Errorf("stop order %v: services first, databases last", order)
+		}
+	}
+	// Slack hears of each run that changed something (or would have),
+	// and of no other.
+	if len(slackPosts) != 4 {
+		t.Errorf("%d Slack summaries, want 4 (dry run, stop, start, stop): %q", len(slackPosts), slackPosts)
+	} else {
+		for i, want := range []string{"#sre *Schedule run (dry run, nothing changed)*: would stop 4, would start 0",
+			"#sre *Schedule run*: 4 stopped, 0 started, 0 failed\n• stop ", "#sre *Schedule run*: 0 stopped, 4 started, 0 failed\n• start "} {
+			if !strings.HasPrefix(slackPosts[i], want) {
+				t.Errorf("Slack summary %d: %q, want it to begin %q", i, slackPosts[i], want)
+			}
 		}
 	}
 	mu.Unlock()

@@ -153,7 +153,15 @@ func (r *runner) serveJobs(cfg *config.Config, demo bool) ([]server.Job, error) 
 	}
 	if len(cfg.Serve.CostIngest) > 0 {
 		err = add("cost-ingest", cfg.Serve.CostEvery, config.DefaultCostEvery, func(ctx context.Context) error {
-			return jobError((&CostIngestCmd{Paths: cfg.Serve.CostIngest, Format: "json"}).Run(ctx, r.quiet()))
+			if err := jobError((&CostIngestCmd{Paths: cfg.Serve.CostIngest, Format: "json"}).Run(ctx, r.quiet())); err != nil {
+				return err
+			}
+			// A bill that was not told of is worth telling at the next
+			// ingest, not worth ingesting again for: the job succeeds.
+			if err := r.postCostAlerts(ctx, cfg); err != nil {
+				r.log.Warn("cost alerts not posted to Slack", "err", err)
+			}
+			return nil
 		})
 	}
 	return jobs, err

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"net"
 	"net/url"
@@ -133,6 +134,36 @@ type Team struct {
 	SlackChannel string `yaml:"slack_channel"`
 }
 
+// TeamOf is the team that answers for a system or a service: the team of
+// that name, else the first team (by name) whose services include it;
+// empty for none.
+func (c *Config) TeamOf(name string) string {
+	if name == "" {
+		return ""
+	}
+	names := slices.Sorted(maps.Keys(c.Teams))
+	for _, t := range names {
+		if strings.EqualFold(t, name) {
+			return t
+		}
+	}
+	for _, t := range names {
+		if slices.Contains(c.Teams[t].Services, name) {
+			return t
+		}
+	}
+	return ""
+}
+
+// SlackChannelOf is where a team's notices go: its slack_channel, else
+// slack.channel (also for no team).
+func (c *Config) SlackChannelOf(team string) string {
+	if t, ok := c.Teams[team]; ok && t.SlackChannel != "" {
+		return t.SlackChannel
+	}
+	return c.Slack.Channel
+}
+
 // Slack configures the Slack app. The signing secret and bot token are
 // read from environment variables, never from steward.yaml.
 type Slack struct {
@@ -151,6 +182,21 @@ type Slack struct {
 	// Channel receives what belongs to no team: schedule run summaries,
 	// bastion audit posts (#sre).
 	Channel string `yaml:"channel"`
+	// SocketMode takes commands and button presses over a WebSocket the
+	// server opens to Slack, for a server with no public address.
+	SocketMode bool `yaml:"socket_mode"`
+	// AppTokenEnv names the variable holding the app-level token Socket
+	// Mode connects with, xapp-... (default STEWARD_SLACK_APP_TOKEN).
+	AppTokenEnv string `yaml:"app_token_env"`
+}
+
+// AppToken reads the app-level token from its environment variable.
+func (s Slack) AppToken(getenv func(string) string) string {
+	name := s.AppTokenEnv
+	if name == "" {
+		name = DefaultSlackAppTokenEnv
+	}
+	return getenv(name)
 }
 
 // MemberOf is the Slack member id slack.users maps to a person's
@@ -178,6 +224,7 @@ func (s Slack) BotToken(getenv func(string) string) string {
 const (
 	DefaultSlackSigningSecretEnv = "STEWARD_SLACK_SIGNING_SECRET"
 	DefaultSlackBotTokenEnv      = "STEWARD_SLACK_BOT_TOKEN"
+	DefaultSlackAppTokenEnv      = "STEWARD_SLACK_APP_TOKEN"
 )
 
 // TeamServices returns the services of a team, and false when the
@@ -376,6 +423,10 @@ type Serve struct {
 	// every CostEvery (default 24h); empty: no cost job.
 	CostIngest []string `yaml:"cost_ingest"`
 	CostEvery  string   `yaml:"cost_every"`
+	// Digest is when each team's weekly digest of new findings and waste
+	// goes to its Slack channel: a day and a time in time_zone ("mon
+	// 09:00", the default), or "off".
+	Digest string `yaml:"digest"`
 	// Auth says who may read the pages and API and press their buttons.
 	Auth Auth `yaml:"auth"`
 }
@@ -447,6 +498,32 @@ func ServeInterval(v string, def time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%q: want a duration of a minute or more such as 30m or 6h, or 0 to turn the job off", v)
 	}
 	return d, nil
+}
+
+// DefaultDigest is when the weekly digests go out.
+const DefaultDigest = "mon 09:00"
+
+// DigestTime is when in the week serve.digest sends the digests; ok is
+// false when they are off.
+func (s Serve) DigestTime() (day time.Weekday, minute int, ok bool, err error) {
+	v := strings.TrimSpace(s.Digest)
+	if v == "" {
+		v = DefaultDigest
+	}
+	if strings.EqualFold(v, "off") {
+		return 0, 0, false, nil
+	}
+	d, c, found := strings.Cut(v, " ")
+	if !found {
+		return 0, 0, false, fmt.Errorf("%q: want a day and a time such as \"mon 09:00\", or off", s.Digest)
+	}
+	if day, err = schedule.ParseWeekday(d); err != nil {
+		return 0, 0, false, err
+	}
+	if minute, err = schedule.ParseClock(strings.TrimSpace(c)); err != nil || minute >= 24*60 {
+		return 0, 0, false, fmt.Errorf("%q: want a time of day as HH:MM, such as 09:00", c)
+	}
+	return day, minute, true, nil
 }
 
 // Serve's default intervals.
@@ -717,6 +794,9 @@ func (c *Config) Validate() error {
 			return f.Errorf(iv.field, "%v", err)
 		}
 	}
+	if _, _, _, err := c.Serve.DigestTime(); err != nil {
+		return f.Errorf("serve.digest", "%v", err)
+	}
 	if err := c.validateAuth(f); err != nil {
 		return err
 	}
@@ -965,7 +1045,7 @@ var (
 // validateSlack checks the slack section and the teams' channels.
 func (c *Config) validateSlack(f *yamlfile.File) error {
 	sl := &c.Slack
-	for field, v := range map[string]string{"slack.signing_secret_env": sl.SigningSecretEnv, "slack.bot_token_env": sl.BotTokenEnv} {
+	for field, v := range map[string]string{"slack.signing_secret_env": sl.SigningSecretEnv, "slack.bot_token_env": sl.BotTokenEnv, "slack.app_token_env": sl.AppTokenEnv} {
 		if v != "" && !envVarName.MatchString(v) {
 			return f.Errorf(field, "%q is not an environment variable name (the secret itself never goes in steward.yaml)", v)
 		}

@@ -391,3 +391,39 @@ func TestBastionAndWaits(t *testing.T) {
 		t.Errorf("defaults: bastion %+v, ecs wait %s", d.Bastion, d.Policies.Actions.ECSWait())
 	}
 }
+
+func TestServeDigest(t *testing.T) {
+	tests := map[string]struct {
+		yaml    string
+		day     time.Weekday
+		minute  int
+		on      bool
+		wantErr string
+	}{
+		"default":    {yaml: "", day: time.Monday, minute: 9 * 60, on: true},
+		"friday":     {yaml: "serve:\n  digest: fri 17:30\n", day: time.Friday, minute: 17*60 + 30, on: true},
+		"off":        {yaml: "serve:\n  digest: \"off\"\n"},
+		"no time":    {yaml: "serve:\n  digest: mon\n", wantErr: "serve.digest"},
+		"bad day":    {yaml: "serve:\n  digest: someday 09:00\n", wantErr: "is not a day"},
+		"bad time":   {yaml: "serve:\n  digest: mon 9am\n", wantErr: "HH:MM"},
+		"end of day": {yaml: "serve:\n  digest: mon 24:00\n", wantErr: "HH:MM"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c, err := Parse("steward.yaml", []byte(tc.yaml))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			day, minute, on, err := c.Serve.DigestTime()
+			if err != nil || day != tc.day || minute != tc.minute || on != tc.on {
+				t.Errorf("DigestTime = %v %d %v %v, want %v %d %v", day, minute, on, err, tc.day, tc.minute, tc.on)
+			}
+		})
+	}
+}

@@ -39,7 +39,28 @@ type CheckResult struct {
 	Failures  []string       `json:"failures"`
 	// FailurePhrases are Failures for saying in another language.
 	FailurePhrases []i18n.Phrase `json:"-"`
+	alerts         []Alert
 }
+
+// Alert is one problem a check found, for a notice to whoever answers
+// for it: a budget over its limit, or an anomaly past
+// cost.anomaly.fail_impact.
+type Alert struct {
+	// Key names the problem: a check that finds it again (the same
+	// budget this month, the same anomaly since the same day) gives the
+	// same key, so it is told once.
+	Key string
+	// System is the system it belongs to; empty for a budget of every
+	// system.
+	System string
+	text   i18n.Phrase
+}
+
+// Text is the alert in lang.
+func (a Alert) Text(lang i18n.Lang) string { return a.text.In(lang) }
+
+// Alerts are the check's failures with their keys and systems.
+func (r *CheckResult) Alerts() []Alert { return r.alerts }
 
 // fail records a failure, in English for JSON and as a phrase for people.
 func (r *CheckResult) fail(p i18n.Phrase) {
@@ -92,7 +113,9 @@ func Check(ctx context.Context, o Common) (*CheckResult, error) {
 		st.Breached = td.Cmp(b.Monthly) > 0
 		st.OnTrackToBreach = !st.Breached && st.Forecast.Cmp(b.Monthly) > 0
 		if st.Breached {
-			res.fail(i18n.Say("cost.check.budget", cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), money.Format(td, cv.to), money.Format(b.Monthly, cv.to)))
+			p := i18n.Say("cost.check.budget", cmp.Or(b.System, "*"), cmp.Or(b.Env, "*"), money.Format(td, cv.to), money.Format(b.Monthly, cv.to))
+			res.fail(p)
+			res.alerts = append(res.alerts, Alert{Key: "budget/" + res.Month + "/" + cmp.Or(b.System, "*") + "/" + cmp.Or(b.Env, "*"), System: b.System, text: p})
 		}
 		res.Budgets = append(res.Budgets, st)
 	}
@@ -103,7 +126,9 @@ func Check(ctx context.Context, o Common) (*CheckResult, error) {
 	res.Anomalies = an
 	for _, a := range an.Anomalies {
 		if a.Impact.Cmp(o.Cost.Anomaly.FailImpact) >= 0 {
-			res.fail(i18n.Say("cost.check.anomaly", a.System, a.Service, a.UsageType, a.Since, money.Format(a.Impact, an.Currency)))
+			p := i18n.Say("cost.check.anomaly", a.System, a.Service, a.UsageType, a.Since, money.Format(a.Impact, an.Currency))
+			res.fail(p)
+			res.alerts = append(res.alerts, Alert{Key: "anomaly/" + a.System + "/" + a.Service + "/" + a.UsageType + "/" + a.Since, System: a.System, text: p})
 		}
 	}
 	return res, nil

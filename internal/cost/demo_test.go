@@ -118,6 +118,24 @@ func TestDemoCheck(t *testing.T) {
 	if ja := r.FailurePhrases[0].In(i18n.JA); !strings.HasPrefix(ja, "予算 system=shop env=prod: 当月の支出 ") {
 		t.Errorf("failure in Japanese: %q", ja)
 	}
+	// Each failure is an alert with a key that stays the same when the
+	// check finds it again, and the system it belongs to.
+	alerts := r.Alerts()
+	if len(alerts) != len(r.Failures) || len(alerts) == 0 {
+		t.Fatalf("%d alerts for %d failures", len(alerts), len(r.Failures))
+	}
+	if a := alerts[0]; a.Key != "budget/"+r.Month+"/shop/prod" || a.System != "shop" || a.Text(i18n.EN) != r.Failures[0] || !strings.HasPrefix(a.Text(i18n.JA), "予算 system=shop") {
+		t.Errorf("budget alert: %+v %q", a, a.Text(i18n.EN))
+	}
+	again, err := Check(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range again.Alerts() {
+		if a.Key != alerts[i].Key {
+			t.Errorf("alert %d: key %q, then %q", i, alerts[i].Key, a.Key)
+		}
+	}
 	c.Cost.Budgets = nil
 	c.Cost.Anomaly.FailImpact = MustMoney("1000000")
 	if r, err = Check(context.Background(), c); err != nil || len(r.Failures) != 0 {

@@ -327,6 +327,7 @@ func (s *Server) apiRecordDeployment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.announceDeploys([]delivery.Deployment{d})
 	writeJSON(w, http.StatusCreated, struct {
 		delivery.Deployment
 		Lease env.DeployOutcome `json:"lease"`
@@ -399,5 +400,6 @@ func (s *Server) apiRecordIncident(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.announceIncidents([]delivery.Incident{inc})
 	writeJSON(w, http.StatusCreated, inc)
 }

@@ -160,6 +160,8 @@ func (s *Server) fourKeys(ctx context.Context, service string) (delivery.Summary
 type deliveryData struct {
 	Service string
 	Summary delivery.Summary
+	// Trend is deploys per week per service.
+	Trend chartData
 }
 
 func (s *Server) deliveryPage(w http.ResponseWriter, r *http.Request) {
@@ -173,6 +175,12 @@ func (s *Server) deliveryPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Summary = sum
+	data, err := s.store.Delivery(r.Context())
+	if err != nil {
+		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+		return
+	}
+	d.Trend = deployTrend(data.Deployments, d.Service, s.now(), s.zone(), v.L.T("web.delivery.week"))
 	s.render(w, "delivery", "", v)
 }
 

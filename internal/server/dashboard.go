@@ -39,7 +39,7 @@ var staticFS embed.FS
 var pages = map[string]*template.Template{}
 
 func init() {
-	names := []string{"overview", "findings", "cost", "iac", "delivery", "schedules", "resource", "error"}
+	names := []string{"overview", "findings", "cost", "iac", "environments", "delivery", "schedules", "resource", "error"}
 	for _, n := range names {
 		t := template.Must(template.New(n).Funcs(templateFuncs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+n+".html"))
 		pages[n] = t
@@ -92,6 +92,10 @@ func (s *Server) dashboardRoutes() {
 	s.mux.HandleFunc("GET /findings", s.findingsPage)
 	s.mux.HandleFunc("GET /cost", s.costPage)
 	s.mux.HandleFunc("GET /iac", s.iacPage)
+	s.mux.HandleFunc("GET /environments", s.envsPage)
+	for _, op := range []string{"claim", "extend", "release"} {
+		s.mux.HandleFunc("POST /environments/{name}/"+op, s.envsLease(op))
+	}
 	s.mux.HandleFunc("GET /delivery", s.deliveryPage)
 	s.mux.HandleFunc("GET /schedules", s.schedulesPage)
 	s.mux.HandleFunc("GET /resource", s.resourcePage)

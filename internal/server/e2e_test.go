@@ -21,9 +21,10 @@ import (
 // TestDashboardInBrowser drives headless Chromium against `steward serve
 // --demo` (the real binary, built here): every page loads with its
 // content, the findings filter updates the table in place, a finding
-// leads to its resource, and the language switch turns the pages
-// Japanese. Screenshots go to $STEWARD_E2E_ARTIFACTS (else a temporary
-// folder) and their paths are logged.
+// leads to its resource, an environment is claimed from its board, and
+// the language switch turns the pages Japanese. Screenshots go to
+// $STEWARD_E2E_ARTIFACTS (else a temporary folder) and their paths are
+// logged.
 func TestDashboardInBrowser(t *testing.T) {
 	browser := findChromium()
 	if browser == "" {
@@ -154,7 +155,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	for _, p := range []struct{ path, wait, want string }{
 		{"/cost", ".chart .uplot", "Daily usage spend"},
 		{"/iac", "h1", "IaC coverage"},
-		{"/delivery", "table.keys", "Four Keys by service"},
+		{"/delivery", ".chart .uplot", "Deploys per week"},
 		{"/schedules", "h1", "Journal of actions"},
 	} {
 		name := strings.TrimPrefix(p.path, "/")
@@ -163,9 +164,33 @@ func TestDashboardInBrowser(t *testing.T) {
 		mustContain("main", p.want)
 	}
 
+	// Environments: claim qa2 (free on the demo board) with the board's
+	// form; htmx swaps the board and qa2's row names the holder.
+	run("environments", chromedp.Navigate(base+"/environments"), chromedp.WaitVisible(chromedp.CSS("#env-board")))
+	mustContain("#env-qa1", "alice")
+	mustContain("#env-qa2", "free")
+	run("claim qa2",
+		chromedp.SendKeys(chromedp.CSS(`#env-qa2 input[name="for"]`), "3h"),
+		chromedp.SendKeys(chromedp.CSS(`#env-qa2 input[name="purpose"]`), "PR #200 browser test"),
+		chromedp.Click(chromedp.CSS(`#env-qa2 button.claim`)),
+		poll(`(document.querySelector('#env-flash') || {}).textContent === undefined ? false : document.querySelector('#env-flash').textContent.includes('You claimed qa2')`),
+	)
+	shot("environments-claimed")
+	mustContain("#env-qa2", "held by dev")
+	mustContain("#env-qa2", "PR #200 browser test")
+	mustContain("#env-qa2", "3h left")
+	if n := eval("release buttons", `[...document.querySelectorAll('#env-qa2 form[action$="/release"]')].map(f => f.action)`); len(n) != 1 {
+		t.Errorf("qa2 has %d release forms after the claim, want 1", len(n))
+	}
+	if loc, err := chromedp.Run(bctx, chromedp.Location()); err != nil || !strings.HasSuffix(loc, "/environments") {
+		t.Errorf("the claim left the page: %s %v", loc, err)
+	}
+
 	// The language switch: Japanese on this page, and kept on the next.
 	run("switch to Japanese", chromedp.Click(chromedp.CSS("#lang-switch")), chromedp.WaitVisible(chromedp.CSS(`html[lang="ja"] h1`)))
-	mustContain("h1", "スケジュール")
+	mustContain("h1", "環境")
+	mustContain("#env-qa2", "dev さんが利用中")
+	shot("environments-ja")
 	run("overview in Japanese", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(".chart .uplot")))
 	shot("overview-ja")
 	mustContain("main", "重大度別の検出事項")

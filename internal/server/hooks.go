@@ -71,6 +71,8 @@ func (s *Server) githubHook(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+		s.announceDeploys(d.Deployments)
+		s.announceIncidents(d.Incidents)
 	}
 	s.log.Info("github hook", "event", event, "delivery", r.Header.Get("X-GitHub-Delivery"), "records", d.Len())
 	writeJSON(w, http.StatusOK, map[string]int{"deployments": len(d.Deployments), "changes": len(d.Changes), "commits": len(d.Commits), "incidents": len(d.Incidents)})

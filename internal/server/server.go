@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -120,7 +121,11 @@ func New(o Options) (*Server, error) {
 	}
 	s.dash = newDashCache(s.store, s.log, s.cfg.Currency.Code, s.cfg.Currency.Rate, s.now)
 	s.metrics = newMetrics(prometheus.NewRegistry(), s)
-	sched, err := newScheduler(o.Jobs, o.Store, s.log, s.metrics, o.Scans)
+	js := o.Jobs
+	if _, _, on, _ := s.cfg.Serve.DigestTime(); on && s.cfg.Slack.BotToken(s.getenv) != "" {
+		js = append(slices.Clip(js), s.digestJob())
+	}
+	sched, err := newScheduler(js, o.Store, s.log, s.metrics, o.Scans)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +133,10 @@ func New(o Options) (*Server, error) {
 	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
 	if s.auth, err = newAuth(o, s.now); err != nil {
 		return nil, err
+	}
+	if s.cfg.Slack.SocketMode && (s.cfg.Slack.AppToken(s.getenv) == "" || s.cfg.Slack.BotToken(s.getenv) == "") {
+		return nil, fmt.Errorf("server: slack.socket_mode needs the app-level token in %s and the bot token in %s",
+			envOr(s.cfg.Slack.AppTokenEnv, config.DefaultSlackAppTokenEnv), envOr(s.cfg.Slack.BotTokenEnv, config.DefaultSlackBotTokenEnv))
 	}
 	s.routes()
 	s.handler = s.metrics.instrument(s.logRequests(http.NewCrossOriginProtection().Handler(s.authenticate(s.mux))))
@@ -172,6 +181,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
+	socketDone := make(chan struct{})
+	go func() {
+		defer close(socketDone)
+		if err := s.socketMode(ctx); err != nil {
+			s.log.Error("slack socket mode stopped", "err", err)
+		}
+	}()
+	defer func() { <-socketDone }()
 	s.setReady(true)
 	go s.dash.warm(ctx)
 	s.log.Info("serving", "addr", ln.Addr().String(), "jobs", len(s.sched.jobs))

@@ -145,9 +145,20 @@ func (s *Server) slackCommands(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "not a slash command")
 		return
 	}
-	if !s.slackSeen.first("cmd:"+cmd.TriggerID, s.now()) {
-		w.WriteHeader(http.StatusOK)
+	if msg := s.slashCommand(cmd); msg != nil {
+		writeJSON(w, http.StatusOK, msg)
 		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// slashCommand does a slash command, from the HTTP endpoint or Socket
+// Mode alike: it returns the answer Slack gets at once (nil for a retry
+// already taken), and finishes in the background through the command's
+// response_url.
+func (s *Server) slashCommand(cmd slack.SlashCommand) *slack.WebhookMessage {
+	if !s.slackSeen.first("cmd:"+cmd.TriggerID, s.now()) {
+		return nil
 	}
 	text := strings.TrimSpace(cmd.Text)
 	args := strings.Fields(text)
@@ -159,17 +170,13 @@ func (s *Server) slackCommands(w http.ResponseWriter, r *http.Request) {
 	c, known := s.slackCommandTable()[name]
 	switch {
 	case !known:
-		writeJSON(w, http.StatusOK, ephemeral(s.lang.T("slack.unknown", text)))
-		return
+		return ephemeral(s.lang.T("slack.unknown", text))
 	case c.role > RoleNone && u.Role == RoleNone:
-		writeJSON(w, http.StatusOK, ephemeral(s.lang.T("slack.norole", cmd.UserID)))
-		return
+		return ephemeral(s.lang.T("slack.norole", cmd.UserID))
 	case u.Role < c.role:
-		writeJSON(w, http.StatusOK, ephemeral(s.lang.T("slack.forbidden", text, c.role, u.Role)))
-		return
+		return ephemeral(s.lang.T("slack.forbidden", text, c.role, u.Role))
 	}
 	s.log.Info("slack command", "user", u.Name, "slack_user", cmd.UserID, "command", name)
-	writeJSON(w, http.StatusOK, ephemeral(s.lang.T("slack.ack", text)))
 	respondTo := cmd.ResponseURL
 	s.background(func(ctx context.Context) {
 		msg, err := c.run(ctx, u, args)
@@ -182,6 +189,7 @@ func (s *Server) slackCommands(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("slack: response not delivered", "command", name, "err", err)
 		}
 	})
+	return ephemeral(s.lang.T("slack.ack", text))
 }
 
 func ephemeral(text string) *slack.WebhookMessage {
@@ -382,6 +390,12 @@ func (s *Server) slackInteractions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+	s.interaction(cb)
+}
+
+// interaction does a button press, from the HTTP endpoint or Socket
+// Mode alike, in the background: Slack has already been answered.
+func (s *Server) interaction(cb slack.InteractionCallback) {
 	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return
 	}

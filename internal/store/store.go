@@ -108,6 +108,7 @@ type Store interface {
 	Journal
 	LeaseStore
 	Overrides
+	Notices
 
 	Close() error
 }

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		"FindingPages":      testFindingPages,
 		"FindingPagesOrder": testFindingPagesOutOfOrder,
 		"Prune":             testPrune,
+		"Notices":           testNotices,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {
