@@ -103,6 +103,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("collect from %s: %w", s.Source, err)
 	}
+	return o.finish(ctx, s, coll, now, log)
+}
+
+// finish validates, enriches, evaluates and saves a collected scan: the
+// stages after collection, shared by Run and a scan assembled from units.
+func (o *Options) finish(ctx context.Context, s *inventory.Scan, coll *inventory.Collection, now func() time.Time, log *slog.Logger) (*Result, error) {
 	for i := range coll.Resources {
 		if err := coll.Resources[i].Validate(); err != nil {
 			return nil, &InputError{fmt.Errorf("%s: resource %d: %w", s.Source, i, err)}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -266,7 +265,10 @@ func (u *Units) Assemble(ctx context.Context, scanID string) (*Result, error) {
 		return nil, fmt.Errorf("assemble scan %s: %w", scanID, err)
 	}
 	s := &inventory.Scan{ID: scanID, Source: p.Source, Started: p.Started, Currency: u.Currency, Rate: u.Rate}
-	res, err := u.finish(ctx, s, coll, log)
+	if u.Saver == nil {
+		return nil, fmt.Errorf("assemble scan %s: no store to save it in", scanID)
+	}
+	res, err := u.Options.finish(ctx, s, coll, u.now, log)
 	if err != nil {
 		return nil, err
 	}
@@ -275,37 +277,4 @@ func (u *Units) Assemble(ctx context.Context, scanID string) (*Result, error) {
 	}
 	log.Info("scan assembled", "units", len(records), "given up", len(gaps), "resources", len(coll.Resources), "findings", len(res.Findings))
 	return res, nil
-}
-
-// finish validates, enriches, evaluates and saves a collected scan: Run's
-// last stages, shared.
-func (u *Units) finish(ctx context.Context, s *inventory.Scan, coll *inventory.Collection, log *slog.Logger) (*Result, error) {
-	for i := range coll.Resources {
-		if err := coll.Resources[i].Validate(); err != nil {
-			return nil, &InputError{fmt.Errorf("%s: resource %d: %w", s.Source, i, err)}
-		}
-	}
-	if err := inventory.CheckUnique(coll.Resources); err != nil {
-		return nil, &InputError{fmt.Errorf("%s: %w", s.Source, err)}
-	}
-	var extra []finding.Finding
-	for _, e := range u.Enrichers {
-		fs, err := e.Enrich(ctx, coll)
-		if err != nil {
-			return nil, fmt.Errorf("enrich: %w", err)
-		}
-		extra = append(extra, fs...)
-	}
-	s.Coverage, s.APICalls, s.Resources = coll.Coverage, coll.APICalls, len(coll.Resources)
-	fs, err := u.Evaluator.Evaluate(ctx, coll.Resources)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate policies: %w", err)
-	}
-	fs = append(fs, extra...)
-	s.Finished = u.now()
-	if fs, err = u.Saver.SaveScan(ctx, s, coll.Resources, fs); err != nil {
-		return nil, fmt.Errorf("save scan: %w", err)
-	}
-	log.Info("scan saved", "resources", s.Resources, "gaps", len(s.Gaps()), "findings", len(fs))
-	return &Result{Scan: s, Resources: coll.Resources, Findings: fs}, nil
 }
