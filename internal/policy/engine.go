@@ -153,7 +153,7 @@ func Compile(ps []*Policy, opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, fn: fn, log: log, byType: map[string][]*compiled{}, owners: newOwners(opts)}
 	var errs []error
 	for _, p := range ps {
-		c, err := compile(env, p, opts)
+		c, err := compileCached(env, fn, p, opts)
 		if err != nil {
 			errs = append(errs, err)
 			continue
