@@ -7,10 +7,13 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Compiling the built-in packs (parse, check, fold constants, plan) takes
@@ -20,8 +23,9 @@ import (
 // expressions and parameters and on everything the helper functions close
 // over (the clock, naming rule, required tags, pricer, currency, language),
 // since programs are bound to those functions when planned and constant
-// folding calls them. The cache key covers all of it, so a program is only
-// shared between engines that would have compiled it identically.
+// folding calls them. The cache key covers all of it (the clock only for
+// policies that read it through a helper), so a program is only shared
+// between engines that would have compiled it identically.
 
 // maxCachedPrograms bounds the cache: a long-running process compiling
 // under ever new options (a clock that moves) must not grow without limit.
@@ -107,7 +111,9 @@ func keyOf(fn *funcs, p *Policy) (programKey, bool) {
 	w := keyWriter{h: h}
 	// The helpers' inputs.
 	w.str(fmt.Sprintf("%T", fn.pricer))
-	w.int(fn.now.UnixNano())
+	if usesClock(p, fn.lang) {
+		w.int(fn.now.UnixNano())
+	}
 	w.str(fn.rule.String())
 	w.str(fn.rule.Pattern())
 	w.strs(slices.Sorted(maps.Keys(fn.namingTypes)))
@@ -133,6 +139,21 @@ func keyOf(fn *funcs, p *Policy) (programKey, bool) {
 	var k programKey
 	h.Sum(k[:0])
 	return k, true
+}
+
+// usesClock reports whether the policy may call age() or since(), the
+// helpers that read the clock the program is bound to. Other policies'
+// programs are shared across clocks: the variable now is bound per
+// evaluation. A name found anywhere in the text (in a string, say) only
+// costs a cache miss.
+func usesClock(p *Policy, lang i18n.Lang) bool {
+	t := p.Translations[lang]
+	for _, src := range []string{p.Where, p.Waste, p.Title, p.Message, t.Title, t.Message} {
+		if strings.Contains(src, "age") || strings.Contains(src, "since") {
+			return true
+		}
+	}
+	return false
 }
 
 // keyWriter writes values unambiguously: each with its kind and length.

@@ -194,3 +194,47 @@ func TestCompileCacheSkipsCallersPricer(t *testing.T) {
 		}
 	}
 }
+
+// TestCompileCacheSharesClockFreePolicies checks that a policy calling no
+// clock helper is compiled once for every clock, and that the variable now
+// is still each engine's own.
+func TestCompileCacheSharesClockFreePolicies(t *testing.T) {
+	const src = `pack: cacheclock
+policies:
+  - id: cache-clock
+    title: Clock
+    types: [AWS::EC2::Volume]
+    severity: low
+    category: cost
+    where: 'true'
+    message: "at=${string(now)}"
+`
+	vol := inventory.Resource{ARN: "arn:aws:ec2:us-east-1:1:volume/vol-1", Type: "AWS::EC2::Volume"}
+	var progs []any
+	for i, now := range []time.Time{time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)} {
+		ps, err := Parse("clock.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps[0].builtin = true
+		e, err := Compile(ps, Options{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seg := e.policies[0].message
+		if len(seg) != 2 || seg[1].prog == nil {
+			t.Fatalf("message compiled to %d segments, want the text and then the interpolation", len(seg))
+		}
+		progs = append(progs, seg[1].prog)
+		fs, err := e.Evaluate(context.Background(), []inventory.Resource{vol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "at=" + now.Format(time.RFC3339); len(fs) != 1 || fs[0].Message != want {
+			t.Errorf("engine %d: got %v, want one finding saying %q", i, fs, want)
+		}
+	}
+	if progs[0] != progs[1] {
+		t.Error("a policy that reads no clock helper was compiled again for another clock")
+	}
+}
