@@ -12,7 +12,7 @@ import (
 )
 
 // probePolicy's message calls every helper that reads the options, with
-// constant arguments where folding would compute it at compile time.
+// parameters where folding computes them at compile time.
 const probePolicy = `pack: cacheprobe
 policies:
   - id: cache-probe
@@ -20,9 +20,9 @@ policies:
     types: [AWS::EC2::Volume]
     severity: low
     category: cost
-    params: {limit: 5}
+    params: {limit: 5, old: m4.large}
     where: 'true'
-    message: "age=${string(in_days(age(r)))} money=${money(params.limit)} name=[${name_problem(r)}] missing=${missing_tags(r).join(',')} next=${current_generation('m4.large')}"
+    message: "age=${string(in_days(age(r)))} money=${money(params.limit)} name=[${name_problem(r)}] missing=${missing_tags(r).join(',')} next=${current_generation(params.old)}"
     ja:
       message: "経過=${string(in_days(age(r)))}"
 `
