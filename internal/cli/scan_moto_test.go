@@ -3,11 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,52 +25,6 @@ import (
 
 // motoAccount is the account moto serves when no other is asked for.
 const motoAccount = "123456789012"
-
-// startMoto runs moto's server (an AWS emulator written by others) on a
-// free loopback port for the test and returns its URL. It skips the test,
-// loudly, only when moto is not installed.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	if err := exec.Command("python3", "-c", "import moto.server").Run(); err != nil {
-		t.Skip("SKIPPED: moto is not installed (python3 -c 'import moto' failed); the emulator integration test did not run")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	// moto's built-in AMIs come with a thousand snapshots it reports as the
-	// caller's own; a real account has none of them.
-	cmd.Env = append(os.Environ(), "MOTO_EC2_LOAD_DEFAULT_AMIS=false")
-	logf, err := os.Create(filepath.Join(t.TempDir(), "moto.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logf.Name())
-			t.Fatalf("moto did not start on %s: %v\n%s", url, err, b)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
 
 // motoEnv points the SDK, and so steward, at the emulator with test
 // credentials and no files of the machine's; more overrides env. It

@@ -130,6 +130,16 @@ func (r Rule) Empty() bool { return r.re == nil }
 // String returns the template or regex the rule came from.
 func (r Rule) String() string { return r.source }
 
+// Pattern returns the regular expression names are matched with: for a
+// template it spells out the allowed values of each field, so two rules
+// with the same template and different allowed values differ here.
+func (r Rule) Pattern() string {
+	if r.re == nil {
+		return ""
+	}
+	return r.re.String()
+}
+
 // Match reports whether name follows the rule. The empty rule matches all.
 func (r Rule) Match(name string) bool {
 	return r.re == nil || r.re.MatchString(name)

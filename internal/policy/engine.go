@@ -170,7 +170,7 @@ func compileAll(ps []*Policy, opts Options, builtinLimit uint64) (*Engine, error
 			// every user policy, stay metered.
 			limit = builtinLimit
 		}
-		c, err := compile(env, p, opts, limit)
+		c, err := compileCached(env, fn, p, opts, limit)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -376,7 +376,11 @@ func compileExpr(env *cel.Env, p *Policy, field, src string, offset int, want *c
 		// 'a'.replace('a', 'aaaaaaaaaa') ten times over would fill memory
 		// before any limit applies. Only the packs steward ships, known to
 		// be cheap, are folded; users' expressions run under the limit.
-		ast = foldConstants(env, p, checked)
+		// Folding is most of the cost of compiling, and among the packs'
+		// expressions only those reading params have anything to fold.
+		if strings.Contains(src, "params") {
+			ast = foldConstants(env, p, checked)
+		}
 	}
 	popts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(interruptEvery)}
 	if limit > 0 {
