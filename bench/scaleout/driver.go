@@ -250,7 +250,10 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 	defer st.Close()
 
 	var procs []*proc
-	var wg sync.WaitGroup
+	var (
+		wg    sync.WaitGroup
+		rssMu sync.Mutex // the replicas' waiters record their peaks at once
+	)
 	defer func() {
 		for _, p := range procs {
 			_ = p.cmd.Process.Signal(syscall.SIGTERM)
@@ -276,7 +279,9 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 			defer wg.Done()
 			_ = cmd.Wait()
 			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				rssMu.Lock()
 				res.PeakRSS[p.name] = ru.Maxrss // KiB on Linux
+				rssMu.Unlock()
 			}
 			close(p.done)
 		}()
