@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -104,7 +105,7 @@ func (s *sqlStore) migrate(ctx context.Context, ms []migration, now func() time.
 	// no schema_migrations table yet fails here and gets it below.
 	var current int
 	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err == nil && current == known {
-		return nil
+		return checkApplied(ctx, db, ms)
 	}
 	for {
 		applied, err := s.migrateOne(ctx, ms, now)
@@ -138,6 +139,9 @@ func (s *sqlStore) migrateOne(ctx context.Context, ms []migration, now func() ti
 	if current > len(ms) {
 		return 0, fmt.Errorf("database schema version %d is newer than this steward knows (%d): upgrade steward, or point it at another database", current, len(ms))
 	}
+	if err := checkApplied(ctx, tx, ms); err != nil {
+		return 0, err
+	}
 	if current == len(ms) {
 		return 0, nil
 	}
@@ -158,4 +162,31 @@ func (s *sqlStore) migrateOne(ctx context.Context, ms []migration, now func() ti
 		return 0, fmt.Errorf("commit migration %s: %w", m.name, err)
 	}
 	return m.version, nil
+}
+
+// checkApplied refuses a database whose applied migrations are not this
+// steward's own under the same numbers: one written by another build,
+// whose next migrations would fail halfway (a table that already exists)
+// or, worse, succeed on a schema they were not written for.
+func checkApplied(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}, ms []migration) error {
+	rows, err := q.QueryContext(ctx, `SELECT version, name FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return fmt.Errorf("read schema migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			v    int
+			name string
+		)
+		if err := rows.Scan(&v, &name); err != nil {
+			return fmt.Errorf("read schema migrations: %w", err)
+		}
+		if v >= 1 && v <= len(ms) && ms[v-1].name != name {
+			return fmt.Errorf("database schema does not match this steward: migration %d was applied as %s, this steward's is %s; the store was written by another build of steward: point it at another database", v, name, ms[v-1].name)
+		}
+	}
+	return rows.Err()
 }

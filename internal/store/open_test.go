@@ -244,6 +244,13 @@ func TestMigrations(t *testing.T) {
 		"migrations/0002_b.sql": v2["migrations/0002_b.sql"],
 		"migrations/0003_c.sql": {Data: []byte("CREATE TABLE c (z INTEGER); SELECT nonsense FROM nowhere;")},
 	}
+	// Another build's schema: the same number under another name, with a
+	// third migration that would run on a schema it was not written for.
+	other := fstest.MapFS{
+		"migrations/0001_a.sql":     v1["migrations/0001_a.sql"],
+		"migrations/0002_other.sql": {Data: []byte("CREATE TABLE other (y INTEGER);")},
+		"migrations/0003_c.sql":     {Data: []byte("CREATE TABLE c (z INTEGER);")},
+	}
 	logger := slog.New(slog.DiscardHandler)
 
 	steps := []struct {
@@ -256,6 +263,9 @@ func TestMigrations(t *testing.T) {
 		{fs: v1, wantVersion: 1, wantRowsA: 1}, // reopening applies nothing
 		{fs: v2, wantVersion: 2, wantRowsA: 2},
 		{fs: bad, errContains: "apply migration 0003_c.sql", wantVersion: 2, wantRowsA: 2},
+		{fs: other, errContains: "migration 2 was applied as 0002_b.sql, this steward's is 0002_other.sql", wantVersion: 2, wantRowsA: 2},
+		{fs: fstest.MapFS{"migrations/0001_a.sql": v1["migrations/0001_a.sql"], "migrations/0002_other.sql": other["migrations/0002_other.sql"]},
+			errContains: "migration 2 was applied as 0002_b.sql", wantVersion: 2, wantRowsA: 2}, // current by number, not by name
 		{fs: v1, errContains: "database schema version 2 is newer than this steward knows (1)", wantVersion: 2, wantRowsA: 2},
 	}
 	for i, st := range steps {
