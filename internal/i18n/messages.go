@@ -449,8 +449,8 @@ var catalog = map[string]text{
 	"cli.interrupted":           {"steward: interrupted", "steward: 中断しました"},
 	"cli.prune.off":             {"No retention is set (retention.scans and retention.days in steward.yaml, or --scans/--days): every scan is kept.", "保持期間が設定されていません（steward.yaml の retention.scans と retention.days、または --scans/--days）。すべてのスキャンを保持します。"},
 	"cli.prune.none":            {"Nothing to prune: every scan is kept.", "削除するスキャンはありません。すべて保持します。"},
-	"cli.prune.dry":             {"Would prune %d scans, keeping those from %s on (dry run: nothing changed).", "%d 件のスキャンを削除し、%s 以降を保持します（ドライラン: 何も変更していません）。"},
-	"cli.prune.done":            {"Pruned %d scans, keeping those from %s on: %d events of resource history kept, %d resolved findings dropped.", "%d 件のスキャンを削除し、%s 以降を保持しました。リソース履歴のイベント %d 件を保持し、解決済みの検出 %d 件を削除しました。"},
+	"cli.prune.dry":             {"Would prune %d scan(s), keeping those from %s on (dry run: nothing changed).", "%d 件のスキャンを削除し、%s 以降を保持します（ドライラン: 何も変更していません）。"},
+	"cli.prune.done":            {"Pruned %d scan(s), keeping those from %s on: %d events of resource history kept, %d resolved findings dropped.", "%d 件のスキャンを削除し、%s 以降を保持しました。リソース履歴のイベント %d 件を保持し、解決済みの検出 %d 件を削除しました。"},
 
 	// Plans, overrides and the bastion.
 	"col.name":         {"NAME", "名前"},
