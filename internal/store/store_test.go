@@ -191,3 +191,24 @@ func TestPostgresSaveWaitsForAnotherWriter(t *testing.T) {
 		t.Errorf("the log shows the password:\n%s", logs.String())
 	}
 }
+
+// TestFindingPagesAnalyzed: a save leaves SQLite statistics of the
+// findings pages' table and indexes, without which a filter with an order
+// on another column walked the whole scan's index for one page.
+func TestFindingPagesAnalyzed(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	defer s.Close()
+	rs, fs := storetest.Estate(300, 0)
+	sc := &inventory.Scan{ID: "s1", Source: "test", Started: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := s.SaveScan(ctx, sc, rs, fs); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.(store.SQLDatabase).SQLDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'finding_pages'`).Scan(&n); err != nil {
+		t.Fatalf("read statistics: %v", err)
+	}
+	if n == 0 {
+		t.Error("no statistics of finding_pages after a save")
+	}
+}
