@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/action/guard"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -26,7 +27,11 @@ type Engine struct {
 	// MaxChanges is the blast-radius cap; 0 means DefaultMaxChanges.
 	MaxChanges int
 	// Actor is who asks for the changes, recorded in the journal.
-	Actor  string
+	Actor string
+	// Lang is the language of whoever asks: the reasons the engine writes
+	// itself (an undo, a resource already in the state asked for) are in
+	// it, as a planner's are (ScheduleInput.Lang, CleanupInput.Lang).
+	Lang   i18n.Lang
 	Now    func() time.Time
 	Logger *slog.Logger
 	// afterIntent runs between a change's journal intent and the change:
@@ -218,7 +223,7 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 	}
 	now := e.Now()
 	c := Change{ID: newID("u", now), Ref: r, Action: inv, Before: o.State, After: t.After(o, inv),
-		Why: "undo of " + id, Recorded: markState(inv, o)}
+		Why: e.Lang.T("journal.undoof", id), Recorded: markState(inv, o)}
 	if inv == Mark || inv == Unmark {
 		// A mark is undone by putting the tags back as they were.
 		c.Before, c.After = markValues(o.Tags), en.Before
@@ -282,7 +287,7 @@ func (e *Engine) PlanOne(ctx context.Context, r Ref, v Verb, why string) (*Plan,
 		return nil, fmt.Errorf("%s is %s: %w", nameOr(r), x, ErrExcluded)
 	}
 	if (v == Start && o.Power == schedule.On) || (v == Stop && o.Power == schedule.Off) {
-		p.Skipped = append(p.Skipped, Skip{Ref: r, Reason: "already " + string(o.Power)})
+		p.Skipped = append(p.Skipped, Skip{Ref: r, Reason: i18n.Say("sched.decide.already", schedule.StateWord(o.Power)).In(e.Lang)})
 		return p, nil
 	}
 	if o.Skip != "" {

@@ -90,7 +90,7 @@ func (r *runner) actionSetup(ctx context.Context, cfg *config.Config) (*action.E
 		return nil, nil, nil, err
 	}
 	e := &action.Engine{Targets: targets, Journal: st, Exclude: action.Exclusions{Patterns: cfg.Policies.Actions.Exclude},
-		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: r.whoami(""), Now: r.env.Now, Logger: r.log.With("component", "action")}
+		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: r.whoami(""), Lang: r.lang, Now: r.env.Now, Logger: r.log.With("component", "action")}
 	if afterIntent != nil {
 		action.SetAfterIntent(e, afterIntent)
 	}
@@ -181,7 +181,7 @@ func (r *runner) planSchedules(ctx context.Context, cfg *config.Config, e *actio
 		return nil, err
 	}
 	return e.PlanSchedules(ctx, action.ScheduleInput{Resources: rs, Resolver: cfg.ScheduleResolver(),
-		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at, Holds: holds, Overrides: ovs, Bastion: bastion})
+		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at, Holds: holds, Overrides: ovs, Bastion: bastion, Lang: r.lang})
 }
 
 // Run plans.
