@@ -218,8 +218,8 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 	}
 	// Why a resource may not be stopped, started or deleted now does not
 	// keep its mark tags from being put back.
-	if o.Skip != "" && inv != Mark && inv != Unmark {
-		return Outcome{}, fmt.Errorf("undo %s: %s: %s", id, nameOr(r), o.Skip)
+	if o.Skip.Key != "" && inv != Mark && inv != Unmark {
+		return Outcome{}, fmt.Errorf("undo %s: %s: %s", id, nameOr(r), o.Skip.In(e.Lang))
 	}
 	now := e.Now()
 	c := Change{ID: newID("u", now), Ref: r, Action: inv, Before: o.State, After: t.After(o, inv),
@@ -290,8 +290,8 @@ func (e *Engine) PlanOne(ctx context.Context, r Ref, v Verb, why string) (*Plan,
 		p.Skipped = append(p.Skipped, Skip{Ref: r, Reason: i18n.Say("sched.decide.already", schedule.StateWord(o.Power)).In(e.Lang)})
 		return p, nil
 	}
-	if o.Skip != "" {
-		return nil, fmt.Errorf("%s: %s", nameOr(r), o.Skip)
+	if o.Skip.Key != "" {
+		return nil, fmt.Errorf("%s: %s", nameOr(r), o.Skip.In(e.Lang))
 	}
 	p.Changes = append(p.Changes, Change{ID: p.ID + ".1", Ref: r, Action: v, Before: o.State, After: t.After(o, v), Why: why, Recorded: o.State})
 	return p, nil

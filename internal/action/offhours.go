@@ -130,7 +130,7 @@ func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref
 		skip(l.T("sched.skip.error", err))
 		return nil
 	case m.OptedOut:
-		skip(l.T("sched.skip.optout", m.By))
+		skip(l.T("sched.skip.optout", m.By.In(l)))
 		return nil
 	case held && (m.Schedule != nil || hold.Unscheduled):
 		name := l.T("sched.none")
@@ -147,7 +147,7 @@ func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref
 		return nil
 	default:
 		st, enforced = m.Schedule.Eval(in.At), m.Schedule.Enforced()
-		label = l.T("sched.label.schedule", m.Schedule.Name(), m.By)
+		label = l.T("sched.label.schedule", m.Schedule.Name(), m.By.In(l))
 		if st.State == schedule.None {
 			skip(l.T("sched.skip.notransition", m.Schedule.Name()))
 			return nil
@@ -180,8 +180,8 @@ func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref
 		skip(why)
 		return nil
 	}
-	if o.Skip != "" {
-		skip(o.Skip)
+	if o.Skip.Key != "" {
+		skip(o.Skip.In(l))
 		return nil
 	}
 	v := Stop

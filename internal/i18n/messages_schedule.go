@@ -27,6 +27,10 @@ var scheduleCatalog = map[string]text{
 		"%[2]s の踏み台リース %[1]s は %[3]s に終了"},
 	"sched.label.schedule": {"schedule %s, by %s", "スケジュール %[1]s（%[2]s で適用）"},
 	"sched.label.hold":     {"schedule %s, by %s", "スケジュール %[1]s、%[2]s"},
+	"sched.by.tag":         {"tag %s", "タグ %s"},
+	"sched.by.env":         {"env %s (%s)", "環境 %s（%s）"},
+	"sched.by.system":      {"system %s (%s)", "システム %s（%s）"},
+	"sched.by.both":        {"%s, %s", "%s、%s"},
 	"sched.none":           {"(none)", "（なし）"},
 	"sched.someone":        {"someone", "（不明な人）"},
 	"sched.skip.override": {"override %s ignored: the resource follows no schedule, so nothing would put it back when the override ends",
@@ -54,6 +58,39 @@ var scheduleCatalog = map[string]text{
 
 func init() {
 	for k, m := range scheduleCatalog {
+		if _, dup := catalog[k]; dup {
+			panic(fmt.Sprintf("i18n: message %s is defined twice", k))
+		}
+		catalog[k] = m
+	}
+}
+
+// targetCatalog holds why steward may not change a resource now, as its
+// target reads it: every planner shows these, in its plan's language.
+var targetCatalog = map[string]text{
+	"target.skip.group":            {"group is %s", "グループが %s 状態"},
+	"target.skip.inasg":            {"in Auto Scaling group %s: the group is scaled, not its instances", "Auto Scaling グループ %s のインスタンスです。インスタンスではなくグループを増減します"},
+	"target.skip.spot":             {"a spot instance", "スポットインスタンスです"},
+	"target.skip.transition":       {"state %s (in transition: a later run acts)", "状態 %s（遷移中のため、次回以降の実行で対応します）"},
+	"target.skip.statustransition": {"status %s (in transition: a later run acts)", "ステータス %s（遷移中のため、次回以降の実行で対応します）"},
+	"target.skip.state":            {"state %s", "状態 %s"},
+	"target.skip.status":           {"status %s", "ステータス %s"},
+	"target.skip.attached":         {"attached to %s", "%s にアタッチされています"},
+	"target.skip.associated":       {"associated (%s)", "関連付けられています（%s）"},
+	"target.skip.service":          {"service is %s", "サービスが %s 状態"},
+	"target.skip.deployments":      {"a deployment is in progress (%d deployments)", "デプロイ中です（デプロイ %d件）"},
+	"target.skip.deployment":       {"a deployment is in progress (%s)", "デプロイ中です（%s）"},
+	"target.skip.protected":        {"deletion protection is on", "削除保護が有効です"},
+	"target.skip.rule":             {"rule state %s: steward only enables and disables", "ルールの状態が %s のため対象外です（steward が行うのは有効化と無効化のみ）"},
+	"target.skip.replica":          {"a read replica (of %s): AWS cannot stop it", "%s のリードレプリカです。AWS では停止できません"},
+	"target.skip.replicasource":    {"the source of read replicas (%s): AWS cannot stop it", "リードレプリカ（%s）のソースです。AWS では停止できません"},
+	"target.skip.aurora":           {"an instance of Aurora cluster %s: the cluster is stopped and started", "Aurora クラスター %s のインスタンスです。停止と起動はクラスター単位で行います"},
+	"target.skip.replicacluster":   {"a replica cluster (of %s): AWS cannot stop it", "%s のレプリカクラスターです。AWS では停止できません"},
+	"target.skip.autosnapshot":     {"a %s snapshot: AWS expires it", "%s スナップショットです。AWS が期限切れで削除します"},
+}
+
+func init() {
+	for k, m := range targetCatalog {
 		if _, dup := catalog[k]; dup {
 			panic(fmt.Sprintf("i18n: message %s is defined twice", k))
 		}
