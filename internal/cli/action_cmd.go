@@ -423,7 +423,7 @@ func (r *runner) printPlan(format string, p *action.Plan) error {
 	}
 	l := r.lang
 	opts := table.Options{Width: r.tableWidth()}
-	fmt.Fprintln(r.env.Stdout, l.T("cli.plan.head", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped)))
+	fmt.Fprintln(r.env.Stdout, l.T("cli.plan.head", p.ID, whenIn(l, p.AsOf), len(p.Changes), len(p.Skipped)))
 	if len(p.Changes) > 0 {
 		cols := []table.Column{{Title: l.T("col.change")}, {Title: l.T("col.action")}, {Title: l.T("col.type"), Drop: 1}, {Title: l.T("col.name"), Shrink: 2, Min: 16},
 			{Title: l.T("col.beforeafter"), Shrink: 3, Min: 20}, {Title: l.T("col.why"), Shrink: 1, Min: 30, Below: true}}

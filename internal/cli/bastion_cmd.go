@@ -140,7 +140,7 @@ func (c *BastionUpCmd) Run(ctx context.Context, r *runner) error {
 		if len(p.Changes) == 0 {
 			fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.already", ref.Cluster+"/"+ref.Name))
 		}
-		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.upuntil", ref.Cluster+"/"+ref.Name, when(lease.Until.In(zone(cfg))), lease.ID, action.OrSomeone(r.lang, lease.Actor), lease.Reason))
+		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.upuntil", ref.Cluster+"/"+ref.Name, whenIn(l, lease.Until.In(zone(cfg))), lease.ID, action.OrSomeone(r.lang, lease.Actor), lease.Reason))
 		r.printBastionCommand(cfg, &rep)
 	}
 	if taskErr != nil {
@@ -292,7 +292,7 @@ func (c *BastionStatusCmd) Run(ctx context.Context, r *runner) error {
 	case o.Power != schedule.On:
 		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.isdown", name))
 	case rep.Lease != nil:
-		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.upuntil", name, when(rep.Lease.Until.In(zone(cfg))), rep.Lease.ID, action.OrSomeone(r.lang, rep.Lease.Actor), rep.Lease.Reason))
+		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.upuntil", name, whenIn(l, rep.Lease.Until.In(zone(cfg))), rep.Lease.ID, action.OrSomeone(r.lang, rep.Lease.Actor), rep.Lease.Reason))
 	default:
 		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.nolease", name, rep.Desired))
 	}

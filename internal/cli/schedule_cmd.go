@@ -260,9 +260,6 @@ func instant(flag, s string, now func() time.Time) (time.Time, error) {
 	return t, nil
 }
 
-// when is a time as people read it, with its day.
-func when(t time.Time) string { return whenIn(i18n.EN, t) }
-
 // whenIn is an instant for people in lang, its weekday in their words:
 // 2026-12-07 19:30 JST (Mon), or (月) in Japanese.
 func whenIn(l i18n.Lang, t time.Time) string {

@@ -25,7 +25,7 @@ var scheduleCatalog = map[string]text{
 		"%[2]s の踏み台リース %[1]s（%[3]s まで）: %[4]s"},
 	"sched.label.leaseended": {"bastion lease %s by %s ended at %s",
 		"%[2]s の踏み台リース %[1]s は %[3]s に終了"},
-	"sched.label.schedule": {"schedule %s, by %s", "スケジュール %[1]s（%[2]s で適用）"},
+	"sched.label.schedule": {"schedule %s, by %s", "スケジュール %[1]s、%[2]s で適用"},
 	"sched.label.hold":     {"schedule %s, by %s", "スケジュール %[1]s、%[2]s"},
 	"sched.by.tag":         {"tag %s", "タグ %s"},
 	"sched.by.env":         {"env %s (%s)", "環境 %s（%s）"},
