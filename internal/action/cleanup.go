@@ -231,8 +231,8 @@ func (e *Engine) PlanCleanup(ctx context.Context, in CleanupInput) (*Plan, error
 			skip(l.T("cleanup.skip.read", err.Error()))
 			continue
 		}
-		if why := e.Exclude.Excluded(ref, o.Tags); why != "" {
-			skip(why)
+		if why := e.Exclude.Excluded(ref, o.Tags); why.Key != "" {
+			skip(why.In(in.Lang))
 			continue
 		}
 		mark, marked := o.Tags[MarkTag]

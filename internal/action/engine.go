@@ -101,8 +101,8 @@ func (e *Engine) check(ctx context.Context, c Change) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", nameOr(c.Ref), err)
 	}
-	if why := e.Exclude.Excluded(c.Ref, o.Tags); why != "" {
-		return fmt.Sprintf("%s (%s): %s", nameOr(c.Ref), c.ARN, why), nil
+	if why := e.Exclude.Excluded(c.Ref, o.Tags); why.Key != "" {
+		return fmt.Sprintf("%s (%s): %s", nameOr(c.Ref), c.ARN, why.In(e.Lang)), nil
 	}
 	if ds := diff(c.Recorded, markState(c.Action, o)); len(ds) > 0 {
 		return Drift{Ref: c.Ref, Diffs: ds}.String(), nil
@@ -213,8 +213,8 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read %s: %w", nameOr(r), err)
 	}
-	if why := e.Exclude.Excluded(r, o.Tags); why != "" {
-		return Outcome{}, fmt.Errorf("undo %s: %s is %s", id, nameOr(r), why)
+	if why := e.Exclude.Excluded(r, o.Tags); why.Key != "" {
+		return Outcome{}, fmt.Errorf("undo %s: %s is %s", id, nameOr(r), why.In(e.Lang))
 	}
 	// Why a resource may not be stopped, started or deleted now does not
 	// keep its mark tags from being put back.
@@ -283,8 +283,8 @@ func (e *Engine) PlanOne(ctx context.Context, r Ref, v Verb, why string) (*Plan,
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", nameOr(r), err)
 	}
-	if x := e.Exclude.Excluded(r, o.Tags); x != "" {
-		return nil, fmt.Errorf("%s is %s: %w", nameOr(r), x, ErrExcluded)
+	if x := e.Exclude.Excluded(r, o.Tags); x.Key != "" {
+		return nil, fmt.Errorf("%s is %s: %w", nameOr(r), x.In(e.Lang), ErrExcluded)
 	}
 	if (v == Start && o.Power == schedule.On) || (v == Stop && o.Power == schedule.Off) {
 		p.Skipped = append(p.Skipped, Skip{Ref: r, Reason: i18n.Say("sched.decide.already", schedule.StateWord(o.Power)).In(e.Lang)})

@@ -17,13 +17,13 @@ import (
 var english = []string{"scheduled ", "already ", "by hand", "override ", "lease ", "leased by", "idle since",
 	"no transition", "follows no schedule", "opted out", "could not read", "someone", "undo of", "starts it again",
 	"manages it", "schedule ", "(none)", "ended at", "no lease", "AWS cannot", "service is", "state ", "group is",
-	"the cluster is", "steward only"}
+	"the cluster is", "steward only", "excluded"}
 
 // TestReasonsInThePlannersLanguage plans the same estate in English and
 // in Japanese: a schedule's stops, a timed override, a lease hold, an
 // idle hold, a bastion lease that ended, an override of a resource with
 // no schedule, an IaC warning, a resource already in the state asked for
-// and an undo. Every reason of the Japanese plans is Japanese and keeps
+// an excluded resource and an undo. Every reason of the Japanese plans is Japanese and keeps
 // the data (ids, who, why); the English ones keep their words.
 func TestReasonsInThePlannersLanguage(t *testing.T) {
 	for _, lang := range i18n.Langs {
@@ -43,6 +43,7 @@ func TestReasonsInThePlannersLanguage(t *testing.T) {
 			bastion := Ref{ARN: bastionARN, Type: TypeECSService, Name: "jump", Cluster: "ops", Count: 1}
 			e, _ := newEngine(t, c)
 			e.Lang = lang
+			e.Exclude = Exclusions{Patterns: []string{"dev-nightly"}}
 			ovs := []schedule.Override{
 				{ID: "o1", Target: "dev-aurora", Kind: schedule.OverrideResource, State: schedule.On, Reason: "restore test",
 					Actor: "bob", Created: evening.Add(-time.Hour), Until: evening.Add(2 * time.Hour)},

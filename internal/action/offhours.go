@@ -166,8 +166,8 @@ func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref
 		skip(l.T("cleanup.skip.read", err))
 		return nil
 	}
-	if why := e.Exclude.Excluded(ref, o.Tags); why != "" {
-		skip(why)
+	if why := e.Exclude.Excluded(ref, o.Tags); why.Key != "" {
+		skip(why.In(l))
 		return nil
 	}
 	manual, err := e.changedByHand(ctx, ref, o.Power, in.At)

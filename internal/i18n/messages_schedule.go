@@ -70,6 +70,8 @@ func init() {
 // targetCatalog holds why steward may not change a resource now, as its
 // target reads it: every planner shows these, in its plan's language.
 var targetCatalog = map[string]text{
+	"guard.excluded.tag":           {"excluded: tagged %s", "除外: タグ %s が付いています"},
+	"guard.excluded.pattern":       {"excluded by policies.actions.exclude %s", "policies.actions.exclude の %s により除外"},
 	"target.skip.group":            {"group is %s", "グループが %s 状態"},
 	"target.skip.inasg":            {"in Auto Scaling group %s: the group is scaled, not its instances", "Auto Scaling グループ %s のインスタンスです。インスタンスではなくグループを増減します"},
 	"target.skip.spot":             {"a spot instance", "スポットインスタンスです"},
