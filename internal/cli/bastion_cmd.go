@@ -9,6 +9,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -110,7 +111,7 @@ func (c *BastionUpCmd) Run(ctx context.Context, r *runner) error {
 	now := r.env.Now()
 	lease := schedule.Override{ID: newOverrideID("b", now), Target: ref.ARN, Kind: schedule.OverrideResource, State: schedule.On,
 		Reason: strings.TrimSpace(c.Reason), Actor: r.whoami(""), Created: now, Until: now.Add(ttl)}
-	why := r.lang.T("bastion.why.up", action.OrSomeone(r.lang, lease.Actor), ttl, lease.Reason, lease.ID)
+	why := r.lang.T("bastion.why.up", action.OrSomeone(r.lang, lease.Actor), env.FormatDurationIn(r.lang, ttl), lease.Reason, lease.ID)
 	p, err := e.PlanOne(ctx, ref, action.Start, why)
 	if err != nil {
 		return bastionError(err)
