@@ -1,6 +1,8 @@
 package action
 
 import (
+	"github.com/steward-sre/steward/internal/i18n"
+
 	"context"
 	"fmt"
 	"strings"
@@ -72,7 +74,7 @@ func (t *ASG) Observe(ctx context.Context, r Ref) (Observed, error) {
 	v, tags := asgValues(g)
 	o := Observed{Power: power(sdkaws.ToInt32(g.DesiredCapacity) > 0), State: v, Tags: tags}
 	if s := sdkaws.ToString(g.Status); s != "" {
-		o.Skip = "group is " + s
+		o.Skip = i18n.Say("target.skip.group", s)
 	}
 	return o, nil
 }

@@ -231,8 +231,8 @@ func (e *Engine) PlanCleanup(ctx context.Context, in CleanupInput) (*Plan, error
 			skip(l.T("cleanup.skip.read", err.Error()))
 			continue
 		}
-		if why := e.Exclude.Excluded(ref, o.Tags); why != "" {
-			skip(why)
+		if why := e.Exclude.Excluded(ref, o.Tags); why.Key != "" {
+			skip(why.In(in.Lang))
 			continue
 		}
 		mark, marked := o.Tags[MarkTag]
@@ -249,8 +249,8 @@ func (e *Engine) PlanCleanup(ctx context.Context, in CleanupInput) (*Plan, error
 		slices.Sort(h.policies)
 		by := strings.Join(h.policies, " ")
 		if !marked {
-			if o.Skip != "" {
-				skip(o.Skip)
+			if o.Skip.Key != "" {
+				skip(o.Skip.In(in.Lang))
 				continue
 			}
 			v := markValue(in.At, grace)
@@ -268,8 +268,8 @@ func (e *Engine) PlanCleanup(ctx context.Context, in CleanupInput) (*Plan, error
 		case in.Scanned.Before(due):
 			skip(l.T("cleanup.skip.stale", due.Format(time.DateOnly), in.Scanned.UTC().Format(time.RFC3339)))
 			continue
-		case o.Skip != "":
-			skip(o.Skip)
+		case o.Skip.Key != "":
+			skip(o.Skip.In(in.Lang))
 			continue
 		}
 		if g, ok := gap(in.Coverage, r); ok {

@@ -8,6 +8,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/schedule"
 )
 
@@ -64,11 +65,11 @@ func (t *Instance) Observe(ctx context.Context, r Ref) (Observed, error) {
 	}
 	switch {
 	case o.Tags[asgTag] != "":
-		o.Skip = "in Auto Scaling group " + o.Tags[asgTag] + ": the group is scaled, not its instances"
+		o.Skip = i18n.Say("target.skip.inasg", o.Tags[asgTag])
 	case in.InstanceLifecycle == "spot":
-		o.Skip = "a spot instance"
+		o.Skip = i18n.Say("target.skip.spot")
 	case state != "running" && state != "stopped":
-		o.Skip = "state " + state + " (in transition: a later run acts)"
+		o.Skip = i18n.Say("target.skip.transition", state)
 	}
 	return o, nil
 }

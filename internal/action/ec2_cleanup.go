@@ -1,6 +1,8 @@
 package action
 
 import (
+	"github.com/steward-sre/steward/internal/i18n"
+
 	"context"
 	"fmt"
 	"strings"
@@ -95,9 +97,9 @@ func (t *Volume) Observe(ctx context.Context, r Ref) (Observed, error) {
 		"state": string(v.State), "attachments": itoa(len(v.Attachments)), "availability_zone": sdkaws.ToString(v.AvailabilityZone)}}
 	switch {
 	case len(v.Attachments) > 0:
-		o.Skip = "attached to " + sdkaws.ToString(v.Attachments[0].InstanceId)
+		o.Skip = i18n.Say("target.skip.attached", sdkaws.ToString(v.Attachments[0].InstanceId))
 	case v.State != ec2types.VolumeStateAvailable:
-		o.Skip = "state " + string(v.State)
+		o.Skip = i18n.Say("target.skip.state", string(v.State))
 	}
 	return o, nil
 }
@@ -198,7 +200,7 @@ func (t *Address) Observe(ctx context.Context, r Ref) (Observed, error) {
 	assoc := sdkaws.ToString(a.AssociationId)
 	o := Observed{Tags: ec2TagMap(a.Tags), State: map[string]string{"state": "allocated", "public_ip": sdkaws.ToString(a.PublicIp), "association": assoc}}
 	if assoc != "" {
-		o.Skip = "associated (" + assoc + ")"
+		o.Skip = i18n.Say("target.skip.associated", assoc)
 	}
 	return o, nil
 }
@@ -250,7 +252,7 @@ func (t *EBSSnapshot) Observe(ctx context.Context, r Ref) (Observed, error) {
 	s := out.Snapshots[0]
 	o := Observed{Tags: ec2TagMap(s.Tags), State: map[string]string{"state": string(s.State)}}
 	if s.State != ec2types.SnapshotStateCompleted {
-		o.Skip = "state " + string(s.State)
+		o.Skip = i18n.Say("target.skip.state", string(s.State))
 	}
 	return o, nil
 }

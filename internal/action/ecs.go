@@ -1,6 +1,8 @@
 package action
 
 import (
+	"github.com/steward-sre/steward/internal/i18n"
+
 	"context"
 	"errors"
 	"fmt"
@@ -115,16 +117,16 @@ func (st ecsState) values() map[string]string {
 }
 
 // deploying says why a deployment is in progress, or "".
-func deploying(s ecstypes.Service) string {
+func deploying(s ecstypes.Service) i18n.Phrase {
 	if len(s.Deployments) > 1 {
-		return fmt.Sprintf("a deployment is in progress (%d deployments)", len(s.Deployments))
+		return i18n.Say("target.skip.deployments", len(s.Deployments))
 	}
 	for _, d := range s.Deployments {
 		if d.RolloutState == ecstypes.DeploymentRolloutStateInProgress {
-			return "a deployment is in progress (" + sdkaws.ToString(d.Id) + ")"
+			return i18n.Say("target.skip.deployment", sdkaws.ToString(d.Id))
 		}
 	}
-	return ""
+	return i18n.Phrase{}
 }
 
 func (t *ECSService) Observe(ctx context.Context, r Ref) (Observed, error) {
@@ -134,8 +136,8 @@ func (t *ECSService) Observe(ctx context.Context, r Ref) (Observed, error) {
 	}
 	o := Observed{Power: power(st.svc.DesiredCount > 0), State: st.values(), Tags: st.tags, count: r.Count}
 	if s := sdkaws.ToString(st.svc.Status); s != "ACTIVE" {
-		o.Skip = "service is " + strings.ToLower(s)
-	} else if d := deploying(st.svc); d != "" {
+		o.Skip = i18n.Say("target.skip.service", strings.ToLower(s))
+	} else if d := deploying(st.svc); d.Key != "" {
 		o.Skip = d
 	}
 	return o, nil
@@ -299,6 +301,6 @@ func (t *ECSService) waitRunning(ctx context.Context, cluster, name string, desi
 			return false, "", errors.New("service disappeared")
 		}
 		s := out.Services[0]
-		return s.RunningCount == desired && deploying(s) == "", fmt.Sprintf("running %d of %d", s.RunningCount, desired), nil
+		return s.RunningCount == desired && deploying(s).Key == "", fmt.Sprintf("running %d of %d", s.RunningCount, desired), nil
 	})
 }

@@ -1,6 +1,8 @@
 package action
 
 import (
+	"github.com/steward-sre/steward/internal/i18n"
+
 	"context"
 	"fmt"
 	"strings"
@@ -64,11 +66,11 @@ func (t *LoadBalancer) Observe(ctx context.Context, r Ref) (Observed, error) {
 	}
 	for _, a := range attrs.Attributes {
 		if sdkaws.ToString(a.Key) == "deletion_protection.enabled" && sdkaws.ToString(a.Value) == "true" {
-			o.Skip = "deletion protection is on"
+			o.Skip = i18n.Say("target.skip.protected")
 		}
 	}
-	if o.Skip == "" && state != string(elbv2types.LoadBalancerStateEnumActive) && state != string(elbv2types.LoadBalancerStateEnumActiveImpaired) {
-		o.Skip = "state " + state
+	if o.Skip.Key == "" && state != string(elbv2types.LoadBalancerStateEnumActive) && state != string(elbv2types.LoadBalancerStateEnumActiveImpaired) {
+		o.Skip = i18n.Say("target.skip.state", state)
 	}
 	return o, nil
 }

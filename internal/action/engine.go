@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/action/guard"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -26,7 +27,11 @@ type Engine struct {
 	// MaxChanges is the blast-radius cap; 0 means DefaultMaxChanges.
 	MaxChanges int
 	// Actor is who asks for the changes, recorded in the journal.
-	Actor  string
+	Actor string
+	// Lang is the language of whoever asks: the reasons the engine writes
+	// itself (an undo, a resource already in the state asked for) are in
+	// it, as a planner's are (ScheduleInput.Lang, CleanupInput.Lang).
+	Lang   i18n.Lang
 	Now    func() time.Time
 	Logger *slog.Logger
 	// afterIntent runs between a change's journal intent and the change:
@@ -96,8 +101,8 @@ func (e *Engine) check(ctx context.Context, c Change) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", nameOr(c.Ref), err)
 	}
-	if why := e.Exclude.Excluded(c.Ref, o.Tags); why != "" {
-		return fmt.Sprintf("%s (%s): %s", nameOr(c.Ref), c.ARN, why), nil
+	if why := e.Exclude.Excluded(c.Ref, o.Tags); why.Key != "" {
+		return fmt.Sprintf("%s (%s): %s", nameOr(c.Ref), c.ARN, why.In(e.Lang)), nil
 	}
 	if ds := diff(c.Recorded, markState(c.Action, o)); len(ds) > 0 {
 		return Drift{Ref: c.Ref, Diffs: ds}.String(), nil
@@ -208,17 +213,17 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read %s: %w", nameOr(r), err)
 	}
-	if why := e.Exclude.Excluded(r, o.Tags); why != "" {
-		return Outcome{}, fmt.Errorf("undo %s: %s is %s", id, nameOr(r), why)
+	if why := e.Exclude.Excluded(r, o.Tags); why.Key != "" {
+		return Outcome{}, fmt.Errorf("undo %s: %s is %s", id, nameOr(r), why.In(e.Lang))
 	}
 	// Why a resource may not be stopped, started or deleted now does not
 	// keep its mark tags from being put back.
-	if o.Skip != "" && inv != Mark && inv != Unmark {
-		return Outcome{}, fmt.Errorf("undo %s: %s: %s", id, nameOr(r), o.Skip)
+	if o.Skip.Key != "" && inv != Mark && inv != Unmark {
+		return Outcome{}, fmt.Errorf("undo %s: %s: %s", id, nameOr(r), o.Skip.In(e.Lang))
 	}
 	now := e.Now()
 	c := Change{ID: newID("u", now), Ref: r, Action: inv, Before: o.State, After: t.After(o, inv),
-		Why: "undo of " + id, Recorded: markState(inv, o)}
+		Why: e.Lang.T("journal.undoof", id), Recorded: markState(inv, o)}
 	if inv == Mark || inv == Unmark {
 		// A mark is undone by putting the tags back as they were.
 		c.Before, c.After = markValues(o.Tags), en.Before
@@ -278,15 +283,15 @@ func (e *Engine) PlanOne(ctx context.Context, r Ref, v Verb, why string) (*Plan,
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", nameOr(r), err)
 	}
-	if x := e.Exclude.Excluded(r, o.Tags); x != "" {
-		return nil, fmt.Errorf("%s is %s: %w", nameOr(r), x, ErrExcluded)
+	if x := e.Exclude.Excluded(r, o.Tags); x.Key != "" {
+		return nil, fmt.Errorf("%s is %s: %w", nameOr(r), x.In(e.Lang), ErrExcluded)
 	}
 	if (v == Start && o.Power == schedule.On) || (v == Stop && o.Power == schedule.Off) {
-		p.Skipped = append(p.Skipped, Skip{Ref: r, Reason: "already " + string(o.Power)})
+		p.Skipped = append(p.Skipped, Skip{Ref: r, Reason: i18n.Say("sched.decide.already", schedule.StateWord(o.Power)).In(e.Lang)})
 		return p, nil
 	}
-	if o.Skip != "" {
-		return nil, fmt.Errorf("%s: %s", nameOr(r), o.Skip)
+	if o.Skip.Key != "" {
+		return nil, fmt.Errorf("%s: %s", nameOr(r), o.Skip.In(e.Lang))
 	}
 	p.Changes = append(p.Changes, Change{ID: p.ID + ".1", Ref: r, Action: v, Before: o.State, After: t.After(o, v), Why: why, Recorded: o.State})
 	return p, nil

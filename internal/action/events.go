@@ -1,6 +1,8 @@
 package action
 
 import (
+	"github.com/steward-sre/steward/internal/i18n"
+
 	"context"
 	"fmt"
 	"strings"
@@ -60,7 +62,7 @@ func (t *EventsRule) Observe(ctx context.Context, r Ref) (Observed, error) {
 	switch out.State {
 	case ebtypes.RuleStateEnabled, ebtypes.RuleStateDisabled:
 	default:
-		o.Skip = "rule state " + state + ": steward only enables and disables"
+		o.Skip = i18n.Say("target.skip.rule", state)
 	}
 	tags, err := t.Events.ListTagsForResource(ctx, &eventbridge.ListTagsForResourceInput{ResourceARN: &r.ARN})
 	if err != nil {

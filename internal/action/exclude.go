@@ -1,6 +1,9 @@
 package action
 
-import "github.com/steward-sre/steward/internal/action/guard"
+import (
+	"github.com/steward-sre/steward/internal/action/guard"
+	"github.com/steward-sre/steward/internal/i18n"
+)
 
 // ProtectTag, set to true on a resource, keeps steward's hands off it.
 const ProtectTag = guard.ProtectTag
@@ -19,6 +22,6 @@ type Exclusions struct {
 func CheckPattern(p string) error { return guard.CheckPattern(p) }
 
 // Excluded says why r (with its tags now) is excluded, or "".
-func (x Exclusions) Excluded(r Ref, tags map[string]string) string {
+func (x Exclusions) Excluded(r Ref, tags map[string]string) i18n.Phrase {
 	return guard.Excluded(r.ARN, r.Name, tags, x.Patterns)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
@@ -33,6 +34,9 @@ type ScheduleInput struct {
 	// (env.Holds). A hold marked Unscheduled applies to a resource that
 	// follows no schedule too. A timed override wins over a hold.
 	Holds map[string]Hold
+	// Lang is the language of whoever plans: the reasons of the plan are
+	// written in it, and the plan file and journal keep them so.
+	Lang i18n.Lang
 }
 
 // Hold is what a run wants of one resource instead of its schedule.
@@ -92,6 +96,7 @@ func (e *Engine) PlanSchedules(ctx context.Context, in ScheduleInput) (*Plan, er
 // nothing when it follows no schedule.
 func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref, r inventory.Resource) error {
 	skip := func(reason string) { p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: reason}) }
+	l := in.Lang
 	env := r.Tags[in.EnvKey]
 	bastion := in.Bastion != nil && ref.ARN == in.Bastion.ARN
 	m, err := in.Resolver.For(schedule.Target{Tags: r.Tags, Env: env, System: r.Tags[in.SystemKey]})
@@ -105,45 +110,46 @@ func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref
 	switch {
 	case overridden && (m.Schedule != nil || bastion):
 		st, enforced = ov.Status(m.Schedule), true
-		label = fmt.Sprintf("override %s by %s until %s: %s", ov.ID, orSomeone(ov.Actor), ov.End().Format(time.RFC3339), ov.Reason)
+		key := "sched.label.override"
 		if bastion {
-			label = fmt.Sprintf("bastion lease %s by %s until %s: %s", ov.ID, orSomeone(ov.Actor), ov.End().Format(time.RFC3339), ov.Reason)
+			key = "sched.label.lease"
 		}
+		label = l.T(key, ov.ID, OrSomeone(l, ov.Actor), ov.End().Format(time.RFC3339), ov.Reason)
 	case overridden:
-		skip(fmt.Sprintf("override %s ignored: the resource follows no schedule, so nothing would put it back when the override ends", ov.ID))
+		skip(l.T("sched.skip.override", ov.ID))
 		return nil
 	case bastion:
 		last, ok := schedule.LastEnded(in.Overrides, ref.ARN, ref.Name, env, in.At)
 		if !ok {
-			skip("bastion: no lease ended recently (steward bastion up starts it, bastion down stops it)")
+			skip(l.T("sched.skip.nolease"))
 			return nil
 		}
 		st = schedule.Status{State: schedule.Off, Since: last.End()}
-		label = fmt.Sprintf("bastion lease %s by %s ended at %s", last.ID, orSomeone(last.Actor), last.End().Format(time.RFC3339))
+		label = l.T("sched.label.leaseended", last.ID, OrSomeone(l, last.Actor), last.End().Format(time.RFC3339))
 	case err != nil:
-		skip("schedule: " + err.Error())
+		skip(l.T("sched.skip.error", err))
 		return nil
 	case m.OptedOut:
-		skip("opted out (" + m.By + ")")
+		skip(l.T("sched.skip.optout", m.By.In(l)))
 		return nil
 	case held && (m.Schedule != nil || hold.Unscheduled):
-		name := "(none)"
+		name := l.T("sched.none")
 		if m.Schedule != nil {
 			name, enforced = m.Schedule.Name(), m.Schedule.Enforced()
 		}
 		st = hold.Status
-		label = fmt.Sprintf("schedule %s, by %s", name, hold.Why)
+		label = l.T("sched.label.hold", name, hold.Why)
 		if st.State == schedule.None {
-			skip(fmt.Sprintf("schedule %s has no transition in the last 7 days", name))
+			skip(l.T("sched.skip.notransition", name))
 			return nil
 		}
 	case m.Schedule == nil:
 		return nil
 	default:
 		st, enforced = m.Schedule.Eval(in.At), m.Schedule.Enforced()
-		label = fmt.Sprintf("schedule %s, by %s", m.Schedule.Name(), m.By)
+		label = l.T("sched.label.schedule", m.Schedule.Name(), m.By.In(l))
 		if st.State == schedule.None {
-			skip(fmt.Sprintf("schedule %s has no transition in the last 7 days", m.Schedule.Name()))
+			skip(l.T("sched.skip.notransition", m.Schedule.Name()))
 			return nil
 		}
 	}
@@ -157,11 +163,11 @@ func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		skip("could not read it: " + err.Error())
+		skip(l.T("cleanup.skip.read", err))
 		return nil
 	}
-	if why := e.Exclude.Excluded(ref, o.Tags); why != "" {
-		skip(why)
+	if why := e.Exclude.Excluded(ref, o.Tags); why.Key != "" {
+		skip(why.In(l))
 		return nil
 	}
 	manual, err := e.changedByHand(ctx, ref, o.Power, in.At)
@@ -169,13 +175,13 @@ func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref
 		return err
 	}
 	d := schedule.Decide(st, enforced, o.Power, manual)
-	why := fmt.Sprintf("%s (%s)", d.Reason, label)
+	why := l.T("sched.why", d.Reason.In(l), label)
 	if !d.Act {
 		skip(why)
 		return nil
 	}
-	if o.Skip != "" {
-		skip(o.Skip)
+	if o.Skip.Key != "" {
+		skip(o.Skip.In(l))
 		return nil
 	}
 	v := Stop
@@ -183,7 +189,7 @@ func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref
 		v = Start
 	}
 	c := Change{Ref: ref, Action: v, Before: o.State, After: t.After(o, v), Why: why, Recorded: o.State}
-	if w := iacWarning(r, v); w != "" {
+	if w := iacWarning(l, r, v); w != "" {
 		c.Warnings = append(c.Warnings, w)
 	}
 	p.Changes = append(p.Changes, c)
@@ -192,24 +198,25 @@ func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref
 
 // iacWarning says when the IaC that manages an ECS service sets its
 // desired count: its next deploy would start what a stop stopped.
-func iacWarning(r inventory.Resource, v Verb) string {
+func iacWarning(l i18n.Lang, r inventory.Resource, v Verb) string {
 	if r.Type != TypeECSService || v != Stop {
 		return ""
 	}
 	switch r.ManagedBy.Kind {
 	case "terraform":
 		if n, ok := r.Attrs["iac_desired_count"].(float64); ok && n > 0 {
-			return fmt.Sprintf("Terraform (%s) sets desired_count = %d: the next terraform apply starts it again; add desired_count to lifecycle.ignore_changes", r.ManagedBy.Ref, int(n))
+			return l.T("sched.warn.terraform", r.ManagedBy.Ref, int(n))
 		}
 	case "cloudformation":
-		return fmt.Sprintf("CloudFormation stack %s manages it: a stack update that sets DesiredCount starts it again; leave DesiredCount out of the template", r.ManagedBy.Ref)
+		return l.T("sched.warn.cloudformation", r.ManagedBy.Ref)
 	}
 	return ""
 }
 
-func orSomeone(actor string) string {
+// OrSomeone names who did something, when nobody was recorded.
+func OrSomeone(l i18n.Lang, actor string) string {
 	if actor == "" {
-		return "someone"
+		return l.T("sched.someone")
 	}
 	return actor
 }

@@ -8,6 +8,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/schedule"
 )
 
@@ -35,14 +36,14 @@ func dbID(r Ref) (string, error) {
 }
 
 // dbPower maps an RDS status to on or off; other statuses are in transition.
-func dbPower(status string) (on bool, skip string) {
+func dbPower(status string) (on bool, skip i18n.Phrase) {
 	switch status {
 	case "available":
-		return true, ""
+		return true, i18n.Phrase{}
 	case "stopped":
-		return false, ""
+		return false, i18n.Phrase{}
 	}
-	return false, "status " + status + " (in transition: a later run acts)"
+	return false, i18n.Say("target.skip.statustransition", status)
 }
 
 // DBInstance stops and starts an RDS instance. A read replica, and an
@@ -75,11 +76,11 @@ func (t *DBInstance) Observe(ctx context.Context, r Ref) (Observed, error) {
 	}
 	switch {
 	case sdkaws.ToString(d.ReadReplicaSourceDBInstanceIdentifier) != "":
-		o.Skip = "a read replica (of " + sdkaws.ToString(d.ReadReplicaSourceDBInstanceIdentifier) + "): AWS cannot stop it"
+		o.Skip = i18n.Say("target.skip.replica", sdkaws.ToString(d.ReadReplicaSourceDBInstanceIdentifier))
 	case len(d.ReadReplicaDBInstanceIdentifiers) > 0:
-		o.Skip = "the source of read replicas (" + strings.Join(d.ReadReplicaDBInstanceIdentifiers, ", ") + "): AWS cannot stop it"
+		o.Skip = i18n.Say("target.skip.replicasource", strings.Join(d.ReadReplicaDBInstanceIdentifiers, ", "))
 	case sdkaws.ToString(d.DBClusterIdentifier) != "":
-		o.Skip = "an instance of Aurora cluster " + sdkaws.ToString(d.DBClusterIdentifier) + ": the cluster is stopped and started"
+		o.Skip = i18n.Say("target.skip.aurora", sdkaws.ToString(d.DBClusterIdentifier))
 	}
 	return o, nil
 }
@@ -144,7 +145,7 @@ func (t *DBCluster) Observe(ctx context.Context, r Ref) (Observed, error) {
 		o.Tags[sdkaws.ToString(tg.Key)] = sdkaws.ToString(tg.Value)
 	}
 	if src := sdkaws.ToString(c.ReplicationSourceIdentifier); src != "" {
-		o.Skip = "a replica cluster (of " + src + "): AWS cannot stop it"
+		o.Skip = i18n.Say("target.skip.replicacluster", src)
 	}
 	return o, nil
 }

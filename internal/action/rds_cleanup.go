@@ -1,6 +1,8 @@
 package action
 
 import (
+	"github.com/steward-sre/steward/internal/i18n"
+
 	"context"
 	"fmt"
 
@@ -162,9 +164,9 @@ func (t *DBSnapshot) Observe(ctx context.Context, r Ref) (Observed, error) {
 	}
 	switch {
 	case kind != "manual":
-		o.Skip = "a " + kind + " snapshot: AWS expires it"
+		o.Skip = i18n.Say("target.skip.autosnapshot", kind)
 	case status != "available":
-		o.Skip = "status " + status
+		o.Skip = i18n.Say("target.skip.status", status)
 	}
 	return o, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/schedule"
 )
 
@@ -19,7 +20,7 @@ type Observed struct {
 	Tags  map[string]string
 	// Skip, when set, is why no change may be made now (a deployment in
 	// progress, a read replica, a transitional state).
-	Skip string
+	Skip i18n.Phrase
 	// count is what a start sets when nothing was saved (Ref.Count).
 	count int32
 }

@@ -90,7 +90,7 @@ func (r *runner) actionSetup(ctx context.Context, cfg *config.Config) (*action.E
 		return nil, nil, nil, err
 	}
 	e := &action.Engine{Targets: targets, Journal: st, Exclude: action.Exclusions{Patterns: cfg.Policies.Actions.Exclude},
-		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: r.whoami(""), Now: r.env.Now, Logger: r.log.With("component", "action")}
+		MaxChanges: cfg.Policies.Actions.MaxChanges, Actor: r.whoami(""), Lang: r.lang, Now: r.env.Now, Logger: r.log.With("component", "action")}
 	if afterIntent != nil {
 		action.SetAfterIntent(e, afterIntent)
 	}
@@ -181,7 +181,7 @@ func (r *runner) planSchedules(ctx context.Context, cfg *config.Config, e *actio
 		return nil, err
 	}
 	return e.PlanSchedules(ctx, action.ScheduleInput{Resources: rs, Resolver: cfg.ScheduleResolver(),
-		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at, Holds: holds, Overrides: ovs, Bastion: bastion})
+		EnvKey: cfg.Tags.EnvKey, SystemKey: cfg.Tags.SystemKey, At: at, Holds: holds, Overrides: ovs, Bastion: bastion, Lang: r.lang})
 }
 
 // Run plans.
@@ -423,7 +423,7 @@ func (r *runner) printPlan(format string, p *action.Plan) error {
 	}
 	l := r.lang
 	opts := table.Options{Width: r.tableWidth()}
-	fmt.Fprintln(r.env.Stdout, l.T("cli.plan.head", p.ID, when(p.AsOf), len(p.Changes), len(p.Skipped)))
+	fmt.Fprintln(r.env.Stdout, l.T("cli.plan.head", p.ID, whenIn(l, p.AsOf), len(p.Changes), len(p.Skipped)))
 	if len(p.Changes) > 0 {
 		cols := []table.Column{{Title: l.T("col.change")}, {Title: l.T("col.action")}, {Title: l.T("col.type"), Drop: 1}, {Title: l.T("col.name"), Shrink: 2, Min: 16},
 			{Title: l.T("col.beforeafter"), Shrink: 3, Min: 20}, {Title: l.T("col.why"), Shrink: 1, Min: 30, Below: true}}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -110,7 +111,7 @@ func (c *BastionUpCmd) Run(ctx context.Context, r *runner) error {
 	now := r.env.Now()
 	lease := schedule.Override{ID: newOverrideID("b", now), Target: ref.ARN, Kind: schedule.OverrideResource, State: schedule.On,
 		Reason: strings.TrimSpace(c.Reason), Actor: r.whoami(""), Created: now, Until: now.Add(ttl)}
-	why := fmt.Sprintf("bastion up by %s for %s: %s (lease %s)", orSomeone(lease.Actor), ttl, lease.Reason, lease.ID)
+	why := r.lang.T("bastion.why.up", action.OrSomeone(r.lang, lease.Actor), env.FormatDurationIn(r.lang, ttl), lease.Reason, lease.ID)
 	p, err := e.PlanOne(ctx, ref, action.Start, why)
 	if err != nil {
 		return bastionError(err)
@@ -140,7 +141,7 @@ func (c *BastionUpCmd) Run(ctx context.Context, r *runner) error {
 		if len(p.Changes) == 0 {
 			fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.already", ref.Cluster+"/"+ref.Name))
 		}
-		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.upuntil", ref.Cluster+"/"+ref.Name, when(lease.Until.In(zone(cfg))), lease.ID, orSomeone(lease.Actor), lease.Reason))
+		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.upuntil", ref.Cluster+"/"+ref.Name, whenIn(l, lease.Until.In(zone(cfg))), lease.ID, action.OrSomeone(r.lang, lease.Actor), lease.Reason))
 		r.printBastionCommand(cfg, &rep)
 	}
 	if taskErr != nil {
@@ -217,9 +218,9 @@ func (c *BastionDownCmd) Run(ctx context.Context, r *runner) error {
 	now := r.env.Now()
 	reason := strings.TrimSpace(c.Reason)
 	if reason == "" {
-		reason = "done"
+		reason = r.lang.T("bastion.why.done")
 	}
-	p, err := e.PlanOne(ctx, ref, action.Stop, fmt.Sprintf("bastion down by %s: %s", orSomeone(r.whoami("")), reason))
+	p, err := e.PlanOne(ctx, ref, action.Stop, r.lang.T("bastion.why.down", action.OrSomeone(r.lang, r.whoami("")), reason))
 	if err != nil {
 		return bastionError(err)
 	}
@@ -292,7 +293,7 @@ func (c *BastionStatusCmd) Run(ctx context.Context, r *runner) error {
 	case o.Power != schedule.On:
 		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.isdown", name))
 	case rep.Lease != nil:
-		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.upuntil", name, when(rep.Lease.Until.In(zone(cfg))), rep.Lease.ID, orSomeone(rep.Lease.Actor), rep.Lease.Reason))
+		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.upuntil", name, whenIn(l, rep.Lease.Until.In(zone(cfg))), rep.Lease.ID, action.OrSomeone(r.lang, rep.Lease.Actor), rep.Lease.Reason))
 	default:
 		fmt.Fprintln(r.env.Stdout, l.T("cli.bastion.nolease", name, rep.Desired))
 	}
@@ -301,11 +302,4 @@ func (c *BastionStatusCmd) Run(ctx context.Context, r *runner) error {
 		fmt.Fprintln(r.env.Stdout, l.T("cli.warning", taskErr))
 	}
 	return nil
-}
-
-func orSomeone(actor string) string {
-	if actor == "" {
-		return "someone"
-	}
-	return actor
 }

@@ -175,6 +175,12 @@ func TestDevEnvironmentAgainstMoto(t *testing.T) {
 		!strings.Contains(out, "already on (override") || !strings.Contains(out, "release rehearsal") {
 		t.Errorf("plan with the override: exit %d\n%s", code, out)
 	}
+	// The same plan made in Japanese says why in Japanese, with the same data.
+	if code, out, _ := run(evening, "--lang", "ja", "plan", "--at", evening.Format(time.RFC3339)); code != ExitOK ||
+		!strings.Contains(out, "すでに起動中（alice のオーバーライド") || !strings.Contains(out, "release rehearsal") ||
+		strings.Contains(out, "already on") || strings.Contains(out, "override ") || strings.Contains(out, "scheduled ") {
+		t.Errorf("plan with the override in Japanese: exit %d\n%s", code, out)
+	}
 	if code, _, _ := run(evening, "schedule", "run", "--at", evening.Format(time.RFC3339)); code != ExitOK {
 		t.Errorf("run with the override: exit %d", code)
 	}
@@ -201,7 +207,7 @@ func TestDevEnvironmentAgainstMoto(t *testing.T) {
 	if got := dev.state(t, ctx); !strings.HasSuffix(got, "bastion=1") {
 		t.Errorf("after bastion up: %s", got)
 	}
-	if code, out, _ := run(now, "journal", "--format", "json"); code != ExitOK || !strings.Contains(out, `"actor": "alice"`) || !strings.Contains(out, "bastion up by alice for 1h0m0s: check the orders table") {
+	if code, out, _ := run(now, "journal", "--format", "json"); code != ExitOK || !strings.Contains(out, `"actor": "alice"`) || !strings.Contains(out, "bastion up by alice for 1h: check the orders table") {
 		t.Errorf("journal of bastion up: exit %d\n%s", code, out)
 	}
 	if code, out, _ := run(now.Add(10*time.Minute), "bastion", "status"); code != ExitOK || !strings.Contains(out, "is up until") || !strings.Contains(out, "check the orders table") {

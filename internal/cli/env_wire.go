@@ -118,7 +118,7 @@ func (r *runner) leaseHolds(ctx context.Context, cfg *config.Config, st store.St
 	if err != nil {
 		return nil, err
 	}
-	holds := env.Holds(env.BoardInput{Definitions: defs, Resources: rs, Keys: keys, Live: live, History: history, Deployments: d.Deployments, Now: at})
+	holds := env.Holds(env.BoardInput{Definitions: defs, Resources: rs, Keys: keys, Live: live, History: history, Deployments: d.Deployments, Now: at, Lang: r.lang})
 	out := make(map[string]action.Hold, len(holds))
 	for arn, h := range holds {
 		out[arn] = action.Hold{Status: h.Status, Why: h.Why, Unscheduled: h.Unscheduled}

@@ -151,7 +151,7 @@ func (c *OverrideAddCmd) Run(ctx context.Context, r *runner) error {
 		return writeJSON(r.env.Stdout, o)
 	}
 	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("cli.override.added", o.ID, overrideTarget(o), r.lang.T("state."+string(o.State)),
-		when(o.Until.In(zone(cfg))), orDash(o.Actor), o.Reason))
+		whenIn(r.lang, o.Until.In(zone(cfg))), orDash(o.Actor), o.Reason))
 	return err
 }
 
@@ -213,10 +213,10 @@ func (r *runner) printOverrides(list []schedule.Override, now time.Time, loc *ti
 		{Title: l.T("col.until")}, {Title: l.T("col.by"), Drop: 1}, {Title: l.T("col.reason"), Shrink: 1, Min: 20, Below: true}}
 	var rows [][]string
 	for _, o := range list {
-		until := when(o.Until.In(loc))
+		until := whenIn(l, o.Until.In(loc))
 		switch {
 		case !o.Cancelled.IsZero() && o.Cancelled.Before(o.Until):
-			until = l.T("cli.override.cancelled", when(o.Cancelled.In(loc)), orDash(o.CancelledBy))
+			until = l.T("cli.override.cancelled", whenIn(l, o.Cancelled.In(loc)), orDash(o.CancelledBy))
 		case !o.Until.After(now):
 			until = l.T("cli.override.ended", until)
 		}

@@ -136,7 +136,7 @@ func (c *SchedulePreviewCmd) Run(ctx context.Context, r *runner) error {
 		return writeJSON(r.env.Stdout, days)
 	}
 	l := r.lang
-	fmt.Fprintln(r.env.Stdout, table.Terminal(fmt.Sprintf("%s: %s", s.Name(), s)))
+	fmt.Fprintln(r.env.Stdout, table.Terminal(fmt.Sprintf("%s: %s", s.Name(), s.Describe(l))))
 	cols := []table.Column{{Title: l.T("schedule.col.date")}, {Title: l.T("schedule.col.day")}, {Title: l.T("schedule.col.transitions")}, {Title: l.T("schedule.col.dayoff")}}
 	var rows [][]string
 	for _, d := range days {
@@ -154,7 +154,7 @@ func (c *SchedulePreviewCmd) Run(ctx context.Context, r *runner) error {
 		case "closed":
 			off = l.T("schedule.closedday")
 		default:
-			off = l.T("schedule.holiday", off)
+			off = l.T("schedule.holiday", l.Holiday(off))
 		}
 		rows = append(rows, []string{d.Date.Format(time.DateOnly), l.Weekday(d.Date.Weekday()), trs, off})
 	}
@@ -259,9 +259,6 @@ func instant(flag, s string, now func() time.Time) (time.Time, error) {
 	}
 	return t, nil
 }
-
-// when is a time as people read it, with its day.
-func when(t time.Time) string { return whenIn(i18n.EN, t) }
 
 // whenIn is an instant for people in lang, its weekday in their words:
 // 2026-12-07 19:30 JST (Mon), or (月) in Japanese.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/golden"
 )
 
 // devEstate is what the schedule test seeds: an ECS service with a
@@ -196,6 +198,24 @@ func TestScheduleRunAgainstMoto(t *testing.T) {
 	before := dev.state(t, ctx)
 	if want := "web desired=2 min=1 max=4 suspended=false saved=-; db available; aurora available; vm running"; before != want {
 		t.Fatalf("seeded estate:\n got %s\nwant %s", before, want)
+	}
+
+	// The plan says why in the planner's language: the same plan in
+	// English and in Japanese, ids and the account made stable.
+	stable := regexp.MustCompile(`p\d{8}T\d{6}-[0-9a-f]+`)
+	for _, lang := range []string{"en", "ja"} {
+		code, out, errb := run("--lang", lang, "plan", "--at", "2026-11-19T20:30:00+09:00")
+		if code != ExitOK {
+			t.Fatalf("plan in %s: exit %d\n%s", lang, code, errb)
+		}
+		golden.Check(t, filepath.Join("testdata", "plan-"+lang+".golden"), []byte(stable.ReplaceAllStringFunc(out, func(id string) string { return "p" + strings.Repeat("X", len(id)-1) })))
+		if lang == "ja" {
+			for _, english := range []string{"scheduled ", "schedule ", " by ", "already ", "tag ", "env ", "in transition", "deployment"} {
+				if strings.Contains(out, english) {
+					t.Errorf("Japanese plan holds English %q:\n%s", english, out)
+				}
+			}
+		}
 	}
 
 	steps := []struct {

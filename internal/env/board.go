@@ -1,7 +1,6 @@
 package env
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -191,6 +190,9 @@ type BoardInput struct {
 	Deployments []delivery.Deployment
 	Policy      Policy
 	Now         time.Time
+	// Lang is the language of whoever plans: a hold's Why is written in
+	// it, since a schedule run's plan keeps it.
+	Lang i18n.Lang
 }
 
 // Board is one row per environment.
@@ -300,7 +302,7 @@ func Holds(in BoardInput) map[string]Hold {
 	for _, d := range in.Definitions {
 		members := d.Members(in.Resources, in.Keys)
 		if l, ok := in.Live[d.Name]; ok && l.Live(in.Now) {
-			why := fmt.Sprintf("leased by %s until %s", l.Holder, l.Until.Format(time.RFC3339))
+			why := in.Lang.T("env.why.leased", l.Holder, l.Until.Format(time.RFC3339))
 			for _, r := range members {
 				if _, ok := PowerOf(&r); ok {
 					out[r.ARN] = Hold{Status: schedule.Status{State: schedule.On, Since: l.Start}, Why: why}
@@ -324,7 +326,7 @@ func Holds(in BoardInput) map[string]Hold {
 			continue
 		}
 		stopAt := since.Add(d.IdleStopAfter)
-		why := fmt.Sprintf("unleased and idle since %s (idle_stop_after %s)", since.Format(time.RFC3339), FormatDuration(d.IdleStopAfter))
+		why := in.Lang.T("env.why.idle", since.Format(time.RFC3339), FormatDuration(d.IdleStopAfter))
 		for _, r := range members {
 			if _, ok := PowerOf(&r); ok {
 				out[r.ARN] = Hold{Status: schedule.Status{State: schedule.Off, Since: stopAt}, Why: why, Unscheduled: true}

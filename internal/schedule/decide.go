@@ -1,17 +1,23 @@
 package schedule
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Decision is what a run does with one resource.
 type Decision struct {
 	// Act: put the resource in state Want.
-	Act    bool
-	Want   State
-	Reason string
+	Act  bool
+	Want State
+	// Reason is why, said in the planner's language when the plan is
+	// made (Reason.In(lang)).
+	Reason i18n.Phrase
 }
+
+// StateWord is a state as people read it, in any language.
+func StateWord(s State) i18n.Phrase { return i18n.Say("schedule.state." + string(s)) }
 
 // Decide applies a schedule's status to a resource that is in state
 // current (On or Off) and was last changed by hand at manual (zero when
@@ -21,20 +27,21 @@ type Decision struct {
 func Decide(st Status, enforced bool, current State, manual time.Time) Decision {
 	switch {
 	case st.State == None:
-		return Decision{Want: None, Reason: "the schedule has no transition in the last 7 days"}
+		return Decision{Want: None, Reason: i18n.Say("sched.decide.none")}
 	case current == st.State:
-		return Decision{Want: st.State, Reason: fmt.Sprintf("already %s", current)}
+		return Decision{Want: st.State, Reason: i18n.Say("sched.decide.already", StateWord(current))}
 	case !enforced && !manual.IsZero() && manual.After(st.Since):
-		reason := fmt.Sprintf("turned %s by hand at %s, after the schedule's %s at %s; respected until the next transition",
-			current, manual.In(st.Since.Location()).Format(time.RFC3339), st.State, st.Since.Format(time.RFC3339))
+		at := manual.In(st.Since.Location()).Format(time.RFC3339)
 		if st.Next != nil {
-			reason += " at " + st.Next.At.Format(time.RFC3339)
+			return Decision{Want: st.State, Reason: i18n.Say("sched.decide.byhand.next", StateWord(current), at,
+				StateWord(st.State), st.Since.Format(time.RFC3339), st.Next.At.Format(time.RFC3339))}
 		}
-		return Decision{Want: st.State, Reason: reason}
+		return Decision{Want: st.State, Reason: i18n.Say("sched.decide.byhand", StateWord(current), at,
+			StateWord(st.State), st.Since.Format(time.RFC3339))}
 	}
-	reason := fmt.Sprintf("scheduled %s since %s", st.State, st.Since.Format(time.RFC3339))
 	if enforced && !manual.IsZero() && manual.After(st.Since) {
-		reason += fmt.Sprintf("; the schedule is enforced, so the change by hand at %s is undone", manual.In(st.Since.Location()).Format(time.RFC3339))
+		return Decision{Act: true, Want: st.State, Reason: i18n.Say("sched.decide.enforced", StateWord(st.State),
+			st.Since.Format(time.RFC3339), manual.In(st.Since.Location()).Format(time.RFC3339))}
 	}
-	return Decision{Act: true, Want: st.State, Reason: reason}
+	return Decision{Act: true, Want: st.State, Reason: i18n.Say("sched.decide.scheduled", StateWord(st.State), st.Since.Format(time.RFC3339))}
 }

@@ -6,6 +6,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // DefaultScheduleKey is the tag that names the schedule a resource
@@ -41,8 +43,8 @@ type Match struct {
 	// Schedule is nil when the resource follows none.
 	Schedule *Schedule
 	// By says why, e.g. "tag steward:schedule=office-hours", "tag
-	// maid_offhours", "env dev3 (dev*)".
-	By string
+	// maid_offhours", "env dev3 (dev*)", in the reader's language.
+	By i18n.Phrase
 	// OptedOut: a tag took the resource out of scheduling
 	// (maid_offhours=off, steward:schedule=none).
 	OptedOut bool
@@ -65,7 +67,7 @@ func (r *Resolver) Schedule(name string) (*Schedule, bool) {
 func (r *Resolver) For(t Target) (Match, error) {
 	schedKey := cmpOr(r.ScheduleKey, DefaultScheduleKey)
 	if v, ok := tag(t.Tags, schedKey); ok {
-		by := fmt.Sprintf("tag %s=%s", schedKey, v)
+		by := i18n.Say("sched.by.tag", schedKey+"="+v)
 		if strings.EqualFold(strings.TrimSpace(v), OptOutValue) {
 			return Match{By: by, OptedOut: true}, nil
 		}
@@ -89,7 +91,7 @@ func (r *Resolver) For(t Target) (Match, error) {
 		if err != nil {
 			return Match{}, err
 		}
-		by := "tag " + offKey
+		by := i18n.Say("sched.by.tag", offKey)
 		if optedOut {
 			return Match{By: by, OptedOut: true}, nil
 		}
@@ -101,22 +103,26 @@ func (r *Resolver) For(t Target) (Match, error) {
 		if len(s.envs) == 0 && len(s.systems) == 0 {
 			continue
 		}
-		var why []string
+		var why []i18n.Phrase
 		if len(s.envs) > 0 {
 			g, ok := matchGlob(s.envs, t.Env)
 			if !ok {
 				continue
 			}
-			why = append(why, fmt.Sprintf("env %s (%s)", t.Env, g))
+			why = append(why, i18n.Say("sched.by.env", t.Env, g))
 		}
 		if len(s.systems) > 0 {
 			g, ok := matchGlob(s.systems, t.System)
 			if !ok {
 				continue
 			}
-			why = append(why, fmt.Sprintf("system %s (%s)", t.System, g))
+			why = append(why, i18n.Say("sched.by.system", t.System, g))
 		}
-		found = append(found, Match{Schedule: s, By: strings.Join(why, ", ")})
+		by := why[0]
+		if len(why) == 2 {
+			by = i18n.Say("sched.by.both", why[0], why[1])
+		}
+		found = append(found, Match{Schedule: s, By: by})
 	}
 	switch len(found) {
 	case 0:
@@ -125,7 +131,7 @@ func (r *Resolver) For(t Target) (Match, error) {
 		return found[0], nil
 	}
 	return Match{}, fmt.Errorf("schedules %s and %s both match (%s; %s): narrow their env or system, or tag the resource %s=NAME",
-		found[0].Schedule.name, found[1].Schedule.name, found[0].By, found[1].By, schedKey)
+		found[0].Schedule.name, found[1].Schedule.name, found[0].By.In(i18n.EN), found[1].By.In(i18n.EN), schedKey)
 }
 
 func (r *Resolver) names() string {

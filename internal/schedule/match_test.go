@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 func TestResolverFor(t *testing.T) {
@@ -55,8 +57,8 @@ func TestResolverFor(t *testing.T) {
 			if m.Schedule != nil {
 				got = m.Schedule.Name()
 			}
-			if got != tc.schedule || m.By != tc.by || m.OptedOut != tc.optedOut {
-				t.Errorf("For = {%s by %q opted out %v}, want {%s by %q opted out %v}", got, m.By, m.OptedOut, tc.schedule, tc.by, tc.optedOut)
+			if got != tc.schedule || m.By.In(i18n.EN) != tc.by || m.OptedOut != tc.optedOut {
+				t.Errorf("For = {%s by %q opted out %v}, want {%s by %q opted out %v}", got, m.By.In(i18n.EN), m.OptedOut, tc.schedule, tc.by, tc.optedOut)
 			}
 		})
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // State is what a schedule wants of a resource.
@@ -183,7 +185,11 @@ func (s *Schedule) Selectors() (env, system []string) {
 }
 
 // String describes the schedule in one line.
-func (s *Schedule) String() string {
+func (s *Schedule) String() string { return s.Describe(i18n.EN) }
+
+// Describe is String in l: the windows and zone as steward.yaml spells
+// them, then the holidays and closed days in l's words.
+func (s *Schedule) Describe(l i18n.Lang) string {
 	if !s.named {
 		return s.tag
 	}
@@ -193,14 +199,14 @@ func (s *Schedule) String() string {
 	}
 	out := strings.Join(ws, "; ") + " " + s.loc.String()
 	if h := s.Holidays(); h != "none" {
-		out += ", " + h + " holidays off"
+		out += l.T("schedule.desc.holidays", h)
 	}
 	if cl := s.Closed(); len(cl) > 0 {
 		var ds []string
 		for _, d := range cl {
 			ds = append(ds, d.String())
 		}
-		out += ", closed " + strings.Join(ds, ",")
+		out += l.T("schedule.desc.closed", strings.Join(ds, ","))
 	}
 	return out
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // ProtectTag, set to true on a resource, keeps steward's hands off it.
@@ -45,17 +47,18 @@ func CheckPattern(p string) error {
 }
 
 // Excluded says why a resource (its ARN, name and tags now) is excluded
-// by the protect tag or one of patterns, or "" when it is not.
-func Excluded(arn, name string, tags map[string]string, patterns []string) string {
+// by the protect tag or one of patterns, or the zero Phrase when it is
+// not; the planner says it in its plan's language.
+func Excluded(arn, name string, tags map[string]string, patterns []string) i18n.Phrase {
 	if strings.EqualFold(strings.TrimSpace(tags[ProtectTag]), "true") {
-		return "excluded: tagged " + ProtectTag + "=true"
+		return i18n.Say("guard.excluded.tag", ProtectTag+"=true")
 	}
 	for _, p := range patterns {
 		if rest, ok := strings.CutPrefix(p, "tag:"); ok {
 			k, g, _ := strings.Cut(rest, "=")
 			if v, ok := tags[k]; ok {
 				if m, _ := path.Match(g, v); m {
-					return "excluded by policies.actions.exclude " + p
+					return i18n.Say("guard.excluded.pattern", p)
 				}
 			}
 			continue
@@ -65,9 +68,9 @@ func Excluded(arn, name string, tags map[string]string, patterns []string) strin
 				continue
 			}
 			if m, _ := path.Match(p, s); m {
-				return "excluded by policies.actions.exclude " + p
+				return i18n.Say("guard.excluded.pattern", p)
 			}
 		}
 	}
-	return ""
+	return i18n.Phrase{}
 }
