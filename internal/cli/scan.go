@@ -289,6 +289,11 @@ func (r *runner) config(ctx context.Context) (*config.Config, error) {
 	if path != "" {
 		var err error
 		if c, err = config.Load(ctx, path); err != nil {
+			// The error is said in the language the file asks for when
+			// that much of it can be read; --lang and STEWARD_LANG still win.
+			if lang, lerr := r.selectLang(config.FileLang(ctx, path)); lerr == nil {
+				r.lang = lang
+			}
 			return nil, usageError{err}
 		}
 	}
