@@ -20,8 +20,8 @@ import (
 
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/objstore"
-	"github.com/steward-sre/steward/internal/yamlfile"
 	"github.com/steward-sre/steward/internal/quote"
+	"github.com/steward-sre/steward/internal/yamlfile"
 
 	"github.com/steward-sre/steward/internal/i18n"
 )
