@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -212,6 +214,8 @@ func wrap(name string, err error) error {
 		var te *yaml.TypeError
 		var ue *yaml.UnknownFieldError
 		var de *yaml.DuplicateKeyError
+		var ne *yaml.UnexpectedNodeTypeError
+		var se *yaml.SyntaxError
 		switch {
 		case errors.As(err, &te) && te.Token != nil:
 			// The library speaks of Go struct fields; people wrote YAML.
@@ -221,6 +225,16 @@ func wrap(name string, err error) error {
 			e.Phrase = i18n.Say("yaml.unknown", ue.Token.Value)
 		case errors.As(err, &de) && de.Token != nil:
 			e.Phrase = i18n.Say("yaml.duplicate", de.Token.Value)
+		case errors.As(err, &ne):
+			e.Phrase = i18n.Say("yaml.nodetype", i18n.Say(nodeKind(ne.Actual)), i18n.Say(nodeKind(ne.Expected)))
+		case errors.As(err, &se):
+			if m := dupKeyRe.FindStringSubmatch(se.Message); m != nil {
+				line, _ := strconv.Atoi(m[2])
+				e.Phrase = i18n.Say("yaml.duplicate.at", m[1], line)
+			} else {
+				// The parser's own words, introduced in the reader's language.
+				e.Phrase = i18n.Say("yaml.syntax", se.Message)
+			}
 		}
 		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 			e.Line, e.Column = tk.Position.Line, tk.Position.Column
@@ -252,6 +266,29 @@ func kind(t reflect.Type) string {
 		return "yaml.kind.mapping"
 	}
 	return "yaml.kind.valid"
+}
+
+// dupKeyRe is the parser's message for a key written twice in a mapping.
+var dupKeyRe = regexp.MustCompile(`^mapping key "(.*)" already defined at \[(\d+):(\d+)\]$`)
+
+// nodeKind is the catalog key of what a YAML node is, as kind says it of
+// a Go type.
+func nodeKind(t ast.NodeType) string {
+	switch t {
+	case ast.SequenceType:
+		return "yaml.kind.list"
+	case ast.MappingType, ast.MappingKeyType, ast.MappingValueType:
+		return "yaml.kind.mapping"
+	case ast.IntegerType:
+		return "yaml.kind.int"
+	case ast.FloatType, ast.InfinityType, ast.NanType:
+		return "yaml.kind.number"
+	case ast.BoolType:
+		return "yaml.kind.bool"
+	case ast.StringType, ast.LiteralType:
+		return "yaml.kind.string"
+	}
+	return "yaml.kind.scalar"
 }
 
 // empty reports whether a file holds no document but comments.
