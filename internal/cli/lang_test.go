@@ -313,3 +313,88 @@ func TestScheduleGolden(t *testing.T) {
 		})
 	}
 }
+
+// badConfigs are the mistakes people make first in steward.yaml, one per
+// file, for config validate in each language.
+var badConfigs = []struct{ name, body string }{
+	{"unknown-key", "regions: [ap-northeast-1]\nregoins: [us-east-1]\n"},
+	{"wrong-type", "retention:\n  days: 30d\n"},
+	{"duplicate-key", "regions: [ap-northeast-1]\nregions: [us-east-1]\n"},
+	{"bad-region", "regions:\n  - tokyo\n"},
+	{"unknown-currency", "currency:\n  code: EUR\n"},
+	{"bad-duration", "policies:\n  actions:\n    ecs_start_timeout: 10\n"},
+	{"bad-digest", "serve:\n  digest: mon 9am\n"},
+	{"service-in-two-teams", "teams:\n  team-api:\n    services: [api]\n  team-shop:\n    services: [api]\n"},
+	{"no-db-host", "bastion:\n  cluster: ops\n  service: bastion\n  database:\n    port: 5432\n"},
+	{"unknown-type", "tags:\n  exempt: [AWS::EC2::Instances]\n"},
+}
+
+// TestConfigValidateErrorsGolden runs config validate on each bad file in
+// English and in Japanese: exit 2, file:line and the key path in both,
+// the message in the reader's language.
+func TestConfigValidateErrorsGolden(t *testing.T) {
+	dir := t.TempDir()
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			var all strings.Builder
+			for _, bc := range badConfigs {
+				path := filepath.Join(dir, bc.name+".yaml")
+				if err := os.WriteFile(path, []byte(bc.body), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				code, out, errs := runLang(t, nil, 0, "--lang", lang, "config", "validate", path)
+				if code != ExitUsage || out != "" {
+					t.Errorf("%s: exit %d, out %q, want exit %d and nothing on stdout", bc.name, code, out, ExitUsage)
+				}
+				if !strings.HasPrefix(errs, "steward: "+path+":") {
+					t.Errorf("%s: %q does not start with the file and its line", bc.name, errs)
+				}
+				all.WriteString("$ steward --lang " + lang + " config validate " + bc.name + ".yaml\n" + strings.ReplaceAll(errs, dir+string(filepath.Separator), ""))
+			}
+			got := all.String()
+			golden.Check(t, filepath.Join("testdata", "config-validate-"+lang+".golden"), []byte(got))
+			if lang == "ja" {
+				for _, english := range []string{"unknown field", "is not", "want ", "required", "already", "e.g."} {
+					if strings.Contains(got, english) {
+						t.Errorf("Japanese output holds %q:\n%s", english, got)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestConfigErrorLanguage: a refused steward.yaml is said in the language
+// chosen by --lang, STEWARD_LANG, the file's own lang: (read even though
+// the file is refused) or the locale, in that order; a file that cannot be
+// read at all falls back to the flag, the variable and the locale.
+func TestConfigErrorLanguage(t *testing.T) {
+	const ja, en = "というキーはありません", `unknown field "regoins"`
+	plain := writeConfig(t, "regoins: [us-east-1]\n")
+	withJA := writeConfig(t, "lang: ja\nregoins: [us-east-1]\n")
+	withEN := writeConfig(t, "lang: en\nregoins: [us-east-1]\n")
+	missing := filepath.Join(t.TempDir(), "nope.yaml")
+	tests := map[string]struct {
+		vars map[string]string
+		args []string
+		want string
+	}{
+		"default":                   {nil, []string{"--config", plain, "policy", "list"}, en},
+		"flag":                      {nil, []string{"--lang", "ja", "--config", plain, "policy", "list"}, ja},
+		"STEWARD_LANG":              {map[string]string{"STEWARD_LANG": "ja"}, []string{"--config", plain, "config", "validate"}, ja},
+		"LANG":                      {map[string]string{"LANG": "ja_JP.UTF-8"}, []string{"config", "validate", plain}, ja},
+		"the file's lang":           {nil, []string{"config", "validate", withJA}, ja},
+		"flag over the file's lang": {nil, []string{"--lang", "en", "config", "validate", withJA}, en},
+		"the file's lang over LANG": {map[string]string{"LANG": "ja_JP.UTF-8"}, []string{"config", "validate", withEN}, en},
+		"missing file, flag":        {nil, []string{"--lang", "ja", "--config", missing, "policy", "list"}, "設定ファイル " + missing + " がありません"},
+		"missing file, English":     {nil, []string{"--config", missing, "config", "validate"}, "config " + missing + " does not exist"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			code, _, errs := runLang(t, tc.vars, 0, tc.args...)
+			if code != ExitUsage || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, ExitUsage, tc.want)
+			}
+		})
+	}
+}
