@@ -428,7 +428,7 @@ func (r *runner) engine(ctx context.Context, cfg *config.Config) (*policy.Engine
 	var oe *policy.OptionError
 	switch {
 	case errors.As(err, &oe) && cfg.File() != nil:
-		return nil, usageError{cfg.File().Errorf(oe.Field, "%v", oe.Err)}
+		return nil, usageError{cfg.File().Wrap(oe.Field, oe.Err)}
 	case err != nil:
 		// Policies are the user's files: one that does not compile is bad input.
 		return nil, usageError{err}

@@ -76,6 +76,12 @@ func TestParseErrorsInJapanese(t *testing.T) {
 			`oidc を使う場合は public_url が必須です（プロバイダはログイン後に PUBLIC_URL/auth/callback へ戻します）`},
 		"unsupported lang": {"lang: fr\n", "steward.yaml:1:7: lang: ",
 			`"fr" には対応していません（指定できる値: en、ja）`},
+		"cost window too short": {"cost:\n  anomaly:\n    window_days: 7\n", "steward.yaml:3:18: cost.anomaly.window_days: ",
+			`7 では短すぎます。14 以上を指定してください`},
+		"cost percentage": {"cost:\n  max_skipped: 5\n", "steward.yaml:2:16: cost.max_skipped: ",
+			`"5" はパーセンテージではありません（例: 1% や 0.5%）`},
+		"budget without scope": {"cost:\n  budgets:\n    - monthly: 5\n", "steward.yaml:3:14: cost.budgets[0]: ",
+			`system か env、またはその両方を指定してください`},
 		"environment range sharing tags": {"environments:\n  qa1..qa3:\n    tags: {env: qa}\n", "steward.yaml:2:11: environments.qa1..qa3.tags: ",
 			`範囲で定義した環境はタグを共有できません。どの環境も同じリソースを選ぶことになります（環境ごとに別のエントリを書いてください）`},
 	}

@@ -7,6 +7,22 @@ import "fmt"
 // configuration print these after file:line and the key path. The Japanese
 // keeps the values people type (keys, examples, valid values) as written.
 var configCatalog = map[string]text{
+	// The cost section of steward.yaml (costconfig).
+	"cost.cfg.budget.scope":   {"set system, env or both", "system か env、またはその両方を指定してください"},
+	"cost.cfg.budget.monthly": {"must be a positive amount, e.g. monthly: 500", "正の金額を指定してください（例: monthly: 500）"},
+	"cost.cfg.vtag.scope":     {"set system, env or owner", "system、env、owner のいずれかを指定してください"},
+	"cost.cfg.anomaly.window": {"%d is too short, use at least 14", "%d では短すぎます。14 以上を指定してください"},
+	"cost.cfg.anomaly.history": {"%d must be between 7 and window_days (%d)",
+		"%d: 7 以上、window_days（%d）以下で指定してください"},
+	"cost.cfg.anomaly.score": {"must be positive, e.g. 4", "正の値を指定してください（例: 4）"},
+	"cost.cfg.percent": {"%s is not a percentage (e.g. 1%% or 0.5%%)",
+		"%s はパーセンテージではありません（例: 1%% や 0.5%%）"},
+	"cost.cfg.percent.range": {"%s is not a percentage from 0%% to 100%% (e.g. 1%% or 0.5%%)",
+		"%s は 0%%〜100%% のパーセンテージではありません（例: 1%% や 0.5%%）"},
+	"cost.cfg.oh.end": {"%s is not after start %s", "%s が開始時刻 %s より後になっていません"},
+	"cost.cfg.oh.holidays": {"%q is not a holiday calendar (valid: %s)",
+		"%q は祝日カレンダーではありません（指定できる値: %s）"},
+	"cost.cfg.spot": {"%g must be between 0 and 1, e.g. 0.7", "%g: 0〜1 の値を指定してください（例: 0.7）"},
 	"config.account.dup": {"account listed twice",
 		"同じアカウントが 2 回指定されています"},
 	"config.account.empty": {"an account needs an id, a profile or a role_arn",
