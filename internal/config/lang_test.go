@@ -23,6 +23,7 @@ var english = regexp.MustCompile(`\b(?:is|not|the|a|an|want|must|needs?|required
 func prose(s, prefix string) string {
 	s = strings.TrimPrefix(s, prefix)
 	s = strings.ReplaceAll(s, "key: value", "") // how a mapping is written
+	s = regexp.MustCompile(`\{[a-z_]+\}`).ReplaceAllString(s, "") // placeholders of a naming template
 	s = regexp.MustCompile(`"[^"]*"`).ReplaceAllString(s, "")
 	// Key paths (tags.required) and team names are what people wrote.
 	return regexp.MustCompile(`[a-z_]+(?:\.[a-z_]+)+|team-[a-z]+`).ReplaceAllString(s, "")
@@ -82,6 +83,8 @@ func TestParseErrorsInJapanese(t *testing.T) {
 			`"5" はパーセンテージではありません（例: 1% や 0.5%）`},
 		"budget without scope": {"cost:\n  budgets:\n    - monthly: 5\n", "steward.yaml:3:14: cost.budgets[0]: ",
 			`system か env、またはその両方を指定してください`},
+		"template without fields": {"naming:\n  template: web\n", "steward.yaml:2:13: naming.template: ",
+			`テンプレート "web" に {field} 形式のプレースホルダーがありません（例: {system}-{env}-{role}）`},
 		"environment range sharing tags": {"environments:\n  qa1..qa3:\n    tags: {env: qa}\n", "steward.yaml:2:11: environments.qa1..qa3.tags: ",
 			`範囲で定義した環境はタグを共有できません。どの環境も同じリソースを選ぶことになります（環境ごとに別のエントリを書いてください）`},
 	}

@@ -7,6 +7,15 @@ import "fmt"
 // configuration print these after file:line and the key path. The Japanese
 // keeps the values people type (keys, examples, valid values) as written.
 var configCatalog = map[string]text{
+	// naming.template and naming.regex (naming.Compile).
+	"naming.cfg.both": {"set either template or regex, not both", "template と regex はどちらか一方だけを指定してください"},
+	"naming.cfg.nogroups": {"regex %s has no named groups such as (?P<system>[a-z]+)",
+		"正規表現 %s に名前付きグループがありません（例: (?P<system>[a-z]+)）"},
+	"naming.cfg.nofields": {"template %s has no {field} placeholders (e.g. {system}-{env}-{role})",
+		"テンプレート %s に {field} 形式のプレースホルダーがありません（例: {system}-{env}-{role}）"},
+	"naming.cfg.twice": {"template %s names {%s} twice", "テンプレート %s で {%s} が 2 回使われています"},
+	"naming.cfg.notfield": {"template %s: %s is not a {field} placeholder (fields are lower-case letters, digits and _)",
+		"テンプレート %s: %s は {field} 形式のプレースホルダーではありません（フィールド名に使えるのは英小文字、数字、_ です）"},
 	// The cost section of steward.yaml (costconfig).
 	"cost.cfg.budget.scope":   {"set system, env or both", "system か env、またはその両方を指定してください"},
 	"cost.cfg.budget.monthly": {"must be a positive amount, e.g. monthly: 500", "正の金額を指定してください（例: monthly: 500）"},
