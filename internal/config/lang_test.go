@@ -22,7 +22,7 @@ var english = regexp.MustCompile(`\b(?:is|not|the|a|an|want|must|needs?|required
 // the file:line: field: prefix, quoted values and the examples in it.
 func prose(s, prefix string) string {
 	s = strings.TrimPrefix(s, prefix)
-	s = strings.ReplaceAll(s, "key: value", "") // how a mapping is written
+	s = strings.ReplaceAll(s, "key: value", "")                   // how a mapping is written
 	s = regexp.MustCompile(`\{[a-z_]+\}`).ReplaceAllString(s, "") // placeholders of a naming template
 	s = regexp.MustCompile(`"[^"]*"`).ReplaceAllString(s, "")
 	// Key paths (tags.required) and team names are what people wrote.
