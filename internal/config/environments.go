@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/env"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/yamlfile"
 )
 
@@ -132,12 +133,10 @@ func (c *Config) validateEnvironments(f *yamlfile.File) error {
 		default:
 			v, err := env.ParseDuration(d.v)
 			if err != nil {
-				// d.v is not empty here, so the only failure is a value
-				// that is not a duration.
-				if d.canOff {
-					return f.Say(d.field, "config.lease.duration.off", strings.TrimSpace(d.v))
+				if p, ok := i18n.PhraseOf(err); ok && d.canOff {
+					return f.Say(d.field, "config.oroff", p)
 				}
-				return f.Say(d.field, "config.lease.duration", strings.TrimSpace(d.v))
+				return f.Wrap(d.field, err)
 			}
 			*d.to = v
 		}

@@ -7,6 +7,13 @@ import "fmt"
 // configuration print these after file:line and the key path. The Japanese
 // keeps the values people type (keys, examples, valid values) as written.
 var configCatalog = map[string]text{
+	// Durations of leases and environments (env.ParseDuration).
+	"env.duration.empty": {"empty duration (e.g. 4h, 90m, 2d)", "時間の長さが空です（例: 4h、90m、2d）"},
+	"env.duration.bad": {"%q is not a duration (e.g. 4h, 90m, 2d, 1d12h)",
+		"%q は時間の長さとして読めません（例: 4h、90m、2d、1d12h）"},
+	"env.duration.zero": {"%q: a duration must be more than zero", "%q: 0 より長い時間を指定してください"},
+	"env.duration.max":  {"%q: at most %s", "%q: 長くても %s までです"},
+	"config.oroff":      {"%s (or off)", "%s。止める場合は off を指定してください"},
 	// naming.template and naming.regex (naming.Compile).
 	"naming.cfg.both": {"set either template or regex, not both", "template と regex はどちらか一方だけを指定してください"},
 	"naming.cfg.nogroups": {"regex %s has no named groups such as (?P<system>[a-z]+)",
@@ -98,10 +105,6 @@ var configCatalog = map[string]text{
 		"%q: 1 分以上の時間の長さ（30m、6h など）を指定してください。ジョブを止める場合は 0 です"},
 	"config.lang": {"%q is not supported (valid: en, ja)",
 		"%q には対応していません（指定できる値: en、ja）"},
-	"config.lease.duration": {"%q is not a duration (e.g. 4h, 90m, 2d, 1d12h)",
-		"%q は時間の長さとして読めません（例: 4h、90m、2d、1d12h）"},
-	"config.lease.duration.off": {"%q is not a duration (e.g. 4h, 90m, 2d, 1d12h) (or off)",
-		"%q は時間の長さとして読めません（例: 4h、90m、2d、1d12h。止める場合は off）"},
 	"config.lease.glob": {"%q is not a glob of environment names (e.g. qa*)",
 		"%q は環境名のパターン（glob）ではありません（例: qa*）"},
 	"config.lease.max": {"%s is longer than max_duration %s",
