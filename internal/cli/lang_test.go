@@ -398,3 +398,34 @@ func TestConfigErrorLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownNamesInJapanese: a --team or schedule name that steward.yaml
+// does not define is said in the reader's language, with what is defined.
+func TestUnknownNamesInJapanese(t *testing.T) {
+	cfg := writeConfig(t, "time_zone: Asia/Tokyo\nteams:\n  team-api:\n    services: [api]\nschedules:\n  office-hours:\n    windows: [\"mon-fri 09:00-18:00\"]\n")
+	store := filepath.Join(t.TempDir(), "s.db")
+	tests := map[string]struct {
+		args   []string
+		ja, en string
+	}{
+		"team": {[]string{"--config", cfg, "--store", store, "dora", "show", "--team", "team-web"},
+			"--team team-web: " + cfg + " にそのチームはありません（teams: でチームとサービスを対応づけてください）",
+			"--team team-web: no such team in " + cfg},
+		"schedule": {[]string{"--config", cfg, "schedule", "preview", "nights"},
+			`スケジュール "nights" はありません（定義済み: office-hours）`,
+			`no schedule "nights" (known: office-hours)`},
+		"no schedules": {[]string{"schedule", "preview", "nights"},
+			`スケジュール "nights" はありません（定義済みのスケジュールはありません。steward.yaml の schedules: に追加してください）`,
+			`no schedule "nights" (known: none; add them under schedules: in steward.yaml)`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			for lang, want := range map[string]string{"ja": tc.ja, "en": tc.en} {
+				code, _, errs := runLang(t, nil, 0, append([]string{"--lang", lang}, tc.args...)...)
+				if code != ExitUsage || !strings.Contains(errs, want) {
+					t.Errorf("%s: exit %d, stderr %q; want exit %d and %q", lang, code, errs, ExitUsage, want)
+				}
+			}
+		})
+	}
+}

@@ -7,6 +7,15 @@ import "fmt"
 // configuration print these after file:line and the key path. The Japanese
 // keeps the values people type (keys, examples, valid values) as written.
 var configCatalog = map[string]text{
+	// Names on the command line that steward.yaml does not define.
+	"cli.schedule.unknown": {"no schedule %q (known: %s)",
+		"スケジュール %q はありません（定義済み: %s）"},
+	"cli.schedule.unknown.none": {"no schedule %q (known: none; add them under schedules: in steward.yaml)",
+		"スケジュール %q はありません（定義済みのスケジュールはありません。steward.yaml の schedules: に追加してください）"},
+	"cli.team.unknown": {"--team %s: no such team in %s (teams: maps a team to its services)",
+		"--team %s: %s にそのチームはありません（teams: でチームとサービスを対応づけてください）"},
+	"cli.team.unknown.noconfig": {"--team %s: no such team in the configuration (none loaded)",
+		"--team %s: そのチームはありません（設定ファイルを読み込んでいません。teams: でチームとサービスを対応づけてください）"},
 	// Durations of leases and environments (env.ParseDuration).
 	"env.duration.empty": {"empty duration (e.g. 4h, 90m, 2d)", "時間の長さが空です（例: 4h、90m、2d）"},
 	"env.duration.bad": {"%q is not a duration (e.g. 4h, 90m, 2d, 1d12h)",
