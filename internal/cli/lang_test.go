@@ -327,6 +327,8 @@ var badConfigs = []struct{ name, body string }{
 	{"service-in-two-teams", "teams:\n  team-api:\n    services: [api]\n  team-shop:\n    services: [api]\n"},
 	{"no-db-host", "bastion:\n  cluster: ops\n  service: bastion\n  database:\n    port: 5432\n"},
 	{"unknown-type", "tags:\n  exempt: [AWS::EC2::Instances]\n"},
+	{"unknown-policy", "policies:\n  params:\n    ebs-unatached: {days: 3}\n"},
+	{"unknown-param", "policies:\n  params:\n    ebs-unattached: {dayz: 3}\n"},
 }
 
 // TestConfigValidateErrorsGolden runs config validate on each bad file in

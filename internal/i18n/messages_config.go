@@ -7,6 +7,12 @@ import "fmt"
 // configuration print these after file:line and the key path. The Japanese
 // keeps the values people type (keys, examples, valid values) as written.
 var configCatalog = map[string]text{
+	// Policy ids and parameters named in steward.yaml (policy.Compile).
+	"policy.cfg.disable": {"%q is neither a policy id nor a pack name",
+		"%q はポリシー ID でもパック名でもありません"},
+	"policy.cfg.noid": {"no policy has this id", "この ID のポリシーはありません"},
+	"policy.cfg.noparam": {"policy %s has no parameter %q (it has: %s)",
+		"ポリシー %s にパラメータ %q はありません（指定できるパラメータ: %s）"},
 	// Names on the command line that steward.yaml does not define.
 	"cli.schedule.unknown": {"no schedule %q (known: %s)",
 		"スケジュール %q はありません（定義済み: %s）"},
