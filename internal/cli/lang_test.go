@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/steward-sre/steward/internal/golden"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/table"
+	"github.com/steward-sre/steward/internal/yamlfile"
 )
 
 // runLang runs steward with environment variables and a terminal of the
@@ -427,6 +431,33 @@ func TestUnknownNamesInJapanese(t *testing.T) {
 				if code != ExitUsage || !strings.Contains(errs, want) {
 					t.Errorf("%s: exit %d, stderr %q; want exit %d and %q", lang, code, errs, ExitUsage, want)
 				}
+			}
+		})
+	}
+}
+
+// TestSayError: the part of an error that is a file's error or a phrase is
+// said in the reader's language where it stands, with the context around
+// it kept; English and other errors print as Error() does.
+func TestSayError(t *testing.T) {
+	var d struct {
+		Count int `yaml:"count"`
+	}
+	_, fileErr := yamlfile.Decode("p.yaml", []byte("count: many\n"), &d)
+	tests := map[string]struct {
+		err  error
+		lang i18n.Lang
+		want string
+	}{
+		"file error in context": {fmt.Errorf("load policies: %w", fileErr), i18n.JA, `load policies: p.yaml:1:8: "many" は整数ではありません`},
+		"file error in English": {fmt.Errorf("load policies: %w", fileErr), i18n.EN, `load policies: p.yaml:1:8: "many" is not a whole number`},
+		"phrase":                {usageError{i18n.Say("config.empty").Err()}, i18n.JA, "空です"},
+		"plain error":           {errors.New("disk full"), i18n.JA, "disk full"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := sayError(tc.err, tc.lang); got != tc.want {
+				t.Errorf("sayError = %q, want %q", got, tc.want)
 			}
 		})
 	}
