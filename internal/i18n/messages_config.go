@@ -7,6 +7,19 @@ import "fmt"
 // configuration print these after file:line and the key path. The Japanese
 // keeps the values people type (keys, examples, valid values) as written.
 var configCatalog = map[string]text{
+	// YAML files steward refuses before reading them (yamlfile).
+	"yaml.values": {"its aliases stand for more than %d values; write the values out or use fewer anchors",
+		"エイリアスが展開すると %d 個を超える値になります。値をそのまま書くか、アンカーを減らしてください"},
+	"yaml.depth": {"nested more than %d levels deep; steward's files need far fewer (is the file generated or damaged?)",
+		"入れ子が %d 段を超えています。steward のファイルはそこまで深くなりません（生成されたファイルか、壊れていないか確認してください）"},
+	"yaml.aliases": {"more than %d aliases (*name); write the values out or use fewer anchors",
+		"エイリアス（*name）が %d 個を超えています。値をそのまま書くか、アンカーを減らしてください"},
+	"yaml.panic": {"cannot be read as YAML (%s); check its indentation and tags",
+		"YAML として読めません（%s）。字下げとタグを確認してください"},
+	"yaml.size": {"is %d bytes, more than the %d MiB steward reads from a YAML file",
+		"%d バイトあり、steward が YAML ファイルから読む上限の %d MiB を超えています"},
+	"yaml.larger": {"is larger than the %d MiB steward reads from a YAML file",
+		"steward が YAML ファイルから読む上限の %d MiB を超えています"},
 	// Policy ids and parameters named in steward.yaml (policy.Compile).
 	"policy.cfg.disable": {"%q is neither a policy id nor a pack name",
 		"%q はポリシー ID でもパック名でもありません"},

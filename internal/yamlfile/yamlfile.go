@@ -62,6 +62,11 @@ func (e *Error) In(lang i18n.Lang) string {
 	return b.String()
 }
 
+// said is an error in file name whose message is p.
+func said(name string, p i18n.Phrase) *Error {
+	return &Error{File: name, Msg: p.In(i18n.EN), Phrase: p}
+}
+
 // Say returns an error at the place the field was written whose message is
 // a catalog phrase (see Errorf for the place and the arguments).
 func (f *File) Say(field, key string, args ...any) error {
@@ -109,11 +114,11 @@ type File struct {
 func Decode(name string, data []byte, v any) (file *File, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			file, err = nil, &Error{File: name, Msg: fmt.Sprintf("cannot be read as YAML (%v); check its indentation and tags", p)}
+			file, err = nil, said(name, i18n.Say("yaml.panic", fmt.Sprint(p)))
 		}
 	}()
 	if len(data) > MaxBytes {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("is %d bytes, more than the %d MiB steward reads from a YAML file", len(data), MaxBytes>>20)}
+		return nil, said(name, i18n.Say("yaml.size", len(data), MaxBytes>>20))
 	}
 	if err := checkShape(name, data, MaxDepth); err != nil {
 		return nil, err
@@ -142,7 +147,7 @@ func ReadFile(ctx context.Context, path string) ([]byte, error) {
 	data, err := objstore.ReadFile(ctx, path, MaxBytes)
 	var tl *objstore.TooLargeError
 	if errors.As(err, &tl) {
-		return nil, &Error{File: path, Msg: fmt.Sprintf("is larger than the %d MiB steward reads from a YAML file", MaxBytes>>20)}
+		return nil, said(path, i18n.Say("yaml.larger", MaxBytes>>20))
 	}
 	return data, err
 }

@@ -148,6 +148,9 @@ func TestErrorsInTheReadersLanguage(t *testing.T) {
 		{"unknown field", "name: a\ncolour: red\n", `c.yaml:2:1: unknown field "colour"`, `c.yaml:2:1: "colour" というキーはありません（キー名の綴りと字下げを確認してください）`},
 		{"wrong type", "count: many\n", `c.yaml:1:8: "many" is not a whole number`, `c.yaml:1:8: "many" は整数ではありません`},
 		{"list for a mapping", "tags: [a]\n", `c.yaml:1:7: sequence was used where mapping is expected`, `c.yaml:1:7: マッピング（key: value）を書く場所にリストが書かれています`},
+		{"too deep", "name: " + strings.Repeat("[", MaxDepth+1) + "\n",
+			fmt.Sprintf("c.yaml:1: nested more than %d levels deep; steward's files need far fewer (is the file generated or damaged?)", MaxDepth),
+			fmt.Sprintf("c.yaml:1: 入れ子が %d 段を超えています。steward のファイルはそこまで深くなりません（生成されたファイルか、壊れていないか確認してください）", MaxDepth)},
 		{"duplicate key", "name: a\nname: b\n", `c.yaml:2:1: mapping key "name" already defined at [1:1]`, `c.yaml:2:1: キー "name" が 2 回書かれています（最初は 1 行目）`},
 	} {
 		_, err := Decode("c.yaml", []byte(src.src), &doc{})
