@@ -21,6 +21,7 @@ import (
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/objstore"
 	"github.com/steward-sre/steward/internal/quote"
+	"github.com/steward-sre/steward/internal/yamlfile"
 
 	"github.com/steward-sre/steward/internal/i18n"
 )
@@ -236,12 +237,35 @@ func exitCode(ctx context.Context, stderr io.Writer, err error, lang i18n.Lang) 
 		fmt.Fprintln(stderr, lang.T("cli.interrupted"))
 		return ExitInterrupted
 	case badInput(err):
-		fmt.Fprintf(stderr, "steward: %v\n", err)
+		fmt.Fprintf(stderr, "steward: %s\n", sayError(err, lang))
 		return ExitUsage
 	default:
-		fmt.Fprintf(stderr, "steward: %v\n", err)
+		fmt.Fprintf(stderr, "steward: %s\n", sayError(err, lang))
 		return ExitFailure
 	}
+}
+
+// sayError is err's text for people in lang: the part of it that is a
+// file's error (yamlfile.Error) or says a catalog phrase is put in lang
+// where it stands, keeping whatever context it is wrapped in. Error()
+// stays English for logs.
+func sayError(err error, lang i18n.Lang) string {
+	s := err.Error()
+	if lang == i18n.EN {
+		return s
+	}
+	var ye *yamlfile.Error
+	if errors.As(err, &ye) {
+		return strings.Replace(s, ye.Error(), ye.In(lang), 1)
+	}
+	var pe interface {
+		error
+		Phrase() i18n.Phrase
+	}
+	if errors.As(err, &pe) {
+		return strings.Replace(s, pe.Error(), pe.Phrase().In(lang), 1)
+	}
+	return s
 }
 
 // badInput reports whether err is the user's to fix, by its type wherever

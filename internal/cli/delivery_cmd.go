@@ -120,7 +120,10 @@ func (c *DoraShowCmd) Run(ctx context.Context, r *runner) error {
 	if c.Team != "" {
 		svcs, ok := cfg.TeamServices(c.Team)
 		if !ok {
-			return usagef("--team %s: no such team in %s (teams: maps a team to its services)", c.Team, configName(r))
+			if r.cfgPath == "" {
+				return r.usage("cli.team.unknown.noconfig", c.Team)
+			}
+			return r.usage("cli.team.unknown", c.Team, r.cfgPath)
 		}
 		if c.Service != "" {
 			return usagef("--service and --team: give one of them")
@@ -145,13 +148,6 @@ func (c *DoraShowCmd) Run(ctx context.Context, r *runner) error {
 		return enc.Encode(sum)
 	}
 	return writeFourKeys(r.env.Stdout, sum, r.lang)
-}
-
-func configName(r *runner) string {
-	if r.cfgPath == "" {
-		return "the configuration (none loaded)"
-	}
-	return r.cfgPath
 }
 
 // readDelivery reads every delivery record; an absent store holds none.

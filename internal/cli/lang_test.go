@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/steward-sre/steward/internal/golden"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/table"
+	"github.com/steward-sre/steward/internal/yamlfile"
 )
 
 // runLang runs steward with environment variables and a terminal of the
@@ -309,6 +313,151 @@ func TestScheduleGolden(t *testing.T) {
 						t.Errorf("Japanese output holds %q:\n%s", english, got)
 					}
 				}
+			}
+		})
+	}
+}
+
+// badConfigs are the mistakes people make first in steward.yaml, one per
+// file, for config validate in each language.
+var badConfigs = []struct{ name, body string }{
+	{"unknown-key", "regions: [ap-northeast-1]\nregoins: [us-east-1]\n"},
+	{"wrong-type", "retention:\n  days: 30d\n"},
+	{"duplicate-key", "regions: [ap-northeast-1]\nregions: [us-east-1]\n"},
+	{"bad-region", "regions:\n  - tokyo\n"},
+	{"unknown-currency", "currency:\n  code: EUR\n"},
+	{"bad-duration", "policies:\n  actions:\n    ecs_start_timeout: 10\n"},
+	{"bad-digest", "serve:\n  digest: mon 9am\n"},
+	{"service-in-two-teams", "teams:\n  team-api:\n    services: [api]\n  team-shop:\n    services: [api]\n"},
+	{"no-db-host", "bastion:\n  cluster: ops\n  service: bastion\n  database:\n    port: 5432\n"},
+	{"unknown-type", "tags:\n  exempt: [AWS::EC2::Instances]\n"},
+	{"unknown-policy", "policies:\n  params:\n    ebs-unatached: {days: 3}\n"},
+	{"unknown-param", "policies:\n  params:\n    ebs-unattached: {dayz: 3}\n"},
+}
+
+// TestConfigValidateErrorsGolden runs config validate on each bad file in
+// English and in Japanese: exit 2, file:line and the key path in both,
+// the message in the reader's language.
+func TestConfigValidateErrorsGolden(t *testing.T) {
+	dir := t.TempDir()
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			var all strings.Builder
+			for _, bc := range badConfigs {
+				path := filepath.Join(dir, bc.name+".yaml")
+				if err := os.WriteFile(path, []byte(bc.body), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				code, out, errs := runLang(t, nil, 0, "--lang", lang, "config", "validate", path)
+				if code != ExitUsage || out != "" {
+					t.Errorf("%s: exit %d, out %q, want exit %d and nothing on stdout", bc.name, code, out, ExitUsage)
+				}
+				if !strings.HasPrefix(errs, "steward: "+path+":") {
+					t.Errorf("%s: %q does not start with the file and its line", bc.name, errs)
+				}
+				all.WriteString("$ steward --lang " + lang + " config validate " + bc.name + ".yaml\n" + strings.ReplaceAll(errs, dir+string(filepath.Separator), ""))
+			}
+			got := all.String()
+			golden.Check(t, filepath.Join("testdata", "config-validate-"+lang+".golden"), []byte(got))
+			if lang == "ja" {
+				for _, english := range []string{"unknown field", "is not", "want ", "required", "already", "e.g."} {
+					if strings.Contains(got, english) {
+						t.Errorf("Japanese output holds %q:\n%s", english, got)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestConfigErrorLanguage: a refused steward.yaml is said in the language
+// chosen by --lang, STEWARD_LANG, the file's own lang: (read even though
+// the file is refused) or the locale, in that order; a file that cannot be
+// read at all falls back to the flag, the variable and the locale.
+func TestConfigErrorLanguage(t *testing.T) {
+	const ja, en = "というキーはありません", `unknown field "regoins"`
+	plain := writeConfig(t, "regoins: [us-east-1]\n")
+	withJA := writeConfig(t, "lang: ja\nregoins: [us-east-1]\n")
+	withEN := writeConfig(t, "lang: en\nregoins: [us-east-1]\n")
+	missing := filepath.Join(t.TempDir(), "nope.yaml")
+	tests := map[string]struct {
+		vars map[string]string
+		args []string
+		want string
+	}{
+		"default":                   {nil, []string{"--config", plain, "policy", "list"}, en},
+		"flag":                      {nil, []string{"--lang", "ja", "--config", plain, "policy", "list"}, ja},
+		"STEWARD_LANG":              {map[string]string{"STEWARD_LANG": "ja"}, []string{"--config", plain, "config", "validate"}, ja},
+		"LANG":                      {map[string]string{"LANG": "ja_JP.UTF-8"}, []string{"config", "validate", plain}, ja},
+		"the file's lang":           {nil, []string{"config", "validate", withJA}, ja},
+		"flag over the file's lang": {nil, []string{"--lang", "en", "config", "validate", withJA}, en},
+		"the file's lang over LANG": {map[string]string{"LANG": "ja_JP.UTF-8"}, []string{"config", "validate", withEN}, en},
+		"missing file, flag":        {nil, []string{"--lang", "ja", "--config", missing, "policy", "list"}, "設定ファイル " + missing + " がありません"},
+		"missing file, English":     {nil, []string{"--config", missing, "config", "validate"}, "config " + missing + " does not exist"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			code, _, errs := runLang(t, tc.vars, 0, tc.args...)
+			if code != ExitUsage || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, ExitUsage, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnknownNamesInJapanese: a --team or schedule name that steward.yaml
+// does not define is said in the reader's language, with what is defined.
+func TestUnknownNamesInJapanese(t *testing.T) {
+	cfg := writeConfig(t, "time_zone: Asia/Tokyo\nteams:\n  team-api:\n    services: [api]\nschedules:\n  office-hours:\n    windows: [\"mon-fri 09:00-18:00\"]\n")
+	store := filepath.Join(t.TempDir(), "s.db")
+	tests := map[string]struct {
+		args   []string
+		ja, en string
+	}{
+		"team": {[]string{"--config", cfg, "--store", store, "dora", "show", "--team", "team-web"},
+			"--team team-web: " + cfg + " にそのチームはありません（teams: でチームとサービスを対応づけてください）",
+			"--team team-web: no such team in " + cfg},
+		"schedule": {[]string{"--config", cfg, "schedule", "preview", "nights"},
+			`スケジュール "nights" はありません（定義済み: office-hours）`,
+			`no schedule "nights" (known: office-hours)`},
+		"no schedules": {[]string{"schedule", "preview", "nights"},
+			`スケジュール "nights" はありません（定義済みのスケジュールはありません。steward.yaml の schedules: に追加してください）`,
+			`no schedule "nights" (known: none; add them under schedules: in steward.yaml)`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			for lang, want := range map[string]string{"ja": tc.ja, "en": tc.en} {
+				code, _, errs := runLang(t, nil, 0, append([]string{"--lang", lang}, tc.args...)...)
+				if code != ExitUsage || !strings.Contains(errs, want) {
+					t.Errorf("%s: exit %d, stderr %q; want exit %d and %q", lang, code, errs, ExitUsage, want)
+				}
+			}
+		})
+	}
+}
+
+// TestSayError: the part of an error that is a file's error or a phrase is
+// said in the reader's language where it stands, with the context around
+// it kept; English and other errors print as Error() does.
+func TestSayError(t *testing.T) {
+	var d struct {
+		Count int `yaml:"count"`
+	}
+	_, fileErr := yamlfile.Decode("p.yaml", []byte("count: many\n"), &d)
+	tests := map[string]struct {
+		err  error
+		lang i18n.Lang
+		want string
+	}{
+		"file error in context": {fmt.Errorf("load policies: %w", fileErr), i18n.JA, `load policies: p.yaml:1:8: "many" は整数ではありません`},
+		"file error in English": {fmt.Errorf("load policies: %w", fileErr), i18n.EN, `load policies: p.yaml:1:8: "many" is not a whole number`},
+		"phrase":                {usageError{i18n.Say("config.empty").Err()}, i18n.JA, "空です"},
+		"plain error":           {errors.New("disk full"), i18n.JA, "disk full"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := sayError(tc.err, tc.lang); got != tc.want {
+				t.Errorf("sayError = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -289,6 +289,11 @@ func (r *runner) config(ctx context.Context) (*config.Config, error) {
 	if path != "" {
 		var err error
 		if c, err = config.Load(ctx, path); err != nil {
+			// The error is said in the language the file asks for when
+			// that much of it can be read; --lang and STEWARD_LANG still win.
+			if lang, lerr := r.selectLang(config.FileLang(ctx, path)); lerr == nil {
+				r.lang = lang
+			}
 			return nil, usageError{err}
 		}
 	}
@@ -423,7 +428,7 @@ func (r *runner) engine(ctx context.Context, cfg *config.Config) (*policy.Engine
 	var oe *policy.OptionError
 	switch {
 	case errors.As(err, &oe) && cfg.File() != nil:
-		return nil, usageError{cfg.File().Errorf(oe.Field, "%v", oe.Err)}
+		return nil, usageError{cfg.File().Wrap(oe.Field, oe.Err)}
 	case err != nil:
 		// Policies are the user's files: one that does not compile is bad input.
 		return nil, usageError{err}

@@ -241,11 +241,10 @@ func namedSchedule(cfg *config.Config, name string) (*schedule.Schedule, error) 
 	for _, s := range res.Named {
 		names = append(names, s.Name())
 	}
-	known := strings.Join(names, ", ")
-	if known == "" {
-		known = "none; add them under schedules: in steward.yaml"
+	if len(names) == 0 {
+		return nil, usageError{i18n.Say("cli.schedule.unknown.none", name).Err()}
 	}
-	return nil, usagef("no schedule %q (known: %s)", name, known)
+	return nil, usageError{i18n.Say("cli.schedule.unknown", name, strings.Join(names, ", ")).Err()}
 }
 
 // instant reads the RFC 3339 time of a flag; empty is now.

@@ -27,6 +27,7 @@ import (
 	"github.com/steward-sre/steward/internal/action/guard"
 	"github.com/steward-sre/steward/internal/cost/costconfig"
 	"github.com/steward-sre/steward/internal/env"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/naming"
@@ -242,18 +243,18 @@ func (c *Config) validateTeams(f *yamlfile.File) error {
 	for _, name := range sortedKeys(c.Teams) {
 		field := "teams." + name
 		if !teamName.MatchString(name) {
-			return f.Errorf(field, "%q is not a team name (letters, digits, _ . -; at most 64, e.g. team-api)", name)
+			return f.Say(field, "config.team.name", name)
 		}
 		svcs := c.Teams[name].Services
 		if len(svcs) == 0 {
-			return f.Errorf(field+".services", "a team needs at least one service (the names deployments are recorded under)")
+			return f.Say(field+".services", "config.team.noservice")
 		}
 		for i, s := range svcs {
 			if strings.TrimSpace(s) == "" {
-				return f.Errorf(fmt.Sprintf("%s.services[%d]", field, i), "is empty")
+				return f.Say(fmt.Sprintf("%s.services[%d]", field, i), "config.empty")
 			}
 			if other, dup := teamOf[s]; dup {
-				return f.Errorf(fmt.Sprintf("%s.services[%d]", field, i), "service %q is already in team %s; a service belongs to one team", s, other)
+				return f.Say(fmt.Sprintf("%s.services[%d]", field, i), "config.team.dupservice", s, other)
 			}
 			teamOf[s] = name
 		}
@@ -495,7 +496,7 @@ func ServeInterval(v string, def time.Duration) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < time.Minute {
-		return 0, fmt.Errorf("%q: want a duration of a minute or more such as 30m or 6h, or 0 to turn the job off", v)
+		return 0, i18n.Say("config.interval", v).Err()
 	}
 	return d, nil
 }
@@ -515,13 +516,13 @@ func (s Serve) DigestTime() (day time.Weekday, minute int, ok bool, err error) {
 	}
 	d, c, found := strings.Cut(v, " ")
 	if !found {
-		return 0, 0, false, fmt.Errorf("%q: want a day and a time such as \"mon 09:00\", or off", s.Digest)
+		return 0, 0, false, i18n.Say("config.digest", s.Digest).Err()
 	}
 	if day, err = schedule.ParseWeekday(d); err != nil {
 		return 0, 0, false, err
 	}
 	if minute, err = schedule.ParseClock(strings.TrimSpace(c)); err != nil || minute >= 24*60 {
-		return 0, 0, false, fmt.Errorf("%q: want a time of day as HH:MM, such as 09:00", c)
+		return 0, 0, false, i18n.Say("config.clock", c).Err()
 	}
 	return day, minute, true, nil
 }
@@ -590,6 +591,26 @@ func (c *Config) applyDefaults() {
 	c.Cost.Defaults()
 }
 
+// FileLang is the lang a configuration file asks for, read on its own, so
+// that the errors of a file Load refuses can still be said in the language
+// it names; empty when the file cannot be read, is not YAML or names no
+// supported language.
+func FileLang(ctx context.Context, path string) string {
+	data, err := yamlfile.ReadFile(ctx, path)
+	if err != nil {
+		return ""
+	}
+	var m map[string]any
+	if _, err := yamlfile.Decode(path, data, &m); err != nil {
+		return ""
+	}
+	switch l, _ := m["lang"].(string); l {
+	case "en", "ja":
+		return l
+	}
+	return ""
+}
+
 // Load reads, defaults and validates a configuration file. Relative policy
 // paths are taken from the file's folder, as people expect of a config kept
 // in a repository next to its policies, and must exist.
@@ -601,7 +622,7 @@ func Load(ctx context.Context, path string) (*Config, error) {
 			return nil, err
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("config %s does not exist (run without --config to use the defaults)", path)
+			return nil, i18n.Say("config.missing", path).Err()
 		}
 		return nil, fmt.Errorf("read config: %w", err)
 	}
@@ -615,7 +636,7 @@ func Load(ctx context.Context, path string) (*Config, error) {
 			p = filepath.Join(dir, p)
 		}
 		if _, err := os.Stat(p); err != nil {
-			return nil, c.file.Errorf(fmt.Sprintf("policies.paths[%d]", i), "%s does not exist (paths are relative to the config file's folder)", p)
+			return nil, c.file.Say(fmt.Sprintf("policies.paths[%d]", i), "config.policypath", p)
 		}
 		c.Policies.Paths[i] = p
 	}
@@ -657,47 +678,47 @@ func (c *Config) Validate() error {
 	for i, a := range c.Accounts {
 		field := fmt.Sprintf("accounts[%d]", i)
 		if a.ID != "" && !accountID.MatchString(a.ID) {
-			return f.Errorf(field+".id", "%q is not a 12-digit AWS account id", a.ID)
+			return f.Say(field+".id", "config.account.id", a.ID)
 		}
 		if a.RoleARN != "" && !roleARN.MatchString(a.RoleARN) {
-			return f.Errorf(field+".role_arn", "%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", a.RoleARN)
+			return f.Say(field+".role_arn", "config.account.role", a.RoleARN)
 		}
 		if a.ExternalID != "" && a.RoleARN == "" {
 			// An external id is sent only when assuming a role; without
 			// one it would be silently ignored.
-			return f.Errorf(field+".external_id", "is set without role_arn; an external id is only used to assume a role (add role_arn, or remove external_id)")
+			return f.Say(field+".external_id", "config.account.extid")
 		}
 		if a.ID == "" && a.Profile == "" && a.RoleARN == "" {
-			return f.Errorf(field, "an account needs an id, a profile or a role_arn")
+			return f.Say(field, "config.account.empty")
 		}
 		key := a.ID + "|" + a.Profile + "|" + a.RoleARN
 		if seen[key] {
-			return f.Errorf(field, "account listed twice")
+			return f.Say(field, "config.account.dup")
 		}
 		seen[key] = true
 	}
 	if c.Organization != nil && c.Organization.RoleName == "" {
-		return f.Errorf("organization.role_name", "is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)")
+		return f.Say("organization.role_name", "config.org.role")
 	}
 	if c.ConfigAggregator != "" && !aggregatorName.MatchString(c.ConfigAggregator) {
-		return f.Errorf("config_aggregator", "%q is not an AWS Config aggregator name (letters, digits, _ and -, at most 256; the name, not the ARN)", c.ConfigAggregator)
+		return f.Say("config_aggregator", "config.aggregator", c.ConfigAggregator)
 	}
 	if c.Retention.Scans < 0 {
-		return f.Errorf("retention.scans", "%d is negative: keep at least 1 scan, or 0 for no limit by count", c.Retention.Scans)
+		return f.Say("retention.scans", "config.retention.scans", c.Retention.Scans)
 	}
 	if c.Retention.Days < 0 {
-		return f.Errorf("retention.days", "%d is negative: keep at least 1 day of scans, or 0 for no limit by age", c.Retention.Days)
+		return f.Say("retention.days", "config.retention.days", c.Retention.Days)
 	}
 	for i, r := range c.Regions {
 		if !regionRe.MatchString(r) {
-			return f.Errorf(fmt.Sprintf("regions[%d]", i), "%q is not an AWS region name (e.g. ap-northeast-1)", r)
+			return f.Say(fmt.Sprintf("regions[%d]", i), "config.region", r)
 		}
 	}
 	allowed := map[string][]string{}
 	for _, key := range sortedKeys(c.Tags.Required) {
 		vals, err := ExpandValues(c.Tags.Required[key])
 		if err != nil {
-			return f.Errorf("tags.required."+key, "%v", err)
+			return f.Wrap("tags.required."+key, err)
 		}
 		allowed[key] = vals
 	}
@@ -705,17 +726,17 @@ func (c *Config) Validate() error {
 	for _, key := range sortedKeys(c.Tags.RequiredOn) {
 		field := "tags.required_on." + key
 		if _, ok := allowed[key]; !ok {
-			return f.Errorf(field, "%q is not a key of tags.required (required: %s)", key, strings.Join(sortedKeys(allowed), ", "))
+			return f.Say(field, "config.tags.requiredon", key, strings.Join(sortedKeys(allowed), ", "))
 		}
 		for i, pat := range c.Tags.RequiredOn[key] {
 			if err := checkTypePattern(pat); err != nil {
-				return f.Errorf(fmt.Sprintf("%s[%d]", field, i), "%v", err)
+				return f.Wrap(fmt.Sprintf("%s[%d]", field, i), err)
 			}
 		}
 	}
 	for i, pat := range c.Tags.Exempt {
 		if err := checkTypePattern(pat); err != nil {
-			return f.Errorf(fmt.Sprintf("tags.exempt[%d]", i), "%v", err)
+			return f.Wrap(fmt.Sprintf("tags.exempt[%d]", i), err)
 		}
 	}
 	// A naming field that is also a required tag takes the tag's allowed
@@ -727,27 +748,27 @@ func (c *Config) Validate() error {
 		if c.Naming.Regex != "" {
 			field = "naming.regex"
 		}
-		return f.Errorf(field, "%v", err)
+		return f.Wrap(field, err)
 	}
 	c.rule = rule
 	cur, err := money.Lookup(c.Currency.Code)
 	if err != nil {
-		return f.Errorf("currency.code", "%v", err)
+		return f.Say("currency.code", "config.currency", c.Currency.Code, strings.Join(money.Codes(), ", "))
 	}
 	c.Currency.Code = cur.Code
 	switch {
 	case cur.Code == money.USD:
 		if c.Currency.Rate != 1 && c.Currency.Rate != 0 {
-			return f.Errorf("currency.rate", "must be 1 (or unset) for USD, got %v", c.Currency.Rate)
+			return f.Say("currency.rate", "config.currency.usdrate", c.Currency.Rate)
 		}
 		c.Currency.Rate = 1
 	case !(c.Currency.Rate > 0) || math.IsInf(c.Currency.Rate, 0):
-		return f.Errorf("currency.rate", "%s needs a rate in %s per US dollar, e.g. rate: 150", cur.Code, cur.Code)
+		return f.Say("currency.rate", "config.currency.rate", cur.Code, cur.Code)
 	}
 	switch c.Lang {
 	case "", "en", "ja": // empty: --lang, STEWARD_LANG or the locale decide
 	default:
-		return f.Errorf("lang", "%q is not supported (valid: en, ja)", c.Lang)
+		return f.Say("lang", "config.lang", c.Lang)
 	}
 	if err := c.validateSchedules(f); err != nil {
 		return err
@@ -761,20 +782,20 @@ func (c *Config) Validate() error {
 	if err := c.Cost.Validate(); err != nil {
 		var fe *costconfig.FieldError
 		if errors.As(err, &fe) {
-			return f.Errorf(fe.Field, "%v", fe.Err)
+			return f.Wrap(fe.Field, fe.Err)
 		}
-		return f.Errorf("cost", "%v", err)
+		return f.Wrap("cost", err)
 	}
 	for _, id := range sortedKeys(c.Policies.Severity) {
 		switch strings.ToLower(c.Policies.Severity[id]) {
 		case "info", "low", "medium", "high", "critical":
 		default:
-			return f.Errorf("policies.severity."+id, "%q is not a severity (valid: info, low, medium, high, critical)", c.Policies.Severity[id])
+			return f.Say("policies.severity."+id, "config.severity", c.Policies.Severity[id])
 		}
 	}
 	for i, p := range c.Policies.Actions.Exclude {
 		if err := guard.CheckPattern(p); err != nil {
-			return f.Errorf(fmt.Sprintf("policies.actions.exclude[%d]", i), "%v", err)
+			return f.Wrap(fmt.Sprintf("policies.actions.exclude[%d]", i), err)
 		}
 	}
 	if err := c.validateActionWaits(f); err != nil {
@@ -784,18 +805,18 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if c.Policies.Actions.MaxChanges < 1 {
-		return f.Errorf("policies.actions.max_changes", "%d: want 1 or more (the most changes one apply makes; default %d)", c.Policies.Actions.MaxChanges, guard.DefaultMaxChanges)
+		return f.Say("policies.actions.max_changes", "config.maxchanges", c.Policies.Actions.MaxChanges, guard.DefaultMaxChanges)
 	}
 	for _, iv := range []struct {
 		field, v string
 		def      time.Duration
 	}{{"serve.scan_every", c.Serve.ScanEvery, DefaultScanEvery}, {"serve.schedule_every", c.Serve.ScheduleEvery, DefaultScheduleEvery}, {"serve.cost_every", c.Serve.CostEvery, DefaultCostEvery}} {
 		if _, err := ServeInterval(iv.v, iv.def); err != nil {
-			return f.Errorf(iv.field, "%v", err)
+			return f.Wrap(iv.field, err)
 		}
 	}
 	if _, _, _, err := c.Serve.DigestTime(); err != nil {
-		return f.Errorf("serve.digest", "%v", err)
+		return f.Wrap("serve.digest", err)
 	}
 	if err := c.validateAuth(f); err != nil {
 		return err
@@ -805,16 +826,16 @@ func (c *Config) Validate() error {
 	}
 	if a := c.Serve.Listen; a != "" {
 		if _, _, err := net.SplitHostPort(a); err != nil {
-			return f.Errorf("serve.listen", "%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", a)
+			return f.Say("serve.listen", "config.listen", a)
 		}
 	}
 	if g := c.Policies.Actions.GraceDays; g < 1 || g > 3650 {
-		return f.Errorf("policies.actions.grace_days", "%d: want 1 to 3650 (days a resource marked for deletion waits; default %d)", g, guard.DefaultGraceDays)
+		return f.Say("policies.actions.grace_days", "config.gracedays", g, guard.DefaultGraceDays)
 	}
 	if u := c.Notify.WebhookURL; u != "" {
 		pu, err := url.Parse(u)
 		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
-			return f.Errorf("notify.webhook_url", "%q is not an http(s) URL", u)
+			return f.Say("notify.webhook_url", "config.url", u)
 		}
 	}
 	return nil
@@ -828,7 +849,7 @@ var scheduleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/+=@-]{0,127}$`)
 func (c *Config) validateSchedules(f *yamlfile.File) error {
 	if c.TimeZone != "" {
 		if _, err := schedule.LoadZone(c.TimeZone); err != nil {
-			return f.Errorf("time_zone", "%v", err)
+			return f.Wrap("time_zone", err)
 		}
 	}
 	if c.Tags.ScheduleKey == c.Tags.OffhoursKey {
@@ -836,7 +857,7 @@ func (c *Config) validateSchedules(f *yamlfile.File) error {
 		if c.Tags.OffhoursKey == schedule.DefaultOffhoursKey {
 			field = "tags.schedule_key"
 		}
-		return f.Errorf(field, "schedule_key and offhours_key are both %q; use two keys", c.Tags.OffhoursKey)
+		return f.Say(field, "config.tags.samekey", c.Tags.OffhoursKey)
 	}
 	r := &schedule.Resolver{
 		ScheduleKey: c.Tags.ScheduleKey,
@@ -846,7 +867,7 @@ func (c *Config) validateSchedules(f *yamlfile.File) error {
 	for _, name := range sortedKeys(c.Schedules) {
 		field := "schedules." + name
 		if !scheduleName.MatchString(name) {
-			return f.Errorf(field, "%q is not a schedule name (letters, digits and _ . : / + = @ -, as a tag value allows; e.g. office-hours)", name)
+			return f.Say(field, "config.schedule.name", name)
 		}
 		sc := c.Schedules[name]
 		tz := sc.TimeZone
@@ -862,10 +883,10 @@ func (c *Config) validateSchedules(f *yamlfile.File) error {
 			if fe.Field != "name" {
 				field += "." + fe.Field
 			}
-			return f.Errorf(field, "%v", fe.Err)
+			return f.Wrap(field, fe.Err)
 		}
 		if err != nil {
-			return f.Errorf(field, "%v", err)
+			return f.Wrap(field, err)
 		}
 		r.Named = append(r.Named, s)
 	}
@@ -896,12 +917,12 @@ func ExpandValues(vals []string) ([]string, error) {
 		}
 		m := rangeRe.FindStringSubmatch(v)
 		if m == nil || m[1] != m[3] {
-			return nil, fmt.Errorf("%s is not a range; write it as prefix1..prefix10 (e.g. qa1..qa10)", quote.Value(v))
+			return nil, i18n.Say("config.range", quote.Value(v)).Err()
 		}
 		lo, _ := strconv.Atoi(m[2])
 		hi, _ := strconv.Atoi(m[4])
 		if lo > hi || hi-lo > 1000 {
-			return nil, fmt.Errorf("range %s must go up, by at most 1000 values", quote.Value(v))
+			return nil, i18n.Say("config.range.up", quote.Value(v)).Err()
 		}
 		for n := lo; n <= hi; n++ {
 			out = append(out, m[1]+strconv.Itoa(n))
@@ -926,14 +947,14 @@ func (c Currency) ToCurrency(usd float64) float64 { return usd * c.Rate }
 // syntax: AWS::EC2::*) that names at least one type steward collects.
 func checkTypePattern(pat string) error {
 	if _, err := path.Match(pat, ""); err != nil {
-		return fmt.Errorf("%q is not a valid type pattern (e.g. AWS::EC2::* or AWS::RDS::DBSnapshot)", pat)
+		return i18n.Say("config.typepattern", pat).Err()
 	}
 	for _, t := range inventory.TypeNames() {
 		if ok, _ := path.Match(pat, t); ok {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q names no resource type steward collects (type names are CloudFormation's, e.g. AWS::EC2::Volume, AWS::RDS::DBSnapshot, AWS::Logs::LogGroup)", pat)
+	return i18n.Say("config.typepattern.none", pat).Err()
 }
 
 var (
@@ -951,45 +972,45 @@ func (c *Config) validateAuth(f *yamlfile.File) error {
 	if a.PublicURL != "" {
 		u, err := url.Parse(a.PublicURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return f.Errorf("serve.auth.public_url", "%q is not an http(s) URL", a.PublicURL)
+			return f.Say("serve.auth.public_url", "config.url", a.PublicURL)
 		}
 	}
 	if a.SessionKeyEnv != "" && !envVarName.MatchString(a.SessionKeyEnv) {
-		return f.Errorf("serve.auth.session_key_env", "%q is not an environment variable name", a.SessionKeyEnv)
+		return f.Say("serve.auth.session_key_env", "config.envname", a.SessionKeyEnv)
 	}
 	if o := a.OIDC; o != nil {
 		u, err := url.Parse(o.Issuer)
 		if err != nil || u.Scheme != "https" && !(u.Scheme == "http" && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost")) || u.Host == "" {
-			return f.Errorf("serve.auth.oidc.issuer", "%q is not an https URL (the provider's issuer, e.g. https://accounts.google.com)", o.Issuer)
+			return f.Say("serve.auth.oidc.issuer", "config.oidc.issuer", o.Issuer)
 		}
 		if o.ClientID == "" {
-			return f.Errorf("serve.auth.oidc", "client_id is required")
+			return f.Say("serve.auth.oidc", "config.oidc.clientid")
 		}
 		if o.ClientSecretEnv != "" && !envVarName.MatchString(o.ClientSecretEnv) {
-			return f.Errorf("serve.auth.oidc.client_secret_env", "%q is not an environment variable name", o.ClientSecretEnv)
+			return f.Say("serve.auth.oidc.client_secret_env", "config.envname", o.ClientSecretEnv)
 		}
 		if a.PublicURL == "" {
-			return f.Errorf("serve.auth", "public_url is required with oidc: the provider sends people back to PUBLIC_URL/auth/callback")
+			return f.Say("serve.auth", "config.oidc.publicurl")
 		}
 		if len(a.Users) == 0 && len(a.Domains) == 0 {
-			return f.Errorf("serve.auth.oidc", "nobody could log in: give roles in serve.auth.users or serve.auth.domains")
+			return f.Say("serve.auth.oidc", "config.oidc.nobody")
 		}
 	}
 	roleList := strings.Join(Roles, ", ")
 	for _, e := range sortedKeys(a.Users) {
 		if !emailish.MatchString(e) {
-			return f.Errorf("serve.auth.users."+e, "%q is not an e-mail address", e)
+			return f.Say("serve.auth.users."+e, "config.email", e)
 		}
 		if !validRole(a.Users[e]) {
-			return f.Errorf("serve.auth.users."+e, "%q is not a role (valid: %s)", a.Users[e], roleList)
+			return f.Say("serve.auth.users."+e, "config.role", a.Users[e], roleList)
 		}
 	}
 	for _, d := range sortedKeys(a.Domains) {
 		if !domainish.MatchString(d) {
-			return f.Errorf("serve.auth.domains."+d, "%q is not a domain name (lower case, e.g. example.co.jp)", d)
+			return f.Say("serve.auth.domains."+d, "config.domain", d)
 		}
 		if !validRole(a.Domains[d]) {
-			return f.Errorf("serve.auth.domains."+d, "%q is not a role (valid: %s)", a.Domains[d], roleList)
+			return f.Say("serve.auth.domains."+d, "config.role", a.Domains[d], roleList)
 		}
 	}
 	seen := map[string]bool{}
@@ -997,13 +1018,13 @@ func (c *Config) validateAuth(f *yamlfile.File) error {
 		field := fmt.Sprintf("serve.auth.tokens[%d]", i)
 		switch {
 		case t.Name == "":
-			return f.Errorf(field, "name is required (it names the token in logs)")
+			return f.Say(field, "config.token.name")
 		case seen[t.Name]:
-			return f.Errorf(field+".name", "%q is given twice", t.Name)
+			return f.Say(field+".name", "config.twice", t.Name)
 		case !tokenHash.MatchString(t.SHA256):
-			return f.Errorf(field+".sha256", "want sha256: and 64 lower-case hex digits (the hash `steward token new` prints), not the token itself")
+			return f.Say(field+".sha256", "config.token.hash")
 		case !validRole(t.Role):
-			return f.Errorf(field+".role", "%q is not a role (valid: %s)", t.Role, roleList)
+			return f.Say(field+".role", "config.role", t.Role, roleList)
 		}
 		seen[t.Name] = true
 	}
@@ -1017,10 +1038,10 @@ func positiveDuration(f *yamlfile.File, field, v string, def, most time.Duration
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		return 0, f.Errorf(field, "%q is not a positive duration (e.g. 90s, 10m, 1h)", v)
+		return 0, f.Say(field, "config.duration", v)
 	}
 	if most > 0 && d > most {
-		return 0, f.Errorf(field, "%s is over the most of %s", v, most)
+		return 0, f.Say(field, "config.duration.max", v, most)
 	}
 	return d, nil
 }
@@ -1047,28 +1068,28 @@ func (c *Config) validateSlack(f *yamlfile.File) error {
 	sl := &c.Slack
 	for field, v := range map[string]string{"slack.signing_secret_env": sl.SigningSecretEnv, "slack.bot_token_env": sl.BotTokenEnv, "slack.app_token_env": sl.AppTokenEnv} {
 		if v != "" && !envVarName.MatchString(v) {
-			return f.Errorf(field, "%q is not an environment variable name (the secret itself never goes in steward.yaml)", v)
+			return f.Say(field, "config.secretenv", v)
 		}
 	}
 	for _, id := range sortedKeys(sl.Users) {
 		if !slackUserID.MatchString(id) {
-			return f.Errorf("slack.users."+id, "%q is not a Slack user id (U0123ABCD: the member id in the profile, not the display name)", id)
+			return f.Say("slack.users."+id, "config.slack.user", id)
 		}
 		if !emailish.MatchString(sl.Users[id]) {
-			return f.Errorf("slack.users."+id, "%q is not an e-mail address", sl.Users[id])
+			return f.Say("slack.users."+id, "config.email", sl.Users[id])
 		}
 	}
 	switch sl.DefaultRole {
 	case "", "none", "viewer", "operator":
 	default:
-		return f.Errorf("slack.default_role", "%q: want none, viewer or operator (admin is given by name only)", sl.DefaultRole)
+		return f.Say("slack.default_role", "config.slack.role", sl.DefaultRole)
 	}
 	if sl.Channel != "" && !slackChannel.MatchString(sl.Channel) {
-		return f.Errorf("slack.channel", "%q is not a channel (#name in lower case, or an id such as C0123ABCD)", sl.Channel)
+		return f.Say("slack.channel", "config.slack.channel", sl.Channel)
 	}
 	for _, name := range sortedKeys(c.Teams) {
 		if ch := c.Teams[name].SlackChannel; ch != "" && !slackChannel.MatchString(ch) {
-			return f.Errorf("teams."+name+".slack_channel", "%q is not a channel (#name in lower case, or an id such as C0123ABCD)", ch)
+			return f.Say("teams."+name+".slack_channel", "config.slack.channel", ch)
 		}
 	}
 	return nil
@@ -1083,17 +1104,17 @@ func (c *Config) validateBastion(f *yamlfile.File) error {
 	}
 	for _, fl := range []struct{ field, v string }{{"bastion.cluster", b.Cluster}, {"bastion.service", b.Service}} {
 		if fl.v == "" {
-			return f.Errorf(fl.field, "is required: the ECS %s of the bastion", strings.TrimPrefix(fl.field, "bastion."))
+			return f.Say(fl.field, "config.bastion.ecs", strings.TrimPrefix(fl.field, "bastion."))
 		}
 		if !ecsNameRule.MatchString(fl.v) {
-			return f.Errorf(fl.field, "%q is not an ECS name (letters, digits, - and _, up to 255)", fl.v)
+			return f.Say(fl.field, "config.bastion.ecsname", fl.v)
 		}
 	}
 	if b.Account != "" && !accountID.MatchString(b.Account) {
-		return f.Errorf("bastion.account", "%q is not a 12-digit AWS account id", b.Account)
+		return f.Say("bastion.account", "config.account.id", b.Account)
 	}
 	if b.Region != "" && !regionRe.MatchString(b.Region) {
-		return f.Errorf("bastion.region", "%q is not an AWS region (e.g. ap-northeast-1)", b.Region)
+		return f.Say("bastion.region", "config.bastion.region", b.Region)
 	}
 	var err error
 	if b.maxTTL, err = positiveDuration(f, "bastion.max_ttl", b.MaxTTL, 8*time.Hour, 7*24*time.Hour); err != nil {
@@ -1103,23 +1124,23 @@ func (c *Config) validateBastion(f *yamlfile.File) error {
 		return err
 	}
 	if b.defaultTTL > b.maxTTL {
-		return f.Errorf("bastion.default_ttl", "%s is over max_ttl %s", b.defaultTTL, b.maxTTL)
+		return f.Say("bastion.default_ttl", "config.bastion.ttl", b.defaultTTL, b.maxTTL)
 	}
 	d := &b.Database
 	if d.Host == "" {
-		return f.Errorf("bastion.database.host", "is required: the database host the port forwarding reaches (e.g. the Aurora cluster endpoint)")
+		return f.Say("bastion.database.host", "config.bastion.host")
 	}
 	if strings.ContainsAny(d.Host, " \t\n\"'`$;|&") {
-		return f.Errorf("bastion.database.host", "%q is not a host name", d.Host)
+		return f.Say("bastion.database.host", "config.hostname", d.Host)
 	}
 	if d.Port < 1 || d.Port > 65535 {
-		return f.Errorf("bastion.database.port", "%d: want a port from 1 to 65535 (5432 for PostgreSQL, 3306 for MySQL)", d.Port)
+		return f.Say("bastion.database.port", "config.bastion.port", d.Port)
 	}
 	if d.LocalPort == 0 {
 		d.LocalPort = d.Port
 	}
 	if d.LocalPort < 1 || d.LocalPort > 65535 {
-		return f.Errorf("bastion.database.local_port", "%d: want a port from 1 to 65535", d.LocalPort)
+		return f.Say("bastion.database.local_port", "config.port", d.LocalPort)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/env"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/yamlfile"
 )
 
@@ -75,39 +76,39 @@ func (c *Config) validateEnvironments(f *yamlfile.File) error {
 		field := "environments." + key
 		names, err := ExpandValues([]string{key})
 		if err != nil {
-			return f.Errorf(field, "%v", err)
+			return f.Wrap(field, err)
 		}
 		e := c.Environments[key]
 		var idle time.Duration
 		if e.IdleStopAfter != "" {
 			if idle, err = env.ParseDuration(e.IdleStopAfter); err != nil {
-				return f.Errorf(field+".idle_stop_after", "%v", err)
+				return f.Wrap(field+".idle_stop_after", err)
 			}
 		}
 		for k, v := range e.Tags {
 			if strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
-				return f.Errorf(field+".tags", "a tag needs a key and a value (e.g. env: qa3)")
+				return f.Say(field+".tags", "config.env.tag")
 			}
 		}
 		if len(e.Tags) > 0 && len(names) > 1 {
-			return f.Errorf(field+".tags", "a range of environments cannot share tags: each would select the same resources (give each environment its own entry)")
+			return f.Say(field+".tags", "config.env.rangetags")
 		}
 		for i, s := range e.Systems {
 			if strings.TrimSpace(s) == "" {
-				return f.Errorf(fmt.Sprintf("%s.systems[%d]", field, i), "is empty")
+				return f.Say(fmt.Sprintf("%s.systems[%d]", field, i), "config.empty")
 			}
 		}
 		for i, s := range e.Resources {
 			if strings.TrimSpace(s) == "" {
-				return f.Errorf(fmt.Sprintf("%s.resources[%d]", field, i), "is empty (an ARN or a resource name)")
+				return f.Say(fmt.Sprintf("%s.resources[%d]", field, i), "config.env.emptyresource")
 			}
 		}
 		for _, n := range names {
 			if !envName.MatchString(n) {
-				return f.Errorf(field, "%q is not an environment name (letters, digits, _ . -; at most 64)", n)
+				return f.Say(field, "config.env.name", n)
 			}
 			if other, dup := seen[n]; dup {
-				return f.Errorf(field, "environment %s is also defined by environments.%s", n, other)
+				return f.Say(field, "config.env.dup", n, other)
 			}
 			seen[n] = key
 			c.envDefs = append(c.envDefs, env.Definition{Name: n, Tags: e.Tags, Systems: e.Systems, Resources: e.Resources, IdleStopAfter: idle})
@@ -132,27 +133,26 @@ func (c *Config) validateEnvironments(f *yamlfile.File) error {
 		default:
 			v, err := env.ParseDuration(d.v)
 			if err != nil {
-				hint := ""
-				if d.canOff {
-					hint = " (or off)"
+				if p, ok := i18n.PhraseOf(err); ok && d.canOff {
+					return f.Say(d.field, "config.oroff", p)
 				}
-				return f.Errorf(d.field, "%v%s", err, hint)
+				return f.Wrap(d.field, err)
 			}
 			*d.to = v
 		}
 	}
 	if p.Default > p.Max {
-		return f.Errorf("leases.default_duration", "%s is longer than max_duration %s", env.FormatDuration(p.Default), env.FormatDuration(p.Max))
+		return f.Say("leases.default_duration", "config.lease.max", env.FormatDuration(p.Default), env.FormatDuration(p.Max))
 	}
 	if p.OnDeploy > p.Max {
-		return f.Errorf("leases.claim_on_deploy", "%s is longer than max_duration %s", env.FormatDuration(p.OnDeploy), env.FormatDuration(p.Max))
+		return f.Say("leases.claim_on_deploy", "config.lease.max", env.FormatDuration(p.OnDeploy), env.FormatDuration(p.Max))
 	}
 	if c.Leases.Environments != nil {
 		p.Leasable = c.Leases.Environments
 	}
 	for i, g := range p.Leasable {
 		if _, err := path.Match(g, ""); err != nil || strings.TrimSpace(g) == "" {
-			return f.Errorf(fmt.Sprintf("leases.environments[%d]", i), "%q is not a glob of environment names (e.g. qa*)", g)
+			return f.Say(fmt.Sprintf("leases.environments[%d]", i), "config.lease.glob", g)
 		}
 	}
 	c.leasePolicy = p
@@ -176,17 +176,17 @@ func (c *Config) validateEnvironments(f *yamlfile.File) error {
 		}
 		for i, s := range l.v {
 			if strings.TrimSpace(s) == "" {
-				return f.Errorf(fmt.Sprintf("%s[%d]", l.field, i), "is empty")
+				return f.Say(fmt.Sprintf("%s[%d]", l.field, i), "config.empty")
 			}
 			if _, err := path.Match(s, ""); l.types && err != nil {
-				return f.Errorf(fmt.Sprintf("%s[%d]", l.field, i), "%q is not a type name or pattern (e.g. AWS::CloudWatch::Alarm)", s)
+				return f.Say(fmt.Sprintf("%s[%d]", l.field, i), "config.typename", s)
 			}
 		}
 		*l.to = slices.Clone(l.v)
 	}
 	for _, k := range o.Parameters {
 		if slices.Contains(o.Drift, k) {
-			return f.Errorf("env_diff.parameters", "%s is in both parameters and drift; an attr is one or the other", k)
+			return f.Say("env_diff.parameters", "config.envdiff.both", k)
 		}
 	}
 	c.diffOptions = o

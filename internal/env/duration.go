@@ -1,7 +1,6 @@
 package env
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +15,7 @@ import (
 func ParseDuration(s string) (time.Duration, error) {
 	in := strings.TrimSpace(s)
 	if in == "" {
-		return 0, fmt.Errorf("empty duration (e.g. 4h, 90m, 2d)")
+		return 0, i18n.Say("env.duration.empty").Err()
 	}
 	var total time.Duration
 	rest := in
@@ -30,26 +29,26 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 		n, err := strconv.Atoi(rest[:i])
 		if err != nil || n < 0 || n > 3660 {
-			return 0, fmt.Errorf("%q is not a duration (e.g. 4h, 90m, 2d, 1d12h)", in)
+			return 0, i18n.Say("env.duration.bad", in).Err()
 		}
 		total += time.Duration(n) * unit.d
 		rest = rest[i+1:]
 	}
 	if rest != "" {
 		if rest[0] == '-' || rest[0] == '+' {
-			return 0, fmt.Errorf("%q is not a duration (e.g. 4h, 90m, 2d, 1d12h)", in)
+			return 0, i18n.Say("env.duration.bad", in).Err()
 		}
 		d, err := time.ParseDuration(rest)
 		if err != nil {
-			return 0, fmt.Errorf("%q is not a duration (e.g. 4h, 90m, 2d, 1d12h)", in)
+			return 0, i18n.Say("env.duration.bad", in).Err()
 		}
 		total += d
 	}
 	if total <= 0 {
-		return 0, fmt.Errorf("%q: a duration must be more than zero", in)
+		return 0, i18n.Say("env.duration.zero", in).Err()
 	}
 	if total > MaxDuration {
-		return 0, fmt.Errorf("%q: at most %s", in, FormatDuration(MaxDuration))
+		return 0, i18n.Say("env.duration.max", in, FormatDuration(MaxDuration)).Err()
 	}
 	return total, nil
 }

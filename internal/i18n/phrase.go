@@ -26,3 +26,22 @@ func (p Phrase) In(lang Lang) string {
 	}
 	return lang.T(p.Key, args...)
 }
+
+// Err is an error that says p: Error() is the English text, for logs and
+// programs, and PhraseOf gives the phrase back for the reader's language.
+func (p Phrase) Err() error { return phraseError{p} }
+
+type phraseError struct{ p Phrase }
+
+func (e phraseError) Error() string  { return e.p.In(EN) }
+func (e phraseError) Phrase() Phrase { return e.p }
+
+// PhraseOf returns the phrase err says, when err is one that says a phrase
+// and holds no other words (an error wrapped with more context does not
+// count: its phrase would drop the context).
+func PhraseOf(err error) (Phrase, bool) {
+	if s, ok := err.(interface{ Phrase() Phrase }); ok {
+		return s.Phrase(), true
+	}
+	return Phrase{}, false
+}

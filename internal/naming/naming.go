@@ -48,7 +48,7 @@ var placeholder = regexp.MustCompile(`\{([a-z_][a-z0-9_]*)\}`)
 func Compile(template, regex string, allowed map[string][]string) (Rule, error) {
 	switch {
 	case template != "" && regex != "":
-		return Rule{}, fmt.Errorf("set either template or regex, not both")
+		return Rule{}, i18n.Say("naming.cfg.both").Err()
 	case template == "" && regex == "":
 		return Rule{}, nil
 	case regex != "":
@@ -57,13 +57,13 @@ func Compile(template, regex string, allowed map[string][]string) (Rule, error) 
 			return Rule{}, fmt.Errorf("regex %s: %w", quote.Value(regex), shortRegexError(err))
 		}
 		if len(re.SubexpNames()) <= 1 {
-			return Rule{}, fmt.Errorf("regex %s has no named groups such as (?P<system>[a-z]+)", quote.Value(regex))
+			return Rule{}, i18n.Say("naming.cfg.nogroups", quote.Value(regex)).Err()
 		}
 		return Rule{source: regex, re: re}, nil
 	}
 	locs := placeholder.FindAllStringSubmatchIndex(template, -1)
 	if len(locs) == 0 {
-		return Rule{}, fmt.Errorf("template %s has no {field} placeholders (e.g. {system}-{env}-{role})", quote.Value(template))
+		return Rule{}, i18n.Say("naming.cfg.nofields", quote.Value(template)).Err()
 	}
 	var b strings.Builder
 	b.WriteString("^")
@@ -76,7 +76,7 @@ func Compile(template, regex string, allowed map[string][]string) (Rule, error) 
 		parts = append(parts, part{before: template[prev:loc[0]], field: field, allowed: allowed[field],
 			last: i == len(locs)-1 && loc[1] == len(template)})
 		if seen[field] {
-			return Rule{}, fmt.Errorf("template %s names {%s} twice", quote.Value(template), field)
+			return Rule{}, i18n.Say("naming.cfg.twice", quote.Value(template), field).Err()
 		}
 		seen[field] = true
 		switch vals := allowed[field]; {
@@ -94,7 +94,7 @@ func Compile(template, regex string, allowed map[string][]string) (Rule, error) 
 		prev = loc[1]
 	}
 	if rest := template[prev:]; strings.ContainsAny(rest, "{}") {
-		return Rule{}, fmt.Errorf("template %s: %s is not a {field} placeholder (fields are lower-case letters, digits and _)", quote.Value(template), quote.Value(rest))
+		return Rule{}, i18n.Say("naming.cfg.notfield", quote.Value(template), quote.Value(rest)).Err()
 	}
 	b.WriteString(regexp.QuoteMeta(template[prev:]))
 	b.WriteString("$")

@@ -266,24 +266,24 @@ func applyOverrides(ps []*Policy, opts Options) ([]*Policy, error) {
 	disabled := map[string]bool{}
 	for _, d := range opts.Disable {
 		if ids[d] == nil && !packs[d] {
-			return nil, &OptionError{Field: "policies.disable", Err: fmt.Errorf("%q is neither a policy id nor a pack name", d)}
+			return nil, &OptionError{Field: "policies.disable", Err: i18n.Say("policy.cfg.disable", d).Err()}
 		}
 		disabled[d] = true
 	}
 	for _, id := range slices.Sorted(maps.Keys(opts.Params)) {
 		p := ids[id]
 		if p == nil {
-			return nil, &OptionError{Field: "policies.params." + id, Err: errors.New("no policy has this id")}
+			return nil, &OptionError{Field: "policies.params." + id, Err: i18n.Say("policy.cfg.noid").Err()}
 		}
 		for _, k := range slices.Sorted(maps.Keys(opts.Params[id])) {
 			if _, ok := p.Params[k]; !ok {
-				return nil, &OptionError{Field: "policies.params." + id + "." + k, Err: fmt.Errorf("policy %s has no parameter %q (it has: %s)", id, k, strings.Join(slices.Sorted(maps.Keys(p.Params)), ", "))}
+				return nil, &OptionError{Field: "policies.params." + id + "." + k, Err: i18n.Say("policy.cfg.noparam", id, k, strings.Join(slices.Sorted(maps.Keys(p.Params)), ", ")).Err()}
 			}
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(opts.Severity)) {
 		if ids[id] == nil {
-			return nil, &OptionError{Field: "policies.severity." + id, Err: errors.New("no policy has this id")}
+			return nil, &OptionError{Field: "policies.severity." + id, Err: i18n.Say("policy.cfg.noid").Err()}
 		}
 		if _, err := finding.ParseSeverity(opts.Severity[id]); err != nil {
 			return nil, &OptionError{Field: "policies.severity." + id, Err: err}

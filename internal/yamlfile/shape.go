@@ -2,9 +2,10 @@ package yamlfile
 
 import (
 	"bytes"
-	"fmt"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Limits on what Decode reads. The YAML library's parser needs memory that
@@ -34,7 +35,7 @@ func checkExpanded(name string, f *ast.File) error {
 	for _, d := range f.Docs {
 		s.size(d.Body)
 		if s.over != nil {
-			e := &Error{File: name, Msg: fmt.Sprintf("its aliases stand for more than %d values; write the values out or use fewer anchors", MaxValues)}
+			e := said(name, i18n.Say("yaml.values", MaxValues))
 			if tk := s.over.GetToken(); tk != nil && tk.Position != nil {
 				e.Line, e.Column = tk.Position.Line, tk.Position.Column
 			}
@@ -117,8 +118,10 @@ func checkShape(name string, data []byte, maxDepth int) error {
 		}
 		s.line = lineNo
 		s.scanLine(line)
-		if s.err != "" {
-			return &Error{File: name, Line: lineNo, Msg: s.err}
+		if s.err.Key != "" {
+			e := said(name, s.err)
+			e.Line = lineNo
+			return e
 		}
 	}
 	return nil
@@ -153,7 +156,7 @@ type shapeScan struct {
 	// value: the library takes a ":" at the start of the next line as
 	// making it a key.
 	lastNode int
-	err      string
+	err      i18n.Phrase
 }
 
 func (s *shapeScan) depth() int { return len(s.stack) + len(s.flow) }
@@ -164,15 +167,15 @@ func (s *shapeScan) deeper() {
 
 // check fails the scan when the open levels and extra more are too deep.
 func (s *shapeScan) check(extra int) {
-	if s.depth()+extra > s.maxDepth && s.err == "" {
-		s.err = fmt.Sprintf("nested more than %d levels deep; steward's files need far fewer (is the file generated or damaged?)", s.maxDepth)
+	if s.depth()+extra > s.maxDepth && s.err.Key == "" {
+		s.err = i18n.Say("yaml.depth", s.maxDepth)
 	}
 }
 
 func (s *shapeScan) alias() {
 	s.aliases++
-	if s.aliases > MaxAliases && s.err == "" {
-		s.err = fmt.Sprintf("more than %d aliases (*name); write the values out or use fewer anchors", MaxAliases)
+	if s.aliases > MaxAliases && s.err.Key == "" {
+		s.err = i18n.Say("yaml.aliases", MaxAliases)
 	}
 }
 
@@ -382,7 +385,7 @@ func (s *shapeScan) scanFlow(line []byte, pos int) {
 		case c == '[' || c == '{':
 			s.flow = append(s.flow, c)
 			s.deeper()
-			if s.err != "" {
+			if s.err.Key != "" {
 				return
 			}
 		case c == ']' || c == '}' || c == ',':

@@ -11,12 +11,15 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/objstore"
 	"github.com/steward-sre/steward/internal/quote"
 )
@@ -27,10 +30,21 @@ type Error struct {
 	Line   int // 1-based; 0 when unknown
 	Column int
 	Field  string // dotted path such as tags.required.env; may be empty
-	Msg    string
+	Msg    string // English, for logs and programs
+	// Phrase is Msg for saying in the reader's language; zero when the
+	// message has no translation (In falls back to Msg).
+	Phrase i18n.Phrase
 }
 
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.In(i18n.EN) }
+
+// In is the error in lang: the same file:line: field: prefix, and the
+// message in lang where it has a phrase.
+func (e *Error) In(lang i18n.Lang) string {
+	msg := e.Msg
+	if e.Phrase.Key != "" && lang != i18n.EN {
+		msg = e.Phrase.In(lang)
+	}
 	var b strings.Builder
 	b.WriteString(e.File)
 	if e.Line > 0 {
@@ -44,8 +58,44 @@ func (e *Error) Error() string {
 		b.WriteString(e.Field)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(msg)
 	return b.String()
+}
+
+// said is an error in file name whose message is p.
+func said(name string, p i18n.Phrase) *Error {
+	return &Error{File: name, Msg: p.In(i18n.EN), Phrase: p}
+}
+
+// Say returns an error at the place the field was written whose message is
+// a catalog phrase (see Errorf for the place and the arguments).
+func (f *File) Say(field, key string, args ...any) error {
+	p := i18n.Say(key, shorten(args)...)
+	e := &Error{File: f.Name, Field: field, Msg: p.In(i18n.EN), Phrase: p}
+	e.Line, e.Column = f.Pos(field)
+	return e
+}
+
+// Wrap returns err at the place the field was written; an err that says a
+// phrase (i18n.PhraseOf) keeps it for the reader's language.
+func (f *File) Wrap(field string, err error) error {
+	if p, ok := i18n.PhraseOf(err); ok {
+		return f.Say(field, p.Key, p.Args...)
+	}
+	return f.Errorf(field, "%v", err)
+}
+
+// shorten cuts string arguments to a short prefix: values people wrote
+// may be megabytes long, and a message shows their start.
+func shorten(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			a = quote.Short(s)
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // File is a decoded YAML file that can still say where a field was written.
@@ -64,11 +114,11 @@ type File struct {
 func Decode(name string, data []byte, v any) (file *File, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			file, err = nil, &Error{File: name, Msg: fmt.Sprintf("cannot be read as YAML (%v); check its indentation and tags", p)}
+			file, err = nil, said(name, i18n.Say("yaml.panic", fmt.Sprint(p)))
 		}
 	}()
 	if len(data) > MaxBytes {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("is %d bytes, more than the %d MiB steward reads from a YAML file", len(data), MaxBytes>>20)}
+		return nil, said(name, i18n.Say("yaml.size", len(data), MaxBytes>>20))
 	}
 	if err := checkShape(name, data, MaxDepth); err != nil {
 		return nil, err
@@ -97,7 +147,7 @@ func ReadFile(ctx context.Context, path string) ([]byte, error) {
 	data, err := objstore.ReadFile(ctx, path, MaxBytes)
 	var tl *objstore.TooLargeError
 	if errors.As(err, &tl) {
-		return nil, &Error{File: path, Msg: fmt.Sprintf("is larger than the %d MiB steward reads from a YAML file", MaxBytes>>20)}
+		return nil, said(path, i18n.Say("yaml.larger", MaxBytes>>20))
 	}
 	return data, err
 }
@@ -107,13 +157,7 @@ func ReadFile(ctx context.Context, path string) ([]byte, error) {
 // found the error names the file only. String arguments are cut to a short
 // prefix (quote.Short).
 func (f *File) Errorf(field, format string, args ...any) error {
-	// Values people wrote may be megabytes long: a message shows their start.
-	for i, a := range args {
-		if s, ok := a.(string); ok {
-			args[i] = quote.Short(s)
-		}
-	}
-	e := &Error{File: f.Name, Field: field, Msg: fmt.Sprintf(format, args...)}
+	e := &Error{File: f.Name, Field: field, Msg: fmt.Sprintf(format, shorten(args)...)}
 	e.Line, e.Column = f.Pos(field)
 	return e
 }
@@ -173,9 +217,29 @@ func wrap(name string, err error) error {
 	if errors.As(err, &ye) {
 		e := &Error{File: name, Msg: ye.GetMessage()}
 		var te *yaml.TypeError
-		if errors.As(err, &te) && te.Token != nil {
+		var ue *yaml.UnknownFieldError
+		var de *yaml.DuplicateKeyError
+		var ne *yaml.UnexpectedNodeTypeError
+		var se *yaml.SyntaxError
+		switch {
+		case errors.As(err, &te) && te.Token != nil:
 			// The library speaks of Go struct fields; people wrote YAML.
-			e.Msg = fmt.Sprintf("%s is not %s", quote.Value(te.Token.Value), kind(te.DstType))
+			e.Phrase = i18n.Say("yaml.type", quote.Value(te.Token.Value), i18n.Say(kind(te.DstType)))
+			e.Msg = e.Phrase.In(i18n.EN)
+		case errors.As(err, &ue) && ue.Token != nil:
+			e.Phrase = i18n.Say("yaml.unknown", ue.Token.Value)
+		case errors.As(err, &de) && de.Token != nil:
+			e.Phrase = i18n.Say("yaml.duplicate", de.Token.Value)
+		case errors.As(err, &ne):
+			e.Phrase = i18n.Say("yaml.nodetype", i18n.Say(nodeKind(ne.Actual)), i18n.Say(nodeKind(ne.Expected)))
+		case errors.As(err, &se):
+			if m := dupKeyRe.FindStringSubmatch(se.Message); m != nil {
+				line, _ := strconv.Atoi(m[2])
+				e.Phrase = i18n.Say("yaml.duplicate.at", m[1], line)
+			} else {
+				// The parser's own words, introduced in the reader's language.
+				e.Phrase = i18n.Say("yaml.syntax", se.Message)
+			}
 		}
 		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 			e.Line, e.Column = tk.Position.Line, tk.Position.Column
@@ -187,24 +251,49 @@ func wrap(name string, err error) error {
 
 func kind(t reflect.Type) string {
 	if t == nil {
-		return "valid here"
+		return "yaml.kind.valid"
 	}
 	switch t.Kind() {
+	case reflect.Pointer:
+		return kind(t.Elem())
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
+		return "yaml.kind.int"
 	case reflect.Float32, reflect.Float64:
-		return "a number"
+		return "yaml.kind.number"
 	case reflect.Bool:
-		return "true or false"
+		return "yaml.kind.bool"
 	case reflect.String:
-		return "a string"
+		return "yaml.kind.string"
 	case reflect.Slice, reflect.Array:
-		return "a list"
+		return "yaml.kind.list"
 	case reflect.Map, reflect.Struct:
-		return "a mapping (key: value)"
+		return "yaml.kind.mapping"
 	}
-	return "a " + t.String()
+	return "yaml.kind.valid"
+}
+
+// dupKeyRe is the parser's message for a key written twice in a mapping.
+var dupKeyRe = regexp.MustCompile(`^mapping key "(.*)" already defined at \[(\d+):(\d+)\]$`)
+
+// nodeKind is the catalog key of what a YAML node is, as kind says it of
+// a Go type.
+func nodeKind(t ast.NodeType) string {
+	switch t {
+	case ast.SequenceType:
+		return "yaml.kind.list"
+	case ast.MappingType, ast.MappingKeyType, ast.MappingValueType:
+		return "yaml.kind.mapping"
+	case ast.IntegerType:
+		return "yaml.kind.int"
+	case ast.FloatType, ast.InfinityType, ast.NanType:
+		return "yaml.kind.number"
+	case ast.BoolType:
+		return "yaml.kind.bool"
+	case ast.StringType, ast.LiteralType:
+		return "yaml.kind.string"
+	}
+	return "yaml.kind.scalar"
 }
 
 // empty reports whether a file holds no document but comments.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/money"
 )
 
@@ -103,10 +104,10 @@ func (c *Config) Validate() error {
 	}
 	for i, b := range c.Budgets {
 		if b.System == "" && b.Env == "" {
-			return &FieldError{Field: fmt.Sprintf("cost.budgets[%d]", i), Err: fmt.Errorf("set system, env or both")}
+			return &FieldError{Field: fmt.Sprintf("cost.budgets[%d]", i), Err: i18n.Say("cost.cfg.budget.scope").Err()}
 		}
 		if b.Monthly.Sign() <= 0 {
-			return &FieldError{Field: fmt.Sprintf("cost.budgets[%d].monthly", i), Err: fmt.Errorf("must be a positive amount, e.g. monthly: 500")}
+			return &FieldError{Field: fmt.Sprintf("cost.budgets[%d].monthly", i), Err: i18n.Say("cost.cfg.budget.monthly").Err()}
 		}
 	}
 	for i, v := range c.VirtualTags {
@@ -116,17 +117,17 @@ func (c *Config) Validate() error {
 			}
 		}
 		if v.System == "" && v.Env == "" && v.Owner == "" {
-			return &FieldError{Field: fmt.Sprintf("cost.virtual_tags[%d]", i), Err: fmt.Errorf("set system, env or owner")}
+			return &FieldError{Field: fmt.Sprintf("cost.virtual_tags[%d]", i), Err: i18n.Say("cost.cfg.vtag.scope").Err()}
 		}
 	}
 	a := c.Anomaly
 	switch {
 	case a.WindowDays < 14:
-		return &FieldError{Field: "cost.anomaly.window_days", Err: fmt.Errorf("%d is too short, use at least 14", a.WindowDays)}
+		return &FieldError{Field: "cost.anomaly.window_days", Err: i18n.Say("cost.cfg.anomaly.window", a.WindowDays).Err()}
 	case a.MinHistoryDays < 7 || a.MinHistoryDays > a.WindowDays:
-		return &FieldError{Field: "cost.anomaly.min_history_days", Err: fmt.Errorf("%d must be between 7 and window_days (%d)", a.MinHistoryDays, a.WindowDays)}
+		return &FieldError{Field: "cost.anomaly.min_history_days", Err: i18n.Say("cost.cfg.anomaly.history", a.MinHistoryDays, a.WindowDays).Err()}
 	case a.Score <= 0:
-		return &FieldError{Field: "cost.anomaly.score", Err: fmt.Errorf("must be positive, e.g. 4")}
+		return &FieldError{Field: "cost.anomaly.score", Err: i18n.Say("cost.cfg.anomaly.score").Err()}
 	}
 	return c.Recommend.validate()
 }

@@ -1,11 +1,11 @@
 package costconfig
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/quote"
 )
 
@@ -24,11 +24,11 @@ func ParsePercent(s string) (Percent, error) {
 	s = strings.TrimSpace(s)
 	num, ok := strings.CutSuffix(s, "%")
 	if !ok && s != "0" {
-		return 0, fmt.Errorf("%s is not a percentage (e.g. 1%% or 0.5%%)", quote.Value(s))
+		return 0, i18n.Say("cost.cfg.percent", quote.Value(s)).Err()
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
 	if err != nil || math.IsNaN(v) || v < 0 || v > 100 {
-		return 0, fmt.Errorf("%s is not a percentage from 0%% to 100%% (e.g. 1%% or 0.5%%)", quote.Value(s))
+		return 0, i18n.Say("cost.cfg.percent.range", quote.Value(s)).Err()
 	}
 	return Percent(v / 100), nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/schedule"
 )
 
@@ -89,10 +90,10 @@ func (r *RecommendConfig) validate() error {
 		return &FieldError{Field: "cost.recommend.office_hours.end", Err: err}
 	}
 	if end <= start {
-		return &FieldError{Field: "cost.recommend.office_hours.end", Err: fmt.Errorf("%s is not after start %s", oh.End, oh.Start)}
+		return &FieldError{Field: "cost.recommend.office_hours.end", Err: i18n.Say("cost.cfg.oh.end", oh.End, oh.Start).Err()}
 	}
 	if _, err := schedule.HolidayCalendar(oh.Holidays); err != nil || oh.Holidays == "" {
-		return &FieldError{Field: "cost.recommend.office_hours.holidays", Err: fmt.Errorf("%q is not a holiday calendar (valid: %s)", oh.Holidays, schedule.CalendarNames)}
+		return &FieldError{Field: "cost.recommend.office_hours.holidays", Err: i18n.Say("cost.cfg.oh.holidays", oh.Holidays, schedule.CalendarNames).Err()}
 	}
 	for i, d := range oh.Closed {
 		if _, err := schedule.ParseMonthDay(d); err != nil {
@@ -110,7 +111,7 @@ func (r *RecommendConfig) validate() error {
 		}
 	}
 	if r.FargateSpotDiscount <= 0 || r.FargateSpotDiscount >= 1 {
-		return &FieldError{Field: "cost.recommend.fargate_spot_discount", Err: fmt.Errorf("%g must be between 0 and 1, e.g. 0.7", r.FargateSpotDiscount)}
+		return &FieldError{Field: "cost.recommend.fargate_spot_discount", Err: i18n.Say("cost.cfg.spot", r.FargateSpotDiscount).Err()}
 	}
 	return nil
 }
