@@ -290,7 +290,8 @@ func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq in
 	for _, i := range idx {
 		args = append(args, hs[i])
 	}
-	if err := eachRow(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(idx))+`)`, args, func(q *sql.Rows) error {
+	// keep reads a version's (hash, id, resource_id) row.
+	keep := func(q *sql.Rows) error {
 		var (
 			h string
 			r row
@@ -300,7 +301,8 @@ func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq in
 		}
 		versions[h] = r
 		return nil
-	}); err != nil {
+	}
+	if err := eachRow(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(idx))+`)`, args, keep); err != nil {
 		return fmt.Errorf("look up resource versions: %w", err)
 	}
 
@@ -380,17 +382,7 @@ func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq in
 			}
 			args = append(args, hs[i], ids[resources[i].ARN], bodies[k])
 		}
-		if err := eachRow(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(len(fresh), 3)+` RETURNING hash, id, resource_id`, args, func(q *sql.Rows) error {
-			var (
-				h string
-				r row
-			)
-			if err := q.Scan(&h, &r.versionID, &r.resourceID); err != nil {
-				return err
-			}
-			versions[h] = r
-			return nil
-		}); err != nil {
+		if err := eachRow(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(len(fresh), 3)+` RETURNING hash, id, resource_id`, args, keep); err != nil {
 			return fmt.Errorf("insert resource versions: %w", err)
 		}
 	}
