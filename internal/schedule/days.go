@@ -8,6 +8,7 @@ import (
 	"github.com/rickar/cal/v2"
 	"github.com/rickar/cal/v2/jp"
 	"github.com/rickar/cal/v2/us"
+	"github.com/steward-sre/steward/internal/i18n"
 
 	// Schedules name time zones; the binary must resolve them on hosts
 	// without a zoneinfo database (distroless images, Windows).
@@ -27,7 +28,7 @@ func ParseWeekday(s string) (time.Weekday, error) {
 			return time.Weekday(i), nil
 		}
 	}
-	return 0, fmt.Errorf("%q is not a day (valid: mon, tue, wed, thu, fri, sat, sun)", s)
+	return 0, i18n.Say("schedule.err.day", s).Err()
 }
 
 // ParseClock reads a time of day as HH:MM and returns minutes after
@@ -38,7 +39,7 @@ func ParseClock(s string) (int, error) {
 	}
 	t, err := time.Parse("15:04", s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a time of day (want HH:MM, e.g. 09:00)", s)
+		return 0, i18n.Say("schedule.err.clock", s).Err()
 	}
 	return t.Hour()*60 + t.Minute(), nil
 }
@@ -64,7 +65,7 @@ func HolidayCalendar(name string) (*Calendar, error) {
 	}
 	hs, ok := calendars[l]
 	if !ok {
-		return nil, fmt.Errorf("%q is not a holiday calendar (valid: %s)", name, CalendarNames)
+		return nil, i18n.Say("schedule.err.calendar", name, CalendarNames).Err()
 	}
 	c := &cal.Calendar{}
 	c.AddHoliday(hs...)
@@ -104,7 +105,7 @@ func ParseMonthDay(s string) (MonthDay, error) {
 	// leap years.
 	t, err := time.Parse("01-02", s)
 	if err != nil || t.Format("01-02") != s {
-		return MonthDay{}, fmt.Errorf("%q is not a day of the year (want MM-DD, e.g. 12-29)", s)
+		return MonthDay{}, i18n.Say("schedule.err.monthday", s).Err()
 	}
 	return MonthDay{t.Month(), t.Day()}, nil
 }

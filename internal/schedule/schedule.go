@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -103,14 +102,14 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // Compile checks a Spec and builds its schedule. Errors are *FieldError.
 func Compile(spec Spec) (*Schedule, error) {
 	if spec.Name == "" {
-		return nil, &FieldError{"name", errors.New("a schedule needs a name")}
+		return nil, &FieldError{"name", i18n.Say("schedule.err.noname").Err()}
 	}
 	if strings.EqualFold(spec.Name, OptOutValue) {
-		return nil, &FieldError{"name", fmt.Errorf("%q is reserved: a resource tagged with it follows no schedule", OptOutValue)}
+		return nil, &FieldError{"name", i18n.Say("schedule.err.reserved", OptOutValue).Err()}
 	}
 	s := &Schedule{name: spec.Name, named: true, enforced: spec.Enforced, closed: map[MonthDay]bool{}}
 	if spec.TimeZone == "" {
-		return nil, &FieldError{"time_zone", errors.New("is required (set it on the schedule, or time_zone at the top of steward.yaml; e.g. Asia/Tokyo)")}
+		return nil, &FieldError{"time_zone", i18n.Say("schedule.err.nozone").Err()}
 	}
 	loc, err := LoadZone(spec.TimeZone)
 	if err != nil {
@@ -118,7 +117,7 @@ func Compile(spec Spec) (*Schedule, error) {
 	}
 	s.loc = loc
 	if len(spec.Windows) == 0 {
-		return nil, &FieldError{"windows", errors.New(`a schedule needs at least one window, e.g. ["mon-fri 09:00-20:00"]`)}
+		return nil, &FieldError{"windows", i18n.Say("schedule.err.nowindow").Err()}
 	}
 	for i, w := range spec.Windows {
 		win, err := ParseWindow(w)
@@ -140,7 +139,7 @@ func Compile(spec Spec) (*Schedule, error) {
 	for name, globs := range map[string][]string{"env": spec.Env, "system": spec.System} {
 		for i, g := range globs {
 			if _, err := path.Match(g, ""); err != nil || g == "" {
-				return nil, &FieldError{fmt.Sprintf("%s[%d]", name, i), fmt.Errorf("%q is not a glob (e.g. dev*)", g)}
+				return nil, &FieldError{fmt.Sprintf("%s[%d]", name, i), i18n.Say("schedule.err.glob", g).Err()}
 			}
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Window is a weekly period when resources are on: on each of Days from
@@ -20,29 +22,29 @@ type Window struct {
 func ParseWindow(s string) (Window, error) {
 	fields := strings.Fields(s)
 	if len(fields) != 2 {
-		return Window{}, fmt.Errorf("%q is not a window (want DAYS HH:MM-HH:MM, e.g. mon-fri 09:00-20:00)", s)
+		return Window{}, i18n.Say("schedule.err.window.form", s).Err()
 	}
 	days, err := ParseDays(fields[0])
 	if err != nil {
-		return Window{}, fmt.Errorf("window %q: %w", s, err)
+		return Window{}, i18n.Say("schedule.err.window", s, said(err)).Err()
 	}
 	from, to, ok := strings.Cut(fields[1], "-")
 	if !ok {
-		return Window{}, fmt.Errorf("window %q: %q is not a time range (want HH:MM-HH:MM, e.g. 09:00-20:00)", s, fields[1])
+		return Window{}, i18n.Say("schedule.err.window.range", s, fields[1]).Err()
 	}
 	start, err := ParseClock(from)
 	if err == nil && start == 24*60 {
-		err = fmt.Errorf("24:00 can only end a window")
+		err = i18n.Say("schedule.err.window.24").Err()
 	}
 	if err != nil {
-		return Window{}, fmt.Errorf("window %q: start: %w", s, err)
+		return Window{}, i18n.Say("schedule.err.window.start", s, said(err)).Err()
 	}
 	end, err := ParseClock(to)
 	if err != nil {
-		return Window{}, fmt.Errorf("window %q: end: %w", s, err)
+		return Window{}, i18n.Say("schedule.err.window.end", s, said(err)).Err()
 	}
 	if end == start {
-		return Window{}, fmt.Errorf("window %q: start and end are both %s (for a whole day write 00:00-24:00)", s, from)
+		return Window{}, i18n.Say("schedule.err.window.empty", s, from).Err()
 	}
 	return Window{Days: days, Start: start, End: end}, nil
 }
@@ -112,3 +114,12 @@ func (w Window) String() string {
 }
 
 func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
+
+// said is what err says, as a phrase when it is one, so that a message
+// framing it is said in the reader's language all through.
+func said(err error) any {
+	if p, ok := i18n.PhraseOf(err); ok {
+		return p
+	}
+	return err.Error()
+}

@@ -1,10 +1,11 @@
 package schedule
 
 import (
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // tzAliases are Cloud Custodian's short time zone names for offhours tags
@@ -75,11 +76,11 @@ func LoadZone(name string) (*time.Location, error) {
 	// "" and "Local" would be UTC and this machine's zone: neither is
 	// what a schedule means.
 	if l == "" || l == "local" {
-		return nil, fmt.Errorf("%q is not a time zone (an IANA name such as Asia/Tokyo, or an alias such as jst, pt, et)", name)
+		return nil, i18n.Say("schedule.err.zone", name).Err()
 	}
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a time zone (an IANA name such as Asia/Tokyo, or an alias such as jst, pt, et)", name)
+		return nil, i18n.Say("schedule.err.zone", name).Err()
 	}
 	return loc, nil
 }

@@ -1,0 +1,51 @@
+package i18n
+
+import "fmt"
+
+// scheduleErrorCatalog holds what steward says about a schedule written
+// wrong: the schedules of steward.yaml, the offhours tag and the --until of
+// an override. The values people wrote stay quoted as they wrote them.
+var scheduleErrorCatalog = map[string]text{
+	"schedule.err.day": {"%q is not a day (valid: mon, tue, wed, thu, fri, sat, sun)",
+		"%q は曜日ではありません（指定できる値: mon、tue、wed、thu、fri、sat、sun）"},
+	"schedule.err.clock": {"%q is not a time of day (want HH:MM, e.g. 09:00)",
+		"%q は時刻ではありません（09:00 のように HH:MM で指定してください）"},
+	"schedule.err.calendar": {"%q is not a holiday calendar (valid: %s)",
+		"%q は祝日カレンダーではありません（指定できる値: %s）"},
+	"schedule.err.monthday": {"%q is not a day of the year (want MM-DD, e.g. 12-29)",
+		"%q は月日ではありません（12-29 のように MM-DD で指定してください）"},
+	"schedule.err.zone": {"%q is not a time zone (an IANA name such as Asia/Tokyo, or an alias such as jst, pt, et)",
+		"%q はタイムゾーンではありません（Asia/Tokyo のような IANA 名か、jst・pt・et などの別名を指定してください）"},
+
+	"schedule.err.window.form": {"%q is not a window (want DAYS HH:MM-HH:MM, e.g. mon-fri 09:00-20:00)",
+		"%q は稼働時間帯ではありません（mon-fri 09:00-20:00 のように「曜日 HH:MM-HH:MM」で指定してください）"},
+	"schedule.err.window":       {"window %q: %s", "稼働時間帯 %q: %s"},
+	"schedule.err.window.start": {"window %q: start: %s", "稼働時間帯 %q の開始時刻: %s"},
+	"schedule.err.window.end":   {"window %q: end: %s", "稼働時間帯 %q の終了時刻: %s"},
+	"schedule.err.window.range": {"window %q: %q is not a time range (want HH:MM-HH:MM, e.g. 09:00-20:00)",
+		"稼働時間帯 %q: %q は時間の範囲ではありません（09:00-20:00 のように HH:MM-HH:MM で指定してください）"},
+	"schedule.err.window.24": {"24:00 can only end a window",
+		"24:00 は終了時刻にしか使えません"},
+	"schedule.err.window.empty": {"window %q: start and end are both %s (for a whole day write 00:00-24:00)",
+		"稼働時間帯 %q: 開始と終了がどちらも %s です（終日にするには 00:00-24:00 と書いてください）"},
+
+	"schedule.err.noname": {"a schedule needs a name",
+		"スケジュールには名前が必要です"},
+	"schedule.err.reserved": {"%q is reserved: a resource tagged with it follows no schedule",
+		"%q は予約語です（このタグ値のリソースはどのスケジュールにも従いません）"},
+	"schedule.err.nozone": {"is required (set it on the schedule, or time_zone at the top of steward.yaml; e.g. Asia/Tokyo)",
+		"必須です（スケジュールか steward.yaml の最上位の time_zone に指定してください。例: Asia/Tokyo）"},
+	"schedule.err.nowindow": {`a schedule needs at least one window, e.g. ["mon-fri 09:00-20:00"]`,
+		`スケジュールには稼働時間帯が 1 つ以上必要です（例: ["mon-fri 09:00-20:00"]）`},
+	"schedule.err.glob": {"%q is not a glob (e.g. dev*)",
+		"%q はグロブパターンではありません（例: dev*）"},
+}
+
+func init() {
+	for k, m := range scheduleErrorCatalog {
+		if _, dup := catalog[k]; dup {
+			panic(fmt.Sprintf("i18n: message %s is defined twice", k))
+		}
+		catalog[k] = m
+	}
+}
