@@ -11,6 +11,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/table"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
@@ -125,6 +126,9 @@ func (c *OverrideAddCmd) Run(ctx context.Context, r *runner) error {
 	now := r.env.Now()
 	until, err := schedule.ParseUntil(c.Until, now, zone(cfg))
 	if err != nil {
+		if p, ok := i18n.PhraseOf(err); ok {
+			return usagef("--until: %s", p.In(r.lang))
+		}
 		return usagef("--until: %v", err)
 	}
 	if strings.TrimSpace(c.Reason) == "" {

@@ -110,4 +110,17 @@ func TestScheduleOverrideCommands(t *testing.T) {
 			}
 		})
 	}
+	// Under Japanese, --until's mistakes are said in Japanese.
+	for name, tc := range map[string]struct{ until, err string }{
+		"bad until": {"tonight", `--until: 終了時刻 "tonight": 時刻（22:00）、時間の長さ（2h）、RFC 3339 形式の日時（2026-12-07T22:00:00+09:00）のいずれかで指定してください`},
+		"too long":  {"1000h", `--until: 終了時刻 "1000h": 上限の 744h0m0s を超えています`},
+		"bad clock": {"25:00", `--until: 終了時刻 "25:00": 時刻ではありません（00:00〜23:59 で指定してください）`},
+	} {
+		t.Run("ja "+name, func(t *testing.T) {
+			code, _, errb := run("ja", "schedule", "override", "api-dev-app", "--on", "--until", tc.until, "--reason", "r")
+			if code != ExitUsage || !strings.Contains(errb, tc.err) {
+				t.Errorf("exit %d, stderr %q; want exit 2 with %q", code, errb, tc.err)
+			}
+		})
+	}
 }

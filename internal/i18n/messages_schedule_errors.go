@@ -39,6 +39,23 @@ var scheduleErrorCatalog = map[string]text{
 		`スケジュールには稼働時間帯が 1 つ以上必要です（例: ["mon-fri 09:00-20:00"]）`},
 	"schedule.err.glob": {"%q is not a glob (e.g. dev*)",
 		"%q はグロブパターンではありません（例: dev*）"},
+	"schedule.err.until.clock": {"until %q: not a time of day (00:00 to 23:59)",
+		"終了時刻 %q: 時刻ではありません（00:00〜23:59 で指定してください）"},
+	"schedule.err.until.positive": {"until %q: a duration must be positive",
+		"終了時刻 %q: 時間の長さは 0 より大きくしてください"},
+	"schedule.err.until.over": {"until %q: over the most of %s",
+		"終了時刻 %q: 上限の %s を超えています"},
+	"schedule.err.until.form": {"until %q: want a time of day (22:00), a duration (2h) or an RFC 3339 instant (2026-12-07T22:00:00+09:00)",
+		"終了時刻 %q: 時刻（22:00）、時間の長さ（2h）、RFC 3339 形式の日時（2026-12-07T22:00:00+09:00）のいずれかで指定してください"},
+	"schedule.err.until.past": {"until %q: %s is not in the future",
+		"終了時刻 %q: %s は未来の時刻ではありません"},
+	"schedule.err.until.ahead": {"until %q: %s is more than %s ahead",
+		"終了時刻 %q: %s は今から %s より先です"},
+
+	"schedule.err.tag.unknown": {"tag %s=%q names no schedule in steward.yaml (known: %s)",
+		"タグ %s=%q のスケジュールは steward.yaml にありません（定義済み: %s）"},
+	"schedule.err.ambiguous": {"schedules %s and %s both match (%s; %s): narrow their env or system, or tag the resource %s=NAME",
+		"スケジュール %s と %s の両方が当てはまります（%s、%s）。env か system を絞り込むか、リソースに %s=NAME のタグを付けてください"},
 }
 
 func init() {

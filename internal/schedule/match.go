@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"errors"
-	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -73,7 +72,7 @@ func (r *Resolver) For(t Target) (Match, error) {
 		}
 		s, ok := r.Schedule(strings.TrimSpace(v))
 		if !ok {
-			return Match{}, fmt.Errorf("tag %s=%q names no schedule in steward.yaml (known: %s)", schedKey, v, r.names())
+			return Match{}, i18n.Say("schedule.err.tag.unknown", schedKey, v, r.names()).Err()
 		}
 		return Match{Schedule: s, By: by}, nil
 	}
@@ -130,8 +129,8 @@ func (r *Resolver) For(t Target) (Match, error) {
 	case 1:
 		return found[0], nil
 	}
-	return Match{}, fmt.Errorf("schedules %s and %s both match (%s; %s): narrow their env or system, or tag the resource %s=NAME",
-		found[0].Schedule.name, found[1].Schedule.name, found[0].By.In(i18n.EN), found[1].By.In(i18n.EN), schedKey)
+	return Match{}, i18n.Say("schedule.err.ambiguous",
+		found[0].Schedule.name, found[1].Schedule.name, found[0].By, found[1].By, schedKey).Err()
 }
 
 func (r *Resolver) names() string {

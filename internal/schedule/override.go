@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Override is a timed exception to the schedules: a resource, or every
@@ -154,7 +156,7 @@ func ParseUntil(s string, now time.Time, loc *time.Location) (time.Time, error) 
 		h, _ := strconv.Atoi(m[1])
 		mi, _ := strconv.Atoi(m[2])
 		if h > 23 || mi > 59 {
-			return time.Time{}, fmt.Errorf("until %q: not a time of day (00:00 to 23:59)", s)
+			return time.Time{}, i18n.Say("schedule.err.until.clock", s).Err()
 		}
 		n := now.In(loc)
 		t = time.Date(n.Year(), n.Month(), n.Day(), h, mi, 0, 0, loc)
@@ -163,22 +165,22 @@ func ParseUntil(s string, now time.Time, loc *time.Location) (time.Time, error) 
 		}
 	} else if d, err := time.ParseDuration(s); err == nil {
 		if d <= 0 {
-			return time.Time{}, fmt.Errorf("until %q: a duration must be positive", s)
+			return time.Time{}, i18n.Say("schedule.err.until.positive", s).Err()
 		}
 		if d > MaxOverride {
-			return time.Time{}, fmt.Errorf("until %q: over the most of %s", s, MaxOverride)
+			return time.Time{}, i18n.Say("schedule.err.until.over", s, MaxOverride).Err()
 		}
 		t = now.Add(d)
 	} else if at, err := time.Parse(time.RFC3339, s); err == nil {
 		t = at
 	} else {
-		return time.Time{}, fmt.Errorf("until %q: want a time of day (22:00), a duration (2h) or an RFC 3339 instant (2026-12-07T22:00:00+09:00)", s)
+		return time.Time{}, i18n.Say("schedule.err.until.form", s).Err()
 	}
 	if !t.After(now) {
-		return time.Time{}, fmt.Errorf("until %q: %s is not in the future", s, t.Format(time.RFC3339))
+		return time.Time{}, i18n.Say("schedule.err.until.past", s, t.Format(time.RFC3339)).Err()
 	}
 	if t.Sub(now) > MaxOverride {
-		return time.Time{}, fmt.Errorf("until %q: %s is more than %s ahead", s, t.Format(time.RFC3339), MaxOverride)
+		return time.Time{}, i18n.Say("schedule.err.until.ahead", s, t.Format(time.RFC3339), MaxOverride).Err()
 	}
 	return t, nil
 }
