@@ -56,6 +56,18 @@ var scheduleErrorCatalog = map[string]text{
 		"タグ %s=%q のスケジュールは steward.yaml にありません（定義済み: %s）"},
 	"schedule.err.ambiguous": {"schedules %s and %s both match (%s; %s): narrow their env or system, or tag the resource %s=NAME",
 		"スケジュール %s と %s の両方が当てはまります（%s、%s）。env か system を絞り込むか、リソースに %s=NAME のタグを付けてください"},
+	"schedule.err.tagvalue": {"tag %s: %s", "タグ %s: %s"},
+	"schedule.err.tagpart":  {"tag %s: %q: %s", "タグ %s: %q: %s"},
+	"schedule.err.offhours.key": {"unknown key %q (valid: on, off, tz)",
+		"%q というキーはありません（指定できる値: on、off、tz）"},
+	"schedule.err.offhours.pair": {"is not key=value (pieces are separated by ;)",
+		"key=value の形ではありません（項目は ; で区切ります）"},
+	"schedule.err.offhours.instant": {"%q is not (days,hour), e.g. (M-F,19)",
+		"%q は (曜日,時) の形ではありません（例: (M-F,19)）"},
+	"schedule.err.offhours.hour": {"hour %q is not 0 to 23",
+		"時 %q は 0〜23 の範囲ではありません"},
+	"schedule.err.offhours.days": {"%q is not a day or a range of days (days: M T W H F S U; e.g. M-F)",
+		"%q は曜日でも曜日の範囲でもありません（曜日: M T W H F S U。例: M-F）"},
 }
 
 func init() {

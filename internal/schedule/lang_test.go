@@ -12,7 +12,7 @@ import (
 func TestErrorsInJapanese(t *testing.T) {
 	office := mustCompile(t, Spec{Name: "office-hours", Windows: []string{"mon-fri 09:00-20:00"}, TimeZone: "Asia/Tokyo", Env: []string{"dev*"}})
 	shop := mustCompile(t, Spec{Name: "shop-nights", Windows: []string{"mon-sun 07:00-23:00"}, TimeZone: "Asia/Tokyo", System: []string{"shop"}})
-	r := &Resolver{Named: []*Schedule{office, shop}}
+	r := &Resolver{Named: []*Schedule{office, shop}, Offhours: DefaultOffhours("jst")}
 	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	errOf := func(_ any, err error) error { return err }
 	tests := map[string]struct {
@@ -34,6 +34,15 @@ func TestErrorsInJapanese(t *testing.T) {
 		"two schedules match": {errOf(r.For(Target{Env: "dev1", System: "shop"})),
 			`schedules office-hours and shop-nights both match (env dev1 (dev*); system shop (shop)): narrow their env or system, or tag the resource steward:schedule=NAME`,
 			`スケジュール office-hours と shop-nights の両方が当てはまります（環境 dev1（dev*）、システム shop（shop））。env か system を絞り込むか、リソースに steward:schedule=NAME のタグを付けてください`},
+		"offhours hour": {errOf(r.For(Target{Tags: map[string]string{"maid_offhours": "off=(M-F,99)"}})),
+			`tag maid_offhours="off=(M-F,99)": "off=(m-f,99)": hour "99" is not 0 to 23`,
+			`タグ maid_offhours="off=(M-F,99)": "off=(m-f,99)": 時 "99" は 0〜23 の範囲ではありません`},
+		"offhours unknown key": {errOf(r.For(Target{Tags: map[string]string{"maid_offhours": "off=(M-F,19);at=7"}})),
+			`tag maid_offhours="off=(M-F,19);at=7": "at=7": unknown key "at" (valid: on, off, tz)`,
+			`タグ maid_offhours="off=(M-F,19);at=7": "at=7": "at" というキーはありません（指定できる値: on、off、tz）`},
+		"offhours days": {errOf(r.For(Target{Tags: map[string]string{"maid_offhours": "off=(M-X,19)"}})),
+			`tag maid_offhours="off=(M-X,19)": "off=(m-x,19)": "m-x" is not a day or a range of days (days: M T W H F S U; e.g. M-F)`,
+			`タグ maid_offhours="off=(M-X,19)": "off=(m-x,19)": "m-x" は曜日でも曜日の範囲でもありません（曜日: M T W H F S U。例: M-F）`},
 		"until in the past": {errOf(ParseUntil("2026-12-07T09:00:00Z", now, time.UTC)),
 			`until "2026-12-07T09:00:00Z": 2026-12-07T09:00:00Z is not in the future`,
 			`終了時刻 "2026-12-07T09:00:00Z": 2026-12-07T09:00:00Z は未来の時刻ではありません`},

@@ -1,11 +1,12 @@
 package schedule
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // DefaultOffhoursKey is the tag Cloud Custodian reads an offhours
@@ -59,6 +60,18 @@ func (e *TagError) Error() string {
 }
 
 func (e *TagError) Unwrap() error { return e.Err }
+
+// Phrase is the error in the reader's language (i18n.PhraseOf).
+func (e *TagError) Phrase() i18n.Phrase {
+	tag := fmt.Sprintf("%q", e.Value)
+	if e.Key != "" {
+		tag = fmt.Sprintf("%s=%q", e.Key, e.Value)
+	}
+	if e.Part == "" {
+		return i18n.Say("schedule.err.tagvalue", tag, said(e.Err))
+	}
+	return i18n.Say("schedule.err.tagpart", tag, e.Part, said(e.Err))
+}
 
 // Custodian's escapes for characters some services refuse in tag values
 // (Elastic Beanstalk, EFS): u28 for "(", u29 for ")" and so on.
@@ -116,7 +129,7 @@ func ParseOffhours(value string, d OffhoursDefaults) (s *Schedule, optedOut bool
 		case "tz":
 			tz = val
 		default:
-			return fail(p, fmt.Errorf("unknown key %q (valid: on, off, tz)", k))
+			return fail(p, i18n.Say("schedule.err.offhours.key", k).Err())
 		}
 	}
 	sides := map[State][]event{
@@ -129,7 +142,7 @@ func ParseOffhours(value string, d OffhoursDefaults) (s *Schedule, optedOut bool
 		for _, p := range pieces {
 			k, val, ok := strings.Cut(p, "=")
 			if !ok || strings.Contains(val, "=") {
-				return fail(p, errors.New("is not key=value (pieces are separated by ;)"))
+				return fail(p, i18n.Say("schedule.err.offhours.pair").Err())
 			}
 			switch k {
 			case "tz":
@@ -141,7 +154,7 @@ func ParseOffhours(value string, d OffhoursDefaults) (s *Schedule, optedOut bool
 				}
 				sides[State(k)] = evs
 			default:
-				return fail(p, fmt.Errorf("unknown key %q (valid: on, off, tz)", k))
+				return fail(p, i18n.Say("schedule.err.offhours.key", k).Err())
 			}
 		}
 	}
@@ -175,11 +188,11 @@ func parseInstants(state State, lexeme string) ([]event, error) {
 	for e := range strings.SplitSeq(lex, ",(") {
 		toks := strings.Split(strings.NewReplacer("(", "", ")", "").Replace(e), ",")
 		if len(toks) != 2 {
-			return nil, fmt.Errorf("%q is not (days,hour), e.g. (M-F,19)", e)
+			return nil, i18n.Say("schedule.err.offhours.instant", e).Err()
 		}
 		hour, err := strconv.Atoi(toks[1])
 		if err != nil || hour < 0 || hour > 23 || strings.TrimLeft(toks[1], "0123456789") != "" {
-			return nil, fmt.Errorf("hour %q is not 0 to 23", toks[1])
+			return nil, i18n.Say("schedule.err.offhours.hour", toks[1]).Err()
 		}
 		days, err := custodianDayRange(toks[0])
 		if err != nil {
@@ -201,7 +214,7 @@ func custodianDayRange(s string) ([7]bool, error) {
 		}
 		return -1
 	}
-	bad := fmt.Errorf("%q is not a day or a range of days (days: M T W H F S U; e.g. M-F)", s)
+	bad := i18n.Say("schedule.err.offhours.days", s).Err()
 	if i := index(s); i >= 0 {
 		days[custodianDays[i].day] = true
 		return days, nil
