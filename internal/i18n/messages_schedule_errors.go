@@ -68,6 +68,18 @@ var scheduleErrorCatalog = map[string]text{
 		"時 %q は 0〜23 の範囲ではありません"},
 	"schedule.err.offhours.days": {"%q is not a day or a range of days (days: M T W H F S U; e.g. M-F)",
 		"%q は曜日でも曜日の範囲でもありません（曜日: M T W H F S U。例: M-F）"},
+	"schedule.err.override.target": {"override: the resource or env is required",
+		"オーバーライド: 対象のリソースか環境を指定してください"},
+	"schedule.err.override.kind": {"override: kind %q (want resource or env)",
+		"オーバーライド: 種類 %q は使えません（resource か env を指定してください）"},
+	"schedule.err.override.state": {"override: state %q (want on or off)",
+		"オーバーライド: 状態 %q は使えません（on か off を指定してください）"},
+	"schedule.err.override.reason": {"override: a reason is required (--reason): it tells the next person why the schedule was set aside",
+		"オーバーライド: 理由（--reason）が必要です。次の担当者がスケジュールを外した理由を知るためのものです"},
+	"schedule.err.override.until": {"override: until must be after the override is made",
+		"オーバーライド: 終了時刻は作成時刻より後にしてください"},
+	"schedule.err.override.long": {"override: it would last %s, over the most of %s (for longer, change the schedule or tag the resource %s=%s)",
+		"オーバーライド: 期間が %s になり、上限の %s を超えます（それより長くする場合は、スケジュールを変更するか、リソースに %s=%s のタグを付けてください）"},
 }
 
 func init() {

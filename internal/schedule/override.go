@@ -1,8 +1,6 @@
 package schedule
 
 import (
-	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -75,18 +73,18 @@ func (o Override) Matches(arn, name, env string) bool {
 func (o Override) Validate() error {
 	switch {
 	case strings.TrimSpace(o.Target) == "":
-		return errors.New("override: the resource or env is required")
+		return i18n.Say("schedule.err.override.target").Err()
 	case o.Kind != OverrideResource && o.Kind != OverrideEnv:
-		return fmt.Errorf("override: kind %q (want resource or env)", o.Kind)
+		return i18n.Say("schedule.err.override.kind", string(o.Kind)).Err()
 	case o.State != On && o.State != Off:
-		return fmt.Errorf("override: state %q (want on or off)", o.State)
+		return i18n.Say("schedule.err.override.state", string(o.State)).Err()
 	case strings.TrimSpace(o.Reason) == "":
-		return errors.New("override: a reason is required (--reason): it tells the next person why the schedule was set aside")
+		return i18n.Say("schedule.err.override.reason").Err()
 	case o.Created.IsZero() || !o.Until.After(o.Created):
-		return errors.New("override: until must be after the override is made")
+		return i18n.Say("schedule.err.override.until").Err()
 	case o.Until.Sub(o.Created) > MaxOverride:
-		return fmt.Errorf("override: it would last %s, over the most of %s (for longer, change the schedule or tag the resource %s=%s)",
-			o.Until.Sub(o.Created).Round(time.Minute), MaxOverride, DefaultScheduleKey, OptOutValue)
+		return i18n.Say("schedule.err.override.long",
+			o.Until.Sub(o.Created).Round(time.Minute), MaxOverride, DefaultScheduleKey, OptOutValue).Err()
 	}
 	return nil
 }
