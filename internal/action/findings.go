@@ -33,6 +33,10 @@ func ScheduleFindings(rs []inventory.Resource, res *schedule.Resolver, keys owne
 		if err == nil {
 			continue
 		}
+		var why any = err
+		if p, ok := i18n.PhraseOf(err); ok {
+			why = p.In(lang)
+		}
 		o := owner.TagValue(r.Tags, keys.Owner)
 		src := ""
 		if o != "" {
@@ -42,7 +46,7 @@ func ScheduleFindings(rs []inventory.Resource, res *schedule.Resolver, keys owne
 			Policy: PolicyScheduleTag, Title: lang.T("finding.schedule.title"), Category: finding.Tagging, Severity: finding.Medium,
 			ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: r.Name,
 			Owner: o, OwnerSource: src, System: system, Env: env, Currency: "USD",
-			Message: lang.T("finding.schedule.message", err), Remediation: lang.T("finding.schedule.remediation"),
+			Message: lang.T("finding.schedule.message", why), Remediation: lang.T("finding.schedule.remediation"),
 		})
 	}
 	return out

@@ -54,6 +54,19 @@ func TestScheduleFindings(t *testing.T) {
 			t.Errorf("%s: message %q, want it to name %q", name, got[name], frag)
 		}
 	}
+	// In Japanese, why the tag is refused is said in Japanese too.
+	ja := map[string]string{}
+	for _, f := range ScheduleFindings(rs, res, owner.Keys{}, i18n.JA) {
+		ja[f.Name] = f.Message
+	}
+	for name, want := range map[string]string{
+		"bad-day": `タグ maid_offhours="off=(M-X,19)": "off=(m-x,19)": "m-x" は曜日でも曜日の範囲でもありません（曜日: M T W H F S U。例: M-F）。このリソースはどのスケジュールにも従わず、常時稼働します`,
+		"logs":    `タグ steward:schedule="nosuch" のスケジュールは steward.yaml にありません（定義済み: dev-hours, shop-hours）。このリソースはどのスケジュールにも従わず、常時稼働します`,
+	} {
+		if ja[name] != want {
+			t.Errorf("%s in Japanese:\n got %s\nwant %s", name, ja[name], want)
+		}
+	}
 	for _, f := range fs {
 		if f.Name == "bad-day" && (f.Owner != "alice" || f.OwnerSource != "tag") {
 			t.Errorf("bad-day owner %q (%s), want alice from its tag", f.Owner, f.OwnerSource)
