@@ -203,6 +203,7 @@ func (r *runner) scanByUnits(cfg *config.Config, demo bool, st store.Store, js [
 		Slots: slots, Scope: aws.UnitScope,
 	}
 	out := slices.Clone(js)
+	out[i].Plans = true
 	out[i].Run = func(ctx context.Context) error {
 		if _, err := sw.Start(ctx); err != nil {
 			return err

@@ -31,6 +31,11 @@ type Job struct {
 	Name  string
 	Every time.Duration
 	Run   func(ctx context.Context) error
+	// Plans says a run only plans work that other jobs finish (a scan
+	// read by units, saved when it is assembled): its successful runs are
+	// recorded as planned, not ok, and the outcome is the finishing job's
+	// (AssembleJob for a scan).
+	Plans bool
 }
 
 // Results of a run, as Run.Result says them.
@@ -38,6 +43,9 @@ const (
 	ResultOK        = "ok"
 	ResultFailed    = "failed"
 	ResultCancelled = "cancelled"
+	// ResultPlanned is a run of a job that Plans: its work was planned
+	// and is finished by other jobs.
+	ResultPlanned = "planned"
 )
 
 // Config tunes a Runner; the zero value is what a server wants.
@@ -239,7 +247,7 @@ func (r *Runner) construct(j Job) river.PeriodicJobConstructor {
 	return func() (river.JobArgs, *river.InsertOpts) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		last, err := r.latest(ctx, j.Name)
+		last, err := r.latest(ctx, kindPrefix+j.Name)
 		if err != nil {
 			r.log.Warn("job: cannot read its latest run; adding one", "job", j.Name, "err", err)
 		} else if last != nil && last.State != rivertype.JobStateCancelled &&
@@ -250,9 +258,9 @@ func (r *Runner) construct(j Job) river.PeriodicJobConstructor {
 	}
 }
 
-// latest is the newest run of a job, nil when it never ran.
-func (r *Runner) latest(ctx context.Context, name string) (*rivertype.JobRow, error) {
-	res, err := r.client.JobList(ctx, river.NewJobListParams().Kinds(kindPrefix+name).
+// latest is the newest job of a river kind, nil when there is none.
+func (r *Runner) latest(ctx context.Context, kind string) (*rivertype.JobRow, error) {
+	res, err := r.client.JobList(ctx, river.NewJobListParams().Kinds(kind).
 		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(1))
 	if err != nil {
 		return nil, err
@@ -320,6 +328,9 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[runArgs]) error {
 	result := ResultOK
 	switch {
 	case err == nil:
+		if w.job.Plans {
+			result = ResultPlanned
+		}
 	case errors.Is(ctx.Err(), context.Canceled) && errors.Is(err, context.Canceled):
 		result = ResultCancelled
 		err = river.JobCancel(err)

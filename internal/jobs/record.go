@@ -16,7 +16,9 @@ type Run struct {
 	Job      string    `json:"job"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished,omitzero"`
-	// Result is ok, failed or cancelled; empty while running.
+	// Result is ok, failed, cancelled or planned (see Job.Plans); empty
+	// while running or waiting to go on (an assembly waiting for its
+	// scan's units).
 	Result string `json:"result,omitempty"`
 	Error  string `json:"error,omitempty"`
 	// Attempt counts the tries of this run (a failed run is retried).
@@ -37,13 +39,25 @@ type Status struct {
 	Next    time.Time `json:"next,omitzero"`
 }
 
+// AssembleJob names, in Status and Runs, the assembly of scans read by
+// units (Config.Scans): its runs say whether a planned scan was saved.
+const AssembleJob = "scan.assemble"
+
+// jobName is the name Status and Runs give a river job kind.
+func jobName(kind string) string {
+	if kind == (assembleArgs{}).Kind() {
+		return AssembleJob
+	}
+	return strings.TrimPrefix(kind, kindPrefix)
+}
+
 // toRun reads a river job row as a run; ok is false for a run not yet
-// started.
-func toRun(row *rivertype.JobRow) (Run, bool) {
+// started. plans says the job Plans (its completed runs are planned).
+func toRun(row *rivertype.JobRow, plans bool) (Run, bool) {
 	if row.AttemptedAt == nil {
 		return Run{}, false
 	}
-	r := Run{Job: row.Kind[len(kindPrefix):], Started: *row.AttemptedAt, Attempt: row.Attempt, State: string(row.State)}
+	r := Run{Job: jobName(row.Kind), Started: *row.AttemptedAt, Attempt: row.Attempt, State: string(row.State)}
 	if n := len(row.AttemptedBy); n > 0 {
 		r.By = row.AttemptedBy[n-1]
 	}
@@ -54,11 +68,20 @@ func toRun(row *rivertype.JobRow) (Run, bool) {
 	switch row.State {
 	case rivertype.JobStateCompleted:
 		r.Result = ResultOK
+		if plans {
+			r.Result = ResultPlanned
+		}
 	case rivertype.JobStateCancelled:
 		r.Result = ResultCancelled
-	case rivertype.JobStateDiscarded, rivertype.JobStateRetryable, rivertype.JobStateAvailable, rivertype.JobStateScheduled:
-		// Attempted and back to waiting: its last try failed.
+	case rivertype.JobStateDiscarded, rivertype.JobStateRetryable:
 		r.Result = ResultFailed
+	case rivertype.JobStateAvailable, rivertype.JobStateScheduled:
+		// Attempted and back to waiting: its last try failed, or it was
+		// put off without failing (an assembly whose units are still
+		// being read).
+		if lastErr != nil && lastErr.Attempt == row.Attempt {
+			r.Result = ResultFailed
+		}
 	}
 	if row.FinalizedAt != nil {
 		r.Finished = *row.FinalizedAt
@@ -73,17 +96,36 @@ func toRun(row *rivertype.JobRow) (Run, bool) {
 
 // Status lists the jobs by name, with their latest runs.
 func (r *Runner) Status(ctx context.Context) ([]Status, error) {
-	out := make([]Status, 0, len(r.jobs))
+	out := make([]Status, 0, len(r.jobs)+1)
 	for _, j := range r.jobs {
 		st := Status{Name: j.Name, Every: j.Every.String()}
-		row, err := r.latest(ctx, j.Name)
+		row, err := r.latest(ctx, kindPrefix+j.Name)
 		if err != nil {
 			return nil, fmt.Errorf("jobs: latest run of %s: %w", j.Name, err)
 		}
 		if row != nil {
 			st.Running = row.State == rivertype.JobStateRunning
 			st.Next = row.CreatedAt.Add(j.Every)
-			if run, ok := toRun(row); ok {
+			if run, ok := toRun(row, j.Plans); ok {
+				st.Last = &run
+			}
+		}
+		out = append(out, st)
+	}
+	if r.cfg.Scans != nil {
+		// A scan's assembly runs when its units are read (or at its
+		// deadline, Next), not on an interval.
+		st := Status{Name: AssembleJob}
+		row, err := r.latest(ctx, (assembleArgs{}).Kind())
+		if err != nil {
+			return nil, fmt.Errorf("jobs: latest run of %s: %w", AssembleJob, err)
+		}
+		if row != nil {
+			st.Running = row.State == rivertype.JobStateRunning
+			if row.State == rivertype.JobStateScheduled || row.State == rivertype.JobStateAvailable {
+				st.Next = row.ScheduledAt
+			}
+			if run, ok := toRun(row, false); ok {
 				st.Last = &run
 			}
 		}
@@ -95,9 +137,14 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 
 // Runs is the latest runs of every job, newest first, at most limit.
 func (r *Runner) Runs(ctx context.Context, limit int) ([]Run, error) {
-	kinds := make([]string, len(r.jobs))
-	for i, j := range r.jobs {
-		kinds[i] = kindPrefix + j.Name
+	kinds := make([]string, 0, len(r.jobs)+1)
+	plans := map[string]bool{}
+	for _, j := range r.jobs {
+		kinds = append(kinds, kindPrefix+j.Name)
+		plans[j.Name] = j.Plans
+	}
+	if r.cfg.Scans != nil {
+		kinds = append(kinds, (assembleArgs{}).Kind())
 	}
 	if len(kinds) == 0 {
 		return nil, nil
@@ -109,7 +156,7 @@ func (r *Runner) Runs(ctx context.Context, limit int) ([]Run, error) {
 	}
 	out := make([]Run, 0, len(res.Jobs))
 	for _, row := range res.Jobs {
-		if run, ok := toRun(row); ok {
+		if run, ok := toRun(row, plans[jobName(row.Kind)]); ok {
 			out = append(out, run)
 		}
 	}

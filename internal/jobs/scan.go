@@ -234,6 +234,7 @@ func (aw *assembleWorker) Work(ctx context.Context, rj *river.Job[assembleArgs])
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	_, err = su.Assemble(ctx, rj.Args.ScanID)
 	var early *scan.PendingError
 	if errors.As(err, &early) {
@@ -242,6 +243,13 @@ func (aw *assembleWorker) Work(ctx context.Context, rj *river.Job[assembleArgs])
 	var busy *scan.BusyError
 	if errors.As(err, &busy) {
 		return river.JobSnooze(busy.Retry)
+	}
+	if f := aw.w.runner.cfg.Finished; f != nil {
+		result := ResultOK
+		if err != nil {
+			result = ResultFailed
+		}
+		f(AssembleJob, result, time.Since(start), time.Now())
 	}
 	return err
 }
