@@ -273,6 +273,10 @@ func (rw *refreshWorker) Work(ctx context.Context, rj *river.Job[refreshArgs]) e
 	}()
 	start := time.Now()
 	err = w.refresh(ctx, rj)
+	if errors.Is(err, scan.ErrScanInFlight) {
+		// A scan is being read: the refresh goes on top of it once saved.
+		return river.JobSnooze(15*time.Second + time.Duration(rand.Int64N(int64(5*time.Second))))
+	}
 	result := ResultOK
 	switch {
 	case err == nil:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -202,5 +203,148 @@ func TestEvents(t *testing.T) {
 	}
 	if src.reads != 1 || len(finished) != 1 || finished[0] != RefreshJob+":ok" {
 		t.Errorf("reads = %d, runs = %v: want the two events of one unit read once, ok", src.reads, finished)
+	}
+}
+
+// manyUnits is an estate of one instance per account, each its own unit;
+// reads are slow and count how many run at once.
+type manyUnits struct {
+	mu               sync.Mutex
+	state            string
+	reads            map[string]int
+	running, maxRuns int
+}
+
+func unitOf(i int) string { return fmt.Sprintf("11111111111%d/ap-northeast-1/ec2", i) }
+
+func (*manyUnits) Name() string { return "fake" }
+func (*manyUnits) Units() []string {
+	return []string{unitOf(1), unitOf(2), unitOf(3), unitOf(4)}
+}
+func (s *manyUnits) HasUnit(u string) bool { return slices.Contains(s.Units(), u) }
+func (s *manyUnits) resource(unit string) inventory.Resource {
+	acct := strings.Split(unit, "/")[0]
+	return inventory.Resource{ARN: "arn:aws:ec2:ap-northeast-1:" + acct + ":instance/i-1", Account: acct, Region: "ap-northeast-1",
+		Type: "AWS::EC2::Instance", ID: "i-1", State: s.state}
+}
+func (s *manyUnits) Collect(context.Context, inventory.Progress) (*inventory.Collection, error) {
+	c := &inventory.Collection{}
+	for _, u := range s.Units() {
+		c.Resources = append(c.Resources, s.resource(u))
+	}
+	return c, nil
+}
+func (s *manyUnits) CollectUnit(_ context.Context, unit string) ([]byte, inventory.Coverage, error) {
+	s.mu.Lock()
+	s.running++
+	s.maxRuns = max(s.maxRuns, s.running)
+	s.reads[unit]++
+	r := s.resource(unit)
+	s.mu.Unlock()
+	time.Sleep(100 * time.Millisecond)
+	s.mu.Lock()
+	s.running--
+	s.mu.Unlock()
+	b, err := json.Marshal(r)
+	return b, inventory.Coverage{Service: "ec2", OK: true}, err
+}
+func (*manyUnits) Assemble(map[string][]byte, map[string]string) (*inventory.Collection, error) {
+	return nil, errors.New("not used")
+}
+func (*manyUnits) Refresh(base *inventory.Collection, records map[string][]byte) (*inventory.Collection, error) {
+	out := &inventory.Collection{}
+	for _, r := range base.Resources {
+		if _, again := records[r.Account+"/ap-northeast-1/ec2"]; !again {
+			out.Resources = append(out.Resources, r)
+		}
+	}
+	for _, b := range records {
+		var r inventory.Resource
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, err
+		}
+		out.Resources = append(out.Resources, r)
+	}
+	return out, nil
+}
+
+// Two replicas on one PostgreSQL store poll one queue: every message is
+// handled once, by one of them; every unit named is read again; the
+// refreshes never run at once, so the last scan has every change.
+func TestPostgresReplicasShareEvents(t *testing.T) {
+	url := emptyPostgresDB(t)
+	ctx := context.Background()
+	st, err := store.Open(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	src := &manyUnits{state: "running", reads: map[string]int{}}
+	units := &scan.Units{Source: src, Options: scan.Options{Source: src, Evaluator: noPolicies{}, Saver: st}}
+	if _, err := scan.Run(ctx, units.Options); err != nil {
+		t.Fatal(err)
+	}
+	src.state = "stopped"
+	q := &fakeQueue{}
+	for i := range 8 {
+		acct := fmt.Sprintf("11111111111%d", i%4+1)
+		b, _ := json.Marshal(map[string]any{"version": "0", "id": fmt.Sprint("e", i), "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
+			"account": acct, "time": "2026-12-06T09:00:00Z", "region": "ap-northeast-1",
+			"resources": []string{"arn:aws:ec2:ap-northeast-1:" + acct + ":instance/i-1"}, "detail": map[string]any{}})
+		id := fmt.Sprint("m", i)
+		q.msgs = append(q.msgs, sqstypes.Message{MessageId: sdkaws.String(id), ReceiptHandle: sdkaws.String(id), Body: sdkaws.String(string(b))})
+	}
+	var mu sync.Mutex
+	received := 0
+	for _, id := range []string{"replica_a", "replica_b"} {
+		ev := &EventWork{Queue: q, QueueURL: "https://sqs.ap-northeast-1.amazonaws.com/111111111111/steward", WaitTime: 1,
+			NewUnits: func(context.Context) (*scan.Units, error) { return units, nil },
+			Unit: func(account, arn string) (string, bool, string) {
+				return account + "/ap-northeast-1/ec2", true, ""
+			},
+			Slots: st.(Slots), Window: time.Second}
+		cfg := fast(id)
+		cfg.Events = ev
+		cfg.EventReceived = func(string) { mu.Lock(); received++; mu.Unlock() }
+		r, err := New(st, nil, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { stop(t, r) })
+	}
+	waitFor(t, 60*time.Second, "every instance stopped in the latest scan", func() bool {
+		latest, err := st.LatestScan(ctx)
+		if err != nil {
+			return false
+		}
+		rs, err := st.Resources(ctx, latest.ID)
+		if err != nil || len(rs) != 4 {
+			return false
+		}
+		for _, r := range rs {
+			if r.State != "stopped" {
+				return false
+			}
+		}
+		return true
+	})
+	waitFor(t, 10*time.Second, "every message deleted", func() bool { return q.deletedN() == 8 })
+	mu.Lock()
+	defer mu.Unlock()
+	if received != 8 {
+		t.Errorf("messages handled = %d, want 8, each once", received)
+	}
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	if src.maxRuns != 1 {
+		t.Errorf("%d refreshes ran at once across the replicas, want 1", src.maxRuns)
+	}
+	for _, u := range src.Units() {
+		if n := src.reads[u]; n < 1 || n > 2 {
+			t.Errorf("unit %s read %d times, want once or twice (its two events, one window each at most)", u, n)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/steward-sre/steward/internal/inventory"
 )
@@ -40,6 +41,18 @@ type Reader interface {
 	Scans(ctx context.Context, limit int) ([]inventory.Scan, error)
 	Resources(ctx context.Context, scanID string) ([]inventory.Resource, error)
 }
+
+// InFlight says whether a scan by units that started before a time is
+// still being read or put together (the store).
+type InFlight interface {
+	ScanInFlight(ctx context.Context, before, now time.Time) (bool, error)
+}
+
+// ErrScanInFlight is a refresh asked for while a scan that started before
+// it is still being read: that scan, saved later, would take its place
+// before the refresh in scan order and leave the refresh, made on an
+// older scan, as the latest. The refresh waits for it instead.
+var ErrScanInFlight = errors.New("a scan that started earlier is still being read: the refresh waits for it")
 
 // RefreshResult says what a refresh did: the scan it saved (nil when
 // nothing was saved) and the units it left, with why.
@@ -83,6 +96,18 @@ func (u *Units) Refresh(ctx context.Context, units []string) (*RefreshResult, er
 	todo = slices.Compact(todo)
 	if len(todo) == 0 {
 		return out, nil
+	}
+	// The refresh starts now: a scan planned after this is later in scan
+	// order, one planned before is waited for.
+	started := u.now()
+	if fl, ok := u.Saver.(InFlight); ok {
+		busy, err := fl.ScanInFlight(ctx, started, started)
+		if err != nil {
+			return nil, fmt.Errorf("refresh: %w", err)
+		}
+		if busy {
+			return nil, ErrScanInFlight
+		}
 	}
 	scans, err := rd.Scans(ctx, 1)
 	if err != nil {
@@ -131,7 +156,6 @@ func (u *Units) Refresh(ctx context.Context, units []string) (*RefreshResult, er
 	if newID == nil {
 		newID = NewID
 	}
-	started := u.now()
 	s := &inventory.Scan{ID: newID(started), Source: EventSourcePrefix + src.Name(), Started: started, Currency: u.Currency, Rate: u.Rate}
 	res, err := u.Options.finish(ctx, s, coll, u.now, log.With("scan", s.ID, "base", latest.ID))
 	if err != nil {

@@ -175,6 +175,20 @@ func TestRefresh(t *testing.T) {
 		t.Errorf("history of the deleted volume = %+v, want it gone at the refresh", hist)
 	}
 
+	// A scan by units that started before the refresh and is still being
+	// read would be saved before it in scan order: the refresh waits.
+	stg := st.(scan.Staging)
+	if err := stg.PlanScan(ctx, scan.Plan{ScanID: "full", Source: "fake", Started: now, Deadline: now.Add(time.Hour)}, []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Minute)
+	if _, err := u.Refresh(ctx, []string{"b"}); !errors.Is(err, scan.ErrScanInFlight) {
+		t.Errorf("refresh while a scan is read: err = %v, want ErrScanInFlight", err)
+	}
+	if err := stg.ScanSaved(ctx, "full"); err != nil {
+		t.Fatal(err)
+	}
+
 	// A throttled read keeps nothing and says to try again.
 	src.throttled = true
 	now = now.Add(time.Minute)
