@@ -139,25 +139,30 @@ func (s *Source) Refresh(base *inventory.Collection, records map[string][]byte) 
 		}
 		resources = append(resources, r)
 	}
-	// The units' rows replace base's rows of the same account, region
-	// and service, where they were; rows base did not have are added.
+	// A unit's own row replaces base's. A side row (CloudWatch read for
+	// several units) also says how other units' side reads went, which
+	// were not made again: it is merged with base's, ok only if both are.
 	type key struct{ a, r, s string }
-	replace := map[key]inventory.Coverage{}
+	newRows := map[key]inventory.Coverage{}
 	for _, c := range mergeCoverage(rows) {
-		replace[key{c.Account, c.Region, c.Service}] = c
+		newRows[key{c.Account, c.Region, c.Service}] = c
 	}
 	var coverage []inventory.Coverage
 	for _, c := range base.Coverage {
 		k := key{c.Account, c.Region, c.Service}
-		if n, ok := replace[k]; ok {
-			coverage = append(coverage, n)
-			delete(replace, k)
+		n, ok := newRows[k]
+		switch {
+		case !ok:
+			coverage = append(coverage, c)
 			continue
+		case !slices.ContainsFunc(reads, func(u read) bool { return k == key{u.account, u.region, u.service} }):
+			n = mergeCoverage([]inventory.Coverage{c, n})[0]
 		}
-		coverage = append(coverage, c)
+		coverage = append(coverage, n)
+		delete(newRows, k)
 	}
 	for _, c := range mergeCoverage(rows) {
-		if _, ok := replace[key{c.Account, c.Region, c.Service}]; ok {
+		if _, ok := newRows[key{c.Account, c.Region, c.Service}]; ok {
 			coverage = append(coverage, c)
 		}
 	}

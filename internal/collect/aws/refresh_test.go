@@ -65,6 +65,7 @@ func TestRefresh(t *testing.T) {
 			{Account: acct, Region: tokyo, Service: "ec2", OK: false, ErrorKind: "throttled"},
 			{Account: acct, Region: tokyo, Service: "rds", OK: true, Resources: 1},
 			{Account: acct, Region: "us-east-1", Service: "ec2", OK: true, Resources: 1},
+			{Account: acct, Region: tokyo, Service: "cloudwatch", OK: false, ErrorKind: "error", Error: "bucket metrics"},
 		},
 	}
 	newSG := inventory.Relation{Kind: inventory.RelUsesSG, Target: arn(tokyo, "ec2", "security-group/sg-new")}
@@ -75,6 +76,7 @@ func TestRefresh(t *testing.T) {
 				res(tokyo, "AWS::EC2::Instance", i1, "stopped", newSG),
 				res(tokyo, "AWS::EC2::Instance", arn(tokyo, "ec2", "instance/i-2"), "pending"),
 			},
+			Side:        []inventory.Coverage{{Account: acct, Region: tokyo, Service: "cloudwatch", OK: true}},
 			RegionAttrs: map[string]any{"ebs_default_encryption": true},
 			APICalls:    map[string]int{"ec2": 3},
 		}),
@@ -106,6 +108,8 @@ func TestRefresh(t *testing.T) {
 		{Account: acct, Region: tokyo, Service: "ec2", OK: true, Resources: 2},
 		{Account: acct, Region: tokyo, Service: "rds", OK: true, Resources: 1},
 		{Account: acct, Region: "us-east-1", Service: "ec2", OK: true, Resources: 1},
+		// The S3 unit's metrics failed in the scan and were not read again.
+		{Account: acct, Region: tokyo, Service: "cloudwatch", OK: false, ErrorKind: "error", Error: "bucket metrics"},
 	}
 	if diff := cmp.Diff(wantCov, got.Coverage); diff != "" {
 		t.Errorf("coverage (-want +got):\n%s", diff)
@@ -123,8 +127,8 @@ func TestRefresh(t *testing.T) {
 			t.Errorf("bucket %s kept after a read of s3 that no longer has it", r.ARN)
 		}
 	}
-	if n := len(got.Coverage); n != 4 {
-		t.Errorf("coverage has %d rows, want base's 3 and the s3 row", n)
+	if n := len(got.Coverage); n != 5 {
+		t.Errorf("coverage has %d rows, want base's 4 and the s3 row", n)
 	}
 }
 
