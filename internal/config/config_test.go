@@ -232,6 +232,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("naming: {regex: '(?P<a>x)'}\ncurrency: {code: JPY, rate: 150}\n"))
 	f.Add([]byte("bastion: {cluster: ops, service: b, max_ttl: 2h, database: {host: db, port: 5432}}\npolicies: {actions: {ecs_start_timeout: 3m}}\n"))
 	f.Add([]byte("environments: {qa1..qa3: {idle_stop_after: 2h}, stg: {tags: {env: stg}, systems: [shop]}}\nleases: {default_duration: 1d2h, remind_before: off, environments: [qa*]}\nenv_diff: {parameters: [instance_class], required_types: [AWS::CloudWatch::*]}\n"))
+	f.Add([]byte("serve: {events: {queue_url: 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/q', region: us-east-1}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.yaml", data)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -33,13 +34,13 @@ var refreshEdges = map[string][]string{
 // resource of arn again, for an event of account; false with the reason
 // when steward does not read such resources again on an event.
 func EventUnit(account, arn string) (string, bool, string) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
+	p := splitARN(arn)
+	if p[0] != "arn" || p[5] == "" {
 		return "", false, "not an ARN"
 	}
-	service, region := parts[2], parts[3]
-	if parts[4] != "" {
-		account = parts[4]
+	service, region := p[2], p[3]
+	if p[4] != "" {
+		account = p[4]
 	}
 	if !slices.Contains(refreshed, service) {
 		return "", false, "steward reads " + service + " resources at the next scan, not on an event"
@@ -47,11 +48,16 @@ func EventUnit(account, arn string) (string, bool, string) {
 	if service == "s3" {
 		region = "global"
 	}
-	if region == "" || account == "" {
+	if !eventAccount.MatchString(account) || !eventRegion.MatchString(region) {
 		return "", false, "the ARN names no region or account"
 	}
 	return account + "/" + region + "/" + service, true, ""
 }
+
+var (
+	eventAccount = regexp.MustCompile(`^[0-9]{12}$`)
+	eventRegion  = regexp.MustCompile(`^[a-z0-9-]+$`)
+)
 
 // HasUnit says whether unit is one of the scan's: an event of an account
 // or region steward does not scan names none.

@@ -16,12 +16,14 @@ func TestEventUnit(t *testing.T) {
 		unit         string
 		ok           bool
 	}{
-		"instance":           {"111111111111", "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-1", "111111111111/ap-northeast-1/ec2", true},
-		"the ARN's account":  {"111111111111", "arn:aws:rds:us-east-1:222222222222:db:shop", "222222222222/us-east-1/rds", true},
-		"ecs service":        {"111111111111", "arn:aws:ecs:ap-northeast-1:111111111111:service/prod/api", "111111111111/ap-northeast-1/ecs", true},
-		"a bucket is global": {"111111111111", "arn:aws:s3:::shop-logs", "111111111111/global/s3", true},
-		"lambda waits":       {"111111111111", "arn:aws:lambda:ap-northeast-1:111111111111:function:f", "", false},
-		"not an ARN":         {"111111111111", "i-1", "", false},
+		"instance":              {"111111111111", "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-1", "111111111111/ap-northeast-1/ec2", true},
+		"the ARN's account":     {"111111111111", "arn:aws:rds:us-east-1:222222222222:db:shop", "222222222222/us-east-1/rds", true},
+		"ecs service":           {"111111111111", "arn:aws:ecs:ap-northeast-1:111111111111:service/prod/api", "111111111111/ap-northeast-1/ecs", true},
+		"a region with a slash": {"111111111111", "arn:aws:ecs:a/b:111111111111:service/c/s", "", false},
+		"no account":            {"", "arn:aws:rds:us-east-1::db:x", "", false},
+		"a bucket is global":    {"111111111111", "arn:aws:s3:::shop-logs", "111111111111/global/s3", true},
+		"lambda waits":          {"111111111111", "arn:aws:lambda:ap-northeast-1:111111111111:function:f", "", false},
+		"not an ARN":            {"111111111111", "i-1", "", false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
