@@ -18,6 +18,7 @@ import (
 	"github.com/steward-sre/steward/internal/delivery/awsdeploy"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/table"
+	"github.com/steward-sre/steward/internal/scan"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -375,7 +376,7 @@ func (c *DeployCollectCmd) Run(ctx context.Context, r *runner) error {
 	}
 	defer st.Close()
 	sc, err := st.LatestScan(ctx)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && sc.Source != "aws") {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && strings.TrimPrefix(sc.Source, scan.EventSourcePrefix) != "aws") {
 		return usagef("deploy collect reads the ECS services of the latest AWS scan: run `steward scan` first")
 	}
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 
 // IAMPolicyCmd prints the read-only IAM policy steward's features need.
 type IAMPolicyCmd struct {
-	Feature   []string `help:"Features to allow, comma-separated: scan (the default), cost (billing exports in S3), cost-explorer (cost ingest --cost-explorer), iac (CloudFormation stacks, CloudTrail creators, states and trail logs in S3)." enum:"scan,cost,cost-explorer,iac" placeholder:"FEATURE" sep:","`
+	Feature   []string `help:"Features to allow, comma-separated: scan (the default), cost (billing exports in S3), cost-explorer (cost ingest --cost-explorer), iac (CloudFormation stacks, CloudTrail creators, states and trail logs in S3), events (steward serve's SQS queue of EventBridge events)." enum:"scan,cost,cost-explorer,iac,events" placeholder:"FEATURE" sep:","`
 	All       bool     `help:"Allow every feature."`
 	Bills     []string `help:"With the cost feature: s3://bucket/prefix of the billing exports; object reads are scoped to them (default: any object). Repeatable." placeholder:"URL"`
 	States    []string `help:"With the iac feature: s3://bucket/key or prefix of Terraform states (their workspaces too). Repeatable." placeholder:"URL"`

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/jobs"
@@ -63,7 +65,11 @@ func (c *ServeCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	jobs, scans := r.scanByUnits(cfg, c.Demo, st, jobs)
-	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, Jobs: jobs, Scans: scans, Dev: dev, Getenv: r.env.Getenv, RunCommand: r.runAs})
+	events, err := r.serveEvents(ctx, cfg, c.Demo, st)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, Jobs: jobs, Scans: scans, Events: events, Dev: dev, Getenv: r.env.Getenv, RunCommand: r.runAs})
 	if err != nil {
 		return err
 	}
@@ -186,19 +192,12 @@ func (r *runner) scanByUnits(cfg *config.Config, demo bool, st store.Store, js [
 	every := js[i].Every
 	sw := &jobs.ScanWork{
 		NewUnits: func(ctx context.Context) (*scan.Units, error) {
-			src, err := aws.New(ctx, r.awsOptions(cfg), r.log)
+			u, err := r.awsUnits(ctx, cfg, st)
 			if err != nil {
 				return nil, err
 			}
-			eng, err := r.engine(ctx, cfg)
-			if err != nil {
-				return nil, err
-			}
-			return &scan.Units{
-				Options: scan.Options{Evaluator: eng, Saver: st, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate,
-					Enrichers: []scan.Enricher{scheduleEnricher{cfg: cfg, lang: r.lang}}},
-				Source: src, Staging: stg, Deadline: every - every/10,
-			}, nil
+			u.Staging, u.Deadline = stg, every-every/10
+			return u, nil
 		},
 		Slots: slots, Scope: aws.UnitScope,
 	}
@@ -217,6 +216,57 @@ func (r *runner) scanByUnits(cfg *config.Config, demo bool, st store.Store, js [
 		return nil
 	}
 	return out, sw
+}
+
+// awsUnits are the steps of a scan of AWS by units, or of units read
+// again on an event: the same source, policies, enrichers and store.
+func (r *runner) awsUnits(ctx context.Context, cfg *config.Config, st store.Store) (*scan.Units, error) {
+	src, err := aws.New(ctx, r.awsOptions(cfg), r.log)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := r.engine(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &scan.Units{
+		Options: scan.Options{Evaluator: eng, Saver: st, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate,
+			Enrichers: []scan.Enricher{scheduleEnricher{cfg: cfg, lang: r.lang}}},
+		Source: src,
+	}, nil
+}
+
+// serveEvents polls serve.events' SQS queue with the credentials the
+// scans use (aws.BaseConfig: AWS_ENDPOINT_URL is honoured); nil when no
+// queue is configured, or for the demo, which has no AWS to read again.
+func (r *runner) serveEvents(ctx context.Context, cfg *config.Config, demo bool, st store.Store) (*jobs.EventWork, error) {
+	ev := cfg.Serve.Events
+	if ev == nil {
+		return nil, nil
+	}
+	if demo {
+		r.log.Warn("serve.events is not read with --demo: the demo estate has no AWS account to read again")
+		return nil, nil
+	}
+	slots, ok := st.(jobs.Slots)
+	if !ok {
+		return nil, usagef("serve.events: this store cannot hold the lock events need (use the SQLite or PostgreSQL store)")
+	}
+	acfg, err := aws.BaseConfig(ctx, r.awsOptions(cfg))
+	if err != nil {
+		return nil, usagef("serve.events: %v", err)
+	}
+	if region := ev.QueueRegion(); region != "" {
+		acfg.Region = region
+	}
+	if acfg.Region == "" {
+		return nil, usagef("serve.events: the queue's region is not known: set serve.events.region (its URL does not say it, nor do the credentials)")
+	}
+	return &jobs.EventWork{
+		Queue: sqs.NewFromConfig(acfg), QueueURL: ev.QueueURL,
+		NewUnits: func(ctx context.Context) (*scan.Units, error) { return r.awsUnits(ctx, cfg, st) },
+		Unit:     aws.EventUnit, Slots: slots,
+	}, nil
 }
 
 // quiet is a runner whose command output goes nowhere: a job's outcome is

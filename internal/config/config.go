@@ -430,6 +430,59 @@ type Serve struct {
 	Digest string `yaml:"digest"`
 	// Auth says who may read the pages and API and press their buttons.
 	Auth Auth `yaml:"auth"`
+	// Events, when set, is the SQS queue an EventBridge rule sends
+	// resource changes to: the resources they name are read again at once
+	// instead of at the next scan.
+	Events *Events `yaml:"events"`
+}
+
+// Events is the SQS queue of EventBridge events. It is read with the
+// credentials the scans use (the first profile, or the default chain with
+// the first account's role assumed).
+type Events struct {
+	// QueueURL is the queue's URL, as SQS gives it.
+	QueueURL string `yaml:"queue_url"`
+	// Region is the queue's region; empty: the one in the queue URL
+	// (sqs.REGION.amazonaws.com), else the credentials' own.
+	Region string `yaml:"region"`
+}
+
+// sqsHost is an SQS endpoint's host name: sqs.REGION.amazonaws.com (or
+// the legacy REGION.queue.amazonaws.com).
+var sqsHost = regexp.MustCompile(`^(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?$`)
+
+// QueueRegion is the queue's region: Region, or the one its URL names;
+// empty when neither says.
+func (e *Events) QueueRegion() string {
+	if e.Region != "" {
+		return e.Region
+	}
+	u, err := url.Parse(e.QueueURL)
+	if err != nil {
+		return ""
+	}
+	if m := sqsHost.FindStringSubmatch(u.Hostname()); m != nil {
+		return m[1] + m[2]
+	}
+	return ""
+}
+
+// queuePath is an SQS queue URL's path: /ACCOUNT/NAME.
+var queuePath = regexp.MustCompile(`^/[0-9]{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$`)
+
+func (c *Config) validateEvents(f *yamlfile.File) error {
+	e := c.Serve.Events
+	if e == nil {
+		return nil
+	}
+	u, err := url.Parse(e.QueueURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !queuePath.MatchString(u.Path) {
+		return f.Say("serve.events.queue_url", "config.events.queue", e.QueueURL)
+	}
+	if e.Region != "" && !regionRe.MatchString(e.Region) {
+		return f.Say("serve.events.region", "config.region", e.Region)
+	}
+	return nil
 }
 
 // Auth is the server's login and roles. People log in with OIDC;
@@ -822,6 +875,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateSlack(f); err != nil {
+		return err
+	}
+	if err := c.validateEvents(f); err != nil {
 		return err
 	}
 	if a := c.Serve.Listen; a != "" {

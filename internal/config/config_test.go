@@ -96,6 +96,12 @@ func TestParseErrors(t *testing.T) {
 		"wrong type":     {"regions: ap-northeast-1\n", `steward.yaml:1:10: string was used where sequence is expected`},
 		"org needs role": {"organization: {external_id: x}\n", `steward.yaml:1:15: organization.role_name: is required with organization (the role to assume in each member account, e.g. OrganizationAccountAccessRole)`},
 		"lang":           {"lang: fr\n", `steward.yaml:1:7: lang: "fr" is not supported (valid: en, ja)`},
+		"events queue not a URL": {"serve:\n  events:\n    queue_url: steward-events\n",
+			`steward.yaml:3:16: serve.events.queue_url: "steward-events" is not an SQS queue URL (e.g. https://sqs.ap-northeast-1.amazonaws.com/123456789012/steward-events)`},
+		"events queue an ARN": {"serve:\n  events: {queue_url: \"arn:aws:sqs:ap-northeast-1:123456789012:q\"}\n",
+			`steward.yaml:2:23: serve.events.queue_url: "arn:aws:sqs:ap-northeast-1:123456789012:q" is not an SQS queue URL (e.g. https://sqs.ap-northeast-1.amazonaws.com/123456789012/steward-events)`},
+		"events region": {"serve:\n  events:\n    queue_url: https://sqs.ap-northeast-1.amazonaws.com/123456789012/q\n    region: tokyo\n",
+			`steward.yaml:4:13: serve.events.region: "tokyo" is not an AWS region name (e.g. ap-northeast-1)`},
 		"required_on unknown key": {"tags:\n  required: {env: []}\n  required_on:\n    owner: [AWS::EC2::Instance]\n",
 			`steward.yaml:4:12: tags.required_on.owner: "owner" is not a key of tags.required (required: env)`},
 		"required_on unknown type": {"tags:\n  required: {owner: []}\n  required_on:\n    owner: [AWS::EC2::Instance, AWS::EC2::Instances]\n",
@@ -226,6 +232,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("naming: {regex: '(?P<a>x)'}\ncurrency: {code: JPY, rate: 150}\n"))
 	f.Add([]byte("bastion: {cluster: ops, service: b, max_ttl: 2h, database: {host: db, port: 5432}}\npolicies: {actions: {ecs_start_timeout: 3m}}\n"))
 	f.Add([]byte("environments: {qa1..qa3: {idle_stop_after: 2h}, stg: {tags: {env: stg}, systems: [shop]}}\nleases: {default_duration: 1d2h, remind_before: off, environments: [qa*]}\nenv_diff: {parameters: [instance_class], required_types: [AWS::CloudWatch::*]}\n"))
+	f.Add([]byte("serve: {events: {queue_url: 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/q', region: us-east-1}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.yaml", data)
 		if err != nil {
@@ -366,6 +373,29 @@ func TestServeSection(t *testing.T) {
 	}
 	if c.Serve.Listen != ":9090" || len(c.Serve.CostIngest) != 1 {
 		t.Errorf("serve %+v", c.Serve)
+	}
+}
+
+func TestServeEvents(t *testing.T) {
+	tests := map[string]struct {
+		src, region string
+	}{
+		"region from the URL":    {"queue_url: https://sqs.ap-northeast-1.amazonaws.com/123456789012/steward-events", "ap-northeast-1"},
+		"legacy host":            {"queue_url: https://eu-west-1.queue.amazonaws.com/123456789012/q", "eu-west-1"},
+		"region given":           {"queue_url: https://sqs.ap-northeast-1.amazonaws.com/123456789012/q\n    region: us-east-1", "us-east-1"},
+		"an emulator: no region": {"queue_url: http://127.0.0.1:5000/123456789012/q", ""},
+		"fifo":                   {"queue_url: https://sqs.us-west-2.amazonaws.com/123456789012/q.fifo", "us-west-2"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c, err := Parse("steward.yaml", []byte("serve:\n  events:\n    "+tc.src+"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Serve.Events.QueueRegion(); got != tc.region {
+				t.Errorf("region = %q, want %q", got, tc.region)
+			}
+		})
 	}
 }
 

@@ -127,6 +127,8 @@ var configCatalog = map[string]text{
 		"%q は環境変数名ではありません"},
 	"config.gracedays": {"%d: want 1 to 3650 (days a resource marked for deletion waits; default %d)",
 		"%d: 1〜3650 を指定してください（削除予定としてマークしたリソースを待つ日数。デフォルトは %d）"},
+	"config.events.queue": {"%q is not an SQS queue URL (e.g. https://sqs.ap-northeast-1.amazonaws.com/123456789012/steward-events)",
+		"%q は SQS キューの URL ではありません（例: https://sqs.ap-northeast-1.amazonaws.com/123456789012/steward-events）"},
 	"config.hostname": {"%q is not a host name",
 		"%q はホスト名ではありません"},
 	"config.interval": {"%q: want a duration of a minute or more such as 30m or 6h, or 0 to turn the job off",

@@ -2,7 +2,7 @@
 // read-only actions each feature needs, worked out from the small SDK
 // interfaces the packages doing the reading declare (collect/aws for the
 // scan, cost for bills and Cost Explorer, iac for stacks, creators, states
-// and trail logs), so a call added to one of them cannot be forgotten
+// and trail logs, jobs for the queue of events), so a call added to one of them cannot be forgotten
 // here. It knows those interfaces' method names, nothing of what the
 // features do with the answers.
 package iampolicy
@@ -18,6 +18,7 @@ import (
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/iac"
+	"github.com/steward-sre/steward/internal/jobs"
 )
 
 // Feature names, as --feature takes them.
@@ -26,10 +27,11 @@ const (
 	Cost         = "cost"          // billing exports in S3
 	CostExplorer = "cost-explorer" // cost ingest --cost-explorer
 	IaC          = "iac"           // CloudFormation stacks, CloudTrail creators, states and trail logs in S3
+	Events       = "events"        // steward serve's SQS queue of EventBridge events (serve.events)
 )
 
 // Features lists every feature, in the order their statements print.
-var Features = []string{Scan, Cost, CostExplorer, IaC}
+var Features = []string{Scan, Cost, CostExplorer, IaC, Events}
 
 // surface is one SDK interface a feature calls through.
 type surface struct {
@@ -53,6 +55,9 @@ var surfaces = map[string]struct {
 		},
 		objects: []surface{{"s3", reflect.TypeFor[iac.S3API]()}},
 	},
+	// Receiving and deleting the queue's messages changes nothing in the
+	// estate: it is the queue steward is the consumer of.
+	Events: {api: []surface{{"sqs", reflect.TypeFor[jobs.SQS]()}}},
 }
 
 // Options choose what the policy allows.
@@ -173,7 +178,7 @@ func Build(o Options) (*Document, error) {
 	var objects []surface
 	var where []place
 	anywhere := false
-	sid := map[string]string{Scan: "StewardReadOnlyScan", CostExplorer: "StewardCostExplorer", IaC: "StewardIaC"}
+	sid := map[string]string{Scan: "StewardReadOnlyScan", CostExplorer: "StewardCostExplorer", IaC: "StewardIaC", Events: "StewardEventQueue"}
 	for _, f := range Features {
 		if !slices.Contains(features, f) {
 			continue

@@ -95,7 +95,8 @@ func TestPolicyCoversDeclaredCalls(t *testing.T) {
 		allowed = append(allowed, st.Action...)
 	}
 	calls := append(append(append(sdkCalls(t, "../cost"), sdkCalls(t, "../cost/bill")...), sdkCalls(t, "../iac")...), sdkCalls(t, "../objstore/s3obj")...)
-	for _, want := range []string{"s3:GetObject", "s3:ListObjectsV2", "costexplorer:GetCostAndUsage", "cloudformation:ListStacks", "cloudtrail:LookupEvents"} {
+	calls = append(calls, sdkCalls(t, "../jobs")...)
+	for _, want := range []string{"s3:GetObject", "s3:ListObjectsV2", "costexplorer:GetCostAndUsage", "cloudformation:ListStacks", "cloudtrail:LookupEvents", "sqs:ReceiveMessage", "sqs:DeleteMessage"} {
 		if !slices.Contains(calls, want) {
 			t.Fatalf("the source walk did not find %s: %v", want, calls)
 		}
@@ -108,6 +109,9 @@ func TestPolicyCoversDeclaredCalls(t *testing.T) {
 		}
 	}
 	for _, a := range allowed {
+		if a == "sqs:ReceiveMessage" || a == "sqs:DeleteMessage" {
+			continue // the event queue's messages, not the estate
+		}
 		_, op, _ := strings.Cut(a, ":")
 		if !slices.ContainsFunc([]string{"Describe", "List", "Get", "BatchGet", "Lookup", "Select"}, func(v string) bool { return strings.HasPrefix(op, v) }) {
 			t.Errorf("%s is not a read", a)
@@ -131,6 +135,7 @@ func TestBuildFeatures(t *testing.T) {
 		"not a url":              {opt: Options{Features: []string{Cost}, Bills: []string{"bills/cur"}}, wantErr: `"bills/cur" is not an s3://bucket/prefix URL`},
 		"unknown feature":        {opt: Options{Features: []string{"billing"}}, wantErr: `feature "billing" is not known`},
 		"every feature, no scan": {opt: Options{Features: []string{IaC, Cost, CostExplorer}}, sids: []string{"StewardCostExplorer", "StewardIaC", "StewardReadObjects"}},
+		"events":                 {opt: Options{Features: []string{Events}}, sids: []string{"StewardEventQueue"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

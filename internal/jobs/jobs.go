@@ -78,6 +78,13 @@ type Config struct {
 	// Throttled is told of every unit read that AWS throttled (for
 	// metrics and benchmarks).
 	Throttled func(unit string)
+	// Events, when set, reads EventBridge events from SQS and reads
+	// again the units they name (see EventWork).
+	Events *EventWork
+	// EventReceived is told what became of each message (EventQueued
+	// ...), EventPollFailed of each failed receive (for metrics).
+	EventReceived   func(result string)
+	EventPollFailed func()
 }
 
 const kindPrefix = "steward_job."
@@ -179,6 +186,13 @@ func (r *Runner) riverConfig() *river.Config {
 		// is unique in the store).
 		cfg.RescueStuckJobsAfter = cmp.Or(r.cfg.RescueAfter, max(cfg.JobTimeout, r.cfg.Scans.unitTimeout())+10*time.Minute)
 	}
+	if ev := r.cfg.Events; ev != nil {
+		ev.register(cfg)
+		if len(r.jobs) == 0 && r.cfg.Scans == nil {
+			cfg.JobTimeout = ev.timeout()
+		}
+		cfg.RescueStuckJobsAfter = cmp.Or(r.cfg.RescueAfter, max(cfg.RescueStuckJobsAfter, ev.timeout()+10*time.Minute))
+	}
 	return cfg
 }
 
@@ -204,6 +218,18 @@ func newRunner(jobs []Job, cfg Config) (*Runner, error) {
 			return nil, errors.New("jobs: scan work is given to two Runners")
 		}
 		cfg.Scans.runner = r
+	}
+	if ev := cfg.Events; ev != nil {
+		if err := ev.check(); err != nil {
+			return nil, err
+		}
+		if cfg.RescueAfter > 0 && cfg.RescueAfter <= ev.timeout() {
+			return nil, fmt.Errorf("jobs: rescue-after %s must exceed the event refresh timeout %s", cfg.RescueAfter, ev.timeout())
+		}
+		if ev.runner != nil {
+			return nil, errors.New("jobs: event work is given to two Runners")
+		}
+		ev.runner = r
 	}
 	if cfg.RescueAfter > 0 {
 		for _, j := range jobs {
@@ -277,13 +303,19 @@ func (r *Runner) Start(ctx context.Context) error {
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
+	if r.cfg.Events != nil {
+		r.cfg.Events.start(ctx)
+	}
 	return nil
 }
 
-// Stop takes no more work and waits for the runs in flight; when ctx ends
+// Stop stops polling for events, takes no more work and waits for the runs in flight; when ctx ends
 // first they are cancelled (recorded as cancelled, not retried) and
 // waited for, up to another wait bounded by grace.
 func (r *Runner) Stop(ctx context.Context, grace time.Duration) error {
+	if r.cfg.Events != nil {
+		r.cfg.Events.stop()
+	}
 	err := r.client.Stop(ctx)
 	if err == nil || ctx.Err() == nil {
 		return err

@@ -23,6 +23,23 @@ func (s pgStore) PgxPool() *pgxpool.Pool { return s.pool }
 // tables, and returns its URL.
 func postgresDB(t *testing.T) string {
 	t.Helper()
+	url := emptyPostgresDB(t)
+	ctx := context.Background()
+	pool := openPool(t, url)
+	if err := MigratePostgres(ctx, pool, 0); err != nil {
+		t.Fatal(err)
+	}
+	// Twice, as a second replica starting would: nothing to do.
+	if err := MigratePostgres(ctx, pool, 0); err != nil {
+		t.Fatalf("second migration: %v", err)
+	}
+	return url
+}
+
+// emptyPostgresDB makes a fresh database with nothing in it and returns
+// its URL.
+func emptyPostgresDB(t *testing.T) string {
+	t.Helper()
 	dsn := os.Getenv("STEWARD_TEST_POSTGRES")
 	if dsn == "" {
 		t.Skip("SKIPPED: STEWARD_TEST_POSTGRES is unset; set it to a PostgreSQL URL to run the jobs on PostgreSQL")
@@ -49,16 +66,7 @@ func postgresDB(t *testing.T) string {
 		t.Fatalf("STEWARD_TEST_POSTGRES: %v", err)
 	}
 	u.Path = "/" + name
-	url := u.String()
-	pool := openPool(t, url)
-	if err := MigratePostgres(ctx, pool, 0); err != nil {
-		t.Fatal(err)
-	}
-	// Twice, as a second replica starting would: nothing to do.
-	if err := MigratePostgres(ctx, pool, 0); err != nil {
-		t.Fatalf("second migration: %v", err)
-	}
-	return url
+	return u.String()
 }
 
 func openPool(t *testing.T, url string) *pgxpool.Pool {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -60,9 +59,7 @@ type ScanWork struct {
 	AssembleTimeout time.Duration
 
 	runner *Runner
-	mu     sync.Mutex
-	cur    *scan.Units
-	curAt  time.Time
+	cache  unitsCache
 }
 
 // units are the steps for a job added at since.
@@ -70,17 +67,7 @@ func (w *ScanWork) units(ctx context.Context, since time.Time) (*scan.Units, err
 	if w.NewUnits == nil {
 		return w.Units, nil
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.cur != nil && !w.curAt.Before(since) {
-		return w.cur, nil
-	}
-	u, err := w.NewUnits(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w.cur, w.curAt = u, time.Now()
-	return u, nil
+	return w.cache.get(ctx, w.NewUnits, since)
 }
 
 const (

@@ -26,6 +26,8 @@ type metrics struct {
 	jobLastOK   *prometheus.GaugeVec
 	httpReqs    *prometheus.CounterVec
 	httpDur     *prometheus.HistogramVec
+	events      *prometheus.CounterVec
+	eventErrs   prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry, s *Server) *metrics {
@@ -48,8 +50,14 @@ func newMetrics(reg *prometheus.Registry, s *Server) *metrics {
 			Name: "steward_http_request_duration_seconds", Help: "HTTP request durations, by method.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"method"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "steward_events_total", Help: "EventBridge messages taken from the SQS queue, by what became of them (queued, ignored, malformed, failed).",
+		}, []string{"result"}),
+		eventErrs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "steward_event_receive_errors_total", Help: "Receives from the SQS queue of events that failed.",
+		}),
 	}
-	reg.MustRegister(m.jobRuns, m.jobDuration, m.jobLastOK, m.httpReqs, m.httpDur,
+	reg.MustRegister(m.jobRuns, m.jobDuration, m.jobLastOK, m.httpReqs, m.httpDur, m.events, m.eventErrs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&storeCollector{s: s})
 	return m
@@ -72,6 +80,12 @@ func (m *metrics) jobFinished(job, result string, took time.Duration, at time.Ti
 		m.jobLastOK.WithLabelValues(job).Set(float64(at.Unix()))
 	}
 }
+
+// eventReceived counts one message of the event queue.
+func (m *metrics) eventReceived(result string) { m.events.WithLabelValues(result).Inc() }
+
+// eventPollFailed counts one failed receive.
+func (m *metrics) eventPollFailed() { m.eventErrs.Inc() }
 
 type slogPrinter struct{ s *Server }
 

@@ -38,15 +38,16 @@ type scheduler struct {
 
 const keepRuns = 200
 
-func newScheduler(js []Job, db any, log *slog.Logger, m *metrics, scans *jobs.ScanWork) (*scheduler, error) {
+func newScheduler(js []Job, db any, log *slog.Logger, m *metrics, scans *jobs.ScanWork, events *jobs.EventWork) (*scheduler, error) {
 	if err := jobs.Check(js); err != nil {
 		return nil, err
 	}
 	sc := &scheduler{jobs: js, log: log}
-	if len(js) == 0 && scans == nil {
+	if len(js) == 0 && scans == nil && events == nil {
 		return sc, nil
 	}
-	r, err := jobs.New(db, js, jobs.Config{Logger: log, Finished: m.jobFinished, Scans: scans})
+	r, err := jobs.New(db, js, jobs.Config{Logger: log, Finished: m.jobFinished, Scans: scans,
+		Events: events, EventReceived: m.eventReceived, EventPollFailed: m.eventPollFailed})
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,10 @@ type Options struct {
 	// among Jobs calls Scans.Start): every replica on the store takes
 	// units.
 	Scans *jobs.ScanWork
+	// Events, when set, polls the SQS queue of EventBridge events in this
+	// process and reads again, on the jobs' river, the resources they
+	// name.
+	Events *jobs.EventWork
 	// Dev turns login off: everyone who reaches the server is admin. For a
 	// loopback address only; the caller checks that.
 	Dev bool
@@ -125,7 +129,7 @@ func New(o Options) (*Server, error) {
 	if _, _, on, _ := s.cfg.Serve.DigestTime(); on && s.cfg.Slack.BotToken(s.getenv) != "" {
 		js = append(slices.Clip(js), s.digestJob())
 	}
-	sched, err := newScheduler(js, o.Store, s.log, s.metrics, o.Scans)
+	sched, err := newScheduler(js, o.Store, s.log, s.metrics, o.Scans, o.Events)
 	if err != nil {
 		return nil, err
 	}

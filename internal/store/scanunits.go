@@ -11,7 +11,10 @@ import (
 	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
-var _ scan.Staging = (*sqlStore)(nil)
+var (
+	_ scan.Staging  = (*sqlStore)(nil)
+	_ scan.InFlight = (*sqlStore)(nil)
+)
 
 // Unit states in scan_units.
 const (
@@ -187,6 +190,21 @@ func (s *sqlStore) ScanSaved(ctx context.Context, scanID string) error {
 		return fmt.Errorf("scan %s saved: commit: %w", scanID, s.describe(err))
 	}
 	return nil
+}
+
+// inFlightGrace is how long past its deadline an unsaved scan still
+// counts as in flight (its assembly retried); one given up for longer
+// holds nothing back.
+const inFlightGrace = 2 * time.Hour
+
+func (s *sqlStore) ScanInFlight(ctx context.Context, before, now time.Time) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM scan_plans WHERE state IN (?, ?) AND started_at < ? AND deadline_at > ?`,
+		scan.PlanCollecting, scan.PlanAssembling, nanos(before), nanos(now.Add(-inFlightGrace))).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("scans in flight: %w", s.describe(err))
+	}
+	return n > 0, nil
 }
 
 func (s *sqlStore) ClaimAssembly(ctx context.Context, scanID, holder string, now, until time.Time) (bool, error) {

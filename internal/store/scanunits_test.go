@@ -240,3 +240,45 @@ func testScanUnits(t *testing.T, open func(*testing.T) store.Store) {
 		t.Error("a dead holder's slot stayed taken after its time was up")
 	}
 }
+
+func TestScanInFlightSQLite(t *testing.T)   { testScanInFlight(t, openSQLite) }
+func TestScanInFlightPostgres(t *testing.T) { testScanInFlight(t, openPostgres) }
+
+// testScanInFlight: a scan by units that started before a time is in
+// flight until saved, unless long past its deadline (its assembly given
+// up); one that started after the time is not.
+func testScanInFlight(t *testing.T, open func(*testing.T) store.Store) {
+	ctx := context.Background()
+	st := open(t)
+	defer st.Close()
+	stg, fl := st.(scan.Staging), st.(scan.InFlight)
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	if err := stg.PlanScan(ctx, scan.Plan{ScanID: "s1", Source: "aws", Started: t0, Deadline: t0.Add(time.Hour)}, []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		before, now time.Time
+		want        bool
+	}{
+		{"started before", t0.Add(time.Minute), t0.Add(time.Minute), true},
+		{"started after", t0, t0.Add(time.Minute), false},
+		{"past its deadline, assembly retried", t0.Add(2 * time.Hour), t0.Add(2 * time.Hour), true},
+		{"given up long ago", t0.Add(4 * time.Hour), t0.Add(4 * time.Hour), false},
+	}
+	for _, tc := range tests {
+		got, err := fl.ScanInFlight(ctx, tc.before, tc.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: in flight = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if err := stg.ScanSaved(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := fl.ScanInFlight(ctx, t0.Add(time.Minute), t0.Add(time.Minute)); err != nil || got {
+		t.Errorf("saved scan in flight = %v, %v", got, err)
+	}
+}

@@ -2,6 +2,8 @@ package aws
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -139,6 +141,28 @@ func FuzzLambdaModified(f *testing.F) {
 		}
 		if _, err := time.Parse(time.RFC3339, got); err != nil {
 			t.Errorf("lambdaModified(%q) = %q, not RFC 3339: %v", s, got, err)
+		}
+	})
+}
+
+// FuzzEventUnit: any ARN an event names gives a unit of three fields, of
+// a service read again, or a reason; never a panic.
+func FuzzEventUnit(f *testing.F) {
+	f.Add("111111111111", "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-1")
+	f.Add("111111111111", "arn:aws:s3:::bucket")
+	f.Add("", "arn:aws:rds:us-east-1::db:x")
+	f.Add("111111111111", "arn:aws:ecs:a/b:111111111111:service/c/s")
+	f.Fuzz(func(t *testing.T, account, arn string) {
+		unit, ok, why := EventUnit(account, arn)
+		if !ok {
+			if why == "" || unit != "" {
+				t.Fatalf("EventUnit(%q, %q) = %q, false, %q: want a reason and no unit", account, arn, unit, why)
+			}
+			return
+		}
+		parts := strings.Split(unit, "/")
+		if len(parts) != 3 || !slices.Contains(refreshed, parts[2]) || len(parts[0]) != 12 {
+			t.Fatalf("EventUnit(%q, %q) = %q: not account/region/service of a service read again", account, arn, unit)
 		}
 	})
 }
