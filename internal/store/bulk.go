@@ -4,8 +4,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-
-	"github.com/steward-sre/steward/internal/inventory"
 )
 
 // chunkRows is how many rows one multi-row statement writes or looks up.
@@ -59,11 +57,4 @@ func parallel(n int, fn func(i int)) {
 		})
 	}
 	wg.Wait()
-}
-
-// hashes are the content hashes of resources, in order.
-func hashes(rs []inventory.Resource) []string {
-	out := make([]string, len(rs))
-	parallel(len(rs), func(i int) { out[i] = rs[i].Hash() })
-	return out
 }

@@ -8,7 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
@@ -217,22 +218,32 @@ type prevMember struct {
 	seen                  bool // in the scan being saved too
 }
 
+// encodeBatch is how many resources are encoded at once: their bodies are
+// held only until their chunk is written, so a big scan's JSON is never
+// all in memory.
+const encodeBatch = 4 * chunkRows
+
 // insertResources keeps each distinct resource content once and records
 // which version each ARN had in this scan.
 //
 // Most resources are unchanged since the previous scan (in scan order):
 // their membership rows are copied from it in one statement, and only the
 // resources whose ARN is new or whose content hash differs are looked up
-// and written, a few hundred rows per statement. Those are written in ARN
-// order, so new rows and the history index grow in key order.
+// and written, a few hundred rows per statement. Each resource is encoded
+// once: the JSON written is the one hashed. Resources go in ARN order, so
+// new rows and the history index grow in key order.
 func insertResources(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, resources []inventory.Resource) error {
 	if len(resources) == 0 {
 		return nil
 	}
-	hs := hashes(resources)
 	prev, err := previousMembers(ctx, tx, prevSeq)
 	if err != nil {
 		return err
+	}
+	// An empty store (the first scan) has no version or ARN to look up.
+	var stored bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM resources)`).Scan(&stored); err != nil {
+		return fmt.Errorf("read resources: %w", err)
 	}
 	if len(prev) > 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO scan_resources (scan_seq, resource_id, version_id)
@@ -240,24 +251,60 @@ func insertResources(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, reso
 			return fmt.Errorf("copy unchanged resources: %w", err)
 		}
 	}
-	var todo []int
-	for i := range resources {
-		if p, ok := prev[resources[i].ARN]; ok {
-			p.seen = true
-			prev[resources[i].ARN] = p
-			if p.hash == hs[i] {
-				continue
-			}
-		}
-		todo = append(todo, i)
+	order := make([]int, len(resources))
+	for i := range order {
+		order[i] = i
 	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(resources[a].ARN, resources[b].ARN) })
+
+	w, err := newResourceWriter(ctx, tx, seq, stored, prev)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	bodies := make([][]byte, encodeBatch)
+	hs := make([]string, encodeBatch)
+	errs := make([]error, encodeBatch)
+	var todo []pendingResource
+	for lo := 0; lo < len(order); lo += encodeBatch {
+		batch := order[lo:min(lo+encodeBatch, len(order))]
+		parallel(len(batch), func(k int) { bodies[k], hs[k], errs[k] = resources[batch[k]].Encode() })
+		for k, i := range batch {
+			r := &resources[i]
+			if errs[k] != nil {
+				return fmt.Errorf("encode resource %s: %w", r.ARN, errs[k])
+			}
+			if p, ok := prev[r.ARN]; ok {
+				p.seen = true
+				prev[r.ARN] = p
+				if p.hash == hs[k] {
+					continue
+				}
+			}
+			todo = append(todo, pendingResource{r: r, hash: hs[k], body: bodies[k]})
+		}
+		clear(bodies)
+		// Written a chunk at a time; what is left waits for the next batch.
+		for len(todo) >= chunkRows {
+			if err := w.write(ctx, todo[:chunkRows]); err != nil {
+				return err
+			}
+			todo = append(todo[:0], todo[chunkRows:]...)
+		}
+	}
+	if len(todo) > 0 {
+		if err := w.write(ctx, todo); err != nil {
+			return err
+		}
+	}
+
 	var gone []int64
 	for _, p := range prev {
 		if !p.seen {
 			gone = append(gone, p.resourceID)
 		}
 	}
-	sort.Slice(gone, func(a, b int) bool { return gone[a] < gone[b] })
+	slices.Sort(gone)
 	if err := chunks(len(gone), chunkRows, func(lo, hi int) error {
 		args := []any{seq}
 		for _, id := range gone[lo:hi] {
@@ -268,28 +315,44 @@ func insertResources(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, reso
 	}); err != nil {
 		return fmt.Errorf("drop resources gone since the previous scan: %w", err)
 	}
-
-	sort.Slice(todo, func(a, b int) bool { return resources[todo[a]].ARN < resources[todo[b]].ARN })
-	changed, err := tx.PrepareContext(ctx, `UPDATE scan_resources SET version_id = ? WHERE scan_seq = ? AND resource_id = ?`)
-	if err != nil {
-		return fmt.Errorf("insert resources: %w", err)
-	}
-	defer changed.Close()
-	return chunks(len(todo), chunkRows, func(lo, hi int) error {
-		return writeResources(ctx, tx, changed, seq, resources, hs, todo[lo:hi], prev)
-	})
+	return nil
 }
 
-// writeResources writes one chunk of new or changed resources: finds the
-// versions and ARNs the store already has, inserts the others, and records
-// the membership rows.
-func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq int64, resources []inventory.Resource, hs []string, idx []int, prev map[string]prevMember) error {
-	type row struct{ versionID, resourceID int64 }
-	versions := make(map[string]row, len(idx))
-	args := make([]any, 0, 3*len(idx))
-	for _, i := range idx {
-		args = append(args, hs[i])
+// pendingResource is a resource to write: new, or changed since the
+// previous scan.
+type pendingResource struct {
+	r    *inventory.Resource
+	hash string
+	body []byte
+}
+
+// resourceWriter writes new and changed resources, a chunk at a time.
+type resourceWriter struct {
+	tx      *sqldb.Tx
+	seq     int64
+	stored  bool // the store has resources: look versions and ARNs up
+	prev    map[string]prevMember
+	changed *sql.Stmt
+}
+
+func newResourceWriter(ctx context.Context, tx *sqldb.Tx, seq int64, stored bool, prev map[string]prevMember) (*resourceWriter, error) {
+	changed, err := tx.PrepareContext(ctx, `UPDATE scan_resources SET version_id = ? WHERE scan_seq = ? AND resource_id = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("insert resources: %w", err)
 	}
+	return &resourceWriter{tx: tx, seq: seq, stored: stored, prev: prev, changed: changed}, nil
+}
+
+func (w *resourceWriter) close() { w.changed.Close() }
+
+// write writes one chunk of new or changed resources: finds the versions
+// and ARNs the store already has, inserts the others, and records the
+// membership rows.
+func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error {
+	tx := w.tx
+	type row struct{ versionID, resourceID int64 }
+	versions := make(map[string]row, len(rs))
+	args := make([]any, 0, 3*len(rs))
 	// keep reads a version's (hash, id, resource_id) row.
 	keep := func(q *sql.Rows) error {
 		var (
@@ -302,23 +365,30 @@ func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq in
 		versions[h] = r
 		return nil
 	}
-	if err := eachRow(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(idx))+`)`, args, keep); err != nil {
-		return fmt.Errorf("look up resource versions: %w", err)
+	if w.stored {
+		for _, p := range rs {
+			args = append(args, p.hash)
+		}
+		if err := eachRow(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(rs))+`)`, args, keep); err != nil {
+			return fmt.Errorf("look up resource versions: %w", err)
+		}
 	}
 
 	// ARNs of the versions to insert: known from the previous scan, from
 	// an older one, or new.
-	ids := map[string]int64{}
+	ids := make(map[string]int64, len(rs))
 	var lookup []any
-	for _, i := range idx {
-		if _, ok := versions[hs[i]]; ok {
+	for _, p := range rs {
+		if _, ok := versions[p.hash]; ok {
 			continue
 		}
-		if p, ok := prev[resources[i].ARN]; ok {
-			ids[resources[i].ARN] = p.resourceID
+		if m, ok := w.prev[p.r.ARN]; ok {
+			ids[p.r.ARN] = m.resourceID
 			continue
 		}
-		lookup = append(lookup, resources[i].ARN)
+		if w.stored {
+			lookup = append(lookup, p.r.ARN)
+		}
 	}
 	if len(lookup) > 0 {
 		if err := eachRow(ctx, tx, `SELECT arn, id FROM resources WHERE arn IN (`+list(len(lookup))+`)`, lookup, func(q *sql.Rows) error {
@@ -334,73 +404,64 @@ func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq in
 		}); err != nil {
 			return fmt.Errorf("look up resources: %w", err)
 		}
-		args = args[:0]
-		n := 0
-		for _, i := range idx {
-			r := &resources[i]
-			if _, ok := versions[hs[i]]; ok {
-				continue
-			}
-			if _, ok := ids[r.ARN]; ok {
-				continue
-			}
-			ids[r.ARN] = 0 // once, even if asked twice
-			args = append(args, r.ARN, r.Account, r.Region)
-			n++
+	}
+	args = args[:0]
+	n := 0
+	for _, p := range rs {
+		if _, ok := versions[p.hash]; ok {
+			continue
 		}
-		if n > 0 {
-			if err := eachRow(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, args, func(q *sql.Rows) error {
-				var (
-					arn string
-					id  int64
-				)
-				if err := q.Scan(&arn, &id); err != nil {
-					return err
-				}
-				ids[arn] = id
-				return nil
-			}); err != nil {
-				return fmt.Errorf("insert resources: %w", err)
+		if _, ok := ids[p.r.ARN]; ok {
+			continue
+		}
+		ids[p.r.ARN] = 0 // once, even if asked twice
+		args = append(args, p.r.ARN, p.r.Account, p.r.Region)
+		n++
+	}
+	if n > 0 {
+		if err := eachRow(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, args, func(q *sql.Rows) error {
+			var (
+				arn string
+				id  int64
+			)
+			if err := q.Scan(&arn, &id); err != nil {
+				return err
 			}
+			ids[arn] = id
+			return nil
+		}); err != nil {
+			return fmt.Errorf("insert resources: %w", err)
 		}
 	}
 
-	var fresh []int
-	for _, i := range idx {
-		if _, ok := versions[hs[i]]; !ok {
-			fresh = append(fresh, i)
+	args = args[:0]
+	n = 0
+	for _, p := range rs {
+		if _, ok := versions[p.hash]; !ok {
+			args = append(args, p.hash, ids[p.r.ARN], p.body)
+			n++
 		}
 	}
-	if len(fresh) > 0 {
-		bodies := make([][]byte, len(fresh))
-		errs := make([]error, len(fresh))
-		parallel(len(fresh), func(k int) { bodies[k], errs[k] = json.Marshal(&resources[fresh[k]]) })
-		args = args[:0]
-		for k, i := range fresh {
-			if errs[k] != nil {
-				return fmt.Errorf("encode resource %s: %w", resources[i].ARN, errs[k])
-			}
-			args = append(args, hs[i], ids[resources[i].ARN], bodies[k])
-		}
-		if err := eachRow(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(len(fresh), 3)+` RETURNING hash, id, resource_id`, args, keep); err != nil {
+	if n > 0 {
+		if err := eachRow(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(n, 3)+` RETURNING hash, id, resource_id`, args, keep); err != nil {
 			return fmt.Errorf("insert resource versions: %w", err)
 		}
 	}
 
 	args = args[:0]
-	n := 0
-	for _, i := range idx {
-		v, ok := versions[hs[i]]
+	n = 0
+	for _, p := range rs {
+		v, ok := versions[p.hash]
 		if !ok {
-			return fmt.Errorf("resource %s: version %s was not stored", resources[i].ARN, hs[i])
+			return fmt.Errorf("resource %s: version %s was not stored", p.r.ARN, p.hash)
 		}
-		if _, ok := prev[resources[i].ARN]; ok {
-			if _, err := changed.ExecContext(ctx, v.versionID, seq, v.resourceID); err != nil {
-				return fmt.Errorf("update resource %s: %w", resources[i].ARN, err)
+		if _, ok := w.prev[p.r.ARN]; ok {
+			if _, err := w.changed.ExecContext(ctx, v.versionID, w.seq, v.resourceID); err != nil {
+				return fmt.Errorf("update resource %s: %w", p.r.ARN, err)
 			}
 			continue
 		}
-		args = append(args, seq, v.resourceID, v.versionID)
+		args = append(args, w.seq, v.resourceID, v.versionID)
 		n++
 	}
 	if n > 0 {
