@@ -60,6 +60,7 @@ type episode struct {
 	lastSeen        int64
 	lastSeq         int64
 	bodyHash        string
+	policy, arn     string
 }
 
 func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
@@ -162,11 +163,11 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 	if err := insertResources(ctx, tx, seq, prevSeq, resources); err != nil {
 		return nil, err
 	}
-	out, err := saveFindings(ctx, tx, seq, prevSeq, later, scan, findings)
+	out, rows, err := saveFindings(ctx, tx, seq, prevSeq, later, scan, findings)
 	if err != nil {
 		return nil, err
 	}
-	if err := reindexAfterSave(ctx, tx, seq, later); err != nil {
+	if err := reindexAfterSave(ctx, tx, seq, rows, later); err != nil {
 		return nil, err
 	}
 	return out, nil
