@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,4 +140,47 @@ func dumpIndex(t *testing.T, s *sqlStore, seq int64) []string {
 		}
 	}
 	return out
+}
+
+// The only foreign keys PostgreSQL keeps on the membership rows are their
+// scan's (migration 0013): what the others checked, CheckIntegrity does.
+func TestMembershipKeys(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, pgtest.DSN(t), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	var got []string
+	if err := eachRow(ctx, s.db, `SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+		WHERE contype = 'f' AND conrelid::regclass::text IN ('scan_resources', 'scan_findings') ORDER BY 1`, nil, func(q *sql.Rows) error {
+		var c string
+		err := q.Scan(&c)
+		got = append(got, c)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"scan_findings FOREIGN KEY (scan_seq) REFERENCES scans(seq) ON DELETE CASCADE",
+		"scan_resources FOREIGN KEY (scan_seq) REFERENCES scans(seq) ON DELETE CASCADE",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("foreign keys of the membership rows (-want +got):\n%s", diff)
+	}
+	// A row naming nothing is what CheckIntegrity finds.
+	if _, err := s.SaveScan(ctx, &inventory.Scan{ID: "s", Started: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
+		[]inventory.Resource{{ARN: "arn:aws:s3:::b", Account: "111111111111", Type: "AWS::S3::Bucket", ID: "b"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckIntegrity(ctx); err != nil {
+		t.Fatalf("a store just saved: %v", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE scan_resources SET version_id = version_id + 1000`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckIntegrity(ctx); err == nil || !strings.Contains(err.Error(), "1 scan_resources rows naming no version of their resource") {
+		t.Errorf("CheckIntegrity with a row naming no version = %v", err)
+	}
 }

@@ -73,14 +73,18 @@ func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources
 		return nil, fmt.Errorf("save scan %s: begin: %w", scan.ID, s.describe(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	out, err := s.saveScan(ctx, tx, scan, resources, findings)
+	var took savePhases
+	out, err := s.saveScan(ctx, tx, scan, resources, findings, &took)
 	if err != nil {
 		return nil, fmt.Errorf("save scan %s: %w", scan.ID, s.describe(err))
 	}
+	committing := time.Now()
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("save scan %s: commit: %w", scan.ID, s.describe(err))
 	}
-	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings), "took", time.Since(began).Round(time.Millisecond))
+	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings), "took", ms(time.Since(began)),
+		"resources_took", ms(took.resources), "findings_took", ms(took.findings), "index_took", ms(took.index), "commit_took", ms(time.Since(committing)))
 	return out, nil
 }
 
@@ -111,7 +115,12 @@ func (s *sqlStore) beginWrite(ctx context.Context) (*sqldb.Tx, error) {
 	}
 }
 
-func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
+// savePhases is how long each part of a save took, for the log.
+type savePhases struct {
+	resources, findings, index time.Duration
+}
+
+func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding, took *savePhases) ([]finding.Finding, error) {
 	started := scan.Started.UnixNano()
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM scans WHERE id = ?`, scan.ID).Scan(&exists); err != nil {
@@ -160,16 +169,22 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 	if err := insertCoverage(ctx, tx, seq, scan.Coverage); err != nil {
 		return nil, err
 	}
+	t := time.Now()
 	if err := insertResources(ctx, tx, seq, prevSeq, resources); err != nil {
 		return nil, err
 	}
+	took.resources = time.Since(t)
+	t = time.Now()
 	out, rows, err := saveFindings(ctx, tx, seq, prevSeq, later, scan, findings)
 	if err != nil {
 		return nil, err
 	}
+	took.findings = time.Since(t)
+	t = time.Now()
 	if err := reindexAfterSave(ctx, tx, seq, rows, later); err != nil {
 		return nil, err
 	}
+	took.index = time.Since(t)
 	return out, nil
 }
 

@@ -30,7 +30,8 @@ import (
 //     dashboard's overview is built from;
 //   - prune: dropping the oldest scan (keep 2), history kept.
 //
-// Filling the store is not timed and takes minutes at 1M on 2 cores:
+// Filling the store is not timed and takes minutes at 1M on 2 cores
+// (STEWARD_BENCH_LOG=1 logs how long each save and its parts took):
 //
 //	STEWARD_TEST_POSTGRES=$(.ci/postgres start) STEWARD_BENCH_RESOURCES=100000 \
 //	  go test -run '^$' -bench StoreAtScale -benchtime 3x -timeout 60m ./internal/store/
@@ -69,7 +70,12 @@ func scaleEstate(n, generation int) ([]inventory.Resource, []finding.Finding) {
 
 func benchAtScale(b *testing.B, dsn string, n int) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, dsn, slog.New(slog.DiscardHandler))
+	// STEWARD_BENCH_LOG=1 shows the store's debug log: each save's phases.
+	logger := slog.New(slog.DiscardHandler)
+	if os.Getenv("STEWARD_BENCH_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	s, err := store.Open(ctx, dsn, logger)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -109,7 +109,19 @@ func save(t *testing.T, s store.Store, sc *inventory.Scan, rs []inventory.Resour
 	if err != nil {
 		t.Fatalf("SaveScan(%s): %v", sc.ID, err)
 	}
+	checkIntegrity(t, s)
 	return out
+}
+
+// checkIntegrity fails the test when the store has rows naming rows that
+// do not exist (a store that can tell).
+func checkIntegrity(t *testing.T, s store.Store) {
+	t.Helper()
+	if c, ok := s.(store.IntegrityChecker); ok {
+		if err := c.CheckIntegrity(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // timeEqual compares times by instant: a store may return another location.
