@@ -3,7 +3,6 @@ package inventory
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -155,17 +154,17 @@ func (r *Resource) Encode() (body []byte, hash string, err error) {
 
 // encode returns the JSON when keep is set (else nil) and the hash.
 func (r *Resource) encode(keep bool) ([]byte, string, error) {
-	b, err := json.Marshal(r)
+	b, err := r.appendJSON(make([]byte, 0, 512))
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("encode %s: %w", r.ARN, err)
 	}
 	canonical := b
 	if !relationsSorted(r.Relations) {
 		c := *r
 		c.Relations = append([]Relation(nil), c.Relations...)
 		sort.Slice(c.Relations, func(i, j int) bool { return relationLess(c.Relations[i], c.Relations[j]) })
-		if canonical, err = json.Marshal(&c); err != nil {
-			return nil, "", err
+		if canonical, err = c.appendJSON(nil); err != nil {
+			return nil, "", fmt.Errorf("encode %s: %w", r.ARN, err)
 		}
 	}
 	sum := sha256.Sum256(canonical)
