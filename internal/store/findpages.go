@@ -390,28 +390,14 @@ func writeIndex(ctx context.Context, tx *sqldb.Tx, seq int64, rows []pageRow, pa
 	return st, nil
 }
 
-// pageBatch is how many finding_pages rows one INSERT writes (13
-// parameters each, under both backends' limits).
-const pageBatch = 400
-
 func insertPages(ctx context.Context, tx *sqldb.Tx, seq int64, rows []pageRow) error {
-	const cols = `(scan_seq, pos, episode_id, severity, category, owner, system, env, account, name, is_new, waste_usd, first_seen)`
-	for lo := 0; lo < len(rows); lo += pageBatch {
-		hi := min(lo+pageBatch, len(rows))
-		var b strings.Builder
-		b.WriteString(`INSERT INTO finding_pages ` + cols + ` VALUES `)
-		args := make([]any, 0, (hi-lo)*13)
-		for i := lo; i < hi; i++ {
-			if i > lo {
-				b.WriteByte(',')
-			}
-			b.WriteString(`(?,?,?,?,?,?,?,?,?,?,?,?,?)`)
-			r := &rows[i]
-			args = append(args, seq, i, r.episode, r.severity, r.category, r.owner, r.system, r.env, r.account, r.name, r.isNew, r.wasteUSD, r.firstSeen)
-		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("insert finding pages: %w", err)
-		}
+	cols := []string{"scan_seq", "pos", "episode_id", "severity", "category", "owner", "system", "env", "account", "name", "is_new", "waste_usd", "first_seen"}
+	if err := insertRows(ctx, tx, "finding_pages", cols, len(rows), func(i int, d []any) {
+		r := &rows[i]
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6] = seq, int64(i), r.episode, int64(r.severity), r.category, r.owner, r.system
+		d[7], d[8], d[9], d[10], d[11], d[12] = r.env, r.account, r.name, r.isNew, r.wasteUSD, r.firstSeen
+	}); err != nil {
+		return fmt.Errorf("insert finding pages: %w", err)
 	}
 	return nil
 }

@@ -308,15 +308,11 @@ type findingMember struct {
 	lastSeen, lastQ int64
 }
 
-// insertMembers writes scan_findings rows, a few hundred to a statement.
+// insertMembers writes scan_findings rows.
 func (l *lifecycle) insertMembers(ctx context.Context, seq int64, ms []findingMember) error {
-	return chunks(len(ms), chunkRows, func(lo, hi int) error {
-		args := make([]any, 0, 5*(hi-lo))
-		for _, m := range ms[lo:hi] {
-			args = append(args, seq, m.episode, m.hash, m.lastSeen, m.lastQ)
-		}
-		_, err := l.tx.ExecContext(ctx, `INSERT INTO scan_findings (scan_seq, episode_id, body_hash, last_seen, last_seq) VALUES `+values(hi-lo, 5), args...)
-		return err
+	return insertRows(ctx, l.tx, "scan_findings", []string{"scan_seq", "episode_id", "body_hash", "last_seen", "last_seq"}, len(ms), func(i int, dst []any) {
+		m := &ms[i]
+		dst[0], dst[1], dst[2], dst[3], dst[4] = seq, m.episode, m.hash, m.lastSeen, m.lastQ
 	})
 }
 

@@ -464,8 +464,7 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 		}
 	}
 
-	args = args[:0]
-	n = 0
+	var members []row
 	for _, p := range rs {
 		v, ok := versions[p.hash]
 		if !ok {
@@ -477,13 +476,12 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 			}
 			continue
 		}
-		args = append(args, w.seq, v.resourceID, v.versionID)
-		n++
+		members = append(members, v)
 	}
-	if n > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO scan_resources (scan_seq, resource_id, version_id) VALUES `+values(n, 3), args...); err != nil {
-			return fmt.Errorf("insert scan resources: %w", err)
-		}
+	if err := insertRows(ctx, tx, "scan_resources", []string{"scan_seq", "resource_id", "version_id"}, len(members), func(i int, dst []any) {
+		dst[0], dst[1], dst[2] = w.seq, members[i].resourceID, members[i].versionID
+	}); err != nil {
+		return fmt.Errorf("insert scan resources: %w", err)
 	}
 	return nil
 }
