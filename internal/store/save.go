@@ -273,7 +273,12 @@ func insertResources(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, reso
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(resources[a].ARN, resources[b].ARN) })
 
-	w, err := newResourceWriter(ctx, tx, seq, stored, prev)
+	var w resourceSink
+	if tx.CanCopy() {
+		w, err = newResourceStage(ctx, tx, seq)
+	} else {
+		w, err = newResourceWriter(ctx, tx, seq, stored, prev)
+	}
 	if err != nil {
 		return err
 	}
@@ -312,6 +317,9 @@ func insertResources(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, reso
 		if err := w.write(ctx, todo); err != nil {
 			return err
 		}
+	}
+	if err := w.finish(ctx); err != nil {
+		return err
 	}
 
 	var gone []int64
@@ -360,6 +368,84 @@ func newResourceWriter(ctx context.Context, tx *sqldb.Tx, seq int64, stored bool
 }
 
 func (w *resourceWriter) close() { w.changed.Close() }
+
+func (w *resourceWriter) finish(context.Context) error { return nil }
+
+// resourceSink takes the new and changed resources of a save, a chunk at
+// a time, and writes them by finish.
+type resourceSink interface {
+	write(ctx context.Context, rs []pendingResource) error
+	finish(ctx context.Context) error
+	close()
+}
+
+// resourceStage writes new and changed resources on PostgreSQL: COPY into
+// a temporary table as they come, then a statement per table for all of
+// them, the database matching ARNs and hashes with what it has.
+type resourceStage struct {
+	tx     *sqldb.Tx
+	seq    int64
+	staged int
+}
+
+func newResourceStage(ctx context.Context, tx *sqldb.Tx, seq int64) (*resourceStage, error) {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMPORARY TABLE stage_resources (
+		arn TEXT COLLATE "C" NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+		hash TEXT COLLATE "C" NOT NULL, body BYTEA NOT NULL) ON COMMIT DROP`); err != nil {
+		return nil, fmt.Errorf("stage resources: %w", err)
+	}
+	return &resourceStage{tx: tx, seq: seq}, nil
+}
+
+func (w *resourceStage) close() {}
+
+func (w *resourceStage) write(ctx context.Context, rs []pendingResource) error {
+	w.staged += len(rs)
+	return insertRows(ctx, w.tx, "stage_resources", []string{"arn", "account", "region", "hash", "body"}, len(rs), func(i int, dst []any) {
+		p := &rs[i]
+		dst[0], dst[1], dst[2], dst[3], dst[4] = p.r.ARN, p.r.Account, p.r.Region, p.hash, p.body
+	})
+}
+
+func (w *resourceStage) finish(ctx context.Context) error {
+	if w.staged == 0 {
+		return nil
+	}
+	steps := []struct{ what, sql string }{
+		{"analyze staged resources", `ANALYZE stage_resources`},
+		{"insert resources", `INSERT INTO resources (arn, account, region)
+			SELECT arn, account, region FROM stage_resources ORDER BY arn ON CONFLICT (arn) DO NOTHING`},
+		// A version already stored (a resource back to an earlier content)
+		// is kept; its hash names it below.
+		{"insert resource versions", `INSERT INTO resource_versions (hash, resource_id, body)
+			SELECT s.hash, r.id, s.body FROM stage_resources s JOIN resources r ON r.arn = s.arn
+			ORDER BY r.id ON CONFLICT (hash) DO NOTHING`},
+	}
+	for _, st := range steps {
+		if _, err := w.tx.ExecContext(ctx, st.sql); err != nil {
+			return fmt.Errorf("%s: %w", st.what, err)
+		}
+	}
+	// New resources get their membership row, changed ones (copied from
+	// the previous scan) their new version.
+	res, err := w.tx.ExecContext(ctx, `INSERT INTO scan_resources (scan_seq, resource_id, version_id)
+		SELECT ?, v.resource_id, v.id FROM stage_resources s
+		JOIN resource_versions v ON v.hash = s.hash
+		JOIN resources r ON r.id = v.resource_id AND r.arn = s.arn
+		ORDER BY v.resource_id
+		ON CONFLICT (scan_seq, resource_id) DO UPDATE SET version_id = excluded.version_id`, w.seq)
+	if err != nil {
+		return fmt.Errorf("insert scan resources: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("insert scan resources: %w", err)
+	}
+	if n != int64(w.staged) {
+		return fmt.Errorf("insert scan resources: %d of %d new or changed resources stored", n, w.staged)
+	}
+	return nil
+}
 
 // write writes one chunk of new or changed resources: finds the versions
 // and ARNs the store already has, inserts the others, and records the
