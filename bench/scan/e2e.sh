@@ -39,9 +39,15 @@ run() {
 		/Maximum resident/ { rss = $NF }
 		END { printf "%-28s %7.1f s wall %7.1f s CPU %6d MB peak RSS\n", name, wall, user + sys, rss / 1024 }
 	' "$work/time"
+	end=$(date -u +%s.%N)
 	# the phases, from the log: collected (file read), scan saved (the
-	# store's transaction, with how long it took)
+	# store's transaction, with how long it took and its parts)
 	grep -E 'msg=(collected|"scan saved"|scanned)' "$work/err" | sed 's/^/    /'
+	# the summary: from the last log line (the scan evaluated and saved)
+	# to the process's end, the comparison with the previous scan and the
+	# report
+	at=$(grep 'msg=scanned' "$work/err" | sed -n 's/^time=\([^ ]*\).*/\1/p' | tail -n 1)
+	[ -z "$at" ] || awk -v a="$(date -u -d "$at" +%s.%N)" -v b="$end" 'BEGIN { printf "    summary (scanned to exit): %.1f s wall\n", b - a }'
 }
 
 echo "== $n resources, $(($(wc -c <"$work/estate-$n.jsonl") / 1048576)) MB file, $(nproc) CPUs"

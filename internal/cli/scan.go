@@ -155,11 +155,15 @@ func (r *runner) scanAndReport(ctx context.Context, sourceSpec string, out Outpu
 	}
 	var changes *report.Changes
 	if st != nil {
-		since, err := store.FindingsSince(ctx, st, res.Scan.ID)
+		// Counted by the store: a big scan's summary reads no finding back.
+		since, err := store.CountSince(ctx, st, res.Scan.ID)
 		if err != nil {
 			return fmt.Errorf("compare with the previous scan: %w", err)
 		}
-		changes = reportChanges(since)
+		changes = &report.Changes{New: since.New, Resolved: since.Resolved}
+		if since.Previous != nil {
+			changes.Previous = since.Previous.ID
+		}
 	}
 	if fw != nil {
 		if err := r.renderFramework(ctx, out, cfg, fw, res, eng.Policies(), changes); err != nil {

@@ -1,6 +1,10 @@
 package inventory
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
 	"strings"
 	"testing"
 
@@ -30,6 +34,47 @@ func TestHashIgnoresOrderButNotContent(t *testing.T) {
 	c.Attrs["size_gb"] = 101.0
 	if a.Hash() == c.Hash() {
 		t.Error("a changed attr must change the hash")
+	}
+}
+
+// Encode gives the resource's own JSON and the same hash as Hash: the
+// sha256 of the JSON with relations sorted, whatever their order.
+func TestEncodeHashesAsHash(t *testing.T) {
+	sorted := vol()
+	unsorted := vol()
+	unsorted.Relations = []Relation{unsorted.Relations[1], unsorted.Relations[0]}
+	bare := vol()
+	bare.Relations = nil
+	for name, r := range map[string]Resource{"sorted relations": sorted, "unsorted relations": unsorted, "no relations": bare} {
+		t.Run(name, func(t *testing.T) {
+			body, hash, err := r.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(body) != string(want) {
+				t.Errorf("Encode body = %s, want the resource's JSON %s", body, want)
+			}
+			c := r
+			c.Relations = append([]Relation(nil), r.Relations...)
+			sort.Slice(c.Relations, func(i, j int) bool {
+				if c.Relations[i].Kind != c.Relations[j].Kind {
+					return c.Relations[i].Kind < c.Relations[j].Kind
+				}
+				return c.Relations[i].Target < c.Relations[j].Target
+			})
+			canonical, err := json.Marshal(&c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(canonical)
+			if want := hex.EncodeToString(sum[:16]); hash != want || r.Hash() != want {
+				t.Errorf("Encode hash = %s, Hash = %s, want %s (sha256 of the JSON with sorted relations)", hash, r.Hash(), want)
+			}
+		})
 	}
 }
 

@@ -3,7 +3,6 @@ package inventory
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -137,23 +136,58 @@ func (r *Resource) Validate() error {
 // JSON of maps is key-sorted, and relations are sorted first, so the hash
 // does not depend on collection order.
 func (r *Resource) Hash() string {
-	c := *r
-	if len(c.Relations) > 1 {
-		c.Relations = append([]Relation(nil), c.Relations...)
-		sort.Slice(c.Relations, func(i, j int) bool {
-			if c.Relations[i].Kind != c.Relations[j].Kind {
-				return c.Relations[i].Kind < c.Relations[j].Kind
-			}
-			return c.Relations[i].Target < c.Relations[j].Target
-		})
-	}
-	b, err := json.Marshal(&c)
+	_, h, err := r.encode(false)
 	if err != nil {
 		// Attrs hold JSON values only; a marshal failure is a programming error.
 		panic(fmt.Sprintf("inventory: hash %s: %v", r.ARN, err))
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	return h
+}
+
+// Encode is the resource's JSON, as a store keeps it, with its Hash. The
+// hash is that of this JSON when the relations are already in order (the
+// usual case: one encoding serves both), else of the JSON with them
+// sorted.
+func (r *Resource) Encode() (body []byte, hash string, err error) {
+	return r.encode(true)
+}
+
+// encode returns the JSON when keep is set (else nil) and the hash.
+func (r *Resource) encode(keep bool) ([]byte, string, error) {
+	b, err := r.appendJSON(make([]byte, 0, 512))
+	if err != nil {
+		return nil, "", fmt.Errorf("encode %s: %w", r.ARN, err)
+	}
+	canonical := b
+	if !relationsSorted(r.Relations) {
+		c := *r
+		c.Relations = append([]Relation(nil), c.Relations...)
+		sort.Slice(c.Relations, func(i, j int) bool { return relationLess(c.Relations[i], c.Relations[j]) })
+		if canonical, err = c.appendJSON(nil); err != nil {
+			return nil, "", fmt.Errorf("encode %s: %w", r.ARN, err)
+		}
+	}
+	sum := sha256.Sum256(canonical)
+	if !keep {
+		b = nil
+	}
+	return b, hex.EncodeToString(sum[:16]), nil
+}
+
+func relationLess(a, b Relation) bool {
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	return a.Target < b.Target
+}
+
+func relationsSorted(rs []Relation) bool {
+	for i := 1; i < len(rs); i++ {
+		if relationLess(rs[i], rs[i-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // ServiceOf maps a type name to the service name used in coverage rows:

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
 
-	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
 // chunkRows is how many rows one multi-row statement writes or looks up.
@@ -61,9 +63,62 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// hashes are the content hashes of resources, in order.
-func hashes(rs []inventory.Resource) []string {
-	out := make([]string, len(rs))
-	parallel(len(rs), func(i int) { out[i] = rs[i].Hash() })
-	return out
+// insertRows writes n rows into table's columns, row(i, dst) filling
+// dst with the values of row i: with COPY on a PostgreSQL write
+// transaction, else a few hundred rows per INSERT, the full ones through
+// one prepared statement.
+func insertRows(ctx context.Context, tx *sqldb.Tx, table string, cols []string, n int, row func(i int, dst []any)) error {
+	if n == 0 {
+		return nil
+	}
+	if tx.CanCopy() {
+		src := &rowSource{n: n, i: -1, row: row, vals: make([]any, len(cols))}
+		if _, err := tx.CopyFrom(ctx, table, cols, src); err != nil {
+			return fmt.Errorf("copy into %s: %w", table, err)
+		}
+		return nil
+	}
+	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
+	per := min(chunkRows, n)
+	full, err := tx.PrepareContext(ctx, head+values(per, len(cols)))
+	if err != nil {
+		return fmt.Errorf("insert into %s: %w", table, err)
+	}
+	defer full.Close()
+	args := make([]any, per*len(cols))
+	return chunks(n, per, func(lo, hi int) error {
+		a := args[:(hi-lo)*len(cols)]
+		for i := lo; i < hi; i++ {
+			row(i, a[(i-lo)*len(cols):(i-lo+1)*len(cols)])
+		}
+		var err error
+		if hi-lo == per {
+			_, err = full.ExecContext(ctx, a...)
+		} else {
+			_, err = tx.ExecContext(ctx, head+values(hi-lo, len(cols)), a...)
+		}
+		if err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+		return nil
+	})
 }
+
+// rowSource gives insertRows' rows to COPY (pgx.CopyFromSource).
+type rowSource struct {
+	n, i int
+	row  func(i int, dst []any)
+	vals []any
+}
+
+func (s *rowSource) Next() bool {
+	s.i++
+	return s.i < s.n
+}
+
+func (s *rowSource) Values() ([]any, error) {
+	s.row(s.i, s.vals)
+	return s.vals, nil
+}
+
+func (s *rowSource) Err() error { return nil }

@@ -179,27 +179,29 @@ func (s *sqlStore) indexed(ctx context.Context, row scanRow, paged bool) (indexe
 	return st, nil
 }
 
-// reindexAfterSave indexes a scan just saved, and again the scans whose
-// lifecycle its save replayed (their first-seen times may have moved),
-// then drops the finding_pages of scans no longer among the latest.
-func reindexAfterSave(ctx context.Context, tx *sqldb.Tx, seq int64, later []int64) error {
+// reindexAfterSave indexes a scan just saved from its rows (worked out by
+// the save, in (policy, arn) order), and again the scans whose lifecycle
+// its save replayed (their first-seen times may have moved), then drops the
+// finding_pages of scans no longer among the latest.
+func reindexAfterSave(ctx context.Context, tx *sqldb.Tx, seq int64, rows []pageRow, later []int64) error {
 	latest, err := latestSeqs(ctx, tx, keepPaged)
 	if err != nil {
 		return err
 	}
-	for _, sq := range append([]int64{seq}, later...) {
+	if _, err := writeIndex(ctx, tx, seq, rows, slices.Contains(latest, seq)); err != nil {
+		return fmt.Errorf("index findings of scan %d: %w", seq, err)
+	}
+	for _, sq := range later {
 		var started int64
 		if err := tx.QueryRowContext(ctx, `SELECT started_at FROM scans WHERE seq = ?`, sq).Scan(&started); err != nil {
 			return fmt.Errorf("index findings: read scan %d: %w", sq, err)
 		}
-		if sq != seq {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM finding_indexed WHERE scan_seq = ?`, sq).Scan(&n); err != nil {
-				return fmt.Errorf("index findings of scan %d: %w", sq, err)
-			}
-			if n == 0 {
-				continue // never indexed: it will be when read
-			}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM finding_indexed WHERE scan_seq = ?`, sq).Scan(&n); err != nil {
+			return fmt.Errorf("index findings of scan %d: %w", sq, err)
+		}
+		if n == 0 {
+			continue // never indexed: it will be when read
 		}
 		if _, err := indexFindings(ctx, tx, sq, started, slices.Contains(latest, sq)); err != nil {
 			return fmt.Errorf("index findings of scan %d: %w", sq, err)
@@ -274,10 +276,39 @@ type pageRow struct {
 	waste     float64
 	currency  string
 	rate      float64
+	// policy and arn order the rows of a scan built in memory.
+	policy, arn string
+}
+
+// newPageRow is the index row of a finding of episode ep first seen at
+// firstSeen, open at a scan started at started.
+func newPageRow(f indexedFields, ep, firstSeen, started int64) pageRow {
+	r := pageRow{episode: ep, firstSeen: firstSeen, policy: f.Policy, arn: f.ARN}
+	r.severity, r.category = int(f.Severity), string(f.Category)
+	r.owner, r.system, r.env, r.account = f.Owner, f.System, f.Env, f.Account
+	r.name = f.Name
+	if r.name == "" {
+		r.name = f.ARN
+	}
+	r.isNew = firstSeen == started
+	// Sorting by dollars is sorting by any one display currency; an
+	// amount whose rate is unknown stays as stored, as the report does.
+	r.wasteUSD, _ = money.Convert(f.MonthlyWaste, f.Currency, f.Rate, money.USD, 1)
+	r.waste, r.currency, r.rate = f.MonthlyWaste, f.Currency, f.Rate
+	return r
+}
+
+// fieldsOf is what the index reads of a finding, as its stored body says.
+func fieldsOf(f *finding.Finding) indexedFields {
+	return indexedFields{
+		Policy: f.Policy, Category: f.Category, Severity: f.Severity, Account: f.Account, Name: f.Name, ARN: f.ARN,
+		Owner: f.Owner, System: f.System, Env: f.Env, MonthlyWaste: f.MonthlyWaste, Currency: f.Currency, Rate: f.Rate,
+	}
 }
 
 // indexedFields are the parts of a finding's body the index reads.
 type indexedFields struct {
+	Policy       string           `json:"policy"`
 	Category     finding.Category `json:"category"`
 	Severity     finding.Severity `json:"severity"`
 	Account      string           `json:"account"`
@@ -321,23 +352,41 @@ func indexFindings(ctx context.Context, tx *sqldb.Tx, seq, started int64, paged 
 			q.Close()
 			return indexedScan{}, fmt.Errorf("decode finding of episode %d: %w", r.episode, err)
 		}
-		r.severity, r.category = int(f.Severity), string(f.Category)
-		r.owner, r.system, r.env, r.account = f.Owner, f.System, f.Env, f.Account
-		r.name = f.Name
-		if r.name == "" {
-			r.name = f.ARN
-		}
-		r.isNew = r.firstSeen == started
-		// Sorting by dollars is sorting by any one display currency; an
-		// amount whose rate is unknown stays as stored, as the report does.
-		r.wasteUSD, _ = money.Convert(f.MonthlyWaste, f.Currency, f.Rate, money.USD, 1)
-		r.waste, r.currency, r.rate = f.MonthlyWaste, f.Currency, f.Rate
-		rows = append(rows, r)
+		rows = append(rows, newPageRow(f, r.episode, r.firstSeen, started))
 	}
 	q.Close()
 	if err := q.Err(); err != nil {
 		return indexedScan{}, fmt.Errorf("read findings: %w", err)
 	}
+	return writeIndex(ctx, tx, seq, rows, paged)
+}
+
+// analyzePages refreshes the statistics of finding_pages. SQLite reads a
+// sample of each index (analysis_limit, as SQLite advises for ANALYZE run
+// often), not every row of the two scans kept paged: the plans need the
+// shape of the data, and a full pass grew with the estate (13 indexes of
+// 2 x 450k rows at 1M resources). PostgreSQL samples by itself.
+func analyzePages(ctx context.Context, tx *sqldb.Tx) error {
+	sqlite := tx.Dialect() == sqldb.SQLite
+	if sqlite {
+		if _, err := tx.ExecContext(ctx, `PRAGMA analysis_limit = 2000`); err != nil {
+			return fmt.Errorf("analyze finding pages: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `ANALYZE finding_pages`); err != nil {
+		return fmt.Errorf("analyze finding pages: %w", err)
+	}
+	if sqlite {
+		if _, err := tx.ExecContext(ctx, `PRAGMA analysis_limit = 0`); err != nil {
+			return fmt.Errorf("analyze finding pages: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeIndex writes a scan's index from its rows, in (policy, arn) order.
+// The scan has none yet.
+func writeIndex(ctx context.Context, tx *sqldb.Tx, seq int64, rows []pageRow, paged bool) (indexedScan, error) {
 	if paged {
 		if err := insertPages(ctx, tx, seq, rows); err != nil {
 			return indexedScan{}, err
@@ -347,8 +396,8 @@ func indexFindings(ctx context.Context, tx *sqldb.Tx, seq, started int64, paged 
 		// narrower (SQLite without them walked the new-or-not index
 		// through the whole scan: a second a page at 200k findings). A
 		// few hundred milliseconds at that size, once per save.
-		if _, err := tx.ExecContext(ctx, `ANALYZE finding_pages`); err != nil {
-			return indexedScan{}, fmt.Errorf("analyze finding pages: %w", err)
+		if err := analyzePages(ctx, tx); err != nil {
+			return indexedScan{}, err
 		}
 	}
 	if err := insertCounts(ctx, tx, seq, rows); err != nil {
@@ -364,28 +413,14 @@ func indexFindings(ctx context.Context, tx *sqldb.Tx, seq, started int64, paged 
 	return st, nil
 }
 
-// pageBatch is how many finding_pages rows one INSERT writes (13
-// parameters each, under both backends' limits).
-const pageBatch = 400
-
 func insertPages(ctx context.Context, tx *sqldb.Tx, seq int64, rows []pageRow) error {
-	const cols = `(scan_seq, pos, episode_id, severity, category, owner, system, env, account, name, is_new, waste_usd, first_seen)`
-	for lo := 0; lo < len(rows); lo += pageBatch {
-		hi := min(lo+pageBatch, len(rows))
-		var b strings.Builder
-		b.WriteString(`INSERT INTO finding_pages ` + cols + ` VALUES `)
-		args := make([]any, 0, (hi-lo)*13)
-		for i := lo; i < hi; i++ {
-			if i > lo {
-				b.WriteByte(',')
-			}
-			b.WriteString(`(?,?,?,?,?,?,?,?,?,?,?,?,?)`)
-			r := &rows[i]
-			args = append(args, seq, i, r.episode, r.severity, r.category, r.owner, r.system, r.env, r.account, r.name, r.isNew, r.wasteUSD, r.firstSeen)
-		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("insert finding pages: %w", err)
-		}
+	cols := []string{"scan_seq", "pos", "episode_id", "severity", "category", "owner", "system", "env", "account", "name", "is_new", "waste_usd", "first_seen"}
+	if err := insertRows(ctx, tx, "finding_pages", cols, len(rows), func(i int, d []any) {
+		r := &rows[i]
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6] = seq, int64(i), r.episode, int64(r.severity), r.category, r.owner, r.system
+		d[7], d[8], d[9], d[10], d[11], d[12] = r.env, r.account, r.name, r.isNew, r.wasteUSD, r.firstSeen
+	}); err != nil {
+		return fmt.Errorf("insert finding pages: %w", err)
 	}
 	return nil
 }

@@ -1,10 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
@@ -35,35 +39,19 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later []int64, scan *inventory.Scan, findings []finding.Finding) ([]finding.Finding, error) {
+func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later []int64, scan *inventory.Scan, findings []finding.Finding) ([]finding.Finding, []pageRow, error) {
 	started := scan.Started.UnixNano()
 	ps := make([]produced, len(findings))
 	bodies := make([][]byte, len(findings))
 	errs := make([]error, len(findings))
 	parallel(len(findings), func(i int) { bodies[i], ps[i].hash, errs[i] = findingBody(findings[i]) })
-	// Finding texts repeat from scan to scan: each distinct one is
-	// written once, a few hundred to a statement.
-	var args []any
-	fresh := make(map[string]bool, len(findings))
 	for i := range findings {
 		f := &findings[i]
 		if errs[i] != nil {
-			return nil, fmt.Errorf("encode finding %s on %s: %w", f.Policy, f.ARN, errs[i])
+			return nil, nil, fmt.Errorf("encode finding %s on %s: %w", f.Policy, f.ARN, errs[i])
 		}
 		ps[i] = produced{key: f.Key(), policy: f.Policy, arn: f.ARN, account: f.Account, region: f.Region, hash: ps[i].hash}
-		if !fresh[ps[i].hash] {
-			fresh[ps[i].hash] = true
-			args = append(args, ps[i].hash, bodies[i])
-		}
 	}
-	bodies = nil
-	if err := chunks(len(args)/2, chunkRows, func(lo, hi int) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO finding_versions (hash, body) VALUES `+values(hi-lo, 2)+` ON CONFLICT (hash) DO NOTHING`, args[2*lo:2*hi]...)
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("insert finding texts: %w", err)
-	}
-	args = nil
 
 	var (
 		open   map[string]*episode
@@ -81,22 +69,45 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+
+	// Finding texts repeat from scan to scan: each distinct one is written
+	// once, a few hundred to a statement, and the texts of the open
+	// findings (most of a scan's) are stored already.
+	known := make(map[string]bool, len(open)+len(findings))
+	for _, ep := range open {
+		known[ep.bodyHash] = true
+	}
+	var args []any
+	for i := range ps {
+		if !known[ps[i].hash] {
+			known[ps[i].hash] = true
+			args = append(args, ps[i].hash, bodies[i])
+		}
+	}
+	bodies = nil
+	if err := chunks(len(args)/2, chunkRows, func(lo, hi int) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO finding_versions (hash, body) VALUES `+values(hi-lo, 2)+` ON CONFLICT (hash) DO NOTHING`, args[2*lo:2*hi]...)
+		return err
+	}); err != nil {
+		return nil, nil, fmt.Errorf("insert finding texts: %w", err)
+	}
+	args = nil
 
 	l, err := newLifecycle(ctx, tx, open)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer l.close()
-	eps, err := l.apply(ctx, seq, started, scan.Covered, ps)
+	eps, carried, err := l.apply(ctx, seq, started, scan.Covered, ps)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, r := range replay {
 		covered := func(account, region string) bool { return gaps.covered(r.seq, account, region) }
-		if _, err := l.apply(ctx, r.seq, r.started, covered, r.produced); err != nil {
-			return nil, fmt.Errorf("replay scan %d: %w", r.seq, err)
+		if _, _, err := l.apply(ctx, r.seq, r.started, covered, r.produced); err != nil {
+			return nil, nil, fmt.Errorf("replay scan %d: %w", r.seq, err)
 		}
 	}
 
@@ -107,7 +118,63 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 		f.ResolvedAt = nil
 		out[i] = f
 	}
-	return out, nil
+	// The scan's findings index comes from what it produced, as saved, and
+	// the few findings carried through its gaps: nothing is read back.
+	rows := make([]pageRow, 0, len(findings)+len(carried))
+	for i := range findings {
+		rows = append(rows, newPageRow(fieldsOf(&findings[i]), eps[i].id, eps[i].firstSeen, started))
+	}
+	carriedRows, err := carriedPageRows(ctx, tx, carried, started)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows = append(rows, carriedRows...)
+	slices.SortFunc(rows, func(a, b pageRow) int {
+		return cmp.Or(strings.Compare(a.policy, b.policy), strings.Compare(a.arn, b.arn))
+	})
+	return out, rows, nil
+}
+
+// carriedPageRows are the findings index rows of open findings a scan
+// carried through its gaps, read from their stored texts.
+func carriedPageRows(ctx context.Context, tx *sqldb.Tx, carried []episode, started int64) ([]pageRow, error) {
+	if len(carried) == 0 {
+		return nil, nil
+	}
+	fields := make(map[string]indexedFields)
+	var hashes []any
+	for _, ep := range carried {
+		if _, ok := fields[ep.bodyHash]; !ok {
+			fields[ep.bodyHash] = indexedFields{}
+			hashes = append(hashes, ep.bodyHash)
+		}
+	}
+	if err := chunks(len(hashes), chunkRows, func(lo, hi int) error {
+		return eachRow(ctx, tx, `SELECT hash, body FROM finding_versions WHERE hash IN (`+list(hi-lo)+`)`, hashes[lo:hi], func(q *sql.Rows) error {
+			var (
+				h    string
+				body []byte
+				f    indexedFields
+			)
+			if err := q.Scan(&h, &body); err != nil {
+				return err
+			}
+			if err := json.Unmarshal(body, &f); err != nil {
+				return fmt.Errorf("decode finding text %s: %w", h, err)
+			}
+			fields[h] = f
+			return nil
+		})
+	}); err != nil {
+		return nil, fmt.Errorf("read carried findings: %w", err)
+	}
+	rows := make([]pageRow, 0, len(carried))
+	for _, ep := range carried {
+		r := newPageRow(fields[ep.bodyHash], ep.id, ep.firstSeen, started)
+		r.policy, r.arn = ep.policy, ep.arn
+		rows = append(rows, r)
+	}
+	return rows, nil
 }
 
 // openEpisodes reads the findings open after the last scan in scan order.
@@ -159,6 +226,7 @@ func readEpisodes(ctx context.Context, tx *sqldb.Tx, query string, args ...any) 
 			return nil, fmt.Errorf("read open findings: %w", err)
 		}
 		ep.lastSeq = lastSeq.Int64
+		ep.policy, ep.arn = policy, arn
 		ep.key = (&finding.Finding{Policy: policy, ARN: arn}).Key()
 		open[ep.key] = &ep
 	}
@@ -240,25 +308,22 @@ type findingMember struct {
 	lastSeen, lastQ int64
 }
 
-// insertMembers writes scan_findings rows, a few hundred to a statement.
+// insertMembers writes scan_findings rows.
 func (l *lifecycle) insertMembers(ctx context.Context, seq int64, ms []findingMember) error {
-	return chunks(len(ms), chunkRows, func(lo, hi int) error {
-		args := make([]any, 0, 5*(hi-lo))
-		for _, m := range ms[lo:hi] {
-			args = append(args, seq, m.episode, m.hash, m.lastSeen, m.lastQ)
-		}
-		_, err := l.tx.ExecContext(ctx, `INSERT INTO scan_findings (scan_seq, episode_id, body_hash, last_seen, last_seq) VALUES `+values(hi-lo, 5), args...)
-		return err
+	return insertRows(ctx, l.tx, "scan_findings", []string{"scan_seq", "episode_id", "body_hash", "last_seen", "last_seq"}, len(ms), func(i int, dst []any) {
+		m := &ms[i]
+		dst[0], dst[1], dst[2], dst[3], dst[4] = seq, m.episode, m.hash, m.lastSeen, m.lastQ
 	})
 }
 
 // apply records one scan: a produced finding opens an episode or moves an
 // open one on; an open finding the scan did not produce is resolved where
 // the scan looked and carried, with its old last seen, where it could not.
-// It returns the episode of each produced finding, in input order. Rows
+// It returns the episode of each produced finding, in input order, and the
+// open findings carried through the scan's gaps. Rows
 // are written a few hundred to a statement: most findings of a scan are
 // the open ones of the scan before, unchanged.
-func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(account, region string) bool, ps []produced) ([]episode, error) {
+func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(account, region string) bool, ps []produced) ([]episode, []episode, error) {
 	var (
 		same  []int64 // open, text unchanged: only the times move on
 		fresh []int   // not open: a new episode
@@ -273,13 +338,13 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 		if ep.bodyHash == p.hash && ep.account == p.account && ep.region == p.region {
 			same = append(same, ep.id)
 		} else if _, err := l.seen.ExecContext(ctx, started, seq, p.hash, p.account, p.region, ep.id); err != nil {
-			return nil, fmt.Errorf("update finding %s on %s: %w", p.policy, p.arn, err)
+			return nil, nil, fmt.Errorf("update finding %s on %s: %w", p.policy, p.arn, err)
 		}
 		ep.account, ep.region, ep.lastSeen, ep.lastSeq, ep.bodyHash = p.account, p.region, started, seq, p.hash
 		touched[ep.id] = true
 	}
 	if err := l.byIDs(ctx, `UPDATE finding_episodes SET last_seen = ?, last_seq = ? WHERE id IN (`, same, started, seq); err != nil {
-		return nil, fmt.Errorf("update findings: %w", err)
+		return nil, nil, fmt.Errorf("update findings: %w", err)
 	}
 	if err := chunks(len(fresh), chunkRows, func(lo, hi int) error {
 		args := make([]any, 0, 9*(hi-lo))
@@ -297,11 +362,11 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 				return err
 			}
 			key := (&finding.Finding{Policy: policy, ARN: arn}).Key()
-			l.open[key] = &episode{id: id, key: key, firstSeen: started}
+			l.open[key] = &episode{id: id, key: key, policy: policy, arn: arn, firstSeen: started}
 			return nil
 		})
 	}); err != nil {
-		return nil, fmt.Errorf("insert findings: %w", err)
+		return nil, nil, fmt.Errorf("insert findings: %w", err)
 	}
 	eps := make([]episode, len(ps))
 	ms := make([]findingMember, 0, len(ps))
@@ -309,7 +374,7 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 		p := &ps[i]
 		ep := l.open[p.key]
 		if ep == nil {
-			return nil, fmt.Errorf("insert finding %s on %s: no id came back", p.policy, p.arn)
+			return nil, nil, fmt.Errorf("insert finding %s on %s: no id came back", p.policy, p.arn)
 		}
 		ep.account, ep.region, ep.lastSeen, ep.lastSeq, ep.bodyHash = p.account, p.region, started, seq, p.hash
 		touched[ep.id] = true
@@ -320,7 +385,7 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 		ms = append(ms, findingMember{episode: ep.id, hash: p.hash, lastSeen: started, lastQ: seq})
 	}
 	if err := l.insertMembers(ctx, seq, ms); err != nil {
-		return nil, fmt.Errorf("insert findings: %w", err)
+		return nil, nil, fmt.Errorf("insert findings: %w", err)
 	}
 
 	// Sorted, so the order of writes does not depend on map order.
@@ -333,6 +398,7 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 	sort.Slice(missing, func(i, j int) bool { return missing[i].id < missing[j].id })
 	var resolved []int64
 	carried := []findingMember{}
+	var carriedEps []episode
 	for _, ep := range missing {
 		if covered(ep.account, ep.region) {
 			resolved = append(resolved, ep.id)
@@ -340,12 +406,13 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 			continue
 		}
 		carried = append(carried, findingMember{episode: ep.id, hash: ep.bodyHash, lastSeen: ep.lastSeen, lastQ: ep.lastSeq})
+		carriedEps = append(carriedEps, *ep)
 	}
 	if err := l.byIDs(ctx, `UPDATE finding_episodes SET resolved_at = ?, resolved_seq = ? WHERE id IN (`, resolved, started, seq); err != nil {
-		return nil, fmt.Errorf("resolve findings: %w", err)
+		return nil, nil, fmt.Errorf("resolve findings: %w", err)
 	}
 	if err := l.insertMembers(ctx, seq, carried); err != nil {
-		return nil, fmt.Errorf("carry findings: %w", err)
+		return nil, nil, fmt.Errorf("carry findings: %w", err)
 	}
-	return eps, nil
+	return eps, carriedEps, nil
 }

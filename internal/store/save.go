@@ -8,7 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
@@ -59,6 +60,7 @@ type episode struct {
 	lastSeen        int64
 	lastSeq         int64
 	bodyHash        string
+	policy, arn     string
 }
 
 func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
@@ -71,14 +73,18 @@ func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources
 		return nil, fmt.Errorf("save scan %s: begin: %w", scan.ID, s.describe(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	out, err := s.saveScan(ctx, tx, scan, resources, findings)
+	var took savePhases
+	out, err := s.saveScan(ctx, tx, scan, resources, findings, &took)
 	if err != nil {
 		return nil, fmt.Errorf("save scan %s: %w", scan.ID, s.describe(err))
 	}
+	committing := time.Now()
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("save scan %s: commit: %w", scan.ID, s.describe(err))
 	}
-	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings), "took", time.Since(began).Round(time.Millisecond))
+	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings), "took", ms(time.Since(began)),
+		"resources_took", ms(took.resources), "findings_took", ms(took.findings), "index_took", ms(took.index), "commit_took", ms(time.Since(committing)))
 	return out, nil
 }
 
@@ -109,7 +115,12 @@ func (s *sqlStore) beginWrite(ctx context.Context) (*sqldb.Tx, error) {
 	}
 }
 
-func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
+// savePhases is how long each part of a save took, for the log.
+type savePhases struct {
+	resources, findings, index time.Duration
+}
+
+func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding, took *savePhases) ([]finding.Finding, error) {
 	started := scan.Started.UnixNano()
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM scans WHERE id = ?`, scan.ID).Scan(&exists); err != nil {
@@ -158,16 +169,22 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 	if err := insertCoverage(ctx, tx, seq, scan.Coverage); err != nil {
 		return nil, err
 	}
+	t := time.Now()
 	if err := insertResources(ctx, tx, seq, prevSeq, resources); err != nil {
 		return nil, err
 	}
-	out, err := saveFindings(ctx, tx, seq, prevSeq, later, scan, findings)
+	took.resources = time.Since(t)
+	t = time.Now()
+	out, rows, err := saveFindings(ctx, tx, seq, prevSeq, later, scan, findings)
 	if err != nil {
 		return nil, err
 	}
-	if err := reindexAfterSave(ctx, tx, seq, later); err != nil {
+	took.findings = time.Since(t)
+	t = time.Now()
+	if err := reindexAfterSave(ctx, tx, seq, rows, later); err != nil {
 		return nil, err
 	}
+	took.index = time.Since(t)
 	return out, nil
 }
 
@@ -217,22 +234,32 @@ type prevMember struct {
 	seen                  bool // in the scan being saved too
 }
 
+// encodeBatch is how many resources are encoded at once: their bodies are
+// held only until their chunk is written, so a big scan's JSON is never
+// all in memory.
+const encodeBatch = 4 * chunkRows
+
 // insertResources keeps each distinct resource content once and records
 // which version each ARN had in this scan.
 //
 // Most resources are unchanged since the previous scan (in scan order):
 // their membership rows are copied from it in one statement, and only the
 // resources whose ARN is new or whose content hash differs are looked up
-// and written, a few hundred rows per statement. Those are written in ARN
-// order, so new rows and the history index grow in key order.
+// and written, a few hundred rows per statement. Each resource is encoded
+// once: the JSON written is the one hashed. Resources go in ARN order, so
+// new rows and the history index grow in key order.
 func insertResources(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, resources []inventory.Resource) error {
 	if len(resources) == 0 {
 		return nil
 	}
-	hs := hashes(resources)
 	prev, err := previousMembers(ctx, tx, prevSeq)
 	if err != nil {
 		return err
+	}
+	// An empty store (the first scan) has no version or ARN to look up.
+	var stored bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM resources)`).Scan(&stored); err != nil {
+		return fmt.Errorf("read resources: %w", err)
 	}
 	if len(prev) > 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO scan_resources (scan_seq, resource_id, version_id)
@@ -240,24 +267,68 @@ func insertResources(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, reso
 			return fmt.Errorf("copy unchanged resources: %w", err)
 		}
 	}
-	var todo []int
-	for i := range resources {
-		if p, ok := prev[resources[i].ARN]; ok {
-			p.seen = true
-			prev[resources[i].ARN] = p
-			if p.hash == hs[i] {
-				continue
-			}
-		}
-		todo = append(todo, i)
+	order := make([]int, len(resources))
+	for i := range order {
+		order[i] = i
 	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(resources[a].ARN, resources[b].ARN) })
+
+	var w resourceSink
+	if tx.CanCopy() {
+		w, err = newResourceStage(ctx, tx, seq)
+	} else {
+		w, err = newResourceWriter(ctx, tx, seq, stored, prev)
+	}
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	bodies := make([][]byte, encodeBatch)
+	hs := make([]string, encodeBatch)
+	errs := make([]error, encodeBatch)
+	var todo []pendingResource
+	for lo := 0; lo < len(order); lo += encodeBatch {
+		batch := order[lo:min(lo+encodeBatch, len(order))]
+		parallel(len(batch), func(k int) { bodies[k], hs[k], errs[k] = resources[batch[k]].Encode() })
+		for k, i := range batch {
+			r := &resources[i]
+			if errs[k] != nil {
+				return fmt.Errorf("encode resource %s: %w", r.ARN, errs[k])
+			}
+			if p, ok := prev[r.ARN]; ok {
+				p.seen = true
+				prev[r.ARN] = p
+				if p.hash == hs[k] {
+					continue
+				}
+			}
+			todo = append(todo, pendingResource{r: r, hash: hs[k], body: bodies[k]})
+		}
+		clear(bodies)
+		// Written a chunk at a time; what is left waits for the next batch.
+		for len(todo) >= chunkRows {
+			if err := w.write(ctx, todo[:chunkRows]); err != nil {
+				return err
+			}
+			todo = append(todo[:0], todo[chunkRows:]...)
+		}
+	}
+	if len(todo) > 0 {
+		if err := w.write(ctx, todo); err != nil {
+			return err
+		}
+	}
+	if err := w.finish(ctx); err != nil {
+		return err
+	}
+
 	var gone []int64
 	for _, p := range prev {
 		if !p.seen {
 			gone = append(gone, p.resourceID)
 		}
 	}
-	sort.Slice(gone, func(a, b int) bool { return gone[a] < gone[b] })
+	slices.Sort(gone)
 	if err := chunks(len(gone), chunkRows, func(lo, hi int) error {
 		args := []any{seq}
 		for _, id := range gone[lo:hi] {
@@ -268,28 +339,122 @@ func insertResources(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, reso
 	}); err != nil {
 		return fmt.Errorf("drop resources gone since the previous scan: %w", err)
 	}
+	return nil
+}
 
-	sort.Slice(todo, func(a, b int) bool { return resources[todo[a]].ARN < resources[todo[b]].ARN })
+// pendingResource is a resource to write: new, or changed since the
+// previous scan.
+type pendingResource struct {
+	r    *inventory.Resource
+	hash string
+	body []byte
+}
+
+// resourceWriter writes new and changed resources, a chunk at a time.
+type resourceWriter struct {
+	tx      *sqldb.Tx
+	seq     int64
+	stored  bool // the store has resources: look versions and ARNs up
+	prev    map[string]prevMember
+	changed *sql.Stmt
+}
+
+func newResourceWriter(ctx context.Context, tx *sqldb.Tx, seq int64, stored bool, prev map[string]prevMember) (*resourceWriter, error) {
 	changed, err := tx.PrepareContext(ctx, `UPDATE scan_resources SET version_id = ? WHERE scan_seq = ? AND resource_id = ?`)
 	if err != nil {
-		return fmt.Errorf("insert resources: %w", err)
+		return nil, fmt.Errorf("insert resources: %w", err)
 	}
-	defer changed.Close()
-	return chunks(len(todo), chunkRows, func(lo, hi int) error {
-		return writeResources(ctx, tx, changed, seq, resources, hs, todo[lo:hi], prev)
+	return &resourceWriter{tx: tx, seq: seq, stored: stored, prev: prev, changed: changed}, nil
+}
+
+func (w *resourceWriter) close() { w.changed.Close() }
+
+func (w *resourceWriter) finish(context.Context) error { return nil }
+
+// resourceSink takes the new and changed resources of a save, a chunk at
+// a time, and writes them by finish.
+type resourceSink interface {
+	write(ctx context.Context, rs []pendingResource) error
+	finish(ctx context.Context) error
+	close()
+}
+
+// resourceStage writes new and changed resources on PostgreSQL: COPY into
+// a temporary table as they come, then a statement per table for all of
+// them, the database matching ARNs and hashes with what it has.
+type resourceStage struct {
+	tx     *sqldb.Tx
+	seq    int64
+	staged int
+}
+
+func newResourceStage(ctx context.Context, tx *sqldb.Tx, seq int64) (*resourceStage, error) {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMPORARY TABLE stage_resources (
+		arn TEXT COLLATE "C" NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+		hash TEXT COLLATE "C" NOT NULL, body BYTEA NOT NULL) ON COMMIT DROP`); err != nil {
+		return nil, fmt.Errorf("stage resources: %w", err)
+	}
+	return &resourceStage{tx: tx, seq: seq}, nil
+}
+
+func (w *resourceStage) close() {}
+
+func (w *resourceStage) write(ctx context.Context, rs []pendingResource) error {
+	w.staged += len(rs)
+	return insertRows(ctx, w.tx, "stage_resources", []string{"arn", "account", "region", "hash", "body"}, len(rs), func(i int, dst []any) {
+		p := &rs[i]
+		dst[0], dst[1], dst[2], dst[3], dst[4] = p.r.ARN, p.r.Account, p.r.Region, p.hash, p.body
 	})
 }
 
-// writeResources writes one chunk of new or changed resources: finds the
-// versions and ARNs the store already has, inserts the others, and records
-// the membership rows.
-func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq int64, resources []inventory.Resource, hs []string, idx []int, prev map[string]prevMember) error {
-	type row struct{ versionID, resourceID int64 }
-	versions := make(map[string]row, len(idx))
-	args := make([]any, 0, 3*len(idx))
-	for _, i := range idx {
-		args = append(args, hs[i])
+func (w *resourceStage) finish(ctx context.Context) error {
+	if w.staged == 0 {
+		return nil
 	}
+	steps := []struct{ what, sql string }{
+		{"analyze staged resources", `ANALYZE stage_resources`},
+		{"insert resources", `INSERT INTO resources (arn, account, region)
+			SELECT arn, account, region FROM stage_resources ORDER BY arn ON CONFLICT (arn) DO NOTHING`},
+		// A version already stored (a resource back to an earlier content)
+		// is kept; its hash names it below.
+		{"insert resource versions", `INSERT INTO resource_versions (hash, resource_id, body)
+			SELECT s.hash, r.id, s.body FROM stage_resources s JOIN resources r ON r.arn = s.arn
+			ORDER BY r.id ON CONFLICT (hash) DO NOTHING`},
+	}
+	for _, st := range steps {
+		if _, err := w.tx.ExecContext(ctx, st.sql); err != nil {
+			return fmt.Errorf("%s: %w", st.what, err)
+		}
+	}
+	// New resources get their membership row, changed ones (copied from
+	// the previous scan) their new version.
+	res, err := w.tx.ExecContext(ctx, `INSERT INTO scan_resources (scan_seq, resource_id, version_id)
+		SELECT ?, v.resource_id, v.id FROM stage_resources s
+		JOIN resource_versions v ON v.hash = s.hash
+		JOIN resources r ON r.id = v.resource_id AND r.arn = s.arn
+		ORDER BY v.resource_id
+		ON CONFLICT (scan_seq, resource_id) DO UPDATE SET version_id = excluded.version_id`, w.seq)
+	if err != nil {
+		return fmt.Errorf("insert scan resources: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("insert scan resources: %w", err)
+	}
+	if n != int64(w.staged) {
+		return fmt.Errorf("insert scan resources: %d of %d new or changed resources stored", n, w.staged)
+	}
+	return nil
+}
+
+// write writes one chunk of new or changed resources: finds the versions
+// and ARNs the store already has, inserts the others, and records the
+// membership rows.
+func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error {
+	tx := w.tx
+	type row struct{ versionID, resourceID int64 }
+	versions := make(map[string]row, len(rs))
+	args := make([]any, 0, 3*len(rs))
 	// keep reads a version's (hash, id, resource_id) row.
 	keep := func(q *sql.Rows) error {
 		var (
@@ -302,23 +467,30 @@ func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq in
 		versions[h] = r
 		return nil
 	}
-	if err := eachRow(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(idx))+`)`, args, keep); err != nil {
-		return fmt.Errorf("look up resource versions: %w", err)
+	if w.stored {
+		for _, p := range rs {
+			args = append(args, p.hash)
+		}
+		if err := eachRow(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(rs))+`)`, args, keep); err != nil {
+			return fmt.Errorf("look up resource versions: %w", err)
+		}
 	}
 
 	// ARNs of the versions to insert: known from the previous scan, from
 	// an older one, or new.
-	ids := map[string]int64{}
+	ids := make(map[string]int64, len(rs))
 	var lookup []any
-	for _, i := range idx {
-		if _, ok := versions[hs[i]]; ok {
+	for _, p := range rs {
+		if _, ok := versions[p.hash]; ok {
 			continue
 		}
-		if p, ok := prev[resources[i].ARN]; ok {
-			ids[resources[i].ARN] = p.resourceID
+		if m, ok := w.prev[p.r.ARN]; ok {
+			ids[p.r.ARN] = m.resourceID
 			continue
 		}
-		lookup = append(lookup, resources[i].ARN)
+		if w.stored {
+			lookup = append(lookup, p.r.ARN)
+		}
 	}
 	if len(lookup) > 0 {
 		if err := eachRow(ctx, tx, `SELECT arn, id FROM resources WHERE arn IN (`+list(len(lookup))+`)`, lookup, func(q *sql.Rows) error {
@@ -334,79 +506,68 @@ func writeResources(ctx context.Context, tx *sqldb.Tx, changed *sql.Stmt, seq in
 		}); err != nil {
 			return fmt.Errorf("look up resources: %w", err)
 		}
-		args = args[:0]
-		n := 0
-		for _, i := range idx {
-			r := &resources[i]
-			if _, ok := versions[hs[i]]; ok {
-				continue
-			}
-			if _, ok := ids[r.ARN]; ok {
-				continue
-			}
-			ids[r.ARN] = 0 // once, even if asked twice
-			args = append(args, r.ARN, r.Account, r.Region)
-			n++
-		}
-		if n > 0 {
-			if err := eachRow(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, args, func(q *sql.Rows) error {
-				var (
-					arn string
-					id  int64
-				)
-				if err := q.Scan(&arn, &id); err != nil {
-					return err
-				}
-				ids[arn] = id
-				return nil
-			}); err != nil {
-				return fmt.Errorf("insert resources: %w", err)
-			}
-		}
 	}
-
-	var fresh []int
-	for _, i := range idx {
-		if _, ok := versions[hs[i]]; !ok {
-			fresh = append(fresh, i)
+	args = args[:0]
+	n := 0
+	for _, p := range rs {
+		if _, ok := versions[p.hash]; ok {
+			continue
 		}
+		if _, ok := ids[p.r.ARN]; ok {
+			continue
+		}
+		ids[p.r.ARN] = 0 // once, even if asked twice
+		args = append(args, p.r.ARN, p.r.Account, p.r.Region)
+		n++
 	}
-	if len(fresh) > 0 {
-		bodies := make([][]byte, len(fresh))
-		errs := make([]error, len(fresh))
-		parallel(len(fresh), func(k int) { bodies[k], errs[k] = json.Marshal(&resources[fresh[k]]) })
-		args = args[:0]
-		for k, i := range fresh {
-			if errs[k] != nil {
-				return fmt.Errorf("encode resource %s: %w", resources[i].ARN, errs[k])
+	if n > 0 {
+		if err := eachRow(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, args, func(q *sql.Rows) error {
+			var (
+				arn string
+				id  int64
+			)
+			if err := q.Scan(&arn, &id); err != nil {
+				return err
 			}
-			args = append(args, hs[i], ids[resources[i].ARN], bodies[k])
-		}
-		if err := eachRow(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(len(fresh), 3)+` RETURNING hash, id, resource_id`, args, keep); err != nil {
-			return fmt.Errorf("insert resource versions: %w", err)
+			ids[arn] = id
+			return nil
+		}); err != nil {
+			return fmt.Errorf("insert resources: %w", err)
 		}
 	}
 
 	args = args[:0]
-	n := 0
-	for _, i := range idx {
-		v, ok := versions[hs[i]]
-		if !ok {
-			return fmt.Errorf("resource %s: version %s was not stored", resources[i].ARN, hs[i])
+	n = 0
+	for _, p := range rs {
+		if _, ok := versions[p.hash]; !ok {
+			args = append(args, p.hash, ids[p.r.ARN], p.body)
+			n++
 		}
-		if _, ok := prev[resources[i].ARN]; ok {
-			if _, err := changed.ExecContext(ctx, v.versionID, seq, v.resourceID); err != nil {
-				return fmt.Errorf("update resource %s: %w", resources[i].ARN, err)
+	}
+	if n > 0 {
+		if err := eachRow(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(n, 3)+` RETURNING hash, id, resource_id`, args, keep); err != nil {
+			return fmt.Errorf("insert resource versions: %w", err)
+		}
+	}
+
+	var members []row
+	for _, p := range rs {
+		v, ok := versions[p.hash]
+		if !ok {
+			return fmt.Errorf("resource %s: version %s was not stored", p.r.ARN, p.hash)
+		}
+		if _, ok := w.prev[p.r.ARN]; ok {
+			if _, err := w.changed.ExecContext(ctx, v.versionID, w.seq, v.resourceID); err != nil {
+				return fmt.Errorf("update resource %s: %w", p.r.ARN, err)
 			}
 			continue
 		}
-		args = append(args, seq, v.resourceID, v.versionID)
-		n++
+		members = append(members, v)
 	}
-	if n > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO scan_resources (scan_seq, resource_id, version_id) VALUES `+values(n, 3), args...); err != nil {
-			return fmt.Errorf("insert scan resources: %w", err)
-		}
+	if err := insertRows(ctx, tx, "scan_resources", []string{"scan_seq", "resource_id", "version_id"}, len(members), func(i int, dst []any) {
+		dst[0], dst[1], dst[2] = w.seq, members[i].resourceID, members[i].versionID
+	}); err != nil {
+		return fmt.Errorf("insert scan resources: %w", err)
 	}
 	return nil
 }

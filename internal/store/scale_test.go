@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +31,8 @@ import (
 //     dashboard's overview is built from;
 //   - prune: dropping the oldest scan (keep 2), history kept.
 //
-// Filling the store is not timed and takes minutes at 1M on 2 cores:
+// Filling the store is not timed and takes minutes at 1M on 2 cores
+// (STEWARD_BENCH_LOG=1 logs how long each save and its parts took):
 //
 //	STEWARD_TEST_POSTGRES=$(.ci/postgres start) STEWARD_BENCH_RESOURCES=100000 \
 //	  go test -run '^$' -bench StoreAtScale -benchtime 3x -timeout 60m ./internal/store/
@@ -69,7 +71,12 @@ func scaleEstate(n, generation int) ([]inventory.Resource, []finding.Finding) {
 
 func benchAtScale(b *testing.B, dsn string, n int) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, dsn, slog.New(slog.DiscardHandler))
+	// STEWARD_BENCH_LOG=1 shows the store's debug log: each save's phases.
+	logger := slog.New(slog.DiscardHandler)
+	if os.Getenv("STEWARD_BENCH_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	s, err := store.Open(ctx, dsn, logger)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,17 +97,39 @@ func benchAtScale(b *testing.B, dsn string, n int) {
 		scans++
 		return sc.ID
 	}
+	// cpu times one operation: the CPU of this process and, on
+	// PostgreSQL, of the server's processes, which a loaded machine
+	// inflates less than wall time.
+	pg := strings.HasPrefix(dsn, "postgres")
+	cpu := func(op func()) (self, server time.Duration) {
+		s0, _ := cpuTime()
+		p0, _ := postgresCPUTime()
+		op()
+		s1, _ := cpuTime()
+		p1, ok := postgresCPUTime()
+		if !pg || !ok {
+			p0, p1 = 0, 0
+		}
+		return s1 - s0, p1 - p0
+	}
 	began := time.Now()
-	saveNext()
-	b.Logf("first scan of %d resources, %d findings saved in %s", n, len(finds[0]), time.Since(began).Round(time.Millisecond))
+	self, server := cpu(func() { saveNext() })
+	b.Logf("first scan of %d resources, %d findings saved in %s (CPU: %s this process, %s postgres)", n, len(finds[0]),
+		time.Since(began).Round(time.Millisecond), self.Round(time.Millisecond), server.Round(time.Millisecond))
 	latest := saveNext()
 	changed := gens[0][0].ARN // storetest.Estate changes every 100th resource
 
 	b.Run("save", func(b *testing.B) {
+		var self, server time.Duration
 		for b.Loop() {
-			latest = saveNext()
+			s, p := cpu(func() { latest = saveNext() })
+			self, server = self+s, server+p
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/resource")
+		b.ReportMetric(float64(self.Nanoseconds())/float64(b.N), "cpu-ns/op")
+		if pg {
+			b.ReportMetric(float64(server.Nanoseconds())/float64(b.N), "pg-cpu-ns/op")
+		}
 	})
 	b.Run("findings", func(b *testing.B) {
 		for b.Loop() {

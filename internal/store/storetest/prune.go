@@ -135,6 +135,7 @@ func testPrune(t *testing.T, open Opener) {
 				if res, err = s.Prune(ctx, keep, tc.now, false); err != nil {
 					t.Fatalf("Prune(%+v): %v", keep, err)
 				}
+				checkIntegrity(t, s)
 			}
 			if len(tc.keep) == 1 && !tc.keep[0].Off() {
 				if diff := cmp.Diff(dry.Scans, res.Scans); diff != "" {

@@ -109,7 +109,19 @@ func save(t *testing.T, s store.Store, sc *inventory.Scan, rs []inventory.Resour
 	if err != nil {
 		t.Fatalf("SaveScan(%s): %v", sc.ID, err)
 	}
+	checkIntegrity(t, s)
 	return out
+}
+
+// checkIntegrity fails the test when the store has rows naming rows that
+// do not exist (a store that can tell).
+func checkIntegrity(t *testing.T, s store.Store) {
+	t.Helper()
+	if c, ok := s.(store.IntegrityChecker); ok {
+		if err := c.CheckIntegrity(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // timeEqual compares times by instant: a store may return another location.
@@ -575,6 +587,28 @@ func testCurrency(t *testing.T, open Opener) {
 	}
 }
 
+// checkCountSince checks that CountSince counts what FindingsSince lists.
+func checkCountSince(t *testing.T, s store.Store, scanID string, since store.Since) {
+	t.Helper()
+	got, err := store.CountSince(context.Background(), s, scanID)
+	if err != nil {
+		t.Fatalf("CountSince(%s): %v", scanID, err)
+	}
+	want := store.Changes{Previous: since.Previous, New: len(since.New), Resolved: len(since.Resolved)}
+	if diff := cmp.Diff(want, got, timeEqual); diff != "" {
+		t.Errorf("CountSince(%s) differs from FindingsSince counted (-want +got):\n%s", scanID, diff)
+	}
+}
+
+func mustSince(t *testing.T, s store.Store, scanID string) store.Since {
+	t.Helper()
+	since, err := store.FindingsSince(context.Background(), s, scanID)
+	if err != nil {
+		t.Fatalf("FindingsSince(%s): %v", scanID, err)
+	}
+	return since
+}
+
 // FindingsSince compares with the previous complete scan: a partial scan
 // in between is no baseline, a finding resolved and back again is open,
 // and the first scan makes everything new.
@@ -592,6 +626,7 @@ func testFindingsSince(t *testing.T, open Opener) {
 	if first.Previous != nil || len(first.New) != 3 || len(first.Resolved) != 0 {
 		t.Errorf("first scan: previous %v, %d new, %d resolved; want none, 3, 0", first.Previous, len(first.New), len(first.Resolved))
 	}
+	checkCountSince(t, s, "s1", first)
 	// s2 is partial (another region failed): b is resolved there, c too.
 	save(t, s, scan("s2", 2, cov, gap("1", "r2", "ec2")), rs, []finding.Finding{find("p", a)})
 	// s3 is complete: c is back, d is new; b stays resolved.
@@ -611,6 +646,8 @@ func testFindingsSince(t *testing.T, open Opener) {
 	if got.Previous == nil || got.Previous.ID != "s1" {
 		t.Fatalf("previous = %v, want s1 (s2 is partial)", got.Previous)
 	}
+	checkCountSince(t, s, "s3", got)
+	checkCountSince(t, s, "s2", mustSince(t, s, "s2"))
 	// c came back after being resolved in s2: a new episode, so new.
 	if diff := cmp.Diff([]string{"i-c", "i-d"}, keys(got.New)); diff != "" {
 		t.Errorf("new (-want +got):\n%s", diff)
