@@ -168,7 +168,7 @@ func (s *Server) costPage(w http.ResponseWriter, r *http.Request) {
 	for _, day := range d.Daily.Days {
 		t, _ := time.Parse(time.DateOnly, day.Day)
 		d.Chart.X = append(d.Chart.X, t.Unix())
-		d.Chart.Series[0].Values = append(d.Chart.Series[0].Values, day.Cost.Float64())
+		d.Chart.Series[0].Values = append(d.Chart.Series[0].Values, point(day.Cost.Float64()))
 	}
 	s.render(w, "cost", "", v)
 }
@@ -176,15 +176,20 @@ func (s *Server) costPage(w http.ResponseWriter, r *http.Request) {
 // chartData is what app.js hands uPlot: x as Unix seconds, one series per
 // line, labels already in the page's language.
 type chartData struct {
-	Kind     string        `json:"kind"` // count or money
+	// Kind says how app.js writes the values: count, money, hours or
+	// percent.
+	Kind     string        `json:"kind"`
 	XLabel   string        `json:"x_label"`
 	Currency string        `json:"currency,omitempty"`
 	X        []int64       `json:"x"`
 	Series   []chartSeries `json:"series"`
 }
 
+// chartSeries is one line. A nil value is a point with nothing to
+// measure (a week without a change shipped has no lead time): it is
+// written as null, which uPlot draws as a gap, never as a zero.
 type chartSeries struct {
-	Label  string    `json:"label"`
-	Color  string    `json:"color,omitempty"`
-	Values []float64 `json:"values"`
+	Label  string     `json:"label"`
+	Color  string     `json:"color,omitempty"`
+	Values []*float64 `json:"values"`
 }

@@ -101,7 +101,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	for sev := finding.Critical; sev >= finding.Low; sev-- {
 		cs := chartSeries{Label: v.L.T("web.sev." + sev.String()), Color: severityColors[sev]}
 		for _, t := range trend {
-			cs.Values = append(cs.Values, float64(t.BySev[sev]))
+			cs.Values = append(cs.Values, point(float64(t.BySev[sev])))
 		}
 		d.Trend.Series = append(d.Trend.Series, cs)
 	}
@@ -160,8 +160,8 @@ func (s *Server) fourKeys(ctx context.Context, service string) (delivery.Summary
 type deliveryData struct {
 	Service string
 	Summary delivery.Summary
-	// Trend is deploys per week per service.
-	Trend chartData
+	// Trend is each key week by week, per service.
+	Trend keysTrend
 }
 
 func (s *Server) deliveryPage(w http.ResponseWriter, r *http.Request) {
@@ -180,7 +180,7 @@ func (s *Server) deliveryPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
 	}
-	d.Trend = deployTrend(data.Deployments, d.Service, s.now(), s.zone(), v.L.T("web.delivery.week"))
+	d.Trend = fourKeysTrend(data, d.Service, s.now(), s.zone(), v.L)
 	s.render(w, "delivery", "", v)
 }
 

@@ -178,7 +178,7 @@ func TestPages(t *testing.T) {
 		}},
 		"cost bad by": {target: "/cost?by=colour", status: 400, want: []string{"by: &#34;colour&#34; is not valid"}},
 		"iac":         {target: "/iac", status: 200, want: []string{"Import blocks to copy", "import {", "66.7% managed by IaC (40 managed, 20 unmanaged)", "Unmanaged resources (20)", "web-03"}},
-		"delivery":    {target: "/delivery?service=api", status: 200, want: []string{"Four Keys by service", "Deployments (", "d1", "Deploys per week", `id="deploys-data"`, `"label":"api"`}},
+		"delivery":    {target: "/delivery?service=api", status: 200, want: []string{"Four Keys by service", "Deployments (", "d1", "Four Keys per week", `id="deploys-data"`, `id="lead-data"`, `id="failure-data"`, `id="restore-data"`, `"label":"api"`}},
 		"schedules":   {target: "/schedules", status: 200, want: []string{"No schedules in steward.yaml", "steward has changed nothing yet."}},
 		"resource": {target: "/resource?arn=" + url.QueryEscape(arn(3)), status: 200, want: []string{
 			"web-03", "t3.micro", "History", "tags.env", "stg", "prod", "changed",
