@@ -38,7 +38,7 @@ var webCatalog = map[string]text{
 	"web.delivery.trend":            {"Four Keys per week (last 12 weeks)", "週ごとの Four Keys（直近 12 週）"},
 	"web.delivery.trend.deploys":    {"Successful deploys to production", "本番への成功したデプロイ数"},
 	"web.delivery.trend.lead":       {"Lead time, median (hours)", "リードタイム中央値（時間）"},
-	"web.delivery.trend.failure":    {"Change failure rate (%)", "変更失敗率（%）"},
+	"web.delivery.trend.failure":    {"Change failure rate (%%)", "変更失敗率（%%）"},
 	"web.delivery.trend.restore":    {"Time to restore, median (hours)", "復旧時間中央値（時間）"},
 	"web.delivery.trend.gaps":       {"A week with nothing to measure (no change shipped, no deploy, no failure) is a gap in its line, not a zero.", "測るものがない週（出荷した変更・デプロイ・失敗がない週）は 0 ではなく線の切れ目になります。"},
 	"web.delivery.week":             {"Week", "週"},
@@ -165,7 +165,8 @@ var webCatalog = map[string]text{
 	"web.iac.rest":         {"…and %d more, with fewer unmanaged.", "…ほか %d件（管理外がより少ないもの）。"},
 	"web.iac.imports":      {"Import blocks to copy", "コピー用の import ブロック"},
 	"web.iac.imports.show": {"Show Terraform import blocks for the resources above", "上のリソースの Terraform import ブロックを表示"},
-	"web.iac.more":         {"…and %d more: `steward iac` lists them all, with import blocks.", "…ほか %d件。`steward iac` で全件と import ブロックを出力できます。"},
+	"web.iac.showing":      {"%d–%d of %d; `steward iac` lists them all, with import blocks.", "%[3]d件中 %[1]d〜%[2]d件。`steward iac` で全件と import ブロックを出力できます。"},
+	"web.badpage":          {"page: %q is not a page number (1, 2, ...)", "page: %q はページ番号ではありません（1, 2, ...）"},
 
 	"web.delivery.window":      {"Environment %s, deployments finished %s to %s", "環境 %s、%s〜%s に完了したデプロイ"},
 	"web.delivery.all":         {"All services", "すべてのサービス"},
