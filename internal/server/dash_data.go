@@ -15,14 +15,14 @@ import (
 	"github.com/steward-sre/steward/internal/store"
 )
 
-// The overview and findings pages read the store's finding index (counts,
-// facets, one page of findings at a time): they never hold a scan, so
-// they answer at once whatever the estate's size, and the server's memory
-// does not grow with it. What they keep is small and per scan: the IaC
-// coverage total, counted once by reading the scan's resources one at a
-// time, and the trend's counts.
+// The overview, findings and IaC coverage pages read the store's indexes
+// (finding counts, facets and pages; resource counts and unmanaged
+// pages): they never hold a scan, so they answer at once whatever the
+// estate's size, and the server's memory does not grow with it. What they
+// keep is small and per scan: the IaC coverage ratios, summed once from
+// the scan's resource counts, and the trend's counts.
 //
-// The cost, IaC and schedules pages still work on the whole scan (its
+// The cost and schedules pages still work on the whole scan (its
 // resources and findings in memory, a snapshot), built the first time one
 // of them is asked for and kept for the latest scan and the one before it.
 const (
@@ -31,16 +31,11 @@ const (
 	trendScans    = 12
 )
 
-// snapshot is one scan, whole, as the cost, IaC and schedules pages read
-// it.
+// snapshot is one scan, whole, as the cost and schedules pages read it.
 type snapshot struct {
 	scan      *inventory.Scan
 	resources []inventory.Resource // sorted by ARN
 	findings  []finding.Finding
-
-	// coverage is IaC coverage from the resources' managed-by; nil when
-	// the scan read no IaC source.
-	coverage *iac.Result
 }
 
 // scanCounts are a scan's open findings by severity, for the trend.
@@ -51,11 +46,11 @@ type scanCounts struct {
 	Total   int
 }
 
-// coverEntry is a scan's IaC coverage total, counted once.
+// coverEntry is a scan's IaC coverage ratios, summed once.
 type coverEntry struct {
-	done  chan struct{}
-	total *iac.Ratio // nil when the scan read no IaC source
-	err   error
+	done chan struct{}
+	res  *iac.Result // nil when the scan read no IaC source
+	err  error
 }
 
 // dashCache keeps snapshots by scan ID.
@@ -69,7 +64,7 @@ type dashCache struct {
 	mu    sync.Mutex
 	snaps map[string]*snapEntry
 	order []string // least recently used first
-	// covers are the IaC coverage totals by scan ID.
+	// covers are the IaC coverage ratios by scan ID.
 	covers map[string]*coverEntry
 	// facetsOf are the findings filter's values by scan ID: thousands of
 	// accounts on a large estate, the same for every view of a scan.
@@ -210,17 +205,18 @@ func (c *dashCache) build(ctx context.Context, sc *inventory.Scan) (*snapshot, e
 	}
 	readFind := time.Since(began) - readRes
 	sn := &snapshot{scan: sc, resources: rs, findings: fs}
-	sn.coverage, _ = iac.Tally(rs, c.now())
 	c.log.Info("dashboard: scan loaded", "scan", sc.ID, "resources", len(rs), "findings", len(fs),
 		"read_resources", readRes.Round(time.Millisecond), "read_findings", readFind.Round(time.Millisecond),
 		"took", time.Since(began).Round(time.Millisecond))
 	return sn, nil
 }
 
-// coverage is a scan's IaC coverage total (nil when the scan read no IaC
-// source), counted once by reading its resources one at a time; callers
-// that ask while it is counted wait for that count, as long as ctx allows.
-func (c *dashCache) coverage(ctx context.Context, sc *inventory.Scan) (*iac.Ratio, error) {
+// coverage is a scan's IaC coverage ratios (nil when the scan read no IaC
+// source), summed once from the store's counts of its resources; callers
+// that ask while they are read (a store written before the counts has
+// them made from the resources first) wait for that, as long as ctx
+// allows.
+func (c *dashCache) coverage(ctx context.Context, sc *inventory.Scan) (*iac.Result, error) {
 	c.mu.Lock()
 	e, ok := c.covers[sc.ID]
 	if !ok {
@@ -236,7 +232,7 @@ func (c *dashCache) coverage(ctx context.Context, sc *inventory.Scan) (*iac.Rati
 		e = &coverEntry{done: make(chan struct{})}
 		c.covers[sc.ID] = e
 		go func() {
-			e.total, e.err = c.countCoverage(context.WithoutCancel(ctx), sc)
+			e.res, e.err = c.countCoverage(context.WithoutCancel(ctx), sc)
 			if e.err != nil {
 				c.mu.Lock()
 				if c.covers[sc.ID] == e {
@@ -250,24 +246,31 @@ func (c *dashCache) coverage(ctx context.Context, sc *inventory.Scan) (*iac.Rati
 	c.mu.Unlock()
 	select {
 	case <-e.done:
-		return e.total, e.err
+		return e.res, e.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-func (c *dashCache) countCoverage(ctx context.Context, sc *inventory.Scan) (*iac.Ratio, error) {
+func (c *dashCache) countCoverage(ctx context.Context, sc *inventory.Scan) (*iac.Result, error) {
 	began := time.Now()
-	var n iac.TotalCounter
-	if err := c.store.EachResource(ctx, sc.ID, func(r *inventory.Resource) error { n.Add(r); return nil }); err != nil {
-		return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
+	gs, err := c.store.ResourceGroups(ctx, sc.ID)
+	if err != nil {
+		return nil, fmt.Errorf("count resources of scan %s: %w", sc.ID, err)
 	}
-	c.log.Info("dashboard: coverage counted", "scan", sc.ID, "took", time.Since(began).Round(time.Millisecond))
-	t, ok := n.Total()
+	in := make([]iac.Group, len(gs))
+	for i, g := range gs {
+		in[i] = iac.Group{Account: g.Account, System: g.System, Type: g.Type, ManagedBy: inventory.ManagedBy{Kind: g.ManagedKind}, Resources: g.Resources}
+		if g.Default {
+			in[i].ManagedBy.Ref = "default"
+		}
+	}
+	c.log.Info("dashboard: coverage counted", "scan", sc.ID, "groups", len(gs), "took", time.Since(began).Round(time.Millisecond))
+	res, ok := iac.TallyGroups(in)
 	if !ok {
 		return nil, nil
 	}
-	return &t, nil
+	return res, nil
 }
 
 // facets are the values a findings filter offers for a scan, read once.

@@ -302,6 +302,16 @@ func (s *Server) latest(w http.ResponseWriter, r *http.Request) (*snapshot, bool
 	ctx, cancel := context.WithTimeout(r.Context(), loadWait)
 	defer cancel()
 	sn, err := s.dash.latest(ctx)
+	if !s.loaded(w, r, err) {
+		return nil, false
+	}
+	return sn, true
+}
+
+// loaded says whether what a page waited for (within loadWait) came; if
+// not, it writes why: come back later (503, Retry-After) when it is still
+// being read, no scan, or the store's error.
+func (s *Server) loaded(w http.ResponseWriter, r *http.Request, err error) bool {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
 		// A large scan takes minutes to load the first time; the load
@@ -309,15 +319,15 @@ func (s *Server) latest(w http.ResponseWriter, r *http.Request) (*snapshot, bool
 		// waiting past the server's write timeout.
 		w.Header().Set("Retry-After", "10")
 		s.pageError(w, r, http.StatusServiceUnavailable, "web.loading", nil)
-		return nil, false
+		return false
 	case errors.Is(err, store.ErrNotFound):
 		s.pageError(w, r, http.StatusNotFound, "web.noscan", nil)
-		return nil, false
+		return false
 	case err != nil:
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
-		return nil, false
+		return false
 	}
-	return sn, true
+	return true
 }
 
 // head is the latest scan (its record, not its resources or findings), or

@@ -366,8 +366,9 @@ func TestSchedulesPage(t *testing.T) {
 	}
 }
 
-// slowStore holds back a scan's resources until released, as a large scan
-// does on its first load.
+// slowStore holds back a scan's resources and their counts until
+// released, as a large scan does on its first load (the counts of a scan
+// saved before the store kept them are made from its resources).
 type slowStore struct {
 	store.Store
 	release chan struct{}
@@ -376,6 +377,11 @@ type slowStore struct {
 func (s slowStore) Resources(ctx context.Context, scanID string) ([]inventory.Resource, error) {
 	<-s.release
 	return s.Store.Resources(ctx, scanID)
+}
+
+func (s slowStore) ResourceGroups(ctx context.Context, scanID string) ([]store.ResourceGroup, error) {
+	<-s.release
+	return s.Store.ResourceGroups(ctx, scanID)
 }
 
 func (s slowStore) EachResource(ctx context.Context, scanID string, fn func(*inventory.Resource) error) error {
@@ -417,5 +423,66 @@ func TestLoading(t *testing.T) {
 	}
 	if code, body := getPage(t, s, "/"); code != 200 || strings.Contains(body, "still being loaded") || !strings.Contains(body, "managed by IaC") {
 		t.Errorf("overview once loaded: status %d, or no coverage", code)
+	}
+}
+
+// TestIaCPages: the coverage page lists the unmanaged resources a page at
+// a time in the report's order (account, type, ARN), with the import
+// blocks of the page's resources alone, and refuses a page that is not a
+// number.
+func TestIaCPages(t *testing.T) {
+	s := testServer(t, "")
+	old := unmanagedShown
+	unmanagedShown = 7
+	defer func() { unmanagedShown = old }()
+	// The unmanaged resources are every third one: i-0000, i-0003 ... i-0057.
+	unmanaged := func(from, to int) []string {
+		var out []string
+		for i := from; i <= to; i += 3 {
+			out = append(out, fmt.Sprintf("instance/i-%04d", i))
+		}
+		return out
+	}
+	tests := map[string]struct {
+		target     string
+		want, not  []string
+		imports    int
+		prev, next string
+	}{
+		"first": {target: "/iac", want: append(unmanaged(0, 18), "1–7 of 20", "Page 1 of 3", "Unmanaged resources (20)"),
+			not: unmanaged(21, 57), imports: 7, next: "/iac?page=2"},
+		"last": {target: "/iac?page=3", want: append(unmanaged(42, 57), "15–20 of 20", "Page 3 of 3"),
+			not: unmanaged(0, 39), imports: 6, prev: "/iac?page=2"},
+		"past the end": {target: "/iac?page=9", want: []string{"Page 9 of 3", "Unmanaged resources (20)"}, not: unmanaged(0, 57), prev: "/iac?page=3"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			code, body := getPage(t, s, tc.target)
+			if code != 200 {
+				t.Fatalf("status %d", code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(body, n+`"`) || strings.Contains(body, n+"\n") {
+					t.Errorf("page lists %s, which is on another page", n)
+				}
+			}
+			if got := strings.Count(body, "import {"); got != tc.imports {
+				t.Errorf("%d import blocks, want %d (the page's resources)", got, tc.imports)
+			}
+			for rel, href := range map[string]string{"prev": tc.prev, "next": tc.next} {
+				link := `rel="` + rel + `" href="` + href + `"`
+				if has := strings.Contains(body, `rel="`+rel+`"`); has != (href != "") || (href != "" && !strings.Contains(body, link)) {
+					t.Errorf("%s link: want %q", rel, href)
+				}
+			}
+		})
+	}
+	if code, body := getPage(t, s, "/iac?page=two"); code != http.StatusBadRequest || !strings.Contains(body, `page: &#34;two&#34; is not a page number`) {
+		t.Errorf("/iac?page=two: status %d, want 400 naming the parameter:\n%s", code, body)
 	}
 }
