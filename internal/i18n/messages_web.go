@@ -195,6 +195,7 @@ var webCatalog = map[string]text{
 	"web.sched.holidays":    {"holidays", "祝日"},
 	"web.sched.enforced":    {"enforced", "強制"},
 	"web.sched.followers":   {"%d resources follow it:", "対象リソース %d件:"},
+	"web.sched.counting":    {"The resources that follow it are still being counted (a large estate takes a minute after a scan); reload in a moment.", "このスケジュールに従うリソースを数えています（大規模な環境ではスキャン後に 1 分ほどかかります）。しばらくしてから再読み込みしてください。"},
 	"web.sched.date":        {"Day", "日付"},
 	"web.sched.transitions": {"Starts and stops", "起動・停止"},
 	"web.sched.dayoff":      {"Day off", "休日"},

@@ -12,6 +12,7 @@ import (
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/iac"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -22,16 +23,18 @@ import (
 // keep is small and per scan: the IaC coverage ratios, summed once from
 // the scan's resource counts, and the trend's counts.
 //
-// The cost and schedules pages still work on the whole scan (its
-// resources and findings in memory, a snapshot), built the first time one
-// of them is asked for and kept for the latest scan and the one before it.
+// The schedules page reads the scan's resources one at a time, once per
+// scan, to count what follows each schedule. The cost page still works on
+// the whole scan (its resources and findings in memory, a snapshot),
+// built the first time it is asked for and kept for the latest scan and
+// the one before it.
 const (
 	keepSnapshots = 2
 	keepSmall     = 8
 	trendScans    = 12
 )
 
-// snapshot is one scan, whole, as the cost and schedules pages read it.
+// snapshot is one scan, whole, as the cost page reads it.
 type snapshot struct {
 	scan      *inventory.Scan
 	resources []inventory.Resource // sorted by ARN
@@ -46,11 +49,59 @@ type scanCounts struct {
 	Total   int
 }
 
-// coverEntry is a scan's IaC coverage ratios, summed once.
-type coverEntry struct {
+// perScan is a value worked out once per scan, in the background: a
+// reader that asks while it is worked out waits for it, as long as its
+// context allows, and one that gives up leaves it to finish for the next.
+// It keeps the values of keepSmall scans; a failure is not kept.
+type perScan[T any] struct {
+	mu   sync.Mutex
+	vals map[string]*perScanEntry[T]
+}
+
+type perScanEntry[T any] struct {
 	done chan struct{}
-	res  *iac.Result // nil when the scan read no IaC source
+	v    T
 	err  error
+}
+
+func (p *perScan[T]) get(ctx context.Context, scanID string, work func(context.Context) (T, error)) (T, error) {
+	p.mu.Lock()
+	if p.vals == nil {
+		p.vals = map[string]*perScanEntry[T]{}
+	}
+	e, ok := p.vals[scanID]
+	if !ok {
+		if len(p.vals) >= keepSmall {
+			for id, old := range p.vals {
+				select {
+				case <-old.done:
+					delete(p.vals, id)
+				default:
+				}
+			}
+		}
+		e = &perScanEntry[T]{done: make(chan struct{})}
+		p.vals[scanID] = e
+		go func() {
+			e.v, e.err = work(context.WithoutCancel(ctx))
+			if e.err != nil {
+				p.mu.Lock()
+				if p.vals[scanID] == e {
+					delete(p.vals, scanID)
+				}
+				p.mu.Unlock()
+			}
+			close(e.done)
+		}()
+	}
+	p.mu.Unlock()
+	select {
+	case <-e.done:
+		return e.v, e.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }
 
 // dashCache keeps snapshots by scan ID.
@@ -64,8 +115,12 @@ type dashCache struct {
 	mu    sync.Mutex
 	snaps map[string]*snapEntry
 	order []string // least recently used first
-	// covers are the IaC coverage ratios by scan ID.
-	covers map[string]*coverEntry
+	// covers are the IaC coverage ratios by scan ID (nil when the scan
+	// read no IaC source).
+	covers perScan[*iac.Result]
+	// follows are the resources that follow each named schedule, by
+	// scan ID.
+	follows perScan[*scheduleFollowers]
 	// facetsOf are the findings filter's values by scan ID: thousands of
 	// accounts on a large estate, the same for every view of a scan.
 	facetsOf map[string]store.FindingFacets
@@ -94,7 +149,7 @@ type snapEntry struct {
 }
 
 func newDashCache(st store.Store, log *slog.Logger, currency string, rate float64, now func() time.Time) *dashCache {
-	return &dashCache{store: st, log: log, currency: currency, rate: rate, now: now, snaps: map[string]*snapEntry{}, covers: map[string]*coverEntry{}, facetsOf: map[string]store.FindingFacets{}}
+	return &dashCache{store: st, log: log, currency: currency, rate: rate, now: now, snaps: map[string]*snapEntry{}, facetsOf: map[string]store.FindingFacets{}}
 }
 
 // latest is the snapshot of the latest scan (the whole scan in memory);
@@ -217,39 +272,7 @@ func (c *dashCache) build(ctx context.Context, sc *inventory.Scan) (*snapshot, e
 // them made from the resources first) wait for that, as long as ctx
 // allows.
 func (c *dashCache) coverage(ctx context.Context, sc *inventory.Scan) (*iac.Result, error) {
-	c.mu.Lock()
-	e, ok := c.covers[sc.ID]
-	if !ok {
-		if len(c.covers) >= keepSmall {
-			for id, old := range c.covers {
-				select {
-				case <-old.done:
-					delete(c.covers, id)
-				default:
-				}
-			}
-		}
-		e = &coverEntry{done: make(chan struct{})}
-		c.covers[sc.ID] = e
-		go func() {
-			e.res, e.err = c.countCoverage(context.WithoutCancel(ctx), sc)
-			if e.err != nil {
-				c.mu.Lock()
-				if c.covers[sc.ID] == e {
-					delete(c.covers, sc.ID)
-				}
-				c.mu.Unlock()
-			}
-			close(e.done)
-		}()
-	}
-	c.mu.Unlock()
-	select {
-	case <-e.done:
-		return e.res, e.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return c.covers.get(ctx, sc.ID, func(ctx context.Context) (*iac.Result, error) { return c.countCoverage(ctx, sc) })
 }
 
 func (c *dashCache) countCoverage(ctx context.Context, sc *inventory.Scan) (*iac.Result, error) {
@@ -271,6 +294,46 @@ func (c *dashCache) countCoverage(ctx context.Context, sc *inventory.Scan) (*iac
 		return nil, nil
 	}
 	return res, nil
+}
+
+// scheduleFollowers are the resources of a scan that follow each named
+// schedule: how many, and the first schedulesShown by ARN.
+type scheduleFollowers struct {
+	counts  map[string]int
+	samples map[string][]*inventory.Resource
+}
+
+// followers are the resources of sc that follow each of res's named
+// schedules, worked out once per scan by reading its resources one at a
+// time (the schedules and tag keys are the server's configuration, so
+// the store cannot count them when it saves a scan); callers that ask
+// while they are read wait for that, as long as ctx allows.
+func (c *dashCache) followers(ctx context.Context, sc *inventory.Scan, res *schedule.Resolver, envKey, systemKey string) (*scheduleFollowers, error) {
+	return c.follows.get(ctx, sc.ID, func(ctx context.Context) (*scheduleFollowers, error) {
+		began := time.Now()
+		f := &scheduleFollowers{counts: map[string]int{}, samples: map[string][]*inventory.Resource{}}
+		err := c.store.EachResource(ctx, sc.ID, func(r *inventory.Resource) error {
+			t := schedule.Target{Tags: r.Tags}
+			t.Env, _ = r.Tag(envKey)
+			t.System, _ = r.Tag(systemKey)
+			m, err := res.For(t)
+			if err != nil || m.Schedule == nil {
+				return nil
+			}
+			n := m.Schedule.Name()
+			f.counts[n]++
+			if len(f.samples[n]) < schedulesShown {
+				cp := *r
+				f.samples[n] = append(f.samples[n], &cp)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
+		}
+		c.log.Info("dashboard: schedule followers counted", "scan", sc.ID, "took", time.Since(began).Round(time.Millisecond))
+		return f, nil
+	})
 }
 
 // facets are the values a findings filter offers for a scan, read once.

@@ -299,6 +299,8 @@ type scheduleView struct {
 type schedulesData struct {
 	Schedules []scheduleView
 	Journal   []store.JournalEntry
+	// Counting says the followers are still being counted.
+	Counting bool
 }
 
 // schedulesShown is how many resources each schedule lists by name.
@@ -310,26 +312,25 @@ func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
 	d := &schedulesData{}
 	v.Data = d
 	res := s.cfg.ScheduleResolver()
-	followers := map[string][]*inventory.Resource{}
-	counts := map[string]int{}
+	fol := &scheduleFollowers{}
 	if res != nil && len(res.Named) > 0 {
-		if sn, err := s.dash.latest(r.Context()); err == nil {
-			for i := range sn.resources {
-				rs := &sn.resources[i]
-				t := schedule.Target{Tags: rs.Tags}
-				t.Env, _ = rs.Tag(s.cfg.Tags.EnvKey)
-				t.System, _ = rs.Tag(s.cfg.Tags.SystemKey)
-				m, err := res.For(t)
-				if err != nil || m.Schedule == nil {
-					continue
-				}
-				n := m.Schedule.Name()
-				counts[n]++
-				if len(followers[n]) < schedulesShown {
-					followers[n] = append(followers[n], rs)
-				}
+		sc, err := s.dash.latestScan(r.Context())
+		if err == nil {
+			ctx, cancel := context.WithTimeout(r.Context(), loadWait)
+			var f *scheduleFollowers
+			f, err = s.dash.followers(ctx, sc, res, s.cfg.Tags.EnvKey, s.cfg.Tags.SystemKey)
+			cancel()
+			if err == nil {
+				fol = f
 			}
-		} else if !errors.Is(err, store.ErrNotFound) {
+		}
+		switch {
+		case err == nil, errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
+			// A large scan's resources take a while to read; the count
+			// goes on, and the schedules and journal need not wait.
+			d.Counting = true
+		default:
 			s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 			return
 		}
@@ -337,7 +338,7 @@ func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
 	if res != nil {
 		for _, sc := range res.Named {
 			sv := scheduleView{Name: sc.Name(), Zone: sc.Location().String(), Holidays: sc.Holidays(), Enforced: sc.Enforced(),
-				Days: sc.Preview(s.now(), 7), Followers: counts[sc.Name()], Sample: followers[sc.Name()]}
+				Days: sc.Preview(s.now(), 7), Followers: fol.counts[sc.Name()], Sample: fol.samples[sc.Name()]}
 			for _, win := range sc.Windows() {
 				sv.Windows = append(sv.Windows, win.String())
 			}

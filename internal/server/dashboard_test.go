@@ -392,10 +392,11 @@ func (s slowStore) EachResource(ctx context.Context, scanID string, fn func(*inv
 // TestLoading: while the latest scan's resources are read (minutes on a
 // large estate), the pages that read the whole scan say so at once (503,
 // Retry-After); the findings page never waits for them, and the overview
-// shows all but the coverage, which it says is loading. Once read, every
-// page shows it.
+// shows all but the coverage, which it says is loading, and the schedules
+// page all but what follows each schedule. Once read, every page shows
+// it.
 func TestLoading(t *testing.T) {
-	base := testServer(t, "")
+	base := testServer(t, "time_zone: Asia/Tokyo\nschedules:\n  office:\n    windows: [\"mon-fri 09:00-20:00\"]\n    env: [\"prod\"]\n")
 	slow := slowStore{Store: base.store, release: make(chan struct{})}
 	s, err := New(Options{Config: base.cfg, Store: slow, Dev: true, Now: func() time.Time { return testNow }})
 	if err != nil {
@@ -416,8 +417,14 @@ func TestLoading(t *testing.T) {
 	if code, body := getPage(t, s, "/"); code != 200 || !strings.Contains(body, "still being loaded") || strings.Contains(body, "managed by IaC") {
 		t.Errorf("overview while the resources load: status %d, want 200 saying the coverage is loading:\n%s", code, body)
 	}
+	if code, body := getPage(t, s, "/schedules"); code != 200 || !strings.Contains(body, "still being counted") || !strings.Contains(body, "mon-fri 09:00-20:00") {
+		t.Errorf("schedules while the resources load: status %d, want 200 with the schedule, saying its followers are counted:\n%s", code, body)
+	}
 	close(slow.release)
 	loadWait = 10 * time.Second
+	if code, body := getPage(t, s, "/schedules"); code != 200 || strings.Contains(body, "still being counted") || !strings.Contains(body, "60 resources follow it:") {
+		t.Errorf("schedules once counted: status %d, or no count:\n%s", code, body)
+	}
 	if code, body := getPage(t, s, "/iac"); code != 200 || strings.Contains(body, "still being loaded") {
 		t.Errorf("/iac once loaded: status %d", code)
 	}
