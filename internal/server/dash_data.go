@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -23,23 +22,13 @@ import (
 // keep is small and per scan: the IaC coverage ratios, summed once from
 // the scan's resource counts, and the trend's counts.
 //
-// The schedules page reads the scan's resources one at a time, once per
-// scan, to count what follows each schedule. The cost page still works on
-// the whole scan (its resources and findings in memory, a snapshot),
-// built the first time it is asked for and kept for the latest scan and
-// the one before it.
+// The schedules and cost pages read the scan's resources one at a time,
+// once per scan (and, for cost, bill and day), to count what follows each
+// schedule and to attribute spend; what they keep is what they show.
 const (
-	keepSnapshots = 2
-	keepSmall     = 8
-	trendScans    = 12
+	keepSmall  = 8
+	trendScans = 12
 )
-
-// snapshot is one scan, whole, as the cost page reads it.
-type snapshot struct {
-	scan      *inventory.Scan
-	resources []inventory.Resource // sorted by ARN
-	findings  []finding.Finding
-}
 
 // scanCounts are a scan's open findings by severity, for the trend.
 type scanCounts struct {
@@ -112,9 +101,7 @@ type dashCache struct {
 	rate     float64
 	now      func() time.Time
 
-	mu    sync.Mutex
-	snaps map[string]*snapEntry
-	order []string // least recently used first
+	mu sync.Mutex
 	// covers are the IaC coverage ratios by scan ID (nil when the scan
 	// read no IaC source).
 	covers perScan[*iac.Result]
@@ -142,24 +129,8 @@ type dashCache struct {
 // and no page waits for the check.
 const headTTL = 5 * time.Second
 
-type snapEntry struct {
-	done chan struct{}
-	snap *snapshot
-	err  error
-}
-
 func newDashCache(st store.Store, log *slog.Logger, currency string, rate float64, now func() time.Time) *dashCache {
-	return &dashCache{store: st, log: log, currency: currency, rate: rate, now: now, snaps: map[string]*snapEntry{}, facetsOf: map[string]store.FindingFacets{}}
-}
-
-// latest is the snapshot of the latest scan (the whole scan in memory);
-// store.ErrNotFound when the store has none.
-func (c *dashCache) latest(ctx context.Context) (*snapshot, error) {
-	sc, err := c.latestScan(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return c.get(ctx, sc)
+	return &dashCache{store: st, log: log, currency: currency, rate: rate, now: now, facetsOf: map[string]store.FindingFacets{}}
 }
 
 // latestScan is the latest scan: read at the first call, then refreshed
@@ -199,71 +170,6 @@ func (c *dashCache) setHead(sc *inventory.Scan) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.head, c.headAt = sc, c.now()
-}
-
-// get returns sc's snapshot, building it once: readers that ask while it
-// is built wait for that build rather than start their own.
-func (c *dashCache) get(ctx context.Context, sc *inventory.Scan) (*snapshot, error) {
-	c.mu.Lock()
-	e, ok := c.snaps[sc.ID]
-	if ok {
-		c.touch(sc.ID)
-		c.mu.Unlock()
-	} else {
-		e = &snapEntry{done: make(chan struct{})}
-		c.snaps[sc.ID] = e
-		c.order = append(c.order, sc.ID)
-		for len(c.order) > keepSnapshots {
-			delete(c.snaps, c.order[0])
-			c.order = c.order[1:]
-		}
-		c.mu.Unlock()
-		// The build outlives a reader that gives up: the next one gets it.
-		go func() {
-			e.snap, e.err = c.build(context.WithoutCancel(ctx), sc)
-			if e.err != nil {
-				c.mu.Lock()
-				if c.snaps[sc.ID] == e {
-					delete(c.snaps, sc.ID)
-					c.order = slices.DeleteFunc(c.order, func(id string) bool { return id == sc.ID })
-				}
-				c.mu.Unlock()
-			}
-			close(e.done)
-		}()
-	}
-	select {
-	case <-e.done:
-		return e.snap, e.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func (c *dashCache) touch(id string) {
-	i := slices.Index(c.order, id)
-	if i >= 0 {
-		c.order = append(slices.Delete(c.order, i, i+1), id)
-	}
-}
-
-func (c *dashCache) build(ctx context.Context, sc *inventory.Scan) (*snapshot, error) {
-	began := time.Now()
-	rs, err := c.store.Resources(ctx, sc.ID)
-	if err != nil {
-		return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
-	}
-	readRes := time.Since(began)
-	fs, err := c.store.Findings(ctx, sc.ID)
-	if err != nil {
-		return nil, fmt.Errorf("findings of scan %s: %w", sc.ID, err)
-	}
-	readFind := time.Since(began) - readRes
-	sn := &snapshot{scan: sc, resources: rs, findings: fs}
-	c.log.Info("dashboard: scan loaded", "scan", sc.ID, "resources", len(rs), "findings", len(fs),
-		"read_resources", readRes.Round(time.Millisecond), "read_findings", readFind.Round(time.Millisecond),
-		"took", time.Since(began).Round(time.Millisecond))
-	return sn, nil
 }
 
 // coverage is a scan's IaC coverage ratios (nil when the scan read no IaC

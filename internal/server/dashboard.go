@@ -291,22 +291,10 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, status int, k
 	_, _ = w.Write(buf.Bytes())
 }
 
-// loadWait is how long a page waits for the latest scan to load (the
-// cost, IaC and schedules pages, which read it whole), or the overview for
-// the coverage count.
+// loadWait is how long a page waits for what it reads of the latest scan
+// once per scan (the coverage counts, the schedules' followers, the cost
+// views) before it answers without them or asks the reader to come back.
 var loadWait = 5 * time.Second // a variable so tests need not wait
-
-// latest is the snapshot of the latest scan, or an error page when there
-// is none (false).
-func (s *Server) latest(w http.ResponseWriter, r *http.Request) (*snapshot, bool) {
-	ctx, cancel := context.WithTimeout(r.Context(), loadWait)
-	defer cancel()
-	sn, err := s.dash.latest(ctx)
-	if !s.loaded(w, r, err) {
-		return nil, false
-	}
-	return sn, true
-}
 
 // loaded says whether what a page waited for (within loadWait) came; if
 // not, it writes why: come back later (503, Retry-After) when it is still

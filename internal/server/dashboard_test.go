@@ -398,18 +398,20 @@ func (s slowStore) EachResource(ctx context.Context, scanID string, fn func(*inv
 func TestLoading(t *testing.T) {
 	base := testServer(t, "time_zone: Asia/Tokyo\nschedules:\n  office:\n    windows: [\"mon-fri 09:00-20:00\"]\n    env: [\"prod\"]\n")
 	slow := slowStore{Store: base.store, release: make(chan struct{})}
-	s, err := New(Options{Config: base.cfg, Store: slow, Dev: true, Now: func() time.Time { return testNow }})
+	s, err := New(Options{Config: base.cfg, Store: slow, Cost: base.cost, Dev: true, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	old := loadWait
 	loadWait = 50 * time.Millisecond
 	defer func() { loadWait = old }()
-	req := httptest.NewRequest(http.MethodGet, "/iac", nil)
-	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, req)
-	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "still being loaded") {
-		t.Errorf("/iac while loading: status %d, Retry-After %q, body has the loading message: %v", rec.Code, rec.Header().Get("Retry-After"), strings.Contains(rec.Body.String(), "still being loaded"))
+	for _, target := range []string{"/iac", "/cost"} {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "still being loaded") {
+			t.Errorf("%s while loading: status %d, Retry-After %q, body has the loading message: %v", target, rec.Code, rec.Header().Get("Retry-After"), strings.Contains(rec.Body.String(), "still being loaded"))
+		}
 	}
 	if code, body := getPage(t, s, "/findings"); code != 200 || !strings.Contains(body, "of 55 findings") {
 		t.Errorf("/findings while the resources load: status %d, want 200 with the findings", code)
@@ -425,8 +427,10 @@ func TestLoading(t *testing.T) {
 	if code, body := getPage(t, s, "/schedules"); code != 200 || strings.Contains(body, "still being counted") || !strings.Contains(body, "60 resources follow it:") {
 		t.Errorf("schedules once counted: status %d, or no count:\n%s", code, body)
 	}
-	if code, body := getPage(t, s, "/iac"); code != 200 || strings.Contains(body, "still being loaded") {
-		t.Errorf("/iac once loaded: status %d", code)
+	for target, want := range map[string]string{"/iac": "managed by IaC", "/cost": "Daily usage spend"} {
+		if code, body := getPage(t, s, target); code != 200 || strings.Contains(body, "still being loaded") || !strings.Contains(body, want) {
+			t.Errorf("%s once loaded: status %d, or no %q", target, code, want)
+		}
 	}
 	if code, body := getPage(t, s, "/"); code != 200 || strings.Contains(body, "still being loaded") || !strings.Contains(body, "managed by IaC") {
 		t.Errorf("overview once loaded: status %d, or no coverage", code)
