@@ -286,9 +286,10 @@ func (s *sqlStore) UnmanagedPage(ctx context.Context, scanID string, uq Unmanage
 			skipArgs = append(skipArgs, t)
 		}
 	}
-	// The total from the counts: a few rows, not the list.
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(resources), 0) FROM resource_counts WHERE scan_seq = ? AND managed_kind = ?`+skip,
-		append([]any{row.seq, UnmanagedKind}, skipArgs...)...).Scan(&out.Total); err != nil {
+	// Counted in the list's own index: the counts have a row per account
+	// x system x type, as many as the list on an estate of many accounts.
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM unmanaged_pages WHERE scan_seq = ?`+skip,
+		append([]any{row.seq}, skipArgs...)...).Scan(&out.Total); err != nil {
 		return out, fmt.Errorf("count unmanaged resources of scan %s: %w", scanID, err)
 	}
 	if uq.Offset >= out.Total {
