@@ -73,36 +73,6 @@ func savedKind(r *inventory.Resource) savedClass {
 	return savedManaged
 }
 
-// TotalCounter is Tally's Total alone, for a caller that reads a scan's
-// resources one at a time rather than holding them all: Add each, then
-// Total.
-type TotalCounter struct {
-	total Ratio
-	known bool
-}
-
-// Add counts one resource.
-func (c *TotalCounter) Add(r *inventory.Resource) {
-	switch savedKind(r) {
-	case savedSkip:
-		return
-	case savedManaged:
-		c.total.Managed++
-	case savedUnmanaged:
-		c.total.Unmanaged++
-	}
-	c.known = true
-}
-
-// Total is the coverage of the resources added, as Tally's Total; false
-// when none of them says how it is managed.
-func (c *TotalCounter) Total() (Ratio, bool) {
-	t := c.total
-	t.Key = "total"
-	t.finish()
-	return t, c.known
-}
-
 // Group is how many resources of a saved scan share an account, system
 // tag, type and managed-by: the counts a store keeps of each scan, so
 // that coverage is worked out without reading the resources. ManagedBy
