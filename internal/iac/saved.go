@@ -1,6 +1,8 @@
 package iac
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/steward-sre/steward/internal/inventory"
@@ -71,32 +73,75 @@ func savedKind(r *inventory.Resource) savedClass {
 	return savedManaged
 }
 
-// TotalCounter is Tally's Total alone, for a caller that reads a scan's
-// resources one at a time rather than holding them all: Add each, then
-// Total.
-type TotalCounter struct {
-	total Ratio
-	known bool
+// Group is how many resources of a saved scan share an account, system
+// tag, type and managed-by: the counts a store keeps of each scan, so
+// that coverage is worked out without reading the resources. ManagedBy
+// needs only its Kind, and Ref "default" for a service's default.
+type Group struct {
+	Account, System, Type string
+	ManagedBy             inventory.ManagedBy
+	Resources             int
 }
 
-// Add counts one resource.
-func (c *TotalCounter) Add(r *inventory.Resource) {
-	switch savedKind(r) {
-	case savedSkip:
-		return
-	case savedManaged:
-		c.total.Managed++
-	case savedUnmanaged:
-		c.total.Unmanaged++
+// TallyGroups is Tally's Total, ByAccount, BySystem, ByType and Excluded
+// from counts of resources rather than the resources; the lists of
+// entries stay empty. It reports false when no group says how its
+// resources are managed.
+func TallyGroups(gs []Group) (*Result, bool) {
+	res := &Result{Unchecked: map[string]int{}, Untracked: map[string]int{}}
+	acct, sys, typ := map[string]*Ratio{}, map[string]*Ratio{}, map[string]*Ratio{}
+	known := false
+	for _, g := range gs {
+		k := savedKind(&inventory.Resource{Type: g.Type, ManagedBy: g.ManagedBy})
+		if k == savedSkip || g.Resources <= 0 {
+			continue
+		}
+		known = true
+		var add func(*Ratio)
+		switch k {
+		case savedExcluded:
+			res.Excluded += g.Resources
+			continue
+		case savedAttributed:
+			continue
+		case savedUnmanaged:
+			add = func(r *Ratio) { r.Unmanaged += g.Resources }
+		default:
+			add = func(r *Ratio) { r.Managed += g.Resources }
+		}
+		add(&res.Total)
+		for _, x := range []struct {
+			m   map[string]*Ratio
+			key string
+		}{{acct, g.Account}, {sys, orNone(g.System)}, {typ, g.Type}} {
+			r := x.m[x.key]
+			if r == nil {
+				r = &Ratio{Key: x.key}
+				x.m[x.key] = r
+			}
+			add(r)
+		}
 	}
-	c.known = true
+	if !known {
+		return nil, false
+	}
+	res.Total.Key = "total"
+	res.Total.finish()
+	res.ByAccount, res.BySystem, res.ByType = sortedRatios(acct), sortedRatios(sys), sortedRatios(typ)
+	return res, true
 }
 
-// Total is the coverage of the resources added, as Tally's Total; false
-// when none of them says how it is managed.
-func (c *TotalCounter) Total() (Ratio, bool) {
-	t := c.total
-	t.Key = "total"
-	t.finish()
-	return t, c.known
+// UncountedTypes are the types coverage leaves out whatever manages
+// them (no IaC tool creates them), sorted.
+func UncountedTypes() []string {
+	return slices.Sorted(maps.Keys(notCounted))
+}
+
+// UnmanagedEntry is a saved resource as Tally lists it among the
+// unmanaged.
+func UnmanagedEntry(r *inventory.Resource, now time.Time) Entry {
+	var m matcher
+	e := m.entry(r, now)
+	e.ManagedBy = r.ManagedBy
+	return e
 }

@@ -10,8 +10,9 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
-// TestTotalCounter: counting resources one at a time gives Tally's Total.
-func TestTotalCounter(t *testing.T) {
+// TestTallyGroups: coverage from counts of resources (what a store keeps
+// of a saved scan) gives Tally's ratios and exclusions.
+func TestTallyGroups(t *testing.T) {
 	kinds := []inventory.ManagedBy{
 		{Kind: "terraform", Ref: "aws_s3_bucket.a", Source: "s3://st"},
 		{Kind: KindNone},
@@ -19,8 +20,9 @@ func TestTotalCounter(t *testing.T) {
 		{Kind: KindService, Ref: "default"},
 		{},
 		{Kind: "cloudformation", Ref: "stack"},
+		{Kind: KindNone},
 	}
-	tests := map[string]int{"none": 0, "one": 1, "mixed": 23, "only unknown": -1}
+	tests := map[string]int{"none": 0, "one": 1, "mixed": 57, "only unknown": -1}
 	for name, n := range tests {
 		t.Run(name, func(t *testing.T) {
 			var rs []inventory.Resource
@@ -29,31 +31,50 @@ func TestTotalCounter(t *testing.T) {
 				if n < 0 {
 					mb = inventory.ManagedBy{}
 				}
-				typ := "AWS::S3::Bucket"
-				if i%7 == 6 {
+				typ := []string{"AWS::S3::Bucket", "AWS::EC2::Instance", "AWS::RDS::DBInstance"}[i%3]
+				if i%11 == 10 {
 					typ = "AWS::::Account"
 				}
-				rs = append(rs, inventory.Resource{ARN: fmt.Sprintf("arn:aws:s3:::b%d", i), Account: "111111111111", Type: typ, ID: fmt.Sprint(i), ManagedBy: mb})
+				r := inventory.Resource{ARN: fmt.Sprintf("arn:aws:s3:::b%d", i), Account: []string{"111111111111", "222222222222"}[i%2], Type: typ, ID: fmt.Sprint(i), ManagedBy: mb}
+				if s := []string{"shop", "", "search", "shop"}[i%4]; s != "" {
+					r.Tags = map[string]string{"system": s}
+				}
+				rs = append(rs, r)
 			}
 			if n == 0 {
 				rs = nil
 			}
 			want, wantOK := Tally(rs, time.Now())
-			var c TotalCounter
+			type key struct {
+				account, system, typ, kind string
+				dflt                       bool
+			}
+			counts := map[key]int{}
 			for i := range rs {
-				c.Add(&rs[i])
+				sys, _ := rs[i].Tag("system")
+				counts[key{rs[i].Account, sys, rs[i].Type, rs[i].ManagedBy.Kind, rs[i].ManagedBy.Ref == "default"}]++
 			}
-			got, ok := c.Total()
+			var gs []Group
+			for k, c := range counts {
+				g := Group{Account: k.account, System: k.system, Type: k.typ, ManagedBy: inventory.ManagedBy{Kind: k.kind}, Resources: c}
+				if k.dflt {
+					g.ManagedBy.Ref = "default"
+				}
+				gs = append(gs, g)
+			}
+			got, ok := TallyGroups(gs)
 			if ok != wantOK {
-				t.Fatalf("Total ok = %v, Tally says %v", ok, wantOK)
+				t.Fatalf("TallyGroups ok = %v, Tally says %v", ok, wantOK)
 			}
-			if ok {
-				if diff := cmp.Diff(want.Total, got); diff != "" {
-					t.Errorf("Total (-Tally +counter):\n%s", diff)
-				}
-				if got.Managed+got.Unmanaged == 0 && n > 0 {
-					t.Errorf("nothing counted of %d resources", n)
-				}
+			if !ok {
+				return
+			}
+			ratios := func(r *Result) []any { return []any{r.Total, r.ByAccount, r.BySystem, r.ByType, r.Excluded} }
+			if diff := cmp.Diff(ratios(want), ratios(got)); diff != "" {
+				t.Errorf("(-Tally +TallyGroups):\n%s", diff)
+			}
+			if n > 3 && (got.Total.Managed == 0 || got.Total.Unmanaged == 0 || got.Excluded == 0 || len(got.BySystem) < 3) {
+				t.Errorf("the estate does not exercise every way: %+v", ratios(got))
 			}
 		})
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/cost"
-	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -50,9 +49,10 @@ func (c *costViews) get(key, what string, make func() (any, error)) (any, error)
 // errNoBill says no bill has been ingested.
 var errNoBill = errors.New("no bill in the store")
 
-// costCommon is what cost's computations read, for one scan's resources
-// and findings; the key says which scan, bill and day it is for.
-func (s *Server) costCommon(ctx context.Context, sc *inventory.Scan, rs []inventory.Resource, fs []finding.Finding) (cost.Common, string, error) {
+// costCommon is what cost's computations read, with the resources spend
+// is attributed to (none for a view that groups by the bill's own
+// fields); the key says which scan, bill and day it is for.
+func (s *Server) costCommon(ctx context.Context, sc *inventory.Scan, rs []inventory.Resource) (cost.Common, string, error) {
 	if s.cost == nil {
 		return cost.Common{}, "", errNoBill
 	}
@@ -75,16 +75,64 @@ func (s *Server) costCommon(ctx context.Context, sc *inventory.Scan, rs []invent
 		Keys:     cost.Keys{System: c.Tags.SystemKey, Env: c.Tags.EnvKey, Owner: c.Tags.OwnerKey},
 		Naming:   c.NamingRule(),
 		Currency: c.Currency.Code, Rate: c.Currency.Rate,
-		Resources: rs, Findings: fs,
-		Now: now, Logger: s.log, Schedules: c.ScheduleResolver(),
+		Resources: rs,
+		Now:       now, Logger: s.log, Schedules: c.ScheduleResolver(),
 	}, key.String(), nil
+}
+
+// attributionOnly is a resource with only what attributing spend reads
+// (owner.Resolve: its ids, name, tags, managed-by and creator): a scan's
+// resources held this way for the cost page are a fraction of their whole
+// size.
+func attributionOnly(r *inventory.Resource) inventory.Resource {
+	return inventory.Resource{ARN: r.ARN, ID: r.ID, Account: r.Account, Type: r.Type, Name: r.Name, Tags: r.Tags, ManagedBy: r.ManagedBy, Creator: r.Creator}
+}
+
+// costPageViews are what the cost page shows for one scan, bill and day:
+// every breakdown, the daily spend and the budget check, worked out
+// together so that the scan's resources are read once, held only while
+// spend is attributed to them, and not kept. Problem is why the bill
+// cannot be shown (mixed currencies, no rate): the reader's to fix, the
+// same for every view of it.
+type costPageViews struct {
+	show    map[string]*cost.ShowResult
+	daily   *cost.DailyResult
+	check   *cost.CheckResult
+	problem error
+}
+
+func (s *Server) workCostPage(ctx context.Context, sc *inventory.Scan) (*costPageViews, error) {
+	began := time.Now()
+	var rs []inventory.Resource
+	if err := s.store.EachResource(ctx, sc.ID, func(r *inventory.Resource) error {
+		rs = append(rs, attributionOnly(r))
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
+	}
+	o, _, err := s.costCommon(ctx, sc, rs)
+	if err != nil {
+		return nil, err
+	}
+	out := &costPageViews{show: map[string]*cost.ShowResult{}}
+	for _, by := range costBys {
+		if out.show[by], out.problem = cost.Show(ctx, cost.ShowOptions{Common: o, By: by}); out.problem != nil {
+			return out, nil
+		}
+	}
+	if out.daily, out.problem = cost.Daily(ctx, cost.ShowOptions{Common: o}); out.problem != nil {
+		return out, nil
+	}
+	out.check, out.problem = cost.Check(ctx, o)
+	s.log.Info("dashboard: cost page worked out", "scan", sc.ID, "resources", len(rs), "took", time.Since(began).Round(time.Millisecond))
+	return out, nil
 }
 
 // monthView is this month against last, by service, for the overview.
 // Grouped by service, the bill's lines are all it reads: no resource or
 // finding is needed to attribute them, so none is loaded.
 func (s *Server) monthView(ctx context.Context, sc *inventory.Scan) (*cost.MonthResult, error) {
-	o, key, err := s.costCommon(ctx, sc, nil, nil)
+	o, key, err := s.costCommon(ctx, sc, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +160,7 @@ type costData struct {
 }
 
 func (s *Server) costPage(w http.ResponseWriter, r *http.Request) {
-	sn, ok := s.latest(w, r)
+	sc, ok := s.head(w, r)
 	if !ok {
 		return
 	}
@@ -129,8 +177,7 @@ func (s *Server) costPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, "cost", "", v)
 		return
 	}
-	ctx := r.Context()
-	o, key, err := s.costCommon(ctx, sn.scan, sn.resources, sn.findings)
+	_, key, err := s.costCommon(r.Context(), sc, nil)
 	if errors.Is(err, errNoBill) {
 		d.NoBill = true
 		s.render(w, "cost", "", v)
@@ -140,35 +187,26 @@ func (s *Server) costPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
 	}
-	show, err := s.costs.get(key, "show:"+d.By, func() (any, error) {
-		return cost.Show(ctx, cost.ShowOptions{Common: o, By: d.By})
-	})
-	if err == nil {
-		d.Show = show.(*cost.ShowResult)
-		var daily any
-		daily, err = s.costs.get(key, "daily", func() (any, error) { return cost.Daily(ctx, cost.ShowOptions{Common: o}) })
-		if err == nil {
-			d.Daily = daily.(*cost.DailyResult)
-			var chk any
-			chk, err = s.costs.get(key, "check", func() (any, error) { return cost.Check(ctx, o) })
-			if err == nil {
-				d.Check = chk.(*cost.CheckResult)
-			}
-		}
+	ctx, cancel := context.WithTimeout(r.Context(), loadWait)
+	views, err := s.costPages.get(ctx, key, func(ctx context.Context) (*costPageViews, error) { return s.workCostPage(ctx, sc) })
+	cancel()
+	if !s.loaded(w, r, err) {
+		return
 	}
-	if err != nil {
+	if views.problem != nil {
 		// A bill steward cannot show (mixed currencies, no rate) is the
 		// reader's to fix: say why on the page.
-		s.log.Warn("cost page", "err", err)
-		d.Problem = err.Error()
+		s.log.Warn("cost page", "err", views.problem)
+		d.Problem = views.problem.Error()
 		s.render(w, "cost", "", v)
 		return
 	}
+	d.Show, d.Daily, d.Check = views.show[d.By], views.daily, views.check
 	d.Chart = chartData{Kind: "money", XLabel: v.L.T("web.chart.day"), Currency: d.Daily.Currency, Series: []chartSeries{{Label: v.L.T("web.cost.daily.series")}}}
 	for _, day := range d.Daily.Days {
 		t, _ := time.Parse(time.DateOnly, day.Day)
 		d.Chart.X = append(d.Chart.X, t.Unix())
-		d.Chart.Series[0].Values = append(d.Chart.Series[0].Values, day.Cost.Float64())
+		d.Chart.Series[0].Values = append(d.Chart.Series[0].Values, point(day.Cost.Float64()))
 	}
 	s.render(w, "cost", "", v)
 }
@@ -176,15 +214,20 @@ func (s *Server) costPage(w http.ResponseWriter, r *http.Request) {
 // chartData is what app.js hands uPlot: x as Unix seconds, one series per
 // line, labels already in the page's language.
 type chartData struct {
-	Kind     string        `json:"kind"` // count or money
+	// Kind says how app.js writes the values: count, money, hours or
+	// percent.
+	Kind     string        `json:"kind"`
 	XLabel   string        `json:"x_label"`
 	Currency string        `json:"currency,omitempty"`
 	X        []int64       `json:"x"`
 	Series   []chartSeries `json:"series"`
 }
 
+// chartSeries is one line. A nil value is a point with nothing to
+// measure (a week without a change shipped has no lead time): it is
+// written as null, which uPlot draws as a gap, never as a zero.
 type chartSeries struct {
-	Label  string    `json:"label"`
-	Color  string    `json:"color,omitempty"`
-	Values []float64 `json:"values"`
+	Label  string     `json:"label"`
+	Color  string     `json:"color,omitempty"`
+	Values []*float64 `json:"values"`
 }

@@ -5,43 +5,30 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/iac"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
 )
 
-// The overview and findings pages read the store's finding index (counts,
-// facets, one page of findings at a time): they never hold a scan, so
-// they answer at once whatever the estate's size, and the server's memory
-// does not grow with it. What they keep is small and per scan: the IaC
-// coverage total, counted once by reading the scan's resources one at a
-// time, and the trend's counts.
+// The overview, findings and IaC coverage pages read the store's indexes
+// (finding counts, facets and pages; resource counts and unmanaged
+// pages): they never hold a scan, so they answer at once whatever the
+// estate's size, and the server's memory does not grow with it. What they
+// keep is small and per scan: the IaC coverage ratios, summed once from
+// the scan's resource counts, and the trend's counts.
 //
-// The cost, IaC and schedules pages still work on the whole scan (its
-// resources and findings in memory, a snapshot), built the first time one
-// of them is asked for and kept for the latest scan and the one before it.
+// The schedules and cost pages read the scan's resources one at a time,
+// once per scan (and, for cost, bill and day), to count what follows each
+// schedule and to attribute spend; what they keep is what they show.
 const (
-	keepSnapshots = 2
-	keepSmall     = 8
-	trendScans    = 12
+	keepSmall  = 8
+	trendScans = 12
 )
-
-// snapshot is one scan, whole, as the cost, IaC and schedules pages read
-// it.
-type snapshot struct {
-	scan      *inventory.Scan
-	resources []inventory.Resource // sorted by ARN
-	findings  []finding.Finding
-
-	// coverage is IaC coverage from the resources' managed-by; nil when
-	// the scan read no IaC source.
-	coverage *iac.Result
-}
 
 // scanCounts are a scan's open findings by severity, for the trend.
 type scanCounts struct {
@@ -51,11 +38,59 @@ type scanCounts struct {
 	Total   int
 }
 
-// coverEntry is a scan's IaC coverage total, counted once.
-type coverEntry struct {
-	done  chan struct{}
-	total *iac.Ratio // nil when the scan read no IaC source
-	err   error
+// perScan is a value worked out once per scan, in the background: a
+// reader that asks while it is worked out waits for it, as long as its
+// context allows, and one that gives up leaves it to finish for the next.
+// It keeps the values of keepSmall scans; a failure is not kept.
+type perScan[T any] struct {
+	mu   sync.Mutex
+	vals map[string]*perScanEntry[T]
+}
+
+type perScanEntry[T any] struct {
+	done chan struct{}
+	v    T
+	err  error
+}
+
+func (p *perScan[T]) get(ctx context.Context, scanID string, work func(context.Context) (T, error)) (T, error) {
+	p.mu.Lock()
+	if p.vals == nil {
+		p.vals = map[string]*perScanEntry[T]{}
+	}
+	e, ok := p.vals[scanID]
+	if !ok {
+		if len(p.vals) >= keepSmall {
+			for id, old := range p.vals {
+				select {
+				case <-old.done:
+					delete(p.vals, id)
+				default:
+				}
+			}
+		}
+		e = &perScanEntry[T]{done: make(chan struct{})}
+		p.vals[scanID] = e
+		go func() {
+			e.v, e.err = work(context.WithoutCancel(ctx))
+			if e.err != nil {
+				p.mu.Lock()
+				if p.vals[scanID] == e {
+					delete(p.vals, scanID)
+				}
+				p.mu.Unlock()
+			}
+			close(e.done)
+		}()
+	}
+	p.mu.Unlock()
+	select {
+	case <-e.done:
+		return e.v, e.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }
 
 // dashCache keeps snapshots by scan ID.
@@ -66,11 +101,13 @@ type dashCache struct {
 	rate     float64
 	now      func() time.Time
 
-	mu    sync.Mutex
-	snaps map[string]*snapEntry
-	order []string // least recently used first
-	// covers are the IaC coverage totals by scan ID.
-	covers map[string]*coverEntry
+	mu sync.Mutex
+	// covers are the IaC coverage ratios by scan ID (nil when the scan
+	// read no IaC source).
+	covers perScan[*iac.Result]
+	// follows are the resources that follow each named schedule, by
+	// scan ID.
+	follows perScan[*scheduleFollowers]
 	// facetsOf are the findings filter's values by scan ID: thousands of
 	// accounts on a large estate, the same for every view of a scan.
 	facetsOf map[string]store.FindingFacets
@@ -92,24 +129,8 @@ type dashCache struct {
 // and no page waits for the check.
 const headTTL = 5 * time.Second
 
-type snapEntry struct {
-	done chan struct{}
-	snap *snapshot
-	err  error
-}
-
 func newDashCache(st store.Store, log *slog.Logger, currency string, rate float64, now func() time.Time) *dashCache {
-	return &dashCache{store: st, log: log, currency: currency, rate: rate, now: now, snaps: map[string]*snapEntry{}, covers: map[string]*coverEntry{}, facetsOf: map[string]store.FindingFacets{}}
-}
-
-// latest is the snapshot of the latest scan (the whole scan in memory);
-// store.ErrNotFound when the store has none.
-func (c *dashCache) latest(ctx context.Context) (*snapshot, error) {
-	sc, err := c.latestScan(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return c.get(ctx, sc)
+	return &dashCache{store: st, log: log, currency: currency, rate: rate, now: now, facetsOf: map[string]store.FindingFacets{}}
 }
 
 // latestScan is the latest scan: read at the first call, then refreshed
@@ -151,123 +172,74 @@ func (c *dashCache) setHead(sc *inventory.Scan) {
 	c.head, c.headAt = sc, c.now()
 }
 
-// get returns sc's snapshot, building it once: readers that ask while it
-// is built wait for that build rather than start their own.
-func (c *dashCache) get(ctx context.Context, sc *inventory.Scan) (*snapshot, error) {
-	c.mu.Lock()
-	e, ok := c.snaps[sc.ID]
-	if ok {
-		c.touch(sc.ID)
-		c.mu.Unlock()
-	} else {
-		e = &snapEntry{done: make(chan struct{})}
-		c.snaps[sc.ID] = e
-		c.order = append(c.order, sc.ID)
-		for len(c.order) > keepSnapshots {
-			delete(c.snaps, c.order[0])
-			c.order = c.order[1:]
-		}
-		c.mu.Unlock()
-		// The build outlives a reader that gives up: the next one gets it.
-		go func() {
-			e.snap, e.err = c.build(context.WithoutCancel(ctx), sc)
-			if e.err != nil {
-				c.mu.Lock()
-				if c.snaps[sc.ID] == e {
-					delete(c.snaps, sc.ID)
-					c.order = slices.DeleteFunc(c.order, func(id string) bool { return id == sc.ID })
-				}
-				c.mu.Unlock()
-			}
-			close(e.done)
-		}()
-	}
-	select {
-	case <-e.done:
-		return e.snap, e.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+// coverage is a scan's IaC coverage ratios (nil when the scan read no IaC
+// source), summed once from the store's counts of its resources; callers
+// that ask while they are read (a store written before the counts has
+// them made from the resources first) wait for that, as long as ctx
+// allows.
+func (c *dashCache) coverage(ctx context.Context, sc *inventory.Scan) (*iac.Result, error) {
+	return c.covers.get(ctx, sc.ID, func(ctx context.Context) (*iac.Result, error) { return c.countCoverage(ctx, sc) })
 }
 
-func (c *dashCache) touch(id string) {
-	i := slices.Index(c.order, id)
-	if i >= 0 {
-		c.order = append(slices.Delete(c.order, i, i+1), id)
-	}
-}
-
-func (c *dashCache) build(ctx context.Context, sc *inventory.Scan) (*snapshot, error) {
+func (c *dashCache) countCoverage(ctx context.Context, sc *inventory.Scan) (*iac.Result, error) {
 	began := time.Now()
-	rs, err := c.store.Resources(ctx, sc.ID)
+	gs, err := c.store.ResourceGroups(ctx, sc.ID)
 	if err != nil {
-		return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
+		return nil, fmt.Errorf("count resources of scan %s: %w", sc.ID, err)
 	}
-	readRes := time.Since(began)
-	fs, err := c.store.Findings(ctx, sc.ID)
-	if err != nil {
-		return nil, fmt.Errorf("findings of scan %s: %w", sc.ID, err)
-	}
-	readFind := time.Since(began) - readRes
-	sn := &snapshot{scan: sc, resources: rs, findings: fs}
-	sn.coverage, _ = iac.Tally(rs, c.now())
-	c.log.Info("dashboard: scan loaded", "scan", sc.ID, "resources", len(rs), "findings", len(fs),
-		"read_resources", readRes.Round(time.Millisecond), "read_findings", readFind.Round(time.Millisecond),
-		"took", time.Since(began).Round(time.Millisecond))
-	return sn, nil
-}
-
-// coverage is a scan's IaC coverage total (nil when the scan read no IaC
-// source), counted once by reading its resources one at a time; callers
-// that ask while it is counted wait for that count, as long as ctx allows.
-func (c *dashCache) coverage(ctx context.Context, sc *inventory.Scan) (*iac.Ratio, error) {
-	c.mu.Lock()
-	e, ok := c.covers[sc.ID]
-	if !ok {
-		if len(c.covers) >= keepSmall {
-			for id, old := range c.covers {
-				select {
-				case <-old.done:
-					delete(c.covers, id)
-				default:
-				}
-			}
+	in := make([]iac.Group, len(gs))
+	for i, g := range gs {
+		in[i] = iac.Group{Account: g.Account, System: g.System, Type: g.Type, ManagedBy: inventory.ManagedBy{Kind: g.ManagedKind}, Resources: g.Resources}
+		if g.Default {
+			in[i].ManagedBy.Ref = "default"
 		}
-		e = &coverEntry{done: make(chan struct{})}
-		c.covers[sc.ID] = e
-		go func() {
-			e.total, e.err = c.countCoverage(context.WithoutCancel(ctx), sc)
-			if e.err != nil {
-				c.mu.Lock()
-				if c.covers[sc.ID] == e {
-					delete(c.covers, sc.ID)
-				}
-				c.mu.Unlock()
-			}
-			close(e.done)
-		}()
 	}
-	c.mu.Unlock()
-	select {
-	case <-e.done:
-		return e.total, e.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func (c *dashCache) countCoverage(ctx context.Context, sc *inventory.Scan) (*iac.Ratio, error) {
-	began := time.Now()
-	var n iac.TotalCounter
-	if err := c.store.EachResource(ctx, sc.ID, func(r *inventory.Resource) error { n.Add(r); return nil }); err != nil {
-		return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
-	}
-	c.log.Info("dashboard: coverage counted", "scan", sc.ID, "took", time.Since(began).Round(time.Millisecond))
-	t, ok := n.Total()
+	c.log.Info("dashboard: coverage counted", "scan", sc.ID, "groups", len(gs), "took", time.Since(began).Round(time.Millisecond))
+	res, ok := iac.TallyGroups(in)
 	if !ok {
 		return nil, nil
 	}
-	return &t, nil
+	return res, nil
+}
+
+// scheduleFollowers are the resources of a scan that follow each named
+// schedule: how many, and the first schedulesShown by ARN.
+type scheduleFollowers struct {
+	counts  map[string]int
+	samples map[string][]*inventory.Resource
+}
+
+// followers are the resources of sc that follow each of res's named
+// schedules, worked out once per scan by reading its resources one at a
+// time (the schedules and tag keys are the server's configuration, so
+// the store cannot count them when it saves a scan); callers that ask
+// while they are read wait for that, as long as ctx allows.
+func (c *dashCache) followers(ctx context.Context, sc *inventory.Scan, res *schedule.Resolver, envKey, systemKey string) (*scheduleFollowers, error) {
+	return c.follows.get(ctx, sc.ID, func(ctx context.Context) (*scheduleFollowers, error) {
+		began := time.Now()
+		f := &scheduleFollowers{counts: map[string]int{}, samples: map[string][]*inventory.Resource{}}
+		err := c.store.EachResource(ctx, sc.ID, func(r *inventory.Resource) error {
+			t := schedule.Target{Tags: r.Tags}
+			t.Env, _ = r.Tag(envKey)
+			t.System, _ = r.Tag(systemKey)
+			m, err := res.For(t)
+			if err != nil || m.Schedule == nil {
+				return nil
+			}
+			n := m.Schedule.Name()
+			f.counts[n]++
+			if len(f.samples[n]) < schedulesShown {
+				cp := *r
+				f.samples[n] = append(f.samples[n], &cp)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
+		}
+		c.log.Info("dashboard: schedule followers counted", "scan", sc.ID, "took", time.Since(began).Round(time.Millisecond))
+		return f, nil
+	})
 }
 
 // facets are the values a findings filter offers for a scan, read once.

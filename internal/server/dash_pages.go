@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,7 +102,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	for sev := finding.Critical; sev >= finding.Low; sev-- {
 		cs := chartSeries{Label: v.L.T("web.sev." + sev.String()), Color: severityColors[sev]}
 		for _, t := range trend {
-			cs.Values = append(cs.Values, float64(t.BySev[sev]))
+			cs.Values = append(cs.Values, point(float64(t.BySev[sev])))
 		}
 		d.Trend.Series = append(d.Trend.Series, cs)
 	}
@@ -117,16 +118,19 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		d.CostError = err.Error()
 	}
 	cctx, cancel := context.WithTimeout(ctx, loadWait)
-	d.Coverage, err = s.dash.coverage(cctx, sc)
+	cov, err := s.dash.coverage(cctx, sc)
 	cancel()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		// A large estate's resources take a while to count the first time;
-		// the count goes on, and the rest of the page need not wait.
+		// A store written before the resource counts counts a large
+		// estate's resources the first time; the count goes on, and the
+		// rest of the page need not wait.
 		d.CoverageLoading = true
 	case err != nil:
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
+	case cov != nil:
+		d.Coverage = &cov.Total
 	}
 	keys, err := s.fourKeys(ctx, "")
 	if err != nil {
@@ -160,8 +164,8 @@ func (s *Server) fourKeys(ctx context.Context, service string) (delivery.Summary
 type deliveryData struct {
 	Service string
 	Summary delivery.Summary
-	// Trend is deploys per week per service.
-	Trend chartData
+	// Trend is each key week by week, per service.
+	Trend keysTrend
 }
 
 func (s *Server) deliveryPage(w http.ResponseWriter, r *http.Request) {
@@ -180,21 +184,26 @@ func (s *Server) deliveryPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
 	}
-	d.Trend = deployTrend(data.Deployments, d.Service, s.now(), s.zone(), v.L.T("web.delivery.week"))
+	d.Trend = fourKeysTrend(data, d.Service, s.now(), s.zone(), v.L)
 	s.render(w, "delivery", "", v)
 }
 
-// unmanagedShown bounds the unmanaged list of the coverage page.
-const unmanagedShown = 200
+// unmanagedShown is how many unmanaged resources a page of the coverage
+// page lists (a variable so tests can page a small estate).
+var unmanagedShown = 200
 
 // ratiosShown bounds each coverage table: the groups with the most
 // unmanaged resources first.
 const ratiosShown = 50
 
 type iacData struct {
-	Coverage  *iac.Result
-	Unmanaged []iac.Entry
-	More      int
+	Coverage *iac.Result
+	// Unmanaged are the page's unmanaged resources, First and Last their
+	// numbers (from 1) among Total.
+	Unmanaged          []iac.Entry
+	Total, First, Last int
+	Page, Pages        int
+	Prev, Next         string
 	// ByAccount, BySystem and ByType are the tables as shown; Rest
 	// counts the rows left out of each.
 	ByAccount, BySystem, ByType []iac.Ratio
@@ -214,31 +223,63 @@ func worstRatios(rs []iac.Ratio, n int) ([]iac.Ratio, int) {
 	return out[:n], len(rs) - n
 }
 
+// iacPage is the latest scan's IaC coverage: the ratios from the store's
+// counts of its resources, and one page of its unmanaged resources with
+// their import blocks. It reads no other resource of the scan.
 func (s *Server) iacPage(w http.ResponseWriter, r *http.Request) {
-	sn, ok := s.latest(w, r)
+	sc, ok := s.head(w, r)
 	if !ok {
+		return
+	}
+	page := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 {
+			s.pageError(w, r, http.StatusBadRequest, "web.badpage", nil, v)
+			return
+		}
+		page = p
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), loadWait)
+	cov, err := s.dash.coverage(ctx, sc)
+	cancel()
+	if !s.loaded(w, r, err) {
 		return
 	}
 	v := s.newView(w, r, "iac")
 	v.Title = v.L.T("web.nav.iac")
-	d := &iacData{Coverage: sn.coverage}
-	if sn.coverage != nil {
-		d.Unmanaged = sn.coverage.Unmanaged
-		d.ByAccount, d.Rest[0] = worstRatios(sn.coverage.ByAccount, ratiosShown)
-		d.BySystem, d.Rest[1] = worstRatios(sn.coverage.BySystem, ratiosShown)
-		d.ByType, d.Rest[2] = worstRatios(sn.coverage.ByType, ratiosShown)
+	d := &iacData{Coverage: cov, Page: page}
+	v.Data = d
+	if cov != nil {
+		d.ByAccount, d.Rest[0] = worstRatios(cov.ByAccount, ratiosShown)
+		d.BySystem, d.Rest[1] = worstRatios(cov.BySystem, ratiosShown)
+		d.ByType, d.Rest[2] = worstRatios(cov.ByType, ratiosShown)
+		up, err := s.store.UnmanagedPage(r.Context(), sc.ID, store.UnmanagedQuery{SkipTypes: iac.UncountedTypes(), Offset: (page - 1) * unmanagedShown, Limit: unmanagedShown})
+		if err != nil {
+			s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
+			return
+		}
+		now := s.now()
+		for i := range up.Resources {
+			d.Unmanaged = append(d.Unmanaged, iac.UnmanagedEntry(&up.Resources[i], now))
+		}
+		d.Total, d.Pages = up.Total, max(1, (up.Total+unmanagedShown-1)/unmanagedShown)
+		if len(d.Unmanaged) > 0 {
+			d.First, d.Last = (page-1)*unmanagedShown+1, (page-1)*unmanagedShown+len(d.Unmanaged)
+		}
+		if page > 1 {
+			d.Prev = "/iac?page=" + strconv.Itoa(min(page-1, d.Pages))
+		}
+		if page < d.Pages {
+			d.Next = "/iac?page=" + strconv.Itoa(page+1)
+		}
 		var b strings.Builder
 		if _, err := iac.WriteImports(&b, d.Unmanaged, iac.ImportFilter{}); err != nil {
 			s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 			return
 		}
 		d.Imports = b.String()
-		if len(d.Unmanaged) > unmanagedShown {
-			d.More = len(d.Unmanaged) - unmanagedShown
-			d.Unmanaged = d.Unmanaged[:unmanagedShown]
-		}
 	}
-	v.Data = d
 	s.render(w, "iac", "", v)
 }
 
@@ -258,6 +299,8 @@ type scheduleView struct {
 type schedulesData struct {
 	Schedules []scheduleView
 	Journal   []store.JournalEntry
+	// Counting says the followers are still being counted.
+	Counting bool
 }
 
 // schedulesShown is how many resources each schedule lists by name.
@@ -269,26 +312,25 @@ func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
 	d := &schedulesData{}
 	v.Data = d
 	res := s.cfg.ScheduleResolver()
-	followers := map[string][]*inventory.Resource{}
-	counts := map[string]int{}
+	fol := &scheduleFollowers{}
 	if res != nil && len(res.Named) > 0 {
-		if sn, err := s.dash.latest(r.Context()); err == nil {
-			for i := range sn.resources {
-				rs := &sn.resources[i]
-				t := schedule.Target{Tags: rs.Tags}
-				t.Env, _ = rs.Tag(s.cfg.Tags.EnvKey)
-				t.System, _ = rs.Tag(s.cfg.Tags.SystemKey)
-				m, err := res.For(t)
-				if err != nil || m.Schedule == nil {
-					continue
-				}
-				n := m.Schedule.Name()
-				counts[n]++
-				if len(followers[n]) < schedulesShown {
-					followers[n] = append(followers[n], rs)
-				}
+		sc, err := s.dash.latestScan(r.Context())
+		if err == nil {
+			ctx, cancel := context.WithTimeout(r.Context(), loadWait)
+			var f *scheduleFollowers
+			f, err = s.dash.followers(ctx, sc, res, s.cfg.Tags.EnvKey, s.cfg.Tags.SystemKey)
+			cancel()
+			if err == nil {
+				fol = f
 			}
-		} else if !errors.Is(err, store.ErrNotFound) {
+		}
+		switch {
+		case err == nil, errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
+			// A large scan's resources take a while to read; the count
+			// goes on, and the schedules and journal need not wait.
+			d.Counting = true
+		default:
 			s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 			return
 		}
@@ -296,7 +338,7 @@ func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
 	if res != nil {
 		for _, sc := range res.Named {
 			sv := scheduleView{Name: sc.Name(), Zone: sc.Location().String(), Holidays: sc.Holidays(), Enforced: sc.Enforced(),
-				Days: sc.Preview(s.now(), 7), Followers: counts[sc.Name()], Sample: followers[sc.Name()]}
+				Days: sc.Preview(s.now(), 7), Followers: fol.counts[sc.Name()], Sample: fol.samples[sc.Name()]}
 			for _, win := range sc.Windows() {
 				sv.Windows = append(sv.Windows, win.String())
 			}

@@ -291,17 +291,15 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, status int, k
 	_, _ = w.Write(buf.Bytes())
 }
 
-// loadWait is how long a page waits for the latest scan to load (the
-// cost, IaC and schedules pages, which read it whole), or the overview for
-// the coverage count.
+// loadWait is how long a page waits for what it reads of the latest scan
+// once per scan (the coverage counts, the schedules' followers, the cost
+// views) before it answers without them or asks the reader to come back.
 var loadWait = 5 * time.Second // a variable so tests need not wait
 
-// latest is the snapshot of the latest scan, or an error page when there
-// is none (false).
-func (s *Server) latest(w http.ResponseWriter, r *http.Request) (*snapshot, bool) {
-	ctx, cancel := context.WithTimeout(r.Context(), loadWait)
-	defer cancel()
-	sn, err := s.dash.latest(ctx)
+// loaded says whether what a page waited for (within loadWait) came; if
+// not, it writes why: come back later (503, Retry-After) when it is still
+// being read, no scan, or the store's error.
+func (s *Server) loaded(w http.ResponseWriter, r *http.Request, err error) bool {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
 		// A large scan takes minutes to load the first time; the load
@@ -309,15 +307,15 @@ func (s *Server) latest(w http.ResponseWriter, r *http.Request) (*snapshot, bool
 		// waiting past the server's write timeout.
 		w.Header().Set("Retry-After", "10")
 		s.pageError(w, r, http.StatusServiceUnavailable, "web.loading", nil)
-		return nil, false
+		return false
 	case errors.Is(err, store.ErrNotFound):
 		s.pageError(w, r, http.StatusNotFound, "web.noscan", nil)
-		return nil, false
+		return false
 	case err != nil:
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
-		return nil, false
+		return false
 	}
-	return sn, true
+	return true
 }
 
 // head is the latest scan (its record, not its resources or findings), or

@@ -178,7 +178,7 @@ func TestPages(t *testing.T) {
 		}},
 		"cost bad by": {target: "/cost?by=colour", status: 400, want: []string{"by: &#34;colour&#34; is not valid"}},
 		"iac":         {target: "/iac", status: 200, want: []string{"Import blocks to copy", "import {", "66.7% managed by IaC (40 managed, 20 unmanaged)", "Unmanaged resources (20)", "web-03"}},
-		"delivery":    {target: "/delivery?service=api", status: 200, want: []string{"Four Keys by service", "Deployments (", "d1", "Deploys per week", `id="deploys-data"`, `"label":"api"`}},
+		"delivery":    {target: "/delivery?service=api", status: 200, want: []string{"Four Keys by service", "Deployments (", "d1", "Four Keys per week", `id="deploys-data"`, `id="lead-data"`, `id="failure-data"`, `id="restore-data"`, `"label":"api"`}},
 		"schedules":   {target: "/schedules", status: 200, want: []string{"No schedules in steward.yaml", "steward has changed nothing yet."}},
 		"resource": {target: "/resource?arn=" + url.QueryEscape(arn(3)), status: 200, want: []string{
 			"web-03", "t3.micro", "History", "tags.env", "stg", "prod", "changed",
@@ -366,8 +366,9 @@ func TestSchedulesPage(t *testing.T) {
 	}
 }
 
-// slowStore holds back a scan's resources until released, as a large scan
-// does on its first load.
+// slowStore holds back a scan's resources and their counts until
+// released, as a large scan does on its first load (the counts of a scan
+// saved before the store kept them are made from its resources).
 type slowStore struct {
 	store.Store
 	release chan struct{}
@@ -378,6 +379,11 @@ func (s slowStore) Resources(ctx context.Context, scanID string) ([]inventory.Re
 	return s.Store.Resources(ctx, scanID)
 }
 
+func (s slowStore) ResourceGroups(ctx context.Context, scanID string) ([]store.ResourceGroup, error) {
+	<-s.release
+	return s.Store.ResourceGroups(ctx, scanID)
+}
+
 func (s slowStore) EachResource(ctx context.Context, scanID string, fn func(*inventory.Resource) error) error {
 	<-s.release
 	return s.Store.EachResource(ctx, scanID, fn)
@@ -386,23 +392,26 @@ func (s slowStore) EachResource(ctx context.Context, scanID string, fn func(*inv
 // TestLoading: while the latest scan's resources are read (minutes on a
 // large estate), the pages that read the whole scan say so at once (503,
 // Retry-After); the findings page never waits for them, and the overview
-// shows all but the coverage, which it says is loading. Once read, every
-// page shows it.
+// shows all but the coverage, which it says is loading, and the schedules
+// page all but what follows each schedule. Once read, every page shows
+// it.
 func TestLoading(t *testing.T) {
-	base := testServer(t, "")
+	base := testServer(t, "time_zone: Asia/Tokyo\nschedules:\n  office:\n    windows: [\"mon-fri 09:00-20:00\"]\n    env: [\"prod\"]\n")
 	slow := slowStore{Store: base.store, release: make(chan struct{})}
-	s, err := New(Options{Config: base.cfg, Store: slow, Dev: true, Now: func() time.Time { return testNow }})
+	s, err := New(Options{Config: base.cfg, Store: slow, Cost: base.cost, Dev: true, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	old := loadWait
 	loadWait = 50 * time.Millisecond
 	defer func() { loadWait = old }()
-	req := httptest.NewRequest(http.MethodGet, "/iac", nil)
-	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, req)
-	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "still being loaded") {
-		t.Errorf("/iac while loading: status %d, Retry-After %q, body has the loading message: %v", rec.Code, rec.Header().Get("Retry-After"), strings.Contains(rec.Body.String(), "still being loaded"))
+	for _, target := range []string{"/iac", "/cost"} {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "still being loaded") {
+			t.Errorf("%s while loading: status %d, Retry-After %q, body has the loading message: %v", target, rec.Code, rec.Header().Get("Retry-After"), strings.Contains(rec.Body.String(), "still being loaded"))
+		}
 	}
 	if code, body := getPage(t, s, "/findings"); code != 200 || !strings.Contains(body, "of 55 findings") {
 		t.Errorf("/findings while the resources load: status %d, want 200 with the findings", code)
@@ -410,12 +419,81 @@ func TestLoading(t *testing.T) {
 	if code, body := getPage(t, s, "/"); code != 200 || !strings.Contains(body, "still being loaded") || strings.Contains(body, "managed by IaC") {
 		t.Errorf("overview while the resources load: status %d, want 200 saying the coverage is loading:\n%s", code, body)
 	}
+	if code, body := getPage(t, s, "/schedules"); code != 200 || !strings.Contains(body, "still being counted") || !strings.Contains(body, "mon-fri 09:00-20:00") {
+		t.Errorf("schedules while the resources load: status %d, want 200 with the schedule, saying its followers are counted:\n%s", code, body)
+	}
 	close(slow.release)
 	loadWait = 10 * time.Second
-	if code, body := getPage(t, s, "/iac"); code != 200 || strings.Contains(body, "still being loaded") {
-		t.Errorf("/iac once loaded: status %d", code)
+	if code, body := getPage(t, s, "/schedules"); code != 200 || strings.Contains(body, "still being counted") || !strings.Contains(body, "60 resources follow it:") {
+		t.Errorf("schedules once counted: status %d, or no count:\n%s", code, body)
+	}
+	for target, want := range map[string]string{"/iac": "managed by IaC", "/cost": "Daily usage spend"} {
+		if code, body := getPage(t, s, target); code != 200 || strings.Contains(body, "still being loaded") || !strings.Contains(body, want) {
+			t.Errorf("%s once loaded: status %d, or no %q", target, code, want)
+		}
 	}
 	if code, body := getPage(t, s, "/"); code != 200 || strings.Contains(body, "still being loaded") || !strings.Contains(body, "managed by IaC") {
 		t.Errorf("overview once loaded: status %d, or no coverage", code)
+	}
+}
+
+// TestIaCPages: the coverage page lists the unmanaged resources a page at
+// a time in the report's order (account, type, ARN), with the import
+// blocks of the page's resources alone, and refuses a page that is not a
+// number.
+func TestIaCPages(t *testing.T) {
+	s := testServer(t, "")
+	old := unmanagedShown
+	unmanagedShown = 7
+	defer func() { unmanagedShown = old }()
+	// The unmanaged resources are every third one: i-0000, i-0003 ... i-0057.
+	unmanaged := func(from, to int) []string {
+		var out []string
+		for i := from; i <= to; i += 3 {
+			out = append(out, fmt.Sprintf("instance/i-%04d", i))
+		}
+		return out
+	}
+	tests := map[string]struct {
+		target     string
+		want, not  []string
+		imports    int
+		prev, next string
+	}{
+		"first": {target: "/iac", want: append(unmanaged(0, 18), "1–7 of 20", "Page 1 of 3", "Unmanaged resources (20)"),
+			not: unmanaged(21, 57), imports: 7, next: "/iac?page=2"},
+		"last": {target: "/iac?page=3", want: append(unmanaged(42, 57), "15–20 of 20", "Page 3 of 3"),
+			not: unmanaged(0, 39), imports: 6, prev: "/iac?page=2"},
+		"past the end": {target: "/iac?page=9", want: []string{"Page 9 of 3", "Unmanaged resources (20)"}, not: unmanaged(0, 57), prev: "/iac?page=3"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			code, body := getPage(t, s, tc.target)
+			if code != 200 {
+				t.Fatalf("status %d", code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(body, n+`"`) || strings.Contains(body, n+"\n") {
+					t.Errorf("page lists %s, which is on another page", n)
+				}
+			}
+			if got := strings.Count(body, "import {"); got != tc.imports {
+				t.Errorf("%d import blocks, want %d (the page's resources)", got, tc.imports)
+			}
+			for rel, href := range map[string]string{"prev": tc.prev, "next": tc.next} {
+				link := `rel="` + rel + `" href="` + href + `"`
+				if has := strings.Contains(body, `rel="`+rel+`"`); has != (href != "") || (href != "" && !strings.Contains(body, link)) {
+					t.Errorf("%s link: want %q", rel, href)
+				}
+			}
+		})
+	}
+	if code, body := getPage(t, s, "/iac?page=two"); code != http.StatusBadRequest || !strings.Contains(body, `page: &#34;two&#34; is not a page number`) {
+		t.Errorf("/iac?page=two: status %d, want 400 naming the parameter:\n%s", code, body)
 	}
 }

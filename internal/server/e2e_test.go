@@ -155,7 +155,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	for _, p := range []struct{ path, wait, want string }{
 		{"/cost", ".chart .uplot", "Daily usage spend"},
 		{"/iac", "h1", "IaC coverage"},
-		{"/delivery", ".chart .uplot", "Deploys per week"},
+		{"/delivery", ".chart .uplot", "Four Keys per week"},
 		{"/schedules", "h1", "Journal of actions"},
 	} {
 		name := strings.TrimPrefix(p.path, "/")

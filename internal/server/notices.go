@@ -106,19 +106,24 @@ func (s *Server) sendDigests(ctx context.Context) error {
 	}
 	loc := s.zone()
 	due := digestDue(s.now(), loc, day, minute)
-	sn, err := s.dash.latest(ctx)
+	sc, err := s.dash.latestScan(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	// The findings alone: a digest reads none of the scan's resources.
+	findings, err := s.store.Findings(ctx, sc.ID)
+	if err != nil {
+		return fmt.Errorf("findings of scan %s: %w", sc.ID, err)
+	}
 	since := due.AddDate(0, 0, -7)
 	byTeam := map[string]*teamDigest{}
-	waste := make([]float64, len(sn.findings))
-	for i := range sn.findings {
-		f := &sn.findings[i]
-		waste[i] = s.findingRow(sn.scan, f).Waste
+	waste := make([]float64, len(findings))
+	for i := range findings {
+		f := &findings[i]
+		waste[i] = s.findingRow(sc, f).Waste
 		t := s.teamOfFinding(f)
 		d := byTeam[t]
 		if d == nil {
@@ -142,9 +147,9 @@ func (s *Server) sendDigests(ctx context.Context) error {
 			continue
 		}
 		slices.SortStableFunc(d.newOnes, func(a, b int) int {
-			return cmp.Or(cmp.Compare(sn.findings[b].Severity, sn.findings[a].Severity), cmp.Compare(waste[b], waste[a]))
+			return cmp.Or(cmp.Compare(findings[b].Severity, findings[a].Severity), cmp.Compare(waste[b], waste[a]))
 		})
-		text, blocks := s.digestMessage(sn, waste, d, since, due)
+		text, blocks := s.digestMessage(findings, waste, d, since, due)
 		key := "digest/" + cmp.Or(t, "-") + "/" + due.Format("2006-01-02")
 		if err := s.noticeOnce(ctx, key, s.cfg.SlackChannelOf(t), text, blocks...); err != nil {
 			errs = append(errs, fmt.Errorf("digest for %s: %w", cmp.Or(t, "no team"), err))
@@ -158,7 +163,7 @@ const digestTop = 5
 
 // digestMessage is a team's digest as Block Kit, and its text for
 // notifications.
-func (s *Server) digestMessage(sn *snapshot, waste []float64, d *teamDigest, since, due time.Time) (string, []slack.Block) {
+func (s *Server) digestMessage(findings []finding.Finding, waste []float64, d *teamDigest, since, due time.Time) (string, []slack.Block) {
 	l := s.lang
 	who := d.team
 	if who == "" {
@@ -182,7 +187,7 @@ func (s *Server) digestMessage(sn *snapshot, waste []float64, d *teamDigest, sin
 	if len(d.newOnes) > 0 {
 		var lines []string
 		for _, i := range d.newOnes[:min(digestTop, len(d.newOnes))] {
-			f := &sn.findings[i]
+			f := &findings[i]
 			name := escapeSlack(cmp.Or(f.Name, f.ARN))
 			if u := s.link("/resource?arn=" + url.QueryEscape(f.ARN)); u != "" {
 				name = "<" + u + "|" + name + ">"

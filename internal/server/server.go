@@ -88,6 +88,8 @@ type Server struct {
 	stop      time.Duration
 	dash      *dashCache
 	costs     costViews
+	// costPages are the cost page's views by scan, bill and day.
+	costPages perScan[*costPageViews]
 
 	readyMu sync.Mutex
 	ready   bool

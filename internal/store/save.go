@@ -184,6 +184,9 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 	if err := reindexAfterSave(ctx, tx, seq, rows, later); err != nil {
 		return nil, err
 	}
+	if err := indexResourcesAfterSave(ctx, tx, seq, resources); err != nil {
+		return nil, err
+	}
 	took.index = time.Since(t)
 	return out, nil
 }

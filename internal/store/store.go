@@ -103,6 +103,7 @@ type Store interface {
 	Diff(ctx context.Context, fromScanID, toScanID string) (Diff, error)
 
 	FindingPages
+	ResourcePages
 	Retainer
 	DeliveryStore
 	Journal

@@ -4,7 +4,11 @@
 // form works without it.
 (function () {
   "use strict";
+  // A null value is a point with nothing to measure: uPlot leaves a gap
+  // in the line there, and the legend shows nothing.
   function fmt(data) {
+    if (data.kind === "hours") return function (v) { return v == null ? "" : v.toLocaleString() + " h"; };
+    if (data.kind === "percent") return function (v) { return v == null ? "" : v.toLocaleString() + "%"; };
     if (data.kind !== "money") return function (v) { return v == null ? "" : v.toLocaleString(); };
     var nf;
     try { nf = new Intl.NumberFormat(document.documentElement.lang, { style: "currency", currency: data.currency || "USD" }); }
