@@ -175,15 +175,18 @@ func (w *EventWork) poll(ctx context.Context) {
 			continue
 		}
 		failures = 0
+		// A batch is one window: its events of one unit are one read.
+		window := cmp.Or(w.Window, 5*time.Second)
+		end := time.Now().Truncate(window).Add(window)
 		for _, m := range out.Messages {
-			w.handle(ctx, m)
+			w.handle(ctx, m, end)
 		}
 	}
 }
 
-// handle turns one message into refresh jobs and deletes it, or leaves it
-// in the queue when its jobs could not be added.
-func (w *EventWork) handle(ctx context.Context, m sqstypes.Message) {
+// handle turns one message into refresh jobs due at end and deletes it,
+// or leaves it in the queue when its jobs could not be added.
+func (w *EventWork) handle(ctx context.Context, m sqstypes.Message, end time.Time) {
 	r := w.runner
 	log := r.log.With("component", "events", "message", sdkaws.ToString(m.MessageId))
 	result := EventQueued
@@ -221,8 +224,6 @@ func (w *EventWork) handle(ctx context.Context, m sqstypes.Message) {
 		w.delete(ctx, m, log)
 		return
 	}
-	window := cmp.Or(w.Window, 5*time.Second)
-	end := time.Now().Truncate(window).Add(window)
 	opts := &river.InsertOpts{Queue: queueEvents, ScheduledAt: end, MaxAttempts: cmp.Or(w.MaxAttempts, 5),
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: refreshUniqueStates}}
 	var ps []river.InsertManyParams
