@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -239,7 +240,7 @@ func (w *EventWork) handle(ctx context.Context, m sqstypes.Message, end time.Tim
 	w.delete(ctx, m, log)
 }
 
-func (w *EventWork) delete(ctx context.Context, m sqstypes.Message, log interface{ Warn(string, ...any) }) {
+func (w *EventWork) delete(ctx context.Context, m sqstypes.Message, log *slog.Logger) {
 	_, err := w.Queue.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: sdkaws.String(w.QueueURL), ReceiptHandle: m.ReceiptHandle})
 	if err != nil {
 		// Handled again when it comes back: the same jobs, which are
