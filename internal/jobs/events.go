@@ -86,6 +86,10 @@ type EventWork struct {
 	done   chan struct{}
 }
 
+// stepsMaxAge is how old the steps of a refresh may be: an account added
+// to the organization, or a policy changed, counts within it.
+const stepsMaxAge = 15 * time.Minute
+
 const (
 	queueEvents = "events"
 	eventLock   = "event-refresh"
@@ -296,7 +300,9 @@ func (rw *refreshWorker) Work(ctx context.Context, rj *river.Job[refreshArgs]) e
 }
 
 func (w *EventWork) refresh(ctx context.Context, rj *river.Job[refreshArgs]) error {
-	su, err := w.cache.get(ctx, w.NewUnits, rj.CreatedAt)
+	// Jobs come all the time: the steps (accounts resolved, policies
+	// compiled) are made again when older than a while, not for each.
+	su, err := w.cache.get(ctx, w.NewUnits, rj.CreatedAt.Add(-stepsMaxAge))
 	if err != nil {
 		return err
 	}
