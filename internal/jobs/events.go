@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -84,6 +85,10 @@ type EventWork struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 }
+
+// stepsMaxAge is how old the steps of a refresh may be: an account added
+// to the organization, or a policy changed, counts within it.
+const stepsMaxAge = 15 * time.Minute
 
 const (
 	queueEvents = "events"
@@ -175,15 +180,18 @@ func (w *EventWork) poll(ctx context.Context) {
 			continue
 		}
 		failures = 0
+		// A batch is one window: its events of one unit are one read.
+		window := cmp.Or(w.Window, 5*time.Second)
+		end := time.Now().Truncate(window).Add(window)
 		for _, m := range out.Messages {
-			w.handle(ctx, m)
+			w.handle(ctx, m, end)
 		}
 	}
 }
 
-// handle turns one message into refresh jobs and deletes it, or leaves it
-// in the queue when its jobs could not be added.
-func (w *EventWork) handle(ctx context.Context, m sqstypes.Message) {
+// handle turns one message into refresh jobs due at end and deletes it,
+// or leaves it in the queue when its jobs could not be added.
+func (w *EventWork) handle(ctx context.Context, m sqstypes.Message, end time.Time) {
 	r := w.runner
 	log := r.log.With("component", "events", "message", sdkaws.ToString(m.MessageId))
 	result := EventQueued
@@ -221,8 +229,6 @@ func (w *EventWork) handle(ctx context.Context, m sqstypes.Message) {
 		w.delete(ctx, m, log)
 		return
 	}
-	window := cmp.Or(w.Window, 5*time.Second)
-	end := time.Now().Truncate(window).Add(window)
 	opts := &river.InsertOpts{Queue: queueEvents, ScheduledAt: end, MaxAttempts: cmp.Or(w.MaxAttempts, 5),
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: refreshUniqueStates}}
 	var ps []river.InsertManyParams
@@ -238,7 +244,7 @@ func (w *EventWork) handle(ctx context.Context, m sqstypes.Message) {
 	w.delete(ctx, m, log)
 }
 
-func (w *EventWork) delete(ctx context.Context, m sqstypes.Message, log interface{ Warn(string, ...any) }) {
+func (w *EventWork) delete(ctx context.Context, m sqstypes.Message, log *slog.Logger) {
 	_, err := w.Queue.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: sdkaws.String(w.QueueURL), ReceiptHandle: m.ReceiptHandle})
 	if err != nil {
 		// Handled again when it comes back: the same jobs, which are
@@ -294,7 +300,9 @@ func (rw *refreshWorker) Work(ctx context.Context, rj *river.Job[refreshArgs]) e
 }
 
 func (w *EventWork) refresh(ctx context.Context, rj *river.Job[refreshArgs]) error {
-	su, err := w.cache.get(ctx, w.NewUnits, rj.CreatedAt)
+	// Jobs come all the time: the steps (accounts resolved, policies
+	// compiled) are made again when older than a while, not for each.
+	su, err := w.cache.get(ctx, w.NewUnits, rj.CreatedAt.Add(-stepsMaxAge))
 	if err != nil {
 		return err
 	}

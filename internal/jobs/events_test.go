@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -296,9 +297,10 @@ func TestPostgresReplicasShareEvents(t *testing.T) {
 	}
 	var mu sync.Mutex
 	received := 0
+	var made atomic.Int32
 	for _, id := range []string{"replica_a", "replica_b"} {
 		ev := &EventWork{Queue: q, QueueURL: "https://sqs.ap-northeast-1.amazonaws.com/111111111111/steward", WaitTime: 1,
-			NewUnits: func(context.Context) (*scan.Units, error) { return units, nil },
+			NewUnits: func(context.Context) (*scan.Units, error) { made.Add(1); return units, nil },
 			Unit: func(account, arn string) (string, bool, string) {
 				return account + "/ap-northeast-1/ec2", true, ""
 			},
@@ -336,6 +338,9 @@ func TestPostgresReplicasShareEvents(t *testing.T) {
 	defer mu.Unlock()
 	if received != 8 {
 		t.Errorf("messages handled = %d, want 8, each once", received)
+	}
+	if n := made.Load(); n < 1 || n > 2 {
+		t.Errorf("refresh steps made %d times, want once per replica at most (kept for a while)", n)
 	}
 	src.mu.Lock()
 	defer src.mu.Unlock()

@@ -7,7 +7,9 @@
 // SQLite driver on the store's database; with PostgreSQL, its pgx driver,
 // so replicas share the work. River's tables come with the store's
 // migrations (internal/store). A scan read by units (scan.go) is a job
-// per account x region x service and one that puts it together.
+// per account x region x service and one that puts it together; the
+// units EventBridge events name (events.go, from an SQS queue every
+// process polls) are read again as jobs too.
 package jobs
 
 import (

@@ -1,12 +1,15 @@
 package aws
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/steward-sre/steward/internal/collect/aws/awsfake"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -152,5 +155,76 @@ func TestRefreshRefuses(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRefreshUnchangedEstate: reading any unit of a service read again on
+// events, with nothing changed since the scan, and putting it into the
+// scan gives the scan back: the unit owns exactly the resources it
+// replaces, and the tags, names, edges and region attributes other units
+// add are kept.
+func TestRefreshUnchangedEstate(t *testing.T) {
+	estate := testEstate(testNow, testAccounts, testRegions, 5)
+	// A target group whose target is an instance: the ELB unit adds the
+	// edge to the instance, which an EC2 unit read again must keep.
+	i := slices.IndexFunc(estate, func(r inventory.Resource) bool { return r.Type == "AWS::EC2::Instance" })
+	inst := estate[i]
+	estate = append(estate, inventory.Resource{ARN: "arn:aws:elasticloadbalancing:" + inst.Region + ":" + inst.Account + ":targetgroup/web/1",
+		Account: inst.Account, Region: inst.Region, Type: "AWS::ElasticLoadBalancingV2::TargetGroup", ID: "web", Name: "web",
+		Attrs: map[string]any{"target_type": "instance", "targets": []any{map[string]any{"id": inst.ID, "port": 80.0, "health": "healthy"}}}})
+	fake := awsfake.New(estate, awsfake.Options{PageSize: 2, Now: testNow})
+	defer fake.Close()
+	awsEnv(t, testAccounts)
+	ctx := context.Background()
+	opts := testOptions(fake.URL, testAccounts)
+	// The services read again, and those that add edges to their
+	// resources.
+	opts.Services = append(slices.Clone(opts.Services), "ecs", "rds", "elasticloadbalancingv2", "elasticloadbalancing", "autoscaling")
+	src, err := New(ctx, opts, nil)
+	must(t, err)
+	whole, err := src.Collect(ctx, nil)
+	must(t, err)
+	edges := 0
+	for _, r := range whole.Resources {
+		for _, rel := range r.Relations {
+			if r.Type == "AWS::EC2::Instance" && (rel.Kind == inventory.RelTargetOf || rel.Kind == inventory.RelMemberOf) {
+				edges++
+			}
+		}
+	}
+	if edges == 0 {
+		t.Error("the test estate has no instance a load balancer or group names: the edges carried over are not tested")
+	}
+	tried := map[string]int{}
+	for _, name := range src.Units() {
+		service := name[strings.LastIndex(name, "/")+1:]
+		if !slices.Contains(refreshed, service) {
+			continue
+		}
+		if !src.HasUnit(name) {
+			t.Fatalf("HasUnit(%s) = false for a unit of the scan", name)
+		}
+		rec, row, err := src.CollectUnit(ctx, name)
+		must(t, err)
+		if !row.OK {
+			t.Fatalf("unit %s: %+v", name, row)
+		}
+		got, err := src.Refresh(whole, map[string][]byte{name: rec})
+		must(t, err)
+		if diff := cmp.Diff(normalize(whole.Resources), normalize(got.Resources)); diff != "" {
+			t.Errorf("unit %s read again, nothing changed: resources differ (-scan +refreshed):\n%s", name, diff)
+		}
+		if diff := cmp.Diff(whole.Coverage, got.Coverage); diff != "" {
+			t.Errorf("unit %s read again, nothing changed: coverage differs (-scan +refreshed):\n%s", name, diff)
+		}
+		tried[service]++
+	}
+	for _, s := range refreshed {
+		if tried[s] == 0 {
+			t.Errorf("the test estate has no %s unit to read again", s)
+		}
+	}
+	if unit, ok, _ := EventUnit(testAccounts[0], "arn:aws:ec2:mars-1:"+testAccounts[0]+":instance/i-1"); !ok || src.HasUnit(unit) {
+		t.Errorf("a region not scanned: unit %q, HasUnit true", unit)
 	}
 }
