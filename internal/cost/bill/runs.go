@@ -39,36 +39,57 @@ type runs struct {
 	spare map[aggKey]*aggVal
 }
 
-// compareKeys is ComparePeriodRollups on aggregation keys. Each field
-// is compared only when those before it are equal: most are (a bill's
-// rollups share source, period, account, service).
+// compareKeys is ComparePeriodRollups on aggregation keys. A class's
+// fields are compared only when the two classes differ: most rollups
+// next to each other in order share theirs.
 func compareKeys(x, y *aggKey) int {
-	if c := strings.Compare(x.source, y.source); c != 0 {
-		return c
-	}
-	if c := strings.Compare(x.period, y.period); c != 0 {
-		return c
+	cx, cy := x.cls, y.cls
+	same := cx == cy
+	if !same {
+		if c := compareLead(cx, cy); c != 0 {
+			return c
+		}
 	}
 	if x.day != y.day {
 		return cmp.Compare(x.day, y.day)
 	}
+	if !same {
+		if c := compareMid(cx, cy); c != 0 {
+			return c
+		}
+	}
+	if c := strings.Compare(x.resource, y.resource); c != 0 {
+		return c
+	}
+	if !same {
+		if c := compareTail(cx, cy); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(x.rname, y.rname)
+}
+
+// compareLead, compareMid and compareTail compare the parts of two
+// classes that come before the day, between the day and the resource,
+// and after the resource in ComparePeriodRollups order.
+func compareLead(x, y *keyClass) int {
+	if c := strings.Compare(x.source, y.source); c != 0 {
+		return c
+	}
+	return strings.Compare(x.period, y.period)
+}
+
+func compareMid(x, y *keyClass) int {
 	if c := strings.Compare(x.account, y.account); c != 0 {
 		return c
 	}
 	if c := strings.Compare(x.service, y.service); c != 0 {
 		return c
 	}
-	if c := strings.Compare(x.usage, y.usage); c != 0 {
-		return c
-	}
-	return compareTail(x, y)
+	return strings.Compare(x.usage, y.usage)
 }
 
-// compareTail is compareKeys past the usage type.
-func compareTail(x, y *aggKey) int {
-	if c := strings.Compare(x.resource, y.resource); c != 0 {
-		return c
-	}
+func compareTail(x, y *keyClass) int {
 	if c := strings.Compare(string(x.tags), string(y.tags)); c != 0 {
 		return c
 	}
@@ -78,18 +99,17 @@ func compareTail(x, y *aggKey) int {
 	if c := strings.Compare(x.region, y.region); c != 0 {
 		return c
 	}
-	if c := strings.Compare(x.currency, y.currency); c != 0 {
-		return c
-	}
-	return strings.Compare(x.rname, y.rname)
+	return strings.Compare(x.currency, y.currency)
 }
 
 type aggEntry struct {
 	// pre orders the entry by source, period, day, account, service and
-	// usage type in one integer (see sortedEntries).
-	pre uint64
-	k   *aggKey
-	v   *aggVal
+	// usage type in one integer, tail by tags, kind, region and currency
+	// (see sortedEntries).
+	pre  uint64
+	tail uint32
+	k    *aggKey
+	v    *aggVal
 }
 
 // The bits of aggEntry.pre: the rank of the source and period, the day
@@ -100,15 +120,19 @@ const (
 	preMidBits  = 32
 )
 
-// sortedEntries are the rollups of m in ComparePeriodRollups order.
+// sortedEntries are the rollups of m in ComparePeriodRollups order, and
+// the comparison that orders them. Two rollups of one key can be there
+// (see keyClass): the comparison says they are equal, and they are side
+// by side.
 //
 // Sorting is most of a spill's work, and comparing keys field by field
-// most of sorting. The first six fields take few distinct values (one
-// source and period, the days of a month, a few hundred accounts x
-// services x usage types), so each entry gets their ranks packed in one
+// most of sorting. A run's rollups have few classes (a few thousand
+// accounts x services x usage types x tag sets), so each class gets the
+// ranks of its fields before the day, between the day and the resource
+// and after it, and each entry the first two packed with its day in one
 // integer: most comparisons are one integer comparison and, on a tie,
 // the resource's text. The order is the same as compareKeys'.
-func sortedEntries(m map[aggKey]*aggVal) []aggEntry {
+func sortedEntries(m map[aggKey]*aggVal) ([]aggEntry, func(x, y *aggEntry) int) {
 	keys := make([]aggKey, 0, len(m))
 	es := make([]aggEntry, 0, len(m))
 	for k, v := range m {
@@ -116,74 +140,112 @@ func sortedEntries(m map[aggKey]*aggVal) []aggEntry {
 		es = append(es, aggEntry{k: &keys[len(keys)-1], v: v})
 	}
 	if !rankEntries(es) {
-		slices.SortFunc(es, func(x, y aggEntry) int { return compareKeys(x.k, y.k) })
-		return es
+		byKeys := func(x, y *aggEntry) int { return compareKeys(x.k, y.k) }
+		slices.SortFunc(es, func(x, y aggEntry) int { return byKeys(&x, &y) })
+		return es, byKeys
 	}
-	slices.SortFunc(es, func(x, y aggEntry) int {
+	byRanks := func(x, y *aggEntry) int {
 		if x.pre != y.pre {
 			return cmp.Compare(x.pre, y.pre)
 		}
-		return compareTail(x.k, y.k)
-	})
-	return es
+		if c := strings.Compare(x.k.resource, y.k.resource); c != 0 {
+			return c
+		}
+		if x.tail != y.tail {
+			return cmp.Compare(x.tail, y.tail)
+		}
+		return strings.Compare(x.k.rname, y.k.rname)
+	}
+	slices.SortFunc(es, func(x, y aggEntry) int { return byRanks(&x, &y) })
+	return es, byRanks
 }
 
-// rankEntries sets the pre of each entry, or reports false when the
-// entries have too many distinct sources and periods, or days too far
-// apart, for pre's bits.
+// rankEntries sets the pre and tail of each entry, or reports false when
+// the entries have too many distinct sources and periods, or days too
+// far apart, for pre's bits.
 func rankEntries(es []aggEntry) bool {
 	if len(es) == 0 || len(es) >= 1<<preMidBits {
 		return false
 	}
-	type lead struct{ source, period string }
-	type mid struct{ account, service, usage string }
-	leads := make(map[lead]uint64)
-	mids := make(map[mid]uint64)
+	// Each entry's tail holds its class's index in cls until the ranks
+	// are known.
+	idx := make(map[*keyClass]uint32)
+	var cls []*keyClass
 	lo, hi := es[0].k.day, es[0].k.day
-	for _, e := range es {
-		k := e.k
-		leads[lead{k.source, k.period}] = 0
-		mids[mid{k.account, k.service, k.usage}] = 0
-		lo, hi = min(lo, k.day), max(hi, k.day)
-	}
-	if len(leads) > 1<<preLeadBits || int64(hi)-int64(lo) >= 1<<preDayBits {
-		return false
-	}
-	ls := make([]lead, 0, len(leads))
-	for l := range leads {
-		ls = append(ls, l)
-	}
-	slices.SortFunc(ls, func(x, y lead) int {
-		return cmp.Or(strings.Compare(x.source, y.source), strings.Compare(x.period, y.period))
-	})
-	for i, l := range ls {
-		leads[l] = uint64(i)
-	}
-	ms := make([]mid, 0, len(mids))
-	for x := range mids {
-		ms = append(ms, x)
-	}
-	slices.SortFunc(ms, func(x, y mid) int {
-		return cmp.Or(strings.Compare(x.account, y.account), strings.Compare(x.service, y.service), strings.Compare(x.usage, y.usage))
-	})
-	for i, x := range ms {
-		mids[x] = uint64(i)
-	}
 	for i := range es {
 		k := es[i].k
-		es[i].pre = leads[lead{k.source, k.period}]<<(preDayBits+preMidBits) | uint64(k.day-lo)<<preMidBits | mids[mid{k.account, k.service, k.usage}]
+		j, ok := idx[k.cls]
+		if !ok {
+			j = uint32(len(cls))
+			idx[k.cls] = j
+			cls = append(cls, k.cls)
+		}
+		es[i].tail = j
+		lo, hi = min(lo, k.day), max(hi, k.day)
+	}
+	if int64(hi)-int64(lo) >= 1<<preDayBits {
+		return false
+	}
+	lead := classRanks(cls, compareLead)
+	if slices.Max(lead) >= 1<<preLeadBits {
+		return false
+	}
+	mid := classRanks(cls, compareMid)
+	tail := classRanks(cls, compareTail)
+	for i := range es {
+		j := es[i].tail
+		es[i].pre = lead[j]<<(preDayBits+preMidBits) | uint64(es[i].k.day-lo)<<preMidBits | mid[j]
+		es[i].tail = uint32(tail[j])
 	}
 	return true
 }
 
-func (e aggEntry) rollup() Rollup {
-	k, v := e.k, e.v
+// classRanks gives each class the rank of its fields that by compares,
+// the same rank to classes by says are equal.
+func classRanks(cls []*keyClass, by func(x, y *keyClass) int) []uint64 {
+	order := make([]int, len(cls))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int { return by(cls[i], cls[j]) })
+	ranks := make([]uint64, len(cls))
+	rank := uint64(0)
+	for n, i := range order {
+		if n > 0 && by(cls[order[n-1]], cls[i]) != 0 {
+			rank++
+		}
+		ranks[i] = rank
+	}
+	return ranks
+}
+
+func (e *aggEntry) rollup() Rollup {
+	k, c, v := e.k, e.k.cls, e.v
 	return Rollup{
-		Day: DayTime(k.day), Source: k.source, Period: k.period, Account: k.account,
-		Region: k.region, Service: k.service, UsageType: k.usage, Resource: k.resource,
-		ResourceName: k.rname, Tags: k.tags, Kind: k.kind, Currency: k.currency,
+		Day: DayTime(k.day), Source: c.source, Period: c.period, Account: c.account,
+		Region: c.region, Service: c.service, UsageType: c.usage, Resource: k.resource,
+		ResourceName: k.rname, Tags: c.tags, Kind: c.kind, Currency: c.currency,
 		Billed: v.billed, Effective: v.effective, Lines: v.lines,
 	}
+}
+
+// summed calls fn with the rollup of each key of es, sorted by compare,
+// the amounts and lines of its entries summed.
+func summed(es []aggEntry, compare func(x, y *aggEntry) int, fn func(r *Rollup) error) error {
+	for i := 0; i < len(es); {
+		r := es[i].rollup()
+		j := i + 1
+		for ; j < len(es) && compare(&es[i], &es[j]) == 0; j++ {
+			r.Billed = r.Billed.Add(es[j].v.billed)
+			r.Effective = r.Effective.Add(es[j].v.effective)
+			r.Lines += es[j].v.lines
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
 }
 
 // spill hands the rollups in memory to a goroutine that writes them as a
@@ -249,13 +311,16 @@ func (rs *runs) write(m map[aggKey]*aggVal) error {
 		batch = batch[:0]
 		return nil
 	}
-	for _, e := range sortedEntries(m) {
-		batch = append(batch, e.rollup())
+	es, compare := sortedEntries(m)
+	err := summed(es, compare, func(r *Rollup) error {
+		batch = append(batch, *r)
 		if len(batch) == runBlockRollups {
-			if err := flush(); err != nil {
-				return err
-			}
+			return flush()
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if len(batch) > 0 {
 		if err := flush(); err != nil {
@@ -305,7 +370,7 @@ func (c *runCursor) next() (*Rollup, error) {
 		if cap(c.rows) == 0 {
 			c.rows = make([]Rollup, 1)
 		}
-		c.rows[0] = c.single[0].rollup()
+		c.rows[0] = c.single[0].rollup() // equal keys are summed by the merge
 		c.single = c.single[1:]
 		return &c.rows[0], nil
 	}
@@ -342,21 +407,19 @@ func (a *Aggregator) Sorted(ctx context.Context, fn func(*Rollup) error) error {
 			return err
 		}
 	}
-	mem := &runCursor{single: sortedEntries(a.m)}
+	es, compare := sortedEntries(a.m)
 	if a.runs == nil {
-		for i, e := range mem.single {
-			if i&4095 == 0 {
+		n := 0
+		return summed(es, compare, func(r *Rollup) error {
+			if n++; n&4095 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
-			r := e.rollup()
-			if err := fn(&r); err != nil {
-				return err
-			}
-		}
-		return nil
+			return fn(r)
+		})
 	}
+	mem := &runCursor{single: es}
 	cursors := []*runCursor{mem}
 	start := int64(0)
 	for _, ends := range a.runs.blocks {
