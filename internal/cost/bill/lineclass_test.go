@@ -115,7 +115,7 @@ func TestLineClassSplitsTheKey(t *testing.T) {
 	}
 	type got struct {
 		period, day, resource, billed string
-		lines                     int64
+		lines                         int64
 	}
 	want := []got{
 		{"2025-01", "2025-01-31", "i-1", "1.5", 1},
