@@ -104,12 +104,11 @@ func compareTail(x, y *keyClass) int {
 
 type aggEntry struct {
 	// pre orders the entry by source, period, day, account, service and
-	// usage type in one integer, tail by tags, kind, region and currency
-	// (see sortedEntries).
-	pre  uint64
-	tail uint32
-	k    *aggKey
-	v    *aggVal
+	// usage type in one integer, post by resource, then tags, kind,
+	// region and currency (see sortedEntries).
+	pre, post uint64
+	k         *aggKey
+	v         *aggVal
 }
 
 // The bits of aggEntry.pre: the rank of the source and period, the day
@@ -129,9 +128,10 @@ const (
 // most of sorting. A run's rollups have few classes (a few thousand
 // accounts x services x usage types x tag sets), so each class gets the
 // ranks of its fields before the day, between the day and the resource
-// and after it, and each entry the first two packed with its day in one
-// integer: most comparisons are one integer comparison and, on a tie,
-// the resource's text. The order is the same as compareKeys'.
+// and after it; the resources get theirs (a resource has a rollup a day,
+// so a run has fewer resources than rollups); and each entry packs them
+// in two integers: comparisons are integer comparisons, and only a tie
+// compares the resource names. The order is the same as compareKeys'.
 func sortedEntries(m map[aggKey]*aggVal) ([]aggEntry, func(x, y *aggEntry) int) {
 	keys := make([]aggKey, 0, len(m))
 	es := make([]aggEntry, 0, len(m))
@@ -148,11 +148,8 @@ func sortedEntries(m map[aggKey]*aggVal) ([]aggEntry, func(x, y *aggEntry) int) 
 		if x.pre != y.pre {
 			return cmp.Compare(x.pre, y.pre)
 		}
-		if c := strings.Compare(x.k.resource, y.k.resource); c != 0 {
-			return c
-		}
-		if x.tail != y.tail {
-			return cmp.Compare(x.tail, y.tail)
+		if x.post != y.post {
+			return cmp.Compare(x.post, y.post)
 		}
 		return strings.Compare(x.k.rname, y.k.rname)
 	}
@@ -160,17 +157,19 @@ func sortedEntries(m map[aggKey]*aggVal) ([]aggEntry, func(x, y *aggEntry) int) 
 	return es, byRanks
 }
 
-// rankEntries sets the pre and tail of each entry, or reports false when
-// the entries have too many distinct sources and periods, or days too
-// far apart, for pre's bits.
+// rankEntries sets the pre and post of each entry, or reports false
+// when the entries have too many distinct sources and periods, or days
+// too far apart, for pre's bits.
 func rankEntries(es []aggEntry) bool {
 	if len(es) == 0 || len(es) >= 1<<preMidBits {
 		return false
 	}
-	// Each entry's tail holds its class's index in cls until the ranks
-	// are known.
+	// Each entry's post holds the index of its class in cls and of its
+	// resource in res until their ranks are known.
 	idx := make(map[*keyClass]uint32)
 	var cls []*keyClass
+	resIdx := make(map[string]uint32)
+	var res []string
 	lo, hi := es[0].k.day, es[0].k.day
 	for i := range es {
 		k := es[i].k
@@ -180,7 +179,13 @@ func rankEntries(es []aggEntry) bool {
 			idx[k.cls] = j
 			cls = append(cls, k.cls)
 		}
-		es[i].tail = j
+		r, ok := resIdx[k.resource]
+		if !ok {
+			r = uint32(len(res))
+			resIdx[k.resource] = r
+			res = append(res, k.resource)
+		}
+		es[i].post = uint64(r)<<32 | uint64(j)
 		lo, hi = min(lo, k.day), max(hi, k.day)
 	}
 	if int64(hi)-int64(lo) >= 1<<preDayBits {
@@ -192,10 +197,11 @@ func rankEntries(es []aggEntry) bool {
 	}
 	mid := classRanks(cls, compareMid)
 	tail := classRanks(cls, compareTail)
+	resRank := ranks(len(res), func(i, j int) int { return strings.Compare(res[i], res[j]) })
 	for i := range es {
-		j := es[i].tail
+		r, j := es[i].post>>32, es[i].post&(1<<32-1)
 		es[i].pre = lead[j]<<(preDayBits+preMidBits) | uint64(es[i].k.day-lo)<<preMidBits | mid[j]
-		es[i].tail = uint32(tail[j])
+		es[i].post = resRank[r]<<32 | tail[j]
 	}
 	return true
 }
@@ -203,20 +209,26 @@ func rankEntries(es []aggEntry) bool {
 // classRanks gives each class the rank of its fields that by compares,
 // the same rank to classes by says are equal.
 func classRanks(cls []*keyClass, by func(x, y *keyClass) int) []uint64 {
-	order := make([]int, len(cls))
+	return ranks(len(cls), func(i, j int) int { return by(cls[i], cls[j]) })
+}
+
+// ranks gives each of n things the rank of its place in the order by
+// (of their indexes) says, the same rank to things by says are equal.
+func ranks(n int, by func(i, j int) int) []uint64 {
+	order := make([]int, n)
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(i, j int) int { return by(cls[i], cls[j]) })
-	ranks := make([]uint64, len(cls))
+	slices.SortFunc(order, by)
+	out := make([]uint64, n)
 	rank := uint64(0)
-	for n, i := range order {
-		if n > 0 && by(cls[order[n-1]], cls[i]) != 0 {
+	for k, i := range order {
+		if k > 0 && by(order[k-1], i) != 0 {
 			rank++
 		}
-		ranks[i] = rank
+		out[i] = rank
 	}
-	return ranks
+	return out
 }
 
 func (e *aggEntry) rollup() Rollup {
