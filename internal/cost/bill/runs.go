@@ -312,29 +312,42 @@ func (rs *runs) wait() error {
 // write appends the rollups of m to the file as one sorted run.
 func (rs *runs) write(m map[aggKey]*aggVal) error {
 	var ends []int64
-	batch := make([]Rollup, 0, runBlockRollups)
+	rs.enc.reset()
 	flush := func() error {
-		rs.buf = rs.enc.append(rs.buf[:0], batch)
+		rs.buf = rs.enc.finish(rs.buf[:0])
+		rs.enc.reset()
 		if _, err := rs.f.Write(rs.buf); err != nil {
 			return &IOError{Err: fmt.Errorf("write sorted rollups: %w", err)}
 		}
 		rs.size += int64(len(rs.buf))
 		ends = append(ends, rs.size)
-		batch = batch[:0]
 		return nil
 	}
+	// Encoded straight from the entries: a Rollup made of each would
+	// only be taken apart again.
 	es, compare := sortedEntries(m)
-	err := summed(es, compare, func(r *Rollup) error {
-		batch = append(batch, *r)
-		if len(batch) == runBlockRollups {
-			return flush()
+	var texts [blockTexts]string
+	for i := 0; i < len(es); {
+		e := &es[i]
+		v := *e.v
+		j := i + 1
+		for ; j < len(es) && compare(e, &es[j]) == 0; j++ {
+			v.billed = v.billed.Add(es[j].v.billed)
+			v.effective = v.effective.Add(es[j].v.effective)
+			v.lines += es[j].v.lines
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		i = j
+		k, c := e.k, e.k.cls
+		texts = [blockTexts]string{c.source, c.period, c.account, c.region, c.service, c.usage,
+			k.resource, k.rname, string(c.tags), string(c.kind), c.currency}
+		rs.enc.add(k.day, &texts, v.billed, v.effective, v.lines)
+		if rs.enc.n == runBlockRollups {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	if len(batch) > 0 {
+	if rs.enc.n > 0 {
 		if err := flush(); err != nil {
 			return err
 		}
