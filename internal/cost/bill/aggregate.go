@@ -107,10 +107,13 @@ type Aggregator struct {
 	classes map[string]*lineClass
 	entries map[string]*lineEntry
 	keys    map[keyClass]*keyClass
-	// lineTries and lineHits count the whole-line cache's lookups in this
-	// window; while lineOff is above zero, that many lines skip it.
-	lineTries, lineHits, lineOff int
-	scratchEntry                 lineEntry
+	// lineOn says whether the whole-line cache is in use; lineCheck
+	// counts down the lines to the next look at whether it should be,
+	// linesIn the lines read since the last spill.
+	lineOn       bool
+	lineCheck    int
+	linesIn      int
+	scratchEntry lineEntry
 	// The last charge start read, as its text and its day.
 	lastDayText string
 	lastDay     int32

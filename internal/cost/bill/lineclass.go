@@ -74,14 +74,13 @@ var (
 // make the caches start again often.)
 var maxClasses = 200_000
 
-// The whole-line cache is checked over windows of lineWindow lookups: a
-// window where fewer than one in lineMinShare hit turns it off for the
-// next lineOffWindows windows of lines. (Variables so tests can turn it
-// off at once.)
+// Every lineWindow lines the aggregator looks at how many lines it read
+// per rollup it holds: the whole-line cache is in use while that is at
+// least lineMinRepeat (lines repeat their keys), and is not (and is
+// emptied) while it is less. (Variables so tests can turn it on or off.)
 var (
-	lineWindow     = 4096
-	lineMinShare   = 4
-	lineOffWindows = 15
+	lineWindow    = 4096
+	lineMinRepeat = 2
 )
 
 // maxInterned bounds the texts intern keeps.
@@ -222,22 +221,27 @@ func validDay[T string | []byte](d T) bool {
 func (a *Aggregator) startFile() {
 	clear(a.entries)
 	clear(a.classes)
-	a.lineTries, a.lineHits, a.lineOff = 0, 0, 0
+	a.lineOn, a.lineCheck = false, 0
 }
 
 // entryOf returns the class of the line whose key is key (see
 // linePlan.appendKey). The entry it returns, and the texts in it, are
 // valid only until the next call: key's bytes may be reused after it.
 func (a *Aggregator) entryOf(p *linePlan, key []byte) (*lineEntry, error) {
-	useLines := a.lineOff == 0
+	a.linesIn++
+	if a.lineCheck--; a.lineCheck <= 0 {
+		a.lineCheck = lineWindow
+		on := a.linesIn >= lineMinRepeat*len(a.m)
+		if a.lineOn && !on {
+			clear(a.entries)
+		}
+		a.lineOn = on
+	}
+	useLines := a.lineOn
 	if useLines {
 		if e, ok := a.entries[string(key)]; ok {
-			a.lineHit(true)
 			return e, nil
 		}
-		a.lineHit(false)
-	} else {
-		a.lineOff--
 	}
 	texts, rest, err := cutLine(unsafe.String(unsafe.SliceData(key), len(key)))
 	if err != nil {
@@ -276,23 +280,6 @@ func cutLine(key string) (texts [len(lineFields)]string, class string, err error
 		}
 	}
 	return texts, key, nil
-}
-
-// lineHit counts a lookup of the whole-line cache, and turns it off for
-// a while when it seldom hits.
-func (a *Aggregator) lineHit(hit bool) {
-	a.lineTries++
-	if hit {
-		a.lineHits++
-	}
-	if a.lineTries < lineWindow {
-		return
-	}
-	if a.lineHits*lineMinShare < a.lineTries {
-		a.lineOff = lineWindow * lineOffWindows
-		clear(a.entries)
-	}
-	a.lineTries, a.lineHits = 0, 0
 }
 
 func nonNull(s string) string {

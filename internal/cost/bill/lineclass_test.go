@@ -127,12 +127,10 @@ func TestLineClassSplitsTheKey(t *testing.T) {
 		`bill:7: lineItem/UsageStartDate: "2025-02-30T11:00:00Z" is not a date (want YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`,
 		`bill:8: bill/BillingPeriodStartDate: "2025-13-01T00:00:00Z" is not a date (want YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`,
 	}
-	for name, lineOff := range map[string]bool{"whole-line cache": false, "whole-line cache off": true} {
+	for name, repeat := range map[string]int{"whole-line cache": 0, "whole-line cache off": 1 << 30} {
 		t.Run(name, func(t *testing.T) {
-			defer func(w, s int) { lineWindow, lineMinShare = w, s }(lineWindow, lineMinShare)
-			if lineOff {
-				lineWindow, lineMinShare = 1, 1<<30
-			}
+			defer func(w, r int) { lineWindow, lineMinRepeat = w, r }(lineWindow, lineMinRepeat)
+			lineWindow, lineMinRepeat = 1, repeat
 			a := NewAggregator("b")
 			bill := header + strings.Join(lines, "\n") + "\n"
 			if _, err := a.readCSV(context.Background(), "bill", strings.NewReader(bill), false); err != nil {

@@ -263,7 +263,7 @@ func summed(es []aggEntry, compare func(x, y *aggEntry) int, fn func(r *Rollup) 
 // spill hands the rollups in memory to a goroutine that writes them as a
 // sorted run, and goes on with an empty map: the sorting, which is most
 // of a spill's work, runs on another core while lines are read. One
-// spill is in flight at a time. The classes keep pointers into the
+// spill is in flight at a time. Whole-line entries keep pointers into the
 // rollups handed over: the generation tells add to look their rollup up
 // again.
 func (a *Aggregator) spill() error {
@@ -286,8 +286,9 @@ func (a *Aggregator) spill() error {
 	if a.m == nil {
 		a.m = make(map[aggKey]*aggVal, len(old))
 	}
-	clear(a.classes)
+	clear(a.entries)
 	a.gen++
+	a.linesIn = 0
 	done := make(chan error, 1)
 	rs.done = done
 	go func() {

@@ -102,8 +102,8 @@ func TestFOCUSSample(t *testing.T) {
 // TestClassCacheChangesNothing reads the FOCUS sample and synthetic
 // legacy CURs (hourly lines, and a line per resource a day) with the
 // class caches starting again at every line and at every other line, and
-// with the whole-line cache turned off from the first line: the rollups
-// and stats must be the ones the caches give, line for line.
+// with the whole-line cache in use, and not, from the first line: the
+// rollups and stats must be the ones the caches give, line for line.
 func TestClassCacheChangesNothing(t *testing.T) {
 	var cur, wide bytes.Buffer
 	if err := WriteSyntheticCUR(&cur, 20_000); err != nil {
@@ -114,17 +114,20 @@ func TestClassCacheChangesNothing(t *testing.T) {
 	}
 	type caches struct {
 		classes  int
-		lineOff  bool
+		lines    string // the whole-line cache always "on", "off", or as it decides
 		describe string
 	}
 	bills := map[string][]byte{"FOCUS sample": readSample(t), "synthetic CUR": cur.Bytes(), "synthetic wide CUR": wide.Bytes()}
 	for name, bill := range bills {
 		for _, piped := range []bool{false, true} {
 			read := func(c caches) *Aggregator {
-				defer func(n, w, s int) { maxClasses, lineWindow, lineMinShare = n, w, s }(maxClasses, lineWindow, lineMinShare)
+				defer func(n, w, r int) { maxClasses, lineWindow, lineMinRepeat = n, w, r }(maxClasses, lineWindow, lineMinRepeat)
 				maxClasses = c.classes
-				if c.lineOff {
-					lineWindow, lineMinShare = 1, 1<<30
+				switch c.lines {
+				case "on":
+					lineWindow, lineMinRepeat = 1, 0
+				case "off":
+					lineWindow, lineMinRepeat = 1, 1<<30
 				}
 				a := NewAggregator("")
 				if _, err := a.readCSV(context.Background(), "bill", bytes.NewReader(bill), piped); err != nil {
@@ -136,7 +139,8 @@ func TestClassCacheChangesNothing(t *testing.T) {
 			for _, c := range []caches{
 				{classes: 1, describe: "class caches of 1"},
 				{classes: 2, describe: "class caches of 2"},
-				{classes: maxClasses, lineOff: true, describe: "whole-line cache off"},
+				{classes: maxClasses, lines: "off", describe: "whole-line cache off"},
+				{classes: maxClasses, lines: "on", describe: "whole-line cache on"},
 			} {
 				got := read(c)
 				if d := cmp.Diff(want.Stats(), got.Stats(), cmp.AllowUnexported(money.Amount{})); d != "" {
