@@ -10,8 +10,9 @@ import (
 )
 
 // FuzzDayKey holds a line key's charge start to parseDay: a start cut
-// to its date must read as the same day, and one kept whole must be one
-// parseDay refuses or a bare date.
+// to its date must read as the same day, one kept whole must be one
+// parseDay refuses or a bare date, and the month of one it reads must be
+// its billing period's.
 func FuzzDayKey(f *testing.F) {
 	for _, s := range []string{
 		"2025-01-01T05:00:00Z", "2024-09-01 00:00:00", "2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z",
@@ -22,6 +23,9 @@ func FuzzDayKey(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		day, y, m, err := parseDay(s)
+		if mk := monthKey(s); err == nil && mk != periodString(y, m) {
+			t.Fatalf("%q reads as %d-%02d, its month key is %q", s, y, m, mk)
+		}
 		k := dayKey(s)
 		if kb := string(dayKey([]byte(s))); kb != k {
 			t.Fatalf("dayKey(%q) is %q as a string, %q as bytes", s, k, kb)
