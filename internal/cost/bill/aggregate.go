@@ -69,19 +69,13 @@ const (
 	maxFileBadRows = 3
 )
 
+// aggKey is a rollup's key: its class (see keyClass), by pointer, with
+// what lines do not share.
 type aggKey struct {
+	cls      *keyClass
 	day      int32
-	kind     Kind
-	source   string
-	period   string
-	account  string
-	region   string
-	service  string
-	usage    string
 	resource string
 	rname    string
-	tags     Tags
-	currency string
 }
 
 type aggVal struct {
@@ -106,9 +100,24 @@ type Aggregator struct {
 	lastPeriod            string
 	// tagKey is a scratch buffer for legacy CUR tag cells, joined.
 	tagKey []byte
-	// classes are the lines of the file being read by their line keys;
-	// keyBuf and scratch are buffers for building and decoding a key.
+	// classes are the shared classes of the file being read by their
+	// texts, entries its lines by their whole keys (see lineclass.go);
+	// keys holds one copy of each keyClass. keyBuf and scratch are
+	// buffers for building and decoding a key.
 	classes map[string]*lineClass
+	entries map[string]*lineEntry
+	keys    map[keyClass]*keyClass
+	// lineOn says whether the whole-line cache is in use; lineCheck
+	// counts down the lines to the next look at whether it should be,
+	// linesIn the lines read since the last spill.
+	lineOn       bool
+	lineCheck    int
+	linesIn      int
+	scratchEntry lineEntry
+	// The last charge start read, as its text and its day.
+	lastDayText string
+	lastDay     int32
+	lastDayOK   bool
 	// interned are the texts of intern.
 	interned map[string]string
 	keyBuf   []byte
@@ -126,7 +135,8 @@ type Aggregator struct {
 // from; empty means "payer:<payer account>" per line (or "bill" when the
 // export has no payer column), so two payers never replace each other.
 func NewAggregator(source string) *Aggregator {
-	return &Aggregator{source: source, m: make(map[aggKey]*aggVal), tagCache: make(map[string]Tags), classes: make(map[string]*lineClass)}
+	return &Aggregator{source: source, m: make(map[aggKey]*aggVal), tagCache: make(map[string]Tags),
+		classes: make(map[string]*lineClass), entries: make(map[string]*lineEntry)}
 }
 
 // Stats returns the running totals.
@@ -204,14 +214,14 @@ func (a *Aggregator) badTags(fs *FileStats, line int64, reason string) {
 
 func isNull(s string) bool { return s == "" || s == "NULL" || s == "null" || s == "\\N" }
 
-// add rolls one line up: its class (see classOf) says what its text
+// add rolls one line up: its class (see entryOf) says what its text
 // fields do, get and amountAt give its amounts (amountAt, when not nil, gives
 // amounts a reader already holds as numbers, such as Parquet decimals,
 // so they need no text round trip). A line that cannot be read is
 // counted as bad, with the first reason in the order the fields are read:
 // billed cost, dates, effective cost. A line whose tags cannot be read is
 // kept as untagged and counted apart: dropping it would drop real spend.
-func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass, get func(int) string, amountAt func(int) (money.Amount, bool)) {
+func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, e *lineEntry, get func(int) string, amountAt func(int) (money.Amount, bool)) {
 	amount := func(f field) (money.Amount, bool, error) {
 		i := c.idx[f]
 		if i < 0 {
@@ -239,8 +249,9 @@ func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass,
 		a.bad(fs, lineNo, err.Error())
 		return
 	}
-	if cl.bad != "" {
-		a.bad(fs, lineNo, cl.bad)
+	cl := e.cl
+	if bad := cmp.Or(e.bad, cl.bad); bad != "" {
+		a.bad(fs, lineNo, bad)
 		a.stats.SkippedBilled = a.stats.SkippedBilled.Add(billed)
 		return
 	}
@@ -253,14 +264,17 @@ func (a *Aggregator) add(fs *FileStats, c *columns, lineNo int64, cl *lineClass,
 	if cl.tagErr != "" {
 		a.badTags(fs, lineNo, cl.tagErr)
 	}
-	v := cl.val
-	if v == nil || cl.gen != a.gen {
-		v = a.m[cl.key]
+	v := e.val
+	if v == nil || e.gen != a.gen {
+		k := aggKey{cls: cl.key, day: e.day, resource: e.resource, rname: e.rname}
+		v = a.m[k]
 		if v == nil {
+			// The entry's texts may be the reader's, reused after this line.
+			k.resource, k.rname = strings.Clone(k.resource), strings.Clone(k.rname)
 			v = &aggVal{}
-			a.m[cl.key] = v
+			a.m[k] = v
 		}
-		cl.val, cl.gen = v, a.gen
+		e.val, e.gen = v, a.gen
 	}
 	v.billed = v.billed.Add(billed)
 	v.effective = v.effective.Add(effective)
@@ -315,7 +329,7 @@ func (a *Aggregator) effective(c *columns, cl *lineClass, billed money.Amount, a
 	if err != nil {
 		return money.Amount{}, err
 	}
-	if cl.kind == KindUsage && (!ok || m.IsZero()) && !billed.IsZero() && !cl.commitment {
+	if cl.key.kind == KindUsage && (!ok || m.IsZero()) && !billed.IsZero() && !cl.commitment {
 		a.stats.EffectiveFromBilled++
 		return billed, nil
 	}
@@ -391,7 +405,7 @@ func (a *Aggregator) cacheTags(raw string, t Tags) {
 	if len(a.tagCache) > 100_000 {
 		clear(a.tagCache)
 	}
-	a.tagCache[raw] = t
+	a.tagCache[strings.Clone(raw)] = t // raw may be the reader's
 }
 
 // ReadCSV aggregates one CSV export (already decompressed). A header that
@@ -446,11 +460,11 @@ func (a *Aggregator) readCSV(ctx context.Context, name string, r io.Reader, pipe
 			}
 			rec = rec0
 			a.keyBuf = plan.appendKey(a.keyBuf[:0], rec)
-			cl, err := a.classOf(plan, a.keyBuf)
+			e, err := a.entryOf(plan, a.keyBuf)
 			if err != nil {
 				return fmt.Errorf("line %d: %w", line, err)
 			}
-			a.add(&fs, c, line, cl, get, nil)
+			a.add(&fs, c, line, e, get, nil)
 			return nil
 		})
 	}
@@ -679,12 +693,12 @@ func (a *Aggregator) readCSVPiped(ctx context.Context, cr *csvRecords, fs *FileS
 				start = end
 				continue
 			}
-			cl, err := a.classOf(prep.plan, b.keys[start:end])
+			e, err := a.entryOf(prep.plan, b.keys[start:end])
 			if err != nil {
 				return fmt.Errorf("line %d: %w", b.lines[i], err)
 			}
 			amounts, ok, text = b.amounts[i*n:i*n+n], b.ok[i*n:i*n+n], b.text[i*n:i*n+n]
-			a.add(fs, prep.c, b.lines[i], cl, get, amountAt)
+			a.add(fs, prep.c, b.lines[i], e, get, amountAt)
 			start = end
 		}
 		if b.err != nil {

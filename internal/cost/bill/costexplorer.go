@@ -120,7 +120,7 @@ func (a *Aggregator) addCostExplorer(fs *FileStats, page int64, tagKey string, u
 	if len(g.Keys) > 1 {
 		service = g.Keys[1]
 	}
-	k := aggKey{day: d, source: a.source, period: periodString(y, m), service: service,
+	k := keyClass{source: a.source, period: periodString(y, m), service: service,
 		currency: aws.ToString(g.Metrics["UnblendedCost"].Unit)}
 	if usage {
 		k.kind = KindUsage
@@ -135,10 +135,11 @@ func (a *Aggregator) addCostExplorer(fs *FileStats, page int64, tagKey string, u
 		}
 		k.usage = first
 	}
-	v := a.m[k]
+	key := aggKey{cls: a.keyClassOf(k), day: d}
+	v := a.m[key]
 	if v == nil {
 		v = &aggVal{}
-		a.m[k] = v
+		a.m[key] = v
 	}
 	v.billed = v.billed.Add(billed)
 	v.effective = v.effective.Add(effective)

@@ -5,58 +5,107 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // A bill repeats the same few texts on line after line: a resource's
-// account, service, usage type, day and tags differ from the line before
-// only in the hour and the amounts. Everything add works out from those
-// texts (the day, the billing period, the kind of charge, the canonical
-// tags, the rollup key) is a line's class, worked out once per distinct
-// set of texts and found again by one lookup of the texts joined: the
-// line key. What is left per line is reading its amounts.
+// account, service, usage type and tags are the same on every one of its
+// lines, and so are the account, service and tags of many resources.
+// Everything add works out from those texts (the billing period, the kind
+// of charge, the canonical tags, most of the rollup key) is a line's
+// class, worked out once per distinct set of texts and found again by one
+// lookup of the texts joined. What is left per line is its day, its
+// resource and its amounts.
+//
+// A line's key is its day, resource and resource name (each a slot),
+// then its class's texts (see linePlan.appendKey). Where whole lines
+// repeat (an hourly bill: 24 lines a resource a day) the whole key finds
+// the line's rollup too (a lineEntry); where they do not (a daily bill at
+// resource level, every line its own rollup) that cache would only cost,
+// so the aggregator stops using it for a while when it seldom hits.
 
-// lineClass is what a line's text fields say, apart from its amounts.
+// keyClass is the part of a rollup key many lines share: all of it but
+// the day, the resource and its name. An aggregator keeps one of each
+// (see Aggregator.keyClassOf), so rollups compare and hash it by pointer;
+// two equal ones can still meet (the interning starts again when it holds
+// too many), which the sort puts side by side and the merge sums.
+type keyClass struct {
+	source, period, account, region, service, usage, currency string
+	tags                                                      Tags
+	kind                                                      Kind
+}
+
+// lineClass is what the texts a line shares with others say.
 type lineClass struct {
-	key        aggKey
+	key        *keyClass
 	cat        string
-	kind       Kind
 	commitment bool // the line names a commitment discount
-	// bad says why the line's dates cannot be read, which skips the
-	// line; tagErr why its tags cannot, which leaves it untagged.
+	// bad says why the line's billing period cannot be read, which skips
+	// the line; tagErr why its tags cannot, which leaves it untagged.
 	bad, tagErr string
-	// val is the rollup the class adds to, found on first use by the
+}
+
+// lineEntry is a whole line's class: its shared class, day and resource.
+type lineEntry struct {
+	cl              *lineClass
+	day             int32
+	resource, rname string
+	// bad says why the line's charge start cannot be read.
+	bad string
+	// val is the rollup the line adds to, found on first use by the
 	// aggregator that rolls up (which, reading CSV, is not the one that
-	// classified the line).
+	// read the line).
 	val *aggVal
 	gen int // the aggregator's generation val belongs to
 }
 
-// classFields are the fields a line's class depends on.
-var classFields = []field{
-	fStart, fPeriod, fAccount, fService, fUsageType, fDescription, fResource, fResourceName,
-	fRegion, fTags, fCategory, fCurrency, fCommitment, fPayer,
-}
+// classFields are the fields a line's shared class depends on; lineFields
+// those of its own (see linePlan).
+var (
+	classFields = []field{
+		fPeriod, fAccount, fService, fUsageType, fDescription,
+		fRegion, fTags, fCategory, fCurrency, fCommitment, fPayer,
+	}
+	lineFields = [3]field{fStart, fResource, fResourceName}
+)
 
-// maxClasses bounds the class cache; past it the cache starts again, so
+// maxClasses bounds each class cache; past it the cache starts again, so
 // memory stays flat however varied the bill. (A variable so tests can
-// make the cache start again often.)
+// make the caches start again often.)
 var maxClasses = 200_000
+
+// Every lineWindow lines the aggregator looks at how many lines it read
+// per rollup it holds: the whole-line cache is in use while that is at
+// least lineMinRepeat (lines repeat their keys), and is not (and is
+// emptied) while it is less. (Variables so tests can turn it on or off.)
+var (
+	lineWindow    = 4096
+	lineMinRepeat = 2
+)
 
 // maxInterned bounds the texts intern keeps.
 const maxInterned = 10_000
 
-// linePlan is which columns of a file make up a line key, in key order.
+// linePlan is which columns of a file make up a line key.
 type linePlan struct {
-	c     *columns
-	cols  []int // distinct, ascending
-	start int   // column of the charge start, or -1
-	width int   // columns a decoded line needs
+	c *columns
+	// line are the columns of lineFields, -1 where absent.
+	line [len(lineFields)]int
+	cols []int // the class's columns: distinct, ascending
+	// month: the month of the charge start (see monthKey) ends the
+	// class's texts, the billing period of a line that names none.
+	month bool
+	start int // column of the charge start, or -1
+	width int // columns a decoded class needs
 	// mapTags: the key ends with a MAP tag column's keys and values.
 	mapTags bool
 }
 
 func newLinePlan(c *columns, mapTags bool) *linePlan {
 	p := &linePlan{c: c, start: c.idx[fStart], mapTags: mapTags}
+	for i, f := range lineFields {
+		p.line[i] = c.idx[f]
+	}
 	for _, f := range classFields {
 		if i := c.idx[f]; i >= 0 {
 			p.cols = append(p.cols, i)
@@ -67,10 +116,22 @@ func newLinePlan(c *columns, mapTags bool) *linePlan {
 	}
 	slices.Sort(p.cols)
 	p.cols = slices.Compact(p.cols)
+	p.month = p.start >= 0
 	if len(p.cols) > 0 {
 		p.width = p.cols[len(p.cols)-1] + 1
 	}
 	return p
+}
+
+// allCols are the columns of a line's class and its own.
+func (p *linePlan) allCols() []int {
+	cols := slices.Clone(p.cols)
+	for _, col := range p.line {
+		if col >= 0 {
+			cols = append(cols, col)
+		}
+	}
+	return cols
 }
 
 // appendSlot appends one text to a line key, length first, so no two
@@ -91,19 +152,38 @@ func dayKey[T string | []byte](s T) T {
 	return s
 }
 
-// appendKey appends the line key of a CSV record: its class columns
-// joined, a column past the end of a short record empty, the charge
-// start cut to its date (see dayKey).
+// monthKey is the month (YYYY-MM) of a charge start parseDay reads, for
+// a class whose billing period is the month of its lines; anything else
+// is kept whole (the line is skipped for its start anyway).
+func monthKey(s string) string {
+	if len(s) >= 10 && validDay(s[:10]) {
+		return s[:7]
+	}
+	return s
+}
+
+// appendKey appends the line key of a CSV record: the texts of its
+// lineFields, then its class columns' (a column past the end of a short
+// record empty, the charge start cut to its date, see dayKey).
 func (p *linePlan) appendKey(dst []byte, rec []string) []byte {
-	for _, col := range p.cols {
-		s := ""
-		if col < len(rec) {
-			s = rec[col]
+	cell := func(col int) string {
+		if col >= 0 && col < len(rec) {
+			return rec[col]
 		}
-		if col == p.start {
+		return ""
+	}
+	for i, col := range p.line {
+		s := cell(col)
+		if i == 0 {
 			s = dayKey(s)
 		}
 		dst = appendSlot(dst, s)
+	}
+	for _, col := range p.cols {
+		dst = appendSlot(dst, cell(col))
+	}
+	if p.month {
+		dst = appendSlot(dst, monthKey(cell(p.start)))
 	}
 	return dst
 }
@@ -139,20 +219,105 @@ func validDay[T string | []byte](d T) bool {
 // startFile forgets the classes of the last file: the same texts mean
 // other things under another header.
 func (a *Aggregator) startFile() {
+	clear(a.entries)
 	clear(a.classes)
+	a.lineOn, a.lineCheck = false, 0
 }
 
-// classOf returns the class of the line whose key is key, working it out
-// on the first sight of the key.
-func (a *Aggregator) classOf(p *linePlan, key []byte) (*lineClass, error) {
-	if cl, ok := a.classes[string(key)]; ok {
-		return cl, nil
+// entryOf returns the class of the line whose key is key (see
+// linePlan.appendKey). The entry it returns, and the texts in it, are
+// valid only until the next call: key's bytes may be reused after it.
+func (a *Aggregator) entryOf(p *linePlan, key []byte) (*lineEntry, error) {
+	a.linesIn++
+	if a.lineCheck--; a.lineCheck <= 0 {
+		a.lineCheck = lineWindow
+		on := a.linesIn >= lineMinRepeat*len(a.m)
+		if a.lineOn && !on {
+			clear(a.entries)
+		}
+		a.lineOn = on
 	}
-	ks := string(key)
-	vals, rest, err := p.decode(ks, a.scratch[:0])
+	useLines := a.lineOn
+	if useLines {
+		if e, ok := a.entries[string(key)]; ok {
+			return e, nil
+		}
+	}
+	texts, rest, err := cutLine(unsafe.String(unsafe.SliceData(key), len(key)))
+	if err != nil {
+		return nil, err
+	}
+	cl, ok := a.classes[rest]
+	if !ok {
+		if cl, err = a.classOf(p, rest); err != nil {
+			return nil, err
+		}
+	}
+	e := &a.scratchEntry
+	if useLines {
+		e = &lineEntry{}
+	}
+	*e = lineEntry{cl: cl}
+	a.lineDay(p.c, e, texts[0])
+	e.resource, e.rname = nonNull(texts[1]), nonNull(texts[2])
+	if useLines {
+		e.resource, e.rname = strings.Clone(e.resource), strings.Clone(e.rname)
+		if len(a.entries) >= maxClasses {
+			clear(a.entries)
+		}
+		a.entries[string(key)] = e
+	}
+	return e, nil
+}
+
+// cutLine splits a line key into the texts of its lineFields and its
+// class's texts.
+func cutLine(key string) (texts [len(lineFields)]string, class string, err error) {
+	for i := range texts {
+		var ok bool
+		if texts[i], key, ok = cutSlot(key); !ok {
+			return texts, "", fmt.Errorf("line key cut short")
+		}
+	}
+	return texts, key, nil
+}
+
+func nonNull(s string) string {
+	if isNull(s) {
+		return ""
+	}
+	return s
+}
+
+// lineDay reads a line's charge start into e. The last text read is
+// kept: lines of one day come together.
+func (a *Aggregator) lineDay(c *columns, e *lineEntry, s string) {
+	if s == a.lastDayText && a.lastDayOK {
+		e.day = a.lastDay
+		return
+	}
+	day, _, _, err := parseDay(nonNull(s))
+	if err != nil {
+		e.bad = fmt.Sprintf("%s: %v", c.name(fStart), err)
+		return
+	}
+	e.day = day
+	a.lastDayText, a.lastDay, a.lastDayOK = strings.Clone(s), day, true
+}
+
+// classOf works out the class whose texts, as appendKey joined them
+// after a line's own, are key, and keeps it.
+func (a *Aggregator) classOf(p *linePlan, key string) (*lineClass, error) {
+	vals, rest, err := p.decode(key, a.scratch[:0])
 	a.scratch = vals
 	if err != nil {
 		return nil, err
+	}
+	month := ""
+	if p.month {
+		if month, rest, err = cutMonth(rest); err != nil {
+			return nil, err
+		}
 	}
 	get := func(i int) string {
 		if i < len(vals) {
@@ -164,18 +329,26 @@ func (a *Aggregator) classOf(p *linePlan, key []byte) (*lineClass, error) {
 	if p.mapTags {
 		tagsOf = func() (Tags, error) { return mapTags(p.c, rest) }
 	}
-	cl := a.classify(p.c, get, tagsOf)
+	cl := a.classify(p.c, get, month, tagsOf)
 	clear(vals)
 	if len(a.classes) >= maxClasses {
 		clear(a.classes)
 	}
-	a.classes[ks] = cl
+	a.classes[strings.Clone(key)] = cl
 	return cl, nil
 }
 
-// decode splits a line key back into its columns' texts, each at its
-// column's place in vals; rest is what follows the columns (a MAP's
-// entries).
+func cutMonth(key string) (month, rest string, err error) {
+	month, rest, ok := cutSlot(key)
+	if !ok {
+		return "", "", fmt.Errorf("line key cut short")
+	}
+	return month, rest, nil
+}
+
+// decode splits a class's texts back into their columns' texts, each at
+// its column's place in vals; rest is what follows the columns (the
+// month, a MAP's entries).
 func (p *linePlan) decode(key string, vals []string) ([]string, string, error) {
 	vals = slices.Grow(vals[:0], p.width)[:p.width]
 	for _, col := range p.cols {
@@ -189,7 +362,13 @@ func (p *linePlan) decode(key string, vals []string) ([]string, string, error) {
 }
 
 func cutSlot(key string) (s, rest string, ok bool) {
-	n, w := binary.Uvarint([]byte(key[:min(len(key), binary.MaxVarintLen64)]))
+	var n uint64
+	var w int
+	if len(key) > 0 && key[0] < 0x80 {
+		n, w = uint64(key[0]), 1
+	} else {
+		n, w = binary.Uvarint([]byte(key[:min(len(key), binary.MaxVarintLen64)]))
+	}
 	if w <= 0 || uint64(len(key)-w) < n {
 		return "", "", false
 	}
@@ -251,26 +430,18 @@ func mapTags(c *columns, s string) (Tags, error) {
 	return MakeTags(m), nil
 }
 
-// classify works out a line's class from its text fields, read through
-// get; tagsOf reads its tags.
-func (a *Aggregator) classify(c *columns, get func(int) string, tagsOf func() (Tags, error)) *lineClass {
+// classify works out a line's shared class from its text fields, read
+// through get; month is the month of its charge start (see monthKey),
+// its billing period when it names none; tagsOf reads its tags.
+func (a *Aggregator) classify(c *columns, get func(int) string, month string, tagsOf func() (Tags, error)) *lineClass {
 	val := func(f field) string {
 		i := c.idx[f]
 		if i < 0 {
 			return ""
 		}
-		s := get(i)
-		if isNull(s) {
-			return ""
-		}
-		return s
+		return nonNull(get(i))
 	}
 	cl := &lineClass{}
-	day, y, mo, err := parseDay(val(fStart))
-	if err != nil {
-		cl.bad = fmt.Sprintf("%s: %v", c.name(fStart), err)
-		return cl
-	}
 	period := ""
 	if p := val(fPeriod); p != "" {
 		_, py, pm, err := parseDay(p)
@@ -279,11 +450,12 @@ func (a *Aggregator) classify(c *columns, get func(int) string, tagsOf func() (T
 			return cl
 		}
 		period = a.period(py, pm)
-	} else {
-		period = a.period(y, mo)
+	} else if _, y, m, err := parseDay(month + "-01"); err == nil {
+		period = a.period(y, m)
 	}
-	cl.cat = val(fCategory)
-	cl.kind = kindOf(cl.cat)
+	// The texts may be the reader's, reused after this line: what the
+	// class keeps is copied.
+	cl.cat = a.intern(val(fCategory))
 	cl.commitment = val(fCommitment) != ""
 	tags, err := tagsOf()
 	if err != nil {
@@ -293,7 +465,7 @@ func (a *Aggregator) classify(c *columns, get func(int) string, tagsOf func() (T
 	if source == "" {
 		if p := val(fPayer); p != "" {
 			if p != a.lastPayer {
-				a.lastPayer, a.lastSource = p, "payer:"+p
+				a.lastPayer, a.lastSource = strings.Clone(p), "payer:"+p
 			}
 			source = a.lastSource
 		} else {
@@ -304,13 +476,27 @@ func (a *Aggregator) classify(c *columns, get func(int) string, tagsOf func() (T
 	if usage == "" {
 		usage = val(fDescription)
 	}
-	cl.key = aggKey{
-		day: day, kind: cl.kind, source: source, period: period,
-		account: a.intern(val(fAccount)), region: a.intern(val(fRegion)), service: a.intern(val(fService)),
-		usage: a.intern(usage), resource: val(fResource), rname: val(fResourceName), tags: tags,
-		currency: a.intern(val(fCurrency)),
-	}
+	cl.key = a.keyClassOf(keyClass{
+		source: source, period: period, account: val(fAccount), region: val(fRegion),
+		service: val(fService), usage: usage, currency: val(fCurrency), tags: tags, kind: kindOf(cl.cat),
+	})
 	return cl
+}
+
+// keyClassOf returns the aggregator's one copy of k, its texts its own.
+func (a *Aggregator) keyClassOf(k keyClass) *keyClass {
+	if p, ok := a.keys[k]; ok {
+		return p
+	}
+	if a.keys == nil || len(a.keys) >= maxClasses {
+		a.keys = make(map[keyClass]*keyClass)
+	}
+	k.source, k.period, k.account, k.region = a.intern(k.source), a.intern(k.period), a.intern(k.account), a.intern(k.region)
+	k.service, k.usage, k.currency = a.intern(k.service), a.intern(k.usage), a.intern(k.currency)
+	k.tags, k.kind = Tags(strings.Clone(string(k.tags))), Kind(a.intern(string(k.kind)))
+	p := &k
+	a.keys[k] = p
+	return p
 }
 
 // intern returns one copy of each of the few texts that repeat across

@@ -226,7 +226,7 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 	}
 	plan.lp = newLinePlan(c, plan.keyLeaf >= 0 || plan.valLeaf >= 0)
 	isKey := make([]bool, len(paths))
-	for _, col := range plan.lp.cols {
+	for _, col := range plan.lp.allCols() {
 		isKey[col] = true
 	}
 	isAmount := make([]bool, len(paths))
@@ -350,7 +350,16 @@ func firstRows(dst, rows []BadRow, n int) []BadRow {
 // merge adds another aggregator's rollups and line counts to a. Bad rows
 // and file stats are left to the caller, which knows their order.
 func (a *Aggregator) merge(o *Aggregator) {
+	// Each aggregator has its own classes: o's become a's, so that a
+	// rollup both hold meets itself.
+	mine := make(map[*keyClass]*keyClass)
 	for k, v := range o.m {
+		cls, ok := mine[k.cls]
+		if !ok {
+			cls = a.keyClassOf(*k.cls)
+			mine[k.cls] = cls
+		}
+		k.cls = cls
 		if w := a.m[k]; w != nil {
 			w.billed = w.billed.Add(v.billed)
 			w.effective = w.effective.Add(v.effective)

@@ -36,7 +36,7 @@ type parquetWorker struct {
 	p       *parquetPlan
 	leaves  []*leafState
 	tagMaps *leafState
-	classes map[string]*lineClass
+	classes map[string]*lineEntry
 	key     []byte
 	vals    []string
 	// Per batch: IDs of key leaves, amounts of amount leaves, IDs of
@@ -63,7 +63,7 @@ type amountCol struct {
 
 func newParquetWorker(p *parquetPlan) *parquetWorker {
 	w := &parquetWorker{
-		p: p, classes: make(map[string]*lineClass), tagMaps: newLeafState(nil, false),
+		p: p, classes: make(map[string]*lineEntry), tagMaps: newLeafState(nil, false),
 		ids: make([][]uint32, len(p.leaves)), amts: make([]amountCol, len(p.leaves)),
 		amtAt: make([]int, p.width), keyAt: make([]int, p.width),
 	}
@@ -297,7 +297,7 @@ func lineStart(ends []int, r int) int {
 
 // classify works out the class of line r of the batch from the texts
 // behind its IDs.
-func (w *parquetWorker) classify(a *Aggregator, r int) *lineClass {
+func (w *parquetWorker) classify(a *Aggregator, r int) *lineEntry {
 	p := w.p
 	if len(w.vals) < p.width {
 		w.vals = make([]string, p.width)
@@ -318,9 +318,21 @@ func (w *parquetWorker) classify(a *Aggregator, r int) *lineClass {
 	if p.lp.mapTags {
 		tagsOf = func() (Tags, error) { return mapTags(p.c, w.tagMaps.strs[w.tagIDs[r]]) }
 	}
-	cl := a.classify(p.c, get, tagsOf)
+	start := ""
+	if p.lp.start >= 0 {
+		start = vals[p.lp.start]
+	}
+	e := &lineEntry{cl: a.classify(p.c, get, monthKey(start), tagsOf)}
+	a.lineDay(p.c, e, start)
+	line := func(f field) string {
+		if i := p.c.idx[f]; i >= 0 {
+			return nonNull(vals[i])
+		}
+		return ""
+	}
+	e.resource, e.rname = line(fResource), line(fResourceName)
 	clear(vals)
-	return cl
+	return e
 }
 
 // pageMode is how a cursor reads the page it is on.

@@ -161,8 +161,12 @@ func DayTime(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
 
 // DayOf is the epoch day (days since 1970-01-01 UTC) t falls on.
 func DayOf(t time.Time) int32 {
-	t = t.UTC()
-	return epochDay(t.Year(), int(t.Month()), t.Day())
+	u := t.Unix()
+	d := u / 86400
+	if u%86400 < 0 {
+		d-- // before 1970: the day starts earlier
+	}
+	return int32(d)
 }
 
 var monthDays = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}

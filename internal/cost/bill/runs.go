@@ -39,36 +39,57 @@ type runs struct {
 	spare map[aggKey]*aggVal
 }
 
-// compareKeys is ComparePeriodRollups on aggregation keys. Each field
-// is compared only when those before it are equal: most are (a bill's
-// rollups share source, period, account, service).
+// compareKeys is ComparePeriodRollups on aggregation keys. A class's
+// fields are compared only when the two classes differ: most rollups
+// next to each other in order share theirs.
 func compareKeys(x, y *aggKey) int {
-	if c := strings.Compare(x.source, y.source); c != 0 {
-		return c
-	}
-	if c := strings.Compare(x.period, y.period); c != 0 {
-		return c
+	cx, cy := x.cls, y.cls
+	same := cx == cy
+	if !same {
+		if c := compareLead(cx, cy); c != 0 {
+			return c
+		}
 	}
 	if x.day != y.day {
 		return cmp.Compare(x.day, y.day)
 	}
+	if !same {
+		if c := compareMid(cx, cy); c != 0 {
+			return c
+		}
+	}
+	if c := strings.Compare(x.resource, y.resource); c != 0 {
+		return c
+	}
+	if !same {
+		if c := compareTail(cx, cy); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(x.rname, y.rname)
+}
+
+// compareLead, compareMid and compareTail compare the parts of two
+// classes that come before the day, between the day and the resource,
+// and after the resource in ComparePeriodRollups order.
+func compareLead(x, y *keyClass) int {
+	if c := strings.Compare(x.source, y.source); c != 0 {
+		return c
+	}
+	return strings.Compare(x.period, y.period)
+}
+
+func compareMid(x, y *keyClass) int {
 	if c := strings.Compare(x.account, y.account); c != 0 {
 		return c
 	}
 	if c := strings.Compare(x.service, y.service); c != 0 {
 		return c
 	}
-	if c := strings.Compare(x.usage, y.usage); c != 0 {
-		return c
-	}
-	return compareTail(x, y)
+	return strings.Compare(x.usage, y.usage)
 }
 
-// compareTail is compareKeys past the usage type.
-func compareTail(x, y *aggKey) int {
-	if c := strings.Compare(x.resource, y.resource); c != 0 {
-		return c
-	}
+func compareTail(x, y *keyClass) int {
 	if c := strings.Compare(string(x.tags), string(y.tags)); c != 0 {
 		return c
 	}
@@ -78,18 +99,16 @@ func compareTail(x, y *aggKey) int {
 	if c := strings.Compare(x.region, y.region); c != 0 {
 		return c
 	}
-	if c := strings.Compare(x.currency, y.currency); c != 0 {
-		return c
-	}
-	return strings.Compare(x.rname, y.rname)
+	return strings.Compare(x.currency, y.currency)
 }
 
 type aggEntry struct {
 	// pre orders the entry by source, period, day, account, service and
-	// usage type in one integer (see sortedEntries).
-	pre uint64
-	k   *aggKey
-	v   *aggVal
+	// usage type in one integer, post by resource, then tags, kind,
+	// region and currency (see sortedEntries).
+	pre, post uint64
+	k         *aggKey
+	v         *aggVal
 }
 
 // The bits of aggEntry.pre: the rank of the source and period, the day
@@ -100,15 +119,20 @@ const (
 	preMidBits  = 32
 )
 
-// sortedEntries are the rollups of m in ComparePeriodRollups order.
+// sortedEntries are the rollups of m in ComparePeriodRollups order, and
+// the comparison that orders them. Two rollups of one key can be there
+// (see keyClass): the comparison says they are equal, and they are side
+// by side.
 //
 // Sorting is most of a spill's work, and comparing keys field by field
-// most of sorting. The first six fields take few distinct values (one
-// source and period, the days of a month, a few hundred accounts x
-// services x usage types), so each entry gets their ranks packed in one
-// integer: most comparisons are one integer comparison and, on a tie,
-// the resource's text. The order is the same as compareKeys'.
-func sortedEntries(m map[aggKey]*aggVal) []aggEntry {
+// most of sorting. A run's rollups have few classes (a few thousand
+// accounts x services x usage types x tag sets), so each class gets the
+// ranks of its fields before the day, between the day and the resource
+// and after it; the resources get theirs (a resource has a rollup a day,
+// so a run has fewer resources than rollups); and each entry packs them
+// in two integers: comparisons are integer comparisons, and only a tie
+// compares the resource names. The order is the same as compareKeys'.
+func sortedEntries(m map[aggKey]*aggVal) ([]aggEntry, func(x, y *aggEntry) int) {
 	keys := make([]aggKey, 0, len(m))
 	es := make([]aggEntry, 0, len(m))
 	for k, v := range m {
@@ -116,80 +140,130 @@ func sortedEntries(m map[aggKey]*aggVal) []aggEntry {
 		es = append(es, aggEntry{k: &keys[len(keys)-1], v: v})
 	}
 	if !rankEntries(es) {
-		slices.SortFunc(es, func(x, y aggEntry) int { return compareKeys(x.k, y.k) })
-		return es
+		byKeys := func(x, y *aggEntry) int { return compareKeys(x.k, y.k) }
+		slices.SortFunc(es, func(x, y aggEntry) int { return byKeys(&x, &y) })
+		return es, byKeys
 	}
-	slices.SortFunc(es, func(x, y aggEntry) int {
+	byRanks := func(x, y *aggEntry) int {
 		if x.pre != y.pre {
 			return cmp.Compare(x.pre, y.pre)
 		}
-		return compareTail(x.k, y.k)
-	})
-	return es
+		if x.post != y.post {
+			return cmp.Compare(x.post, y.post)
+		}
+		return strings.Compare(x.k.rname, y.k.rname)
+	}
+	slices.SortFunc(es, func(x, y aggEntry) int { return byRanks(&x, &y) })
+	return es, byRanks
 }
 
-// rankEntries sets the pre of each entry, or reports false when the
-// entries have too many distinct sources and periods, or days too far
-// apart, for pre's bits.
+// rankEntries sets the pre and post of each entry, or reports false
+// when the entries have too many distinct sources and periods, or days
+// too far apart, for pre's bits.
 func rankEntries(es []aggEntry) bool {
 	if len(es) == 0 || len(es) >= 1<<preMidBits {
 		return false
 	}
-	type lead struct{ source, period string }
-	type mid struct{ account, service, usage string }
-	leads := make(map[lead]uint64)
-	mids := make(map[mid]uint64)
+	// Each entry's post holds the index of its class in cls and of its
+	// resource in res until their ranks are known.
+	idx := make(map[*keyClass]uint32)
+	var cls []*keyClass
+	resIdx := make(map[string]uint32)
+	var res []string
 	lo, hi := es[0].k.day, es[0].k.day
-	for _, e := range es {
-		k := e.k
-		leads[lead{k.source, k.period}] = 0
-		mids[mid{k.account, k.service, k.usage}] = 0
-		lo, hi = min(lo, k.day), max(hi, k.day)
-	}
-	if len(leads) > 1<<preLeadBits || int64(hi)-int64(lo) >= 1<<preDayBits {
-		return false
-	}
-	ls := make([]lead, 0, len(leads))
-	for l := range leads {
-		ls = append(ls, l)
-	}
-	slices.SortFunc(ls, func(x, y lead) int {
-		return cmp.Or(strings.Compare(x.source, y.source), strings.Compare(x.period, y.period))
-	})
-	for i, l := range ls {
-		leads[l] = uint64(i)
-	}
-	ms := make([]mid, 0, len(mids))
-	for x := range mids {
-		ms = append(ms, x)
-	}
-	slices.SortFunc(ms, func(x, y mid) int {
-		return cmp.Or(strings.Compare(x.account, y.account), strings.Compare(x.service, y.service), strings.Compare(x.usage, y.usage))
-	})
-	for i, x := range ms {
-		mids[x] = uint64(i)
-	}
 	for i := range es {
 		k := es[i].k
-		es[i].pre = leads[lead{k.source, k.period}]<<(preDayBits+preMidBits) | uint64(k.day-lo)<<preMidBits | mids[mid{k.account, k.service, k.usage}]
+		j, ok := idx[k.cls]
+		if !ok {
+			j = uint32(len(cls))
+			idx[k.cls] = j
+			cls = append(cls, k.cls)
+		}
+		r, ok := resIdx[k.resource]
+		if !ok {
+			r = uint32(len(res))
+			resIdx[k.resource] = r
+			res = append(res, k.resource)
+		}
+		es[i].post = uint64(r)<<32 | uint64(j)
+		lo, hi = min(lo, k.day), max(hi, k.day)
+	}
+	if int64(hi)-int64(lo) >= 1<<preDayBits {
+		return false
+	}
+	lead := classRanks(cls, compareLead)
+	if slices.Max(lead) >= 1<<preLeadBits {
+		return false
+	}
+	mid := classRanks(cls, compareMid)
+	tail := classRanks(cls, compareTail)
+	resRank := ranks(len(res), func(i, j int) int { return strings.Compare(res[i], res[j]) })
+	for i := range es {
+		r, j := es[i].post>>32, es[i].post&(1<<32-1)
+		es[i].pre = lead[j]<<(preDayBits+preMidBits) | uint64(es[i].k.day-lo)<<preMidBits | mid[j]
+		es[i].post = resRank[r]<<32 | tail[j]
 	}
 	return true
 }
 
-func (e aggEntry) rollup() Rollup {
-	k, v := e.k, e.v
+// classRanks gives each class the rank of its fields that by compares,
+// the same rank to classes by says are equal.
+func classRanks(cls []*keyClass, by func(x, y *keyClass) int) []uint64 {
+	return ranks(len(cls), func(i, j int) int { return by(cls[i], cls[j]) })
+}
+
+// ranks gives each of n things the rank of its place in the order by
+// (of their indexes) says, the same rank to things by says are equal.
+func ranks(n int, by func(i, j int) int) []uint64 {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, by)
+	out := make([]uint64, n)
+	rank := uint64(0)
+	for k, i := range order {
+		if k > 0 && by(order[k-1], i) != 0 {
+			rank++
+		}
+		out[i] = rank
+	}
+	return out
+}
+
+func (e *aggEntry) rollup() Rollup {
+	k, c, v := e.k, e.k.cls, e.v
 	return Rollup{
-		Day: DayTime(k.day), Source: k.source, Period: k.period, Account: k.account,
-		Region: k.region, Service: k.service, UsageType: k.usage, Resource: k.resource,
-		ResourceName: k.rname, Tags: k.tags, Kind: k.kind, Currency: k.currency,
+		Day: DayTime(k.day), Source: c.source, Period: c.period, Account: c.account,
+		Region: c.region, Service: c.service, UsageType: c.usage, Resource: k.resource,
+		ResourceName: k.rname, Tags: c.tags, Kind: c.kind, Currency: c.currency,
 		Billed: v.billed, Effective: v.effective, Lines: v.lines,
 	}
+}
+
+// summed calls fn with the rollup of each key of es, sorted by compare,
+// the amounts and lines of its entries summed.
+func summed(es []aggEntry, compare func(x, y *aggEntry) int, fn func(r *Rollup) error) error {
+	for i := 0; i < len(es); {
+		r := es[i].rollup()
+		j := i + 1
+		for ; j < len(es) && compare(&es[i], &es[j]) == 0; j++ {
+			r.Billed = r.Billed.Add(es[j].v.billed)
+			r.Effective = r.Effective.Add(es[j].v.effective)
+			r.Lines += es[j].v.lines
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
 }
 
 // spill hands the rollups in memory to a goroutine that writes them as a
 // sorted run, and goes on with an empty map: the sorting, which is most
 // of a spill's work, runs on another core while lines are read. One
-// spill is in flight at a time. The classes keep pointers into the
+// spill is in flight at a time. Whole-line entries keep pointers into the
 // rollups handed over: the generation tells add to look their rollup up
 // again.
 func (a *Aggregator) spill() error {
@@ -212,8 +286,9 @@ func (a *Aggregator) spill() error {
 	if a.m == nil {
 		a.m = make(map[aggKey]*aggVal, len(old))
 	}
-	clear(a.classes)
+	clear(a.entries)
 	a.gen++
+	a.linesIn = 0
 	done := make(chan error, 1)
 	rs.done = done
 	go func() {
@@ -238,26 +313,42 @@ func (rs *runs) wait() error {
 // write appends the rollups of m to the file as one sorted run.
 func (rs *runs) write(m map[aggKey]*aggVal) error {
 	var ends []int64
-	batch := make([]Rollup, 0, runBlockRollups)
+	rs.enc.reset()
 	flush := func() error {
-		rs.buf = rs.enc.append(rs.buf[:0], batch)
+		rs.buf = rs.enc.finish(rs.buf[:0])
+		rs.enc.reset()
 		if _, err := rs.f.Write(rs.buf); err != nil {
 			return &IOError{Err: fmt.Errorf("write sorted rollups: %w", err)}
 		}
 		rs.size += int64(len(rs.buf))
 		ends = append(ends, rs.size)
-		batch = batch[:0]
 		return nil
 	}
-	for _, e := range sortedEntries(m) {
-		batch = append(batch, e.rollup())
-		if len(batch) == runBlockRollups {
+	// Encoded straight from the entries: a Rollup made of each would
+	// only be taken apart again.
+	es, compare := sortedEntries(m)
+	var texts [blockTexts]string
+	for i := 0; i < len(es); {
+		e := &es[i]
+		v := *e.v
+		j := i + 1
+		for ; j < len(es) && compare(e, &es[j]) == 0; j++ {
+			v.billed = v.billed.Add(es[j].v.billed)
+			v.effective = v.effective.Add(es[j].v.effective)
+			v.lines += es[j].v.lines
+		}
+		i = j
+		k, c := e.k, e.k.cls
+		texts = [blockTexts]string{c.source, c.period, c.account, c.region, c.service, c.usage,
+			k.resource, k.rname, string(c.tags), string(c.kind), c.currency}
+		rs.enc.add(k.day, &texts, v.billed, v.effective, v.lines)
+		if rs.enc.n == runBlockRollups {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
 	}
-	if len(batch) > 0 {
+	if rs.enc.n > 0 {
 		if err := flush(); err != nil {
 			return err
 		}
@@ -305,7 +396,7 @@ func (c *runCursor) next() (*Rollup, error) {
 		if cap(c.rows) == 0 {
 			c.rows = make([]Rollup, 1)
 		}
-		c.rows[0] = c.single[0].rollup()
+		c.rows[0] = c.single[0].rollup() // equal keys are summed by the merge
 		c.single = c.single[1:]
 		return &c.rows[0], nil
 	}
@@ -342,21 +433,19 @@ func (a *Aggregator) Sorted(ctx context.Context, fn func(*Rollup) error) error {
 			return err
 		}
 	}
-	mem := &runCursor{single: sortedEntries(a.m)}
+	es, compare := sortedEntries(a.m)
 	if a.runs == nil {
-		for i, e := range mem.single {
-			if i&4095 == 0 {
+		n := 0
+		return summed(es, compare, func(r *Rollup) error {
+			if n++; n&4095 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
-			r := e.rollup()
-			if err := fn(&r); err != nil {
-				return err
-			}
-		}
-		return nil
+			return fn(r)
+		})
 	}
+	mem := &runCursor{single: es}
 	cursors := []*runCursor{mem}
 	start := int64(0)
 	for _, ends := range a.runs.blocks {

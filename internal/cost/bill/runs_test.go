@@ -115,7 +115,8 @@ func TestSpillBoundsMemory(t *testing.T) {
 }
 
 // TestSortedEntriesOrder: the packed ranks sort entries as compareKeys
-// does, and so do keys too far apart for them (the fallback).
+// does, and so do keys too far apart for them (the fallback); two
+// classes of the same texts sort side by side and compare equal.
 func TestSortedEntriesOrder(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
@@ -128,22 +129,46 @@ func TestSortedEntriesOrder(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
+			a := NewAggregator("")
 			m := make(map[aggKey]*aggVal)
+			var made []aggKey
 			for len(m) < tc.n {
-				k := aggKey{day: 20000 + r.Int32N(tc.days), kind: Kind(pick("usage", "tax")), source: pick("a", "b", ""),
-					period: pick("2025-01", "2024-12"), account: pick("1", "2", "10"), region: pick("", "us-east-1"),
-					service: pick("EC2", "S3", "RDS"), usage: pick("Box", "Bytes", ""), resource: fmt.Sprint(r.IntN(50)),
-					rname: pick("", "web"), tags: Tags(pick("", `{"a":"b"}`)), currency: pick("USD", "JPY")}
+				var k aggKey
+				if len(made) > 0 && r.IntN(10) == 0 {
+					// A key of the same texts in another class, as after
+					// the interning starts again.
+					k = made[r.IntN(len(made))]
+					c := *k.cls
+					k.cls = &c
+				} else {
+					c := keyClass{kind: Kind(pick("usage", "tax")), source: pick("a", "b", ""),
+						period: pick("2025-01", "2024-12"), account: pick("1", "2", "10"), region: pick("", "us-east-1"),
+						service: pick("EC2", "S3", "RDS"), usage: pick("Box", "Bytes", ""),
+						tags: Tags(pick("", `{"a":"b"}`)), currency: pick("USD", "JPY")}
+					k = aggKey{cls: a.keyClassOf(c), day: 20000 + r.Int32N(tc.days), resource: fmt.Sprint(r.IntN(50)), rname: pick("", "web")}
+				}
+				made = append(made, k)
 				m[k] = &aggVal{}
 			}
-			es := sortedEntries(m)
+			es, compare := sortedEntries(m)
 			if len(es) != len(m) {
 				t.Fatalf("%d entries of %d", len(es), len(m))
 			}
+			equal := 0
 			for i := 1; i < len(es); i++ {
-				if compareKeys(es[i-1].k, es[i].k) >= 0 {
+				want := compareKeys(es[i-1].k, es[i].k)
+				if want > 0 {
 					t.Fatalf("entry %d %+v not before %d %+v", i-1, *es[i-1].k, i, *es[i].k)
 				}
+				if got := compare(&es[i-1], &es[i]); got != want {
+					t.Fatalf("entries %d and %d compare %d, want %d", i-1, i, got, want)
+				}
+				if want == 0 {
+					equal++
+				}
+			}
+			if equal == 0 {
+				t.Error("no two classes of the same texts met")
 			}
 		})
 	}

@@ -99,34 +99,55 @@ func TestFOCUSSample(t *testing.T) {
 	}
 }
 
-// TestClassCacheChangesNothing reads the FOCUS sample and a synthetic
-// legacy CUR with the line class cache starting again at every line and
-// at every other line: the rollups and stats must be the ones the cache
-// gives, line for line.
+// TestClassCacheChangesNothing reads the FOCUS sample and synthetic
+// legacy CURs (hourly lines, and a line per resource a day) with the
+// class caches starting again at every line and at every other line, and
+// with the whole-line cache in use, and not, from the first line: the
+// rollups and stats must be the ones the caches give, line for line.
 func TestClassCacheChangesNothing(t *testing.T) {
-	var cur bytes.Buffer
+	var cur, wide bytes.Buffer
 	if err := WriteSyntheticCUR(&cur, 20_000); err != nil {
 		t.Fatal(err)
 	}
-	for name, bill := range map[string][]byte{"FOCUS sample": readSample(t), "synthetic CUR": cur.Bytes()} {
+	if err := WriteSyntheticCURWide(&wide, 5_000); err != nil {
+		t.Fatal(err)
+	}
+	type caches struct {
+		classes  int
+		lines    string // the whole-line cache always "on", "off", or as it decides
+		describe string
+	}
+	bills := map[string][]byte{"FOCUS sample": readSample(t), "synthetic CUR": cur.Bytes(), "synthetic wide CUR": wide.Bytes()}
+	for name, bill := range bills {
 		for _, piped := range []bool{false, true} {
-			read := func(classes int) *Aggregator {
-				defer func(n int) { maxClasses = n }(maxClasses)
-				maxClasses = classes
+			read := func(c caches) *Aggregator {
+				defer func(n, w, r int) { maxClasses, lineWindow, lineMinRepeat = n, w, r }(maxClasses, lineWindow, lineMinRepeat)
+				maxClasses = c.classes
+				switch c.lines {
+				case "on":
+					lineWindow, lineMinRepeat = 1, 0
+				case "off":
+					lineWindow, lineMinRepeat = 1, 1<<30
+				}
 				a := NewAggregator("")
 				if _, err := a.readCSV(context.Background(), "bill", bytes.NewReader(bill), piped); err != nil {
 					t.Fatal(err)
 				}
 				return a
 			}
-			want := read(maxClasses)
-			for _, n := range []int{1, 2} {
-				got := read(n)
+			want := read(caches{classes: maxClasses})
+			for _, c := range []caches{
+				{classes: 1, describe: "class caches of 1"},
+				{classes: 2, describe: "class caches of 2"},
+				{classes: maxClasses, lines: "off", describe: "whole-line cache off"},
+				{classes: maxClasses, lines: "on", describe: "whole-line cache on"},
+			} {
+				got := read(c)
 				if d := cmp.Diff(want.Stats(), got.Stats(), cmp.AllowUnexported(money.Amount{})); d != "" {
-					t.Errorf("%s, piped %t, cache of %d: stats (-cached +uncached):\n%s", name, piped, n, d)
+					t.Errorf("%s, piped %t, %s: stats (-cached +uncached):\n%s", name, piped, c.describe, d)
 				}
 				if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(money.Amount{})); d != "" {
-					t.Errorf("%s, piped %t, cache of %d: rollups (-cached +uncached):\n%s", name, piped, n, d)
+					t.Errorf("%s, piped %t, %s: rollups (-cached +uncached):\n%s", name, piped, c.describe, d)
 				}
 			}
 		}

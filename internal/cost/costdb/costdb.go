@@ -93,6 +93,11 @@ var migrations = []migration{
 	// than a row each: a resource-level bill has a million rollups a
 	// month, which as rows took most of an ingest and most of a report.
 	{fn: toBlocks},
+	// Blocks may now be of version 2 (texts sharing their beginnings,
+	// see bill.AppendRollupBlock), which a steward of before cannot read:
+	// the version tells it to upgrade rather than call the blocks corrupt.
+	// Version 1 blocks are read as they are.
+	{fn: func(context.Context, *sqldb.Tx) error { return nil }},
 }
 
 // blocksTable keeps each source x period as blocks of up to blockRollups

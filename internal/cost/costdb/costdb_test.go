@@ -2,9 +2,11 @@ package costdb
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -273,6 +275,59 @@ func TestScanSeesOneSnapshot(t *testing.T) {
 		}
 		if d := cmp.Diff(map[string]int{"2": n}, scan(nil)); d != "" {
 			t.Errorf("scan after the ingest, rollups by amount (-want +got):\n%s", d)
+		}
+	})
+}
+
+// TestReadsVersion1Blocks: a store written before blocks had version 2
+// (cost schema 2) keeps its blocks, which read as they were after the
+// move to schema 3; a steward that knows only schema 2 refuses the store
+// with a word to upgrade rather than calling its blocks corrupt.
+func TestReadsVersion1Blocks(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, newDSN func(t *testing.T) string) {
+		ctx := context.Background()
+		db := openDB(t, newDSN(t))
+		all := migrations
+		migrations = all[:2]
+		_, err := Open(ctx, db)
+		migrations = all
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two rollups of 2024-09-02 as steward wrote them at schema 2: i-1
+		// billed 1.5 (effective the same), i-2 billed -0.25, effective -0.5.
+		v1, err := hex.DecodeString("010d0462696c6c07323032342d30390c3131313131313131313131310e61702d6e6f727468656173742d3109416d617a6f6e45433208426f78557361676503692d31077765622d692d311e7b22656e76223a2270726f64222c2273797374656d223a2273686f70227d0575736167650355534403692d32077765622d692d320280b802000102030405060708090a0280808d93f5d7710280808d93f5d7713080b8020001020304050b0c08090a0180c0d3dcefc3aa010180808d93f5d77130")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO cost_blocks (source, period, seq, first_day, last_day, rollups, data)
+			VALUES ('bill', '2024-09', 0, '2024-09-02', '2024-09-02', 2, ?)`, v1); err != nil {
+			t.Fatal(err)
+		}
+		st, err := Open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		err = st.Scan(ctx, cost.Filter{}, func(r cost.Rollup) error {
+			got = append(got, fmt.Sprintf("%s %s %s %s %s %s %d", r.Period, r.Day.Format(time.DateOnly), r.Resource, r.Tags, r.Billed, r.Effective, r.Lines))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{
+			`2024-09 2024-09-02 i-1 {"env":"prod","system":"shop"} 1.5 1.5 24`,
+			`2024-09 2024-09-02 i-2 {"env":"prod","system":"shop"} -0.25 -0.5 24`,
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("rollups (-want +got):\n%s", d)
+		}
+		migrations = all[:2]
+		_, err = Open(ctx, db)
+		migrations = all
+		if err == nil || !strings.Contains(err.Error(), "upgrade steward") {
+			t.Errorf("a steward of schema 2 opened schema 3: %v", err)
 		}
 	})
 }
