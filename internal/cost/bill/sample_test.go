@@ -109,7 +109,7 @@ func TestClassCacheChangesNothing(t *testing.T) {
 	if err := WriteSyntheticCUR(&cur, 20_000); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteSyntheticCURWide(&wide, 5_000); err != nil {
+	if err := WriteSyntheticCURWide(&wide, 2_000); err != nil {
 		t.Fatal(err)
 	}
 	type caches struct {
