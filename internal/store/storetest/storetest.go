@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		"Leases":            testLeases,
 		"FindingPages":      testFindingPages,
 		"FindingPagesOrder": testFindingPagesOutOfOrder,
+		"FindingKeyset":     testFindingKeyset,
 		"Prune":             testPrune,
 		"Notices":           testNotices,
 	}
