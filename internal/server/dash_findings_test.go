@@ -22,6 +22,7 @@ func FuzzFindingQuery(f *testing.F) {
 	for _, seed := range []string{
 		"", "severity=high&sort=waste&dir=desc", "owner=sato&system=shop&env=prod&account=111111111111&category=waste&new=1&page=3",
 		"severity=urgent", "page=-1", "page=99999999999999999999", "sort=color", "dir=sideways", "new=maybe", "owner=%3Cscript%3E",
+		"page=3&after=7.waste.1234", "page=2&before=7.resource.50", "after=1.severity.3&before=1.severity.9", "after=yesterday",
 	} {
 		f.Add(seed)
 	}
