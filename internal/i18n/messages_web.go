@@ -55,6 +55,8 @@ var webCatalog = map[string]text{
 	"web.prev":                      {"Previous", "前へ"},
 	"web.next":                      {"Next", "次へ"},
 	"web.page":                      {"Page %d of %d", "%d / %d ページ"},
+	"web.first":                     {"First", "最初"},
+	"web.last":                      {"Last", "最後"},
 	"web.chart.day":                 {"Day", "日付"},
 	"web.chart.scan":                {"Scan", "スキャン"},
 	"web.days":                      {"%d days", "%d日"},

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,7 +36,11 @@ type findingQuery struct {
 	New                         bool
 	Sort                        string
 	Desc                        bool
-	Page                        int
+	// Page numbers the page; After and Before, when set, are the store's
+	// cursor of the page before (after) it, which the page links carry so
+	// that a deep page costs what the first does.
+	Page          int
+	After, Before string
 
 	sev    finding.Severity
 	hasSev bool
@@ -47,6 +52,7 @@ func parseFindingQuery(q url.Values) (findingQuery, error) {
 	fq := findingQuery{
 		Owner: q.Get("owner"), System: q.Get("system"), Env: q.Get("env"), Account: q.Get("account"),
 		Category: q.Get("category"), Severity: q.Get("severity"), Sort: q.Get("sort"), Page: 1,
+		After: q.Get("after"), Before: q.Get("before"),
 	}
 	if fq.Severity != "" {
 		s, err := finding.ParseSeverity(fq.Severity)
@@ -91,18 +97,36 @@ func parseFindingQuery(q url.Values) (findingQuery, error) {
 		}
 		fq.Page = p
 	}
+	for _, c := range []struct{ name, v string }{{"after", fq.After}, {"before", fq.Before}} {
+		if c.v != "" {
+			if err := store.CheckCursor(c.name, c.v); err != nil {
+				return fq, err
+			}
+		}
+	}
+	if fq.After != "" && fq.Before != "" {
+		return fq, fmt.Errorf("after and before: give one (a page link carries one)")
+	}
 	return fq, nil
 }
 
 // storeQuery is the query as the store's finding index takes it, for the
 // page asked for.
 func (fq findingQuery) storeQuery() store.FindingQuery {
-	return store.FindingQuery{
+	q := store.FindingQuery{
 		Owner: fq.Owner, System: fq.System, Env: fq.Env, Account: fq.Account,
 		Category: finding.Category(fq.Category), Severity: fq.sev, HasSeverity: fq.hasSev, NewOnly: fq.New,
-		Sort: store.FindingSort(fq.Sort), Desc: fq.Desc,
-		Offset: (fq.Page - 1) * pageSize, Limit: pageSize,
+		Sort: store.FindingSort(fq.Sort), Desc: fq.Desc, Limit: pageSize,
 	}
+	switch {
+	case fq.After != "":
+		q.After = fq.After
+	case fq.Before != "":
+		q.Before = fq.Before
+	default:
+		q.Offset = (fq.Page - 1) * pageSize
+	}
+	return q
 }
 
 // values is the query as URL parameters, with overrides.
@@ -131,6 +155,8 @@ func (fq findingQuery) values(set ...string) url.Values {
 	if fq.Page > 1 {
 		v.Set("page", strconv.Itoa(fq.Page))
 	}
+	add("after", fq.After)
+	add("before", fq.Before)
 	for i := 0; i+1 < len(set); i += 2 {
 		if set[i+1] == "" {
 			v.Del(set[i])
@@ -159,7 +185,7 @@ func (fq findingQuery) SortURL(key string) string {
 			dir = "asc"
 		}
 	}
-	return fq.URL("sort", key, "dir", dir, "page", "")
+	return fq.URL("sort", key, "dir", dir, "page", "", "after", "", "before", "")
 }
 
 // Arrow marks the column the table is sorted by.
@@ -188,10 +214,12 @@ type findingsData struct {
 	// shown (from 1).
 	Total, First, Last int
 	Pages              int
-	Prev, Next         string
-	Severities         []finding.Severity
-	Categories         []finding.Category
-	Error              string
+	// The pager's links: Prev and Next carry the store's cursor, First
+	// and Last are page numbers (the last page is read from the end).
+	Prev, Next, FirstURL, LastURL string
+	Severities                    []finding.Severity
+	Categories                    []finding.Category
+	Error                         string
 }
 
 // findingsPage lists the latest scan's findings, filtered, sorted and
@@ -221,8 +249,14 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, "findings", "", v)
 		return
 	}
-	sq := fq.storeQuery()
-	page, err := s.store.FindingPage(ctx, sc.ID, sq)
+	page, err := s.store.FindingPage(ctx, sc.ID, fq.storeQuery())
+	if errors.Is(err, store.ErrStaleCursor) {
+		// A link from before the latest scan (or of another order): its
+		// page went with that scan, so show the first page of this one.
+		fq.Page, fq.After, fq.Before = 1, "", ""
+		d.Q = fq
+		page, err = s.store.FindingPage(ctx, sc.ID, fq.storeQuery())
+	}
 	if err != nil {
 		s.pageError(w, r, http.StatusInternalServerError, "web.storeerror", err)
 		return
@@ -234,13 +268,35 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 	d.Total = n
 	d.Pages = max(1, (n+pageSize-1)/pageSize)
 	if len(d.Rows) > 0 {
-		d.First, d.Last = sq.Offset+1, sq.Offset+len(d.Rows)
+		first := (fq.Page-1)*pageSize + 1
+		d.First, d.Last = first, first+len(d.Rows)-1
 	}
-	if fq.Page > 1 {
-		d.Prev = fq.URL("page", strconv.Itoa(fq.Page-1))
+	// Next and Prev carry the cursor of the row next to them; the first
+	// and last pages are asked by number (the store reads the last from
+	// its end), as is a page past the end, whose way back is the last.
+	pageURL := func(n int, after, before string) string {
+		p := ""
+		if n > 1 {
+			p = strconv.Itoa(n)
+		}
+		return fq.URL("page", p, "after", after, "before", before)
 	}
-	if fq.Page < d.Pages {
-		d.Next = fq.URL("page", strconv.Itoa(fq.Page+1))
+	switch {
+	case fq.Page > 1 && len(d.Rows) == 0:
+		d.Prev = pageURL(d.Pages, "", "")
+	case fq.Page == 2 && page.Prev != "":
+		d.Prev = pageURL(1, "", "")
+	case fq.Page > 1 && page.Prev != "":
+		d.Prev = pageURL(fq.Page-1, "", page.Prev)
+	}
+	if page.Next != "" {
+		d.Next = pageURL(fq.Page+1, page.Next, "")
+	}
+	if fq.Page > 2 {
+		d.FirstURL = pageURL(1, "", "")
+	}
+	if fq.Page < d.Pages-1 {
+		d.LastURL = pageURL(d.Pages, "", "")
 	}
 	block := ""
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "findings-table" {

@@ -1,12 +1,15 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/finding"
@@ -17,13 +20,16 @@ import (
 
 // A page of findings reads only what it shows. A finding's filterable and
 // sortable fields live in its JSON body, so each scan's findings are
-// indexed once (migration 0010): finding_pages holds those fields as
-// columns with an index per filter and sort order, finding_counts and
-// finding_facets the totals. A scan is indexed when it is saved (with the
-// scans whose lifecycle its save replayed), or on first read for a store
-// written before. finding_pages is kept for the latest keepPaged scans in
-// scan order, the ones the dashboard pages through; counts and facets for
-// every scan.
+// indexed once (migrations 0010 and 0013): finding_pages holds the filter
+// fields as columns and, for each order, the finding's rank in it;
+// finding_counts and finding_facets hold the totals. A reader loads a
+// scan's finding_pages once and pages through it in memory (findindex.go):
+// from the rank of the last row shown (keyset paging, FindingQuery.After),
+// each view costs the same at any depth. A scan is indexed when it is
+// saved (with the scans whose lifecycle its save replayed), or on first
+// read for a store written before. finding_pages is kept for the latest
+// keepPaged scans in scan order, the ones the dashboard pages through;
+// counts and facets for every scan.
 
 // FindingPages reads the findings of a scan a page at a time, and their
 // totals, without reading the scan's other findings.
@@ -35,7 +41,8 @@ type FindingPages interface {
 	// findings have, each sorted, the empty value left out.
 	FindingFacets(ctx context.Context, scanID string) (FindingFacets, error)
 	// FindingPage is the findings of a scan that match q, in q's order,
-	// from q.Offset, at most q.Limit; with how many match in all.
+	// from q.Offset or next to q's cursor, at most q.Limit; with how many
+	// match in all and the cursors of the pages before and after it.
 	FindingPage(ctx context.Context, scanID string, q FindingQuery) (FindingPage, error)
 	// ResourceFindings is the findings open at a scan on one resource,
 	// sorted by policy.
@@ -104,15 +111,32 @@ type FindingQuery struct {
 	NewOnly bool
 	Sort    FindingSort // SortSeverity when empty
 	Desc    bool
-	Offset  int
-	Limit   int // at most maxPageLimit; 0 means pageLimitDefault
+	// Offset skips that many findings. A page by offset costs more the
+	// deeper it is once filtered (up to half the filter's findings, read
+	// from whichever end is nearer); After and Before cost the same at any
+	// depth.
+	Offset int
+	// After is a cursor (FindingPage.Next): the page is the findings just
+	// after it. Before is one too (FindingPage.Prev): the page is the
+	// Limit findings just before it. A cursor holds for the scan and order
+	// it came from, in either direction; another scan's is ErrStaleCursor.
+	// At most one of Offset, After and Before.
+	After, Before string
+	Limit         int // at most maxPageLimit; 0 means pageLimitDefault
 }
 
 // FindingPage is one page of findings and how many match in all.
 type FindingPage struct {
 	Total    int
 	Findings []finding.Finding
+	// Prev and Next are cursors for the page before this one (as Before)
+	// and the one after it (as After); empty when there is none.
+	Prev, Next string
 }
+
+// ErrStaleCursor is returned for a page asked after or before a cursor of
+// another scan: the page that cursor named is gone with its scan.
+var ErrStaleCursor = errors.New("the cursor is of another scan")
 
 const (
 	// keepPaged is how many of the latest scans keep finding_pages rows.
@@ -121,21 +145,17 @@ const (
 	maxPageLimit     = 1000
 )
 
-// sortColumn is the column of each order, pos breaking ties.
-var sortColumn = map[FindingSort]string{
-	SortSeverity: "severity", SortPolicy: "", SortResource: "name", SortAccount: "account",
-	SortOwner: "owner", SortWaste: "waste_usd", SortFirstSeen: "first_seen",
-}
-
 // indexedScan is a scan's row in finding_indexed.
 type indexedScan struct {
 	findings int
 	paged    bool
+	// generation is new each time the scan is indexed.
+	generation int64
 }
 
 func (s *sqlStore) indexState(ctx context.Context, q rowQuerier, seq int64) (indexedScan, bool, error) {
 	var st indexedScan
-	err := q.QueryRowContext(ctx, `SELECT findings, paged FROM finding_indexed WHERE scan_seq = ?`, seq).Scan(&st.findings, &st.paged)
+	err := q.QueryRowContext(ctx, `SELECT findings, paged, generation FROM finding_indexed WHERE scan_seq = ?`, seq).Scan(&st.findings, &st.paged, &st.generation)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, false, nil
 	}
@@ -278,6 +298,8 @@ type pageRow struct {
 	rate      float64
 	// policy and arn order the rows of a scan built in memory.
 	policy, arn string
+	// ranks in each order but the policy's (pos, the row's index)
+	bySeverity, byName, byAccount, byOwner, byWaste, byFirstSeen int32
 }
 
 // newPageRow is the index row of a finding of episode ep first seen at
@@ -303,6 +325,43 @@ func fieldsOf(f *finding.Finding) indexedFields {
 	return indexedFields{
 		Policy: f.Policy, Category: f.Category, Severity: f.Severity, Account: f.Account, Name: f.Name, ARN: f.ARN,
 		Owner: f.Owner, System: f.System, Env: f.Env, MonthlyWaste: f.MonthlyWaste, Currency: f.Currency, Rate: f.Rate,
+	}
+}
+
+// rankRows sets each row's rank in each order. rows are in (policy, ARN)
+// order, so a row's index is its pos, which breaks every tie: ascending,
+// except in the severity order, where equal severities put policy and
+// ARN last first, so that read backwards (the default) it is highest
+// severity first, then by policy and ARN.
+func rankRows(rows []pageRow) {
+	perm := make([]int32, len(rows))
+	for _, o := range []struct {
+		cmp  func(a, b *pageRow) int
+		rank func(r *pageRow) *int32
+		desc bool // ties by pos, last first
+	}{
+		{func(a, b *pageRow) int { return cmp.Compare(a.severity, b.severity) }, func(r *pageRow) *int32 { return &r.bySeverity }, true},
+		{func(a, b *pageRow) int { return strings.Compare(a.name, b.name) }, func(r *pageRow) *int32 { return &r.byName }, false},
+		{func(a, b *pageRow) int { return strings.Compare(a.account, b.account) }, func(r *pageRow) *int32 { return &r.byAccount }, false},
+		{func(a, b *pageRow) int { return strings.Compare(a.owner, b.owner) }, func(r *pageRow) *int32 { return &r.byOwner }, false},
+		{func(a, b *pageRow) int { return cmp.Compare(a.wasteUSD, b.wasteUSD) }, func(r *pageRow) *int32 { return &r.byWaste }, false},
+		{func(a, b *pageRow) int { return cmp.Compare(a.firstSeen, b.firstSeen) }, func(r *pageRow) *int32 { return &r.byFirstSeen }, false},
+	} {
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		slices.SortFunc(perm, func(i, j int32) int {
+			if c := o.cmp(&rows[i], &rows[j]); c != 0 {
+				return c
+			}
+			if o.desc {
+				return cmp.Compare(j, i)
+			}
+			return cmp.Compare(i, j)
+		})
+		for rank, i := range perm {
+			*o.rank(&rows[i]) = int32(rank)
+		}
 	}
 }
 
@@ -361,42 +420,12 @@ func indexFindings(ctx context.Context, tx *sqldb.Tx, seq, started int64, paged 
 	return writeIndex(ctx, tx, seq, rows, paged)
 }
 
-// analyzePages refreshes the statistics of finding_pages. SQLite reads a
-// sample of each index (analysis_limit, as SQLite advises for ANALYZE run
-// often), not every row of the two scans kept paged: the plans need the
-// shape of the data, and a full pass grew with the estate (13 indexes of
-// 2 x 450k rows at 1M resources). PostgreSQL samples by itself.
-func analyzePages(ctx context.Context, tx *sqldb.Tx) error {
-	sqlite := tx.Dialect() == sqldb.SQLite
-	if sqlite {
-		if _, err := tx.ExecContext(ctx, `PRAGMA analysis_limit = 2000`); err != nil {
-			return fmt.Errorf("analyze finding pages: %w", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `ANALYZE finding_pages`); err != nil {
-		return fmt.Errorf("analyze finding pages: %w", err)
-	}
-	if sqlite {
-		if _, err := tx.ExecContext(ctx, `PRAGMA analysis_limit = 0`); err != nil {
-			return fmt.Errorf("analyze finding pages: %w", err)
-		}
-	}
-	return nil
-}
-
 // writeIndex writes a scan's index from its rows, in (policy, arn) order.
 // The scan has none yet.
 func writeIndex(ctx context.Context, tx *sqldb.Tx, seq int64, rows []pageRow, paged bool) (indexedScan, error) {
 	if paged {
+		rankRows(rows)
 		if err := insertPages(ctx, tx, seq, rows); err != nil {
-			return indexedScan{}, err
-		}
-		// Statistics of the new rows, so that a filter with an order of
-		// another column starts from the filter's index when it is the
-		// narrower (SQLite without them walked the new-or-not index
-		// through the whole scan: a second a page at 200k findings). A
-		// few hundred milliseconds at that size, once per save.
-		if err := analyzePages(ctx, tx); err != nil {
 			return indexedScan{}, err
 		}
 	}
@@ -406,19 +435,21 @@ func writeIndex(ctx context.Context, tx *sqldb.Tx, seq int64, rows []pageRow, pa
 	if err := insertFacets(ctx, tx, seq, rows); err != nil {
 		return indexedScan{}, err
 	}
-	st := indexedScan{findings: len(rows), paged: paged}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO finding_indexed (scan_seq, findings, paged) VALUES (?, ?, ?)`, seq, st.findings, paged); err != nil {
+	st := indexedScan{findings: len(rows), paged: paged, generation: rand.Int64()}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO finding_indexed (scan_seq, findings, paged, generation) VALUES (?, ?, ?, ?)`,
+		seq, st.findings, paged, st.generation); err != nil {
 		return st, fmt.Errorf("record finding index: %w", err)
 	}
 	return st, nil
 }
 
 func insertPages(ctx context.Context, tx *sqldb.Tx, seq int64, rows []pageRow) error {
-	cols := []string{"scan_seq", "pos", "episode_id", "severity", "category", "owner", "system", "env", "account", "name", "is_new", "waste_usd", "first_seen"}
+	cols := []string{"scan_seq", "pos", "episode_id", "severity", "category", "owner", "system", "env", "account", "is_new",
+		"by_severity", "by_name", "by_account", "by_owner", "by_waste", "by_first_seen"}
 	if err := insertRows(ctx, tx, "finding_pages", cols, len(rows), func(i int, d []any) {
 		r := &rows[i]
-		d[0], d[1], d[2], d[3], d[4], d[5], d[6] = seq, int64(i), r.episode, int64(r.severity), r.category, r.owner, r.system
-		d[7], d[8], d[9], d[10], d[11], d[12] = r.env, r.account, r.name, r.isNew, r.wasteUSD, r.firstSeen
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = seq, int64(i), r.episode, int64(r.severity), r.category, r.owner, r.system, r.env
+		d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15] = r.account, r.isNew, int64(r.bySeverity), int64(r.byName), int64(r.byAccount), int64(r.byOwner), int64(r.byWaste), int64(r.byFirstSeen)
 	}); err != nil {
 		return fmt.Errorf("insert finding pages: %w", err)
 	}
@@ -559,7 +590,7 @@ func (q *FindingQuery) check() error {
 	if q.Sort == "" {
 		q.Sort = SortSeverity
 	}
-	if _, ok := sortColumn[q.Sort]; !ok {
+	if !slices.Contains(FindingSorts, q.Sort) {
 		return fmt.Errorf("sort %q is not valid (valid: %v)", q.Sort, FindingSorts)
 	}
 	if q.Category != "" {
@@ -578,47 +609,47 @@ func (q *FindingQuery) check() error {
 	case q.Limit == 0:
 		q.Limit = pageLimitDefault
 	}
+	if (q.Offset > 0 && q.After+q.Before != "") || (q.After != "" && q.Before != "") {
+		return fmt.Errorf("offset %d, after %q and before %q: give at most one", q.Offset, q.After, q.Before)
+	}
 	return nil
 }
 
-// where is the query's filter on finding_pages, and the fields it
-// filters by that finding_counts does not have, as (field, value) pairs.
-func (q *FindingQuery) where(seq int64) (string, []any, [][2]string) {
-	cond, args := []string{"scan_seq = ?"}, []any{seq}
-	var fine [][2]string
-	for _, f := range []struct{ col, v string }{{facetOwner, q.Owner}, {facetSystem, q.System}, {facetEnv, q.Env}, {facetAccount, q.Account}} {
-		if f.v != "" {
-			cond, args, fine = append(cond, f.col+" = ?"), append(args, f.v), append(fine, [2]string{f.col, f.v})
-		}
-	}
-	if q.Category != "" {
-		cond, args = append(cond, "category = ?"), append(args, string(q.Category))
-	}
-	if q.HasSeverity {
-		cond, args = append(cond, "severity = ?"), append(args, int(q.Severity))
-	}
-	if q.NewOnly {
-		cond, args = append(cond, "is_new = ?"), append(args, true)
-	}
-	return strings.Join(cond, " AND "), args, fine
+// cursor is a position in one scan's findings in one order: the rank
+// there of the finding it names. Ranks are unique, so the findings after
+// it are the ranks above (below, read backwards) it.
+type cursor struct {
+	seq  int64
+	sort FindingSort
+	rank int64
 }
 
-// orderBy is the query's order. Severity breaks ties the other way round
-// (highest severity first, then policy and ARN), so that one index,
-// (severity, pos DESC), serves both directions.
-func (q *FindingQuery) orderBy() string {
-	col := sortColumn[q.Sort]
-	asc, desc := "ASC", "DESC"
-	if q.Desc {
-		asc, desc = desc, asc
+// String is the cursor as FindingPage gives it: seq.order.rank.
+func (c cursor) String() string {
+	return strconv.FormatInt(c.seq, 10) + "." + string(c.sort) + "." + strconv.FormatInt(c.rank, 10)
+}
+
+// CheckCursor says whether text is a cursor as FindingPage gives it,
+// without a store: a page link's cursor is checked as it is read, and
+// the error names what is wrong.
+func CheckCursor(field, text string) error {
+	_, err := parseCursor(field, text)
+	return err
+}
+
+// parseCursor reads a cursor as String writes it; field names the query
+// field in the error.
+func parseCursor(field, text string) (cursor, error) {
+	seq, rest, ok1 := strings.Cut(text, ".")
+	order, rank, ok2 := strings.Cut(rest, ".")
+	c := cursor{sort: FindingSort(order)}
+	var err1, err2 error
+	c.seq, err1 = strconv.ParseInt(seq, 10, 64)
+	c.rank, err2 = strconv.ParseInt(rank, 10, 64)
+	if known := slices.Contains(FindingSorts, c.sort); !ok1 || !ok2 || err1 != nil || err2 != nil || c.seq < 0 || c.rank < 0 || !known {
+		return cursor{}, fmt.Errorf("%s %q is not a cursor of the findings (SEQ.ORDER.RANK, as a page's Prev or Next gives it)", field, text)
 	}
-	switch {
-	case col == "":
-		return "pos " + asc
-	case q.Sort == SortSeverity:
-		return col + " " + asc + ", pos " + desc
-	}
-	return col + " " + asc + ", pos " + asc
+	return c, nil
 }
 
 func (s *sqlStore) FindingPage(ctx context.Context, scanID string, fq FindingQuery) (FindingPage, error) {
@@ -626,85 +657,77 @@ func (s *sqlStore) FindingPage(ctx context.Context, scanID string, fq FindingQue
 	if err := fq.check(); err != nil {
 		return out, fmt.Errorf("findings of scan %s: %w", scanID, err)
 	}
+	var (
+		cur   cursor
+		field = "after"
+		text  = fq.After
+	)
+	if fq.Before != "" {
+		field, text = "before", fq.Before
+	}
+	if text != "" {
+		var err error
+		if cur, err = parseCursor(field, text); err != nil {
+			return out, fmt.Errorf("findings of scan %s: %w", scanID, err)
+		}
+	}
 	row, err := s.scanByID(ctx, scanID)
 	if err != nil {
 		return out, err
+	}
+	if text != "" && (cur.seq != row.seq || cur.sort != fq.Sort) {
+		return out, fmt.Errorf("findings of scan %s by %s: %s %q: %w", scanID, fq.Sort, field, text, ErrStaleCursor)
 	}
 	st, err := s.indexed(ctx, row, true)
 	if err != nil {
 		return out, err
 	}
-	where, args, fine := fq.where(row.seq)
-	switch {
-	case len(args) == 1:
-		out.Total = st.findings
-	case len(fine) == 1 && len(args) == 2:
-		// One owner, system, env or account alone: its facet counts it.
-		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(findings), 0) FROM finding_facets WHERE scan_seq = ? AND field = ? AND value = ?`,
-			row.seq, fine[0][0], fine[0][1]).Scan(&out.Total); err != nil {
-			return out, fmt.Errorf("count findings of scan %s: %w", scanID, err)
-		}
-	case len(fine) == 0:
-		// Severity, category and newness alone: the counts answer.
-		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(findings), 0) FROM finding_counts WHERE `+where, args...).Scan(&out.Total); err != nil {
-			return out, fmt.Errorf("count findings of scan %s: %w", scanID, err)
-		}
-	default:
-		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM finding_pages WHERE `+where, args...).Scan(&out.Total); err != nil {
-			return out, fmt.Errorf("count findings of scan %s: %w", scanID, err)
-		}
-	}
-	out.Findings = []finding.Finding{}
-	if fq.Offset >= out.Total {
-		return out, nil
-	}
-	// pos alone, so that an index whose prefix is the filter answers
-	// without reading the table; the page's bodies are read next.
-	q, err := s.db.QueryContext(ctx, `SELECT pos FROM finding_pages WHERE `+where+` ORDER BY `+fq.orderBy()+` LIMIT ? OFFSET ?`,
-		append(args, fq.Limit, fq.Offset)...)
-	if err != nil {
-		return out, fmt.Errorf("page findings of scan %s: %w", scanID, err)
-	}
-	var ids []int64 // positions
-	for q.Next() {
-		var id int64
-		if err := q.Scan(&id); err != nil {
-			q.Close()
-			return out, fmt.Errorf("page findings of scan %s: %w", scanID, err)
-		}
-		ids = append(ids, id)
-	}
-	q.Close()
-	if err := q.Err(); err != nil {
-		return out, fmt.Errorf("page findings of scan %s: %w", scanID, err)
-	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	in := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	bargs := []any{row.seq}
-	for _, id := range ids {
-		bargs = append(bargs, id)
-	}
-	fs, got, err := s.queryFindings(ctx, scanID, `SELECT fv.body, e.first_seen, sf.last_seen, NULL, p.pos
-		FROM finding_pages p
-		JOIN scan_findings sf ON sf.scan_seq = p.scan_seq AND sf.episode_id = p.episode_id
-		JOIN finding_episodes e ON e.id = p.episode_id
-		JOIN finding_versions fv ON fv.hash = sf.body_hash
-		WHERE p.scan_seq = ? AND p.pos IN (`+in+`)`, bargs...)
+	ix, err := s.findingIndex(ctx, row.seq, st)
 	if err != nil {
 		return out, err
 	}
-	at := make(map[int64]int, len(got))
-	for i, pos := range got {
-		at[pos] = i
+	hits, total, hasPrev, hasNext := ix.page(&fq, int(cur.rank))
+	out.Total, out.Findings = total, []finding.Finding{}
+	if len(hits) == 0 {
+		return out, nil
 	}
-	for _, pos := range ids {
-		i, ok := at[pos]
+	if hasPrev {
+		out.Prev = cursor{row.seq, fq.Sort, int64(hits[0].rank)}.String()
+	}
+	if hasNext {
+		out.Next = cursor{row.seq, fq.Sort, int64(hits[len(hits)-1].rank)}.String()
+	}
+	out.Findings, err = s.pageBodies(ctx, scanID, row.seq, hits)
+	return out, err
+}
+
+// pageBodies reads the findings of a page, in its order, by episode: what
+// a scan holds of an episode does not change when it is indexed again.
+func (s *sqlStore) pageBodies(ctx context.Context, scanID string, seq int64, hits []pageHit) ([]finding.Finding, error) {
+	in := strings.TrimSuffix(strings.Repeat("?,", len(hits)), ",")
+	args := []any{seq}
+	for _, h := range hits {
+		args = append(args, h.episode)
+	}
+	fs, got, err := s.queryFindings(ctx, scanID, `SELECT fv.body, e.first_seen, sf.last_seen, NULL, e.id
+		FROM scan_findings sf
+		JOIN finding_episodes e ON e.id = sf.episode_id
+		JOIN finding_versions fv ON fv.hash = sf.body_hash
+		WHERE sf.scan_seq = ? AND sf.episode_id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	at := make(map[int64]int, len(got))
+	for i, id := range got {
+		at[id] = i
+	}
+	out := make([]finding.Finding, 0, len(hits))
+	for _, h := range hits {
+		i, ok := at[h.episode]
 		if !ok {
-			return out, fmt.Errorf("page findings of scan %s: finding %d is indexed but not stored", scanID, pos)
+			return nil, fmt.Errorf("page findings of scan %s: finding %d is indexed but not stored", scanID, h.episode)
 		}
-		out.Findings = append(out.Findings, fs[i])
+		out = append(out, fs[i])
 	}
 	return out, nil
 }

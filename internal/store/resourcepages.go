@@ -15,7 +15,7 @@ import (
 
 // The IaC coverage page reads counts and a page of unmanaged resources,
 // never a scan's resources whole. Each scan's resources are indexed once
-// (migration 0013), when the scan is saved from the resources in hand, or
+// (migration 0014), when the scan is saved from the resources in hand, or
 // on first read for a store written before: resource_counts holds how
 // many resources share an account, system tag, type and managed-by, and
 // unmanaged_pages the ARNs of those managed by nothing, in page order.
@@ -181,7 +181,7 @@ func pruneUnmanaged(ctx context.Context, tx *sqldb.Tx, keep []int64) error {
 
 // resourcesIndexed makes sure a scan's resources are indexed (with
 // unmanaged_pages when paged is set), indexing them now when they are
-// not: a store written before migration 0013, or an older scan asked for
+// not: a store written before migration 0014, or an older scan asked for
 // a page. That reads the scan's resources one at a time, once.
 func (s *sqlStore) resourcesIndexed(ctx context.Context, row scanRow, paged bool) error {
 	state := func(q rowQuerier) (bool, error) {

@@ -41,6 +41,9 @@ type sqlStore struct {
 	poolOnce sync.Once
 	pool     *pgxpool.Pool
 	poolErr  error
+
+	// pages holds the finding indexes of the scans paged through lately.
+	pages pageCache
 }
 
 // PgxPool is a pgx pool on the PostgreSQL store's database, for river's

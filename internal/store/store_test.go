@@ -192,23 +192,43 @@ func TestPostgresSaveWaitsForAnotherWriter(t *testing.T) {
 	}
 }
 
-// TestFindingPagesAnalyzed: a save leaves SQLite statistics of the
-// findings pages' table and indexes, without which a filter with an order
-// on another column walked the whole scan's index for one page.
-func TestFindingPagesAnalyzed(t *testing.T) {
+// TestFindingPagesAnotherWriter: a reader holding a scan's findings in
+// memory sees them change when another process indexes the scan again (a
+// save of an earlier scan moves their first-seen times and newness).
+func TestFindingPagesAnotherWriter(t *testing.T) {
 	ctx := context.Background()
-	s := openSQLite(t)
-	defer s.Close()
-	rs, fs := storetest.Estate(300, 0)
-	sc := &inventory.Scan{ID: "s1", Source: "test", Started: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
-	if _, err := s.SaveScan(ctx, sc, rs, fs); err != nil {
+	path := filepath.Join(t.TempDir(), "steward.db")
+	reader, err := store.Open(ctx, path, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var n int
-	if err := s.(store.SQLDatabase).SQLDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'finding_pages'`).Scan(&n); err != nil {
-		t.Fatalf("read statistics: %v", err)
+	defer reader.Close()
+	rs, fs := storetest.Estate(300, 0)
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	later := &inventory.Scan{ID: "later", Source: "test", Started: day.Add(24 * time.Hour)}
+	if _, err := reader.SaveScan(ctx, later, rs, fs); err != nil {
+		t.Fatal(err)
 	}
-	if n == 0 {
-		t.Error("no statistics of finding_pages after a save")
+	newOnly := store.FindingQuery{NewOnly: true, Limit: 1000}
+	if p, err := reader.FindingPage(ctx, "later", newOnly); err != nil || p.Total != len(fs) {
+		t.Fatalf("new at the only scan: %d, %v; want all %d", p.Total, err, len(fs))
+	}
+	writer, err := store.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	earlier := &inventory.Scan{ID: "earlier", Source: "test", Started: day}
+	if _, err := writer.SaveScan(ctx, earlier, rs, fs[:10]); err != nil {
+		t.Fatal(err)
+	}
+	p, err := reader.FindingPage(ctx, "later", newOnly)
+	if err != nil || p.Total != len(fs)-10 || len(p.Findings) != len(fs)-10 {
+		t.Fatalf("new at the later scan after an earlier one was saved: %d (%d shown), %v; want %d", p.Total, len(p.Findings), err, len(fs)-10)
+	}
+	for _, f := range p.Findings {
+		if !f.FirstSeen.Equal(later.Started) {
+			t.Errorf("%s shown as new, first seen %s", f.Key(), f.FirstSeen)
+		}
 	}
 }

@@ -285,11 +285,14 @@ func testFindingPages(t *testing.T, open Opener) {
 
 	t.Run("rejects", func(t *testing.T) {
 		for name, q := range map[string]store.FindingQuery{
-			"sort":     {Sort: "color"},
-			"category": {Category: "colour"},
-			"severity": {Severity: 9, HasSeverity: true},
-			"offset":   {Offset: -1},
-			"limit":    {Limit: 100_000},
+			"sort":        {Sort: "color"},
+			"category":    {Category: "colour"},
+			"severity":    {Severity: 9, HasSeverity: true},
+			"offset":      {Offset: -1},
+			"limit":       {Limit: 100_000},
+			"after":       {After: "next"},
+			"before":      {Before: "1.severity"},
+			"at most one": {Offset: 5, After: "1.severity.3"},
 		} {
 			if _, err := s.FindingPage(ctx, "s3", q); err == nil || !strings.Contains(err.Error(), name) {
 				t.Errorf("%s: FindingPage(%+v) err = %v, want one naming %s", name, q, err, name)
@@ -316,9 +319,6 @@ func testFindingPagesOutOfOrder(t *testing.T, open Opener) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	scans := series(rng, 5)
 	s := newStore(t, open)
-	for _, i := range []int{4, 0, 3, 1, 2} {
-		save(t, s, scans[i].Scan, scans[i].Resources, scans[i].Findings)
-	}
 	qs := map[string]store.FindingQuery{
 		"all":       {Limit: 1000},
 		"new":       {NewOnly: true, Limit: 1000},
@@ -326,7 +326,172 @@ func testFindingPagesOutOfOrder(t *testing.T, open Opener) {
 		"sev+new":   {NewOnly: true, Severity: finding.High, HasSeverity: true, Limit: 1000},
 		"by policy": {Sort: store.SortPolicy, Offset: 3, Limit: 4},
 	}
-	for _, sc := range scans {
-		t.Run(sc.Scan.ID, func(t *testing.T) { checkPages(t, s, sc.Scan, qs) })
+	// Pages are read after each save, so that a reader that holds a
+	// scan's pages sees them change when a later save replays them.
+	var saved []SeriesScan
+	for _, i := range []int{4, 0, 3, 1, 2} {
+		save(t, s, scans[i].Scan, scans[i].Resources, scans[i].Findings)
+		saved = append(saved, scans[i])
+		for _, sc := range saved {
+			t.Run(fmt.Sprintf("%d saved/%s", len(saved), sc.Scan.ID), func(t *testing.T) { checkPages(t, s, sc.Scan, qs) })
+		}
 	}
+}
+
+// testFindingKeyset pages every filter and order by cursor, forwards from
+// the first page to the last and back again: the pages are the reference
+// order cut every few findings (a cut falls inside runs of equal sort
+// keys: names, severities, owners, waste and first-seen times repeat),
+// the last page holds the rest and has no Next, the first has no Prev,
+// and each page is the one the same Offset gives.
+func testFindingKeyset(t *testing.T, open Opener) {
+	s := newStore(t, open)
+	ctx := context.Background()
+	rs, fs := pagedEstate(60)
+	cov := []inventory.Coverage{ok("111111111111", "ap-northeast-1", "ec2"), ok("222222222222", "ap-northeast-1", "ec2")}
+	sc1, sc2 := scan("s1", 0, cov...), scan("s2", 1, cov...)
+	// Half the findings are new at s2, so first seen has two long ties.
+	save(t, s, sc1, rs, fs[:len(fs)/2])
+	save(t, s, sc2, rs, fs)
+	all, err := s.Findings(ctx, "s2")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	queries := map[string]store.FindingQuery{
+		"all":                 {},
+		"owner":               {Owner: "team-a"},
+		"system":              {System: "shop"},
+		"env":                 {Env: "prod"},
+		"account":             {Account: "111111111111"},
+		"category":            {Category: finding.Waste},
+		"severity":            {Severity: finding.Medium, HasSeverity: true},
+		"new":                 {NewOnly: true},
+		"owner and new":       {Owner: "team-b", NewOnly: true},
+		"severity and system": {Severity: finding.Low, HasSeverity: true, System: "search"},
+	}
+	const limit = 4
+	for name, base := range queries {
+		for _, so := range store.FindingSorts {
+			for _, desc := range []bool{false, true} {
+				q := base
+				q.Sort, q.Desc, q.Limit = so, desc, limit
+				t.Run(fmt.Sprintf("%s/%s desc=%v", name, so, desc), func(t *testing.T) {
+					whole := q
+					whole.Limit = 1 << 30
+					total, want := wantPage(all, sc2, whole)
+					if total == 0 {
+						t.Fatal("the estate has no finding for this filter")
+					}
+					var pages [][]string
+					var cursors []store.FindingPage
+					for i, next := 0, ""; ; i++ {
+						pq := q
+						pq.After = next
+						got := page(t, s, pq)
+						if got.Total != total {
+							t.Fatalf("page %d: Total = %d, want %d", i+1, got.Total, total)
+						}
+						if (i == 0) != (got.Prev == "") {
+							t.Errorf("page %d: Prev = %q", i+1, got.Prev)
+						}
+						// The same page by offset.
+						oq := q
+						oq.Offset = i * limit
+						if diff := gocmp.Diff(keysOf(page(t, s, oq)), keysOf(got), cmpopts.EquateEmpty()); diff != "" {
+							t.Errorf("page %d after a cursor differs from offset %d (-offset +cursor):\n%s", i+1, oq.Offset, diff)
+						}
+						pages, cursors = append(pages, keysOf(got)), append(cursors, got)
+						if got.Next == "" {
+							break
+						}
+						if len(pages) > total {
+							t.Fatalf("more pages than findings (%d): Next never ends", total)
+						}
+						next = got.Next
+					}
+					var walked []string
+					for i, p := range pages {
+						if len(p) != limit && i != len(pages)-1 {
+							t.Errorf("page %d of %d has %d findings, want %d", i+1, len(pages), len(p), limit)
+						}
+						walked = append(walked, p...)
+					}
+					if diff := gocmp.Diff(want, walked); diff != "" {
+						t.Errorf("pages walked by Next (-want +got):\n%s", diff)
+					}
+					if last := pages[len(pages)-1]; len(last) != total-(len(pages)-1)*limit || len(last) == 0 {
+						t.Errorf("last page has %d findings, want %d", len(last), total-(len(pages)-1)*limit)
+					}
+					// Back from the last page by Prev: the same pages.
+					for i, prev := len(pages)-2, cursors[len(pages)-1].Prev; i >= 0; i-- {
+						pq := q
+						pq.Before = prev
+						got := page(t, s, pq)
+						if diff := gocmp.Diff(pages[i], keysOf(got)); diff != "" {
+							t.Errorf("page %d by Prev (-by Next +by Prev):\n%s", i+1, diff)
+						}
+						if (i == 0) != (got.Prev == "") || got.Next == "" {
+							t.Errorf("page %d by Prev: Prev = %q, Next = %q", i+1, got.Prev, got.Next)
+						}
+						prev = got.Prev
+					}
+				})
+			}
+		}
+	}
+
+	t.Run("stale", func(t *testing.T) {
+		p2 := page(t, s, store.FindingQuery{Sort: store.SortResource, Limit: 3})
+		if p2.Next == "" {
+			t.Fatal("no second page")
+		}
+		for name, q := range map[string]store.FindingQuery{
+			"another order":     {Sort: store.SortOwner, After: p2.Next},
+			"another direction": {Sort: store.SortResource, Desc: true, Before: p2.Next},
+		} {
+			_, err := s.FindingPage(ctx, "s2", q)
+			if name == "another direction" {
+				// A cursor holds in either direction: not stale.
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+				continue
+			}
+			if !errors.Is(err, store.ErrStaleCursor) {
+				t.Errorf("%s: err = %v, want ErrStaleCursor", name, err)
+			}
+		}
+		if _, err := s.FindingPage(ctx, "s1", store.FindingQuery{Sort: store.SortResource, After: p2.Next}); !errors.Is(err, store.ErrStaleCursor) {
+			t.Errorf("a cursor of s2 on s1: err = %v, want ErrStaleCursor", err)
+		}
+		// A cursor past the last rank (a link written by hand) is an
+		// empty page in either direction, not a failure.
+		past := p2.Next[:strings.LastIndex(p2.Next, ".")+1] + "9223372036854775807"
+		for _, q := range []store.FindingQuery{
+			{Sort: store.SortResource, After: past}, {Sort: store.SortResource, Desc: true, After: past},
+			{Sort: store.SortResource, Before: past}, {Sort: store.SortResource, Desc: true, Before: past},
+		} {
+			if got, err := s.FindingPage(ctx, "s2", q); err != nil || len(got.Findings) != 0 {
+				t.Errorf("FindingPage(%+v) = %d findings, %v", q, len(got.Findings), err)
+			}
+		}
+	})
+}
+
+func page(t *testing.T, s store.Store, q store.FindingQuery) store.FindingPage {
+	t.Helper()
+	got, err := s.FindingPage(context.Background(), "s2", q)
+	if err != nil {
+		t.Fatalf("FindingPage(%+v): %v", q, err)
+	}
+	return got
+}
+
+func keysOf(p store.FindingPage) []string {
+	var out []string
+	for _, f := range p.Findings {
+		out = append(out, f.Key())
+	}
+	return out
 }

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		"FindingPages":      testFindingPages,
 		"FindingPagesOrder": testFindingPagesOutOfOrder,
 		"ResourcePages":     testResourcePages,
+		"FindingKeyset":     testFindingKeyset,
 		"Prune":             testPrune,
 		"Notices":           testNotices,
 	}
