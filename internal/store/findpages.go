@@ -20,7 +20,7 @@ import (
 
 // A page of findings reads only what it shows. A finding's filterable and
 // sortable fields live in its JSON body, so each scan's findings are
-// indexed once (migrations 0010 and 0013): finding_pages holds the filter
+// indexed once (migrations 0010 and 0015): finding_pages holds the filter
 // fields as columns and, for each order, the finding's rank in it;
 // finding_counts and finding_facets hold the totals. A reader loads a
 // scan's finding_pages once and pages through it in memory (findindex.go):

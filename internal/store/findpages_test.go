@@ -113,10 +113,11 @@ func dumpIndex(t *testing.T, s *sqlStore, seq int64) []string {
 	t.Helper()
 	ctx := context.Background()
 	queries := []string{
-		`SELECT 'page', pos, episode_id, severity, category, owner, system, env, account, name, is_new, waste_usd, first_seen FROM finding_pages WHERE scan_seq = ? ORDER BY pos`,
-		`SELECT 'count', severity, category, is_new, currency, rate, findings, waste, 0, 0, 0, 0, 0 FROM finding_counts WHERE scan_seq = ? ORDER BY severity, category, is_new, currency, rate`,
-		`SELECT 'facet', field, value, findings, 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM finding_facets WHERE scan_seq = ? ORDER BY field, value`,
-		`SELECT 'indexed', findings, paged, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM finding_indexed WHERE scan_seq = ?`,
+		`SELECT 'page', pos, episode_id, severity, category, owner, system, env, account, is_new,
+			by_severity, by_name, by_account, by_owner, by_waste, by_first_seen FROM finding_pages WHERE scan_seq = ? ORDER BY pos`,
+		`SELECT 'count', severity, category, is_new, currency, rate, findings, waste, 0, 0, 0, 0, 0, 0, 0, 0 FROM finding_counts WHERE scan_seq = ? ORDER BY severity, category, is_new, currency, rate`,
+		`SELECT 'facet', field, value, findings, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM finding_facets WHERE scan_seq = ? ORDER BY field, value`,
+		`SELECT 'indexed', findings, paged, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM finding_indexed WHERE scan_seq = ?`,
 	}
 	var out []string
 	for _, q := range queries {
@@ -125,8 +126,8 @@ func dumpIndex(t *testing.T, s *sqlStore, seq int64) []string {
 			t.Fatal(err)
 		}
 		for rows.Next() {
-			vals := make([]any, 13)
-			ptrs := make([]any, 13)
+			vals := make([]any, 16)
+			ptrs := make([]any, 16)
 			for i := range vals {
 				ptrs[i] = &vals[i]
 			}
