@@ -260,10 +260,13 @@ func (s *Server) iacPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		now := s.now()
-		for i := range up.Resources {
-			d.Unmanaged = append(d.Unmanaged, iac.UnmanagedEntry(&up.Resources[i], now))
+		for i := range up {
+			d.Unmanaged = append(d.Unmanaged, iac.UnmanagedEntry(&up[i], now))
 		}
-		d.Total, d.Pages = up.Total, max(1, (up.Total+unmanagedShown-1)/unmanagedShown)
+		// The unmanaged resources of the types coverage counts, summed
+		// from the same counts as the ratios.
+		d.Total = cov.Total.Unmanaged
+		d.Pages = max(1, (d.Total+unmanagedShown-1)/unmanagedShown)
 		if len(d.Unmanaged) > 0 {
 			d.First, d.Last = (page-1)*unmanagedShown+1, (page-1)*unmanagedShown+len(d.Unmanaged)
 		}
@@ -316,7 +319,9 @@ func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
 	if res != nil && len(res.Named) > 0 {
 		sc, err := s.dash.latestScan(r.Context())
 		if err == nil {
-			ctx, cancel := context.WithTimeout(r.Context(), loadWait)
+			// A second at most: the count of a large scan takes a minute,
+			// and every view meanwhile would wait the whole loadWait.
+			ctx, cancel := context.WithTimeout(r.Context(), min(loadWait, time.Second))
 			var f *scheduleFollowers
 			f, err = s.dash.followers(ctx, sc, res, s.cfg.Tags.EnvKey, s.cfg.Tags.SystemKey)
 			cancel()

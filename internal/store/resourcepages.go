@@ -29,8 +29,10 @@ type ResourcePages interface {
 	ResourceGroups(ctx context.Context, scanID string) ([]ResourceGroup, error)
 	// UnmanagedPage is the resources of a scan whose managed-by kind is
 	// none, by account, type and ARN, of any type but q.SkipTypes, from
-	// q.Offset, at most q.Limit; with how many there are in all.
-	UnmanagedPage(ctx context.Context, scanID string, q UnmanagedQuery) (UnmanagedPage, error)
+	// q.Offset, at most q.Limit. How many there are in all is a sum of
+	// ResourceGroups, which a caller has already read: it is not counted
+	// again (a million-resource scan has a quarter of a million).
+	UnmanagedPage(ctx context.Context, scanID string, q UnmanagedQuery) ([]inventory.Resource, error)
 }
 
 // ResourceGroup is how many resources of a scan share an account, system
@@ -52,16 +54,10 @@ const UnmanagedKind = "none"
 
 // UnmanagedQuery picks a page of unmanaged resources.
 type UnmanagedQuery struct {
-	// SkipTypes are types left out (and out of the total).
+	// SkipTypes are types left out.
 	SkipTypes []string
 	Offset    int
 	Limit     int // at most maxPageLimit; 0 means pageLimitDefault
-}
-
-// UnmanagedPage is one page of unmanaged resources and how many there are.
-type UnmanagedPage struct {
-	Total     int
-	Resources []inventory.Resource
 }
 
 // groupKey is a resource_counts row's key.
@@ -263,8 +259,8 @@ func (s *sqlStore) ResourceGroups(ctx context.Context, scanID string) ([]Resourc
 	return out, nil
 }
 
-func (s *sqlStore) UnmanagedPage(ctx context.Context, scanID string, uq UnmanagedQuery) (UnmanagedPage, error) {
-	out := UnmanagedPage{Resources: []inventory.Resource{}}
+func (s *sqlStore) UnmanagedPage(ctx context.Context, scanID string, uq UnmanagedQuery) ([]inventory.Resource, error) {
+	out := []inventory.Resource{}
 	switch {
 	case uq.Offset < 0:
 		return out, fmt.Errorf("unmanaged resources of scan %s: offset %d is negative", scanID, uq.Offset)
@@ -286,15 +282,6 @@ func (s *sqlStore) UnmanagedPage(ctx context.Context, scanID string, uq Unmanage
 			skipArgs = append(skipArgs, t)
 		}
 	}
-	// Counted in the list's own index: the counts have a row per account
-	// x system x type, as many as the list on an estate of many accounts.
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM unmanaged_pages WHERE scan_seq = ?`+skip,
-		append([]any{row.seq}, skipArgs...)...).Scan(&out.Total); err != nil {
-		return out, fmt.Errorf("count unmanaged resources of scan %s: %w", scanID, err)
-	}
-	if uq.Offset >= out.Total {
-		return out, nil
-	}
 	args := append(append([]any{row.seq}, skipArgs...), limit, uq.Offset)
 	if err := eachRow(ctx, s.db, `SELECT u.arn, v.body FROM (
 			SELECT account, type, arn FROM unmanaged_pages WHERE scan_seq = ?`+skip+`
@@ -314,7 +301,7 @@ func (s *sqlStore) UnmanagedPage(ctx context.Context, scanID string, uq Unmanage
 		if err := json.Unmarshal(body, &r); err != nil {
 			return fmt.Errorf("decode resource %s: %w", arn, err)
 		}
-		out.Resources = append(out.Resources, r)
+		out = append(out, r)
 		return nil
 	}); err != nil {
 		return out, fmt.Errorf("page unmanaged resources of scan %s: %w", scanID, err)
