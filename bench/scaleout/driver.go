@@ -129,7 +129,7 @@ func estate(accounts []string, perAccount int) []inventory.Resource {
 				v := inventory.Resource{
 					ARN: fmt.Sprintf("arn:aws:ec2:%s:%s:volume/%s", region, acct, vol), Account: acct, Region: region,
 					Type: "AWS::EC2::Volume", ID: vol, Created: created, State: "in-use",
-					Tags:  map[string]string{"env": "prod", "owner": "team-" + acct[9:]},
+					Tags:  inventory.TagsOf(map[string]string{"env": "prod", "owner": "team-" + acct[9:]}),
 					Attrs: map[string]any{"volume_type": "gp3", "size_gb": 100.0, "iops": 3000.0, "encrypted": n%7 != 0, "availability_zone": region + "a"},
 				}
 				if n%5 == 3 {

@@ -97,9 +97,9 @@ func (e *Engine) PlanSchedules(ctx context.Context, in ScheduleInput) (*Plan, er
 func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref, r inventory.Resource) error {
 	skip := func(reason string) { p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: reason}) }
 	l := in.Lang
-	env := r.Tags[in.EnvKey]
+	env := r.Tags.Value(in.EnvKey)
 	bastion := in.Bastion != nil && ref.ARN == in.Bastion.ARN
-	m, err := in.Resolver.For(schedule.Target{Tags: r.Tags, Env: env, System: r.Tags[in.SystemKey]})
+	m, err := in.Resolver.For(schedule.Target{Tags: r.Tags.Map(), Env: env, System: r.Tags.Value(in.SystemKey)})
 	ov, overridden := schedule.Governing(in.Overrides, ref.ARN, ref.Name, env, in.At)
 	hold, held := in.Holds[ref.ARN]
 	var (

@@ -134,7 +134,7 @@ func GenerateDemoBill(now time.Time, resources []inventory.Resource, w io.Writer
 			}
 			cost := fmt.Sprintf("%d.%03d", milli/1000, milli%1000)
 			tags := ""
-			if len(r.Tags) > 0 {
+			if r.Tags.Len() > 0 {
 				b, _ := json.Marshal(r.Tags)
 				tags = string(b)
 			}

@@ -188,13 +188,13 @@ func priceOf(rs []*inventory.Resource, f func(*inventory.Resource) (float64, boo
 }
 
 func (rc *recommender) item(kind string, r *inventory.Resource) Recommendation {
-	a := rc.at.Attribute(&Rollup{Account: r.Account, Resource: r.ARN, ResourceName: r.Name, Tags: MakeTags(r.Tags)})
+	a := rc.at.Attribute(&Rollup{Account: r.Account, Resource: r.ARN, ResourceName: r.Name, Tags: MakeTags(r.Tags.Map())})
 	return Recommendation{Kind: kind, ARN: r.ARN, Name: r.Name, Type: r.Type, Account: r.Account, Region: r.Region,
 		System: a.System, Env: a.Env, Owner: a.Owner}
 }
 
 func (rc *recommender) env(r *inventory.Resource) string {
-	return rc.at.Attribute(&Rollup{Account: r.Account, Resource: r.ARN, ResourceName: r.Name, Tags: MakeTags(r.Tags)}).Env
+	return rc.at.Attribute(&Rollup{Account: r.Account, Resource: r.ARN, ResourceName: r.Name, Tags: MakeTags(r.Tags.Map())}).Env
 }
 
 // ratio is num/den of two list prices, exactly as the floats are.
@@ -451,7 +451,7 @@ func (rc *recommender) fargateSpot(r *inventory.Resource) (Recommendation, bool)
 // a steward schedule tag or a Custodian offhours tag (even one that opts
 // out or does not parse: someone decided), or another scheduler's tag.
 func (rc *recommender) scheduled(r *inventory.Resource) bool {
-	for k := range r.Tags {
+	for k := range r.Tags.All() {
 		switch strings.ToLower(strings.TrimSpace(k)) {
 		case "offhours", "onhours", "schedule", "instance-scheduler":
 			return true
@@ -461,7 +461,7 @@ func (rc *recommender) scheduled(r *inventory.Resource) bool {
 	if res == nil {
 		res = &schedule.Resolver{}
 	}
-	m, err := res.For(schedule.Target{Tags: r.Tags})
+	m, err := res.For(schedule.Target{Tags: r.Tags.Map()})
 	return err != nil || m.Schedule != nil || m.OptedOut
 }
 

@@ -265,7 +265,7 @@ func lastDeploys(ds []delivery.Deployment) map[string]delivery.Deployment {
 func target(r *inventory.Resource, keys Keys) schedule.Target {
 	e, _ := r.Tag(keys.Env)
 	s, _ := r.Tag(keys.System)
-	return schedule.Target{Tags: r.Tags, Env: e, System: s}
+	return schedule.Target{Tags: r.Tags.Map(), Env: e, System: s}
 }
 
 // Hold is what a schedule run wants of a resource instead of (or without)

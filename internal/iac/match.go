@@ -403,16 +403,16 @@ func (m *matcher) matchTags() {
 			continue
 		}
 		r := &m.rs[i]
-		stack, ok := r.Tags[tagStackName]
+		stack, ok := r.Tags.Get(tagStackName)
 		if !ok {
 			continue
 		}
 		ref := stack
-		if env, ok := r.Tags[tagEBEnv]; ok {
+		if env, ok := r.Tags.Get(tagEBEnv); ok {
 			ref = "elasticbeanstalk:" + env
 		}
-		m.claims[i] = []claim{{kind: KindCloudFormation, ref: ref, source: r.Tags[tagStackID],
-			place: Place{StateFile: r.Tags[tagStackID], Address: stack}}}
+		m.claims[i] = []claim{{kind: KindCloudFormation, ref: ref, source: r.Tags.Value(tagStackID),
+			place: Place{StateFile: r.Tags.Value(tagStackID), Address: stack}}}
 	}
 }
 
@@ -501,7 +501,7 @@ func (m *matcher) parent(r *inventory.Resource) string {
 	case "AWS::EC2::Instance":
 		name, _ := r.Attrs["asg_name"].(string)
 		if name == "" {
-			name = r.Tags[tagASG]
+			name = r.Tags.Value(tagASG)
 		}
 		if name != "" {
 			for _, rel := range r.Relations {
@@ -570,7 +570,7 @@ func relTarget(r *inventory.Resource, kind, fallback string) string {
 func (m *matcher) entry(r *inventory.Resource, now time.Time) Entry {
 	e := Entry{
 		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, ID: r.ID, Name: r.Name,
-		Tags: r.Tags, Creator: r.Creator, Created: r.Created, MonthlyCost: r.MonthlyCost,
+		Tags: r.Tags.Map(), Creator: r.Creator, Created: r.Created, MonthlyCost: r.MonthlyCost,
 	}
 	e.System, _ = r.Tag("system")
 	e.Env, _ = r.Tag("env")
@@ -605,7 +605,7 @@ func stateTags(attrs map[string]any) map[string]string {
 }
 
 func tagFold(tags map[string]string, key string) string {
-	r := inventory.Resource{Tags: tags}
+	r := inventory.Resource{Tags: inventory.TagsOf(tags)}
 	v, _ := r.Tag(key)
 	return v
 }

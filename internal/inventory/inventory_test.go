@@ -11,7 +11,7 @@ func vol() Resource {
 	return Resource{
 		ARN: "arn:aws:ec2:ap-northeast-1:111111111111:volume/vol-1", Account: "111111111111",
 		Region: "ap-northeast-1", Type: "AWS::EC2::Volume", ID: "vol-1",
-		Tags:      map[string]string{"Env": "dev", " owner": "team-a"},
+		Tags:      TagsOf(map[string]string{"Env": "dev", " owner": "team-a"}),
 		Attrs:     map[string]any{"size_gb": 100.0, "volume_type": "gp2"},
 		Relations: []Relation{{RelAttachedTo, "arn:i-1"}, {RelUsesSG, "arn:sg-1"}},
 	}

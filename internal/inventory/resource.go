@@ -21,10 +21,10 @@ type Resource struct {
 	// (AWS::EC2::Instance). See types.go for the types steward knows.
 	Type string `json:"type"`
 	// ID is the native identifier (i-0abc..., vol-..., the bucket name).
-	ID      string            `json:"id"`
-	Name    string            `json:"name,omitempty"`
-	Tags    map[string]string `json:"tags,omitempty"`
-	Created time.Time         `json:"created,omitzero"`
+	ID      string    `json:"id"`
+	Name    string    `json:"name,omitempty"`
+	Tags    Tags      `json:"tags,omitzero"`
+	Created time.Time `json:"created,omitzero"`
 	// State is the lifecycle state in the service's own words, lower case
 	// (running, stopped, available, in-use ...). Empty when the type has none.
 	State string `json:"state,omitempty"`
@@ -78,10 +78,10 @@ type Creator struct {
 // Tag returns the value of a tag, matching the key exactly first and then
 // case-insensitively (teams write Env, env and ENV for the same thing).
 func (r *Resource) Tag(key string) (string, bool) {
-	if v, ok := r.Tags[key]; ok {
+	if v, ok := r.Tags.Get(key); ok {
 		return v, true
 	}
-	for k, v := range r.Tags {
+	for k, v := range r.Tags.All() {
 		if strings.EqualFold(strings.TrimSpace(k), key) {
 			return v, true
 		}

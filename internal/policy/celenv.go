@@ -204,7 +204,7 @@ type resourceField struct {
 }
 
 // cachedFields is how many fields resVal.boxed keeps.
-const cachedFields = 7
+const cachedFields = 8
 
 var resourceFields = map[string]resourceField{
 	"arn":     {types.StringType, func(r *inventory.Resource) any { return types.String(r.ARN) }, nil, 1},
@@ -215,11 +215,8 @@ var resourceFields = map[string]resourceField{
 	"name":    {types.StringType, func(r *inventory.Resource) any { return types.String(r.Name) }, nil, 6},
 	"state":   {types.StringType, func(r *inventory.Resource) any { return types.String(r.State) }, nil, 7},
 	"tags": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
-		if r.Tags == nil {
-			return map[string]string{}
-		}
-		return r.Tags
-	}, nil, 0},
+		return newTagsVal(r.Tags)
+	}, nil, 8},
 	"created": {types.TimestampType, func(r *inventory.Resource) any { return types.Timestamp{Time: r.Created} },
 		func(r *inventory.Resource) bool { return !r.Created.IsZero() }, 0},
 	"attrs": {types.NewMapType(types.StringType, types.DynType), func(r *inventory.Resource) any {

@@ -275,7 +275,7 @@ func (s *Server) schedulesPage(w http.ResponseWriter, r *http.Request) {
 		if sn, err := s.dash.latest(r.Context()); err == nil {
 			for i := range sn.resources {
 				rs := &sn.resources[i]
-				t := schedule.Target{Tags: rs.Tags}
+				t := schedule.Target{Tags: rs.Tags.Map()}
 				t.Env, _ = rs.Tag(s.cfg.Tags.EnvKey)
 				t.System, _ = rs.Tag(s.cfg.Tags.SystemKey)
 				m, err := res.For(t)

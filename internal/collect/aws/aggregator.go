@@ -239,7 +239,7 @@ func keepFromConfig(r inventory.Resource) bool {
 func nameAsAPI(r *inventory.Resource) {
 	switch inventory.ServiceOf(r.Type) {
 	case "ec2":
-		r.Name = nameTag(r.Tags)
+		r.Name = r.Tags.Value("Name")
 		if r.Name == "" && r.Type == "AWS::EC2::SecurityGroup" {
 			r.Name, _ = r.Attrs["group_name"].(string)
 		}

@@ -50,7 +50,7 @@ func collectGuardDuty(ctx context.Context, t *target, out *unitOut, api guardDut
 				ID: id, State: lower(string(d.Status)), Attrs: map[string]any{"status": string(d.Status)},
 			}
 			if len(d.Tags) > 0 {
-				r.Tags = d.Tags
+				r.Tags = inventory.TagsOf(d.Tags)
 			}
 			if at, err := time.Parse(time.RFC3339, str(d.CreatedAt)); err == nil {
 				r.Created = at.UTC()

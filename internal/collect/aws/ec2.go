@@ -118,7 +118,7 @@ func instanceResource(t *target, in ec2types.Instance) inventory.Resource {
 	}
 	r := inventory.Resource{
 		ARN: t.arn("ec2", "instance/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::Instance",
-		ID: id, Name: nameTag(tags), Tags: tags, State: state, Attrs: attrs,
+		ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: state, Attrs: attrs,
 	}
 	if in.LaunchTime != nil {
 		r.Created = in.LaunchTime.UTC()
@@ -169,7 +169,7 @@ func ec2Volumes(ctx context.Context, t *target, out *unitOut, api ec2API) error 
 			}
 			r := inventory.Resource{
 				ARN: t.arn("ec2", "volume/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::Volume",
-				ID: id, Name: nameTag(tags), Tags: tags, State: string(v.State), Attrs: attrs,
+				ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: string(v.State), Attrs: attrs,
 			}
 			if v.CreateTime != nil {
 				r.Created = v.CreateTime.UTC()
@@ -209,7 +209,7 @@ func ec2Snapshots(ctx context.Context, t *target, out *unitOut, api ec2API) erro
 			r := inventory.Resource{
 				// EBS snapshot ARNs carry no account: arn:aws:ec2:REGION::snapshot/ID.
 				ARN: fmt.Sprintf("arn:%s:ec2:%s::snapshot/%s", t.partition, t.region, id), Account: t.account, Region: t.region, Type: "AWS::EC2::Snapshot",
-				ID: id, Name: nameTag(tags), Tags: tags, State: string(s.State), Attrs: attrs,
+				ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: string(s.State), Attrs: attrs,
 			}
 			if s.StartTime != nil {
 				r.Created = s.StartTime.UTC()
@@ -257,7 +257,7 @@ func ec2Addresses(ctx context.Context, t *target, out *unitOut, api ec2API) erro
 		tags := ec2Tags(a.Tags)
 		r := inventory.Resource{
 			ARN: t.arn("ec2", "elastic-ip/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::EIP",
-			ID: id, Name: nameTag(tags), Tags: tags,
+			ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags),
 			Attrs: map[string]any{
 				"public_ip":      str(a.PublicIp),
 				"association_id": str(a.AssociationId),
@@ -288,7 +288,7 @@ func ec2SecurityGroups(ctx context.Context, t *target, out *unitOut, api ec2API)
 			}
 			r := inventory.Resource{
 				ARN: t.arn("ec2", "security-group/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::SecurityGroup",
-				ID: id, Name: name, Tags: tags,
+				ID: id, Name: name, Tags: inventory.TagsOf(tags),
 				Attrs: map[string]any{
 					"group_name": str(g.GroupName),
 					"vpc_id":     str(g.VpcId),
@@ -383,7 +383,7 @@ func ec2VPCs(ctx context.Context, t *target, out *unitOut, api ec2API) error {
 			}
 			out.add(inventory.Resource{
 				ARN: t.arn("ec2", "vpc/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::VPC",
-				ID: id, Name: nameTag(tags), Tags: tags, State: string(v.State), Attrs: attrs,
+				ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: string(v.State), Attrs: attrs,
 			})
 		}
 	}
@@ -424,7 +424,7 @@ func ec2Subnets(ctx context.Context, t *target, out *unitOut, api ec2API) error 
 		}
 		out.add(inventory.Resource{
 			ARN: t.arn("ec2", "subnet/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::Subnet",
-			ID: id, Name: nameTag(tags), Tags: tags, State: string(s.State), Attrs: attrs,
+			ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: string(s.State), Attrs: attrs,
 			Relations: []inventory.Relation{{Kind: inventory.RelInVPC, Target: t.arn("ec2", "vpc/"+str(s.VpcId))}},
 		})
 	}
@@ -478,7 +478,7 @@ func ec2NATs(ctx context.Context, t *target, out *unitOut, api ec2API, cw metric
 			tags := ec2Tags(n.Tags)
 			r := inventory.Resource{
 				ARN: t.arn("ec2", "natgateway/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::NatGateway",
-				ID: id, Name: nameTag(tags), Tags: tags, State: string(n.State),
+				ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: string(n.State),
 				Attrs: map[string]any{"connectivity_type": string(n.ConnectivityType)},
 			}
 			if n.CreateTime != nil {

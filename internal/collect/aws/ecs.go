@@ -125,7 +125,7 @@ func ecsCluster(t *target, c ecstypes.Cluster) inventory.Resource {
 	name := str(c.ClusterName)
 	r := inventory.Resource{
 		ARN: str(c.ClusterArn), Account: t.account, Region: t.region, Type: "AWS::ECS::Cluster",
-		ID: name, Name: name, Tags: ecsTags(c.Tags), State: lower(str(c.Status)),
+		ID: name, Name: name, Tags: inventory.TagsOf(ecsTags(c.Tags)), State: lower(str(c.Status)),
 		Attrs: map[string]any{
 			"active_services":    float64(c.ActiveServicesCount),
 			"running_tasks":      float64(c.RunningTasksCount),
@@ -187,7 +187,7 @@ func ecsService(t *target, c ecstypes.Cluster, s ecstypes.Service) inventory.Res
 	}
 	r := inventory.Resource{
 		ARN: str(s.ServiceArn), Account: t.account, Region: t.region, Type: "AWS::ECS::Service",
-		ID: name, Name: name, Tags: ecsTags(s.Tags), State: lower(str(s.Status)), Attrs: attrs,
+		ID: name, Name: name, Tags: inventory.TagsOf(ecsTags(s.Tags)), State: lower(str(s.Status)), Attrs: attrs,
 		Relations: []inventory.Relation{{Kind: inventory.RelInCluster, Target: str(c.ClusterArn)}},
 	}
 	if r.ARN == "" {
@@ -241,7 +241,7 @@ func taskDefinition(t *target, d ecstypes.TaskDefinition, tags []ecstypes.Tag) i
 	}
 	r := inventory.Resource{
 		ARN: str(d.TaskDefinitionArn), Account: t.account, Region: t.region, Type: "AWS::ECS::TaskDefinition",
-		ID: id, Name: family, Tags: ecsTags(tags), State: lower(string(d.Status)), Attrs: attrs,
+		ID: id, Name: family, Tags: inventory.TagsOf(ecsTags(tags)), State: lower(string(d.Status)), Attrs: attrs,
 	}
 	if r.ARN == "" {
 		r.ARN = t.arn("ecs", "task-definition/"+id)

@@ -147,7 +147,7 @@ func elbTags(ctx context.Context, api elbAPI, rs []inventory.Resource) error {
 		}
 		for _, d := range out.TagDescriptions {
 			if i, ok := idx[str(d.LoadBalancerName)]; ok {
-				rs[i].Tags = tagMap(d.Tags, func(t elbtypes.Tag) (*string, *string) { return t.Key, t.Value })
+				rs[i].Tags = inventory.TagsOf(tagMap(d.Tags, func(t elbtypes.Tag) (*string, *string) { return t.Key, t.Value }))
 			}
 		}
 	}

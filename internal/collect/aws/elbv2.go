@@ -184,7 +184,7 @@ func elbv2Tags(ctx context.Context, api elbv2API, rs []inventory.Resource) error
 			if !ok {
 				continue
 			}
-			rs[i].Tags = tagMap(d.Tags, func(t elbv2types.Tag) (*string, *string) { return t.Key, t.Value })
+			rs[i].Tags = inventory.TagsOf(tagMap(d.Tags, func(t elbv2types.Tag) (*string, *string) { return t.Key, t.Value }))
 		}
 	}
 	return nil

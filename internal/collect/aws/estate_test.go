@@ -62,14 +62,14 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 				// Account 0 has one multi-region trail; others trail their first region only.
 				rs = append(rs, inventory.Resource{
 					ARN: arn(region, "cloudtrail", "trail/main"), Account: acct, Region: region, Type: "AWS::CloudTrail::Trail",
-					ID: "main", Name: "main", Tags: map[string]string{"owner": "sec"},
+					ID: "main", Name: "main", Tags: inventory.TagsOf(map[string]string{"owner": "sec"}),
 					Attrs: map[string]any{"multi_region": ai == 0, "logging": true, "s3_bucket": "trail-" + acct},
 				})
 			}
 			vpc := fmt.Sprintf("vpc-%s%02d", acct[:4], ri)
 			rs = append(rs, inventory.Resource{
 				ARN: arn(region, "ec2", "vpc/"+vpc), Account: acct, Region: region, Type: "AWS::EC2::VPC", ID: vpc, Name: "main",
-				Tags: map[string]string{"Name": "main"}, State: "available", Attrs: map[string]any{"cidr": "10.0.0.0/16", "is_default": false, "flow_logs": ri == 0},
+				Tags: inventory.TagsOf(map[string]string{"Name": "main"}), State: "available", Attrs: map[string]any{"cidr": "10.0.0.0/16", "is_default": false, "flow_logs": ri == 0},
 			})
 			sg := fmt.Sprintf("sg-%s%02d", acct[:4], ri)
 			rs = append(rs, inventory.Resource{
@@ -87,7 +87,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 				subnets = append(subnets, sn)
 				rs = append(rs, inventory.Resource{
 					ARN: arn(region, "ec2", "subnet/"+sn), Account: acct, Region: region, Type: "AWS::EC2::Subnet", ID: sn, Name: sn,
-					Tags: map[string]string{"Name": sn}, State: "available",
+					Tags: inventory.TagsOf(map[string]string{"Name": sn}), State: "available",
 					Attrs:     map[string]any{"vpc_id": vpc, "cidr": fmt.Sprintf("10.0.%d.0/24", k), "availability_zone": region + "a", "public": k == 0, "default_for_az": false},
 					Relations: []inventory.Relation{{Kind: inventory.RelInVPC, Target: arn(region, "ec2", "vpc/"+vpc)}},
 				})
@@ -108,7 +108,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 				}
 				rs = append(rs, inventory.Resource{
 					ARN: arn(region, "ec2", "instance/"+id), Account: acct, Region: region, Type: "AWS::EC2::Instance",
-					ID: id, Name: name, Tags: tags, Created: day(100), State: state, Attrs: attrs,
+					ID: id, Name: name, Tags: inventory.TagsOf(tags), Created: day(100), State: state, Attrs: attrs,
 					Relations: []inventory.Relation{
 						{Kind: inventory.RelUsesSG, Target: arn(region, "ec2", "security-group/"+sg)},
 						{Kind: inventory.RelInSubnet, Target: arn(region, "ec2", "subnet/"+subnets[n%2])},
@@ -117,7 +117,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 				vol := fmt.Sprintf("vol-%s%02d%04d", acct[:4], ri, n)
 				v := inventory.Resource{
 					ARN: arn(region, "ec2", "volume/"+vol), Account: acct, Region: region, Type: "AWS::EC2::Volume",
-					ID: vol, Created: day(100), State: "in-use", Tags: map[string]string{"env": "prod"},
+					ID: vol, Created: day(100), State: "in-use", Tags: inventory.TagsOf(map[string]string{"env": "prod"}),
 					Attrs: map[string]any{"volume_type": "gp3", "size_gb": 20.0, "iops": 3000.0, "encrypted": true, "availability_zone": region + "a"},
 				}
 				if n%4 == 3 {
@@ -155,7 +155,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 						Attrs: map[string]any{"retention_days": float64(30 * (n % 3)), "stored_bytes": float64(n) * 1e9},
 					}
 					if n%4 == 0 {
-						g.Tags = map[string]string{"system": "shop"}
+						g.Tags = inventory.TagsOf(map[string]string{"system": "shop"})
 					}
 					rs = append(rs, g)
 				}
@@ -167,7 +167,7 @@ func testEstate(now time.Time, accounts, regions []string, perRegion int) []inve
 			}
 			rs = append(rs, inventory.Resource{
 				ARN: "arn:aws:s3:::" + b, Account: acct, Region: region, Type: "AWS::S3::Bucket", ID: b, Name: b, Created: day(300),
-				Tags: btags,
+				Tags: inventory.TagsOf(btags),
 				Attrs: map[string]any{"public_access_block": ri == 0, "policy_public": ri == 1, "acl_public": ai == 1 && ri == 1, "acl_grants_others": ai == 1 && ri == 1,
 					"policy_denies_http": ri == 0, "policy_cross_account_control": ai == 1 && ri == 0, "event_notifications": ri == 1,
 					"encryption": []string{"AES256", ""}[ri%2], "versioning": []string{"Enabled", ""}[ri%2], "logging_enabled": ri == 0,

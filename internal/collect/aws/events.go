@@ -69,7 +69,7 @@ func collectEvents(ctx context.Context, t *target, out *unitOut, api eventsAPI) 
 			errs = append(errs, fmt.Errorf("tags of rule %s: %w", r.Name, err))
 			continue
 		}
-		r.Tags = tagMap(tags.Tags, func(t ebtypes.Tag) (*string, *string) { return t.Key, t.Value })
+		r.Tags = inventory.TagsOf(tagMap(tags.Tags, func(t ebtypes.Tag) (*string, *string) { return t.Key, t.Value }))
 		out.add(r)
 	}
 	return errors.Join(errs...)

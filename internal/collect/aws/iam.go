@@ -158,10 +158,7 @@ func iamUser(ctx context.Context, t *target, api iamAPI, u iamtypes.User) (inven
 			break
 		}
 		for k, v := range tagMap(page.Tags, func(t iamtypes.Tag) (*string, *string) { return t.Key, t.Value }) {
-			if r.Tags == nil {
-				r.Tags = map[string]string{}
-			}
-			r.Tags[k] = v
+			r.Tags.Set(k, v)
 		}
 	}
 	if attached, inline, err := userPolicies(ctx, api, u.UserName); err != nil {

@@ -150,7 +150,7 @@ func dbInstance(t *target, d rdstypes.DBInstance) inventory.Resource {
 	}
 	r := inventory.Resource{
 		ARN: str(d.DBInstanceArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBInstance",
-		ID: id, Name: id, Tags: rdsTags(d.TagList), State: lower(str(d.DBInstanceStatus)), Attrs: attrs,
+		ID: id, Name: id, Tags: inventory.TagsOf(rdsTags(d.TagList)), State: lower(str(d.DBInstanceStatus)), Attrs: attrs,
 	}
 	if r.ARN == "" {
 		r.ARN = t.arn("rds", "db:"+id)
@@ -200,7 +200,7 @@ func dbCluster(t *target, c rdstypes.DBCluster) inventory.Resource {
 	id := str(c.DBClusterIdentifier)
 	r := inventory.Resource{
 		ARN: str(c.DBClusterArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBCluster",
-		ID: id, Name: id, Tags: rdsTags(c.TagList), State: lower(str(c.Status)),
+		ID: id, Name: id, Tags: inventory.TagsOf(rdsTags(c.TagList)), State: lower(str(c.Status)),
 		Attrs: map[string]any{
 			"engine":            str(c.Engine),
 			"engine_version":    str(c.EngineVersion),
@@ -246,7 +246,7 @@ func rdsSnapshots(ctx context.Context, t *target, out *unitOut, api rdsAPI) erro
 			id := str(s.DBSnapshotIdentifier)
 			r := inventory.Resource{
 				ARN: str(s.DBSnapshotArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBSnapshot",
-				ID: id, Name: id, Tags: rdsTags(s.TagList), State: lower(str(s.Status)),
+				ID: id, Name: id, Tags: inventory.TagsOf(rdsTags(s.TagList)), State: lower(str(s.Status)),
 				Attrs: map[string]any{
 					"snapshot_type": str(s.SnapshotType),
 					"allocated_gb":  f32(s.AllocatedStorage),
@@ -274,7 +274,7 @@ func rdsSnapshots(ctx context.Context, t *target, out *unitOut, api rdsAPI) erro
 			id := str(s.DBClusterSnapshotIdentifier)
 			r := inventory.Resource{
 				ARN: str(s.DBClusterSnapshotArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBClusterSnapshot",
-				ID: id, Name: id, Tags: rdsTags(s.TagList), State: lower(str(s.Status)),
+				ID: id, Name: id, Tags: inventory.TagsOf(rdsTags(s.TagList)), State: lower(str(s.Status)),
 				Attrs: map[string]any{
 					"snapshot_type": str(s.SnapshotType),
 					"allocated_gb":  f32(s.AllocatedStorage),

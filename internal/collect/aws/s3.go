@@ -221,7 +221,7 @@ func bucket(ctx context.Context, t *target, api s3API, b s3types.Bucket) (invent
 	fail := func(what string, err error) { errs = append(errs, fmt.Errorf("bucket %s: %s: %w", name, what, err)) }
 
 	if tg, err := api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b.Name}, inRegion); err == nil {
-		r.Tags = tagMap(tg.TagSet, func(t s3types.Tag) (*string, *string) { return t.Key, t.Value })
+		r.Tags = inventory.TagsOf(tagMap(tg.TagSet, func(t s3types.Tag) (*string, *string) { return t.Key, t.Value }))
 	} else if !isCode(err, s3NoTags...) {
 		fail("get tagging", err)
 	}

@@ -134,9 +134,9 @@ func TestCollectECS(t *testing.T) {
 			Relations: append([]inventory.Relation{{Kind: inventory.RelInCluster, Target: cluster}, {Kind: inventory.RelUses, Target: td}}, rels...)}
 	}
 	want := []inventory.Resource{
-		{ARN: cluster, Account: acct, Region: region, Type: "AWS::ECS::Cluster", ID: "shop-prod-cluster", Name: "shop-prod-cluster", Tags: tags, State: "active",
+		{ARN: cluster, Account: acct, Region: region, Type: "AWS::ECS::Cluster", ID: "shop-prod-cluster", Name: "shop-prod-cluster", Tags: inventory.TagsOf(tags), State: "active",
 			Attrs: map[string]any{"active_services": 2.0, "running_tasks": 3.0, "capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}}},
-		{ARN: ecsClusterARNs[1], Account: acct, Region: region, Type: "AWS::ECS::Cluster", ID: "empty", Name: "empty", Tags: tags, State: "active",
+		{ARN: ecsClusterARNs[1], Account: acct, Region: region, Type: "AWS::ECS::Cluster", ID: "empty", Name: "empty", Tags: inventory.TagsOf(tags), State: "active",
 			Attrs: map[string]any{"active_services": 2.0, "running_tasks": 3.0, "capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}}},
 		{ARN: td, Account: acct, Region: region, Type: "AWS::ECS::TaskDefinition", ID: "shop:7", Name: "shop", Created: testNow.AddDate(0, 0, -3), State: "active",
 			Attrs: map[string]any{"family": "shop", "revision": 7.0, "cpu": 512.0, "memory_mb": 1024.0}},
@@ -280,7 +280,7 @@ func TestCollectAutoScaling(t *testing.T) {
 	must(t, collectAutoScaling(context.Background(), testTarget(), out, fakeAutoScaling{}))
 	want := []inventory.Resource{
 		{ARN: asgARN, Account: acct, Region: region, Type: "AWS::AutoScaling::AutoScalingGroup", ID: "shop-prod-web", Name: "shop-prod-web",
-			Tags: map[string]string{"system": "shop"}, Created: testNow.AddDate(0, -2, 0),
+			Tags: inventory.TagsOf(map[string]string{"system": "shop"}), Created: testNow.AddDate(0, -2, 0),
 			Attrs: map[string]any{"min_size": 2.0, "max_size": 6.0, "desired_capacity": 2.0, "instance_types": []any{"m5.large", "t3.small"}}},
 		{ARN: arnOf("autoscaling", "autoScalingGroup:u2:autoScalingGroupName/legacy"), Account: acct, Region: region, Type: "AWS::AutoScaling::AutoScalingGroup",
 			ID: "legacy", Name: "legacy", Attrs: map[string]any{"min_size": 0.0, "max_size": 1.0, "desired_capacity": 0.0, "instance_types": []any{"m4.large"}}},
@@ -374,13 +374,13 @@ func TestCollectELB(t *testing.T) {
 	}
 	lbARN := arnOf("elasticloadbalancing", "loadbalancer/lb00")
 	want := inventory.Resource{ARN: lbARN, Account: acct, Region: region, Type: "AWS::ElasticLoadBalancing::LoadBalancer", ID: "lb00", Name: "lb00",
-		Tags: map[string]string{"Name": "lb00"}, Created: testNow.AddDate(-3, 0, 0),
+		Tags: inventory.TagsOf(map[string]string{"Name": "lb00"}), Created: testNow.AddDate(-3, 0, 0),
 		Attrs:     map[string]any{"scheme": "internet-facing", "access_logs_enabled": true, "instances": []any{map[string]any{"id": "i-1", "state": "OutOfService"}}},
 		Relations: []inventory.Relation{{Kind: inventory.RelUsesSG, Target: arnOf("ec2", "security-group/sg-1")}}}
 	if diff := cmp.Diff(want, out.resources[0]); diff != "" {
 		t.Errorf("classic elb (-want +got):\n%s", diff)
 	}
-	if got := out.resources[24].Tags["Name"]; got != "lb24" {
+	if got := out.resources[24].Tags.Value("Name"); got != "lb24" {
 		t.Errorf("tags of the 25th load balancer (second batch) = %q, want lb24", got)
 	}
 	wantEdges := map[string][]inventory.Relation{arnOf("ec2", "instance/i-1"): {{Kind: inventory.RelTargetOf, Target: lbARN}}}

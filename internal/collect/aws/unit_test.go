@@ -122,7 +122,7 @@ func TestCollectRDS(t *testing.T) {
 	must(t, collectRDS(context.Background(), tgt, out, fakeRDS{}, cw))
 	want := []inventory.Resource{{
 		ARN: "arn:aws:rds:ap-northeast-1:111111111111:db:shop-prod-db1", Account: "111111111111", Region: "ap-northeast-1",
-		Type: "AWS::RDS::DBInstance", ID: "shop-prod-db1", Name: "shop-prod-db1", Tags: map[string]string{"env": "prod"},
+		Type: "AWS::RDS::DBInstance", ID: "shop-prod-db1", Name: "shop-prod-db1", Tags: inventory.TagsOf(map[string]string{"env": "prod"}),
 		Created: testNow.AddDate(0, 0, -10), State: "available",
 		Attrs: map[string]any{"engine": "aurora-mysql", "engine_version": "8.0", "instance_class": "db.r6g.large", "storage_type": "aurora",
 			"allocated_gb": 1.0, "storage_encrypted": false, "publicly_accessible": true, "multi_az": false, "cluster_id": "shop-prod",
@@ -227,21 +227,21 @@ func TestCollectELBv2(t *testing.T) {
 	tags := map[string]string{"system": "shop"}
 	want := []inventory.Resource{
 		{ARN: lbARN, Account: "111111111111", Region: "ap-northeast-1", Type: "AWS::ElasticLoadBalancingV2::LoadBalancer",
-			ID: "app/shop/abc", Name: "shop", Tags: tags, Created: testNow.AddDate(-1, 0, 0), State: "active",
+			ID: "app/shop/abc", Name: "shop", Tags: inventory.TagsOf(tags), Created: testNow.AddDate(-1, 0, 0), State: "active",
 			Attrs: map[string]any{"lb_type": "application", "scheme": "internet-facing", "access_logs_enabled": false, "request_count_14d": 42.0,
 				"drop_invalid_header_fields": false, "desync_mitigation_mode": "defensive", "availability_zones": 2.0},
 			Relations: []inventory.Relation{{Kind: inventory.RelUsesSG, Target: "arn:aws:ec2:ap-northeast-1:111111111111:security-group/sg-1"}}},
 		{ARN: tgARN, Account: "111111111111", Region: "ap-northeast-1", Type: "AWS::ElasticLoadBalancingV2::TargetGroup",
-			ID: "shop/def", Name: "shop", Tags: tags,
+			ID: "shop/def", Name: "shop", Tags: inventory.TagsOf(tags),
 			Attrs:     map[string]any{"target_type": "instance", "targets": []any{map[string]any{"id": "i-1", "port": 80.0, "health": "unused"}}},
 			Relations: []inventory.Relation{{Kind: inventory.RelAttachedTo, Target: lbARN}}},
 		{ARN: httpARN, Account: "111111111111", Region: "ap-northeast-1", Type: "AWS::ElasticLoadBalancingV2::Listener",
-			ID: "app/shop/abc/l80", Tags: tags,
+			ID: "app/shop/abc/l80", Tags: inventory.TagsOf(tags),
 			Attrs: map[string]any{"protocol": "HTTP", "port": 80.0, "ssl_policy": "", "certificate_arns": []any{},
 				"default_actions": []any{map[string]any{"type": "redirect", "target_group_arn": "", "redirect_protocol": "HTTPS"}}},
 			Relations: []inventory.Relation{{Kind: inventory.RelAttachedTo, Target: lbARN}}},
 		{ARN: httpsARN, Account: "111111111111", Region: "ap-northeast-1", Type: "AWS::ElasticLoadBalancingV2::Listener",
-			ID: "app/shop/abc/l443", Tags: tags,
+			ID: "app/shop/abc/l443", Tags: inventory.TagsOf(tags),
 			Attrs: map[string]any{"protocol": "HTTPS", "port": 443.0, "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
 				"certificate_arns": []any{"arn:aws:acm:ap-northeast-1:111111111111:certificate/c1"},
 				"default_actions": []any{

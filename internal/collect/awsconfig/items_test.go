@@ -43,7 +43,7 @@ func TestMapItems(t *testing.T) {
 			want: []inventory.Resource{{
 				ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0abc", Account: "111111111111", Region: "ap-northeast-1",
 				Type: "AWS::EC2::Instance", ID: "i-0abc", Name: "api-1", State: "running", Created: created,
-				Tags: map[string]string{"Name": "api-1", "env": "prod"},
+				Tags: inventory.TagsOf(map[string]string{"Name": "api-1", "env": "prod"}),
 				Attrs: map[string]any{"instance_type": "t3.micro", "launch_time": "2025-01-02T03:04:05Z", "public_ip": "",
 					"platform": "linux", "vpc_id": "vpc-1", "subnet_id": "subnet-1"},
 				Relations: []inventory.Relation{

@@ -86,7 +86,7 @@ func (e *estate) mapItem(it *item) (inventory.Resource, error) {
 		Type:    it.typ,
 		ID:      it.id,
 		Name:    it.name,
-		Tags:    it.tags,
+		Tags:    inventory.TagsOf(it.tags),
 		Created: it.created,
 	}
 	if needsName(it.typ) && it.name != "" {

@@ -241,7 +241,7 @@ func (x *exporter) envelope(r *inventory.Resource, id, name string, conf, supp m
 		supp = map[string]any{}
 	}
 	tags := map[string]string{}
-	for k, v := range r.Tags {
+	for k, v := range r.Tags.All() {
 		tags[k] = v
 	}
 	return map[string]any{
@@ -280,8 +280,8 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 		}
 		c["securityGroups"] = sgs
 		if asg := astr(rp, "asg_name"); asg != "" {
-			r.Tags = cloneTags(r.Tags)
-			r.Tags["aws:autoscaling:groupName"] = asg
+			r.Tags = inventory.TagsOf(cloneTags(r.Tags.Map()))
+			r.Tags.Set("aws:autoscaling:groupName", asg)
 		}
 		return one(r.ID, "", c, nil)
 	case "AWS::EC2::Volume":

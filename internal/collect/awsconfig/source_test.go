@@ -84,7 +84,7 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: web, Account: acct, Region: tokyo, Type: "AWS::EC2::Instance", ID: "i-0run0000000000001",
 				Name:    "shop-web-1",
-				Tags:    map[string]string{"Name": "shop-web-1", "system": "shop", "env": "prod", "aws:autoscaling:groupName": "shop-web-asg"},
+				Tags:    inventory.TagsOf(map[string]string{"Name": "shop-web-1", "system": "shop", "env": "prod", "aws:autoscaling:groupName": "shop-web-asg"}),
 				Created: ts("2024-01-15T03:00:00Z"), State: "stopped",
 				Attrs: map[string]any{
 					"instance_type": "t3.medium", "launch_time": "2024-01-15T03:00:00Z", "stopped_at": "2024-03-02T21:30:00Z",
@@ -102,7 +102,7 @@ func TestResources(t *testing.T) {
 			arn: ec2ARN("instance", "i-0stop000000000002"),
 			want: inventory.Resource{
 				ARN: ec2ARN("instance", "i-0stop000000000002"), Account: acct, Region: tokyo, Type: "AWS::EC2::Instance",
-				ID: "i-0stop000000000002", Name: "batch-old", Tags: map[string]string{"Name": "batch-old"},
+				ID: "i-0stop000000000002", Name: "batch-old", Tags: inventory.TagsOf(map[string]string{"Name": "batch-old"}),
 				Created: ts("2023-06-01T00:00:00Z"), State: "stopped",
 				Attrs: map[string]any{
 					"instance_type": "m5.large", "launch_time": "2023-06-01T00:00:00Z", "stopped_at": "2023-11-20T08:15:42Z",
@@ -124,7 +124,7 @@ func TestResources(t *testing.T) {
 			arn: ec2ARN("volume", "vol-0free00000000002"),
 			want: inventory.Resource{
 				ARN: ec2ARN("volume", "vol-0free00000000002"), Account: acct, Region: tokyo, Type: "AWS::EC2::Volume",
-				ID: "vol-0free00000000002", Name: "old-data", Tags: map[string]string{"Name": "old-data"},
+				ID: "vol-0free00000000002", Name: "old-data", Tags: inventory.TagsOf(map[string]string{"Name": "old-data"}),
 				Created: ts("2022-05-10T10:00:00Z"), State: "available",
 				Attrs: map[string]any{"volume_type": "gp2", "size_gb": 500.0, "iops": 1500.0, "encrypted": false, "availability_zone": "ap-northeast-1c"},
 			},
@@ -141,7 +141,7 @@ func TestResources(t *testing.T) {
 			arn: sgWeb,
 			want: inventory.Resource{
 				ARN: sgWeb, Account: acct, Region: tokyo, Type: "AWS::EC2::SecurityGroup", ID: "sg-0web0000000000001",
-				Name: "prod-web", Tags: map[string]string{"system": "shop"},
+				Name: "prod-web", Tags: inventory.TagsOf(map[string]string{"system": "shop"}),
 				Attrs: map[string]any{
 					"group_name": "prod-web", "vpc_id": "vpc-0a1b2c3d4e5f60001", "is_default": false,
 					"ingress": []any{
@@ -171,7 +171,7 @@ func TestResources(t *testing.T) {
 			arn: vpc,
 			want: inventory.Resource{
 				ARN: vpc, Account: acct, Region: tokyo, Type: "AWS::EC2::VPC", ID: "vpc-0a1b2c3d4e5f60001",
-				Name: "prod-vpc", Tags: map[string]string{"Name": "prod-vpc"}, State: "available",
+				Name: "prod-vpc", Tags: inventory.TagsOf(map[string]string{"Name": "prod-vpc"}), State: "available",
 				Attrs: map[string]any{"cidr": "10.20.0.0/16", "is_default": false},
 			},
 		},
@@ -179,7 +179,7 @@ func TestResources(t *testing.T) {
 			arn: subPub,
 			want: inventory.Resource{
 				ARN: subPub, Account: acct, Region: tokyo, Type: "AWS::EC2::Subnet", ID: "subnet-0pub00000000000a",
-				Name: "prod-public-a", Tags: map[string]string{"Name": "prod-public-a"}, State: "available",
+				Name: "prod-public-a", Tags: inventory.TagsOf(map[string]string{"Name": "prod-public-a"}), State: "available",
 				Attrs: map[string]any{
 					"vpc_id": "vpc-0a1b2c3d4e5f60001", "cidr": "10.20.0.0/24", "availability_zone": "ap-northeast-1a",
 					"default_for_az": false, "public": true,
@@ -191,7 +191,7 @@ func TestResources(t *testing.T) {
 			arn: subPriv,
 			want: inventory.Resource{
 				ARN: subPriv, Account: acct, Region: tokyo, Type: "AWS::EC2::Subnet", ID: "subnet-0priv0000000000b",
-				Name: "prod-private-c", Tags: map[string]string{"Name": "prod-private-c"}, State: "available",
+				Name: "prod-private-c", Tags: inventory.TagsOf(map[string]string{"Name": "prod-private-c"}), State: "available",
 				Attrs: map[string]any{
 					"vpc_id": "vpc-0a1b2c3d4e5f60001", "cidr": "10.20.10.0/24", "availability_zone": "ap-northeast-1c",
 					"default_for_az": false, "public": false,
@@ -203,7 +203,7 @@ func TestResources(t *testing.T) {
 			arn: "arn:aws:ec2:ap-northeast-1:111122223333:natgateway/nat-0abc12345def67890",
 			want: inventory.Resource{
 				ARN: "arn:aws:ec2:ap-northeast-1:111122223333:natgateway/nat-0abc12345def67890", Account: acct, Region: tokyo,
-				Type: "AWS::EC2::NatGateway", ID: "nat-0abc12345def67890", Name: "prod-nat", Tags: map[string]string{"Name": "prod-nat"},
+				Type: "AWS::EC2::NatGateway", ID: "nat-0abc12345def67890", Name: "prod-nat", Tags: inventory.TagsOf(map[string]string{"Name": "prod-nat"}),
 				Created: ts("2023-02-01T00:00:00Z"), State: "available",
 				Attrs:     map[string]any{"connectivity_type": "public"},
 				Relations: []inventory.Relation{{Kind: "in-subnet", Target: subPub}},
@@ -213,7 +213,7 @@ func TestResources(t *testing.T) {
 			arn: lb,
 			want: inventory.Resource{
 				ARN: lb, Account: acct, Region: tokyo, Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", ID: lb,
-				Name: "shop-alb", Tags: map[string]string{"system": "shop"}, Created: ts("2023-03-01T00:00:00Z"), State: "active",
+				Name: "shop-alb", Tags: inventory.TagsOf(map[string]string{"system": "shop"}), Created: ts("2023-03-01T00:00:00Z"), State: "active",
 				Attrs:     map[string]any{"lb_type": "application", "scheme": "internet-facing", "access_logs_enabled": false},
 				Relations: []inventory.Relation{{Kind: "uses-sg", Target: sgWeb}, {Kind: "in-subnet", Target: subPub}},
 			},
@@ -234,7 +234,7 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:rds:ap-northeast-1:111122223333:db:shop-aurora-1", Account: acct, Region: tokyo,
 				Type: "AWS::RDS::DBInstance", ID: "shop-aurora-1", Name: "shop-aurora-1",
-				Tags: map[string]string{"system": "shop", "env": "prod"}, Created: ts("2023-04-01T00:10:00Z"), State: "available",
+				Tags: inventory.TagsOf(map[string]string{"system": "shop", "env": "prod"}), Created: ts("2023-04-01T00:10:00Z"), State: "available",
 				Attrs: map[string]any{
 					"engine": "aurora-postgresql", "engine_version": "15.4", "instance_class": "db.r6g.large", "storage_type": "aurora",
 					"allocated_gb": 1.0, "storage_encrypted": true, "publicly_accessible": false, "multi_az": false, "cluster_id": "shop-aurora",
@@ -262,7 +262,7 @@ func TestResources(t *testing.T) {
 			arn: cluster,
 			want: inventory.Resource{
 				ARN: cluster, Account: acct, Region: tokyo, Type: "AWS::RDS::DBCluster", ID: "shop-aurora", Name: "shop-aurora",
-				Tags: map[string]string{"system": "shop", "env": "prod"}, Created: ts("2023-04-01T00:00:00Z"), State: "available",
+				Tags: inventory.TagsOf(map[string]string{"system": "shop", "env": "prod"}), Created: ts("2023-04-01T00:00:00Z"), State: "available",
 				Attrs:     map[string]any{"engine": "aurora-postgresql", "engine_version": "15.4", "storage_encrypted": true, "members": 1.0},
 				Relations: []inventory.Relation{{Kind: "uses-sg", Target: sgDB}},
 			},
@@ -291,7 +291,7 @@ func TestResources(t *testing.T) {
 			arn: "arn:aws:s3:::shop-assets-prod",
 			want: inventory.Resource{
 				ARN: "arn:aws:s3:::shop-assets-prod", Account: acct, Region: tokyo, Type: "AWS::S3::Bucket",
-				ID: "shop-assets-prod", Name: "shop-assets-prod", Tags: map[string]string{"system": "shop", "env": "prod"},
+				ID: "shop-assets-prod", Name: "shop-assets-prod", Tags: inventory.TagsOf(map[string]string{"system": "shop", "env": "prod"}),
 				Created: ts("2022-02-02T00:00:00Z"),
 				Attrs: map[string]any{
 					"public_access_block": true, "policy_public": false, "acl_public": false, "acl_grants_others": false, "policy_denies_http": false, "policy_cross_account_control": false, "event_notifications": false, "encryption": "aws:kms",
@@ -345,7 +345,7 @@ func TestResources(t *testing.T) {
 			arn: "arn:aws:logs:ap-northeast-1:111122223333:log-group:/ecs/shop-api",
 			want: inventory.Resource{
 				ARN: "arn:aws:logs:ap-northeast-1:111122223333:log-group:/ecs/shop-api", Account: acct, Region: tokyo,
-				Type: "AWS::Logs::LogGroup", ID: "/ecs/shop-api", Name: "/ecs/shop-api", Tags: map[string]string{"system": "shop"},
+				Type: "AWS::Logs::LogGroup", ID: "/ecs/shop-api", Name: "/ecs/shop-api", Tags: inventory.TagsOf(map[string]string{"system": "shop"}),
 				Attrs: map[string]any{"retention_days": 30.0},
 			},
 		},
@@ -362,7 +362,7 @@ func TestResources(t *testing.T) {
 			arn: ecsCluster,
 			want: inventory.Resource{
 				ARN: ecsCluster, Account: acct, Region: tokyo, Type: "AWS::ECS::Cluster", ID: "shop", Name: "shop",
-				Tags: map[string]string{"system": "shop"}, State: "active",
+				Tags: inventory.TagsOf(map[string]string{"system": "shop"}), State: "active",
 				// The one service in the files is counted; tasks are no
 				// Config items, so running_tasks stays unknown.
 				Attrs: map[string]any{"capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}, "active_services": 1.0},
@@ -373,7 +373,7 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:ecs:ap-northeast-1:111122223333:service/shop/shop-api", Account: acct, Region: tokyo,
 				Type: "AWS::ECS::Service", ID: "arn:aws:ecs:ap-northeast-1:111122223333:service/shop/shop-api", Name: "shop-api",
-				Tags: map[string]string{"system": "shop", "env": "prod"}, State: "active",
+				Tags: inventory.TagsOf(map[string]string{"system": "shop", "env": "prod"}), State: "active",
 				Attrs: map[string]any{
 					"cluster": "shop", "desired_count": 2.0, "launch_type": "", "capacity_providers": []any{"FARGATE_SPOT", "FARGATE"},
 					"task_definition": "shop-api:42", "cpu": 512.0, "memory_mb": 1024.0, "load_balancers": 1.0,

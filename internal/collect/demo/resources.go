@@ -40,7 +40,7 @@ func (b *builder) network(w where, env string, octet int, azs []string) *network
 	base := "10." + itoa(octet) + "."
 	n.vpcARN = b.arn(b.add(inventory.Resource{
 		ARN: w.arn("ec2", "vpc/"+n.vpcID), Account: w.account, Region: w.region,
-		Type: "AWS::EC2::VPC", ID: n.vpcID, Name: name, Tags: t, Created: b.ago(b.days(900)), State: "available",
+		Type: "AWS::EC2::VPC", ID: n.vpcID, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(900)), State: "available",
 		Attrs: map[string]any{"cidr": base + "0.0/16", "is_default": false, "flow_logs": env != "dev"},
 	}))
 	for i, az := range azs {
@@ -57,7 +57,7 @@ func (b *builder) network(w where, env string, octet int, azs []string) *network
 			id := awsID("subnet", w.account, w.region, sname)
 			i := b.add(inventory.Resource{
 				ARN: w.arn("ec2", "subnet/"+id), Account: w.account, Region: w.region,
-				Type: "AWS::EC2::Subnet", ID: id, Name: sname, Tags: tags(sname, env, "platform", ownerOf("platform")),
+				Type: "AWS::EC2::Subnet", ID: id, Name: sname, Tags: inventory.TagsOf(tags(sname, env, "platform", ownerOf("platform"))),
 				Created: b.ago(b.days(900)), State: "available",
 				Attrs: map[string]any{
 					"vpc_id": n.vpcID, "cidr": base + itoa(third) + ".0/24", "availability_zone": az,
@@ -84,7 +84,7 @@ func (b *builder) securityGroup(n *network, name string, t map[string]string, in
 	}
 	return b.add(inventory.Resource{
 		ARN: n.arn("ec2", "security-group/"+id), Account: n.account, Region: n.region,
-		Type: "AWS::EC2::SecurityGroup", ID: id, Name: name, Tags: t, Created: b.ago(b.days(600)),
+		Type: "AWS::EC2::SecurityGroup", ID: id, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(600)),
 		Attrs: map[string]any{
 			"group_name": name, "vpc_id": n.vpcID, "is_default": false, "ingress": rules,
 		},
@@ -141,7 +141,7 @@ func (b *builder) instance(n *network, sp instanceSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: n.arn("ec2", "instance/"+id), Account: n.account, Region: n.region,
-		Type: "AWS::EC2::Instance", ID: id, Name: sp.tags["Name"], Tags: sp.tags,
+		Type: "AWS::EC2::Instance", ID: id, Name: sp.tags["Name"], Tags: inventory.TagsOf(sp.tags),
 		Created: b.ago(sp.createdDays), State: state, Attrs: a, Relations: rels,
 	})
 }
@@ -159,7 +159,7 @@ func (b *builder) volume(w where, key string, t map[string]string, inst int, typ
 	}
 	r := inventory.Resource{
 		ARN: w.arn("ec2", "volume/"+id), Account: w.account, Region: w.region,
-		Type: "AWS::EC2::Volume", ID: id, Name: t["Name"], Tags: t, Created: b.ago(createdDays), State: "available",
+		Type: "AWS::EC2::Volume", ID: id, Name: t["Name"], Tags: inventory.TagsOf(t), Created: b.ago(createdDays), State: "available",
 		Attrs: map[string]any{
 			"volume_type": typ, "size_gb": gb, "iops": iops, "encrypted": true, "availability_zone": az,
 		},
@@ -176,7 +176,7 @@ func (b *builder) ebsSnapshot(w where, key string, t map[string]string, vol int,
 	r := inventory.Resource{
 		// EBS snapshot ARNs carry no account.
 		ARN: "arn:aws:ec2:" + w.region + "::snapshot/" + id, Account: w.account, Region: w.region,
-		Type: "AWS::EC2::Snapshot", ID: id, Name: t["Name"], Tags: t, Created: b.ago(createdDays), State: "completed",
+		Type: "AWS::EC2::Snapshot", ID: id, Name: t["Name"], Tags: inventory.TagsOf(t), Created: b.ago(createdDays), State: "completed",
 		Attrs: map[string]any{"volume_size_gb": gb, "volume_id": volID, "encrypted": true, "manual": manual, "public": false},
 	}
 	if vol >= 0 {
@@ -191,7 +191,7 @@ func (b *builder) eip(w where, key string, t map[string]string, target int, crea
 	alloc := awsID("eipalloc", w.account, w.region, key)
 	r := inventory.Resource{
 		ARN: w.arn("ec2", "elastic-ip/"+alloc), Account: w.account, Region: w.region,
-		Type: "AWS::EC2::EIP", ID: alloc, Name: t["Name"], Tags: t, Created: b.ago(createdDays),
+		Type: "AWS::EC2::EIP", ID: alloc, Name: t["Name"], Tags: inventory.TagsOf(t), Created: b.ago(createdDays),
 		Attrs: map[string]any{"public_ip": publicIP(w.region, alloc), "association_id": "", "allocation_id": alloc},
 	}
 	if target >= 0 {
@@ -205,7 +205,7 @@ func (b *builder) natGateway(n *network, name string, t map[string]string, s sub
 	id := awsID("nat", n.account, n.region, name)
 	return b.add(inventory.Resource{
 		ARN: n.arn("ec2", "natgateway/"+id), Account: n.account, Region: n.region,
-		Type: "AWS::EC2::NatGateway", ID: id, Name: name, Tags: t, Created: b.ago(b.days(700)), State: "available",
+		Type: "AWS::EC2::NatGateway", ID: id, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(700)), State: "available",
 		Attrs:     map[string]any{"connectivity_type": "public", "bytes_out_14d": bytes14d},
 		Relations: []inventory.Relation{rel(inventory.RelInSubnet, s.arn)},
 	})
@@ -232,7 +232,7 @@ func (b *builder) loadBalancer(w where, sp lbSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: w.arn("elasticloadbalancing", "loadbalancer/"+id), Account: w.account, Region: w.region,
-		Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", ID: id, Name: sp.name, Tags: sp.tags,
+		Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", ID: id, Name: sp.name, Tags: inventory.TagsOf(sp.tags),
 		Created: b.ago(sp.createdDays), State: "active",
 		Attrs: map[string]any{
 			"lb_type": sp.lbType, "scheme": sp.scheme, "access_logs_enabled": sp.accessLogs,
@@ -256,7 +256,7 @@ func (b *builder) targetGroup(w where, name string, t map[string]string, lb int,
 	arn := targetGroupARN(w, name)
 	r := inventory.Resource{
 		ARN: arn, Account: w.account, Region: w.region,
-		Type: "AWS::ElasticLoadBalancingV2::TargetGroup", ID: arn[strings.LastIndex(arn, ":")+1:], Name: name, Tags: t,
+		Type: "AWS::ElasticLoadBalancingV2::TargetGroup", ID: arn[strings.LastIndex(arn, ":")+1:], Name: name, Tags: inventory.TagsOf(t),
 		Created: b.ago(createdDays),
 		Attrs:   map[string]any{"target_type": targetType, "targets": targets},
 	}
@@ -280,7 +280,7 @@ func (b *builder) classicELB(w where, name string, t map[string]string, accessLo
 	}
 	return b.add(inventory.Resource{
 		ARN: classicELBARN(w, name), Account: w.account, Region: w.region,
-		Type: "AWS::ElasticLoadBalancing::LoadBalancer", ID: name, Name: name, Tags: t, Created: b.ago(b.days(1500)),
+		Type: "AWS::ElasticLoadBalancing::LoadBalancer", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(1500)),
 		Attrs: map[string]any{
 			"scheme": "internet-facing", "access_logs_enabled": accessLogs, "instances": instances,
 		},
@@ -327,7 +327,7 @@ func (b *builder) dbInstance(w where, sp dbSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: w.arn("rds", "db:"+sp.id), Account: w.account, Region: w.region,
-		Type: "AWS::RDS::DBInstance", ID: sp.id, Name: sp.id, Tags: sp.tags, Created: b.ago(sp.createdDays),
+		Type: "AWS::RDS::DBInstance", ID: sp.id, Name: sp.id, Tags: inventory.TagsOf(sp.tags), Created: b.ago(sp.createdDays),
 		State: state, Attrs: a, Relations: rels,
 	})
 }
@@ -355,7 +355,7 @@ func (b *builder) dbCluster(w where, sp clusterSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: w.arn("rds", "cluster:"+sp.id), Account: w.account, Region: w.region,
-		Type: "AWS::RDS::DBCluster", ID: sp.id, Name: sp.id, Tags: sp.tags, Created: b.ago(sp.createdDays),
+		Type: "AWS::RDS::DBCluster", ID: sp.id, Name: sp.id, Tags: inventory.TagsOf(sp.tags), Created: b.ago(sp.createdDays),
 		State: state, Attrs: a,
 	})
 }
@@ -369,7 +369,7 @@ func (b *builder) dbSnapshot(w where, id string, t map[string]string, manual boo
 	}
 	r := inventory.Resource{
 		ARN: w.arn("rds", "snapshot:"+id), Account: w.account, Region: w.region,
-		Type: "AWS::RDS::DBSnapshot", ID: id, Name: id, Tags: t, Created: b.ago(createdDays), State: "available",
+		Type: "AWS::RDS::DBSnapshot", ID: id, Name: id, Tags: inventory.TagsOf(t), Created: b.ago(createdDays), State: "available",
 		Attrs: map[string]any{"snapshot_type": typ, "allocated_gb": gb, "encrypted": true, "db_instance": dbID, "public": false},
 	}
 	if db >= 0 {
@@ -385,7 +385,7 @@ func (b *builder) clusterSnapshot(w where, id string, t map[string]string, manua
 	}
 	r := inventory.Resource{
 		ARN: w.arn("rds", "cluster-snapshot:"+id), Account: w.account, Region: w.region,
-		Type: "AWS::RDS::DBClusterSnapshot", ID: id, Name: id, Tags: t, Created: b.ago(createdDays), State: "available",
+		Type: "AWS::RDS::DBClusterSnapshot", ID: id, Name: id, Tags: inventory.TagsOf(t), Created: b.ago(createdDays), State: "available",
 		Attrs: map[string]any{"snapshot_type": typ, "allocated_gb": gb, "encrypted": true, "db_cluster": clusterID, "public": false},
 	}
 	if cluster >= 0 {
@@ -415,7 +415,7 @@ func (b *builder) bucket(w where, name string, t map[string]string, sp bucketSpe
 	name += b.bucketSuffix
 	return b.add(inventory.Resource{
 		ARN: "arn:aws:s3:::" + name, Account: w.account, Region: w.region,
-		Type: "AWS::S3::Bucket", ID: name, Name: name, Tags: t, Created: b.ago(sp.createdDays),
+		Type: "AWS::S3::Bucket", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(sp.createdDays),
 		Attrs: map[string]any{
 			"public_access_block": sp.publicAccessBlock, "policy_public": sp.policyPublic, "acl_public": sp.aclPublic,
 			"acl_grants_others": sp.aclPublic,
@@ -431,7 +431,7 @@ func (b *builder) bucket(w where, name string, t map[string]string, sp bucketSpe
 func (b *builder) logGroup(w where, name string, t map[string]string, retentionDays, storedBytes, createdDays float64) int {
 	return b.add(inventory.Resource{
 		ARN: w.arn("logs", "log-group:"+name), Account: w.account, Region: w.region,
-		Type: "AWS::Logs::LogGroup", ID: name, Name: name, Tags: t, Created: b.ago(createdDays),
+		Type: "AWS::Logs::LogGroup", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(createdDays),
 		Attrs: map[string]any{"retention_days": retentionDays, "stored_bytes": storedBytes},
 	})
 }
@@ -439,7 +439,7 @@ func (b *builder) logGroup(w where, name string, t map[string]string, retentionD
 func (b *builder) ecsCluster(w where, name string, t map[string]string, services, tasks float64, providers ...string) int {
 	return b.add(inventory.Resource{
 		ARN: w.arn("ecs", "cluster/"+name), Account: w.account, Region: w.region,
-		Type: "AWS::ECS::Cluster", ID: name, Name: name, Tags: t, Created: b.ago(b.days(500)), State: "active",
+		Type: "AWS::ECS::Cluster", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(500)), State: "active",
 		Attrs: map[string]any{"active_services": services, "running_tasks": tasks, "capacity_providers": strs(providers...)},
 	})
 }
@@ -448,7 +448,7 @@ func (b *builder) taskDefinition(w where, family string, revision int, t map[str
 	id := family + ":" + itoa(revision)
 	return b.add(inventory.Resource{
 		ARN: w.arn("ecs", "task-definition/"+id), Account: w.account, Region: w.region,
-		Type: "AWS::ECS::TaskDefinition", ID: id, Name: family, Tags: t, Created: b.ago(b.days(12)), State: "active",
+		Type: "AWS::ECS::TaskDefinition", ID: id, Name: family, Tags: inventory.TagsOf(t), Created: b.ago(b.days(12)), State: "active",
 		Attrs: map[string]any{"family": family, "revision": float64(revision), "cpu": cpu, "memory_mb": memMB},
 	})
 }
@@ -474,7 +474,7 @@ func (b *builder) ecsService(w where, sp serviceSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: w.arn("ecs", "service/"+c.Name+"/"+sp.name), Account: w.account, Region: w.region,
-		Type: "AWS::ECS::Service", ID: sp.name, Name: sp.name, Tags: sp.tags, Created: b.ago(b.days(300)), State: "active",
+		Type: "AWS::ECS::Service", ID: sp.name, Name: sp.name, Tags: inventory.TagsOf(sp.tags), Created: b.ago(b.days(300)), State: "active",
 		Attrs: map[string]any{
 			"cluster": c.Name, "desired_count": sp.desired, "running_count": sp.running,
 			"launch_type": sp.launchType, "capacity_providers": strs(sp.providers...),
@@ -497,7 +497,7 @@ func lbCount(worker bool) float64 {
 func (b *builder) lambda(w where, name string, t map[string]string, runtime string, memMB, modifiedDays float64) int {
 	return b.add(inventory.Resource{
 		ARN: w.arn("lambda", "function:"+name), Account: w.account, Region: w.region,
-		Type: "AWS::Lambda::Function", ID: name, Name: name, Tags: t, Created: b.ago(b.days(400)), State: "active",
+		Type: "AWS::Lambda::Function", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(400)), State: "active",
 		Attrs: map[string]any{"runtime": runtime, "memory_mb": memMB, "last_modified": b.ts(modifiedDays), "policy_public": false},
 	})
 }
@@ -505,7 +505,7 @@ func (b *builder) lambda(w where, name string, t map[string]string, runtime stri
 func (b *builder) ecrRepository(w where, name string, t map[string]string, scanOnPush, lifecycle bool, images float64) int {
 	return b.add(inventory.Resource{
 		ARN: w.arn("ecr", "repository/"+name), Account: w.account, Region: w.region,
-		Type: "AWS::ECR::Repository", ID: name, Name: name, Tags: t, Created: b.ago(b.days(500)),
+		Type: "AWS::ECR::Repository", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(500)),
 		Attrs: map[string]any{"scan_on_push": scanOnPush, "lifecycle_policy": lifecycle, "image_count": images},
 	})
 }
@@ -519,7 +519,7 @@ func autoScalingGroupARN(w where, name string) string {
 func (b *builder) autoScalingGroup(w where, name string, t map[string]string, minSize, maxSize, desired float64, types ...string) int {
 	return b.add(inventory.Resource{
 		ARN: autoScalingGroupARN(w, name), Account: w.account, Region: w.region,
-		Type: "AWS::AutoScaling::AutoScalingGroup", ID: name, Name: name, Tags: t, Created: b.ago(b.days(400)),
+		Type: "AWS::AutoScaling::AutoScalingGroup", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(400)),
 		Attrs: map[string]any{
 			"min_size": minSize, "max_size": maxSize, "desired_capacity": desired, "instance_types": strs(types...),
 		},
@@ -530,7 +530,7 @@ func (b *builder) distribution(account, name string, t map[string]string, webACL
 	id := "E" + strings.ToUpper(hexID(account, name)[:13])
 	return b.add(inventory.Resource{
 		ARN: "arn:aws:cloudfront::" + account + ":distribution/" + id, Account: account, Region: globalRegion,
-		Type: "AWS::CloudFront::Distribution", ID: id, Name: name, Tags: t, Created: b.ago(b.days(700)), State: "deployed",
+		Type: "AWS::CloudFront::Distribution", ID: id, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(700)), State: "deployed",
 		Attrs: map[string]any{"web_acl_id": webACL, "logging_enabled": logging, "enabled": true},
 	})
 }
@@ -538,7 +538,7 @@ func (b *builder) distribution(account, name string, t map[string]string, webACL
 func (b *builder) trail(w where, name string, t map[string]string, multiRegion, logging bool, bucket string) int {
 	return b.add(inventory.Resource{
 		ARN: w.arn("cloudtrail", "trail/"+name), Account: w.account, Region: w.region,
-		Type: "AWS::CloudTrail::Trail", ID: name, Name: name, Tags: t, Created: b.ago(b.days(1000)),
+		Type: "AWS::CloudTrail::Trail", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(1000)),
 		Attrs: map[string]any{"multi_region": multiRegion, "logging": logging, "s3_bucket": bucket},
 	})
 }
@@ -551,7 +551,7 @@ func (b *builder) detector(w where, t map[string]string, enabled bool) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: w.arn("guardduty", "detector/"+id), Account: w.account, Region: w.region,
-		Type: "AWS::GuardDuty::Detector", ID: id, Tags: t, Created: b.ago(b.days(800)), State: strings.ToLower(status),
+		Type: "AWS::GuardDuty::Detector", ID: id, Tags: inventory.TagsOf(t), Created: b.ago(b.days(800)), State: strings.ToLower(status),
 		Attrs: map[string]any{"status": status},
 	})
 }
@@ -580,7 +580,7 @@ func (b *builder) iamUser(account string, sp userSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: "arn:aws:iam::" + account + ":user/" + sp.name, Account: account, Region: globalRegion,
-		Type: "AWS::IAM::User", ID: "AIDA" + strings.ToUpper(hexID(account, sp.name)), Name: sp.name, Tags: sp.tags,
+		Type: "AWS::IAM::User", ID: "AIDA" + strings.ToUpper(hexID(account, sp.name)), Name: sp.name, Tags: inventory.TagsOf(sp.tags),
 		Created: b.ago(sp.createdDays), Attrs: a,
 	})
 }

@@ -174,8 +174,7 @@ func blind(rs []inventory.Resource, scanned bool) []inventory.Resource {
 			// Auto Scaling tags what it launches; the demo leaves that
 			// tag out.
 			if scanned {
-				r.Tags = maps.Clone(r.Tags)
-				delete(r.Tags, "aws:autoscaling:groupName")
+				r.Tags.Delete("aws:autoscaling:groupName")
 			}
 		}
 		if r.Type == "AWS::ElasticLoadBalancingV2::TargetGroup" {
@@ -225,8 +224,8 @@ func normalize(rs []inventory.Resource) []inventory.Resource {
 			rels = nil
 		}
 		out[i].Relations = rels
-		if len(out[i].Tags) == 0 {
-			out[i].Tags = nil
+		if out[i].Tags.Len() == 0 {
+			out[i].Tags = inventory.TagsOf(nil)
 		}
 		if len(out[i].Attrs) == 0 {
 			out[i].Attrs = nil
