@@ -66,10 +66,10 @@ func (e *Engine) PlanSchedules(ctx context.Context, in ScheduleInput) (*Plan, er
 		}
 		ref := Ref{ARN: r.ARN, Type: r.Type, Name: r.Name}
 		if r.Type == TypeECSService {
-			if c, ok := r.Attrs["cluster"].(string); ok {
+			if c, ok := r.Attrs.Value("cluster").(string); ok {
 				ref.Cluster = c
 			}
-			if n, ok := r.Attrs["load_balancers"].(float64); ok && n == 0 {
+			if n, ok := r.Attrs.Value("load_balancers").(float64); ok && n == 0 {
 				ref.Worker = true
 			}
 		}
@@ -204,7 +204,7 @@ func iacWarning(l i18n.Lang, r inventory.Resource, v Verb) string {
 	}
 	switch r.ManagedBy.Kind {
 	case "terraform":
-		if n, ok := r.Attrs["iac_desired_count"].(float64); ok && n > 0 {
+		if n, ok := r.Attrs.Value("iac_desired_count").(float64); ok && n > 0 {
 			return l.T("sched.warn.terraform", r.ManagedBy.Ref, int(n))
 		}
 	case "cloudformation":

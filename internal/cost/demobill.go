@@ -32,7 +32,7 @@ var demoHeader = []string{
 // demoService names the bill's service and usage type for a resource.
 func demoService(r *inventory.Resource) (service, category, usage string) {
 	a := r.Attrs
-	s := func(k string) string { v, _ := a[k].(string); return v }
+	s := func(k string) string { v, _ := a.Value(k).(string); return v }
 	switch r.Type {
 	case "AWS::EC2::Instance":
 		return "Amazon Elastic Compute Cloud", "Compute", "APN1-BoxUsage:" + s("instance_type")

@@ -234,7 +234,7 @@ func demoPeople(rs []inventory.Resource) map[string][]demoPerson {
 	out := map[string][]demoPerson{}
 	for i := range rs {
 		r := &rs[i]
-		if console, _ := r.Attrs["console_access"].(bool); r.Type == "AWS::IAM::User" && console {
+		if console, _ := r.Attrs.Value("console_access").(bool); r.Type == "AWS::IAM::User" && console {
 			out[r.Account] = append(out[r.Account], demoPerson{r.Name, r.Created})
 		}
 	}

@@ -343,10 +343,7 @@ func (m *matcher) noteDesiredCount(i int, attrs map[string]any) {
 		return
 	}
 	r := &m.rs[i]
-	if r.Attrs == nil {
-		r.Attrs = map[string]any{}
-	}
-	r.Attrs["iac_desired_count"] = n
+	r.Attrs.Set("iac_desired_count", n)
 }
 
 // claimBlockDevices attributes the volumes an aws_instance declares inline
@@ -425,10 +422,10 @@ var notCounted = map[string]bool{"AWS::::Account": true, "Steward::Account::Regi
 func isDefault(r *inventory.Resource) bool {
 	switch r.Type {
 	case "AWS::EC2::VPC", "AWS::EC2::SecurityGroup":
-		v, _ := r.Attrs["is_default"].(bool)
+		v, _ := r.Attrs.Value("is_default").(bool)
 		return v
 	case "AWS::EC2::Subnet":
-		v, _ := r.Attrs["default_for_az"].(bool)
+		v, _ := r.Attrs.Value("default_for_az").(bool)
 		return v
 	}
 	return false
@@ -499,7 +496,7 @@ func distinctPlaces(cl []claim) []Place {
 func (m *matcher) parent(r *inventory.Resource) string {
 	switch r.Type {
 	case "AWS::EC2::Instance":
-		name, _ := r.Attrs["asg_name"].(string)
+		name, _ := r.Attrs.Value("asg_name").(string)
 		if name == "" {
 			name = r.Tags.Value(tagASG)
 		}
@@ -521,11 +518,11 @@ func (m *matcher) parent(r *inventory.Resource) string {
 			}
 		}
 	case "AWS::EC2::Snapshot":
-		if manual, ok := r.Attrs["manual"].(bool); ok && !manual {
+		if manual, ok := r.Attrs.Value("manual").(bool); ok && !manual {
 			return relTarget(r, inventory.RelSnapshotOf, "aws-backup")
 		}
 	case "AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot":
-		if r.Attrs["snapshot_type"] == "automated" {
+		if r.Attrs.Value("snapshot_type") == "automated" {
 			return relTarget(r, inventory.RelSnapshotOf, "rds")
 		}
 	case "AWS::Logs::LogGroup":
@@ -545,12 +542,12 @@ func (m *matcher) parent(r *inventory.Resource) string {
 			m.families = map[[3]string]string{}
 			for i := range m.rs {
 				o := &m.rs[i]
-				if f, _ := o.Attrs["family"].(string); o.Type == r.Type && f != "" && len(m.claims[i]) > 0 {
+				if f, _ := o.Attrs.Value("family").(string); o.Type == r.Type && f != "" && len(m.claims[i]) > 0 {
 					m.families[[3]string{o.Account, o.Region, f}] = o.ARN
 				}
 			}
 		}
-		family, _ := r.Attrs["family"].(string)
+		family, _ := r.Attrs.Value("family").(string)
 		if family != "" {
 			return m.families[[3]string{r.Account, r.Region, family}]
 		}

@@ -28,7 +28,7 @@ func ec2ARN(res string) string { return "arn:aws:ec2:" + region + ":" + acct + "
 func testEstate() []inventory.Resource {
 	app := map[string]string{"system": "app", "env": "prod", "owner": "team-app"}
 	r := func(typ, arn, id string, tags map[string]string, attrs map[string]any, rels ...inventory.Relation) inventory.Resource {
-		return inventory.Resource{ARN: arn, Account: acct, Region: region, Type: typ, ID: id, Name: id, Tags: inventory.TagsOf(tags), Attrs: attrs, Relations: rels}
+		return inventory.Resource{ARN: arn, Account: acct, Region: region, Type: typ, ID: id, Name: id, Tags: inventory.TagsOf(tags), Attrs: inventory.AttrsOf(attrs), Relations: rels}
 	}
 	att := func(target string) inventory.Relation {
 		return inventory.Relation{Kind: inventory.RelAttachedTo, Target: target}
@@ -368,7 +368,7 @@ func TestAttributeNotesDesiredCount(t *testing.T) {
 		if r.Type != "AWS::ECS::Service" {
 			continue
 		}
-		got, ok := r.Attrs["iac_desired_count"]
+		got, ok := r.Attrs.Get("iac_desired_count")
 		if r.Name == "api-blue" || r.ID == "api-blue" {
 			found = true
 			if got != float64(2) {

@@ -31,10 +31,10 @@ type Resource struct {
 	// Attrs is the normalized describe output. Values are JSON values only:
 	// string, float64, bool, nil, []any, map[string]any. Keys are snake_case
 	// and documented per type in types.go.
-	Attrs     map[string]any `json:"attrs,omitempty"`
-	Relations []Relation     `json:"relations,omitempty"`
-	ManagedBy ManagedBy      `json:"managed_by,omitzero"`
-	Creator   *Creator       `json:"creator,omitempty"`
+	Attrs     Attrs      `json:"attrs,omitzero"`
+	Relations []Relation `json:"relations,omitempty"`
+	ManagedBy ManagedBy  `json:"managed_by,omitzero"`
+	Creator   *Creator   `json:"creator,omitempty"`
 	// MonthlyCost is an estimate in USD per month; 0 when unknown.
 	MonthlyCost float64 `json:"monthly_cost,omitempty"`
 }
@@ -105,7 +105,7 @@ func (r *Resource) AWSDefault() bool {
 	default:
 		return false
 	}
-	b, _ := r.Attrs[key].(bool)
+	b, _ := r.Attrs.Value(key).(bool)
 	return b
 }
 

@@ -73,3 +73,65 @@ func (v *tagsVal) Equal(other ref.Val) ref.Val { return v.asMap().Equal(other) }
 func (v *tagsVal) Type() ref.Type { return types.MapType }
 
 func (v *tagsVal) Value() any { return v.asMap().Value() }
+
+// attrsVal is a resource's attrs as a CEL map(string, dyn): r.attrs.K,
+// has(r.attrs.K) and 'K' in r.attrs read the sorted pairs and convert
+// only the value asked for; iterating or comparing the whole map goes
+// through a CEL map built on first use.
+type attrsVal struct {
+	a inventory.Attrs
+	m traits.Mapper
+}
+
+var _ traits.Mapper = (*attrsVal)(nil)
+
+func newAttrsVal(a inventory.Attrs) *attrsVal { return &attrsVal{a: a} }
+
+func (v *attrsVal) asMap() traits.Mapper {
+	if v.m == nil {
+		m := v.a.Map()
+		if m == nil {
+			m = map[string]any{}
+		}
+		v.m = types.NewStringInterfaceMap(types.DefaultTypeAdapter, m)
+	}
+	return v.m
+}
+
+func (v *attrsVal) Find(key ref.Val) (ref.Val, bool) {
+	k, ok := key.(types.String)
+	if !ok {
+		return nil, false
+	}
+	val, ok := v.a.Get(string(k))
+	if !ok {
+		return nil, false
+	}
+	return types.DefaultTypeAdapter.NativeToValue(val), true
+}
+
+func (v *attrsVal) Get(key ref.Val) ref.Val {
+	if val, ok := v.Find(key); ok {
+		return val
+	}
+	return types.ValOrErr(key, "no such key: %v", key)
+}
+
+func (v *attrsVal) Contains(key ref.Val) ref.Val {
+	k, ok := key.(types.String)
+	return types.Bool(ok && v.a.Has(string(k)))
+}
+
+func (v *attrsVal) Size() ref.Val { return types.Int(v.a.Len()) }
+
+func (v *attrsVal) Iterator() traits.Iterator { return v.asMap().Iterator() }
+
+func (v *attrsVal) ConvertToNative(t reflect.Type) (any, error) { return v.asMap().ConvertToNative(t) }
+
+func (v *attrsVal) ConvertToType(t ref.Type) ref.Val { return v.asMap().ConvertToType(t) }
+
+func (v *attrsVal) Equal(other ref.Val) ref.Val { return v.asMap().Equal(other) }
+
+func (v *attrsVal) Type() ref.Type { return types.MapType }
+
+func (v *attrsVal) Value() any { return v.asMap().Value() }

@@ -245,7 +245,7 @@ func (tf *testFile) resources(f *yamlfile.File) ([]inventory.Resource, error) {
 			if err != nil {
 				return nil, f.Errorf(field+".attrs", "%v", err)
 			}
-			r.Attrs = a.(map[string]any)
+			r.Attrs = inventory.AttrsOf(a.(map[string]any))
 		}
 		for _, rel := range tr.Relations {
 			r.Relations = append(r.Relations, inventory.Relation{Kind: rel.Kind, Target: rel.Target})

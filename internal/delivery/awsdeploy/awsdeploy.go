@@ -333,7 +333,7 @@ func ECSServicesOf(rs []inventory.Resource, systemKey, envKey string) map[string
 		if r.Type != "AWS::ECS::Service" || r.Tags.Value(envKey) == "" {
 			continue
 		}
-		cluster, _ := r.Attrs["cluster"].(string)
+		cluster, _ := r.Attrs.Value("cluster").(string)
 		if cluster == "" {
 			continue
 		}

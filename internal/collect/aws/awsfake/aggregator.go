@@ -286,7 +286,7 @@ func instanceConfig(r *inventory.Resource) map[string]any {
 
 func securityGroupConfig(r *inventory.Resource) map[string]any {
 	var perms []map[string]any
-	rules, _ := r.Attrs["ingress"].([]any)
+	rules, _ := r.Attrs.Value("ingress").([]any)
 	for _, x := range rules {
 		m, _ := x.(map[string]any)
 		proto, _ := m["protocol"].(string)

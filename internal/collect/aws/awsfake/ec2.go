@@ -188,7 +188,7 @@ func instanceXML(r *inventory.Resource) string {
 
 func securityGroupXML(r *inventory.Resource) string {
 	var perms strings.Builder
-	rules, _ := r.Attrs["ingress"].([]any)
+	rules, _ := r.Attrs.Value("ingress").([]any)
 	for _, x := range rules {
 		m, _ := x.(map[string]any)
 		proto, _ := m["protocol"].(string)

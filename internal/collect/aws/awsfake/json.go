@@ -60,7 +60,7 @@ func bodyStrings(v any) []string {
 }
 
 func anyStrings(r *inventory.Resource, k string) []string {
-	list, _ := r.Attrs[k].([]any)
+	list, _ := r.Attrs.Value(k).([]any)
 	out := []string{}
 	for _, x := range list {
 		if s, ok := x.(string); ok {

@@ -76,7 +76,7 @@ func (s *Server) elbv2(q *req) {
 		// Settings the estate does not hold are left out, as an older
 		// API would, so that no collector reads them as "off".
 		extra := ""
-		if v, ok := r.Attrs["deletion_protection"].(bool); ok {
+		if v, ok := r.Attrs.Value("deletion_protection").(bool); ok {
 			extra = fmt.Sprintf("<member><Key>deletion_protection.enabled</Key><Value>%t</Value></member>", v)
 		}
 		q.result(fmt.Sprintf("<Attributes><member><Key>access_logs.s3.enabled</Key><Value>%t</Value></member>%s</Attributes>", abool(r, "access_logs_enabled"), extra))
@@ -127,7 +127,7 @@ func (s *Server) elbv2(q *req) {
 				}
 				actions.WriteString("</member>")
 			}
-			port, _ := r.Attrs["port"].(float64)
+			port, _ := r.Attrs.Value("port").(float64)
 			fmt.Fprintf(&b, "<member><ListenerArn>%s</ListenerArn><LoadBalancerArn>%s</LoadBalancerArn><Port>%d</Port><Protocol>%s</Protocol>%s<Certificates>%s</Certificates><DefaultActions>%s</DefaultActions></member>",
 				r.ARN, lb, int(port), astr(r, "protocol"), opt("SslPolicy", astr(r, "ssl_policy")), certs.String(), actions.String())
 		}
@@ -139,7 +139,7 @@ func (s *Server) elbv2(q *req) {
 			return
 		}
 		var b strings.Builder
-		targets, _ := r.Attrs["targets"].([]any)
+		targets, _ := r.Attrs.Value("targets").([]any)
 		for _, x := range targets {
 			m, _ := x.(map[string]any)
 			port, _ := m["port"].(float64)
@@ -216,7 +216,7 @@ func (s *Server) elb(q *req) {
 
 func instanceStates(r *inventory.Resource) [][2]string {
 	var out [][2]string
-	list, _ := r.Attrs["instances"].([]any)
+	list, _ := r.Attrs.Value("instances").([]any)
 	for _, x := range list {
 		m, _ := x.(map[string]any)
 		id, _ := m["id"].(string)
@@ -315,7 +315,7 @@ func (s *Server) rds(q *req) {
 	case "DescribeEventSubscriptions":
 		var b strings.Builder
 		if reg := s.find(q.account, "Steward::Account::Region", func(r *inventory.Resource) bool { return r.Region == q.region }); reg != nil {
-			subs, _ := reg.Attrs["rds_event_subscriptions"].([]any)
+			subs, _ := reg.Attrs.Value("rds_event_subscriptions").([]any)
 			for i, x := range subs {
 				m, _ := x.(map[string]any)
 				var cats strings.Builder
@@ -362,7 +362,7 @@ func (s *Server) autoscaling(q *req) {
 				}
 			}
 			var overrides strings.Builder
-			types, _ := r.Attrs["instance_types"].([]any)
+			types, _ := r.Attrs.Value("instance_types").([]any)
 			for _, t := range types {
 				fmt.Fprintf(&overrides, "<member><InstanceType>%s</InstanceType></member>", t)
 			}
@@ -384,7 +384,7 @@ func (s *Server) autoscaling(q *req) {
 // alist reads a list attr whether the estate holds it as []any or as a
 // typed slice.
 func alist(r *inventory.Resource, k string) []any {
-	switch v := r.Attrs[k].(type) {
+	switch v := r.Attrs.Value(k).(type) {
 	case []any:
 		return v
 	case []string:

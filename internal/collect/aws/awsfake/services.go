@@ -392,7 +392,7 @@ func (s *Server) iam(q *req) {
 	case "ListAttachedUserPolicies":
 		var b strings.Builder
 		if u := user(); u != nil {
-			list, _ := u.Attrs["attached_policies"].([]any)
+			list, _ := u.Attrs.Value("attached_policies").([]any)
 			for _, p := range list {
 				fmt.Fprintf(&b, "<member><PolicyName>%v</PolicyName><PolicyArn>arn:aws:iam::aws:policy/%v</PolicyArn></member>", p, p)
 			}
