@@ -58,13 +58,16 @@ func handRules(now time.Time, rule naming.Rule, required map[string][]string) ma
 	return out
 }
 
-func str(r *inventory.Resource, k string) (string, bool) { s, ok := r.Attrs[k].(string); return s, ok }
+func str(r *inventory.Resource, k string) (string, bool) {
+	s, ok := r.Attrs.Value(k).(string)
+	return s, ok
+}
 func num(r *inventory.Resource, k string) (float64, bool) {
-	f, ok := r.Attrs[k].(float64)
+	f, ok := r.Attrs.Value(k).(float64)
 	return f, ok
 }
-func isFalse(r *inventory.Resource, k string) bool { b, ok := r.Attrs[k].(bool); return ok && !b }
-func isTrue(r *inventory.Resource, k string) bool  { b, ok := r.Attrs[k].(bool); return ok && b }
+func isFalse(r *inventory.Resource, k string) bool { b, ok := r.Attrs.Value(k).(bool); return ok && !b }
+func isTrue(r *inventory.Resource, k string) bool  { b, ok := r.Attrs.Value(k).(bool); return ok && b }
 
 func price(r *inventory.Resource) float64 {
 	if usd, ok := pricing.Estimate(r); ok {
@@ -115,7 +118,7 @@ func (x *goEval) invalid(r *inventory.Resource) bool {
 // openPorts returns the ports of want that a security group's ingress opens
 // to the internet over TCP or all protocols.
 func openPorts(r *inventory.Resource, want []float64) []float64 {
-	rules, _ := r.Attrs["ingress"].([]any)
+	rules, _ := r.Attrs.Value("ingress").([]any)
 	var open []float64
 	for _, p := range want {
 		for _, v := range rules {
@@ -177,14 +180,14 @@ var goRules = []goRule{
 			return false
 		}
 		if r.Type == clb {
-			l, ok := r.Attrs["instances"].([]any)
+			l, ok := r.Attrs.Value("instances").([]any)
 			return ok && len(l) == 0
 		}
 		for _, tg := range env.Referrers(r, "attached-to") {
 			if tg.Type != targetGroup {
 				continue
 			}
-			l, ok := tg.Attrs["targets"].([]any)
+			l, ok := tg.Attrs.Value("targets").([]any)
 			if !ok || len(l) > 0 {
 				return false
 			}
@@ -193,7 +196,7 @@ var goRules = []goRule{
 	}, priceOf},
 	{"lb-targets-down", []string{alb, clb}, func(x *goEval, env *policy.GoEnv, r *inventory.Resource) bool {
 		if r.Type == clb {
-			l, ok := r.Attrs["instances"].([]any)
+			l, ok := r.Attrs.Value("instances").([]any)
 			if !ok || len(l) == 0 {
 				return false
 			}
@@ -210,7 +213,7 @@ var goRules = []goRule{
 			if tg.Type != targetGroup {
 				continue
 			}
-			l, ok := tg.Attrs["targets"].([]any)
+			l, ok := tg.Attrs.Value("targets").([]any)
 			if !ok {
 				continue
 			}
@@ -255,7 +258,7 @@ var goRules = []goRule{
 		return t
 	}},
 	{"rds-idle", []string{"AWS::RDS::DBInstance", "AWS::RDS::DBCluster"}, func(x *goEval, env *policy.GoEnv, r *inventory.Resource) bool {
-		_, member := r.Attrs["cluster_id"]
+		_, member := r.Attrs.Get("cluster_id")
 		mx, ok1 := num(r, "connections_max")
 		lb, ok2 := num(r, "connections_lookback_days")
 		return r.State == "available" && !member && ok1 && ok2 && lb >= 30 && mx == 0
@@ -349,7 +352,7 @@ var goRules = []goRule{
 		if s, ok := str(r, "protocol"); !ok || s != "HTTP" {
 			return false
 		}
-		actions, ok := r.Attrs["default_actions"].([]any)
+		actions, ok := r.Attrs.Value("default_actions").([]any)
 		if !ok {
 			return false
 		}
@@ -551,7 +554,7 @@ func nameOrID(r *inventory.Resource) string {
 // attr shows an attribute the way a message interpolation does, including
 // the text of the error a missing key gives.
 func attr(r *inventory.Resource, k string) string {
-	v, ok := r.Attrs[k]
+	v, ok := r.Attrs.Get(k)
 	if !ok {
 		return "<error: no such key: " + k + ">"
 	}

@@ -121,7 +121,7 @@ func estate(accounts []string, perAccount int) []inventory.Resource {
 					rs = append(rs, inventory.Resource{
 						ARN: fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, acct, lg), Account: acct, Region: region,
 						Type: "AWS::Logs::LogGroup", ID: lg, Name: lg, Created: created,
-						Attrs: map[string]any{"retention_days": float64(30 * (n % 2)), "stored_bytes": float64(n) * 1e6},
+						Attrs: inventory.AttrsOf(map[string]any{"retention_days": float64(30 * (n % 2)), "stored_bytes": float64(n) * 1e6}),
 					})
 					continue
 				}
@@ -129,8 +129,8 @@ func estate(accounts []string, perAccount int) []inventory.Resource {
 				v := inventory.Resource{
 					ARN: fmt.Sprintf("arn:aws:ec2:%s:%s:volume/%s", region, acct, vol), Account: acct, Region: region,
 					Type: "AWS::EC2::Volume", ID: vol, Created: created, State: "in-use",
-					Tags:  map[string]string{"env": "prod", "owner": "team-" + acct[9:]},
-					Attrs: map[string]any{"volume_type": "gp3", "size_gb": 100.0, "iops": 3000.0, "encrypted": n%7 != 0, "availability_zone": region + "a"},
+					Tags:  inventory.TagsOf(map[string]string{"env": "prod", "owner": "team-" + acct[9:]}),
+					Attrs: inventory.AttrsOf(map[string]any{"volume_type": "gp3", "size_gb": 100.0, "iops": 3000.0, "encrypted": n%7 != 0, "availability_zone": region + "a"}),
 				}
 				if n%5 == 3 {
 					v.State = "available"

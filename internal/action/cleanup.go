@@ -203,7 +203,7 @@ func (e *Engine) PlanCleanup(ctx context.Context, in CleanupInput) (*Plan, error
 	}
 	for _, r := range in.Resources {
 		h, flagged := hits[r.ARN]
-		if !flagged && r.Tags[MarkTag] == "" {
+		if !flagged && r.Tags.Value(MarkTag) == "" {
 			continue
 		}
 		// A volume or an address often has no Name tag: its id is what people know.

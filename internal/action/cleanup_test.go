@@ -228,7 +228,7 @@ func TestCleanupUnmark(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The volume was attached again; the next scan has it tagged but flags it no more.
-	rs[0].Tags = map[string]string{MarkTag: "delete@2026-12-13"}
+	rs[0].Tags = inventory.TagsOf(map[string]string{MarkTag: "delete@2026-12-13"})
 	c.readOnly = true
 	p := planCleanup(t, e, rs, ms[1:], day(2), day(2))
 	c.readOnly = false

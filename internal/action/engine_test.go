@@ -42,7 +42,7 @@ func estate(c *cloud) []inventory.Resource {
 	on := map[string]string{sched: "office-hours"}
 	var rs []inventory.Resource
 	add := func(typ, arn, name string, tags map[string]string) {
-		rs = append(rs, inventory.Resource{ARN: arn, Account: acct, Region: region, Type: typ, ID: name, Name: name, Tags: tags})
+		rs = append(rs, inventory.Resource{ARN: arn, Account: acct, Region: region, Type: typ, ID: name, Name: name, Tags: inventory.TagsOf(tags)})
 	}
 	add(TypeECSService, c.addService("dev", "web", 2, on), "web", on)
 	c.scaling["service/dev/web"] = &aastypes.ScalableTarget{ResourceId: sdkaws.String("service/dev/web"), MinCapacity: sdkaws.Int32(1), MaxCapacity: sdkaws.Int32(4),

@@ -28,8 +28,8 @@ func ScheduleFindings(rs []inventory.Resource, res *schedule.Resolver, keys owne
 		if !sched && !off && !isTarget(r.Type) {
 			continue
 		}
-		env, system := owner.TagValue(r.Tags, keys.Env), owner.TagValue(r.Tags, keys.System)
-		_, err := res.For(schedule.Target{Tags: r.Tags, Env: env, System: system})
+		env, system := owner.ResourceTagValue(r, keys.Env), owner.ResourceTagValue(r, keys.System)
+		_, err := res.For(schedule.Target{Tags: r.Tags.Map(), Env: env, System: system})
 		if err == nil {
 			continue
 		}
@@ -37,7 +37,7 @@ func ScheduleFindings(rs []inventory.Resource, res *schedule.Resolver, keys owne
 		if p, ok := i18n.PhraseOf(err); ok {
 			why = p.In(lang)
 		}
-		o := owner.TagValue(r.Tags, keys.Owner)
+		o := owner.ResourceTagValue(r, keys.Owner)
 		src := ""
 		if o != "" {
 			src = "tag"

@@ -21,7 +21,7 @@ func TestScheduleFindings(t *testing.T) {
 	}
 	res := &schedule.Resolver{Named: []*schedule.Schedule{envDev, sysShop}}
 	svc := func(name string, tags map[string]string) inventory.Resource {
-		return inventory.Resource{ARN: arnOf("ecs", "service/dev/"+name), Type: TypeECSService, Name: name, Tags: tags}
+		return inventory.Resource{ARN: arnOf("ecs", "service/dev/"+name), Type: TypeECSService, Name: name, Tags: inventory.TagsOf(tags)}
 	}
 	rs := []inventory.Resource{
 		svc("good", map[string]string{"maid_offhours": "off=(M-F,19);on=(M-F,7);tz=jst"}),
@@ -29,8 +29,8 @@ func TestScheduleFindings(t *testing.T) {
 		svc("bad-tz", map[string]string{"maid_offhours": "off=(M-F,19);tz=mars"}),
 		svc("opted-out", map[string]string{"maid_offhours": "off"}),
 		svc("both-match", map[string]string{"env": "dev1", "system": "shop"}),
-		{ARN: "arn:aws:s3:::logs", Type: "AWS::S3::Bucket", Name: "logs", Tags: map[string]string{"steward:schedule": "nosuch"}},
-		{ARN: "arn:aws:s3:::assets", Type: "AWS::S3::Bucket", Name: "assets", Tags: map[string]string{"env": "dev1", "system": "shop"}},
+		{ARN: "arn:aws:s3:::logs", Type: "AWS::S3::Bucket", Name: "logs", Tags: inventory.TagsOf(map[string]string{"steward:schedule": "nosuch"})},
+		{ARN: "arn:aws:s3:::assets", Type: "AWS::S3::Bucket", Name: "assets", Tags: inventory.TagsOf(map[string]string{"env": "dev1", "system": "shop"})},
 	}
 	fs := ScheduleFindings(rs, res, owner.Keys{}, i18n.EN)
 	got := map[string]string{}

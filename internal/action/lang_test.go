@@ -33,7 +33,7 @@ func TestReasonsInThePlannersLanguage(t *testing.T) {
 			rs := estate(c)
 			for i := range rs {
 				if rs[i].Name == "web" {
-					rs[i].Attrs = map[string]any{"iac_desired_count": float64(2)}
+					rs[i].Attrs = inventory.AttrsOf(map[string]any{"iac_desired_count": float64(2)})
 					rs[i].ManagedBy = inventory.ManagedBy{Kind: "terraform", Ref: "aws_ecs_service.web"}
 				}
 			}

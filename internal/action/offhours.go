@@ -66,10 +66,10 @@ func (e *Engine) PlanSchedules(ctx context.Context, in ScheduleInput) (*Plan, er
 		}
 		ref := Ref{ARN: r.ARN, Type: r.Type, Name: r.Name}
 		if r.Type == TypeECSService {
-			if c, ok := r.Attrs["cluster"].(string); ok {
+			if c, ok := r.Attrs.Value("cluster").(string); ok {
 				ref.Cluster = c
 			}
-			if n, ok := r.Attrs["load_balancers"].(float64); ok && n == 0 {
+			if n, ok := r.Attrs.Value("load_balancers").(float64); ok && n == 0 {
 				ref.Worker = true
 			}
 		}
@@ -97,9 +97,9 @@ func (e *Engine) PlanSchedules(ctx context.Context, in ScheduleInput) (*Plan, er
 func (e *Engine) planOne(ctx context.Context, in ScheduleInput, p *Plan, ref Ref, r inventory.Resource) error {
 	skip := func(reason string) { p.Skipped = append(p.Skipped, Skip{Ref: ref, Reason: reason}) }
 	l := in.Lang
-	env := r.Tags[in.EnvKey]
+	env := r.Tags.Value(in.EnvKey)
 	bastion := in.Bastion != nil && ref.ARN == in.Bastion.ARN
-	m, err := in.Resolver.For(schedule.Target{Tags: r.Tags, Env: env, System: r.Tags[in.SystemKey]})
+	m, err := in.Resolver.For(schedule.Target{Tags: r.Tags.Map(), Env: env, System: r.Tags.Value(in.SystemKey)})
 	ov, overridden := schedule.Governing(in.Overrides, ref.ARN, ref.Name, env, in.At)
 	hold, held := in.Holds[ref.ARN]
 	var (
@@ -204,7 +204,7 @@ func iacWarning(l i18n.Lang, r inventory.Resource, v Verb) string {
 	}
 	switch r.ManagedBy.Kind {
 	case "terraform":
-		if n, ok := r.Attrs["iac_desired_count"].(float64); ok && n > 0 {
+		if n, ok := r.Attrs.Value("iac_desired_count").(float64); ok && n > 0 {
 			return l.T("sched.warn.terraform", r.ManagedBy.Ref, int(n))
 		}
 	case "cloudformation":

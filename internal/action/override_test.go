@@ -36,7 +36,7 @@ func TestOverrideHoldsThenExpires(t *testing.T) {
 	rs := estate(c)
 	for i := range rs {
 		if rs[i].Name == "dev-db" {
-			rs[i].Tags = map[string]string{sched: "office-hours", "env": "dev3"}
+			rs[i].Tags = inventory.TagsOf(map[string]string{sched: "office-hours", "env": "dev3"})
 		}
 	}
 	e, _ := newEngine(t, c)
@@ -180,12 +180,12 @@ func TestStopOrderWorkersAndWarnings(t *testing.T) {
 	c := newCloud()
 	on := map[string]string{sched: "office-hours"}
 	rs := []inventory.Resource{
-		{ARN: c.addService("dev", "queue", 1, on), Type: TypeECSService, Name: "queue", Tags: on, Attrs: map[string]any{"load_balancers": float64(0)}},
-		{ARN: c.addService("dev", "front", 1, on), Type: TypeECSService, Name: "front", Tags: on, Attrs: map[string]any{"load_balancers": float64(1), "iac_desired_count": float64(3)},
+		{ARN: c.addService("dev", "queue", 1, on), Type: TypeECSService, Name: "queue", Tags: inventory.TagsOf(on), Attrs: inventory.AttrsOf(map[string]any{"load_balancers": float64(0)})},
+		{ARN: c.addService("dev", "front", 1, on), Type: TypeECSService, Name: "front", Tags: inventory.TagsOf(on), Attrs: inventory.AttrsOf(map[string]any{"load_balancers": float64(1), "iac_desired_count": float64(3)}),
 			ManagedBy: inventory.ManagedBy{Kind: "terraform", Ref: "aws_ecs_service.front"}},
 	}
 	c.dbs["db"] = &rdsInstanceAvailable
-	rs = append(rs, inventory.Resource{ARN: arnOf("rds", "db:db"), Type: TypeDBInstance, Name: "db", Tags: on})
+	rs = append(rs, inventory.Resource{ARN: arnOf("rds", "db:db"), Type: TypeDBInstance, Name: "db", Tags: inventory.TagsOf(on)})
 	e, _ := newEngine(t, c)
 	p := planWith(t, e, ScheduleInput{Resources: rs, At: evening})
 	if d := cmp.Diff([]string{"stop front", "stop queue", "stop db"}, summary(p)); d != "" {

@@ -273,7 +273,7 @@ func TestLeaseHoldsAndChores(t *testing.T) {
 		}
 	}
 	inst := func(arn, envName string) inventory.Resource {
-		return inventory.Resource{ARN: arn, Type: "AWS::EC2::Instance", State: "running", Tags: map[string]string{"env": envName}, Created: now.Add(-72 * time.Hour)}
+		return inventory.Resource{ARN: arn, Type: "AWS::EC2::Instance", State: "running", Tags: inventory.TagsOf(map[string]string{"env": envName}), Created: now.Add(-72 * time.Hour)}
 	}
 	rs := []inventory.Resource{inst("i-qa1", "qa1"), inst("i-qa2", "qa2"), inst("i-qa3", "qa3")}
 

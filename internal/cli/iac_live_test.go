@@ -22,7 +22,7 @@ func TestIaCLiveAWS(t *testing.T) {
 	now := env.Now()
 	vpc := func(id string) inventory.Resource {
 		return inventory.Resource{ARN: "arn:aws:ec2:" + region + ":" + acct + ":vpc/" + id, Account: acct, Region: region,
-			Type: "AWS::EC2::VPC", ID: id, State: "available", Attrs: map[string]any{"cidr": "10.0.0.0/16", "is_default": false}}
+			Type: "AWS::EC2::VPC", ID: id, State: "available", Attrs: inventory.AttrsOf(map[string]any{"cidr": "10.0.0.0/16", "is_default": false})}
 	}
 	managed, handmade := vpc("vpc-cfn"), vpc("vpc-hand")
 	managed.ManagedBy = inventory.ManagedBy{Kind: "cloudformation", Ref: "network"}

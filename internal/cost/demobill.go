@@ -32,7 +32,7 @@ var demoHeader = []string{
 // demoService names the bill's service and usage type for a resource.
 func demoService(r *inventory.Resource) (service, category, usage string) {
 	a := r.Attrs
-	s := func(k string) string { v, _ := a[k].(string); return v }
+	s := func(k string) string { v, _ := a.Value(k).(string); return v }
 	switch r.Type {
 	case "AWS::EC2::Instance":
 		return "Amazon Elastic Compute Cloud", "Compute", "APN1-BoxUsage:" + s("instance_type")
@@ -134,7 +134,7 @@ func GenerateDemoBill(now time.Time, resources []inventory.Resource, w io.Writer
 			}
 			cost := fmt.Sprintf("%d.%03d", milli/1000, milli%1000)
 			tags := ""
-			if len(r.Tags) > 0 {
+			if r.Tags.Len() > 0 {
 				b, _ := json.Marshal(r.Tags)
 				tags = string(b)
 			}

@@ -188,13 +188,13 @@ func priceOf(rs []*inventory.Resource, f func(*inventory.Resource) (float64, boo
 }
 
 func (rc *recommender) item(kind string, r *inventory.Resource) Recommendation {
-	a := rc.at.Attribute(&Rollup{Account: r.Account, Resource: r.ARN, ResourceName: r.Name, Tags: MakeTags(r.Tags)})
+	a := rc.at.Attribute(&Rollup{Account: r.Account, Resource: r.ARN, ResourceName: r.Name, Tags: MakeTags(r.Tags.Map())})
 	return Recommendation{Kind: kind, ARN: r.ARN, Name: r.Name, Type: r.Type, Account: r.Account, Region: r.Region,
 		System: a.System, Env: a.Env, Owner: a.Owner}
 }
 
 func (rc *recommender) env(r *inventory.Resource) string {
-	return rc.at.Attribute(&Rollup{Account: r.Account, Resource: r.ARN, ResourceName: r.Name, Tags: MakeTags(r.Tags)}).Env
+	return rc.at.Attribute(&Rollup{Account: r.Account, Resource: r.ARN, ResourceName: r.Name, Tags: MakeTags(r.Tags.Map())}).Env
 }
 
 // ratio is num/den of two list prices, exactly as the floats are.
@@ -354,7 +354,7 @@ func (rc *recommender) gp3(r *inventory.Resource) (Recommendation, bool) {
 		return Recommendation{}, false
 	}
 	it := rc.item(RecGP3, r)
-	gb, _ := r.Attrs["size_gb"].(float64)
+	gb, _ := r.Attrs.Value("size_gb").(float64)
 	full, fullOK := pricing.Estimate(r)
 	if b, ok := rc.bill(r); ok && fullOK && full > 0 && b.total.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.total.MulRat(ratio(save, full))), BasisBill
@@ -381,7 +381,7 @@ func (rc *recommender) generation(r *inventory.Resource) (Recommendation, bool) 
 	if !ok || save <= 0 {
 		return Recommendation{}, false
 	}
-	typ, _ := r.Attrs["instance_type"].(string)
+	typ, _ := r.Attrs.Value("instance_type").(string)
 	next, _ := pricing.CurrentGenerationOf(typ)
 	oldH, _ := pricing.InstanceHourly(r.Region, typ)
 	newH, _ := pricing.InstanceHourly(r.Region, next)
@@ -402,11 +402,11 @@ func (rc *recommender) generation(r *inventory.Resource) (Recommendation, bool) 
 
 // onFargate reports whether an ECS service runs on on-demand Fargate only.
 func onFargate(r *inventory.Resource) bool {
-	switch lt, _ := r.Attrs["launch_type"].(string); lt {
+	switch lt, _ := r.Attrs.Value("launch_type").(string); lt {
 	case "FARGATE":
 		return true
 	case "":
-		cps, _ := r.Attrs["capacity_providers"].([]any)
+		cps, _ := r.Attrs.Value("capacity_providers").([]any)
 		for _, cp := range cps {
 			if s, _ := cp.(string); s != "FARGATE" {
 				return false
@@ -421,7 +421,7 @@ func (rc *recommender) fargateSpot(r *inventory.Resource) (Recommendation, bool)
 	if r.Type != "AWS::ECS::Service" || !onFargate(r) {
 		return Recommendation{}, false
 	}
-	if n, _ := r.Attrs["running_count"].(float64); n <= 0 {
+	if n, _ := r.Attrs.Value("running_count").(float64); n <= 0 {
 		return Recommendation{}, false
 	}
 	env := rc.env(r)
@@ -451,7 +451,7 @@ func (rc *recommender) fargateSpot(r *inventory.Resource) (Recommendation, bool)
 // a steward schedule tag or a Custodian offhours tag (even one that opts
 // out or does not parse: someone decided), or another scheduler's tag.
 func (rc *recommender) scheduled(r *inventory.Resource) bool {
-	for k := range r.Tags {
+	for k := range r.Tags.All() {
 		switch strings.ToLower(strings.TrimSpace(k)) {
 		case "offhours", "onhours", "schedule", "instance-scheduler":
 			return true
@@ -461,7 +461,7 @@ func (rc *recommender) scheduled(r *inventory.Resource) bool {
 	if res == nil {
 		res = &schedule.Resolver{}
 	}
-	m, err := res.For(schedule.Target{Tags: r.Tags})
+	m, err := res.For(schedule.Target{Tags: r.Tags.Map()})
 	return err != nil || m.Schedule != nil || m.OptedOut
 }
 
@@ -471,15 +471,15 @@ func (rc *recommender) scheduled(r *inventory.Resource) bool {
 func canStop(r *inventory.Resource) bool {
 	switch r.Type {
 	case "AWS::EC2::Instance":
-		asg, _ := r.Attrs["asg_name"].(string)
+		asg, _ := r.Attrs.Value("asg_name").(string)
 		return r.State == "running" && asg == ""
 	case "AWS::RDS::DBInstance":
-		cl, _ := r.Attrs["cluster_id"].(string)
+		cl, _ := r.Attrs.Value("cluster_id").(string)
 		return r.State == "available" && cl == ""
 	case "AWS::RDS::DBCluster":
 		return r.State == "available"
 	case "AWS::ECS::Service":
-		n, _ := r.Attrs["running_count"].(float64)
+		n, _ := r.Attrs.Value("running_count").(float64)
 		return n > 0
 	}
 	return false

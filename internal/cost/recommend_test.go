@@ -27,7 +27,7 @@ func recARN(kind, id string) string { return "arn:aws:" + kind + ":" + tokyo + "
 func recEstate() []inventory.Resource {
 	res := func(typ, arn, id, name, state string, tags map[string]string, attrs map[string]any, rels ...inventory.Relation) inventory.Resource {
 		return inventory.Resource{ARN: arn, Account: "111111111111", Region: tokyo, Type: typ, ID: id, Name: name,
-			State: state, Tags: tags, Attrs: attrs, Relations: rels}
+			State: state, Tags: inventory.TagsOf(tags), Attrs: inventory.AttrsOf(attrs), Relations: rels}
 	}
 	dev := map[string]string{"system": "shop", "env": "dev", "owner": "alice"}
 	prod := map[string]string{"system": "shop", "env": "prod", "owner": "bob"}
@@ -294,7 +294,7 @@ func TestOfficeHoursLeaveScheduledOut(t *testing.T) {
 			for i := range c.Resources {
 				if c.Resources[i].Name == "devbox" {
 					for k, v := range tc.tags {
-						c.Resources[i].Tags[k] = v
+						c.Resources[i].Tags.Set(k, v)
 					}
 				}
 			}

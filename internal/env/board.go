@@ -120,7 +120,7 @@ func PowerOf(r *inventory.Resource) (schedule.State, bool) {
 		}
 	case "AWS::RDS::DBInstance", "AWS::RDS::DBCluster":
 		if r.Type == "AWS::RDS::DBInstance" {
-			if c, _ := r.Attrs["cluster_id"].(string); c != "" {
+			if c, _ := r.Attrs.Value("cluster_id").(string); c != "" {
 				return "", false // its cluster says
 			}
 		}
@@ -131,11 +131,11 @@ func PowerOf(r *inventory.Resource) (schedule.State, bool) {
 			return schedule.Off, true
 		}
 	case "AWS::ECS::Service":
-		if n, ok := r.Attrs["desired_count"].(float64); ok {
+		if n, ok := r.Attrs.Value("desired_count").(float64); ok {
 			return onIf(n > 0), true
 		}
 	case "AWS::AutoScaling::AutoScalingGroup":
-		if n, ok := r.Attrs["desired_capacity"].(float64); ok {
+		if n, ok := r.Attrs.Value("desired_capacity").(float64); ok {
 			return onIf(n > 0), true
 		}
 	}
@@ -265,7 +265,7 @@ func lastDeploys(ds []delivery.Deployment) map[string]delivery.Deployment {
 func target(r *inventory.Resource, keys Keys) schedule.Target {
 	e, _ := r.Tag(keys.Env)
 	s, _ := r.Tag(keys.System)
-	return schedule.Target{Tags: r.Tags, Env: e, System: s}
+	return schedule.Target{Tags: r.Tags.Map(), Env: e, System: s}
 }
 
 // Hold is what a schedule run wants of a resource instead of (or without)

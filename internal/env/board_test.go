@@ -16,8 +16,8 @@ import (
 var keys = Keys{Env: "env", System: "system"}
 
 func res(arn, typ, name, envName, state string, attrs map[string]any) inventory.Resource {
-	return inventory.Resource{ARN: arn, Account: "111111111111", Type: typ, Name: name, State: state, Attrs: attrs,
-		Tags: map[string]string{"env": envName, "system": "shop"}, Created: t0.Add(-30 * 24 * time.Hour)}
+	return inventory.Resource{ARN: arn, Account: "111111111111", Type: typ, Name: name, State: state, Attrs: inventory.AttrsOf(attrs),
+		Tags: inventory.TagsOf(map[string]string{"env": envName, "system": "shop"}), Created: t0.Add(-30 * 24 * time.Hour)}
 }
 
 func TestBoard(t *testing.T) {

@@ -292,8 +292,8 @@ func (o DiffOptions) compare(a, b *inventory.Resource, envA, envB string) []Diff
 				continue
 			}
 			seen[k] = true
-			va, oka := a.Attrs[k]
-			vb, okb := b.Attrs[k]
+			va, oka := a.Attrs.Get(k)
+			vb, okb := b.Attrs.Get(k)
 			if !oka && !okb {
 				continue
 			}

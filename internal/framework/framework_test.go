@@ -156,7 +156,7 @@ func TestPassNeedsData(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := Evaluate(fw, ps, s, []inventory.Resource{{Type: "AWS::RDS::DBInstance", Attrs: tc.attrs}}, nil).Controls[0]
+			got := Evaluate(fw, ps, s, []inventory.Resource{{Type: "AWS::RDS::DBInstance", Attrs: inventory.AttrsOf(tc.attrs)}}, nil).Controls[0]
 			if got.Status != tc.status || got.Reason != tc.reason {
 				t.Errorf("status %s (%q), want %s (%q)", got.Status, got.Reason, tc.status, tc.reason)
 			}

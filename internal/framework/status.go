@@ -259,7 +259,7 @@ func carries(rs []inventory.Resource, types, attrs []string) bool {
 			continue
 		}
 		for _, a := range attrs {
-			if _, ok := rs[i].Attrs[a]; ok {
+			if _, ok := rs[i].Attrs.Get(a); ok {
 				return true
 			}
 		}

@@ -22,7 +22,7 @@ func demoProdAccount(rs []inventory.Resource) string {
 	n := map[string]int{}
 	best := ""
 	for i := range rs {
-		if a := rs[i].Account; tagFold(rs[i].Tags, "env") == "prod" {
+		if a := rs[i].Account; tagFold(rs[i].Tags.Map(), "env") == "prod" {
 			n[a]++
 			if n[a] > n[best] || (n[a] == n[best] && a < best) {
 				best = a
@@ -39,7 +39,7 @@ func demoManaged(r *inventory.Resource, prod string) bool {
 	if _, ok := byCFN[r.Type]; !ok || isDefault(r) || r.Account != prod || prod == "" {
 		return false
 	}
-	switch tagFold(r.Tags, "system") {
+	switch tagFold(r.Tags.Map(), "system") {
 	case "shop", "api", "platform":
 		return true
 	}
@@ -66,15 +66,15 @@ func DemoStates(rs []inventory.Resource) map[string][]byte {
 		if !demoManaged(r, prod) {
 			continue
 		}
-		row, system := byCFN[r.Type], tagFold(r.Tags, "system")
+		row, system := byCFN[r.Type], tagFold(r.Tags.Map(), "system")
 		file := system + "-prod.tfstate"
 		attrs := map[string]any{"id": r.ID, "arn": r.ARN}
 		if strings.HasPrefix(row.importIDOf(r.ARN, r.ID), "arn:") || r.Type == "AWS::ECS::Service" || r.Type == "AWS::ECS::Cluster" {
 			attrs["id"] = r.ARN
 		}
-		if len(r.Tags) > 0 {
+		if r.Tags.Len() > 0 {
 			tags := map[string]any{}
-			for k, v := range r.Tags {
+			for k, v := range r.Tags.All() {
 				tags[k] = v
 			}
 			attrs["tags"] = tags
@@ -87,7 +87,7 @@ func DemoStates(rs []inventory.Resource) map[string][]byte {
 			in.key = float64(counts[k])
 			counts[k]++
 		} else {
-			in.name = suggestName(&Entry{Name: r.Name, ID: r.ID, Tags: r.Tags})
+			in.name = suggestName(&Entry{Name: r.Name, ID: r.ID, Tags: r.Tags.Map()})
 		}
 		if r.Type == "AWS::EC2::SecurityGroup" && system == "api" && firstAPISG == nil {
 			firstAPISG = r
@@ -234,7 +234,7 @@ func demoPeople(rs []inventory.Resource) map[string][]demoPerson {
 	out := map[string][]demoPerson{}
 	for i := range rs {
 		r := &rs[i]
-		if console, _ := r.Attrs["console_access"].(bool); r.Type == "AWS::IAM::User" && console {
+		if console, _ := r.Attrs.Value("console_access").(bool); r.Type == "AWS::IAM::User" && console {
 			out[r.Account] = append(out[r.Account], demoPerson{r.Name, r.Created})
 		}
 	}
@@ -263,7 +263,7 @@ func demoHand(r *inventory.Resource, people []demoPerson) (name string, ok bool)
 			return p, true
 		}
 	}
-	system := tagFold(r.Tags, "system")
+	system := tagFold(r.Tags.Map(), "system")
 	if system == "platform" || system == "" {
 		return there[0], true
 	}

@@ -343,10 +343,7 @@ func (m *matcher) noteDesiredCount(i int, attrs map[string]any) {
 		return
 	}
 	r := &m.rs[i]
-	if r.Attrs == nil {
-		r.Attrs = map[string]any{}
-	}
-	r.Attrs["iac_desired_count"] = n
+	r.Attrs.Set("iac_desired_count", n)
 }
 
 // claimBlockDevices attributes the volumes an aws_instance declares inline
@@ -403,16 +400,16 @@ func (m *matcher) matchTags() {
 			continue
 		}
 		r := &m.rs[i]
-		stack, ok := r.Tags[tagStackName]
+		stack, ok := r.Tags.Get(tagStackName)
 		if !ok {
 			continue
 		}
 		ref := stack
-		if env, ok := r.Tags[tagEBEnv]; ok {
+		if env, ok := r.Tags.Get(tagEBEnv); ok {
 			ref = "elasticbeanstalk:" + env
 		}
-		m.claims[i] = []claim{{kind: KindCloudFormation, ref: ref, source: r.Tags[tagStackID],
-			place: Place{StateFile: r.Tags[tagStackID], Address: stack}}}
+		m.claims[i] = []claim{{kind: KindCloudFormation, ref: ref, source: r.Tags.Value(tagStackID),
+			place: Place{StateFile: r.Tags.Value(tagStackID), Address: stack}}}
 	}
 }
 
@@ -425,10 +422,10 @@ var notCounted = map[string]bool{"AWS::::Account": true, "Steward::Account::Regi
 func isDefault(r *inventory.Resource) bool {
 	switch r.Type {
 	case "AWS::EC2::VPC", "AWS::EC2::SecurityGroup":
-		v, _ := r.Attrs["is_default"].(bool)
+		v, _ := r.Attrs.Value("is_default").(bool)
 		return v
 	case "AWS::EC2::Subnet":
-		v, _ := r.Attrs["default_for_az"].(bool)
+		v, _ := r.Attrs.Value("default_for_az").(bool)
 		return v
 	}
 	return false
@@ -499,9 +496,9 @@ func distinctPlaces(cl []claim) []Place {
 func (m *matcher) parent(r *inventory.Resource) string {
 	switch r.Type {
 	case "AWS::EC2::Instance":
-		name, _ := r.Attrs["asg_name"].(string)
+		name, _ := r.Attrs.Value("asg_name").(string)
 		if name == "" {
-			name = r.Tags[tagASG]
+			name = r.Tags.Value(tagASG)
 		}
 		if name != "" {
 			for _, rel := range r.Relations {
@@ -521,11 +518,11 @@ func (m *matcher) parent(r *inventory.Resource) string {
 			}
 		}
 	case "AWS::EC2::Snapshot":
-		if manual, ok := r.Attrs["manual"].(bool); ok && !manual {
+		if manual, ok := r.Attrs.Value("manual").(bool); ok && !manual {
 			return relTarget(r, inventory.RelSnapshotOf, "aws-backup")
 		}
 	case "AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot":
-		if r.Attrs["snapshot_type"] == "automated" {
+		if r.Attrs.Value("snapshot_type") == "automated" {
 			return relTarget(r, inventory.RelSnapshotOf, "rds")
 		}
 	case "AWS::Logs::LogGroup":
@@ -545,12 +542,12 @@ func (m *matcher) parent(r *inventory.Resource) string {
 			m.families = map[[3]string]string{}
 			for i := range m.rs {
 				o := &m.rs[i]
-				if f, _ := o.Attrs["family"].(string); o.Type == r.Type && f != "" && len(m.claims[i]) > 0 {
+				if f, _ := o.Attrs.Value("family").(string); o.Type == r.Type && f != "" && len(m.claims[i]) > 0 {
 					m.families[[3]string{o.Account, o.Region, f}] = o.ARN
 				}
 			}
 		}
-		family, _ := r.Attrs["family"].(string)
+		family, _ := r.Attrs.Value("family").(string)
 		if family != "" {
 			return m.families[[3]string{r.Account, r.Region, family}]
 		}
@@ -570,7 +567,7 @@ func relTarget(r *inventory.Resource, kind, fallback string) string {
 func (m *matcher) entry(r *inventory.Resource, now time.Time) Entry {
 	e := Entry{
 		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, ID: r.ID, Name: r.Name,
-		Tags: r.Tags, Creator: r.Creator, Created: r.Created, MonthlyCost: r.MonthlyCost,
+		Tags: r.Tags.Map(), Creator: r.Creator, Created: r.Created, MonthlyCost: r.MonthlyCost,
 	}
 	e.System, _ = r.Tag("system")
 	e.Env, _ = r.Tag("env")
@@ -605,7 +602,7 @@ func stateTags(attrs map[string]any) map[string]string {
 }
 
 func tagFold(tags map[string]string, key string) string {
-	r := inventory.Resource{Tags: tags}
+	r := inventory.Resource{Tags: inventory.TagsOf(tags)}
 	v, _ := r.Tag(key)
 	return v
 }

@@ -28,7 +28,7 @@ func ec2ARN(res string) string { return "arn:aws:ec2:" + region + ":" + acct + "
 func testEstate() []inventory.Resource {
 	app := map[string]string{"system": "app", "env": "prod", "owner": "team-app"}
 	r := func(typ, arn, id string, tags map[string]string, attrs map[string]any, rels ...inventory.Relation) inventory.Resource {
-		return inventory.Resource{ARN: arn, Account: acct, Region: region, Type: typ, ID: id, Name: id, Tags: tags, Attrs: attrs, Relations: rels}
+		return inventory.Resource{ARN: arn, Account: acct, Region: region, Type: typ, ID: id, Name: id, Tags: inventory.TagsOf(tags), Attrs: inventory.AttrsOf(attrs), Relations: rels}
 	}
 	att := func(target string) inventory.Relation {
 		return inventory.Relation{Kind: inventory.RelAttachedTo, Target: target}
@@ -268,9 +268,9 @@ func TestAttributeStacks(t *testing.T) {
 		{ARN: "arn:aws:s3:::cdk-assets", Account: acct, Region: region, Type: "AWS::S3::Bucket", ID: "cdk-assets"},
 		{ARN: "arn:aws:sqs:" + region + ":" + acct + ":jobs", Account: acct, Region: region, Type: "AWS::SQS::Queue", ID: "jobs"},
 		{ARN: ec2ARN("instance/i-0eb0000000000001"), Account: acct, Region: region, Type: "AWS::EC2::Instance", ID: "i-0eb0000000000001",
-			Tags: map[string]string{tagStackName: "awseb-e-abc-stack", tagStackID: "arn:aws:cloudformation:ap-northeast-1:111111111111:stack/awseb-e-abc-stack/1", tagEBEnv: "web-prod"}},
+			Tags: inventory.TagsOf(map[string]string{tagStackName: "awseb-e-abc-stack", tagStackID: "arn:aws:cloudformation:ap-northeast-1:111111111111:stack/awseb-e-abc-stack/1", tagEBEnv: "web-prod"})},
 		{ARN: ec2ARN("instance/i-0sam000000000001"), Account: acct, Region: region, Type: "AWS::EC2::Instance", ID: "i-0sam000000000001",
-			Tags: map[string]string{tagStackName: "sam-app"}},
+			Tags: inventory.TagsOf(map[string]string{tagStackName: "sam-app"})},
 	}
 	stacks := []Stack{{Name: "CdkStack", ID: "arn:aws:cloudformation:ap-northeast-1:111111111111:stack/CdkStack/1", Resources: []StackResource{
 		{LogicalID: "Assets", PhysicalID: "cdk-assets", Type: "AWS::S3::Bucket"},
@@ -368,7 +368,7 @@ func TestAttributeNotesDesiredCount(t *testing.T) {
 		if r.Type != "AWS::ECS::Service" {
 			continue
 		}
-		got, ok := r.Attrs["iac_desired_count"]
+		got, ok := r.Attrs.Get("iac_desired_count")
 		if r.Name == "api-blue" || r.ID == "api-blue" {
 			found = true
 			if got != float64(2) {

@@ -10,7 +10,7 @@ import (
 func TestTally(t *testing.T) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	res := func(arn, account, kind, ref string) inventory.Resource {
-		return inventory.Resource{ARN: arn, Account: account, Type: "AWS::S3::Bucket", Tags: map[string]string{"system": "shop"},
+		return inventory.Resource{ARN: arn, Account: account, Type: "AWS::S3::Bucket", Tags: inventory.TagsOf(map[string]string{"system": "shop"}),
 			ManagedBy: inventory.ManagedBy{Kind: kind, Ref: ref, Source: "s3://states/a.tfstate"}, Created: now.AddDate(0, 0, -10)}
 	}
 	rs := []inventory.Resource{

@@ -37,7 +37,7 @@ func TestTallyGroups(t *testing.T) {
 				}
 				r := inventory.Resource{ARN: fmt.Sprintf("arn:aws:s3:::b%d", i), Account: []string{"111111111111", "222222222222"}[i%2], Type: typ, ID: fmt.Sprint(i), ManagedBy: mb}
 				if s := []string{"shop", "", "search", "shop"}[i%4]; s != "" {
-					r.Tags = map[string]string{"system": s}
+					r.Tags = inventory.NewTags("system", s)
 				}
 				rs = append(rs, r)
 			}

@@ -29,20 +29,15 @@ func (e *AttrError) Error() string {
 // table does not document are left alone: no policy can read them.
 func CheckAttrs(r *Resource) error {
 	ti, ok := typeIndex[r.Type]
-	if !ok || len(r.Attrs) == 0 {
+	if !ok {
 		return nil
 	}
-	keys := make([]string, 0, len(r.Attrs))
-	for k := range r.Attrs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for k, v := range r.Attrs.All() {
 		doc, ok := ti.Attrs[k]
 		if !ok {
 			continue
 		}
-		if err := CheckAttr(doc, k, r.Attrs[k]); err != nil {
+		if err := CheckAttr(doc, k, v); err != nil {
 			return err
 		}
 	}

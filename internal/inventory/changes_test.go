@@ -8,12 +8,12 @@ import (
 
 func TestChanges(t *testing.T) {
 	a := Resource{ARN: "arn:x", Type: "AWS::EC2::Volume", ID: "vol-1", State: "in-use",
-		Tags:  map[string]string{"env": "prod", "owner": "sato"},
-		Attrs: map[string]any{"size_gb": 100.0, "volume_type": "gp2"}}
+		Tags:  TagsOf(map[string]string{"env": "prod", "owner": "sato"}),
+		Attrs: AttrsOf(map[string]any{"size_gb": 100.0, "volume_type": "gp2"})}
 	b := a
 	b.State = "available"
-	b.Tags = map[string]string{"env": "prod", "system": "shop"}
-	b.Attrs = map[string]any{"size_gb": 200.0, "volume_type": "gp2"}
+	b.Tags = TagsOf(map[string]string{"env": "prod", "system": "shop"})
+	b.Attrs = AttrsOf(map[string]any{"size_gb": 200.0, "volume_type": "gp2"})
 	b.Relations = []Relation{{Kind: RelAttachedTo, Target: "arn:i"}}
 	got, err := Changes(&a, &b)
 	if err != nil {

@@ -33,9 +33,9 @@ func (r *Resource) appendJSON(b []byte) ([]byte, error) {
 		b = append(b, `,"name":`...)
 		b = appendString(b, r.Name)
 	}
-	if len(r.Tags) > 0 {
+	if r.Tags.Len() > 0 {
 		b = append(b, `,"tags":`...)
-		b = appendStringMap(b, r.Tags)
+		b = appendTags(b, r.Tags)
 	}
 	if !r.Created.IsZero() {
 		b = append(b, `,"created":`...)
@@ -47,9 +47,9 @@ func (r *Resource) appendJSON(b []byte) ([]byte, error) {
 		b = append(b, `,"state":`...)
 		b = appendString(b, r.State)
 	}
-	if len(r.Attrs) > 0 {
+	if r.Attrs.Len() > 0 {
 		b = append(b, `,"attrs":`...)
-		if b, err = appendMap(b, r.Attrs); err != nil {
+		if b, err = appendAttrs(b, r.Attrs); err != nil {
 			return nil, fmt.Errorf("attrs: %w", err)
 		}
 	}
@@ -124,22 +124,36 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 	return append(b, j...), nil
 }
 
-func appendStringMap(b []byte, m map[string]string) []byte {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+// appendTags appends tags as encoding/json writes a map[string]string:
+// keys in byte order (the order Tags keeps them in).
+func appendTags(b []byte, t Tags) []byte {
 	b = append(b, '{')
-	for i, k := range keys {
+	for i, e := range t.kv {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = appendString(b, e.Key)
 		b = append(b, ':')
-		b = appendString(b, m[k])
+		b = appendString(b, e.Value)
 	}
 	return append(b, '}')
+}
+
+// appendAttrs appends attrs as encoding/json writes a map[string]any.
+func appendAttrs(b []byte, a Attrs) ([]byte, error) {
+	b = append(b, '{')
+	var err error
+	for i, e := range a.kv {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, e.Key)
+		b = append(b, ':')
+		if b, err = appendValue(b, e.Value); err != nil {
+			return nil, fmt.Errorf("%s: %w", e.Key, err)
+		}
+	}
+	return append(b, '}'), nil
 }
 
 func appendMap(b []byte, m map[string]any) ([]byte, error) {

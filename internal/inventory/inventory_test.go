@@ -15,8 +15,8 @@ func vol() Resource {
 	return Resource{
 		ARN: "arn:aws:ec2:ap-northeast-1:111111111111:volume/vol-1", Account: "111111111111",
 		Region: "ap-northeast-1", Type: "AWS::EC2::Volume", ID: "vol-1",
-		Tags:      map[string]string{"Env": "dev", " owner": "team-a"},
-		Attrs:     map[string]any{"size_gb": 100.0, "volume_type": "gp2"},
+		Tags:      TagsOf(map[string]string{"Env": "dev", " owner": "team-a"}),
+		Attrs:     AttrsOf(map[string]any{"size_gb": 100.0, "volume_type": "gp2"}),
 		Relations: []Relation{{RelAttachedTo, "arn:i-1"}, {RelUsesSG, "arn:sg-1"}},
 	}
 }
@@ -31,7 +31,7 @@ func TestHashIgnoresOrderButNotContent(t *testing.T) {
 		t.Error("Hash must not reorder the caller's relations")
 	}
 	c := vol()
-	c.Attrs["size_gb"] = 101.0
+	c.Attrs.Set("size_gb", 101.0)
 	if a.Hash() == c.Hash() {
 		t.Error("a changed attr must change the hash")
 	}

@@ -20,20 +20,20 @@ type Resource struct {
 	// (AWS::EC2::Instance). See types.go for the types steward knows.
 	Type string `json:"type"`
 	// ID is the native identifier (i-0abc..., vol-..., the bucket name).
-	ID      string            `json:"id"`
-	Name    string            `json:"name,omitempty"`
-	Tags    map[string]string `json:"tags,omitempty"`
-	Created time.Time         `json:"created,omitzero"`
+	ID      string    `json:"id"`
+	Name    string    `json:"name,omitempty"`
+	Tags    Tags      `json:"tags,omitzero"`
+	Created time.Time `json:"created,omitzero"`
 	// State is the lifecycle state in the service's own words, lower case
 	// (running, stopped, available, in-use ...). Empty when the type has none.
 	State string `json:"state,omitempty"`
 	// Attrs is the normalized describe output. Values are JSON values only:
 	// string, float64, bool, nil, []any, map[string]any. Keys are snake_case
 	// and documented per type in types.go.
-	Attrs     map[string]any `json:"attrs,omitempty"`
-	Relations []Relation     `json:"relations,omitempty"`
-	ManagedBy ManagedBy      `json:"managed_by,omitzero"`
-	Creator   *Creator       `json:"creator,omitempty"`
+	Attrs     Attrs      `json:"attrs,omitzero"`
+	Relations []Relation `json:"relations,omitempty"`
+	ManagedBy ManagedBy  `json:"managed_by,omitzero"`
+	Creator   *Creator   `json:"creator,omitempty"`
 	// MonthlyCost is an estimate in USD per month; 0 when unknown.
 	MonthlyCost float64 `json:"monthly_cost,omitempty"`
 }
@@ -77,10 +77,10 @@ type Creator struct {
 // Tag returns the value of a tag, matching the key exactly first and then
 // case-insensitively (teams write Env, env and ENV for the same thing).
 func (r *Resource) Tag(key string) (string, bool) {
-	if v, ok := r.Tags[key]; ok {
+	if v, ok := r.Tags.Get(key); ok {
 		return v, true
 	}
-	for k, v := range r.Tags {
+	for k, v := range r.Tags.All() {
 		if strings.EqualFold(strings.TrimSpace(k), key) {
 			return v, true
 		}
@@ -104,7 +104,7 @@ func (r *Resource) AWSDefault() bool {
 	default:
 		return false
 	}
-	b, _ := r.Attrs[key].(bool)
+	b, _ := r.Attrs.Value(key).(bool)
 	return b
 }
 

@@ -130,7 +130,7 @@ func (r *Resolver) Resolve(s Subject) Owner {
 		resVia = InventoryTag
 	}
 	if res != nil && !o.Done() {
-		o.Fill(r.tagOwner(res.Tags), r.tagSys(res.Tags), r.tagEnv(res.Tags), resVia)
+		o.Fill(ResourceTagValue(res, r.keys.Owner), ResourceTagValue(res, r.keys.System), ResourceTagValue(res, r.keys.Env), resVia)
 	}
 	if !o.Done() {
 		name, broken := s.Name, false
@@ -150,7 +150,7 @@ func (r *Resolver) Resolve(s Subject) Owner {
 		case "service":
 			if s.Lookup != nil {
 				if parent := s.Lookup(res.ManagedBy.Ref); parent != nil {
-					o.Fill(r.tagOwner(parent.Tags), r.tagSys(parent.Tags), r.tagEnv(parent.Tags), ManagedBy)
+					o.Fill(ResourceTagValue(parent, r.keys.Owner), ResourceTagValue(parent, r.keys.System), ResourceTagValue(parent, r.keys.Env), ManagedBy)
 					r.fillNaming(&o, parent.Name, ManagedBy)
 				}
 			}
@@ -215,4 +215,10 @@ func TagValue(tags map[string]string, key string) string {
 		}
 	}
 	return ""
+}
+
+// ResourceTagValue is TagValue of a resource's tags.
+func ResourceTagValue(r *inventory.Resource, key string) string {
+	v, _ := r.Tag(key)
+	return strings.TrimSpace(v)
 }

@@ -13,7 +13,7 @@ import (
 func TestResolve(t *testing.T) {
 	rule := naming.MustCompile("{system}-{env}-{role}", "", map[string][]string{"env": {"prod", "stg", "dev"}})
 	ownerRule := naming.MustCompile("{owner}-{system}-{env}", "", map[string][]string{"env": {"prod", "stg", "dev"}})
-	parent := &inventory.Resource{ARN: "arn:aws:ecs:r:1:service/c/api", Name: "api-prod-svc", Tags: map[string]string{"owner": "sre"}}
+	parent := &inventory.Resource{ARN: "arn:aws:ecs:r:1:service/c/api", Name: "api-prod-svc", Tags: inventory.TagsOf(map[string]string{"owner": "sre"})}
 	lookup := func(ref string) *inventory.Resource {
 		if ref == parent.ARN {
 			return parent
@@ -27,11 +27,11 @@ func TestResolve(t *testing.T) {
 		want Owner
 	}{
 		"resource tags, keys in any case": {
-			s:    Subject{Resource: &inventory.Resource{Name: "shop-prod-web", Tags: map[string]string{"Owner": " sato ", "system": "shop", "ENV": "prod"}}},
+			s:    Subject{Resource: &inventory.Resource{Name: "shop-prod-web", Tags: inventory.TagsOf(map[string]string{"Owner": " sato ", "system": "shop", "ENV": "prod"})}},
 			want: Owner{Owner: "sato", System: "shop", Env: "prod", OwnerVia: Tag, SystemVia: Tag, EnvVia: Tag},
 		},
 		"tag beats naming": {
-			s:    Subject{Resource: &inventory.Resource{Name: "api-dev-worker", Tags: map[string]string{"env": "stg"}}},
+			s:    Subject{Resource: &inventory.Resource{Name: "api-dev-worker", Tags: inventory.TagsOf(map[string]string{"env": "stg"})}},
 			want: Owner{System: "api", Env: "stg", SystemVia: Naming, EnvVia: Tag},
 		},
 		"naming fills system and env, creator the owner": {
@@ -48,7 +48,7 @@ func TestResolve(t *testing.T) {
 			want: Owner{},
 		},
 		"bill tags before inventory tags": {
-			s:    Subject{Tags: map[string]string{"system": "billed"}, Resource: &inventory.Resource{Name: "x", Tags: map[string]string{"system": "inv", "owner": "ops"}}},
+			s:    Subject{Tags: map[string]string{"system": "billed"}, Resource: &inventory.Resource{Name: "x", Tags: inventory.TagsOf(map[string]string{"system": "inv", "owner": "ops"})}},
 			want: Owner{Owner: "ops", System: "billed", OwnerVia: InventoryTag, SystemVia: Tag},
 		},
 		"inventory name before the caller's": {

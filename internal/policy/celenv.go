@@ -204,7 +204,7 @@ type resourceField struct {
 }
 
 // cachedFields is how many fields resVal.boxed keeps.
-const cachedFields = 7
+const cachedFields = 9
 
 var resourceFields = map[string]resourceField{
 	"arn":     {types.StringType, func(r *inventory.Resource) any { return types.String(r.ARN) }, nil, 1},
@@ -215,19 +215,13 @@ var resourceFields = map[string]resourceField{
 	"name":    {types.StringType, func(r *inventory.Resource) any { return types.String(r.Name) }, nil, 6},
 	"state":   {types.StringType, func(r *inventory.Resource) any { return types.String(r.State) }, nil, 7},
 	"tags": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
-		if r.Tags == nil {
-			return map[string]string{}
-		}
-		return r.Tags
-	}, nil, 0},
+		return newTagsVal(r.Tags)
+	}, nil, 8},
 	"created": {types.TimestampType, func(r *inventory.Resource) any { return types.Timestamp{Time: r.Created} },
 		func(r *inventory.Resource) bool { return !r.Created.IsZero() }, 0},
 	"attrs": {types.NewMapType(types.StringType, types.DynType), func(r *inventory.Resource) any {
-		if r.Attrs == nil {
-			return map[string]any{}
-		}
-		return r.Attrs
-	}, nil, 0},
+		return newAttrsVal(r.Attrs)
+	}, nil, 9},
 	"relations": {types.NewListType(types.NewMapType(types.StringType, types.StringType)), func(r *inventory.Resource) any {
 		out := make([]any, len(r.Relations))
 		for i, rel := range r.Relations {
@@ -762,7 +756,7 @@ func resList(a types.Adapter, ev *evalState, at []int) ref.Val {
 // worldOpenPorts returns the ports of want that a security group's ingress
 // opens to 0.0.0.0/0 or ::/0, over TCP or all protocols.
 func worldOpenPorts(r *inventory.Resource, want traits.Lister) ([]int64, error) {
-	rules, _ := r.Attrs["ingress"].([]any)
+	rules, _ := r.Attrs.Value("ingress").([]any)
 	var ports []int64
 	n := int(want.Size().(types.Int))
 	for i := range n {

@@ -36,7 +36,7 @@ func TestCompileCacheBindsEachRunsOptions(t *testing.T) {
 	vol := inventory.Resource{
 		ARN: "arn:aws:ec2:us-east-1:111111111111:volume/vol-1", Type: "AWS::EC2::Volume",
 		Account: "111111111111", Region: "us-east-1", Name: "shop-prod", Created: created,
-		Tags: map[string]string{"team": "a"},
+		Tags: inventory.TagsOf(map[string]string{"team": "a"}),
 	}
 	base := func() Options {
 		return Options{Now: created.Add(10 * 24 * time.Hour), Pricer: ListPrices{}, Required: map[string][]string{"owner": nil}}

@@ -128,8 +128,8 @@ func TestCostLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		rs := []inventory.Resource{
-			{ARN: "arn:vol/big", Type: "AWS::EC2::Volume", Attrs: map[string]any{"size_gb": 1000.0}},
-			{ARN: "arn:vol/small", Type: "AWS::EC2::Volume", Attrs: map[string]any{"size_gb": 3.0}},
+			{ARN: "arn:vol/big", Type: "AWS::EC2::Volume", Attrs: inventory.AttrsOf(map[string]any{"size_gb": 1000.0})},
+			{ARN: "arn:vol/small", Type: "AWS::EC2::Volume", Attrs: inventory.AttrsOf(map[string]any{"size_gb": 3.0})},
 		}
 		start := time.Now()
 		fs, err := e.Evaluate(context.Background(), rs)
@@ -175,7 +175,7 @@ func TestCostLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rs := []inventory.Resource{{ARN: "arn:vol/big", Type: "AWS::EC2::Volume", Attrs: map[string]any{"size_gb": 1000.0}}}
+		rs := []inventory.Resource{{ARN: "arn:vol/big", Type: "AWS::EC2::Volume", Attrs: inventory.AttrsOf(map[string]any{"size_gb": 1000.0})}}
 		start := time.Now()
 		fs, err := e.Evaluate(context.Background(), rs)
 		if err != nil || len(fs) != 0 {

@@ -233,9 +233,9 @@ policies:
 	}
 	now := o.Now
 	rs := []inventory.Resource{
-		{ARN: "v2", Account: "1", Region: "ap-northeast-1", Type: "AWS::EC2::Volume", ID: "vol-2", State: "available", Created: now.Add(-3 * 24 * time.Hour), MonthlyCost: 10, Attrs: map[string]any{"size_gb": 100.0}},
+		{ARN: "v2", Account: "1", Region: "ap-northeast-1", Type: "AWS::EC2::Volume", ID: "vol-2", State: "available", Created: now.Add(-3 * 24 * time.Hour), MonthlyCost: 10, Attrs: inventory.AttrsOf(map[string]any{"size_gb": 100.0})},
 		{ARN: "v1", Account: "1", Region: "ap-northeast-1", Type: "AWS::EC2::Volume", ID: "vol-1", Name: "shop-prod-data", State: "in-use", Relations: []inventory.Relation{{Kind: "attached-to", Target: "i1"}}},
-		{ARN: "i1", Account: "1", Region: "ap-northeast-1", Type: "AWS::EC2::Instance", ID: "i-1", Tags: map[string]string{"owner": "sato"}},
+		{ARN: "i1", Account: "1", Region: "ap-northeast-1", Type: "AWS::EC2::Instance", ID: "i-1", Tags: inventory.TagsOf(map[string]string{"owner": "sato"})},
 	}
 	got, err := e.Evaluate(context.Background(), rs)
 	if err != nil {

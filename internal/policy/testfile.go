@@ -226,7 +226,7 @@ func (tf *testFile) resources(f *yamlfile.File) ([]inventory.Resource, error) {
 		field := fmt.Sprintf("resources[%d]", i)
 		r := inventory.Resource{
 			ARN: tr.ARN, Account: tr.Account, Region: tr.Region, Type: tr.Type,
-			ID: tr.ID, Name: tr.Name, Tags: tr.Tags, State: tr.State,
+			ID: tr.ID, Name: tr.Name, Tags: inventory.TagsOf(tr.Tags), State: tr.State,
 			MonthlyCost: tr.MonthlyCost,
 			ManagedBy:   inventory.ManagedBy{Kind: tr.ManagedBy.Kind, Ref: tr.ManagedBy.Ref},
 		}
@@ -245,7 +245,7 @@ func (tf *testFile) resources(f *yamlfile.File) ([]inventory.Resource, error) {
 			if err != nil {
 				return nil, f.Errorf(field+".attrs", "%v", err)
 			}
-			r.Attrs = a.(map[string]any)
+			r.Attrs = inventory.AttrsOf(a.(map[string]any))
 		}
 		for _, rel := range tr.Relations {
 			r.Relations = append(r.Relations, inventory.Relation{Kind: rel.Kind, Target: rel.Target})

@@ -1,7 +1,6 @@
 package pricing
 
 import (
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -226,8 +225,7 @@ func CurrentGenerationSavings(r *inventory.Resource) (float64, bool) {
 		return 0, false
 	}
 	c := *r
-	c.Attrs = maps.Clone(r.Attrs)
-	c.Attrs[key] = next
+	c.Attrs.Set(key, next)
 	then, ok := Estimate(&c)
 	if !ok {
 		return 0, false
@@ -296,7 +294,7 @@ func dbHourly(p *regionPrices, r *inventory.Resource) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	if b, _ := r.Attrs["multi_az"].(bool); b {
+	if b, _ := r.Attrs.Value("multi_az").(bool); b {
 		h *= 2
 	}
 	return h, true
@@ -323,13 +321,13 @@ func dbMonthly(p *regionPrices, r *inventory.Resource) (float64, bool) {
 		return 0, false
 	}
 	storage := gb * perGB
-	if b, _ := r.Attrs["multi_az"].(bool); b {
+	if b, _ := r.Attrs.Value("multi_az").(bool); b {
 		storage *= 2
 	}
 	return cost + storage, true
 }
 
-func snapshotMonthly(a map[string]any, perGB float64) (float64, bool) {
+func snapshotMonthly(a inventory.Attrs, perGB float64) (float64, bool) {
 	switch str(a, "snapshot_type") {
 	case "automated":
 		return 0, true
@@ -340,11 +338,11 @@ func snapshotMonthly(a map[string]any, perGB float64) (float64, bool) {
 	return 0, false
 }
 
-func fargateHourly(p *regionPrices, a map[string]any) (float64, bool) {
+func fargateHourly(p *regionPrices, a inventory.Attrs) (float64, bool) {
 	switch lt := str(a, "launch_type"); lt {
 	case "FARGATE":
 	case "":
-		cps, _ := a["capacity_providers"].([]any)
+		cps, _ := a.Value("capacity_providers").([]any)
 		if len(cps) == 0 {
 			return 0, false
 		}
@@ -365,17 +363,17 @@ func fargateHourly(p *regionPrices, a map[string]any) (float64, bool) {
 	return tasks * (cpu/1024*p.fargateVCPUHour + mem/1024*p.fargateGBHour), true
 }
 
-func str(a map[string]any, k string) string {
-	s, _ := a[k].(string)
+func str(a inventory.Attrs, k string) string {
+	s, _ := a.Value(k).(string)
 	return s
 }
 
-func num(a map[string]any, k string) float64 {
-	f, _ := a[k].(float64)
+func num(a inventory.Attrs, k string) float64 {
+	f, _ := a.Value(k).(float64)
 	return f
 }
 
-func numOK(a map[string]any, k string) (float64, bool) {
-	f, ok := a[k].(float64)
+func numOK(a inventory.Attrs, k string) (float64, bool) {
+	f, ok := a.Value(k).(float64)
 	return f, ok
 }

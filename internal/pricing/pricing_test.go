@@ -20,7 +20,7 @@ type result struct {
 var approx = cmpopts.EquateApprox(0, 1e-9)
 
 func res(typ, region, state string, attrs map[string]any) *inventory.Resource {
-	return &inventory.Resource{ARN: "arn:test", Account: "111111111111", Region: region, Type: typ, State: state, Attrs: attrs}
+	return &inventory.Resource{ARN: "arn:test", Account: "111111111111", Region: region, Type: typ, State: state, Attrs: inventory.AttrsOf(attrs)}
 }
 
 func TestEstimate(t *testing.T) {

@@ -30,7 +30,7 @@ func (s *liveSource) resources(unit string) []inventory.Resource {
 	var rs []inventory.Resource
 	for _, id := range slices.Sorted(maps.Keys(s.states[unit])) {
 		rs = append(rs, inventory.Resource{ARN: "arn:aws:ec2:us-east-1:111111111111:volume/" + id, Account: "111111111111", Region: "us-east-1",
-			Type: "AWS::EC2::Volume", ID: id, State: s.states[unit][id], Tags: map[string]string{"unit": unit}})
+			Type: "AWS::EC2::Volume", ID: id, State: s.states[unit][id], Tags: inventory.TagsOf(map[string]string{"unit": unit})})
 	}
 	return rs
 }
@@ -61,7 +61,7 @@ func (s *liveSource) Assemble(map[string][]byte, map[string]string) (*inventory.
 func (s *liveSource) Refresh(base *inventory.Collection, records map[string][]byte) (*inventory.Collection, error) {
 	out := &inventory.Collection{Coverage: base.Coverage}
 	for _, r := range base.Resources {
-		if _, again := records[r.Tags["unit"]]; !again {
+		if _, again := records[r.Tags.Value("unit")]; !again {
 			out.Resources = append(out.Resources, r)
 		}
 	}

@@ -23,12 +23,12 @@ func TestAttributionOnly(t *testing.T) {
 	acct := "111111111111"
 	rs := []inventory.Resource{
 		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0001", ID: "i-0001", Account: acct, Region: "ap-northeast-1", Type: "AWS::EC2::Instance",
-			Name: "web-1", Tags: map[string]string{"owner": "sato", "system": "shop", "env": "prod"}, Attrs: map[string]any{"instance_type": "t3.micro"}},
+			Name: "web-1", Tags: inventory.TagsOf(map[string]string{"owner": "sato", "system": "shop", "env": "prod"}), Attrs: inventory.AttrsOf(map[string]any{"instance_type": "t3.micro"})},
 		{ARN: "arn:aws:autoscaling:ap-northeast-1:111111111111:autoScalingGroup:x:autoScalingGroupName/api-prod-asg", ID: "api-prod-asg", Account: acct, Region: "ap-northeast-1",
-			Type: "AWS::AutoScaling::AutoScalingGroup", Name: "api-prod-asg", Tags: map[string]string{"owner": "kato", "system": "api", "env": "prod"}},
+			Type: "AWS::AutoScaling::AutoScalingGroup", Name: "api-prod-asg", Tags: inventory.TagsOf(map[string]string{"owner": "kato", "system": "api", "env": "prod"})},
 		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0002", ID: "i-0002", Account: acct, Region: "ap-northeast-1", Type: "AWS::EC2::Instance",
 			ManagedBy: inventory.ManagedBy{Kind: "service", Ref: "arn:aws:autoscaling:ap-northeast-1:111111111111:autoScalingGroup:x:autoScalingGroupName/api-prod-asg"},
-			Attrs:     map[string]any{"instance_type": "m5.large"}},
+			Attrs:     inventory.AttrsOf(map[string]any{"instance_type": "m5.large"})},
 		{ARN: "arn:aws:s3:::search-stg-logs", ID: "search-stg-logs", Account: acct, Region: "ap-northeast-1", Type: "AWS::S3::Bucket", Name: "search-stg-logs"},
 		{ARN: "arn:aws:rds:ap-northeast-1:111111111111:db:db-1", ID: "db-1", Account: acct, Region: "ap-northeast-1", Type: "AWS::RDS::DBInstance",
 			Creator: &inventory.Creator{Principal: "arn:aws:iam::111111111111:user/tanaka", Via: "console"}},

@@ -219,7 +219,7 @@ func (c *dashCache) followers(ctx context.Context, sc *inventory.Scan, res *sche
 		began := time.Now()
 		f := &scheduleFollowers{counts: map[string]int{}, samples: map[string][]*inventory.Resource{}}
 		err := c.store.EachResource(ctx, sc.ID, func(r *inventory.Resource) error {
-			t := schedule.Target{Tags: r.Tags}
+			t := schedule.Target{Tags: r.Tags.Map()}
 			t.Env, _ = r.Tag(envKey)
 			t.System, _ = r.Tag(systemKey)
 			m, err := res.For(t)

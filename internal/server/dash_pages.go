@@ -419,8 +419,8 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 		if d.Resource.MonthlyCost > 0 {
 			d.Cost, d.CostOK = money.Convert(d.Resource.MonthlyCost, money.USD, 1, v.Currency, s.cfg.Currency.Rate)
 		}
-		for _, k := range sortedKeys(d.Resource.Attrs) {
-			d.Attrs = append(d.Attrs, attrRow{k, attrText(d.Resource.Attrs[k])})
+		for _, k := range sortedKeys(d.Resource.Attrs.Map()) {
+			d.Attrs = append(d.Attrs, attrRow{k, attrText(d.Resource.Attrs.Value(k))})
 		}
 	}
 	fs, err := s.store.ResourceFindings(ctx, sc.ID, arn)

@@ -48,8 +48,8 @@ func testServer(t testing.TB, yaml string) *Server {
 		for i := range 60 {
 			r := inventory.Resource{ARN: arn(i), Account: "111111111111", Region: "ap-northeast-1", Type: "AWS::EC2::Instance",
 				ID: fmt.Sprintf("i-%04d", i), Name: fmt.Sprintf("web-%02d", i), State: "running",
-				Tags:        map[string]string{"owner": []string{"sato", "kato"}[i%2], "system": "shop", "env": env},
-				Attrs:       map[string]any{"instance_type": "t3.micro"},
+				Tags:        inventory.TagsOf(map[string]string{"owner": []string{"sato", "kato"}[i%2], "system": "shop", "env": env}),
+				Attrs:       inventory.AttrsOf(map[string]any{"instance_type": "t3.micro"}),
 				MonthlyCost: 10,
 				ManagedBy:   inventory.ManagedBy{Kind: "terraform", Ref: fmt.Sprintf("aws_instance.web[%d]", i)},
 			}

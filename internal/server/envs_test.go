@@ -69,7 +69,7 @@ func envServer(t *testing.T) (*Server, *fakeWebAPI) {
 	for _, e := range []string{"qa1", "qa2", "prod"} {
 		rs = append(rs, inventory.Resource{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-" + e, Type: "AWS::EC2::Instance",
 			Account: "111111111111", Region: "ap-northeast-1", Name: "shop-" + e + "-web",
-			Tags: map[string]string{"env": e, "system": "shop"}, State: "running"})
+			Tags: inventory.TagsOf(map[string]string{"env": e, "system": "shop"}), State: "running"})
 	}
 	if _, err := st.SaveScan(context.Background(), &inventory.Scan{ID: "s1", Source: "demo", Started: at, Finished: at.Add(time.Minute)}, rs, nil); err != nil {
 		t.Fatal(err)

@@ -40,12 +40,12 @@ func main() {
 	if *change > 0 {
 		every := int(100 / *change)
 		for i := 0; i < len(rs); i += max(every, 1) {
-			tags := make(map[string]string, len(rs[i].Tags)+1)
-			for k, v := range rs[i].Tags {
+			tags := make(map[string]string, rs[i].Tags.Len()+1)
+			for k, v := range rs[i].Tags.All() {
 				tags[k] = v
 			}
 			tags["bench-rev"] = "2"
-			rs[i].Tags = tags
+			rs[i].Tags = inventory.TagsOf(tags)
 			changed++
 		}
 	}

@@ -226,7 +226,7 @@ func selectTypes(ctx context.Context, api aggregatorAPI, name string, types, acc
 func keepFromConfig(r inventory.Resource) bool {
 	switch r.Type {
 	case "AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot":
-		return r.Attrs["snapshot_type"] != "automated"
+		return r.Attrs.Value("snapshot_type") != "automated"
 	case "AWS::EC2::NatGateway", "AWS::EC2::Instance":
 		return r.State != "deleted" && r.State != "terminated"
 	}
@@ -239,9 +239,9 @@ func keepFromConfig(r inventory.Resource) bool {
 func nameAsAPI(r *inventory.Resource) {
 	switch inventory.ServiceOf(r.Type) {
 	case "ec2":
-		r.Name = nameTag(r.Tags)
+		r.Name = r.Tags.Value("Name")
 		if r.Name == "" && r.Type == "AWS::EC2::SecurityGroup" {
-			r.Name, _ = r.Attrs["group_name"].(string)
+			r.Name, _ = r.Attrs.Value("group_name").(string)
 		}
 	case "rds":
 		r.Name = r.ID

@@ -48,14 +48,14 @@ func TestKeepAndNameFromConfig(t *testing.T) {
 		keep     bool
 		wantName string
 	}{
-		"automated db snapshot": {in: inventory.Resource{Type: "AWS::RDS::DBSnapshot", ID: "rds:a", Attrs: map[string]any{"snapshot_type": "automated"}}, keep: false, wantName: "rds:a"},
-		"manual db snapshot":    {in: inventory.Resource{Type: "AWS::RDS::DBSnapshot", ID: "m", Name: "x", Attrs: map[string]any{"snapshot_type": "manual"}}, keep: true, wantName: "m"},
+		"automated db snapshot": {in: inventory.Resource{Type: "AWS::RDS::DBSnapshot", ID: "rds:a", Attrs: inventory.AttrsOf(map[string]any{"snapshot_type": "automated"})}, keep: false, wantName: "rds:a"},
+		"manual db snapshot":    {in: inventory.Resource{Type: "AWS::RDS::DBSnapshot", ID: "m", Name: "x", Attrs: inventory.AttrsOf(map[string]any{"snapshot_type": "manual"})}, keep: true, wantName: "m"},
 		"terminated instance":   {in: inventory.Resource{Type: "AWS::EC2::Instance", State: "terminated"}, keep: false},
 		"deleted nat":           {in: inventory.Resource{Type: "AWS::EC2::NatGateway", State: "deleted"}, keep: false},
-		"group named by tag":    {in: inventory.Resource{Type: "AWS::EC2::SecurityGroup", Name: "web", Tags: map[string]string{"Name": "web-prod"}, Attrs: map[string]any{"group_name": "web"}}, keep: true, wantName: "web-prod"},
-		"group without tag":     {in: inventory.Resource{Type: "AWS::EC2::SecurityGroup", Name: "", Attrs: map[string]any{"group_name": "web"}}, keep: true, wantName: "web"},
+		"group named by tag":    {in: inventory.Resource{Type: "AWS::EC2::SecurityGroup", Name: "web", Tags: inventory.TagsOf(map[string]string{"Name": "web-prod"}), Attrs: inventory.AttrsOf(map[string]any{"group_name": "web"})}, keep: true, wantName: "web-prod"},
+		"group without tag":     {in: inventory.Resource{Type: "AWS::EC2::SecurityGroup", Name: "", Attrs: inventory.AttrsOf(map[string]any{"group_name": "web"})}, keep: true, wantName: "web"},
 		"vpc named only by tag": {in: inventory.Resource{Type: "AWS::EC2::VPC", Name: "vpc-1", ID: "vpc-1"}, keep: true, wantName: ""},
-		"db by identifier":      {in: inventory.Resource{Type: "AWS::RDS::DBInstance", ID: "api-db", Name: "Api", Tags: map[string]string{"Name": "Api"}}, keep: true, wantName: "api-db"},
+		"db by identifier":      {in: inventory.Resource{Type: "AWS::RDS::DBInstance", ID: "api-db", Name: "Api", Tags: inventory.TagsOf(map[string]string{"Name": "Api"})}, keep: true, wantName: "api-db"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -69,7 +69,7 @@ func collectAutoScaling(ctx context.Context, t *target, out *unitOut, api autoSc
 		tags := tagMap(g.Tags, func(t astypes.TagDescription) (*string, *string) { return t.Key, t.Value })
 		r := inventory.Resource{
 			ARN: str(g.AutoScalingGroupARN), Account: t.account, Region: t.region, Type: "AWS::AutoScaling::AutoScalingGroup",
-			ID: name, Name: name, Tags: tags, State: lower(str(g.Status)), Attrs: attrs,
+			ID: name, Name: name, Tags: inventory.TagsOf(tags), State: lower(str(g.Status)), Attrs: inventory.AttrsOf(attrs),
 		}
 		if r.ARN == "" {
 			r.ARN = t.arn("autoscaling", "autoScalingGroupName/"+name)

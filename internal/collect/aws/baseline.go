@@ -47,10 +47,10 @@ func collectGuardDuty(ctx context.Context, t *target, out *unitOut, api guardDut
 			enabled = enabled || d.Status == gdtypes.DetectorStatusEnabled
 			r := inventory.Resource{
 				ARN: t.arn("guardduty", "detector/"+id), Account: t.account, Region: t.region, Type: "AWS::GuardDuty::Detector",
-				ID: id, State: lower(string(d.Status)), Attrs: map[string]any{"status": string(d.Status)},
+				ID: id, State: lower(string(d.Status)), Attrs: inventory.AttrsOf(map[string]any{"status": string(d.Status)}),
 			}
 			if len(d.Tags) > 0 {
-				r.Tags = d.Tags
+				r.Tags = inventory.TagsOf(d.Tags)
 			}
 			if at, err := time.Parse(time.RFC3339, str(d.CreatedAt)); err == nil {
 				r.Created = at.UTC()
@@ -161,7 +161,7 @@ func collectCloudTrail(ctx context.Context, t *target, out *unitOut, api cloudTr
 		}
 		out.add(inventory.Resource{
 			ARN: str(tr.TrailARN), Account: t.account, Region: t.region, Type: "AWS::CloudTrail::Trail",
-			ID: str(tr.Name), Name: str(tr.Name), Attrs: attrs,
+			ID: str(tr.Name), Name: str(tr.Name), Attrs: inventory.AttrsOf(attrs),
 		})
 	}
 	out.setRegionAttr("cloudtrail_enabled", enabled)

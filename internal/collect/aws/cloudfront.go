@@ -41,7 +41,7 @@ func collectCloudFront(ctx context.Context, t *target, out *unitOut, api cloudFr
 			r := inventory.Resource{
 				ARN: str(d.ARN), Account: t.account, Region: "global", Type: "AWS::CloudFront::Distribution",
 				ID: id, State: lower(str(d.Status)),
-				Attrs: map[string]any{"web_acl_id": str(d.WebACLId), "enabled": boolv(d.Enabled)},
+				Attrs: inventory.AttrsOf(map[string]any{"web_acl_id": str(d.WebACLId), "enabled": boolv(d.Enabled)}),
 			}
 			if r.ARN == "" {
 				r.ARN = fmt.Sprintf("arn:%s:cloudfront::%s:distribution/%s", t.partition, t.account, id)
@@ -50,8 +50,8 @@ func collectCloudFront(ctx context.Context, t *target, out *unitOut, api cloudFr
 			if err != nil {
 				errs = append(errs, fmt.Errorf("get distribution config %s: %w", id, err))
 			} else if c.DistributionConfig != nil {
-				r.Attrs["logging_enabled"] = c.DistributionConfig.Logging != nil && boolv(c.DistributionConfig.Logging.Enabled)
-				distributionSettings(r.Attrs, c.DistributionConfig)
+				r.Attrs.Set("logging_enabled", c.DistributionConfig.Logging != nil && boolv(c.DistributionConfig.Logging.Enabled))
+				r.Attrs.Update(func(m map[string]any) { distributionSettings(m, c.DistributionConfig) })
 			}
 			out.add(r)
 		}

@@ -83,8 +83,8 @@ func normalize(rs []inventory.Resource) []inventory.Resource {
 			rels = nil
 		}
 		out[i].Relations = rels
-		if len(out[i].Attrs) == 0 {
-			out[i].Attrs = nil
+		if out[i].Attrs.Len() == 0 {
+			out[i].Attrs = inventory.AttrsOf(nil)
 		}
 	}
 	return out
@@ -113,7 +113,7 @@ func TestCollectRoundTrip(t *testing.T) {
 			t.Errorf("invalid resource: %v", err)
 		}
 		ti, _ := inventory.Type(r.Type)
-		for k := range r.Attrs {
+		for k := range r.Attrs.All() {
 			if _, ok := ti.Attrs[k]; !ok {
 				t.Errorf("%s: attr %q is not in the %s contract", r.ARN, k, r.Type)
 			}

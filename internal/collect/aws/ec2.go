@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 	"time"
 
@@ -118,7 +117,7 @@ func instanceResource(t *target, in ec2types.Instance) inventory.Resource {
 	}
 	r := inventory.Resource{
 		ARN: t.arn("ec2", "instance/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::Instance",
-		ID: id, Name: nameTag(tags), Tags: tags, State: state, Attrs: attrs,
+		ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: state, Attrs: inventory.AttrsOf(attrs),
 	}
 	if in.LaunchTime != nil {
 		r.Created = in.LaunchTime.UTC()
@@ -169,7 +168,7 @@ func ec2Volumes(ctx context.Context, t *target, out *unitOut, api ec2API) error 
 			}
 			r := inventory.Resource{
 				ARN: t.arn("ec2", "volume/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::Volume",
-				ID: id, Name: nameTag(tags), Tags: tags, State: string(v.State), Attrs: attrs,
+				ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: string(v.State), Attrs: inventory.AttrsOf(attrs),
 			}
 			if v.CreateTime != nil {
 				r.Created = v.CreateTime.UTC()
@@ -209,7 +208,7 @@ func ec2Snapshots(ctx context.Context, t *target, out *unitOut, api ec2API) erro
 			r := inventory.Resource{
 				// EBS snapshot ARNs carry no account: arn:aws:ec2:REGION::snapshot/ID.
 				ARN: fmt.Sprintf("arn:%s:ec2:%s::snapshot/%s", t.partition, t.region, id), Account: t.account, Region: t.region, Type: "AWS::EC2::Snapshot",
-				ID: id, Name: nameTag(tags), Tags: tags, State: string(s.State), Attrs: attrs,
+				ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: string(s.State), Attrs: inventory.AttrsOf(attrs),
 			}
 			if s.StartTime != nil {
 				r.Created = s.StartTime.UTC()
@@ -221,7 +220,7 @@ func ec2Snapshots(ctx context.Context, t *target, out *unitOut, api ec2API) erro
 			if public, err := snapshotPublic(ctx, api, s.SnapshotId); err != nil {
 				errs = append(errs, fmt.Errorf("snapshot %s: %w", id, err))
 			} else {
-				attrs["public"] = public
+				r.Attrs.Set("public", public)
 			}
 			out.add(r)
 		}
@@ -257,12 +256,12 @@ func ec2Addresses(ctx context.Context, t *target, out *unitOut, api ec2API) erro
 		tags := ec2Tags(a.Tags)
 		r := inventory.Resource{
 			ARN: t.arn("ec2", "elastic-ip/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::EIP",
-			ID: id, Name: nameTag(tags), Tags: tags,
-			Attrs: map[string]any{
+			ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags),
+			Attrs: inventory.AttrsOf(map[string]any{
 				"public_ip":      str(a.PublicIp),
 				"association_id": str(a.AssociationId),
 				"allocation_id":  str(a.AllocationId),
-			},
+			}),
 		}
 		if i := str(a.InstanceId); i != "" {
 			r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelAttachedTo, Target: t.arn("ec2", "instance/"+i)})
@@ -288,13 +287,13 @@ func ec2SecurityGroups(ctx context.Context, t *target, out *unitOut, api ec2API)
 			}
 			r := inventory.Resource{
 				ARN: t.arn("ec2", "security-group/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::SecurityGroup",
-				ID: id, Name: name, Tags: tags,
-				Attrs: map[string]any{
+				ID: id, Name: name, Tags: inventory.TagsOf(tags),
+				Attrs: inventory.AttrsOf(map[string]any{
 					"group_name": str(g.GroupName),
 					"vpc_id":     str(g.VpcId),
 					"is_default": str(g.GroupName) == "default",
 					"ingress":    ingressRules(g.IpPermissions),
-				},
+				}),
 			}
 			if v := str(g.VpcId); v != "" {
 				r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelInVPC, Target: t.arn("ec2", "vpc/"+v)})
@@ -383,7 +382,7 @@ func ec2VPCs(ctx context.Context, t *target, out *unitOut, api ec2API) error {
 			}
 			out.add(inventory.Resource{
 				ARN: t.arn("ec2", "vpc/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::VPC",
-				ID: id, Name: nameTag(tags), Tags: tags, State: string(v.State), Attrs: attrs,
+				ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: string(v.State), Attrs: inventory.AttrsOf(attrs),
 			})
 		}
 	}
@@ -424,7 +423,7 @@ func ec2Subnets(ctx context.Context, t *target, out *unitOut, api ec2API) error 
 		}
 		out.add(inventory.Resource{
 			ARN: t.arn("ec2", "subnet/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::Subnet",
-			ID: id, Name: nameTag(tags), Tags: tags, State: string(s.State), Attrs: attrs,
+			ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: string(s.State), Attrs: inventory.AttrsOf(attrs),
 			Relations: []inventory.Relation{{Kind: inventory.RelInVPC, Target: t.arn("ec2", "vpc/"+str(s.VpcId))}},
 		})
 	}
@@ -478,8 +477,8 @@ func ec2NATs(ctx context.Context, t *target, out *unitOut, api ec2API, cw metric
 			tags := ec2Tags(n.Tags)
 			r := inventory.Resource{
 				ARN: t.arn("ec2", "natgateway/"+id), Account: t.account, Region: t.region, Type: "AWS::EC2::NatGateway",
-				ID: id, Name: nameTag(tags), Tags: tags, State: string(n.State),
-				Attrs: map[string]any{"connectivity_type": string(n.ConnectivityType)},
+				ID: id, Name: nameTag(tags), Tags: inventory.TagsOf(tags), State: string(n.State),
+				Attrs: inventory.AttrsOf(map[string]any{"connectivity_type": string(n.ConnectivityType)}),
 			}
 			if n.CreateTime != nil {
 				r.Created = n.CreateTime.UTC()
@@ -520,10 +519,7 @@ func natBytes(ctx context.Context, t *target, out *unitOut, cw metricsAPI, nats 
 		return
 	}
 	for i := range nats {
-		if nats[i].Attrs == nil {
-			nats[i].Attrs = map[string]any{}
-		}
-		nats[i].Attrs["bytes_out_14d"] = sum(vals[i])
+		nats[i].Attrs.Set("bytes_out_14d", sum(vals[i]))
 	}
 }
 
@@ -547,11 +543,7 @@ func collectEC2FromConfig(ctx context.Context, t *target, out *unitOut, rs []inv
 			continue
 		}
 		if r.Type == "AWS::EC2::VPC" && flowErr == nil {
-			r.Attrs = maps.Clone(r.Attrs)
-			if r.Attrs == nil {
-				r.Attrs = map[string]any{}
-			}
-			r.Attrs["flow_logs"] = flows[r.ID]
+			r.Attrs.Set("flow_logs", flows[r.ID])
 		}
 		out.add(r)
 	}

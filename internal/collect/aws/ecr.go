@@ -44,7 +44,7 @@ func collectECR(ctx context.Context, t *target, out *unitOut, api ecrAPI) error 
 			}
 			r := inventory.Resource{
 				ARN: str(repo.RepositoryArn), Account: t.account, Region: t.region, Type: "AWS::ECR::Repository",
-				ID: name, Name: name, Attrs: attrs,
+				ID: name, Name: name, Attrs: inventory.AttrsOf(attrs),
 			}
 			if r.ARN == "" {
 				r.ARN = t.arn("ecr", "repository/"+name)
@@ -55,16 +55,16 @@ func collectECR(ctx context.Context, t *target, out *unitOut, api ecrAPI) error 
 			_, err := api.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: repo.RepositoryName, RegistryId: repo.RegistryId})
 			switch {
 			case err == nil:
-				attrs["lifecycle_policy"] = true
+				r.Attrs.Set("lifecycle_policy", true)
 			case isCode(err, "LifecyclePolicyNotFoundException"):
-				attrs["lifecycle_policy"] = false
+				r.Attrs.Set("lifecycle_policy", false)
 			default:
 				errs = append(errs, fmt.Errorf("get lifecycle policy %s: %w", name, err))
 			}
 			if n, err := ecrImages(ctx, api, repo.RepositoryName, repo.RegistryId); err != nil {
 				errs = append(errs, fmt.Errorf("describe images %s: %w", name, err))
 			} else {
-				attrs["image_count"] = float64(n)
+				r.Attrs.Set("image_count", float64(n))
 			}
 			out.add(r)
 		}

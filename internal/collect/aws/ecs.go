@@ -102,8 +102,8 @@ func collectECS(ctx context.Context, t *target, out *unitOut, api ecsAPI) error 
 	for _, s := range services {
 		if td := taskDefs[taskDefOf(s)]; td != nil {
 			for _, k := range []string{"cpu", "memory_mb"} {
-				if v, ok := td.Attrs[k]; ok {
-					s.Attrs[k] = v
+				if v, ok := td.Attrs.Get(k); ok {
+					s.Attrs.Set(k, v)
 				}
 			}
 		}
@@ -125,12 +125,12 @@ func ecsCluster(t *target, c ecstypes.Cluster) inventory.Resource {
 	name := str(c.ClusterName)
 	r := inventory.Resource{
 		ARN: str(c.ClusterArn), Account: t.account, Region: t.region, Type: "AWS::ECS::Cluster",
-		ID: name, Name: name, Tags: ecsTags(c.Tags), State: lower(str(c.Status)),
-		Attrs: map[string]any{
+		ID: name, Name: name, Tags: inventory.TagsOf(ecsTags(c.Tags)), State: lower(str(c.Status)),
+		Attrs: inventory.AttrsOf(map[string]any{
 			"active_services":    float64(c.ActiveServicesCount),
 			"running_tasks":      float64(c.RunningTasksCount),
 			"capacity_providers": stringList(c.CapacityProviders),
-		},
+		}),
 	}
 	if r.ARN == "" {
 		r.ARN = t.arn("ecs", "cluster/"+name)
@@ -138,7 +138,7 @@ func ecsCluster(t *target, c ecstypes.Cluster) inventory.Resource {
 	for _, st := range c.Settings {
 		if st.Name == ecstypes.ClusterSettingNameContainerInsights {
 			// enabled, or enhanced (observability with more metrics)
-			r.Attrs["container_insights"] = str(st.Value) == "enabled" || str(st.Value) == "enhanced"
+			r.Attrs.Set("container_insights", str(st.Value) == "enabled" || str(st.Value) == "enhanced")
 		}
 	}
 	return r
@@ -187,7 +187,7 @@ func ecsService(t *target, c ecstypes.Cluster, s ecstypes.Service) inventory.Res
 	}
 	r := inventory.Resource{
 		ARN: str(s.ServiceArn), Account: t.account, Region: t.region, Type: "AWS::ECS::Service",
-		ID: name, Name: name, Tags: ecsTags(s.Tags), State: lower(str(s.Status)), Attrs: attrs,
+		ID: name, Name: name, Tags: inventory.TagsOf(ecsTags(s.Tags)), State: lower(str(s.Status)), Attrs: inventory.AttrsOf(attrs),
 		Relations: []inventory.Relation{{Kind: inventory.RelInCluster, Target: str(c.ClusterArn)}},
 	}
 	if r.ARN == "" {
@@ -197,7 +197,7 @@ func ecsService(t *target, c ecstypes.Cluster, s ecstypes.Service) inventory.Res
 		r.Created = s.CreatedAt.UTC()
 	}
 	if t := lastDeploymentChange(s.Deployments); !t.IsZero() {
-		attrs["last_changed"] = t.UTC().Format(time.RFC3339)
+		r.Attrs.Set("last_changed", t.UTC().Format(time.RFC3339))
 	}
 	if td != "" {
 		if !strings.HasPrefix(td, "arn:") {
@@ -206,12 +206,12 @@ func ecsService(t *target, c ecstypes.Cluster, s ecstypes.Service) inventory.Res
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUses, Target: td})
 	}
 	if v := str(s.PlatformVersion); v != "" {
-		attrs["platform_version"] = v
-		attrs["platform_family"] = str(s.PlatformFamily)
+		r.Attrs.Set("platform_version", v)
+		r.Attrs.Set("platform_family", str(s.PlatformFamily))
 	}
 	if n := s.NetworkConfiguration; n != nil && n.AwsvpcConfiguration != nil {
 		if ip := n.AwsvpcConfiguration.AssignPublicIp; ip != "" {
-			attrs["assign_public_ip"] = ip == ecstypes.AssignPublicIpEnabled
+			r.Attrs.Set("assign_public_ip", ip == ecstypes.AssignPublicIpEnabled)
 		}
 		for _, sg := range n.AwsvpcConfiguration.SecurityGroups {
 			r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUsesSG, Target: t.arn("ec2", "security-group/"+sg)})
@@ -241,7 +241,7 @@ func taskDefinition(t *target, d ecstypes.TaskDefinition, tags []ecstypes.Tag) i
 	}
 	r := inventory.Resource{
 		ARN: str(d.TaskDefinitionArn), Account: t.account, Region: t.region, Type: "AWS::ECS::TaskDefinition",
-		ID: id, Name: family, Tags: ecsTags(tags), State: lower(string(d.Status)), Attrs: attrs,
+		ID: id, Name: family, Tags: inventory.TagsOf(ecsTags(tags)), State: lower(string(d.Status)), Attrs: inventory.AttrsOf(attrs),
 	}
 	if r.ARN == "" {
 		r.ARN = t.arn("ecs", "task-definition/"+id)

@@ -61,7 +61,7 @@ func classicELB(ctx context.Context, t *target, out *unitOut, api elbAPI, lb elb
 	arn := t.arn("elasticloadbalancing", "loadbalancer/"+name)
 	r := inventory.Resource{
 		ARN: arn, Account: t.account, Region: t.region, Type: "AWS::ElasticLoadBalancing::LoadBalancer",
-		ID: name, Name: name, Attrs: map[string]any{"scheme": str(lb.Scheme)},
+		ID: name, Name: name, Attrs: inventory.AttrsOf(map[string]any{"scheme": str(lb.Scheme)}),
 	}
 	if lb.CreatedTime != nil {
 		r.Created = lb.CreatedTime.UTC()
@@ -72,26 +72,26 @@ func classicELB(ctx context.Context, t *target, out *unitOut, api elbAPI, lb elb
 	// A classic load balancer has at least one listener and one zone, so
 	// an empty list is a reader that left them out, not a setting.
 	if ls := classicListeners(lb.ListenerDescriptions); len(ls) > 0 {
-		r.Attrs["listeners"] = ls
+		r.Attrs.Set("listeners", ls)
 	}
 	if n := len(lb.AvailabilityZones); n > 0 {
-		r.Attrs["availability_zones"] = float64(n)
+		r.Attrs.Set("availability_zones", float64(n))
 	}
 	var errs []error
 	if a, err := api.DescribeLoadBalancerAttributes(ctx, &elasticloadbalancing.DescribeLoadBalancerAttributesInput{LoadBalancerName: lb.LoadBalancerName}); err != nil {
 		errs = append(errs, fmt.Errorf("describe load balancer attributes %s: %w", name, err))
 	} else if a.LoadBalancerAttributes != nil {
 		la := a.LoadBalancerAttributes
-		r.Attrs["access_logs_enabled"] = la.AccessLog != nil && la.AccessLog.Enabled
+		r.Attrs.Set("access_logs_enabled", la.AccessLog != nil && la.AccessLog.Enabled)
 		if la.ConnectionDraining != nil {
-			r.Attrs["connection_draining"] = la.ConnectionDraining.Enabled
+			r.Attrs.Set("connection_draining", la.ConnectionDraining.Enabled)
 		}
 		if la.CrossZoneLoadBalancing != nil {
-			r.Attrs["cross_zone"] = la.CrossZoneLoadBalancing.Enabled
+			r.Attrs.Set("cross_zone", la.CrossZoneLoadBalancing.Enabled)
 		}
 		for _, x := range la.AdditionalAttributes {
 			if str(x.Key) == "elb.http.desyncmitigationmode" {
-				r.Attrs["desync_mitigation_mode"] = str(x.Value)
+				r.Attrs.Set("desync_mitigation_mode", str(x.Value))
 			}
 		}
 	}
@@ -105,7 +105,7 @@ func classicELB(ctx context.Context, t *target, out *unitOut, api elbAPI, lb elb
 			instances = append(instances, map[string]any{"id": id, "state": str(s.State)})
 			out.edge(t.arn("ec2", "instance/"+id), inventory.RelTargetOf, arn)
 		}
-		r.Attrs["instances"] = instances
+		r.Attrs.Set("instances", instances)
 	}
 	return r, errors.Join(errs...)
 }
@@ -147,7 +147,7 @@ func elbTags(ctx context.Context, api elbAPI, rs []inventory.Resource) error {
 		}
 		for _, d := range out.TagDescriptions {
 			if i, ok := idx[str(d.LoadBalancerName)]; ok {
-				rs[i].Tags = tagMap(d.Tags, func(t elbtypes.Tag) (*string, *string) { return t.Key, t.Value })
+				rs[i].Tags = inventory.TagsOf(tagMap(d.Tags, func(t elbtypes.Tag) (*string, *string) { return t.Key, t.Value }))
 			}
 		}
 	}

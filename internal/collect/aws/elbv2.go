@@ -57,7 +57,7 @@ func collectELBv2(ctx context.Context, t *target, out *unitOut, api elbv2API, cw
 			r := inventory.Resource{
 				ARN: arn, Account: t.account, Region: t.region, Type: "AWS::ElasticLoadBalancingV2::LoadBalancer",
 				ID: elbID(arn), Name: str(lb.LoadBalancerName),
-				Attrs: map[string]any{"lb_type": string(lb.Type), "scheme": string(lb.Scheme)},
+				Attrs: inventory.AttrsOf(map[string]any{"lb_type": string(lb.Type), "scheme": string(lb.Scheme)}),
 			}
 			if lb.State != nil {
 				r.State = lower(string(lb.State.Code))
@@ -72,22 +72,22 @@ func collectELBv2(ctx context.Context, t *target, out *unitOut, api elbv2API, cw
 			if err != nil {
 				errs = append(errs, fmt.Errorf("describe load balancer attributes %s: %w", r.Name, err))
 			} else {
-				r.Attrs["access_logs_enabled"] = false
+				r.Attrs.Set("access_logs_enabled", false)
 				for _, a := range attrs.Attributes {
 					switch str(a.Key) {
 					case "access_logs.s3.enabled":
-						r.Attrs["access_logs_enabled"] = str(a.Value) == "true"
+						r.Attrs.Set("access_logs_enabled", str(a.Value) == "true")
 					case "routing.http.drop_invalid_header_fields.enabled":
-						r.Attrs["drop_invalid_header_fields"] = str(a.Value) == "true"
+						r.Attrs.Set("drop_invalid_header_fields", str(a.Value) == "true")
 					case "routing.http.desync_mitigation_mode":
-						r.Attrs["desync_mitigation_mode"] = str(a.Value)
+						r.Attrs.Set("desync_mitigation_mode", str(a.Value))
 					case "deletion_protection.enabled":
-						r.Attrs["deletion_protection"] = str(a.Value) == "true"
+						r.Attrs.Set("deletion_protection", str(a.Value) == "true")
 					}
 				}
 			}
 			if n := len(lb.AvailabilityZones); n > 0 {
-				r.Attrs["availability_zones"] = float64(n)
+				r.Attrs.Set("availability_zones", float64(n))
 			}
 			lbs = append(lbs, r)
 		}
@@ -123,7 +123,8 @@ func collectELBv2(ctx context.Context, t *target, out *unitOut, api elbv2API, cw
 	if err := elbv2Tags(ctx, api, all); err != nil {
 		errs = append(errs, err)
 	}
-	lbRequestCounts(ctx, t, out, cw, lbs)
+	// all holds copies of lbs: the counts go on the copies that are added.
+	lbRequestCounts(ctx, t, out, cw, all[:len(lbs)])
 	for _, r := range all {
 		out.add(r)
 	}
@@ -135,7 +136,7 @@ func targetGroup(ctx context.Context, t *target, out *unitOut, api elbv2API, tg 
 	r := inventory.Resource{
 		ARN: arn, Account: t.account, Region: t.region, Type: "AWS::ElasticLoadBalancingV2::TargetGroup",
 		ID: elbID(arn), Name: str(tg.TargetGroupName),
-		Attrs: map[string]any{"target_type": string(tg.TargetType)},
+		Attrs: inventory.AttrsOf(map[string]any{"target_type": string(tg.TargetType)}),
 	}
 	for _, lb := range tg.LoadBalancerArns {
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelAttachedTo, Target: lb})
@@ -159,7 +160,7 @@ func targetGroup(ctx context.Context, t *target, out *unitOut, api elbv2API, tg 
 			out.edge(t.arn("ec2", "instance/"+id), inventory.RelTargetOf, arn)
 		}
 	}
-	r.Attrs["targets"] = targets
+	r.Attrs.Set("targets", targets)
 	return r, nil
 }
 
@@ -184,7 +185,7 @@ func elbv2Tags(ctx context.Context, api elbv2API, rs []inventory.Resource) error
 			if !ok {
 				continue
 			}
-			rs[i].Tags = tagMap(d.Tags, func(t elbv2types.Tag) (*string, *string) { return t.Key, t.Value })
+			rs[i].Tags = inventory.TagsOf(tagMap(d.Tags, func(t elbv2types.Tag) (*string, *string) { return t.Key, t.Value }))
 		}
 	}
 	return nil
@@ -196,7 +197,7 @@ func lbRequestCounts(ctx context.Context, t *target, out *unitOut, cw metricsAPI
 	var qs []metricQuery
 	var which []int
 	for i, lb := range lbs {
-		switch lb.Attrs["lb_type"] {
+		switch lb.Attrs.Value("lb_type") {
 		case "application":
 			qs = append(qs, metricQuery{namespace: "AWS/ApplicationELB", metric: "RequestCount", dims: map[string]string{"LoadBalancer": lb.ID}, stat: "Sum"})
 		case "network":
@@ -215,7 +216,7 @@ func lbRequestCounts(ctx context.Context, t *target, out *unitOut, cw metricsAPI
 		return
 	}
 	for k, i := range which {
-		lbs[i].Attrs["request_count_14d"] = sum(vals[k])
+		lbs[i].Attrs.Set("request_count_14d", sum(vals[k]))
 	}
 }
 
@@ -247,10 +248,10 @@ func listener(t *target, lbARN string, l elbv2types.Listener) inventory.Resource
 	r := inventory.Resource{
 		ARN: arn, Account: t.account, Region: t.region, Type: "AWS::ElasticLoadBalancingV2::Listener",
 		ID: elbID(arn),
-		Attrs: map[string]any{
+		Attrs: inventory.AttrsOf(map[string]any{
 			"protocol": string(l.Protocol), "port": f32(l.Port), "ssl_policy": str(l.SslPolicy),
 			"certificate_arns": certs,
-		},
+		}),
 		Relations: []inventory.Relation{{Kind: inventory.RelAttachedTo, Target: lbARN}},
 	}
 	actions := []any{}
@@ -287,6 +288,6 @@ func listener(t *target, lbARN string, l elbv2types.Listener) inventory.Resource
 			use(tg)
 		}
 	}
-	r.Attrs["default_actions"] = actions
+	r.Attrs.Set("default_actions", actions)
 	return r
 }

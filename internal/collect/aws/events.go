@@ -69,7 +69,7 @@ func collectEvents(ctx context.Context, t *target, out *unitOut, api eventsAPI) 
 			errs = append(errs, fmt.Errorf("tags of rule %s: %w", r.Name, err))
 			continue
 		}
-		r.Tags = tagMap(tags.Tags, func(t ebtypes.Tag) (*string, *string) { return t.Key, t.Value })
+		r.Tags = inventory.TagsOf(tagMap(tags.Tags, func(t ebtypes.Tag) (*string, *string) { return t.Key, t.Value }))
 		out.add(r)
 	}
 	return errors.Join(errs...)
@@ -122,12 +122,12 @@ func scheduledTask(t *target, rule ebtypes.Rule, targets []ebtypes.Target) (inve
 	r := inventory.Resource{
 		ARN: sdkaws.ToString(rule.Arn), Account: t.account, Region: t.region, Type: "AWS::Events::Rule",
 		ID: name, Name: name, State: strings.ToLower(string(rule.State)),
-		Attrs: map[string]any{
+		Attrs: inventory.AttrsOf(map[string]any{
 			"schedule_expression": sdkaws.ToString(rule.ScheduleExpression),
 			"event_bus":           sdkaws.ToString(rule.EventBusName),
 			"ecs_task_count":      count,
 			"task_definitions":    stringList(taskDefs),
-		},
+		}),
 	}
 	if r.ARN == "" {
 		r.ARN = t.arn("events", "rule/"+name)

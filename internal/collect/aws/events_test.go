@@ -72,9 +72,9 @@ func TestCollectEvents(t *testing.T) {
 	must(t, collectEvents(context.Background(), testTarget(), out, fakeEvents{}))
 	want := []inventory.Resource{{
 		ARN: arnOf("events", "rule/shop-dev-nightly"), Account: acct, Region: region, Type: "AWS::Events::Rule",
-		ID: "shop-dev-nightly", Name: "shop-dev-nightly", State: "enabled", Tags: map[string]string{"env": "dev"},
-		Attrs: map[string]any{"schedule_expression": "cron(0 18 * * ? *)", "event_bus": "default", "ecs_task_count": 3.0,
-			"task_definitions": []any{arnOf("ecs", "task-definition/batch:3"), arnOf("ecs", "task-definition/report:1")}},
+		ID: "shop-dev-nightly", Name: "shop-dev-nightly", State: "enabled", Tags: inventory.TagsOf(map[string]string{"env": "dev"}),
+		Attrs: inventory.AttrsOf(map[string]any{"schedule_expression": "cron(0 18 * * ? *)", "event_bus": "default", "ecs_task_count": 3.0,
+			"task_definitions": []any{arnOf("ecs", "task-definition/batch:3"), arnOf("ecs", "task-definition/report:1")}}),
 		Relations: []inventory.Relation{{Kind: inventory.RelUses, Target: arnOf("ecs", "cluster/shop-dev")},
 			{Kind: inventory.RelUses, Target: arnOf("ecs", "task-definition/batch:3")}, {Kind: inventory.RelUses, Target: arnOf("ecs", "task-definition/report:1")}},
 	}}

@@ -42,7 +42,7 @@ func TestInstanceControlAttrs(t *testing.T) {
 			r := instanceResource(tgt, tc.in)
 			got := map[string]any{}
 			for _, k := range []string{"imdsv2_required", "virtualization_type", "network_interfaces"} {
-				if v, ok := r.Attrs[k]; ok {
+				if v, ok := r.Attrs.Get(k); ok {
 					got[k] = v
 				}
 			}
@@ -88,7 +88,7 @@ func TestDBInstanceControlAttrs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			tc.in.DBInstanceIdentifier = sdkaws.String("db-1")
 			r := dbInstance(tgt, tc.in)
-			if diff := cmp.Diff(tc.want, pick(r.Attrs, keys...)); diff != "" {
+			if diff := cmp.Diff(tc.want, pick(r.Attrs.Map(), keys...)); diff != "" {
 				t.Errorf("attrs (-want +got):\n%s", diff)
 			}
 		})
@@ -117,7 +117,7 @@ func TestTaskDefinitionControlAttrs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			tc.in.Family = sdkaws.String("web")
 			r := taskDefinition(tgt, tc.in, nil)
-			if diff := cmp.Diff(tc.want, pick(r.Attrs, keys...)); diff != "" {
+			if diff := cmp.Diff(tc.want, pick(r.Attrs.Map(), keys...)); diff != "" {
 				t.Errorf("attrs (-want +got):\n%s", diff)
 			}
 		})

@@ -41,28 +41,30 @@ func collectIAM(ctx context.Context, t *target, out *unitOut, api iamAPI) error 
 	var errs []error
 	acct := inventory.Resource{
 		ARN: fmt.Sprintf("arn:%s:iam::%s:root", t.partition, t.account), Account: t.account, Region: "global",
-		Type: "AWS::::Account", ID: t.account, Name: t.account, Attrs: map[string]any{},
+		Type: "AWS::::Account", ID: t.account, Name: t.account, Attrs: inventory.AttrsOf(map[string]any{}),
 	}
 	if al, err := api.ListAccountAliases(ctx, &iam.ListAccountAliasesInput{}); err != nil {
 		errs = append(errs, fmt.Errorf("list account aliases: %w", err))
 	} else if len(al.AccountAliases) > 0 {
-		acct.Attrs["alias"] = al.AccountAliases[0]
+		acct.Attrs.Set("alias", al.AccountAliases[0])
 		acct.Name = al.AccountAliases[0]
 	}
 	if sum, err := api.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{}); err != nil {
 		errs = append(errs, fmt.Errorf("get account summary: %w", err))
 	} else {
-		acct.Attrs["root_mfa_enabled"] = sum.SummaryMap[string(iamtypes.SummaryKeyTypeAccountMFAEnabled)] == 1
+		acct.Attrs.Set("root_mfa_enabled", sum.SummaryMap[string(iamtypes.SummaryKeyTypeAccountMFAEnabled)] == 1)
 		if n, ok := sum.SummaryMap[string(iamtypes.SummaryKeyTypeAccountAccessKeysPresent)]; ok {
-			acct.Attrs["root_access_keys"] = n > 0
+			acct.Attrs.Set("root_access_keys", n > 0)
 		}
 		if virtual, err := rootVirtualMFA(ctx, api); err != nil {
 			errs = append(errs, err)
 		} else {
-			acct.Attrs["root_hardware_mfa"] = acct.Attrs["root_mfa_enabled"] == true && !virtual
+			acct.Attrs.Set("root_hardware_mfa", acct.Attrs.Value("root_mfa_enabled") == true && !virtual)
 		}
 	}
-	if err := passwordPolicy(ctx, api, acct.Attrs); err != nil {
+	var err error
+	acct.Attrs.Update(func(m map[string]any) { err = passwordPolicy(ctx, api, m) })
+	if err != nil {
 		errs = append(errs, err)
 	}
 	out.add(acct)
@@ -129,23 +131,23 @@ func iamUser(ctx context.Context, t *target, api iamAPI, u iamtypes.User) (inven
 	name := str(u.UserName)
 	r := inventory.Resource{
 		ARN: str(u.Arn), Account: t.account, Region: "global", Type: "AWS::IAM::User",
-		ID: str(u.UserId), Name: name, Attrs: map[string]any{},
+		ID: str(u.UserId), Name: name, Attrs: inventory.AttrsOf(map[string]any{}),
 	}
 	if u.CreateDate != nil {
 		r.Created = u.CreateDate.UTC()
 	}
-	putTime(r.Attrs, "password_last_used", u.PasswordLastUsed)
+	r.Attrs.Update(func(m map[string]any) { putTime(m, "password_last_used", u.PasswordLastUsed) })
 	var errs []error
 	mfa, err := api.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: u.UserName})
 	if err != nil {
 		errs = append(errs, fmt.Errorf("user %s: list mfa devices: %w", name, err))
 	} else {
-		r.Attrs["mfa_enabled"] = len(mfa.MFADevices) > 0
+		r.Attrs.Set("mfa_enabled", len(mfa.MFADevices) > 0)
 	}
 	if _, err := api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: u.UserName}); err == nil {
-		r.Attrs["console_access"] = true
+		r.Attrs.Set("console_access", true)
 	} else if isCode(err, "NoSuchEntity") {
-		r.Attrs["console_access"] = false
+		r.Attrs.Set("console_access", false)
 	} else {
 		errs = append(errs, fmt.Errorf("user %s: get login profile: %w", name, err))
 	}
@@ -158,29 +160,26 @@ func iamUser(ctx context.Context, t *target, api iamAPI, u iamtypes.User) (inven
 			break
 		}
 		for k, v := range tagMap(page.Tags, func(t iamtypes.Tag) (*string, *string) { return t.Key, t.Value }) {
-			if r.Tags == nil {
-				r.Tags = map[string]string{}
-			}
-			r.Tags[k] = v
+			r.Tags.Set(k, v)
 		}
 	}
 	if attached, inline, err := userPolicies(ctx, api, u.UserName); err != nil {
 		errs = append(errs, fmt.Errorf("user %s: %w", name, err))
 	} else {
-		r.Attrs["attached_policies"] = stringList(attached)
-		r.Attrs["inline_policies"] = float64(inline)
+		r.Attrs.Set("attached_policies", stringList(attached))
+		r.Attrs.Set("inline_policies", float64(inline))
 	}
 	keys, err := api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: u.UserName})
 	if err != nil {
 		errs = append(errs, fmt.Errorf("user %s: list access keys: %w", name, err))
 	} else {
 		if age, ok := oldestActiveKeyDays(keys.AccessKeyMetadata, t.now); ok {
-			r.Attrs["access_key_max_age_days"] = age
+			r.Attrs.Set("access_key_max_age_days", age)
 		}
 		if idle, ok, err := idlestActiveKeyDays(ctx, api, keys.AccessKeyMetadata, t.now); err != nil {
 			errs = append(errs, fmt.Errorf("user %s: %w", name, err))
 		} else if ok {
-			r.Attrs["access_key_unused_days"] = idle
+			r.Attrs.Set("access_key_unused_days", idle)
 		}
 	}
 	return r, errors.Join(errs...)

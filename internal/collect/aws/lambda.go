@@ -43,13 +43,13 @@ func collectLambda(ctx context.Context, t *target, out *unitOut, api lambdaAPI) 
 			}
 			r := inventory.Resource{
 				ARN: str(f.FunctionArn), Account: t.account, Region: t.region, Type: "AWS::Lambda::Function",
-				ID: name, Name: name, State: lower(string(f.State)), Attrs: attrs,
+				ID: name, Name: name, State: lower(string(f.State)), Attrs: inventory.AttrsOf(attrs),
 			}
 			if r.ARN == "" {
 				r.ARN = t.arn("lambda", "function:"+name)
 			}
 			if v := f.VpcConfig; v != nil && len(v.SubnetIds) > 0 {
-				attrs["vpc_subnets"] = float64(len(v.SubnetIds))
+				r.Attrs.Set("vpc_subnets", float64(len(v.SubnetIds)))
 				for _, sn := range v.SubnetIds {
 					r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelInSubnet, Target: t.arn("ec2", "subnet/"+sn)})
 				}
@@ -57,7 +57,7 @@ func collectLambda(ctx context.Context, t *target, out *unitOut, api lambdaAPI) 
 			if public, err := functionPolicyPublic(ctx, api, f.FunctionName); err != nil {
 				errs = append(errs, fmt.Errorf("function %s: %w", name, err))
 			} else {
-				attrs["policy_public"] = public
+				r.Attrs.Set("policy_public", public)
 			}
 			out.add(r)
 		}

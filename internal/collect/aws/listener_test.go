@@ -20,22 +20,23 @@ func listenerEstate(n int) []inventory.Resource {
 	rs := []inventory.Resource{
 		{ARN: lb, Account: acct, Region: region, Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", ID: "app/shop/abc", Name: "shop",
 			Created: testNow.AddDate(0, 0, -30), State: "active",
-			Attrs: map[string]any{"lb_type": "network", "scheme": "internal", "access_logs_enabled": true}},
+			Attrs: inventory.AttrsOf(map[string]any{"lb_type": "network", "scheme": "internal", "access_logs_enabled": true})},
 		{ARN: tg, Account: acct, Region: region, Type: "AWS::ElasticLoadBalancingV2::TargetGroup", ID: "shop/def", Name: "shop",
-			Attrs:     map[string]any{"target_type": "ip", "targets": []any{}},
+			Attrs:     inventory.AttrsOf(map[string]any{"target_type": "ip", "targets": []any{}}),
 			Relations: []inventory.Relation{{Kind: inventory.RelAttachedTo, Target: lb}}},
 	}
 	for i := range n {
 		id := fmt.Sprintf("app/shop/abc/l%d", i)
 		l := inventory.Resource{ARN: "arn:aws:elasticloadbalancing:" + region + ":" + acct + ":listener/" + id, Account: acct, Region: region,
 			Type: "AWS::ElasticLoadBalancingV2::Listener", ID: id,
-			Attrs: map[string]any{"protocol": "HTTP", "port": float64(8000 + i), "ssl_policy": "", "certificate_arns": []any{},
-				"default_actions": []any{map[string]any{"type": "redirect", "target_group_arn": "", "redirect_protocol": "HTTPS"}}},
+			Attrs: inventory.AttrsOf(map[string]any{"protocol": "HTTP", "port": float64(8000 + i), "ssl_policy": "", "certificate_arns": []any{},
+				"default_actions": []any{map[string]any{"type": "redirect", "target_group_arn": "", "redirect_protocol": "HTTPS"}}}),
 			Relations: []inventory.Relation{{Kind: inventory.RelAttachedTo, Target: lb}}}
 		if i%2 == 1 {
-			l.Attrs["protocol"], l.Attrs["ssl_policy"] = "HTTPS", "ELBSecurityPolicy-2016-08"
-			l.Attrs["certificate_arns"] = []any{"arn:aws:acm:" + region + ":" + acct + ":certificate/c" + fmt.Sprint(i)}
-			l.Attrs["default_actions"] = []any{map[string]any{"type": "forward", "target_group_arn": tg, "redirect_protocol": ""}}
+			l.Attrs.Set("protocol", "HTTPS")
+			l.Attrs.Set("ssl_policy", "ELBSecurityPolicy-2016-08")
+			l.Attrs.Set("certificate_arns", []any{"arn:aws:acm:" + region + ":" + acct + ":certificate/c" + fmt.Sprint(i)})
+			l.Attrs.Set("default_actions", []any{map[string]any{"type": "forward", "target_group_arn": tg, "redirect_protocol": ""}})
 			l.Relations = append(l.Relations, inventory.Relation{Kind: inventory.RelUses, Target: tg})
 		}
 		rs = append(rs, l)

@@ -40,10 +40,10 @@ func collectLogs(ctx context.Context, t *target, out *unitOut, api logsAPI) erro
 			r := inventory.Resource{
 				ARN: arn, Account: t.account, Region: t.region, Type: "AWS::Logs::LogGroup",
 				ID: name, Name: name,
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					"retention_days": f32(g.RetentionInDays),
 					"stored_bytes":   f64(g.StoredBytes),
-				},
+				}),
 			}
 			if g.CreationTime != nil {
 				r.Created = time.UnixMilli(*g.CreationTime).UTC()

@@ -104,7 +104,7 @@ func TestPartialFailure(t *testing.T) {
 			if g.Service == "config" {
 				for _, r := range col.Resources {
 					if r.Type == "Steward::Account::Region" && r.Account == g.Account && r.Region == g.Region {
-						if _, ok := r.Attrs["config_recorder_enabled"]; ok {
+						if _, ok := r.Attrs.Get("config_recorder_enabled"); ok {
 							t.Errorf("config_recorder_enabled written although config was not read: %v", r.Attrs)
 						}
 					}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"time"
@@ -97,11 +96,8 @@ func dbConnections(ctx context.Context, t *target, out *unitOut, cw metricsAPI, 
 		return
 	}
 	for i := range dbs {
-		if dbs[i].Attrs == nil {
-			dbs[i].Attrs = map[string]any{}
-		}
-		dbs[i].Attrs["connections_lookback_days"] = lookbackDays(dbs[i].Created, t.now)
-		dbs[i].Attrs["connections_max"] = maxOf(vals[i])
+		dbs[i].Attrs.Set("connections_lookback_days", lookbackDays(dbs[i].Created, t.now))
+		dbs[i].Attrs.Set("connections_max", maxOf(vals[i]))
 	}
 }
 
@@ -150,7 +146,7 @@ func dbInstance(t *target, d rdstypes.DBInstance) inventory.Resource {
 	}
 	r := inventory.Resource{
 		ARN: str(d.DBInstanceArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBInstance",
-		ID: id, Name: id, Tags: rdsTags(d.TagList), State: lower(str(d.DBInstanceStatus)), Attrs: attrs,
+		ID: id, Name: id, Tags: inventory.TagsOf(rdsTags(d.TagList)), State: lower(str(d.DBInstanceStatus)), Attrs: inventory.AttrsOf(attrs),
 	}
 	if r.ARN == "" {
 		r.ARN = t.arn("rds", "db:"+id)
@@ -158,31 +154,33 @@ func dbInstance(t *target, d rdstypes.DBInstance) inventory.Resource {
 	if d.InstanceCreateTime != nil {
 		r.Created = d.InstanceCreateTime.UTC()
 	}
-	setBool(attrs, "deletion_protection", d.DeletionProtection)
-	setBool(attrs, "auto_minor_version_upgrade", d.AutoMinorVersionUpgrade)
-	setBool(attrs, "iam_auth_enabled", d.IAMDatabaseAuthenticationEnabled)
-	setBool(attrs, "copy_tags_to_snapshot", d.CopyTagsToSnapshot)
-	setNum(attrs, "backup_retention_days", d.BackupRetentionPeriod)
-	setNum(attrs, "monitoring_interval", d.MonitoringInterval)
+	r.Attrs.Update(func(attrs map[string]any) {
+		setBool(attrs, "deletion_protection", d.DeletionProtection)
+		setBool(attrs, "auto_minor_version_upgrade", d.AutoMinorVersionUpgrade)
+		setBool(attrs, "iam_auth_enabled", d.IAMDatabaseAuthenticationEnabled)
+		setBool(attrs, "copy_tags_to_snapshot", d.CopyTagsToSnapshot)
+		setNum(attrs, "backup_retention_days", d.BackupRetentionPeriod)
+		setNum(attrs, "monitoring_interval", d.MonitoringInterval)
+	})
 	// The automatic-upgrade flag is in every DescribeDBInstances answer;
 	// when it is there, an empty export list or subnet group means none,
 	// rather than "not told".
 	if d.AutoMinorVersionUpgrade != nil {
-		attrs["log_exports"] = stringList(d.EnabledCloudwatchLogsExports)
+		r.Attrs.Set("log_exports", stringList(d.EnabledCloudwatchLogsExports))
 		vpc := ""
 		if d.DBSubnetGroup != nil {
 			vpc = str(d.DBSubnetGroup.VpcId)
 		}
-		attrs["vpc_id"] = vpc
+		r.Attrs.Set("vpc_id", vpc)
 	}
 	if d.MasterUsername != nil {
-		attrs["master_username"] = *d.MasterUsername
+		r.Attrs.Set("master_username", *d.MasterUsername)
 	}
 	if d.Endpoint != nil && d.Endpoint.Port != nil {
-		attrs["port"] = float64(*d.Endpoint.Port)
+		r.Attrs.Set("port", float64(*d.Endpoint.Port))
 	}
 	if c := str(d.DBClusterIdentifier); c != "" {
-		attrs["cluster_id"] = c
+		r.Attrs.Set("cluster_id", c)
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelMemberOf, Target: t.arn("rds", "cluster:"+c)})
 	}
 	if d.DBSubnetGroup != nil {
@@ -200,13 +198,13 @@ func dbCluster(t *target, c rdstypes.DBCluster) inventory.Resource {
 	id := str(c.DBClusterIdentifier)
 	r := inventory.Resource{
 		ARN: str(c.DBClusterArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBCluster",
-		ID: id, Name: id, Tags: rdsTags(c.TagList), State: lower(str(c.Status)),
-		Attrs: map[string]any{
+		ID: id, Name: id, Tags: inventory.TagsOf(rdsTags(c.TagList)), State: lower(str(c.Status)),
+		Attrs: inventory.AttrsOf(map[string]any{
 			"engine":            str(c.Engine),
 			"engine_version":    str(c.EngineVersion),
 			"storage_encrypted": boolv(c.StorageEncrypted),
 			"members":           float64(len(c.DBClusterMembers)),
-		},
+		}),
 	}
 	if r.ARN == "" {
 		r.ARN = t.arn("rds", "cluster:"+id)
@@ -214,17 +212,19 @@ func dbCluster(t *target, c rdstypes.DBCluster) inventory.Resource {
 	if c.ClusterCreateTime != nil {
 		r.Created = c.ClusterCreateTime.UTC()
 	}
-	setBool(r.Attrs, "deletion_protection", c.DeletionProtection)
-	setBool(r.Attrs, "iam_auth_enabled", c.IAMDatabaseAuthenticationEnabled)
-	setBool(r.Attrs, "copy_tags_to_snapshot", c.CopyTagsToSnapshot)
-	setBool(r.Attrs, "multi_az", c.MultiAZ)
+	r.Attrs.Update(func(m map[string]any) {
+		setBool(m, "deletion_protection", c.DeletionProtection)
+		setBool(m, "iam_auth_enabled", c.IAMDatabaseAuthenticationEnabled)
+		setBool(m, "copy_tags_to_snapshot", c.CopyTagsToSnapshot)
+		setBool(m, "multi_az", c.MultiAZ)
+	})
 	if c.MasterUsername != nil {
-		r.Attrs["master_username"] = *c.MasterUsername
+		r.Attrs.Set("master_username", *c.MasterUsername)
 	}
 	// Backtracking exists for Aurora MySQL only; the deletion protection
 	// flag, in every answer, tells that a missing window means none.
 	if c.DeletionProtection != nil {
-		r.Attrs["backtrack_window"] = f64(c.BacktrackWindow)
+		r.Attrs.Set("backtrack_window", f64(c.BacktrackWindow))
 	}
 	for _, sg := range c.VpcSecurityGroups {
 		r.Relations = append(r.Relations, inventory.Relation{Kind: inventory.RelUsesSG, Target: t.arn("ec2", "security-group/"+str(sg.VpcSecurityGroupId))})
@@ -246,13 +246,13 @@ func rdsSnapshots(ctx context.Context, t *target, out *unitOut, api rdsAPI) erro
 			id := str(s.DBSnapshotIdentifier)
 			r := inventory.Resource{
 				ARN: str(s.DBSnapshotArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBSnapshot",
-				ID: id, Name: id, Tags: rdsTags(s.TagList), State: lower(str(s.Status)),
-				Attrs: map[string]any{
+				ID: id, Name: id, Tags: inventory.TagsOf(rdsTags(s.TagList)), State: lower(str(s.Status)),
+				Attrs: inventory.AttrsOf(map[string]any{
 					"snapshot_type": str(s.SnapshotType),
 					"allocated_gb":  f32(s.AllocatedStorage),
 					"encrypted":     boolv(s.Encrypted),
 					"db_instance":   str(s.DBInstanceIdentifier),
-				},
+				}),
 			}
 			if s.SnapshotCreateTime != nil {
 				r.Created = s.SnapshotCreateTime.UTC()
@@ -274,13 +274,13 @@ func rdsSnapshots(ctx context.Context, t *target, out *unitOut, api rdsAPI) erro
 			id := str(s.DBClusterSnapshotIdentifier)
 			r := inventory.Resource{
 				ARN: str(s.DBClusterSnapshotArn), Account: t.account, Region: t.region, Type: "AWS::RDS::DBClusterSnapshot",
-				ID: id, Name: id, Tags: rdsTags(s.TagList), State: lower(str(s.Status)),
-				Attrs: map[string]any{
+				ID: id, Name: id, Tags: inventory.TagsOf(rdsTags(s.TagList)), State: lower(str(s.Status)),
+				Attrs: inventory.AttrsOf(map[string]any{
 					"snapshot_type": str(s.SnapshotType),
 					"allocated_gb":  f32(s.AllocatedStorage),
 					"encrypted":     boolv(s.StorageEncrypted),
 					"db_cluster":    str(s.DBClusterIdentifier),
-				},
+				}),
 			}
 			if s.SnapshotCreateTime != nil {
 				r.Created = s.SnapshotCreateTime.UTC()
@@ -342,20 +342,16 @@ func collectRDSFromConfig(ctx context.Context, t *target, out *unitOut, rs []inv
 // snapshotRestorers sets public on a manual snapshot: who may restore it
 // is an attribute neither the describe call nor a Config item holds.
 func snapshotRestorers(ctx context.Context, api rdsAPI, r *inventory.Resource) error {
-	r.Attrs = maps.Clone(r.Attrs)
-	if r.Attrs == nil {
-		r.Attrs = map[string]any{}
-	}
 	if r.Type == "AWS::RDS::DBClusterSnapshot" {
 		a, err := api.DescribeDBClusterSnapshotAttributes(ctx, &rds.DescribeDBClusterSnapshotAttributesInput{DBClusterSnapshotIdentifier: &r.ID})
 		if err != nil {
 			return fmt.Errorf("describe db cluster snapshot attributes %s: %w", r.ID, err)
 		}
 		if a.DBClusterSnapshotAttributesResult != nil {
-			r.Attrs["public"] = restorableByAll(a.DBClusterSnapshotAttributesResult.DBClusterSnapshotAttributes,
+			r.Attrs.Set("public", restorableByAll(a.DBClusterSnapshotAttributesResult.DBClusterSnapshotAttributes,
 				func(x rdstypes.DBClusterSnapshotAttribute) (*string, []string) {
 					return x.AttributeName, x.AttributeValues
-				})
+				}))
 		}
 		return nil
 	}
@@ -364,8 +360,8 @@ func snapshotRestorers(ctx context.Context, api rdsAPI, r *inventory.Resource) e
 		return fmt.Errorf("describe db snapshot attributes %s: %w", r.ID, err)
 	}
 	if a.DBSnapshotAttributesResult != nil {
-		r.Attrs["public"] = restorableByAll(a.DBSnapshotAttributesResult.DBSnapshotAttributes,
-			func(x rdstypes.DBSnapshotAttribute) (*string, []string) { return x.AttributeName, x.AttributeValues })
+		r.Attrs.Set("public", restorableByAll(a.DBSnapshotAttributesResult.DBSnapshotAttributes,
+			func(x rdstypes.DBSnapshotAttribute) (*string, []string) { return x.AttributeName, x.AttributeValues }))
 	}
 	return nil
 }

@@ -95,11 +95,13 @@ func (s *Source) Refresh(base *inventory.Collection, records map[string][]byte) 
 		rs := slices.Clone(rec.Resources)
 		for i := range rs {
 			rs[i].Relations = append(rs[i].Relations, rec.Edges[rs[i].ARN]...)
-			if rs[i].Tags == nil {
-				rs[i].Tags = rec.Tags[rs[i].ARN]
+			if rs[i].Tags.IsZero() {
+				if t, ok := rec.Tags[rs[i].ARN]; ok {
+					rs[i].Tags = inventory.TagsOf(t)
+				}
 			}
 			if rs[i].Name == "" {
-				rs[i].Name = nameTag(rs[i].Tags)
+				rs[i].Name = rs[i].Tags.Value("Name")
 			}
 		}
 		fresh = append(fresh, rs...)
@@ -126,12 +128,12 @@ func (s *Source) Refresh(base *inventory.Collection, records map[string][]byte) 
 			continue
 		}
 		if r.Type == "Steward::Account::Region" && regionAttrs[r.Account+"/"+r.Region] != nil {
-			attrs := maps.Clone(r.Attrs)
+			attrs := r.Attrs.Map()
 			if attrs == nil {
 				attrs = map[string]any{}
 			}
 			maps.Copy(attrs, regionAttrs[r.Account+"/"+r.Region])
-			r.Attrs = attrs
+			r.Attrs = inventory.AttrsOf(attrs)
 		}
 		resources = append(resources, r)
 	}

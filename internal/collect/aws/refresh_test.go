@@ -64,7 +64,7 @@ func TestRefresh(t *testing.T) {
 			res("us-east-1", "AWS::EC2::Instance", arn("us-east-1", "ec2", "instance/i-9"), "running"),
 			res(tokyo, "AWS::RDS::DBInstance", arn(tokyo, "rds", "db:shop"), "available"),
 			res("eu-west-1", "AWS::S3::Bucket", "arn:aws:s3:::logs/x", ""),
-			{ARN: accountRegionARN("aws", acct, tokyo), Account: acct, Region: tokyo, Type: "Steward::Account::Region", ID: acct + "/" + tokyo, Attrs: map[string]any{"guardduty": true, "ebs_default_encryption": false}},
+			{ARN: accountRegionARN("aws", acct, tokyo), Account: acct, Region: tokyo, Type: "Steward::Account::Region", ID: acct + "/" + tokyo, Attrs: inventory.AttrsOf(map[string]any{"guardduty": true, "ebs_default_encryption": false})},
 		},
 		Coverage: []inventory.Coverage{
 			{Account: acct, Region: tokyo, Service: "ec2", OK: false, ErrorKind: "throttled"},
@@ -103,10 +103,10 @@ func TestRefresh(t *testing.T) {
 	if got := byARN[i1]; got.State != "stopped" || !cmp.Equal(got.Relations, []inventory.Relation{newSG, tg}) {
 		t.Errorf("i-1 = %s %v, want stopped, its new security group and the target group the ELB unit said", got.State, got.Relations)
 	}
-	if a := byARN[accountRegionARN("aws", acct, tokyo)].Attrs; a["ebs_default_encryption"] != true || a["guardduty"] != true {
+	if a := byARN[accountRegionARN("aws", acct, tokyo)].Attrs; a.Value("ebs_default_encryption") != true || a.Value("guardduty") != true {
 		t.Errorf("region attrs = %v: want the unit's replaced and the others kept", a)
 	}
-	if base.Resources[5].Attrs["ebs_default_encryption"] != false {
+	if base.Resources[5].Attrs.Value("ebs_default_encryption") != false {
 		t.Error("the base scan's resources were changed in place")
 	}
 	wantCov := []inventory.Coverage{
@@ -171,7 +171,7 @@ func TestRefreshUnchangedEstate(t *testing.T) {
 	inst := estate[i]
 	estate = append(estate, inventory.Resource{ARN: "arn:aws:elasticloadbalancing:" + inst.Region + ":" + inst.Account + ":targetgroup/web/1",
 		Account: inst.Account, Region: inst.Region, Type: "AWS::ElasticLoadBalancingV2::TargetGroup", ID: "web", Name: "web",
-		Attrs: map[string]any{"target_type": "instance", "targets": []any{map[string]any{"id": inst.ID, "port": 80.0, "health": "healthy"}}}})
+		Attrs: inventory.AttrsOf(map[string]any{"target_type": "instance", "targets": []any{map[string]any{"id": inst.ID, "port": 80.0, "health": "healthy"}}})})
 	fake := awsfake.New(estate, awsfake.Options{PageSize: 2, Now: testNow})
 	defer fake.Close()
 	awsEnv(t, testAccounts)

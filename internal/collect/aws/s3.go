@@ -108,7 +108,7 @@ func collectS3(ctx context.Context, t *target, out *unitOut, api s3API, ctl s3Co
 			continue
 		}
 		if accountPAB {
-			r.Attrs["public_access_block"] = true
+			r.Attrs.Set("public_access_block", true)
 		}
 		kept = append(kept, r)
 	}
@@ -183,7 +183,7 @@ func bucketSizes(ctx context.Context, t *target, out *unitOut, cw func(region st
 			for j := range s3StorageTypes {
 				size += latest(vals[k*len(s3StorageTypes)+j])
 			}
-			rs[i].Attrs["size_bytes"] = size
+			rs[i].Attrs.Set("size_bytes", size)
 		}
 	}
 }
@@ -213,7 +213,7 @@ func bucket(ctx context.Context, t *target, api s3API, b s3types.Bucket) (invent
 	inRegion := func(o *s3.Options) { o.Region = region }
 	r := inventory.Resource{
 		ARN: "arn:" + t.partition + ":s3:::" + name, Account: t.account, Region: region, Type: "AWS::S3::Bucket",
-		ID: name, Name: name, Attrs: map[string]any{},
+		ID: name, Name: name, Attrs: inventory.AttrsOf(map[string]any{}),
 	}
 	if b.CreationDate != nil {
 		r.Created = b.CreationDate.UTC()
@@ -221,22 +221,22 @@ func bucket(ctx context.Context, t *target, api s3API, b s3types.Bucket) (invent
 	fail := func(what string, err error) { errs = append(errs, fmt.Errorf("bucket %s: %s: %w", name, what, err)) }
 
 	if tg, err := api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b.Name}, inRegion); err == nil {
-		r.Tags = tagMap(tg.TagSet, func(t s3types.Tag) (*string, *string) { return t.Key, t.Value })
+		r.Tags = inventory.TagsOf(tagMap(tg.TagSet, func(t s3types.Tag) (*string, *string) { return t.Key, t.Value }))
 	} else if !isCode(err, s3NoTags...) {
 		fail("get tagging", err)
 	}
 	if p, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b.Name}, inRegion); err == nil {
 		c := p.PublicAccessBlockConfiguration
-		r.Attrs["public_access_block"] = c != nil && boolv(c.BlockPublicAcls) && boolv(c.IgnorePublicAcls) && boolv(c.BlockPublicPolicy) && boolv(c.RestrictPublicBuckets)
+		r.Attrs.Set("public_access_block", c != nil && boolv(c.BlockPublicAcls) && boolv(c.IgnorePublicAcls) && boolv(c.BlockPublicPolicy) && boolv(c.RestrictPublicBuckets))
 	} else if isCode(err, s3NoPAB...) {
-		r.Attrs["public_access_block"] = false
+		r.Attrs.Set("public_access_block", false)
 	} else {
 		fail("get public access block", err)
 	}
 	if p, err := api.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: b.Name}, inRegion); err == nil {
-		r.Attrs["policy_public"] = p.PolicyStatus != nil && boolv(p.PolicyStatus.IsPublic)
+		r.Attrs.Set("policy_public", p.PolicyStatus != nil && boolv(p.PolicyStatus.IsPublic))
 	} else if isCode(err, s3NoPolicy...) {
-		r.Attrs["policy_public"] = false
+		r.Attrs.Set("policy_public", false)
 	} else {
 		fail("get policy status", err)
 	}
@@ -244,21 +244,21 @@ func bucket(ctx context.Context, t *target, api s3API, b s3types.Bucket) (invent
 		if d, err := awspolicy.Parse(str(p.Policy)); err != nil {
 			fail("read policy", err)
 		} else {
-			bucketPolicyAttrs(r.Attrs, d, t.account)
+			r.Attrs.Update(func(m map[string]any) { bucketPolicyAttrs(m, d, t.account) })
 		}
 	} else if isCode(err, s3NoPolicy...) {
-		bucketPolicyAttrs(r.Attrs, &awspolicy.Doc{}, t.account)
+		r.Attrs.Update(func(m map[string]any) { bucketPolicyAttrs(m, &awspolicy.Doc{}, t.account) })
 	} else {
 		fail("get policy", err)
 	}
 	if n, err := api.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: b.Name}, inRegion); err == nil {
-		r.Attrs["event_notifications"] = len(n.TopicConfigurations)+len(n.QueueConfigurations)+len(n.LambdaFunctionConfigurations) > 0 || n.EventBridgeConfiguration != nil
+		r.Attrs.Set("event_notifications", len(n.TopicConfigurations)+len(n.QueueConfigurations)+len(n.LambdaFunctionConfigurations) > 0 || n.EventBridgeConfiguration != nil)
 	} else {
 		fail("get notification configuration", err)
 	}
 	if a, err := api.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: b.Name}, inRegion); err == nil {
-		r.Attrs["acl_public"] = aclPublic(a.Grants)
-		r.Attrs["acl_grants_others"] = aclGrantsOthers(a.Owner, a.Grants)
+		r.Attrs.Set("acl_public", aclPublic(a.Grants))
+		r.Attrs.Set("acl_grants_others", aclGrantsOthers(a.Owner, a.Grants))
 	} else {
 		fail("get acl", err)
 	}
@@ -271,26 +271,26 @@ func bucket(ctx context.Context, t *target, api s3API, b s3types.Bucket) (invent
 				}
 			}
 		}
-		r.Attrs["encryption"] = enc
+		r.Attrs.Set("encryption", enc)
 	} else if isCode(err, s3NoEncryption...) {
-		r.Attrs["encryption"] = ""
+		r.Attrs.Set("encryption", "")
 	} else {
 		fail("get encryption", err)
 	}
 	if l, err := api.GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: b.Name}, inRegion); err == nil {
-		r.Attrs["logging_enabled"] = l.LoggingEnabled != nil
+		r.Attrs.Set("logging_enabled", l.LoggingEnabled != nil)
 	} else {
 		fail("get logging", err)
 	}
 	if v, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b.Name}, inRegion); err == nil {
-		r.Attrs["versioning"] = string(v.Status)
+		r.Attrs.Set("versioning", string(v.Status))
 	} else {
 		fail("get versioning", err)
 	}
 	if l, err := api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b.Name}, inRegion); err == nil {
-		r.Attrs["lifecycle_rules"] = float64(len(l.Rules))
+		r.Attrs.Set("lifecycle_rules", float64(len(l.Rules)))
 	} else if isCode(err, s3NoLifecycle...) {
-		r.Attrs["lifecycle_rules"] = 0.0
+		r.Attrs.Set("lifecycle_rules", 0.0)
 	} else {
 		fail("get lifecycle", err)
 	}

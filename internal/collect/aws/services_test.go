@@ -129,17 +129,17 @@ func TestCollectECS(t *testing.T) {
 	svc := func(name, launch string, providers []any, rels ...inventory.Relation) inventory.Resource {
 		return inventory.Resource{ARN: arnOf("ecs", "service/shop-prod-cluster/"+name), Account: acct, Region: region, Type: "AWS::ECS::Service",
 			ID: name, Name: name, Created: testNow.AddDate(0, 0, -9), State: "active",
-			Attrs: map[string]any{"cluster": "shop-prod-cluster", "desired_count": 2.0, "running_count": 1.0, "launch_type": launch,
-				"capacity_providers": providers, "task_definition": "shop:7", "cpu": 512.0, "memory_mb": 1024.0, "load_balancers": 0.0},
+			Attrs: inventory.AttrsOf(map[string]any{"cluster": "shop-prod-cluster", "desired_count": 2.0, "running_count": 1.0, "launch_type": launch,
+				"capacity_providers": providers, "task_definition": "shop:7", "cpu": 512.0, "memory_mb": 1024.0, "load_balancers": 0.0}),
 			Relations: append([]inventory.Relation{{Kind: inventory.RelInCluster, Target: cluster}, {Kind: inventory.RelUses, Target: td}}, rels...)}
 	}
 	want := []inventory.Resource{
-		{ARN: cluster, Account: acct, Region: region, Type: "AWS::ECS::Cluster", ID: "shop-prod-cluster", Name: "shop-prod-cluster", Tags: tags, State: "active",
-			Attrs: map[string]any{"active_services": 2.0, "running_tasks": 3.0, "capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}}},
-		{ARN: ecsClusterARNs[1], Account: acct, Region: region, Type: "AWS::ECS::Cluster", ID: "empty", Name: "empty", Tags: tags, State: "active",
-			Attrs: map[string]any{"active_services": 2.0, "running_tasks": 3.0, "capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}}},
+		{ARN: cluster, Account: acct, Region: region, Type: "AWS::ECS::Cluster", ID: "shop-prod-cluster", Name: "shop-prod-cluster", Tags: inventory.TagsOf(tags), State: "active",
+			Attrs: inventory.AttrsOf(map[string]any{"active_services": 2.0, "running_tasks": 3.0, "capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}})},
+		{ARN: ecsClusterARNs[1], Account: acct, Region: region, Type: "AWS::ECS::Cluster", ID: "empty", Name: "empty", Tags: inventory.TagsOf(tags), State: "active",
+			Attrs: inventory.AttrsOf(map[string]any{"active_services": 2.0, "running_tasks": 3.0, "capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}})},
 		{ARN: td, Account: acct, Region: region, Type: "AWS::ECS::TaskDefinition", ID: "shop:7", Name: "shop", Created: testNow.AddDate(0, 0, -3), State: "active",
-			Attrs: map[string]any{"family": "shop", "revision": 7.0, "cpu": 512.0, "memory_mb": 1024.0}},
+			Attrs: inventory.AttrsOf(map[string]any{"family": "shop", "revision": 7.0, "cpu": 512.0, "memory_mb": 1024.0})},
 		svc("web", "FARGATE", []any{}, inventory.Relation{Kind: inventory.RelUsesSG, Target: arnOf("ec2", "security-group/sg-1")}),
 		svc("worker", "", []any{"FARGATE_SPOT"}),
 	}
@@ -169,10 +169,10 @@ func TestCollectLambda(t *testing.T) {
 	must(t, collectLambda(context.Background(), testTarget(), out, fakeLambda{}))
 	want := []inventory.Resource{
 		{ARN: arnOf("lambda", "function:shop-prod-resize"), Account: acct, Region: region, Type: "AWS::Lambda::Function", ID: "shop-prod-resize", Name: "shop-prod-resize",
-			Attrs: map[string]any{"runtime": "python3.12", "memory_mb": 256.0, "last_modified": "2025-05-01T01:20:30Z", "policy_public": false}},
+			Attrs: inventory.AttrsOf(map[string]any{"runtime": "python3.12", "memory_mb": 256.0, "last_modified": "2025-05-01T01:20:30Z", "policy_public": false})},
 		// An unreadable time is left out, not guessed.
 		{ARN: arnOf("lambda", "function:odd"), Account: acct, Region: region, Type: "AWS::Lambda::Function", ID: "odd", Name: "odd",
-			Attrs: map[string]any{"runtime": "nodejs20.x", "memory_mb": 128.0, "policy_public": false}},
+			Attrs: inventory.AttrsOf(map[string]any{"runtime": "nodejs20.x", "memory_mb": 128.0, "policy_public": false})},
 	}
 	if diff := cmp.Diff(want, out.resources); diff != "" {
 		t.Errorf("lambda (-want +got):\n%s", diff)
@@ -210,13 +210,13 @@ func (fakeECR) DescribeImages(_ context.Context, in *ecr.DescribeImagesInput, _ 
 func TestCollectECR(t *testing.T) {
 	repo := func(name string, created int, scan, lifecycle bool, images float64) inventory.Resource {
 		r := inventory.Resource{ARN: arnOf("ecr", "repository/"+name), Account: acct, Region: region, Type: "AWS::ECR::Repository", ID: name, Name: name,
-			Attrs: map[string]any{"scan_on_push": scan, "lifecycle_policy": lifecycle, "image_count": images}}
+			Attrs: inventory.AttrsOf(map[string]any{"scan_on_push": scan, "lifecycle_policy": lifecycle, "image_count": images})}
 		if created != 0 {
 			r.Created = testNow.AddDate(created, 0, 0)
 		}
 		if name == "shop" {
 			// Only shop's response says how tags behave; old's stays absent.
-			r.Attrs["tag_immutable"] = true
+			r.Attrs.Set("tag_immutable", true)
 		}
 		return r
 	}
@@ -229,8 +229,8 @@ func TestCollectECR(t *testing.T) {
 		"lifecycle denied": {api: fakeECR{denyLifecycle: true}, wantErr: "get lifecycle policy shop",
 			want: func() []inventory.Resource {
 				a, b := repo("shop", -1, true, true, 3), repo("old", 0, false, false, 0)
-				delete(a.Attrs, "lifecycle_policy")
-				delete(b.Attrs, "lifecycle_policy")
+				a.Attrs.Delete("lifecycle_policy")
+				b.Attrs.Delete("lifecycle_policy")
 				return []inventory.Resource{a, b}
 			}()},
 	}
@@ -280,13 +280,13 @@ func TestCollectAutoScaling(t *testing.T) {
 	must(t, collectAutoScaling(context.Background(), testTarget(), out, fakeAutoScaling{}))
 	want := []inventory.Resource{
 		{ARN: asgARN, Account: acct, Region: region, Type: "AWS::AutoScaling::AutoScalingGroup", ID: "shop-prod-web", Name: "shop-prod-web",
-			Tags: map[string]string{"system": "shop"}, Created: testNow.AddDate(0, -2, 0),
-			Attrs: map[string]any{"min_size": 2.0, "max_size": 6.0, "desired_capacity": 2.0, "instance_types": []any{"m5.large", "t3.small"}}},
+			Tags: inventory.TagsOf(map[string]string{"system": "shop"}), Created: testNow.AddDate(0, -2, 0),
+			Attrs: inventory.AttrsOf(map[string]any{"min_size": 2.0, "max_size": 6.0, "desired_capacity": 2.0, "instance_types": []any{"m5.large", "t3.small"}})},
 		{ARN: arnOf("autoscaling", "autoScalingGroup:u2:autoScalingGroupName/legacy"), Account: acct, Region: region, Type: "AWS::AutoScaling::AutoScalingGroup",
-			ID: "legacy", Name: "legacy", Attrs: map[string]any{"min_size": 0.0, "max_size": 1.0, "desired_capacity": 0.0, "instance_types": []any{"m4.large"}}},
+			ID: "legacy", Name: "legacy", Attrs: inventory.AttrsOf(map[string]any{"min_size": 0.0, "max_size": 1.0, "desired_capacity": 0.0, "instance_types": []any{"m4.large"}})},
 		// Launched from a template with no members: types unknown, left out.
 		{ARN: arnOf("autoscaling", "autoScalingGroup:u3:autoScalingGroupName/template"), Account: acct, Region: region, Type: "AWS::AutoScaling::AutoScalingGroup",
-			ID: "template", Name: "template", Attrs: map[string]any{"min_size": 0.0, "max_size": 1.0, "desired_capacity": 0.0}},
+			ID: "template", Name: "template", Attrs: inventory.AttrsOf(map[string]any{"min_size": 0.0, "max_size": 1.0, "desired_capacity": 0.0})},
 	}
 	if diff := cmp.Diff(want, out.resources); diff != "" {
 		t.Errorf("autoscaling (-want +got):\n%s", diff)
@@ -321,9 +321,9 @@ func TestCollectCloudFront(t *testing.T) {
 	must(t, collectCloudFront(context.Background(), tgt, out, fakeCloudFront{}))
 	want := []inventory.Resource{
 		{ARN: "arn:aws:cloudfront::" + acct + ":distribution/E1", Account: acct, Region: "global", Type: "AWS::CloudFront::Distribution", ID: "E1", State: "deployed",
-			Attrs: map[string]any{"web_acl_id": "", "enabled": true, "logging_enabled": false}},
+			Attrs: inventory.AttrsOf(map[string]any{"web_acl_id": "", "enabled": true, "logging_enabled": false})},
 		{ARN: "arn:aws:cloudfront::" + acct + ":distribution/E2", Account: acct, Region: "global", Type: "AWS::CloudFront::Distribution", ID: "E2", State: "inprogress",
-			Attrs: map[string]any{"web_acl_id": "arn:waf", "enabled": false, "logging_enabled": true}},
+			Attrs: inventory.AttrsOf(map[string]any{"web_acl_id": "arn:waf", "enabled": false, "logging_enabled": true})},
 	}
 	if diff := cmp.Diff(want, out.resources); diff != "" {
 		t.Errorf("cloudfront (-want +got):\n%s", diff)
@@ -374,13 +374,13 @@ func TestCollectELB(t *testing.T) {
 	}
 	lbARN := arnOf("elasticloadbalancing", "loadbalancer/lb00")
 	want := inventory.Resource{ARN: lbARN, Account: acct, Region: region, Type: "AWS::ElasticLoadBalancing::LoadBalancer", ID: "lb00", Name: "lb00",
-		Tags: map[string]string{"Name": "lb00"}, Created: testNow.AddDate(-3, 0, 0),
-		Attrs:     map[string]any{"scheme": "internet-facing", "access_logs_enabled": true, "instances": []any{map[string]any{"id": "i-1", "state": "OutOfService"}}},
+		Tags: inventory.TagsOf(map[string]string{"Name": "lb00"}), Created: testNow.AddDate(-3, 0, 0),
+		Attrs:     inventory.AttrsOf(map[string]any{"scheme": "internet-facing", "access_logs_enabled": true, "instances": []any{map[string]any{"id": "i-1", "state": "OutOfService"}}}),
 		Relations: []inventory.Relation{{Kind: inventory.RelUsesSG, Target: arnOf("ec2", "security-group/sg-1")}}}
 	if diff := cmp.Diff(want, out.resources[0]); diff != "" {
 		t.Errorf("classic elb (-want +got):\n%s", diff)
 	}
-	if got := out.resources[24].Tags["Name"]; got != "lb24" {
+	if got := out.resources[24].Tags.Value("Name"); got != "lb24" {
 		t.Errorf("tags of the 25th load balancer (second batch) = %q, want lb24", got)
 	}
 	wantEdges := map[string][]inventory.Relation{arnOf("ec2", "instance/i-1"): {{Kind: inventory.RelTargetOf, Target: lbARN}}}
@@ -485,8 +485,8 @@ func TestCollectS3AccountSettings(t *testing.T) {
 			}
 			got := map[string]any{}
 			for _, r := range out.resources {
-				got[r.ID+" pab"] = r.Attrs["public_access_block"]
-				got[r.ID+" size"] = r.Attrs["size_bytes"]
+				got[r.ID+" pab"] = r.Attrs.Value("public_access_block")
+				got[r.ID+" size"] = r.Attrs.Value("size_bytes")
 			}
 			// fakeMetrics answers each query with [value, 1]: the newest
 			// datapoint is the value, 100 for StandardStorage, 0 elsewhere.

@@ -381,7 +381,7 @@ func accountRegion(a *account, region string, attrs map[string]any) inventory.Re
 		Type:    "Steward::Account::Region",
 		ID:      a.id + "/" + region,
 		Name:    region,
-		Attrs:   attrs,
+		Attrs:   inventory.AttrsOf(attrs),
 	}
 }
 

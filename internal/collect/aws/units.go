@@ -188,15 +188,15 @@ func (s *Source) merge(units []unit, outs []*unitOut, rows, extra []inventory.Co
 	}
 	for i := range resources {
 		resources[i].Relations = append(resources[i].Relations, edges[resources[i].ARN]...)
-		if resources[i].Tags == nil {
+		if resources[i].Tags.IsZero() {
 			if t, ok := tags[resources[i].ARN]; ok {
-				resources[i].Tags = t
+				resources[i].Tags = inventory.TagsOf(t)
 			}
 		}
 		// A resource without a name of its own (a CloudFront
 		// distribution) is called by its Name tag, as in the console.
 		if resources[i].Name == "" {
-			resources[i].Name = nameTag(resources[i].Tags)
+			resources[i].Name = resources[i].Tags.Value("Name")
 		}
 	}
 	if s.baselineSelected() {

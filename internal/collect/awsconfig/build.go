@@ -299,17 +299,17 @@ func accountRegions(live []*item, rs []inventory.Resource) []inventory.Resource 
 		k := key{r.Account, r.Region}
 		switch r.Type {
 		case tDetector:
-			status, ok := r.Attrs["status"].(string)
+			status, ok := r.Attrs.Value("status").(string)
 			if !ok {
 				continue
 			}
 			detectors[k] = detectors[k] || status == "ENABLED"
 		case tTrail:
 			hasTrail[r.Account] = true
-			if logging, ok := r.Attrs["logging"].(bool); ok && !logging {
+			if logging, ok := r.Attrs.Value("logging").(bool); ok && !logging {
 				continue
 			}
-			if multi, _ := r.Attrs["multi_region"].(bool); multi {
+			if multi, _ := r.Attrs.Value("multi_region").(bool); multi {
 				everywhere[r.Account] = true
 			}
 			covered[k] = true
@@ -326,7 +326,7 @@ func accountRegions(live []*item, rs []inventory.Resource) []inventory.Resource 
 		out = append(out, inventory.Resource{
 			ARN:     fmt.Sprintf("arn:%s:steward:%s:%s:account-region/%s", part, k.region, k.account, k.region),
 			Account: k.account, Region: k.region, Type: tAccountRgn,
-			ID: k.account + "/" + k.region, Name: k.region, Attrs: attrs,
+			ID: k.account + "/" + k.region, Name: k.region, Attrs: inventory.AttrsOf(attrs),
 		})
 	}
 	return out

@@ -196,7 +196,7 @@ func TestDecidedFromItems(t *testing.T) {
 				}
 				found = true
 				for k := range tc.want {
-					v, ok := r.Attrs[k]
+					v, ok := r.Attrs.Get(k)
 					if !ok {
 						v = absent
 					}

@@ -227,7 +227,7 @@ func TestFoldSpellings(t *testing.T) {
 	}
 	got := map[string]any{}
 	for _, r := range col.Resources {
-		for k, v := range r.Attrs {
+		for k, v := range r.Attrs.All() {
 			got[r.ARN+" "+k] = v
 		}
 	}

@@ -22,7 +22,7 @@ func checkContract(rs []inventory.Resource) error {
 			return err
 		}
 		info, _ := inventory.Type(r.Type)
-		for k, v := range r.Attrs {
+		for k, v := range r.Attrs.All() {
 			if _, ok := info.Attrs[k]; !ok {
 				return fmt.Errorf("%s: attr %q is not documented for %s", r.ARN, k, r.Type)
 			}

@@ -43,9 +43,9 @@ func TestMapItems(t *testing.T) {
 			want: []inventory.Resource{{
 				ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0abc", Account: "111111111111", Region: "ap-northeast-1",
 				Type: "AWS::EC2::Instance", ID: "i-0abc", Name: "api-1", State: "running", Created: created,
-				Tags: map[string]string{"Name": "api-1", "env": "prod"},
-				Attrs: map[string]any{"instance_type": "t3.micro", "launch_time": "2025-01-02T03:04:05Z", "public_ip": "",
-					"platform": "linux", "vpc_id": "vpc-1", "subnet_id": "subnet-1"},
+				Tags: inventory.TagsOf(map[string]string{"Name": "api-1", "env": "prod"}),
+				Attrs: inventory.AttrsOf(map[string]any{"instance_type": "t3.micro", "launch_time": "2025-01-02T03:04:05Z", "public_ip": "",
+					"platform": "linux", "vpc_id": "vpc-1", "subnet_id": "subnet-1"}),
 				Relations: []inventory.Relation{
 					{Kind: inventory.RelUsesSG, Target: "arn:aws:ec2:ap-northeast-1:111111111111:security-group/sg-1"},
 					{Kind: inventory.RelInSubnet, Target: "arn:aws:ec2:ap-northeast-1:111111111111:subnet/subnet-1"},
@@ -57,8 +57,8 @@ func TestMapItems(t *testing.T) {
 			want: []inventory.Resource{{
 				ARN: "arn:aws:ec2:ap-northeast-1:111111111111:subnet/subnet-1", Account: "111111111111", Region: "ap-northeast-1",
 				Type: "AWS::EC2::Subnet", ID: "subnet-1", State: "available",
-				Attrs: map[string]any{"vpc_id": "vpc-1", "cidr": "10.0.0.0/24", "availability_zone": "ap-northeast-1a",
-					"default_for_az": false, "public": true},
+				Attrs: inventory.AttrsOf(map[string]any{"vpc_id": "vpc-1", "cidr": "10.0.0.0/24", "availability_zone": "ap-northeast-1a",
+					"default_for_az": false, "public": true}),
 				Relations: []inventory.Relation{{Kind: inventory.RelInVPC, Target: "arn:aws:ec2:ap-northeast-1:111111111111:vpc/vpc-1"}},
 			}},
 		},

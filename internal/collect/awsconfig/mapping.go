@@ -86,7 +86,7 @@ func (e *estate) mapItem(it *item) (inventory.Resource, error) {
 		Type:    it.typ,
 		ID:      it.id,
 		Name:    it.name,
-		Tags:    it.tags,
+		Tags:    inventory.TagsOf(it.tags),
 		Created: it.created,
 	}
 	if needsName(it.typ) && it.name != "" {
@@ -192,7 +192,7 @@ func (e *estate) mapItem(it *item) (inventory.Resource, error) {
 		return rs, fmt.Errorf("%s: %w", it.file, r.err)
 	}
 	if len(m.attrs) > 0 {
-		rs.Attrs = m.attrs
+		rs.Attrs = inventory.AttrsOf(m.attrs)
 	}
 	rs.Relations = dedupeRelations(rs.Relations)
 	if err := rs.Validate(); err != nil {

@@ -220,9 +220,9 @@ func ts(t time.Time) any {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
-func astr(r *inventory.Resource, k string) string { s, _ := r.Attrs[k].(string); return s }
-func anum(r *inventory.Resource, k string) any    { return r.Attrs[k] }
-func abool(r *inventory.Resource, k string) bool  { b, _ := r.Attrs[k].(bool); return b }
+func astr(r *inventory.Resource, k string) string { s, _ := r.Attrs.Value(k).(string); return s }
+func anum(r *inventory.Resource, k string) any    { return r.Attrs.Value(k) }
+func abool(r *inventory.Resource, k string) bool  { b, _ := r.Attrs.Value(k).(bool); return b }
 
 // targets returns the native ids (the ARN's last segment) of a
 // resource's relations of one kind.
@@ -241,7 +241,7 @@ func (x *exporter) envelope(r *inventory.Resource, id, name string, conf, supp m
 		supp = map[string]any{}
 	}
 	tags := map[string]string{}
-	for k, v := range r.Tags {
+	for k, v := range r.Tags.All() {
 		tags[k] = v
 	}
 	return map[string]any{
@@ -280,8 +280,8 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 		}
 		c["securityGroups"] = sgs
 		if asg := astr(rp, "asg_name"); asg != "" {
-			r.Tags = cloneTags(r.Tags)
-			r.Tags["aws:autoscaling:groupName"] = asg
+			r.Tags = inventory.TagsOf(cloneTags(r.Tags.Map()))
+			r.Tags.Set("aws:autoscaling:groupName", asg)
 		}
 		return one(r.ID, "", c, nil)
 	case "AWS::EC2::Volume":
@@ -306,7 +306,7 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 		return one(r.ID, "", c, nil)
 	case "AWS::EC2::SecurityGroup":
 		var perms []any
-		rules, _ := r.Attrs["ingress"].([]any)
+		rules, _ := r.Attrs.Value("ingress").([]any)
 		for _, x := range rules {
 			m, _ := x.(map[string]any)
 			proto, _ := m["protocol"].(string)
@@ -368,7 +368,7 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 			}
 		}
 		var ts []any
-		list, _ := r.Attrs["targets"].([]any)
+		list, _ := r.Attrs.Value("targets").([]any)
 		for _, e := range list {
 			m, _ := e.(map[string]any)
 			ts = append(ts, map[string]any{"Id": m["id"], "Port": m["port"]})
@@ -383,7 +383,7 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 		return one(r.ARN, r.Name, c, nil)
 	case "AWS::ElasticLoadBalancing::LoadBalancer":
 		var insts []any
-		list, _ := r.Attrs["instances"].([]any)
+		list, _ := r.Attrs.Value("instances").([]any)
 		for _, e := range list {
 			m, _ := e.(map[string]any)
 			insts = append(insts, map[string]any{"instanceId": m["id"]})
@@ -440,25 +440,25 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 		return one(r.ID, r.ID, map[string]any{"name": r.ID, "owner": map[string]any{"id": "x"}, "creationDate": ts(r.Created)}, bucketSupp(rp))
 	case "AWS::Logs::LogGroup":
 		c := map[string]any{"LogGroupName": r.ID}
-		if d, _ := r.Attrs["retention_days"].(float64); d > 0 {
+		if d, _ := r.Attrs.Value("retention_days").(float64); d > 0 {
 			c["RetentionInDays"] = d
 		}
 		return one(r.ID, r.ID, c, nil)
 	case "AWS::IAM::User":
 		attached := []any{}
-		list, _ := r.Attrs["attached_policies"].([]any)
+		list, _ := r.Attrs.Value("attached_policies").([]any)
 		for _, p := range list {
 			attached = append(attached, map[string]any{"policyName": p, "policyArn": fmt.Sprint("arn:aws:iam::aws:policy/", p)})
 		}
 		inline := []any{}
-		n, _ := r.Attrs["inline_policies"].(float64)
+		n, _ := r.Attrs.Value("inline_policies").(float64)
 		for i := 0; i < int(n); i++ {
 			inline = append(inline, map[string]any{"policyName": fmt.Sprint("inline-", i), "policyDocument": "%7B%7D"})
 		}
 		return one(r.ID, r.Name, map[string]any{"userName": r.Name, "userId": r.ID, "arn": r.ARN, "createDate": ts(r.Created), "path": "/",
 			"attachedManagedPolicies": attached, "userPolicyList": inline}, nil)
 	case "AWS::ECS::Cluster":
-		return one(r.ID, r.Name, map[string]any{"ClusterName": r.Name, "CapacityProviders": r.Attrs["capacity_providers"]}, nil)
+		return one(r.ID, r.Name, map[string]any{"ClusterName": r.Name, "CapacityProviders": r.Attrs.Value("capacity_providers")}, nil)
 	case "AWS::ECS::Service":
 		td := fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s", r.Region, r.Account, astr(rp, "task_definition"))
 		c := map[string]any{"ServiceName": r.Name, "ServiceArn": r.ARN, "Cluster": fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", r.Region, r.Account, astr(rp, "cluster")),
@@ -472,7 +472,7 @@ func (x *exporter) items(r inventory.Resource) []map[string]any {
 		if lt := astr(rp, "launch_type"); lt != "" {
 			c["LaunchType"] = lt
 		}
-		if cps, _ := r.Attrs["capacity_providers"].([]any); len(cps) > 0 {
+		if cps, _ := r.Attrs.Value("capacity_providers").([]any); len(cps) > 0 {
 			var s []any
 			for _, p := range cps {
 				s = append(s, map[string]any{"CapacityProvider": p})
@@ -570,7 +570,7 @@ func bucketSupp(r *inventory.Resource) map[string]any {
 	if abool(r, "logging_enabled") {
 		s["BucketLoggingConfiguration"] = map[string]any{"destinationBucketName": "logs-" + r.Account}
 	}
-	if n, _ := r.Attrs["lifecycle_rules"].(float64); n > 0 {
+	if n, _ := r.Attrs.Value("lifecycle_rules").(float64); n > 0 {
 		rules := make([]any, int(n))
 		for i := range rules {
 			rules[i] = map[string]any{"id": fmt.Sprint("rule-", i), "status": "Enabled"}
@@ -695,9 +695,9 @@ func TestConfigParityAttrs(t *testing.T) {
 			t.Errorf("%s (%s) was not read back", want.ARN, want.Type)
 			continue
 		}
-		for k, wv := range want.Attrs {
+		for k, wv := range want.Attrs.All() {
 			key := want.Type + " " + k
-			gv, has := g.Attrs[k]
+			gv, has := g.Attrs.Get(k)
 			if _, unknown := unknownAttrs[key]; unknown {
 				if has && !cmp.Equal(norm(t, wv), norm(t, gv)) {
 					t.Errorf("%s: %s = %v, want it absent (%s) or %v", want.ARN, k, gv, unknownAttrs[key], wv)
@@ -721,10 +721,10 @@ func TestConfigParityAttrs(t *testing.T) {
 		if diff := cmp.Diff(relations(want), relations(g)); diff != "" {
 			t.Errorf("%s: relations differ (-demo +config):\n%s", want.ARN, diff)
 		}
-		for k := range g.Attrs {
-			if _, ok := want.Attrs[k]; !ok {
+		for k := range g.Attrs.All() {
+			if _, ok := want.Attrs.Get(k); !ok {
 				if _, ok := extraAttrs[want.Type+" "+k]; !ok {
-					t.Errorf("%s: %s = %v, which the demo does not set", want.ARN, k, g.Attrs[k])
+					t.Errorf("%s: %s = %v, which the demo does not set", want.ARN, k, g.Attrs.Value(k))
 				}
 			}
 		}

@@ -84,13 +84,13 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: web, Account: acct, Region: tokyo, Type: "AWS::EC2::Instance", ID: "i-0run0000000000001",
 				Name:    "shop-web-1",
-				Tags:    map[string]string{"Name": "shop-web-1", "system": "shop", "env": "prod", "aws:autoscaling:groupName": "shop-web-asg"},
+				Tags:    inventory.TagsOf(map[string]string{"Name": "shop-web-1", "system": "shop", "env": "prod", "aws:autoscaling:groupName": "shop-web-asg"}),
 				Created: ts("2024-01-15T03:00:00Z"), State: "stopped",
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					"instance_type": "t3.medium", "launch_time": "2024-01-15T03:00:00Z", "stopped_at": "2024-03-02T21:30:00Z",
 					"public_ip": "", "platform": "linux", "vpc_id": "vpc-0a1b2c3d4e5f60001", "subnet_id": "subnet-0pub00000000000a",
 					"asg_name": "shop-web-asg",
-				},
+				}),
 				Relations: []inventory.Relation{
 					{Kind: "uses-sg", Target: sgWeb},
 					{Kind: "in-subnet", Target: subPub},
@@ -102,12 +102,12 @@ func TestResources(t *testing.T) {
 			arn: ec2ARN("instance", "i-0stop000000000002"),
 			want: inventory.Resource{
 				ARN: ec2ARN("instance", "i-0stop000000000002"), Account: acct, Region: tokyo, Type: "AWS::EC2::Instance",
-				ID: "i-0stop000000000002", Name: "batch-old", Tags: map[string]string{"Name": "batch-old"},
+				ID: "i-0stop000000000002", Name: "batch-old", Tags: inventory.TagsOf(map[string]string{"Name": "batch-old"}),
 				Created: ts("2023-06-01T00:00:00Z"), State: "stopped",
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					"instance_type": "m5.large", "launch_time": "2023-06-01T00:00:00Z", "stopped_at": "2023-11-20T08:15:42Z",
 					"public_ip": "", "platform": "windows", "vpc_id": "vpc-0a1b2c3d4e5f60001", "subnet_id": "subnet-0priv0000000000b",
-				},
+				}),
 				Relations: []inventory.Relation{{Kind: "uses-sg", Target: sgDB}, {Kind: "in-subnet", Target: subPriv}},
 			},
 		},
@@ -116,7 +116,7 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: ec2ARN("volume", "vol-0att000000000001"), Account: acct, Region: tokyo, Type: "AWS::EC2::Volume",
 				ID: "vol-0att000000000001", Created: ts("2024-01-15T03:00:00.5Z"), State: "in-use",
-				Attrs:     map[string]any{"volume_type": "gp3", "size_gb": 30.0, "iops": 3000.0, "encrypted": true, "availability_zone": "ap-northeast-1a"},
+				Attrs:     inventory.AttrsOf(map[string]any{"volume_type": "gp3", "size_gb": 30.0, "iops": 3000.0, "encrypted": true, "availability_zone": "ap-northeast-1a"}),
 				Relations: []inventory.Relation{{Kind: "attached-to", Target: web}},
 			},
 		},
@@ -124,9 +124,9 @@ func TestResources(t *testing.T) {
 			arn: ec2ARN("volume", "vol-0free00000000002"),
 			want: inventory.Resource{
 				ARN: ec2ARN("volume", "vol-0free00000000002"), Account: acct, Region: tokyo, Type: "AWS::EC2::Volume",
-				ID: "vol-0free00000000002", Name: "old-data", Tags: map[string]string{"Name": "old-data"},
+				ID: "vol-0free00000000002", Name: "old-data", Tags: inventory.TagsOf(map[string]string{"Name": "old-data"}),
 				Created: ts("2022-05-10T10:00:00Z"), State: "available",
-				Attrs: map[string]any{"volume_type": "gp2", "size_gb": 500.0, "iops": 1500.0, "encrypted": false, "availability_zone": "ap-northeast-1c"},
+				Attrs: inventory.AttrsOf(map[string]any{"volume_type": "gp2", "size_gb": 500.0, "iops": 1500.0, "encrypted": false, "availability_zone": "ap-northeast-1c"}),
 			},
 		},
 		"eip: not associated": {
@@ -134,22 +134,22 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:ec2:ap-northeast-1:111122223333:eip-allocation/eipalloc-0abc000000000001", Account: acct, Region: tokyo,
 				Type: "AWS::EC2::EIP", ID: "eipalloc-0abc000000000001",
-				Attrs: map[string]any{"public_ip": "13.112.0.5", "allocation_id": "eipalloc-0abc000000000001", "association_id": ""},
+				Attrs: inventory.AttrsOf(map[string]any{"public_ip": "13.112.0.5", "allocation_id": "eipalloc-0abc000000000001", "association_id": ""}),
 			},
 		},
 		"security group: ingress from IPv4, IPv6 and ranges without duplicates": {
 			arn: sgWeb,
 			want: inventory.Resource{
 				ARN: sgWeb, Account: acct, Region: tokyo, Type: "AWS::EC2::SecurityGroup", ID: "sg-0web0000000000001",
-				Name: "prod-web", Tags: map[string]string{"system": "shop"},
-				Attrs: map[string]any{
+				Name: "prod-web", Tags: inventory.TagsOf(map[string]string{"system": "shop"}),
+				Attrs: inventory.AttrsOf(map[string]any{
 					"group_name": "prod-web", "vpc_id": "vpc-0a1b2c3d4e5f60001", "is_default": false,
 					"ingress": []any{
 						map[string]any{"protocol": "tcp", "from_port": 443.0, "to_port": 443.0, "cidr": "0.0.0.0/0", "source_sg": ""},
 						map[string]any{"protocol": "tcp", "from_port": 443.0, "to_port": 443.0, "cidr": "::/0", "source_sg": ""},
 						map[string]any{"protocol": "tcp", "from_port": 22.0, "to_port": 22.0, "cidr": "203.0.113.10/32", "source_sg": ""},
 					},
-				},
+				}),
 				Relations: []inventory.Relation{{Kind: "in-vpc", Target: vpc}},
 			},
 		},
@@ -158,12 +158,12 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: sgDefault, Account: acct, Region: tokyo, Type: "AWS::EC2::SecurityGroup", ID: "sg-0def0000000000003",
 				Name: "default",
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					"group_name": "default", "vpc_id": "vpc-0a1b2c3d4e5f60001", "is_default": true,
 					"ingress": []any{
 						map[string]any{"protocol": "-1", "from_port": 0.0, "to_port": 65535.0, "cidr": "", "source_sg": "sg-0def0000000000003"},
 					},
-				},
+				}),
 				Relations: []inventory.Relation{{Kind: "in-vpc", Target: vpc}},
 			},
 		},
@@ -171,19 +171,19 @@ func TestResources(t *testing.T) {
 			arn: vpc,
 			want: inventory.Resource{
 				ARN: vpc, Account: acct, Region: tokyo, Type: "AWS::EC2::VPC", ID: "vpc-0a1b2c3d4e5f60001",
-				Name: "prod-vpc", Tags: map[string]string{"Name": "prod-vpc"}, State: "available",
-				Attrs: map[string]any{"cidr": "10.20.0.0/16", "is_default": false},
+				Name: "prod-vpc", Tags: inventory.TagsOf(map[string]string{"Name": "prod-vpc"}), State: "available",
+				Attrs: inventory.AttrsOf(map[string]any{"cidr": "10.20.0.0/16", "is_default": false}),
 			},
 		},
 		"subnet: public through its own route table": {
 			arn: subPub,
 			want: inventory.Resource{
 				ARN: subPub, Account: acct, Region: tokyo, Type: "AWS::EC2::Subnet", ID: "subnet-0pub00000000000a",
-				Name: "prod-public-a", Tags: map[string]string{"Name": "prod-public-a"}, State: "available",
-				Attrs: map[string]any{
+				Name: "prod-public-a", Tags: inventory.TagsOf(map[string]string{"Name": "prod-public-a"}), State: "available",
+				Attrs: inventory.AttrsOf(map[string]any{
 					"vpc_id": "vpc-0a1b2c3d4e5f60001", "cidr": "10.20.0.0/24", "availability_zone": "ap-northeast-1a",
 					"default_for_az": false, "public": true,
-				},
+				}),
 				Relations: []inventory.Relation{{Kind: "in-vpc", Target: vpc}},
 			},
 		},
@@ -191,11 +191,11 @@ func TestResources(t *testing.T) {
 			arn: subPriv,
 			want: inventory.Resource{
 				ARN: subPriv, Account: acct, Region: tokyo, Type: "AWS::EC2::Subnet", ID: "subnet-0priv0000000000b",
-				Name: "prod-private-c", Tags: map[string]string{"Name": "prod-private-c"}, State: "available",
-				Attrs: map[string]any{
+				Name: "prod-private-c", Tags: inventory.TagsOf(map[string]string{"Name": "prod-private-c"}), State: "available",
+				Attrs: inventory.AttrsOf(map[string]any{
 					"vpc_id": "vpc-0a1b2c3d4e5f60001", "cidr": "10.20.10.0/24", "availability_zone": "ap-northeast-1c",
 					"default_for_az": false, "public": false,
-				},
+				}),
 				Relations: []inventory.Relation{{Kind: "in-vpc", Target: vpc}},
 			},
 		},
@@ -203,9 +203,9 @@ func TestResources(t *testing.T) {
 			arn: "arn:aws:ec2:ap-northeast-1:111122223333:natgateway/nat-0abc12345def67890",
 			want: inventory.Resource{
 				ARN: "arn:aws:ec2:ap-northeast-1:111122223333:natgateway/nat-0abc12345def67890", Account: acct, Region: tokyo,
-				Type: "AWS::EC2::NatGateway", ID: "nat-0abc12345def67890", Name: "prod-nat", Tags: map[string]string{"Name": "prod-nat"},
+				Type: "AWS::EC2::NatGateway", ID: "nat-0abc12345def67890", Name: "prod-nat", Tags: inventory.TagsOf(map[string]string{"Name": "prod-nat"}),
 				Created: ts("2023-02-01T00:00:00Z"), State: "available",
-				Attrs:     map[string]any{"connectivity_type": "public"},
+				Attrs:     inventory.AttrsOf(map[string]any{"connectivity_type": "public"}),
 				Relations: []inventory.Relation{{Kind: "in-subnet", Target: subPub}},
 			},
 		},
@@ -213,8 +213,8 @@ func TestResources(t *testing.T) {
 			arn: lb,
 			want: inventory.Resource{
 				ARN: lb, Account: acct, Region: tokyo, Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", ID: lb,
-				Name: "shop-alb", Tags: map[string]string{"system": "shop"}, Created: ts("2023-03-01T00:00:00Z"), State: "active",
-				Attrs:     map[string]any{"lb_type": "application", "scheme": "internet-facing", "access_logs_enabled": false},
+				Name: "shop-alb", Tags: inventory.TagsOf(map[string]string{"system": "shop"}), Created: ts("2023-03-01T00:00:00Z"), State: "active",
+				Attrs:     inventory.AttrsOf(map[string]any{"lb_type": "application", "scheme": "internet-facing", "access_logs_enabled": false}),
 				Relations: []inventory.Relation{{Kind: "uses-sg", Target: sgWeb}, {Kind: "in-subnet", Target: subPub}},
 			},
 		},
@@ -222,10 +222,10 @@ func TestResources(t *testing.T) {
 			arn: tg,
 			want: inventory.Resource{
 				ARN: tg, Account: acct, Region: tokyo, Type: "AWS::ElasticLoadBalancingV2::TargetGroup", ID: tg, Name: "shop-web",
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					"target_type": "instance",
 					"targets":     []any{map[string]any{"id": "i-0run0000000000001", "port": 80.0}},
-				},
+				}),
 				Relations: []inventory.Relation{{Kind: "attached-to", Target: lb}},
 			},
 		},
@@ -234,11 +234,11 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:rds:ap-northeast-1:111122223333:db:shop-aurora-1", Account: acct, Region: tokyo,
 				Type: "AWS::RDS::DBInstance", ID: "shop-aurora-1", Name: "shop-aurora-1",
-				Tags: map[string]string{"system": "shop", "env": "prod"}, Created: ts("2023-04-01T00:10:00Z"), State: "available",
-				Attrs: map[string]any{
+				Tags: inventory.TagsOf(map[string]string{"system": "shop", "env": "prod"}), Created: ts("2023-04-01T00:10:00Z"), State: "available",
+				Attrs: inventory.AttrsOf(map[string]any{
 					"engine": "aurora-postgresql", "engine_version": "15.4", "instance_class": "db.r6g.large", "storage_type": "aurora",
 					"allocated_gb": 1.0, "storage_encrypted": true, "publicly_accessible": false, "multi_az": false, "cluster_id": "shop-aurora",
-				},
+				}),
 				Relations: []inventory.Relation{
 					{Kind: "uses-sg", Target: sgDB},
 					{Kind: "member-of", Target: cluster},
@@ -251,10 +251,10 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:rds:ap-northeast-1:111122223333:db:legacy-mysql", Account: acct, Region: tokyo,
 				Type: "AWS::RDS::DBInstance", ID: "legacy-mysql", Name: "legacy-mysql", Created: ts("2021-09-01T00:00:00Z"), State: "stopped",
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					"engine": "mysql", "engine_version": "8.0.35", "instance_class": "db.t3.medium", "storage_type": "gp2",
 					"allocated_gb": 100.0, "storage_encrypted": false, "publicly_accessible": true, "multi_az": false,
-				},
+				}),
 				Relations: []inventory.Relation{{Kind: "uses-sg", Target: sgDB}, {Kind: "in-subnet", Target: subPub}},
 			},
 		},
@@ -262,8 +262,8 @@ func TestResources(t *testing.T) {
 			arn: cluster,
 			want: inventory.Resource{
 				ARN: cluster, Account: acct, Region: tokyo, Type: "AWS::RDS::DBCluster", ID: "shop-aurora", Name: "shop-aurora",
-				Tags: map[string]string{"system": "shop", "env": "prod"}, Created: ts("2023-04-01T00:00:00Z"), State: "available",
-				Attrs:     map[string]any{"engine": "aurora-postgresql", "engine_version": "15.4", "storage_encrypted": true, "members": 1.0},
+				Tags: inventory.TagsOf(map[string]string{"system": "shop", "env": "prod"}), Created: ts("2023-04-01T00:00:00Z"), State: "available",
+				Attrs:     inventory.AttrsOf(map[string]any{"engine": "aurora-postgresql", "engine_version": "15.4", "storage_encrypted": true, "members": 1.0}),
 				Relations: []inventory.Relation{{Kind: "uses-sg", Target: sgDB}},
 			},
 		},
@@ -273,7 +273,7 @@ func TestResources(t *testing.T) {
 				ARN: "arn:aws:rds:ap-northeast-1:111122223333:snapshot:legacy-mysql-before-upgrade", Account: acct, Region: tokyo,
 				Type: "AWS::RDS::DBSnapshot", ID: "legacy-mysql-before-upgrade", Name: "legacy-mysql-before-upgrade",
 				Created: ts("2022-01-10T00:00:00Z"), State: "available",
-				Attrs:     map[string]any{"snapshot_type": "manual", "allocated_gb": 100.0, "encrypted": false, "db_instance": "legacy-mysql"},
+				Attrs:     inventory.AttrsOf(map[string]any{"snapshot_type": "manual", "allocated_gb": 100.0, "encrypted": false, "db_instance": "legacy-mysql"}),
 				Relations: []inventory.Relation{{Kind: "snapshot-of", Target: "arn:aws:rds:ap-northeast-1:111122223333:db:legacy-mysql"}},
 			},
 		},
@@ -283,7 +283,7 @@ func TestResources(t *testing.T) {
 				ARN: "arn:aws:rds:ap-northeast-1:111122223333:cluster-snapshot:shop-aurora-manual-1", Account: acct, Region: tokyo,
 				Type: "AWS::RDS::DBClusterSnapshot", ID: "shop-aurora-manual-1", Name: "shop-aurora-manual-1",
 				Created: ts("2023-12-01T00:00:00Z"), State: "available",
-				Attrs:     map[string]any{"snapshot_type": "manual", "allocated_gb": 0.0, "encrypted": true, "db_cluster": "shop-aurora"},
+				Attrs:     inventory.AttrsOf(map[string]any{"snapshot_type": "manual", "allocated_gb": 0.0, "encrypted": true, "db_cluster": "shop-aurora"}),
 				Relations: []inventory.Relation{{Kind: "snapshot-of", Target: cluster}},
 			},
 		},
@@ -291,12 +291,12 @@ func TestResources(t *testing.T) {
 			arn: "arn:aws:s3:::shop-assets-prod",
 			want: inventory.Resource{
 				ARN: "arn:aws:s3:::shop-assets-prod", Account: acct, Region: tokyo, Type: "AWS::S3::Bucket",
-				ID: "shop-assets-prod", Name: "shop-assets-prod", Tags: map[string]string{"system": "shop", "env": "prod"},
+				ID: "shop-assets-prod", Name: "shop-assets-prod", Tags: inventory.TagsOf(map[string]string{"system": "shop", "env": "prod"}),
 				Created: ts("2022-02-02T00:00:00Z"),
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					"public_access_block": true, "policy_public": false, "acl_public": false, "acl_grants_others": false, "policy_denies_http": false, "policy_cross_account_control": false, "event_notifications": false, "encryption": "aws:kms",
 					"versioning": "Enabled", "logging_enabled": true, "lifecycle_rules": 2.0,
-				},
+				}),
 			},
 		},
 		"bucket: public policy and public ACL, no block at either level": {
@@ -304,10 +304,10 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:s3:::campaign-2019", Account: acct, Region: tokyo, Type: "AWS::S3::Bucket",
 				ID: "campaign-2019", Name: "campaign-2019", Created: ts("2019-04-01T00:00:00Z"),
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					"public_access_block": false, "policy_public": true, "acl_public": true, "acl_grants_others": true, "policy_denies_http": false, "policy_cross_account_control": false, "event_notifications": false, "encryption": "",
 					"versioning": "", "logging_enabled": false, "lifecycle_rules": 0.0,
-				},
+				}),
 			},
 		},
 		"bucket: wildcard principal narrowed by a condition is not public": {
@@ -315,10 +315,10 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:s3:::internal-reports", Account: acct, Region: tokyo, Type: "AWS::S3::Bucket",
 				ID: "internal-reports", Name: "internal-reports", Created: ts("2022-02-02T00:00:00Z"),
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					"public_access_block": false, "policy_public": false, "acl_public": false, "acl_grants_others": false, "policy_denies_http": false, "policy_cross_account_control": false, "encryption": "AES256",
 					"versioning": "Suspended", "logging_enabled": false, "lifecycle_rules": 0.0,
-				},
+				}),
 			},
 		},
 		"bucket: other region, ACL encoded twice, account block not recorded there": {
@@ -326,11 +326,11 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:s3:::cf-templates-1abc2def3ghi-us-east-1", Account: acct, Region: "us-east-1", Type: "AWS::S3::Bucket",
 				ID: "cf-templates-1abc2def3ghi-us-east-1", Name: "cf-templates-1abc2def3ghi-us-east-1", Created: ts("2020-12-28T03:36:13Z"),
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					// The account-level block is account-wide: read in Tokyo, it counts here too.
 					"public_access_block": false, "policy_public": false, "acl_public": false, "acl_grants_others": false, "policy_denies_http": false, "policy_cross_account_control": false, "encryption": "AES256",
 					"versioning": "", "logging_enabled": false, "lifecycle_rules": 0.0,
-				},
+				}),
 			},
 		},
 		"log group: no retention means never expire; stored bytes unknown": {
@@ -338,15 +338,15 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:logs:ap-northeast-1:111122223333:log-group:/aws/lambda/shop-resize", Account: acct, Region: tokyo,
 				Type: "AWS::Logs::LogGroup", ID: "/aws/lambda/shop-resize", Name: "/aws/lambda/shop-resize",
-				Attrs: map[string]any{"retention_days": 0.0},
+				Attrs: inventory.AttrsOf(map[string]any{"retention_days": 0.0}),
 			},
 		},
 		"log group: 30 days": {
 			arn: "arn:aws:logs:ap-northeast-1:111122223333:log-group:/ecs/shop-api",
 			want: inventory.Resource{
 				ARN: "arn:aws:logs:ap-northeast-1:111122223333:log-group:/ecs/shop-api", Account: acct, Region: tokyo,
-				Type: "AWS::Logs::LogGroup", ID: "/ecs/shop-api", Name: "/ecs/shop-api", Tags: map[string]string{"system": "shop"},
-				Attrs: map[string]any{"retention_days": 30.0},
+				Type: "AWS::Logs::LogGroup", ID: "/ecs/shop-api", Name: "/ecs/shop-api", Tags: inventory.TagsOf(map[string]string{"system": "shop"}),
+				Attrs: inventory.AttrsOf(map[string]any{"retention_days": 30.0}),
 			},
 		},
 		"iam user: global, credentials state unknown to Config": {
@@ -355,17 +355,17 @@ func TestResources(t *testing.T) {
 				ARN: "arn:aws:iam::111122223333:user/deploy-bot", Account: acct, Region: "global", Type: "AWS::IAM::User",
 				ID: "deploy-bot", Name: "deploy-bot", Created: ts("2020-05-05T05:05:05Z"),
 				// The user's own policies are in the item.
-				Attrs: map[string]any{"attached_policies": []any{"PowerUserAccess"}, "inline_policies": 0.0},
+				Attrs: inventory.AttrsOf(map[string]any{"attached_policies": []any{"PowerUserAccess"}, "inline_policies": 0.0}),
 			},
 		},
 		"ecs cluster": {
 			arn: ecsCluster,
 			want: inventory.Resource{
 				ARN: ecsCluster, Account: acct, Region: tokyo, Type: "AWS::ECS::Cluster", ID: "shop", Name: "shop",
-				Tags: map[string]string{"system": "shop"}, State: "active",
+				Tags: inventory.TagsOf(map[string]string{"system": "shop"}), State: "active",
 				// The one service in the files is counted; tasks are no
 				// Config items, so running_tasks stays unknown.
-				Attrs: map[string]any{"capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}, "active_services": 1.0},
+				Attrs: inventory.AttrsOf(map[string]any{"capacity_providers": []any{"FARGATE", "FARGATE_SPOT"}, "active_services": 1.0}),
 			},
 		},
 		"ecs service: size from its task definition, capacity providers instead of a launch type": {
@@ -373,12 +373,12 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:ecs:ap-northeast-1:111122223333:service/shop/shop-api", Account: acct, Region: tokyo,
 				Type: "AWS::ECS::Service", ID: "arn:aws:ecs:ap-northeast-1:111122223333:service/shop/shop-api", Name: "shop-api",
-				Tags: map[string]string{"system": "shop", "env": "prod"}, State: "active",
-				Attrs: map[string]any{
+				Tags: inventory.TagsOf(map[string]string{"system": "shop", "env": "prod"}), State: "active",
+				Attrs: inventory.AttrsOf(map[string]any{
 					"cluster": "shop", "desired_count": 2.0, "launch_type": "", "capacity_providers": []any{"FARGATE_SPOT", "FARGATE"},
 					"task_definition": "shop-api:42", "cpu": 512.0, "memory_mb": 1024.0, "load_balancers": 1.0,
 					"last_changed": "2024-03-01T00:00:10Z", // the item's capture time
-				},
+				}),
 				Relations: []inventory.Relation{
 					{Kind: "in-cluster", Target: ecsCluster},
 					{Kind: "uses", Target: taskDef},
@@ -390,7 +390,7 @@ func TestResources(t *testing.T) {
 			arn: taskDef,
 			want: inventory.Resource{
 				ARN: taskDef, Account: acct, Region: tokyo, Type: "AWS::ECS::TaskDefinition", ID: taskDef, Name: "shop-api:42",
-				Attrs: map[string]any{"family": "shop-api", "revision": 42.0, "cpu": 512.0, "memory_mb": 1024.0},
+				Attrs: inventory.AttrsOf(map[string]any{"family": "shop-api", "revision": 42.0, "cpu": 512.0, "memory_mb": 1024.0}),
 			},
 		},
 		"lambda: +0000 offsets, role and VPC edges": {
@@ -398,7 +398,7 @@ func TestResources(t *testing.T) {
 			want: inventory.Resource{
 				ARN: "arn:aws:lambda:ap-northeast-1:111122223333:function:shop-resize", Account: acct, Region: tokyo,
 				Type: "AWS::Lambda::Function", ID: "shop-resize", Name: "shop-resize", State: "active",
-				Attrs: map[string]any{"runtime": "python3.8", "memory_mb": 512.0, "last_modified": "2022-07-14T09:12:33Z"},
+				Attrs: inventory.AttrsOf(map[string]any{"runtime": "python3.8", "memory_mb": 512.0, "last_modified": "2022-07-14T09:12:33Z"}),
 				Relations: []inventory.Relation{
 					{Kind: "uses", Target: "arn:aws:iam::111122223333:role/shop-resize-role"},
 					{Kind: "uses-sg", Target: sgWeb},
@@ -526,7 +526,7 @@ func TestSingleFileAndName(t *testing.T) {
 	// Config records the account-level block only when the account has
 	// one; these files hold none and the bucket has no block of its own,
 	// so the bucket is not protected.
-	if got, ok := col.Resources[2].Attrs["public_access_block"]; !ok || got != false {
+	if got, ok := col.Resources[2].Attrs.Get("public_access_block"); !ok || got != false {
 		t.Errorf("public_access_block = %v (present %v), want false when neither level has a block", got, ok)
 	}
 }

@@ -129,7 +129,7 @@ func checkEstate(t *testing.T, rs []inventory.Resource) {
 			}
 		}
 		ti, _ := inventory.Type(r.Type)
-		for k, v := range r.Attrs {
+		for k, v := range r.Attrs.All() {
 			doc, ok := ti.Attrs[k]
 			if !ok {
 				fail("%s: attr %q is not documented for %s in types.go", r.ARN, k, r.Type)
@@ -230,7 +230,7 @@ func TestMonthlyCost(t *testing.T) {
 			t.Errorf("%s: MonthlyCost %v, pricing says %v", r.ARN, r.MonthlyCost, c)
 		}
 		if r.Type == "AWS::EC2::Instance" && r.State == "running" && r.MonthlyCost == 0 {
-			t.Errorf("%s: a running %v has no price", r.ARN, r.Attrs["instance_type"])
+			t.Errorf("%s: a running %v has no price", r.ARN, r.Attrs.Value("instance_type"))
 		}
 	}
 }

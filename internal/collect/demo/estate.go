@@ -409,9 +409,9 @@ func (b *builder) qaEnvs(n *network) {
 		b.logGroup(w, "/ecs/"+a.name("app"), a.untagged(), 7, b.scale(4e8), float64(10+7*q))
 	}
 	if cluster >= 0 {
-		c := b.res[cluster].Attrs
-		c["active_services"] = c["active_services"].(float64) + 10
-		c["running_tasks"] = c["running_tasks"].(float64) + 10
+		c := &b.res[cluster].Attrs
+		c.Set("active_services", c.Value("active_services").(float64)+10)
+		c.Set("running_tasks", c.Value("running_tasks").(float64)+10)
 	}
 	// qa2 once had its own database; it was stopped rather than deleted.
 	s := stack{n: n, system: "api", env: "qa2"}
@@ -475,7 +475,7 @@ func (b *builder) devMess(n, sn *network) {
 	b.volume(w, bk+"-root", ss.tags(bk+"-root"), bi, "gp3", 8, n.public[2].az, 300)
 	// Its address is an Elastic IP, so the allow-lists that name it survive a stop.
 	bip := b.eip(w, bk, ss.tags(bk), bi, 300)
-	b.res[bi].Attrs["public_ip"] = b.res[bip].Attrs["public_ip"]
+	b.res[bi].Attrs.Set("public_ip", b.res[bip].Attrs.Value("public_ip"))
 
 	// A Windows jump host's group; the host is gone, the rule is not.
 	jump := b.securityGroup(n, "windows-jump", tags("", "dev", "platform", ownerOf("platform")), rule("tcp", 3389, 3389, "0.0.0.0/0", ""))
@@ -678,6 +678,6 @@ func (b *builder) rdsEventSubscriptions(acc accountSet) {
 				subs = append(subs, map[string]any{"source_type": src, "categories": []any{}, "enabled": true})
 			}
 		}
-		r.Attrs["rds_event_subscriptions"] = subs
+		r.Attrs.Set("rds_event_subscriptions", subs)
 	}
 }

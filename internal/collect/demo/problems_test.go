@@ -36,10 +36,10 @@ func indexEstate(rs []inventory.Resource, now time.Time) *estateIndex {
 	return x
 }
 
-func str(r *inventory.Resource, k string) string    { s, _ := r.Attrs[k].(string); return s }
-func num(r *inventory.Resource, k string) float64   { f, _ := r.Attrs[k].(float64); return f }
-func boolAttr(r *inventory.Resource, k string) bool { b, _ := r.Attrs[k].(bool); return b }
-func has(r *inventory.Resource, k string) bool      { _, ok := r.Attrs[k]; return ok }
+func str(r *inventory.Resource, k string) string    { s, _ := r.Attrs.Value(k).(string); return s }
+func num(r *inventory.Resource, k string) float64   { f, _ := r.Attrs.Value(k).(float64); return f }
+func boolAttr(r *inventory.Resource, k string) bool { b, _ := r.Attrs.Value(k).(bool); return b }
+func has(r *inventory.Resource, k string) bool      { _, ok := r.Attrs.Get(k); return ok }
 func (x *estateIndex) daysAgo(s string) float64 {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -65,7 +65,7 @@ func taggingScope(typ string) bool {
 }
 
 func worldOpen(r *inventory.Resource, ports ...int) bool {
-	rules, _ := r.Attrs["ingress"].([]any)
+	rules, _ := r.Attrs.Value("ingress").([]any)
 	for _, x := range rules {
 		m := x.(map[string]any)
 		cidr, _ := m["cidr"].(string)
@@ -91,7 +91,7 @@ func (x *estateIndex) albTargets(r *inventory.Resource) ([]map[string]any, bool)
 	}
 	var out []map[string]any
 	for _, tg := range x.into[r.ARN][inventory.RelAttachedTo] {
-		ts, _ := tg.Attrs["targets"].([]any)
+		ts, _ := tg.Attrs.Value("targets").([]any)
 		for _, t := range ts {
 			out = append(out, t.(map[string]any))
 		}

@@ -40,8 +40,8 @@ func (b *builder) network(w where, env string, octet int, azs []string) *network
 	base := "10." + itoa(octet) + "."
 	n.vpcARN = b.arn(b.add(inventory.Resource{
 		ARN: w.arn("ec2", "vpc/"+n.vpcID), Account: w.account, Region: w.region,
-		Type: "AWS::EC2::VPC", ID: n.vpcID, Name: name, Tags: t, Created: b.ago(b.days(900)), State: "available",
-		Attrs: map[string]any{"cidr": base + "0.0/16", "is_default": false, "flow_logs": env != "dev"},
+		Type: "AWS::EC2::VPC", ID: n.vpcID, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(900)), State: "available",
+		Attrs: inventory.AttrsOf(map[string]any{"cidr": base + "0.0/16", "is_default": false, "flow_logs": env != "dev"}),
 	}))
 	for i, az := range azs {
 		suffix := az[len(az)-1:]
@@ -57,12 +57,12 @@ func (b *builder) network(w where, env string, octet int, azs []string) *network
 			id := awsID("subnet", w.account, w.region, sname)
 			i := b.add(inventory.Resource{
 				ARN: w.arn("ec2", "subnet/"+id), Account: w.account, Region: w.region,
-				Type: "AWS::EC2::Subnet", ID: id, Name: sname, Tags: tags(sname, env, "platform", ownerOf("platform")),
+				Type: "AWS::EC2::Subnet", ID: id, Name: sname, Tags: inventory.TagsOf(tags(sname, env, "platform", ownerOf("platform"))),
 				Created: b.ago(b.days(900)), State: "available",
-				Attrs: map[string]any{
+				Attrs: inventory.AttrsOf(map[string]any{
 					"vpc_id": n.vpcID, "cidr": base + itoa(third) + ".0/24", "availability_zone": az,
 					"public": public, "default_for_az": false,
-				},
+				}),
 				Relations: []inventory.Relation{rel(inventory.RelInVPC, n.vpcARN)},
 			})
 			s := subnet{arn: b.arn(i), id: id, az: az}
@@ -84,10 +84,10 @@ func (b *builder) securityGroup(n *network, name string, t map[string]string, in
 	}
 	return b.add(inventory.Resource{
 		ARN: n.arn("ec2", "security-group/"+id), Account: n.account, Region: n.region,
-		Type: "AWS::EC2::SecurityGroup", ID: id, Name: name, Tags: t, Created: b.ago(b.days(600)),
-		Attrs: map[string]any{
+		Type: "AWS::EC2::SecurityGroup", ID: id, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(600)),
+		Attrs: inventory.AttrsOf(map[string]any{
 			"group_name": name, "vpc_id": n.vpcID, "is_default": false, "ingress": rules,
-		},
+		}),
 		Relations: []inventory.Relation{rel(inventory.RelInVPC, n.vpcARN)},
 	})
 }
@@ -141,8 +141,8 @@ func (b *builder) instance(n *network, sp instanceSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: n.arn("ec2", "instance/"+id), Account: n.account, Region: n.region,
-		Type: "AWS::EC2::Instance", ID: id, Name: sp.tags["Name"], Tags: sp.tags,
-		Created: b.ago(sp.createdDays), State: state, Attrs: a, Relations: rels,
+		Type: "AWS::EC2::Instance", ID: id, Name: sp.tags["Name"], Tags: inventory.TagsOf(sp.tags),
+		Created: b.ago(sp.createdDays), State: state, Attrs: inventory.AttrsOf(a), Relations: rels,
 	})
 }
 
@@ -159,10 +159,10 @@ func (b *builder) volume(w where, key string, t map[string]string, inst int, typ
 	}
 	r := inventory.Resource{
 		ARN: w.arn("ec2", "volume/"+id), Account: w.account, Region: w.region,
-		Type: "AWS::EC2::Volume", ID: id, Name: t["Name"], Tags: t, Created: b.ago(createdDays), State: "available",
-		Attrs: map[string]any{
+		Type: "AWS::EC2::Volume", ID: id, Name: t["Name"], Tags: inventory.TagsOf(t), Created: b.ago(createdDays), State: "available",
+		Attrs: inventory.AttrsOf(map[string]any{
 			"volume_type": typ, "size_gb": gb, "iops": iops, "encrypted": true, "availability_zone": az,
-		},
+		}),
 	}
 	if inst >= 0 {
 		r.State = "in-use"
@@ -176,8 +176,8 @@ func (b *builder) ebsSnapshot(w where, key string, t map[string]string, vol int,
 	r := inventory.Resource{
 		// EBS snapshot ARNs carry no account.
 		ARN: "arn:aws:ec2:" + w.region + "::snapshot/" + id, Account: w.account, Region: w.region,
-		Type: "AWS::EC2::Snapshot", ID: id, Name: t["Name"], Tags: t, Created: b.ago(createdDays), State: "completed",
-		Attrs: map[string]any{"volume_size_gb": gb, "volume_id": volID, "encrypted": true, "manual": manual, "public": false},
+		Type: "AWS::EC2::Snapshot", ID: id, Name: t["Name"], Tags: inventory.TagsOf(t), Created: b.ago(createdDays), State: "completed",
+		Attrs: inventory.AttrsOf(map[string]any{"volume_size_gb": gb, "volume_id": volID, "encrypted": true, "manual": manual, "public": false}),
 	}
 	if vol >= 0 {
 		r.Relations = []inventory.Relation{rel(inventory.RelSnapshotOf, b.res[vol].ARN)}
@@ -191,11 +191,11 @@ func (b *builder) eip(w where, key string, t map[string]string, target int, crea
 	alloc := awsID("eipalloc", w.account, w.region, key)
 	r := inventory.Resource{
 		ARN: w.arn("ec2", "elastic-ip/"+alloc), Account: w.account, Region: w.region,
-		Type: "AWS::EC2::EIP", ID: alloc, Name: t["Name"], Tags: t, Created: b.ago(createdDays),
-		Attrs: map[string]any{"public_ip": publicIP(w.region, alloc), "association_id": "", "allocation_id": alloc},
+		Type: "AWS::EC2::EIP", ID: alloc, Name: t["Name"], Tags: inventory.TagsOf(t), Created: b.ago(createdDays),
+		Attrs: inventory.AttrsOf(map[string]any{"public_ip": publicIP(w.region, alloc), "association_id": "", "allocation_id": alloc}),
 	}
 	if target >= 0 {
-		r.Attrs["association_id"] = awsID("eipassoc", alloc)
+		r.Attrs.Set("association_id", awsID("eipassoc", alloc))
 		r.Relations = []inventory.Relation{rel(inventory.RelAttachedTo, b.res[target].ARN)}
 	}
 	return b.add(r)
@@ -205,8 +205,8 @@ func (b *builder) natGateway(n *network, name string, t map[string]string, s sub
 	id := awsID("nat", n.account, n.region, name)
 	return b.add(inventory.Resource{
 		ARN: n.arn("ec2", "natgateway/"+id), Account: n.account, Region: n.region,
-		Type: "AWS::EC2::NatGateway", ID: id, Name: name, Tags: t, Created: b.ago(b.days(700)), State: "available",
-		Attrs:     map[string]any{"connectivity_type": "public", "bytes_out_14d": bytes14d},
+		Type: "AWS::EC2::NatGateway", ID: id, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(700)), State: "available",
+		Attrs:     inventory.AttrsOf(map[string]any{"connectivity_type": "public", "bytes_out_14d": bytes14d}),
 		Relations: []inventory.Relation{rel(inventory.RelInSubnet, s.arn)},
 	})
 }
@@ -232,12 +232,12 @@ func (b *builder) loadBalancer(w where, sp lbSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: w.arn("elasticloadbalancing", "loadbalancer/"+id), Account: w.account, Region: w.region,
-		Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", ID: id, Name: sp.name, Tags: sp.tags,
+		Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", ID: id, Name: sp.name, Tags: inventory.TagsOf(sp.tags),
 		Created: b.ago(sp.createdDays), State: "active",
-		Attrs: map[string]any{
+		Attrs: inventory.AttrsOf(map[string]any{
 			"lb_type": sp.lbType, "scheme": sp.scheme, "access_logs_enabled": sp.accessLogs,
 			"request_count_14d": sp.requests14d,
-		},
+		}),
 		Relations: rels,
 	})
 }
@@ -256,12 +256,12 @@ func (b *builder) targetGroup(w where, name string, t map[string]string, lb int,
 	arn := targetGroupARN(w, name)
 	r := inventory.Resource{
 		ARN: arn, Account: w.account, Region: w.region,
-		Type: "AWS::ElasticLoadBalancingV2::TargetGroup", ID: arn[strings.LastIndex(arn, ":")+1:], Name: name, Tags: t,
+		Type: "AWS::ElasticLoadBalancingV2::TargetGroup", ID: arn[strings.LastIndex(arn, ":")+1:], Name: name, Tags: inventory.TagsOf(t),
 		Created: b.ago(createdDays),
-		Attrs:   map[string]any{"target_type": targetType, "targets": targets},
+		Attrs:   inventory.AttrsOf(map[string]any{"target_type": targetType, "targets": targets}),
 	}
 	if targets == nil {
-		r.Attrs["targets"] = []any{}
+		r.Attrs.Set("targets", []any{})
 	}
 	if lb >= 0 {
 		r.Relations = []inventory.Relation{rel(inventory.RelAttachedTo, b.res[lb].ARN)}
@@ -280,10 +280,10 @@ func (b *builder) classicELB(w where, name string, t map[string]string, accessLo
 	}
 	return b.add(inventory.Resource{
 		ARN: classicELBARN(w, name), Account: w.account, Region: w.region,
-		Type: "AWS::ElasticLoadBalancing::LoadBalancer", ID: name, Name: name, Tags: t, Created: b.ago(b.days(1500)),
-		Attrs: map[string]any{
+		Type: "AWS::ElasticLoadBalancing::LoadBalancer", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(1500)),
+		Attrs: inventory.AttrsOf(map[string]any{
 			"scheme": "internet-facing", "access_logs_enabled": accessLogs, "instances": instances,
-		},
+		}),
 		Relations: rels,
 	})
 }
@@ -327,8 +327,8 @@ func (b *builder) dbInstance(w where, sp dbSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: w.arn("rds", "db:"+sp.id), Account: w.account, Region: w.region,
-		Type: "AWS::RDS::DBInstance", ID: sp.id, Name: sp.id, Tags: sp.tags, Created: b.ago(sp.createdDays),
-		State: state, Attrs: a, Relations: rels,
+		Type: "AWS::RDS::DBInstance", ID: sp.id, Name: sp.id, Tags: inventory.TagsOf(sp.tags), Created: b.ago(sp.createdDays),
+		State: state, Attrs: inventory.AttrsOf(a), Relations: rels,
 	})
 }
 
@@ -355,8 +355,8 @@ func (b *builder) dbCluster(w where, sp clusterSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: w.arn("rds", "cluster:"+sp.id), Account: w.account, Region: w.region,
-		Type: "AWS::RDS::DBCluster", ID: sp.id, Name: sp.id, Tags: sp.tags, Created: b.ago(sp.createdDays),
-		State: state, Attrs: a,
+		Type: "AWS::RDS::DBCluster", ID: sp.id, Name: sp.id, Tags: inventory.TagsOf(sp.tags), Created: b.ago(sp.createdDays),
+		State: state, Attrs: inventory.AttrsOf(a),
 	})
 }
 
@@ -369,8 +369,8 @@ func (b *builder) dbSnapshot(w where, id string, t map[string]string, manual boo
 	}
 	r := inventory.Resource{
 		ARN: w.arn("rds", "snapshot:"+id), Account: w.account, Region: w.region,
-		Type: "AWS::RDS::DBSnapshot", ID: id, Name: id, Tags: t, Created: b.ago(createdDays), State: "available",
-		Attrs: map[string]any{"snapshot_type": typ, "allocated_gb": gb, "encrypted": true, "db_instance": dbID, "public": false},
+		Type: "AWS::RDS::DBSnapshot", ID: id, Name: id, Tags: inventory.TagsOf(t), Created: b.ago(createdDays), State: "available",
+		Attrs: inventory.AttrsOf(map[string]any{"snapshot_type": typ, "allocated_gb": gb, "encrypted": true, "db_instance": dbID, "public": false}),
 	}
 	if db >= 0 {
 		r.Relations = []inventory.Relation{rel(inventory.RelSnapshotOf, b.res[db].ARN)}
@@ -385,8 +385,8 @@ func (b *builder) clusterSnapshot(w where, id string, t map[string]string, manua
 	}
 	r := inventory.Resource{
 		ARN: w.arn("rds", "cluster-snapshot:"+id), Account: w.account, Region: w.region,
-		Type: "AWS::RDS::DBClusterSnapshot", ID: id, Name: id, Tags: t, Created: b.ago(createdDays), State: "available",
-		Attrs: map[string]any{"snapshot_type": typ, "allocated_gb": gb, "encrypted": true, "db_cluster": clusterID, "public": false},
+		Type: "AWS::RDS::DBClusterSnapshot", ID: id, Name: id, Tags: inventory.TagsOf(t), Created: b.ago(createdDays), State: "available",
+		Attrs: inventory.AttrsOf(map[string]any{"snapshot_type": typ, "allocated_gb": gb, "encrypted": true, "db_cluster": clusterID, "public": false}),
 	}
 	if cluster >= 0 {
 		r.Relations = []inventory.Relation{rel(inventory.RelSnapshotOf, b.res[cluster].ARN)}
@@ -415,8 +415,8 @@ func (b *builder) bucket(w where, name string, t map[string]string, sp bucketSpe
 	name += b.bucketSuffix
 	return b.add(inventory.Resource{
 		ARN: "arn:aws:s3:::" + name, Account: w.account, Region: w.region,
-		Type: "AWS::S3::Bucket", ID: name, Name: name, Tags: t, Created: b.ago(sp.createdDays),
-		Attrs: map[string]any{
+		Type: "AWS::S3::Bucket", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(sp.createdDays),
+		Attrs: inventory.AttrsOf(map[string]any{
 			"public_access_block": sp.publicAccessBlock, "policy_public": sp.policyPublic, "acl_public": sp.aclPublic,
 			"acl_grants_others": sp.aclPublic,
 			// The well-kept buckets (Block Public Access on) refuse plain
@@ -424,23 +424,23 @@ func (b *builder) bucket(w where, name string, t map[string]string, sp bucketSpe
 			"policy_denies_http": sp.publicAccessBlock, "policy_cross_account_control": false,
 			"event_notifications": sp.logging, "encryption": sp.encryption, "versioning": sp.versioning, "logging_enabled": sp.logging,
 			"lifecycle_rules": float64(sp.lifecycleRules), "size_bytes": sp.sizeBytes,
-		},
+		}),
 	})
 }
 
 func (b *builder) logGroup(w where, name string, t map[string]string, retentionDays, storedBytes, createdDays float64) int {
 	return b.add(inventory.Resource{
 		ARN: w.arn("logs", "log-group:"+name), Account: w.account, Region: w.region,
-		Type: "AWS::Logs::LogGroup", ID: name, Name: name, Tags: t, Created: b.ago(createdDays),
-		Attrs: map[string]any{"retention_days": retentionDays, "stored_bytes": storedBytes},
+		Type: "AWS::Logs::LogGroup", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(createdDays),
+		Attrs: inventory.AttrsOf(map[string]any{"retention_days": retentionDays, "stored_bytes": storedBytes}),
 	})
 }
 
 func (b *builder) ecsCluster(w where, name string, t map[string]string, services, tasks float64, providers ...string) int {
 	return b.add(inventory.Resource{
 		ARN: w.arn("ecs", "cluster/"+name), Account: w.account, Region: w.region,
-		Type: "AWS::ECS::Cluster", ID: name, Name: name, Tags: t, Created: b.ago(b.days(500)), State: "active",
-		Attrs: map[string]any{"active_services": services, "running_tasks": tasks, "capacity_providers": strs(providers...)},
+		Type: "AWS::ECS::Cluster", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(500)), State: "active",
+		Attrs: inventory.AttrsOf(map[string]any{"active_services": services, "running_tasks": tasks, "capacity_providers": strs(providers...)}),
 	})
 }
 
@@ -448,8 +448,8 @@ func (b *builder) taskDefinition(w where, family string, revision int, t map[str
 	id := family + ":" + itoa(revision)
 	return b.add(inventory.Resource{
 		ARN: w.arn("ecs", "task-definition/"+id), Account: w.account, Region: w.region,
-		Type: "AWS::ECS::TaskDefinition", ID: id, Name: family, Tags: t, Created: b.ago(b.days(12)), State: "active",
-		Attrs: map[string]any{"family": family, "revision": float64(revision), "cpu": cpu, "memory_mb": memMB},
+		Type: "AWS::ECS::TaskDefinition", ID: id, Name: family, Tags: inventory.TagsOf(t), Created: b.ago(b.days(12)), State: "active",
+		Attrs: inventory.AttrsOf(map[string]any{"family": family, "revision": float64(revision), "cpu": cpu, "memory_mb": memMB}),
 	})
 }
 
@@ -474,13 +474,13 @@ func (b *builder) ecsService(w where, sp serviceSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: w.arn("ecs", "service/"+c.Name+"/"+sp.name), Account: w.account, Region: w.region,
-		Type: "AWS::ECS::Service", ID: sp.name, Name: sp.name, Tags: sp.tags, Created: b.ago(b.days(300)), State: "active",
-		Attrs: map[string]any{
+		Type: "AWS::ECS::Service", ID: sp.name, Name: sp.name, Tags: inventory.TagsOf(sp.tags), Created: b.ago(b.days(300)), State: "active",
+		Attrs: inventory.AttrsOf(map[string]any{
 			"cluster": c.Name, "desired_count": sp.desired, "running_count": sp.running,
 			"launch_type": sp.launchType, "capacity_providers": strs(sp.providers...),
-			"task_definition": td.ID, "cpu": td.Attrs["cpu"], "memory_mb": td.Attrs["memory_mb"],
+			"task_definition": td.ID, "cpu": td.Attrs.Value("cpu"), "memory_mb": td.Attrs.Value("memory_mb"),
 			"load_balancers": lbCount(sp.worker),
-		},
+		}),
 		Relations: rels,
 	})
 }
@@ -497,16 +497,16 @@ func lbCount(worker bool) float64 {
 func (b *builder) lambda(w where, name string, t map[string]string, runtime string, memMB, modifiedDays float64) int {
 	return b.add(inventory.Resource{
 		ARN: w.arn("lambda", "function:"+name), Account: w.account, Region: w.region,
-		Type: "AWS::Lambda::Function", ID: name, Name: name, Tags: t, Created: b.ago(b.days(400)), State: "active",
-		Attrs: map[string]any{"runtime": runtime, "memory_mb": memMB, "last_modified": b.ts(modifiedDays), "policy_public": false},
+		Type: "AWS::Lambda::Function", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(400)), State: "active",
+		Attrs: inventory.AttrsOf(map[string]any{"runtime": runtime, "memory_mb": memMB, "last_modified": b.ts(modifiedDays), "policy_public": false}),
 	})
 }
 
 func (b *builder) ecrRepository(w where, name string, t map[string]string, scanOnPush, lifecycle bool, images float64) int {
 	return b.add(inventory.Resource{
 		ARN: w.arn("ecr", "repository/"+name), Account: w.account, Region: w.region,
-		Type: "AWS::ECR::Repository", ID: name, Name: name, Tags: t, Created: b.ago(b.days(500)),
-		Attrs: map[string]any{"scan_on_push": scanOnPush, "lifecycle_policy": lifecycle, "image_count": images},
+		Type: "AWS::ECR::Repository", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(500)),
+		Attrs: inventory.AttrsOf(map[string]any{"scan_on_push": scanOnPush, "lifecycle_policy": lifecycle, "image_count": images}),
 	})
 }
 
@@ -519,10 +519,10 @@ func autoScalingGroupARN(w where, name string) string {
 func (b *builder) autoScalingGroup(w where, name string, t map[string]string, minSize, maxSize, desired float64, types ...string) int {
 	return b.add(inventory.Resource{
 		ARN: autoScalingGroupARN(w, name), Account: w.account, Region: w.region,
-		Type: "AWS::AutoScaling::AutoScalingGroup", ID: name, Name: name, Tags: t, Created: b.ago(b.days(400)),
-		Attrs: map[string]any{
+		Type: "AWS::AutoScaling::AutoScalingGroup", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(400)),
+		Attrs: inventory.AttrsOf(map[string]any{
 			"min_size": minSize, "max_size": maxSize, "desired_capacity": desired, "instance_types": strs(types...),
-		},
+		}),
 	})
 }
 
@@ -530,16 +530,16 @@ func (b *builder) distribution(account, name string, t map[string]string, webACL
 	id := "E" + strings.ToUpper(hexID(account, name)[:13])
 	return b.add(inventory.Resource{
 		ARN: "arn:aws:cloudfront::" + account + ":distribution/" + id, Account: account, Region: globalRegion,
-		Type: "AWS::CloudFront::Distribution", ID: id, Name: name, Tags: t, Created: b.ago(b.days(700)), State: "deployed",
-		Attrs: map[string]any{"web_acl_id": webACL, "logging_enabled": logging, "enabled": true},
+		Type: "AWS::CloudFront::Distribution", ID: id, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(700)), State: "deployed",
+		Attrs: inventory.AttrsOf(map[string]any{"web_acl_id": webACL, "logging_enabled": logging, "enabled": true}),
 	})
 }
 
 func (b *builder) trail(w where, name string, t map[string]string, multiRegion, logging bool, bucket string) int {
 	return b.add(inventory.Resource{
 		ARN: w.arn("cloudtrail", "trail/"+name), Account: w.account, Region: w.region,
-		Type: "AWS::CloudTrail::Trail", ID: name, Name: name, Tags: t, Created: b.ago(b.days(1000)),
-		Attrs: map[string]any{"multi_region": multiRegion, "logging": logging, "s3_bucket": bucket},
+		Type: "AWS::CloudTrail::Trail", ID: name, Name: name, Tags: inventory.TagsOf(t), Created: b.ago(b.days(1000)),
+		Attrs: inventory.AttrsOf(map[string]any{"multi_region": multiRegion, "logging": logging, "s3_bucket": bucket}),
 	})
 }
 
@@ -551,8 +551,8 @@ func (b *builder) detector(w where, t map[string]string, enabled bool) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: w.arn("guardduty", "detector/"+id), Account: w.account, Region: w.region,
-		Type: "AWS::GuardDuty::Detector", ID: id, Tags: t, Created: b.ago(b.days(800)), State: strings.ToLower(status),
-		Attrs: map[string]any{"status": status},
+		Type: "AWS::GuardDuty::Detector", ID: id, Tags: inventory.TagsOf(t), Created: b.ago(b.days(800)), State: strings.ToLower(status),
+		Attrs: inventory.AttrsOf(map[string]any{"status": status}),
 	})
 }
 
@@ -580,8 +580,8 @@ func (b *builder) iamUser(account string, sp userSpec) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: "arn:aws:iam::" + account + ":user/" + sp.name, Account: account, Region: globalRegion,
-		Type: "AWS::IAM::User", ID: "AIDA" + strings.ToUpper(hexID(account, sp.name)), Name: sp.name, Tags: sp.tags,
-		Created: b.ago(sp.createdDays), Attrs: a,
+		Type: "AWS::IAM::User", ID: "AIDA" + strings.ToUpper(hexID(account, sp.name)), Name: sp.name, Tags: inventory.TagsOf(sp.tags),
+		Created: b.ago(sp.createdDays), Attrs: inventory.AttrsOf(a),
 	})
 }
 
@@ -607,7 +607,7 @@ func (b *builder) account(account, alias string, rootMFA, strict bool) int {
 	}
 	return b.add(inventory.Resource{
 		ARN: AccountARN(account), Account: account, Region: globalRegion,
-		Type: "AWS::::Account", ID: account, Name: alias, Created: b.ago(b.days(1500)), Attrs: attrs,
+		Type: "AWS::::Account", ID: account, Name: alias, Created: b.ago(b.days(1500)), Attrs: inventory.AttrsOf(attrs),
 	})
 }
 
@@ -619,13 +619,13 @@ func (b *builder) accountRegion(w where, bl baseline) int {
 	return b.add(inventory.Resource{
 		ARN: AccountRegionARN(w.account, w.region), Account: w.account, Region: w.region,
 		Type: "Steward::Account::Region", ID: w.account + "/" + w.region, Name: w.region,
-		Attrs: map[string]any{
+		Attrs: inventory.AttrsOf(map[string]any{
 			"guardduty_enabled": bl.guardDuty, "securityhub_enabled": bl.securityHub,
 			"inspector_enabled": bl.inspector, "cloudtrail_enabled": bl.cloudTrail,
 			"config_recorder_enabled": bl.config,
 			// Regions with Security Hub on were set up with its baseline.
 			"ebs_default_encryption": bl.securityHub,
-		},
+		}),
 	})
 }
 

@@ -221,6 +221,8 @@ func read(ctx context.Context, r io.Reader, name string) (*inventory.Scan, []inv
 		rs      []inventory.Resource
 		firstAt = map[string]int{}
 		endLine int
+		// in shares the strings the file's resources repeat.
+		in inventory.Interner
 	)
 	for sc.Scan() {
 		line++
@@ -273,6 +275,7 @@ func read(ctx context.Context, r io.Reader, name string) (*inventory.Scan, []inv
 				return fail(line, "duplicate ARN %s (first on line %d)", quote.Clip(res.ARN), first)
 			}
 			firstAt[res.ARN] = line
+			in.Resource(&res)
 			rs = append(rs, res)
 		case e.End != nil:
 			if e.End.Resources == nil {

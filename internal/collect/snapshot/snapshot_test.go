@@ -35,21 +35,21 @@ func fixture() (*inventory.Scan, []inventory.Resource) {
 	rs := []inventory.Resource{
 		{
 			ARN: "arn:aws:s3:::shop-logs", Account: "111111111111", Type: "AWS::S3::Bucket", ID: "shop-logs",
-			Tags:  map[string]string{"system": "shop", "用途": "ログ"},
-			Attrs: map[string]any{"encryption": "AES256", "public_access_block": true, "size_bytes": 1.5e12},
+			Tags:  inventory.TagsOf(map[string]string{"system": "shop", "用途": "ログ"}),
+			Attrs: inventory.AttrsOf(map[string]any{"encryption": "AES256", "public_access_block": true, "size_bytes": 1.5e12}),
 		},
 		{
 			ARN: "arn:aws:ec2:ap-northeast-1:111111111111:volume/vol-1", Account: "111111111111", Region: "ap-northeast-1",
 			Type: "AWS::EC2::Volume", ID: "vol-1", State: "in-use",
 			Created:   time.Date(2024, 2, 29, 23, 59, 59, 999000000, time.UTC),
-			Attrs:     map[string]any{"size_gb": 100.0, "volume_type": "gp2", "encrypted": false},
+			Attrs:     inventory.AttrsOf(map[string]any{"size_gb": 100.0, "volume_type": "gp2", "encrypted": false}),
 			Relations: []inventory.Relation{{Kind: inventory.RelAttachedTo, Target: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-1"}},
 		},
 		{
 			ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-1", Account: "111111111111", Region: "ap-northeast-1",
 			Type: "AWS::EC2::Instance", ID: "i-1", Name: "web-1", State: "running",
-			Tags:        map[string]string{"Name": "web-1", "env": "prod"},
-			Attrs:       map[string]any{"instance_type": "t3.micro", "ingress": []any{map[string]any{"from_port": 443.0, "cidr": "0.0.0.0/0"}}},
+			Tags:        inventory.TagsOf(map[string]string{"Name": "web-1", "env": "prod"}),
+			Attrs:       inventory.AttrsOf(map[string]any{"instance_type": "t3.micro", "ingress": []any{map[string]any{"from_port": 443.0, "cidr": "0.0.0.0/0"}}}),
 			ManagedBy:   inventory.ManagedBy{Kind: "terraform", Ref: "aws_instance.web", Source: "s3://state/shop.tfstate"},
 			Creator:     &inventory.Creator{Principal: "arn:aws:iam::111111111111:user/alice", Via: "console", At: time.Date(2024, 1, 1, 0, 0, 0, 0, time.FixedZone("JST", 9*3600))},
 			MonthlyCost: 7.59,

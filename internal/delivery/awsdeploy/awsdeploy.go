@@ -330,10 +330,10 @@ func codeDeployment(ctx context.Context, ecsAPI ECSAPI, images map[string]string
 func ECSServicesOf(rs []inventory.Resource, systemKey, envKey string) map[string]map[string][]ECSService {
 	out := map[string]map[string][]ECSService{}
 	for _, r := range rs {
-		if r.Type != "AWS::ECS::Service" || r.Tags[envKey] == "" {
+		if r.Type != "AWS::ECS::Service" || r.Tags.Value(envKey) == "" {
 			continue
 		}
-		cluster, _ := r.Attrs["cluster"].(string)
+		cluster, _ := r.Attrs.Value("cluster").(string)
 		if cluster == "" {
 			continue
 		}
@@ -341,14 +341,14 @@ func ECSServicesOf(rs []inventory.Resource, systemKey, envKey string) map[string
 		if name == "" {
 			name = r.ID
 		}
-		svc := r.Tags[systemKey]
+		svc := r.Tags.Value(systemKey)
 		if svc == "" {
 			svc = name
 		}
 		if out[r.Account] == nil {
 			out[r.Account] = map[string][]ECSService{}
 		}
-		out[r.Account][r.Region] = append(out[r.Account][r.Region], ECSService{Cluster: cluster, Name: name, Service: svc, Environment: r.Tags[envKey]})
+		out[r.Account][r.Region] = append(out[r.Account][r.Region], ECSService{Cluster: cluster, Name: name, Service: svc, Environment: r.Tags.Value(envKey)})
 	}
 	return out
 }

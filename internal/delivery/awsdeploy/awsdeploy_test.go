@@ -274,14 +274,14 @@ func FuzzCommitOfImage(f *testing.F) {
 func TestECSServicesOf(t *testing.T) {
 	rs := []inventory.Resource{
 		{Type: "AWS::ECS::Service", Account: "333333333333", Region: "ap-northeast-1", ID: "api-prod-web", Name: "api-prod-web",
-			Tags: map[string]string{"system": "api", "env": "prod"}, Attrs: map[string]any{"cluster": "prod"}},
+			Tags: inventory.TagsOf(map[string]string{"system": "api", "env": "prod"}), Attrs: inventory.AttrsOf(map[string]any{"cluster": "prod"})},
 		{Type: "AWS::ECS::Service", Account: "333333333333", Region: "ap-northeast-1", ID: "hand-made",
-			Tags: map[string]string{"env": "prod"}, Attrs: map[string]any{"cluster": "prod"}},
+			Tags: inventory.TagsOf(map[string]string{"env": "prod"}), Attrs: inventory.AttrsOf(map[string]any{"cluster": "prod"})},
 		{Type: "AWS::ECS::Service", Account: "333333333333", Region: "ap-northeast-1", ID: "no-env",
-			Tags: map[string]string{"system": "api"}, Attrs: map[string]any{"cluster": "prod"}},
-		{Type: "AWS::ECS::Cluster", Account: "333333333333", Region: "ap-northeast-1", ID: "prod", Tags: map[string]string{"env": "prod"}},
+			Tags: inventory.TagsOf(map[string]string{"system": "api"}), Attrs: inventory.AttrsOf(map[string]any{"cluster": "prod"})},
+		{Type: "AWS::ECS::Cluster", Account: "333333333333", Region: "ap-northeast-1", ID: "prod", Tags: inventory.TagsOf(map[string]string{"env": "prod"})},
 		{Type: "AWS::ECS::Service", Account: "222222222222", Region: "us-east-1", ID: "shop-stg-web", Name: "shop-stg-web",
-			Tags: map[string]string{"sys": "shop", "env": "stg"}, Attrs: map[string]any{"cluster": "stg"}},
+			Tags: inventory.TagsOf(map[string]string{"sys": "shop", "env": "stg"}), Attrs: inventory.AttrsOf(map[string]any{"cluster": "stg"})},
 	}
 	got := ECSServicesOf(rs, "system", "env")
 	want := map[string]map[string][]ECSService{

@@ -33,17 +33,17 @@ func Estate(n, generation int) ([]inventory.Resource, []finding.Finding) {
 			Type:    "AWS::EC2::Instance",
 			ID:      id,
 			Name:    fmt.Sprintf("web-%d", i),
-			Tags:    map[string]string{"Name": fmt.Sprintf("web-%d", i), "env": []string{"dev", "stg", "prod"}[i%3], "system": "shop"},
+			Tags:    inventory.TagsOf(map[string]string{"Name": fmt.Sprintf("web-%d", i), "env": []string{"dev", "stg", "prod"}[i%3], "system": "shop"}),
 			Created: created.Add(time.Duration(i) * time.Minute),
 			State:   state,
-			Attrs: map[string]any{
+			Attrs: inventory.AttrsOf(map[string]any{
 				"instance_type": "t3.micro",
 				"launch_time":   created.Add(time.Duration(i) * time.Minute).Format(time.RFC3339),
 				"public_ip":     "",
 				"vpc_id":        "vpc-0123456789abcdef0",
 				"subnet_id":     fmt.Sprintf("subnet-%08x", i%16),
 				"platform":      "linux",
-			},
+			}),
 			Relations: []inventory.Relation{
 				{Kind: inventory.RelInSubnet, Target: fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/subnet-%08x", region, acct, i%16)},
 				{Kind: inventory.RelUsesSG, Target: fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/sg-%08x", region, acct, i%8)},
@@ -55,7 +55,7 @@ func Estate(n, generation int) ([]inventory.Resource, []finding.Finding) {
 			fs = append(fs, finding.Finding{
 				Policy: "ec2-missing-owner", Title: "Instance has no owner tag", Category: finding.Tagging, Severity: finding.Medium,
 				ARN: rs[i].ARN, Type: rs[i].Type, Account: acct, Region: region, Name: rs[i].Name,
-				System: "shop", Env: rs[i].Tags["env"], Currency: "USD",
+				System: "shop", Env: rs[i].Tags.Value("env"), Currency: "USD",
 				Message: "no owner tag", Remediation: "add an owner tag", Actions: []string{"tag"},
 			})
 		}

@@ -35,7 +35,7 @@ func managedEstate(n, generation int) []inventory.Resource {
 		r := instance(acct, "ap-northeast-1", fmt.Sprintf("r-%03d", (i*37)%n)) // ARNs out of order
 		r.Type = types[(i/2)%len(types)]
 		if s := systems[i%len(systems)]; s != "" {
-			r.Tags = map[string]string{"System": s} // the tag key in another case: Tag folds it
+			r.Tags = inventory.NewTags("System", s) // the tag key in another case: Tag folds it
 		}
 		r.ManagedBy = ways[(i+generation)%len(ways)]
 		rs[i] = r

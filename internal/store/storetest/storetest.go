@@ -157,11 +157,11 @@ func testRoundTrip(t *testing.T, open Opener) {
 	ctx := context.Background()
 	full := instance("111111111111", "ap-northeast-1", "i-full")
 	full.Name = "web-1"
-	full.Tags = map[string]string{"Name": "web-1", "env": "prod", "日本語": "タグ"}
+	full.Tags = inventory.TagsOf(map[string]string{"Name": "web-1", "env": "prod", "日本語": "タグ"})
 	full.Created = time.Date(2024, 5, 1, 12, 30, 0, 123456789, time.UTC)
-	full.Attrs = map[string]any{
+	full.Attrs = inventory.AttrsOf(map[string]any{
 		"instance_type": "t3.micro", "public_ip": "", "nested": map[string]any{"list": []any{1.5, "x", true, nil}},
-	}
+	})
 	full.Relations = []inventory.Relation{{Kind: inventory.RelUsesSG, Target: "arn:sg/2"}, {Kind: inventory.RelInSubnet, Target: "arn:subnet/1"}}
 	full.ManagedBy = inventory.ManagedBy{Kind: "terraform", Ref: "aws_instance.web", Source: "s3://state"}
 	full.Creator = &inventory.Creator{Principal: "arn:aws:iam::111111111111:user/alice", Via: "console", At: full.Created}
@@ -478,7 +478,7 @@ func testDiff(t *testing.T, open Opener) {
 	keep := instance(acct, "us-east-1", "i-keep")
 	change := instance(acct, "us-east-1", "i-change")
 	changed := change
-	changed.Tags = map[string]string{"owner": "sre"}
+	changed.Tags = inventory.TagsOf(map[string]string{"owner": "sre"})
 	gone := instance(acct, "us-east-1", "i-gone")
 	hidden := instance(acct, "eu-west-1", "i-hidden")
 	added := instance(acct, "us-east-1", "i-added")

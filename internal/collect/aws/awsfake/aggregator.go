@@ -154,7 +154,7 @@ func (s *Server) configItems(acct, region, typ string) []map[string]any {
 		}
 		it := map[string]any{
 			"resourceType": r.Type, "resourceId": r.ID, "accountId": r.Account, "awsRegion": r.Region, "arn": r.ARN,
-			"configurationItemStatus": "OK", "tags": jsonTags(r.Tags, "key", "value"), "relationships": []any{},
+			"configurationItemStatus": "OK", "tags": jsonTags(r.Tags.Map(), "key", "value"), "relationships": []any{},
 			"supplementaryConfiguration": map[string]any{},
 		}
 		var conf map[string]any
@@ -163,7 +163,7 @@ func (s *Server) configItems(acct, region, typ string) []map[string]any {
 			conf = instanceConfig(r)
 			if asg := astr(r, "asg_name"); asg != "" {
 				tags := map[string]string{"aws:autoscaling:groupName": asg}
-				for k, v := range r.Tags {
+				for k, v := range r.Tags.All() {
 					tags[k] = v
 				}
 				it["tags"] = jsonTags(tags, "key", "value")
@@ -286,7 +286,7 @@ func instanceConfig(r *inventory.Resource) map[string]any {
 
 func securityGroupConfig(r *inventory.Resource) map[string]any {
 	var perms []map[string]any
-	rules, _ := r.Attrs["ingress"].([]any)
+	rules, _ := r.Attrs.Value("ingress").([]any)
 	for _, x := range rules {
 		m, _ := x.(map[string]any)
 		proto, _ := m["protocol"].(string)

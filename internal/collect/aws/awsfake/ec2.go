@@ -67,7 +67,7 @@ func (s *Server) ec2(q *req) {
 				iops = fmt.Sprintf("<iops>%d</iops>", int(anum(r, "iops")))
 			}
 			return fmt.Sprintf("<item><volumeId>%s</volumeId><size>%d</size><availabilityZone>%s</availabilityZone><status>%s</status><createTime>%s</createTime><volumeType>%s</volumeType>%s<encrypted>%t</encrypted><attachmentSet>%s</attachmentSet>%s</item>",
-				r.ID, int(anum(r, "size_gb")), astr(r, "availability_zone"), r.State, ts(r.Created), astr(r, "volume_type"), iops, abool(r, "encrypted"), att, tagSet(r.Tags))
+				r.ID, int(anum(r, "size_gb")), astr(r, "availability_zone"), r.State, ts(r.Created), astr(r, "volume_type"), iops, abool(r, "encrypted"), att, tagSet(r.Tags.Map()))
 		})
 		s.ec2List(q, "volumeSet", items, true)
 	case "DescribeSnapshots":
@@ -77,7 +77,7 @@ func (s *Server) ec2(q *req) {
 				desc = "This snapshot is created by the AWS Backup service."
 			}
 			return fmt.Sprintf("<item><snapshotId>%s</snapshotId><volumeId>%s</volumeId><status>%s</status><startTime>%s</startTime><volumeSize>%d</volumeSize><encrypted>%t</encrypted><description>%s</description><ownerId>%s</ownerId>%s</item>",
-				r.ID, astr(r, "volume_id"), r.State, ts(r.Created), int(anum(r, "volume_size_gb")), abool(r, "encrypted"), desc, r.Account, tagSet(r.Tags))
+				r.ID, astr(r, "volume_id"), r.State, ts(r.Created), int(anum(r, "volume_size_gb")), abool(r, "encrypted"), desc, r.Account, tagSet(r.Tags.Map()))
 		})
 		s.ec2List(q, "snapshotSet", items, true)
 	case "DescribeAddresses":
@@ -91,7 +91,7 @@ func (s *Server) ec2(q *req) {
 				}
 			}
 			return fmt.Sprintf("<item><publicIp>%s</publicIp><allocationId>%s</allocationId>%s%s<domain>vpc</domain>%s</item>",
-				astr(r, "public_ip"), astr(r, "allocation_id"), opt("associationId", astr(r, "association_id")), opt("instanceId", i), tagSet(r.Tags))
+				astr(r, "public_ip"), astr(r, "allocation_id"), opt("associationId", astr(r, "association_id")), opt("instanceId", i), tagSet(r.Tags.Map()))
 		})
 		s.ec2List(q, "addressesSet", items, false)
 	case "DescribeSecurityGroups":
@@ -100,7 +100,7 @@ func (s *Server) ec2(q *req) {
 	case "DescribeVpcs":
 		each("AWS::EC2::VPC", func(r *inventory.Resource) string {
 			return fmt.Sprintf("<item><vpcId>%s</vpcId><state>%s</state><cidrBlock>%s</cidrBlock><isDefault>%t</isDefault>%s</item>",
-				r.ID, r.State, astr(r, "cidr"), abool(r, "is_default"), tagSet(r.Tags))
+				r.ID, r.State, astr(r, "cidr"), abool(r, "is_default"), tagSet(r.Tags.Map()))
 		})
 		s.ec2List(q, "vpcSet", items, true)
 	case "DescribeSnapshotAttribute":
@@ -130,7 +130,7 @@ func (s *Server) ec2(q *req) {
 	case "DescribeSubnets":
 		each("AWS::EC2::Subnet", func(r *inventory.Resource) string {
 			return fmt.Sprintf("<item><subnetId>%s</subnetId><subnetArn>%s</subnetArn><vpcId>%s</vpcId><state>%s</state><cidrBlock>%s</cidrBlock><availabilityZone>%s</availabilityZone><defaultForAz>%t</defaultForAz>%s</item>",
-				r.ID, r.ARN, astr(r, "vpc_id"), r.State, astr(r, "cidr"), astr(r, "availability_zone"), abool(r, "default_for_az"), tagSet(r.Tags))
+				r.ID, r.ARN, astr(r, "vpc_id"), r.State, astr(r, "cidr"), astr(r, "availability_zone"), abool(r, "default_for_az"), tagSet(r.Tags.Map()))
 		})
 		s.ec2List(q, "subnetSet", items, true)
 	case "DescribeRouteTables":
@@ -150,7 +150,7 @@ func (s *Server) ec2(q *req) {
 				}
 			}
 			return fmt.Sprintf("<item><natGatewayId>%s</natGatewayId><subnetId>%s</subnetId><state>%s</state><connectivityType>%s</connectivityType><createTime>%s</createTime><natGatewayAddressSet>%s</natGatewayAddressSet>%s</item>",
-				r.ID, subnet, r.State, astr(r, "connectivity_type"), ts(r.Created), addrs.String(), tagSet(r.Tags))
+				r.ID, subnet, r.State, astr(r, "connectivity_type"), ts(r.Created), addrs.String(), tagSet(r.Tags.Map()))
 		})
 		s.ec2List(q, "natGatewaySet", items, true)
 	default:
@@ -177,18 +177,18 @@ func instanceXML(r *inventory.Resource) string {
 	tags := r.Tags
 	if asg := astr(r, "asg_name"); asg != "" {
 		// Auto Scaling tags what it launches with its group's name.
-		tags = map[string]string{"aws:autoscaling:groupName": asg}
-		for k, v := range r.Tags {
-			tags[k] = v
+		tags = inventory.TagsOf(map[string]string{"aws:autoscaling:groupName": asg})
+		for k, v := range r.Tags.All() {
+			tags.Set(k, v)
 		}
 	}
-	b.WriteString("</groupSet>" + tagSet(tags) + "</item></instancesSet></item>")
+	b.WriteString("</groupSet>" + tagSet(tags.Map()) + "</item></instancesSet></item>")
 	return b.String()
 }
 
 func securityGroupXML(r *inventory.Resource) string {
 	var perms strings.Builder
-	rules, _ := r.Attrs["ingress"].([]any)
+	rules, _ := r.Attrs.Value("ingress").([]any)
 	for _, x := range rules {
 		m, _ := x.(map[string]any)
 		proto, _ := m["protocol"].(string)
@@ -211,7 +211,7 @@ func securityGroupXML(r *inventory.Resource) string {
 		perms.WriteString("</item>")
 	}
 	return fmt.Sprintf("<item><groupId>%s</groupId><groupName>%s</groupName><vpcId>%s</vpcId><ownerId>%s</ownerId><ipPermissions>%s</ipPermissions>%s</item>",
-		r.ID, esc(astr(r, "group_name")), astr(r, "vpc_id"), r.Account, perms.String(), tagSet(r.Tags))
+		r.ID, esc(astr(r, "group_name")), astr(r, "vpc_id"), r.Account, perms.String(), tagSet(r.Tags.Map()))
 }
 
 // routeTables gives every VPC a private main table and every public subnet

@@ -60,7 +60,7 @@ func bodyStrings(v any) []string {
 }
 
 func anyStrings(r *inventory.Resource, k string) []string {
-	list, _ := r.Attrs[k].([]any)
+	list, _ := r.Attrs.Value(k).([]any)
 	out := []string{}
 	for _, x := range list {
 		if s, ok := x.(string); ok {
@@ -98,7 +98,7 @@ func (s *Server) ecs(q *req) {
 					out = append(out, map[string]any{
 						"clusterArn": c.ARN, "clusterName": c.ID, "status": strings.ToUpper(c.State),
 						"activeServicesCount": int(anum(c, "active_services")), "runningTasksCount": int(anum(c, "running_tasks")),
-						"capacityProviders": anyStrings(c, "capacity_providers"), "tags": jsonTags(c.Tags, "key", "value"),
+						"capacityProviders": anyStrings(c, "capacity_providers"), "tags": jsonTags(c.Tags.Map(), "key", "value"),
 					})
 				}
 			}
@@ -127,7 +127,7 @@ func (s *Server) ecs(q *req) {
 				"serviceArn": sv.ARN, "serviceName": sv.ID, "clusterArn": relTarget(sv, inventory.RelInCluster), "status": strings.ToUpper(sv.State),
 				"desiredCount": int(anum(sv, "desired_count")), "runningCount": int(anum(sv, "running_count")),
 				"capacityProviderStrategy": providers, "taskDefinition": relTarget(sv, inventory.RelUses),
-				"createdAt": epoch(sv.Created), "tags": jsonTags(sv.Tags, "key", "value"),
+				"createdAt": epoch(sv.Created), "tags": jsonTags(sv.Tags.Map(), "key", "value"),
 				"networkConfiguration": map[string]any{"awsvpcConfiguration": map[string]any{"subnets": []string{}, "securityGroups": relTargets(sv, inventory.RelUsesSG)}},
 			}
 			if lt := astr(sv, "launch_type"); lt != "" {
@@ -149,7 +149,7 @@ func (s *Server) ecs(q *req) {
 					"taskDefinitionArn": td.ARN, "family": astr(td, "family"), "revision": int(anum(td, "revision")),
 					"cpu": fmt.Sprint(anum(td, "cpu")), "memory": fmt.Sprint(anum(td, "memory_mb")),
 					"status": strings.ToUpper(td.State), "registeredAt": epoch(td.Created),
-				}, "tags": jsonTags(td.Tags, "key", "value")})
+				}, "tags": jsonTags(td.Tags.Map(), "key", "value")})
 				return
 			}
 		}

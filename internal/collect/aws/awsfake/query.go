@@ -76,7 +76,7 @@ func (s *Server) elbv2(q *req) {
 		// Settings the estate does not hold are left out, as an older
 		// API would, so that no collector reads them as "off".
 		extra := ""
-		if v, ok := r.Attrs["deletion_protection"].(bool); ok {
+		if v, ok := r.Attrs.Value("deletion_protection").(bool); ok {
 			extra = fmt.Sprintf("<member><Key>deletion_protection.enabled</Key><Value>%t</Value></member>", v)
 		}
 		q.result(fmt.Sprintf("<Attributes><member><Key>access_logs.s3.enabled</Key><Value>%t</Value></member>%s</Attributes>", abool(r, "access_logs_enabled"), extra))
@@ -127,7 +127,7 @@ func (s *Server) elbv2(q *req) {
 				}
 				actions.WriteString("</member>")
 			}
-			port, _ := r.Attrs["port"].(float64)
+			port, _ := r.Attrs.Value("port").(float64)
 			fmt.Fprintf(&b, "<member><ListenerArn>%s</ListenerArn><LoadBalancerArn>%s</LoadBalancerArn><Port>%d</Port><Protocol>%s</Protocol>%s<Certificates>%s</Certificates><DefaultActions>%s</DefaultActions></member>",
 				r.ARN, lb, int(port), astr(r, "protocol"), opt("SslPolicy", astr(r, "ssl_policy")), certs.String(), actions.String())
 		}
@@ -139,7 +139,7 @@ func (s *Server) elbv2(q *req) {
 			return
 		}
 		var b strings.Builder
-		targets, _ := r.Attrs["targets"].([]any)
+		targets, _ := r.Attrs.Value("targets").([]any)
 		for _, x := range targets {
 			m, _ := x.(map[string]any)
 			port, _ := m["port"].(float64)
@@ -150,7 +150,7 @@ func (s *Server) elbv2(q *req) {
 		var b strings.Builder
 		for _, arn := range formList(q.form, "ResourceArns") {
 			if r := s.byARN(q.account, arn); r != nil {
-				fmt.Fprintf(&b, "<member><ResourceArn>%s</ResourceArn>%s</member>", arn, queryTags("Tags", "member", r.Tags))
+				fmt.Fprintf(&b, "<member><ResourceArn>%s</ResourceArn>%s</member>", arn, queryTags("Tags", "member", r.Tags.Map()))
 			}
 		}
 		q.result("<TagDescriptions>" + b.String() + "</TagDescriptions>")
@@ -205,7 +205,7 @@ func (s *Server) elb(q *req) {
 		var b strings.Builder
 		for _, name := range formList(q.form, "LoadBalancerNames") {
 			if r := named(name); r != nil {
-				fmt.Fprintf(&b, "<member><LoadBalancerName>%s</LoadBalancerName>%s</member>", name, queryTags("Tags", "member", r.Tags))
+				fmt.Fprintf(&b, "<member><LoadBalancerName>%s</LoadBalancerName>%s</member>", name, queryTags("Tags", "member", r.Tags.Map()))
 			}
 		}
 		q.result("<TagDescriptions>" + b.String() + "</TagDescriptions>")
@@ -216,7 +216,7 @@ func (s *Server) elb(q *req) {
 
 func instanceStates(r *inventory.Resource) [][2]string {
 	var out [][2]string
-	list, _ := r.Attrs["instances"].([]any)
+	list, _ := r.Attrs.Value("instances").([]any)
 	for _, x := range list {
 		m, _ := x.(map[string]any)
 		id, _ := m["id"].(string)
@@ -282,7 +282,7 @@ func (s *Server) rds(q *req) {
 			return fmt.Sprintf("<DBInstance><DBInstanceIdentifier>%s</DBInstanceIdentifier><DBInstanceArn>%s</DBInstanceArn><Engine>%s</Engine><EngineVersion>%s</EngineVersion><DBInstanceClass>%s</DBInstanceClass><StorageType>%s</StorageType><AllocatedStorage>%d</AllocatedStorage>%s%s%s<DBInstanceStatus>%s</DBInstanceStatus><InstanceCreateTime>%s</InstanceCreateTime>%s<DBSubnetGroup><DBSubnetGroupName>default</DBSubnetGroupName><Subnets>%s</Subnets></DBSubnetGroup>%s%s</DBInstance>",
 				r.ID, r.ARN, astr(r, "engine"), astr(r, "engine_version"), astr(r, "instance_class"), astr(r, "storage_type"), int(anum(r, "allocated_gb")),
 				xmlBool("StorageEncrypted", r, "storage_encrypted"), xmlBool("PubliclyAccessible", r, "publicly_accessible"), xmlBool("MultiAZ", r, "multi_az"),
-				r.State, ts(r.Created), opt("DBClusterIdentifier", astr(r, "cluster_id")), subnets.String(), sgs(r), queryTags("TagList", "Tag", r.Tags))
+				r.State, ts(r.Created), opt("DBClusterIdentifier", astr(r, "cluster_id")), subnets.String(), sgs(r), queryTags("TagList", "Tag", r.Tags.Map()))
 		})
 		q.result("<DBInstances>" + body + "</DBInstances>" + opt("Marker", next))
 	case "DescribeDBClusters":
@@ -295,7 +295,7 @@ func (s *Server) rds(q *req) {
 			}
 			return fmt.Sprintf("<DBCluster><DBClusterIdentifier>%s</DBClusterIdentifier><DBClusterArn>%s</DBClusterArn><Engine>%s</Engine><EngineVersion>%s</EngineVersion>%s<Status>%s</Status><ClusterCreateTime>%s</ClusterCreateTime><DBClusterMembers>%s</DBClusterMembers>%s%s</DBCluster>",
 				r.ID, r.ARN, astr(r, "engine"), astr(r, "engine_version"), xmlBool("StorageEncrypted", r, "storage_encrypted"),
-				r.State, ts(r.Created), ms.String(), sgs(r), queryTags("TagList", "Tag", r.Tags))
+				r.State, ts(r.Created), ms.String(), sgs(r), queryTags("TagList", "Tag", r.Tags.Map()))
 		})
 		q.result("<DBClusters>" + body + "</DBClusters>" + opt("Marker", next))
 	case "DescribeDBSnapshotAttributes", "DescribeDBClusterSnapshotAttributes":
@@ -315,7 +315,7 @@ func (s *Server) rds(q *req) {
 	case "DescribeEventSubscriptions":
 		var b strings.Builder
 		if reg := s.find(q.account, "Steward::Account::Region", func(r *inventory.Resource) bool { return r.Region == q.region }); reg != nil {
-			subs, _ := reg.Attrs["rds_event_subscriptions"].([]any)
+			subs, _ := reg.Attrs.Value("rds_event_subscriptions").([]any)
 			for i, x := range subs {
 				m, _ := x.(map[string]any)
 				var cats strings.Builder
@@ -332,14 +332,14 @@ func (s *Server) rds(q *req) {
 		body, next := page("AWS::RDS::DBSnapshot", ofType, func(r *inventory.Resource) string {
 			return fmt.Sprintf("<DBSnapshot><DBSnapshotIdentifier>%s</DBSnapshotIdentifier><DBSnapshotArn>%s</DBSnapshotArn><SnapshotType>%s</SnapshotType><AllocatedStorage>%d</AllocatedStorage>%s%s<Status>%s</Status><SnapshotCreateTime>%s</SnapshotCreateTime>%s</DBSnapshot>",
 				esc(r.ID), r.ARN, astr(r, "snapshot_type"), int(anum(r, "allocated_gb")), xmlBool("Encrypted", r, "encrypted"),
-				opt("DBInstanceIdentifier", astr(r, "db_instance")), r.State, ts(r.Created), queryTags("TagList", "Tag", r.Tags))
+				opt("DBInstanceIdentifier", astr(r, "db_instance")), r.State, ts(r.Created), queryTags("TagList", "Tag", r.Tags.Map()))
 		})
 		q.result("<DBSnapshots>" + body + "</DBSnapshots>" + opt("Marker", next))
 	case "DescribeDBClusterSnapshots":
 		body, next := page("AWS::RDS::DBClusterSnapshot", ofType, func(r *inventory.Resource) string {
 			return fmt.Sprintf("<DBClusterSnapshot><DBClusterSnapshotIdentifier>%s</DBClusterSnapshotIdentifier><DBClusterSnapshotArn>%s</DBClusterSnapshotArn><SnapshotType>%s</SnapshotType><AllocatedStorage>%d</AllocatedStorage>%s%s<Status>%s</Status><SnapshotCreateTime>%s</SnapshotCreateTime>%s</DBClusterSnapshot>",
 				esc(r.ID), r.ARN, astr(r, "snapshot_type"), int(anum(r, "allocated_gb")), xmlBool("StorageEncrypted", r, "encrypted"),
-				opt("DBClusterIdentifier", astr(r, "db_cluster")), r.State, ts(r.Created), queryTags("TagList", "Tag", r.Tags))
+				opt("DBClusterIdentifier", astr(r, "db_cluster")), r.State, ts(r.Created), queryTags("TagList", "Tag", r.Tags.Map()))
 		})
 		q.result("<DBClusterSnapshots>" + body + "</DBClusterSnapshots>" + opt("Marker", next))
 	default:
@@ -362,13 +362,13 @@ func (s *Server) autoscaling(q *req) {
 				}
 			}
 			var overrides strings.Builder
-			types, _ := r.Attrs["instance_types"].([]any)
+			types, _ := r.Attrs.Value("instance_types").([]any)
 			for _, t := range types {
 				fmt.Fprintf(&overrides, "<member><InstanceType>%s</InstanceType></member>", t)
 			}
 			var tags strings.Builder
-			for _, k := range sortedKeys(r.Tags) {
-				fmt.Fprintf(&tags, "<member><Key>%s</Key><Value>%s</Value><ResourceId>%s</ResourceId><ResourceType>auto-scaling-group</ResourceType><PropagateAtLaunch>true</PropagateAtLaunch></member>", esc(k), esc(r.Tags[k]), r.ID)
+			for _, k := range sortedKeys(r.Tags.Map()) {
+				fmt.Fprintf(&tags, "<member><Key>%s</Key><Value>%s</Value><ResourceId>%s</ResourceId><ResourceType>auto-scaling-group</ResourceType><PropagateAtLaunch>true</PropagateAtLaunch></member>", esc(k), esc(r.Tags.Value(k)), r.ID)
 			}
 			fmt.Fprintf(&b, "<member><AutoScalingGroupName>%s</AutoScalingGroupName><AutoScalingGroupARN>%s</AutoScalingGroupARN><MinSize>%d</MinSize><MaxSize>%d</MaxSize><DesiredCapacity>%d</DesiredCapacity><CreatedTime>%s</CreatedTime><Instances>%s</Instances><MixedInstancesPolicy><LaunchTemplate><LaunchTemplateSpecification><LaunchTemplateName>%s</LaunchTemplateName></LaunchTemplateSpecification><Overrides>%s</Overrides></LaunchTemplate></MixedInstancesPolicy><Tags>%s</Tags></member>",
 				esc(r.ID), r.ARN, int(anum(r, "min_size")), int(anum(r, "max_size")), int(anum(r, "desired_capacity")), ts(r.Created), inst.String(), esc(r.ID), overrides.String(), tags.String())
@@ -384,7 +384,7 @@ func (s *Server) autoscaling(q *req) {
 // alist reads a list attr whether the estate holds it as []any or as a
 // typed slice.
 func alist(r *inventory.Resource, k string) []any {
-	switch v := r.Attrs[k].(type) {
+	switch v := r.Attrs.Value(k).(type) {
 	case []any:
 		return v
 	case []string:

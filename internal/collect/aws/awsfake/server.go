@@ -426,13 +426,13 @@ func (s *Server) page(n int, token string) (lo, hi int, next string) {
 
 // Attr accessors that tolerate missing keys.
 
-func astr(r *inventory.Resource, k string) string { v, _ := r.Attrs[k].(string); return v }
+func astr(r *inventory.Resource, k string) string { v, _ := r.Attrs.Value(k).(string); return v }
 func anum(r *inventory.Resource, k string) float64 {
-	v, _ := r.Attrs[k].(float64)
+	v, _ := r.Attrs.Value(k).(float64)
 	return v
 }
-func abool(r *inventory.Resource, k string) bool { v, _ := r.Attrs[k].(bool); return v }
-func ahas(r *inventory.Resource, k string) bool  { _, ok := r.Attrs[k]; return ok }
+func abool(r *inventory.Resource, k string) bool { v, _ := r.Attrs.Value(k).(bool); return v }
+func ahas(r *inventory.Resource, k string) bool  { _, ok := r.Attrs.Get(k); return ok }
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 

@@ -59,13 +59,13 @@ func (s *Server) s3(q *req) {
 	case "GetBucketLocation":
 		q.xml(200, "<LocationConstraint>"+r.Region+"</LocationConstraint>")
 	case "GetBucketTagging":
-		if len(r.Tags) == 0 {
+		if r.Tags.Len() == 0 {
 			q.fail(404, "NoSuchTagSet", "The TagSet does not exist")
 			return
 		}
 		var b strings.Builder
-		for _, k := range sortedKeys(r.Tags) {
-			fmt.Fprintf(&b, "<Tag><Key>%s</Key><Value>%s</Value></Tag>", esc(k), esc(r.Tags[k]))
+		for _, k := range sortedKeys(r.Tags.Map()) {
+			fmt.Fprintf(&b, "<Tag><Key>%s</Key><Value>%s</Value></Tag>", esc(k), esc(r.Tags.Value(k)))
 		}
 		q.xml(200, "<Tagging><TagSet>"+b.String()+"</TagSet></Tagging>")
 	case "GetPublicAccessBlock":
@@ -170,7 +170,7 @@ func (s *Server) tagging(q *req) {
 	for _, r := range s.byAccount[q.account] {
 		// CloudFront's tags are read in us-east-1, its home region.
 		home := r.Region == "global" && r.Type == "AWS::CloudFront::Distribution" && q.region == "us-east-1"
-		if (r.Region == q.region || home) && len(r.Tags) > 0 {
+		if (r.Region == q.region || home) && r.Tags.Len() > 0 {
 			rs = append(rs, r)
 		}
 	}
@@ -179,8 +179,8 @@ func (s *Server) tagging(q *req) {
 	var list []map[string]any
 	for _, r := range rs[lo:hi] {
 		var tags []map[string]string
-		for _, k := range sortedKeys(r.Tags) {
-			tags = append(tags, map[string]string{"Key": k, "Value": r.Tags[k]})
+		for _, k := range sortedKeys(r.Tags.Map()) {
+			tags = append(tags, map[string]string{"Key": k, "Value": r.Tags.Value(k)})
 		}
 		list = append(list, map[string]any{"ResourceARN": r.ARN, "Tags": tags})
 	}
@@ -229,7 +229,7 @@ func (s *Server) guardduty(q *req) {
 	for _, d := range ds {
 		if d.ID == id {
 			out := map[string]any{"status": astr(d, "status"), "serviceRole": "role", "createdAt": ts(d.Created)}
-			if len(d.Tags) > 0 {
+			if d.Tags.Len() > 0 {
 				out["tags"] = d.Tags
 			}
 			q.json(200, out)
@@ -384,15 +384,15 @@ func (s *Server) iam(q *req) {
 		u := user()
 		var b strings.Builder
 		if u != nil {
-			for _, k := range sortedKeys(u.Tags) {
-				fmt.Fprintf(&b, "<member><Key>%s</Key><Value>%s</Value></member>", esc(k), esc(u.Tags[k]))
+			for _, k := range sortedKeys(u.Tags.Map()) {
+				fmt.Fprintf(&b, "<member><Key>%s</Key><Value>%s</Value></member>", esc(k), esc(u.Tags.Value(k)))
 			}
 		}
 		result("<Tags>" + b.String() + "</Tags><IsTruncated>false</IsTruncated>")
 	case "ListAttachedUserPolicies":
 		var b strings.Builder
 		if u := user(); u != nil {
-			list, _ := u.Attrs["attached_policies"].([]any)
+			list, _ := u.Attrs.Value("attached_policies").([]any)
 			for _, p := range list {
 				fmt.Fprintf(&b, "<member><PolicyName>%v</PolicyName><PolicyArn>arn:aws:iam::aws:policy/%v</PolicyArn></member>", p, p)
 			}

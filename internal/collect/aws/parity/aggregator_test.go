@@ -27,7 +27,7 @@ func TestAggregatorParity(t *testing.T) {
 	recording := map[string]bool{} // account/region -> Config records there
 	for _, r := range estate {
 		if r.Type == "Steward::Account::Region" {
-			on, _ := r.Attrs["config_recorder_enabled"].(bool)
+			on, _ := r.Attrs.Value("config_recorder_enabled").(bool)
 			recording[r.Account+"/"+r.Region] = on
 		}
 	}

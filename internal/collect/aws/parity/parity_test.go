@@ -2,7 +2,6 @@ package parity
 
 import (
 	"context"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -145,19 +144,18 @@ func blind(rs []inventory.Resource, scanned bool) []inventory.Resource {
 	}
 	var out []inventory.Resource
 	for _, r := range rs {
-		r.Attrs = maps.Clone(r.Attrs)
 		// Prices are estimated after collection, not read from AWS.
 		r.MonthlyCost = 0
 		switch r.Type {
 		case "AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot":
 			// Automated snapshots expire by themselves; the collector
 			// reads manual ones only.
-			if r.Attrs["snapshot_type"] == "automated" {
+			if r.Attrs.Value("snapshot_type") == "automated" {
 				continue
 			}
 		case "AWS::RDS::DBInstance", "AWS::RDS::DBCluster":
 			// See rdsStopTime.
-			delete(r.Attrs, "stopped_at")
+			r.Attrs.Delete("stopped_at")
 		case "AWS::Lambda::Function":
 			// ListFunctions reports neither creation time nor state.
 			r.Created, r.State = time.Time{}, ""
@@ -174,8 +172,7 @@ func blind(rs []inventory.Resource, scanned bool) []inventory.Resource {
 			// Auto Scaling tags what it launches; the demo leaves that
 			// tag out.
 			if scanned {
-				r.Tags = maps.Clone(r.Tags)
-				delete(r.Tags, "aws:autoscaling:groupName")
+				r.Tags.Delete("aws:autoscaling:groupName")
 			}
 		}
 		if r.Type == "AWS::ElasticLoadBalancingV2::TargetGroup" {
@@ -225,11 +222,11 @@ func normalize(rs []inventory.Resource) []inventory.Resource {
 			rels = nil
 		}
 		out[i].Relations = rels
-		if len(out[i].Tags) == 0 {
-			out[i].Tags = nil
+		if out[i].Tags.Len() == 0 {
+			out[i].Tags = inventory.TagsOf(nil)
 		}
-		if len(out[i].Attrs) == 0 {
-			out[i].Attrs = nil
+		if out[i].Attrs.Len() == 0 {
+			out[i].Attrs = inventory.AttrsOf(nil)
 		}
 	}
 	return out
