@@ -154,7 +154,7 @@ func Parse(args []string, env Env, exit func(int)) (*CLI, *kong.Context, error) 
 	}
 	kctx, err := p.Parse(args)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, nil, usageError{sayParseError(err)}
 	}
 	return &c, kctx, nil
 }
@@ -176,7 +176,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return exited
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "steward: %v\n", err)
+		fmt.Fprintf(env.Stderr, "steward: %s\n", sayError(err, parseLang(args, env)))
 		return ExitUsage
 	}
 	if env.Getenv("NO_COLOR") != "" {
@@ -194,6 +194,29 @@ func Main(ctx context.Context, args []string, env Env) int {
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	err = kctx.Run(r)
 	return exitCode(ctx, env.Stderr, err, r.lang)
+}
+
+// parseLang is the language to say a command line kong refused in: the
+// --lang among args (kong could not read them), else STEWARD_LANG and the
+// locale; English when none is set or the one set is not spoken. The
+// lang: of steward.yaml is not read for a command line that failed.
+func parseLang(args []string, env Env) i18n.Lang {
+	flag := ""
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--lang="); ok {
+			flag = v
+		} else if a == "--lang" && i+1 < len(args) {
+			flag = args[i+1]
+		}
+	}
+	l, err := i18n.Select(i18n.Settings{Flag: flag, Env: env.Getenv("STEWARD_LANG"), Getenv: env.Getenv})
+	if err != nil {
+		return i18n.EN
+	}
+	return l
 }
 
 // runner is what every command's Run receives.
