@@ -15,6 +15,7 @@ import (
 	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/report"
@@ -151,7 +152,7 @@ func (r *runner) inventory(ctx context.Context, cfg *config.Config, st store.Sto
 	}
 	sc, err := st.LatestScan(ctx)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, usagef("the store has no scan yet: run `steward scan` first, or give --source")
+		return nil, usageError{i18n.Say("action.err.noscan").Err()}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read latest scan: %w", err)
@@ -208,7 +209,7 @@ func (c *PlanCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	if n := len(p.Changes); n > e.MaxChanges {
-		fmt.Fprintf(r.env.Stderr, "steward: %d changes is over the cap of %d per apply (policies.actions.max_changes): apply will refuse this plan\n", n, e.MaxChanges)
+		fmt.Fprintln(r.env.Stderr, r.lang.T("action.warn.toomany", n, e.MaxChanges))
 	}
 	if c.Out != "" {
 		fmt.Fprintln(r.env.Stderr, r.lang.T("cli.plan.saved", c.Out, len(p.Changes)))
@@ -248,7 +249,7 @@ func (c *ApplyCmd) Run(ctx context.Context, r *runner) error {
 	p, err := action.ReadPlan(f)
 	f.Close()
 	if err != nil {
-		return usagef("%s: %v", c.File, err)
+		return usageError{fmt.Errorf("%s: %w", c.File, err)}
 	}
 	e, st, err := r.actionEngine(ctx, cfg)
 	if err != nil {
@@ -294,12 +295,12 @@ func (r *runner) confirm(auto bool, question string) error {
 		tty, _ = r.env.IsTTY(w)
 	}
 	if !tty {
-		return usagef("stdin is not a terminal, so steward cannot ask: pass --auto-approve to make the changes")
+		return usageError{i18n.Say("action.err.notty").Err()}
 	}
-	fmt.Fprintf(r.env.Stderr, "%s Only 'yes' is accepted: ", question)
+	fmt.Fprint(r.env.Stderr, r.lang.T("action.confirm.yes", question))
 	line, _ := bufio.NewReader(r.env.Stdin).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
-		return exitError{ExitUsage, "steward: not confirmed: nothing was changed"}
+		return exitError{ExitUsage, r.lang.T("action.err.notconfirmed")}
 	}
 	return nil
 }
@@ -342,7 +343,7 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 		{Title: lang.T("action.col.name")}, {Title: lang.T("journal.col.status")}, {Title: lang.T("journal.col.made")}, {Title: lang.T("action.col.why")}}
 	var rows [][]string
 	for _, e := range es {
-		status := action.StatusText(e.Status)
+		status := action.StatusPhrase(e.Status, false).In(lang)
 		if e.Error != "" {
 			status += ": " + e.Error
 		}
@@ -369,7 +370,7 @@ func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
 	defer st.Close()
 	en, err := st.JournalEntry(ctx, c.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return usagef("no change %q in the journal (see steward journal)", c.ID)
+		return usageError{i18n.Say("action.err.undo.nochange", c.ID).Err()}
 	}
 	if err != nil {
 		return err
@@ -387,7 +388,7 @@ func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("cli.undo.done", o.Status, o.Change.Action, nameOf(o.Change.Ref), changeText(o.Change.Before, o.Change.After), o.Change.ID))
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("cli.undo.done", action.StatusPhrase(o.Status, false).In(r.lang), o.Change.Action, nameOf(o.Change.Ref), changeText(o.Change.Before, o.Change.After), o.Change.ID))
 	return err
 }
 
@@ -473,7 +474,7 @@ func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
 	cols := []table.Column{{Title: lang.T("action.col.change")}, {Title: lang.T("action.col.action")}, {Title: lang.T("action.col.name")}, {Title: lang.T("apply.col.result")}}
 	var rows [][]string
 	for _, o := range outs {
-		res := string(o.Status)
+		res := action.StatusPhrase(o.Status, false).In(lang)
 		if o.Error != "" {
 			res += ": " + o.Error
 		}
