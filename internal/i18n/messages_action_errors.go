@@ -28,14 +28,14 @@ var actionErrorCatalog = map[string]text{
 		"変更 %s（%s）は取り消せません"},
 	"action.err.undo.excluded": {"undo %s: %s is %s",
 		"%s を取り消せません: %s（%s）"},
-	"action.err.undo.skip": {"undo %s: %s: %s", "%s を取り消せません: %s: %s"},
+	"action.err.undo.skip":   {"undo %s: %s: %s", "%s を取り消せません: %s: %s"},
 	"action.err.undo.failed": {"undo %s: %s", "%s の取り消しに失敗しました: %s"},
 	"action.err.undo.nochange": {"no change %q in the journal (see steward journal)",
 		"ジャーナルに変更 %q はありません（steward journal で確認できます）"},
 
-	"journal.status.done":       {"done", "完了"},
-	"journal.status.failed":     {"failed", "失敗"},
-	"journal.status.intent":     {"may have happened", "実施された可能性あり"},
+	"journal.status.done":   {"done", "完了"},
+	"journal.status.failed": {"failed", "失敗"},
+	"journal.status.intent": {"may have happened", "実施された可能性あり"},
 	"journal.status.intentlong": {"may have happened (steward stopped between recording the intent and the result)",
 		"実施された可能性あり（steward が予定の記録と結果の記録の間で止まりました）"},
 

@@ -10,7 +10,7 @@ var parseCatalog = map[string]text{
 
 	"cli.parse.unknownflag": {"unknown flag %s", "%s というフラグはありません"},
 	"cli.parse.unexpected":  {"unexpected argument %s", "引数 %s は使えません"},
-	"cli.parse.mean":    {"%s, did you mean %s?", "%s。%s のことですか？"},
+	"cli.parse.mean":        {"%s, did you mean %s?", "%s。%s のことですか？"},
 	"cli.parse.mean.many":   {"%s, did you mean one of %s?", "%s。%s のいずれかのことですか？"},
 	"cli.parse.novalue": {"%s: expected a value but got nothing",
 		"%s の後に値を書いてください"},
