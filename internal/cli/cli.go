@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -268,26 +269,49 @@ func exitCode(ctx context.Context, stderr io.Writer, err error, lang i18n.Lang) 
 	}
 }
 
-// sayError is err's text for people in lang: the part of it that is a
-// file's error (yamlfile.Error) or says a catalog phrase is put in lang
-// where it stands, keeping whatever context it is wrapped in. Error()
-// stays English for logs.
+// sayError is err's text for people in lang: each part of it that is a
+// file's error (yamlfile.Error), says a catalog phrase, is context put
+// before another error (i18n.Wrap) or is a file that is not there is put
+// in lang where it stands, keeping the rest. Error() stays English for
+// logs.
 func sayError(err error, lang i18n.Lang) string {
 	s := err.Error()
 	if lang == i18n.EN {
 		return s
 	}
-	var ye *yamlfile.Error
-	if errors.As(err, &ye) {
-		return strings.Replace(s, ye.Error(), ye.In(lang), 1)
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		switch x := e.(type) {
+		case *yamlfile.Error:
+			s = strings.Replace(s, x.Error(), x.In(lang), 1)
+			return
+		case interface{ Phrase() i18n.Phrase }:
+			s = strings.Replace(s, e.Error(), x.Phrase().In(lang), 1)
+			return
+		case interface{ Context() i18n.Phrase }:
+			en := x.Context().In(i18n.EN) + ": "
+			s = strings.Replace(s, e.Error(), x.Context().In(lang)+": "+strings.TrimPrefix(e.Error(), en), 1)
+		case *fs.PathError:
+			// A file that is not there, wherever it was named (a bill, a
+			// state file, a policy folder): the system's words are English.
+			if errors.Is(x.Err, fs.ErrNotExist) {
+				s = strings.Replace(s, x.Error(), lang.T("cli.err.nofile", x.Path), 1)
+				return
+			}
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, c := range u.Unwrap() {
+				walk(c)
+			}
+		}
 	}
-	var pe interface {
-		error
-		Phrase() i18n.Phrase
-	}
-	if errors.As(err, &pe) {
-		return strings.Replace(s, pe.Error(), pe.Phrase().In(lang), 1)
-	}
+	walk(err)
 	return s
 }
 

@@ -41,6 +41,8 @@ var kongErrors = []struct {
 	{regexp.MustCompile(`^missing flags: (.+)$`), "cli.parse.flags"},
 	{regexp.MustCompile(`^(--\S+) and (--\S+) can't be used together$`), "cli.parse.xor"},
 	{regexp.MustCompile(`^unexpected flag argument (".*")$`), "cli.parse.flagarg"},
+	// kong's existingfile and existingdir: its stat's error.
+	{regexp.MustCompile(`^(\S+): \S+ (.+): no such file or directory$`), "cli.parse.nofile"},
 }
 
 // didYouMean is kong's suggestion after an unknown flag or argument.

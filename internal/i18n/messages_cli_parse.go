@@ -8,6 +8,15 @@ import "fmt"
 var parseCatalog = map[string]text{
 	"list.sep": {"; ", "、"},
 
+	// Context before an error of the system (i18n.Wrap).
+	"iac.err.state":    {"state", "ステートファイル"},
+	"cost.err.export":  {"billing export", "請求データ"},
+	"policy.err.tests": {"policy tests", "ポリシーのテスト"},
+
+	"cli.err.nofile": {"%s: no such file or directory", "%s というファイルもフォルダもありません"},
+	"cli.parse.nofile": {"%s: %s: no such file or directory",
+		"%s: %s というファイルもフォルダもありません"},
+
 	"cli.parse.unknownflag": {"unknown flag %s", "%s というフラグはありません"},
 	"cli.parse.unexpected":  {"unexpected argument %s", "引数 %s は使えません"},
 	"cli.parse.mean":        {"%s, did you mean %s?", "%s。%s のことですか？"},

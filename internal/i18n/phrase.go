@@ -65,3 +65,18 @@ func PhraseOf(err error) (Phrase, bool) {
 	}
 	return Phrase{}, false
 }
+
+// Wrap is err with context p before it, as fmt.Errorf("p: %w", err)
+// would write it: Error() is "p: err" in English, Context gives p back
+// so the context can be said in the reader's language while err, which
+// may say itself in it too, stays where it stands.
+func Wrap(p Phrase, err error) error { return contextError{p: p, err: err} }
+
+type contextError struct {
+	p   Phrase
+	err error
+}
+
+func (e contextError) Error() string   { return e.p.In(EN) + ": " + e.err.Error() }
+func (e contextError) Unwrap() error   { return e.err }
+func (e contextError) Context() Phrase { return e.p }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/yamlfile"
@@ -105,7 +106,7 @@ func (f Failure) String() string {
 func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return Results{}, fmt.Errorf("policy tests: %w", err)
+		return Results{}, i18n.Wrap(i18n.Say("policy.err.tests"), err)
 	}
 	dir, tests := path, []string(nil)
 	if st.IsDir() {
