@@ -352,7 +352,7 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 			why = lang.T("journal.undoof", e.UndoOf)
 		}
 		rows = append(rows, []string{e.ID, e.IntentAt.Format("2006-01-02 15:04:05"), e.Action, e.Type,
-			dashIfEmpty(e.Name), status, dashIfEmpty(changeText(e.Before, e.After)), why})
+			dashIfEmpty(e.Name), status, dashIfEmpty(changeText(lang, e.Before, e.After)), why})
 	}
 	return table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{})
 }
@@ -388,7 +388,7 @@ func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("cli.undo.done", action.StatusPhrase(o.Status, false).In(r.lang), o.Change.Action, nameOf(o.Change.Ref), changeText(o.Change.Before, o.Change.After), o.Change.ID))
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("cli.undo.done", action.StatusPhrase(o.Status, false).In(r.lang), o.Change.Action, nameOf(o.Change.Ref), changeText(r.lang, o.Change.Before, o.Change.After), o.Change.ID))
 	return err
 }
 
@@ -400,17 +400,17 @@ func nameOf(r action.Ref) string {
 }
 
 // changeText shows the values a change moves, "desired 2 -> 0, min 1 -> 0".
-func changeText(before, after map[string]string) string {
+func changeText(lang i18n.Lang, before, after map[string]string) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(after)) {
 		if before[k] != after[k] {
 			b := before[k]
 			if b == "" {
-				b = "(none)"
+				b = lang.T("action.drift.none")
 			}
 			a := after[k]
 			if a == "" {
-				a = "(none)"
+				a = lang.T("action.drift.none")
 			}
 			parts = append(parts, fmt.Sprintf("%s %s -> %s", k, b, a))
 		}
@@ -430,7 +430,7 @@ func (r *runner) printPlan(format string, p *action.Plan) error {
 			{Title: l.T("col.beforeafter"), Shrink: 3, Min: 20}, {Title: l.T("col.why"), Shrink: 1, Min: 30, Below: true}}
 		var rows [][]string
 		for _, c := range p.Changes {
-			rows = append(rows, []string{c.ID, string(c.Action), c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why})
+			rows = append(rows, []string{c.ID, string(c.Action), c.Type, nameOf(c.Ref), dashIfEmpty(changeText(l, c.Before, c.After)), c.Why})
 		}
 		if err := table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), opts); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/cost/costdb"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/costreport"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -277,7 +278,7 @@ func parseDay(flag, s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, usagef("%s %q: want a date as YYYY-MM-DD", flag, s)
+		return time.Time{}, usageError{i18n.Say("cli.date.form", flag, s).Err()}
 	}
 	return t, nil
 }

@@ -474,7 +474,7 @@ func (r *runner) renderEnvDiff(format string, res env.DiffResult) error {
 	var drift, params, missing [][]string
 	for _, p := range res.Pairs {
 		for _, d := range p.Differences {
-			row := []string{lang.T("env.kind." + d.Kind), p.Type, p.A, p.B, d.Attr, d.A, d.B}
+			row := []string{lang.T("env.kind." + d.Kind), p.Type, p.A, p.B, d.Attr, envValue(lang, d.A), envValue(lang, d.B)}
 			if d.Kind == env.KindDrift {
 				drift = append(drift, row)
 			} else {
@@ -514,4 +514,16 @@ func (r *runner) renderEnvDiff(format string, res env.DiffResult) error {
 	}
 	t.Notes = append(t.Notes, lang.T("env.diff.note"))
 	return table.Render(r.env.Stdout, format, t, table.Options{Width: r.tableWidth()})
+}
+
+// envValue is an attribute's value in an env diff: the words env puts for
+// a value that is empty or absent are said in lang; values stay as read.
+func envValue(lang i18n.Lang, v string) string {
+	switch v {
+	case "(none)":
+		return lang.T("iac.none")
+	case "(absent)":
+		return lang.T("env.absent")
+	}
+	return v
 }

@@ -70,7 +70,7 @@ func (c *ScheduleEvalCmd) Run(ctx context.Context, r *runner) error {
 			return err
 		}
 	default:
-		return usagef("give --tag VALUE or --schedule NAME")
+		return usageError{i18n.Say("cli.schedule.evalwhat").Err()}
 	}
 	return r.printStatus(c.Format, s.Name(), s, s.Eval(at))
 }
