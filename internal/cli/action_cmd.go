@@ -244,7 +244,7 @@ func (c *ApplyCmd) Run(ctx context.Context, r *runner) error {
 	}
 	f, err := os.Open(c.File)
 	if err != nil {
-		return usagef("%v", unwrapPathError(err))
+		return usagef("%w", unwrapPathError(err))
 	}
 	p, err := action.ReadPlan(f)
 	f.Close()

@@ -78,7 +78,7 @@ func (g *Globals) maxInput() (int64, error) {
 	}
 	n, err := humanize.ParseBytes(g.MaxInput)
 	if err != nil || n == 0 || n > math.MaxInt64 {
-		return 0, usagef("--max-input %s: want a size such as 256MiB or 2GB", quote.Value(g.MaxInput))
+		return 0, usageError{i18n.Say("cli.err.maxinput", quote.Value(g.MaxInput)).Err()}
 	}
 	return int64(n), nil
 }

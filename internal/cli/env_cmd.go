@@ -288,11 +288,11 @@ func (c *EnvClaimCmd) Run(ctx context.Context, r *runner) error {
 	if c.For != "" {
 		var err error
 		if d, err = env.ParseDuration(c.For); err != nil {
-			return usagef("--for: %v", err)
+			return usagef("--for: %w", err)
 		}
 	}
 	if c.Reason != "" && !c.Steal {
-		return usagef("--reason goes with --steal")
+		return usageError{i18n.Say("cli.err.reasonsteal").Err()}
 	}
 	s, err := r.envScene(ctx)
 	if err != nil {
@@ -342,7 +342,7 @@ func (c *EnvExtendCmd) Run(ctx context.Context, r *runner) error {
 	if c.For != "" {
 		var err error
 		if d, err = env.ParseDuration(c.For); err != nil {
-			return usagef("--for: %v", err)
+			return usagef("--for: %w", err)
 		}
 	}
 	s, err := r.envScene(ctx)
@@ -420,7 +420,7 @@ func (c *EnvHistoryCmd) Run(ctx context.Context, r *runner) error {
 // Run compares.
 func (c *EnvDiffCmd) Run(ctx context.Context, r *runner) error {
 	if c.A == c.B {
-		return usagef("env diff compares two environments: %s and %s are the same", c.A, c.B)
+		return usageError{i18n.Say("cli.err.envdiff.same", c.A, c.B).Err()}
 	}
 	s, err := r.envScene(ctx)
 	if err != nil {
@@ -428,7 +428,7 @@ func (c *EnvDiffCmd) Run(ctx context.Context, r *runner) error {
 	}
 	defer s.st.Close()
 	if s.scan == nil {
-		return usagef("env diff compares environments in the inventory: run `steward scan` (or `steward demo`) first")
+		return usageError{i18n.Say("cli.err.envdiff.noscan").Err()}
 	}
 	a, okA := s.definition(c.A)
 	b, okB := s.definition(c.B)

@@ -519,7 +519,7 @@ func (rc *recommender) officeHours(r *inventory.Resource) (Recommendation, bool)
 	if rc.daysOff > 0 {
 		daysOff = i18n.Say("cost.rec.oh.daysoff", rc.daysOff)
 	}
-	why := i18n.Say("cost.rec.oh.base", env, oh.String(), off/60, daysOff, offH)
+	why := i18n.Say("cost.rec.oh.base", env, oh.Phrase(), off/60, daysOff, offH)
 	rs := rc.withMembers(r)
 	if b, ok := rc.billOf(rs); ok && b.hourly.Sign() > 0 {
 		perHour := b.hourly.MulRat(big.NewRat(1, billDays*24))
