@@ -408,7 +408,7 @@ func (c *EnvHistoryCmd) Run(ctx context.Context, r *runner) error {
 		{Title: lang.T("env.col.detail"), Shrink: 1, Min: 20, Below: true}}
 	var cells [][]string
 	for _, e := range evs {
-		cells = append(cells, []string{e.At.In(loc).Format("2006-01-02 15:04 MST"), e.Environment, lang.T("env.event." + e.Kind), e.Actor, dash(e.Detail)})
+		cells = append(cells, []string{e.At.In(loc).Format("2006-01-02 15:04 MST"), e.Environment, lang.T("env.event." + e.Kind), e.Actor, dash(e.DetailPhrase().In(lang))})
 	}
 	title := lang.T("env.history.title")
 	if c.Name != "" {

@@ -86,6 +86,11 @@ var envCatalog = map[string]text{
 	"env.kind.parameter":   {"parameter", "パラメータ"},
 	"env.kind.missing":     {"missing", "欠落"},
 	"env.absent":           {"(absent)", "（なし）"},
+	"env.detail.until":     {"until %s", "%s まで"},
+	"env.detail.untilfor":  {"until %s: %s", "%s まで: %s"},
+	"env.detail.from":      {"from %s: %s", "%s から引き継ぎ: %s"},
+	"env.detail.ends":      {"ends %s", "%s に終了"},
+	"env.detail.as":        {"%s", "%s"},
 }
 
 func init() {
