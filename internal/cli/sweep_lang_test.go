@@ -70,6 +70,7 @@ func TestBadInputJapanese(t *testing.T) {
 		"bad source":           {[]string{"scan", "--source", "gcp"}, `steward: --source "gcp" は読み込み元として使えません（指定できる値: demo、aws、file:PATH、config:PATH）` + "\n"},
 		"schedule eval alone":  {[]string{"schedule", "eval"}, "steward: --tag VALUE か --schedule NAME を指定してください\n"},
 		"negative retention":   {[]string{"store", "prune", "--scans=-1"}, "steward: --scans -1: 0 以上を指定してください\n"},
+		"unknown severity":     {[]string{"findings", "--severity", "huge"}, `steward: --severity: "huge" という重大度はありません（指定できる値: info, low, medium, high, critical）` + "\n"},
 		"policy test alone":    {[]string{"policy", "test"}, "steward: policy test にはパスが必要です。"},
 	}
 	for name, tc := range tests {

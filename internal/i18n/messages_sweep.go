@@ -76,6 +76,8 @@ var sweepCatalog = map[string]text{
 		"--days %d: 0 以上を指定してください"},
 	"cost.err.nobill": {"no bill ingested: run `steward cost ingest PATH` with your FOCUS or CUR export (or `steward cost ingest --demo` to try it)",
 		"請求データが取り込まれていません。FOCUS か CUR のエクスポートを `steward cost ingest PATH` で取り込んでください（試すだけなら `steward cost ingest --demo`）"},
+	"finding.err.severity": {"unknown severity %q (valid: %s)", "%q という重大度はありません（指定できる値: %s）"},
+	"finding.err.category": {"unknown category %q (valid: %s)", "%q というカテゴリはありません（指定できる値: %s）"},
 	"cost.err.by": {"%q is not supported (valid: system, env, owner, service, account, resource, tag:KEY)",
 		"%q では集計できません（指定できる値: system、env、owner、service、account、resource、tag:KEY）"},
 }
