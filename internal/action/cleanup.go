@@ -420,7 +420,7 @@ func (e *DeleteNotReversible) Unwrap() error { return ErrNotReversible }
 // notReversible is undo's answer for a change it cannot reverse.
 func notReversible(en store.JournalEntry) error {
 	if !isDelete(Verb(en.Action)) {
-		return fmt.Errorf("change %s (%s): %w", en.ID, en.Action, ErrNotReversible)
+		return i18n.Say("action.err.undo.kind", en.ID, en.Action).ErrOf(ErrNotReversible)
 	}
 	e := &DeleteNotReversible{ChangeID: en.ID, Name: nameOr(Ref{ARN: en.ARN, Name: en.Name}), Snapshot: en.Previous["snapshot"]}
 	if e.Snapshot != "" {

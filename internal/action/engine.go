@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/steward-sre/steward/internal/action/guard"
@@ -73,41 +72,41 @@ func (e *Engine) Check(ctx context.Context, p *Plan) error {
 		return err
 	}
 	if n := len(p.Changes); n > e.max() {
-		return fmt.Errorf("the plan has %d changes, %w of %d per apply (policies.actions.max_changes in steward.yaml): split it or raise the cap", n, ErrTooMany, e.max())
+		return i18n.Say("action.err.toomany", n, e.max()).ErrOf(ErrTooMany)
 	}
-	var drifts []string
+	var drifts []i18n.Phrase
 	for _, c := range p.Changes {
 		d, err := e.check(ctx, c)
 		if err != nil {
 			return err
 		}
-		if d != "" {
+		if d.Key != "" {
 			drifts = append(drifts, d)
 		}
 	}
 	if len(drifts) > 0 {
-		return fmt.Errorf("%w: %s; make a new plan", ErrChanged, strings.Join(drifts, "; "))
+		return i18n.Say("action.err.changed", drifts).ErrOf(ErrChanged)
 	}
 	return nil
 }
 
-// check returns why c may not be applied now, or "".
-func (e *Engine) check(ctx context.Context, c Change) (string, error) {
+// check returns why c may not be applied now, or the zero Phrase.
+func (e *Engine) check(ctx context.Context, c Change) (i18n.Phrase, error) {
 	t, err := e.target(c.Ref)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", c.ARN, err)
+		return i18n.Phrase{}, fmt.Errorf("%s: %w", c.ARN, err)
 	}
 	o, err := t.Observe(ctx, c.Ref)
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", nameOr(c.Ref), err)
+		return i18n.Phrase{}, fmt.Errorf("read %s: %w", nameOr(c.Ref), err)
 	}
 	if why := e.Exclude.Excluded(c.Ref, o.Tags); why.Key != "" {
-		return fmt.Sprintf("%s (%s): %s", nameOr(c.Ref), c.ARN, why.In(e.Lang)), nil
+		return i18n.Say("action.drift", nameOr(c.Ref), c.ARN, why), nil
 	}
 	if ds := diff(c.Recorded, markState(c.Action, o)); len(ds) > 0 {
-		return Drift{Ref: c.Ref, Diffs: ds}.String(), nil
+		return Drift{Ref: c.Ref, Diffs: ds}.Phrase(), nil
 	}
-	return "", nil
+	return i18n.Phrase{}, nil
 }
 
 // Apply makes exactly the changes of p, in order, after checking them
@@ -124,11 +123,15 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) ([]Outcome, error) {
 		// Read once more right before the change: a resource that changed
 		// since Check is left alone.
 		why, err := e.check(ctx, c)
-		if err == nil && why != "" {
-			err = fmt.Errorf("%w: %s", ErrChanged, why)
+		msg := ""
+		switch {
+		case err != nil:
+			msg = err.Error()
+		case why.Key != "":
+			msg = i18n.Say("action.err.changedone", why).In(e.Lang)
 		}
-		if err != nil {
-			out = append(out, Outcome{Change: c, Status: store.JournalFailed, Error: err.Error()})
+		if msg != "" {
+			out = append(out, Outcome{Change: c, Status: store.JournalFailed, Error: msg})
 			failed++
 			continue
 		}
@@ -142,7 +145,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) ([]Outcome, error) {
 		out = append(out, o)
 	}
 	if failed > 0 {
-		return out, fmt.Errorf("%d of %d changes failed", failed, len(p.Changes))
+		return out, i18n.Say("action.err.failed", failed, len(p.Changes)).Err()
 	}
 	return out, nil
 }
@@ -198,7 +201,7 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 		return Outcome{}, err
 	}
 	if en.Status != store.JournalDone {
-		return Outcome{}, fmt.Errorf("change %s is %s, not done: %w (check the resource by hand)", id, statusText(en.Status), ErrNotReversible)
+		return Outcome{}, i18n.Say("action.err.undo.notdone", id, StatusPhrase(en.Status, true)).ErrOf(ErrNotReversible)
 	}
 	inv, ok := Verb(en.Action).inverse()
 	if !ok {
@@ -214,12 +217,12 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("read %s: %w", nameOr(r), err)
 	}
 	if why := e.Exclude.Excluded(r, o.Tags); why.Key != "" {
-		return Outcome{}, fmt.Errorf("undo %s: %s is %s", id, nameOr(r), why.In(e.Lang))
+		return Outcome{}, i18n.Say("action.err.undo.excluded", id, nameOr(r), why).Err()
 	}
 	// Why a resource may not be stopped, started or deleted now does not
 	// keep its mark tags from being put back.
 	if o.Skip.Key != "" && inv != Mark && inv != Unmark {
-		return Outcome{}, fmt.Errorf("undo %s: %s: %s", id, nameOr(r), o.Skip.In(e.Lang))
+		return Outcome{}, i18n.Say("action.err.undo.skip", id, nameOr(r), o.Skip).Err()
 	}
 	now := e.Now()
 	c := Change{ID: newID("u", now), Ref: r, Action: inv, Before: o.State, After: t.After(o, inv),
@@ -234,25 +237,30 @@ func (e *Engine) Undo(ctx context.Context, id string) (Outcome, error) {
 		return out, err
 	}
 	if out.Status == store.JournalFailed {
-		return out, fmt.Errorf("undo %s: %s", id, out.Error)
+		return out, i18n.Say("action.err.undo.failed", id, out.Error).Err()
 	}
 	return out, nil
 }
 
-// statusText is how people read a journal status.
-func statusText(s store.JournalStatus) string {
-	if s == store.JournalIntent {
-		return "may have happened (steward stopped between recording the intent and the result)"
-	}
-	return string(s)
-}
+// StatusText is how `steward journal` shows a status in JSON: the words
+// programs read.
+func StatusText(s store.JournalStatus) string { return StatusPhrase(s, false).In(i18n.EN) }
 
-// StatusText is how `steward journal` shows a status.
-func StatusText(s store.JournalStatus) string {
-	if s == store.JournalIntent {
-		return "may have happened"
+// StatusPhrase is how people read a journal status; long says why an
+// intent may have happened.
+func StatusPhrase(s store.JournalStatus, long bool) i18n.Phrase {
+	switch s {
+	case store.JournalIntent:
+		if long {
+			return i18n.Say("journal.status.intentlong")
+		}
+		return i18n.Say("journal.status.intent")
+	case store.JournalDone:
+		return i18n.Say("journal.status.done")
+	case store.JournalFailed:
+		return i18n.Say("journal.status.failed")
 	}
-	return string(s)
+	return i18n.Phrase{Key: string(s)}
 }
 
 // newID makes a plan or change id: the time, sortable, and a random
@@ -284,7 +292,7 @@ func (e *Engine) PlanOne(ctx context.Context, r Ref, v Verb, why string) (*Plan,
 		return nil, fmt.Errorf("read %s: %w", nameOr(r), err)
 	}
 	if x := e.Exclude.Excluded(r, o.Tags); x.Key != "" {
-		return nil, fmt.Errorf("%s is %s: %w", nameOr(r), x.In(e.Lang), ErrExcluded)
+		return nil, i18n.Say("action.err.excluded", nameOr(r), x).ErrOf(ErrExcluded)
 	}
 	if (v == Start && o.Power == schedule.On) || (v == Stop && o.Power == schedule.Off) {
 		p.Skipped = append(p.Skipped, Skip{Ref: r, Reason: i18n.Say("sched.decide.already", schedule.StateWord(o.Power)).In(e.Lang)})

@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/schedule"
+	"github.com/steward-sre/steward/internal/store"
 )
 
 // english are words of the reasons steward writes in English; none may
@@ -107,4 +109,94 @@ func TestReasonsInThePlannersLanguage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRefusalsInJapanese: why apply and undo refuse is said in the
+// reader's language (the phrase the error carries), with the names, ARNs,
+// keys and values of the drift kept; the error is still the sentinel
+// callers classify by, and its English text is unchanged for logs.
+func TestRefusalsInJapanese(t *testing.T) {
+	ctx := context.Background()
+	say := func(t *testing.T, err error) (string, string) {
+		t.Helper()
+		p, ok := i18n.PhraseOf(err)
+		if !ok {
+			t.Fatalf("%v: no phrase", err)
+		}
+		return p.In(i18n.JA), p.In(i18n.EN)
+	}
+	t.Run("drifted", func(t *testing.T) {
+		c := newCloud()
+		rs := estate(c)
+		e, _ := newEngine(t, c)
+		p := plan(t, e, rs, evening)
+		c.services["dev/web"].DesiredCount = 3
+		err := e.Check(ctx, p)
+		if !errors.Is(err, ErrChanged) {
+			t.Fatalf("Check = %v, want ErrChanged", err)
+		}
+		ja, en := say(t, err)
+		arn := *c.services["dev/web"].ServiceArn
+		if want := "プランの作成後にリソースが変わりました: web（" + arn + "）: desired: 2 → 3。プランを作り直してください"; ja != want {
+			t.Errorf("ja %q\nwant %q", ja, want)
+		}
+		if want := "resources changed since the plan was made: web (" + arn + "): desired: 2 -> 3; make a new plan"; en != want || err.Error() != want {
+			t.Errorf("en %q, Error %q\nwant %q", en, err.Error(), want)
+		}
+	})
+	t.Run("over the cap", func(t *testing.T) {
+		c := newCloud()
+		rs := estate(c)
+		e, _ := newEngine(t, c)
+		e.MaxChanges = 5
+		_, err := e.Apply(ctx, plan(t, e, rs, evening))
+		if !errors.Is(err, ErrTooMany) {
+			t.Fatalf("Apply = %v, want ErrTooMany", err)
+		}
+		if ja, _ := say(t, err); ja != "プランの変更が 6件あり、1 回の apply で変更できる上限の 5件を超えています（steward.yaml の policies.actions.max_changes）。プランを分けるか上限を上げてください" {
+			t.Errorf("ja %q", ja)
+		}
+	})
+	t.Run("excluded since the plan", func(t *testing.T) {
+		c := newCloud()
+		rs := estate(c)
+		e, _ := newEngine(t, c)
+		p := plan(t, e, rs, evening)
+		e.Exclude = Exclusions{Patterns: []string{"dev-d?"}}
+		err := e.Check(ctx, p)
+		ja, _ := say(t, err)
+		if !errors.Is(err, ErrChanged) || !strings.Contains(ja, "dev-db（") || !strings.Contains(ja, "policies.actions.exclude の dev-d? により除外") {
+			t.Errorf("Check = %v, ja %q", err, ja)
+		}
+	})
+	t.Run("undo of a change that may have happened", func(t *testing.T) {
+		c := newCloud()
+		rs := estate(c)
+		e, st := newEngine(t, c)
+		p := plan(t, e, rs, evening)
+		crash := errors.New("crash")
+		e.afterIntent = func(Change) { panic(crash) }
+		func() {
+			defer func() { _ = recover() }()
+			_, _ = e.Apply(ctx, p)
+		}()
+		es, err := st.JournalEntries(ctx, store.JournalFilter{})
+		if err != nil || len(es) != 1 {
+			t.Fatalf("journal: %v, %v", es, err)
+		}
+		_, err = e.Undo(ctx, es[0].ID)
+		if !errors.Is(err, ErrNotReversible) {
+			t.Fatalf("Undo = %v, want ErrNotReversible", err)
+		}
+		ja, _ := say(t, err)
+		if want := "変更 " + es[0].ID + " は「実施された可能性あり（steward が予定の記録と結果の記録の間で止まりました）」で完了していないため、取り消せません（リソースを直接確認してください）"; ja != want {
+			t.Errorf("ja %q\nwant %q", ja, want)
+		}
+	})
+	t.Run("a plan file of another format", func(t *testing.T) {
+		_, err := ReadPlan(strings.NewReader(`{"format": 99}`))
+		if ja, _ := say(t, err); !strings.HasPrefix(ja, "プラン: 形式 99 は読めません") {
+			t.Errorf("ja %q", ja)
+		}
+	})
 }

@@ -2,7 +2,6 @@ package action
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/schedule"
 )
 
@@ -148,7 +148,7 @@ func ReadPlan(r io.Reader) (*Plan, error) {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
 	if dec.More() {
-		return nil, errors.New("read plan: more than one JSON value")
+		return nil, i18n.Say("action.err.plan.json").Err()
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -160,29 +160,27 @@ func ReadPlan(r io.Reader) (*Plan, error) {
 // missing or wrong one.
 func (p *Plan) Validate() error {
 	if p.Format != planFormat {
-		return fmt.Errorf("plan: format %d, want %d (make the plan again with this steward)", p.Format, planFormat)
+		return i18n.Say("action.err.plan.format", p.Format, planFormat).Err()
 	}
 	if p.ID == "" || p.Created.IsZero() || p.AsOf.IsZero() {
-		return errors.New("plan: id, created and as_of are required")
+		return i18n.Say("action.err.plan.ids").Err()
 	}
 	ids := map[string]bool{}
 	for i, c := range p.Changes {
-		field := fmt.Sprintf("plan: changes[%d]", i)
 		switch {
 		case c.ID == "":
-			return fmt.Errorf("%s: id is required", field)
+			return i18n.Say("action.err.plan.noid", i).Err()
 		case ids[c.ID]:
-			return fmt.Errorf("%s: id %s appears twice", field, c.ID)
+			return i18n.Say("action.err.plan.twice", i, c.ID).Err()
 		case !slices.Contains(Types, c.Type) && !CanClean(c.Type):
-			return fmt.Errorf("%s: type %q has no action (known: %s)", field, c.Type, strings.Join(append(slices.Clone(Types), CleanupTypes...), ", "))
+			return i18n.Say("action.err.plan.type", i, c.Type, strings.Join(append(slices.Clone(Types), CleanupTypes...), ", ")).Err()
 		case !verbAllowed(c.Type, c.Action):
-			return fmt.Errorf("%s: action %q is not one steward makes on %s (stop and start: %s; mark, unmark, delete: %s; snapshot-then-delete: %s)",
-				field, c.Action, c.Type, strings.Join(Types, ", "), strings.Join(CleanupTypes, ", "), strings.Join(snapshotTypes, ", "))
+			return i18n.Say("action.err.plan.verb", i, string(c.Action), c.Type, strings.Join(Types, ", "), strings.Join(CleanupTypes, ", "), strings.Join(snapshotTypes, ", ")).Err()
 		case c.Recorded == nil:
-			return fmt.Errorf("%s: recorded state is required (it is what apply compares)", field)
+			return i18n.Say("action.err.plan.recorded", i).Err()
 		}
 		if _, _, _, err := c.arnParts(); err != nil {
-			return fmt.Errorf("%s: arn: %w", field, err)
+			return fmt.Errorf("plan: changes[%d]: arn: %w", i, err)
 		}
 		ids[c.ID] = true
 	}
@@ -192,15 +190,19 @@ func (p *Plan) Validate() error {
 // Drift is how a resource differs from the state a plan recorded.
 type Drift struct {
 	Ref
-	Diffs []string `json:"diffs"`
+	Diffs []i18n.Phrase `json:"diffs"`
 }
 
-func (d Drift) String() string {
-	return fmt.Sprintf("%s (%s): %s", nameOr(d.Ref), d.ARN, strings.Join(d.Diffs, "; "))
+func (d Drift) String() string { return d.Phrase().In(i18n.EN) }
+
+// Phrase is the drift for people: the resource, then each key that
+// differs.
+func (d Drift) Phrase() i18n.Phrase {
+	return i18n.Say("action.drift", nameOr(d.Ref), d.ARN, d.Diffs)
 }
 
 // diff lists the keys whose values differ, as "key: was -> now".
-func diff(recorded, now map[string]string) []string {
+func diff(recorded, now map[string]string) []i18n.Phrase {
 	keys := slices.Sorted(maps.Keys(recorded))
 	for k := range now {
 		if _, ok := recorded[k]; !ok {
@@ -208,18 +210,19 @@ func diff(recorded, now map[string]string) []string {
 		}
 	}
 	slices.Sort(keys)
-	var out []string
+	var out []i18n.Phrase
+	none := i18n.Say("action.drift.none")
 	for _, k := range slices.Compact(keys) {
 		a, aok := recorded[k]
 		b, bok := now[k]
 		switch {
 		case aok && bok && a == b:
 		case !aok:
-			out = append(out, fmt.Sprintf("%s: (none) -> %s", k, b))
+			out = append(out, i18n.Say("action.drift.diff", k, none, b))
 		case !bok:
-			out = append(out, fmt.Sprintf("%s: %s -> (none)", k, a))
+			out = append(out, i18n.Say("action.drift.diff", k, a, none))
 		default:
-			out = append(out, fmt.Sprintf("%s: %s -> %s", k, a, b))
+			out = append(out, i18n.Say("action.drift.diff", k, a, b))
 		}
 	}
 	return out

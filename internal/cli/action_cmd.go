@@ -15,6 +15,7 @@ import (
 	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/notify"
 	"github.com/steward-sre/steward/internal/report"
@@ -151,7 +152,7 @@ func (r *runner) inventory(ctx context.Context, cfg *config.Config, st store.Sto
 	}
 	sc, err := st.LatestScan(ctx)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, usagef("the store has no scan yet: run `steward scan` first, or give --source")
+		return nil, usageError{i18n.Say("action.err.noscan").Err()}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read latest scan: %w", err)
@@ -208,7 +209,7 @@ func (c *PlanCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	if n := len(p.Changes); n > e.MaxChanges {
-		fmt.Fprintf(r.env.Stderr, "steward: %d changes is over the cap of %d per apply (policies.actions.max_changes): apply will refuse this plan\n", n, e.MaxChanges)
+		fmt.Fprintln(r.env.Stderr, r.lang.T("action.warn.toomany", n, e.MaxChanges))
 	}
 	if c.Out != "" {
 		fmt.Fprintln(r.env.Stderr, r.lang.T("cli.plan.saved", c.Out, len(p.Changes)))
@@ -243,12 +244,12 @@ func (c *ApplyCmd) Run(ctx context.Context, r *runner) error {
 	}
 	f, err := os.Open(c.File)
 	if err != nil {
-		return usagef("%v", unwrapPathError(err))
+		return usagef("%w", unwrapPathError(err))
 	}
 	p, err := action.ReadPlan(f)
 	f.Close()
 	if err != nil {
-		return usagef("%s: %v", c.File, err)
+		return usageError{fmt.Errorf("%s: %w", c.File, err)}
 	}
 	e, st, err := r.actionEngine(ctx, cfg)
 	if err != nil {
@@ -294,12 +295,12 @@ func (r *runner) confirm(auto bool, question string) error {
 		tty, _ = r.env.IsTTY(w)
 	}
 	if !tty {
-		return usagef("stdin is not a terminal, so steward cannot ask: pass --auto-approve to make the changes")
+		return usageError{i18n.Say("action.err.notty").Err()}
 	}
-	fmt.Fprintf(r.env.Stderr, "%s Only 'yes' is accepted: ", question)
+	fmt.Fprint(r.env.Stderr, r.lang.T("action.confirm.yes", question))
 	line, _ := bufio.NewReader(r.env.Stdin).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
-		return exitError{ExitUsage, "steward: not confirmed: nothing was changed"}
+		return exitError{ExitUsage, r.lang.T("action.err.notconfirmed")}
 	}
 	return nil
 }
@@ -342,7 +343,7 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 		{Title: lang.T("action.col.name")}, {Title: lang.T("journal.col.status")}, {Title: lang.T("journal.col.made")}, {Title: lang.T("action.col.why")}}
 	var rows [][]string
 	for _, e := range es {
-		status := action.StatusText(e.Status)
+		status := action.StatusPhrase(e.Status, false).In(lang)
 		if e.Error != "" {
 			status += ": " + e.Error
 		}
@@ -351,7 +352,7 @@ func (c *JournalCmd) Run(ctx context.Context, r *runner) error {
 			why = lang.T("journal.undoof", e.UndoOf)
 		}
 		rows = append(rows, []string{e.ID, e.IntentAt.Format("2006-01-02 15:04:05"), e.Action, e.Type,
-			dashIfEmpty(e.Name), status, dashIfEmpty(changeText(e.Before, e.After)), why})
+			dashIfEmpty(e.Name), status, dashIfEmpty(changeText(lang, e.Before, e.After)), why})
 	}
 	return table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), table.Options{})
 }
@@ -369,7 +370,7 @@ func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
 	defer st.Close()
 	en, err := st.JournalEntry(ctx, c.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return usagef("no change %q in the journal (see steward journal)", c.ID)
+		return usageError{i18n.Say("action.err.undo.nochange", c.ID).Err()}
 	}
 	if err != nil {
 		return err
@@ -387,7 +388,7 @@ func (c *UndoCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("cli.undo.done", o.Status, o.Change.Action, nameOf(o.Change.Ref), changeText(o.Change.Before, o.Change.After), o.Change.ID))
+	_, err = fmt.Fprintln(r.env.Stdout, r.lang.T("cli.undo.done", action.StatusPhrase(o.Status, false).In(r.lang), o.Change.Action, nameOf(o.Change.Ref), changeText(r.lang, o.Change.Before, o.Change.After), o.Change.ID))
 	return err
 }
 
@@ -399,17 +400,17 @@ func nameOf(r action.Ref) string {
 }
 
 // changeText shows the values a change moves, "desired 2 -> 0, min 1 -> 0".
-func changeText(before, after map[string]string) string {
+func changeText(lang i18n.Lang, before, after map[string]string) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(after)) {
 		if before[k] != after[k] {
 			b := before[k]
 			if b == "" {
-				b = "(none)"
+				b = lang.T("action.drift.none")
 			}
 			a := after[k]
 			if a == "" {
-				a = "(none)"
+				a = lang.T("action.drift.none")
 			}
 			parts = append(parts, fmt.Sprintf("%s %s -> %s", k, b, a))
 		}
@@ -429,7 +430,7 @@ func (r *runner) printPlan(format string, p *action.Plan) error {
 			{Title: l.T("col.beforeafter"), Shrink: 3, Min: 20}, {Title: l.T("col.why"), Shrink: 1, Min: 30, Below: true}}
 		var rows [][]string
 		for _, c := range p.Changes {
-			rows = append(rows, []string{c.ID, string(c.Action), c.Type, nameOf(c.Ref), dashIfEmpty(changeText(c.Before, c.After)), c.Why})
+			rows = append(rows, []string{c.ID, string(c.Action), c.Type, nameOf(c.Ref), dashIfEmpty(changeText(l, c.Before, c.After)), c.Why})
 		}
 		if err := table.Render(r.env.Stdout, table.FormatTable, table.Rows("", cols, rows), opts); err != nil {
 			return err
@@ -473,7 +474,7 @@ func (r *runner) printOutcomes(format string, outs []action.Outcome) error {
 	cols := []table.Column{{Title: lang.T("action.col.change")}, {Title: lang.T("action.col.action")}, {Title: lang.T("action.col.name")}, {Title: lang.T("apply.col.result")}}
 	var rows [][]string
 	for _, o := range outs {
-		res := string(o.Status)
+		res := action.StatusPhrase(o.Status, false).In(lang)
 		if o.Error != "" {
 			res += ": " + o.Error
 		}

@@ -70,7 +70,7 @@ func (f CleanupFlags) parse(now func() time.Time, cfg *config.Config) (time.Time
 	grace := cfg.Policies.Actions.GraceDays
 	if f.GraceDays != 0 {
 		if f.GraceDays < 1 || f.GraceDays > 3650 {
-			return time.Time{}, 0, usagef("--grace-days %d: want 1 to 3650 (days a mark waits before its delete)", f.GraceDays)
+			return time.Time{}, 0, usageError{i18n.Say("cli.err.gracedays", f.GraceDays).Err()}
 		}
 		grace = f.GraceDays
 	}

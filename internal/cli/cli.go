@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -77,7 +78,7 @@ func (g *Globals) maxInput() (int64, error) {
 	}
 	n, err := humanize.ParseBytes(g.MaxInput)
 	if err != nil || n == 0 || n > math.MaxInt64 {
-		return 0, usagef("--max-input %s: want a size such as 256MiB or 2GB", quote.Value(g.MaxInput))
+		return 0, usageError{i18n.Say("cli.err.maxinput", quote.Value(g.MaxInput)).Err()}
 	}
 	return int64(n), nil
 }
@@ -154,7 +155,7 @@ func Parse(args []string, env Env, exit func(int)) (*CLI, *kong.Context, error) 
 	}
 	kctx, err := p.Parse(args)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, nil, usageError{sayParseError(err)}
 	}
 	return &c, kctx, nil
 }
@@ -176,7 +177,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return exited
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "steward: %v\n", err)
+		fmt.Fprintf(env.Stderr, "steward: %s\n", sayError(err, parseLang(args, env)))
 		return ExitUsage
 	}
 	if env.Getenv("NO_COLOR") != "" {
@@ -194,6 +195,29 @@ func Main(ctx context.Context, args []string, env Env) int {
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	err = kctx.Run(r)
 	return exitCode(ctx, env.Stderr, err, r.lang)
+}
+
+// parseLang is the language to say a command line kong refused in: the
+// --lang among args (kong could not read them), else STEWARD_LANG and the
+// locale; English when none is set or the one set is not spoken. The
+// lang: of steward.yaml is not read for a command line that failed.
+func parseLang(args []string, env Env) i18n.Lang {
+	flag := ""
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--lang="); ok {
+			flag = v
+		} else if a == "--lang" && i+1 < len(args) {
+			flag = args[i+1]
+		}
+	}
+	l, err := i18n.Select(i18n.Settings{Flag: flag, Env: env.Getenv("STEWARD_LANG"), Getenv: env.Getenv})
+	if err != nil {
+		return i18n.EN
+	}
+	return l
 }
 
 // runner is what every command's Run receives.
@@ -245,26 +269,49 @@ func exitCode(ctx context.Context, stderr io.Writer, err error, lang i18n.Lang) 
 	}
 }
 
-// sayError is err's text for people in lang: the part of it that is a
-// file's error (yamlfile.Error) or says a catalog phrase is put in lang
-// where it stands, keeping whatever context it is wrapped in. Error()
-// stays English for logs.
+// sayError is err's text for people in lang: each part of it that is a
+// file's error (yamlfile.Error), says a catalog phrase, is context put
+// before another error (i18n.Wrap) or is a file that is not there is put
+// in lang where it stands, keeping the rest. Error() stays English for
+// logs.
 func sayError(err error, lang i18n.Lang) string {
 	s := err.Error()
 	if lang == i18n.EN {
 		return s
 	}
-	var ye *yamlfile.Error
-	if errors.As(err, &ye) {
-		return strings.Replace(s, ye.Error(), ye.In(lang), 1)
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		switch x := e.(type) {
+		case *yamlfile.Error:
+			s = strings.Replace(s, x.Error(), x.In(lang), 1)
+			return
+		case interface{ Phrase() i18n.Phrase }:
+			s = strings.Replace(s, e.Error(), x.Phrase().In(lang), 1)
+			return
+		case interface{ Context() i18n.Phrase }:
+			en := x.Context().In(i18n.EN) + ": "
+			s = strings.Replace(s, e.Error(), x.Context().In(lang)+": "+strings.TrimPrefix(e.Error(), en), 1)
+		case *fs.PathError:
+			// A file that is not there, wherever it was named (a bill, a
+			// state file, a policy folder): the system's words are English.
+			if errors.Is(x.Err, fs.ErrNotExist) {
+				s = strings.Replace(s, x.Error(), lang.T("cli.err.nofile", x.Path), 1)
+				return
+			}
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, c := range u.Unwrap() {
+				walk(c)
+			}
+		}
 	}
-	var pe interface {
-		error
-		Phrase() i18n.Phrase
-	}
-	if errors.As(err, &pe) {
-		return strings.Replace(s, pe.Error(), pe.Phrase().In(lang), 1)
-	}
+	walk(err)
 	return s
 }
 

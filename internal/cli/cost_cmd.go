@@ -12,6 +12,7 @@ import (
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/cost/costdb"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/costreport"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -135,7 +136,7 @@ func (c *CostWasteCmd) Run(ctx context.Context, r *runner) error {
 		end, err := cost.DataEnd(ctx, o.Store)
 		switch {
 		case errors.Is(err, cost.ErrNoBill):
-			fmt.Fprintln(r.env.Stderr, "steward: "+err.Error())
+			fmt.Fprintln(r.env.Stderr, "steward: "+r.lang.T("cost.err.nobill"))
 		case err != nil:
 			return err
 		default:
@@ -174,7 +175,7 @@ func (c *CostAnomaliesCmd) Run(ctx context.Context, r *runner) error {
 func billedEnd(ctx context.Context, r *runner, o cost.Common) (time.Time, error) {
 	end, err := cost.DataEnd(ctx, o.Store)
 	if errors.Is(err, cost.ErrNoBill) {
-		return time.Time{}, exitError{ExitIncomplete, "steward: " + err.Error()}
+		return time.Time{}, exitError{ExitIncomplete, "steward: " + r.lang.T("cost.err.nobill")}
 	}
 	return end, err
 }
@@ -244,7 +245,7 @@ func (c *CostShowCmd) Run(ctx context.Context, r *runner) error {
 	defer closeFn()
 	end, err := cost.DataEnd(ctx, o.Store)
 	if errors.Is(err, cost.ErrNoBill) {
-		return exitError{ExitIncomplete, "steward: " + err.Error()}
+		return exitError{ExitIncomplete, "steward: " + r.lang.T("cost.err.nobill")}
 	}
 	if err != nil {
 		return err
@@ -277,7 +278,7 @@ func parseDay(flag, s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, usagef("%s %q: want a date as YYYY-MM-DD", flag, s)
+		return time.Time{}, usageError{i18n.Say("cli.date.form", flag, s).Err()}
 	}
 	return t, nil
 }
@@ -297,7 +298,7 @@ func (r *runner) costStore(ctx context.Context, cfg *config.Config) (store.Store
 	sd, ok := st.(store.SQLDatabase)
 	if !ok {
 		st.Close()
-		return nil, nil, usagef("this store backend cannot keep cost data")
+		return nil, nil, usageError{i18n.Say("cli.err.nocoststore").Err()}
 	}
 	cs, err := costdb.Open(ctx, sd.SQLDB())
 	if err != nil {
@@ -320,7 +321,7 @@ func (r *runner) costStoreForReading(ctx context.Context, cfg *config.Config) (s
 	sd, ok := st.(store.SQLDatabase)
 	if !ok {
 		st.Close()
-		return nil, nil, usagef("this store backend cannot keep cost data")
+		return nil, nil, usageError{i18n.Say("cli.err.nocoststore").Err()}
 	}
 	cs, err := costdb.Open(ctx, sd.SQLDB())
 	if err == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/report/costreport"
 )
 
@@ -15,9 +16,9 @@ import (
 func (c *CostIngestCmd) runCostExplorer(ctx context.Context, r *runner) error {
 	switch {
 	case !c.CostExplorer:
-		return usagef("cost ingest: --from and --to go with --cost-explorer")
+		return usageError{i18n.Say("cli.err.ce.fromto").Err()}
 	case len(c.Paths) > 0 || c.Demo:
-		return usagef("cost ingest: give export paths or --cost-explorer, not both")
+		return usageError{i18n.Say("cli.err.ce.both").Err()}
 	}
 	from, err := parseDay("--from", c.From)
 	if err != nil {

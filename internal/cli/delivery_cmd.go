@@ -46,7 +46,7 @@ func (c *DoraGitHubCmd) Run(ctx context.Context, r *runner) error {
 	}
 	f, err := os.Open(c.Payload)
 	if err != nil {
-		return usagef("payload: %v", unwrapPathError(err))
+		return usagef("payload: %w", unwrapPathError(err))
 	}
 	body, err := io.ReadAll(io.LimitReader(f, delivery.MaxWebhookBytes+1))
 	f.Close()
@@ -55,12 +55,12 @@ func (c *DoraGitHubCmd) Run(ctx context.Context, r *runner) error {
 	}
 	if c.Signature != "" {
 		if err := delivery.VerifySignature([]byte(r.env.Getenv("STEWARD_GITHUB_WEBHOOK_SECRET")), body, c.Signature); err != nil {
-			return usagef("%s: %v", c.Payload, err)
+			return usagef("%s: %w", c.Payload, err)
 		}
 	}
 	d, err := delivery.ParseGitHub(c.Event, body)
 	if err != nil {
-		return usagef("%s: %v", c.Payload, err)
+		return usagef("%s: %w", c.Payload, err)
 	}
 	if d.Len() == 0 {
 		_, err := fmt.Fprintln(r.env.Stdout, r.lang.T("dora.rec.nothing", c.Event))
@@ -127,7 +127,7 @@ func (c *DoraShowCmd) Run(ctx context.Context, r *runner) error {
 			return r.usage("cli.team.unknown", c.Team, r.cfgPath)
 		}
 		if c.Service != "" {
-			return usagef("--service and --team: give one of them")
+			return usageError{i18n.Say("cli.err.serviceteam").Err()}
 		}
 		q.Services = svcs
 	}
@@ -301,7 +301,7 @@ func (c *DoraImportCmd) Run(ctx context.Context, r *runner) error {
 	var d delivery.Data
 	if c.Demo {
 		if c.Deployments+c.Commits+c.Changes+c.Incidents != "" {
-			return usagef("--demo imports the demo history: give it without files")
+			return usageError{i18n.Say("cli.err.demofiles").Err()}
 		}
 		d = demoDelivery(r.env.Now())
 	}
@@ -323,7 +323,7 @@ func (c *DoraImportCmd) Run(ctx context.Context, r *runner) error {
 		d.Incidents = append(d.Incidents, part.Incidents...)
 	}
 	if !c.Demo && d.Len() == 0 && c.Deployments+c.Commits+c.Changes+c.Incidents == "" {
-		return usagef("nothing to import: give --deployments, --commits, --changes or --incidents (or --demo)")
+		return usageError{i18n.Say("cli.err.noimport").Err()}
 	}
 	st, err := r.openStore(ctx, cfg)
 	if err != nil {
@@ -341,7 +341,7 @@ func (c *DoraImportCmd) Run(ctx context.Context, r *runner) error {
 func readImportFile(path string, kind delivery.Kind) (delivery.Data, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return delivery.Data{}, usagef("--%s: %v", kind, unwrapPathError(err))
+		return delivery.Data{}, usagef("--%s: %w", kind, unwrapPathError(err))
 	}
 	defer f.Close()
 	d, err := delivery.ReadImport(path, kind, f)
@@ -377,7 +377,7 @@ func (c *DeployCollectCmd) Run(ctx context.Context, r *runner) error {
 	defer st.Close()
 	sc, err := st.LatestScan(ctx)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && strings.TrimPrefix(sc.Source, scan.EventSourcePrefix) != "aws") {
-		return usagef("deploy collect reads the ECS services of the latest AWS scan: run `steward scan` first")
+		return usageError{i18n.Say("cli.err.deploycollect").Err()}
 	}
 	if err != nil {
 		return fmt.Errorf("read latest scan: %w", err)
@@ -472,7 +472,7 @@ func (c *DeployRecordCmd) Run(ctx context.Context, r *runner) error {
 	}
 	res, err := delivery.ParseResult(c.Result)
 	if err != nil {
-		return usagef("--result: %v", err)
+		return usagef("--result: %w", err)
 	}
 	d := delivery.Deployment{
 		ID: c.ID, Service: c.Service, Environment: c.Env, Result: res, CommitSHA: strings.ToLower(c.SHA),
@@ -490,7 +490,7 @@ func (c *DeployRecordCmd) Run(ctx context.Context, r *runner) error {
 		d.ID = delivery.DeploymentID(d)
 	}
 	if err := d.Validate(); err != nil {
-		return usagef("deployment: %v", err)
+		return usagef("deployment: %w", err)
 	}
 	st, err := r.openStore(ctx, cfg)
 	if err != nil {
@@ -517,7 +517,7 @@ func flagTime(flag, v string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, usagef("%s: %q is not an RFC3339 time (e.g. 2026-01-02T15:04:05Z)", flag, v)
+		return time.Time{}, usageError{i18n.Say("cli.err.rfc3339", flag, v).Err()}
 	}
 	return t.UTC(), nil
 }
@@ -553,7 +553,7 @@ func (c *IncidentOpenCmd) Run(ctx context.Context, r *runner) error {
 		inc.ID = "inc-" + c.Service + "-" + at.Format("20060102T150405Z")
 	}
 	if err := inc.Validate(); err != nil {
-		return usagef("incident: %v", err)
+		return usagef("incident: %w", err)
 	}
 	st, err := r.openStore(ctx, cfg)
 	if err != nil {
@@ -561,7 +561,7 @@ func (c *IncidentOpenCmd) Run(ctx context.Context, r *runner) error {
 	}
 	defer st.Close()
 	if _, err := st.Incident(ctx, inc.ID); err == nil {
-		return usagef("incident %s is already on record", inc.ID)
+		return usageError{i18n.Say("cli.err.incident.dup", inc.ID).Err()}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
@@ -597,17 +597,17 @@ func (c *IncidentResolveCmd) Run(ctx context.Context, r *runner) error {
 	defer st.Close()
 	inc, err := st.Incident(ctx, c.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return usagef("no incident %q on record (see `steward dora --explain`)", c.ID)
+		return usageError{i18n.Say("cli.err.incident.none", c.ID).Err()}
 	}
 	if err != nil {
 		return err
 	}
 	if !inc.ResolvedAt.IsZero() {
-		return usagef("incident %s was already resolved at %s", inc.ID, inc.ResolvedAt.Format(time.RFC3339))
+		return usageError{i18n.Say("cli.err.incident.resolved", inc.ID, inc.ResolvedAt.Format(time.RFC3339)).Err()}
 	}
 	inc.ResolvedAt = at
 	if err := inc.Validate(); err != nil {
-		return usagef("incident %s: %v", inc.ID, err)
+		return usagef("incident %s: %w", inc.ID, err)
 	}
 	if err := st.SaveDelivery(ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
 		return err

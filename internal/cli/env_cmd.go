@@ -288,11 +288,11 @@ func (c *EnvClaimCmd) Run(ctx context.Context, r *runner) error {
 	if c.For != "" {
 		var err error
 		if d, err = env.ParseDuration(c.For); err != nil {
-			return usagef("--for: %v", err)
+			return usagef("--for: %w", err)
 		}
 	}
 	if c.Reason != "" && !c.Steal {
-		return usagef("--reason goes with --steal")
+		return usageError{i18n.Say("cli.err.reasonsteal").Err()}
 	}
 	s, err := r.envScene(ctx)
 	if err != nil {
@@ -342,7 +342,7 @@ func (c *EnvExtendCmd) Run(ctx context.Context, r *runner) error {
 	if c.For != "" {
 		var err error
 		if d, err = env.ParseDuration(c.For); err != nil {
-			return usagef("--for: %v", err)
+			return usagef("--for: %w", err)
 		}
 	}
 	s, err := r.envScene(ctx)
@@ -408,7 +408,7 @@ func (c *EnvHistoryCmd) Run(ctx context.Context, r *runner) error {
 		{Title: lang.T("env.col.detail"), Shrink: 1, Min: 20, Below: true}}
 	var cells [][]string
 	for _, e := range evs {
-		cells = append(cells, []string{e.At.In(loc).Format("2006-01-02 15:04 MST"), e.Environment, lang.T("env.event." + e.Kind), e.Actor, dash(e.Detail)})
+		cells = append(cells, []string{e.At.In(loc).Format("2006-01-02 15:04 MST"), e.Environment, lang.T("env.event." + e.Kind), e.Actor, dash(e.DetailPhrase().In(lang))})
 	}
 	title := lang.T("env.history.title")
 	if c.Name != "" {
@@ -420,7 +420,7 @@ func (c *EnvHistoryCmd) Run(ctx context.Context, r *runner) error {
 // Run compares.
 func (c *EnvDiffCmd) Run(ctx context.Context, r *runner) error {
 	if c.A == c.B {
-		return usagef("env diff compares two environments: %s and %s are the same", c.A, c.B)
+		return usageError{i18n.Say("cli.err.envdiff.same", c.A, c.B).Err()}
 	}
 	s, err := r.envScene(ctx)
 	if err != nil {
@@ -428,7 +428,7 @@ func (c *EnvDiffCmd) Run(ctx context.Context, r *runner) error {
 	}
 	defer s.st.Close()
 	if s.scan == nil {
-		return usagef("env diff compares environments in the inventory: run `steward scan` (or `steward demo`) first")
+		return usageError{i18n.Say("cli.err.envdiff.noscan").Err()}
 	}
 	a, okA := s.definition(c.A)
 	b, okB := s.definition(c.B)
@@ -474,7 +474,7 @@ func (r *runner) renderEnvDiff(format string, res env.DiffResult) error {
 	var drift, params, missing [][]string
 	for _, p := range res.Pairs {
 		for _, d := range p.Differences {
-			row := []string{lang.T("env.kind." + d.Kind), p.Type, p.A, p.B, d.Attr, d.A, d.B}
+			row := []string{lang.T("env.kind." + d.Kind), p.Type, p.A, p.B, d.Attr, envValue(lang, d.A), envValue(lang, d.B)}
 			if d.Kind == env.KindDrift {
 				drift = append(drift, row)
 			} else {
@@ -514,4 +514,16 @@ func (r *runner) renderEnvDiff(format string, res env.DiffResult) error {
 	}
 	t.Notes = append(t.Notes, lang.T("env.diff.note"))
 	return table.Render(r.env.Stdout, format, t, table.Options{Width: r.tableWidth()})
+}
+
+// envValue is an attribute's value in an env diff: the words env puts for
+// a value that is empty or absent are said in lang; values stay as read.
+func envValue(lang i18n.Lang, v string) string {
+	switch v {
+	case "(none)":
+		return lang.T("iac.none")
+	case "(absent)":
+		return lang.T("env.absent")
+	}
+	return v
 }

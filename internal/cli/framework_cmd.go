@@ -73,7 +73,7 @@ type FrameworksShowCmd struct {
 func (c *FrameworksShowCmd) Run(ctx context.Context, r *runner) error {
 	fw, err := framework.Get(c.ID)
 	if err != nil {
-		return usagef("%v", err)
+		return usagef("%w", err)
 	}
 	refs, err := r.frameworkRefs(ctx)
 	if err != nil {

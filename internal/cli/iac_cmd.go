@@ -5,6 +5,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/iac"
 	"github.com/steward-sre/steward/internal/inventory"
 )
@@ -33,7 +34,7 @@ func (c *IaCCmd) Run(ctx context.Context, r *runner) error {
 		return r.usage("cli.iacinput")
 	}
 	if !c.Import && (c.System != "" || c.Env != "" || c.Account != "" || c.Type != "") {
-		return usagef("iac: --system, --env, --account and --type select import blocks; add --import")
+		return usageError{i18n.Say("cli.err.iac.import").Err()}
 	}
 	cfg, err := r.config(ctx)
 	if err != nil {

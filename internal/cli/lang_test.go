@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -453,6 +454,12 @@ func TestSayError(t *testing.T) {
 		"file error in English": {fmt.Errorf("load policies: %w", fileErr), i18n.EN, `load policies: p.yaml:1:8: "many" is not a whole number`},
 		"phrase":                {usageError{i18n.Say("config.empty").Err()}, i18n.JA, "空です"},
 		"plain error":           {errors.New("disk full"), i18n.JA, "disk full"},
+		"missing file in context": {fmt.Errorf("load: %w", i18n.Wrap(i18n.Say("cost.err.export"), &fs.PathError{Op: "stat", Path: "/b.csv", Err: fs.ErrNotExist})), i18n.JA,
+			"load: 請求データ: /b.csv というファイルもフォルダもありません"},
+		"context in English": {i18n.Wrap(i18n.Say("cost.err.export"), &fs.PathError{Op: "stat", Path: "/b.csv", Err: fs.ErrNotExist}), i18n.EN,
+			"billing export: stat /b.csv: file does not exist"},
+		"context around a phrase": {i18n.Wrap(i18n.Say("policy.err.tests"), i18n.Say("config.empty").Err()), i18n.JA, "ポリシーのテスト: 空です"},
+		"other file error":        {&fs.PathError{Op: "open", Path: "/b.csv", Err: fs.ErrPermission}, i18n.JA, "open /b.csv: permission denied"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

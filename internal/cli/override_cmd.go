@@ -129,7 +129,7 @@ func (c *OverrideAddCmd) Run(ctx context.Context, r *runner) error {
 		if p, ok := i18n.PhraseOf(err); ok {
 			return usagef("--until: %s", p.In(r.lang))
 		}
-		return usagef("--until: %v", err)
+		return usagef("--until: %w", err)
 	}
 	if strings.TrimSpace(c.Reason) == "" {
 		return r.usage("cli.override.reason")

@@ -63,9 +63,9 @@ func findPolicy(ps []*policy.Policy, id string) (*policy.Policy, error) {
 		}
 	}
 	if len(near) > 0 {
-		return nil, usagef("no policy %q; did you mean %s?", id, strings.Join(near, ", "))
+		return nil, usageError{i18n.Say("policy.err.unknown.near", id, strings.Join(near, ", ")).Err()}
 	}
-	return nil, usagef("no policy %q: steward policy list shows the ids", id)
+	return nil, usageError{i18n.Say("policy.err.unknown", id).Err()}
 }
 
 // PolicyNewCmd writes a policy skeleton and its fixtures.
@@ -89,16 +89,16 @@ func (c *PolicyNewCmd) Run(ctx context.Context, r *runner) error {
 	}
 	for _, f := range files {
 		if _, err := os.Stat(f.path); err == nil {
-			return usagef("%s exists already: choose another name or --dir", f.path)
+			return usageError{i18n.Say("policy.new.exists", f.path).Err()}
 		}
 	}
 	for _, f := range files {
 		if err := os.WriteFile(f.path, []byte(f.data), 0o644); err != nil {
 			return fmt.Errorf("policy new: %w", err)
 		}
-		fmt.Fprintf(r.env.Stdout, "wrote %s\n", f.path)
+		fmt.Fprintln(r.env.Stdout, r.lang.T("policy.new.wrote", f.path))
 	}
-	fmt.Fprintf(r.env.Stdout, "next: edit them, then run `steward policy test %s`; add %s to policies.paths in steward.yaml to use it\n", c.Dir, c.Dir)
+	fmt.Fprintln(r.env.Stdout, r.lang.T("policy.new.next", c.Dir))
 	return nil
 }
 
@@ -164,14 +164,14 @@ func (c *PolicyTestCmd) Run(ctx context.Context, r *runner) error {
 		return err
 	}
 	if c.Path == "" {
-		return usagef("policy test needs PATH: a NAME_test.yaml file or a folder of policies and their tests, e.g. `steward policy test ./policies` (`steward policy new NAME` writes a first pair)")
+		return usageError{i18n.Say("policy.test.nopath").Err()}
 	}
 	res, err := policy.RunTests(ctx, c.Path, policyOptions(cfg, r))
 	if err != nil {
 		return usageError{err}
 	}
 	for _, f := range res.Failures {
-		fmt.Fprintf(r.env.Stdout, "FAIL %s\n", f)
+		fmt.Fprintln(r.env.Stdout, f.In(r.lang))
 	}
 	for _, id := range res.Untested {
 		fmt.Fprintln(r.env.Stdout, r.lang.T("cli.policytest.untested", id))

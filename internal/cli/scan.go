@@ -104,10 +104,10 @@ func (r *runner) scanAndReport(ctx context.Context, sourceSpec string, out Outpu
 	var fw *framework.Framework
 	if frameworkID != "" {
 		if out.Format == report.FormatSARIF {
-			return usagef("--framework: sarif output holds findings only; use table, json, csv or markdown")
+			return usageError{i18n.Say("cli.err.framework.sarif").Err()}
 		}
 		if fw, err = framework.Get(frameworkID); err != nil {
-			return usagef("--framework: %v", err)
+			return usagef("--framework: %w", err)
 		}
 	}
 	src, err := r.source(ctx, sourceSpec, cfg)
@@ -209,7 +209,7 @@ func parseFailOn(s string) (*finding.Severity, error) {
 	}
 	sev, err := finding.ParseSeverity(s)
 	if err != nil {
-		return nil, usagef("--fail-on: %v", err)
+		return nil, usagef("--fail-on: %w", err)
 	}
 	return &sev, nil
 }
@@ -365,11 +365,11 @@ func ParseSource(s string) (kind, path string, err error) {
 	case strings.HasPrefix(s, "file:"), strings.HasPrefix(s, "config:"):
 		kind, path, _ = strings.Cut(s, ":")
 		if path == "" {
-			return "", "", usagef("--source %s needs a path, e.g. %s:scan.jsonl", s, kind)
+			return "", "", usageError{i18n.Say("cli.err.source.path", s, kind).Err()}
 		}
 		return kind, path, nil
 	}
-	return "", "", usagef("--source %q is not a source (valid: demo, aws, file:PATH, config:PATH)", s)
+	return "", "", usageError{i18n.Say("cli.err.source", s).Err()}
 }
 
 func (r *runner) source(ctx context.Context, spec string, cfg *config.Config) (inventory.Source, error) {
@@ -382,7 +382,7 @@ func (r *runner) source(ctx context.Context, spec string, cfg *config.Config) (i
 		return demo.New(r.env.Now().UTC()), nil
 	case "file":
 		if _, err := os.Stat(path); err != nil {
-			return nil, usagef("--source %s: %v", spec, unwrapPathError(err))
+			return nil, usagef("--source %s: %w", spec, unwrapPathError(err))
 		}
 		max, err := r.g.maxInput()
 		if err != nil {
@@ -391,7 +391,7 @@ func (r *runner) source(ctx context.Context, spec string, cfg *config.Config) (i
 		return inputSource{snapshot.NewSource(path, max)}, nil
 	case "config":
 		if _, err := os.Stat(path); err != nil {
-			return nil, usagef("--source %s: %v", spec, unwrapPathError(err))
+			return nil, usagef("--source %s: %w", spec, unwrapPathError(err))
 		}
 		max, err := r.g.maxInput()
 		if err != nil {
@@ -406,6 +406,9 @@ func (r *runner) source(ctx context.Context, spec string, cfg *config.Config) (i
 func unwrapPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, fs.ErrNotExist) {
+			return i18n.Say("cli.err.nofile", pe.Path).Err()
+		}
 		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return err

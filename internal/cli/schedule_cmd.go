@@ -47,7 +47,7 @@ func (c *ScheduleEvalCmd) Run(ctx context.Context, r *runner) error {
 	case c.Tag != nil:
 		if c.DefaultTZ != "" {
 			if _, err := schedule.LoadZone(c.DefaultTZ); err != nil {
-				return usagef("--default-tz: %v", err)
+				return usagef("--default-tz: %w", err)
 			}
 		}
 		tz := c.DefaultTZ
@@ -64,13 +64,13 @@ func (c *ScheduleEvalCmd) Run(ctx context.Context, r *runner) error {
 		}
 	case c.Schedule != "":
 		if c.DefaultTZ != "" {
-			return usagef("--default-tz applies to --tag only; a named schedule has its own time_zone")
+			return usageError{i18n.Say("cli.err.defaulttz").Err()}
 		}
 		if s, err = namedSchedule(cfg, c.Schedule); err != nil {
 			return err
 		}
 	default:
-		return usagef("give --tag VALUE or --schedule NAME")
+		return usageError{i18n.Say("cli.schedule.evalwhat").Err()}
 	}
 	return r.printStatus(c.Format, s.Name(), s, s.Eval(at))
 }
@@ -117,7 +117,7 @@ type SchedulePreviewCmd struct {
 // Run previews.
 func (c *SchedulePreviewCmd) Run(ctx context.Context, r *runner) error {
 	if c.Days < 1 || c.Days > 366 {
-		return usagef("--days %d: want 1 to 366", c.Days)
+		return usageError{i18n.Say("cli.err.days366", c.Days).Err()}
 	}
 	from, err := instant("--from", c.From, r.env.Now)
 	if err != nil {
@@ -254,7 +254,7 @@ func instant(flag, s string, now func() time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, usagef("%s %q is not an RFC 3339 time (e.g. 2026-12-07T19:30:00+09:00)", flag, s)
+		return time.Time{}, usageError{i18n.Say("cli.err.rfc3339tz", flag, s).Err()}
 	}
 	return t, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/jobs"
 	"github.com/steward-sre/steward/internal/scan"
 	"github.com/steward-sre/steward/internal/server"
@@ -48,7 +49,7 @@ func (c *ServeCmd) Run(ctx context.Context, r *runner) error {
 			return usageError{err}
 		}
 	} else if !cfg.Serve.Auth.Configured() {
-		return usagef("serve: no login is configured: set serve.auth in steward.yaml (oidc, or tokens made with `steward token new`), or run with --dev on a loopback address")
+		return usageError{i18n.Say("cli.err.serve.noauth").Err()}
 	}
 	if c.Demo {
 		if err := r.seedDemo(ctx); err != nil {
@@ -122,7 +123,7 @@ func (r *runner) serveJobs(cfg *config.Config, demo bool) ([]server.Job, error) 
 	add := func(name, every string, def time.Duration, run func(context.Context) error) error {
 		d, err := config.ServeInterval(every, def)
 		if err != nil {
-			return usagef("serve: %v", err)
+			return usagef("serve: %w", err)
 		}
 		if d > 0 {
 			jobs = append(jobs, server.Job{Name: name, Every: d, Run: run})

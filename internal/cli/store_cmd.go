@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/store"
 )
 
@@ -66,13 +67,13 @@ func (c *StorePruneCmd) retention(cfg *config.Config) (store.Retention, error) {
 	keep := RetentionOf(cfg)
 	if c.Scans != nil {
 		if *c.Scans < 0 {
-			return keep, usagef("--scans %d: want 0 or more", *c.Scans)
+			return keep, usageError{i18n.Say("cli.err.scans", *c.Scans).Err()}
 		}
 		keep.Scans = *c.Scans
 	}
 	if c.Days != nil {
 		if *c.Days < 0 {
-			return keep, usagef("--days %d: want 0 or more", *c.Days)
+			return keep, usageError{i18n.Say("cli.err.days", *c.Days).Err()}
 		}
 		keep.Days = *c.Days
 	}

@@ -72,6 +72,8 @@ func (it *Recommendation) says(action, why i18n.Phrase) {
 type RecommendResult struct {
 	Currency    string `json:"currency"`
 	OfficeHours string `json:"office_hours"`
+	// OfficeHoursPhrase is OfficeHours for the reader's language.
+	OfficeHoursPhrase i18n.Phrase `json:"-"`
 	// Total counts each resource once, at its largest saving: stopping an
 	// instance at night and moving it to a newer type overlap.
 	Total  Money            `json:"total"`
@@ -244,7 +246,7 @@ func Recommend(ctx context.Context, o Common) (*RecommendResult, error) {
 	for i := range o.Resources {
 		rc.byARN[o.Resources[i].ARN] = &o.Resources[i]
 	}
-	res := &RecommendResult{Currency: cv.to, OfficeHours: rc.cfg.OfficeHours.String(), Bases: map[string]Money{}}
+	res := &RecommendResult{Currency: cv.to, OfficeHours: rc.cfg.OfficeHours.String(), OfficeHoursPhrase: rc.cfg.OfficeHours.Phrase(), Bases: map[string]Money{}}
 	if len(o.Resources) == 0 {
 		res.Notes = append(res.Notes, "No scan in the store: run steward scan (or steward demo) so there are resources to recommend for.")
 		res.NotePhrases = append(res.NotePhrases, i18n.Say("cost.rec.noscan"))
@@ -517,7 +519,7 @@ func (rc *recommender) officeHours(r *inventory.Resource) (Recommendation, bool)
 	if rc.daysOff > 0 {
 		daysOff = i18n.Say("cost.rec.oh.daysoff", rc.daysOff)
 	}
-	why := i18n.Say("cost.rec.oh.base", env, oh.String(), off/60, daysOff, offH)
+	why := i18n.Say("cost.rec.oh.base", env, oh.Phrase(), off/60, daysOff, offH)
 	rs := rc.withMembers(r)
 	if b, ok := rc.billOf(rs); ok && b.hourly.Sign() > 0 {
 		perHour := b.hourly.MulRat(big.NewRat(1, billDays*24))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/schedule"
@@ -173,7 +174,7 @@ func ValidBy(by string) error {
 	if k, ok := strings.CutPrefix(by, "tag:"); ok && k != "" {
 		return nil
 	}
-	return &FieldError{Field: "--by", Err: fmt.Errorf("%q is not supported (valid: system, env, owner, service, account, resource, tag:KEY)", by)}
+	return &FieldError{Field: "--by", Err: i18n.Say("cost.err.by", by).Err()}
 }
 
 // Show computes a breakdown.
@@ -191,7 +192,7 @@ func Show(ctx context.Context, o ShowOptions) (*ShowResult, error) {
 	}
 	from, to := window(o.Now, o.From, o.To)
 	if !from.Before(to) {
-		return nil, fmt.Errorf("--from %s is not before --to %s", from.Format(time.DateOnly), to.Format(time.DateOnly))
+		return nil, i18n.Say("cli.date.order", from.Format(time.DateOnly), to.Format(time.DateOnly)).Err()
 	}
 	at := o.attributor()
 	res := &ShowResult{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), By: o.By, Basis: "billed"}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // DayCost is one day's usage spend.
@@ -31,7 +33,7 @@ func Daily(ctx context.Context, o ShowOptions) (*DailyResult, error) {
 	}
 	from, to := window(o.Now, o.From, o.To)
 	if !from.Before(to) {
-		return nil, fmt.Errorf("--from %s is not before --to %s", from.Format(time.DateOnly), to.Format(time.DateOnly))
+		return nil, i18n.Say("cli.date.order", from.Format(time.DateOnly), to.Format(time.DateOnly)).Err()
 	}
 	first := dayOf(from)
 	sums := make([]Money, dayOf(to)-first)

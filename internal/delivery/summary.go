@@ -87,7 +87,7 @@ func ParseWindow(from, to string, now time.Time) (time.Time, time.Time, error) {
 		start = t
 	}
 	if !start.Before(end) {
-		return time.Time{}, time.Time{}, fmt.Errorf("--from %s is not before --to %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
+		return time.Time{}, time.Time{}, i18n.Say("cli.date.order", start.Format(time.RFC3339), end.Format(time.RFC3339)).Err()
 	}
 	return start, end, nil
 }
@@ -98,7 +98,7 @@ func parseWhen(s string) (time.Time, bool, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("%q is not a date (2026-01-31) or an RFC3339 time (2026-01-31T09:00:00Z)", s)
+		return time.Time{}, false, i18n.Say("cli.date.orinstant", s).Err()
 	}
 	return t.UTC(), false, nil
 }

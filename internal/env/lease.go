@@ -65,6 +65,34 @@ type Event struct {
 	Detail string `json:"detail,omitempty"`
 }
 
+// DetailPhrase is the event's detail for the reader's language. The
+// detail is stored as steward wrote it ("until TIME: purpose", "from
+// HOLDER: reason", "ends TIME"); a detail of another shape is said as it
+// is.
+func (e Event) DetailPhrase() i18n.Phrase {
+	d := e.Detail
+	switch e.Kind {
+	case EventClaimed, EventExtended:
+		if rest, ok := strings.CutPrefix(d, "until "); ok {
+			if when, purpose, ok := strings.Cut(rest, ": "); ok {
+				return i18n.Say("env.detail.untilfor", when, purpose)
+			}
+			return i18n.Say("env.detail.until", rest)
+		}
+	case EventStolen:
+		if rest, ok := strings.CutPrefix(d, "from "); ok {
+			if holder, reason, ok := strings.Cut(rest, ": "); ok {
+				return i18n.Say("env.detail.from", holder, reason)
+			}
+		}
+	case EventReminded:
+		if rest, ok := strings.CutPrefix(d, "ends "); ok {
+			return i18n.Say("env.detail.ends", rest)
+		}
+	}
+	return i18n.Say("env.detail.as", d)
+}
+
 // Event kinds.
 const (
 	EventClaimed  = "claimed"

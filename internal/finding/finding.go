@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Severity orders findings. The zero value is Info.
@@ -39,7 +41,7 @@ func ParseSeverity(s string) (Severity, error) {
 			return Severity(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown severity %q (valid: %s)", s, strings.Join(severityNames[:], ", "))
+	return 0, i18n.Say("finding.err.severity", s, strings.Join(severityNames[:], ", ")).Err()
 }
 
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
@@ -80,7 +82,7 @@ func ParseCategory(s string) (Category, error) {
 	for i, c := range Categories {
 		names[i] = string(c)
 	}
-	return "", fmt.Errorf("unknown category %q (valid: %s)", s, strings.Join(names, ", "))
+	return "", i18n.Say("finding.err.category", s, strings.Join(names, ", ")).Err()
 }
 
 // Finding is one policy that matched one resource.

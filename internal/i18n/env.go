@@ -35,7 +35,7 @@ var envCatalog = map[string]text{
 	"env.not.leasable":  {"(not leased)", "（貸出対象外）"},
 	"env.hold.lease":    {"kept on by the lease", "利用中のため稼働継続"},
 	"env.hold.idle":     {"stopped as idle since %s", "%s から未使用のため停止"},
-	"env.deploy":        {"%s %s %s, %s ago", "%s %s %s（%s 前）"},
+	"env.deploy":        {"%s %s %s, %s ago", "%s %s %s（%s前）"},
 	"env.note.noscan":   {"No scan in the store: states and resources are unknown; run `steward scan` (or `steward demo`).", "ストアにスキャンがありません。状態とリソースは不明です。`steward scan`（または `steward demo`）を実行してください。"},
 	"env.note.scan":     {"States from scan %s of %s.", "状態はスキャン %s（%s）時点のものです。"},
 	"env.note.nobill":   {"Cost: no bill ingested (steward cost ingest).", "コスト: 請求データが未取り込みです（steward cost ingest）。"},
@@ -86,6 +86,11 @@ var envCatalog = map[string]text{
 	"env.kind.parameter":   {"parameter", "パラメータ"},
 	"env.kind.missing":     {"missing", "欠落"},
 	"env.absent":           {"(absent)", "（なし）"},
+	"env.detail.until":     {"until %s", "%s まで"},
+	"env.detail.untilfor":  {"until %s: %s", "%s まで: %s"},
+	"env.detail.from":      {"from %s: %s", "%s から引き継ぎ: %s"},
+	"env.detail.ends":      {"ends %s", "%s に終了"},
+	"env.detail.as":        {"%s", "%s"},
 }
 
 func init() {

@@ -56,6 +56,7 @@ var scheduleErrorCatalog = map[string]text{
 		"タグ %s=%q のスケジュールは steward.yaml にありません（定義済み: %s）"},
 	"schedule.err.ambiguous": {"schedules %s and %s both match (%s; %s): narrow their env or system, or tag the resource %s=NAME",
 		"スケジュール %s と %s の両方が当てはまります（%s、%s）。env か system を絞り込むか、リソースに %s=NAME のタグを付けてください"},
+	"schedule.known.none":   {"none", "なし"},
 	"schedule.err.tagvalue": {"tag %s: %s", "タグ %s: %s"},
 	"schedule.err.tagpart":  {"tag %s: %q: %s", "タグ %s: %q: %s"},
 	"schedule.err.offhours.key": {"unknown key %q (valid: on, off, tz)",

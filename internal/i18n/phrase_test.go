@@ -1,6 +1,10 @@
 package i18n
 
-import "testing"
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
 
 func TestPhraseIn(t *testing.T) {
 	tests := map[string]struct {
@@ -19,5 +23,26 @@ func TestPhraseIn(t *testing.T) {
 				t.Errorf("In(%s) = %q, want %q", tc.lang, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPhraseListAndErrOf: a list of phrases is said item by item and
+// joined the language's way; ErrOf says its phrase and is its target.
+func TestPhraseListAndErrOf(t *testing.T) {
+	items := []Phrase{Say("action.drift.diff", "desired", "2", "3"), Say("action.drift.diff", "tag:a", Say("action.drift.none"), "x")}
+	p := Say("action.err.changed", items)
+	if got, want := p.In(JA), "プランの作成後にリソースが変わりました: desired: 2 → 3、tag:a: （なし） → x。プランを作り直してください"; got != want {
+		t.Errorf("JA = %q, want %q", got, want)
+	}
+	if got, want := p.In(EN), "resources changed since the plan was made: desired: 2 -> 3; tag:a: (none) -> x; make a new plan"; got != want {
+		t.Errorf("EN = %q, want %q", got, want)
+	}
+	sentinel := errors.New("changed")
+	err := fmt.Errorf("apply: %w", p.ErrOf(sentinel))
+	if !errors.Is(err, sentinel) {
+		t.Error("ErrOf: errors.Is(err, target) = false")
+	}
+	if err.Error() != "apply: "+p.In(EN) {
+		t.Errorf("Error() = %q", err.Error())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/objstore"
 	"github.com/steward-sre/steward/internal/objstore/s3obj"
 )
@@ -80,7 +81,7 @@ func LoadStates(ctx context.Context, specs []string, s3c S3API, stdin io.Reader,
 		default:
 			files, err := expandLocal(spec, "*.tfstate")
 			if err != nil {
-				return nil, fmt.Errorf("state %w", err)
+				return nil, i18n.Wrap(i18n.Say("iac.err.state"), err)
 			}
 			for _, f := range files {
 				data, err := readFileLimited(ctx, f, maxBytes)

@@ -55,7 +55,7 @@ func TestLoadStatesLocal(t *testing.T) {
 			states: []string{"testdata/states/app.tfstate", "testdata/states/show.json"},
 		},
 		"glob matching nothing": {specs: []string{"testdata/states/**/*.nope"}, wantErr: "no files match"},
-		"missing file":          {specs: []string{"testdata/states/nope.tfstate"}, wantErr: "state testdata/states/nope.tfstate"},
+		"missing file":          {specs: []string{"testdata/states/nope.tfstate"}, wantErr: "state: testdata/states/nope.tfstate"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -675,9 +675,13 @@ func (res *Result) tally() {
 	sort.Slice(res.Duplicates, func(i, j int) bool { return res.Duplicates[i].ARN < res.Duplicates[j].ARN })
 }
 
+// noneKey is the group of resources with no system tag; the tables say
+// it in the reader's language.
+const noneKey = "(none)"
+
 func orNone(s string) string {
 	if s == "" {
-		return "(none)"
+		return noneKey
 	}
 	return s
 }

@@ -330,7 +330,11 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int, lang i18n
 			{Title: lang.T("col.missing"), Number: true}, {Title: lang.T("col.coverage"), Number: true}}
 		rows := make([][]string, len(g.rows))
 		for i, r := range g.rows {
-			rows[i] = []string{r.Key, strconv.Itoa(r.Managed), strconv.Itoa(r.Unmanaged), strconv.Itoa(r.Missing), fmt.Sprintf("%.1f%%", r.Percent)}
+			key := r.Key
+			if key == noneKey {
+				key = lang.T("iac.none")
+			}
+			rows[i] = []string{key, strconv.Itoa(r.Managed), strconv.Itoa(r.Unmanaged), strconv.Itoa(r.Missing), fmt.Sprintf("%.1f%%", r.Percent)}
 		}
 		render(table.Rows("", cols, rows))
 	}
@@ -359,7 +363,7 @@ func WriteTable(w io.Writer, res *Result, problems []error, width int, lang i18n
 				// Inventory estimates are list prices, in US dollars.
 				cost = money.FormatFloat(e.MonthlyCost, money.USD)
 			}
-			rows[i] = []string{e.ARN, who, via, age, tagSummary(e.Tags), cost}
+			rows[i] = []string{e.ARN, who, via, age, tagSummary(e.Tags, lang), cost}
 		}
 		render(table.Rows(lang.T("iac.unmanaged", len(res.Unmanaged)), cols, rows))
 	}
@@ -460,7 +464,7 @@ func shortPrincipal(p, account string) string {
 	return p
 }
 
-func tagSummary(tags map[string]string) string {
+func tagSummary(tags map[string]string, lang i18n.Lang) string {
 	var parts []string
 	for _, k := range []string{"system", "env", "owner"} {
 		if v := tagFold(tags, k); v != "" {
@@ -469,9 +473,9 @@ func tagSummary(tags map[string]string) string {
 	}
 	if len(parts) == 0 {
 		if len(tags) == 0 {
-			return "(none)"
+			return lang.T("iac.none")
 		}
-		return fmt.Sprintf("%d tags", len(tags))
+		return lang.N("iac.tags", len(tags))
 	}
 	return strings.Join(parts, ",")
 }

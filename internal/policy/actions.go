@@ -40,16 +40,16 @@ func checkActions(f *yamlfile.File, field, id string, acts []string) error {
 		at := fmt.Sprintf("%s.actions[%d]", field, i)
 		switch {
 		case renamed[a] != "":
-			return f.Errorf(at, "policy %s: action %q is now called %s", id, a, renamed[a])
+			return f.Say(at, "policy.err.action.renamed", id, a, renamed[a])
 		case !slices.Contains(Actions, a):
-			return f.Errorf(at, "policy %s: unknown action %q (valid: %s)", id, a, strings.Join(Actions, ", "))
+			return f.Say(at, "policy.err.action.unknown", id, a, strings.Join(Actions, ", "))
 		case seen[a]:
-			return f.Errorf(at, "policy %s: action %s listed twice", id, a)
+			return f.Say(at, "policy.err.action.twice", id, a)
 		}
 		seen[a] = true
 	}
 	if seen[ActionMark] && !seen[ActionDelete] && !seen[ActionSnapshotDelete] {
-		return f.Errorf(field+".actions", "policy %s: mark needs delete or snapshot-then-delete in the same list (a mark says when the resource will be deleted)", id)
+		return f.Say(field+".actions", "policy.err.action.mark", id)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -185,7 +186,7 @@ func Source(id string) (string, error) {
 			return SourceOf(p)
 		}
 	}
-	return "", fmt.Errorf("no built-in policy %q (steward policy list shows them)", id)
+	return "", i18n.Say("policy.err.builtin", id).Err()
 }
 
 // SourceOf returns the lines of p's pack file that write it, from its

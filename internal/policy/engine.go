@@ -354,20 +354,20 @@ func compileExpr(env *cel.Env, p *Policy, field, src string, offset int, want *c
 		return nil, p.exprError(field, src, offset, first.Location.Line(), first.Location.Column(), first.Message)
 	}
 	if want != nil && !checked.OutputType().IsEquivalentType(want) && checked.OutputType() != cel.DynType {
-		return nil, p.exprError(field, src, offset, 1, 0, fmt.Sprintf("must be a %s expression, this one is %s", want, checked.OutputType()))
+		return nil, p.exprError(field, src, offset, 1, 0, i18n.Say("policy.err.expr.type", fmt.Sprint(want), fmt.Sprint(checked.OutputType())))
 	}
 	if want == nil && field == "waste" {
 		switch checked.OutputType() {
 		case cel.DoubleType, cel.IntType, cel.UintType, cel.DynType:
 		default:
-			return nil, p.exprError(field, src, offset, 1, 0, fmt.Sprintf("must be a number of US dollars per month, this one is %s", checked.OutputType()))
+			return nil, p.exprError(field, src, offset, 1, 0, i18n.Say("policy.err.expr.waste", fmt.Sprint(checked.OutputType())))
 		}
 	}
 	if err := p.checkNames(checked, field, src, offset); err != nil {
 		return nil, err
 	}
 	if est, err := env.EstimateCost(checked, unknownSizes{}); err == nil && est.Min > MaxEvalCost {
-		return nil, p.exprError(field, src, offset, 1, 0, fmt.Sprintf("costs at least %d steps on every resource, more than the limit of %d: iterate over fewer or smaller lists", est.Min, MaxEvalCost))
+		return nil, p.exprError(field, src, offset, 1, 0, i18n.Say("policy.err.expr.cost", est.Min, MaxEvalCost))
 	}
 	ast := checked
 	if p.builtin {
@@ -433,7 +433,8 @@ func foldConstants(env *cel.Env, p *Policy, checked *cel.Ast) *cel.Ast {
 
 // exprError places a CEL problem in the YAML file: the field's line plus the
 // line inside the expression (one more for block scalars).
-func (p *Policy) exprError(field, src string, offset, line, col int, msg string) error {
+// msg is a Phrase of steward's, or a string: CEL's own words.
+func (p *Policy) exprError(field, src string, offset, line, col int, msg any) error {
 	pos := p.pos[field]
 	fileLine := pos.line
 	// Some problems (an expression too long) have no place inside it.
@@ -451,7 +452,7 @@ func (p *Policy) exprError(field, src string, offset, line, col int, msg string)
 	if fileLine > 0 {
 		loc = fmt.Sprintf("%s:%d", p.File, fileLine)
 	}
-	return fmt.Errorf("%s: policy %s: %s: %s", loc, p.ID, field, msg)
+	return i18n.Say("policy.err.expr", loc, p.ID, field, msg).Err()
 }
 
 // at is file:line of a field of the policy, for messages about it.
@@ -507,10 +508,10 @@ func (p *Policy) checkNames(checked *cel.Ast, field, src string, offset int) err
 		loc := native.SourceInfo().GetStartLocation(e.ID())
 		switch {
 		case name == "r.attrs" && !known[key]:
-			err = p.exprError(field, src, offset, loc.Line(), loc.Column(), fmt.Sprintf("r.attrs.%s: no type of this policy (%s) has attribute %q (known: %s)", key, strings.Join(p.Types, ", "), key, strings.Join(slices.Sorted(maps.Keys(known)), ", ")))
+			err = p.exprError(field, src, offset, loc.Line(), loc.Column(), i18n.Say("policy.err.expr.attr", key, strings.Join(p.Types, ", "), key, strings.Join(slices.Sorted(maps.Keys(known)), ", ")))
 		case name == "params":
 			if _, ok := p.Params[key]; !ok {
-				err = p.exprError(field, src, offset, loc.Line(), loc.Column(), fmt.Sprintf("params.%s: the policy has no parameter %q (declare it under params:)", key, key))
+				err = p.exprError(field, src, offset, loc.Line(), loc.Column(), i18n.Say("policy.err.expr.param", key, key))
 			}
 		}
 	}

@@ -81,11 +81,11 @@ func splitMessage(msg string) (parts []string, exprs []bool, offsets []int, err 
 			j++
 		}
 		if depth > 0 {
-			return nil, nil, nil, fmt.Errorf("${ at byte %d is never closed with }", i)
+			return nil, nil, nil, i18n.Say("policy.err.msg.open", i).Err()
 		}
 		expr := msg[start : j-1]
 		if strings.TrimSpace(expr) == "" {
-			return nil, nil, nil, fmt.Errorf("empty ${} at byte %d", i)
+			return nil, nil, nil, i18n.Say("policy.err.msg.empty", i).Err()
 		}
 		parts, exprs, offsets = append(parts, expr), append(exprs, true), append(offsets, start)
 		i, lit = j, j
@@ -99,7 +99,11 @@ func splitMessage(msg string) (parts []string, exprs []bool, offsets []int, err 
 func compileMessage(env *cel.Env, p *Policy, field, msg string, limit uint64) ([]segment, error) {
 	parts, exprs, offsets, err := splitMessage(msg)
 	if err != nil {
-		return nil, p.exprError(field, msg, 0, 1, 0, err.Error())
+		var why any = err.Error()
+		if ph, ok := i18n.PhraseOf(err); ok {
+			why = ph
+		}
+		return nil, p.exprError(field, msg, 0, 1, 0, why)
 	}
 	segs := make([]segment, len(parts))
 	for i, part := range parts {

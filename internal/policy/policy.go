@@ -220,7 +220,7 @@ func policyFiles(p string) ([]string, error) {
 	st, err := os.Stat(p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("policy path %s does not exist", p)
+			return nil, i18n.Say("policy.err.path", p).Err()
 		}
 		return nil, fmt.Errorf("policy path: %w", err)
 	}
@@ -258,13 +258,13 @@ func Parse(name string, data []byte) ([]*Policy, error) {
 		return nil, err
 	}
 	if pf.Pack == "" {
-		return nil, f.Errorf("pack", "is required: name the pack (e.g. pack: waste)")
+		return nil, f.Say("pack", "policy.err.pack.required")
 	}
 	if !packRe.MatchString(pf.Pack) {
-		return nil, f.Errorf("pack", "%q is not a pack name (lower-case letters, digits and -)", pf.Pack)
+		return nil, f.Say("pack", "policy.err.pack.name", pf.Pack)
 	}
 	if len(pf.Policies) == 0 {
-		return nil, f.Errorf("policies", "a pack needs at least one policy")
+		return nil, f.Say("policies", "policy.err.pack.empty")
 	}
 	lines := strings.Split(string(data), "\n")
 	var out []*Policy
@@ -286,49 +286,49 @@ func Parse(name string, data []byte) ([]*Policy, error) {
 
 func (py policyYAML) policy(f *yamlfile.File, lines []string, field string) (*Policy, error) {
 	if py.ID == "" {
-		return nil, f.Errorf(field, "id is required (lower-case words joined by -, e.g. ebs-unattached)")
+		return nil, f.Say(field, "policy.err.id.required")
 	}
 	if !idRe.MatchString(py.ID) {
-		return nil, f.Errorf(field+".id", "%q is not a policy id (lower-case letters, digits and -, e.g. ebs-unattached)", py.ID)
+		return nil, f.Say(field+".id", "policy.err.id.form", py.ID)
 	}
 	if strings.TrimSpace(py.Title) == "" {
-		return nil, f.Errorf(field, "policy %s: title is required", py.ID)
+		return nil, f.Say(field, "policy.err.title", py.ID)
 	}
 	if len(py.Types) == 0 {
-		return nil, f.Errorf(field, "policy %s: types is required (e.g. [AWS::EC2::Volume])", py.ID)
+		return nil, f.Say(field, "policy.err.types", py.ID)
 	}
 	seen := map[string]bool{}
 	for j, t := range py.Types {
 		if !inventory.KnownType(t) {
-			return nil, f.Errorf(fmt.Sprintf("%s.types[%d]", field, j), "unknown resource type %q (known: %s)", t, strings.Join(inventory.TypeNames(), ", "))
+			return nil, f.Say(fmt.Sprintf("%s.types[%d]", field, j), "policy.err.type.unknown", t, strings.Join(inventory.TypeNames(), ", "))
 		}
 		if seen[t] {
-			return nil, f.Errorf(fmt.Sprintf("%s.types[%d]", field, j), "type %s listed twice", t)
+			return nil, f.Say(fmt.Sprintf("%s.types[%d]", field, j), "policy.err.type.twice", t)
 		}
 		seen[t] = true
 	}
 	sev, err := finding.ParseSeverity(py.Severity)
 	if err != nil {
 		if py.Severity == "" {
-			return nil, f.Errorf(field, "policy %s: severity is required (valid: info, low, medium, high, critical)", py.ID)
+			return nil, f.Say(field, "policy.err.severity", py.ID)
 		}
-		return nil, f.Errorf(field+".severity", "%v", err)
+		return nil, f.Wrap(field+".severity", err)
 	}
 	cat, err := finding.ParseCategory(py.Category)
 	if err != nil {
 		if py.Category == "" {
-			return nil, f.Errorf(field, "policy %s: category is required (valid: naming, tagging, waste, idle, security, iac, cost)", py.ID)
+			return nil, f.Say(field, "policy.err.category", py.ID)
 		}
-		return nil, f.Errorf(field+".category", "%v", err)
+		return nil, f.Wrap(field+".category", err)
 	}
 	if strings.TrimSpace(py.Where) == "" {
-		return nil, f.Errorf(field, "policy %s: where is required (a CEL expression over r that is true for a problem)", py.ID)
+		return nil, f.Say(field, "policy.err.where", py.ID)
 	}
 	params := map[string]any{}
 	for k, v := range py.Params {
 		nv, err := normalizeParam(v)
 		if err != nil {
-			return nil, f.Errorf(field+".params."+k, "%v", err)
+			return nil, f.Wrap(field+".params."+k, err)
 		}
 		params[k] = nv
 	}
@@ -376,7 +376,7 @@ func normalizeParam(v any) (any, error) {
 		return n, nil
 	case uint64:
 		if n > 1<<62 {
-			return nil, fmt.Errorf("%d is too large", n)
+			return nil, i18n.Say("policy.err.param.large", n).Err()
 		}
 		return int64(n), nil
 	case float64, string, bool:
@@ -402,16 +402,16 @@ func normalizeParam(v any) (any, error) {
 		}
 		return out, nil
 	case nil:
-		return nil, fmt.Errorf("a parameter needs a value")
+		return nil, i18n.Say("policy.err.param.null").Err()
 	}
-	return nil, fmt.Errorf("%v is not a number, string, boolean, list or mapping", v)
+	return nil, i18n.Say("policy.err.param.kind", v).Err()
 }
 
 func checkUnique(ps []*Policy) error {
 	seen := map[string]*Policy{}
 	for _, p := range ps {
 		if prev, dup := seen[p.ID]; dup {
-			return fmt.Errorf("%s:%d: policy id %s is already defined at %s:%d; ids must be unique", p.File, p.Line, quote.Value(p.ID), prev.File, prev.Line)
+			return i18n.Say("policy.err.dup", p.File, p.Line, quote.Value(p.ID), prev.File, prev.Line).Err()
 		}
 		seen[p.ID] = p
 	}

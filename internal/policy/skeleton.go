@@ -1,8 +1,9 @@
 package policy
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // skeletonPolicy and skeletonTest are what `steward policy new NAME` writes:
@@ -53,7 +54,7 @@ cases:
 // named name, which must be a valid policy id.
 func Skeleton(name string) (pack, test string, err error) {
 	if !idRe.MatchString(name) {
-		return "", "", fmt.Errorf("policy name %q: use lower-case letters, digits and -, e.g. s3-bucket-owner", name)
+		return "", "", i18n.Say("policy.err.name", name).Err()
 	}
 	return strings.ReplaceAll(skeletonPolicy, "NAME", name), strings.ReplaceAll(skeletonTest, "NAME", name), nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/naming"
 	"github.com/steward-sre/steward/internal/yamlfile"
@@ -91,10 +92,21 @@ type Failure struct {
 	Policy string
 	ARN    string
 	Msg    string
+	// Why is Msg for the reader's language.
+	Why i18n.Phrase
 }
 
 func (f Failure) String() string {
 	return fmt.Sprintf("%s:%d: %s: %s: %s", f.File, f.Line, f.Policy, f.ARN, f.Msg)
+}
+
+// In is the failure as `steward policy test` prints it, in lang.
+func (f Failure) In(lang i18n.Lang) string {
+	why := f.Why
+	if why.Key == "" {
+		why = i18n.Phrase{Key: f.Msg}
+	}
+	return lang.T("policy.fail.line", f.File, f.Line, f.Policy, f.ARN, why.In(lang))
 }
 
 // RunTests runs the policy tests at path: a NAME_test.yaml file (tested
@@ -105,7 +117,7 @@ func (f Failure) String() string {
 func RunTests(ctx context.Context, path string, opts Options) (Results, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return Results{}, fmt.Errorf("policy tests: %w", err)
+		return Results{}, i18n.Wrap(i18n.Say("policy.err.tests"), err)
 	}
 	dir, tests := path, []string(nil)
 	if st.IsDir() {
@@ -313,7 +325,7 @@ func runTestFile(ctx context.Context, name string, data []byte, ps []*Policy, op
 	if tf.Now != "" {
 		t, err := time.Parse(time.RFC3339, tf.Now)
 		if err != nil {
-			return f.Errorf("now", "%q is not an RFC 3339 time", tf.Now)
+			return f.Say("now", "policy.err.test.now", tf.Now)
 		}
 		opts.Now = t
 	}
@@ -351,11 +363,11 @@ func runTestFile(ctx context.Context, name string, data []byte, ps []*Policy, op
 		line, _ := f.Pos(field + ".policy")
 		p := byID[c.Policy]
 		if p == nil {
-			return f.Errorf(field+".policy", "no policy %q is loaded next to this test file", c.Policy)
+			return f.Say(field+".policy", "policy.err.test.nopolicy", c.Policy)
 		}
 		for _, a := range slices.Concat(c.Match, c.NoMatch) {
 			if !arns[a] {
-				return f.Errorf(field, "%s is not one of the test's resources", a)
+				return f.Say(field, "policy.err.test.noarn", a)
 			}
 		}
 		o := opts
@@ -376,23 +388,23 @@ func runTestFile(ctx context.Context, name string, data []byte, ps []*Policy, op
 		for _, fd := range fs {
 			got[fd.ARN] = fd.Message
 		}
-		fail := func(arn, msg string) {
-			res.Failures = append(res.Failures, Failure{File: name, Line: line, Policy: c.Policy, ARN: arn, Msg: msg})
+		fail := func(arn string, why i18n.Phrase) {
+			res.Failures = append(res.Failures, Failure{File: name, Line: line, Policy: c.Policy, ARN: arn, Msg: why.In(i18n.EN), Why: why})
 		}
 		for _, a := range c.Match {
 			msg, ok := got[a]
 			switch {
 			case !ok:
-				fail(a, "should match, did not")
+				fail(a, i18n.Say("policy.fail.nomatch"))
 			case c.Message[a] != "" && c.Message[a] != msg:
-				fail(a, fmt.Sprintf("message %q, want %q", msg, c.Message[a]))
+				fail(a, i18n.Say("policy.fail.message", msg, c.Message[a]))
 			default:
 				res.Passed++
 			}
 		}
 		for _, a := range c.NoMatch {
 			if _, ok := got[a]; ok {
-				fail(a, "should not match, did")
+				fail(a, i18n.Say("policy.fail.match"))
 			} else {
 				res.Passed++
 			}

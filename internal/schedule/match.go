@@ -133,9 +133,11 @@ func (r *Resolver) For(t Target) (Match, error) {
 		found[0].Schedule.name, found[1].Schedule.name, found[0].By, found[1].By, schedKey).Err()
 }
 
-func (r *Resolver) names() string {
+// names lists the schedules steward.yaml defines, for a message: a
+// phrase when there are none, so it is said in the reader's language.
+func (r *Resolver) names() any {
 	if len(r.Named) == 0 {
-		return "none"
+		return i18n.Say("schedule.known.none")
 	}
 	var ns []string
 	for _, s := range r.Named {

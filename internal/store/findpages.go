@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/store/sqldb"
@@ -178,7 +179,7 @@ func (s *sqlStore) indexed(ctx context.Context, row scanRow, paged bool) (indexe
 		return st, err
 	}
 	if s.readOnly {
-		return st, fmt.Errorf("findings of scan %s are not indexed yet and the store is open read-only: open it once with write access (`steward serve` or `steward scan`): %w", row.scan.ID, ErrReadOnly)
+		return st, i18n.Say("store.err.notindexed", row.scan.ID).ErrOf(ErrReadOnly)
 	}
 	tx, err := s.beginWrite(ctx)
 	if err != nil {

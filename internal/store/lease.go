@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/steward-sre/steward/internal/env"
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // LeaseStore keeps environment leases and their history (env.Store).
@@ -60,7 +61,7 @@ func (s *sqlStore) ChangeLeases(ctx context.Context, environment string, decide 
 			nanos(l.Ended), l.EndReason, l.EndedBy, nanos(l.Reminded))
 		if err != nil {
 			if isUniqueViolation(err) {
-				return fmt.Errorf("save lease of %s: %w", l.Environment, ErrLeaseConflict)
+				return i18n.Say("store.err.lease.conflict", l.Environment).ErrOf(ErrLeaseConflict)
 			}
 			return fmt.Errorf("save lease of %s: %w", l.Environment, s.describe(err))
 		}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Open opens the store a DSN names, creating it when it does not exist, and
@@ -109,7 +111,7 @@ func parseDSN(dsn string) (backend, rest string, err error) {
 	lower := strings.ToLower(dsn)
 	switch {
 	case dsn == "":
-		return "", "", errors.New("store DSN is empty (want a file path, sqlite:PATH or postgres://...)")
+		return "", "", i18n.Say("store.err.dsn.empty").Err()
 	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
 		return "postgres", dsn, nil
 	case strings.HasPrefix(lower, "sqlite:"):

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/schedule"
 )
 
@@ -28,7 +29,7 @@ const overrideColumns = `id, target, kind, state, reason, actor, created_at, unt
 
 func (s *sqlStore) AddOverride(ctx context.Context, o schedule.Override) error {
 	if o.ID == "" {
-		return errors.New("override: id is required")
+		return i18n.Say("store.err.override.id").Err()
 	}
 	if err := o.Validate(); err != nil {
 		return err

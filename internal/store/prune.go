@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/store/sqldb"
 )
@@ -82,7 +83,7 @@ type prunedScan struct {
 func (s *sqlStore) Prune(ctx context.Context, keep Retention, now time.Time, dryRun bool) (PruneResult, error) {
 	res := PruneResult{Scans: []string{}, DryRun: dryRun}
 	if keep.Scans < 0 || keep.Days < 0 {
-		return res, fmt.Errorf("prune: retention scans %d and days %d must not be negative", keep.Scans, keep.Days)
+		return res, i18n.Say("store.err.prune.negative", keep.Scans, keep.Days).Err()
 	}
 	if keep.Off() {
 		return res, nil

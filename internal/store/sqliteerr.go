@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -18,18 +19,22 @@ var ErrReadOnly = errors.New("read-only")
 
 // readOnlyError says plainly which file cannot be written and why.
 type readOnlyError struct {
-	path, why string
-	err       error
+	path string
+	why  i18n.Phrase
+	err  error
 }
 
-func (e *readOnlyError) Error() string {
-	if e.why == openedReadOnly {
-		return fmt.Sprintf("store %s is read-only (%s)", e.path, e.why)
+func (e *readOnlyError) Error() string { return e.Phrase().In(i18n.EN) }
+
+// Phrase is the error for the reader's language.
+func (e *readOnlyError) Phrase() i18n.Phrase {
+	if e.why.Key == openedReadOnly.Key {
+		return i18n.Say("store.err.readonly.opened", e.path, e.why)
 	}
-	return fmt.Sprintf("store %s is read-only (%s): commands that only read it (findings, history, cost show) still work", e.path, e.why)
+	return i18n.Say("store.err.readonly", e.path, e.why)
 }
 
-const openedReadOnly = "opened for reading only"
+var openedReadOnly = i18n.Say("store.ro.opened")
 
 func (e *readOnlyError) Unwrap() []error { return []error{ErrReadOnly, e.err} }
 
@@ -68,7 +73,7 @@ func (s *sqlStore) describe(err error) error {
 	case err == nil || errors.Is(err, ErrReadOnly):
 		return err
 	case pgReadOnly(err):
-		why := "PostgreSQL refused a write: " + err.Error()
+		why := i18n.Say("store.ro.pg", err.Error())
 		if s.readOnly {
 			why = openedReadOnly
 		}
@@ -89,31 +94,30 @@ func causeOf(err error) error {
 }
 
 // readOnlyReason says why a database cannot be written.
-func readOnlyReason(path string, readOnly bool) string {
+func readOnlyReason(path string, readOnly bool) i18n.Phrase {
 	if readOnly {
 		return openedReadOnly
 	}
 	if why, ok := cannotWrite(path); ok {
 		return why
 	}
-	return "the database refused a write"
+	return i18n.Say("store.ro.refused")
 }
 
 // cannotWrite says whether this user cannot write the database file or
 // the folder SQLite makes its -wal and -shm files in, and why. SQLite
 // itself opens a read-only file without complaint and refuses only the
 // first write, which for a scan comes after all the collecting.
-func cannotWrite(path string) (string, bool) {
+func cannotWrite(path string) (i18n.Phrase, bool) {
 	if err := canWrite(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		mode := ""
-		if fi, err := os.Stat(path); err == nil {
-			mode = fmt.Sprintf("mode %04o, ", fi.Mode().Perm())
+		if fi, serr := os.Stat(path); serr == nil {
+			return i18n.Say("store.ro.mode", fmt.Sprintf("%04o", fi.Mode().Perm()), fmt.Sprint(causeOf(err))), true
 		}
-		return fmt.Sprintf("the file cannot be written: %s%v", mode, causeOf(err)), true
+		return i18n.Say("store.ro.file", fmt.Sprint(causeOf(err))), true
 	}
 	dir := filepath.Dir(path)
 	if err := canWrite(dir); err != nil {
-		return fmt.Sprintf("its folder %s cannot be written: %v", dir, causeOf(err)), true
+		return i18n.Say("store.ro.dir", dir, fmt.Sprint(causeOf(err))), true
 	}
-	return "", false
+	return i18n.Phrase{}, false
 }

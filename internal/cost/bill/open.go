@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/objstore"
 	"github.com/steward-sre/steward/internal/objstore/s3obj"
 )
@@ -72,7 +73,7 @@ func listFiles(ctx context.Context, paths []string, client func(ctx context.Cont
 		if !strings.ContainsAny(p, "*?[") {
 			st, err := os.Stat(p)
 			if err != nil {
-				return nil, nil, fmt.Errorf("billing export: %w", err)
+				return nil, nil, i18n.Wrap(i18n.Say("cost.err.export"), err)
 			}
 			if !st.IsDir() {
 				out = append(out, localFile(p))
@@ -83,7 +84,7 @@ func listFiles(ctx context.Context, paths []string, client func(ctx context.Cont
 		// the manifests beside them.
 		all, err := objstore.Expand(p, "*")
 		if err != nil {
-			return nil, nil, fmt.Errorf("billing export: %w", err)
+			return nil, nil, i18n.Wrap(i18n.Say("cost.err.export"), err)
 		}
 		var found, manifests []billFile
 		for _, path := range all {

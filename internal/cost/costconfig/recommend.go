@@ -163,14 +163,18 @@ func (oh OfficeHours) DaysOff(from time.Time) int {
 	return s.DaysOff(start, start.AddDate(1, 0, 0))
 }
 
-// String is the office hours as a person reads them.
-func (oh OfficeHours) String() string {
-	s := fmt.Sprintf("%s %s-%s %s", strings.Join(oh.Days, ","), oh.Start, oh.End, oh.TimeZone)
+// String is the office hours as a person reads them, in English.
+func (oh OfficeHours) String() string { return oh.Phrase().In(i18n.EN) }
+
+// Phrase is the office hours for the reader's language: days, times and
+// zone as configured, then the holidays and closed days off.
+func (oh OfficeHours) Phrase() i18n.Phrase {
+	var hol, closed i18n.Phrase
 	if h := strings.ToLower(oh.Holidays); h != "" && h != "none" {
-		s += ", " + h + " holidays off"
+		hol = i18n.Say("cost.oh.holidays", h)
 	}
 	if len(oh.Closed) > 0 {
-		s += ", closed " + strings.Join(oh.Closed, ",")
+		closed = i18n.Say("cost.oh.closed", strings.Join(oh.Closed, ","))
 	}
-	return s
+	return i18n.Say("cost.oh", fmt.Sprintf("%s %s-%s %s", strings.Join(oh.Days, ","), oh.Start, oh.End, oh.TimeZone), hol, closed)
 }

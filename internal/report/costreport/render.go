@@ -330,7 +330,11 @@ func Recommend(w io.Writer, r *cost.RecommendResult, o Options) error {
 	}
 	rows = append(rows, []string{c.t("cost.total"), c.money(r.Total), ""})
 	sum.Sections = []table.Section{{Rows: rows}}
-	sum.Notes = []string{c.t("cost.savings.note", r.OfficeHours)}
+	oh := r.OfficeHours
+	if r.OfficeHoursPhrase.Key != "" && !c.csv {
+		oh = r.OfficeHoursPhrase.In(c.lang)
+	}
+	sum.Notes = []string{c.t("cost.savings.note", oh)}
 	if len(r.NotePhrases) == len(r.Notes) {
 		for _, n := range r.NotePhrases {
 			sum.Notes = append(sum.Notes, n.In(c.lang))
