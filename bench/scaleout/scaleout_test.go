@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,18 +21,26 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// smallRun is an organisation just big enough that a replica killed at
+// 30% of the units is cut short in some of them: 48 units over 4
+// accounts. river's rescuer looks for stuck jobs every 30 s, so a unit
+// whose replica died waits for the first look after RescueAfter: kept
+// short, the killed units are read again at the first look after the
+// kill rather than the second. The tests spend most of their time
+// waiting for that look (or a deadline), so they run in parallel.
 func smallRun(dsn string, replicas int) driverConfig {
 	return driverConfig{
-		Accounts: 6, PerAccount: 200, Replicas: replicas, KillAt: 0.3,
+		Accounts: 4, PerAccount: 100, Replicas: replicas, KillAt: 0.3,
 		Latency: 20 * time.Millisecond, ThrottleRate: 0.05, Timeout: 3 * time.Minute,
-		Replica: replicaConfig{DSN: dsn, Workers: 8, PerScope: 2, UnitTimeout: 10 * time.Second, RescueAfter: 12 * time.Second, Deadline: 10 * time.Minute},
+		Replica: replicaConfig{DSN: dsn, Workers: 8, PerScope: 2, UnitTimeout: 8 * time.Second, RescueAfter: 9 * time.Second, Deadline: 10 * time.Minute},
 	}
 }
 
 func drive1(t *testing.T, dc driverConfig) *result {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	res, err := drive(context.Background(), dc, log, os.Args[0], []string{"STEWARD_SCALEOUT_REPLICA=1"})
+	// GORACE: a replica built with -race would sleep a second as it exits.
+	res, err := drive(context.Background(), dc, log, os.Args[0], []string{"STEWARD_SCALEOUT_REPLICA=1", "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")})
 	if res != nil {
 		res.print(t.Output())
 	}
@@ -67,6 +76,7 @@ func checkWhole(t *testing.T, res *result) {
 // units: the others read its units again (river's rescue) and the scan is
 // saved whole, nothing lost or counted twice.
 func TestKillReplicaPostgres(t *testing.T) {
+	t.Parallel()
 	res := drive1(t, smallRun(pgtest.ServerDSN(t), 3))
 	checkWhole(t, res)
 	if res.Killed == "" || res.KilledRunning == 0 || res.Rescued < res.KilledRunning {
@@ -76,6 +86,7 @@ func TestKillReplicaPostgres(t *testing.T) {
 
 // The same with two processes on one SQLite store.
 func TestKillReplicaSQLite(t *testing.T) {
+	t.Parallel()
 	res := drive1(t, smallRun(t.TempDir(), 2))
 	checkWhole(t, res)
 	if res.Killed == "" || res.KilledRunning == 0 || res.Rescued < res.KilledRunning {
@@ -87,11 +98,13 @@ func TestKillReplicaSQLite(t *testing.T) {
 // scan's deadline it is saved with those four units as gaps and every
 // other resource.
 func TestDeadline(t *testing.T) {
+	t.Parallel()
 	dc := smallRun(t.TempDir(), 1)
 	dc.KillAt, dc.ThrottleRate, dc.Hang = 0, 0, true
+	dc.Accounts = 3
 	dc.Replica.UnitTimeout, dc.Replica.RescueAfter, dc.Replica.Deadline = 3*time.Second, 5*time.Second, 20*time.Second
 	res := drive1(t, dc)
-	perAccountEC2 := 4 * (200 / 4) * 4 / 5 // volumes: four in five resources
+	perAccountEC2 := 4 * (dc.PerAccount / 4) * 4 / 5 // volumes: four in five resources
 	if res.Gaps != 4 {
 		t.Errorf("gaps = %d, want the first account's 4 EC2 units", res.Gaps)
 	}

@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"flag"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -13,7 +15,15 @@ import (
 
 // The scripts in testdata/script run the real steward binary: what a user
 // types, what they see, and the exit codes CI gates rely on.
+//
+// A binary built with -race sleeps a second as it exits (the race
+// detector's atexit_sleep_ms), idle time paid by every command of every
+// script; with it at zero a race found in a command still fails it (exit
+// 66). testscript passes GORACE on to the commands it runs.
 func TestMain(m *testing.M) {
+	if g := os.Getenv("GORACE"); !strings.Contains(g, "atexit_sleep_ms") {
+		os.Setenv("GORACE", strings.TrimSpace(g+" atexit_sleep_ms=0"))
+	}
 	testscript.Main(m, map[string]func(){"steward": main})
 }
 

@@ -15,6 +15,9 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
+// testEnv is a command line's world, given to Main in process. A test
+// that only runs commands on stores of its own (no t.Setenv, no shared
+// moto server) runs in parallel with the others.
 func testEnv() (Env, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
 	return Env{

@@ -40,6 +40,7 @@ func bill(t *testing.T, dir string, bad int) string {
 // input (exit 2) and stores nothing unless accepted, by the flag or by a
 // higher cost.max_skipped; a store that fails is steward's failure (exit 4).
 func TestCostIngestExitCodes(t *testing.T) {
+	t.Parallel()
 	tests := map[string]struct {
 		bad      int
 		config   string

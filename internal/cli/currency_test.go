@@ -13,6 +13,7 @@ import (
 // reverse) is converted at the rates it was stored with and labelled with
 // the currency it is shown in, never yen behind a dollar sign.
 func TestFindingsUnderAnotherCurrency(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	store := filepath.Join(dir, "steward.db")
 	cfg := map[string]string{

@@ -76,6 +76,7 @@ func boardRow(t *testing.T, out, name string) string {
 }
 
 func TestEnvDemoBoard(t *testing.T) {
+	t.Parallel()
 	w := newEnvWorld(t)
 	w.ok("demo")
 	out := w.ok("env", "list")
@@ -119,6 +120,7 @@ func TestEnvDemoBoard(t *testing.T) {
 }
 
 func TestEnvClaimStealExpire(t *testing.T) {
+	t.Parallel()
 	w := newEnvWorld(t)
 	w.ok("demo")
 	out := w.ok("env", "claim", "qa5", "--for", "2h", "--purpose", "PR #200 refunds", "--branch", "feature/refunds")
@@ -158,6 +160,7 @@ func TestEnvClaimStealExpire(t *testing.T) {
 }
 
 func TestDeployRecordLeases(t *testing.T) {
+	t.Parallel()
 	w := newEnvWorld(t)
 	w.ok("demo")
 	// qa7 is free: the deploy leases it to its deployer.
@@ -204,6 +207,7 @@ func TestDeployRecordLeases(t *testing.T) {
 }
 
 func TestEnvDiffDemo(t *testing.T) {
+	t.Parallel()
 	w := newEnvWorld(t)
 	w.ok("demo")
 	code, out, _ := w.run("env", "diff", "stg", "prod", "--system", "shop", "--fail-on", "drift")

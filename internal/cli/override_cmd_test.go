@@ -16,6 +16,7 @@ import (
 // or env with who and why, listed while in force, cancelled once, and
 // wrong input is refused with what would be valid.
 func TestScheduleOverrideCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "steward.yaml")
 	if err := os.WriteFile(cfg, []byte(scheduleConfig), 0o644); err != nil {

@@ -23,6 +23,7 @@ import (
 // what they print is the same, and the DSN's password never shows, even in
 // debug logs.
 func TestPostgresEndToEnd(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	u, err := url.Parse(dsn)
 	if err != nil {

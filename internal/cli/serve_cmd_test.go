@@ -39,6 +39,7 @@ func (l *lockedBuffer) String() string {
 // steward serve --demo seeds the store, answers, runs its scan job and
 // stops cleanly on interrupt.
 func TestServeDemo(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("serves the demo estate")
 	}

@@ -70,6 +70,7 @@ func TestSlackRunSummary(t *testing.T) {
 // After the server's cost ingest, a budget over its limit is told to
 // the team of its system, once however often the bill is ingested again.
 func TestCostIngestJobPostsAlerts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env, _, _ := testEnv()
 	var mu sync.Mutex

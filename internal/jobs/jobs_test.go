@@ -30,6 +30,10 @@ func openDB(t *testing.T, path string) *sql.DB {
 }
 
 // fast is a configuration that notices work quickly.
+//
+// The tests that start runners spend their time waiting (for a job's
+// interval, a restart, river's rescuer), each on a store of its own, so
+// they run in parallel.
 func fast(id string) Config {
 	return Config{ID: id, PollInterval: 50 * time.Millisecond, RetryBase: 50 * time.Millisecond}
 }
@@ -104,6 +108,7 @@ func TestCheck(t *testing.T) {
 // connection pool): a job runs on its interval, never twice at once, and
 // every run the job made is recorded once.
 func TestTwoProcessesShareAJob(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "steward.db")
 	var running, maxRunning, calls atomic.Int32
 	job := Job{Name: "scan", Every: 300 * time.Millisecond, Run: func(ctx context.Context) error {
@@ -144,6 +149,7 @@ func TestTwoProcessesShareAJob(t *testing.T) {
 // A job due every hour runs once when two processes start together, and
 // a restart within the hour does not run it again.
 func TestRunOnceAndNotAgainOnRestart(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "steward.db")
 	var calls atomic.Int32
 	job := Job{Name: "scan", Every: time.Hour, Run: func(context.Context) error {
@@ -184,6 +190,7 @@ func TestRunOnceAndNotAgainOnRestart(t *testing.T) {
 
 // A restart after the interval catches the missed run up, once, at start.
 func TestRestartAfterTheIntervalRunsOnce(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "steward.db")
 	var calls atomic.Int32
 	every := 8 * time.Second
@@ -204,6 +211,7 @@ func TestRestartAfterTheIntervalRunsOnce(t *testing.T) {
 // A failing run is retried with backoff, each failure recorded, and a run
 // failing every try ends discarded with its error.
 func TestFailingJobIsRetriedAndRecorded(t *testing.T) {
+	t.Parallel()
 	db := openDB(t, filepath.Join(t.TempDir(), "steward.db"))
 	var flaky, broken atomic.Int32
 	var mu sync.Mutex
@@ -227,7 +235,7 @@ func TestFailingJobIsRetriedAndRecorded(t *testing.T) {
 			panic("bucket gone")
 		}})
 	var st []Status
-	waitFor(t, 30*time.Second, "both jobs final", func() bool {
+	waitFor(t, time.Minute, "both jobs final", func() bool {
 		var err error
 		st, err = r.Status(context.Background())
 		return err == nil && st[0].Last != nil && st[0].Last.State == "discarded" && st[1].Last != nil && st[1].Last.State == "completed"
@@ -259,6 +267,7 @@ func TestRunOfADeadProcessIsRescued(t *testing.T) {
 	if os.Getenv("STEWARD_JOBS_CHILD") != "" {
 		t.Skip("in the child")
 	}
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "steward.db")
 	openDB(t, path) // migrate before the child starts

@@ -86,6 +86,7 @@ func openPool(t *testing.T, url string) *pgxpool.Pool {
 // Two replicas on one PostgreSQL database share the work: a frequent job
 // never runs twice at once, an hourly one runs once.
 func TestPostgresReplicasShareTheWork(t *testing.T) {
+	t.Parallel()
 	url := postgresDB(t)
 	var running, maxRunning, calls, hourly atomic.Int32
 	js := []Job{

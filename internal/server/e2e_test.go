@@ -30,6 +30,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	if browser == "" {
 		t.Skip("SKIPPED: no chromium on this machine, so the dashboard was NOT tested in a browser (apt-get install -y chromium)")
 	}
+	// Most of this test is waiting for the browser, a process of its own:
+	// it runs beside the package's other parallel tests.
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	began := time.Now()

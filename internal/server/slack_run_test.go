@@ -60,6 +60,8 @@ func runServer(t *testing.T, rec *recorder) (*Server, *fakeWebAPI) {
 // Slack commands that act run the command line for the person who asked,
 // with their words turned into its flags.
 func TestSlackCommandsRunTheCommandLine(t *testing.T) {
+	// Each command has a server, store and Slack of its own.
+	t.Parallel()
 	tests := []struct {
 		text, user string
 		want       string // the command run; empty: none
@@ -80,6 +82,7 @@ func TestSlackCommandsRunTheCommandLine(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
+			t.Parallel()
 			rec := &recorder{out: "bastion is up: aws ssm start-session ...\n"}
 			s, _ := runServer(t, rec)
 			resp := newFakeSlack(t)
