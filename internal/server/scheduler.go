@@ -38,6 +38,10 @@ type scheduler struct {
 
 const keepRuns = 200
 
+// minRecordGrace is the least time given to recording the runs a
+// shutdown cancelled.
+const minRecordGrace = 5 * time.Second
+
 func newScheduler(js []Job, db any, log *slog.Logger, m *metrics, scans *jobs.ScanWork, events *jobs.EventWork) (*scheduler, error) {
 	if err := jobs.Check(js); err != nil {
 		return nil, err
@@ -68,7 +72,10 @@ func (sc *scheduler) run(ctx context.Context, stop <-chan struct{}, grace time.D
 		return
 	}
 	<-stop
-	if err := sc.runner.Stop(ctx, grace); err != nil {
+	// Runs cancelled at the end of the wait need a moment more to be
+	// recorded as cancelled (not left running, to be rescued and run
+	// again); on a busy host a short shutdown timeout is not that moment.
+	if err := sc.runner.Stop(ctx, max(grace, minRecordGrace)); err != nil {
 		sc.log.Warn("jobs: stop", "err", err)
 	}
 }

@@ -56,7 +56,8 @@ type Options struct {
 	// SlackAPIURL replaces Slack's Web API address (tests' fake Slack).
 	SlackAPIURL string
 	// ShutdownTimeout bounds how long Serve waits for requests and jobs in
-	// flight once its context ends; 0 means 30 seconds.
+	// flight once its context ends; 0 means 30 seconds. Jobs still running
+	// then are cancelled and given at least 5 seconds more to record it.
 	ShutdownTimeout time.Duration
 }
 
