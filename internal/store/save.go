@@ -495,18 +495,20 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 			lookup = append(lookup, p.r.ARN)
 		}
 	}
+	// keepID reads an (arn, id) row into ids.
+	keepID := func(q *sql.Rows) error {
+		var (
+			arn string
+			id  int64
+		)
+		if err := q.Scan(&arn, &id); err != nil {
+			return err
+		}
+		ids[arn] = id
+		return nil
+	}
 	if len(lookup) > 0 {
-		if err := eachRow(ctx, tx, `SELECT arn, id FROM resources WHERE arn IN (`+list(len(lookup))+`)`, lookup, func(q *sql.Rows) error {
-			var (
-				arn string
-				id  int64
-			)
-			if err := q.Scan(&arn, &id); err != nil {
-				return err
-			}
-			ids[arn] = id
-			return nil
-		}); err != nil {
+		if err := eachRow(ctx, tx, `SELECT arn, id FROM resources WHERE arn IN (`+list(len(lookup))+`)`, lookup, keepID); err != nil {
 			return fmt.Errorf("look up resources: %w", err)
 		}
 	}
@@ -524,17 +526,7 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 		n++
 	}
 	if n > 0 {
-		if err := eachRow(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, args, func(q *sql.Rows) error {
-			var (
-				arn string
-				id  int64
-			)
-			if err := q.Scan(&arn, &id); err != nil {
-				return err
-			}
-			ids[arn] = id
-			return nil
-		}); err != nil {
+		if err := eachRow(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, args, keepID); err != nil {
 			return fmt.Errorf("insert resources: %w", err)
 		}
 	}
