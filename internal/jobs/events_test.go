@@ -193,6 +193,14 @@ func TestEvents(t *testing.T) {
 		t.Fatalf("resources of the event's scan = %+v, %v: want i-1 stopped", rs, err)
 	}
 	waitFor(t, 5*time.Second, "every message deleted", func() bool { return q.deletedN() == 4 })
+	// /api/jobs shows the refresh like any job.
+	waitFor(t, 5*time.Second, "the refresh recorded", func() bool {
+		sts, err := r.Status(ctx)
+		return err == nil && len(sts) == 1 && sts[0].Name == RefreshJob && sts[0].Last != nil && sts[0].Last.Result == ResultOK
+	})
+	if runs, err := r.Runs(ctx, 10); err != nil || len(runs) != 1 || runs[0].Job != RefreshJob || runs[0].Result != ResultOK {
+		t.Errorf("runs = %+v, %v: want the refresh, ok", runs, err)
+	}
 	stop(t, r)
 	mu.Lock()
 	defer mu.Unlock()

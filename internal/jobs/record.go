@@ -45,10 +45,27 @@ const AssembleJob = "scan.assemble"
 
 // jobName is the name Status and Runs give a river job kind.
 func jobName(kind string) string {
-	if kind == (assembleArgs{}).Kind() {
+	switch kind {
+	case (assembleArgs{}).Kind():
 		return AssembleJob
+	case (refreshArgs{}).Kind():
+		return RefreshJob
 	}
 	return strings.TrimPrefix(kind, kindPrefix)
+}
+
+// triggered is the jobs this runner runs when something makes them due
+// (a scan's last unit, an event), not on an interval, as name -> river
+// kind.
+func (r *Runner) triggered() [][2]string {
+	var out [][2]string
+	if r.cfg.Scans != nil {
+		out = append(out, [2]string{AssembleJob, (assembleArgs{}).Kind()})
+	}
+	if r.cfg.Events != nil {
+		out = append(out, [2]string{RefreshJob, (refreshArgs{}).Kind()})
+	}
+	return out
 }
 
 // toRun reads a river job row as a run; ok is false for a run not yet
@@ -112,13 +129,13 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 		}
 		out = append(out, st)
 	}
-	if r.cfg.Scans != nil {
-		// A scan's assembly runs when its units are read (or at its
+	for _, t := range r.triggered() {
+		// Run when made due (an assembly at the latest at its scan's
 		// deadline, Next), not on an interval.
-		st := Status{Name: AssembleJob}
-		row, err := r.latest(ctx, (assembleArgs{}).Kind())
+		st := Status{Name: t[0]}
+		row, err := r.latest(ctx, t[1])
 		if err != nil {
-			return nil, fmt.Errorf("jobs: latest run of %s: %w", AssembleJob, err)
+			return nil, fmt.Errorf("jobs: latest run of %s: %w", t[0], err)
 		}
 		if row != nil {
 			st.Running = row.State == rivertype.JobStateRunning
@@ -143,8 +160,8 @@ func (r *Runner) Runs(ctx context.Context, limit int) ([]Run, error) {
 		kinds = append(kinds, kindPrefix+j.Name)
 		plans[j.Name] = j.Plans
 	}
-	if r.cfg.Scans != nil {
-		kinds = append(kinds, (assembleArgs{}).Kind())
+	for _, t := range r.triggered() {
+		kinds = append(kinds, t[1])
 	}
 	if len(kinds) == 0 {
 		return nil, nil
