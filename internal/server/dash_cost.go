@@ -88,10 +88,79 @@ func attributionOnly(r *inventory.Resource) inventory.Resource {
 	return inventory.Resource{ARN: r.ARN, ID: r.ID, Account: r.Account, Type: r.Type, Name: r.Name, Tags: r.Tags, ManagedBy: r.ManagedBy, Creator: r.Creator}
 }
 
+// billedResources are the resources of a scan (each reads them one at a
+// time, in ARN order) that attributing o's bill can look up, held with
+// only what attribution reads: those whose ARN or native id a rollup
+// names as its resource (or as the id's last segment, as
+// cost.Attributor.Resource looks it up), and the parents of the
+// service-managed ones among them. A rollup whose bill tags place it
+// whole looks up no resource, so its resource is not kept. Every
+// resource a lookup could answer with is kept, in the scan's order, so
+// attribution over them is the same as over the whole scan, while what
+// is held grows with the resources the bill names, not with the estate.
+// The scan is read again only when a kept resource's parent was not
+// among the names.
+func billedResources(ctx context.Context, o cost.Common, each func(func(*inventory.Resource) error) error) ([]inventory.Resource, error) {
+	at := cost.NewAttributor(o.Keys, o.Naming, nil, o.Cost.VirtualTags)
+	names := map[string]bool{}
+	if err := o.Store.Scan(ctx, cost.Filter{}, func(r cost.Rollup) error {
+		if _, whole := at.TagsAttribution(r.Tags); !whole {
+			addLookupNames(names, r.Resource)
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read the bill's resources: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	read := func() ([]inventory.Resource, error) {
+		var rs []inventory.Resource
+		err := each(func(r *inventory.Resource) error {
+			if names[r.ARN] || (r.ID != "" && names[r.ID]) {
+				rs = append(rs, attributionOnly(r))
+			}
+			return nil
+		})
+		return rs, err
+	}
+	rs, err := read()
+	if err != nil {
+		return nil, err
+	}
+	again := false
+	for i := range rs {
+		if ref := rs[i].ManagedBy.Ref; rs[i].ManagedBy.Kind == "service" && ref != "" {
+			again = addLookupNames(names, ref) || again
+		}
+	}
+	if !again {
+		return rs, nil
+	}
+	return read()
+}
+
+// addLookupNames adds to names what cost.Attributor.Resource looks id up
+// by: the id, then its last segment after a "/" or ":". It says whether
+// one was new.
+func addLookupNames(names map[string]bool, id string) bool {
+	if id == "" {
+		return false
+	}
+	added := !names[id]
+	names[id] = true
+	if i := strings.LastIndexAny(id, "/:"); i >= 0 && !names[id[i+1:]] {
+		names[id[i+1:]] = true
+		added = true
+	}
+	return added
+}
+
 // costPageViews are what the cost page shows for one scan, bill and day:
 // every breakdown, the daily spend and the budget check, worked out
-// together so that the scan's resources are read once, held only while
-// spend is attributed to them, and not kept. Problem is why the bill
+// together so that the scan's resources the bill names (billedResources)
+// are read once, held only while spend is attributed to them, and not
+// kept. Problem is why the bill
 // cannot be shown (mixed currencies, no rate): the reader's to fix, the
 // same for every view of it.
 type costPageViews struct {
@@ -103,17 +172,15 @@ type costPageViews struct {
 
 func (s *Server) workCostPage(ctx context.Context, sc *inventory.Scan) (*costPageViews, error) {
 	began := time.Now()
-	var rs []inventory.Resource
-	if err := s.store.EachResource(ctx, sc.ID, func(r *inventory.Resource) error {
-		rs = append(rs, attributionOnly(r))
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
-	}
-	o, _, err := s.costCommon(ctx, sc, rs)
+	o, _, err := s.costCommon(ctx, sc, nil)
 	if err != nil {
 		return nil, err
 	}
+	rs, err := billedResources(ctx, o, func(fn func(*inventory.Resource) error) error { return s.store.EachResource(ctx, sc.ID, fn) })
+	if err != nil {
+		return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
+	}
+	o.Resources = rs
 	out := &costPageViews{show: map[string]*cost.ShowResult{}}
 	for _, by := range costBys {
 		if out.show[by], out.problem = cost.Show(ctx, cost.ShowOptions{Common: o, By: by}); out.problem != nil {

@@ -79,3 +79,103 @@ func TestAttributionOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestBilledResources: the cost page keeps only the resources the bill
+// can look up (by ARN, native id or the id's last segment, and the
+// parents of service-managed ones), and spend attributed over them is
+// attributed as over the whole scan, by every breakdown.
+func TestBilledResources(t *testing.T) {
+	ctx := context.Background()
+	acct := "111111111111"
+	asg := "arn:aws:autoscaling:ap-northeast-1:111111111111:autoScalingGroup:x:autoScalingGroupName/api-prod-asg"
+	tagged := inventory.TagsOf(map[string]string{"owner": "ito", "system": "pay", "env": "prod"})
+	rs := []inventory.Resource{
+		// Named by the bill's ARN.
+		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0001", ID: "i-0001", Account: acct, Type: "AWS::EC2::Instance",
+			Name: "web-1", Tags: inventory.TagsOf(map[string]string{"owner": "sato", "system": "shop", "env": "prod"})},
+		// The parent of i-0002: no rollup names it.
+		{ARN: asg, ID: "api-prod-asg", Account: acct, Type: "AWS::AutoScaling::AutoScalingGroup", Name: "api-prod-asg",
+			Tags: inventory.TagsOf(map[string]string{"owner": "kato", "system": "api", "env": "prod"})},
+		// Named by its native id, owned through its parent.
+		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0002", ID: "i-0002", Account: acct, Type: "AWS::EC2::Instance",
+			ManagedBy: inventory.ManagedBy{Kind: "service", Ref: asg}},
+		// Named by the last segment of an id the inventory does not hold.
+		{ARN: "arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:loadbalancer/app/lb/abc123", ID: "abc123", Account: acct,
+			Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", Tags: inventory.TagsOf(map[string]string{"owner": "mori"})},
+		// Two resources with one native id: the first in ARN order is the
+		// one the bill's id finds.
+		{ARN: "arn:aws:lambda:ap-northeast-1:111111111111:function:dup", ID: "dup", Account: acct, Type: "AWS::Lambda::Function",
+			Tags: inventory.TagsOf(map[string]string{"owner": "abe", "system": "batch", "env": "dev"})},
+		{ARN: "arn:aws:s3:::dup", ID: "dup", Account: acct, Type: "AWS::S3::Bucket",
+			Tags: inventory.TagsOf(map[string]string{"owner": "ota", "system": "logs", "env": "stg"})},
+		// Named only by a rollup whose bill tags place it whole.
+		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0003", ID: "i-0003", Account: acct, Type: "AWS::EC2::Instance",
+			Tags: inventory.TagsOf(map[string]string{"owner": "ueda"})},
+		// Never named.
+		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0004", ID: "i-0004", Account: acct, Type: "AWS::EC2::Instance",
+			Tags: inventory.TagsOf(map[string]string{"owner": "noda"})},
+	}
+	bill := cost.NewMemStore()
+	day := testNow.Truncate(24*time.Hour).AddDate(0, 0, -3)
+	b := cost.Batch{Source: "test", Period: day.Format("2006-01")}
+	named := []struct {
+		id   string
+		tags inventory.Tags
+	}{
+		{id: rs[0].ARN}, {id: "i-0002"}, {id: "arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:loadbalancer/app/other/abc123"},
+		{id: "dup"}, {id: "i-0003", tags: tagged}, {id: "i-9999"}, {id: ""},
+	}
+	for i, n := range named {
+		b.Rollups = append(b.Rollups, cost.Rollup{Day: day, Source: "test", Period: b.Period, Account: acct, Service: "AmazonEC2",
+			UsageType: "Usage", Resource: n.id, Tags: cost.MakeTags(n.tags.Map()), Kind: cost.KindUsage, Currency: "USD",
+			Billed: cost.MustMoney(fmt.Sprint(10 + i)), Effective: cost.MustMoney(fmt.Sprint(10 + i)), Lines: 1})
+	}
+	if err := bill.ReplacePeriods(ctx, testNow, []cost.Batch{b}); err != nil {
+		t.Fatal(err)
+	}
+	common := func(rs []inventory.Resource) cost.Common {
+		return cost.Common{Store: bill, Keys: cost.Keys{System: "system", Env: "env", Owner: "owner"},
+			Currency: "USD", Rate: 1, Resources: rs, Now: testNow}
+	}
+	reads := 0
+	got, err := billedResources(ctx, common(nil), func(fn func(*inventory.Resource) error) error {
+		reads++
+		for i := range rs {
+			if err := fn(&rs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, r := range got {
+		kept = append(kept, r.ARN)
+	}
+	want := []string{rs[0].ARN, rs[1].ARN, rs[2].ARN, rs[3].ARN, rs[4].ARN, rs[5].ARN}
+	if d := cmp.Diff(want, kept); d != "" {
+		t.Errorf("kept resources (-want +got)\n%s", d)
+	}
+	if reads != 2 {
+		t.Errorf("the scan was read %d times, want 2 (once more for the parent no rollup names)", reads)
+	}
+	for _, by := range costBys {
+		t.Run(by, func(t *testing.T) {
+			whole, err := cost.Show(ctx, cost.ShowOptions{Common: common(rs), By: by})
+			if err != nil {
+				t.Fatal(err)
+			}
+			billed, err := cost.Show(ctx, cost.ShowOptions{Common: common(got), By: by})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wj, _ := json.MarshalIndent(whole, "", " ")
+			gj, _ := json.MarshalIndent(billed, "", " ")
+			if d := cmp.Diff(string(wj), string(gj)); d != "" {
+				t.Errorf("(-whole scan +billed resources)\n%s", d)
+			}
+		})
+	}
+}

@@ -24,7 +24,8 @@ import (
 //
 // The schedules and cost pages read the scan's resources one at a time,
 // once per scan (and, for cost, bill and day), to count what follows each
-// schedule and to attribute spend; what they keep is what they show.
+// schedule and to attribute spend (holding only the resources the bill
+// names, not the scan); what they keep is what they show.
 const (
 	keepSmall  = 8
 	trendScans = 12
