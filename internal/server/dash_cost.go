@@ -12,6 +12,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/store"
 )
 
 // costViews keeps cost results for the (scan, bill, day) they were worked
@@ -98,13 +99,14 @@ func attributionOnly(r *inventory.Resource) inventory.Resource {
 // resource a lookup could answer with is kept, in the scan's order, so
 // attribution over them is the same as over the whole scan, while what
 // is held grows with the resources the bill names, not with the estate.
-// The scan is read again only when a kept resource's parent was not
-// among the names.
-func billedResources(ctx context.Context, o cost.Common, each func(func(*inventory.Resource) error) error) ([]inventory.Resource, error) {
-	at := cost.NewAttributor(o.Keys, o.Naming, nil, o.Cost.VirtualTags)
+// The parents of kept resources no rollup names are read by ARN (at);
+// the scan is read again only for a parent whose reference is no ARN of
+// the scan.
+func billedResources(ctx context.Context, o cost.Common, each func(func(*inventory.Resource) error) error, at func(arn string) (*inventory.Resource, error)) ([]inventory.Resource, error) {
+	attr := cost.NewAttributor(o.Keys, o.Naming, nil, o.Cost.VirtualTags)
 	names := map[string]bool{}
 	if err := o.Store.Scan(ctx, cost.Filter{}, func(r cost.Rollup) error {
-		if _, whole := at.TagsAttribution(r.Tags); !whole {
+		if _, whole := attr.TagsAttribution(r.Tags); !whole {
 			addLookupNames(names, r.Resource)
 		}
 		return nil
@@ -128,14 +130,37 @@ func billedResources(ctx context.Context, o cost.Common, each func(func(*invento
 	if err != nil {
 		return nil, err
 	}
-	again := false
+	// A parent found by ARN is what a lookup of its reference finds
+	// (an ARN is looked up before any id); its own id, if a rollup named
+	// it, kept it already, so it changes no other lookup.
+	kept := map[string]bool{}
 	for i := range rs {
-		if ref := rs[i].ManagedBy.Ref; rs[i].ManagedBy.Kind == "service" && ref != "" {
+		kept[rs[i].ARN] = true
+	}
+	var refs []string
+	for i := range rs {
+		if ref := rs[i].ManagedBy.Ref; rs[i].ManagedBy.Kind == "service" && ref != "" && !names[ref] && !kept[ref] {
+			refs = append(refs, ref)
+			kept[ref] = true
+		}
+	}
+	again := false
+	for _, ref := range refs {
+		p, err := at(ref)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			again = addLookupNames(names, ref) || again
+		case err != nil:
+			return nil, fmt.Errorf("read parent %s: %w", ref, err)
+		default:
+			rs = append(rs, attributionOnly(p))
 		}
 	}
 	if !again {
 		return rs, nil
+	}
+	for i := range rs {
+		names[rs[i].ARN] = true
 	}
 	return read()
 }
@@ -176,7 +201,9 @@ func (s *Server) workCostPage(ctx context.Context, sc *inventory.Scan) (*costPag
 	if err != nil {
 		return nil, err
 	}
-	rs, err := billedResources(ctx, o, func(fn func(*inventory.Resource) error) error { return s.store.EachResource(ctx, sc.ID, fn) })
+	rs, err := billedResources(ctx, o,
+		func(fn func(*inventory.Resource) error) error { return s.store.EachResource(ctx, sc.ID, fn) },
+		func(arn string) (*inventory.Resource, error) { return s.store.ResourceAt(ctx, sc.ID, arn) })
 	if err != nil {
 		return nil, fmt.Errorf("resources of scan %s: %w", sc.ID, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/cost"
 	"github.com/steward-sre/steward/internal/inventory"
+	"github.com/steward-sre/steward/internal/store"
 )
 
 // TestAttributionOnly: spend attributed to resources kept with only what
@@ -111,6 +112,11 @@ func TestBilledResources(t *testing.T) {
 		// Named only by a rollup whose bill tags place it whole.
 		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0003", ID: "i-0003", Account: acct, Type: "AWS::EC2::Instance",
 			Tags: inventory.TagsOf(map[string]string{"owner": "ueda"})},
+		// Named, with a parent referred to by its native id, not its ARN.
+		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0005", ID: "i-0005", Account: acct, Type: "AWS::EC2::Instance",
+			ManagedBy: inventory.ManagedBy{Kind: "service", Ref: "batch-asg"}},
+		{ARN: "arn:aws:autoscaling:ap-northeast-1:111111111111:autoScalingGroup:y:autoScalingGroupName/batch-asg", ID: "batch-asg", Account: acct,
+			Type: "AWS::AutoScaling::AutoScalingGroup", Tags: inventory.TagsOf(map[string]string{"owner": "kudo", "system": "batch", "env": "prod"})},
 		// Never named.
 		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0004", ID: "i-0004", Account: acct, Type: "AWS::EC2::Instance",
 			Tags: inventory.TagsOf(map[string]string{"owner": "noda"})},
@@ -123,7 +129,7 @@ func TestBilledResources(t *testing.T) {
 		tags inventory.Tags
 	}{
 		{id: rs[0].ARN}, {id: "i-0002"}, {id: "arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:loadbalancer/app/other/abc123"},
-		{id: "dup"}, {id: "i-0003", tags: tagged}, {id: "i-9999"}, {id: ""},
+		{id: "dup"}, {id: "i-0003", tags: tagged}, {id: "i-0005"}, {id: "i-9999"}, {id: ""},
 	}
 	for i, n := range named {
 		b.Rollups = append(b.Rollups, cost.Rollup{Day: day, Source: "test", Period: b.Period, Account: acct, Service: "AmazonEC2",
@@ -138,6 +144,7 @@ func TestBilledResources(t *testing.T) {
 			Currency: "USD", Rate: 1, Resources: rs, Now: testNow}
 	}
 	reads := 0
+	var byARN []string
 	got, err := billedResources(ctx, common(nil), func(fn func(*inventory.Resource) error) error {
 		reads++
 		for i := range rs {
@@ -146,20 +153,33 @@ func TestBilledResources(t *testing.T) {
 			}
 		}
 		return nil
+	}, func(arn string) (*inventory.Resource, error) {
+		byARN = append(byARN, arn)
+		for i := range rs {
+			if rs[i].ARN == arn {
+				return &rs[i], nil
+			}
+		}
+		return nil, store.ErrNotFound
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{asg, "batch-asg"}, byARN); d != "" {
+		t.Errorf("parents read by ARN (-want +got)\n%s", d)
 	}
 	var kept []string
 	for _, r := range got {
 		kept = append(kept, r.ARN)
 	}
-	want := []string{rs[0].ARN, rs[1].ARN, rs[2].ARN, rs[3].ARN, rs[4].ARN, rs[5].ARN}
+	// The parent read by ARN is kept, and in the scan's order once the
+	// scan is read again for the parent referred to by its id.
+	want := []string{rs[0].ARN, rs[1].ARN, rs[2].ARN, rs[3].ARN, rs[4].ARN, rs[5].ARN, rs[7].ARN, rs[8].ARN}
 	if d := cmp.Diff(want, kept); d != "" {
 		t.Errorf("kept resources (-want +got)\n%s", d)
 	}
 	if reads != 2 {
-		t.Errorf("the scan was read %d times, want 2 (once more for the parent no rollup names)", reads)
+		t.Errorf("the scan was read %d times, want 2 (once more for the parent referred to by its id)", reads)
 	}
 	for _, by := range costBys {
 		t.Run(by, func(t *testing.T) {
