@@ -4,7 +4,8 @@ import "fmt"
 
 // deliveryErrorCatalog holds why a deployment, an incident or a GitHub
 // delivery is refused: a field that is wrong, a signature that does not
-// match, a payload too large; and why serve cannot start its event work.
+// match, a payload too large; why serve cannot start its event work,
+// iam-policy refuses its options and s3:// inputs have no credentials.
 // Field names, ids, values and flags stay as they are.
 var deliveryErrorCatalog = map[string]text{
 	"delivery.err.result": {"%q is not a result (valid: success, failure, rolled_back)",
@@ -42,6 +43,22 @@ var deliveryErrorCatalog = map[string]text{
 	"serve.err.events.region": {"serve.events: the queue's region is not known: set serve.events.region (its URL does not say it, nor do the credentials)",
 		"serve.events: キューのリージョンがわかりません。serve.events.region を設定してください（キューの URL にも認証情報にもリージョンがありません）"},
 	"serve.ctx.events": {"serve.events", "serve.events"},
+
+	"iam.ctx": {"iam-policy", "iam-policy"},
+	"iam.err.feature": {"feature %q is not known (valid: %s)",
+		"機能 %q はありません（指定できる値: %s）"},
+	"iam.err.bills": {"bill locations go with the cost feature",
+		"請求データの場所は cost 機能と一緒に指定してください"},
+	"iam.err.states": {"state and trail log locations go with the iac feature",
+		"ステートファイルと CloudTrail ログの場所は iac 機能と一緒に指定してください"},
+	"iam.err.partition": {"partition %q is not known (valid: aws, aws-cn, aws-us-gov)",
+		"パーティション %q はありません（指定できる値: aws、aws-cn、aws-us-gov）"},
+	"iam.err.s3url": {"%q is not an s3://bucket/prefix URL",
+		"%q は s3://bucket/prefix 形式の URL ではありません"},
+
+	"s3.ctx.inputs": {"s3:// inputs", "s3:// の入力"},
+	"s3.err.nocreds": {"aws credentials for s3:// inputs: none found (set AWS_PROFILE or run aws sso login)",
+		"s3:// の入力を読む AWS の認証情報が見つかりません（AWS_PROFILE を設定するか、aws sso login を実行してください）"},
 }
 
 func init() {

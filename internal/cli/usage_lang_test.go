@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// TestDeliveryBadInputJapanese: a deployment, an incident or a GitHub
-// delivery refused exits 2 with the reason in Japanese, field names, flags
-// and values as typed.
-func TestDeliveryBadInputJapanese(t *testing.T) {
+// TestUsageJapanese: a deployment, an incident, a GitHub delivery or the
+// options of iam-policy refused exit 2 with the reason in Japanese, field
+// names, flags and values as typed.
+func TestUsageJapanese(t *testing.T) {
 	dir := t.TempDir()
 	store := filepath.Join(dir, "empty.db")
 	payload := func(name, body string) string {
@@ -53,6 +53,12 @@ func TestDeliveryBadInputJapanese(t *testing.T) {
 			"steward: " + empty + ": GitHub の issues イベント: ペイロード: JSON が空です\n"},
 		"payload cut short": {nil, []string{"dora", "github", "--event", "pull_request", cut},
 			"steward: " + cut + ": GitHub の pull_request イベント: ペイロード: JSON が途中で終わっています\n"},
+		"bills without cost": {nil, []string{"iam-policy", "--bills", "s3://bills/cur"},
+			"steward: iam-policy: 請求データの場所は cost 機能と一緒に指定してください\n"},
+		"states without iac": {nil, []string{"iam-policy", "--states", "s3://tf/state"},
+			"steward: iam-policy: ステートファイルと CloudTrail ログの場所は iac 機能と一緒に指定してください\n"},
+		"not an s3 URL": {nil, []string{"iam-policy", "--feature", "cost", "--bills", "https://bills"},
+			`steward: iam-policy: "https://bills" は s3://bucket/prefix 形式の URL ではありません` + "\n"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -61,7 +67,7 @@ func TestDeliveryBadInputJapanese(t *testing.T) {
 			if code != ExitUsage || errs != tc.want {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, ExitUsage, tc.want)
 			}
-			if regexp.MustCompile(`\b(is not|is required|does not|must|payload|deployment|incident|github)\b`).MatchString(strings.ReplaceAll(errs, "invalid character", "")) {
+			if regexp.MustCompile(`\b(is not|is required|does not|must|go with|payload|deployment|incident|github)\b`).MatchString(strings.ReplaceAll(errs, "invalid character", "")) {
 				t.Errorf("English left in %q", errs)
 			}
 		})
