@@ -46,7 +46,7 @@ func (c *DoraGitHubCmd) Run(ctx context.Context, r *runner) error {
 	}
 	f, err := os.Open(c.Payload)
 	if err != nil {
-		return usagef("payload: %w", unwrapPathError(err))
+		return usageError{i18n.Wrap(i18n.Say("delivery.ctx.payload"), unwrapPathError(err))}
 	}
 	body, err := io.ReadAll(io.LimitReader(f, delivery.MaxWebhookBytes+1))
 	f.Close()
@@ -399,7 +399,11 @@ func (c *DeployCollectCmd) Run(ctx context.Context, r *runner) error {
 	since := now.AddDate(0, 0, -7)
 	if c.Since != "" {
 		if since, _, err = delivery.ParseWindow(c.Since, now.Format(time.RFC3339), now); err != nil {
-			return usagef("--since: %v", strings.TrimPrefix(err.Error(), "--from: "))
+			// ParseWindow names the flag it read --since as: --from.
+			if u := errors.Unwrap(err); u != nil && strings.HasPrefix(err.Error(), "--from: ") {
+				err = u
+			}
+			return usagef("--since: %w", err)
 		}
 	}
 	var d delivery.Data
@@ -490,7 +494,7 @@ func (c *DeployRecordCmd) Run(ctx context.Context, r *runner) error {
 		d.ID = delivery.DeploymentID(d)
 	}
 	if err := d.Validate(); err != nil {
-		return usagef("deployment: %w", err)
+		return usageError{i18n.Wrap(i18n.Say("delivery.ctx.deployment"), err)}
 	}
 	st, err := r.openStore(ctx, cfg)
 	if err != nil {
@@ -553,7 +557,7 @@ func (c *IncidentOpenCmd) Run(ctx context.Context, r *runner) error {
 		inc.ID = "inc-" + c.Service + "-" + at.Format("20060102T150405Z")
 	}
 	if err := inc.Validate(); err != nil {
-		return usagef("incident: %w", err)
+		return usageError{i18n.Wrap(i18n.Say("delivery.ctx.incident"), err)}
 	}
 	st, err := r.openStore(ctx, cfg)
 	if err != nil {
@@ -607,7 +611,7 @@ func (c *IncidentResolveCmd) Run(ctx context.Context, r *runner) error {
 	}
 	inc.ResolvedAt = at
 	if err := inc.Validate(); err != nil {
-		return usagef("incident %s: %w", inc.ID, err)
+		return usageError{i18n.Wrap(i18n.Say("delivery.ctx.incidentid", inc.ID), err)}
 	}
 	if err := st.SaveDelivery(ctx, delivery.Data{Incidents: []delivery.Incident{inc}}); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/steward-sre/steward/internal/action"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/iampolicy"
 )
 
@@ -35,7 +36,7 @@ func (c *IAMPolicyCmd) Run(ctx context.Context, r *runner) error {
 	}
 	doc, err := iampolicy.Build(o)
 	if err != nil {
-		return usageError{fmt.Errorf("iam-policy: %w", err)}
+		return usageError{i18n.Wrap(i18n.Say("iam.ctx"), err)}
 	}
 	b, err := doc.JSON()
 	if err != nil {

@@ -251,17 +251,17 @@ func (r *runner) serveEvents(ctx context.Context, cfg *config.Config, demo bool,
 	}
 	slots, ok := st.(jobs.Slots)
 	if !ok {
-		return nil, usagef("serve.events: this store cannot hold the lock events need (use the SQLite or PostgreSQL store)")
+		return nil, usageError{i18n.Say("serve.err.events.lock").Err()}
 	}
 	acfg, err := aws.BaseConfig(ctx, r.awsOptions(cfg))
 	if err != nil {
-		return nil, usagef("serve.events: %v", err)
+		return nil, usageError{i18n.Wrap(i18n.Say("serve.ctx.events"), err)}
 	}
 	if region := ev.QueueRegion(); region != "" {
 		acfg.Region = region
 	}
 	if acfg.Region == "" {
-		return nil, usagef("serve.events: the queue's region is not known: set serve.events.region (its URL does not say it, nor do the credentials)")
+		return nil, usageError{i18n.Say("serve.err.events.region").Err()}
 	}
 	return &jobs.EventWork{
 		Queue: sqs.NewFromConfig(acfg), QueueURL: ev.QueueURL,

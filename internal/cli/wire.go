@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -11,6 +9,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/config"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/iac"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/policy"
@@ -76,10 +75,10 @@ func (r *runner) s3Client(ctx context.Context, cfg *config.Config) (*s3.Client, 
 	opts := r.awsOptions(cfg)
 	acfg, err := aws.BaseConfig(ctx, opts)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("s3:// inputs: %w", err)}
+		return nil, usageError{i18n.Wrap(i18n.Say("s3.ctx.inputs"), err)}
 	}
 	if acfg.Credentials == nil {
-		return nil, usageError{errors.New("aws credentials for s3:// inputs: none found (set AWS_PROFILE or run aws sso login)")}
+		return nil, usageError{i18n.Say("s3.err.nocreds").Err()}
 	}
 	return aws.NewS3(acfg, opts), nil
 }

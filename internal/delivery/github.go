@@ -7,10 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // GitHub webhooks: the server's endpoint hands each delivery's event name
@@ -31,20 +32,20 @@ var ErrSignature = errors.New("webhook signature does not match")
 // HMAC-SHA256 of the body under the webhook's secret), in constant time.
 func VerifySignature(secret, body []byte, header string) error {
 	if len(secret) == 0 {
-		return errors.New("no webhook secret is set: unsigned deliveries are not accepted")
+		return i18n.Say("delivery.err.nosecret").Err()
 	}
 	hexSig, ok := strings.CutPrefix(header, "sha256=")
 	if !ok {
-		return fmt.Errorf("%w: X-Hub-Signature-256 must start with sha256=", ErrSignature)
+		return i18n.Say("delivery.err.sigprefix").ErrOf(ErrSignature)
 	}
 	got, err := hex.DecodeString(hexSig)
 	if err != nil {
-		return fmt.Errorf("%w: X-Hub-Signature-256 is not hex", ErrSignature)
+		return i18n.Say("delivery.err.sighex").ErrOf(ErrSignature)
 	}
 	mac := hmac.New(sha256.New, secret)
 	mac.Write(body)
 	if !hmac.Equal(got, mac.Sum(nil)) {
-		return ErrSignature
+		return i18n.Say("delivery.err.signature").ErrOf(ErrSignature)
 	}
 	return nil
 }
@@ -144,7 +145,7 @@ type ghIssues struct {
 //     resolved when the issue is closed.
 func ParseGitHub(event string, body []byte) (Data, error) {
 	if len(body) > MaxWebhookBytes {
-		return Data{}, fmt.Errorf("github %s: payload larger than %d MiB", event, MaxWebhookBytes>>20)
+		return Data{}, i18n.Wrap(i18n.Say("delivery.ctx.github", event), i18n.Say("delivery.err.toolarge", MaxWebhookBytes>>20).Err())
 	}
 	var (
 		d   Data
@@ -166,14 +167,14 @@ func ParseGitHub(event string, body []byte) (Data, error) {
 		err = d.Validate()
 	}
 	if err != nil {
-		return Data{}, fmt.Errorf("github %s: %w", event, err)
+		return Data{}, i18n.Wrap(i18n.Say("delivery.ctx.github", event), err)
 	}
 	return d, nil
 }
 
 func decode(body []byte, v any) error {
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(v); err != nil {
-		return fmt.Errorf("payload: %w", jsonMessage(err))
+		return i18n.Wrap(i18n.Say("delivery.ctx.payload"), jsonMessage(err))
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Import files are bounded: a history of a few years of a few dozen
@@ -57,7 +59,7 @@ func parseTime(field, v string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, fieldErr(field, "%q is not an RFC3339 time (e.g. 2026-01-02T15:04:05Z)", v)
+		return time.Time{}, fieldErr(field, "delivery.err.rfc3339", v)
 	}
 	return t.UTC(), nil
 }
@@ -278,11 +280,21 @@ func readJSON[T any](name string, data []byte, check func(*T) (string, error)) (
 func jsonMessage(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return fieldErr(te.Field, "must be a %s, got a JSON %s", te.Type, te.Value)
+		return fieldErr(te.Field, "delivery.err.jsontype", te.Type.String(), te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return i18n.Say("delivery.err.json", se.Error(), se.Offset).Err()
+	}
+	switch err {
+	case io.EOF:
+		return i18n.Say("delivery.err.eof").Err()
+	case io.ErrUnexpectedEOF:
+		return i18n.Say("delivery.err.eofmid").Err()
 	}
 	var pe *time.ParseError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%q is not an RFC3339 time (e.g. 2026-01-02T15:04:05Z)", pe.Value)
+		return i18n.Say("delivery.err.rfc3339", pe.Value).Err()
 	}
 	return err
 }

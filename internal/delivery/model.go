@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Result is how a deployment ended.
@@ -25,7 +27,7 @@ func ParseResult(s string) (Result, error) {
 	case "rolled-back", "rollback", "rolledback":
 		return RolledBack, nil
 	}
-	return "", fmt.Errorf("%q is not a result (valid: success, failure, rolled_back)", s)
+	return "", i18n.Say("delivery.err.result", s).Err()
 }
 
 // Deployment is one deployment of a service to an environment, from any
@@ -99,8 +101,10 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
 func (e *FieldError) Unwrap() error { return e.Err }
 
-func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+// fieldErr is field's error: what is wrong with it is a phrase, said in
+// the reader's language, the field's name as it is written.
+func fieldErr(field, key string, args ...any) error {
+	return &FieldError{Field: field, Err: i18n.Say(key, args...).Err()}
 }
 
 // MaxTextLen bounds ids, names and links: they are printed in tables.
@@ -113,19 +117,19 @@ var shaRe = regexp.MustCompile(`^[0-9a-f]{4,64}$`)
 func checkText(field, v string, required bool) error {
 	if v == "" {
 		if required {
-			return fieldErr(field, "is required")
+			return fieldErr(field, "delivery.err.required")
 		}
 		return nil
 	}
 	if len(v) > MaxTextLen {
-		return fieldErr(field, "is %d bytes long, at most %d", len(v), MaxTextLen)
+		return fieldErr(field, "delivery.err.toolong", len(v), MaxTextLen)
 	}
 	if strings.TrimSpace(v) != v {
-		return fieldErr(field, "%q has leading or trailing spaces", v)
+		return fieldErr(field, "delivery.err.spaces", v)
 	}
 	for _, r := range v {
 		if r == unicode.ReplacementChar || unicode.IsControl(r) {
-			return fieldErr(field, "%q holds a control character or invalid UTF-8", v)
+			return fieldErr(field, "delivery.err.control", v)
 		}
 	}
 	return nil
@@ -136,7 +140,7 @@ func checkSHA(field, v string, required bool) error {
 		return nil
 	}
 	if !shaRe.MatchString(v) {
-		return fieldErr(field, "%q is not a commit sha (4 to 64 lower-case hex digits)", v)
+		return fieldErr(field, "delivery.err.sha", v)
 	}
 	return nil
 }
@@ -144,12 +148,12 @@ func checkSHA(field, v string, required bool) error {
 func checkTime(field string, t time.Time, required bool) error {
 	if t.IsZero() {
 		if required {
-			return fieldErr(field, "is required (an RFC3339 UTC time, e.g. 2026-01-02T15:04:05Z)")
+			return fieldErr(field, "delivery.err.timereq")
 		}
 		return nil
 	}
 	if t.Year() < 1970 || t.Year() > 9999 {
-		return fieldErr(field, "%s is out of range (years 1970 to 9999)", t.Format(time.RFC3339))
+		return fieldErr(field, "delivery.err.timerange", t.Format(time.RFC3339))
 	}
 	return nil
 }
@@ -174,14 +178,14 @@ func (d *Deployment) Validate() error {
 
 func checkResult(r Result) error {
 	if _, err := ParseResult(string(r)); err != nil || r == "" {
-		return fieldErr("result", "%q is not a result (valid: success, failure, rolled_back)", r)
+		return fieldErr("result", "delivery.err.result", string(r))
 	}
 	return nil
 }
 
 func checkOrder(field string, first, then time.Time, thenField string) error {
 	if !first.IsZero() && !then.IsZero() && then.Before(first) {
-		return fieldErr(field, "%s is after %s %s", first.Format(time.RFC3339), thenField, then.Format(time.RFC3339))
+		return fieldErr(field, "delivery.err.order", first.Format(time.RFC3339), thenField, then.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/collect/aws"
 	"github.com/steward-sre/steward/internal/cost"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/iac"
 	"github.com/steward-sre/steward/internal/jobs"
 )
@@ -77,7 +78,7 @@ type Options struct {
 func (o *Options) Validate() error {
 	for _, f := range o.Features {
 		if !slices.Contains(Features, f) {
-			return fmt.Errorf("feature %q is not known (valid: %s)", f, strings.Join(Features, ", "))
+			return i18n.Say("iam.err.feature", f, strings.Join(Features, ", ")).Err()
 		}
 	}
 	for _, u := range slices.Concat(o.Bills, o.States, o.TrailLogs) {
@@ -86,15 +87,15 @@ func (o *Options) Validate() error {
 		}
 	}
 	if len(o.Bills) > 0 && !slices.Contains(o.Features, Cost) {
-		return fmt.Errorf("bill locations go with the cost feature")
+		return i18n.Say("iam.err.bills").Err()
 	}
 	if len(o.States)+len(o.TrailLogs) > 0 && !slices.Contains(o.Features, IaC) {
-		return fmt.Errorf("state and trail log locations go with the iac feature")
+		return i18n.Say("iam.err.states").Err()
 	}
 	switch o.Partition {
 	case "", "aws", "aws-cn", "aws-us-gov":
 	default:
-		return fmt.Errorf("partition %q is not known (valid: aws, aws-cn, aws-us-gov)", o.Partition)
+		return i18n.Say("iam.err.partition", o.Partition).Err()
 	}
 	return nil
 }
@@ -103,7 +104,7 @@ func splitS3(u string) (bucket, prefix string, err error) {
 	rest, ok := strings.CutPrefix(u, "s3://")
 	bucket, prefix, _ = strings.Cut(rest, "/")
 	if !ok || bucket == "" || strings.ContainsAny(u, "*?") {
-		return "", "", fmt.Errorf("%q is not an s3://bucket/prefix URL", u)
+		return "", "", i18n.Say("iam.err.s3url", u).Err()
 	}
 	return bucket, prefix, nil
 }
