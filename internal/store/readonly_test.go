@@ -203,7 +203,7 @@ func runAsNobody(t *testing.T, run string) {
 	}
 	cmd := exec.Command(bin, "-test.run="+run, "-test.count=1", "-test.v")
 	cmd.Dir = dir
-	cmd.Env = []string{readOnlyChildEnv + "=1", "HOME=" + tmp, "TMPDIR=" + tmp, "PATH=" + os.Getenv("PATH")}
+	cmd.Env = []string{readOnlyChildEnv + "=1", "HOME=" + tmp, "TMPDIR=" + tmp, "PATH=" + os.Getenv("PATH"), "GORACE=" + os.Getenv("GORACE")}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 	out, err := cmd.CombinedOutput()
 	t.Logf("as nobody:\n%s", out)

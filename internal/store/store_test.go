@@ -3,10 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,13 +19,67 @@ import (
 	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
+// openSQLite opens a new, empty store: a copy of one made once (by
+// store.Open, so migrated as any new store is), since migrating a store
+// takes seconds under -race and most tests open one of their own. The
+// tests of opening itself (a new file, its folders and modes, older
+// schemas) call store.Open on a path of their own.
 func openSQLite(t *testing.T) store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "steward.db"), slog.New(slog.DiscardHandler))
+	path := filepath.Join(t.TempDir(), "steward.db")
+	if err := copyFile(emptySQLite(t), path); err != nil {
+		t.Fatalf("copy the empty store: %v", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), path, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
 	return s
+}
+
+var emptyStore struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// emptySQLite returns the path of a new store, made and closed (so whole
+// in its one file) on the first call; TestMain removes it.
+func emptySQLite(t *testing.T) string {
+	t.Helper()
+	emptyStore.once.Do(func() {
+		dir, err := os.MkdirTemp("", "steward-store-test-")
+		if err != nil {
+			emptyStore.err = err
+			return
+		}
+		emptyStore.dir = dir
+		path := filepath.Join(dir, "empty.db")
+		s, err := store.Open(context.Background(), path, slog.New(slog.DiscardHandler))
+		if err != nil {
+			emptyStore.err = err
+			return
+		}
+		if err := s.Close(); err != nil {
+			emptyStore.err = err
+			return
+		}
+		for _, side := range []string{"-wal", "-shm"} {
+			if _, err := os.Stat(path + side); err == nil {
+				emptyStore.err = fmt.Errorf("%s%s left after close: the store is not whole in its file", path, side)
+				return
+			}
+		}
+		emptyStore.path = path
+	})
+	if emptyStore.err != nil {
+		t.Fatalf("make an empty store: %v", emptyStore.err)
+	}
+	return emptyStore.path
 }
 
 func TestSQLite(t *testing.T) {

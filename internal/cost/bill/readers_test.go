@@ -202,10 +202,16 @@ func TestParquetMatchesCSV(t *testing.T) {
 	}
 }
 
+// TestParquetCancelled: a read whose context is cancelled stops with the
+// context's error, said once. The bill has two row groups (the synthetic
+// writer's hold 128Ki lines), so more than one worker sees the cancel.
 func TestParquetCancelled(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteSyntheticFOCUSParquet(&buf, 300_000); err != nil {
+	if err := WriteSyntheticFOCUSParquet(&buf, 140_000); err != nil {
 		t.Fatal(err)
+	}
+	if f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil || len(f.RowGroups()) < 2 {
+		t.Fatalf("the bill is not of several row groups (%v)", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
