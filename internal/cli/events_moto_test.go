@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -138,20 +137,7 @@ func TestServeEventsAgainstMoto(t *testing.T) {
 	go func() {
 		code <- Main(sctx, []string{"--store", store, "--config", conf, "serve", "--dev", "--listen", "127.0.0.1:0"}, senv)
 	}()
-	addr := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
-	var base string
-	deadline := time.Now().Add(60 * time.Second)
-	for base == "" {
-		if time.Now().After(deadline) {
-			t.Fatalf("no address printed within 60s; stderr:\n%s", stderr.String())
-		}
-		select {
-		case c := <-code:
-			t.Fatalf("serve exited %d; stderr:\n%s", c, stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		base = addr.FindString(stderr.String())
-	}
+	base := servedAt(t, &stderr, code)
 
 	type resourceAPI struct {
 		Scan     string
@@ -182,7 +168,7 @@ func TestServeEventsAgainstMoto(t *testing.T) {
 		}
 	}
 	var r resourceAPI
-	deadline = time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		r = resourceAPI{}
 		get("/api/resource?arn="+url.QueryEscape(arn(renamed)), &r)

@@ -56,20 +56,7 @@ func TestServeDemo(t *testing.T) {
 		code <- Main(ctx, []string{"--store", filepath.Join(dir, "steward.db"), "serve", "--demo", "--listen", "127.0.0.1:0"}, env)
 	}()
 
-	addr := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
-	var base string
-	deadline := time.Now().Add(60 * time.Second)
-	for base == "" {
-		if time.Now().After(deadline) {
-			t.Fatalf("no address printed within 60s; stderr:\n%s", stderr.String())
-		}
-		select {
-		case c := <-code:
-			t.Fatalf("serve exited %d; stderr:\n%s", c, stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		base = addr.FindString(stderr.String())
-	}
+	base := servedAt(t, &stderr, code)
 	var jobs struct {
 		Jobs []struct {
 			Name string `json:"name"`
@@ -78,6 +65,7 @@ func TestServeDemo(t *testing.T) {
 			} `json:"last"`
 		} `json:"jobs"`
 	}
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(base + "/api/jobs")
 		if err != nil {
@@ -187,5 +175,27 @@ func TestRunAs(t *testing.T) {
 	out, err = r.runAs(context.Background(), "taro", []string{"schedule", "override", "add", "env:qa3", "--until", "2h"})
 	if err == nil || !strings.Contains(out, "--reason") {
 		t.Errorf("a refused command: %v\n%s", err, out)
+	}
+}
+
+// servedAt waits for a `steward serve` started on 127.0.0.1:0 to print
+// its address on stderr and returns it; the test fails if serve exits
+// (its code arrives on code) or prints none within a minute.
+func servedAt(t *testing.T, stderr *lockedBuffer, code <-chan int) string {
+	t.Helper()
+	addr := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if base := addr.FindString(stderr.String()); base != "" {
+			return base
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no address printed within 60s; stderr:\n%s", stderr.String())
+		}
+		select {
+		case c := <-code:
+			t.Fatalf("serve exited %d; stderr:\n%s", c, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
