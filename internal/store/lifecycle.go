@@ -79,14 +79,21 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 	for _, ep := range open {
 		known[ep.bodyHash] = true
 	}
-	var args []any
+	// In hash order: each lands next to the one before in the hash
+	// index, not at a random page of it (a first scan's are all new).
+	var texts []int
 	for i := range ps {
 		if !known[ps[i].hash] {
 			known[ps[i].hash] = true
-			args = append(args, ps[i].hash, bodies[i])
+			texts = append(texts, i)
 		}
 	}
-	bodies = nil
+	slices.SortFunc(texts, func(a, b int) int { return strings.Compare(ps[a].hash, ps[b].hash) })
+	args := make([]any, 0, 2*len(texts))
+	for _, i := range texts {
+		args = append(args, ps[i].hash, bodies[i])
+	}
+	bodies, texts = nil, nil
 	if err := chunks(len(args)/2, chunkRows, func(lo, hi int) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO finding_versions (hash, body) VALUES `+values(hi-lo, 2)+` ON CONFLICT (hash) DO NOTHING`, args[2*lo:2*hi]...)
 		return err
