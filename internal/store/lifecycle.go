@@ -95,8 +95,7 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 	}
 	bodies, texts = nil, nil
 	if err := chunks(len(args)/2, chunkRows, func(lo, hi int) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO finding_versions (hash, body) VALUES `+values(hi-lo, 2)+` ON CONFLICT (hash) DO NOTHING`, args[2*lo:2*hi]...)
-		return err
+		return execChunk(ctx, tx, `INSERT INTO finding_versions (hash, body) VALUES `+values(hi-lo, 2)+` ON CONFLICT (hash) DO NOTHING`, hi-lo, args[2*lo:2*hi]...)
 	}); err != nil {
 		return nil, nil, fmt.Errorf("insert finding texts: %w", err)
 	}
@@ -303,8 +302,7 @@ func (l *lifecycle) byIDs(ctx context.Context, head string, ids []int64, args ..
 		for _, id := range ids[lo:hi] {
 			a = append(a, id)
 		}
-		_, err := l.tx.ExecContext(ctx, head+list(hi-lo)+`)`, a...)
-		return err
+		return execChunk(ctx, l.tx, head+list(hi-lo)+`)`, hi-lo, a...)
 	})
 }
 
@@ -359,8 +357,8 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 			p := &ps[i]
 			args = append(args, p.policy, p.arn, p.account, p.region, started, seq, started, seq, p.hash)
 		}
-		return eachRow(ctx, l.tx, `INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
-			VALUES `+values(hi-lo, 9)+` RETURNING id, policy, arn`, args, func(q *sql.Rows) error {
+		return queryChunk(ctx, l.tx, `INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
+			VALUES `+values(hi-lo, 9)+` RETURNING id, policy, arn`, hi-lo, args, func(q *sql.Rows) error {
 			var (
 				id          int64
 				policy, arn string

@@ -513,7 +513,7 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 		for _, p := range rs {
 			args = append(args, p.hash)
 		}
-		if err := eachRow(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(rs))+`)`, args, keep); err != nil {
+		if err := queryChunk(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(rs))+`)`, len(rs), args, keep); err != nil {
 			return fmt.Errorf("look up resource versions: %w", err)
 		}
 	}
@@ -565,7 +565,7 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 		n++
 	}
 	if n > 0 {
-		if err := eachRow(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, args, keepID); err != nil {
+		if err := queryChunk(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, n, args, keepID); err != nil {
 			return fmt.Errorf("insert resources: %w", err)
 		}
 	}
@@ -579,7 +579,7 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 		}
 	}
 	if n > 0 {
-		if err := eachRow(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(n, 3)+` RETURNING hash, id, resource_id`, args, keep); err != nil {
+		if err := queryChunk(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(n, 3)+` RETURNING hash, id, resource_id`, n, args, keep); err != nil {
 			return fmt.Errorf("insert resource versions: %w", err)
 		}
 	}
