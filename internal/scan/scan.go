@@ -73,6 +73,13 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
+// PendingSaver is a Saver that writes a scan's resources while its
+// findings are being evaluated, in the same transaction as the findings
+// (store.Store.SaveScanPending).
+type PendingSaver interface {
+	SaveScanPending(ctx context.Context, s *inventory.Scan, rs []inventory.Resource, findings func() ([]finding.Finding, error)) ([]finding.Finding, error)
+}
+
 // Run collects, validates, evaluates and saves. Nothing is saved unless every
 // stage succeeded, so an interrupted or failed run leaves the store as it was.
 func Run(ctx context.Context, o Options) (*Result, error) {
@@ -130,17 +137,28 @@ func (o *Options) finish(ctx context.Context, s *inventory.Scan, coll *inventory
 	s.Resources = len(coll.Resources)
 	log.Info("collected", "resources", s.Resources, "gaps", len(s.Gaps()))
 
-	fs, err := o.Evaluator.Evaluate(ctx, coll.Resources)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate policies: %w", err)
-	}
-	fs = append(fs, extra...)
-	s.Finished = now().UTC()
 	res := &Result{Scan: s, Resources: coll.Resources}
-	if o.Saver != nil {
-		if fs, err = o.Saver.SaveScan(ctx, s, coll.Resources, fs); err != nil {
-			return nil, fmt.Errorf("save scan: %w", err)
+	var (
+		fs  []finding.Finding
+		err error
+	)
+	if ps, ok := o.Saver.(PendingSaver); ok {
+		fs, err = o.evaluateWhileSaving(ctx, ps, s, coll.Resources, extra, now)
+	} else {
+		var finished time.Time
+		if fs, finished, err = o.evaluate(ctx, coll.Resources, extra, now); err == nil {
+			s.Finished = finished
 		}
+		if err == nil && o.Saver != nil {
+			if fs, err = o.Saver.SaveScan(ctx, s, coll.Resources, fs); err != nil {
+				err = fmt.Errorf("save scan: %w", err)
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.Saver != nil {
 		// The scan is saved: failing to read the latest only loses the note.
 		switch latest, err := o.Saver.LatestScan(ctx); {
 		case err != nil:
@@ -153,6 +171,57 @@ func (o *Options) finish(ctx context.Context, s *inventory.Scan, coll *inventory
 	res.Findings = fs
 	log.Info("scanned", "findings", len(fs), "complete", s.Complete())
 	return res, nil
+}
+
+// evaluate runs the policies and adds the enrichers' findings; finished
+// is when it was done, the scan's finish.
+func (o *Options) evaluate(ctx context.Context, rs []inventory.Resource, extra []finding.Finding, now func() time.Time) (fs []finding.Finding, finished time.Time, err error) {
+	if fs, err = o.Evaluator.Evaluate(ctx, rs); err != nil {
+		return nil, time.Time{}, fmt.Errorf("evaluate policies: %w", err)
+	}
+	return append(fs, extra...), now().UTC(), nil
+}
+
+// evaluateWhileSaving evaluates the policies while the saver writes the
+// resources: the two are independent until the findings are written, and
+// each alone leaves a CPU idle (the store writes on one). The evaluation
+// is stopped if the save fails first, and waited for either way.
+func (o *Options) evaluateWhileSaving(ctx context.Context, ps PendingSaver, s *inventory.Scan, rs []inventory.Resource, extra []finding.Finding, now func() time.Time) ([]finding.Finding, error) {
+	evalCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		fs       []finding.Finding
+		finished time.Time
+		evalErr  error
+		done     = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		fs, finished, evalErr = o.evaluate(evalCtx, rs, extra, now)
+	}()
+	// The scan is the saver's while it saves: its finish is set here,
+	// in the saver's goroutine, once the findings are in.
+	asked := false
+	saved, err := ps.SaveScanPending(ctx, s, rs, func() ([]finding.Finding, error) {
+		asked = true
+		<-done
+		if evalErr == nil {
+			s.Finished = finished
+		}
+		return fs, evalErr
+	})
+	cancel()
+	<-done
+	switch {
+	case asked && evalErr != nil:
+		// The save gave up on it: the evaluation's error is the one.
+		return nil, evalErr
+	case err != nil:
+		return nil, fmt.Errorf("save scan: %w", err)
+	case !asked:
+		return nil, fmt.Errorf("save scan %s: the store saved it without its findings", s.ID)
+	}
+	return saved, nil
 }
 
 // NewID returns a scan id that sorts by time: 20261122T013000Z-1a2b3c.

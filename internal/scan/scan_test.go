@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -105,20 +106,114 @@ func TestRunNothingSavedOnFailure(t *testing.T) {
 		"evaluate fails": {src: fakeSource{c: good}, eval: evalFunc(func([]inventory.Resource) ([]finding.Finding, error) { return nil, errors.New("boom") }), errSubstr: "evaluate policies: boom"},
 	}
 	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			saver := &fakeSaver{}
-			_, err := Run(context.Background(), Options{Source: tc.src, Evaluator: tc.eval, Saver: saver})
-			if err == nil || !strings.Contains(err.Error(), tc.errSubstr) {
-				t.Fatalf("error = %v, want %q", err, tc.errSubstr)
-			}
-			var ie *InputError
-			if errors.As(err, &ie) != tc.inputErr {
-				t.Errorf("InputError = %v, want %v", errors.As(err, &ie), tc.inputErr)
-			}
-			if saver.saved != nil {
-				t.Error("nothing may be saved when a stage fails")
-			}
-		})
+		for _, pending := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/pending=%v", name, pending), func(t *testing.T) {
+				fake := &fakeSaver{}
+				var saver Saver = fake
+				if pending {
+					saver = &pendingSaver{fakeSaver: fake}
+				}
+				_, err := Run(context.Background(), Options{Source: tc.src, Evaluator: tc.eval, Saver: saver})
+				if err == nil || !strings.Contains(err.Error(), tc.errSubstr) {
+					t.Fatalf("error = %v, want %q", err, tc.errSubstr)
+				}
+				var ie *InputError
+				if errors.As(err, &ie) != tc.inputErr {
+					t.Errorf("InputError = %v, want %v", errors.As(err, &ie), tc.inputErr)
+				}
+				if fake.saved != nil {
+					t.Error("nothing may be saved when a stage fails")
+				}
+			})
+		}
+	}
+}
+
+// pendingSaver is a PendingSaver: it "writes the resources" (closes
+// writing), fails there with failResources, else waits for the findings
+// and saves them as fakeSaver does.
+type pendingSaver struct {
+	*fakeSaver
+	failResources error
+	writing       chan struct{}
+}
+
+func (s *pendingSaver) SaveScanPending(ctx context.Context, sc *inventory.Scan, rs []inventory.Resource, findings func() ([]finding.Finding, error)) ([]finding.Finding, error) {
+	if s.writing != nil {
+		close(s.writing)
+	}
+	if s.failResources != nil {
+		return nil, s.failResources
+	}
+	fs, err := findings()
+	if err != nil {
+		return nil, err
+	}
+	return s.SaveScan(ctx, sc, rs, fs)
+}
+
+type ctxEval func(context.Context, []inventory.Resource) ([]finding.Finding, error)
+
+func (f ctxEval) Evaluate(ctx context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
+	return f(ctx, rs)
+}
+
+// TestRunEvaluatesWhileSaving: with a PendingSaver the resources are
+// written while the policies run, and the findings saved once they are
+// done, with the scan's finish time after the evaluation.
+func TestRunEvaluatesWhileSaving(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
+	clock := []time.Time{t0, t0.Add(3 * time.Second)}
+	now := func() time.Time { t := clock[0]; clock = clock[1:]; return t }
+	src := fakeSource{c: &inventory.Collection{Resources: []inventory.Resource{vol("a"), vol("b")}}}
+	saver := &pendingSaver{fakeSaver: &fakeSaver{}, writing: make(chan struct{})}
+	eval := ctxEval(func(ctx context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
+		select {
+		case <-saver.writing:
+		case <-time.After(10 * time.Second):
+			return nil, errors.New("the resources were not being saved while the policies ran")
+		}
+		return []finding.Finding{{Policy: "p", ARN: rs[1].ARN}}, nil
+	})
+	res, err := Run(context.Background(), Options{Source: src, Evaluator: eval, Saver: saver, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saver.saved != res.Scan || !res.Scan.Finished.Equal(t0.Add(3*time.Second)) {
+		t.Errorf("saved %+v, want the scan finished after its evaluation", saver.saved)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].ARN != "b" || !res.Findings[0].FirstSeen.Equal(t0) {
+		t.Errorf("findings = %+v, want the saver's", res.Findings)
+	}
+}
+
+// TestRunSaveFailsWhileEvaluating: a save that fails before it needs the
+// findings stops the evaluation, which has ended when Run returns, and
+// its error is the one returned.
+func TestRunSaveFailsWhileEvaluating(t *testing.T) {
+	src := fakeSource{c: &inventory.Collection{Resources: []inventory.Resource{vol("a")}}}
+	saver := &pendingSaver{fakeSaver: &fakeSaver{}, failResources: errors.New("disk full")}
+	ended := make(chan struct{})
+	eval := ctxEval(func(ctx context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
+		defer close(ended)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Second):
+			return nil, errors.New("the evaluation was not stopped")
+		}
+	})
+	_, err := Run(context.Background(), Options{Source: src, Evaluator: eval, Saver: saver})
+	if err == nil || !strings.Contains(err.Error(), "save scan: disk full") {
+		t.Fatalf("error = %v, want the save's", err)
+	}
+	select {
+	case <-ended:
+	default:
+		t.Error("Run returned while the evaluation still ran")
+	}
+	if saver.saved != nil {
+		t.Error("nothing may be saved when the save fails")
 	}
 }
 

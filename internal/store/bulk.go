@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"runtime"
 	"strings"
@@ -27,6 +28,46 @@ func values(rows, cols int) string {
 // list is an IN list of n placeholders, "?, ?, ?".
 func list(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// queryChunk runs the statement of one chunk of rows of a multi-row write
+// or look-up and calls fn on each row it returns. The statement of a full
+// chunk (chunkRows rows) is prepared once per transaction: its text is
+// the same for every full chunk, so it is parsed once, not a thousand
+// times in a big save.
+func queryChunk(ctx context.Context, tx *sqldb.Tx, query string, rows int, args []any, fn func(*sql.Rows) error) error {
+	if rows != chunkRows {
+		return eachRow(ctx, tx, query, args, fn)
+	}
+	st, err := tx.Prepared(ctx, query)
+	if err != nil {
+		return err
+	}
+	q, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	for q.Next() {
+		if err := fn(q); err != nil {
+			return err
+		}
+	}
+	return q.Err()
+}
+
+// execChunk is queryChunk for a statement that returns no rows.
+func execChunk(ctx context.Context, tx *sqldb.Tx, query string, rows int, args ...any) error {
+	if rows != chunkRows {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	}
+	st, err := tx.Prepared(ctx, query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
 }
 
 // chunks calls fn with the bounds of consecutive pieces of at most size

@@ -79,17 +79,23 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 	for _, ep := range open {
 		known[ep.bodyHash] = true
 	}
-	var args []any
+	// In hash order: each lands next to the one before in the hash
+	// index, not at a random page of it (a first scan's are all new).
+	var texts []int
 	for i := range ps {
 		if !known[ps[i].hash] {
 			known[ps[i].hash] = true
-			args = append(args, ps[i].hash, bodies[i])
+			texts = append(texts, i)
 		}
 	}
-	bodies = nil
+	slices.SortFunc(texts, func(a, b int) int { return strings.Compare(ps[a].hash, ps[b].hash) })
+	args := make([]any, 0, 2*len(texts))
+	for _, i := range texts {
+		args = append(args, ps[i].hash, bodies[i])
+	}
+	bodies, texts = nil, nil
 	if err := chunks(len(args)/2, chunkRows, func(lo, hi int) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO finding_versions (hash, body) VALUES `+values(hi-lo, 2)+` ON CONFLICT (hash) DO NOTHING`, args[2*lo:2*hi]...)
-		return err
+		return execChunk(ctx, tx, `INSERT INTO finding_versions (hash, body) VALUES `+values(hi-lo, 2)+` ON CONFLICT (hash) DO NOTHING`, hi-lo, args[2*lo:2*hi]...)
 	}); err != nil {
 		return nil, nil, fmt.Errorf("insert finding texts: %w", err)
 	}
@@ -296,8 +302,7 @@ func (l *lifecycle) byIDs(ctx context.Context, head string, ids []int64, args ..
 		for _, id := range ids[lo:hi] {
 			a = append(a, id)
 		}
-		_, err := l.tx.ExecContext(ctx, head+list(hi-lo)+`)`, a...)
-		return err
+		return execChunk(ctx, l.tx, head+list(hi-lo)+`)`, hi-lo, a...)
 	})
 }
 
@@ -352,8 +357,8 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 			p := &ps[i]
 			args = append(args, p.policy, p.arn, p.account, p.region, started, seq, started, seq, p.hash)
 		}
-		return eachRow(ctx, l.tx, `INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
-			VALUES `+values(hi-lo, 9)+` RETURNING id, policy, arn`, args, func(q *sql.Rows) error {
+		return queryChunk(ctx, l.tx, `INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
+			VALUES `+values(hi-lo, 9)+` RETURNING id, policy, arn`, hi-lo, args, func(q *sql.Rows) error {
 			var (
 				id          int64
 				policy, arn string

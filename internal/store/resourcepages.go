@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/store/sqldb"
@@ -97,18 +98,19 @@ func writeResourceIndex(ctx context.Context, tx *sqldb.Tx, seq int64, x *resourc
 			return fmt.Errorf("clear %s: %w", t, err)
 		}
 	}
+	// In key order: each row lands next to the one before in the table's
+	// key, not at a random page of it.
 	keys := make([]groupKey, 0, len(x.counts))
 	for k := range x.counts {
 		keys = append(keys, k)
 	}
-	if err := chunks(len(keys), indexBatch, func(lo, hi int) error {
-		args := make([]any, 0, (hi-lo)*7)
-		for _, k := range keys[lo:hi] {
-			args = append(args, seq, k.account, k.system, k.typ, k.kind, k.dflt, x.counts[k])
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO resource_counts (scan_seq, account, system, type, managed_kind, managed_default, resources)
-			VALUES `+values(hi-lo, 7), args...)
-		return err
+	slices.SortFunc(keys, func(a, b groupKey) int {
+		return cmp.Or(strings.Compare(a.account, b.account), strings.Compare(a.system, b.system), strings.Compare(a.typ, b.typ),
+			strings.Compare(a.kind, b.kind), compareBool(a.dflt, b.dflt))
+	})
+	if err := insertRows(ctx, tx, "resource_counts", []string{"scan_seq", "account", "system", "type", "managed_kind", "managed_default", "resources"}, len(keys), func(i int, d []any) {
+		k := &keys[i]
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6] = seq, k.account, k.system, k.typ, k.kind, k.dflt, int64(x.counts[*k])
 	}); err != nil {
 		return fmt.Errorf("insert resource counts: %w", err)
 	}
@@ -128,6 +130,17 @@ func writeResourceIndex(ctx context.Context, tx *sqldb.Tx, seq int64, x *resourc
 		return fmt.Errorf("record resource index: %w", err)
 	}
 	return nil
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // indexResourcesAfterSave indexes the resources of a scan just saved,

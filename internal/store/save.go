@@ -18,7 +18,7 @@ import (
 )
 
 // checkScan rejects what the store cannot keep consistently.
-func checkScan(scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) error {
+func checkScan(scan *inventory.Scan, resources []inventory.Resource) error {
 	switch {
 	case scan == nil:
 		return errors.New("scan is nil")
@@ -37,6 +37,11 @@ func checkScan(scan *inventory.Scan, resources []inventory.Resource, findings []
 	if err := inventory.CheckUnique(resources); err != nil {
 		return fmt.Errorf("scan %s: %w", scan.ID, err)
 	}
+	return nil
+}
+
+// checkFindings rejects findings the lifecycle cannot key.
+func checkFindings(scan *inventory.Scan, findings []finding.Finding) error {
 	seen := make(map[string]struct{}, len(findings))
 	for i := range findings {
 		f := &findings[i]
@@ -64,7 +69,11 @@ type episode struct {
 }
 
 func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
-	if err := checkScan(scan, resources, findings); err != nil {
+	return s.SaveScanPending(ctx, scan, resources, func() ([]finding.Finding, error) { return findings, nil })
+}
+
+func (s *sqlStore) SaveScanPending(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings func() ([]finding.Finding, error)) ([]finding.Finding, error) {
+	if err := checkScan(scan, resources); err != nil {
 		return nil, fmt.Errorf("save scan: %w", err)
 	}
 	began := time.Now()
@@ -76,6 +85,10 @@ func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources
 	var took savePhases
 	out, err := s.saveScan(ctx, tx, scan, resources, findings, &took)
 	if err != nil {
+		var fe *pendingError
+		if errors.As(err, &fe) {
+			return nil, fe.err
+		}
 		return nil, fmt.Errorf("save scan %s: %w", scan.ID, s.describe(err))
 	}
 	committing := time.Now()
@@ -83,10 +96,18 @@ func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources
 		return nil, fmt.Errorf("save scan %s: commit: %w", scan.ID, s.describe(err))
 	}
 	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
-	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(findings), "took", ms(time.Since(began)),
-		"resources_took", ms(took.resources), "findings_took", ms(took.findings), "index_took", ms(took.index), "commit_took", ms(time.Since(committing)))
+	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(out), "took", ms(time.Since(began)),
+		"resources_took", ms(took.resources), "waited_findings", ms(took.waited), "findings_took", ms(took.findings),
+		"index_took", ms(took.index), "commit_took", ms(time.Since(committing)))
 	return out, nil
 }
+
+// pendingError is the error of a SaveScanPending's findings function: the
+// save is abandoned and the caller gets it as it was.
+type pendingError struct{ err error }
+
+func (e *pendingError) Error() string { return e.err.Error() }
+func (e *pendingError) Unwrap() error { return e.err }
 
 // beginWrite starts a write transaction. Another process saving a big scan
 // may hold the write lock for longer than busy_timeout: the wait goes on,
@@ -117,10 +138,10 @@ func (s *sqlStore) beginWrite(ctx context.Context) (*sqldb.Tx, error) {
 
 // savePhases is how long each part of a save took, for the log.
 type savePhases struct {
-	resources, findings, index time.Duration
+	resources, waited, findings, index time.Duration
 }
 
-func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding, took *savePhases) ([]finding.Finding, error) {
+func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.Scan, resources []inventory.Resource, pending func() ([]finding.Finding, error), took *savePhases) ([]finding.Finding, error) {
 	started := scan.Started.UnixNano()
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM scans WHERE id = ?`, scan.ID).Scan(&exists); err != nil {
@@ -173,7 +194,28 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 	if err := insertResources(ctx, tx, seq, prevSeq, resources); err != nil {
 		return nil, err
 	}
+	if err := indexResourcesAfterSave(ctx, tx, seq, resources); err != nil {
+		return nil, err
+	}
 	took.resources = time.Since(t)
+
+	// What follows needs the findings: the resources were written while
+	// they were being worked out.
+	t = time.Now()
+	findings, err := pending()
+	if err != nil {
+		return nil, &pendingError{err}
+	}
+	took.waited = time.Since(t)
+	if err := checkFindings(scan, findings); err != nil {
+		return nil, err
+	}
+	// The scan finished (its findings worked out) after its row was
+	// written.
+	if _, err := tx.ExecContext(ctx, `UPDATE scans SET finished_at = ? WHERE seq = ?`, nanos(scan.Finished), seq); err != nil {
+		return nil, fmt.Errorf("record scan finish: %w", err)
+	}
+
 	t = time.Now()
 	out, rows, err := saveFindings(ctx, tx, seq, prevSeq, later, scan, findings)
 	if err != nil {
@@ -182,9 +224,6 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 	took.findings = time.Since(t)
 	t = time.Now()
 	if err := reindexAfterSave(ctx, tx, seq, rows, later); err != nil {
-		return nil, err
-	}
-	if err := indexResourcesAfterSave(ctx, tx, seq, resources); err != nil {
 		return nil, err
 	}
 	took.index = time.Since(t)
@@ -474,7 +513,7 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 		for _, p := range rs {
 			args = append(args, p.hash)
 		}
-		if err := eachRow(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(rs))+`)`, args, keep); err != nil {
+		if err := queryChunk(ctx, tx, `SELECT hash, id, resource_id FROM resource_versions WHERE hash IN (`+list(len(rs))+`)`, len(rs), args, keep); err != nil {
 			return fmt.Errorf("look up resource versions: %w", err)
 		}
 	}
@@ -526,7 +565,7 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 		n++
 	}
 	if n > 0 {
-		if err := eachRow(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, args, keepID); err != nil {
+		if err := queryChunk(ctx, tx, `INSERT INTO resources (arn, account, region) VALUES `+values(n, 3)+` RETURNING arn, id`, n, args, keepID); err != nil {
 			return fmt.Errorf("insert resources: %w", err)
 		}
 	}
@@ -540,7 +579,7 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 		}
 	}
 	if n > 0 {
-		if err := eachRow(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(n, 3)+` RETURNING hash, id, resource_id`, args, keep); err != nil {
+		if err := queryChunk(ctx, tx, `INSERT INTO resource_versions (hash, resource_id, body) VALUES `+values(n, 3)+` RETURNING hash, id, resource_id`, n, args, keep); err != nil {
 			return fmt.Errorf("insert resource versions: %w", err)
 		}
 	}

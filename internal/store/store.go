@@ -75,6 +75,12 @@ type Store interface {
 	// It returns the findings, in input order, with FirstSeen and LastSeen
 	// as of this scan.
 	SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error)
+	// SaveScanPending is SaveScan for a scan whose findings are still
+	// being worked out: it writes the scan's resources while they are,
+	// then calls findings (which waits for them) and writes them, all in
+	// the one transaction. scan.Finished is read after findings returns.
+	// An error from findings abandons the save and is returned as it is.
+	SaveScanPending(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings func() ([]finding.Finding, error)) ([]finding.Finding, error)
 
 	// LatestScan is the last scan in scan order (the one that started
 	// last); ErrNotFound when there is none.

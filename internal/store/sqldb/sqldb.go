@@ -191,6 +191,7 @@ type Tx struct {
 	tx      *sql.Tx
 	conn    *sql.Conn // a PostgreSQL write transaction's, for CopyFrom
 	dialect Dialect
+	stmts   map[string]*sql.Stmt // Prepared's
 }
 
 // Dialect is the SQL the database speaks.
@@ -256,6 +257,24 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 
 func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
 	return tx.tx.PrepareContext(ctx, tx.dialect.Rebind(query))
+}
+
+// Prepared is query prepared once per transaction, for a statement run
+// many times in it (each full chunk of a multi-row write): parsed once,
+// not at each run. The statement closes with the transaction.
+func (tx *Tx) Prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := tx.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := tx.tx.PrepareContext(ctx, tx.dialect.Rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
 }
 
 // Snapshot is a read-only transaction: all its queries see the database as

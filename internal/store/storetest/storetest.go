@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		"FindingKeyset":     testFindingKeyset,
 		"Prune":             testPrune,
 		"Notices":           testNotices,
+		"SavePending":       testSavePending,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {
@@ -309,6 +310,65 @@ func testRejects(t *testing.T, open Opener) {
 				t.Errorf("findings after a rejected save = %v, %v; want p with last seen %v", fs, err, at(5))
 			}
 		})
+	}
+}
+
+// testSavePending: SaveScanPending writes what SaveScan writes, reading
+// the findings and the scan's finish only once its findings function
+// returns; an error from that function leaves nothing stored and is
+// returned as it is.
+func testSavePending(t *testing.T, open Opener) {
+	s := newStore(t, open)
+	ctx := context.Background()
+	rs, fs := Estate(40, 0)
+	sc := scan("pending", 1)
+	finished := sc.Finished
+	sc.Finished = time.Time{}
+	out, err := s.SaveScanPending(ctx, sc, rs, func() ([]finding.Finding, error) {
+		sc.Finished = finished
+		return fs, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIntegrity(t, s)
+	if len(out) != len(fs) || !out[0].FirstSeen.Equal(at(1)) {
+		t.Errorf("SaveScanPending returned %d findings (first seen %v), want %d first seen %v", len(out), out[0].FirstSeen, len(fs), at(1))
+	}
+	got, err := s.Scan(ctx, "pending")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Finished.Equal(finished) {
+		t.Errorf("finished = %v, want %v (set while the findings were worked out)", got.Finished, finished)
+	}
+	stored, err := s.Findings(ctx, "pending")
+	if err != nil || len(stored) != len(fs) {
+		t.Errorf("findings stored: %d, %v; want %d", len(stored), err, len(fs))
+	}
+	gotRs, err := s.Resources(ctx, "pending")
+	if err != nil || len(gotRs) != len(rs) {
+		t.Errorf("resources stored: %d, %v; want %d", len(gotRs), err, len(rs))
+	}
+
+	boom := errors.New("evaluation failed")
+	rs2, _ := Estate(40, 1)
+	if _, err := s.SaveScanPending(ctx, scan("failed", 2), rs2, func() ([]finding.Finding, error) { return nil, boom }); !errors.Is(err, boom) || err.Error() != boom.Error() {
+		t.Fatalf("SaveScanPending with a failing findings function: err = %v, want %v as it is", err, boom)
+	}
+	checkIntegrity(t, s)
+	if _, err := s.Scan(ctx, "failed"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("scan of a failed save: err = %v, want ErrNotFound", err)
+	}
+	if gotRs, err := s.Resources(ctx, "pending"); err != nil || len(gotRs) != len(rs) {
+		t.Errorf("resources of the scan before, after a failed save: %d, %v; want %d", len(gotRs), err, len(rs))
+	}
+	dup := []finding.Finding{fs[0], fs[0]}
+	if _, err := s.SaveScanPending(ctx, scan("dupf", 2), rs2, func() ([]finding.Finding, error) { return dup, nil }); err == nil {
+		t.Fatal("SaveScanPending accepted a finding twice")
+	}
+	if _, err := s.Scan(ctx, "dupf"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("scan of a rejected save: err = %v, want ErrNotFound", err)
 	}
 }
 
