@@ -201,11 +201,11 @@ func TestParquetMatchesCSV(t *testing.T) {
 }
 
 // TestParquetCancelled: a read whose context is cancelled stops with the
-// context's error, said once. The bill has two row groups (the synthetic
-// writer's hold 128Ki lines), so more than one worker sees the cancel.
+// context's error, said once. The bill has three row groups, read by
+// three workers, so more than one worker sees the cancel.
 func TestParquetCancelled(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteSyntheticFOCUSParquet(&buf, 140_000); err != nil {
+	if err := writeSynthFOCUS(&buf, 3_000, 1_000, func(r synthFOCUS) synthFOCUS { return r }); err != nil {
 		t.Fatal(err)
 	}
 	if f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil || len(f.RowGroups()) < 2 {
@@ -213,7 +213,9 @@ func TestParquetCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := NewAggregator("").ReadParquet(ctx, "bill", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	a := NewAggregator("")
+	a.tune.workers = 3
+	_, err := a.ReadParquet(ctx, "bill", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if want := "bill: " + context.Canceled.Error(); err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
