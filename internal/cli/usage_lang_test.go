@@ -149,3 +149,37 @@ func TestDoraImportFileErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageBothLanguages: refusals of serve's and cost ingest's flags
+// exit 2 with the same reason in English and in Japanese.
+func TestUsageBothLanguages(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "empty.db")
+	tests := map[string]struct {
+		args   []string
+		en, ja string
+	}{
+		"listen not host:port": {[]string{"serve", "--dev", "--listen", "8080"},
+			`--listen "8080": want host:port, e.g. 127.0.0.1:8080`,
+			`--listen "8080": ホスト:ポートの形で指定してください（例: 127.0.0.1:8080）`},
+		"listen beyond loopback without login": {[]string{"serve", "--dev", "--listen", "0.0.0.0:8080"},
+			`--listen "0.0.0.0:8080": without login (--dev, --demo) steward serve answers on a loopback address only (127.0.0.1, ::1, localhost); configure serve.auth to serve others`,
+			`--listen "0.0.0.0:8080": ログインなし（--dev、--demo）で待ち受けられるのはループバックアドレス（127.0.0.1、::1、localhost）だけです。ほかのホストから使うには serve.auth を設定してください`},
+		"cost explorer without --to": {[]string{"cost", "ingest", "--cost-explorer", "--from", "2026-02-01"},
+			`cost explorer: --from and --to are required (each request costs $0.01)`,
+			`Cost Explorer: --from と --to を指定してください（リクエストごとに $0.01 かかります）`},
+		"cost explorer backwards": {[]string{"cost", "ingest", "--cost-explorer", "--from", "2026-02-01", "--to", "2026-01-01"},
+			`cost explorer: --from 2026-02-01 is not before --to 2026-01-01`,
+			`Cost Explorer: --from 2026-02-01 が --to 2026-01-01 より前になっていません`},
+	}
+	for name, tc := range tests {
+		for lang, want := range map[string]string{"en": tc.en, "ja": tc.ja} {
+			t.Run(name+", "+lang, func(t *testing.T) {
+				t.Parallel()
+				code, _, errs := runLang(t, nil, 0, append([]string{"--lang", lang, "--store", store}, tc.args...)...)
+				if want := "steward: " + want + "\n"; code != ExitUsage || errs != want {
+					t.Errorf("exit %d, stderr\n%q\nwant exit %d and\n%q", code, errs, ExitUsage, want)
+				}
+			})
+		}
+	}
+}
