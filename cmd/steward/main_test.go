@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
 // The scripts in testdata/script run the real steward binary: what a user
@@ -40,6 +41,11 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			// Each script gets its own store and home, never the user's.
+			// The store is an empty one copied, not migrated again by the
+			// script's first command (see storetest.EmptySQLite).
+			if err := storetest.WriteEmptySQLite(env.WorkDir + "/steward.db"); err != nil {
+				return err
+			}
 			env.Setenv("STEWARD_STORE", env.WorkDir+"/steward.db")
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("XDG_DATA_HOME", env.WorkDir+"/data")

@@ -211,7 +211,7 @@ func TestCleanupAgainstMoto(t *testing.T) {
 	if err := os.WriteFile(conf, []byte("regions: ["+region+"]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(dir, "s.db")
+	db := emptyStore(t, dir, "s.db")
 	t0 := time.Now().UTC().AddDate(0, 0, 400)
 	clock := t0
 	run := func(args ...string) (int, string, string) {

@@ -136,16 +136,17 @@ func (e exitError) Error() string { return e.msg }
 
 // Parse parses args into a CLI. It is pure: no command runs. Help and
 // parse errors are written to env.Stdout/Stderr; exit is called for --help.
+// Help is in the language of --lang, STEWARD_LANG or the locale (the
+// lang: of steward.yaml is not read to print help).
 func Parse(args []string, env Env, exit func(int)) (*CLI, *kong.Context, error) {
 	var c CLI
+	lang := parseLang(args, env)
 	p, err := kong.New(&c,
 		kong.Name("steward"),
-		kong.Description("steward keeps an AWS estate known, owned, cheap, secure and shippable.\n\n"+
-			"Start with `steward demo`: it scans a synthetic estate, no AWS account needed.\n\n"+
-			"Exit codes: 0 ok; 1 findings at or above --fail-on; 2 bad input (flags, config,\n"+
-			"policy or scan files); 3 scan incomplete (coverage gaps); 4 steward failed."),
+		kong.Description(lang.T("help.app")),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Help(helpIn(lang)),
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Exit(exit),
 		kong.Vars{"formats": "table, json, csv, sarif, markdown", "version": "steward " + versionString()},

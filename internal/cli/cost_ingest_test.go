@@ -66,7 +66,7 @@ func TestCostIngestExitCodes(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			db := filepath.Join(dir, "steward.db")
+			db := emptyStore(t, dir, "steward.db")
 			cfg := filepath.Join(dir, "steward.yaml")
 			if err := os.WriteFile(cfg, []byte("store: "+db+"\n"+tc.config), 0o600); err != nil {
 				t.Fatal(err)

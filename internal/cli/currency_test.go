@@ -15,7 +15,7 @@ import (
 func TestFindingsUnderAnotherCurrency(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	store := filepath.Join(dir, "steward.db")
+	store := emptyStore(t, dir, "steward.db")
 	cfg := map[string]string{
 		"USD": filepath.Join(dir, "usd.yaml"),
 		"JPY": filepath.Join(dir, "jpy.yaml"),

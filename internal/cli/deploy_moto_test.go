@@ -44,7 +44,7 @@ func TestDeployCollectAgainstMoto(t *testing.T) {
 	if err := os.WriteFile(conf, []byte("regions: ["+region+"]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(dir, "steward.db")
+	db := emptyStore(t, dir, "steward.db")
 	run := func(args ...string) (int, string, string) {
 		env, out, errb := testEnv()
 		env.Now = time.Now

@@ -109,7 +109,7 @@ func TestDevEnvironmentAgainstMoto(t *testing.T) {
 		"bastion:\n  cluster: ops\n  service: bastion\n  database:\n    host: shop-dev-aurora.cluster-x.ap-northeast-1.rds.amazonaws.com\n    port: 5432\n    local_port: 15432\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(dir, "s.db")
+	db := emptyStore(t, dir, "s.db")
 	run := func(now time.Time, args ...string) (int, string, string) {
 		t.Helper()
 		env, out, errb := testEnv()

@@ -34,7 +34,7 @@ type envWorld struct {
 
 func newEnvWorld(t *testing.T) *envWorld {
 	dir := t.TempDir()
-	return &envWorld{t: t, store: filepath.Join(dir, "s.db"), now: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC), user: "alice"}
+	return &envWorld{t: t, store: emptyStore(t, dir, "s.db"), now: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC), user: "alice"}
 }
 
 func (w *envWorld) run(args ...string) (int, string, string) {
@@ -264,7 +264,7 @@ func TestLeaseHoldsAndChores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"), slog.New(slog.DiscardHandler))
+	st, err := store.Open(ctx, emptyStore(t, t.TempDir(), "s.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

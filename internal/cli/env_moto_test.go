@@ -31,7 +31,7 @@ func TestLeaseHoldsScheduleAgainstMoto(t *testing.T) {
 		"leases:\n  environments: [batchbox]\n  remind_before: off\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(dir, "s.db")
+	db := emptyStore(t, dir, "s.db")
 	// Thursday 19 November 2026, 18:00 in Tokyo.
 	now := time.Date(2026, 11, 19, 9, 0, 0, 0, time.UTC)
 	run := func(args ...string) (int, string, string) {

@@ -80,7 +80,7 @@ func TestServeEventsAgainstMoto(t *testing.T) {
 	}
 	queueURL := *created.QueueUrl
 
-	store := filepath.Join(dir, "steward.db")
+	store := emptyStore(t, dir, "steward.db")
 	conf := filepath.Join(dir, "steward.yaml")
 	if err := os.WriteFile(conf, []byte("regions: ["+region+"]\n"+
 		"policies:\n  params:\n    ebs-unattached: {days: 0}\n"+

@@ -253,7 +253,7 @@ func TestDeliveryAndJournalJapanese(t *testing.T) {
 func TestDeliveryExplainGolden(t *testing.T) {
 	for _, lang := range []string{"en", "ja"} {
 		t.Run(lang, func(t *testing.T) {
-			store := filepath.Join(t.TempDir(), "s.db")
+			store := emptyStore(t, t.TempDir(), "s.db")
 			var all strings.Builder
 			for _, args := range [][]string{
 				{"deploy", "record", "--service", "api", "--env", "prod", "--sha", "1a2b3c4d5e", "--result", "success", "--tool", "ecspresso", "--finished", "2026-11-18T09:00:00Z"},
@@ -410,7 +410,7 @@ func TestConfigErrorLanguage(t *testing.T) {
 // does not define is said in the reader's language, with what is defined.
 func TestUnknownNamesInJapanese(t *testing.T) {
 	cfg := writeConfig(t, "time_zone: Asia/Tokyo\nteams:\n  team-api:\n    services: [api]\nschedules:\n  office-hours:\n    windows: [\"mon-fri 09:00-18:00\"]\n")
-	store := filepath.Join(t.TempDir(), "s.db")
+	store := emptyStore(t, t.TempDir(), "s.db")
 	tests := map[string]struct {
 		args   []string
 		ja, en string

@@ -22,7 +22,7 @@ func TestScheduleOverrideCommands(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(scheduleConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(dir, "s.db")
+	db := emptyStore(t, dir, "s.db")
 	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC) // 19:00 in Tokyo
 	run := func(lang string, args ...string) (int, string, string) {
 		t.Helper()

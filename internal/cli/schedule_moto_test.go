@@ -174,7 +174,7 @@ func TestScheduleRunAgainstMoto(t *testing.T) {
 		"slack:\n  channel: \"#sre\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(dir, "s.db")
+	db := emptyStore(t, dir, "s.db")
 	run := func(args ...string) (int, string, string) {
 		t.Helper()
 		env, out, errb := testEnv()

@@ -91,7 +91,7 @@ func (c *ServeCmd) Run(ctx context.Context, r *runner) error {
 func loopbackOnly(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:8080", addr)
+		return i18n.Say("cli.err.listen.hostport", addr).Err()
 	}
 	if host == "localhost" {
 		return nil
@@ -99,7 +99,7 @@ func loopbackOnly(addr string) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("--listen %q: without login (--dev, --demo) steward serve answers on a loopback address only (127.0.0.1, ::1, localhost); configure serve.auth to serve others", addr)
+	return i18n.Say("cli.err.listen.loopback", addr).Err()
 }
 
 // seedDemo fills the store as `steward demo` and `steward cost ingest

@@ -53,7 +53,7 @@ func TestServeDemo(t *testing.T) {
 	defer cancel()
 	code := make(chan int, 1)
 	go func() {
-		code <- Main(ctx, []string{"--store", filepath.Join(dir, "steward.db"), "serve", "--demo", "--listen", "127.0.0.1:0"}, env)
+		code <- Main(ctx, []string{"--store", emptyStore(t, dir, "steward.db"), "serve", "--demo", "--listen", "127.0.0.1:0"}, env)
 	}()
 
 	base := servedAt(t, &stderr, code)

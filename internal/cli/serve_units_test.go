@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 // The server's AWS scan is read by units on river; the demo and a scan
 // through a Config aggregator stay one job.
 func TestScanByUnits(t *testing.T) {
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"), slog.New(slog.DiscardHandler))
+	st, err := store.Open(context.Background(), emptyStore(t, t.TempDir(), "s.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

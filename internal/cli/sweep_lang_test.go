@@ -13,7 +13,7 @@ import (
 // on the demo's store: their output is kept as a golden file, and none of
 // the English sentences steward used to leave in them may show.
 func TestCommonCommandsJapanese(t *testing.T) {
-	store := filepath.Join(t.TempDir(), "s.db")
+	store := emptyStore(t, t.TempDir(), "s.db")
 	// The scan is made in Japanese: a finding's message is written in the
 	// language of the scan that found it.
 	for _, args := range [][]string{{"--lang", "ja", "demo"}, {"cost", "ingest", "--demo"}} {

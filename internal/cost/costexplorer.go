@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/steward-sre/steward/internal/cost/bill"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/money"
 )
 
@@ -41,9 +42,9 @@ type CostExplorerOptions struct {
 func (o *CostExplorerOptions) Validate() error {
 	switch {
 	case o.From.IsZero() || o.To.IsZero():
-		return fmt.Errorf("cost explorer: --from and --to are required (each request costs %s)", money.Format(MustMoney(CostExplorerRequestPrice), money.USD))
+		return i18n.Wrap(i18n.Say("cost.ctx.ce"), i18n.Say("cost.err.ce.fromto", money.Format(MustMoney(CostExplorerRequestPrice), money.USD)).Err())
 	case !o.From.Before(o.To):
-		return fmt.Errorf("cost explorer: --from %s is not before --to %s", o.From.Format(time.DateOnly), o.To.Format(time.DateOnly))
+		return i18n.Wrap(i18n.Say("cost.ctx.ce"), i18n.Say("cost.err.ce.order", o.From.Format(time.DateOnly), o.To.Format(time.DateOnly)).Err())
 	case o.TagKey == "":
 		return fmt.Errorf("cost explorer: TagKey is required")
 	case o.Now.IsZero():

@@ -116,10 +116,10 @@ var incidentColumns = []column[Incident]{
 func ReadImport(name string, kind Kind, r io.Reader) (Data, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
 	if err != nil {
-		return Data{}, fmt.Errorf("read %s: %w", name, err)
+		return Data{}, i18n.Wrap(i18n.Say("delivery.import.read", name), err)
 	}
 	if len(data) > MaxImportBytes {
-		return Data{}, fmt.Errorf("%s: larger than %d MiB; split it into several imports", name, MaxImportBytes>>20)
+		return Data{}, i18n.Say("delivery.import.toobig", name, MaxImportBytes>>20).Err()
 	}
 	var d Data
 	switch kind {
@@ -147,7 +147,7 @@ func ReadImport(name string, kind Kind, r io.Reader) (Data, error) {
 			return x.ID, x.Validate()
 		})
 	default:
-		return Data{}, fmt.Errorf("%s: unknown kind of import %q (valid: deployments, commits, changes, incidents)", name, kind)
+		return Data{}, i18n.Say("delivery.import.kind", name, string(kind)).Err()
 	}
 	return d, err
 }
@@ -159,7 +159,7 @@ func readRecords[T any](name string, data []byte, cols []column[T], check func(*
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
-		return readJSON(name, trimmed, check)
+		return readJSON(name, trimmed, columnNames(cols), check)
 	}
 	return readCSV(name, data, cols, check)
 }
@@ -177,10 +177,10 @@ func readCSV[T any](name string, data []byte, cols []column[T], check func(*T) (
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: empty file: a header row is required (%s)", name, columnNames(cols))
+		return nil, i18n.Say("delivery.import.empty", name, columnNames(cols)).Err()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, csvError(name, 0, nil, err)
 	}
 	idx := make([]int, len(header)) // header position -> column
 	seen := map[string]bool{}
@@ -188,17 +188,17 @@ func readCSV[T any](name string, data []byte, cols []column[T], check func(*T) (
 		h = strings.TrimSpace(h)
 		ci := slices.IndexFunc(cols, func(c column[T]) bool { return c.name == h })
 		if ci < 0 {
-			return nil, fmt.Errorf("%s: unknown column %q (valid: %s)", name, h, columnNames(cols))
+			return nil, i18n.Say("delivery.import.column", name, h, columnNames(cols)).Err()
 		}
 		if seen[h] {
-			return nil, fmt.Errorf("%s: column %q appears twice in the header", name, h)
+			return nil, i18n.Say("delivery.import.twice", name, h).Err()
 		}
 		seen[h] = true
 		idx[i] = ci
 	}
 	for _, c := range cols {
 		if c.required && !seen[c.name] {
-			return nil, fmt.Errorf("%s: missing column %q (the header must have %s)", name, c.name, columnNames(requiredOnly(cols)))
+			return nil, i18n.Say("delivery.import.missing", name, c.name, columnNames(requiredOnly(cols))).Err()
 		}
 	}
 	var out []T
@@ -209,15 +209,11 @@ func readCSV[T any](name string, data []byte, cols []column[T], check func(*T) (
 			return out, nil
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("%s:%d: %w", name, pe.Line, pe.Err)
-			}
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, csvError(name, len(header), rec, err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(out) >= MaxImportRows {
-			return nil, fmt.Errorf("%s:%d: more than %d rows; split it into several imports", name, line, MaxImportRows)
+			return nil, i18n.Say("delivery.import.rows", name, line, MaxImportRows).Err()
 		}
 		var x T
 		for i, v := range rec {
@@ -230,7 +226,7 @@ func readCSV[T any](name string, data []byte, cols []column[T], check func(*T) (
 			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 		if first, dup := keys[key]; dup {
-			return nil, fmt.Errorf("%s:%d: %s is already on line %d", name, line, key, first)
+			return nil, i18n.Say("delivery.import.dupline", name, line, key, first).Err()
 		}
 		keys[key] = line
 		out = append(out, x)
@@ -241,37 +237,68 @@ func requiredOnly[T any](cols []column[T]) []column[T] {
 	return slices.DeleteFunc(slices.Clone(cols), func(c column[T]) bool { return !c.required })
 }
 
-func readJSON[T any](name string, data []byte, check func(*T) (string, error)) ([]T, error) {
+// csvError says where and why a CSV record cannot be read; header is the
+// header's field count and rec the record read, for a record of another
+// count. A quote error names the line its record starts on, where the
+// quote to fix is (the reader may stop lines later).
+func csvError(name string, header int, rec []string, err error) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	switch {
+	case errors.Is(pe.Err, csv.ErrFieldCount):
+		return i18n.Say("delivery.import.fields", name, pe.StartLine, len(rec), header).Err()
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return i18n.Say("delivery.import.quote", name, pe.StartLine).Err()
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return i18n.Say("delivery.import.unquote", name, pe.StartLine).Err()
+	}
+	return fmt.Errorf("%s:%d: %w", name, pe.Line, pe.Err)
+}
+
+// readJSON reads a JSON array of records; fields are the names a record
+// may have, for the error that names one it may not.
+func readJSON[T any](name string, data []byte, fields string, check func(*T) (string, error)) ([]T, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if _, err := dec.Token(); err != nil { // the '['
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, jsonMessage(err))
 	}
 	var out []T
 	keys := map[string]int{}
 	for i := 0; dec.More(); i++ {
+		at := i18n.Say("delivery.import.element", name, i)
 		if i >= MaxImportRows {
-			return nil, fmt.Errorf("%s: element %d: more than %d records; split it into several imports", name, i, MaxImportRows)
+			return nil, i18n.Say("delivery.import.records", name, i, MaxImportRows).Err()
 		}
 		var x T
 		if err := dec.Decode(&x); err != nil {
-			return nil, fmt.Errorf("%s: element %d: %w", name, i, jsonMessage(err))
+			// The decoder words an unknown field in English only, and
+			// does not say which fields there are.
+			if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+				return nil, i18n.Wrap(at, i18n.Say("delivery.err.jsonfield", f, fields).Err())
+			}
+			return nil, i18n.Wrap(at, jsonMessage(err))
 		}
 		key, err := check(&x)
 		if err != nil {
-			return nil, fmt.Errorf("%s: element %d: %w", name, i, err)
+			return nil, i18n.Wrap(at, err)
 		}
 		if first, dup := keys[key]; dup {
-			return nil, fmt.Errorf("%s: element %d: %s is already element %d", name, i, key, first)
+			return nil, i18n.Say("delivery.import.dupelement", name, i, key, first).Err()
 		}
 		keys[key] = i
 		out = append(out, x)
 	}
 	if _, err := dec.Token(); err != nil { // the ']'
-		return nil, fmt.Errorf("%s: %w", name, err)
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF // the array is not closed
+		}
+		return nil, fmt.Errorf("%s: %w", name, jsonMessage(err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: unexpected data after the JSON array", name)
+		return nil, i18n.Say("delivery.import.trailing", name).Err()
 	}
 	return out, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -105,7 +106,7 @@ func Get(id string) (*Framework, error) {
 		}
 		ids = append(ids, fws[i].ID)
 	}
-	return nil, fmt.Errorf("unknown framework %q (valid: %s)", id, strings.Join(ids, ", "))
+	return nil, i18n.Say("framework.err.unknown", id, strings.Join(ids, ", ")).Err()
 }
 
 // IDs lists the catalogues' ids.

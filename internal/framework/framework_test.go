@@ -41,8 +41,13 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("fsbp lacks %s", id)
 		}
 	}
-	if _, err := Get("pci"); err == nil || !strings.Contains(err.Error(), "valid: fsbp, cis") {
-		t.Errorf("Get(pci) error = %v", err)
+	_, err = Get("pci")
+	p, ok := i18n.PhraseOf(err)
+	if want := `unknown framework "pci" (valid: fsbp, cis)`; err == nil || err.Error() != want || !ok {
+		t.Errorf("Get(pci) error = %v, want %s said as a phrase", err, want)
+	}
+	if got, want := p.In(i18n.JA), `"pci" というフレームワークはありません（指定できる値: fsbp, cis）`; got != want {
+		t.Errorf("Get(pci) in Japanese = %s, want %s", got, want)
 	}
 }
 

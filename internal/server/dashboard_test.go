@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/store"
+	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
 // hostile is a resource name that would run script if a page printed it
@@ -38,7 +38,7 @@ func arn(n int) string {
 func testServer(t testing.TB, yaml string) *Server {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "steward.db"), nil)
+	st, err := store.Open(ctx, storetest.EmptySQLite(t, t.TempDir(), "steward.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func TestTimeZone(t *testing.T) {
 }
 
 func TestNoScan(t *testing.T) {
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"), nil)
+	st, err := store.Open(context.Background(), storetest.EmptySQLite(t, t.TempDir(), "s.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

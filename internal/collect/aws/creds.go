@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -57,18 +58,23 @@ func (s *Source) usesEmulator() bool {
 	return s.opts.EndpointURL != "" || os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
 }
 
-func profileLabel(p string) string {
+func profileLabel(p string) string { return profilePhrase(p).In(i18n.EN) }
+
+// profilePhrase names the credentials of profile p ("" the default
+// chain) in the reader's language.
+func profilePhrase(p string) i18n.Phrase {
 	if p == "" {
-		return "default credential chain"
+		return i18n.Say("aws.label.default")
 	}
-	return fmt.Sprintf("profile %q", p)
+	return i18n.Say("aws.label.profile", p)
 }
 
-func profileFix(p string) string {
+// profileFix says what to run when the credentials of profile p fail.
+func profileFix(p string) i18n.Phrase {
 	if p == "" {
-		return `set AWS_PROFILE, run "aws sso login", or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`
+		return i18n.Say("aws.fix.default")
 	}
-	return fmt.Sprintf(`run "aws sso login --profile %s" or "aws configure --profile %s"`, p, p)
+	return i18n.Say("aws.fix.profile", p)
 }
 
 // identify checks the credentials of cfg with sts:GetCallerIdentity, which
@@ -115,11 +121,11 @@ func (s *Source) resolveAccounts(ctx context.Context) error {
 	for _, p := range profiles {
 		cfg, err := s.loadConfig(ctx, p)
 		if err != nil {
-			return fmt.Errorf("aws %s: load config: %w; fix: %s", profileLabel(p), err, profileFix(p))
+			return i18n.Say("aws.err.loadconfig", profilePhrase(p), err.Error(), profileFix(p)).ErrOf(err)
 		}
 		id, part, caller, err := identify(ctx, cfg)
 		if err != nil {
-			return fmt.Errorf("aws %s: credentials do not work: %w; fix: %s", profileLabel(p), err, profileFix(p))
+			return i18n.Say("aws.err.creds", profilePhrase(p), err.Error(), profileFix(p)).ErrOf(err)
 		}
 		bases = append(bases, base{&account{id: id, partition: part, label: profileLabel(p), cfg: cfg}, caller})
 	}
@@ -135,8 +141,7 @@ func (s *Source) resolveAccounts(ctx context.Context) error {
 		cfg := s.assume(src.acct.cfg, r)
 		id, part, _, err := identify(ctx, cfg)
 		if err != nil {
-			return fmt.Errorf("aws role %s: assume role as %s failed: %w; fix: the role's trust policy must allow %s%s",
-				r.ARN, src.caller, err, src.caller, externalIDHint(r))
+			return i18n.Say("aws.err.role", r.ARN, src.caller, err.Error(), src.caller, externalIDHint(r)).ErrOf(err)
 		}
 		accts = append(accts, &account{id: id, partition: part, label: "role " + r.ARN, cfg: cfg})
 	}
@@ -161,11 +166,11 @@ func (s *Source) resolveAccounts(ctx context.Context) error {
 	return s.resolveRegions(ctx)
 }
 
-func externalIDHint(r Role) string {
+func externalIDHint(r Role) i18n.Phrase {
 	if r.ExternalID != "" {
-		return " with the external id given"
+		return i18n.Say("aws.hint.extid")
 	}
-	return " (add an external id if the trust policy requires one)"
+	return i18n.Say("aws.hint.noextid")
 }
 
 // orgAccounts lists the organization's active accounts and assumes the
@@ -178,7 +183,7 @@ func (s *Source) orgAccounts(ctx context.Context, mgmt *account, caller string) 
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("aws organizations: list accounts as %s: %w; fix: run from the management account or a delegated administrator, or list roles instead", caller, err)
+			return nil, i18n.Say("aws.err.org", caller, err.Error()).ErrOf(err)
 		}
 		for _, a := range page.Accounts {
 			if a.Status == orgtypes.AccountStatusActive || a.State == orgtypes.AccountStateActive {
@@ -332,7 +337,7 @@ func BaseConfig(ctx context.Context, opts Options) (sdkaws.Config, error) {
 	}
 	cfg, err := s.loadConfig(ctx, profile)
 	if err != nil {
-		return cfg, fmt.Errorf("aws credentials (%s): %w; %s", profileLabel(profile), err, profileFix(profile))
+		return cfg, i18n.Say("aws.err.basecreds", profilePhrase(profile), err.Error(), profileFix(profile)).ErrOf(err)
 	}
 	if profile == "" && len(opts.Roles) > 0 {
 		cfg = s.assume(cfg, opts.Roles[0])

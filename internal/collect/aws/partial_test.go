@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/steward-sre/steward/internal/collect/aws/awsfake"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -115,7 +117,8 @@ func TestPartialFailure(t *testing.T) {
 }
 
 // TestCredentialErrors: bad credentials fail in New, before any scanning,
-// with one line naming the profile or role and the fix.
+// with one line naming the profile or role and the fix, in English and
+// (where the reader speaks it) in Japanese, the SDK's words kept.
 func TestCredentialErrors(t *testing.T) {
 	estate := testEstate(testNow, testAccounts, testRegions, 1)
 	fake := awsfake.New(estate, awsfake.Options{Now: testNow})
@@ -123,14 +126,17 @@ func TestCredentialErrors(t *testing.T) {
 	tests := map[string]struct {
 		opts func(o *Options)
 		want []string
+		ja   []string // the phrase in Japanese, "" when it is not one
 	}{
 		"unknown profile": {
 			opts: func(o *Options) { o.Profiles = []string{"nope"} },
 			want: []string{`profile "nope"`, "aws sso login --profile nope"},
+			ja:   []string{`AWS のプロファイル "nope": 設定を読み込めません: `, `。対処: "aws sso login --profile nope" か "aws configure --profile nope" を実行してください`},
 		},
 		"expired keys": {
 			opts: func(o *Options) { o.Profiles = []string{"p999999999999"} },
 			want: []string{`profile "p999999999999"`, "credentials do not work", "InvalidClientTokenId"},
+			ja:   []string{`AWS のプロファイル "p999999999999": 認証情報が通りません: `, "InvalidClientTokenId", "。対処: "},
 		},
 		"role not assumable": {
 			opts: func(o *Options) {
@@ -138,6 +144,7 @@ func TestCredentialErrors(t *testing.T) {
 				o.Roles = []Role{{ARN: "arn:aws:iam::333333333333:role/steward", ExternalID: "x"}}
 			},
 			want: []string{"role arn:aws:iam::333333333333:role/steward", "trust policy must allow arn:aws:iam::111111111111:user/steward"},
+			ja:   []string{"AWS のロール arn:aws:iam::333333333333:role/steward: arn:aws:iam::111111111111:user/steward としてロールを引き受けられません: ", "。対処: ロールの信頼ポリシーで arn:aws:iam::111111111111:user/steward を許可してください（指定した外部 ID つきで）"},
 		},
 		"bad role arn": {
 			opts: func(o *Options) { o.Roles = []Role{{ARN: "steward"}} },
@@ -165,6 +172,21 @@ func TestCredentialErrors(t *testing.T) {
 			for _, w := range tc.want {
 				if !strings.Contains(msg, w) {
 					t.Errorf("error %q does not say %q", msg, w)
+				}
+			}
+			if len(tc.ja) == 0 {
+				return
+			}
+			var ja string
+			for e := err; e != nil; e = errors.Unwrap(e) {
+				if p, ok := i18n.PhraseOf(e); ok {
+					ja = p.In(i18n.JA)
+					break
+				}
+			}
+			for _, w := range tc.ja {
+				if !strings.Contains(ja, w) {
+					t.Errorf("in Japanese %q does not say %q", ja, w)
 				}
 			}
 		})

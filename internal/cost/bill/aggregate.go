@@ -127,8 +127,10 @@ type Aggregator struct {
 	// so a class knows its rollup was written out.
 	spillAt  int
 	spillErr error
-	runs     *runs
-	gen      int
+	// tune bounds the caches and sets the Parquet workers.
+	tune tuning
+	runs *runs
+	gen  int
 }
 
 // NewAggregator starts an aggregation. source names where the bill comes
@@ -136,7 +138,7 @@ type Aggregator struct {
 // export has no payer column), so two payers never replace each other.
 func NewAggregator(source string) *Aggregator {
 	return &Aggregator{source: source, m: make(map[aggKey]*aggVal), tagCache: make(map[string]Tags),
-		classes: make(map[string]*lineClass), entries: make(map[string]*lineEntry)}
+		classes: make(map[string]*lineClass), entries: make(map[string]*lineEntry), tune: defaultTuning()}
 }
 
 // Stats returns the running totals.

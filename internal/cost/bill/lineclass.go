@@ -69,19 +69,31 @@ var (
 	lineFields = [3]field{fStart, fResource, fResourceName}
 )
 
-// maxClasses bounds each class cache; past it the cache starts again, so
-// memory stays flat however varied the bill. (A variable so tests can
-// make the caches start again often.)
-var maxClasses = 200_000
+// tuning bounds an aggregator's caches and sets how many goroutines read
+// a Parquet file. Each aggregator holds its own (tests make the caches
+// start again often, or turn one off, on aggregators of their own while
+// others read in parallel); defaultTuning is what steward reads with.
+type tuning struct {
+	// maxClasses bounds each class cache; past it the cache starts
+	// again, so memory stays flat however varied the bill.
+	maxClasses int
+	// maxIDs bounds the texts a Parquet worker gives IDs to in one
+	// column; past it every column starts again, and so do the classes
+	// keyed by the IDs.
+	maxIDs int
+	// Every lineWindow lines the aggregator looks at how many lines it
+	// read per rollup it holds: the whole-line cache is in use while
+	// that is at least lineMinRepeat (lines repeat their keys), and is
+	// not (and is emptied) while it is less.
+	lineWindow, lineMinRepeat int
+	// workers is how many goroutines read a Parquet file's row groups;
+	// 0 is one per usable CPU (GOMAXPROCS).
+	workers int
+}
 
-// Every lineWindow lines the aggregator looks at how many lines it read
-// per rollup it holds: the whole-line cache is in use while that is at
-// least lineMinRepeat (lines repeat their keys), and is not (and is
-// emptied) while it is less. (Variables so tests can turn it on or off.)
-var (
-	lineWindow    = 4096
-	lineMinRepeat = 2
-)
+func defaultTuning() tuning {
+	return tuning{maxClasses: 200_000, maxIDs: 1 << 18, lineWindow: 4096, lineMinRepeat: 2}
+}
 
 // maxInterned bounds the texts intern keeps.
 const maxInterned = 10_000
@@ -230,8 +242,8 @@ func (a *Aggregator) startFile() {
 func (a *Aggregator) entryOf(p *linePlan, key []byte) (*lineEntry, error) {
 	a.linesIn++
 	if a.lineCheck--; a.lineCheck <= 0 {
-		a.lineCheck = lineWindow
-		on := a.linesIn >= lineMinRepeat*len(a.m)
+		a.lineCheck = a.tune.lineWindow
+		on := a.linesIn >= a.tune.lineMinRepeat*len(a.m)
 		if a.lineOn && !on {
 			clear(a.entries)
 		}
@@ -262,7 +274,7 @@ func (a *Aggregator) entryOf(p *linePlan, key []byte) (*lineEntry, error) {
 	e.resource, e.rname = nonNull(texts[1]), nonNull(texts[2])
 	if useLines {
 		e.resource, e.rname = strings.Clone(e.resource), strings.Clone(e.rname)
-		if len(a.entries) >= maxClasses {
+		if len(a.entries) >= a.tune.maxClasses {
 			clear(a.entries)
 		}
 		a.entries[string(key)] = e
@@ -331,7 +343,7 @@ func (a *Aggregator) classOf(p *linePlan, key string) (*lineClass, error) {
 	}
 	cl := a.classify(p.c, get, month, tagsOf)
 	clear(vals)
-	if len(a.classes) >= maxClasses {
+	if len(a.classes) >= a.tune.maxClasses {
 		clear(a.classes)
 	}
 	a.classes[strings.Clone(key)] = cl
@@ -488,7 +500,7 @@ func (a *Aggregator) keyClassOf(k keyClass) *keyClass {
 	if p, ok := a.keys[k]; ok {
 		return p
 	}
-	if a.keys == nil || len(a.keys) >= maxClasses {
+	if a.keys == nil || len(a.keys) >= a.tune.maxClasses {
 		a.keys = make(map[keyClass]*keyClass)
 	}
 	k.source, k.period, k.account, k.region = a.intern(k.source), a.intern(k.period), a.intern(k.account), a.intern(k.region)

@@ -133,9 +133,8 @@ func TestLineClassSplitsTheKey(t *testing.T) {
 	}
 	for name, repeat := range map[string]int{"whole-line cache": 0, "whole-line cache off": 1 << 30} {
 		t.Run(name, func(t *testing.T) {
-			defer func(w, r int) { lineWindow, lineMinRepeat = w, r }(lineWindow, lineMinRepeat)
-			lineWindow, lineMinRepeat = 1, repeat
 			a := NewAggregator("b")
+			a.tune.lineWindow, a.tune.lineMinRepeat = 1, repeat
 			bill := header + strings.Join(lines, "\n") + "\n"
 			if _, err := a.readCSV(context.Background(), "bill", strings.NewReader(bill), false); err != nil {
 				t.Fatal(err)

@@ -268,7 +268,11 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 		firstLine[i] = line
 		line += rg.NumRows()
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(rgs))
+	workers := a.tune.workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(rgs))
 	if workers <= 1 {
 		w := newParquetWorker(&plan)
 		for i, rg := range rgs {
@@ -294,6 +298,7 @@ func (a *Aggregator) ReadParquet(ctx context.Context, name string, r io.ReaderAt
 		go func() {
 			defer wg.Done()
 			sub := NewAggregator(a.source)
+			sub.tune = a.tune
 			wfs := FileStats{Name: name}
 			pw := newParquetWorker(&plan)
 			for {

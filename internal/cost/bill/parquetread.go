@@ -23,11 +23,6 @@ import (
 // parquetBatch is how many lines are read a column at a time.
 const parquetBatch = 1024
 
-// maxIDs bounds the texts a worker gives IDs to in one column; past it
-// every column starts again, and so do the classes keyed by the IDs. (A
-// variable so tests can make that happen often.)
-var maxIDs = 1 << 18
-
 // parquetWorker reads row groups of one file for one goroutine. Across
 // row groups it keeps each leaf's state, the IDs of MAP tag sets and the
 // classes of lines by their IDs; none of it is shared, so the hot path
@@ -116,7 +111,7 @@ func (s *leafState) reset() {
 	s.gen++
 }
 
-func (s *leafState) full() bool { return len(s.strs) > maxIDs || len(s.nums) > maxIDs }
+func (s *leafState) full(maxIDs int) bool { return len(s.strs) > maxIDs || len(s.nums) > maxIDs }
 
 // intern returns the ID of a text, giving it one on first sight. Sorted
 // exports repeat a text over runs of lines: the last one is compared
@@ -206,7 +201,7 @@ func (w *parquetWorker) readRowGroup(ctx context.Context, a *Aggregator, fs *Fil
 			return err
 		}
 		k := int(min(parquetBatch, n-r0))
-		w.startBatch()
+		w.startBatch(a.tune.maxIDs)
 		for i, cur := range curs {
 			l := &p.leaves[i]
 			var r int
@@ -242,7 +237,7 @@ func (w *parquetWorker) readRowGroup(ctx context.Context, a *Aggregator, fs *Fil
 			cl, ok := w.classes[string(key)]
 			if !ok {
 				cl = w.classify(a, r)
-				if len(w.classes) >= maxClasses {
+				if len(w.classes) >= a.tune.maxClasses {
 					clear(w.classes)
 				}
 				w.classes[string(key)] = cl
@@ -254,11 +249,12 @@ func (w *parquetWorker) readRowGroup(ctx context.Context, a *Aggregator, fs *Fil
 	return nil
 }
 
-// startBatch starts every ID afresh if a column has given out too many.
-func (w *parquetWorker) startBatch() {
-	full := w.tagMaps.full()
+// startBatch starts every ID afresh if a column has given out more than
+// maxIDs.
+func (w *parquetWorker) startBatch(maxIDs int) {
+	full := w.tagMaps.full(maxIDs)
 	for _, s := range w.leaves {
-		full = full || s.full()
+		full = full || s.full(maxIDs)
 	}
 	if !full {
 		return

@@ -11,14 +11,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
-	"github.com/steward-sre/steward/internal/money"
 )
 
 // focusLine is one generated FOCUS line, written both as CSV and as
@@ -171,16 +169,16 @@ func TestParquetMatchesCSV(t *testing.T) {
 	if wantStats.Skipped == 0 || wantStats.EffectiveFromBilled == 0 || len(wantStats.BadRows) != MaxBadRows {
 		t.Fatalf("generated bill lacks the cases under test: %+v", wantStats)
 	}
-	for _, procs := range []int{1, 2, 3} {
+	def := defaultTuning()
+	for _, workers := range []int{1, 2, 3} {
 		for name, b := range files {
 			// Caches of one start every ID (or class) afresh each batch
 			// (or line): the answer must not change.
-			for _, cache := range []struct{ ids, classes int }{{maxIDs, maxClasses}, {1, maxClasses}, {maxIDs, 1}} {
-				t.Run(fmt.Sprintf("%s, %d procs, %d IDs, %d classes", name, procs, cache.ids, cache.classes), func(t *testing.T) {
-					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-					defer func(ids, classes int) { maxIDs, maxClasses = ids, classes }(maxIDs, maxClasses)
-					maxIDs, maxClasses = cache.ids, cache.classes
+			for _, cache := range []struct{ ids, classes int }{{def.maxIDs, def.maxClasses}, {1, def.maxClasses}, {def.maxIDs, 1}} {
+				t.Run(fmt.Sprintf("%s, %d workers, %d IDs, %d classes", name, workers, cache.ids, cache.classes), func(t *testing.T) {
+					t.Parallel()
 					got := NewAggregator("")
+					got.tune.workers, got.tune.maxIDs, got.tune.maxClasses = workers, cache.ids, cache.classes
 					fs, err := got.ReadParquet(context.Background(), "bill", bytes.NewReader(b), int64(len(b)))
 					if err != nil {
 						t.Fatal(err)
@@ -190,10 +188,10 @@ func TestParquetMatchesCSV(t *testing.T) {
 					}
 					gs := got.Stats()
 					gs.Files[0].Format = wantStats.Files[0].Format
-					if d := cmp.Diff(wantStats, gs, cmp.AllowUnexported(money.Amount{})); d != "" {
+					if d := diffAmounts(wantStats, gs); d != "" {
 						t.Errorf("stats (-csv +parquet):\n%s", d)
 					}
-					if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(money.Amount{})); d != "" {
+					if d := diffAmounts(want.Batches(), got.Batches()); d != "" {
 						t.Errorf("rollups (-csv +parquet):\n%s", d)
 					}
 				})
@@ -203,11 +201,11 @@ func TestParquetMatchesCSV(t *testing.T) {
 }
 
 // TestParquetCancelled: a read whose context is cancelled stops with the
-// context's error, said once. The bill has two row groups (the synthetic
-// writer's hold 128Ki lines), so more than one worker sees the cancel.
+// context's error, said once. The bill has three row groups, read by
+// three workers, so more than one worker sees the cancel.
 func TestParquetCancelled(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteSyntheticFOCUSParquet(&buf, 140_000); err != nil {
+	if err := writeSynthFOCUS(&buf, 3_000, 1_000, func(r synthFOCUS) synthFOCUS { return r }); err != nil {
 		t.Fatal(err)
 	}
 	if f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil || len(f.RowGroups()) < 2 {
@@ -215,7 +213,9 @@ func TestParquetCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := NewAggregator("").ReadParquet(ctx, "bill", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	a := NewAggregator("")
+	a.tune.workers = 3
+	_, err := a.ReadParquet(ctx, "bill", bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if want := "bill: " + context.Canceled.Error(); err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
@@ -277,10 +277,10 @@ func TestCSVPipedMatchesSequential(t *testing.T) {
 					t.Errorf("sequential read %d lines, %d skipped; want 5000, 5", st.Lines, st.Skipped)
 				}
 			}
-			if d := cmp.Diff(seq.Stats(), piped.Stats(), cmp.AllowUnexported(money.Amount{})); d != "" {
+			if d := diffAmounts(seq.Stats(), piped.Stats()); d != "" {
 				t.Errorf("stats (-sequential +piped):\n%s", d)
 			}
-			if d := cmp.Diff(seq.Batches(), piped.Batches(), cmp.AllowUnexported(money.Amount{})); d != "" {
+			if d := diffAmounts(seq.Batches(), piped.Batches()); d != "" {
 				t.Errorf("rollups (-sequential +piped):\n%s", d)
 			}
 		})
@@ -319,27 +319,36 @@ func TestParquetKeepsBadTagsUntagged(t *testing.T) {
 
 // TestIngestParquetEncodings reads the synthetic bill written with plain
 // and with dictionary pages: the rollups must be the same to the digit.
+// The bill has every rollup key of a synthetic bill (SynthKeys lines)
+// and more, in row groups small enough that each of three workers reads
+// several and the rollups they share are merged: what an exporter's
+// 128k-row groups of a long bill would give, at a fraction of the lines.
 func TestIngestParquetEncodings(t *testing.T) {
+	const lines, rowGroup = SynthKeys + 5_000, 3_000
 	var plain, dict bytes.Buffer
-	if err := WriteSyntheticFOCUSParquet(&plain, 150_000); err != nil {
+	if err := writeSynthFOCUS(&plain, lines, rowGroup, func(r synthFOCUS) synthFOCUS { return r }); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteSyntheticFOCUSParquetDict(&dict, 150_000); err != nil {
+	if err := writeSynthFOCUS(&dict, lines, rowGroup, func(r synthFOCUS) synthFOCUSDict { return synthFOCUSDict(r) }); err != nil {
 		t.Fatal(err)
+	}
+	if !hasDictPages(t, dict.Bytes()) || hasDictPages(t, plain.Bytes()) {
+		t.Fatal("the files do not have the page encodings under test")
 	}
 	var got [2][]Batch
 	for i, b := range []*bytes.Buffer{&plain, &dict} {
 		a := NewAggregator("")
+		a.tune.workers = 3
 		fs, err := a.ReadParquet(context.Background(), "bill", bytes.NewReader(b.Bytes()), int64(b.Len()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fs.Lines != 150_000 || fs.Billed != SynthTotal(150_000) || a.Len() != SynthKeys {
-			t.Errorf("file %d: %d lines, billed %s, %d rollups; want 150000, %s, %d", i, fs.Lines, fs.Billed, a.Len(), SynthTotal(150_000), SynthKeys)
+		if fs.Lines != lines || fs.Billed != SynthTotal(lines) || a.Len() != SynthKeys {
+			t.Errorf("file %d: %d lines, billed %s, %d rollups; want %d, %s, %d", i, fs.Lines, fs.Billed, a.Len(), lines, SynthTotal(lines), SynthKeys)
 		}
 		got[i] = a.Batches()
 	}
-	if d := cmp.Diff(got[0], got[1], cmp.AllowUnexported(money.Amount{})); d != "" {
+	if d := diffAmounts(got[0], got[1]); d != "" {
 		t.Errorf("rollups (-plain +dictionary):\n%s", d)
 	}
 }

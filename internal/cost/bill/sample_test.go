@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"testing"
@@ -118,38 +119,44 @@ func TestClassCacheChangesNothing(t *testing.T) {
 		describe string
 	}
 	bills := map[string][]byte{"FOCUS sample": readSample(t), "synthetic CUR": cur.Bytes(), "synthetic wide CUR": wide.Bytes()}
+	def := defaultTuning()
 	for name, bill := range bills {
 		for _, piped := range []bool{false, true} {
-			read := func(c caches) *Aggregator {
-				defer func(n, w, r int) { maxClasses, lineWindow, lineMinRepeat = n, w, r }(maxClasses, lineWindow, lineMinRepeat)
-				maxClasses = c.classes
+			read := func(t *testing.T, c caches) *Aggregator {
+				a := NewAggregator("")
+				a.tune.maxClasses = c.classes
 				switch c.lines {
 				case "on":
-					lineWindow, lineMinRepeat = 1, 0
+					a.tune.lineWindow, a.tune.lineMinRepeat = 1, 0
 				case "off":
-					lineWindow, lineMinRepeat = 1, 1<<30
+					a.tune.lineWindow, a.tune.lineMinRepeat = 1, 1<<30
 				}
-				a := NewAggregator("")
 				if _, err := a.readCSV(context.Background(), "bill", bytes.NewReader(bill), piped); err != nil {
 					t.Fatal(err)
 				}
 				return a
 			}
-			want := read(caches{classes: maxClasses})
-			for _, c := range []caches{
-				{classes: 1, describe: "class caches of 1"},
-				{classes: 2, describe: "class caches of 2"},
-				{classes: maxClasses, lines: "off", describe: "whole-line cache off"},
-				{classes: maxClasses, lines: "on", describe: "whole-line cache on"},
-			} {
-				got := read(c)
-				if d := cmp.Diff(want.Stats(), got.Stats(), cmp.AllowUnexported(money.Amount{})); d != "" {
-					t.Errorf("%s, piped %t, %s: stats (-cached +uncached):\n%s", name, piped, c.describe, d)
+			t.Run(fmt.Sprintf("%s, piped %t", name, piped), func(t *testing.T) {
+				t.Parallel()
+				want := read(t, caches{classes: def.maxClasses})
+				for _, c := range []caches{
+					{classes: 1, describe: "class caches of 1"},
+					{classes: 2, describe: "class caches of 2"},
+					{classes: def.maxClasses, lines: "off", describe: "whole-line cache off"},
+					{classes: def.maxClasses, lines: "on", describe: "whole-line cache on"},
+				} {
+					t.Run(c.describe, func(t *testing.T) {
+						t.Parallel()
+						got := read(t, c)
+						if d := diffAmounts(want.Stats(), got.Stats()); d != "" {
+							t.Errorf("stats (-cached +uncached):\n%s", d)
+						}
+						if d := diffAmounts(want.Batches(), got.Batches()); d != "" {
+							t.Errorf("rollups (-cached +uncached):\n%s", d)
+						}
+					})
 				}
-				if d := cmp.Diff(want.Batches(), got.Batches(), cmp.AllowUnexported(money.Amount{})); d != "" {
-					t.Errorf("%s, piped %t, %s: rollups (-cached +uncached):\n%s", name, piped, c.describe, d)
-				}
-			}
+			})
 		}
 	}
 }

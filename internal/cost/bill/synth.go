@@ -116,17 +116,22 @@ type synthFOCUSDict struct {
 // (row groups of 128k rows, as exporters write them), every column
 // PLAIN-encoded.
 func WriteSyntheticFOCUSParquet(w io.Writer, n int) error {
-	return writeSynthFOCUS(w, n, func(r synthFOCUS) synthFOCUS { return r })
+	return writeSynthFOCUS(w, n, synthRowGroup, func(r synthFOCUS) synthFOCUS { return r })
 }
 
 // WriteSyntheticFOCUSParquetDict writes the same lines with the text
 // columns dictionary-encoded.
 func WriteSyntheticFOCUSParquetDict(w io.Writer, n int) error {
-	return writeSynthFOCUS(w, n, func(r synthFOCUS) synthFOCUSDict { return synthFOCUSDict(r) })
+	return writeSynthFOCUS(w, n, synthRowGroup, func(r synthFOCUS) synthFOCUSDict { return synthFOCUSDict(r) })
 }
 
-func writeSynthFOCUS[T any](w io.Writer, n int, conv func(synthFOCUS) T) error {
-	pw := parquet.NewGenericWriter[T](w, parquet.MaxRowsPerRowGroup(128*1024))
+// synthRowGroup is the rows of a synthetic Parquet bill's row group.
+const synthRowGroup = 128 * 1024
+
+// writeSynthFOCUS writes n lines in row groups of rowGroup rows, each
+// converted by conv (which picks the encodings).
+func writeSynthFOCUS[T any](w io.Writer, n int, rowGroup int64, conv func(synthFOCUS) T) error {
+	pw := parquet.NewGenericWriter[T](w, parquet.MaxRowsPerRowGroup(rowGroup))
 	buf := make([]T, 0, 4096)
 	systems := []string{"shop", "blog", "auth", "search", "batch"}
 	for i := range n {
