@@ -89,6 +89,17 @@ func (v *resVal) memoized(h helper, arg string, compute func() ref.Val) ref.Val 
 	return val
 }
 
+// field is a field kept in boxed (its slot above zero), read once per
+// resource.
+func (v *resVal) field(f resourceField) ref.Val {
+	if b := v.boxed[f.slot-1]; b != nil {
+		return b
+	}
+	b := f.get(v.r).(ref.Val)
+	v.boxed[f.slot-1] = b
+	return b
+}
+
 func (v *resVal) ConvertToNative(typeDesc reflect.Type) (any, error) {
 	return nil, fmt.Errorf("a resource cannot be converted to %v", typeDesc)
 }
@@ -294,12 +305,7 @@ func (p provider) FindStructFieldType(name, field string) (*types.FieldType, boo
 			if f.slot == 0 {
 				return f.get(v.r), nil
 			}
-			if b := v.boxed[f.slot-1]; b != nil {
-				return b, nil
-			}
-			b := f.get(v.r).(ref.Val)
-			v.boxed[f.slot-1] = b
-			return b, nil
+			return v.field(f), nil
 		},
 	}, true
 }

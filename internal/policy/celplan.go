@@ -1,0 +1,343 @@
+package policy
+
+import (
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/operators"
+	"cel.dev/cel-go/common/overloads"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
+)
+
+// Planning the common shapes natively.
+//
+// CEL's interpreter reads r.attrs.volume_type by resolving r in the
+// activation, qualifying it with the attrs field (the field accessor, the
+// map value), qualifying that with the key and converting the result; a
+// call such as has_tag(r, 'Name') first evaluates its argument the same
+// way. Most of the packs' expressions are made of a few such shapes, and
+// over a million resources the walk costs more than the work. The shapes
+// below are recognised in the checked expression and their nodes replaced,
+// when the program is planned, by nodes that read the resource directly:
+//
+//	r                     as a function's argument
+//	r.F                   a scalar field (name, state, type, ...)
+//	r.attrs.K, r.tags.K   a value of the map
+//	has(r.attrs.K), has(r.tags.K)
+//	X == lit, X != lit    X one of the two above, lit a literal
+//
+// (any variable of the resource type, not only r: a comprehension's
+// element of related() or referrers() is planned alike). A planned node
+// keeps the node it replaces and hands over to it whenever its own path
+// does not apply: the value is not a resource, a key is absent (CEL's
+// error for it is the interpreter's own), a value's type is not the one
+// the fast comparison knows, or the evaluation is metered. A metered
+// evaluation (a user's policy, under CEL's cost limit) runs the replaced
+// node, so its cost and its result are exactly what they were; planning
+// speeds up the unmetered packs and changes no result anywhere.
+// TestPlannedAgrees holds every shape to the interpreter on edge cases,
+// FuzzPlannedAgrees on generated expressions and resources.
+
+// shapeKind is one of the shapes above.
+type shapeKind uint8
+
+const (
+	shapeResource shapeKind = iota + 1 // r, as a call argument
+	shapeField                         // r.F, F boxed per resource
+	shapeAttr                          // r.attrs.K
+	shapeTag                           // r.tags.K
+	shapeHasAttr                       // has(r.attrs.K)
+	shapeHasTag                        // has(r.tags.K)
+)
+
+// shape is what the checked expression says about the node of one id.
+type shape struct {
+	kind shapeKind
+	// name is the variable (r, or a comprehension's element).
+	name string
+	// key is the attr or tag key.
+	key string
+	// field is r.F's field, for shapeField.
+	field resourceField
+	// quals is how many qualifiers the interpreter's attribute has.
+	quals int
+}
+
+// planShapes returns the program option that plans the shapes found in
+// the checked expression, or nil when it has none.
+func planShapes(checked *cel.Ast) cel.ProgramOption {
+	shapes := findShapes(checked.NativeRep())
+	if len(shapes) == 0 {
+		return nil
+	}
+	return cel.CustomDecoratorV2(func(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
+		return planNode(shapes, i), nil
+	})
+}
+
+// findShapes maps the id of each node of a known shape to the shape.
+func findShapes(a *ast.AST) map[int64]shape {
+	out := map[int64]shape{}
+	isResource := func(e ast.Expr) bool {
+		if e.Kind() != ast.IdentKind {
+			return false
+		}
+		t := a.GetType(e.ID())
+		return t != nil && t.Kind() == types.StructKind && t.TypeName() == resourceTypeName
+	}
+	// An attribute selected from or indexed further (r.attrs.K.x,
+	// r.attrs.K[0]) is one attribute to the interpreter, with more
+	// qualifiers, and so are the branches of c ? r.name : r.id: planning
+	// a part would split it in two, which costs a metered evaluation more.
+	qualified := map[int64]bool{}
+	walk(a.Expr(), func(e ast.Expr) {
+		switch e.Kind() {
+		case ast.SelectKind:
+			qualified[e.AsSelect().Operand().ID()] = true
+		case ast.CallKind:
+			switch e.AsCall().FunctionName() {
+			case operators.Index, operators.OptIndex, operators.OptSelect:
+				qualified[e.AsCall().Args()[0].ID()] = true
+			case operators.Conditional:
+				qualified[e.AsCall().Args()[1].ID()] = true
+				qualified[e.AsCall().Args()[2].ID()] = true
+			}
+		}
+	})
+	walk(a.Expr(), func(e ast.Expr) {
+		if qualified[e.ID()] {
+			return
+		}
+		switch e.Kind() {
+		case ast.CallKind:
+			call := e.AsCall()
+			args := call.Args()
+			if call.IsMemberFunction() {
+				args = append([]ast.Expr{call.Target()}, args...)
+			}
+			for _, arg := range args {
+				if isResource(arg) {
+					out[arg.ID()] = shape{kind: shapeResource, name: arg.AsIdent()}
+				}
+			}
+		case ast.SelectKind:
+			sel := e.AsSelect()
+			op := sel.Operand()
+			if isResource(op) {
+				f, ok := resourceFields[sel.FieldName()]
+				if ok && f.slot > 0 && !sel.IsTestOnly() && sel.FieldName() != "attrs" && sel.FieldName() != "tags" {
+					out[e.ID()] = shape{kind: shapeField, name: op.AsIdent(), field: f, quals: 1}
+				}
+				return
+			}
+			if op.Kind() != ast.SelectKind || !isResource(op.AsSelect().Operand()) {
+				return
+			}
+			s := shape{name: op.AsSelect().Operand().AsIdent(), key: sel.FieldName(), quals: 2}
+			switch op.AsSelect().FieldName() {
+			case "attrs":
+				s.kind = shapeAttr
+				if sel.IsTestOnly() {
+					s.kind = shapeHasAttr
+				}
+			case "tags":
+				s.kind = shapeTag
+				if sel.IsTestOnly() {
+					s.kind = shapeHasTag
+				}
+			default:
+				return
+			}
+			out[e.ID()] = s
+		}
+	})
+	return out
+}
+
+// planNode replaces a node of a known shape, when the interpreter planned
+// it as expected (an attribute of the variable with the shape's
+// qualifiers), and fuses a comparison of a planned value with a literal.
+// Anything else is left as planned.
+func planNode(shapes map[int64]shape, i interpreter.InterpretableV2) interpreter.InterpretableV2 {
+	if call, ok := i.(interpreter.InterpretableCall); ok {
+		return planCompare(call)
+	}
+	s, ok := shapes[i.ID()]
+	if !ok {
+		return i
+	}
+	attr, ok := i.(interpreter.InterpretableAttribute)
+	if !ok {
+		return i
+	}
+	ns, ok := attr.Attr().(interpreter.NamespacedAttribute)
+	if !ok {
+		return i
+	}
+	if names := ns.CandidateVariableNames(); len(names) != 1 || names[0] != s.name {
+		return i
+	}
+	want := 0
+	if s.kind != shapeResource {
+		want = s.quals
+	}
+	if len(ns.Qualifiers()) != want {
+		return i
+	}
+	return &planned{shape: s, orig: i}
+}
+
+// planned is a node of a known shape and the node it replaces.
+type planned struct {
+	shape
+	orig interpreter.InterpretableV2
+}
+
+func (n *planned) ID() int64 { return n.orig.ID() }
+
+// Eval is the interpreter's own: only Exec, with its frame, is planned.
+func (n *planned) Eval(a interpreter.Activation) ref.Val { return n.orig.Eval(a) }
+
+func (n *planned) Exec(f *interpreter.ExecutionFrame) ref.Val {
+	if v, ok := n.value(f); ok {
+		return v
+	}
+	return n.orig.Exec(f)
+}
+
+// resource is the variable's value, when it is a resource and the
+// evaluation is unmetered.
+func (n *planned) resource(f *interpreter.ExecutionFrame) *resVal {
+	if f.CostTracker() != nil {
+		return nil
+	}
+	v, _ := f.ResolveName(n.name)
+	rv, _ := v.(*resVal)
+	return rv
+}
+
+// value is the node's value, or false where the replaced node must say.
+func (n *planned) value(f *interpreter.ExecutionFrame) (ref.Val, bool) {
+	rv := n.resource(f)
+	if rv == nil {
+		return nil, false
+	}
+	switch n.kind {
+	case shapeResource:
+		return rv, true
+	case shapeField:
+		return rv.field(n.field), true
+	case shapeAttr:
+		val, ok := rv.r.Attrs.Get(n.key)
+		if !ok {
+			return nil, false
+		}
+		return types.DefaultTypeAdapter.NativeToValue(val), true
+	case shapeTag:
+		s, ok := rv.r.Tags.Get(n.key)
+		if !ok {
+			return nil, false
+		}
+		return types.String(s), true
+	case shapeHasAttr:
+		return types.Bool(rv.r.Attrs.Has(n.key)), true
+	case shapeHasTag:
+		_, ok := rv.r.Tags.Get(n.key)
+		return types.Bool(ok), true
+	}
+	return nil, false
+}
+
+// planCompare fuses X == lit and X != lit, X a planned field, attr or
+// tag, into a comparison of the value as the resource holds it, with no
+// CEL value built for it.
+func planCompare(call interpreter.InterpretableCall) interpreter.InterpretableV2 {
+	var neg bool
+	switch call.OverloadID() {
+	case overloads.Equals:
+	case overloads.NotEquals:
+		neg = true
+	default:
+		return call
+	}
+	args := call.Args()
+	if len(args) != 2 {
+		return call
+	}
+	x, lit := args[0], args[1]
+	if _, ok := x.(interpreter.InterpretableConst); ok {
+		x, lit = lit, x
+	}
+	p, ok := x.(*planned)
+	c, isConst := lit.(interpreter.InterpretableConst)
+	if !ok || !isConst {
+		return call
+	}
+	switch p.kind {
+	case shapeField, shapeAttr, shapeTag:
+	default:
+		return call
+	}
+	switch c.Value().(type) {
+	case types.String, types.Bool:
+	default:
+		return call
+	}
+	return &compared{x: p, lit: c.Value(), neg: neg, orig: call}
+}
+
+// compared is X == lit or X != lit with X planned and lit a string or a
+// bool.
+type compared struct {
+	x    *planned
+	lit  ref.Val
+	neg  bool
+	orig interpreter.InterpretableV2
+}
+
+func (n *compared) ID() int64                             { return n.orig.ID() }
+func (n *compared) Eval(a interpreter.Activation) ref.Val { return n.orig.Eval(a) }
+
+func (n *compared) Exec(f *interpreter.ExecutionFrame) ref.Val {
+	if eq, ok := n.equal(f); ok {
+		return types.Bool(eq != n.neg)
+	}
+	return n.orig.Exec(f)
+}
+
+// equal compares the value with the literal where both are strings or
+// both bools; any other pair (a number, a list, a null, an absent key) is
+// the interpreter's to compare.
+func (n *compared) equal(f *interpreter.ExecutionFrame) (bool, bool) {
+	rv := n.x.resource(f)
+	if rv == nil {
+		return false, false
+	}
+	var val any
+	switch n.x.kind {
+	case shapeField:
+		return types.Equal(rv.field(n.x.field), n.lit) == types.True, true
+	case shapeAttr:
+		v, ok := rv.r.Attrs.Get(n.x.key)
+		if !ok {
+			return false, false
+		}
+		val = v
+	case shapeTag:
+		s, ok := rv.r.Tags.Get(n.x.key)
+		if !ok {
+			return false, false
+		}
+		val = s
+	}
+	switch lit := n.lit.(type) {
+	case types.String:
+		s, ok := val.(string)
+		return s == string(lit), ok
+	case types.Bool:
+		b, ok := val.(bool)
+		return b == bool(lit), ok
+	}
+	return false, false
+}
