@@ -1,10 +1,11 @@
 package policy
 
 import (
+	"math"
+
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/operators"
-	"cel.dev/cel-go/common/overloads"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
@@ -249,16 +250,13 @@ func (n *planned) value(f *interpreter.ExecutionFrame) (ref.Val, bool) {
 	return nil, false
 }
 
-// planCompare fuses X == lit and X != lit, X a planned field, attr or
-// tag, into a comparison of the value as the resource holds it, with no
-// CEL value built for it.
+// planCompare fuses a comparison of a planned field, attr or tag with a
+// literal (X == lit, X != lit, X < lit ..., or the literal first) into a
+// comparison of the value as the resource holds it, with no CEL value
+// built for it.
 func planCompare(call interpreter.InterpretableCall) interpreter.InterpretableV2 {
-	var neg bool
-	switch call.OverloadID() {
-	case overloads.Equals:
-	case overloads.NotEquals:
-		neg = true
-	default:
+	op, ok := compareOps[call.Function()]
+	if !ok {
 		return call
 	}
 	args := call.Args()
@@ -268,6 +266,7 @@ func planCompare(call interpreter.InterpretableCall) interpreter.InterpretableV2
 	x, lit := args[0], args[1]
 	if _, ok := x.(interpreter.InterpretableConst); ok {
 		x, lit = lit, x
+		op = op.flipped()
 	}
 	p, ok := x.(*planned)
 	c, isConst := lit.(interpreter.InterpretableConst)
@@ -279,20 +278,78 @@ func planCompare(call interpreter.InterpretableCall) interpreter.InterpretableV2
 	default:
 		return call
 	}
-	switch c.Value().(type) {
+	switch v := c.Value().(type) {
 	case types.String, types.Bool:
+		if op != opEq && op != opNe {
+			return call
+		}
+	case types.Int:
+	case types.Double:
+		if math.IsNaN(float64(v)) {
+			return call
+		}
 	default:
 		return call
 	}
-	return &compared{x: p, lit: c.Value(), neg: neg, orig: call}
+	return &compared{x: p, lit: c.Value(), op: op, orig: call}
 }
 
-// compared is X == lit or X != lit with X planned and lit a string or a
-// bool.
+// compareOp is a comparison operator.
+type compareOp uint8
+
+const (
+	opEq compareOp = iota
+	opNe
+	opLt
+	opLe
+	opGt
+	opGe
+)
+
+var compareOps = map[string]compareOp{
+	operators.Equals: opEq, operators.NotEquals: opNe,
+	operators.Less: opLt, operators.LessEquals: opLe,
+	operators.Greater: opGt, operators.GreaterEquals: opGe,
+}
+
+// flipped is the operator with its operands swapped: lit < X is X > lit.
+func (op compareOp) flipped() compareOp {
+	switch op {
+	case opLt:
+		return opGt
+	case opLe:
+		return opGe
+	case opGt:
+		return opLt
+	case opGe:
+		return opLe
+	}
+	return op
+}
+
+// holds reports whether a three-way comparison's result satisfies op.
+func (op compareOp) holds(cmp int) bool {
+	switch op {
+	case opEq:
+		return cmp == 0
+	case opNe:
+		return cmp != 0
+	case opLt:
+		return cmp < 0
+	case opLe:
+		return cmp <= 0
+	case opGt:
+		return cmp > 0
+	}
+	return cmp >= 0
+}
+
+// compared is X op lit with X planned and lit a string or a bool (== and
+// != only) or a number.
 type compared struct {
 	x    *planned
 	lit  ref.Val
-	neg  bool
+	op   compareOp
 	orig interpreter.InterpretableV2
 }
 
@@ -300,44 +357,67 @@ func (n *compared) ID() int64                             { return n.orig.ID() }
 func (n *compared) Eval(a interpreter.Activation) ref.Val { return n.orig.Eval(a) }
 
 func (n *compared) Exec(f *interpreter.ExecutionFrame) ref.Val {
-	if eq, ok := n.equal(f); ok {
-		return types.Bool(eq != n.neg)
+	if cmp, ok := n.compare(f); ok {
+		return types.Bool(n.op.holds(cmp))
 	}
 	return n.orig.Exec(f)
 }
 
-// equal compares the value with the literal where both are strings or
-// both bools; any other pair (a number, a list, a null, an absent key) is
-// the interpreter's to compare.
-func (n *compared) equal(f *interpreter.ExecutionFrame) (bool, bool) {
+// compare compares the value with the literal where both are strings,
+// both bools (equal or not: 0 or 1) or both numbers, the value a double
+// as attrs hold numbers; any other pair (a list, a null, a NaN, an absent
+// key, a string against a number) is the interpreter's to compare.
+func (n *compared) compare(f *interpreter.ExecutionFrame) (int, bool) {
 	rv := n.x.resource(f)
 	if rv == nil {
-		return false, false
+		return 0, false
 	}
 	var val any
 	switch n.x.kind {
 	case shapeField:
-		return types.Equal(rv.field(n.x.field), n.lit) == types.True, true
+		switch v := rv.field(n.x.field).(type) {
+		case types.String:
+			val = string(v)
+		case types.Double:
+			val = float64(v)
+		default:
+			return 0, false
+		}
 	case shapeAttr:
 		v, ok := rv.r.Attrs.Get(n.x.key)
 		if !ok {
-			return false, false
+			return 0, false
 		}
 		val = v
 	case shapeTag:
 		s, ok := rv.r.Tags.Get(n.x.key)
 		if !ok {
-			return false, false
+			return 0, false
 		}
 		val = s
 	}
 	switch lit := n.lit.(type) {
 	case types.String:
 		s, ok := val.(string)
-		return s == string(lit), ok
+		return differs(s == string(lit)), ok
 	case types.Bool:
 		b, ok := val.(bool)
-		return b == bool(lit), ok
+		return differs(b == bool(lit)), ok
+	case types.Int, types.Double:
+		d, ok := val.(float64)
+		if !ok || math.IsNaN(d) {
+			return 0, false
+		}
+		cmp, ok := types.Double(d).Compare(lit).(types.Int)
+		return int(cmp), ok
 	}
-	return false, false
+	return 0, false
+}
+
+// differs is an equality as a three-way comparison's result.
+func differs(equal bool) int {
+	if equal {
+		return 0
+	}
+	return 1
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -50,14 +51,14 @@ func planEstate() []inventory.Resource {
 		mk("arn:x:vol/none", "AWS::EC2::Volume", "", "", nil, nil),
 		mk("arn:x:vol/gp2", "AWS::EC2::Volume", "pay-prod-data", "available",
 			map[string]string{"owner": "ann", "env": "prod", "Name": "pay-prod-data"},
-			map[string]any{"volume_type": "gp2", "encrypted": false, "size_gb": 100.0, "public": true},
+			map[string]any{"volume_type": "gp2", "encrypted": false, "size_gb": 100.0, "public": true, "nan": math.NaN(), "big": 1e300},
 			inventory.Relation{Kind: "attached-to", Target: "arn:x:i/one"}),
 		mk("arn:x:vol/odd", "AWS::EC2::Volume", "odd", "in-use",
 			map[string]string{"owner": "", "name": "lower", "env": "  "},
 			map[string]any{"volume_type": "", "encrypted": "false", "size_gb": 0.0, "public": nil, "k": []any{"a"}}),
 		mk("arn:x:vol/num", "AWS::EC2::Volume", "num", "in-use",
 			map[string]string{"owner": " ", "Name": ""},
-			map[string]any{"volume_type": 2.0, "encrypted": true, "public": false, "k": map[string]any{"a": 1.0}}),
+			map[string]any{"volume_type": 2.0, "encrypted": true, "public": false, "k": map[string]any{"a": 1.0}, "nan": 1.0, "big": -1e300, "size_gb": 50.0}),
 		mk("arn:x:i/one", "AWS::EC2::Instance", "web-1", "running",
 			map[string]string{"owner": "bob", "env": "test"},
 			map[string]any{"listeners": []any{map[string]any{"protocol": "HTTP"}}, "instance_type": "m4.large"},
@@ -86,6 +87,18 @@ var planExprs = []string{
 	"r.attrs.public == null",
 	"r.attrs.size_gb == 0",
 	"r.attrs.size_gb > 50.0",
+	"r.attrs.size_gb > 50",
+	"r.attrs.size_gb <= 100",
+	"100.0 >= r.attrs.size_gb",
+	"0 < r.attrs.size_gb",
+	"r.attrs.size_gb >= 0 && r.attrs.size_gb < 1",
+	"r.attrs.volume_type < 3",
+	"r.attrs.size_gb == 100",
+	"r.attrs.size_gb != 0.0",
+	"r.attrs.nan > 1",
+	"r.attrs.nan == 1.0",
+	"r.attrs.big > 9223372036854775807",
+	"r.name < 'm'",
 	"r.attrs.k == 'a'",
 	"r.attrs.k.size()",
 	"has(r.attrs.k.a)",
@@ -257,7 +270,8 @@ func TestPlannedShapes(t *testing.T) {
 		{"r.attrs.k.a", 0},                            // three qualifiers: not a shape
 		{"has_tag(r, 'Name')", 1},                     // the argument
 		{"r.name != '' && r.state == 'available'", 4}, // two fields, two comparisons
-		{"r.attrs.size_gb > 1.0", 1},                  // the attr; > stays
+		{"r.attrs.size_gb > 1.0", 2},                  // the attr, then the comparison
+		{"r.attrs.size_gb > r.attrs.nan", 2},          // two attrs; > stays
 		{"size(r.tags)", 0},                           // r.tags alone is not planned
 		{"[1].exists(r, r == 1)", 0},                  // r is not a resource there
 	} {
