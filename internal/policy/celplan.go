@@ -1,13 +1,17 @@
 package policy
 
 import (
+	"cmp"
 	"math"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/functions"
 	"cel.dev/cel-go/common/operators"
+	"cel.dev/cel-go/common/overloads"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
 	"cel.dev/cel-go/interpreter"
 )
 
@@ -67,14 +71,42 @@ type shape struct {
 
 // planShapes returns the program option that plans the shapes found in
 // the checked expression, or nil when it has none.
-func planShapes(checked *cel.Ast) cel.ProgramOption {
+func planShapes(env *cel.Env, checked *cel.Ast) cel.ProgramOption {
 	shapes := findShapes(checked.NativeRep())
 	if len(shapes) == 0 {
 		return nil
 	}
+	helpers := resourceHelpers(env)
 	return cel.CustomDecoratorV2(func(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
-		return planNode(shapes, i), nil
+		return planNode(shapes, helpers, i), nil
 	})
+}
+
+// resourceHelpers are the bound overloads of the environment's functions
+// whose first argument is a resource (has_tag, missing_tags, name_ok ...),
+// by overload id: a call of one on a planned resource and literals calls
+// the binding (its argument guards included) without the interpreter's
+// call node around it.
+func resourceHelpers(env *cel.Env) map[string]*functions.Overload {
+	out := map[string]*functions.Overload{}
+	for _, fn := range env.Functions() {
+		bound, err := fn.Bindings()
+		if err != nil {
+			continue
+		}
+		for _, o := range fn.OverloadDecls() {
+			args := o.ArgTypes()
+			if len(args) == 0 || len(args) > 2 || args[0].TypeName() != resourceTypeName {
+				continue
+			}
+			for _, b := range bound {
+				if b.Operator == o.ID() && !b.NonStrict && b.OperandTrait == 0 {
+					out[o.ID()] = b
+				}
+			}
+		}
+	}
+	return out
 }
 
 // findShapes maps the id of each node of a known shape to the shape.
@@ -160,8 +192,14 @@ func findShapes(a *ast.AST) map[int64]shape {
 // it as expected (an attribute of the variable with the shape's
 // qualifiers), and fuses a comparison of a planned value with a literal.
 // Anything else is left as planned.
-func planNode(shapes map[int64]shape, i interpreter.InterpretableV2) interpreter.InterpretableV2 {
+func planNode(shapes map[int64]shape, helpers map[string]*functions.Overload, i interpreter.InterpretableV2) interpreter.InterpretableV2 {
 	if call, ok := i.(interpreter.InterpretableCall); ok {
+		if h := planHelper(helpers, call); h != nil {
+			return h
+		}
+		if s := planSize(call); s != nil {
+			return s
+		}
 		return planCompare(call)
 	}
 	s, ok := shapes[i.ID()]
@@ -250,6 +288,111 @@ func (n *planned) value(f *interpreter.ExecutionFrame) (ref.Val, bool) {
 	return nil, false
 }
 
+// planHelper plans a call of a resource helper on a planned resource and,
+// for a second argument, a literal.
+func planHelper(helpers map[string]*functions.Overload, call interpreter.InterpretableCall) interpreter.InterpretableV2 {
+	b := helpers[call.OverloadID()]
+	if b == nil {
+		return nil
+	}
+	args := call.Args()
+	r, ok := args[0].(*planned)
+	if !ok || r.kind != shapeResource {
+		return nil
+	}
+	h := &helperCall{r: r, orig: call}
+	switch {
+	case len(args) == 1 && b.Unary != nil:
+		h.unary = b.Unary
+	case len(args) == 2 && b.Binary != nil:
+		c, ok := args[1].(interpreter.InterpretableConst)
+		if !ok {
+			return nil
+		}
+		h.binary, h.arg = b.Binary, c.Value()
+	default:
+		return nil
+	}
+	return h
+}
+
+// helperCall is a resource helper called on a planned resource.
+type helperCall struct {
+	r      *planned
+	unary  functions.UnaryOp
+	binary functions.BinaryOp
+	arg    ref.Val
+	orig   interpreter.InterpretableCall
+}
+
+func (n *helperCall) ID() int64                             { return n.orig.ID() }
+func (n *helperCall) Eval(a interpreter.Activation) ref.Val { return n.orig.Eval(a) }
+
+func (n *helperCall) Exec(f *interpreter.ExecutionFrame) ref.Val {
+	if v, ok := n.value(f); ok {
+		return v
+	}
+	return n.orig.Exec(f)
+}
+
+func (n *helperCall) value(f *interpreter.ExecutionFrame) (ref.Val, bool) {
+	rv := n.r.resource(f)
+	if rv == nil {
+		return nil, false
+	}
+	if n.unary != nil {
+		return types.LabelErrNode(n.ID(), n.unary(rv)), true
+	}
+	return types.LabelErrNode(n.ID(), n.binary(rv, n.arg)), true
+}
+
+// planSize plans size() of a planned helper's list (missing_tags(r) ...).
+func planSize(call interpreter.InterpretableCall) interpreter.InterpretableV2 {
+	if call.Function() != overloads.Size {
+		return nil
+	}
+	args := call.Args()
+	if len(args) != 1 {
+		return nil
+	}
+	h, ok := args[0].(*helperCall)
+	if !ok {
+		return nil
+	}
+	return &sizeOf{h: h, orig: call}
+}
+
+// sizeOf is the size of a list a planned helper returns.
+type sizeOf struct {
+	h    *helperCall
+	orig interpreter.InterpretableCall
+}
+
+func (n *sizeOf) ID() int64                             { return n.orig.ID() }
+func (n *sizeOf) Eval(a interpreter.Activation) ref.Val { return n.orig.Eval(a) }
+
+func (n *sizeOf) Exec(f *interpreter.ExecutionFrame) ref.Val {
+	if size, ok := n.size(f); ok {
+		return types.Int(size)
+	}
+	return n.orig.Exec(f)
+}
+
+// size is the list's size, or false where the interpreter must say (the
+// helper failed, or returned what is not a list).
+func (n *sizeOf) size(f *interpreter.ExecutionFrame) (int64, bool) {
+	v, ok := n.h.value(f)
+	if !ok {
+		return 0, false
+	}
+	l, ok := v.(traits.Lister)
+	if !ok {
+		return 0, false
+	}
+	size, ok := l.Size().(types.Int)
+	return int64(size), ok
+}
+
 // planCompare fuses a comparison of a planned field, attr or tag with a
 // literal (X == lit, X != lit, X < lit ..., or the literal first) into a
 // comparison of the value as the resource holds it, with no CEL value
@@ -268,9 +411,18 @@ func planCompare(call interpreter.InterpretableCall) interpreter.InterpretableV2
 		x, lit = lit, x
 		op = op.flipped()
 	}
-	p, ok := x.(*planned)
 	c, isConst := lit.(interpreter.InterpretableConst)
-	if !ok || !isConst {
+	if !isConst {
+		return call
+	}
+	if sz, ok := x.(*sizeOf); ok {
+		if _, isInt := c.Value().(types.Int); isInt {
+			return &compared{size: sz, lit: c.Value(), op: op, orig: call}
+		}
+		return call
+	}
+	p, ok := x.(*planned)
+	if !ok {
 		return call
 	}
 	switch p.kind {
@@ -345,9 +497,10 @@ func (op compareOp) holds(cmp int) bool {
 }
 
 // compared is X op lit with X planned and lit a string or a bool (== and
-// != only) or a number.
+// != only) or a number, or the size of a helper's list and an int.
 type compared struct {
 	x    *planned
+	size *sizeOf
 	lit  ref.Val
 	op   compareOp
 	orig interpreter.InterpretableV2
@@ -368,6 +521,13 @@ func (n *compared) Exec(f *interpreter.ExecutionFrame) ref.Val {
 // as attrs hold numbers; any other pair (a list, a null, a NaN, an absent
 // key, a string against a number) is the interpreter's to compare.
 func (n *compared) compare(f *interpreter.ExecutionFrame) (int, bool) {
+	if n.size != nil {
+		size, ok := n.size.size(f)
+		if !ok {
+			return 0, false
+		}
+		return cmp.Compare(size, int64(n.lit.(types.Int))), true
+	}
 	rv := n.x.resource(f)
 	if rv == nil {
 		return 0, false

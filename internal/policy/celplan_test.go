@@ -47,7 +47,7 @@ func planEstate() []inventory.Resource {
 			Name: name, State: state, Tags: inventory.TagsOf(tags), Attrs: inventory.AttrsOf(attrs), Relations: rel,
 		}
 	}
-	return []inventory.Resource{
+	rs := []inventory.Resource{
 		mk("arn:x:vol/none", "AWS::EC2::Volume", "", "", nil, nil),
 		mk("arn:x:vol/gp2", "AWS::EC2::Volume", "pay-prod-data", "available",
 			map[string]string{"owner": "ann", "env": "prod", "Name": "pay-prod-data"},
@@ -66,6 +66,8 @@ func planEstate() []inventory.Resource {
 		mk("arn:x:subnet/a", "AWS::EC2::Subnet", "sub", "available", nil,
 			map[string]any{"public": true}),
 	}
+	rs[1].Created = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return rs
 }
 
 // planExprs are expressions made of the planned shapes, alone and as the
@@ -128,6 +130,11 @@ var planExprs = []string{
 	"size(invalid_tags(r)) > 0",
 	"missing_tags(r).join(', ')",
 	"tag(r, 'env')",
+	"size(missing_tags(r)) == 1",
+	"size(tag_problems(r)) >= 1",
+	"missing_tags(r).size() > 0",
+	"age(r) > duration('1h')",
+	"in_days(age(r)) > 3",
 	"r.name == '' && !aws_default(r) && !has_tag(r, 'Name')",
 	// resources other than r
 	"related(r, 'in-subnet').exists(s, has(s.attrs.public) && s.attrs.public == true)",
@@ -169,9 +176,9 @@ func evalBoth(t testing.TB, env *cel.Env, src string, rs []inventory.Resource, m
 		return 0, err
 	}
 	nplanned := 0
-	shapes := findShapes(checked.NativeRep())
+	shapes, helpers := findShapes(checked.NativeRep()), resourceHelpers(env)
 	count := cel.CustomDecoratorV2(func(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
-		out := planNode(shapes, i)
+		out := planNode(shapes, helpers, i)
 		if out != i {
 			nplanned++
 		}
@@ -268,10 +275,13 @@ func TestPlannedShapes(t *testing.T) {
 		{"r.attrs.volume_type == 'gp2'", 2},           // the attr, then the comparison
 		{"has(r.attrs.volume_type)", 1},               // the presence test
 		{"r.attrs.k.a", 0},                            // three qualifiers: not a shape
-		{"has_tag(r, 'Name')", 1},                     // the argument
+		{"has_tag(r, 'Name')", 2},                     // the argument, then the call
 		{"r.name != '' && r.state == 'available'", 4}, // two fields, two comparisons
 		{"r.attrs.size_gb > 1.0", 2},                  // the attr, then the comparison
 		{"r.attrs.size_gb > r.attrs.nan", 2},          // two attrs; > stays
+		{"size(missing_tags(r)) > 0", 4},              // the argument, the call, size(), the comparison
+		{"size(missing_tags(r)) > 0.5", 3},            // a double: > stays
+		{"missing_tags(r).size() > 0", 4},             // the same, size() as a method
 		{"size(r.tags)", 0},                           // r.tags alone is not planned
 		{"[1].exists(r, r == 1)", 0},                  // r is not a resource there
 	} {

@@ -386,7 +386,7 @@ func compileExpr(env *cel.Env, p *Policy, field, src string, offset int, want *c
 	if limit > 0 {
 		popts = append(popts, cel.CostLimit(limit))
 	}
-	if plan := planShapes(ast); plan != nil {
+	if plan := planShapes(env, ast); plan != nil {
 		popts = append(popts, plan)
 	}
 	prg, err := env.Program(ast, popts...)
