@@ -535,6 +535,10 @@ func (n *compared) compare(f *interpreter.ExecutionFrame) (int, bool) {
 	var val any
 	switch n.x.kind {
 	case shapeField:
+		if n.x.field.str != nil {
+			val = n.x.field.str(rv.r)
+			break
+		}
 		switch v := rv.field(n.x.field).(type) {
 		case types.String:
 			val = string(v)
