@@ -30,7 +30,10 @@ import (
 //	r.F                   a scalar field (name, state, type, ...)
 //	r.attrs.K, r.tags.K   a value of the map
 //	has(r.attrs.K), has(r.tags.K)
-//	X == lit, X != lit    X one of the two above, lit a literal
+//	X op lit              X one of the two above, lit a literal
+//	H(r, lit)             a resource helper: has_tag, missing_tags, ...
+//	size(H(r)) op n       the size of a helper's list
+//	H(r, lit).filter(x, x.type == T)
 //
 // (any variable of the resource type, not only r: a comprehension's
 // element of related() or referrers() is planned alike). A planned node
@@ -48,12 +51,13 @@ import (
 type shapeKind uint8
 
 const (
-	shapeResource shapeKind = iota + 1 // r, as a call argument
-	shapeField                         // r.F, F boxed per resource
-	shapeAttr                          // r.attrs.K
-	shapeTag                           // r.tags.K
-	shapeHasAttr                       // has(r.attrs.K)
-	shapeHasTag                        // has(r.tags.K)
+	shapeResource   shapeKind = iota + 1 // r, as a call argument
+	shapeField                           // r.F, F boxed per resource
+	shapeAttr                            // r.attrs.K
+	shapeTag                             // r.tags.K
+	shapeHasAttr                         // has(r.attrs.K)
+	shapeHasTag                          // has(r.tags.K)
+	shapeFilterType                      // H(r, ...).filter(x, x.type == T)
 )
 
 // shape is what the checked expression says about the node of one id.
@@ -67,6 +71,8 @@ type shape struct {
 	field resourceField
 	// quals is how many qualifiers the interpreter's attribute has.
 	quals int
+	// from is the id of a filter's list (a helper's call).
+	from int64
 }
 
 // planShapes returns the program option that plans the shapes found in
@@ -77,9 +83,34 @@ func planShapes(env *cel.Env, checked *cel.Ast) cel.ProgramOption {
 		return nil
 	}
 	helpers := resourceHelpers(env)
-	return cel.CustomDecoratorV2(func(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
-		return planNode(shapes, helpers, i), nil
-	})
+	return cel.CustomDecoratorV2(newPlanner(shapes, helpers).decorate)
+}
+
+// planner decorates the nodes of one expression as they are planned.
+type planner struct {
+	shapes  map[int64]shape
+	helpers map[string]*functions.Overload
+	// lists holds the planned lists that filters read (their ids are the
+	// shapes' from), planned before the filters are.
+	lists map[int64]interpreter.InterpretableV2
+}
+
+func newPlanner(shapes map[int64]shape, helpers map[string]*functions.Overload) *planner {
+	pl := &planner{shapes: shapes, helpers: helpers, lists: map[int64]interpreter.InterpretableV2{}}
+	for _, s := range shapes {
+		if s.kind == shapeFilterType {
+			pl.lists[s.from] = nil
+		}
+	}
+	return pl
+}
+
+func (pl *planner) decorate(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
+	out := planNode(pl, i)
+	if _, ok := pl.lists[i.ID()]; ok {
+		pl.lists[i.ID()] = out
+	}
+	return out, nil
 }
 
 // resourceHelpers are the bound overloads of the environment's functions
@@ -154,6 +185,10 @@ func findShapes(a *ast.AST) map[int64]shape {
 					out[arg.ID()] = shape{kind: shapeResource, name: arg.AsIdent()}
 				}
 			}
+		case ast.ComprehensionKind:
+			if typ, ok := filterByType(e.AsComprehension()); ok {
+				out[e.ID()] = shape{kind: shapeFilterType, key: typ, from: e.AsComprehension().IterRange().ID()}
+			}
 		case ast.SelectKind:
 			sel := e.AsSelect()
 			op := sel.Operand()
@@ -188,13 +223,70 @@ func findShapes(a *ast.AST) map[int64]shape {
 	return out
 }
 
+// filterByType recognises list.filter(x, x.type == T) (or T == x.type) as
+// the filter macro expands it, and returns T.
+func filterByType(c ast.ComprehensionExpr) (string, bool) {
+	if c.HasIterVar2() || c.IterRange().Kind() != ast.CallKind {
+		return "", false
+	}
+	x, accu := c.IterVar(), c.AccuVar()
+	isIdent := func(e ast.Expr, name string) bool { return e.Kind() == ast.IdentKind && e.AsIdent() == name }
+	if init := c.AccuInit(); init.Kind() != ast.ListKind || len(init.AsList().Elements()) != 0 {
+		return "", false
+	}
+	if cond := c.LoopCondition(); cond.Kind() != ast.LiteralKind || cond.AsLiteral() != types.True {
+		return "", false
+	}
+	if !isIdent(c.Result(), accu) {
+		return "", false
+	}
+	step := c.LoopStep()
+	if step.Kind() != ast.CallKind || step.AsCall().FunctionName() != operators.Conditional {
+		return "", false
+	}
+	args := step.AsCall().Args()
+	if !isIdent(args[2], accu) || args[1].Kind() != ast.CallKind {
+		return "", false
+	}
+	add := args[1].AsCall()
+	if add.FunctionName() != operators.Add || len(add.Args()) != 2 || !isIdent(add.Args()[0], accu) {
+		return "", false
+	}
+	if l := add.Args()[1]; l.Kind() != ast.ListKind || len(l.AsList().Elements()) != 1 || !isIdent(l.AsList().Elements()[0], x) {
+		return "", false
+	}
+	pred := args[0]
+	if pred.Kind() != ast.CallKind || pred.AsCall().FunctionName() != operators.Equals {
+		return "", false
+	}
+	a, b := pred.AsCall().Args()[0], pred.AsCall().Args()[1]
+	if a.Kind() == ast.LiteralKind {
+		a, b = b, a
+	}
+	if a.Kind() != ast.SelectKind || a.AsSelect().IsTestOnly() || a.AsSelect().FieldName() != "type" || !isIdent(a.AsSelect().Operand(), x) {
+		return "", false
+	}
+	if b.Kind() != ast.LiteralKind {
+		return "", false
+	}
+	typ, ok := b.AsLiteral().(types.String)
+	return string(typ), ok
+}
+
 // planNode replaces a node of a known shape, when the interpreter planned
 // it as expected (an attribute of the variable with the shape's
 // qualifiers), and fuses a comparison of a planned value with a literal.
 // Anything else is left as planned.
-func planNode(shapes map[int64]shape, helpers map[string]*functions.Overload, i interpreter.InterpretableV2) interpreter.InterpretableV2 {
+func planNode(pl *planner, i interpreter.InterpretableV2) interpreter.InterpretableV2 {
+	shapes := pl.shapes
+	if s, ok := shapes[i.ID()]; ok && s.kind == shapeFilterType {
+		if h, ok := pl.lists[s.from].(*helperCall); ok {
+			return &filtered{list: h, typ: s.key, orig: i}
+		}
+		return i
+	}
 	if call, ok := i.(interpreter.InterpretableCall); ok {
-		if h := planHelper(helpers, call); h != nil {
+		if h := planHelper(pl.helpers, call); h != nil {
 			return h
 		}
 		if s := planSize(call); s != nil {
@@ -235,8 +327,11 @@ type planned struct {
 
 func (n *planned) ID() int64 { return n.orig.ID() }
 
-// Eval is the interpreter's own: only Exec, with its frame, is planned.
-func (n *planned) Eval(a interpreter.Activation) ref.Val { return n.orig.Eval(a) }
+// Eval is Exec in a frame, as the interpreter's own nodes do it: a
+// conditional's condition is evaluated through Eval.
+func (n *planned) Eval(a interpreter.Activation) ref.Val {
+	return interpreter.EvalActivation(a, n.Exec)
+}
 
 func (n *planned) Exec(f *interpreter.ExecutionFrame) ref.Val {
 	if v, ok := n.value(f); ok {
@@ -325,8 +420,10 @@ type helperCall struct {
 	orig   interpreter.InterpretableCall
 }
 
-func (n *helperCall) ID() int64                             { return n.orig.ID() }
-func (n *helperCall) Eval(a interpreter.Activation) ref.Val { return n.orig.Eval(a) }
+func (n *helperCall) ID() int64 { return n.orig.ID() }
+func (n *helperCall) Eval(a interpreter.Activation) ref.Val {
+	return interpreter.EvalActivation(a, n.Exec)
+}
 
 func (n *helperCall) Exec(f *interpreter.ExecutionFrame) ref.Val {
 	if v, ok := n.value(f); ok {
@@ -369,7 +466,7 @@ type sizeOf struct {
 }
 
 func (n *sizeOf) ID() int64                             { return n.orig.ID() }
-func (n *sizeOf) Eval(a interpreter.Activation) ref.Val { return n.orig.Eval(a) }
+func (n *sizeOf) Eval(a interpreter.Activation) ref.Val { return interpreter.EvalActivation(a, n.Exec) }
 
 func (n *sizeOf) Exec(f *interpreter.ExecutionFrame) ref.Val {
 	if size, ok := n.size(f); ok {
@@ -506,8 +603,10 @@ type compared struct {
 	orig interpreter.InterpretableV2
 }
 
-func (n *compared) ID() int64                             { return n.orig.ID() }
-func (n *compared) Eval(a interpreter.Activation) ref.Val { return n.orig.Eval(a) }
+func (n *compared) ID() int64 { return n.orig.ID() }
+func (n *compared) Eval(a interpreter.Activation) ref.Val {
+	return interpreter.EvalActivation(a, n.Exec)
+}
 
 func (n *compared) Exec(f *interpreter.ExecutionFrame) ref.Val {
 	if cmp, ok := n.compare(f); ok {
@@ -584,4 +683,51 @@ func differs(equal bool) int {
 		return 0
 	}
 	return 1
+}
+
+// filtered is a helper's list of resources filtered by type.
+type filtered struct {
+	list *helperCall
+	typ  string
+	orig interpreter.InterpretableV2
+}
+
+func (n *filtered) ID() int64 { return n.orig.ID() }
+func (n *filtered) Eval(a interpreter.Activation) ref.Val {
+	return interpreter.EvalActivation(a, n.Exec)
+}
+
+func (n *filtered) Exec(f *interpreter.ExecutionFrame) ref.Val {
+	if v, ok := n.value(f); ok {
+		return v
+	}
+	return n.orig.Exec(f)
+}
+
+// value is the filtered list, or false where the comprehension must run:
+// the helper failed or gave what is not a list of resources.
+func (n *filtered) value(f *interpreter.ExecutionFrame) (ref.Val, bool) {
+	v, ok := n.list.value(f)
+	if !ok {
+		return nil, false
+	}
+	l, ok := v.(traits.Lister)
+	if !ok {
+		return nil, false
+	}
+	size, ok := l.Size().(types.Int)
+	if !ok {
+		return nil, false
+	}
+	var out []ref.Val
+	for i := range int64(size) {
+		rv, ok := l.Get(types.Int(i)).(*resVal)
+		if !ok {
+			return nil, false
+		}
+		if rv.r.Type == n.typ {
+			out = append(out, rv)
+		}
+	}
+	return types.NewRefValList(types.DefaultTypeAdapter, out), true
 }

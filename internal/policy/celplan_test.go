@@ -139,6 +139,12 @@ var planExprs = []string{
 	// resources other than r
 	"related(r, 'in-subnet').exists(s, has(s.attrs.public) && s.attrs.public == true)",
 	"referrers(r, 'attached-to').filter(x, x.type == 'AWS::EC2::Volume').size()",
+	"referrers(r, 'attached-to').filter(x, x.type == 'AWS::EC2::Volume')",
+	"referrers(r, 'attached-to').filter(x, 'AWS::EC2::Instance' == x.type)",
+	"related(r, 'in-subnet').filter(s, s.type == 'AWS::EC2::Subnet').all(s, s.attrs.public)",
+	"related(r, 'in-subnet').filter(s, s.type == 'AWS::EC2::Subnet' && s.name != '')",
+	"cel.bind(tgs, referrers(r, 'attached-to').filter(x, x.type == 'AWS::EC2::Volume'), tgs.exists(t, has(t.attrs.size_gb)) && tgs.all(t, t.attrs.volume_type == 'gp2'))",
+	"r.type == 'AWS::EC2::Instance' ? referrers(r, 'attached-to').filter(x, x.type == 'AWS::EC2::Volume').size() > 0 : r.attrs.encrypted == false",
 	"referrers(r, 'attached-to').exists(x, x.attrs.volume_type == 'gp2' && has_tag(x, 'owner'))",
 	"[r].exists(r, r.name == 'web-1')",
 	"[1].exists(r, r == 1)",
@@ -176,13 +182,13 @@ func evalBoth(t testing.TB, env *cel.Env, src string, rs []inventory.Resource, m
 		return 0, err
 	}
 	nplanned := 0
-	shapes, helpers := findShapes(checked.NativeRep()), resourceHelpers(env)
+	pl := newPlanner(findShapes(checked.NativeRep()), resourceHelpers(env))
 	count := cel.CustomDecoratorV2(func(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
-		out := planNode(shapes, helpers, i)
+		out, err := pl.decorate(i)
 		if out != i {
 			nplanned++
 		}
-		return out, nil
+		return out, err
 	})
 	planned, err := env.Program(checked, append(opts, count)...)
 	if err != nil {
@@ -272,18 +278,21 @@ func TestPlannedShapes(t *testing.T) {
 		src  string
 		want int
 	}{
-		{"r.attrs.volume_type == 'gp2'", 2},           // the attr, then the comparison
-		{"has(r.attrs.volume_type)", 1},               // the presence test
-		{"r.attrs.k.a", 0},                            // three qualifiers: not a shape
-		{"has_tag(r, 'Name')", 2},                     // the argument, then the call
-		{"r.name != '' && r.state == 'available'", 4}, // two fields, two comparisons
-		{"r.attrs.size_gb > 1.0", 2},                  // the attr, then the comparison
-		{"r.attrs.size_gb > r.attrs.nan", 2},          // two attrs; > stays
-		{"size(missing_tags(r)) > 0", 4},              // the argument, the call, size(), the comparison
-		{"size(missing_tags(r)) > 0.5", 3},            // a double: > stays
-		{"missing_tags(r).size() > 0", 4},             // the same, size() as a method
-		{"size(r.tags)", 0},                           // r.tags alone is not planned
-		{"[1].exists(r, r == 1)", 0},                  // r is not a resource there
+		{"r.attrs.volume_type == 'gp2'", 2},                                        // the attr, then the comparison
+		{"has(r.attrs.volume_type)", 1},                                            // the presence test
+		{"r.attrs.k.a", 0},                                                         // three qualifiers: not a shape
+		{"has_tag(r, 'Name')", 2},                                                  // the argument, then the call
+		{"r.name != '' && r.state == 'available'", 4},                              // two fields, two comparisons
+		{"r.attrs.size_gb > 1.0", 2},                                               // the attr, then the comparison
+		{"r.attrs.size_gb > r.attrs.nan", 2},                                       // two attrs; > stays
+		{"size(missing_tags(r)) > 0", 4},                                           // the argument, the call, size(), the comparison
+		{"size(missing_tags(r)) > 0.5", 3},                                         // a double: > stays
+		{"missing_tags(r).size() > 0", 4},                                          // the same, size() as a method
+		{"referrers(r, 'attached-to').filter(x, x.type == 'AWS::EC2::Volume')", 5}, // r, the helper, x.type and == inside, the filter
+		{"[r].filter(x, x.type == 'AWS::EC2::Volume')", 2},                         // x.type and ==; the list is not a helper's
+		{"related(r, 'in-subnet').filter(s, s.type == 'X' && s.name != '')", 6},    // r, the helper, two fields and comparisons; not a type filter
+		{"size(r.tags)", 0},                                                        // r.tags alone is not planned
+		{"[1].exists(r, r == 1)", 0},                                               // r is not a resource there
 	} {
 		n, err := evalBoth(t, env, tc.src, planEstate(), false)
 		if err != nil {
