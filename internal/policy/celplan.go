@@ -292,6 +292,9 @@ func planNode(pl *planner, i interpreter.InterpretableV2) interpreter.Interpreta
 		if s := planSize(call); s != nil {
 			return s
 		}
+		if n := planNot(call); n != nil {
+			return n
+		}
 		return planCompare(call)
 	}
 	s, ok := shapes[i.ID()]
@@ -512,6 +515,9 @@ func planCompare(call interpreter.InterpretableCall) interpreter.InterpretableV2
 	if !isConst {
 		return call
 	}
+	if h, ok := x.(*helperCall); ok {
+		return &compared{helper: h, lit: c.Value(), op: op, orig: call}
+	}
 	if sz, ok := x.(*sizeOf); ok {
 		if _, isInt := c.Value().(types.Int); isInt {
 			return &compared{size: sz, lit: c.Value(), op: op, orig: call}
@@ -594,13 +600,15 @@ func (op compareOp) holds(cmp int) bool {
 }
 
 // compared is X op lit with X planned and lit a string or a bool (== and
-// != only) or a number, or the size of a helper's list and an int.
+// != only) or a number, or the size of a helper's list and an int, or a
+// helper's value (age(r) > duration('168h')) and any literal.
 type compared struct {
-	x    *planned
-	size *sizeOf
-	lit  ref.Val
-	op   compareOp
-	orig interpreter.InterpretableV2
+	x      *planned
+	size   *sizeOf
+	helper *helperCall
+	lit    ref.Val
+	op     compareOp
+	orig   interpreter.InterpretableV2
 }
 
 func (n *compared) ID() int64 { return n.orig.ID() }
@@ -620,6 +628,9 @@ func (n *compared) Exec(f *interpreter.ExecutionFrame) ref.Val {
 // as attrs hold numbers; any other pair (a list, a null, a NaN, an absent
 // key, a string against a number) is the interpreter's to compare.
 func (n *compared) compare(f *interpreter.ExecutionFrame) (int, bool) {
+	if n.helper != nil {
+		return n.compareValue(f)
+	}
 	if n.size != nil {
 		size, ok := n.size.size(f)
 		if !ok {
@@ -730,4 +741,58 @@ func (n *filtered) value(f *interpreter.ExecutionFrame) (ref.Val, bool) {
 		}
 	}
 	return types.NewRefValList(types.DefaultTypeAdapter, out), true
+}
+
+// compareValue compares a helper's value with the literal as the
+// standard operators do: == and != by CEL equality, the others by the
+// value's Compare (what each ordering overload calls). An error, or a
+// pair Compare does not order, is the interpreter's to report.
+func (n *compared) compareValue(f *interpreter.ExecutionFrame) (int, bool) {
+	v, ok := n.helper.value(f)
+	if !ok || types.IsUnknownOrError(v) {
+		return 0, false
+	}
+	if n.op == opEq || n.op == opNe {
+		return differs(types.Equal(v, n.lit) == types.True), true
+	}
+	c, ok := v.(traits.Comparer)
+	if !ok {
+		return 0, false
+	}
+	cmp, ok := c.Compare(n.lit).(types.Int)
+	return int(cmp), ok
+}
+
+// planNot plans !X, X a planned node.
+func planNot(call interpreter.InterpretableCall) interpreter.InterpretableV2 {
+	if call.Function() != operators.LogicalNot || len(call.Args()) != 1 {
+		return nil
+	}
+	switch call.Args()[0].(type) {
+	case *planned, *helperCall, *compared:
+		return &negated{x: call.Args()[0], orig: call}
+	}
+	return nil
+}
+
+// negated is !X with X planned.
+type negated struct {
+	x    interpreter.InterpretableV2
+	orig interpreter.InterpretableCall
+}
+
+func (n *negated) ID() int64 { return n.orig.ID() }
+func (n *negated) Eval(a interpreter.Activation) ref.Val {
+	return interpreter.EvalActivation(a, n.Exec)
+}
+
+// Exec negates a bool; anything else (an error, a value of another type)
+// is the interpreter's.
+func (n *negated) Exec(f *interpreter.ExecutionFrame) ref.Val {
+	if f.CostTracker() == nil {
+		if b, ok := n.x.Exec(f).(types.Bool); ok {
+			return !b
+		}
+	}
+	return n.orig.Exec(f)
 }

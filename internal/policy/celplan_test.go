@@ -134,6 +134,20 @@ var planExprs = []string{
 	"size(tag_problems(r)) >= 1",
 	"missing_tags(r).size() > 0",
 	"age(r) > duration('1h')",
+	"age(r) <= duration('1h')",
+	"duration('1h') < age(r)",
+	"age(r) == duration('1h')",
+	"price(r) > 1",
+	"price(r) != 0.0",
+	"tag(r, 'env') == 'prod'",
+	"tag(r, 'env') > 'a'",
+	"has_tag(r, 'owner') == true",
+	"!has_tag(r, 'Name')",
+	"!has(r.attrs.encrypted)",
+	"!(r.attrs.volume_type == 'gp2')",
+	"!r.attrs.encrypted",
+	"!r.attrs.public",
+	"!aws_default(r) && !name_ok(r)",
 	"in_days(age(r)) > 3",
 	"r.name == '' && !aws_default(r) && !has_tag(r, 'Name')",
 	// resources other than r
@@ -291,6 +305,9 @@ func TestPlannedShapes(t *testing.T) {
 		{"referrers(r, 'attached-to').filter(x, x.type == 'AWS::EC2::Volume')", 5}, // r, the helper, x.type and == inside, the filter
 		{"[r].filter(x, x.type == 'AWS::EC2::Volume')", 2},                         // x.type and ==; the list is not a helper's
 		{"related(r, 'in-subnet').filter(s, s.type == 'X' && s.name != '')", 6},    // r, the helper, two fields and comparisons; not a type filter
+		{"!has_tag(r, 'Name')", 3},                                                 // r, the call, !
+		{"!r.attrs.encrypted", 2},                                                  // the attr, !
+		{"age(r) > duration('1h')", 3},                                             // r, age(), >
 		{"size(r.tags)", 0},                                                        // r.tags alone is not planned
 		{"[1].exists(r, r == 1)", 0},                                               // r is not a resource there
 	} {
