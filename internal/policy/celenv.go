@@ -351,6 +351,10 @@ type funcs struct {
 	requiredOn     map[string][]string
 	requiredExempt []string
 	requiredFor    sync.Map
+	// everyKey is keysFor's answer when no key is scoped and no type
+	// exempt: every key applies to every type.
+	everyKeyOnce sync.Once
+	everyKey     []bool
 	pricer         Pricer
 	currency       string
 	rate           float64
@@ -614,6 +618,15 @@ type reqTag struct {
 
 // keysFor reports, beside requiredKey, which keys are required on a type.
 func (f *funcs) keysFor(typ string) []bool {
+	if len(f.requiredOn) == 0 && len(f.requiredExempt) == 0 {
+		f.everyKeyOnce.Do(func() {
+			f.everyKey = make([]bool, len(f.requiredKey))
+			for i := range f.everyKey {
+				f.everyKey[i] = true
+			}
+		})
+		return f.everyKey
+	}
 	if v, ok := f.requiredFor.Load(typ); ok {
 		return v.([]bool)
 	}
