@@ -355,9 +355,9 @@ type funcs struct {
 	// exempt: every key applies to every type.
 	everyKeyOnce sync.Once
 	everyKey     []bool
-	pricer         Pricer
-	currency       string
-	rate           float64
+	pricer       Pricer
+	currency     string
+	rate         float64
 	// lang is the language of the texts helpers write (name_problem).
 	lang i18n.Lang
 }

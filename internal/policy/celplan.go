@@ -39,11 +39,13 @@ import (
 // element of related() or referrers() is planned alike). A planned node
 // keeps the node it replaces and hands over to it whenever its own path
 // does not apply: the value is not a resource, a key is absent (CEL's
-// error for it is the interpreter's own), a value's type is not the one
-// the fast comparison knows, or the evaluation is metered. A metered
-// evaluation (a user's policy, under CEL's cost limit) runs the replaced
-// node, so its cost and its result are exactly what they were; planning
-// speeds up the unmetered packs and changes no result anywhere.
+// error for it is the interpreter's own), or a value's type is not the
+// one the fast comparison knows. A metered evaluation (a user's policy,
+// under CEL's cost limit) reads r, r.F, r.attrs.K, r.tags.K and has() of
+// them the planned way and charges each the steps the interpreter would;
+// the nodes fused over them (comparisons, helper calls, size, !, filter)
+// run the nodes they replace there, so a metered evaluation's cost, and
+// every evaluation's result, are exactly what they were.
 // TestPlannedAgrees holds every shape to the interpreter on edge cases,
 // FuzzPlannedAgrees on generated expressions and resources.
 
@@ -337,26 +339,48 @@ func (n *planned) Eval(a interpreter.Activation) ref.Val {
 }
 
 func (n *planned) Exec(f *interpreter.ExecutionFrame) ref.Val {
-	if v, ok := n.value(f); ok {
-		return v
+	costs := f.CostTracker()
+	if costs == nil {
+		if v, ok := n.value(f, n.resource(f)); ok {
+			return v
+		}
+		return n.orig.Exec(f)
 	}
-	return n.orig.Exec(f)
+	// Metered: the value read the same way, charged as the interpreter's
+	// attribute charges it (a step per qualifier, then the attribute or
+	// presence test), so a user's policy gets the read and keeps its cost.
+	v, ok := n.value(f, n.resolve(f))
+	if !ok {
+		return n.orig.Exec(f)
+	}
+	for range n.quals {
+		costs.Qualify(n.ID())
+	}
+	costs.EvalAttribute(n.ID(), n.kind == shapeHasAttr || n.kind == shapeHasTag, v)
+	return v
 }
 
 // resource is the variable's value, when it is a resource and the
-// evaluation is unmetered.
+// evaluation is unmetered: the fused nodes built on a planned node
+// (comparisons, helper calls) are not charged as the interpreter's, so
+// a metered evaluation runs the nodes they replace.
 func (n *planned) resource(f *interpreter.ExecutionFrame) *resVal {
 	if f.CostTracker() != nil {
 		return nil
 	}
+	return n.resolve(f)
+}
+
+// resolve is the variable's value when it is a resource.
+func (n *planned) resolve(f *interpreter.ExecutionFrame) *resVal {
 	v, _ := f.ResolveName(n.name)
 	rv, _ := v.(*resVal)
 	return rv
 }
 
-// value is the node's value, or false where the replaced node must say.
-func (n *planned) value(f *interpreter.ExecutionFrame) (ref.Val, bool) {
-	rv := n.resource(f)
+// value is the node's value on rv, or false where the replaced node must
+// say.
+func (n *planned) value(f *interpreter.ExecutionFrame, rv *resVal) (ref.Val, bool) {
 	if rv == nil {
 		return nil, false
 	}
