@@ -7,6 +7,7 @@ import (
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/decls"
 	"cel.dev/cel-go/common/functions"
 	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/overloads"
@@ -85,7 +86,7 @@ func planShapes(env *cel.Env, checked *cel.Ast) cel.ProgramOption {
 	if len(shapes) == 0 {
 		return nil
 	}
-	var helpers map[string]*functions.Overload
+	var helpers map[string]boundHelper
 	for _, s := range shapes {
 		if s.kind == shapeResource {
 			helpers = lastHelpers.of(env)
@@ -104,10 +105,10 @@ var lastHelpers helperCache
 type helperCache struct {
 	mu      sync.Mutex
 	env     *cel.Env
-	helpers map[string]*functions.Overload
+	helpers map[string]boundHelper
 }
 
-func (c *helperCache) of(env *cel.Env) map[string]*functions.Overload {
+func (c *helperCache) of(env *cel.Env) map[string]boundHelper {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.env != env {
@@ -119,13 +120,13 @@ func (c *helperCache) of(env *cel.Env) map[string]*functions.Overload {
 // planner decorates the nodes of one expression as they are planned.
 type planner struct {
 	shapes  map[int64]shape
-	helpers map[string]*functions.Overload
+	helpers map[string]boundHelper
 	// lists holds the planned lists that filters read (their ids are the
 	// shapes' from), planned before the filters are.
 	lists map[int64]interpreter.InterpretableV2
 }
 
-func newPlanner(shapes map[int64]shape, helpers map[string]*functions.Overload) *planner {
+func newPlanner(shapes map[int64]shape, helpers map[string]boundHelper) *planner {
 	pl := &planner{shapes: shapes, helpers: helpers, lists: map[int64]interpreter.InterpretableV2{}}
 	for _, s := range shapes {
 		if s.kind == shapeFilterType {
@@ -143,26 +144,41 @@ func (pl *planner) decorate(i interpreter.InterpretableV2) (interpreter.Interpre
 	return out, nil
 }
 
-// resourceHelpers are the bound overloads of the environment's functions
-// whose first argument is a resource (has_tag, missing_tags, name_ok ...),
-// by overload id: a call of one on a planned resource and literals calls
-// the binding (its argument guards included) without the interpreter's
-// call node around it.
-func resourceHelpers(env *cel.Env) map[string]*functions.Overload {
-	out := map[string]*functions.Overload{}
+// boundHelper is a resource helper's binding, called without its argument
+// guards, and its declared argument types.
+type boundHelper struct {
+	call *functions.Overload
+	args []*types.Type
+}
+
+// resourceHelpers are the overloads of the environment's functions whose
+// first argument is a resource (has_tag, missing_tags, name_ok ...), by
+// overload id. A planned call passes a resource (checked when it runs)
+// and a literal of the declared type (checked when it is planned), which
+// is what the bindings' argument guards check, so the planned call goes
+// without them.
+func resourceHelpers(env *cel.Env) map[string]boundHelper {
+	out := map[string]boundHelper{}
+	onResource := func(o *decls.OverloadDecl) bool {
+		args := o.ArgTypes()
+		return len(args) > 0 && len(args) <= 2 && args[0].TypeName() == resourceTypeName
+	}
 	for _, fn := range env.Functions() {
-		bound, err := fn.Bindings()
+		sub := fn.Subset(onResource) // a copy: the environment's stays guarded
+		if sub == nil {
+			continue
+		}
+		if _, err := decls.DisableTypeGuards(true)(sub); err != nil {
+			continue
+		}
+		bound, err := sub.Bindings()
 		if err != nil {
 			continue
 		}
-		for _, o := range fn.OverloadDecls() {
-			args := o.ArgTypes()
-			if len(args) == 0 || len(args) > 2 || args[0].TypeName() != resourceTypeName {
-				continue
-			}
+		for _, o := range sub.OverloadDecls() {
 			for _, b := range bound {
 				if b.Operator == o.ID() && !b.NonStrict && b.OperandTrait == 0 {
-					out[o.ID()] = b
+					out[o.ID()] = boundHelper{call: b, args: o.ArgTypes()}
 				}
 			}
 		}
@@ -440,11 +456,12 @@ func (n *planned) value(f *interpreter.ExecutionFrame, rv *resVal) (ref.Val, boo
 
 // planHelper plans a call of a resource helper on a planned resource and,
 // for a second argument, a literal.
-func planHelper(helpers map[string]*functions.Overload, call interpreter.InterpretableCall) interpreter.InterpretableV2 {
-	b := helpers[call.OverloadID()]
-	if b == nil {
+func planHelper(helpers map[string]boundHelper, call interpreter.InterpretableCall) interpreter.InterpretableV2 {
+	hp, ok := helpers[call.OverloadID()]
+	if !ok {
 		return nil
 	}
+	b := hp.call
 	args := call.Args()
 	r, ok := args[0].(*planned)
 	if !ok || r.kind != shapeResource {
@@ -456,8 +473,8 @@ func planHelper(helpers map[string]*functions.Overload, call interpreter.Interpr
 		h.unary = b.Unary
 	case len(args) == 2 && b.Binary != nil:
 		c, ok := args[1].(interpreter.InterpretableConst)
-		if !ok {
-			return nil
+		if !ok || !hp.args[1].IsAssignableRuntimeType(c.Value()) {
+			return nil // a folded param of another type: the guard's error
 		}
 		h.binary, h.arg = b.Binary, c.Value()
 	default:

@@ -126,6 +126,8 @@ var planExprs = []string{
 	// r as an argument
 	"has_tag(r, 'Name')",
 	"has_tag(r, 'owner')",
+	"has_tag(r, dyn(1))",
+	"has_tag(dyn(r), 'owner')",
 	"!aws_default(r) && size(missing_tags(r)) > 0",
 	"size(invalid_tags(r)) > 0",
 	"missing_tags(r).join(', ')",
