@@ -89,6 +89,17 @@ func (v *resVal) memoized(h helper, arg string, compute func() ref.Val) ref.Val 
 	return val
 }
 
+// field is a field kept in boxed (its slot above zero), read once per
+// resource.
+func (v *resVal) field(f resourceField) ref.Val {
+	if b := v.boxed[f.slot-1]; b != nil {
+		return b
+	}
+	b := f.get(v.r).(ref.Val)
+	v.boxed[f.slot-1] = b
+	return b
+}
+
 func (v *resVal) ConvertToNative(typeDesc reflect.Type) (any, error) {
 	return nil, fmt.Errorf("a resource cannot be converted to %v", typeDesc)
 }
@@ -201,38 +212,41 @@ type resourceField struct {
 	set func(r *inventory.Resource) bool
 	// slot, when above zero, is where resVal.boxed keeps the value (+1).
 	slot int
+	// str reads a string field as it is, for a planned comparison that
+	// needs no CEL value (celplan.go).
+	str func(r *inventory.Resource) string
 }
 
 // cachedFields is how many fields resVal.boxed keeps.
 const cachedFields = 9
 
 var resourceFields = map[string]resourceField{
-	"arn":     {types.StringType, func(r *inventory.Resource) any { return types.String(r.ARN) }, nil, 1},
-	"account": {types.StringType, func(r *inventory.Resource) any { return types.String(r.Account) }, nil, 2},
-	"region":  {types.StringType, func(r *inventory.Resource) any { return types.String(r.Region) }, nil, 3},
-	"type":    {types.StringType, func(r *inventory.Resource) any { return types.String(r.Type) }, nil, 4},
-	"id":      {types.StringType, func(r *inventory.Resource) any { return types.String(r.ID) }, nil, 5},
-	"name":    {types.StringType, func(r *inventory.Resource) any { return types.String(r.Name) }, nil, 6},
-	"state":   {types.StringType, func(r *inventory.Resource) any { return types.String(r.State) }, nil, 7},
-	"tags": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
+	"arn":     stringField(1, func(r *inventory.Resource) string { return r.ARN }),
+	"account": stringField(2, func(r *inventory.Resource) string { return r.Account }),
+	"region":  stringField(3, func(r *inventory.Resource) string { return r.Region }),
+	"type":    stringField(4, func(r *inventory.Resource) string { return r.Type }),
+	"id":      stringField(5, func(r *inventory.Resource) string { return r.ID }),
+	"name":    stringField(6, func(r *inventory.Resource) string { return r.Name }),
+	"state":   stringField(7, func(r *inventory.Resource) string { return r.State }),
+	"tags": {t: types.NewMapType(types.StringType, types.StringType), get: func(r *inventory.Resource) any {
 		return newTagsVal(r.Tags)
-	}, nil, 8},
-	"created": {types.TimestampType, func(r *inventory.Resource) any { return types.Timestamp{Time: r.Created} },
-		func(r *inventory.Resource) bool { return !r.Created.IsZero() }, 0},
-	"attrs": {types.NewMapType(types.StringType, types.DynType), func(r *inventory.Resource) any {
+	}, slot: 8},
+	"created": {t: types.TimestampType, get: func(r *inventory.Resource) any { return types.Timestamp{Time: r.Created} },
+		set: func(r *inventory.Resource) bool { return !r.Created.IsZero() }},
+	"attrs": {t: types.NewMapType(types.StringType, types.DynType), get: func(r *inventory.Resource) any {
 		return newAttrsVal(r.Attrs)
-	}, nil, 9},
-	"relations": {types.NewListType(types.NewMapType(types.StringType, types.StringType)), func(r *inventory.Resource) any {
+	}, slot: 9},
+	"relations": {t: types.NewListType(types.NewMapType(types.StringType, types.StringType)), get: func(r *inventory.Resource) any {
 		out := make([]any, len(r.Relations))
 		for i, rel := range r.Relations {
 			out[i] = map[string]string{"kind": rel.Kind, "target": rel.Target}
 		}
 		return out
-	}, nil, 0},
-	"managed_by": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
+	}},
+	"managed_by": {t: types.NewMapType(types.StringType, types.StringType), get: func(r *inventory.Resource) any {
 		return map[string]string{"kind": r.ManagedBy.Kind, "ref": r.ManagedBy.Ref, "source": r.ManagedBy.Source}
-	}, nil, 0},
-	"creator": {types.NewMapType(types.StringType, types.StringType), func(r *inventory.Resource) any {
+	}},
+	"creator": {t: types.NewMapType(types.StringType, types.StringType), get: func(r *inventory.Resource) any {
 		if r.Creator == nil {
 			return map[string]string{}
 		}
@@ -241,8 +255,13 @@ var resourceFields = map[string]resourceField{
 			at = r.Creator.At.Format(time.RFC3339)
 		}
 		return map[string]string{"principal": r.Creator.Principal, "user_agent": r.Creator.UserAgent, "via": r.Creator.Via, "at": at}
-	}, func(r *inventory.Resource) bool { return r.Creator != nil }, 0},
-	"monthly_cost": {types.DoubleType, func(r *inventory.Resource) any { return types.Double(r.MonthlyCost) }, nil, 0},
+	}, set: func(r *inventory.Resource) bool { return r.Creator != nil }},
+	"monthly_cost": {t: types.DoubleType, get: func(r *inventory.Resource) any { return types.Double(r.MonthlyCost) }},
+}
+
+// stringField is a string field of the resource, boxed in slot.
+func stringField(slot int, str func(r *inventory.Resource) string) resourceField {
+	return resourceField{t: types.StringType, get: func(r *inventory.Resource) any { return types.String(str(r)) }, str: str, slot: slot}
 }
 
 // provider adds steward.Resource to CEL's standard type registry.
@@ -294,12 +313,7 @@ func (p provider) FindStructFieldType(name, field string) (*types.FieldType, boo
 			if f.slot == 0 {
 				return f.get(v.r), nil
 			}
-			if b := v.boxed[f.slot-1]; b != nil {
-				return b, nil
-			}
-			b := f.get(v.r).(ref.Val)
-			v.boxed[f.slot-1] = b
-			return b, nil
+			return v.field(f), nil
 		},
 	}, true
 }
@@ -337,9 +351,13 @@ type funcs struct {
 	requiredOn     map[string][]string
 	requiredExempt []string
 	requiredFor    sync.Map
-	pricer         Pricer
-	currency       string
-	rate           float64
+	// everyKey is keysFor's answer when no key is scoped and no type
+	// exempt: every key applies to every type.
+	everyKeyOnce sync.Once
+	everyKey     []bool
+	pricer       Pricer
+	currency     string
+	rate         float64
 	// lang is the language of the texts helpers write (name_problem).
 	lang i18n.Lang
 }
@@ -600,6 +618,15 @@ type reqTag struct {
 
 // keysFor reports, beside requiredKey, which keys are required on a type.
 func (f *funcs) keysFor(typ string) []bool {
+	if len(f.requiredOn) == 0 && len(f.requiredExempt) == 0 {
+		f.everyKeyOnce.Do(func() {
+			f.everyKey = make([]bool, len(f.requiredKey))
+			for i := range f.everyKey {
+				f.everyKey[i] = true
+			}
+		})
+		return f.everyKey
+	}
 	if v, ok := f.requiredFor.Load(typ); ok {
 		return v.([]bool)
 	}
@@ -671,8 +698,11 @@ func (f *funcs) missingTags(tags []reqTag) []string {
 func (f *funcs) invalidTags(tags []reqTag) []string {
 	var out []string
 	for i, key := range f.requiredKey {
-		allowed := f.required[key]
-		if v := tags[i].v; tags[i].ok && v != "" && len(allowed) > 0 && !slices.Contains(allowed, v) {
+		v := tags[i].v
+		if !tags[i].ok || v == "" {
+			continue // a missing tag is not an invalid one
+		}
+		if allowed := f.required[key]; len(allowed) > 0 && !slices.Contains(allowed, v) {
 			out = append(out, key+"="+v)
 		}
 	}

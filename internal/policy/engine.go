@@ -386,6 +386,9 @@ func compileExpr(env *cel.Env, p *Policy, field, src string, offset int, want *c
 	if limit > 0 {
 		popts = append(popts, cel.CostLimit(limit))
 	}
+	if plan := planShapes(env, ast); plan != nil {
+		popts = append(popts, plan)
+	}
 	prg, err := env.Program(ast, popts...)
 	if err != nil {
 		return nil, p.exprError(field, src, offset, 1, 0, err.Error())
