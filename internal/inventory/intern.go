@@ -1,15 +1,14 @@
 package inventory
 
-import "unsafe"
-
 // internMax is the longest string interned: accounts, regions, types,
 // states, tag keys and most tag and attr values are short and repeat
-// across a million resources; long strings are mostly ids and seldom do.
+// across a million resources (and names across accounts and regions);
+// long strings are mostly ids and seldom do.
 const internMax = 64
 
 // Interner shares the strings that repeat across the resources one reader
-// makes (account, region, type, state, tag keys and values, attr keys and
-// string values), so a million resources read from a file hold one copy of
+// makes (account, region, type, name, state, tag keys and values, attr keys
+// and string values), so a million resources read from a file hold one copy of
 // "ap-northeast-1" rather than a million. It belongs to one reader and is
 // dropped with it: nothing is held for the life of the process. Not safe
 // for concurrent use.
@@ -39,6 +38,7 @@ func (in *Interner) Resource(r *Resource) {
 	r.Account = in.String(r.Account)
 	r.Region = in.String(r.Region)
 	r.Type = in.String(r.Type)
+	r.Name = in.String(r.Name)
 	r.State = in.String(r.State)
 	for i := range r.Tags.kv {
 		e := &r.Tags.kv[i]
@@ -46,13 +46,9 @@ func (in *Interner) Resource(r *Resource) {
 	}
 	for i := range r.Attrs.kv {
 		e := &r.Attrs.kv[i]
-		e.Key = in.String(e.Key)
-		if s, ok := e.Value.(string); ok && len(s) <= internMax {
-			// Boxing the shared copy costs a small allocation; the
-			// first of a string keeps its own box.
-			if c := in.String(s); unsafe.StringData(c) != unsafe.StringData(s) {
-				e.Value = c
-			}
+		e.key = in.String(e.key)
+		if e.v.kind() == AttrString && e.v.n <= internMax {
+			e.v = stringValue(in.String(e.v.str()))
 		}
 	}
 }
