@@ -233,6 +233,10 @@ func (a Attrs) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a JSON object (null: no attrs).
 func (a *Attrs) UnmarshalJSON(b []byte) error {
+	if v, ok := decodeAttrs(b); ok {
+		*a = v
+		return nil
+	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
