@@ -54,6 +54,7 @@ type ScanCmd struct {
 
 // Run runs the scan command.
 func (c *ScanCmd) Run(ctx context.Context, r *runner) error {
+	defer tuneGC(os.Getenv, scanGCPercent, scanMemLimit)()
 	return r.scanAndReport(ctx, c.Source, c.OutputFlags, c.IaCFlags, c.Out, c.NoStore, c.Framework)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -19,7 +20,8 @@ type Attr struct {
 // each key once, values JSON values only (string, float64, bool, nil,
 // []any, map[string]any). One slice of pairs instead of a map per resource
 // is about half the memory at five attrs (a Go map is at least one 8-slot
-// group).
+// group), and the scalars among the values are held typed, not boxed in
+// an interface (see value): 32 bytes a pair.
 //
 // Attrs is a value: Set and Delete make new pairs rather than change the
 // ones a copy of the same Attrs shares (the values themselves, lists and
@@ -27,7 +29,13 @@ type Attr struct {
 // encodes to JSON as the object a map[string]any would, byte for byte, so
 // stored bodies and hashes do not change.
 type Attrs struct {
-	kv []Attr
+	kv []attr
+}
+
+// attr is one pair as Attrs holds it.
+type attr struct {
+	key string
+	v   value
 }
 
 // AttrsOf makes Attrs from a map (nil or empty: no attrs).
@@ -35,32 +43,48 @@ func AttrsOf(m map[string]any) Attrs {
 	if len(m) == 0 {
 		return Attrs{}
 	}
-	kv := make([]Attr, 0, len(m))
+	kv := make([]attr, 0, len(m))
 	for k, v := range m {
-		kv = append(kv, Attr{k, v})
+		kv = append(kv, attr{k, valueOf(v)})
 	}
-	slices.SortFunc(kv, func(a, b Attr) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortFunc(kv, func(a, b attr) int { return strings.Compare(a.key, b.key) })
 	return Attrs{kv}
 }
 
 func (a Attrs) find(key string) (int, bool) {
-	return slices.BinarySearchFunc(a.kv, key, func(e Attr, k string) int { return strings.Compare(e.Key, k) })
+	return slices.BinarySearchFunc(a.kv, key, func(e attr, k string) int { return strings.Compare(e.key, k) })
+}
+
+// lookup returns the pair of the key.
+func (a Attrs) lookup(key string) (value, bool) {
+	if len(a.kv) <= 8 {
+		for i := range a.kv {
+			if a.kv[i].key == key {
+				return a.kv[i].v, true
+			}
+		}
+		return value{}, false
+	}
+	if i, ok := a.find(key); ok {
+		return a.kv[i].v, true
+	}
+	return value{}, false
 }
 
 // Get returns the value of the key.
 func (a Attrs) Get(key string) (any, bool) {
-	if len(a.kv) <= 8 {
-		for i := range a.kv {
-			if a.kv[i].Key == key {
-				return a.kv[i].Value, true
-			}
-		}
+	v, ok := a.lookup(key)
+	if !ok {
 		return nil, false
 	}
-	if i, ok := a.find(key); ok {
-		return a.kv[i].Value, true
-	}
-	return nil, false
+	return v.any(), true
+}
+
+// Typed returns the value of the key typed: a string, number or bool is
+// read from it without an interface boxed, which Get must allocate.
+func (a Attrs) Typed(key string) (AttrValue, bool) {
+	v, ok := a.lookup(key)
+	return AttrValue{v}, ok
 }
 
 // Value returns the value of the key, or nil when it is absent.
@@ -71,7 +95,7 @@ func (a Attrs) Value(key string) any {
 
 // Has reports whether the key is present (with any value, null included).
 func (a Attrs) Has(key string) bool {
-	_, ok := a.Get(key)
+	_, ok := a.lookup(key)
 	return ok
 }
 
@@ -85,7 +109,7 @@ func (a Attrs) IsZero() bool { return len(a.kv) == 0 }
 func (a Attrs) All() iter.Seq2[string, any] {
 	return func(yield func(string, any) bool) {
 		for _, e := range a.kv {
-			if !yield(e.Key, e.Value) {
+			if !yield(e.key, e.v.any()) {
 				return
 			}
 		}
@@ -96,15 +120,24 @@ func (a Attrs) All() iter.Seq2[string, any] {
 func (a Attrs) Keys() iter.Seq[string] {
 	return func(yield func(string) bool) {
 		for _, e := range a.kv {
-			if !yield(e.Key) {
+			if !yield(e.key) {
 				return
 			}
 		}
 	}
 }
 
-// Pairs returns the attrs in key order. The slice is shared: do not change it.
-func (a Attrs) Pairs() []Attr { return a.kv }
+// Pairs returns the attrs in key order, as a new slice.
+func (a Attrs) Pairs() []Attr {
+	if len(a.kv) == 0 {
+		return nil
+	}
+	out := make([]Attr, len(a.kv))
+	for i, e := range a.kv {
+		out[i] = Attr{e.key, e.v.any()}
+	}
+	return out
+}
 
 // Map returns the attrs as a new map (nil when there are none); the values
 // are shared, not copied.
@@ -114,20 +147,20 @@ func (a Attrs) Map() map[string]any {
 	}
 	m := make(map[string]any, len(a.kv))
 	for _, e := range a.kv {
-		m[e.Key] = e.Value
+		m[e.key] = e.v.any()
 	}
 	return m
 }
 
 // Set gives the key a value, adding it when absent.
-func (a *Attrs) Set(key string, value any) {
+func (a *Attrs) Set(key string, v any) {
 	i, ok := a.find(key)
-	kv := make([]Attr, len(a.kv), len(a.kv)+1)
+	kv := make([]attr, len(a.kv), len(a.kv)+1)
 	copy(kv, a.kv)
 	if ok {
-		kv[i].Value = value
+		kv[i].v = valueOf(v)
 	} else {
-		kv = slices.Insert(kv, i, Attr{key, value})
+		kv = slices.Insert(kv, i, attr{key, valueOf(v)})
 	}
 	a.kv = kv
 }
@@ -151,11 +184,31 @@ func (a Attrs) Equal(o Attrs) bool {
 		return false
 	}
 	for i := range a.kv {
-		if a.kv[i].Key != o.kv[i].Key || !reflect.DeepEqual(a.kv[i].Value, o.kv[i].Value) {
+		if a.kv[i].key != o.kv[i].key || !a.kv[i].v.equal(o.kv[i].v) {
 			return false
 		}
 	}
 	return true
+}
+
+// equal is reflect.DeepEqual of the values Get gives, without boxing the
+// scalars.
+func (v value) equal(o value) bool {
+	k := v.kind()
+	if k != o.kind() {
+		return false
+	}
+	switch k {
+	case AttrNull:
+		return true
+	case AttrString:
+		return v.str() == o.str()
+	case AttrNumber:
+		return math.Float64frombits(v.n) == math.Float64frombits(o.n)
+	case AttrBool:
+		return v.n == o.n
+	}
+	return reflect.DeepEqual(v.any(), o.any())
 }
 
 // String is the attrs as key=value, in key order, for messages and tests.
@@ -166,7 +219,7 @@ func (a Attrs) String() string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		fmt.Fprintf(&b, "%s=%v", e.Key, e.Value)
+		fmt.Fprintf(&b, "%s=%v", e.key, e.v.any())
 	}
 	b.WriteByte('}')
 	return b.String()
@@ -180,6 +233,10 @@ func (a Attrs) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a JSON object (null: no attrs).
 func (a *Attrs) UnmarshalJSON(b []byte) error {
+	if v, ok := decodeAttrs(b); ok {
+		*a = v
+		return nil
+	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err

@@ -147,10 +147,23 @@ func appendAttrs(b []byte, a Attrs) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, e.Key)
+		b = appendString(b, e.key)
 		b = append(b, ':')
-		if b, err = appendValue(b, e.Value); err != nil {
-			return nil, fmt.Errorf("%s: %w", e.Key, err)
+		switch e.v.kind() {
+		case AttrNull:
+			b = append(b, "null"...)
+		case AttrString:
+			b = appendString(b, e.v.str())
+		case AttrNumber:
+			if b, err = appendFloat(b, math.Float64frombits(e.v.n)); err != nil {
+				return nil, fmt.Errorf("%s: %w", e.key, err)
+			}
+		case AttrBool:
+			b = strconv.AppendBool(b, e.v.n != 0)
+		default:
+			if b, err = appendValue(b, e.v.any()); err != nil {
+				return nil, fmt.Errorf("%s: %w", e.key, err)
+			}
 		}
 	}
 	return append(b, '}'), nil

@@ -187,6 +187,10 @@ func (t Tags) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a JSON object of strings (null: no tags).
 func (t *Tags) UnmarshalJSON(b []byte) error {
+	if v, ok := decodeTags(b); ok {
+		*t = v
+		return nil
+	}
 	var m map[string]string
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err

@@ -103,11 +103,28 @@ func (v *attrsVal) Find(key ref.Val) (ref.Val, bool) {
 	if !ok {
 		return nil, false
 	}
-	val, ok := v.a.Get(string(k))
+	val, ok := v.a.Typed(string(k))
 	if !ok {
 		return nil, false
 	}
-	return types.DefaultTypeAdapter.NativeToValue(val), true
+	return attrToVal(val), true
+}
+
+// attrToVal is the CEL value of an attr value: the scalars converted
+// straight from their typed form, anything else by the type adapter, as
+// a map(string, dyn) of the same values would give them.
+func attrToVal(val inventory.AttrValue) ref.Val {
+	switch val.Kind() {
+	case inventory.AttrString:
+		return types.String(val.Str())
+	case inventory.AttrNumber:
+		return types.Double(val.Number())
+	case inventory.AttrBool:
+		return types.Bool(val.Bool())
+	case inventory.AttrNull:
+		return types.NullValue
+	}
+	return types.DefaultTypeAdapter.NativeToValue(val.Any())
 }
 
 func (v *attrsVal) Get(key ref.Val) ref.Val {

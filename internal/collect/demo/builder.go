@@ -22,6 +22,10 @@ type builder struct {
 	// bucketSuffix keeps bucket names, which are global, unique across
 	// the copies Generate makes; empty for the demo.
 	bucketSuffix string
+	// in shares the strings the copies of Generate repeat (names, tag
+	// values, attr values: a copy differs from the others by its accounts
+	// only); nil for the demo.
+	in *inventory.Interner
 	// copyStart is where the resources of the estate being built start in
 	// res: what one estate looks up of its own (rdsEventSubscriptions)
 	// is in res[copyStart:], so building a million resources is not
@@ -66,6 +70,9 @@ func (b *builder) ts(days float64) string { return b.ago(days).UTC().Format(time
 func (b *builder) add(r inventory.Resource) int {
 	if c, ok := pricing.Estimate(&r); ok {
 		r.MonthlyCost = c
+	}
+	if b.in != nil {
+		b.in.Resource(&r)
 	}
 	b.res = append(b.res, r)
 	return len(b.res) - 1

@@ -22,6 +22,7 @@ func Generate(n int, seed int64, now time.Time) []inventory.Resource {
 	b := &builder{
 		now: now,
 		rng: rand.New(rand.NewPCG(uint64(seed), 0x5eed)),
+		in:  new(inventory.Interner),
 		// One copy more than n, so the last copy never regrows the slice.
 		res: make([]inventory.Resource, 0, n+copySize),
 	}
