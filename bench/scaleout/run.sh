@@ -16,7 +16,9 @@ set -eu
 accounts=${1:-500}
 per=${PER_ACCOUNT:-2000}
 : "${STEWARD_TEST_POSTGRES:?start a server: export STEWARD_TEST_POSTGRES=\$(.ci/postgres start)}"
-bin=$(mktemp -d)/steward-scaleout
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+bin=$dir/steward-scaleout
 go build -o "$bin" ./bench/scaleout
 for run in ${RUNS:-1:0 3:0 3:0.33}; do
   set -- $(echo "$run" | tr : ' ')
