@@ -44,7 +44,11 @@ type driverConfig struct {
 	Timeout      time.Duration
 	// Hang makes every EC2 call of the first account hang, so its units
 	// straggle past the deadline.
-	Hang    bool
+	Hang bool
+	// Keep leaves the store (the PostgreSQL schema) in place after the
+	// run, for the store benchmarks at scale (BenchmarkStoreAtScale with
+	// STEWARD_BENCH_DSN); its DSN is printed.
+	Keep    bool
 	Replica replicaConfig
 }
 
@@ -68,6 +72,7 @@ type result struct {
 	PeakRSS                map[string]int64
 	StoreBytes             int64
 	ScanID                 string
+	StoreDSN               string // set when the store is kept
 	Started                time.Time
 	ThrottledUnitsRequeued int
 }
@@ -86,7 +91,14 @@ func (r *result) print(w io.Writer) {
 	for name, kb := range r.PeakRSS {
 		fmt.Fprintf(tw, "peak RSS %s\t%d MB\n", name, kb/1024)
 	}
+	var self syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &self) == nil {
+		fmt.Fprintf(tw, "peak RSS driver (the fake AWS)\t%d MB\n", self.Maxrss/1024)
+	}
 	fmt.Fprintf(tw, "store size\t%d MB\n", r.StoreBytes>>20)
+	if r.StoreDSN != "" {
+		fmt.Fprintf(tw, "store kept\t%s\n", r.StoreDSN)
+	}
 	tw.Flush()
 }
 
@@ -242,7 +254,11 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 	if err != nil {
 		return nil, err
 	}
-	defer drop()
+	if dc.Keep && strings.HasPrefix(dsn, "postgres") {
+		res.StoreDSN = dsn
+	} else {
+		defer drop()
+	}
 	st, err := store.Open(ctx, dsn, log)
 	if err != nil {
 		return nil, err

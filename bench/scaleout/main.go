@@ -42,6 +42,7 @@ func main() {
 	flag.DurationVar(&dc.Latency, "latency", 30*time.Millisecond, "latency added to every fake AWS call")
 	flag.Float64Var(&dc.ThrottleRate, "throttle", 0.02, "share of fake AWS calls answered with a throttling error")
 	flag.Float64Var(&dc.RateLimit, "rate", 0, "calls per second the fake allows each account per service (AWS's quotas); over it, a throttling error; 0: no limit")
+	flag.BoolVar(&dc.Keep, "keep", false, "keep the store (the PostgreSQL schema) after the run and print its DSN")
 	flag.DurationVar(&dc.Timeout, "timeout", time.Hour, "give up waiting for the scan after this long")
 	flag.IntVar(&rc.Workers, "workers", 16, "units one replica reads at once")
 	flag.IntVar(&rc.PerScope, "per-scope", 2, "units of one account x service read at once across replicas")
