@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -186,134 +187,267 @@ func ReadFile(ctx context.Context, path string, maxBytes int64) (*inventory.Scan
 		defer zr.Close()
 		r = objstore.Limit(zr, path+" (decompressed)", maxBytes)
 	}
-	return read(ctx, r, path)
+	return read(ctx, r, path, runtime.GOMAXPROCS(0))
 }
 
 // Read reads a scan file from r; name is what errors call it. It returns
 // the whole scan or an error, never part of one.
 func Read(r io.Reader, name string) (*inventory.Scan, []inventory.Resource, error) {
-	return read(context.Background(), r, name)
+	return read(context.Background(), r, name, runtime.GOMAXPROCS(0))
 }
 
-func read(ctx context.Context, r io.Reader, name string) (*inventory.Scan, []inventory.Resource, error) {
+// read decodes on workers goroutines.
+func read(ctx context.Context, r io.Reader, name string, workers int) (*inventory.Scan, []inventory.Resource, error) {
 	er := &errReader{r: r}
 	sc := bufio.NewScanner(er)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
-	fail := func(line int, format string, args ...any) (*inventory.Scan, []inventory.Resource, error) {
-		// The scanner hands over the piece of line before a read error; a
-		// compressed stream cut short is the real problem, not that piece.
-		if errors.Is(er.err, io.ErrUnexpectedEOF) {
+	// fail reports a bad line. readErr is the reader's first error as of
+	// that line: the scanner hands over the piece of line before a read
+	// error, and a stream cut short is the real problem, not that piece.
+	fail := func(readErr error, line int, format string, args ...any) (*inventory.Scan, []inventory.Resource, error) {
+		if errors.Is(readErr, io.ErrUnexpectedEOF) {
 			return nil, nil, &Error{File: name, Msg: fmt.Sprintf("file is truncated: the compressed stream ends early, in line %d", line)}
 		}
 		// Likewise a file refused as too large, or a read interrupted.
 		var tl *objstore.TooLargeError
-		if errors.As(er.err, &tl) {
-			return nil, nil, er.err
+		if errors.As(readErr, &tl) {
+			return nil, nil, readErr
 		}
-		if errors.Is(er.err, context.Canceled) || errors.Is(er.err, context.DeadlineExceeded) {
-			return nil, nil, fmt.Errorf("read %s: %w", name, er.err)
+		if errors.Is(readErr, context.Canceled) || errors.Is(readErr, context.DeadlineExceeded) {
+			return nil, nil, fmt.Errorf("read %s: %w", name, readErr)
 		}
 		return nil, nil, &Error{File: name, Line: line, Msg: fmt.Sprintf(format, args...)}
 	}
-	var (
-		line    int
-		scan    *inventory.Scan
-		rs      []inventory.Resource
-		firstAt = map[string]int{}
-		endLine int
-		// in shares the strings the file's resources repeat.
-		in inventory.Interner
-	)
-	for sc.Scan() {
-		line++
-		if line%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, fmt.Errorf("read %s: %w", name, err)
-			}
+	// scanEnd reports what stopped the scanner before the file's end, or
+	// nil when it reached the end.
+	scanEnd := func(err, readErr error, line int) (*inventory.Scan, []inventory.Resource, error) {
+		var tl *objstore.TooLargeError
+		switch {
+		case errors.As(err, &tl):
+			return nil, nil, err
+		case errors.Is(err, bufio.ErrTooLong):
+			return fail(readErr, line+1, "line longer than %d MiB", MaxLine>>20)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return fail(readErr, line+1, "")
 		}
+		return nil, nil, fmt.Errorf("read %s: %w", name, err)
+	}
+
+	// The first line, the header, is read here; the resource lines after
+	// it are decoded by a pool of workers (decoding is most of reading a
+	// big file) and checked here in the file's order, so the first bad
+	// line reported is the one a reader in one goroutine would report.
+	line := 0
+	var scan *inventory.Scan
+	for scan == nil && sc.Scan() {
+		line++
 		text := bytes.TrimSpace(sc.Bytes())
 		if len(text) == 0 {
 			continue
 		}
-		if endLine > 0 {
-			return fail(line, "data after the end line (line %d)", endLine)
+		h, msg := parseHeader(text)
+		if msg != "" {
+			return fail(er.err, line, "%s", msg)
 		}
-		if scan == nil {
-			h, msg := parseHeader(text)
-			if msg != "" {
-				return fail(line, "%s", msg)
-			}
-			scan = h
-			// The header says how many resources follow: one allocation
-			// instead of growing a slice of a million resources by
-			// copies (which holds old and new at once). A header that
-			// lies costs address space only, never touched, and at most
-			// preallocMax resources' worth.
-			if n := scan.Resources; n > 0 {
-				rs = make([]inventory.Resource, 0, min(n, preallocMax))
-			}
-			continue
-		}
-		var e entry
-		if msg := decodeStrict(text, &e); msg != "" {
-			return fail(line, "%s", msg)
-		}
-		switch {
-		case e.Resource != nil && e.End != nil:
-			return fail(line, `a line holds either "resource" or "end", not both`)
-		case e.Resource != nil:
-			res := *e.Resource
-			if err := res.Validate(); err != nil {
-				return fail(line, "resource: %v", err)
-			}
-			// A value of the wrong kind ("yes" for a bool) would make
-			// every policy reading it quietly not match.
-			if err := inventory.CheckAttrs(&res); err != nil {
-				return fail(line, "resource %s: %v (see the attribute table of %s)", quote.Clip(res.ARN), err, res.Type)
-			}
-			if first, dup := firstAt[res.ARN]; dup {
-				return fail(line, "duplicate ARN %s (first on line %d)", quote.Clip(res.ARN), first)
-			}
-			firstAt[res.ARN] = line
-			in.Resource(&res)
-			rs = append(rs, res)
-		case e.End != nil:
-			if e.End.Resources == nil {
-				return fail(line, `end line: "resources" is missing (want {"end": {"resources": N}})`)
-			}
-			if n := *e.End.Resources; n != len(rs) {
-				return fail(line, "end line says %d resources, found %d: the file is damaged", n, len(rs))
-			}
-			endLine = line
-		default:
-			return fail(line, `expected {"resource": {...}} or {"end": {...}}`)
-		}
+		scan = h
 	}
-	if err := sc.Err(); err != nil {
-		var tl *objstore.TooLargeError
-		if errors.As(err, &tl) {
-			return nil, nil, err
+	if scan == nil {
+		if err := sc.Err(); err != nil {
+			return scanEnd(err, er.err, line)
 		}
-		if errors.Is(err, bufio.ErrTooLong) {
-			return fail(line+1, "line longer than %d MiB", MaxLine>>20)
+		return fail(er.err, 0, `empty file (want a first line {"steward_scan": %d, "scan": {...}})`, Version)
+	}
+	var rs []inventory.Resource
+	// The header says how many resources follow: one allocation instead
+	// of growing a slice of a million resources by copies (which holds
+	// old and new at once). A header that lies costs address space only,
+	// never touched, and at most preallocMax resources' worth.
+	if n := scan.Resources; n > 0 {
+		rs = make([]inventory.Resource, 0, min(n, preallocMax))
+	}
+
+	stop := make(chan struct{})
+	defer close(stop)
+	batches := decodeLines(sc, er, line, workers, stop)
+	var (
+		firstAt = map[string]int{}
+		endLine int
+		// in shares the strings the file's resources repeat.
+		in   inventory.Interner
+		last *batch
+	)
+	for b := range batches {
+		<-b.done
+		last = b
+		for i := range b.lines {
+			d := &b.lines[i]
+			line = d.line
+			if line%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, nil, fmt.Errorf("read %s: %w", name, err)
+				}
+			}
+			if endLine > 0 {
+				return fail(b.readErr, line, "data after the end line (line %d)", endLine)
+			}
+			if d.msg != "" {
+				return fail(b.readErr, line, "%s", d.msg)
+			}
+			e := &d.e
+			switch {
+			case e.Resource != nil && e.End != nil:
+				return fail(b.readErr, line, `a line holds either "resource" or "end", not both`)
+			case e.Resource != nil:
+				res := e.Resource
+				if d.invalid != nil {
+					return fail(b.readErr, line, "resource: %v", d.invalid)
+				}
+				// A value of the wrong kind ("yes" for a bool) would make
+				// every policy reading it quietly not match.
+				if d.badAttrs != nil {
+					return fail(b.readErr, line, "resource %s: %v (see the attribute table of %s)", quote.Clip(res.ARN), d.badAttrs, res.Type)
+				}
+				if first, dup := firstAt[res.ARN]; dup {
+					return fail(b.readErr, line, "duplicate ARN %s (first on line %d)", quote.Clip(res.ARN), first)
+				}
+				firstAt[res.ARN] = line
+				in.Resource(res)
+				rs = append(rs, *res)
+			case e.End != nil:
+				if e.End.Resources == nil {
+					return fail(b.readErr, line, `end line: "resources" is missing (want {"end": {"resources": N}})`)
+				}
+				if n := *e.End.Resources; n != len(rs) {
+					return fail(b.readErr, line, "end line says %d resources, found %d: the file is damaged", n, len(rs))
+				}
+				endLine = line
+			default:
+				return fail(b.readErr, line, `expected {"resource": {...}} or {"end": {...}}`)
+			}
 		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return fail(line+1, "")
+		b.lines = nil // its resources are copied into rs
+	}
+	if last != nil {
+		line = last.lastLine
+		if last.scanErr != nil {
+			return scanEnd(last.scanErr, last.readErr, line)
 		}
-		return nil, nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	switch {
-	case scan == nil:
-		return fail(0, `empty file (want a first line {"steward_scan": %d, "scan": {...}})`, Version)
 	case endLine == 0:
-		return fail(0, "file is truncated: expected %d resources, found %d, and no end line", scan.Resources, len(rs))
+		return fail(nil, 0, "file is truncated: expected %d resources, found %d, and no end line", scan.Resources, len(rs))
 	case scan.Resources != len(rs):
-		return fail(1, "scan.resources says %d, the file has %d", scan.Resources, len(rs))
+		return fail(nil, 1, "scan.resources says %d, the file has %d", scan.Resources, len(rs))
 	}
 	if rs == nil {
 		rs = []inventory.Resource{}
 	}
 	return scan, rs, nil
+}
+
+// A batch is a run of a file's lines, decoded by a worker.
+type batch struct {
+	lines []decoded
+	buf   []byte // the lines' bytes
+	// lastLine is the number of the last line the scanner read into this
+	// batch, blank ones included.
+	lastLine int
+	// readErr is the reader's first error as of the batch's last line;
+	// scanErr, on the last batch only, is what stopped the scanner before
+	// the end of the file.
+	readErr, scanErr error
+	done             chan struct{}
+}
+
+// decoded is one line as a worker left it: the entry, or why it is not
+// one, and what is wrong with its resource, checked on its own.
+type decoded struct {
+	line     int
+	text     []byte
+	e        entry
+	msg      string
+	invalid  error // Resource.Validate
+	badAttrs error // inventory.CheckAttrs
+}
+
+const batchLines = 256
+
+// decodeLines reads the scanner's remaining lines (after line) into
+// batches, decodes them on workers goroutines, and sends each batch, in
+// the file's order, on the channel it returns, which it closes after the
+// last. A receiver waits on a batch's done before reading it. Closing stop
+// makes the reader and the workers give up.
+func decodeLines(sc *bufio.Scanner, er *errReader, line, workers int, stop <-chan struct{}) <-chan *batch {
+	workers = max(1, workers)
+	// ordered holds the batches in flight in the file's order; its size
+	// bounds the memory read ahead.
+	ordered := make(chan *batch, 2*workers)
+	work := make(chan *batch, 2*workers)
+	for range workers {
+		go func() {
+			for b := range work {
+				for i := range b.lines {
+					b.lines[i].decode()
+				}
+				b.buf = nil
+				close(b.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(ordered)
+		defer close(work)
+		send := func(b *batch) bool {
+			b.readErr = er.err
+			select {
+			case ordered <- b:
+			case <-stop:
+				return false
+			}
+			select {
+			case work <- b:
+			case <-stop:
+				return false
+			}
+			return true
+		}
+		b := &batch{lastLine: line, done: make(chan struct{})}
+		for sc.Scan() {
+			line++
+			b.lastLine = line
+			text := bytes.TrimSpace(sc.Bytes())
+			if len(text) == 0 {
+				continue
+			}
+			// One buffer a batch holds its lines' bytes: the scanner's
+			// is reused for the next line.
+			at := len(b.buf)
+			b.buf = append(b.buf, text...)
+			b.lines = append(b.lines, decoded{line: line, text: b.buf[at:len(b.buf):len(b.buf)]})
+			if len(b.lines) == batchLines {
+				size := len(b.buf)
+				if !send(b) {
+					return
+				}
+				b = &batch{lastLine: line, done: make(chan struct{}), buf: make([]byte, 0, size+size/4)}
+			}
+		}
+		b.scanErr = sc.Err()
+		send(b)
+	}()
+	return ordered
+}
+
+func (d *decoded) decode() {
+	if d.msg = decodeStrict(d.text, &d.e); d.msg != "" {
+		return
+	}
+	d.text = nil
+	if res := d.e.Resource; res != nil && d.e.End == nil {
+		if d.invalid = res.Validate(); d.invalid == nil {
+			d.badAttrs = inventory.CheckAttrs(res)
+		}
+	}
 }
 
 // errReader remembers the first error of the reader under the scanner.

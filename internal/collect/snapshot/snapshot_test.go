@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -312,5 +313,99 @@ func TestReadCanceled(t *testing.T) {
 	}
 	if _, _, err := ReadFile(context.Background(), path, 0); err != nil {
 		t.Errorf("the same file without cancel: %v", err)
+	}
+}
+
+// TestReadManyBatches: lines are decoded in batches on several workers,
+// but resources keep the file's order and the error reported is the first
+// bad line, whichever batch or worker holds a later one.
+func TestReadManyBatches(t *testing.T) {
+	const n = 5*batchLines + 17
+	line := func(i int) string {
+		return fmt.Sprintf(`{"resource": {"arn": "arn:aws:s3:::bucket-%05d", "account": "1", "type": "AWS::S3::Bucket"}}`, i)
+	}
+	build := func(edit func(lines []string)) string {
+		lines := []string{strings.Replace(hdr, `"resources": 1`, fmt.Sprintf(`"resources": %d`, n), 1)}
+		for i := range n {
+			lines = append(lines, line(i))
+		}
+		lines = append(lines, fmt.Sprintf(`{"end": {"resources": %d}}`, n))
+		edit(lines)
+		return strings.Join(lines, "\n") + "\n"
+	}
+	_, rs, err := Read(strings.NewReader(build(func([]string) {})), "f.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != n {
+		t.Fatalf("%d resources, want %d", len(rs), n)
+	}
+	for i, r := range rs {
+		if want := fmt.Sprintf("arn:aws:s3:::bucket-%05d", i); r.ARN != want {
+			t.Fatalf("resource %d is %s, want %s: the file's order is lost", i, r.ARN, want)
+		}
+	}
+
+	tests := map[string]struct {
+		edit func(lines []string)
+		want string
+	}{
+		// l[k+1], line k+2, holds resource k. The bad JSON two batches later is
+		// decoded too, maybe first: the duplicate comes first in the file.
+		"duplicate before bad JSON": {func(l []string) {
+			l[3*batchLines+1] = line(10)
+			l[5*batchLines] = `{"resource": `
+		}, fmt.Sprintf("f.jsonl:%d: duplicate ARN arn:aws:s3:::bucket-00010 (first on line 12)", 3*batchLines+2)},
+		"bad JSON before a bad attr": {func(l []string) {
+			l[2*batchLines+5] = `{"resource": {"arn": 1}}`
+			l[4*batchLines] = `{"resource": {"arn": "x", "account": "1", "type": "AWS::RDS::DBInstance", "attrs": {"multi_az": "yes"}}}`
+		}, fmt.Sprintf("f.jsonl:%d: invalid JSON", 2*batchLines+6)},
+		"invalid resource in the last batch": {func(l []string) {
+			l[n-1] = `{"resource": {"arn": "arn:aws:s3:::x", "account": "1"}}`
+		}, fmt.Sprintf("f.jsonl:%d: resource: ", n)},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, rs, err := Read(strings.NewReader(build(tc.edit)), "f.jsonl")
+			if err == nil {
+				t.Fatalf("Read accepted it: %d resources", len(rs))
+			}
+			if !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("err =\n  %v\nwant it to start with\n  %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkRead reads a saved estate on one decoding worker (the reader
+// before decoding was spread) and on GOMAXPROCS. The file is
+// STEWARD_BENCH_SNAPSHOT (bench/scan/gen writes one), or 50k buckets.
+func BenchmarkRead(b *testing.B) {
+	path := os.Getenv("STEWARD_BENCH_SNAPSHOT")
+	if path == "" {
+		scan := &inventory.Scan{ID: "bench", Started: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+		rs := make([]inventory.Resource, 50000)
+		for i := range rs {
+			rs[i] = inventory.Resource{ARN: fmt.Sprintf("arn:aws:s3:::bucket-%d", i), Account: "1", Type: "AWS::S3::Bucket",
+				Name: fmt.Sprintf("bucket-%d", i), Tags: inventory.TagsOf(map[string]string{"env": "prod", "system": "shop"})}
+		}
+		path = filepath.Join(b.TempDir(), "bench.jsonl")
+		if err := WriteFile(path, scan, rs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, _, err := read(context.Background(), bytes.NewReader(data), path, workers); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
