@@ -65,7 +65,7 @@ type result struct {
 	UnitRows, DoneUnits    int
 	Wall                   time.Duration
 	UnitsWall              time.Duration // plan to the last unit read
-	Evaluated              time.Duration // plan to the policies evaluated, before the save
+	Evaluated              time.Duration // plan to the policies evaluated (the save of the resources runs alongside)
 	FakeCalls, Throttled   int
 	ScanCalls              int
 	Killed                 string
@@ -89,7 +89,7 @@ func (r *result) print(w io.Writer) {
 	fmt.Fprintf(tw, "accounts\t%d\nreplicas\t%d\nunits (planned / rows / river jobs)\t%d / %d / %d\nresources (fixture / saved)\t%d / %d\nfindings\t%d\ncoverage gaps\t%d\n",
 		r.Accounts, r.Replicas, r.Units, r.UnitRows, r.UnitJobs, r.Expected, r.Saved, r.Findings, r.Gaps)
 	fmt.Fprintf(tw, "units read (plan to last unit)\t%s\n", r.UnitsWall.Round(100*time.Millisecond))
-	fmt.Fprintf(tw, "plan to findings evaluated (save starts)\t%s\n", r.Evaluated.Round(100*time.Millisecond))
+	fmt.Fprintf(tw, "plan to findings evaluated (the resources are saved meanwhile)\t%s\n", r.Evaluated.Round(100*time.Millisecond))
 	fmt.Fprintf(tw, "wall (plan to saved)\t%s\nAPI calls served by the fake\t%d\nAPI calls in the scan\t%d\nthrottled calls (SDK retried)\t%d\nunits read again after throttling\t%d\n",
 		r.Wall.Round(100*time.Millisecond), r.FakeCalls, r.ScanCalls, r.Throttled, r.ThrottledUnitsRequeued)
 	if r.Killed != "" {
