@@ -168,13 +168,17 @@ type gatedAssembly struct {
 	unitSource
 	entered chan struct{}
 	release chan struct{}
+	once    *sync.Once
 }
 
 func newGated(units ...string) gatedAssembly {
 	src := unitSource{units: units, release: make(chan struct{})}
 	close(src.release)
-	return gatedAssembly{src, make(chan struct{}), make(chan struct{})}
+	return gatedAssembly{src, make(chan struct{}), make(chan struct{}), &sync.Once{}}
 }
+
+// let the assembly go on (once; again does nothing).
+func (s gatedAssembly) let() { s.once.Do(func() { close(s.release) }) }
 
 func (s gatedAssembly) Assemble(records map[string][]byte, gaps map[string]string) (*inventory.Collection, error) {
 	close(s.entered)
@@ -314,6 +318,7 @@ func TestAssemblyTakenOverFromDeadReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitClosed(t, srcA.entered, "replica a assembling")
+	t.Cleanup(srcA.let) // before the runners stop, should the test end early
 	claimed := time.Now()
 	rig.replica(t, "b", srcA.unitSource, rig.st.(scan.Staging), evalB, lease)
 
@@ -327,7 +332,7 @@ func TestAssemblyTakenOverFromDeadReplica(t *testing.T) {
 	waitFor(t, 10*time.Second, fmt.Sprintf("assemble jobs %v (a's still running, b's takeover done)", want), func() bool {
 		return slices.Equal(rig.assembleJobs(t), want)
 	})
-	close(srcA.release)
+	srcA.let()
 	waitFor(t, 20*time.Second, "replica a's assembly ended", func() bool {
 		jobs := rig.assembleJobs(t)
 		return len(jobs) > 0 && !strings.HasPrefix(jobs[0], "0:running")
@@ -365,6 +370,7 @@ func TestLongAssemblyNotTakenOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitClosed(t, srcA.entered, "replica a assembling")
+	t.Cleanup(srcA.let) // before the runners stop, should the test end early
 	stgB := &looks{Staging: rig.st.(scan.Staging)}
 	rig.replica(t, "b", srcA.unitSource, stgB, evalB, lease)
 	// Twice past the end of a claim a, alive, renewed.
@@ -372,7 +378,7 @@ func TestLongAssemblyNotTakenOver(t *testing.T) {
 	if n := rig.saved(t); n != 0 {
 		t.Fatalf("scans saved while a still assembles: %d", n)
 	}
-	close(srcA.release)
+	srcA.let()
 	waitFor(t, 20*time.Second, "the scan saved", func() bool { return rig.saved(t) == 1 })
 	want := []string{"0:completed:a"}
 	waitFor(t, 10*time.Second, fmt.Sprintf("assemble jobs %v (no takeover)", want), func() bool {
