@@ -34,14 +34,17 @@ var (
 )
 
 type driverConfig struct {
-	Accounts     int
-	PerAccount   int
-	Replicas     int
-	KillAt       float64
-	Latency      time.Duration
-	ThrottleRate float64
-	RateLimit    float64 // calls per second per account and service the fake allows
-	Timeout      time.Duration
+	Accounts   int
+	PerAccount int
+	Replicas   int
+	KillAt     float64
+	// KillAssembler kills (SIGKILL) the replica putting the scan
+	// together this long after it claimed it; 0: no such kill.
+	KillAssembler time.Duration
+	Latency       time.Duration
+	ThrottleRate  float64
+	RateLimit     float64 // calls per second per account and service the fake allows
+	Timeout       time.Duration
 	// Hang makes every EC2 call of the first account hang, so its units
 	// straggle past the deadline.
 	Hang bool
@@ -62,13 +65,17 @@ type result struct {
 	UnitRows, DoneUnits    int
 	Wall                   time.Duration
 	UnitsWall              time.Duration // plan to the last unit read
-	Evaluated              time.Duration // plan to the policies evaluated, before the save
+	Evaluated              time.Duration // plan to the policies evaluated (the save of the resources runs alongside)
 	FakeCalls, Throttled   int
 	ScanCalls              int
 	Killed                 string
 	KilledRunning          int // unit jobs the killed replica was running
-	Rescued                int // unit jobs rescued from a dead replica
-	UnitJobs               int // river jobs of the scan's units
+	KilledAssembler        string
+	AssemblyClaimed        time.Duration // plan to the first assembly's job seen running
+	AssemblerKilled        time.Duration // plan to its kill
+	AssembleJobs           []string      // the scan's assemble jobs, "gen:state:replica"
+	Rescued                int           // unit jobs rescued from a dead replica
+	UnitJobs               int           // river jobs of the scan's units
 	PeakRSS                map[string]int64
 	StoreBytes             int64
 	ScanID                 string
@@ -82,11 +89,18 @@ func (r *result) print(w io.Writer) {
 	fmt.Fprintf(tw, "accounts\t%d\nreplicas\t%d\nunits (planned / rows / river jobs)\t%d / %d / %d\nresources (fixture / saved)\t%d / %d\nfindings\t%d\ncoverage gaps\t%d\n",
 		r.Accounts, r.Replicas, r.Units, r.UnitRows, r.UnitJobs, r.Expected, r.Saved, r.Findings, r.Gaps)
 	fmt.Fprintf(tw, "units read (plan to last unit)\t%s\n", r.UnitsWall.Round(100*time.Millisecond))
-	fmt.Fprintf(tw, "plan to findings evaluated (save starts)\t%s\n", r.Evaluated.Round(100*time.Millisecond))
+	fmt.Fprintf(tw, "plan to findings evaluated (the resources are saved meanwhile)\t%s\n", r.Evaluated.Round(100*time.Millisecond))
 	fmt.Fprintf(tw, "wall (plan to saved)\t%s\nAPI calls served by the fake\t%d\nAPI calls in the scan\t%d\nthrottled calls (SDK retried)\t%d\nunits read again after throttling\t%d\n",
 		r.Wall.Round(100*time.Millisecond), r.FakeCalls, r.ScanCalls, r.Throttled, r.ThrottledUnitsRequeued)
 	if r.Killed != "" {
 		fmt.Fprintf(tw, "killed\t%s (running %d units)\nunit jobs rescued from it\t%d\n", r.Killed, r.KilledRunning, r.Rescued)
+	}
+	if r.KilledAssembler != "" {
+		fmt.Fprintf(tw, "assembly started (plan to its job running)\t%s\nassembler killed\t%s at %s\n",
+			r.AssemblyClaimed.Round(100*time.Millisecond), r.KilledAssembler, r.AssemblerKilled.Round(100*time.Millisecond))
+	}
+	if len(r.AssembleJobs) > 0 {
+		fmt.Fprintf(tw, "assemble jobs (gen:state:replica)\t%s\n", strings.Join(r.AssembleJobs, " "))
 	}
 	for name, kb := range r.PeakRSS {
 		fmt.Fprintf(tw, "peak RSS %s\t%d MB\n", name, kb/1024)
@@ -228,8 +242,8 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 	if dc.Accounts < 1 || dc.Replicas < 1 || dc.PerAccount < len(regions) {
 		return nil, errors.New("-accounts and -replicas must be at least 1, -per-account at least 4")
 	}
-	if dc.KillAt > 0 && dc.Replicas < 2 {
-		return nil, errors.New("-kill-at needs at least 2 replicas: one must be left to finish")
+	if (dc.KillAt > 0 || dc.KillAssembler > 0) && dc.Replicas < 2 {
+		return nil, errors.New("-kill-at and -kill-assembler need at least 2 replicas: one must be left to finish")
 	}
 	dir, err := os.MkdirTemp("", "scaleout")
 	if err != nil {
@@ -310,13 +324,15 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 		if time.Now().After(deadline) {
 			return res, fmt.Errorf("the scan was not saved within %s (plan %+v)", dc.Timeout, plan)
 		}
+		planner := procs[0].done
+		if res.ScanID != "" {
+			planner = nil // killed later, perhaps: no longer waited on
+		}
 		select {
 		case <-ctx.Done():
 			return res, ctx.Err()
-		case <-procs[0].done:
-			if res.ScanID == "" {
-				return res, errors.New("the first replica ended before planning a scan")
-			}
+		case <-planner:
+			return res, errors.New("the first replica ended before planning a scan")
 		case <-time.After(250 * time.Millisecond):
 		}
 		if res.ScanID == "" {
@@ -342,6 +358,27 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 			<-victim.done
 			res.Killed = victim.name
 			log.Warn("replica killed", "replica", victim.name, "done", plan.Units-plan.Remaining, "units", plan.Units, "running", res.KilledRunning)
+		}
+		if dc.KillAssembler > 0 && res.KilledAssembler == "" && plan.State == scan.PlanAssembling {
+			name, err := assembling(ctx, st)
+			if err != nil {
+				return res, err
+			}
+			if name != "" && res.AssemblyClaimed == 0 {
+				res.AssemblyClaimed = time.Since(plan.Started)
+			}
+			if name != "" && time.Since(plan.Started) >= res.AssemblyClaimed+dc.KillAssembler {
+				for _, p := range procs {
+					if p.name == name {
+						if err := p.cmd.Process.Kill(); err != nil {
+							return res, err
+						}
+						<-p.done
+						res.KilledAssembler, res.AssemblerKilled = name, time.Since(plan.Started)
+						log.Warn("assembler killed", "replica", name, "started", res.AssemblyClaimed)
+					}
+				}
+			}
 		}
 		if plan.State == scan.PlanSaved {
 			res.Wall = time.Since(plan.Started)
@@ -406,6 +443,48 @@ func runningUnits(ctx context.Context, st store.Store, replica string) (int, err
 	return n, err
 }
 
+// assembling is the replica running the scan's assembly now, "" when
+// none is.
+func assembling(ctx context.Context, st store.Store) (string, error) {
+	db := sqlDB(st)
+	q := `SELECT attempted_by[cardinality(attempted_by)] FROM river_job WHERE kind = 'steward_scan.assemble' AND state = 'running' ORDER BY id DESC LIMIT 1`
+	if db.Dialect() == sqldb.SQLite {
+		q = `SELECT json_extract(attempted_by, '$[#-1]') FROM river_job WHERE kind = 'steward_scan.assemble' AND state = 'running' ORDER BY id DESC LIMIT 1`
+	}
+	var name string
+	switch err := db.QueryRowContext(ctx, q).Scan(&name); {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("the replica assembling: %w", err)
+	}
+	return name, nil
+}
+
+// assembleJobs lists the assemble jobs as gen:state:replica, oldest first.
+func assembleJobs(ctx context.Context, st store.Store) ([]string, error) {
+	db := sqlDB(st)
+	q := `SELECT COALESCE((args->>'gen')::int, 0), state, COALESCE(attempted_by[cardinality(attempted_by)], '') FROM river_job WHERE kind = 'steward_scan.assemble' ORDER BY id`
+	if db.Dialect() == sqldb.SQLite {
+		q = `SELECT COALESCE(json_extract(args, '$.gen'), 0), state, COALESCE(json_extract(attempted_by, '$[#-1]'), '') FROM river_job WHERE kind = 'steward_scan.assemble' ORDER BY id`
+	}
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("assemble jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var gen int
+		var state, by string
+		if err := rows.Scan(&gen, &state, &by); err != nil {
+			return nil, fmt.Errorf("assemble jobs: %w", err)
+		}
+		out = append(out, fmt.Sprintf("%d:%s:%s", gen, state, by))
+	}
+	return out, rows.Err()
+}
+
 // jobFigures reads river's records: unit jobs rescued from a dead
 // replica (river's rescuer notes it in the job's errors) and unit reads
 // retried after AWS throttled them.
@@ -434,7 +513,9 @@ func jobFigures(ctx context.Context, st store.Store, res *result) error {
 	if err := db.QueryRowContext(ctx, q).Scan(&res.UnitJobs); err != nil {
 		return fmt.Errorf("river jobs: %w", err)
 	}
-	return nil
+	var err error
+	res.AssembleJobs, err = assembleJobs(ctx, st)
+	return err
 }
 
 // storeSize is the bytes the store takes: its schema's tables and indexes

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	awscollect "github.com/steward-sre/steward/internal/collect/aws"
+	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/jobs"
 	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/scan"
@@ -29,7 +30,11 @@ type replicaConfig struct {
 	UnitTimeout time.Duration
 	RescueAfter time.Duration // 0: UnitTimeout + 30s
 	Deadline    time.Duration
-	Log         string // log level
+	Lease       time.Duration // an assembler's claim; 0: scan.Units' default (2 min)
+	// HoldAssembly makes the replica that puts the scan together wait
+	// this long first, so a test can kill it mid-assembly.
+	HoldAssembly time.Duration
+	Log          string // log level
 	// Accounts are read from the AWS config file the driver wrote
 	// (STEWARD_SCALEOUT_ACCOUNTS in the environment).
 }
@@ -37,7 +42,7 @@ type replicaConfig struct {
 func (rc replicaConfig) args() []string {
 	return []string{"-replica", "-dsn", rc.DSN, "-endpoint", rc.Endpoint, "-name", rc.Name,
 		"-workers", strconv.Itoa(rc.Workers), "-per-scope", strconv.Itoa(rc.PerScope),
-		"-unit-timeout", rc.UnitTimeout.String(), "-rescue-after", rc.RescueAfter.String(), "-deadline", rc.Deadline.String(), "-start", rc.ScanIDFile, "-log", cmp.Or(rc.Log, "warn")}
+		"-unit-timeout", rc.UnitTimeout.String(), "-rescue-after", rc.RescueAfter.String(), "-deadline", rc.Deadline.String(), "-lease", rc.Lease.String(), "-hold-assembly", rc.HoldAssembly.String(), "-start", rc.ScanIDFile, "-log", cmp.Or(rc.Log, "warn")}
 }
 
 // runReplica takes scan units (and, with ScanIDFile, plans a scan) until
@@ -71,8 +76,12 @@ func runReplica(ctx context.Context, rc replicaConfig, log *slog.Logger) error {
 	if !ok {
 		return fmt.Errorf("the store %T keeps no scans of units", st)
 	}
+	var us scan.UnitSource = src
+	if rc.HoldAssembly > 0 {
+		us = heldSource{src, rc.HoldAssembly}
+	}
 	sw := &jobs.ScanWork{
-		Units: &scan.Units{Options: scan.Options{Evaluator: eng, Saver: st, Logger: log}, Source: src, Staging: stg, Deadline: rc.Deadline},
+		Units: &scan.Units{Options: scan.Options{Evaluator: eng, Saver: st, Logger: log}, Source: us, Staging: stg, Deadline: rc.Deadline, Lease: rc.Lease},
 		Slots: st.(jobs.Slots), Scope: awscollect.UnitScope, PerScope: rc.PerScope, Workers: rc.Workers,
 		UnitTimeout: rc.UnitTimeout, RetryBase: time.Second,
 	}
@@ -100,4 +109,15 @@ func runReplica(ctx context.Context, rc replicaConfig, log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// heldSource waits before putting a scan together.
+type heldSource struct {
+	scan.UnitSource
+	hold time.Duration
+}
+
+func (h heldSource) Assemble(records map[string][]byte, gaps map[string]string) (*inventory.Collection, error) {
+	time.Sleep(h.hold)
+	return h.UnitSource.Assemble(records, gaps)
 }

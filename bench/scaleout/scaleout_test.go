@@ -94,6 +94,33 @@ func TestKillReplicaSQLite(t *testing.T) {
 	}
 }
 
+// TestKillAssembler kills the replica putting the scan together: another
+// takes it over once the dead one's claim has run out (a watch job sees
+// it), not after river's rescue of the assemble job (its timeout, hours),
+// and saves it once.
+func TestKillAssemblerPostgres(t *testing.T) {
+	t.Parallel()
+	dc := smallRun(pgtest.ServerDSN(t), 3)
+	dc.KillAt, dc.KillAssembler = 0, time.Second
+	dc.Replica.Lease, dc.Replica.HoldAssembly = 3*time.Second, 3*time.Second
+	res := drive1(t, dc)
+	checkWhole(t, res)
+	if res.KilledAssembler == "" {
+		t.Fatal("no assembler was killed")
+	}
+	// The claim's rest (3 s), the watch's margin (1 s), river's scheduler
+	// (5 s), the hold (3 s) and the assembly, on a loaded machine.
+	if after := res.Wall - res.AssemblerKilled; after > time.Minute {
+		t.Errorf("saved %s after the assembler was killed, want within a minute", after)
+	}
+	// The takeover's job may not be marked completed yet when the scan
+	// is seen saved: river records it a moment after.
+	if len(res.AssembleJobs) != 2 || res.AssembleJobs[0] != "0:running:"+res.KilledAssembler ||
+		!strings.HasPrefix(res.AssembleJobs[1], "1:") || strings.HasSuffix(res.AssembleJobs[1], ":"+res.KilledAssembler) {
+		t.Errorf("assemble jobs %v; want the killed replica's still running and a takeover (generation 1) by another", res.AssembleJobs)
+	}
+}
+
 // TestDeadline: the first account's EC2 calls never answer; at the
 // scan's deadline it is saved with those four units as gaps and every
 // other resource.

@@ -23,6 +23,21 @@ import (
 // scheduled at the scan's deadline, and made due at once by the replica
 // that finishes the last unit, so the scan is put together once, either
 // when it is whole or at its deadline with the stragglers as gaps.
+//
+// Putting a big scan together takes minutes (a million resources: one
+// to eight), longer than river's rescue waits for a unit, so river must
+// not take a live assembly for a dead replica's: the assemble job has its
+// own timeout (AssembleTimeout), and river's rescuer leaves a job alone
+// until its timeout has passed. Whether the assembler is alive is told
+// by its claim in the store (scan.Units.Assemble), renewed while it
+// works. The replica that claims a scan adds a watch job due when the
+// claim runs out: the watch finds the claim renewed and waits for its
+// new end, or the scan saved and ends, or the claim run out (its replica
+// died, or cannot reach the store) and adds the next generation of the
+// assemble job, which any replica takes at once. So a dead assembler
+// costs the scan the rest of its claim and one assembly, not the
+// assemble timeout; the claim keeps two assemblies from ever running at
+// once.
 
 // Slots is a concurrency limit shared by replicas (the store): at most
 // limit holders of one scope at a time, each until its time is up.
@@ -86,9 +101,24 @@ func (unitArgs) Kind() string { return "steward_scan.unit" }
 
 type assembleArgs struct {
 	ScanID string `json:"scan_id"`
+	// Gen counts takeovers: 0 is the job added with the units, n+1 the
+	// one a watch adds when generation n's assembler stopped renewing.
+	Gen int `json:"gen,omitempty"`
 }
 
 func (assembleArgs) Kind() string { return "steward_scan.assemble" }
+
+// watchArgs watch the assembly of generation Gen of a scan.
+type watchArgs struct {
+	ScanID string `json:"scan_id"`
+	Gen    int    `json:"gen"`
+}
+
+func (watchArgs) Kind() string { return "steward_scan.assemble_watch" }
+
+// claimMargin is how long after a claim's end a watch looks at it again,
+// so that it finds it run out rather than a moment short.
+const claimMargin = time.Second
 
 // scanUniqueStates: a unit or assemble job is added once per scan while
 // it is anywhere short of finished.
@@ -114,6 +144,7 @@ func (w *ScanWork) assembleTimeout() time.Duration { return cmp.Or(w.AssembleTim
 func (w *ScanWork) register(cfg *river.Config) {
 	river.AddWorker(cfg.Workers, &unitWorker{w: w})
 	river.AddWorker(cfg.Workers, &assembleWorker{w: w})
+	river.AddWorker(cfg.Workers, &watchWorker{w: w})
 	cfg.Queues[queueUnits] = river.QueueConfig{MaxWorkers: cmp.Or(w.Workers, 16)}
 	cfg.Queues[queueAssemble] = river.QueueConfig{MaxWorkers: 1}
 }
@@ -221,22 +252,56 @@ func (aw *assembleWorker) Work(ctx context.Context, rj *river.Job[assembleArgs])
 	if err != nil {
 		return err
 	}
+	r := aw.w.runner
+	log := r.log.With("scan", rj.Args.ScanID, "gen", rj.Args.Gen, "attempt", rj.Attempt)
 	start := time.Now()
-	_, err = su.Assemble(ctx, rj.Args.ScanID)
+	var watch int64
+	res, err := su.Assemble(ctx, rj.Args.ScanID, func(until time.Time) {
+		log.Info("scan assembly started", "claim_until", until)
+		var werr error
+		if watch, werr = aw.w.watch(ctx, rj.Args.ScanID, rj.Args.Gen, until); werr != nil {
+			log.Warn("scan assembly is not watched: if this process dies, river rescues it only after the assemble timeout", "err", werr)
+		}
+	})
+	if watch != 0 {
+		// Done here, one way or another: a failed assembly is retried
+		// by river, not taken over.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if _, derr := r.client.JobDelete(dctx, watch); derr != nil {
+			// Running at this moment: it finds the scan saved, or adds
+			// a generation that finds it so.
+			log.Debug("scan assembly: its watch not deleted", "err", derr)
+		}
+		cancel()
+	}
 	var early *scan.PendingError
 	if errors.As(err, &early) {
+		log.Info("scan assembly: units still pending; put off to the deadline", "remaining", early.Remaining, "deadline", early.Deadline)
 		return river.JobSnooze(max(time.Until(early.Deadline), time.Second))
 	}
 	var busy *scan.BusyError
 	if errors.As(err, &busy) {
-		return river.JobSnooze(busy.Retry)
+		// Another assembler holds the claim; it is looked at again when
+		// the claim runs out (renewed, it is waited for again).
+		log.Info("scan assembly: claimed by another replica; waiting for its claim to run out", "until", busy.Until)
+		return river.JobSnooze(max(time.Until(busy.Until)+claimMargin, time.Second))
 	}
-	if f := aw.w.runner.cfg.Finished; f != nil {
-		result := ResultOK
-		if err != nil {
-			result = ResultFailed
-		}
-		f(AssembleJob, result, time.Since(start), time.Now())
+	if err == nil && res == nil {
+		// Saved already (by the generation this one took over from, or
+		// before a rescue): nothing was done here.
+		log.Info("scan assembly: already saved")
+		return nil
+	}
+	took := time.Since(start)
+	result := ResultOK
+	if err != nil {
+		result = ResultFailed
+		log.Warn("scan assembly failed", "took", took, "err", err)
+	} else {
+		log.Info("scan assembly saved", "took", took)
+	}
+	if f := r.cfg.Finished; f != nil {
+		f(AssembleJob, result, took, time.Now())
 	}
 	return err
 }
@@ -244,3 +309,53 @@ func (aw *assembleWorker) Work(ctx context.Context, rj *river.Job[assembleArgs])
 func (aw *assembleWorker) Timeout(*river.Job[assembleArgs]) time.Duration {
 	return aw.w.assembleTimeout()
 }
+
+// watch adds the watch of generation gen's assembly of a scan, due when
+// its claim runs out (until).
+func (w *ScanWork) watch(ctx context.Context, scanID string, gen int, until time.Time) (int64, error) {
+	res, err := w.runner.client.Insert(ctx, watchArgs{ScanID: scanID, Gen: gen}, &river.InsertOpts{
+		Queue: queueAssemble, ScheduledAt: until.Add(claimMargin), MaxAttempts: 10,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueStates},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("jobs: watch scan %s's assembly: %w", scanID, err)
+	}
+	return res.Job.ID, nil
+}
+
+type watchWorker struct {
+	river.WorkerDefaults[watchArgs]
+	w *ScanWork
+}
+
+func (ww *watchWorker) Work(ctx context.Context, rj *river.Job[watchArgs]) error {
+	su, err := ww.w.units(ctx, rj.CreatedAt)
+	if err != nil {
+		return err
+	}
+	p, err := su.Staging.ScanPlan(ctx, rj.Args.ScanID)
+	if err != nil {
+		return err
+	}
+	if p.State != scan.PlanAssembling {
+		return nil // saved
+	}
+	if wait := time.Until(p.AssemblerUntil); wait > 0 {
+		return river.JobSnooze(wait + claimMargin)
+	}
+	// The assembler stopped renewing its claim: its replica died, or
+	// cannot reach the store (and stops before its claim runs out).
+	r := ww.w.runner
+	r.log.Warn("scan assembly: its assembler stopped renewing its claim; another replica takes it over",
+		"scan", rj.Args.ScanID, "gen", rj.Args.Gen, "assembler", p.Assembler, "claim_until", p.AssemblerUntil)
+	_, err = r.client.Insert(ctx, assembleArgs{ScanID: rj.Args.ScanID, Gen: rj.Args.Gen + 1}, &river.InsertOpts{
+		Queue: queueAssemble, MaxAttempts: 10,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: scanUniqueStates},
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: take over scan %s's assembly: %w", rj.Args.ScanID, err)
+	}
+	return nil
+}
+
+func (ww *watchWorker) Timeout(*river.Job[watchArgs]) time.Duration { return time.Minute }

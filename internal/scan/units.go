@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/steward-sre/steward/internal/inventory"
@@ -48,6 +49,11 @@ type Plan struct {
 	Units     int
 	Remaining int
 	State     string
+	// Assembler holds the scan's assembly claim until AssemblerUntil
+	// (zero while nobody has claimed it); a claim not renewed by then
+	// is free to take.
+	Assembler      string
+	AssemblerUntil time.Time
 }
 
 // UnitRecord is a unit of a planned scan: its record once done, or why
@@ -91,6 +97,18 @@ type Units struct {
 	// Deadline is how long after its start a scan is put together with
 	// the units still unread as gaps; 0 means an hour.
 	Deadline time.Duration
+	// Lease is how long an assembler's claim lasts unless renewed (it
+	// is renewed every quarter of it while the assembly runs); another
+	// replica takes a scan over only once its claim has run out. 0
+	// means 2 minutes.
+	Lease time.Duration
+}
+
+func (u *Units) lease() time.Duration {
+	if u.Lease <= 0 {
+		return 2 * time.Minute
+	}
+	return u.Lease
 }
 
 func (u *Units) now() time.Time {
@@ -180,24 +198,29 @@ func (e *PendingError) Error() string {
 	return fmt.Sprintf("scan %s: %d units still pending before its deadline %s", e.ScanID, e.Remaining, e.Deadline.Format(time.RFC3339))
 }
 
-// assemblyLease is how long an assembler's claim lasts unless renewed.
-const assemblyLease = 2 * time.Minute
-
-// BusyError is an assembly another replica is doing now.
+// BusyError is an assembly another replica is doing now: its claim runs
+// until Until unless renewed.
 type BusyError struct {
 	ScanID string
-	Retry  time.Duration
+	Until  time.Time
 }
 
 func (e *BusyError) Error() string {
-	return fmt.Sprintf("scan %s is being put together by another replica", e.ScanID)
+	return fmt.Sprintf("scan %s is being put together by another replica (its claim runs until %s)", e.ScanID, e.Until.Format(time.RFC3339))
 }
 
 // Assemble puts the scan together and saves it, once: it closes the scan
 // (units still pending become gaps), evaluates the policies on the whole
 // inventory and saves scan, resources and findings in one transaction.
 // A scan saved already is left as it is (nil result).
-func (u *Units) Assemble(ctx context.Context, scanID string) (*Result, error) {
+//
+// One assembler at a time: it claims the scan for a lease and renews the
+// claim while it works; another gets a BusyError until the claim runs
+// out. claimed, when set, is told when this caller holds the claim and
+// until when (before renewals): a job runner arranges there for the
+// scan to be taken over should this process die. The claim is given up
+// when Assemble returns, so a retry after a failure need not wait for it.
+func (u *Units) Assemble(ctx context.Context, scanID string, claimed func(until time.Time)) (_ *Result, err error) {
 	log := u.log().With("scan", scanID)
 	p, err := u.Staging.ScanPlan(ctx, scanID)
 	if err != nil {
@@ -214,19 +237,41 @@ func (u *Units) Assemble(ctx context.Context, scanID string) (*Result, error) {
 			return nil, err
 		}
 	}
-	// One assembler at a time, even when river rescues an assemble job
-	// that is still running (a long save): the claim is renewed while
-	// this one works, and lost only if it stops renewing.
 	holder := NewID(u.now())
-	if ok, err := u.Staging.ClaimAssembly(ctx, scanID, holder, u.now(), u.now().Add(assemblyLease)); err != nil {
+	lease := u.lease()
+	until := u.now().Add(lease)
+	if ok, err := u.Staging.ClaimAssembly(ctx, scanID, holder, u.now(), until); err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, &BusyError{ScanID: scanID, Retry: assemblyLease / 2}
+		busy := &BusyError{ScanID: scanID}
+		if p, err := u.Staging.ScanPlan(ctx, scanID); err == nil {
+			busy.Until = p.AssemblerUntil
+		}
+		return nil, busy
+	}
+	log.Debug("assembly claimed", "holder", holder, "until", until)
+	if claimed != nil {
+		claimed(until)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	var renewing sync.WaitGroup
+	defer func() {
+		if err != nil && ctx.Err() != nil && context.Cause(ctx) != ctx.Err() {
+			err = context.Cause(ctx) // the claim was lost: say so, not "context canceled"
+		}
+		cancel(nil)
+		// No renewal may land after the release below.
+		renewing.Wait()
+		rctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer stop()
+		if _, err := u.Staging.ClaimAssembly(rctx, scanID, holder, u.now(), u.now()); err != nil {
+			log.Warn("assembly claim not given up; it runs out by itself", "err", err)
+		}
+	}()
+	renewing.Add(1)
 	go func() {
-		t := time.NewTicker(assemblyLease / 4)
+		defer renewing.Done()
+		t := time.NewTicker(lease / 4)
 		defer t.Stop()
 		for {
 			select {
@@ -234,12 +279,23 @@ func (u *Units) Assemble(ctx context.Context, scanID string) (*Result, error) {
 				return
 			case <-t.C:
 			}
-			ok, err := u.Staging.ClaimAssembly(ctx, scanID, holder, u.now(), u.now().Add(assemblyLease))
-			if err == nil && !ok {
+			next := u.now().Add(lease)
+			ok, err := u.Staging.ClaimAssembly(ctx, scanID, holder, u.now(), next)
+			switch {
+			case err == nil && ok:
+				until = next
+			case err == nil:
 				cancel(fmt.Errorf("scan %s: another replica took over its assembly", scanID))
 				return
-			}
-			if err != nil {
+			case ctx.Err() != nil:
+				return
+			case !u.now().Before(until.Add(-lease / 4)):
+				// Not renewed for most of a lease: stop before another
+				// replica may take the scan over, rather than save it
+				// alongside.
+				cancel(fmt.Errorf("scan %s: assembly claim not renewed before it ran out: %w", scanID, err))
+				return
+			default:
 				log.Warn("assembly claim not renewed", "err", err)
 			}
 		}
@@ -263,6 +319,11 @@ func (u *Units) Assemble(ctx context.Context, scanID string) (*Result, error) {
 	coll, err := u.Source.Assemble(records, gaps)
 	if err != nil {
 		return nil, fmt.Errorf("assemble scan %s: %w", scanID, err)
+	}
+	if err := ctx.Err(); err != nil {
+		// The claim was lost while the records were put together (which
+		// does not watch ctx): evaluate nothing.
+		return nil, err
 	}
 	s := &inventory.Scan{ID: scanID, Source: p.Source, Started: p.Started, Currency: u.Currency, Rate: u.Rate}
 	if u.Saver == nil {

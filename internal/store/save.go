@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -672,7 +674,7 @@ func (s *sqlStore) Findings(ctx context.Context, scanID string) ([]finding.Findi
 		FROM scan_findings sf
 		JOIN finding_episodes e ON e.id = sf.episode_id
 		JOIN finding_versions fv ON fv.hash = sf.body_hash
-		WHERE sf.scan_seq = ? ORDER BY e.policy, e.arn`, row.seq)
+		WHERE sf.scan_seq = ?`, row.seq)
 }
 
 func (s *sqlStore) ResolvedFindings(ctx context.Context, scanID string) ([]finding.Finding, error) {
@@ -683,8 +685,14 @@ func (s *sqlStore) ResolvedFindings(ctx context.Context, scanID string) ([]findi
 	return s.readFindings(ctx, scanID, `SELECT fv.body, e.first_seen, e.last_seen, e.resolved_at
 		FROM finding_episodes e
 		JOIN finding_versions fv ON fv.hash = e.body_hash
-		WHERE e.resolved_seq = ? ORDER BY e.policy, e.arn`, row.seq)
+		WHERE e.resolved_seq = ?`, row.seq)
 }
+
+// readFindings reads a scan's findings in the order of their keys
+// (policy, then ARN). The rows come unordered and are put in order here:
+// the database would sort the bodies themselves (1.19M findings: 750 MB
+// sorted on disk by PostgreSQL at its default work_mem), where this
+// sorts their places.
 
 func (s *sqlStore) readFindings(ctx context.Context, scanID, query string, seq int64) ([]finding.Finding, error) {
 	q, err := s.db.QueryContext(ctx, query, seq)
@@ -715,5 +723,55 @@ func (s *sqlStore) readFindings(ctx context.Context, scanID, query string, seq i
 	if err := q.Err(); err != nil {
 		return nil, fmt.Errorf("read findings of scan %q: %w", scanID, err)
 	}
+	sortFindings(out)
 	return out, nil
+}
+
+// sortFindings orders findings by policy, then ARN, in byte order (the
+// order of the key columns' "C" collation on PostgreSQL and of SQLite's
+// BINARY). It sorts small keys (the policy's rank, the ARN) rather than
+// the findings, whose size makes every comparison a cache miss, then
+// moves each finding once.
+func sortFindings(fs []finding.Finding) {
+	ranks := map[string]int32{}
+	for i := range fs {
+		ranks[fs[i].Policy] = 0
+	}
+	for r, p := range slices.Sorted(maps.Keys(ranks)) {
+		ranks[p] = int32(r)
+	}
+	type key struct {
+		arn    string
+		policy int32
+		at     int32
+	}
+	keys := make([]key, len(fs))
+	for i := range fs {
+		keys[i] = key{arn: fs[i].ARN, policy: ranks[fs[i].Policy], at: int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.policy, b.policy), strings.Compare(a.arn, b.arn))
+	})
+	order := make([]int32, len(fs))
+	for i, k := range keys {
+		order[i] = k.at
+	}
+	keys = nil
+	// Position i takes fs[order[i]]: follow each cycle of the permutation.
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		tmp, j := fs[i], i
+		for {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				fs[j] = tmp
+				break
+			}
+			fs[j] = fs[k]
+			j = k
+		}
+	}
 }

@@ -138,9 +138,9 @@ func (s *sqlStore) beginUnitWrite(ctx context.Context) (*sqldb.Tx, error) {
 
 func (s *sqlStore) ScanPlan(ctx context.Context, scanID string) (scan.Plan, error) {
 	var p scan.Plan
-	var started, deadline sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT scan_id, source, started_at, deadline_at, units, remaining, state FROM scan_plans WHERE scan_id = ?`, scanID).
-		Scan(&p.ScanID, &p.Source, &started, &deadline, &p.Units, &p.Remaining, &p.State)
+	var started, deadline, until sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT scan_id, source, started_at, deadline_at, units, remaining, state, assembler, assembler_until FROM scan_plans WHERE scan_id = ?`, scanID).
+		Scan(&p.ScanID, &p.Source, &started, &deadline, &p.Units, &p.Remaining, &p.State, &p.Assembler, &until)
 	if errors.Is(err, sql.ErrNoRows) {
 		return scan.Plan{}, fmt.Errorf("scan plan %s: %w", scanID, ErrNotFound)
 	}
@@ -148,6 +148,9 @@ func (s *sqlStore) ScanPlan(ctx context.Context, scanID string) (scan.Plan, erro
 		return scan.Plan{}, fmt.Errorf("scan plan %s: %w", scanID, s.describe(err))
 	}
 	p.Started, p.Deadline = fromNanos(started).UTC(), fromNanos(deadline).UTC()
+	if until.Valid && until.Int64 != 0 {
+		p.AssemblerUntil = fromNanos(until)
+	}
 	return p, nil
 }
 
