@@ -160,9 +160,18 @@ func sayEnv(v *kong.Value, lang i18n.Lang) string {
 // kong sealed, its spaces replaced and its start marked by characters of
 // Unicode's private use area, so kong keeps each paragraph whole on one
 // line; unseal then wraps it by terminal columns from where kong put it.
+// Quotes are sealed too, or kong's go/doc would print ” and “ as
+// curly quotes.
 const (
 	sealStart = "\uE000"
 	sealSpace = "\uE001"
+	sealQuote = "\uE002"
+	sealTick  = "\uE003"
+)
+
+var (
+	sealer   = strings.NewReplacer(" ", sealSpace, "\n", sealSpace, "'", sealQuote, "`", sealTick)
+	unsealer = strings.NewReplacer(sealStart, "", sealSpace, " ", sealQuote, "'", sealTick, "`")
 )
 
 // seal marks s as one unbreakable paragraph.
@@ -170,7 +179,7 @@ func seal(s string) string {
 	if s == "" {
 		return s
 	}
-	return sealStart + strings.NewReplacer(" ", sealSpace, "\n", sealSpace).Replace(s)
+	return sealStart + sealer.Replace(s)
 }
 
 // sealParagraphs seals each paragraph of s (blank-line separated).
@@ -191,13 +200,13 @@ func unseal(help string, width int) string {
 		if at < 0 {
 			continue
 		}
-		lead, text := l[:at], strings.ReplaceAll(l[at+len(sealStart):], sealSpace, " ")
+		lead, text := l[:at], unsealer.Replace(l[at+len(sealStart):])
 		col := table.Width(lead)
 		// A text squeezed by a wide left column still gets some room.
 		wrapped := table.Wrap(text, max(width-col, 24), "")
 		lines[i] = lead + strings.ReplaceAll(wrapped, "\n", "\n"+strings.Repeat(" ", col))
 	}
-	return strings.NewReplacer(sealStart, "", sealSpace, " ").Replace(strings.Join(lines, "\n"))
+	return unsealer.Replace(strings.Join(lines, "\n"))
 }
 
 var (

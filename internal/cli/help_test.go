@@ -215,7 +215,8 @@ func TestHelpGolden(t *testing.T) {
 // TestHelpJapaneseFits: the Japanese help of every command is wrapped by
 // terminal columns (a kanji takes two) within the terminal's width, its
 // following lines aligned under its first, and nothing of the sealing
-// that keeps kong from wrapping it is left in it.
+// that keeps kong from wrapping it is left in it, nor go/doc's curly
+// quotes for ” and “.
 func TestHelpJapaneseFits(t *testing.T) {
 	t.Setenv("COLUMNS", "")
 	paths := [][]string{nil}
@@ -226,7 +227,7 @@ func TestHelpJapaneseFits(t *testing.T) {
 		for _, p := range paths {
 			args := append(append([]string{}, p...), "--help")
 			_, out, _ := runLang(t, map[string]string{"STEWARD_LANG": "ja", "COLUMNS": strconv.Itoa(width)}, 0, args...)
-			if strings.ContainsAny(out, sealStart+sealSpace) || strings.Contains(out, "${") {
+			if strings.ContainsAny(out, sealStart+sealSpace+sealQuote+sealTick) || strings.ContainsAny(out, "“”") || strings.Contains(out, "${") {
 				t.Errorf("steward %s --help: sealing or a ${var} left:\n%s", strings.Join(p, " "), out)
 			}
 			for _, l := range strings.Split(out, "\n") {
@@ -252,7 +253,7 @@ func TestHelpJapaneseFits(t *testing.T) {
 	}
 	// Help printed for a mistake is sealed and unsealed the same way.
 	code, out, errs := runLang(t, map[string]string{"STEWARD_LANG": "ja"}, 0, "env", "claim")
-	if code != ExitUsage || strings.ContainsAny(out+errs, sealStart+sealSpace) {
+	if code != ExitUsage || strings.ContainsAny(out+errs, sealStart+sealSpace+sealQuote+sealTick) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
