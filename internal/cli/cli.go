@@ -134,6 +134,10 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.msg }
 
+// helpVars are the ${vars} of help tags, for kong and for their
+// translations (helpIn).
+var helpVars = kong.Vars{"formats": "table, json, csv, sarif, markdown"}
+
 // Parse parses args into a CLI. It is pure: no command runs. Help and
 // parse errors are written to env.Stdout/Stderr; exit is called for --help.
 // Help is in the language of --lang, STEWARD_LANG or the locale (the
@@ -146,10 +150,10 @@ func Parse(args []string, env Env, exit func(int)) (*CLI, *kong.Context, error) 
 		kong.Description(lang.T("help.app")),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Help(helpIn(lang)),
+		kong.Help(helpIn(lang, helpWidth(env))),
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Exit(exit),
-		kong.Vars{"formats": "table, json, csv, sarif, markdown", "version": "steward " + versionString()},
+		helpVars.CloneWith(kong.Vars{"version": "steward " + versionString()}),
 	)
 	if err != nil {
 		return nil, nil, err

@@ -25,7 +25,7 @@ type ScheduleCmd struct {
 
 // ScheduleEvalCmd evaluates an offhours tag or a named schedule.
 type ScheduleEvalCmd struct {
-	Tag       *string `help:"A Cloud Custodian offhours tag value, e.g. 'off=(M-F,19);on=(M-F,7);tz=jst' ('' for the defaults)." xor:"what" placeholder:"VALUE"`
+	Tag       *string `help:"A Cloud Custodian offhours tag value, e.g. 'off=(M-F,19);on=(M-F,7);tz=jst' (an empty value for the defaults)." xor:"what" placeholder:"VALUE"`
 	Schedule  string  `help:"A named schedule of steward.yaml." xor:"what" placeholder:"NAME"`
 	DefaultTZ string  `name:"default-tz" help:"Zone of a tag without tz: an IANA name or a Custodian alias such as jst (default: time_zone of steward.yaml, else Custodian's et)." placeholder:"ZONE"`
 	At        string  `help:"The instant, RFC 3339, e.g. 2026-12-07T19:30:00+09:00 (default: now)." placeholder:"TIME"`

@@ -2,6 +2,8 @@ package i18n
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // text is one message in every language. Arguments are fmt verbs; where
@@ -47,4 +49,18 @@ func (l Lang) N(key string, n int, args ...any) string {
 func (l Lang) Has(key string) bool {
 	_, ok := catalog[key]
 	return ok
+}
+
+// Keys lists the catalog's keys that start with prefix, sorted, for a
+// test that holds a family of messages to what the code has (the help
+// of each flag to the flags of the command line).
+func Keys(prefix string) []string {
+	var ks []string
+	for k := range catalog {
+		if strings.HasPrefix(k, prefix) {
+			ks = append(ks, k)
+		}
+	}
+	slices.Sort(ks)
+	return ks
 }

@@ -6,7 +6,7 @@ import "fmt"
 // itself, the description of steward, and each command's one-line
 // summary by its path ("help.cmd." and the words of the command joined
 // by dots). A command's English is its help tag in internal/cli, which a
-// test there holds equal; flags' help stays English.
+// test there holds equal; flags' and arguments' help is helpFlagCatalog.
 var helpCatalog = map[string]text{
 	"help.usage":     {"Usage:", "使い方:"},
 	"help.flags":     {"Flags:", "フラグ:"},
