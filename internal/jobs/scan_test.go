@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/scan"
 	"github.com/steward-sre/steward/internal/store"
+	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
 // unitSource has one log group per unit; a unit read before release is
@@ -67,7 +67,7 @@ func (noFindings) Evaluate(context.Context, []inventory.Resource) ([]finding.Fin
 // the metrics.
 func TestScanJobIsPlannedUntilAssembled(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "steward.db"), nil)
+	st, err := store.Open(ctx, storetest.EmptySQLite(t, t.TempDir(), "steward.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
