@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/schedule"
 	"github.com/steward-sre/steward/internal/store"
+	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
 var tokyo, _ = time.LoadLocation("Asia/Tokyo")
@@ -80,7 +80,7 @@ func resolver(t *testing.T) *schedule.Resolver {
 
 func newEngine(t *testing.T, c *cloud) (*Engine, store.Store) {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"), slog.New(slog.DiscardHandler))
+	st, err := store.Open(context.Background(), storetest.EmptySQLite(t, t.TempDir(), "s.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

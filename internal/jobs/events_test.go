@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/scan"
 	"github.com/steward-sre/steward/internal/store"
+	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
 // fakeQueue hands out its messages once each, fails the receives it is
@@ -128,7 +128,7 @@ func eventBody(detailType string, resources ...string) string {
 // receive is retried after a wait and counted.
 func TestEvents(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "steward.db"), nil)
+	st, err := store.Open(ctx, storetest.EmptySQLite(t, t.TempDir(), "steward.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/scan"
 	"github.com/steward-sre/steward/internal/store"
+	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
 // unitSource has one log group per unit; a unit read before release is
@@ -71,7 +71,7 @@ func (noFindings) Evaluate(context.Context, []inventory.Resource) ([]finding.Fin
 // the metrics.
 func TestScanJobIsPlannedUntilAssembled(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "steward.db"), nil)
+	st, err := store.Open(ctx, storetest.EmptySQLite(t, t.TempDir(), "steward.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/steward-sre/steward/internal/collect/awsconfig"
 	"github.com/steward-sre/steward/internal/collect/demo"
+	"github.com/steward-sre/steward/internal/finding"
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -215,29 +216,42 @@ func TestCostLimits(t *testing.T) {
 
 	t.Run("per evaluation", func(t *testing.T) {
 		// Each evaluation has the whole limit: costs must not add up over
-		// the resources a worker evaluates.
-		ps, err := Parse("p.yaml", []byte(bombPolicy("lists.range(2000).map(a, lists.range(20).map(b, a + b)).size() > 0")))
-		if err != nil {
-			t.Fatal(err)
+		// the resources a worker evaluates. The premise, checked first:
+		// the expression ten times over, on one resource, is over the
+		// limit; then ten resources on one worker evaluate it once each,
+		// all of them in full. More resources only repeat the same work.
+		const n = 10
+		one := "lists.range(2000).map(a, lists.range(20).map(b, a + b)).size() > 0"
+		tenfold := strings.TrimSuffix(strings.Repeat("("+one+") && ", n), " && ")
+		evaluate := func(where string, resources int) ([]finding.Finding, string) {
+			t.Helper()
+			ps, err := Parse("p.yaml", []byte(bombPolicy(where)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var log logBuffer
+			opts := testOptions()
+			opts.Logger = log.logger()
+			opts.Workers = 1
+			e, err := Compile(ps, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rs []inventory.Resource
+			for i := range resources {
+				rs = append(rs, inventory.Resource{ARN: fmt.Sprintf("arn:vol/%03d", i), Type: "AWS::EC2::Volume"})
+			}
+			fs, err := e.Evaluate(context.Background(), rs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fs, log.String()
 		}
-		var log logBuffer
-		opts := testOptions()
-		opts.Logger = log.logger()
-		opts.Workers = 1
-		e, err := Compile(ps, opts)
-		if err != nil {
-			t.Fatal(err)
+		if fs, log := evaluate(tenfold, 1); len(fs) != 0 || !strings.Contains(log, "exceeded the cost limit") {
+			t.Fatalf("the expression %d times over is within the limit (%d findings): the test would not tell added-up costs apart; log:\n%.2000s", n, len(fs), log)
 		}
-		var rs []inventory.Resource
-		for i := range 100 {
-			rs = append(rs, inventory.Resource{ARN: fmt.Sprintf("arn:vol/%03d", i), Type: "AWS::EC2::Volume"})
-		}
-		fs, err := e.Evaluate(context.Background(), rs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(fs) != len(rs) {
-			t.Errorf("%d findings, want %d; log:\n%.2000s", len(fs), len(rs), log.String())
+		if fs, log := evaluate(one, n); len(fs) != n {
+			t.Errorf("%d findings, want %d; log:\n%.2000s", len(fs), n, log)
 		}
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/scan"
 	"github.com/steward-sre/steward/internal/store"
+	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
 // liveSource is an estate of units (account/region/service), each with
@@ -94,7 +94,7 @@ func (badState) Evaluate(_ context.Context, rs []inventory.Resource) ([]finding.
 // resolved by it and the resource's history says it changed there.
 func TestRefresh(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "steward.db"), nil)
+	st, err := store.Open(ctx, storetest.EmptySQLite(t, t.TempDir(), "steward.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

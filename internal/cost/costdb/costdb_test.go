@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,13 +17,14 @@ import (
 	"github.com/steward-sre/steward/internal/store"
 	"github.com/steward-sre/steward/internal/store/pgtest"
 	"github.com/steward-sre/steward/internal/store/sqldb"
+	"github.com/steward-sre/steward/internal/store/storetest"
 )
 
 // backends open a new, empty store (as steward does) and return its
 // database, where the cost tables live; pgtest skips PostgreSQL loudly when
 // no server is given.
 var backends = map[string]func(t *testing.T) string{
-	"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "steward.db") },
+	"sqlite":   func(t *testing.T) string { return storetest.EmptySQLite(t, t.TempDir(), "steward.db") },
 	"postgres": func(t *testing.T) string { return pgtest.DSN(t) },
 }
 
