@@ -229,7 +229,7 @@ type assemblyRig struct {
 
 func newAssemblyRig(t *testing.T) *assemblyRig {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "steward.db"), nil)
+	st, err := store.Open(context.Background(), storetest.EmptySQLite(t, t.TempDir(), "steward.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,7 +191,7 @@ func readScan(t *testing.T, u *scan.Units) scan.Plan {
 
 func openStore(t *testing.T) store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "steward.db"), nil)
+	st, err := store.Open(context.Background(), storetest.EmptySQLite(t, t.TempDir(), "steward.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
