@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/steward-sre/steward/internal/action"
 	"github.com/steward-sre/steward/internal/collect/awsconfig"
@@ -55,6 +56,9 @@ type ScanCmd struct {
 // Run runs the scan command.
 func (c *ScanCmd) Run(ctx context.Context, r *runner) error {
 	defer tuneGC(os.Getenv, scanGCPercent, scanMemLimit)()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer followLive(scanMemLimit, 250*time.Millisecond)()
+	}
 	return r.scanAndReport(ctx, c.Source, c.OutputFlags, c.IaCFlags, c.Out, c.NoStore, c.Framework)
 }
 

@@ -75,7 +75,8 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // PendingSaver is a Saver that writes a scan's resources while its
 // findings are being evaluated, in the same transaction as the findings
-// (store.Store.SaveScanPending).
+// (store.Store.SaveScanPending). The findings are handed over: it sets
+// their times in place and returns them.
 type PendingSaver interface {
 	SaveScanPending(ctx context.Context, s *inventory.Scan, rs []inventory.Resource, findings func() ([]finding.Finding, error)) ([]finding.Finding, error)
 }

@@ -41,10 +41,13 @@ type querier interface {
 
 func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later []int64, scan *inventory.Scan, findings []finding.Finding) ([]finding.Finding, []pageRow, error) {
 	started := scan.Started.UnixNano()
+	// Only the texts' hashes are kept here: a first scan's texts are all
+	// new, and holding them all until they are written would hold some
+	// 300 MB at a million resources. The new ones are encoded again, a
+	// chunk at a time, when they are written.
 	ps := make([]produced, len(findings))
-	bodies := make([][]byte, len(findings))
 	errs := make([]error, len(findings))
-	parallel(len(findings), func(i int) { bodies[i], ps[i].hash, errs[i] = findingBody(findings[i]) })
+	parallel(len(findings), func(i int) { _, ps[i].hash, errs[i] = findingBody(findings[i]) })
 	for i := range findings {
 		f := &findings[i]
 		if errs[i] != nil {
@@ -89,17 +92,10 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 		}
 	}
 	slices.SortFunc(texts, func(a, b int) int { return strings.Compare(ps[a].hash, ps[b].hash) })
-	args := make([]any, 0, 2*len(texts))
-	for _, i := range texts {
-		args = append(args, ps[i].hash, bodies[i])
+	if err := insertTexts(ctx, tx, findings, ps, texts); err != nil {
+		return nil, nil, err
 	}
-	bodies, texts = nil, nil
-	if err := chunks(len(args)/2, chunkRows, func(lo, hi int) error {
-		return execChunk(ctx, tx, `INSERT INTO finding_versions (hash, body) VALUES `+values(hi-lo, 2)+` ON CONFLICT (hash) DO NOTHING`, hi-lo, args[2*lo:2*hi]...)
-	}); err != nil {
-		return nil, nil, fmt.Errorf("insert finding texts: %w", err)
-	}
-	args = nil
+	texts = nil
 
 	l, err := newLifecycle(ctx, tx, open)
 	if err != nil {
@@ -117,12 +113,13 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 		}
 	}
 
-	out := make([]finding.Finding, len(findings))
-	for i, f := range findings {
+	// The findings are the save's (SaveScanPending): their times are set
+	// in place rather than in a copy of them all.
+	for i := range findings {
+		f := &findings[i]
 		f.FirstSeen = time.Unix(0, eps[i].firstSeen).UTC()
 		f.LastSeen = time.Unix(0, started).UTC()
 		f.ResolvedAt = nil
-		out[i] = f
 	}
 	// The scan's findings index comes from what it produced, as saved, and
 	// the few findings carried through its gaps: nothing is read back.
@@ -138,7 +135,40 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 	slices.SortFunc(rows, func(a, b pageRow) int {
 		return cmp.Or(strings.Compare(a.policy, b.policy), strings.Compare(a.arn, b.arn))
 	})
-	return out, rows, nil
+	return findings, rows, nil
+}
+
+// textBatch is how many finding texts are encoded at once (on every
+// CPU) before they are written.
+const textBatch = 8 * chunkRows
+
+// insertTexts writes the texts of findings[texts[...]], in that order,
+// encoding them a batch at a time: only a batch's bodies are held.
+func insertTexts(ctx context.Context, tx *sqldb.Tx, findings []finding.Finding, ps []produced, texts []int) error {
+	bodies := make([][]byte, min(len(texts), textBatch))
+	errs := make([]error, len(bodies))
+	args := make([]any, 0, 2*chunkRows)
+	for lo := 0; lo < len(texts); lo += textBatch {
+		batch := texts[lo:min(lo+textBatch, len(texts))]
+		parallel(len(batch), func(k int) { bodies[k], _, errs[k] = findingBody(findings[batch[k]]) })
+		for k, i := range batch {
+			if errs[k] != nil {
+				f := &findings[i]
+				return fmt.Errorf("encode finding %s on %s: %w", f.Policy, f.ARN, errs[k])
+			}
+		}
+		if err := chunks(len(batch), chunkRows, func(clo, chi int) error {
+			args = args[:0]
+			for k := clo; k < chi; k++ {
+				args = append(args, ps[batch[k]].hash, bodies[k])
+			}
+			return execChunk(ctx, tx, `INSERT INTO finding_versions (hash, body) VALUES `+values(chi-clo, 2)+` ON CONFLICT (hash) DO NOTHING`, chi-clo, args...)
+		}); err != nil {
+			return fmt.Errorf("insert finding texts: %w", err)
+		}
+		clear(bodies)
+	}
+	return nil
 }
 
 // carriedPageRows are the findings index rows of open findings a scan
@@ -324,16 +354,15 @@ func (l *lifecycle) insertMembers(ctx context.Context, seq int64, ms []findingMe
 // apply records one scan: a produced finding opens an episode or moves an
 // open one on; an open finding the scan did not produce is resolved where
 // the scan looked and carried, with its old last seen, where it could not.
-// It returns the episode of each produced finding, in input order, and the
-// open findings carried through the scan's gaps. Rows
-// are written a few hundred to a statement: most findings of a scan are
-// the open ones of the scan before, unchanged.
-func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(account, region string) bool, ps []produced) ([]episode, []episode, error) {
+// It returns the episode id and first seen of each produced finding, in
+// input order, and the open findings carried through the scan's gaps.
+// Rows are written a few hundred to a statement: most findings of a scan
+// are the open ones of the scan before, unchanged.
+func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(account, region string) bool, ps []produced) ([]seenAs, []episode, error) {
 	var (
 		same  []int64 // open, text unchanged: only the times move on
 		fresh []int   // not open: a new episode
 	)
-	touched := make(map[int64]bool, len(ps))
 	for i, p := range ps {
 		ep, ok := l.open[p.key]
 		if !ok {
@@ -346,11 +375,22 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 			return nil, nil, fmt.Errorf("update finding %s on %s: %w", p.policy, p.arn, err)
 		}
 		ep.account, ep.region, ep.lastSeen, ep.lastSeq, ep.bodyHash = p.account, p.region, started, seq, p.hash
-		touched[ep.id] = true
+		ep.producedBy = seq
 	}
 	if err := l.byIDs(ctx, `UPDATE finding_episodes SET last_seen = ?, last_seq = ? WHERE id IN (`, same, started, seq); err != nil {
 		return nil, nil, fmt.Errorf("update findings: %w", err)
 	}
+	// The new episodes are known before their ids come back: the rows
+	// that come back find theirs by key, and the episodes share the
+	// findings' strings rather than hold the ones read back.
+	for _, i := range fresh {
+		p := &ps[i]
+		l.open[p.key] = &episode{key: p.key, policy: p.policy, arn: p.arn, firstSeen: started}
+	}
+	var (
+		policy, arn sql.RawBytes
+		key         []byte
+	)
 	if err := chunks(len(fresh), chunkRows, func(lo, hi int) error {
 		args := make([]any, 0, 9*(hi-lo))
 		for _, i := range fresh[lo:hi] {
@@ -359,34 +399,36 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 		}
 		return queryChunk(ctx, l.tx, `INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
 			VALUES `+values(hi-lo, 9)+` RETURNING id, policy, arn`, hi-lo, args, func(q *sql.Rows) error {
-			var (
-				id          int64
-				policy, arn string
-			)
+			var id int64
 			if err := q.Scan(&id, &policy, &arn); err != nil {
 				return err
 			}
-			key := (&finding.Finding{Policy: policy, ARN: arn}).Key()
-			l.open[key] = &episode{id: id, key: key, policy: policy, arn: arn, firstSeen: started}
+			// The key as finding.Finding.Key makes it.
+			key = append(append(append(key[:0], policy...), 0), arn...)
+			ep := l.open[string(key)]
+			if ep == nil || ep.id != 0 {
+				return fmt.Errorf("insert findings: a row came back for %s on %s, which was not inserted", policy, arn)
+			}
+			ep.id = id
 			return nil
 		})
 	}); err != nil {
 		return nil, nil, fmt.Errorf("insert findings: %w", err)
 	}
-	eps := make([]episode, len(ps))
+	eps := make([]seenAs, len(ps))
 	ms := make([]findingMember, 0, len(ps))
 	for _, i := range fresh {
 		p := &ps[i]
 		ep := l.open[p.key]
-		if ep == nil {
+		if ep.id == 0 {
 			return nil, nil, fmt.Errorf("insert finding %s on %s: no id came back", p.policy, p.arn)
 		}
 		ep.account, ep.region, ep.lastSeen, ep.lastSeq, ep.bodyHash = p.account, p.region, started, seq, p.hash
-		touched[ep.id] = true
+		ep.producedBy = seq
 	}
 	for i, p := range ps {
 		ep := l.open[p.key]
-		eps[i] = *ep
+		eps[i] = seenAs{id: ep.id, firstSeen: ep.firstSeen}
 		ms = append(ms, findingMember{episode: ep.id, hash: p.hash, lastSeen: started, lastQ: seq})
 	}
 	if err := l.insertMembers(ctx, seq, ms); err != nil {
@@ -396,7 +438,7 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 	// Sorted, so the order of writes does not depend on map order.
 	var missing []*episode
 	for _, ep := range l.open {
-		if !touched[ep.id] {
+		if ep.producedBy != seq {
 			missing = append(missing, ep)
 		}
 	}

@@ -68,10 +68,21 @@ type episode struct {
 	lastSeq         int64
 	bodyHash        string
 	policy, arn     string
+	// producedBy is the seq of the last scan the lifecycle applied that
+	// produced it (0: none since it was read).
+	producedBy int64
+}
+
+// seenAs is what a produced finding's episode says of it after a scan is
+// applied.
+type seenAs struct {
+	id, firstSeen int64
 }
 
 func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
-	return s.SaveScanPending(ctx, scan, resources, func() ([]finding.Finding, error) { return findings, nil })
+	// The pending save sets the times in the slice it is given: the
+	// caller's stays as it was.
+	return s.SaveScanPending(ctx, scan, resources, func() ([]finding.Finding, error) { return slices.Clone(findings), nil })
 }
 
 func (s *sqlStore) SaveScanPending(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings func() ([]finding.Finding, error)) ([]finding.Finding, error) {

@@ -335,6 +335,9 @@ func testSavePending(t *testing.T, open Opener) {
 	if len(out) != len(fs) || !out[0].FirstSeen.Equal(at(1)) {
 		t.Errorf("SaveScanPending returned %d findings (first seen %v), want %d first seen %v", len(out), out[0].FirstSeen, len(fs), at(1))
 	}
+	if &out[0] != &fs[0] {
+		t.Error("SaveScanPending returned a copy of the findings, want the slice it was given with their times set")
+	}
 	got, err := s.Scan(ctx, "pending")
 	if err != nil {
 		t.Fatal(err)
@@ -369,6 +372,18 @@ func testSavePending(t *testing.T, open Opener) {
 	}
 	if _, err := s.Scan(ctx, "dupf"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("scan of a rejected save: err = %v, want ErrNotFound", err)
+	}
+
+	// SaveScan sets the times in findings of its own: the caller's stay
+	// as they were.
+	rs3, fs3 := Estate(40, 2)
+	out3, err := s.SaveScan(ctx, scan("copied", 3), rs3, fs3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fs3[0].FirstSeen.IsZero() || !fs3[0].LastSeen.IsZero() || !out3[0].LastSeen.Equal(at(3)) {
+		t.Errorf("SaveScan: the caller's finding has first seen %v, last seen %v (want both zero); the one returned last seen %v, want %v",
+			fs3[0].FirstSeen, fs3[0].LastSeen, out3[0].LastSeen, at(3))
 	}
 }
 
