@@ -96,47 +96,53 @@ func splitMessage(msg string) (parts []string, exprs []bool, offsets []int, err 
 	return parts, exprs, offsets, nil
 }
 
-func compileMessage(env *cel.Env, p *Policy, field, msg string, limit uint64) ([]segment, error) {
+// compileMessage compiles a message in one language; size is a guess at
+// its rendered length, so that most messages are built in one allocation.
+func compileMessage(env *cel.Env, p *Policy, field, msg string, limit uint64) (segs []segment, size int, err error) {
 	parts, exprs, offsets, err := splitMessage(msg)
 	if err != nil {
 		var why any = err.Error()
 		if ph, ok := i18n.PhraseOf(err); ok {
 			why = ph
 		}
-		return nil, p.exprError(field, msg, 0, 1, 0, why)
+		return nil, 0, p.exprError(field, msg, 0, 1, 0, why)
 	}
-	segs := make([]segment, len(parts))
+	segs = make([]segment, len(parts))
 	for i, part := range parts {
+		// An interpolation is guessed at 24 bytes.
+		size += 24
 		if !exprs[i] {
 			segs[i].text = part
+			size += len(part)
 			continue
 		}
 		prg, err := compileExpr(env, p, field, part, offsets[i], nil, limit)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		segs[i].prog = prg
 	}
-	return segs, nil
+	return segs, size, nil
 }
 
-// render builds a finding's message. An interpolation that fails shows
-// as <error: ...> in the text and in the log: the finding itself stands.
-func (e *Engine) render(c *compiled, r *inventory.Resource, act cel.Activation) string {
+// render builds a finding's message in lang from segs, one of c's
+// messages. An interpolation that fails shows as <error: ...> in the text
+// and in the log: the finding itself stands.
+func (e *Engine) render(c *compiled, field string, segs []segment, size int, lang i18n.Lang, r *inventory.Resource, act cel.Activation) string {
 	var b strings.Builder
-	b.Grow(c.messageSize)
-	for _, s := range c.message {
+	b.Grow(size)
+	for _, s := range segs {
 		if s.prog == nil {
 			b.WriteString(s.text)
 			continue
 		}
 		v, err := eval(s.prog, act)
 		if err != nil {
-			e.evalFailed(c, "message", r, err)
+			e.evalFailed(c, field, r, err)
 			b.WriteString("<error: " + err.Error() + ">")
 			continue
 		}
-		b.WriteString(display(v, e.opts.Lang))
+		b.WriteString(display(v, lang))
 	}
 	return b.String()
 }
