@@ -114,6 +114,12 @@ type compiled struct {
 type segment struct {
 	text string
 	prog cel.Program
+	// src is the expression as written, for compile only.
+	src string
+	// same, in a translation, is 1 + the index of the English message's
+	// segment with the same expression, whose value is shown again in
+	// this language rather than evaluated twice; 0 when there is none.
+	same int
 }
 
 // translation is a policy's message in a language other than English.
@@ -337,7 +343,7 @@ func compile(envs *celEnvs, p *Policy, limit uint64) (*compiled, error) {
 	if c.message, c.messageSize, err = compileMessage(env, p, "message", messageSource(p, i18n.EN), limit); err != nil {
 		return nil, err
 	}
-	if c.translations, err = compileTranslations(envs, p, limit); err != nil {
+	if c.translations, err = compileTranslations(envs, p, c.message, limit); err != nil {
 		return nil, err
 	}
 	c.params = types.DefaultTypeAdapter.NativeToValue(p.Params)
@@ -354,7 +360,7 @@ func messageSource(p *Policy, lang i18n.Lang) string {
 // compileTranslations compiles the policy's message in each language it
 // has a text of its own in; a language whose text is the English one is
 // left out (its readers get the English message).
-func compileTranslations(envs *celEnvs, p *Policy, limit uint64) ([]translation, error) {
+func compileTranslations(envs *celEnvs, p *Policy, english []segment, limit uint64) ([]translation, error) {
 	en := messageSource(p, i18n.EN)
 	var out []translation
 	for _, lang := range slices.Sorted(maps.Keys(p.Translations)) {
@@ -374,9 +380,29 @@ func compileTranslations(envs *celEnvs, p *Policy, limit uint64) ([]translation,
 		if t.message, t.size, err = compileMessage(env, p, field, src, limit); err != nil {
 			return nil, err
 		}
+		shareValues(t.message, english)
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// shareValues marks the segments of a translation whose expression the
+// English message has too, so that a finding evaluates it once: most
+// translations show the same data (${r.name}, ${money(...)}) in other
+// words. An expression calling a helper that writes text (name_problem)
+// is said in each language, so it is evaluated in each.
+func shareValues(tr, english []segment) {
+	for i := range tr {
+		if tr[i].prog == nil || strings.Contains(tr[i].src, "name_problem") {
+			continue
+		}
+		for j := range english {
+			if english[j].prog != nil && english[j].src == tr[i].src {
+				tr[i].same = j + 1
+				break
+			}
+		}
+	}
 }
 
 // celEnvs are an engine's CEL environments, one per language: a helper
@@ -753,6 +779,7 @@ type worker struct {
 	act   *activation
 	frame *interpreter.ExecutionFrame
 	rv    resVal
+	vals  []ref.Val
 	// out holds the matches in chunks of up to findingChunk: a slice grown
 	// by append would copy every match again at each doubling and leave
 	// the old arrays as garbage.
@@ -839,20 +866,34 @@ func (w *worker) record(c *compiled, r *inventory.Resource, o *ownerInfo) match 
 	if ok && !math.IsNaN(usd) && !math.IsInf(usd, 0) {
 		m.waste = money.RoundFloat(usd*e.opts.Rate, e.opts.Currency)
 	}
+	// The English message's values, kept for its translations.
+	var vals []ref.Val
+	if len(c.translations) > 0 {
+		vals = w.values(len(c.message))
+	}
 	if msg, ok := c.twin.message(w.tenv, r); ok {
 		m.msg = msg
 	} else {
-		m.msg = e.render(c, "message", c.message, c.messageSize, i18n.EN, r, w.frame)
+		m.msg = e.render(c, "message", c.message, c.messageSize, i18n.EN, r, w.frame, vals)
 	}
 	if len(c.translations) > 0 {
 		w.act.params = c.params // a Go twin's where did not set them
 		m.msgs = make(finding.Messages, len(c.translations))
 		for i := range c.translations {
 			t := &c.translations[i]
-			m.msgs[i] = finding.LangMessage{Lang: t.lang, Text: e.render(c, t.field, t.message, t.size, t.lang, r, w.frame)}
+			m.msgs[i] = finding.LangMessage{Lang: t.lang, Text: e.render(c, t.field, t.message, t.size, t.lang, r, w.frame, vals)}
 		}
+		clear(vals) // nothing of this resource is kept past it
 	}
 	return m
+}
+
+// values is the worker's buffer for n values of one message, all nil.
+func (w *worker) values(n int) []ref.Val {
+	if cap(w.vals) < n {
+		w.vals = make([]ref.Val, n)
+	}
+	return w.vals[:n]
 }
 
 // fill builds the finding of a match.

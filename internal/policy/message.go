@@ -120,27 +120,39 @@ func compileMessage(env *cel.Env, p *Policy, field, msg string, limit uint64) (s
 		if err != nil {
 			return nil, 0, err
 		}
-		segs[i].prog = prg
+		segs[i].prog, segs[i].src = prg, strings.TrimSpace(part)
 	}
 	return segs, size, nil
 }
 
 // render builds a finding's message in lang from segs, one of c's
-// messages. An interpolation that fails shows as <error: ...> in the text
-// and in the log: the finding itself stands.
-func (e *Engine) render(c *compiled, field string, segs []segment, size int, lang i18n.Lang, r *inventory.Resource, act cel.Activation) string {
+// messages. vals are the English message's values: rendering the English
+// message fills them (when not nil), a translation reads those its
+// segments share. An interpolation that fails shows as <error: ...> in the
+// text and in the log: the finding itself stands.
+func (e *Engine) render(c *compiled, field string, segs []segment, size int, lang i18n.Lang, r *inventory.Resource, act cel.Activation, vals []ref.Val) string {
 	var b strings.Builder
 	b.Grow(size)
-	for _, s := range segs {
+	english := lang == i18n.EN
+	for i, s := range segs {
 		if s.prog == nil {
 			b.WriteString(s.text)
 			continue
 		}
-		v, err := eval(s.prog, act)
-		if err != nil {
-			e.evalFailed(c, field, r, err)
-			b.WriteString("<error: " + err.Error() + ">")
-			continue
+		var v ref.Val
+		if !english && s.same > 0 && vals != nil {
+			v = vals[s.same-1]
+		}
+		if v == nil {
+			var err error
+			if v, err = eval(s.prog, act); err != nil {
+				e.evalFailed(c, field, r, err)
+				b.WriteString("<error: " + err.Error() + ">")
+				continue
+			}
+		}
+		if english && vals != nil {
+			vals[i] = v
 		}
 		b.WriteString(display(v, lang))
 	}

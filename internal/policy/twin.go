@@ -107,7 +107,7 @@ func CompileGo(ps []*Policy, rules map[string]GoRule, opts Options) (*Engine, er
 		}
 		// The messages in other languages are CEL in both engines: the
 		// comparison is of where, waste and the English message.
-		trs, err := compileTranslations(envs, p, 0)
+		trs, err := compileTranslations(envs, p, nil, 0)
 		if err != nil {
 			errs = append(errs, err)
 			continue
