@@ -44,7 +44,7 @@ func ScheduleFindings(rs []inventory.Resource, res *schedule.Resolver, keys owne
 		}
 		var msgs finding.Messages
 		for _, lang := range i18n.Langs[1:] {
-			msgs = append(msgs, finding.LangMessage{Lang: lang, Text: message(lang)})
+			msgs.Set(lang, message(lang))
 		}
 		o := owner.ResourceTagValue(r, keys.Owner)
 		src := ""

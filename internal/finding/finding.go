@@ -121,7 +121,7 @@ type Finding struct {
 	// Message is the finding's text in English; Messages holds it in the
 	// other languages its policy has a text in (see In).
 	Message     string   `json:"message"`
-	Messages    Messages `json:"messages,omitempty"`
+	Messages    Messages `json:"messages,omitzero"`
 	Remediation string   `json:"remediation,omitempty"`
 	References  []string `json:"references,omitempty"`
 	Actions     []string `json:"actions,omitempty"`

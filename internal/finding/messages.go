@@ -1,10 +1,6 @@
 package finding
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/i18n"
@@ -17,75 +13,38 @@ import (
 // stored body (and its hash) is the same whichever language a scan or a
 // reader uses. In picks the text for a reader.
 
-// LangMessage is a finding's message in one language other than English.
-type LangMessage struct {
-	Lang i18n.Lang
-	Text string
+// Messages are a finding's message in the languages other than English
+// its policy has a text in: one field per language steward speaks
+// besides English (i18n.Langs), empty when the policy has no text in it.
+// A struct rather than a map or a slice: nothing to allocate per finding,
+// and its JSON ({"ja": "..."}) costs no more than a string's.
+type Messages struct {
+	JA string `json:"ja,omitempty"`
 }
 
-// Messages are a finding's message in the languages other than English
-// its policy has a text in, ordered by language. A slice, not a map: a
-// million findings each with a map would cost some 300 bytes apiece.
-// Its JSON is an object, {"ja": "..."}.
-type Messages []LangMessage
-
 // Get returns the message in lang, if there is one.
-func (ms Messages) Get(lang i18n.Lang) (string, bool) {
-	for _, m := range ms {
-		if m.Lang == lang {
-			return m.Text, true
-		}
+func (m *Messages) Get(lang i18n.Lang) (string, bool) {
+	if p := m.field(lang); p != nil && *p != "" {
+		return *p, true
 	}
 	return "", false
 }
 
-// MarshalJSON writes the messages as an object keyed by language, in
-// language order, so that the same messages always make the same bytes.
-func (ms Messages) MarshalJSON() ([]byte, error) {
-	if len(ms) == 0 {
-		return []byte("{}"), nil
+// Set keeps text as the message in lang; false when lang is English or
+// not a language steward speaks.
+func (m *Messages) Set(lang i18n.Lang, text string) bool {
+	p := m.field(lang)
+	if p != nil {
+		*p = text
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range ms {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(string(m.Lang))
-		if err != nil {
-			return nil, err
-		}
-		v, err := json.Marshal(m.Text)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return p != nil
 }
 
-// UnmarshalJSON reads an object keyed by language; a key that names no
-// language steward speaks is an error.
-func (ms *Messages) UnmarshalJSON(data []byte) error {
-	var m map[string]string
-	if err := json.Unmarshal(data, &m); err != nil {
-		return err
+func (m *Messages) field(lang i18n.Lang) *string {
+	switch lang {
+	case i18n.JA:
+		return &m.JA
 	}
-	out := make(Messages, 0, len(m))
-	for k, v := range m {
-		if !slices.Contains(i18n.Langs, i18n.Lang(k)) {
-			return fmt.Errorf("messages: %q is not a language steward speaks", k)
-		}
-		out = append(out, LangMessage{Lang: i18n.Lang(k), Text: v})
-	}
-	slices.SortFunc(out, func(a, b LangMessage) int { return strings.Compare(string(a.Lang), string(b.Lang)) })
-	if len(out) == 0 {
-		out = nil
-	}
-	*ms = out
 	return nil
 }
 
@@ -121,6 +80,6 @@ func (s Said) In(lang i18n.Lang) string {
 // MessageIn) and no Messages, which are for the store, not for output.
 func (f Finding) In(lang i18n.Lang) Finding {
 	f.Message = f.MessageIn(lang)
-	f.Messages = nil
+	f.Messages = Messages{}
 	return f
 }

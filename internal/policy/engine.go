@@ -365,8 +365,8 @@ func compileTranslations(envs *celEnvs, p *Policy, english []segment, limit uint
 	var out []translation
 	for _, lang := range slices.Sorted(maps.Keys(p.Translations)) {
 		src := messageSource(p, lang)
-		if lang == i18n.EN || src == en {
-			continue
+		if !(&finding.Messages{}).Set(lang, "") || src == en {
+			continue // English, or a language findings have no place for
 		}
 		env, err := envs.get(lang)
 		if err != nil {
@@ -878,10 +878,9 @@ func (w *worker) record(c *compiled, r *inventory.Resource, o *ownerInfo) match 
 	}
 	if len(c.translations) > 0 {
 		w.act.params = c.params // a Go twin's where did not set them
-		m.msgs = make(finding.Messages, len(c.translations))
 		for i := range c.translations {
 			t := &c.translations[i]
-			m.msgs[i] = finding.LangMessage{Lang: t.lang, Text: e.render(c, t.field, t.message, t.size, t.lang, r, w.frame, vals)}
+			m.msgs.Set(t.lang, e.render(c, t.field, t.message, t.size, t.lang, r, w.frame, vals))
 		}
 		clear(vals) // nothing of this resource is kept past it
 	}

@@ -27,7 +27,7 @@ func TestFindingsInReadersLanguage(t *testing.T) {
 	r := inventory.Resource{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:volume/vol-a", Type: "AWS::EC2::Volume", Account: "111111111111", Region: "ap-northeast-1", Name: "shop-prod-data"}
 	fs := []finding.Finding{
 		{Policy: "ebs-unattached", ARN: r.ARN, Severity: finding.Low, Category: finding.Waste, Owner: "team-shop",
-			Message: "shop-prod-data is attached to nothing", Messages: finding.Messages{{Lang: i18n.JA, Text: "shop-prod-data はどこにもアタッチされていません"}}},
+			Message: "shop-prod-data is attached to nothing", Messages: finding.Messages{JA: "shop-prod-data はどこにもアタッチされていません"}},
 		{Policy: "mine-volume", ARN: r.ARN, Severity: finding.Info, Category: finding.Cost, Owner: "team-shop", Message: "vol-a holds 500 GB"},
 	}
 	cov := []inventory.Coverage{{Account: "111111111111", Region: "ap-northeast-1", Service: "ec2", OK: true, Resources: 1}}

@@ -22,7 +22,7 @@ func testMessages(t *testing.T, open Opener) {
 	acct := "111111111111"
 	a, b := instance(acct, "us-east-1", "i-a"), instance(acct, "us-east-1", "i-b")
 	fa, fb := find("p", a), find("p", b)
-	fa.Messages = finding.Messages{{Lang: i18n.JA, Text: "p が i-a に（日本語）"}}
+	fa.Messages = finding.Messages{JA: "p が i-a に（日本語）"}
 	save(t, s, scan("s1", 1, ok(acct, "us-east-1", "ec2")), []inventory.Resource{a, b}, []finding.Finding{fa, fb})
 
 	page, err := s.FindingPage(ctx, "s1", store.FindingQuery{Sort: "severity", Limit: 10})

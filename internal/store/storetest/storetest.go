@@ -17,7 +17,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/steward-sre/steward/internal/finding"
-	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -179,7 +178,7 @@ func testRoundTrip(t *testing.T, open Opener) {
 	f := find("ec2-idle", full)
 	f.References = []string{"https://docs.aws.amazon.com/"}
 	f.Actions = []string{"stop"}
-	f.Messages = finding.Messages{{Lang: i18n.JA, Text: "ec2-idle（日本語）"}}
+	f.Messages = finding.Messages{JA: "ec2-idle（日本語）"}
 	got := save(t, s, sc, []inventory.Resource{full, bucket}, []finding.Finding{f})
 
 	wantF := f
