@@ -17,8 +17,10 @@ const PolicyScheduleTag = "schedule-tag-invalid"
 
 // ScheduleFindings checks the schedule of every resource that carries a
 // schedule or offhours tag, and of every resource steward can stop and
-// start (two schedules may match its env or system).
-func ScheduleFindings(rs []inventory.Resource, res *schedule.Resolver, keys owner.Keys, lang i18n.Lang) []finding.Finding {
+// start (two schedules may match its env or system). Its texts are
+// English, with the message in every other language too (see
+// finding.Messages).
+func ScheduleFindings(rs []inventory.Resource, res *schedule.Resolver, keys owner.Keys) []finding.Finding {
 	keys = keys.WithDefaults()
 	var out []finding.Finding
 	for i := range rs {
@@ -33,9 +35,16 @@ func ScheduleFindings(rs []inventory.Resource, res *schedule.Resolver, keys owne
 		if err == nil {
 			continue
 		}
-		var why any = err
-		if p, ok := i18n.PhraseOf(err); ok {
-			why = p.In(lang)
+		message := func(lang i18n.Lang) string {
+			var why any = err
+			if p, ok := i18n.PhraseOf(err); ok {
+				why = p.In(lang)
+			}
+			return lang.T("finding.schedule.message", why)
+		}
+		var msgs finding.Messages
+		for _, lang := range i18n.Langs[1:] {
+			msgs.Set(lang, message(lang))
 		}
 		o := owner.ResourceTagValue(r, keys.Owner)
 		src := ""
@@ -43,10 +52,10 @@ func ScheduleFindings(rs []inventory.Resource, res *schedule.Resolver, keys owne
 			src = "tag"
 		}
 		out = append(out, finding.Finding{
-			Policy: PolicyScheduleTag, Title: lang.T("finding.schedule.title"), Category: finding.Tagging, Severity: finding.Medium,
+			Policy: PolicyScheduleTag, Title: i18n.EN.T("finding.schedule.title"), Category: finding.Tagging, Severity: finding.Medium,
 			ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: r.Name,
 			Owner: o, OwnerSource: src, System: system, Env: env, Currency: "USD",
-			Message: lang.T("finding.schedule.message", why), Remediation: lang.T("finding.schedule.remediation"),
+			Message: message(i18n.EN), Messages: msgs, Remediation: i18n.EN.T("finding.schedule.remediation"),
 		})
 	}
 	return out

@@ -124,7 +124,7 @@ func (r *runner) scanAndReport(ctx context.Context, sourceSpec string, out Outpu
 		return err
 	}
 	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate}
-	opts.Enrichers = append(opts.Enrichers, scheduleEnricher{cfg: cfg, lang: r.lang})
+	opts.Enrichers = append(opts.Enrichers, scheduleEnricher{cfg: cfg})
 	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 || src.Name() == "demo" {
 		e, err := r.iacEnricher(ctx, iacFlags, src, cfg)
 		if err != nil {
@@ -452,11 +452,10 @@ func (r *runner) engine(ctx context.Context, cfg *config.Config) (*policy.Engine
 // steward cannot tell (a tag Cloud Custodian would reject too), so that
 // none is left running around the clock unnoticed.
 type scheduleEnricher struct {
-	cfg  *config.Config
-	lang i18n.Lang
+	cfg *config.Config
 }
 
 func (e scheduleEnricher) Enrich(_ context.Context, c *inventory.Collection) ([]finding.Finding, error) {
 	keys := owner.Keys{Owner: e.cfg.Tags.OwnerKey, System: e.cfg.Tags.SystemKey, Env: e.cfg.Tags.EnvKey}
-	return action.ScheduleFindings(c.Resources, e.cfg.ScheduleResolver(), keys, e.lang), nil
+	return action.ScheduleFindings(c.Resources, e.cfg.ScheduleResolver(), keys), nil
 }

@@ -232,7 +232,7 @@ func (r *runner) awsUnits(ctx context.Context, cfg *config.Config, st store.Stor
 	}
 	return &scan.Units{
 		Options: scan.Options{Evaluator: eng, Saver: st, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate,
-			Enrichers: []scan.Enricher{scheduleEnricher{cfg: cfg, lang: r.lang}}},
+			Enrichers: []scan.Enricher{scheduleEnricher{cfg: cfg}}},
 		Source: src,
 	}, nil
 }

@@ -34,7 +34,6 @@ func policyOptions(cfg *config.Config, r *runner) policy.Options {
 		Now:            r.env.Now().UTC(),
 		Pricer:         policy.ListPrices{},
 		Logger:         r.log,
-		Lang:           r.lang,
 	}
 }
 

@@ -564,7 +564,7 @@ func (rc *recommender) idle(f finding.Finding) (Recommendation, bool) {
 	if kind == RecIdleNAT {
 		action = i18n.Say("cost.rec.nat.action")
 	}
-	why := i18n.Say("cost.rec.idle.base", f.Policy, strings.TrimSpace(f.Message))
+	why := i18n.Say("cost.rec.idle.base", f.Policy, f.Said())
 	rs := rc.withMembers(r)
 	if b, ok := rc.billOf(rs); ok && b.total.Sign() > 0 {
 		it.Monthly, it.Basis = rc.cv.conv(b.total), BasisBill

@@ -118,7 +118,10 @@ type Finding struct {
 	Currency     string  `json:"currency"`
 	Rate         float64 `json:"rate,omitempty"`
 
+	// Message is the finding's text in English; Messages holds it in the
+	// other languages its policy has a text in (see In).
 	Message     string   `json:"message"`
+	Messages    Messages `json:"messages,omitzero"`
 	Remediation string   `json:"remediation,omitempty"`
 	References  []string `json:"references,omitempty"`
 	Actions     []string `json:"actions,omitempty"`

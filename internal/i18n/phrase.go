@@ -11,6 +11,10 @@ type Phrase struct {
 	Args []any
 }
 
+// Sayer is an argument that says itself in the reader's language (a
+// finding's message, kept in each language it was written in).
+type Sayer interface{ In(Lang) string }
+
 // Say makes a Phrase.
 func Say(key string, args ...any) Phrase { return Phrase{Key: key, Args: args} }
 
@@ -23,6 +27,8 @@ func (p Phrase) In(lang Lang) string {
 	for i, a := range p.Args {
 		switch q := a.(type) {
 		case Phrase:
+			a = q.In(lang)
+		case Sayer:
 			a = q.In(lang)
 		case []Phrase:
 			// A list of phrases (the drifts of a plan, say) is said item

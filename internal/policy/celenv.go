@@ -362,6 +362,16 @@ type funcs struct {
 	lang i18n.Lang
 }
 
+// inLang is f for helpers called from a message in lang: the same
+// options, its caches of its own.
+func (f *funcs) inLang(lang i18n.Lang) *funcs {
+	return &funcs{
+		now: f.now, rule: f.rule, namingTypes: f.namingTypes, required: f.required, requiredKey: f.requiredKey,
+		requiredOn: f.requiredOn, requiredExempt: f.requiredExempt, pricer: f.pricer,
+		currency: f.currency, rate: f.rate, lang: lang,
+	}
+}
+
 func (f *funcs) env() (*cel.Env, error) {
 	reg, err := types.NewRegistry()
 	if err != nil {

@@ -10,10 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
-
-	"github.com/steward-sre/steward/internal/i18n"
 )
 
 // Compiling the built-in packs (parse, check, fold constants, plan) takes
@@ -47,10 +44,10 @@ type programKey [sha256.Size]byte
 // compileCached is compile, sharing the result with every earlier compile
 // of the same policy under the same options in this process. Errors are not
 // cached: they name the policy's file and line, which the key leaves out.
-func compileCached(env *cel.Env, fn *funcs, p *Policy, opts Options, limit uint64) (*compiled, error) {
-	key, ok := keyOf(fn, p, limit)
+func compileCached(envs *celEnvs, p *Policy, limit uint64) (*compiled, error) {
+	key, ok := keyOf(envs.base, p, limit)
 	if !ok {
-		return compile(env, p, opts, limit)
+		return compile(envs, p, limit)
 	}
 	if c := programs.get(key); c != nil {
 		// The programs are shared (they are safe for concurrent use); what
@@ -60,7 +57,7 @@ func compileCached(env *cel.Env, fn *funcs, p *Policy, opts Options, limit uint6
 		own.params = types.DefaultTypeAdapter.NativeToValue(p.Params)
 		return &own, nil
 	}
-	c, err := compile(env, p, opts, limit)
+	c, err := compile(envs, p, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +95,8 @@ func (pc *programCache) stats() (hits, misses int) {
 }
 
 // keyOf hashes everything compile's result depends on, the cost limit
-// of its programs included. ok is false when
+// of its programs included: the texts of every language, since each is
+// compiled. ok is false when
 // the options hold something the key cannot capture: a pricer other than
 // the built-in list prices may keep state a compile folds in, so such
 // engines compile afresh.
@@ -112,7 +110,7 @@ func keyOf(fn *funcs, p *Policy, limit uint64) (programKey, bool) {
 	w := keyWriter{h: h}
 	// The helpers' inputs.
 	w.str(fmt.Sprintf("%T", fn.pricer))
-	if usesClock(p, fn.lang) {
+	if usesClock(p) {
 		w.int(fn.now.UnixNano())
 	}
 	w.str(fn.rule.String())
@@ -123,7 +121,6 @@ func keyOf(fn *funcs, p *Policy, limit uint64) (programKey, bool) {
 	w.strs(fn.requiredExempt)
 	w.str(fn.currency)
 	w.int(int64(math.Float64bits(fn.rate)))
-	w.str(string(fn.lang))
 	// The policy's expressions and what they are checked, folded and
 	// metered with.
 	w.int(int64(limit))
@@ -133,9 +130,14 @@ func keyOf(fn *funcs, p *Policy, limit uint64) (programKey, bool) {
 	w.str(p.Waste)
 	w.str(p.Title)
 	w.str(p.Message)
-	t := p.Translations[fn.lang]
-	w.str(t.Title)
-	w.str(t.Message)
+	langs := slices.Sorted(maps.Keys(p.Translations))
+	w.tag('L', len(langs))
+	for _, lang := range langs {
+		t := p.Translations[lang]
+		w.str(string(lang))
+		w.str(t.Title)
+		w.str(t.Message)
+	}
 	if !w.value(p.Params) {
 		return programKey{}, false
 	}
@@ -149,9 +151,12 @@ func keyOf(fn *funcs, p *Policy, limit uint64) (programKey, bool) {
 // programs are shared across clocks: the variable now is bound per
 // evaluation. A name found anywhere in the text (in a string, say) only
 // costs a cache miss.
-func usesClock(p *Policy, lang i18n.Lang) bool {
-	t := p.Translations[lang]
-	for _, src := range []string{p.Where, p.Waste, p.Title, p.Message, t.Title, t.Message} {
+func usesClock(p *Policy) bool {
+	srcs := []string{p.Where, p.Waste, p.Title, p.Message}
+	for _, t := range p.Translations {
+		srcs = append(srcs, t.Title, t.Message)
+	}
+	for _, src := range srcs {
 		if strings.Contains(src, "age") || strings.Contains(src, "since") {
 			return true
 		}

@@ -34,7 +34,7 @@ var policyFields = []fieldDoc{
 	{"remediation", "How to fix it, in words; never promise an action steward does not have.", "Snapshot the volume, then delete it."},
 	{"references", "Control ids it implements: Security Hub FSBP (S3.8) and CIS AWS Foundations (CIS 2.1.4).", "[RDS.3, CIS 2.3.1]"},
 	{"actions", "What may be done about a finding: mark, notify, snapshot-then-delete, delete, tag, stop. With mark, `steward cleanup plan` tags the resource steward:marked-for=delete@DAY (policies.actions.grace_days later, default 7) and, once that day has passed and a newer scan still flags it, plans its delete (a snapshot first, waited for, with snapshot-then-delete) for `steward apply`; a resource no longer flagged is unmarked. mark needs delete or snapshot-then-delete in the same list.", "[mark, snapshot-then-delete]"},
-	{"ja", "Japanese texts, shown with lang: ja or --lang ja: title, description, message (with the same ${...} data as message) and remediation; a text left out is shown in English.", "{title: 未使用の EBS ボリューム, message: \"${r.id} はどこにもアタッチされていません\"}"},
+	{"ja", "Japanese texts, shown to readers in Japanese (lang: ja, --lang ja, the dashboard's language) whatever language the scan ran in: title, description, message (with the same ${...} data as message) and remediation; a text left out is shown in English.", "{title: 未使用の EBS ボリューム, message: \"${r.id} はどこにもアタッチされていません\"}"},
 }
 
 // fixtureFields documents the keys of a NAME_test.yaml file (testFile).

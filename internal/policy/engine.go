@@ -67,8 +67,6 @@ type Options struct {
 	Pricer Pricer
 	// Logger receives evaluation errors; nil discards them.
 	Logger *slog.Logger
-	// Lang is the language of finding messages (default English).
-	Lang i18n.Lang
 }
 
 // OptionError is a problem with Options that came from configuration;
@@ -100,7 +98,11 @@ type compiled struct {
 	message []segment
 	// messageSize is the buffer a rendered message starts with.
 	messageSize int
-	params      ref.Val
+	// translations are the message in the other languages the policy has
+	// a text in, in language order: every one is rendered with each
+	// finding, so that a reader of any language reads it in theirs.
+	translations []translation
+	params       ref.Val
 	// twin is empty in steward; only a benchmark build (twin.go) fills it.
 	twin twin
 	// rank is the policy's place in finding order: severity (highest
@@ -112,6 +114,20 @@ type compiled struct {
 type segment struct {
 	text string
 	prog cel.Program
+	// src is the expression as written, for compile only.
+	src string
+	// same, in a translation, is 1 + the index of the English message's
+	// segment with the same expression, whose value is shown again in
+	// this language rather than evaluated twice; 0 when there is none.
+	same int
+}
+
+// translation is a policy's message in a language other than English.
+type translation struct {
+	lang    i18n.Lang
+	field   string // where it is written: ja.message (ja.title when it has no message)
+	message []segment
+	size    int
 }
 
 // Limits on a policy expression. Policies come from users' repositories
@@ -149,10 +165,7 @@ func compileAll(ps []*Policy, opts Options, builtinLimit uint64) (*Engine, error
 	if err != nil {
 		return nil, err
 	}
-	env, err := fn.env()
-	if err != nil {
-		return nil, fmt.Errorf("policy environment: %w", err)
-	}
+	envs := newCelEnvs(fn)
 	ps, err = applyOverrides(ps, opts)
 	if err != nil {
 		return nil, err
@@ -170,7 +183,7 @@ func compileAll(ps []*Policy, opts Options, builtinLimit uint64) (*Engine, error
 			// every user policy, stay metered.
 			limit = builtinLimit
 		}
-		c, err := compileCached(env, fn, p, opts, limit)
+		c, err := compileCached(envs, p, limit)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -224,7 +237,7 @@ func prepare(opts Options) (Options, *funcs, *slog.Logger, error) {
 	fn := &funcs{
 		now: opts.Now, rule: opts.Naming, required: opts.Required,
 		pricer: opts.Pricer, currency: opts.Currency, rate: opts.Rate,
-		namingTypes: map[string]bool{}, lang: opts.Lang,
+		namingTypes: map[string]bool{}, lang: i18n.EN,
 	}
 	for _, t := range opts.NamingTypes {
 		fn.namingTypes[t] = true
@@ -313,9 +326,12 @@ func applyOverrides(ps []*Policy, opts Options) ([]*Policy, error) {
 
 // compile compiles one policy; limit is the cost limit of each of its
 // evaluations (0: none).
-func compile(env *cel.Env, p *Policy, opts Options, limit uint64) (*compiled, error) {
+func compile(envs *celEnvs, p *Policy, limit uint64) (*compiled, error) {
 	c := &compiled{p: p, sev: p.Severity}
-	var err error
+	env, err := envs.get(i18n.EN)
+	if err != nil {
+		return nil, err
+	}
 	if c.where, err = compileExpr(env, p, "where", p.Where, 0, cel.BoolType, limit); err != nil {
 		return nil, err
 	}
@@ -324,24 +340,104 @@ func compile(env *cel.Env, p *Policy, opts Options, limit uint64) (*compiled, er
 			return nil, err
 		}
 	}
-	text, field := p.In(opts.Lang), "message"
-	if opts.Lang != i18n.EN && p.Translations[opts.Lang].Message != "" {
-		field = string(opts.Lang) + ".message"
-	}
-	msg := text.Message
-	if strings.TrimSpace(msg) == "" {
-		msg = text.Title
-	}
-	if c.message, err = compileMessage(env, p, field, strings.TrimSpace(msg), limit); err != nil {
+	if c.message, c.messageSize, err = compileMessage(env, p, "message", messageSource(p, i18n.EN), limit); err != nil {
 		return nil, err
 	}
-	for _, seg := range c.message {
-		// A guess at an interpolation's length, so most messages are built
-		// in one allocation.
-		c.messageSize += len(seg.text) + 24
+	if c.translations, err = compileTranslations(envs, p, c.message, limit); err != nil {
+		return nil, err
 	}
 	c.params = types.DefaultTypeAdapter.NativeToValue(p.Params)
 	return c, nil
+}
+
+// messageSource is the text a policy's findings say in lang: its message,
+// or its title when it has none.
+func messageSource(p *Policy, lang i18n.Lang) string {
+	text := p.In(lang)
+	return strings.TrimSpace(cmp.Or(strings.TrimSpace(text.Message), text.Title))
+}
+
+// compileTranslations compiles the policy's message in each language it
+// has a text of its own in; a language whose text is the English one is
+// left out (its readers get the English message).
+func compileTranslations(envs *celEnvs, p *Policy, english []segment, limit uint64) ([]translation, error) {
+	en := messageSource(p, i18n.EN)
+	var out []translation
+	for _, lang := range slices.Sorted(maps.Keys(p.Translations)) {
+		src := messageSource(p, lang)
+		if !(&finding.Messages{}).Set(lang, "") || src == en {
+			continue // English, or a language findings have no place for
+		}
+		env, err := envs.get(lang)
+		if err != nil {
+			return nil, err
+		}
+		field := string(lang) + ".message"
+		if strings.TrimSpace(p.Translations[lang].Message) == "" {
+			field = string(lang) + ".title"
+		}
+		t := translation{lang: lang, field: field}
+		if t.message, t.size, err = compileMessage(env, p, field, src, limit); err != nil {
+			return nil, err
+		}
+		shareValues(t.message, english)
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// shareValues marks the segments of a translation whose expression the
+// English message has too, so that a finding evaluates it once: most
+// translations show the same data (${r.name}, ${money(...)}) in other
+// words. An expression calling a helper that writes text (name_problem)
+// is said in each language, so it is evaluated in each.
+func shareValues(tr, english []segment) {
+	for i := range tr {
+		if tr[i].prog == nil || strings.Contains(tr[i].src, "name_problem") {
+			continue
+		}
+		for j := range english {
+			if english[j].prog != nil && english[j].src == tr[i].src {
+				tr[i].same = j + 1
+				break
+			}
+		}
+	}
+}
+
+// celEnvs are an engine's CEL environments, one per language: a helper
+// that writes text (name_problem) writes it in the language of the message
+// it is called from. Each is built on first use.
+type celEnvs struct {
+	base *funcs
+	envs map[i18n.Lang]*cel.Env
+	fns  map[i18n.Lang]*funcs
+}
+
+func newCelEnvs(fn *funcs) *celEnvs {
+	return &celEnvs{base: fn, envs: map[i18n.Lang]*cel.Env{}, fns: map[i18n.Lang]*funcs{i18n.EN: fn}}
+}
+
+// funcs returns the helpers' state for lang.
+func (c *celEnvs) funcs(lang i18n.Lang) *funcs {
+	if f, ok := c.fns[lang]; ok {
+		return f
+	}
+	f := c.base.inLang(lang)
+	c.fns[lang] = f
+	return f
+}
+
+func (c *celEnvs) get(lang i18n.Lang) (*cel.Env, error) {
+	if env, ok := c.envs[lang]; ok {
+		return env, nil
+	}
+	env, err := c.funcs(lang).env()
+	if err != nil {
+		return nil, fmt.Errorf("policy environment: %w", err)
+	}
+	c.envs[lang] = env
+	return env, nil
 }
 
 // compileExpr parses, checks and plans one expression. offset is where the
@@ -481,8 +577,9 @@ func (p *Policy) fieldText(field string) string {
 		return p.Waste
 	case "message":
 		return p.Message
-	case "ja.message":
-		return p.Translations[i18n.JA].Message
+	}
+	if lang, ok := strings.CutSuffix(field, ".message"); ok {
+		return p.Translations[i18n.Lang(lang)].Message
 	}
 	return ""
 }
@@ -667,6 +764,8 @@ type match struct {
 	r     *inventory.Resource
 	owner *ownerInfo // shared by the matches of one resource
 	msg   string
+	// msgs is the message in the policy's other languages.
+	msgs  finding.Messages
 	waste float64 // in the configured currency, rounded; 0 when none
 }
 
@@ -680,6 +779,7 @@ type worker struct {
 	act   *activation
 	frame *interpreter.ExecutionFrame
 	rv    resVal
+	vals  []ref.Val
 	// out holds the matches in chunks of up to findingChunk: a slice grown
 	// by append would copy every match again at each doubling and leave
 	// the old arrays as garbage.
@@ -766,12 +866,33 @@ func (w *worker) record(c *compiled, r *inventory.Resource, o *ownerInfo) match 
 	if ok && !math.IsNaN(usd) && !math.IsInf(usd, 0) {
 		m.waste = money.RoundFloat(usd*e.opts.Rate, e.opts.Currency)
 	}
+	// The English message's values, kept for its translations.
+	var vals []ref.Val
+	if len(c.translations) > 0 {
+		vals = w.values(len(c.message))
+	}
 	if msg, ok := c.twin.message(w.tenv, r); ok {
 		m.msg = msg
 	} else {
-		m.msg = e.render(c, r, w.frame)
+		m.msg = e.render(c, "message", c.message, c.messageSize, i18n.EN, r, w.frame, vals)
+	}
+	if len(c.translations) > 0 {
+		w.act.params = c.params // a Go twin's where did not set them
+		for i := range c.translations {
+			t := &c.translations[i]
+			m.msgs.Set(t.lang, e.render(c, t.field, t.message, t.size, t.lang, r, w.frame, vals))
+		}
+		clear(vals) // nothing of this resource is kept past it
 	}
 	return m
+}
+
+// values is the worker's buffer for n values of one message, all nil.
+func (w *worker) values(n int) []ref.Val {
+	if cap(w.vals) < n {
+		w.vals = make([]ref.Val, n)
+	}
+	return w.vals[:n]
 }
 
 // fill builds the finding of a match.
@@ -783,7 +904,7 @@ func (e *Engine) fill(f *finding.Finding, m *match) {
 		Owner: o.owner, System: o.system, Env: o.env, OwnerSource: o.source,
 		Currency: e.opts.Currency, Rate: e.opts.Rate, Remediation: c.p.Remediation,
 		References: c.p.References, Actions: c.p.Actions,
-		MonthlyWaste: m.waste, Message: m.msg,
+		MonthlyWaste: m.waste, Message: m.msg, Messages: m.msgs,
 	}
 	if r.Creator != nil {
 		f.Creator = r.Creator.Principal

@@ -106,9 +106,9 @@ func TestPolicyIn(t *testing.T) {
 	}
 }
 
-// TestDemoEstateJapanese evaluates the built-in packs in Japanese over the
-// demo estate: the same findings as in English, every message in Japanese
-// with no interpolation failing, durations in days as Japanese writes them.
+// TestDemoEstateJapanese evaluates the built-in packs over the demo estate:
+// every finding has its message in Japanese too, with no interpolation
+// failing, durations in days as Japanese writes them.
 func TestDemoEstateJapanese(t *testing.T) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	col, err := demo.New(now).Collect(context.Background(), inventory.NoProgress{})
@@ -120,22 +120,24 @@ func TestDemoEstateJapanese(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eval := func(lang i18n.Lang) map[string]string {
-		e, err := Compile(ps, Options{Now: now, Naming: cfg.NamingRule(), Required: cfg.Tags.Required, Pricer: ListPrices{}, Lang: lang})
-		if err != nil {
-			t.Fatalf("compile in %s: %v", lang, err)
-		}
-		fs, err := e.Evaluate(context.Background(), col.Resources)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]string{}
-		for _, f := range fs {
-			out[f.Policy+" "+f.ARN] = f.Message
-		}
-		return out
+	e, err := Compile(ps, Options{Now: now, Naming: cfg.NamingRule(), Required: cfg.Tags.Required, Pricer: ListPrices{}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	en, ja := eval(i18n.EN), eval(i18n.JA)
+	fs, err := e.Evaluate(context.Background(), col.Resources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, ja := map[string]string{}, map[string]string{}
+	for _, f := range fs {
+		en[f.Policy+" "+f.ARN], ja[f.Policy+" "+f.ARN] = f.Message, f.MessageIn(i18n.JA)
+		if _, ok := f.Messages.Get(i18n.JA); !ok {
+			t.Errorf("%s %s: no message in Japanese", f.Policy, f.ARN)
+		}
+		if hasJapanese(f.Message) {
+			t.Errorf("%s %s: the English message %q is Japanese", f.Policy, f.ARN, f.Message)
+		}
+	}
 	if len(ja) < 50 {
 		t.Fatalf("only %d findings in Japanese", len(ja))
 	}
@@ -178,7 +180,8 @@ func mapKeys(m map[string]string) func(func(string) bool) {
 }
 
 // TestJapaneseMessageErrors: a Japanese message that does not compile is
-// reported at its own line, as ja.message, when the run is in Japanese.
+// reported at its own line, as ja.message, in a run in any language: every
+// finding carries its message in each language the policy has.
 func TestJapaneseMessageErrors(t *testing.T) {
 	pack := `pack: mine
 policies:
@@ -197,12 +200,7 @@ policies:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Compile(ps, testOptions()); err != nil {
-		t.Fatalf("in English the Japanese message is not compiled, got %v", err)
-	}
-	o := testOptions()
-	o.Lang = i18n.JA
-	_, err = Compile(ps, o)
+	_, err = Compile(ps, testOptions())
 	if err == nil || !strings.Contains(err.Error(), "mine.yaml:12: policy vol-big: ja.message:") {
 		t.Errorf("error = %v, want it at mine.yaml:12 naming ja.message", err)
 	}

@@ -96,47 +96,65 @@ func splitMessage(msg string) (parts []string, exprs []bool, offsets []int, err 
 	return parts, exprs, offsets, nil
 }
 
-func compileMessage(env *cel.Env, p *Policy, field, msg string, limit uint64) ([]segment, error) {
+// compileMessage compiles a message in one language; size is a guess at
+// its rendered length, so that most messages are built in one allocation.
+func compileMessage(env *cel.Env, p *Policy, field, msg string, limit uint64) (segs []segment, size int, err error) {
 	parts, exprs, offsets, err := splitMessage(msg)
 	if err != nil {
 		var why any = err.Error()
 		if ph, ok := i18n.PhraseOf(err); ok {
 			why = ph
 		}
-		return nil, p.exprError(field, msg, 0, 1, 0, why)
+		return nil, 0, p.exprError(field, msg, 0, 1, 0, why)
 	}
-	segs := make([]segment, len(parts))
+	segs = make([]segment, len(parts))
 	for i, part := range parts {
+		// An interpolation is guessed at 24 bytes.
+		size += 24
 		if !exprs[i] {
 			segs[i].text = part
+			size += len(part)
 			continue
 		}
 		prg, err := compileExpr(env, p, field, part, offsets[i], nil, limit)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		segs[i].prog = prg
+		segs[i].prog, segs[i].src = prg, strings.TrimSpace(part)
 	}
-	return segs, nil
+	return segs, size, nil
 }
 
-// render builds a finding's message. An interpolation that fails shows
-// as <error: ...> in the text and in the log: the finding itself stands.
-func (e *Engine) render(c *compiled, r *inventory.Resource, act cel.Activation) string {
+// render builds a finding's message in lang from segs, one of c's
+// messages. vals are the English message's values: rendering the English
+// message fills them (when not nil), a translation reads those its
+// segments share. An interpolation that fails shows as <error: ...> in the
+// text and in the log: the finding itself stands.
+func (e *Engine) render(c *compiled, field string, segs []segment, size int, lang i18n.Lang, r *inventory.Resource, act cel.Activation, vals []ref.Val) string {
 	var b strings.Builder
-	b.Grow(c.messageSize)
-	for _, s := range c.message {
+	b.Grow(size)
+	english := lang == i18n.EN
+	for i, s := range segs {
 		if s.prog == nil {
 			b.WriteString(s.text)
 			continue
 		}
-		v, err := eval(s.prog, act)
-		if err != nil {
-			e.evalFailed(c, "message", r, err)
-			b.WriteString("<error: " + err.Error() + ">")
-			continue
+		var v ref.Val
+		if !english && s.same > 0 && vals != nil {
+			v = vals[s.same-1]
 		}
-		b.WriteString(display(v, e.opts.Lang))
+		if v == nil {
+			var err error
+			if v, err = eval(s.prog, act); err != nil {
+				e.evalFailed(c, field, r, err)
+				b.WriteString("<error: " + err.Error() + ">")
+				continue
+			}
+		}
+		if english && vals != nil {
+			vals[i] = v
+		}
+		b.WriteString(display(v, lang))
 	}
 	return b.String()
 }

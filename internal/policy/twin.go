@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"cel.dev/cel-go/common/types"
+
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
@@ -86,6 +88,7 @@ func CompileGo(ps []*Policy, rules map[string]GoRule, opts Options) (*Engine, er
 		return nil, err
 	}
 	e := &Engine{opts: opts, fn: fn, log: log, byType: map[string][]*compiled{}, owners: newOwners(opts)}
+	envs := newCelEnvs(fn)
 	var errs []error
 	seen := map[string]bool{}
 	for _, p := range ps {
@@ -102,7 +105,15 @@ func CompileGo(ps []*Policy, rules map[string]GoRule, opts Options) (*Engine, er
 			errs = append(errs, fmt.Errorf("policy %s: Go rule must have a Waste exactly when the policy has a waste expression", p.ID))
 			continue
 		}
-		e.add(&compiled{p: p, sev: p.Severity, twin: twin{rule: &g}})
+		// The messages in other languages are CEL in both engines: the
+		// comparison is of where, waste and the English message.
+		trs, err := compileTranslations(envs, p, nil, 0)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		e.add(&compiled{p: p, sev: p.Severity, twin: twin{rule: &g}, translations: trs,
+			params: types.DefaultTypeAdapter.NativeToValue(p.Params)})
 	}
 	for _, id := range slices.Sorted(maps.Keys(rules)) {
 		if !seen[id] {

@@ -106,9 +106,11 @@ type Report struct {
 	// ToolVersion is steward's version, written into SARIF output.
 	ToolVersion string
 	// Lang is the language of the table and Markdown (headings, counts,
-	// summaries); JSON keys, CSV headers and SARIF stay as they are. The
-	// findings' messages and the policies' texts come in the language they
-	// were made in. Empty means English.
+	// summaries) and of the findings' messages in every format, whatever
+	// language their scan ran in (finding.Finding.In); a finding's title
+	// and remediation are its policy's in Policies, which the caller gives
+	// in Lang. JSON keys, CSV headers and SARIF's own words stay English.
+	// Empty means English.
 	Lang i18n.Lang
 	// Changes says how the findings differ from the previous complete
 	// scan; nil when the caller does not know (a scan not stored).
@@ -219,9 +221,24 @@ func prepare(rep *Report) (*view, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report currency: %w", err)
 	}
+	lang := cmp.Or(rep.Lang, i18n.EN)
+	texts := make(map[string]*PolicyInfo, len(rep.Policies))
+	for i := range rep.Policies {
+		texts[rep.Policies[i].ID] = &rep.Policies[i]
+	}
 	fs := slices.Clone(rep.Findings)
 	for i := range fs {
 		f := &fs[i]
+		*f = f.In(lang)
+		// A text the finding has is said in the policy's words in Lang.
+		if p := texts[f.Policy]; p != nil {
+			if f.Title != "" && p.Title != "" {
+				f.Title = p.Title
+			}
+			if f.Remediation != "" && p.Remediation != "" {
+				f.Remediation = p.Remediation
+			}
+		}
 		if !(math.Abs(f.MonthlyWaste) <= maxWaste) { // also catches NaN
 			return nil, fmt.Errorf("findings[%d] (policy %q, arn %q): monthly_waste is %v, want a number between -%g and %g",
 				i, f.Policy, f.ARN, f.MonthlyWaste, maxWaste, maxWaste)

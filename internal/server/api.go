@@ -15,6 +15,7 @@ import (
 	"github.com/steward-sre/steward/internal/delivery"
 	"github.com/steward-sre/steward/internal/env"
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/store"
 )
@@ -185,9 +186,20 @@ func (s *Server) apiFindings(w http.ResponseWriter, r *http.Request) {
 	fs = filter.Apply(fs)
 	page := findingsPage{Scan: sc.ID, Total: len(fs), Offset: offset, Findings: []finding.Finding{}}
 	if offset < len(fs) {
-		page.Findings = fs[offset:min(len(fs), offset+limit)]
+		page.Findings = readIn(fs[offset:min(len(fs), offset+limit)], s.readerLang(r))
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// readIn puts findings in lang, the reader's (?lang=, the language
+// cookie, Accept-Language, else the server's): their messages in it,
+// whatever language their scan ran in.
+func readIn(fs []finding.Finding, lang i18n.Lang) []finding.Finding {
+	out := make([]finding.Finding, len(fs))
+	for i := range fs {
+		out[i] = fs[i].In(lang)
+	}
+	return out
 }
 
 // apiResource is one resource as of a scan, with its open findings and
@@ -228,7 +240,7 @@ func (s *Server) apiResource(w http.ResponseWriter, r *http.Request) {
 	mine := []finding.Finding{}
 	for _, f := range fs {
 		if f.ARN == arn {
-			mine = append(mine, f)
+			mine = append(mine, f.In(s.readerLang(r)))
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"scan": sc.ID, "resource": res, "findings": mine, "history": hist})

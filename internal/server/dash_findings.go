@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/steward-sre/steward/internal/finding"
+	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/inventory"
 	"github.com/steward-sre/steward/internal/money"
 	"github.com/steward-sre/steward/internal/store"
@@ -262,7 +263,7 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := range page.Findings {
-		d.Rows = append(d.Rows, s.findingRow(sc, &page.Findings[i]))
+		d.Rows = append(d.Rows, s.findingRow(sc, &page.Findings[i], v.L))
 	}
 	n := page.Total
 	d.Total = n
@@ -305,10 +306,12 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, "findings", block, v)
 }
 
-// findingRow is a finding as the tables show it: new when first seen at
-// the scan, its waste in the display currency (an amount whose rate is
-// unknown stays as it was stored, as the report does).
-func (s *Server) findingRow(sc *inventory.Scan, f *finding.Finding) findingRow {
+// findingRow is a finding as the tables show it to a reader of lang: its
+// message in lang, new when first seen at the scan, its waste in the
+// display currency (an amount whose rate is unknown stays as it was
+// stored, as the report does).
+func (s *Server) findingRow(sc *inventory.Scan, f *finding.Finding, lang i18n.Lang) findingRow {
 	w, _ := money.Convert(f.MonthlyWaste, f.Currency, f.Rate, s.dash.currency, s.dash.rate)
-	return findingRow{Finding: f, New: f.FirstSeen.Equal(sc.Started), Waste: w}
+	read := f.In(lang)
+	return findingRow{Finding: &read, New: f.FirstSeen.Equal(sc.Started), Waste: w}
 }

@@ -429,7 +429,7 @@ func (s *Server) resourcePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := range fs {
-		d.Findings = append(d.Findings, s.findingRow(sc, &fs[i]))
+		d.Findings = append(d.Findings, s.findingRow(sc, &fs[i], v.L))
 	}
 	d.History, err = s.historyDiffs(ctx, sc.ID, d.Resource, arn, vs)
 	if err != nil {

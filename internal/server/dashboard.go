@@ -123,6 +123,17 @@ func (s *Server) pageLang(w http.ResponseWriter, r *http.Request) i18n.Lang {
 			return l
 		}
 	}
+	return s.readerLang(r)
+}
+
+// readerLang is the language a request reads in, as pageLang decides it
+// but setting no cookie (the API's findings are in it).
+func (s *Server) readerLang(r *http.Request) i18n.Lang {
+	if q := r.URL.Query().Get("lang"); q != "" {
+		if l, err := i18n.Parse(q); err == nil {
+			return l
+		}
+	}
 	if c, err := r.Cookie(langCookie); err == nil {
 		if l, err := i18n.Parse(c.Value); err == nil {
 			return l

@@ -123,7 +123,7 @@ func (s *Server) sendDigests(ctx context.Context) error {
 	waste := make([]float64, len(findings))
 	for i := range findings {
 		f := &findings[i]
-		waste[i] = s.findingRow(sc, f).Waste
+		waste[i] = s.findingRow(sc, f, s.lang).Waste
 		t := s.teamOfFinding(f)
 		d := byTeam[t]
 		if d == nil {

@@ -248,7 +248,7 @@ func (s *Server) slackFindings(ctx context.Context, u User, args []string) (*sla
 	}
 	blocks := []slack.Block{section(s.lang.T("slack.mine.head", len(mine), u.Name, sc.ID))}
 	for _, f := range mine[:min(len(mine), mineLimit)] {
-		blocks = append(blocks, section(fmt.Sprintf("%s *%s* `%s`\n%s", severityEmoji(f.Severity), escapeSlack(f.Name), f.Policy, escapeSlack(f.Message))))
+		blocks = append(blocks, section(fmt.Sprintf("%s *%s* `%s`\n%s", severityEmoji(f.Severity), escapeSlack(f.Name), f.Policy, escapeSlack(f.MessageIn(s.lang)))))
 	}
 	if n := len(mine) - mineLimit; n > 0 {
 		blocks = append(blocks, section(s.lang.T("slack.mine.more", n, mine[0].Owner)))

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		"Prune":             testPrune,
 		"Notices":           testNotices,
 		"SavePending":       testSavePending,
+		"Messages":          testMessages,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
 	for name, fn := range tests {
@@ -177,6 +178,7 @@ func testRoundTrip(t *testing.T, open Opener) {
 	f := find("ec2-idle", full)
 	f.References = []string{"https://docs.aws.amazon.com/"}
 	f.Actions = []string{"stop"}
+	f.Messages = finding.Messages{JA: "ec2-idle（日本語）"}
 	got := save(t, s, sc, []inventory.Resource{full, bucket}, []finding.Finding{f})
 
 	wantF := f
