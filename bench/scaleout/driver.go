@@ -69,7 +69,7 @@ type result struct {
 	FakeCalls, Throttled   int
 	ScanCalls              int
 	Killed                 string
-	KilledRunning          int // unit jobs the killed replica was running
+	KilledRunning          int // unit jobs the killed replica was in the middle of
 	KilledAssembler        string
 	AssemblyClaimed        time.Duration // plan to the first assembly's job seen running
 	AssemblerKilled        time.Duration // plan to its kill
@@ -348,14 +348,16 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 		res.Units = plan.Units
 		if dc.KillAt > 0 && res.Killed == "" && float64(plan.Units-plan.Remaining) >= dc.KillAt*float64(plan.Units) {
 			victim := procs[1]
-			res.KilledRunning, err = runningUnits(ctx, st, victim.name)
-			if err != nil {
-				return res, err
-			}
 			if err := victim.cmd.Process.Kill(); err != nil {
 				return res, err
 			}
 			<-victim.done
+			// Counted once it is dead: a unit it had read but whose job
+			// river had not yet marked completed is not cut short.
+			res.KilledRunning, err = runningUnits(ctx, st, victim.name)
+			if err != nil {
+				return res, err
+			}
 			res.Killed = victim.name
 			log.Warn("replica killed", "replica", victim.name, "done", plan.Units-plan.Remaining, "units", plan.Units, "running", res.KilledRunning)
 		}
@@ -431,12 +433,15 @@ func drive(ctx context.Context, dc driverConfig, log *slog.Logger, exe string, e
 
 func sqlDB(st store.Store) *sqldb.DB { return st.(interface{ SQLDB() *sqldb.DB }).SQLDB() }
 
-// runningUnits counts the unit jobs a replica is running now.
+// runningUnits counts the unit jobs a dead replica was running whose unit
+// it had not yet read: those that river must rescue for the scan to end.
 func runningUnits(ctx context.Context, st store.Store, replica string) (int, error) {
 	db := sqlDB(st)
-	q := `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit' AND state = 'running' AND attempted_by[cardinality(attempted_by)] = ?`
+	q := `SELECT COUNT(*) FROM river_job j JOIN scan_units u ON u.scan_id = j.args->>'scan_id' AND u.unit = j.args->>'unit'
+		WHERE j.kind = 'steward_scan.unit' AND j.state = 'running' AND j.attempted_by[cardinality(j.attempted_by)] = ? AND u.state = 'pending'`
 	if db.Dialect() == sqldb.SQLite {
-		q = `SELECT COUNT(*) FROM river_job WHERE kind = 'steward_scan.unit' AND state = 'running' AND json_extract(attempted_by, '$[#-1]') = ?`
+		q = `SELECT COUNT(*) FROM river_job j JOIN scan_units u ON u.scan_id = json_extract(j.args, '$.scan_id') AND u.unit = json_extract(j.args, '$.unit')
+		WHERE j.kind = 'steward_scan.unit' AND j.state = 'running' AND json_extract(j.attempted_by, '$[#-1]') = ? AND u.state = 'pending'`
 	}
 	var n int
 	err := db.QueryRowContext(ctx, q, replica).Scan(&n)
