@@ -17,6 +17,7 @@ import (
 	"github.com/steward-sre/steward/internal/config"
 	"github.com/steward-sre/steward/internal/i18n"
 	"github.com/steward-sre/steward/internal/jobs"
+	"github.com/steward-sre/steward/internal/policy"
 	"github.com/steward-sre/steward/internal/scan"
 	"github.com/steward-sre/steward/internal/server"
 	"github.com/steward-sre/steward/internal/store"
@@ -70,7 +71,7 @@ func (c *ServeCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, Jobs: jobs, Scans: scans, Events: events, Dev: dev, Getenv: r.env.Getenv, RunCommand: r.runAs})
+	srv, err := server.New(server.Options{Config: cfg, Store: st, Cost: cs, Logger: r.log, Now: r.env.Now, Lang: r.lang, PolicyTexts: r.policyTexts(ctx, cfg), Jobs: jobs, Scans: scans, Events: events, Dev: dev, Getenv: r.env.Getenv, RunCommand: r.runAs})
 	if err != nil {
 		return err
 	}
@@ -326,4 +327,28 @@ func (r *runner) runAs(ctx context.Context, who string, args []string) (string, 
 		return out.String(), fmt.Errorf("steward %s: exit %d", strings.Join(args, " "), code)
 	}
 	return out.String(), nil
+}
+
+// policyTexts gives the server the titles and remediation of the policies
+// scans run (built-in and steward.yaml's), in each reader's language. A
+// pack that does not load is left to the scans to report; its findings
+// show the texts they were stored with.
+func (r *runner) policyTexts(ctx context.Context, cfg *config.Config) func(string, i18n.Lang) (string, string) {
+	ps, err := policy.Load(ctx, cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
+	if err != nil {
+		r.log.Warn("policies not loaded: findings show the titles they were stored with", "err", err)
+		return nil
+	}
+	byID := make(map[string]*policy.Policy, len(ps))
+	for _, p := range ps {
+		byID[p.ID] = p
+	}
+	return func(id string, lang i18n.Lang) (string, string) {
+		p := byID[id]
+		if p == nil {
+			return "", ""
+		}
+		t := p.In(lang)
+		return t.Title, t.Remediation
+	}
 }

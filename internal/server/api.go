@@ -186,18 +186,36 @@ func (s *Server) apiFindings(w http.ResponseWriter, r *http.Request) {
 	fs = filter.Apply(fs)
 	page := findingsPage{Scan: sc.ID, Total: len(fs), Offset: offset, Findings: []finding.Finding{}}
 	if offset < len(fs) {
-		page.Findings = readIn(fs[offset:min(len(fs), offset+limit)], s.readerLang(r))
+		page.Findings = s.readIn(fs[offset:min(len(fs), offset+limit)], s.readerLang(r))
 	}
 	writeJSON(w, http.StatusOK, page)
 }
 
 // readIn puts findings in lang, the reader's (?lang=, the language
-// cookie, Accept-Language, else the server's): their messages in it,
-// whatever language their scan ran in.
-func readIn(fs []finding.Finding, lang i18n.Lang) []finding.Finding {
+// cookie, Accept-Language, else the server's), whatever language their
+// scan ran in.
+func (s *Server) readIn(fs []finding.Finding, lang i18n.Lang) []finding.Finding {
 	out := make([]finding.Finding, len(fs))
 	for i := range fs {
-		out[i] = fs[i].In(lang)
+		out[i] = s.read(&fs[i], lang)
+	}
+	return out
+}
+
+// read is f as a reader of lang reads it: its message in lang, and its
+// policy's title and remediation in lang where the policy has them (a
+// text the finding does not have stays absent, as in the report).
+func (s *Server) read(f *finding.Finding, lang i18n.Lang) finding.Finding {
+	out := f.In(lang)
+	if s.texts == nil {
+		return out
+	}
+	title, remediation := s.texts(f.Policy, lang)
+	if out.Title != "" && title != "" {
+		out.Title = title
+	}
+	if out.Remediation != "" && remediation != "" {
+		out.Remediation = remediation
 	}
 	return out
 }
@@ -240,7 +258,7 @@ func (s *Server) apiResource(w http.ResponseWriter, r *http.Request) {
 	mine := []finding.Finding{}
 	for _, f := range fs {
 		if f.ARN == arn {
-			mine = append(mine, f.In(s.readerLang(r)))
+			mine = append(mine, s.read(&f, s.readerLang(r)))
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"scan": sc.ID, "resource": res, "findings": mine, "history": hist})

@@ -307,11 +307,11 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // findingRow is a finding as the tables show it to a reader of lang: its
-// message in lang, new when first seen at the scan, its waste in the
+// texts in lang, new when first seen at the scan, its waste in the
 // display currency (an amount whose rate is unknown stays as it was
 // stored, as the report does).
 func (s *Server) findingRow(sc *inventory.Scan, f *finding.Finding, lang i18n.Lang) findingRow {
 	w, _ := money.Convert(f.MonthlyWaste, f.Currency, f.Rate, s.dash.currency, s.dash.rate)
-	read := f.In(lang)
+	read := s.read(f, lang)
 	return findingRow{Finding: &read, New: f.FirstSeen.Equal(sc.Started), Waste: w}
 }

@@ -89,3 +89,73 @@ func TestFindingsInReadersLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicyTextsInReadersLanguage: with the policies' texts at hand, the
+// findings page (the policy's title), a resource's page (its remediation)
+// and the API show a finding's title and remediation in the reader's
+// language, not the language they were stored in; a policy the server
+// does not know, and a text the finding was stored without, stay as
+// stored.
+func TestPolicyTextsInReadersLanguage(t *testing.T) {
+	st := openStore(t)
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	r := inventory.Resource{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:volume/vol-a", Type: "AWS::EC2::Volume", Account: "111111111111", Region: "ap-northeast-1", Name: "shop-prod-data"}
+	fs := []finding.Finding{
+		{Policy: "ebs-unattached", ARN: r.ARN, Severity: finding.Low, Category: finding.Waste, Message: "shop-prod-data is attached to nothing",
+			Title: "Unattached EBS volume", Remediation: "Snapshot it, then delete it."},
+		{Policy: "mine-volume", ARN: r.ARN, Severity: finding.Info, Category: finding.Cost, Message: "vol-a holds 500 GB",
+			Title: "Big volume", Remediation: "Ask the owner."},
+		{Policy: "no-remediation", ARN: r.ARN, Severity: finding.Info, Category: finding.Cost, Message: "vol-a is old", Title: "Old volume"},
+	}
+	if _, err := st.SaveScan(context.Background(), &inventory.Scan{ID: "s1", Source: "demo", Started: at, Finished: at.Add(time.Minute)}, []inventory.Resource{r}, fs); err != nil {
+		t.Fatal(err)
+	}
+	texts := func(id string, lang i18n.Lang) (string, string) {
+		ja := lang == i18n.JA
+		switch {
+		case id == "ebs-unattached" && ja:
+			return "アタッチされていない EBS ボリューム", "スナップショットを取ってから削除してください。"
+		case id == "ebs-unattached":
+			return "Unattached EBS volume", "Snapshot it, then delete it."
+		case id == "no-remediation" && ja:
+			return "古いボリューム", "手順"
+		}
+		return "", ""
+	}
+	get := func(path string) string {
+		t.Helper()
+		s, err := New(Options{Config: config.Default(), Store: st, Dev: true, PolicyTexts: texts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %.300s", path, rec.Code, rec.Body.String())
+		}
+		return rec.Body.String()
+	}
+	resource := "/resource?arn=" + url.QueryEscape(r.ARN)
+	tests := []struct {
+		path          string
+		want, notWant []string
+	}{
+		{"/findings?lang=ja", []string{`title="アタッチされていない EBS ボリューム"`, `title="Big volume"`, `title="古いボリューム"`}, []string{"Unattached EBS volume"}},
+		{"/findings?lang=en", []string{`title="Unattached EBS volume"`}, []string{"アタッチされていない"}},
+		{resource + "&lang=ja", []string{"スナップショットを取ってから削除してください。", "Ask the owner."}, []string{"Snapshot it", "手順"}},
+		{"/api/findings?lang=ja", []string{`"title": "アタッチされていない EBS ボリューム"`, `"remediation": "スナップショットを取ってから削除してください。"`, `"title": "Big volume"`, `"remediation": "Ask the owner."`, `"title": "古いボリューム"`}, []string{"Snapshot it", "手順"}},
+	}
+	for _, tc := range tests {
+		body := get(tc.path)
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: want %s in:\n%.3000s", tc.path, w, body)
+			}
+		}
+		for _, w := range tc.notWant {
+			if strings.Contains(body, w) {
+				t.Errorf("%s: %s should not be there:\n%.3000s", tc.path, w, body)
+			}
+		}
+	}
+}

@@ -192,7 +192,7 @@ func (s *Server) digestMessage(findings []finding.Finding, waste []float64, d *t
 			if u := s.link("/resource?arn=" + url.QueryEscape(f.ARN)); u != "" {
 				name = "<" + u + "|" + name + ">"
 			}
-			line := fmt.Sprintf("• [%s] %s: %s", l.T("web.sev."+f.Severity.String()), escapeSlack(f.Title), name)
+			line := fmt.Sprintf("• [%s] %s: %s", l.T("web.sev."+f.Severity.String()), escapeSlack(s.read(f, l).Title), name)
 			if waste[i] > 0 {
 				line += " " + l.T("notice.digest.permonth", money.FormatFloat(waste[i], cur))
 			}

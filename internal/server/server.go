@@ -32,6 +32,11 @@ type Options struct {
 	// Lang is the language pages use when the browser does not ask for
 	// one the catalogue has.
 	Lang i18n.Lang
+	// PolicyTexts gives a policy's title and remediation in lang ("" for
+	// a text the policy does not have, or a policy not known), so that a
+	// finding stored in one language is read in another; nil: findings
+	// show the texts they were stored with.
+	PolicyTexts func(policy string, lang i18n.Lang) (title, remediation string)
 	// Jobs run on their intervals while Serve runs.
 	Jobs []Job
 	// Scans, when set, reads scans unit by unit on the jobs' river (a job
@@ -69,6 +74,7 @@ type Server struct {
 	log       *slog.Logger
 	now       func() time.Time
 	lang      i18n.Lang
+	texts     func(policy string, lang i18n.Lang) (title, remediation string)
 	mux       *http.ServeMux
 	handler   http.Handler
 	metrics   *metrics
@@ -108,6 +114,7 @@ func New(o Options) (*Server, error) {
 		log:   o.Logger,
 		now:   o.Now,
 		lang:  o.Lang,
+		texts: o.PolicyTexts,
 		mux:   http.NewServeMux(),
 		stop:  o.ShutdownTimeout,
 	}
