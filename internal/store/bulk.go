@@ -44,16 +44,7 @@ func queryChunk(ctx context.Context, tx *sqldb.Tx, query string, rows int, args 
 		return err
 	}
 	q, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	defer q.Close()
-	for q.Next() {
-		if err := fn(q); err != nil {
-			return err
-		}
-	}
-	return q.Err()
+	return forRows(q, err, fn)
 }
 
 // execChunk is queryChunk for a statement that returns no rows.

@@ -622,6 +622,12 @@ func (w *resourceWriter) write(ctx context.Context, rs []pendingResource) error 
 // eachRow runs a query and calls fn on each row.
 func eachRow(ctx context.Context, tx querier, query string, args []any, fn func(*sql.Rows) error) error {
 	q, err := tx.QueryContext(ctx, query, args...)
+	return forRows(q, err, fn)
+}
+
+// forRows calls fn on each row of q, the result of a query that failed
+// with err or did not, and closes q.
+func forRows(q *sql.Rows, err error, fn func(*sql.Rows) error) error {
 	if err != nil {
 		return err
 	}
