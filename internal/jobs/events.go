@@ -288,7 +288,7 @@ func (rw *refreshWorker) Work(ctx context.Context, rj *river.Job[refreshArgs]) e
 	case err == nil:
 	case errors.Is(ctx.Err(), context.Canceled) && errors.Is(err, context.Canceled):
 		result = ResultCancelled
-		err = river.JobCancel(err)
+		err = cancelled(err)
 	default:
 		result = ResultFailed
 		r.log.Warn("events: unit not read again", "unit", rj.Args.Unit, "attempt", rj.Attempt, "err", err)

@@ -348,6 +348,15 @@ func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
 }
 func (h atLeast) WithGroup(g string) slog.Handler { return atLeast{h.min, h.Handler.WithGroup(g)} }
 
+// cancelled records a run cut by a shutdown as cancelled, not to be tried
+// again. Its error must not wrap context.Canceled: a run whose error does,
+// cut by river's own stop, is put back to waiting with its attempt undone,
+// so a shutdown would record it cancelled or leave it to run again
+// depending on which of the two cancellations reached it first.
+func cancelled(err error) error {
+	return river.JobCancel(errors.New("stopped by a shutdown: " + err.Error()))
+}
+
 // worker runs one job's runs.
 type worker struct {
 	river.WorkerDefaults[runArgs]
@@ -368,7 +377,7 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[runArgs]) error {
 		}
 	case errors.Is(ctx.Err(), context.Canceled) && errors.Is(err, context.Canceled):
 		result = ResultCancelled
-		err = river.JobCancel(err)
+		err = cancelled(err)
 	default:
 		result = ResultFailed
 	}

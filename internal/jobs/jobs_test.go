@@ -350,3 +350,38 @@ func TestRunsAreKeptLongerThanTheInterval(t *testing.T) {
 		t.Errorf("timeout %s, rescue after %s: want a timeout of at least 30 minutes and rescue after it", c.JobTimeout, c.RescueStuckJobsAfter)
 	}
 }
+
+// A run still going when a shutdown's wait ends is recorded cancelled, not
+// put back to run again, when river's own stop is what cuts it (the
+// context given to Start is never cancelled here). A shutdown that also
+// cancels Start's context raced the two, and the run was sometimes left
+// waiting with its attempt undone.
+func TestRunCutByStopIsCancelled(t *testing.T) {
+	t.Parallel()
+	db := openDB(t, storetest.EmptySQLite(t, t.TempDir(), "steward.db"))
+	running := make(chan struct{})
+	r, err := NewSQLite(db, []Job{{Name: "stuck", Every: time.Hour, Run: func(ctx context.Context) error {
+		close(running)
+		<-ctx.Done()
+		return ctx.Err()
+	}}}, fast("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-running
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := r.Stop(ctx, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := st[0].Last; l == nil || l.State != "cancelled" || l.Result != ResultCancelled || l.Attempt != 1 || l.Error != "stopped by a shutdown: context canceled" {
+		t.Errorf("last run = %+v, want cancelled on its first attempt", l)
+	}
+}

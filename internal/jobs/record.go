@@ -106,7 +106,8 @@ func toRun(row *rivertype.JobRow, plans bool) (Run, bool) {
 		r.Finished = lastErr.At
 	}
 	if lastErr != nil && r.Result != ResultOK {
-		r.Error = lastErr.Error
+		// river prefixes the error of a run it was told to cancel.
+		r.Error = strings.TrimPrefix(lastErr.Error, "JobCancelError: ")
 	}
 	return r, true
 }
