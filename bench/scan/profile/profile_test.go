@@ -1,12 +1,16 @@
+//go:build profile
+
 // Package profile runs one steward command line in a test, so that `go
 // test -cpuprofile` profiles the real command end to end (steward has no
 // profiling flag of its own):
 //
 //	STEWARD_PROFILE_ARGS="--store /tmp/w/p.db --max-input 4GiB --log-level debug scan --source file:/tmp/w/estate-200000.jsonl --limit 5" \
-//	  go test -run TestCommand -cpuprofile /tmp/scan.prof ./bench/scan/profile/
+//	  go test -tags profile -run TestCommand -cpuprofile /tmp/scan.prof ./bench/scan/profile/
 //	go tool pprof -top -cum profile.test /tmp/scan.prof
 //
-// Without STEWARD_PROFILE_ARGS it is skipped.
+// Without STEWARD_PROFILE_ARGS it is skipped. It builds only with the
+// profile tag: linking the whole command line under -race for a test that
+// skips cost every run of the suite a few seconds of CPU.
 package profile
 
 import (
