@@ -70,7 +70,7 @@ func (c *FindingsCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return fmt.Errorf("compare with the previous scan: %w", err)
 	}
-	eng, err := r.engine(ctx, cfg)
+	policies, err := r.policies(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (c *FindingsCmd) Run(ctx context.Context, r *runner) error {
 		fs = filter.Apply(fs)
 		listing = append(listing, r.lang.T(findingsWords.Filtered))
 	}
-	if err := r.render(c.OutputFlags, cfg, s, fs, eng.Policies(), reportChanges(since), strings.Join(listing, r.lang.T("sep"))); err != nil {
+	if err := r.render(c.OutputFlags, cfg, s, fs, policies, reportChanges(since), strings.Join(listing, r.lang.T("sep"))); err != nil {
 		return err
 	}
 	return gate(s, all, failOn, c.FailOn, r.lang)

@@ -103,11 +103,11 @@ func (r *runner) frameworkRefs(ctx context.Context) ([]framework.PolicyRef, erro
 	if err != nil {
 		return nil, err
 	}
-	eng, err := r.engine(ctx, cfg)
+	ps, err := r.policies(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return builtinRefs(ctx, r, eng.Policies())
+	return builtinRefs(ctx, r, ps)
 }
 
 func builtinRefs(ctx context.Context, r *runner, enabled []*policy.Policy) ([]framework.PolicyRef, error) {

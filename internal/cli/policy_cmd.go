@@ -32,11 +32,11 @@ func (c *PolicyShowCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	eng, err := r.engine(ctx, cfg)
+	ps, err := r.policies(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	p, err := findPolicy(eng.Policies(), c.ID)
+	p, err := findPolicy(ps, c.ID)
 	if err != nil {
 		return err
 	}
@@ -124,12 +124,12 @@ func (c *PolicyListCmd) Run(ctx context.Context, r *runner) error {
 	if err != nil {
 		return err
 	}
-	eng, err := r.engine(ctx, cfg)
+	ps, err := r.policies(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	var rows []policyRow
-	for _, p := range eng.Policies() {
+	for _, p := range ps {
 		rows = append(rows, policyRow{ID: p.ID, Pack: p.Pack, Category: string(p.Category),
 			Severity: p.Severity.String(), Types: p.Types, Title: p.In(r.lang).Title,
 			References: p.References, File: fmt.Sprintf("%s:%d", p.File, p.Line)})

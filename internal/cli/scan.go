@@ -437,15 +437,35 @@ func (r *runner) engine(ctx context.Context, cfg *config.Config) (*policy.Engine
 		return nil, usageError{err}
 	}
 	eng, err := policy.Compile(ps, policyOptions(cfg, r))
-	var oe *policy.OptionError
-	switch {
-	case errors.As(err, &oe) && cfg.File() != nil:
-		return nil, usageError{cfg.File().Wrap(oe.Field, oe.Err)}
-	case err != nil:
-		// Policies are the user's files: one that does not compile is bad input.
-		return nil, usageError{err}
+	if err != nil {
+		return nil, policyError(cfg, err)
 	}
 	return eng, nil
+}
+
+// policies is the policies the engine would run, for a command that shows
+// their texts (titles, remediation) and runs none: their expressions are
+// not compiled.
+func (r *runner) policies(ctx context.Context, cfg *config.Config) ([]*policy.Policy, error) {
+	ps, err := policy.Load(ctx, cfg.Policies.Paths, !cfg.Policies.NoBuiltin)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	ps, err = policy.Select(ps, policyOptions(cfg, r))
+	if err != nil {
+		return nil, policyError(cfg, err)
+	}
+	return ps, nil
+}
+
+// policyError is bad input: the configuration's policy options, named by
+// their field, or the user's policy files.
+func policyError(cfg *config.Config, err error) error {
+	if oe := (*policy.OptionError)(nil); errors.As(err, &oe) && cfg.File() != nil {
+		return usageError{cfg.File().Wrap(oe.Field, oe.Err)}
+	}
+	// Policies are the user's files: one that does not compile is bad input.
+	return usageError{err}
 }
 
 // scheduleEnricher reports, as findings, the resources whose schedule

@@ -157,6 +157,14 @@ func Compile(ps []*Policy, opts Options) (*Engine, error) {
 	return compileAll(ps, opts, 0)
 }
 
+// Select is the policies Compile would run, with the options' disables
+// and overrides applied, in the same order, without compiling their
+// expressions: what a command that only shows policies' texts needs
+// (compiling every expression is most of such a command's time).
+func Select(ps []*Policy, opts Options) ([]*Policy, error) {
+	return applyOverrides(ps, opts)
+}
+
 // compileAll is Compile with the cost limit of the built-in packs' own
 // expressions: 0 runs them unmetered, as steward does; a test runs them
 // under a limit far below MaxEvalCost to hold them cheap.

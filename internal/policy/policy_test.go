@@ -517,3 +517,45 @@ func TestRunTestsCompilesUntested(t *testing.T) {
 		t.Fatalf("RunTests = %v, want the syntax error at p.yaml:9", err)
 	}
 }
+
+// Select is the policies Compile runs, overrides applied, in its order,
+// and refuses the options Compile refuses.
+func TestSelectIsWhatCompileRuns(t *testing.T) {
+	ps, err := LoadFS(BuiltinFS(), "builtin:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ps, func(p *Policy) bool { return p.ID == "ebs-unattached" })
+	if i < 0 {
+		t.Fatal("the test's policy ebs-unattached is not built in")
+	}
+	other := ps[slices.IndexFunc(ps, func(p *Policy) bool { return p.Pack != ps[i].Pack })].Pack
+	opts := Options{Disable: []string{"rds-public", other}, Severity: map[string]string{"ebs-unattached": "critical"}}
+	compileOpts := opts
+	compileOpts.Now = time.Now()
+	eng, err := Compile(ps, compileOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := Select(ps, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	brief := func(ps []*Policy) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.ID+":"+p.Severity.String())
+		}
+		return out
+	}
+	want := brief(eng.Policies())
+	if diff := cmp.Diff(want, brief(sel)); diff != "" {
+		t.Errorf("Select differs from Compile (-compile +select):\n%s", diff)
+	}
+	if len(want) >= len(ps) || !slices.Contains(want, "ebs-unattached:critical") || slices.ContainsFunc(want, func(s string) bool { return strings.HasPrefix(s, "rds-public:") }) {
+		t.Errorf("the overrides were not applied: %v", want)
+	}
+	if _, err := Select(ps, Options{Disable: []string{"no-such-policy"}}); err == nil {
+		t.Error("Select took a disable of no policy")
+	}
+}
