@@ -115,7 +115,7 @@ func TestDemoGolden(t *testing.T) {
 					t.Errorf("a JPY configuration must print yen and no dollars")
 				}
 				if lang == "ja" {
-					for _, want := range []string{"重大度", "カテゴリ: security", "無駄なコスト（月額）: ¥", "30日間接続がありません", "必須タグ", "対処方法", "（リージョン全体）", "env の部分 \"shop\" は"} {
+					for _, want := range []string{"重大度", "カテゴリ: セキュリティ", "重大度  ポリシー", "無駄なコスト（月額）: ¥", "30日間接続がありません", "必須タグ", "対処方法", "（リージョン全体）", "env の部分 \"shop\" は"} {
 						if !strings.Contains(out, want) {
 							t.Errorf("no %q in the Japanese demo", want)
 						}
@@ -146,7 +146,7 @@ func checkColumns(t *testing.T, out string) {
 		if strings.HasPrefix(line, "      ") || head < 0 {
 			continue
 		}
-		if m := acct.FindStringSubmatchIndex(line); m != nil && regexp.MustCompile(`^  (critical|high|medium|low|info) `).MatchString(line) {
+		if m := acct.FindStringSubmatchIndex(line); m != nil && regexp.MustCompile(`^  (critical|high|medium|low|info|緊急|高|中|低|情報) `).MatchString(line) {
 			rows++
 			if got := table.Width(line[:m[2]]); got != head {
 				t.Errorf("account at column %d, heading at %d: %q", got, head, line)

@@ -44,6 +44,15 @@ func ParseSeverity(s string) (Severity, error) {
 	return 0, i18n.Say("finding.err.severity", s, strings.Join(severityNames[:], ", ")).Err()
 }
 
+// Label is the severity for people, in lang (flags and machine formats
+// keep String's name).
+func (s Severity) Label(lang i18n.Lang) string {
+	if k := "severity." + s.String(); lang.Has(k) {
+		return lang.T(k)
+	}
+	return s.String()
+}
+
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 func (s *Severity) UnmarshalText(b []byte) error {
@@ -70,6 +79,15 @@ const (
 
 // Categories lists the valid categories.
 var Categories = []Category{Naming, Tagging, Waste, Idle, Security, IaC, Cost}
+
+// Label is the category for people, in lang (flags and machine formats
+// keep the name).
+func (c Category) Label(lang i18n.Lang) string {
+	if k := "category." + string(c); lang.Has(k) {
+		return lang.T(k)
+	}
+	return string(c)
+}
 
 // ParseCategory validates a category name.
 func ParseCategory(s string) (Category, error) {

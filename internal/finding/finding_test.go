@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/steward-sre/steward/internal/i18n"
 )
 
 func TestSeverity(t *testing.T) {
@@ -58,5 +60,30 @@ func TestKey(t *testing.T) {
 	c := Finding{Policy: "q", ARN: "x"}
 	if a.Key() != b.Key() || a.Key() == c.Key() {
 		t.Error("a finding's key is its policy and ARN, nothing else")
+	}
+}
+
+// Every severity and category has a word for people in each language;
+// the names flags and machine formats use stay as they are.
+func TestLabels(t *testing.T) {
+	ja := i18n.JA
+	for s := Info; s <= Critical; s++ {
+		if got := s.Label(i18n.EN); got != s.String() {
+			t.Errorf("%s in English = %q", s, got)
+		}
+		if got := s.Label(ja); got == s.String() || got == "" {
+			t.Errorf("%s in Japanese = %q, want a Japanese word", s, got)
+		}
+	}
+	for _, c := range Categories {
+		if got := c.Label(ja); got == "" || (got == string(c) && c != IaC) {
+			t.Errorf("category %s in Japanese = %q", c, got)
+		}
+	}
+	if got := Severity(9).Label(ja); got != "severity(9)" {
+		t.Errorf("an unknown severity = %q", got)
+	}
+	if got, want := Critical.Label(ja)+High.Label(ja)+Idle.Label(ja), "緊急高未使用"; got != want {
+		t.Errorf("labels = %q, want %q", got, want)
 	}
 }

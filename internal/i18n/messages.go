@@ -25,6 +25,22 @@ var catalog = map[string]text{
 	"naming.part.lastword": {"%s part %q may hold only lower-case letters, digits and -", "%s の部分 %q に使えるのは英小文字、数字、- だけです"},
 	"naming.part.word":     {"%s part %q may hold only lower-case letters and digits", "%s の部分 %q に使えるのは英小文字と数字だけです"},
 
+	// A finding's severity and category, for people: tables, Markdown, the
+	// dashboard, Slack (flags, JSON, CSV and SARIF keep the names).
+	"severity.critical": {"critical", "緊急"},
+	"severity.high":     {"high", "高"},
+	"severity.medium":   {"medium", "中"},
+	"severity.low":      {"low", "低"},
+	"severity.info":     {"info", "情報"},
+
+	"category.naming":   {"naming", "命名"},
+	"category.tagging":  {"tagging", "タグ付け"},
+	"category.waste":    {"waste", "無駄"},
+	"category.idle":     {"idle", "未使用"},
+	"category.security": {"security", "セキュリティ"},
+	"category.iac":      {"IaC", "IaC"},
+	"category.cost":     {"cost", "コスト"},
+
 	// report: the findings table and Markdown summary.
 	"report.headline.none":   {"steward report (no scan information)", "steward レポート（スキャン情報なし）"},
 	"report.headline":        {"steward report: scan %s from %s", "steward レポート: スキャン %s（ソース %s）"},
@@ -35,12 +51,13 @@ var catalog = map[string]text{
 	"report.none":            {"No findings.", "検出事項はありません。"},
 	"report.findings":        {"%d findings", "%d件"},
 	"report.findings.one":    {"%d finding", "%d件"},
-	"report.group":           {"%s: %s (%s, worst %s", "%s: %s（%s、最大 %s"},
+	"report.group":           {"%s: %s (%s, worst %s", "%s: %s（%s、最も重大なもの: %s"},
 	"report.group.waste":     {", waste %s/month", "、無駄なコスト %s/月"},
 	"report.group.end":       {")", "）"},
 	"report.group.missing":   {"(no %s)", "（%sなし）"},
 	"report.totals":          {"Findings: %s", "検出事項: %s"},
 	"report.totals.more":     {" (%s)", "（%s）"},
+	"report.totals.severity": {"%d %s", "%[2]s %[1]d件"},
 	"report.waste":           {"Monthly waste: %s", "無駄なコスト（月額）: %s"},
 	"report.coverage.ok":     {"Coverage: complete, %d account x region x service checks read", "カバレッジ: 完全（アカウント×リージョン×サービス %d件をすべて取得）"},
 	"report.coverage.ok.one": {"Coverage: complete, %d account x region x service check read", "カバレッジ: 完全（アカウント×リージョン×サービス %d件をすべて取得）"},

@@ -61,20 +61,6 @@ var webCatalog = map[string]text{
 	"web.chart.scan":                {"Scan", "スキャン"},
 	"web.days":                      {"%d days", "%d日"},
 
-	"web.sev.critical": {"critical", "緊急"},
-	"web.sev.high":     {"high", "高"},
-	"web.sev.medium":   {"medium", "中"},
-	"web.sev.low":      {"low", "低"},
-	"web.sev.info":     {"info", "情報"},
-
-	"web.cat.naming":   {"naming", "命名"},
-	"web.cat.tagging":  {"tagging", "タグ付け"},
-	"web.cat.waste":    {"waste", "無駄"},
-	"web.cat.idle":     {"idle", "未使用"},
-	"web.cat.security": {"security", "セキュリティ"},
-	"web.cat.iac":      {"IaC", "IaC"},
-	"web.cat.cost":     {"cost", "コスト"},
-
 	"web.col.severity":   {"Severity", "重大度"},
 	"web.col.policy":     {"Policy", "ポリシー"},
 	"web.col.resource":   {"Resource", "リソース"},

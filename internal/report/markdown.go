@@ -21,7 +21,7 @@ func renderMarkdown(w io.Writer, v *view) error {
 	var counts []string
 	for _, sev := range severitiesDesc {
 		if n := s.BySeverity[sev.String()]; n > 0 {
-			counts = append(counts, fmt.Sprintf("%s %d", sev, n))
+			counts = append(counts, fmt.Sprintf("%s %d", sev.Label(lang), n))
 		}
 	}
 	if len(counts) > 0 {
@@ -49,7 +49,7 @@ func renderMarkdown(w io.Writer, v *view) error {
 	shown := v.limited(markdownTop)
 	for i := range shown {
 		f := &shown[i]
-		fmt.Fprintf(&b, "- **%s** `%s` %s (%s, %s): %s", f.Severity, mdCode(f.Policy), mdEscape(resourceLabel(f, lang)),
+		fmt.Fprintf(&b, "- **%s** `%s` %s (%s, %s): %s", f.Severity.Label(lang), mdCode(f.Policy), mdEscape(resourceLabel(f, lang)),
 			mdEscape(f.Account), regionLabel(mdEscape(f.Region), lang), mdEscape(f.Message))
 		if f.MonthlyWaste != 0 {
 			b.WriteString(lang.T("report.md.waste", money.FormatFloat(f.MonthlyWaste, f.Currency)))

@@ -41,17 +41,17 @@ const defaultWidth = 100
 var tableColumns = []struct {
 	table.Column
 	groupedBy string
-	value     func(f *finding.Finding) string
+	value     func(f *finding.Finding, lang i18n.Lang) string
 }{
-	{table.Column{Title: "col.severity"}, GroupSeverity, func(f *finding.Finding) string { return f.Severity.String() }},
-	{table.Column{Title: "col.policy", Shrink: 3, Min: 20}, GroupPolicy, func(f *finding.Finding) string { return f.Policy }},
+	{table.Column{Title: "col.severity"}, GroupSeverity, func(f *finding.Finding, lang i18n.Lang) string { return f.Severity.Label(lang) }},
+	{table.Column{Title: "col.policy", Shrink: 3, Min: 20}, GroupPolicy, func(f *finding.Finding, _ i18n.Lang) string { return f.Policy }},
 	{table.Column{Title: "col.type", Shrink: 4, Min: 10, Drop: 1}, "", nil}, // in the report's language
 	{table.Column{Title: "col.resource", Shrink: 2, Min: 18}, "", nil},      // in the report's language
-	{table.Column{Title: "col.account"}, GroupAccount, func(f *finding.Finding) string { return f.Account }},
+	{table.Column{Title: "col.account"}, GroupAccount, func(f *finding.Finding, _ i18n.Lang) string { return f.Account }},
 	{table.Column{Title: "col.region", Drop: 2}, "", nil}, // global in the report's language
-	{table.Column{Title: "col.owner", Shrink: 5, Min: 8, Drop: 3}, GroupOwner, func(f *finding.Finding) string { return dash(f.Owner) }},
+	{table.Column{Title: "col.owner", Shrink: 5, Min: 8, Drop: 3}, GroupOwner, func(f *finding.Finding, _ i18n.Lang) string { return dash(f.Owner) }},
 	{table.Column{Title: "col.waste", Number: true}, "", nil}, // in the finding's currency
-	{table.Column{Title: "col.message", Shrink: 1, Min: 30, Below: true}, "", func(f *finding.Finding) string { return f.Message }},
+	{table.Column{Title: "col.message", Shrink: 1, Min: 30, Below: true}, "", func(f *finding.Finding, _ i18n.Lang) string { return f.Message }},
 }
 
 func renderTable(w io.Writer, v *view, opts Options) error {
@@ -101,7 +101,7 @@ func renderTable(w io.Writer, v *view, opts Options) error {
 			for ci, ti := range pick {
 				switch tc := tableColumns[ti]; {
 				case tc.value != nil:
-					row[ci] = tc.value(f)
+					row[ci] = tc.value(f, lang)
 				case tc.Title == "col.region":
 					row[ci] = regionLabel(f.Region, lang)
 				case tc.Title == "col.type":
@@ -191,7 +191,16 @@ func groupHeader(v *view, g group) string {
 		}
 	}
 	lang := v.rep.Lang
-	h := lang.T("report.group", lang.T("group."+v.groupBy), g.key, lang.N("report.findings", len(g.findings)), g.worst)
+	key := g.key
+	switch v.groupBy {
+	case GroupSeverity:
+		if sev, err := finding.ParseSeverity(key); err == nil {
+			key = sev.Label(lang)
+		}
+	case GroupCategory:
+		key = finding.Category(key).Label(lang)
+	}
+	h := lang.T("report.group", lang.T("group."+v.groupBy), key, lang.N("report.findings", len(g.findings)), g.worst.Label(lang))
 	if waste != 0 {
 		h += lang.T("report.group.waste", money.FormatFloat(waste, v.currency))
 	}
@@ -199,13 +208,13 @@ func groupHeader(v *view, g group) string {
 }
 
 func totalsLine(v *view) string {
+	lang := v.rep.Lang
 	var parts []string
 	for _, sev := range severitiesDesc {
 		if n := v.summary.BySeverity[sev.String()]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+			parts = append(parts, lang.T("report.totals.severity", n, sev.Label(lang)))
 		}
 	}
-	lang := v.rep.Lang
 	s := lang.T("report.totals", lang.N("report.findings", v.summary.Total))
 	if len(parts) > 0 {
 		s += lang.T("report.totals.more", strings.Join(parts, lang.T("sep")))
@@ -284,7 +293,9 @@ func inventoryDisplayType(t string) string { return inventory.DisplayType(t) }
 
 // regionLabel names the region of global resources (IAM, CloudFront).
 func regionLabel(r string, lang i18n.Lang) string {
-	if r == "" {
+	// IAM, the account and other global resources carry no region or
+	// the word "global", depending on where they were read.
+	if r == "" || r == "global" {
 		return lang.T("global")
 	}
 	return r

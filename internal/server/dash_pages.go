@@ -100,7 +100,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Trend = chartData{Kind: "count", XLabel: v.L.T("web.chart.scan")}
 	for sev := finding.Critical; sev >= finding.Low; sev-- {
-		cs := chartSeries{Label: v.L.T("web.sev." + sev.String()), Color: severityColors[sev]}
+		cs := chartSeries{Label: v.L.T("severity." + sev.String()), Color: severityColors[sev]}
 		for _, t := range trend {
 			cs.Values = append(cs.Values, point(float64(t.BySev[sev])))
 		}

@@ -175,7 +175,7 @@ func (s *Server) digestMessage(findings []finding.Finding, waste []float64, d *t
 	var sevs []string
 	for sev := finding.Critical; sev >= finding.Info; sev-- {
 		if n := d.bySev[sev]; n > 0 {
-			sevs = append(sevs, fmt.Sprintf("%s %d", l.T("web.sev."+sev.String()), n))
+			sevs = append(sevs, fmt.Sprintf("%s %d", l.T("severity."+sev.String()), n))
 		}
 	}
 	summary := l.T("notice.digest.new", len(d.newOnes))
@@ -192,7 +192,7 @@ func (s *Server) digestMessage(findings []finding.Finding, waste []float64, d *t
 			if u := s.link("/resource?arn=" + url.QueryEscape(f.ARN)); u != "" {
 				name = "<" + u + "|" + name + ">"
 			}
-			line := fmt.Sprintf("• [%s] %s: %s", l.T("web.sev."+f.Severity.String()), escapeSlack(s.read(f, l).Title), name)
+			line := fmt.Sprintf("• [%s] %s: %s", l.T("severity."+f.Severity.String()), escapeSlack(s.read(f, l).Title), name)
 			if waste[i] > 0 {
 				line += " " + l.T("notice.digest.permonth", money.FormatFloat(waste[i], cur))
 			}
