@@ -34,10 +34,12 @@ func (s Severity) String() string {
 	return severityNames[s]
 }
 
-// ParseSeverity reads a severity name, case-insensitively.
+// ParseSeverity reads a severity name, case-insensitively, or its word in
+// any language steward speaks (高 is high), as tables show it.
 func ParseSeverity(s string) (Severity, error) {
+	s = strings.TrimSpace(s)
 	for i, n := range severityNames {
-		if strings.EqualFold(strings.TrimSpace(s), n) {
+		if strings.EqualFold(s, n) || isLabel(s, "severity."+n) {
 			return Severity(i), nil
 		}
 	}
@@ -89,10 +91,22 @@ func (c Category) Label(lang i18n.Lang) string {
 	return string(c)
 }
 
-// ParseCategory validates a category name.
+// isLabel says whether s is the catalog's word for key in one of the
+// languages.
+func isLabel(s, key string) bool {
+	for _, l := range i18n.Langs {
+		if s != "" && l.Has(key) && strings.EqualFold(s, l.T(key)) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseCategory reads a category name, or its word in any language
+// steward speaks (無駄 is waste).
 func ParseCategory(s string) (Category, error) {
 	for _, c := range Categories {
-		if string(c) == s {
+		if string(c) == s || isLabel(strings.TrimSpace(s), "category."+string(c)) {
 			return c, nil
 		}
 	}

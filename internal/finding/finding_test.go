@@ -87,3 +87,26 @@ func TestLabels(t *testing.T) {
 		t.Errorf("labels = %q, want %q", got, want)
 	}
 }
+
+// The words tables show are taken back where a name is: a reader types
+// what they read.
+func TestParseLabels(t *testing.T) {
+	for in, want := range map[string]Severity{"高": High, "緊急": Critical, " 情報 ": Info, "HIGH": High, "critical": Critical} {
+		if got, err := ParseSeverity(in); err != nil || got != want {
+			t.Errorf("ParseSeverity(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]Category{"無駄": Waste, "未使用": Idle, "IaC": IaC, "iac": IaC, "security": Security} {
+		if got, err := ParseCategory(in); err != nil || got != want {
+			t.Errorf("ParseCategory(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "高い", "severity.high", "sev"} {
+		if _, err := ParseSeverity(bad); err == nil {
+			t.Errorf("ParseSeverity(%q) took it", bad)
+		}
+	}
+	if _, err := ParseCategory("category.waste"); err == nil {
+		t.Error("ParseCategory took a catalog key")
+	}
+}

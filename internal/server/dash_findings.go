@@ -63,9 +63,11 @@ func parseFindingQuery(q url.Values) (findingQuery, error) {
 		fq.sev, fq.hasSev, fq.Severity = s, true, s.String()
 	}
 	if fq.Category != "" {
-		if _, err := finding.ParseCategory(fq.Category); err != nil {
+		c, err := finding.ParseCategory(fq.Category)
+		if err != nil {
 			return fq, fmt.Errorf("category: %w", err)
 		}
+		fq.Category = string(c)
 	}
 	switch v := q.Get("new"); v {
 	case "", "0", "false":

@@ -45,6 +45,18 @@ func FuzzFindingQuery(f *testing.F) {
 	})
 }
 
+// A filter in the words the page shows (Japanese) reads as the names the
+// store filters by.
+func TestFindingQueryTakesTheWordsShown(t *testing.T) {
+	fq, err := parseFindingQuery(url.Values{"category": {"無駄"}, "severity": {"高"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fq.Category != "waste" || fq.Severity != "high" {
+		t.Errorf("category %q, severity %q; want waste, high", fq.Category, fq.Severity)
+	}
+}
+
 // TestFindingsPager walks a 263-finding scan page by page with the
 // pager's links: Next and Prev carry the store's cursor and number the
 // rows right, together they show every finding once, First and Last jump
