@@ -160,22 +160,23 @@ func (r Run) PairsPerSecond() float64 { return float64(r.Pairs) / r.Wall.Seconds
 // PairsPerCPUSecond is resource x policy evaluations per CPU second.
 func (r Run) PairsPerCPUSecond() float64 { return float64(r.Pairs) / r.CPU.Seconds() }
 
-// Measure runs one Evaluate and measures it. It collects garbage first, so
-// that the peak heap is this run's and not the previous one's.
-func Measure(ctx context.Context, e *policy.Engine, rs []inventory.Resource, pairs int) (Run, []finding.Finding, error) {
+// Measure runs one evaluation and measures it: EvaluateSet, the findings
+// as a scan holds them until it has saved them. It collects garbage
+// first, so that the peak heap is this run's and not the previous one's.
+func Measure(ctx context.Context, e *policy.Engine, rs []inventory.Resource, pairs int) (Run, *finding.Set, error) {
 	runtime.GC()
 	ResetPeakRSS()
 	stop := sampleHeap()
 	cpu0 := cpuTime()
 	t0 := time.Now()
-	fs, err := e.Evaluate(ctx, rs)
+	fs, err := e.EvaluateSet(ctx, rs)
 	wall := time.Since(t0)
 	cpu := cpuTime() - cpu0
 	peak := stop()
 	if err != nil {
 		return Run{}, nil, fmt.Errorf("evaluate: %w", err)
 	}
-	return Run{Findings: len(fs), Pairs: pairs, Wall: wall, CPU: cpu, PeakHeap: peak, PeakRSS: PeakRSS()}, fs, nil
+	return Run{Findings: fs.Len(), Pairs: pairs, Wall: wall, CPU: cpu, PeakHeap: peak, PeakRSS: PeakRSS()}, fs, nil
 }
 
 // sampleHeap watches heap in use until the returned function is called,

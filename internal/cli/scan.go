@@ -123,7 +123,10 @@ func (r *runner) scanAndReport(ctx context.Context, sourceSpec string, out Outpu
 	if err != nil {
 		return err
 	}
-	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate}
+	opts := scan.Options{Source: src, Evaluator: eng, Now: r.env.Now, Logger: r.log, Currency: cfg.Currency.Code, Rate: cfg.Currency.Rate,
+		// Only --out and --framework read the resources after the scan:
+		// without them the estate goes once saved and evaluated.
+		KeepResources: outFile != "" || fw != nil}
 	opts.Enrichers = append(opts.Enrichers, scheduleEnricher{cfg: cfg})
 	if len(iacFlags.State) > 0 || len(iacFlags.TrailLog) > 0 || src.Name() == "demo" {
 		e, err := r.iacEnricher(ctx, iacFlags, src, cfg)

@@ -1,5 +1,6 @@
 // Package finding owns the Finding (a policy that matched a resource), its
-// Severity and Category. It is the shared language of policy (which makes
+// Severity and Category, and the Set a scan holds its findings in until
+// they are saved. It is the shared language of policy (which makes
 // findings), store (which keeps their first-seen, last-seen and resolved
 // times) and report (which prints them). It knows nothing of CEL, SQL or AWS.
 package finding

@@ -112,7 +112,7 @@ func (*oneUnit) Refresh(_ *inventory.Collection, records map[string][]byte) (*in
 
 type noPolicies struct{}
 
-func (noPolicies) Evaluate(context.Context, []inventory.Resource) ([]finding.Finding, error) {
+func (noPolicies) EvaluateSet(context.Context, []inventory.Resource) (*finding.Set, error) {
 	return nil, nil
 }
 

@@ -61,7 +61,7 @@ func (s unitSource) Assemble(records map[string][]byte, gaps map[string]string) 
 
 type noFindings struct{}
 
-func (noFindings) Evaluate(context.Context, []inventory.Resource) ([]finding.Finding, error) {
+func (noFindings) EvaluateSet(context.Context, []inventory.Resource) (*finding.Set, error) {
 	return nil, nil
 }
 
@@ -214,7 +214,7 @@ func (l *looks) ScanPlan(ctx context.Context, scanID string) (scan.Plan, error) 
 
 type countFindings struct{ n atomic.Int32 }
 
-func (c *countFindings) Evaluate(context.Context, []inventory.Resource) ([]finding.Finding, error) {
+func (c *countFindings) EvaluateSet(context.Context, []inventory.Resource) (*finding.Set, error) {
 	c.n.Add(1)
 	return nil, nil
 }

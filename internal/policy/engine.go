@@ -108,6 +108,9 @@ type compiled struct {
 	// rank is the policy's place in finding order: severity (highest
 	// first), then id.
 	rank int
+	// rule is what the policy's findings share, set when the engine
+	// takes the policy in.
+	rule *finding.Rule
 }
 
 // segment is one piece of a message: literal text or an expression.
@@ -268,6 +271,11 @@ func (e *Engine) rank() {
 
 // add indexes a compiled policy by the types it is evaluated on.
 func (e *Engine) add(c *compiled) {
+	c.rule = &finding.Rule{
+		Policy: c.p.ID, Title: c.p.Title, Category: c.p.Category, Severity: c.sev,
+		Remediation: c.p.Remediation, References: c.p.References, Actions: c.p.Actions,
+		Currency: e.opts.Currency, Rate: e.opts.Rate,
+	}
 	e.policies = append(e.policies, c)
 	for _, t := range c.p.Types {
 		e.byType[t] = append(e.byType[t], c)
@@ -629,11 +637,23 @@ func (p *Policy) checkNames(checked *cel.Ast, field, src string, offset int) err
 
 // Evaluate runs every policy over the resources its types select and
 // returns the findings, sorted by severity (highest first), policy id and
-// ARN. Each resource's CEL value is built once and shared by its policies.
-// An expression that fails on one resource (a malformed time, say) is
-// logged with the policy and ARN and yields no finding; the error result is
-// only for a cancelled ctx.
+// ARN. It is EvaluateSet with every finding built.
 func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
+	set, err := e.EvaluateSet(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	return set.All(), nil
+}
+
+// EvaluateSet runs every policy over the resources its types select and
+// returns the findings as a compact set (finding.Set), in the order of
+// Evaluate: the set holds the resources' strings, not the resources, so
+// the estate can go while the findings are kept. Each resource's CEL value
+// is built once and shared by its policies. An expression that fails on
+// one resource (a malformed time, say) is logged with the policy and ARN
+// and yields no finding; the error result is only for a cancelled ctx.
+func (e *Engine) EvaluateSet(ctx context.Context, rs []inventory.Resource) (*finding.Set, error) {
 	ev := newEvalState(rs)
 	tenv := newTwinEnv(ev, e.fn)
 	workers := min(e.opts.Workers, max(1, len(rs)/256))
@@ -690,13 +710,12 @@ func (e *Engine) Evaluate(ctx context.Context, rs []inventory.Resource) ([]findi
 	return e.mergeSorted(results), nil
 }
 
-// mergeSorted builds the workers' findings in SortFindings order.
+// mergeSorted puts the workers' findings in SortFindings order.
 // Severity and policy come from the policy alone, so matches are first put
 // in buckets by their policy's rank, and only each bucket is sorted (by
-// ARN). It sorts pointers to the workers' small match records and builds
-// each finding once, in its final place, so the findings are never held
-// twice.
-func (e *Engine) mergeSorted(ws []*worker) []finding.Finding {
+// ARN). It sorts pointers to the workers' match records and copies each
+// once, to its final place.
+func (e *Engine) mergeSorted(ws []*worker) *finding.Set {
 	start := make([]int, len(e.policies)+1)
 	for _, w := range ws {
 		for _, chunk := range w.out {
@@ -724,14 +743,14 @@ func (e *Engine) mergeSorted(ws []*worker) []finding.Finding {
 		// ARNs are unique in an estate; should one repeat, name and
 		// message keep the order the same from run to run.
 		slices.SortFunc(ptrs[start[i]:start[i+1]], func(a, b *match) int {
-			return cmp.Or(strings.Compare(a.r.ARN, b.r.ARN), strings.Compare(a.r.Name, b.r.Name), strings.Compare(a.msg, b.msg))
+			return cmp.Or(strings.Compare(a.Subject.ARN, b.Subject.ARN), strings.Compare(a.Subject.Name, b.Subject.Name), strings.Compare(a.Message, b.Message))
 		})
 	}
-	out := make([]finding.Finding, n)
+	out := make([]finding.Match, n)
 	for i, m := range ptrs {
-		e.fill(&out[i], m)
+		out[i] = m.Match
 	}
-	return out
+	return finding.NewSet(out)
 }
 
 // SortFindings orders findings by severity (highest first), policy and ARN.
@@ -764,17 +783,11 @@ func (e *Engine) Policies() []*Policy {
 const findingChunk = 1024
 
 // match is one policy that matched one resource, with what evaluation
-// found out about it: a few words where a finding is some 400 bytes, so
-// that the findings are built once, in their final order, and not held
-// twice at a million resources.
+// found out about it (the finding's record in the set), and the policy
+// it came from, whose rank puts it in order.
 type match struct {
-	c     *compiled
-	r     *inventory.Resource
-	owner *ownerInfo // shared by the matches of one resource
-	msg   string
-	// msgs is the message in the policy's other languages.
-	msgs  finding.Messages
-	waste float64 // in the configured currency, rounded; 0 when none
+	c *compiled
+	finding.Match
 }
 
 // worker evaluates a share of the resources. Its activation, execution
@@ -820,14 +833,13 @@ func (w *worker) resource(r *inventory.Resource) {
 	// keeps it past this resource, since results become strings and numbers.
 	w.rv = resVal{r: r, ev: w.ev, memo: w.rv.memo[:0], req: w.rv.req[:0]}
 	w.act.r = &w.rv
-	var owner *ownerInfo
+	var subject *finding.Subject // shared by the resource's findings
 	for _, c := range cs {
 		if !w.match(c, r) {
 			continue
 		}
-		if owner == nil {
-			o := w.resolveOwner(r, w.rv.nameMatch)
-			owner = &o
+		if subject == nil {
+			subject = w.subject(r, w.rv.nameMatch)
 		}
 		if n := len(w.out); n == 0 || len(w.out[n-1]) == cap(w.out[n-1]) {
 			// Chunks start small, for the many evaluations of a few
@@ -839,7 +851,7 @@ func (w *worker) resource(r *inventory.Resource) {
 			w.out = append(w.out, make([]match, 0, size))
 		}
 		last := &w.out[len(w.out)-1]
-		*last = append(*last, w.record(c, r, owner))
+		*last = append(*last, w.record(c, r, subject))
 	}
 	w.act.r = nil
 }
@@ -859,9 +871,9 @@ func (w *worker) match(c *compiled, r *inventory.Resource) bool {
 
 // record computes what a finding of c on r needs beyond the policy and
 // the resource: its waste and its message.
-func (w *worker) record(c *compiled, r *inventory.Resource, o *ownerInfo) match {
+func (w *worker) record(c *compiled, r *inventory.Resource, subject *finding.Subject) match {
 	e := w.e
-	m := match{c: c, r: r, owner: o}
+	m := match{c: c, Match: finding.Match{Rule: c.rule, Subject: subject}}
 	usd, ok := c.twin.waste(w.tenv, r)
 	if c.waste != nil {
 		v, err := eval(c.waste, w.frame)
@@ -872,7 +884,7 @@ func (w *worker) record(c *compiled, r *inventory.Resource, o *ownerInfo) match 
 		}
 	}
 	if ok && !math.IsNaN(usd) && !math.IsInf(usd, 0) {
-		m.waste = money.RoundFloat(usd*e.opts.Rate, e.opts.Currency)
+		m.MonthlyWaste = money.RoundFloat(usd*e.opts.Rate, e.opts.Currency)
 	}
 	// The English message's values, kept for its translations.
 	var vals []ref.Val
@@ -880,15 +892,15 @@ func (w *worker) record(c *compiled, r *inventory.Resource, o *ownerInfo) match 
 		vals = w.values(len(c.message))
 	}
 	if msg, ok := c.twin.message(w.tenv, r); ok {
-		m.msg = msg
+		m.Message = msg
 	} else {
-		m.msg = e.render(c, "message", c.message, c.messageSize, i18n.EN, r, w.frame, vals)
+		m.Message = e.render(c, "message", c.message, c.messageSize, i18n.EN, r, w.frame, vals)
 	}
 	if len(c.translations) > 0 {
 		w.act.params = c.params // a Go twin's where did not set them
 		for i := range c.translations {
 			t := &c.translations[i]
-			m.msgs.Set(t.lang, e.render(c, t.field, t.message, t.size, t.lang, r, w.frame, vals))
+			m.Messages.Set(t.lang, e.render(c, t.field, t.message, t.size, t.lang, r, w.frame, vals))
 		}
 		clear(vals) // nothing of this resource is kept past it
 	}
@@ -901,22 +913,6 @@ func (w *worker) values(n int) []ref.Val {
 		w.vals = make([]ref.Val, n)
 	}
 	return w.vals[:n]
-}
-
-// fill builds the finding of a match.
-func (e *Engine) fill(f *finding.Finding, m *match) {
-	c, r, o := m.c, m.r, m.owner
-	*f = finding.Finding{
-		Policy: c.p.ID, Title: c.p.Title, Category: c.p.Category, Severity: c.sev,
-		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: r.Name,
-		Owner: o.owner, System: o.system, Env: o.env, OwnerSource: o.source,
-		Currency: e.opts.Currency, Rate: e.opts.Rate, Remediation: c.p.Remediation,
-		References: c.p.References, Actions: c.p.Actions,
-		MonthlyWaste: m.waste, Message: m.msg, Messages: m.msgs,
-	}
-	if r.Creator != nil {
-		f.Creator = r.Creator.Principal
-	}
 }
 
 // eval runs a program with a fresh cost count. A worker reuses one frame
@@ -966,18 +962,21 @@ func (a *activation) ResolveName(name string) (any, bool) {
 
 func (a *activation) Parent() interpreter.Activation { return nil }
 
-// ownerInfo is who answers for a resource and where that came from.
-type ownerInfo struct {
-	owner, system, env, source string
-}
-
-// resolveOwner asks the owner package (the one resolution order). source
-// says where the owner came from, or where system/env came from when
-// there is no owner. nameMatch is what name_ok() found (-1: the name
-// breaks the rule, so it has no fields to read; 0: not asked).
-func (w *worker) resolveOwner(r *inventory.Resource, nameMatch int8) ownerInfo {
+// subject is the resource as its findings show it, with who answers for
+// it from the owner package (the one resolution order). OwnerSource says
+// where the owner came from, or where system/env came from when there is
+// no owner. nameMatch is what name_ok() found (-1: the name breaks the
+// rule, so it has no fields to read; 0: not asked).
+func (w *worker) subject(r *inventory.Resource, nameMatch int8) *finding.Subject {
 	o := w.e.owners.Resolve(owner.Subject{Resource: r, NameBroken: nameMatch < 0, Lookup: w.lookup})
-	return ownerInfo{owner: o.Owner, system: o.System, env: o.Env, source: cmp.Or(o.OwnerVia, o.SystemVia, o.EnvVia)}
+	s := &finding.Subject{
+		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: r.Name,
+		Owner: o.Owner, System: o.System, Env: o.Env, OwnerSource: cmp.Or(o.OwnerVia, o.SystemVia, o.EnvVia),
+	}
+	if r.Creator != nil {
+		s.Creator = r.Creator.Principal
+	}
+	return s
 }
 
 // lookup finds a resource of the evaluated estate by ARN, for the owner

@@ -162,6 +162,6 @@ func (u *Units) Refresh(ctx context.Context, units []string) (*RefreshResult, er
 		return nil, err
 	}
 	out.Result = res
-	log.Info("units read again on an event", "scan", s.ID, "base", latest.ID, "units", todo, "resources", len(coll.Resources))
+	log.Info("units read again on an event", "scan", s.ID, "base", latest.ID, "units", todo, "resources", res.Scan.Resources)
 	return out, nil
 }

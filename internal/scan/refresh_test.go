@@ -78,14 +78,14 @@ func (s *liveSource) Refresh(base *inventory.Collection, records map[string][]by
 // badState finds every resource whose state is "bad".
 type badState struct{}
 
-func (badState) Evaluate(_ context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
+func (badState) EvaluateSet(_ context.Context, rs []inventory.Resource) (*finding.Set, error) {
 	var fs []finding.Finding
 	for _, r := range rs {
 		if r.State == "bad" {
 			fs = append(fs, finding.Finding{Policy: "state-bad", ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Severity: finding.High})
 		}
 	}
-	return fs, nil
+	return finding.SetOf(fs), nil
 }
 
 // TestRefresh: an event's unit read again is a new scan, the latest, with

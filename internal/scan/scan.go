@@ -16,9 +16,10 @@ import (
 	"github.com/steward-sre/steward/internal/inventory"
 )
 
-// Evaluator turns resources into findings (the policy engine).
+// Evaluator turns resources into findings (the policy engine), held as a
+// set that does not keep the resources.
 type Evaluator interface {
-	Evaluate(ctx context.Context, rs []inventory.Resource) ([]finding.Finding, error)
+	EvaluateSet(ctx context.Context, rs []inventory.Resource) (*finding.Set, error)
 }
 
 // Saver keeps a finished scan (the store). SaveScan returns the findings
@@ -47,15 +48,21 @@ type Options struct {
 	Rate      float64
 	Evaluator Evaluator
 	// Saver may be nil: the scan is then evaluated and returned, not kept.
-	Saver    Saver
-	Progress inventory.Progress
-	Now      func() time.Time
+	Saver Saver
+	// KeepResources keeps the collected resources in the Result, for a
+	// caller that reads them after the scan (to write them to a file, to
+	// judge them by a framework). Without it they are let go once saved
+	// and evaluated: at a million resources they are most of the memory.
+	KeepResources bool
+	Progress      inventory.Progress
+	Now           func() time.Time
 	// NewID makes scan ids; nil means time-ordered random ids.
 	NewID  func(t time.Time) string
 	Logger *slog.Logger
 }
 
-// Result is a finished scan with its resources and findings.
+// Result is a finished scan with its findings, and its resources when
+// Options.KeepResources asked for them.
 type Result struct {
 	Scan      *inventory.Scan
 	Resources []inventory.Resource
@@ -76,9 +83,11 @@ func (e *InputError) Unwrap() error { return e.Err }
 // PendingSaver is a Saver that writes a scan's resources while its
 // findings are being evaluated, in the same transaction as the findings
 // (store.Store.SaveScanPending). The findings are handed over: it sets
-// their times in place and returns them.
+// their times in place and returns them. It takes the resources from *rs
+// and sets it to nil once they are written, so that they are not held
+// while the findings are saved.
 type PendingSaver interface {
-	SaveScanPending(ctx context.Context, s *inventory.Scan, rs []inventory.Resource, findings func() ([]finding.Finding, error)) ([]finding.Finding, error)
+	SaveScanPending(ctx context.Context, s *inventory.Scan, rs *[]inventory.Resource, findings func() (*finding.Set, error)) (*finding.Set, error)
 }
 
 // Run collects, validates, evaluates and saves. Nothing is saved unless every
@@ -138,24 +147,36 @@ func (o *Options) finish(ctx context.Context, s *inventory.Scan, coll *inventory
 	s.Resources = len(coll.Resources)
 	log.Info("collected", "resources", s.Resources, "gaps", len(s.Gaps()))
 
-	res := &Result{Scan: s, Resources: coll.Resources}
+	res := &Result{Scan: s}
+	if o.KeepResources {
+		res.Resources = coll.Resources
+	}
 	var (
+		set *finding.Set
 		fs  []finding.Finding
 		err error
 	)
 	if ps, ok := o.Saver.(PendingSaver); ok {
-		fs, err = o.evaluateWhileSaving(ctx, ps, s, coll.Resources, extra, now)
+		// The saver takes the resources from coll and lets them go once
+		// written; the evaluation, once done. The findings are built
+		// after that, when the estate is no longer held.
+		if set, err = o.evaluateWhileSaving(ctx, ps, s, &coll.Resources, extra, now); err == nil {
+			fs = set.All()
+		}
 	} else {
+		rs := coll.Resources
 		var finished time.Time
-		if fs, finished, err = o.evaluate(ctx, coll.Resources, extra, now); err == nil {
+		if set, finished, err = o.evaluate(ctx, rs, extra, now); err == nil {
 			s.Finished = finished
+			fs = set.All()
 		}
 		if err == nil && o.Saver != nil {
-			if fs, err = o.Saver.SaveScan(ctx, s, coll.Resources, fs); err != nil {
+			if fs, err = o.Saver.SaveScan(ctx, s, rs, fs); err != nil {
 				err = fmt.Errorf("save scan: %w", err)
 			}
 		}
 	}
+	set = nil
 	if err != nil {
 		return nil, err
 	}
@@ -176,34 +197,40 @@ func (o *Options) finish(ctx context.Context, s *inventory.Scan, coll *inventory
 
 // evaluate runs the policies and adds the enrichers' findings; finished
 // is when it was done, the scan's finish.
-func (o *Options) evaluate(ctx context.Context, rs []inventory.Resource, extra []finding.Finding, now func() time.Time) (fs []finding.Finding, finished time.Time, err error) {
-	if fs, err = o.Evaluator.Evaluate(ctx, rs); err != nil {
+func (o *Options) evaluate(ctx context.Context, rs []inventory.Resource, extra []finding.Finding, now func() time.Time) (set *finding.Set, finished time.Time, err error) {
+	if set, err = o.Evaluator.EvaluateSet(ctx, rs); err != nil {
 		return nil, time.Time{}, fmt.Errorf("evaluate policies: %w", err)
 	}
-	return append(fs, extra...), now().UTC(), nil
+	if set == nil {
+		set = &finding.Set{}
+	}
+	set.Add(extra...)
+	return set, now().UTC(), nil
 }
 
 // evaluateWhileSaving evaluates the policies while the saver writes the
 // resources: the two are independent until the findings are written, and
 // each alone leaves a CPU idle (the store writes on one). The evaluation
-// is stopped if the save fails first, and waited for either way.
-func (o *Options) evaluateWhileSaving(ctx context.Context, ps PendingSaver, s *inventory.Scan, rs []inventory.Resource, extra []finding.Finding, now func() time.Time) ([]finding.Finding, error) {
+// is stopped if the save fails first, and waited for either way. The
+// resources are passed by *rs, never as a slice argument of a call that
+// lasts the whole save, which would hold them until it returned.
+func (o *Options) evaluateWhileSaving(ctx context.Context, ps PendingSaver, s *inventory.Scan, rs *[]inventory.Resource, extra []finding.Finding, now func() time.Time) (*finding.Set, error) {
 	evalCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		fs       []finding.Finding
+		fs       *finding.Set
 		finished time.Time
 		evalErr  error
 		done     = make(chan struct{})
 	)
-	go func() {
+	go func(rs []inventory.Resource) {
 		defer close(done)
 		fs, finished, evalErr = o.evaluate(evalCtx, rs, extra, now)
-	}()
+	}(*rs)
 	// The scan is the saver's while it saves: its finish is set here,
 	// in the saver's goroutine, once the findings are in.
 	asked := false
-	saved, err := ps.SaveScanPending(ctx, s, rs, func() ([]finding.Finding, error) {
+	saved, err := ps.SaveScanPending(ctx, s, rs, func() (*finding.Set, error) {
 		asked = true
 		<-done
 		if evalErr == nil {

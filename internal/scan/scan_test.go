@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -26,8 +28,12 @@ func (s fakeSource) Collect(context.Context, inventory.Progress) (*inventory.Col
 
 type evalFunc func([]inventory.Resource) ([]finding.Finding, error)
 
-func (f evalFunc) Evaluate(_ context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
-	return f(rs)
+func (f evalFunc) EvaluateSet(_ context.Context, rs []inventory.Resource) (*finding.Set, error) {
+	fs, err := f(rs)
+	if err != nil {
+		return nil, err
+	}
+	return finding.SetOf(fs), nil
 }
 
 type fakeSaver struct {
@@ -130,32 +136,51 @@ func TestRunNothingSavedOnFailure(t *testing.T) {
 }
 
 // pendingSaver is a PendingSaver: it "writes the resources" (closes
-// writing), fails there with failResources, else waits for the findings
-// and saves them as fakeSaver does.
+// writing), fails there with failResources, else lets the resources go,
+// waits for the findings and saves them as fakeSaver does.
 type pendingSaver struct {
 	*fakeSaver
 	failResources error
 	writing       chan struct{}
+	// written is shown the resources; letGo is called once they are let
+	// go and the findings are in.
+	written func([]inventory.Resource)
+	letGo   func()
 }
 
-func (s *pendingSaver) SaveScanPending(ctx context.Context, sc *inventory.Scan, rs []inventory.Resource, findings func() ([]finding.Finding, error)) ([]finding.Finding, error) {
+func (s *pendingSaver) SaveScanPending(ctx context.Context, sc *inventory.Scan, rs *[]inventory.Resource, findings func() (*finding.Set, error)) (*finding.Set, error) {
 	if s.writing != nil {
 		close(s.writing)
 	}
 	if s.failResources != nil {
 		return nil, s.failResources
 	}
-	fs, err := findings()
+	if s.written != nil {
+		s.written(*rs)
+	}
+	*rs = nil
+	set, err := findings()
 	if err != nil {
 		return nil, err
 	}
-	return s.SaveScan(ctx, sc, rs, fs)
+	if s.letGo != nil {
+		s.letGo()
+	}
+	if _, err := s.SaveScan(ctx, sc, nil, nil); err != nil {
+		return nil, err
+	}
+	set.Seen(func(int) int64 { return sc.Started.UnixNano() }, sc.Started)
+	return set, nil
 }
 
 type ctxEval func(context.Context, []inventory.Resource) ([]finding.Finding, error)
 
-func (f ctxEval) Evaluate(ctx context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
-	return f(ctx, rs)
+func (f ctxEval) EvaluateSet(ctx context.Context, rs []inventory.Resource) (*finding.Set, error) {
+	fs, err := f(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	return finding.SetOf(fs), nil
 }
 
 // TestRunEvaluatesWhileSaving: with a PendingSaver the resources are
@@ -184,6 +209,40 @@ func TestRunEvaluatesWhileSaving(t *testing.T) {
 	}
 	if len(res.Findings) != 1 || res.Findings[0].ARN != "b" || !res.Findings[0].FirstSeen.Equal(t0) {
 		t.Errorf("findings = %+v, want the saver's", res.Findings)
+	}
+}
+
+// TestRunLetsResourcesGo: with a PendingSaver the resources are held
+// by nothing of the scan's once the saver has let them go and the
+// policies have run, so they are collected while the findings are saved;
+// KeepResources keeps them in the Result for a caller that reads them.
+func TestRunLetsResourcesGo(t *testing.T) {
+	for name, keep := range map[string]bool{"let go": false, "kept": true} {
+		t.Run(name, func(t *testing.T) {
+			src := fakeSource{c: &inventory.Collection{Resources: []inventory.Resource{vol("a"), vol("b")}}}
+			var estate weak.Pointer[inventory.Resource]
+			held := false
+			saver := &pendingSaver{fakeSaver: &fakeSaver{},
+				written: func(rs []inventory.Resource) { estate = weak.Make(&rs[0]) },
+				letGo:   func() { runtime.GC(); held = estate.Value() != nil },
+			}
+			eval := evalFunc(func(rs []inventory.Resource) ([]finding.Finding, error) {
+				return []finding.Finding{{Policy: "p", ARN: rs[1].ARN}}, nil
+			})
+			res, err := Run(context.Background(), Options{Source: src, Evaluator: eval, Saver: saver, KeepResources: keep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if held != keep {
+				t.Errorf("resources held while the findings were saved: %v, want %v", held, keep)
+			}
+			if want := map[bool]int{false: 0, true: 2}[keep]; len(res.Resources) != want {
+				t.Errorf("result has %d resources, want %d", len(res.Resources), want)
+			}
+			if len(res.Findings) != 1 || res.Findings[0].ARN != "b" {
+				t.Errorf("findings = %+v, want p on b", res.Findings)
+			}
+		})
 	}
 }
 

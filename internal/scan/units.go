@@ -336,6 +336,6 @@ func (u *Units) Assemble(ctx context.Context, scanID string, claimed func(until 
 	if err := u.Staging.ScanSaved(ctx, scanID); err != nil {
 		log.Warn("scan saved, but its plan is not marked so", "err", err)
 	}
-	log.Info("scan assembled", "units", len(records), "given up", len(gaps), "resources", len(coll.Resources), "findings", len(res.Findings))
+	log.Info("scan assembled", "units", len(records), "given up", len(gaps), "resources", res.Scan.Resources, "findings", len(res.Findings))
 	return res, nil
 }

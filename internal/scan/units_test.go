@@ -61,7 +61,7 @@ func (s unitSource) Assemble(records map[string][]byte, gaps map[string]string) 
 
 type countEval struct{ calls int }
 
-func (e *countEval) Evaluate(_ context.Context, rs []inventory.Resource) ([]finding.Finding, error) {
+func (e *countEval) EvaluateSet(_ context.Context, rs []inventory.Resource) (*finding.Set, error) {
 	e.calls++
 	return nil, nil
 }
@@ -303,6 +303,6 @@ func TestFailedAssemblyGivesUpItsClaim(t *testing.T) {
 
 type failEval struct{ err error }
 
-func (e *failEval) Evaluate(context.Context, []inventory.Resource) ([]finding.Finding, error) {
+func (e *failEval) EvaluateSet(context.Context, []inventory.Resource) (*finding.Set, error) {
 	return nil, e.err
 }

@@ -321,11 +321,13 @@ func newPageRow(f indexedFields, ep, firstSeen, started int64) pageRow {
 	return r
 }
 
-// fieldsOf is what the index reads of a finding, as its stored body says.
-func fieldsOf(f *finding.Finding) indexedFields {
+// matchFields is what the index reads of a finding, as its stored body
+// says.
+func matchFields(m *finding.Match) indexedFields {
+	r, s := m.Rule, m.Subject
 	return indexedFields{
-		Policy: f.Policy, Category: f.Category, Severity: f.Severity, Account: f.Account, Name: f.Name, ARN: f.ARN,
-		Owner: f.Owner, System: f.System, Env: f.Env, MonthlyWaste: f.MonthlyWaste, Currency: f.Currency, Rate: f.Rate,
+		Policy: r.Policy, Category: r.Category, Severity: r.Severity, Account: s.Account, Name: s.Name, ARN: s.ARN,
+		Owner: s.Owner, System: s.System, Env: s.Env, MonthlyWaste: m.MonthlyWaste, Currency: r.Currency, Rate: r.Rate,
 	}
 }
 

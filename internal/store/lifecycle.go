@@ -39,21 +39,22 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later []int64, scan *inventory.Scan, findings []finding.Finding) ([]finding.Finding, []pageRow, error) {
+func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later []int64, scan *inventory.Scan, findings *finding.Set) (*finding.Set, []pageRow, error) {
 	started := scan.Started.UnixNano()
 	// Only the texts' hashes are kept here: a first scan's texts are all
 	// new, and holding them all until they are written would hold some
 	// 300 MB at a million resources. The new ones are encoded again, a
 	// chunk at a time, when they are written.
-	ps := make([]produced, len(findings))
-	errs := make([]error, len(findings))
-	parallel(len(findings), func(i int) { _, ps[i].hash, errs[i] = findingBody(findings[i]) })
-	for i := range findings {
-		f := &findings[i]
+	n := findings.Len()
+	ps := make([]produced, n)
+	errs := make([]error, n)
+	parallel(n, func(i int) { _, ps[i].hash, errs[i] = findingBody(findings, i) })
+	for i := range n {
+		m := findings.Match(i)
 		if errs[i] != nil {
-			return nil, nil, fmt.Errorf("encode finding %s on %s: %w", f.Policy, f.ARN, errs[i])
+			return nil, nil, fmt.Errorf("encode finding %s on %s: %w", m.Rule.Policy, m.Subject.ARN, errs[i])
 		}
-		ps[i] = produced{key: f.Key(), policy: f.Policy, arn: f.ARN, account: f.Account, region: f.Region, hash: ps[i].hash}
+		ps[i] = produced{key: m.Key(), policy: m.Rule.Policy, arn: m.Subject.ARN, account: m.Subject.Account, region: m.Subject.Region, hash: ps[i].hash}
 	}
 
 	var (
@@ -78,7 +79,7 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 	// Finding texts repeat from scan to scan: each distinct one is written
 	// once, a few hundred to a statement, and the texts of the open
 	// findings (most of a scan's) are stored already.
-	known := make(map[string]bool, len(open)+len(findings))
+	known := make(map[string]bool, len(open)+n)
 	for _, ep := range open {
 		known[ep.bodyHash] = true
 	}
@@ -114,18 +115,13 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 	}
 
 	// The findings are the save's (SaveScanPending): their times are set
-	// in place rather than in a copy of them all.
-	for i := range findings {
-		f := &findings[i]
-		f.FirstSeen = time.Unix(0, eps[i].firstSeen).UTC()
-		f.LastSeen = time.Unix(0, started).UTC()
-		f.ResolvedAt = nil
-	}
+	// in the set rather than in a copy of them all.
+	findings.Seen(func(i int) int64 { return eps[i].firstSeen }, time.Unix(0, started).UTC())
 	// The scan's findings index comes from what it produced, as saved, and
 	// the few findings carried through its gaps: nothing is read back.
-	rows := make([]pageRow, 0, len(findings)+len(carried))
-	for i := range findings {
-		rows = append(rows, newPageRow(fieldsOf(&findings[i]), eps[i].id, eps[i].firstSeen, started))
+	rows := make([]pageRow, 0, n+len(carried))
+	for i := range n {
+		rows = append(rows, newPageRow(matchFields(findings.Match(i)), eps[i].id, eps[i].firstSeen, started))
 	}
 	carriedRows, err := carriedPageRows(ctx, tx, carried, started)
 	if err != nil {
@@ -144,17 +140,17 @@ const textBatch = 8 * chunkRows
 
 // insertTexts writes the texts of findings[texts[...]], in that order,
 // encoding them a batch at a time: only a batch's bodies are held.
-func insertTexts(ctx context.Context, tx *sqldb.Tx, findings []finding.Finding, ps []produced, texts []int) error {
+func insertTexts(ctx context.Context, tx *sqldb.Tx, findings *finding.Set, ps []produced, texts []int) error {
 	bodies := make([][]byte, min(len(texts), textBatch))
 	errs := make([]error, len(bodies))
 	args := make([]any, 0, 2*chunkRows)
 	for lo := 0; lo < len(texts); lo += textBatch {
 		batch := texts[lo:min(lo+textBatch, len(texts))]
-		parallel(len(batch), func(k int) { bodies[k], _, errs[k] = findingBody(findings[batch[k]]) })
+		parallel(len(batch), func(k int) { bodies[k], _, errs[k] = findingBody(findings, batch[k]) })
 		for k, i := range batch {
 			if errs[k] != nil {
-				f := &findings[i]
-				return fmt.Errorf("encode finding %s on %s: %w", f.Policy, f.ARN, errs[k])
+				m := findings.Match(i)
+				return fmt.Errorf("encode finding %s on %s: %w", m.Rule.Policy, m.Subject.ARN, errs[k])
 			}
 		}
 		if err := chunks(len(batch), chunkRows, func(clo, chi int) error {

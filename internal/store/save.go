@@ -43,17 +43,18 @@ func checkScan(scan *inventory.Scan, resources []inventory.Resource) error {
 }
 
 // checkFindings rejects findings the lifecycle cannot key.
-func checkFindings(scan *inventory.Scan, findings []finding.Finding) error {
-	seen := make(map[string]struct{}, len(findings))
-	for i := range findings {
-		f := &findings[i]
-		if f.Policy == "" || f.ARN == "" {
+func checkFindings(scan *inventory.Scan, findings *finding.Set) error {
+	seen := make(map[string]struct{}, findings.Len())
+	for i := range findings.Len() {
+		m := findings.Match(i)
+		if m.Rule.Policy == "" || m.Subject.ARN == "" {
 			return fmt.Errorf("scan %s: findings[%d]: policy and arn are required", scan.ID, i)
 		}
-		if _, dup := seen[f.Key()]; dup {
-			return fmt.Errorf("scan %s: findings[%d]: policy %s on %s appears twice", scan.ID, i, f.Policy, f.ARN)
+		key := m.Key()
+		if _, dup := seen[key]; dup {
+			return fmt.Errorf("scan %s: findings[%d]: policy %s on %s appears twice", scan.ID, i, m.Rule.Policy, m.Subject.ARN)
 		}
-		seen[f.Key()] = struct{}{}
+		seen[key] = struct{}{}
 	}
 	return nil
 }
@@ -80,15 +81,20 @@ type seenAs struct {
 }
 
 func (s *sqlStore) SaveScan(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings []finding.Finding) ([]finding.Finding, error) {
-	// The pending save sets the times in the slice it is given: the
-	// caller's stays as it was.
-	return s.SaveScanPending(ctx, scan, resources, func() ([]finding.Finding, error) { return slices.Clone(findings), nil })
+	// The pending save sets the times in the set it is given: the
+	// caller's findings stay as they were.
+	set, err := s.SaveScanPending(ctx, scan, &resources, func() (*finding.Set, error) { return finding.SetOf(findings), nil })
+	if err != nil {
+		return nil, err
+	}
+	return set.All(), nil
 }
 
-func (s *sqlStore) SaveScanPending(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings func() ([]finding.Finding, error)) ([]finding.Finding, error) {
-	if err := checkScan(scan, resources); err != nil {
+func (s *sqlStore) SaveScanPending(ctx context.Context, scan *inventory.Scan, resources *[]inventory.Resource, findings func() (*finding.Set, error)) (*finding.Set, error) {
+	if err := checkScan(scan, *resources); err != nil {
 		return nil, fmt.Errorf("save scan: %w", err)
 	}
+	nres := len(*resources)
 	began := time.Now()
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
@@ -109,7 +115,7 @@ func (s *sqlStore) SaveScanPending(ctx context.Context, scan *inventory.Scan, re
 		return nil, fmt.Errorf("save scan %s: commit: %w", scan.ID, s.describe(err))
 	}
 	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
-	s.logger.Debug("scan saved", "scan", scan.ID, "resources", len(resources), "findings", len(out), "took", ms(time.Since(began)),
+	s.logger.Debug("scan saved", "scan", scan.ID, "resources", nres, "findings", out.Len(), "took", ms(time.Since(began)),
 		"resources_took", ms(took.resources), "waited_findings", ms(took.waited), "findings_took", ms(took.findings),
 		"index_took", ms(took.index), "commit_took", ms(time.Since(committing)))
 	return out, nil
@@ -154,7 +160,9 @@ type savePhases struct {
 	resources, waited, findings, index time.Duration
 }
 
-func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.Scan, resources []inventory.Resource, pending func() ([]finding.Finding, error), took *savePhases) ([]finding.Finding, error) {
+// saveScan takes the resources from *resources and sets it to nil once
+// they are written (see SaveScanPending).
+func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.Scan, resources *[]inventory.Resource, pending func() (*finding.Set, error), took *savePhases) (*finding.Set, error) {
 	started := scan.Started.UnixNano()
 	var exists int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM scans WHERE id = ?`, scan.ID).Scan(&exists); err != nil {
@@ -181,7 +189,7 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 	}
 	var seq int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO scans (id, source, started_at, finished_at, resources, api_calls, currency, rate)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`, scan.ID, scan.Source, started, nanos(scan.Finished), len(resources), string(apiCalls), scan.Currency, scan.Rate).Scan(&seq); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`, scan.ID, scan.Source, started, nanos(scan.Finished), len(*resources), string(apiCalls), scan.Currency, scan.Rate).Scan(&seq); err != nil {
 		return nil, fmt.Errorf("insert scan: %w", err)
 	}
 
@@ -204,13 +212,15 @@ func (s *sqlStore) saveScan(ctx context.Context, tx *sqldb.Tx, scan *inventory.S
 		return nil, err
 	}
 	t := time.Now()
-	if err := insertResources(ctx, tx, seq, prevSeq, resources); err != nil {
+	if err := insertResources(ctx, tx, seq, prevSeq, *resources); err != nil {
 		return nil, err
 	}
-	if err := indexResourcesAfterSave(ctx, tx, seq, resources); err != nil {
+	if err := indexResourcesAfterSave(ctx, tx, seq, *resources); err != nil {
 		return nil, err
 	}
 	took.resources = time.Since(t)
+	// Written: the save does not hold them while the findings are.
+	*resources = nil
 
 	// What follows needs the findings: the resources were written while
 	// they were being worked out.
@@ -669,8 +679,11 @@ func previousMembers(ctx context.Context, tx *sqldb.Tx, seq int64) (map[string]p
 	return out, nil
 }
 
-// findingBody is what a finding says, without the times the store owns.
-func findingBody(f finding.Finding) ([]byte, string, error) {
+// findingBody is what the i'th finding of a set says, without the times
+// the store owns.
+func findingBody(fs *finding.Set, i int) ([]byte, string, error) {
+	var f finding.Finding
+	fs.At(i, &f)
 	f.FirstSeen, f.LastSeen, f.ResolvedAt = time.Time{}, time.Time{}, nil
 	b, err := json.Marshal(&f)
 	if err != nil {

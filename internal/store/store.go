@@ -80,10 +80,15 @@ type Store interface {
 	// then calls findings (which waits for them) and writes them, all in
 	// the one transaction. scan.Finished is read after findings returns.
 	// An error from findings abandons the save and is returned as it is.
-	// The slice findings returns is the save's: the findings returned are
-	// that slice, with their times set, not a copy (at a million
-	// resources a copy is some 170 MB).
-	SaveScanPending(ctx context.Context, scan *inventory.Scan, resources []inventory.Resource, findings func() ([]finding.Finding, error)) ([]finding.Finding, error)
+	// The set findings returns is the save's: the set returned is that
+	// set, with its findings' times set, not a copy. The resources are
+	// taken from *resources, which is set to nil once they are written
+	// (whether or not the save goes on to succeed):
+	// a caller that holds them nowhere else has them collected while the
+	// findings are saved (at a million resources they are most of the
+	// scan's memory). A slice passed as a plain argument would be held by
+	// the call until it returned.
+	SaveScanPending(ctx context.Context, scan *inventory.Scan, resources *[]inventory.Resource, findings func() (*finding.Set, error)) (*finding.Set, error)
 
 	// LatestScan is the last scan in scan order (the one that started
 	// last); ErrNotFound when there is none.

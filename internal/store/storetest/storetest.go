@@ -8,10 +8,12 @@ package storetest
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -53,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		"Prune":             testPrune,
 		"Notices":           testNotices,
 		"SavePending":       testSavePending,
+		"SavePendingLetsGo": testSavePendingLetsGo,
 		"Messages":          testMessages,
 	}
 	// Each test has a store of its own (Opener returns a new, empty one).
@@ -315,6 +318,32 @@ func testRejects(t *testing.T, open Opener) {
 	}
 }
 
+// testSavePendingLetsGo: SaveScanPending does not hold the resources once
+// it has written them, so a caller that does not keep them has them
+// collected before the findings are saved (at a million resources they
+// are most of a scan's memory).
+func testSavePendingLetsGo(t *testing.T, open Opener) {
+	s := newStore(t, open)
+	ctx := context.Background()
+	rs, fs := Estate(40, 0)
+	estate := weak.Make(&rs[0])
+	given := finding.SetOf(fs)
+	held := true
+	if _, err := s.SaveScanPending(ctx, scan("letgo", 1), &rs, func() (*finding.Set, error) {
+		runtime.GC()
+		held = estate.Value() != nil
+		return given, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if held {
+		t.Error("the resources were still held when the findings were asked for, after they were written")
+	}
+	if rs != nil {
+		t.Errorf("the caller's resources are %d after the save, want nil", len(rs))
+	}
+}
+
 // testSavePending: SaveScanPending writes what SaveScan writes, reading
 // the findings and the scan's finish only once its findings function
 // returns; an error from that function leaves nothing stored and is
@@ -326,19 +355,22 @@ func testSavePending(t *testing.T, open Opener) {
 	sc := scan("pending", 1)
 	finished := sc.Finished
 	sc.Finished = time.Time{}
-	out, err := s.SaveScanPending(ctx, sc, rs, func() ([]finding.Finding, error) {
+	given := finding.SetOf(fs)
+	written := rs
+	out, err := s.SaveScanPending(ctx, sc, &written, func() (*finding.Set, error) {
 		sc.Finished = finished
-		return fs, nil
+		return given, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkIntegrity(t, s)
-	if len(out) != len(fs) || !out[0].FirstSeen.Equal(at(1)) {
-		t.Errorf("SaveScanPending returned %d findings (first seen %v), want %d first seen %v", len(out), out[0].FirstSeen, len(fs), at(1))
+	if out != given {
+		t.Error("SaveScanPending returned a copy of the findings, want the set it was given with their times set")
 	}
-	if &out[0] != &fs[0] {
-		t.Error("SaveScanPending returned a copy of the findings, want the slice it was given with their times set")
+	all := out.All()
+	if len(all) != len(fs) || !all[0].FirstSeen.Equal(at(1)) || !all[0].LastSeen.Equal(at(1)) {
+		t.Errorf("SaveScanPending returned %d findings (first seen %v, last %v), want %d first and last seen %v", len(all), all[0].FirstSeen, all[0].LastSeen, len(fs), at(1))
 	}
 	got, err := s.Scan(ctx, "pending")
 	if err != nil {
@@ -358,7 +390,7 @@ func testSavePending(t *testing.T, open Opener) {
 
 	boom := errors.New("evaluation failed")
 	rs2, _ := Estate(40, 1)
-	if _, err := s.SaveScanPending(ctx, scan("failed", 2), rs2, func() ([]finding.Finding, error) { return nil, boom }); !errors.Is(err, boom) || err.Error() != boom.Error() {
+	if _, err := s.SaveScanPending(ctx, scan("failed", 2), &rs2, func() (*finding.Set, error) { return nil, boom }); !errors.Is(err, boom) || err.Error() != boom.Error() {
 		t.Fatalf("SaveScanPending with a failing findings function: err = %v, want %v as it is", err, boom)
 	}
 	checkIntegrity(t, s)
@@ -369,7 +401,8 @@ func testSavePending(t *testing.T, open Opener) {
 		t.Errorf("resources of the scan before, after a failed save: %d, %v; want %d", len(gotRs), err, len(rs))
 	}
 	dup := []finding.Finding{fs[0], fs[0]}
-	if _, err := s.SaveScanPending(ctx, scan("dupf", 2), rs2, func() ([]finding.Finding, error) { return dup, nil }); err == nil {
+	rs2, _ = Estate(40, 1) // the failed save let the first go once written
+	if _, err := s.SaveScanPending(ctx, scan("dupf", 2), &rs2, func() (*finding.Set, error) { return finding.SetOf(dup), nil }); err == nil {
 		t.Fatal("SaveScanPending accepted a finding twice")
 	}
 	if _, err := s.Scan(ctx, "dupf"); !errors.Is(err, store.ErrNotFound) {
