@@ -26,6 +26,11 @@ var integrityChecks = []struct{ what, query string }{
 		WHERE NOT EXISTS (SELECT 1 FROM finding_versions fv WHERE fv.hash = sf.body_hash)`},
 	{"scan_findings rows last seen at no scan", `SELECT COUNT(*) FROM scan_findings sf
 		WHERE sf.last_seq IS NOT NULL AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.seq = sf.last_seq)`},
+	// The next save reads the open findings, and when each was last seen,
+	// from the latest scan's rows (openEpisodes).
+	{"open finding episodes not in the latest scan", `SELECT COUNT(*) FROM finding_episodes e
+		WHERE e.resolved_seq IS NULL AND NOT EXISTS (SELECT 1 FROM scan_findings sf WHERE sf.episode_id = e.id
+			AND sf.scan_seq = (SELECT seq FROM scans ORDER BY started_at DESC, seq DESC LIMIT 1))`},
 }
 
 // CheckIntegrity counts the rows that name a row that does not exist, and

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -64,7 +65,7 @@ func saveFindings(ctx context.Context, tx *sqldb.Tx, seq, prevSeq int64, later [
 		err    error
 	)
 	if len(later) == 0 {
-		open, err = openEpisodes(ctx, tx)
+		open, err = openEpisodes(ctx, tx, prevSeq)
 	} else {
 		if replay, err = loadReplay(ctx, tx, later); err == nil {
 			if gaps, err = loadGaps(ctx, tx, started+1); err == nil {
@@ -209,10 +210,27 @@ func carriedPageRows(ctx context.Context, tx *sqldb.Tx, carried []episode, start
 	return rows, nil
 }
 
-// openEpisodes reads the findings open after the last scan in scan order.
-func openEpisodes(ctx context.Context, tx *sqldb.Tx) (map[string]*episode, error) {
-	return readEpisodes(ctx, tx, `SELECT id, policy, arn, account, region, first_seen, last_seen, last_seq, body_hash
-		FROM finding_episodes WHERE resolved_seq IS NULL`)
+// openEpisodes reads the findings open after the last scan in scan order,
+// latest: its membership rows, produced or carried, are the open findings
+// and say when each was last seen. An open episode's own last_seen and
+// last_seq are not moved on by every scan that produces it again (a
+// million-resource estate's 450k open findings would be rewritten by each
+// scan): they are set when it opens, when its text changes and when it is
+// resolved.
+func openEpisodes(ctx context.Context, tx *sqldb.Tx, latest int64) (map[string]*episode, error) {
+	if latest == 0 {
+		return map[string]*episode{}, nil
+	}
+	return membersAt(ctx, tx, latest)
+}
+
+// membersAt reads the findings open as of a scan, from its membership
+// rows.
+func membersAt(ctx context.Context, tx *sqldb.Tx, seq int64) (map[string]*episode, error) {
+	return readEpisodes(ctx, tx, `SELECT e.id, e.policy, e.arn, e.account, e.region, e.first_seen,
+		sf.last_seen, COALESCE(sf.last_seq, sf.scan_seq), sf.body_hash
+		FROM scan_findings sf JOIN finding_episodes e ON e.id = sf.episode_id
+		WHERE sf.scan_seq = ?`, seq)
 }
 
 // rewind undoes what the scans that started after `after` did to the
@@ -235,10 +253,7 @@ func rewind(ctx context.Context, tx *sqldb.Tx, prevSeq, after int64) (map[string
 			return nil, fmt.Errorf("%s: %w", st.what, err)
 		}
 	}
-	return readEpisodes(ctx, tx, `SELECT e.id, e.policy, e.arn, e.account, e.region, e.first_seen,
-		sf.last_seen, COALESCE(sf.last_seq, sf.scan_seq), sf.body_hash
-		FROM scan_findings sf JOIN finding_episodes e ON e.id = sf.episode_id
-		WHERE sf.scan_seq = ?`, prevSeq)
+	return membersAt(ctx, tx, prevSeq)
 }
 
 func readEpisodes(ctx context.Context, tx *sqldb.Tx, query string, args ...any) (map[string]*episode, error) {
@@ -355,26 +370,22 @@ func (l *lifecycle) insertMembers(ctx context.Context, seq int64, ms []findingMe
 // Rows are written a few hundred to a statement: most findings of a scan
 // are the open ones of the scan before, unchanged.
 func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(account, region string) bool, ps []produced) ([]seenAs, []episode, error) {
-	var (
-		same  []int64 // open, text unchanged: only the times move on
-		fresh []int   // not open: a new episode
-	)
+	var fresh []int // not open: a new episode
 	for i, p := range ps {
 		ep, ok := l.open[p.key]
 		if !ok {
 			fresh = append(fresh, i)
 			continue
 		}
-		if ep.bodyHash == p.hash && ep.account == p.account && ep.region == p.region {
-			same = append(same, ep.id)
-		} else if _, err := l.seen.ExecContext(ctx, started, seq, p.hash, p.account, p.region, ep.id); err != nil {
-			return nil, nil, fmt.Errorf("update finding %s on %s: %w", p.policy, p.arn, err)
+		// An open finding whose text is the same is not written: only its
+		// membership row says this scan saw it (see openEpisodes).
+		if ep.bodyHash != p.hash || ep.account != p.account || ep.region != p.region {
+			if _, err := l.seen.ExecContext(ctx, started, seq, p.hash, p.account, p.region, ep.id); err != nil {
+				return nil, nil, fmt.Errorf("update finding %s on %s: %w", p.policy, p.arn, err)
+			}
 		}
 		ep.account, ep.region, ep.lastSeen, ep.lastSeq, ep.bodyHash = p.account, p.region, started, seq, p.hash
 		ep.producedBy = seq
-	}
-	if err := l.byIDs(ctx, `UPDATE finding_episodes SET last_seen = ?, last_seq = ? WHERE id IN (`, same, started, seq); err != nil {
-		return nil, nil, fmt.Errorf("update findings: %w", err)
 	}
 	// The new episodes are known before their ids come back: the rows
 	// that come back find theirs by key, and the episodes share the
@@ -439,20 +450,29 @@ func (l *lifecycle) apply(ctx context.Context, seq, started int64, covered func(
 		}
 	}
 	sort.Slice(missing, func(i, j int) bool { return missing[i].id < missing[j].id })
-	var resolved []int64
+	// A resolved episode's row gets the last scan that produced it, which
+	// the scans that produced it again did not write: most were last seen
+	// by the same scan, so they go by the scan that last saw them.
+	type lastSeenBy struct{ seen, seq int64 }
+	resolved := map[lastSeenBy][]int64{}
 	carried := []findingMember{}
 	var carriedEps []episode
 	for _, ep := range missing {
 		if covered(ep.account, ep.region) {
-			resolved = append(resolved, ep.id)
+			by := lastSeenBy{ep.lastSeen, ep.lastSeq}
+			resolved[by] = append(resolved[by], ep.id)
 			delete(l.open, ep.key)
 			continue
 		}
 		carried = append(carried, findingMember{episode: ep.id, hash: ep.bodyHash, lastSeen: ep.lastSeen, lastQ: ep.lastSeq})
 		carriedEps = append(carriedEps, *ep)
 	}
-	if err := l.byIDs(ctx, `UPDATE finding_episodes SET resolved_at = ?, resolved_seq = ? WHERE id IN (`, resolved, started, seq); err != nil {
-		return nil, nil, fmt.Errorf("resolve findings: %w", err)
+	bys := slices.SortedFunc(maps.Keys(resolved), func(a, b lastSeenBy) int { return cmp.Or(cmp.Compare(a.seq, b.seq), cmp.Compare(a.seen, b.seen)) })
+	for _, by := range bys {
+		if err := l.byIDs(ctx, `UPDATE finding_episodes SET resolved_at = ?, resolved_seq = ?, last_seen = ?, last_seq = ? WHERE id IN (`,
+			resolved[by], started, seq, by.seen, by.seq); err != nil {
+			return nil, nil, fmt.Errorf("resolve findings: %w", err)
+		}
 	}
 	if err := l.insertMembers(ctx, seq, carried); err != nil {
 		return nil, nil, fmt.Errorf("carry findings: %w", err)

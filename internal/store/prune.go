@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -278,15 +279,19 @@ func dropScans(ctx context.Context, tx *sqldb.Tx, gone []prunedScan, keptSeq int
 			return fmt.Errorf("drop resolved findings: %w", err)
 		}
 		resolved += n
-		moved := append([]any{keptSeq}, seqs...)
-		for _, st := range []string{
-			`UPDATE finding_episodes SET first_seq = ? WHERE first_seq IN ` + in,
-			`UPDATE finding_episodes SET last_seq = ? WHERE last_seq IN ` + in,
-			`UPDATE scan_findings SET last_seq = ? WHERE last_seq IN ` + in,
-		} {
-			if _, err := tx.ExecContext(ctx, st, moved...); err != nil {
-				return fmt.Errorf("move findings to the oldest scan kept: %w", err)
-			}
+		// An episode open since a pruned scan names it as both its first
+		// and its last scan (a scan that produces it again does not move
+		// last_seq on): one statement moves both, so its row is written
+		// once.
+		args := slices.Concat(seqs, []any{keptSeq}, seqs, []any{keptSeq}, seqs, seqs)
+		if _, err := tx.ExecContext(ctx, `UPDATE finding_episodes
+			SET first_seq = CASE WHEN first_seq IN `+in+` THEN ? ELSE first_seq END,
+				last_seq = CASE WHEN last_seq IN `+in+` THEN ? ELSE last_seq END
+			WHERE first_seq IN `+in+` OR last_seq IN `+in, args...); err != nil {
+			return fmt.Errorf("move findings to the oldest scan kept: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE scan_findings SET last_seq = ? WHERE last_seq IN `+in, append([]any{keptSeq}, seqs...)...); err != nil {
+			return fmt.Errorf("move findings to the oldest scan kept: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM scans WHERE seq IN `+in, seqs...); err != nil {
 			return fmt.Errorf("drop scans: %w", err)

@@ -1,0 +1,11 @@
+-- An open finding episode's last_seen and last_seq are no longer moved on
+-- by every scan that produces it again (a million-resource estate's 450k
+-- open findings were each rewritten by every scan): they are written when
+-- the episode opens, when its text, account or region changes, and when it
+-- is resolved (then the last scan that produced it). When an open finding
+-- was last seen is its membership row's in the latest scan, which every
+-- open episode has (store.CheckIntegrity checks it). No row changes: the
+-- stored values are what the new rule would have written or later. This
+-- migration is the mark that keeps an older steward, which reads an open
+-- episode's own last_seen, from using a store this one has written.
+SELECT 1;
