@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/steward-sre/steward/internal/golden"
 
@@ -115,6 +116,10 @@ func TestRoundTrip(t *testing.T) {
 				if gotRs[i].Hash() != wantRs[i].Hash() {
 					t.Errorf("%s: content hash changed through the file", wantRs[i].ARN)
 				}
+			}
+			// The volume's target is the instance's ARN, not a copy.
+			if unsafe.StringData(gotRs[1].Relations[0].Target) != unsafe.StringData(gotRs[0].ARN) {
+				t.Error("a relation target naming a resource of the file does not share its ARN")
 			}
 
 			src := NewSource(path, 0)
