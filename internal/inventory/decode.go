@@ -260,7 +260,7 @@ func decodeAttrs(b []byte) (Attrs, bool) {
 	// A key given twice keeps its last value, as in a map.
 	slices.SortStableFunc(kv, func(a, b attr) int { return strings.Compare(a.key, b.key) })
 	kv = lastOfEach(kv, func(e attr) string { return e.key })
-	return Attrs{slices.Clone(kv)}, true
+	return attrsOfPairs(kv), true
 }
 
 // decodeTags is the fast path of Tags.UnmarshalJSON.

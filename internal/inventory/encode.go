@@ -143,7 +143,9 @@ func appendTags(b []byte, t Tags) []byte {
 func appendAttrs(b []byte, a Attrs) ([]byte, error) {
 	b = append(b, '{')
 	var err error
-	for i, e := range a.kv {
+	vals := a.valList()
+	for i, key := range a.keyList() {
+		e := attr{key, vals[i]}
 		if i > 0 {
 			b = append(b, ',')
 		}

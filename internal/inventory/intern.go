@@ -23,8 +23,8 @@ const internMax = 64
 // (every resource of a team and environment tagged alike) share one slice
 // of pairs, which Tags allows: it never changes pairs a copy shares.
 //
-// What it keeps is copied into large blocks (text, attr and tag pairs,
-// relations), a resource's part of each a slice of its own length: the
+// What it keeps is copied into large blocks (text, attr values, lists of
+// attr keys, tag pairs, relations), a resource's part of each a slice of its own length: the
 // reader's copies (encoding/json's strings and slices, the builder's)
 // all become garbage, in spans that hold nothing else. Kept one by one
 // they were scattered among that garbage, and each span a kept string or
@@ -54,8 +54,14 @@ type Interner struct {
 	valueLooks, valueHits int
 	buf                   []byte
 
+	// keyLists are the lists of attr keys seen, by their hash, counted
+	// alike.
+	keyLists          map[uint64][]string
+	keyLooks, keyHits int
+
 	arns, text textBlocks
-	attrs      blocks[attr]
+	vals       blocks[value]
+	keys       blocks[string]
 	tags       blocks[Tag]
 	rels       blocks[Relation]
 }
@@ -187,24 +193,54 @@ func (in *Interner) id(arn, id string) string {
 	return in.arns.copy(id)
 }
 
+// attrSet keeps a's values in the interner's blocks and its keys as the
+// one list of them when a resource before had the same keys (resources of
+// a type mostly do), else as a copy of its own, remembered for the next
+// while key lists repeat.
 func (in *Interner) attrSet(a Attrs) Attrs {
-	if len(a.kv) == 0 {
+	if a.n == 0 {
 		return Attrs{}
 	}
-	kv := in.attrs.copy(a.kv)
-	for i := range kv {
-		e := &kv[i]
-		e.key = in.keep(e.key)
-		switch e.v.kind() {
+	vals := in.vals.copy(a.valList())
+	for i := range vals {
+		v := &vals[i]
+		switch v.kind() {
 		case AttrString:
-			if e.v.n > 0 {
-				e.v = stringValue(in.keep(e.v.str()))
+			if v.n > 0 {
+				*v = stringValue(in.keep(v.str()))
 			}
 		case AttrOther:
-			e.v = in.composite(e.v)
+			*v = in.composite(*v)
 		}
 	}
-	return Attrs{kv}
+	return makeAttrs(in.keyList(a.keyList()), vals)
+}
+
+// keyList returns the one copy of a list of attr keys.
+func (in *Interner) keyList(keys []string) []string {
+	if in.keyLists == nil {
+		in.keyLists = make(map[uint64][]string)
+	}
+	var h maphash.Hash
+	h.SetSeed(in.hashSeed())
+	for _, k := range keys {
+		h.WriteByte(byte(len(k)))
+		h.WriteString(k)
+	}
+	sum := h.Sum64()
+	in.keyLooks++
+	if c, ok := in.keyLists[sum]; ok && slices.Equal(c, keys) {
+		in.keyHits++
+		return c
+	}
+	c := in.keys.copy(keys)
+	for i := range c {
+		c[i] = in.keep(c[i])
+	}
+	if _, taken := in.keyLists[sum]; !taken && (in.keyLooks <= setTrial || in.keyHits*8 >= in.keyLooks) {
+		in.keyLists[sum] = c
+	}
+	return c
 }
 
 // composite returns the one copy of a list or an object when a resource
@@ -248,13 +284,13 @@ func (in *Interner) composite(v value) value {
 // garbage of the same sizes (its maps), and every span one of them was
 // in stayed in use when that garbage was collected; copied together they
 // fill spans of their own, and the first copies are collected whole.
-// The resources must be the interner's: their pairs are changed in place.
+// The resources must be the interner's: their values are changed in place.
 func (in *Interner) Compact(rs []Resource) {
 	moved := map[unsafe.Pointer]value{}
 	for i := range rs {
-		kv := rs[i].Attrs.kv
-		for j := range kv {
-			v := kv[j].v
+		vals := rs[i].Attrs.valList()
+		for j := range vals {
+			v := vals[j]
 			if v.kind() != AttrOther {
 				continue
 			}
@@ -267,7 +303,7 @@ func (in *Interner) Compact(rs []Resource) {
 				}
 				moved[v.p] = c
 			}
-			kv[j].v = c
+			vals[j] = c
 		}
 	}
 	in.values = nil

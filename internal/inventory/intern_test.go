@@ -102,7 +102,7 @@ func TestInternerSettlesIntoBlocks(t *testing.T) {
 		t.Error("the id is not the end of the ARN's bytes")
 	}
 	for _, r := range []*Resource{&a, &b} {
-		if cap(r.Relations) != len(r.Relations) || cap(r.Attrs.kv) != len(r.Attrs.kv) || cap(r.Tags.kv) != len(r.Tags.kv) {
+		if cap(r.Relations) != len(r.Relations) || cap(r.Tags.kv) != len(r.Tags.kv) {
 			t.Errorf("%s: kept slices have room beyond their length", r.ID)
 		}
 	}
@@ -119,11 +119,19 @@ func TestInternerSettlesIntoBlocks(t *testing.T) {
 	if la.v.p != lb.v.p {
 		t.Error("equal lists in attrs are not shared")
 	}
+	if a.Attrs.keys != b.Attrs.keys {
+		t.Error("attrs of the same keys do not share the list of them")
+	}
+	b.Attrs.Set("ami", "ami-1")
+	b.Attrs.Set("instance_type", "t3.large")
+	if a.Attrs.Len() != 2 || a.Attrs.Value("instance_type") != "t3.micro" || b.Attrs.Value("ami") != "ami-1" || b.Attrs.Value("instance_type") != "t3.large" {
+		t.Errorf("a change to one resource's attrs reached the other: %v, %v", a.Attrs, b.Attrs)
+	}
 	rs := []Resource{a, b}
 	in.Compact(rs)
 	la, _ = rs[0].Attrs.Typed("sgs")
 	lb, _ = rs[1].Attrs.Typed("sgs")
-	if la.v.p != lb.v.p || la.v.p == src.Attrs.kv[1].v.p {
+	if la.v.p != lb.v.p || la.v.p == src.Attrs.valList()[1].p {
 		t.Error("compacting did not give the two resources one new copy of their list")
 	}
 	if got, _, _ := rs[1].Encode(); !strings.Contains(string(got), `"sgs":["sg-1","sg-2"]`) {
