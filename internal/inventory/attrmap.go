@@ -32,11 +32,10 @@ type Attr struct {
 // map[string]any would, byte for byte, so stored bodies and hashes do not
 // change.
 type Attrs struct {
-	// keys and vals are the first of n keys and n values; the lists are
-	// never changed once an Attrs holds them.
-	keys *string
+	// keys is the list of keys, vals the first of as many values; the
+	// lists are never changed once an Attrs holds them.
+	keys *[]string
 	vals *value
-	n    int
 }
 
 // attr is one pair, as Attrs are built.
@@ -51,7 +50,7 @@ func makeAttrs(keys []string, vals []value) Attrs {
 	if len(keys) == 0 {
 		return Attrs{}
 	}
-	return Attrs{&keys[0], &vals[0], len(keys)}
+	return Attrs{&keys, &vals[0]}
 }
 
 // attrsOfPairs makes Attrs of pairs sorted by key, each key once.
@@ -69,8 +68,14 @@ func attrsOfPairs(kv []attr) Attrs {
 
 // keyList and valList are the keys and the values; neither may be
 // changed.
-func (a Attrs) keyList() []string { return unsafe.Slice(a.keys, a.n) }
-func (a Attrs) valList() []value  { return unsafe.Slice(a.vals, a.n) }
+func (a Attrs) keyList() []string {
+	if a.keys == nil {
+		return nil
+	}
+	return *a.keys
+}
+
+func (a Attrs) valList() []value { return unsafe.Slice(a.vals, len(a.keyList())) }
 
 // AttrsOf makes Attrs from a map (nil or empty: no attrs).
 func AttrsOf(m map[string]any) Attrs {
@@ -135,10 +140,10 @@ func (a Attrs) Has(key string) bool {
 }
 
 // Len is the number of attrs.
-func (a Attrs) Len() int { return a.n }
+func (a Attrs) Len() int { return len(a.keyList()) }
 
 // IsZero reports whether there are no attrs (JSON omits them then).
-func (a Attrs) IsZero() bool { return a.n == 0 }
+func (a Attrs) IsZero() bool { return a.Len() == 0 }
 
 // All yields the attrs in key order.
 func (a Attrs) All() iter.Seq2[string, any] {
@@ -165,10 +170,10 @@ func (a Attrs) Keys() iter.Seq[string] {
 
 // Pairs returns the attrs in key order, as a new slice.
 func (a Attrs) Pairs() []Attr {
-	if a.n == 0 {
+	if a.Len() == 0 {
 		return nil
 	}
-	out := make([]Attr, a.n)
+	out := make([]Attr, a.Len())
 	vals := a.valList()
 	for i, k := range a.keyList() {
 		out[i] = Attr{k, vals[i].any()}
@@ -179,10 +184,10 @@ func (a Attrs) Pairs() []Attr {
 // Map returns the attrs as a new map (nil when there are none); the values
 // are shared, not copied.
 func (a Attrs) Map() map[string]any {
-	if a.n == 0 {
+	if a.Len() == 0 {
 		return nil
 	}
-	m := make(map[string]any, a.n)
+	m := make(map[string]any, a.Len())
 	vals := a.valList()
 	for i, k := range a.keyList() {
 		m[k] = vals[i].any()
@@ -210,7 +215,7 @@ func (a *Attrs) Delete(key string) {
 	if !ok {
 		return
 	}
-	if a.n == 1 {
+	if a.Len() == 1 {
 		*a = Attrs{}
 		return
 	}
@@ -219,7 +224,7 @@ func (a *Attrs) Delete(key string) {
 
 // Equal reports whether both hold the same keys with deeply equal values.
 func (a Attrs) Equal(o Attrs) bool {
-	if a.n != o.n {
+	if a.Len() != o.Len() {
 		return false
 	}
 	if a.keys != o.keys && !slices.Equal(a.keyList(), o.keyList()) {
@@ -272,7 +277,7 @@ func (a Attrs) String() string {
 // MarshalJSON writes the object encoding/json writes for the same
 // map[string]any: keys in byte order, values as it writes them.
 func (a Attrs) MarshalJSON() ([]byte, error) {
-	return appendAttrs(make([]byte, 0, 32*a.n+2), a)
+	return appendAttrs(make([]byte, 0, 32*a.Len()+2), a)
 }
 
 // UnmarshalJSON reads a JSON object (null: no attrs).

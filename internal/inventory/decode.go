@@ -287,7 +287,7 @@ func decodeTags(b []byte) (Tags, bool) {
 	}
 	slices.SortStableFunc(kv, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
 	kv = lastOfEach(kv, func(e Tag) string { return e.Key })
-	return Tags{slices.Clone(kv)}, true
+	return tagsOf(slices.Clone(kv)), true
 }
 
 // lastOfEach keeps the last of each run of pairs with the same key in a

@@ -128,7 +128,7 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 // keys in byte order (the order Tags keeps them in).
 func appendTags(b []byte, t Tags) []byte {
 	b = append(b, '{')
-	for i, e := range t.kv {
+	for i, e := range t.list() {
 		if i > 0 {
 			b = append(b, ',')
 		}

@@ -44,7 +44,7 @@ type Interner struct {
 	// count the lookups and how many found their set, to stop
 	// remembering new sets when they hardly repeat (every resource with
 	// a Name tag of its own).
-	sets              map[uint64][]Tag
+	sets              map[uint64]Tags
 	seed              maphash.Seed
 	seeded            bool
 	setLooks, setHits int
@@ -56,13 +56,15 @@ type Interner struct {
 
 	// keyLists are the lists of attr keys seen, by their hash, counted
 	// alike.
-	keyLists          map[uint64][]string
+	keyLists          map[uint64]*[]string
 	keyLooks, keyHits int
 
 	arns, text textBlocks
 	vals       blocks[value]
 	keys       blocks[string]
 	tags       blocks[Tag]
+	tagLists   blocks[[]Tag]
+	keyHeads   blocks[[]string]
 	rels       blocks[Relation]
 }
 
@@ -93,22 +95,41 @@ func (t *textBlocks) copy(s string) string {
 	return unsafe.String(&t.buf[at], len(s))
 }
 
-// blockLen is the number of elements of a block of pairs or relations.
-const blockLen = 512
+// blockBytes is the size of a block of pairs, values or relations: 8
+// bytes under 16 KiB, which leaves room for the header the runtime puts
+// before an object of pointers that large (a block of exactly 16 KiB is
+// allocated 18 KiB).
+const blockBytes = 16<<10 - 8
 
 // blocks hands out slices copied into large blocks, each of exactly its
 // length and capacity, so an append to one never reaches the next.
 type blocks[T any] struct{ buf []T }
 
+// blockLen is the number of elements of a block of T.
+func (b *blocks[T]) blockLen() int {
+	var t T
+	return blockBytes / int(unsafe.Sizeof(t))
+}
+
+// one is a pointer to a copy of v in the blocks.
+func (b *blocks[T]) one(v T) *T {
+	if cap(b.buf) == len(b.buf) {
+		b.buf = make([]T, 0, b.blockLen())
+	}
+	b.buf = append(b.buf, v)
+	return &b.buf[len(b.buf)-1]
+}
+
 func (b *blocks[T]) copy(s []T) []T {
 	if len(s) == 0 {
 		return nil
 	}
-	if len(s) > blockLen/8 {
+	n := b.blockLen()
+	if len(s) > n/8 {
 		return slices.Clone(s)
 	}
 	if cap(b.buf)-len(b.buf) < len(s) {
-		b.buf = make([]T, 0, blockLen)
+		b.buf = make([]T, 0, n)
 	}
 	at := len(b.buf)
 	b.buf = append(b.buf, s...)
@@ -198,7 +219,7 @@ func (in *Interner) id(arn, id string) string {
 // a type mostly do), else as a copy of its own, remembered for the next
 // while key lists repeat.
 func (in *Interner) attrSet(a Attrs) Attrs {
-	if a.n == 0 {
+	if a.Len() == 0 {
 		return Attrs{}
 	}
 	vals := in.vals.copy(a.valList())
@@ -213,13 +234,13 @@ func (in *Interner) attrSet(a Attrs) Attrs {
 			*v = in.composite(*v)
 		}
 	}
-	return makeAttrs(in.keyList(a.keyList()), vals)
+	return Attrs{in.keyList(a.keyList()), &vals[0]}
 }
 
 // keyList returns the one copy of a list of attr keys.
-func (in *Interner) keyList(keys []string) []string {
+func (in *Interner) keyList(keys []string) *[]string {
 	if in.keyLists == nil {
-		in.keyLists = make(map[uint64][]string)
+		in.keyLists = make(map[uint64]*[]string)
 	}
 	var h maphash.Hash
 	h.SetSeed(in.hashSeed())
@@ -229,14 +250,15 @@ func (in *Interner) keyList(keys []string) []string {
 	}
 	sum := h.Sum64()
 	in.keyLooks++
-	if c, ok := in.keyLists[sum]; ok && slices.Equal(c, keys) {
+	if c, ok := in.keyLists[sum]; ok && slices.Equal(*c, keys) {
 		in.keyHits++
 		return c
 	}
-	c := in.keys.copy(keys)
-	for i := range c {
-		c[i] = in.keep(c[i])
+	kept := in.keys.copy(keys)
+	for i := range kept {
+		kept[i] = in.keep(kept[i])
 	}
+	c := in.keyHeads.one(kept)
 	if _, taken := in.keyLists[sum]; !taken && (in.keyLooks <= setTrial || in.keyHits*8 >= in.keyLooks) {
 		in.keyLists[sum] = c
 	}
@@ -373,15 +395,16 @@ func (in *Interner) Target(s string) string {
 // same tags, else a copy of them (remembered for the next, while sets
 // repeat).
 func (in *Interner) tagSet(t Tags) Tags {
-	if len(t.kv) == 0 {
+	pairs := t.list()
+	if len(pairs) == 0 {
 		return Tags{}
 	}
 	if in.sets == nil {
-		in.sets = make(map[uint64][]Tag)
+		in.sets = make(map[uint64]Tags)
 	}
 	var h maphash.Hash
 	h.SetSeed(in.hashSeed())
-	for _, e := range t.kv {
+	for _, e := range pairs {
 		// Lengths first, so that sets that concatenate alike hash apart;
 		// a set is shared only when its pairs are equal anyway.
 		h.WriteByte(byte(len(e.Key)))
@@ -391,17 +414,18 @@ func (in *Interner) tagSet(t Tags) Tags {
 	}
 	sum := h.Sum64()
 	in.setLooks++
-	if kv, ok := in.sets[sum]; ok && slices.Equal(kv, t.kv) {
+	if c, ok := in.sets[sum]; ok && slices.Equal(c.list(), pairs) {
 		in.setHits++
-		return Tags{kv}
+		return c
 	}
-	kv := in.tags.copy(t.kv)
+	kv := in.tags.copy(pairs)
 	for i := range kv {
 		e := &kv[i]
 		e.Key, e.Value = in.keep(e.Key), in.keep(e.Value)
 	}
+	c := Tags{in.tagLists.one(kv)}
 	if _, taken := in.sets[sum]; !taken && (in.setLooks <= setTrial || in.setHits*8 >= in.setLooks) {
-		in.sets[sum] = kv
+		in.sets[sum] = c
 	}
-	return Tags{kv}
+	return c
 }

@@ -102,7 +102,7 @@ func TestInternerSettlesIntoBlocks(t *testing.T) {
 		t.Error("the id is not the end of the ARN's bytes")
 	}
 	for _, r := range []*Resource{&a, &b} {
-		if cap(r.Relations) != len(r.Relations) || cap(r.Tags.kv) != len(r.Tags.kv) {
+		if cap(r.Relations) != len(r.Relations) || cap(r.Tags.list()) != len(r.Tags.list()) {
 			t.Errorf("%s: kept slices have room beyond their length", r.ID)
 		}
 	}
