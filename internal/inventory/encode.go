@@ -67,7 +67,7 @@ func (r *Resource) appendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
-	if m := r.ManagedBy; m != (ManagedBy{}) {
+	if m := r.ManagedBy(); m != (ManagedBy{}) {
 		b = append(b, `,"managed_by":{`...)
 		first := true
 		b, first = appendField(b, first, "kind", m.Kind)
@@ -75,7 +75,7 @@ func (r *Resource) appendJSON(b []byte) ([]byte, error) {
 		b, _ = appendField(b, first, "source", m.Source)
 		b = append(b, '}')
 	}
-	if c := r.Creator; c != nil {
+	if c := r.Creator(); c != nil {
 		b = append(b, `,"creator":{`...)
 		first := true
 		b, first = appendField(b, first, "principal", c.Principal)

@@ -64,6 +64,7 @@ type Interner struct {
 	keys       blocks[string]
 	tags       blocks[Tag]
 	tagLists   blocks[[]Tag]
+	origins    blocks[Origin]
 	keyHeads   blocks[[]string]
 	rels       blocks[Relation]
 }
@@ -193,8 +194,14 @@ func (in *Interner) Resource(r *Resource) {
 	r.Tags = in.tagSet(r.Tags)
 	r.Attrs = in.attrSet(r.Attrs)
 	r.Relations = in.relations(r.Relations)
-	if m := &r.ManagedBy; *m != (ManagedBy{}) {
+	if r.Origin != nil {
+		o := r.origin()
+		m := &o.ManagedBy
 		m.Kind, m.Ref, m.Source = in.keep(m.Kind), in.keep(m.Ref), in.keep(m.Source)
+		r.Origin = nil
+		if o != (Origin{}) {
+			r.Origin = in.origins.one(o)
+		}
 	}
 }
 

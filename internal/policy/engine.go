@@ -906,8 +906,8 @@ func (e *Engine) fill(f *finding.Finding, m *match) {
 		References: c.p.References, Actions: c.p.Actions,
 		MonthlyWaste: m.waste, Message: m.msg, Messages: m.msgs,
 	}
-	if r.Creator != nil {
-		f.Creator = r.Creator.Principal
+	if r.Creator() != nil {
+		f.Creator = r.Creator().Principal
 	}
 }
 
