@@ -129,12 +129,19 @@ func (r *Resource) origin() Origin {
 // setOrigin points r at a new Origin (nil when o says nothing), leaving
 // the one its copies share as it was.
 func (r *Resource) setOrigin(o Origin) {
-	if o == (Origin{}) {
+	switch o {
+	case Origin{}:
 		r.Origin = nil
-		return
+	case unmanaged:
+		r.Origin = &unmanaged
+	default:
+		r.Origin = &o
 	}
-	r.Origin = &o
 }
+
+// unmanaged is the one Origin of the resources IaC sources were read for
+// and none manages: every such resource of a scan points at it.
+var unmanaged = Origin{ManagedBy: ManagedBy{Kind: "none"}}
 
 // Creator is who made a resource and how, from CloudTrail.
 type Creator struct {
