@@ -36,7 +36,7 @@ func TestReasonsInThePlannersLanguage(t *testing.T) {
 			for i := range rs {
 				if rs[i].Name == "web" {
 					rs[i].Attrs = inventory.AttrsOf(map[string]any{"iac_desired_count": float64(2)})
-					rs[i].ManagedBy = inventory.ManagedBy{Kind: "terraform", Ref: "aws_ecs_service.web"}
+					rs[i].SetManagedBy(inventory.ManagedBy{Kind: "terraform", Ref: "aws_ecs_service.web"})
 				}
 			}
 			adhoc := c.addService("dev", "adhoc", 1, nil)

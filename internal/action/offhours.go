@@ -202,13 +202,13 @@ func iacWarning(l i18n.Lang, r inventory.Resource, v Verb) string {
 	if r.Type != TypeECSService || v != Stop {
 		return ""
 	}
-	switch r.ManagedBy.Kind {
+	switch r.ManagedBy().Kind {
 	case "terraform":
 		if n, ok := r.Attrs.Value("iac_desired_count").(float64); ok && n > 0 {
-			return l.T("sched.warn.terraform", r.ManagedBy.Ref, int(n))
+			return l.T("sched.warn.terraform", r.ManagedBy().Ref, int(n))
 		}
 	case "cloudformation":
-		return l.T("sched.warn.cloudformation", r.ManagedBy.Ref)
+		return l.T("sched.warn.cloudformation", r.ManagedBy().Ref)
 	}
 	return ""
 }

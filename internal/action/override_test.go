@@ -182,7 +182,7 @@ func TestStopOrderWorkersAndWarnings(t *testing.T) {
 	rs := []inventory.Resource{
 		{ARN: c.addService("dev", "queue", 1, on), Type: TypeECSService, Name: "queue", Tags: inventory.TagsOf(on), Attrs: inventory.AttrsOf(map[string]any{"load_balancers": float64(0)})},
 		{ARN: c.addService("dev", "front", 1, on), Type: TypeECSService, Name: "front", Tags: inventory.TagsOf(on), Attrs: inventory.AttrsOf(map[string]any{"load_balancers": float64(1), "iac_desired_count": float64(3)}),
-			ManagedBy: inventory.ManagedBy{Kind: "terraform", Ref: "aws_ecs_service.front"}},
+			Origin: &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: "terraform", Ref: "aws_ecs_service.front"}}},
 	}
 	c.dbs["db"] = &rdsInstanceAvailable
 	rs = append(rs, inventory.Resource{ARN: arnOf("rds", "db:db"), Type: TypeDBInstance, Name: "db", Tags: inventory.TagsOf(on)})

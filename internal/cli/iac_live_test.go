@@ -25,7 +25,7 @@ func TestIaCLiveAWS(t *testing.T) {
 			Type: "AWS::EC2::VPC", ID: id, State: "available", Attrs: inventory.AttrsOf(map[string]any{"cidr": "10.0.0.0/16", "is_default": false})}
 	}
 	managed, handmade := vpc("vpc-cfn"), vpc("vpc-hand")
-	managed.ManagedBy = inventory.ManagedBy{Kind: "cloudformation", Ref: "network"}
+	managed.SetManagedBy(inventory.ManagedBy{Kind: "cloudformation", Ref: "network"})
 	fake := awsfake.New([]inventory.Resource{managed, handmade}, awsfake.Options{Now: now, TrailEvents: []awsfake.TrailEvent{{
 		Account: acct, Region: region, Name: "CreateVpc", Time: now.AddDate(0, 0, -3),
 		Principal: "arn:aws:iam::" + acct + ":user/alice", UserAgent: "aws-cli/2.15.0", Resource: "vpc-hand"}}})

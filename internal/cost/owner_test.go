@@ -18,7 +18,7 @@ func TestDemoOwnerAgrees(t *testing.T) {
 	c := demoCommon(t)
 	for i := range c.Resources {
 		if i%2 == 0 {
-			c.Resources[i].Creator = &inventory.Creator{Principal: fmt.Sprintf("arn:aws:iam::1:user/u%d", i%7)}
+			c.Resources[i].SetCreator(&inventory.Creator{Principal: fmt.Sprintf("arn:aws:iam::1:user/u%d", i%7)})
 		}
 	}
 	ps, err := policy.Load(ctx, nil, true)

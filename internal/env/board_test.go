@@ -138,9 +138,9 @@ func TestDiff(t *testing.T) {
 	}
 	// An instance matched by its Terraform address despite its name.
 	tfA := res("arn:i:stg", "AWS::EC2::Instance", "stg-bastion", "stg", "running", map[string]any{"instance_type": "t3.small"})
-	tfA.ManagedBy = inventory.ManagedBy{Kind: "terraform", Ref: "module.stg.aws_instance.bastion"}
+	tfA.SetManagedBy(inventory.ManagedBy{Kind: "terraform", Ref: "module.stg.aws_instance.bastion"})
 	tfB := res("arn:i:prod", "AWS::EC2::Instance", "bastion-production", "prod", "running", map[string]any{"instance_type": "t3.small"})
-	tfB.ManagedBy = inventory.ManagedBy{Kind: "terraform", Ref: "module.prod.aws_instance.bastion"}
+	tfB.SetManagedBy(inventory.ManagedBy{Kind: "terraform", Ref: "module.prod.aws_instance.bastion"})
 	rs = append(rs, tfA, tfB)
 	o := DefaultDiffOptions()
 	o.Keys = keys

@@ -219,10 +219,10 @@ func matchAny(pats []string, s string) bool {
 func (o DiffOptions) keys(strat string, r *inventory.Resource, envValue string) []string {
 	switch strat {
 	case "iac":
-		if r.ManagedBy.Ref == "" || r.ManagedBy.Kind == "none" || r.ManagedBy.Kind == "service" {
+		if r.ManagedBy().Ref == "" || r.ManagedBy().Kind == "none" || r.ManagedBy().Kind == "service" {
 			return nil
 		}
-		return []string{r.Type + "|iac|" + r.ManagedBy.Kind + ":" + o.neutral(r.ManagedBy.Ref, r, envValue)}
+		return []string{r.Type + "|iac|" + r.ManagedBy().Kind + ":" + o.neutral(r.ManagedBy().Ref, r, envValue)}
 	case "tag":
 		var out []string
 		for _, k := range o.MatchTags {

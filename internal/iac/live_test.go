@@ -58,10 +58,10 @@ func TestEnrichLiveClients(t *testing.T) {
 	if diff := cmp.Diff([]string{"cloudtrail 222222222222/us-east-1: lookup CreateFunction events: AccessDenied"}, problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
-	if got := col.Resources[0].ManagedBy; got.Kind != "cloudformation" || got.Ref != "api" {
+	if got := col.Resources[0].ManagedBy(); got.Kind != "cloudformation" || got.Ref != "api" {
 		t.Errorf("managed-by = %+v, want the api stack", got)
 	}
-	if col.Resources[0].Creator != nil {
-		t.Errorf("creator = %+v, want none: the trail was not read", col.Resources[0].Creator)
+	if col.Resources[0].Creator() != nil {
+		t.Errorf("creator = %+v, want none: the trail was not read", col.Resources[0].Creator())
 	}
 }

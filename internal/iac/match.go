@@ -442,8 +442,8 @@ func (m *matcher) classify(opts Options) {
 		cl := m.claims[i]
 		switch {
 		case len(cl) > 0:
-			r.ManagedBy = inventory.ManagedBy{Kind: cl[0].kind, Ref: cl[0].ref, Source: cl[0].source}
-			e.ManagedBy, e.StateFile, e.Address = r.ManagedBy, cl[0].place.StateFile, cl[0].place.Address
+			r.SetManagedBy(inventory.ManagedBy{Kind: cl[0].kind, Ref: cl[0].ref, Source: cl[0].source})
+			e.ManagedBy, e.StateFile, e.Address = r.ManagedBy(), cl[0].place.StateFile, cl[0].place.Address
 			if ignored {
 				m.res.Ignored++
 				continue
@@ -453,12 +453,12 @@ func (m *matcher) classify(opts Options) {
 				m.res.Duplicates = append(m.res.Duplicates, Duplicate{ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, System: e.System, Places: places})
 			}
 		case isDefault(r) && !opts.IncludeDefaults:
-			r.ManagedBy = inventory.ManagedBy{Kind: KindService, Ref: "default"}
+			r.SetManagedBy(inventory.ManagedBy{Kind: KindService, Ref: "default"})
 			m.res.Excluded++
 		default:
 			if parent := m.parent(r); parent != "" {
-				r.ManagedBy = inventory.ManagedBy{Kind: KindService, Ref: parent}
-				e.ManagedBy = r.ManagedBy
+				r.SetManagedBy(inventory.ManagedBy{Kind: KindService, Ref: parent})
+				e.ManagedBy = r.ManagedBy()
 				if ignored {
 					m.res.Ignored++
 					continue
@@ -466,8 +466,8 @@ func (m *matcher) classify(opts Options) {
 				m.res.Attributed = append(m.res.Attributed, e)
 				continue
 			}
-			r.ManagedBy = inventory.ManagedBy{Kind: KindNone}
-			e.ManagedBy = r.ManagedBy
+			r.SetManagedBy(inventory.ManagedBy{Kind: KindNone})
+			e.ManagedBy = r.ManagedBy()
 			if ignored {
 				m.res.Ignored++
 				continue
@@ -567,7 +567,7 @@ func relTarget(r *inventory.Resource, kind, fallback string) string {
 func (m *matcher) entry(r *inventory.Resource, now time.Time) Entry {
 	e := Entry{
 		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, ID: r.ID, Name: r.Name,
-		Tags: r.Tags.Map(), Creator: r.Creator, Created: r.Created, MonthlyCost: r.MonthlyCost,
+		Tags: r.Tags.Map(), Creator: r.Creator(), Created: r.Created, MonthlyCost: r.MonthlyCost,
 	}
 	e.System, _ = r.Tag("system")
 	e.Env, _ = r.Tag("env")

@@ -36,7 +36,7 @@ func testEstate() []inventory.Resource {
 	hand := r("AWS::S3::Bucket", "arn:aws:s3:::hand-made-bucket", "hand-made-bucket", app, nil)
 	hand.Created = testNow.AddDate(0, 0, -200)
 	hand.MonthlyCost = 12.5
-	hand.Creator = &inventory.Creator{Principal: "arn:aws:iam::111111111111:user/alice", Via: "console"}
+	hand.SetCreator(&inventory.Creator{Principal: "arn:aws:iam::111111111111:user/alice", Via: "console"})
 	return []inventory.Resource{
 		{ARN: "arn:aws:iam::" + acct + ":root", Account: acct, Region: "global", Type: "AWS::::Account", ID: acct},
 		r("AWS::EC2::Instance", ec2ARN("instance/i-0aaa000000000000a"), "i-0aaa000000000000a", app, nil),
@@ -248,14 +248,14 @@ func TestAttribute(t *testing.T) {
 				want, ok := tc.want.Managed[r.ARN]
 				switch {
 				case r.Type == "AWS::::Account":
-					if r.ManagedBy != (inventory.ManagedBy{}) {
-						t.Errorf("%s: managed by %+v, want nothing", r.ARN, r.ManagedBy)
+					if r.ManagedBy() != (inventory.ManagedBy{}) {
+						t.Errorf("%s: managed by %+v, want nothing", r.ARN, r.ManagedBy())
 					}
 				case ok:
-					if got := r.ManagedBy.Source + " " + r.ManagedBy.Ref; got != want && got != want+".root_block_device" {
+					if got := r.ManagedBy().Source + " " + r.ManagedBy().Ref; got != want && got != want+".root_block_device" {
 						t.Errorf("%s: managed by %q, want %q", r.ARN, got, want)
 					}
-				case r.ManagedBy.Kind == "":
+				case r.ManagedBy().Kind == "":
 					t.Errorf("%s: ManagedBy not set", r.ARN)
 				}
 			}
@@ -286,7 +286,7 @@ func TestAttributeStacks(t *testing.T) {
 	}
 	var got []inventory.ManagedBy
 	for _, r := range rs {
-		got = append(got, r.ManagedBy)
+		got = append(got, r.ManagedBy())
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("managed by (-want +got):\n%s", diff)

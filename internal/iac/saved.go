@@ -30,14 +30,14 @@ func Tally(rs []inventory.Resource, now time.Time) (*Result, bool) {
 			continue
 		}
 		e := m.entry(r, now)
-		e.ManagedBy = r.ManagedBy
+		e.ManagedBy = r.ManagedBy()
 		switch k {
 		case savedUnmanaged:
 			res.Unmanaged = append(res.Unmanaged, e)
 		case savedAttributed:
 			res.Attributed = append(res.Attributed, e)
 		default:
-			e.StateFile, e.Address = r.ManagedBy.Source, r.ManagedBy.Ref
+			e.StateFile, e.Address = r.ManagedBy().Source, r.ManagedBy().Ref
 			res.Managed = append(res.Managed, e)
 		}
 	}
@@ -61,13 +61,13 @@ const (
 
 func savedKind(r *inventory.Resource) savedClass {
 	switch {
-	case notCounted[r.Type] || r.ManagedBy.Kind == "":
+	case notCounted[r.Type] || r.ManagedBy().Kind == "":
 		return savedSkip
-	case r.ManagedBy.Kind == KindNone:
+	case r.ManagedBy().Kind == KindNone:
 		return savedUnmanaged
-	case r.ManagedBy.Kind == KindService && r.ManagedBy.Ref == "default":
+	case r.ManagedBy().Kind == KindService && r.ManagedBy().Ref == "default":
 		return savedExcluded
-	case r.ManagedBy.Kind == KindService:
+	case r.ManagedBy().Kind == KindService:
 		return savedAttributed
 	}
 	return savedManaged
@@ -92,7 +92,7 @@ func TallyGroups(gs []Group) (*Result, bool) {
 	acct, sys, typ := map[string]*Ratio{}, map[string]*Ratio{}, map[string]*Ratio{}
 	known := false
 	for _, g := range gs {
-		k := savedKind(&inventory.Resource{Type: g.Type, ManagedBy: g.ManagedBy})
+		k := savedKind(&inventory.Resource{Type: g.Type, Origin: inventory.NewOrigin(g.ManagedBy, nil)})
 		if k == savedSkip || g.Resources <= 0 {
 			continue
 		}
@@ -142,6 +142,6 @@ func UncountedTypes() []string {
 func UnmanagedEntry(r *inventory.Resource, now time.Time) Entry {
 	var m matcher
 	e := m.entry(r, now)
-	e.ManagedBy = r.ManagedBy
+	e.ManagedBy = r.ManagedBy()
 	return e
 }

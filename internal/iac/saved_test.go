@@ -11,7 +11,7 @@ func TestTally(t *testing.T) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	res := func(arn, account, kind, ref string) inventory.Resource {
 		return inventory.Resource{ARN: arn, Account: account, Type: "AWS::S3::Bucket", Tags: inventory.TagsOf(map[string]string{"system": "shop"}),
-			ManagedBy: inventory.ManagedBy{Kind: kind, Ref: ref, Source: "s3://states/a.tfstate"}, Created: now.AddDate(0, 0, -10)}
+			Origin: &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: kind, Ref: ref, Source: "s3://states/a.tfstate"}}, Created: now.AddDate(0, 0, -10)}
 	}
 	rs := []inventory.Resource{
 		res("a", "111", KindTerraform, "aws_s3_bucket.a"),
@@ -19,7 +19,7 @@ func TestTally(t *testing.T) {
 		res("c", "222", KindNone, ""),
 		res("d", "222", KindService, "a"),       // counts as its parent
 		res("e", "222", KindService, "default"), // the default VPC and its kin
-		{ARN: "f", Account: "222", Type: "AWS::::Account", ManagedBy: inventory.ManagedBy{Kind: KindNone}},
+		{ARN: "f", Account: "222", Type: "AWS::::Account", Origin: &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: KindNone}}},
 	}
 	got, ok := Tally(rs, now)
 	if !ok {

@@ -35,7 +35,7 @@ func TestTallyGroups(t *testing.T) {
 				if i%11 == 10 {
 					typ = "AWS::::Account"
 				}
-				r := inventory.Resource{ARN: fmt.Sprintf("arn:aws:s3:::b%d", i), Account: []string{"111111111111", "222222222222"}[i%2], Type: typ, ID: fmt.Sprint(i), ManagedBy: mb}
+				r := inventory.Resource{ARN: fmt.Sprintf("arn:aws:s3:::b%d", i), Account: []string{"111111111111", "222222222222"}[i%2], Type: typ, ID: fmt.Sprint(i), Origin: &inventory.Origin{ManagedBy: mb}}
 				if s := []string{"shop", "", "search", "shop"}[i%4]; s != "" {
 					r.Tags = inventory.NewTags("system", s)
 				}
@@ -52,7 +52,7 @@ func TestTallyGroups(t *testing.T) {
 			counts := map[key]int{}
 			for i := range rs {
 				sys, _ := rs[i].Tag("system")
-				counts[key{rs[i].Account, sys, rs[i].Type, rs[i].ManagedBy.Kind, rs[i].ManagedBy.Ref == "default"}]++
+				counts[key{rs[i].Account, sys, rs[i].Type, rs[i].ManagedBy().Kind, rs[i].ManagedBy().Ref == "default"}]++
 			}
 			var gs []Group
 			for k, c := range counts {

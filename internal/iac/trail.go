@@ -356,7 +356,7 @@ func SetCreators(rs []inventory.Resource, events []Event, now time.Time, lookbac
 	n := 0
 	for i := range rs {
 		r := &rs[i]
-		if r.Creator != nil {
+		if r.Creator() != nil {
 			continue
 		}
 		names := creationEvents[r.Type]
@@ -371,10 +371,10 @@ func SetCreators(rs []inventory.Resource, events []Event, now time.Time, lookbac
 		}
 		switch {
 		case best != nil:
-			r.Creator = &inventory.Creator{Principal: best.Principal, UserAgent: best.UserAgent, Via: best.Via, At: best.Time}
+			r.SetCreator(&inventory.Creator{Principal: best.Principal, UserAgent: best.UserAgent, Via: best.Via, At: best.Time})
 			n++
 		case len(names) > 0 && (r.Created.IsZero() || r.Created.Before(now.Add(-lookback))):
-			r.Creator = &inventory.Creator{Via: ViaUnknown}
+			r.SetCreator(&inventory.Creator{Via: ViaUnknown})
 		}
 	}
 	return n

@@ -61,7 +61,7 @@ func TestTrailLogsSetCreators(t *testing.T) {
 	old := inventory.Resource{ARN: ec2ARN("volume/vol-0old"), Account: acct, Region: region, Type: "AWS::EC2::Volume", ID: "vol-0old", Created: testNow.AddDate(-1, 0, 0)}
 	rs = append(rs, recent, old)
 	for i := range rs {
-		rs[i].Creator = nil
+		rs[i].SetCreator(nil)
 	}
 	if n := SetCreators(rs, events, testNow, LookupWindow); n != 4 {
 		t.Errorf("creators from events = %d, want 4", n)
@@ -81,11 +81,11 @@ func TestTrailLogsSetCreators(t *testing.T) {
 		w, ok := want[r.ARN]
 		switch {
 		case ok:
-			if diff := cmp.Diff(w, r.Creator); diff != "" {
+			if diff := cmp.Diff(w, r.Creator()); diff != "" {
 				t.Errorf("%s creator (-want +got):\n%s", r.ARN, diff)
 			}
-		case r.ARN == recent.ARN && r.Creator != nil:
-			t.Errorf("%s: created 10 days ago with no event, creator = %+v, want none", r.ARN, r.Creator)
+		case r.ARN == recent.ARN && r.Creator() != nil:
+			t.Errorf("%s: created 10 days ago with no event, creator = %+v, want none", r.ARN, r.Creator())
 		}
 	}
 }
@@ -180,10 +180,10 @@ func TestSetCreatorsSameAccount(t *testing.T) {
 	if n := SetCreators(rs, events, made.AddDate(0, 0, 10), LookupWindow); n != 1 {
 		t.Errorf("creators set = %d, want 1", n)
 	}
-	if rs[0].Creator == nil || rs[0].Creator.Principal != "arn:aws:iam::111111111111:user/a" {
-		t.Errorf("account 1's log group: creator %+v", rs[0].Creator)
+	if rs[0].Creator() == nil || rs[0].Creator().Principal != "arn:aws:iam::111111111111:user/a" {
+		t.Errorf("account 1's log group: creator %+v", rs[0].Creator())
 	}
-	if rs[1].Creator != nil {
-		t.Errorf("account 2's log group took account 1's event: %+v", rs[1].Creator)
+	if rs[1].Creator() != nil {
+		t.Errorf("account 2's log group took account 1's event: %+v", rs[1].Creator())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // Attr is one key and value of a resource's attrs.
@@ -16,27 +17,65 @@ type Attr struct {
 	Value any
 }
 
-// Attrs is a resource's normalized describe output: pairs sorted by key,
-// each key once, values JSON values only (string, float64, bool, nil,
-// []any, map[string]any). One slice of pairs instead of a map per resource
-// is about half the memory at five attrs (a Go map is at least one 8-slot
-// group), and the scalars among the values are held typed, not boxed in
-// an interface (see value): 32 bytes a pair.
+// Attrs is a resource's normalized describe output: keys sorted, each
+// once, values JSON values only (string, float64, bool, nil, []any,
+// map[string]any). The keys and the values are held apart: resources of
+// a type mostly have the same keys, and a reader shares one list of them
+// (Interner), so a resource holds only its values, 16 bytes each; the
+// scalars among them are held typed, not boxed in an interface (see
+// value). A map per resource was about four times this at five attrs.
 //
-// Attrs is a value: Set and Delete make new pairs rather than change the
-// ones a copy of the same Attrs shares (the values themselves, lists and
-// objects, are shared as a map's were). The zero value is no attrs. It
-// encodes to JSON as the object a map[string]any would, byte for byte, so
-// stored bodies and hashes do not change.
+// Attrs is a value: Set and Delete make new keys and values rather than
+// change the ones a copy of the same Attrs shares (the values themselves,
+// lists and objects, are shared as a map's were, and never changed in
+// place). The zero value is no attrs. It encodes to JSON as the object a
+// map[string]any would, byte for byte, so stored bodies and hashes do not
+// change.
 type Attrs struct {
-	kv []attr
+	// keys is the list of keys, vals the first of as many values; the
+	// lists are never changed once an Attrs holds them.
+	keys *[]string
+	vals *value
 }
 
-// attr is one pair as Attrs holds it.
+// attr is one pair, as Attrs are built.
 type attr struct {
 	key string
 	v   value
 }
+
+// makeAttrs holds keys and vals (of the same length, keys sorted and
+// each once) as they are.
+func makeAttrs(keys []string, vals []value) Attrs {
+	if len(keys) == 0 {
+		return Attrs{}
+	}
+	return Attrs{&keys, &vals[0]}
+}
+
+// attrsOfPairs makes Attrs of pairs sorted by key, each key once.
+func attrsOfPairs(kv []attr) Attrs {
+	if len(kv) == 0 {
+		return Attrs{}
+	}
+	keys := make([]string, len(kv))
+	vals := make([]value, len(kv))
+	for i, e := range kv {
+		keys[i], vals[i] = e.key, e.v
+	}
+	return makeAttrs(keys, vals)
+}
+
+// keyList and valList are the keys and the values; neither may be
+// changed.
+func (a Attrs) keyList() []string {
+	if a.keys == nil {
+		return nil
+	}
+	return *a.keys
+}
+
+func (a Attrs) valList() []value { return unsafe.Slice(a.vals, len(a.keyList())) }
 
 // AttrsOf makes Attrs from a map (nil or empty: no attrs).
 func AttrsOf(m map[string]any) Attrs {
@@ -48,25 +87,26 @@ func AttrsOf(m map[string]any) Attrs {
 		kv = append(kv, attr{k, valueOf(v)})
 	}
 	slices.SortFunc(kv, func(a, b attr) int { return strings.Compare(a.key, b.key) })
-	return Attrs{kv}
+	return attrsOfPairs(kv)
 }
 
 func (a Attrs) find(key string) (int, bool) {
-	return slices.BinarySearchFunc(a.kv, key, func(e attr, k string) int { return strings.Compare(e.key, k) })
+	return slices.BinarySearch(a.keyList(), key)
 }
 
-// lookup returns the pair of the key.
+// lookup returns the value of the key.
 func (a Attrs) lookup(key string) (value, bool) {
-	if len(a.kv) <= 8 {
-		for i := range a.kv {
-			if a.kv[i].key == key {
-				return a.kv[i].v, true
+	keys := a.keyList()
+	if len(keys) <= 8 {
+		for i := range keys {
+			if keys[i] == key {
+				return a.valList()[i], true
 			}
 		}
 		return value{}, false
 	}
 	if i, ok := a.find(key); ok {
-		return a.kv[i].v, true
+		return a.valList()[i], true
 	}
 	return value{}, false
 }
@@ -100,16 +140,17 @@ func (a Attrs) Has(key string) bool {
 }
 
 // Len is the number of attrs.
-func (a Attrs) Len() int { return len(a.kv) }
+func (a Attrs) Len() int { return len(a.keyList()) }
 
 // IsZero reports whether there are no attrs (JSON omits them then).
-func (a Attrs) IsZero() bool { return len(a.kv) == 0 }
+func (a Attrs) IsZero() bool { return a.Len() == 0 }
 
 // All yields the attrs in key order.
 func (a Attrs) All() iter.Seq2[string, any] {
 	return func(yield func(string, any) bool) {
-		for _, e := range a.kv {
-			if !yield(e.key, e.v.any()) {
+		vals := a.valList()
+		for i, k := range a.keyList() {
+			if !yield(k, vals[i].any()) {
 				return
 			}
 		}
@@ -119,8 +160,8 @@ func (a Attrs) All() iter.Seq2[string, any] {
 // Keys yields the keys in order.
 func (a Attrs) Keys() iter.Seq[string] {
 	return func(yield func(string) bool) {
-		for _, e := range a.kv {
-			if !yield(e.key) {
+		for _, k := range a.keyList() {
+			if !yield(k) {
 				return
 			}
 		}
@@ -129,12 +170,13 @@ func (a Attrs) Keys() iter.Seq[string] {
 
 // Pairs returns the attrs in key order, as a new slice.
 func (a Attrs) Pairs() []Attr {
-	if len(a.kv) == 0 {
+	if a.Len() == 0 {
 		return nil
 	}
-	out := make([]Attr, len(a.kv))
-	for i, e := range a.kv {
-		out[i] = Attr{e.key, e.v.any()}
+	out := make([]Attr, a.Len())
+	vals := a.valList()
+	for i, k := range a.keyList() {
+		out[i] = Attr{k, vals[i].any()}
 	}
 	return out
 }
@@ -142,12 +184,13 @@ func (a Attrs) Pairs() []Attr {
 // Map returns the attrs as a new map (nil when there are none); the values
 // are shared, not copied.
 func (a Attrs) Map() map[string]any {
-	if len(a.kv) == 0 {
+	if a.Len() == 0 {
 		return nil
 	}
-	m := make(map[string]any, len(a.kv))
-	for _, e := range a.kv {
-		m[e.key] = e.v.any()
+	m := make(map[string]any, a.Len())
+	vals := a.valList()
+	for i, k := range a.keyList() {
+		m[k] = vals[i].any()
 	}
 	return m
 }
@@ -155,14 +198,15 @@ func (a Attrs) Map() map[string]any {
 // Set gives the key a value, adding it when absent.
 func (a *Attrs) Set(key string, v any) {
 	i, ok := a.find(key)
-	kv := make([]attr, len(a.kv), len(a.kv)+1)
-	copy(kv, a.kv)
 	if ok {
-		kv[i].v = valueOf(v)
-	} else {
-		kv = slices.Insert(kv, i, attr{key, valueOf(v)})
+		vals := slices.Clone(a.valList())
+		vals[i] = valueOf(v)
+		*a = makeAttrs(a.keyList(), vals)
+		return
 	}
-	a.kv = kv
+	keys := slices.Insert(slices.Clip(a.keyList()), i, key)
+	vals := slices.Insert(slices.Clip(a.valList()), i, valueOf(v))
+	*a = makeAttrs(keys, vals)
 }
 
 // Delete removes the key, if present.
@@ -171,20 +215,24 @@ func (a *Attrs) Delete(key string) {
 	if !ok {
 		return
 	}
-	if len(a.kv) == 1 {
-		a.kv = nil
+	if a.Len() == 1 {
+		*a = Attrs{}
 		return
 	}
-	a.kv = slices.Delete(slices.Clone(a.kv), i, i+1)
+	*a = makeAttrs(slices.Delete(slices.Clone(a.keyList()), i, i+1), slices.Delete(slices.Clone(a.valList()), i, i+1))
 }
 
 // Equal reports whether both hold the same keys with deeply equal values.
 func (a Attrs) Equal(o Attrs) bool {
-	if len(a.kv) != len(o.kv) {
+	if a.Len() != o.Len() {
 		return false
 	}
-	for i := range a.kv {
-		if a.kv[i].key != o.kv[i].key || !a.kv[i].v.equal(o.kv[i].v) {
+	if a.keys != o.keys && !slices.Equal(a.keyList(), o.keyList()) {
+		return false
+	}
+	av, ov := a.valList(), o.valList()
+	for i := range av {
+		if !av[i].equal(ov[i]) {
 			return false
 		}
 	}
@@ -215,11 +263,12 @@ func (v value) equal(o value) bool {
 func (a Attrs) String() string {
 	var b strings.Builder
 	b.WriteByte('{')
-	for i, e := range a.kv {
+	vals := a.valList()
+	for i, k := range a.keyList() {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		fmt.Fprintf(&b, "%s=%v", e.key, e.v.any())
+		fmt.Fprintf(&b, "%s=%v", k, vals[i].any())
 	}
 	b.WriteByte('}')
 	return b.String()
@@ -228,7 +277,7 @@ func (a Attrs) String() string {
 // MarshalJSON writes the object encoding/json writes for the same
 // map[string]any: keys in byte order, values as it writes them.
 func (a Attrs) MarshalJSON() ([]byte, error) {
-	return appendAttrs(make([]byte, 0, 32*len(a.kv)+2), a)
+	return appendAttrs(make([]byte, 0, 32*a.Len()+2), a)
 }
 
 // UnmarshalJSON reads a JSON object (null: no attrs).

@@ -32,12 +32,13 @@ func CheckAttrs(r *Resource) error {
 	if !ok {
 		return nil
 	}
-	for _, e := range r.Attrs.kv {
-		doc, ok := ti.Attrs[e.key]
-		if !ok || scalarOK(doc, e.v.kind()) {
+	vals := r.Attrs.valList()
+	for i, k := range r.Attrs.keyList() {
+		doc, ok := ti.Attrs[k]
+		if !ok || scalarOK(doc, vals[i].kind()) {
 			continue
 		}
-		if err := CheckAttr(doc, e.key, e.v.any()); err != nil {
+		if err := CheckAttr(doc, k, vals[i].any()); err != nil {
 			return err
 		}
 	}

@@ -260,7 +260,7 @@ func decodeAttrs(b []byte) (Attrs, bool) {
 	// A key given twice keeps its last value, as in a map.
 	slices.SortStableFunc(kv, func(a, b attr) int { return strings.Compare(a.key, b.key) })
 	kv = lastOfEach(kv, func(e attr) string { return e.key })
-	return Attrs{slices.Clone(kv)}, true
+	return attrsOfPairs(kv), true
 }
 
 // decodeTags is the fast path of Tags.UnmarshalJSON.
@@ -287,7 +287,7 @@ func decodeTags(b []byte) (Tags, bool) {
 	}
 	slices.SortStableFunc(kv, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
 	kv = lastOfEach(kv, func(e Tag) string { return e.Key })
-	return Tags{slices.Clone(kv)}, true
+	return tagsOf(slices.Clone(kv)), true
 }
 
 // lastOfEach keeps the last of each run of pairs with the same key in a

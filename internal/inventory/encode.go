@@ -67,7 +67,7 @@ func (r *Resource) appendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
-	if m := r.ManagedBy; m != (ManagedBy{}) {
+	if m := r.ManagedBy(); m != (ManagedBy{}) {
 		b = append(b, `,"managed_by":{`...)
 		first := true
 		b, first = appendField(b, first, "kind", m.Kind)
@@ -75,7 +75,7 @@ func (r *Resource) appendJSON(b []byte) ([]byte, error) {
 		b, _ = appendField(b, first, "source", m.Source)
 		b = append(b, '}')
 	}
-	if c := r.Creator; c != nil {
+	if c := r.Creator(); c != nil {
 		b = append(b, `,"creator":{`...)
 		first := true
 		b, first = appendField(b, first, "principal", c.Principal)
@@ -128,7 +128,7 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 // keys in byte order (the order Tags keeps them in).
 func appendTags(b []byte, t Tags) []byte {
 	b = append(b, '{')
-	for i, e := range t.kv {
+	for i, e := range t.list() {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -143,7 +143,9 @@ func appendTags(b []byte, t Tags) []byte {
 func appendAttrs(b []byte, a Attrs) ([]byte, error) {
 	b = append(b, '{')
 	var err error
-	for i, e := range a.kv {
+	vals := a.valList()
+	for i, key := range a.keyList() {
+		e := attr{key, vals[i]}
 		if i > 0 {
 			b = append(b, ',')
 		}

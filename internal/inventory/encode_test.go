@@ -19,9 +19,9 @@ func TestAppendJSONIsEncodingJSON(t *testing.T) {
 			"i": math.MaxFloat64, "j": math.SmallestNonzeroFloat64, "k": 5e-324, "l": 123e-10}), MonthlyCost: 1e-9},
 		"nested": {Attrs: AttrsOf(map[string]any{"m": map[string]any{"z": []any{nil, true, false, "s", 1.5, map[string]any{}, []any{}}, "a": nil},
 			"nil map": map[string]any(nil), "nil list": []any(nil), "strings": []string{"x", "<y>"}, "int": 3, "struct": Relation{"k", "t"}})},
-		"managed and creator": {ManagedBy: ManagedBy{Ref: "module.x"}, Creator: &Creator{At: time.Date(2024, 2, 3, 4, 5, 6, 7, jst)}},
-		"creator fields":      {Creator: &Creator{Principal: "arn:p", Via: "console"}},
-		"empty creator":       {Creator: &Creator{}, Created: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"managed and creator": {Origin: &Origin{ManagedBy: ManagedBy{Ref: "module.x"}, Creator: &Creator{At: time.Date(2024, 2, 3, 4, 5, 6, 7, jst)}}},
+		"creator fields":      {Origin: &Origin{Creator: &Creator{Principal: "arn:p", Via: "console"}}},
+		"empty creator":       {Origin: &Origin{Creator: &Creator{}}, Created: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)},
 		"empty collections":   {Tags: TagsOf(map[string]string{}), Attrs: AttrsOf(map[string]any{}), Relations: []Relation{}},
 	}
 	for name, r := range tests {
@@ -36,8 +36,8 @@ func fullResource() Resource {
 		ARN: "arn:aws:ec2:us-east-1:1:instance/i-1", Account: "1", Region: "us-east-1", Type: "AWS::EC2::Instance", ID: "i-1", Name: "web",
 		Tags: TagsOf(map[string]string{"Owner": "team-a", "env": "prod", "Env": "dev"}), Created: time.Date(2023, 5, 6, 7, 8, 9, 123456789, time.UTC),
 		State: "running", Attrs: AttrsOf(map[string]any{"instance_type": "t3.micro", "cpu": 2.0, "public": true, "sgs": []any{"sg-1", "sg-2"}}),
-		Relations: []Relation{{RelUsesSG, "sg-1"}, {RelInSubnet, "subnet-1"}}, ManagedBy: ManagedBy{Kind: "terraform", Ref: "aws_instance.web", Source: "s3://state"},
-		Creator: &Creator{Principal: "arn:aws:iam::1:user/a", UserAgent: "console", Via: "console", At: time.Date(2023, 5, 6, 7, 8, 9, 0, time.UTC)}, MonthlyCost: 7.5,
+		Relations: []Relation{{RelUsesSG, "sg-1"}, {RelInSubnet, "subnet-1"}}, Origin: &Origin{ManagedBy: ManagedBy{Kind: "terraform", Ref: "aws_instance.web", Source: "s3://state"},
+			Creator: &Creator{Principal: "arn:aws:iam::1:user/a", UserAgent: "console", Via: "console", At: time.Date(2023, 5, 6, 7, 8, 9, 0, time.UTC)}}, MonthlyCost: 7.5,
 	}
 }
 
@@ -77,7 +77,7 @@ func FuzzEncode(f *testing.F) {
 			Relations: []Relation{{kind, target}, {target, kind}}, MonthlyCost: num}
 		if created != 0 {
 			r.Created = time.Unix(0, created).UTC()
-			r.Creator = &Creator{Via: s, At: time.Unix(created%1e12, 0).In(time.FixedZone("", int(created%50000)))}
+			r.SetCreator(&Creator{Via: s, At: time.Unix(created%1e12, 0).In(time.FixedZone("", int(created%50000)))})
 		}
 		checkEncoding(t, &r)
 		if _, _, err := r.Encode(); err == nil {

@@ -71,3 +71,70 @@ func TestInternerSharesTagSets(t *testing.T) {
 		t.Error("a set seen before is no longer shared once new sets are not remembered")
 	}
 }
+
+// A settled resource keeps its ids in its ARN's bytes, has pairs and
+// relations of its own length (an append never reaches the next
+// resource's), and the resource it was made from is left as it was.
+func TestInternerSettlesIntoBlocks(t *testing.T) {
+	var in Interner
+	src := Resource{
+		ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0abc", ID: "i-0abc", Type: "AWS::EC2::Instance",
+		Tags:      NewTags("env", "prod"),
+		Attrs:     AttrsOf(map[string]any{"instance_type": "t3.micro", "sgs": []any{"sg-1", "sg-2"}}),
+		Relations: []Relation{{RelInSubnet, "arn:aws:ec2:ap-northeast-1:111111111111:subnet/subnet-1"}},
+	}
+	want, _, err := src.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := src, src
+	b.ARN = "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0def"
+	b.ID = "i-0def"
+	in.Resource(&a)
+	in.Resource(&b)
+	if got, _, _ := a.Encode(); string(got) != string(want) {
+		t.Errorf("settled resource encodes as\n%s\nwant\n%s", got, want)
+	}
+	if got, _, _ := src.Encode(); string(got) != string(want) || &src.Relations[0] == &a.Relations[0] || unsafe.StringData(src.ARN) == unsafe.StringData(a.ARN) {
+		t.Error("the resource settled was changed or is shared with the settled one")
+	}
+	if unsafe.StringData(a.ID) != unsafe.StringData(a.ARN[len(a.ARN)-len(a.ID):]) {
+		t.Error("the id is not the end of the ARN's bytes")
+	}
+	for _, r := range []*Resource{&a, &b} {
+		if cap(r.Relations) != len(r.Relations) || cap(r.Tags.list()) != len(r.Tags.list()) {
+			t.Errorf("%s: kept slices have room beyond their length", r.ID)
+		}
+	}
+	a.Relations = append(a.Relations, Relation{RelUsesSG, "sg"})
+	if len(b.Relations) != 1 || b.Relations[0].Kind != RelInSubnet {
+		t.Errorf("an append to one resource's relations changed the next: %v", b.Relations)
+	}
+	if in.Target(b.Relations[0].Target) != in.Target(strings.Clone(a.Relations[0].Target)) ||
+		unsafe.StringData(in.Target(b.Relations[0].Target)) != unsafe.StringData(in.Target(strings.Clone(a.Relations[0].Target))) {
+		t.Error("a relation target seen twice is not one copy")
+	}
+	la, _ := a.Attrs.Typed("sgs")
+	lb, _ := b.Attrs.Typed("sgs")
+	if la.v.p != lb.v.p {
+		t.Error("equal lists in attrs are not shared")
+	}
+	if a.Attrs.keys != b.Attrs.keys {
+		t.Error("attrs of the same keys do not share the list of them")
+	}
+	b.Attrs.Set("ami", "ami-1")
+	b.Attrs.Set("instance_type", "t3.large")
+	if a.Attrs.Len() != 2 || a.Attrs.Value("instance_type") != "t3.micro" || b.Attrs.Value("ami") != "ami-1" || b.Attrs.Value("instance_type") != "t3.large" {
+		t.Errorf("a change to one resource's attrs reached the other: %v, %v", a.Attrs, b.Attrs)
+	}
+	rs := []Resource{a, b}
+	in.Compact(rs)
+	la, _ = rs[0].Attrs.Typed("sgs")
+	lb, _ = rs[1].Attrs.Typed("sgs")
+	if la.v.p != lb.v.p || la.v.p == src.Attrs.valList()[1].p {
+		t.Error("compacting did not give the two resources one new copy of their list")
+	}
+	if got, _, _ := rs[1].Encode(); !strings.Contains(string(got), `"sgs":["sg-1","sg-2"]`) {
+		t.Errorf("compacted resource encodes as %s", got)
+	}
+}

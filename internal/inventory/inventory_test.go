@@ -203,3 +203,31 @@ func TestEveryTypeDocumentsItsAttrs(t *testing.T) {
 		}
 	}
 }
+
+// Setting managed-by or creator on a copy leaves the resource it was
+// copied from as it was, and a resource with neither holds no Origin.
+func TestOriginIsReplacedNotChanged(t *testing.T) {
+	var a Resource
+	a.SetManagedBy(ManagedBy{Kind: "terraform", Ref: "aws_s3_bucket.a"})
+	b := a
+	b.SetCreator(&Creator{Principal: "alice"})
+	b.SetManagedBy(ManagedBy{Kind: "none"})
+	if a.ManagedBy().Kind != "terraform" || a.Creator() != nil {
+		t.Errorf("a change to a copy reached the resource: %+v, %+v", a.ManagedBy(), a.Creator())
+	}
+	if b.ManagedBy().Kind != "none" || b.Creator().Principal != "alice" {
+		t.Errorf("copy: %+v, %+v", b.ManagedBy(), b.Creator())
+	}
+	b.SetCreator(nil)
+	c := b
+	c.SetManagedBy(ManagedBy{})
+	if c.Origin != nil {
+		t.Errorf("a resource with neither managed-by nor creator holds %+v", c.Origin)
+	}
+	if b.ManagedBy().Kind != "none" {
+		t.Errorf("clearing a copy's managed-by cleared the resource's: %+v", b.ManagedBy())
+	}
+	if NewOrigin(ManagedBy{}, nil) != nil {
+		t.Error("NewOrigin of nothing is not nil")
+	}
+}

@@ -22,7 +22,26 @@ type Tag struct {
 // encodes to JSON as the object a map[string]string would (keys sorted,
 // the same escaping), so stored bodies and hashes do not change.
 type Tags struct {
-	kv []Tag
+	// p holds the pairs: a pointer to a slice is 8 bytes in every
+	// resource where the slice was 24, and resources tagged alike share
+	// it (Interner).
+	p *[]Tag
+}
+
+// tagsOf holds kv (sorted, each key once) as it is.
+func tagsOf(kv []Tag) Tags {
+	if len(kv) == 0 {
+		return Tags{}
+	}
+	return Tags{&kv}
+}
+
+// list is the pairs, not to be changed.
+func (t Tags) list() []Tag {
+	if t.p == nil {
+		return nil
+	}
+	return *t.p
 }
 
 // TagsOf makes Tags from a map (nil or empty: no tags).
@@ -35,7 +54,7 @@ func TagsOf(m map[string]string) Tags {
 		kv = append(kv, Tag{k, v})
 	}
 	slices.SortFunc(kv, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
-	return Tags{kv}
+	return tagsOf(kv)
 }
 
 // NewTags makes Tags from key, value pairs; a key given twice keeps its
@@ -53,23 +72,24 @@ func NewTags(kv ...string) Tags {
 
 // find returns where key is or would be.
 func (t Tags) find(key string) (int, bool) {
-	return slices.BinarySearchFunc(t.kv, key, func(e Tag, k string) int { return strings.Compare(e.Key, k) })
+	return slices.BinarySearchFunc(t.list(), key, func(e Tag, k string) int { return strings.Compare(e.Key, k) })
 }
 
 // Get returns the value of the key, matched exactly (Resource.Tag also
 // matches case-insensitively).
 func (t Tags) Get(key string) (string, bool) {
 	// Few tags: a scan is faster than a binary search's comparisons.
-	if len(t.kv) <= 8 {
-		for i := range t.kv {
-			if t.kv[i].Key == key {
-				return t.kv[i].Value, true
+	kv := t.list()
+	if len(kv) <= 8 {
+		for i := range kv {
+			if kv[i].Key == key {
+				return kv[i].Value, true
 			}
 		}
 		return "", false
 	}
 	if i, ok := t.find(key); ok {
-		return t.kv[i].Value, true
+		return kv[i].Value, true
 	}
 	return "", false
 }
@@ -87,15 +107,15 @@ func (t Tags) Has(key string) bool {
 }
 
 // Len is the number of tags.
-func (t Tags) Len() int { return len(t.kv) }
+func (t Tags) Len() int { return len(t.list()) }
 
 // IsZero reports whether there are no tags (JSON omits them then).
-func (t Tags) IsZero() bool { return len(t.kv) == 0 }
+func (t Tags) IsZero() bool { return len(t.list()) == 0 }
 
 // All yields the tags in key order.
 func (t Tags) All() iter.Seq2[string, string] {
 	return func(yield func(string, string) bool) {
-		for _, e := range t.kv {
+		for _, e := range t.list() {
 			if !yield(e.Key, e.Value) {
 				return
 			}
@@ -106,7 +126,7 @@ func (t Tags) All() iter.Seq2[string, string] {
 // Keys yields the keys in order.
 func (t Tags) Keys() iter.Seq[string] {
 	return func(yield func(string) bool) {
-		for _, e := range t.kv {
+		for _, e := range t.list() {
 			if !yield(e.Key) {
 				return
 			}
@@ -115,16 +135,16 @@ func (t Tags) Keys() iter.Seq[string] {
 }
 
 // Pairs returns the tags in key order. The slice is shared: do not change it.
-func (t Tags) Pairs() []Tag { return t.kv }
+func (t Tags) Pairs() []Tag { return t.list() }
 
 // Map returns the tags as a new map (nil when there are none), for code
 // that hands them to something that takes a map.
 func (t Tags) Map() map[string]string {
-	if len(t.kv) == 0 {
+	if len(t.list()) == 0 {
 		return nil
 	}
-	m := make(map[string]string, len(t.kv))
-	for _, e := range t.kv {
+	m := make(map[string]string, len(t.list()))
+	for _, e := range t.list() {
 		m[e.Key] = e.Value
 	}
 	return m
@@ -133,14 +153,14 @@ func (t Tags) Map() map[string]string {
 // Set gives the key a value, adding it when absent.
 func (t *Tags) Set(key, value string) {
 	i, ok := t.find(key)
-	kv := make([]Tag, len(t.kv), len(t.kv)+1)
-	copy(kv, t.kv)
+	kv := make([]Tag, len(t.list()), len(t.list())+1)
+	copy(kv, t.list())
 	if ok {
 		kv[i].Value = value
 	} else {
 		kv = slices.Insert(kv, i, Tag{key, value})
 	}
-	t.kv = kv
+	*t = tagsOf(kv)
 }
 
 // Delete removes the key, if present.
@@ -149,21 +169,21 @@ func (t *Tags) Delete(key string) {
 	if !ok {
 		return
 	}
-	if len(t.kv) == 1 {
-		t.kv = nil
+	if len(t.list()) == 1 {
+		*t = Tags{}
 		return
 	}
-	t.kv = slices.Delete(slices.Clone(t.kv), i, i+1)
+	*t = tagsOf(slices.Delete(slices.Clone(t.list()), i, i+1))
 }
 
 // Equal reports whether both hold the same tags.
-func (t Tags) Equal(o Tags) bool { return slices.Equal(t.kv, o.kv) }
+func (t Tags) Equal(o Tags) bool { return slices.Equal(t.list(), o.list()) }
 
 // String is the tags as key=value, in key order, for messages and tests.
 func (t Tags) String() string {
 	var b strings.Builder
 	b.WriteByte('{')
-	for i, e := range t.kv {
+	for i, e := range t.list() {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
@@ -179,7 +199,7 @@ func (t Tags) String() string {
 // map[string]string: keys in byte order, strings escaped alike.
 func (t Tags) MarshalJSON() ([]byte, error) {
 	n := 2
-	for _, e := range t.kv {
+	for _, e := range t.list() {
 		n += len(e.Key) + len(e.Value) + 6
 	}
 	return appendTags(make([]byte, 0, n), t), nil

@@ -142,22 +142,22 @@ func (r *Resolver) Resolve(s Subject) Owner {
 		}
 	}
 	if !o.Done() && res != nil {
-		switch res.ManagedBy.Kind {
+		switch res.ManagedBy().Kind {
 		case "cloudformation":
-			if !r.fillNaming(&o, res.ManagedBy.Ref, ManagedBy) {
-				o.Fill("", res.ManagedBy.Ref, "", ManagedBy)
+			if !r.fillNaming(&o, res.ManagedBy().Ref, ManagedBy) {
+				o.Fill("", res.ManagedBy().Ref, "", ManagedBy)
 			}
 		case "service":
 			if s.Lookup != nil {
-				if parent := s.Lookup(res.ManagedBy.Ref); parent != nil {
+				if parent := s.Lookup(res.ManagedBy().Ref); parent != nil {
 					o.Fill(ResourceTagValue(parent, r.keys.Owner), ResourceTagValue(parent, r.keys.System), ResourceTagValue(parent, r.keys.Env), ManagedBy)
 					r.fillNaming(&o, parent.Name, ManagedBy)
 				}
 			}
 		}
 	}
-	if res != nil && res.Creator != nil {
-		o.Fill(PrincipalName(res.Creator.Principal), "", "", Creator)
+	if res != nil && res.Creator() != nil {
+		o.Fill(PrincipalName(res.Creator().Principal), "", "", Creator)
 	}
 	return o
 }

@@ -35,12 +35,12 @@ func TestResolve(t *testing.T) {
 			want: Owner{System: "api", Env: "stg", SystemVia: Naming, EnvVia: Tag},
 		},
 		"naming fills system and env, creator the owner": {
-			s:    Subject{Resource: &inventory.Resource{Name: "api-stg-worker", Creator: creator}},
+			s:    Subject{Resource: &inventory.Resource{Name: "api-stg-worker", Origin: &inventory.Origin{Creator: creator}}},
 			want: Owner{Owner: "tanaka", System: "api", Env: "stg", OwnerVia: Creator, SystemVia: Naming, EnvVia: Naming},
 		},
 		"naming owner beats creator": {
 			rule: ownerRule,
-			s:    Subject{Resource: &inventory.Resource{Name: "sato-shop-dev", Creator: creator}},
+			s:    Subject{Resource: &inventory.Resource{Name: "sato-shop-dev", Origin: &inventory.Origin{Creator: creator}}},
 			want: Owner{Owner: "sato", System: "shop", Env: "dev", OwnerVia: Naming, SystemVia: Naming, EnvVia: Naming},
 		},
 		"name known to break the rule is not parsed": {
@@ -60,19 +60,19 @@ func TestResolve(t *testing.T) {
 			want: Owner{System: "shop", Env: "dev", SystemVia: Naming, EnvVia: Naming},
 		},
 		"cloudformation stack name read by the rule": {
-			s:    Subject{Resource: &inventory.Resource{Name: "bucket1", ManagedBy: inventory.ManagedBy{Kind: "cloudformation", Ref: "pay-prod-stack"}}},
+			s:    Subject{Resource: &inventory.Resource{Name: "bucket1", Origin: &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: "cloudformation", Ref: "pay-prod-stack"}}}},
 			want: Owner{System: "pay", Env: "prod", SystemVia: ManagedBy, EnvVia: ManagedBy},
 		},
 		"cloudformation stack name as the system": {
-			s:    Subject{Resource: &inventory.Resource{Name: "bucket1", ManagedBy: inventory.ManagedBy{Kind: "cloudformation", Ref: "legacy"}}},
+			s:    Subject{Resource: &inventory.Resource{Name: "bucket1", Origin: &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: "cloudformation", Ref: "legacy"}}}},
 			want: Owner{System: "legacy", SystemVia: ManagedBy},
 		},
 		"service parent's tags then its name, before the creator": {
-			s:    Subject{Resource: &inventory.Resource{Name: "task1", Creator: creator, ManagedBy: inventory.ManagedBy{Kind: "service", Ref: parent.ARN}}, Lookup: lookup},
+			s:    Subject{Resource: &inventory.Resource{Name: "task1", Origin: &inventory.Origin{Creator: creator, ManagedBy: inventory.ManagedBy{Kind: "service", Ref: parent.ARN}}}, Lookup: lookup},
 			want: Owner{Owner: "sre", System: "api", Env: "prod", OwnerVia: ManagedBy, SystemVia: ManagedBy, EnvVia: ManagedBy},
 		},
 		"service parent unknown": {
-			s:    Subject{Resource: &inventory.Resource{Name: "task1", ManagedBy: inventory.ManagedBy{Kind: "service", Ref: "arn:gone"}}, Lookup: lookup},
+			s:    Subject{Resource: &inventory.Resource{Name: "task1", Origin: &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: "service", Ref: "arn:gone"}}}, Lookup: lookup},
 			want: Owner{},
 		},
 		"nothing": {

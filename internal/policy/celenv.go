@@ -244,18 +244,18 @@ var resourceFields = map[string]resourceField{
 		return out
 	}},
 	"managed_by": {t: types.NewMapType(types.StringType, types.StringType), get: func(r *inventory.Resource) any {
-		return map[string]string{"kind": r.ManagedBy.Kind, "ref": r.ManagedBy.Ref, "source": r.ManagedBy.Source}
+		return map[string]string{"kind": r.ManagedBy().Kind, "ref": r.ManagedBy().Ref, "source": r.ManagedBy().Source}
 	}},
 	"creator": {t: types.NewMapType(types.StringType, types.StringType), get: func(r *inventory.Resource) any {
-		if r.Creator == nil {
+		if r.Creator() == nil {
 			return map[string]string{}
 		}
 		at := ""
-		if !r.Creator.At.IsZero() {
-			at = r.Creator.At.Format(time.RFC3339)
+		if !r.Creator().At.IsZero() {
+			at = r.Creator().At.Format(time.RFC3339)
 		}
-		return map[string]string{"principal": r.Creator.Principal, "user_agent": r.Creator.UserAgent, "via": r.Creator.Via, "at": at}
-	}, set: func(r *inventory.Resource) bool { return r.Creator != nil }},
+		return map[string]string{"principal": r.Creator().Principal, "user_agent": r.Creator().UserAgent, "via": r.Creator().Via, "at": at}
+	}, set: func(r *inventory.Resource) bool { return r.Creator() != nil }},
 	"monthly_cost": {t: types.DoubleType, get: func(r *inventory.Resource) any { return types.Double(r.MonthlyCost) }},
 }
 

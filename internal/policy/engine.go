@@ -969,12 +969,16 @@ func (a *activation) Parent() interpreter.Activation { return nil }
 // rule, so it has no fields to read; 0: not asked).
 func (w *worker) subject(r *inventory.Resource, nameMatch int8) *finding.Subject {
 	o := w.e.owners.Resolve(owner.Subject{Resource: r, NameBroken: nameMatch < 0, Lookup: w.lookup})
+	// The name is copied: the estate's interner keeps names among the
+	// other text of the estate, whose blocks the save lets go unless a
+	// finding holds one (ARNs have blocks of their own; type, account and
+	// region are a handful of strings).
 	s := &finding.Subject{
-		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: r.Name,
+		ARN: r.ARN, Type: r.Type, Account: r.Account, Region: r.Region, Name: strings.Clone(r.Name),
 		Owner: o.Owner, System: o.System, Env: o.Env, OwnerSource: cmp.Or(o.OwnerVia, o.SystemVia, o.EnvVia),
 	}
-	if r.Creator != nil {
-		s.Creator = r.Creator.Principal
+	if c := r.Creator(); c != nil {
+		s.Creator = c.Principal
 	}
 	return s
 }

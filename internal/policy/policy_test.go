@@ -487,7 +487,7 @@ policies:
 			}
 			fs, err := e.Evaluate(context.Background(), []inventory.Resource{
 				{ARN: "a", Type: "AWS::EC2::Instance", Name: "shop-prod-web-01"},
-				{ARN: "b", Type: "AWS::EC2::Instance", Name: "Shop_Web", Creator: &inventory.Creator{Principal: "sato"}},
+				{ARN: "b", Type: "AWS::EC2::Instance", Name: "Shop_Web", Origin: &inventory.Origin{Creator: &inventory.Creator{Principal: "sato"}}},
 			})
 			if err != nil {
 				t.Fatal(err)

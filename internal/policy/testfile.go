@@ -240,7 +240,7 @@ func (tf *testFile) resources(f *yamlfile.File) ([]inventory.Resource, error) {
 			ARN: tr.ARN, Account: tr.Account, Region: tr.Region, Type: tr.Type,
 			ID: tr.ID, Name: tr.Name, Tags: inventory.TagsOf(tr.Tags), State: tr.State,
 			MonthlyCost: tr.MonthlyCost,
-			ManagedBy:   inventory.ManagedBy{Kind: tr.ManagedBy.Kind, Ref: tr.ManagedBy.Ref},
+			Origin:      inventory.NewOrigin(inventory.ManagedBy{Kind: tr.ManagedBy.Kind, Ref: tr.ManagedBy.Ref}, nil),
 		}
 		if r.Account == "" {
 			r.Account = "111111111111"
@@ -263,7 +263,7 @@ func (tf *testFile) resources(f *yamlfile.File) ([]inventory.Resource, error) {
 			r.Relations = append(r.Relations, inventory.Relation{Kind: rel.Kind, Target: rel.Target})
 		}
 		if tr.Creator != nil {
-			r.Creator = &inventory.Creator{Principal: tr.Creator.Principal, Via: tr.Creator.Via}
+			r.SetCreator(&inventory.Creator{Principal: tr.Creator.Principal, Via: tr.Creator.Via})
 		}
 		if err := r.Validate(); err != nil {
 			return nil, f.Errorf(field, "%v", err)

@@ -293,13 +293,13 @@ func (f enrichFunc) Enrich(_ context.Context, c *inventory.Collection) ([]findin
 func TestRunEnrichersSeeResourcesBeforePolicies(t *testing.T) {
 	src := fakeSource{c: &inventory.Collection{Resources: []inventory.Resource{vol("a")}}}
 	tagManaged := enrichFunc(func(c *inventory.Collection) ([]finding.Finding, error) {
-		c.Resources[0].ManagedBy = inventory.ManagedBy{Kind: "terraform", Ref: "aws_ebs_volume.a"}
+		c.Resources[0].SetManagedBy(inventory.ManagedBy{Kind: "terraform", Ref: "aws_ebs_volume.a"})
 		c.Coverage = append(c.Coverage, inventory.Coverage{Service: "iac", Error: "state s3://x unreadable"})
 		return []finding.Finding{{Policy: "iac-extra", ARN: "a"}}, nil
 	})
 	var seen string
 	eval := evalFunc(func(rs []inventory.Resource) ([]finding.Finding, error) {
-		seen = rs[0].ManagedBy.Kind
+		seen = rs[0].ManagedBy().Kind
 		return []finding.Finding{{Policy: "p", ARN: "a"}}, nil
 	})
 	res, err := Run(context.Background(), Options{Source: src, Enrichers: []Enricher{tagManaged}, Evaluator: eval})

@@ -86,7 +86,7 @@ func (s *Server) costCommon(ctx context.Context, sc *inventory.Scan, rs []invent
 // resources held this way for the cost page are a fraction of their whole
 // size.
 func attributionOnly(r *inventory.Resource) inventory.Resource {
-	return inventory.Resource{ARN: r.ARN, ID: r.ID, Account: r.Account, Type: r.Type, Name: r.Name, Tags: r.Tags, ManagedBy: r.ManagedBy, Creator: r.Creator}
+	return inventory.Resource{ARN: r.ARN, ID: r.ID, Account: r.Account, Type: r.Type, Name: r.Name, Tags: r.Tags, Origin: r.Origin}
 }
 
 // billedResources are the resources of a scan (each reads them one at a
@@ -139,7 +139,7 @@ func billedResources(ctx context.Context, o cost.Common, each func(func(*invento
 	}
 	var refs []string
 	for i := range rs {
-		if ref := rs[i].ManagedBy.Ref; rs[i].ManagedBy.Kind == "service" && ref != "" && !names[ref] && !kept[ref] {
+		if ref := rs[i].ManagedBy().Ref; rs[i].ManagedBy().Kind == "service" && ref != "" && !names[ref] && !kept[ref] {
 			refs = append(refs, ref)
 			kept[ref] = true
 		}

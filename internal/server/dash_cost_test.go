@@ -28,11 +28,11 @@ func TestAttributionOnly(t *testing.T) {
 		{ARN: "arn:aws:autoscaling:ap-northeast-1:111111111111:autoScalingGroup:x:autoScalingGroupName/api-prod-asg", ID: "api-prod-asg", Account: acct, Region: "ap-northeast-1",
 			Type: "AWS::AutoScaling::AutoScalingGroup", Name: "api-prod-asg", Tags: inventory.TagsOf(map[string]string{"owner": "kato", "system": "api", "env": "prod"})},
 		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0002", ID: "i-0002", Account: acct, Region: "ap-northeast-1", Type: "AWS::EC2::Instance",
-			ManagedBy: inventory.ManagedBy{Kind: "service", Ref: "arn:aws:autoscaling:ap-northeast-1:111111111111:autoScalingGroup:x:autoScalingGroupName/api-prod-asg"},
-			Attrs:     inventory.AttrsOf(map[string]any{"instance_type": "m5.large"})},
+			Origin: &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: "service", Ref: "arn:aws:autoscaling:ap-northeast-1:111111111111:autoScalingGroup:x:autoScalingGroupName/api-prod-asg"}},
+			Attrs:  inventory.AttrsOf(map[string]any{"instance_type": "m5.large"})},
 		{ARN: "arn:aws:s3:::search-stg-logs", ID: "search-stg-logs", Account: acct, Region: "ap-northeast-1", Type: "AWS::S3::Bucket", Name: "search-stg-logs"},
 		{ARN: "arn:aws:rds:ap-northeast-1:111111111111:db:db-1", ID: "db-1", Account: acct, Region: "ap-northeast-1", Type: "AWS::RDS::DBInstance",
-			Creator: &inventory.Creator{Principal: "arn:aws:iam::111111111111:user/tanaka", Via: "console"}},
+			Origin: &inventory.Origin{Creator: &inventory.Creator{Principal: "arn:aws:iam::111111111111:user/tanaka", Via: "console"}}},
 	}
 	bill := cost.NewMemStore()
 	day := testNow.Truncate(24*time.Hour).AddDate(0, 0, -3)
@@ -99,7 +99,7 @@ func TestBilledResources(t *testing.T) {
 			Tags: inventory.TagsOf(map[string]string{"owner": "kato", "system": "api", "env": "prod"})},
 		// Named by its native id, owned through its parent.
 		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0002", ID: "i-0002", Account: acct, Type: "AWS::EC2::Instance",
-			ManagedBy: inventory.ManagedBy{Kind: "service", Ref: asg}},
+			Origin: &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: "service", Ref: asg}}},
 		// Named by the last segment of an id the inventory does not hold.
 		{ARN: "arn:aws:elasticloadbalancing:ap-northeast-1:111111111111:loadbalancer/app/lb/abc123", ID: "abc123", Account: acct,
 			Type: "AWS::ElasticLoadBalancingV2::LoadBalancer", Tags: inventory.TagsOf(map[string]string{"owner": "mori"})},
@@ -114,7 +114,7 @@ func TestBilledResources(t *testing.T) {
 			Tags: inventory.TagsOf(map[string]string{"owner": "ueda"})},
 		// Named, with a parent referred to by its native id, not its ARN.
 		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-0005", ID: "i-0005", Account: acct, Type: "AWS::EC2::Instance",
-			ManagedBy: inventory.ManagedBy{Kind: "service", Ref: "batch-asg"}},
+			Origin: &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: "service", Ref: "batch-asg"}}},
 		{ARN: "arn:aws:autoscaling:ap-northeast-1:111111111111:autoScalingGroup:y:autoScalingGroupName/batch-asg", ID: "batch-asg", Account: acct,
 			Type: "AWS::AutoScaling::AutoScalingGroup", Tags: inventory.TagsOf(map[string]string{"owner": "kudo", "system": "batch", "env": "prod"})},
 		// Never named.

@@ -51,10 +51,10 @@ func testServer(t testing.TB, yaml string) *Server {
 				Tags:        inventory.TagsOf(map[string]string{"owner": []string{"sato", "kato"}[i%2], "system": "shop", "env": env}),
 				Attrs:       inventory.AttrsOf(map[string]any{"instance_type": "t3.micro"}),
 				MonthlyCost: 10,
-				ManagedBy:   inventory.ManagedBy{Kind: "terraform", Ref: fmt.Sprintf("aws_instance.web[%d]", i)},
+				Origin:      &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: "terraform", Ref: fmt.Sprintf("aws_instance.web[%d]", i)}},
 			}
 			if i%3 == 0 {
-				r.ManagedBy = inventory.ManagedBy{Kind: "none"}
+				r.SetManagedBy(inventory.ManagedBy{Kind: "none"})
 			}
 			if i == 6 {
 				r.Name = hostile

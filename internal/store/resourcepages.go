@@ -79,9 +79,9 @@ type resourceIndex struct {
 
 func (x *resourceIndex) add(r *inventory.Resource) {
 	system, _ := r.Tag(SystemTag)
-	k := groupKey{r.Account, system, r.Type, r.ManagedBy.Kind, r.ManagedBy.Ref == "default"}
+	k := groupKey{r.Account, system, r.Type, r.ManagedBy().Kind, r.ManagedBy().Ref == "default"}
 	x.counts[k]++
-	if r.ManagedBy.Kind == UnmanagedKind {
+	if r.ManagedBy().Kind == UnmanagedKind {
 		x.unmanaged = append(x.unmanaged, unmanagedRow{r.Account, r.Type, r.ARN})
 	}
 }

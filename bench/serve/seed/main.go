@@ -80,9 +80,9 @@ func seed(ctx context.Context, path string, nres, nfind int) error {
 	rs := demo.Generate(nres, 1, now)
 	for i := range rs {
 		if i%4 == 0 {
-			rs[i].ManagedBy = inventory.ManagedBy{Kind: "none"}
+			rs[i].SetManagedBy(inventory.ManagedBy{Kind: "none"})
 		} else {
-			rs[i].ManagedBy = inventory.ManagedBy{Kind: "terraform", Ref: fmt.Sprintf("module.m%d.aws_x.r%d", i%50, i), Source: "s3://states/bench.tfstate"}
+			rs[i].SetManagedBy(inventory.ManagedBy{Kind: "terraform", Ref: fmt.Sprintf("module.m%d.aws_x.r%d", i%50, i), Source: "s3://states/bench.tfstate"})
 		}
 	}
 	fmt.Fprintf(os.Stderr, "generated %d resources in %s\n", len(rs), time.Since(start).Round(time.Millisecond))

@@ -107,7 +107,7 @@ func TestClientsReadStacksAndEvents(t *testing.T) {
 				r := inventory.Resource{ARN: "arn:aws:ec2:" + region + ":" + acct + ":vpc/" + id, Account: acct, Region: region,
 					Type: "AWS::EC2::VPC", ID: id}
 				if i < 2 {
-					r.ManagedBy = inventory.ManagedBy{Kind: "cloudformation", Ref: "net-" + id}
+					r.SetManagedBy(inventory.ManagedBy{Kind: "cloudformation", Ref: "net-" + id})
 				}
 				estate = append(estate, r)
 				events = append(events, awsfake.TrailEvent{Account: acct, Region: region, Name: "CreateVpc", Time: testNow.AddDate(0, 0, -i-1),

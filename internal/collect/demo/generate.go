@@ -36,7 +36,9 @@ func Generate(n int, seed int64, now time.Time) []inventory.Resource {
 		})
 	}
 	clear(b.res[n:])
-	return b.res[:n:n]
+	rs := b.res[:n:n]
+	b.in.Compact(rs)
+	return rs
 }
 
 // copySize bounds the resources of one copy of the demo estate.

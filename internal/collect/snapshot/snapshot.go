@@ -270,7 +270,10 @@ func read(ctx context.Context, r io.Reader, name string, workers int) (*inventor
 	defer close(stop)
 	batches := decodeLines(sc, er, line, workers, stop)
 	var (
-		firstAt = map[string]int{}
+		// index finds a resource by ARN, for duplicates and relation
+		// targets; lines is the line of each resource, for messages.
+		index   = map[string]int{}
+		lines   []int
 		endLine int
 		// in shares the strings the file's resources repeat.
 		in   inventory.Interner
@@ -307,11 +310,12 @@ func read(ctx context.Context, r io.Reader, name string, workers int) (*inventor
 				if d.badAttrs != nil {
 					return fail(b.readErr, line, "resource %s: %v (see the attribute table of %s)", quote.Clip(res.ARN), d.badAttrs, res.Type)
 				}
-				if first, dup := firstAt[res.ARN]; dup {
-					return fail(b.readErr, line, "duplicate ARN %s (first on line %d)", quote.Clip(res.ARN), first)
+				if i, dup := index[res.ARN]; dup {
+					return fail(b.readErr, line, "duplicate ARN %s (first on line %d)", quote.Clip(res.ARN), lines[i])
 				}
-				firstAt[res.ARN] = line
 				in.Resource(res)
+				index[res.ARN] = len(rs)
+				lines = append(lines, line)
 				rs = append(rs, *res)
 			case e.End != nil:
 				if e.End.Resources == nil {
@@ -341,6 +345,19 @@ func read(ctx context.Context, r io.Reader, name string, workers int) (*inventor
 	}
 	if rs == nil {
 		rs = []inventory.Resource{}
+	}
+	in.Compact(rs)
+	// A relation target that names a resource of the file is that
+	// resource's ARN, not a copy of its own.
+	for i := range rs {
+		for j := range rs[i].Relations {
+			t := &rs[i].Relations[j].Target
+			if k, ok := index[*t]; ok {
+				*t = rs[k].ARN
+			} else {
+				*t = in.Target(*t)
+			}
+		}
 	}
 	return scan, rs, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/steward-sre/steward/internal/golden"
 
@@ -49,10 +50,12 @@ func fixture() (*inventory.Scan, []inventory.Resource) {
 		{
 			ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-1", Account: "111111111111", Region: "ap-northeast-1",
 			Type: "AWS::EC2::Instance", ID: "i-1", Name: "web-1", State: "running",
-			Tags:        inventory.TagsOf(map[string]string{"Name": "web-1", "env": "prod"}),
-			Attrs:       inventory.AttrsOf(map[string]any{"instance_type": "t3.micro", "ingress": []any{map[string]any{"from_port": 443.0, "cidr": "0.0.0.0/0"}}}),
-			ManagedBy:   inventory.ManagedBy{Kind: "terraform", Ref: "aws_instance.web", Source: "s3://state/shop.tfstate"},
-			Creator:     &inventory.Creator{Principal: "arn:aws:iam::111111111111:user/alice", Via: "console", At: time.Date(2024, 1, 1, 0, 0, 0, 0, time.FixedZone("JST", 9*3600))},
+			Tags:  inventory.TagsOf(map[string]string{"Name": "web-1", "env": "prod"}),
+			Attrs: inventory.AttrsOf(map[string]any{"instance_type": "t3.micro", "ingress": []any{map[string]any{"from_port": 443.0, "cidr": "0.0.0.0/0"}}}),
+			Origin: &inventory.Origin{
+				ManagedBy: inventory.ManagedBy{Kind: "terraform", Ref: "aws_instance.web", Source: "s3://state/shop.tfstate"},
+				Creator:   &inventory.Creator{Principal: "arn:aws:iam::111111111111:user/alice", Via: "console", At: time.Date(2024, 1, 1, 0, 0, 0, 0, time.FixedZone("JST", 9*3600))},
+			},
 			MonthlyCost: 7.59,
 		},
 	}
@@ -115,6 +118,10 @@ func TestRoundTrip(t *testing.T) {
 				if gotRs[i].Hash() != wantRs[i].Hash() {
 					t.Errorf("%s: content hash changed through the file", wantRs[i].ARN)
 				}
+			}
+			// The volume's target is the instance's ARN, not a copy.
+			if unsafe.StringData(gotRs[1].Relations[0].Target) != unsafe.StringData(gotRs[0].ARN) {
+				t.Error("a relation target naming a resource of the file does not share its ARN")
 			}
 
 			src := NewSource(path, 0)

@@ -48,7 +48,7 @@ func Estate(n, generation int) ([]inventory.Resource, []finding.Finding) {
 				{Kind: inventory.RelInSubnet, Target: fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/subnet-%08x", region, acct, i%16)},
 				{Kind: inventory.RelUsesSG, Target: fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/sg-%08x", region, acct, i%8)},
 			},
-			ManagedBy:   inventory.ManagedBy{Kind: "terraform", Ref: fmt.Sprintf("aws_instance.web[%d]", i), Source: "s3://tfstate/shop.tfstate"},
+			Origin:      &inventory.Origin{ManagedBy: inventory.ManagedBy{Kind: "terraform", Ref: fmt.Sprintf("aws_instance.web[%d]", i), Source: "s3://tfstate/shop.tfstate"}},
 			MonthlyCost: 7.59,
 		}
 		if i%10 == 0 {

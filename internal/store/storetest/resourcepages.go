@@ -37,7 +37,7 @@ func managedEstate(n, generation int) []inventory.Resource {
 		if s := systems[i%len(systems)]; s != "" {
 			r.Tags = inventory.NewTags("System", s) // the tag key in another case: Tag folds it
 		}
-		r.ManagedBy = ways[(i+generation)%len(ways)]
+		r.SetManagedBy(ways[(i+generation)%len(ways)])
 		rs[i] = r
 	}
 	return rs
@@ -49,7 +49,7 @@ func wantGroups(rs []inventory.Resource) []store.ResourceGroup {
 	for i := range rs {
 		r := &rs[i]
 		sys, _ := r.Tag(store.SystemTag)
-		m[store.ResourceGroup{Account: r.Account, System: sys, Type: r.Type, ManagedKind: r.ManagedBy.Kind, Default: r.ManagedBy.Ref == "default"}]++
+		m[store.ResourceGroup{Account: r.Account, System: sys, Type: r.Type, ManagedKind: r.ManagedBy().Kind, Default: r.ManagedBy().Ref == "default"}]++
 	}
 	var out []store.ResourceGroup
 	for g, n := range m {
@@ -75,7 +75,7 @@ func boolInt(b bool) int {
 func wantUnmanaged(rs []inventory.Resource, q store.UnmanagedQuery) []inventory.Resource {
 	var m []inventory.Resource
 	for _, r := range rs {
-		if r.ManagedBy.Kind == store.UnmanagedKind && !slices.Contains(q.SkipTypes, r.Type) {
+		if r.ManagedBy().Kind == store.UnmanagedKind && !slices.Contains(q.SkipTypes, r.Type) {
 			m = append(m, r)
 		}
 	}

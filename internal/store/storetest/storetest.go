@@ -168,8 +168,8 @@ func testRoundTrip(t *testing.T, open Opener) {
 		"instance_type": "t3.micro", "public_ip": "", "nested": map[string]any{"list": []any{1.5, "x", true, nil}},
 	})
 	full.Relations = []inventory.Relation{{Kind: inventory.RelUsesSG, Target: "arn:sg/2"}, {Kind: inventory.RelInSubnet, Target: "arn:subnet/1"}}
-	full.ManagedBy = inventory.ManagedBy{Kind: "terraform", Ref: "aws_instance.web", Source: "s3://state"}
-	full.Creator = &inventory.Creator{Principal: "arn:aws:iam::111111111111:user/alice", Via: "console", At: full.Created}
+	full.SetManagedBy(inventory.ManagedBy{Kind: "terraform", Ref: "aws_instance.web", Source: "s3://state"})
+	full.SetCreator(&inventory.Creator{Principal: "arn:aws:iam::111111111111:user/alice", Via: "console", At: full.Created})
 	full.MonthlyCost = 7.59
 	bucket := inventory.Resource{ARN: "arn:aws:s3:::logs", Account: "111111111111", Type: "AWS::S3::Bucket", ID: "logs"}
 

@@ -28,8 +28,8 @@ func init() {
 
 // stackName is the stack a resource belongs to, from its managed-by.
 func stackName(r *inventory.Resource) string {
-	if r.ManagedBy.Kind == "cloudformation" {
-		return r.ManagedBy.Ref
+	if r.ManagedBy().Kind == "cloudformation" {
+		return r.ManagedBy().Ref
 	}
 	return ""
 }
