@@ -756,7 +756,8 @@ func stringList(a types.Adapter, ss []string) ref.Val {
 
 func related(a types.Adapter, v *resVal, kind string) ref.Val {
 	idx := v.ev.index()
-	var to []int
+	var buf [8]int
+	to := buf[:0]
 	for _, rel := range v.r.Relations {
 		if rel.Kind != kind {
 			continue
@@ -769,7 +770,8 @@ func related(a types.Adapter, v *resVal, kind string) ref.Val {
 }
 
 func referrers(a types.Adapter, v *resVal, kind string) ref.Val {
-	var from []int
+	var buf [8]int
+	from := buf[:0]
 	for _, e := range v.ev.referrersOf(v.r.ARN) {
 		if e.kind == kind {
 			from = append(from, e.from)
@@ -778,11 +780,15 @@ func referrers(a types.Adapter, v *resVal, kind string) ref.Val {
 	return resList(a, v.ev, from)
 }
 
+// noResources is the empty list related() and referrers() return most
+// of the time: a list holds no state, so one serves every call.
+var noResources = types.NewRefValList(types.DefaultTypeAdapter, nil)
+
 // resList is a CEL list of the resources at these indexes, their values
-// allocated together.
+// allocated together. at is not kept.
 func resList(a types.Adapter, ev *evalState, at []int) ref.Val {
 	if len(at) == 0 {
-		return types.NewRefValList(a, nil)
+		return noResources
 	}
 	vals := make([]resVal, len(at))
 	out := make([]ref.Val, len(at))

@@ -109,13 +109,14 @@ func compileMessage(env *cel.Env, p *Policy, field, msg string, limit uint64) (s
 	}
 	segs = make([]segment, len(parts))
 	for i, part := range parts {
-		// An interpolation is guessed at 24 bytes.
-		size += 24
 		if !exprs[i] {
 			segs[i].text = part
 			size += len(part)
 			continue
 		}
+		// An interpolation is guessed at 24 bytes. The guess is the
+		// capacity a message is built with, which the finding keeps.
+		size += 24
 		prg, err := compileExpr(env, p, field, part, offsets[i], nil, limit)
 		if err != nil {
 			return nil, 0, err

@@ -16,12 +16,13 @@ func TestParse(t *testing.T) {
 		want    options
 		wantErr string
 	}{
-		"defaults":     {want: options{sizes: []int{100000, 1000000}, rounds: 3, seed: 1}},
-		"all flags":    {args: []string{"-sizes", "20000, 100000", "-rounds", "5", "-seed", "7", "-per-policy"}, want: options{sizes: []int{20000, 100000}, rounds: 5, seed: 7, perPolicy: true}},
+		"defaults":     {want: options{sizes: []int{100000, 1000000}, rounds: 3, evals: 3, seed: 1}},
+		"all flags":    {args: []string{"-sizes", "20000, 100000", "-rounds", "5", "-evals", "2", "-seed", "7", "-per-policy"}, want: options{sizes: []int{20000, 100000}, rounds: 5, evals: 2, seed: 7, perPolicy: true}},
 		"bad size":     {args: []string{"-sizes", "100k"}, wantErr: `-sizes: "100k" is not a positive number of resources`},
 		"zero size":    {args: []string{"-sizes", "0"}, wantErr: `-sizes: "0" is not a positive number of resources`},
 		"empty size":   {args: []string{"-sizes", "10,"}, wantErr: `-sizes: "" is not a positive number of resources`},
 		"no rounds":    {args: []string{"-rounds", "0"}, wantErr: "-rounds: 0; it must be at least 1"},
+		"no evals":     {args: []string{"-evals", "0"}, wantErr: "-evals: 0; it must be at least 1"},
 		"unknown flag": {args: []string{"-size", "10"}, wantErr: "flag provided but not defined: -size"},
 		"stray arg":    {args: []string{"10"}, wantErr: `unexpected argument "10"`},
 	}
