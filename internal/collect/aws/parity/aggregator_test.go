@@ -132,7 +132,7 @@ func scanWith(t *testing.T, url string, accounts []string, aggregator, gapServic
 	}
 	src, err := aws.New(context.Background(), aws.Options{
 		Profiles: profiles, Concurrency: 8, Now: func() time.Time { return now },
-		EndpointURL: url, MaxAttempts: 1, UnitTimeout: time.Minute, ConfigAggregator: aggregator,
+		EndpointURL: url, MaxAttempts: retries, UnitTimeout: time.Minute, ConfigAggregator: aggregator,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
