@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,90 +21,78 @@ import (
 // scan with new, unchanged, changed and carried findings, and for a scan
 // saved out of order (the later scans replayed).
 func TestSaveIndexesAsStored(t *testing.T) {
-	backends := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "s.db") },
-		"postgres": func(t *testing.T) string { return pgtest.DSN(t) },
-	}
-	for name, dsn := range backends {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			st, err := Open(ctx, dsn(t), slog.New(slog.DiscardHandler))
+	onBothBackends(t, func(t *testing.T, s *sqlStore) {
+		ctx := context.Background()
+		start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+		res := func(account, region, id string) inventory.Resource {
+			return inventory.Resource{ARN: "arn:aws:ec2:" + region + ":" + account + ":volume/" + id, Account: account, Region: region, Type: "AWS::EC2::Volume", ID: id}
+		}
+		rs := []inventory.Resource{res("111111111111", "us-east-1", "a"), res("111111111111", "eu-west-1", "b"), res("222222222222", "us-east-1", "c")}
+		fnd := func(policy string, r inventory.Resource, owner string, waste float64, currency string, rate float64) finding.Finding {
+			return finding.Finding{Policy: policy, Title: policy, Category: finding.Waste, Severity: finding.Medium, ARN: r.ARN, Type: r.Type,
+				Account: r.Account, Region: r.Region, Owner: owner, System: "sys-" + owner, Env: "prod", MonthlyWaste: waste, Currency: currency, Rate: rate, Message: policy + " on " + r.ID}
+		}
+		cov := func(gapRegion string) []inventory.Coverage {
+			var out []inventory.Coverage
+			for _, a := range []string{"111111111111", "222222222222"} {
+				for _, r := range []string{"us-east-1", "eu-west-1"} {
+					c := inventory.Coverage{Account: a, Region: r, Service: "ec2", OK: r != gapRegion}
+					if !c.OK {
+						c.ErrorKind, c.Error = "access-denied", "denied"
+					}
+					out = append(out, c)
+				}
+			}
+			return out
+		}
+		steps := []struct {
+			id    string
+			hour  int
+			gap   string
+			finds []finding.Finding
+		}{
+			{"s0", 0, "", []finding.Finding{fnd("p-b", rs[0], "team-a", 10, "USD", 1), fnd("p-a", rs[1], "team-b", 5, "JPY", 150), fnd("p-a", rs[0], "", 0, "USD", 1)}},
+			// eu-west-1 unreadable: p-a on rs[1] is carried; p-b changes text; p-c is new.
+			{"s1", 2, "eu-west-1", []finding.Finding{fnd("p-b", rs[0], "team-c", 12, "USD", 1), fnd("p-a", rs[0], "", 0, "USD", 1), fnd("p-c", rs[2], "team-a", 1, "EUR", 0.9)}},
+			// Saved after s1 but started before it: s1 is replayed.
+			{"s-mid", 1, "", []finding.Finding{fnd("p-a", rs[0], "", 0, "USD", 1), fnd("p-a", rs[1], "team-b", 5, "JPY", 150), fnd("p-c", rs[2], "team-a", 1, "EUR", 0.9)}},
+			// The latest, with a gap again: p-a on rs[1] carried, p-c resolved.
+			{"s3", 3, "eu-west-1", []finding.Finding{fnd("p-b", rs[0], "team-c", 12, "USD", 1), fnd("p-a", rs[0], "", 0, "USD", 1)}},
+		}
+		for _, st := range steps {
+			sc := &inventory.Scan{ID: st.id, Source: "test", Started: start.Add(time.Duration(st.hour) * time.Hour), Coverage: cov(st.gap)}
+			if _, err := s.SaveScan(ctx, sc, rs, st.finds); err != nil {
+				t.Fatalf("save %s: %v", st.id, err)
+			}
+		}
+		for _, id := range []string{"s0", "s-mid", "s1", "s3"} {
+			row, err := s.scanByID(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer st.Close()
-			s := st.(*sqlStore)
-			start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
-			res := func(account, region, id string) inventory.Resource {
-				return inventory.Resource{ARN: "arn:aws:ec2:" + region + ":" + account + ":volume/" + id, Account: account, Region: region, Type: "AWS::EC2::Volume", ID: id}
+			saved := dumpIndex(t, s, row.seq)
+			tx, err := s.beginWrite(ctx)
+			if err != nil {
+				t.Fatal(err)
 			}
-			rs := []inventory.Resource{res("111111111111", "us-east-1", "a"), res("111111111111", "eu-west-1", "b"), res("222222222222", "us-east-1", "c")}
-			fnd := func(policy string, r inventory.Resource, owner string, waste float64, currency string, rate float64) finding.Finding {
-				return finding.Finding{Policy: policy, Title: policy, Category: finding.Waste, Severity: finding.Medium, ARN: r.ARN, Type: r.Type,
-					Account: r.Account, Region: r.Region, Owner: owner, System: "sys-" + owner, Env: "prod", MonthlyWaste: waste, Currency: currency, Rate: rate, Message: policy + " on " + r.ID}
+			var paged bool
+			if err := tx.QueryRowContext(ctx, `SELECT paged FROM finding_indexed WHERE scan_seq = ?`, row.seq).Scan(&paged); err != nil {
+				t.Fatalf("%s not indexed at save: %v", id, err)
 			}
-			cov := func(gapRegion string) []inventory.Coverage {
-				var out []inventory.Coverage
-				for _, a := range []string{"111111111111", "222222222222"} {
-					for _, r := range []string{"us-east-1", "eu-west-1"} {
-						c := inventory.Coverage{Account: a, Region: r, Service: "ec2", OK: r != gapRegion}
-						if !c.OK {
-							c.ErrorKind, c.Error = "access-denied", "denied"
-						}
-						out = append(out, c)
-					}
-				}
-				return out
+			if _, err := indexFindings(ctx, tx, row.seq, row.scan.Started.UnixNano(), paged); err != nil {
+				t.Fatal(err)
 			}
-			steps := []struct {
-				id    string
-				hour  int
-				gap   string
-				finds []finding.Finding
-			}{
-				{"s0", 0, "", []finding.Finding{fnd("p-b", rs[0], "team-a", 10, "USD", 1), fnd("p-a", rs[1], "team-b", 5, "JPY", 150), fnd("p-a", rs[0], "", 0, "USD", 1)}},
-				// eu-west-1 unreadable: p-a on rs[1] is carried; p-b changes text; p-c is new.
-				{"s1", 2, "eu-west-1", []finding.Finding{fnd("p-b", rs[0], "team-c", 12, "USD", 1), fnd("p-a", rs[0], "", 0, "USD", 1), fnd("p-c", rs[2], "team-a", 1, "EUR", 0.9)}},
-				// Saved after s1 but started before it: s1 is replayed.
-				{"s-mid", 1, "", []finding.Finding{fnd("p-a", rs[0], "", 0, "USD", 1), fnd("p-a", rs[1], "team-b", 5, "JPY", 150), fnd("p-c", rs[2], "team-a", 1, "EUR", 0.9)}},
-				// The latest, with a gap again: p-a on rs[1] carried, p-c resolved.
-				{"s3", 3, "eu-west-1", []finding.Finding{fnd("p-b", rs[0], "team-c", 12, "USD", 1), fnd("p-a", rs[0], "", 0, "USD", 1)}},
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
 			}
-			for _, st := range steps {
-				sc := &inventory.Scan{ID: st.id, Source: "test", Started: start.Add(time.Duration(st.hour) * time.Hour), Coverage: cov(st.gap)}
-				if _, err := s.SaveScan(ctx, sc, rs, st.finds); err != nil {
-					t.Fatalf("save %s: %v", st.id, err)
-				}
+			if diff := cmp.Diff(dumpIndex(t, s, row.seq), saved); diff != "" {
+				t.Errorf("index of %s written at save differs from the stored scan's (-stored +saved):\n%s", id, diff)
 			}
-			for _, id := range []string{"s0", "s-mid", "s1", "s3"} {
-				row, err := s.scanByID(ctx, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				saved := dumpIndex(t, s, row.seq)
-				tx, err := s.beginWrite(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var paged bool
-				if err := tx.QueryRowContext(ctx, `SELECT paged FROM finding_indexed WHERE scan_seq = ?`, row.seq).Scan(&paged); err != nil {
-					t.Fatalf("%s not indexed at save: %v", id, err)
-				}
-				if _, err := indexFindings(ctx, tx, row.seq, row.scan.Started.UnixNano(), paged); err != nil {
-					t.Fatal(err)
-				}
-				if err := tx.Commit(); err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(dumpIndex(t, s, row.seq), saved); diff != "" {
-					t.Errorf("index of %s written at save differs from the stored scan's (-stored +saved):\n%s", id, diff)
-				}
-				if id == "s3" && len(saved) < 3 {
-					t.Errorf("index of s3 has %d rows, want its 2 findings and the carried one paged: %v", len(saved), saved)
-				}
+			if id == "s3" && len(saved) < 3 {
+				t.Errorf("index of s3 has %d rows, want its 2 findings and the carried one paged: %v", len(saved), saved)
 			}
-		})
-	}
+		}
+	})
 }
 
 // dumpIndex is every index row of a scan, as text.
