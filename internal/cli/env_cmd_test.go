@@ -356,3 +356,52 @@ func TestLeaseNoticeWebhook(t *testing.T) {
 		t.Errorf("webhook message = %+v", m)
 	}
 }
+
+// TestDemoLeasesSeededOnceByRacingDemos starts demos at once on one store,
+// each with its own connection and a clock a few seconds apart (so their
+// lease ids differ): every one succeeds and the board is seeded once.
+func TestDemoLeasesSeededOnceByRacingDemos(t *testing.T) {
+	ctx := context.Background()
+	path := emptyStore(t, t.TempDir(), "s.db")
+	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	const demos = 6
+	errs := make(chan error, demos)
+	for i := range demos {
+		go func() {
+			st, err := store.Open(ctx, path, slog.New(slog.DiscardHandler))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			now := start.Add(time.Duration(i) * time.Second)
+			r := &runner{env: Env{Now: func() time.Time { return now }}, g: &Globals{}, log: slog.New(slog.DiscardHandler), lang: i18n.EN}
+			errs <- r.saveDemoLeases(ctx, st)
+		}()
+	}
+	for range demos {
+		if err := <-errs; err != nil {
+			t.Errorf("a demo failed: %v", err)
+		}
+	}
+	st, err := store.Open(ctx, path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	all, err := st.Leases(ctx, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perEnv := map[string]int{}
+	for _, l := range all {
+		perEnv[l.Environment]++
+	}
+	// qa3 has two leases (one stolen, one live); every other environment one.
+	want := map[string]int{"qa1": 1, "qa2": 1, "qa3": 2, "qa4": 1, "qa6": 1, "qa7": 1, "qa8": 1, "qa9": 1}
+	for e, n := range want {
+		if perEnv[e] != n {
+			t.Errorf("%s has %d leases after %d racing demos, want %d (all: %v)", e, perEnv[e], demos, n, perEnv)
+		}
+	}
+}

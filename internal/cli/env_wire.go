@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os/user"
@@ -165,10 +166,31 @@ func (r *runner) saveDemoLeases(ctx context.Context, st store.Store) error {
 	if err := st.SaveDelivery(ctx, delivery.Data{Deployments: demo.QADeployments(now)}); err != nil {
 		return err
 	}
+	// The whole board is one change, saved in one transaction, so a
+	// board is never half seeded. Several demos may start at once on one
+	// store (cron and people together): the change is keyed on a live
+	// lease's environment, so whichever demo comes second sees that lease
+	// (or, on PostgreSQL where writers do not queue, hits the conflict)
+	// and leaves the board the first one made.
+	var board env.Change
+	key := ""
 	for _, ch := range demo.Leases(now) {
-		if err := st.ChangeLeases(ctx, ch.Leases[0].Environment, func(*env.Lease) (env.Change, error) { return ch, nil }); err != nil {
-			return fmt.Errorf("demo leases: %w", err)
+		board.Leases = append(board.Leases, ch.Leases...)
+		board.Events = append(board.Events, ch.Events...)
+		for _, l := range ch.Leases {
+			if key == "" && l.Ended.IsZero() {
+				key = l.Environment
+			}
 		}
+	}
+	err = st.ChangeLeases(ctx, key, func(cur *env.Lease) (env.Change, error) {
+		if cur != nil {
+			return env.Change{}, nil
+		}
+		return board, nil
+	})
+	if err != nil && !errors.Is(err, store.ErrLeaseConflict) {
+		return fmt.Errorf("demo leases: %w", err)
 	}
 	return nil
 }
