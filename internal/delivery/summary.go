@@ -67,7 +67,10 @@ const DefaultWindowDays = 90
 // time. A date as --to includes that whole day. Empty --to is now; empty
 // --from is DefaultWindowDays before --to.
 func ParseWindow(from, to string, now time.Time) (time.Time, time.Time, error) {
-	end := now.UTC().Truncate(time.Second)
+	// The window is [from, to): by default it ends after the current
+	// second, so a deploy finished a moment ago (a collected one keeps its
+	// sub-second time) is in it.
+	end := now.UTC().Truncate(time.Second).Add(time.Second)
 	if to != "" {
 		t, date, err := parseWhen(to)
 		if err != nil {

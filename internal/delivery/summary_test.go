@@ -32,7 +32,9 @@ func TestParseWindow(t *testing.T) {
 		wantFrom, wantTo time.Time
 		wantErr          string
 	}{
-		"defaults":        {"", "", ts("2026-03-12T12:00:00Z"), now, ""},
+		// [from, to) ends after the current second: what finished in it
+		// (a collected deploy keeps its sub-second time) is in.
+		"defaults":        {"", "", ts("2026-03-12T12:00:01Z"), ts("2026-06-10T12:00:01Z"), ""},
 		"dates, to whole": {"2026-01-01", "2026-01-31", ts("2026-01-01T00:00:00Z"), ts("2026-02-01T00:00:00Z"), ""},
 		"times":           {"2026-01-01T09:00:00+09:00", "2026-01-02T00:00:00Z", ts("2026-01-01T00:00:00Z"), ts("2026-01-02T00:00:00Z"), ""},
 		"bad":             {"yesterday", "", time.Time{}, time.Time{}, `--from: "yesterday" is not a date (2026-01-31) or an RFC3339 time (2026-01-31T09:00:00Z)`},
@@ -40,7 +42,8 @@ func TestParseWindow(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			from, to, err := ParseWindow(tc.from, tc.to, now)
+			// A moment into the second, as a clock reads.
+			from, to, err := ParseWindow(tc.from, tc.to, now.Add(400*time.Millisecond))
 			if tc.wantErr != "" {
 				if err == nil || err.Error() != tc.wantErr {
 					t.Fatalf("err = %v, want %s", err, tc.wantErr)
