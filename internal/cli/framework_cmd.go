@@ -126,8 +126,8 @@ func (r *runner) renderFramework(ctx context.Context, out OutputFlags, cfg *conf
 	if err != nil {
 		return err
 	}
-	result := framework.Evaluate(fw, refs, res.Scan, res.Resources, res.Findings)
-	rep := r.newReport(out, cfg, res.Scan, res.Findings, ps, changes, "")
+	result := framework.Evaluate(fw, refs, res.Scan, res.Resources, res.Findings())
+	rep := r.newReport(out, cfg, res.Scan, res.Findings(), ps, changes, "")
 	switch out.Format {
 	case report.FormatJSON:
 		rep.Framework = result

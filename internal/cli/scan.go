@@ -177,14 +177,14 @@ func (r *runner) scanAndReport(ctx context.Context, sourceSpec string, out Outpu
 		if err := r.renderFramework(ctx, out, cfg, fw, res, eng.Policies(), changes); err != nil {
 			return err
 		}
-	} else if err := r.render(out, cfg, res.Scan, res.Findings, eng.Policies(), changes, ""); err != nil {
+	} else if err := r.render(out, cfg, res.Scan, res.Findings(), eng.Policies(), changes, ""); err != nil {
 		return err
 	}
 	if n := res.Newer; n != nil {
 		fmt.Fprintf(r.env.Stderr, "steward: scan %s started at %s, before scan %s (started %s), which was saved while this one ran: this scan is kept in history and `steward findings` shows %s\n",
 			res.Scan.ID, res.Scan.Started.UTC().Format(stampMilli), n.ID, n.Started.UTC().Format(stampMilli), n.ID)
 	}
-	return gate(res.Scan, res.Findings, failOn, out.FailOn, r.lang)
+	return gate(res.Scan, res.Findings(), failOn, out.FailOn, r.lang)
 }
 
 // stampMilli shows scan starts to the millisecond: overlapping scans often

@@ -191,9 +191,9 @@ func (in *Interner) Resource(r *Resource) {
 	r.Type = in.keep(r.Type)
 	r.Name = in.keep(r.Name)
 	r.State = in.keep(r.State)
-	r.Tags = in.tagSet(r.Tags)
+	r.Tags = in.Tags(r.Tags)
 	r.Attrs = in.attrSet(r.Attrs)
-	r.Relations = in.relations(r.Relations)
+	r.Relations = in.Relations(r.Relations)
 	if r.Origin != nil {
 		o := r.origin()
 		m := &o.ManagedBy
@@ -366,7 +366,9 @@ func (in *Interner) clone(x any) any {
 	return x
 }
 
-func (in *Interner) relations(rs []Relation) []Relation {
+// Relations are rs as Resource keeps them: copied into the interner's
+// blocks, their kinds shared (targets are left as they are: see Target).
+func (in *Interner) Relations(rs []Relation) []Relation {
 	if len(rs) == 0 {
 		return rs
 	}
@@ -398,10 +400,10 @@ func (in *Interner) Target(s string) string {
 	return c
 }
 
-// tagSet returns the one copy of t's pairs when a resource before had the
+// Tags returns the one copy of t's pairs when a resource before had the
 // same tags, else a copy of them (remembered for the next, while sets
-// repeat).
-func (in *Interner) tagSet(t Tags) Tags {
+// repeat), as Resource keeps them.
+func (in *Interner) Tags(t Tags) Tags {
 	pairs := t.list()
 	if len(pairs) == 0 {
 		return Tags{}

@@ -66,11 +66,36 @@ type Options struct {
 type Result struct {
 	Scan      *inventory.Scan
 	Resources []inventory.Resource
-	Findings  []finding.Finding
 	// Newer is set when another scan that started after this one was saved
 	// while this one ran: this scan is kept in history, and the newer one
 	// is what the store shows as latest.
 	Newer *inventory.Scan
+
+	// The findings are held as a set (a tenth of their size as
+	// finding.Finding at a million) until someone asks for them: a
+	// scan run as a job only counts them.
+	set      *finding.Set
+	findings []finding.Finding
+}
+
+// Findings are the scan's findings as saved (first and last seen set),
+// built on the first call.
+func (r *Result) Findings() []finding.Finding {
+	switch {
+	case r.set != nil:
+		r.findings, r.set = r.set.All(), nil
+	case r.findings == nil:
+		r.findings = []finding.Finding{}
+	}
+	return r.findings
+}
+
+// FindingCount is how many findings the scan has, without building them.
+func (r *Result) FindingCount() int {
+	if r.set != nil {
+		return r.set.Len()
+	}
+	return len(r.findings)
 }
 
 // InputError is a problem with what the source returned (an unknown type,
@@ -160,15 +185,13 @@ func (o *Options) finish(ctx context.Context, s *inventory.Scan, coll *inventory
 		// The saver takes the resources from coll and lets them go once
 		// written; the evaluation, once done. The findings are built
 		// after that, when the estate is no longer held.
-		if set, err = o.evaluateWhileSaving(ctx, ps, s, &coll.Resources, extra, now); err == nil {
-			fs = set.All()
-		}
+		set, err = o.evaluateWhileSaving(ctx, ps, s, &coll.Resources, extra, now)
 	} else {
 		rs := coll.Resources
 		var finished time.Time
 		if set, finished, err = o.evaluate(ctx, rs, extra, now); err == nil {
 			s.Finished = finished
-			fs = set.All()
+			fs, set = set.All(), nil
 		}
 		if err == nil && o.Saver != nil {
 			if fs, err = o.Saver.SaveScan(ctx, s, rs, fs); err != nil {
@@ -176,7 +199,6 @@ func (o *Options) finish(ctx context.Context, s *inventory.Scan, coll *inventory
 			}
 		}
 	}
-	set = nil
 	if err != nil {
 		return nil, err
 	}
@@ -190,8 +212,8 @@ func (o *Options) finish(ctx context.Context, s *inventory.Scan, coll *inventory
 			log.Info("a newer scan was saved while this one ran: this one is kept in history", "newer", latest.ID)
 		}
 	}
-	res.Findings = fs
-	log.Info("scanned", "findings", len(fs), "complete", s.Complete())
+	res.set, res.findings = set, fs
+	log.Info("scanned", "findings", res.FindingCount(), "complete", s.Complete())
 	return res, nil
 }
 

@@ -89,8 +89,8 @@ func TestRun(t *testing.T) {
 	if saver.saved != res.Scan {
 		t.Error("the saved scan is not the returned one")
 	}
-	if len(res.Findings) != 1 || res.Findings[0].ARN != "b" || !res.Findings[0].FirstSeen.Equal(t0) {
-		t.Errorf("findings = %+v, want the saver's (first seen set)", res.Findings)
+	if len(res.Findings()) != 1 || res.Findings()[0].ARN != "b" || !res.Findings()[0].FirstSeen.Equal(t0) {
+		t.Errorf("findings = %+v, want the saver's (first seen set)", res.Findings())
 	}
 	if res.Scan.Complete() {
 		t.Error("a scan with a gap must not be complete")
@@ -207,8 +207,8 @@ func TestRunEvaluatesWhileSaving(t *testing.T) {
 	if saver.saved != res.Scan || !res.Scan.Finished.Equal(t0.Add(3*time.Second)) {
 		t.Errorf("saved %+v, want the scan finished after its evaluation", saver.saved)
 	}
-	if len(res.Findings) != 1 || res.Findings[0].ARN != "b" || !res.Findings[0].FirstSeen.Equal(t0) {
-		t.Errorf("findings = %+v, want the saver's", res.Findings)
+	if len(res.Findings()) != 1 || res.Findings()[0].ARN != "b" || !res.Findings()[0].FirstSeen.Equal(t0) {
+		t.Errorf("findings = %+v, want the saver's", res.Findings())
 	}
 }
 
@@ -239,8 +239,8 @@ func TestRunLetsResourcesGo(t *testing.T) {
 			if want := map[bool]int{false: 0, true: 2}[keep]; len(res.Resources) != want {
 				t.Errorf("result has %d resources, want %d", len(res.Resources), want)
 			}
-			if len(res.Findings) != 1 || res.Findings[0].ARN != "b" {
-				t.Errorf("findings = %+v, want p on b", res.Findings)
+			if len(res.Findings()) != 1 || res.Findings()[0].ARN != "b" {
+				t.Errorf("findings = %+v, want p on b", res.Findings())
 			}
 		})
 	}
@@ -309,8 +309,8 @@ func TestRunEnrichersSeeResourcesBeforePolicies(t *testing.T) {
 	if seen != "terraform" {
 		t.Errorf("policies saw managed-by %q, want the enricher's", seen)
 	}
-	if len(res.Findings) != 2 || res.Findings[1].Policy != "iac-extra" {
-		t.Errorf("findings = %+v, want the policy's and the enricher's", res.Findings)
+	if len(res.Findings()) != 2 || res.Findings()[1].Policy != "iac-extra" {
+		t.Errorf("findings = %+v, want the policy's and the enricher's", res.Findings())
 	}
 	if res.Scan.Complete() {
 		t.Error("an enricher's gap must make the scan partial")

@@ -29,7 +29,8 @@ type UnitSource interface {
 	// error.
 	CollectUnit(ctx context.Context, unit string) ([]byte, inventory.Coverage, error)
 	// Assemble puts the scan together from the records; a unit without
-	// one is a gap, of the words gaps gives for it.
+	// one is a gap, of the words gaps gives for it. It may drop records
+	// from the map as it reads them, so that they are let go early.
 	Assemble(records map[string][]byte, gaps map[string]string) (*inventory.Collection, error)
 }
 
@@ -316,6 +317,7 @@ func (u *Units) Assemble(ctx context.Context, scanID string, claimed func(until 
 			gaps[r.Unit] = r.Gap
 		}
 	}
+	read, givenUp := len(records), len(gaps)
 	coll, err := u.Source.Assemble(records, gaps)
 	if err != nil {
 		return nil, fmt.Errorf("assemble scan %s: %w", scanID, err)
@@ -336,6 +338,6 @@ func (u *Units) Assemble(ctx context.Context, scanID string, claimed func(until 
 	if err := u.Staging.ScanSaved(ctx, scanID); err != nil {
 		log.Warn("scan saved, but its plan is not marked so", "err", err)
 	}
-	log.Info("scan assembled", "units", len(records), "given up", len(gaps), "resources", res.Scan.Resources, "findings", len(res.Findings))
+	log.Info("scan assembled", "units", read, "given up", givenUp, "resources", res.Scan.Resources, "findings", res.FindingCount())
 	return res, nil
 }

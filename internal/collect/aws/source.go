@@ -210,6 +210,8 @@ type unitOut struct {
 	// edges are relations from resources other units own (an instance is
 	// target-of a target group the ELB unit reads), added when merging.
 	edges map[string][]inventory.Relation
+	// settled: resources are kept as the estate keeps them (settle).
+	settled bool
 }
 
 func (o *unitOut) edge(from, kind, to string) {
@@ -302,7 +304,7 @@ func (s *Source) Collect(ctx context.Context, p inventory.Progress) (*inventory.
 	if fromConfig != nil {
 		extra = fromConfig.rows
 	}
-	return s.merge(units, outs, rows, extra, counter.byService())
+	return s.merge(units, outs, rows, extra, counter.byService(), &inventory.Interner{})
 }
 
 func (s *Source) runUnit(ctx context.Context, u unit, now time.Time, fromConfig *configRead) (*unitOut, inventory.Coverage) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/steward-sre/steward/internal/inventory"
@@ -110,8 +111,18 @@ func (s *Source) CollectUnit(ctx context.Context, name string) ([]byte, inventor
 // from the units it ran. A unit without a record (given up: a replica died
 // with it, or it straggled past the scan's deadline) becomes a coverage
 // gap of kind gaps[name]'s words.
+//
+// Assemble takes records: each is dropped from the map once read, so an
+// organisation's records (a gigabyte of JSON at a million resources) are
+// let go while its resources are settled into the estate.
 func (s *Source) Assemble(records map[string][]byte, gaps map[string]string) (*inventory.Collection, error) {
 	units := s.plan()
+	for name := range records {
+		if !containsUnit(units, name) {
+			return nil, fmt.Errorf("unit %q is not one of this scan's (accounts, regions or services differ from the replica that planned it)", name)
+		}
+	}
+	in := &inventory.Interner{}
 	outs := make([]*unitOut, len(units))
 	rows := make([]inventory.Coverage, len(units))
 	calls := map[string]int{}
@@ -130,18 +141,43 @@ func (s *Source) Assemble(records map[string][]byte, gaps map[string]string) (*i
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return nil, fmt.Errorf("unit %s: decode its record: %w", name, err)
 		}
+		delete(records, name)
 		outs[i] = &unitOut{resources: rec.Resources, regionAttrs: rec.RegionAttrs, side: rec.Side, tags: rec.Tags, edges: rec.Edges}
+		outs[i].settle(in)
 		rows[i] = rec.Coverage
 		for k, v := range rec.APICalls {
 			calls[k] += v
 		}
 	}
-	for name := range records {
-		if !containsUnit(units, name) {
-			return nil, fmt.Errorf("unit %q is not one of this scan's (accounts, regions or services differ from the replica that planned it)", name)
+	return s.merge(units, outs, rows, nil, calls, in)
+}
+
+// settle keeps the unit's resources as the estate does (in's copies),
+// once.
+func (o *unitOut) settle(in *inventory.Interner) {
+	if o.settled {
+		return
+	}
+	for i := range o.resources {
+		in.Resource(&o.resources[i])
+	}
+	o.settled = true
+}
+
+// shareTargets makes a relation target that names a resource of rs (sorted
+// by ARN) that resource's ARN, and the others in's one copy, so a target
+// does not keep a reader's string alive.
+func shareTargets(in *inventory.Interner, rs []inventory.Resource) {
+	for i := range rs {
+		for j := range rs[i].Relations {
+			t := &rs[i].Relations[j].Target
+			if k, ok := slices.BinarySearchFunc(rs, *t, func(r inventory.Resource, arn string) int { return strings.Compare(r.ARN, arn) }); ok {
+				*t = rs[k].ARN
+			} else {
+				*t = in.Target(*t)
+			}
 		}
 	}
-	return s.merge(units, outs, rows, nil, calls)
 }
 
 func containsUnit(units []unit, name string) bool {
@@ -155,8 +191,10 @@ func containsUnit(units []unit, name string) bool {
 
 // merge puts the units' reads together: coverage (setup gaps, extra rows,
 // one per unit and the side reads), resources with the tags and relations
-// other units found, and the account-region resources.
-func (s *Source) merge(units []unit, outs []*unitOut, rows, extra []inventory.Coverage, calls map[string]int) (*inventory.Collection, error) {
+// other units found, and the account-region resources. The resources are
+// settled by in (the units' not settled yet are settled here), so the
+// estate keeps one copy of what repeats, as one read from a file does.
+func (s *Source) merge(units []unit, outs []*unitOut, rows, extra []inventory.Coverage, calls map[string]int, in *inventory.Interner) (*inventory.Collection, error) {
 	coverage := append([]inventory.Coverage(nil), s.setupGaps...)
 	coverage = append(coverage, extra...)
 	coverage = append(coverage, rows...)
@@ -168,7 +206,9 @@ func (s *Source) merge(units []unit, outs []*unitOut, rows, extra []inventory.Co
 		if out == nil {
 			continue
 		}
+		out.settle(in)
 		resources = append(resources, out.resources...)
+		out.resources = nil
 		coverage = append(coverage, out.side...)
 		for arn, rels := range out.edges {
 			edges[arn] = append(edges[arn], rels...)
@@ -187,10 +227,12 @@ func (s *Source) merge(units []unit, outs []*unitOut, rows, extra []inventory.Co
 		}
 	}
 	for i := range resources {
-		resources[i].Relations = append(resources[i].Relations, edges[resources[i].ARN]...)
+		if e := edges[resources[i].ARN]; len(e) > 0 {
+			resources[i].Relations = in.Relations(append(slices.Clip(resources[i].Relations), e...))
+		}
 		if resources[i].Tags.IsZero() {
 			if t, ok := tags[resources[i].ARN]; ok {
-				resources[i].Tags = inventory.TagsOf(t)
+				resources[i].Tags = in.Tags(inventory.TagsOf(t))
 			}
 		}
 		// A resource without a name of its own (a CloudFront
@@ -202,11 +244,15 @@ func (s *Source) merge(units []unit, outs []*unitOut, rows, extra []inventory.Co
 	if s.baselineSelected() {
 		for _, a := range s.accounts {
 			for _, r := range a.regions {
-				resources = append(resources, accountRegion(a, r, regionAttrs[a.id+"/"+r]))
+				ar := accountRegion(a, r, regionAttrs[a.id+"/"+r])
+				in.Resource(&ar)
+				resources = append(resources, ar)
 			}
 		}
 	}
 	resources = dedupe(resources)
+	shareTargets(in, resources)
+	in.Compact(resources)
 	coverage = mergeCoverage(coverage)
 	anyOK := false
 	for _, c := range coverage {

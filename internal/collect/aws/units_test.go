@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -39,8 +40,12 @@ func TestAssembleUnits(t *testing.T) {
 		}
 		records[n] = rec
 	}
-	got, err := src.Assemble(records, nil)
+	given := maps.Clone(records)
+	got, err := src.Assemble(given, nil)
 	must(t, err)
+	if len(given) != 0 {
+		t.Errorf("Assemble kept %d of the records it read; it drops each once read", len(given))
+	}
 	if diff := cmp.Diff(normalize(whole.Resources), normalize(got.Resources)); diff != "" {
 		t.Errorf("assembled resources differ from one collect (-collect +assembled):\n%s", diff)
 	}
