@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,58 @@ func TestMembershipKeys(t *testing.T) {
 	}
 	if err := s.CheckIntegrity(ctx); err == nil || !strings.Contains(err.Error(), "1 scan_resources rows naming no version of their resource") {
 		t.Errorf("CheckIntegrity with a row naming no version = %v", err)
+	}
+}
+
+// A scan's save runs on SQLite with foreign keys off (BeginWriteUnchecked):
+// the connection has them on again once back in the pool, a write that
+// names nothing is not refused inside it (so the save must not make one),
+// and CheckIntegrity finds such a row by every key SQLite declares.
+func TestUncheckedSaveSQLite(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	s.db.SetMaxOpenConns(1) // the save's connection is the one read after it
+	if _, err := s.SaveScan(ctx, &inventory.Scan{ID: "s", Started: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
+		[]inventory.Resource{{ARN: "arn:aws:s3:::b", Account: "111111111111", Type: "AWS::S3::Bucket", ID: "b"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var fk int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+		t.Fatalf("foreign_keys after a save = %d, %v; want 1", fk, err)
+	}
+	if err := s.CheckIntegrity(ctx); err != nil {
+		t.Fatalf("a store just saved: %v", err)
+	}
+
+	bad := `INSERT INTO finding_episodes (policy, arn, account, region, first_seen, first_seq, last_seen, last_seq, body_hash)
+		VALUES ('p', 'arn:aws:s3:::b', '111111111111', '', 0, 1, 0, 1, 'no-such-text')`
+	checked, err := s.db.BeginWrite(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checked.ExecContext(ctx, bad); err == nil {
+		t.Error("a checked write took an episode naming no finding text")
+	}
+	checked.Rollback() //nolint:errcheck // the test's own
+	unchecked, err := s.db.BeginWriteUnchecked(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unchecked.ExecContext(ctx, bad); err != nil {
+		t.Fatalf("an unchecked write: %v", err)
+	}
+	if err := unchecked.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+		t.Fatalf("foreign_keys after an unchecked write = %d, %v; want 1", fk, err)
+	}
+	if err := s.CheckIntegrity(ctx); err == nil || !strings.Contains(err.Error(), "1 finding_episodes rows naming no row of finding_versions") {
+		t.Errorf("CheckIntegrity with an episode naming no text = %v", err)
 	}
 }

@@ -2,13 +2,17 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/steward-sre/steward/internal/store/sqldb"
 )
 
 // IntegrityChecker is a store that can check that its rows name rows that
 // exist: what foreign keys would say, for the keys a backend does not
-// enforce row by row (PostgreSQL's membership rows, migration 0013).
+// enforce row by row (PostgreSQL's membership rows, migration 0013; every
+// key of SQLite's during a scan's save, sqldb.BeginWriteUnchecked).
 type IntegrityChecker interface {
 	CheckIntegrity(ctx context.Context) error
 }
@@ -44,6 +48,30 @@ func (s *sqlStore) CheckIntegrity(ctx context.Context) error {
 		}
 		if n > 0 {
 			bad = append(bad, fmt.Sprintf("%d %s", n, c.what))
+		}
+	}
+	if s.db.Dialect() == sqldb.SQLite {
+		// Every key SQLite's schema declares, as SQLite reads them.
+		byTable := map[string]int{}
+		var tables []string
+		q, err := s.db.QueryContext(ctx, `SELECT "table", parent FROM pragma_foreign_key_check`)
+		err = forRows(q, err, func(q *sql.Rows) error {
+			var table, parent string
+			if err := q.Scan(&table, &parent); err != nil {
+				return err
+			}
+			k := table + " rows naming no row of " + parent
+			if byTable[k] == 0 {
+				tables = append(tables, k)
+			}
+			byTable[k]++
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("check integrity: foreign keys: %w", err)
+		}
+		for _, k := range tables {
+			bad = append(bad, fmt.Sprintf("%d %s", byTable[k], k))
 		}
 	}
 	if len(bad) > 0 {
