@@ -61,7 +61,11 @@ var (
 
 // HasUnit says whether unit is one of the scan's: an event of an account
 // or region steward does not scan names none.
-func (s *Source) HasUnit(unit string) bool { return containsUnit(s.plan(), unit) }
+func (s *Source) HasUnit(unit string) bool {
+	_, at := s.planned()
+	_, ok := at[unit]
+	return ok
+}
 
 // Refresh puts units read again (their CollectUnit records) into base,
 // the latest scan's inventory: the resources base had of each unit's

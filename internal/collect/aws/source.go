@@ -137,6 +137,13 @@ type Source struct {
 	baseAccount string
 	baseRegion  string
 	baseCfg     sdkaws.Config
+
+	// planOnce makes units (plan) and unitAt, each unit's index by name,
+	// once: a server reads an organisation's thousands of units one job
+	// at a time, each looked up by name.
+	planOnce sync.Once
+	units    []unit
+	unitAt   map[string]int
 }
 
 // New resolves credentials, accounts and regions before any scanning, so a

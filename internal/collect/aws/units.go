@@ -50,13 +50,26 @@ func (s *Source) plan() []unit {
 	return units
 }
 
+// planned is the scan's plan, made once, and each unit's index in it by
+// name. The accounts and services are fixed when the source is made.
+func (s *Source) planned() ([]unit, map[string]int) {
+	s.planOnce.Do(func() {
+		s.units = s.plan()
+		s.unitAt = make(map[string]int, len(s.units))
+		for i, u := range s.units {
+			s.unitAt[u.name()] = i
+		}
+	})
+	return s.units, s.unitAt
+}
+
 // name is the unit's key: account/region/service.
 func (u unit) name() string { return u.acct.id + "/" + u.region + "/" + u.c.service }
 
 // Units lists the names of the scan's units (account/region/service),
 // each read by CollectUnit.
 func (s *Source) Units() []string {
-	units := s.plan()
+	units, _ := s.planned()
 	names := make([]string, len(units))
 	for i, u := range units {
 		names[i] = u.name()
@@ -90,21 +103,20 @@ type unitRecord struct {
 // (a throttled row may be worth another try later); an error means the
 // unit is not one of this source's.
 func (s *Source) CollectUnit(ctx context.Context, name string) ([]byte, inventory.Coverage, error) {
-	for _, u := range s.plan() {
-		if u.name() != name {
-			continue
-		}
-		counter := newCallCounter()
-		out, row := s.runUnit(withCounter(ctx, counter), u, s.opts.Now(), nil)
-		rec := unitRecord{Coverage: row, Resources: out.resources, RegionAttrs: out.regionAttrs, Side: out.side,
-			Tags: out.tags, Edges: out.edges, APICalls: counter.byService()}
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return nil, row, fmt.Errorf("unit %s: encode: %w", name, err)
-		}
-		return b, row, nil
+	units, at := s.planned()
+	i, ok := at[name]
+	if !ok {
+		return nil, inventory.Coverage{}, fmt.Errorf("unit %q is not one of this scan's (accounts, regions or services differ from the replica that planned it)", name)
 	}
-	return nil, inventory.Coverage{}, fmt.Errorf("unit %q is not one of this scan's (accounts, regions or services differ from the replica that planned it)", name)
+	counter := newCallCounter()
+	out, row := s.runUnit(withCounter(ctx, counter), units[i], s.opts.Now(), nil)
+	rec := unitRecord{Coverage: row, Resources: out.resources, RegionAttrs: out.regionAttrs, Side: out.side,
+		Tags: out.tags, Edges: out.edges, APICalls: counter.byService()}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, row, fmt.Errorf("unit %s: encode: %w", name, err)
+	}
+	return b, row, nil
 }
 
 // Assemble puts a scan together from its units' records, as Collect does
@@ -116,9 +128,9 @@ func (s *Source) CollectUnit(ctx context.Context, name string) ([]byte, inventor
 // organisation's records (a gigabyte of JSON at a million resources) are
 // let go while its resources are settled into the estate.
 func (s *Source) Assemble(records map[string][]byte, gaps map[string]string) (*inventory.Collection, error) {
-	units := s.plan()
+	units, at := s.planned()
 	for name := range records {
-		if !containsUnit(units, name) {
+		if _, ok := at[name]; !ok {
 			return nil, fmt.Errorf("unit %q is not one of this scan's (accounts, regions or services differ from the replica that planned it)", name)
 		}
 	}
@@ -180,14 +192,6 @@ func shareTargets(in *inventory.Interner, rs []inventory.Resource) {
 	}
 }
 
-func containsUnit(units []unit, name string) bool {
-	for _, u := range units {
-		if u.name() == name {
-			return true
-		}
-	}
-	return false
-}
 
 // merge puts the units' reads together: coverage (setup gaps, extra rows,
 // one per unit and the side reads), resources with the tags and relations
