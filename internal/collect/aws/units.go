@@ -192,7 +192,6 @@ func shareTargets(in *inventory.Interner, rs []inventory.Resource) {
 	}
 }
 
-
 // merge puts the units' reads together: coverage (setup gaps, extra rows,
 // one per unit and the side reads), resources with the tags and relations
 // other units found, and the account-region resources. The resources are
