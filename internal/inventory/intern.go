@@ -380,12 +380,28 @@ func (in *Interner) Relations(rs []Relation) []Relation {
 	return kept
 }
 
-// Target is the one copy of a relation target. Resource leaves targets
-// as they are: most name a resource of the same estate, whose ARN the
-// reader shares once it has them all (demo.Generate has them already, as
-// its resources come in dependency order); Target copies the others,
-// which many resources share (the same VPC, subnet or security group).
-func (in *Interner) Target(s string) string {
+// ShareTargets settles the relation targets of rs once the estate is
+// whole. Resource leaves targets as they are: most name a resource of the
+// same estate, and become that resource's ARN (find gives its index in
+// rs); the others become the interner's one copy, which many resources
+// share (the same VPC, subnet or security group). demo.Generate needs
+// neither: its resources come in dependency order.
+func (in *Interner) ShareTargets(rs []Resource, find func(arn string) (int, bool)) {
+	for i := range rs {
+		for j := range rs[i].Relations {
+			t := &rs[i].Relations[j].Target
+			if k, ok := find(*t); ok {
+				*t = rs[k].ARN
+			} else {
+				*t = in.target(*t)
+			}
+		}
+	}
+}
+
+// target is the one copy of a relation target that names no resource of
+// the estate.
+func (in *Interner) target(s string) string {
 	if s == "" {
 		return ""
 	}

@@ -110,8 +110,8 @@ func TestInternerSettlesIntoBlocks(t *testing.T) {
 	if len(b.Relations) != 1 || b.Relations[0].Kind != RelInSubnet {
 		t.Errorf("an append to one resource's relations changed the next: %v", b.Relations)
 	}
-	if in.Target(b.Relations[0].Target) != in.Target(strings.Clone(a.Relations[0].Target)) ||
-		unsafe.StringData(in.Target(b.Relations[0].Target)) != unsafe.StringData(in.Target(strings.Clone(a.Relations[0].Target))) {
+	if in.target(b.Relations[0].Target) != in.target(strings.Clone(a.Relations[0].Target)) ||
+		unsafe.StringData(in.target(b.Relations[0].Target)) != unsafe.StringData(in.target(strings.Clone(a.Relations[0].Target))) {
 		t.Error("a relation target seen twice is not one copy")
 	}
 	la, _ := a.Attrs.Typed("sgs")
@@ -136,5 +136,28 @@ func TestInternerSettlesIntoBlocks(t *testing.T) {
 	}
 	if got, _, _ := rs[1].Encode(); !strings.Contains(string(got), `"sgs":["sg-1","sg-2"]`) {
 		t.Errorf("compacted resource encodes as %s", got)
+	}
+}
+
+// TestShareTargets: a relation target naming a resource of the estate
+// becomes that resource's ARN; the others one copy each, however many
+// resources name them.
+func TestShareTargets(t *testing.T) {
+	in := &Interner{}
+	rs := []Resource{
+		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:subnet/subnet-1", ID: "subnet-1"},
+		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-1", ID: "i-1", Relations: []Relation{
+			{RelInSubnet, strings.Clone("arn:aws:ec2:ap-northeast-1:111111111111:subnet/subnet-1")},
+			{RelInVPC, strings.Clone("arn:aws:ec2:ap-northeast-1:111111111111:vpc/vpc-1")}}},
+		{ARN: "arn:aws:ec2:ap-northeast-1:111111111111:instance/i-2", ID: "i-2", Relations: []Relation{
+			{RelInVPC, strings.Clone("arn:aws:ec2:ap-northeast-1:111111111111:vpc/vpc-1")}}},
+	}
+	in.ShareTargets(rs, func(arn string) (int, bool) { return 0, arn == rs[0].ARN })
+	if unsafe.StringData(rs[1].Relations[0].Target) != unsafe.StringData(rs[0].ARN) {
+		t.Error("a target naming a resource of the estate is not its ARN")
+	}
+	vpc1, vpc2 := rs[1].Relations[1].Target, rs[2].Relations[0].Target
+	if vpc1 != "arn:aws:ec2:ap-northeast-1:111111111111:vpc/vpc-1" || unsafe.StringData(vpc1) != unsafe.StringData(vpc2) {
+		t.Errorf("a target outside the estate named twice is not one copy: %q, %q", vpc1, vpc2)
 	}
 }

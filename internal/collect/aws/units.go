@@ -176,22 +176,6 @@ func (o *unitOut) settle(in *inventory.Interner) {
 	o.settled = true
 }
 
-// shareTargets makes a relation target that names a resource of rs (sorted
-// by ARN) that resource's ARN, and the others in's one copy, so a target
-// does not keep a reader's string alive.
-func shareTargets(in *inventory.Interner, rs []inventory.Resource) {
-	for i := range rs {
-		for j := range rs[i].Relations {
-			t := &rs[i].Relations[j].Target
-			if k, ok := slices.BinarySearchFunc(rs, *t, func(r inventory.Resource, arn string) int { return strings.Compare(r.ARN, arn) }); ok {
-				*t = rs[k].ARN
-			} else {
-				*t = in.Target(*t)
-			}
-		}
-	}
-}
-
 // merge puts the units' reads together: coverage (setup gaps, extra rows,
 // one per unit and the side reads), resources with the tags and relations
 // other units found, and the account-region resources. The resources are
@@ -254,7 +238,10 @@ func (s *Source) merge(units []unit, outs []*unitOut, rows, extra []inventory.Co
 		}
 	}
 	resources = dedupe(resources)
-	shareTargets(in, resources)
+	// Sorted by ARN now: a target naming one of them is found by search.
+	in.ShareTargets(resources, func(arn string) (int, bool) {
+		return slices.BinarySearchFunc(resources, arn, func(r inventory.Resource, arn string) int { return strings.Compare(r.ARN, arn) })
+	})
 	in.Compact(resources)
 	coverage = mergeCoverage(coverage)
 	anyOK := false

@@ -349,16 +349,10 @@ func read(ctx context.Context, r io.Reader, name string, workers int) (*inventor
 	in.Compact(rs)
 	// A relation target that names a resource of the file is that
 	// resource's ARN, not a copy of its own.
-	for i := range rs {
-		for j := range rs[i].Relations {
-			t := &rs[i].Relations[j].Target
-			if k, ok := index[*t]; ok {
-				*t = rs[k].ARN
-			} else {
-				*t = in.Target(*t)
-			}
-		}
-	}
+	in.ShareTargets(rs, func(arn string) (int, bool) {
+		k, ok := index[arn]
+		return k, ok
+	})
 	return scan, rs, nil
 }
 
